@@ -1,0 +1,75 @@
+package gridinspect
+
+import (
+	"context"
+	"slices"
+)
+
+// Role is what a user may do.
+type Role int
+
+// Roles; the numbers are the API's.
+const (
+	RoleUnspecified Role = iota
+	RoleWorker
+	RoleSupervisor
+	RoleAdmin
+)
+
+// Actor is who is calling: the user behind a request, with the scope their
+// account had when the request was authenticated.
+type Actor struct {
+	UserID   string
+	Username string
+	Role     Role
+	GridIDs  []string
+	AllGrids bool
+	DeviceID string
+}
+
+// CanSeeGrid reports whether the actor's scope covers gridID.
+func (a *Actor) CanSeeGrid(gridID string) bool {
+	return a != nil && (a.AllGrids || slices.Contains(a.GridIDs, gridID))
+}
+
+// IsSupervisor reports whether the actor may take supervisors' actions.
+func (a *Actor) IsSupervisor() bool {
+	return a != nil && (a.Role == RoleSupervisor || a.Role == RoleAdmin)
+}
+
+// ErrOutOfScope is the answer for anything outside the caller's scope. It
+// is the same, word for word, whatever was asked, so that a worker cannot
+// tell "exists in another grid" from "does not exist" (AIP-211).
+var ErrOutOfScope = &Error{Code: EFORBIDDEN, Message: "permission denied, or it does not exist"}
+
+type actorKey struct{}
+
+// NewContext returns ctx carrying the actor.
+func NewContext(ctx context.Context, a *Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorFrom returns the actor ctx carries, or nil.
+func ActorFrom(ctx context.Context) *Actor {
+	a, _ := ctx.Value(actorKey{}).(*Actor)
+	return a
+}
+
+// RequireActor returns the actor ctx carries, or an EUNAUTHENTICATED error.
+func RequireActor(ctx context.Context) (*Actor, error) {
+	if a := ActorFrom(ctx); a != nil {
+		return a, nil
+	}
+	return nil, Errorf(EUNAUTHENTICATED, "not logged in")
+}
+
+// NotFound is the answer for an object that does not exist. An actor
+// whose scope is the whole street gets ENOTFOUND; anyone else gets
+// ErrOutOfScope, exactly as for an object in another grid, so that
+// existence never leaks across grids.
+func NotFound(a *Actor, format string, args ...any) error {
+	if a != nil && a.AllGrids {
+		return Errorf(ENOTFOUND, format, args...)
+	}
+	return ErrOutOfScope
+}

@@ -1,0 +1,95 @@
+package gridinspect
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Error codes. The server maps each to one gRPC status code, once, at the
+// edge; nothing below it speaks gRPC.
+const (
+	EINVALID         = "invalid"             // bad input; Fields says which
+	ENOTFOUND        = "not_found"           // no such object
+	EEXISTS          = "already_exists"      // id reused with different content
+	EPRECONDITION    = "failed_precondition" // not allowed in the current state
+	ESTALE           = "stale"               // expected version is behind
+	EFORBIDDEN       = "permission_denied"   // outside the caller's scope or role
+	EUNAUTHENTICATED = "unauthenticated"     // no valid credentials
+	ELIMIT           = "resource_exhausted"  // a limit was hit
+	EUNAVAILABLE     = "unavailable"         // try again later
+	EINTERNAL        = "internal"            // a bug or an unexpected failure
+)
+
+// Error is the domain's error: a code from the list above, a message safe
+// to show to the client, and for EINVALID the fields at fault.
+type Error struct {
+	Code    string
+	Message string
+	Fields  []FieldViolation
+}
+
+// FieldViolation names one bad field, by its path in the API
+// (e.g. "report.location.latitude").
+type FieldViolation struct {
+	Field       string
+	Description string
+}
+
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return e.Message
+	}
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Description
+	}
+	return e.Message + ": " + strings.Join(parts, "; ")
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
+// for any other error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	default:
+		return EINTERNAL
+	}
+}
+
+// ErrorMessage returns the client-safe message of the first *Error in err's
+// chain, or "internal error" for anything else: causes of internal errors
+// stay in the log.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// Violations collects field violations while validating.
+type Violations []FieldViolation
+
+// Add records a violation of field.
+func (v *Violations) Add(field, format string, args ...any) {
+	*v = append(*v, FieldViolation{Field: field, Description: fmt.Sprintf(format, args...)})
+}
+
+// Err returns nil when nothing was added, else an EINVALID *Error listing
+// every violation under message.
+func (v Violations) Err(message string) error {
+	if len(v) == 0 {
+		return nil
+	}
+	return &Error{Code: EINVALID, Message: message, Fields: v}
+}

@@ -1,0 +1,67 @@
+package gridinspect
+
+import "context"
+
+// The services below are implemented by store/ and served by server/.
+// Every method takes the caller from ctx (NewContext), checks that the
+// caller may do it, validates its input with Rules, and returns *Error
+// values with the codes named on each method; anything else is EINTERNAL.
+// Objects outside the caller's scope answer ErrOutOfScope, exactly like
+// objects that do not exist (see NotFound).
+
+// ReportService takes reports and patrols from the field.
+type ReportService interface {
+	// SubmitReport stores a new report and its submission event, and
+	// returns it as stored. Submitting an id again with the same content
+	// returns the stored report with duplicate = true and writes nothing.
+	// A report without a grid is placed in the grid whose boundary
+	// contains it. Errors: EINVALID (bad field, unknown grid or subject,
+	// no grid contains the point), EEXISTS (id reused with different
+	// content), EFORBIDDEN (grid outside the caller's scope).
+	SubmitReport(ctx context.Context, r *Report) (stored *Report, duplicate bool, err error)
+
+	// GetReport returns one report. Errors: ENOTFOUND or EFORBIDDEN.
+	GetReport(ctx context.Context, id string) (*Report, error)
+
+	// ListReports returns one page of reports matching f within the
+	// caller's scope, and the token of the next page ("" on the last).
+	// Errors: EINVALID (bad token or filter), EFORBIDDEN (a grid in
+	// f.GridIDs outside the caller's scope).
+	ListReports(ctx context.Context, f ReportFilter) (reports []*Report, nextPageToken string, err error)
+
+	// SubmitPatrol stores a new patrol; idempotent like SubmitReport.
+	// Errors: EINVALID, EEXISTS, EFORBIDDEN.
+	SubmitPatrol(ctx context.Context, p *Patrol) (stored *Patrol, duplicate bool, err error)
+
+	// ListPatrols returns one page of patrols matching f, newest first.
+	// Errors: EINVALID, EFORBIDDEN.
+	ListPatrols(ctx context.Context, f PatrolFilter) (patrols []*Patrol, nextPageToken string, err error)
+}
+
+// DirectoryService keeps grids and subjects.
+type DirectoryService interface {
+	// CreateGrid stores a grid; the same id with the same content returns
+	// the stored grid. Errors: EINVALID (bad field, name taken), EEXISTS,
+	// EFORBIDDEN (not an admin).
+	CreateGrid(ctx context.Context, g *Grid) (*Grid, error)
+
+	// GetGrid returns one grid. Errors: ENOTFOUND or EFORBIDDEN.
+	GetGrid(ctx context.Context, id string) (*Grid, error)
+
+	// ListGrids returns the grids the caller can see, by name.
+	ListGrids(ctx context.Context, pageSize int, pageToken string) (grids []*Grid, nextPageToken string, err error)
+
+	// CreateSubject stores a subject; idempotent like CreateGrid. A
+	// subject without a grid is placed by its location. Errors: EINVALID
+	// (bad field, credit code already registered, unknown grid), EEXISTS,
+	// EFORBIDDEN.
+	CreateSubject(ctx context.Context, s *Subject) (*Subject, error)
+
+	// GetSubject returns a subject with every report and patrol about it.
+	// Errors: ENOTFOUND or EFORBIDDEN.
+	GetSubject(ctx context.Context, id string) (*SubjectFile, error)
+
+	// ListSubjects returns one page of subjects matching f, by name.
+	// Errors: EINVALID, EFORBIDDEN.
+	ListSubjects(ctx context.Context, f SubjectFilter) (subjects []*Subject, nextPageToken string, err error)
+}

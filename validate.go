@@ -1,0 +1,402 @@
+package gridinspect
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Bounds on what a client may send. They keep one request from costing the
+// server (or a phone pulling it later) more than its share.
+const (
+	MaxDescriptionRunes = 4000
+	MaxNoteRunes        = 4000
+	MaxAddressRunes     = 500
+	MaxNameRunes        = 200
+	MaxShortTextRunes   = 100
+	MaxPhotosPerItem    = 30
+	MaxTrackPoints      = 10000
+	MaxPatrolReports    = 500
+	MaxParticipants     = 1000
+	MaxResidents        = 1000
+	MaxAreaSquareMeters = 10_000_000
+	MaxAccuracyMeters   = 100_000
+	MaxBoundaryPoints   = 20000
+)
+
+// Area is a latitude/longitude box points must lie in.
+type Area struct {
+	MinLat, MinLng, MaxLat, MaxLng float64
+}
+
+// Contains reports whether (lat, lng) lies in the box.
+func (a Area) Contains(lat, lng float64) bool {
+	return lat >= a.MinLat && lat <= a.MaxLat && lng >= a.MinLng && lng <= a.MaxLng
+}
+
+// ChinaArea is the default service area: mainland China's bounding box.
+var ChinaArea = Area{MinLat: 3.8, MinLng: 73.5, MaxLat: 53.6, MaxLng: 135.1}
+
+// Rules are the tunable limits of validation.
+type Rules struct {
+	// ServiceArea is where reported points may lie.
+	ServiceArea Area
+	// MaxClockAhead is how far in the future a device time may be before
+	// the device clock is flagged as wrong.
+	MaxClockAhead time.Duration
+}
+
+// DefaultRules are the rules a server starts with.
+var DefaultRules = Rules{ServiceArea: ChinaArea, MaxClockAhead: 10 * time.Minute}
+
+// earliestPlausible is the earliest device time taken at face value; a
+// phone whose battery died often comes back in 1970. Paper records from
+// before it are not expected.
+var earliestPlausible = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ClockSkewed reports whether a device time is implausible at server time
+// now: in the future by more than the rules allow, or before 2000. Such a
+// time is kept as the device said it, flagged, and the server's time
+// stands in for it in statistics. The future bound is measured against the
+// server clock, so it can only flag, never refuse.
+func (r Rules) ClockSkewed(device, now time.Time) bool {
+	return device.Before(earliestPlausible) || device.After(now.Add(r.MaxClockAhead))
+}
+
+// checkID requires s to be a UUID in canonical form (any version).
+func checkID(v *Violations, field, s string, required bool) {
+	if s == "" {
+		if required {
+			v.Add(field, "is required (a UUID)")
+		}
+		return
+	}
+	if len(s) != 36 {
+		v.Add(field, "must be a UUID like 0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f70")
+		return
+	}
+	if _, err := uuid.Parse(s); err != nil {
+		v.Add(field, "must be a UUID like 0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f70")
+	}
+}
+
+// checkIDs checks a list of UUIDs: each well-formed, no repeats, at most max.
+func checkIDs(v *Violations, field string, ids []string, max int) {
+	if len(ids) > max {
+		v.Add(field, "has %d entries; at most %d", len(ids), max)
+		return
+	}
+	seen := make(map[string]bool, len(ids))
+	for i, id := range ids {
+		f := field + "[" + itoa(i) + "]"
+		checkID(v, f, id, true)
+		if seen[id] {
+			v.Add(f, "repeats %s", id)
+		}
+		seen[id] = true
+	}
+}
+
+// checkText requires valid UTF-8 of at most max characters, and no NUL.
+func checkText(v *Violations, field, s string, max int, required bool) {
+	switch {
+	case !utf8.ValidString(s):
+		v.Add(field, "is not valid UTF-8")
+	case strings.ContainsRune(s, 0):
+		v.Add(field, "contains a NUL character")
+	case utf8.RuneCountInString(s) > max:
+		v.Add(field, "is %d characters long; at most %d", utf8.RuneCountInString(s), max)
+	case required && strings.TrimSpace(s) == "":
+		v.Add(field, "is required")
+	}
+}
+
+// checkEnum requires 0 < x <= max (or 0 <= x when optional).
+func checkEnum(v *Violations, field string, x, max int, required bool) {
+	switch {
+	case x == 0 && required:
+		v.Add(field, "is required")
+	case x < 0 || x > max:
+		v.Add(field, "has unknown value %d", x)
+	}
+}
+
+// checkPoint requires a finite point inside the service area, given in sys.
+func (r Rules) checkPoint(v *Violations, field string, lat, lng float64, sys CoordinateSystem) {
+	if math.IsNaN(lat) || math.IsInf(lat, 0) || math.IsNaN(lng) || math.IsInf(lng, 0) {
+		v.Add(field, "coordinates must be finite numbers")
+		return
+	}
+	if lat == 0 && lng == 0 {
+		v.Add(field, "is missing (0, 0)")
+		return
+	}
+	wlat, wlng := ToWGS84(sys, lat, lng)
+	if !r.ServiceArea.Contains(wlat, wlng) {
+		v.Add(field, "(%.6f, %.6f) is outside the service area (latitude %.1f to %.1f, longitude %.1f to %.1f)",
+			lat, lng, r.ServiceArea.MinLat, r.ServiceArea.MaxLat, r.ServiceArea.MinLng, r.ServiceArea.MaxLng)
+	}
+}
+
+func (r Rules) checkLocation(v *Violations, field string, l Location) {
+	checkEnum(v, field+".coordinate_system", int(l.System), int(CoordinateSystemBD09), false)
+	r.checkPoint(v, field, l.Lat, l.Lng, l.System)
+	if math.IsNaN(l.AccuracyMeters) || l.AccuracyMeters < 0 || l.AccuracyMeters > MaxAccuracyMeters {
+		v.Add(field+".accuracy_meters", "must be between 0 and %d", MaxAccuracyMeters)
+	}
+	checkText(v, field+".address", l.Address, MaxAddressRunes, false)
+}
+
+func checkTime(v *Violations, field string, t time.Time) {
+	if t.IsZero() {
+		v.Add(field, "is required")
+	}
+}
+
+// ValidateReport checks everything a client gave in a report, before it is
+// normalized and stored. Field paths are the API's, under "report.".
+func (r Rules) ValidateReport(rep *Report) error {
+	var v Violations
+	checkID(&v, "report.id", rep.ID, true)
+	checkEnum(&v, "report.category", int(rep.Category), int(CategoryOther), true)
+	checkEnum(&v, "report.severity", int(rep.Severity), int(SeverityMajor), false)
+	checkText(&v, "report.description", rep.Description, MaxDescriptionRunes, true)
+	r.checkLocation(&v, "report.location", rep.Location)
+	checkID(&v, "report.grid_id", rep.GridID, false)
+	needSubject := rep.Category == CategoryWaterSourceRisk || rep.Category == CategoryDangerousHouse
+	checkID(&v, "report.subject_id", rep.SubjectID, needSubject)
+	checkTime(&v, "report.observed_at", rep.ObservedAt)
+	checkIDs(&v, "report.photo_ids", rep.PhotoIDs, MaxPhotosPerItem)
+	checkID(&v, "report.patrol_id", rep.PatrolID, false)
+	checkDetails(&v, rep.Category, rep.Details)
+	return v.Err("invalid report")
+}
+
+func checkDetails(v *Violations, c Category, d Details) {
+	dc, n, field := d.category()
+	switch {
+	case n > 1:
+		v.Add("report.details", "only one kind of details may be set")
+		return
+	case n == 1 && dc != c && c.Valid():
+		v.Add("report."+field, "does not match category %s", c)
+		return
+	}
+	if s := d.SafetyHazard; s != nil {
+		checkEnum(v, "report.safety_hazard.hazard_kind", s.HazardKind, maxHazardKind, false)
+		checkEnum(v, "report.safety_hazard.place_kind", s.PlaceKind, maxPlaceKind, false)
+	}
+	if p := d.PollutingEnterprise; p != nil {
+		const f = "report.polluting_enterprise"
+		if !p.Scattered && !p.Disorderly && !p.Polluting {
+			v.Add(f, "at least one of scattered, disorderly and polluting must be true")
+		}
+		checkEnum(v, f+".activity", p.Activity, maxPollutingActivity, false)
+		checkText(v, f+".activity_description", p.ActivityDescription, MaxNameRunes, p.Activity == activityOther)
+		checkEnum(v, f+".proposed_disposal", p.ProposedDisposal, maxProposedDisposal, false)
+		checkText(v, f+".from_district", p.FromDistrict, MaxShortTextRunes, false)
+	}
+	if ic := d.IllegalConstruction; ic != nil {
+		const f = "report.illegal_construction"
+		checkEnum(v, f+".kind", ic.Kind, maxConstructionKind, false)
+		checkEnum(v, f+".land", ic.Land, maxLandKind, false)
+		if math.IsNaN(ic.AreaSquareMeters) || ic.AreaSquareMeters < 0 || ic.AreaSquareMeters > MaxAreaSquareMeters {
+			v.Add(f+".area_square_meters", "must be between 0 and %d", MaxAreaSquareMeters)
+		}
+	}
+	if w := d.WaterSourceRisk; w != nil {
+		checkEnum(v, "report.water_source_risk.risk_kind", w.RiskKind, maxWaterRiskKind, false)
+	}
+	if h := d.DangerousHouse; h != nil {
+		const f = "report.dangerous_house"
+		checkEnum(v, f+".appraisal_grade", h.AppraisalGrade, maxHouseGrade, false)
+		if h.Residents < 0 || h.Residents > MaxResidents {
+			v.Add(f+".residents", "must be between 0 and %d", MaxResidents)
+		}
+	}
+}
+
+// NormalizeReport fills defaults and converts the location to WGS-84, at
+// server time now. Call it after ValidateReport.
+func (r Rules) NormalizeReport(rep *Report, now time.Time) {
+	if rep.Severity == SeverityUnspecified {
+		rep.Severity = SeverityGeneral
+	}
+	rep.ID = strings.ToLower(rep.ID)
+	rep.GridID = strings.ToLower(rep.GridID)
+	rep.SubjectID = strings.ToLower(rep.SubjectID)
+	rep.PatrolID = strings.ToLower(rep.PatrolID)
+	for i := range rep.PhotoIDs {
+		rep.PhotoIDs[i] = strings.ToLower(rep.PhotoIDs[i])
+	}
+	rep.Description = strings.TrimSpace(rep.Description)
+	rep.Location = normalizeLocation(rep.Location)
+	rep.ObservedAt = rep.ObservedAt.UTC()
+	rep.ClockSkewFlagged = r.ClockSkewed(rep.ObservedAt, now)
+}
+
+func normalizeLocation(l Location) Location {
+	l.Lat, l.Lng = ToWGS84(l.System, l.Lat, l.Lng)
+	l.System = CoordinateSystemWGS84
+	l.Address = strings.TrimSpace(l.Address)
+	return l
+}
+
+// ValidatePatrol checks everything a client gave in a patrol. Field paths
+// are the API's, under "patrol.".
+func (r Rules) ValidatePatrol(p *Patrol) error {
+	var v Violations
+	checkID(&v, "patrol.id", p.ID, true)
+	checkEnum(&v, "patrol.kind", int(p.Kind), int(PatrolKindGeneral), true)
+	checkID(&v, "patrol.subject_id", p.SubjectID, p.Kind == PatrolKindWaterSource)
+	checkID(&v, "patrol.grid_id", p.GridID, false)
+	checkTime(&v, "patrol.started_at", p.StartedAt)
+	checkTime(&v, "patrol.ended_at", p.EndedAt)
+	if !p.StartedAt.IsZero() && !p.EndedAt.IsZero() && p.EndedAt.Before(p.StartedAt) {
+		v.Add("patrol.ended_at", "is before started_at")
+	}
+	if p.Participants < 1 || p.Participants > MaxParticipants {
+		v.Add("patrol.participants", "must be between 1 and %d", MaxParticipants)
+	}
+	checkEnum(&v, "patrol.track_coordinate_system", int(p.TrackSystem), int(CoordinateSystemBD09), false)
+	if len(p.Track) > MaxTrackPoints {
+		v.Add("patrol.track", "has %d points; at most %d", len(p.Track), MaxTrackPoints)
+	} else {
+		for i, pt := range p.Track {
+			before := len(v)
+			r.checkPoint(&v, "patrol.track["+itoa(i)+"]", pt.Lat, pt.Lng, p.TrackSystem)
+			if len(v) > before+3 {
+				break // one bad track is enough to say so; do not list 10000 points
+			}
+		}
+	}
+	if p.GridID == "" && len(p.Track) == 0 {
+		v.Add("patrol.grid_id", "is required when the patrol has no track to place it by")
+	}
+	checkText(&v, "patrol.notes", p.Notes, MaxNoteRunes, false)
+	checkIDs(&v, "patrol.report_ids", p.ReportIDs, MaxPatrolReports)
+	return v.Err("invalid patrol")
+}
+
+// NormalizePatrol converts the track to WGS-84 and flags the device clock,
+// at server time now. Call it after ValidatePatrol.
+func (r Rules) NormalizePatrol(p *Patrol, now time.Time) {
+	p.ID = strings.ToLower(p.ID)
+	p.GridID = strings.ToLower(p.GridID)
+	p.SubjectID = strings.ToLower(p.SubjectID)
+	for i := range p.ReportIDs {
+		p.ReportIDs[i] = strings.ToLower(p.ReportIDs[i])
+	}
+	for i, pt := range p.Track {
+		p.Track[i].Lat, p.Track[i].Lng = ToWGS84(p.TrackSystem, pt.Lat, pt.Lng)
+		p.Track[i].RecordedAt = pt.RecordedAt.UTC()
+	}
+	p.TrackSystem = CoordinateSystemWGS84
+	p.StartedAt, p.EndedAt = p.StartedAt.UTC(), p.EndedAt.UTC()
+	p.ClockSkewFlagged = r.ClockSkewed(p.StartedAt, now) || r.ClockSkewed(p.EndedAt, now)
+}
+
+// ValidateGrid checks a grid as given. Field paths are under "grid.".
+func (r Rules) ValidateGrid(g *Grid) error {
+	var v Violations
+	checkID(&v, "grid.id", g.ID, true)
+	checkText(&v, "grid.name", g.Name, MaxShortTextRunes, true)
+	checkEnum(&v, "grid.kind", int(g.Kind), int(GridKindOther), false)
+	checkEnum(&v, "grid.boundary_coordinate_system", int(g.BoundarySystem), int(CoordinateSystemBD09), false)
+	if len(g.Boundary) == 0 {
+		v.Add("grid.boundary", "is required: at least one polygon")
+	}
+	points := 0
+	for _, poly := range g.Boundary {
+		for _, ring := range poly {
+			points += len(ring)
+		}
+	}
+	if points > MaxBoundaryPoints {
+		v.Add("grid.boundary", "has %d points; at most %d", points, MaxBoundaryPoints)
+	} else {
+		for _, problem := range g.Boundary.Validate() {
+			v.Add("grid.boundary", "%s", problem)
+		}
+		for _, poly := range g.Boundary {
+			for _, ring := range poly {
+				for _, p := range ring {
+					wlat, wlng := ToWGS84(g.BoundarySystem, p.Lat, p.Lng)
+					if !r.ServiceArea.Contains(wlat, wlng) {
+						v.Add("grid.boundary", "point (%.6f, %.6f) is outside the service area", p.Lat, p.Lng)
+						return v.Err("invalid grid")
+					}
+				}
+			}
+		}
+	}
+	return v.Err("invalid grid")
+}
+
+// NormalizeGrid converts the boundary to WGS-84. Call it after ValidateGrid.
+func (r Rules) NormalizeGrid(g *Grid) {
+	g.ID = strings.ToLower(g.ID)
+	g.Name = strings.TrimSpace(g.Name)
+	if g.Kind == GridKindUnspecified {
+		g.Kind = GridKindOther
+	}
+	for _, poly := range g.Boundary {
+		for _, ring := range poly {
+			for k, p := range ring {
+				ring[k].Lat, ring[k].Lng = ToWGS84(g.BoundarySystem, p.Lat, p.Lng)
+			}
+		}
+	}
+	g.BoundarySystem = CoordinateSystemWGS84
+}
+
+// ValidateSubject checks a subject as given. Field paths are under
+// "subject.".
+func (r Rules) ValidateSubject(s *Subject) error {
+	var v Violations
+	checkID(&v, "subject.id", s.ID, true)
+	checkEnum(&v, "subject.kind", int(s.Kind), int(SubjectKindSite), true)
+	checkText(&v, "subject.name", s.Name, MaxNameRunes, true)
+	checkID(&v, "subject.grid_id", s.GridID, false)
+	hasPoint := s.Location.Lat != 0 || s.Location.Lng != 0
+	if hasPoint {
+		r.checkLocation(&v, "subject.location", s.Location)
+	} else {
+		checkText(&v, "subject.location.address", s.Location.Address, MaxAddressRunes, false)
+		if s.GridID == "" {
+			v.Add("subject.grid_id", "is required when the subject has no location to place it by")
+		}
+	}
+	switch {
+	case s.CreditCode != "" && s.Kind != SubjectKindEnterprise:
+		v.Add("subject.credit_code", "only enterprises have a unified social credit code")
+	case s.CreditCode != "":
+		if err := ValidateCreditCode(strings.ToUpper(strings.TrimSpace(s.CreditCode))); err != nil {
+			v.Add("subject.credit_code", "%s", err.Error())
+		}
+	}
+	checkText(&v, "subject.contact_name", s.ContactName, MaxShortTextRunes, false)
+	checkText(&v, "subject.contact_phone", s.ContactPhone, MaxShortTextRunes, false)
+	checkText(&v, "subject.notes", s.Notes, MaxNoteRunes, false)
+	return v.Err("invalid subject")
+}
+
+// NormalizeSubject converts the location to WGS-84 and tidies the credit
+// code. Call it after ValidateSubject.
+func (r Rules) NormalizeSubject(s *Subject) {
+	s.ID = strings.ToLower(s.ID)
+	s.GridID = strings.ToLower(s.GridID)
+	s.Name = strings.TrimSpace(s.Name)
+	s.CreditCode = strings.ToUpper(strings.TrimSpace(s.CreditCode))
+	if s.Location.Lat != 0 || s.Location.Lng != 0 {
+		s.Location = normalizeLocation(s.Location)
+	}
+}
+
+func itoa(i int) string {
+	return strconv.Itoa(i)
+}
