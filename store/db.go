@@ -1,0 +1,316 @@
+// Package store keeps gridinspect's data in SQLite. It owns the database
+// file: its schema and migrations, the single writer that groups
+// concurrent writes into one transaction (group commit), the change
+// sequence that sync reads, and the implementations of
+// gridinspect.ReportService and gridinspect.DirectoryService.
+//
+// A DB is opened with Open and closed with Close. Every write goes through
+// DB.Write, served by one goroutine on one connection; reads go through
+// DB.Read on a pool of read-only connections, which in WAL mode never wait
+// for the writer.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gridinspect/gridinspect"
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// DB implements the domain's services.
+var (
+	_ gridinspect.ReportService    = (*DB)(nil)
+	_ gridinspect.DirectoryService = (*DB)(nil)
+)
+
+// Tunables.
+const (
+	// DefaultBusyTimeout is how long a connection waits for a lock held by
+	// another process (e.g. a backup) before failing with SQLITE_BUSY.
+	DefaultBusyTimeout = 5 * time.Second
+
+	// MaxGroupSize bounds how many queued writes share one transaction, so
+	// that one commit's latency stays bounded under a flood.
+	MaxGroupSize = 256
+
+	// stmtCacheSize is how many prepared statements each connection
+	// keeps: the same few statements run for every submission, and
+	// preparing them again each time cost a quarter of the writer's time.
+	stmtCacheSize = 64
+
+	// writeQueueSize is how many writes may wait for the writer before
+	// Write blocks; more than a group, so a full group is always ready.
+	writeQueueSize = 4 * MaxGroupSize
+)
+
+// DefaultMaxReaders is the size of the read pool.
+var DefaultMaxReaders = max(4, runtime.NumCPU())
+
+// Options tune a DB. The zero value is usable.
+type Options struct {
+	// Rules validate what is stored; zero means gridinspect.DefaultRules.
+	Rules gridinspect.Rules
+	// Now is the server clock; nil means time.Now. Tests set it.
+	Now func() time.Time
+	// Logger receives the causes of failures that reach callers only as
+	// a code (e.g. a failed commit); nil means slog.Default().
+	Logger *slog.Logger
+	// MaxReaders is the size of the read pool; 0 means DefaultMaxReaders.
+	MaxReaders int
+}
+
+// DB is the SQLite database of one gridinspect server.
+type DB struct {
+	path   string
+	rules  gridinspect.Rules
+	now    func() time.Time
+	logger *slog.Logger
+	nread  int
+
+	writer *sql.DB // exactly one connection; used only by the writer goroutine
+	reader *sql.DB // read-only pool
+
+	instanceID string
+	grids      gridCache
+
+	// The write queue. closeMu guards closed: Write holds it shared while
+	// queueing, so that once Close has set closed no request can slip into
+	// the queue after the writer has drained it and left.
+	queue      chan *writeRequest
+	closeMu    sync.RWMutex
+	closed     bool
+	closing    chan struct{}
+	writerDone chan struct{}
+	closeOnce  sync.Once
+	commits    atomic.Uint64
+}
+
+// Open opens the database file at path, creating it if it does not
+// exist, checks that it is in WAL mode, applies pending migrations and
+// starts the writer. Close it with Close.
+func Open(path string, opts Options) (*DB, error) {
+	db := newDB(path, opts)
+	if err := db.open(); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// newDB returns a DB for the database file at path, not yet open.
+func newDB(path string, opts Options) *DB {
+	db := &DB{
+		path:   path,
+		rules:  opts.Rules,
+		now:    opts.Now,
+		logger: opts.Logger,
+		nread:  opts.MaxReaders,
+	}
+	if db.rules == (gridinspect.Rules{}) {
+		db.rules = gridinspect.DefaultRules
+	}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if db.logger == nil {
+		db.logger = slog.Default()
+	}
+	if db.nread <= 0 {
+		db.nread = DefaultMaxReaders
+	}
+	return db
+}
+
+// Path returns the path of the database file.
+func (db *DB) Path() string { return db.path }
+
+// InstanceID returns the random UUID made when this database was created.
+func (db *DB) InstanceID() string { return db.instanceID }
+
+// Commits returns how many write transactions the writer has committed.
+// With group commit it grows by one per group, not per write.
+func (db *DB) Commits() uint64 { return db.commits.Load() }
+
+// Rules returns the validation rules the DB applies.
+func (db *DB) Rules() gridinspect.Rules { return db.rules }
+
+// dsn returns the data source name of a connection. Every pragma is in it
+// because database/sql opens connections on its own, and a pragma set by
+// one Exec would reach only the connection that ran it.
+func (db *DB) dsn(write bool) string {
+	params := []string{
+		"_journal_mode=WAL",
+		"_synchronous=FULL", // a write is acknowledged only once it is on disk
+		"_foreign_keys=on",
+		fmt.Sprintf("_busy_timeout=%d", DefaultBusyTimeout.Milliseconds()),
+		fmt.Sprintf("_stmt_cache_size=%d", stmtCacheSize),
+	}
+	if write {
+		// BEGIN IMMEDIATE takes the write lock at the start, so a
+		// transaction never fails half-way on upgrading a read lock.
+		params = append(params, "_txlock=immediate")
+	} else {
+		params = append(params, "_query_only=true")
+	}
+	return db.path + "?" + strings.Join(params, "&")
+}
+
+// open opens the connections, migrates and starts the writer; on failure
+// it closes what it opened.
+func (db *DB) open() (err error) {
+	switch {
+	case db.path == "":
+		return errors.New("store: open: no database path")
+	case db.path == ":memory:" || strings.HasPrefix(db.path, "file:") || strings.ContainsAny(db.path, "?#"):
+		// ":memory:" would give every pooled connection its own empty
+		// database, and URI syntax would bypass the parameters above.
+		return fmt.Errorf("store: open: %q is not a plain file path", db.path)
+	}
+	if err := os.MkdirAll(filepath.Dir(db.path), 0o750); err != nil {
+		return fmt.Errorf("store: open: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			db.closeHandles()
+		}
+	}()
+
+	if db.writer, err = sql.Open("sqlite3", db.dsn(true)); err != nil {
+		return fmt.Errorf("store: open: %w", err)
+	}
+	db.writer.SetMaxOpenConns(1)
+	db.writer.SetMaxIdleConns(1)
+	db.writer.SetConnMaxLifetime(0)
+	db.writer.SetConnMaxIdleTime(0)
+	if err := checkPragmas(db.writer); err != nil {
+		return fmt.Errorf("store: open %s: %w", db.path, err)
+	}
+	if err := db.migrate(); err != nil {
+		return fmt.Errorf("store: open %s: %w", db.path, err)
+	}
+
+	if db.reader, err = sql.Open("sqlite3", db.dsn(false)); err != nil {
+		return fmt.Errorf("store: open: %w", err)
+	}
+	db.reader.SetMaxOpenConns(db.nread)
+	db.reader.SetMaxIdleConns(db.nread)
+	if err := checkPragmas(db.reader); err != nil {
+		return fmt.Errorf("store: open %s (reader): %w", db.path, err)
+	}
+
+	db.queue = make(chan *writeRequest, writeQueueSize)
+	db.closing = make(chan struct{})
+	db.writerDone = make(chan struct{})
+	go db.runWriter()
+	return nil
+}
+
+// checkPragmas verifies that the DSN's pragmas took: a database that
+// cannot be in WAL mode (e.g. on a network file system) must not be used
+// as if it were.
+func checkPragmas(d *sql.DB) error {
+	var mode string
+	if err := d.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("read journal_mode: %w", err)
+	}
+	if mode != "wal" {
+		return fmt.Errorf("journal_mode is %q, want \"wal\"", mode)
+	}
+	var fk int
+	if err := d.QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil {
+		return fmt.Errorf("read foreign_keys: %w", err)
+	}
+	if fk != 1 {
+		return errors.New("foreign keys are off")
+	}
+	return nil
+}
+
+// Close stops taking writes, lets the writer finish what is queued, and
+// closes the database. If ctx ends first, the database is closed anyway
+// and the writes still queued fail.
+func (db *DB) Close(ctx context.Context) error {
+	var err error
+	db.closeOnce.Do(func() {
+		if db.closing != nil {
+			db.closeMu.Lock()
+			db.closed = true
+			db.closeMu.Unlock()
+			close(db.closing)
+			select {
+			case <-db.writerDone:
+				// Recommended by SQLite before closing a long-lived
+				// connection: refresh the planner's statistics if due.
+				if _, oerr := db.writer.Exec("PRAGMA optimize"); oerr != nil {
+					db.logger.Warn("store: pragma optimize", "err", oerr)
+				}
+			case <-ctx.Done():
+				err = fmt.Errorf("store: close: writer did not finish: %w", ctx.Err())
+			}
+		}
+		err = errors.Join(err, db.closeHandles())
+	})
+	return err
+}
+
+func (db *DB) closeHandles() error {
+	var errs []error
+	if db.reader != nil {
+		if err := db.reader.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("store: close reader: %w", err))
+		}
+	}
+	if db.writer != nil {
+		if err := db.writer.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("store: close writer: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Read runs fn in a read-only transaction on the read pool. The
+// transaction sees one consistent snapshot of the database.
+func (db *DB) Read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.reader == nil {
+		return gridinspect.Errorf(gridinspect.EUNAVAILABLE, "database is not open")
+	}
+	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("store: begin read: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only: nothing to lose
+	return fn(tx)
+}
+
+// queryer is what both a write Tx and a read *sql.Tx offer, so the
+// helpers that read can run in either.
+type queryer interface {
+	Query(query string, args ...any) (*sql.Rows, error)
+	QueryRow(query string, args ...any) *sql.Row
+}
+
+// domainErr returns err unchanged when it is (or wraps) a domain *Error,
+// so that the code and message reach the caller as they were made, and
+// otherwise wraps it with what was being done; the server then reports it
+// as EINTERNAL and logs the cause.
+func domainErr(err error, format string, args ...any) error {
+	var e *gridinspect.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &e):
+		return e
+	default:
+		return fmt.Errorf("store: "+format+": %w", append(args, err)...)
+	}
+}

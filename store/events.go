@@ -1,0 +1,97 @@
+package store
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/gridinspect/gridinspect"
+)
+
+const eventColumns = `id, report_id, seq, type, actor_id, occurred_at, received_at, clock_skew_flagged,
+	note, photo_ids, status_before, status_after, conflict, conflict_reason, payload, prev_hash, hash`
+
+// appendEvent adds e to the end of its report's timeline: it numbers it
+// after the latest event, chains it to that event's hash, computes its own
+// hash and stores it. e.ReceivedAt defaults to the group's time and
+// e.OccurredAt to e.ReceivedAt; callers check that a device's occurred_at
+// is storable (checkStorable) before they get here. The
+// caller updates the report (its version becomes e.Seq).
+func appendEvent(tx *Tx, e *gridinspect.Event) error {
+	var last int64
+	var prev string
+	err := tx.QueryRow("SELECT seq, hash FROM events WHERE report_id = ? ORDER BY seq DESC LIMIT 1",
+		e.ReportID).Scan(&last, &prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("append event to report %s: %w", e.ReportID, err)
+	}
+	e.Seq = last + 1
+	e.PrevHash = prev
+	if e.ReceivedAt.IsZero() {
+		e.ReceivedAt = tx.Now
+	}
+	if e.OccurredAt.IsZero() {
+		e.OccurredAt = e.ReceivedAt // an action without a device time happened when it arrived
+	}
+	if !storable(e.OccurredAt) {
+		return fmt.Errorf("append event %s: occurred_at %v cannot be stored", e.ID, e.OccurredAt)
+	}
+	e.Hash = e.ComputeHash()
+
+	// The photo list is stored as JSON as it is (null for nil) so that the
+	// event reads back exactly and its hash still verifies.
+	photos, err := jsonText(e.PhotoIDs)
+	if err != nil {
+		return err
+	}
+	var payload any
+	if len(e.Payload) > 0 {
+		payload = string(e.Payload)
+	}
+	if _, err := tx.Exec("INSERT INTO events ("+eventColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		e.ID, e.ReportID, e.Seq, e.Type, e.ActorID, e.OccurredAt.UnixNano(), e.ReceivedAt.UnixNano(),
+		boolInt(e.ClockSkewFlagged), e.Note, photos, e.StatusBefore, e.StatusAfter, boolInt(e.Conflict),
+		e.ConflictReason, payload, e.PrevHash, e.Hash); err != nil {
+		return fmt.Errorf("append event %s to report %s: %w", e.ID, e.ReportID, err)
+	}
+	return nil
+}
+
+// listEvents returns a report's timeline in order.
+func listEvents(q queryer, reportID string) ([]*gridinspect.Event, error) {
+	rows, err := q.Query("SELECT "+eventColumns+" FROM events WHERE report_id = ? ORDER BY seq", reportID)
+	if err != nil {
+		return nil, fmt.Errorf("list events of report %s: %w", reportID, err)
+	}
+	defer rows.Close()
+	var events []*gridinspect.Event
+	for rows.Next() {
+		var e gridinspect.Event
+		var occurred, received int64
+		var skew, conflict int
+		var photos string
+		var payload sql.NullString
+		if err := rows.Scan(&e.ID, &e.ReportID, &e.Seq, &e.Type, &e.ActorID, &occurred, &received, &skew,
+			&e.Note, &photos, &e.StatusBefore, &e.StatusAfter, &conflict, &e.ConflictReason, &payload,
+			&e.PrevHash, &e.Hash); err != nil {
+			return nil, fmt.Errorf("list events of report %s: %w", reportID, err)
+		}
+		e.OccurredAt, e.ReceivedAt = unixNanos(occurred), unixNanos(received)
+		e.ClockSkewFlagged, e.Conflict = skew == 1, conflict == 1
+		if err := fromJSON(photos, &e.PhotoIDs); err != nil {
+			return nil, fmt.Errorf("event %s: %w", e.ID, err)
+		}
+		if payload.Valid {
+			e.Payload = json.RawMessage(payload.String)
+		}
+		events = append(events, &e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list events of report %s: %w", reportID, err)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("list events of report %s: %w", reportID, err)
+	}
+	return events, nil
+}

@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gridinspect/gridinspect"
+)
+
+const gridColumns = "id, name, kind, boundary, created_at, content_hash"
+
+// CreateGrid stores a grid. Only an admin may. The same id with the same
+// content returns the stored grid; with other content it is EEXISTS.
+func (db *DB) CreateGrid(ctx context.Context, in *gridinspect.Grid) (*gridinspect.Grid, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.Role != gridinspect.RoleAdmin {
+		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may create grids")
+	}
+	if in == nil {
+		return nil, gridinspect.Errorf(gridinspect.EINVALID, "grid is required")
+	}
+	g := cloneGrid(in)
+	if err := db.rules.ValidateGrid(g); err != nil {
+		return nil, err
+	}
+	hash := g.ContentHash()
+	db.rules.NormalizeGrid(g)
+
+	var stored *gridinspect.Grid
+	err = db.Write(ctx, func(tx *Tx) error {
+		old, oldHash, err := getGrid(tx, g.ID)
+		switch {
+		case err != nil:
+			return err
+		case old != nil && oldHash == hash:
+			stored = old
+			return nil
+		case old != nil:
+			return gridinspect.Errorf(gridinspect.EEXISTS, "grid %s already exists with different content", g.ID)
+		}
+		var other string
+		err = tx.QueryRow("SELECT id FROM grids WHERE name = ?", g.Name).Scan(&other)
+		switch {
+		case err == nil:
+			var v gridinspect.Violations
+			v.Add("grid.name", "is already the name of grid %s", other)
+			return v.Err("invalid grid")
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+
+		g.CreatedAt = tx.Now
+		boundary, err := boundaryJSON(g.Boundary)
+		if err != nil {
+			return err
+		}
+		sw, ne := g.Boundary.Bound()
+		if _, err := tx.Exec(`INSERT INTO grids (id, name, kind, boundary, min_lat, min_lng, max_lat, max_lng,
+			content_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			g.ID, g.Name, g.Kind, boundary, sw.Lat, sw.Lng, ne.Lat, ne.Lng, hash, nanos(g.CreatedAt)); err != nil {
+			return err
+		}
+		if err := recordChange(tx, "grid", g.ID, g.ID); err != nil {
+			return err
+		}
+		db.gridsWritten(tx)
+		stored = g
+		return nil
+	})
+	if err != nil {
+		return nil, domainErr(err, "create grid %s", g.ID)
+	}
+	return stored, nil
+}
+
+// GetGrid returns one grid in the caller's scope.
+func (db *DB) GetGrid(ctx context.Context, id string) (*gridinspect.Grid, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id = strings.ToLower(id)
+	if !a.CanSeeGrid(id) {
+		return nil, gridinspect.ErrOutOfScope
+	}
+	var g *gridinspect.Grid
+	err = db.Read(ctx, func(tx *sql.Tx) error {
+		g, _, err = getGrid(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, domainErr(err, "get grid %s", id)
+	}
+	if g == nil {
+		return nil, gridinspect.NotFound(a, "grid %s not found", id)
+	}
+	return g, nil
+}
+
+// ListGrids returns one page of the grids the caller can see, by name.
+func (db *DB) ListGrids(ctx context.Context, size int, token string) ([]*gridinspect.Grid, string, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	n, err := pageSize(size, DefaultGridPageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	filter := filterHash("grids", nil)
+	after, err := decodeToken(token, filter)
+	if err != nil {
+		return nil, "", err
+	}
+
+	var w where
+	if !a.AllGrids {
+		if len(a.GridIDs) == 0 {
+			return nil, "", nil
+		}
+		in(&w, "id", a.GridIDs)
+	}
+	if after != nil {
+		w.add("(name, id) > (?, ?)", after.Name, after.ID)
+	}
+	q := "SELECT " + gridColumns + " FROM grids" + w.String() + " ORDER BY name, id LIMIT ?"
+	var grids []*gridinspect.Grid
+	err = db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.Query(q, append(w.args, n+1)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			g, _, err := scanGrid(rows)
+			if err != nil {
+				return err
+			}
+			grids = append(grids, g)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return rows.Close()
+	})
+	if err != nil {
+		return nil, "", domainErr(err, "list grids")
+	}
+	next := ""
+	if len(grids) > n {
+		grids = grids[:n]
+		last := grids[n-1]
+		next = pageToken{Filter: filter, Name: last.Name, ID: last.ID}.encode()
+	}
+	return grids, next, nil
+}
+
+// getGrid returns the grid with id and its content hash, or nil if there
+// is none.
+func getGrid(q queryer, id string) (*gridinspect.Grid, string, error) {
+	g, hash, err := scanGrid(q.QueryRow("SELECT "+gridColumns+" FROM grids WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", nil
+	}
+	return g, hash, err
+}
+
+// gridExists reports whether a grid with id exists.
+func gridExists(q queryer, id string) (bool, error) {
+	var one int
+	err := q.QueryRow("SELECT 1 FROM grids WHERE id = ?", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+func scanGrid(s scanner) (*gridinspect.Grid, string, error) {
+	var g gridinspect.Grid
+	var boundary, hash string
+	var created int64
+	if err := s.Scan(&g.ID, &g.Name, &g.Kind, &boundary, &created, &hash); err != nil {
+		return nil, "", err
+	}
+	b, err := parseBoundary(boundary)
+	if err != nil {
+		return nil, "", fmt.Errorf("grid %s: %w", g.ID, err)
+	}
+	g.Boundary = b
+	g.BoundarySystem = gridinspect.CoordinateSystemWGS84
+	g.CreatedAt = unixNanos(created)
+	return &g, hash, nil
+}
+
+// cloneGrid copies what normalizing changes in place (the boundary), so
+// the caller's grid is left as it was.
+func cloneGrid(in *gridinspect.Grid) *gridinspect.Grid {
+	g := *in
+	g.Boundary = make(gridinspect.Boundary, len(in.Boundary))
+	for i, poly := range in.Boundary {
+		g.Boundary[i] = make([][]gridinspect.LatLng, len(poly))
+		for j, ring := range poly {
+			g.Boundary[i][j] = append([]gridinspect.LatLng(nil), ring...)
+		}
+	}
+	return &g
+}

@@ -1,0 +1,339 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gridinspect/gridinspect"
+)
+
+const reportColumns = `id, category, severity, description, lat, lng, accuracy, address, grid_id, subject_id,
+	observed_at, photo_ids, rectified_on_spot, patrol_id, details, status, version, reporter_id, received_at,
+	deadline, original_deadline, assignee_id, responsible_unit, disposition, closed_at, clock_skew_flagged,
+	missing_photo_ids, relapse_count, follow_up_due, possible_relapse_of, updated_at, content_hash`
+
+// SubmitReport stores a new report with its submission event, or answers
+// a retry of a stored one. See gridinspect.ReportService.
+func (db *DB) SubmitReport(ctx context.Context, in *gridinspect.Report) (*gridinspect.Report, bool, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if in == nil {
+		return nil, false, gridinspect.Errorf(gridinspect.EINVALID, "report is required")
+	}
+	r := clientReport(in)
+	if err := db.rules.ValidateReport(r); err != nil {
+		return nil, false, err
+	}
+	var v gridinspect.Violations
+	checkStorable(&v, "report.observed_at", r.ObservedAt)
+	if err := v.Err("invalid report"); err != nil {
+		return nil, false, err
+	}
+	hash := r.ContentHash()
+	id := strings.ToLower(r.ID)
+
+	// A retry of a stored report (a phone resending its outbox) is
+	// answered from the read pool, without queueing for the writer.
+	var old *gridinspect.Report
+	var oldHash string
+	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
+		old, oldHash, err = getReport(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, false, domainErr(err, "submit report %s", id)
+	}
+	if old != nil {
+		return resubmitted(a, old, oldHash, hash)
+	}
+
+	var stored *gridinspect.Report
+	var dup bool
+	err = db.Write(ctx, func(tx *Tx) error {
+		// Again inside the transaction: the same report may have been
+		// stored since the look above.
+		old, oldHash, err := getReport(tx, id)
+		if err != nil {
+			return err
+		}
+		if old != nil {
+			stored, dup, err = resubmitted(a, old, oldHash, hash)
+			return err
+		}
+		rep := clientReport(r)
+		if err := db.insertReport(tx, a, rep, hash); err != nil {
+			return err
+		}
+		stored = rep
+		return nil
+	})
+	if err != nil {
+		return nil, false, domainErr(err, "submit report %s", id)
+	}
+	return stored, dup, nil
+}
+
+// resubmitted answers a report id that is already stored: the stored
+// report if the content is the same, EEXISTS if not; and for a report the
+// caller may not see, whatever it would get for one that does not exist.
+func resubmitted(a *gridinspect.Actor, old *gridinspect.Report, oldHash, hash string) (*gridinspect.Report, bool, error) {
+	switch {
+	case !a.CanSeeGrid(old.GridID):
+		return nil, false, gridinspect.ErrOutOfScope
+	case oldHash != hash:
+		return nil, false, gridinspect.Errorf(gridinspect.EEXISTS, "report %s already exists with different content", old.ID)
+	default:
+		return old, true, nil
+	}
+}
+
+// insertReport normalizes a new, validated report, places it in its grid,
+// checks its references and the actor's scope, and stores it with its
+// submission event and a change row.
+func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, hash string) error {
+	db.rules.NormalizeReport(r, tx.Now)
+	gridGiven := r.GridID != ""
+	if !gridGiven {
+		id, err := db.placePoint(tx, a, r.Location.Point())
+		if err != nil {
+			return err
+		}
+		if id == "" {
+			return violation("invalid report", "report.location", "is not inside any grid")
+		}
+		r.GridID = id
+	}
+	// Scope before existence, so that a grid outside the caller's scope
+	// gets the same answer whether or not it exists.
+	if !a.CanSeeGrid(r.GridID) {
+		return gridinspect.ErrOutOfScope
+	}
+	if gridGiven {
+		ok, err := gridExists(tx, r.GridID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return violation("invalid report", "report.grid_id", "no such grid")
+		}
+	}
+	if r.SubjectID != "" {
+		if err := checkSubjectRef(tx, a, "invalid report", "report.subject_id", r.SubjectID); err != nil {
+			return err
+		}
+	}
+
+	r.Status = gridinspect.StatusReported
+	if r.RectifiedOnSpot {
+		r.Status = gridinspect.StatusPendingVerification
+	}
+	r.Version = 1
+	r.ReporterID = a.UserID
+	r.ReceivedAt, r.UpdatedAt = tx.Now, tx.Now
+	r.MissingPhotoIDs = slices.Clone(r.PhotoIDs) // no photo is stored yet
+
+	photos, err := idList(r.PhotoIDs)
+	if err != nil {
+		return err
+	}
+	missing, err := idList(r.MissingPhotoIDs)
+	if err != nil {
+		return err
+	}
+	details, err := jsonText(r.Details)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec("INSERT INTO reports ("+reportColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Category, r.Severity, r.Description, r.Location.Lat, r.Location.Lng, r.Location.AccuracyMeters,
+		r.Location.Address, r.GridID, nullString(r.SubjectID), r.ObservedAt.UnixNano(), photos,
+		boolInt(r.RectifiedOnSpot), nullString(r.PatrolID), details, r.Status, r.Version, r.ReporterID,
+		r.ReceivedAt.UnixNano(), nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
+		r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), boolInt(r.ClockSkewFlagged), missing,
+		r.RelapseCount, nanos(r.FollowUpDue), nullString(r.PossibleRelapseOf), r.UpdatedAt.UnixNano(), hash,
+	); err != nil {
+		return err
+	}
+
+	// The submission event carries what was submitted, normalized, so the
+	// timeline alone tells the whole story of the report.
+	payload, err := jsonText(submittedPayload(r))
+	if err != nil {
+		return err
+	}
+	e := &gridinspect.Event{
+		ID:               r.ID,
+		ReportID:         r.ID,
+		Type:             gridinspect.EventReportSubmitted,
+		ActorID:          a.UserID,
+		OccurredAt:       r.ObservedAt,
+		ReceivedAt:       tx.Now,
+		ClockSkewFlagged: r.ClockSkewFlagged,
+		PhotoIDs:         r.PhotoIDs,
+		StatusBefore:     gridinspect.StatusUnspecified,
+		StatusAfter:      r.Status,
+		Payload:          []byte(payload),
+	}
+	if err := appendEvent(tx, e); err != nil {
+		return err
+	}
+	if e.Seq != r.Version {
+		return fmt.Errorf("report %s: first event has seq %d", r.ID, e.Seq)
+	}
+	return recordChange(tx, "report", r.ID, r.GridID)
+}
+
+// submittedPayload is the payload of a submission event.
+func submittedPayload(r *gridinspect.Report) any {
+	return struct {
+		Category        gridinspect.Category
+		Severity        gridinspect.Severity
+		Description     string
+		Location        gridinspect.Location
+		GridID          string
+		SubjectID       string `json:",omitempty"`
+		PatrolID        string `json:",omitempty"`
+		RectifiedOnSpot bool
+		Details         gridinspect.Details
+	}{r.Category, r.Severity, r.Description, r.Location, r.GridID, r.SubjectID, r.PatrolID,
+		r.RectifiedOnSpot, r.Details}
+}
+
+// GetReport returns one report in the caller's scope.
+func (db *DB) GetReport(ctx context.Context, id string) (*gridinspect.Report, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id = strings.ToLower(id)
+	var r *gridinspect.Report
+	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
+		r, _, err = getReport(tx, id)
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, domainErr(err, "get report %s", id)
+	case r == nil:
+		return nil, gridinspect.NotFound(a, "report %s not found", id)
+	case !a.CanSeeGrid(r.GridID):
+		return nil, gridinspect.ErrOutOfScope
+	}
+	return r, nil
+}
+
+// getReport returns the report with id and its content hash, or nil if
+// there is none.
+func getReport(q queryer, id string) (*gridinspect.Report, string, error) {
+	r, hash, err := scanReport(q.QueryRow("SELECT "+reportColumns+" FROM reports WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("read report %s: %w", id, err)
+	}
+	return r, hash, nil
+}
+
+// scanReport reads one row of reportColumns.
+func scanReport(s scanner) (*gridinspect.Report, string, error) {
+	var r gridinspect.Report
+	var subject, patrol, assignee, relapseOf sql.NullString
+	var observed, received, updated int64
+	var deadline, origDeadline, closed, followUp sql.NullInt64
+	var photos, missing, details, hash string
+	var onSpot, skew int
+	if err := s.Scan(&r.ID, &r.Category, &r.Severity, &r.Description, &r.Location.Lat, &r.Location.Lng,
+		&r.Location.AccuracyMeters, &r.Location.Address, &r.GridID, &subject, &observed, &photos, &onSpot,
+		&patrol, &details, &r.Status, &r.Version, &r.ReporterID, &received, &deadline, &origDeadline,
+		&assignee, &r.ResponsibleUnit, &r.Disposition, &closed, &skew, &missing, &r.RelapseCount, &followUp,
+		&relapseOf, &updated, &hash); err != nil {
+		return nil, "", err
+	}
+	r.Location.System = gridinspect.CoordinateSystemWGS84
+	r.SubjectID, r.PatrolID, r.AssigneeID, r.PossibleRelapseOf = subject.String, patrol.String, assignee.String, relapseOf.String
+	r.ObservedAt, r.ReceivedAt, r.UpdatedAt = unixNanos(observed), unixNanos(received), unixNanos(updated)
+	r.Deadline, r.OriginalDeadline = fromNanos(deadline), fromNanos(origDeadline)
+	r.ClosedAt, r.FollowUpDue = fromNanos(closed), fromNanos(followUp)
+	r.RectifiedOnSpot, r.ClockSkewFlagged = onSpot == 1, skew == 1
+	var err error
+	if r.PhotoIDs, err = parseIDList(photos); err != nil {
+		return nil, "", fmt.Errorf("report %s: photo_ids: %w", r.ID, err)
+	}
+	if r.MissingPhotoIDs, err = parseIDList(missing); err != nil {
+		return nil, "", fmt.Errorf("report %s: missing_photo_ids: %w", r.ID, err)
+	}
+	if err := fromJSON(details, &r.Details); err != nil {
+		return nil, "", fmt.Errorf("report %s: details: %w", r.ID, err)
+	}
+	return &r, hash, nil
+}
+
+// parseIDList decodes a JSON list of ids; an empty list is nil, as it is
+// in a report as submitted.
+func parseIDList(s string) ([]string, error) {
+	var ids []string
+	if err := fromJSON(s, &ids); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return ids, nil
+}
+
+// clientReport copies the fields a client may give, deeply, and none of
+// the server's: those a client sends are ignored, and normalizing must not
+// change the caller's report.
+func clientReport(in *gridinspect.Report) *gridinspect.Report {
+	r := &gridinspect.Report{
+		ID:              in.ID,
+		Category:        in.Category,
+		Severity:        in.Severity,
+		Description:     in.Description,
+		Location:        in.Location,
+		GridID:          in.GridID,
+		SubjectID:       in.SubjectID,
+		ObservedAt:      in.ObservedAt,
+		PhotoIDs:        slices.Clone(in.PhotoIDs),
+		RectifiedOnSpot: in.RectifiedOnSpot,
+		PatrolID:        in.PatrolID,
+		Details:         cloneDetails(in.Details),
+	}
+	if len(r.PhotoIDs) == 0 {
+		r.PhotoIDs = nil
+	}
+	return r
+}
+
+func cloneDetails(d gridinspect.Details) gridinspect.Details {
+	return gridinspect.Details{
+		SafetyHazard:        clonePtr(d.SafetyHazard),
+		PollutingEnterprise: clonePtr(d.PollutingEnterprise),
+		IllegalConstruction: clonePtr(d.IllegalConstruction),
+		WaterSourceRisk:     clonePtr(d.WaterSourceRisk),
+		DangerousHouse:      clonePtr(d.DangerousHouse),
+	}
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
+}
+
+// violation returns an EINVALID error naming one field.
+func violation(message, field, description string) error {
+	var v gridinspect.Violations
+	v.Add(field, "%s", description)
+	return v.Err(message)
+}
