@@ -1,0 +1,117 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/gridinspect/gridinspect"
+)
+
+// recoverUnary turns a panic in a handler into INTERNAL for the client and
+// a stack trace in the log; the process keeps serving.
+func (s *Server) recoverUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.ErrorContext(ctx, "panic", "method", info.FullMethod, "panic", p, "stack", string(debug.Stack()))
+			resp, err = nil, status.Error(codes.Internal, "internal error")
+		}
+	}()
+	return handler(ctx, req)
+}
+
+func (s *Server) recoverStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.ErrorContext(ss.Context(), "panic", "method", info.FullMethod, "panic", p, "stack", string(debug.Stack()))
+			err = status.Error(codes.Internal, "internal error")
+		}
+	}()
+	return handler(srv, ss)
+}
+
+// requestID returns the caller's x-request-id, or a new one, so a phone's
+// complaint can be matched with the server's log.
+func requestID(ctx context.Context) string {
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if v := md.Get("x-request-id"); len(v) > 0 && len(v[0]) <= 64 {
+			return v[0]
+		}
+	}
+	return uuid.NewString()
+}
+
+func (s *Server) logCall(ctx context.Context, method, id string, start time.Time, err error) {
+	code := status.Code(err)
+	level := slog.LevelDebug
+	switch code {
+	case codes.OK, codes.Canceled:
+	case codes.Internal, codes.Unknown, codes.DataLoss:
+		level = slog.LevelError
+	default:
+		level = slog.LevelInfo
+	}
+	s.log.Log(ctx, level, "rpc", "method", method, "code", code.String(),
+		"ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
+}
+
+func (s *Server) logUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	start, id := time.Now(), requestID(ctx)
+	_ = grpc.SetHeader(ctx, metadata.Pairs("x-request-id", id))
+	resp, err := handler(ctx, req)
+	s.logCall(ctx, info.FullMethod, id, start, err)
+	return resp, err
+}
+
+func (s *Server) logStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	start, id := time.Now(), requestID(ss.Context())
+	_ = ss.SetHeader(metadata.Pairs("x-request-id", id))
+	err := handler(srv, ss)
+	s.logCall(ss.Context(), info.FullMethod, id, start, err)
+	return err
+}
+
+// public reports whether a method needs no caller: gRPC health, and
+// reflection, which only describes the API whose .proto files are public.
+func public(method string) bool {
+	return strings.HasPrefix(method, "/grpc.health.v1.Health/") ||
+		strings.HasPrefix(method, "/grpc.reflection.")
+}
+
+func (s *Server) authUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if public(info.FullMethod) {
+		return handler(ctx, req)
+	}
+	actor, err := s.cfg.Authenticate(ctx)
+	if err != nil {
+		return nil, s.status(ctx, err)
+	}
+	return handler(gridinspect.NewContext(ctx, actor), req)
+}
+
+// actorStream carries the authenticated context into a stream handler.
+type actorStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (a *actorStream) Context() context.Context { return a.ctx }
+
+func (s *Server) authStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	if public(info.FullMethod) {
+		return handler(srv, ss)
+	}
+	actor, err := s.cfg.Authenticate(ss.Context())
+	if err != nil {
+		return s.status(ss.Context(), err)
+	}
+	return handler(srv, &actorStream{ServerStream: ss, ctx: gridinspect.NewContext(ss.Context(), actor)})
+}

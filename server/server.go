@@ -1,0 +1,149 @@
+// Package server serves the gridinspect.v1 gRPC API. It owns the wire:
+// authentication of callers, conversion between the proto messages and the
+// domain's types, and the mapping of domain errors to gRPC status codes.
+// Every rule about reports lives in the domain services it is given.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"time"
+
+	"google.golang.org/grpc"
+	_ "google.golang.org/grpc/encoding/gzip" // phones may compress requests and ask for compressed responses
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/reflection"
+
+	"github.com/gridinspect/gridinspect"
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+// Limits of the transport.
+const (
+	// MaxMessageBytes bounds one message: a sync batch of 8 MiB, or a
+	// photo chunk of 1 MiB, with room for framing.
+	MaxMessageBytes = 16 << 20
+	// MaxConcurrentStreams bounds the calls one connection may have open.
+	MaxConcurrentStreams = 256
+	// DefaultShutdownTimeout is how long Shutdown lets in-flight calls
+	// finish before cutting them off.
+	DefaultShutdownTimeout = 15 * time.Second
+)
+
+// Authenticator tells who is calling. It returns the actor for a request's
+// context (its metadata), or an EUNAUTHENTICATED error.
+type Authenticator func(ctx context.Context) (*gridinspect.Actor, error)
+
+// Config is what a Server is made of.
+type Config struct {
+	Reports   gridinspect.ReportService
+	Directory gridinspect.DirectoryService
+	// Authenticate resolves the caller of every RPC but health (and
+	// reflection, which only describes the public API).
+	Authenticate Authenticator
+	Logger       *slog.Logger
+	// Now is the clock used for derived fields such as "overdue";
+	// default time.Now.
+	Now func() time.Time
+	// Reflection registers the gRPC reflection service, so grpcurl works
+	// without the .proto files.
+	Reflection bool
+}
+
+// Server is the gRPC server with every gridinspect service registered.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	grpc   *grpc.Server
+	health *health.Server
+}
+
+// New builds a server from cfg; extra options (TLS credentials, say) are
+// added to the defaults.
+func New(cfg Config, opts ...grpc.ServerOption) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, health: health.NewServer()}
+	base := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(MaxMessageBytes),
+		grpc.MaxSendMsgSize(MaxMessageBytes),
+		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{
+			MinTime:             10 * time.Second, // phones ping at most this often
+			PermitWithoutStream: true,
+		}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{
+			MaxConnectionIdle: 15 * time.Minute,
+			Time:              2 * time.Minute,
+			Timeout:           20 * time.Second,
+		}),
+		// Recovery first, so that nothing below it can crash the process;
+		// then logging; then authentication.
+		grpc.ChainUnaryInterceptor(s.recoverUnary, s.logUnary, s.authUnary),
+		grpc.ChainStreamInterceptor(s.recoverStream, s.logStream, s.authStream),
+	}
+	s.grpc = grpc.NewServer(append(base, opts...)...)
+
+	pb.RegisterReportServiceServer(s.grpc, &reportService{s: s})
+	pb.RegisterDirectoryServiceServer(s.grpc, &directoryService{s: s})
+	// Services whose handlers arrive with later work answer UNIMPLEMENTED,
+	// but are registered so clients and grpcurl see the whole API.
+	pb.RegisterRectificationServiceServer(s.grpc, pb.UnimplementedRectificationServiceServer{})
+	pb.RegisterSyncServiceServer(s.grpc, pb.UnimplementedSyncServiceServer{})
+	pb.RegisterStatsServiceServer(s.grpc, pb.UnimplementedStatsServiceServer{})
+	pb.RegisterAuthServiceServer(s.grpc, pb.UnimplementedAuthServiceServer{})
+	healthpb.RegisterHealthServer(s.grpc, s.health)
+	if cfg.Reflection {
+		reflection.Register(s.grpc)
+	}
+	for name := range s.grpc.GetServiceInfo() {
+		s.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+	}
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	return s
+}
+
+// GRPC returns the underlying gRPC server.
+func (s *Server) GRPC() *grpc.Server { return s.grpc }
+
+// Serve accepts connections on lis until Shutdown.
+func (s *Server) Serve(lis net.Listener) error {
+	err := s.grpc.Serve(lis)
+	if errors.Is(err, grpc.ErrServerStopped) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown tells health checkers the server is going away, lets in-flight
+// calls finish until ctx is done, then cuts off whatever is left.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.health.Shutdown()
+	done := make(chan struct{})
+	go func() {
+		s.grpc.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.log.Warn("graceful stop timed out; stopping now")
+		s.grpc.Stop()
+		<-done
+	}
+}
+
+func (s *Server) now() time.Time { return s.cfg.Now() }
+
+// status converts err for the client, logging internal causes.
+func (s *Server) status(ctx context.Context, err error) error {
+	return toStatus(ctx, s.log, err)
+}
