@@ -1,0 +1,97 @@
+// Package demo seeds a realistic street — five villages, five communities,
+// their subjects and a few dozen cases — for trying the server out.
+//
+// The street is modelled on the half-year summary in the seed document: a
+// street on the southern edge of Wuhu, on the Yangtze, with farmland,
+// backup water sources, "scattered, disorderly and polluting" workshops,
+// illegal sand washing, old houses and new housing estates. Everything is
+// made through the domain's service interfaces, exactly as clients would
+// make it, so the demo exercises the same validation and storage as real
+// use.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	gi "github.com/gridinspect/gridinspect"
+)
+
+// shanghai is China Standard Time. A fixed zone rather than
+// time.LoadLocation("Asia/Shanghai") so that the demo needs no tzdata on
+// the host; China has had no daylight saving time since 1991.
+var shanghai = time.FixedZone("CST", 8*60*60)
+
+// The demo's cases all fall in the first half of 2024, the half-year the
+// seed document summarises, so that a summary for that period shows every
+// figure. The dates are fixed rather than relative to the clock because
+// seeding must be idempotent: a server restarted with --demo a day later
+// must send exactly the same objects, or the store would refuse them as ids
+// reused with different content.
+var (
+	periodStart = time.Date(2024, 1, 1, 0, 0, 0, 0, shanghai)
+	periodEnd   = time.Date(2024, 7, 1, 0, 0, 0, 0, shanghai) // exclusive
+)
+
+// Stats counts the demo objects that exist once Seed has returned. They are
+// the same on every run: a repeat is found, not created again.
+type Stats struct {
+	Grids, Subjects, Reports, Patrols int
+}
+
+// Seed creates the demo street through the services, as the actor ctx
+// carries (NewContext); it must be an admin whose scope is the whole
+// street, because it creates grids and reports in every one of them.
+//
+// It is idempotent: every id is fixed and every object's content is a
+// function of this package alone, so running it twice creates everything
+// once (the services answer a repeat with the stored object). Should the
+// store hold a demo object whose content differs — a database seeded by an
+// older version of this package — Seed stops with the service's EEXISTS
+// error rather than change it.
+//
+// The cases are dated in the first half of 2024, whatever now is; now is
+// only checked to be after that half-year, since an observation dated in
+// the future would be flagged as a device clock error.
+//
+// Grids come first, then subjects, then patrols and reports; a report
+// names its patrol, and a patrol its reports, by id only, so their order
+// does not matter to the store.
+func Seed(ctx context.Context, dir gi.DirectoryService, reports gi.ReportService, now time.Time) (Stats, error) {
+	var st Stats
+	if now.Before(periodEnd) {
+		return st, fmt.Errorf("demo: seed: the clock says %s, but the demo's cases are dated up to %s",
+			now.Format(time.DateOnly), periodEnd.Add(-time.Second).Format(time.DateOnly))
+	}
+	for _, g := range Grids() {
+		if _, err := dir.CreateGrid(ctx, g); err != nil {
+			return st, fmt.Errorf("demo: create grid %s: %w", g.Name, err)
+		}
+		st.Grids++
+	}
+	for _, s := range demoSubjects() {
+		if _, err := dir.CreateSubject(ctx, s); err != nil {
+			return st, fmt.Errorf("demo: create subject %s: %w", s.Name, err)
+		}
+		st.Subjects++
+	}
+	for _, p := range demoPatrols() {
+		if _, _, err := reports.SubmitPatrol(ctx, p); err != nil {
+			return st, fmt.Errorf("demo: submit patrol %s: %w", p.ID, err)
+		}
+		st.Patrols++
+	}
+	for _, r := range demoReports() {
+		if _, _, err := reports.SubmitReport(ctx, r); err != nil {
+			return st, fmt.Errorf("demo: submit report %s: %w", r.ID, err)
+		}
+		st.Reports++
+	}
+	return st, nil
+}
+
+// date returns a time in the demo's half-year, China time.
+func date(month time.Month, day, hour, minute int) time.Time {
+	return time.Date(2024, month, day, hour, minute, 0, 0, shanghai)
+}
