@@ -44,8 +44,10 @@ type ReportServiceClient interface {
 	// google.rpc.BadRequest field violations), ALREADY_EXISTS (id reused with
 	// different content), PERMISSION_DENIED (grid outside the caller's scope).
 	SubmitReport(ctx context.Context, in *SubmitReportRequest, opts ...grpc.CallOption) (*SubmitReportResponse, error)
-	// GetReport returns one report. Errors: NOT_FOUND, and PERMISSION_DENIED
-	// with the same message when the report is outside the caller's scope.
+	// GetReport returns one report. A caller whose scope is not the whole
+	// street gets PERMISSION_DENIED both for a report in another grid and for
+	// one that does not exist, with the same message (AIP-211); a caller who
+	// sees every grid gets NOT_FOUND for a missing report.
 	GetReport(ctx context.Context, in *GetReportRequest, opts ...grpc.CallOption) (*GetReportResponse, error)
 	// ListReports lists reports matching every given filter, one page at a
 	// time. Pages are stable under concurrent inserts (keyset pagination).
@@ -132,8 +134,10 @@ type ReportServiceServer interface {
 	// google.rpc.BadRequest field violations), ALREADY_EXISTS (id reused with
 	// different content), PERMISSION_DENIED (grid outside the caller's scope).
 	SubmitReport(context.Context, *SubmitReportRequest) (*SubmitReportResponse, error)
-	// GetReport returns one report. Errors: NOT_FOUND, and PERMISSION_DENIED
-	// with the same message when the report is outside the caller's scope.
+	// GetReport returns one report. A caller whose scope is not the whole
+	// street gets PERMISSION_DENIED both for a report in another grid and for
+	// one that does not exist, with the same message (AIP-211); a caller who
+	// sees every grid gets NOT_FOUND for a missing report.
 	GetReport(context.Context, *GetReportRequest) (*GetReportResponse, error)
 	// ListReports lists reports matching every given filter, one page at a
 	// time. Pages are stable under concurrent inserts (keyset pagination).
