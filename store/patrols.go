@@ -35,54 +35,12 @@ func (db *DB) SubmitPatrol(ctx context.Context, in *gridinspect.Patrol) (*gridin
 		return nil, false, err
 	}
 	hash := p.ContentHash()
-	id := strings.ToLower(p.ID)
-
-	var old *gridinspect.Patrol
-	var oldHash string
-	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
-		old, oldHash, err = getPatrol(tx, id)
-		return err
-	})
-	if err != nil {
-		return nil, false, domainErr(err, "submit patrol %s", id)
-	}
-	if old != nil {
-		return patrolResubmitted(a, old, oldHash, hash)
-	}
-
-	var stored *gridinspect.Patrol
-	var dup bool
-	err = db.Write(ctx, func(tx *Tx) error {
-		old, oldHash, err := getPatrol(tx, id)
-		if err != nil {
-			return err
-		}
-		if old != nil {
-			stored, dup, err = patrolResubmitted(a, old, oldHash, hash)
-			return err
-		}
-		np := clientPatrol(p)
-		if err := db.insertPatrol(tx, a, np, hash); err != nil {
-			return err
-		}
-		stored = np
-		return nil
-	})
-	if err != nil {
-		return nil, false, domainErr(err, "submit patrol %s", id)
-	}
-	return stored, dup, nil
-}
-
-func patrolResubmitted(a *gridinspect.Actor, old *gridinspect.Patrol, oldHash, hash string) (*gridinspect.Patrol, bool, error) {
-	switch {
-	case !a.CanSeeGrid(old.GridID):
-		return nil, false, gridinspect.ErrOutOfScope
-	case oldHash != hash:
-		return nil, false, gridinspect.Errorf(gridinspect.EEXISTS, "patrol %s already exists with different content", old.ID)
-	default:
-		return old, true, nil
-	}
+	return submitOnce(ctx, db, a, "patrol", strings.ToLower(p.ID), hash, getPatrol,
+		func(old *gridinspect.Patrol) string { return old.GridID },
+		func(tx *Tx) (*gridinspect.Patrol, error) {
+			np := clientPatrol(p)
+			return np, db.insertPatrol(tx, a, np, hash)
+		})
 }
 
 // insertPatrol normalizes a new, validated patrol, places it by its first

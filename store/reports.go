@@ -36,61 +36,12 @@ func (db *DB) SubmitReport(ctx context.Context, in *gridinspect.Report) (*gridin
 		return nil, false, err
 	}
 	hash := r.ContentHash()
-	id := strings.ToLower(r.ID)
-
-	// A retry of a stored report (a phone resending its outbox) is
-	// answered from the read pool, without queueing for the writer.
-	var old *gridinspect.Report
-	var oldHash string
-	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
-		old, oldHash, err = getReport(tx, id)
-		return err
-	})
-	if err != nil {
-		return nil, false, domainErr(err, "submit report %s", id)
-	}
-	if old != nil {
-		return resubmitted(a, old, oldHash, hash)
-	}
-
-	var stored *gridinspect.Report
-	var dup bool
-	err = db.Write(ctx, func(tx *Tx) error {
-		// Again inside the transaction: the same report may have been
-		// stored since the look above.
-		old, oldHash, err := getReport(tx, id)
-		if err != nil {
-			return err
-		}
-		if old != nil {
-			stored, dup, err = resubmitted(a, old, oldHash, hash)
-			return err
-		}
-		rep := clientReport(r)
-		if err := db.insertReport(tx, a, rep, hash); err != nil {
-			return err
-		}
-		stored = rep
-		return nil
-	})
-	if err != nil {
-		return nil, false, domainErr(err, "submit report %s", id)
-	}
-	return stored, dup, nil
-}
-
-// resubmitted answers a report id that is already stored: the stored
-// report if the content is the same, EEXISTS if not; and for a report the
-// caller may not see, whatever it would get for one that does not exist.
-func resubmitted(a *gridinspect.Actor, old *gridinspect.Report, oldHash, hash string) (*gridinspect.Report, bool, error) {
-	switch {
-	case !a.CanSeeGrid(old.GridID):
-		return nil, false, gridinspect.ErrOutOfScope
-	case oldHash != hash:
-		return nil, false, gridinspect.Errorf(gridinspect.EEXISTS, "report %s already exists with different content", old.ID)
-	default:
-		return old, true, nil
-	}
+	return submitOnce(ctx, db, a, "report", strings.ToLower(r.ID), hash, getReport,
+		func(old *gridinspect.Report) string { return old.GridID },
+		func(tx *Tx) (*gridinspect.Report, error) {
+			rep := clientReport(r)
+			return rep, db.insertReport(tx, a, rep, hash)
+		})
 }
 
 // insertReport normalizes a new, validated report, places it in its grid,

@@ -150,11 +150,11 @@ func TestSubmitReport_IdempotentResubmitWritesNothing(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		stored, dup, err = resubmitted(worker(gridA), old, hash, r.ContentHash())
+		stored, dup, err = answerRetry(worker(gridA), "report", old.ID, old.GridID, old, hash, r.ContentHash())
 		return err
 	})
 	if err != nil || !dup {
-		t.Fatalf("resubmitted in the writer: duplicate = %v, err = %v", dup, err)
+		t.Fatalf("retry answered in the writer: duplicate = %v, err = %v", dup, err)
 	}
 	assertEqual(t, stored, first)
 }

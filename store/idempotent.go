@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/gridinspect/gridinspect"
+)
+
+// lookup reads the object stored under id, with the hash of the content it
+// was stored with; nil when there is none.
+type lookup[T any] func(q queryer, id string) (obj *T, contentHash string, err error)
+
+// submitOnce stores a new object under its client-made id exactly once.
+// A retry (a phone resending its outbox) is answered from the read pool
+// without queueing for the writer; the writer looks again before
+// inserting, since the same object may have been stored since. gridOf
+// says which grid decides who may see a stored object.
+func submitOnce[T any](ctx context.Context, db *DB, a *gridinspect.Actor, what, id, hash string,
+	get lookup[T], gridOf func(*T) string, insert func(tx *Tx) (*T, error)) (*T, bool, error) {
+	var old *T
+	var oldHash string
+	err := db.Read(ctx, func(tx *sql.Tx) (err error) {
+		old, oldHash, err = get(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, false, domainErr(err, "submit %s %s", what, id)
+	}
+	if old != nil {
+		return answerRetry(a, what, id, gridOf(old), old, oldHash, hash)
+	}
+
+	var stored *T
+	var dup bool
+	err = db.Write(ctx, func(tx *Tx) error {
+		old, oldHash, err := get(tx, id)
+		if err != nil {
+			return err
+		}
+		if old != nil {
+			stored, dup, err = answerRetry(a, what, id, gridOf(old), old, oldHash, hash)
+			return err
+		}
+		stored, err = insert(tx)
+		return err
+	})
+	if err != nil {
+		return nil, false, domainErr(err, "submit %s %s", what, id)
+	}
+	return stored, dup, nil
+}
+
+// answerRetry answers an id that is already stored: the stored object if
+// the content is the same, EEXISTS if not; and for an object the caller
+// may not see, whatever it would get for one that does not exist.
+func answerRetry[T any](a *gridinspect.Actor, what, id, grid string, old *T, oldHash, hash string) (*T, bool, error) {
+	switch {
+	case !a.CanSeeGrid(grid):
+		return nil, false, gridinspect.ErrOutOfScope
+	case oldHash != hash:
+		return nil, false, gridinspect.Errorf(gridinspect.EEXISTS, "%s %s already exists with different content", what, id)
+	default:
+		return old, true, nil
+	}
+}
