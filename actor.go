@@ -25,7 +25,13 @@ type Actor struct {
 	GridIDs  []string
 	AllGrids bool
 	DeviceID string
+	// TokenID identifies the token the request came with (the hex SHA-256
+	// of the token), so that Logout can revoke exactly that one.
+	TokenID string
 }
+
+// IsAdmin reports whether the actor may manage users, grids and tokens.
+func (a *Actor) IsAdmin() bool { return a != nil && a.Role == RoleAdmin }
 
 // CanSeeGrid reports whether the actor's scope covers gridID.
 func (a *Actor) CanSeeGrid(gridID string) bool {

@@ -1,0 +1,146 @@
+package gridinspect
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// User is an account. Its password is never held here, only by the store
+// as an argon2id hash.
+type User struct {
+	ID          string
+	Username    string
+	DisplayName string
+	Role        Role
+	GridIDs     []string
+	AllGrids    bool
+	Disabled    bool
+	CreatedAt   time.Time
+}
+
+// Actor returns the actor the user acts as, on deviceID with tokenID.
+func (u *User) Actor(deviceID, tokenID string) *Actor {
+	return &Actor{
+		UserID: u.ID, Username: u.Username, Role: u.Role,
+		GridIDs: append([]string(nil), u.GridIDs...), AllGrids: u.AllGrids,
+		DeviceID: deviceID, TokenID: tokenID,
+	}
+}
+
+// MinPasswordRunes is the shortest password accepted.
+const MinPasswordRunes = 8
+
+// MaxPasswordBytes bounds a password, so hashing cannot be made to cost
+// more than it should.
+const MaxPasswordBytes = 256
+
+var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
+
+// ValidateUser checks an account as given. Field paths are under "user.".
+func (r Rules) ValidateUser(u *User) error {
+	var v Violations
+	if !usernamePattern.MatchString(u.Username) {
+		v.Add("user.username", "must be 2 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	checkText(&v, "user.display_name", u.DisplayName, MaxShortTextRunes, false)
+	checkEnum(&v, "user.role", int(u.Role), int(RoleAdmin), true)
+	checkIDs(&v, "user.grid_ids", u.GridIDs, 1000)
+	if u.Role == RoleWorker && u.AllGrids {
+		v.Add("user.all_grids", "a worker belongs to named grids, not the whole street")
+	}
+	if u.Role == RoleWorker && len(u.GridIDs) == 0 {
+		v.Add("user.grid_ids", "a worker needs at least one grid")
+	}
+	return v.Err("invalid user")
+}
+
+// ValidatePassword checks a new password (field "password").
+func ValidatePassword(password string) error {
+	var v Violations
+	switch {
+	case len(password) > MaxPasswordBytes:
+		v.Add("password", "is longer than %d bytes", MaxPasswordBytes)
+	case utf8.RuneCountInString(password) < MinPasswordRunes:
+		v.Add("password", "must be at least %d characters", MinPasswordRunes)
+	}
+	return v.Err("invalid password")
+}
+
+// NormalizeUser tidies an account after ValidateUser.
+func (r Rules) NormalizeUser(u *User) {
+	u.DisplayName = strings.TrimSpace(u.DisplayName)
+	for i := range u.GridIDs {
+		u.GridIDs[i] = strings.ToLower(u.GridIDs[i])
+	}
+	if u.AllGrids {
+		u.GridIDs = nil
+	}
+}
+
+// UserFilter selects users for ListUsers.
+type UserFilter struct {
+	GridID    string
+	PageSize  int
+	PageToken string
+}
+
+// UserUpdate names what UpdateUser changes.
+type UserUpdate struct {
+	DisplayName *string
+	Role        *Role
+	GridIDs     *[]string
+	AllGrids    *bool
+	Password    *string
+}
+
+// Session is what Login returns: the token, shown once, and its expiry.
+type Session struct {
+	Token     string
+	ExpiresAt time.Time
+	User      *User
+}
+
+// AuthService checks who is calling.
+type AuthService interface {
+	// Login checks a username and password and opens a session on a
+	// device. An unknown user, a disabled one and a wrong password get the
+	// same EUNAUTHENTICATED answer, after the same work.
+	Login(ctx context.Context, username, password, deviceID string) (*Session, error)
+
+	// Authenticate returns the actor of a bearer token, or EUNAUTHENTICATED
+	// if it is unknown, revoked, expired, or its user is disabled.
+	Authenticate(ctx context.Context, token string) (*Actor, error)
+
+	// Logout revokes the caller's token.
+	Logout(ctx context.Context) error
+
+	// RevokeTokens revokes every token of a user and says how many were
+	// live. Admins only: EFORBIDDEN otherwise; ENOTFOUND for no such user.
+	RevokeTokens(ctx context.Context, userID string) (int, error)
+}
+
+// UserService keeps accounts.
+type UserService interface {
+	// CreateUser adds an account. Admins only. Errors: EINVALID (bad
+	// field, username taken, unknown grid), EFORBIDDEN.
+	CreateUser(ctx context.Context, u *User, password string) (*User, error)
+
+	// GetUser returns an account: one's own, or any for a supervisor or
+	// admin. Errors: ENOTFOUND or EFORBIDDEN.
+	GetUser(ctx context.Context, id string) (*User, error)
+
+	// ListUsers lists accounts by username. Supervisors and admins; a
+	// supervisor of some grids sees the users of those grids.
+	ListUsers(ctx context.Context, f UserFilter) (users []*User, nextPageToken string, err error)
+
+	// UpdateUser changes what upd names. Admins only. A change of role or
+	// grids takes effect on the user's next call.
+	UpdateUser(ctx context.Context, id string, upd UserUpdate) (*User, error)
+
+	// DisableUser disables an account and revokes its tokens. Admins only;
+	// an admin cannot disable itself.
+	DisableUser(ctx context.Context, id string) (*User, error)
+}
