@@ -30,9 +30,6 @@ func (u *User) Actor(deviceID, tokenID string) *Actor {
 	}
 }
 
-// MinPasswordRunes is the shortest password accepted.
-const MinPasswordRunes = 8
-
 // MaxPasswordBytes bounds a password, so hashing cannot be made to cost
 // more than it should.
 const MaxPasswordBytes = 256
@@ -58,13 +55,13 @@ func (r Rules) ValidateUser(u *User) error {
 }
 
 // ValidatePassword checks a new password (field "password").
-func ValidatePassword(password string) error {
+func (r Rules) ValidatePassword(password string) error {
 	var v Violations
 	switch {
 	case len(password) > MaxPasswordBytes:
 		v.Add("password", "is longer than %d bytes", MaxPasswordBytes)
-	case utf8.RuneCountInString(password) < MinPasswordRunes:
-		v.Add("password", "must be at least %d characters", MinPasswordRunes)
+	case utf8.RuneCountInString(password) < r.MinPasswordRunes:
+		v.Add("password", "must be at least %d characters", r.MinPasswordRunes)
 	}
 	return v.Err("invalid password")
 }

@@ -48,10 +48,13 @@ type Rules struct {
 	// MaxClockAhead is how far in the future a device time may be before
 	// the device clock is flagged as wrong.
 	MaxClockAhead time.Duration
+	// MinPasswordRunes is the shortest password accepted. The demo
+	// lowers it so its accounts can share the password "demo".
+	MinPasswordRunes int
 }
 
 // DefaultRules are the rules a server starts with.
-var DefaultRules = Rules{ServiceArea: ChinaArea, MaxClockAhead: 10 * time.Minute}
+var DefaultRules = Rules{ServiceArea: ChinaArea, MaxClockAhead: 10 * time.Minute, MinPasswordRunes: 8}
 
 // earliestPlausible is the earliest device time taken at face value; a
 // phone whose battery died often comes back in 1970. Paper records from
