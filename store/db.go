@@ -2,7 +2,8 @@
 // file: its schema and migrations, the single writer that groups
 // concurrent writes into one transaction (group commit), the change
 // sequence that sync reads, and the implementations of
-// gridinspect.ReportService and gridinspect.DirectoryService.
+// gridinspect.ReportService, gridinspect.DirectoryService,
+// gridinspect.AuthService and gridinspect.UserService.
 //
 // A DB is opened with Open and closed with Close. Every write goes through
 // DB.Write, served by one goroutine on one connection; reads go through
@@ -32,6 +33,8 @@ import (
 var (
 	_ gridinspect.ReportService    = (*DB)(nil)
 	_ gridinspect.DirectoryService = (*DB)(nil)
+	_ gridinspect.AuthService      = (*DB)(nil)
+	_ gridinspect.UserService      = (*DB)(nil)
 )
 
 // Tunables.
@@ -68,6 +71,12 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxReaders is the size of the read pool; 0 means DefaultMaxReaders.
 	MaxReaders int
+	// PasswordParams are the argon2id costs of new password hashes; zero
+	// means gridinspect.DefaultPasswordParams. Tests lower them.
+	PasswordParams gridinspect.PasswordParams
+	// TokenTTL is how long a token from Login is valid; 0 means
+	// DefaultTokenTTL.
+	TokenTTL time.Duration
 }
 
 // DB is the SQLite database of one gridinspect server.
@@ -77,6 +86,15 @@ type DB struct {
 	now    func() time.Time
 	logger *slog.Logger
 	nread  int
+
+	passwordParams gridinspect.PasswordParams
+	tokenTTL       time.Duration
+	dummyHash      func() (string, error) // see Login
+	auth           authCache
+	// background counts the goroutines recording token use (see
+	// Authenticate); Close waits for them. They are started only while
+	// the DB is open, under closeMu.
+	background sync.WaitGroup
 
 	writer *sql.DB // exactly one connection; used only by the writer goroutine
 	reader *sql.DB // read-only pool
@@ -115,6 +133,9 @@ func newDB(path string, opts Options) *DB {
 		now:    opts.Now,
 		logger: opts.Logger,
 		nread:  opts.MaxReaders,
+
+		passwordParams: opts.PasswordParams,
+		tokenTTL:       opts.TokenTTL,
 	}
 	if db.rules == (gridinspect.Rules{}) {
 		db.rules = gridinspect.DefaultRules
@@ -128,6 +149,16 @@ func newDB(path string, opts Options) *DB {
 	if db.nread <= 0 {
 		db.nread = DefaultMaxReaders
 	}
+	if db.passwordParams == (gridinspect.PasswordParams{}) {
+		db.passwordParams = gridinspect.DefaultPasswordParams
+	}
+	if db.tokenTTL <= 0 {
+		db.tokenTTL = DefaultTokenTTL
+	}
+	params := db.passwordParams
+	db.dummyHash = sync.OnceValues(func() (string, error) {
+		return gridinspect.HashPassword("not a password", params)
+	})
 	return db
 }
 
@@ -249,6 +280,9 @@ func (db *DB) Close(ctx context.Context) error {
 			close(db.closing)
 			select {
 			case <-db.writerDone:
+				// Every write is answered, and no new one is taken, so
+				// the goroutines recording token use are finishing.
+				db.background.Wait()
 				// Recommended by SQLite before closing a long-lived
 				// connection: refresh the planner's statistics if due.
 				if _, oerr := db.writer.Exec("PRAGMA optimize"); oerr != nil {

@@ -38,6 +38,10 @@ func (c *testClock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// testPasswordParams make password hashes cheap, so that tests which
+// create users and log in stay fast.
+var testPasswordParams = gridinspect.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}
+
 // testDB is an open DB in a temporary folder, with its clock.
 type testDB struct {
 	*DB
@@ -53,7 +57,7 @@ func MustOpenDB(tb testing.TB) *testDB {
 
 func mustOpenAt(tb testing.TB, path string, clock *testClock) *testDB {
 	tb.Helper()
-	db, err := Open(path, Options{Now: clock.Now, Logger: slog.New(slog.DiscardHandler)})
+	db, err := Open(path, Options{Now: clock.Now, Logger: slog.New(slog.DiscardHandler), PasswordParams: testPasswordParams})
 	if err != nil {
 		tb.Fatalf("open %s: %v", path, err)
 	}
