@@ -1,6 +1,8 @@
 package server
 
 import (
+	"strconv"
+
 	"github.com/gridinspect/gridinspect"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
@@ -89,3 +91,55 @@ func fromSubjectFilter(r *pb.ListSubjectsRequest) gridinspect.SubjectFilter {
 	}
 	return f
 }
+
+func toUser(u *gridinspect.User) *pb.User {
+	return &pb.User{
+		Id:          u.ID,
+		Username:    u.Username,
+		DisplayName: u.DisplayName,
+		Role:        pb.Role(u.Role),
+		GridIds:     u.GridIDs,
+		AllGrids:    u.AllGrids,
+		Disabled:    u.Disabled,
+		CreatedAt:   toTimestamp(u.CreatedAt),
+	}
+}
+
+func fromUser(u *pb.User) *gridinspect.User {
+	return &gridinspect.User{
+		Username:    u.GetUsername(),
+		DisplayName: u.GetDisplayName(),
+		Role:        gridinspect.Role(u.GetRole()),
+		GridIDs:     append([]string(nil), u.GetGridIds()...),
+		AllGrids:    u.GetAllGrids(),
+	}
+}
+
+// fromUserUpdate turns UpdateUser's field mask into the domain's update;
+// an unknown field name is refused rather than ignored.
+func fromUserUpdate(req *pb.UpdateUserRequest) (gridinspect.UserUpdate, error) {
+	var upd gridinspect.UserUpdate
+	u := req.GetUser()
+	if len(req.GetUpdateFields()) == 0 {
+		return upd, invalid("update_fields", "name at least one field to change")
+	}
+	for i, f := range req.GetUpdateFields() {
+		switch f {
+		case "display_name":
+			upd.DisplayName = ptr(u.GetDisplayName())
+		case "role":
+			upd.Role = ptr(gridinspect.Role(u.GetRole()))
+		case "grid_ids":
+			upd.GridIDs = ptr(append([]string(nil), u.GetGridIds()...))
+		case "all_grids":
+			upd.AllGrids = ptr(u.GetAllGrids())
+		case "password":
+			upd.Password = ptr(req.GetPassword())
+		default:
+			return upd, invalid("update_fields["+strconv.Itoa(i)+"]", "unknown field %q; one of display_name, role, grid_ids, all_grids, password", f)
+		}
+	}
+	return upd, nil
+}
+
+func ptr[T any](v T) *T { return &v }

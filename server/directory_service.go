@@ -3,12 +3,12 @@ package server
 import (
 	"context"
 
+	"github.com/gridinspect/gridinspect"
+
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
-// directoryService serves DirectoryService's grids and subjects. Users
-// arrive with accounts (issue 3); until then those RPCs answer
-// UNIMPLEMENTED.
+// directoryService serves DirectoryService: grids, subjects and users.
 type directoryService struct {
 	pb.UnimplementedDirectoryServiceServer
 	s *Server
@@ -82,4 +82,57 @@ func (h *directoryService) ListSubjects(ctx context.Context, req *pb.ListSubject
 		resp.Subjects[i] = toSubject(s)
 	}
 	return resp, nil
+}
+
+func (h *directoryService) CreateUser(ctx context.Context, req *pb.CreateUserRequest) (*pb.CreateUserResponse, error) {
+	if req.GetUser() == nil {
+		return nil, h.s.status(ctx, invalid("user", "is required"))
+	}
+	u, err := h.s.cfg.Users.CreateUser(ctx, fromUser(req.GetUser()), req.GetPassword())
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	return &pb.CreateUserResponse{User: toUser(u)}, nil
+}
+
+func (h *directoryService) GetUser(ctx context.Context, req *pb.GetUserRequest) (*pb.GetUserResponse, error) {
+	u, err := h.s.cfg.Users.GetUser(ctx, req.GetId())
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	return &pb.GetUserResponse{User: toUser(u)}, nil
+}
+
+func (h *directoryService) ListUsers(ctx context.Context, req *pb.ListUsersRequest) (*pb.ListUsersResponse, error) {
+	users, next, err := h.s.cfg.Users.ListUsers(ctx, gridinspect.UserFilter{
+		GridID: req.GetGridId(), PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken(),
+	})
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	resp := &pb.ListUsersResponse{NextPageToken: next, Users: make([]*pb.User, len(users))}
+	for i, u := range users {
+		resp.Users[i] = toUser(u)
+	}
+	return resp, nil
+}
+
+func (h *directoryService) UpdateUser(ctx context.Context, req *pb.UpdateUserRequest) (*pb.UpdateUserResponse, error) {
+	upd, err := fromUserUpdate(req)
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	u, err := h.s.cfg.Users.UpdateUser(ctx, req.GetUser().GetId(), upd)
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	return &pb.UpdateUserResponse{User: toUser(u)}, nil
+}
+
+func (h *directoryService) DisableUser(ctx context.Context, req *pb.DisableUserRequest) (*pb.DisableUserResponse, error) {
+	u, err := h.s.cfg.Users.DisableUser(ctx, req.GetId())
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	return &pb.DisableUserResponse{User: toUser(u)}, nil
 }

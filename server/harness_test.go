@@ -208,3 +208,8 @@ func wantCode(t testing.TB, err error, want codes.Code) *status.Status {
 	}
 	return st
 }
+
+func statusOf(err error) (codes.Code, string) {
+	st, _ := status.FromError(err)
+	return st.Code(), st.Message()
+}

@@ -79,10 +79,10 @@ func (s *Server) logStream(srv any, ss grpc.ServerStream, info *grpc.StreamServe
 	return err
 }
 
-// public reports whether a method needs no caller: gRPC health, and
+// public reports whether a method needs no caller: Login, gRPC health, and
 // reflection, which only describes the API whose .proto files are public.
 func public(method string) bool {
-	return strings.HasPrefix(method, "/grpc.health.v1.Health/") ||
+	return method == loginMethod || strings.HasPrefix(method, "/grpc.health.v1.Health/") ||
 		strings.HasPrefix(method, "/grpc.reflection.")
 }
 

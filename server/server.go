@@ -42,10 +42,15 @@ type Authenticator func(ctx context.Context) (*gridinspect.Actor, error)
 type Config struct {
 	Reports   gridinspect.ReportService
 	Directory gridinspect.DirectoryService
-	// Authenticate resolves the caller of every RPC but health (and
-	// reflection, which only describes the public API).
+	Users     gridinspect.UserService
+	Auth      gridinspect.AuthService
+	// Authenticate resolves the caller of every RPC but Login, health and
+	// reflection (which only describes the public API); default
+	// BearerToken(Auth).
 	Authenticate Authenticator
-	Logger       *slog.Logger
+	// LoginLimits bound login attempts; default DefaultLoginLimits.
+	LoginLimits *LoginLimits
+	Logger      *slog.Logger
 	// Now is the clock used for derived fields such as "overdue";
 	// default time.Now.
 	Now func() time.Time
@@ -71,6 +76,13 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Authenticate == nil {
+		cfg.Authenticate = BearerToken(cfg.Auth)
+	}
+	limits := DefaultLoginLimits
+	if cfg.LoginLimits != nil {
+		limits = *cfg.LoginLimits
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, health: health.NewServer()}
 	base := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
@@ -94,12 +106,16 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 
 	pb.RegisterReportServiceServer(s.grpc, &reportService{s: s})
 	pb.RegisterDirectoryServiceServer(s.grpc, &directoryService{s: s})
+	pb.RegisterAuthServiceServer(s.grpc, &authService{
+		s:          s,
+		byUsername: newKeyedLimiter(limits.PerUsername),
+		byAddress:  newKeyedLimiter(limits.PerAddress),
+	})
 	// Services whose handlers arrive with later work answer UNIMPLEMENTED,
 	// but are registered so clients and grpcurl see the whole API.
 	pb.RegisterRectificationServiceServer(s.grpc, pb.UnimplementedRectificationServiceServer{})
 	pb.RegisterSyncServiceServer(s.grpc, pb.UnimplementedSyncServiceServer{})
 	pb.RegisterStatsServiceServer(s.grpc, pb.UnimplementedStatsServiceServer{})
-	pb.RegisterAuthServiceServer(s.grpc, pb.UnimplementedAuthServiceServer{})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if cfg.Reflection {
 		reflection.Register(s.grpc)
