@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +17,9 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/gridinspect/gridinspect"
 	"github.com/gridinspect/gridinspect/internal/demo"
@@ -48,6 +52,9 @@ type config struct {
 	demo       bool
 	reflection bool
 	logLevel   slog.Level
+	tlsCert    string
+	tlsKey     string
+	insecure   bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -59,13 +66,86 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.demo, "demo", false, "seed a demo street (ten grids, subjects, sample cases); safe to repeat")
 	fs.BoolVar(&c.reflection, "reflection", true, "register gRPC reflection so grpcurl needs no .proto files")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log level: DEBUG, INFO, WARN or ERROR")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate (chain) to serve TLS 1.2+ with; needs --tls-key")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
+	fs.BoolVar(&c.insecure, "insecure", false, "allow plaintext on a non-loopback address (tokens and data travel unencrypted)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return c, errors.New("--tls-cert and --tls-key go together")
+	}
 	return c, nil
+}
+
+// isLoopback reports whether addr (host:port) can only be reached from
+// this machine.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// transport returns the server option for TLS, or nil for plaintext, which
+// is refused off loopback unless --insecure says otherwise.
+func transport(cfg config, log *slog.Logger) (grpc.ServerOption, error) {
+	if cfg.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			return nil, fmt.Errorf("load TLS certificate: %w", err)
+		}
+		return grpc.Creds(credentials.NewTLS(&tls.Config{
+			Certificates: []tls.Certificate{cert},
+			MinVersion:   tls.VersionTLS12,
+		})), nil
+	}
+	if !isLoopback(cfg.listen) {
+		if !cfg.insecure {
+			return nil, fmt.Errorf("refusing to serve plaintext on %s, which is not a loopback address: "+
+				"give --tls-cert and --tls-key, or --insecure if something else encrypts the link", cfg.listen)
+		}
+		log.Warn("INSECURE: serving plaintext on a non-loopback address; bearer tokens, passwords and "+
+			"reports cross the network unencrypted", "listen", cfg.listen)
+	}
+	return nil, nil
+}
+
+// AdminPasswordFile is where the first run leaves the admin's password,
+// readable by the server's user only.
+const AdminPasswordFile = "admin-password.txt"
+
+// firstRun creates the admin account on an empty database, prints its
+// password once and leaves it in a 0600 file in the data folder.
+func firstRun(ctx context.Context, db *store.DB, dataDir string, stdout io.Writer) error {
+	password, created, err := db.EnsureAdmin(ctx)
+	if err != nil || !created {
+		return err
+	}
+	path := filepath.Join(dataDir, AdminPasswordFile)
+	_ = os.Remove(path) // a stale file of an older database: O_EXCL below must create it afresh, 0600
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("write admin password: %w", err)
+	}
+	_, werr := fmt.Fprintf(f, "username: admin\npassword: %s\n", password)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("write admin password: %w", werr)
+	}
+	fmt.Fprintf(stdout, "first run: created account \"admin\" with password %s\n", password)
+	fmt.Fprintf(stdout, "  (also in %s, readable only by you; log in and change it)\n", path)
+	return nil
 }
 
 // run serves until ctx is done. Everything it opens it closes.
@@ -79,8 +159,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
+	creds, err := transport(cfg, log)
+	if err != nil {
+		return err
+	}
+	rules := gridinspect.DefaultRules
+	if cfg.demo {
+		rules = demo.Rules(rules) // demo accounts share the short password "demo"
+	}
 	dbPath := filepath.Join(cfg.dataDir, DatabaseFile)
-	db, err := store.Open(dbPath, store.Options{Logger: log})
+	db, err := store.Open(dbPath, store.Options{Logger: log, Rules: rules})
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", dbPath, err)
 	}
@@ -93,26 +181,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}()
 	log.Info("database open", "path", dbPath)
 
+	if err := firstRun(ctx, db, cfg.dataDir, stdout); err != nil {
+		return err
+	}
 	if cfg.demo {
-		actor, _ := server.LocalOperator(ctx)
-		st, err := demo.Seed(gridinspect.NewContext(ctx, actor), db, db, time.Now())
+		sys := gridinspect.NewContext(ctx, gridinspect.SystemActor())
+		st, err := demo.Seed(sys, demo.Services{Directory: db, Reports: db, Users: db}, time.Now())
 		if err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
-		log.Info("demo street ready", "grids", st.Grids, "subjects", st.Subjects, "reports", st.Reports, "patrols", st.Patrols)
+		log.Info("demo street ready", "grids", st.Grids, "users", st.Users, "subjects", st.Subjects,
+			"reports", st.Reports, "patrols", st.Patrols)
+		fmt.Fprintf(stdout, "demo accounts (demo only!): supervisor, worker01 … worker10, password %q\n", demo.Password)
 	}
 
 	lis, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	var opts []grpc.ServerOption
+	if creds != nil {
+		opts = append(opts, creds)
+	}
 	srv := server.New(server.Config{
-		Reports:      db,
-		Directory:    db,
-		Authenticate: server.LocalOperator,
-		Logger:       log,
-		Reflection:   cfg.reflection,
-	})
+		Reports:    db,
+		Directory:  db,
+		Users:      db,
+		Auth:       db,
+		Logger:     log,
+		Reflection: cfg.reflection,
+	}, opts...)
 	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
 	log.Info("listening", "addr", lis.Addr().String())
 

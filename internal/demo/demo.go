@@ -1,5 +1,6 @@
 // Package demo seeds a realistic street — five villages, five communities,
-// their subjects and a few dozen cases — for trying the server out.
+// a supervisor and a worker per grid, their subjects and a few dozen cases
+// — for trying the server out.
 //
 // The street is modelled on the half-year summary in the seed document: a
 // street on the southern edge of Wuhu, on the Yangtze, with farmland,
@@ -37,53 +38,76 @@ var (
 // Stats counts the demo objects that exist once Seed has returned. They are
 // the same on every run: a repeat is found, not created again.
 type Stats struct {
-	Grids, Subjects, Reports, Patrols int
+	Grids, Users, Subjects, Reports, Patrols int
+}
+
+// Services are what Seed creates the street through.
+type Services struct {
+	Directory gi.DirectoryService
+	Reports   gi.ReportService
+	Users     gi.UserService
 }
 
 // Seed creates the demo street through the services, as the actor ctx
 // carries (NewContext); it must be an admin whose scope is the whole
-// street, because it creates grids and reports in every one of them.
+// street, because it creates grids and accounts and reads every grid.
 //
-// It is idempotent: every id is fixed and every object's content is a
-// function of this package alone, so running it twice creates everything
-// once (the services answer a repeat with the stored object). Should the
-// store hold a demo object whose content differs — a database seeded by an
-// older version of this package — Seed stops with the service's EEXISTS
-// error rather than change it.
+// It is idempotent. Grids, subjects, patrols and reports have fixed ids
+// and content that is a function of this package alone, so running Seed
+// twice creates each once (the services answer a repeat with the stored
+// object). Should the store hold one of them with different content — a
+// database seeded by an older version of this package — Seed stops with
+// the service's EEXISTS error rather than change it. Accounts get their
+// ids from the server, so they are found again by username instead, and
+// one that exists is left as it is (see seedUsers).
+//
+// The accounts are supervisor, who sees every grid, and worker01 …
+// worker10, one per grid in Grids' order, all with Password; the store
+// must accept that password (open it with Rules), or Seed fails.
 //
 // The cases are dated in the first half of 2024, whatever now is; now is
 // only checked to be after that half-year, since an observation dated in
 // the future would be flagged as a device clock error.
 //
-// Grids come first, then subjects, then patrols and reports; a report
-// names its patrol, and a patrol its reports, by id only, so their order
-// does not matter to the store.
-func Seed(ctx context.Context, dir gi.DirectoryService, reports gi.ReportService, now time.Time) (Stats, error) {
+// Grids come first, then accounts (a worker names its grid), then subjects
+// as ctx's actor, then patrols and reports, each submitted as the worker
+// of its grid, so that its reporter is a real account; a report without a
+// grid id is submitted by the worker of the grid it is meant to land in.
+// A report names its patrol, and a patrol its reports, by id only, so
+// their order does not matter to the store.
+func Seed(ctx context.Context, svc Services, now time.Time) (Stats, error) {
 	var st Stats
 	if now.Before(periodEnd) {
 		return st, fmt.Errorf("demo: seed: the clock says %s, but the demo's cases are dated up to %s",
 			now.Format(time.DateOnly), periodEnd.Add(-time.Second).Format(time.DateOnly))
 	}
 	for _, g := range Grids() {
-		if _, err := dir.CreateGrid(ctx, g); err != nil {
+		if _, err := svc.Directory.CreateGrid(ctx, g); err != nil {
 			return st, fmt.Errorf("demo: create grid %s: %w", g.Name, err)
 		}
 		st.Grids++
 	}
+	users, err := seedUsers(ctx, svc.Users)
+	if err != nil {
+		return st, err
+	}
+	st.Users = len(users)
 	for _, s := range demoSubjects() {
-		if _, err := dir.CreateSubject(ctx, s); err != nil {
+		if _, err := svc.Directory.CreateSubject(ctx, s); err != nil {
 			return st, fmt.Errorf("demo: create subject %s: %w", s.Name, err)
 		}
 		st.Subjects++
 	}
-	for _, p := range demoPatrols() {
-		if _, _, err := reports.SubmitPatrol(ctx, p); err != nil {
+	for i, p := range demoPatrols() {
+		wctx := submitterFor(ctx, users, patrolSpecs[i].grid)
+		if _, _, err := svc.Reports.SubmitPatrol(wctx, p); err != nil {
 			return st, fmt.Errorf("demo: submit patrol %s: %w", p.ID, err)
 		}
 		st.Patrols++
 	}
-	for _, r := range demoReports() {
-		if _, _, err := reports.SubmitReport(ctx, r); err != nil {
+	for i, r := range demoReports() {
+		wctx := submitterFor(ctx, users, reportSpecs[i].grid)
+		if _, _, err := svc.Reports.SubmitReport(wctx, r); err != nil {
 			return st, fmt.Errorf("demo: submit report %s: %w", r.ID, err)
 		}
 		st.Reports++

@@ -2,46 +2,231 @@ package demo
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"log/slog"
 	"math"
+	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	gi "github.com/gridinspect/gridinspect"
-	v1 "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+	"github.com/gridinspect/gridinspect/store"
 )
+
+// The tests of Seed run it against the real store, in a database in a
+// temporary folder, and read what it made back through the services.
 
 // testNow is well after the demo's half-year, as a real clock is.
 var testNow = time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
 
-func adminContext() context.Context {
-	return gi.NewContext(context.Background(), &gi.Actor{
-		UserID: "01900000-0000-7000-8000-000000000001", Username: "admin", Role: gi.RoleAdmin, AllGrids: true,
-	})
+// testPageSize is small, so that every listing the tests make spans
+// several pages.
+const testPageSize = 7
+
+// testClock is the store's clock, moved by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
 }
 
-// mustSeed seeds f and fails the test on error.
-func mustSeed(t *testing.T, f *fakeServices, now time.Time) Stats {
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// testStore is an open store with its clock.
+type testStore struct {
+	*store.DB
+	clock *testClock
+}
+
+// Services returns the store as Seed takes it.
+func (s *testStore) Services() Services {
+	return Services{Directory: s.DB, Reports: s.DB, Users: s.DB}
+}
+
+// mustOpen opens a new store in a temporary folder with the demo's rules
+// and cheap password hashing; it is closed when the test ends.
+func mustOpen(t *testing.T) *testStore {
 	t.Helper()
-	st, err := Seed(adminContext(), f, f, now)
+	return mustOpenWith(t, Rules(gi.DefaultRules))
+}
+
+func mustOpenWith(t *testing.T, rules gi.Rules) *testStore {
+	t.Helper()
+	clock := &testClock{now: testNow}
+	db, err := store.Open(filepath.Join(t.TempDir(), "demo.db"), store.Options{
+		Rules:          rules,
+		Now:            clock.Now,
+		PasswordParams: gi.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1},
+		Logger:         slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(context.Background()); err != nil {
+			t.Errorf("close store: %v", err)
+		}
+	})
+	return &testStore{DB: db, clock: clock}
+}
+
+// adminContext carries an admin whose scope is the whole street, as gridd
+// passes its system actor.
+func adminContext() context.Context {
+	return gi.NewContext(context.Background(), gi.SystemActor())
+}
+
+// mustSeed seeds s at its clock's time and fails the test on error.
+func mustSeed(t *testing.T, s *testStore) Stats {
+	t.Helper()
+	st, err := Seed(adminContext(), s.Services(), s.clock.Now())
 	if err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
 	return st
 }
 
-func TestSeed_CreatesTheStreet(t *testing.T) {
-	f := newFake(testNow)
-	st := mustSeed(t, f, testNow)
-	want := Stats{Grids: 10, Subjects: len(subjectSpecs), Reports: len(reportSpecs), Patrols: len(patrolSpecs)}
-	if st != want {
-		t.Fatalf("Stats = %+v, want %+v", st, want)
+// street is what a store holds, read back through the services as an
+// admin.
+type street struct {
+	grids     []*gi.Grid // by name, as ListGrids gives them
+	gridByID  map[string]*gi.Grid
+	subjects  map[string]*gi.Subject
+	reports   map[string]*gi.Report
+	patrols   map[string]*gi.Patrol
+	users     map[string]*gi.User // by username
+	userByID  map[string]*gi.User
+	nUsers    int
+	nSubjects int
+	nReports  int
+	nPatrols  int
+}
+
+// stats counts what st holds.
+func (st *street) stats() Stats {
+	return Stats{Grids: len(st.grids), Users: st.nUsers, Subjects: st.nSubjects, Reports: st.nReports, Patrols: st.nPatrols}
+}
+
+// listAll pages through a listing, failing the test on error or on a
+// listing that does not end.
+func listAll[T any](t *testing.T, what string, list func(token string) ([]T, string, error)) []T {
+	t.Helper()
+	var all []T
+	token := ""
+	for range 1000 {
+		page, next, err := list(token)
+		if err != nil {
+			t.Fatalf("list %s: %v", what, err)
+		}
+		all = append(all, page...)
+		if next == "" {
+			return all
+		}
+		token = next
 	}
-	got := Stats{Grids: len(f.grids), Subjects: len(f.subjects), Reports: len(f.reports), Patrols: len(f.patrols)}
-	if got != want {
-		t.Errorf("stored %+v, want %+v", got, want)
+	t.Fatalf("list %s: more than 1000 pages", what)
+	return nil
+}
+
+// read reads everything s holds back through the services.
+func read(t *testing.T, s *testStore) *street {
+	t.Helper()
+	ctx := adminContext()
+	st := &street{
+		gridByID: map[string]*gi.Grid{}, subjects: map[string]*gi.Subject{},
+		reports: map[string]*gi.Report{}, patrols: map[string]*gi.Patrol{},
+		users: map[string]*gi.User{}, userByID: map[string]*gi.User{},
+	}
+	st.grids = listAll(t, "grids", func(tok string) ([]*gi.Grid, string, error) {
+		return s.ListGrids(ctx, testPageSize, tok)
+	})
+	for _, g := range st.grids {
+		st.gridByID[g.ID] = g
+	}
+	subjects := listAll(t, "subjects", func(tok string) ([]*gi.Subject, string, error) {
+		return s.ListSubjects(ctx, gi.SubjectFilter{PageSize: testPageSize, PageToken: tok})
+	})
+	for _, x := range subjects {
+		st.subjects[x.ID] = x
+	}
+	reports := listAll(t, "reports", func(tok string) ([]*gi.Report, string, error) {
+		return s.ListReports(ctx, gi.ReportFilter{PageSize: testPageSize, PageToken: tok})
+	})
+	for _, x := range reports {
+		st.reports[x.ID] = x
+	}
+	patrols := listAll(t, "patrols", func(tok string) ([]*gi.Patrol, string, error) {
+		return s.ListPatrols(ctx, gi.PatrolFilter{PageSize: testPageSize, PageToken: tok})
+	})
+	for _, x := range patrols {
+		st.patrols[x.ID] = x
+	}
+	users := listAll(t, "users", func(tok string) ([]*gi.User, string, error) {
+		return s.ListUsers(ctx, gi.UserFilter{PageSize: testPageSize, PageToken: tok})
+	})
+	for _, u := range users {
+		st.users[u.Username] = u
+		st.userByID[u.ID] = u
+	}
+	// A listing that gave an object twice would hide behind the maps.
+	st.nSubjects, st.nReports, st.nPatrols, st.nUsers = len(subjects), len(reports), len(patrols), len(users)
+	for what, n := range map[string][2]int{
+		"subjects": {len(subjects), len(st.subjects)}, "reports": {len(reports), len(st.reports)},
+		"patrols": {len(patrols), len(st.patrols)}, "users": {len(users), len(st.users)},
+	} {
+		if n[0] != n[1] {
+			t.Errorf("listing %s gave %d rows for %d objects", what, n[0], n[1])
+		}
+	}
+	return st
+}
+
+// rowCounts counts the rows of every table Seed writes to, so a test can
+// tell that a run wrote nothing at all (not even an event or a change).
+func rowCounts(t *testing.T, s *testStore) map[string]int {
+	t.Helper()
+	counts := map[string]int{}
+	err := s.Read(context.Background(), func(tx *sql.Tx) error {
+		for _, table := range []string{"grids", "subjects", "reports", "events", "patrols", "changes", "users", "user_grids", "tokens"} {
+			var n int
+			if err := tx.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+				return fmt.Errorf("count %s: %w", table, err)
+			}
+			counts[table] = n
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("count rows: %v", err)
+	}
+	return counts
+}
+
+// wantStats is what a seeded street holds.
+var wantStats = Stats{Grids: 10, Users: 11, Subjects: len(subjectSpecs), Reports: len(reportSpecs), Patrols: len(patrolSpecs)}
+
+func TestSeed_CreatesTheStreet(t *testing.T) {
+	s := mustOpen(t)
+	st := mustSeed(t, s)
+	if st != wantStats {
+		t.Fatalf("Stats = %+v, want %+v", st, wantStats)
+	}
+	if got := read(t, s).stats(); got != wantStats {
+		t.Errorf("stored %+v, want %+v", got, wantStats)
 	}
 	// The brief's sizes: about 30 subjects, 40 reports, 15 patrols.
 	if st.Subjects < 25 || st.Reports < 35 || st.Patrols < 12 {
@@ -50,78 +235,262 @@ func TestSeed_CreatesTheStreet(t *testing.T) {
 }
 
 func TestSeed_IsIdempotent(t *testing.T) {
-	f := newFake(testNow)
-	first := mustSeed(t, f, testNow)
-	created := f.created
-	before := snapshot(f)
+	s := mustOpen(t)
+	first := mustSeed(t, s)
+	rows := rowCounts(t, s)
+	before := read(t, s)
 
 	// A day later the server restarts with --demo.
-	later := testNow.Add(24 * time.Hour)
-	f.now = later
-	second := mustSeed(t, f, later)
+	s.clock.Add(24 * time.Hour)
+	second := mustSeed(t, s)
 	if second != first {
 		t.Errorf("second Stats = %+v, want %+v", second, first)
 	}
-	if f.created != created {
-		t.Errorf("second run created %d objects, want 0", f.created-created)
+	if after := rowCounts(t, s); !reflect.DeepEqual(after, rows) {
+		t.Errorf("second run changed row counts from %v to %v", rows, after)
 	}
-	if after := snapshot(f); !reflect.DeepEqual(after, before) {
+	if after := read(t, s); !reflect.DeepEqual(after, before) {
 		t.Error("second run changed stored objects")
 	}
 }
 
-// snapshot copies what f stores, so a later run cannot change it unseen.
-func snapshot(f *fakeServices) map[string]any {
-	m := map[string]any{}
-	for id, g := range f.grids {
-		m[id] = *g
+func TestSeed_LeavesEditedAccountsAlone(t *testing.T) {
+	s := mustOpen(t)
+	first := mustSeed(t, s)
+	ctx := adminContext()
+	st := read(t, s)
+	grids := Grids()
+
+	// An admin moves worker03 to the fourth grid, makes the supervisor a
+	// supervisor of one grid only, and disables worker05.
+	w3 := st.users["worker03"]
+	moved := []string{grids[3].ID}
+	if _, err := s.UpdateUser(ctx, w3.ID, gi.UserUpdate{GridIDs: &moved}); err != nil {
+		t.Fatalf("move worker03: %v", err)
 	}
-	for id, s := range f.subjects {
-		m[id] = *s
+	sup := st.users["supervisor"]
+	one, no := []string{grids[0].ID}, false
+	if _, err := s.UpdateUser(ctx, sup.ID, gi.UserUpdate{GridIDs: &one, AllGrids: &no}); err != nil {
+		t.Fatalf("narrow supervisor: %v", err)
 	}
-	for id, r := range f.reports {
-		m[id] = *r
+	if _, err := s.DisableUser(ctx, st.users["worker05"].ID); err != nil {
+		t.Fatalf("disable worker05: %v", err)
 	}
-	for id, p := range f.patrols {
-		m[id] = *p
+	rows := rowCounts(t, s)
+	before := read(t, s)
+
+	// The server restarts with --demo: nothing is changed back, and the
+	// cases of worker03's and worker05's grids are found again.
+	s.clock.Add(time.Hour)
+	if second := mustSeed(t, s); second != first {
+		t.Errorf("second Stats = %+v, want %+v", second, first)
 	}
-	return m
+	if after := rowCounts(t, s); !reflect.DeepEqual(after, rows) {
+		t.Errorf("second run changed row counts from %v to %v", rows, after)
+	}
+	after := read(t, s)
+	if !reflect.DeepEqual(after, before) {
+		t.Error("second run changed stored objects")
+	}
+	if got := after.users["worker03"].GridIDs; !slices.Equal(got, moved) {
+		t.Errorf("worker03 grids = %v, want %v (the admin's edit)", got, moved)
+	}
+	if u := after.users["supervisor"]; u.AllGrids || !slices.Equal(u.GridIDs, one) {
+		t.Errorf("supervisor: all grids %v, grids %v; want the admin's edit, grids %v", u.AllGrids, u.GridIDs, one)
+	}
+	if !after.users["worker05"].Disabled {
+		t.Error("worker05 was enabled again")
+	}
+}
+
+func TestSeed_AfterAnAdminMadeADemoUsername(t *testing.T) {
+	s := mustOpen(t)
+	ctx := adminContext()
+	grids := Grids()
+	for _, g := range grids {
+		if _, err := s.CreateGrid(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Before the first --demo run, an admin made worker02 for someone
+	// working in the first grid, with a password of their own.
+	own, err := s.CreateUser(ctx, &gi.User{
+		Username: "worker02", DisplayName: "另一位网格员", Role: gi.RoleWorker, GridIDs: []string{grids[0].ID},
+	}, "a password of their own")
+	if err != nil {
+		t.Fatalf("create worker02: %v", err)
+	}
+
+	if st := mustSeed(t, s); st != wantStats {
+		t.Errorf("Stats = %+v, want %+v", st, wantStats)
+	}
+	st := read(t, s)
+	if got := st.users["worker02"]; !reflect.DeepEqual(got, own) {
+		t.Errorf("worker02 = %+v, want the admin's %+v", got, own)
+	}
+	// worker02 cannot submit in the second grid, so its cases are the
+	// admin's; the other grids' are their workers'.
+	n := 0
+	for _, r := range st.reports {
+		switch {
+		case r.GridID != grids[1].ID:
+		case r.ReporterID != gi.SystemUserID:
+			t.Errorf("report %s in %s: reporter %s, want the seeding admin", r.Description, grids[1].Name, r.ReporterID)
+		default:
+			n++
+		}
+	}
+	if n == 0 {
+		t.Errorf("no report in %s; the test tests nothing", grids[1].Name)
+	}
 }
 
 func TestSeed_PassesErrorsOn(t *testing.T) {
-	f := newFake(testNow)
-	_, err := Seed(context.Background(), f, f, testNow) // no actor
+	s := mustOpen(t)
+	_, err := Seed(context.Background(), s.Services(), testNow) // no actor
 	if got := gi.ErrorCode(err); got != gi.EUNAUTHENTICATED {
 		t.Fatalf("ErrorCode = %q (%v), want %q", got, err, gi.EUNAUTHENTICATED)
 	}
 }
 
 func TestSeed_RefusesAClockBeforeTheHalfYear(t *testing.T) {
-	f := newFake(testNow)
+	s := mustOpen(t)
+	empty := rowCounts(t, s)
 	early := time.Date(2024, 6, 30, 12, 0, 0, 0, time.UTC)
-	if _, err := Seed(adminContext(), f, f, early); err == nil {
+	if _, err := Seed(adminContext(), s.Services(), early); err == nil {
 		t.Fatal("Seed at 2024-06-30 succeeded; its cases would lie in the future")
 	}
-	if f.created != 0 {
-		t.Errorf("created %d objects before refusing", f.created)
+	if got := rowCounts(t, s); !reflect.DeepEqual(got, empty) {
+		t.Errorf("rows %v before refusing, want %v", got, empty)
+	}
+}
+
+func TestSeed_SaysSoWhenTheStoreRefusesThePassword(t *testing.T) {
+	s := mustOpenWith(t, gi.DefaultRules) // 8 characters at least
+	_, err := Seed(adminContext(), s.Services(), testNow)
+	if got := gi.ErrorCode(err); got != gi.EINVALID {
+		t.Fatalf("ErrorCode = %q (%v), want %q", got, err, gi.EINVALID)
+	}
+	if !strings.Contains(err.Error(), "demo password") || !strings.Contains(err.Error(), "demo.Rules") {
+		t.Errorf("error %q does not say that the demo password was refused and what to do", err)
+	}
+	if n := rowCounts(t, s)["users"]; n != 0 {
+		t.Errorf("%d users made", n)
+	}
+}
+
+func TestSeed_Users(t *testing.T) {
+	s := mustOpen(t)
+	mustSeed(t, s)
+	st := read(t, s)
+	if len(st.users) != 11 {
+		t.Errorf("%d users, want 11", len(st.users))
+	}
+	sup := st.users["supervisor"]
+	switch {
+	case sup == nil:
+		t.Fatal("no supervisor")
+	case sup.Role != gi.RoleSupervisor || !sup.AllGrids || len(sup.GridIDs) != 0:
+		t.Errorf("supervisor: role %v, all grids %v, grids %v; want a supervisor of all grids", sup.Role, sup.AllGrids, sup.GridIDs)
+	}
+	names := map[string]bool{}
+	for _, u := range st.users {
+		if u.DisplayName == "" || names[u.DisplayName] {
+			t.Errorf("user %s: display name %q is empty or repeats", u.Username, u.DisplayName)
+		}
+		names[u.DisplayName] = true
+		if u.Disabled {
+			t.Errorf("user %s is disabled", u.Username)
+		}
+	}
+	for i, g := range Grids() {
+		name := fmt.Sprintf("worker%02d", i+1)
+		u := st.users[name]
+		switch {
+		case u == nil:
+			t.Errorf("no %s", name)
+		case u.Role != gi.RoleWorker || u.AllGrids || !slices.Equal(u.GridIDs, []string{g.ID}):
+			t.Errorf("%s: role %v, all grids %v, grids %v; want a worker of %s only", name, u.Role, u.AllGrids, u.GridIDs, g.Name)
+		case !strings.Contains(u.DisplayName, g.Name):
+			t.Errorf("%s: display name %q does not name its grid %s", name, u.DisplayName, g.Name)
+		}
+	}
+
+	// Every account logs in with the demo password, as the README says.
+	ctx := context.Background()
+	sess, err := s.Login(ctx, "worker03", Password, "test-phone")
+	if err != nil {
+		t.Fatalf("Login worker03: %v", err)
+	}
+	if sess.User.Username != "worker03" || !slices.Equal(sess.User.GridIDs, []string{Grids()[2].ID}) {
+		t.Errorf("Login worker03: user %s of grids %v", sess.User.Username, sess.User.GridIDs)
+	}
+	a, err := s.Authenticate(ctx, sess.Token)
+	if err != nil {
+		t.Fatalf("Authenticate worker03's token: %v", err)
+	}
+	if a.UserID != st.users["worker03"].ID || !a.CanSeeGrid(Grids()[2].ID) || a.CanSeeGrid(Grids()[3].ID) {
+		t.Errorf("worker03's token acts as %+v", a)
+	}
+	if _, err := s.Login(ctx, "supervisor", Password, "test-laptop"); err != nil {
+		t.Errorf("Login supervisor: %v", err)
+	}
+	if _, err := s.Login(ctx, "worker03", Password+"x", "test-phone"); gi.ErrorCode(err) != gi.EUNAUTHENTICATED {
+		t.Errorf("Login with a wrong password: %v, want %s", err, gi.EUNAUTHENTICATED)
+	}
+}
+
+func TestSeed_WorkersReportInTheirGrids(t *testing.T) {
+	s := mustOpen(t)
+	mustSeed(t, s)
+	st := read(t, s)
+	workerOf := map[string]string{} // grid id → user id
+	for i, g := range Grids() {
+		workerOf[g.ID] = st.users[fmt.Sprintf("worker%02d", i+1)].ID
+	}
+	for _, rs := range reportSpecs {
+		r := st.reports[reportID(rs)]
+		if r == nil {
+			t.Errorf("report %s not stored", rs.key)
+			continue
+		}
+		if want := workerOf[gridID(rs.grid)]; r.ReporterID != want {
+			t.Errorf("report %s: reporter %s (%s), want %s of its grid", rs.key, r.ReporterID, st.userByID[r.ReporterID].Username, want)
+		}
+	}
+	for _, ps := range patrolSpecs {
+		p := st.patrols[patrolID(ps.key)]
+		if p == nil {
+			t.Errorf("patrol %s not stored", ps.key)
+			continue
+		}
+		if want := workerOf[gridID(ps.grid)]; p.ReporterID != want {
+			t.Errorf("patrol %s: reporter %s, want %s of its grid", ps.key, p.ReporterID, want)
+		}
 	}
 }
 
 func TestSeed_StoredObjectsAreValid(t *testing.T) {
-	f := newFake(testNow)
-	mustSeed(t, f, testNow)
+	s := mustOpen(t)
+	mustSeed(t, s)
+	st := read(t, s)
 	r := gi.DefaultRules
-	for _, g := range f.grids {
+	for _, g := range st.grids {
 		if err := r.ValidateGrid(g); err != nil {
 			t.Errorf("grid %s: %v", g.Name, err)
 		}
 	}
-	for _, s := range f.subjects {
-		if err := r.ValidateSubject(s); err != nil {
-			t.Errorf("subject %s: %v", s.Name, err)
+	for _, u := range st.users {
+		if err := r.ValidateUser(u); err != nil {
+			t.Errorf("user %s: %v", u.Username, err)
 		}
 	}
-	for _, rep := range f.reports {
+	for _, x := range st.subjects {
+		if err := r.ValidateSubject(x); err != nil {
+			t.Errorf("subject %s: %v", x.Name, err)
+		}
+	}
+	for _, rep := range st.reports {
 		if err := r.ValidateReport(rep); err != nil {
 			t.Errorf("report %s: %v", rep.Description, err)
 		}
@@ -129,7 +498,7 @@ func TestSeed_StoredObjectsAreValid(t *testing.T) {
 			t.Errorf("report %s: clock flagged", rep.Description)
 		}
 	}
-	for _, p := range f.patrols {
+	for _, p := range st.patrols {
 		if err := r.ValidatePatrol(p); err != nil {
 			t.Errorf("patrol %s: %v", p.Notes, err)
 		}
@@ -139,71 +508,83 @@ func TestSeed_StoredObjectsAreValid(t *testing.T) {
 	}
 }
 
-// gridsContaining returns the ids of the stored grids that contain p.
-func gridsContaining(f *fakeServices, p gi.LatLng) []string {
+// gridsContaining returns the ids of the grids that contain p.
+func gridsContaining(grids []*gi.Grid, p gi.LatLng) []string {
 	var ids []string
-	for _, id := range f.order {
-		if f.grids[id].Boundary.Contains(p) {
-			ids = append(ids, id)
+	for _, g := range grids {
+		if g.Boundary.Contains(p) {
+			ids = append(ids, g.ID)
 		}
 	}
 	return ids
 }
 
-// checkInGrid fails unless exactly one grid, gridID, contains p.
-func checkInGrid(t *testing.T, f *fakeServices, what string, p gi.LatLng, gridID string) {
+// checkInGrid fails unless exactly one stored grid, gridID, contains p.
+func checkInGrid(t *testing.T, st *street, what string, p gi.LatLng, gridID string) {
 	t.Helper()
-	got := gridsContaining(f, p)
+	got := gridsContaining(st.grids, p)
 	if len(got) != 1 || got[0] != gridID {
-		t.Errorf("%s at (%.6f, %.6f): in grids %v, want only %s (%s)", what, p.Lat, p.Lng, got, gridID, f.grids[gridID].Name)
+		name := "an unknown grid"
+		if g := st.gridByID[gridID]; g != nil {
+			name = g.Name
+		}
+		t.Errorf("%s at (%.6f, %.6f): in grids %v, want only %s (%s)", what, p.Lat, p.Lng, got, gridID, name)
 	}
 }
 
 func TestSeed_EverythingLiesInItsGrid(t *testing.T) {
-	f := newFake(testNow)
-	mustSeed(t, f, testNow)
-	for _, s := range f.subjects {
-		checkInGrid(t, f, "subject "+s.Name, s.Location.Point(), s.GridID)
+	s := mustOpen(t)
+	mustSeed(t, s)
+	st := read(t, s)
+	for _, x := range st.subjects {
+		checkInGrid(t, st, "subject "+x.Name, x.Location.Point(), x.GridID)
 	}
 	specs := layout()
 	for _, rs := range reportSpecs {
-		rep := f.reports[reportID(rs)]
-		if want := gridID(rs.grid); rep.GridID != want {
-			t.Errorf("report %s: grid %s, want %s", rs.key, rep.GridID, want)
+		rep := st.reports[reportID(rs)]
+		if rep == nil {
+			t.Errorf("report %s not stored", rs.key)
+			continue
 		}
-		checkInGrid(t, f, "report "+rs.key, rep.Location.Point(), rep.GridID)
+		// This includes the reports sent without a grid: the store placed
+		// them by their location, in the grid meant.
+		if want := gridID(rs.grid); rep.GridID != want {
+			t.Errorf("report %s (no grid given: %v): grid %s, want %s", rs.key, rs.noGrid, rep.GridID, want)
+		}
+		checkInGrid(t, st, "report "+rs.key, rep.Location.Point(), rep.GridID)
 		// A point given in GCJ-02 or BD-09 must be stored where it was meant.
 		want := reportPoint(specs, rs)
 		if d := math.Max(math.Abs(rep.Location.Lat-want.Lat), math.Abs(rep.Location.Lng-want.Lng)); d > 1e-8 {
 			t.Errorf("report %s (%v): stored %.1e° from where it was made", rs.key, rs.sys, d)
 		}
-		if rep.SubjectID != "" && f.subjects[rep.SubjectID].GridID != rep.GridID {
-			t.Errorf("report %s: subject %s is in another grid", rs.key, f.subjects[rep.SubjectID].Name)
+		if rep.SubjectID != "" && st.subjects[rep.SubjectID].GridID != rep.GridID {
+			t.Errorf("report %s: subject %s is in another grid", rs.key, st.subjects[rep.SubjectID].Name)
 		}
 	}
-	for _, p := range f.patrols {
+	for _, p := range st.patrols {
 		if len(p.Track) < 2 {
 			t.Errorf("patrol %s: %d track points", p.Notes, len(p.Track))
 		}
 		for i, pt := range p.Track {
-			checkInGrid(t, f, fmt.Sprintf("patrol %s track[%d]", p.Notes, i), gi.LatLng{Lat: pt.Lat, Lng: pt.Lng}, p.GridID)
+			checkInGrid(t, st, fmt.Sprintf("patrol %s track[%d]", p.Notes, i), gi.LatLng{Lat: pt.Lat, Lng: pt.Lng}, p.GridID)
 		}
-		if p.SubjectID != "" && f.subjects[p.SubjectID].GridID != p.GridID {
-			t.Errorf("patrol %s: subject %s is in another grid", p.Notes, f.subjects[p.SubjectID].Name)
+		if p.SubjectID != "" && st.subjects[p.SubjectID].GridID != p.GridID {
+			t.Errorf("patrol %s: subject %s is in another grid", p.Notes, st.subjects[p.SubjectID].Name)
 		}
 	}
 }
 
 func TestSeed_PatrolsAndReportsAgree(t *testing.T) {
-	f := newFake(testNow)
-	mustSeed(t, f, testNow)
+	s := mustOpen(t)
+	mustSeed(t, s)
+	st := read(t, s)
 	linked := 0
-	for _, p := range f.patrols {
+	for _, p := range st.patrols {
 		if p.EndedAt.Sub(p.StartedAt) < 30*time.Minute {
 			t.Errorf("patrol %s lasted %v", p.Notes, p.EndedAt.Sub(p.StartedAt))
 		}
 		for _, id := range p.ReportIDs {
-			r := f.reports[id]
+			r := st.reports[id]
 			switch {
 			case r == nil:
 				t.Errorf("patrol %s lists unknown report %s", p.Notes, id)
@@ -218,8 +599,8 @@ func TestSeed_PatrolsAndReportsAgree(t *testing.T) {
 			linked++
 		}
 	}
-	for _, r := range f.reports {
-		if r.PatrolID != "" && f.patrols[r.PatrolID] == nil {
+	for _, r := range st.reports {
+		if r.PatrolID != "" && st.patrols[r.PatrolID] == nil {
 			t.Errorf("report %s names unknown patrol %s", r.Description, r.PatrolID)
 		}
 	}
@@ -228,28 +609,10 @@ func TestSeed_PatrolsAndReportsAgree(t *testing.T) {
 	}
 }
 
-func TestSeed_DatesFallInTheHalfYear(t *testing.T) {
-	in := func(tm time.Time) bool { return !tm.Before(periodStart) && tm.Before(periodEnd) }
-	for _, r := range demoReports() {
-		if !in(r.ObservedAt) {
-			t.Errorf("report %s observed at %v", r.Description, r.ObservedAt)
-		}
-	}
-	for _, p := range demoPatrols() {
-		if !in(p.StartedAt) || !in(p.EndedAt) {
-			t.Errorf("patrol %s from %v to %v", p.Notes, p.StartedAt, p.EndedAt)
-		}
-		for _, pt := range p.Track {
-			if pt.RecordedAt.Before(p.StartedAt) || pt.RecordedAt.After(p.EndedAt) {
-				t.Errorf("patrol %s: track point at %v", p.Notes, pt.RecordedAt)
-			}
-		}
-	}
-}
-
 func TestGrids_TileTheStreet(t *testing.T) {
-	f := newFake(testNow)
-	mustSeed(t, f, testNow)
+	s := mustOpen(t)
+	mustSeed(t, s)
+	grids := read(t, s).grids // as stored, not as made
 
 	// Every point of a fine lattice over the street lies in exactly one
 	// grid. The lattice is offset by odd fractions so that no point falls
@@ -261,7 +624,7 @@ func TestGrids_TileTheStreet(t *testing.T) {
 				Lat: streetSouth + (float64(j)+0.37)/nLat*(streetNorth-streetSouth),
 				Lng: streetWest + (float64(i)+0.61)/nLng*(streetEast-streetWest),
 			}
-			if got := gridsContaining(f, p); len(got) != 1 {
+			if got := gridsContaining(grids, p); len(got) != 1 {
 				t.Fatalf("(%.6f, %.6f) lies in %d grids, want 1", p.Lat, p.Lng, len(got))
 			}
 		}
@@ -276,7 +639,7 @@ func TestGrids_TileTheStreet(t *testing.T) {
 			{Lat: streetSouth + x*(streetNorth-streetSouth), Lng: streetWest - eps},
 			{Lat: streetSouth + x*(streetNorth-streetSouth), Lng: streetEast + eps},
 		} {
-			if got := gridsContaining(f, p); len(got) != 0 {
+			if got := gridsContaining(grids, p); len(got) != 0 {
 				t.Fatalf("(%.6f, %.6f), outside the street, lies in %d grids", p.Lat, p.Lng, len(got))
 			}
 		}
@@ -284,7 +647,7 @@ func TestGrids_TileTheStreet(t *testing.T) {
 	// And the areas add up: no slivers of overlap or gap hide between
 	// lattice points.
 	var sum float64
-	for _, g := range f.grids {
+	for _, g := range grids {
 		sum += ringArea(g.Boundary[0][0])
 	}
 	if want := (streetNorth - streetSouth) * (streetEast - streetWest); math.Abs(sum-want) > 1e-12 {
@@ -292,68 +655,19 @@ func TestGrids_TileTheStreet(t *testing.T) {
 	}
 }
 
-// ringArea is the shoelace area of a ring, in square degrees.
-func ringArea(r []gi.LatLng) float64 {
-	var a float64
-	for i := range r {
-		p, q := r[i], r[(i+1)%len(r)]
-		a += p.Lng*q.Lat - q.Lng*p.Lat
-	}
-	return math.Abs(a) / 2
-}
-
-func TestGrids(t *testing.T) {
-	grids := Grids()
-	if len(grids) != 10 {
-		t.Fatalf("len(Grids()) = %d, want 10", len(grids))
-	}
-	names := map[string]bool{}
-	for i, g := range grids {
-		want := gi.GridKindVillage
-		if i >= 5 {
-			want = gi.GridKindCommunity
-		}
-		if g.Kind != want {
-			t.Errorf("grid %d %s: kind %v, want %v", i, g.Name, g.Kind, want)
-		}
-		if names[g.Name] {
-			t.Errorf("grid name %s repeats", g.Name)
-		}
-		names[g.Name] = true
-		// Not plain rectangles: every grid has jittered shared vertices.
-		distinct := map[gi.LatLng]bool{}
-		for _, p := range g.Boundary[0][0] {
-			distinct[p] = true
-		}
-		if len(distinct) < 5 {
-			t.Errorf("grid %s has %d distinct vertices; want an irregular shape", g.Name, len(distinct))
-		}
-		// About 1.2 km × 2 km each.
-		if a := ringArea(g.Boundary[0][0]) * 95.2 * 110.9; a < 1.8 || a > 3.2 {
-			t.Errorf("grid %s covers %.2f km², want about 2.4", g.Name, a)
-		}
-	}
-
-	// Every call returns the same content in new values.
-	grids[0].Name = "changed"
-	grids[0].Boundary[0][0][0].Lat = 0
-	again := Grids()
-	if again[0].Name == "changed" || again[0].Boundary[0][0][0].Lat == 0 {
-		t.Error("changing one call's grids changed the next call's")
-	}
-	if !reflect.DeepEqual(again, Grids()) {
-		t.Error("Grids() differs between calls")
-	}
-}
-
 func TestSeed_EveryKindOfCase(t *testing.T) {
-	f := newFake(testNow)
-	mustSeed(t, f, testNow)
+	s := mustOpen(t)
+	mustSeed(t, s)
+	st := read(t, s)
 	byCategory := map[gi.Category]int{}
 	var major, onSpot, sandWashing, movedIn, farmland, occupiedDangerous, gridless, converted int
 	places := map[int]bool{}
 	for _, rs := range reportSpecs {
-		r := f.reports[reportID(rs)]
+		r := st.reports[reportID(rs)]
+		if r == nil {
+			t.Errorf("report %s not stored", rs.key)
+			continue
+		}
 		byCategory[r.Category]++
 		if r.Severity == gi.SeverityMajor && r.Category == gi.CategorySafetyHazard {
 			major++
@@ -385,11 +699,11 @@ func TestSeed_EveryKindOfCase(t *testing.T) {
 			if d.Occupied {
 				occupiedDangerous++
 			}
-			if f.subjects[r.SubjectID].Kind != gi.SubjectKindHousehold {
+			if st.subjects[r.SubjectID].Kind != gi.SubjectKindHousehold {
 				t.Errorf("dangerous house %s is not about a household", rs.key)
 			}
 		}
-		if r.Category == gi.CategoryWaterSourceRisk && f.subjects[r.SubjectID].Kind != gi.SubjectKindWaterSource {
+		if r.Category == gi.CategoryWaterSourceRisk && st.subjects[r.SubjectID].Kind != gi.SubjectKindWaterSource {
 			t.Errorf("water-source risk %s is not about a water source", rs.key)
 		}
 		if rs.noGrid {
@@ -421,7 +735,7 @@ func TestSeed_EveryKindOfCase(t *testing.T) {
 
 	kinds := map[gi.PatrolKind]int{}
 	waterSources := map[string]bool{}
-	for _, p := range f.patrols {
+	for _, p := range st.patrols {
 		kinds[p.Kind]++
 		if p.Kind == gi.PatrolKindWaterSource {
 			waterSources[p.SubjectID] = true
@@ -439,140 +753,4 @@ func TestSeed_EveryKindOfCase(t *testing.T) {
 		t.Errorf("water-source patrols cover %d water sources, want both", len(waterSources))
 	}
 	t.Logf("reports by category: %v; patrols by kind: %v", byCategory, kinds)
-}
-
-func TestSubjects_CreditCodes(t *testing.T) {
-	seen := map[string]string{}
-	kinds := map[gi.SubjectKind]int{}
-	for _, s := range demoSubjects() {
-		kinds[s.Kind]++
-		if s.Kind != gi.SubjectKindEnterprise {
-			if s.CreditCode != "" {
-				t.Errorf("%s is not an enterprise but has credit code %s", s.Name, s.CreditCode)
-			}
-			continue
-		}
-		if err := gi.ValidateCreditCode(s.CreditCode); err != nil {
-			t.Errorf("%s: %v", s.Name, err)
-		}
-		if other, ok := seen[s.CreditCode]; ok {
-			t.Errorf("%s and %s share credit code %s", s.Name, other, s.CreditCode)
-		}
-		seen[s.CreditCode] = s.Name
-	}
-	if kinds[gi.SubjectKindWaterSource] != 2 {
-		t.Errorf("%d water sources, want 2", kinds[gi.SubjectKindWaterSource])
-	}
-	for k := gi.SubjectKindEnterprise; k <= gi.SubjectKindSite; k++ {
-		if kinds[k] == 0 {
-			t.Errorf("no subject of kind %d", k)
-		}
-	}
-}
-
-// allIDs returns every id the demo makes, in a fixed order.
-func allIDs() []string {
-	var ids []string
-	for _, g := range Grids() {
-		ids = append(ids, g.ID)
-	}
-	for _, s := range demoSubjects() {
-		ids = append(ids, s.ID)
-	}
-	for _, r := range demoReports() {
-		ids = append(ids, r.ID)
-	}
-	for _, p := range demoPatrols() {
-		ids = append(ids, p.ID)
-	}
-	return ids
-}
-
-func TestIDs_AreStableV7(t *testing.T) {
-	ids := allIDs()
-	seen := map[string]bool{}
-	for _, id := range ids {
-		u, err := uuid.Parse(id)
-		if err != nil {
-			t.Errorf("%s: %v", id, err)
-			continue
-		}
-		if u.Version() != 7 || u.Variant() != uuid.RFC4122 {
-			t.Errorf("%s: version %d variant %v, want 7 and RFC 4122", id, u.Version(), u.Variant())
-		}
-		if u.String() != id {
-			t.Errorf("%s is not in canonical form", id)
-		}
-		if seen[id] {
-			t.Errorf("id %s repeats", id)
-		}
-		seen[id] = true
-	}
-	if !reflect.DeepEqual(allIDs(), ids) {
-		t.Error("ids differ between calls")
-	}
-}
-
-func TestDemoID(t *testing.T) {
-	at := time.Date(2024, 3, 12, 10, 20, 0, 0, shanghai)
-	a, b := demoID("report/x", at), demoID("report/x", at)
-	if a != b {
-		t.Errorf("demoID is not stable: %s, %s", a, b)
-	}
-	if c := demoID("report/y", at); c == a {
-		t.Errorf("different names gave the same id %s", a)
-	}
-	u := uuid.MustParse(a)
-	sec, nsec := u.Time().UnixTime()
-	if got := time.Unix(sec, nsec); !got.Equal(at) {
-		t.Errorf("timestamp of %s is %v, want %v", a, got, at)
-	}
-}
-
-// TestEnumsMatchAPI checks the numbers the tables use against the API's
-// enums, which the domain only knows as numbers.
-func TestEnumsMatchAPI(t *testing.T) {
-	for _, c := range []struct {
-		name      string
-		got, want int
-	}{
-		{"hazardFire", hazardFire, int(v1.HazardKind_HAZARD_KIND_FIRE)},
-		{"hazardGas", hazardGas, int(v1.HazardKind_HAZARD_KIND_GAS)},
-		{"hazardElectrical", hazardElectrical, int(v1.HazardKind_HAZARD_KIND_ELECTRICAL)},
-		{"hazardStructural", hazardStructural, int(v1.HazardKind_HAZARD_KIND_STRUCTURAL)},
-		{"hazardChemical", hazardChemical, int(v1.HazardKind_HAZARD_KIND_CHEMICAL)},
-		{"placeEnterprise", placeEnterprise, int(v1.PlaceKind_PLACE_KIND_ENTERPRISE)},
-		{"placeCrowded", placeCrowded, int(v1.PlaceKind_PLACE_KIND_CROWDED_PLACE)},
-		{"placeThreeInOne", placeThreeInOne, int(v1.PlaceKind_PLACE_KIND_THREE_IN_ONE)},
-		{"placeElderlyAlone", placeElderlyAlone, int(v1.PlaceKind_PLACE_KIND_ELDERLY_ALONE)},
-		{"placeOther", placeOther, int(v1.PlaceKind_PLACE_KIND_OTHER)},
-		{"activitySandWashing", activitySandWashing, int(v1.PollutingActivity_POLLUTING_ACTIVITY_ILLEGAL_SAND_WASHING)},
-		{"activityPlastic", activityPlastic, int(v1.PollutingActivity_POLLUTING_ACTIVITY_PLASTIC_RECYCLING)},
-		{"activitySmelting", activitySmelting, int(v1.PollutingActivity_POLLUTING_ACTIVITY_METAL_SMELTING)},
-		{"activityChemical", activityChemical, int(v1.PollutingActivity_POLLUTING_ACTIVITY_CHEMICAL)},
-		{"activitySprayPainting", activitySprayPainting, int(v1.PollutingActivity_POLLUTING_ACTIVITY_SPRAY_PAINTING)},
-		{"activityStone", activityStone, int(v1.PollutingActivity_POLLUTING_ACTIVITY_STONE_PROCESSING)},
-		{"activityScrap", activityScrap, int(v1.PollutingActivity_POLLUTING_ACTIVITY_SCRAP_RECYCLING)},
-		{"disposalShutDown", disposalShutDown, int(v1.ProposedDisposal_PROPOSED_DISPOSAL_SHUT_DOWN)},
-		{"disposalRelocate", disposalRelocate, int(v1.ProposedDisposal_PROPOSED_DISPOSAL_RELOCATE)},
-		{"disposalUpgrade", disposalUpgrade, int(v1.ProposedDisposal_PROPOSED_DISPOSAL_UPGRADE)},
-		{"constructionBuilding", constructionBuilding, int(v1.ConstructionKind_CONSTRUCTION_KIND_BUILDING)},
-		{"constructionShed", constructionShed, int(v1.ConstructionKind_CONSTRUCTION_KIND_SHED)},
-		{"constructionBillboard", constructionBillboard, int(v1.ConstructionKind_CONSTRUCTION_KIND_BILLBOARD)},
-		{"constructionStorage", constructionStorage, int(v1.ConstructionKind_CONSTRUCTION_KIND_STORAGE)},
-		{"landFarmland", landFarmland, int(v1.LandKind_LAND_KIND_FARMLAND)},
-		{"landResidential", landResidential, int(v1.LandKind_LAND_KIND_RESIDENTIAL)},
-		{"landRoadside", landRoadside, int(v1.LandKind_LAND_KIND_ROADSIDE)},
-		{"waterSewage", waterSewage, int(v1.WaterRiskKind_WATER_RISK_KIND_SEWAGE)},
-		{"waterGarbage", waterGarbage, int(v1.WaterRiskKind_WATER_RISK_KIND_GARBAGE)},
-		{"waterLivestock", waterLivestock, int(v1.WaterRiskKind_WATER_RISK_KIND_LIVESTOCK)},
-		{"waterConstruction", waterConstruction, int(v1.WaterRiskKind_WATER_RISK_KIND_CONSTRUCTION)},
-		{"waterOther", waterOther, int(v1.WaterRiskKind_WATER_RISK_KIND_OTHER)},
-		{"houseGradeC", houseGradeC, int(v1.HouseGrade_HOUSE_GRADE_C)},
-		{"houseGradeD", houseGradeD, int(v1.HouseGrade_HOUSE_GRADE_D)},
-	} {
-		if c.got != c.want {
-			t.Errorf("%s = %d, API says %d", c.name, c.got, c.want)
-		}
-	}
 }

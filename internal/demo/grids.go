@@ -223,8 +223,8 @@ func gridSpecByKey(specs []gridSpec, key string) gridSpec {
 }
 
 // Grids returns the demo grids in a fixed order, the five villages from west
-// to east and then the five communities from west to east; later code
-// assigns worker01 … worker10 to them in this order. Each call returns new
+// to east and then the five communities from west to east; Seed gives
+// worker01 … worker10 one each, in this order. Each call returns new
 // values with the same content, so callers may change them freely.
 // Boundaries are WGS-84, one closed ring each.
 func Grids() []*gi.Grid {
