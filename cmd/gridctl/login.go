@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/grpc/codes"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+var loginCommand = &command{
+	name:    "login",
+	summary: "log in to the server and save the token for it",
+	help: `Asks for the username (unless --username is given) and the password, which
+is read from the terminal without echo; --password-stdin reads it as the
+first line of standard input instead, for scripts. The token is saved,
+readable by you only, for the server named by --server, so that several
+servers can be used side by side. The device id is made once per machine
+and kept beside the saved tokens.`,
+	setup: func(fs *flag.FlagSet) runFunc {
+		username := fs.String("username", "", "log in as `USER` (default: ask)")
+		deviceID := fs.String("device-id", "", "send this device `ID` (a UUID) instead of the machine's own")
+		passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+		return func(ctx context.Context, a *app, args []string) error {
+			if len(args) > 0 {
+				return usagef("login takes no arguments (did you mean --username %s?)", args[0])
+			}
+			return a.login(ctx, *username, *deviceID, *passwordStdin)
+		}
+	},
+}
+
+func (a *app) login(ctx context.Context, username, deviceID string, passwordStdin bool) error {
+	server, err := a.serverAddr()
+	if err != nil {
+		return err
+	}
+	store, err := a.credentialStore()
+	if err != nil {
+		return err
+	}
+	if deviceID != "" {
+		if _, err := uuid.Parse(deviceID); err != nil {
+			return usagef("--device-id %q is not a UUID", deviceID)
+		}
+	} else if deviceID, err = store.deviceID(); err != nil {
+		return err
+	}
+
+	username = strings.TrimSpace(username)
+	if username == "" {
+		if passwordStdin {
+			return usagef("--password-stdin needs --username")
+		}
+		if username, err = a.prompt(ctx, "Username: "); err != nil {
+			return err
+		}
+		if username = strings.TrimSpace(username); username == "" {
+			return errors.New("no username given")
+		}
+	}
+	var password string
+	if passwordStdin {
+		password, err = a.passwordFromStdin(ctx)
+	} else {
+		password, err = a.readSecret(ctx, fmt.Sprintf("Password for %s at %s: ", username, server))
+	}
+	if err != nil {
+		return err
+	}
+	if password == "" {
+		return errors.New("no password given")
+	}
+
+	client, err := a.authClient(false)
+	if err != nil {
+		return err
+	}
+	a.tokenSource = tokenForLogin
+	resp, err := client.Login(ctx, &pb.LoginRequest{Username: username, Password: password, DeviceId: deviceID})
+	if err != nil {
+		return fmt.Errorf("log in: %w", err)
+	}
+	saved := savedLogin{
+		Token:    resp.GetToken(),
+		Username: resp.GetUser().GetUsername(),
+		UserID:   resp.GetUser().GetId(),
+		DeviceID: deviceID,
+		SavedAt:  time.Now().UTC().Truncate(time.Second),
+	}
+	if resp.GetExpiresAt() != nil {
+		saved.ExpiresAt = resp.GetExpiresAt().AsTime()
+	}
+	if saved.Username == "" {
+		saved.Username = username
+	}
+	if saved.Token == "" {
+		return errors.New("log in: the server sent no token")
+	}
+	if err := store.put(server, saved); err != nil {
+		return err
+	}
+
+	if a.opts.token != "" || os.Getenv(EnvToken) != "" {
+		fmt.Fprintf(a.stderr, "gridctl: note: --token or $%s is set and is used instead of the saved token\n", EnvToken)
+	}
+	if a.opts.json {
+		// The token stays in the credentials file: not in scripts' logs.
+		resp.Token = ""
+		return writeJSON(a.stdout, resp)
+	}
+	u := resp.GetUser()
+	fmt.Fprintf(a.stdout, "logged in to %s as %s", server, sanitizeLine(saved.Username))
+	if u.GetDisplayName() != "" {
+		fmt.Fprintf(a.stdout, " (%s, %s)", sanitizeLine(u.GetDisplayName()), roleName(u.GetRole()))
+	}
+	fmt.Fprintln(a.stdout)
+	if !saved.ExpiresAt.IsZero() {
+		fmt.Fprintf(a.stdout, "the token expires at %s\n", saved.ExpiresAt.Local().Format(time.DateTime+" MST"))
+	}
+	return nil
+}
+
+var logoutCommand = &command{
+	name:    "logout",
+	summary: "revoke the token on the server and delete the saved one",
+	help: `Revokes the token on the server (AuthService.Logout) and deletes it from the
+saved logins. A token the server no longer accepts is deleted all the same;
+when the server cannot be reached the token is kept, so that logout can be
+tried again.`,
+	setup: func(fs *flag.FlagSet) runFunc {
+		return func(ctx context.Context, a *app, args []string) error {
+			if len(args) > 0 {
+				return usagef("logout takes no arguments")
+			}
+			return a.logout(ctx)
+		}
+	},
+}
+
+func (a *app) logout(ctx context.Context) error {
+	client, err := a.authClient(true)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Logout(ctx, &pb.LogoutRequest{})
+	stale := false
+	if err != nil {
+		st, ok := grpcStatus(err)
+		if !ok || st.Code() != codes.Unauthenticated {
+			return fmt.Errorf("log out: %w", err)
+		}
+		stale = true // already revoked or expired: nothing to undo on the server
+		resp = &pb.LogoutResponse{}
+	}
+	removed, err := a.forgetToken()
+	if err != nil {
+		return err
+	}
+	if a.opts.json {
+		return writeJSON(a.stdout, resp)
+	}
+	switch {
+	case stale:
+		fmt.Fprintf(a.stdout, "the token was no longer valid at %s", a.server)
+	default:
+		fmt.Fprintf(a.stdout, "logged out of %s", a.server)
+	}
+	if removed {
+		fmt.Fprint(a.stdout, "; deleted the saved token")
+	}
+	fmt.Fprintln(a.stdout)
+	return nil
+}
+
+// forgetToken deletes the saved login for the server if it holds the token
+// just revoked (a token from --token or the environment leaves a different
+// saved one alone).
+func (a *app) forgetToken() (bool, error) {
+	store, err := a.credentialStore()
+	if err != nil {
+		return false, err
+	}
+	l, ok, err := store.get(a.server)
+	if err != nil || !ok || l.Token != a.token {
+		return false, err
+	}
+	return store.remove(a.server)
+}
+
+var whoamiCommand = &command{
+	name:    "whoami",
+	summary: "show who the token belongs to: user, role and grids",
+	setup: func(fs *flag.FlagSet) runFunc {
+		return func(ctx context.Context, a *app, args []string) error {
+			if len(args) > 0 {
+				return usagef("whoami takes no arguments")
+			}
+			return a.whoami(ctx)
+		}
+	},
+}
+
+func (a *app) whoami(ctx context.Context) error {
+	client, err := a.authClient(true)
+	if err != nil {
+		return err
+	}
+	resp, err := client.WhoAmI(ctx, &pb.WhoAmIRequest{})
+	if err != nil {
+		return fmt.Errorf("who am i: %w", err)
+	}
+	if a.opts.json {
+		return writeJSON(a.stdout, resp)
+	}
+	u := resp.GetUser()
+	// Grid names make the scope readable; without them, the ids will do.
+	var grids []*pb.Grid
+	if len(u.GetGridIds()) > 0 {
+		if dir, err := a.directoryClient(); err == nil {
+			grids, _ = listAllGrids(ctx, dir)
+		}
+	}
+	t := newTable()
+	t.add("server", a.server)
+	t.add("username", u.GetUsername())
+	t.add("name", u.GetDisplayName())
+	t.add("role", roleName(u.GetRole()))
+	t.add("grids", userGrids(u, grids))
+	t.add("user id", u.GetId())
+	t.add("device id", resp.GetDeviceId())
+	return t.write(a.stdout)
+}

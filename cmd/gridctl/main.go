@@ -1,0 +1,352 @@
+// Command gridctl is the supervisor's and admin's command line for a
+// gridinspect server: it logs in, manages users and grids, and (with later
+// work) lists and acts on cases. It talks gRPC to the server named by
+// --server or GRIDCTL_SERVER.
+//
+// Every verb lives in the file named for its group (login.go, user.go,
+// grid.go) as a *command, and is listed once in commands below; a new verb
+// is a new file and one line there.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // the command failed
+	exitUsage = 2 // the command line was wrong
+)
+
+// Defaults of the global flags.
+const (
+	DefaultServer  = "127.0.0.1:50051"
+	DefaultTimeout = 30 * time.Second
+)
+
+// Environment variables read by gridctl.
+const (
+	EnvServer = "GRIDCTL_SERVER"
+	EnvToken  = "GRIDCTL_TOKEN"
+)
+
+// commands are gridctl's verbs, in the order help lists them.
+var commands = []*command{
+	loginCommand,
+	logoutCommand,
+	whoamiCommand,
+	userCommand,
+	gridCommand,
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is gridctl with its arguments (without the program name) and its
+// standard files; it returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	defer a.close()
+
+	fs := flag.NewFlagSet("gridctl", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	a.opts.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printMainUsage(stdout)
+			return exitOK
+		}
+		return a.fail(&usageError{msg: err.Error()})
+	}
+	args = fs.Args()
+	if len(args) == 0 {
+		printMainUsage(stderr)
+		return exitUsage
+	}
+	if args[0] == "help" {
+		return a.help(args[1:])
+	}
+	cmd := findCommand(commands, args[0])
+	if cmd == nil {
+		return a.fail(&usageError{msg: fmt.Sprintf("unknown command %q", args[0])})
+	}
+	return a.fail(a.dispatch(ctx, cmd, []string{cmd.name}, args[1:]))
+}
+
+// dispatch runs cmd (reached by path, e.g. ["user", "add"]) with args: it
+// descends into a group's subcommands, or parses the verb's flags and runs it.
+func (a *app) dispatch(ctx context.Context, cmd *command, path []string, args []string) error {
+	if len(cmd.subs) > 0 {
+		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+			w := a.stderr
+			if len(args) > 0 {
+				w = a.stdout
+			}
+			printCommandUsage(w, cmd, path)
+			if len(args) == 0 {
+				return &usageError{msg: fmt.Sprintf("%s needs a subcommand", strings.Join(path, " ")), quiet: true}
+			}
+			return nil
+		}
+		sub := findCommand(cmd.subs, args[0])
+		if sub == nil {
+			return &usageError{msg: fmt.Sprintf("unknown command %q", strings.Join(append(path, args[0]), " ")), path: path}
+		}
+		return a.dispatch(ctx, sub, append(path, sub.name), args[1:])
+	}
+
+	fs := flag.NewFlagSet(strings.Join(path, " "), flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	runFn := cmd.setup(fs)
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printCommandUsage(a.stdout, cmd, path)
+			return nil
+		}
+		return &usageError{msg: flagErrorHint(err), path: path}
+	}
+	if err := runFn(ctx, a, rest); err != nil {
+		var u *usageError
+		if errors.As(err, &u) && u.path == nil {
+			u.path = path
+		}
+		return err
+	}
+	return nil
+}
+
+// help prints the usage of gridctl or of the command named by args.
+func (a *app) help(args []string) int {
+	if len(args) == 0 {
+		printMainUsage(a.stdout)
+		return exitOK
+	}
+	cmds, path := commands, []string{}
+	var cmd *command
+	for _, name := range args {
+		cmd = findCommand(cmds, name)
+		if cmd == nil {
+			return a.fail(&usageError{msg: fmt.Sprintf("no help for %q: unknown command", strings.Join(args, " "))})
+		}
+		path = append(path, cmd.name)
+		cmds = cmd.subs
+	}
+	printCommandUsage(a.stdout, cmd, path)
+	return exitOK
+}
+
+// runFunc runs a verb with its positional arguments, its flags already
+// parsed into the variables its setup declared.
+type runFunc func(ctx context.Context, a *app, args []string) error
+
+// command is one verb of gridctl ("whoami"), or a group of verbs ("user",
+// whose subs are "add", "list", …).
+type command struct {
+	name string
+	// args is the synopsis after the name and flags, e.g. "USERNAME_OR_ID".
+	args string
+	// summary is one line for the list of commands.
+	summary string
+	// help is the longer text under the usage line; may be empty.
+	help string
+	// setup declares the verb's flags on fs and returns the function that
+	// runs it. Nil for a group.
+	setup func(fs *flag.FlagSet) runFunc
+	// subs are the verbs of a group.
+	subs []*command
+}
+
+func findCommand(cmds []*command, name string) *command {
+	for _, c := range cmds {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// parseInterspersed parses flags wherever they stand among the positional
+// arguments ("user disable worker01 --json" as well as "--json worker01"),
+// up to a "--", and returns the positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		// fs.Parse stops at the first non-flag, which it keeps, or just
+		// after a "--", which it drops: everything after "--" is positional.
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// usageError is a mistake on the command line: exit code 2 and a pointer
+// to the help.
+type usageError struct {
+	msg string
+	// path is the command whose usage applies; nil for gridctl itself.
+	path []string
+	// quiet: the usage was already printed.
+	quiet bool
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+// usagef returns a usage error for the running command.
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// flagErrorHint explains a flag error, pointing at the global flags when a
+// global flag was put after the command.
+func flagErrorHint(err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		if isGlobalFlag(name) {
+			return fmt.Sprintf("%s (global flags go before the command: gridctl --%s … COMMAND)", msg, name)
+		}
+	}
+	return msg
+}
+
+// globalOptions are the flags that come before the command.
+type globalOptions struct {
+	server             string
+	token              string
+	tls                bool
+	ca                 string
+	insecureSkipVerify bool
+	json               bool
+	timeout            time.Duration
+}
+
+// globalFlagNames are the names register declares, for flagErrorHint.
+var globalFlagNames = []string{"server", "token", "tls", "ca", "insecure-skip-verify", "json", "timeout"}
+
+func isGlobalFlag(name string) bool {
+	name, _, _ = strings.Cut(name, "=")
+	for _, n := range globalFlagNames {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (o *globalOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.server, "server", "", "server to talk to, as `host:port` (default $"+EnvServer+", else "+DefaultServer+")")
+	fs.StringVar(&o.token, "token", "", "bearer `TOKEN` (default $"+EnvToken+", else the one saved by gridctl login for the server)")
+	fs.BoolVar(&o.tls, "tls", false, "use TLS, trusting the system's certificate authorities (default: plaintext)")
+	fs.StringVar(&o.ca, "ca", "", "use TLS, trusting only the CA or self-signed certificate in PEM `FILE`")
+	fs.BoolVar(&o.insecureSkipVerify, "insecure-skip-verify", false, "use TLS without checking the server's certificate, for tests with a self-signed one; UNSAFE: anyone on the way can read the password and token")
+	fs.BoolVar(&o.json, "json", false, "print JSON (protojson; an array for lists) for scripts")
+	fs.DurationVar(&o.timeout, "timeout", DefaultTimeout, "give up on a call after `DURATION` (0: never)")
+}
+
+func printMainUsage(w io.Writer) {
+	fmt.Fprint(w, `gridctl is the command line of a gridinspect server, for supervisors and admins.
+
+usage: gridctl [global flags] COMMAND [flags] [args]
+
+commands:
+`)
+	t := newTable()
+	for _, c := range commands {
+		if len(c.subs) == 0 {
+			t.add("  "+c.name, c.summary)
+			continue
+		}
+		for _, s := range c.subs {
+			t.add("  "+c.name+" "+s.name, s.summary)
+		}
+	}
+	t.add("  help [COMMAND]", "show the help of gridctl or of a command")
+	t.write(w)
+	fmt.Fprint(w, "\nglobal flags:\n")
+	fs := flag.NewFlagSet("gridctl", flag.ContinueOnError)
+	var o globalOptions
+	o.register(fs)
+	printFlags(w, fs)
+	fmt.Fprintf(w, `
+Without --tls, --ca or --insecure-skip-verify gridctl talks plaintext, which
+a server allows only on loopback unless it was started with --insecure.
+gridctl login saves the token, per server, in
+%s.
+
+Run "gridctl COMMAND -h" for a command's flags.
+`, credentialsPathHint())
+}
+
+func printCommandUsage(w io.Writer, cmd *command, path []string) {
+	name := "gridctl " + strings.Join(path, " ")
+	if len(cmd.subs) > 0 {
+		fmt.Fprintf(w, "usage: %s COMMAND [flags] [args]\n\n%s\n\ncommands:\n", name, cmd.summary)
+		t := newTable()
+		for _, s := range cmd.subs {
+			t.add("  "+s.name, s.summary)
+		}
+		t.write(w)
+		fmt.Fprintf(w, "\nRun \"%s COMMAND -h\" for a command's flags.\n", name)
+		return
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	cmd.setup(fs)
+	synopsis := name
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		synopsis += " [flags]"
+	}
+	if cmd.args != "" {
+		synopsis += " " + cmd.args
+	}
+	fmt.Fprintf(w, "usage: %s\n\n%s\n", synopsis, cmd.summary)
+	if cmd.help != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(cmd.help))
+	}
+	if hasFlags {
+		fmt.Fprint(w, "\nflags:\n")
+		printFlags(w, fs)
+	}
+	fmt.Fprint(w, "\nGlobal flags (--server, --token, --json, …) go before the command; see \"gridctl help\".\n")
+}
+
+// printFlags lists fs's flags with two dashes, as they are written in the
+// help.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if arg != "" {
+			line += " " + arg
+		}
+		fmt.Fprintf(w, "%s\n      %s", line, usage)
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "[]" && !strings.Contains(usage, "(default") {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+// result is what one run of gridctl left.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// isolate gives the test its own config folder and clears the GRIDCTL_*
+// variables, and returns the folder.
+func isolate(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv(EnvServer, "")
+	t.Setenv(EnvToken, "")
+	return dir
+}
+
+// gridctl runs the command with stdin as its standard input.
+func gridctl(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// mustGridctl runs the command and fails the test unless it succeeds.
+func mustGridctl(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	r := gridctl(t, stdin, args...)
+	if r.code != exitOK {
+		t.Fatalf("gridctl %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	isolate(t)
+	tests := []struct {
+		name string
+		args []string
+		want string // in stderr
+	}{
+		{"no command", nil, "usage: gridctl"},
+		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
+		{"unknown global flag", []string{"--nope", "whoami"}, "flag provided but not defined: -nope"},
+		{"bad timeout", []string{"--timeout", "soon", "whoami"}, "invalid value"},
+		{"group without verb", []string{"user"}, "usage: gridctl user COMMAND"},
+		{"unknown verb", []string{"user", "frob"}, `unknown command "user frob"`},
+		{"global flag after the command", []string{"user", "list", "--json"}, "global flags go before the command"},
+		{"unknown verb flag", []string{"grid", "list", "--colour"}, "flag provided but not defined: -colour"},
+		{"stray argument", []string{"whoami", "me"}, "whoami takes no arguments"},
+		{"user add without username", []string{"user", "add", "--role", "worker"}, "--username is required"},
+		{"user add with bad role", []string{"user", "add", "--username", "w", "--role", "boss"}, `--role must be worker, supervisor or admin, not "boss"`},
+		{"user add with grids and all grids", []string{"user", "add", "--username", "s", "--role", "supervisor", "--grid", "红星村", "--all-grids"}, "contradict"},
+		{"user disable without user", []string{"user", "disable"}, "takes one USERNAME_OR_ID"},
+		{"user disable with two users", []string{"user", "disable", "a", "b"}, "takes one USERNAME_OR_ID"},
+		{"password-stdin without username", []string{"login", "--password-stdin"}, "--password-stdin needs --username"},
+		{"bad device id", []string{"login", "--username", "a", "--device-id", "phone"}, "is not a UUID"},
+		{"empty server", []string{"--server", " :", "whoami"}, "bad server address"},
+		{"ca and skip verify", []string{"--token", "t", "--ca", "x.pem", "--insecure-skip-verify", "whoami"}, "contradict"},
+		{"help for unknown command", []string{"help", "frob"}, "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := gridctl(t, "", tt.args...)
+			if r.code != exitUsage {
+				t.Errorf("exit = %d, want %d; stderr:\n%s", r.code, exitUsage, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("stderr = %q, want it to contain %q", r.stderr, tt.want)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout = %q, want nothing", r.stdout)
+			}
+		})
+	}
+}
+
+func TestHelpExitsZeroAndListsEveryCommand(t *testing.T) {
+	isolate(t)
+	out := mustGridctl(t, "", "help")
+	for _, want := range []string{"login", "logout", "whoami", "user add", "user list", "user disable", "user revoke-tokens", "grid list", "--server", "--token", "--tls", "--ca", "--insecure-skip-verify", "--json", "--timeout", "UNSAFE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("gridctl help does not mention %q:\n%s", want, out)
+		}
+	}
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"user", "add", "-h"}, {"help", "user", "add"}, {"user", "-h"}, {"user", "disable", "--help"}, {"help", "grid"}} {
+		r := gridctl(t, "", args...)
+		if r.code != exitOK || !strings.Contains(r.stdout, "usage: gridctl") {
+			t.Errorf("gridctl %s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+		}
+	}
+	add := mustGridctl(t, "", "user", "add", "-h")
+	for _, want := range []string{"--username", "--name", "--role", "--grid", "--all-grids", "--password-stdin"} {
+		if !strings.Contains(add, want) {
+			t.Errorf("gridctl user add -h does not mention %s:\n%s", want, add)
+		}
+	}
+}
+
+func TestFlagsMayFollowArguments(t *testing.T) {
+	var f stringsFlag
+	fs := newTestFlagSet(&f)
+	pos, err := parseInterspersed(fs, []string{"worker01", "--grid", "红星村", "extra", "--grid=金石社区", "--", "--grid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(pos, "|"), "worker01|extra|--grid"; got != want {
+		t.Errorf("positional = %q, want %q", got, want)
+	}
+	if got, want := strings.Join(f, "|"), "红星村|金石社区"; got != want {
+		t.Errorf("--grid = %q, want %q", got, want)
+	}
+}
+
+func newTestFlagSet(grids *stringsFlag) *flag.FlagSet {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Var(grids, "grid", "")
+	return fs
+}

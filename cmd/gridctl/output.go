@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/width"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+// columnGap separates the columns of a table.
+const columnGap = "  "
+
+// table is text in aligned columns. Unlike text/tabwriter it measures
+// what a terminal shows: a Chinese character takes two columns, a
+// combining mark none.
+type table struct {
+	rows [][]string
+}
+
+func newTable(header ...string) *table {
+	t := &table{}
+	if len(header) > 0 {
+		t.add(header...)
+	}
+	return t
+}
+
+// add appends a row; control characters in the cells are made harmless.
+func (t *table) add(cells ...string) {
+	row := make([]string, len(cells))
+	for i, c := range cells {
+		row[i] = sanitizeLine(c)
+	}
+	t.rows = append(t.rows, row)
+}
+
+// write prints the rows, each column as wide as its widest cell; the last
+// cell of a row is not padded.
+func (t *table) write(w io.Writer) error {
+	var widths []int
+	for _, row := range t.rows {
+		for i, c := range row {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	var b strings.Builder
+	for _, row := range t.rows {
+		// Trailing empty cells would only add trailing blanks.
+		n := len(row)
+		for n > 0 && row[n-1] == "" {
+			n--
+		}
+		for i, c := range row[:n] {
+			b.WriteString(c)
+			if i < n-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)))
+				b.WriteString(columnGap)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// displayWidth is how many terminal columns s takes: two for East Asian
+// wide and fullwidth characters (汉字, fullwidth punctuation), none for
+// combining marks and zero-width characters, one for the rest. Ambiguous
+// characters count one, as most terminals set for Chinese show them today.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		n += runeWidth(r)
+	}
+	return n
+}
+
+func runeWidth(r rune) int {
+	switch {
+	case r == utf8.RuneError:
+		return 1
+	case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		return 0
+	}
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
+}
+
+// sanitizeLine keeps text from the server (or the user) from moving the
+// cursor or changing the terminal: control characters, escape sequences
+// included, become spaces, and invalid UTF-8 becomes U+FFFD.
+func sanitizeLine(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			r = ' '
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// jsonOptions writes every field, zero or not, so scripts find the keys
+// they expect; names are the proto JSON names grpcurl shows too.
+var jsonOptions = protojson.MarshalOptions{EmitUnpopulated: true}
+
+// writeJSON prints one message as an indented JSON object.
+func writeJSON(w io.Writer, m proto.Message) error {
+	b, err := jsonOptions.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return writeIndented(w, b)
+}
+
+// writeJSONList prints messages as one indented JSON array ([] for none).
+func writeJSONList[M proto.Message](w io.Writer, ms []M) error {
+	var buf bytes.Buffer
+	buf.WriteByte('[')
+	for i, m := range ms {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		b, err := jsonOptions.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("write json: %w", err)
+		}
+		buf.Write(b)
+	}
+	buf.WriteByte(']')
+	return writeIndented(w, buf.Bytes())
+}
+
+// writeIndented re-indents protojson's output, whose spacing is
+// deliberately unstable, so the output is the same from run to run.
+func writeIndented(w io.Writer, b []byte) error {
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	out.WriteByte('\n')
+	_, err := w.Write(out.Bytes())
+	return err
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+func TestDisplayWidth(t *testing.T) {
+	tests := []struct {
+		s    string
+		want int
+	}{
+		{"", 0},
+		{"admin", 5},
+		{"张三", 4},
+		{"金石社区", 8},
+		{"worker01（张三）", 8 + 2 + 4 + 2}, // fullwidth parentheses
+		{"ｗ", 2},                        // fullwidth Latin
+		{"e\u0301", 1},                  // e + combining acute
+		{"a\u200bb", 2},                 // zero-width space
+		{"·", 1},                        // ambiguous: one column
+	}
+	for _, tt := range tests {
+		if got := displayWidth(tt.s); got != tt.want {
+			t.Errorf("displayWidth(%q) = %d, want %d", tt.s, got, tt.want)
+		}
+	}
+}
+
+func TestTableAlignsChineseByDisplayWidth(t *testing.T) {
+	tb := newTable("NAME", "KIND", "ID")
+	tb.add("红星村", "village", "id-1")
+	tb.add("Riverside", "other", "id-2")
+	tb.add("金石社区", "community", "id-3")
+	var b bytes.Buffer
+	if err := tb.write(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"NAME       KIND       ID\n" +
+		"红星村     village    id-1\n" +
+		"Riverside  other      id-2\n" +
+		"金石社区   community  id-3\n"
+	if b.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
+	}
+	// Every column starts at the same display column on every line.
+	for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		idx := strings.LastIndex(line, "  ")
+		if w := displayWidth(line[:idx+2]); w != 22 {
+			t.Errorf("%q: last column at %d, want 22", line, w)
+		}
+	}
+}
+
+func TestTableDropsTrailingBlanksAndControlCharacters(t *testing.T) {
+	tb := newTable()
+	tb.add("a", "")
+	tb.add("bb\x1b[31m", "x\ny\tz")
+	var b bytes.Buffer
+	_ = tb.write(&b)
+	want := "a\nbb [31m  x y z\n"
+	if b.String() != want {
+		t.Errorf("table = %q, want %q", b.String(), want)
+	}
+}
+
+func TestSanitizeLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"张三":                 "张三",
+		"a\x1b]0;title\x07b": "a ]0;title b",
+		"line\r\nnext":       "line  next",
+		"bad\xffutf8":        "bad\uFFFDutf8",
+		"\u2028":             " ",
+		"\u0085":             " ",
+	} {
+		if got := sanitizeLine(in); got != want {
+			t.Errorf("sanitizeLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestJSONListIsOneStableArray(t *testing.T) {
+	grids := []*pb.Grid{
+		{Id: "g1", Name: "红星村", Kind: pb.GridKind_GRID_KIND_VILLAGE},
+		{Id: "g2", Name: "金石社区", Kind: pb.GridKind_GRID_KIND_COMMUNITY},
+	}
+	var b1, b2 bytes.Buffer
+	if err := writeJSONList(&b1, grids); err != nil {
+		t.Fatal(err)
+	}
+	_ = writeJSONList(&b2, grids)
+	if b1.String() != b2.String() {
+		t.Errorf("two writes differ:\n%s\n%s", b1.String(), b2.String())
+	}
+	var got []map[string]any
+	if err := json.Unmarshal(b1.Bytes(), &got); err != nil {
+		t.Fatalf("not a JSON array: %v\n%s", err, b1.String())
+	}
+	if len(got) != 2 || got[0]["name"] != "红星村" || got[1]["kind"] != "GRID_KIND_COMMUNITY" {
+		t.Errorf("array = %v", got)
+	}
+	if _, ok := got[0]["boundary"]; !ok {
+		t.Error("empty fields are left out; scripts expect every key")
+	}
+	var empty bytes.Buffer
+	_ = writeJSONList(&empty, []*pb.Grid(nil))
+	if strings.TrimSpace(empty.String()) != "[]" {
+		t.Errorf("empty list = %q, want []", empty.String())
+	}
+}
+
+func TestErrorsListFieldViolationsOnePerLine(t *testing.T) {
+	st, _ := status.New(codes.InvalidArgument, "user is invalid").WithDetails(
+		&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
+			{Field: "user.username", Description: "must be lower-case"},
+			{Field: "password", Description: "at least 8 characters"},
+		}})
+	var b bytes.Buffer
+	writeError(&b, fmt.Errorf("add user X: %w", st.Err()), "h:1", "", "30s")
+	want := "gridctl: invalid argument: user is invalid\n" +
+		"  user.username: must be lower-case\n" +
+		"  password: at least 8 characters\n"
+	if b.String() != want {
+		t.Errorf("error:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestErrorMessages(t *testing.T) {
+	withRetry, _ := status.New(codes.ResourceExhausted, "too many login attempts").WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(90e9)})
+	failedPre, _ := status.New(codes.FailedPrecondition, "report is CLOSED").WithDetails(&errdetails.PreconditionFailure{Violations: []*errdetails.PreconditionFailure_Violation{{Subject: "report/1", Description: "status is CLOSED"}}})
+	tests := []struct {
+		name        string
+		err         error
+		tokenSource string
+		want        string
+	}{
+		{"plain", errors.New("read --ca: no such file"), "", "gridctl: read --ca: no such file\n"},
+		{"unauthenticated, saved token", status.Error(codes.Unauthenticated, "token expired"), tokenFromSaved,
+			"gridctl: unauthenticated: token expired\nrun gridctl login\n"},
+		{"unauthenticated, env token", status.Error(codes.Unauthenticated, "token expired"), tokenFromEnv,
+			"gridctl: unauthenticated: token expired\nthe token from $GRIDCTL_TOKEN was refused: log in again and give the new token, or run gridctl login\n"},
+		{"internal with request id", &callError{err: status.Error(codes.Internal, "internal error"), requestID: "0190-abc"}, "",
+			"gridctl: internal: internal error (request id 0190-abc: the server's log says more)\n"},
+		{"permission denied", &callError{err: status.Error(codes.PermissionDenied, "admins only"), requestID: "x"}, "",
+			"gridctl: permission denied: admins only\n"},
+		{"unavailable", status.Error(codes.Unavailable, "connection refused"), "", "gridctl: cannot reach h:1: connection refused\n"},
+		{"deadline", status.Error(codes.DeadlineExceeded, "context deadline exceeded"), "", "gridctl: h:1 gave no answer within 30s (--timeout)\n"},
+		{"retry", withRetry.Err(), "", "gridctl: resource exhausted: too many login attempts\n  try again in 1m30s\n"},
+		{"precondition", failedPre.Err(), "", "gridctl: failed precondition: report is CLOSED\n  report/1: status is CLOSED\n"},
+		{"escape sequences from the server", status.Error(codes.NotFound, "no \x1b[2Jreport"), "", "gridctl: not found: no  [2Jreport\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			writeError(&b, tt.err, "h:1", tt.tokenSource, "30s")
+			if b.String() != tt.want {
+				t.Errorf("got:\n%q\nwant:\n%q", b.String(), tt.want)
+			}
+		})
+	}
+}

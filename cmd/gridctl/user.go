@@ -1,0 +1,327 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+var userCommand = &command{
+	name:    "user",
+	summary: "accounts: add, list, disable, revoke tokens",
+	subs:    []*command{userAddCommand, userListCommand, userDisableCommand, userRevokeTokensCommand},
+}
+
+var userAddCommand = &command{
+	name:    "add",
+	summary: "add an account (admins only)",
+	help: `Asks for the new password twice, without echo; --password-stdin reads it as
+the first line of standard input instead. A worker belongs to the grids
+given with --grid (repeat it for several); a supervisor or admin covers
+those grids, or the whole street with --all-grids.
+
+example:
+  gridctl user add --username worker11 --name 张三 --role worker --grid 红星村`,
+	setup: func(fs *flag.FlagSet) runFunc {
+		username := fs.String("username", "", "the `NAME` to log in with: lower-case letters, digits, '.', '_' and '-' (required)")
+		name := fs.String("name", "", "display name, e.g. `张三`")
+		role := fs.String("role", "", "role: `worker|supervisor|admin` (required)")
+		var grids stringsFlag
+		fs.Var(&grids, "grid", "a grid the user belongs to, by `ID_OR_NAME`; repeat for several")
+		allGrids := fs.Bool("all-grids", false, "the user covers every grid of the street (supervisors and admins)")
+		passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+		return func(ctx context.Context, a *app, args []string) error {
+			if len(args) > 0 {
+				return usagef("user add takes no arguments (flags: --username, --name, --role, --grid)")
+			}
+			if strings.TrimSpace(*username) == "" {
+				return usagef("--username is required")
+			}
+			r, ok := parseRole(*role)
+			if !ok {
+				return usagef("--role must be worker, supervisor or admin, not %q", *role)
+			}
+			if *allGrids && len(grids) > 0 {
+				return usagef("--all-grids and --grid contradict each other: give one")
+			}
+			u := &pb.User{
+				Username:    strings.TrimSpace(*username),
+				DisplayName: strings.TrimSpace(*name),
+				Role:        r,
+				AllGrids:    *allGrids,
+			}
+			return a.userAdd(ctx, u, grids, *passwordStdin)
+		}
+	},
+}
+
+func (a *app) userAdd(ctx context.Context, u *pb.User, grids []string, passwordStdin bool) error {
+	dir, err := a.directoryClient()
+	if err != nil {
+		return err
+	}
+	if u.GridIds, err = a.resolveGrids(ctx, grids); err != nil {
+		return err
+	}
+	password, err := a.newPassword(ctx, u.GetUsername(), passwordStdin)
+	if err != nil {
+		return err
+	}
+	resp, err := dir.CreateUser(ctx, &pb.CreateUserRequest{User: u, Password: password})
+	if err != nil {
+		return fmt.Errorf("add user %s: %w", u.GetUsername(), err)
+	}
+	if a.opts.json {
+		return writeJSON(a.stdout, resp.GetUser())
+	}
+	return a.writeUsers(ctx, []*pb.User{resp.GetUser()})
+}
+
+// newPassword reads a new account's password: from stdin's first line with
+// --password-stdin or when stdin is no terminal, else asked twice.
+func (a *app) newPassword(ctx context.Context, username string, fromStdin bool) (string, error) {
+	if fromStdin {
+		p, err := a.passwordFromStdin(ctx)
+		if err == nil && p == "" {
+			err = errors.New("--password-stdin: the password is empty")
+		}
+		return p, err
+	}
+	p, err := a.readSecret(ctx, fmt.Sprintf("New password for %s: ", username))
+	if err != nil {
+		return "", err
+	}
+	if p == "" {
+		return "", errors.New("no password given")
+	}
+	if _, isTerminal := a.terminal(); isTerminal {
+		again, err := a.readSecret(ctx, "Repeat the password: ")
+		if err != nil {
+			return "", err
+		}
+		if again != p {
+			return "", errors.New("the passwords differ; nothing was changed")
+		}
+	}
+	return p, nil
+}
+
+var userListCommand = &command{
+	name:    "list",
+	summary: "list accounts, or those of one grid (supervisors and admins)",
+	setup: func(fs *flag.FlagSet) runFunc {
+		grid := fs.String("grid", "", "only the users of the grid `ID_OR_NAME`")
+		return func(ctx context.Context, a *app, args []string) error {
+			if len(args) > 0 {
+				return usagef("user list takes no arguments")
+			}
+			dir, err := a.directoryClient()
+			if err != nil {
+				return err
+			}
+			gridID := ""
+			if *grid != "" {
+				ids, err := a.resolveGrids(ctx, []string{*grid})
+				if err != nil {
+					return err
+				}
+				gridID = ids[0]
+			}
+			users, err := listAllUsers(ctx, dir, gridID)
+			if err != nil {
+				return err
+			}
+			if a.opts.json {
+				return writeJSONList(a.stdout, users)
+			}
+			return a.writeUsers(ctx, users)
+		}
+	},
+}
+
+var userDisableCommand = &command{
+	name:    "disable",
+	args:    "USERNAME_OR_ID",
+	summary: "disable an account and revoke its tokens (admins only)",
+	setup: func(fs *flag.FlagSet) runFunc {
+		return func(ctx context.Context, a *app, args []string) error {
+			if len(args) != 1 {
+				return usagef("user disable takes one USERNAME_OR_ID")
+			}
+			dir, err := a.directoryClient()
+			if err != nil {
+				return err
+			}
+			id, err := resolveUser(ctx, dir, args[0])
+			if err != nil {
+				return err
+			}
+			resp, err := dir.DisableUser(ctx, &pb.DisableUserRequest{Id: id})
+			if err != nil {
+				return fmt.Errorf("disable user %s: %w", args[0], err)
+			}
+			if a.opts.json {
+				return writeJSON(a.stdout, resp.GetUser())
+			}
+			fmt.Fprintf(a.stdout, "disabled %s; its tokens no longer work\n", sanitizeLine(userLabel(resp.GetUser(), args[0])))
+			return nil
+		}
+	},
+}
+
+var userRevokeTokensCommand = &command{
+	name:    "revoke-tokens",
+	args:    "USERNAME_OR_ID",
+	summary: "log a user out everywhere: revoke all its tokens (admins only)",
+	setup: func(fs *flag.FlagSet) runFunc {
+		return func(ctx context.Context, a *app, args []string) error {
+			if len(args) != 1 {
+				return usagef("user revoke-tokens takes one USERNAME_OR_ID")
+			}
+			dir, err := a.directoryClient()
+			if err != nil {
+				return err
+			}
+			id, err := resolveUser(ctx, dir, args[0])
+			if err != nil {
+				return err
+			}
+			auth, err := a.authClient(true)
+			if err != nil {
+				return err
+			}
+			resp, err := auth.RevokeTokens(ctx, &pb.RevokeTokensRequest{UserId: id})
+			if err != nil {
+				return fmt.Errorf("revoke tokens of %s: %w", args[0], err)
+			}
+			if a.opts.json {
+				return writeJSON(a.stdout, resp)
+			}
+			fmt.Fprintf(a.stdout, "revoked %d token(s) of %s\n", resp.GetRevoked(), sanitizeLine(args[0]))
+			return nil
+		}
+	},
+}
+
+// listAllUsers reads every page of ListUsers, of one grid when gridID is
+// given.
+func listAllUsers(ctx context.Context, dir pb.DirectoryServiceClient, gridID string) ([]*pb.User, error) {
+	var all []*pb.User
+	err := paginate(func(token string) (string, error) {
+		resp, err := dir.ListUsers(ctx, &pb.ListUsersRequest{GridId: gridID, PageSize: listPageSize, PageToken: token})
+		if err != nil {
+			return "", fmt.Errorf("list users: %w", err)
+		}
+		all = append(all, resp.GetUsers()...)
+		return resp.GetNextPageToken(), nil
+	})
+	return all, err
+}
+
+// resolveUser returns the id of the user named by s: an id as it is, a
+// username looked up with ListUsers.
+func resolveUser(ctx context.Context, dir pb.DirectoryServiceClient, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if u, err := uuid.Parse(s); err == nil {
+		return u.String(), nil
+	}
+	users, err := listAllUsers(ctx, dir, "")
+	if err != nil {
+		return "", err
+	}
+	return findUser(users, s)
+}
+
+// findUser finds the user with username s among users. Usernames are
+// lower-case, so the match ignores case.
+func findUser(users []*pb.User, s string) (string, error) {
+	for _, u := range users {
+		if strings.EqualFold(u.GetUsername(), s) {
+			return u.GetId(), nil
+		}
+	}
+	return "", fmt.Errorf("no user named %q (gridctl user list shows them)", s)
+}
+
+// writeUsers prints users as a table, naming their grids.
+func (a *app) writeUsers(ctx context.Context, users []*pb.User) error {
+	var grids []*pb.Grid
+	for _, u := range users {
+		if len(u.GetGridIds()) > 0 {
+			if dir, err := a.directoryClient(); err == nil {
+				grids, _ = listAllGrids(ctx, dir) // ids will do if names cannot be had
+			}
+			break
+		}
+	}
+	t := newTable("USERNAME", "NAME", "ROLE", "GRIDS", "STATE", "ID")
+	for _, u := range users {
+		state := "active"
+		if u.GetDisabled() {
+			state = "disabled"
+		}
+		t.add(u.GetUsername(), u.GetDisplayName(), roleName(u.GetRole()), userGrids(u, grids), state, u.GetId())
+	}
+	return t.write(a.stdout)
+}
+
+// userGrids writes a user's scope: "all", or its grids by name.
+func userGrids(u *pb.User, grids []*pb.Grid) string {
+	if u.GetAllGrids() {
+		return "all"
+	}
+	if len(u.GetGridIds()) == 0 {
+		return "-"
+	}
+	return gridNames(u.GetGridIds(), grids)
+}
+
+func userLabel(u *pb.User, fallback string) string {
+	if u.GetUsername() == "" {
+		return fallback
+	}
+	if u.GetDisplayName() == "" {
+		return u.GetUsername()
+	}
+	return u.GetUsername() + " (" + u.GetDisplayName() + ")"
+}
+
+// Roles as they are written on the command line.
+var roleNames = map[pb.Role]string{
+	pb.Role_ROLE_WORKER:     "worker",
+	pb.Role_ROLE_SUPERVISOR: "supervisor",
+	pb.Role_ROLE_ADMIN:      "admin",
+}
+
+func roleName(r pb.Role) string {
+	if n, ok := roleNames[r]; ok {
+		return n
+	}
+	return "-"
+}
+
+func parseRole(s string) (pb.Role, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for r, n := range roleNames {
+		if n == s {
+			return r, true
+		}
+	}
+	return pb.Role_ROLE_UNSPECIFIED, false
+}
+
+// stringsFlag is a flag that may be repeated.
+type stringsFlag []string
+
+func (f *stringsFlag) String() string { return strings.Join(*f, ",") }
+
+func (f *stringsFlag) Set(v string) error {
+	*f = append(*f, v)
+	return nil
+}
