@@ -28,11 +28,14 @@ const (
 )
 
 // Event is one immutable entry on a report's timeline. A report's state is
-// what its events made of it; its version is the Seq of its latest event.
+// what its events made of it. Every event takes the next Seq; only events
+// that applied raise the report's Version, so that an action recorded as a
+// conflict does not make everyone else's view stale.
 type Event struct {
 	ID               string // the action's client-made id (the report id for the submission)
 	ReportID         string
-	Seq              int64 // 1, 2, … within the report; equals the report's version after it
+	Seq              int64 // 1, 2, … within the report: its place on the timeline
+	Version          int64 // the report's version after the event
 	Type             EventType
 	ActorID          string
 	OccurredAt       time.Time // device time
@@ -44,7 +47,7 @@ type Event struct {
 	StatusAfter      Status
 	Conflict         bool
 	ConflictReason   string
-	Payload          json.RawMessage // typed data of the action, JSON
+	Data             EventData
 	PrevHash         string
 	Hash             string
 }
@@ -66,7 +69,7 @@ func (e *Event) ComputeHash() string {
 	// is the declaration order and times are RFC 3339 in UTC.
 	content := struct {
 		ID, ReportID        string
-		Seq                 int64
+		Seq, Version        int64
 		Type                EventType
 		ActorID             string
 		OccurredAt          time.Time
@@ -77,10 +80,10 @@ func (e *Event) ComputeHash() string {
 		StatusBefore, After Status
 		Conflict            bool
 		ConflictReason      string
-		Payload             json.RawMessage
+		Data                EventData
 		PrevHash            string
-	}{e.ID, e.ReportID, e.Seq, e.Type, e.ActorID, e.OccurredAt.UTC(), e.ReceivedAt.UTC(), e.ClockSkewFlagged,
-		e.Note, e.PhotoIDs, e.StatusBefore, e.StatusAfter, e.Conflict, e.ConflictReason, e.Payload, e.PrevHash}
+	}{e.ID, e.ReportID, e.Seq, e.Version, e.Type, e.ActorID, e.OccurredAt.UTC(), e.ReceivedAt.UTC(), e.ClockSkewFlagged,
+		e.Note, e.PhotoIDs, e.StatusBefore, e.StatusAfter, e.Conflict, e.ConflictReason, e.Data, e.PrevHash}
 	b, err := json.Marshal(content)
 	if err != nil {
 		panic("gridinspect: hashing an event: " + err.Error()) // cannot happen: plain data

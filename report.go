@@ -88,6 +88,16 @@ const (
 	DispositionResidentsRelocated
 )
 
+var dispositionNames = [...]string{"UNSPECIFIED", "RECTIFIED", "SHUT_DOWN", "RELOCATED", "UPGRADED",
+	"DEMOLISHED", "LEGALISED", "RESOLVED", "RENOVATED", "RESIDENTS_RELOCATED"}
+
+func (d Disposition) String() string {
+	if d >= 0 && int(d) < len(dispositionNames) {
+		return dispositionNames[d]
+	}
+	return "Disposition(" + strconv.Itoa(int(d)) + ")"
+}
+
 // Location is where something was observed. After Normalize it is WGS-84.
 type Location struct {
 	Lat, Lng       float64
@@ -116,22 +126,27 @@ type Report struct {
 	Details         Details
 
 	// Set by the server.
-	Status            Status
-	Version           int64
-	ReporterID        string
-	ReceivedAt        time.Time
-	Deadline          time.Time
-	OriginalDeadline  time.Time
-	AssigneeID        string
-	ResponsibleUnit   string
-	Disposition       Disposition
-	ClosedAt          time.Time
-	ClockSkewFlagged  bool
-	MissingPhotoIDs   []string
-	RelapseCount      int
-	FollowUpDue       time.Time
-	PossibleRelapseOf string
-	UpdatedAt         time.Time
+	Status           Status
+	Version          int64
+	ReporterID       string
+	ReceivedAt       time.Time
+	Deadline         time.Time
+	OriginalDeadline time.Time
+	AssigneeID       string
+	ResponsibleUnit  string
+	Disposition      Disposition // how it was closed; set while CLOSED
+	ClosedAt         time.Time
+	// ClaimedDisposition is what the latest rectification claims, and
+	// DemolishedAreaSquareMeters the area it says was demolished; the
+	// verification that closes the case confirms them.
+	ClaimedDisposition         Disposition
+	DemolishedAreaSquareMeters float64
+	ClockSkewFlagged           bool
+	MissingPhotoIDs            []string
+	RelapseCount               int
+	FollowUpDue                time.Time
+	PossibleRelapseOf          string
+	UpdatedAt                  time.Time
 }
 
 // EffectiveAt is when the problem was observed for statistics and

@@ -51,10 +51,76 @@ type Rules struct {
 	// MinPasswordRunes is the shortest password accepted. The demo
 	// lowers it so its accounts can share the password "demo".
 	MinPasswordRunes int
+	// Deadlines are the time allowed for a fix when an assignment names
+	// none, per category, for general and major cases; DefaultDeadline
+	// where a category has none.
+	Deadlines map[Category][2]time.Duration
+	// FollowUps say when a closed case is to be checked again (回头看),
+	// per category, for general and major cases; 0 = no follow-up.
+	FollowUps map[Category][2]time.Duration
+}
+
+// IsZero reports whether r was never set (no service area): callers then
+// use DefaultRules.
+func (r Rules) IsZero() bool { return r.ServiceArea == (Area{}) }
+
+// DefaultDeadline is the time allowed for a fix when neither the
+// assignment nor the rules say.
+const DefaultDeadline = 7 * 24 * time.Hour
+
+const day = 24 * time.Hour
+
+// DeadlineFor returns the default time allowed to fix a case.
+func (r Rules) DeadlineFor(c Category, s Severity) time.Duration {
+	if d := r.Deadlines[c][severityIndex(s)]; d > 0 {
+		return d
+	}
+	return DefaultDeadline
+}
+
+// FollowUpAfter returns how long after closing a case is to be checked
+// again, or 0 for none. A polluting enterprise that was shut down and a
+// demolished building are what come back most often.
+func (r Rules) FollowUpAfter(c Category, s Severity, d Disposition) time.Duration {
+	if d == DispositionLegalised {
+		return 0 // a building that got its permits is no longer a case
+	}
+	return r.FollowUps[c][severityIndex(s)]
+}
+
+func severityIndex(s Severity) int {
+	if s == SeverityMajor {
+		return 1
+	}
+	return 0
 }
 
 // DefaultRules are the rules a server starts with.
-var DefaultRules = Rules{ServiceArea: ChinaArea, MaxClockAhead: 10 * time.Minute, MinPasswordRunes: 8}
+var DefaultRules = Rules{
+	ServiceArea:      ChinaArea,
+	MaxClockAhead:    10 * time.Minute,
+	MinPasswordRunes: 8,
+	// A general hazard is put right within a week; a major one, a
+	// polluting enterprise or a dangerous house needs a month; illegal
+	// construction two weeks.
+	Deadlines: map[Category][2]time.Duration{
+		CategorySafetyHazard:        {7 * day, 30 * day},
+		CategoryPollutingEnterprise: {30 * day, 30 * day},
+		CategoryIllegalConstruction: {15 * day, 15 * day},
+		CategoryWaterSourceRisk:     {7 * day, 15 * day},
+		CategoryDangerousHouse:      {30 * day, 30 * day},
+		CategoryOther:               {7 * day, 7 * day},
+	},
+	// Every closed polluting enterprise and every major hazard is checked
+	// again after three months, so that a shut-down workshop does not
+	// quietly reopen (死灰复燃); demolished illegal construction after six.
+	FollowUps: map[Category][2]time.Duration{
+		CategorySafetyHazard:        {0, 90 * day},
+		CategoryPollutingEnterprise: {90 * day, 90 * day},
+		CategoryIllegalConstruction: {180 * day, 180 * day},
+		CategoryDangerousHouse:      {90 * day, 90 * day},
+	},
+}
 
 // earliestPlausible is the earliest device time taken at face value; a
 // phone whose battery died often comes back in 1970. Paper records from

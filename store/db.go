@@ -137,7 +137,7 @@ func newDB(path string, opts Options) *DB {
 		passwordParams: opts.PasswordParams,
 		tokenTTL:       opts.TokenTTL,
 	}
-	if db.rules == (gridinspect.Rules{}) {
+	if db.rules.IsZero() {
 		db.rules = gridinspect.DefaultRules
 	}
 	if db.now == nil {

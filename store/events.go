@@ -2,14 +2,13 @@ package store
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/gridinspect/gridinspect"
 )
 
-const eventColumns = `id, report_id, seq, type, actor_id, occurred_at, received_at, clock_skew_flagged,
+const eventColumns = `id, report_id, seq, version, type, actor_id, occurred_at, received_at, clock_skew_flagged,
 	note, photo_ids, status_before, status_after, conflict, conflict_reason, payload, prev_hash, hash`
 
 // appendEvent adds e to the end of its report's timeline: it numbers it
@@ -19,6 +18,12 @@ const eventColumns = `id, report_id, seq, type, actor_id, occurred_at, received_
 // is storable (checkStorable) before they get here. The
 // caller updates the report (its version becomes e.Seq).
 func appendEvent(tx *Tx, e *gridinspect.Event) error {
+	return appendEventWithHash(tx, e, "")
+}
+
+// appendEventWithHash is appendEvent for an action, keeping the hash of
+// the request it came with so that a replay can be told from a reuse.
+func appendEventWithHash(tx *Tx, e *gridinspect.Event, contentHash string) error {
 	var last int64
 	var prev string
 	err := tx.QueryRow("SELECT seq, hash FROM events WHERE report_id = ? ORDER BY seq DESC LIMIT 1",
@@ -46,13 +51,17 @@ func appendEvent(tx *Tx, e *gridinspect.Event) error {
 		return err
 	}
 	var payload any
-	if len(e.Payload) > 0 {
-		payload = string(e.Payload)
+	if e.Data != (gridinspect.EventData{}) {
+		text, err := jsonText(e.Data)
+		if err != nil {
+			return err
+		}
+		payload = text
 	}
-	if _, err := tx.Exec("INSERT INTO events ("+eventColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		e.ID, e.ReportID, e.Seq, e.Type, e.ActorID, e.OccurredAt.UnixNano(), e.ReceivedAt.UnixNano(),
+	if _, err := tx.Exec("INSERT INTO events ("+eventColumns+", content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		e.ID, e.ReportID, e.Seq, e.Version, e.Type, e.ActorID, e.OccurredAt.UnixNano(), e.ReceivedAt.UnixNano(),
 		boolInt(e.ClockSkewFlagged), e.Note, photos, e.StatusBefore, e.StatusAfter, boolInt(e.Conflict),
-		e.ConflictReason, payload, e.PrevHash, e.Hash); err != nil {
+		e.ConflictReason, payload, e.PrevHash, e.Hash, contentHash); err != nil {
 		return fmt.Errorf("append event %s to report %s: %w", e.ID, e.ReportID, err)
 	}
 	return nil
@@ -72,7 +81,7 @@ func listEvents(q queryer, reportID string) ([]*gridinspect.Event, error) {
 		var skew, conflict int
 		var photos string
 		var payload sql.NullString
-		if err := rows.Scan(&e.ID, &e.ReportID, &e.Seq, &e.Type, &e.ActorID, &occurred, &received, &skew,
+		if err := rows.Scan(&e.ID, &e.ReportID, &e.Seq, &e.Version, &e.Type, &e.ActorID, &occurred, &received, &skew,
 			&e.Note, &photos, &e.StatusBefore, &e.StatusAfter, &conflict, &e.ConflictReason, &payload,
 			&e.PrevHash, &e.Hash); err != nil {
 			return nil, fmt.Errorf("list events of report %s: %w", reportID, err)
@@ -83,7 +92,9 @@ func listEvents(q queryer, reportID string) ([]*gridinspect.Event, error) {
 			return nil, fmt.Errorf("event %s: %w", e.ID, err)
 		}
 		if payload.Valid {
-			e.Payload = json.RawMessage(payload.String)
+			if err := fromJSON(payload.String, &e.Data); err != nil {
+				return nil, fmt.Errorf("event %s: %w", e.ID, err)
+			}
 		}
 		events = append(events, &e)
 	}

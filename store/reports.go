@@ -115,10 +115,6 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 
 	// The submission event carries what was submitted, normalized, so the
 	// timeline alone tells the whole story of the report.
-	payload, err := jsonText(submittedPayload(r))
-	if err != nil {
-		return err
-	}
 	e := &gridinspect.Event{
 		ID:               r.ID,
 		ReportID:         r.ID,
@@ -130,31 +126,20 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 		PhotoIDs:         r.PhotoIDs,
 		StatusBefore:     gridinspect.StatusUnspecified,
 		StatusAfter:      r.Status,
-		Payload:          []byte(payload),
+		Version:          r.Version,
+		Data: gridinspect.EventData{Submission: &gridinspect.Submission{
+			Category: r.Category, Severity: r.Severity, Description: r.Description, Location: r.Location,
+			GridID: r.GridID, SubjectID: r.SubjectID, PatrolID: r.PatrolID,
+			RectifiedOnSpot: r.RectifiedOnSpot, Details: r.Details,
+		}},
 	}
 	if err := appendEvent(tx, e); err != nil {
 		return err
 	}
-	if e.Seq != r.Version {
+	if e.Seq != 1 {
 		return fmt.Errorf("report %s: first event has seq %d", r.ID, e.Seq)
 	}
 	return recordChange(tx, "report", r.ID, r.GridID)
-}
-
-// submittedPayload is the payload of a submission event.
-func submittedPayload(r *gridinspect.Report) any {
-	return struct {
-		Category        gridinspect.Category
-		Severity        gridinspect.Severity
-		Description     string
-		Location        gridinspect.Location
-		GridID          string
-		SubjectID       string `json:",omitempty"`
-		PatrolID        string `json:",omitempty"`
-		RectifiedOnSpot bool
-		Details         gridinspect.Details
-	}{r.Category, r.Severity, r.Description, r.Location, r.GridID, r.SubjectID, r.PatrolID,
-		r.RectifiedOnSpot, r.Details}
 }
 
 // GetReport returns one report in the caller's scope.

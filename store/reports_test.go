@@ -411,7 +411,8 @@ func TestEvents_SubmissionEventChainsAndIsImmutable(t *testing.T) {
 		for i := range 3 {
 			if err := appendEvent(tx, &gridinspect.Event{ID: newID(), ReportID: r.ID, Type: gridinspect.EventCommentAdded,
 				ActorID: supervisorID, Note: "看过了 " + itoa(i), StatusBefore: gridinspect.StatusReported,
-				StatusAfter: gridinspect.StatusReported, Payload: json.RawMessage(`{"n": 1}`)}); err != nil {
+				StatusAfter: gridinspect.StatusReported, Version: 1,
+				Data: gridinspect.EventData{Interview: &gridinspect.Interview{Interviewee: "张三"}}}); err != nil {
 				return err
 			}
 		}

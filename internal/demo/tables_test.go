@@ -233,15 +233,15 @@ func TestRules(t *testing.T) {
 	}
 	want := gi.DefaultRules
 	want.MinPasswordRunes = 4
-	if r != want {
+	if !reflect.DeepEqual(r, want) {
 		t.Errorf("Rules(DefaultRules) = %+v, want %+v", r, want)
 	}
-	if got := Rules(gi.Rules{}); got != want {
+	if got := Rules(gi.Rules{}); !reflect.DeepEqual(got, want) {
 		t.Errorf("Rules(Rules{}) = %+v, want %+v", got, want)
 	}
 	lower := gi.DefaultRules
 	lower.MinPasswordRunes = 2
-	if got := Rules(lower); got != lower {
+	if got := Rules(lower); !reflect.DeepEqual(got, lower) {
 		t.Errorf("Rules raised MinPasswordRunes from 2 to %d", got.MinPasswordRunes)
 	}
 	if gi.DefaultRules.MinPasswordRunes <= 4 {

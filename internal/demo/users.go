@@ -21,7 +21,7 @@ const Password = "demo"
 // store.Options reads as DefaultRules, starts from DefaultRules, since
 // lowering one field of a zero Rules would leave an empty service area.
 func Rules(r gi.Rules) gi.Rules {
-	if r == (gi.Rules{}) {
+	if r.IsZero() {
 		r = gi.DefaultRules
 	}
 	r.MinPasswordRunes = min(r.MinPasswordRunes, utf8.RuneCountInString(Password))

@@ -1,0 +1,407 @@
+package gridinspect
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Action is one step a user takes on a case: the RectificationService
+// requests, and the same mutations pushed by an offline phone. Its ID is
+// the client-made action id, which makes it idempotent.
+type Action struct {
+	ID              string
+	ReportID        string
+	Type            EventType // EventReportAssigned … EventDeadlineExtended
+	ExpectedVersion int64     // 0 = don't check
+	Note            string
+	PhotoIDs        []string
+	OccurredAt      time.Time // device time; zero = when it arrives
+	Data            EventData // the typed part, matching Type
+}
+
+// EventData is the typed data of an event. At most one field is set, the
+// one that goes with the event's type; comments and progress have none.
+type EventData struct {
+	Submission    *Submission        `json:",omitempty"`
+	Assignment    *Assignment        `json:",omitempty"`
+	Rejection     *Rejection         `json:",omitempty"`
+	Notice        *Notice            `json:",omitempty"`
+	Interview     *Interview         `json:",omitempty"`
+	Rectification *Rectification     `json:",omitempty"`
+	Verification  *Verification      `json:",omitempty"`
+	FollowUp      *FollowUp          `json:",omitempty"`
+	Extension     *DeadlineExtension `json:",omitempty"`
+}
+
+// Submission is what a report was submitted with, normalized, so the
+// timeline alone tells a case's whole story.
+type Submission struct {
+	Category        Category
+	Severity        Severity
+	Description     string
+	Location        Location
+	GridID          string
+	SubjectID       string `json:",omitempty"`
+	PatrolID        string `json:",omitempty"`
+	RectifiedOnSpot bool
+	Details         Details
+}
+
+// Assignment dispatches a case to a person and/or a unit with a deadline.
+type Assignment struct {
+	AssigneeID      string    `json:",omitempty"`
+	ResponsibleUnit string    `json:",omitempty"`
+	Deadline        time.Time // zero on input = the default for the category and severity
+}
+
+// RejectionReason is why a case was rejected; the numbers are the API's.
+type RejectionReason int
+
+// Rejection reasons.
+const (
+	RejectionUnspecified RejectionReason = iota
+	RejectionInvalid
+	RejectionDuplicate
+)
+
+// Rejection says why a case was rejected.
+type Rejection struct {
+	Reason      RejectionReason
+	DuplicateOf string `json:",omitempty"`
+}
+
+// NoticeKind is the kind of document served; the numbers are the API's.
+type NoticeKind int
+
+// Notice kinds.
+const (
+	NoticeUnspecified        NoticeKind = iota
+	NoticeHazard                        // 隐患排查告知书
+	NoticeRectificationOrder            // 整改通知书
+	NoticeEnforcement                   // 执法文书, by a named department
+)
+
+// Notice is a document served on whoever must fix the problem. The server
+// numbers notices per kind and year: 〔2024〕12号.
+type Notice struct {
+	Kind       NoticeKind
+	Department string `json:",omitempty"`
+	Number     string `json:",omitempty"`
+	Year       int    `json:",omitempty"`
+	Sequence   int    `json:",omitempty"`
+}
+
+// Interview is a talk with the enterprise's people (约谈).
+type Interview struct {
+	Interviewee string
+	Place       string `json:",omitempty"`
+	Outcome     string `json:",omitempty"`
+}
+
+// Rectification is what the fix claims to have done, typed per category.
+type Rectification struct {
+	Disposition                Disposition
+	DemolishedAreaSquareMeters float64 `json:",omitempty"`
+}
+
+// Verification is a supervisor's check of a fix.
+type Verification struct {
+	Passed        bool
+	Disposition   Disposition `json:",omitempty"`
+	Reason        string      `json:",omitempty"`
+	EvidenceFlags []string    `json:",omitempty"`
+}
+
+// FollowUp is a later check (回头看) on a closed case.
+type FollowUp struct {
+	Relapsed     bool
+	RelapseCount int `json:",omitempty"`
+}
+
+// DeadlineExtension moves a deadline later; the first deadline is kept on
+// the report.
+type DeadlineExtension struct {
+	Previous time.Time
+	New      time.Time
+	Reason   string
+}
+
+// Step returns the step an action takes, from its type and, for
+// verifications and follow-ups, its outcome.
+func (a *Action) Step() Step {
+	switch a.Type {
+	case EventReportAssigned:
+		return StepAssign
+	case EventReportRejected:
+		return StepReject
+	case EventProgressRecorded:
+		return StepRecordProgress
+	case EventNoticeIssued:
+		return StepIssueNotice
+	case EventInterviewRecorded:
+		return StepRecordInterview
+	case EventRectificationSubmitted:
+		return StepSubmitRectification
+	case EventRectificationVerified:
+		if a.Data.Verification != nil && a.Data.Verification.Passed {
+			return StepVerifyPass
+		}
+		return StepVerifyFail
+	case EventFollowUpRecorded:
+		if a.Data.FollowUp != nil && a.Data.FollowUp.Relapsed {
+			return StepFollowUpRelapse
+		}
+		return StepFollowUpFine
+	case EventCommentAdded:
+		return StepComment
+	case EventDeadlineExtended:
+		return StepExtendDeadline
+	}
+	return 0
+}
+
+// dispositionsOf are the outcomes a fix may claim, per category; the
+// first is the default when there is only one.
+var dispositionsOf = map[Category][]Disposition{
+	CategorySafetyHazard:        {DispositionRectified},
+	CategoryPollutingEnterprise: {DispositionShutDown, DispositionRelocated, DispositionUpgraded},
+	CategoryIllegalConstruction: {DispositionDemolished, DispositionLegalised},
+	CategoryWaterSourceRisk:     {DispositionResolved},
+	CategoryDangerousHouse:      {DispositionRenovated, DispositionDemolished, DispositionResidentsRelocated},
+	CategoryOther:               {DispositionResolved, DispositionRectified},
+}
+
+// ValidateAction checks an action as given, before it meets its case.
+// Field paths are the API's request fields.
+func (r Rules) ValidateAction(a *Action) error {
+	var v Violations
+	checkID(&v, "action_id", a.ID, true)
+	checkID(&v, "report_id", a.ReportID, true)
+	if a.ExpectedVersion < 0 {
+		v.Add("expected_version", "must not be negative")
+	}
+	checkText(&v, "note", a.Note, MaxNoteRunes, a.Type == EventCommentAdded)
+	checkIDs(&v, "photo_ids", a.PhotoIDs, MaxPhotosPerItem)
+	d := a.Data
+	switch a.Type {
+	case EventReportAssigned:
+		as := d.Assignment
+		if as == nil || (as.AssigneeID == "" && strings.TrimSpace(as.ResponsibleUnit) == "") {
+			v.Add("assignee_id", "name a person (assignee_id) and/or a unit (responsible_unit) to fix it")
+			break
+		}
+		checkID(&v, "assignee_id", as.AssigneeID, false)
+		checkText(&v, "responsible_unit", as.ResponsibleUnit, MaxNameRunes, false)
+	case EventReportRejected:
+		rj := d.Rejection
+		switch {
+		case rj == nil || rj.Reason == RejectionUnspecified:
+			v.Add("reason", "is required: invalid or duplicate")
+		case rj.Reason < 0 || rj.Reason > RejectionDuplicate:
+			v.Add("reason", "has unknown value %d", rj.Reason)
+		case rj.Reason == RejectionDuplicate:
+			checkID(&v, "duplicate_of_report_id", rj.DuplicateOf, true)
+			if strings.EqualFold(rj.DuplicateOf, a.ReportID) {
+				v.Add("duplicate_of_report_id", "a report cannot duplicate itself")
+			}
+		}
+	case EventNoticeIssued:
+		n := d.Notice
+		if n == nil || n.Kind == NoticeUnspecified {
+			v.Add("kind", "is required")
+			break
+		}
+		checkEnum(&v, "kind", int(n.Kind), int(NoticeEnforcement), true)
+		checkText(&v, "department", n.Department, MaxShortTextRunes, n.Kind == NoticeEnforcement)
+	case EventInterviewRecorded:
+		in := d.Interview
+		if in == nil {
+			in = &Interview{}
+		}
+		checkText(&v, "interviewee", in.Interviewee, MaxShortTextRunes, true)
+		checkText(&v, "place", in.Place, MaxAddressRunes, false)
+		checkText(&v, "outcome", in.Outcome, MaxNoteRunes, false)
+	case EventRectificationSubmitted:
+		if rc := d.Rectification; rc != nil {
+			checkEnum(&v, "disposition", int(rc.Disposition), int(DispositionResidentsRelocated), false)
+			if math.IsNaN(rc.DemolishedAreaSquareMeters) || rc.DemolishedAreaSquareMeters < 0 ||
+				rc.DemolishedAreaSquareMeters > MaxAreaSquareMeters {
+				v.Add("demolished_area_square_meters", "must be between 0 and %d", MaxAreaSquareMeters)
+			}
+		}
+	case EventRectificationVerified:
+		vf := d.Verification
+		if vf == nil {
+			vf = &Verification{}
+		}
+		checkEnum(&v, "disposition", int(vf.Disposition), int(DispositionResidentsRelocated), false)
+		checkText(&v, "reason", vf.Reason, MaxNoteRunes, !vf.Passed)
+	case EventFollowUpRecorded, EventProgressRecorded, EventCommentAdded:
+	case EventDeadlineExtended:
+		ex := d.Extension
+		if ex == nil {
+			ex = &DeadlineExtension{}
+		}
+		checkTime(&v, "new_deadline", ex.New)
+		checkText(&v, "reason", ex.Reason, MaxNoteRunes, true)
+	default:
+		v.Add("type", "is not an action")
+	}
+	return v.Err("invalid action")
+}
+
+// Apply takes action a by actor on case r at server time now: it checks
+// the actor's role, the expected version and the closed loop, and returns
+// the case as the action leaves it and the event that records it. r is
+// not changed. The caller has checked the actor's scope and the action's
+// references (assignee, duplicate), and numbers notices.
+//
+// Errors: EFORBIDDEN (role), ESTALE (expected version behind),
+// EPRECONDITION (not allowed in the current status), EINVALID (an outcome
+// that does not fit the category, a deadline before the action).
+func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Report, *Event, error) {
+	step := a.Step()
+	if err := MayTake(actor, step); err != nil {
+		return nil, nil, err
+	}
+	if a.ExpectedVersion != 0 && a.ExpectedVersion != rep.Version {
+		return nil, nil, &Error{Code: ESTALE, Message: fmt.Sprintf(
+			"report %s is at version %d, not %d: it changed since you looked (now %s)",
+			rep.ID, rep.Version, a.ExpectedVersion, rep.Status)}
+	}
+	next, err := Next(rep.Status, step)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	e := &Event{
+		ID: a.ID, ReportID: rep.ID, Type: a.Type, ActorID: actor.UserID,
+		OccurredAt: a.OccurredAt, ReceivedAt: now, Note: strings.TrimSpace(a.Note), PhotoIDs: a.PhotoIDs,
+		StatusBefore: rep.Status, StatusAfter: next,
+	}
+	if e.OccurredAt.IsZero() {
+		e.OccurredAt = now
+	}
+	e.OccurredAt = e.OccurredAt.UTC()
+	e.ClockSkewFlagged = r.ClockSkewed(e.OccurredAt, now)
+	at := e.EffectiveAt()
+
+	out := *rep
+	out.Status = next
+	out.Version = rep.Version + 1
+	out.UpdatedAt = now
+	d := a.Data
+	switch step {
+	case StepAssign:
+		as := *d.Assignment
+		if as.Deadline.IsZero() {
+			as.Deadline = at.Add(r.DeadlineFor(rep.Category, rep.Severity))
+		}
+		as.Deadline = as.Deadline.UTC()
+		if !as.Deadline.After(at) {
+			return nil, nil, fieldError("deadline", "must be after the assignment (%s)", at.Format(time.RFC3339))
+		}
+		out.AssigneeID, out.ResponsibleUnit = as.AssigneeID, strings.TrimSpace(as.ResponsibleUnit)
+		out.Deadline, out.OriginalDeadline = as.Deadline, as.Deadline
+		e.Data.Assignment = &as
+	case StepReject:
+		rj := *d.Rejection
+		e.Data.Rejection = &rj
+	case StepIssueNotice:
+		n := *d.Notice
+		n.Department = strings.TrimSpace(n.Department)
+		n.Number, n.Year, n.Sequence = "", 0, 0 // numbered by the store
+		e.Data.Notice = &n
+	case StepRecordInterview:
+		in := *d.Interview
+		e.Data.Interview = &in
+	case StepSubmitRectification:
+		rc := Rectification{}
+		if d.Rectification != nil {
+			rc = *d.Rectification
+		}
+		allowed := dispositionsOf[rep.Category]
+		switch {
+		case rc.Disposition == DispositionUnspecified && len(allowed) == 1:
+			rc.Disposition = allowed[0]
+		case rc.Disposition == DispositionUnspecified:
+			return nil, nil, fieldError("disposition", "is required for %s: one of %v", rep.Category, allowed)
+		case !slices.Contains(allowed, rc.Disposition):
+			return nil, nil, fieldError("disposition", "%v does not fit %s: one of %v", rc.Disposition, rep.Category, allowed)
+		}
+		if rc.Disposition != DispositionDemolished {
+			rc.DemolishedAreaSquareMeters = 0
+		}
+		out.ClaimedDisposition, out.DemolishedAreaSquareMeters = rc.Disposition, rc.DemolishedAreaSquareMeters
+		e.Data.Rectification = &rc
+	case StepVerifyPass:
+		vf := *d.Verification
+		if vf.Disposition == DispositionUnspecified {
+			vf.Disposition = rep.ClaimedDisposition
+		}
+		if vf.Disposition == DispositionUnspecified {
+			// Rectified on the spot: no rectification claimed an outcome.
+			vf.Disposition = dispositionsOf[rep.Category][0]
+		}
+		if !slices.Contains(dispositionsOf[rep.Category], vf.Disposition) {
+			return nil, nil, fieldError("disposition", "%v does not fit %s: one of %v", vf.Disposition, rep.Category, dispositionsOf[rep.Category])
+		}
+		out.Disposition, out.ClosedAt = vf.Disposition, at
+		out.FollowUpDue = time.Time{}
+		if after := r.FollowUpAfter(rep.Category, rep.Severity, vf.Disposition); after > 0 {
+			out.FollowUpDue = at.Add(after)
+		}
+		e.Data.Verification = &vf
+	case StepVerifyFail:
+		vf := *d.Verification
+		vf.Disposition = DispositionUnspecified
+		out.ClaimedDisposition = DispositionUnspecified
+		e.Data.Verification = &vf
+	case StepFollowUpFine:
+		out.FollowUpDue = time.Time{}
+		e.Data.FollowUp = &FollowUp{RelapseCount: rep.RelapseCount}
+	case StepFollowUpRelapse:
+		out.RelapseCount = rep.RelapseCount + 1
+		out.Disposition, out.ClaimedDisposition, out.ClosedAt, out.FollowUpDue = 0, 0, time.Time{}, time.Time{}
+		e.Data.FollowUp = &FollowUp{Relapsed: true, RelapseCount: out.RelapseCount}
+	case StepExtendDeadline:
+		ex := *d.Extension
+		ex.New = ex.New.UTC()
+		ex.Previous = rep.Deadline
+		ex.Reason = strings.TrimSpace(ex.Reason)
+		if !ex.New.After(rep.Deadline) {
+			return nil, nil, fieldError("new_deadline", "must be after the current deadline %s", rep.Deadline.Format(time.RFC3339))
+		}
+		out.Deadline = ex.New
+		e.Data.Extension = &ex
+	}
+	e.Version = out.Version
+	return &out, e, nil
+}
+
+// Conflict returns the event that records an action that could not apply
+// (a stale version, a case that moved on): kept on the timeline so that
+// nothing a worker recorded is lost, without changing the case.
+func (r Rules) Conflict(rep *Report, a *Action, actor *Actor, now time.Time, cause error) *Event {
+	e := &Event{
+		ID: a.ID, ReportID: rep.ID, Type: a.Type, ActorID: actor.UserID,
+		OccurredAt: a.OccurredAt, ReceivedAt: now, Note: strings.TrimSpace(a.Note), PhotoIDs: a.PhotoIDs,
+		StatusBefore: rep.Status, StatusAfter: rep.Status, Version: rep.Version,
+		Conflict: true, ConflictReason: ErrorMessage(cause), Data: a.Data,
+	}
+	if e.OccurredAt.IsZero() {
+		e.OccurredAt = now
+	}
+	e.OccurredAt = e.OccurredAt.UTC()
+	e.ClockSkewFlagged = r.ClockSkewed(e.OccurredAt, now)
+	return e
+}
+
+func fieldError(field, format string, args ...any) error {
+	var v Violations
+	v.Add(field, format, args...)
+	return v.Err("invalid action")
+}
