@@ -390,7 +390,7 @@ func (r Rules) Conflict(rep *Report, a *Action, actor *Actor, now time.Time, cau
 		ID: a.ID, ReportID: rep.ID, Type: a.Type, ActorID: actor.UserID,
 		OccurredAt: a.OccurredAt, ReceivedAt: now, Note: strings.TrimSpace(a.Note), PhotoIDs: a.PhotoIDs,
 		StatusBefore: rep.Status, StatusAfter: rep.Status, Version: rep.Version,
-		Conflict: true, ConflictReason: ErrorMessage(cause), Data: a.Data,
+		Conflict: true, ConflictCode: ErrorCode(cause), ConflictReason: ErrorMessage(cause), Data: a.Data,
 	}
 	if e.OccurredAt.IsZero() {
 		e.OccurredAt = now

@@ -46,6 +46,7 @@ type Event struct {
 	StatusBefore     Status
 	StatusAfter      Status
 	Conflict         bool
+	ConflictCode     string // the error code the action met (ESTALE, EPRECONDITION, …)
 	ConflictReason   string
 	Data             EventData
 	PrevHash         string
@@ -79,11 +80,12 @@ func (e *Event) ComputeHash() string {
 		PhotoIDs            []string
 		StatusBefore, After Status
 		Conflict            bool
+		ConflictCode        string
 		ConflictReason      string
 		Data                EventData
 		PrevHash            string
 	}{e.ID, e.ReportID, e.Seq, e.Version, e.Type, e.ActorID, e.OccurredAt.UTC(), e.ReceivedAt.UTC(), e.ClockSkewFlagged,
-		e.Note, e.PhotoIDs, e.StatusBefore, e.StatusAfter, e.Conflict, e.ConflictReason, e.Data, e.PrevHash}
+		e.Note, e.PhotoIDs, e.StatusBefore, e.StatusAfter, e.Conflict, e.ConflictCode, e.ConflictReason, e.Data, e.PrevHash}
 	b, err := json.Marshal(content)
 	if err != nil {
 		panic("gridinspect: hashing an event: " + err.Error()) // cannot happen: plain data

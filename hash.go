@@ -128,3 +128,18 @@ func hashJSON(v any) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// ContentHash returns a hash of what the client gave in an action, so that
+// a replayed action id can be told from one reused for something else.
+func (a *Action) ContentHash() string {
+	return hashJSON(struct {
+		ID, ReportID    string
+		Type            EventType
+		ExpectedVersion int64
+		Note            string
+		PhotoIDs        []string
+		OccurredAt      string
+		Data            EventData
+	}{strings.ToLower(a.ID), strings.ToLower(a.ReportID), a.Type, a.ExpectedVersion, a.Note,
+		lowerIDs(a.PhotoIDs), hashTime(a.OccurredAt), a.Data})
+}

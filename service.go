@@ -65,3 +65,34 @@ type DirectoryService interface {
 	// Errors: EINVALID, EFORBIDDEN.
 	ListSubjects(ctx context.Context, f SubjectFilter) (subjects []*Subject, nextPageToken string, err error)
 }
+
+// ActMode says what becomes of an action that cannot apply.
+type ActMode int
+
+// Act modes.
+const (
+	// Online: a stale expected version is kept on the timeline as a
+	// conflict and answered ESTALE; an action the case's status does not
+	// allow is answered EPRECONDITION and writes nothing.
+	Online ActMode = iota
+	// Offline (sync Push): every action that cannot apply — stale, or the
+	// case moved on while the phone was offline — is kept on the timeline
+	// as a conflict, so nothing a worker recorded is lost.
+	Offline
+)
+
+// RectificationService moves cases through the closed loop.
+type RectificationService interface {
+	// Act takes an action on a case and returns the case after it and the
+	// event that records it. Replaying an action id returns the first
+	// result (the stored event, the case as it is now, and the first
+	// error for a conflict); reusing it for another action is EEXISTS.
+	// A conflict returns the case, the conflict event and the error it met.
+	// Errors: EINVALID, EEXISTS, EFORBIDDEN (role, or the case outside the
+	// caller's scope, like ENOTFOUND), ESTALE, EPRECONDITION.
+	Act(ctx context.Context, a *Action, mode ActMode) (*Report, *Event, error)
+
+	// GetTimeline returns every event of a case in order, and whether the
+	// hash chain over them is intact. Errors: ENOTFOUND or EFORBIDDEN.
+	GetTimeline(ctx context.Context, reportID string) (events []*Event, chainIntact bool, err error)
+}

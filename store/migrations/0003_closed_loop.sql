@@ -8,6 +8,8 @@ ALTER TABLE events ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 -- The hash of the request an action came with, so that a replayed
 -- action_id can be told from a reused one.
 ALTER TABLE events ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
+-- The error code a conflict met, so that a replay answers the same.
+ALTER TABLE events ADD COLUMN conflict_code TEXT NOT NULL DEFAULT '';
 
 -- What the latest rectification claims (confirmed by the verification
 -- that closes the case), and the area it says was demolished.
