@@ -2,8 +2,9 @@
 // file: its schema and migrations, the single writer that groups
 // concurrent writes into one transaction (group commit), the change
 // sequence that sync reads, and the implementations of
-// gridinspect.ReportService, gridinspect.DirectoryService,
-// gridinspect.AuthService and gridinspect.UserService.
+// gridinspect.ReportService, gridinspect.RectificationService,
+// gridinspect.DirectoryService, gridinspect.AuthService and
+// gridinspect.UserService.
 //
 // A DB is opened with Open and closed with Close. Every write goes through
 // DB.Write, served by one goroutine on one connection; reads go through
@@ -35,6 +36,8 @@ var (
 	_ gridinspect.DirectoryService = (*DB)(nil)
 	_ gridinspect.AuthService      = (*DB)(nil)
 	_ gridinspect.UserService      = (*DB)(nil)
+
+	_ gridinspect.RectificationService = (*DB)(nil)
 )
 
 // Tunables.

@@ -9,14 +9,16 @@ import (
 )
 
 const eventColumns = `id, report_id, seq, version, type, actor_id, occurred_at, received_at, clock_skew_flagged,
-	note, photo_ids, status_before, status_after, conflict, conflict_reason, payload, prev_hash, hash`
+	note, photo_ids, status_before, status_after, conflict, conflict_code, conflict_reason, payload, prev_hash, hash`
 
 // appendEvent adds e to the end of its report's timeline: it numbers it
 // after the latest event, chains it to that event's hash, computes its own
 // hash and stores it. e.ReceivedAt defaults to the group's time and
 // e.OccurredAt to e.ReceivedAt; callers check that a device's occurred_at
 // is storable (checkStorable) before they get here. The
-// caller updates the report (its version becomes e.Seq).
+// caller sets e.Version and updates the report: only an event that
+// applied raises the report's version, so Seq and Version part at the
+// first conflict.
 func appendEvent(tx *Tx, e *gridinspect.Event) error {
 	return appendEventWithHash(tx, e, "")
 }
@@ -58,10 +60,10 @@ func appendEventWithHash(tx *Tx, e *gridinspect.Event, contentHash string) error
 		}
 		payload = text
 	}
-	if _, err := tx.Exec("INSERT INTO events ("+eventColumns+", content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	if _, err := tx.Exec("INSERT INTO events ("+eventColumns+", content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		e.ID, e.ReportID, e.Seq, e.Version, e.Type, e.ActorID, e.OccurredAt.UnixNano(), e.ReceivedAt.UnixNano(),
 		boolInt(e.ClockSkewFlagged), e.Note, photos, e.StatusBefore, e.StatusAfter, boolInt(e.Conflict),
-		e.ConflictReason, payload, e.PrevHash, e.Hash, contentHash); err != nil {
+		e.ConflictCode, e.ConflictReason, payload, e.PrevHash, e.Hash, contentHash); err != nil {
 		return fmt.Errorf("append event %s to report %s: %w", e.ID, e.ReportID, err)
 	}
 	return nil
@@ -76,27 +78,11 @@ func listEvents(q queryer, reportID string) ([]*gridinspect.Event, error) {
 	defer rows.Close()
 	var events []*gridinspect.Event
 	for rows.Next() {
-		var e gridinspect.Event
-		var occurred, received int64
-		var skew, conflict int
-		var photos string
-		var payload sql.NullString
-		if err := rows.Scan(&e.ID, &e.ReportID, &e.Seq, &e.Version, &e.Type, &e.ActorID, &occurred, &received, &skew,
-			&e.Note, &photos, &e.StatusBefore, &e.StatusAfter, &conflict, &e.ConflictReason, &payload,
-			&e.PrevHash, &e.Hash); err != nil {
+		e, err := scanEvent(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list events of report %s: %w", reportID, err)
 		}
-		e.OccurredAt, e.ReceivedAt = unixNanos(occurred), unixNanos(received)
-		e.ClockSkewFlagged, e.Conflict = skew == 1, conflict == 1
-		if err := fromJSON(photos, &e.PhotoIDs); err != nil {
-			return nil, fmt.Errorf("event %s: %w", e.ID, err)
-		}
-		if payload.Valid {
-			if err := fromJSON(payload.String, &e.Data); err != nil {
-				return nil, fmt.Errorf("event %s: %w", e.ID, err)
-			}
-		}
-		events = append(events, &e)
+		events = append(events, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list events of report %s: %w", reportID, err)
@@ -105,4 +91,45 @@ func listEvents(q queryer, reportID string) ([]*gridinspect.Event, error) {
 		return nil, fmt.Errorf("list events of report %s: %w", reportID, err)
 	}
 	return events, nil
+}
+
+// getEvent returns the event with id and the content hash of the request
+// it came with ("" for a submission), or nil if there is none.
+func getEvent(q queryer, id string) (*gridinspect.Event, string, error) {
+	var hash string
+	e, err := scanEvent(q.QueryRow("SELECT "+eventColumns+", content_hash FROM events WHERE id = ?", id), &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("read event %s: %w", id, err)
+	}
+	return e, hash, nil
+}
+
+// scanEvent reads one row of eventColumns, and into extra the columns
+// selected after them.
+func scanEvent(s scanner, extra ...any) (*gridinspect.Event, error) {
+	var e gridinspect.Event
+	var occurred, received int64
+	var skew, conflict int
+	var photos string
+	var payload sql.NullString
+	dest := []any{&e.ID, &e.ReportID, &e.Seq, &e.Version, &e.Type, &e.ActorID, &occurred, &received, &skew,
+		&e.Note, &photos, &e.StatusBefore, &e.StatusAfter, &conflict, &e.ConflictCode, &e.ConflictReason, &payload,
+		&e.PrevHash, &e.Hash}
+	if err := s.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	e.OccurredAt, e.ReceivedAt = unixNanos(occurred), unixNanos(received)
+	e.ClockSkewFlagged, e.Conflict = skew == 1, conflict == 1
+	if err := fromJSON(photos, &e.PhotoIDs); err != nil {
+		return nil, fmt.Errorf("event %s: photo_ids: %w", e.ID, err)
+	}
+	if payload.Valid {
+		if err := fromJSON(payload.String, &e.Data); err != nil {
+			return nil, fmt.Errorf("event %s: payload: %w", e.ID, err)
+		}
+	}
+	return &e, nil
 }

@@ -14,7 +14,8 @@ import (
 const reportColumns = `id, category, severity, description, lat, lng, accuracy, address, grid_id, subject_id,
 	observed_at, photo_ids, rectified_on_spot, patrol_id, details, status, version, reporter_id, received_at,
 	deadline, original_deadline, assignee_id, responsible_unit, disposition, closed_at, clock_skew_flagged,
-	missing_photo_ids, relapse_count, follow_up_due, possible_relapse_of, updated_at, content_hash`
+	missing_photo_ids, relapse_count, follow_up_due, possible_relapse_of, updated_at, claimed_disposition,
+	demolished_area, content_hash`
 
 // SubmitReport stores a new report with its submission event, or answers
 // a retry of a stored one. See gridinspect.ReportService.
@@ -78,6 +79,21 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 		if err := checkSubjectRef(tx, a, "invalid report", "report.subject_id", r.SubjectID); err != nil {
 			return err
 		}
+		relapseOf, err := possibleRelapseOf(tx, r.SubjectID)
+		if err != nil {
+			return err
+		}
+		r.PossibleRelapseOf = relapseOf
+	}
+	// The submission event takes the report's id, which an action on
+	// another report may have taken already: refuse the id rather than
+	// fail on the events table's key.
+	var taken bool
+	if err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM events WHERE id = ?)", r.ID).Scan(&taken); err != nil {
+		return fmt.Errorf("read event %s: %w", r.ID, err)
+	}
+	if taken {
+		return gridinspect.Errorf(gridinspect.EEXISTS, "id %s is already used by an action", r.ID)
 	}
 
 	r.Status = gridinspect.StatusReported
@@ -102,13 +118,14 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 		return err
 	}
 	if _, err := tx.Exec("INSERT INTO reports ("+reportColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Category, r.Severity, r.Description, r.Location.Lat, r.Location.Lng, r.Location.AccuracyMeters,
 		r.Location.Address, r.GridID, nullString(r.SubjectID), r.ObservedAt.UnixNano(), photos,
 		boolInt(r.RectifiedOnSpot), nullString(r.PatrolID), details, r.Status, r.Version, r.ReporterID,
 		r.ReceivedAt.UnixNano(), nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
 		r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), boolInt(r.ClockSkewFlagged), missing,
-		r.RelapseCount, nanos(r.FollowUpDue), nullString(r.PossibleRelapseOf), r.UpdatedAt.UnixNano(), hash,
+		r.RelapseCount, nanos(r.FollowUpDue), nullString(r.PossibleRelapseOf), r.UpdatedAt.UnixNano(),
+		r.ClaimedDisposition, r.DemolishedAreaSquareMeters, hash,
 	); err != nil {
 		return err
 	}
@@ -140,6 +157,25 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 		return fmt.Errorf("report %s: first event has seq %d", r.ID, e.Seq)
 	}
 	return recordChange(tx, "report", r.ID, r.GridID)
+}
+
+// possibleRelapseOf returns the case a new report about a subject may be
+// a relapse of (死灰复燃): the most recently closed case about the subject
+// that was closed as shut down or demolished, which should not be back;
+// "" when there is none. The link is a fact about the subject, made
+// whoever reports; following it is scoped like any report id.
+func possibleRelapseOf(q queryer, subjectID string) (string, error) {
+	var id string
+	err := q.QueryRow(`SELECT id FROM reports WHERE subject_id = ? AND status = ? AND disposition IN (?, ?)
+		ORDER BY closed_at DESC, id DESC LIMIT 1`, subjectID, gridinspect.StatusClosed,
+		gridinspect.DispositionShutDown, gridinspect.DispositionDemolished).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("read closed cases of subject %s: %w", subjectID, err)
+	}
+	return id, nil
 }
 
 // GetReport returns one report in the caller's scope.
@@ -190,7 +226,7 @@ func scanReport(s scanner) (*gridinspect.Report, string, error) {
 		&r.Location.AccuracyMeters, &r.Location.Address, &r.GridID, &subject, &observed, &photos, &onSpot,
 		&patrol, &details, &r.Status, &r.Version, &r.ReporterID, &received, &deadline, &origDeadline,
 		&assignee, &r.ResponsibleUnit, &r.Disposition, &closed, &skew, &missing, &r.RelapseCount, &followUp,
-		&relapseOf, &updated, &hash); err != nil {
+		&relapseOf, &updated, &r.ClaimedDisposition, &r.DemolishedAreaSquareMeters, &hash); err != nil {
 		return nil, "", err
 	}
 	r.Location.System = gridinspect.CoordinateSystemWGS84

@@ -148,10 +148,16 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 		w.add("status IN (?, ?) AND deadline < ?", gridinspect.StatusAssigned, gridinspect.StatusRectifying, now.UnixNano())
 	}
 	if f.DueWithinDays > 0 {
-		// Open with a deadline by then, overdue ones included.
-		w.add("deadline <= ?", now.AddDate(0, 0, f.DueWithinDays).UnixNano())
+		// Still to be fixed (assigned or being rectified, like Overdue)
+		// with a deadline by then, overdue ones included. A case awaiting
+		// verification has had its fix; its deadline no longer presses.
+		w.add("status IN (?, ?) AND deadline <= ?", gridinspect.StatusAssigned, gridinspect.StatusRectifying,
+			now.AddDate(0, 0, f.DueWithinDays).UnixNano())
 	}
 	if f.FollowUpDue {
+		// Closed cases whose follow-up (回头看) date has come; a follow-up
+		// that finds the case fine clears the date, one that finds it back
+		// reopens the case. One range of the index reports_follow_up.
 		w.add("status = ? AND follow_up_due <= ?", gridinspect.StatusClosed, now.UnixNano())
 	}
 	if !f.ObservedAfter.IsZero() {

@@ -25,5 +25,13 @@ CREATE TABLE notice_numbers (
 ) STRICT, WITHOUT ROWID;
 
 -- Supervisors' queries on the loop.
-CREATE INDEX reports_follow_up ON reports (follow_up_due, id) WHERE follow_up_due IS NOT NULL;
+--   closed cases whose follow-up (回头看) is due; only closed cases have a
+--   follow-up date, and status leads so that "status = CLOSED AND
+--   follow_up_due <= now" is one range of this index rather than every
+--   closed case read from the status index
+CREATE INDEX reports_follow_up ON reports (status, follow_up_due, id) WHERE follow_up_due IS NOT NULL;
+--   an assignee's open cases by deadline, read in order: 0001's index
+--   lacked the id that ties deadlines, so the planner sorted instead
+DROP INDEX reports_assignee_open_deadline;
+CREATE INDEX reports_assignee_open_deadline ON reports (assignee_id, is_open, deadline, id) WHERE assignee_id IS NOT NULL;
 CREATE INDEX events_type_time ON events (type, effective_at);
