@@ -87,7 +87,10 @@ type RectificationService interface {
 	// event that records it. Replaying an action id returns the first
 	// result (the stored event, the case as it is now, and the first
 	// error for a conflict); reusing it for another action is EEXISTS.
-	// A conflict returns the case, the conflict event and the error it met.
+	// A conflict returns the case, the conflict event and the error it met;
+	// an action refused online for the case's status returns the case as
+	// it stands (no event) with EPRECONDITION, so callers can say where it
+	// stands.
 	// Errors: EINVALID, EEXISTS, EFORBIDDEN (role, or the case outside the
 	// caller's scope, like ENOTFOUND), ESTALE, EPRECONDITION.
 	Act(ctx context.Context, a *Action, mode ActMode) (*Report, *Event, error)

@@ -61,7 +61,7 @@ func newAuthHarness(t testing.TB) *authHarness {
 		t.Fatalf("open store: %v", err)
 	}
 	h.db = db
-	h.srv = server.New(server.Config{Reports: db, Directory: db, Users: db, Auth: db, Now: h.clock.Now, Logger: quiet,
+	h.srv = server.New(server.Config{Reports: db, Directory: db, Rectification: db, Users: db, Auth: db, Now: h.clock.Now, Logger: quiet,
 		LoginLimits: &server.LoginLimits{PerUsername: server.Limit{Burst: 1000, Every: time.Millisecond}, PerAddress: server.Limit{Burst: 1000, Every: time.Millisecond}}})
 	lis, conn := bufListen(t)
 	go func() { _ = h.srv.Serve(lis) }()
@@ -185,8 +185,9 @@ type accessCase struct {
 	allowed string
 	// denied are refused with PERMISSION_DENIED, writing nothing.
 	denied []string
-	// hidden: the refusal must be word for word the answer to the same
-	// call about something that does not exist, made by missing.
+	// missing makes the same call about something that does not exist: a
+	// caller outside the object's grid must get word for word the same
+	// answer as for the object itself.
 	missing func(ctx context.Context) error
 	// call makes the call as whoever ctx says.
 	call func(ctx context.Context) error
@@ -360,24 +361,75 @@ func (a *authHarness) accessCases(fx fixtures) map[string]accessCase {
 			allowed: "admin1", denied: []string{"super", "supera", "workera"},
 			call: unary(auth.RevokeTokens, &pb.RevokeTokensRequest{UserId: fx.temp}),
 		},
-		"/gridinspect.v1.RectificationService/AssignReport":        {pending: "4", allowed: "super", call: unary(rect.AssignReport, &pb.AssignReportRequest{})},
-		"/gridinspect.v1.RectificationService/RejectReport":        {pending: "4", allowed: "super", call: unary(rect.RejectReport, &pb.RejectReportRequest{})},
-		"/gridinspect.v1.RectificationService/RecordProgress":      {pending: "4", allowed: "workera", call: unary(rect.RecordProgress, &pb.RecordProgressRequest{})},
-		"/gridinspect.v1.RectificationService/IssueNotice":         {pending: "4", allowed: "super", call: unary(rect.IssueNotice, &pb.IssueNoticeRequest{})},
-		"/gridinspect.v1.RectificationService/RecordInterview":     {pending: "4", allowed: "super", call: unary(rect.RecordInterview, &pb.RecordInterviewRequest{})},
-		"/gridinspect.v1.RectificationService/SubmitRectification": {pending: "4", allowed: "workera", call: unary(rect.SubmitRectification, &pb.SubmitRectificationRequest{})},
-		"/gridinspect.v1.RectificationService/VerifyRectification": {pending: "4", allowed: "super", call: unary(rect.VerifyRectification, &pb.VerifyRectificationRequest{})},
-		"/gridinspect.v1.RectificationService/RecordFollowUp":      {pending: "4", allowed: "super", call: unary(rect.RecordFollowUp, &pb.RecordFollowUpRequest{})},
-		"/gridinspect.v1.RectificationService/CommentOnReport":     {pending: "4", allowed: "workera", call: unary(rect.CommentOnReport, &pb.CommentOnReportRequest{})},
-		"/gridinspect.v1.RectificationService/ExtendDeadline":      {pending: "4", allowed: "super", call: unary(rect.ExtendDeadline, &pb.ExtendDeadlineRequest{})},
-		"/gridinspect.v1.RectificationService/GetTimeline":         {pending: "4", allowed: "workera", call: unary(rect.GetTimeline, &pb.GetTimelineRequest{})},
-		"/gridinspect.v1.SyncService/Push":                         {pending: "5", allowed: "workera", call: unary(syncc.Push, &pb.PushRequest{})},
-		"/gridinspect.v1.SyncService/Pull":                         {pending: "5", allowed: "workera", call: unary(syncc.Pull, &pb.PullRequest{})},
-		"/gridinspect.v1.SyncService/UploadPhoto":                  {pending: "5", allowed: "workera", call: clientStreamCall(syncc.UploadPhoto)},
-		"/gridinspect.v1.SyncService/GetUploadStatus":              {pending: "5", allowed: "workera", call: unary(syncc.GetUploadStatus, &pb.GetUploadStatusRequest{})},
-		"/gridinspect.v1.SyncService/DownloadPhoto":                {pending: "5", allowed: "workera", call: serverStreamCall(syncc.DownloadPhoto, &pb.DownloadPhotoRequest{})},
-		"/gridinspect.v1.StatsService/GetSummary":                  {pending: "6", allowed: "super", call: unary(stats.GetSummary, &pb.GetSummaryRequest{})},
-		"/gridinspect.v1.StatsService/ExportReports":               {pending: "6", allowed: "super", call: serverStreamCall(stats.ExportReports, &pb.ExportReportsRequest{})},
+		"/gridinspect.v1.RectificationService/AssignReport": {
+			allowed: "super", denied: []string{"workera", "workerb"},
+			call:    unary(rect.AssignReport, &pb.AssignReportRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusReported), AssigneeId: a.ids["workera"]}),
+			missing: unary(rect.AssignReport, &pb.AssignReportRequest{ActionId: newID(), ReportId: newID(), AssigneeId: a.ids["workera"]}),
+		},
+		"/gridinspect.v1.RectificationService/RejectReport": {
+			allowed: "super", denied: []string{"workera", "workerb"},
+			call: unary(rect.RejectReport, &pb.RejectReportRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusReported),
+				Reason: pb.RejectionReason_REJECTION_REASON_INVALID}),
+			missing: unary(rect.RejectReport, &pb.RejectReportRequest{ActionId: newID(), ReportId: newID(),
+				Reason: pb.RejectionReason_REJECTION_REASON_INVALID}),
+		},
+		"/gridinspect.v1.RectificationService/RecordProgress": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    unary(rect.RecordProgress, &pb.RecordProgressRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusAssigned)}),
+			missing: unary(rect.RecordProgress, &pb.RecordProgressRequest{ActionId: newID(), ReportId: newID()}),
+		},
+		"/gridinspect.v1.RectificationService/IssueNotice": {
+			allowed: "super", denied: []string{"workera", "workerb"},
+			call: unary(rect.IssueNotice, &pb.IssueNoticeRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusAssigned),
+				Kind: pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE}),
+			missing: unary(rect.IssueNotice, &pb.IssueNoticeRequest{ActionId: newID(), ReportId: newID(), Kind: pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE}),
+		},
+		"/gridinspect.v1.RectificationService/RecordInterview": {
+			allowed: "super", denied: []string{"workera", "workerb"},
+			call: unary(rect.RecordInterview, &pb.RecordInterviewRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusAssigned),
+				Interviewee: "张某"}),
+			missing: unary(rect.RecordInterview, &pb.RecordInterviewRequest{ActionId: newID(), ReportId: newID(), Interviewee: "张某"}),
+		},
+		"/gridinspect.v1.RectificationService/SubmitRectification": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    unary(rect.SubmitRectification, &pb.SubmitRectificationRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusAssigned)}),
+			missing: unary(rect.SubmitRectification, &pb.SubmitRectificationRequest{ActionId: newID(), ReportId: newID()}),
+		},
+		"/gridinspect.v1.RectificationService/VerifyRectification": {
+			allowed: "super", denied: []string{"workera", "workerb"},
+			call: unary(rect.VerifyRectification, &pb.VerifyRectificationRequest{ActionId: newID(),
+				ReportId: a.caseIn(gridinspect.StatusPendingVerification), Passed: true}),
+			missing: unary(rect.VerifyRectification, &pb.VerifyRectificationRequest{ActionId: newID(), ReportId: newID(), Passed: true}),
+		},
+		"/gridinspect.v1.RectificationService/RecordFollowUp": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    unary(rect.RecordFollowUp, &pb.RecordFollowUpRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusClosed)}),
+			missing: unary(rect.RecordFollowUp, &pb.RecordFollowUpRequest{ActionId: newID(), ReportId: newID()}),
+		},
+		"/gridinspect.v1.RectificationService/CommentOnReport": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    unary(rect.CommentOnReport, &pb.CommentOnReportRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusRejected), Note: "已核实"}),
+			missing: unary(rect.CommentOnReport, &pb.CommentOnReportRequest{ActionId: newID(), ReportId: newID(), Note: "已核实"}),
+		},
+		"/gridinspect.v1.RectificationService/ExtendDeadline": {
+			allowed: "super", denied: []string{"workera", "workerb"},
+			call: unary(rect.ExtendDeadline, &pb.ExtendDeadlineRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusRectifying),
+				NewDeadline: timestamppb.New(a.clock.Now().Add(90 * 24 * time.Hour)), Reason: "等待设备到货"}),
+			missing: unary(rect.ExtendDeadline, &pb.ExtendDeadlineRequest{ActionId: newID(), ReportId: newID(),
+				NewDeadline: timestamppb.New(a.clock.Now().Add(90 * 24 * time.Hour)), Reason: "等待设备到货"}),
+		},
+		"/gridinspect.v1.RectificationService/GetTimeline": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    unary(rect.GetTimeline, &pb.GetTimelineRequest{ReportId: fx.report.GetId()}),
+			missing: unary(rect.GetTimeline, &pb.GetTimelineRequest{ReportId: newID()}),
+		},
+		"/gridinspect.v1.SyncService/Push":            {pending: "5", allowed: "workera", call: unary(syncc.Push, &pb.PushRequest{})},
+		"/gridinspect.v1.SyncService/Pull":            {pending: "5", allowed: "workera", call: unary(syncc.Pull, &pb.PullRequest{})},
+		"/gridinspect.v1.SyncService/UploadPhoto":     {pending: "5", allowed: "workera", call: clientStreamCall(syncc.UploadPhoto)},
+		"/gridinspect.v1.SyncService/GetUploadStatus": {pending: "5", allowed: "workera", call: unary(syncc.GetUploadStatus, &pb.GetUploadStatusRequest{})},
+		"/gridinspect.v1.SyncService/DownloadPhoto":   {pending: "5", allowed: "workera", call: serverStreamCall(syncc.DownloadPhoto, &pb.DownloadPhotoRequest{})},
+		"/gridinspect.v1.StatsService/GetSummary":     {pending: "6", allowed: "super", call: unary(stats.GetSummary, &pb.GetSummaryRequest{})},
+		"/gridinspect.v1.StatsService/ExportReports":  {pending: "6", allowed: "super", call: serverStreamCall(stats.ExportReports, &pb.ExportReportsRequest{})},
 	}
 }
 
@@ -451,7 +503,10 @@ func TestEveryRPCChecksWhoIsCalling(t *testing.T) {
 				if after := snapshot(t, a.db.Path()); after != before {
 					t.Errorf("as %s: the database changed", user)
 				}
-				if c.missing != nil {
+				// Only a caller outside grid A must not tell its cases from
+				// missing ones; workera sees them anyway, and is told why
+				// its role may not act.
+				if c.missing != nil && user == "workerb" {
 					if errMissing := c.missing(bearer(ctx, a.tokens[user])); errMissing == nil || errMissing.Error() != err.Error() {
 						t.Errorf("as %s: refusal %v differs from the answer about nothing %v", user, err, errMissing)
 					}
@@ -472,6 +527,39 @@ func TestEveryRPCChecksWhoIsCalling(t *testing.T) {
 			}
 		})
 	}
+}
+
+// caseIn returns a new case of grid A brought to status by the server's
+// own actor, for an access test to act on.
+func (a *authHarness) caseIn(status gridinspect.Status) string {
+	a.t.Helper()
+	r := a.hazard()
+	if status == gridinspect.StatusPendingVerification {
+		r.RectifiedOnSpot = true
+	}
+	id := a.mustSubmitAs("workera", r).GetId()
+	sys := gridinspect.NewContext(context.Background(), gridinspect.SystemActor())
+	do := func(typ gridinspect.EventType, data gridinspect.EventData) {
+		a.t.Helper()
+		if _, _, err := a.db.Act(sys, &gridinspect.Action{ID: newID(), ReportID: id, Type: typ, Data: data}, gridinspect.Online); err != nil {
+			a.t.Fatalf("bring case to %s: %v", status, err)
+		}
+	}
+	assign := gridinspect.EventData{Assignment: &gridinspect.Assignment{AssigneeID: a.ids["workera"]}}
+	switch status {
+	case gridinspect.StatusAssigned:
+		do(gridinspect.EventReportAssigned, assign)
+	case gridinspect.StatusRectifying:
+		do(gridinspect.EventReportAssigned, assign)
+		do(gridinspect.EventProgressRecorded, gridinspect.EventData{})
+	case gridinspect.StatusClosed:
+		do(gridinspect.EventReportAssigned, assign)
+		do(gridinspect.EventRectificationSubmitted, gridinspect.EventData{})
+		do(gridinspect.EventRectificationVerified, gridinspect.EventData{Verification: &gridinspect.Verification{Passed: true}})
+	case gridinspect.StatusRejected:
+		do(gridinspect.EventReportRejected, gridinspect.EventData{Rejection: &gridinspect.Rejection{Reason: gridinspect.RejectionInvalid}})
+	}
+	return id
 }
 
 func (a *authHarness) mustSubmitAs(user string, r *pb.Report) *pb.Report {

@@ -70,7 +70,7 @@ func TestLoginAttemptsAreLimited(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close(context.Background()) })
-	srv := server.New(server.Config{Reports: db, Directory: db, Users: db, Auth: db, Now: h.clock.Now, Logger: quiet,
+	srv := server.New(server.Config{Reports: db, Directory: db, Rectification: db, Users: db, Auth: db, Now: h.clock.Now, Logger: quiet,
 		LoginLimits: &server.LoginLimits{
 			PerUsername: server.Limit{Burst: 3, Every: time.Minute},
 			PerAddress:  server.Limit{Burst: 5, Every: time.Minute},

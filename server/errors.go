@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -76,3 +77,5 @@ func invalid(field, format string, args ...any) error {
 	v.Add(field, format, args...)
 	return v.Err("invalid request")
 }
+
+func itoa64(i int64) string { return strconv.FormatInt(i, 10) }

@@ -117,7 +117,7 @@ func (h *harness) start() {
 		h.t.Fatalf("open store: %v", err)
 	}
 	h.db = db
-	h.srv = server.New(server.Config{Reports: db, Directory: db, Authenticate: testAuth, Now: h.clock.Now, Reflection: true, Logger: quiet})
+	h.srv = server.New(server.Config{Reports: db, Directory: db, Rectification: db, Authenticate: testAuth, Now: h.clock.Now, Reflection: true, Logger: quiet})
 	lis, conn := bufListen(h.t)
 	go func() { _ = h.srv.Serve(lis) }()
 	h.conn = conn

@@ -40,10 +40,11 @@ type Authenticator func(ctx context.Context) (*gridinspect.Actor, error)
 
 // Config is what a Server is made of.
 type Config struct {
-	Reports   gridinspect.ReportService
-	Directory gridinspect.DirectoryService
-	Users     gridinspect.UserService
-	Auth      gridinspect.AuthService
+	Reports       gridinspect.ReportService
+	Directory     gridinspect.DirectoryService
+	Users         gridinspect.UserService
+	Auth          gridinspect.AuthService
+	Rectification gridinspect.RectificationService
 	// Authenticate resolves the caller of every RPC but Login, health and
 	// reflection (which only describes the public API); default
 	// BearerToken(Auth).
@@ -106,6 +107,7 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 
 	pb.RegisterReportServiceServer(s.grpc, &reportService{s: s})
 	pb.RegisterDirectoryServiceServer(s.grpc, &directoryService{s: s})
+	pb.RegisterRectificationServiceServer(s.grpc, &rectificationService{s: s})
 	pb.RegisterAuthServiceServer(s.grpc, &authService{
 		s:          s,
 		byUsername: newKeyedLimiter(limits.PerUsername),
@@ -113,7 +115,6 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 	})
 	// Services whose handlers arrive with later work answer UNIMPLEMENTED,
 	// but are registered so clients and grpcurl see the whole API.
-	pb.RegisterRectificationServiceServer(s.grpc, pb.UnimplementedRectificationServiceServer{})
 	pb.RegisterSyncServiceServer(s.grpc, pb.UnimplementedSyncServiceServer{})
 	pb.RegisterStatsServiceServer(s.grpc, pb.UnimplementedStatsServiceServer{})
 	healthpb.RegisterHealthServer(s.grpc, s.health)

@@ -62,7 +62,7 @@ func (panickingReports) GetReport(context.Context, string) (*gridinspect.Report,
 func TestAPanicInAHandlerIsAnInternalErrorAndTheServerGoesOn(t *testing.T) {
 	h := newHarness(t)
 	// A second server, whose GetReport panics, on the same store.
-	srv := server.New(server.Config{Reports: panickingReports{h.db}, Directory: h.db, Authenticate: testAuth, Now: h.clock.Now, Logger: quiet})
+	srv := server.New(server.Config{Reports: panickingReports{h.db}, Directory: h.db, Rectification: h.db, Authenticate: testAuth, Now: h.clock.Now, Logger: quiet})
 	lis, conn := bufListen(t)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })

@@ -204,12 +204,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		opts = append(opts, creds)
 	}
 	srv := server.New(server.Config{
-		Reports:    db,
-		Directory:  db,
-		Users:      db,
-		Auth:       db,
-		Logger:     log,
-		Reflection: cfg.reflection,
+		Reports:       db,
+		Directory:     db,
+		Rectification: db,
+		Users:         db,
+		Auth:          db,
+		Logger:        log,
+		Reflection:    cfg.reflection,
 	}, opts...)
 	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
 	log.Info("listening", "addr", lis.Addr().String())
