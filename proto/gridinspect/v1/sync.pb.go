@@ -702,7 +702,11 @@ func (x *PushResponse) GetHighestDeviceSeq() int64 {
 // PullRequest asks for changes since a cursor.
 type PullRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// cursor from the previous PullResponse; empty = from the beginning.
+	// cursor from the previous PullResponse; empty = from the beginning. It
+	// is opaque and signed: a changed cursor is INVALID_ARGUMENT. It also
+	// remembers the caller's grids, so a grid the caller lost is removed on
+	// the next pull, and a grid it gained makes the pull start again
+	// (reset_required).
 	Cursor string `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	// page_size: at most this many changes (default 200, at most 1000); a
 	// page is also cut at about 1 MiB.
@@ -756,7 +760,8 @@ func (x *PullRequest) GetPageSize() int32 {
 }
 
 // Removal tells the phone to delete something it holds, because it left
-// the caller's scope.
+// the caller's scope. A grid's removal removes the grid and every report,
+// patrol and subject in it.
 type Removal struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// entity_type of the thing to delete.
@@ -1608,6 +1613,216 @@ func (x *DownloadPhotoResponse) GetChunk() *PhotoChunk {
 	return nil
 }
 
+// ListQuarantinedMutationsRequest pages through rejected mutations.
+type ListQuarantinedMutationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// device_id: only this device's (empty = every device).
+	DeviceId string `protobuf:"bytes,1,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	// page_size: at most this many (default 50, at most 500).
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// page_token: from a previous response.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListQuarantinedMutationsRequest) Reset() {
+	*x = ListQuarantinedMutationsRequest{}
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListQuarantinedMutationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListQuarantinedMutationsRequest) ProtoMessage() {}
+
+func (x *ListQuarantinedMutationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListQuarantinedMutationsRequest.ProtoReflect.Descriptor instead.
+func (*ListQuarantinedMutationsRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListQuarantinedMutationsRequest) GetDeviceId() string {
+	if x != nil {
+		return x.DeviceId
+	}
+	return ""
+}
+
+func (x *ListQuarantinedMutationsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListQuarantinedMutationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// QuarantinedMutation is a rejected mutation, kept as it was pushed.
+type QuarantinedMutation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// mutation as the phone pushed it.
+	Mutation *Mutation `protobuf:"bytes,1,opt,name=mutation,proto3" json:"mutation,omitempty"`
+	// device_id that pushed it.
+	DeviceId string `protobuf:"bytes,2,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	// user_id of the caller that pushed it.
+	UserId string `protobuf:"bytes,3,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// reason it was rejected.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// field_violations of the rejection.
+	FieldViolations []*FieldViolation `protobuf:"bytes,5,rep,name=field_violations,json=fieldViolations,proto3" json:"field_violations,omitempty"`
+	// received_at is when the server got it.
+	ReceivedAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuarantinedMutation) Reset() {
+	*x = QuarantinedMutation{}
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuarantinedMutation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuarantinedMutation) ProtoMessage() {}
+
+func (x *QuarantinedMutation) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuarantinedMutation.ProtoReflect.Descriptor instead.
+func (*QuarantinedMutation) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *QuarantinedMutation) GetMutation() *Mutation {
+	if x != nil {
+		return x.Mutation
+	}
+	return nil
+}
+
+func (x *QuarantinedMutation) GetDeviceId() string {
+	if x != nil {
+		return x.DeviceId
+	}
+	return ""
+}
+
+func (x *QuarantinedMutation) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *QuarantinedMutation) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *QuarantinedMutation) GetFieldViolations() []*FieldViolation {
+	if x != nil {
+		return x.FieldViolations
+	}
+	return nil
+}
+
+func (x *QuarantinedMutation) GetReceivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return nil
+}
+
+// ListQuarantinedMutationsResponse is one page, newest first.
+type ListQuarantinedMutationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// mutations on this page.
+	Mutations []*QuarantinedMutation `protobuf:"bytes,1,rep,name=mutations,proto3" json:"mutations,omitempty"`
+	// next_page_token fetches the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListQuarantinedMutationsResponse) Reset() {
+	*x = ListQuarantinedMutationsResponse{}
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListQuarantinedMutationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListQuarantinedMutationsResponse) ProtoMessage() {}
+
+func (x *ListQuarantinedMutationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListQuarantinedMutationsResponse.ProtoReflect.Descriptor instead.
+func (*ListQuarantinedMutationsResponse) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListQuarantinedMutationsResponse) GetMutations() []*QuarantinedMutation {
+	if x != nil {
+		return x.Mutations
+	}
+	return nil
+}
+
+func (x *ListQuarantinedMutationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_gridinspect_v1_sync_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_sync_proto_rawDesc = "" +
@@ -1708,7 +1923,23 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\bphoto_id\x18\x01 \x01(\tR\aphotoId\"~\n" +
 	"\x15DownloadPhotoResponse\x123\n" +
 	"\x06header\x18\x01 \x01(\v2\x1b.gridinspect.v1.PhotoHeaderR\x06header\x120\n" +
-	"\x05chunk\x18\x02 \x01(\v2\x1a.gridinspect.v1.PhotoChunkR\x05chunk*\xaf\x01\n" +
+	"\x05chunk\x18\x02 \x01(\v2\x1a.gridinspect.v1.PhotoChunkR\x05chunk\"z\n" +
+	"\x1fListQuarantinedMutationsRequest\x12\x1b\n" +
+	"\tdevice_id\x18\x01 \x01(\tR\bdeviceId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xa1\x02\n" +
+	"\x13QuarantinedMutation\x124\n" +
+	"\bmutation\x18\x01 \x01(\v2\x18.gridinspect.v1.MutationR\bmutation\x12\x1b\n" +
+	"\tdevice_id\x18\x02 \x01(\tR\bdeviceId\x12\x17\n" +
+	"\auser_id\x18\x03 \x01(\tR\x06userId\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12I\n" +
+	"\x10field_violations\x18\x05 \x03(\v2\x1e.gridinspect.v1.FieldViolationR\x0ffieldViolations\x12;\n" +
+	"\vreceived_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"receivedAt\"\x8d\x01\n" +
+	" ListQuarantinedMutationsResponse\x12A\n" +
+	"\tmutations\x18\x01 \x03(\v2#.gridinspect.v1.QuarantinedMutationR\tmutations\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\xaf\x01\n" +
 	"\x0fMutationOutcome\x12 \n" +
 	"\x1cMUTATION_OUTCOME_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18MUTATION_OUTCOME_APPLIED\x10\x01\x12\x1e\n" +
@@ -1721,13 +1952,14 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\x12ENTITY_TYPE_REPORT\x10\x01\x12\x16\n" +
 	"\x12ENTITY_TYPE_PATROL\x10\x02\x12\x17\n" +
 	"\x13ENTITY_TYPE_SUBJECT\x10\x03\x12\x14\n" +
-	"\x10ENTITY_TYPE_GRID\x10\x042\xb1\x03\n" +
+	"\x10ENTITY_TYPE_GRID\x10\x042\xb0\x04\n" +
 	"\vSyncService\x12A\n" +
 	"\x04Push\x12\x1b.gridinspect.v1.PushRequest\x1a\x1c.gridinspect.v1.PushResponse\x12A\n" +
 	"\x04Pull\x12\x1b.gridinspect.v1.PullRequest\x1a\x1c.gridinspect.v1.PullResponse\x12X\n" +
 	"\vUploadPhoto\x12\".gridinspect.v1.UploadPhotoRequest\x1a#.gridinspect.v1.UploadPhotoResponse(\x01\x12b\n" +
 	"\x0fGetUploadStatus\x12&.gridinspect.v1.GetUploadStatusRequest\x1a'.gridinspect.v1.GetUploadStatusResponse\x12^\n" +
-	"\rDownloadPhoto\x12$.gridinspect.v1.DownloadPhotoRequest\x1a%.gridinspect.v1.DownloadPhotoResponse0\x01BGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
+	"\rDownloadPhoto\x12$.gridinspect.v1.DownloadPhotoRequest\x1a%.gridinspect.v1.DownloadPhotoResponse0\x01\x12}\n" +
+	"\x18ListQuarantinedMutations\x12/.gridinspect.v1.ListQuarantinedMutationsRequest\x1a0.gridinspect.v1.ListQuarantinedMutationsResponseBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
 var (
 	file_gridinspect_v1_sync_proto_rawDescOnce sync.Once
@@ -1742,98 +1974,107 @@ func file_gridinspect_v1_sync_proto_rawDescGZIP() []byte {
 }
 
 var file_gridinspect_v1_sync_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_gridinspect_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_gridinspect_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_gridinspect_v1_sync_proto_goTypes = []any{
-	(MutationOutcome)(0),               // 0: gridinspect.v1.MutationOutcome
-	(EntityType)(0),                    // 1: gridinspect.v1.EntityType
-	(*Mutation)(nil),                   // 2: gridinspect.v1.Mutation
-	(*PushRequest)(nil),                // 3: gridinspect.v1.PushRequest
-	(*FieldViolation)(nil),             // 4: gridinspect.v1.FieldViolation
-	(*MutationResult)(nil),             // 5: gridinspect.v1.MutationResult
-	(*PushResponse)(nil),               // 6: gridinspect.v1.PushResponse
-	(*PullRequest)(nil),                // 7: gridinspect.v1.PullRequest
-	(*Removal)(nil),                    // 8: gridinspect.v1.Removal
-	(*ReportUpsert)(nil),               // 9: gridinspect.v1.ReportUpsert
-	(*Change)(nil),                     // 10: gridinspect.v1.Change
-	(*PullResponse)(nil),               // 11: gridinspect.v1.PullResponse
-	(*PhotoHeader)(nil),                // 12: gridinspect.v1.PhotoHeader
-	(*PhotoChunk)(nil),                 // 13: gridinspect.v1.PhotoChunk
-	(*UploadPhotoRequest)(nil),         // 14: gridinspect.v1.UploadPhotoRequest
-	(*UploadPhotoResponse)(nil),        // 15: gridinspect.v1.UploadPhotoResponse
-	(*GetUploadStatusRequest)(nil),     // 16: gridinspect.v1.GetUploadStatusRequest
-	(*GetUploadStatusResponse)(nil),    // 17: gridinspect.v1.GetUploadStatusResponse
-	(*DownloadPhotoRequest)(nil),       // 18: gridinspect.v1.DownloadPhotoRequest
-	(*DownloadPhotoResponse)(nil),      // 19: gridinspect.v1.DownloadPhotoResponse
-	(*SubmitReportRequest)(nil),        // 20: gridinspect.v1.SubmitReportRequest
-	(*SubmitPatrolRequest)(nil),        // 21: gridinspect.v1.SubmitPatrolRequest
-	(*AssignReportRequest)(nil),        // 22: gridinspect.v1.AssignReportRequest
-	(*RejectReportRequest)(nil),        // 23: gridinspect.v1.RejectReportRequest
-	(*RecordProgressRequest)(nil),      // 24: gridinspect.v1.RecordProgressRequest
-	(*IssueNoticeRequest)(nil),         // 25: gridinspect.v1.IssueNoticeRequest
-	(*RecordInterviewRequest)(nil),     // 26: gridinspect.v1.RecordInterviewRequest
-	(*SubmitRectificationRequest)(nil), // 27: gridinspect.v1.SubmitRectificationRequest
-	(*VerifyRectificationRequest)(nil), // 28: gridinspect.v1.VerifyRectificationRequest
-	(*RecordFollowUpRequest)(nil),      // 29: gridinspect.v1.RecordFollowUpRequest
-	(*CommentOnReportRequest)(nil),     // 30: gridinspect.v1.CommentOnReportRequest
-	(*ExtendDeadlineRequest)(nil),      // 31: gridinspect.v1.ExtendDeadlineRequest
-	(*Report)(nil),                     // 32: gridinspect.v1.Report
-	(*Event)(nil),                      // 33: gridinspect.v1.Event
-	(*Patrol)(nil),                     // 34: gridinspect.v1.Patrol
-	(*Subject)(nil),                    // 35: gridinspect.v1.Subject
-	(*Grid)(nil),                       // 36: gridinspect.v1.Grid
-	(*timestamppb.Timestamp)(nil),      // 37: google.protobuf.Timestamp
-	(*Location)(nil),                   // 38: gridinspect.v1.Location
+	(MutationOutcome)(0),                     // 0: gridinspect.v1.MutationOutcome
+	(EntityType)(0),                          // 1: gridinspect.v1.EntityType
+	(*Mutation)(nil),                         // 2: gridinspect.v1.Mutation
+	(*PushRequest)(nil),                      // 3: gridinspect.v1.PushRequest
+	(*FieldViolation)(nil),                   // 4: gridinspect.v1.FieldViolation
+	(*MutationResult)(nil),                   // 5: gridinspect.v1.MutationResult
+	(*PushResponse)(nil),                     // 6: gridinspect.v1.PushResponse
+	(*PullRequest)(nil),                      // 7: gridinspect.v1.PullRequest
+	(*Removal)(nil),                          // 8: gridinspect.v1.Removal
+	(*ReportUpsert)(nil),                     // 9: gridinspect.v1.ReportUpsert
+	(*Change)(nil),                           // 10: gridinspect.v1.Change
+	(*PullResponse)(nil),                     // 11: gridinspect.v1.PullResponse
+	(*PhotoHeader)(nil),                      // 12: gridinspect.v1.PhotoHeader
+	(*PhotoChunk)(nil),                       // 13: gridinspect.v1.PhotoChunk
+	(*UploadPhotoRequest)(nil),               // 14: gridinspect.v1.UploadPhotoRequest
+	(*UploadPhotoResponse)(nil),              // 15: gridinspect.v1.UploadPhotoResponse
+	(*GetUploadStatusRequest)(nil),           // 16: gridinspect.v1.GetUploadStatusRequest
+	(*GetUploadStatusResponse)(nil),          // 17: gridinspect.v1.GetUploadStatusResponse
+	(*DownloadPhotoRequest)(nil),             // 18: gridinspect.v1.DownloadPhotoRequest
+	(*DownloadPhotoResponse)(nil),            // 19: gridinspect.v1.DownloadPhotoResponse
+	(*ListQuarantinedMutationsRequest)(nil),  // 20: gridinspect.v1.ListQuarantinedMutationsRequest
+	(*QuarantinedMutation)(nil),              // 21: gridinspect.v1.QuarantinedMutation
+	(*ListQuarantinedMutationsResponse)(nil), // 22: gridinspect.v1.ListQuarantinedMutationsResponse
+	(*SubmitReportRequest)(nil),              // 23: gridinspect.v1.SubmitReportRequest
+	(*SubmitPatrolRequest)(nil),              // 24: gridinspect.v1.SubmitPatrolRequest
+	(*AssignReportRequest)(nil),              // 25: gridinspect.v1.AssignReportRequest
+	(*RejectReportRequest)(nil),              // 26: gridinspect.v1.RejectReportRequest
+	(*RecordProgressRequest)(nil),            // 27: gridinspect.v1.RecordProgressRequest
+	(*IssueNoticeRequest)(nil),               // 28: gridinspect.v1.IssueNoticeRequest
+	(*RecordInterviewRequest)(nil),           // 29: gridinspect.v1.RecordInterviewRequest
+	(*SubmitRectificationRequest)(nil),       // 30: gridinspect.v1.SubmitRectificationRequest
+	(*VerifyRectificationRequest)(nil),       // 31: gridinspect.v1.VerifyRectificationRequest
+	(*RecordFollowUpRequest)(nil),            // 32: gridinspect.v1.RecordFollowUpRequest
+	(*CommentOnReportRequest)(nil),           // 33: gridinspect.v1.CommentOnReportRequest
+	(*ExtendDeadlineRequest)(nil),            // 34: gridinspect.v1.ExtendDeadlineRequest
+	(*Report)(nil),                           // 35: gridinspect.v1.Report
+	(*Event)(nil),                            // 36: gridinspect.v1.Event
+	(*Patrol)(nil),                           // 37: gridinspect.v1.Patrol
+	(*Subject)(nil),                          // 38: gridinspect.v1.Subject
+	(*Grid)(nil),                             // 39: gridinspect.v1.Grid
+	(*timestamppb.Timestamp)(nil),            // 40: google.protobuf.Timestamp
+	(*Location)(nil),                         // 41: gridinspect.v1.Location
 }
 var file_gridinspect_v1_sync_proto_depIdxs = []int32{
-	20, // 0: gridinspect.v1.Mutation.submit_report:type_name -> gridinspect.v1.SubmitReportRequest
-	21, // 1: gridinspect.v1.Mutation.submit_patrol:type_name -> gridinspect.v1.SubmitPatrolRequest
-	22, // 2: gridinspect.v1.Mutation.assign_report:type_name -> gridinspect.v1.AssignReportRequest
-	23, // 3: gridinspect.v1.Mutation.reject_report:type_name -> gridinspect.v1.RejectReportRequest
-	24, // 4: gridinspect.v1.Mutation.record_progress:type_name -> gridinspect.v1.RecordProgressRequest
-	25, // 5: gridinspect.v1.Mutation.issue_notice:type_name -> gridinspect.v1.IssueNoticeRequest
-	26, // 6: gridinspect.v1.Mutation.record_interview:type_name -> gridinspect.v1.RecordInterviewRequest
-	27, // 7: gridinspect.v1.Mutation.submit_rectification:type_name -> gridinspect.v1.SubmitRectificationRequest
-	28, // 8: gridinspect.v1.Mutation.verify_rectification:type_name -> gridinspect.v1.VerifyRectificationRequest
-	29, // 9: gridinspect.v1.Mutation.record_follow_up:type_name -> gridinspect.v1.RecordFollowUpRequest
-	30, // 10: gridinspect.v1.Mutation.comment_on_report:type_name -> gridinspect.v1.CommentOnReportRequest
-	31, // 11: gridinspect.v1.Mutation.extend_deadline:type_name -> gridinspect.v1.ExtendDeadlineRequest
+	23, // 0: gridinspect.v1.Mutation.submit_report:type_name -> gridinspect.v1.SubmitReportRequest
+	24, // 1: gridinspect.v1.Mutation.submit_patrol:type_name -> gridinspect.v1.SubmitPatrolRequest
+	25, // 2: gridinspect.v1.Mutation.assign_report:type_name -> gridinspect.v1.AssignReportRequest
+	26, // 3: gridinspect.v1.Mutation.reject_report:type_name -> gridinspect.v1.RejectReportRequest
+	27, // 4: gridinspect.v1.Mutation.record_progress:type_name -> gridinspect.v1.RecordProgressRequest
+	28, // 5: gridinspect.v1.Mutation.issue_notice:type_name -> gridinspect.v1.IssueNoticeRequest
+	29, // 6: gridinspect.v1.Mutation.record_interview:type_name -> gridinspect.v1.RecordInterviewRequest
+	30, // 7: gridinspect.v1.Mutation.submit_rectification:type_name -> gridinspect.v1.SubmitRectificationRequest
+	31, // 8: gridinspect.v1.Mutation.verify_rectification:type_name -> gridinspect.v1.VerifyRectificationRequest
+	32, // 9: gridinspect.v1.Mutation.record_follow_up:type_name -> gridinspect.v1.RecordFollowUpRequest
+	33, // 10: gridinspect.v1.Mutation.comment_on_report:type_name -> gridinspect.v1.CommentOnReportRequest
+	34, // 11: gridinspect.v1.Mutation.extend_deadline:type_name -> gridinspect.v1.ExtendDeadlineRequest
 	2,  // 12: gridinspect.v1.PushRequest.mutations:type_name -> gridinspect.v1.Mutation
 	0,  // 13: gridinspect.v1.MutationResult.outcome:type_name -> gridinspect.v1.MutationOutcome
 	4,  // 14: gridinspect.v1.MutationResult.field_violations:type_name -> gridinspect.v1.FieldViolation
-	32, // 15: gridinspect.v1.MutationResult.report:type_name -> gridinspect.v1.Report
-	33, // 16: gridinspect.v1.MutationResult.event:type_name -> gridinspect.v1.Event
-	34, // 17: gridinspect.v1.MutationResult.patrol:type_name -> gridinspect.v1.Patrol
+	35, // 15: gridinspect.v1.MutationResult.report:type_name -> gridinspect.v1.Report
+	36, // 16: gridinspect.v1.MutationResult.event:type_name -> gridinspect.v1.Event
+	37, // 17: gridinspect.v1.MutationResult.patrol:type_name -> gridinspect.v1.Patrol
 	5,  // 18: gridinspect.v1.PushResponse.results:type_name -> gridinspect.v1.MutationResult
 	1,  // 19: gridinspect.v1.Removal.entity_type:type_name -> gridinspect.v1.EntityType
-	32, // 20: gridinspect.v1.ReportUpsert.report:type_name -> gridinspect.v1.Report
-	33, // 21: gridinspect.v1.ReportUpsert.events:type_name -> gridinspect.v1.Event
+	35, // 20: gridinspect.v1.ReportUpsert.report:type_name -> gridinspect.v1.Report
+	36, // 21: gridinspect.v1.ReportUpsert.events:type_name -> gridinspect.v1.Event
 	9,  // 22: gridinspect.v1.Change.report:type_name -> gridinspect.v1.ReportUpsert
-	34, // 23: gridinspect.v1.Change.patrol:type_name -> gridinspect.v1.Patrol
-	35, // 24: gridinspect.v1.Change.subject:type_name -> gridinspect.v1.Subject
-	36, // 25: gridinspect.v1.Change.grid:type_name -> gridinspect.v1.Grid
+	37, // 23: gridinspect.v1.Change.patrol:type_name -> gridinspect.v1.Patrol
+	38, // 24: gridinspect.v1.Change.subject:type_name -> gridinspect.v1.Subject
+	39, // 25: gridinspect.v1.Change.grid:type_name -> gridinspect.v1.Grid
 	8,  // 26: gridinspect.v1.Change.removal:type_name -> gridinspect.v1.Removal
 	10, // 27: gridinspect.v1.PullResponse.changes:type_name -> gridinspect.v1.Change
-	37, // 28: gridinspect.v1.PhotoHeader.taken_at:type_name -> google.protobuf.Timestamp
-	38, // 29: gridinspect.v1.PhotoHeader.location:type_name -> gridinspect.v1.Location
+	40, // 28: gridinspect.v1.PhotoHeader.taken_at:type_name -> google.protobuf.Timestamp
+	41, // 29: gridinspect.v1.PhotoHeader.location:type_name -> gridinspect.v1.Location
 	12, // 30: gridinspect.v1.UploadPhotoRequest.header:type_name -> gridinspect.v1.PhotoHeader
 	13, // 31: gridinspect.v1.UploadPhotoRequest.chunk:type_name -> gridinspect.v1.PhotoChunk
 	12, // 32: gridinspect.v1.DownloadPhotoResponse.header:type_name -> gridinspect.v1.PhotoHeader
 	13, // 33: gridinspect.v1.DownloadPhotoResponse.chunk:type_name -> gridinspect.v1.PhotoChunk
-	3,  // 34: gridinspect.v1.SyncService.Push:input_type -> gridinspect.v1.PushRequest
-	7,  // 35: gridinspect.v1.SyncService.Pull:input_type -> gridinspect.v1.PullRequest
-	14, // 36: gridinspect.v1.SyncService.UploadPhoto:input_type -> gridinspect.v1.UploadPhotoRequest
-	16, // 37: gridinspect.v1.SyncService.GetUploadStatus:input_type -> gridinspect.v1.GetUploadStatusRequest
-	18, // 38: gridinspect.v1.SyncService.DownloadPhoto:input_type -> gridinspect.v1.DownloadPhotoRequest
-	6,  // 39: gridinspect.v1.SyncService.Push:output_type -> gridinspect.v1.PushResponse
-	11, // 40: gridinspect.v1.SyncService.Pull:output_type -> gridinspect.v1.PullResponse
-	15, // 41: gridinspect.v1.SyncService.UploadPhoto:output_type -> gridinspect.v1.UploadPhotoResponse
-	17, // 42: gridinspect.v1.SyncService.GetUploadStatus:output_type -> gridinspect.v1.GetUploadStatusResponse
-	19, // 43: gridinspect.v1.SyncService.DownloadPhoto:output_type -> gridinspect.v1.DownloadPhotoResponse
-	39, // [39:44] is the sub-list for method output_type
-	34, // [34:39] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	2,  // 34: gridinspect.v1.QuarantinedMutation.mutation:type_name -> gridinspect.v1.Mutation
+	4,  // 35: gridinspect.v1.QuarantinedMutation.field_violations:type_name -> gridinspect.v1.FieldViolation
+	40, // 36: gridinspect.v1.QuarantinedMutation.received_at:type_name -> google.protobuf.Timestamp
+	21, // 37: gridinspect.v1.ListQuarantinedMutationsResponse.mutations:type_name -> gridinspect.v1.QuarantinedMutation
+	3,  // 38: gridinspect.v1.SyncService.Push:input_type -> gridinspect.v1.PushRequest
+	7,  // 39: gridinspect.v1.SyncService.Pull:input_type -> gridinspect.v1.PullRequest
+	14, // 40: gridinspect.v1.SyncService.UploadPhoto:input_type -> gridinspect.v1.UploadPhotoRequest
+	16, // 41: gridinspect.v1.SyncService.GetUploadStatus:input_type -> gridinspect.v1.GetUploadStatusRequest
+	18, // 42: gridinspect.v1.SyncService.DownloadPhoto:input_type -> gridinspect.v1.DownloadPhotoRequest
+	20, // 43: gridinspect.v1.SyncService.ListQuarantinedMutations:input_type -> gridinspect.v1.ListQuarantinedMutationsRequest
+	6,  // 44: gridinspect.v1.SyncService.Push:output_type -> gridinspect.v1.PushResponse
+	11, // 45: gridinspect.v1.SyncService.Pull:output_type -> gridinspect.v1.PullResponse
+	15, // 46: gridinspect.v1.SyncService.UploadPhoto:output_type -> gridinspect.v1.UploadPhotoResponse
+	17, // 47: gridinspect.v1.SyncService.GetUploadStatus:output_type -> gridinspect.v1.GetUploadStatusResponse
+	19, // 48: gridinspect.v1.SyncService.DownloadPhoto:output_type -> gridinspect.v1.DownloadPhotoResponse
+	22, // 49: gridinspect.v1.SyncService.ListQuarantinedMutations:output_type -> gridinspect.v1.ListQuarantinedMutationsResponse
+	44, // [44:50] is the sub-list for method output_type
+	38, // [38:44] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_sync_proto_init() }
@@ -1875,7 +2116,7 @@ func file_gridinspect_v1_sync_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gridinspect_v1_sync_proto_rawDesc), len(file_gridinspect_v1_sync_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   18,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,11 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	SyncService_Push_FullMethodName            = "/gridinspect.v1.SyncService/Push"
-	SyncService_Pull_FullMethodName            = "/gridinspect.v1.SyncService/Pull"
-	SyncService_UploadPhoto_FullMethodName     = "/gridinspect.v1.SyncService/UploadPhoto"
-	SyncService_GetUploadStatus_FullMethodName = "/gridinspect.v1.SyncService/GetUploadStatus"
-	SyncService_DownloadPhoto_FullMethodName   = "/gridinspect.v1.SyncService/DownloadPhoto"
+	SyncService_Push_FullMethodName                     = "/gridinspect.v1.SyncService/Push"
+	SyncService_Pull_FullMethodName                     = "/gridinspect.v1.SyncService/Pull"
+	SyncService_UploadPhoto_FullMethodName              = "/gridinspect.v1.SyncService/UploadPhoto"
+	SyncService_GetUploadStatus_FullMethodName          = "/gridinspect.v1.SyncService/GetUploadStatus"
+	SyncService_DownloadPhoto_FullMethodName            = "/gridinspect.v1.SyncService/DownloadPhoto"
+	SyncService_ListQuarantinedMutations_FullMethodName = "/gridinspect.v1.SyncService/ListQuarantinedMutations"
 )
 
 // SyncServiceClient is the client API for SyncService service.
@@ -48,6 +49,10 @@ type SyncServiceClient interface {
 	GetUploadStatus(ctx context.Context, in *GetUploadStatusRequest, opts ...grpc.CallOption) (*GetUploadStatusResponse, error)
 	// DownloadPhoto streams a photo back to anyone allowed to see its report.
 	DownloadPhoto(ctx context.Context, in *DownloadPhotoRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadPhotoResponse], error)
+	// ListQuarantinedMutations lists pushed mutations that were REJECTED, so
+	// a supervisor can see what a phone recorded that could not be applied.
+	// Admins and supervisors of the whole street.
+	ListQuarantinedMutations(ctx context.Context, in *ListQuarantinedMutationsRequest, opts ...grpc.CallOption) (*ListQuarantinedMutationsResponse, error)
 }
 
 type syncServiceClient struct {
@@ -120,6 +125,16 @@ func (c *syncServiceClient) DownloadPhoto(ctx context.Context, in *DownloadPhoto
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type SyncService_DownloadPhotoClient = grpc.ServerStreamingClient[DownloadPhotoResponse]
 
+func (c *syncServiceClient) ListQuarantinedMutations(ctx context.Context, in *ListQuarantinedMutationsRequest, opts ...grpc.CallOption) (*ListQuarantinedMutationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListQuarantinedMutationsResponse)
+	err := c.cc.Invoke(ctx, SyncService_ListQuarantinedMutations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SyncServiceServer is the server API for SyncService service.
 // All implementations must embed UnimplementedSyncServiceServer
 // for forward compatibility.
@@ -142,6 +157,10 @@ type SyncServiceServer interface {
 	GetUploadStatus(context.Context, *GetUploadStatusRequest) (*GetUploadStatusResponse, error)
 	// DownloadPhoto streams a photo back to anyone allowed to see its report.
 	DownloadPhoto(*DownloadPhotoRequest, grpc.ServerStreamingServer[DownloadPhotoResponse]) error
+	// ListQuarantinedMutations lists pushed mutations that were REJECTED, so
+	// a supervisor can see what a phone recorded that could not be applied.
+	// Admins and supervisors of the whole street.
+	ListQuarantinedMutations(context.Context, *ListQuarantinedMutationsRequest) (*ListQuarantinedMutationsResponse, error)
 	mustEmbedUnimplementedSyncServiceServer()
 }
 
@@ -166,6 +185,9 @@ func (UnimplementedSyncServiceServer) GetUploadStatus(context.Context, *GetUploa
 }
 func (UnimplementedSyncServiceServer) DownloadPhoto(*DownloadPhotoRequest, grpc.ServerStreamingServer[DownloadPhotoResponse]) error {
 	return status.Error(codes.Unimplemented, "method DownloadPhoto not implemented")
+}
+func (UnimplementedSyncServiceServer) ListQuarantinedMutations(context.Context, *ListQuarantinedMutationsRequest) (*ListQuarantinedMutationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListQuarantinedMutations not implemented")
 }
 func (UnimplementedSyncServiceServer) mustEmbedUnimplementedSyncServiceServer() {}
 func (UnimplementedSyncServiceServer) testEmbeddedByValue()                     {}
@@ -260,6 +282,24 @@ func _SyncService_DownloadPhoto_Handler(srv interface{}, stream grpc.ServerStrea
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type SyncService_DownloadPhotoServer = grpc.ServerStreamingServer[DownloadPhotoResponse]
 
+func _SyncService_ListQuarantinedMutations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListQuarantinedMutationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SyncServiceServer).ListQuarantinedMutations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SyncService_ListQuarantinedMutations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SyncServiceServer).ListQuarantinedMutations(ctx, req.(*ListQuarantinedMutationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SyncService_ServiceDesc is the grpc.ServiceDesc for SyncService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -278,6 +318,10 @@ var SyncService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetUploadStatus",
 			Handler:    _SyncService_GetUploadStatus_Handler,
+		},
+		{
+			MethodName: "ListQuarantinedMutations",
+			Handler:    _SyncService_ListQuarantinedMutations_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
