@@ -58,6 +58,10 @@ type Rules struct {
 	// FollowUps say when a closed case is to be checked again (回头看),
 	// per category, for general and major cases; 0 = no follow-up.
 	FollowUps map[Category][2]time.Duration
+	// EvidenceMaxDistanceMeters is how far from a case's reported place
+	// an after-photo may have been taken before its verification flags
+	// it (flags never refuse); 0 = no distance check.
+	EvidenceMaxDistanceMeters float64
 }
 
 // IsZero reports whether r was never set (no service area): callers then
@@ -100,6 +104,9 @@ var DefaultRules = Rules{
 	ServiceArea:      ChinaArea,
 	MaxClockAhead:    10 * time.Minute,
 	MinPasswordRunes: 8,
+	// A phone's GPS is good to tens of metres, and a site (a factory
+	// yard, a demolished shed) spans a hundred or two.
+	EvidenceMaxDistanceMeters: 300,
 	// A general hazard is put right within a week; a major one, a
 	// polluting enterprise or a dangerous house needs a month; illegal
 	// construction two weeks.

@@ -28,12 +28,14 @@ var chinaTime = time.FixedZone("UTC+8", 8*60*60)
 // the error it met. A conflict is written and committed like any event;
 // its error is the answer, not a failure of the write. A refused action
 // (refused) has no event: the case is as it stands, and nothing was
-// written.
+// written. A replayed action id (replay) is answered with its first
+// outcome and writes nothing.
 type actOutcome struct {
 	report  *gridinspect.Report
 	event   *gridinspect.Event
 	err     error
 	refused bool
+	replay  bool
 }
 
 // Act takes an action on a case and stores its event. See
@@ -53,23 +55,10 @@ func (db *DB) Act(ctx context.Context, in *gridinspect.Action, mode gridinspect.
 	if mode != gridinspect.Online && mode != gridinspect.Offline {
 		return nil, nil, fmt.Errorf("store: act: unknown mode %d", mode)
 	}
-	a := clientAction(in)
-	if err := db.rules.ValidateAction(a); err != nil {
+	a, hash, err := db.prepareAction(in)
+	if err != nil {
 		return nil, nil, err
 	}
-	var v gridinspect.Violations
-	checkStorable(&v, "occurred_at", a.OccurredAt)
-	if as := a.Data.Assignment; as != nil {
-		checkStorable(&v, "deadline", as.Deadline)
-	}
-	if ex := a.Data.Extension; ex != nil {
-		checkStorable(&v, "new_deadline", ex.New)
-	}
-	if err := v.Err("invalid action"); err != nil {
-		return nil, nil, err
-	}
-	canonicalAction(a)
-	hash := a.ContentHash()
 
 	var prior *priorAction
 	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
@@ -89,7 +78,7 @@ func (db *DB) Act(ctx context.Context, in *gridinspect.Action, mode gridinspect.
 
 	var out *actOutcome
 	err = db.Write(ctx, func(tx *Tx) (err error) {
-		out, err = db.act(tx, actor, a, hash, mode)
+		out, err = db.actTx(tx, actor, a, hash, mode)
 		return err
 	})
 	switch {
@@ -103,12 +92,36 @@ func (db *DB) Act(ctx context.Context, in *gridinspect.Action, mode gridinspect.
 	return out.report, out.event, out.err
 }
 
-// act applies a validated action in the writer's transaction. An error
+// prepareAction checks an action as given, before it queues for the
+// writer, and returns a canonical copy of what the client may give in it
+// and its content hash.
+func (db *DB) prepareAction(in *gridinspect.Action) (*gridinspect.Action, string, error) {
+	a := clientAction(in)
+	if err := db.rules.ValidateAction(a); err != nil {
+		return nil, "", err
+	}
+	var v gridinspect.Violations
+	checkStorable(&v, "occurred_at", a.OccurredAt)
+	if as := a.Data.Assignment; as != nil {
+		checkStorable(&v, "deadline", as.Deadline)
+	}
+	if ex := a.Data.Extension; ex != nil {
+		checkStorable(&v, "new_deadline", ex.New)
+	}
+	if err := v.Err("invalid action"); err != nil {
+		return nil, "", err
+	}
+	canonicalAction(a)
+	return a, a.ContentHash(), nil
+}
+
+// actTx applies a prepared action in the writer's transaction: the path
+// of both Act and sync Push. An error
 // rolls the action's writes back; an outcome with an error (a conflict)
 // is committed. A step the case's status does not allow, online, is
 // refused with the case as it stands and the same error, so that the
 // answer can say where the case is without writing anything.
-func (db *DB) act(tx *Tx, actor *gridinspect.Actor, a *gridinspect.Action, hash string, mode gridinspect.ActMode) (*actOutcome, error) {
+func (db *DB) actTx(tx *Tx, actor *gridinspect.Actor, a *gridinspect.Action, hash string, mode gridinspect.ActMode) (*actOutcome, error) {
 	prior, err := getPriorAction(tx, a.ID)
 	if err != nil {
 		return nil, err
@@ -149,7 +162,7 @@ func (db *DB) act(tx *Tx, actor *gridinspect.Actor, a *gridinspect.Action, hash 
 		if err := appendEventWithHash(tx, c, hash); err != nil {
 			return nil, err
 		}
-		if err := recordChange(tx, "report", rep.ID, rep.GridID); err != nil {
+		if err := recordEventChange(tx, c, rep.GridID); err != nil {
 			return nil, err
 		}
 		return &actOutcome{report: rep, event: c, err: err}, nil
@@ -169,20 +182,23 @@ func (db *DB) applied(tx *Tx, before, after *gridinspect.Report, e *gridinspect.
 			return nil, err
 		}
 	}
-	// Verification evidence (issue 4, item 7) belongs here, on a
-	// verification: after-photos taken too far from the case's location,
-	// or before it was assigned, are flagged in
-	// e.Data.Verification.EvidenceFlags, never refused. It needs each
-	// photo's position and capture time, which the photo uploads of the
-	// sync issue bring; until they are stored there is nothing to compare,
-	// so no flag is set.
+	// A verification is told what is doubtful about the after-photos
+	// (evidence.go): flagged, never refused. Before the event is
+	// appended, since its hash covers them.
+	if vf := e.Data.Verification; vf != nil {
+		flags, err := evidenceFlags(tx, db.rules, before)
+		if err != nil {
+			return nil, err
+		}
+		vf.EvidenceFlags = flags
+	}
 	if err := updateReport(tx, after, before.Version); err != nil {
 		return nil, err
 	}
 	if err := appendEventWithHash(tx, e, hash); err != nil {
 		return nil, err
 	}
-	if err := recordChange(tx, "report", after.ID, after.GridID); err != nil {
+	if err := recordEventChange(tx, e, after.GridID); err != nil {
 		return nil, err
 	}
 	return &actOutcome{report: after, event: e}, nil
@@ -299,7 +315,7 @@ func (p *priorAction) answer(actor *gridinspect.Actor, hash string) (*actOutcome
 	if _, _, err := answerRetry(actor, "action", p.event.ID, p.report.GridID, p, p.hash, hash); err != nil {
 		return nil, err
 	}
-	out := &actOutcome{report: p.report, event: p.event}
+	out := &actOutcome{report: p.report, event: p.event, replay: true}
 	if p.event.Conflict {
 		out.err = &gridinspect.Error{Code: p.event.ConflictCode, Message: p.event.ConflictReason}
 	}

@@ -609,7 +609,7 @@ func TestAct_ReplayReturnsTheFirstResult(t *testing.T) {
 		err := db.Write(context.Background(), func(tx *Tx) (err error) {
 			b := clientAction(a)
 			canonicalAction(b)
-			out, err = db.act(tx, supervisor(), b, b.ContentHash(), gridinspect.Online)
+			out, err = db.actTx(tx, supervisor(), b, b.ContentHash(), gridinspect.Online)
 			return err
 		})
 		if err != nil || out.err != nil {

@@ -3,8 +3,10 @@
 // concurrent writes into one transaction (group commit), the change
 // sequence that sync reads, and the implementations of
 // gridinspect.ReportService, gridinspect.RectificationService,
-// gridinspect.DirectoryService, gridinspect.AuthService and
-// gridinspect.UserService.
+// gridinspect.DirectoryService, gridinspect.AuthService,
+// gridinspect.UserService, gridinspect.SyncService and
+// gridinspect.PhotoService, whose files live in a folder beside the
+// database.
 //
 // A DB is opened with Open and closed with Close. Every write goes through
 // DB.Write, served by one goroutine on one connection; reads go through
@@ -38,6 +40,8 @@ var (
 	_ gridinspect.UserService      = (*DB)(nil)
 
 	_ gridinspect.RectificationService = (*DB)(nil)
+	_ gridinspect.PhotoService         = (*DB)(nil)
+	_ gridinspect.SyncService          = (*DB)(nil)
 )
 
 // Tunables.
@@ -80,6 +84,9 @@ type Options struct {
 	// TokenTTL is how long a token from Login is valid; 0 means
 	// DefaultTokenTTL.
 	TokenTTL time.Duration
+	// PhotoDir is the folder photos are kept in; "" means a folder
+	// "photos" beside the database file.
+	PhotoDir string
 }
 
 // DB is the SQLite database of one gridinspect server.
@@ -103,7 +110,11 @@ type DB struct {
 	reader *sql.DB // read-only pool
 
 	instanceID string
+	cursorKey  []byte // signs sync cursors; see cursor.go
 	grids      gridCache
+
+	photoDir   string
+	photoLocks photoLocks // one per photo being written; see WriteChunk
 
 	// The write queue. closeMu guards closed: Write holds it shared while
 	// queueing, so that once Close has set closed no request can slip into
@@ -139,6 +150,7 @@ func newDB(path string, opts Options) *DB {
 
 		passwordParams: opts.PasswordParams,
 		tokenTTL:       opts.TokenTTL,
+		photoDir:       opts.PhotoDir,
 	}
 	if db.rules.IsZero() {
 		db.rules = gridinspect.DefaultRules
@@ -157,6 +169,9 @@ func newDB(path string, opts Options) *DB {
 	}
 	if db.tokenTTL <= 0 {
 		db.tokenTTL = DefaultTokenTTL
+	}
+	if db.photoDir == "" {
+		db.photoDir = filepath.Join(filepath.Dir(path), "photos")
 	}
 	params := db.passwordParams
 	db.dummyHash = sync.OnceValues(func() (string, error) {
@@ -213,6 +228,9 @@ func (db *DB) open() (err error) {
 	if err := os.MkdirAll(filepath.Dir(db.path), 0o750); err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
+	if err := db.makePhotoDirs(); err != nil {
+		return fmt.Errorf("store: open: %w", err)
+	}
 	defer func() {
 		if err != nil {
 			db.closeHandles()
@@ -230,6 +248,9 @@ func (db *DB) open() (err error) {
 		return fmt.Errorf("store: open %s: %w", db.path, err)
 	}
 	if err := db.migrate(); err != nil {
+		return fmt.Errorf("store: open %s: %w", db.path, err)
+	}
+	if err := db.loadCursorKey(); err != nil {
 		return fmt.Errorf("store: open %s: %w", db.path, err)
 	}
 

@@ -18,6 +18,16 @@ type lookup[T any] func(q queryer, id string) (obj *T, contentHash string, err e
 // says which grid decides who may see a stored object.
 func submitOnce[T any](ctx context.Context, db *DB, a *gridinspect.Actor, what, id, hash string,
 	get lookup[T], gridOf func(*T) string, insert func(tx *Tx) (*T, error)) (*T, bool, error) {
+	return submitOnceWith(ctx, db, a, what, id, hash, get, gridOf, func(tx *Tx) (*T, bool, error) {
+		return submitOnceTx(tx, a, what, id, hash, get, gridOf, insert)
+	})
+}
+
+// submitOnceWith is submitOnce with the writer's part given: write runs
+// in the writer's transaction and must look for id again before inserting
+// (submitOnceTx does both), so that online calls and sync Push share it.
+func submitOnceWith[T any](ctx context.Context, db *DB, a *gridinspect.Actor, what, id, hash string,
+	get lookup[T], gridOf func(*T) string, write func(tx *Tx) (*T, bool, error)) (*T, bool, error) {
 	var old *T
 	var oldHash string
 	err := db.Read(ctx, func(tx *sql.Tx) (err error) {
@@ -33,22 +43,33 @@ func submitOnce[T any](ctx context.Context, db *DB, a *gridinspect.Actor, what, 
 
 	var stored *T
 	var dup bool
-	err = db.Write(ctx, func(tx *Tx) error {
-		old, oldHash, err := get(tx, id)
-		if err != nil {
-			return err
-		}
-		if old != nil {
-			stored, dup, err = answerRetry(a, what, id, gridOf(old), old, oldHash, hash)
-			return err
-		}
-		stored, err = insert(tx)
+	err = db.Write(ctx, func(tx *Tx) (err error) {
+		stored, dup, err = write(tx)
 		return err
 	})
 	if err != nil {
 		return nil, false, domainErr(err, "submit %s %s", what, id)
 	}
 	return stored, dup, nil
+}
+
+// submitOnceTx is the writer's part of submitOnce, in the writer's
+// transaction: the stored object if id is taken (see answerRetry), else
+// insert's new one.
+func submitOnceTx[T any](tx *Tx, a *gridinspect.Actor, what, id, hash string,
+	get lookup[T], gridOf func(*T) string, insert func(tx *Tx) (*T, error)) (*T, bool, error) {
+	old, oldHash, err := get(tx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	if old != nil {
+		return answerRetry(a, what, id, gridOf(old), old, oldHash, hash)
+	}
+	stored, err := insert(tx)
+	if err != nil {
+		return nil, false, err
+	}
+	return stored, false, nil
 }
 
 // answerRetry answers an id that is already stored: the stored object if

@@ -21,27 +21,46 @@ func (db *DB) SubmitPatrol(ctx context.Context, in *gridinspect.Patrol) (*gridin
 	if err != nil {
 		return nil, false, err
 	}
+	p, hash, err := db.preparePatrol(in)
+	if err != nil {
+		return nil, false, err
+	}
+	return submitOnceWith(ctx, db, a, "patrol", strings.ToLower(p.ID), hash, getPatrol, patrolGrid,
+		func(tx *Tx) (*gridinspect.Patrol, bool, error) { return db.submitPatrolTx(tx, a, p, hash) })
+}
+
+// preparePatrol checks a patrol as given, before it queues for the
+// writer, and returns a copy of what the client may give in it and its
+// content hash.
+func (db *DB) preparePatrol(in *gridinspect.Patrol) (*gridinspect.Patrol, string, error) {
 	if in == nil {
-		return nil, false, gridinspect.Errorf(gridinspect.EINVALID, "patrol is required")
+		return nil, "", gridinspect.Errorf(gridinspect.EINVALID, "patrol is required")
 	}
 	p := clientPatrol(in)
 	if err := db.rules.ValidatePatrol(p); err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
 	var v gridinspect.Violations
 	checkStorable(&v, "patrol.started_at", p.StartedAt)
 	checkStorable(&v, "patrol.ended_at", p.EndedAt)
 	if err := v.Err("invalid patrol"); err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
-	hash := p.ContentHash()
-	return submitOnce(ctx, db, a, "patrol", strings.ToLower(p.ID), hash, getPatrol,
-		func(old *gridinspect.Patrol) string { return old.GridID },
+	return p, p.ContentHash(), nil
+}
+
+// submitPatrolTx stores a prepared patrol in the writer's transaction, or
+// answers a retry of a stored one (duplicate = true): the path of both
+// SubmitPatrol and sync Push.
+func (db *DB) submitPatrolTx(tx *Tx, a *gridinspect.Actor, p *gridinspect.Patrol, hash string) (*gridinspect.Patrol, bool, error) {
+	return submitOnceTx(tx, a, "patrol", strings.ToLower(p.ID), hash, getPatrol, patrolGrid,
 		func(tx *Tx) (*gridinspect.Patrol, error) {
 			np := clientPatrol(p)
 			return np, db.insertPatrol(tx, a, np, hash)
 		})
 }
+
+func patrolGrid(p *gridinspect.Patrol) string { return p.GridID }
 
 // insertPatrol normalizes a new, validated patrol, places it by its first
 // track point if it has no grid, checks references and scope, and stores

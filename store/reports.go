@@ -11,11 +11,19 @@ import (
 	"github.com/gridinspect/gridinspect"
 )
 
-const reportColumns = `id, category, severity, description, lat, lng, accuracy, address, grid_id, subject_id,
+// reportStoredColumns are the columns a report is stored in, in the
+// order insertReport writes them.
+const reportStoredColumns = `id, category, severity, description, lat, lng, accuracy, address, grid_id, subject_id,
 	observed_at, photo_ids, rectified_on_spot, patrol_id, details, status, version, reporter_id, received_at,
 	deadline, original_deadline, assignee_id, responsible_unit, disposition, closed_at, clock_skew_flagged,
-	missing_photo_ids, relapse_count, follow_up_due, possible_relapse_of, updated_at, claimed_disposition,
+	relapse_count, follow_up_due, possible_relapse_of, updated_at, claimed_disposition,
 	demolished_area, content_hash`
+
+// reportColumns are what a report is read from (scanReport): its stored
+// columns, then its missing_photo_ids, worked out from the photos table
+// as it is read (see missingPhotoIDsColumn).
+const reportColumns = reportStoredColumns + `,
+	` + missingPhotoIDsColumn
 
 // SubmitReport stores a new report with its submission event, or answers
 // a retry of a stored one. See gridinspect.ReportService.
@@ -24,26 +32,45 @@ func (db *DB) SubmitReport(ctx context.Context, in *gridinspect.Report) (*gridin
 	if err != nil {
 		return nil, false, err
 	}
+	r, hash, err := db.prepareReport(in)
+	if err != nil {
+		return nil, false, err
+	}
+	return submitOnceWith(ctx, db, a, "report", strings.ToLower(r.ID), hash, getReport, reportGrid,
+		func(tx *Tx) (*gridinspect.Report, bool, error) { return db.submitReportTx(tx, a, r, hash) })
+}
+
+// prepareReport checks a report as given, before it queues for the
+// writer, and returns a copy of what the client may give in it and its
+// content hash.
+func (db *DB) prepareReport(in *gridinspect.Report) (*gridinspect.Report, string, error) {
 	if in == nil {
-		return nil, false, gridinspect.Errorf(gridinspect.EINVALID, "report is required")
+		return nil, "", gridinspect.Errorf(gridinspect.EINVALID, "report is required")
 	}
 	r := clientReport(in)
 	if err := db.rules.ValidateReport(r); err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
 	var v gridinspect.Violations
 	checkStorable(&v, "report.observed_at", r.ObservedAt)
 	if err := v.Err("invalid report"); err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
-	hash := r.ContentHash()
-	return submitOnce(ctx, db, a, "report", strings.ToLower(r.ID), hash, getReport,
-		func(old *gridinspect.Report) string { return old.GridID },
+	return r, r.ContentHash(), nil
+}
+
+// submitReportTx stores a prepared report in the writer's transaction, or
+// answers a retry of a stored one (duplicate = true): the path of both
+// SubmitReport and sync Push.
+func (db *DB) submitReportTx(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, hash string) (*gridinspect.Report, bool, error) {
+	return submitOnceTx(tx, a, "report", strings.ToLower(r.ID), hash, getReport, reportGrid,
 		func(tx *Tx) (*gridinspect.Report, error) {
 			rep := clientReport(r)
 			return rep, db.insertReport(tx, a, rep, hash)
 		})
 }
+
+func reportGrid(r *gridinspect.Report) string { return r.GridID }
 
 // insertReport normalizes a new, validated report, places it in its grid,
 // checks its references and the actor's scope, and stores it with its
@@ -103,13 +130,14 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 	r.Version = 1
 	r.ReporterID = a.UserID
 	r.ReceivedAt, r.UpdatedAt = tx.Now, tx.Now
-	r.MissingPhotoIDs = slices.Clone(r.PhotoIDs) // no photo is stored yet
-
-	photos, err := idList(r.PhotoIDs)
+	// Photos may have arrived before their report.
+	missing, err := missingPhotos(tx, r.PhotoIDs)
 	if err != nil {
 		return err
 	}
-	missing, err := idList(r.MissingPhotoIDs)
+	r.MissingPhotoIDs = missing
+
+	photos, err := idList(r.PhotoIDs)
 	if err != nil {
 		return err
 	}
@@ -117,13 +145,13 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec("INSERT INTO reports ("+reportColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := tx.Exec("INSERT INTO reports ("+reportStoredColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Category, r.Severity, r.Description, r.Location.Lat, r.Location.Lng, r.Location.AccuracyMeters,
 		r.Location.Address, r.GridID, nullString(r.SubjectID), r.ObservedAt.UnixNano(), photos,
 		boolInt(r.RectifiedOnSpot), nullString(r.PatrolID), details, r.Status, r.Version, r.ReporterID,
 		r.ReceivedAt.UnixNano(), nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
-		r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), boolInt(r.ClockSkewFlagged), missing,
+		r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), boolInt(r.ClockSkewFlagged),
 		r.RelapseCount, nanos(r.FollowUpDue), nullString(r.PossibleRelapseOf), r.UpdatedAt.UnixNano(),
 		r.ClaimedDisposition, r.DemolishedAreaSquareMeters, hash,
 	); err != nil {
@@ -156,7 +184,7 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 	if e.Seq != 1 {
 		return fmt.Errorf("report %s: first event has seq %d", r.ID, e.Seq)
 	}
-	return recordChange(tx, "report", r.ID, r.GridID)
+	return recordEventChange(tx, e, r.GridID)
 }
 
 // possibleRelapseOf returns the case a new report about a subject may be
@@ -225,8 +253,8 @@ func scanReport(s scanner) (*gridinspect.Report, string, error) {
 	if err := s.Scan(&r.ID, &r.Category, &r.Severity, &r.Description, &r.Location.Lat, &r.Location.Lng,
 		&r.Location.AccuracyMeters, &r.Location.Address, &r.GridID, &subject, &observed, &photos, &onSpot,
 		&patrol, &details, &r.Status, &r.Version, &r.ReporterID, &received, &deadline, &origDeadline,
-		&assignee, &r.ResponsibleUnit, &r.Disposition, &closed, &skew, &missing, &r.RelapseCount, &followUp,
-		&relapseOf, &updated, &r.ClaimedDisposition, &r.DemolishedAreaSquareMeters, &hash); err != nil {
+		&assignee, &r.ResponsibleUnit, &r.Disposition, &closed, &skew, &r.RelapseCount, &followUp,
+		&relapseOf, &updated, &r.ClaimedDisposition, &r.DemolishedAreaSquareMeters, &hash, &missing); err != nil {
 		return nil, "", err
 	}
 	r.Location.System = gridinspect.CoordinateSystemWGS84

@@ -1,0 +1,96 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/gridinspect/gridinspect"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
+)
+
+// The evidence check of a verification (issue 4, item 7). A supervisor
+// verifying a fix from the office sees only its after-photos, so the
+// verification is told what is doubtful about them: a photo that has not
+// arrived, one taken far from the reported place, one taken before the
+// case was assigned (an old photo passed off as new). Flags never refuse:
+// the supervisor decides.
+
+// evidenceFlags returns the flags for verifying case rep: about the
+// after-photos of its latest rectification that applied (none when the
+// case was rectified on the spot and never submitted one).
+func evidenceFlags(q queryer, rules gridinspect.Rules, rep *gridinspect.Report) ([]string, error) {
+	var photosJSON string
+	err := q.QueryRow(`SELECT photo_ids FROM events WHERE report_id = ? AND type = ? AND conflict = 0
+		ORDER BY seq DESC LIMIT 1`, rep.ID, gridinspect.EventRectificationSubmitted).Scan(&photosJSON)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("read rectification of report %s: %w", rep.ID, err)
+	}
+	var ids []string
+	if err := fromJSON(photosJSON, &ids); err != nil {
+		return nil, fmt.Errorf("read rectification of report %s: photo_ids: %w", rep.ID, err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	// When the case was (last) assigned, as it happened in the field.
+	var assignedAt sql.NullInt64
+	err = q.QueryRow(`SELECT effective_at FROM events WHERE report_id = ? AND type = ? AND conflict = 0
+		ORDER BY seq DESC LIMIT 1`, rep.ID, gridinspect.EventReportAssigned).Scan(&assignedAt)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("read assignment of report %s: %w", rep.ID, err)
+	}
+
+	list, err := idList(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(`SELECT j.value, coalesce(p.complete, 0), p.taken_at, p.lat, p.lng
+		FROM json_each(?) AS j LEFT JOIN photos AS p ON p.id = j.value ORDER BY j.key`, list)
+	if err != nil {
+		return nil, fmt.Errorf("read after-photos of report %s: %w", rep.ID, err)
+	}
+	defer rows.Close()
+	var flags []string
+	place := orb.Point{rep.Location.Lng, rep.Location.Lat}
+	for rows.Next() {
+		var id string
+		var complete int
+		var taken sql.NullInt64
+		var lat, lng sql.NullFloat64
+		if err := rows.Scan(&id, &complete, &taken, &lat, &lng); err != nil {
+			return nil, fmt.Errorf("read after-photos of report %s: %w", rep.ID, err)
+		}
+		// What was declared of a photo counts even before its bytes.
+		if complete == 0 {
+			flags = append(flags, fmt.Sprintf("photo %s has not arrived yet", id))
+		}
+		if lat.Valid && lng.Valid && rules.EvidenceMaxDistanceMeters > 0 {
+			if d := geo.Distance(place, orb.Point{lng.Float64, lat.Float64}); d > rules.EvidenceMaxDistanceMeters {
+				flags = append(flags, fmt.Sprintf("photo %s was taken %s from the reported place", id, distanceText(d)))
+			}
+		}
+		if taken.Valid && assignedAt.Valid && taken.Int64 < assignedAt.Int64 {
+			flags = append(flags, fmt.Sprintf("photo %s was taken before the case was assigned", id))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read after-photos of report %s: %w", rep.ID, err)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("read after-photos of report %s: %w", rep.ID, err)
+	}
+	return flags, nil
+}
+
+// distanceText says a distance as people do: "850 m", "1.2 km".
+func distanceText(meters float64) string {
+	if meters < 1000 {
+		return fmt.Sprintf("%.0f m", meters)
+	}
+	return fmt.Sprintf("%.1f km", meters/1000)
+}

@@ -1,0 +1,245 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// Photo files. A photo's bytes live beside the database, in the folder
+// Options.PhotoDir:
+//
+//	partial/<photo id>            an upload in progress
+//	sha256/<first 2 hex>/<hex>    complete files, one per distinct content
+//
+// The order of operations is what makes an upload durable and resumable:
+// bytes are appended to the partial file and fsynced before the row's
+// committed size rises, so the committed size is always on disk; a
+// complete file is verified, fsynced, renamed into sha256/ and its folder
+// fsynced before the row says complete, so a complete row always has its
+// file. Bytes past the committed size (a crash between the write and the
+// commit) are cut off before the next append.
+
+// Folders inside the photo folder.
+const (
+	partialDirName = "partial"
+	blobDirName    = "sha256"
+)
+
+// Permissions of what the store makes in the photo folder.
+const (
+	photoDirPerm  = 0o750
+	photoFilePerm = 0o640
+)
+
+// errPartialLost says a partial file holds fewer bytes than its row says
+// were committed: the disk lost acknowledged data, or someone removed it.
+var errPartialLost = errors.New("partial file is shorter than its committed size")
+
+// makePhotoDirs creates the photo folder and its subfolders.
+func (db *DB) makePhotoDirs() error {
+	for _, dir := range []string{db.photoDir, db.partialDir(), db.blobDir()} {
+		if err := os.MkdirAll(dir, photoDirPerm); err != nil {
+			return fmt.Errorf("photo folder: %w", err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) partialDir() string { return filepath.Join(db.photoDir, partialDirName) }
+func (db *DB) blobDir() string    { return filepath.Join(db.photoDir, blobDirName) }
+
+// partialPath is where the upload of photo id is kept until it completes.
+// id is a validated, lower-case UUID, so it is a safe file name.
+func (db *DB) partialPath(id string) string { return filepath.Join(db.partialDir(), id) }
+
+// blobPath is where a complete file with the hex SHA-256 sum is kept.
+func (db *DB) blobPath(sum string) string {
+	return filepath.Join(db.blobDir(), sum[:2], sum)
+}
+
+// hasBlob reports whether a complete file with sum and size is stored.
+func (db *DB) hasBlob(sum string, size int64) (bool, error) {
+	fi, err := os.Stat(db.blobPath(sum))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return fi.Mode().IsRegular() && fi.Size() == size, nil
+}
+
+// appendPartial writes data at offset committed of photo id's partial
+// file, first cutting off whatever lies past committed, and fsyncs it.
+// It returns errPartialLost if the file holds less than committed.
+func (db *DB) appendPartial(id string, committed int64, data []byte) (err error) {
+	path := db.partialPath(id)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, photoFilePerm)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Size() < committed {
+		return errPartialLost
+	}
+	if err := f.Truncate(committed); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(data, committed); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if committed == 0 {
+		// The file may be new: its name must be as durable as its bytes.
+		return syncDir(db.partialDir())
+	}
+	return nil
+}
+
+// hashPartial cuts photo id's partial file to size (nothing past the
+// committed size counts), fsyncs it and returns its hex SHA-256. It
+// returns an error wrapping fs.ErrNotExist if there is no partial file,
+// and errPartialLost if it is shorter than size.
+func (db *DB) hashPartial(id string, size int64) (sum string, err error) {
+	f, err := os.OpenFile(db.partialPath(id), os.O_RDWR, 0)
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	if fi.Size() < size {
+		return "", errPartialLost
+	}
+	if err := f.Truncate(size); err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	if err := f.Sync(); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// keepPartial moves photo id's verified partial file to its place among
+// the complete files, or drops it if that content is stored already, and
+// makes the move durable.
+func (db *DB) keepPartial(id, sum string) error {
+	target := db.blobPath(sum)
+	dir := filepath.Dir(target)
+	switch err := os.Mkdir(dir, photoDirPerm); {
+	case err == nil:
+		if err := syncDir(db.blobDir()); err != nil {
+			return err
+		}
+	case !errors.Is(err, fs.ErrExist):
+		return err
+	}
+	_, err := os.Stat(target)
+	switch {
+	case err == nil:
+		// Identical content is stored once. (Two uploads of it finishing
+		// at once may both rename; the second replaces the first file
+		// with the same bytes, atomically.)
+		if err := os.Remove(db.partialPath(id)); err != nil {
+			return err
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.Rename(db.partialPath(id), target); err != nil {
+			return err
+		}
+		if err := syncDir(dir); err != nil {
+			return err
+		}
+	default:
+		return err
+	}
+	return syncDir(db.partialDir())
+}
+
+// dropPartial removes photo id's partial file, if there is one.
+func (db *DB) dropPartial(id string) error {
+	if err := os.Remove(db.partialPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// syncDir fsyncs a folder, making the names in it durable.
+func syncDir(dir string) (err error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := d.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	return d.Sync()
+}
+
+// photoLocks serialise what is done to one photo's upload: two chunks of
+// the same photo (a phone that retried while its first stream still ran)
+// must not interleave their appends and commits. Locks are made on demand
+// and dropped when nobody holds or waits for them.
+type photoLocks struct {
+	mu    sync.Mutex
+	locks map[string]*photoLock
+}
+
+type photoLock struct {
+	mu   sync.Mutex
+	refs int // holders and waiters; guarded by photoLocks.mu
+}
+
+// lock locks photo id and returns its unlock.
+func (l *photoLocks) lock(id string) (unlock func()) {
+	l.mu.Lock()
+	if l.locks == nil {
+		l.locks = make(map[string]*photoLock)
+	}
+	pl := l.locks[id]
+	if pl == nil {
+		pl = &photoLock{}
+		l.locks[id] = pl
+	}
+	pl.refs++
+	l.mu.Unlock()
+
+	pl.mu.Lock()
+	return func() {
+		pl.mu.Unlock()
+		l.mu.Lock()
+		if pl.refs--; pl.refs == 0 {
+			delete(l.locks, id)
+		}
+		l.mu.Unlock()
+	}
+}

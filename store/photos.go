@@ -1,0 +1,566 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/gridinspect/gridinspect"
+)
+
+// Photos: resumable, verified, content-addressed uploads. See
+// gridinspect.PhotoService, and photofiles.go for the files.
+//
+// What is done to one photo's upload is serialised by a per-photo lock
+// (db.photoLocks), so that a phone that retried while its first stream
+// still ran cannot interleave two appends. A photo is visible to whoever
+// may see its report; to anyone else it answers exactly as a photo that
+// does not exist.
+
+// photoColumns are what a photo is read from (scanPhoto), with the grid of
+// its report, which decides who may see it.
+const photoColumns = `p.id, p.report_id, r.grid_id, p.uploader_id, p.sha256, p.size, p.content_type, p.taken_at,
+	p.lat, p.lng, p.accuracy, p.committed, p.complete`
+
+// missingPhotoIDsColumn is a report's missing_photo_ids, worked out when
+// it is read: the JSON list of its photo_ids that have no complete photo.
+// It is a correlated subquery on the report's row, so that a list of
+// reports costs one query, not one more per report. The list keeps the
+// order of photo_ids because json_each yields an array in order and the
+// aggregate takes the rows as they come; an ORDER BY in the aggregate
+// would say so outright, but costs every report a sort (a temporary
+// b-tree), which the listings' plans are kept free of.
+const missingPhotoIDsColumn = `(SELECT json_group_array(j.value) FROM json_each(photo_ids) AS j
+		WHERE NOT EXISTS (SELECT 1 FROM photos AS p WHERE p.id = j.value AND p.complete = 1))`
+
+// photo is a photo's row.
+type photo struct {
+	gridinspect.PhotoHeader
+	gridID    string // of its report
+	committed int64
+	complete  bool
+}
+
+func (p *photo) status() *gridinspect.PhotoStatus {
+	return &gridinspect.PhotoStatus{ID: p.ID, Committed: p.committed, Size: p.Size, Complete: p.complete}
+}
+
+// getPhoto returns the photo with id, or nil if there is none.
+func getPhoto(q queryer, id string) (*photo, error) {
+	var p photo
+	var taken sql.NullInt64
+	var lat, lng, accuracy sql.NullFloat64
+	var complete int
+	err := q.QueryRow("SELECT "+photoColumns+" FROM photos AS p JOIN reports AS r ON r.id = p.report_id WHERE p.id = ?", id).Scan(
+		&p.ID, &p.ReportID, &p.gridID, &p.UploaderID, &p.SHA256, &p.Size, &p.ContentType, &taken,
+		&lat, &lng, &accuracy, &p.committed, &complete)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("read photo %s: %w", id, err)
+	}
+	p.TakenAt = fromNanos(taken)
+	if lat.Valid && lng.Valid {
+		p.Location = &gridinspect.Location{Lat: lat.Float64, Lng: lng.Float64, AccuracyMeters: accuracy.Float64,
+			System: gridinspect.CoordinateSystemWGS84}
+	}
+	p.complete = complete == 1
+	return &p, nil
+}
+
+// missingPhotos returns those of ids that have no complete photo, in
+// their order; nil when none is missing.
+func missingPhotos(q queryer, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := idList(ids)
+	if err != nil {
+		return nil, err
+	}
+	var missing string
+	if err := q.QueryRow("SELECT "+missingPhotoIDsColumn+" FROM (SELECT ? AS photo_ids)", list).Scan(&missing); err != nil {
+		return nil, fmt.Errorf("read missing photos: %w", err)
+	}
+	return parseIDList(missing)
+}
+
+// BeginUpload declares a photo, or resumes its upload. See
+// gridinspect.PhotoService.
+func (db *DB) BeginUpload(ctx context.Context, in *gridinspect.PhotoHeader) (*gridinspect.PhotoStatus, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if in == nil {
+		return nil, gridinspect.Errorf(gridinspect.EINVALID, "photo header is required")
+	}
+	h, err := db.photoHeader(in)
+	if err != nil {
+		return nil, err
+	}
+	h.UploaderID = a.UserID
+
+	unlock := db.photoLocks.lock(h.ID)
+	defer unlock()
+	var old *photo
+	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
+		old, err = getPhoto(tx, h.ID)
+		return err
+	})
+	if err != nil {
+		return nil, domainErr(err, "begin upload of photo %s", h.ID)
+	}
+	if old != nil {
+		return db.resumeUpload(ctx, a, old, h)
+	}
+
+	// Identical content is stored once: a photo whose file is stored
+	// already needs none of its bytes. The file is looked for here, not
+	// in the writer; files are never removed, so it is still there when
+	// the writer finds its complete row.
+	haveFile, err := db.hasBlob(h.SHA256, h.Size)
+	if err != nil {
+		return nil, fmt.Errorf("store: begin upload of photo %s: %w", h.ID, err)
+	}
+	var st *gridinspect.PhotoStatus
+	err = db.Write(ctx, func(tx *Tx) error {
+		old, err := getPhoto(tx, h.ID)
+		if err != nil {
+			return err
+		}
+		if old != nil {
+			if err := old.redeclared(a, h); err != nil {
+				return err
+			}
+			st = old.status()
+			return nil
+		}
+		st, err = insertPhoto(tx, a, h, haveFile)
+		return err
+	})
+	if err != nil {
+		return nil, domainErr(err, "begin upload of photo %s", h.ID)
+	}
+	return st, nil
+}
+
+// insertPhoto stores a new photo's row: complete at once when a complete
+// photo with the same content is stored (haveFile says its file is there).
+func insertPhoto(tx *Tx, a *gridinspect.Actor, h *gridinspect.PhotoHeader, haveFile bool) (*gridinspect.PhotoStatus, error) {
+	var grid string
+	err := tx.QueryRow("SELECT grid_id FROM reports WHERE id = ?", h.ReportID).Scan(&grid)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, gridinspect.NotFound(a, "report %s not found", h.ReportID)
+	case err != nil:
+		return nil, fmt.Errorf("read report %s: %w", h.ReportID, err)
+	case !a.CanSeeGrid(grid):
+		return nil, gridinspect.ErrOutOfScope
+	}
+	complete := false
+	if haveFile {
+		err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = ? AND size = ? AND complete = 1)",
+			h.SHA256, h.Size).Scan(&complete)
+		if err != nil {
+			return nil, fmt.Errorf("read photos with sha256 %s: %w", h.SHA256, err)
+		}
+	}
+	st := &gridinspect.PhotoStatus{ID: h.ID, Size: h.Size, Complete: complete}
+	var completedAt any
+	if complete {
+		st.Committed, completedAt = h.Size, tx.Now.UnixNano()
+	}
+	var lat, lng, accuracy any
+	if l := h.Location; l != nil {
+		lat, lng, accuracy = l.Lat, l.Lng, l.AccuracyMeters
+	}
+	if _, err := tx.Exec(`INSERT INTO photos (id, report_id, uploader_id, sha256, size, content_type, taken_at,
+		lat, lng, accuracy, committed, complete, created_at, completed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		h.ID, h.ReportID, h.UploaderID, h.SHA256, h.Size, h.ContentType, nanos(h.TakenAt),
+		lat, lng, accuracy, st.Committed, boolInt(complete), tx.Now.UnixNano(), completedAt); err != nil {
+		return nil, fmt.Errorf("insert photo %s: %w", h.ID, err)
+	}
+	if complete {
+		// The report's missing_photo_ids changed: phones pull it again.
+		if err := recordChange(tx, "report", h.ReportID, grid); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// redeclared checks a photo declared again: the same content for the same
+// report resumes its upload; anything else reuses its id. A photo of a
+// report the actor cannot see answers as one that does not exist.
+func (p *photo) redeclared(a *gridinspect.Actor, h *gridinspect.PhotoHeader) error {
+	switch {
+	case !a.CanSeeGrid(p.gridID):
+		return gridinspect.ErrOutOfScope
+	case p.SHA256 != h.SHA256 || p.Size != h.Size || p.ContentType != h.ContentType || p.ReportID != h.ReportID:
+		return gridinspect.Errorf(gridinspect.EEXISTS,
+			"photo %s was declared with a different sha256, size, content type or report", p.ID)
+	}
+	return nil
+}
+
+// resumeUpload answers a photo declared again, with the upload's status.
+// An upload whose every byte was committed before a crash cut its
+// completion short is completed now; if its bytes turn out not to match,
+// they are discarded and the status says to start again from 0.
+func (db *DB) resumeUpload(ctx context.Context, a *gridinspect.Actor, p *photo, h *gridinspect.PhotoHeader) (*gridinspect.PhotoStatus, error) {
+	if err := p.redeclared(a, h); err != nil {
+		return nil, err
+	}
+	if p.complete || p.committed < p.Size {
+		return p.status(), nil
+	}
+	st, err := db.finishUpload(ctx, p)
+	switch gridinspect.ErrorCode(err) {
+	case gridinspect.EINVALID, gridinspect.EPRECONDITION:
+		// The bytes did not match, or were lost: they are discarded, and
+		// the declaration is answered with where to start again.
+		return &gridinspect.PhotoStatus{ID: p.ID, Size: p.Size}, nil
+	}
+	return st, err
+}
+
+// WriteChunk appends a chunk to a photo's upload. See
+// gridinspect.PhotoService.
+func (db *DB) WriteChunk(ctx context.Context, photoID string, offset int64, data []byte) (*gridinspect.PhotoStatus, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v gridinspect.Violations
+	id := checkPhotoID(&v, "photo_id", photoID)
+	if offset < 0 {
+		v.Add("offset", "must not be negative")
+	}
+	if len(data) > gridinspect.MaxPhotoChunkBytes {
+		v.Add("data", "is %d bytes; at most %d in one chunk", len(data), gridinspect.MaxPhotoChunkBytes)
+	}
+	if err := v.Err("invalid photo chunk"); err != nil {
+		return nil, err
+	}
+
+	unlock := db.photoLocks.lock(id)
+	defer unlock()
+	p, err := db.photoInScope(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	end := offset + int64(len(data))
+	switch {
+	case offset != p.committed:
+		return nil, offsetError(offset, p.committed)
+	case end > p.Size:
+		return nil, violation("invalid photo chunk", "data",
+			fmt.Sprintf("ends at byte %d, past the declared size_bytes %d", end, p.Size))
+	case p.complete:
+		return p.status(), nil // an empty chunk at the end: nothing to do
+	}
+	if len(data) > 0 {
+		err := db.appendPartial(id, p.committed, data)
+		if errors.Is(err, errPartialLost) {
+			return nil, db.lostPartial(ctx, p, offset)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: write photo %s: %w", id, err)
+		}
+		// The bytes are on disk: only now may the committed size rise.
+		err = db.Write(ctx, func(tx *Tx) error {
+			return setCommitted(tx, id, p.committed, end)
+		})
+		if err != nil {
+			return nil, domainErr(err, "commit photo %s", id)
+		}
+		p.committed = end
+	}
+	if p.committed < p.Size {
+		return p.status(), nil
+	}
+	return db.finishUpload(ctx, p)
+}
+
+// offsetError refuses a chunk that does not start where the committed
+// bytes end; the server layer attaches the committed size for the phone.
+func offsetError(offset, committed int64) error {
+	return gridinspect.Errorf(gridinspect.EPRECONDITION,
+		"offset %d: the server holds %d bytes; resume from %d", offset, committed, committed)
+}
+
+// setCommitted raises a photo's committed size from was to n. The guard
+// cannot fail while the photo's lock is held; if it does, that is a bug.
+func setCommitted(tx *Tx, id string, was, n int64) error {
+	res, err := tx.Exec("UPDATE photos SET committed = ? WHERE id = ? AND committed = ? AND complete = 0", n, id, was)
+	if err != nil {
+		return fmt.Errorf("update committed size: %w", err)
+	}
+	if k, err := res.RowsAffected(); err != nil || k != 1 {
+		return fmt.Errorf("update committed size: %d rows at committed %d, want 1 (%v)", k, was, err)
+	}
+	return nil
+}
+
+// finishUpload completes an upload whose every byte is committed: it
+// checks the file's hash, keeps the file among the complete ones (durably)
+// and only then marks the photo complete. A hash that does not match
+// discards the bytes: EINVALID, and the upload starts again from 0.
+func (db *DB) finishUpload(ctx context.Context, p *photo) (*gridinspect.PhotoStatus, error) {
+	sum, err := db.hashPartial(p.ID, p.Size)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// A crash after the file was kept, before its row said so: the
+		// file is in place under its verified hash. (Or it was lost.)
+		ok, herr := db.hasBlob(p.SHA256, p.Size)
+		if herr != nil {
+			return nil, fmt.Errorf("store: finish photo %s: %w", p.ID, herr)
+		}
+		if !ok {
+			return nil, db.lostPartial(ctx, p, p.Size)
+		}
+		sum = p.SHA256
+	case errors.Is(err, errPartialLost):
+		return nil, db.lostPartial(ctx, p, p.Size)
+	case err != nil:
+		return nil, fmt.Errorf("store: hash photo %s: %w", p.ID, err)
+	default:
+		if sum != p.SHA256 {
+			if err := db.restartUpload(ctx, p); err != nil {
+				return nil, err
+			}
+			return nil, violation("invalid photo", "sha256", fmt.Sprintf(
+				"the uploaded bytes hash to %s, not the declared %s; upload again from 0", sum, p.SHA256))
+		}
+		if err := db.keepPartial(p.ID, sum); err != nil {
+			return nil, fmt.Errorf("store: keep photo %s: %w", p.ID, err)
+		}
+	}
+
+	// The file is durable: now its row may say so. The work is done
+	// whether or not the phone is still listening, so a phone that hung
+	// up on the last chunk does not leave the row behind its file.
+	err = db.Write(context.WithoutCancel(ctx), func(tx *Tx) error {
+		res, err := tx.Exec("UPDATE photos SET committed = size, complete = 1, completed_at = ? WHERE id = ? AND complete = 0",
+			tx.Now.UnixNano(), p.ID)
+		if err != nil {
+			return fmt.Errorf("mark complete: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("mark complete: %d rows, want 1 (%v)", n, err)
+		}
+		// The report's missing_photo_ids changed: phones pull it again.
+		return recordChange(tx, "report", p.ReportID, p.gridID)
+	})
+	if err != nil {
+		return nil, domainErr(err, "complete photo %s", p.ID)
+	}
+	p.committed, p.complete = p.Size, true
+	return p.status(), nil
+}
+
+// restartUpload discards a photo's bytes: its partial file goes, and its
+// committed size goes back to 0. (Should the reset fail after the file
+// went, the row still says every byte is committed, with no file:
+// finishUpload then finds none and resets again.)
+func (db *DB) restartUpload(ctx context.Context, p *photo) error {
+	if err := db.dropPartial(p.ID); err != nil {
+		return fmt.Errorf("store: discard photo %s: %w", p.ID, err)
+	}
+	err := db.Write(context.WithoutCancel(ctx), func(tx *Tx) error {
+		_, err := tx.Exec("UPDATE photos SET committed = 0 WHERE id = ? AND complete = 0", p.ID)
+		return err
+	})
+	if err != nil {
+		return domainErr(err, "discard photo %s", p.ID)
+	}
+	p.committed = 0
+	return nil
+}
+
+// lostPartial answers an upload whose committed bytes are no longer on
+// disk, which only a failing disk or a hand in the photo folder can
+// cause: the committed size must go back to 0, the one time it does, and
+// the phone is told to resume from there.
+func (db *DB) lostPartial(ctx context.Context, p *photo, offset int64) error {
+	db.logger.Error("store: a photo's committed bytes are missing from disk; its upload starts again",
+		"photo", p.ID, "committed", p.committed, "path", db.partialPath(p.ID))
+	if err := db.restartUpload(ctx, p); err != nil {
+		return err
+	}
+	return offsetError(offset, 0)
+}
+
+// UploadStatus says how much of a photo is committed. See
+// gridinspect.PhotoService.
+func (db *DB) UploadStatus(ctx context.Context, photoID string) (*gridinspect.PhotoStatus, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v gridinspect.Violations
+	id := checkPhotoID(&v, "photo_id", photoID)
+	if err := v.Err("invalid photo id"); err != nil {
+		return nil, err
+	}
+	var p *photo
+	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
+		p, err = getPhoto(tx, id)
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, domainErr(err, "read upload status of photo %s", id)
+	case p == nil || !a.CanSeeGrid(p.gridID):
+		return &gridinspect.PhotoStatus{ID: id}, nil
+	}
+	return p.status(), nil
+}
+
+// OpenPhoto returns a complete photo's header and its bytes. See
+// gridinspect.PhotoService.
+func (db *DB) OpenPhoto(ctx context.Context, photoID string) (*gridinspect.PhotoHeader, io.ReadCloser, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var v gridinspect.Violations
+	id := checkPhotoID(&v, "photo_id", photoID)
+	if err := v.Err("invalid photo id"); err != nil {
+		return nil, nil, err
+	}
+	p, err := db.photoInScope(ctx, a, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !p.complete {
+		return nil, nil, gridinspect.NotFound(a, "photo %s not found", id)
+	}
+	f, err := os.Open(db.blobPath(p.SHA256))
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: open photo %s: %w", id, err)
+	}
+	h := p.PhotoHeader
+	return &h, f, nil
+}
+
+// photoInScope reads photo id for actor a: a photo of a report outside a's
+// scope answers as one that does not exist.
+func (db *DB) photoInScope(ctx context.Context, a *gridinspect.Actor, id string) (*photo, error) {
+	var p *photo
+	err := db.Read(ctx, func(tx *sql.Tx) (err error) {
+		p, err = getPhoto(tx, id)
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, domainErr(err, "read photo %s", id)
+	case p == nil:
+		return nil, gridinspect.NotFound(a, "photo %s not found", id)
+	case !a.CanSeeGrid(p.gridID):
+		return nil, gridinspect.ErrOutOfScope
+	}
+	return p, nil
+}
+
+// photoHeader validates a declared header and returns it normalized: ids
+// and content type in lower case, the time in UTC, the location in WGS-84.
+// Field paths are the API's PhotoHeader fields.
+func (db *DB) photoHeader(in *gridinspect.PhotoHeader) (*gridinspect.PhotoHeader, error) {
+	var v gridinspect.Violations
+	h := &gridinspect.PhotoHeader{
+		ID:          checkPhotoID(&v, "photo_id", in.ID),
+		ReportID:    checkPhotoID(&v, "report_id", in.ReportID),
+		SHA256:      in.SHA256,
+		Size:        in.Size,
+		ContentType: strings.ToLower(strings.TrimSpace(in.ContentType)),
+		TakenAt:     utc(in.TakenAt),
+	}
+	if !isSHA256Hex(h.SHA256) {
+		v.Add("sha256", "must be the SHA-256 of the whole file in 64 lower-case hex digits")
+	}
+	switch {
+	case h.Size <= 0:
+		v.Add("size_bytes", "must be positive")
+	case h.Size > gridinspect.MaxPhotoBytes:
+		v.Add("size_bytes", "is %d bytes; at most %d", h.Size, gridinspect.MaxPhotoBytes)
+	}
+	if !slices.Contains(gridinspect.PhotoContentTypes, h.ContentType) {
+		v.Add("content_type", "must be one of %s", strings.Join(gridinspect.PhotoContentTypes, ", "))
+	}
+	checkStorable(&v, "taken_at", h.TakenAt)
+	// A phone without a fix sends an empty location: the photo has none.
+	if l := in.Location; l != nil && (l.Lat != 0 || l.Lng != 0) {
+		if loc, ok := db.photoLocation(&v, *l); ok {
+			h.Location = &loc
+		}
+	}
+	if err := v.Err("invalid photo header"); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// photoLocation checks where a photo was taken and returns it in WGS-84.
+func (db *DB) photoLocation(v *gridinspect.Violations, l gridinspect.Location) (gridinspect.Location, bool) {
+	before := len(*v)
+	if l.System < 0 || l.System > gridinspect.CoordinateSystemBD09 {
+		v.Add("location.coordinate_system", "has unknown value %d", l.System)
+	}
+	if math.IsNaN(l.AccuracyMeters) || l.AccuracyMeters < 0 || l.AccuracyMeters > gridinspect.MaxAccuracyMeters {
+		v.Add("location.accuracy_meters", "must be between 0 and %d", gridinspect.MaxAccuracyMeters)
+	}
+	finite := !math.IsNaN(l.Lat) && !math.IsInf(l.Lat, 0) && !math.IsNaN(l.Lng) && !math.IsInf(l.Lng, 0)
+	if !finite {
+		v.Add("location", "coordinates must be finite numbers")
+		return gridinspect.Location{}, false
+	}
+	lat, lng := gridinspect.ToWGS84(l.System, l.Lat, l.Lng)
+	if area := db.rules.ServiceArea; !area.Contains(lat, lng) {
+		v.Add("location", "(%.6f, %.6f) is outside the service area (latitude %.1f to %.1f, longitude %.1f to %.1f)",
+			l.Lat, l.Lng, area.MinLat, area.MaxLat, area.MinLng, area.MaxLng)
+	}
+	if len(*v) > before {
+		return gridinspect.Location{}, false
+	}
+	return gridinspect.Location{Lat: lat, Lng: lng, AccuracyMeters: l.AccuracyMeters,
+		System: gridinspect.CoordinateSystemWGS84}, true
+}
+
+// checkPhotoID requires s to be a UUID in canonical form and returns it in
+// lower case, the form ids are stored in (and safe as a file name).
+func checkPhotoID(v *gridinspect.Violations, field, s string) string {
+	if s == "" {
+		v.Add(field, "is required (a UUID)")
+		return ""
+	}
+	if _, err := uuid.Parse(s); err != nil || len(s) != 36 {
+		v.Add(field, "must be a UUID like 0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f70")
+		return ""
+	}
+	return strings.ToLower(s)
+}
+
+// isSHA256Hex reports whether s is a SHA-256 sum in lower-case hex.
+func isSHA256Hex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,521 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/gridinspect/gridinspect"
+)
+
+// Sync Push. A phone pushes what it recorded offline as one batch of
+// mutations, each standing for an online call (SubmitReport, SubmitPatrol,
+// an action) and taking the same path as that call: the transaction-level
+// functions submitReportTx, submitPatrolTx and actTx.
+//
+// The whole batch is one write (one commit, however many mutations), and
+// inside it each mutation runs under its own savepoint, so that one
+// mutation's failure is rolled back alone and never undoes or blocks the
+// others. Each mutation's row in the ledger (the mutations table) is
+// written under the same savepoint as its effect, so the two commit
+// together: a mutation is either applied and recorded, or neither. A
+// rejected mutation's effect is rolled back, then its ledger row and its
+// quarantine row are written, so that sending it again is answered the
+// same and a supervisor can see it. A mutation that failed on the
+// server's side (a bug, a full disk) is rolled back and leaves no ledger
+// row: it is answered OutcomeUnspecified, "retry", and a retry applies it.
+
+// reasonReused is the answer to a mutation id sent again with other
+// content; the ledger keeps the first.
+const reasonReused = "mutation id reused for different content"
+
+// reasonRetry is the answer to a mutation that failed on the server's side.
+const reasonRetry = "internal error; retry"
+
+// pushItem is one mutation on its way through Push.
+type pushItem struct {
+	m    *gridinspect.Mutation
+	id   string // the mutation id, lowercased
+	hash string // m.ContentHash(), kept in the ledger
+
+	// What the mutation asks for, checked before the write (one of
+	// them), with its content hash; or why it cannot apply.
+	report  *gridinspect.Report
+	patrol  *gridinspect.Patrol
+	action  *gridinspect.Action
+	objHash string
+	invalid error
+
+	result *gridinspect.MutationResult
+	// done: answered before the write (a mutation id that is no UUID);
+	// failed: failed on the server's side, not in the ledger.
+	done, failed bool
+}
+
+// Push applies a device's batch of mutations. See gridinspect.SyncService.
+func (db *DB) Push(ctx context.Context, deviceID string, ms []*gridinspect.Mutation) ([]*gridinspect.MutationResult, int64, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if deviceID == "" {
+		return nil, 0, violation("invalid push", "device_id", "is required")
+	}
+	if deviceID != a.DeviceID {
+		return nil, 0, gridinspect.Errorf(gridinspect.EFORBIDDEN,
+			"device %s is not the device this session logged in on", deviceID)
+	}
+	if len(ms) > gridinspect.MaxPushMutations {
+		return nil, 0, violation("invalid push", "mutations",
+			fmt.Sprintf("has %d mutations; at most %d", len(ms), gridinspect.MaxPushMutations))
+	}
+	size := 0
+	for i, m := range ms {
+		if m == nil {
+			return nil, 0, violation("invalid push", "mutations["+itoa(i)+"]", "is missing")
+		}
+		size += len(m.Raw)
+	}
+	if size > gridinspect.MaxPushBytes {
+		return nil, 0, violation("invalid push", "mutations",
+			fmt.Sprintf("are %d bytes; at most %d", size, gridinspect.MaxPushBytes))
+	}
+
+	items := db.preparePush(ms)
+
+	// A batch sent again whole (the link dropped before the answer came)
+	// is answered from the ledger on the read pool, without queueing for
+	// the writer or committing anything.
+	answered, highest, err := db.pushFromLedger(ctx, a, deviceID, items)
+	if err != nil {
+		return nil, 0, domainErr(err, "push from device %s", deviceID)
+	}
+	if !answered {
+		err = db.Write(ctx, func(tx *Tx) error {
+			for i, it := range items {
+				if err := db.pushOne(tx, a, deviceID, it, i+1); err != nil {
+					return err
+				}
+			}
+			var err error
+			highest, err = highestSeq(tx, deviceID)
+			return err
+		})
+		if err != nil {
+			return nil, 0, domainErr(err, "push from device %s", deviceID)
+		}
+	}
+
+	results := make([]*gridinspect.MutationResult, len(items))
+	for i, it := range items {
+		results[i] = it.result
+		// The phone deletes from its outbox everything up to the highest
+		// seq answered; a mutation that must be sent again stays below it.
+		if it.failed {
+			highest = min(highest, it.m.DeviceSeq-1)
+		}
+	}
+	return results, max(highest, 0), nil
+}
+
+// preparePush sorts a batch by DeviceSeq (stably: a repeated seq keeps
+// the order it was sent in) and checks each mutation as given, before the
+// write, as the online calls check their requests.
+func (db *DB) preparePush(ms []*gridinspect.Mutation) []*pushItem {
+	items := make([]*pushItem, len(ms))
+	for i, m := range ms {
+		items[i] = &pushItem{m: m}
+	}
+	slices.SortStableFunc(items, func(x, y *pushItem) int { return cmp.Compare(x.m.DeviceSeq, y.m.DeviceSeq) })
+
+	seqOwner := make(map[int64]string, len(items))
+	for _, it := range items {
+		m := it.m
+		if !isUUID(m.ID) {
+			// Not kept: without a usable id the mutation cannot be told
+			// from a retry of itself.
+			it.result = rejection(m, violation("invalid mutation", "mutation_id", "must be a UUID"))
+			it.done = true
+			continue
+		}
+		it.id = strings.ToLower(m.ID)
+		it.hash = m.ContentHash()
+		if owner, ok := seqOwner[m.DeviceSeq]; ok && owner != it.id {
+			it.invalid = &gridinspect.Error{Code: gridinspect.EINVALID, Message: "device_seq repeats",
+				Fields: []gridinspect.FieldViolation{{Field: "device_seq",
+					Description: fmt.Sprintf("%d is also the device_seq of mutation %s", m.DeviceSeq, owner)}}}
+			continue
+		}
+		seqOwner[m.DeviceSeq] = it.id
+		it.invalid = db.prepareMutation(it)
+	}
+	return items
+}
+
+// prepareMutation checks what a mutation asks for, as the online call it
+// stands for checks its request.
+func (db *DB) prepareMutation(it *pushItem) (err error) {
+	m := it.m
+	kinds := 0
+	for _, set := range []bool{m.Report != nil, m.Patrol != nil, m.Action != nil} {
+		if set {
+			kinds++
+		}
+	}
+	switch {
+	case m.Invalid != nil:
+		return m.Invalid
+	case kinds == 0:
+		return violation("invalid mutation", "kind", "is required: a report, a patrol or an action")
+	case kinds > 1:
+		return violation("invalid mutation", "kind", "must be one of a report, a patrol or an action")
+	case m.Report != nil:
+		it.report, it.objHash, err = db.prepareReport(m.Report)
+	case m.Patrol != nil:
+		it.patrol, it.objHash, err = db.preparePatrol(m.Patrol)
+	default:
+		it.action, it.objHash, err = db.prepareAction(m.Action)
+	}
+	return err
+}
+
+// pushFromLedger answers the batch from the ledger on the read pool if
+// every mutation in it is there (or was answered already), and reports
+// whether it did, with the device's highest seq.
+func (db *DB) pushFromLedger(ctx context.Context, a *gridinspect.Actor, deviceID string, items []*pushItem) (bool, int64, error) {
+	all := true
+	var highest int64
+	err := db.Read(ctx, func(tx *sql.Tx) error {
+		for _, it := range items {
+			if it.done {
+				continue
+			}
+			led, err := getLedger(tx, it.id)
+			if err != nil {
+				return err
+			}
+			if led == nil {
+				all = false
+				return nil
+			}
+			if it.result, err = answerFromLedger(tx, a, it, led); err != nil {
+				return err
+			}
+		}
+		var err error
+		highest, err = highestSeq(tx, deviceID)
+		return err
+	})
+	return all && err == nil, highest, err
+}
+
+// pushOne answers one mutation in the writer's transaction: from the
+// ledger if it is there, else by applying it under savepoint m<n>. Its
+// result is left in it.result. An error is returned only when a savepoint
+// could not be rolled back or released, which dooms the whole batch.
+func (db *DB) pushOne(tx *Tx, a *gridinspect.Actor, deviceID string, it *pushItem, n int) error {
+	if it.done {
+		return nil
+	}
+	led, err := getLedger(tx, it.id)
+	if err == nil && led != nil {
+		it.result, err = answerFromLedger(tx, a, it, led)
+	}
+	if err != nil {
+		db.pushFailed(it, deviceID, err) // nothing written
+		return nil
+	}
+	if led != nil {
+		return nil
+	}
+
+	sp := "m" + itoa(n)
+	if _, err := tx.Exec("SAVEPOINT " + sp); err != nil {
+		return fmt.Errorf("savepoint %s: %w", sp, err)
+	}
+	mark := len(tx.after)
+	rollback := func() error {
+		tx.after = tx.after[:mark]
+		if _, err := tx.Exec("ROLLBACK TO " + sp); err != nil {
+			return fmt.Errorf("roll back to savepoint %s: %w", sp, err)
+		}
+		return nil
+	}
+
+	res, err := db.applyMutation(tx, a, it)
+	if err == nil && res.Outcome == gridinspect.OutcomeRejected {
+		// Nothing of a rejected mutation stays but its ledger row and
+		// the copy in quarantine.
+		if rerr := rollback(); rerr != nil {
+			return rerr
+		}
+		err = recordRejection(tx, deviceID, a.UserID, it, res)
+	} else if err == nil {
+		err = insertLedger(tx, deviceID, a.UserID, it, res)
+	}
+	if err != nil {
+		if rerr := rollback(); rerr != nil {
+			return rerr
+		}
+		db.pushFailed(it, deviceID, err)
+	} else {
+		it.result = res
+	}
+	if _, err := tx.Exec("RELEASE " + sp); err != nil {
+		return fmt.Errorf("release savepoint %s: %w", sp, err)
+	}
+	return nil
+}
+
+// applyMutation applies one prepared mutation in the writer's transaction
+// and returns its result. What the phone got wrong (invalid, not
+// permitted, not found, an id taken) is a rejection; an action the case
+// no longer allows, or on a stale version, is kept on the timeline as a
+// conflict (actTx, offline). The error is what failed on the server's
+// side, a panic included.
+func (db *DB) applyMutation(tx *Tx, a *gridinspect.Actor, it *pushItem) (res *gridinspect.MutationResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("mutation panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	m := it.m
+	if it.invalid != nil {
+		return rejection(m, it.invalid), nil
+	}
+	res = &gridinspect.MutationResult{MutationID: m.ID, DeviceSeq: m.DeviceSeq}
+	switch {
+	case it.report != nil:
+		rep, dup, err := db.submitReportTx(tx, a, it.report, it.objHash)
+		if err != nil {
+			return rejectionOr(m, err)
+		}
+		// The submission event is the report's first, under its id.
+		e, _, err := getEvent(tx, rep.ID)
+		if err != nil {
+			return nil, err
+		}
+		res.Outcome, res.Report, res.Event = appliedOrDuplicate(dup), rep, e
+	case it.patrol != nil:
+		p, dup, err := db.submitPatrolTx(tx, a, it.patrol, it.objHash)
+		if err != nil {
+			return rejectionOr(m, err)
+		}
+		res.Outcome, res.Patrol = appliedOrDuplicate(dup), p
+	case it.action != nil:
+		out, err := db.actTx(tx, a, it.action, it.objHash, gridinspect.Offline)
+		if err != nil {
+			return rejectionOr(m, err)
+		}
+		res.Report, res.Event = out.report, out.event
+		switch {
+		case out.err != nil:
+			// Kept on the timeline (now, or the first time this action
+			// id came): the case as it stands and the conflict event.
+			res.Outcome, res.Reason = gridinspect.OutcomeConflict, gridinspect.ErrorMessage(out.err)
+		default:
+			res.Outcome = appliedOrDuplicate(out.replay)
+		}
+	default:
+		return nil, errors.New("mutation was not prepared")
+	}
+	return res, nil
+}
+
+func appliedOrDuplicate(dup bool) gridinspect.MutationOutcome {
+	if dup {
+		return gridinspect.OutcomeDuplicate
+	}
+	return gridinspect.OutcomeApplied
+}
+
+// rejectionOr returns the rejection of m for an error that is the phone's
+// to fix, and any other error as it is: the server's failure.
+func rejectionOr(m *gridinspect.Mutation, err error) (*gridinspect.MutationResult, error) {
+	switch gridinspect.ErrorCode(err) {
+	case gridinspect.EINVALID, gridinspect.EFORBIDDEN, gridinspect.ENOTFOUND, gridinspect.EEXISTS,
+		gridinspect.ESTALE, gridinspect.EPRECONDITION:
+		return rejection(m, err), nil
+	}
+	return nil, err
+}
+
+// rejection returns m's result for a rejection with err's reason and
+// field violations.
+func rejection(m *gridinspect.Mutation, err error) *gridinspect.MutationResult {
+	res := &gridinspect.MutationResult{MutationID: m.ID, DeviceSeq: m.DeviceSeq, Outcome: gridinspect.OutcomeRejected}
+	var e *gridinspect.Error
+	if errors.As(err, &e) {
+		res.Reason, res.Fields = e.Message, e.Fields
+	} else {
+		// m.Invalid, made by the server from the wire form.
+		res.Reason = err.Error()
+	}
+	return res
+}
+
+// pushFailed answers a mutation that failed on the server's side: it left
+// nothing behind, no ledger row either, so the phone's retry applies it.
+// The cause goes to the log, not to the phone.
+func (db *DB) pushFailed(it *pushItem, deviceID string, err error) {
+	db.logger.Error("store: push: a mutation failed; it is answered \"retry\"",
+		"device", deviceID, "mutation", it.id, "device_seq", it.m.DeviceSeq, "err", err)
+	it.result = &gridinspect.MutationResult{MutationID: it.m.ID, DeviceSeq: it.m.DeviceSeq,
+		Outcome: gridinspect.OutcomeUnspecified, Reason: reasonRetry}
+	it.failed = true
+}
+
+// isUUID reports whether s is a UUID in its 36-character form.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(s)
+	return err == nil
+}
+
+// The ledger.
+
+// ledgerEntry is a mutation's row in the ledger: its first result.
+type ledgerEntry struct {
+	hash     string
+	outcome  gridinspect.MutationOutcome
+	reason   string
+	fields   []gridinspect.FieldViolation
+	reportID string
+	eventID  string
+	patrolID string
+}
+
+// getLedger returns the ledger row of mutation id, or nil.
+func getLedger(q queryer, id string) (*ledgerEntry, error) {
+	var e ledgerEntry
+	var fields, report, event, patrol sql.NullString
+	err := q.QueryRow(`SELECT content_hash, outcome, reason, fields, report_id, event_id, patrol_id
+		FROM mutations WHERE mutation_id = ?`, id).Scan(&e.hash, &e.outcome, &e.reason, &fields, &report, &event, &patrol)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("read mutation %s: %w", id, err)
+	}
+	if e.fields, err = parseFields(fields); err != nil {
+		return nil, fmt.Errorf("mutation %s: fields: %w", id, err)
+	}
+	e.reportID, e.eventID, e.patrolID = report.String, event.String, patrol.String
+	return &e, nil
+}
+
+// insertLedger records a mutation's result in the ledger.
+func insertLedger(tx *Tx, deviceID, userID string, it *pushItem, res *gridinspect.MutationResult) error {
+	fields, err := fieldsJSON(res.Fields)
+	if err != nil {
+		return err
+	}
+	var report, event, patrol string
+	if res.Report != nil {
+		report = res.Report.ID
+	}
+	if res.Event != nil {
+		event = res.Event.ID
+	}
+	if res.Patrol != nil {
+		patrol = res.Patrol.ID
+	}
+	if _, err := tx.Exec(`INSERT INTO mutations (mutation_id, device_id, device_seq, user_id, content_hash,
+		outcome, reason, fields, report_id, event_id, patrol_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		it.id, deviceID, it.m.DeviceSeq, userID, it.hash, res.Outcome, res.Reason, fields,
+		nullString(report), nullString(event), nullString(patrol), tx.Now.UnixNano()); err != nil {
+		return fmt.Errorf("record mutation %s: %w", it.id, err)
+	}
+	return nil
+}
+
+// recordRejection records a rejected mutation: its ledger row, and its
+// copy in quarantine.
+func recordRejection(tx *Tx, deviceID, userID string, it *pushItem, res *gridinspect.MutationResult) error {
+	if err := insertLedger(tx, deviceID, userID, it, res); err != nil {
+		return err
+	}
+	return insertQuarantine(tx, &gridinspect.Quarantined{
+		MutationID: it.id, DeviceID: deviceID, DeviceSeq: it.m.DeviceSeq, UserID: userID,
+		Raw: it.m.Raw, Reason: res.Reason, Fields: res.Fields, ReceivedAt: tx.Now,
+	})
+}
+
+// answerFromLedger answers a mutation the ledger holds: its first
+// outcome (an applied one is now a duplicate), with the report, event and
+// patrol it was about as they are now, unless the caller can no longer
+// see them. The same id with other content is refused and the ledger
+// left as it is.
+func answerFromLedger(q queryer, a *gridinspect.Actor, it *pushItem, led *ledgerEntry) (*gridinspect.MutationResult, error) {
+	m := it.m
+	res := &gridinspect.MutationResult{MutationID: m.ID, DeviceSeq: m.DeviceSeq}
+	if led.hash != it.hash {
+		res.Outcome, res.Reason = gridinspect.OutcomeRejected, reasonReused
+		res.Fields = []gridinspect.FieldViolation{{Field: "mutation_id", Description: "was sent before with other content"}}
+		return res, nil
+	}
+	res.Outcome, res.Reason, res.Fields = led.outcome, led.reason, led.fields
+	if res.Outcome == gridinspect.OutcomeApplied {
+		res.Outcome = gridinspect.OutcomeDuplicate
+	}
+	if led.reportID != "" {
+		rep, _, err := getReport(q, led.reportID)
+		if err != nil {
+			return nil, err
+		}
+		if rep != nil && a.CanSeeGrid(rep.GridID) {
+			res.Report = rep
+			if led.eventID != "" {
+				if res.Event, _, err = getEvent(q, led.eventID); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if led.patrolID != "" {
+		p, _, err := getPatrol(q, led.patrolID)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil && a.CanSeeGrid(p.GridID) {
+			res.Patrol = p
+		}
+	}
+	return res, nil
+}
+
+// highestSeq returns the highest device_seq the ledger holds for a device.
+func highestSeq(q queryer, deviceID string) (int64, error) {
+	var seq int64
+	if err := q.QueryRow("SELECT coalesce(max(device_seq), 0) FROM mutations WHERE device_id = ?",
+		deviceID).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("read highest device_seq of device %s: %w", deviceID, err)
+	}
+	return seq, nil
+}
+
+// fieldsJSON returns field violations as JSON, or NULL for none.
+func fieldsJSON(fields []gridinspect.FieldViolation) (any, error) {
+	if len(fields) == 0 {
+		return nil, nil
+	}
+	return jsonText(fields)
+}
+
+// parseFields reads what fieldsJSON wrote.
+func parseFields(s sql.NullString) ([]gridinspect.FieldViolation, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	var fields []gridinspect.FieldViolation
+	err := fromJSON(s.String, &fields)
+	return fields, err
+}
