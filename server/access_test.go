@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -31,9 +33,10 @@ var cheapPasswords = gridinspect.PasswordParams{MemoryKiB: 64, Time: 1, Threads:
 // authHarness is a real store and server with real accounts and tokens.
 type authHarness struct {
 	*harness
-	tokens map[string]string // username → live bearer token
-	ids    map[string]string // username → user id
-	auth   pb.AuthServiceClient
+	tokens  map[string]string // username → live bearer token
+	devices map[string]string // username → the device of its token
+	ids     map[string]string // username → user id
+	auth    pb.AuthServiceClient
 }
 
 // The accounts of the access tests: an admin, the street's supervisor, a
@@ -61,8 +64,10 @@ func newAuthHarness(t testing.TB) *authHarness {
 		t.Fatalf("open store: %v", err)
 	}
 	h.db = db
-	h.srv = server.New(server.Config{Reports: db, Directory: db, Rectification: db, Users: db, Auth: db, Now: h.clock.Now, Logger: quiet,
-		LoginLimits: &server.LoginLimits{PerUsername: server.Limit{Burst: 1000, Every: time.Millisecond}, PerAddress: server.Limit{Burst: 1000, Every: time.Millisecond}}})
+	cfg := server.Serve(db)
+	cfg.Now, cfg.Logger = h.clock.Now, quiet
+	cfg.LoginLimits = &server.LoginLimits{PerUsername: server.Limit{Burst: 1000, Every: time.Millisecond}, PerAddress: server.Limit{Burst: 1000, Every: time.Millisecond}}
+	h.srv = server.New(cfg)
 	lis, conn := bufListen(t)
 	go func() { _ = h.srv.Serve(lis) }()
 	h.conn, h.reports, h.dirs = conn, pb.NewReportServiceClient(conn), pb.NewDirectoryServiceClient(conn)
@@ -77,7 +82,7 @@ func newAuthHarness(t testing.TB) *authHarness {
 			t.Fatalf("create grid: %v", err)
 		}
 	}
-	a := &authHarness{harness: h, tokens: map[string]string{}, ids: map[string]string{}, auth: pb.NewAuthServiceClient(conn)}
+	a := &authHarness{harness: h, tokens: map[string]string{}, devices: map[string]string{}, ids: map[string]string{}, auth: pb.NewAuthServiceClient(conn)}
 	for _, u := range accessUsers {
 		created, err := db.CreateUser(sys, &gridinspect.User{Username: u.username, Role: u.role, GridIDs: u.grids, AllGrids: u.all}, testPassword)
 		if err != nil {
@@ -85,6 +90,11 @@ func newAuthHarness(t testing.TB) *authHarness {
 		}
 		a.ids[u.username] = created.ID
 		a.tokens[u.username] = a.login(u.username)
+		me, err := a.auth.WhoAmI(bearer(context.Background(), a.tokens[u.username]), &pb.WhoAmIRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.devices[u.username] = me.GetDeviceId()
 	}
 	return a
 }
@@ -196,6 +206,7 @@ type accessCase struct {
 // fixtures are objects of grid A the calls act on.
 type fixtures struct {
 	report  *pb.Report
+	photo   string // a complete photo of report
 	subject string
 	temp    string // a user the admin may disable
 }
@@ -204,6 +215,24 @@ type fixtures struct {
 func unary[Req, Resp any](f func(context.Context, Req, ...grpc.CallOption) (Resp, error), req Req) func(context.Context) error {
 	return func(ctx context.Context) error {
 		_, err := f(ctx, req)
+		return err
+	}
+}
+
+// uploadHeader declares a photo of reportID and sends no bytes.
+func uploadHeader(c pb.SyncServiceClient, reportID string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		s, err := c.UploadPhoto(ctx)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256([]byte("photo"))
+		if err := s.Send(&pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Header{Header: &pb.PhotoHeader{
+			PhotoId: newID(), ReportId: reportID, Sha256: hex.EncodeToString(sum[:]), SizeBytes: 5, ContentType: "image/jpeg",
+		}}}); err != nil {
+			return err
+		}
+		_, err = s.CloseAndRecv()
 		return err
 	}
 }
@@ -423,13 +452,43 @@ func (a *authHarness) accessCases(fx fixtures) map[string]accessCase {
 			call:    unary(rect.GetTimeline, &pb.GetTimelineRequest{ReportId: fx.report.GetId()}),
 			missing: unary(rect.GetTimeline, &pb.GetTimelineRequest{ReportId: newID()}),
 		},
-		"/gridinspect.v1.SyncService/Push":            {pending: "5", allowed: "workera", call: unary(syncc.Push, &pb.PushRequest{})},
-		"/gridinspect.v1.SyncService/Pull":            {pending: "5", allowed: "workera", call: unary(syncc.Pull, &pb.PullRequest{})},
-		"/gridinspect.v1.SyncService/UploadPhoto":     {pending: "5", allowed: "workera", call: clientStreamCall(syncc.UploadPhoto)},
-		"/gridinspect.v1.SyncService/GetUploadStatus": {pending: "5", allowed: "workera", call: unary(syncc.GetUploadStatus, &pb.GetUploadStatusRequest{})},
-		"/gridinspect.v1.SyncService/DownloadPhoto":   {pending: "5", allowed: "workera", call: serverStreamCall(syncc.DownloadPhoto, &pb.DownloadPhotoRequest{})},
-		"/gridinspect.v1.StatsService/GetSummary":     {pending: "6", allowed: "super", call: unary(stats.GetSummary, &pb.GetSummaryRequest{})},
-		"/gridinspect.v1.StatsService/ExportReports":  {pending: "6", allowed: "super", call: serverStreamCall(stats.ExportReports, &pb.ExportReportsRequest{})},
+		"/gridinspect.v1.SyncService/Push": {
+			// workerb pushing on workera's device is refused: a device
+			// belongs to the session that logged in on it.
+			allowed: "workera", denied: []string{"workerb"},
+			call: func(ctx context.Context) error {
+				me, err := auth.WhoAmI(ctx, &pb.WhoAmIRequest{})
+				if err != nil {
+					return err
+				}
+				device := me.GetDeviceId()
+				if me.GetUser().GetUsername() != "workera" {
+					device = a.devices["workera"]
+				}
+				return unary(syncc.Push, &pb.PushRequest{DeviceId: device})(ctx)
+			},
+		},
+		"/gridinspect.v1.SyncService/Pull": {allowed: "workera", call: unary(syncc.Pull, &pb.PullRequest{})},
+		"/gridinspect.v1.SyncService/UploadPhoto": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    uploadHeader(syncc, fx.report.GetId()),
+			missing: uploadHeader(syncc, newID()),
+		},
+		"/gridinspect.v1.SyncService/GetUploadStatus": {
+			allowed: "workera",
+			call:    unary(syncc.GetUploadStatus, &pb.GetUploadStatusRequest{PhotoId: fx.photo}),
+		},
+		"/gridinspect.v1.SyncService/DownloadPhoto": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    serverStreamCall(syncc.DownloadPhoto, &pb.DownloadPhotoRequest{PhotoId: fx.photo}),
+			missing: serverStreamCall(syncc.DownloadPhoto, &pb.DownloadPhotoRequest{PhotoId: newID()}),
+		},
+		"/gridinspect.v1.SyncService/ListQuarantinedMutations": {
+			allowed: "super", denied: []string{"supera", "workera"},
+			call: unary(syncc.ListQuarantinedMutations, &pb.ListQuarantinedMutationsRequest{}),
+		},
+		"/gridinspect.v1.StatsService/GetSummary":    {pending: "6", allowed: "super", call: unary(stats.GetSummary, &pb.GetSummaryRequest{})},
+		"/gridinspect.v1.StatsService/ExportReports": {pending: "6", allowed: "super", call: serverStreamCall(stats.ExportReports, &pb.ExportReportsRequest{})},
 	}
 }
 
@@ -440,6 +499,7 @@ func TestEveryRPCChecksWhoIsCalling(t *testing.T) {
 	a := newAuthHarness(t)
 	sys := gridinspect.NewContext(context.Background(), gridinspect.SystemActor())
 	fx := fixtures{report: a.mustSubmitAs("workera", a.hazard())}
+	fx.photo = a.mustUploadPhoto("workera", fx.report.GetId(), []byte{0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3})
 	sub, err := a.db.CreateSubject(sys, &gridinspect.Subject{ID: newID(), Kind: gridinspect.SubjectKindSite, Name: "长山矿坑", GridID: gridA})
 	if err != nil {
 		t.Fatal(err)
@@ -558,6 +618,31 @@ func (a *authHarness) caseIn(status gridinspect.Status) string {
 		do(gridinspect.EventRectificationVerified, gridinspect.EventData{Verification: &gridinspect.Verification{Passed: true}})
 	case gridinspect.StatusRejected:
 		do(gridinspect.EventReportRejected, gridinspect.EventData{Rejection: &gridinspect.Rejection{Reason: gridinspect.RejectionInvalid}})
+	}
+	return id
+}
+
+// mustUploadPhoto uploads data, in one chunk, as a photo of reportID.
+func (a *authHarness) mustUploadPhoto(user, reportID string, data []byte) string {
+	a.t.Helper()
+	sum := sha256.Sum256(data)
+	id := newID()
+	s, err := pb.NewSyncServiceClient(a.conn).UploadPhoto(bearer(context.Background(), a.tokens[user]))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	for _, msg := range []*pb.UploadPhotoRequest{
+		{Part: &pb.UploadPhotoRequest_Header{Header: &pb.PhotoHeader{PhotoId: id, ReportId: reportID,
+			Sha256: hex.EncodeToString(sum[:]), SizeBytes: int64(len(data)), ContentType: "image/jpeg"}}},
+		{Part: &pb.UploadPhotoRequest_Chunk{Chunk: &pb.PhotoChunk{Data: data}}},
+	} {
+		if err := s.Send(msg); err != nil {
+			a.t.Fatalf("upload: %v", err)
+		}
+	}
+	resp, err := s.CloseAndRecv()
+	if err != nil || !resp.GetComplete() {
+		a.t.Fatalf("upload = %v, %v; want complete", resp, err)
 	}
 	return id
 }

@@ -70,11 +70,13 @@ func TestLoginAttemptsAreLimited(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close(context.Background()) })
-	srv := server.New(server.Config{Reports: db, Directory: db, Rectification: db, Users: db, Auth: db, Now: h.clock.Now, Logger: quiet,
-		LoginLimits: &server.LoginLimits{
-			PerUsername: server.Limit{Burst: 3, Every: time.Minute},
-			PerAddress:  server.Limit{Burst: 5, Every: time.Minute},
-		}})
+	cfg := server.Serve(db)
+	cfg.Now, cfg.Logger = h.clock.Now, quiet
+	cfg.LoginLimits = &server.LoginLimits{
+		PerUsername: server.Limit{Burst: 3, Every: time.Minute},
+		PerAddress:  server.Limit{Burst: 5, Every: time.Minute},
+	}
+	srv := server.New(cfg)
 	lis, conn := bufListen(t)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })

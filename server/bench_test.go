@@ -52,7 +52,9 @@ func benchSubmit(b *testing.B, backend string, clients int) {
 	if backend == "empty" {
 		reports = emptyReports{db}
 	}
-	srv := server.New(server.Config{Reports: reports, Directory: db, Rectification: db, Authenticate: testAuth, Logger: quiet})
+	cfg := server.Serve(db)
+	cfg.Reports, cfg.Authenticate, cfg.Logger = reports, testAuth, quiet
+	srv := server.New(cfg)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

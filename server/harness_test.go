@@ -117,7 +117,9 @@ func (h *harness) start() {
 		h.t.Fatalf("open store: %v", err)
 	}
 	h.db = db
-	h.srv = server.New(server.Config{Reports: db, Directory: db, Rectification: db, Authenticate: testAuth, Now: h.clock.Now, Reflection: true, Logger: quiet})
+	cfg := server.Serve(db)
+	cfg.Authenticate, cfg.Now, cfg.Reflection, cfg.Logger = testAuth, h.clock.Now, true, quiet
+	h.srv = server.New(cfg)
 	lis, conn := bufListen(h.t)
 	go func() { _ = h.srv.Serve(lis) }()
 	h.conn = conn

@@ -45,6 +45,8 @@ type Config struct {
 	Users         gridinspect.UserService
 	Auth          gridinspect.AuthService
 	Rectification gridinspect.RectificationService
+	Sync          gridinspect.SyncService
+	Photos        gridinspect.PhotoService
 	// Authenticate resolves the caller of every RPC but Login, health and
 	// reflection (which only describes the public API); default
 	// BearerToken(Auth).
@@ -58,6 +60,23 @@ type Config struct {
 	// Reflection registers the gRPC reflection service, so grpcurl works
 	// without the .proto files.
 	Reflection bool
+}
+
+// Backend is one value that implements every service, as the store does.
+type Backend interface {
+	gridinspect.ReportService
+	gridinspect.DirectoryService
+	gridinspect.UserService
+	gridinspect.AuthService
+	gridinspect.RectificationService
+	gridinspect.SyncService
+	gridinspect.PhotoService
+}
+
+// Serve returns a Config whose services are all b; set the rest of the
+// fields on it.
+func Serve(b Backend) Config {
+	return Config{Reports: b, Directory: b, Users: b, Auth: b, Rectification: b, Sync: b, Photos: b}
 }
 
 // Server is the gRPC server with every gridinspect service registered.
@@ -115,7 +134,7 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 	})
 	// Services whose handlers arrive with later work answer UNIMPLEMENTED,
 	// but are registered so clients and grpcurl see the whole API.
-	pb.RegisterSyncServiceServer(s.grpc, pb.UnimplementedSyncServiceServer{})
+	pb.RegisterSyncServiceServer(s.grpc, &syncService{s: s})
 	pb.RegisterStatsServiceServer(s.grpc, pb.UnimplementedStatsServiceServer{})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if cfg.Reflection {

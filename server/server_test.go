@@ -62,7 +62,9 @@ func (panickingReports) GetReport(context.Context, string) (*gridinspect.Report,
 func TestAPanicInAHandlerIsAnInternalErrorAndTheServerGoesOn(t *testing.T) {
 	h := newHarness(t)
 	// A second server, whose GetReport panics, on the same store.
-	srv := server.New(server.Config{Reports: panickingReports{h.db}, Directory: h.db, Rectification: h.db, Authenticate: testAuth, Now: h.clock.Now, Logger: quiet})
+	cfg := server.Serve(h.db)
+	cfg.Reports, cfg.Authenticate, cfg.Now, cfg.Logger = panickingReports{h.db}, testAuth, h.clock.Now, quiet
+	srv := server.New(cfg)
 	lis, conn := bufListen(t)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })

@@ -203,15 +203,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if creds != nil {
 		opts = append(opts, creds)
 	}
-	srv := server.New(server.Config{
-		Reports:       db,
-		Directory:     db,
-		Rectification: db,
-		Users:         db,
-		Auth:          db,
-		Logger:        log,
-		Reflection:    cfg.reflection,
-	}, opts...)
+	serving := server.Serve(db)
+	serving.Logger, serving.Reflection = log, cfg.reflection
+	srv := server.New(serving, opts...)
 	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
 	log.Info("listening", "addr", lis.Addr().String())
 

@@ -2064,8 +2064,8 @@ type ListReportsRequest struct {
 	PageToken string `protobuf:"bytes,11,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// open_only: not CLOSED and not REJECTED.
 	OpenOnly bool `protobuf:"varint,12,opt,name=open_only,json=openOnly,proto3" json:"open_only,omitempty"`
-	// due_within_days: open with a deadline within this many days from now
-	// (overdue ones included); 0 = no such filter.
+	// due_within_days: ASSIGNED or RECTIFYING with a deadline within this
+	// many days from now (overdue ones included); 0 = no such filter.
 	DueWithinDays int32 `protobuf:"varint,13,opt,name=due_within_days,json=dueWithinDays,proto3" json:"due_within_days,omitempty"`
 	// follow_up_due: closed cases whose follow-up (回头看) date has come.
 	FollowUpDue bool `protobuf:"varint,14,opt,name=follow_up_due,json=followUpDue,proto3" json:"follow_up_due,omitempty"`

@@ -26,7 +26,9 @@ const (
 type MutationOutcome int32
 
 const (
-	// MUTATION_OUTCOME_UNSPECIFIED never appears.
+	// MUTATION_OUTCOME_UNSPECIFIED: the server failed on its side (reason
+	// "internal error; retry"); nothing was recorded and the mutation is not
+	// counted in highest_device_seq, so the phone keeps it and sends it again.
 	MutationOutcome_MUTATION_OUTCOME_UNSPECIFIED MutationOutcome = 0
 	// MUTATION_OUTCOME_APPLIED: applied now.
 	MutationOutcome_MUTATION_OUTCOME_APPLIED MutationOutcome = 1
