@@ -5,24 +5,23 @@ import (
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/google/uuid"
+	"time"
 
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
 func TestResolveGrid(t *testing.T) {
 	grids := []*pb.Grid{
-		{Id: fakeGridHong, Name: "红星村"},
-		{Id: fakeGridJin, Name: "金石社区"},
+		{Id: gridHong, Name: "红星村"},
+		{Id: gridJin, Name: "金石社区"},
 		{Id: "01900000-0000-7000-8000-000000000103", Name: "Riverside"},
 	}
 	tests := []struct{ in, want, err string }{
-		{"红星村", fakeGridHong, ""},
-		{" 金石社区 ", fakeGridJin, ""},
+		{"红星村", gridHong, ""},
+		{" 金石社区 ", gridJin, ""},
 		{"riverside", "01900000-0000-7000-8000-000000000103", ""},
-		{fakeGridJin, fakeGridJin, ""},
-		{strings.ToUpper(fakeGridJin), fakeGridJin, ""},
+		{gridJin, gridJin, ""},
+		{strings.ToUpper(gridJin), gridJin, ""},
 		{"01900000-0000-7000-8000-0000000000ff", "01900000-0000-7000-8000-0000000000ff", ""}, // for the server to judge
 		{"红星", "", `no grid named "红星"`},
 		{"", "", "empty grid name"},
@@ -63,43 +62,47 @@ func TestGridNames(t *testing.T) {
 
 func TestGridListReadsEveryPage(t *testing.T) {
 	isolate(t)
-	f := startFake(t, nil)
-	tok := f.issueToken(fakeAdminID, "d")
-	out := mustGridctl(t, "", "--server", f.addr, "--token", tok, "grid", "list")
+	smallPages(t, 2)
+	g := startGridd(t, griddOptions{})
+	tok := g.login(t, "admin", g.adminPassword)
+	g.calls.reset()
+	out := mustGridctl(t, "", "--server", g.addr, "--token", tok, "grid", "list")
 	want := "" +
 		"NAME       KIND       ID\n" +
-		"红星村     village    01900000-0000-7000-8000-00000000000a\n" +
-		"金石社区   community  01900000-0000-7000-8000-00000000000b\n" +
 		"Riverside  village    01900000-0000-7000-8000-000000000102\n" +
 		"东湖村     village    01900000-0000-7000-8000-000000000103\n" +
-		"西岭社区   community  01900000-0000-7000-8000-000000000104\n"
+		"红星村     village    01900000-0000-7000-8000-00000000000a\n" +
+		"西岭社区   community  01900000-0000-7000-8000-000000000104\n" +
+		"金石社区   community  01900000-0000-7000-8000-00000000000b\n"
 	if out != want {
 		t.Errorf("grid list:\n%s\nwant:\n%s", out, want)
 	}
-	if n := len(f.callsOf("ListGrids")); n != 3 {
+	if n := len(g.calls.of("ListGrids")); n != 3 {
 		t.Errorf("%d ListGrids calls for 5 grids in pages of 2, want 3", n)
 	}
 
-	out = mustGridctl(t, "", "--server", f.addr, "--token", tok, "--json", "grid", "list")
+	out = mustGridctl(t, "", "--server", g.addr, "--token", tok, "--json", "grid", "list")
 	var grids []map[string]any
 	if err := json.Unmarshal([]byte(out), &grids); err != nil || len(grids) != 5 {
 		t.Fatalf("--json grid list: %v, %d grids\n%s", err, len(grids), out)
 	}
-	if grids[1]["name"] != "金石社区" || grids[1]["id"] != fakeGridJin {
-		t.Errorf("second grid = %v", grids[1])
+	if grids[4]["name"] != "金石社区" || grids[4]["id"] != gridJin {
+		t.Errorf("last grid = %v", grids[4])
 	}
 }
 
-// TestTheAdminsDay drives gridctl through a whole session against the fake
-// server: login, whoami, user add, list, revoke-tokens, disable, logout.
+// TestTheAdminsDay drives gridctl through an admin's session with the real
+// server: login, whoami, grid list, user add, list, what a worker may not
+// do, revoke-tokens, disable, logout.
 func TestTheAdminsDay(t *testing.T) {
 	config := isolate(t)
-	f := startFake(t, nil)
-	t.Setenv(EnvServer, f.addr)
+	smallPages(t, 2) // the lists of users and grids take several pages
+	g := startGridd(t, griddOptions{})
+	t.Setenv(EnvServer, g.addr)
 
 	// A wrong password is refused, and nothing is saved.
-	r := gridctl(t, "wrong\n", "login", "--username", "admin", "--password-stdin")
-	if r.code != exitError || r.stderr != "gridctl: unauthenticated: wrong username or password\n" {
+	r := gridctl(t, "wrong-password\n", "login", "--username", "admin", "--password-stdin")
+	if r.code != exitError || r.stderr != "gridctl: unauthenticated: invalid username or password\n" {
 		t.Fatalf("bad login: exit %d, stderr %q", r.code, r.stderr)
 	}
 	if _, err := os.Stat(config + "/gridinspect/credentials.json"); !os.IsNotExist(err) {
@@ -107,17 +110,18 @@ func TestTheAdminsDay(t *testing.T) {
 	}
 
 	// Login, with the username asked on stdin too (not a terminal).
-	out := mustGridctl(t, "admin\n"+fakeAdminPass+"\n", "login")
-	if !strings.Contains(out, "logged in to "+f.addr+" as admin (管理员, admin)") {
+	g.calls.reset()
+	out := mustGridctl(t, "admin\n"+g.adminPassword+"\n", "login")
+	if !strings.Contains(out, "logged in to "+g.addr+" as admin (管理员, admin)") || !strings.Contains(out, "the token expires at") {
 		t.Errorf("login said %q", out)
 	}
-	logins := f.callsOf("Login")
-	if logins[len(logins)-1].authorization != "" {
-		t.Error("Login was sent a token")
+	logins := g.calls.of("Login")
+	if len(logins) != 1 || logins[0].authorization != "" {
+		t.Errorf("Login calls %+v, want one without a token", logins)
 	}
 	s, _ := newCredentialStore()
-	saved, ok, err := s.get(f.addr)
-	if err != nil || !ok || !strings.HasPrefix(saved.Token, "tok-") || saved.Username != "admin" || saved.ExpiresAt.Year() != 2030 {
+	saved, ok, err := s.get(g.addr)
+	if err != nil || !ok || saved.Token == "" || saved.Username != "admin" || !saved.ExpiresAt.After(time.Now()) {
 		t.Fatalf("saved login = %+v, %v, %v", saved, ok, err)
 	}
 	device, _ := s.deviceID()
@@ -126,14 +130,14 @@ func TestTheAdminsDay(t *testing.T) {
 	}
 
 	// Logging in again names the same device, and replaces the token.
-	mustGridctl(t, fakeAdminPass+"\n", "login", "--username", "admin", "--password-stdin")
-	again, _, _ := s.get(f.addr)
+	mustGridctl(t, g.adminPassword+"\n", "login", "--username", "admin", "--password-stdin")
+	again, _, _ := s.get(g.addr)
 	if again.DeviceID != device || again.Token == saved.Token {
 		t.Errorf("second login: device %q (want %q), token %q (was %q)", again.DeviceID, device, again.Token, saved.Token)
 	}
 
 	out = mustGridctl(t, "", "whoami")
-	for _, want := range []string{"username   admin", "name       管理员", "role       admin", "grids      all", "device id  " + device, "server     " + f.addr} {
+	for _, want := range []string{"username   admin", "name       管理员", "role       admin", "grids      all", "device id  " + device, "server     " + g.addr} {
 		if !strings.Contains(out, want) {
 			t.Errorf("whoami lacks %q:\n%s", want, out)
 		}
@@ -141,7 +145,7 @@ func TestTheAdminsDay(t *testing.T) {
 
 	// Add a worker to two grids, one by name, one by id.
 	out = mustGridctl(t, "secret-123\n", "user", "add", "--username", "worker11", "--name", "张三", "--role", "worker",
-		"--grid", "红星村", "--grid", fakeGridJin, "--password-stdin")
+		"--grid", "红星村", "--grid", gridJin, "--password-stdin")
 	if !strings.Contains(out, "worker11  张三  worker  红星村,金石社区  active") {
 		t.Errorf("user add said:\n%s", out)
 	}
@@ -154,12 +158,12 @@ func TestTheAdminsDay(t *testing.T) {
 		t.Errorf("--json user add = %v, %v\n%s", added, err, out)
 	}
 
-	// Bad input: the field violations, one per line, exit 1.
-	r = gridctl(t, "short\n", "user", "add", "--username", "Bad Name", "--role", "worker", "--password-stdin")
+	// Bad input: the server's field violations, one per line, exit 1.
+	r = gridctl(t, "short\n", "user", "add", "--username", "Bad Name", "--role", "worker", "--grid", "红星村", "--password-stdin")
 	if r.code != exitError {
 		t.Errorf("bad user add: exit %d", r.code)
 	}
-	for _, want := range []string{"gridctl: invalid argument: user is invalid\n", "\n  user.username: lower-case", "\n  password: at least 8 characters\n"} {
+	for _, want := range []string{"gridctl: invalid argument: ", "\n  user.username: must be 2 to 32 lower-case", "\n  password: must be at least 8 characters\n"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("bad user add stderr lacks %q:\n%s", want, r.stderr)
 		}
@@ -170,38 +174,59 @@ func TestTheAdminsDay(t *testing.T) {
 		t.Errorf("unknown grid: exit %d, stderr %q", r.code, r.stderr)
 	}
 
+	// The list, read in pages, names every grid.
+	ids := userIDs(t)
+	if len(ids) != 4 {
+		t.Errorf("--json user list has %d users, want 4: %v", len(ids), ids)
+	}
 	out = mustGridctl(t, "", "user", "list")
 	wantList := "" +
 		"USERNAME  NAME    ROLE        GRIDS            STATE   ID\n" +
-		"admin     管理员  admin       all              active  01900000-0000-7000-8000-0000000000a1\n" +
-		"worker11  张三    worker      红星村,金石社区  active  01900000-0000-7000-8000-000000000002\n" +
-		"super2    李四    supervisor  all              active  01900000-0000-7000-8000-000000000003\n" +
-		"worker12  王五    worker      东湖村           active  01900000-0000-7000-8000-000000000004\n"
+		"admin     管理员  admin       all              active  " + ids["admin"] + "\n" +
+		"super2    李四    supervisor  all              active  " + ids["super2"] + "\n" +
+		"worker11  张三    worker      红星村,金石社区  active  " + ids["worker11"] + "\n" +
+		"worker12  王五    worker      东湖村           active  " + ids["worker12"] + "\n"
 	if out != wantList {
 		t.Errorf("user list:\n%s\nwant:\n%s", out, wantList)
 	}
 	out = mustGridctl(t, "", "user", "list", "--grid", "金石社区")
-	if !strings.Contains(out, "worker11") || strings.Contains(out, "worker12") || strings.Contains(out, "admin ") {
+	if !strings.Contains(out, "worker11") || strings.Contains(out, "worker12") || strings.Contains(out, "super2") {
 		t.Errorf("user list --grid 金石社区:\n%s", out)
 	}
-	out = mustGridctl(t, "", "--json", "user", "list")
-	var users []map[string]any
-	if err := json.Unmarshal([]byte(out), &users); err != nil || len(users) != 4 {
-		t.Errorf("--json user list: %v, %d users", err, len(users))
-	}
 
-	// worker11 logs in on its phone; the admin logs it out everywhere.
-	workerTok := f.issueToken("01900000-0000-7000-8000-000000000002", uuid.NewString())
-	mustGridctl(t, "", "--token", workerTok, "whoami")
+	// worker11 logs in from its own machine: it sees its grids only, and
+	// may not manage users.
+	isolate(t)
+	t.Setenv(EnvServer, g.addr)
+	mustGridctl(t, "secret-123\n", "login", "--username", "worker11", "--password-stdin")
+	out = mustGridctl(t, "", "whoami")
+	if !strings.Contains(out, "role       worker") || !strings.Contains(out, "grids      红星村,金石社区") {
+		t.Errorf("worker's whoami:\n%s", out)
+	}
+	r = gridctl(t, "x-password-1\n", "user", "add", "--username", "sneaky", "--role", "admin", "--all-grids", "--password-stdin")
+	if r.code != exitError || !strings.Contains(r.stderr, "permission denied") {
+		t.Errorf("worker adding an admin: exit %d, stderr %q", r.code, r.stderr)
+	}
+	out = mustGridctl(t, "", "grid", "list")
+	if !strings.Contains(out, "红星村") || !strings.Contains(out, "金石社区") || strings.Contains(out, "东湖村") {
+		t.Errorf("worker's grid list:\n%s", out)
+	}
+	// And on its phone too.
+	phoneToken := g.login(t, "worker11", "secret-123")
+
+	// Back on the admin's machine: log the worker out everywhere.
+	t.Setenv("XDG_CONFIG_HOME", config)
+	mustGridctl(t, "", "--token", phoneToken, "whoami")
 	out = mustGridctl(t, "", "user", "revoke-tokens", "worker11")
-	if out != "revoked 1 token(s) of worker11\n" {
+	if out != "revoked 2 token(s) of worker11\n" {
 		t.Errorf("revoke-tokens said %q", out)
 	}
-	r = gridctl(t, "", "--token", workerTok, "whoami")
+	r = gridctl(t, "", "--token", phoneToken, "whoami")
 	if r.code != exitError || !strings.Contains(r.stderr, "unauthenticated") || !strings.Contains(r.stderr, "--token was refused") {
 		t.Errorf("revoked token: exit %d, stderr %q", r.code, r.stderr)
 	}
 
+	// Disable it: it cannot log in again.
 	out = mustGridctl(t, "", "user", "disable", "worker11")
 	if out != "disabled worker11 (张三); its tokens no longer work\n" {
 		t.Errorf("disable said %q", out)
@@ -210,74 +235,146 @@ func TestTheAdminsDay(t *testing.T) {
 	if !strings.Contains(out, "worker11  张三    worker      红星村,金石社区  disabled") {
 		t.Errorf("user list after disable:\n%s", out)
 	}
+	r = gridctl(t, "secret-123\n", "login", "--username", "worker11", "--password-stdin")
+	if r.code != exitError {
+		t.Errorf("a disabled user logged in: %q", r.stdout)
+	}
+	// That failed login was on the admin's machine: its saved login is kept.
+	mustGridctl(t, "", "whoami")
 	r = gridctl(t, "", "user", "disable", "nobody")
 	if r.code != exitError || !strings.Contains(r.stderr, `no user named "nobody"`) {
 		t.Errorf("disable nobody: exit %d, stderr %q", r.code, r.stderr)
 	}
 	// A user may be named by id.
-	out = mustGridctl(t, "", "user", "disable", "01900000-0000-7000-8000-000000000004")
+	out = mustGridctl(t, "", "user", "disable", ids["worker12"])
 	if !strings.Contains(out, "disabled worker12 (王五)") {
 		t.Errorf("disable by id said %q", out)
 	}
 
 	// Logout revokes the token and forgets it; the next call needs a login.
-	tok := func() string { l, _, _ := s.get(f.addr); return l.Token }()
+	tok := func() string { l, _, _ := s.get(g.addr); return l.Token }()
 	out = mustGridctl(t, "", "logout")
-	if out != "logged out of "+f.addr+"; deleted the saved token\n" {
+	if out != "logged out of "+g.addr+"; deleted the saved token\n" {
 		t.Errorf("logout said %q", out)
 	}
-	if _, ok, _ := s.get(f.addr); ok {
+	if _, ok, _ := s.get(g.addr); ok {
 		t.Error("the token is still saved after logout")
 	}
 	if r := gridctl(t, "", "--token", tok, "whoami"); r.code != exitError {
 		t.Error("the token still works after logout")
 	}
 	r = gridctl(t, "", "whoami")
-	if r.code != exitError || !strings.Contains(r.stderr, "run gridctl login") {
+	if r.code != exitError || !strings.Contains(r.stderr, "not logged in to "+g.addr+": run gridctl login") {
 		t.Errorf("whoami after logout: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// userIDs returns the id of every user, by username, as gridctl --json
+// user list prints them.
+func userIDs(t *testing.T) map[string]string {
+	t.Helper()
+	var users []*struct{ Username, ID string }
+	if err := json.Unmarshal([]byte(mustGridctl(t, "", "--json", "user", "list")), &users); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, u := range users {
+		ids[u.Username] = u.ID
+	}
+	return ids
+}
+
+func TestSetPasswordThenLogin(t *testing.T) {
+	isolate(t)
+	g := startGridd(t, griddOptions{})
+	t.Setenv(EnvServer, g.addr)
+	g.mustCreateUser(t, "worker01", pb.Role_ROLE_WORKER, "first-password", gridHong)
+	mustGridctl(t, g.adminPassword+"\n", "login", "--username", "admin", "--password-stdin")
+
+	// As gridd's first run asks, the admin changes its own password.
+	out := mustGridctl(t, "admin-new-password\n", "user", "set-password", "admin", "--password-stdin")
+	if out != "set the password of admin (管理员)\n" {
+		t.Errorf("set-password said %q", out)
+	}
+	if r := gridctl(t, g.adminPassword+"\n", "login", "--username", "admin", "--password-stdin"); r.code != exitError {
+		t.Errorf("the generated password still works: exit %d", r.code)
+	}
+	mustGridctl(t, "admin-new-password\n", "login", "--username", "admin", "--password-stdin")
+
+	// And a worker's, named by id, the password read as stdin's first line.
+	out = mustGridctl(t, "worker-new-pass\n", "--json", "user", "set-password", userIDs(t)["worker01"])
+	var u map[string]any
+	if err := json.Unmarshal([]byte(out), &u); err != nil || u["username"] != "worker01" {
+		t.Errorf("--json set-password = %v, %v", u, err)
+	}
+	// A password the server refuses is explained.
+	r := gridctl(t, "short\n", "user", "set-password", "worker01", "--password-stdin")
+	if r.code != exitError || !strings.Contains(r.stderr, "\n  password: must be at least 8 characters") {
+		t.Errorf("short password: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = gridctl(t, "\n", "user", "set-password", "worker01", "--password-stdin")
+	if r.code != exitError || !strings.Contains(r.stderr, "the password is empty") {
+		t.Errorf("empty password: exit %d, stderr %q", r.code, r.stderr)
+	}
+
+	isolate(t)
+	t.Setenv(EnvServer, g.addr)
+	if r := gridctl(t, "first-password\n", "login", "--username", "worker01", "--password-stdin"); r.code != exitError {
+		t.Error("the old password still works")
+	}
+	mustGridctl(t, "worker-new-pass\n", "login", "--username", "worker01", "--password-stdin")
+	// A worker may not set passwords.
+	r = gridctl(t, "another-pass-1\n", "user", "set-password", "admin", "--password-stdin")
+	if r.code != exitError {
+		t.Errorf("a worker set a password: exit %d, stdout %q", r.code, r.stdout)
 	}
 }
 
 func TestLogoutOfARevokedTokenStillForgetsIt(t *testing.T) {
 	isolate(t)
-	f := startFake(t, nil)
+	g := startGridd(t, griddOptions{})
 	s, _ := newCredentialStore()
-	if err := s.put(f.addr, savedLogin{Token: "revoked-long-ago"}); err != nil {
+	if err := s.put(g.addr, savedLogin{Token: "revoked-long-ago"}); err != nil {
 		t.Fatal(err)
 	}
-	out := mustGridctl(t, "", "--server", f.addr, "logout")
+	out := mustGridctl(t, "", "--server", g.addr, "logout")
 	if !strings.Contains(out, "no longer valid") || !strings.Contains(out, "deleted the saved token") {
 		t.Errorf("logout said %q", out)
 	}
-	if _, ok, _ := s.get(f.addr); ok {
+	if _, ok, _ := s.get(g.addr); ok {
 		t.Error("the stale token is still saved")
 	}
 }
 
 func TestLogoutWithAnotherTokenKeepsTheSavedOne(t *testing.T) {
 	isolate(t)
-	f := startFake(t, nil)
-	saved := f.issueToken(fakeAdminID, "d")
-	other := f.issueToken(fakeAdminID, "d")
+	g := startGridd(t, griddOptions{})
+	saved := g.login(t, "admin", g.adminPassword)
+	other := g.login(t, "admin", g.adminPassword)
 	s, _ := newCredentialStore()
-	if err := s.put(f.addr, savedLogin{Token: saved}); err != nil {
+	if err := s.put(g.addr, savedLogin{Token: saved}); err != nil {
 		t.Fatal(err)
 	}
-	mustGridctl(t, "", "--server", f.addr, "--token", other, "logout")
-	if l, ok, _ := s.get(f.addr); !ok || l.Token != saved {
+	mustGridctl(t, "", "--server", g.addr, "--token", other, "logout")
+	if l, ok, _ := s.get(g.addr); !ok || l.Token != saved {
 		t.Errorf("saved login after logging out another token: %+v, %v", l, ok)
+	}
+	// The saved one still works; the other does not.
+	mustGridctl(t, "", "--server", g.addr, "whoami")
+	if r := gridctl(t, "", "--server", g.addr, "--token", other, "whoami"); r.code != exitError {
+		t.Error("the token logged out still works")
 	}
 }
 
 func TestUnauthenticatedSuggestsLogin(t *testing.T) {
 	isolate(t)
-	f := startFake(t, nil)
+	g := startGridd(t, griddOptions{})
 	s, _ := newCredentialStore()
-	if err := s.put(f.addr, savedLogin{Token: "expired"}); err != nil {
+	if err := s.put(g.addr, savedLogin{Token: "expired"}); err != nil {
 		t.Fatal(err)
 	}
-	r := gridctl(t, "", "--server", f.addr, "grid", "list")
-	if r.code != exitError || r.stderr != "gridctl: unauthenticated: not logged in\nrun gridctl login\n" {
+	r := gridctl(t, "", "--server", g.addr, "grid", "list")
+	if r.code != exitError || r.stderr != "gridctl: unauthenticated: invalid or expired token\nrun gridctl login\n" {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -221,6 +221,22 @@ func (a *app) directoryClient() (pb.DirectoryServiceClient, error) {
 	return pb.NewDirectoryServiceClient(conn), nil
 }
 
+func (a *app) reportClient() (pb.ReportServiceClient, error) {
+	conn, err := a.connect(true)
+	if err != nil {
+		return nil, err
+	}
+	return pb.NewReportServiceClient(conn), nil
+}
+
+func (a *app) rectificationClient() (pb.RectificationServiceClient, error) {
+	conn, err := a.connect(true)
+	if err != nil {
+		return nil, err
+	}
+	return pb.NewRectificationServiceClient(conn), nil
+}
+
 // transportCredentials picks TLS or plaintext from the global flags.
 func (a *app) transportCredentials(server string) (credentials.TransportCredentials, error) {
 	o := a.opts

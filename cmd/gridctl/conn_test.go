@@ -94,9 +94,9 @@ func TestIsLoopback(t *testing.T) {
 	}
 }
 
-func lastAuthorization(t *testing.T, f *fakeServer) string {
+func lastAuthorization(t *testing.T, g *testGridd) string {
 	t.Helper()
-	calls := f.allCalls()
+	calls := g.calls.all()
 	if len(calls) == 0 {
 		t.Fatal("the server got no call")
 	}
@@ -105,11 +105,11 @@ func lastAuthorization(t *testing.T, f *fakeServer) string {
 
 func TestServerAndTokenComeFromFlagThenEnvThenSaved(t *testing.T) {
 	isolate(t)
-	a, b := startFake(t, nil), startFake(t, nil)
-	tokA := a.issueToken(fakeAdminID, "d")
-	tokB := b.issueToken(fakeAdminID, "d")
-	envTokA := a.issueToken(fakeAdminID, "d")
-	flagTokA := a.issueToken(fakeAdminID, "d")
+	a, b := startGridd(t, griddOptions{}), startGridd(t, griddOptions{})
+	tokA := a.login(t, "admin", a.adminPassword)
+	tokB := b.login(t, "admin", b.adminPassword)
+	envTokA := a.login(t, "admin", a.adminPassword)
+	flagTokA := a.login(t, "admin", a.adminPassword)
 	s, _ := newCredentialStore()
 	if err := s.put(a.addr, savedLogin{Token: tokA}); err != nil {
 		t.Fatal(err)
@@ -144,10 +144,12 @@ func TestServerAndTokenComeFromFlagThenEnvThenSaved(t *testing.T) {
 
 func TestEveryCallCarriesANewRequestID(t *testing.T) {
 	isolate(t)
-	f := startFake(t, nil)
-	tok := f.issueToken(fakeAdminID, "d")
-	mustGridctl(t, "", "--server", f.addr, "--token", tok, "grid", "list") // three pages
-	calls := f.allCalls()
+	smallPages(t, 2)
+	g := startGridd(t, griddOptions{})
+	tok := g.login(t, "admin", g.adminPassword)
+	g.calls.reset()
+	mustGridctl(t, "", "--server", g.addr, "--token", tok, "grid", "list") // three pages
+	calls := g.calls.all()
 	if len(calls) < 3 {
 		t.Fatalf("%d calls, want several", len(calls))
 	}
@@ -169,12 +171,12 @@ func TestEveryCallCarriesANewRequestID(t *testing.T) {
 
 func TestNoTokenIsAnErrorBeforeAnyCall(t *testing.T) {
 	isolate(t)
-	f := startFake(t, nil)
-	r := gridctl(t, "", "--server", f.addr, "grid", "list")
-	if r.code != exitError || !strings.Contains(r.stderr, "not logged in to "+f.addr+": run gridctl login") {
+	g := startGridd(t, griddOptions{})
+	r := gridctl(t, "", "--server", g.addr, "grid", "list")
+	if r.code != exitError || !strings.Contains(r.stderr, "not logged in to "+g.addr+": run gridctl login") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
-	if n := len(f.allCalls()); n != 0 {
+	if n := len(g.calls.all()); n != 0 {
 		t.Errorf("%d calls made without a token", n)
 	}
 }
@@ -182,8 +184,8 @@ func TestNoTokenIsAnErrorBeforeAnyCall(t *testing.T) {
 func TestTLS(t *testing.T) {
 	isolate(t)
 	cert, caFile := selfSigned(t)
-	f := startFake(t, &cert)
-	tok := f.issueToken(fakeAdminID, "d")
+	f := startGridd(t, griddOptions{cert: &cert})
+	tok := f.login(t, "admin", f.adminPassword)
 
 	// Trusting the certificate with --ca works, without a warning.
 	r := gridctl(t, "", "--server", f.addr, "--ca", caFile, "--token", tok, "whoami")

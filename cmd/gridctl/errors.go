@@ -11,6 +11,8 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
 // fail prints err, if any, to stderr and returns the exit code: 0 for none,
@@ -52,7 +54,20 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 		requestID = ce.requestID
 	}
 	msg := st.Message()
+	// Where the case stands, for a refused action: as the server said, or
+	// as gridctl read it after the refusal.
+	info := caseState(st)
+	var se *stateError
+	if info == nil && errors.As(err, &se) {
+		info = se.info
+	}
 	switch st.Code() {
+	case codes.Aborted:
+		if info != nil {
+			msg = fmt.Sprintf("refused: the case changed since you looked; it is now %s, version %s", info.status, info.version)
+		} else {
+			msg = codeWords(st.Code()) + ": " + msg
+		}
 	case codes.Unavailable:
 		msg = fmt.Sprintf("cannot reach %s: %s", server, msg)
 	case codes.DeadlineExceeded:
@@ -85,6 +100,15 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 			}
 		}
 	}
+	if info != nil {
+		switch st.Code() {
+		case codes.Aborted:
+			fmt.Fprintln(w, "  the case was not changed; your action is kept on its timeline, marked 冲突")
+			fmt.Fprintf(w, "  see what changed with gridctl show %s, then act again if it still makes sense\n", info.shortID)
+		case codes.FailedPrecondition:
+			fmt.Fprintf(w, "  the case is %s, version %s\n", info.status, info.version)
+		}
+	}
 	if st.Code() == codes.Unauthenticated {
 		switch tokenSource {
 		case tokenForLogin:
@@ -94,6 +118,40 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 			fmt.Fprintln(w, "run gridctl login")
 		}
 	}
+}
+
+// caseInfo is where a case stands, as the server tells it with a refused
+// action (google.rpc.ErrorInfo metadata current_status, current_version).
+type caseInfo struct {
+	shortID string
+	status  string // in Chinese, e.g. "已结案"
+	version string
+}
+
+// caseState reads the ErrorInfo of a refused action: nil when the status
+// carries none.
+func caseState(st *status.Status) *caseInfo {
+	for _, d := range st.Details() {
+		ei, ok := d.(*errdetails.ErrorInfo)
+		if !ok {
+			continue
+		}
+		md := ei.GetMetadata()
+		cur, ok := md["current_status"]
+		if !ok {
+			continue
+		}
+		label := cur
+		if v, ok := pb.ReportStatus_value[cur]; ok {
+			label = enumLabel(statusLabels, pb.ReportStatus(v))
+		}
+		version := md["current_version"]
+		if version == "" {
+			version = "?"
+		}
+		return &caseInfo{shortID: shortID(md["report_id"]), status: sanitizeLine(label), version: sanitizeLine(version)}
+	}
+	return nil
 }
 
 // grpcStatus finds the gRPC status in err's chain. Unlike status.FromError

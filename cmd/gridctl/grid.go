@@ -13,8 +13,8 @@ import (
 )
 
 // listPageSize is the page size of the lists gridctl reads whole: the
-// most the server gives in one page.
-const listPageSize = 500
+// most the server gives in one page. Tests lower it to see the pages.
+var listPageSize int32 = 500
 
 var gridCommand = &command{
 	name:    "grid",

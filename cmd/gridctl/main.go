@@ -1,11 +1,11 @@
 // Command gridctl is the supervisor's and admin's command line for a
-// gridinspect server: it logs in, manages users and grids, and (with later
-// work) lists and acts on cases. It talks gRPC to the server named by
+// gridinspect server: it logs in, lists the open cases and acts on them,
+// and manages users and grids. It talks gRPC to the server named by
 // --server or GRIDCTL_SERVER.
 //
-// Every verb lives in the file named for its group (login.go, user.go,
-// grid.go) as a *command, and is listed once in commands below; a new verb
-// is a new file and one line there.
+// Every verb lives in the file named for its group (login.go, open.go,
+// show.go, case.go, user.go, grid.go) as a *command, and is listed once in
+// commands below; a new verb is a new file and one line there.
 package main
 
 import (
@@ -45,6 +45,9 @@ var commands = []*command{
 	loginCommand,
 	logoutCommand,
 	whoamiCommand,
+	openCommand,
+	showCommand,
+	caseCommand,
 	userCommand,
 	gridCommand,
 }
@@ -344,7 +347,7 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 			line += " " + arg
 		}
 		fmt.Fprintf(w, "%s\n      %s", line, usage)
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "[]" && !strings.Contains(usage, "(default") {
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "[]" && f.DefValue != "0" && !strings.Contains(usage, "(default") {
 			fmt.Fprintf(w, " (default %s)", f.DefValue)
 		}
 		fmt.Fprintln(w)

@@ -70,6 +70,33 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"empty server", []string{"--server", " :", "whoami"}, "bad server address"},
 		{"ca and skip verify", []string{"--token", "t", "--ca", "x.pem", "--insecure-skip-verify", "whoami"}, "contradict"},
 		{"help for unknown command", []string{"help", "frob"}, "unknown command"},
+		{"open with an unknown category", []string{"open", "--category", "fire"}, "--category must be one of construction|house|other|polluting|safety|water, not \"fire\""},
+		{"open with a negative due-within", []string{"open", "--due-within", "-1"}, "must not be negative"},
+		{"open follow-ups and overdue", []string{"open", "--follow-up-due", "--overdue"}, "--follow-up-due lists closed cases"},
+		{"open with an argument", []string{"open", "红星村"}, "open takes no arguments"},
+		{"show without a report", []string{"show"}, "show takes one report ID"},
+		{"case without verb", []string{"case"}, "usage: gridctl case COMMAND"},
+		{"assign without anyone", []string{"case", "assign", "1234abcd"}, "--to USERNAME and/or --unit"},
+		{"assign with a bad deadline", []string{"case", "assign", "1234abcd", "--to", "w", "--deadline", "7月1日"}, "is not a date"},
+		{"assign two reports", []string{"case", "assign", "a", "b", "--to", "w"}, "case assign takes one report ID"},
+		{"reject without a reason", []string{"case", "reject", "1234abcd"}, "give --invalid or --duplicate-of"},
+		{"reject with both reasons", []string{"case", "reject", "1234abcd", "--invalid", "--duplicate-of", "99"}, "give --invalid or --duplicate-of"},
+		{"progress without a note", []string{"case", "progress", "1234abcd"}, "--note is required"},
+		{"notice without a kind", []string{"case", "notice", "1234abcd"}, "--kind is required"},
+		{"notice of an unknown kind", []string{"case", "notice", "1234abcd", "--kind", "letter"}, "--kind must be one of enforcement|hazard|order"},
+		{"enforcement without a department", []string{"case", "notice", "1234abcd", "--kind", "enforcement"}, "needs the --department"},
+		{"interview without anyone", []string{"case", "interview", "1234abcd", "--where", "街道"}, "--who is required"},
+		{"rectify with an unknown disposition", []string{"case", "rectify", "1234abcd", "--disposition", "fixed"}, "--disposition must be one of"},
+		{"rectify an area not demolished", []string{"case", "rectify", "1234abcd", "--area", "12"}, "--area is the area demolished"},
+		{"verify without a verdict", []string{"case", "verify", "1234abcd"}, "give --pass or --fail"},
+		{"verify both ways", []string{"case", "verify", "1234abcd", "--pass", "--fail"}, "give --pass or --fail"},
+		{"fail without a reason", []string{"case", "verify", "1234abcd", "--fail"}, "--fail needs a --reason"},
+		{"pass with a reason", []string{"case", "verify", "1234abcd", "--pass", "--reason", "x"}, "--reason goes with --fail"},
+		{"comment without a note", []string{"case", "comment", "1234abcd"}, "--note is required"},
+		{"extend without a date", []string{"case", "extend", "1234abcd", "--reason", "x"}, "--to DATE is required"},
+		{"extend without a reason", []string{"case", "extend", "1234abcd", "--to", "2024-07-01"}, "--reason is required"},
+		{"force and expect-version", []string{"case", "comment", "1234abcd", "--note", "x", "--force", "--expect-version", "3"}, "contradict"},
+		{"set-password without a user", []string{"user", "set-password"}, "takes one USERNAME_OR_ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,7 +117,9 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 func TestHelpExitsZeroAndListsEveryCommand(t *testing.T) {
 	isolate(t)
 	out := mustGridctl(t, "", "help")
-	for _, want := range []string{"login", "logout", "whoami", "user add", "user list", "user disable", "user revoke-tokens", "grid list", "--server", "--token", "--tls", "--ca", "--insecure-skip-verify", "--json", "--timeout", "UNSAFE"} {
+	for _, want := range []string{"login", "logout", "whoami", "open", "show", "case assign", "case reject", "case progress",
+		"case notice", "case interview", "case rectify", "case verify", "case follow-up", "case comment", "case extend",
+		"user add", "user list", "user set-password", "user disable", "user revoke-tokens", "grid list", "--server", "--token", "--tls", "--ca", "--insecure-skip-verify", "--json", "--timeout", "UNSAFE"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("gridctl help does not mention %q:\n%s", want, out)
 		}
@@ -99,6 +128,11 @@ func TestHelpExitsZeroAndListsEveryCommand(t *testing.T) {
 		r := gridctl(t, "", args...)
 		if r.code != exitOK || !strings.Contains(r.stdout, "usage: gridctl") {
 			t.Errorf("gridctl %s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+		}
+	}
+	for _, args := range [][]string{{"show", "-h"}, {"case", "assign", "-h"}, {"help", "case", "verify"}} {
+		if out := mustGridctl(t, "", args...); !strings.Contains(out, "any unique ending") {
+			t.Errorf("gridctl %s does not say how a report is named:\n%s", strings.Join(args, " "), out)
 		}
 	}
 	add := mustGridctl(t, "", "user", "add", "-h")

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/term"
 	"golang.org/x/text/width"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -21,7 +23,8 @@ const columnGap = "  "
 // what a terminal shows: a Chinese character takes two columns, a
 // combining mark none.
 type table struct {
-	rows [][]string
+	rows   [][]string
+	styles []string // per row: an ANSI style for the whole line, or ""
 }
 
 func newTable(header ...string) *table {
@@ -39,6 +42,14 @@ func (t *table) add(cells ...string) {
 		row[i] = sanitizeLine(c)
 	}
 	t.rows = append(t.rows, row)
+	t.styles = append(t.styles, "")
+}
+
+// addStyled appends a row shown in style (one of the style constants; ""
+// for none). The style does not count in the columns' widths.
+func (t *table) addStyled(style string, cells ...string) {
+	t.add(cells...)
+	t.styles[len(t.styles)-1] = style
 }
 
 // write prints the rows, each column as wide as its widest cell; the last
@@ -54,11 +65,15 @@ func (t *table) write(w io.Writer) error {
 		}
 	}
 	var b strings.Builder
-	for _, row := range t.rows {
+	for r, row := range t.rows {
 		// Trailing empty cells would only add trailing blanks.
 		n := len(row)
 		for n > 0 && row[n-1] == "" {
 			n--
+		}
+		style := t.styles[r]
+		if style != "" {
+			b.WriteString(style)
 		}
 		for i, c := range row[:n] {
 			b.WriteString(c)
@@ -67,10 +82,56 @@ func (t *table) write(w io.Writer) error {
 				b.WriteString(columnGap)
 			}
 		}
+		if style != "" {
+			b.WriteString(styleReset)
+		}
 		b.WriteByte('\n')
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// ANSI styles of table rows, used only when colour is on (see useColour).
+const (
+	styleRed    = "\x1b[31m"
+	styleYellow = "\x1b[33m"
+	styleReset  = "\x1b[0m"
+)
+
+// EnvNoColor turns colour off when it is set (https://no-color.org).
+const EnvNoColor = "NO_COLOR"
+
+// useColour reports whether gridctl may colour its output: only when
+// standard output is a terminal and $NO_COLOR is not set at all, so that
+// colour never reaches a pipe, a file or a script.
+func (a *app) useColour() bool {
+	if _, set := os.LookupEnv(EnvNoColor); set {
+		return false
+	}
+	f, ok := a.stdout.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// truncateWidth shortens s, made one line, to at most width terminal
+// columns, ending it with "…" when something was cut.
+func truncateWidth(s string, width int) string {
+	s = strings.Join(strings.Fields(sanitizeLine(s)), " ")
+	if displayWidth(s) <= width {
+		return s
+	}
+	const ellipsis = "…"
+	limit := width - displayWidth(ellipsis)
+	var b strings.Builder
+	w := 0
+	for _, r := range s {
+		rw := runeWidth(r)
+		if w+rw > limit {
+			break
+		}
+		b.WriteRune(r)
+		w += rw
+	}
+	return strings.TrimRight(b.String(), " ") + ellipsis
 }
 
 // displayWidth is how many terminal columns s takes: two for East Asian

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -76,6 +77,69 @@ func TestTableDropsTrailingBlanksAndControlCharacters(t *testing.T) {
 	}
 }
 
+func TestStyledRowsKeepTheirColumns(t *testing.T) {
+	tb := newTable("ID", "STATUS", "DESCRIPTION")
+	tb.addStyled(styleRed, "a1b2c3d4", "已派遣", "逾期")
+	tb.add("e5f6a7b8", "待核查", "")
+	tb.addStyled(styleYellow, "c9d0e1f2", "整改中", "x")
+	var b bytes.Buffer
+	_ = tb.write(&b)
+	want := "" +
+		"ID        STATUS  DESCRIPTION\n" +
+		"\x1b[31ma1b2c3d4  已派遣  逾期\x1b[0m\n" +
+		"e5f6a7b8  待核查\n" +
+		"\x1b[33mc9d0e1f2  整改中  x\x1b[0m\n"
+	if b.String() != want {
+		t.Errorf("table = %q, want %q", b.String(), want)
+	}
+}
+
+func TestColourOnlyOnATerminalWithoutNoColor(t *testing.T) {
+	a := &app{stdout: &bytes.Buffer{}}
+	if a.useColour() {
+		t.Error("colour into a buffer")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	a.stdout = f
+	if a.useColour() {
+		t.Error("colour into a file")
+	}
+	// A terminal, if the test has one; NO_COLOR, even empty, wins.
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		defer tty.Close()
+		a.stdout = tty
+		t.Setenv(EnvNoColor, "")
+		if a.useColour() {
+			t.Error("colour with NO_COLOR set")
+		}
+	}
+}
+
+func TestTruncateWidth(t *testing.T) {
+	tests := []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"short", 10, "short"},
+		{"仓库内灭火器过期", 16, "仓库内灭火器过期"},
+		{"仓库内灭火器过期", 15, "仓库内灭火器过…"},
+		{"仓库内灭火器过期", 14, "仓库内灭火器…"},
+		{"abc 仓库", 6, "abc…"},
+		{"line one\nline  two\t", 40, "line one line two"},
+	}
+	for _, tt := range tests {
+		got := truncateWidth(tt.in, tt.width)
+		if got != tt.want || displayWidth(got) > tt.width {
+			t.Errorf("truncateWidth(%q, %d) = %q (%d columns), want %q", tt.in, tt.width, got, displayWidth(got), tt.want)
+		}
+	}
+}
+
 func TestSanitizeLine(t *testing.T) {
 	for in, want := range map[string]string{
 		"张三":                 "张三",
@@ -139,6 +203,13 @@ func TestErrorsListFieldViolationsOnePerLine(t *testing.T) {
 
 func TestErrorMessages(t *testing.T) {
 	withRetry, _ := status.New(codes.ResourceExhausted, "too many login attempts").WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(90e9)})
+	caseInfoOf := func(reason, st, version string) *errdetails.ErrorInfo {
+		return &errdetails.ErrorInfo{Reason: reason, Domain: "gridinspect.v1", Metadata: map[string]string{
+			"report_id": "01900000-0000-7000-8000-00000000beef", "current_status": st, "current_version": version,
+		}}
+	}
+	stale, _ := status.New(codes.Aborted, "report … is at version 5, not 4").WithDetails(caseInfoOf("STALE_VERSION", "REPORT_STATUS_RECTIFYING", "5"))
+	notAllowed, _ := status.New(codes.FailedPrecondition, "cannot assign a case that is CLOSED").WithDetails(caseInfoOf("TRANSITION_NOT_ALLOWED", "REPORT_STATUS_CLOSED", "7"))
 	failedPre, _ := status.New(codes.FailedPrecondition, "report is CLOSED").WithDetails(&errdetails.PreconditionFailure{Violations: []*errdetails.PreconditionFailure_Violation{{Subject: "report/1", Description: "status is CLOSED"}}})
 	tests := []struct {
 		name        string
@@ -160,6 +231,16 @@ func TestErrorMessages(t *testing.T) {
 		{"retry", withRetry.Err(), "", "gridctl: resource exhausted: too many login attempts\n  try again in 1m30s\n"},
 		{"precondition", failedPre.Err(), "", "gridctl: failed precondition: report is CLOSED\n  report/1: status is CLOSED\n"},
 		{"escape sequences from the server", status.Error(codes.NotFound, "no \x1b[2Jreport"), "", "gridctl: not found: no  [2Jreport\n"},
+		{"stale action", stale.Err(), "",
+			"gridctl: refused: the case changed since you looked; it is now 整改中, version 5\n" +
+				"  the case was not changed; your action is kept on its timeline, marked 冲突\n" +
+				"  see what changed with gridctl show 0000beef, then act again if it still makes sense\n"},
+		{"action not allowed", notAllowed.Err(), "",
+			"gridctl: failed precondition: cannot assign a case that is CLOSED\n  the case is 已结案, version 7\n"},
+		{"action not allowed, state read after", &stateError{err: status.Error(codes.FailedPrecondition, "cannot assign a case that is CLOSED"),
+			info: &caseInfo{shortID: "0000beef", status: "已结案", version: "7"}}, "",
+			"gridctl: failed precondition: cannot assign a case that is CLOSED\n  the case is 已结案, version 7\n"},
+		{"stale without details", status.Error(codes.Aborted, "try again"), "", "gridctl: aborted: try again\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

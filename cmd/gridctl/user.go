@@ -14,8 +14,8 @@ import (
 
 var userCommand = &command{
 	name:    "user",
-	summary: "accounts: add, list, disable, revoke tokens",
-	subs:    []*command{userAddCommand, userListCommand, userDisableCommand, userRevokeTokensCommand},
+	summary: "accounts: add, list, set a password, disable, revoke tokens",
+	subs:    []*command{userAddCommand, userListCommand, userSetPasswordCommand, userDisableCommand, userRevokeTokensCommand},
 }
 
 var userAddCommand = &command{
@@ -141,6 +141,50 @@ var userListCommand = &command{
 				return writeJSONList(a.stdout, users)
 			}
 			return a.writeUsers(ctx, users)
+		}
+	},
+}
+
+var userSetPasswordCommand = &command{
+	name:    "set-password",
+	args:    "USERNAME_OR_ID",
+	summary: "set an account's password (admins only)",
+	help: `Asks for the new password twice, without echo; --password-stdin reads it as
+the first line of standard input instead. The tokens the user already has
+keep working until they expire or are revoked (gridctl user revoke-tokens).
+
+The first run of gridd makes the account admin with a random password;
+change it with:
+  gridctl user set-password admin`,
+	setup: func(fs *flag.FlagSet) runFunc {
+		passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+		return func(ctx context.Context, a *app, args []string) error {
+			if len(args) != 1 {
+				return usagef("user set-password takes one USERNAME_OR_ID")
+			}
+			dir, err := a.directoryClient()
+			if err != nil {
+				return err
+			}
+			id, err := resolveUser(ctx, dir, args[0])
+			if err != nil {
+				return err
+			}
+			password, err := a.newPassword(ctx, args[0], *passwordStdin)
+			if err != nil {
+				return err
+			}
+			resp, err := dir.UpdateUser(ctx, &pb.UpdateUserRequest{
+				User: &pb.User{Id: id}, UpdateFields: []string{"password"}, Password: password,
+			})
+			if err != nil {
+				return fmt.Errorf("set the password of %s: %w", args[0], err)
+			}
+			if a.opts.json {
+				return writeJSON(a.stdout, resp.GetUser())
+			}
+			fmt.Fprintf(a.stdout, "set the password of %s\n", sanitizeLine(userLabel(resp.GetUser(), args[0])))
+			return nil
 		}
 	},
 }

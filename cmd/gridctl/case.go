@@ -1,0 +1,578 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+var caseCommand = &command{
+	name:    "case",
+	summary: "act on a case: dispatch, notices, rectification, verification, follow-up",
+	subs: []*command{
+		caseAssignCommand, caseRejectCommand, caseProgressCommand, caseNoticeCommand, caseInterviewCommand,
+		caseRectifyCommand, caseVerifyCommand, caseFollowUpCommand, caseCommentCommand, caseExtendCommand,
+	},
+}
+
+// caseHelp ends the help of every case action.
+const caseHelp = `Before acting, gridctl reads the case and sends the version it read as the
+expected version, so that an action on a case someone else has just moved
+is refused (and kept on the timeline, marked 冲突) instead of being applied
+to a case you have not seen; --expect-version N asks for the version you
+saw in gridctl show, and --force skips the check. Each action gets a new
+UUIDv7 action id. gridctl prints the case's status and version after the
+action, or with --json the event that records it.
+
+` + reportIDHelp
+
+// actionFlags are the flags every case action has.
+type actionFlags struct {
+	note          *string
+	force         *bool
+	expectVersion *int64
+}
+
+func addActionFlags(fs *flag.FlagSet, noteUsage string) *actionFlags {
+	return &actionFlags{
+		note:          fs.String("note", "", noteUsage),
+		force:         fs.Bool("force", false, "act without checking that the case is still as it was read (sends no expected version)"),
+		expectVersion: fs.Int64("expect-version", 0, "act only if the case is still at version `N` (as gridctl show printed it), instead of the version read just before"),
+	}
+}
+
+// actionBase is what every action request carries.
+type actionBase struct {
+	actionID        string
+	reportID        string
+	expectedVersion int64
+	note            string
+}
+
+// actionFunc sends one action and returns the case after it and its event.
+type actionFunc func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error)
+
+// act takes an action on the report named by ref: it resolves the id,
+// reads the case's version (unless --force or --expect-version), makes
+// the action id, sends the action and prints the result.
+func (a *app) act(ctx context.Context, ref string, f *actionFlags, send actionFunc) error {
+	if *f.force && *f.expectVersion != 0 {
+		return usagef("--force and --expect-version contradict each other: give one")
+	}
+	if *f.expectVersion < 0 {
+		return usagef("--expect-version must be positive")
+	}
+	id, err := a.resolveReport(ctx, ref)
+	if err != nil {
+		return err
+	}
+	rect, err := a.rectificationClient()
+	if err != nil {
+		return err
+	}
+	b := actionBase{reportID: id, note: strings.TrimSpace(*f.note), expectedVersion: *f.expectVersion}
+	if !*f.force && b.expectedVersion == 0 {
+		reports, err := a.reportClient()
+		if err != nil {
+			return err
+		}
+		got, err := reports.GetReport(ctx, &pb.GetReportRequest{Id: id})
+		if err != nil {
+			return fmt.Errorf("read report %s: %w", id, err)
+		}
+		b.expectedVersion = got.GetReport().GetVersion()
+	}
+	actionID, err := uuid.NewV7()
+	if err != nil {
+		return fmt.Errorf("make an action id: %w", err)
+	}
+	b.actionID = actionID.String()
+	r, e, err := send(ctx, rect, b)
+	if err != nil {
+		return a.withCaseState(ctx, id, err)
+	}
+	return a.writeActed(ctx, r, e)
+}
+
+// withCaseState adds where the case stands to an action refused as not
+// allowed in its status, when the server's answer does not say (an
+// ErrorInfo with current_status): gridctl reads the case to tell.
+func (a *app) withCaseState(ctx context.Context, id string, err error) error {
+	st, ok := grpcStatus(err)
+	if !ok || st.Code() != codes.FailedPrecondition || caseState(st) != nil {
+		return err
+	}
+	reports, cerr := a.reportClient()
+	if cerr != nil {
+		return err
+	}
+	got, gerr := reports.GetReport(ctx, &pb.GetReportRequest{Id: id})
+	if gerr != nil {
+		return err
+	}
+	r := got.GetReport()
+	return &stateError{err: err, info: &caseInfo{
+		shortID: shortID(id),
+		status:  enumLabel(statusLabels, r.GetStatus()),
+		version: strconv.FormatInt(r.GetVersion(), 10),
+	}}
+}
+
+// stateError is a refused action with where the case stands, as gridctl
+// read it after the refusal.
+type stateError struct {
+	err  error
+	info *caseInfo
+}
+
+func (e *stateError) Error() string { return e.err.Error() }
+func (e *stateError) Unwrap() error { return e.err }
+
+// writeActed prints what an action did in one line: the case's status
+// (before → after when it moved) and version, and what the event
+// recorded; with --json, the event. Evidence flags of a verification are
+// repeated on stderr, where they are not missed.
+func (a *app) writeActed(ctx context.Context, r *pb.Report, e *pb.Event) error {
+	for _, f := range e.GetVerification().GetEvidenceFlags() {
+		fmt.Fprintf(a.stderr, "gridctl: note: the evidence is doubtful: %s\n", sanitizeLine(f))
+	}
+	if a.opts.json {
+		return writeJSON(a.stdout, e)
+	}
+	status := enumLabel(statusLabels, r.GetStatus())
+	if before := e.GetStatusBefore(); before != e.GetStatusAfter() {
+		status = enumLabel(statusLabels, before) + " → " + status
+	}
+	line := fmt.Sprintf("%s: %s, version %d", shortID(r.GetId()), status, r.GetVersion())
+	// What the event recorded, but not the note the user just typed.
+	quiet := proto.Clone(e).(*pb.Event)
+	quiet.Note, quiet.PhotoIds = "", nil
+	var names *nameBook
+	if e.GetAssignment().GetAssigneeId() != "" {
+		names = a.lookupNames(ctx, true)
+	} else {
+		names = &nameBook{}
+	}
+	if d := eventDetails(quiet, names); d != "" {
+		line += "; " + d
+	}
+	_, err := fmt.Fprintln(a.stdout, sanitizeLine(line))
+	return err
+}
+
+// oneReport checks that an action was given one report.
+func oneReport(verb string, args []string) error {
+	if len(args) != 1 {
+		return usagef("case %s takes one report ID", verb)
+	}
+	return nil
+}
+
+var caseAssignCommand = &command{
+	name:    "assign",
+	args:    "ID",
+	summary: "dispatch a reported case to a person and/or a unit, with a deadline (supervisors)",
+	help: `A case is dispatched to the person who must see to it (--to) and/or the unit
+that must fix it (--unit: the enterprise itself or a department), with a
+deadline: a date is China time, the end of that day. Without --deadline
+the server sets the default for the category and severity.
+
+example:
+  gridctl case assign 3f2a9c1d --to worker01 --unit 红星村村委会 --deadline 2024-07-01
+
+` + caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		to := fs.String("to", "", "the person responsible, by `USERNAME` (or user id)")
+		unit := fs.String("unit", "", "the `单位` responsible: the enterprise itself or a department")
+		deadline := fs.String("deadline", "", "when the fix is due, as a China `DATE` (2024-07-01: the end of that day)")
+		f := addActionFlags(fs, "what the person should know, a `NOTE` (e.g. 请限期整改)")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("assign", args); err != nil {
+				return err
+			}
+			if strings.TrimSpace(*to) == "" && strings.TrimSpace(*unit) == "" {
+				return usagef("name who must fix it: --to USERNAME and/or --unit 单位")
+			}
+			var due *timestamppb.Timestamp
+			if *deadline != "" {
+				t, err := parseDeadline("deadline", *deadline)
+				if err != nil {
+					return err
+				}
+				due = timestamppb.New(t)
+			}
+			assignee := ""
+			if strings.TrimSpace(*to) != "" {
+				dir, err := a.directoryClient()
+				if err != nil {
+					return err
+				}
+				if assignee, err = resolveUser(ctx, dir, *to); err != nil {
+					return err
+				}
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				resp, err := rect.AssignReport(ctx, &pb.AssignReportRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
+					AssigneeId: assignee, ResponsibleUnit: strings.TrimSpace(*unit), Deadline: due,
+				})
+				if err != nil {
+					return nil, nil, fmt.Errorf("assign report %s: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
+var caseRejectCommand = &command{
+	name:    "reject",
+	args:    "ID",
+	summary: "reject a reported case as invalid, or as a duplicate of another (supervisors)",
+	help: `example:
+  gridctl case reject 3f2a9c1d --duplicate-of 77e0b5a2 --note 同一处违建已上报
+
+` + caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		invalid := fs.Bool("invalid", false, "not a real problem, or not the street's")
+		duplicateOf := fs.String("duplicate-of", "", "the same problem as the report `ID` (or the end of its id)")
+		f := addActionFlags(fs, "why, in a `NOTE`")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("reject", args); err != nil {
+				return err
+			}
+			if *invalid == (*duplicateOf != "") {
+				return usagef("give --invalid or --duplicate-of ID (one of them)")
+			}
+			req := &pb.RejectReportRequest{Reason: pb.RejectionReason_REJECTION_REASON_INVALID}
+			if *duplicateOf != "" {
+				orig, err := a.resolveReport(ctx, *duplicateOf)
+				if err != nil {
+					return err
+				}
+				req.Reason, req.DuplicateOfReportId = pb.RejectionReason_REJECTION_REASON_DUPLICATE, orig
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				req.ActionId, req.ReportId, req.ExpectedVersion, req.Note = b.actionID, b.reportID, b.expectedVersion, b.note
+				resp, err := rect.RejectReport(ctx, req)
+				if err != nil {
+					return nil, nil, fmt.Errorf("reject report %s: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
+var caseProgressCommand = &command{
+	name:    "progress",
+	args:    "ID",
+	summary: "note work on a dispatched case (已派遣 becomes 整改中)",
+	help:    caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		f := addActionFlags(fs, "what was done, in a `NOTE` (required)")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("progress", args); err != nil {
+				return err
+			}
+			if strings.TrimSpace(*f.note) == "" {
+				return usagef("--note is required: say what was done")
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				resp, err := rect.RecordProgress(ctx, &pb.RecordProgressRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
+				})
+				if err != nil {
+					return nil, nil, fmt.Errorf("record progress on report %s: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
+var caseNoticeCommand = &command{
+	name:    "notice",
+	args:    "ID",
+	summary: "record a notice served on an open case; prints its number (supervisors)",
+	help: `The kinds: hazard (隐患排查告知书), order (整改通知书), enforcement (执法文书,
+issued by the --department named). The server numbers notices per street,
+kind and year, e.g. 〔2024〕12号, and gridctl prints the number.
+
+` + caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		kind := fs.String("kind", "", "the `KIND` of document: "+flagChoices(noticeFlags)+" (required)")
+		department := fs.String("department", "", "the `部门` that issued it; required for enforcement")
+		f := addActionFlags(fs, "a `NOTE` for the timeline")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("notice", args); err != nil {
+				return err
+			}
+			if *kind == "" {
+				return usagef("--kind is required: %s", flagChoices(noticeFlags))
+			}
+			k, err := parseChoice("kind", noticeFlags, *kind)
+			if err != nil {
+				return err
+			}
+			if k == pb.NoticeKind_NOTICE_KIND_ENFORCEMENT_DOCUMENT && strings.TrimSpace(*department) == "" {
+				return usagef("an enforcement document needs the --department that issued it")
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				resp, err := rect.IssueNotice(ctx, &pb.IssueNoticeRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
+					Kind: k, Department: strings.TrimSpace(*department),
+				})
+				if err != nil {
+					return nil, nil, fmt.Errorf("issue a notice on report %s: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
+var caseInterviewCommand = &command{
+	name:    "interview",
+	args:    "ID",
+	summary: "record an interview (约谈) about an open case (supervisors)",
+	help: `example:
+  gridctl case interview 3f2a9c1d --who "法定代表人 张某" --where 街道安监办 --outcome 承诺十日内整改到位
+
+` + caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		who := fs.String("who", "", "`WHO` was interviewed, e.g. the legal representative (required)")
+		where := fs.String("where", "", "`WHERE` it took place")
+		outcome := fs.String("outcome", "", "what was agreed: the `OUTCOME`")
+		f := addActionFlags(fs, "a `NOTE` for the timeline")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("interview", args); err != nil {
+				return err
+			}
+			if strings.TrimSpace(*who) == "" {
+				return usagef("--who is required: who was interviewed")
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				resp, err := rect.RecordInterview(ctx, &pb.RecordInterviewRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
+					Interviewee: strings.TrimSpace(*who), Place: strings.TrimSpace(*where), Outcome: strings.TrimSpace(*outcome),
+				})
+				if err != nil {
+					return nil, nil, fmt.Errorf("record an interview on report %s: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
+// dispositionHelp lists the dispositions that fit each category.
+const dispositionHelp = `Dispositions by category: safety → rectified; polluting → shut-down,
+relocated or upgraded; construction → demolished or legalised; water →
+resolved; house → renovated, demolished or residents-relocated; other →
+resolved or rectified. Where a category has one, it is the default.`
+
+var caseRectifyCommand = &command{
+	name:    "rectify",
+	args:    "ID",
+	summary: "report the fix of a dispatched case (→ 待核查)",
+	help: dispositionHelp + `
+--area is the area demolished, with --disposition demolished.
+
+` + caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		disposition := fs.String("disposition", "", "what was done, a `DISPOSITION`: "+flagChoices(dispositionFlags))
+		area := fs.Float64("area", 0, "the area demolished, in `M2` (with --disposition demolished)")
+		f := addActionFlags(fs, "what was done, in a `NOTE`")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("rectify", args); err != nil {
+				return err
+			}
+			var d pb.Disposition
+			if *disposition != "" {
+				var err error
+				if d, err = parseChoice("disposition", dispositionFlags, *disposition); err != nil {
+					return err
+				}
+			}
+			if math.IsNaN(*area) || *area < 0 {
+				return usagef("--area must be a positive number of square metres")
+			}
+			if *area > 0 && d != pb.Disposition_DISPOSITION_DEMOLISHED {
+				return usagef("--area is the area demolished: it goes with --disposition demolished")
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				resp, err := rect.SubmitRectification(ctx, &pb.SubmitRectificationRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
+					Disposition: d, DemolishedAreaSquareMeters: *area,
+				})
+				if err != nil {
+					return nil, nil, fmt.Errorf("submit the rectification of report %s: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
+var caseVerifyCommand = &command{
+	name:    "verify",
+	args:    "ID",
+	summary: "check a fix: --pass closes the case (已结案), --fail --reason sends it back (supervisors)",
+	help: `--pass closes the case with the disposition the rectification claimed, or
+the one given. --fail needs a --reason and sends the case back to 整改中.
+The server may flag (without refusing) after-photos taken far from the
+case or before it was dispatched; gridctl repeats such flags on stderr.
+
+` + dispositionHelp + `
+
+` + caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		pass := fs.Bool("pass", false, "the fix is right: close the case")
+		fail := fs.Bool("fail", false, "the fix is not right: back to 整改中 (needs --reason)")
+		disposition := fs.String("disposition", "", "with --pass, how the case is closed, a `DISPOSITION`: "+flagChoices(dispositionFlags))
+		reason := fs.String("reason", "", "with --fail, `WHY` the fix is not right")
+		f := addActionFlags(fs, "a `NOTE` for the timeline")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("verify", args); err != nil {
+				return err
+			}
+			switch {
+			case *pass == *fail:
+				return usagef("give --pass or --fail (one of them)")
+			case *fail && strings.TrimSpace(*reason) == "":
+				return usagef("--fail needs a --reason")
+			case *pass && *reason != "":
+				return usagef("--reason goes with --fail")
+			case *fail && *disposition != "":
+				return usagef("--disposition goes with --pass")
+			}
+			var d pb.Disposition
+			if *disposition != "" {
+				var err error
+				if d, err = parseChoice("disposition", dispositionFlags, *disposition); err != nil {
+					return err
+				}
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				resp, err := rect.VerifyRectification(ctx, &pb.VerifyRectificationRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
+					Passed: *pass, Disposition: d, Reason: strings.TrimSpace(*reason),
+				})
+				if err != nil {
+					return nil, nil, fmt.Errorf("verify report %s: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
+var caseFollowUpCommand = &command{
+	name:    "follow-up",
+	args:    "ID",
+	summary: "record a follow-up check (回头看) of a closed case; --relapsed reopens it",
+	help: `Without --relapsed the case stays closed and its follow-up is done; with it
+the problem is back, and the case returns to 整改中 with its relapse count
+raised. gridctl open --follow-up-due lists the cases due for one.
+
+` + caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		relapsed := fs.Bool("relapsed", false, "the problem has come back: reopen the case")
+		f := addActionFlags(fs, "what was found, in a `NOTE`")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("follow-up", args); err != nil {
+				return err
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				resp, err := rect.RecordFollowUp(ctx, &pb.RecordFollowUpRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
+					Relapsed: *relapsed,
+				})
+				if err != nil {
+					return nil, nil, fmt.Errorf("record a follow-up of report %s: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
+var caseCommentCommand = &command{
+	name:    "comment",
+	args:    "ID",
+	summary: "add a comment to a case, whatever its status",
+	help:    caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		f := addActionFlags(fs, "the comment, a `NOTE` (required)")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("comment", args); err != nil {
+				return err
+			}
+			if strings.TrimSpace(*f.note) == "" {
+				return usagef("--note is required: the comment")
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				resp, err := rect.CommentOnReport(ctx, &pb.CommentOnReportRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
+				})
+				if err != nil {
+					return nil, nil, fmt.Errorf("comment on report %s: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
+var caseExtendCommand = &command{
+	name:    "extend",
+	args:    "ID",
+	summary: "move an open case's deadline later, with a reason (supervisors)",
+	help: `The first deadline is kept on the case (gridctl show prints both).
+
+example:
+  gridctl case extend 3f2a9c1d --to 2024-07-15 --reason 设备采购周期长
+
+` + caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		to := fs.String("to", "", "the new deadline, a China `DATE` (the end of that day) (required)")
+		reason := fs.String("reason", "", "`WHY` it is extended (required)")
+		f := addActionFlags(fs, "a `NOTE` for the timeline")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("extend", args); err != nil {
+				return err
+			}
+			if *to == "" {
+				return usagef("--to DATE is required: the new deadline")
+			}
+			if strings.TrimSpace(*reason) == "" {
+				return usagef("--reason is required: why the deadline moves")
+			}
+			deadline, err := parseDeadline("to", *to)
+			if err != nil {
+				return err
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				resp, err := rect.ExtendDeadline(ctx, &pb.ExtendDeadlineRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
+					NewDeadline: timestamppb.New(deadline), Reason: strings.TrimSpace(*reason),
+				})
+				if err != nil {
+					return nil, nil, fmt.Errorf("extend the deadline of report %s: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+func TestDeadlinesAreTheEndOfAChinaDay(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Time
+	}{
+		{"2024-07-01", time.Date(2024, 7, 1, 15, 59, 59, 0, time.UTC)},
+		{" 2024-12-31 ", time.Date(2024, 12, 31, 15, 59, 59, 0, time.UTC)},
+		{"2024-07-01T12:00:00+08:00", time.Date(2024, 7, 1, 4, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		got, err := parseDeadline("deadline", tt.in)
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("parseDeadline(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "2024-7-1", "7月1日", "2024-02-30", "tomorrow"} {
+		if _, err := parseDeadline("deadline", bad); err == nil || !strings.Contains(err.Error(), "is not a date") {
+			t.Errorf("parseDeadline(%q) error = %v", bad, err)
+		}
+	}
+}
+
+func TestDaysOverdueCountsChinaCalendarDays(t *testing.T) {
+	deadline := time.Date(2024, 6, 5, 23, 59, 59, 0, chinaTime)
+	tests := []struct {
+		at   time.Time
+		want int
+	}{
+		{time.Date(2024, 6, 5, 12, 0, 0, 0, chinaTime), 0},
+		{deadline, 0},
+		{time.Date(2024, 6, 6, 0, 0, 1, 0, chinaTime), 1},
+		{time.Date(2024, 6, 8, 9, 0, 0, 0, chinaTime), 3},
+		// 2024-06-08 01:00 UTC is 09:00 in China: the China date counts.
+		{time.Date(2024, 6, 8, 1, 0, 0, 0, time.UTC), 3},
+		{time.Date(2024, 6, 7, 23, 0, 0, 0, time.UTC), 3},
+	}
+	for _, tt := range tests {
+		if got := daysOverdue(deadline, tt.at); got != tt.want {
+			t.Errorf("daysOverdue at %v = %d, want %d", tt.at, got, tt.want)
+		}
+	}
+	// A deadline in the middle of a day, passed the same day: one day.
+	if got := daysOverdue(time.Date(2024, 6, 5, 10, 0, 0, 0, chinaTime), time.Date(2024, 6, 5, 11, 0, 0, 0, chinaTime)); got != 1 {
+		t.Errorf("daysOverdue the same day = %d, want 1", got)
+	}
+}
+
+func TestDatesAreShownInChinaTime(t *testing.T) {
+	ts := timestamppb.New(time.Date(2024, 6, 30, 16, 30, 0, 0, time.UTC)) // 00:30 on July 1 in China
+	if got := formatDate(ts); got != "2024-07-01" {
+		t.Errorf("formatDate = %q", got)
+	}
+	if got := formatMinute(ts); got != "2024-07-01 00:30" {
+		t.Errorf("formatMinute = %q", got)
+	}
+	if got := formatDeadline(ts); got != "2024-07-01 00:30" {
+		t.Errorf("formatDeadline of a time of day = %q", got)
+	}
+	end, _ := parseDeadline("d", "2024-07-01")
+	if got := formatDeadline(timestamppb.New(end)); got != "2024-07-01" {
+		t.Errorf("formatDeadline of the end of a day = %q", got)
+	}
+	if formatDate(nil) != "-" || formatMinute(nil) != "-" || formatDeadline(nil) != "-" {
+		t.Error("an unset time is not shown as -")
+	}
+}

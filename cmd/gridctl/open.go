@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+// Limits of the open list.
+const (
+	// dueSoonDays: a case due within this many days is shown in yellow.
+	dueSoonDays = 3
+	// descriptionWidth is how many terminal columns of a description the
+	// list shows.
+	descriptionWidth = 40
+)
+
+var openCommand = &command{
+	name:    "open",
+	summary: "list the open cases, overdue first, then by deadline",
+	help: `Lists every open case (not 已结案, not 已驳回) the caller can see: the overdue
+ones first, most overdue at the top, then the rest by deadline, those
+without a deadline (not yet dispatched) last. The ID column shows the last
+8 characters of each id, which every command taking a report accepts.
+
+On a terminal, overdue cases are red and those due within 3 days yellow;
+set NO_COLOR to turn colour off. --json prints the reports as protojson.
+
+Overdue means the deadline has passed while the case is 已派遣 or 整改中;
+a case waiting for verification (待核查) is not overdue.
+
+examples:
+  gridctl open --grid 红星村 --category safety --category polluting
+  gridctl open --overdue
+  gridctl open --due-within 7 --assignee worker01
+  gridctl open --follow-up-due`,
+	setup: func(fs *flag.FlagSet) runFunc {
+		var grids, categories stringsFlag
+		fs.Var(&grids, "grid", "only cases in the grid `NAME_OR_ID`; repeat for several")
+		fs.Var(&categories, "category", "only cases of `CATEGORY` ("+flagChoices(categoryFlags)+"); repeat for several")
+		assignee := fs.String("assignee", "", "only cases assigned to `USERNAME` (or user id)")
+		overdue := fs.Bool("overdue", false, "only overdue cases")
+		dueWithin := fs.Int("due-within", 0, "only cases still to be fixed (已派遣, 整改中) due within `DAYS` days from now, overdue ones included")
+		pending := fs.Bool("pending-verification", false, "only cases waiting for verification (待核查)")
+		followUp := fs.Bool("follow-up-due", false, "instead of open cases, list the closed ones whose follow-up check (回头看) is due")
+		return func(ctx context.Context, a *app, args []string) error {
+			if len(args) > 0 {
+				return usagef("open takes no arguments (flags: --grid, --category, --assignee, --overdue, …)")
+			}
+			if *dueWithin < 0 {
+				return usagef("--due-within must not be negative")
+			}
+			if *followUp && (*overdue || *dueWithin > 0 || *pending) {
+				return usagef("--follow-up-due lists closed cases: it cannot go with --overdue, --due-within or --pending-verification")
+			}
+			req := &pb.ListReportsRequest{
+				OpenOnly:      !*followUp,
+				FollowUpDue:   *followUp,
+				OverdueOnly:   *overdue,
+				DueWithinDays: int32(*dueWithin),
+				OrderBy:       pb.ReportOrder_REPORT_ORDER_DEADLINE,
+			}
+			if *pending {
+				req.Statuses = []pb.ReportStatus{pb.ReportStatus_REPORT_STATUS_PENDING_VERIFICATION}
+			}
+			for _, c := range categories {
+				cat, err := parseChoice("category", categoryFlags, c)
+				if err != nil {
+					return err
+				}
+				req.Categories = append(req.Categories, cat)
+			}
+			return a.listOpen(ctx, req, grids, *assignee)
+		}
+	},
+}
+
+func (a *app) listOpen(ctx context.Context, req *pb.ListReportsRequest, grids []string, assignee string) error {
+	client, err := a.reportClient()
+	if err != nil {
+		return err
+	}
+	if req.GridIds, err = a.resolveGrids(ctx, grids); err != nil {
+		return err
+	}
+	if assignee != "" {
+		dir, err := a.directoryClient()
+		if err != nil {
+			return err
+		}
+		if req.AssigneeId, err = resolveUser(ctx, dir, assignee); err != nil {
+			return err
+		}
+	}
+	reports, err := listAllReports(ctx, client, req)
+	if err != nil {
+		return err
+	}
+	// The server orders by deadline; a case waiting for verification is
+	// not overdue however old its deadline, so the overdue ones are moved
+	// up here, keeping that order among them.
+	slices.SortStableFunc(reports, func(x, y *pb.Report) int {
+		switch {
+		case x.GetOverdue() == y.GetOverdue():
+			return 0
+		case x.GetOverdue():
+			return -1
+		}
+		return 1
+	})
+	if a.opts.json {
+		return writeJSONList(a.stdout, reports)
+	}
+	return a.writeOpen(ctx, reports, req.GetFollowUpDue())
+}
+
+// listAllReports reads every page of ListReports for req.
+func listAllReports(ctx context.Context, client pb.ReportServiceClient, req *pb.ListReportsRequest) ([]*pb.Report, error) {
+	var all []*pb.Report
+	req.PageSize = listPageSize
+	err := paginate(func(token string) (string, error) {
+		req.PageToken = token
+		resp, err := client.ListReports(ctx, req)
+		if err != nil {
+			return "", fmt.Errorf("list reports: %w", err)
+		}
+		all = append(all, resp.GetReports()...)
+		return resp.GetNextPageToken(), nil
+	})
+	return all, err
+}
+
+// writeOpen prints the cases as a table and a count.
+func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp bool) error {
+	if len(reports) == 0 {
+		if followUp {
+			_, err := fmt.Fprintln(a.stdout, "no case is due for a follow-up check")
+			return err
+		}
+		_, err := fmt.Fprintln(a.stdout, "no open case")
+		return err
+	}
+	assigned := slices.ContainsFunc(reports, func(r *pb.Report) bool { return r.GetAssigneeId() != "" })
+	names := a.lookupNames(ctx, assigned)
+	colour := a.useColour()
+	at := now()
+	dateHeader := "DEADLINE"
+	if followUp {
+		dateHeader = "FOLLOW-UP" // the date the check is due
+	}
+	t := newTable("ID", "CATEGORY", "STATUS", "GRID", dateHeader, "OVERDUE", "ASSIGNEE", "DESCRIPTION")
+	overdue := 0
+	for _, r := range reports {
+		late := ""
+		if r.GetOverdue() {
+			overdue++
+			late = formatDays(max(1, daysOverdue(r.GetDeadline().AsTime(), at)))
+		}
+		deadline := formatDate(r.GetDeadline())
+		if followUp {
+			deadline = formatDate(r.GetFollowUpDue())
+		}
+		style := ""
+		if colour {
+			style = rowStyle(r, at)
+		}
+		t.addStyled(style,
+			shortID(r.GetId()),
+			enumLabel(categoryLabels, r.GetCategory()),
+			enumLabel(statusLabels, r.GetStatus()),
+			names.grid(r.GetGridId()),
+			deadline,
+			late,
+			names.assignee(r),
+			truncateWidth(r.GetDescription(), descriptionWidth),
+		)
+	}
+	if err := t.write(a.stdout); err != nil {
+		return err
+	}
+	switch {
+	case followUp:
+		_, err := fmt.Fprintf(a.stdout, "%s due for a follow-up check\n", plural(len(reports), "case"))
+		return err
+	default:
+		_, err := fmt.Fprintf(a.stdout, "%s, %d overdue\n", plural(len(reports), "open case"), overdue)
+		return err
+	}
+}
+
+// rowStyle is the colour of a case's row: red when overdue, yellow when
+// it is being worked on and due within dueSoonDays.
+func rowStyle(r *pb.Report, at time.Time) string {
+	switch {
+	case r.GetOverdue():
+		return styleRed
+	case r.GetDeadline() == nil:
+		return ""
+	}
+	working := r.GetStatus() == pb.ReportStatus_REPORT_STATUS_ASSIGNED || r.GetStatus() == pb.ReportStatus_REPORT_STATUS_RECTIFYING
+	if working && r.GetDeadline().AsTime().Sub(at) <= dueSoonDays*24*time.Hour {
+		return styleYellow
+	}
+	return ""
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// nameBook turns grid and user ids into names, as far as the caller may
+// list them; an id it cannot name is shown short.
+type nameBook struct {
+	grids map[string]string
+	users map[string]string
+	// subject is the name of the report shown, if it has a subject.
+	subject string
+}
+
+// lookupNames reads the names of the grids and, with users, of the
+// users. A worker may not list users: what it is shown names them by
+// short ids instead.
+func (a *app) lookupNames(ctx context.Context, users bool) *nameBook {
+	n := &nameBook{grids: map[string]string{}, users: map[string]string{}}
+	dir, err := a.directoryClient()
+	if err != nil {
+		return n
+	}
+	if grids, err := listAllGrids(ctx, dir); err == nil {
+		for _, g := range grids {
+			n.grids[g.GetId()] = g.GetName()
+		}
+	}
+	if users {
+		if all, err := listAllUsers(ctx, dir, ""); err == nil {
+			for _, u := range all {
+				n.users[u.GetId()] = u.GetUsername()
+			}
+		}
+	}
+	return n
+}
+
+func (n *nameBook) grid(id string) string {
+	if id == "" {
+		return "-"
+	}
+	if name, ok := n.grids[id]; ok && name != "" {
+		return name
+	}
+	return shortID(id)
+}
+
+func (n *nameBook) user(id string) string {
+	if id == "" {
+		return "-"
+	}
+	if name, ok := n.users[id]; ok && name != "" {
+		return name
+	}
+	return shortID(id)
+}
+
+// assignee names who must fix the case: the person, else the unit.
+func (n *nameBook) assignee(r *pb.Report) string {
+	if r.GetAssigneeId() != "" {
+		return n.user(r.GetAssigneeId())
+	}
+	if r.GetResponsibleUnit() != "" {
+		return r.GetResponsibleUnit()
+	}
+	return "-"
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+// shortIDLen is how many hex digits of a report id gridctl shows. They are
+// the last ones: report ids are UUIDv7, whose leading digits are the time
+// they were made, so reports made the same day share them, while the last
+// digits are random.
+const shortIDLen = 8
+
+// reportIDHelp explains, in a command's help, how reports are named.
+const reportIDHelp = `A report is named by its full id or by any unique ending of it, such as the
+8 characters gridctl open shows (the last ones: the first ones of a UUIDv7
+are the time it was made, shared by the reports of one day). An ending is
+looked up among the reports you can see.`
+
+// shortID returns the last shortIDLen hex digits of a report id.
+func shortID(id string) string {
+	hex := strings.ReplaceAll(id, "-", "")
+	if len(hex) <= shortIDLen {
+		return hex
+	}
+	return hex[len(hex)-shortIDLen:]
+}
+
+// resolveReport returns the full id of the report named by s: a full UUID
+// as it is, or the one report, among those the caller can see, whose id
+// ends with s.
+func (a *app) resolveReport(ctx context.Context, s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "", usagef("empty report id")
+	}
+	if u, err := uuid.Parse(s); err == nil {
+		return u.String(), nil
+	}
+	if strings.Trim(s, "0123456789abcdef-") != "" {
+		return "", usagef("%q is not a report id: give the id, or the end of it (hex digits)", s)
+	}
+	reports, err := a.reportClient()
+	if err != nil {
+		return "", err
+	}
+	var matches []string
+	err = paginate(func(token string) (string, error) {
+		resp, err := reports.ListReports(ctx, &pb.ListReportsRequest{PageSize: listPageSize, PageToken: token})
+		if err != nil {
+			return "", fmt.Errorf("look up report %s: %w", s, err)
+		}
+		for _, r := range resp.GetReports() {
+			if strings.HasSuffix(r.GetId(), s) || strings.HasSuffix(strings.ReplaceAll(r.GetId(), "-", ""), s) {
+				matches = append(matches, r.GetId())
+			}
+		}
+		return resp.GetNextPageToken(), nil
+	})
+	if err != nil {
+		return "", err
+	}
+	switch len(matches) {
+	case 0:
+		return "", &noSuchReportError{suffix: s}
+	case 1:
+		return matches[0], nil
+	}
+	const shown = 5
+	list := matches
+	if len(list) > shown {
+		list = list[:shown]
+	}
+	msg := fmt.Sprintf("%d reports end with %q: give more of the id (%s", len(matches), s, strings.Join(list, ", "))
+	if len(matches) > shown {
+		msg += ", …"
+	}
+	return "", errors.New(msg + ")")
+}
+
+// noSuchReportError says no report the caller can see ends with suffix.
+type noSuchReportError struct{ suffix string }
+
+func (e *noSuchReportError) Error() string {
+	return fmt.Sprintf("no report you can see has an id ending with %q (gridctl open lists the open ones)", e.suffix)
+}

@@ -1,0 +1,395 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+var showCommand = &command{
+	name:    "show",
+	args:    "ID",
+	summary: "show a case and its timeline",
+	help: `Shows the report, with the typed details of its category, and then its
+timeline: every event, oldest first, with who took it, when (by the device
+clock, and when the server received it if that differs), what it did to
+the status, and what it recorded. Actions that could not apply (someone
+else had moved the case first) are kept on the timeline, marked 冲突. The
+last line says whether the timeline's hash chain is intact, i.e. whether
+the history is the one that was written; when it is not, gridctl exits 1.
+
+` + reportIDHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		return func(ctx context.Context, a *app, args []string) error {
+			if len(args) != 1 {
+				return usagef("show takes one report ID")
+			}
+			return a.show(ctx, args[0])
+		}
+	},
+}
+
+// errChainBroken is show's verdict on a timeline whose hashes do not
+// match its content.
+var errChainBroken = errors.New("the timeline's hash chain is broken: the history of this case was altered after it was written")
+
+func (a *app) show(ctx context.Context, ref string) error {
+	id, err := a.resolveReport(ctx, ref)
+	if err != nil {
+		return err
+	}
+	reports, err := a.reportClient()
+	if err != nil {
+		return err
+	}
+	rect, err := a.rectificationClient()
+	if err != nil {
+		return err
+	}
+	got, err := reports.GetReport(ctx, &pb.GetReportRequest{Id: id})
+	if err != nil {
+		return fmt.Errorf("get report %s: %w", id, err)
+	}
+	tl, err := rect.GetTimeline(ctx, &pb.GetTimelineRequest{ReportId: id})
+	if err != nil {
+		return fmt.Errorf("get the timeline of report %s: %w", id, err)
+	}
+	r := got.GetReport()
+	if a.opts.json {
+		if err := writeShowJSON(a, r, tl); err != nil {
+			return err
+		}
+	} else {
+		names := a.lookupNames(ctx, true)
+		names.subject = a.subjectName(ctx, r.GetSubjectId())
+		if err := writeReport(a, r, names); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.stdout)
+		if err := writeTimeline(a, tl, names); err != nil {
+			return err
+		}
+	}
+	if !tl.GetChainIntact() {
+		return errChainBroken
+	}
+	return nil
+}
+
+// subjectName returns the name of the subject id, or "" when there is
+// none or it cannot be read.
+func (a *app) subjectName(ctx context.Context, id string) string {
+	if id == "" {
+		return ""
+	}
+	dir, err := a.directoryClient()
+	if err != nil {
+		return ""
+	}
+	resp, err := dir.GetSubject(ctx, &pb.GetSubjectRequest{Id: id})
+	if err != nil {
+		return ""
+	}
+	return resp.GetSubject().GetName()
+}
+
+// writeShowJSON prints {"report": …, "timeline": {"events": […],
+// "chainIntact": …}}.
+func writeShowJSON(a *app, r *pb.Report, tl *pb.GetTimelineResponse) error {
+	rb, err := jsonOptions.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	tb, err := jsonOptions.Marshal(tl)
+	if err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"report":`)
+	b.Write(rb)
+	b.WriteString(`,"timeline":`)
+	b.Write(tb)
+	b.WriteString(`}`)
+	return writeIndented(a.stdout, b.Bytes())
+}
+
+// writeReport prints the fields of a report that a supervisor reads, one
+// per line; the typed details of its category carry Chinese labels.
+func writeReport(a *app, r *pb.Report, names *nameBook) error {
+	t := newTable()
+	add := func(label, value string) {
+		if value != "" {
+			t.add(label, value)
+		}
+	}
+	add("id", r.GetId())
+	add("category", enumLabel(categoryLabels, r.GetCategory())+", "+enumLabel(severityLabels, r.GetSeverity()))
+	status := fmt.Sprintf("%s, version %d", enumLabel(statusLabels, r.GetStatus()), r.GetVersion())
+	if r.GetOverdue() {
+		status += ", overdue " + formatDays(max(1, daysOverdue(r.GetDeadline().AsTime(), now())))
+	}
+	add("status", status)
+	add("grid", names.grid(r.GetGridId()))
+	add("description", r.GetDescription())
+	add("address", r.GetLocation().GetAddress())
+	if loc := r.GetLocation(); loc != nil {
+		l := fmt.Sprintf("%.6f, %.6f (WGS-84)", loc.GetLatitude(), loc.GetLongitude())
+		if loc.GetAccuracyMeters() > 0 {
+			l += fmt.Sprintf(" ±%s m", trimFloat(loc.GetAccuracyMeters()))
+		}
+		add("location", l)
+	}
+	observed := formatMinute(r.GetObservedAt())
+	if r.GetClockSkewFlagged() {
+		observed += " (the device clock looked wrong: counted from when it was received)"
+	}
+	add("observed", observed)
+	add("received", formatMinute(r.GetReceivedAt())+" from "+names.user(r.GetReporterId()))
+	if r.GetRectifiedOnSpot() {
+		add("on the spot", "立行立改 (rectified when found)")
+	}
+	for _, d := range reportDetails(r) {
+		add(d[0], d[1])
+	}
+	if id := r.GetSubjectId(); id != "" {
+		if names.subject != "" {
+			add("subject", names.subject+" ("+id+")")
+		} else {
+			add("subject", id)
+		}
+	}
+	add("patrol", r.GetPatrolId())
+	if p := len(r.GetPhotoIds()); p > 0 {
+		photos := strconv.Itoa(p)
+		if m := len(r.GetMissingPhotoIds()); m > 0 {
+			photos += fmt.Sprintf(" (%d not uploaded yet)", m)
+		}
+		add("photos", photos)
+	}
+	if r.GetAssigneeId() != "" {
+		add("assignee", names.user(r.GetAssigneeId()))
+	}
+	add("unit", r.GetResponsibleUnit())
+	if r.GetDeadline() != nil {
+		d := formatDeadline(r.GetDeadline())
+		if o := r.GetOriginalDeadline(); o != nil && !o.AsTime().Equal(r.GetDeadline().AsTime()) {
+			d += " (extended; first " + formatDeadline(o) + ")"
+		}
+		add("deadline", d)
+	}
+	if r.GetDisposition() != pb.Disposition_DISPOSITION_UNSPECIFIED {
+		add("disposition", enumLabel(dispositionLabels, r.GetDisposition()))
+	}
+	if r.GetClosedAt() != nil {
+		add("closed", formatMinute(r.GetClosedAt()))
+	}
+	if n := r.GetRelapseCount(); n > 0 {
+		add("relapses", strconv.Itoa(int(n)))
+	}
+	if r.GetFollowUpDue() != nil {
+		add("follow-up due", formatDate(r.GetFollowUpDue()))
+	}
+	if p := r.GetPossibleRelapseOf(); p != "" {
+		add("relapse of?", p+" (an earlier closed case about the same subject)")
+	}
+	add("updated", formatMinute(r.GetUpdatedAt()))
+	return t.write(a.stdout)
+}
+
+// reportDetails are the typed details of a report's category, as pairs
+// of a Chinese label and a value.
+func reportDetails(r *pb.Report) [][2]string {
+	var out [][2]string
+	add := func(label, value string) {
+		if value != "" && value != "-" {
+			out = append(out, [2]string{label, value})
+		}
+	}
+	switch {
+	case r.GetSafetyHazard() != nil:
+		d := r.GetSafetyHazard()
+		add("隐患类型", enumLabel(hazardKindLabels, d.GetHazardKind()))
+		add("场所类型", enumLabel(placeKindLabels, d.GetPlaceKind()))
+	case r.GetPollutingEnterprise() != nil:
+		d := r.GetPollutingEnterprise()
+		var what []string
+		for _, f := range []struct {
+			on   bool
+			name string
+		}{{d.GetScattered(), "散"}, {d.GetDisorderly(), "乱"}, {d.GetPolluting(), "污"}} {
+			if f.on {
+				what = append(what, f.name)
+			}
+		}
+		add("问题", strings.Join(what, "、"))
+		activity := enumLabel(pollutingActivityLabels, d.GetActivity())
+		if desc := d.GetActivityDescription(); desc != "" {
+			activity = strings.TrimPrefix(activity+": "+desc, "-: ")
+		}
+		add("行业", activity)
+		add("建议处置", enumLabel(proposedDisposalLabels, d.GetProposedDisposal()))
+		if d.GetMovedInFromOutside() {
+			from := "是"
+			if d.GetFromDistrict() != "" {
+				from += ", 来自" + d.GetFromDistrict()
+			}
+			add("外区流入", from)
+		}
+	case r.GetIllegalConstruction() != nil:
+		d := r.GetIllegalConstruction()
+		add("违建类型", enumLabel(constructionKindLabels, d.GetKind()))
+		add("用地", enumLabel(landKindLabels, d.GetLand()))
+		if d.GetAreaSquareMeters() > 0 {
+			add("面积", trimFloat(d.GetAreaSquareMeters())+" m²")
+		}
+	case r.GetWaterSourceRisk() != nil:
+		add("风险类型", enumLabel(waterRiskLabels, r.GetWaterSourceRisk().GetRiskKind()))
+	case r.GetDangerousHouse() != nil:
+		d := r.GetDangerousHouse()
+		add("鉴定等级", enumLabel(houseGradeLabels, d.GetAppraisalGrade()))
+		occupied := "无人居住"
+		if d.GetOccupied() {
+			occupied = "住人"
+			if n := d.GetResidents(); n > 0 {
+				occupied += fmt.Sprintf(" %d人", n)
+			}
+			if g := d.GetAppraisalGrade(); g == pb.HouseGrade_HOUSE_GRADE_C || g == pb.HouseGrade_HOUSE_GRADE_D {
+				occupied += " (危房住人: 红线)"
+			}
+		}
+		add("居住", occupied)
+	}
+	return out
+}
+
+// writeTimeline prints the events as a table, and whether the chain of
+// their hashes is intact.
+func writeTimeline(a *app, tl *pb.GetTimelineResponse, names *nameBook) error {
+	t := newTable("TIME", "ACTOR", "EVENT", "STATUS", "VER", "DETAILS")
+	for _, e := range tl.GetEvents() {
+		when := formatMinute(e.GetOccurredAt())
+		if received := formatMinute(e.GetReceivedAt()); received != when {
+			when += " (received " + received + ")"
+		}
+		event := enumLabel(eventLabels, e.GetType())
+		if e.GetConflict() {
+			event += " [冲突]"
+		}
+		status := enumLabel(statusLabels, e.GetStatusAfter())
+		if e.GetStatusBefore() != e.GetStatusAfter() && e.GetStatusBefore() != pb.ReportStatus_REPORT_STATUS_UNSPECIFIED {
+			status = enumLabel(statusLabels, e.GetStatusBefore()) + " → " + status
+		}
+		t.add(when, names.user(e.GetActorId()), event, status, strconv.FormatInt(e.GetVersion(), 10), eventDetails(e, names))
+	}
+	fmt.Fprintln(a.stdout, "timeline:")
+	if err := t.write(a.stdout); err != nil {
+		return err
+	}
+	var err error
+	if tl.GetChainIntact() {
+		_, err = fmt.Fprintf(a.stdout, "hash chain intact (%s): the history is as it was written\n", plural(len(tl.GetEvents()), "event"))
+	} else {
+		_, err = fmt.Fprintln(a.stdout, "HASH CHAIN BROKEN: this history was altered after it was written")
+	}
+	return err
+}
+
+// eventDetails writes what an event recorded, in one line.
+func eventDetails(e *pb.Event, names *nameBook) string {
+	var parts []string
+	add := func(format string, args ...any) { parts = append(parts, fmt.Sprintf(format, args...)) }
+	if e.GetConflict() {
+		add("未生效: %s", e.GetConflictReason())
+	}
+	switch p := e.GetPayload().(type) {
+	case *pb.Event_Assignment:
+		as := p.Assignment
+		if as.GetAssigneeId() != "" {
+			add("派给 %s", names.user(as.GetAssigneeId()))
+		}
+		if as.GetResponsibleUnit() != "" {
+			add("责任单位 %s", as.GetResponsibleUnit())
+		}
+		if as.GetDeadline() != nil {
+			add("期限 %s", formatDeadline(as.GetDeadline()))
+		}
+	case *pb.Event_Rejection:
+		rj := p.Rejection
+		add("%s", enumLabel(rejectionLabels, rj.GetReason()))
+		if rj.GetDuplicateOfReportId() != "" {
+			add("与 %s 重复", shortID(rj.GetDuplicateOfReportId()))
+		}
+	case *pb.Event_Notice:
+		n := p.Notice
+		doc := enumLabel(noticeLabels, n.GetKind())
+		if n.GetNumber() != "" {
+			doc += " " + n.GetNumber()
+		}
+		add("%s", doc)
+		if n.GetDepartment() != "" {
+			add("部门 %s", n.GetDepartment())
+		}
+	case *pb.Event_Interview:
+		in := p.Interview
+		add("约谈 %s", in.GetInterviewee())
+		if in.GetPlace() != "" {
+			add("地点 %s", in.GetPlace())
+		}
+		if in.GetOutcome() != "" {
+			add("结果 %s", in.GetOutcome())
+		}
+	case *pb.Event_Rectification:
+		rc := p.Rectification
+		if rc.GetDisposition() != pb.Disposition_DISPOSITION_UNSPECIFIED {
+			add("%s", enumLabel(dispositionLabels, rc.GetDisposition()))
+		}
+		if rc.GetDemolishedAreaSquareMeters() > 0 {
+			add("拆除面积 %s m²", trimFloat(rc.GetDemolishedAreaSquareMeters()))
+		}
+	case *pb.Event_Verification:
+		v := p.Verification
+		if v.GetPassed() {
+			verdict := "通过"
+			if v.GetDisposition() != pb.Disposition_DISPOSITION_UNSPECIFIED {
+				verdict += ", " + enumLabel(dispositionLabels, v.GetDisposition())
+			}
+			add("%s", verdict)
+		} else {
+			add("未通过: %s", v.GetReason())
+		}
+		for _, f := range v.GetEvidenceFlags() {
+			add("证据存疑: %s", f)
+		}
+	case *pb.Event_FollowUp:
+		if p.FollowUp.GetRelapsed() {
+			add("复发 (第%d次)", p.FollowUp.GetRelapseCount())
+		} else {
+			add("未复发")
+		}
+	case *pb.Event_DeadlineExtension:
+		ex := p.DeadlineExtension
+		add("期限 %s → %s", formatDeadline(ex.GetPreviousDeadline()), formatDeadline(ex.GetNewDeadline()))
+		if ex.GetReason() != "" {
+			add("理由 %s", ex.GetReason())
+		}
+	}
+	if e.GetNote() != "" {
+		add("备注 %s", e.GetNote())
+	}
+	if n := len(e.GetPhotoIds()); n > 0 {
+		add("照片 %d张", n)
+	}
+	if e.GetClockSkewFlagged() {
+		add("设备时间可疑")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// trimFloat writes a measure without trailing zeros: 120, 12.5.
+func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
