@@ -261,6 +261,12 @@ func (h *syncService) UploadPhoto(stream grpc.ClientStreamingServer[pb.UploadPho
 		return h.s.status(ctx, err)
 	}
 	id := st.ID
+	if st.Complete {
+		// The server has the photo already (the same content under another
+		// id, or an earlier upload): answer at once, so the phone sends no
+		// bytes it need not.
+		return stream.SendAndClose(&pb.UploadPhotoResponse{PhotoId: id, CommittedBytes: st.Committed, Complete: true})
+	}
 	for {
 		msg, err := stream.Recv()
 		if errors.Is(err, io.EOF) {

@@ -262,13 +262,17 @@ func (db *DB) WriteChunk(ctx context.Context, photoID string, offset int64, data
 	}
 	end := offset + int64(len(data))
 	switch {
+	case p.complete:
+		// The photo is whole already (an earlier upload of it, or the same
+		// content under another id): whatever is re-sent changes nothing,
+		// so a phone that resends its chunks is told it is done, not that
+		// its offset is wrong.
+		return p.status(), nil
 	case offset != p.committed:
 		return nil, offsetError(offset, p.committed)
 	case end > p.Size:
 		return nil, violation("invalid photo chunk", "data",
 			fmt.Sprintf("ends at byte %d, past the declared size_bytes %d", end, p.Size))
-	case p.complete:
-		return p.status(), nil // an empty chunk at the end: nothing to do
 	}
 	if len(data) > 0 {
 		err := db.appendPartial(id, p.committed, data)

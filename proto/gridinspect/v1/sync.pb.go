@@ -32,7 +32,9 @@ const (
 	MutationOutcome_MUTATION_OUTCOME_UNSPECIFIED MutationOutcome = 0
 	// MUTATION_OUTCOME_APPLIED: applied now.
 	MutationOutcome_MUTATION_OUTCOME_APPLIED MutationOutcome = 1
-	// MUTATION_OUTCOME_DUPLICATE: applied before; the first result is returned.
+	// MUTATION_OUTCOME_DUPLICATE: applied before; the first result is
+	// returned. (A mutation that first met a conflict or was rejected is
+	// answered CONFLICT or REJECTED again, as the first time.)
 	MutationOutcome_MUTATION_OUTCOME_DUPLICATE MutationOutcome = 2
 	// MUTATION_OUTCOME_CONFLICT: could not apply (the case moved on, or the
 	// version was stale); kept on the timeline; the current state is returned.
@@ -1243,7 +1245,9 @@ func (x *PhotoChunk) GetData() []byte {
 }
 
 // UploadPhotoRequest is one message of an upload: a header first, then
-// chunks.
+// chunks. When the server already holds the whole photo (the same content
+// uploaded before) it answers complete right after the header; sends after
+// that fail with EOF, which the phone may ignore.
 type UploadPhotoRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// part of the upload.
