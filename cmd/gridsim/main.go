@@ -1,0 +1,229 @@
+// Command gridsim is a device simulator that proves the sync guarantees
+// against a running gridd.
+//
+// It plays N grid workers' phones. Each records a realistic day offline —
+// patrols with GPS tracks, reports of every category with photos, progress
+// and comments on cases — into an outbox, then syncs it at night over a bad
+// link: pushes cut after sending and retried, batches sent twice, photo
+// uploads cut and resumed, sometimes from a wrong offset on purpose, and
+// pulls its grid back in small pages. A phone deletes from its outbox only
+// what the server acknowledged, and retries with backoff while the server
+// is away. At the end it checks, as the street's supervisor, that
+// everything recorded is stored exactly once with the content sent and
+// every photo's hash, and prints one verdict line:
+//
+//	gridsim: OK devices=10 mutations=… reports=… patrols=… actions=… photos=… faults: … missing=0 duplicated=0 hash-mismatches=0 …
+//
+// It runs against the demo street (gridd --demo): device i logs in as
+// worker0i.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Defaults of the flags.
+const (
+	DefaultServer           = "127.0.0.1:50051"
+	DefaultDevices          = 10
+	DefaultPassword         = "demo"
+	DefaultReportsPerDevice = 30
+	DefaultPatrolsPerDevice = 5
+	DefaultPhotosPerReport  = 1
+	DefaultBatch            = 50
+	DefaultFaultRate        = 0.2
+	DefaultSeed             = 1
+	DefaultTimeout          = 10 * time.Minute
+
+	// MaxDevices is the number of demo workers (worker01 … worker10), one
+	// per grid.
+	MaxDevices = 10
+	// maxBatch is the server's bound on one push.
+	maxBatch = 1000
+	// supervisorUsername is the demo account the verification logs in as.
+	supervisorUsername = "supervisor"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// config is what the flags say, plus the hooks tests use.
+type config struct {
+	server          string
+	devices         int
+	password        string
+	reports         int
+	patrols         int
+	photosPerReport int
+	batch           int
+	faultRate       float64
+	gzip            bool
+	seed            uint64
+	timeout         time.Duration
+	verbose         bool
+
+	// progress, when set, is told of every acknowledged mutation and every
+	// completed photo; tests use it to kill the server mid-sync.
+	progress *progress
+	// stderr receives the details of problems (one line each).
+	stderr io.Writer
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	c := config{stderr: stderr}
+	fs := flag.NewFlagSet("gridsim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: gridsim [flags]\n\n"+
+			"Simulates grid workers' phones against a gridd started with --demo: each records a day\n"+
+			"offline, syncs it over a faulty link, and the result is checked against the server.\n\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.server, "server", DefaultServer, "gridd address (host:port), plaintext")
+	fs.IntVar(&c.devices, "devices", DefaultDevices, fmt.Sprintf("number of phones, at most %d; device i logs in as worker0i", MaxDevices))
+	fs.StringVar(&c.password, "password", DefaultPassword, "password of the demo accounts (workers and supervisor)")
+	fs.IntVar(&c.reports, "reports-per-device", DefaultReportsPerDevice, "reports each phone records")
+	fs.IntVar(&c.patrols, "patrols-per-device", DefaultPatrolsPerDevice, "patrols each phone records")
+	fs.IntVar(&c.photosPerReport, "photos-per-report", DefaultPhotosPerReport, "photos per report (20–200 KiB each)")
+	fs.IntVar(&c.batch, "batch", DefaultBatch, fmt.Sprintf("mutations per push (1–%d)", maxBatch))
+	fs.Float64Var(&c.faultRate, "fault-rate", DefaultFaultRate, "probability of an injected fault per push and per upload (0–1)")
+	fs.BoolVar(&c.gzip, "gzip", false, "compress requests with gzip (and so ask for compressed responses)")
+	fs.Uint64Var(&c.seed, "seed", DefaultSeed, "seed of the recorded content and photos (same seed, same day)")
+	fs.DurationVar(&c.timeout, "timeout", DefaultTimeout, "give up after this long")
+	fs.BoolVar(&c.verbose, "verbose", false, "log every retry and why to stderr")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case c.devices < 1 || c.devices > MaxDevices:
+		return c, fmt.Errorf("--devices must be between 1 and %d (the demo has %d workers)", MaxDevices, MaxDevices)
+	case c.reports < 0 || c.patrols < 0 || c.photosPerReport < 0:
+		return c, errors.New("--reports-per-device, --patrols-per-device and --photos-per-report must not be negative")
+	case c.photosPerReport > maxPhotosPerReport:
+		return c, fmt.Errorf("--photos-per-report must be at most %d", maxPhotosPerReport)
+	case c.batch < 1 || c.batch > maxBatch:
+		return c, fmt.Errorf("--batch must be between 1 and %d", maxBatch)
+	case !(c.faultRate >= 0 && c.faultRate <= 1):
+		return c, errors.New("--fault-rate must be between 0 and 1")
+	case c.timeout <= 0:
+		return c, errors.New("--timeout must be positive")
+	}
+	return c, nil
+}
+
+// run simulates, prints the verdict and returns the exit code: 0 for OK,
+// 1 for FAIL, 2 for bad flags.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "gridsim:", err)
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
+	defer cancel()
+	v := simulate(ctx, cfg)
+	fmt.Fprintln(stdout, v.line())
+	if !v.ok() {
+		return 1
+	}
+	return 0
+}
+
+// simulate runs the phones — online to learn their grids, offline for the
+// day, then syncing at night — and checks the server. It never fails
+// early: whatever goes wrong is counted in the tally it returns.
+func simulate(ctx context.Context, cfg config) *tally {
+	began := time.Now()
+	t := newTally(cfg)
+	defer func() { t.elapsed = time.Since(began) }()
+	// Ids this run makes are UUIDv7s from now on; older ones on the server
+	// are earlier runs'.
+	runStart := began.Add(-time.Second)
+	dayStart, dayEnd := workday(began)
+
+	phones := make([]*phone, cfg.devices)
+	var wg sync.WaitGroup
+	for i := range phones {
+		wg.Go(func() {
+			p, err := newPhone(cfg, t, i+1)
+			if err == nil {
+				err = p.prepare(ctx)
+				if err == nil {
+					err = p.record(dayStart, dayEnd)
+				}
+				if err != nil {
+					p.close()
+				}
+			}
+			if err != nil {
+				t.problem(&t.failures, "device %d: %v", i+1, err)
+				return
+			}
+			phones[i] = p
+		})
+	}
+	wg.Wait()
+	defer func() {
+		for _, p := range phones {
+			if p != nil {
+				p.close()
+			}
+		}
+	}()
+	var total int64
+	for _, p := range phones {
+		if p == nil {
+			continue
+		}
+		d := p.day
+		t.mutations.Add(int64(len(d.outbox)))
+		t.reports.Add(int64(len(d.reports)))
+		t.patrols.Add(int64(len(d.patrols)))
+		t.actions.Add(int64(len(d.actions)))
+		t.photos.Add(int64(len(d.photos)))
+		total += int64(len(d.outbox) + len(d.photos))
+	}
+	if cfg.progress != nil {
+		cfg.progress.total.Store(total)
+	}
+
+	syncBegan := time.Now()
+	for _, p := range phones {
+		if p == nil {
+			continue
+		}
+		wg.Go(func() {
+			if err := p.syncAll(ctx); err != nil {
+				t.problem(&t.failures, "device %d: %v", p.n, err)
+				return
+			}
+			if err := p.pullAll(ctx); err != nil {
+				t.problem(&t.failures, "device %d: %v", p.n, err)
+				p.pulled = nil // not a pull to check against
+			}
+		})
+	}
+	wg.Wait()
+	t.syncElapsed = time.Since(syncBegan)
+
+	verify(ctx, cfg, t, phones, runStart, dayStart, dayEnd)
+	return t
+}

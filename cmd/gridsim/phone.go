@@ -1,0 +1,551 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/encoding/gzip"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+// maxRecvBytes lets a page of reports or a push's answer through.
+const maxRecvBytes = 16 << 20
+
+// loginSlots bounds the logins in flight at once: each costs the server an
+// argon2id hash of tens of MiB.
+var loginSlots = make(chan struct{}, 2)
+
+// client is a connection to gridd with a login: a phone's, or the
+// supervisor's that checks them.
+type client struct {
+	conn     *grpc.ClientConn
+	username string
+	password string
+	deviceID string
+
+	mu    sync.Mutex
+	token string
+	user  *pb.User
+
+	auth   pb.AuthServiceClient
+	dir    pb.DirectoryServiceClient
+	rep    pb.ReportServiceClient
+	rect   pb.RectificationServiceClient
+	sync   pb.SyncServiceClient
+	retry  *retrier
+	t      *tally
+	faults *faults
+}
+
+// dial connects to the server. A phone reconnects quickly when the server
+// comes back: at most a second between attempts.
+func dial(cfg config, t *tally, f *faults, username, password string) (*client, error) {
+	c := &client{username: username, password: password, deviceID: newID(), t: t, faults: f}
+	opts := []grpc.DialOption{
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithStatsHandler(sendWatch{}),
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 50 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+			MinConnectTimeout: 2 * time.Second,
+		}),
+		grpc.WithUserAgent("gridsim"),
+		grpc.WithUnaryInterceptor(c.authUnary),
+		grpc.WithStreamInterceptor(c.authStream),
+	}
+	callOpts := []grpc.CallOption{grpc.MaxCallRecvMsgSize(maxRecvBytes)}
+	if cfg.gzip {
+		callOpts = append(callOpts, grpc.UseCompressor(gzip.Name))
+	}
+	opts = append(opts, grpc.WithDefaultCallOptions(callOpts...))
+	conn, err := grpc.NewClient(cfg.server, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", cfg.server, err)
+	}
+	c.conn = conn
+	c.auth = pb.NewAuthServiceClient(conn)
+	c.dir = pb.NewDirectoryServiceClient(conn)
+	c.rep = pb.NewReportServiceClient(conn)
+	c.rect = pb.NewRectificationServiceClient(conn)
+	c.sync = pb.NewSyncServiceClient(conn)
+	c.retry = &retrier{t: t, jitter: f, relogin: c.login}
+	return c, nil
+}
+
+func (c *client) close() { _ = c.conn.Close() }
+
+func (c *client) withToken(ctx context.Context) context.Context {
+	c.mu.Lock()
+	token := c.token
+	c.mu.Unlock()
+	if token == "" {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+}
+
+func (c *client) authUnary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if method != pb.AuthService_Login_FullMethodName {
+		ctx = c.withToken(ctx)
+	}
+	return invoker(ctx, method, req, reply, cc, opts...)
+}
+
+func (c *client) authStream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	return streamer(c.withToken(ctx), desc, cc, method, opts...)
+}
+
+// login logs in, retrying while the server is away or busy.
+func (c *client) login(ctx context.Context) error {
+	r := &retrier{t: c.t, jitter: c.faults, login: true} // no relogin inside a login
+	return r.do(ctx, "log in as "+c.username, func(ctx context.Context) error {
+		select {
+		case loginSlots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-loginSlots }()
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		defer cancel()
+		resp, err := c.auth.Login(actx, &pb.LoginRequest{Username: c.username, Password: c.password, DeviceId: c.deviceID})
+		if err != nil {
+			return err
+		}
+		c.mu.Lock()
+		c.token, c.user = resp.GetToken(), resp.GetUser()
+		c.mu.Unlock()
+		return nil
+	})
+}
+
+// call runs one unary call with retries and a bound per attempt.
+func call[Req, Resp any](ctx context.Context, c *client, what string, f func(context.Context, Req, ...grpc.CallOption) (Resp, error), req Req) (Resp, error) {
+	var resp Resp
+	err := c.retry.do(ctx, what, func(ctx context.Context) error {
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		defer cancel()
+		var err error
+		resp, err = f(actx, req)
+		return err
+	})
+	return resp, err
+}
+
+// phone is one simulated device: a worker's phone.
+type phone struct {
+	*client
+	n   int // 1 … 10
+	cfg config
+	rng *rand.Rand
+	w   *world
+	day *day
+
+	// outbox holds what the server has not acknowledged yet.
+	outbox []*pb.Mutation
+	// firstOutcome is each mutation's first answer other than DUPLICATE.
+	firstOutcome map[string]pb.MutationOutcome
+	// final is each mutation's last answer, for the tally.
+	final map[string]*pb.MutationResult
+	// pulled are the reports and patrols the phone's pull brought back.
+	pulled map[string]bool
+}
+
+func newPhone(cfg config, t *tally, n int) (*phone, error) {
+	f := newFaults(cfg.faultRate, cfg.seed, n)
+	c, err := dial(cfg, t, f, fmt.Sprintf("worker%02d", n), cfg.password)
+	if err != nil {
+		return nil, err
+	}
+	return &phone{
+		client: c, n: n, cfg: cfg,
+		rng:          rand.New(rand.NewPCG(cfg.seed, uint64(n))),
+		firstOutcome: map[string]pb.MutationOutcome{},
+		final:        map[string]*pb.MutationResult{},
+	}, nil
+}
+
+// prepare logs in while the phone still has signal and learns its grid,
+// the grid's subjects and the cases it may act on.
+func (p *phone) prepare(ctx context.Context) error {
+	if err := p.login(ctx); err != nil {
+		return err
+	}
+	who, err := call(ctx, p.client, "who am I", p.auth.WhoAmI, &pb.WhoAmIRequest{})
+	if err != nil {
+		return err
+	}
+	u := who.GetUser()
+	if u.GetRole() != pb.Role_ROLE_WORKER || len(u.GetGridIds()) == 0 {
+		return fmt.Errorf("%s is not a grid worker with a grid (role %v, grids %v): run gridd with --demo",
+			p.username, u.GetRole(), u.GetGridIds())
+	}
+	w := &world{userID: u.GetId()}
+	grids, err := call(ctx, p.client, "list grids", p.dir.ListGrids, &pb.ListGridsRequest{PageSize: 500})
+	if err != nil {
+		return err
+	}
+	for _, g := range grids.GetGrids() {
+		if g.GetId() == u.GetGridIds()[0] {
+			w.grid = g
+		}
+	}
+	if w.grid == nil {
+		return fmt.Errorf("%s: grid %s not among those listed", p.username, u.GetGridIds()[0])
+	}
+	if w.area, err = newArea(w.grid); err != nil {
+		return err
+	}
+	var subjects []*pb.Subject
+	for token := ""; ; {
+		page, err := call(ctx, p.client, "list subjects", p.dir.ListSubjects, &pb.ListSubjectsRequest{
+			GridIds: []string{w.grid.GetId()}, PageSize: 500, PageToken: token,
+		})
+		if err != nil {
+			return err
+		}
+		subjects = append(subjects, page.GetSubjects()...)
+		if token = page.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	w.subjects = subjectsByKind(subjects)
+	mine, err := p.listReports(ctx, &pb.ListReportsRequest{AssigneeId: w.userID, OpenOnly: true})
+	if err != nil {
+		return err
+	}
+	for _, r := range mine {
+		if s := r.GetStatus(); s == pb.ReportStatus_REPORT_STATUS_ASSIGNED || s == pb.ReportStatus_REPORT_STATUS_RECTIFYING {
+			w.assigned = append(w.assigned, r)
+		}
+	}
+	open, err := p.listReports(ctx, &pb.ListReportsRequest{GridIds: []string{w.grid.GetId()}, OpenOnly: true, PageSize: 50})
+	if err != nil {
+		return err
+	}
+	for _, r := range open {
+		if r.GetAssigneeId() != w.userID {
+			w.open = append(w.open, r)
+		}
+	}
+	p.w = w
+	return nil
+}
+
+// listReports returns every report matching req (or, with a page size
+// set, its first page).
+func (p *phone) listReports(ctx context.Context, req *pb.ListReportsRequest) ([]*pb.Report, error) {
+	var out []*pb.Report
+	for {
+		page, err := call(ctx, p.client, "list reports", p.rep.ListReports, req)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.GetReports()...)
+		if page.GetNextPageToken() == "" || req.GetPageSize() != 0 {
+			return out, nil
+		}
+		req = proto.CloneOf(req)
+		req.PageToken = page.GetNextPageToken()
+	}
+}
+
+// record plays the day offline.
+func (p *phone) record(start, end time.Time) error {
+	d, err := recordDay(p.rng, p.w, start, end, p.cfg.reports, p.cfg.patrols, p.cfg.photosPerReport)
+	if err != nil {
+		return fmt.Errorf("%s: record the day: %w", p.username, err)
+	}
+	p.day = d
+	p.outbox = append([]*pb.Mutation(nil), d.outbox...)
+	return nil
+}
+
+// syncAll pushes the outbox, then uploads the photos.
+func (p *phone) syncAll(ctx context.Context) error {
+	if err := p.pushAll(ctx); err != nil {
+		return err
+	}
+	if pr := p.cfg.progress; pr != nil {
+		pr.uploading.Add(1)
+		defer pr.uploading.Add(-1)
+	}
+	for _, ph := range p.day.photos {
+		if err := p.uploadPhoto(ctx, ph); err != nil {
+			return err
+		}
+		ph.done = true
+		p.cfg.progress.add(1)
+	}
+	return nil
+}
+
+// pushAll pushes the outbox in batches until the server has acknowledged
+// all of it.
+func (p *phone) pushAll(ctx context.Context) error {
+	if pr := p.cfg.progress; pr != nil {
+		pr.pushing.Add(1)
+		defer pr.pushing.Add(-1)
+	}
+	stalled := 0
+	for len(p.outbox) > 0 {
+		batch := p.outbox[:min(p.cfg.batch, len(p.outbox))]
+		resp, err := p.pushBatch(ctx, batch)
+		if err != nil {
+			return err
+		}
+		if p.acknowledge(batch, resp) == 0 {
+			// The server answered "retry" for the head of the batch.
+			if stalled++; stalled > maxServerErrors {
+				return fmt.Errorf("push from seq %d: acknowledged nothing %d times", batch[0].GetDeviceSeq(), stalled)
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("push from seq %d: %w", batch[0].GetDeviceSeq(), ctx.Err())
+			case <-time.After(time.Duration(stalled) * maxBackoff / 4):
+			}
+			continue
+		}
+		stalled = 0
+		if p.faults.strike(shareDuplicateSend) {
+			if err := p.sendAgain(ctx, batch); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// pushBatch pushes a batch until the server answers it. Now and then the
+// answer is lost on purpose (the call is cut after its request went out),
+// or two copies of the batch go at once.
+func (p *phone) pushBatch(ctx context.Context, batch []*pb.Mutation) (*pb.PushResponse, error) {
+	if p.faults.strike(shareDuplicateSend * shareTwinSend) {
+		p.t.duplicateSends.Add(1)
+		var wg sync.WaitGroup
+		resps, errs := make([]*pb.PushResponse, 2), make([]error, 2)
+		for i := range 2 {
+			wg.Go(func() { resps[i], errs[i] = p.push(ctx, batch) })
+		}
+		wg.Wait()
+		for i := range 2 {
+			if errs[i] != nil {
+				return nil, errs[i]
+			}
+		}
+		p.note(batch, resps[0])
+		p.note(batch, resps[1])
+		return resps[0], nil
+	}
+	resp, err := p.push(ctx, batch)
+	if err != nil {
+		return nil, err
+	}
+	p.note(batch, resp)
+	return resp, nil
+}
+
+// push sends a batch until an answer arrives, injecting lost answers.
+func (p *phone) push(ctx context.Context, batch []*pb.Mutation) (*pb.PushResponse, error) {
+	req := &pb.PushRequest{DeviceId: p.deviceID, Mutations: batch}
+	var resp *pb.PushResponse
+	injected := 0
+	err := p.retry.do(ctx, fmt.Sprintf("push %d mutations from seq %d", len(batch), batch[0].GetDeviceSeq()), func(ctx context.Context) error {
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		defer cancel()
+		cut := injected < maxInjectedPerOp && p.faults.strike(shareCutPush)
+		if cut {
+			injected++
+			actx, cancel = cutAfterSend(actx, p.faults.delay(maxCutDelay))
+			defer cancel()
+		}
+		r, err := p.sync.Push(actx, req)
+		if cut {
+			// Whatever came back, the phone never read it: it does not know
+			// whether the batch applied.
+			p.t.cutPushes.Add(1)
+			return errInjected
+		}
+		if err != nil {
+			return err
+		}
+		resp = r
+		return nil
+	})
+	return resp, err
+}
+
+// sendAgain pushes an acknowledged batch again: every mutation must come
+// back DUPLICATE (or, for one refused before, as refused), never applied a
+// second time.
+func (p *phone) sendAgain(ctx context.Context, batch []*pb.Mutation) error {
+	p.t.duplicateSends.Add(1)
+	resp, err := p.push(ctx, batch)
+	if err != nil {
+		return err
+	}
+	p.note(batch, resp)
+	return nil
+}
+
+// note records the answers of a push: a mutation answered APPLIED or
+// CONFLICT after it had been applied (or kept as a conflict) once is
+// counted as duplicated.
+func (p *phone) note(batch []*pb.Mutation, resp *pb.PushResponse) {
+	seqs := map[string]int64{}
+	for _, m := range batch {
+		seqs[m.GetMutationId()] = m.GetDeviceSeq()
+	}
+	for _, r := range resp.GetResults() {
+		id := r.GetMutationId()
+		if _, ok := seqs[id]; !ok {
+			p.t.problem(&p.t.protocolErrors, "device %d: a push answered mutation %s, which it did not carry", p.n, id)
+			continue
+		}
+		switch o := r.GetOutcome(); o {
+		case pb.MutationOutcome_MUTATION_OUTCOME_APPLIED:
+			if first, ok := p.firstOutcome[id]; ok {
+				p.t.problem(&p.t.duplicated, "device %d: mutation %s (seq %d) answered APPLIED again after %v: applied twice",
+					p.n, id, seqs[id], first)
+			}
+			p.firstOutcome[id] = o
+			p.final[id] = r
+		case pb.MutationOutcome_MUTATION_OUTCOME_CONFLICT, pb.MutationOutcome_MUTATION_OUTCOME_REJECTED:
+			// Sent again, these come back as they were the first time;
+			// whether a conflict was kept twice, the timeline tells.
+			if first, ok := p.firstOutcome[id]; ok && first == pb.MutationOutcome_MUTATION_OUTCOME_APPLIED {
+				p.t.problem(&p.t.protocolErrors, "device %d: mutation %s (seq %d) answered %v after APPLIED",
+					p.n, id, seqs[id], o)
+			}
+			if _, ok := p.firstOutcome[id]; !ok {
+				p.firstOutcome[id] = o
+			}
+			p.final[id] = r
+		case pb.MutationOutcome_MUTATION_OUTCOME_DUPLICATE:
+			if _, ok := p.final[id]; !ok {
+				p.final[id] = r
+			}
+		default:
+			// Not acknowledged: it failed on the server's side and must be
+			// sent again.
+			p.t.serverErrors.Add(1)
+		}
+	}
+}
+
+// acknowledge checks a push's answer and deletes from the outbox what the
+// server acknowledged: every mutation it answered, and everything up to the
+// highest device_seq it says it holds.
+func (p *phone) acknowledge(batch []*pb.Mutation, resp *pb.PushResponse) int {
+	results := resp.GetResults()
+	if len(results) != len(batch) {
+		p.t.problem(&p.t.protocolErrors, "device %d: a push of %d mutations got %d results", p.n, len(batch), len(results))
+	}
+	answered := map[string]bool{}
+	retry := false
+	for i, r := range results {
+		if i < len(batch) && (r.GetMutationId() != batch[i].GetMutationId() || r.GetDeviceSeq() != batch[i].GetDeviceSeq()) {
+			p.t.problem(&p.t.protocolErrors, "device %d: result %d is for %s seq %d, want %s seq %d (results in device_seq order)",
+				p.n, i, r.GetMutationId(), r.GetDeviceSeq(), batch[i].GetMutationId(), batch[i].GetDeviceSeq())
+		}
+		if r.GetOutcome() == pb.MutationOutcome_MUTATION_OUTCOME_UNSPECIFIED {
+			retry = true
+			continue
+		}
+		answered[r.GetMutationId()] = true
+	}
+	last := batch[len(batch)-1].GetDeviceSeq()
+	if resp.GetHighestDeviceSeq() < last && !retry {
+		p.t.problem(&p.t.protocolErrors, "device %d: answered a batch up to seq %d but says it holds up to %d",
+			p.n, last, resp.GetHighestDeviceSeq())
+	}
+	kept := p.outbox[:0:0]
+	deleted := 0
+	for _, m := range p.outbox {
+		if answered[m.GetMutationId()] || m.GetDeviceSeq() <= resp.GetHighestDeviceSeq() {
+			deleted++
+			continue
+		}
+		kept = append(kept, m)
+	}
+	p.outbox = kept
+	p.cfg.progress.add(deleted)
+	return deleted
+}
+
+// Pulling.
+const (
+	// pullPageSize is small, so that a day's pull takes several pages.
+	pullPageSize = 50
+	// maxPullPages bounds a pull that would not end.
+	maxPullPages = 10000
+	// sharePull is the share of --fault-rate of pulls whose answer is lost.
+	shareCutPull = 0.5
+)
+
+// pullAll pulls the phone's scope from the start in small pages, as a
+// phone does once it has pushed, and keeps the ids of the reports and
+// patrols it received. Now and then a page's answer is lost, and the same
+// cursor is asked again.
+func (p *phone) pullAll(ctx context.Context) error {
+	p.pulled = map[string]bool{}
+	cursor, resets := "", 0
+	for pages := 0; ; pages++ {
+		if pages >= maxPullPages {
+			return fmt.Errorf("pull: still more after %d pages", pages)
+		}
+		var resp *pb.PullResponse
+		injected := 0
+		err := p.retry.do(ctx, "pull", func(ctx context.Context) error {
+			actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+			defer cancel()
+			r, err := p.sync.Pull(actx, &pb.PullRequest{Cursor: cursor, PageSize: pullPageSize})
+			if err != nil {
+				return err
+			}
+			if injected < maxInjectedPerOp && p.faults.strike(shareCutPull) {
+				injected++
+				p.t.cutPulls.Add(1)
+				return errInjected
+			}
+			resp = r
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if resp.GetResetRequired() {
+			// The cursor came from this very database a moment ago.
+			p.t.problem(&p.t.protocolErrors, "device %d: pull: reset required for a cursor of the same database", p.n)
+			if resets++; resets > 1 || cursor == "" {
+				return fmt.Errorf("pull: reset required again")
+			}
+			cursor, p.pulled = "", map[string]bool{}
+			continue
+		}
+		for _, c := range resp.GetChanges() {
+			switch e := c.GetEntity().(type) {
+			case *pb.Change_Report:
+				p.pulled[e.Report.GetReport().GetId()] = true
+			case *pb.Change_Patrol:
+				p.pulled[e.Patrol.GetId()] = true
+			case *pb.Change_Removal:
+				delete(p.pulled, e.Removal.GetId())
+			}
+		}
+		if !resp.GetHasMore() {
+			return nil
+		}
+		if len(resp.GetChanges()) == 0 || resp.GetNextCursor() == cursor {
+			return fmt.Errorf("pull: has_more with an empty page or the same cursor")
+		}
+		cursor = resp.GetNextCursor()
+	}
+}

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+// Photos.
+const (
+	minPhotoBytes = 20 << 10
+	maxPhotoBytes = 200 << 10
+	// chunkBytes is the size of the chunks a phone uploads.
+	chunkBytes = 64 << 10
+	// maxPhotosPerReport is the server's bound on a report's photo_ids.
+	maxPhotosPerReport = 30
+	// maxUploadCutDelay bounds how long after the chosen chunk went out a
+	// cut upload is cancelled.
+	maxUploadCutDelay = 3 * time.Millisecond
+	photoContentType  = "image/jpeg"
+)
+
+// jpegHead is the start of a JFIF file: SOI, then an APP0 segment.
+var jpegHead = []byte{
+	0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x48, 0x00, 0x48, 0x00, 0x00,
+}
+
+// photo is one picture a phone took, kept until the server has it.
+type photo struct {
+	id       string
+	reportID string
+	data     []byte
+	sha256   string // lower-case hex
+	takenAt  time.Time
+	location *pb.Location
+	done     bool // the server said it holds it whole
+}
+
+// makePhoto returns a JPEG-looking blob of 20–200 KiB, a function of rng
+// alone: the JFIF header, random bytes, and the end-of-image marker.
+func makePhoto(rng *rand.Rand, id, reportID string, takenAt time.Time, loc *pb.Location) *photo {
+	size := minPhotoBytes + rng.IntN(maxPhotoBytes-minPhotoBytes+1)
+	data := make([]byte, size)
+	var seed [32]byte
+	for i := range 4 {
+		v := rng.Uint64()
+		for j := range 8 {
+			seed[8*i+j] = byte(v >> (8 * j))
+		}
+	}
+	_, _ = rand.NewChaCha8(seed).Read(data)
+	copy(data, jpegHead)
+	data[size-2], data[size-1] = 0xFF, 0xD9
+	sum := sha256.Sum256(data)
+	return &photo{id: id, reportID: reportID, data: data, sha256: hex.EncodeToString(sum[:]), takenAt: takenAt, location: loc}
+}
+
+func (ph *photo) header() *pb.PhotoHeader {
+	return &pb.PhotoHeader{
+		PhotoId: ph.id, Sha256: ph.sha256, SizeBytes: int64(len(ph.data)), ContentType: photoContentType,
+		ReportId: ph.reportID, TakenAt: timestamppb.New(ph.takenAt), Location: ph.location,
+	}
+}
+
+// uploadPhoto uploads ph until the server says it holds it whole. After a
+// broken attempt it asks how much the server committed and resumes from
+// there; the server's committed size must never go back.
+func (p *phone) uploadPhoto(ctx context.Context, ph *photo) error {
+	size := int64(len(ph.data))
+	var known int64 // the most the server has said it holds
+	resume, injected := false, 0
+	return p.retry.do(ctx, "upload photo "+ph.id, func(ctx context.Context) error {
+		offset := int64(0)
+		if resume {
+			actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+			st, err := p.sync.GetUploadStatus(actx, &pb.GetUploadStatusRequest{PhotoId: ph.id})
+			cancel()
+			if err != nil {
+				return err
+			}
+			if st.GetCommittedBytes() < known {
+				p.t.problem(&p.t.regressions, "device %d: photo %s: the server held %d bytes, now says %d (committed data went back)",
+					p.n, ph.id, known, st.GetCommittedBytes())
+			}
+			if st.GetComplete() {
+				if st.GetCommittedBytes() != size || (st.GetSizeBytes() != 0 && st.GetSizeBytes() != size) {
+					p.t.problem(&p.t.protocolErrors, "device %d: photo %s: complete with %d of %d bytes (declared %d)",
+						p.n, ph.id, st.GetCommittedBytes(), size, st.GetSizeBytes())
+				}
+				return nil
+			}
+			offset = st.GetCommittedBytes()
+			known = max(known, offset)
+		}
+		resume = true
+		wrong := injected < maxInjectedPerOp && p.faults.strike(shareWrongOffset)
+		cut := injected < maxInjectedPerOp && p.faults.strike(shareCutUpload)
+		if wrong {
+			injected++
+			held, err := p.sendWrongOffset(ctx, ph, offset)
+			if err != nil {
+				return err
+			}
+			if held < known {
+				p.t.problem(&p.t.regressions, "device %d: photo %s: the server held %d bytes, now says %d (committed data went back)",
+					p.n, ph.id, known, held)
+			}
+			offset, known = held, max(known, held)
+		}
+		if cut {
+			injected++
+		}
+		committed, err := p.sendChunks(ctx, ph, offset, cut)
+		if err != nil {
+			return err
+		}
+		if committed != size {
+			p.t.problem(&p.t.protocolErrors, "device %d: photo %s: upload answered complete with %d of %d bytes", p.n, ph.id, committed, size)
+		}
+		known = size
+		return nil
+	})
+}
+
+// sendChunks opens an upload and sends ph from offset to its end in
+// chunks. With cut it cancels the stream just after a random chunk went
+// out, and returns errInjected.
+func (p *phone) sendChunks(ctx context.Context, ph *photo, offset int64, cut bool) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	defer cancel()
+	stream, err := p.sync.UploadPhoto(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := stream.Send(&pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Header{Header: ph.header()}}); err != nil {
+		return 0, closeErr(stream, err)
+	}
+	size := int64(len(ph.data))
+	chunks := int((size - offset + chunkBytes - 1) / chunkBytes)
+	cutAt := -1
+	if cut {
+		cutAt = p.faults.intN(max(chunks, 1))
+	}
+	for i := range chunks {
+		off := offset + int64(i)*chunkBytes
+		end := min(off+chunkBytes, size)
+		msg := &pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Chunk{Chunk: &pb.PhotoChunk{Offset: off, Data: ph.data[off:end]}}}
+		if err := stream.Send(msg); err != nil {
+			return 0, resumable(closeErr(stream, err))
+		}
+		if i == cutAt {
+			break
+		}
+	}
+	if cut {
+		time.Sleep(p.faults.delay(maxUploadCutDelay))
+		cancel()
+		p.t.cutUploads.Add(1)
+		return 0, errInjected
+	}
+	resp, err := stream.CloseAndRecv()
+	if err != nil {
+		return 0, resumable(err)
+	}
+	if !resp.GetComplete() {
+		return 0, status.Errorf(codes.Internal, "gridsim: upload of %s ended with %d of %d bytes committed and not complete",
+			ph.id, resp.GetCommittedBytes(), size)
+	}
+	return resp.GetCommittedBytes(), nil
+}
+
+// sendWrongOffset resumes an upload from a wrong offset on purpose: the
+// server must refuse it with FAILED_PRECONDITION and say, in an ErrorInfo's
+// committed_bytes, how much it holds, which it returns.
+func (p *phone) sendWrongOffset(ctx context.Context, ph *photo, committed int64) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	defer cancel()
+	size := int64(len(ph.data))
+	bad := committed + 1 + int64(p.faults.intN(chunkBytes))
+	if committed > 0 && p.faults.intN(2) == 0 {
+		bad = committed - 1 - int64(p.faults.intN(int(min(committed, chunkBytes)))) // back into what it holds
+	}
+	bad = min(bad, size-1)
+	if bad == committed { // a one-byte photo has no wrong offset inside it
+		bad = committed + 1
+	}
+	data := ph.data[min(bad, size-1):min(bad+chunkBytes, size)]
+	stream, err := p.sync.UploadPhoto(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := stream.Send(&pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Header{Header: ph.header()}}); err != nil {
+		return 0, closeErr(stream, err)
+	}
+	err = stream.Send(&pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Chunk{Chunk: &pb.PhotoChunk{Offset: bad, Data: data}}})
+	if err == nil {
+		_, err = stream.CloseAndRecv()
+	} else {
+		err = closeErr(stream, err)
+	}
+	if err == nil {
+		p.t.problem(&p.t.protocolErrors, "device %d: photo %s: the server took a chunk at offset %d while holding %d", p.n, ph.id, bad, committed)
+		return 0, errInjected // start again from what it now says it holds
+	}
+	st := status.Convert(err)
+	if st.Code() != codes.FailedPrecondition {
+		return 0, err // the link or the server broke meanwhile: retried as usual
+	}
+	p.t.wrongOffsets.Add(1)
+	held, ok := committedBytes(st)
+	if !ok {
+		p.t.problem(&p.t.protocolErrors, "device %d: photo %s: a wrong offset got %v without committed_bytes", p.n, ph.id, err)
+		return 0, errInjected
+	}
+	if held < 0 || held > size {
+		p.t.problem(&p.t.protocolErrors, "device %d: photo %s: committed_bytes %d outside 0–%d", p.n, ph.id, held, size)
+		return 0, errInjected
+	}
+	return held, nil
+}
+
+// errResume marks an upload the server refused because it holds more
+// than the phone thought (the same bytes arrived before, or identical
+// content is stored already): the phone asks how much and resumes.
+var errResume = errors.New("the server holds more of the photo; resume")
+
+// resumable turns a refused offset into errResume.
+func resumable(err error) error {
+	if st, ok := status.FromError(err); ok && st.Code() == codes.FailedPrecondition {
+		if _, ok := committedBytes(st); ok {
+			return fmt.Errorf("%w: %v", errResume, err)
+		}
+	}
+	return err
+}
+
+// committedBytes reads the committed size from a refused chunk's
+// ErrorInfo.
+func committedBytes(st *status.Status) (int64, bool) {
+	for _, d := range st.Details() {
+		info, ok := d.(*errdetails.ErrorInfo)
+		if !ok {
+			continue
+		}
+		if s, ok := info.GetMetadata()["committed_bytes"]; ok {
+			n, err := strconv.ParseInt(s, 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
+// closeErr returns the status a client stream ended with when Send failed:
+// io.EOF from Send means the server has answered, and the answer says why.
+func closeErr(stream interface {
+	CloseAndRecv() (*pb.UploadPhotoResponse, error)
+}, sendErr error) error {
+	if !errors.Is(sendErr, io.EOF) {
+		return sendErr
+	}
+	if _, err := stream.CloseAndRecv(); err != nil {
+		return err
+	}
+	return fmt.Errorf("upload stream closed early without an error: %w", sendErr)
+}
+
+// downloadPhoto fetches a photo whole and returns its bytes and header.
+func downloadPhoto(ctx context.Context, c pb.SyncServiceClient, id string) ([]byte, *pb.PhotoHeader, error) {
+	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	defer cancel()
+	stream, err := c.DownloadPhoto(ctx, &pb.DownloadPhotoRequest{PhotoId: id})
+	if err != nil {
+		return nil, nil, err
+	}
+	var data []byte
+	var hdr *pb.PhotoHeader
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return data, hdr, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if msg.GetHeader() != nil && hdr == nil {
+			hdr = msg.GetHeader()
+		}
+		if c := msg.GetChunk(); c != nil {
+			if c.GetOffset() != int64(len(data)) {
+				return nil, nil, fmt.Errorf("download %s: chunk at offset %d after %d bytes", id, c.GetOffset(), len(data))
+			}
+			data = append(data, c.GetData()...)
+		}
+	}
+}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	gi "github.com/gridinspect/gridinspect"
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+func TestWorkdayIsOverAtNow(t *testing.T) {
+	for _, tc := range []struct {
+		now  string
+		want string
+	}{
+		{"2025-03-10T19:00:00+08:00", "2025-03-10T08:00:00+08:00"},
+		{"2025-03-10T17:59:00+08:00", "2025-03-09T08:00:00+08:00"},
+		{"2025-03-10T01:00:00+08:00", "2025-03-09T08:00:00+08:00"},
+		{"2025-03-10T12:00:00Z", "2025-03-10T08:00:00+08:00"}, // 20:00 in China
+	} {
+		now, _ := time.Parse(time.RFC3339, tc.now)
+		want, _ := time.Parse(time.RFC3339, tc.want)
+		start, end := workday(now)
+		if !start.Equal(want) || end.Sub(start) != 10*time.Hour || end.After(now) {
+			t.Errorf("workday(%s) = %s – %s, want from %s, over by then", tc.now, start, end, tc.want)
+		}
+	}
+}
+
+func TestPhotosLookLikeJPEGsAndFollowTheSeed(t *testing.T) {
+	make := func(seed uint64) *photo {
+		return makePhoto(rand.New(rand.NewPCG(seed, 1)), "p", "r", time.Unix(0, 0), nil)
+	}
+	a, b, c := make(1), make(1), make(2)
+	if !bytes.Equal(a.data, b.data) || bytes.Equal(a.data, c.data) {
+		t.Error("photos are not a function of the seed alone")
+	}
+	for _, ph := range []*photo{a, c} {
+		if n := len(ph.data); n < minPhotoBytes || n > maxPhotoBytes {
+			t.Errorf("photo of %d bytes, want %d–%d", n, minPhotoBytes, maxPhotoBytes)
+		}
+		if !bytes.HasPrefix(ph.data, []byte{0xFF, 0xD8, 0xFF, 0xE0}) || !bytes.HasSuffix(ph.data, []byte{0xFF, 0xD9}) {
+			t.Errorf("photo starts % X … ends % X, want a JPEG's markers", ph.data[:4], ph.data[len(ph.data)-2:])
+		}
+		sum := sha256.Sum256(ph.data)
+		if ph.sha256 != hex.EncodeToString(sum[:]) {
+			t.Error("declared SHA-256 is not the data's")
+		}
+	}
+}
+
+// square is a grid of about 1 km a side with a hole in its middle.
+var square = &pb.Grid{Id: "g", Name: "测试村", Boundary: []*pb.Polygon{{Rings: []*pb.LinearRing{
+	{Points: []*pb.LatLng{{Latitude: 31.24, Longitude: 118.34}, {Latitude: 31.24, Longitude: 118.35}, {Latitude: 31.25, Longitude: 118.35}, {Latitude: 31.25, Longitude: 118.34}}},
+	{Points: []*pb.LatLng{{Latitude: 31.244, Longitude: 118.344}, {Latitude: 31.244, Longitude: 118.346}, {Latitude: 31.246, Longitude: 118.346}, {Latitude: 31.246, Longitude: 118.344}}},
+}}}}
+
+func TestPointsAndTracksStayInsideTheGrid(t *testing.T) {
+	a, err := newArea(square)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 1000 {
+		if p := a.randomPoint(rng); !a.inside(p) || (p.Lat > 31.244 && p.Lat < 31.246 && p.Lng > 118.344 && p.Lng < 118.346) {
+			t.Fatalf("point %v outside the grid or in its hole", p)
+		}
+	}
+	track, times, err := a.walk(rng, time.Unix(0, 0), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(track) != len(times) || len(track) < 30 {
+		t.Fatalf("track of %d points, %d times", len(track), len(times))
+	}
+	for _, p := range track {
+		if !a.inside(p) {
+			t.Fatalf("track point %v leaves the grid", p)
+		}
+	}
+}
+
+func TestRecordDayNumbersEveryWriteInOrder(t *testing.T) {
+	a, err := newArea(square)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{userID: "u", grid: square, area: a, subjects: subjectsByKind([]*pb.Subject{
+		{Id: "01900000-0000-7000-8000-000000000001", Kind: pb.SubjectKind_SUBJECT_KIND_WATER_SOURCE},
+		{Id: "01900000-0000-7000-8000-000000000002", Kind: pb.SubjectKind_SUBJECT_KIND_HOUSEHOLD},
+	}), assigned: []*pb.Report{{Id: "01900000-0000-7000-8000-000000000003", Version: 3, Status: pb.ReportStatus_REPORT_STATUS_ASSIGNED}}}
+	start, end := workday(time.Now())
+	d, err := recordDay(rand.New(rand.NewPCG(3, 4)), w, start, end, 40, 5, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.reports) != 40 || len(d.patrols) != 5 || len(d.photos) != 80 || len(d.actions) == 0 {
+		t.Fatalf("recorded %d reports, %d patrols, %d photos, %d actions", len(d.reports), len(d.patrols), len(d.photos), len(d.actions))
+	}
+	if len(d.outbox) != len(d.reports)+len(d.patrols)+len(d.actions) {
+		t.Errorf("outbox of %d mutations for %d writes", len(d.outbox), len(d.reports)+len(d.patrols)+len(d.actions))
+	}
+	seen := map[string]bool{}
+	categories := map[pb.Category]bool{}
+	for i, m := range d.outbox {
+		if m.GetDeviceSeq() != int64(i+1) || seen[m.GetMutationId()] || m.GetMutationId() == "" {
+			t.Errorf("mutation %d: seq %d id %q", i, m.GetDeviceSeq(), m.GetMutationId())
+		}
+		seen[m.GetMutationId()] = true
+		if r := m.GetSubmitReport().GetReport(); r != nil {
+			categories[r.GetCategory()] = true
+			if err := gi.DefaultRules.ValidateReport(reportOf(r)); err != nil && !strings.Contains(err.Error(), "details") {
+				t.Errorf("report %s: %v", r.GetId(), err)
+			}
+		}
+	}
+	if len(categories) < 5 {
+		t.Errorf("40 reports in only %d categories", len(categories))
+	}
+}
+
+// reportOf converts the fields ValidateReport looks at (details aside).
+func reportOf(r *pb.Report) *gi.Report {
+	return &gi.Report{
+		ID: r.GetId(), Category: gi.Category(r.GetCategory()), Severity: gi.Severity(r.GetSeverity()),
+		Description: r.GetDescription(), SubjectID: r.GetSubjectId(), ObservedAt: r.GetObservedAt().AsTime(),
+		Location: gi.Location{Lat: r.GetLocation().GetLatitude(), Lng: r.GetLocation().GetLongitude(),
+			AccuracyMeters: r.GetLocation().GetAccuracyMeters(), Address: r.GetLocation().GetAddress(),
+			System: gi.CoordinateSystem(r.GetLocation().GetCoordinateSystem())},
+		PhotoIDs: r.GetPhotoIds(), PatrolID: r.GetPatrolId(),
+	}
+}
+
+func TestFlagsAreChecked(t *testing.T) {
+	for _, args := range [][]string{
+		{"--devices", "11"}, {"--devices", "0"}, {"--batch", "0"}, {"--fault-rate", "1.5"}, {"--photos-per-report", "31"}, {"extra"},
+	} {
+		if _, err := parseFlags(args, &bytes.Buffer{}); err == nil {
+			t.Errorf("parseFlags(%q) accepted", args)
+		}
+	}
+	cfg, err := parseFlags(nil, &bytes.Buffer{})
+	if err != nil || cfg.devices != 10 || cfg.batch != 50 || cfg.faultRate != 0.2 || cfg.server != "127.0.0.1:50051" {
+		t.Errorf("defaults = %+v, %v", cfg, err)
+	}
+}
