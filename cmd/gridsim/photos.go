@@ -146,7 +146,8 @@ func (p *phone) sendChunks(ctx context.Context, ph *photo, offset int64, cut boo
 		return 0, err
 	}
 	if err := stream.Send(&pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Header{Header: ph.header()}}); err != nil {
-		return 0, closeErr(stream, err)
+		resp, err := closeErr(stream, err)
+		return resp.GetCommittedBytes(), err
 	}
 	size := int64(len(ph.data))
 	chunks := int((size - offset + chunkBytes - 1) / chunkBytes)
@@ -159,7 +160,11 @@ func (p *phone) sendChunks(ctx context.Context, ph *photo, offset int64, cut boo
 		end := min(off+chunkBytes, size)
 		msg := &pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Chunk{Chunk: &pb.PhotoChunk{Offset: off, Data: ph.data[off:end]}}}
 		if err := stream.Send(msg); err != nil {
-			return 0, resumable(closeErr(stream, err))
+			resp, err := closeErr(stream, err)
+			if err != nil {
+				return 0, resumable(err)
+			}
+			return resp.GetCommittedBytes(), nil // the server holds it whole already
 		}
 		if i == cutAt {
 			break
@@ -203,13 +208,20 @@ func (p *phone) sendWrongOffset(ctx context.Context, ph *photo, committed int64)
 		return 0, err
 	}
 	if err := stream.Send(&pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Header{Header: ph.header()}}); err != nil {
-		return 0, closeErr(stream, err)
+		resp, err := closeErr(stream, err)
+		return resp.GetCommittedBytes(), err
 	}
+	var resp *pb.UploadPhotoResponse
 	err = stream.Send(&pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Chunk{Chunk: &pb.PhotoChunk{Offset: bad, Data: data}}})
 	if err == nil {
-		_, err = stream.CloseAndRecv()
+		resp, err = stream.CloseAndRecv()
 	} else {
-		err = closeErr(stream, err)
+		resp, err = closeErr(stream, err)
+	}
+	if err == nil && resp.GetComplete() {
+		// The photo became whole meanwhile (the rest of a cut upload was
+		// still being taken in): a chunk for a whole photo changes nothing.
+		return size, nil
 	}
 	if err == nil {
 		p.t.problem(&p.t.protocolErrors, "device %d: photo %s: the server took a chunk at offset %d while holding %d", p.n, ph.id, bad, committed)
@@ -263,18 +275,23 @@ func committedBytes(st *status.Status) (int64, bool) {
 	return 0, false
 }
 
-// closeErr returns the status a client stream ended with when Send failed:
-// io.EOF from Send means the server has answered, and the answer says why.
+// closeErr returns how a client stream ended when Send failed: the
+// server's error, or — when the server answered early because it holds the
+// whole photo already — its response.
 func closeErr(stream interface {
 	CloseAndRecv() (*pb.UploadPhotoResponse, error)
-}, sendErr error) error {
+}, sendErr error) (*pb.UploadPhotoResponse, error) {
 	if !errors.Is(sendErr, io.EOF) {
-		return sendErr
+		return nil, sendErr
 	}
-	if _, err := stream.CloseAndRecv(); err != nil {
-		return err
+	resp, err := stream.CloseAndRecv()
+	if err != nil {
+		return nil, err
 	}
-	return fmt.Errorf("upload stream closed early without an error: %w", sendErr)
+	if !resp.GetComplete() {
+		return nil, fmt.Errorf("upload stream closed early without an error: %w", sendErr)
+	}
+	return resp, nil
 }
 
 // downloadPhoto fetches a photo whole and returns its bytes and header.
