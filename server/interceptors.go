@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"runtime/debug"
 	"strings"
@@ -52,8 +53,15 @@ func requestID(ctx context.Context) string {
 func (s *Server) logCall(ctx context.Context, method, id string, start time.Time, err error) {
 	code := status.Code(err)
 	level := slog.LevelDebug
+	var limited *rateLimitedError
 	switch code {
 	case codes.OK, codes.Canceled:
+	case codes.ResourceExhausted:
+		// A flood's refusals stay at DEBUG; the limiter itself warns,
+		// now and then.
+		if !errors.As(err, &limited) {
+			level = slog.LevelInfo
+		}
 	case codes.Internal, codes.Unknown, codes.DataLoss:
 		level = slog.LevelError
 	default:
@@ -114,4 +122,28 @@ func (s *Server) authStream(srv any, ss grpc.ServerStream, info *grpc.StreamServ
 		return s.status(ss.Context(), err)
 	}
 	return handler(srv, &actorStream{ServerStream: ss, ctx: gridinspect.NewContext(ss.Context(), actor)})
+}
+
+// limitUnary refuses a call past its caller's request limit, before any
+// work is done. It runs after authentication, which names the caller;
+// Login, health and reflection have no caller and are not limited here
+// (Login has limits of its own).
+func (s *Server) limitUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if a := gridinspect.ActorFrom(ctx); a != nil && !public(info.FullMethod) {
+		if err := s.requests.admit(ctx, a); err != nil {
+			return nil, err
+		}
+	}
+	return handler(ctx, req)
+}
+
+// limitStream is limitUnary for streams: a stream counts as one call,
+// however many messages it carries.
+func (s *Server) limitStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	if a := gridinspect.ActorFrom(ss.Context()); a != nil && !public(info.FullMethod) {
+		if err := s.requests.admit(ss.Context(), a); err != nil {
+			return err
+		}
+	}
+	return handler(srv, ss)
 }

@@ -100,7 +100,7 @@ func (db *DB) appendPartial(id string, committed int64, data []byte) (err error)
 	if err := f.Truncate(committed); err != nil {
 		return err
 	}
-	if _, err := f.WriteAt(data, committed); err != nil {
+	if _, err := writePartialAt(f, data, committed); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {
@@ -111,6 +111,25 @@ func (db *DB) appendPartial(id string, committed int64, data []byte) (err error)
 		return syncDir(db.partialDir())
 	}
 	return nil
+}
+
+// writePartialAt writes a chunk into a partial file. It is a variable so
+// that a test can make the disk fill up (ENOSPC) half-way through a chunk.
+var writePartialAt = func(f *os.File, data []byte, off int64) (int, error) {
+	return f.WriteAt(data, off)
+}
+
+// photoFileErr returns the answer to a failed operation on a photo file:
+// a failure of the disk (no space: ELIMIT; an I/O error: EUNAVAILABLE)
+// as such, with its cause in the log; anything else wrapped with what was
+// being done. Nothing that failed here has raised a committed size.
+func (db *DB) photoFileErr(err error, format string, args ...any) error {
+	what := fmt.Sprintf(format, args...)
+	if derr := diskError(err); derr != nil {
+		db.logger.Warn("store: "+what+": disk trouble", "err", err)
+		return derr
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
 }
 
 // hashPartial cuts photo id's partial file to size (nothing past the

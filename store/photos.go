@@ -280,7 +280,7 @@ func (db *DB) WriteChunk(ctx context.Context, photoID string, offset int64, data
 			return nil, db.lostPartial(ctx, p, offset)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("store: write photo %s: %w", id, err)
+			return nil, db.photoFileErr(err, "write photo %s", id)
 		}
 		// The bytes are on disk: only now may the committed size rise.
 		err = db.Write(ctx, func(tx *Tx) error {
@@ -338,7 +338,7 @@ func (db *DB) finishUpload(ctx context.Context, p *photo) (*gridinspect.PhotoSta
 	case errors.Is(err, errPartialLost):
 		return nil, db.lostPartial(ctx, p, p.Size)
 	case err != nil:
-		return nil, fmt.Errorf("store: hash photo %s: %w", p.ID, err)
+		return nil, db.photoFileErr(err, "hash photo %s", p.ID)
 	default:
 		if sum != p.SHA256 {
 			if err := db.restartUpload(ctx, p); err != nil {
@@ -348,7 +348,7 @@ func (db *DB) finishUpload(ctx context.Context, p *photo) (*gridinspect.PhotoSta
 				"the uploaded bytes hash to %s, not the declared %s; upload again from 0", sum, p.SHA256))
 		}
 		if err := db.keepPartial(p.ID, sum); err != nil {
-			return nil, fmt.Errorf("store: keep photo %s: %w", p.ID, err)
+			return nil, db.photoFileErr(err, "keep photo %s", p.ID)
 		}
 	}
 
@@ -380,7 +380,7 @@ func (db *DB) finishUpload(ctx context.Context, p *photo) (*gridinspect.PhotoSta
 // finishUpload then finds none and resets again.)
 func (db *DB) restartUpload(ctx context.Context, p *photo) error {
 	if err := db.dropPartial(p.ID); err != nil {
-		return fmt.Errorf("store: discard photo %s: %w", p.ID, err)
+		return db.photoFileErr(err, "discard photo %s", p.ID)
 	}
 	err := db.Write(context.WithoutCancel(ctx), func(tx *Tx) error {
 		_, err := tx.Exec("UPDATE photos SET committed = 0 WHERE id = ? AND complete = 0", p.ID)

@@ -3,9 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"runtime/debug"
+	"syscall"
 	"time"
+
+	"github.com/mattn/go-sqlite3"
 
 	"github.com/gridinspect/gridinspect"
 )
@@ -32,6 +36,9 @@ type Tx struct {
 	tx    *sql.Tx
 	group *group
 	after []func()
+	// diskErr is the first failure of the disk a statement of this write
+	// met (see diskError), even if the write's function went on.
+	diskErr error
 }
 
 // group is what the writes of one transaction share.
@@ -46,12 +53,22 @@ type group struct {
 // caller's cancellation must not interrupt a transaction that other
 // callers' writes share.
 func (tx *Tx) Exec(query string, args ...any) (sql.Result, error) {
-	return tx.tx.Exec(query, args...)
+	res, err := tx.tx.Exec(query, args...)
+	return res, tx.note(err)
 }
 
 // Query runs a query in the transaction.
 func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
-	return tx.tx.Query(query, args...)
+	rows, err := tx.tx.Query(query, args...)
+	return rows, tx.note(err)
+}
+
+// note remembers err if the disk failed it, and returns it.
+func (tx *Tx) note(err error) error {
+	if tx.diskErr == nil && err != nil && diskError(err) != nil {
+		tx.diskErr = err
+	}
+	return err
 }
 
 // QueryRow runs a query expected to return at most one row.
@@ -80,9 +97,57 @@ type writeRequest struct {
 // idempotent (client-made ids).
 var errStateUnknown = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "write failed; state unknown, retry")
 
+// errStateUnknownDiskFull answers writes whose commit failed for want of
+// space (in WAL mode, most writes on a full disk fail there: the commit
+// appends the pages to the WAL). As after any failed commit, the state is
+// not known; the code says why.
+var errStateUnknownDiskFull = gridinspect.Errorf(gridinspect.ELIMIT,
+	"the server's disk is full; the write may or may not be stored, retry later")
+
 // errNotWritten answers writes whose transaction was rolled back: nothing
 // of them was written.
 var errNotWritten = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "write failed; nothing was written, retry")
+
+// Disk trouble. A write that fails because the disk is full, or cannot be
+// written at all, is rolled back and answered with one of these, so that
+// the caller (a phone) keeps what it sent and tries again later, and the
+// writer carries on: once there is space again, writes succeed with no
+// restart. A failed COMMIT is still answered "state unknown"
+// (errStateUnknown, or errStateUnknownDiskFull): the group may or may not
+// be on disk.
+var (
+	// errDiskFull answers a write the disk had no room for: SQLITE_FULL
+	// (which max_page_count also gives), or ENOSPC or EDQUOT from a file.
+	errDiskFull = gridinspect.Errorf(gridinspect.ELIMIT, "the server's disk is full; nothing was stored, retry later")
+	// errDiskIO answers a write the disk refused: SQLITE_IOERR,
+	// SQLITE_READONLY or SQLITE_CANTOPEN, or EIO or EROFS from a file.
+	errDiskIO = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "the server could not write to its disk; nothing was stored, retry later")
+)
+
+// diskError returns errDiskFull or errDiskIO if err is (or wraps) a
+// failure of the disk, from SQLite or from a file, and nil otherwise.
+func diskError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch {
+		case se.Code == sqlite3.ErrFull, se.SystemErrno == syscall.ENOSPC, se.SystemErrno == syscall.EDQUOT:
+			return errDiskFull
+		case se.Code == sqlite3.ErrIoErr, se.Code == sqlite3.ErrReadonly, se.Code == sqlite3.ErrCantOpen:
+			return errDiskIO
+		}
+		return nil
+	}
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return errDiskFull
+	case errors.Is(err, syscall.EIO), errors.Is(err, syscall.EROFS):
+		return errDiskIO
+	}
+	return nil
+}
 
 // errClosed answers writes made after Close.
 var errClosed = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "the database is closing")
@@ -181,7 +246,7 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 	if err != nil {
 		db.logger.Error("store: begin write transaction", "err", err)
 		for _, r := range live {
-			r.err = errNotWritten
+			r.err = notWritten(err)
 		}
 		return
 	}
@@ -192,17 +257,23 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 		if err := db.runOne(sqlTx, g, now, r); err != nil {
 			// The savepoint could not be rolled back: the transaction is
 			// in an unknown state, so none of it may be committed.
+			// (SQLite rolls the whole transaction back by itself after
+			// some failures of the disk; then the savepoint is gone.)
 			db.logger.Error("store: roll back to savepoint", "err", err)
 			if rerr := sqlTx.Rollback(); rerr != nil {
 				db.logger.Error("store: roll back write transaction", "err", rerr)
 			}
+			lost := notWritten(err)
+			if r.err == errDiskFull || r.err == errDiskIO {
+				lost = r.err
+			}
 			for _, r := range live[:i+1] {
 				if r.err == nil {
-					r.err = errNotWritten
+					r.err = lost
 				}
 			}
 			for _, r := range live[i+1:] {
-				r.err = errNotWritten
+				r.err = lost
 			}
 			return
 		}
@@ -218,10 +289,17 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 		return
 	}
 	if err := sqlTx.Commit(); err != nil {
-		db.logger.Error("store: commit", "err", err, "writes", ok)
+		// Even when the disk is full or failing, the outcome of a failed
+		// COMMIT is not known (a crash at the wrong moment, or an fsync
+		// that failed after the write, may leave it on disk): only
+		// "state unknown" is true, with ELIMIT if the disk is full. The
+		// writer carries on with the next group on the same connection
+		// (the driver rolls back).
+		db.logger.Error("store: commit", "err", err, "writes", ok, "disk", diskError(err) != nil)
+		unknown := commitFailed(err)
 		for _, r := range live {
 			if r.err == nil {
-				r.err = errStateUnknown
+				r.err = unknown
 			}
 		}
 		return
@@ -249,6 +327,18 @@ func (db *DB) runOne(sqlTx *sql.Tx, g *group, now time.Time, r *writeRequest) er
 	}
 	tx := &Tx{Now: now, tx: sqlTx, group: g}
 	r.err = callSafely(r.fn, tx)
+	cause := tx.diskErr
+	if cause == nil && diskError(r.err) != nil {
+		cause = r.err // met where Tx does not look, e.g. in a Row's Scan
+	}
+	if cause != nil {
+		// The disk failed a statement of this write. Whatever fn made of
+		// that (Push answers such a mutation "retry" and goes on; SQLite
+		// may have rolled the whole transaction back, failing fn's next
+		// step), the write is refused whole, and the caller hears why.
+		db.logger.Warn("store: write refused: disk trouble", "err", cause)
+		r.err = diskError(cause)
+	}
 	if r.err != nil {
 		if _, err := sqlTx.Exec("ROLLBACK TO write"); err != nil {
 			return fmt.Errorf("rollback to savepoint: %w", err)
@@ -261,6 +351,24 @@ func (db *DB) runOne(sqlTx *sql.Tx, g *group, now time.Time, r *writeRequest) er
 		r.after = tx.after
 	}
 	return nil
+}
+
+// commitFailed is the answer to the writes of a group whose COMMIT failed
+// with err.
+func commitFailed(err error) error {
+	if diskError(err) == errDiskFull {
+		return errStateUnknownDiskFull
+	}
+	return errStateUnknown
+}
+
+// notWritten is the answer to the writes of a group rolled back because
+// of err.
+func notWritten(err error) error {
+	if derr := diskError(err); derr != nil {
+		return derr
+	}
+	return errNotWritten
 }
 
 // callSafely calls fn, turning a panic into an error so that one bad write
