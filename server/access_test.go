@@ -489,6 +489,10 @@ func (a *authHarness) accessCases(fx fixtures) map[string]accessCase {
 		},
 		"/gridinspect.v1.StatsService/GetSummary":    {pending: "6", allowed: "super", call: unary(stats.GetSummary, &pb.GetSummaryRequest{})},
 		"/gridinspect.v1.StatsService/ExportReports": {pending: "6", allowed: "super", call: serverStreamCall(stats.ExportReports, &pb.ExportReportsRequest{})},
+		"/gridinspect.v1.AdminService/Backup": {
+			allowed: "admin1", denied: []string{"super", "supera", "workera"},
+			call: serverStreamCall(pb.NewAdminServiceClient(a.conn).Backup, &pb.BackupRequest{}),
+		},
 	}
 }
 

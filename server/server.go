@@ -47,13 +47,19 @@ type Config struct {
 	Rectification gridinspect.RectificationService
 	Sync          gridinspect.SyncService
 	Photos        gridinspect.PhotoService
+	// Backups serves AdminService.Backup; nil answers UNIMPLEMENTED.
+	Backups Backuper
 	// Authenticate resolves the caller of every RPC but Login, health and
 	// reflection (which only describes the public API); default
 	// BearerToken(Auth).
 	Authenticate Authenticator
 	// LoginLimits bound login attempts; default DefaultLoginLimits.
 	LoginLimits *LoginLimits
-	Logger      *slog.Logger
+	// RequestLimit bounds each user's calls (every RPC but Login, health
+	// and reflection); default DefaultRequestLimit, and NoRequestLimit
+	// turns it off.
+	RequestLimit *Limit
+	Logger       *slog.Logger
 	// Now is the clock used for derived fields such as "overdue";
 	// default time.Now.
 	Now func() time.Time
@@ -71,20 +77,22 @@ type Backend interface {
 	gridinspect.RectificationService
 	gridinspect.SyncService
 	gridinspect.PhotoService
+	Backuper
 }
 
 // Serve returns a Config whose services are all b; set the rest of the
 // fields on it.
 func Serve(b Backend) Config {
-	return Config{Reports: b, Directory: b, Users: b, Auth: b, Rectification: b, Sync: b, Photos: b}
+	return Config{Reports: b, Directory: b, Users: b, Auth: b, Rectification: b, Sync: b, Photos: b, Backups: b}
 }
 
 // Server is the gRPC server with every gridinspect service registered.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	grpc   *grpc.Server
-	health *health.Server
+	cfg      Config
+	log      *slog.Logger
+	requests *requestLimiter // nil: no per-user request limit
+	grpc     *grpc.Server
+	health   *health.Server
 }
 
 // New builds a server from cfg; extra options (TLS credentials, say) are
@@ -103,7 +111,18 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 	if cfg.LoginLimits != nil {
 		limits = *cfg.LoginLimits
 	}
+	requestLimit := DefaultRequestLimit
+	if cfg.RequestLimit != nil {
+		requestLimit = *cfg.RequestLimit
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, health: health.NewServer()}
+	unary := []grpc.UnaryServerInterceptor{s.recoverUnary, s.logUnary, s.authUnary}
+	stream := []grpc.StreamServerInterceptor{s.recoverStream, s.logStream, s.authStream}
+	if !requestLimit.off() {
+		s.requests = newRequestLimiter(requestLimit, s.log)
+		unary = append(unary, s.limitUnary)
+		stream = append(stream, s.limitStream)
+	}
 	base := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
 		grpc.MaxSendMsgSize(MaxMessageBytes),
@@ -118,9 +137,10 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 			Timeout:           20 * time.Second,
 		}),
 		// Recovery first, so that nothing below it can crash the process;
-		// then logging; then authentication.
-		grpc.ChainUnaryInterceptor(s.recoverUnary, s.logUnary, s.authUnary),
-		grpc.ChainStreamInterceptor(s.recoverStream, s.logStream, s.authStream),
+		// then logging; then authentication; then the per-user request
+		// limit, which needs to know the caller.
+		grpc.ChainUnaryInterceptor(unary...),
+		grpc.ChainStreamInterceptor(stream...),
 	}
 	s.grpc = grpc.NewServer(append(base, opts...)...)
 
@@ -135,6 +155,7 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 	// Services whose handlers arrive with later work answer UNIMPLEMENTED,
 	// but are registered so clients and grpcurl see the whole API.
 	pb.RegisterSyncServiceServer(s.grpc, &syncService{s: s})
+	pb.RegisterAdminServiceServer(s.grpc, &adminService{s: s})
 	pb.RegisterStatsServiceServer(s.grpc, pb.UnimplementedStatsServiceServer{})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if cfg.Reflection {

@@ -1,9 +1,11 @@
 // Command gridd is the gridinspect server: it opens the database in its
 // data folder (creating it on first run), serves the gRPC API, and shuts
-// down cleanly on SIGINT or SIGTERM.
+// down cleanly on SIGINT or SIGTERM. With --restore it instead unpacks a
+// backup (made by gridctl backup) into a new data folder, and exits.
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -11,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -33,7 +36,7 @@ const (
 	DefaultDataDir = "gridinspect-data"
 	// DatabaseFile is the database's name inside the data folder; photos
 	// live in a folder beside it.
-	DatabaseFile = "gridinspect.db"
+	DatabaseFile = store.DatabaseFile
 )
 
 func main() {
@@ -55,6 +58,9 @@ type config struct {
 	tlsCert    string
 	tlsKey     string
 	insecure   bool
+	restore    string  // a backup archive to restore instead of serving
+	rateLimit  float64 // calls per second per user; 0: no limit
+	rateBurst  int
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -69,6 +75,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate (chain) to serve TLS 1.2+ with; needs --tls-key")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	fs.BoolVar(&c.insecure, "insecure", false, "allow plaintext on a non-loopback address (tokens and data travel unencrypted)")
+	fs.StringVar(&c.restore, "restore", "", "restore the backup archive `FILE` (from gridctl backup) into --data, which must be new or empty, and exit without serving")
+	fs.Float64Var(&c.rateLimit, "rate-limit", server.DefaultRequestsPerSecond,
+		"calls per second each user may make for long (Login, health and reflection aside); 0 turns the limit off")
+	fs.IntVar(&c.rateBurst, "rate-burst", server.DefaultRequestBurst, "calls each user may make in a burst before --rate-limit holds them back")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -78,7 +88,49 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return c, errors.New("--tls-cert and --tls-key go together")
 	}
+	if c.restore != "" && c.demo {
+		return c, errors.New("--restore and --demo do not go together: restore, then start gridd on the restored folder")
+	}
+	if c.rateLimit < 0 || math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) {
+		return c, fmt.Errorf("--rate-limit %v: want a number of calls per second, or 0 for no limit", c.rateLimit)
+	}
+	if c.rateLimit > 0 && c.rateBurst < 1 {
+		return c, fmt.Errorf("--rate-burst %d: want at least 1", c.rateBurst)
+	}
 	return c, nil
+}
+
+// requestLimit is the per-user request limit the flags ask for.
+func (c config) requestLimit() server.Limit {
+	if c.rateLimit == 0 {
+		return server.NoRequestLimit
+	}
+	return server.Limit{Burst: c.rateBurst, Every: max(time.Duration(float64(time.Second)/c.rateLimit), 1)}
+}
+
+// restoreBackup unpacks the backup archive cfg.restore into cfg.dataDir,
+// offline: store.Restore refuses a folder that is not empty, so it never
+// overwrites a database, let alone one a server is using.
+func restoreBackup(cfg config, stdout io.Writer) error {
+	f, err := os.Open(cfg.restore)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer f.Close()
+	m, err := store.Restore(bufio.NewReaderSize(f, 1<<20), cfg.dataDir)
+	if err != nil {
+		return fmt.Errorf("restore %s: %w", cfg.restore, err)
+	}
+	fmt.Fprintf(stdout, "restored %s into %s\n", cfg.restore, cfg.dataDir)
+	fmt.Fprintf(stdout, "  backup taken %s of database %s (schema %d)\n",
+		m.CreatedAt.Format(time.RFC3339), m.InstanceID, m.SchemaVersion)
+	fmt.Fprintf(stdout, "  %d reports, %d events, %d patrols, %d photos\n", m.Reports, m.Events, m.Patrols, m.Photos)
+	if n := len(m.MissingPhotos) + len(m.DamagedPhotos); n > 0 {
+		fmt.Fprintf(stdout, "  warning: %d photo files were missing or damaged on the server when the backup was taken\n", n)
+	}
+	fmt.Fprintln(stdout, "every login was ended: everyone logs in again, and phones start their sync again")
+	fmt.Fprintf(stdout, "start the server with: gridd --data %s\n", cfg.dataDir)
+	return nil
 }
 
 // isLoopback reports whether addr (host:port) can only be reached from
@@ -155,6 +207,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	if cfg.restore != "" {
+		return restoreBackup(cfg, stdout)
+	}
 
 	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
@@ -205,9 +260,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	serving := server.Serve(db)
 	serving.Logger, serving.Reflection = log, cfg.reflection
+	limit := cfg.requestLimit()
+	serving.RequestLimit = &limit
 	srv := server.New(serving, opts...)
 	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
-	log.Info("listening", "addr", lis.Addr().String())
+	log.Info("listening", "addr", lis.Addr().String(), "rate_limit", cfg.rateLimit, "rate_burst", cfg.rateBurst)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()

@@ -1,0 +1,81 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+// backupChunkBytes is the size of Backup's messages.
+const backupChunkBytes = 256 << 10
+
+// backupNameZone is the time zone of the backup's suggested file name:
+// China's, where the office reading it is.
+var backupNameZone = time.FixedZone("CST", 8*60*60)
+
+// Backuper writes backups; *store.DB is one. The domain declares no
+// interface for it: a backup is of the store, not of the domain.
+type Backuper interface {
+	// WriteBackup writes a gzip-compressed tar archive of everything the
+	// server holds to w, writing nothing before the caller is known to be
+	// allowed. Admins only. Errors: EUNAUTHENTICATED, EFORBIDDEN.
+	WriteBackup(ctx context.Context, w io.Writer) error
+}
+
+// adminService serves AdminService.
+type adminService struct {
+	pb.UnimplementedAdminServiceServer
+	s *Server
+}
+
+// Backup streams the archive Backups writes, in messages of
+// backupChunkBytes. Nothing is sent before the store has accepted the
+// caller, so a refusal is the call's only answer.
+func (h *adminService) Backup(_ *pb.BackupRequest, stream grpc.ServerStreamingServer[pb.BackupResponse]) error {
+	ctx := stream.Context()
+	if h.s.cfg.Backups == nil {
+		return status.Error(codes.Unimplemented, "this server is not configured to make backups")
+	}
+	out := &backupStream{stream: stream, filename: backupFilename(h.s.now())}
+	w := bufio.NewWriterSize(out, backupChunkBytes)
+	if err := h.s.cfg.Backups.WriteBackup(ctx, w); err != nil {
+		return h.s.status(ctx, err)
+	}
+	if err := w.Flush(); err != nil {
+		return h.s.status(ctx, err)
+	}
+	h.s.log.InfoContext(ctx, "backup sent", "bytes", out.written, "filename", out.filename)
+	return nil
+}
+
+// backupFilename is the suggested name of a backup taken at t.
+func backupFilename(t time.Time) string {
+	return "gridinspect-backup-" + t.In(backupNameZone).Format("20060102-150405") + ".tar.gz"
+}
+
+// backupStream sends what is written to it as BackupResponse messages,
+// the first naming the file.
+type backupStream struct {
+	stream   grpc.ServerStreamingServer[pb.BackupResponse]
+	filename string
+	written  int64
+}
+
+func (s *backupStream) Write(p []byte) (int, error) {
+	msg := &pb.BackupResponse{Data: p, BytesWritten: s.written + int64(len(p))}
+	if s.written == 0 {
+		msg.Filename = s.filename
+	}
+	if err := s.stream.Send(msg); err != nil {
+		return 0, err
+	}
+	s.written += int64(len(p))
+	return len(p), nil
+}

@@ -1,0 +1,793 @@
+package store
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gridinspect/gridinspect"
+)
+
+// Backups. A backup is a gzip-compressed tar archive of
+//
+//	gridinspect.db                 a consistent snapshot of the database
+//	photos/sha256/<2 hex>/<hex>    every photo complete in that snapshot
+//	BACKUP.json                    the manifest, last
+//
+// laid out as a data folder is, so that restoring it is unpacking it
+// (Restore), and `tar xzf` gives the same folder by hand. The manifest
+// comes last because it holds what is known only at the end (the
+// database's SHA-256, which photos were missing); an archive cut short
+// has none, and Restore refuses it.
+//
+// The snapshot is taken with VACUUM INTO on a connection of its own that
+// opens the database read-only. VACUUM INTO reads the database in one
+// read transaction, so the copy is exactly the database as of one commit;
+// in WAL mode a reader never blocks the writer, so writes carry on while
+// it runs (the WAL only grows until the next checkpoint after it). The
+// sqlite3 online backup API was not used: stepped page by page it starts
+// over whenever another connection writes between steps, which on a busy
+// server may be forever; done in one step it holds a read transaction for
+// the whole copy just as VACUUM INTO does, so it would gain nothing; it
+// is reached only through the driver's raw connection; and it copies the
+// file page for page, free pages and fragmentation included, where VACUUM
+// INTO writes a compact copy. The price of VACUUM INTO is CPU: it rebuilds
+// every table and index as it copies them. (The read pool's connections
+// cannot run it: they are query_only, which refuses even the write to the
+// new file.)
+
+// Names in a data folder, as gridd lays it out and Restore makes it.
+const (
+	// DatabaseFile is the database's name in a data folder and in a
+	// backup.
+	DatabaseFile = "gridinspect.db"
+	// PhotoFolder is the photo folder's name beside the database: the
+	// default of Options.PhotoDir.
+	PhotoFolder = "photos"
+	// BackupManifestFile is the manifest's name in a backup.
+	BackupManifestFile = "BACKUP.json"
+)
+
+// BackupFormat is the version of the archive's layout and manifest that
+// Backup writes and Restore reads.
+const BackupFormat = 1
+
+// Bounds of what Restore unpacks, so that a damaged or hostile archive
+// cannot fill the disk by claiming huge entries.
+const (
+	// MaxRestoreDatabaseBytes bounds the database file: far beyond a
+	// street office's (a million reports take a few GB).
+	MaxRestoreDatabaseBytes = 256 << 30
+	// maxManifestBytes bounds BACKUP.json.
+	maxManifestBytes = 1 << 20
+)
+
+// backupFilePerm is the mode of the files Backup archives and Restore
+// makes: the server's user and its group only.
+const backupFilePerm = 0o640
+
+// Errors of Restore.
+var (
+	// ErrRestoreTarget says the folder to restore into is not empty.
+	ErrRestoreTarget = errors.New("store: restore: the target folder is not empty")
+	// ErrBadArchive says the archive is not a whole, unaltered backup
+	// this program can restore.
+	ErrBadArchive = errors.New("store: restore: not a valid backup")
+)
+
+// BackupManifest describes a backup. It is written into the archive as
+// BACKUP.json, returned by Backup and by Restore.
+type BackupManifest struct {
+	// Format is BackupFormat.
+	Format int `json:"format"`
+	// CreatedAt is when the snapshot was taken (server clock, UTC): it
+	// holds every write acknowledged before.
+	CreatedAt time.Time `json:"created_at"`
+	// InstanceID is the instance id of the database backed up. The
+	// restored database gets a new one (see Restore).
+	InstanceID string `json:"instance_id"`
+	// SchemaVersion is the number of the database's last migration.
+	SchemaVersion int `json:"schema_version"`
+	// Reports, Events and Patrols count the rows of the snapshot.
+	Reports int64 `json:"reports"`
+	Events  int64 `json:"events"`
+	Patrols int64 `json:"patrols"`
+	// Photos counts the complete photos of the snapshot; PhotoFiles the
+	// files that hold them (identical photos share one) in the archive,
+	// and PhotoBytes their size.
+	Photos     int64 `json:"photos"`
+	PhotoFiles int64 `json:"photo_files"`
+	PhotoBytes int64 `json:"photo_bytes"`
+	// DatabaseBytes and DatabaseSHA256 (lower-case hex) are the size and
+	// hash of gridinspect.db in the archive.
+	DatabaseBytes  int64  `json:"database_bytes"`
+	DatabaseSHA256 string `json:"database_sha256"`
+	// MissingPhotos are the hashes of complete photos whose file was not
+	// in the photo folder, so not in the archive; DamagedPhotos those
+	// whose file no longer hashes to its name, archived as they were.
+	// Both should be empty; the backup goes on without them rather than
+	// failing, since the rest is worth keeping.
+	MissingPhotos []string `json:"missing_photos,omitempty"`
+	DamagedPhotos []string `json:"damaged_photos,omitempty"`
+}
+
+// WriteBackup is Backup for callers that want only the archive (the
+// server streams it; the manifest travels inside it).
+func (db *DB) WriteBackup(ctx context.Context, w io.Writer) error {
+	_, err := db.Backup(ctx, w)
+	return err
+}
+
+// Backup writes a backup of the database and its photos to w while the
+// server keeps serving, and returns its manifest. The snapshot holds
+// every write acknowledged before Backup was called; the photos are those
+// complete in the snapshot, so the archive agrees with itself. Photo
+// files only ever appear in photos/sha256 whole (verified, fsynced, then
+// renamed there) and never change, so they are copied while uploads go
+// on. The snapshot is made in a temporary folder in the database's
+// folder (it needs as much free space as the database) and removed
+// before Backup returns. Admins only. Errors: EUNAUTHENTICATED,
+// EFORBIDDEN; anything else (a failed write to w, a full disk) is
+// EINTERNAL.
+func (db *DB) Backup(ctx context.Context, w io.Writer) (*BackupManifest, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsAdmin() {
+		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may take a backup")
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(db.path), ".backup-")
+	if err != nil {
+		return nil, fmt.Errorf("store: backup: %w", err)
+	}
+	defer func() {
+		if err := os.RemoveAll(tmp); err != nil {
+			db.logger.Warn("store: backup: remove the snapshot", "path", tmp, "err", err)
+		}
+	}()
+
+	snap := filepath.Join(tmp, DatabaseFile)
+	m := &BackupManifest{Format: BackupFormat, CreatedAt: db.now().UTC()}
+	if err := db.snapshot(ctx, snap); err != nil {
+		return nil, fmt.Errorf("store: backup: snapshot: %w", err)
+	}
+	photos, err := readSnapshot(ctx, snap, m)
+	if err != nil {
+		return nil, fmt.Errorf("store: backup: read snapshot: %w", err)
+	}
+	if err := db.writeArchive(ctx, w, snap, photos, m); err != nil {
+		return nil, fmt.Errorf("store: backup: %w", err)
+	}
+	if len(m.MissingPhotos) > 0 || len(m.DamagedPhotos) > 0 {
+		db.logger.Error("store: backup: photo files are missing or damaged; the backup holds the rest",
+			"missing", m.MissingPhotos, "damaged", m.DamagedPhotos)
+	}
+	return m, nil
+}
+
+// snapshot copies the database into the new file path with VACUUM INTO,
+// on a connection of its own that opens the database read-only.
+func (db *DB) snapshot(ctx context.Context, path string) (err error) {
+	src, err := fileURI(db.path)
+	if err != nil {
+		return err
+	}
+	conn, err := sql.Open("sqlite3", fmt.Sprintf("%s?mode=ro&_busy_timeout=%d", src, DefaultBusyTimeout.Milliseconds()))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := conn.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	conn.SetMaxOpenConns(1)
+	if _, err := conn.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		return err
+	}
+	return nil
+}
+
+// archivedPhoto is a photo file to archive: its hash and size.
+type archivedPhoto struct {
+	sum  string
+	size int64
+}
+
+// readSnapshot fills in the manifest from the snapshot at path and
+// returns the photo files it needs, by hash.
+func readSnapshot(ctx context.Context, path string, m *BackupManifest) (photos []archivedPhoto, err error) {
+	uri, err := fileURI(path)
+	if err != nil {
+		return nil, err
+	}
+	// immutable: nothing else has the file, so no locks and no journal.
+	conn, err := sql.Open("sqlite3", uri+"?mode=ro&immutable=1")
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cerr := conn.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	for _, q := range []struct {
+		query string
+		dst   any
+	}{
+		{"SELECT value FROM meta WHERE key = 'instance_id'", &m.InstanceID},
+		{"SELECT coalesce(max(version), 0) FROM schema_migrations", &m.SchemaVersion},
+		{"SELECT count(*) FROM reports", &m.Reports},
+		{"SELECT count(*) FROM events", &m.Events},
+		{"SELECT count(*) FROM patrols", &m.Patrols},
+		{"SELECT count(*) FROM photos WHERE complete = 1", &m.Photos},
+	} {
+		if err := conn.QueryRowContext(ctx, q.query).Scan(q.dst); err != nil {
+			return nil, fmt.Errorf("%s: %w", q.query, err)
+		}
+	}
+	rows, err := conn.QueryContext(ctx, "SELECT sha256, max(size) FROM photos WHERE complete = 1 GROUP BY sha256 ORDER BY sha256")
+	if err != nil {
+		return nil, fmt.Errorf("list photos: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p archivedPhoto
+		if err := rows.Scan(&p.sum, &p.size); err != nil {
+			return nil, fmt.Errorf("list photos: %w", err)
+		}
+		photos = append(photos, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list photos: %w", err)
+	}
+	return photos, rows.Close()
+}
+
+// writeArchive writes the archive: the snapshot, the photos, the manifest.
+func (db *DB) writeArchive(ctx context.Context, w io.Writer, snap string, photos []archivedPhoto, m *BackupManifest) error {
+	// Photos are JPEGs, which do not compress: the fastest level saves
+	// nearly as much on the database at a fraction of the CPU.
+	zw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(zw)
+
+	sum, size, err := archiveFile(tw, DatabaseFile, snap, m.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("archive the database: %w", err)
+	}
+	m.DatabaseSHA256, m.DatabaseBytes = sum, size
+
+	for _, p := range photos {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		got, size, err := archiveFile(tw, photoEntry(p.sum), db.blobPath(p.sum), m.CreatedAt)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			m.MissingPhotos = append(m.MissingPhotos, p.sum)
+			continue
+		case err != nil:
+			return fmt.Errorf("archive photo %s: %w", p.sum, err)
+		case got != p.sum:
+			m.DamagedPhotos = append(m.DamagedPhotos, p.sum)
+		}
+		m.PhotoFiles++
+		m.PhotoBytes += size
+	}
+
+	manifest, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	manifest = append(manifest, '\n')
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: BackupManifestFile, Size: int64(len(manifest)),
+		Mode: backupFilePerm, ModTime: m.CreatedAt}); err != nil {
+		return fmt.Errorf("archive the manifest: %w", err)
+	}
+	if _, err := tw.Write(manifest); err != nil {
+		return fmt.Errorf("archive the manifest: %w", err)
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// archiveFile adds the regular file at path to tw as name, and returns
+// the hex SHA-256 and size of what it archived. A missing file is an
+// error wrapping fs.ErrNotExist, with nothing written.
+func archiveFile(tw *tar.Writer, name, path string, modTime time.Time) (sum string, size int64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return "", 0, fmt.Errorf("%s is not a regular file", path)
+	}
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Size: fi.Size(),
+		Mode: backupFilePerm, ModTime: modTime}); err != nil {
+		return "", 0, err
+	}
+	h := sha256.New()
+	if _, err := io.CopyN(io.MultiWriter(tw, h), f, fi.Size()); err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), fi.Size(), nil
+}
+
+// photoEntry is the archive's name of the photo file with hash sum.
+func photoEntry(sum string) string {
+	return path.Join(PhotoFolder, blobDirName, sum[:2], sum)
+}
+
+// fileURI returns path as a "file:" URI for SQLite, so that query
+// parameters such as mode=ro apply and no character of the path is taken
+// for one.
+func fileURI(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	abs = filepath.ToSlash(abs)
+	if !strings.HasPrefix(abs, "/") {
+		abs = "/" + abs // a Windows drive letter
+	}
+	return (&url.URL{Scheme: "file", Path: abs}).String(), nil
+}
+
+// Restore unpacks the backup read from archive into dataDir, which must
+// be empty or not exist, and returns its manifest. It is an offline
+// operation: no server may be using dataDir. Afterwards dataDir holds
+// gridinspect.db and photos/ as gridd --data dataDir expects them.
+//
+// Nothing is left in dataDir unless the whole archive checks out: every
+// entry is a plain file or folder of the backup layout (no absolute
+// paths, "..", links or other names; sizes bounded), the manifest is
+// there and of a format this program reads, the database matches the
+// manifest's size and SHA-256 and passes PRAGMA integrity_check and
+// foreign_key_check, every photo hashes to its name, and the schema is
+// not newer than this program's.
+//
+// The restored database then gets a new instance id. Sync cursors carry
+// the instance id and a fingerprint of the change they stand at; a phone
+// whose cursor is newer than the backup would be told to start again by
+// the fingerprint alone, and one whose cursor is older could in
+// principle carry on. But such a phone may hold what the restored
+// database lacks (reports it pushed after the backup and has not pulled
+// back since, and deleted from its outbox once acknowledged), which no
+// cursor shows; carrying on would leave its copy and the server's apart
+// for good. With a new instance id every phone's next Pull is answered
+// "start again" (ResetRequired): the safe, simple choice.
+//
+// For the same reason of time travel, every login token is revoked (a
+// token revoked after the backup was taken, say of a lost phone, would
+// otherwise work again), so everyone logs in again; and uploads in
+// progress start again from zero, since partial files are not in a
+// backup.
+func Restore(archive io.Reader, dataDir string) (m *BackupManifest, err error) {
+	created, err := checkRestoreTarget(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	stage, err := os.MkdirTemp(dataDir, ".restore-")
+	if err != nil {
+		return nil, fmt.Errorf("store: restore: %w", err)
+	}
+	defer func() {
+		_ = os.RemoveAll(stage)
+		if err != nil && created {
+			_ = os.Remove(dataDir)
+		}
+	}()
+
+	m, err = unpack(archive, stage)
+	if err != nil {
+		return nil, err
+	}
+	if err := prepareRestored(filepath.Join(stage, DatabaseFile), m); err != nil {
+		return nil, err
+	}
+	// The photos first, so that a folder with a database has its photos.
+	if err := os.Rename(filepath.Join(stage, PhotoFolder), filepath.Join(dataDir, PhotoFolder)); err != nil {
+		return nil, fmt.Errorf("store: restore: %w", err)
+	}
+	if err := os.Rename(filepath.Join(stage, DatabaseFile), filepath.Join(dataDir, DatabaseFile)); err != nil {
+		return nil, fmt.Errorf("store: restore: %w", err)
+	}
+	if err := syncDir(dataDir); err != nil {
+		return nil, fmt.Errorf("store: restore: %w", err)
+	}
+	return m, nil
+}
+
+// checkRestoreTarget makes sure dir is an empty folder, creating it if it
+// does not exist; created says whether it did.
+func checkRestoreTarget(dir string) (created bool, err error) {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return false, fmt.Errorf("store: restore: %w", err)
+		}
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("store: restore: %w", err)
+	}
+	for _, e := range entries {
+		if e.Name() == DatabaseFile {
+			return false, fmt.Errorf("%w: %s holds a database (%s); restore into a new or empty folder",
+				ErrRestoreTarget, dir, DatabaseFile)
+		}
+	}
+	if len(entries) > 0 {
+		return false, fmt.Errorf("%w: %s holds %s; restore into a new or empty folder", ErrRestoreTarget, dir, entries[0].Name())
+	}
+	return false, nil
+}
+
+// badArchive returns an ErrBadArchive error saying why.
+func badArchive(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrBadArchive, fmt.Sprintf(format, args...))
+}
+
+// unpacked is what unpack has found so far.
+type unpacked struct {
+	dir      string
+	seen     map[string]bool
+	manifest *BackupManifest
+	dbSum    string
+	dbSize   int64
+	photos   int64
+	mismatch []string // photos that do not hash to their name
+	dirs     []string // folders made, to fsync at the end
+}
+
+// unpack extracts the archive into dir and checks it against its
+// manifest.
+func unpack(archive io.Reader, dir string) (*BackupManifest, error) {
+	zr, err := gzip.NewReader(archive)
+	if err != nil {
+		return nil, badArchive("not a gzip file: %v", err)
+	}
+	u := &unpacked{dir: dir, seen: map[string]bool{}}
+	tr := tar.NewReader(zr)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, badArchive("%v", err)
+		}
+		if err := u.entry(hdr, tr); err != nil {
+			return nil, err
+		}
+	}
+	// Read to the end of the gzip stream, which checks its CRC and
+	// length: an archive cut short or altered fails here.
+	if _, err := io.Copy(io.Discard, zr); err != nil {
+		return nil, badArchive("%v", err)
+	}
+	if err := zr.Close(); err != nil {
+		return nil, badArchive("%v", err)
+	}
+	return u.check()
+}
+
+// entry extracts one entry of the archive.
+func (u *unpacked) entry(hdr *tar.Header, r io.Reader) error {
+	name := hdr.Name
+	clean := strings.TrimSuffix(name, "/")
+	switch {
+	case name == "" || strings.HasPrefix(name, "/") || filepath.IsAbs(name) || strings.Contains(name, `\`):
+		return badArchive("entry %q: not a relative path", name)
+	case clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(clean, "/../") || strings.HasSuffix(clean, "/.."):
+		return badArchive("entry %q: a path with \"..\"", name)
+	case path.Clean(clean) != clean:
+		return badArchive("entry %q: not a clean path", name)
+	case u.seen[clean]:
+		return badArchive("entry %q appears twice", name)
+	}
+	u.seen[clean] = true
+
+	switch hdr.Typeflag {
+	case tar.TypeDir:
+		if !isBackupFolder(clean) {
+			return badArchive("entry %q: a folder a backup does not have", name)
+		}
+		return nil // folders are made as their files need them
+	case tar.TypeReg:
+	default:
+		return badArchive("entry %q: a %s; a backup holds only files and folders", name, typeName(hdr.Typeflag))
+	}
+
+	switch {
+	case clean == BackupManifestFile:
+		if hdr.Size > maxManifestBytes {
+			return badArchive("%s is %d bytes; at most %d", name, hdr.Size, maxManifestBytes)
+		}
+		m := &BackupManifest{}
+		if err := json.NewDecoder(io.LimitReader(r, maxManifestBytes)).Decode(m); err != nil {
+			return badArchive("%s: %v", name, err)
+		}
+		u.manifest = m
+		return nil
+	case clean == DatabaseFile:
+		if hdr.Size > MaxRestoreDatabaseBytes {
+			return badArchive("%s is %d bytes; at most %d", name, hdr.Size, int64(MaxRestoreDatabaseBytes))
+		}
+		sum, err := u.write(clean, r, hdr.Size)
+		u.dbSum, u.dbSize = sum, hdr.Size
+		return err
+	case isPhotoEntry(clean):
+		if hdr.Size <= 0 || hdr.Size > gridinspect.MaxPhotoBytes {
+			return badArchive("photo %s is %d bytes; a photo has 1 to %d", name, hdr.Size, gridinspect.MaxPhotoBytes)
+		}
+		sum, err := u.write(clean, r, hdr.Size)
+		if err != nil {
+			return err
+		}
+		if name := path.Base(clean); sum != name {
+			u.mismatch = append(u.mismatch, name)
+		}
+		u.photos++
+		return nil
+	}
+	return badArchive("entry %q: a file a backup does not have", name)
+}
+
+// write copies size bytes of r into the new file name (slash-separated,
+// under u.dir), fsynced, and returns their hex SHA-256.
+func (u *unpacked) write(name string, r io.Reader, size int64) (sum string, err error) {
+	p := filepath.Join(u.dir, filepath.FromSlash(name))
+	if err := u.mkdirs(filepath.Dir(p)); err != nil {
+		return "", fmt.Errorf("store: restore: %w", err)
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, backupFilePerm)
+	if err != nil {
+		return "", fmt.Errorf("store: restore: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("store: restore: %w", cerr)
+		}
+	}()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), r)
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &pe):
+		return "", fmt.Errorf("store: restore: %w", err) // the disk, not the archive
+	case err != nil:
+		return "", badArchive("%s: %v", name, err)
+	case n != size:
+		return "", badArchive("%s: %d bytes, want %d", name, n, size)
+	}
+	if err := f.Sync(); err != nil {
+		return "", fmt.Errorf("store: restore: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// mkdirs makes dir and its parents up to u.dir, remembering them.
+func (u *unpacked) mkdirs(dir string) error {
+	if dir == u.dir || dir == "." || dir == string(filepath.Separator) {
+		return nil
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := u.mkdirs(filepath.Dir(dir)); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, photoDirPerm); err != nil {
+		return err
+	}
+	u.dirs = append(u.dirs, dir)
+	return nil
+}
+
+// check compares what was unpacked with the manifest, and makes the
+// folders durable.
+func (u *unpacked) check() (*BackupManifest, error) {
+	m := u.manifest
+	switch {
+	case m == nil:
+		return nil, badArchive("no %s: the archive is incomplete", BackupManifestFile)
+	case m.Format != BackupFormat:
+		return nil, badArchive("%s says format %d; this program restores format %d", BackupManifestFile, m.Format, BackupFormat)
+	case !u.seen[DatabaseFile]:
+		return nil, badArchive("no %s in the archive", DatabaseFile)
+	case u.dbSize != m.DatabaseBytes || u.dbSum != m.DatabaseSHA256:
+		return nil, badArchive("%s (%d bytes, sha256 %s) is not the one the manifest names (%d bytes, sha256 %s)",
+			DatabaseFile, u.dbSize, u.dbSum, m.DatabaseBytes, m.DatabaseSHA256)
+	case u.photos != m.PhotoFiles:
+		return nil, badArchive("%d photo files, but the manifest says %d", u.photos, m.PhotoFiles)
+	}
+	damaged := map[string]bool{}
+	for _, sum := range m.DamagedPhotos {
+		damaged[sum] = true
+	}
+	for _, sum := range u.mismatch {
+		// A photo that does not hash to its name is refused, unless the
+		// backup found it so already and said so.
+		if !damaged[sum] {
+			return nil, badArchive("photo %s does not hash to its name", sum)
+		}
+	}
+	// Make the photo folders exist even when there are no photos, as
+	// gridd expects them, and durable, deepest first.
+	if err := u.mkdirs(filepath.Join(u.dir, PhotoFolder, blobDirName)); err != nil {
+		return nil, fmt.Errorf("store: restore: %w", err)
+	}
+	for i := len(u.dirs) - 1; i >= 0; i-- {
+		if err := syncDir(u.dirs[i]); err != nil {
+			return nil, fmt.Errorf("store: restore: %w", err)
+		}
+	}
+	if err := syncDir(u.dir); err != nil {
+		return nil, fmt.Errorf("store: restore: %w", err)
+	}
+	return m, nil
+}
+
+// isBackupFolder reports whether name (clean, slash-separated) is a
+// folder of the backup layout.
+func isBackupFolder(name string) bool {
+	switch {
+	case name == PhotoFolder, name == PhotoFolder+"/"+blobDirName:
+		return true
+	}
+	rest, ok := strings.CutPrefix(name, PhotoFolder+"/"+blobDirName+"/")
+	return ok && len(rest) == 2 && isLowerHex(rest)
+}
+
+// isPhotoEntry reports whether name is photos/sha256/<2 hex>/<64 hex>
+// with the folder named for the file's first two characters.
+func isPhotoEntry(name string) bool {
+	rest, ok := strings.CutPrefix(name, PhotoFolder+"/"+blobDirName+"/")
+	if !ok {
+		return false
+	}
+	sub, sum, ok := strings.Cut(rest, "/")
+	return ok && len(sum) == 2*sha256.Size && isLowerHex(sum) && sub == sum[:2]
+}
+
+func isLowerHex(s string) bool {
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// typeName names a tar entry type for an error message.
+func typeName(t byte) string {
+	switch t {
+	case tar.TypeSymlink:
+		return "symbolic link"
+	case tar.TypeLink:
+		return "hard link"
+	case tar.TypeChar, tar.TypeBlock:
+		return "device"
+	case tar.TypeFifo:
+		return "named pipe"
+	}
+	return fmt.Sprintf("entry of type %q", t)
+}
+
+// prepareRestored checks the unpacked database at path and makes it a
+// database of its own: a new instance id, no live tokens, no uploads in
+// progress. See Restore.
+func prepareRestored(path string, m *BackupManifest) (err error) {
+	uri, err := fileURI(path)
+	if err != nil {
+		return fmt.Errorf("store: restore: %w", err)
+	}
+	conn, err := sql.Open("sqlite3", fmt.Sprintf("%s?mode=rw&_busy_timeout=%d", uri, DefaultBusyTimeout.Milliseconds()))
+	if err != nil {
+		return fmt.Errorf("store: restore: %w", err)
+	}
+	defer func() {
+		if cerr := conn.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("store: restore: %w", cerr)
+		}
+	}()
+	conn.SetMaxOpenConns(1)
+
+	if err := checkIntegrity(conn); err != nil {
+		return err
+	}
+	ms, err := loadMigrations()
+	if err != nil {
+		return fmt.Errorf("store: restore: %w", err)
+	}
+	var version int
+	if err := conn.QueryRow("SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&version); err != nil {
+		return badArchive("read the schema version: %v", err)
+	}
+	if known := ms[len(ms)-1].version; version > known {
+		return fmt.Errorf("store: restore: the backup's schema version %d is newer than this program knows (%d); use a newer program", version, known)
+	}
+
+	tx, err := conn.Begin()
+	if err != nil {
+		return fmt.Errorf("store: restore: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit, a no-op
+	res, err := tx.Exec("UPDATE meta SET value = ? WHERE key = 'instance_id'", uuid.NewString())
+	if err != nil {
+		return fmt.Errorf("store: restore: new instance id: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return badArchive("the database has no instance id")
+	}
+	now := time.Now().UnixNano()
+	if _, err := tx.Exec("UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL", now); err != nil {
+		return fmt.Errorf("store: restore: revoke tokens: %w", err)
+	}
+	if _, err := tx.Exec("UPDATE photos SET committed = 0 WHERE complete = 0"); err != nil {
+		return fmt.Errorf("store: restore: reset uploads: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: restore: %w", err)
+	}
+	return nil
+}
+
+// checkIntegrity runs PRAGMA integrity_check and foreign_key_check.
+func checkIntegrity(conn *sql.DB) error {
+	rows, err := conn.Query("PRAGMA integrity_check")
+	if err != nil {
+		return badArchive("integrity check: %v", err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return badArchive("integrity check: %v", err)
+		}
+		problems = append(problems, s)
+	}
+	if err := rows.Err(); err != nil {
+		return badArchive("integrity check: %v", err)
+	}
+	if len(problems) != 1 || problems[0] != "ok" {
+		return badArchive("the database fails its integrity check: %s", strings.Join(problems, "; "))
+	}
+	var table string
+	err = conn.QueryRow("PRAGMA foreign_key_check").Scan(&table)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return badArchive("foreign key check: %v", err)
+	}
+	return badArchive("the database fails its foreign key check (table %s)", table)
+}
