@@ -103,6 +103,9 @@ func (db *DB) Push(ctx context.Context, deviceID string, ms []*gridinspect.Mutat
 					return err
 				}
 			}
+			if err := notePendingRetries(tx, deviceID, items); err != nil {
+				return err
+			}
 			var err error
 			highest, err = highestSeq(tx, deviceID)
 			return err
@@ -492,14 +495,45 @@ func answerFromLedger(q queryer, a *gridinspect.Actor, it *pushItem, led *ledger
 	return res, nil
 }
 
-// highestSeq returns the highest device_seq the ledger holds for a device.
+// highestSeq returns the highest device_seq the phone may delete up to:
+// the highest the ledger holds for the device, but below any mutation of
+// it still waiting to be sent again (push_retries), whatever later pushes
+// carried.
 func highestSeq(q queryer, deviceID string) (int64, error) {
 	var seq int64
-	if err := q.QueryRow("SELECT coalesce(max(device_seq), 0) FROM mutations WHERE device_id = ?",
-		deviceID).Scan(&seq); err != nil {
+	var pending sql.NullInt64
+	if err := q.QueryRow(`SELECT coalesce((SELECT max(device_seq) FROM mutations WHERE device_id = ?), 0),
+		(SELECT min(device_seq) FROM push_retries WHERE device_id = ?)`, deviceID, deviceID).Scan(&seq, &pending); err != nil {
 		return 0, fmt.Errorf("read highest device_seq of device %s: %w", deviceID, err)
 	}
-	return seq, nil
+	if pending.Valid {
+		seq = min(seq, pending.Int64-1)
+	}
+	return max(seq, 0), nil
+}
+
+// notePendingRetries records the mutations of a batch answered "retry",
+// and forgets those of earlier batches that are now stored, in the
+// batch's transaction.
+func notePendingRetries(tx *Tx, deviceID string, items []*pushItem) error {
+	var any int
+	if err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM push_retries WHERE device_id = ?)", deviceID).Scan(&any); err != nil {
+		return fmt.Errorf("read pending retries of device %s: %w", deviceID, err)
+	}
+	for _, it := range items {
+		switch {
+		case it.failed && it.id != "":
+			if _, err := tx.Exec(`INSERT OR IGNORE INTO push_retries (device_id, mutation_id, device_seq) VALUES (?, ?, ?)`,
+				deviceID, it.id, it.m.DeviceSeq); err != nil {
+				return fmt.Errorf("note retry of mutation %s: %w", it.id, err)
+			}
+		case !it.failed && any == 1:
+			if _, err := tx.Exec("DELETE FROM push_retries WHERE device_id = ? AND mutation_id = ?", deviceID, it.id); err != nil {
+				return fmt.Errorf("forget retry of mutation %s: %w", it.id, err)
+			}
+		}
+	}
+	return nil
 }
 
 // fieldsJSON returns field violations as JSON, or NULL for none.
