@@ -487,11 +487,25 @@ func (a *authHarness) accessCases(fx fixtures) map[string]accessCase {
 			allowed: "super", denied: []string{"supera", "workera"},
 			call: unary(syncc.ListQuarantinedMutations, &pb.ListQuarantinedMutationsRequest{}),
 		},
-		"/gridinspect.v1.StatsService/GetSummary":    {pending: "6", allowed: "super", call: unary(stats.GetSummary, &pb.GetSummaryRequest{})},
-		"/gridinspect.v1.StatsService/ExportReports": {pending: "6", allowed: "super", call: serverStreamCall(stats.ExportReports, &pb.ExportReportsRequest{})},
+		"/gridinspect.v1.StatsService/GetSummary": {
+			allowed: "supera", denied: []string{"workera", "workerb"},
+			call: unary(stats.GetSummary, &pb.GetSummaryRequest{GridIds: []string{gridA},
+				From: timestamppb.New(a.clock.Now().AddDate(0, -6, 0)), To: timestamppb.New(a.clock.Now())}),
+			missing: unary(stats.GetSummary, &pb.GetSummaryRequest{GridIds: []string{newID()},
+				From: timestamppb.New(a.clock.Now().AddDate(0, -6, 0)), To: timestamppb.New(a.clock.Now())}),
+		},
+		"/gridinspect.v1.StatsService/ExportReports": {
+			allowed: "supera", denied: []string{"workera", "workerb"},
+			call: serverStreamCall(stats.ExportReports, &pb.ExportReportsRequest{Filter: &pb.ListReportsRequest{GridIds: []string{gridA}},
+				Format: pb.ExportFormat_EXPORT_FORMAT_CSV}),
+		},
 		"/gridinspect.v1.AdminService/Backup": {
 			allowed: "admin1", denied: []string{"super", "supera", "workera"},
 			call: serverStreamCall(pb.NewAdminServiceClient(a.conn).Backup, &pb.BackupRequest{}),
+		},
+		"/gridinspect.v1.AdminService/Echo": {
+			allowed: "workera",
+			call:    unary(pb.NewAdminServiceClient(a.conn).Echo, &pb.EchoRequest{Payload: []byte("ping")}),
 		},
 	}
 }

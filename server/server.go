@@ -47,6 +47,7 @@ type Config struct {
 	Rectification gridinspect.RectificationService
 	Sync          gridinspect.SyncService
 	Photos        gridinspect.PhotoService
+	Stats         gridinspect.StatsService
 	// Backups serves AdminService.Backup; nil answers UNIMPLEMENTED.
 	Backups Backuper
 	// Authenticate resolves the caller of every RPC but Login, health and
@@ -77,13 +78,14 @@ type Backend interface {
 	gridinspect.RectificationService
 	gridinspect.SyncService
 	gridinspect.PhotoService
+	gridinspect.StatsService
 	Backuper
 }
 
 // Serve returns a Config whose services are all b; set the rest of the
 // fields on it.
 func Serve(b Backend) Config {
-	return Config{Reports: b, Directory: b, Users: b, Auth: b, Rectification: b, Sync: b, Photos: b, Backups: b}
+	return Config{Reports: b, Directory: b, Users: b, Auth: b, Rectification: b, Sync: b, Photos: b, Stats: b, Backups: b}
 }
 
 // Server is the gRPC server with every gridinspect service registered.
@@ -156,7 +158,7 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 	// but are registered so clients and grpcurl see the whole API.
 	pb.RegisterSyncServiceServer(s.grpc, &syncService{s: s})
 	pb.RegisterAdminServiceServer(s.grpc, &adminService{s: s})
-	pb.RegisterStatsServiceServer(s.grpc, pb.UnimplementedStatsServiceServer{})
+	pb.RegisterStatsServiceServer(s.grpc, &statsService{s: s})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if cfg.Reflection {
 		reflection.Register(s.grpc)

@@ -4,9 +4,9 @@
 // sequence that sync reads, and the implementations of
 // gridinspect.ReportService, gridinspect.RectificationService,
 // gridinspect.DirectoryService, gridinspect.AuthService,
-// gridinspect.UserService, gridinspect.SyncService and
-// gridinspect.PhotoService, whose files live in a folder beside the
-// database.
+// gridinspect.UserService, gridinspect.SyncService,
+// gridinspect.StatsService and gridinspect.PhotoService, whose files live
+// in a folder beside the database.
 //
 // A DB is opened with Open and closed with Close. Every write goes through
 // DB.Write, served by one goroutine on one connection; reads go through
@@ -42,6 +42,7 @@ var (
 	_ gridinspect.RectificationService = (*DB)(nil)
 	_ gridinspect.PhotoService         = (*DB)(nil)
 	_ gridinspect.SyncService          = (*DB)(nil)
+	_ gridinspect.StatsService         = (*DB)(nil)
 )
 
 // Tunables.

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -140,8 +141,15 @@ func buildStreet(tb testing.TB, db *testDB, n int, seed uint64) int {
 		}
 		defer insPatrol.Close()
 
-		for range n {
-			r, events := g.report()
+		// Reports arrive in the order they were found, as they do from
+		// phones, with time-ordered (UUIDv7) ids.
+		times := make([]time.Time, n)
+		for i := range times {
+			times[i] = g.timeBetween(benchStart, benchNow)
+		}
+		slices.SortFunc(times, time.Time.Compare)
+		for _, at := range times {
+			r, events := g.report(at)
 			details, err := jsonText(r.Details)
 			if err != nil {
 				return err
@@ -176,9 +184,13 @@ func buildStreet(tb testing.TB, db *testDB, n int, seed uint64) int {
 			nevents += len(events)
 		}
 		// Patrols: one for every four reports, each kind, one to five people.
-		for range n / 4 {
-			at := g.timeBetween(benchStart, benchNow)
-			if _, err := insPatrol.Exec(g.id(), 1+g.rng.IntN(4), g.grids[g.rng.IntN(len(g.grids))],
+		times = times[:n/4]
+		for i := range times {
+			times[i] = g.timeBetween(benchStart, benchNow)
+		}
+		slices.SortFunc(times, time.Time.Compare)
+		for _, at := range times {
+			if _, err := insPatrol.Exec(g.id(at), 1+g.rng.IntN(4), g.grids[g.rng.IntN(len(g.grids))],
 				at.UnixNano(), at.Add(time.Hour).UnixNano(), 1+g.rng.IntN(5), workerID, at.Add(2*time.Hour).UnixNano()); err != nil {
 				return fmt.Errorf("insert patrol: %w", err)
 			}
@@ -199,10 +211,12 @@ type streetGen struct {
 	notices map[[2]int]int // (kind, year) → last number
 }
 
-func (g *streetGen) id() string {
-	hi, lo := g.rng.Uint64(), g.rng.Uint64()
-	hi = hi&^0xf000 | 0x4000     // version 4
-	lo = lo&^(0xc<<60) | 0x8<<60 // variant
+// id returns a UUIDv7 made at t, as phones make them.
+func (g *streetGen) id(t time.Time) string {
+	ms := uint64(max(t.UnixMilli(), 0))
+	a, b := g.rng.Uint64(), g.rng.Uint64()
+	hi := ms<<16 | 0x7000 | a&0x0fff
+	lo := b&^(0xc<<60) | 0x8<<60 // variant
 	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", hi>>32, hi>>16&0xffff, hi&0xffff, lo>>48, lo&0xffffffffffff)
 }
 
@@ -213,12 +227,12 @@ func (g *streetGen) timeBetween(a, b time.Time) time.Time {
 func (g *streetGen) chance(p float64) bool { return g.rng.Float64() < p }
 
 // report returns one report as it stands at benchNow and its events.
-func (g *streetGen) report() (*gridinspect.Report, []*gridinspect.Event) {
+func (g *streetGen) report(observed time.Time) (*gridinspect.Report, []*gridinspect.Event) {
 	rng := g.rng
 	cat := []gridinspect.Category{1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 6}[rng.IntN(18)]
 	r := &gridinspect.Report{
-		ID: g.id(), Category: cat, Severity: gridinspect.SeverityGeneral, Description: "巡查发现的问题",
-		GridID: g.grids[rng.IntN(len(g.grids))], ObservedAt: g.timeBetween(benchStart, benchNow),
+		ID: g.id(observed), Category: cat, Severity: gridinspect.SeverityGeneral, Description: "巡查发现的问题",
+		GridID: g.grids[rng.IntN(len(g.grids))], ObservedAt: observed,
 		Location:   gridinspect.Location{Lat: 29.505, Lng: 106.505, AccuracyMeters: 10, Address: "某路 1 号", System: gridinspect.CoordinateSystemWGS84},
 		ReporterID: workerID, Status: gridinspect.StatusReported, Version: 1,
 	}
@@ -261,7 +275,9 @@ func (g *streetGen) report() (*gridinspect.Report, []*gridinspect.Event) {
 	}
 	events := []*gridinspect.Event{{ID: r.ID, ReportID: r.ID, Type: gridinspect.EventReportSubmitted, ActorID: workerID,
 		OccurredAt: r.ObservedAt, ReceivedAt: r.ReceivedAt, ClockSkewFlagged: r.ClockSkewFlagged,
-		StatusAfter: r.Status, Version: 1}}
+		StatusAfter: r.Status, Version: 1, Data: gridinspect.EventData{Submission: &gridinspect.Submission{
+			Category: r.Category, Severity: r.Severity, Description: r.Description, Location: r.Location,
+			GridID: r.GridID, RectifiedOnSpot: r.RectifiedOnSpot, Details: r.Details}}}}
 
 	// act applies one step some hours to days after the last, unless
 	// that is after benchNow; it reports whether it did.
@@ -278,7 +294,7 @@ func (g *streetGen) report() (*gridinspect.Report, []*gridinspect.Event) {
 			n.Number = fmt.Sprintf("〔%d〕%d号", n.Year, n.Sequence)
 			data.Notice = &n
 		}
-		a := &gridinspect.Action{ID: g.id(), ReportID: r.ID, Type: typ, OccurredAt: at, Data: data}
+		a := &gridinspect.Action{ID: g.id(at), ReportID: r.ID, Type: typ, OccurredAt: at, Data: data}
 		after, e, err := g.rules.Apply(r, a, admin(), at.Add(time.Duration(rng.IntN(30))*time.Minute))
 		if err != nil {
 			panic(fmt.Sprintf("%v on %v: %v", typ, r.Status, err))
@@ -365,7 +381,7 @@ func (g *streetGen) report() (*gridinspect.Report, []*gridinspect.Event) {
 		}
 	}
 	if g.chance(0.1) {
-		c := &gridinspect.Action{ID: g.id(), ReportID: r.ID, Type: gridinspect.EventCommentAdded, Note: "请跟进"}
+		c := &gridinspect.Action{ID: g.id(at), ReportID: r.ID, Type: gridinspect.EventCommentAdded, Note: "请跟进"}
 		if at2 := at.Add(day); at2.Before(benchNow) {
 			c.OccurredAt = at2
 			after, e, err := g.rules.Apply(r, c, admin(), at2)

@@ -123,6 +123,98 @@ func (x *BackupResponse) GetFilename() string {
 	return ""
 }
 
+// EchoRequest carries bytes to be sent back.
+type EchoRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// payload to send back, at most the server's message size limit.
+	Payload       []byte `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EchoRequest) Reset() {
+	*x = EchoRequest{}
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EchoRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EchoRequest) ProtoMessage() {}
+
+func (x *EchoRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EchoRequest.ProtoReflect.Descriptor instead.
+func (*EchoRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *EchoRequest) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+// EchoResponse carries the payload of the request, unchanged.
+type EchoResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// payload as it was sent.
+	Payload       []byte `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EchoResponse) Reset() {
+	*x = EchoResponse{}
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EchoResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EchoResponse) ProtoMessage() {}
+
+func (x *EchoResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EchoResponse.ProtoReflect.Descriptor instead.
+func (*EchoResponse) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *EchoResponse) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
 var File_gridinspect_v1_admin_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_admin_proto_rawDesc = "" +
@@ -132,9 +224,14 @@ const file_gridinspect_v1_admin_proto_rawDesc = "" +
 	"\x0eBackupResponse\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12#\n" +
 	"\rbytes_written\x18\x02 \x01(\x03R\fbytesWritten\x12\x1a\n" +
-	"\bfilename\x18\x03 \x01(\tR\bfilename2Y\n" +
+	"\bfilename\x18\x03 \x01(\tR\bfilename\"'\n" +
+	"\vEchoRequest\x12\x18\n" +
+	"\apayload\x18\x01 \x01(\fR\apayload\"(\n" +
+	"\fEchoResponse\x12\x18\n" +
+	"\apayload\x18\x01 \x01(\fR\apayload2\x9c\x01\n" +
 	"\fAdminService\x12I\n" +
-	"\x06Backup\x12\x1d.gridinspect.v1.BackupRequest\x1a\x1e.gridinspect.v1.BackupResponse0\x01BGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
+	"\x06Backup\x12\x1d.gridinspect.v1.BackupRequest\x1a\x1e.gridinspect.v1.BackupResponse0\x01\x12A\n" +
+	"\x04Echo\x12\x1b.gridinspect.v1.EchoRequest\x1a\x1c.gridinspect.v1.EchoResponseBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
 var (
 	file_gridinspect_v1_admin_proto_rawDescOnce sync.Once
@@ -148,16 +245,20 @@ func file_gridinspect_v1_admin_proto_rawDescGZIP() []byte {
 	return file_gridinspect_v1_admin_proto_rawDescData
 }
 
-var file_gridinspect_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_gridinspect_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_gridinspect_v1_admin_proto_goTypes = []any{
 	(*BackupRequest)(nil),  // 0: gridinspect.v1.BackupRequest
 	(*BackupResponse)(nil), // 1: gridinspect.v1.BackupResponse
+	(*EchoRequest)(nil),    // 2: gridinspect.v1.EchoRequest
+	(*EchoResponse)(nil),   // 3: gridinspect.v1.EchoResponse
 }
 var file_gridinspect_v1_admin_proto_depIdxs = []int32{
 	0, // 0: gridinspect.v1.AdminService.Backup:input_type -> gridinspect.v1.BackupRequest
-	1, // 1: gridinspect.v1.AdminService.Backup:output_type -> gridinspect.v1.BackupResponse
-	1, // [1:2] is the sub-list for method output_type
-	0, // [0:1] is the sub-list for method input_type
+	2, // 1: gridinspect.v1.AdminService.Echo:input_type -> gridinspect.v1.EchoRequest
+	1, // 2: gridinspect.v1.AdminService.Backup:output_type -> gridinspect.v1.BackupResponse
+	3, // 3: gridinspect.v1.AdminService.Echo:output_type -> gridinspect.v1.EchoResponse
+	2, // [2:4] is the sub-list for method output_type
+	0, // [0:2] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -174,7 +275,7 @@ func file_gridinspect_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gridinspect_v1_admin_proto_rawDesc), len(file_gridinspect_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,13 +20,15 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	AdminService_Backup_FullMethodName = "/gridinspect.v1.AdminService/Backup"
+	AdminService_Echo_FullMethodName   = "/gridinspect.v1.AdminService/Echo"
 )
 
 // AdminServiceClient is the client API for AdminService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// AdminService keeps the server itself: backups. Admins only.
+// AdminService keeps the server itself: backups (admins only), and an echo
+// for measuring what a call costs.
 type AdminServiceClient interface {
 	// Backup streams a backup of everything the server holds, taken while it
 	// keeps serving: a gzip-compressed tar archive of a consistent snapshot
@@ -38,6 +40,12 @@ type AdminServiceClient interface {
 	// `gridd --restore FILE --data DIR`. Admins only: anyone else gets
 	// PERMISSION_DENIED before any byte is sent.
 	Backup(ctx context.Context, in *BackupRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[BackupResponse], error)
+	// Echo returns the payload it is sent, and does nothing else. It goes
+	// through the same authentication, interceptors and transport as every
+	// other call, so it is the baseline benchmarks compare the real calls
+	// against (cmd/gridbench): what a call costs before any work is done.
+	// Any logged-in user may call it, within the per-user request limit.
+	Echo(ctx context.Context, in *EchoRequest, opts ...grpc.CallOption) (*EchoResponse, error)
 }
 
 type adminServiceClient struct {
@@ -67,11 +75,22 @@ func (c *adminServiceClient) Backup(ctx context.Context, in *BackupRequest, opts
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type AdminService_BackupClient = grpc.ServerStreamingClient[BackupResponse]
 
+func (c *adminServiceClient) Echo(ctx context.Context, in *EchoRequest, opts ...grpc.CallOption) (*EchoResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EchoResponse)
+	err := c.cc.Invoke(ctx, AdminService_Echo_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
 //
-// AdminService keeps the server itself: backups. Admins only.
+// AdminService keeps the server itself: backups (admins only), and an echo
+// for measuring what a call costs.
 type AdminServiceServer interface {
 	// Backup streams a backup of everything the server holds, taken while it
 	// keeps serving: a gzip-compressed tar archive of a consistent snapshot
@@ -83,6 +102,12 @@ type AdminServiceServer interface {
 	// `gridd --restore FILE --data DIR`. Admins only: anyone else gets
 	// PERMISSION_DENIED before any byte is sent.
 	Backup(*BackupRequest, grpc.ServerStreamingServer[BackupResponse]) error
+	// Echo returns the payload it is sent, and does nothing else. It goes
+	// through the same authentication, interceptors and transport as every
+	// other call, so it is the baseline benchmarks compare the real calls
+	// against (cmd/gridbench): what a call costs before any work is done.
+	// Any logged-in user may call it, within the per-user request limit.
+	Echo(context.Context, *EchoRequest) (*EchoResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -95,6 +120,9 @@ type UnimplementedAdminServiceServer struct{}
 
 func (UnimplementedAdminServiceServer) Backup(*BackupRequest, grpc.ServerStreamingServer[BackupResponse]) error {
 	return status.Error(codes.Unimplemented, "method Backup not implemented")
+}
+func (UnimplementedAdminServiceServer) Echo(context.Context, *EchoRequest) (*EchoResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Echo not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -128,13 +156,36 @@ func _AdminService_Backup_Handler(srv interface{}, stream grpc.ServerStream) err
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type AdminService_BackupServer = grpc.ServerStreamingServer[BackupResponse]
 
+func _AdminService_Echo_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EchoRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).Echo(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_Echo_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).Echo(ctx, req.(*EchoRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var AdminService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "gridinspect.v1.AdminService",
 	HandlerType: (*AdminServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Echo",
+			Handler:    _AdminService_Echo_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "Backup",

@@ -142,29 +142,36 @@ func (x *GetSummaryRequest) GetGridIds() []string {
 // SafetySummary counts safety work (安全生产).
 type SafetySummary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// hazards_found: safety-hazard reports observed in the period (发现隐患).
+	// hazards_found: safety-hazard reports observed in the period, less
+	// those rejected (发现隐患).
 	HazardsFound int64 `protobuf:"varint,1,opt,name=hazards_found,json=hazardsFound,proto3" json:"hazards_found,omitempty"`
-	// rectified_on_spot: of them, rectified on the spot (立行立改).
+	// rectified_on_spot: of them, those reported as rectified on the spot
+	// (立行立改), verified yet or not.
 	RectifiedOnSpot int64 `protobuf:"varint,2,opt,name=rectified_on_spot,json=rectifiedOnSpot,proto3" json:"rectified_on_spot,omitempty"`
 	// general_hazards: of them, graded general (一般隐患).
 	GeneralHazards int64 `protobuf:"varint,3,opt,name=general_hazards,json=generalHazards,proto3" json:"general_hazards,omitempty"`
 	// major_hazards: of them, graded major (重大隐患).
 	MajorHazards int64 `protobuf:"varint,4,opt,name=major_hazards,json=majorHazards,proto3" json:"major_hazards,omitempty"`
-	// hazard_notices: hazard notices issued in the period (隐患排查告知书).
+	// hazard_notices: hazard notices (隐患排查告知书) issued in the period, on
+	// cases of every category, not only safety hazards.
 	HazardNotices int64 `protobuf:"varint,5,opt,name=hazard_notices,json=hazardNotices,proto3" json:"hazard_notices,omitempty"`
-	// rectification_orders: rectification orders issued (整改通知书).
+	// rectification_orders: rectification orders (整改通知书) issued in the
+	// period, on cases of every category.
 	RectificationOrders int64 `protobuf:"varint,6,opt,name=rectification_orders,json=rectificationOrders,proto3" json:"rectification_orders,omitempty"`
-	// enforcement_documents: enforcement documents issued (执法文书).
+	// enforcement_documents: enforcement documents (执法文书) issued in the
+	// period, on cases of every category.
 	EnforcementDocuments int64 `protobuf:"varint,7,opt,name=enforcement_documents,json=enforcementDocuments,proto3" json:"enforcement_documents,omitempty"`
-	// enforcement_documents_by_department: the same, by issuing department.
+	// enforcement_documents_by_department: the same, by the department the
+	// document names; departments with none are left out.
 	EnforcementDocumentsByDepartment []*NamedCount `protobuf:"bytes,8,rep,name=enforcement_documents_by_department,json=enforcementDocumentsByDepartment,proto3" json:"enforcement_documents_by_department,omitempty"`
-	// enterprise_interviews: interviews recorded (约谈企业).
+	// enterprise_interviews: interviews (约谈企业) recorded in the period, on
+	// cases of every category.
 	EnterpriseInterviews int64 `protobuf:"varint,9,opt,name=enterprise_interviews,json=enterpriseInterviews,proto3" json:"enterprise_interviews,omitempty"`
 	// inspections: safety patrols started in the period (检查次数).
 	Inspections int64 `protobuf:"varint,10,opt,name=inspections,proto3" json:"inspections,omitempty"`
 	// person_times: participants summed over those patrols (出动人次).
 	PersonTimes int64 `protobuf:"varint,11,opt,name=person_times,json=personTimes,proto3" json:"person_times,omitempty"`
-	// hazards_rectified: safety-hazard cases closed in the period.
+	// hazards_rectified: closures of safety-hazard cases in the period.
 	HazardsRectified int64 `protobuf:"varint,12,opt,name=hazards_rectified,json=hazardsRectified,proto3" json:"hazards_rectified,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
@@ -397,21 +404,26 @@ func (x *ActivityCount) GetCount() int64 {
 // PollutingEnterpriseSummary counts 散乱污 work.
 type PollutingEnterpriseSummary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// found: polluting-enterprise reports observed in the period (新发现).
+	// found: polluting-enterprise reports observed in the period, less those
+	// rejected (新发现).
 	Found int64 `protobuf:"varint,1,opt,name=found,proto3" json:"found,omitempty"`
 	// moved_in_from_outside: of them, moved in from another district.
 	MovedInFromOutside int64 `protobuf:"varint,2,opt,name=moved_in_from_outside,json=movedInFromOutside,proto3" json:"moved_in_from_outside,omitempty"`
-	// by_activity: found, by activity (e.g. illegal sand washing).
+	// by_activity: found, by activity (e.g. illegal sand washing);
+	// POLLUTING_ACTIVITY_UNSPECIFIED where none was given; activities with
+	// none found are left out.
 	ByActivity []*ActivityCount `protobuf:"bytes,3,rep,name=by_activity,json=byActivity,proto3" json:"by_activity,omitempty"`
-	// shut_down: cases closed in the period as shut down (关停取缔).
+	// shut_down: closures in the period as shut down (关停取缔).
 	ShutDown int64 `protobuf:"varint,4,opt,name=shut_down,json=shutDown,proto3" json:"shut_down,omitempty"`
-	// relocated: closed as relocated (整合搬迁).
+	// relocated: closures in the period as relocated (整合搬迁).
 	Relocated int64 `protobuf:"varint,5,opt,name=relocated,proto3" json:"relocated,omitempty"`
-	// upgraded: closed as upgraded (升级改造).
+	// upgraded: closures in the period as upgraded (升级改造).
 	Upgraded int64 `protobuf:"varint,6,opt,name=upgraded,proto3" json:"upgraded,omitempty"`
-	// follow_ups: follow-up checks recorded in the period (回头看).
+	// follow_ups: follow-up checks (回头看) of polluting-enterprise cases
+	// recorded in the period.
 	FollowUps int64 `protobuf:"varint,7,opt,name=follow_ups,json=followUps,proto3" json:"follow_ups,omitempty"`
-	// relapses: of them, relapses found (死灰复燃).
+	// relapses: of them, those that found the enterprise back at it and
+	// reopened the case (死灰复燃).
 	Relapses int64 `protobuf:"varint,8,opt,name=relapses,proto3" json:"relapses,omitempty"`
 	// patrols: pollution-area patrols started in the period.
 	Patrols       int64 `protobuf:"varint,9,opt,name=patrols,proto3" json:"patrols,omitempty"`
@@ -515,18 +527,21 @@ func (x *PollutingEnterpriseSummary) GetPatrols() int64 {
 // IllegalConstructionSummary counts 违法建设 work.
 type IllegalConstructionSummary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// found: illegal-construction reports observed in the period.
+	// found: illegal-construction reports observed in the period, less those
+	// rejected.
 	Found int64 `protobuf:"varint,1,opt,name=found,proto3" json:"found,omitempty"`
-	// on_farmland: of them, on farmland (占用耕地).
+	// on_farmland: of them, on farmland (占用耕地, LAND_KIND_FARMLAND).
 	OnFarmland int64 `protobuf:"varint,2,opt,name=on_farmland,json=onFarmland,proto3" json:"on_farmland,omitempty"`
-	// demolished: cases closed in the period as demolished (拆除).
+	// demolished: closures in the period as demolished (拆除).
 	Demolished int64 `protobuf:"varint,3,opt,name=demolished,proto3" json:"demolished,omitempty"`
-	// demolished_area_square_meters: area demolished by those cases.
+	// demolished_area_square_meters: summed over those closures, the area
+	// the rectification before each claimed to have demolished; a closure
+	// with no rectification claiming an area (cleared on the spot) adds 0.
 	DemolishedAreaSquareMeters float64 `protobuf:"fixed64,4,opt,name=demolished_area_square_meters,json=demolishedAreaSquareMeters,proto3" json:"demolished_area_square_meters,omitempty"`
-	// billboards_removed: of the demolished, large billboards (拆除广告牌).
+	// billboards_removed: of those closures, of large billboards (拆除广告牌).
 	BillboardsRemoved int64 `protobuf:"varint,5,opt,name=billboards_removed,json=billboardsRemoved,proto3" json:"billboards_removed,omitempty"`
-	// sheds_and_storage_cleared: of the demolished, sheds and piled goods
-	// (清理乱堆放、乱搭盖).
+	// sheds_and_storage_cleared: of those closures, of sheds and of goods
+	// piled on public ground (清理乱堆放、乱搭盖).
 	ShedsAndStorageCleared int64 `protobuf:"varint,6,opt,name=sheds_and_storage_cleared,json=shedsAndStorageCleared,proto3" json:"sheds_and_storage_cleared,omitempty"`
 	unknownFields          protoimpl.UnknownFields
 	sizeCache              protoimpl.SizeCache
@@ -609,9 +624,10 @@ type WaterSourceSummary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// patrols: water-source patrols started in the period (巡查次数).
 	Patrols int64 `protobuf:"varint,1,opt,name=patrols,proto3" json:"patrols,omitempty"`
-	// risks_found: water-source risk reports observed in the period.
+	// risks_found: water-source risk reports observed in the period, less
+	// those rejected.
 	RisksFound int64 `protobuf:"varint,2,opt,name=risks_found,json=risksFound,proto3" json:"risks_found,omitempty"`
-	// risks_resolved: water-source risk cases closed in the period.
+	// risks_resolved: closures of water-source risk cases in the period.
 	RisksResolved int64 `protobuf:"varint,3,opt,name=risks_resolved,json=risksResolved,proto3" json:"risks_resolved,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -671,20 +687,24 @@ func (x *WaterSourceSummary) GetRisksResolved() int64 {
 // DangerousHouseSummary counts 危房 work.
 type DangerousHouseSummary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// identified: dangerous-house reports observed in the period (认定).
+	// identified: dangerous-house reports observed in the period, less those
+	// rejected, whatever the grade (排查); the houses appraised dangerous
+	// (认定危房) are grade_c + grade_d.
 	Identified int64 `protobuf:"varint,1,opt,name=identified,proto3" json:"identified,omitempty"`
 	// grade_c: of them, appraised C.
 	GradeC int64 `protobuf:"varint,2,opt,name=grade_c,json=gradeC,proto3" json:"grade_c,omitempty"`
 	// grade_d: of them, appraised D.
 	GradeD int64 `protobuf:"varint,3,opt,name=grade_d,json=gradeD,proto3" json:"grade_d,omitempty"`
-	// renovated: cases closed in the period as renovated (改造).
+	// renovated: closures in the period as renovated (改造).
 	Renovated int64 `protobuf:"varint,4,opt,name=renovated,proto3" json:"renovated,omitempty"`
-	// demolished: closed as demolished.
+	// demolished: closures in the period as demolished.
 	Demolished int64 `protobuf:"varint,5,opt,name=demolished,proto3" json:"demolished,omitempty"`
-	// residents_relocated: closed with residents moved out.
+	// residents_relocated: closures in the period with the residents moved
+	// out.
 	ResidentsRelocated int64 `protobuf:"varint,6,opt,name=residents_relocated,json=residentsRelocated,proto3" json:"residents_relocated,omitempty"`
-	// occupied_dangerous_now: open cases, as of the end of the period, of a C
-	// or D house still occupied: the red line (危房不住人).
+	// occupied_dangerous_now: dangerous-house cases open at the end of the
+	// period (as LoopSummary.open) whose report appraised the house C or D
+	// and said people live in it: the red line (危房不住人).
 	OccupiedDangerousNow int64 `protobuf:"varint,7,opt,name=occupied_dangerous_now,json=occupiedDangerousNow,proto3" json:"occupied_dangerous_now,omitempty"`
 	unknownFields        protoimpl.UnknownFields
 	sizeCache            protoimpl.SizeCache
@@ -770,32 +790,43 @@ func (x *DangerousHouseSummary) GetOccupiedDangerousNow() int64 {
 }
 
 // LoopSummary counts the closed loop, following the convention of digital
-// urban management (数字化城市管理):
-//   - due (应结案数): cases whose deadline fell inside the period, plus
-//     cases closed inside the period without a deadline (rectified on the
-//     spot);
-//   - closed (结案数): cases closed inside the period;
-//   - closure_rate (结案率) = closed_of_due / due, where closed_of_due is
-//     the number of due cases that were closed by the end of the period;
-//   - on_time_rate (按期结案率) = closed_on_time / due, where closed_on_time
-//     is the number of due cases closed no later than their deadline;
-//   - open_overdue: cases open at the end of the period whose deadline had
-//     passed, reported apart so a small "due" cannot hide overdue work.
+// urban management (数字化城市管理). A case's deadline "at the end" is the
+// one the last assignment or extension before `to` set (see the service).
+//   - due (应结案数): cases observed before `to` whose deadline at the end
+//     fell inside the period, plus cases closed inside the period that
+//     never had a deadline (rectified on the spot) and were still closed
+//     at the end;
+//   - closed_of_due: the due cases that were CLOSED at the end of the
+//     period (closed before the period starts counts; found back and open
+//     again at the end does not);
+//   - closed_on_time: of those, closed (their last closure before `to`) no
+//     later than their deadline at the end; one without a deadline is on
+//     time;
+//   - closure_rate (结案率) = closed_of_due / due;
+//   - on_time_rate (按期结案率) = closed_on_time / due;
+//   - open_overdue: cases ASSIGNED or RECTIFYING at the end of the period
+//     whose deadline at the end was before it, reported apart so a small
+//     "due" cannot hide overdue work (a case awaiting verification has had
+//     its fix and is not overdue).
 //
 // Rates are 0 when due is 0.
 type LoopSummary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// reported: reports observed in the period.
+	// reported: reports observed in the period, all of them (上报数),
+	// those later rejected included.
 	Reported int64 `protobuf:"varint,1,opt,name=reported,proto3" json:"reported,omitempty"`
-	// closed: cases closed in the period.
+	// closed: closures in the period (结案数): a case closed, found back and
+	// closed again in the period counts each time.
 	Closed int64 `protobuf:"varint,2,opt,name=closed,proto3" json:"closed,omitempty"`
-	// open: cases open at the end of the period.
+	// open: cases observed before `to` that were open at the end of the
+	// period (REPORTED, ASSIGNED, RECTIFYING or PENDING_VERIFICATION).
 	Open int64 `protobuf:"varint,3,opt,name=open,proto3" json:"open,omitempty"`
-	// overdue_now: cases open and overdue at the time of the request.
+	// overdue_now: cases ASSIGNED or RECTIFYING at the time of the request
+	// whose deadline has passed, whenever they were found.
 	OverdueNow int64 `protobuf:"varint,4,opt,name=overdue_now,json=overdueNow,proto3" json:"overdue_now,omitempty"`
-	// due: cases due in the period (see above).
+	// due: cases due in the period (应结案数, see above).
 	Due int64 `protobuf:"varint,5,opt,name=due,proto3" json:"due,omitempty"`
-	// closed_of_due: due cases closed by the end of the period.
+	// closed_of_due: due cases closed at the end of the period.
 	ClosedOfDue int64 `protobuf:"varint,6,opt,name=closed_of_due,json=closedOfDue,proto3" json:"closed_of_due,omitempty"`
 	// closed_on_time: due cases closed no later than their deadline.
 	ClosedOnTime int64 `protobuf:"varint,7,opt,name=closed_on_time,json=closedOnTime,proto3" json:"closed_on_time,omitempty"`
@@ -803,12 +834,15 @@ type LoopSummary struct {
 	ClosureRate float64 `protobuf:"fixed64,8,opt,name=closure_rate,json=closureRate,proto3" json:"closure_rate,omitempty"`
 	// on_time_rate = closed_on_time / due (按期结案率).
 	OnTimeRate float64 `protobuf:"fixed64,9,opt,name=on_time_rate,json=onTimeRate,proto3" json:"on_time_rate,omitempty"`
-	// open_overdue: open at the end of the period with the deadline passed.
+	// open_overdue: ASSIGNED or RECTIFYING at the end of the period with
+	// the deadline passed.
 	OpenOverdue int64 `protobuf:"varint,10,opt,name=open_overdue,json=openOverdue,proto3" json:"open_overdue,omitempty"`
-	// median_days_to_close: median of (closed_at - observed_at) in days over
-	// cases closed in the period.
+	// median_days_to_close: over the closures counted in closed, the median
+	// of (the closure's time - the report's observed time) in days: the
+	// middle one, or the mean of the middle two; a closure dated before its
+	// report counts 0 days; 0 when there is none.
 	MedianDaysToClose float64 `protobuf:"fixed64,11,opt,name=median_days_to_close,json=medianDaysToClose,proto3" json:"median_days_to_close,omitempty"`
-	// rejected: cases rejected in the period.
+	// rejected: cases rejected in the period, as invalid or as duplicates.
 	Rejected      int64 `protobuf:"varint,12,opt,name=rejected,proto3" json:"rejected,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1068,11 +1102,11 @@ type Summary struct {
 	DangerousHouses *DangerousHouseSummary `protobuf:"bytes,8,opt,name=dangerous_houses,json=dangerousHouses,proto3" json:"dangerous_houses,omitempty"`
 	// loop figures for all categories.
 	Loop *LoopSummary `protobuf:"bytes,9,opt,name=loop,proto3" json:"loop,omitempty"`
-	// by_category: the loop per category.
+	// by_category: the loop per category, every category.
 	ByCategory []*CategoryLoop `protobuf:"bytes,10,rep,name=by_category,json=byCategory,proto3" json:"by_category,omitempty"`
-	// by_grid: the loop per grid.
+	// by_grid: the loop per grid, every grid counted.
 	ByGrid []*GridLoop `protobuf:"bytes,11,rep,name=by_grid,json=byGrid,proto3" json:"by_grid,omitempty"`
-	// patrols: all patrols started in the period.
+	// patrols: patrols of every kind started in the period.
 	Patrols int64 `protobuf:"varint,12,opt,name=patrols,proto3" json:"patrols,omitempty"`
 	// patrol_person_times: participants summed over them.
 	PatrolPersonTimes int64 `protobuf:"varint,13,opt,name=patrol_person_times,json=patrolPersonTimes,proto3" json:"patrol_person_times,omitempty"`

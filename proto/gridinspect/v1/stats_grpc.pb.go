@@ -32,9 +32,28 @@ const (
 //
 // Every figure counts events inside the period [from, to): a case found in
 // March and closed in May counts as found in March and closed in May. Times
-// are when things happened in the field (observed_at, each action's
-// occurred_at), except where the device clock was flagged, when the
-// server's received_at stands in.
+// are when things happened in the field — a report's observed_at, an
+// action's occurred_at, a patrol's started_at — except where the device
+// clock was flagged, when the server's received_at stands in. An action
+// that could not apply and was kept on the timeline as a conflict never
+// counts. Only the grids counted count: grid_ids, or every grid the caller
+// sees.
+//
+// "Found" figures (hazards found, polluting enterprises found, …) count the
+// reports observed in the period less those rejected as invalid or as
+// duplicates, whenever they were rejected: a rejected report was never a
+// problem found. The loop's "reported" counts them all.
+//
+// A closure is a verification that passed (the case became CLOSED). A
+// case closed, found back by a follow-up (a relapse, 死灰复燃) and closed
+// again counts each time it is closed in the period, with the disposal
+// that verification confirmed.
+//
+// Where a case stood at the end of the period (open, its deadline, when it
+// was closed) is what its last event before `to`, in timeline order, left
+// it in: an action recorded late (an offline phone) with a field time
+// before `to` counts as done before it, and a deadline extended after the
+// period does not move the case out of the period's due cases.
 type StatsServiceClient interface {
 	// GetSummary returns every figure a half-year summary needs for a period
 	// and a set of grids. Supervisors and admins.
@@ -90,9 +109,28 @@ type StatsService_ExportReportsClient = grpc.ServerStreamingClient[ExportReports
 //
 // Every figure counts events inside the period [from, to): a case found in
 // March and closed in May counts as found in March and closed in May. Times
-// are when things happened in the field (observed_at, each action's
-// occurred_at), except where the device clock was flagged, when the
-// server's received_at stands in.
+// are when things happened in the field — a report's observed_at, an
+// action's occurred_at, a patrol's started_at — except where the device
+// clock was flagged, when the server's received_at stands in. An action
+// that could not apply and was kept on the timeline as a conflict never
+// counts. Only the grids counted count: grid_ids, or every grid the caller
+// sees.
+//
+// "Found" figures (hazards found, polluting enterprises found, …) count the
+// reports observed in the period less those rejected as invalid or as
+// duplicates, whenever they were rejected: a rejected report was never a
+// problem found. The loop's "reported" counts them all.
+//
+// A closure is a verification that passed (the case became CLOSED). A
+// case closed, found back by a follow-up (a relapse, 死灰复燃) and closed
+// again counts each time it is closed in the period, with the disposal
+// that verification confirmed.
+//
+// Where a case stood at the end of the period (open, its deadline, when it
+// was closed) is what its last event before `to`, in timeline order, left
+// it in: an action recorded late (an offline phone) with a field time
+// before `to` counts as done before it, and a deadline extended after the
+// period does not move the case out of the period's due cases.
 type StatsServiceServer interface {
 	// GetSummary returns every figure a half-year summary needs for a period
 	// and a set of grids. Supervisors and admins.

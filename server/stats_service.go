@@ -1,0 +1,152 @@
+package server
+
+import (
+	"context"
+	"sort"
+
+	"google.golang.org/grpc"
+
+	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/export"
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+// exportChunkBytes is the size of ExportReports' messages.
+const exportChunkBytes = 64 << 10
+
+// statsService serves StatsService.
+type statsService struct {
+	pb.UnimplementedStatsServiceServer
+	s *Server
+}
+
+func toLoop(l gridinspect.LoopSummary) *pb.LoopSummary {
+	return &pb.LoopSummary{
+		Reported: l.Reported, Closed: l.Closed, Open: l.Open, OverdueNow: l.OverdueNow, Due: l.Due,
+		ClosedOfDue: l.ClosedOfDue, ClosedOnTime: l.ClosedOnTime, ClosureRate: l.ClosureRate,
+		OnTimeRate: l.OnTimeRate, OpenOverdue: l.OpenOverdue, MedianDaysToClose: l.MedianDaysToClose,
+		Rejected: l.Rejected,
+	}
+}
+
+func toSummary(s *gridinspect.Summary) *pb.Summary {
+	sf, pe, ic, ws, dh := s.Safety, s.Polluting, s.Construction, s.WaterSources, s.DangerousHouses
+	out := &pb.Summary{
+		From: toTimestamp(s.From), To: toTimestamp(s.To), GridIds: s.GridIDs,
+		Safety: &pb.SafetySummary{
+			HazardsFound: sf.HazardsFound, RectifiedOnSpot: sf.RectifiedOnSpot, GeneralHazards: sf.GeneralHazards,
+			MajorHazards: sf.MajorHazards, HazardNotices: sf.HazardNotices, RectificationOrders: sf.RectificationOrders,
+			EnforcementDocuments: sf.EnforcementDocuments, EnterpriseInterviews: sf.EnterpriseInterviews,
+			Inspections: sf.Inspections, PersonTimes: sf.PersonTimes, HazardsRectified: sf.HazardsRectified,
+		},
+		PollutingEnterprises: &pb.PollutingEnterpriseSummary{
+			Found: pe.Found, MovedInFromOutside: pe.MovedInFromOutside, ShutDown: pe.ShutDown, Relocated: pe.Relocated,
+			Upgraded: pe.Upgraded, FollowUps: pe.FollowUps, Relapses: pe.Relapses, Patrols: pe.PatrolsCount,
+		},
+		IllegalConstruction: &pb.IllegalConstructionSummary{
+			Found: ic.Found, OnFarmland: ic.OnFarmland, Demolished: ic.Demolished,
+			DemolishedAreaSquareMeters: ic.DemolishedAreaSquareMeters, BillboardsRemoved: ic.BillboardsRemoved,
+			ShedsAndStorageCleared: ic.ShedsAndStorageCleared,
+		},
+		WaterSources: &pb.WaterSourceSummary{Patrols: ws.Patrols, RisksFound: ws.RisksFound, RisksResolved: ws.RisksResolved},
+		DangerousHouses: &pb.DangerousHouseSummary{
+			Identified: dh.Identified, GradeC: dh.GradeC, GradeD: dh.GradeD, Renovated: dh.Renovated,
+			Demolished: dh.Demolished, ResidentsRelocated: dh.ResidentsRelocated, OccupiedDangerousNow: dh.OccupiedDangerousNow,
+		},
+		Loop:              toLoop(s.Loop),
+		Patrols:           s.Patrols,
+		PatrolPersonTimes: s.PatrolPersonTimes,
+	}
+	// Maps become lists in a stable order, so the same data gives the same
+	// response.
+	for _, dept := range sortedKeys(sf.EnforcementByDepartment) {
+		out.Safety.EnforcementDocumentsByDepartment = append(out.Safety.EnforcementDocumentsByDepartment,
+			&pb.NamedCount{Name: dept, Count: sf.EnforcementByDepartment[dept]})
+	}
+	for _, a := range sortedKeys(pe.ByActivity) {
+		out.PollutingEnterprises.ByActivity = append(out.PollutingEnterprises.ByActivity,
+			&pb.ActivityCount{Activity: pb.PollutingActivity(a), Count: pe.ByActivity[a]})
+	}
+	for _, c := range sortedKeys(s.ByCategory) {
+		out.ByCategory = append(out.ByCategory, &pb.CategoryLoop{Category: pb.Category(c), Loop: toLoop(s.ByCategory[c])})
+	}
+	grids := sortedKeys(s.ByGrid)
+	sort.SliceStable(grids, func(i, j int) bool { return s.GridNames[grids[i]] < s.GridNames[grids[j]] })
+	for _, g := range grids {
+		out.ByGrid = append(out.ByGrid, &pb.GridLoop{GridId: g, GridName: s.GridNames[g], Loop: toLoop(s.ByGrid[g])})
+	}
+	return out
+}
+
+func sortedKeys[K interface{ ~int | ~string }, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}
+
+func (h *statsService) GetSummary(ctx context.Context, req *pb.GetSummaryRequest) (*pb.GetSummaryResponse, error) {
+	if req.GetFrom() == nil || req.GetTo() == nil {
+		return nil, h.s.status(ctx, invalid("from", "the period needs both from and to"))
+	}
+	sum, err := h.s.cfg.Stats.Summary(ctx, req.GetFrom().AsTime(), req.GetTo().AsTime(), req.GetGridIds())
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	return &pb.GetSummaryResponse{Summary: toSummary(sum)}, nil
+}
+
+// chunkWriter sends what is written to it as ExportReportsResponse
+// messages of at most exportChunkBytes, so the file is never held whole.
+type chunkWriter struct {
+	stream grpc.ServerStreamingServer[pb.ExportReportsResponse]
+	first  *pb.ExportReportsResponse // sent with the first bytes
+	rows   int64
+}
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		part := p[:min(len(p), exportChunkBytes)]
+		msg := &pb.ExportReportsResponse{Data: part, RowsWritten: w.rows}
+		if w.first != nil {
+			msg.TotalRows, msg.ContentType, msg.Filename = w.first.TotalRows, w.first.ContentType, w.first.Filename
+			w.first = nil
+		}
+		if err := w.stream.Send(msg); err != nil {
+			return 0, err
+		}
+		p = p[len(part):]
+	}
+	return n, nil
+}
+
+func (h *statsService) ExportReports(req *pb.ExportReportsRequest, stream grpc.ServerStreamingServer[pb.ExportReportsResponse]) error {
+	ctx := stream.Context()
+	format := export.Format(req.GetFormat()) // the same numbers as the API's
+	if !format.Valid() {
+		return h.s.status(ctx, invalid("format", "unknown export format %d", req.GetFormat()))
+	}
+	f := fromReportFilter(req.GetFilter())
+	f.PageSize, f.PageToken = 0, ""
+	total, err := h.s.cfg.Stats.CountReports(ctx, f)
+	if err != nil {
+		return h.s.status(ctx, err)
+	}
+	w := &chunkWriter{stream: stream, first: &pb.ExportReportsResponse{
+		TotalRows: total, ContentType: export.ContentType(format), Filename: export.FileName(format, h.s.now()),
+	}}
+	each := func(fn func(*gridinspect.ReportRecord) error) error { return h.s.cfg.Stats.EachReport(ctx, f, fn) }
+	if err := export.WriteAt(w, format, h.s.now(), each, func(rows int64) { w.rows = rows }); err != nil {
+		return h.s.status(ctx, err)
+	}
+	// The last message says how many rows went out; it also names the file
+	// if no bytes at all were written before it.
+	last := &pb.ExportReportsResponse{RowsWritten: w.rows}
+	if w.first != nil {
+		last.TotalRows, last.ContentType, last.Filename = w.first.TotalRows, w.first.ContentType, w.first.Filename
+	}
+	return stream.Send(last)
+}

@@ -1,0 +1,93 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"io"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+func TestTheSummaryCountsWhatHappenedInThePeriod(t *testing.T) {
+	l := newLoop(t)
+	spot := l.hazard()
+	spot.RectifiedOnSpot = true
+	onSpot := l.mustSubmitAs("workera", spot).GetId()
+	if _, _, err := l.verify(true)(l.as("super"), onSpot); err != nil {
+		t.Fatal(err)
+	}
+	open := l.mustSubmitAs("workera", l.hazard()).GetId()
+	if _, _, err := l.notice(pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE, "")(l.as("super"), open); err != nil {
+		t.Fatal(err)
+	}
+	stats := pb.NewStatsServiceClient(l.conn)
+	period := &pb.GetSummaryRequest{From: timestamppb.New(l.clock.Now().AddDate(0, -1, 0)), To: timestamppb.New(l.clock.Now().Add(time.Hour))}
+	resp, err := stats.GetSummary(l.as("super"), period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := resp.GetSummary()
+	if got := s.GetSafety(); got.GetHazardsFound() != 2 || got.GetRectifiedOnSpot() != 1 || got.GetHazardNotices() != 1 || got.GetHazardsRectified() != 1 {
+		t.Errorf("safety = %v; want 2 found, 1 on the spot, 1 notice, 1 rectified", got)
+	}
+	if got := s.GetLoop(); got.GetReported() != 2 || got.GetClosed() != 1 || got.GetOpen() != 1 {
+		t.Errorf("loop = %v; want 2 reported, 1 closed, 1 open", got)
+	}
+	// A period before anything happened counts nothing.
+	before := &pb.GetSummaryRequest{From: timestamppb.New(l.clock.Now().AddDate(-1, 0, 0)), To: timestamppb.New(l.clock.Now().AddDate(0, -1, 0))}
+	if resp, err := stats.GetSummary(l.as("super"), before); err != nil || resp.GetSummary().GetLoop().GetReported() != 0 {
+		t.Errorf("an earlier period = %v, %v; want nothing reported", resp.GetSummary().GetLoop(), err)
+	}
+	_, err = stats.GetSummary(l.as("workera"), period)
+	wantCode(t, err, codes.PermissionDenied)
+	_, err = stats.GetSummary(l.as("super"), &pb.GetSummaryRequest{From: period.GetTo(), To: period.GetFrom()})
+	wantCode(t, err, codes.InvalidArgument)
+}
+
+func TestReportsExportAsCSVWithABOMForExcel(t *testing.T) {
+	l := newLoop(t)
+	for i := 0; i < 3; i++ {
+		l.mustSubmitAs("workera", l.hazard())
+	}
+	stream, err := pb.NewStatsServiceClient(l.conn).ExportReports(l.as("super"), &pb.ExportReportsRequest{
+		Filter: &pb.ListReportsRequest{GridIds: []string{gridA}}, Format: pb.ExportFormat_EXPORT_FORMAT_CSV})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file bytes.Buffer
+	var total, written int64
+	var name string
+	for {
+		msg, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		file.Write(msg.GetData())
+		if msg.GetFilename() != "" {
+			name, total = msg.GetFilename(), msg.GetTotalRows()
+		}
+		written = msg.GetRowsWritten()
+	}
+	if total != 3 || written != 3 || name == "" {
+		t.Errorf("total %d, written %d, file %q; want 3, 3 and a name", total, written, name)
+	}
+	data := file.Bytes()
+	if !bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		t.Fatal("the CSV does not start with a UTF-8 BOM")
+	}
+	rows, err := csv.NewReader(bytes.NewReader(data[3:])).ReadAll()
+	if err != nil {
+		t.Fatalf("not RFC 4180: %v", err)
+	}
+	if len(rows) != 4 || rows[0][0] != "编号" {
+		t.Errorf("%d rows, header %v; want a Chinese header and 3 reports", len(rows), rows[0])
+	}
+}
