@@ -43,6 +43,16 @@ var statusLabels = map[pb.ReportStatus]string{
 	pb.ReportStatus_REPORT_STATUS_REJECTED:             "已驳回",
 }
 
+// statusFlags are the statuses as --status names them.
+var statusFlags = map[string]pb.ReportStatus{
+	"reported":             pb.ReportStatus_REPORT_STATUS_REPORTED,
+	"assigned":             pb.ReportStatus_REPORT_STATUS_ASSIGNED,
+	"rectifying":           pb.ReportStatus_REPORT_STATUS_RECTIFYING,
+	"pending-verification": pb.ReportStatus_REPORT_STATUS_PENDING_VERIFICATION,
+	"closed":               pb.ReportStatus_REPORT_STATUS_CLOSED,
+	"rejected":             pb.ReportStatus_REPORT_STATUS_REJECTED,
+}
+
 var severityLabels = map[pb.Severity]string{
 	pb.Severity_SEVERITY_UNSPECIFIED: "一般",
 	pb.Severity_SEVERITY_GENERAL:     "一般",

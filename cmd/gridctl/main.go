@@ -4,8 +4,9 @@
 // --server or GRIDCTL_SERVER.
 //
 // Every verb lives in the file named for its group (login.go, open.go,
-// show.go, case.go, user.go, grid.go) as a *command, and is listed once in
-// commands below; a new verb is a new file and one line there.
+// show.go, case.go, summary.go, export.go, user.go, grid.go, backup.go)
+// as a *command, and is listed once in commands below; a new verb is a
+// new file and one line there.
 package main
 
 import (
@@ -48,8 +49,11 @@ var commands = []*command{
 	openCommand,
 	showCommand,
 	caseCommand,
+	summaryCommand,
+	exportCommand,
 	userCommand,
 	gridCommand,
+	backupCommand,
 }
 
 func main() {

@@ -1,0 +1,416 @@
+package main
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+// The names a backup archive holds (see store/backup.go, which gridctl
+// does not import: it would bring in SQLite and cgo).
+const (
+	backupDatabaseEntry = "gridinspect.db"
+	backupManifestEntry = "BACKUP.json"
+	backupPhotoPrefix   = "photos/sha256/"
+	// backupFormat is the manifest format gridctl understands.
+	backupFormat = 1
+	// maxBackupManifestBytes bounds what gridctl reads of BACKUP.json.
+	maxBackupManifestBytes = 1 << 20
+	// backupProgressEvery is how often the progress line is redrawn at
+	// most.
+	backupProgressEvery = 100 * time.Millisecond
+)
+
+var backupCommand = &command{
+	name:    "backup",
+	summary: "download a backup of the server's database and photos (admins)",
+	help: `Asks the server for a backup while it keeps serving, and writes it to a
+file: a gzip-compressed tar archive of a consistent snapshot of the database,
+every complete photo, and a manifest (BACKUP.json) with the counts and the
+database's SHA-256. Everything acknowledged before the backup started is in
+it; what is written while it runs may or may not be.
+
+The file is written as FILE.tmp and renamed to FILE only once the whole
+archive has arrived and checks out (its gzip checksum, the manifest at its
+end, the database's SHA-256), so an interrupted backup leaves no file that
+looks whole. Without --out the file takes the name the server suggests
+(gridinspect-backup-20240630-153000.tar.gz) in the current folder; an --out
+that is a folder puts it there. On a terminal a progress line shows on
+stderr.
+
+The archive holds every account's password hash and every report: keep it
+where only admins can read it. Restore it, offline, with
+  gridd --restore FILE --data NEW_FOLDER
+
+examples:
+  gridctl backup
+  gridctl backup --out /mnt/usb/`,
+	setup: func(fs *flag.FlagSet) runFunc {
+		out := fs.String("out", "", "write the archive to `FILE`, or into this folder (default: the name the server suggests)")
+		return func(ctx context.Context, a *app, args []string) error {
+			if len(args) > 0 {
+				return usagef("backup takes no arguments (flag: --out FILE)")
+			}
+			return a.backup(ctx, *out)
+		}
+	},
+}
+
+// backupManifest is what gridctl reads of a backup's BACKUP.json: the
+// fields of store.BackupManifest it checks and prints.
+type backupManifest struct {
+	Format         int       `json:"format"`
+	CreatedAt      time.Time `json:"created_at"`
+	InstanceID     string    `json:"instance_id"`
+	SchemaVersion  int       `json:"schema_version"`
+	Reports        int64     `json:"reports"`
+	Events         int64     `json:"events"`
+	Patrols        int64     `json:"patrols"`
+	Photos         int64     `json:"photos"`
+	PhotoFiles     int64     `json:"photo_files"`
+	PhotoBytes     int64     `json:"photo_bytes"`
+	DatabaseBytes  int64     `json:"database_bytes"`
+	DatabaseSHA256 string    `json:"database_sha256"`
+	MissingPhotos  []string  `json:"missing_photos"`
+	DamagedPhotos  []string  `json:"damaged_photos"`
+}
+
+func (a *app) backup(ctx context.Context, out string) error {
+	conn, err := a.connect(true)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := pb.NewAdminServiceClient(conn).Backup(ctx, &pb.BackupRequest{})
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	// Nothing is created before the server has accepted the backup: a
+	// refusal is the first answer.
+	first, err := stream.Recv()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("backup: the server sent nothing")
+		}
+		return fmt.Errorf("backup: %w", err)
+	}
+	path, err := backupPath(out, first.GetFilename())
+	if err != nil {
+		return err
+	}
+	dst, err := createBackupFile(path)
+	if err != nil {
+		return err
+	}
+	defer dst.abort()
+	check := newArchiveCheck()
+	defer check.stop()
+
+	progress := a.newBackupProgress()
+	var size int64
+	for msg := first; ; {
+		data := msg.GetData()
+		if _, err := dst.f.Write(data); err != nil {
+			progress.stop()
+			return fmt.Errorf("write %s: %w", dst.tmp, err)
+		}
+		if _, err := check.Write(data); err != nil {
+			progress.stop()
+			return fmt.Errorf("backup: the archive the server sent is not valid: %w", err)
+		}
+		size += int64(len(data))
+		progress.update(size)
+		msg, err = stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			progress.stop()
+			return fmt.Errorf("backup: %w", err)
+		}
+	}
+	progress.finish(size)
+	m, raw, err := check.result()
+	if err != nil {
+		return fmt.Errorf("backup: the archive the server sent is not valid: %w", err)
+	}
+	if err := dst.commit(); err != nil {
+		return err
+	}
+	return a.printBackup(path, size, m, raw)
+}
+
+// backupPath is where the archive goes: out; the server's suggested name
+// (its base only) in the folder out, or in the current folder when out is
+// "".
+func backupPath(out, suggested string) (string, error) {
+	name := filepath.Base(filepath.Clean("/" + suggested))
+	if fi, err := os.Stat(out); out == "" || err == nil && fi.IsDir() {
+		if name == "/" || name == "." {
+			return "", errors.New("backup: the server suggested no file name: give --out FILE")
+		}
+		return filepath.Join(out, name), nil
+	}
+	return out, nil
+}
+
+// backupFile is FILE.tmp, renamed to FILE once the archive is whole.
+type backupFile struct {
+	path, tmp string
+	f         *os.File
+	done      bool
+}
+
+// createBackupFile opens FILE.tmp, readable by the user only: the archive
+// holds password hashes and every report.
+func createBackupFile(path string) (*backupFile, error) {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	return &backupFile{path: path, tmp: tmp, f: f}, nil
+}
+
+// commit syncs FILE.tmp to disk and renames it to FILE.
+func (b *backupFile) commit() error {
+	if err := b.f.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", b.tmp, err)
+	}
+	if err := b.f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", b.tmp, err)
+	}
+	if err := os.Rename(b.tmp, b.path); err != nil {
+		return fmt.Errorf("write %s: %w", b.path, err)
+	}
+	b.done = true
+	// Make the new name durable too; a folder that cannot be synced
+	// (some file systems) still holds the file.
+	if d, err := os.Open(filepath.Dir(b.path)); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}
+
+// abort removes FILE.tmp unless the file was committed.
+func (b *backupFile) abort() {
+	if b.done {
+		return
+	}
+	_ = b.f.Close()
+	_ = os.Remove(b.tmp)
+}
+
+// archiveCheck reads a backup archive as it is written to it, and checks
+// that it is whole: a gzip stream with a good checksum, holding the
+// database, photos and, last, a manifest naming the database's SHA-256
+// and the number of photo files. The server's Restore checks it all again
+// (every photo's hash too); this is so that a file that is kept is one
+// that will restore.
+type archiveCheck struct {
+	pw   *io.PipeWriter
+	done chan struct{}
+	m    *backupManifest
+	raw  []byte // the manifest as it was in the archive
+	err  error
+}
+
+func newArchiveCheck() *archiveCheck {
+	pr, pw := io.Pipe()
+	c := &archiveCheck{pw: pw, done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		c.m, c.raw, c.err = readArchive(pr)
+		// After a failure, writes fail with it rather than block.
+		pr.CloseWithError(c.err)
+	}()
+	return c
+}
+
+func (c *archiveCheck) Write(p []byte) (int, error) { return c.pw.Write(p) }
+
+// result ends the archive and returns what readArchive found.
+func (c *archiveCheck) result() (*backupManifest, []byte, error) {
+	_ = c.pw.Close()
+	<-c.done
+	return c.m, c.raw, c.err
+}
+
+// stop ends the check early, when the backup failed.
+func (c *archiveCheck) stop() {
+	_ = c.pw.CloseWithError(errors.New("backup stopped"))
+	<-c.done
+}
+
+// readArchive reads a whole backup archive from r and returns its
+// manifest, checked against the rest.
+func readArchive(r io.Reader) (*backupManifest, []byte, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	tr := tar.NewReader(zr)
+	var (
+		m        *backupManifest
+		raw      []byte
+		dbSum    string
+		dbSize   int64
+		photos   int64
+		sawDB    bool
+		afterEnd bool
+	)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if afterEnd {
+			return nil, nil, fmt.Errorf("%s is not the last entry", backupManifestEntry)
+		}
+		switch {
+		case hdr.Name == backupDatabaseEntry:
+			h := sha256.New()
+			if dbSize, err = io.Copy(h, tr); err != nil {
+				return nil, nil, err
+			}
+			dbSum, sawDB = hex.EncodeToString(h.Sum(nil)), true
+		case hdr.Name == backupManifestEntry:
+			if raw, err = io.ReadAll(io.LimitReader(tr, maxBackupManifestBytes)); err != nil {
+				return nil, nil, err
+			}
+			m = &backupManifest{}
+			if err := json.Unmarshal(raw, m); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", backupManifestEntry, err)
+			}
+			afterEnd = true
+		case strings.HasPrefix(hdr.Name, backupPhotoPrefix) && hdr.Typeflag == tar.TypeReg:
+			photos++
+		}
+	}
+	if _, err := io.Copy(io.Discard, zr); err != nil { // the gzip checksum
+		return nil, nil, err
+	}
+	switch {
+	case m == nil:
+		return nil, nil, fmt.Errorf("no %s: the archive is incomplete", backupManifestEntry)
+	case m.Format != backupFormat:
+		return nil, nil, fmt.Errorf("%s says format %d; this gridctl knows format %d", backupManifestEntry, m.Format, backupFormat)
+	case !sawDB:
+		return nil, nil, fmt.Errorf("no %s in the archive", backupDatabaseEntry)
+	case dbSum != m.DatabaseSHA256 || dbSize != m.DatabaseBytes:
+		return nil, nil, fmt.Errorf("%s is not the one the manifest names", backupDatabaseEntry)
+	case photos != m.PhotoFiles:
+		return nil, nil, fmt.Errorf("%d photo files, but the manifest says %d", photos, m.PhotoFiles)
+	}
+	return m, raw, nil
+}
+
+// printBackup says what was written: with --json, the file, its size and
+// the manifest as the archive holds it.
+func (a *app) printBackup(path string, size int64, m *backupManifest, raw []byte) error {
+	if a.opts.json {
+		b, err := json.Marshal(struct {
+			File     string          `json:"file"`
+			Bytes    int64           `json:"bytes"`
+			Manifest json.RawMessage `json:"manifest"`
+		}{path, size, raw})
+		if err != nil {
+			return fmt.Errorf("write json: %w", err)
+		}
+		return writeIndented(a.stdout, b)
+	}
+	t := newTable()
+	t.add("backup", fmt.Sprintf("%s (%s)", path, formatBytes(size)))
+	t.add("taken", m.CreatedAt.In(chinaTime).Format("2006-01-02 15:04:05 MST"))
+	t.add("database", fmt.Sprintf("%s, schema %d, instance %s", formatBytes(m.DatabaseBytes), m.SchemaVersion, m.InstanceID))
+	t.add("reports", fmt.Sprint(m.Reports))
+	t.add("events", fmt.Sprint(m.Events))
+	t.add("patrols", fmt.Sprint(m.Patrols))
+	t.add("photos", fmt.Sprintf("%d (%d files, %s)", m.Photos, m.PhotoFiles, formatBytes(m.PhotoBytes)))
+	if err := t.write(a.stdout); err != nil {
+		return err
+	}
+	if n := len(m.MissingPhotos) + len(m.DamagedPhotos); n > 0 {
+		fmt.Fprintf(a.stderr, "gridctl: warning: %d photo files were missing or damaged on the server (see missing_photos and damaged_photos in %s); the server's log names them\n",
+			n, backupManifestEntry)
+	}
+	return nil
+}
+
+// formatBytes writes a size in binary units: 812 B, 12.3 MiB.
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// backupProgress shows how much of the archive has arrived, on stderr
+// when it is a terminal, redrawn in place at most every
+// backupProgressEvery. Off a terminal it shows nothing.
+type backupProgress struct {
+	w     io.Writer // nil: off
+	last  time.Time
+	shown bool
+}
+
+func (a *app) newBackupProgress() *backupProgress {
+	p := &backupProgress{}
+	if a.isTerminal(a.stderr) {
+		p.w = a.stderr
+	}
+	return p
+}
+
+func (p *backupProgress) update(n int64) {
+	if p.w == nil {
+		return
+	}
+	t := time.Now()
+	if p.shown && t.Sub(p.last) < backupProgressEvery {
+		return
+	}
+	p.last, p.shown = t, true
+	fmt.Fprintf(p.w, "\rreceiving backup: %s  ", formatBytes(n))
+}
+
+// finish draws the final size and ends the line.
+func (p *backupProgress) finish(n int64) {
+	if p.w == nil {
+		return
+	}
+	fmt.Fprintf(p.w, "\rreceiving backup: %s  \n", formatBytes(n))
+	p.shown = false
+}
+
+// stop ends the line where it stands, so an error starts on its own.
+func (p *backupProgress) stop() {
+	if p.w != nil && p.shown {
+		fmt.Fprintln(p.w)
+		p.shown = false
+	}
+}

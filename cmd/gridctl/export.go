@@ -1,0 +1,329 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+// exportFormats are the formats as --format names them.
+var exportFormats = map[string]pb.ExportFormat{
+	"csv":  pb.ExportFormat_EXPORT_FORMAT_CSV,
+	"xlsx": pb.ExportFormat_EXPORT_FORMAT_XLSX,
+}
+
+// Limits of the export's progress bar.
+const (
+	// progressBarWidth is how many cells the bar has.
+	progressBarWidth = 20
+	// progressEvery is how often the bar is redrawn at most.
+	progressEvery = 100 * time.Millisecond
+	// tmpSuffix marks a file still being written.
+	tmpSuffix = ".tmp"
+)
+
+var exportCommand = &command{
+	name:    "export",
+	summary: "export reports as a CSV or XLSX file, with Chinese column headers",
+	help: `Writes every report matching the filters, one row each with its current
+status, deadline, assignee, notice numbers and closure, as a CSV (UTF-8 with
+a byte-order mark, which Excel on Windows needs to show Chinese) or an XLSX
+workbook. Without filters it exports every report the caller can see.
+
+The file is written as FILE.tmp and renamed to FILE at the end, so an
+interrupted export leaves no half file. Without --out the file takes the
+name the server suggests (网格巡查报告-20240630.xlsx) in the current folder;
+--out - writes to standard output. Without --format the format follows
+--out's extension, else CSV. On a terminal a progress bar shows on stderr;
+at the end one line there says how many rows were written.
+
+--from and --to select by when the problem was found, as China dates, both
+inclusive.
+
+examples:
+  gridctl export --format xlsx --out open.xlsx --open
+  gridctl export --out 红星村.csv --grid 红星村 --from 2024-01-01 --to 2024-06-30
+  gridctl export --format csv --out - --overdue | head`,
+	setup: func(fs *flag.FlagSet) runFunc {
+		var grids, categories, statuses stringsFlag
+		format := fs.String("format", "", "file `FORMAT`: "+flagChoices(exportFormats)+" (default: --out's extension, else csv)")
+		out := fs.String("out", "", "write to `FILE` (- for standard output; default: the name the server suggests)")
+		fs.Var(&grids, "grid", "only reports in the grid `NAME_OR_ID`; repeat for several")
+		fs.Var(&categories, "category", "only reports of `CATEGORY` ("+flagChoices(categoryFlags)+"); repeat for several")
+		fs.Var(&statuses, "status", "only reports in `STATUS` ("+flagChoices(statusFlags)+"); repeat for several")
+		assignee := fs.String("assignee", "", "only reports assigned to `USERNAME` (or user id)")
+		open := fs.Bool("open", false, "only open cases (not 已结案, not 已驳回)")
+		overdue := fs.Bool("overdue", false, "only overdue cases")
+		from := fs.String("from", "", "only reports found on or after this China `DATE` (2024-01-01)")
+		to := fs.String("to", "", "only reports found on or before this China `DATE`, inclusive")
+		query := fs.String("query", "", "only reports whose description or address contains `TEXT`")
+		return func(ctx context.Context, a *app, args []string) error {
+			if len(args) > 0 {
+				return usagef("export takes no arguments (flags: --format, --out, --grid, --category, --status, --open, --overdue, …)")
+			}
+			f, err := exportFormat(*format, *out)
+			if err != nil {
+				return err
+			}
+			req := &pb.ExportReportsRequest{
+				Format: f,
+				Filter: &pb.ListReportsRequest{OpenOnly: *open, OverdueOnly: *overdue, Query: strings.TrimSpace(*query)},
+			}
+			for _, c := range categories {
+				cat, err := parseChoice("category", categoryFlags, c)
+				if err != nil {
+					return err
+				}
+				req.Filter.Categories = append(req.Filter.Categories, cat)
+			}
+			for _, s := range statuses {
+				st, err := parseChoice("status", statusFlags, s)
+				if err != nil {
+					return err
+				}
+				req.Filter.Statuses = append(req.Filter.Statuses, st)
+			}
+			if *from != "" {
+				d, err := parseDay("from", *from)
+				if err != nil {
+					return err
+				}
+				req.Filter.ObservedAfter = timestamppb.New(d)
+			}
+			if *to != "" {
+				d, err := parseDay("to", *to)
+				if err != nil {
+					return err
+				}
+				req.Filter.ObservedBefore = timestamppb.New(d.AddDate(0, 0, 1))
+			}
+			if req.Filter.ObservedAfter != nil && req.Filter.ObservedBefore != nil &&
+				!req.Filter.ObservedBefore.AsTime().After(req.Filter.ObservedAfter.AsTime()) {
+				return usagef("--to %s is before --from %s", *to, *from)
+			}
+			if f == pb.ExportFormat_EXPORT_FORMAT_XLSX && *out == "-" && a.isTerminal(a.stdout) {
+				return usagef("an xlsx is not for a terminal: give --out FILE, or pipe standard output")
+			}
+			return a.export(ctx, req, grids, *assignee, *out)
+		}
+	},
+}
+
+// exportFormat picks the format: --format, else --out's extension, else
+// CSV. A --format that contradicts the extension is a mistake.
+func exportFormat(format, out string) (pb.ExportFormat, error) {
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(out), "."))
+	byExt, known := exportFormats[ext]
+	if strings.TrimSpace(format) == "" {
+		if known {
+			return byExt, nil
+		}
+		return pb.ExportFormat_EXPORT_FORMAT_CSV, nil
+	}
+	f, err := parseChoice("format", exportFormats, format)
+	if err != nil {
+		return 0, err
+	}
+	if known && byExt != f {
+		return 0, usagef("--out %s ends in .%s but --format is %s", out, ext, strings.ToLower(strings.TrimSpace(format)))
+	}
+	return f, nil
+}
+
+func (a *app) export(ctx context.Context, req *pb.ExportReportsRequest, grids []string, assignee, out string) error {
+	client, err := a.statsClient()
+	if err != nil {
+		return err
+	}
+	if req.Filter.GridIds, err = a.resolveGrids(ctx, grids); err != nil {
+		return err
+	}
+	if assignee != "" {
+		dir, err := a.directoryClient()
+		if err != nil {
+			return err
+		}
+		if req.Filter.AssigneeId, err = resolveUser(ctx, dir, assignee); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := client.ExportReports(ctx, req)
+	if err != nil {
+		return fmt.Errorf("export reports: %w", err)
+	}
+	// The first message names the file and its size in rows; nothing is
+	// created before the server has accepted the export.
+	first, err := stream.Recv()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("export reports: the server sent nothing")
+		}
+		return fmt.Errorf("export reports: %w", err)
+	}
+	dst, err := a.openExport(out, first.GetFilename())
+	if err != nil {
+		return err
+	}
+	defer dst.abort()
+
+	bar := a.newProgressBar(first.GetTotalRows())
+	rows := int64(0)
+	for msg := first; ; {
+		if _, err := dst.Write(msg.GetData()); err != nil {
+			return fmt.Errorf("write %s: %w", dst.name, err)
+		}
+		rows = max(rows, msg.GetRowsWritten())
+		bar.update(rows)
+		msg, err = stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			bar.stop()
+			return fmt.Errorf("export reports: %w", err)
+		}
+	}
+	bar.finish(rows)
+	if err := dst.commit(); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(a.stderr, "wrote %s to %s\n", plural(int(rows), "row"), dst.name)
+	return err
+}
+
+// exportFile is where an export is written: standard output, or FILE.tmp
+// renamed to FILE once it is whole.
+type exportFile struct {
+	io.Writer
+	name string   // FILE, or "standard output"
+	tmp  *os.File // nil for standard output
+	done bool
+}
+
+// openExport opens the destination: out, "-" for standard output, or the
+// server's suggested name (its base only) when out is "".
+func (a *app) openExport(out, suggested string) (*exportFile, error) {
+	if out == "-" {
+		return &exportFile{Writer: a.stdout, name: "standard output"}, nil
+	}
+	if out == "" {
+		out = filepath.Base(filepath.Clean("/" + suggested))
+		if out == "/" || out == "." {
+			return nil, errors.New("export reports: the server suggested no file name: give --out FILE")
+		}
+	}
+	tmp, err := os.OpenFile(out+tmpSuffix, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("export reports: %w", err)
+	}
+	return &exportFile{Writer: tmp, name: out, tmp: tmp}, nil
+}
+
+// commit makes the file whole: synced to disk and renamed from FILE.tmp to
+// FILE.
+func (f *exportFile) commit() error {
+	if f.tmp == nil {
+		f.done = true
+		return nil
+	}
+	if err := f.tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", f.name, err)
+	}
+	if err := f.tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", f.name, err)
+	}
+	if err := os.Rename(f.tmp.Name(), f.name); err != nil {
+		return fmt.Errorf("write %s: %w", f.name, err)
+	}
+	f.done = true
+	return nil
+}
+
+// abort removes FILE.tmp unless the file was committed.
+func (f *exportFile) abort() {
+	if f.done || f.tmp == nil {
+		return
+	}
+	_ = f.tmp.Close()
+	_ = os.Remove(f.tmp.Name())
+}
+
+// isTerminal reports whether w is a terminal.
+func (a *app) isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// progressBar shows an export's progress on stderr when it is a terminal:
+// "导出 12345/200000 行 [#####...............] 6%", redrawn in place at
+// most every progressEvery. Off a terminal it shows nothing.
+type progressBar struct {
+	w     io.Writer // nil: off
+	total int64
+	last  time.Time
+	shown bool
+}
+
+func (a *app) newProgressBar(total int64) *progressBar {
+	b := &progressBar{total: total}
+	if a.isTerminal(a.stderr) {
+		b.w = a.stderr
+	}
+	return b
+}
+
+// update redraws the bar for rows, unless it was redrawn just now.
+func (b *progressBar) update(rows int64) {
+	if b.w == nil {
+		return
+	}
+	t := time.Now()
+	if b.shown && t.Sub(b.last) < progressEvery {
+		return
+	}
+	b.last, b.shown = t, true
+	fmt.Fprint(b.w, "\r"+progressLine(rows, b.total))
+}
+
+// finish draws the bar at rows and ends its line.
+func (b *progressBar) finish(rows int64) {
+	if b.w == nil {
+		return
+	}
+	fmt.Fprint(b.w, "\r"+progressLine(rows, b.total)+"\n")
+	b.shown = false
+}
+
+// stop ends the bar's line, where it stands, so an error starts on a
+// line of its own.
+func (b *progressBar) stop() {
+	if b.w != nil && b.shown {
+		fmt.Fprintln(b.w)
+		b.shown = false
+	}
+}
+
+// progressLine is the text of the bar: with the total when it is known,
+// else only the rows.
+func progressLine(rows, total int64) string {
+	if total <= 0 {
+		return fmt.Sprintf("导出 %d 行", rows)
+	}
+	done := min(rows, total)
+	filled := int(done * progressBarWidth / total)
+	return fmt.Sprintf("导出 %d/%d 行 [%s%s] %d%%", rows, total,
+		strings.Repeat("#", filled), strings.Repeat(".", progressBarWidth-filled), done*100/total)
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+func TestParsePeriod(t *testing.T) {
+	from, to, err := parsePeriod("2024-01-01", " 2024-06-30 ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// --to is inclusive: the API's exclusive end is the next midnight, China time.
+	if want := time.Date(2024, 1, 1, 0, 0, 0, 0, chinaTime); !from.Equal(want) {
+		t.Errorf("from = %v, want %v", from, want)
+	}
+	if want := time.Date(2024, 7, 1, 0, 0, 0, 0, chinaTime); !to.Equal(want) {
+		t.Errorf("to = %v, want %v", to, want)
+	}
+	if want := time.Date(2024, 6, 30, 16, 0, 0, 0, time.UTC); !to.Equal(want) {
+		t.Errorf("to = %v UTC, want %v", to.UTC(), want)
+	}
+	// One day is a period.
+	if from, to, err := parsePeriod("2024-03-05", "2024-03-05"); err != nil || to.Sub(from) != 24*time.Hour {
+		t.Errorf("one day: %v, %v, %v", from, to, err)
+	}
+	for _, tt := range []struct{ from, to, err string }{
+		{"", "2024-06-30", "--from and --to are required"},
+		{"2024-01-01", "", "--from and --to are required"},
+		{"2024-13-01", "2024-06-30", `--from "2024-13-01" is not a date`},
+		{"2024-01-01", "30/06/2024", `--to "30/06/2024" is not a date`},
+		{"2024-07-01", "2024-06-30", "--to 2024-06-30 is before --from 2024-07-01"},
+	} {
+		_, _, err := parsePeriod(tt.from, tt.to)
+		if err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("parsePeriod(%q, %q) error = %v, want %q", tt.from, tt.to, err, tt.err)
+		}
+	}
+}
+
+// tableRow returns the cells of the line of out whose first cell is
+// label, split on runs of blanks; nil when there is none.
+func tableRow(out, label string) []string {
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == label {
+			return f
+		}
+	}
+	return nil
+}
+
+func TestWriteSummary(t *testing.T) {
+	s := fullSummary()
+	s.GridIds = []string{gridHong, gridJin}
+	s.ByCategory = []*pb.CategoryLoop{
+		{Category: pb.Category_CATEGORY_SAFETY_HAZARD, Loop: s.Loop},
+		{Category: pb.Category_CATEGORY_OTHER, Loop: &pb.LoopSummary{Reported: 3, Open: 3}},
+	}
+	s.ByGrid = []*pb.GridLoop{
+		{GridId: gridHong, GridName: "红星村", Loop: s.Loop},
+		{GridId: gridJin, GridName: "金石社区", Loop: &pb.LoopSummary{Reported: 3, Open: 3}},
+	}
+	var b strings.Builder
+	if err := writeSummary(&b, s, true); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if first, _, _ := strings.Cut(out, "\n"); first != "2024-01-01 至 2024-06-30  网格: 红星村、金石社区" {
+		t.Errorf("first line = %q", first)
+	}
+	for _, heading := range []string{"安全生产", "散乱污企业治理", "违法建设", "备用水源地", "危房", "巡查（各类）", "闭环处置", "按类别", "按网格"} {
+		if !strings.Contains(out, "\n"+heading+"\n") {
+			t.Errorf("no heading %s in:\n%s", heading, out)
+		}
+	}
+	for _, want := range [][]string{
+		{"发现安全隐患", "312"},
+		{"其中立行立改", "85"},
+		{"区应急管理局", "6"},
+		{"非法洗沙", "2"},
+		{"其中外区流入", "3"},
+		{"拆除面积(㎡)", "1260.5"},
+		{"期末C、D级危房住人", "1"},
+		{"巡查次数", "210"},
+		{"应结案", "300"},
+		{"结案率", "96.3%"},
+		{"按期结案率", "90%"},
+		{"期末逾期未办结", "5"},
+		{"当前逾期", "4"},
+		{"办结用时中位数(天)", "4.5"},
+		{"类别", "受理", "办结", "未办结", "应结案", "结案率", "按期结案率", "期末逾期", "当前逾期", "用时中位数(天)"},
+		{"安全隐患", "402", "351", "45", "300", "96.3%", "90%", "5", "4", "4.5"},
+		// Nothing due: no rate rather than 0%.
+		{"其他", "3", "0", "3", "0", "-", "-", "0", "0", "-"},
+		{"金石社区", "3", "0", "3", "0", "-", "-", "0", "0", "-"},
+	} {
+		if got := tableRow(out, want[0]); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("row %s = %q, want %q", want[0], got, want)
+		}
+	}
+}
