@@ -15,10 +15,10 @@ import (
 // one read transaction, so the figures agree with each other, each reading
 // index ranges that hold every column it needs (migrations/0006_stats.sql),
 // so that the cost grows with what happened in the period rather than with
-// the database, and no report is loaded into Go except the few changed
-// after the period (stats_loop.go). The figures are defined in
-// proto/gridinspect/v1/stats.proto; the comments here say how each is
-// found.
+// the database. No report or event is loaded into Go: only figures, a row
+// per grid and category, and the times to close the medians need. The
+// figures are defined in proto/gridinspect/v1/stats.proto; the comments
+// here say how each is found.
 //
 // Conventions of the queries:
 //   - times are Unix nanoseconds of field time (effective_at), and the
@@ -154,6 +154,7 @@ func (sq *summaryQuery) count(s *gridinspect.Summary) error {
 	}{
 		{"reports found", sq.countFound},
 		{"events", sq.countEvents},
+		{"times to close", sq.countTimesToClose},
 		{"notices", sq.countNotices},
 		{"patrols", sq.countPatrols},
 		{"cases open now", sq.countOpenNow},

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -682,8 +683,11 @@ func TestSummary_QueriesReadIndexRangesNotTables(t *testing.T) {
 							t.Errorf("a full scan of %s:\n%s\n%s", table, q, strings.Join(plan, "\n"))
 						}
 					}
+					// Sorts only of what is small: a period's notices by
+					// kind and department, the cases changed since its
+					// end by grid and category (and finding them).
 					if strings.Contains(step, "USE TEMP B-TREE") && !strings.Contains(q, "notice_kind") &&
-						!strings.Contains(q, "EXCEPT") && !strings.Contains(q, "FROM grids") {
+						!strings.Contains(q, "status_end") {
 						t.Errorf("a sort:\n%s\n%s", q, strings.Join(plan, "\n"))
 					}
 				}
@@ -695,5 +699,48 @@ func TestSummary_QueriesReadIndexRangesNotTables(t *testing.T) {
 				t.Errorf("changed cases not found through %s:\n%s", tt.changed, all.String())
 			}
 		})
+	}
+}
+
+func TestSummary_ACaseWhoseSubmissionPredatesItsRecordedContentStillCounts(t *testing.T) {
+	st := newStatsStreet(t)
+	r := st.hazard(t, date(6, 1, 9))
+	st.assignBy(t, r.ID, date(6, 2, 9), date(6, 10, 18))
+	st.fix(t, r.ID, 0, 0, date(7, 10, 9)) // after June: changed since its end
+	// The same case as a database from before submissions carried what
+	// was submitted holds it: its submission without a payload.
+	old := newID()
+	events := mustTimeline(t, st.testDB, r.ID)
+	err := st.Write(context.Background(), func(tx *Tx) error {
+		cols := strings.Replace(reportStoredColumns, "id,", "?,", 1)
+		if _, err := tx.Exec("INSERT INTO reports ("+reportStoredColumns+") SELECT "+cols+" FROM reports WHERE id = ?",
+			old, r.ID); err != nil {
+			return err
+		}
+		for _, e := range events {
+			e.ID, e.ReportID = newID(), old
+			if e.Type == gridinspect.EventReportSubmitted {
+				e.ID, e.Data = old, gridinspect.EventData{}
+			}
+			if err := appendEvent(tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	june := [2]time.Time{date(6, 1, 0), date(7, 1, 0)}
+	for _, tt := range []struct {
+		actor *gridinspect.Actor
+		want  gridinspect.LoopSummary
+	}{
+		{admin(), gridinspect.LoopSummary{Reported: 2, Open: 2, Due: 2, OpenOverdue: 2}},
+		{supervisor(gridA), gridinspect.LoopSummary{Reported: 2, Open: 2, Due: 2, OpenOverdue: 2}},
+		{supervisor(gridB), gridinspect.LoopSummary{}},
+	} {
+		s := mustSummary(t, st.testDB, as(tt.actor), june[0], june[1])
+		wantLoop(t, fmt.Sprintf("june, as %v", tt.actor.GridIDs), s.Loop, tt.want)
 	}
 }

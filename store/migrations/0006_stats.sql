@@ -50,15 +50,19 @@ CREATE INDEX reports_closed_on_spot ON reports (grid_id, category, closed_at, ef
 	WHERE closed_at IS NOT NULL AND deadline IS NULL;
 
 -- What the timeline of changes below holds besides each change's status:
---   deadline_set: the deadline an assignment or an extension set, as the
---   event's JSON writes it (RFC 3339, UTC);
+--   deadline_set: the deadline an assignment or an extension set, in Unix
+--   nanoseconds, read from the event's JSON (RFC 3339 in UTC, with up to
+--   nine digits of fraction);
 --   submitted_grid_id, submitted_category, submitted_red_line: on the
 --   submission, the case's grid and category, and 1 for a dangerous house
 --   of grade C or D that people live in (the red line, 危房不住人). A case's
 --   grid, category and details never change after it is submitted.
-ALTER TABLE events ADD COLUMN deadline_set TEXT GENERATED ALWAYS AS (CASE type
-	WHEN 2 THEN json_extract(payload, '$.Assignment.Deadline')
-	WHEN 11 THEN json_extract(payload, '$.Extension.New') END) VIRTUAL;
+ALTER TABLE events ADD COLUMN deadline_set INTEGER GENERATED ALWAYS AS (CASE WHEN type IN (2, 11) THEN
+	unixepoch(substr(json_extract(payload, iif(type = 2, '$.Assignment.Deadline', '$.Extension.New')), 1, 19))
+		* 1000000000
+	+ iif(substr(json_extract(payload, iif(type = 2, '$.Assignment.Deadline', '$.Extension.New')), 20, 1) = '.',
+		CAST(substr(rtrim(substr(json_extract(payload, iif(type = 2, '$.Assignment.Deadline', '$.Extension.New')), 21),
+			'Z') || '000000000', 1, 9) AS INTEGER), 0) END) VIRTUAL;
 ALTER TABLE events ADD COLUMN submitted_grid_id TEXT GENERATED ALWAYS AS (CASE type
 	WHEN 1 THEN json_extract(payload, '$.Submission.GridID') END) VIRTUAL;
 ALTER TABLE events ADD COLUMN submitted_category INTEGER GENERATED ALWAYS AS (CASE type
