@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/gridinspect/gridinspect"
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+	"github.com/gridinspect/gridinspect/store"
+)
+
+// The query phases, on a street of N reports: ListReports (the open
+// safety hazards of one grid, newest first, a page of 50 — what a worker's
+// phone and a supervisor's screen ask most) and GetSummary for the last
+// half-year, each called one after another by one supervisor, after a
+// few warm-up calls.
+
+// queryRow is one query measured on one street.
+type queryRow struct {
+	Reports             int
+	Query               string
+	Via                 string
+	Calls               int
+	P50, P99, Max, Mean time.Duration
+	RSS                 int64
+	Result              string
+}
+
+// planSet is the plans of the measured queries on one street.
+type planSet struct {
+	Reports       int
+	List, Summary []store.QueryPlan
+}
+
+// timeCalls calls fn warm times, then calls times, and returns the
+// latencies of the latter.
+func timeCalls(warm, calls int, fn func() error) ([]time.Duration, error) {
+	for range warm {
+		if err := fn(); err != nil {
+			return nil, err
+		}
+	}
+	lat := make([]time.Duration, 0, calls)
+	for range calls {
+		t0 := time.Now()
+		if err := fn(); err != nil {
+			return nil, err
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	return lat, nil
+}
+
+// row makes a queryRow of latencies.
+func row(reports int, query, via string, lat []time.Duration, rss int64, result string) queryRow {
+	var sum time.Duration
+	for _, l := range lat {
+		sum += l
+	}
+	r := queryRow{Reports: reports, Query: query, Via: via, Calls: len(lat), RSS: rss, Result: result}
+	if len(lat) > 0 {
+		r.Mean = sum / time.Duration(len(lat))
+	}
+	r.P50, r.P99, r.Max = percentiles(lat)
+	return r
+}
+
+// queryPhases measures the listing and/or the summary on t, serving d.
+func (b *bench) queryPhases(ctx context.Context, t *target, d *dataset, list, summary bool) error {
+	conns, closeConns, err := dialPool(t.addr, 1, dialOptions()...)
+	if err != nil {
+		return err
+	}
+	defer closeConns()
+	conn := conns[0]
+	authed, err := login(ctx, conn, b.supervisorName(d), b.password(d), "gridbench-query-"+newID())
+	if err != nil {
+		return err
+	}
+	grid := ""
+	if len(d.GridIDs) > 0 {
+		grid = d.GridIDs[0]
+	} else if _, grid, err = gridArea(authed, conn); err != nil {
+		return err
+	}
+
+	if list {
+		reports := pb.NewReportServiceClient(conn)
+		req := &pb.ListReportsRequest{OpenOnly: true, Categories: []pb.Category{pb.Category_CATEGORY_SAFETY_HAZARD},
+			GridIds: []string{grid}, PageSize: 50, OrderBy: pb.ReportOrder_REPORT_ORDER_NEWEST_FIRST}
+		got := 0
+		b.logf("list: %d calls on %d reports", b.cfg.queryCalls, d.Reports)
+		w := watchMemory(t.pid)
+		lat, err := timeCalls(20, b.cfg.queryCalls, func() error {
+			resp, err := reports.ListReports(authed, req)
+			got = len(resp.GetReports())
+			return err
+		})
+		rss := w.peak()
+		if err != nil {
+			return fmt.Errorf("list reports: %w", err)
+		}
+		r := row(d.Reports, "ListReports: open safety hazards, one grid, newest 50", "gRPC", lat, rss,
+			fmt.Sprintf("%d reports a page", got))
+		b.res.Queries = append(b.res.Queries, r)
+		b.logf("list: p50 %v, p99 %v", r.P50, r.P99)
+	}
+
+	if summary {
+		from, to := halfYear(d.End)
+		stats := pb.NewStatsServiceClient(conn)
+		req := &pb.GetSummaryRequest{From: timestamppb.New(from), To: timestamppb.New(to)}
+		reported := int64(0)
+		b.logf("summary: %d calls on %d reports, %s … %s", b.cfg.summaryCalls, d.Reports,
+			from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly))
+		w := watchMemory(t.pid)
+		lat, err := timeCalls(2, b.cfg.summaryCalls, func() error {
+			resp, err := stats.GetSummary(authed, req)
+			reported = resp.GetSummary().GetLoop().GetReported()
+			return err
+		})
+		rss := w.peak()
+		via := "gRPC"
+		if status.Code(err) == codes.Unimplemented && d.dir != "" {
+			// The server does not serve StatsService yet: time the
+			// store's Summary, which the RPC will call, in gridbench on
+			// the same database file instead.
+			b.note(fmt.Sprintf("GetSummary on %d reports: the server answers UNIMPLEMENTED (%v), so store.Summary was timed "+
+				"inside gridbench on the same database file; its RSS column is gridbench's, not the server's", d.Reports, err))
+			via = "store.Summary in gridbench"
+			lat, rss, reported, err = b.summaryInProcess(ctx, d, from, to)
+		}
+		if err != nil {
+			return fmt.Errorf("summary: %w", err)
+		}
+		r := row(d.Reports, fmt.Sprintf("GetSummary: half-year %s … %s, whole street", from.Format("2006-01"),
+			to.AddDate(0, 0, -1).Format("2006-01")), via, lat, rss, fmt.Sprintf("%d reported in the period", reported))
+		b.res.Queries = append(b.res.Queries, r)
+		b.logf("summary: p50 %v, p99 %v", r.P50, r.P99)
+	}
+	return nil
+}
+
+// summaryInProcess times store.Summary on d's database from inside
+// gridbench.
+func (b *bench) summaryInProcess(ctx context.Context, d *dataset, from, to time.Time) (lat []time.Duration, rss, reported int64, err error) {
+	db, err := store.Open(filepath.Join(d.dir, store.DatabaseFile), store.Options{
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		err = errors.Join(err, db.Close(closeCtx))
+	}()
+	sup := gridinspect.NewContext(ctx, &gridinspect.Actor{UserID: "gridbench", Username: d.Supervisor,
+		Role: gridinspect.RoleSupervisor, AllGrids: true})
+	w := watchMemory(os.Getpid())
+	lat, err = timeCalls(2, b.cfg.summaryCalls, func() error {
+		s, err := db.Summary(sup, from, to, nil)
+		if s != nil {
+			reported = int64(s.Loop.Reported)
+		}
+		return err
+	})
+	return lat, w.peak(), reported, err
+}

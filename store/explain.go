@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gridinspect/gridinspect"
+)
+
+// Query plans, for benchmarks (cmd/gridbench) and for whoever wonders why
+// a listing is slow: the SQL a call runs, as SQLite's EXPLAIN QUERY PLAN
+// describes it, so the plans are read from the code that runs the
+// queries rather than from a copy of their SQL.
+
+// QueryPlan is one query and SQLite's plan for it.
+type QueryPlan struct {
+	SQL   string   // the query, on one line
+	Calls int      // how many times the call ran it
+	Plan  []string // EXPLAIN QUERY PLAN, one line a step, indented by depth
+}
+
+// ExplainListReports returns the plans of the queries ListReports runs for
+// f and the caller in ctx (the listing's first page). Errors as
+// ListReports.
+func (db *DB) ExplainListReports(ctx context.Context, f gridinspect.ReportFilter) ([]QueryPlan, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.PageToken = ""
+	l, err := db.reportListing(a, f, db.now().UTC())
+	if err != nil || l == nil {
+		return nil, err
+	}
+	var plans []QueryPlan
+	err = db.Read(ctx, func(tx *sql.Tx) error {
+		withKey, noKey := l.queries()
+		for _, q := range []*query{withKey, noKey} {
+			if q == nil {
+				continue
+			}
+			p, err := explainQuery(tx, q.sql, q.args)
+			if err != nil {
+				return err
+			}
+			plans = append(plans, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, domainErr(err, "explain list reports")
+	}
+	return plans, nil
+}
+
+// ExplainSummary counts a summary as Summary does, and returns the plans
+// of the queries it ran, in the order they first ran. Errors as Summary.
+func (db *DB) ExplainSummary(ctx context.Context, from, to time.Time, gridIDs []string) ([]QueryPlan, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsSupervisor() {
+		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may read statistics")
+	}
+	if from.IsZero() || !to.After(from) {
+		return nil, gridinspect.Errorf(gridinspect.EINVALID, "invalid period")
+	}
+	grids, err := scopeGrids(a, gridIDs)
+	if err != nil {
+		return nil, err
+	}
+	rec := &planRecorder{seen: map[string]int{}}
+	sq := &summaryQuery{from: from.UnixNano(), to: to.UnixNano(), now: db.now().UnixNano(), grids: grids,
+		tally: map[loopKey]*loopTally{}}
+	err = db.Read(ctx, func(tx *sql.Tx) error {
+		rec.q = tx
+		sq.q = rec
+		if _, err := sq.gridNames(a); err != nil {
+			return err
+		}
+		if grids != nil && len(grids) == 0 {
+			return nil
+		}
+		if err := sq.count(&gridinspect.Summary{}); err != nil {
+			return err
+		}
+		return rec.err
+	})
+	if err != nil {
+		return nil, domainErr(err, "explain summary")
+	}
+	return rec.plans, nil
+}
+
+// planRecorder is a queryer that explains each distinct query before it
+// runs it.
+type planRecorder struct {
+	q     *sql.Tx
+	seen  map[string]int // SQL → index in plans
+	plans []QueryPlan
+	err   error
+}
+
+func (r *planRecorder) record(query string, args []any) {
+	if i, ok := r.seen[query]; ok {
+		r.plans[i].Calls++
+		return
+	}
+	p, err := explainQuery(r.q, query, args)
+	if err != nil {
+		if r.err == nil {
+			r.err = err
+		}
+		return
+	}
+	r.seen[query] = len(r.plans)
+	r.plans = append(r.plans, p)
+}
+
+// Query explains the query, then runs it.
+func (r *planRecorder) Query(query string, args ...any) (*sql.Rows, error) {
+	r.record(query, args)
+	return r.q.Query(query, args...)
+}
+
+// QueryRow explains the query, then runs it.
+func (r *planRecorder) QueryRow(query string, args ...any) *sql.Row {
+	r.record(query, args)
+	return r.q.QueryRow(query, args...)
+}
+
+// explainQuery returns SQLite's plan for query with args.
+func explainQuery(tx *sql.Tx, query string, args []any) (QueryPlan, error) {
+	p := QueryPlan{SQL: strings.Join(strings.Fields(query), " "), Calls: 1}
+	rows, err := tx.Query("EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		return p, fmt.Errorf("explain %s: %w", p.SQL, err)
+	}
+	defer rows.Close()
+	depth := map[int]int{0: -1}
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return p, fmt.Errorf("explain %s: %w", p.SQL, err)
+		}
+		depth[id] = depth[parent] + 1
+		p.Plan = append(p.Plan, strings.Repeat("  ", depth[id])+detail)
+	}
+	if err := rows.Err(); err != nil {
+		return p, fmt.Errorf("explain %s: %w", p.SQL, err)
+	}
+	return p, rows.Close()
+}
