@@ -20,6 +20,10 @@ type QueryPlan struct {
 	SQL   string   // the query, on one line
 	Calls int      // how many times the call ran it
 	Plan  []string // EXPLAIN QUERY PLAN, one line a step, indented by depth
+	// Elapsed is, for ExplainSummary, the time from the query's start to
+	// the start of the next one (or the end): running it and counting its
+	// rows. The explaining is not counted.
+	Elapsed time.Duration
 }
 
 // ExplainListReports returns the plans of the queries ListReports runs for
@@ -57,7 +61,8 @@ func (db *DB) ExplainListReports(ctx context.Context, f gridinspect.ReportFilter
 }
 
 // ExplainSummary counts a summary as Summary does, and returns the plans
-// of the queries it ran, in the order they first ran. Errors as Summary.
+// of the queries it ran, in the order they first ran, with the time each
+// took. Errors as Summary.
 func (db *DB) ExplainSummary(ctx context.Context, from, to time.Time, gridIDs []string) ([]QueryPlan, error) {
 	a, err := gridinspect.RequireActor(ctx)
 	if err != nil {
@@ -73,7 +78,7 @@ func (db *DB) ExplainSummary(ctx context.Context, from, to time.Time, gridIDs []
 	if err != nil {
 		return nil, err
 	}
-	rec := &planRecorder{seen: map[string]int{}}
+	rec := &planRecorder{seen: map[string]int{}, running: -1}
 	sq := &summaryQuery{from: from.UnixNano(), to: to.UnixNano(), now: db.now().UnixNano(), grids: grids,
 		tally: map[loopKey]*loopTally{}}
 	err = db.Read(ctx, func(tx *sql.Tx) error {
@@ -88,6 +93,7 @@ func (db *DB) ExplainSummary(ctx context.Context, from, to time.Time, gridIDs []
 		if err := sq.count(&gridinspect.Summary{}); err != nil {
 			return err
 		}
+		rec.stop()
 		return rec.err
 	})
 	if err != nil {
@@ -97,28 +103,42 @@ func (db *DB) ExplainSummary(ctx context.Context, from, to time.Time, gridIDs []
 }
 
 // planRecorder is a queryer that explains each distinct query before it
-// runs it.
+// runs it, and times the queries one after another.
 type planRecorder struct {
-	q     *sql.Tx
-	seen  map[string]int // SQL → index in plans
-	plans []QueryPlan
-	err   error
+	q       *sql.Tx
+	seen    map[string]int // SQL → index in plans
+	plans   []QueryPlan
+	running int // index in plans of the query running, -1 before the first
+	started time.Time
+	err     error
 }
 
 func (r *planRecorder) record(query string, args []any) {
-	if i, ok := r.seen[query]; ok {
+	r.stop()
+	i, ok := r.seen[query]
+	if ok {
 		r.plans[i].Calls++
-		return
-	}
-	p, err := explainQuery(r.q, query, args)
-	if err != nil {
-		if r.err == nil {
-			r.err = err
+	} else {
+		p, err := explainQuery(r.q, query, args)
+		if err != nil {
+			if r.err == nil {
+				r.err = err
+			}
+			return
 		}
-		return
+		i = len(r.plans)
+		r.seen[query] = i
+		r.plans = append(r.plans, p)
 	}
-	r.seen[query] = len(r.plans)
-	r.plans = append(r.plans, p)
+	r.running, r.started = i, time.Now()
+}
+
+// stop ends the timing of the query running.
+func (r *planRecorder) stop() {
+	if r.running >= 0 {
+		r.plans[r.running].Elapsed += time.Since(r.started)
+		r.running = -1
+	}
 }
 
 // Query explains the query, then runs it.

@@ -156,6 +156,32 @@ func halfYear(end time.Time) (from, to time.Time) {
 	return time.Date(e.Year()-1, time.July, 1, 0, 0, 0, 0, chinaTime), time.Date(e.Year(), time.January, 1, 0, 0, 0, 0, chinaTime)
 }
 
+// period is a summary's period.
+type period struct {
+	name     string
+	from, to time.Time
+}
+
+// summaryPeriods are the periods the summary is measured for, on a
+// street whose history ends at end. A summary's cost grows with what
+// happened in its period and with the cases that changed after it (their
+// state at the period's end is read back from their timelines), so two:
+// the last calendar half-year that ended (on a street that ends today,
+// months ago, as when a summary is looked up later), and the six months
+// up to a fortnight before the end (as when the office writes its summary
+// just after the half-year closes).
+func summaryPeriods(end time.Time) []period {
+	from, to := halfYear(end)
+	e := end.In(chinaTime)
+	recentTo := time.Date(e.Year(), e.Month(), e.Day(), 0, 0, 0, 0, chinaTime).AddDate(0, 0, -14)
+	recentFrom := recentTo.AddDate(0, -6, 0)
+	return []period{
+		{fmt.Sprintf("half-year %s … %s", from.Format("2006-01"), to.AddDate(0, 0, -1).Format("2006-01")), from, to},
+		{fmt.Sprintf("six months to a fortnight ago, %s … %s", recentFrom.Format(time.DateOnly),
+			recentTo.AddDate(0, 0, -1).Format(time.DateOnly)), recentFrom, recentTo},
+	}
+}
+
 // openHazards is the listing measured: the open safety hazards of one
 // grid, newest first, a page of 50.
 func openHazards(grid string) gridinspect.ReportFilter {
@@ -163,13 +189,15 @@ func openHazards(grid string) gridinspect.ReportFilter {
 		GridIDs: []string{grid}, PageSize: 50, Order: gridinspect.OrderNewestFirst}
 }
 
-// queryPlans reads the plans of the measured listing and summary from the
-// data folder, through the store's own SQL.
-func queryPlans(ctx context.Context, d *dataset) (list, summary []store.QueryPlan, err error) {
+// queryPlans reads the plans of the measured listing and summaries from
+// the data folder, through the store's own SQL, with the time each of the
+// summary's queries takes (its second run, so on a warm cache).
+func queryPlans(ctx context.Context, d *dataset) (ps planSet, err error) {
+	ps.Reports = d.Reports
 	db, err := store.Open(filepath.Join(d.dir, store.DatabaseFile), store.Options{
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
-		return nil, nil, err
+		return ps, err
 	}
 	defer func() {
 		closeCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -178,14 +206,19 @@ func queryPlans(ctx context.Context, d *dataset) (list, summary []store.QueryPla
 	}()
 	sup := gridinspect.NewContext(ctx, &gridinspect.Actor{UserID: "gridbench", Username: d.Supervisor,
 		Role: gridinspect.RoleSupervisor, AllGrids: true})
-	if list, err = db.ExplainListReports(sup, openHazards(d.GridIDs[0])); err != nil {
-		return nil, nil, err
+	if ps.List, err = db.ExplainListReports(sup, openHazards(d.GridIDs[0])); err != nil {
+		return ps, err
 	}
-	from, to := halfYear(d.End)
-	if summary, err = db.ExplainSummary(sup, from, to, nil); err != nil {
-		return list, nil, err
+	for _, p := range summaryPeriods(d.End) {
+		var plans []store.QueryPlan
+		for range 2 {
+			if plans, err = db.ExplainSummary(sup, p.from, p.to, nil); err != nil {
+				return ps, err
+			}
+		}
+		ps.Summaries = append(ps.Summaries, summaryPlans{Period: p.name, Plans: plans})
 	}
-	return list, summary, nil
+	return ps, nil
 }
 
 // schemaFingerprint is a hash of the schema of the database at path: the

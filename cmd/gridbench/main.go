@@ -287,11 +287,11 @@ func (b *bench) phases(ctx context.Context, work string) error {
 					return nil, err
 				}
 				b.logf("reading the query plans of %d reports", n)
-				list, summary, err := queryPlans(ctx, d)
+				plans, err := queryPlans(ctx, d)
 				if err != nil {
 					b.note(fmt.Sprintf("query plans of %d reports: %v", n, err))
 				}
-				b.res.Plans = append(b.res.Plans, planSet{Reports: n, List: list, Summary: summary})
+				b.res.Plans = append(b.res.Plans, plans)
 				return d, nil
 			}, func(t *target, d *dataset) error {
 				return b.queryPhases(ctx, t, d, cfg.phases["list"], cfg.phases["summary"])

@@ -96,3 +96,16 @@ func TestHalfYearIsTheLastOneThatEnded(t *testing.T) {
 		}
 	}
 }
+
+func TestSummaryPeriods(t *testing.T) {
+	end, _ := time.Parse(time.RFC3339, "2026-11-26T08:00:00Z")
+	ps := summaryPeriods(end)
+	if len(ps) != 2 {
+		t.Fatalf("%d periods, want 2", len(ps))
+	}
+	for i, want := range []string{"2026-01-01 2026-07-01", "2026-05-12 2026-11-12"} {
+		if got := ps[i].from.Format(time.DateOnly) + " " + ps[i].to.Format(time.DateOnly); got != want {
+			t.Errorf("period %d (%s) = %s, want %s", i, ps[i].name, got, want)
+		}
+	}
+}

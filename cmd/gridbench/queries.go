@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -37,8 +38,15 @@ type queryRow struct {
 
 // planSet is the plans of the measured queries on one street.
 type planSet struct {
-	Reports       int
-	List, Summary []store.QueryPlan
+	Reports   int
+	List      []store.QueryPlan
+	Summaries []summaryPlans
+}
+
+// summaryPlans is the plans of the summary of one period.
+type summaryPlans struct {
+	Period string
+	Plans  []store.QueryPlan
 }
 
 // timeCalls calls fn warm times, then calls times, and returns the
@@ -116,37 +124,45 @@ func (b *bench) queryPhases(ctx context.Context, t *target, d *dataset, list, su
 	}
 
 	if summary {
-		from, to := halfYear(d.End)
-		stats := pb.NewStatsServiceClient(conn)
-		req := &pb.GetSummaryRequest{From: timestamppb.New(from), To: timestamppb.New(to)}
-		reported := int64(0)
-		b.logf("summary: %d calls on %d reports, %s … %s", b.cfg.summaryCalls, d.Reports,
-			from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly))
-		w := watchMemory(t.pid)
-		lat, err := timeCalls(2, b.cfg.summaryCalls, func() error {
-			resp, err := stats.GetSummary(authed, req)
-			reported = resp.GetSummary().GetLoop().GetReported()
-			return err
-		})
-		rss := w.peak()
-		via := "gRPC"
-		if status.Code(err) == codes.Unimplemented && d.dir != "" {
-			// The server does not serve StatsService yet: time the
-			// store's Summary, which the RPC will call, in gridbench on
-			// the same database file instead.
-			b.note(fmt.Sprintf("GetSummary on %d reports: the server answers UNIMPLEMENTED (%v), so store.Summary was timed "+
-				"inside gridbench on the same database file; its RSS column is gridbench's, not the server's", d.Reports, err))
-			via = "store.Summary in gridbench"
-			lat, rss, reported, err = b.summaryInProcess(ctx, d, from, to)
+		for _, p := range summaryPeriods(d.End) {
+			if err := b.summary(ctx, t, d, authed, conn, p); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return fmt.Errorf("summary: %w", err)
-		}
-		r := row(d.Reports, fmt.Sprintf("GetSummary: half-year %s … %s, whole street", from.Format("2006-01"),
-			to.AddDate(0, 0, -1).Format("2006-01")), via, lat, rss, fmt.Sprintf("%d reported in the period", reported))
-		b.res.Queries = append(b.res.Queries, r)
-		b.logf("summary: p50 %v, p99 %v", r.P50, r.P99)
 	}
+	return nil
+}
+
+// summary measures GetSummary of the whole street for p.
+func (b *bench) summary(ctx context.Context, t *target, d *dataset, authed context.Context, conn *grpc.ClientConn, p period) error {
+	stats := pb.NewStatsServiceClient(conn)
+	req := &pb.GetSummaryRequest{From: timestamppb.New(p.from), To: timestamppb.New(p.to)}
+	reported := int64(0)
+	b.logf("summary: %d calls on %d reports, %s", b.cfg.summaryCalls, d.Reports, p.name)
+	w := watchMemory(t.pid)
+	lat, err := timeCalls(2, b.cfg.summaryCalls, func() error {
+		resp, err := stats.GetSummary(authed, req)
+		reported = resp.GetSummary().GetLoop().GetReported()
+		return err
+	})
+	rss := w.peak()
+	via := "gRPC"
+	if status.Code(err) == codes.Unimplemented && d.dir != "" {
+		// The server does not serve StatsService: time the store's
+		// Summary, which the RPC calls, in gridbench on the same
+		// database file instead.
+		b.note(fmt.Sprintf("GetSummary on %d reports: the server answers UNIMPLEMENTED (%v), so store.Summary was timed "+
+			"inside gridbench on the same database file; its RSS column is gridbench's, not the server's", d.Reports, err))
+		via = "store.Summary in gridbench"
+		lat, rss, reported, err = b.summaryInProcess(ctx, d, p.from, p.to)
+	}
+	if err != nil {
+		return fmt.Errorf("summary: %w", err)
+	}
+	r := row(d.Reports, "GetSummary: "+p.name+", whole street", via, lat, rss,
+		fmt.Sprintf("%d reported in the period", reported))
+	b.res.Queries = append(b.res.Queries, r)
+	b.logf("summary: p50 %v, p99 %v", r.P50, r.P99)
 	return nil
 }
 

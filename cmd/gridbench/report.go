@@ -164,6 +164,9 @@ func (r *results) writeMarkdown(w io.Writer, cfg config) error {
 				if q.Calls > 1 {
 					calls = fmt.Sprintf(" (run %d times)", q.Calls)
 				}
+				if q.Elapsed > 0 {
+					calls += fmt.Sprintf(" — %s", ms(q.Elapsed))
+				}
 				p("```\n%s%s\n", abbreviate(q.SQL, 400), calls)
 				for _, l := range q.Plan {
 					p("  %s\n", l)
@@ -173,7 +176,18 @@ func (r *results) writeMarkdown(w io.Writer, cfg config) error {
 			p("\n")
 		}
 		writePlans("ListReports (open safety hazards, one grid, newest 50)", ps.List)
-		writePlans("GetSummary (half-year, whole street): every query it runs", ps.Summary)
+		for i, sp := range ps.Summaries {
+			if i == 0 {
+				writePlans("GetSummary ("+sp.Period+", whole street): every query it runs, and the time it took "+
+					"(run in gridbench, second run)", sp.Plans)
+				continue
+			}
+			p("GetSummary (%s): the same queries, and the time each took:\n\n", sp.Period)
+			for _, q := range sp.Plans {
+				p("- %s: `%s`\n", ms(q.Elapsed), abbreviate(q.SQL, 90))
+			}
+			p("\n")
+		}
 	}
 	if len(r.Notes) > 0 {
 		p("### Notes\n\n")
