@@ -131,32 +131,17 @@ func (db *DB) ListGrids(ctx context.Context, size int, token string) ([]*gridins
 	}
 	q := "SELECT " + gridColumns + " FROM grids" + w.String() + " ORDER BY name, id LIMIT ?"
 	var grids []*gridinspect.Grid
-	err = db.Read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.Query(q, append(w.args, n+1)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			g, _, err := scanGrid(rows)
-			if err != nil {
-				return err
-			}
-			grids = append(grids, g)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return rows.Close()
+	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
+		grids, err = queryAll(tx, q, append(w.args, n+1), dropHash(scanGrid))
+		return err
 	})
 	if err != nil {
 		return nil, "", domainErr(err, "list grids")
 	}
 	next := ""
-	if len(grids) > n {
-		grids = grids[:n]
-		last := grids[n-1]
-		next = pageToken{Filter: filter, Name: last.Name, ID: last.ID}.encode()
+	grids, last := cutPage(grids, n)
+	if last != nil {
+		next = pageToken{Filter: filter, Name: (*last).Name, ID: (*last).ID}.encode()
 	}
 	return grids, next, nil
 }

@@ -213,22 +213,8 @@ func getPatrol(q queryer, id string) (*gridinspect.Patrol, string, error) {
 }
 
 func queryPatrols(q queryer, qu *query, patrols []*gridinspect.Patrol) ([]*gridinspect.Patrol, error) {
-	rows, err := q.Query(qu.sql, qu.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		p, _, err := scanPatrol(rows)
-		if err != nil {
-			return nil, err
-		}
-		patrols = append(patrols, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return patrols, rows.Close()
+	more, err := queryAll(q, qu.sql, qu.args, dropHash(scanPatrol))
+	return append(patrols, more...), err
 }
 
 func scanPatrol(s scanner) (*gridinspect.Patrol, string, error) {

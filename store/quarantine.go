@@ -64,39 +64,33 @@ func (db *DB) ListQuarantine(ctx context.Context, deviceID string, size int, tok
 	q := "SELECT " + quarantineColumns + " FROM quarantine" + w.String() +
 		" ORDER BY received_at DESC, mutation_id DESC LIMIT ?"
 	var list []*gridinspect.Quarantined
-	err = db.Read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.Query(q, append(w.args, n+1)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e gridinspect.Quarantined
-			var fields sql.NullString
-			var received int64
-			if err := rows.Scan(&e.MutationID, &e.DeviceID, &e.DeviceSeq, &e.UserID, &e.Raw, &e.Reason,
-				&fields, &received); err != nil {
-				return err
-			}
-			if e.Fields, err = parseFields(fields); err != nil {
-				return fmt.Errorf("quarantined mutation %s: fields: %w", e.MutationID, err)
-			}
-			e.ReceivedAt = unixNanos(received)
-			list = append(list, &e)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return rows.Close()
+	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
+		list, err = queryAll(tx, q, append(w.args, n+1), scanQuarantined)
+		return err
 	})
 	if err != nil {
 		return nil, "", domainErr(err, "list quarantined mutations")
 	}
 	next := ""
-	if len(list) > n {
-		list = list[:n]
-		last := list[n-1]
-		next = pageToken{Filter: filter, Key: last.ReceivedAt.UnixNano(), ID: last.MutationID}.encode()
+	list, last := cutPage(list, n)
+	if last != nil {
+		next = pageToken{Filter: filter, Key: (*last).ReceivedAt.UnixNano(), ID: (*last).MutationID}.encode()
 	}
 	return list, next, nil
+}
+
+func scanQuarantined(s scanner) (*gridinspect.Quarantined, error) {
+	var e gridinspect.Quarantined
+	var fields sql.NullString
+	var received int64
+	if err := s.Scan(&e.MutationID, &e.DeviceID, &e.DeviceSeq, &e.UserID, &e.Raw, &e.Reason,
+		&fields, &received); err != nil {
+		return nil, err
+	}
+	var err error
+	if e.Fields, err = parseFields(fields); err != nil {
+		return nil, fmt.Errorf("quarantined mutation %s: fields: %w", e.MutationID, err)
+	}
+	e.ReceivedAt = unixNanos(received)
+	return &e, nil
 }

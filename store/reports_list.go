@@ -251,22 +251,8 @@ type query struct {
 }
 
 func queryReports(q queryer, qu *query, reports []*gridinspect.Report) ([]*gridinspect.Report, error) {
-	rows, err := q.Query(qu.sql, qu.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		r, _, err := scanReport(rows)
-		if err != nil {
-			return nil, err
-		}
-		reports = append(reports, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return reports, rows.Close()
+	more, err := queryAll(q, qu.sql, qu.args, dropHash(scanReport))
+	return append(reports, more...), err
 }
 
 // scopeGrids returns the grids a listing is limited to: those asked for,

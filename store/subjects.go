@@ -215,32 +215,17 @@ func (db *DB) ListSubjects(ctx context.Context, f gridinspect.SubjectFilter) ([]
 	}
 	q := "SELECT " + subjectColumns + " FROM subjects" + w.String() + " ORDER BY name, id LIMIT ?"
 	var subjects []*gridinspect.Subject
-	err = db.Read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.Query(q, append(w.args, size+1)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			s, _, err := scanSubject(rows)
-			if err != nil {
-				return err
-			}
-			subjects = append(subjects, s)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return rows.Close()
+	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
+		subjects, err = queryAll(tx, q, append(w.args, size+1), dropHash(scanSubject))
+		return err
 	})
 	if err != nil {
 		return nil, "", domainErr(err, "list subjects")
 	}
 	next := ""
-	if len(subjects) > size {
-		subjects = subjects[:size]
-		last := subjects[size-1]
-		next = pageToken{Filter: filter, Name: last.Name, ID: last.ID}.encode()
+	subjects, last := cutPage(subjects, size)
+	if last != nil {
+		next = pageToken{Filter: filter, Name: (*last).Name, ID: (*last).ID}.encode()
 	}
 	return subjects, next, nil
 }

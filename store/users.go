@@ -245,32 +245,17 @@ func (db *DB) ListUsers(ctx context.Context, f gridinspect.UserFilter) ([]*gridi
 	}
 	q := "SELECT " + userColumns + " FROM users" + w.String() + " ORDER BY username LIMIT ?"
 	var users []*gridinspect.User
-	err = db.Read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.Query(q, append(w.args, size+1)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				return err
-			}
-			users = append(users, u)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return rows.Close()
+	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
+		users, err = queryAll(tx, q, append(w.args, size+1), scanUser)
+		return err
 	})
 	if err != nil {
 		return nil, "", domainErr(err, "list users")
 	}
 	next := ""
-	if len(users) > size {
-		users = users[:size]
-		last := users[size-1]
-		next = pageToken{Filter: filter, Name: last.Username, ID: last.ID}.encode()
+	users, last := cutPage(users, size)
+	if last != nil {
+		next = pageToken{Filter: filter, Name: (*last).Username, ID: (*last).ID}.encode()
 	}
 	return users, next, nil
 }
