@@ -648,8 +648,10 @@ func TestAct_ReplayReturnsTheFirstResult(t *testing.T) {
 	t.Run("an action's id is not a report's", func(t *testing.T) {
 		r := newReport(inA)
 		r.ID = a.ID
-		_, _, err := db.SubmitReport(as(admin()), r)
-		wantCode(t, err, gridinspect.EEXISTS)
+		unchanged(t, db, func() {
+			_, _, err := db.SubmitReport(as(admin()), r)
+			wantCode(t, err, gridinspect.EEXISTS)
+		})
 	})
 	t.Run("replayed by a worker of another grid: as if the case did not exist", func(t *testing.T) {
 		_, _, err := db.Act(as(worker(gridB)), a, gridinspect.Online)

@@ -269,19 +269,19 @@ var bulkDescriptions = [][]string{
 // over the history in time order, with their events and change rows. It
 // returns the number of events written.
 func (g *bulkGen) writeReports(tx *Tx, from, n, total int) (int, error) {
-	insReport, err := tx.tx.Prepare("INSERT INTO reports (" + reportStoredColumns + `)
+	insReport, err := tx.Prepare("INSERT INTO reports (" + reportStoredColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return 0, err
 	}
 	defer insReport.Close()
-	insEvent, err := tx.tx.Prepare("INSERT INTO events (" + eventColumns + `, content_hash)
+	insEvent, err := tx.Prepare("INSERT INTO events (" + eventColumns + `, content_hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return 0, err
 	}
 	defer insEvent.Close()
-	insChange, err := tx.tx.Prepare(`INSERT INTO changes (entity_type, entity_id, grid_id, changed_at, event_id)
+	insChange, err := tx.Prepare(`INSERT INTO changes (entity_type, entity_id, grid_id, changed_at, event_id)
 		VALUES ('report', ?, ?, ?, ?)`)
 	if err != nil {
 		return 0, err
@@ -540,12 +540,12 @@ func (g *bulkGen) report(tx *Tx, observed time.Time) (*gridinspect.Report, strin
 // writePatrols writes n patrols spread over the history, each with a
 // short GPS track and a change row, as insertPatrol stores them.
 func (g *bulkGen) writePatrols(tx *Tx, n int) error {
-	ins, err := tx.tx.Prepare("INSERT INTO patrols (" + patrolColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	ins, err := tx.Prepare("INSERT INTO patrols (" + patrolColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	if err != nil {
 		return err
 	}
 	defer ins.Close()
-	insChange, err := tx.tx.Prepare(`INSERT INTO changes (entity_type, entity_id, grid_id, changed_at)
+	insChange, err := tx.Prepare(`INSERT INTO changes (entity_type, entity_id, grid_id, changed_at)
 		VALUES ('patrol', ?, ?, ?)`)
 	if err != nil {
 		return err

@@ -107,8 +107,9 @@ type DB struct {
 	// the DB is open, under closeMu.
 	background sync.WaitGroup
 
-	writer *sql.DB // exactly one connection; used only by the writer goroutine
-	reader *sql.DB // read-only pool
+	writer *sql.DB     // exactly one connection; used only by the writer goroutine
+	wconn  *writerConn // the writer's connection, held while it runs
+	reader *sql.DB     // read-only pool
 
 	instanceID string
 	cursorKey  []byte // signs sync cursors; see cursor.go
@@ -238,7 +239,7 @@ func (db *DB) open() (err error) {
 		}
 	}()
 
-	if db.writer, err = sql.Open("sqlite3", db.dsn(true)); err != nil {
+	if db.writer, err = sql.Open(driverName, db.dsn(true)); err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
 	db.writer.SetMaxOpenConns(1)
@@ -255,7 +256,7 @@ func (db *DB) open() (err error) {
 		return fmt.Errorf("store: open %s: %w", db.path, err)
 	}
 
-	if db.reader, err = sql.Open("sqlite3", db.dsn(false)); err != nil {
+	if db.reader, err = sql.Open(driverName, db.dsn(false)); err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
 	db.reader.SetMaxOpenConns(db.nread)
@@ -264,6 +265,9 @@ func (db *DB) open() (err error) {
 		return fmt.Errorf("store: open %s (reader): %w", db.path, err)
 	}
 
+	if db.wconn, err = newWriterConn(db.writer); err != nil {
+		return fmt.Errorf("store: open %s: %w", db.path, err)
+	}
 	db.queue = make(chan *writeRequest, writeQueueSize)
 	db.closing = make(chan struct{})
 	db.writerDone = make(chan struct{})

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/mattn/go-sqlite3"
+
 	"github.com/gridinspect/gridinspect"
 )
 
@@ -33,7 +35,25 @@ func appendEventWithHash(tx *Tx, e *gridinspect.Event, contentHash string) error
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("append event to report %s: %w", e.ReportID, err)
 	}
-	e.Seq = last + 1
+	return insertEvent(tx, e, last+1, prev, contentHash)
+}
+
+// appendFirstEvent stores the submission event of a report inserted in
+// the same write: it is the first of its timeline, so there is nothing
+// before it to look up. An id already taken by an action on another
+// report is refused with EEXISTS.
+func appendFirstEvent(tx *Tx, e *gridinspect.Event) error {
+	err := insertEvent(tx, e, 1, "", "")
+	if isPrimaryKeyViolation(err) {
+		return gridinspect.Errorf(gridinspect.EEXISTS, "id %s is already used by an action", e.ID)
+	}
+	return err
+}
+
+// insertEvent numbers e seq, chains it to prev, computes its hash and
+// stores it.
+func insertEvent(tx *Tx, e *gridinspect.Event, seq int64, prev, contentHash string) error {
+	e.Seq = seq
 	e.PrevHash = prev
 	if e.ReceivedAt.IsZero() {
 		e.ReceivedAt = tx.Now
@@ -132,4 +152,11 @@ func scanEvent(s scanner, extra ...any) (*gridinspect.Event, error) {
 		}
 	}
 	return &e, nil
+}
+
+// isPrimaryKeyViolation reports whether err is SQLite refusing a row
+// whose primary key is taken.
+func isPrimaryKeyViolation(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
 }

@@ -37,7 +37,10 @@ func (db *DB) SubmitReport(ctx context.Context, in *gridinspect.Report) (*gridin
 		return nil, false, err
 	}
 	return submitOnceWith(ctx, db, a, "report", strings.ToLower(r.ID), hash, getReport, reportGrid,
-		func(tx *Tx) (*gridinspect.Report, bool, error) { return db.submitReportTx(tx, a, r, hash) })
+		func(tx *Tx) (*gridinspect.Report, bool, error) {
+			rep, _, dup, err := db.submitReportTx(tx, a, r, hash)
+			return rep, dup, err
+		})
 }
 
 // prepareReport checks a report as given, before it queues for the
@@ -59,70 +62,67 @@ func (db *DB) prepareReport(in *gridinspect.Report) (*gridinspect.Report, string
 	return r, r.ContentHash(), nil
 }
 
-// submitReportTx stores a prepared report in the writer's transaction, or
-// answers a retry of a stored one (duplicate = true): the path of both
-// SubmitReport and sync Push.
-func (db *DB) submitReportTx(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, hash string) (*gridinspect.Report, bool, error) {
-	return submitOnceTx(tx, a, "report", strings.ToLower(r.ID), hash, getReport, reportGrid,
+// submitReportTx stores a prepared report in the writer's transaction,
+// with its submission event, or answers a retry of a stored one
+// (duplicate = true, and no event): the path of both SubmitReport and
+// sync Push.
+func (db *DB) submitReportTx(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, hash string) (
+	rep *gridinspect.Report, first *gridinspect.Event, dup bool, err error) {
+	rep, dup, err = submitOnceTx(tx, a, "report", strings.ToLower(r.ID), hash, getReport, reportGrid,
 		func(tx *Tx) (*gridinspect.Report, error) {
 			rep := clientReport(r)
-			return rep, db.insertReport(tx, a, rep, hash)
+			var err error
+			first, err = db.insertReport(tx, a, rep, hash)
+			return rep, err
 		})
+	if err != nil || dup {
+		return rep, nil, dup, err
+	}
+	return rep, first, false, nil
 }
 
 func reportGrid(r *gridinspect.Report) string { return r.GridID }
 
 // insertReport normalizes a new, validated report, places it in its grid,
 // checks its references and the actor's scope, and stores it with its
-// submission event and a change row.
-func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, hash string) error {
+// submission event, which it returns, and a change row.
+func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, hash string) (*gridinspect.Event, error) {
 	db.rules.NormalizeReport(r, tx.Now)
 	gridGiven := r.GridID != ""
 	if !gridGiven {
 		id, err := db.placePoint(tx, a, r.Location.Point())
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if id == "" {
-			return violation("invalid report", "report.location", "is not inside any grid")
+			return nil, violation("invalid report", "report.location", "is not inside any grid")
 		}
 		r.GridID = id
 	}
 	// Scope before existence, so that a grid outside the caller's scope
 	// gets the same answer whether or not it exists.
 	if !a.CanSeeGrid(r.GridID) {
-		return gridinspect.ErrOutOfScope
+		return nil, gridinspect.ErrOutOfScope
 	}
 	if gridGiven {
 		ok, err := gridExists(tx, r.GridID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok {
-			return violation("invalid report", "report.grid_id", "no such grid")
+			return nil, violation("invalid report", "report.grid_id", "no such grid")
 		}
 	}
 	if r.SubjectID != "" {
 		if err := checkSubjectRef(tx, a, "invalid report", "report.subject_id", r.SubjectID); err != nil {
-			return err
+			return nil, err
 		}
 		relapseOf, err := possibleRelapseOf(tx, r.SubjectID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		r.PossibleRelapseOf = relapseOf
 	}
-	// The submission event takes the report's id, which an action on
-	// another report may have taken already: refuse the id rather than
-	// fail on the events table's key.
-	var taken bool
-	if err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM events WHERE id = ?)", r.ID).Scan(&taken); err != nil {
-		return fmt.Errorf("read event %s: %w", r.ID, err)
-	}
-	if taken {
-		return gridinspect.Errorf(gridinspect.EEXISTS, "id %s is already used by an action", r.ID)
-	}
-
 	r.Status = gridinspect.StatusReported
 	if r.RectifiedOnSpot {
 		r.Status = gridinspect.StatusPendingVerification
@@ -133,17 +133,17 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 	// Photos may have arrived before their report.
 	missing, err := missingPhotos(tx, r.PhotoIDs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r.MissingPhotoIDs = missing
 
 	photos, err := idList(r.PhotoIDs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	details, err := jsonText(r.Details)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := tx.Exec("INSERT INTO reports ("+reportStoredColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -155,7 +155,7 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 		r.RelapseCount, nanos(r.FollowUpDue), nullString(r.PossibleRelapseOf), r.UpdatedAt.UnixNano(),
 		r.ClaimedDisposition, r.DemolishedAreaSquareMeters, hash,
 	); err != nil {
-		return err
+		return nil, err
 	}
 
 	// The submission event carries what was submitted, normalized, so the
@@ -178,13 +178,13 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 			RectifiedOnSpot: r.RectifiedOnSpot, Details: r.Details,
 		}},
 	}
-	if err := appendEvent(tx, e); err != nil {
-		return err
+	// The submission event takes the report's id, which an action on
+	// another report may have taken already: then the events table's key
+	// refuses it, and the whole write is rolled back.
+	if err := appendFirstEvent(tx, e); err != nil {
+		return nil, err
 	}
-	if e.Seq != 1 {
-		return fmt.Errorf("report %s: first event has seq %d", r.ID, e.Seq)
-	}
-	return recordEventChange(tx, e, r.GridID)
+	return e, recordEventChange(tx, e, r.GridID)
 }
 
 // possibleRelapseOf returns the case a new report about a subject may be

@@ -388,7 +388,7 @@ func TestListReports_PageSizeDefaultsAndClamps(t *testing.T) {
 	const n = MaxPageSize + 5
 	err := db.Write(context.Background(), func(tx *Tx) error {
 		for range n {
-			if err := db.insertReport(tx, admin(), newReport(inA), "h"); err != nil {
+			if _, err := db.insertReport(tx, admin(), newReport(inA), "h"); err != nil {
 				return err
 			}
 		}

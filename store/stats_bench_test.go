@@ -123,19 +123,19 @@ func buildStreet(tb testing.TB, db *testDB, n int, seed uint64) int {
 		notices: map[[2]int]int{}}
 	var nevents int
 	err := db.Write(context.Background(), func(tx *Tx) error {
-		insRep, err := tx.tx.Prepare("INSERT INTO reports (" + reportStoredColumns + `)
+		insRep, err := tx.Prepare("INSERT INTO reports (" + reportStoredColumns + `)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
 		defer insRep.Close()
-		insEv, err := tx.tx.Prepare("INSERT INTO events (" + eventColumns + `, content_hash)
+		insEv, err := tx.Prepare("INSERT INTO events (" + eventColumns + `, content_hash)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')`)
 		if err != nil {
 			return err
 		}
 		defer insEv.Close()
-		insPatrol, err := tx.tx.Prepare(`INSERT INTO patrols (id, kind, subject_id, grid_id, started_at, ended_at,
+		insPatrol, err := tx.Prepare(`INSERT INTO patrols (id, kind, subject_id, grid_id, started_at, ended_at,
 			participants, track, notes, report_ids, reporter_id, received_at, clock_skew_flagged, content_hash)
 			VALUES (?, ?, NULL, ?, ?, ?, ?, '[]', '', '[]', ?, ?, 0, '')`)
 		if err != nil {

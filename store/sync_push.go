@@ -98,8 +98,8 @@ func (db *DB) Push(ctx context.Context, deviceID string, ms []*gridinspect.Mutat
 	}
 	if !answered {
 		err = db.Write(ctx, func(tx *Tx) error {
-			for i, it := range items {
-				if err := db.pushOne(tx, a, deviceID, it, i+1); err != nil {
+			for _, it := range items {
+				if err := db.pushOne(tx, a, deviceID, it); err != nil {
 					return err
 				}
 			}
@@ -222,7 +222,7 @@ func (db *DB) pushFromLedger(ctx context.Context, a *gridinspect.Actor, deviceID
 // ledger if it is there, else by applying it under savepoint m<n>. Its
 // result is left in it.result. An error is returned only when a savepoint
 // could not be rolled back or released, which dooms the whole batch.
-func (db *DB) pushOne(tx *Tx, a *gridinspect.Actor, deviceID string, it *pushItem, n int) error {
+func (db *DB) pushOne(tx *Tx, a *gridinspect.Actor, deviceID string, it *pushItem) error {
 	if it.done {
 		return nil
 	}
@@ -238,7 +238,9 @@ func (db *DB) pushOne(tx *Tx, a *gridinspect.Actor, deviceID string, it *pushIte
 		return nil
 	}
 
-	sp := "m" + itoa(n)
+	// Every mutation's savepoint has the same name, so that its
+	// statements are prepared once: each is released before the next.
+	const sp = "mutation"
 	if _, err := tx.Exec("SAVEPOINT " + sp); err != nil {
 		return fmt.Errorf("savepoint %s: %w", sp, err)
 	}
@@ -295,14 +297,15 @@ func (db *DB) applyMutation(tx *Tx, a *gridinspect.Actor, it *pushItem) (res *gr
 	res = &gridinspect.MutationResult{MutationID: m.ID, DeviceSeq: m.DeviceSeq}
 	switch {
 	case it.report != nil:
-		rep, dup, err := db.submitReportTx(tx, a, it.report, it.objHash)
+		rep, e, dup, err := db.submitReportTx(tx, a, it.report, it.objHash)
 		if err != nil {
 			return rejectionOr(m, err)
 		}
-		// The submission event is the report's first, under its id.
-		e, _, err := getEvent(tx, rep.ID)
-		if err != nil {
-			return nil, err
+		if dup {
+			// The submission event is the report's first, under its id.
+			if e, _, err = getEvent(tx, rep.ID); err != nil {
+				return nil, err
+			}
 		}
 		res.Outcome, res.Report, res.Event = appliedOrDuplicate(dup), rep, e
 	case it.patrol != nil:

@@ -33,7 +33,7 @@ type Tx struct {
 	// Now is the server time of the group, the same for every write in it.
 	Now time.Time
 
-	tx    *sql.Tx
+	conn  *writerConn
 	group *group
 	after []func()
 	// diskErr is the first failure of the disk a statement of this write
@@ -53,14 +53,21 @@ type group struct {
 // caller's cancellation must not interrupt a transaction that other
 // callers' writes share.
 func (tx *Tx) Exec(query string, args ...any) (sql.Result, error) {
-	res, err := tx.tx.Exec(query, args...)
+	res, err := tx.conn.exec(query, args...)
 	return res, tx.note(err)
 }
 
 // Query runs a query in the transaction.
 func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
-	rows, err := tx.tx.Query(query, args...)
+	rows, err := tx.conn.c.QueryContext(context.Background(), query, args...)
 	return rows, tx.note(err)
+}
+
+// Prepare prepares a statement for many runs in the transaction; the
+// caller closes it before its function returns.
+func (tx *Tx) Prepare(query string) (*sql.Stmt, error) {
+	st, err := tx.conn.c.PrepareContext(context.Background(), query)
+	return st, tx.note(err)
 }
 
 // note remembers err if the disk failed it, and returns it.
@@ -73,7 +80,7 @@ func (tx *Tx) note(err error) error {
 
 // QueryRow runs a query expected to return at most one row.
 func (tx *Tx) QueryRow(query string, args ...any) *sql.Row {
-	return tx.tx.QueryRow(query, args...)
+	return tx.conn.c.QueryRowContext(context.Background(), query, args...)
 }
 
 // AfterCommit registers f to run once the group's transaction has been
@@ -191,6 +198,11 @@ func (db *DB) enqueue(req *writeRequest) error {
 // queued (nothing can be queued any more) and returns.
 func (db *DB) runWriter() {
 	defer close(db.writerDone)
+	defer func() {
+		if err := db.wconn.close(); err != nil {
+			db.logger.Warn("store: close the writer's connection", "err", err)
+		}
+	}()
 	batch := make([]*writeRequest, 0, MaxGroupSize)
 	for {
 		var first *writeRequest
@@ -240,10 +252,8 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 		return
 	}
 
-	// Begin without the callers' contexts: database/sql rolls a
-	// transaction back when its context ends, and this one is shared.
-	sqlTx, err := db.writer.BeginTx(context.Background(), nil)
-	if err != nil {
+	// The transaction is shared, so no caller's context may end it.
+	if err := db.wconn.begin(); err != nil {
 		db.logger.Error("store: begin write transaction", "err", err)
 		for _, r := range live {
 			r.err = notWritten(err)
@@ -254,13 +264,13 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 	now := db.now().UTC()
 	ok := 0
 	for i, r := range live {
-		if err := db.runOne(sqlTx, g, now, r); err != nil {
+		if err := db.runOne(g, now, r); err != nil {
 			// The savepoint could not be rolled back: the transaction is
 			// in an unknown state, so none of it may be committed.
 			// (SQLite rolls the whole transaction back by itself after
 			// some failures of the disk; then the savepoint is gone.)
 			db.logger.Error("store: roll back to savepoint", "err", err)
-			if rerr := sqlTx.Rollback(); rerr != nil {
+			if rerr := db.wconn.rollback(); rerr != nil {
 				db.logger.Error("store: roll back write transaction", "err", rerr)
 			}
 			lost := notWritten(err)
@@ -283,12 +293,12 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 	}
 	if ok == 0 {
 		// Every write failed and was rolled back: nothing to make durable.
-		if err := sqlTx.Rollback(); err != nil {
+		if err := db.wconn.rollback(); err != nil {
 			db.logger.Error("store: roll back empty write transaction", "err", err)
 		}
 		return
 	}
-	if err := sqlTx.Commit(); err != nil {
+	if err := db.wconn.commit(); err != nil {
 		// Even when the disk is full or failing, the outcome of a failed
 		// COMMIT is not known (a crash at the wrong moment, or an fsync
 		// that failed after the write, may leave it on disk): only
@@ -317,15 +327,15 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 // runOne runs one request under its own savepoint, leaving its outcome in
 // r.err. It returns an error only when the savepoint itself failed, which
 // dooms the whole transaction.
-func (db *DB) runOne(sqlTx *sql.Tx, g *group, now time.Time, r *writeRequest) error {
+func (db *DB) runOne(g *group, now time.Time, r *writeRequest) error {
 	if err := r.ctx.Err(); err != nil {
 		r.err = err // the caller gave up while the group ran
 		return nil
 	}
-	if _, err := sqlTx.Exec("SAVEPOINT write"); err != nil {
+	if _, err := db.wconn.exec("SAVEPOINT write"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	tx := &Tx{Now: now, tx: sqlTx, group: g}
+	tx := &Tx{Now: now, conn: db.wconn, group: g}
 	r.err = callSafely(r.fn, tx)
 	cause := tx.diskErr
 	if cause == nil && diskError(r.err) != nil {
@@ -340,11 +350,11 @@ func (db *DB) runOne(sqlTx *sql.Tx, g *group, now time.Time, r *writeRequest) er
 		r.err = diskError(cause)
 	}
 	if r.err != nil {
-		if _, err := sqlTx.Exec("ROLLBACK TO write"); err != nil {
+		if _, err := db.wconn.exec("ROLLBACK TO write"); err != nil {
 			return fmt.Errorf("rollback to savepoint: %w", err)
 		}
 	}
-	if _, err := sqlTx.Exec("RELEASE write"); err != nil {
+	if _, err := db.wconn.exec("RELEASE write"); err != nil {
 		return fmt.Errorf("release savepoint: %w", err)
 	}
 	if r.err == nil {

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// writerConn is the writer goroutine's connection, held for the life of
+// the writer, with transactions begun and ended by statements rather
+// than through a *sql.Tx: database/sql starts a goroutine for every query
+// run in a *sql.Tx (to close its rows if the transaction's context ends),
+// which on the writer, through which every write passes, cost more than
+// some of the queries. Only the writer goroutine uses it.
+type writerConn struct {
+	c *sql.Conn
+	// plain holds the statements without parameters (BEGIN, COMMIT,
+	// savepoints), prepared once: mattn/go-sqlite3 runs a statement
+	// without arguments through sqlite3_exec, parsing it every time, and
+	// caches only those with arguments.
+	plain map[string]*sql.Stmt
+}
+
+// maxPlainStatements bounds writerConn.plain; the writer runs a handful.
+const maxPlainStatements = 32
+
+func newWriterConn(db *sql.DB) (*writerConn, error) {
+	c, err := db.Conn(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return &writerConn{c: c, plain: make(map[string]*sql.Stmt)}, nil
+}
+
+// exec runs a statement outside of any caller's context: a caller's
+// cancellation must not interrupt a transaction other writes share.
+func (w *writerConn) exec(query string, args ...any) (sql.Result, error) {
+	ctx := context.Background()
+	if len(args) > 0 {
+		return w.c.ExecContext(ctx, query, args...)
+	}
+	st, ok := w.plain[query]
+	if !ok {
+		if len(w.plain) >= maxPlainStatements {
+			return w.c.ExecContext(ctx, query)
+		}
+		var err error
+		if st, err = w.c.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		w.plain[query] = st
+	}
+	return st.ExecContext(ctx)
+}
+
+// begin starts a write transaction. IMMEDIATE takes the write lock at the
+// start, so a transaction never fails half-way on upgrading a read lock.
+func (w *writerConn) begin() error {
+	_, err := w.exec("BEGIN IMMEDIATE")
+	return err
+}
+
+// commit commits the transaction. If COMMIT fails SQLite may leave the
+// transaction open; it is rolled back so that the connection is ready for
+// the next one (what mattn/go-sqlite3 does for a *sql.Tx).
+func (w *writerConn) commit() error {
+	if _, err := w.exec("COMMIT"); err != nil {
+		_, _ = w.exec("ROLLBACK") // no harm if there is no transaction
+		return err
+	}
+	return nil
+}
+
+// rollback rolls the transaction back.
+func (w *writerConn) rollback() error {
+	if _, err := w.exec("ROLLBACK"); err != nil {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	return nil
+}
+
+// close closes the statements and returns the connection to its pool.
+func (w *writerConn) close() error {
+	for _, st := range w.plain {
+		_ = st.Close()
+	}
+	return w.c.Close()
+}
