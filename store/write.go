@@ -225,7 +225,10 @@ func (db *DB) runWriter() {
 				break drain
 			}
 		}
+		start := time.Now()
 		db.runGroup(batch)
+		db.writerBusy.Add(int64(time.Since(start)))
+		db.writes.Add(uint64(len(batch)))
 		clear(batch) // let the requests be collected
 	}
 }

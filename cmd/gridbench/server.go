@@ -34,6 +34,8 @@ type target struct {
 	pid  int // the process whose memory is the server's; 0 if unknown
 	kind string
 	stop func() error
+	// writer reads the store's writer statistics; nil unless in-process.
+	writer func() store.WriterStats
 }
 
 // starter starts a server on a data folder.
@@ -150,7 +152,7 @@ func (s inProcessStarter) start(_ context.Context, dataDir string) (*target, err
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
-	return &target{addr: lis.Addr().String(), pid: os.Getpid(), kind: "in-process", stop: func() error {
+	return &target{addr: lis.Addr().String(), pid: os.Getpid(), kind: "in-process", writer: db.WriterStats, stop: func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), server.DefaultShutdownTimeout)
 		defer cancel()
 		srv.Shutdown(ctx)

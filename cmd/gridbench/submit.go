@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"time"
 
 	"google.golang.org/grpc"
 
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+	"github.com/gridinspect/gridinspect/store"
 )
 
 // The submit phase: SubmitReport against Echo on the same server, the
@@ -83,8 +85,18 @@ func (b *bench) submitPhase(ctx context.Context, t *target, d *dataset) error {
 			return err
 		}
 		w = watchMemory(t.pid)
+		before := writerStats(t)
+		started := time.Now()
 		row.Submit = runLoad(authed, conns, n, b.cfg.warmup, b.cfg.duration, submit)
 		row.SubmitRSS = w.peak()
+		if t.writer != nil {
+			d := writerStats(t)
+			elapsed := time.Since(started)
+			writes, commits, busy := d.Writes-before.Writes, d.Commits-before.Commits, d.Busy-before.Busy
+			b.logf("submit: %d callers: the writer was busy %.0f%% of the step, %.1f µs a write, %.1f writes a commit",
+				n, 100*busy.Seconds()/elapsed.Seconds(), float64(busy.Microseconds())/float64(max(writes, 1)),
+				float64(writes)/float64(max(commits, 1)))
+		}
 		stopProfile()
 		closeConns()
 		for _, s := range []loadStep{row.Echo, row.Submit} {
@@ -97,6 +109,14 @@ func (b *bench) submitPhase(ctx context.Context, t *target, d *dataset) error {
 		b.res.Submit = append(b.res.Submit, row)
 	}
 	return nil
+}
+
+// writerStats returns the in-process store's writer statistics, or zero.
+func writerStats(t *target) store.WriterStats {
+	if t.writer == nil {
+		return store.WriterStats{}
+	}
+	return t.writer()
 }
 
 // profile starts a CPU profile of gridbench named for step if --cpuprofile
