@@ -205,17 +205,21 @@ func (db *DB) applied(tx *Tx, before, after *gridinspect.Report, e *gridinspect.
 }
 
 // updateReport writes what an action may change of a case, guarded by the
-// version it was read at. The guard cannot fail while the single writer
+// version it was read at, and when its status or deadline last changed
+// (changed_at, for the statistics: migrations/0008_reports_changed.sql). The guard cannot fail while the single writer
 // reads and writes the case in one transaction; if it ever does, that is a
 // bug, reported as an internal error, not a stale version.
 func updateReport(tx *Tx, r *gridinspect.Report, wasVersion int64) error {
 	res, err := tx.Exec(`UPDATE reports SET status = ?, version = ?, deadline = ?, original_deadline = ?,
 		assignee_id = ?, responsible_unit = ?, disposition = ?, closed_at = ?, claimed_disposition = ?,
-		demolished_area = ?, relapse_count = ?, follow_up_due = ?, updated_at = ?
+		demolished_area = ?, relapse_count = ?, follow_up_due = ?, updated_at = ?,
+		changed_at = iif(status <> ? OR deadline IS NOT ?, ?, changed_at)
 		WHERE id = ? AND version = ?`,
 		r.Status, r.Version, nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
 		r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), r.ClaimedDisposition, r.DemolishedAreaSquareMeters,
-		r.RelapseCount, nanos(r.FollowUpDue), r.UpdatedAt.UnixNano(), r.ID, wasVersion)
+		r.RelapseCount, nanos(r.FollowUpDue), r.UpdatedAt.UnixNano(),
+		r.Status, nanos(r.Deadline), r.UpdatedAt.UnixNano(), // the SET's status and deadline are the old ones
+		r.ID, wasVersion)
 	if err != nil {
 		return fmt.Errorf("update report %s: %w", r.ID, err)
 	}

@@ -269,8 +269,8 @@ var bulkDescriptions = [][]string{
 // over the history in time order, with their events and change rows. It
 // returns the number of events written.
 func (g *bulkGen) writeReports(tx *Tx, from, n, total int) (int, error) {
-	insReport, err := tx.Prepare("INSERT INTO reports (" + reportStoredColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	insReport, err := tx.Prepare("INSERT INTO reports (" + reportStoredColumns + `, changed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return 0, err
 	}
@@ -300,13 +300,19 @@ func (g *bulkGen) writeReports(tx *Tx, from, n, total int) (int, error) {
 		if err != nil {
 			return 0, err
 		}
+		var changedAt int64
+		for _, ev := range events {
+			if isChange(ev.event) {
+				changedAt = max(changedAt, ev.event.ReceivedAt.UnixNano())
+			}
+		}
 		if _, err := insReport.Exec(r.ID, r.Category, r.Severity, r.Description, r.Location.Lat, r.Location.Lng,
 			r.Location.AccuracyMeters, r.Location.Address, r.GridID, nullString(r.SubjectID), r.ObservedAt.UnixNano(), "[]",
 			boolInt(r.RectifiedOnSpot), nil, details, r.Status, r.Version, r.ReporterID,
 			r.ReceivedAt.UnixNano(), nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
 			r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), boolInt(r.ClockSkewFlagged),
 			r.RelapseCount, nanos(r.FollowUpDue), nil, r.UpdatedAt.UnixNano(),
-			r.ClaimedDisposition, r.DemolishedAreaSquareMeters, hash); err != nil {
+			r.ClaimedDisposition, r.DemolishedAreaSquareMeters, hash, changedAt); err != nil {
 			return 0, fmt.Errorf("insert report %s: %w", r.ID, err)
 		}
 		prev := ""

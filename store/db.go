@@ -128,8 +128,11 @@ type DB struct {
 	writerDone chan struct{}
 	closeOnce  sync.Once
 	commits    atomic.Uint64
-	writes     atomic.Uint64 // requests served by the writer, committed or not
-	writerBusy atomic.Int64  // nanoseconds the writer spent serving groups
+	// summaryChangedWay is how Summary reads the timelines of the cases
+	// changed since a period's end; tests set it to try each way.
+	summaryChangedWay changedWay
+	writes            atomic.Uint64 // requests served by the writer, committed or not
+	writerBusy        atomic.Int64  // nanoseconds the writer spent serving groups
 }
 
 // Open opens the database file at path, creating it if it does not

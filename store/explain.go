@@ -79,8 +79,7 @@ func (db *DB) ExplainSummary(ctx context.Context, from, to time.Time, gridIDs []
 		return nil, err
 	}
 	rec := &planRecorder{seen: map[string]int{}, running: -1}
-	sq := &summaryQuery{from: from.UnixNano(), to: to.UnixNano(), now: db.now().UnixNano(), grids: grids,
-		tally: map[loopKey]*loopTally{}}
+	sq := db.newSummaryQuery(from, to, grids)
 	err = db.Read(ctx, func(tx *sql.Tx) error {
 		rec.q = tx
 		sq.q = rec

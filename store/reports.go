@@ -145,15 +145,16 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec("INSERT INTO reports ("+reportStoredColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	// changed_at: the submission is the case's first change.
+	if _, err := tx.Exec("INSERT INTO reports ("+reportStoredColumns+`, changed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Category, r.Severity, r.Description, r.Location.Lat, r.Location.Lng, r.Location.AccuracyMeters,
 		r.Location.Address, r.GridID, nullString(r.SubjectID), r.ObservedAt.UnixNano(), photos,
 		boolInt(r.RectifiedOnSpot), nullString(r.PatrolID), details, r.Status, r.Version, r.ReporterID,
 		r.ReceivedAt.UnixNano(), nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
 		r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), boolInt(r.ClockSkewFlagged),
 		r.RelapseCount, nanos(r.FollowUpDue), nullString(r.PossibleRelapseOf), r.UpdatedAt.UnixNano(),
-		r.ClaimedDisposition, r.DemolishedAreaSquareMeters, hash,
+		r.ClaimedDisposition, r.DemolishedAreaSquareMeters, hash, r.ReceivedAt.UnixNano(),
 	); err != nil {
 		return nil, err
 	}

@@ -88,8 +88,7 @@ func (db *DB) Summary(ctx context.Context, from, to time.Time, gridIDs []string)
 		return nil, err
 	}
 
-	sq := &summaryQuery{from: from.UnixNano(), to: to.UnixNano(), now: db.now().UnixNano(), grids: grids,
-		tally: map[loopKey]*loopTally{}}
+	sq := db.newSummaryQuery(from, to, grids)
 	s := &gridinspect.Summary{From: from.UTC(), To: to.UTC()}
 	err = db.Read(ctx, func(tx *sql.Tx) error {
 		sq.q = tx
@@ -132,18 +131,42 @@ func checkPeriod(from, to time.Time) error {
 // summaryQuery is one Summary being counted.
 type summaryQuery struct {
 	q        queryer
-	from, to int64    // the period, Unix nanoseconds
-	now      int64    // the server clock, for "overdue now"
-	grids    []string // the grids asked for or in scope; nil = every grid
-	counted  []string // the grids counted, by name
-	tally    map[loopKey]*loopTally
+	from, to int64 // the period, Unix nanoseconds
+	now      int64 // the server clock, for "overdue now"
+	// changedSince is the earliest server time at which a change at or
+	// after `to` can have been received: to - MaxClockAhead.
+	changedSince int64
+	// changedWay is how correctChanged reads the timelines of the cases
+	// changed since `to`; tests set it, else it chooses by their number.
+	changedWay changedWay
+	grids      []string // the grids asked for or in scope; nil = every grid
+	counted    []string // the grids counted, by name
+	tally      map[loopKey]*loopTally
+}
+
+// changedWay is how the timelines of the cases changed since the end of
+// a period are read.
+type changedWay int
+
+const (
+	chooseWay changedWay = iota // by their number
+	byCase                      // each changed case's, one range each
+	inOnePass                   // every case's, in one pass
+)
+
+// newSummaryQuery starts counting the summary of [from, to) in grids (nil
+// for every grid).
+func (db *DB) newSummaryQuery(from, to time.Time, grids []string) *summaryQuery {
+	return &summaryQuery{from: from.UnixNano(), to: to.UnixNano(), now: db.now().UnixNano(), grids: grids,
+		changedSince: to.Add(-db.rules.MaxClockAhead).UnixNano(), changedWay: db.summaryChangedWay,
+		tally: map[loopKey]*loopTally{}}
 }
 
 // args returns the named arguments of the queries.
 func (sq *summaryQuery) args() []any {
 	grids, _ := json.Marshal(sq.counted) // cannot fail: strings
 	return []any{sql.Named("from", sq.from), sql.Named("to", sq.to), sql.Named("now", sq.now),
-		sql.Named("grids", string(grids))}
+		sql.Named("changed_since", sq.changedSince), sql.Named("grids", string(grids))}
 }
 
 // count runs the queries into s and the loop's tallies.

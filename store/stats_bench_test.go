@@ -123,8 +123,8 @@ func buildStreet(tb testing.TB, db *testDB, n int, seed uint64) int {
 		notices: map[[2]int]int{}}
 	var nevents int
 	err := db.Write(context.Background(), func(tx *Tx) error {
-		insRep, err := tx.Prepare("INSERT INTO reports (" + reportStoredColumns + `)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		insRep, err := tx.Prepare("INSERT INTO reports (" + reportStoredColumns + `, changed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -152,6 +152,12 @@ func buildStreet(tb testing.TB, db *testDB, n int, seed uint64) int {
 		slices.SortFunc(times, time.Time.Compare)
 		for _, at := range times {
 			r, events := g.report(at)
+			var changedAt int64
+			for _, e := range events {
+				if isChange(e) {
+					changedAt = max(changedAt, e.ReceivedAt.UnixNano())
+				}
+			}
 			details, err := jsonText(r.Details)
 			if err != nil {
 				return err
@@ -162,7 +168,7 @@ func buildStreet(tb testing.TB, db *testDB, n int, seed uint64) int {
 				r.ReceivedAt.UnixNano(), nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
 				r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), boolInt(r.ClockSkewFlagged),
 				r.RelapseCount, nanos(r.FollowUpDue), nil, r.UpdatedAt.UnixNano(),
-				r.ClaimedDisposition, r.DemolishedAreaSquareMeters, "bench"); err != nil {
+				r.ClaimedDisposition, r.DemolishedAreaSquareMeters, "bench", changedAt); err != nil {
 				return fmt.Errorf("insert report: %w", err)
 			}
 			prev := ""

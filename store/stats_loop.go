@@ -380,34 +380,40 @@ func atEnd(s, d, c, redLine string) [6]string {
 // its last closure before `to`. ("Last" is by timeline order, so a change
 // recorded late with an earlier time counts where it happened.) Its state
 // now is the same of all its changes, which is what its row says. The
-// cases are those observed before `to` with a change at or after it: when
-// a period has just ended they are few, found from the changes since
-// (events_changes_time); long after, most cases have changed since, and
-// every case's changes are read in one pass instead. What each counts is
-// summed in SQL, so only a row per grid and category comes back.
+// cases are those observed before `to` with a change at or after it,
+// found among the cases changed since (reports_changed): usually few,
+// even long after the period, since most cases close within weeks; when
+// they are many, every case's changes are read in one pass instead. What
+// each counts is summed in SQL, so only a row per grid and category comes
+// back.
 func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
-	// Reading a case's changes by case costs some ten times what reading
-	// one change in a pass over all of them does: with more than an
-	// eighth of the changes (about an eighth of the events) since `to`,
-	// the pass costs less. Counting stops there.
-	var since, events int64
-	err := sq.q.QueryRow(`SELECT count(*) FROM (SELECT 1 FROM events INDEXED BY events_changes_time
-		WHERE effective_at >= :to AND conflict = 0 AND (status_before <> status_after OR type = 11)
-		LIMIT (SELECT coalesce(max(rowid), 0) / 8 + 1 FROM events))`, sq.args()...).Scan(&since)
-	if err != nil {
-		return err
+	// The cases found before `to` that changed since a change at `to` could
+	// have been received (migrations/0008_reports_changed.sql): a superset
+	// of those changed at or after `to`, whose extra cases count the same
+	// at `to` as now. Reading a case's changes by case costs some ten times what
+	// reading one change in a pass over all of them does: with more than
+	// an eighth of the cases to read, the pass costs less. Counting stops
+	// there.
+	const candidates = `SELECT id FROM reports INDEXED BY reports_changed
+		WHERE changed_at >= :changed_since AND effective_at < :to`
+	way := sq.changedWay
+	if way == chooseWay {
+		var n, cases int64
+		err := sq.q.QueryRow(`SELECT count(*) FROM (`+candidates+`
+			LIMIT (SELECT coalesce(max(rowid), 0) / 8 + 1 FROM reports))`, sq.args()...).Scan(&n)
+		if err != nil {
+			return err
+		}
+		if err := sq.q.QueryRow("SELECT coalesce(max(rowid), 0) FROM reports").Scan(&cases); err != nil {
+			return err
+		}
+		way = byCase
+		if n > cases/8 {
+			way = inOnePass
+		}
 	}
-	if err := sq.q.QueryRow("SELECT coalesce(max(rowid), 0) FROM events").Scan(&events); err != nil {
-		return err
-	}
-	// The cases changed since `to`, less those submitted since (a
-	// submission's field time is its report's).
-	changed := `SELECT report_id FROM events INDEXED BY events_changes_time
-			WHERE effective_at >= :to AND conflict = 0 AND (status_before <> status_after OR type = 11) AND type <> 1
-		EXCEPT
-		SELECT report_id FROM events INDEXED BY events_changes_time
-			WHERE effective_at >= :to AND conflict = 0 AND (status_before <> status_after OR type = 11) AND type = 1`
-	if since > events/8 {
+	changed := candidates
+	if way == inOnePass {
 		changed = `SELECT report_id FROM events INDEXED BY events_changes
 			WHERE conflict = 0 AND (status_before <> status_after OR type = 11)
 			GROUP BY report_id HAVING max(effective_at) >= :to AND min(effective_at) FILTER (WHERE type = 1) < :to`
@@ -463,6 +469,12 @@ func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
 		t.closedOnTime += onTime
 		return nil
 	})
+}
+
+// isChange reports whether e changed its case's status or deadline: the
+// events events_changes holds, whose latest sets reports.changed_at.
+func isChange(e *gridinspect.Event) bool {
+	return !e.Conflict && (e.StatusBefore != e.StatusAfter || e.Type == gridinspect.EventDeadlineExtended)
 }
 
 // appendInts appends the comma-separated integers of list to xs, a

@@ -641,22 +641,26 @@ func TestSummary_QueriesReadIndexRangesNotTables(t *testing.T) {
 		name     string
 		from, to time.Time
 		grids    []string
-		changed  string // the index the cases changed since the end are found in
+		way      changedWay
+		changed  string // how the cases changed since the end are found
 	}{
 		{"the half-year just ended", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC),
-			nil, "events_changes_time"},
+			nil, chooseWay, "SEARCH reports USING INDEX reports_changed"},
 		{"a half-year long ago", time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC),
-			nil, "SCAN events USING INDEX events_changes"},
+			nil, chooseWay, "SEARCH reports USING INDEX reports_changed"},
+		{"every case's changes in one pass", time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC),
+			nil, inOnePass, "SCAN events USING INDEX events_changes"},
 		{"some grids", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC),
-			[]string{"0195a0c0-0000-7000-8000-000000000100"}, "events_changes_time"},
+			[]string{"0195a0c0-0000-7000-8000-000000000100"}, chooseWay, "SEARCH reports USING INDEX reports_changed"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			grids, err := scopeGrids(admin(), tt.grids)
 			if err != nil {
 				t.Fatal(err)
 			}
-			sq := &summaryQuery{from: tt.from.UnixNano(), to: tt.to.UnixNano(), now: benchNow.UnixNano(), grids: grids,
-				tally: map[loopKey]*loopTally{}}
+			sq := db.newSummaryQuery(tt.from, tt.to, grids)
+			sq.now = benchNow.UnixNano()
+			sq.changedWay = tt.way
 			var plans map[string][]string
 			err = db.Read(context.Background(), func(tx *sql.Tx) error {
 				e := &explainingQueryer{tb: t, q: tx, plans: map[string][]string{}}
