@@ -20,9 +20,11 @@ import (
 // functions submitReportTx, submitPatrolTx and actTx.
 //
 // The whole batch is one write (one commit, however many mutations), and
-// inside it each mutation runs under its own savepoint, so that one
-// mutation's failure is rolled back alone and never undoes or blocks the
-// others. Each mutation's row in the ledger (the mutations table) is
+// one mutation's failure is rolled back alone and never undoes or blocks
+// the others: the batch is first run with no savepoint per mutation (most
+// batches apply whole, and a savepoint per mutation copies every page each
+// one touches), and if one mutation must be undone alone, the batch is
+// undone and run again with each mutation under its own savepoint. Each mutation's row in the ledger (the mutations table) is
 // written under the same savepoint as its effect, so the two commit
 // together: a mutation is either applied and recorded, or neither. A
 // rejected mutation's effect is rolled back, then its ledger row and its
@@ -98,10 +100,8 @@ func (db *DB) Push(ctx context.Context, deviceID string, ms []*gridinspect.Mutat
 	}
 	if !answered {
 		err = db.Write(ctx, func(tx *Tx) error {
-			for _, it := range items {
-				if err := db.pushOne(tx, a, deviceID, it); err != nil {
-					return err
-				}
+			if err := db.pushAll(tx, a, deviceID, items); err != nil {
+				return err
 			}
 			if err := notePendingRetries(tx, deviceID, items); err != nil {
 				return err
@@ -218,8 +218,80 @@ func (db *DB) pushFromLedger(ctx context.Context, a *gridinspect.Actor, deviceID
 	return all && err == nil, highest, err
 }
 
+// pushAll answers the mutations of a batch in the writer's transaction,
+// leaving each result in its item. It runs them first with no savepoint of
+// their own (pushWhole); if one of them has to be undone alone, it undoes
+// that run and answers each mutation under its own savepoint (pushOne).
+// An error is returned only when a savepoint could not be rolled back or
+// released, which dooms the whole batch.
+func (db *DB) pushAll(tx *Tx, a *gridinspect.Actor, deviceID string, items []*pushItem) error {
+	if _, err := tx.Exec("SAVEPOINT batch"); err != nil {
+		return fmt.Errorf("savepoint batch: %w", err)
+	}
+	mark := len(tx.after)
+	if !db.pushWhole(tx, a, deviceID, items) {
+		tx.after = tx.after[:mark]
+		if _, err := tx.Exec("ROLLBACK TO batch"); err != nil {
+			return fmt.Errorf("roll back to savepoint batch: %w", err)
+		}
+		for _, it := range items {
+			if !it.done {
+				it.result, it.failed = nil, false
+			}
+		}
+		for _, it := range items {
+			if err := db.pushOne(tx, a, deviceID, it); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := tx.Exec("RELEASE batch"); err != nil {
+		return fmt.Errorf("release savepoint batch: %w", err)
+	}
+	return nil
+}
+
+// pushWhole answers the mutations of a batch with no savepoint of their
+// own, as pushOne would, and reports whether it could: it stops at the
+// first mutation whose effect would have to be undone alone (one rejected
+// after it may have written something, or one that failed), and the
+// caller must then undo what it did.
+func (db *DB) pushWhole(tx *Tx, a *gridinspect.Actor, deviceID string, items []*pushItem) bool {
+	for _, it := range items {
+		if it.done {
+			continue
+		}
+		led, err := getLedger(tx, it.id)
+		if err == nil && led != nil {
+			it.result, err = answerFromLedger(tx, a, it, led)
+		}
+		if err != nil {
+			return false
+		}
+		if led != nil {
+			continue
+		}
+		res, err := db.applyMutation(tx, a, it)
+		switch {
+		case err != nil:
+			return false
+		case res.Outcome == gridinspect.OutcomeRejected && it.invalid == nil:
+			return false // it may have written before it was refused
+		case res.Outcome == gridinspect.OutcomeRejected:
+			err = recordRejection(tx, deviceID, a.UserID, it, res) // refused before the write: nothing to undo
+		default:
+			err = insertLedger(tx, deviceID, a.UserID, it, res)
+		}
+		if err != nil {
+			return false
+		}
+		it.result = res
+	}
+	return true
+}
+
 // pushOne answers one mutation in the writer's transaction: from the
-// ledger if it is there, else by applying it under savepoint m<n>. Its
+// ledger if it is there, else by applying it under its own savepoint. Its
 // result is left in it.result. An error is returned only when a savepoint
 // could not be rolled back or released, which dooms the whole batch.
 func (db *DB) pushOne(tx *Tx, a *gridinspect.Actor, deviceID string, it *pushItem) error {

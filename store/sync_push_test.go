@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -595,4 +596,36 @@ func TestPush_RefusedWholeBatches(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestPush_AMutationRefusedAfterItWroteIsUndoneAloneAndTheRestApply(t *testing.T) {
+	db, _ := loopStreet(t)
+	phone := as(onDevice(worker(gridA), phone1))
+	c := comment(mustCaseIn(t, db, gridinspect.StatusReported).ID)
+	mustAct(t, db, as(supervisor()), c)
+
+	first, last := newReport(inA), newReport(inA)
+	// A report under the id of an action: refused by the events table's
+	// key, once its report row is written.
+	taken := newReport(inA)
+	taken.ID = c.ID
+	before := tableCounts(t, db)
+	results, highest := mustPush(t, db, phone,
+		reportMutation(1, first), reportMutation(2, taken), reportMutation(3, last))
+
+	wantOutcome(t, results[0], gridinspect.OutcomeApplied)
+	wantOutcome(t, results[1], gridinspect.OutcomeRejected)
+	wantOutcome(t, results[2], gridinspect.OutcomeApplied)
+	if highest != 3 {
+		t.Errorf("highest device seq = %d, want 3", highest)
+	}
+	mustGetReport(t, db, first.ID)
+	mustGetReport(t, db, last.ID)
+	want := maps.Clone(before)
+	want["reports"] += 2
+	want["events"] += 2
+	want["changes"] += 2
+	want["mutations"] += 3
+	want["quarantine"]++
+	assertEqual(t, tableCounts(t, db), want)
 }

@@ -29,7 +29,7 @@ func TestRunInProcess(t *testing.T) {
 	md := stdout.String()
 	for _, want := range []string{
 		"### SubmitReport against Echo", "| 2 |", "| 4 |",
-		"### Sync Push", "Push over gRPC", "raw ×4",
+		"### Sync Push", "Push over gRPC", "raw ×4", "raw, the server's schema",
 		"### Queries", "ListReports: open safety hazards", "GetSummary: half-year",
 		"### Export", "| 300 | CSV |", "| 300 | XLSX |",
 		"### Query plans, 400 reports", "USING INDEX",

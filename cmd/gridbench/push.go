@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,9 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gridinspect/gridinspect"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+	"github.com/gridinspect/gridinspect/store"
 )
 
 // The push phase: one device pushes batches of submit_report mutations,
@@ -34,13 +37,18 @@ import (
 // ledger rows, no savepoints. "raw ×4" writes, for each mutation, the four
 // rows Push writes (the report, its submission event, a change row and a
 // ledger row) into four such tables, primary keys only; it tells the cost
-// of the row count apart from the cost of the work around the rows.
+// of the row count apart from the cost of the work around the rows. "raw,
+// the server's schema" writes the same four rows into a database the store
+// made (every index, trigger, check and foreign key of the real schema,
+// foreign keys on), still one prepared INSERT per row and one transaction
+// a batch: the same rows into the same schema, and nothing else of Push.
 
 // pushResult is the push phase.
 type pushResult struct {
 	Batches, BatchSize int
 	Push               batchRun
 	Raw, Raw4          batchRun
+	RawSchema          batchRun
 	RSS                int64
 	NotApplied         int
 }
@@ -141,15 +149,20 @@ func (b *bench) pushPhase(ctx context.Context, t *target, d *dataset) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	res.Raw = rawInserts(filepath.Join(dir, "raw.db"), batches, gridID, reporter, device, false)
-	res.Raw4 = rawInserts(filepath.Join(dir, "raw4.db"), batches, gridID, reporter, device, true)
-	for _, r := range []batchRun{res.Raw, res.Raw4} {
+	res.Raw = rawInserts(filepath.Join(dir, "raw.db"), batches, gridID, reporter, device, rawOneRow)
+	res.Raw4 = rawInserts(filepath.Join(dir, "raw4.db"), batches, gridID, reporter, device, rawFourRows)
+	schemaDB := filepath.Join(dir, "schema", store.DatabaseFile)
+	if err := makeSchemaDB(ctx, schemaDB, gridID, where); err != nil {
+		return fmt.Errorf("raw inserts: %w", err)
+	}
+	res.RawSchema = rawInserts(schemaDB, batches, gridID, reporter, device, rawServerSchema)
+	for _, r := range []batchRun{res.Raw, res.Raw4, res.RawSchema} {
 		if r.Err != nil {
 			return fmt.Errorf("raw inserts: %w", r.Err)
 		}
 	}
-	b.logf("push: raw %.0f rows/s (push %.2f of it); raw ×4 %.0f mutations/s", res.Raw.PerSecond(),
-		res.Push.Ratio(res.Raw), res.Raw4.PerSecond())
+	b.logf("push: raw %.0f rows/s (push %.2f of it); raw ×4 %.0f mutations/s; raw into the server's schema %.0f mutations/s (push %.2f of it)",
+		res.Raw.PerSecond(), res.Push.Ratio(res.Raw), res.Raw4.PerSecond(), res.RawSchema.PerSecond(), res.Push.Ratio(res.RawSchema))
 	return nil
 }
 
@@ -191,12 +204,53 @@ const (
 		patrol_id TEXT, received_at INTEGER)`
 )
 
-// rawInserts writes the reports of batches into a new database at path,
-// one transaction a batch, and times each batch but the first (a
-// warm-up). With all4 it writes the four rows of a mutation, else the
-// report row alone.
-func rawInserts(path string, batches [][]*pb.Mutation, gridID, reporter, device string, all4 bool) (run batchRun) {
-	db, err := sql.Open("sqlite3", rawDSN(path))
+// The columns of the rows of rawRow, by name, as the server's tables have
+// them (store/migrations).
+const (
+	rawReportColumns = `id, category, severity, description, lat, lng, accuracy, address, grid_id, subject_id,
+		observed_at, photo_ids, rectified_on_spot, patrol_id, details, status, version, reporter_id, received_at,
+		deadline, original_deadline, assignee_id, responsible_unit, disposition, closed_at, clock_skew_flagged,
+		relapse_count, follow_up_due, possible_relapse_of, updated_at, claimed_disposition, demolished_area,
+		content_hash`
+	rawEventColumns = `id, report_id, seq, version, type, actor_id, occurred_at, received_at, clock_skew_flagged,
+		note, photo_ids, status_before, status_after, conflict, conflict_code, conflict_reason, payload, prev_hash,
+		hash, content_hash`
+	rawLedgerColumns = `mutation_id, device_id, device_seq, user_id, content_hash, outcome, reason, fields,
+		report_id, event_id, patrol_id, received_at`
+)
+
+// rawKind is what a raw baseline writes.
+type rawKind int
+
+const (
+	rawOneRow       rawKind = iota // the report row, into a table with its primary key only
+	rawFourRows                    // the four rows of a mutation, into four such tables
+	rawServerSchema                // the four rows, into the tables of a database the store made
+)
+
+// makeSchemaDB makes an empty database of the server's schema at path,
+// with the grid the pushed reports are in, so that their foreign keys hold.
+func makeSchemaDB(ctx context.Context, path, gridID string, a area) error {
+	db, err := store.Open(path, store.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	ring := []gridinspect.LatLng{{Lat: a.lat0, Lng: a.lng0}, {Lat: a.lat0, Lng: a.lng1}, {Lat: a.lat1, Lng: a.lng1},
+		{Lat: a.lat1, Lng: a.lng0}, {Lat: a.lat0, Lng: a.lng0}}
+	_, err = db.CreateGrid(gridinspect.NewContext(ctx, gridinspect.SystemActor()), &gridinspect.Grid{ID: gridID,
+		Name: "raw", Kind: gridinspect.GridKindVillage, Boundary: gridinspect.Boundary{{ring}}})
+	return errors.Join(err, db.Close(ctx))
+}
+
+// rawInserts writes the rows of batches of the given kind into the
+// database at path (new, or made by makeSchemaDB), one transaction a
+// batch, and times each batch but the first (a warm-up).
+func rawInserts(path string, batches [][]*pb.Mutation, gridID, reporter, device string, kind rawKind) (run batchRun) {
+	dsn := rawDSN(path)
+	if kind == rawServerSchema {
+		dsn += "&_foreign_keys=on"
+	}
+	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return batchRun{Err: err}
 	}
@@ -210,9 +264,12 @@ func rawInserts(path string, batches [][]*pb.Mutation, gridID, reporter, device 
 	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		return batchRun{Err: fmt.Errorf("raw database: journal_mode %q, %v", mode, err)}
 	}
-	tables := []string{rawReports}
-	if all4 {
-		tables = append(tables, rawEvents, rawChanges, rawLedger)
+	var tables []string
+	switch kind {
+	case rawOneRow:
+		tables = []string{rawReports}
+	case rawFourRows:
+		tables = []string{rawReports, rawEvents, rawChanges, rawLedger}
 	}
 	for _, t := range tables {
 		if _, err := db.Exec(t); err != nil {
@@ -228,7 +285,7 @@ func rawInserts(path string, batches [][]*pb.Mutation, gridID, reporter, device 
 			}
 		}
 		t0 := time.Now()
-		if err := insertRaw(db, rows, all4); err != nil {
+		if err := insertRaw(db, rows, kind); err != nil {
 			return batchRun{Err: err}
 		}
 		if i > 0 {
@@ -282,7 +339,7 @@ func newRawRow(m *pb.Mutation, gridID, reporter, device string) (rawRow, error) 
 }
 
 // insertRaw writes rows in one transaction.
-func insertRaw(db *sql.DB, rows []rawRow, all4 bool) (err error) {
+func insertRaw(db *sql.DB, rows []rawRow, kind rawKind) (err error) {
 	tx, err := db.Begin()
 	if err != nil {
 		return err
@@ -292,11 +349,22 @@ func insertRaw(db *sql.DB, rows []rawRow, all4 bool) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	stmts := []string{"INSERT INTO reports VALUES (" + marks(33) + ")"}
-	if all4 {
-		stmts = append(stmts, "INSERT INTO events VALUES ("+marks(20)+")",
-			"INSERT INTO changes (entity_type, entity_id, grid_id, changed_at, event_id) VALUES ("+marks(5)+")",
-			"INSERT INTO mutations VALUES ("+marks(12)+")")
+	var stmts []string
+	switch kind {
+	case rawOneRow:
+		stmts = []string{"INSERT INTO reports VALUES (" + marks(33) + ")"}
+	case rawFourRows:
+		stmts = []string{"INSERT INTO reports VALUES (" + marks(33) + ")", "INSERT INTO events VALUES (" + marks(20) + ")",
+			"INSERT INTO changes (entity_type, entity_id, grid_id, changed_at, event_id) VALUES (" + marks(5) + ")",
+			"INSERT INTO mutations VALUES (" + marks(12) + ")"}
+	case rawServerSchema:
+		// The server's tables have more columns than the rows give (some
+		// computed), so each is named; changed_at is the received time,
+		// the report row's 19th value (?19).
+		stmts = []string{"INSERT INTO reports (" + rawReportColumns + ", changed_at) VALUES (" + marks(33) + ", ?19)",
+			"INSERT INTO events (" + rawEventColumns + ") VALUES (" + marks(20) + ")",
+			"INSERT INTO changes (entity_type, entity_id, grid_id, changed_at, event_id) VALUES (" + marks(5) + ")",
+			"INSERT INTO mutations (" + rawLedgerColumns + ") VALUES (" + marks(12) + ")"}
 	}
 	prepared := make([]*sql.Stmt, len(stmts))
 	for i, s := range stmts {
