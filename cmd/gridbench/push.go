@@ -42,6 +42,8 @@ import (
 // made (every index, trigger, check and foreign key of the real schema,
 // foreign keys on), still one prepared INSERT per row and one transaction
 // a batch: the same rows into the same schema, and nothing else of Push.
+// It starts from a copy of the server's database as it was when the push
+// began, so that its indexes are as big as those Push writes into.
 
 // pushResult is the push phase.
 type pushResult struct {
@@ -107,6 +109,24 @@ func (b *bench) pushPhase(ctx context.Context, t *target, d *dataset) error {
 				Kind: &pb.Mutation_SubmitReport{SubmitReport: &pb.SubmitReportRequest{Report: newHazard(where)}}})
 		}
 	}
+	// The baseline in the server's schema starts from what the server
+	// holds when the push starts (a snapshot of its database), or from an
+	// empty database when the server is someone else's.
+	dir, err := os.MkdirTemp(filepath.Dir(d.dir), "raw-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	schemaDB := filepath.Join(dir, store.DatabaseFile)
+	if t.kind == "remote" {
+		err = makeSchemaDB(ctx, schemaDB, gridID, where)
+	} else {
+		err = snapshotDB(filepath.Join(d.dir, store.DatabaseFile), schemaDB)
+	}
+	if err != nil {
+		return fmt.Errorf("raw inserts: %w", err)
+	}
+
 	b.logf("push: %d batches of %d mutations from one device", b.cfg.pushBatches, b.cfg.pushBatchSize)
 	client := pb.NewSyncServiceClient(conn)
 	stopProfile, err := b.profile("push", true)
@@ -144,17 +164,8 @@ func (b *bench) pushPhase(ctx context.Context, t *target, d *dataset) error {
 
 	// The same reports, raw.
 	reporter := uuid.NewString()
-	dir, err := os.MkdirTemp(filepath.Dir(d.dir), "raw-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
 	res.Raw = rawInserts(filepath.Join(dir, "raw.db"), batches, gridID, reporter, device, rawOneRow)
 	res.Raw4 = rawInserts(filepath.Join(dir, "raw4.db"), batches, gridID, reporter, device, rawFourRows)
-	schemaDB := filepath.Join(dir, "schema", store.DatabaseFile)
-	if err := makeSchemaDB(ctx, schemaDB, gridID, where); err != nil {
-		return fmt.Errorf("raw inserts: %w", err)
-	}
 	res.RawSchema = rawInserts(schemaDB, batches, gridID, reporter, device, rawServerSchema)
 	for _, r := range []batchRun{res.Raw, res.Raw4, res.RawSchema} {
 		if r.Err != nil {
@@ -227,6 +238,17 @@ const (
 	rawFourRows                    // the four rows of a mutation, into four such tables
 	rawServerSchema                // the four rows, into the tables of a database the store made
 )
+
+// snapshotDB copies the live database at src to dst (VACUUM INTO, on a
+// connection of its own: the server goes on meanwhile).
+func snapshotDB(src, dst string) error {
+	db, err := sql.Open("sqlite3", "file:"+src+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		return err
+	}
+	_, err = db.Exec("VACUUM INTO ?", dst)
+	return errors.Join(err, db.Close())
+}
 
 // makeSchemaDB makes an empty database of the server's schema at path,
 // with the grid the pushed reports are in, so that their foreign keys hold.

@@ -114,7 +114,7 @@ func (r *results) writeMarkdown(w io.Writer, cfg config) error {
 			{"Push over gRPC (mutations/s)", ps.Push, pushRSS},
 			{"raw: one report-shaped row per mutation, primary key only", ps.Raw, "(in gridbench)"},
 			{"raw ×4: report, event, change and ledger rows per mutation (mutations/s)", ps.Raw4, "(in gridbench)"},
-			{"raw, the server's schema: the same four rows into a database the store made, every index (mutations/s)", ps.RawSchema, "(in gridbench)"},
+			{"raw, the server's schema: the same four rows into a copy of the server's database as the push began, every index (mutations/s)", ps.RawSchema, "(in gridbench)"},
 		} {
 			p("| %s | %d × %d | %s | %s | %s | **%.2f** | %s |\n", x.what, ps.Batches, ps.BatchSize,
 				count(x.run.PerSecond()), ms(x.run.P50), ms(x.run.P99), ps.Push.Ratio(x.run), x.rss)
