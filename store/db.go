@@ -257,7 +257,7 @@ func (db *DB) open() (err error) {
 		}
 	}()
 
-	if db.writer, err = sql.Open(driverName, db.dsn(true)); err != nil {
+	if db.writer, err = sql.Open("sqlite3", db.dsn(true)); err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
 	db.writer.SetMaxOpenConns(1)
@@ -274,7 +274,7 @@ func (db *DB) open() (err error) {
 		return fmt.Errorf("store: open %s: %w", db.path, err)
 	}
 
-	if db.reader, err = sql.Open(driverName, db.dsn(false)); err != nil {
+	if db.reader, err = sql.Open("sqlite3", db.dsn(false)); err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
 	db.reader.SetMaxOpenConns(db.nread)

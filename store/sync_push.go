@@ -24,7 +24,8 @@ import (
 // the others: the batch is first run with no savepoint per mutation (most
 // batches apply whole, and a savepoint per mutation copies every page each
 // one touches), and if one mutation must be undone alone, the batch is
-// undone and run again with each mutation under its own savepoint. Each mutation's row in the ledger (the mutations table) is
+// undone and run again with each mutation under its own savepoint (see
+// pushAll). Each mutation's row in the ledger (the mutations table) is
 // written under the same savepoint as its effect, so the two commit
 // together: a mutation is either applied and recorded, or neither. A
 // rejected mutation's effect is rolled back, then its ledger row and its
@@ -219,43 +220,43 @@ func (db *DB) pushFromLedger(ctx context.Context, a *gridinspect.Actor, deviceID
 }
 
 // pushAll answers the mutations of a batch in the writer's transaction,
-// leaving each result in its item. It runs them first with no savepoint of
-// their own (pushWhole); if one of them has to be undone alone, it undoes
-// that run and answers each mutation under its own savepoint (pushOne).
-// An error is returned only when a savepoint could not be rolled back or
+// leaving each result in its item. Run with the rest of its group, it
+// answers them with no savepoint of their own (pushWhole), and if one of
+// them would have to be undone alone it fails, so that the group is
+// undone and run again with this write under its own savepoint; then it
+// answers each mutation under a savepoint of its own (pushOne). An error
+// is returned then only when a savepoint could not be rolled back or
 // released, which dooms the whole batch.
 func (db *DB) pushAll(tx *Tx, a *gridinspect.Actor, deviceID string, items []*pushItem) error {
-	if _, err := tx.Exec("SAVEPOINT batch"); err != nil {
-		return fmt.Errorf("savepoint batch: %w", err)
-	}
-	mark := len(tx.after)
-	if !db.pushWhole(tx, a, deviceID, items) {
-		tx.after = tx.after[:mark]
-		if _, err := tx.Exec("ROLLBACK TO batch"); err != nil {
-			return fmt.Errorf("roll back to savepoint batch: %w", err)
-		}
-		for _, it := range items {
-			if !it.done {
-				it.result, it.failed = nil, false
-			}
-		}
-		for _, it := range items {
-			if err := db.pushOne(tx, a, deviceID, it); err != nil {
-				return err
-			}
+	for _, it := range items {
+		if !it.done {
+			it.result, it.failed = nil, false // from a run that was undone
 		}
 	}
-	if _, err := tx.Exec("RELEASE batch"); err != nil {
-		return fmt.Errorf("release savepoint batch: %w", err)
+	if !tx.ownSavepoint {
+		if db.pushWhole(tx, a, deviceID, items) {
+			return nil
+		}
+		return errUndoAlone
+	}
+	for _, it := range items {
+		if err := db.pushOne(tx, a, deviceID, it); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
+// errUndoAlone fails a push run with the rest of its group when one of
+// its mutations has to be undone alone: the group is run again, the push
+// under a savepoint of its own.
+var errUndoAlone = errors.New("store: push: a mutation must be undone alone")
+
 // pushWhole answers the mutations of a batch with no savepoint of their
 // own, as pushOne would, and reports whether it could: it stops at the
 // first mutation whose effect would have to be undone alone (one rejected
-// after it may have written something, or one that failed), and the
-// caller must then undo what it did.
+// after it may have written something, or one that failed), and what it
+// did must then be undone.
 func (db *DB) pushWhole(tx *Tx, a *gridinspect.Actor, deviceID string, items []*pushItem) bool {
 	for _, it := range items {
 		if it.done {

@@ -21,21 +21,31 @@ import (
 // does not cap throughput at one write per fsync, one goroutine serves
 // every write: it takes the first queued request, then everything else
 // already queued (up to MaxGroupSize), and runs them all in one
-// transaction, each under its own SAVEPOINT, with one COMMIT for the lot.
-// Whatever queues while that commit is being synced forms the next group,
+// transaction, with one COMMIT for the lot. One write's failure must not
+// fail the others: the group first runs whole, and if a write fails, the
+// transaction is undone and the group run again with each write under its
+// own SAVEPOINT, so that the failed one is rolled back alone. Whatever
+// queues while that commit is being synced forms the next group,
 // so under load groups grow by themselves and with no load a lone write
 // waits for nothing: no timer, no fixed window.
 
 // Tx is the transaction a write function runs in. It is shared by the
-// writes of one group, each under its own savepoint; a Tx must not be used
-// after the function it was given to returns.
+// writes of one group; a Tx must not be used after the function it was
+// given to returns. A write function may run twice (the group it was in
+// is undone when another write fails, then run again): it must do only
+// database work, and leave its results in variables it sets, not adds to.
 type Tx struct {
 	// Now is the server time of the group, the same for every write in it.
 	Now time.Time
 
 	conn  *writerConn
 	group *group
-	after []func()
+	// ownSavepoint is set when the write runs under a savepoint of its
+	// own, so that an error undoes it alone. Otherwise it runs with the
+	// rest of its group, and an error undoes the group, which is then run
+	// again, each write under its own savepoint (see runGroup).
+	ownSavepoint bool
+	after        []func()
 	// diskErr is the first failure of the disk a statement of this write
 	// met (see diskError), even if the write's function went on.
 	diskErr error
@@ -167,7 +177,8 @@ var errClosed = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "the database is cl
 //
 // fn runs on the writer goroutine: it must not call Write (it would wait
 // for itself) and should do only database work, since every write queued
-// behind it waits while it runs.
+// behind it waits while it runs. It may run twice, the first run undone
+// (see Tx).
 //
 // If ctx is done before fn starts, fn is skipped and ctx.Err() returned.
 // Once fn has started, Write waits for the commit whatever ctx does, so
@@ -263,8 +274,27 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 		}
 		return
 	}
-	g := &group{}
 	now := db.now().UTC()
+	if ok, whole := db.runWhole(now, live); whole {
+		db.commitGroup(live, ok)
+		return
+	}
+	// A write failed, and may have written part of what it meant to: the
+	// group is undone and run again, each write under its own savepoint.
+	// (SQLite may have rolled the transaction back already, after some
+	// failures of the disk.)
+	_ = db.wconn.rollback()
+	for _, r := range live {
+		r.err, r.after = nil, nil
+	}
+	if err := db.wconn.begin(); err != nil {
+		db.logger.Error("store: begin write transaction", "err", err)
+		for _, r := range live {
+			r.err = notWritten(err)
+		}
+		return
+	}
+	g := &group{}
 	ok := 0
 	for i, r := range live {
 		if err := db.runOne(g, now, r); err != nil {
@@ -294,6 +324,35 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 			ok++
 		}
 	}
+	db.commitGroup(live, ok)
+}
+
+// runWhole runs the writes of a group one after the other in the open
+// transaction, with no savepoint each, and reports whether every one
+// succeeded (whole) and how many ran; at the first that fails it stops,
+// and the caller must undo the transaction. Most groups succeed whole,
+// and a savepoint per write makes SQLite copy each page a write touches
+// before it changes it.
+func (db *DB) runWhole(now time.Time, live []*writeRequest) (ok int, whole bool) {
+	g := &group{}
+	for _, r := range live {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err // the caller gave up while the group ran; nothing of it ran
+			continue
+		}
+		tx := &Tx{Now: now, conn: db.wconn, group: g}
+		if err := callSafely(r.fn, tx); err != nil || tx.diskErr != nil {
+			return ok, false
+		}
+		r.after = tx.after
+		ok++
+	}
+	return ok, true
+}
+
+// commitGroup commits the group's transaction, in which ok of the writes
+// live succeeded, and runs their AfterCommit functions.
+func (db *DB) commitGroup(live []*writeRequest, ok int) {
 	if ok == 0 {
 		// Every write failed and was rolled back: nothing to make durable.
 		if err := db.wconn.rollback(); err != nil {
@@ -307,7 +366,7 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 		// that failed after the write, may leave it on disk): only
 		// "state unknown" is true, with ELIMIT if the disk is full. The
 		// writer carries on with the next group on the same connection
-		// (the driver rolls back).
+		// (commit rolls back).
 		db.logger.Error("store: commit", "err", err, "writes", ok, "disk", diskError(err) != nil)
 		unknown := commitFailed(err)
 		for _, r := range live {
@@ -338,7 +397,7 @@ func (db *DB) runOne(g *group, now time.Time, r *writeRequest) error {
 	if _, err := db.wconn.exec("SAVEPOINT write"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	tx := &Tx{Now: now, conn: db.wconn, group: g}
+	tx := &Tx{Now: now, conn: db.wconn, group: g, ownSavepoint: true}
 	r.err = callSafely(r.fn, tx)
 	cause := tx.diskErr
 	if cause == nil && diskError(r.err) != nil {
