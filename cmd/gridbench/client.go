@@ -73,10 +73,11 @@ var hazards = []string{
 	"电动车在楼道内充电,充电线从三楼窗口飞线拉下,楼道堆放纸箱",
 }
 
-// newHazard returns a new safety-hazard report somewhere in a, observed a
-// few minutes ago, with no grid: the server places it, as it does for a
-// phone's report. Its wire form is about 300 bytes.
-func newHazard(a area) *pb.Report {
+// newHazard returns a new safety-hazard report somewhere in a, observed
+// at a random time up to within before now, with no grid: the server
+// places it, as it does for a phone's report. Its wire form is about 300
+// bytes.
+func newHazard(a area, within time.Duration) *pb.Report {
 	return &pb.Report{
 		Id:          newID(),
 		Category:    pb.Category_CATEGORY_SAFETY_HAZARD,
@@ -85,7 +86,7 @@ func newHazard(a area) *pb.Report {
 		Location: &pb.Location{Latitude: a.lat0 + rand.Float64()*(a.lat1-a.lat0), Longitude: a.lng0 + rand.Float64()*(a.lng1-a.lng0),
 			AccuracyMeters: 8, Address: fmt.Sprintf("%d组%d号", 1+rand.IntN(12), 1+rand.IntN(80)),
 			CoordinateSystem: pb.CoordinateSystem_COORDINATE_SYSTEM_WGS84},
-		ObservedAt: timestamppb.New(time.Now().Add(-time.Duration(rand.IntN(600)) * time.Second)),
+		ObservedAt: timestamppb.New(time.Now().Add(-time.Duration(rand.Int64N(int64(within))))),
 		Details: &pb.Report_SafetyHazard{SafetyHazard: &pb.SafetyHazardDetails{
 			HazardKind: pb.HazardKind(1 + rand.IntN(6)), PlaceKind: pb.PlaceKind(1 + rand.IntN(5))}},
 	}

@@ -56,6 +56,7 @@ type config struct {
 	sizes         []int
 	duration      time.Duration
 	warmup        time.Duration
+	observedIn    time.Duration // reports are observed up to this long before they are sent
 	concurrency   []int
 	payload       int
 	pushBatches   int
@@ -84,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	sizes := fs.String("sizes", "100000,1000000", "comma-separated numbers of reports of the streets the list and summary phases query")
 	concurrency := fs.String("concurrency", "8,32,128", "comma-separated numbers of concurrent callers of the submit phase")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "measured time of each submit step")
+	fs.DurationVar(&c.observedIn, "observed-within", 10*time.Minute, "reports of the submit and push phases are observed at random up to this long before they are sent")
 	fs.DurationVar(&c.warmup, "warmup", time.Second, "warm-up before each submit step, not measured")
 	fs.IntVar(&c.payload, "payload", 500, "bytes of Echo's payload")
 	fs.IntVar(&c.pushBatches, "push-batches", 20, "measured batches of the push phase (one more warms up)")
@@ -126,6 +128,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	switch {
 	case c.duration <= 0 || c.warmup < 0:
 		return c, errors.New("--duration must be positive and --warmup not negative")
+	case c.observedIn < time.Second:
+		return c, errors.New("--observed-within must be at least 1s")
 	case c.pushBatches < 1 || c.pushBatchSize < 1 || c.pushBatchSize > 1000:
 		return c, errors.New("--push-batches must be at least 1 and --push-batch-size 1 to 1000")
 	case c.queryCalls < 1 || c.summaryCalls < 1 || c.exportReports < 1 || c.payload < 0:

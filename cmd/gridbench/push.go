@@ -106,7 +106,7 @@ func (b *bench) pushPhase(ctx context.Context, t *target, d *dataset) error {
 		for range b.cfg.pushBatchSize {
 			seq++
 			batches[i] = append(batches[i], &pb.Mutation{MutationId: newID(), DeviceSeq: seq,
-				Kind: &pb.Mutation_SubmitReport{SubmitReport: &pb.SubmitReportRequest{Report: newHazard(where)}}})
+				Kind: &pb.Mutation_SubmitReport{SubmitReport: &pb.SubmitReportRequest{Report: newHazard(where, b.cfg.observedIn)}}})
 		}
 	}
 	// The baseline in the server's schema starts from what the server

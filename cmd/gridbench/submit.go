@@ -61,7 +61,7 @@ func (b *bench) submitPhase(ctx context.Context, t *target, d *dataset) error {
 		return err
 	}
 	submit := func(ctx context.Context, c *grpc.ClientConn, _ int) error {
-		_, err := pb.NewReportServiceClient(c).SubmitReport(ctx, &pb.SubmitReportRequest{Report: newHazard(where)})
+		_, err := pb.NewReportServiceClient(c).SubmitReport(ctx, &pb.SubmitReportRequest{Report: newHazard(where, b.cfg.observedIn)})
 		return err
 	}
 	highest := 0
