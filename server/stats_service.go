@@ -4,15 +4,9 @@ import (
 	"context"
 	"sort"
 
-	"google.golang.org/grpc"
-
 	"github.com/gridinspect/gridinspect"
-	"github.com/gridinspect/gridinspect/internal/export"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
-
-// exportChunkBytes is the size of ExportReports' messages.
-const exportChunkBytes = 64 << 10
 
 // statsService serves StatsService.
 type statsService struct {
@@ -96,57 +90,4 @@ func (h *statsService) GetSummary(ctx context.Context, req *pb.GetSummaryRequest
 		return nil, h.s.status(ctx, err)
 	}
 	return &pb.GetSummaryResponse{Summary: toSummary(sum)}, nil
-}
-
-// chunkWriter sends what is written to it as ExportReportsResponse
-// messages of at most exportChunkBytes, so the file is never held whole.
-type chunkWriter struct {
-	stream grpc.ServerStreamingServer[pb.ExportReportsResponse]
-	first  *pb.ExportReportsResponse // sent with the first bytes
-	rows   int64
-}
-
-func (w *chunkWriter) Write(p []byte) (int, error) {
-	n := len(p)
-	for len(p) > 0 {
-		part := p[:min(len(p), exportChunkBytes)]
-		msg := &pb.ExportReportsResponse{Data: part, RowsWritten: w.rows}
-		if w.first != nil {
-			msg.TotalRows, msg.ContentType, msg.Filename = w.first.TotalRows, w.first.ContentType, w.first.Filename
-			w.first = nil
-		}
-		if err := w.stream.Send(msg); err != nil {
-			return 0, err
-		}
-		p = p[len(part):]
-	}
-	return n, nil
-}
-
-func (h *statsService) ExportReports(req *pb.ExportReportsRequest, stream grpc.ServerStreamingServer[pb.ExportReportsResponse]) error {
-	ctx := stream.Context()
-	format := export.Format(req.GetFormat()) // the same numbers as the API's
-	if !format.Valid() {
-		return h.s.status(ctx, invalid("format", "unknown export format %d", req.GetFormat()))
-	}
-	f := fromReportFilter(req.GetFilter())
-	f.PageSize, f.PageToken = 0, ""
-	total, err := h.s.cfg.Stats.CountReports(ctx, f)
-	if err != nil {
-		return h.s.status(ctx, err)
-	}
-	w := &chunkWriter{stream: stream, first: &pb.ExportReportsResponse{
-		TotalRows: total, ContentType: export.ContentType(format), Filename: export.FileName(format, h.s.now()),
-	}}
-	each := func(fn func(*gridinspect.ReportRecord) error) error { return h.s.cfg.Stats.EachReport(ctx, f, fn) }
-	if err := export.WriteAt(w, format, h.s.now(), each, func(rows int64) { w.rows = rows }); err != nil {
-		return h.s.status(ctx, err)
-	}
-	// The last message says how many rows went out; it also names the file
-	// if no bytes at all were written before it.
-	last := &pb.ExportReportsResponse{RowsWritten: w.rows}
-	if w.first != nil {
-		last.TotalRows, last.ContentType, last.Filename = w.first.TotalRows, w.first.ContentType, w.first.Filename
-	}
-	return stream.Send(last)
 }

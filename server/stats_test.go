@@ -1,9 +1,11 @@
 package server_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+	"github.com/gridinspect/gridinspect/server"
 )
 
 func TestTheSummaryCountsWhatHappenedInThePeriod(t *testing.T) {
@@ -89,5 +92,55 @@ func TestReportsExportAsCSVWithABOMForExcel(t *testing.T) {
 	}
 	if len(rows) != 4 || rows[0][0] != "编号" {
 		t.Errorf("%d rows, header %v; want a Chinese header and 3 reports", len(rows), rows[0])
+	}
+}
+
+func TestAnXLSXExportSaysHowManyRowsAreDoneBeforeItsBytesCome(t *testing.T) {
+	l := newLoop(t)
+	for i := 0; i < 3; i++ {
+		l.mustSubmitAs("workera", l.hazard())
+	}
+	defer server.SetExportProgressRows(1)()
+	stream, err := pb.NewStatsServiceClient(l.conn).ExportReports(l.as("super"), &pb.ExportReportsRequest{
+		Filter: &pb.ListReportsRequest{GridIds: []string{gridA}}, Format: pb.ExportFormat_EXPORT_FORMAT_XLSX})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []*pb.ExportReportsResponse
+	for {
+		msg, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, msg)
+	}
+	if len(msgs) == 0 || msgs[0].GetFilename() == "" || msgs[0].GetTotalRows() != 3 {
+		t.Fatalf("the first message does not name the file and its 3 rows: %v", msgs)
+	}
+	// Before the workbook's first byte: a message for each row written.
+	var before []int64
+	var file bytes.Buffer
+	last := int64(0)
+	for _, m := range msgs {
+		if m.GetRowsWritten() < last {
+			t.Errorf("rows written went back from %d to %d", last, m.GetRowsWritten())
+		}
+		last = m.GetRowsWritten()
+		if file.Len() == 0 && len(m.GetData()) == 0 {
+			before = append(before, m.GetRowsWritten())
+		}
+		file.Write(m.GetData())
+	}
+	if !slices.Equal(before, []int64{1, 2, 3}) {
+		t.Errorf("rows written said before the first byte: %v, want 1, 2, 3", before)
+	}
+	if last != 3 {
+		t.Errorf("the last message says %d rows, want 3", last)
+	}
+	if _, err := zip.NewReader(bytes.NewReader(file.Bytes()), int64(file.Len())); err != nil {
+		t.Errorf("not a workbook: %v", err)
 	}
 }

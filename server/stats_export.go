@@ -1,0 +1,103 @@
+package server
+
+import (
+	"google.golang.org/grpc"
+
+	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/export"
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+// exportChunkBytes is the size of ExportReports' messages.
+const exportChunkBytes = 64 << 10
+
+// exportProgressRows is how many rows may be written without a message
+// saying so: an XLSX workbook yields no bytes until it is finished, so
+// without progress messages a client's progress bar would stand still.
+var exportProgressRows int64 = 1000
+
+// chunkWriter sends what is written to it as ExportReportsResponse
+// messages of at most exportChunkBytes, so the file is never held whole,
+// and a message with no data whenever exportProgressRows rows have been
+// written since the last message.
+type chunkWriter struct {
+	stream grpc.ServerStreamingServer[pb.ExportReportsResponse]
+	first  *pb.ExportReportsResponse // sent with the first message
+	rows   int64                     // written so far
+	told   int64                     // rows the last message sent said
+	err    error                     // the first failed send
+}
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		part := p[:min(len(p), exportChunkBytes)]
+		if err := w.send(part); err != nil {
+			return 0, err
+		}
+		p = p[len(part):]
+	}
+	return n, nil
+}
+
+// wrote records that rows rows have been written, and says so if it has
+// not for exportProgressRows rows.
+func (w *chunkWriter) wrote(rows int64) {
+	w.rows = rows
+	if w.err == nil && rows-w.told >= exportProgressRows {
+		_ = w.send(nil) // remembered in w.err
+	}
+}
+
+// send sends data with the rows written so far, and what the first
+// message carries if it is the first.
+func (w *chunkWriter) send(data []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	msg := &pb.ExportReportsResponse{Data: data, RowsWritten: w.rows}
+	if w.first != nil {
+		msg.TotalRows, msg.ContentType, msg.Filename = w.first.TotalRows, w.first.ContentType, w.first.Filename
+		w.first = nil
+	}
+	if err := w.stream.Send(msg); err != nil {
+		w.err = err
+		return err
+	}
+	w.told = w.rows
+	return nil
+}
+
+func (h *statsService) ExportReports(req *pb.ExportReportsRequest, stream grpc.ServerStreamingServer[pb.ExportReportsResponse]) error {
+	ctx := stream.Context()
+	format := export.Format(req.GetFormat()) // the same numbers as the API's
+	if !format.Valid() {
+		return h.s.status(ctx, invalid("format", "unknown export format %d", req.GetFormat()))
+	}
+	f := fromReportFilter(req.GetFilter())
+	f.PageSize, f.PageToken = 0, ""
+	total, err := h.s.cfg.Stats.CountReports(ctx, f)
+	if err != nil {
+		return h.s.status(ctx, err)
+	}
+	w := &chunkWriter{stream: stream, first: &pb.ExportReportsResponse{
+		TotalRows: total, ContentType: export.ContentType(format), Filename: export.FileName(format, h.s.now()),
+	}}
+	each := func(fn func(*gridinspect.ReportRecord) error) error {
+		return h.s.cfg.Stats.EachReport(ctx, f, func(r *gridinspect.ReportRecord) error {
+			if w.err != nil {
+				return w.err // the client is gone: stop reading
+			}
+			return fn(r)
+		})
+	}
+	if err := export.WriteAt(w, format, h.s.now(), each, w.wrote); err != nil {
+		return h.s.status(ctx, err)
+	}
+	if w.err != nil {
+		return h.s.status(ctx, w.err)
+	}
+	// The last message says how many rows went out; it also names the file
+	// if no message at all was sent before it.
+	return w.send(nil)
+}
