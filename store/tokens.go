@@ -331,8 +331,15 @@ func (db *DB) RevokeTokens(ctx context.Context, userID string) (int, error) {
 
 // revokeTokens revokes the live tokens of a user and says how many.
 func (db *DB) revokeTokens(tx *Tx, userID string) (int, error) {
-	res, err := tx.Exec("UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?",
-		tx.Now.UnixNano(), userID, tx.Now.UnixNano())
+	return db.revokeTokensBut(tx, userID, "")
+}
+
+// revokeTokensBut revokes a user's live tokens but the one with id keep
+// ("" for none), and returns how many it revoked.
+func (db *DB) revokeTokensBut(tx *Tx, userID, keep string) (int, error) {
+	res, err := tx.Exec(`UPDATE tokens SET revoked_at = ?
+		WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND id <> ?`,
+		tx.Now.UnixNano(), userID, tx.Now.UnixNano(), keep)
 	if err != nil {
 		return 0, fmt.Errorf("revoke tokens of user %s: %w", userID, err)
 	}

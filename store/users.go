@@ -294,6 +294,11 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd gridinspect.UserUpd
 			u.DisplayName = *upd.DisplayName
 		}
 		if upd.Role != nil {
+			if u.Role == gridinspect.RoleAdmin && *upd.Role != gridinspect.RoleAdmin && !u.Disabled {
+				if err := checkAnotherAdmin(tx, u.ID); err != nil {
+					return err
+				}
+			}
 			u.Role = *upd.Role
 		}
 		if upd.GridIDs != nil {
@@ -317,6 +322,16 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd gridinspect.UserUpd
 			if _, err := tx.Exec("UPDATE users SET password_hash = ? WHERE id = ?", hash, u.ID); err != nil {
 				return fmt.Errorf("update password of user %s: %w", u.ID, err)
 			}
+			// A password is reset when it was forgotten or may be known
+			// to someone else: whoever logged in with the old one is
+			// logged out, but for the admin making the change.
+			keep := ""
+			if u.ID == a.UserID {
+				keep = a.TokenID
+			}
+			if _, err := db.revokeTokensBut(tx, u.ID, keep); err != nil {
+				return err
+			}
 		}
 		if err := setUserGrids(tx, u.ID, u.GridIDs); err != nil {
 			return err
@@ -330,6 +345,21 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd gridinspect.UserUpd
 		return nil, domainErr(err, "update user %s", id)
 	}
 	return updated, nil
+}
+
+// checkAnotherAdmin refuses to let the admin id stop being one unless
+// another enabled admin remains: without one, nobody could manage
+// accounts any more.
+func checkAnotherAdmin(tx *Tx, id string) error {
+	var other bool
+	if err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM users WHERE role = ? AND disabled = 0 AND id <> ?)",
+		gridinspect.RoleAdmin, id).Scan(&other); err != nil {
+		return fmt.Errorf("read admins: %w", err)
+	}
+	if !other {
+		return gridinspect.Errorf(gridinspect.EPRECONDITION, "user %s is the only admin left; make another admin first", id)
+	}
+	return nil
 }
 
 // DisableUser disables an account and revokes its tokens, in one

@@ -522,6 +522,88 @@ func TestUpdateUser_AppliesTheGivenFields(t *testing.T) {
 	mustLogin(t, db, "li.na", password)
 }
 
+func TestUpdateUser_ANewPasswordLogsOutTheUsersOtherSessions(t *testing.T) {
+	db := MustOpenDB(t)
+	mustStreet(t, db)
+	u := mustCreateUser(t, db, newUser("li.na", gridA))
+	other := mustCreateUser(t, db, newUser("wang.wu", gridA))
+	for range 2 {
+		mustLogin(t, db, "li.na", testPassword)
+	}
+	mustLogin(t, db, "wang.wu", testPassword)
+
+	t.Run("an admin resets a user's password: every session of the user ends", func(t *testing.T) {
+		password := "a new password"
+		if _, err := db.UpdateUser(as(admin()), u.ID, gridinspect.UserUpdate{Password: &password}); err != nil {
+			t.Fatal(err)
+		}
+		if n := liveTokens(t, db, u.ID); n != 0 {
+			t.Errorf("%d live tokens after the reset, want 0", n)
+		}
+		if n := liveTokens(t, db, other.ID); n != 1 {
+			t.Errorf("%d live tokens of another user, want 1", n)
+		}
+	})
+	t.Run("an admin changes its own: the session it used goes on", func(t *testing.T) {
+		boss := newUser("boss")
+		boss.Role = gridinspect.RoleAdmin
+		boss = mustCreateUser(t, db, boss)
+		used := mustLogin(t, db, "boss", testPassword)
+		mustLogin(t, db, "boss", testPassword)
+		me, err := db.Authenticate(context.Background(), used.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		password := "another password"
+		if _, err := db.UpdateUser(as(me), boss.ID, gridinspect.UserUpdate{Password: &password}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Authenticate(context.Background(), used.Token); err != nil {
+			t.Errorf("the token the change was made with: %v", err)
+		}
+		if n := liveTokens(t, db, boss.ID); n != 1 {
+			t.Errorf("%d live tokens, want only the one the change was made with", n)
+		}
+	})
+	t.Run("other changes end no session", func(t *testing.T) {
+		mustLogin(t, db, "wang.wu", testPassword)
+		name := "王五"
+		if _, err := db.UpdateUser(as(admin()), other.ID, gridinspect.UserUpdate{DisplayName: &name}); err != nil {
+			t.Fatal(err)
+		}
+		if n := liveTokens(t, db, other.ID); n != 2 {
+			t.Errorf("%d live tokens, want 2", n)
+		}
+	})
+}
+
+func TestUpdateUser_TheLastAdminCannotStopBeingOne(t *testing.T) {
+	db := MustOpenDB(t)
+	mustStreet(t, db)
+	first := newUser("first.admin")
+	first.Role = gridinspect.RoleAdmin
+	first = mustCreateUser(t, db, first)
+	supervisor := gridinspect.RoleSupervisor
+
+	before := dumpAuth(t, db)
+	_, err := db.UpdateUser(as(admin()), first.ID, gridinspect.UserUpdate{Role: &supervisor})
+	wantCode(t, err, gridinspect.EPRECONDITION)
+	if dumpAuth(t, db) != before {
+		t.Error("the refused change wrote something")
+	}
+
+	second := newUser("second.admin")
+	second.Role = gridinspect.RoleAdmin
+	mustCreateUser(t, db, second)
+	got, err := db.UpdateUser(as(admin()), first.ID, gridinspect.UserUpdate{Role: &supervisor})
+	if err != nil {
+		t.Fatalf("with another admin: %v", err)
+	}
+	if got.Role != gridinspect.RoleSupervisor {
+		t.Errorf("role = %v, want supervisor", got.Role)
+	}
+}
+
 func TestUpdateUser_Refusals(t *testing.T) {
 	worker := gridinspect.RoleWorker
 	all := true

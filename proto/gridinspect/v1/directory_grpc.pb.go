@@ -53,7 +53,9 @@ type DirectoryServiceClient interface {
 	// ListUsers lists users. Supervisors and admins.
 	ListUsers(ctx context.Context, in *ListUsersRequest, opts ...grpc.CallOption) (*ListUsersResponse, error)
 	// UpdateUser changes a user's display name, role, grids or password.
-	// Admins only.
+	// Admins only. A new password ends the user's sessions (all their
+	// tokens are revoked) but the one the change is made in. The last
+	// enabled admin cannot be given another role (FAILED_PRECONDITION).
 	UpdateUser(ctx context.Context, in *UpdateUserRequest, opts ...grpc.CallOption) (*UpdateUserResponse, error)
 	// DisableUser disables an account and revokes its tokens. Admins only.
 	DisableUser(ctx context.Context, in *DisableUserRequest, opts ...grpc.CallOption) (*DisableUserResponse, error)
@@ -204,7 +206,9 @@ type DirectoryServiceServer interface {
 	// ListUsers lists users. Supervisors and admins.
 	ListUsers(context.Context, *ListUsersRequest) (*ListUsersResponse, error)
 	// UpdateUser changes a user's display name, role, grids or password.
-	// Admins only.
+	// Admins only. A new password ends the user's sessions (all their
+	// tokens are revoked) but the one the change is made in. The last
+	// enabled admin cannot be given another role (FAILED_PRECONDITION).
 	UpdateUser(context.Context, *UpdateUserRequest) (*UpdateUserResponse, error)
 	// DisableUser disables an account and revokes its tokens. Admins only.
 	DisableUser(context.Context, *DisableUserRequest) (*DisableUserResponse, error)
