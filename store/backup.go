@@ -133,6 +133,10 @@ func (db *DB) WriteBackup(ctx context.Context, w io.Writer) error {
 	return err
 }
 
+// backupFolderPrefix begins the name of the folder a backup makes its
+// snapshot in, beside the database; Open removes one a crash left.
+const backupFolderPrefix = ".backup-"
+
 // Backup writes a backup of the database and its photos to w while the
 // server keeps serving, and returns its manifest. The snapshot holds
 // every write acknowledged before Backup was called; the photos are those
@@ -152,7 +156,7 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) (*BackupManifest, error) 
 	if !a.IsAdmin() {
 		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may take a backup")
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(db.path), ".backup-")
+	tmp, err := os.MkdirTemp(filepath.Dir(db.path), backupFolderPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("store: backup: %w", err)
 	}

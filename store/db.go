@@ -107,6 +107,8 @@ type DB struct {
 	// the DB is open, under closeMu.
 	background sync.WaitGroup
 
+	lockFile *os.File // held open, locked, from Open to Close (lock.go)
+
 	writer *sql.DB     // exactly one connection; used only by the writer goroutine
 	wconn  *writerConn // the writer's connection, held while it runs
 	reader *sql.DB     // read-only pool
@@ -248,14 +250,18 @@ func (db *DB) open() (err error) {
 	if err := os.MkdirAll(filepath.Dir(db.path), 0o750); err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
-	if err := db.makePhotoDirs(); err != nil {
-		return fmt.Errorf("store: open: %w", err)
+	if err := db.lock(); err != nil {
+		return fmt.Errorf("store: open %s: %w", db.path, err)
 	}
 	defer func() {
 		if err != nil {
 			db.closeHandles()
 		}
 	}()
+	db.removeLeftovers()
+	if err := db.makePhotoDirs(); err != nil {
+		return fmt.Errorf("store: open: %w", err)
+	}
 
 	if db.writer, err = sql.Open("sqlite3", db.dsn(true)); err != nil {
 		return fmt.Errorf("store: open: %w", err)
@@ -355,6 +361,9 @@ func (db *DB) closeHandles() error {
 		if err := db.writer.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("store: close writer: %w", err))
 		}
+	}
+	if err := db.unlock(); err != nil {
+		errs = append(errs, fmt.Errorf("store: unlock: %w", err))
 	}
 	return errors.Join(errs...)
 }

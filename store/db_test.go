@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -279,6 +281,38 @@ func TestOpen_RefusesMemoryAndURIs(t *testing.T) {
 			db.Close(context.Background())
 			t.Errorf("Open(%q) succeeded, want an error", path)
 		}
+	}
+}
+
+func TestOpen_OneProcessAtATime(t *testing.T) {
+	db := MustOpenDB(t)
+	// A second DB on the same file stands for a second process: flock
+	// locks are per open file, so it is refused just the same.
+	second, err := Open(db.Path(), Options{Logger: slog.New(slog.DiscardHandler)})
+	if err == nil {
+		second.Close(context.Background())
+		t.Fatal("a second Open of an open database succeeded")
+	}
+	if !strings.Contains(err.Error(), "in use by another process") {
+		t.Errorf("err = %v, want it to say the database is in use", err)
+	}
+	// Once closed, the database opens again.
+	mustReopen(t, db)
+}
+
+func TestOpen_RemovesWhatAnInterruptedBackupLeft(t *testing.T) {
+	db := MustOpenDB(t)
+	dir := filepath.Dir(db.Path())
+	left := filepath.Join(dir, backupFolderPrefix+"123456")
+	if err := os.MkdirAll(left, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(left, DatabaseFile), []byte("half a snapshot"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustReopen(t, db)
+	if _, err := os.Stat(left); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the leftover %s is still there (%v)", left, err)
 	}
 }
 
