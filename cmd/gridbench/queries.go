@@ -2,19 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/gridinspect/gridinspect"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 	"github.com/gridinspect/gridinspect/store"
 )
@@ -147,15 +140,6 @@ func (b *bench) summary(ctx context.Context, t *target, d *dataset, authed conte
 	})
 	rss := w.peak()
 	via := "gRPC"
-	if status.Code(err) == codes.Unimplemented && d.dir != "" {
-		// The server does not serve StatsService: time the store's
-		// Summary, which the RPC calls, in gridbench on the same
-		// database file instead.
-		b.note(fmt.Sprintf("GetSummary on %d reports: the server answers UNIMPLEMENTED (%v), so store.Summary was timed "+
-			"inside gridbench on the same database file; its RSS column is gridbench's, not the server's", d.Reports, err))
-		via = "store.Summary in gridbench"
-		lat, rss, reported, err = b.summaryInProcess(ctx, d, p.from, p.to)
-	}
 	if err != nil {
 		return fmt.Errorf("summary: %w", err)
 	}
@@ -164,30 +148,4 @@ func (b *bench) summary(ctx context.Context, t *target, d *dataset, authed conte
 	b.res.Queries = append(b.res.Queries, r)
 	b.logf("summary: p50 %v, p99 %v", r.P50, r.P99)
 	return nil
-}
-
-// summaryInProcess times store.Summary on d's database from inside
-// gridbench.
-func (b *bench) summaryInProcess(ctx context.Context, d *dataset, from, to time.Time) (lat []time.Duration, rss, reported int64, err error) {
-	db, err := store.Open(filepath.Join(d.dir, store.DatabaseFile), store.Options{
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	defer func() {
-		closeCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		err = errors.Join(err, db.Close(closeCtx))
-	}()
-	sup := gridinspect.NewContext(ctx, &gridinspect.Actor{UserID: "gridbench", Username: d.Supervisor,
-		Role: gridinspect.RoleSupervisor, AllGrids: true})
-	w := watchMemory(os.Getpid())
-	lat, err = timeCalls(2, b.cfg.summaryCalls, func() error {
-		s, err := db.Summary(sup, from, to, nil)
-		if s != nil {
-			reported = int64(s.Loop.Reported)
-		}
-		return err
-	})
-	return lat, w.peak(), reported, err
 }
