@@ -155,7 +155,8 @@ func (db *DB) BeginUpload(ctx context.Context, in *gridinspect.PhotoHeader) (*gr
 }
 
 // insertPhoto stores a new photo's row: complete at once when a complete
-// photo with the same content is stored (haveFile says its file is there).
+// photo with the same content is stored (haveFile says its file is there)
+// that the uploader may see (seesSameContent).
 func insertPhoto(tx *Tx, a *gridinspect.Actor, h *gridinspect.PhotoHeader, haveFile bool) (*gridinspect.PhotoStatus, error) {
 	var grid string
 	err := tx.QueryRow("SELECT grid_id FROM reports WHERE id = ?", h.ReportID).Scan(&grid)
@@ -169,10 +170,9 @@ func insertPhoto(tx *Tx, a *gridinspect.Actor, h *gridinspect.PhotoHeader, haveF
 	}
 	complete := false
 	if haveFile {
-		err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = ? AND size = ? AND complete = 1)",
-			h.SHA256, h.Size).Scan(&complete)
-		if err != nil {
-			return nil, fmt.Errorf("read photos with sha256 %s: %w", h.SHA256, err)
+		var err error
+		if complete, err = seesSameContent(tx, a, h); err != nil {
+			return nil, err
 		}
 	}
 	st := &gridinspect.PhotoStatus{ID: h.ID, Size: h.Size, Complete: complete}
@@ -198,6 +198,33 @@ func insertPhoto(tx *Tx, a *gridinspect.Actor, h *gridinspect.PhotoHeader, haveF
 		}
 	}
 	return st, nil
+}
+
+// seesSameContent reports whether a complete photo with h's content is
+// stored that a may see: one a uploaded, or one of a case in a's scope.
+// Only then is a new photo complete with none of its bytes sent; anyone
+// else sends them all, so that knowing a photo's hash is not enough to
+// get its content under a photo id of one's own.
+func seesSameContent(tx *Tx, a *gridinspect.Actor, h *gridinspect.PhotoHeader) (bool, error) {
+	rows, err := tx.Query(`SELECT p.uploader_id, r.grid_id FROM photos AS p JOIN reports AS r ON r.id = p.report_id
+		WHERE p.sha256 = ? AND p.size = ? AND p.complete = 1`, h.SHA256, h.Size)
+	if err != nil {
+		return false, fmt.Errorf("read photos with sha256 %s: %w", h.SHA256, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var uploader, grid string
+		if err := rows.Scan(&uploader, &grid); err != nil {
+			return false, fmt.Errorf("read photos with sha256 %s: %w", h.SHA256, err)
+		}
+		if uploader == a.UserID || a.CanSeeGrid(grid) {
+			return true, nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("read photos with sha256 %s: %w", h.SHA256, err)
+	}
+	return false, nil
 }
 
 // redeclared checks a photo declared again: the same content for the same

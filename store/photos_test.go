@@ -776,3 +776,33 @@ func TestDistanceText(t *testing.T) {
 		}
 	}
 }
+
+func TestUploadPhoto_KnowingAPhotosHashIsNotEnoughToGetIt(t *testing.T) {
+	db, rep, ctx := photoStreet(t)
+	b := photoBytes(7, 5000)
+	mustUpload(t, db, ctx, photoOf(rep.ID, b), b, 2000)
+
+	// Another worker, of grid B, declares the same content for a case of
+	// their own: they must send every byte.
+	workerB := worker(gridB)
+	workerB.UserID = newID()
+	ctxB := as(workerB)
+	repB := mustSubmit(t, db, ctxB, newReport(inB))
+	h := photoOf(repB.ID, b)
+	st := mustBegin(t, db, ctxB, h)
+	if st.Complete || st.Committed != 0 {
+		t.Fatalf("status %+v, want nothing committed", st)
+	}
+	if _, r, err := db.OpenPhoto(ctxB, h.ID); err == nil {
+		r.Close()
+		t.Fatal("the photo opens before its bytes were sent")
+	}
+	// Sent whole, it completes, and is still stored once.
+	mustUpload(t, db, ctxB, h, b, 2000)
+	if _, data := mustReadPhoto(t, db, ctxB, h.ID); !bytes.Equal(data, b) {
+		t.Fatal("the photo reads back other bytes")
+	}
+	if files := photoFiles(t, db, blobDirName); len(files) != 1 {
+		t.Fatalf("files = %v, want one", files)
+	}
+}

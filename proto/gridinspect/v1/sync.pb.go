@@ -1245,9 +1245,12 @@ func (x *PhotoChunk) GetData() []byte {
 }
 
 // UploadPhotoRequest is one message of an upload: a header first, then
-// chunks. When the server already holds the whole photo (the same content
-// uploaded before) it answers complete right after the header; sends after
-// that fail with EOF, which the phone may ignore.
+// chunks. When the server already holds the whole photo (this photo id
+// uploaded before, or the same content uploaded by the same user or for a
+// case the uploader may see) it answers complete right after the header;
+// sends after that fail with EOF, which the phone may ignore. The same
+// content known only from elsewhere must be sent whole: a hash alone
+// never gives a photo away.
 type UploadPhotoRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// part of the upload.
