@@ -262,14 +262,11 @@ func (db *DB) pushWhole(tx *Tx, a *gridinspect.Actor, deviceID string, items []*
 		if it.done {
 			continue
 		}
-		led, err := getLedger(tx, it.id)
-		if err == nil && led != nil {
-			it.result, err = answerFromLedger(tx, a, it, led)
-		}
+		answered, err := fromLedger(tx, a, it)
 		if err != nil {
 			return false
 		}
-		if led != nil {
+		if answered {
 			continue
 		}
 		res, err := db.applyMutation(tx, a, it)
@@ -291,6 +288,18 @@ func (db *DB) pushWhole(tx *Tx, a *gridinspect.Actor, deviceID string, items []*
 	return true
 }
 
+// fromLedger answers a mutation from the ledger if it is there (a
+// mutation sent before, in an earlier push or earlier in this one) and
+// reports whether it did.
+func fromLedger(tx *Tx, a *gridinspect.Actor, it *pushItem) (bool, error) {
+	led, err := getLedger(tx, it.id)
+	if err != nil || led == nil {
+		return false, err
+	}
+	it.result, err = answerFromLedger(tx, a, it, led)
+	return err == nil, err
+}
+
 // pushOne answers one mutation in the writer's transaction: from the
 // ledger if it is there, else by applying it under its own savepoint. Its
 // result is left in it.result. An error is returned only when a savepoint
@@ -299,15 +308,12 @@ func (db *DB) pushOne(tx *Tx, a *gridinspect.Actor, deviceID string, it *pushIte
 	if it.done {
 		return nil
 	}
-	led, err := getLedger(tx, it.id)
-	if err == nil && led != nil {
-		it.result, err = answerFromLedger(tx, a, it, led)
-	}
+	answered, err := fromLedger(tx, a, it)
 	if err != nil {
 		db.pushFailed(it, deviceID, err) // nothing written
 		return nil
 	}
-	if led != nil {
+	if answered {
 		return nil
 	}
 
