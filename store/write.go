@@ -267,11 +267,7 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 	}
 
 	// The transaction is shared, so no caller's context may end it.
-	if err := db.wconn.begin(); err != nil {
-		db.logger.Error("store: begin write transaction", "err", err)
-		for _, r := range live {
-			r.err = notWritten(err)
-		}
+	if !db.begin(live) {
 		return
 	}
 	now := db.now().UTC()
@@ -287,11 +283,7 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 	for _, r := range live {
 		r.err, r.after = nil, nil
 	}
-	if err := db.wconn.begin(); err != nil {
-		db.logger.Error("store: begin write transaction", "err", err)
-		for _, r := range live {
-			r.err = notWritten(err)
-		}
+	if !db.begin(live) {
 		return
 	}
 	g := &group{}
@@ -325,6 +317,19 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 		}
 	}
 	db.commitGroup(live, ok)
+}
+
+// begin begins the group's transaction, or answers its writes that
+// nothing was written and reports false.
+func (db *DB) begin(live []*writeRequest) bool {
+	err := db.wconn.begin()
+	if err != nil {
+		db.logger.Error("store: begin write transaction", "err", err)
+		for _, r := range live {
+			r.err = notWritten(err)
+		}
+	}
+	return err == nil
 }
 
 // runWhole runs the writes of a group one after the other in the open
