@@ -380,9 +380,12 @@ const smallDiskEnv = "GRIDINSPECT_SMALL_DISK"
 // photo files meet ENOSPC itself, most often at the COMMIT (in WAL mode a
 // commit appends the pages to the WAL), which is answered "state unknown"
 // with ELIMIT. Mounting one needs root, so the test runs only when told
-// where one is.
+// where one is; .ci/run mounts one, and under CI the test must run.
 func TestDiskFull_OnARealFileSystem(t *testing.T) {
 	root := os.Getenv(smallDiskEnv)
+	if root == "" && os.Getenv("CI") != "" {
+		t.Fatalf("CI is set but %s is not: .ci/run mounts a small tmpfs for this test", smallDiskEnv)
+	}
 	if root == "" {
 		t.Skipf("set %s to a folder on a small file system to run this test", smallDiskEnv)
 	}
