@@ -17,7 +17,7 @@ const (
 // same path as the online call it stands for.
 type Mutation struct {
 	ID        string // client-made UUID
-	DeviceSeq int64  // rising per device: the order the phone made them in
+	DeviceSeq int64  // rising per user on a device: the order the phone made them in
 	Report    *Report
 	Patrol    *Patrol
 	Action    *Action
@@ -132,7 +132,9 @@ type SyncService interface {
 	// own savepoint, recording each in the ledger in the same transaction
 	// as its effect; one mutation's failure never undoes or blocks the
 	// others. It returns a result per mutation and the highest DeviceSeq
-	// the server holds for the device. Errors (for the whole batch):
+	// the server holds of what the caller pushed from the device (another
+	// user's pushes on the same device id count for that user alone).
+	// Errors (for the whole batch):
 	// EINVALID (too many, too big), EFORBIDDEN (not the caller's device).
 	Push(ctx context.Context, deviceID string, ms []*Mutation) (results []*MutationResult, highestSeq int64, err error)
 

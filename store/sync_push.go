@@ -104,11 +104,11 @@ func (db *DB) Push(ctx context.Context, deviceID string, ms []*gridinspect.Mutat
 			if err := db.pushAll(tx, a, deviceID, items); err != nil {
 				return err
 			}
-			if err := notePendingRetries(tx, deviceID, items); err != nil {
+			if err := notePendingRetries(tx, a.UserID, deviceID, items); err != nil {
 				return err
 			}
 			var err error
-			highest, err = highestSeq(tx, deviceID)
+			highest, err = highestSeq(tx, a.UserID, deviceID)
 			return err
 		})
 		if err != nil {
@@ -191,7 +191,7 @@ func (db *DB) prepareMutation(it *pushItem) (err error) {
 
 // pushFromLedger answers the batch from the ledger on the read pool if
 // every mutation in it is there (or was answered already), and reports
-// whether it did, with the device's highest seq.
+// whether it did, with the caller's highest seq on the device.
 func (db *DB) pushFromLedger(ctx context.Context, a *gridinspect.Actor, deviceID string, items []*pushItem) (bool, int64, error) {
 	all := true
 	var highest int64
@@ -213,7 +213,7 @@ func (db *DB) pushFromLedger(ctx context.Context, a *gridinspect.Actor, deviceID
 			}
 		}
 		var err error
-		highest, err = highestSeq(tx, deviceID)
+		highest, err = highestSeq(tx, a.UserID, deviceID)
 		return err
 	})
 	return all && err == nil, highest, err
@@ -578,15 +578,19 @@ func answerFromLedger(q queryer, a *gridinspect.Actor, it *pushItem, led *ledger
 }
 
 // highestSeq returns the highest device_seq the phone may delete up to:
-// the highest the ledger holds for the device, but below any mutation of
-// it still waiting to be sent again (push_retries), whatever later pushes
-// carried.
-func highestSeq(q queryer, deviceID string) (int64, error) {
+// the highest the ledger holds of what the user pushed from the device,
+// but below any mutation of theirs still waiting to be sent again
+// (push_retries), whatever later pushes carried. It is the user's on that
+// device, never the device's alone: a device id is whatever the phone said
+// at Login, and another account's pushes on the same id must not make this
+// user's phone delete its outbox (DESIGN.md, "Devices belong to users").
+func highestSeq(q queryer, userID, deviceID string) (int64, error) {
 	var seq int64
 	var pending sql.NullInt64
-	if err := q.QueryRow(`SELECT coalesce((SELECT max(device_seq) FROM mutations WHERE device_id = ?), 0),
-		(SELECT min(device_seq) FROM push_retries WHERE device_id = ?)`, deviceID, deviceID).Scan(&seq, &pending); err != nil {
-		return 0, fmt.Errorf("read highest device_seq of device %s: %w", deviceID, err)
+	if err := q.QueryRow(`SELECT coalesce((SELECT max(device_seq) FROM mutations WHERE user_id = ? AND device_id = ?), 0),
+		(SELECT min(device_seq) FROM push_retries WHERE user_id = ? AND device_id = ?)`,
+		userID, deviceID, userID, deviceID).Scan(&seq, &pending); err != nil {
+		return 0, fmt.Errorf("read highest device_seq of user %s on device %s: %w", userID, deviceID, err)
 	}
 	if pending.Valid {
 		seq = min(seq, pending.Int64-1)
@@ -594,23 +598,25 @@ func highestSeq(q queryer, deviceID string) (int64, error) {
 	return max(seq, 0), nil
 }
 
-// notePendingRetries records the mutations of a batch answered "retry",
-// and forgets those of earlier batches that are now stored, in the
-// batch's transaction.
-func notePendingRetries(tx *Tx, deviceID string, items []*pushItem) error {
+// notePendingRetries records the mutations of a user's batch answered
+// "retry", and forgets those of the user's earlier batches on the device
+// that are now stored, in the batch's transaction.
+func notePendingRetries(tx *Tx, userID, deviceID string, items []*pushItem) error {
 	var any int
-	if err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM push_retries WHERE device_id = ?)", deviceID).Scan(&any); err != nil {
-		return fmt.Errorf("read pending retries of device %s: %w", deviceID, err)
+	if err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM push_retries WHERE user_id = ? AND device_id = ?)",
+		userID, deviceID).Scan(&any); err != nil {
+		return fmt.Errorf("read pending retries of user %s on device %s: %w", userID, deviceID, err)
 	}
 	for _, it := range items {
 		switch {
 		case it.failed && it.id != "":
-			if _, err := tx.Exec(`INSERT OR IGNORE INTO push_retries (device_id, mutation_id, device_seq) VALUES (?, ?, ?)`,
-				deviceID, it.id, it.m.DeviceSeq); err != nil {
+			if _, err := tx.Exec(`INSERT OR IGNORE INTO push_retries (user_id, device_id, mutation_id, device_seq) VALUES (?, ?, ?, ?)`,
+				userID, deviceID, it.id, it.m.DeviceSeq); err != nil {
 				return fmt.Errorf("note retry of mutation %s: %w", it.id, err)
 			}
 		case !it.failed && any == 1:
-			if _, err := tx.Exec("DELETE FROM push_retries WHERE device_id = ? AND mutation_id = ?", deviceID, it.id); err != nil {
+			if _, err := tx.Exec("DELETE FROM push_retries WHERE user_id = ? AND device_id = ? AND mutation_id = ?",
+				userID, deviceID, it.id); err != nil {
 				return fmt.Errorf("forget retry of mutation %s: %w", it.id, err)
 			}
 		}

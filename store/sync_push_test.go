@@ -318,10 +318,12 @@ func TestPush_ABatchOf500CostsOneCommit(t *testing.T) {
 	}
 }
 
-func TestPush_TheHighestDeviceSeqIsTheDevicesOwn(t *testing.T) {
+func TestPush_TheHighestDeviceSeqIsTheCallersOwnOnTheDevice(t *testing.T) {
 	db, _ := loopStreet(t)
 	first := as(onDevice(worker(gridA), phone1))
 	second := as(onDevice(worker(gridA), phone2))
+	// A phone shared by two workers: one outbox per user.
+	sharing := as(onDevice(worker2(gridA), phone1))
 
 	steps := []struct {
 		name string
@@ -333,8 +335,11 @@ func TestPush_TheHighestDeviceSeqIsTheDevicesOwn(t *testing.T) {
 		{"a batch", first, []int64{1, 2, 3}, 3},
 		{"a batch below the highest", first, []int64{2}, 3},
 		{"another device counts alone", second, []int64{1}, 1},
+		{"another user on the same device counts alone", sharing, []int64{1, 2}, 2},
 		{"a gap is no matter", first, []int64{10}, 10},
+		{"another user's gap is its own", sharing, []int64{1_000_000_000}, 1_000_000_000},
 		{"an empty batch says where the device stands", first, nil, 10},
+		{"and where the other user on it stands", sharing, nil, 1_000_000_000},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
