@@ -156,8 +156,9 @@ type Mutation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// mutation_id is a client-made UUID; re-sending it is answered DUPLICATE.
 	MutationId string `protobuf:"bytes,1,opt,name=mutation_id,json=mutationId,proto3" json:"mutation_id,omitempty"`
-	// device_seq numbers the device's mutations, rising; the batch applies in
-	// this order.
+	// device_seq numbers the mutations the logged-in user made on the device,
+	// rising (a phone shared by two users keeps a counter per user); the batch
+	// applies in this order.
 	DeviceSeq int64 `protobuf:"varint,2,opt,name=device_seq,json=deviceSeq,proto3" json:"device_seq,omitempty"`
 	// kind is the write.
 	//
@@ -652,8 +653,10 @@ type PushResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// results, one per mutation, in device_seq order.
 	Results []*MutationResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
-	// highest_device_seq is the highest device_seq the server holds for the
-	// device; the phone may delete everything up to it from its outbox.
+	// highest_device_seq is the highest device_seq the server holds of what
+	// the caller pushed from this device (another account logged in with the
+	// same device id keeps its own); the phone may delete everything up to it
+	// from the caller's outbox.
 	HighestDeviceSeq int64 `protobuf:"varint,2,opt,name=highest_device_seq,json=highestDeviceSeq,proto3" json:"highest_device_seq,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
