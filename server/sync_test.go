@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -152,6 +153,42 @@ func TestPullReturnsChangesInTheCallersGridsOnce(t *testing.T) {
 	}
 	_, err := p.sync.Pull(p.ctx, &pb.PullRequest{Cursor: cursor[:len(cursor)-2] + "xx"})
 	wantCode(t, err, codes.InvalidArgument)
+}
+
+// TestNamingAnotherGridsPhotoIsAnsweredAsNamingNothing checks, online and
+// through Push, that a report listing another grid's complete photo is
+// told it is missing, exactly as it is told of an id that names nothing.
+func TestNamingAnotherGridsPhotoIsAnsweredAsNamingNothing(t *testing.T) {
+	l := newLoop(t)
+	theirs := l.hazard()
+	theirs.GridId, theirs.Location = gridB, inB
+	foreign := l.mustUploadPhoto("workerb", l.mustSubmitAs("workerb", theirs).GetId(), []byte{0xFF, 0xD8, 0xFF, 0xE0, 9})
+	unknown := newID()
+	want := []string{foreign, unknown}
+	report := func() *pb.Report {
+		r := l.hazard()
+		r.PhotoIds = []string{foreign, unknown}
+		return r
+	}
+
+	online := l.mustSubmitAs("workera", report())
+	if got := online.GetMissingPhotoIds(); !slices.Equal(got, want) {
+		t.Errorf("SubmitReport: missing photos %v, want %v", got, want)
+	}
+	p := l.phone("workera")
+	resp := p.push(p.mutation(func(m *pb.Mutation) {
+		m.Kind = &pb.Mutation_SubmitReport{SubmitReport: &pb.SubmitReportRequest{Report: report()}}
+	}))
+	if got := resp.GetResults()[0].GetReport().GetMissingPhotoIds(); !slices.Equal(got, want) {
+		t.Errorf("Push: missing photos %v (%v), want %v", got, resp.GetResults()[0].GetOutcome(), want)
+	}
+	got, err := l.reports.GetReport(l.as("workera"), &pb.GetReportRequest{Id: online.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := got.GetReport().GetMissingPhotoIds(); !slices.Equal(got, want) {
+		t.Errorf("GetReport: missing photos %v, want %v", got, want)
+	}
 }
 
 func TestAPhotoUploadResumesFromTheCommittedOffset(t *testing.T) {

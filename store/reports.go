@@ -22,7 +22,7 @@ const reportStoredColumns = `id, category, severity, description, lat, lng, accu
 // reportColumns are what a report is read from (scanReport): its stored
 // columns, then its missing_photo_ids, worked out from the photos table
 // as it is read (see missingPhotoIDsColumn).
-const reportColumns = reportStoredColumns + `,
+var reportColumns = reportStoredColumns + `,
 	` + missingPhotoIDsColumn
 
 // SubmitReport stores a new report with its submission event, or answers
@@ -131,7 +131,7 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 	r.ReporterID = a.UserID
 	r.ReceivedAt, r.UpdatedAt = tx.Now, tx.Now
 	// Photos may have arrived before their report.
-	missing, err := missingPhotos(tx, r.PhotoIDs)
+	missing, err := missingPhotos(tx, r.ID, r.ReporterID, r.PhotoIDs)
 	if err != nil {
 		return nil, err
 	}
