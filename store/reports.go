@@ -123,6 +123,11 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 		}
 		r.PossibleRelapseOf = relapseOf
 	}
+	if r.PatrolID != "" {
+		if err := checkPatrolRef(tx, a, "invalid report", "report.patrol_id", r.PatrolID); err != nil {
+			return nil, err
+		}
+	}
 	r.Status = gridinspect.StatusReported
 	if r.RectifiedOnSpot {
 		r.Status = gridinspect.StatusPendingVerification
