@@ -579,16 +579,17 @@ func TestPhotoIDs_APhotoNeitherOfTheCaseNorTheAuthorsIsMissing(t *testing.T) {
 }
 
 // TestMissingPhotoIDs_ClearOnlyForAPhotoTheReporterMayName checks a
-// report that arrives before its photos: what someone else uploads
-// neither clears its missing ids, whether identical content under an id
-// of their own or the very id it lists for a case of theirs; the
+// report that arrives before its photos: what someone else uploads for a
+// case of their own clears none of its missing ids, whether identical
+// content under an id of their own or the very id it lists; the
 // reporter's own upload does, and for identical content only once its
-// bytes are sent, the stored content being another grid's.
+// bytes are sent, the stored content being another grid's; and so does a
+// photo of the case itself, whoever uploads it.
 func TestMissingPhotoIDs_ClearOnlyForAPhotoTheReporterMayName(t *testing.T) {
 	db, _, ctx := photoStreet(t)
 	b := photoBytes(9, 3000)
 	r := newReport(inA)
-	r.PhotoIDs = []string{newID(), newID()}
+	r.PhotoIDs = []string{newID(), newID(), newID()}
 	rep := mustSubmit(t, db, ctx, r)
 	wantMissing := func(want ...string) {
 		t.Helper()
@@ -617,6 +618,12 @@ func TestMissingPhotoIDs_ClearOnlyForAPhotoTheReporterMayName(t *testing.T) {
 	}
 	wantMissing(r.PhotoIDs...)
 	mustUpload(t, db, ctx, own, b, 1000)
+	wantMissing(r.PhotoIDs[1], r.PhotoIDs[2])
+
+	_, colleague := otherWorker(gridA)
+	ofTheCase := photoOf(rep.ID, photoBytes(11, 1000))
+	ofTheCase.ID = r.PhotoIDs[2]
+	mustUpload(t, db, colleague, ofTheCase, photoBytes(11, 1000), 1000)
 	wantMissing(r.PhotoIDs[1])
 }
 
@@ -851,6 +858,38 @@ func TestVerify_FlagsDoubtfulAfterPhotos(t *testing.T) {
 			"photo " + missing + " has not arrived yet",
 		})
 	})
+	// Another case's photo, uploaded by someone else, is flagged exactly
+	// as an id that names nothing: not arrived, with nothing read of its
+	// time or place. The rectifier's own photo of another case counts, as
+	// does a photo of the case whoever uploaded it.
+	t.Run("a photo of another case that is not the rectifier's", func(t *testing.T) {
+		db, _ := loopStreet(t)
+		rep := mustCaseIn(t, db, gridinspect.StatusAssigned)
+		db.clock.Add(2 * time.Hour)
+		ctx := as(worker(gridA))
+		_, colleague := otherWorker(gridA)
+		b := photoBytes(1, 1000)
+		theirs := photoOf(mustSubmit(t, db, colleague, newReport(inA)).ID, b) // an hour before t0
+		theirs.Location = &far
+		mustUpload(t, db, colleague, theirs, b, 1000)
+		mine := photoOf(mustSubmit(t, db, ctx, newReport(inA)).ID, photoBytes(2, 1000))
+		mine.TakenAt, mine.Location = t0.Add(time.Hour), &near
+		mustUpload(t, db, ctx, mine, photoBytes(2, 1000), 1000)
+		ofTheCase := photoOf(rep.ID, photoBytes(3, 1000))
+		ofTheCase.Location = &far
+		mustUpload(t, db, colleague, ofTheCase, photoBytes(3, 1000), 1000)
+		unknown := newID()
+		fix := rectify(rep.ID, gridinspect.DispositionRectified, 0)
+		fix.PhotoIDs = []string{theirs.ID, mine.ID, ofTheCase.ID, unknown}
+		mustAct(t, db, ctx, fix)
+		_, e := mustAct(t, db, as(supervisor()), verifyPass(rep.ID))
+		assertEqual(t, e.Data.Verification.EvidenceFlags, []string{
+			"photo " + theirs.ID + " has not arrived yet",
+			"photo " + ofTheCase.ID + " was taken 1.1 km from the reported place",
+			"photo " + ofTheCase.ID + " was taken before the case was assigned",
+			"photo " + unknown + " has not arrived yet",
+		})
+	})
 	t.Run("a flag a client sends is not kept", func(t *testing.T) {
 		db, _ := loopStreet(t)
 		rep := mustCaseIn(t, db, gridinspect.StatusPendingVerification) // on the spot: no rectification
@@ -860,38 +899,6 @@ func TestVerify_FlagsDoubtfulAfterPhotos(t *testing.T) {
 		if flags := e.Data.Verification.EvidenceFlags; flags != nil {
 			t.Fatalf("flags = %q, want none", flags)
 		}
-	})
-}
-
-// TestVerify_AnotherCasesPhotoIsNoEvidence checks that a rectification
-// citing a photo of another case, uploaded by someone else, is flagged
-// exactly as one citing an id that names nothing: not arrived, with
-// nothing read of the photo's time or place. The rectifier's own photo
-// of another case counts as evidence like any other.
-func TestVerify_AnotherCasesPhotoIsNoEvidence(t *testing.T) {
-	db, _ := loopStreet(t)
-	rep := mustCaseIn(t, db, gridinspect.StatusAssigned) // at t0
-	db.clock.Add(2 * time.Hour)
-	ctx := as(worker(gridA))
-	_, colleague := otherWorker(gridA)
-	elsewhere := mustSubmit(t, db, colleague, newReport(inA))
-	b := photoBytes(1, 1000)
-	theirs := photoOf(elsewhere.ID, b) // taken before, 1.1 km away
-	theirs.Location = &gridinspect.Location{Lat: inA.Lat + 0.01, Lng: inA.Lng}
-	mustUpload(t, db, colleague, theirs, b, 1000)
-	ownOld := mustSubmit(t, db, ctx, newReport(inA))
-	mine := photoOf(ownOld.ID, photoBytes(2, 1000))
-	mine.TakenAt = t0.Add(time.Hour)
-	mustUpload(t, db, ctx, mine, photoBytes(2, 1000), 1000)
-	unknown := newID()
-
-	fix := rectify(rep.ID, gridinspect.DispositionRectified, 0)
-	fix.PhotoIDs = []string{theirs.ID, mine.ID, unknown}
-	mustAct(t, db, ctx, fix)
-	_, e := mustAct(t, db, as(supervisor()), verifyPass(rep.ID))
-	assertEqual(t, e.Data.Verification.EvidenceFlags, []string{
-		"photo " + theirs.ID + " has not arrived yet",
-		"photo " + unknown + " has not arrived yet",
 	})
 }
 
