@@ -7,14 +7,17 @@ import (
 	"encoding/hex"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/gridinspect/gridinspect"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
@@ -152,6 +155,121 @@ func TestPullReturnsChangesInTheCallersGridsOnce(t *testing.T) {
 	}
 	_, err := p.sync.Pull(p.ctx, &pb.PullRequest{Cursor: cursor[:len(cursor)-2] + "xx"})
 	wantCode(t, err, codes.InvalidArgument)
+}
+
+// TestNamingAnotherGridsPhotoIsAnsweredAsNamingNothing checks, online and
+// through Push, that a report listing another grid's complete photo is
+// told it is missing, exactly as it is told of an id that names nothing.
+func TestNamingAnotherGridsPhotoIsAnsweredAsNamingNothing(t *testing.T) {
+	l := newLoop(t)
+	theirs := l.hazard()
+	theirs.GridId, theirs.Location = gridB, inB
+	foreign := l.mustUploadPhoto("workerb", l.mustSubmitAs("workerb", theirs).GetId(), []byte{0xFF, 0xD8, 0xFF, 0xE0, 9})
+	unknown := newID()
+	want := []string{foreign, unknown}
+	report := func() *pb.Report {
+		r := l.hazard()
+		r.PhotoIds = []string{foreign, unknown}
+		return r
+	}
+
+	online := l.mustSubmitAs("workera", report())
+	if got := online.GetMissingPhotoIds(); !slices.Equal(got, want) {
+		t.Errorf("SubmitReport: missing photos %v, want %v", got, want)
+	}
+	p := l.phone("workera")
+	resp := p.push(p.mutation(func(m *pb.Mutation) {
+		m.Kind = &pb.Mutation_SubmitReport{SubmitReport: &pb.SubmitReportRequest{Report: report()}}
+	}))
+	if got := resp.GetResults()[0].GetReport().GetMissingPhotoIds(); !slices.Equal(got, want) {
+		t.Errorf("Push: missing photos %v (%v), want %v", got, resp.GetResults()[0].GetOutcome(), want)
+	}
+	got, err := l.reports.GetReport(l.as("workera"), &pb.GetReportRequest{Id: online.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := got.GetReport().GetMissingPhotoIds(); !slices.Equal(got, want) {
+		t.Errorf("GetReport: missing photos %v, want %v", got, want)
+	}
+}
+
+// TestAReportNamingAnotherGridsPatrolIsRefusedAsItsSubjectWouldBe checks
+// patrol_id online and through Push: another grid's patrol gets the answer
+// another grid's subject gets, naming patrol_id; the worker's own patrol,
+// and one not recorded yet, are kept.
+func TestAReportNamingAnotherGridsPatrolIsRefusedAsItsSubjectWouldBe(t *testing.T) {
+	l := newLoop(t)
+	start := l.clock.Now().Add(-time.Hour)
+	patrolIn := func(user, grid string) string {
+		resp, err := l.reports.SubmitPatrol(l.as(user), &pb.SubmitPatrolRequest{Patrol: &pb.Patrol{Id: newID(),
+			Kind: pb.PatrolKind_PATROL_KIND_SAFETY, GridId: grid, Participants: 1,
+			StartedAt: timestamppb.New(start), EndedAt: timestamppb.New(start.Add(time.Hour))}})
+		if err != nil {
+			t.Fatalf("submit patrol: %v", err)
+		}
+		return resp.GetPatrol().GetId()
+	}
+	theirs, mine := patrolIn("workerb", gridB), patrolIn("workera", gridA)
+	sub, err := l.dirs.CreateSubject(l.as("super"), &pb.CreateSubjectRequest{Subject: &pb.Subject{
+		Id: newID(), Kind: pb.SubjectKind_SUBJECT_KIND_HOUSEHOLD, Name: "李家", Location: inB}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPatrol := func(id string) *pb.Report {
+		r := l.hazard()
+		r.PatrolId = id
+		return r
+	}
+	withSubject := l.hazard()
+	withSubject.SubjectId = sub.GetSubject().GetId()
+	// What a violation of field says, as a status and as a Push result.
+	type answer struct {
+		code        codes.Code
+		message     string
+		field, desc string
+	}
+	online := func(r *pb.Report) answer {
+		t.Helper()
+		_, err := l.reports.SubmitReport(l.as("workera"), &pb.SubmitReportRequest{Report: r})
+		st := wantCode(t, err, codes.InvalidArgument)
+		a := answer{code: st.Code(), message: st.Message()}
+		for _, d := range st.Details() {
+			if br, ok := d.(*errdetails.BadRequest); ok && len(br.GetFieldViolations()) == 1 {
+				a.field, a.desc = br.GetFieldViolations()[0].GetField(), br.GetFieldViolations()[0].GetDescription()
+			}
+		}
+		return a
+	}
+	p := l.phone("workera")
+	pushed := func(r *pb.Report) *pb.MutationResult {
+		t.Helper()
+		return p.push(p.mutation(func(m *pb.Mutation) {
+			m.Kind = &pb.Mutation_SubmitReport{SubmitReport: &pb.SubmitReportRequest{Report: r}}
+		})).GetResults()[0]
+	}
+
+	gotSubject := online(withSubject)
+	if gotSubject.field != "report.subject_id" || gotSubject.desc != "no such subject" {
+		t.Fatalf("another grid's subject: %+v", gotSubject)
+	}
+	want := gotSubject
+	want.field, want.desc = "report.patrol_id", "no such patrol"
+	if got := online(withPatrol(theirs)); got != want {
+		t.Errorf("SubmitReport naming another grid's patrol: %+v, want %+v", got, want)
+	}
+	res := pushed(withPatrol(theirs))
+	if v := res.GetFieldViolations(); res.GetOutcome() != pb.MutationOutcome_MUTATION_OUTCOME_REJECTED ||
+		len(v) != 1 || v[0].GetField() != want.field || v[0].GetDescription() != want.desc {
+		t.Errorf("Push naming another grid's patrol: %v %q %v, want REJECTED naming %s", res.GetOutcome(), res.GetReason(), v, want.field)
+	}
+	for _, id := range []string{mine, newID()} {
+		if got := l.mustSubmitAs("workera", withPatrol(id)); got.GetPatrolId() != id {
+			t.Errorf("SubmitReport: patrol_id %q, want %q", got.GetPatrolId(), id)
+		}
+		if res := pushed(withPatrol(id)); res.GetOutcome() != pb.MutationOutcome_MUTATION_OUTCOME_APPLIED {
+			t.Errorf("Push naming patrol %s: %v %q", id, res.GetOutcome(), res.GetReason())
+		}
+	}
 }
 
 func TestAPhotoUploadResumesFromTheCommittedOffset(t *testing.T) {

@@ -19,11 +19,14 @@ import (
 
 // evidenceFlags returns the flags for verifying case rep: about the
 // after-photos of its latest rectification that applied (none when the
-// case was rectified on the spot and never submitted one).
+// case was rectified on the spot and never submitted one). A photo the
+// rectification may not name (citableSQL: neither of this case nor its
+// author's) is flagged as one that has not arrived, as an unknown id is,
+// and nothing else of it is read.
 func evidenceFlags(q queryer, rules gridinspect.Rules, rep *gridinspect.Report) ([]string, error) {
-	var photosJSON string
-	err := q.QueryRow(`SELECT photo_ids FROM events WHERE report_id = ? AND type = ? AND conflict = 0
-		ORDER BY seq DESC LIMIT 1`, rep.ID, gridinspect.EventRectificationSubmitted).Scan(&photosJSON)
+	var photosJSON, author string
+	err := q.QueryRow(`SELECT photo_ids, actor_id FROM events WHERE report_id = ? AND type = ? AND conflict = 0
+		ORDER BY seq DESC LIMIT 1`, rep.ID, gridinspect.EventRectificationSubmitted).Scan(&photosJSON, &author)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
@@ -50,7 +53,8 @@ func evidenceFlags(q queryer, rules gridinspect.Rules, rep *gridinspect.Report) 
 		return nil, err
 	}
 	rows, err := q.Query(`SELECT j.value, coalesce(p.complete, 0), p.taken_at, p.lat, p.lng
-		FROM json_each(?) AS j LEFT JOIN photos AS p ON p.id = j.value ORDER BY j.key`, list)
+		FROM json_each(?) AS j LEFT JOIN photos AS p ON p.id = j.value AND `+citableSQL("?", "?")+`
+		ORDER BY j.key`, list, rep.ID, author)
 	if err != nil {
 		return nil, fmt.Errorf("read after-photos of report %s: %w", rep.ID, err)
 	}

@@ -267,3 +267,25 @@ func clientPatrol(in *gridinspect.Patrol) *gridinspect.Patrol {
 	}
 	return p
 }
+
+// checkPatrolRef checks the patrol a report names as the one it was found
+// on, as checkSubjectRef checks a subject: a recorded patrol in a grid the
+// actor cannot see is answered "no such patrol". A patrol not recorded
+// yet is let be: a patrol is saved when it ends, with the reports it
+// found, so a phone sends (or pushes, in the order it made them) those
+// reports before it. (That tells one who already holds a patrol's id that
+// it was recorded, as a report or patrol id already taken tells its
+// sender; ids are the client's UUIDs.)
+func checkPatrolRef(q queryer, a *gridinspect.Actor, message, field, id string) error {
+	var grid string
+	err := q.QueryRow("SELECT grid_id FROM patrols WHERE id = ?", id).Scan(&grid)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("read patrol %s: %w", id, err)
+	case !a.CanSeeGrid(grid):
+		return violation(message, field, "no such patrol")
+	}
+	return nil
+}

@@ -30,16 +30,32 @@ import (
 const photoColumns = `p.id, p.report_id, r.grid_id, p.uploader_id, p.sha256, p.size, p.content_type, p.taken_at,
 	p.lat, p.lng, p.accuracy, p.committed, p.complete`
 
+// citableSQL is true for a photo p that a list of photo ids on a case
+// (a report's, an action's) may name: a photo of that case, which whoever
+// may see the case may see, or one the list's author uploaded. Any other
+// photo is taken for one that does not exist, as a listing is told of an
+// unknown id: naming another grid's photo must not tell that it exists,
+// and another case's photo is no evidence about this one. caseID and
+// authorID are SQL for the case's id and the author's user id. (It holds
+// by ids, not content: a photo's row says who declared it, for which
+// case, and is complete only once that uploader sent its bytes or may
+// see the same content already stored; see seesSameContent.)
+func citableSQL(caseID, authorID string) string {
+	return "(p.report_id = " + caseID + " OR p.uploader_id = " + authorID + ")"
+}
+
 // missingPhotoIDsColumn is a report's missing_photo_ids, worked out when
-// it is read: the JSON list of its photo_ids that have no complete photo.
-// It is a correlated subquery on the report's row, so that a list of
-// reports costs one query, not one more per report. The list keeps the
-// order of photo_ids because json_each yields an array in order and the
-// aggregate takes the rows as they come; an ORDER BY in the aggregate
-// would say so outright, but costs every report a sort (a temporary
-// b-tree), which the listings' plans are kept free of.
-const missingPhotoIDsColumn = `(SELECT json_group_array(j.value) FROM json_each(photo_ids) AS j
-		WHERE NOT EXISTS (SELECT 1 FROM photos AS p WHERE p.id = j.value AND p.complete = 1))`
+// it is read: the JSON list of its photo_ids that have no complete photo
+// it may name (citableSQL, its reporter being the author). It is a
+// correlated subquery on the report's row (the table must be named
+// reports), so that a list of reports costs one query, not one more per
+// report. The list keeps the order of photo_ids because json_each yields
+// an array in order and the aggregate takes the rows as they come; an
+// ORDER BY in the aggregate would say so outright, but costs every report
+// a sort (a temporary b-tree), which the listings' plans are kept free of.
+var missingPhotoIDsColumn = `(SELECT json_group_array(j.value) FROM json_each(reports.photo_ids) AS j
+		WHERE NOT EXISTS (SELECT 1 FROM photos AS p WHERE p.id = j.value AND p.complete = 1
+			AND ` + citableSQL("reports.id", "reports.reporter_id") + `))`
 
 // photo is a photo's row.
 type photo struct {
@@ -77,9 +93,11 @@ func getPhoto(q queryer, id string) (*photo, error) {
 	return &p, nil
 }
 
-// missingPhotos returns those of ids that have no complete photo, in
-// their order; nil when none is missing.
-func missingPhotos(q queryer, ids []string) ([]string, error) {
+// missingPhotos returns those of ids, listed on report reportID by its
+// reporter, that have no complete photo it may name, in their order; nil
+// when none is missing. It is missingPhotoIDsColumn of a report not yet
+// stored.
+func missingPhotos(q queryer, reportID, reporterID string, ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -88,7 +106,8 @@ func missingPhotos(q queryer, ids []string) ([]string, error) {
 		return nil, err
 	}
 	var missing string
-	if err := q.QueryRow("SELECT "+missingPhotoIDsColumn+" FROM (SELECT ? AS photo_ids)", list).Scan(&missing); err != nil {
+	if err := q.QueryRow("SELECT "+missingPhotoIDsColumn+" FROM (SELECT ? AS id, ? AS reporter_id, ? AS photo_ids) AS reports",
+		reportID, reporterID, list).Scan(&missing); err != nil {
 		return nil, fmt.Errorf("read missing photos: %w", err)
 	}
 	return parseIDList(missing)

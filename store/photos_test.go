@@ -523,6 +523,110 @@ func TestMissingPhotoIDs_ShrinkAsPhotosComplete(t *testing.T) {
 	})
 }
 
+// otherWorker returns a worker of grid who is not worker(), with a
+// context to act as it.
+func otherWorker(grid string) (*gridinspect.Actor, context.Context) {
+	w := worker(grid)
+	w.UserID = newID()
+	return w, as(w)
+}
+
+// TestPhotoIDs_APhotoNeitherOfTheCaseNorTheAuthorsIsMissing checks that a
+// report may count only a photo of its own case or one its reporter
+// uploaded: any other photo, even a complete one the reporter may see, is
+// listed as missing, word for word as an id that names nothing, when the
+// report is submitted and whenever it is read.
+func TestPhotoIDs_APhotoNeitherOfTheCaseNorTheAuthorsIsMissing(t *testing.T) {
+	db, mineOf, ctx := photoStreet(t) // a case of worker() in grid A
+	upload := func(ctx context.Context, reportID string, seed uint64) string {
+		b := photoBytes(seed, 1000)
+		h := photoOf(reportID, b)
+		mustUpload(t, db, ctx, h, b, 1000)
+		return h.ID
+	}
+	_, ctxB := otherWorker(gridB)
+	otherGrid := upload(ctxB, mustSubmit(t, db, ctxB, newReport(inB)).ID, 1)
+	_, ctxA := otherWorker(gridA)
+	otherCase := upload(ctxA, mustSubmit(t, db, ctxA, newReport(inA)).ID, 2)
+	mine := upload(ctx, mineOf.ID, 3) // worker()'s, of its earlier case
+	sup := as(supervisor())           // sees the whole street
+	supervisors := upload(sup, mineOf.ID, 4)
+	unknown := newID()
+	all := []string{otherGrid, otherCase, mine, supervisors, unknown}
+
+	for _, tt := range []struct {
+		name        string
+		ctx         context.Context
+		wantMissing []string
+	}{
+		{"a worker", ctx, []string{otherGrid, otherCase, supervisors, unknown}},
+		{"a supervisor who may see every one of them", sup, []string{otherGrid, otherCase, mine, unknown}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newReport(inA)
+			r.PhotoIDs = all
+			rep := mustSubmit(t, db, tt.ctx, r)
+			assertEqual(t, rep.MissingPhotoIDs, tt.wantMissing)
+			for _, reader := range []context.Context{tt.ctx, as(admin())} {
+				got, err := db.GetReport(reader, rep.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				assertEqual(t, got.MissingPhotoIDs, tt.wantMissing)
+			}
+		})
+	}
+}
+
+// TestMissingPhotoIDs_ClearOnlyForAPhotoTheReporterMayName checks a
+// report that arrives before its photos: what someone else uploads for a
+// case of their own clears none of its missing ids, whether identical
+// content under an id of their own or the very id it lists; the
+// reporter's own upload does, and for identical content only once its
+// bytes are sent, the stored content being another grid's; and so does a
+// photo of the case itself, whoever uploads it.
+func TestMissingPhotoIDs_ClearOnlyForAPhotoTheReporterMayName(t *testing.T) {
+	db, _, ctx := photoStreet(t)
+	b := photoBytes(9, 3000)
+	r := newReport(inA)
+	r.PhotoIDs = []string{newID(), newID(), newID()}
+	rep := mustSubmit(t, db, ctx, r)
+	wantMissing := func(want ...string) {
+		t.Helper()
+		got, err := db.GetReport(ctx, rep.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertEqual(t, got.MissingPhotoIDs, want)
+	}
+	wantMissing(r.PhotoIDs...)
+
+	_, ctxB := otherWorker(gridB)
+	repB := mustSubmit(t, db, ctxB, newReport(inB))
+	mustUpload(t, db, ctxB, photoOf(repB.ID, b), b, 3000)
+	wantMissing(r.PhotoIDs...) // identical content, under another id
+
+	taken := photoOf(repB.ID, photoBytes(10, 1000))
+	taken.ID = r.PhotoIDs[1]
+	mustUpload(t, db, ctxB, taken, photoBytes(10, 1000), 1000)
+	wantMissing(r.PhotoIDs...) // the listed id, declared for grid B's case
+
+	own := photoOf(rep.ID, b)
+	own.ID = r.PhotoIDs[0]
+	if st := mustBegin(t, db, ctx, own); st.Complete {
+		t.Fatalf("declaring another grid's content: %+v, want its bytes to be asked for", st)
+	}
+	wantMissing(r.PhotoIDs...)
+	mustUpload(t, db, ctx, own, b, 1000)
+	wantMissing(r.PhotoIDs[1], r.PhotoIDs[2])
+
+	_, colleague := otherWorker(gridA)
+	ofTheCase := photoOf(rep.ID, photoBytes(11, 1000))
+	ofTheCase.ID = r.PhotoIDs[2]
+	mustUpload(t, db, colleague, ofTheCase, photoBytes(11, 1000), 1000)
+	wantMissing(r.PhotoIDs[1])
+}
+
 func TestWriteChunk_GarbageAfterTheCommittedOffsetIsCutOffOnResume(t *testing.T) {
 	db, rep, ctx := photoStreet(t)
 	b := photoBytes(1, 3000)
@@ -752,6 +856,38 @@ func TestVerify_FlagsDoubtfulAfterPhotos(t *testing.T) {
 			"photo " + early.ID + " was taken 1.1 km from the reported place",
 			"photo " + early.ID + " was taken before the case was assigned",
 			"photo " + missing + " has not arrived yet",
+		})
+	})
+	// Another case's photo, uploaded by someone else, is flagged exactly
+	// as an id that names nothing: not arrived, with nothing read of its
+	// time or place. The rectifier's own photo of another case counts, as
+	// does a photo of the case whoever uploaded it.
+	t.Run("a photo of another case that is not the rectifier's", func(t *testing.T) {
+		db, _ := loopStreet(t)
+		rep := mustCaseIn(t, db, gridinspect.StatusAssigned)
+		db.clock.Add(2 * time.Hour)
+		ctx := as(worker(gridA))
+		_, colleague := otherWorker(gridA)
+		b := photoBytes(1, 1000)
+		theirs := photoOf(mustSubmit(t, db, colleague, newReport(inA)).ID, b) // an hour before t0
+		theirs.Location = &far
+		mustUpload(t, db, colleague, theirs, b, 1000)
+		mine := photoOf(mustSubmit(t, db, ctx, newReport(inA)).ID, photoBytes(2, 1000))
+		mine.TakenAt, mine.Location = t0.Add(time.Hour), &near
+		mustUpload(t, db, ctx, mine, photoBytes(2, 1000), 1000)
+		ofTheCase := photoOf(rep.ID, photoBytes(3, 1000))
+		ofTheCase.Location = &far
+		mustUpload(t, db, colleague, ofTheCase, photoBytes(3, 1000), 1000)
+		unknown := newID()
+		fix := rectify(rep.ID, gridinspect.DispositionRectified, 0)
+		fix.PhotoIDs = []string{theirs.ID, mine.ID, ofTheCase.ID, unknown}
+		mustAct(t, db, ctx, fix)
+		_, e := mustAct(t, db, as(supervisor()), verifyPass(rep.ID))
+		assertEqual(t, e.Data.Verification.EvidenceFlags, []string{
+			"photo " + theirs.ID + " has not arrived yet",
+			"photo " + ofTheCase.ID + " was taken 1.1 km from the reported place",
+			"photo " + ofTheCase.ID + " was taken before the case was assigned",
+			"photo " + unknown + " has not arrived yet",
 		})
 	})
 	t.Run("a flag a client sends is not kept", func(t *testing.T) {

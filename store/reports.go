@@ -22,7 +22,7 @@ const reportStoredColumns = `id, category, severity, description, lat, lng, accu
 // reportColumns are what a report is read from (scanReport): its stored
 // columns, then its missing_photo_ids, worked out from the photos table
 // as it is read (see missingPhotoIDsColumn).
-const reportColumns = reportStoredColumns + `,
+var reportColumns = reportStoredColumns + `,
 	` + missingPhotoIDsColumn
 
 // SubmitReport stores a new report with its submission event, or answers
@@ -123,6 +123,11 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 		}
 		r.PossibleRelapseOf = relapseOf
 	}
+	if r.PatrolID != "" {
+		if err := checkPatrolRef(tx, a, "invalid report", "report.patrol_id", r.PatrolID); err != nil {
+			return nil, err
+		}
+	}
 	r.Status = gridinspect.StatusReported
 	if r.RectifiedOnSpot {
 		r.Status = gridinspect.StatusPendingVerification
@@ -131,7 +136,7 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 	r.ReporterID = a.UserID
 	r.ReceivedAt, r.UpdatedAt = tx.Now, tx.Now
 	// Photos may have arrived before their report.
-	missing, err := missingPhotos(tx, r.PhotoIDs)
+	missing, err := missingPhotos(tx, r.ID, r.ReporterID, r.PhotoIDs)
 	if err != nil {
 		return nil, err
 	}

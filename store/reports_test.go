@@ -215,6 +215,59 @@ func TestSubmitReport_ValidationNamesTheField(t *testing.T) {
 	}
 }
 
+// TestSubmitReport_PatrolIDIsCheckedLikeSubjectID checks the patrol a
+// report names: a patrol of a grid the reporter cannot see gets the
+// answer a subject of such a grid gets, and nothing is stored; a patrol
+// the reporter may see is kept, as is one not recorded yet (a patrol is
+// saved when it ends, after the reports it found).
+func TestSubmitReport_PatrolIDIsCheckedLikeSubjectID(t *testing.T) {
+	db := MustOpenDB(t)
+	mustStreet(t, db)
+	patrolIn := func(grid string) string {
+		p := newPatrol()
+		p.GridID = grid
+		return mustSubmitPatrol(t, db, as(admin()), p).ID
+	}
+	inGridA, inGridB := patrolIn(gridA), patrolIn(gridB)
+	subjectB := mustCreateSubject(t, db, &gridinspect.Subject{ID: newID(), Kind: gridinspect.SubjectKindHousehold,
+		Name: "李家", Location: inB})
+
+	t.Run("another grid's patrol is refused as another grid's subject is", func(t *testing.T) {
+		before := count(t, db, "reports")
+		r := newReport(inA)
+		r.PatrolID = strings.ToUpper(inGridB)
+		_, _, err := db.SubmitReport(as(worker(gridA)), r)
+		got := wantCode(t, err, gridinspect.EINVALID)
+		r = newReport(inA)
+		r.SubjectID = subjectB.ID
+		_, _, err = db.SubmitReport(as(worker(gridA)), r)
+		subject := wantCode(t, err, gridinspect.EINVALID)
+		assertEqual(t, got, &gridinspect.Error{Code: subject.Code, Message: subject.Message,
+			Fields: []gridinspect.FieldViolation{{Field: "report.patrol_id", Description: "no such patrol"}}})
+		assertEqual(t, subject.Fields, []gridinspect.FieldViolation{{Field: "report.subject_id", Description: "no such subject"}})
+		if n := count(t, db, "reports"); n != before {
+			t.Errorf("%d reports stored by refused submissions", n-before)
+		}
+	})
+	for _, tt := range []struct {
+		name   string
+		actor  *gridinspect.Actor
+		patrol string
+	}{
+		{"a patrol of the worker's grid", worker(gridA), inGridA},
+		{"another grid's patrol, named by a supervisor of both", supervisor(), inGridB},
+		{"a patrol not recorded yet", worker(gridA), newID()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newReport(inA)
+			r.PatrolID = strings.ToUpper(tt.patrol)
+			if got := mustSubmit(t, db, as(tt.actor), r); got.PatrolID != tt.patrol {
+				t.Errorf("patrol_id = %q, want %q", got.PatrolID, tt.patrol)
+			}
+		})
+	}
+}
+
 func TestSubmitReport_RequiresAnActor(t *testing.T) {
 	db := MustOpenDB(t)
 	_, _, err := db.SubmitReport(context.Background(), newReport(inA))

@@ -212,6 +212,47 @@ func TestSummary_AnEventExactlyAtFromCountsAndExactlyAtToDoesNot(t *testing.T) {
 	}
 }
 
+// TestSummary_ADeadlineExactlyAtToIsNotDueInThePeriodOneAtFromIs checks
+// the period's bounds on deadlines: a period is [from, to), so a deadline
+// exactly at `to` falls in the next period and has not passed at the end
+// of this one, and a deadline exactly at `from` is this period's. Each
+// way a case is counted is a case of its own: open now (countOpenNow),
+// closed within the period (countDue), and closed after it, counted as it
+// stood at `to` (correctChanged).
+func TestSummary_ADeadlineExactlyAtToIsNotDueInThePeriodOneAtFromIs(t *testing.T) {
+	from, to := march[0], march[1]
+	for _, tt := range []struct {
+		name     string
+		deadline time.Time
+		closed   time.Time // when it was closed; zero if it is open now
+		want     gridinspect.LoopSummary
+	}{
+		{"open now, due at to", to, time.Time{},
+			gridinspect.LoopSummary{Open: 1, OverdueNow: 1}},
+		{"open now, due at from", from, time.Time{},
+			gridinspect.LoopSummary{Open: 1, OverdueNow: 1, Due: 1, OpenOverdue: 1}},
+		{"closed in the period, due at to", to, date(3, 20, 9),
+			gridinspect.LoopSummary{Closed: 1}},
+		{"closed in the period, due at from", from, date(3, 20, 9),
+			gridinspect.LoopSummary{Closed: 1, Due: 1, ClosedOfDue: 1}},
+		{"closed after the period, due at to", to, date(4, 10, 9),
+			gridinspect.LoopSummary{Open: 1}},
+		{"closed after the period, due at from", from, date(4, 10, 9),
+			gridinspect.LoopSummary{Open: 1, Due: 1, OpenOverdue: 1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newStatsStreet(t)
+			r := st.hazard(t, date(2, 20, 9)) // found before the period: its deadline alone decides
+			st.assignBy(t, r.ID, date(2, 21, 9), tt.deadline)
+			if !tt.closed.IsZero() {
+				st.fix(t, r.ID, 0, 0, tt.closed)
+			}
+			s := mustSummary(t, st.testDB, as(admin()), from, to)
+			wantLoop(t, "march", s.Loop, tt.want)
+		})
+	}
+}
+
 func TestSummary_AFlaggedDeviceClockCountsAtTheServersTime(t *testing.T) {
 	st := newStatsStreet(t)
 	setClock(st.testDB, date(3, 15, 10))

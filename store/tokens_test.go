@@ -207,6 +207,58 @@ func TestLogin_UnknownUserCostsAPasswordCheck(t *testing.T) {
 	}
 }
 
+// TestLogin_AChangeWhileThePasswordIsCheckedRefusesTheLogin checks the
+// writer's re-checks: the password is checked outside the writer, so an
+// admin may disable the user, or give it a new password, before the token
+// is stored; then the login gets the one answer to a failed login and no
+// token. The change is made from within the password check (the
+// checkPassword hook), between the two phases.
+func TestLogin_AChangeWhileThePasswordIsCheckedRefusesTheLogin(t *testing.T) {
+	newPassword := "a brand new password"
+	for _, tt := range []struct {
+		name   string
+		change func(db *testDB, id string) error
+		ok     bool
+	}{
+		{"nothing changes", func(*testDB, string) error { return nil }, true},
+		{"the user is disabled", func(db *testDB, id string) error {
+			_, err := db.DisableUser(as(admin()), id)
+			return err
+		}, false},
+		{"the password is changed", func(db *testDB, id string) error {
+			_, err := db.UpdateUser(as(admin()), id, gridinspect.UserUpdate{Password: &newPassword})
+			return err
+		}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db := MustOpenDB(t)
+			mustStreet(t, db)
+			u := mustCreateUser(t, db, newUser("zhang.san", gridA))
+			checkPassword = func(password, hash string) bool {
+				ok := gridinspect.CheckPassword(password, hash)
+				if err := tt.change(db, u.ID); err != nil {
+					t.Errorf("change during the password check: %v", err)
+				}
+				return ok
+			}
+			t.Cleanup(func() { checkPassword = gridinspect.CheckPassword })
+			s, err := db.Login(context.Background(), "zhang.san", testPassword, "phone-1")
+			if tt.ok {
+				if err != nil || liveTokens(t, db, u.ID) != 1 {
+					t.Fatalf("Login = %v, %v with %d live tokens; want a session", s, err, liveTokens(t, db, u.ID))
+				}
+				return
+			}
+			if err != errInvalidLogin || s != nil {
+				t.Fatalf("Login = %v, %v; want nil, %v", s, err, errInvalidLogin)
+			}
+			if n := liveTokens(t, db, u.ID); n != 0 {
+				t.Errorf("%d live tokens, want 0", n)
+			}
+		})
+	}
+}
+
 func TestLogin_DeviceIDIsRequiredAndBounded(t *testing.T) {
 	db := MustOpenDB(t)
 	mustStreet(t, db)

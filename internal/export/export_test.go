@@ -177,6 +177,42 @@ func TestCSVRoundTrip(t *testing.T) {
 	}
 }
 
+// TestCSVGuardsEveryFormulaStart checks, each on its own, every first
+// character a spreadsheet takes a cell to be a formula by: the cell read
+// back from the CSV starts with an apostrophe. A CR is dropped inside a
+// quoted field by encoding/csv when lines end in CRLF, so unguarded, a
+// "\r=…" would reach the spreadsheet as "=…".
+func TestCSVGuardsEveryFormulaStart(t *testing.T) {
+	for _, tt := range []struct {
+		name, text, want string
+	}{
+		{"equals", "=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"},
+		{"plus", "+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"},
+		{"minus", "-2+3", "'-2+3"},
+		{"at", "@SUM(1+1)", "'@SUM(1+1)"},
+		{"tab", "\t=1+1", "'\t=1+1"},
+		{"carriage return", "\r=1+1", "'=1+1"},
+		{"text", "楼道=堆物", "楼道=堆物"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := sampleRecords()[2]
+			rec.Report.Description = tt.text
+			out, _ := mustWrite(t, FormatCSV, []*gridinspect.ReportRecord{rec})
+			rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(out, []byte(bom)))).ReadAll()
+			if err != nil {
+				t.Fatalf("read the csv back: %v", err)
+			}
+			col := slices.Index(Columns, "描述")
+			if len(rows) != 2 || col < 0 {
+				t.Fatalf("csv has %d rows, description column %d", len(rows), col)
+			}
+			if got := rows[1][col]; got != tt.want {
+				t.Errorf("description %q reads back as %q, want %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestXLSXReadBack(t *testing.T) {
 	out, progress := mustWrite(t, FormatXLSX, sampleRecords())
 	f, err := excelize.OpenReader(bytes.NewReader(out))
