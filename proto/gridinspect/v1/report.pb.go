@@ -1464,7 +1464,9 @@ type Report struct {
 	// observed_at is when the problem was seen, by the device clock.
 	ObservedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=observed_at,json=observedAt,proto3" json:"observed_at,omitempty"`
 	// photo_ids are the photos the report expects (uploaded separately
-	// through SyncService.UploadPhoto, possibly later).
+	// through SyncService.UploadPhoto, possibly later). A photo counts only
+	// if the reporter uploaded it or it belongs to this case; any other id
+	// stays in missing_photo_ids, as an unknown one does.
 	PhotoIds []string `protobuf:"bytes,9,rep,name=photo_ids,json=photoIds,proto3" json:"photo_ids,omitempty"`
 	// rectified_on_spot is true when the problem was fixed there and then
 	// (立行立改); the report goes straight to PENDING_VERIFICATION.
@@ -1480,7 +1482,9 @@ type Report struct {
 	//	*Report_WaterSourceRisk
 	//	*Report_DangerousHouse
 	Details isReport_Details `protobuf_oneof:"details"`
-	// patrol_id is the patrol during which it was found, if any.
+	// patrol_id is the patrol during which it was found, if any: a patrol the
+	// caller may see, or one not recorded yet (a patrol is sent when it ends,
+	// after the reports it found).
 	PatrolId string `protobuf:"bytes,16,opt,name=patrol_id,json=patrolId,proto3" json:"patrol_id,omitempty"`
 	// status is where the report stands in the closed loop.
 	Status ReportStatus `protobuf:"varint,20,opt,name=status,proto3,enum=gridinspect.v1.ReportStatus" json:"status,omitempty"`
@@ -1502,7 +1506,8 @@ type Report struct {
 	// clock_skew_flagged is true when observed_at was implausible (far in the
 	// future, or before 2000); statistics then use received_at instead.
 	ClockSkewFlagged bool `protobuf:"varint,28,opt,name=clock_skew_flagged,json=clockSkewFlagged,proto3" json:"clock_skew_flagged,omitempty"`
-	// missing_photo_ids are the photo_ids whose upload has not completed.
+	// missing_photo_ids are the photo_ids whose upload has not completed, or
+	// that name a photo the reporter may not cite.
 	MissingPhotoIds []string `protobuf:"bytes,29,rep,name=missing_photo_ids,json=missingPhotoIds,proto3" json:"missing_photo_ids,omitempty"`
 	// responsible_unit is the unit that must fix it (the enterprise itself or
 	// a department), set by assignment.
