@@ -177,25 +177,11 @@ func TestRestoreRefusesAnArchiveWhosePhotoRowIsAPathAndReadsFormat1(t *testing.T
 	conn := dial(t, addr)
 	admin := loginAs(t, conn, "admin", strings.Fields(rest)[0])
 	report := firstReport(t, conn, loginAs(t, conn, "worker01", "demo"))
-	stream, err := pb.NewAdminServiceClient(conn).Backup(admin, &pb.BackupRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var archive bytes.Buffer
-	for {
-		msg, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("backup: %v", err)
-		}
-		archive.Write(msg.GetData())
-	}
+	archive := takeBackup(t, conn, admin)
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	names, files := archiveEntries(t, archive.Bytes())
+	names, files := archiveEntries(t, archive)
 
 	t.Run("a photo row whose sha256 is a path", func(t *testing.T) {
 		restored := filepath.Join(t.TempDir(), "restored")
@@ -209,6 +195,7 @@ func TestRestoreRefusesAnArchiveWhosePhotoRowIsAPathAndReadsFormat1(t *testing.T
 		for k, v := range files {
 			crafted[k] = v
 		}
+		var err error
 		if crafted[store.DatabaseFile], err = os.ReadFile(dbPath); err != nil {
 			t.Fatal(err)
 		}
@@ -217,7 +204,7 @@ func TestRestoreRefusesAnArchiveWhosePhotoRowIsAPathAndReadsFormat1(t *testing.T
 		file := filepath.Join(t.TempDir(), "crafted.tar.gz")
 		writeArchive(t, file, names, crafted)
 
-		err := run(context.Background(), []string{"--restore", file, "--data", restored}, io.Discard, io.Discard)
+		err = run(context.Background(), []string{"--restore", file, "--data", restored}, io.Discard, io.Discard)
 		want := fmt.Sprintf("not a valid backup: photo %q: damaged: its sha256 %q is not 64 lower-case hex digits", id, path)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("gridd --restore: %v; want a refusal saying %q", err, want)
