@@ -2,10 +2,13 @@ package store
 
 import (
 	"archive/tar"
+	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -16,6 +19,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,15 +29,22 @@ import (
 
 // Backups. A backup is a gzip-compressed tar archive of
 //
+//	BACKUP.json                    the manifest, first
 //	gridinspect.db                 a consistent snapshot of the database
 //	photos/sha256/<2 hex>/<hex>    every photo complete in that snapshot
-//	BACKUP.json                    the manifest, last
+//	BACKUP-END.json                which photo files were damaged, last
 //
 // laid out as a data folder is, so that restoring it is unpacking it
-// (Restore), and `tar xzf` gives the same folder by hand. The manifest
-// comes last because it holds what is known only at the end (the
-// database's SHA-256, which photos were missing); an archive cut short
-// has none, and Restore refuses it.
+// (Restore), and `tar xzf` gives the same folder by hand (plus the two
+// JSON files). The manifest comes first so that Restore knows every
+// size the archive holds before it writes a byte: a small archive
+// claiming a huge database is refused before it fills the disk. So the
+// snapshot is hashed and the photo files are looked at (stat) before
+// anything is archived. Only whether a photo file still hashes to its
+// name is known once it has been read, at the end: BACKUP-END.json says
+// so. An archive cut short has no BACKUP-END.json, and Restore refuses it.
+// (Format 1, written before, had the manifest last and no end; Restore
+// still reads it, see unpack.)
 //
 // The snapshot is taken with VACUUM INTO on a connection of its own that
 // opens the database read-only. VACUUM INTO reads the database in one
@@ -63,9 +74,14 @@ const (
 	BackupManifestFile = "BACKUP.json"
 )
 
+// BackupEndFile is the last entry of a backup: what became known only
+// while the archive was written.
+const BackupEndFile = "BACKUP-END.json"
+
 // BackupFormat is the version of the archive's layout and manifest that
-// Backup writes and Restore reads.
-const BackupFormat = 1
+// Backup writes. Restore reads it and format 1 (the manifest last, no
+// BACKUP-END.json).
+const BackupFormat = 2
 
 // Bounds of what Restore unpacks, so that a damaged or hostile archive
 // cannot fill the disk by claiming huge entries.
@@ -73,12 +89,17 @@ const (
 	// MaxRestoreDatabaseBytes bounds the database file: far beyond a
 	// street office's (a million reports take a few GB).
 	MaxRestoreDatabaseBytes = 256 << 30
-	// maxManifestBytes bounds BACKUP.json.
+	// maxManifestBytes bounds BACKUP.json and BACKUP-END.json.
 	maxManifestBytes = 1 << 20
+	// restoreHeadroomBytes is the free space Restore wants beyond what
+	// the archive declares: for the journal of its own changes to the
+	// database, and so that it never takes the disk's last bytes.
+	restoreHeadroomBytes = 64 << 20
 )
 
-// backupFilePerm is the mode of the files Backup archives and Restore
-// makes: the server's user and its group only.
+// backupFilePerm is the mode of the manifests in an archive: the
+// server's user and its group only. The database is archived and
+// restored with dbFilePerm, the photos with photoFilePerm.
 const backupFilePerm = 0o640
 
 // Errors of Restore.
@@ -121,9 +142,16 @@ type BackupManifest struct {
 	// in the photo folder, so not in the archive; DamagedPhotos those
 	// whose file no longer hashes to its name, archived as they were.
 	// Both should be empty; the backup goes on without them rather than
-	// failing, since the rest is worth keeping.
+	// failing, since the rest is worth keeping. DamagedPhotos is known
+	// only at the end: in an archive of format 2 it is in
+	// BACKUP-END.json, not in BACKUP.json.
 	MissingPhotos []string `json:"missing_photos,omitempty"`
 	DamagedPhotos []string `json:"damaged_photos,omitempty"`
+}
+
+// backupEnd is BACKUP-END.json.
+type backupEnd struct {
+	DamagedPhotos []string `json:"damaged_photos"`
 }
 
 // WriteBackup is Backup for callers that want only the archive (the
@@ -145,9 +173,10 @@ const backupFolderPrefix = ".backup-"
 // renamed there) and never change, so they are copied while uploads go
 // on. The snapshot is made in a temporary folder in the database's
 // folder (it needs as much free space as the database) and removed
-// before Backup returns. Admins only. Errors: EUNAUTHENTICATED,
-// EFORBIDDEN; anything else (a failed write to w, a full disk) is
-// EINTERNAL.
+// before Backup returns. A photo row whose id or hash could not name a
+// file (see blobPath) fails the backup, naming it: no restore would take
+// the archive. Admins only. Errors: EUNAUTHENTICATED, EFORBIDDEN;
+// anything else (a failed write to w, a full disk) is EINTERNAL.
 func (db *DB) Backup(ctx context.Context, w io.Writer) (*BackupManifest, error) {
 	a, err := gridinspect.RequireActor(ctx)
 	if err != nil {
@@ -175,6 +204,9 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) (*BackupManifest, error) 
 	if err != nil {
 		return nil, fmt.Errorf("store: backup: read snapshot: %w", err)
 	}
+	if photos, err = db.declare(snap, photos, m); err != nil {
+		return nil, fmt.Errorf("store: backup: %w", err)
+	}
 	if err := db.writeArchive(ctx, w, snap, photos, m); err != nil {
 		return nil, fmt.Errorf("store: backup: %w", err)
 	}
@@ -188,6 +220,11 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) (*BackupManifest, error) 
 // snapshot copies the database into the new file path with VACUUM INTO,
 // on a connection of its own that opens the database read-only.
 func (db *DB) snapshot(ctx context.Context, path string) (err error) {
+	// VACUUM INTO takes an empty file: made here, it is the server's
+	// user's only, as the database is.
+	if err := createDatabaseFile(path); err != nil {
+		return err
+	}
 	src, err := fileURI(db.path)
 	if err != nil {
 		return err
@@ -246,25 +283,119 @@ func readSnapshot(ctx context.Context, path string, m *BackupManifest) (photos [
 			return nil, fmt.Errorf("%s: %w", q.query, err)
 		}
 	}
-	rows, err := conn.QueryContext(ctx, "SELECT sha256, max(size) FROM photos WHERE complete = 1 GROUP BY sha256 ORDER BY sha256")
+	sizes := map[string]int64{} // of the complete photos, by hash
+	err = eachPhotoRow(ctx, conn, func(r photoRow) error {
+		if err := r.check(); err != nil {
+			return err
+		}
+		if r.complete {
+			sizes[r.sum] = max(sizes[r.sum], r.size)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list photos: %w", err)
+		return nil, err
+	}
+	for sum, size := range sizes {
+		photos = append(photos, archivedPhoto{sum: sum, size: size})
+	}
+	slices.SortFunc(photos, func(a, b archivedPhoto) int { return strings.Compare(a.sum, b.sum) })
+	return photos, nil
+}
+
+// photoRow is a photo's row, as Backup and Restore check it.
+type photoRow struct {
+	id, sum  string
+	size     int64
+	complete bool
+}
+
+// check says whether the row's id and hash can name files; an error
+// names the photo otherwise.
+func (r photoRow) check() error {
+	err := photoIDError(r.id)
+	if err == nil {
+		err = photoHashError(r.sum)
+	}
+	if err != nil {
+		return fmt.Errorf("photo %q: %w", r.id, err)
+	}
+	return nil
+}
+
+// eachPhotoRow calls f with every row of the photos table of conn, until
+// f returns an error.
+func eachPhotoRow(ctx context.Context, conn *sql.DB, f func(photoRow) error) error {
+	rows, err := conn.QueryContext(ctx, "SELECT id, sha256, size, complete FROM photos ORDER BY id")
+	if err != nil {
+		return fmt.Errorf("read photos: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var p archivedPhoto
-		if err := rows.Scan(&p.sum, &p.size); err != nil {
-			return nil, fmt.Errorf("list photos: %w", err)
+		var r photoRow
+		if err := rows.Scan(&r.id, &r.sum, &r.size, &r.complete); err != nil {
+			return fmt.Errorf("read photos: %w", err)
 		}
-		photos = append(photos, p)
+		if err := f(r); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list photos: %w", err)
+		return fmt.Errorf("read photos: %w", err)
 	}
-	return photos, rows.Close()
+	return rows.Close()
 }
 
-// writeArchive writes the archive: the snapshot, the photos, the manifest.
+// declare fills in what the manifest says before anything is archived:
+// the snapshot's size and SHA-256, and the photo files there are, with
+// their sizes (a file not in the photo folder is missing). It returns the
+// photos to archive, with the sizes of their files.
+func (db *DB) declare(snap string, photos []archivedPhoto, m *BackupManifest) ([]archivedPhoto, error) {
+	sum, size, err := hashFile(snap)
+	if err != nil {
+		return nil, fmt.Errorf("hash the snapshot: %w", err)
+	}
+	m.DatabaseSHA256, m.DatabaseBytes = sum, size
+	present := photos[:0]
+	for _, p := range photos {
+		path, err := db.blobPath(p.sum)
+		if err != nil {
+			return nil, err // readSnapshot checked every hash
+		}
+		fi, err := os.Lstat(path) // a link is not a photo file: nothing outside is packed
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			m.MissingPhotos = append(m.MissingPhotos, p.sum)
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("photo %s: %w", p.sum, err)
+		case !fi.Mode().IsRegular():
+			return nil, fmt.Errorf("photo %s: %s is not a regular file", p.sum, path)
+		}
+		p.size = fi.Size()
+		m.PhotoFiles++
+		m.PhotoBytes += p.size
+		present = append(present, p)
+	}
+	return present, nil
+}
+
+// hashFile returns the hex SHA-256 and size of the file at path.
+func hashFile(path string) (sum string, size int64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if size, err = io.Copy(h, f); err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), size, nil
+}
+
+// writeArchive writes the archive: the manifest, the snapshot, the
+// photos declared, the end. Any file that is not as declared fails it.
 func (db *DB) writeArchive(ctx context.Context, w io.Writer, snap string, photos []archivedPhoto, m *BackupManifest) error {
 	// Photos are JPEGs, which do not compress: the fastest level saves
 	// nearly as much on the database at a fraction of the CPU.
@@ -274,41 +405,36 @@ func (db *DB) writeArchive(ctx context.Context, w io.Writer, snap string, photos
 	}
 	tw := tar.NewWriter(zw)
 
-	sum, size, err := archiveFile(tw, DatabaseFile, snap, m.CreatedAt)
+	if err := archiveJSON(tw, BackupManifestFile, m, m.CreatedAt); err != nil {
+		return fmt.Errorf("archive the manifest: %w", err)
+	}
+	sum, err := archiveFile(tw, DatabaseFile, snap, m.DatabaseBytes, dbFilePerm, m.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("archive the database: %w", err)
 	}
-	m.DatabaseSHA256, m.DatabaseBytes = sum, size
-
+	if sum != m.DatabaseSHA256 {
+		return fmt.Errorf("archive the database: the snapshot changed while it was archived")
+	}
 	for _, p := range photos {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		got, size, err := archiveFile(tw, photoEntry(p.sum), db.blobPath(p.sum), m.CreatedAt)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			m.MissingPhotos = append(m.MissingPhotos, p.sum)
-			continue
-		case err != nil:
+		path, err := db.blobPath(p.sum)
+		if err != nil {
+			return err
+		}
+		got, err := archiveFile(tw, photoEntry(p.sum), path, p.size, photoFilePerm, m.CreatedAt)
+		if err != nil {
+			// Declared already: it cannot be left out now. (Photo files
+			// are never removed or changed, so this is a hand at work.)
 			return fmt.Errorf("archive photo %s: %w", p.sum, err)
-		case got != p.sum:
+		}
+		if got != p.sum {
 			m.DamagedPhotos = append(m.DamagedPhotos, p.sum)
 		}
-		m.PhotoFiles++
-		m.PhotoBytes += size
 	}
-
-	manifest, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	manifest = append(manifest, '\n')
-	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: BackupManifestFile, Size: int64(len(manifest)),
-		Mode: backupFilePerm, ModTime: m.CreatedAt}); err != nil {
-		return fmt.Errorf("archive the manifest: %w", err)
-	}
-	if _, err := tw.Write(manifest); err != nil {
-		return fmt.Errorf("archive the manifest: %w", err)
+	if err := archiveJSON(tw, BackupEndFile, backupEnd{DamagedPhotos: m.DamagedPhotos}, m.CreatedAt); err != nil {
+		return fmt.Errorf("archive the end: %w", err)
 	}
 	if err := tw.Close(); err != nil {
 		return err
@@ -316,34 +442,53 @@ func (db *DB) writeArchive(ctx context.Context, w io.Writer, snap string, photos
 	return zw.Close()
 }
 
-// archiveFile adds the regular file at path to tw as name, and returns
-// the hex SHA-256 and size of what it archived. A missing file is an
-// error wrapping fs.ErrNotExist, with nothing written.
-func archiveFile(tw *tar.Writer, name, path string, modTime time.Time) (sum string, size int64, err error) {
+// archiveJSON adds v to tw as the JSON file name.
+func archiveJSON(tw *tar.Writer, name string, v any, modTime time.Time) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Size: int64(len(b)),
+		Mode: backupFilePerm, ModTime: modTime}); err != nil {
+		return err
+	}
+	_, err = tw.Write(b)
+	return err
+}
+
+// archiveFile adds the regular file at path, of size bytes as declared,
+// to tw as name, and returns the hex SHA-256 of what it archived. A file
+// of another size is an error, with nothing written.
+func archiveFile(tw *tar.Writer, name, path string, size int64, perm fs.FileMode, modTime time.Time) (sum string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", 0, err
+		return "", err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return "", 0, err
+		return "", err
 	}
-	if !fi.Mode().IsRegular() {
-		return "", 0, fmt.Errorf("%s is not a regular file", path)
+	switch {
+	case !fi.Mode().IsRegular():
+		return "", fmt.Errorf("%s is not a regular file", path)
+	case fi.Size() != size:
+		return "", fmt.Errorf("%s is %d bytes, but %d were declared: it changed during the backup", path, fi.Size(), size)
 	}
-	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Size: fi.Size(),
-		Mode: backupFilePerm, ModTime: modTime}); err != nil {
-		return "", 0, err
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Size: size,
+		Mode: int64(perm), ModTime: modTime}); err != nil {
+		return "", err
 	}
 	h := sha256.New()
-	if _, err := io.CopyN(io.MultiWriter(tw, h), f, fi.Size()); err != nil {
-		return "", 0, err
+	if _, err := io.CopyN(io.MultiWriter(tw, h), f, size); err != nil {
+		return "", err
 	}
-	return hex.EncodeToString(h.Sum(nil)), fi.Size(), nil
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// photoEntry is the archive's name of the photo file with hash sum.
+// photoEntry is the archive's name of the photo file with hash sum
+// (checked: see blobPath).
 func photoEntry(sum string) string {
 	return path.Join(PhotoFolder, blobDirName, sum[:2], sum)
 }
@@ -373,8 +518,18 @@ func fileURI(p string) (string, error) {
 // paths, "..", links or other names; sizes bounded), the manifest is
 // there and of a format this program reads, the database matches the
 // manifest's size and SHA-256 and passes PRAGMA integrity_check and
-// foreign_key_check, every photo hashes to its name, and the schema is
+// foreign_key_check, every photo hashes to its name, every photo row of
+// the database can name its files and a complete one has its file in the
+// archive, of the row's size (see checkRestoredPhotos), and the schema is
 // not newer than this program's.
+//
+// Nothing large is written before the manifest has been read: it says
+// how big the database and the photos are, which must be within bounds
+// and fit in the free space of dataDir's disk, and every file must be of
+// the size declared before a byte of it is written. An archive of format
+// 1 has its manifest last: read from a file (anything that can seek) it
+// is read through once, writing nothing, to find it; from a stream it is
+// refused. The archive is read in large blocks: callers need not buffer.
 //
 // The restored database then gets a new instance id. Sync cursors carry
 // the instance id and a fingerprint of the change they stand at; a phone
@@ -408,11 +563,11 @@ func Restore(archive io.Reader, dataDir string) (m *BackupManifest, err error) {
 		}
 	}()
 
-	m, err = unpack(archive, stage)
+	u, err := unpack(archive, stage)
 	if err != nil {
 		return nil, err
 	}
-	if err := prepareRestored(filepath.Join(stage, DatabaseFile), m); err != nil {
+	if err := prepareRestored(filepath.Join(stage, DatabaseFile), u); err != nil {
 		return nil, err
 	}
 	// The photos first, so that a folder with a database has its photos.
@@ -425,7 +580,7 @@ func Restore(archive io.Reader, dataDir string) (m *BackupManifest, err error) {
 	if err := syncDir(dataDir); err != nil {
 		return nil, fmt.Errorf("store: restore: %w", err)
 	}
-	return m, nil
+	return u.manifest, nil
 }
 
 // checkRestoreTarget makes sure dir is an empty folder, creating it if it
@@ -458,27 +613,114 @@ func badArchive(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrBadArchive, fmt.Sprintf(format, args...))
 }
 
+// restoreReadBytes is the size of the blocks Restore reads the archive in.
+const restoreReadBytes = 1 << 20
+
+// errManifestNotFirst says the archive's first file is not its manifest,
+// as in format 1. Nothing was written.
+var errManifestNotFirst = errors.New("the manifest is not the first file")
+
 // unpacked is what unpack has found so far.
 type unpacked struct {
-	dir      string
-	seen     map[string]bool
-	manifest *BackupManifest
-	dbSum    string
-	dbSize   int64
-	photos   int64
-	mismatch []string // photos that do not hash to their name
-	dirs     []string // folders made, to fsync at the end
+	dir        string
+	seen       map[string]bool
+	manifest   *BackupManifest
+	raw        []byte     // the manifest as it is in the archive
+	end        *backupEnd // BACKUP-END.json, once read
+	dbSum      string
+	dbSize     int64
+	photos     int64
+	photoBytes int64
+	files      map[string]int64 // the size of each photo file, by hash
+	mismatch   []string         // photos that do not hash to their name
+	dirs       []string         // folders made, to fsync at the end
+}
+
+func newUnpacked(dir string) *unpacked {
+	return &unpacked{dir: dir, seen: map[string]bool{}, files: map[string]int64{}}
 }
 
 // unpack extracts the archive into dir and checks it against its
 // manifest.
-func unpack(archive io.Reader, dir string) (*BackupManifest, error) {
-	zr, err := gzip.NewReader(archive)
+func unpack(archive io.Reader, dir string) (*unpacked, error) {
+	rs, seekable := archive.(io.ReadSeeker)
+	var start int64
+	if seekable {
+		var err error
+		start, err = rs.Seek(0, io.SeekCurrent)
+		seekable = err == nil
+	}
+	u := newUnpacked(dir)
+	err := u.read(archive)
+	switch {
+	case err == nil:
+		return u, u.check()
+	case !errors.Is(err, errManifestNotFirst):
+		return nil, err
+	case !seekable:
+		return nil, badArchive("%s is not the first file (an archive of format 1, from an older gridd?): restore it from a file", BackupManifestFile)
+	}
+	// Format 1: find the manifest, writing nothing, then unpack the
+	// archive knowing what it declares.
+	if _, err := rs.Seek(start, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("store: restore: %w", err)
+	}
+	raw, err := findManifest(rs)
+	if err != nil {
+		return nil, err
+	}
+	u = newUnpacked(dir)
+	if err := u.declare(raw, false); err != nil {
+		return nil, err
+	}
+	if _, err := rs.Seek(start, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("store: restore: %w", err)
+	}
+	if err := u.read(rs); err != nil {
+		return nil, err
+	}
+	return u, u.check()
+}
+
+// read extracts the archive read from r.
+func (u *unpacked) read(r io.Reader) error {
+	zr, err := gzip.NewReader(bufio.NewReaderSize(r, restoreReadBytes))
+	if err != nil {
+		return badArchive("not a gzip file: %v", err)
+	}
+	tr := tar.NewReader(zr)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return badArchive("%v", err)
+		}
+		if err := u.entry(hdr, tr); err != nil {
+			return err
+		}
+	}
+	// Read to the end of the gzip stream, which checks its CRC and
+	// length: an archive cut short or altered fails here.
+	if _, err := io.Copy(io.Discard, zr); err != nil {
+		return badArchive("%v", err)
+	}
+	if err := zr.Close(); err != nil {
+		return badArchive("%v", err)
+	}
+	return nil
+}
+
+// findManifest reads the archive from r through, writing nothing, and
+// returns its manifest as it is there.
+func findManifest(r io.Reader) ([]byte, error) {
+	zr, err := gzip.NewReader(bufio.NewReaderSize(r, restoreReadBytes))
 	if err != nil {
 		return nil, badArchive("not a gzip file: %v", err)
 	}
-	u := &unpacked{dir: dir, seen: map[string]bool{}}
 	tr := tar.NewReader(zr)
+	var raw []byte
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -487,19 +729,54 @@ func unpack(archive io.Reader, dir string) (*BackupManifest, error) {
 		if err != nil {
 			return nil, badArchive("%v", err)
 		}
-		if err := u.entry(hdr, tr); err != nil {
-			return nil, err
+		if hdr.Name != BackupManifestFile {
+			continue
+		}
+		if raw != nil {
+			return nil, badArchive("entry %q appears twice", hdr.Name)
+		}
+		if hdr.Size > maxManifestBytes {
+			return nil, badArchive("%s is %d bytes; at most %d", hdr.Name, hdr.Size, maxManifestBytes)
+		}
+		if raw, err = io.ReadAll(io.LimitReader(tr, maxManifestBytes)); err != nil {
+			return nil, badArchive("%s: %v", hdr.Name, err)
 		}
 	}
-	// Read to the end of the gzip stream, which checks its CRC and
-	// length: an archive cut short or altered fails here.
-	if _, err := io.Copy(io.Discard, zr); err != nil {
-		return nil, badArchive("%v", err)
+	if raw == nil {
+		return nil, badArchive("no %s: the archive is incomplete", BackupManifestFile)
 	}
-	if err := zr.Close(); err != nil {
-		return nil, badArchive("%v", err)
+	return raw, nil
+}
+
+// declare takes the manifest raw as what the archive holds, once it has
+// checked that the sizes it declares are within bounds and fit on the
+// disk. first says it is the archive's first file, as format 2 has it.
+func (u *unpacked) declare(raw []byte, first bool) error {
+	m := &BackupManifest{}
+	if err := json.Unmarshal(raw, m); err != nil {
+		return badArchive("%s: %v", BackupManifestFile, err)
 	}
-	return u.check()
+	switch {
+	case m.Format < 1 || m.Format > BackupFormat:
+		return badArchive("%s says format %d; this program restores formats 1 to %d", BackupManifestFile, m.Format, BackupFormat)
+	case m.Format >= 2 && !first:
+		return badArchive("%s is not the first file, as it is in every backup of format %d", BackupManifestFile, m.Format)
+	case m.DatabaseBytes <= 0 || m.DatabaseBytes > MaxRestoreDatabaseBytes:
+		return badArchive("%s says the database is %d bytes; it is 1 to %d", BackupManifestFile, m.DatabaseBytes, int64(MaxRestoreDatabaseBytes))
+	case m.PhotoFiles < 0 || m.PhotoBytes < m.PhotoFiles ||
+		m.PhotoBytes > 0 && (m.PhotoBytes-1)/gridinspect.MaxPhotoBytes >= m.PhotoFiles:
+		return badArchive("%s says %d photo files of %d bytes in all; a photo has 1 to %d bytes",
+			BackupManifestFile, m.PhotoFiles, m.PhotoBytes, gridinspect.MaxPhotoBytes)
+	case !isSHA256Hex(m.DatabaseSHA256):
+		return badArchive("%s gives no SHA-256 of the database", BackupManifestFile)
+	}
+	need := uint64(m.DatabaseBytes) + uint64(m.PhotoBytes) + restoreHeadroomBytes
+	if free, ok := diskFree(u.dir); ok && need > free {
+		return fmt.Errorf("store: restore: not enough free space: the backup holds %d bytes (database %d, photos %d), and %s has %d bytes free",
+			m.DatabaseBytes+m.PhotoBytes, m.DatabaseBytes, m.PhotoBytes, filepath.Dir(u.dir), free)
+	}
+	u.manifest, u.raw = m, raw
+	return nil
 }
 
 // entry extracts one entry of the archive.
@@ -528,50 +805,125 @@ func (u *unpacked) entry(hdr *tar.Header, r io.Reader) error {
 	default:
 		return badArchive("entry %q: a %s; a backup holds only files and folders", name, typeName(hdr.Typeflag))
 	}
-
 	switch {
+	case u.end != nil:
+		return badArchive("entry %q comes after %s, which ends a backup", name, BackupEndFile)
 	case clean == BackupManifestFile:
+		return u.readManifest(hdr, r)
+	case u.manifest == nil:
+		// Nothing is written before the manifest has been read.
+		return errManifestNotFirst
+	}
+
+	m := u.manifest
+	switch {
+	case clean == BackupEndFile && m.Format >= 2:
 		if hdr.Size > maxManifestBytes {
 			return badArchive("%s is %d bytes; at most %d", name, hdr.Size, maxManifestBytes)
 		}
-		m := &BackupManifest{}
-		if err := json.NewDecoder(io.LimitReader(r, maxManifestBytes)).Decode(m); err != nil {
+		end := &backupEnd{}
+		if err := json.NewDecoder(io.LimitReader(r, maxManifestBytes)).Decode(end); err != nil {
 			return badArchive("%s: %v", name, err)
 		}
-		u.manifest = m
+		u.end = end
 		return nil
 	case clean == DatabaseFile:
-		if hdr.Size > MaxRestoreDatabaseBytes {
-			return badArchive("%s is %d bytes; at most %d", name, hdr.Size, int64(MaxRestoreDatabaseBytes))
+		if hdr.Size != m.DatabaseBytes {
+			return badArchive("%s is %d bytes, but the manifest says %d", name, hdr.Size, m.DatabaseBytes)
 		}
-		sum, err := u.write(clean, r, hdr.Size)
-		u.dbSum, u.dbSize = sum, hdr.Size
-		return err
-	case isPhotoEntry(clean):
-		if hdr.Size <= 0 || hdr.Size > gridinspect.MaxPhotoBytes {
-			return badArchive("photo %s is %d bytes; a photo has 1 to %d", name, hdr.Size, gridinspect.MaxPhotoBytes)
-		}
-		sum, err := u.write(clean, r, hdr.Size)
+		r, err := checkSQLiteHeader(name, r, hdr.Size)
 		if err != nil {
 			return err
 		}
-		if name := path.Base(clean); sum != name {
+		sum, err := u.write(clean, r, hdr.Size, dbFilePerm)
+		u.dbSum, u.dbSize = sum, hdr.Size
+		return err
+	case isPhotoEntry(clean):
+		switch {
+		case hdr.Size <= 0 || hdr.Size > gridinspect.MaxPhotoBytes:
+			return badArchive("photo %s is %d bytes; a photo has 1 to %d", name, hdr.Size, gridinspect.MaxPhotoBytes)
+		case u.photos >= m.PhotoFiles:
+			return badArchive("photo %s is one more than the %d photo files the manifest says", name, m.PhotoFiles)
+		case hdr.Size > m.PhotoBytes-u.photoBytes:
+			return badArchive("photo %s goes past the %d bytes of photo files the manifest says", name, m.PhotoBytes)
+		}
+		sum, err := u.write(clean, r, hdr.Size, photoFilePerm)
+		if err != nil {
+			return err
+		}
+		name := path.Base(clean)
+		if sum != name {
 			u.mismatch = append(u.mismatch, name)
 		}
 		u.photos++
+		u.photoBytes += hdr.Size
+		u.files[name] = hdr.Size
 		return nil
 	}
 	return badArchive("entry %q: a file a backup does not have", name)
 }
 
+// readManifest reads the manifest entry: the first file of the archive,
+// or, in an archive of format 1 read a second time, the manifest
+// findManifest found.
+func (u *unpacked) readManifest(hdr *tar.Header, r io.Reader) error {
+	if hdr.Size > maxManifestBytes {
+		return badArchive("%s is %d bytes; at most %d", hdr.Name, hdr.Size, maxManifestBytes)
+	}
+	raw, err := io.ReadAll(io.LimitReader(r, maxManifestBytes))
+	if err != nil {
+		return badArchive("%s: %v", hdr.Name, err)
+	}
+	if u.manifest == nil {
+		return u.declare(raw, true)
+	}
+	if !bytes.Equal(raw, u.raw) {
+		return badArchive("%s changed between two readings of the archive", hdr.Name)
+	}
+	return nil
+}
+
+// sqliteHeaderBytes is the size of an SQLite database file's header.
+const sqliteHeaderBytes = 100
+
+// checkSQLiteHeader reads the header of the database file name, of size
+// bytes, from r and checks that it is one of an SQLite database of that
+// size, so that an archive whose "database" is a gigabyte of zeros is
+// refused before any of it is written. It returns r with the header put
+// back.
+func checkSQLiteHeader(name string, r io.Reader, size int64) (io.Reader, error) {
+	if size < sqliteHeaderBytes {
+		return nil, badArchive("%s is %d bytes: not an SQLite database", name, size)
+	}
+	head := make([]byte, sqliteHeaderBytes)
+	if _, err := io.ReadFull(r, head); err != nil {
+		return nil, badArchive("%s: %v", name, err)
+	}
+	if !bytes.HasPrefix(head, []byte("SQLite format 3\x00")) {
+		return nil, badArchive("%s is not an SQLite database", name)
+	}
+	// The page size (1 stands for 65536) and the page count, which is
+	// valid when the change counter equals the version-valid-for number
+	// (https://sqlite.org/fileformat.html, 1.3).
+	pageSize := int64(binary.BigEndian.Uint16(head[16:18]))
+	if pageSize == 1 {
+		pageSize = 1 << 16
+	}
+	pages := int64(binary.BigEndian.Uint32(head[28:32]))
+	if pages > 0 && bytes.Equal(head[24:28], head[92:96]) && pages*pageSize != size {
+		return nil, badArchive("%s is %d bytes, but its header says %d pages of %d bytes", name, size, pages, pageSize)
+	}
+	return io.MultiReader(bytes.NewReader(head), r), nil
+}
+
 // write copies size bytes of r into the new file name (slash-separated,
-// under u.dir), fsynced, and returns their hex SHA-256.
-func (u *unpacked) write(name string, r io.Reader, size int64) (sum string, err error) {
+// under u.dir) of mode perm, fsynced, and returns their hex SHA-256.
+func (u *unpacked) write(name string, r io.Reader, size int64, perm fs.FileMode) (sum string, err error) {
 	p := filepath.Join(u.dir, filepath.FromSlash(name))
 	if err := u.mkdirs(filepath.Dir(p)); err != nil {
 		return "", fmt.Errorf("store: restore: %w", err)
 	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, backupFilePerm)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return "", fmt.Errorf("store: restore: %w", err)
 	}
@@ -580,8 +932,11 @@ func (u *unpacked) write(name string, r io.Reader, size int64) (sum string, err 
 			err = fmt.Errorf("store: restore: %w", cerr)
 		}
 	}()
+	if err := f.Chmod(perm); err != nil { // whatever the umask
+		return "", fmt.Errorf("store: restore: %w", err)
+	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), r)
+	n, err := io.CopyN(io.MultiWriter(f, h), r, size)
 	var pe *fs.PathError
 	switch {
 	case errors.As(err, &pe):
@@ -617,20 +972,23 @@ func (u *unpacked) mkdirs(dir string) error {
 
 // check compares what was unpacked with the manifest, and makes the
 // folders durable.
-func (u *unpacked) check() (*BackupManifest, error) {
+func (u *unpacked) check() error {
 	m := u.manifest
 	switch {
 	case m == nil:
-		return nil, badArchive("no %s: the archive is incomplete", BackupManifestFile)
-	case m.Format != BackupFormat:
-		return nil, badArchive("%s says format %d; this program restores format %d", BackupManifestFile, m.Format, BackupFormat)
+		return badArchive("no %s: the archive is incomplete", BackupManifestFile)
+	case m.Format >= 2 && u.end == nil:
+		return badArchive("no %s: the archive is incomplete", BackupEndFile)
 	case !u.seen[DatabaseFile]:
-		return nil, badArchive("no %s in the archive", DatabaseFile)
+		return badArchive("no %s in the archive", DatabaseFile)
 	case u.dbSize != m.DatabaseBytes || u.dbSum != m.DatabaseSHA256:
-		return nil, badArchive("%s (%d bytes, sha256 %s) is not the one the manifest names (%d bytes, sha256 %s)",
+		return badArchive("%s (%d bytes, sha256 %s) is not the one the manifest names (%d bytes, sha256 %s)",
 			DatabaseFile, u.dbSize, u.dbSum, m.DatabaseBytes, m.DatabaseSHA256)
-	case u.photos != m.PhotoFiles:
-		return nil, badArchive("%d photo files, but the manifest says %d", u.photos, m.PhotoFiles)
+	case u.photos != m.PhotoFiles || u.photoBytes != m.PhotoBytes:
+		return badArchive("%d photo files of %d bytes, but the manifest says %d of %d", u.photos, u.photoBytes, m.PhotoFiles, m.PhotoBytes)
+	}
+	if u.end != nil {
+		m.DamagedPhotos = u.end.DamagedPhotos
 	}
 	damaged := map[string]bool{}
 	for _, sum := range m.DamagedPhotos {
@@ -640,23 +998,23 @@ func (u *unpacked) check() (*BackupManifest, error) {
 		// A photo that does not hash to its name is refused, unless the
 		// backup found it so already and said so.
 		if !damaged[sum] {
-			return nil, badArchive("photo %s does not hash to its name", sum)
+			return badArchive("photo %s does not hash to its name", sum)
 		}
 	}
 	// Make the photo folders exist even when there are no photos, as
 	// gridd expects them, and durable, deepest first.
 	if err := u.mkdirs(filepath.Join(u.dir, PhotoFolder, blobDirName)); err != nil {
-		return nil, fmt.Errorf("store: restore: %w", err)
+		return fmt.Errorf("store: restore: %w", err)
 	}
 	for i := len(u.dirs) - 1; i >= 0; i-- {
 		if err := syncDir(u.dirs[i]); err != nil {
-			return nil, fmt.Errorf("store: restore: %w", err)
+			return fmt.Errorf("store: restore: %w", err)
 		}
 	}
 	if err := syncDir(u.dir); err != nil {
-		return nil, fmt.Errorf("store: restore: %w", err)
+		return fmt.Errorf("store: restore: %w", err)
 	}
-	return m, nil
+	return nil
 }
 
 // isBackupFolder reports whether name (clean, slash-separated) is a
@@ -708,7 +1066,7 @@ func typeName(t byte) string {
 // prepareRestored checks the unpacked database at path and makes it a
 // database of its own: a new instance id, no live tokens, no uploads in
 // progress. See Restore.
-func prepareRestored(path string, m *BackupManifest) (err error) {
+func prepareRestored(path string, u *unpacked) (err error) {
 	uri, err := fileURI(path)
 	if err != nil {
 		return fmt.Errorf("store: restore: %w", err)
@@ -738,6 +1096,9 @@ func prepareRestored(path string, m *BackupManifest) (err error) {
 	if known := ms[len(ms)-1].version; version > known {
 		return fmt.Errorf("store: restore: the backup's schema version %d is newer than this program knows (%d); use a newer program", version, known)
 	}
+	if err := checkRestoredPhotos(conn, u); err != nil {
+		return err
+	}
 
 	tx, err := conn.Begin()
 	if err != nil {
@@ -762,6 +1123,42 @@ func prepareRestored(path string, m *BackupManifest) (err error) {
 		return fmt.Errorf("store: restore: %w", err)
 	}
 	return nil
+}
+
+// checkRestoredPhotos checks every photo row of the restored database
+// against the archive: its id and hash can name files (a "hash" that is a
+// path would let DownloadPhoto read any file the server can), and a
+// complete photo has its file in the archive, of the row's size, unless
+// the backup found the file missing (or damaged: then its size may
+// differ too). The first row that fails is named.
+func checkRestoredPhotos(conn *sql.DB, u *unpacked) error {
+	missing, damaged := map[string]bool{}, map[string]bool{}
+	for _, sum := range u.manifest.MissingPhotos {
+		missing[sum] = true
+	}
+	for _, sum := range u.manifest.DamagedPhotos {
+		damaged[sum] = true
+	}
+	err := eachPhotoRow(context.Background(), conn, func(r photoRow) error {
+		if err := r.check(); err != nil {
+			return badArchive("%v", err)
+		}
+		if !r.complete || missing[r.sum] {
+			return nil
+		}
+		size, ok := u.files[r.sum]
+		switch {
+		case !ok:
+			return badArchive("photo %s is complete in the database, but its file (sha256 %s) is not in the archive", r.id, r.sum)
+		case size != r.size && !damaged[r.sum]:
+			return badArchive("photo %s is %d bytes in the database, but its file in the archive has %d", r.id, r.size, size)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrBadArchive) {
+		return badArchive("%v", err)
+	}
+	return err
 }
 
 // checkIntegrity runs PRAGMA integrity_check and foreign_key_check.

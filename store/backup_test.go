@@ -8,11 +8,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -384,12 +386,12 @@ func TestBackup_SaysWhichPhotoFilesWereMissingOrDamaged(t *testing.T) {
 	for _, b := range [][]byte{gone, bad, good} {
 		mustUpload(t, db, ctx, photoOf(rep.ID, b), b, 3000)
 	}
-	if err := os.Remove(db.blobPath(sha(gone))); err != nil {
+	if err := os.Remove(blobFile(t, db, sha(gone))); err != nil {
 		t.Fatal(err)
 	}
 	flipped := slices.Clone(bad)
 	flipped[0] ^= 0xff
-	writeFile(t, db.blobPath(sha(bad)), flipped)
+	writeFile(t, blobFile(t, db, sha(bad)), flipped)
 
 	archive, m := mustBackup(t, db)
 	if !slices.Equal(m.MissingPhotos, []string{sha(gone)}) || !slices.Equal(m.DamagedPhotos, []string{sha(bad)}) || m.PhotoFiles != 2 {
@@ -402,7 +404,7 @@ func TestBackup_SaysWhichPhotoFilesWereMissingOrDamaged(t *testing.T) {
 	if !bytes.Equal(got, good) {
 		t.Error("the good photo differs")
 	}
-	if b, err := os.ReadFile(restored.blobPath(sha(bad))); err != nil || !bytes.Equal(b, flipped) {
+	if b, err := os.ReadFile(blobFile(t, restored, sha(bad))); err != nil || !bytes.Equal(b, flipped) {
 		t.Errorf("the damaged photo was not kept as it was: %v", err)
 	}
 }
@@ -513,9 +515,10 @@ func alter(entries []tarEntry, name string, f func(e *tarEntry)) []tarEntry {
 	return out
 }
 
-// prepend returns the entries with extra inserted before the first.
-func prepend(entries []tarEntry, extra ...tarEntry) []tarEntry {
-	return append(slices.Clone(extra), entries...)
+// afterManifest returns the entries with extra inserted after the first,
+// the manifest.
+func afterManifest(entries []tarEntry, extra ...tarEntry) []tarEntry {
+	return slices.Insert(slices.Clone(entries), 1, extra...)
 }
 
 func TestRestore_RefusesAnArchiveThatIsNotAWholeUnalteredBackup(t *testing.T) {
@@ -545,23 +548,32 @@ func TestRestore_RefusesAnArchiveThatIsNotAWholeUnalteredBackup(t *testing.T) {
 			"is not the one the manifest names"},
 		{"a photo altered", writeEntries(t, alter(entries, photo, func(e *tarEntry) { e.data[0] ^= 1 })),
 			"does not hash to its name"},
-		{"a path out of the folder", writeEntries(t, prepend(entries, file("../evil", []byte("x")))), `".."`},
-		{"a path deeper out of the folder", writeEntries(t, prepend(entries, file("photos/../../evil", []byte("x")))), `".."`},
-		{"an absolute path", writeEntries(t, prepend(entries, file(outside, []byte("x")))), "not a relative path"},
-		{"a symbolic link", writeEntries(t, prepend(entries, tarEntry{hdr: tar.Header{Typeflag: tar.TypeSymlink,
+		{"a path out of the folder", writeEntries(t, afterManifest(entries, file("../evil", []byte("x")))), `".."`},
+		{"a path deeper out of the folder", writeEntries(t, afterManifest(entries, file("photos/../../evil", []byte("x")))), `".."`},
+		{"an absolute path", writeEntries(t, afterManifest(entries, file(outside, []byte("x")))), "not a relative path"},
+		{"a symbolic link", writeEntries(t, afterManifest(entries, tarEntry{hdr: tar.Header{Typeflag: tar.TypeSymlink,
 			Name: "photos/sha256/ab/" + strings.Repeat("ab", 32), Linkname: "/etc/passwd"}})), "symbolic link"},
-		{"a hard link", writeEntries(t, prepend(entries, tarEntry{hdr: tar.Header{Typeflag: tar.TypeLink,
+		{"a hard link", writeEntries(t, afterManifest(entries, tarEntry{hdr: tar.Header{Typeflag: tar.TypeLink,
 			Name: "gridinspect.db", Linkname: "/etc/passwd"}})), "hard link"},
-		{"a file a backup does not have", writeEntries(t, prepend(entries, file("run.sh", []byte("x")))), "a file a backup does not have"},
-		{"a photo in the wrong folder", writeEntries(t, prepend(entries, file("photos/sha256/00/"+sha([]byte("x")), []byte("x")))),
+		{"a file a backup does not have", writeEntries(t, afterManifest(entries, file("run.sh", []byte("x")))), "a file a backup does not have"},
+		{"a photo in the wrong folder", writeEntries(t, afterManifest(entries, file("photos/sha256/00/"+sha([]byte("x")), []byte("x")))),
 			"a file a backup does not have"},
 		{"an entry twice", writeEntries(t, append(slices.Clone(entries), entries[0])), "appears twice"},
-		{"a photo too big", writeEntries(t, prepend(entries, file("photos/sha256/00/00"+strings.Repeat("0", 62), make([]byte, gridinspect.MaxPhotoBytes+1)))),
+		{"a photo too big", writeEntries(t, afterManifest(entries, file("photos/sha256/00/00"+strings.Repeat("0", 62), make([]byte, gridinspect.MaxPhotoBytes+1)))),
 			"a photo has 1 to"},
-		{"no manifest", writeEntries(t, entries[:len(entries)-1]), "incomplete"},
+		{"no manifest", writeEntries(t, entries[1:]), "no BACKUP.json: the archive is incomplete"},
+		{"no end", writeEntries(t, entries[:len(entries)-1]), "no BACKUP-END.json: the archive is incomplete"},
+		{"a file before the manifest", writeEntries(t, append([]tarEntry{entries[1], entries[0]}, entries[2:]...)),
+			"BACKUP.json is not the first file"},
+		{"a file after the end", writeEntries(t, append(slices.Clone(entries), file("photos/sha256/00/"+sha([]byte("x")), []byte("x")))),
+			"comes after BACKUP-END.json"},
 		{"a photo dropped", writeEntries(t, slices.DeleteFunc(slices.Clone(entries), func(e tarEntry) bool { return e.hdr.Name == photo })),
-			"photo files, but the manifest says"},
-		{"another format", writeEntries(t, manifestWith(func(m *BackupManifest) { m.Format = 2 })), "format 2"},
+			"0 photo files of 0 bytes, but the manifest says 1 of 4000"},
+		{"a photo more than the manifest says", writeEntries(t, afterManifest(entries, file(photoEntry(sha([]byte("x"))), []byte("x")))),
+			"one more than the 1 photo files the manifest says"},
+		{"photos larger than the manifest says", writeEntries(t, manifestWith(func(m *BackupManifest) { m.PhotoFiles, m.PhotoBytes = 2, 3999 })),
+			"goes past the 3999 bytes of photo files the manifest says"},
+		{"another format", writeEntries(t, manifestWith(func(m *BackupManifest) { m.Format = 3 })), "format 3"},
 		{"cut short", archive[:len(archive)/2], "unexpected EOF"},
 		{"the gzip checksum wrong", append(slices.Clone(archive[:len(archive)-8]), 0, 0, 0, 0, 0, 0, 0, 0), "checksum"},
 		{"not gzip", []byte("PK\x03\x04 a zip file"), "not a gzip file"},
@@ -590,4 +602,337 @@ func TestRestore_RefusesAnArchiveThatIsNotAWholeUnalteredBackup(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// withDatabase returns the entries with the archive's database changed
+// by the SQL stmts, and its manifest naming the changed one, as someone
+// who crafts an archive would.
+func withDatabase(tb testing.TB, entries []tarEntry, stmts ...string) []tarEntry {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "crafted.db")
+	for _, e := range entries {
+		if e.hdr.Name == DatabaseFile {
+			writeFile(tb, path, e.data)
+		}
+	}
+	conn, err := sql.Open("sqlite3", path+"?_journal_mode=DELETE")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, stmt := range stmts {
+		if _, err := conn.Exec(stmt); err != nil {
+			tb.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	if err := conn.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := alter(entries, DatabaseFile, func(e *tarEntry) { e.data = b })
+	return withManifest(tb, out, func(m *BackupManifest) { m.DatabaseBytes, m.DatabaseSHA256 = int64(len(b)), sha(b) })
+}
+
+// withManifest returns the entries with the manifest changed by f.
+func withManifest(tb testing.TB, entries []tarEntry, f func(m *BackupManifest)) []tarEntry {
+	tb.Helper()
+	return alter(entries, BackupManifestFile, func(e *tarEntry) {
+		var m BackupManifest
+		if err := json.Unmarshal(e.data, &m); err != nil {
+			tb.Fatal(err)
+		}
+		f(&m)
+		e.data, _ = json.Marshal(m)
+	})
+}
+
+func TestRestore_RefusesAPhotoRowThatIsNotItsFile(t *testing.T) {
+	db, rep, ctx := photoStreet(t)
+	b := photoBytes(5, 4000)
+	mustUpload(t, db, ctx, photoOf(rep.ID, b), b, 4000)
+	id := mustPhotoID(t, db, sha(b))
+	archive, _ := mustBackup(t, db)
+	entries := readEntries(t, archive)
+	secret := []byte("-----BEGIN PRIVATE KEY----- the server's TLS key")
+	path := traversal(t, "secret.txt") // from <restored>/photos/sha256 to <restored>/../secret.txt
+	forge := func(set string) string { return "UPDATE photos SET " + set + " WHERE id = '" + id + "'" }
+
+	for _, tt := range []struct {
+		name    string
+		entries []tarEntry
+		want    string
+	}{
+		{"a hash that is a path to a file outside",
+			withDatabase(t, entries, forge(fmt.Sprintf("sha256 = '%s', size = %d, committed = %d", path, len(secret), len(secret)))),
+			fmt.Sprintf("photo %q: damaged: its sha256 %q is not 64 lower-case hex digits", id, path)},
+		{"the same, with the manifest saying its file was missing",
+			withManifest(t, withDatabase(t, entries, forge(fmt.Sprintf("sha256 = '%s', size = %d, committed = %d", path, len(secret), len(secret)))),
+				func(m *BackupManifest) { m.MissingPhotos = []string{path} }),
+			"is not 64 lower-case hex digits"},
+		{"the same, of an upload in progress",
+			withDatabase(t, entries, forge(fmt.Sprintf("sha256 = '%s', size = %d, committed = 0, complete = 0, completed_at = NULL", path, len(secret)))),
+			"is not 64 lower-case hex digits"},
+		{"an id that is a path", withDatabase(t, entries, forge("id = '../../../secret.txt'")),
+			`photo "../../../secret.txt": damaged: its id "../../../secret.txt" is not a lower-case UUID`},
+		{"a hash whose file is not in the archive", withDatabase(t, entries, forge("sha256 = '"+sha([]byte("x"))+"'")),
+			"photo " + id + " is complete in the database, but its file (sha256 " + sha([]byte("x")) + ") is not in the archive"},
+		{"a size other than its file's", withDatabase(t, entries, forge("size = 4001, committed = 4001")),
+			"photo " + id + " is 4001 bytes in the database, but its file in the archive has 4000"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "restored")
+			writeFile(t, filepath.Join(filepath.Dir(dir), "secret.txt"), secret)
+			_, err := Restore(bytes.NewReader(writeEntries(t, tt.entries)), dir)
+			if err == nil {
+				restored := mustOpenAt(t, filepath.Join(dir, DatabaseFile), db.clock)
+				if _, r, err := restored.OpenPhoto(ctx, id); err == nil {
+					got, _ := io.ReadAll(r)
+					r.Close()
+					t.Errorf("the restored photo %s reads %q", id, got)
+				}
+				t.Fatalf("the archive was restored; want it refused saying %q", tt.want)
+			}
+			if !errors.Is(err, ErrBadArchive) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want ErrBadArchive saying %q", err, tt.want)
+			}
+			if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the refused restore left %s behind (%v)", dir, err)
+			}
+		})
+	}
+	t.Run("the archive as crafted, unaltered", func(t *testing.T) {
+		// The crafting changes what the cases change and nothing else.
+		dir := filepath.Join(t.TempDir(), "restored")
+		if _, err := Restore(bytes.NewReader(writeEntries(t, withDatabase(t, entries, forge("size = 4000")))), dir); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestBackup_RefusesAPhotoRowThatCouldNameAnyFile(t *testing.T) {
+	db, rep, ctx := photoStreet(t)
+	b := photoBytes(5, 4000)
+	h := photoOf(rep.ID, b)
+	mustUpload(t, db, ctx, h, b, 4000)
+	secret := []byte("-----BEGIN PRIVATE KEY----- the server's TLS key")
+	writeFile(t, filepath.Join(filepath.Dir(filepath.Dir(db.Path())), "secret.txt"), secret)
+	forgePhotoHash(t, db, h.ID, traversal(t, "secret.txt"), int64(len(secret)))
+
+	var buf bytes.Buffer
+	_, err := db.Backup(as(admin()), &buf)
+	if want := fmt.Sprintf("photo %q: damaged: its sha256", h.ID); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("backup: %v; want it refused saying %q", err, want)
+	}
+	if bytes.Contains(buf.Bytes(), secret) || buf.Len() > 0 {
+		t.Errorf("the refused backup wrote %d bytes", buf.Len())
+	}
+}
+
+// asFormat1 returns the entries of an archive as a gridd of format 1
+// wrote them: the manifest last, holding the damaged photos; no end.
+func asFormat1(tb testing.TB, entries []tarEntry) []tarEntry {
+	tb.Helper()
+	var out []tarEntry
+	var manifest tarEntry
+	var end backupEnd
+	for _, e := range entries {
+		switch e.hdr.Name {
+		case BackupManifestFile:
+			manifest = e
+		case BackupEndFile:
+			if err := json.Unmarshal(e.data, &end); err != nil {
+				tb.Fatal(err)
+			}
+		default:
+			out = append(out, e)
+		}
+	}
+	return append(out, withManifest(tb, []tarEntry{manifest}, func(m *BackupManifest) {
+		m.Format, m.DamagedPhotos = 1, end.DamagedPhotos
+	})...)
+}
+
+// streamOnly hides every method of a reader but Read, as a pipe has.
+type streamOnly struct{ io.Reader }
+
+func TestRestore_ReadsAnArchiveOfFormat1FromAFile(t *testing.T) {
+	db, rep, ctx := photoStreet(t)
+	good, bad := photoBytes(1, 3000), photoBytes(2, 3000)
+	for _, b := range [][]byte{good, bad} {
+		mustUpload(t, db, ctx, photoOf(rep.ID, b), b, 3000)
+	}
+	flipped := slices.Clone(bad)
+	flipped[0] ^= 0xff
+	writeFile(t, blobFile(t, db, sha(bad)), flipped)
+	archive, _ := mustBackup(t, db)
+	old := writeEntries(t, asFormat1(t, readEntries(t, archive)))
+
+	restored, m := mustRestore(t, old, db.clock)
+	if m.Format != 1 || !slices.Equal(m.DamagedPhotos, []string{sha(bad)}) {
+		t.Errorf("manifest %+v: want format 1 with %s damaged", m, sha(bad))
+	}
+	if _, got := mustReadPhoto(t, restored, ctx, mustPhotoID(t, restored, sha(good))); !bytes.Equal(got, good) {
+		t.Error("the good photo differs")
+	}
+
+	t.Run("from a stream it is refused, having written nothing", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "restored")
+		_, err := Restore(streamOnly{bytes.NewReader(old)}, dir)
+		if !errors.Is(err, ErrBadArchive) || !strings.Contains(err.Error(), "restore it from a file") {
+			t.Fatalf("err = %v, want ErrBadArchive saying to restore it from a file", err)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the refused restore left %s behind (%v)", dir, err)
+		}
+	})
+	t.Run("format 2 from a stream is restored", func(t *testing.T) {
+		if _, err := Restore(streamOnly{bytes.NewReader(archive)}, filepath.Join(t.TempDir(), "restored")); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// processBytesWritten returns how many bytes this process has passed to
+// write(2) and its kin so far (wchar in /proc/self/io), or skips the test
+// where that is not known.
+func processBytesWritten(tb testing.TB) int64 {
+	tb.Helper()
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		tb.Skipf("bytes written are not known here: %v", err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "wchar: "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return n
+		}
+	}
+	tb.Skip("no wchar in /proc/self/io")
+	return 0
+}
+
+// withHugeDatabase writes the entries as an archive whose database is
+// size bytes of zeros (a multiple of 1 MiB), in little space: the zeros
+// are one small gzip member repeated (a gzip file may hold several).
+func withHugeDatabase(tb testing.TB, entries []tarEntry, size int64) []byte {
+	tb.Helper()
+	var out bytes.Buffer
+	member := func(b []byte) {
+		zw := gzip.NewWriter(&out)
+		if _, err := zw.Write(b); err != nil {
+			tb.Fatal(err)
+		}
+		if err := zw.Close(); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var zeros bytes.Buffer
+	zw := gzip.NewWriter(&zeros)
+	if _, err := zw.Write(make([]byte, 1<<20)); err != nil {
+		tb.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		tb.Fatal(err)
+	}
+
+	var tarBytes bytes.Buffer
+	tw := tar.NewWriter(&tarBytes)
+	for _, e := range entries {
+		hdr := e.hdr
+		if hdr.Name != DatabaseFile {
+			hdr.Size = int64(len(e.data))
+			if err := tw.WriteHeader(&hdr); err != nil {
+				tb.Fatal(err)
+			}
+			if _, err := tw.Write(e.data); err != nil {
+				tb.Fatal(err)
+			}
+			continue
+		}
+		hdr.Size = size
+		if err := tw.WriteHeader(&hdr); err != nil {
+			tb.Fatal(err)
+		}
+		// The header is out; the zeros follow it, then a new tar writer
+		// for the rest (a tar file is blocks one after another).
+		member(tarBytes.Bytes())
+		tarBytes.Reset()
+		for range size >> 20 {
+			out.Write(zeros.Bytes())
+		}
+		tw = tar.NewWriter(&tarBytes)
+	}
+	if err := tw.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	member(tarBytes.Bytes())
+	return out.Bytes()
+}
+
+func TestRestore_WritesNothingLargeBeforeTheManifestSaysItFits(t *testing.T) {
+	db, rep, ctx := photoStreet(t)
+	b := photoBytes(5, 4000)
+	mustUpload(t, db, ctx, photoOf(rep.ID, b), b, 4000)
+	archive, m := mustBackup(t, db)
+	entries := readEntries(t, archive)
+	const huge = 1 << 30
+	free, ok := diskFree(t.TempDir())
+	if !ok {
+		t.Skip("the free space is not known here")
+	}
+
+	for _, tt := range []struct {
+		name    string
+		archive []byte
+		stream  bool // read through a reader that cannot seek
+		want    string
+	}{
+		{"a database larger than the manifest says", withHugeDatabase(t, entries, huge), false,
+			fmt.Sprintf("not a valid backup: gridinspect.db is %d bytes, but the manifest says %d", huge, m.DatabaseBytes)},
+		{"a manifest saying so, and a database of zeros",
+			withHugeDatabase(t, withManifest(t, entries, func(m *BackupManifest) { m.DatabaseBytes = huge }), huge), false,
+			"not a valid backup: gridinspect.db is not an SQLite database"},
+		{"the manifest last, as in format 1", withHugeDatabase(t, asFormat1(t, entries), huge), false,
+			fmt.Sprintf("not a valid backup: gridinspect.db is %d bytes, but the manifest says %d", huge, m.DatabaseBytes)},
+		{"the manifest last, from a stream", withHugeDatabase(t, asFormat1(t, entries), huge), true,
+			"not a valid backup: BACKUP.json is not the first file (an archive of format 1, from an older gridd?): restore it from a file"},
+		{"a manifest saying a database larger than any restore takes",
+			writeEntries(t, withManifest(t, entries, func(m *BackupManifest) { m.DatabaseBytes = MaxRestoreDatabaseBytes + 1 })), false,
+			"not a valid backup: BACKUP.json says the database is 274877906945 bytes; it is 1 to 274877906944"},
+		{"a manifest saying photos of more than one photo's size each",
+			writeEntries(t, withManifest(t, entries, func(m *BackupManifest) { m.PhotoBytes = gridinspect.MaxPhotoBytes + 1 })), false,
+			"not a valid backup: BACKUP.json says 1 photo files of 20971521 bytes in all; a photo has 1 to 20971520 bytes"},
+		{"a manifest saying more than the disk has free",
+			writeEntries(t, withManifest(t, entries, func(m *BackupManifest) {
+				m.PhotoBytes = int64(free) + 1<<40 // far beyond, as others write and delete on the disk
+				m.PhotoFiles = m.PhotoBytes/gridinspect.MaxPhotoBytes + 1
+			})), false,
+			"store: restore: not enough free space: the backup holds"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "restored")
+			var r io.Reader = bytes.NewReader(tt.archive)
+			if tt.stream {
+				r = streamOnly{r}
+			}
+			before := processBytesWritten(t)
+			_, err := Restore(r, dir)
+			written := processBytesWritten(t) - before
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one saying %q", err, tt.want)
+			}
+			t.Logf("archive %d bytes; %d bytes written before the refusal", len(tt.archive), written)
+			if written > 1<<20 {
+				t.Errorf("%d bytes were written before the refusal; want next to none", written)
+			}
+			if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the refused restore left %s behind (%v)", dir, err)
+			}
+		})
+	}
 }

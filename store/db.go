@@ -259,6 +259,9 @@ func (db *DB) open() (err error) {
 		}
 	}()
 	db.removeLeftovers()
+	if err := db.makeDatabasePrivate(); err != nil {
+		return fmt.Errorf("store: open: %w", err)
+	}
 	if err := db.makePhotoDirs(); err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -55,18 +56,57 @@ func (db *DB) makePhotoDirs() error {
 func (db *DB) partialDir() string { return filepath.Join(db.photoDir, partialDirName) }
 func (db *DB) blobDir() string    { return filepath.Join(db.photoDir, blobDirName) }
 
+// errDamagedPhoto says a photo's row holds an id or hash that cannot
+// name a file: the store never writes one, so the row was altered (by
+// hand, or by a hostile backup restored before restores checked rows).
+// The photo is treated as damaged and no file is opened for it: a
+// "hash" such as ../../server.key would otherwise reach any file.
+var errDamagedPhoto = errors.New("damaged")
+
+// photoIDError says why id, from a row, cannot name a file: it is not
+// a photo id as the store writes them (a lower-case UUID, see
+// checkPhotoID). Nil if it can.
+func photoIDError(id string) error {
+	if isUUID(id) && strings.ToLower(id) == id {
+		return nil
+	}
+	return fmt.Errorf("%w: its id %q is not a lower-case UUID", errDamagedPhoto, id)
+}
+
+// photoHashError says why sum, from a row, cannot name a file: it is not
+// 64 lower-case hex digits. Nil if it can.
+func photoHashError(sum string) error {
+	if isSHA256Hex(sum) {
+		return nil
+	}
+	return fmt.Errorf("%w: its sha256 %q is not 64 lower-case hex digits", errDamagedPhoto, sum)
+}
+
 // partialPath is where the upload of photo id is kept until it completes.
-// id is a validated, lower-case UUID, so it is a safe file name.
-func (db *DB) partialPath(id string) string { return filepath.Join(db.partialDir(), id) }
+// id comes from a row: it is checked here, where it becomes a path.
+func (db *DB) partialPath(id string) (string, error) {
+	if err := photoIDError(id); err != nil {
+		return "", err
+	}
+	return filepath.Join(db.partialDir(), id), nil
+}
 
 // blobPath is where a complete file with the hex SHA-256 sum is kept.
-func (db *DB) blobPath(sum string) string {
-	return filepath.Join(db.blobDir(), sum[:2], sum)
+// sum comes from a row: it is checked here, where it becomes a path.
+func (db *DB) blobPath(sum string) (string, error) {
+	if err := photoHashError(sum); err != nil {
+		return "", err
+	}
+	return filepath.Join(db.blobDir(), sum[:2], sum), nil
 }
 
 // hasBlob reports whether a complete file with sum and size is stored.
 func (db *DB) hasBlob(sum string, size int64) (bool, error) {
-	fi, err := os.Stat(db.blobPath(sum))
+	path, err := db.blobPath(sum)
+	if err != nil {
+		return false, err
+	}
+	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return false, nil
@@ -80,7 +120,10 @@ func (db *DB) hasBlob(sum string, size int64) (bool, error) {
 // file, first cutting off whatever lies past committed, and fsyncs it.
 // It returns errPartialLost if the file holds less than committed.
 func (db *DB) appendPartial(id string, committed int64, data []byte) (err error) {
-	path := db.partialPath(id)
+	path, err := db.partialPath(id)
+	if err != nil {
+		return err
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, photoFilePerm)
 	if err != nil {
 		return err
@@ -137,7 +180,11 @@ func (db *DB) photoFileErr(err error, format string, args ...any) error {
 // returns an error wrapping fs.ErrNotExist if there is no partial file,
 // and errPartialLost if it is shorter than size.
 func (db *DB) hashPartial(id string, size int64) (sum string, err error) {
-	f, err := os.OpenFile(db.partialPath(id), os.O_RDWR, 0)
+	path, err := db.partialPath(id)
+	if err != nil {
+		return "", err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return "", err
 	}
@@ -170,7 +217,14 @@ func (db *DB) hashPartial(id string, size int64) (sum string, err error) {
 // the complete files, or drops it if that content is stored already, and
 // makes the move durable.
 func (db *DB) keepPartial(id, sum string) error {
-	target := db.blobPath(sum)
+	partial, err := db.partialPath(id)
+	if err != nil {
+		return err
+	}
+	target, err := db.blobPath(sum)
+	if err != nil {
+		return err
+	}
 	dir := filepath.Dir(target)
 	switch err := os.Mkdir(dir, photoDirPerm); {
 	case err == nil:
@@ -180,17 +234,17 @@ func (db *DB) keepPartial(id, sum string) error {
 	case !errors.Is(err, fs.ErrExist):
 		return err
 	}
-	_, err := os.Stat(target)
+	_, err = os.Stat(target)
 	switch {
 	case err == nil:
 		// Identical content is stored once. (Two uploads of it finishing
 		// at once may both rename; the second replaces the first file
 		// with the same bytes, atomically.)
-		if err := os.Remove(db.partialPath(id)); err != nil {
+		if err := os.Remove(partial); err != nil {
 			return err
 		}
 	case errors.Is(err, fs.ErrNotExist):
-		if err := os.Rename(db.partialPath(id), target); err != nil {
+		if err := os.Rename(partial, target); err != nil {
 			return err
 		}
 		if err := syncDir(dir); err != nil {
@@ -204,7 +258,11 @@ func (db *DB) keepPartial(id, sum string) error {
 
 // dropPartial removes photo id's partial file, if there is one.
 func (db *DB) dropPartial(id string) error {
-	if err := os.Remove(db.partialPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	path, err := db.partialPath(id)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	return nil

@@ -445,7 +445,7 @@ func (db *DB) restartUpload(ctx context.Context, p *photo) error {
 // the phone is told to resume from there.
 func (db *DB) lostPartial(ctx context.Context, p *photo, offset int64) error {
 	db.logger.Error("store: a photo's committed bytes are missing from disk; its upload starts again",
-		"photo", p.ID, "committed", p.committed, "path", db.partialPath(p.ID))
+		"photo", p.ID, "committed", p.committed, "folder", db.partialDir())
 	if err := db.restartUpload(ctx, p); err != nil {
 		return err
 	}
@@ -497,7 +497,13 @@ func (db *DB) OpenPhoto(ctx context.Context, photoID string) (*gridinspect.Photo
 	if !p.complete {
 		return nil, nil, gridinspect.NotFound(a, "photo %s not found", id)
 	}
-	f, err := os.Open(db.blobPath(p.SHA256))
+	// A damaged row is answered as a missing file is: an internal error,
+	// its cause in the log.
+	path, err := db.blobPath(p.SHA256)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: open photo %s: %w", id, err)
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: open photo %s: %w", id, err)
 	}

@@ -167,7 +167,7 @@ func TestUploadPhoto_InChunksReadsBackTheSameBytes(t *testing.T) {
 			if files := photoFiles(t, db, partialDirName); len(files) != 0 {
 				t.Errorf("partial files left: %v", files)
 			}
-			if _, err := os.Stat(db.blobPath(h.SHA256)); err != nil {
+			if _, err := os.Stat(blobFile(t, db, h.SHA256)); err != nil {
 				t.Errorf("the complete file is not where its hash says: %v", err)
 			}
 		})
@@ -634,7 +634,7 @@ func TestWriteChunk_GarbageAfterTheCommittedOffsetIsCutOffOnResume(t *testing.T)
 	mustBegin(t, db, ctx, h)
 	mustWrite(t, db, ctx, h.ID, 0, b[:1000])
 	// A crash after bytes were written but before they were committed.
-	f, err := os.OpenFile(db.partialPath(h.ID), os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.OpenFile(partialFile(t, db, h.ID), os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -650,7 +650,7 @@ func TestWriteChunk_GarbageAfterTheCommittedOffsetIsCutOffOnResume(t *testing.T)
 		t.Fatalf("committed = %d after the crash, want 1000", st.Committed)
 	}
 	mustWrite(t, db, ctx, h.ID, 1000, b[1000:2000])
-	if fi, err := os.Stat(db.partialPath(h.ID)); err != nil || fi.Size() != 2000 {
+	if fi, err := os.Stat(partialFile(t, db, h.ID)); err != nil || fi.Size() != 2000 {
 		t.Fatalf("partial file: %v, %v; want the 2000 committed bytes and nothing after them", fi.Size(), err)
 	}
 	wantComplete(t, mustWrite(t, db, ctx, h.ID, 2000, b[2000:]), 3000)
@@ -666,16 +666,16 @@ func TestBeginUpload_FinishesAnUploadCutShortAtItsEnd(t *testing.T) {
 		want  *gridinspect.PhotoStatus // nil = complete
 	}{
 		{"before the file was kept", func(t *testing.T, db *testDB, h *gridinspect.PhotoHeader, b []byte) {
-			writeFile(t, db.partialPath(h.ID), b)
+			writeFile(t, partialFile(t, db, h.ID), b)
 		}, nil},
 		{"after the file was kept", func(t *testing.T, db *testDB, h *gridinspect.PhotoHeader, b []byte) {
-			if err := os.MkdirAll(filepath.Dir(db.blobPath(h.SHA256)), 0o750); err != nil {
+			if err := os.MkdirAll(filepath.Dir(blobFile(t, db, h.SHA256)), 0o750); err != nil {
 				t.Fatal(err)
 			}
-			writeFile(t, db.blobPath(h.SHA256), b)
+			writeFile(t, blobFile(t, db, h.SHA256), b)
 		}, nil},
 		{"with bytes that do not match", func(t *testing.T, db *testDB, h *gridinspect.PhotoHeader, b []byte) {
-			writeFile(t, db.partialPath(h.ID), photoBytes(9, len(b)))
+			writeFile(t, partialFile(t, db, h.ID), photoBytes(9, len(b)))
 		}, &gridinspect.PhotoStatus{Size: 3000}},
 		{"with its file lost", func(t *testing.T, db *testDB, h *gridinspect.PhotoHeader, b []byte) {
 		}, &gridinspect.PhotoStatus{Size: 3000}},

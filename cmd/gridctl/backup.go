@@ -24,10 +24,14 @@ import (
 const (
 	backupDatabaseEntry = "gridinspect.db"
 	backupManifestEntry = "BACKUP.json"
+	backupEndEntry      = "BACKUP-END.json"
 	backupPhotoPrefix   = "photos/sha256/"
-	// backupFormat is the manifest format gridctl understands.
-	backupFormat = 1
-	// maxBackupManifestBytes bounds what gridctl reads of BACKUP.json.
+	// backupFormat is the newest manifest format gridctl understands;
+	// it reads every format from 1 up: 1 has the manifest last and no
+	// BACKUP-END.json, 2 the manifest first and BACKUP-END.json last.
+	backupFormat = 2
+	// maxBackupManifestBytes bounds what gridctl reads of BACKUP.json
+	// and BACKUP-END.json.
 	maxBackupManifestBytes = 1 << 20
 	// backupProgressEvery is how often the progress line is redrawn at
 	// most.
@@ -45,8 +49,8 @@ it; what is written while it runs may or may not be.
 
 The file is written as FILE.tmp and renamed to FILE only once the whole
 archive has arrived and checks out (its gzip checksum, the manifest at its
-end, the database's SHA-256), so an interrupted backup leaves no file that
-looks whole. Without --out the file takes the name the server suggests
+start and BACKUP-END.json at its end, the database's SHA-256), so an
+interrupted backup leaves no file that looks whole. Without --out the file takes the name the server suggests
 (gridinspect-backup-20240630-153000.tar.gz) in the current folder; an --out
 that is a folder puts it there. On a terminal a progress line shows on
 stderr.
@@ -183,6 +187,11 @@ func createBackupFile(path string) (*backupFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
+	// A FILE.tmp left by an earlier run keeps its mode through O_TRUNC.
+	if err := f.Chmod(0o600); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("backup: %w", err)
+	}
 	return &backupFile{path: path, tmp: tmp, f: f}, nil
 }
 
@@ -217,11 +226,12 @@ func (b *backupFile) abort() {
 }
 
 // archiveCheck reads a backup archive as it is written to it, and checks
-// that it is whole: a gzip stream with a good checksum, holding the
-// database, photos and, last, a manifest naming the database's SHA-256
-// and the number of photo files. The server's Restore checks it all again
-// (every photo's hash too); this is so that a file that is kept is one
-// that will restore.
+// that it is whole: a gzip stream with a good checksum, holding first a
+// manifest naming the database's SHA-256 and the number of photo files,
+// then the database, the photos and, last, BACKUP-END.json (format 1,
+// from older servers: the manifest last and no end). The server's
+// Restore checks it all again (every photo's hash too); this is so that
+// a file that is kept is one that will restore.
 type archiveCheck struct {
 	pw   *io.PipeWriter
 	done chan struct{}
@@ -257,8 +267,14 @@ func (c *archiveCheck) stop() {
 	<-c.done
 }
 
+// backupEnd is what gridctl reads of BACKUP-END.json.
+type backupEnd struct {
+	DamagedPhotos []string `json:"damaged_photos"`
+}
+
 // readArchive reads a whole backup archive from r and returns its
-// manifest, checked against the rest.
+// manifest, checked against the rest, with the damaged photos that
+// BACKUP-END.json names in it (the raw manifest too).
 func readArchive(r io.Reader) (*backupManifest, []byte, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
@@ -266,13 +282,15 @@ func readArchive(r io.Reader) (*backupManifest, []byte, error) {
 	}
 	tr := tar.NewReader(zr)
 	var (
-		m        *backupManifest
-		raw      []byte
-		dbSum    string
-		dbSize   int64
-		photos   int64
-		sawDB    bool
-		afterEnd bool
+		m       *backupManifest
+		raw     []byte
+		end     *backupEnd
+		dbSum   string
+		dbSize  int64
+		photos  int64
+		sawDB   bool
+		entries int
+		last    string // the entry that ended the archive
 	)
 	for {
 		hdr, err := tr.Next()
@@ -282,9 +300,10 @@ func readArchive(r io.Reader) (*backupManifest, []byte, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if afterEnd {
-			return nil, nil, fmt.Errorf("%s is not the last entry", backupManifestEntry)
+		if last != "" {
+			return nil, nil, fmt.Errorf("%s is not the last entry", last)
 		}
+		entries++
 		switch {
 		case hdr.Name == backupDatabaseEntry:
 			h := sha256.New()
@@ -300,7 +319,18 @@ func readArchive(r io.Reader) (*backupManifest, []byte, error) {
 			if err := json.Unmarshal(raw, m); err != nil {
 				return nil, nil, fmt.Errorf("%s: %w", backupManifestEntry, err)
 			}
-			afterEnd = true
+			switch {
+			case m.Format <= 1:
+				last = backupManifestEntry
+			case entries != 1:
+				return nil, nil, fmt.Errorf("%s is not the first entry", backupManifestEntry)
+			}
+		case hdr.Name == backupEndEntry && m != nil && m.Format >= 2:
+			end = &backupEnd{}
+			if err := json.NewDecoder(io.LimitReader(tr, maxBackupManifestBytes)).Decode(end); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", backupEndEntry, err)
+			}
+			last = backupEndEntry
 		case strings.HasPrefix(hdr.Name, backupPhotoPrefix) && hdr.Typeflag == tar.TypeReg:
 			photos++
 		}
@@ -311,8 +341,10 @@ func readArchive(r io.Reader) (*backupManifest, []byte, error) {
 	switch {
 	case m == nil:
 		return nil, nil, fmt.Errorf("no %s: the archive is incomplete", backupManifestEntry)
-	case m.Format != backupFormat:
-		return nil, nil, fmt.Errorf("%s says format %d; this gridctl knows format %d", backupManifestEntry, m.Format, backupFormat)
+	case m.Format < 1 || m.Format > backupFormat:
+		return nil, nil, fmt.Errorf("%s says format %d; this gridctl knows formats 1 to %d", backupManifestEntry, m.Format, backupFormat)
+	case m.Format >= 2 && end == nil:
+		return nil, nil, fmt.Errorf("no %s: the archive is incomplete", backupEndEntry)
 	case !sawDB:
 		return nil, nil, fmt.Errorf("no %s in the archive", backupDatabaseEntry)
 	case dbSum != m.DatabaseSHA256 || dbSize != m.DatabaseBytes:
@@ -320,7 +352,29 @@ func readArchive(r io.Reader) (*backupManifest, []byte, error) {
 	case photos != m.PhotoFiles:
 		return nil, nil, fmt.Errorf("%d photo files, but the manifest says %d", photos, m.PhotoFiles)
 	}
+	if end != nil && len(end.DamagedPhotos) > 0 {
+		m.DamagedPhotos = end.DamagedPhotos
+		if raw, err = withDamagedPhotos(raw, end.DamagedPhotos); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", backupManifestEntry, err)
+		}
+	}
 	return m, raw, nil
+}
+
+// withDamagedPhotos returns the manifest raw with its damaged_photos set
+// to sums, as a manifest of format 1 held them; its other fields, known
+// to gridctl or not, stay as they are.
+func withDamagedPhotos(raw []byte, sums []string) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(sums)
+	if err != nil {
+		return nil, err
+	}
+	fields["damaged_photos"] = b
+	return json.Marshal(fields)
 }
 
 // printBackup says what was written: with --json, the file, its size and

@@ -1,18 +1,23 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -333,5 +338,157 @@ func TestFormatBytes(t *testing.T) {
 		if got := formatBytes(n); got != want {
 			t.Errorf("formatBytes(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// archiveEntry is one file of an archive, for tests that rearrange one.
+type archiveEntry struct {
+	name string
+	data []byte
+}
+
+// rewriteArchive returns archive with its files passed through f.
+func rewriteArchive(t *testing.T, archive []byte, f func([]archiveEntry) []archiveEntry) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(archive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []archiveEntry
+	tr := tar.NewReader(zr)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, archiveEntry{hdr.Name, data})
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, e := range f(entries) {
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: e.name, Size: int64(len(e.data)), Mode: 0o600}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(e.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// setManifest returns the entries with the manifest's JSON field key set
+// to value.
+func setManifest(t *testing.T, entries []archiveEntry, key string, value any) []archiveEntry {
+	t.Helper()
+	out := slices.Clone(entries)
+	for i, e := range out {
+		if e.name != backupManifestEntry {
+			continue
+		}
+		var fields map[string]any
+		if err := json.Unmarshal(e.data, &fields); err != nil {
+			t.Fatal(err)
+		}
+		fields[key] = value
+		out[i].data, _ = json.Marshal(fields)
+	}
+	return out
+}
+
+func TestReadArchiveTakesTheManifestFirstOrInFormat1LastAndNoOtherOrder(t *testing.T) {
+	archive := testArchive(t)
+	damaged := strings.Repeat("d", 64)
+	// The store writes BACKUP.json, gridinspect.db, photos, BACKUP-END.json.
+	asFormat1 := func(es []archiveEntry) []archiveEntry {
+		es = setManifest(t, es, "format", 1)
+		return append(slices.Clone(es[1:len(es)-1]), es[0])
+	}
+	for _, c := range []struct {
+		name        string
+		archive     []byte
+		format      int
+		damaged     []string
+		want        string // in the error; "" for none
+		rawAsStored bool
+	}{
+		{"as the store writes it", archive, 2, nil, "", true},
+		{"with damaged photos at the end", rewriteArchive(t, archive, func(es []archiveEntry) []archiveEntry {
+			es[len(es)-1].data = []byte(`{"damaged_photos":["` + damaged + `"]}`)
+			return es
+		}), 2, []string{damaged}, "", false},
+		{"format 1: the manifest last, no end", rewriteArchive(t, archive, asFormat1), 1, nil, "", false},
+		{"the manifest after the database", rewriteArchive(t, archive, func(es []archiveEntry) []archiveEntry {
+			return append([]archiveEntry{es[1], es[0]}, es[2:]...)
+		}), 0, nil, "BACKUP.json is not the first entry", false},
+		{"no end", rewriteArchive(t, archive, func(es []archiveEntry) []archiveEntry { return es[:len(es)-1] }),
+			0, nil, "no BACKUP-END.json: the archive is incomplete", false},
+		{"an entry after the end", rewriteArchive(t, archive, func(es []archiveEntry) []archiveEntry {
+			return append(es, archiveEntry{"photos/sha256/ab/" + strings.Repeat("ab", 32), []byte("x")})
+		}), 0, nil, "BACKUP-END.json is not the last entry", false},
+		{"a format to come", rewriteArchive(t, archive, func(es []archiveEntry) []archiveEntry { return setManifest(t, es, "format", 3) }),
+			0, nil, "says format 3; this gridctl knows formats 1 to 2", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, raw, err := readArchive(bytes.NewReader(c.archive))
+			if c.want != "" {
+				if err == nil || !strings.Contains(err.Error(), c.want) {
+					t.Fatalf("err = %v, want one saying %q", err, c.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Format != c.format || !slices.Equal(m.DamagedPhotos, c.damaged) {
+				t.Errorf("manifest %+v: want format %d, damaged %v", m, c.format, c.damaged)
+			}
+			var fields map[string]any
+			if err := json.Unmarshal(raw, &fields); err != nil || fields["database_sha256"] != m.DatabaseSHA256 {
+				t.Errorf("raw manifest %s (%v): want the archive's, with its database_sha256", raw, err)
+			}
+			if got, _ := fields["damaged_photos"].([]any); len(got) != len(c.damaged) {
+				t.Errorf("raw manifest %s: want damaged_photos %v", raw, c.damaged)
+			}
+		})
+	}
+}
+
+// The umask is the process's: no test here runs in parallel.
+func TestBackupFileIsTheUsersOnlyWhateverTheUmaskAndAnEarlierTmp(t *testing.T) {
+	isolate(t)
+	defer syscall.Umask(syscall.Umask(0))
+	srv := grpc.NewServer()
+	pb.RegisterAdminServiceServer(srv, &fakeAdmin{archive: testArchive(t)})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	file := filepath.Join(t.TempDir(), "b.tar.gz")
+	if err := os.WriteFile(file+".tmp", []byte("an interrupted run"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustGridctl(t, "", "--server", lis.Addr().String(), "--token", "gi_test", "backup", "--out", file)
+	fi, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("backup file mode %v, want 0600: it holds password hashes", fi.Mode().Perm())
 	}
 }

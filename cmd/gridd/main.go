@@ -5,7 +5,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -117,7 +116,9 @@ func restoreBackup(cfg config, stdout io.Writer) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	defer f.Close()
-	m, err := store.Restore(bufio.NewReaderSize(f, 1<<20), cfg.dataDir)
+	// The file itself, not a buffer over it: Restore reads an archive of
+	// format 1 (manifest last) only from something it can seek.
+	m, err := store.Restore(f, cfg.dataDir)
 	if err != nil {
 		return fmt.Errorf("restore %s: %w", cfg.restore, err)
 	}

@@ -38,6 +38,27 @@ func reportIDs(t *testing.T, conn *grpc.ClientConn, ctx context.Context) []strin
 	return ids
 }
 
+// takeBackup takes a backup over conn as the admin of ctx and returns
+// the archive.
+func takeBackup(t *testing.T, conn *grpc.ClientConn, ctx context.Context) []byte {
+	t.Helper()
+	stream, err := pb.NewAdminServiceClient(conn).Backup(ctx, &pb.BackupRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return buf.Bytes()
+		}
+		if err != nil {
+			t.Fatalf("backup: %v", err)
+		}
+		buf.Write(msg.GetData())
+	}
+}
+
 // TestRestoreGivesAWorkingServer backs up a running demo street, restores
 // the archive with gridd --restore into a new folder, and serves it.
 func TestRestoreGivesAWorkingServer(t *testing.T) {
@@ -53,22 +74,7 @@ func TestRestoreGivesAWorkingServer(t *testing.T) {
 	conn := dial(t, addr)
 	admin := loginAs(t, conn, "admin", password)
 	want := reportIDs(t, conn, admin)
-	stream, err := pb.NewAdminServiceClient(conn).Backup(admin, &pb.BackupRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	for {
-		msg, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("backup: %v", err)
-		}
-		buf.Write(msg.GetData())
-	}
-	if err := os.WriteFile(archive, buf.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(archive, takeBackup(t, conn, admin), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := stop(); err != nil {
@@ -76,7 +82,7 @@ func TestRestoreGivesAWorkingServer(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	err = run(context.Background(), []string{"--restore", archive, "--data", data}, &out, io.Discard)
+	err := run(context.Background(), []string{"--restore", archive, "--data", data}, &out, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "holds a database") {
 		t.Fatalf("restoring over the live folder: %v; want a refusal naming the database", err)
 	}

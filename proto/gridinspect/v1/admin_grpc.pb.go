@@ -31,12 +31,13 @@ const (
 // for measuring what a call costs.
 type AdminServiceClient interface {
 	// Backup streams a backup of everything the server holds, taken while it
-	// keeps serving: a gzip-compressed tar archive of a consistent snapshot
-	// of the database (gridinspect.db), every complete photo
+	// keeps serving: a gzip-compressed tar archive of, first, a manifest
+	// (BACKUP.json: when, which database, schema version, counts, sizes, and
+	// the database file's SHA-256), then a consistent snapshot of the
+	// database (gridinspect.db), every complete photo
 	// (photos/sha256/<first 2 hex>/<hex>; uploads in progress are left out),
-	// and last a manifest (BACKUP.json: when, which database, schema version,
-	// counts, and the database file's SHA-256). An archive without its
-	// manifest is incomplete. Restore it offline with
+	// and last BACKUP-END.json (the photo files found damaged). An archive
+	// without BACKUP-END.json is incomplete. Restore it offline with
 	// `gridd --restore FILE --data DIR`. Admins only: anyone else gets
 	// PERMISSION_DENIED before any byte is sent.
 	Backup(ctx context.Context, in *BackupRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[BackupResponse], error)
@@ -93,12 +94,13 @@ func (c *adminServiceClient) Echo(ctx context.Context, in *EchoRequest, opts ...
 // for measuring what a call costs.
 type AdminServiceServer interface {
 	// Backup streams a backup of everything the server holds, taken while it
-	// keeps serving: a gzip-compressed tar archive of a consistent snapshot
-	// of the database (gridinspect.db), every complete photo
+	// keeps serving: a gzip-compressed tar archive of, first, a manifest
+	// (BACKUP.json: when, which database, schema version, counts, sizes, and
+	// the database file's SHA-256), then a consistent snapshot of the
+	// database (gridinspect.db), every complete photo
 	// (photos/sha256/<first 2 hex>/<hex>; uploads in progress are left out),
-	// and last a manifest (BACKUP.json: when, which database, schema version,
-	// counts, and the database file's SHA-256). An archive without its
-	// manifest is incomplete. Restore it offline with
+	// and last BACKUP-END.json (the photo files found damaged). An archive
+	// without BACKUP-END.json is incomplete. Restore it offline with
 	// `gridd --restore FILE --data DIR`. Admins only: anyone else gets
 	// PERMISSION_DENIED before any byte is sent.
 	Backup(*BackupRequest, grpc.ServerStreamingServer[BackupResponse]) error
