@@ -36,6 +36,32 @@ func TestSimulatorAgainstGridd(t *testing.T) {
 	}
 }
 
+// TestSimulatorStaysUnderGriddsDefaultPerUserLimit runs the simulator as
+// the README shows it, against gridd with its default flags, with no
+// faults injected: enough calls as one account (the supervisor's checks)
+// to pass gridd's per-user burst, and not one retry, because the phones
+// pace their calls and upload chunks under the limit.
+func TestSimulatorStaysUnderGriddsDefaultPerUserLimit(t *testing.T) {
+	dir := t.TempDir()
+	g := startGridd(t, filepath.Join(dir, "data"), "127.0.0.1:0")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{
+		"--server", g.addr, "--devices", "3", "--reports-per-device", "30", "--patrols-per-device", "2",
+		"--fault-rate", "0", "--seed", "5", "--timeout", "90s", "--verbose",
+	}, &stdout, &stderr)
+	line := strings.TrimSpace(stdout.String())
+	t.Log(line)
+	if code != 0 || !strings.HasPrefix(line, "gridsim: OK ") {
+		t.Fatalf("exit %d, verdict %q; problems:\n%s\ngridd's log:\n%s", code, line, stderr.String(),
+			tail(filepath.Join(dir, "gridd.log")))
+	}
+	if !strings.Contains(line, " retries=0 ") {
+		t.Errorf("retries without faults injected: %s\n%s", line, stderr.String())
+	}
+}
+
 // TestSimulatorSurvivesSIGKILL is the crash test of the sync issue: phones
 // sync a busy night while the server is killed with SIGKILL at random
 // moments, at least three times, and restarted on the same data folder and
