@@ -49,25 +49,8 @@ func newLoginServer(t *testing.T, limits server.LoginLimits) *loginServer {
 	}
 	cfg := server.Serve(db)
 	cfg.Now, cfg.Logger, cfg.LoginLimits = c.Now, quiet, &limits
-	srv := server.New(cfg)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		if err := db.Close(ctx); err != nil {
-			t.Errorf("close store: %v", err)
-		}
-	})
+	addr := serveLoopback(t, db, cfg)
 	sys := gridinspect.NewContext(context.Background(), gridinspect.SystemActor())
-	if _, err := db.CreateGrid(sys, &gridinspect.Grid{ID: gridA, Name: "红星村",
-		Boundary: boundaryOf(square(31.2, 118.3, 31.3, 118.37))}); err != nil {
-		t.Fatalf("create grid: %v", err)
-	}
 	for _, name := range []string{"workera", "workerb", "super"} {
 		u := &gridinspect.User{Username: name, Role: gridinspect.RoleWorker, GridIDs: []string{gridA}}
 		if name == "super" {
@@ -77,7 +60,7 @@ func newLoginServer(t *testing.T, limits server.LoginLimits) *loginServer {
 			t.Fatalf("create user %s: %v", name, err)
 		}
 	}
-	return &loginServer{t: t, addr: lis.Addr().String(), clock: c, conns: map[string]pb.AuthServiceClient{}}
+	return &loginServer{t: t, addr: addr, clock: c, conns: map[string]pb.AuthServiceClient{}}
 }
 
 // from returns a client whose connections come from the loopback address
@@ -119,6 +102,16 @@ func (s *loginServer) try(a attempt) (codes.Code, string) {
 	resp, err := s.from(a.from).Login(ctx, &pb.LoginRequest{Username: a.username, Password: a.password, DeviceId: a.device})
 	code, _ := statusOf(err)
 	return code, resp.GetToken()
+}
+
+// mustLogin makes an attempt that must succeed, and returns its token.
+func (s *loginServer) mustLogin(a attempt) string {
+	s.t.Helper()
+	code, token := s.try(a)
+	if code != codes.OK {
+		s.t.Fatalf("login as %q on %q from %s: %v", a.username, a.device, a.from, code)
+	}
+	return token
 }
 
 // want makes each attempt in turn and fails the test at the first answered
@@ -187,10 +180,7 @@ func TestLogin_ADeviceThatLoggedInBeforeGetsInThoughItsOfficeAndNameAreLocked(t 
 		PerAddress:              server.Limit{Burst: 5, Every: time.Hour},
 		PerUsernameAllAddresses: server.Limit{Burst: 5, Every: time.Hour},
 	})
-	code, token := s.try(attempt{office, "super", testPassword, "super-phone", ""})
-	if code != codes.OK {
-		t.Fatalf("first login: %v", code)
-	}
+	token := s.mustLogin(attempt{office, "super", testPassword, "super-phone", ""})
 	// A month and more later the token has expired; meanwhile someone in
 	// the same office has guessed the name and spent the office's limit.
 	s.clock.Advance(store.DefaultTokenTTL + 24*time.Hour)
@@ -243,10 +233,7 @@ func TestLogin_GuessesFromManyAddressesLockTheNameForNewDevicesOnly(t *testing.T
 		PerAddress:              server.Limit{Burst: 10, Every: time.Hour},
 		PerUsernameAllAddresses: server.Limit{Burst: 4, Every: time.Hour},
 	})
-	code, token := s.try(attempt{office, "workera", testPassword, "phone-a", ""})
-	if code != codes.OK {
-		t.Fatalf("first login: %v", code)
-	}
+	token := s.mustLogin(attempt{office, "workera", testPassword, "phone-a", ""})
 	for _, from := range []string{guesser, faraway} {
 		s.want("guesses from "+from, codes.Unauthenticated, times(2, attempt{from, "workera", "123456", "box", ""})...)
 	}
