@@ -36,6 +36,12 @@ const MaxPasswordBytes = 256
 
 var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
 
+// FoldUsername returns the form a username is kept under: accounts are
+// lower-case, and Login takes a name in any case. Whatever is keyed by a
+// typed username (a login limit, say) is keyed by its folded form, or
+// "WorkerA" and "workera" would count apart.
+func FoldUsername(name string) string { return strings.ToLower(name) }
+
 // ValidateUser checks an account as given. Field paths are under "user.".
 func (r Rules) ValidateUser(u *User) error {
 	var v Violations
@@ -110,6 +116,14 @@ type AuthService interface {
 	// Authenticate returns the actor of a bearer token, or EUNAUTHENTICATED
 	// if it is unknown, revoked, expired, or its user is disabled.
 	Authenticate(ctx context.Context, token string) (*Actor, error)
+
+	// KnownDevice reports whether token proves that deviceID is a device
+	// the user named username logged in on before: Login gave token to
+	// that user on that device, and it worked recently (it may have
+	// expired or been revoked since). Login's limits let such a device
+	// past someone else's guesses. Anything else is false, for no reason
+	// given.
+	KnownDevice(ctx context.Context, username, deviceID, token string) (bool, error)
 
 	// Logout revokes the caller's token.
 	Logout(ctx context.Context) error

@@ -23,25 +23,34 @@ var errTooManyLogins = gridinspect.Errorf(gridinspect.ELIMIT, "too many login at
 // metadata.
 func BearerToken(auth gridinspect.AuthService) Authenticator {
 	return func(ctx context.Context) (*gridinspect.Actor, error) {
-		md, _ := metadata.FromIncomingContext(ctx)
-		values := md.Get("authorization")
-		if len(values) != 1 {
-			return nil, gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "missing authorization: Bearer <token>; log in with AuthService.Login")
+		token, err := bearerToken(ctx)
+		if err != nil {
+			return nil, err
 		}
-		scheme, token, ok := strings.Cut(values[0], " ")
-		if !ok || !strings.EqualFold(scheme, "bearer") || token == "" {
-			return nil, gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "authorization must be \"Bearer <token>\"")
-		}
-		return auth.Authenticate(ctx, strings.TrimSpace(token))
+		return auth.Authenticate(ctx, token)
 	}
+}
+
+// bearerToken returns the token of a call's "authorization: Bearer
+// <token>" metadata.
+func bearerToken(ctx context.Context) (string, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	values := md.Get("authorization")
+	if len(values) != 1 {
+		return "", gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "missing authorization: Bearer <token>; log in with AuthService.Login")
+	}
+	scheme, token, ok := strings.Cut(values[0], " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") || token == "" {
+		return "", gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "authorization must be \"Bearer <token>\"")
+	}
+	return strings.TrimSpace(token), nil
 }
 
 // authService serves AuthService.
 type authService struct {
 	pb.UnimplementedAuthServiceServer
-	s          *Server
-	byUsername *keyedLimiter
-	byAddress  *keyedLimiter
+	s      *Server
+	limits *loginLimiter
 }
 
 // remoteHost is the caller's address without its port.
@@ -56,20 +65,46 @@ func remoteHost(ctx context.Context) string {
 	return p.Addr.String()
 }
 
+// Login checks a password within the LoginLimits. A device may send, as
+// "authorization: Bearer <token>", the token of an earlier session of the
+// user on it (even one that expired or was logged out): proof that it is a
+// device the user logged in on before, which someone else's guesses do not
+// lock out. The device id alone proves nothing: any client may claim one.
 func (h *authService) Login(ctx context.Context, req *pb.LoginRequest) (*pb.LoginResponse, error) {
-	now := h.s.now()
-	// Both limits are charged on every attempt, so neither tells whether
-	// the username exists.
-	userOK := h.byUsername.allow(strings.ToLower(req.GetUsername()), now)
-	addrOK := h.byAddress.allow(remoteHost(ctx), now)
-	if !userOK || !addrOK {
+	username := gridinspect.FoldUsername(req.GetUsername())
+	device, err := h.knownDevice(ctx, username, req.GetDeviceId())
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	charge, ok := h.limits.admit(h.s.now(), username, remoteHost(ctx), device)
+	if !ok {
 		return nil, h.s.status(ctx, errTooManyLogins)
 	}
 	sess, err := h.s.cfg.Auth.Login(ctx, req.GetUsername(), req.GetPassword(), req.GetDeviceId())
+	if gridinspect.ErrorCode(err) != gridinspect.EUNAUTHENTICATED {
+		// Only a failed password check counts: not a success, nor a
+		// request refused before any password was checked.
+		charge.giveBack(h.s.now())
+	}
 	if err != nil {
 		return nil, h.s.status(ctx, err)
 	}
 	return &pb.LoginResponse{Token: sess.Token, ExpiresAt: toTimestamp(sess.ExpiresAt), User: toUser(sess.User)}, nil
+}
+
+// knownDevice returns deviceID when the Login carries a token that proves
+// the user logged in on that device before, and "" when it carries none or
+// one that proves nothing.
+func (h *authService) knownDevice(ctx context.Context, username, deviceID string) (string, error) {
+	token, err := bearerToken(ctx)
+	if err != nil {
+		return "", nil // no proof offered
+	}
+	known, err := h.s.cfg.Auth.KnownDevice(ctx, username, deviceID, token)
+	if err != nil || !known {
+		return "", err
+	}
+	return deviceID, nil
 }
 
 func (h *authService) Logout(ctx context.Context, _ *pb.LogoutRequest) (*pb.LogoutResponse, error) {

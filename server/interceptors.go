@@ -137,13 +137,38 @@ func (s *Server) limitUnary(ctx context.Context, req any, info *grpc.UnaryServer
 	return handler(ctx, req)
 }
 
-// limitStream is limitUnary for streams: a stream counts as one call,
-// however many messages it carries.
+// limitStream is limitUnary for streams: opening one takes a token, and so
+// does every message the client sends after its first, so that an upload
+// of many chunks (each a durable write) is paced like as many calls.
 func (s *Server) limitStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	if a := gridinspect.ActorFrom(ss.Context()); a != nil && !public(info.FullMethod) {
 		if err := s.requests.admit(ss.Context(), a); err != nil {
 			return err
 		}
+		ss = &meteredStream{ServerStream: ss, requests: s.requests, actor: a}
 	}
 	return handler(srv, ss)
+}
+
+// meteredStream takes a token of its caller's request limit for every
+// message it receives after the first, which the stream's opening paid for.
+type meteredStream struct {
+	grpc.ServerStream
+	requests *requestLimiter
+	actor    *gridinspect.Actor
+	received int
+}
+
+// RecvMsg receives a message, then refuses it (RESOURCE_EXHAUSTED, as a
+// call past the limit) when the caller has no token left; the handler
+// ends the stream with that error.
+func (m *meteredStream) RecvMsg(msg any) error {
+	if err := m.ServerStream.RecvMsg(msg); err != nil {
+		return err
+	}
+	m.received++
+	if m.received == 1 {
+		return nil
+	}
+	return m.requests.admit(m.Context(), m.actor)
 }

@@ -49,27 +49,9 @@ func newLoadServer(t testing.TB, limit server.Limit, users ...string) *loadServe
 	}
 	cfg := server.Serve(db)
 	cfg.Logger, cfg.RequestLimit = quiet, &limit
-	srv := server.New(cfg)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		if err := db.Close(ctx); err != nil {
-			t.Errorf("close store: %v", err)
-		}
-	})
-
+	addr := serveLoopback(t, db, cfg)
 	sys := gridinspect.NewContext(context.Background(), gridinspect.SystemActor())
-	if _, err := db.CreateGrid(sys, &gridinspect.Grid{ID: gridA, Name: "红星村",
-		Boundary: boundaryOf(square(31.2, 118.3, 31.3, 118.37))}); err != nil {
-		t.Fatalf("create grid: %v", err)
-	}
-	s := &loadServer{addr: lis.Addr().String(), db: db, tokens: map[string]string{}}
+	s := &loadServer{addr: addr, db: db, tokens: map[string]string{}}
 	auth := pb.NewAuthServiceClient(s.dial(t))
 	for i, name := range users {
 		u, err := db.CreateUser(sys, &gridinspect.User{Username: name, Role: gridinspect.RoleWorker, GridIDs: []string{gridA}}, testPassword)
@@ -99,6 +81,33 @@ func newLoadServer(t testing.TB, limit server.Limit, users ...string) *loadServe
 		}
 	}
 	return s
+}
+
+// serveLoopback serves cfg on a loopback TCP port, with grid A in db, and
+// returns the port's address; the test's end stops the server and closes
+// db.
+func serveLoopback(t testing.TB, db *store.DB, cfg server.Config) string {
+	t.Helper()
+	srv := server.New(cfg)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		if err := db.Close(ctx); err != nil {
+			t.Errorf("close store: %v", err)
+		}
+	})
+	sys := gridinspect.NewContext(context.Background(), gridinspect.SystemActor())
+	if _, err := db.CreateGrid(sys, &gridinspect.Grid{ID: gridA, Name: "红星村",
+		Boundary: boundaryOf(square(31.2, 118.3, 31.3, 118.37))}); err != nil {
+		t.Fatalf("create grid: %v", err)
+	}
+	return lis.Addr().String()
 }
 
 // dial returns a new connection to s: each phone has its own.

@@ -16,13 +16,30 @@ import (
 	"github.com/gridinspect/gridinspect"
 )
 
-// LoginLimits bound login attempts, per username and per remote address,
-// so that passwords cannot be guessed at speed. Every attempt counts,
-// whether the user exists or not, so the limit says nothing about which
-// usernames exist.
+// LoginLimits bound failed login attempts, so that passwords cannot be
+// guessed at speed, without locking out the people who know theirs. Only
+// failures count: a wrong password, and an unknown or disabled user alike
+// (they get the same answer, so the limits say nothing about which
+// usernames exist). An attempt holds a token of each bucket it is checked
+// against while its password is checked, and a success gives them back.
+// Usernames are counted folded, as accounts are kept (gridinspect.FoldUsername).
 type LoginLimits struct {
+	// PerUsername bounds the failures on one username from one address:
+	// whoever guesses is locked out, not the user elsewhere. A device that
+	// proves it logged in as the user before (a token Login gave it, see
+	// gridinspect.AuthService.KnownDevice) has a bucket of this size of
+	// its own instead, and meets no other limit: someone else's guesses,
+	// from anywhere, do not lock it out.
 	PerUsername Limit
-	PerAddress  Limit
+	// PerAddress bounds the failures from one address, whatever the
+	// usernames. A street office's phones share one address behind NAT;
+	// their successful logins cost nothing.
+	PerAddress Limit
+	// PerUsernameAllAddresses bounds the failures on one username from
+	// every address together: a guesser with many addresses. Past it,
+	// only devices that logged in as the user before get in, until it
+	// refills.
+	PerUsernameAllAddresses Limit
 }
 
 // Limit is a token bucket: Burst attempts at once, then one every Every.
@@ -32,12 +49,14 @@ type Limit struct {
 	Every time.Duration
 }
 
-// DefaultLoginLimits allow a user five tries, then one a minute; and an
-// address (many phones may share one behind a carrier's NAT) twenty, then
-// one every three seconds.
+// DefaultLoginLimits allow, per username and address, five failures, then
+// one a minute; per address (a whole office may share one) twenty, then
+// one every three seconds; and per username from everywhere together
+// twenty, then one a minute.
 var DefaultLoginLimits = LoginLimits{
-	PerUsername: Limit{Burst: 5, Every: time.Minute},
-	PerAddress:  Limit{Burst: 20, Every: 3 * time.Second},
+	PerUsername:             Limit{Burst: 5, Every: time.Minute},
+	PerAddress:              Limit{Burst: 20, Every: 3 * time.Second},
+	PerUsernameAllAddresses: Limit{Burst: 20, Every: time.Minute},
 }
 
 // Per-user request limits. Every authenticated call takes a token from its
@@ -115,7 +134,8 @@ func (e *rateLimitedError) Error() string { return e.st.Err().Error() }
 // GRPCStatus is the status gRPC sends.
 func (e *rateLimitedError) GRPCStatus() *status.Status { return e.st }
 
-// maxLimiterKeys bounds the memory a flood of made-up usernames can take.
+// maxLimiterKeys bounds the buckets one limiter keeps, so that a flood of
+// made-up usernames, addresses or users cannot grow its map without end.
 const maxLimiterKeys = 100_000
 
 // keyedLimiter keeps one token bucket per key.
@@ -127,15 +147,6 @@ type keyedLimiter struct {
 
 func newKeyedLimiter(l Limit) *keyedLimiter {
 	return &keyedLimiter{limit: l, buckets: make(map[string]*rate.Limiter)}
-}
-
-// allow takes one token from key's bucket at now, reporting whether there
-// was one.
-func (k *keyedLimiter) allow(key string, now time.Time) bool {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	b := k.bucket(key, now)
-	return b != nil && b.AllowN(now, 1)
 }
 
 // reserve takes one token from key's bucket at now if there is one;

@@ -149,11 +149,7 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 	pb.RegisterReportServiceServer(s.grpc, &reportService{s: s})
 	pb.RegisterDirectoryServiceServer(s.grpc, &directoryService{s: s})
 	pb.RegisterRectificationServiceServer(s.grpc, &rectificationService{s: s})
-	pb.RegisterAuthServiceServer(s.grpc, &authService{
-		s:          s,
-		byUsername: newKeyedLimiter(limits.PerUsername),
-		byAddress:  newKeyedLimiter(limits.PerAddress),
-	})
+	pb.RegisterAuthServiceServer(s.grpc, &authService{s: s, limits: newLoginLimiter(limits)})
 	// Services whose handlers arrive with later work answer UNIMPLEMENTED,
 	// but are registered so clients and grpcurl see the whole API.
 	pb.RegisterSyncServiceServer(s.grpc, &syncService{s: s})

@@ -27,6 +27,14 @@ const (
 	downloadChunkBytes = 256 << 10
 )
 
+// MinPhotoChunkBytes is the least an UploadPhoto chunk may carry, but for
+// the last one (the one that ends at the declared size_bytes). Every chunk
+// is a durable write; a phone sends chunks of up to 1 MiB, and even a weak
+// link carries 16 KiB in a few seconds. It is checked here, at the edge,
+// with the per-message request limit: both bound the writes one stream
+// can cause.
+const MinPhotoChunkBytes = 16 << 10
+
 // syncService serves SyncService.
 type syncService struct {
 	pb.UnimplementedSyncServiceServer
@@ -278,6 +286,11 @@ func (h *syncService) UploadPhoto(stream grpc.ClientStreamingServer[pb.UploadPho
 		chunk := msg.GetChunk()
 		if chunk == nil {
 			return h.s.status(ctx, invalid("chunk", "only the first message may be a header"))
+		}
+		n := int64(len(chunk.GetData()))
+		if n < MinPhotoChunkBytes && chunk.GetOffset()+n != st.Size && !st.Complete {
+			return h.s.status(ctx, invalid("chunk.data", "is %d bytes; every chunk but the last (the one ending at size_bytes %d) must carry at least %d",
+				n, st.Size, MinPhotoChunkBytes))
 		}
 		st, err = h.s.cfg.Photos.WriteChunk(ctx, id, chunk.GetOffset(), chunk.GetData())
 		if err != nil {

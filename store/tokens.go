@@ -113,7 +113,7 @@ func (db *DB) Login(ctx context.Context, username, password, deviceID string) (*
 	if err != nil {
 		return nil, fmt.Errorf("store: login: %w", err)
 	}
-	username = strings.ToLower(username)
+	username = gridinspect.FoldUsername(username)
 	var cand *loginCandidate
 	if username != "" {
 		err := db.Read(ctx, func(tx *sql.Tx) error {

@@ -14,26 +14,46 @@ import (
 // TestSimulatorAgainstGridd runs a small day of three phones against the
 // real server over a faulty link, and expects the verdict OK.
 func TestSimulatorAgainstGridd(t *testing.T) {
-	dir := t.TempDir()
-	g := startGridd(t, filepath.Join(dir, "data"), "127.0.0.1:0")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{
-		"--server", g.addr, "--devices", "3", "--reports-per-device", "8", "--patrols-per-device", "2",
-		"--photos-per-report", "1", "--batch", "4", "--fault-rate", "0.5", "--gzip", "--seed", "7", "--timeout", "90s",
-	}, &stdout, &stderr)
-	line := strings.TrimSpace(stdout.String())
-	t.Log(line)
-	if code != 0 || !strings.HasPrefix(line, "gridsim: OK ") {
-		t.Fatalf("exit %d, verdict %q; problems:\n%s\ngridd's log:\n%s", code, line, stderr.String(),
-			tail(filepath.Join(dir, "gridd.log")))
-	}
+	line, _ := simulateOK(t, "--devices", "3", "--reports-per-device", "8", "--patrols-per-device", "2",
+		"--photos-per-report", "1", "--batch", "4", "--fault-rate", "0.5", "--gzip", "--seed", "7", "--timeout", "90s")
 	for _, fault := range []string{"cut-pushes=0 ", "cut-uploads=0 "} {
 		if strings.Contains(line, fault) {
 			t.Errorf("no fault of a kind injected at --fault-rate 0.5: %s", fault)
 		}
 	}
+}
+
+// TestSimulatorStaysUnderGriddsDefaultPerUserLimit runs the simulator as
+// the README shows it, against gridd with its default flags, with no
+// faults injected: enough calls as one account (the supervisor's checks)
+// to pass gridd's per-user burst, and not one retry, because the phones
+// pace their calls and upload chunks under the limit.
+func TestSimulatorStaysUnderGriddsDefaultPerUserLimit(t *testing.T) {
+	line, problems := simulateOK(t, "--devices", "3", "--reports-per-device", "30", "--patrols-per-device", "2",
+		"--fault-rate", "0", "--seed", "5", "--timeout", "90s", "--verbose")
+	if !strings.Contains(line, " retries=0 ") {
+		t.Errorf("retries without faults injected: %s\n%s", line, problems)
+	}
+}
+
+// simulateOK runs gridsim with args against a fresh gridd started with
+// its default flags, fails the test unless the verdict is OK, and returns
+// the verdict line and what gridsim wrote to stderr.
+func simulateOK(t *testing.T, args ...string) (line, stderr string) {
+	t.Helper()
+	dir := t.TempDir()
+	g := startGridd(t, filepath.Join(dir, "data"), "127.0.0.1:0")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out, errs bytes.Buffer
+	code := run(ctx, append([]string{"--server", g.addr}, args...), &out, &errs)
+	line = strings.TrimSpace(out.String())
+	t.Log(line)
+	if code != 0 || !strings.HasPrefix(line, "gridsim: OK ") {
+		t.Fatalf("exit %d, verdict %q; problems:\n%s\ngridd's log:\n%s", code, line, errs.String(),
+			tail(filepath.Join(dir, "gridd.log")))
+	}
+	return line, errs.String()
 }
 
 // TestSimulatorSurvivesSIGKILL is the crash test of the sync issue: phones

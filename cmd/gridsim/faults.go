@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
@@ -203,6 +204,11 @@ func (r *retrier) do(ctx context.Context, what string, fn func(ctx context.Conte
 				pause = injectedBackoff
 			case r.login && status.Code(err) == codes.ResourceExhausted:
 				pause = loginBackoff
+			case retryAfter(err) > 0:
+				// Past the per-user limit: the server says when the next
+				// call is served. The jitter below waits half to all of
+				// pause, so this waits between that and twice it.
+				pause = 2 * retryAfter(err)
 			default:
 				backoff = min(2*backoff, maxBackoff)
 			}
@@ -225,4 +231,19 @@ func (r *retrier) do(ctx context.Context, what string, fn func(ctx context.Conte
 			}
 		}
 	}
+}
+
+// retryAfter returns the delay a refusal's google.rpc.RetryInfo asks for,
+// or 0.
+func retryAfter(err error) time.Duration {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.ResourceExhausted {
+		return 0
+	}
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			return ri.GetRetryDelay().AsDuration()
+		}
+	}
+	return 0
 }

@@ -43,6 +43,9 @@ const (
 	DefaultFaultRate        = 0.2
 	DefaultSeed             = 1
 	DefaultTimeout          = 10 * time.Minute
+	// DefaultRateLimit keeps each account's calls a tenth under gridd's
+	// default per-user limit (50 a second), so that none is refused.
+	DefaultRateLimit = 45
 
 	// MaxDevices is the number of demo workers (worker01 … worker10), one
 	// per grid.
@@ -74,6 +77,7 @@ type config struct {
 	seed            uint64
 	timeout         time.Duration
 	verbose         bool
+	rateLimit       float64
 
 	// progress, when set, is told of every acknowledged mutation and every
 	// completed photo; tests use it to kill the server mid-sync.
@@ -104,6 +108,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Uint64Var(&c.seed, "seed", DefaultSeed, "seed of the recorded content and photos (same seed, same day)")
 	fs.DurationVar(&c.timeout, "timeout", DefaultTimeout, "give up after this long")
 	fs.BoolVar(&c.verbose, "verbose", false, "log every retry and why to stderr")
+	fs.Float64Var(&c.rateLimit, "rate-limit", DefaultRateLimit,
+		"calls (and upload chunks) per second each account sends at most; keep it under gridd's --rate-limit (default 50); 0 sends unpaced")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -122,6 +128,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("--fault-rate must be between 0 and 1")
 	case c.timeout <= 0:
 		return c, errors.New("--timeout must be positive")
+	case !(c.rateLimit >= 0):
+		return c, errors.New("--rate-limit must not be negative")
 	}
 	return c, nil
 }

@@ -7,11 +7,14 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
@@ -44,12 +47,19 @@ type client struct {
 	retry  *retrier
 	t      *tally
 	faults *faults
+	// pace spaces the account's calls under gridd's per-user limit; nil
+	// for none.
+	pace *rate.Limiter
 }
 
 // dial connects to the server. A phone reconnects quickly when the server
 // comes back: at most a second between attempts.
 func dial(cfg config, t *tally, f *faults, username, password string) (*client, error) {
 	c := &client{username: username, password: password, deviceID: newID(), t: t, faults: f}
+	if cfg.rateLimit > 0 {
+		// Two seconds' worth at once, as gridd's default burst allows.
+		c.pace = rate.NewLimiter(rate.Limit(cfg.rateLimit), max(1, int(2*cfg.rateLimit)))
+	}
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(sendWatch{}),
@@ -58,8 +68,8 @@ func dial(cfg config, t *tally, f *faults, username, password string) (*client, 
 			MinConnectTimeout: 2 * time.Second,
 		}),
 		grpc.WithUserAgent("gridsim"),
-		grpc.WithUnaryInterceptor(c.authUnary),
-		grpc.WithStreamInterceptor(c.authStream),
+		grpc.WithChainUnaryInterceptor(c.authUnary, c.paceUnary),
+		grpc.WithChainStreamInterceptor(c.authStream, c.paceStream),
 	}
 	callOpts := []grpc.CallOption{grpc.MaxCallRecvMsgSize(maxRecvBytes)}
 	if cfg.gzip {
@@ -92,15 +102,72 @@ func (c *client) withToken(ctx context.Context) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
 }
 
+// authUnary sends the token with every call; with Login too, where it
+// proves that this device logged in as the user before, so that someone
+// else's guesses at the username do not lock the phone out.
 func (c *client) authUnary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-	if method != pb.AuthService_Login_FullMethodName {
-		ctx = c.withToken(ctx)
-	}
-	return invoker(ctx, method, req, reply, cc, opts...)
+	return invoker(c.withToken(ctx), method, req, reply, cc, opts...)
 }
 
 func (c *client) authStream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
 	return streamer(c.withToken(ctx), desc, cc, method, opts...)
+}
+
+// paceUnary waits for the account's pace before a call. Login is not
+// paced: gridd's per-user limit does not count it.
+func (c *client) paceUnary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if method != pb.AuthService_Login_FullMethodName {
+		if err := c.wait(ctx); err != nil {
+			return err
+		}
+	}
+	return invoker(ctx, method, req, reply, cc, opts...)
+}
+
+// paceStream waits for the account's pace before opening a stream, and
+// before each message after the first: gridd counts each against the
+// per-user limit.
+func (c *client) paceStream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	if err := c.wait(ctx); err != nil {
+		return nil, err
+	}
+	s, err := streamer(ctx, desc, cc, method, opts...)
+	if err != nil || c.pace == nil {
+		return s, err
+	}
+	return &pacedStream{ClientStream: s, c: c}, nil
+}
+
+// pacedStream waits for the account's pace before each message it sends
+// after the first, which the stream's opening paid for.
+type pacedStream struct {
+	grpc.ClientStream
+	c    *client
+	sent int
+}
+
+func (s *pacedStream) SendMsg(m any) error {
+	if s.sent++; s.sent > 1 {
+		if err := s.c.wait(s.Context()); err != nil {
+			return err
+		}
+	}
+	return s.ClientStream.SendMsg(m)
+}
+
+// wait waits for the account's next call to be due; a wait cut short
+// answers as the call would have (CANCELED or DEADLINE_EXCEEDED).
+func (c *client) wait(ctx context.Context) error {
+	if c.pace == nil {
+		return nil
+	}
+	if err := c.pace.Wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			return status.FromContextError(ctx.Err()).Err()
+		}
+		return status.Errorf(codes.DeadlineExceeded, "gridsim: the next call is due after the deadline: %v", err)
+	}
+	return nil
 }
 
 // login logs in, retrying while the server is away or busy.

@@ -138,14 +138,14 @@ func reportOf(r *pb.Report) *gi.Report {
 
 func TestFlagsAreChecked(t *testing.T) {
 	for _, args := range [][]string{
-		{"--devices", "11"}, {"--devices", "0"}, {"--batch", "0"}, {"--fault-rate", "1.5"}, {"--photos-per-report", "31"}, {"extra"},
+		{"--devices", "11"}, {"--devices", "0"}, {"--batch", "0"}, {"--fault-rate", "1.5"}, {"--photos-per-report", "31"}, {"--rate-limit", "-1"}, {"extra"},
 	} {
 		if _, err := parseFlags(args, &bytes.Buffer{}); err == nil {
 			t.Errorf("parseFlags(%q) accepted", args)
 		}
 	}
 	cfg, err := parseFlags(nil, &bytes.Buffer{})
-	if err != nil || cfg.devices != 10 || cfg.batch != 50 || cfg.faultRate != 0.2 || cfg.server != "127.0.0.1:50051" {
+	if err != nil || cfg.devices != 10 || cfg.batch != 50 || cfg.faultRate != 0.2 || cfg.server != "127.0.0.1:50051" || cfg.rateLimit != 45 {
 		t.Errorf("defaults = %+v, %v", cfg, err)
 	}
 }

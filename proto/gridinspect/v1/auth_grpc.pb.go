@@ -34,7 +34,10 @@ const (
 type AuthServiceClient interface {
 	// Login checks a username and password and returns a bearer token. An
 	// unknown user and a wrong password get the same answer
-	// (UNAUTHENTICATED); too many attempts get RESOURCE_EXHAUSTED.
+	// (UNAUTHENTICATED); too many failed attempts get RESOURCE_EXHAUSTED.
+	// A device that logged in before may send the token it was given then
+	// (even one expired or logged out) as "authorization: Bearer <token>":
+	// someone else's guesses at the username then do not lock it out.
 	Login(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*LoginResponse, error)
 	// Logout revokes the caller's token.
 	Logout(ctx context.Context, in *LogoutRequest, opts ...grpc.CallOption) (*LogoutResponse, error)
@@ -101,7 +104,10 @@ func (c *authServiceClient) RevokeTokens(ctx context.Context, in *RevokeTokensRe
 type AuthServiceServer interface {
 	// Login checks a username and password and returns a bearer token. An
 	// unknown user and a wrong password get the same answer
-	// (UNAUTHENTICATED); too many attempts get RESOURCE_EXHAUSTED.
+	// (UNAUTHENTICATED); too many failed attempts get RESOURCE_EXHAUSTED.
+	// A device that logged in before may send the token it was given then
+	// (even one expired or logged out) as "authorization: Bearer <token>":
+	// someone else's guesses at the username then do not lock it out.
 	Login(context.Context, *LoginRequest) (*LoginResponse, error)
 	// Logout revokes the caller's token.
 	Logout(context.Context, *LogoutRequest) (*LogoutResponse, error)

@@ -1197,7 +1197,10 @@ type PhotoChunk struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// offset of data in the file; must equal the committed size.
 	Offset int64 `protobuf:"varint,1,opt,name=offset,proto3" json:"offset,omitempty"`
-	// data, at most 1 MiB.
+	// data, at most 1 MiB; in an upload, at least 16 KiB (16,384 bytes) in
+	// every chunk but the last, the one that ends at size_bytes. Each is a
+	// durable write, and counts as a call against the per-user request
+	// limit (RESOURCE_EXHAUSTED past it: resume from the committed size).
 	Data          []byte `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
