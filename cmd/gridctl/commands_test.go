@@ -129,11 +129,17 @@ func TestTheAdminsDay(t *testing.T) {
 		t.Errorf("login sent device %q, want the machine's %q", saved.DeviceID, device)
 	}
 
-	// Logging in again names the same device, and replaces the token.
-	mustGridctl(t, g.adminPassword+"\n", "login", "--username", "admin", "--password-stdin")
+	// Logging in again names the same device, proves it logged in before
+	// with the saved token (the login limits spare a known device), and
+	// replaces the token.
+	g.calls.reset()
+	mustGridctl(t, g.adminPassword+"\n", "login", "--username", "ADMIN", "--password-stdin")
 	again, _, _ := s.get(g.addr)
 	if again.DeviceID != device || again.Token == saved.Token {
 		t.Errorf("second login: device %q (want %q), token %q (was %q)", again.DeviceID, device, again.Token, saved.Token)
+	}
+	if logins := g.calls.of("Login"); len(logins) != 1 || logins[0].authorization != "Bearer "+saved.Token {
+		t.Errorf("second Login calls %+v, want one with the saved token", logins)
 	}
 
 	out = mustGridctl(t, "", "whoami")

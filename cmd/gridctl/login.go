@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
 
+	"github.com/gridinspect/gridinspect"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -23,7 +24,10 @@ is read from the terminal without echo; --password-stdin reads it as the
 first line of standard input instead, for scripts. The token is saved,
 readable by you only, for the server named by --server, so that several
 servers can be used side by side. The device id is made once per machine
-and kept beside the saved tokens.`,
+and kept beside the saved tokens. Logging in again sends the saved token of
+the same user and device along, expired or not: it proves this machine has
+logged in before, so that someone guessing the name elsewhere does not lock
+its owner out.`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		username := fs.String("username", "", "log in as `USER` (default: ask)")
 		deviceID := fs.String("device-id", "", "send this device `ID` (a UUID) instead of the machine's own")
@@ -84,6 +88,10 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 		return err
 	}
 	a.tokenSource = tokenForLogin
+	if earlier, ok, err := store.get(server); err == nil && ok && earlier.DeviceID == deviceID &&
+		gridinspect.FoldUsername(earlier.Username) == gridinspect.FoldUsername(username) {
+		a.token, a.sendToken = earlier.Token, true
+	}
 	resp, err := client.Login(ctx, &pb.LoginRequest{Username: username, Password: password, DeviceId: deviceID})
 	if err != nil {
 		return fmt.Errorf("log in: %w", err)
