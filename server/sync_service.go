@@ -96,7 +96,7 @@ func mutationAction(m *pb.Mutation) (actionRequest, bool) {
 
 func toFieldViolations(fs []gridinspect.FieldViolation) []*pb.FieldViolation {
 	var out []*pb.FieldViolation
-	for _, f := range fs {
+	for _, f := range gridinspect.CapViolations(fs) {
 		out = append(out, &pb.FieldViolation{Field: f.Field, Description: f.Description})
 	}
 	return out
