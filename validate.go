@@ -26,6 +26,11 @@ const (
 	MaxAreaSquareMeters = 10_000_000
 	MaxAccuracyMeters   = 100_000
 	MaxBoundaryPoints   = 20000
+	MaxUserGrids        = 1000
+	// MaxFilterGridIDs bounds the grids one list or summary may name;
+	// more are refused, not queried. A caller after more grids than that
+	// names none and gets every grid it may see.
+	MaxFilterGridIDs = 100
 )
 
 // Area is a latitude/longitude box points must lie in.

@@ -39,6 +39,10 @@ type syncService struct {
 func fromMutation(m *pb.Mutation) *gridinspect.Mutation {
 	raw, _ := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 	out := &gridinspect.Mutation{ID: m.GetMutationId(), DeviceSeq: m.GetDeviceSeq(), Raw: raw}
+	if err := checkLists(m); err != nil {
+		out.Invalid = err // rejected alone, before any of its entries is read
+		return out
+	}
 	switch k := m.GetKind().(type) {
 	case *pb.Mutation_SubmitReport:
 		if k.SubmitReport.GetReport() == nil {
