@@ -120,6 +120,11 @@ func TestHugeListsAreRefusedAtOnceAndCheaply(t *testing.T) {
 		{"1,000,000 empty mutations", "workera", rpcCase{"/gridinspect.v1.SyncService/Push",
 			&pb.PushRequest{DeviceId: device, Mutations: filled(1_000_000, &pb.Mutation{})}, &pb.PushResponse{}},
 			"mutations", gridinspect.MaxPushMutations},
+		{"over 8 MiB of track points in a thousand patrols", "workera", rpcCase{"/gridinspect.v1.SyncService/Push",
+			&pb.PushRequest{DeviceId: device, Mutations: filled(gridinspect.MaxPushMutations, &pb.Mutation{
+				Kind: &pb.Mutation_SubmitPatrol{SubmitPatrol: &pb.SubmitPatrolRequest{Patrol: &pb.Patrol{
+					Track: filled(800, &pb.TrackPoint{Latitude: 1})}}}})}, &pb.PushResponse{}},
+			"mutations", gridinspect.MaxPushBytes},
 		{"40,000 grids in a list of reports", "super", rpcCase{"/gridinspect.v1.ReportService/ListReports",
 			&pb.ListReportsRequest{GridIds: newIDs(40_000)}, &pb.ListReportsResponse{}},
 			"grid_ids", gridinspect.MaxFilterGridIDs},

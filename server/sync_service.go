@@ -107,6 +107,17 @@ func toFieldViolations(fs []gridinspect.FieldViolation) []*pb.FieldViolation {
 }
 
 func (h *syncService) Push(ctx context.Context, req *pb.PushRequest) (*pb.PushResponse, error) {
+	// The batch's cap in bytes holds, like its cap in mutations, before
+	// any mutation is converted (proto.Size reads without allocating).
+	size := 0
+	for _, m := range req.GetMutations() {
+		size += proto.Size(m)
+	}
+	if size > gridinspect.MaxPushBytes {
+		var v gridinspect.Violations
+		v.Add("mutations", "are %d bytes; at most %d", size, gridinspect.MaxPushBytes)
+		return nil, h.s.status(ctx, v.Err("invalid push"))
+	}
 	ms := make([]*gridinspect.Mutation, len(req.GetMutations()))
 	for i, m := range req.GetMutations() {
 		ms[i] = fromMutation(m)
