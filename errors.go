@@ -30,10 +30,12 @@ type Error struct {
 }
 
 // FieldViolation names one bad field, by its path in the API
-// (e.g. "report.location.latitude").
+// (e.g. "report.location.latitude"). The entry that counts the violations
+// past MaxFieldViolations has no Field.
 type FieldViolation struct {
 	Field       string
 	Description string
+	more        int // on that counting entry: how many it stands for
 }
 
 func (e *Error) Error() string {
@@ -42,7 +44,7 @@ func (e *Error) Error() string {
 	}
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {
-		parts[i] = f.Field + ": " + f.Description
+		parts[i] = strings.TrimPrefix(f.Field+": "+f.Description, ": ")
 	}
 	return e.Message + ": " + strings.Join(parts, "; ")
 }
@@ -77,19 +79,58 @@ func ErrorMessage(err error) string {
 	return "internal error"
 }
 
-// Violations collects field violations while validating.
+// MaxFieldViolations is how many field violations an error lists; one
+// more entry counts the rest ("and 3999980 more"). A request with millions
+// of bad entries must cost no more to refuse than one with twenty.
+const MaxFieldViolations = 20
+
+// Violations collects field violations while validating. Past
+// MaxFieldViolations it only counts them.
 type Violations []FieldViolation
 
 // Add records a violation of field.
 func (v *Violations) Add(field, format string, args ...any) {
-	*v = append(*v, FieldViolation{Field: field, Description: fmt.Sprintf(format, args...)})
+	switch n := len(*v); {
+	case n < MaxFieldViolations:
+		*v = append(*v, FieldViolation{Field: field, Description: fmt.Sprintf(format, args...)})
+	case n == MaxFieldViolations:
+		*v = append(*v, FieldViolation{more: 1})
+	default:
+		(*v)[n-1].more++
+	}
 }
 
 // Err returns nil when nothing was added, else an EINVALID *Error listing
-// every violation under message.
+// the violations under message, at most MaxFieldViolations of them and
+// then how many more there were.
 func (v Violations) Err(message string) error {
 	if len(v) == 0 {
 		return nil
 	}
-	return &Error{Code: EINVALID, Message: message, Fields: v}
+	fields := []FieldViolation(v)
+	if len(fields) > MaxFieldViolations {
+		fields = capViolations(fields)
+	}
+	return &Error{Code: EINVALID, Message: message, Fields: fields}
+}
+
+// CapViolations returns fs if it has at most MaxFieldViolations+1
+// entries (as an error made by Violations.Err has), else its first
+// MaxFieldViolations and one entry counting the rest. The edges call it
+// on errors they did not see made.
+func CapViolations(fs []FieldViolation) []FieldViolation {
+	if len(fs) <= MaxFieldViolations+1 {
+		return fs
+	}
+	return capViolations(fs)
+}
+
+func capViolations(fs []FieldViolation) []FieldViolation {
+	more := 0
+	for _, f := range fs[MaxFieldViolations:] {
+		more += max(f.more, 1)
+	}
+	out := make([]FieldViolation, MaxFieldViolations, MaxFieldViolations+1)
+	copy(out, fs)
+	return append(out, FieldViolation{Description: fmt.Sprintf("and %d more", more), more: more})
 }

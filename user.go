@@ -50,7 +50,7 @@ func (r Rules) ValidateUser(u *User) error {
 	}
 	checkText(&v, "user.display_name", u.DisplayName, MaxShortTextRunes, false)
 	checkEnum(&v, "user.role", int(u.Role), int(RoleAdmin), true)
-	checkIDs(&v, "user.grid_ids", u.GridIDs, 1000)
+	checkIDs(&v, "user.grid_ids", u.GridIDs, MaxUserGrids)
 	if u.Role == RoleWorker && u.AllGrids {
 		v.Add("user.all_grids", "a worker belongs to named grids, not the whole street")
 	}

@@ -26,6 +26,11 @@ const (
 	MaxAreaSquareMeters = 10_000_000
 	MaxAccuracyMeters   = 100_000
 	MaxBoundaryPoints   = 20000
+	MaxUserGrids        = 1000
+	// MaxFilterGridIDs bounds the grids one list or summary may name;
+	// more are refused, not queried. A caller after more grids than that
+	// names none and gets every grid it may see.
+	MaxFilterGridIDs = 100
 )
 
 // Area is a latitude/longitude box points must lie in.
@@ -201,26 +206,65 @@ func checkEnum(v *Violations, field string, x, max int, required bool) {
 	}
 }
 
-// checkPoint requires a finite point inside the service area, given in sys.
-func (r Rules) checkPoint(v *Violations, field string, lat, lng float64, sys CoordinateSystem) {
-	if math.IsNaN(lat) || math.IsInf(lat, 0) || math.IsNaN(lng) || math.IsInf(lng, 0) {
-		v.Add(field, "coordinates must be finite numbers")
+// CheckPoint requires a finite point inside the service area, given in
+// sys. A bad coordinate is named: field.latitude, field.longitude.
+func (r Rules) CheckPoint(v *Violations, field string, lat, lng float64, sys CoordinateSystem) {
+	if !checkDegrees(v, field, lat, lng) {
 		return
 	}
 	if lat == 0 && lng == 0 {
 		v.Add(field, "is missing (0, 0)")
 		return
 	}
-	wlat, wlng := ToWGS84(sys, lat, lng)
-	if !r.ServiceArea.Contains(wlat, wlng) {
-		v.Add(field, "(%.6f, %.6f) is outside the service area (latitude %.1f to %.1f, longitude %.1f to %.1f)",
-			lat, lng, r.ServiceArea.MinLat, r.ServiceArea.MaxLat, r.ServiceArea.MinLng, r.ServiceArea.MaxLng)
+	r.checkInArea(v, field, lat, lng, sys)
+}
+
+// checkDegrees requires finite coordinates, the latitude within ±90 and
+// the longitude within ±180, and reports whether they are.
+func checkDegrees(v *Violations, field string, lat, lng float64) bool {
+	ok := true
+	for _, c := range [2]struct {
+		name       string
+		x, maximum float64
+	}{{"latitude", lat, 90}, {"longitude", lng, 180}} {
+		switch {
+		case math.IsNaN(c.x) || math.IsInf(c.x, 0):
+			v.Add(field+"."+c.name, "must be a finite number")
+			ok = false
+		case c.x < -c.maximum || c.x > c.maximum:
+			v.Add(field+"."+c.name, "%v is outside -%v to %v", c.x, c.maximum, c.maximum)
+			ok = false
+		}
 	}
+	return ok
+}
+
+// checkInArea requires a point (in sys) to lie in the service area,
+// naming the coordinate that leaves it.
+func (r Rules) checkInArea(v *Violations, field string, lat, lng float64, sys CoordinateSystem) {
+	a := r.ServiceArea
+	wlat, wlng := ToWGS84(sys, lat, lng)
+	if wlat < a.MinLat || wlat > a.MaxLat {
+		v.Add(field+".latitude", "%.6f is outside the service area (latitude %.1f to %.1f)", lat, a.MinLat, a.MaxLat)
+	}
+	if wlng < a.MinLng || wlng > a.MaxLng {
+		v.Add(field+".longitude", "%.6f is outside the service area (longitude %.1f to %.1f)", lng, a.MinLng, a.MaxLng)
+	}
+}
+
+// pointOK reports whether CheckPoint would accept a point, without the
+// cost of naming it.
+func (r Rules) pointOK(lat, lng float64, sys CoordinateSystem) bool {
+	if math.IsNaN(lat) || math.IsNaN(lng) || math.Abs(lat) > 90 || math.Abs(lng) > 180 || (lat == 0 && lng == 0) {
+		return false // the infinities fail the range
+	}
+	wlat, wlng := ToWGS84(sys, lat, lng)
+	return r.ServiceArea.Contains(wlat, wlng)
 }
 
 func (r Rules) checkLocation(v *Violations, field string, l Location) {
 	checkEnum(v, field+".coordinate_system", int(l.System), int(CoordinateSystemBD09), false)
-	r.checkPoint(v, field, l.Lat, l.Lng, l.System)
+	r.CheckPoint(v, field, l.Lat, l.Lng, l.System)
 	if math.IsNaN(l.AccuracyMeters) || l.AccuracyMeters < 0 || l.AccuracyMeters > MaxAccuracyMeters {
 		v.Add(field+".accuracy_meters", "must be between 0 and %d", MaxAccuracyMeters)
 	}
@@ -342,11 +386,14 @@ func (r Rules) ValidatePatrol(p *Patrol) error {
 	if len(p.Track) > MaxTrackPoints {
 		v.Add("patrol.track", "has %d points; at most %d", len(p.Track), MaxTrackPoints)
 	} else {
+		bad := 0
 		for i, pt := range p.Track {
-			before := len(v)
-			r.checkPoint(&v, "patrol.track["+itoa(i)+"]", pt.Lat, pt.Lng, p.TrackSystem)
-			if len(v) > before+3 {
-				break // one bad track is enough to say so; do not list 10000 points
+			if r.pointOK(pt.Lat, pt.Lng, p.TrackSystem) {
+				continue
+			}
+			r.CheckPoint(&v, "patrol.track["+itoa(i)+"]", pt.Lat, pt.Lng, p.TrackSystem)
+			if bad++; bad == 3 {
+				break // a few bad points are enough to say so; do not list 10000
 			}
 		}
 	}
@@ -395,18 +442,27 @@ func (r Rules) ValidateGrid(g *Grid) error {
 	if points > MaxBoundaryPoints {
 		v.Add("grid.boundary", "has %d points; at most %d", points, MaxBoundaryPoints)
 	} else {
-		for _, problem := range g.Boundary.Validate() {
-			v.Add("grid.boundary", "%s", problem)
-		}
-		for _, poly := range g.Boundary {
-			for _, ring := range poly {
-				for _, p := range ring {
-					wlat, wlng := ToWGS84(g.BoundarySystem, p.Lat, p.Lng)
-					if !r.ServiceArea.Contains(wlat, wlng) {
-						v.Add("grid.boundary", "point (%.6f, %.6f) is outside the service area", p.Lat, p.Lng)
-						return v.Err("invalid grid")
+		// Each bad coordinate is named by its path; the shape is checked
+		// only when every coordinate is a number of degrees.
+		degrees := true
+		for pi, poly := range g.Boundary {
+			for ri, ring := range poly {
+				for k, p := range ring {
+					if r.pointOK(p.Lat, p.Lng, g.BoundarySystem) {
+						continue
+					}
+					f := "grid.boundary[" + itoa(pi) + "].rings[" + itoa(ri) + "].points[" + itoa(k) + "]"
+					if checkDegrees(&v, f, p.Lat, p.Lng) {
+						r.checkInArea(&v, f, p.Lat, p.Lng, g.BoundarySystem)
+					} else {
+						degrees = false
 					}
 				}
+			}
+		}
+		if degrees {
+			for _, problem := range g.Boundary.Validate() {
+				v.Add("grid.boundary", "%s", problem)
 			}
 		}
 	}

@@ -29,7 +29,8 @@ var codeOf = map[string]codes.Code{
 }
 
 // toStatus converts an error from the domain or the store into a gRPC
-// status error. Field violations travel as google.rpc.BadRequest details.
+// status error. Field violations travel as google.rpc.BadRequest details,
+// at most gridinspect.MaxFieldViolations of them and a count of the rest.
 // An internal error is logged with its cause and shown to the client only
 // as "internal error".
 func toStatus(ctx context.Context, log *slog.Logger, err error) error {
@@ -58,7 +59,7 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	st := status.New(code, e.Message)
 	if len(e.Fields) > 0 {
 		br := &errdetails.BadRequest{}
-		for _, f := range e.Fields {
+		for _, f := range gridinspect.CapViolations(e.Fields) {
 			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
 				Field: f.Field, Description: f.Description,
 			})

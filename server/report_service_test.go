@@ -194,9 +194,12 @@ func TestInvalidReportsAreRefusedNamingTheField(t *testing.T) {
 		{"empty description", func(r *pb.Report) { r.Description = "  " }, "report.description"},
 		{"over-long description", func(r *pb.Report) { r.Description = strings.Repeat("隐", gridinspect.MaxDescriptionRunes+1) }, "report.description"},
 		{"missing location", func(r *pb.Report) { r.Location = nil }, "report.location"},
-		{"NaN latitude", func(r *pb.Report) { r.Location = &pb.Location{Latitude: math.NaN(), Longitude: 118.35} }, "report.location"},
-		{"infinite longitude", func(r *pb.Report) { r.Location = &pb.Location{Latitude: 31.25, Longitude: math.Inf(1)} }, "report.location"},
-		{"outside China", func(r *pb.Report) { r.Location = &pb.Location{Latitude: 48.85, Longitude: 2.35} }, "report.location"},
+		{"NaN latitude", func(r *pb.Report) { r.Location = &pb.Location{Latitude: math.NaN(), Longitude: 118.35} }, "report.location.latitude"},
+		{"infinite longitude", func(r *pb.Report) { r.Location = &pb.Location{Latitude: 31.25, Longitude: math.Inf(1)} }, "report.location.longitude"},
+		{"latitude past the pole", func(r *pb.Report) { r.Location = &pb.Location{Latitude: 95, Longitude: 118.35} }, "report.location.latitude"},
+		{"longitude past the antimeridian", func(r *pb.Report) { r.Location = &pb.Location{Latitude: 31.25, Longitude: -190} }, "report.location.longitude"},
+		{"outside China", func(r *pb.Report) { r.Location = &pb.Location{Latitude: 48.85, Longitude: 2.35} }, "report.location.longitude"},
+		{"north of China", func(r *pb.Report) { r.Location = &pb.Location{Latitude: 60, Longitude: 118.35} }, "report.location.latitude"},
 		{"negative accuracy", func(r *pb.Report) { r.Location = &pb.Location{Latitude: 31.25, Longitude: 118.35, AccuracyMeters: -1} }, "report.location.accuracy_meters"},
 		{"unknown coordinate system", func(r *pb.Report) { r.Location = &pb.Location{Latitude: 31.25, Longitude: 118.35, CoordinateSystem: 9} }, "report.location.coordinate_system"},
 		{"missing observed_at", func(r *pb.Report) { r.ObservedAt = nil }, "report.observed_at"},
@@ -606,7 +609,11 @@ func TestInvalidPatrolsAreRefusedNamingTheField(t *testing.T) {
 		{"ends before it starts", func(p *pb.Patrol) { p.EndedAt = timestamppb.New(start.Add(-time.Minute)) }, "patrol.ended_at"},
 		{"nobody took part", func(p *pb.Patrol) { p.Participants = 0 }, "patrol.participants"},
 		{"water-source patrol without its water source", func(p *pb.Patrol) { p.Kind = pb.PatrolKind_PATROL_KIND_WATER_SOURCE }, "patrol.subject_id"},
-		{"track point outside China", func(p *pb.Patrol) { p.Track = []*pb.TrackPoint{{Latitude: 0, Longitude: 1}} }, "patrol.track[0]"},
+		{"track point outside China", func(p *pb.Patrol) { p.Track = []*pb.TrackPoint{{Latitude: 0, Longitude: 1}} }, "patrol.track[0].latitude"},
+		{"track point whose latitude is not a number", func(p *pb.Patrol) {
+			p.Track = []*pb.TrackPoint{{Latitude: 31.25, Longitude: 118.35}, {Latitude: math.NaN(), Longitude: 118.35}}
+		}, "patrol.track[1].latitude"},
+		{"track point with an infinite longitude", func(p *pb.Patrol) { p.Track = []*pb.TrackPoint{{Latitude: 31.25, Longitude: math.Inf(-1)}} }, "patrol.track[0].longitude"},
 		{"neither grid nor track", func(p *pb.Patrol) { p.GridId = "" }, "patrol.grid_id"},
 	}
 	for _, tt := range tests {

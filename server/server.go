@@ -125,6 +125,8 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 		unary = append(unary, s.limitUnary)
 		stream = append(stream, s.limitStream)
 	}
+	unary = append(unary, s.boundUnary)
+	stream = append(stream, s.boundStream)
 	base := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
 		grpc.MaxSendMsgSize(MaxMessageBytes),
@@ -140,7 +142,8 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 		}),
 		// Recovery first, so that nothing below it can crash the process;
 		// then logging; then authentication; then the per-user request
-		// limit, which needs to know the caller.
+		// limit, which needs to know the caller; then the bounds of the
+		// request's lists, before any handler reads them.
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 	}

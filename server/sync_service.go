@@ -47,6 +47,10 @@ type syncService struct {
 func fromMutation(m *pb.Mutation) *gridinspect.Mutation {
 	raw, _ := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 	out := &gridinspect.Mutation{ID: m.GetMutationId(), DeviceSeq: m.GetDeviceSeq(), Raw: raw}
+	if err := checkLists(m); err != nil {
+		out.Invalid = err // rejected alone, before any of its entries is read
+		return out
+	}
 	switch k := m.GetKind().(type) {
 	case *pb.Mutation_SubmitReport:
 		if k.SubmitReport.GetReport() == nil {
@@ -104,13 +108,24 @@ func mutationAction(m *pb.Mutation) (actionRequest, bool) {
 
 func toFieldViolations(fs []gridinspect.FieldViolation) []*pb.FieldViolation {
 	var out []*pb.FieldViolation
-	for _, f := range fs {
+	for _, f := range gridinspect.CapViolations(fs) {
 		out = append(out, &pb.FieldViolation{Field: f.Field, Description: f.Description})
 	}
 	return out
 }
 
 func (h *syncService) Push(ctx context.Context, req *pb.PushRequest) (*pb.PushResponse, error) {
+	// The batch's cap in bytes holds, like its cap in mutations, before
+	// any mutation is converted (proto.Size reads without allocating).
+	size := 0
+	for _, m := range req.GetMutations() {
+		size += proto.Size(m)
+	}
+	if size > gridinspect.MaxPushBytes {
+		var v gridinspect.Violations
+		v.Add("mutations", "are %d bytes; at most %d", size, gridinspect.MaxPushBytes)
+		return nil, h.s.status(ctx, v.Err("invalid push"))
+	}
 	ms := make([]*gridinspect.Mutation, len(req.GetMutations()))
 	for i, m := range req.GetMutations() {
 		ms[i] = fromMutation(m)

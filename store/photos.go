@@ -577,19 +577,11 @@ func (db *DB) photoLocation(v *gridinspect.Violations, l gridinspect.Location) (
 	if math.IsNaN(l.AccuracyMeters) || l.AccuracyMeters < 0 || l.AccuracyMeters > gridinspect.MaxAccuracyMeters {
 		v.Add("location.accuracy_meters", "must be between 0 and %d", gridinspect.MaxAccuracyMeters)
 	}
-	finite := !math.IsNaN(l.Lat) && !math.IsInf(l.Lat, 0) && !math.IsNaN(l.Lng) && !math.IsInf(l.Lng, 0)
-	if !finite {
-		v.Add("location", "coordinates must be finite numbers")
-		return gridinspect.Location{}, false
-	}
-	lat, lng := gridinspect.ToWGS84(l.System, l.Lat, l.Lng)
-	if area := db.rules.ServiceArea; !area.Contains(lat, lng) {
-		v.Add("location", "(%.6f, %.6f) is outside the service area (latitude %.1f to %.1f, longitude %.1f to %.1f)",
-			l.Lat, l.Lng, area.MinLat, area.MaxLat, area.MinLng, area.MaxLng)
-	}
+	db.rules.CheckPoint(v, "location", l.Lat, l.Lng, l.System)
 	if len(*v) > before {
 		return gridinspect.Location{}, false
 	}
+	lat, lng := gridinspect.ToWGS84(l.System, l.Lat, l.Lng)
 	return gridinspect.Location{Lat: lat, Lng: lng, AccuracyMeters: l.AccuracyMeters,
 		System: gridinspect.CoordinateSystemWGS84}, true
 }

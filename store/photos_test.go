@@ -370,10 +370,10 @@ func TestPhotos_HeadersAndChunksAreValidated(t *testing.T) {
 		{"a time that cannot be stored", func(h *gridinspect.PhotoHeader) {
 			h.TakenAt = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
 		}, "taken_at"},
-		{"a place that is not a number", func(h *gridinspect.PhotoHeader) { h.Location.Lat = math.NaN() }, "location"},
+		{"a place that is not a number", func(h *gridinspect.PhotoHeader) { h.Location.Lat = math.NaN() }, "location.latitude"},
 		{"a place outside the service area", func(h *gridinspect.PhotoHeader) {
 			h.Location.Lat, h.Location.Lng = 48.85, 2.35
-		}, "location"},
+		}, "location.longitude"},
 		{"a negative accuracy", func(h *gridinspect.PhotoHeader) { h.Location.AccuracyMeters = -1 }, "location.accuracy_meters"},
 		{"an unknown coordinate system", func(h *gridinspect.PhotoHeader) { h.Location.System = 9 }, "location.coordinate_system"},
 	} {
