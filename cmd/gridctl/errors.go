@@ -88,7 +88,8 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 		switch d := d.(type) {
 		case *errdetails.BadRequest:
 			for _, v := range d.GetFieldViolations() {
-				fmt.Fprintf(w, "  %s: %s\n", sanitizeLine(v.GetField()), sanitizeLine(v.GetDescription()))
+				// The entry that counts violations left out names no field.
+				fmt.Fprintf(w, "  %s\n", sanitizeLine(strings.TrimPrefix(v.GetField()+": "+v.GetDescription(), ": ")))
 			}
 		case *errdetails.PreconditionFailure:
 			for _, v := range d.GetViolations() {

@@ -190,12 +190,14 @@ func TestErrorsListFieldViolationsOnePerLine(t *testing.T) {
 		&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
 			{Field: "user.username", Description: "must be lower-case"},
 			{Field: "password", Description: "at least 8 characters"},
+			{Description: "and 3 more"}, // the server lists 20, then counts the rest
 		}})
 	var b bytes.Buffer
 	writeError(&b, fmt.Errorf("add user X: %w", st.Err()), "h:1", "", "30s")
 	want := "gridctl: invalid argument: user is invalid\n" +
 		"  user.username: must be lower-case\n" +
-		"  password: at least 8 characters\n"
+		"  password: at least 8 characters\n" +
+		"  and 3 more\n"
 	if b.String() != want {
 		t.Errorf("error:\n%s\nwant:\n%s", b.String(), want)
 	}
