@@ -120,11 +120,16 @@ func TestHugeListsAreRefusedAtOnceAndCheaply(t *testing.T) {
 		{"1,000,000 empty mutations", "workera", rpcCase{"/gridinspect.v1.SyncService/Push",
 			&pb.PushRequest{DeviceId: device, Mutations: filled(1_000_000, &pb.Mutation{})}, &pb.PushResponse{}},
 			"mutations", gridinspect.MaxPushMutations},
+		{"over 8 MiB of descriptions in a thousand reports", "workera", rpcCase{"/gridinspect.v1.SyncService/Push",
+			&pb.PushRequest{DeviceId: device, Mutations: filled(gridinspect.MaxPushMutations, &pb.Mutation{
+				Kind: &pb.Mutation_SubmitReport{SubmitReport: &pb.SubmitReportRequest{Report: &pb.Report{
+					Description: strings.Repeat("隐患", 1500)}}}})}, &pb.PushResponse{}},
+			"mutations", gridinspect.MaxPushBytes},
 		{"over 8 MiB of track points in a thousand patrols", "workera", rpcCase{"/gridinspect.v1.SyncService/Push",
 			&pb.PushRequest{DeviceId: device, Mutations: filled(gridinspect.MaxPushMutations, &pb.Mutation{
 				Kind: &pb.Mutation_SubmitPatrol{SubmitPatrol: &pb.SubmitPatrolRequest{Patrol: &pb.Patrol{
 					Track: filled(800, &pb.TrackPoint{Latitude: 1})}}}})}, &pb.PushResponse{}},
-			"mutations", gridinspect.MaxPushBytes},
+			"mutations", gridinspect.MaxPushTrackPoints},
 		{"40,000 grids in a list of reports", "super", rpcCase{"/gridinspect.v1.ReportService/ListReports",
 			&pb.ListReportsRequest{GridIds: newIDs(40_000)}, &pb.ListReportsResponse{}},
 			"grid_ids", gridinspect.MaxFilterGridIDs},
