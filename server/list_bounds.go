@@ -77,7 +77,7 @@ var checkedApart = map[protoreflect.FullName]bool{
 // pushed patrol may hold MaxTrackPoints points, but a thousand of them
 // would make a push of a few megabytes decode to gigabytes. An entry
 // past its own bound counts as bound+1, however long (it is rejected
-// alone). A request past
+// alone, and the server's codec decodes no more of it). A request past
 // one is refused whole, naming the checkedApart list.
 var batchBounds = map[protoreflect.FullName]int{
 	"gridinspect.v1.Patrol.track": gridinspect.MaxPushTrackPoints,
@@ -144,7 +144,9 @@ func (c *listCheck) message(m protoreflect.Message, path string) {
 }
 
 // count adds n entries of fd, found at path, and reports whether the
-// request is still within fd's bound. Each field is refused once.
+// request is still within fd's bound. Each field is refused once. The
+// server's codec decodes no more than bound+1 entries of a list (see
+// codec.go), so the message says "more than" the bound, not how many.
 func (c *listCheck) count(fd protoreflect.FieldDescriptor, n int, path string) bool {
 	bound := listBounds[fd.FullName()]
 	before := c.counted[fd.FullName()]
@@ -158,9 +160,9 @@ func (c *listCheck) count(fd protoreflect.FieldDescriptor, n int, path string) b
 	case before > bound:
 		// refused already
 	case before == 0:
-		c.v.Add(path, "has %d entries; at most %d", n, bound)
+		c.v.Add(path, "has more than %d entries; at most %d", bound, bound)
 	default:
-		c.v.Add(path, "has %d entries, %d with the %s before it; at most %d in all", n, before+n, fd.Name(), bound)
+		c.v.Add(path, "brings the %s to more than %d entries; at most %d in all", fd.Name(), bound, bound)
 	}
 	return false
 }
