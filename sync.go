@@ -10,6 +10,10 @@ import (
 const (
 	MaxPushMutations = 1000
 	MaxPushBytes     = 8 << 20
+	// MaxPushTrackPoints bounds the points of all the patrols of a push
+	// (ten patrols of MaxTrackPoints): a thousand patrols of empty points
+	// are a few bytes each on the wire but about a hundred in memory.
+	MaxPushTrackPoints = 10 * MaxTrackPoints
 )
 
 // Mutation is one write a phone made, offline or not, pushed in a batch.

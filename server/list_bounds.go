@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -71,6 +72,17 @@ var checkedApart = map[protoreflect.FullName]bool{
 	"gridinspect.v1.PushRequest.mutations": true,
 }
 
+// batchBounds bound lists inside the entries of a checkedApart list in
+// all, over the whole request, besides each entry's own bound: every
+// pushed patrol may hold MaxTrackPoints points, but a thousand of them
+// would make a push of a few megabytes decode to gigabytes. An entry
+// past its own bound counts as bound+1, however long (it is rejected
+// alone, and the server's codec decodes no more of it). A request past
+// one is refused whole, naming the checkedApart list.
+var batchBounds = map[protoreflect.FullName]int{
+	"gridinspect.v1.Patrol.track": gridinspect.MaxPushTrackPoints,
+}
+
 // enumValues is how many values enum e has, UNSPECIFIED included: a
 // filter names each at most once.
 func enumValues(e protoreflect.Enum) int { return e.Descriptor().Values().Len() }
@@ -86,7 +98,14 @@ func checkLists(m proto.Message) error {
 
 type listCheck struct {
 	counted map[protoreflect.FullName]int // entries of each field so far
+	batched map[protoreflect.FullName]int // entries of each field of batchBounds so far
+	entry   []entryCount                  // of the checkedApart entry being counted
 	v       gridinspect.Violations
+}
+
+type entryCount struct {
+	fd protoreflect.FieldDescriptor
+	n  int
 }
 
 func (c *listCheck) message(m protoreflect.Message, path string) {
@@ -98,7 +117,18 @@ func (c *listCheck) message(m protoreflect.Message, path string) {
 		switch {
 		case fd.IsList():
 			l := val.List()
-			if !c.count(fd, l.Len(), p) || fd.Message() == nil || checkedApart[fd.FullName()] || !holdsLists(fd.Message()) {
+			if !c.count(fd, l.Len(), p) || fd.Message() == nil {
+				break
+			}
+			if checkedApart[fd.FullName()] {
+				if holdsBatchLists(fd.Message()) {
+					for i := range l.Len() {
+						c.batchEntry(l.Get(i).Message(), p)
+					}
+				}
+				break
+			}
+			if !holdsLists(fd.Message()) {
 				break
 			}
 			for i := range l.Len() {
@@ -114,7 +144,9 @@ func (c *listCheck) message(m protoreflect.Message, path string) {
 }
 
 // count adds n entries of fd, found at path, and reports whether the
-// request is still within fd's bound. Each field is refused once.
+// request is still within fd's bound. Each field is refused once. The
+// server's codec decodes no more than bound+1 entries of a list (see
+// codec.go), so the message says "more than" the bound, not how many.
 func (c *listCheck) count(fd protoreflect.FieldDescriptor, n int, path string) bool {
 	bound := listBounds[fd.FullName()]
 	before := c.counted[fd.FullName()]
@@ -128,30 +160,83 @@ func (c *listCheck) count(fd protoreflect.FieldDescriptor, n int, path string) b
 	case before > bound:
 		// refused already
 	case before == 0:
-		c.v.Add(path, "has %d entries; at most %d", n, bound)
+		c.v.Add(path, "has more than %d entries; at most %d", bound, bound)
 	default:
-		c.v.Add(path, "has %d entries, %d with the %s before it; at most %d in all", n, before+n, fd.Name(), bound)
+		c.v.Add(path, "brings the %s to more than %d entries; at most %d in all", fd.Name(), bound, bound)
 	}
 	return false
+}
+
+// batchEntry counts the lists of batchBounds in m, an entry of the
+// checkedApart list at path; a total past its bound is blamed on that
+// list.
+func (c *listCheck) batchEntry(m protoreflect.Message, path string) {
+	c.entry = c.entry[:0]
+	c.batch(m)
+	for _, e := range c.entry {
+		name := e.fd.FullName()
+		bound := batchBounds[name]
+		before := c.batched[name]
+		if c.batched == nil {
+			c.batched = make(map[protoreflect.FullName]int)
+		}
+		c.batched[name] = before + min(e.n, listBounds[name]+1)
+		if before <= bound && c.batched[name] > bound {
+			c.v.Add(path, "hold more than %d entries of %s.%s in all; at most %d", bound, e.fd.ContainingMessage().Name(), e.fd.Name(), bound)
+		}
+	}
+}
+
+func (c *listCheck) batch(m protoreflect.Message) {
+	m.Range(func(fd protoreflect.FieldDescriptor, val protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && batchBounds[fd.FullName()] > 0:
+			i := slices.IndexFunc(c.entry, func(e entryCount) bool { return e.fd == fd })
+			if i < 0 {
+				i = len(c.entry)
+				c.entry = append(c.entry, entryCount{fd: fd})
+			}
+			c.entry[i].n += val.List().Len()
+		case fd.IsList() && fd.Message() != nil && holdsBatchLists(fd.Message()):
+			for i := range val.List().Len() {
+				c.batch(val.List().Get(i).Message())
+			}
+		case !fd.IsList() && !fd.IsMap() && fd.Message() != nil && holdsBatchLists(fd.Message()):
+			c.batch(val.Message())
+		}
+		return true
+	})
 }
 
 // listHolders says, for every message a request of the API can reach,
 // whether a repeated field lies in it or below it; checkLists enters no
 // other message.
-var listHolders = func() map[protoreflect.FullName]bool {
-	holders := make(map[protoreflect.FullName]bool)
-	for _, md := range requestMessages() {
-		markListHolders(md, holders, make(map[protoreflect.FullName]bool))
-	}
-	return holders
-}()
+var listHolders = markHolders(func(fd protoreflect.FieldDescriptor) bool { return fd.IsList() || fd.IsMap() })
+
+// batchHolders is listHolders for the lists of batchBounds.
+var batchHolders = markHolders(func(fd protoreflect.FieldDescriptor) bool { return batchBounds[fd.FullName()] > 0 })
 
 func holdsLists(md protoreflect.MessageDescriptor) bool {
 	holds, known := listHolders[md.FullName()]
 	return holds || !known // a message not seen at start is entered, to be safe
 }
 
-func markListHolders(md protoreflect.MessageDescriptor, holders, visiting map[protoreflect.FullName]bool) bool {
+func holdsBatchLists(md protoreflect.MessageDescriptor) bool {
+	holds, known := batchHolders[md.FullName()]
+	return holds || !known
+}
+
+// markHolders says, for every message a request can reach, whether a
+// field for which is returns true lies in it or below it.
+func markHolders(is func(protoreflect.FieldDescriptor) bool) map[protoreflect.FullName]bool {
+	holders := make(map[protoreflect.FullName]bool)
+	for _, md := range requestMessages() {
+		markHolder(md, is, holders, make(map[protoreflect.FullName]bool))
+	}
+	return holders
+}
+
+func markHolder(md protoreflect.MessageDescriptor, is func(protoreflect.FieldDescriptor) bool, holders, visiting map[protoreflect.FullName]bool) bool {
 	if holds, ok := holders[md.FullName()]; ok {
 		return holds
 	}
@@ -162,7 +247,7 @@ func markListHolders(md protoreflect.MessageDescriptor, holders, visiting map[pr
 	holds := false
 	for i := range md.Fields().Len() {
 		fd := md.Fields().Get(i)
-		if fd.IsList() || fd.IsMap() || (fd.Message() != nil && markListHolders(fd.Message(), holders, visiting)) {
+		if is(fd) || (fd.Message() != nil && markHolder(fd.Message(), is, holders, visiting)) {
 			holds = true
 		}
 	}

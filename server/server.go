@@ -128,6 +128,9 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 	unary = append(unary, s.boundUnary)
 	stream = append(stream, s.boundStream)
 	base := []grpc.ServerOption{
+		// Requests are decoded without letting a list grow past its
+		// bound; see codec.go.
+		grpc.ForceServerCodecV2(newBoundedCodec()),
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
 		grpc.MaxSendMsgSize(MaxMessageBytes),
 		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
