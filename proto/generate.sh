@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 BUF_VERSION=v1.75.0
 PROTOC_GEN_GO_VERSION=v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION=v1.6.0
+GRPC_GATEWAY_VERSION=v2.34.0
 
 bin="$PWD/.tools/bin"
 mkdir -p "$bin"
@@ -23,6 +24,8 @@ install() { # install NAME MODULE@VERSION, unless that version is already there
 install buf "$BUF_VERSION" github.com/bufbuild/buf/cmd/buf
 install protoc-gen-go "$PROTOC_GEN_GO_VERSION" google.golang.org/protobuf/cmd/protoc-gen-go
 install protoc-gen-go-grpc "$PROTOC_GEN_GO_GRPC_VERSION" google.golang.org/grpc/cmd/protoc-gen-go-grpc
+install protoc-gen-grpc-gateway "$GRPC_GATEWAY_VERSION" github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway
+install protoc-gen-openapiv2 "$GRPC_GATEWAY_VERSION" github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2
 export PATH="$bin:$PATH"
 
 buf lint

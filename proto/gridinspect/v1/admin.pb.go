@@ -7,6 +7,7 @@
 package gridinspectv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -219,7 +220,7 @@ var File_gridinspect_v1_admin_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x1agridinspect/v1/admin.proto\x12\x0egridinspect.v1\"\x0f\n" +
+	"\x1agridinspect/v1/admin.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\"\x0f\n" +
 	"\rBackupRequest\"e\n" +
 	"\x0eBackupResponse\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12#\n" +
@@ -228,10 +229,10 @@ const file_gridinspect_v1_admin_proto_rawDesc = "" +
 	"\vEchoRequest\x12\x18\n" +
 	"\apayload\x18\x01 \x01(\fR\apayload\"(\n" +
 	"\fEchoResponse\x12\x18\n" +
-	"\apayload\x18\x01 \x01(\fR\apayload2\x9c\x01\n" +
+	"\apayload\x18\x01 \x01(\fR\apayload2\xb7\x01\n" +
 	"\fAdminService\x12I\n" +
-	"\x06Backup\x12\x1d.gridinspect.v1.BackupRequest\x1a\x1e.gridinspect.v1.BackupResponse0\x01\x12A\n" +
-	"\x04Echo\x12\x1b.gridinspect.v1.EchoRequest\x1a\x1c.gridinspect.v1.EchoResponseBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
+	"\x06Backup\x12\x1d.gridinspect.v1.BackupRequest\x1a\x1e.gridinspect.v1.BackupResponse0\x01\x12\\\n" +
+	"\x04Echo\x12\x1b.gridinspect.v1.EchoRequest\x1a\x1c.gridinspect.v1.EchoResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/admin:echoBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
 var (
 	file_gridinspect_v1_admin_proto_rawDescOnce sync.Once

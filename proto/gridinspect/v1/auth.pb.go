@@ -7,6 +7,7 @@
 package gridinspectv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -413,7 +414,7 @@ var File_gridinspect_v1_auth_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_auth_proto_rawDesc = "" +
 	"\n" +
-	"\x19gridinspect/v1/auth.proto\x12\x0egridinspect.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\"c\n" +
+	"\x19gridinspect/v1/auth.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\"c\n" +
 	"\fLoginRequest\x12\x1a\n" +
 	"\busername\x18\x01 \x01(\tR\busername\x12\x1a\n" +
 	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x1b\n" +
@@ -432,12 +433,12 @@ const file_gridinspect_v1_auth_proto_rawDesc = "" +
 	"\x13RevokeTokensRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\"0\n" +
 	"\x14RevokeTokensResponse\x12\x18\n" +
-	"\arevoked\x18\x01 \x01(\x05R\arevoked2\xc0\x02\n" +
-	"\vAuthService\x12D\n" +
-	"\x05Login\x12\x1c.gridinspect.v1.LoginRequest\x1a\x1d.gridinspect.v1.LoginResponse\x12G\n" +
-	"\x06Logout\x12\x1d.gridinspect.v1.LogoutRequest\x1a\x1e.gridinspect.v1.LogoutResponse\x12G\n" +
-	"\x06WhoAmI\x12\x1d.gridinspect.v1.WhoAmIRequest\x1a\x1e.gridinspect.v1.WhoAmIResponse\x12Y\n" +
-	"\fRevokeTokens\x12#.gridinspect.v1.RevokeTokensRequest\x1a$.gridinspect.v1.RevokeTokensResponseBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
+	"\arevoked\x18\x01 \x01(\x05R\arevoked2\xbe\x03\n" +
+	"\vAuthService\x12_\n" +
+	"\x05Login\x12\x1c.gridinspect.v1.LoginRequest\x1a\x1d.gridinspect.v1.LoginResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/auth:login\x12c\n" +
+	"\x06Logout\x12\x1d.gridinspect.v1.LogoutRequest\x1a\x1e.gridinspect.v1.LogoutResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/auth:logout\x12`\n" +
+	"\x06WhoAmI\x12\x1d.gridinspect.v1.WhoAmIRequest\x1a\x1e.gridinspect.v1.WhoAmIResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/auth:whoami\x12\x86\x01\n" +
+	"\fRevokeTokens\x12#.gridinspect.v1.RevokeTokensRequest\x1a$.gridinspect.v1.RevokeTokensResponse\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/users/{user_id}:revokeTokensBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
 var (
 	file_gridinspect_v1_auth_proto_rawDescOnce sync.Once

@@ -7,6 +7,7 @@
 package gridinspectv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1840,7 +1841,7 @@ var File_gridinspect_v1_directory_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_directory_proto_rawDesc = "" +
 	"\n" +
-	"\x1egridinspect/v1/directory.proto\x12\x0egridinspect.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgridinspect/v1/report.proto\"B\n" +
+	"\x1egridinspect/v1/directory.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgridinspect/v1/report.proto\"B\n" +
 	"\x06LatLng\x12\x1a\n" +
 	"\blatitude\x18\x01 \x01(\x01R\blatitude\x12\x1c\n" +
 	"\tlongitude\x18\x02 \x01(\x01R\tlongitude\"<\n" +
@@ -1960,23 +1961,23 @@ const file_gridinspect_v1_directory_proto_rawDesc = "" +
 	"\x17SUBJECT_KIND_ENTERPRISE\x10\x01\x12\x1a\n" +
 	"\x16SUBJECT_KIND_HOUSEHOLD\x10\x02\x12\x1d\n" +
 	"\x19SUBJECT_KIND_WATER_SOURCE\x10\x03\x12\x15\n" +
-	"\x11SUBJECT_KIND_SITE\x10\x042\xb3\a\n" +
-	"\x10DirectoryService\x12S\n" +
+	"\x11SUBJECT_KIND_SITE\x10\x042\xcb\t\n" +
+	"\x10DirectoryService\x12l\n" +
 	"\n" +
-	"CreateGrid\x12!.gridinspect.v1.CreateGridRequest\x1a\".gridinspect.v1.CreateGridResponse\x12J\n" +
-	"\aGetGrid\x12\x1e.gridinspect.v1.GetGridRequest\x1a\x1f.gridinspect.v1.GetGridResponse\x12P\n" +
-	"\tListGrids\x12 .gridinspect.v1.ListGridsRequest\x1a!.gridinspect.v1.ListGridsResponse\x12S\n" +
+	"CreateGrid\x12!.gridinspect.v1.CreateGridRequest\x1a\".gridinspect.v1.CreateGridResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x04grid\"\t/v1/grids\x12b\n" +
+	"\aGetGrid\x12\x1e.gridinspect.v1.GetGridRequest\x1a\x1f.gridinspect.v1.GetGridResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/grids/{id}\x12c\n" +
+	"\tListGrids\x12 .gridinspect.v1.ListGridsRequest\x1a!.gridinspect.v1.ListGridsResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/grids\x12i\n" +
 	"\n" +
-	"CreateUser\x12!.gridinspect.v1.CreateUserRequest\x1a\".gridinspect.v1.CreateUserResponse\x12J\n" +
-	"\aGetUser\x12\x1e.gridinspect.v1.GetUserRequest\x1a\x1f.gridinspect.v1.GetUserResponse\x12P\n" +
-	"\tListUsers\x12 .gridinspect.v1.ListUsersRequest\x1a!.gridinspect.v1.ListUsersResponse\x12S\n" +
+	"CreateUser\x12!.gridinspect.v1.CreateUserRequest\x1a\".gridinspect.v1.CreateUserResponse\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/users\x12b\n" +
+	"\aGetUser\x12\x1e.gridinspect.v1.GetUserRequest\x1a\x1f.gridinspect.v1.GetUserResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/users/{id}\x12c\n" +
+	"\tListUsers\x12 .gridinspect.v1.ListUsersRequest\x1a!.gridinspect.v1.ListUsersResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/users\x12s\n" +
 	"\n" +
-	"UpdateUser\x12!.gridinspect.v1.UpdateUserRequest\x1a\".gridinspect.v1.UpdateUserResponse\x12V\n" +
-	"\vDisableUser\x12\".gridinspect.v1.DisableUserRequest\x1a#.gridinspect.v1.DisableUserResponse\x12\\\n" +
-	"\rCreateSubject\x12$.gridinspect.v1.CreateSubjectRequest\x1a%.gridinspect.v1.CreateSubjectResponse\x12S\n" +
+	"UpdateUser\x12!.gridinspect.v1.UpdateUserRequest\x1a\".gridinspect.v1.UpdateUserResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*2\x13/v1/users/{user.id}\x12y\n" +
+	"\vDisableUser\x12\".gridinspect.v1.DisableUserRequest\x1a#.gridinspect.v1.DisableUserResponse\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/users/{id}:disable\x12{\n" +
+	"\rCreateSubject\x12$.gridinspect.v1.CreateSubjectRequest\x1a%.gridinspect.v1.CreateSubjectResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\asubject\"\f/v1/subjects\x12n\n" +
 	"\n" +
-	"GetSubject\x12!.gridinspect.v1.GetSubjectRequest\x1a\".gridinspect.v1.GetSubjectResponse\x12Y\n" +
-	"\fListSubjects\x12#.gridinspect.v1.ListSubjectsRequest\x1a$.gridinspect.v1.ListSubjectsResponseBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
+	"GetSubject\x12!.gridinspect.v1.GetSubjectRequest\x1a\".gridinspect.v1.GetSubjectResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/subjects/{id}\x12o\n" +
+	"\fListSubjects\x12#.gridinspect.v1.ListSubjectsRequest\x1a$.gridinspect.v1.ListSubjectsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/subjectsBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
 var (
 	file_gridinspect_v1_directory_proto_rawDescOnce sync.Once

@@ -7,6 +7,7 @@
 package gridinspectv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -2807,7 +2808,7 @@ var File_gridinspect_v1_rectification_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\n" +
-	"\"gridinspect/v1/rectification.proto\x12\x0egridinspect.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgridinspect/v1/report.proto\"\x90\x01\n" +
+	"\"gridinspect/v1/rectification.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgridinspect/v1/report.proto\"\x90\x01\n" +
 	"\n" +
 	"Assignment\x12\x1f\n" +
 	"\vassignee_id\x18\x01 \x01(\tR\n" +
@@ -3034,19 +3035,19 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x0fRejectionReason\x12 \n" +
 	"\x1cREJECTION_REASON_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18REJECTION_REASON_INVALID\x10\x01\x12\x1e\n" +
-	"\x1aREJECTION_REASON_DUPLICATE\x10\x022\xc7\b\n" +
-	"\x14RectificationService\x12Y\n" +
-	"\fAssignReport\x12#.gridinspect.v1.AssignReportRequest\x1a$.gridinspect.v1.AssignReportResponse\x12Y\n" +
-	"\fRejectReport\x12#.gridinspect.v1.RejectReportRequest\x1a$.gridinspect.v1.RejectReportResponse\x12_\n" +
-	"\x0eRecordProgress\x12%.gridinspect.v1.RecordProgressRequest\x1a&.gridinspect.v1.RecordProgressResponse\x12V\n" +
-	"\vIssueNotice\x12\".gridinspect.v1.IssueNoticeRequest\x1a#.gridinspect.v1.IssueNoticeResponse\x12b\n" +
-	"\x0fRecordInterview\x12&.gridinspect.v1.RecordInterviewRequest\x1a'.gridinspect.v1.RecordInterviewResponse\x12n\n" +
-	"\x13SubmitRectification\x12*.gridinspect.v1.SubmitRectificationRequest\x1a+.gridinspect.v1.SubmitRectificationResponse\x12n\n" +
-	"\x13VerifyRectification\x12*.gridinspect.v1.VerifyRectificationRequest\x1a+.gridinspect.v1.VerifyRectificationResponse\x12_\n" +
-	"\x0eRecordFollowUp\x12%.gridinspect.v1.RecordFollowUpRequest\x1a&.gridinspect.v1.RecordFollowUpResponse\x12b\n" +
-	"\x0fCommentOnReport\x12&.gridinspect.v1.CommentOnReportRequest\x1a'.gridinspect.v1.CommentOnReportResponse\x12_\n" +
-	"\x0eExtendDeadline\x12%.gridinspect.v1.ExtendDeadlineRequest\x1a&.gridinspect.v1.ExtendDeadlineResponse\x12V\n" +
-	"\vGetTimeline\x12\".gridinspect.v1.GetTimelineRequest\x1a#.gridinspect.v1.GetTimelineResponseBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
+	"\x1aREJECTION_REASON_DUPLICATE\x10\x022\xeb\f\n" +
+	"\x14RectificationService\x12\x84\x01\n" +
+	"\fAssignReport\x12#.gridinspect.v1.AssignReportRequest\x1a$.gridinspect.v1.AssignReportResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/reports/{report_id}:assign\x12\x84\x01\n" +
+	"\fRejectReport\x12#.gridinspect.v1.RejectReportRequest\x1a$.gridinspect.v1.RejectReportResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/reports/{report_id}:reject\x12\x92\x01\n" +
+	"\x0eRecordProgress\x12%.gridinspect.v1.RecordProgressRequest\x1a&.gridinspect.v1.RecordProgressResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/reports/{report_id}:recordProgress\x12\x86\x01\n" +
+	"\vIssueNotice\x12\".gridinspect.v1.IssueNoticeRequest\x1a#.gridinspect.v1.IssueNoticeResponse\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/reports/{report_id}:issueNotice\x12\x96\x01\n" +
+	"\x0fRecordInterview\x12&.gridinspect.v1.RecordInterviewRequest\x1a'.gridinspect.v1.RecordInterviewResponse\"2\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/reports/{report_id}:recordInterview\x12\xa6\x01\n" +
+	"\x13SubmitRectification\x12*.gridinspect.v1.SubmitRectificationRequest\x1a+.gridinspect.v1.SubmitRectificationResponse\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/reports/{report_id}:submitRectification\x12\xa6\x01\n" +
+	"\x13VerifyRectification\x12*.gridinspect.v1.VerifyRectificationRequest\x1a+.gridinspect.v1.VerifyRectificationResponse\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/reports/{report_id}:verifyRectification\x12\x92\x01\n" +
+	"\x0eRecordFollowUp\x12%.gridinspect.v1.RecordFollowUpRequest\x1a&.gridinspect.v1.RecordFollowUpResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/reports/{report_id}:recordFollowUp\x12\x8e\x01\n" +
+	"\x0fCommentOnReport\x12&.gridinspect.v1.CommentOnReportRequest\x1a'.gridinspect.v1.CommentOnReportResponse\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/reports/{report_id}:comment\x12\x92\x01\n" +
+	"\x0eExtendDeadline\x12%.gridinspect.v1.ExtendDeadlineRequest\x1a&.gridinspect.v1.ExtendDeadlineResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/reports/{report_id}:extendDeadline\x12\x80\x01\n" +
+	"\vGetTimeline\x12\".gridinspect.v1.GetTimelineRequest\x1a#.gridinspect.v1.GetTimelineResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/reports/{report_id}/timelineBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
 var (
 	file_gridinspect_v1_rectification_proto_rawDescOnce sync.Once

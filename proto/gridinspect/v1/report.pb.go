@@ -7,6 +7,7 @@
 package gridinspectv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -2761,7 +2762,7 @@ var File_gridinspect_v1_report_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\n" +
-	"\x1bgridinspect/v1/report.proto\x12\x0egridinspect.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x01\n" +
+	"\x1bgridinspect/v1/report.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x01\n" +
 	"\bLocation\x12\x1a\n" +
 	"\blatitude\x18\x01 \x01(\x01R\blatitude\x12\x1c\n" +
 	"\tlongitude\x18\x02 \x01(\x01R\tlongitude\x12'\n" +
@@ -3020,13 +3021,13 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x18PATROL_KIND_WATER_SOURCE\x10\x01\x12\x1e\n" +
 	"\x1aPATROL_KIND_POLLUTION_AREA\x10\x02\x12\x16\n" +
 	"\x12PATROL_KIND_SAFETY\x10\x03\x12\x17\n" +
-	"\x13PATROL_KIND_GENERAL\x10\x042\xc7\x03\n" +
-	"\rReportService\x12Y\n" +
-	"\fSubmitReport\x12#.gridinspect.v1.SubmitReportRequest\x1a$.gridinspect.v1.SubmitReportResponse\x12P\n" +
-	"\tGetReport\x12 .gridinspect.v1.GetReportRequest\x1a!.gridinspect.v1.GetReportResponse\x12V\n" +
-	"\vListReports\x12\".gridinspect.v1.ListReportsRequest\x1a#.gridinspect.v1.ListReportsResponse\x12Y\n" +
-	"\fSubmitPatrol\x12#.gridinspect.v1.SubmitPatrolRequest\x1a$.gridinspect.v1.SubmitPatrolResponse\x12V\n" +
-	"\vListPatrols\x12\".gridinspect.v1.ListPatrolsRequest\x1a#.gridinspect.v1.ListPatrolsResponseBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
+	"\x13PATROL_KIND_GENERAL\x10\x042\xc5\x04\n" +
+	"\rReportService\x12v\n" +
+	"\fSubmitReport\x12#.gridinspect.v1.SubmitReportRequest\x1a$.gridinspect.v1.SubmitReportResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x06report\"\v/v1/reports\x12j\n" +
+	"\tGetReport\x12 .gridinspect.v1.GetReportRequest\x1a!.gridinspect.v1.GetReportResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/reports/{id}\x12k\n" +
+	"\vListReports\x12\".gridinspect.v1.ListReportsRequest\x1a#.gridinspect.v1.ListReportsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/reports\x12v\n" +
+	"\fSubmitPatrol\x12#.gridinspect.v1.SubmitPatrolRequest\x1a$.gridinspect.v1.SubmitPatrolResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x06patrol\"\v/v1/patrols\x12k\n" +
+	"\vListPatrols\x12\".gridinspect.v1.ListPatrolsRequest\x1a#.gridinspect.v1.ListPatrolsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/patrolsBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
 var (
 	file_gridinspect_v1_report_proto_rawDescOnce sync.Once

@@ -7,6 +7,7 @@
 package gridinspectv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1422,7 +1423,7 @@ var File_gridinspect_v1_stats_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\n" +
-	"\x1agridinspect/v1/stats.proto\x12\x0egridinspect.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgridinspect/v1/report.proto\"\x8a\x01\n" +
+	"\x1agridinspect/v1/stats.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgridinspect/v1/report.proto\"\x8a\x01\n" +
 	"\x11GetSummaryRequest\x12.\n" +
 	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x19\n" +
@@ -1541,10 +1542,10 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\fExportFormat\x12\x1d\n" +
 	"\x19EXPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11EXPORT_FORMAT_CSV\x10\x01\x12\x16\n" +
-	"\x12EXPORT_FORMAT_XLSX\x10\x022\xc3\x01\n" +
-	"\fStatsService\x12S\n" +
+	"\x12EXPORT_FORMAT_XLSX\x10\x022\xd8\x01\n" +
+	"\fStatsService\x12h\n" +
 	"\n" +
-	"GetSummary\x12!.gridinspect.v1.GetSummaryRequest\x1a\".gridinspect.v1.GetSummaryResponse\x12^\n" +
+	"GetSummary\x12!.gridinspect.v1.GetSummaryRequest\x1a\".gridinspect.v1.GetSummaryResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/summary\x12^\n" +
 	"\rExportReports\x12$.gridinspect.v1.ExportReportsRequest\x1a%.gridinspect.v1.ExportReportsResponse0\x01BGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
 var (

@@ -7,6 +7,7 @@
 package gridinspectv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1842,7 +1843,7 @@ var File_gridinspect_v1_sync_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\n" +
-	"\x19gridinspect/v1/sync.proto\x12\x0egridinspect.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\"gridinspect/v1/rectification.proto\x1a\x1bgridinspect/v1/report.proto\"\xaf\b\n" +
+	"\x19gridinspect/v1/sync.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\"gridinspect/v1/rectification.proto\x1a\x1bgridinspect/v1/report.proto\"\xaf\b\n" +
 	"\bMutation\x12\x1f\n" +
 	"\vmutation_id\x18\x01 \x01(\tR\n" +
 	"mutationId\x12\x1d\n" +
@@ -1967,14 +1968,14 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\x12ENTITY_TYPE_REPORT\x10\x01\x12\x16\n" +
 	"\x12ENTITY_TYPE_PATROL\x10\x02\x12\x17\n" +
 	"\x13ENTITY_TYPE_SUBJECT\x10\x03\x12\x14\n" +
-	"\x10ENTITY_TYPE_GRID\x10\x042\xb0\x04\n" +
-	"\vSyncService\x12A\n" +
-	"\x04Push\x12\x1b.gridinspect.v1.PushRequest\x1a\x1c.gridinspect.v1.PushResponse\x12A\n" +
-	"\x04Pull\x12\x1b.gridinspect.v1.PullRequest\x1a\x1c.gridinspect.v1.PullResponse\x12X\n" +
-	"\vUploadPhoto\x12\".gridinspect.v1.UploadPhotoRequest\x1a#.gridinspect.v1.UploadPhotoResponse(\x01\x12b\n" +
-	"\x0fGetUploadStatus\x12&.gridinspect.v1.GetUploadStatusRequest\x1a'.gridinspect.v1.GetUploadStatusResponse\x12^\n" +
-	"\rDownloadPhoto\x12$.gridinspect.v1.DownloadPhotoRequest\x1a%.gridinspect.v1.DownloadPhotoResponse0\x01\x12}\n" +
-	"\x18ListQuarantinedMutations\x12/.gridinspect.v1.ListQuarantinedMutationsRequest\x1a0.gridinspect.v1.ListQuarantinedMutationsResponseBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
+	"\x10ENTITY_TYPE_GRID\x10\x042\xb4\x05\n" +
+	"\vSyncService\x12[\n" +
+	"\x04Push\x12\x1b.gridinspect.v1.PushRequest\x1a\x1c.gridinspect.v1.PushResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/sync:push\x12[\n" +
+	"\x04Pull\x12\x1b.gridinspect.v1.PullRequest\x1a\x1c.gridinspect.v1.PullResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/sync:pull\x12X\n" +
+	"\vUploadPhoto\x12\".gridinspect.v1.UploadPhotoRequest\x1a#.gridinspect.v1.UploadPhotoResponse(\x01\x12\x8e\x01\n" +
+	"\x0fGetUploadStatus\x12&.gridinspect.v1.GetUploadStatusRequest\x1a'.gridinspect.v1.GetUploadStatusResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/photos/{photo_id}/uploadStatus\x12^\n" +
+	"\rDownloadPhoto\x12$.gridinspect.v1.DownloadPhotoRequest\x1a%.gridinspect.v1.DownloadPhotoResponse0\x01\x12\x9f\x01\n" +
+	"\x18ListQuarantinedMutations\x12/.gridinspect.v1.ListQuarantinedMutationsRequest\x1a0.gridinspect.v1.ListQuarantinedMutationsResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/quarantinedMutationsBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
 var (
 	file_gridinspect_v1_sync_proto_rawDescOnce sync.Once
