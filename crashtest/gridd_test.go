@@ -180,7 +180,7 @@ func (s *server) startOnce() error {
 	}
 	defer logFile.Close() // the child has its own copy
 	fmt.Fprintf(logFile, "%s %s\n", startMarker, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(s.bin, "--demo", "--data", s.data, "--listen", s.addr)
+	cmd := exec.Command(s.bin, "--demo", "--data", s.data, "--listen", s.addr, "--http", "")
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -265,11 +265,13 @@ func serverStreamCall[Req, Resp any](f func(context.Context, Req, ...grpc.CallOp
 	}
 }
 
-func (a *authHarness) accessCases(fx fixtures) map[string]accessCase {
-	reports, dirs, auth := a.reports, a.dirs, a.auth
-	rect := pb.NewRectificationServiceClient(a.conn)
-	syncc := pb.NewSyncServiceClient(a.conn)
-	stats := pb.NewStatsServiceClient(a.conn)
+// accessCases are the calls of the access matrix, made through conn.
+func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) map[string]accessCase {
+	reports, dirs, auth := pb.NewReportServiceClient(conn), pb.NewDirectoryServiceClient(conn), pb.NewAuthServiceClient(conn)
+	rect := pb.NewRectificationServiceClient(conn)
+	syncc := pb.NewSyncServiceClient(conn)
+	stats := pb.NewStatsServiceClient(conn)
+	admin := pb.NewAdminServiceClient(conn)
 	patrol := func(grid string) *pb.Patrol {
 		start := a.clock.Now().Add(-time.Hour)
 		return &pb.Patrol{Id: newID(), Kind: pb.PatrolKind_PATROL_KIND_SAFETY, GridId: grid, Participants: 2,
@@ -501,11 +503,11 @@ func (a *authHarness) accessCases(fx fixtures) map[string]accessCase {
 		},
 		"/gridinspect.v1.AdminService/Backup": {
 			allowed: "admin1", denied: []string{"super", "supera", "workera"},
-			call: serverStreamCall(pb.NewAdminServiceClient(a.conn).Backup, &pb.BackupRequest{}),
+			call: serverStreamCall(admin.Backup, &pb.BackupRequest{}),
 		},
 		"/gridinspect.v1.AdminService/Echo": {
 			allowed: "workera",
-			call:    unary(pb.NewAdminServiceClient(a.conn).Echo, &pb.EchoRequest{Payload: []byte("ping")}),
+			call:    unary(admin.Echo, &pb.EchoRequest{Payload: []byte("ping")}),
 		},
 	}
 }
@@ -513,8 +515,22 @@ func (a *authHarness) accessCases(fx fixtures) map[string]accessCase {
 // TestEveryRPCChecksWhoIsCalling walks every RPC of every service in the
 // API, found from the proto descriptors, so a new RPC cannot be added
 // without saying here who may call it.
+// TestEveryRPCChecksWhoIsCalling runs the access matrix over gRPC, and
+// over HTTP/JSON, which must give the same verdicts: an HTTP call goes
+// through the very same server. (Streaming RPCs have HTTP handlers of
+// their own, checked apart.)
 func TestEveryRPCChecksWhoIsCalling(t *testing.T) {
-	a := newAuthHarness(t)
+	t.Run("gRPC", func(t *testing.T) {
+		a := newAuthHarness(t)
+		checkWhoIsCalling(t, a, a.conn, false)
+	})
+	t.Run("HTTP", func(t *testing.T) {
+		a := newAuthHarness(t)
+		checkWhoIsCalling(t, a, a.httpConn(), true)
+	})
+}
+
+func checkWhoIsCalling(t *testing.T, a *authHarness, conn grpc.ClientConnInterface, unaryOnly bool) {
 	sys := gridinspect.NewContext(context.Background(), gridinspect.SystemActor())
 	fx := fixtures{report: a.mustSubmitAs("workera", a.hazard())}
 	fx.photo = a.mustUploadPhoto("workera", fx.report.GetId(), []byte{0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3})
@@ -534,13 +550,16 @@ func TestEveryRPCChecksWhoIsCalling(t *testing.T) {
 	if _, err := a.auth.Logout(bearer(context.Background(), revoked), &pb.LogoutRequest{}); err != nil {
 		t.Fatalf("logout: %v", err)
 	}
-	cases := a.accessCases(fx)
+	cases := a.accessCases(fx, conn)
 
 	var methods []string
 	protoregistry.GlobalFiles.RangeFilesByPackage("gridinspect.v1", func(f protoreflect.FileDescriptor) bool {
 		for i := 0; i < f.Services().Len(); i++ {
 			s := f.Services().Get(i)
 			for j := 0; j < s.Methods().Len(); j++ {
+				if md := s.Methods().Get(j); unaryOnly && (md.IsStreamingClient() || md.IsStreamingServer()) {
+					continue
+				}
 				methods = append(methods, fmt.Sprintf("/%s/%s", s.FullName(), s.Methods().Get(j).Name()))
 			}
 		}

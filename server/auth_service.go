@@ -53,8 +53,12 @@ type authService struct {
 	limits *loginLimiter
 }
 
-// remoteHost is the caller's address without its port.
+// remoteHost is the caller's address without its port: for a call made
+// over HTTP, the HTTP client's.
 func remoteHost(ctx context.Context) string {
+	if host, ok := gatewayClientHost(ctx); ok {
+		return host
+	}
 	p, ok := peer.FromContext(ctx)
 	if !ok || p.Addr == nil {
 		return ""

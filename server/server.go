@@ -95,6 +95,7 @@ type Server struct {
 	requests *requestLimiter // nil: no per-user request limit
 	grpc     *grpc.Server
 	health   *health.Server
+	gatewayState
 }
 
 // New builds a server from cfg; extra options (TLS credentials, say) are
@@ -199,6 +200,9 @@ func (s *Server) Shutdown(ctx context.Context) {
 		s.log.Warn("graceful stop timed out; stopping now")
 		s.grpc.Stop()
 		<-done
+	}
+	if s.gw != nil {
+		s.gw.close()
 	}
 }
 

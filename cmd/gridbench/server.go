@@ -75,7 +75,7 @@ func (p *processStarter) start(ctx context.Context, dataDir string) (*target, er
 		return nil, err
 	}
 	defer logFile.Close() // the child has its own copy
-	cmd := exec.Command(p.bin, "--data", dataDir, "--listen", "127.0.0.1:0", "--rate-limit", "0", "--reflection=false")
+	cmd := exec.Command(p.bin, "--data", dataDir, "--listen", "127.0.0.1:0", "--http", "", "--rate-limit", "0", "--reflection=false")
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -32,6 +33,7 @@ import (
 // Defaults of the flags.
 const (
 	DefaultListen  = "127.0.0.1:50051"
+	DefaultHTTP    = "127.0.0.1:8080"
 	DefaultDataDir = "gridinspect-data"
 	// DatabaseFile is the database's name inside the data folder; photos
 	// live in a folder beside it.
@@ -50,6 +52,7 @@ func main() {
 // config is what the flags say.
 type config struct {
 	listen     string
+	http       string // the HTTP/JSON API's address; "": none
 	dataDir    string
 	demo       bool
 	reflection bool
@@ -67,6 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("gridd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.listen, "listen", DefaultListen, "address to serve gRPC on")
+	fs.StringVar(&c.http, "http", DefaultHTTP, "address to serve the HTTP/JSON API on (same TLS as gRPC); empty: none")
 	fs.StringVar(&c.dataDir, "data", DefaultDataDir, "folder holding the database and photos (created if missing)")
 	fs.BoolVar(&c.demo, "demo", false, "seed a demo street (ten grids, subjects, sample cases); safe to repeat")
 	fs.BoolVar(&c.reflection, "reflection", true, "register gRPC reflection so grpcurl needs no .proto files")
@@ -148,28 +152,69 @@ func isLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// transport returns the server option for TLS, or nil for plaintext, which
-// is refused off loopback unless --insecure says otherwise.
-func transport(cfg config, log *slog.Logger) (grpc.ServerOption, error) {
+// transport returns the TLS configuration both APIs serve with, or nil
+// for plaintext, which is refused off loopback unless --insecure says
+// otherwise.
+func transport(cfg config, log *slog.Logger) (*tls.Config, error) {
 	if cfg.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
 		if err != nil {
 			return nil, fmt.Errorf("load TLS certificate: %w", err)
 		}
-		return grpc.Creds(credentials.NewTLS(&tls.Config{
-			Certificates: []tls.Certificate{cert},
-			MinVersion:   tls.VersionTLS12,
-		})), nil
+		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 	}
-	if !isLoopback(cfg.listen) {
+	for _, addr := range []string{cfg.listen, cfg.http} {
+		if addr == "" || isLoopback(addr) {
+			continue
+		}
 		if !cfg.insecure {
 			return nil, fmt.Errorf("refusing to serve plaintext on %s, which is not a loopback address: "+
-				"give --tls-cert and --tls-key, or --insecure if something else encrypts the link", cfg.listen)
+				"give --tls-cert and --tls-key, or --insecure if something else encrypts the link", addr)
 		}
 		log.Warn("INSECURE: serving plaintext on a non-loopback address; bearer tokens, passwords and "+
-			"reports cross the network unencrypted", "listen", cfg.listen)
+			"reports cross the network unencrypted", "listen", addr)
 	}
 	return nil, nil
+}
+
+// serveHTTP serves the HTTP/JSON API on cfg.http until its Shutdown,
+// sending what ends it on served.
+func serveHTTP(cfg config, srv *server.Server, tlsConfig *tls.Config, log *slog.Logger, stdout io.Writer, served chan<- error) (*http.Server, error) {
+	handler, err := srv.HTTPHandler()
+	if err != nil {
+		return nil, err
+	}
+	lis, err := net.Listen("tcp", cfg.http)
+	if err != nil {
+		return nil, fmt.Errorf("listen for HTTP: %w", err)
+	}
+	web := &http.Server{
+		Handler:           handler,
+		TLSConfig:         tlsConfig,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "HTTP/JSON API on %s://%s\n", scheme, lis.Addr())
+	log.Info("serving HTTP", "addr", lis.Addr().String(), "tls", tlsConfig != nil)
+	go func() {
+		var err error
+		if tlsConfig != nil {
+			err = web.ServeTLS(lis, "", "")
+		} else {
+			err = web.Serve(lis)
+		}
+		if errors.Is(err, http.ErrServerClosed) {
+			return
+		}
+		served <- fmt.Errorf("serve HTTP: %w", err)
+	}()
+	return web, nil
 }
 
 // AdminPasswordFile is where the first run leaves the admin's password,
@@ -215,7 +260,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
-	creds, err := transport(cfg, log)
+	tlsConfig, err := transport(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -256,18 +301,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	var opts []grpc.ServerOption
-	if creds != nil {
-		opts = append(opts, creds)
+	if tlsConfig != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsConfig)))
 	}
 	serving := server.Serve(db)
 	serving.Logger, serving.Reflection = log, cfg.reflection
 	limit := cfg.requestLimit()
 	serving.RequestLimit = &limit
 	srv := server.New(serving, opts...)
+	served := make(chan error, 2)
+	var web *http.Server
+	if cfg.http != "" {
+		if web, err = serveHTTP(cfg, srv, tlsConfig, log, stdout, served); err != nil {
+			_ = lis.Close()
+			srv.Shutdown(context.Background())
+			return err
+		}
+	}
+	// Printed last: whoever waits for it may call both APIs.
 	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
 	log.Info("listening", "addr", lis.Addr().String(), "rate_limit", cfg.rateLimit, "rate_burst", cfg.rateBurst)
-
-	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
 	select {
 	case err := <-served:
@@ -277,6 +330,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("shutting down: draining in-flight calls")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), server.DefaultShutdownTimeout)
 	defer cancel()
+	if web != nil {
+		// HTTP first: its calls ride the gRPC server in-process.
+		if err := web.Shutdown(shutdownCtx); err != nil {
+			log.Warn("HTTP shutdown", "err", err)
+		}
+	}
 	srv.Shutdown(shutdownCtx)
 	if err := <-served; err != nil && !errors.Is(err, net.ErrClosed) {
 		return err

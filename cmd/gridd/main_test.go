@@ -13,6 +13,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/google/uuid"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -43,7 +45,7 @@ func startGriddLogging(t *testing.T, logs io.Writer, args ...string) (addr, prin
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, append([]string{"--listen", "127.0.0.1:0"}, args...), pw, logs)
+		err := run(ctx, append([]string{"--listen", "127.0.0.1:0", "--http", "127.0.0.1:0"}, args...), pw, logs)
 		pw.Close()
 		done <- err
 	}()
@@ -277,4 +279,39 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestServesHTTPJSONBesideGRPC: --http serves the same API as JSON, and
+// --http "" turns it off.
+func TestServesHTTPJSONBesideGRPC(t *testing.T) {
+	_, printed, stop := startGridd(t, "--data", t.TempDir())
+	base, ok := strings.CutPrefix(strings.TrimSpace(lastLine(printed)), "HTTP/JSON API on ")
+	if !ok {
+		t.Fatalf("gridd did not announce its HTTP address: %q", printed)
+	}
+	resp, err := http.Post(base+"/v1/auth:login", "application/json", strings.NewReader(`{"username":"admin","password":"wrong","deviceId":"`+uuid.NewString()+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "invalid username or password") {
+		t.Errorf("login with a wrong password over HTTP: %d %s", resp.StatusCode, body)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	_, printed, stop = startGridd(t, "--data", t.TempDir(), "--http", "")
+	if strings.Contains(printed, "HTTP/JSON") {
+		t.Errorf("--http \"\" still served HTTP: %q", printed)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
 }

@@ -84,7 +84,7 @@ func startGridd(t *testing.T, data, listen string) *gridd {
 		t.Fatal(err)
 	}
 	defer logFile.Close() // the child has its own copy
-	cmd := exec.Command(griddBinary(t), "--demo", "--data", data, "--listen", listen)
+	cmd := exec.Command(griddBinary(t), "--demo", "--data", data, "--listen", listen, "--http", "")
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
