@@ -41,9 +41,11 @@ const inProcessBufferBytes = 1 << 20
 // authentication, the per-user limit and the handlers themselves. There is
 // no second copy of any rule.
 type gateway struct {
-	lis  *bufconn.Listener
-	conn *grpc.ClientConn
-	mux  *http.ServeMux
+	lis       *bufconn.Listener
+	conn      *grpc.ClientConn
+	api       *runtime.ServeMux // grpc-gateway's handlers
+	marshaler runtime.Marshaler
+	mux       *http.ServeMux // everything served
 }
 
 // HTTPHandler returns the HTTP/JSON API: every unary RPC at the path of its
@@ -70,12 +72,13 @@ func (s *Server) newGateway() (*gateway, error) {
 	}
 	g.conn = conn
 
+	g.marshaler = &runtime.JSONPb{
+		MarshalOptions: protojson.MarshalOptions{EmitUnpopulated: true},
+		// A misspelt field is an error, not silently nothing.
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+	}
 	api := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions: protojson.MarshalOptions{EmitUnpopulated: true},
-			// A misspelt field is an error, not silently nothing.
-			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, g.marshaler),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithErrorHandler(httpError),
@@ -96,10 +99,11 @@ func (s *Server) newGateway() (*gateway, error) {
 			return nil, fmt.Errorf("server: register HTTP handlers: %w", err)
 		}
 	}
+	g.api = api
 	health := healthpb.NewHealthClient(conn)
 
 	g.mux = http.NewServeMux()
-	g.mux.Handle("/v1/", limitBody(api))
+	g.mux.Handle("/v1/", g.limitBody(api))
 	g.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.JSON)
@@ -120,15 +124,6 @@ func (s *Server) newGateway() (*gateway, error) {
 func (g *gateway) close() {
 	_ = g.conn.Close()
 	_ = g.lis.Close()
-}
-
-// limitBody cuts a body off past MaxHTTPBodyBytes while it is read: the
-// handler's decoding then fails, answered 400.
-func limitBody(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, MaxHTTPBodyBytes)
-		h.ServeHTTP(w, r)
-	})
 }
 
 // incomingHeader passes on the HTTP headers the API reads and no others

@@ -19,7 +19,8 @@ import (
 // httpServer is a real store and server, served over HTTP on 127.0.0.1,
 // with one worker of grid A.
 type httpServer struct {
-	url string
+	url    string
+	device string // of the last login
 }
 
 func newHTTPServer(t *testing.T, limit server.Limit, logins server.LoginLimits) *httpServer {
@@ -81,7 +82,8 @@ func (s *httpServer) do(t *testing.T, method, path, token, body string, headers 
 
 func (s *httpServer) login(t *testing.T) string {
 	t.Helper()
-	code, _, body := s.do(t, "POST", "/v1/auth:login", "", `{"username":"workera","password":"`+testPassword+`","deviceId":"`+newID()+`"}`)
+	s.device = newID()
+	code, _, body := s.do(t, "POST", "/v1/auth:login", "", `{"username":"workera","password":"`+testPassword+`","deviceId":"`+s.device+`"}`)
 	if code != http.StatusOK {
 		t.Fatalf("login: HTTP %d %s", code, body)
 	}
@@ -184,5 +186,57 @@ func TestHTTP_HealthOpenAPIAndRequestID(t *testing.T) {
 	_, h, _ := s.do(t, "GET", "/v1/auth:whoami", token, "", "X-Request-Id", "phone-123")
 	if got := h.Get("X-Request-Id"); got != "phone-123" {
 		t.Errorf("X-Request-Id %q, want the caller's", got)
+	}
+}
+
+// A JSON body is counted before the gateway decodes it: a few megabytes
+// of "{}," must not decode into millions of messages.
+func TestHTTP_HugeJSONBodiesAreRefusedBeforeTheyAreDecoded(t *testing.T) {
+	s := newHTTPServer(t, roomy, server.LoginLimits{PerUsername: roomy, PerAddress: roomy, PerUsernameAllAddresses: roomy})
+	token := s.login(t)
+	repeat := func(prefix, item, suffix string, n int) string {
+		var b strings.Builder
+		b.Grow(len(prefix) + n*(len(item)+1) + len(suffix))
+		b.WriteString(prefix)
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(item)
+		}
+		b.WriteString(suffix)
+		return b.String()
+	}
+	point := `{"latitude":31.25,"longitude":118.35}`
+	tests := []struct {
+		name     string
+		path     string
+		body     string
+		wantHTTP int
+		want     string
+	}{
+		{"5,000,000 empty mutations", "/v1/sync:push", repeat(`{"mutations":[`, "{}", "]}", 5_000_000),
+			http.StatusBadRequest, "JSON objects"},
+		{"4,000,000 photo ids", "/v1/reports", repeat(`{"photoIds":[`, `"a"`, "]}", 4_000_000),
+			http.StatusBadRequest, "JSON values"},
+		{"past 16 MiB", "/v1/reports", `{"description":"` + strings.Repeat("a", server.MaxHTTPBodyBytes) + `"}`,
+			http.StatusBadRequest, "request body"},
+		{"a real push of 1,000 patrols of 100 points", "/v1/sync:push",
+			repeat(`{"deviceId":"`+s.device+`","mutations":[`, `{"submitPatrol":{"patrol":{"track":[`+repeat("", point, "", 100)+`]}}}`, "]}", 1000),
+			http.StatusOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var code int
+			var body string
+			alloc := allocated(func() { code, _, body = s.do(t, "POST", tt.path, token, tt.body) })
+			t.Logf("%d bytes of JSON; the call allocated %.1f MB (client and server)", len(tt.body), float64(alloc)/1e6)
+			if code != tt.wantHTTP || !strings.Contains(body, tt.want) {
+				t.Errorf("HTTP %d %.300s, want %d saying %q", code, body, tt.wantHTTP, tt.want)
+			}
+			if tt.wantHTTP != http.StatusOK && alloc > 80<<20 {
+				t.Errorf("refusing it allocated %.1f MB; want under 80 MB", float64(alloc)/1e6)
+			}
+		})
 	}
 }
