@@ -49,7 +49,8 @@ type gateway struct {
 }
 
 // HTTPHandler returns the HTTP/JSON API: every unary RPC at the path of its
-// google.api.http rule, GET /openapi.json, and GET /healthz. The first call
+// google.api.http rule, GET /openapi.json, a page to read it (GET /api),
+// and GET /healthz. The first call
 // starts the in-process connection; Shutdown ends it.
 func (s *Server) HTTPHandler() (http.Handler, error) {
 	s.gatewayOnce.Do(func() { s.gw, s.gwErr = s.newGateway() })
@@ -108,6 +109,7 @@ func (s *Server) newGateway() (*gateway, error) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.JSON)
 	})
+	g.mux.HandleFunc("GET /api", serveAPIPage)
 	g.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		resp, err := health.Check(r.Context(), &healthpb.HealthCheckRequest{})
 		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {

@@ -182,8 +182,17 @@ func TestHTTP_HealthOpenAPIAndRequestID(t *testing.T) {
 			t.Errorf("/openapi.json lacks %s", p)
 		}
 	}
+	code, h, body := s.do(t, "GET", "/api", "", "")
+	if code != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+		t.Errorf("/api: HTTP %d %s", code, h.Get("Content-Type"))
+	}
+	for _, want := range []string{"HTTP/JSON 接口", "/v1/reports/{reportId}:assign", "RectificationService_AssignReport", "/openapi.json"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/api lacks %q", want)
+		}
+	}
 	token := s.login(t)
-	_, h, _ := s.do(t, "GET", "/v1/auth:whoami", token, "", "X-Request-Id", "phone-123")
+	_, h, _ = s.do(t, "GET", "/v1/auth:whoami", token, "", "X-Request-Id", "phone-123")
 	if got := h.Get("X-Request-Id"); got != "phone-123" {
 		t.Errorf("X-Request-Id %q, want the caller's", got)
 	}
