@@ -202,4 +202,35 @@ type PhotoService interface {
 	// OpenPhoto returns a complete photo's header and its bytes, for
 	// anyone allowed to see its report. The caller closes the reader.
 	OpenPhoto(ctx context.Context, photoID string) (*PhotoHeader, io.ReadCloser, error)
+
+	// OpenThumbnail returns a small JPEG of a complete photo, its longest
+	// side at most ThumbnailMaxSide pixels, made once per content; or,
+	// for a photo that cannot be previewed (a format Go cannot decode,
+	// such as HEIC, or too many pixels), a placeholder saying so, with
+	// Placeholder set. Whoever may open the photo may open its thumbnail,
+	// and anyone else gets exactly OpenPhoto's answer. Errors: EINVALID
+	// (bad id), ENOTFOUND or EFORBIDDEN (no such complete photo, or one
+	// outside the caller's scope), EUNAUTHENTICATED; EINTERNAL if the
+	// thumbnail is still to be made and the photo's file is gone.
+	OpenThumbnail(ctx context.Context, photoID string) (*Thumbnail, error)
+}
+
+// ThumbnailMaxSide is the longest side of a thumbnail, in pixels. A
+// smaller photo keeps its size.
+const ThumbnailMaxSide = 320
+
+// Thumbnail is a small preview of a photo, for lists, maps and slow links.
+type Thumbnail struct {
+	// Data is the image, a few tens of kilobytes.
+	Data []byte
+	// ContentType is Data's: image/jpeg for a thumbnail, image/png for
+	// the placeholder.
+	ContentType string
+	// ETag changes whenever Data does (a thumbnail is named for the
+	// photo's SHA-256; the placeholder for its own bytes). It is made of
+	// letters, digits and '-': an HTTP layer puts it in quotes as it is.
+	ETag string
+	// Placeholder says Data is the one "no preview" image, not a picture
+	// of this photo.
+	Placeholder bool
 }

@@ -32,7 +32,9 @@ import (
 //
 // laid out as a data folder is, so that restoring it is unpacking it
 // (Restore), and `tar xzf` gives the same folder by hand (plus the two
-// JSON files). The manifest comes first so that Restore knows every
+// JSON files). Thumbnails (photos/thumbs) are left out: they are made
+// again from the photos when asked for, and would only make the archive
+// bigger and Restore's list of names longer. The manifest comes first so that Restore knows every
 // size the archive holds before it writes a byte: a small archive
 // claiming a huge database is refused before it fills the disk. So the
 // snapshot is hashed and the photo files are looked at (stat) before

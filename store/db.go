@@ -120,6 +120,15 @@ type DB struct {
 	photoDir   string
 	photoLocks photoLocks // one per photo being written; see WriteChunk
 
+	// Thumbnails (thumbnails.go): a lock per content, the turns to
+	// decode, and the background goroutine's queue.
+	thumbLocks      photoLocks
+	thumbTurns      chan struct{}
+	thumbQueue      chan string
+	thumbsQueued    sync.WaitGroup // queued and not yet made; tests wait for it
+	thumbnailerDone chan struct{}
+	thumbsMade      atomic.Int64 // thumbnails decoded and made since Open
+
 	// The write queue. closeMu guards closed: Write holds it shared while
 	// queueing, so that once Close has set closed no request can slip into
 	// the queue after the writer has drained it and left.
@@ -160,6 +169,7 @@ func newDB(path string, opts Options) *DB {
 		passwordParams: opts.PasswordParams,
 		tokenTTL:       opts.TokenTTL,
 		photoDir:       opts.PhotoDir,
+		thumbTurns:     make(chan struct{}, maxThumbDecodes),
 	}
 	if db.rules.IsZero() {
 		db.rules = gridinspect.DefaultRules
@@ -265,6 +275,7 @@ func (db *DB) open() (err error) {
 	if err := db.makePhotoDirs(); err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
+	db.removeThumbTemps()
 
 	if db.writer, err = sql.Open("sqlite3", db.dsn(true)); err != nil {
 		return fmt.Errorf("store: open: %w", err)
@@ -299,6 +310,9 @@ func (db *DB) open() (err error) {
 	db.closing = make(chan struct{})
 	db.writerDone = make(chan struct{})
 	go db.runWriter()
+	db.thumbQueue = make(chan string, thumbQueueSize)
+	db.thumbnailerDone = make(chan struct{})
+	go db.runThumbnailer()
 	return nil
 }
 
@@ -346,6 +360,12 @@ func (db *DB) Close(ctx context.Context) error {
 				}
 			case <-ctx.Done():
 				err = fmt.Errorf("store: close: writer did not finish: %w", ctx.Err())
+			}
+			// A thumbnail being made finishes; none is started.
+			select {
+			case <-db.thumbnailerDone:
+			case <-ctx.Done():
+				err = errors.Join(err, fmt.Errorf("store: close: thumbnails did not finish: %w", ctx.Err()))
 			}
 		}
 		err = errors.Join(err, db.closeHandles())

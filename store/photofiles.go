@@ -18,6 +18,7 @@ import (
 //
 //	partial/<photo id>            an upload in progress
 //	sha256/<first 2 hex>/<hex>    complete files, one per distinct content
+//	thumbs/                       their thumbnails, see thumbnails.go
 //
 // The order of operations is what makes an upload durable and resumable:
 // bytes are appended to the partial file and fsynced before the row's
@@ -45,7 +46,7 @@ var errPartialLost = errors.New("partial file is shorter than its committed size
 
 // makePhotoDirs creates the photo folder and its subfolders.
 func (db *DB) makePhotoDirs() error {
-	for _, dir := range []string{db.photoDir, db.partialDir(), db.blobDir()} {
+	for _, dir := range []string{db.photoDir, db.partialDir(), db.blobDir(), db.thumbDir()} {
 		if err := os.MkdirAll(dir, photoDirPerm); err != nil {
 			return fmt.Errorf("photo folder: %w", err)
 		}

@@ -170,6 +170,11 @@ func (db *DB) BeginUpload(ctx context.Context, in *gridinspect.PhotoHeader) (*gr
 	if err != nil {
 		return nil, domainErr(err, "begin upload of photo %s", h.ID)
 	}
+	if st.Complete {
+		// Complete with none of its bytes: its content's thumbnail is
+		// made, or queued, already; unless a crash came in between.
+		db.queueThumbnail(h.SHA256)
+	}
 	return st, nil
 }
 
@@ -417,6 +422,9 @@ func (db *DB) finishUpload(ctx context.Context, p *photo) (*gridinspect.PhotoSta
 		return nil, domainErr(err, "complete photo %s", p.ID)
 	}
 	p.committed, p.complete = p.Size, true
+	// Its thumbnail is made in the background, not in the writer's
+	// transaction nor before the phone hears that its photo is whole.
+	db.queueThumbnail(p.SHA256)
 	return p.status(), nil
 }
 
@@ -481,34 +489,45 @@ func (db *DB) UploadStatus(ctx context.Context, photoID string) (*gridinspect.Ph
 // OpenPhoto returns a complete photo's header and its bytes. See
 // gridinspect.PhotoService.
 func (db *DB) OpenPhoto(ctx context.Context, photoID string) (*gridinspect.PhotoHeader, io.ReadCloser, error) {
-	a, err := gridinspect.RequireActor(ctx)
+	p, err := db.openablePhoto(ctx, photoID)
 	if err != nil {
 		return nil, nil, err
-	}
-	var v gridinspect.Violations
-	id := checkPhotoID(&v, "photo_id", photoID)
-	if err := v.Err("invalid photo id"); err != nil {
-		return nil, nil, err
-	}
-	p, err := db.photoInScope(ctx, a, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !p.complete {
-		return nil, nil, gridinspect.NotFound(a, "photo %s not found", id)
 	}
 	// A damaged row is answered as a missing file is: an internal error,
 	// its cause in the log.
 	path, err := db.blobPath(p.SHA256)
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: open photo %s: %w", id, err)
+		return nil, nil, fmt.Errorf("store: open photo %s: %w", p.ID, err)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: open photo %s: %w", id, err)
+		return nil, nil, fmt.Errorf("store: open photo %s: %w", p.ID, err)
 	}
 	h := p.PhotoHeader
 	return &h, f, nil
+}
+
+// openablePhoto reads photo photoID for the caller to open it (OpenPhoto,
+// OpenThumbnail): a complete photo it may see. Anything else answers as
+// a photo that does not exist.
+func (db *DB) openablePhoto(ctx context.Context, photoID string) (*photo, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v gridinspect.Violations
+	id := checkPhotoID(&v, "photo_id", photoID)
+	if err := v.Err("invalid photo id"); err != nil {
+		return nil, err
+	}
+	p, err := db.photoInScope(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.complete {
+		return nil, gridinspect.NotFound(a, "photo %s not found", id)
+	}
+	return p, nil
 }
 
 // photoInScope reads photo id for actor a: a photo of a report outside a's

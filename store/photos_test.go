@@ -770,7 +770,7 @@ func TestOpen_PhotoFoldersBesideTheDatabaseOrWhereTold(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "elsewhere")
 	other := mustOpenWith(t, Options{PhotoDir: dir})
-	for _, sub := range []string{partialDirName, blobDirName} {
+	for _, sub := range []string{partialDirName, blobDirName, thumbDirName} {
 		fi, err := os.Stat(filepath.Join(dir, sub))
 		if err != nil || !fi.IsDir() {
 			t.Fatalf("%s: %v", sub, err)
