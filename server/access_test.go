@@ -480,6 +480,11 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 			allowed: "workera",
 			call:    unary(syncc.GetUploadStatus, &pb.GetUploadStatusRequest{PhotoId: fx.photo}),
 		},
+		"/gridinspect.v1.SyncService/GetThumbnail": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    unary(syncc.GetThumbnail, &pb.GetThumbnailRequest{PhotoId: fx.photo}),
+			missing: unary(syncc.GetThumbnail, &pb.GetThumbnailRequest{PhotoId: newID()}),
+		},
 		"/gridinspect.v1.SyncService/DownloadPhoto": {
 			allowed: "workera", denied: []string{"workerb"},
 			call:    serverStreamCall(syncc.DownloadPhoto, &pb.DownloadPhotoRequest{PhotoId: fx.photo}),

@@ -322,6 +322,14 @@ func (h *syncService) GetUploadStatus(ctx context.Context, req *pb.GetUploadStat
 	return &pb.GetUploadStatusResponse{PhotoId: req.GetPhotoId(), CommittedBytes: st.Committed, SizeBytes: st.Size, Complete: st.Complete}, nil
 }
 
+func (h *syncService) GetThumbnail(ctx context.Context, req *pb.GetThumbnailRequest) (*pb.GetThumbnailResponse, error) {
+	th, err := h.s.cfg.Photos.OpenThumbnail(ctx, req.GetPhotoId())
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	return &pb.GetThumbnailResponse{Data: th.Data, ContentType: th.ContentType, Etag: th.ETag, Placeholder: th.Placeholder}, nil
+}
+
 func (h *syncService) DownloadPhoto(req *pb.DownloadPhotoRequest, stream grpc.ServerStreamingServer[pb.DownloadPhotoResponse]) error {
 	ctx := stream.Context()
 	hdr, r, err := h.s.cfg.Photos.OpenPhoto(ctx, req.GetPhotoId())

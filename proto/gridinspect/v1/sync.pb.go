@@ -1527,6 +1527,127 @@ func (x *GetUploadStatusResponse) GetComplete() bool {
 	return false
 }
 
+// GetThumbnailRequest names a photo.
+type GetThumbnailRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// photo_id of the photo.
+	PhotoId       string `protobuf:"bytes,1,opt,name=photo_id,json=photoId,proto3" json:"photo_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetThumbnailRequest) Reset() {
+	*x = GetThumbnailRequest{}
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetThumbnailRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetThumbnailRequest) ProtoMessage() {}
+
+func (x *GetThumbnailRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetThumbnailRequest.ProtoReflect.Descriptor instead.
+func (*GetThumbnailRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetThumbnailRequest) GetPhotoId() string {
+	if x != nil {
+		return x.PhotoId
+	}
+	return ""
+}
+
+// GetThumbnailResponse is the thumbnail.
+type GetThumbnailResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// data is the image, a few kilobytes.
+	Data []byte `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// content_type of data: image/jpeg, or image/png for the placeholder.
+	ContentType string `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	// etag names this image: the same for the same content, whatever the
+	// photo id.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// placeholder is true when data is the "no preview" image, not a picture
+	// of this photo.
+	Placeholder   bool `protobuf:"varint,4,opt,name=placeholder,proto3" json:"placeholder,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetThumbnailResponse) Reset() {
+	*x = GetThumbnailResponse{}
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetThumbnailResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetThumbnailResponse) ProtoMessage() {}
+
+func (x *GetThumbnailResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetThumbnailResponse.ProtoReflect.Descriptor instead.
+func (*GetThumbnailResponse) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetThumbnailResponse) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *GetThumbnailResponse) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *GetThumbnailResponse) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *GetThumbnailResponse) GetPlaceholder() bool {
+	if x != nil {
+		return x.Placeholder
+	}
+	return false
+}
+
 // DownloadPhotoRequest names a photo.
 type DownloadPhotoRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1538,7 +1659,7 @@ type DownloadPhotoRequest struct {
 
 func (x *DownloadPhotoRequest) Reset() {
 	*x = DownloadPhotoRequest{}
-	mi := &file_gridinspect_v1_sync_proto_msgTypes[16]
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1550,7 +1671,7 @@ func (x *DownloadPhotoRequest) String() string {
 func (*DownloadPhotoRequest) ProtoMessage() {}
 
 func (x *DownloadPhotoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_sync_proto_msgTypes[16]
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1563,7 +1684,7 @@ func (x *DownloadPhotoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DownloadPhotoRequest.ProtoReflect.Descriptor instead.
 func (*DownloadPhotoRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{16}
+	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DownloadPhotoRequest) GetPhotoId() string {
@@ -1587,7 +1708,7 @@ type DownloadPhotoResponse struct {
 
 func (x *DownloadPhotoResponse) Reset() {
 	*x = DownloadPhotoResponse{}
-	mi := &file_gridinspect_v1_sync_proto_msgTypes[17]
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1599,7 +1720,7 @@ func (x *DownloadPhotoResponse) String() string {
 func (*DownloadPhotoResponse) ProtoMessage() {}
 
 func (x *DownloadPhotoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_sync_proto_msgTypes[17]
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1612,7 +1733,7 @@ func (x *DownloadPhotoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DownloadPhotoResponse.ProtoReflect.Descriptor instead.
 func (*DownloadPhotoResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{17}
+	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DownloadPhotoResponse) GetHeader() *PhotoHeader {
@@ -1644,7 +1765,7 @@ type ListQuarantinedMutationsRequest struct {
 
 func (x *ListQuarantinedMutationsRequest) Reset() {
 	*x = ListQuarantinedMutationsRequest{}
-	mi := &file_gridinspect_v1_sync_proto_msgTypes[18]
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1656,7 +1777,7 @@ func (x *ListQuarantinedMutationsRequest) String() string {
 func (*ListQuarantinedMutationsRequest) ProtoMessage() {}
 
 func (x *ListQuarantinedMutationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_sync_proto_msgTypes[18]
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1669,7 +1790,7 @@ func (x *ListQuarantinedMutationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListQuarantinedMutationsRequest.ProtoReflect.Descriptor instead.
 func (*ListQuarantinedMutationsRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{18}
+	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListQuarantinedMutationsRequest) GetDeviceId() string {
@@ -1714,7 +1835,7 @@ type QuarantinedMutation struct {
 
 func (x *QuarantinedMutation) Reset() {
 	*x = QuarantinedMutation{}
-	mi := &file_gridinspect_v1_sync_proto_msgTypes[19]
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1726,7 +1847,7 @@ func (x *QuarantinedMutation) String() string {
 func (*QuarantinedMutation) ProtoMessage() {}
 
 func (x *QuarantinedMutation) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_sync_proto_msgTypes[19]
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1739,7 +1860,7 @@ func (x *QuarantinedMutation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuarantinedMutation.ProtoReflect.Descriptor instead.
 func (*QuarantinedMutation) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{19}
+	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *QuarantinedMutation) GetMutation() *Mutation {
@@ -1797,7 +1918,7 @@ type ListQuarantinedMutationsResponse struct {
 
 func (x *ListQuarantinedMutationsResponse) Reset() {
 	*x = ListQuarantinedMutationsResponse{}
-	mi := &file_gridinspect_v1_sync_proto_msgTypes[20]
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1809,7 +1930,7 @@ func (x *ListQuarantinedMutationsResponse) String() string {
 func (*ListQuarantinedMutationsResponse) ProtoMessage() {}
 
 func (x *ListQuarantinedMutationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_sync_proto_msgTypes[20]
+	mi := &file_gridinspect_v1_sync_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1822,7 +1943,7 @@ func (x *ListQuarantinedMutationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListQuarantinedMutationsResponse.ProtoReflect.Descriptor instead.
 func (*ListQuarantinedMutationsResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{20}
+	return file_gridinspect_v1_sync_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListQuarantinedMutationsResponse) GetMutations() []*QuarantinedMutation {
@@ -1934,7 +2055,14 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\x0fcommitted_bytes\x18\x02 \x01(\x03R\x0ecommittedBytes\x12\x1d\n" +
 	"\n" +
 	"size_bytes\x18\x03 \x01(\x03R\tsizeBytes\x12\x1a\n" +
-	"\bcomplete\x18\x04 \x01(\bR\bcomplete\"1\n" +
+	"\bcomplete\x18\x04 \x01(\bR\bcomplete\"0\n" +
+	"\x13GetThumbnailRequest\x12\x19\n" +
+	"\bphoto_id\x18\x01 \x01(\tR\aphotoId\"\x83\x01\n" +
+	"\x14GetThumbnailResponse\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\x12!\n" +
+	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\x12 \n" +
+	"\vplaceholder\x18\x04 \x01(\bR\vplaceholder\"1\n" +
 	"\x14DownloadPhotoRequest\x12\x19\n" +
 	"\bphoto_id\x18\x01 \x01(\tR\aphotoId\"~\n" +
 	"\x15DownloadPhotoResponse\x123\n" +
@@ -1968,12 +2096,13 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\x12ENTITY_TYPE_REPORT\x10\x01\x12\x16\n" +
 	"\x12ENTITY_TYPE_PATROL\x10\x02\x12\x17\n" +
 	"\x13ENTITY_TYPE_SUBJECT\x10\x03\x12\x14\n" +
-	"\x10ENTITY_TYPE_GRID\x10\x042\xb4\x05\n" +
+	"\x10ENTITY_TYPE_GRID\x10\x042\xb9\x06\n" +
 	"\vSyncService\x12[\n" +
 	"\x04Push\x12\x1b.gridinspect.v1.PushRequest\x1a\x1c.gridinspect.v1.PushResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/sync:push\x12[\n" +
 	"\x04Pull\x12\x1b.gridinspect.v1.PullRequest\x1a\x1c.gridinspect.v1.PullResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/sync:pull\x12X\n" +
 	"\vUploadPhoto\x12\".gridinspect.v1.UploadPhotoRequest\x1a#.gridinspect.v1.UploadPhotoResponse(\x01\x12\x8e\x01\n" +
-	"\x0fGetUploadStatus\x12&.gridinspect.v1.GetUploadStatusRequest\x1a'.gridinspect.v1.GetUploadStatusResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/photos/{photo_id}/uploadStatus\x12^\n" +
+	"\x0fGetUploadStatus\x12&.gridinspect.v1.GetUploadStatusRequest\x1a'.gridinspect.v1.GetUploadStatusResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/photos/{photo_id}/uploadStatus\x12\x82\x01\n" +
+	"\fGetThumbnail\x12#.gridinspect.v1.GetThumbnailRequest\x1a$.gridinspect.v1.GetThumbnailResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/photos/{photo_id}/thumbnail\x12^\n" +
 	"\rDownloadPhoto\x12$.gridinspect.v1.DownloadPhotoRequest\x1a%.gridinspect.v1.DownloadPhotoResponse0\x01\x12\x9f\x01\n" +
 	"\x18ListQuarantinedMutations\x12/.gridinspect.v1.ListQuarantinedMutationsRequest\x1a0.gridinspect.v1.ListQuarantinedMutationsResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/quarantinedMutationsBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
@@ -1990,7 +2119,7 @@ func file_gridinspect_v1_sync_proto_rawDescGZIP() []byte {
 }
 
 var file_gridinspect_v1_sync_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_gridinspect_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_gridinspect_v1_sync_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_gridinspect_v1_sync_proto_goTypes = []any{
 	(MutationOutcome)(0),                     // 0: gridinspect.v1.MutationOutcome
 	(EntityType)(0),                          // 1: gridinspect.v1.EntityType
@@ -2010,84 +2139,88 @@ var file_gridinspect_v1_sync_proto_goTypes = []any{
 	(*UploadPhotoResponse)(nil),              // 15: gridinspect.v1.UploadPhotoResponse
 	(*GetUploadStatusRequest)(nil),           // 16: gridinspect.v1.GetUploadStatusRequest
 	(*GetUploadStatusResponse)(nil),          // 17: gridinspect.v1.GetUploadStatusResponse
-	(*DownloadPhotoRequest)(nil),             // 18: gridinspect.v1.DownloadPhotoRequest
-	(*DownloadPhotoResponse)(nil),            // 19: gridinspect.v1.DownloadPhotoResponse
-	(*ListQuarantinedMutationsRequest)(nil),  // 20: gridinspect.v1.ListQuarantinedMutationsRequest
-	(*QuarantinedMutation)(nil),              // 21: gridinspect.v1.QuarantinedMutation
-	(*ListQuarantinedMutationsResponse)(nil), // 22: gridinspect.v1.ListQuarantinedMutationsResponse
-	(*SubmitReportRequest)(nil),              // 23: gridinspect.v1.SubmitReportRequest
-	(*SubmitPatrolRequest)(nil),              // 24: gridinspect.v1.SubmitPatrolRequest
-	(*AssignReportRequest)(nil),              // 25: gridinspect.v1.AssignReportRequest
-	(*RejectReportRequest)(nil),              // 26: gridinspect.v1.RejectReportRequest
-	(*RecordProgressRequest)(nil),            // 27: gridinspect.v1.RecordProgressRequest
-	(*IssueNoticeRequest)(nil),               // 28: gridinspect.v1.IssueNoticeRequest
-	(*RecordInterviewRequest)(nil),           // 29: gridinspect.v1.RecordInterviewRequest
-	(*SubmitRectificationRequest)(nil),       // 30: gridinspect.v1.SubmitRectificationRequest
-	(*VerifyRectificationRequest)(nil),       // 31: gridinspect.v1.VerifyRectificationRequest
-	(*RecordFollowUpRequest)(nil),            // 32: gridinspect.v1.RecordFollowUpRequest
-	(*CommentOnReportRequest)(nil),           // 33: gridinspect.v1.CommentOnReportRequest
-	(*ExtendDeadlineRequest)(nil),            // 34: gridinspect.v1.ExtendDeadlineRequest
-	(*Report)(nil),                           // 35: gridinspect.v1.Report
-	(*Event)(nil),                            // 36: gridinspect.v1.Event
-	(*Patrol)(nil),                           // 37: gridinspect.v1.Patrol
-	(*Subject)(nil),                          // 38: gridinspect.v1.Subject
-	(*Grid)(nil),                             // 39: gridinspect.v1.Grid
-	(*timestamppb.Timestamp)(nil),            // 40: google.protobuf.Timestamp
-	(*Location)(nil),                         // 41: gridinspect.v1.Location
+	(*GetThumbnailRequest)(nil),              // 18: gridinspect.v1.GetThumbnailRequest
+	(*GetThumbnailResponse)(nil),             // 19: gridinspect.v1.GetThumbnailResponse
+	(*DownloadPhotoRequest)(nil),             // 20: gridinspect.v1.DownloadPhotoRequest
+	(*DownloadPhotoResponse)(nil),            // 21: gridinspect.v1.DownloadPhotoResponse
+	(*ListQuarantinedMutationsRequest)(nil),  // 22: gridinspect.v1.ListQuarantinedMutationsRequest
+	(*QuarantinedMutation)(nil),              // 23: gridinspect.v1.QuarantinedMutation
+	(*ListQuarantinedMutationsResponse)(nil), // 24: gridinspect.v1.ListQuarantinedMutationsResponse
+	(*SubmitReportRequest)(nil),              // 25: gridinspect.v1.SubmitReportRequest
+	(*SubmitPatrolRequest)(nil),              // 26: gridinspect.v1.SubmitPatrolRequest
+	(*AssignReportRequest)(nil),              // 27: gridinspect.v1.AssignReportRequest
+	(*RejectReportRequest)(nil),              // 28: gridinspect.v1.RejectReportRequest
+	(*RecordProgressRequest)(nil),            // 29: gridinspect.v1.RecordProgressRequest
+	(*IssueNoticeRequest)(nil),               // 30: gridinspect.v1.IssueNoticeRequest
+	(*RecordInterviewRequest)(nil),           // 31: gridinspect.v1.RecordInterviewRequest
+	(*SubmitRectificationRequest)(nil),       // 32: gridinspect.v1.SubmitRectificationRequest
+	(*VerifyRectificationRequest)(nil),       // 33: gridinspect.v1.VerifyRectificationRequest
+	(*RecordFollowUpRequest)(nil),            // 34: gridinspect.v1.RecordFollowUpRequest
+	(*CommentOnReportRequest)(nil),           // 35: gridinspect.v1.CommentOnReportRequest
+	(*ExtendDeadlineRequest)(nil),            // 36: gridinspect.v1.ExtendDeadlineRequest
+	(*Report)(nil),                           // 37: gridinspect.v1.Report
+	(*Event)(nil),                            // 38: gridinspect.v1.Event
+	(*Patrol)(nil),                           // 39: gridinspect.v1.Patrol
+	(*Subject)(nil),                          // 40: gridinspect.v1.Subject
+	(*Grid)(nil),                             // 41: gridinspect.v1.Grid
+	(*timestamppb.Timestamp)(nil),            // 42: google.protobuf.Timestamp
+	(*Location)(nil),                         // 43: gridinspect.v1.Location
 }
 var file_gridinspect_v1_sync_proto_depIdxs = []int32{
-	23, // 0: gridinspect.v1.Mutation.submit_report:type_name -> gridinspect.v1.SubmitReportRequest
-	24, // 1: gridinspect.v1.Mutation.submit_patrol:type_name -> gridinspect.v1.SubmitPatrolRequest
-	25, // 2: gridinspect.v1.Mutation.assign_report:type_name -> gridinspect.v1.AssignReportRequest
-	26, // 3: gridinspect.v1.Mutation.reject_report:type_name -> gridinspect.v1.RejectReportRequest
-	27, // 4: gridinspect.v1.Mutation.record_progress:type_name -> gridinspect.v1.RecordProgressRequest
-	28, // 5: gridinspect.v1.Mutation.issue_notice:type_name -> gridinspect.v1.IssueNoticeRequest
-	29, // 6: gridinspect.v1.Mutation.record_interview:type_name -> gridinspect.v1.RecordInterviewRequest
-	30, // 7: gridinspect.v1.Mutation.submit_rectification:type_name -> gridinspect.v1.SubmitRectificationRequest
-	31, // 8: gridinspect.v1.Mutation.verify_rectification:type_name -> gridinspect.v1.VerifyRectificationRequest
-	32, // 9: gridinspect.v1.Mutation.record_follow_up:type_name -> gridinspect.v1.RecordFollowUpRequest
-	33, // 10: gridinspect.v1.Mutation.comment_on_report:type_name -> gridinspect.v1.CommentOnReportRequest
-	34, // 11: gridinspect.v1.Mutation.extend_deadline:type_name -> gridinspect.v1.ExtendDeadlineRequest
+	25, // 0: gridinspect.v1.Mutation.submit_report:type_name -> gridinspect.v1.SubmitReportRequest
+	26, // 1: gridinspect.v1.Mutation.submit_patrol:type_name -> gridinspect.v1.SubmitPatrolRequest
+	27, // 2: gridinspect.v1.Mutation.assign_report:type_name -> gridinspect.v1.AssignReportRequest
+	28, // 3: gridinspect.v1.Mutation.reject_report:type_name -> gridinspect.v1.RejectReportRequest
+	29, // 4: gridinspect.v1.Mutation.record_progress:type_name -> gridinspect.v1.RecordProgressRequest
+	30, // 5: gridinspect.v1.Mutation.issue_notice:type_name -> gridinspect.v1.IssueNoticeRequest
+	31, // 6: gridinspect.v1.Mutation.record_interview:type_name -> gridinspect.v1.RecordInterviewRequest
+	32, // 7: gridinspect.v1.Mutation.submit_rectification:type_name -> gridinspect.v1.SubmitRectificationRequest
+	33, // 8: gridinspect.v1.Mutation.verify_rectification:type_name -> gridinspect.v1.VerifyRectificationRequest
+	34, // 9: gridinspect.v1.Mutation.record_follow_up:type_name -> gridinspect.v1.RecordFollowUpRequest
+	35, // 10: gridinspect.v1.Mutation.comment_on_report:type_name -> gridinspect.v1.CommentOnReportRequest
+	36, // 11: gridinspect.v1.Mutation.extend_deadline:type_name -> gridinspect.v1.ExtendDeadlineRequest
 	2,  // 12: gridinspect.v1.PushRequest.mutations:type_name -> gridinspect.v1.Mutation
 	0,  // 13: gridinspect.v1.MutationResult.outcome:type_name -> gridinspect.v1.MutationOutcome
 	4,  // 14: gridinspect.v1.MutationResult.field_violations:type_name -> gridinspect.v1.FieldViolation
-	35, // 15: gridinspect.v1.MutationResult.report:type_name -> gridinspect.v1.Report
-	36, // 16: gridinspect.v1.MutationResult.event:type_name -> gridinspect.v1.Event
-	37, // 17: gridinspect.v1.MutationResult.patrol:type_name -> gridinspect.v1.Patrol
+	37, // 15: gridinspect.v1.MutationResult.report:type_name -> gridinspect.v1.Report
+	38, // 16: gridinspect.v1.MutationResult.event:type_name -> gridinspect.v1.Event
+	39, // 17: gridinspect.v1.MutationResult.patrol:type_name -> gridinspect.v1.Patrol
 	5,  // 18: gridinspect.v1.PushResponse.results:type_name -> gridinspect.v1.MutationResult
 	1,  // 19: gridinspect.v1.Removal.entity_type:type_name -> gridinspect.v1.EntityType
-	35, // 20: gridinspect.v1.ReportUpsert.report:type_name -> gridinspect.v1.Report
-	36, // 21: gridinspect.v1.ReportUpsert.events:type_name -> gridinspect.v1.Event
+	37, // 20: gridinspect.v1.ReportUpsert.report:type_name -> gridinspect.v1.Report
+	38, // 21: gridinspect.v1.ReportUpsert.events:type_name -> gridinspect.v1.Event
 	9,  // 22: gridinspect.v1.Change.report:type_name -> gridinspect.v1.ReportUpsert
-	37, // 23: gridinspect.v1.Change.patrol:type_name -> gridinspect.v1.Patrol
-	38, // 24: gridinspect.v1.Change.subject:type_name -> gridinspect.v1.Subject
-	39, // 25: gridinspect.v1.Change.grid:type_name -> gridinspect.v1.Grid
+	39, // 23: gridinspect.v1.Change.patrol:type_name -> gridinspect.v1.Patrol
+	40, // 24: gridinspect.v1.Change.subject:type_name -> gridinspect.v1.Subject
+	41, // 25: gridinspect.v1.Change.grid:type_name -> gridinspect.v1.Grid
 	8,  // 26: gridinspect.v1.Change.removal:type_name -> gridinspect.v1.Removal
 	10, // 27: gridinspect.v1.PullResponse.changes:type_name -> gridinspect.v1.Change
-	40, // 28: gridinspect.v1.PhotoHeader.taken_at:type_name -> google.protobuf.Timestamp
-	41, // 29: gridinspect.v1.PhotoHeader.location:type_name -> gridinspect.v1.Location
+	42, // 28: gridinspect.v1.PhotoHeader.taken_at:type_name -> google.protobuf.Timestamp
+	43, // 29: gridinspect.v1.PhotoHeader.location:type_name -> gridinspect.v1.Location
 	12, // 30: gridinspect.v1.UploadPhotoRequest.header:type_name -> gridinspect.v1.PhotoHeader
 	13, // 31: gridinspect.v1.UploadPhotoRequest.chunk:type_name -> gridinspect.v1.PhotoChunk
 	12, // 32: gridinspect.v1.DownloadPhotoResponse.header:type_name -> gridinspect.v1.PhotoHeader
 	13, // 33: gridinspect.v1.DownloadPhotoResponse.chunk:type_name -> gridinspect.v1.PhotoChunk
 	2,  // 34: gridinspect.v1.QuarantinedMutation.mutation:type_name -> gridinspect.v1.Mutation
 	4,  // 35: gridinspect.v1.QuarantinedMutation.field_violations:type_name -> gridinspect.v1.FieldViolation
-	40, // 36: gridinspect.v1.QuarantinedMutation.received_at:type_name -> google.protobuf.Timestamp
-	21, // 37: gridinspect.v1.ListQuarantinedMutationsResponse.mutations:type_name -> gridinspect.v1.QuarantinedMutation
+	42, // 36: gridinspect.v1.QuarantinedMutation.received_at:type_name -> google.protobuf.Timestamp
+	23, // 37: gridinspect.v1.ListQuarantinedMutationsResponse.mutations:type_name -> gridinspect.v1.QuarantinedMutation
 	3,  // 38: gridinspect.v1.SyncService.Push:input_type -> gridinspect.v1.PushRequest
 	7,  // 39: gridinspect.v1.SyncService.Pull:input_type -> gridinspect.v1.PullRequest
 	14, // 40: gridinspect.v1.SyncService.UploadPhoto:input_type -> gridinspect.v1.UploadPhotoRequest
 	16, // 41: gridinspect.v1.SyncService.GetUploadStatus:input_type -> gridinspect.v1.GetUploadStatusRequest
-	18, // 42: gridinspect.v1.SyncService.DownloadPhoto:input_type -> gridinspect.v1.DownloadPhotoRequest
-	20, // 43: gridinspect.v1.SyncService.ListQuarantinedMutations:input_type -> gridinspect.v1.ListQuarantinedMutationsRequest
-	6,  // 44: gridinspect.v1.SyncService.Push:output_type -> gridinspect.v1.PushResponse
-	11, // 45: gridinspect.v1.SyncService.Pull:output_type -> gridinspect.v1.PullResponse
-	15, // 46: gridinspect.v1.SyncService.UploadPhoto:output_type -> gridinspect.v1.UploadPhotoResponse
-	17, // 47: gridinspect.v1.SyncService.GetUploadStatus:output_type -> gridinspect.v1.GetUploadStatusResponse
-	19, // 48: gridinspect.v1.SyncService.DownloadPhoto:output_type -> gridinspect.v1.DownloadPhotoResponse
-	22, // 49: gridinspect.v1.SyncService.ListQuarantinedMutations:output_type -> gridinspect.v1.ListQuarantinedMutationsResponse
-	44, // [44:50] is the sub-list for method output_type
-	38, // [38:44] is the sub-list for method input_type
+	18, // 42: gridinspect.v1.SyncService.GetThumbnail:input_type -> gridinspect.v1.GetThumbnailRequest
+	20, // 43: gridinspect.v1.SyncService.DownloadPhoto:input_type -> gridinspect.v1.DownloadPhotoRequest
+	22, // 44: gridinspect.v1.SyncService.ListQuarantinedMutations:input_type -> gridinspect.v1.ListQuarantinedMutationsRequest
+	6,  // 45: gridinspect.v1.SyncService.Push:output_type -> gridinspect.v1.PushResponse
+	11, // 46: gridinspect.v1.SyncService.Pull:output_type -> gridinspect.v1.PullResponse
+	15, // 47: gridinspect.v1.SyncService.UploadPhoto:output_type -> gridinspect.v1.UploadPhotoResponse
+	17, // 48: gridinspect.v1.SyncService.GetUploadStatus:output_type -> gridinspect.v1.GetUploadStatusResponse
+	19, // 49: gridinspect.v1.SyncService.GetThumbnail:output_type -> gridinspect.v1.GetThumbnailResponse
+	21, // 50: gridinspect.v1.SyncService.DownloadPhoto:output_type -> gridinspect.v1.DownloadPhotoResponse
+	24, // 51: gridinspect.v1.SyncService.ListQuarantinedMutations:output_type -> gridinspect.v1.ListQuarantinedMutationsResponse
+	45, // [45:52] is the sub-list for method output_type
+	38, // [38:45] is the sub-list for method input_type
 	38, // [38:38] is the sub-list for extension type_name
 	38, // [38:38] is the sub-list for extension extendee
 	0,  // [0:38] is the sub-list for field type_name
@@ -2132,7 +2265,7 @@ func file_gridinspect_v1_sync_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gridinspect_v1_sync_proto_rawDesc), len(file_gridinspect_v1_sync_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   21,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

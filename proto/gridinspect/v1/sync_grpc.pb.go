@@ -23,6 +23,7 @@ const (
 	SyncService_Pull_FullMethodName                     = "/gridinspect.v1.SyncService/Pull"
 	SyncService_UploadPhoto_FullMethodName              = "/gridinspect.v1.SyncService/UploadPhoto"
 	SyncService_GetUploadStatus_FullMethodName          = "/gridinspect.v1.SyncService/GetUploadStatus"
+	SyncService_GetThumbnail_FullMethodName             = "/gridinspect.v1.SyncService/GetThumbnail"
 	SyncService_DownloadPhoto_FullMethodName            = "/gridinspect.v1.SyncService/DownloadPhoto"
 	SyncService_ListQuarantinedMutations_FullMethodName = "/gridinspect.v1.SyncService/ListQuarantinedMutations"
 )
@@ -47,6 +48,12 @@ type SyncServiceClient interface {
 	UploadPhoto(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UploadPhotoRequest, UploadPhotoResponse], error)
 	// GetUploadStatus says how much of a photo the server holds.
 	GetUploadStatus(ctx context.Context, in *GetUploadStatusRequest, opts ...grpc.CallOption) (*GetUploadStatusResponse, error)
+	// GetThumbnail returns a small JPEG of a photo (longest side 320 px), for
+	// lists, maps and slow links, to anyone allowed to see its report; a photo
+	// the server cannot read (HEIC, say) gets a placeholder image, marked as
+	// such. Errors as DownloadPhoto's. Over HTTP, GET
+	// /v1/photos/{photo_id}:thumbnail answers the image itself.
+	GetThumbnail(ctx context.Context, in *GetThumbnailRequest, opts ...grpc.CallOption) (*GetThumbnailResponse, error)
 	// DownloadPhoto streams a photo back to anyone allowed to see its report.
 	DownloadPhoto(ctx context.Context, in *DownloadPhotoRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadPhotoResponse], error)
 	// ListQuarantinedMutations lists pushed mutations that were REJECTED, so
@@ -106,6 +113,16 @@ func (c *syncServiceClient) GetUploadStatus(ctx context.Context, in *GetUploadSt
 	return out, nil
 }
 
+func (c *syncServiceClient) GetThumbnail(ctx context.Context, in *GetThumbnailRequest, opts ...grpc.CallOption) (*GetThumbnailResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetThumbnailResponse)
+	err := c.cc.Invoke(ctx, SyncService_GetThumbnail_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *syncServiceClient) DownloadPhoto(ctx context.Context, in *DownloadPhotoRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadPhotoResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &SyncService_ServiceDesc.Streams[1], SyncService_DownloadPhoto_FullMethodName, cOpts...)
@@ -155,6 +172,12 @@ type SyncServiceServer interface {
 	UploadPhoto(grpc.ClientStreamingServer[UploadPhotoRequest, UploadPhotoResponse]) error
 	// GetUploadStatus says how much of a photo the server holds.
 	GetUploadStatus(context.Context, *GetUploadStatusRequest) (*GetUploadStatusResponse, error)
+	// GetThumbnail returns a small JPEG of a photo (longest side 320 px), for
+	// lists, maps and slow links, to anyone allowed to see its report; a photo
+	// the server cannot read (HEIC, say) gets a placeholder image, marked as
+	// such. Errors as DownloadPhoto's. Over HTTP, GET
+	// /v1/photos/{photo_id}:thumbnail answers the image itself.
+	GetThumbnail(context.Context, *GetThumbnailRequest) (*GetThumbnailResponse, error)
 	// DownloadPhoto streams a photo back to anyone allowed to see its report.
 	DownloadPhoto(*DownloadPhotoRequest, grpc.ServerStreamingServer[DownloadPhotoResponse]) error
 	// ListQuarantinedMutations lists pushed mutations that were REJECTED, so
@@ -182,6 +205,9 @@ func (UnimplementedSyncServiceServer) UploadPhoto(grpc.ClientStreamingServer[Upl
 }
 func (UnimplementedSyncServiceServer) GetUploadStatus(context.Context, *GetUploadStatusRequest) (*GetUploadStatusResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetUploadStatus not implemented")
+}
+func (UnimplementedSyncServiceServer) GetThumbnail(context.Context, *GetThumbnailRequest) (*GetThumbnailResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetThumbnail not implemented")
 }
 func (UnimplementedSyncServiceServer) DownloadPhoto(*DownloadPhotoRequest, grpc.ServerStreamingServer[DownloadPhotoResponse]) error {
 	return status.Error(codes.Unimplemented, "method DownloadPhoto not implemented")
@@ -271,6 +297,24 @@ func _SyncService_GetUploadStatus_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SyncService_GetThumbnail_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetThumbnailRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SyncServiceServer).GetThumbnail(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SyncService_GetThumbnail_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SyncServiceServer).GetThumbnail(ctx, req.(*GetThumbnailRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _SyncService_DownloadPhoto_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(DownloadPhotoRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -318,6 +362,10 @@ var SyncService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetUploadStatus",
 			Handler:    _SyncService_GetUploadStatus_Handler,
+		},
+		{
+			MethodName: "GetThumbnail",
+			Handler:    _SyncService_GetThumbnail_Handler,
 		},
 		{
 			MethodName: "ListQuarantinedMutations",
