@@ -60,6 +60,7 @@ type config struct {
 	restore    string  // a backup archive to restore instead of serving
 	rateLimit  float64 // calls per second per user; 0: no limit
 	rateBurst  int
+	metrics    string // address to serve Prometheus metrics on; "": none
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -78,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.rateLimit, "rate-limit", server.DefaultRequestsPerSecond,
 		"calls per second each user may make for long (Login, health and reflection aside); 0 turns the limit off")
 	fs.IntVar(&c.rateBurst, "rate-burst", server.DefaultRequestBurst, "calls each user may make in a burst before --rate-limit holds them back")
+	fs.StringVar(&c.metrics, "metrics", "", "address to serve Prometheus metrics on, at /metrics (TLS as gRPC); empty: none")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -148,18 +150,22 @@ func isLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// transport returns the server option for TLS, or nil for plaintext, which
-// is refused off loopback unless --insecure says otherwise.
-func transport(cfg config, log *slog.Logger) (grpc.ServerOption, error) {
+// transport returns the TLS configuration of gRPC and the metrics, or nil
+// for plaintext, which is refused off loopback unless --insecure says
+// otherwise.
+func transport(cfg config, log *slog.Logger) (*tls.Config, error) {
 	if cfg.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
 		if err != nil {
 			return nil, fmt.Errorf("load TLS certificate: %w", err)
 		}
-		return grpc.Creds(credentials.NewTLS(&tls.Config{
+		return &tls.Config{
 			Certificates: []tls.Certificate{cert},
 			MinVersion:   tls.VersionTLS12,
-		})), nil
+		}, nil
+	}
+	if err := checkMetricsPlaintext(cfg, log); err != nil {
+		return nil, err
 	}
 	if !isLoopback(cfg.listen) {
 		if !cfg.insecure {
@@ -215,7 +221,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
-	creds, err := transport(cfg, log)
+	tlsConfig, err := transport(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -256,13 +262,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	var opts []grpc.ServerOption
-	if creds != nil {
-		opts = append(opts, creds)
+	if tlsConfig != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsConfig)))
 	}
 	serving := server.Serve(db)
 	serving.Logger, serving.Reflection = log, cfg.reflection
 	limit := cfg.requestLimit()
 	serving.RequestLimit = &limit
+	if cfg.metrics != "" {
+		serving.Metrics = server.NewMetrics()
+		stopMetrics, err := serveMetrics(cfg.metrics, tlsConfig, serving.Metrics, db, stdout, log)
+		if err != nil {
+			lis.Close()
+			return err
+		}
+		defer stopMetrics()
+	}
 	srv := server.New(serving, opts...)
 	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
 	log.Info("listening", "addr", lis.Addr().String(), "rate_limit", cfg.rateLimit, "rate_burst", cfg.rateBurst)
