@@ -236,11 +236,13 @@ func (db *DB) runWriter() {
 				break drain
 			}
 		}
+		// The group is counted before its writers are answered, so that
+		// a caller who reads WriterStats after its write sees it counted.
+		db.writes.Add(uint64(len(batch)))
+		db.groupSizes.observe(int64(len(batch)))
 		start := time.Now()
 		db.runGroup(batch)
 		db.writerBusy.Add(int64(time.Since(start)))
-		db.writes.Add(uint64(len(batch)))
-		db.groupSizes.observe(int64(len(batch)))
 		clear(batch) // let the requests be collected
 	}
 }
