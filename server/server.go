@@ -156,9 +156,10 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 			Timeout:           20 * time.Second,
 		}),
 		// Recovery first, so that nothing below it can crash the process;
-		// then the metrics, if any; then logging; then authentication; then the per-user request
-		// limit, which needs to know the caller; then the bounds of the
-		// request's lists, before any handler reads them.
+		// then the metrics, if any; then logging; then authentication;
+		// then the per-user request limit, which needs to know the
+		// caller; then the bounds of the request's lists, before any
+		// handler reads them.
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 	}
