@@ -67,6 +67,8 @@ type Config struct {
 	// Reflection registers the gRPC reflection service, so grpcurl works
 	// without the .proto files.
 	Reflection bool
+	// Metrics, if set, counts and times every call; nil counts nothing.
+	Metrics *Metrics
 }
 
 // Backend is one value that implements every service, as the store does.
@@ -119,8 +121,18 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 		requestLimit = *cfg.RequestLimit
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, health: health.NewServer()}
-	unary := []grpc.UnaryServerInterceptor{s.recoverUnary, s.logUnary, s.authUnary}
-	stream := []grpc.StreamServerInterceptor{s.recoverStream, s.logStream, s.authStream}
+	unary := []grpc.UnaryServerInterceptor{s.recoverUnary}
+	stream := []grpc.StreamServerInterceptor{s.recoverStream}
+	if m := cfg.Metrics; m != nil {
+		// The metrics sit under the first recovery, which guards them
+		// too, and over everything that may refuse a call, so that every
+		// refusal is counted with its code. A panic below would skip
+		// their count: a second recovery turns it into INTERNAL first.
+		unary = append(unary, m.unary(), s.recoverUnary)
+		stream = append(stream, m.stream(), s.recoverStream)
+	}
+	unary = append(unary, s.logUnary, s.authUnary)
+	stream = append(stream, s.logStream, s.authStream)
 	if !requestLimit.off() {
 		s.requests = newRequestLimiter(requestLimit, s.log)
 		unary = append(unary, s.limitUnary)
@@ -145,9 +157,10 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 			Timeout:           20 * time.Second,
 		}),
 		// Recovery first, so that nothing below it can crash the process;
-		// then logging; then authentication; then the per-user request
-		// limit, which needs to know the caller; then the bounds of the
-		// request's lists, before any handler reads them.
+		// then the metrics, if any; then logging; then authentication;
+		// then the per-user request limit, which needs to know the
+		// caller; then the bounds of the request's lists, before any
+		// handler reads them.
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 	}

@@ -144,6 +144,8 @@ type DB struct {
 	summaryChangedWay changedWay
 	writes            atomic.Uint64 // requests served by the writer, committed or not
 	writerBusy        atomic.Int64  // nanoseconds the writer spent serving groups
+	groupSizes        *histogram    // writes per group (monitoring.go)
+	commitTimes       *histogram    // nanoseconds per COMMIT
 }
 
 // Open opens the database file at path, creating it if it does not
@@ -170,6 +172,8 @@ func newDB(path string, opts Options) *DB {
 		tokenTTL:       opts.TokenTTL,
 		photoDir:       opts.PhotoDir,
 		thumbTurns:     make(chan struct{}, maxThumbDecodes),
+		groupSizes:     newHistogram(groupSizeBounds),
+		commitTimes:    newHistogram(commitTimeBounds),
 	}
 	if db.rules.IsZero() {
 		db.rules = gridinspect.DefaultRules
@@ -208,19 +212,6 @@ func (db *DB) InstanceID() string { return db.instanceID }
 // Commits returns how many write transactions the writer has committed.
 // With group commit it grows by one per group, not per write.
 func (db *DB) Commits() uint64 { return db.commits.Load() }
-
-// WriterStats is what the writer has done since Open.
-type WriterStats struct {
-	Commits uint64        // transactions committed
-	Writes  uint64        // writes served, committed or not
-	Busy    time.Duration // time spent serving groups, commits included
-}
-
-// WriterStats returns what the writer has done since Open; benchmarks
-// read it to tell how busy the one writer is and how writes share commits.
-func (db *DB) WriterStats() WriterStats {
-	return WriterStats{Commits: db.commits.Load(), Writes: db.writes.Load(), Busy: time.Duration(db.writerBusy.Load())}
-}
 
 // Rules returns the validation rules the DB applies.
 func (db *DB) Rules() gridinspect.Rules { return db.rules }

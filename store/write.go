@@ -236,10 +236,13 @@ func (db *DB) runWriter() {
 				break drain
 			}
 		}
+		// The group is counted before its writers are answered, so that
+		// a caller who reads WriterStats after its write sees it counted.
+		db.writes.Add(uint64(len(batch)))
+		db.groupSizes.observe(int64(len(batch)))
 		start := time.Now()
 		db.runGroup(batch)
 		db.writerBusy.Add(int64(time.Since(start)))
-		db.writes.Add(uint64(len(batch)))
 		clear(batch) // let the requests be collected
 	}
 }
@@ -365,7 +368,10 @@ func (db *DB) commitGroup(live []*writeRequest, ok int) {
 		}
 		return
 	}
-	if err := db.wconn.commit(); err != nil {
+	start := time.Now()
+	err := db.wconn.commit()
+	db.commitTimes.observe(int64(time.Since(start)))
+	if err != nil {
 		// Even when the disk is full or failing, the outcome of a failed
 		// COMMIT is not known (a crash at the wrong moment, or an fsync
 		// that failed after the write, may leave it on disk): only

@@ -63,6 +63,7 @@ type config struct {
 	restore    string  // a backup archive to restore instead of serving
 	rateLimit  float64 // calls per second per user; 0: no limit
 	rateBurst  int
+	metrics    string // address to serve Prometheus metrics on; "": none
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -82,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.rateLimit, "rate-limit", server.DefaultRequestsPerSecond,
 		"calls per second each user may make for long (Login, health and reflection aside); 0 turns the limit off")
 	fs.IntVar(&c.rateBurst, "rate-burst", server.DefaultRequestBurst, "calls each user may make in a burst before --rate-limit holds them back")
+	fs.StringVar(&c.metrics, "metrics", "", "address to serve Prometheus metrics on, at /metrics (TLS as gRPC); empty: none")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -152,7 +154,8 @@ func isLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// transport returns the TLS configuration both APIs serve with, or nil
+// transport returns the TLS configuration both APIs and the metrics serve
+// with, or nil
 // for plaintext, which is refused off loopback unless --insecure says
 // otherwise.
 func transport(cfg config, log *slog.Logger) (*tls.Config, error) {
@@ -162,6 +165,9 @@ func transport(cfg config, log *slog.Logger) (*tls.Config, error) {
 			return nil, fmt.Errorf("load TLS certificate: %w", err)
 		}
 		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	}
+	if err := checkMetricsPlaintext(cfg, log); err != nil {
+		return nil, err
 	}
 	for _, addr := range []string{cfg.listen, cfg.http} {
 		if addr == "" || isLoopback(addr) {
@@ -308,6 +314,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	serving.Logger, serving.Reflection = log, cfg.reflection
 	limit := cfg.requestLimit()
 	serving.RequestLimit = &limit
+	if cfg.metrics != "" {
+		serving.Metrics = server.NewMetrics()
+		stopMetrics, err := serveMetrics(cfg.metrics, tlsConfig, serving.Metrics, db, stdout, log)
+		if err != nil {
+			lis.Close()
+			return err
+		}
+		defer stopMetrics()
+	}
 	srv := server.New(serving, opts...)
 	served := make(chan error, 2)
 	var web *http.Server
