@@ -62,7 +62,7 @@ func (s *Server) HTTPHandler() (http.Handler, error) {
 
 func (s *Server) newGateway() (*gateway, error) {
 	g := &gateway{lis: bufconn.Listen(inProcessBufferBytes)}
-	go func() { _ = s.grpc.Serve(g.lis) }()
+	go func() { _ = s.grpc.Serve(gatewayListener{g.lis}) }()
 	conn, err := grpc.NewClient("passthrough:///in-process",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return g.lis.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -172,7 +172,10 @@ func httpError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, 
 // are not trusted).
 func gatewayClientHost(ctx context.Context) (string, bool) {
 	p, ok := peer.FromContext(ctx)
-	if !ok || p.Addr == nil || p.Addr.Network() != "bufconn" {
+	if !ok {
+		return "", false
+	}
+	if _, ok := p.Addr.(gatewayAddr); !ok {
 		return "", false
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
@@ -186,6 +189,29 @@ func gatewayClientHost(ctx context.Context) (string, bool) {
 	}
 	return strings.TrimSpace(last), true
 }
+
+// gatewayListener is the gateway's in-process listener, whose connections
+// say they come from gatewayAddr: nothing else can, so a call whose peer
+// is one was made by the gateway.
+type gatewayListener struct{ *bufconn.Listener }
+
+func (l gatewayListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return gatewayConn{c}, nil
+}
+
+type gatewayConn struct{ net.Conn }
+
+func (gatewayConn) RemoteAddr() net.Addr { return gatewayAddr{} }
+
+// gatewayAddr is the address of the gateway's calls.
+type gatewayAddr struct{}
+
+func (gatewayAddr) Network() string { return "gateway" }
+func (gatewayAddr) String() string  { return "gateway" }
 
 // gatewayState is the Server's share of the gateway.
 type gatewayState struct {

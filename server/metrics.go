@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
@@ -16,7 +18,8 @@ var LatencyBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 // and times them: Prometheus' usual gRPC server metrics
 // (grpc_server_started_total, grpc_server_handled_total,
 // grpc_server_handling_seconds, grpc_server_msg_received_total,
-// grpc_server_msg_sent_total). Give it to Config.Metrics and register it
+// grpc_server_msg_sent_total), with a label "protocol" telling a call
+// made over gRPC ("grpc") from one made over HTTP/JSON ("http"). Give it to Config.Metrics and register it
 // with a Prometheus registry. Calls are counted whatever becomes of them:
 // refused by authentication, by the request limit or by a bound, or
 // ended by a panic (as INTERNAL).
@@ -31,7 +34,17 @@ type Metrics struct {
 func NewMetrics() *Metrics {
 	return &Metrics{calls: grpcprom.NewServerMetrics(
 		grpcprom.WithServerHandlingTimeHistogram(grpcprom.WithHistogramBuckets(LatencyBuckets)),
+		grpcprom.WithContextLabels("protocol"),
 	)}
+}
+
+// protocolLabel says which of the two APIs a call came through: the
+// gateway's calls arrive over its in-process connection.
+func protocolLabel(ctx context.Context) prometheus.Labels {
+	if _, ok := gatewayClientHost(ctx); ok {
+		return prometheus.Labels{"protocol": "http"}
+	}
+	return prometheus.Labels{"protocol": "grpc"}
 }
 
 // Describe implements prometheus.Collector.
@@ -40,5 +53,10 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) { m.calls.Describe(ch) }
 // Collect implements prometheus.Collector.
 func (m *Metrics) Collect(ch chan<- prometheus.Metric) { m.calls.Collect(ch) }
 
-func (m *Metrics) unary() grpc.UnaryServerInterceptor   { return m.calls.UnaryServerInterceptor() }
-func (m *Metrics) stream() grpc.StreamServerInterceptor { return m.calls.StreamServerInterceptor() }
+func (m *Metrics) unary() grpc.UnaryServerInterceptor {
+	return m.calls.UnaryServerInterceptor(grpcprom.WithLabelsFromContext(protocolLabel))
+}
+
+func (m *Metrics) stream() grpc.StreamServerInterceptor {
+	return m.calls.StreamServerInterceptor(grpcprom.WithLabelsFromContext(protocolLabel))
+}

@@ -2,12 +2,15 @@ package server_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 	"github.com/gridinspect/gridinspect/server"
@@ -69,12 +72,12 @@ func TestMetricsCountEveryCallByMethodAndCode(t *testing.T) {
 	const handled = `
 # HELP grpc_server_handled_total Total number of RPCs completed on the server, regardless of success or failure.
 # TYPE grpc_server_handled_total counter
-grpc_server_handled_total{grpc_code="InvalidArgument",grpc_method="SubmitReport",grpc_service="gridinspect.v1.ReportService",grpc_type="unary"} 1
-grpc_server_handled_total{grpc_code="OK",grpc_method="ListReports",grpc_service="gridinspect.v1.ReportService",grpc_type="unary"} 1
-grpc_server_handled_total{grpc_code="OK",grpc_method="SubmitReport",grpc_service="gridinspect.v1.ReportService",grpc_type="unary"} 1
-grpc_server_handled_total{grpc_code="PermissionDenied",grpc_method="GetReport",grpc_service="gridinspect.v1.ReportService",grpc_type="unary"} 1
-grpc_server_handled_total{grpc_code="ResourceExhausted",grpc_method="ListReports",grpc_service="gridinspect.v1.ReportService",grpc_type="unary"} 1
-grpc_server_handled_total{grpc_code="Unauthenticated",grpc_method="GetReport",grpc_service="gridinspect.v1.ReportService",grpc_type="unary"} 1
+grpc_server_handled_total{grpc_code="InvalidArgument",grpc_method="SubmitReport",grpc_service="gridinspect.v1.ReportService",grpc_type="unary",protocol="grpc"} 1
+grpc_server_handled_total{grpc_code="OK",grpc_method="ListReports",grpc_service="gridinspect.v1.ReportService",grpc_type="unary",protocol="grpc"} 1
+grpc_server_handled_total{grpc_code="OK",grpc_method="SubmitReport",grpc_service="gridinspect.v1.ReportService",grpc_type="unary",protocol="grpc"} 1
+grpc_server_handled_total{grpc_code="PermissionDenied",grpc_method="GetReport",grpc_service="gridinspect.v1.ReportService",grpc_type="unary",protocol="grpc"} 1
+grpc_server_handled_total{grpc_code="ResourceExhausted",grpc_method="ListReports",grpc_service="gridinspect.v1.ReportService",grpc_type="unary",protocol="grpc"} 1
+grpc_server_handled_total{grpc_code="Unauthenticated",grpc_method="GetReport",grpc_service="gridinspect.v1.ReportService",grpc_type="unary",protocol="grpc"} 1
 `
 	if err := testutil.CollectAndCompare(m, strings.NewReader(handled), "grpc_server_handled_total"); err != nil {
 		t.Error(err)
@@ -82,9 +85,9 @@ grpc_server_handled_total{grpc_code="Unauthenticated",grpc_method="GetReport",gr
 	const started = `
 # HELP grpc_server_started_total Total number of RPCs started on the server.
 # TYPE grpc_server_started_total counter
-grpc_server_started_total{grpc_method="GetReport",grpc_service="gridinspect.v1.ReportService",grpc_type="unary"} 2
-grpc_server_started_total{grpc_method="ListReports",grpc_service="gridinspect.v1.ReportService",grpc_type="unary"} 2
-grpc_server_started_total{grpc_method="SubmitReport",grpc_service="gridinspect.v1.ReportService",grpc_type="unary"} 2
+grpc_server_started_total{grpc_method="GetReport",grpc_service="gridinspect.v1.ReportService",grpc_type="unary",protocol="grpc"} 2
+grpc_server_started_total{grpc_method="ListReports",grpc_service="gridinspect.v1.ReportService",grpc_type="unary",protocol="grpc"} 2
+grpc_server_started_total{grpc_method="SubmitReport",grpc_service="gridinspect.v1.ReportService",grpc_type="unary",protocol="grpc"} 2
 `
 	if err := testutil.CollectAndCompare(m, strings.NewReader(started), "grpc_server_started_total"); err != nil {
 		t.Error(err)
@@ -97,10 +100,10 @@ grpc_server_started_total{grpc_method="SubmitReport",grpc_service="gridinspect.v
 	const stream = `
 # HELP grpc_server_handled_total Total number of RPCs completed on the server, regardless of success or failure.
 # TYPE grpc_server_handled_total counter
-grpc_server_handled_total{grpc_code="OK",grpc_method="UploadPhoto",grpc_service="gridinspect.v1.SyncService",grpc_type="client_stream"} 1
+grpc_server_handled_total{grpc_code="OK",grpc_method="UploadPhoto",grpc_service="gridinspect.v1.SyncService",grpc_type="client_stream",protocol="grpc"} 1
 # HELP grpc_server_msg_received_total Total number of RPC stream messages received on the server.
 # TYPE grpc_server_msg_received_total counter
-grpc_server_msg_received_total{grpc_method="UploadPhoto",grpc_service="gridinspect.v1.SyncService",grpc_type="client_stream"} 2
+grpc_server_msg_received_total{grpc_method="UploadPhoto",grpc_service="gridinspect.v1.SyncService",grpc_type="client_stream",protocol="grpc"} 2
 `
 	if err := testutil.CollectAndCompare(m2, strings.NewReader(stream), "grpc_server_handled_total", "grpc_server_msg_received_total"); err != nil {
 		t.Error(err)
@@ -117,7 +120,51 @@ func TestMetricsCountAPanickedCallAsInternal(t *testing.T) {
 	const want = `
 # HELP grpc_server_handled_total Total number of RPCs completed on the server, regardless of success or failure.
 # TYPE grpc_server_handled_total counter
-grpc_server_handled_total{grpc_code="Internal",grpc_method="GetReport",grpc_service="gridinspect.v1.ReportService",grpc_type="unary"} 1
+grpc_server_handled_total{grpc_code="Internal",grpc_method="GetReport",grpc_service="gridinspect.v1.ReportService",grpc_type="unary",protocol="grpc"} 1
+`
+	if err := testutil.CollectAndCompare(m, strings.NewReader(want), "grpc_server_handled_total"); err != nil {
+		t.Error(err)
+	}
+}
+
+// The metrics tell the two APIs apart: a call over HTTP/JSON is counted
+// with protocol="http", its gRPC twin with protocol="grpc".
+func TestMetricsTellHTTPCallsFromGRPCCalls(t *testing.T) {
+	h := newHarness(t)
+	m := server.NewMetrics()
+	cfg := server.Serve(h.db)
+	cfg.Authenticate, cfg.Now, cfg.Logger, cfg.Metrics = bearerTestAuth, h.clock.Now, quiet, m
+	cfg.RequestLimit = &server.NoRequestLimit
+	srv := server.New(cfg)
+	lis, conn := bufListen(t)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	handler, err := srv.HTTPHandler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(handler)
+	t.Cleanup(ts.Close)
+
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer workerA")
+	if _, err := pb.NewReportServiceClient(conn).ListReports(ctx, &pb.ListReportsRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, token := range []string{"workerA", "nobody"} {
+		req, _ := http.NewRequest("GET", ts.URL+"/v1/reports", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	const want = `
+# HELP grpc_server_handled_total Total number of RPCs completed on the server, regardless of success or failure.
+# TYPE grpc_server_handled_total counter
+grpc_server_handled_total{grpc_code="OK",grpc_method="ListReports",grpc_service="gridinspect.v1.ReportService",grpc_type="unary",protocol="grpc"} 1
+grpc_server_handled_total{grpc_code="OK",grpc_method="ListReports",grpc_service="gridinspect.v1.ReportService",grpc_type="unary",protocol="http"} 1
+grpc_server_handled_total{grpc_code="Unauthenticated",grpc_method="ListReports",grpc_service="gridinspect.v1.ReportService",grpc_type="unary",protocol="http"} 1
 `
 	if err := testutil.CollectAndCompare(m, strings.NewReader(want), "grpc_server_handled_total"); err != nil {
 		t.Error(err)

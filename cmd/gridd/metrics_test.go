@@ -55,7 +55,7 @@ func TestGriddServesMetricsOnlyWhenAsked(t *testing.T) {
 	}
 	body := get(t, http.DefaultClient, url)
 	for _, want := range []string{
-		`grpc_server_handled_total{grpc_code="OK",grpc_method="Check",grpc_service="grpc.health.v1.Health",grpc_type="unary"} 1`,
+		`grpc_server_handled_total{grpc_code="OK",grpc_method="Check",grpc_service="grpc.health.v1.Health",grpc_type="unary",protocol="grpc"} 1`,
 		"gridinspect_store_commits_total ", // the first run's admin
 		"gridinspect_store_database_bytes ",
 		"gridinspect_store_photo_bytes 0",
