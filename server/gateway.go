@@ -41,9 +41,10 @@ const inProcessBufferBytes = 1 << 20
 // authentication, the per-user limit and the handlers themselves. There is
 // no second copy of any rule.
 type gateway struct {
-	lis  *bufconn.Listener
-	conn *grpc.ClientConn
-	mux  *http.ServeMux
+	lis     *bufconn.Listener
+	conn    *grpc.ClientConn
+	mux     *http.ServeMux
+	handler http.Handler // mux behind CORS and session cookies
 }
 
 // HTTPHandler returns the HTTP/JSON API: every unary RPC at the path of its
@@ -54,10 +55,14 @@ func (s *Server) HTTPHandler() (http.Handler, error) {
 	if s.gwErr != nil {
 		return nil, s.gwErr
 	}
-	return s.gw.mux, nil
+	return s.gw.handler, nil
 }
 
 func (s *Server) newGateway() (*gateway, error) {
+	cors, err := newCORS(s.cfg.CORSOrigins)
+	if err != nil {
+		return nil, err
+	}
 	g := &gateway{lis: bufconn.Listen(inProcessBufferBytes)}
 	go func() { _ = s.grpc.Serve(g.lis) }()
 	conn, err := grpc.NewClient("passthrough:///in-process",
@@ -100,6 +105,7 @@ func (s *Server) newGateway() (*gateway, error) {
 
 	g.mux = http.NewServeMux()
 	g.mux.Handle("/v1/", limitBody(api))
+	handleSessions(g.mux, api, pb.NewAuthServiceClient(conn))
 	g.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.JSON)
@@ -113,6 +119,7 @@ func (s *Server) newGateway() (*gateway, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	g.handler = cors.wrap(sessionCookies(g.mux))
 	return g, nil
 }
 

@@ -67,6 +67,9 @@ type Config struct {
 	// Reflection registers the gRPC reflection service, so grpcurl works
 	// without the .proto files.
 	Reflection bool
+	// CORSOrigins may call the HTTP API from their pages (origins such as
+	// "https://h5.example.com"); none by default. See ParseOrigin.
+	CORSOrigins []string
 }
 
 // Backend is one value that implements every service, as the store does.
