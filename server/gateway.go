@@ -48,8 +48,10 @@ type gateway struct {
 }
 
 // HTTPHandler returns the HTTP/JSON API: every unary RPC at the path of its
-// google.api.http rule, GET /openapi.json, and GET /healthz. The first call
-// starts the in-process connection; Shutdown ends it.
+// google.api.http rule, GET /openapi.json, and GET /healthz; the browser's
+// session routes and cookie (gateway_session.go); CORS for
+// Config.CORSOrigins. It fails for a bad origin. The first call starts the
+// in-process connection; Shutdown ends it.
 func (s *Server) HTTPHandler() (http.Handler, error) {
 	s.gatewayOnce.Do(func() { s.gw, s.gwErr = s.newGateway() })
 	if s.gwErr != nil {
