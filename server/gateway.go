@@ -46,21 +46,28 @@ type gateway struct {
 	api       *runtime.ServeMux // grpc-gateway's handlers
 	marshaler runtime.Marshaler
 	mux       *http.ServeMux // everything served
+	handler   http.Handler   // mux behind CORS and session cookies
 }
 
 // HTTPHandler returns the HTTP/JSON API: every unary RPC at the path of its
 // google.api.http rule, GET /openapi.json, a page to read it (GET /api),
-// and GET /healthz. The first call
-// starts the in-process connection; Shutdown ends it.
+// and GET /healthz; the browser's session routes and cookie
+// (gateway_session.go); CORS for Config.CORSOrigins. It fails for a bad
+// origin. The first call starts the in-process connection; Shutdown ends
+// it.
 func (s *Server) HTTPHandler() (http.Handler, error) {
 	s.gatewayOnce.Do(func() { s.gw, s.gwErr = s.newGateway() })
 	if s.gwErr != nil {
 		return nil, s.gwErr
 	}
-	return s.gw.mux, nil
+	return s.gw.handler, nil
 }
 
 func (s *Server) newGateway() (*gateway, error) {
+	cors, err := newCORS(s.cfg.CORSOrigins)
+	if err != nil {
+		return nil, err
+	}
 	g := &gateway{lis: bufconn.Listen(inProcessBufferBytes)}
 	go func() { _ = s.grpc.Serve(gatewayListener{g.lis}) }()
 	conn, err := grpc.NewClient("passthrough:///in-process",
@@ -105,6 +112,7 @@ func (s *Server) newGateway() (*gateway, error) {
 
 	g.mux = http.NewServeMux()
 	g.mux.Handle("/v1/", g.limitBody(api))
+	g.handleSessions(pb.NewAuthServiceClient(conn))
 	g.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.JSON)
@@ -119,6 +127,7 @@ func (s *Server) newGateway() (*gateway, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	g.handler = cors.wrap(sessionCookies(g.mux))
 	return g, nil
 }
 

@@ -69,6 +69,9 @@ type Config struct {
 	Reflection bool
 	// Metrics, if set, counts and times every call; nil counts nothing.
 	Metrics *Metrics
+	// CORSOrigins may call the HTTP API from their pages (origins such as
+	// "https://h5.example.com"); none by default. See ParseOrigin.
+	CORSOrigins []string
 }
 
 // Backend is one value that implements every service, as the store does.

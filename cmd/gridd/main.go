@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -63,7 +64,8 @@ type config struct {
 	restore    string  // a backup archive to restore instead of serving
 	rateLimit  float64 // calls per second per user; 0: no limit
 	rateBurst  int
-	metrics    string // address to serve Prometheus metrics on; "": none
+	metrics    string     // address to serve Prometheus metrics on; "": none
+	cors       originList // origins whose pages may call the HTTP API
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -84,6 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"calls per second each user may make for long (Login, health and reflection aside); 0 turns the limit off")
 	fs.IntVar(&c.rateBurst, "rate-burst", server.DefaultRequestBurst, "calls each user may make in a burst before --rate-limit holds them back")
 	fs.StringVar(&c.metrics, "metrics", "", "address to serve Prometheus metrics on, at /metrics (TLS as gRPC); empty: none")
+	fs.Var(&c.cors, "cors-origin", "let pages of `ORIGIN` (https://host[:port]) call the HTTP API with bearer tokens (CORS); repeat it or give a comma-separated list")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -99,10 +102,30 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.rateLimit < 0 || math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) {
 		return c, fmt.Errorf("--rate-limit %v: want a number of calls per second, or 0 for no limit", c.rateLimit)
 	}
+	if len(c.cors) > 0 && c.http == "" {
+		return c, errors.New("--cors-origin needs the HTTP API: give --http")
+	}
 	if c.rateLimit > 0 && c.rateBurst < 1 {
 		return c, fmt.Errorf("--rate-burst %d: want at least 1", c.rateBurst)
 	}
 	return c, nil
+}
+
+// originList is the value of --cors-origin: origins, each checked when
+// the flag is read.
+type originList []string
+
+func (l *originList) String() string { return strings.Join(*l, ",") }
+
+func (l *originList) Set(v string) error {
+	for _, o := range strings.Split(v, ",") {
+		canon, err := server.ParseOrigin(strings.TrimSpace(o))
+		if err != nil {
+			return err
+		}
+		*l = append(*l, canon)
+	}
+	return nil
 }
 
 // requestLimit is the per-user request limit the flags ask for.
@@ -207,7 +230,7 @@ func serveHTTP(cfg config, srv *server.Server, tlsConfig *tls.Config, log *slog.
 		scheme = "https"
 	}
 	fmt.Fprintf(stdout, "HTTP/JSON API on %s://%s\n", scheme, lis.Addr())
-	log.Info("serving HTTP", "addr", lis.Addr().String(), "tls", tlsConfig != nil)
+	log.Info("serving HTTP", "addr", lis.Addr().String(), "tls", tlsConfig != nil, "cors_origins", []string(cfg.cors))
 	go func() {
 		var err error
 		if tlsConfig != nil {
@@ -323,6 +346,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer stopMetrics()
 	}
+	serving.CORSOrigins = cfg.cors
 	srv := server.New(serving, opts...)
 	served := make(chan error, 2)
 	var web *http.Server
