@@ -50,7 +50,8 @@ type gateway struct {
 }
 
 // HTTPHandler returns the HTTP/JSON API: every unary RPC at the path of its
-// google.api.http rule, GET /openapi.json, a page to read it (GET /api),
+// google.api.http rule, the streaming ones as files (gateway_photos.go,
+// gateway_export.go), GET /openapi.json, a page to read it (GET /api),
 // and GET /healthz; the browser's session routes and cookie
 // (gateway_session.go); CORS for Config.CORSOrigins. It fails for a bad
 // origin. The first call starts the in-process connection; Shutdown ends
@@ -113,6 +114,10 @@ func (s *Server) newGateway() (*gateway, error) {
 	g.mux = http.NewServeMux()
 	g.mux.Handle("/v1/", g.limitBody(api))
 	g.handleSessions(pb.NewAuthServiceClient(conn))
+	if err := s.routeStreams(api, conn, g.mux); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("server: register HTTP routes of streams: %w", err)
+	}
 	g.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.JSON)
