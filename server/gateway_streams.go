@@ -33,6 +33,7 @@ func (s *Server) routeStreams(api *runtime.ServeMux, conn *grpc.ClientConn, mux 
 	}{
 		{http.MethodGet, photoDownloadPattern, rt.downloadPhoto},
 		{http.MethodPost, photoUploadPattern, rt.uploadPhoto},
+		{http.MethodGet, reportsExportPattern, rt.exportReports},
 	} {
 		if err := api.HandlePath(r.method, r.pattern, r.h); err != nil {
 			return err
