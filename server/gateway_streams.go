@@ -21,10 +21,12 @@ type streamRoutes struct {
 	conn *grpc.ClientConn
 }
 
-// routeStreams adds the streaming routes: the download and the export
-// beside the generated handlers in api (whose path patterns, with their
-// ":verb" suffixes, they share), and the upload in mux, ahead of "/v1/",
-// under a body limit that a whole photo fits.
+// routeStreams adds the streaming routes to api, beside the generated
+// handlers: api matches their ":verb" suffixes as it matches its own (a
+// Go ServeMux pattern cannot hold "{photo_id}:download"), and a handler
+// added later is tried first. mux, whose "/v1/" bounds a body at
+// MaxHTTPBodyBytes, sends an upload to api under a bound that the largest
+// photo fits: "POST /v1/photos" is the more specific pattern.
 func (s *Server) routeStreams(api *runtime.ServeMux, conn *grpc.ClientConn, mux *http.ServeMux) error {
 	rt := &streamRoutes{s: s, api: api, conn: conn}
 	for _, r := range []struct {
