@@ -27,8 +27,9 @@ import (
 
 // Photo routes.
 const (
-	photoDownloadPattern = "/v1/photos/{photo_id}:download"
-	photoUploadPattern   = "/v1/photos"
+	photoDownloadPattern  = "/v1/photos/{photo_id}:download"
+	photoThumbnailPattern = "/v1/photos/{photo_id}:thumbnail"
+	photoUploadPattern    = "/v1/photos"
 	// PhotoFilePart is the name of an upload form's part that holds the
 	// photo: wx.uploadFile's name parameter, curl's -F file=@….
 	PhotoFilePart = "file"
@@ -102,6 +103,49 @@ func (rt *streamRoutes) downloadPhoto(w http.ResponseWriter, r *http.Request, pa
 			abortResponse()
 		}
 	}
+}
+
+// thumbnailPhoto answers GET /v1/photos/{photo_id}:thumbnail with the
+// photo's thumbnail image, from SyncService.GetThumbnail (the same access
+// check as the photo's). A placeholder is kept an hour only: the photo
+// may yet be read once its upload is whole.
+func (rt *streamRoutes) thumbnailPhoto(w http.ResponseWriter, r *http.Request, params map[string]string) {
+	ctx, err := rt.callContext(r.Context(), r, pb.SyncService_GetThumbnail_FullMethodName, photoThumbnailPattern)
+	if err != nil {
+		rt.fail(r.Context(), w, r, err)
+		return
+	}
+	var md runtime.ServerMetadata
+	th, err := pb.NewSyncServiceClient(rt.conn).GetThumbnail(ctx, &pb.GetThumbnailRequest{PhotoId: params["photo_id"]},
+		grpc.Header(&md.HeaderMD), grpc.Trailer(&md.TrailerMD))
+	ctx = runtime.NewServerMetadataContext(ctx, md)
+	if err != nil {
+		rt.fail(ctx, w, r, err)
+		return
+	}
+	for k, vs := range md.HeaderMD {
+		if name, ok := outgoingHeader(k); ok {
+			for _, v := range vs {
+				w.Header().Add(name, v)
+			}
+		}
+	}
+	h := w.Header()
+	etag := strconv.Quote(th.GetEtag())
+	h.Set("ETag", etag)
+	maxAge := photoCacheMaxAge
+	if th.GetPlaceholder() {
+		maxAge = time.Hour
+	}
+	h.Set("Cache-Control", "private, max-age="+strconv.Itoa(int(maxAge.Seconds())))
+	if etagListed(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", th.GetContentType())
+	h.Set("Content-Length", strconv.Itoa(len(th.GetData())))
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(th.GetData())
 }
 
 // etagListed reports whether an If-None-Match header lists etag, or is

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
@@ -451,5 +453,59 @@ func TestHTTP_AnUploadPaysTheRequestLimitPerChunk(t *testing.T) {
 	code, h, body := s.upload(t, token, append(photoFields(photoID, rep.Report.ID, sum), filePart(data))...)
 	if code != http.StatusTooManyRequests || h.Get("Retry-After") == "" {
 		t.Errorf("HTTP %d, Retry-After %q: %s; want 429 with Retry-After", code, h.Get("Retry-After"), body)
+	}
+}
+
+// A list or a map shows thumbnails: GET /v1/photos/{id}:thumbnail answers
+// a small JPEG of a photo, with the same access check as the photo, and a
+// placeholder (marked by its type and shorter life) for one the server
+// cannot read.
+func TestHTTP_AThumbnailIsASmallJPEGOrAPlaceholder(t *testing.T) {
+	s := newFileServer(t, roomy)
+	token := s.loginAs(t, "workera")
+	var jpegBytes bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 1600, 1200))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	if err := jpeg.Encode(&jpegBytes, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	realSum := sha256.Sum256(jpegBytes.Bytes())
+	unreadable, unreadableSum := photoOf(40_000, 9)
+	readable, odd := newID(), newID()
+	rep := s.submitHazard(t, token, gridA, readable, odd)
+	for _, p := range []struct {
+		id, sum string
+		data    []byte
+	}{{readable, hex.EncodeToString(realSum[:]), jpegBytes.Bytes()}, {odd, unreadableSum, unreadable}} {
+		if code, _, body := s.upload(t, token, append(photoFields(p.id, rep.Report.ID, p.sum), filePart(p.data))...); code != http.StatusOK {
+			t.Fatalf("upload: HTTP %d %s", code, body)
+		}
+	}
+
+	code, h, body := s.do(t, "GET", "/v1/photos/"+readable+":thumbnail", token, "")
+	if code != http.StatusOK || h.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("thumbnail: HTTP %d %s", code, h.Get("Content-Type"))
+	}
+	thumb, err := jpeg.DecodeConfig(strings.NewReader(body))
+	if err != nil || thumb.Width != 320 || thumb.Height != 240 {
+		t.Errorf("thumbnail %dx%d (%v), want 320x240", thumb.Width, thumb.Height, err)
+	}
+	etag := h.Get("ETag")
+	if code, _, _ := s.do(t, "GET", "/v1/photos/"+readable+":thumbnail", token, "", "If-None-Match", etag); code != http.StatusNotModified {
+		t.Errorf("thumbnail again with its ETag: HTTP %d, want 304", code)
+	}
+	code, h, _ = s.do(t, "GET", "/v1/photos/"+odd+":thumbnail", token, "")
+	if code != http.StatusOK || h.Get("Content-Type") != "image/png" || h.Get("Cache-Control") != "private, max-age=3600" {
+		t.Errorf("unreadable photo's thumbnail: HTTP %d %s %s, want the PNG placeholder for an hour", code, h.Get("Content-Type"), h.Get("Cache-Control"))
+	}
+
+	other := s.loginAs(t, "workerb")
+	theirs, _, theirsBody := s.do(t, "GET", "/v1/photos/"+readable+":thumbnail", other, "")
+	missing := newID()
+	none, _, noneBody := s.do(t, "GET", "/v1/photos/"+missing+":thumbnail", other, "")
+	if theirs != http.StatusForbidden || theirs != none || strings.ReplaceAll(noneBody, missing, readable) != theirsBody {
+		t.Errorf("another grid's thumbnail: HTTP %d %s; a missing one's: HTTP %d %s; want the same 403", theirs, theirsBody, none, noneBody)
 	}
 }

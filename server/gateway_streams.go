@@ -34,6 +34,7 @@ func (s *Server) routeStreams(api *runtime.ServeMux, conn *grpc.ClientConn, mux 
 		h               runtime.HandlerFunc
 	}{
 		{http.MethodGet, photoDownloadPattern, rt.downloadPhoto},
+		{http.MethodGet, photoThumbnailPattern, rt.thumbnailPhoto},
 		{http.MethodPost, photoUploadPattern, rt.uploadPhoto},
 		{http.MethodGet, reportsExportPattern, rt.exportReports},
 	} {
