@@ -14,6 +14,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
@@ -226,6 +227,24 @@ type gatewayAddr struct{}
 
 func (gatewayAddr) Network() string { return "gateway" }
 func (gatewayAddr) String() string  { return "gateway" }
+
+// gatewayPassthrough is the server's TLS, but for the gateway's
+// in-process connection, which never leaves the process and is not
+// encrypted.
+type gatewayPassthrough struct {
+	credentials.TransportCredentials
+}
+
+func (c gatewayPassthrough) ServerHandshake(conn net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	if _, ok := conn.(gatewayConn); ok {
+		return insecure.NewCredentials().ServerHandshake(conn)
+	}
+	return c.TransportCredentials.ServerHandshake(conn)
+}
+
+func (c gatewayPassthrough) Clone() credentials.TransportCredentials {
+	return gatewayPassthrough{c.TransportCredentials.Clone()}
+}
 
 // gatewayState is the Server's share of the gateway.
 type gatewayState struct {

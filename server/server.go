@@ -6,12 +6,14 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	_ "google.golang.org/grpc/encoding/gzip" // phones may compress requests and ask for compressed responses
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -69,6 +71,11 @@ type Config struct {
 	Reflection bool
 	// Metrics, if set, counts and times every call; nil counts nothing.
 	Metrics *Metrics
+	// TLS, if set, is what the gRPC server (and so the HTTP API beside it,
+	// which the caller serves with the same configuration) speaks. The
+	// gateway's in-process connection skips it: it never leaves the
+	// process.
+	TLS *tls.Config
 	// CORSOrigins may call the HTTP API from their pages (origins such as
 	// "https://h5.example.com"); none by default. See ParseOrigin.
 	CORSOrigins []string
@@ -166,6 +173,9 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 		// handler reads them.
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
+	}
+	if cfg.TLS != nil {
+		base = append(base, grpc.Creds(gatewayPassthrough{credentials.NewTLS(cfg.TLS)}))
 	}
 	s.grpc = grpc.NewServer(append(base, opts...)...)
 

@@ -22,9 +22,6 @@ import (
 	"syscall"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
-
 	"github.com/gridinspect/gridinspect"
 	"github.com/gridinspect/gridinspect/internal/demo"
 	"github.com/gridinspect/gridinspect/server"
@@ -329,10 +326,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	var opts []grpc.ServerOption
-	if tlsConfig != nil {
-		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsConfig)))
-	}
 	serving := server.Serve(db)
 	serving.Logger, serving.Reflection = log, cfg.reflection
 	limit := cfg.requestLimit()
@@ -347,7 +340,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer stopMetrics()
 	}
 	serving.CORSOrigins = cfg.cors
-	srv := server.New(serving, opts...)
+	serving.TLS = tlsConfig
+	srv := server.New(serving)
 	served := make(chan error, 2)
 	var web *http.Server
 	if cfg.http != "" {
