@@ -11,9 +11,7 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/textproto"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,48 +35,8 @@ type fileServer struct {
 
 func newFileServer(t *testing.T, limit server.Limit) *fileServer {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "gridinspect.db"), store.Options{Logger: quiet, PasswordParams: cheapPasswords})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := server.Serve(db)
-	cfg.Logger, cfg.RequestLimit = quiet, &limit
-	cfg.LoginLimits = &server.LoginLimits{PerUsername: roomy, PerAddress: roomy, PerUsernameAllAddresses: roomy}
-	srv := server.New(cfg)
-	handler, err := srv.HTTPHandler()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(handler)
-	lis, conn := bufListen(t)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(func() {
-		ts.Close()
-		srv.Shutdown(t.Context())
-		_ = db.Close(t.Context())
-	})
-	sys := gridinspect.NewContext(t.Context(), gridinspect.SystemActor())
-	for _, g := range []*gridinspect.Grid{
-		{ID: gridA, Name: "红星村", Boundary: boundaryOf(square(31.2, 118.3, 31.3, 118.37))},
-		{ID: gridB, Name: "金石社区", Boundary: boundaryOf(square(31.2, 118.37, 31.3, 118.44))},
-	} {
-		if _, err := db.CreateGrid(sys, g); err != nil {
-			t.Fatal(err)
-		}
-	}
-	users := map[string]*gridinspect.User{}
-	for _, u := range []*gridinspect.User{
-		{Username: "workera", Role: gridinspect.RoleWorker, GridIDs: []string{gridA}},
-		{Username: "workerb", Role: gridinspect.RoleWorker, GridIDs: []string{gridB}},
-		{Username: "super", Role: gridinspect.RoleSupervisor, AllGrids: true},
-	} {
-		made, err := db.CreateUser(sys, u, testPassword)
-		if err != nil {
-			t.Fatal(err)
-		}
-		users[u.Username] = made
-	}
-	return &fileServer{httpServer: &httpServer{url: ts.URL}, db: db, conn: conn, users: users}
+	st := newHTTPStreet(t, httpOptions{limit: limit})
+	return &fileServer{httpServer: &httpServer{url: st.ts.URL}, db: st.db, conn: st.conn, users: st.users}
 }
 
 // loginAs logs in over HTTP, as a mini-program does, and returns the token.

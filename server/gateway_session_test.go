@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/gridinspect/gridinspect"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 	"github.com/gridinspect/gridinspect/server"
 	"github.com/gridinspect/gridinspect/store"
@@ -31,38 +29,9 @@ const foreignOrigin = "https://evil.example"
 
 func newSite(t *testing.T, overTLS bool, corsOrigins ...string) *site {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "gridinspect.db"), store.Options{Logger: quiet, PasswordParams: cheapPasswords})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := server.Serve(db)
-	cfg.Logger, cfg.RequestLimit, cfg.CORSOrigins = quiet, &roomy, corsOrigins
-	cfg.LoginLimits = &server.LoginLimits{PerUsername: roomy, PerAddress: roomy, PerUsernameAllAddresses: roomy}
-	srv := server.New(cfg)
-	handler, err := srv.HTTPHandler()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(handler)
-	if overTLS {
-		ts.StartTLS()
-	} else {
-		ts.Start()
-	}
-	t.Cleanup(func() {
-		ts.Close()
-		srv.Shutdown(t.Context())
-		_ = db.Close(t.Context())
-	})
-	sys := gridinspect.NewContext(t.Context(), gridinspect.SystemActor())
-	if _, err := db.CreateGrid(sys, &gridinspect.Grid{ID: gridA, Name: "红星村", Boundary: boundaryOf(square(31.2, 118.3, 31.3, 118.37))}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.CreateUser(sys, &gridinspect.User{Username: "workera", Role: gridinspect.RoleWorker, GridIDs: []string{gridA}}, testPassword); err != nil {
-		t.Fatal(err)
-	}
+	st := newHTTPStreet(t, httpOptions{limit: roomy, cors: corsOrigins, overTLS: overTLS})
 	// No redirects, no cookie jar: each test says which cookie it sends.
-	return &site{url: ts.URL, client: ts.Client()}
+	return &site{url: st.ts.URL, client: st.ts.Client()}
 }
 
 // call sends a request with headers (name, value, …) and returns the

@@ -14,42 +14,92 @@ import (
 	"github.com/gridinspect/gridinspect"
 	"github.com/gridinspect/gridinspect/server"
 	"github.com/gridinspect/gridinspect/store"
+	"google.golang.org/grpc"
 )
 
 // httpServer is a real store and server, served over HTTP on 127.0.0.1,
-// with one worker of grid A.
+// with the street of httpStreet.
 type httpServer struct {
 	url    string
 	device string // of the last login
 }
 
-func newHTTPServer(t *testing.T, limit server.Limit, logins server.LoginLimits) *httpServer {
+// httpOptions say how httpStreet serves.
+type httpOptions struct {
+	limit   server.Limit        // the per-user request limit
+	logins  *server.LoginLimits // default: roomy
+	cors    []string            // Config.CORSOrigins
+	overTLS bool
+}
+
+// httpStreet is a real store and server, with grids A and B, a worker of
+// each (workera, workerb) and a supervisor of the whole street (super),
+// served over HTTP by a real server on 127.0.0.1, and over gRPC
+// in-process (conn), to compare.
+type httpStreet struct {
+	ts    *httptest.Server
+	db    *store.DB
+	conn  *grpc.ClientConn
+	users map[string]*gridinspect.User
+}
+
+func newHTTPStreet(t *testing.T, o httpOptions) *httpStreet {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "gridinspect.db"), store.Options{Logger: quiet, PasswordParams: cheapPasswords})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := server.Serve(db)
-	cfg.Logger, cfg.RequestLimit, cfg.LoginLimits = quiet, &limit, &logins
+	cfg.Logger, cfg.RequestLimit, cfg.CORSOrigins = quiet, &o.limit, o.cors
+	cfg.LoginLimits = o.logins
+	if cfg.LoginLimits == nil {
+		cfg.LoginLimits = &server.LoginLimits{PerUsername: roomy, PerAddress: roomy, PerUsernameAllAddresses: roomy}
+	}
 	srv := server.New(cfg)
 	handler, err := srv.HTTPHandler()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(handler)
+	ts := httptest.NewUnstartedServer(handler)
+	if o.overTLS {
+		ts.StartTLS()
+	} else {
+		ts.Start()
+	}
+	lis, conn := bufListen(t)
+	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(func() {
 		ts.Close()
 		srv.Shutdown(t.Context())
 		_ = db.Close(t.Context())
 	})
 	sys := gridinspect.NewContext(t.Context(), gridinspect.SystemActor())
-	if _, err := db.CreateGrid(sys, &gridinspect.Grid{ID: gridA, Name: "红星村", Boundary: boundaryOf(square(31.2, 118.3, 31.3, 118.37))}); err != nil {
-		t.Fatal(err)
+	for _, g := range []*gridinspect.Grid{
+		{ID: gridA, Name: "红星村", Boundary: boundaryOf(square(31.2, 118.3, 31.3, 118.37))},
+		{ID: gridB, Name: "金石社区", Boundary: boundaryOf(square(31.2, 118.37, 31.3, 118.44))},
+	} {
+		if _, err := db.CreateGrid(sys, g); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := db.CreateUser(sys, &gridinspect.User{Username: "workera", Role: gridinspect.RoleWorker, GridIDs: []string{gridA}}, testPassword); err != nil {
-		t.Fatal(err)
+	users := map[string]*gridinspect.User{}
+	for _, u := range []*gridinspect.User{
+		{Username: "workera", Role: gridinspect.RoleWorker, GridIDs: []string{gridA}},
+		{Username: "workerb", Role: gridinspect.RoleWorker, GridIDs: []string{gridB}},
+		{Username: "super", Role: gridinspect.RoleSupervisor, AllGrids: true},
+	} {
+		made, err := db.CreateUser(sys, u, testPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		users[u.Username] = made
 	}
-	return &httpServer{url: ts.URL}
+	return &httpStreet{ts: ts, db: db, conn: conn, users: users}
+}
+
+func newHTTPServer(t *testing.T, limit server.Limit, logins server.LoginLimits) *httpServer {
+	t.Helper()
+	return &httpServer{url: newHTTPStreet(t, httpOptions{limit: limit, logins: &logins}).ts.URL}
 }
 
 // do sends a request and returns the answer's status, headers and body.
