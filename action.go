@@ -270,7 +270,8 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 	if a.ExpectedVersion != 0 && a.ExpectedVersion != rep.Version {
 		return nil, nil, &Error{Code: ESTALE, Message: fmt.Sprintf(
 			"report %s is at version %d, not %d: it changed since you looked (now %s)",
-			rep.ID, rep.Version, a.ExpectedVersion, rep.Status)}
+			rep.ID, rep.Version, a.ExpectedVersion, rep.Status),
+			Chinese: staleChinese(rep.Status)}
 	}
 	next, err := Next(rep.Status, step)
 	if err != nil {
@@ -302,7 +303,8 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 		}
 		as.Deadline = as.Deadline.UTC()
 		if !as.Deadline.After(at) {
-			return nil, nil, fieldError("deadline", "must be after the assignment (%s)", at.Format(time.RFC3339))
+			return nil, nil, fieldErrorZh("deadline", "期限须晚于派遣时间 "+ChinaTimeZh(at),
+				"must be after the assignment (%s)", ChinaTime(at))
 		}
 		out.AssigneeID, out.ResponsibleUnit = as.AssigneeID, strings.TrimSpace(as.ResponsibleUnit)
 		out.Deadline, out.OriginalDeadline = as.Deadline, as.Deadline
@@ -328,9 +330,11 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 		case rc.Disposition == DispositionUnspecified && len(allowed) == 1:
 			rc.Disposition = allowed[0]
 		case rc.Disposition == DispositionUnspecified:
-			return nil, nil, fieldError("disposition", "is required for %s: one of %v", rep.Category, allowed)
+			return nil, nil, fieldErrorZh("disposition", "「"+rep.Category.Chinese()+"」须写明处置结果："+dispositionsZh(allowed),
+				"is required for %s: one of %v", rep.Category, allowed)
 		case !slices.Contains(allowed, rc.Disposition):
-			return nil, nil, fieldError("disposition", "%v does not fit %s: one of %v", rc.Disposition, rep.Category, allowed)
+			return nil, nil, fieldErrorZh("disposition", dispositionMisfitZh(rc.Disposition, rep.Category),
+				"%v does not fit %s: one of %v", rc.Disposition, rep.Category, allowed)
 		}
 		if rc.Disposition != DispositionDemolished {
 			rc.DemolishedAreaSquareMeters = 0
@@ -347,7 +351,8 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 			vf.Disposition = dispositionsOf[rep.Category][0]
 		}
 		if !slices.Contains(dispositionsOf[rep.Category], vf.Disposition) {
-			return nil, nil, fieldError("disposition", "%v does not fit %s: one of %v", vf.Disposition, rep.Category, dispositionsOf[rep.Category])
+			return nil, nil, fieldErrorZh("disposition", dispositionMisfitZh(vf.Disposition, rep.Category),
+				"%v does not fit %s: one of %v", vf.Disposition, rep.Category, dispositionsOf[rep.Category])
 		}
 		out.Disposition, out.ClosedAt = vf.Disposition, at
 		out.FollowUpDue = time.Time{}
@@ -373,7 +378,8 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 		ex.Previous = rep.Deadline
 		ex.Reason = strings.TrimSpace(ex.Reason)
 		if !ex.New.After(rep.Deadline) {
-			return nil, nil, fieldError("new_deadline", "must be after the current deadline %s", rep.Deadline.Format(time.RFC3339))
+			return nil, nil, fieldErrorZh("new_deadline", "新期限须晚于当前期限 "+ChinaTimeZh(rep.Deadline),
+				"must be after the current deadline %s", ChinaTime(rep.Deadline))
 		}
 		out.Deadline = ex.New
 		e.Data.Extension = &ex
@@ -400,8 +406,48 @@ func (r Rules) Conflict(rep *Report, a *Action, actor *Actor, now time.Time, cau
 	return e
 }
 
-func fieldError(field, format string, args ...any) error {
+func refusedChinese(s Status, step Step) string {
+	return "案件当前为「" + s.Chinese() + "」，不能" + step.Chinese()
+}
+
+func staleChinese(s Status) string {
+	return "案件在您查看后已有变动（当前为「" + s.Chinese() + "」），请刷新后再操作"
+}
+
+// ConflictChinese returns the Chinese of the error an action met when it
+// was kept as conflict e, from what the event keeps (the status it met,
+// its type and data), so that a replay answers in Chinese as the first
+// time did; "" for a conflict of another kind.
+func ConflictChinese(e *Event) string {
+	switch e.ConflictCode {
+	case ESTALE:
+		return staleChinese(e.StatusBefore)
+	case EPRECONDITION:
+		return refusedChinese(e.StatusBefore, (&Action{Type: e.Type, Data: e.Data}).Step())
+	}
+	return ""
+}
+
+// fieldErrorZh returns an EINVALID error about one field of an action,
+// with zh as both the field's and the error's Chinese: the one problem is
+// the whole message.
+func fieldErrorZh(field, zh, format string, args ...any) error {
 	var v Violations
-	v.Add(field, format, args...)
-	return v.Err("invalid action")
+	v.AddZh(field, zh, format, args...)
+	e := v.Err("invalid action").(*Error)
+	e.Chinese = zh
+	return e
+}
+
+// dispositionMisfitZh says in Chinese that d is no outcome for category c.
+func dispositionMisfitZh(d Disposition, c Category) string {
+	return "「" + d.Chinese() + "」不是「" + c.Chinese() + "」的处置结果，可选：" + dispositionsZh(dispositionsOf[c])
+}
+
+func dispositionsZh(ds []Disposition) string {
+	words := make([]string, len(ds))
+	for i, d := range ds {
+		words[i] = d.Chinese()
+	}
+	return strings.Join(words, "、")
 }

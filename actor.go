@@ -46,7 +46,8 @@ func (a *Actor) IsSupervisor() bool {
 // ErrOutOfScope is the answer for anything outside the caller's scope. It
 // is the same, word for word, whatever was asked, so that a worker cannot
 // tell "exists in another grid" from "does not exist" (AIP-211).
-var ErrOutOfScope = &Error{Code: EFORBIDDEN, Message: "permission denied, or it does not exist"}
+var ErrOutOfScope = &Error{Code: EFORBIDDEN, Message: "permission denied, or it does not exist",
+	Chinese: "没有权限，或该记录不存在"}
 
 type actorKey struct{}
 
@@ -66,7 +67,7 @@ func RequireActor(ctx context.Context) (*Actor, error) {
 	if a := ActorFrom(ctx); a != nil {
 		return a, nil
 	}
-	return nil, Errorf(EUNAUTHENTICATED, "not logged in")
+	return nil, Errorf(EUNAUTHENTICATED, "not logged in").Zh("请先登录")
 }
 
 // NotFound is the answer for an object that does not exist. An actor

@@ -26,6 +26,10 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Chinese is Message as the street office's staff read it (zh-CN),
+	// where the place that made the error wrote one; the edge falls back
+	// to a default per code, so every error a person sees has one.
+	Chinese string
 	Fields  []FieldViolation
 }
 
@@ -35,7 +39,8 @@ type Error struct {
 type FieldViolation struct {
 	Field       string
 	Description string
-	more        int // on that counting entry: how many it stands for
+	Chinese     string // the description in zh-CN, where one was written
+	more        int    // on that counting entry: how many it stands for
 }
 
 func (e *Error) Error() string {
@@ -52,6 +57,14 @@ func (e *Error) Error() string {
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Zh sets the error's Chinese message, formatted, and returns the error,
+// so that it reads beside its English where it is made:
+// Errorf(EFORBIDDEN, "only an admin may …").Zh("只有管理员可以…").
+func (e *Error) Zh(format string, args ...any) *Error {
+	e.Chinese = fmt.Sprintf(format, args...)
+	return e
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
@@ -90,9 +103,15 @@ type Violations []FieldViolation
 
 // Add records a violation of field.
 func (v *Violations) Add(field, format string, args ...any) {
+	v.AddZh(field, "", format, args...)
+}
+
+// AddZh records a violation of field with its description in Chinese, zh,
+// beside the English one.
+func (v *Violations) AddZh(field, zh, format string, args ...any) {
 	switch n := len(*v); {
 	case n < MaxFieldViolations:
-		*v = append(*v, FieldViolation{Field: field, Description: fmt.Sprintf(format, args...)})
+		*v = append(*v, FieldViolation{Field: field, Description: fmt.Sprintf(format, args...), Chinese: zh})
 	case n == MaxFieldViolations:
 		*v = append(*v, FieldViolation{more: 1})
 	default:
@@ -132,5 +151,6 @@ func capViolations(fs []FieldViolation) []FieldViolation {
 	}
 	out := make([]FieldViolation, MaxFieldViolations, MaxFieldViolations+1)
 	copy(out, fs)
-	return append(out, FieldViolation{Description: fmt.Sprintf("and %d more", more), more: more})
+	return append(out, FieldViolation{Description: fmt.Sprintf("and %d more", more),
+		Chinese: fmt.Sprintf("另有 %d 处问题", more), more: more})
 }

@@ -91,7 +91,8 @@ var supervisorSteps = map[Step]bool{
 func Next(s Status, step Step) (Status, error) {
 	next, ok := transitions[s][step]
 	if !ok {
-		return s, &Error{Code: EPRECONDITION, Message: fmt.Sprintf("cannot %s a case that is %s", step, s)}
+		return s, &Error{Code: EPRECONDITION, Message: fmt.Sprintf("cannot %s a case that is %s", step, s),
+			Chinese: refusedChinese(s, step)}
 	}
 	return next, nil
 }
@@ -100,7 +101,7 @@ func Next(s Status, step Step) (Status, error) {
 // separately, per case).
 func MayTake(a *Actor, step Step) error {
 	if supervisorSteps[step] && !a.IsSupervisor() {
-		return Errorf(EFORBIDDEN, "only a supervisor may %s a case", step)
+		return Errorf(EFORBIDDEN, "only a supervisor may %s a case", step).Zh("只有主管可以%s", step.Chinese())
 	}
 	return nil
 }

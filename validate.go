@@ -152,16 +152,16 @@ func (r Rules) ClockSkewed(device, now time.Time) bool {
 func checkID(v *Violations, field, s string, required bool) {
 	if s == "" {
 		if required {
-			v.Add(field, "is required (a UUID)")
+			v.AddZh(field, "不能为空", "is required (a UUID)")
 		}
 		return
 	}
 	if len(s) != 36 {
-		v.Add(field, "must be a UUID like 0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f70")
+		v.AddZh(field, "编号格式不对", "must be a UUID like 0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f70")
 		return
 	}
 	if _, err := uuid.Parse(s); err != nil {
-		v.Add(field, "must be a UUID like 0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f70")
+		v.AddZh(field, "编号格式不对", "must be a UUID like 0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f70")
 	}
 }
 
@@ -186,13 +186,14 @@ func checkIDs(v *Violations, field string, ids []string, max int) {
 func checkText(v *Violations, field, s string, max int, required bool) {
 	switch {
 	case !utf8.ValidString(s):
-		v.Add(field, "is not valid UTF-8")
+		v.AddZh(field, "含有无法识别的字符", "is not valid UTF-8")
 	case strings.ContainsRune(s, 0):
-		v.Add(field, "contains a NUL character")
+		v.AddZh(field, "含有无法识别的字符", "contains a NUL character")
 	case utf8.RuneCountInString(s) > max:
-		v.Add(field, "is %d characters long; at most %d", utf8.RuneCountInString(s), max)
+		n := utf8.RuneCountInString(s)
+		v.AddZh(field, "共 "+itoa(n)+" 字，最多 "+itoa(max)+" 字", "is %d characters long; at most %d", n, max)
 	case required && strings.TrimSpace(s) == "":
-		v.Add(field, "is required")
+		v.AddZh(field, "不能为空", "is required")
 	}
 }
 
@@ -200,9 +201,9 @@ func checkText(v *Violations, field, s string, max int, required bool) {
 func checkEnum(v *Violations, field string, x, max int, required bool) {
 	switch {
 	case x == 0 && required:
-		v.Add(field, "is required")
+		v.AddZh(field, "不能为空", "is required")
 	case x < 0 || x > max:
-		v.Add(field, "has unknown value %d", x)
+		v.AddZh(field, "取值 "+itoa(x)+" 无法识别", "has unknown value %d", x)
 	}
 }
 
@@ -273,7 +274,7 @@ func (r Rules) checkLocation(v *Violations, field string, l Location) {
 
 func checkTime(v *Violations, field string, t time.Time) {
 	if t.IsZero() {
-		v.Add(field, "is required")
+		v.AddZh(field, "不能为空", "is required")
 	}
 }
 

@@ -1,0 +1,57 @@
+package gridinspect
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEveryStatusCategoryOutcomeAndStepHasAChineseWord(t *testing.T) {
+	for s := StatusReported; s <= StatusRejected; s++ {
+		if w := s.Chinese(); w == "" || w == s.String() {
+			t.Errorf("status %v has no Chinese word", s)
+		}
+	}
+	for c := CategorySafetyHazard; c <= CategoryOther; c++ {
+		if w := c.Chinese(); w == "" || w == c.String() {
+			t.Errorf("category %v has no Chinese word", c)
+		}
+	}
+	for d := DispositionRectified; d <= DispositionResidentsRelocated; d++ {
+		if w := d.Chinese(); w == "" || w == d.String() {
+			t.Errorf("disposition %v has no Chinese word", d)
+		}
+	}
+	for s := StepAssign; s <= StepExtendDeadline; s++ {
+		if s.Chinese() == "" {
+			t.Errorf("step %v has no Chinese verb", s)
+		}
+	}
+}
+
+func TestTimesInMessagesAreChinaTime(t *testing.T) {
+	deadline := time.Date(2026, 12, 20, 15, 59, 59, 0, time.UTC)
+	if got, want := ChinaTime(deadline), "2026-12-20 23:59:59 +08:00"; got != want {
+		t.Errorf("ChinaTime = %q, want %q", got, want)
+	}
+	if got, want := ChinaTimeZh(deadline), "2026年12月20日 23:59"; got != want {
+		t.Errorf("ChinaTimeZh = %q, want %q", got, want)
+	}
+	if ChinaZone.String() != "Asia/Shanghai" {
+		t.Errorf("ChinaZone = %v, want Asia/Shanghai (from the embedded zone data)", ChinaZone)
+	}
+}
+
+func TestARefusedStepSaysTheStatusInChinese(t *testing.T) {
+	_, err := Next(StatusReported, StepRecordProgress)
+	e, ok := err.(*Error)
+	if !ok || e.Code != EPRECONDITION {
+		t.Fatalf("err = %v, want EPRECONDITION", err)
+	}
+	if want := "案件当前为「已上报」，不能记录整改进展"; e.Chinese != want {
+		t.Errorf("Chinese = %q, want %q", e.Chinese, want)
+	}
+	if !strings.Contains(e.Message, "REPORTED") {
+		t.Errorf("Message = %q, want the status as the API names it", e.Message)
+	}
+}
