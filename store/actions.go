@@ -259,15 +259,15 @@ func checkActionRefs(q queryer, actor *gridinspect.Actor, rep *gridinspect.Repor
 			return err
 		}
 		if !ok {
-			return violation("invalid action", "assignee_id",
-				"must be an enabled user who works in the case's grid")
+			return violationZh("invalid action", "assignee_id",
+				"must be an enabled user who works in the case's grid", "派遣对象须是负责该网格、未停用的人员")
 		}
 	case d.Rejection != nil && d.Rejection.Reason == gridinspect.RejectionDuplicate:
 		var grid string
 		err := q.QueryRow("SELECT grid_id FROM reports WHERE id = ?", d.Rejection.DuplicateOf).Scan(&grid)
 		switch {
 		case errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.CanSeeGrid(grid)):
-			return violation("invalid action", "duplicate_of_report_id", "no such report")
+			return violationZh("invalid action", "duplicate_of_report_id", "no such report", "所指的重复案件不存在")
 		case err != nil:
 			return fmt.Errorf("read report %s: %w", d.Rejection.DuplicateOf, err)
 		}
@@ -321,7 +321,8 @@ func (p *priorAction) answer(actor *gridinspect.Actor, hash string) (*actOutcome
 	}
 	out := &actOutcome{report: p.report, event: p.event, replay: true}
 	if p.event.Conflict {
-		out.err = &gridinspect.Error{Code: p.event.ConflictCode, Message: p.event.ConflictReason}
+		out.err = &gridinspect.Error{Code: p.event.ConflictCode, Message: p.event.ConflictReason,
+			Chinese: gridinspect.ConflictChinese(p.event)}
 	}
 	return out, nil
 }

@@ -181,7 +181,7 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) (*BackupManifest, error) 
 		return nil, err
 	}
 	if !a.IsAdmin() {
-		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may take a backup")
+		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may take a backup").Zh("只有管理员可以备份")
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(db.path), backupFolderPrefix)
 	if err != nil {

@@ -69,7 +69,7 @@ func (db *DB) ExplainSummary(ctx context.Context, from, to time.Time, gridIDs []
 		return nil, err
 	}
 	if !a.IsSupervisor() {
-		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may read statistics")
+		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may read statistics").Zh("只有主管和管理员可以查看统计")
 	}
 	if from.IsZero() || !to.After(from) {
 		return nil, gridinspect.Errorf(gridinspect.EINVALID, "invalid period")

@@ -20,7 +20,7 @@ func (db *DB) CreateGrid(ctx context.Context, in *gridinspect.Grid) (*gridinspec
 		return nil, err
 	}
 	if a.Role != gridinspect.RoleAdmin {
-		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may create grids")
+		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may create grids").Zh("只有管理员可以创建网格")
 	}
 	if in == nil {
 		return nil, gridinspect.Errorf(gridinspect.EINVALID, "grid is required")

@@ -90,7 +90,7 @@ func (db *DB) exportListing(ctx context.Context, f gridinspect.ReportFilter) (*r
 		return nil, err
 	}
 	if !a.IsSupervisor() {
-		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may export reports")
+		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may export reports").Zh("只有主管和管理员可以导出案件")
 	}
 	f.PageToken = ""
 	return db.reportListing(a, f, db.now().UTC())

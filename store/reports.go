@@ -95,7 +95,7 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 			return nil, err
 		}
 		if id == "" {
-			return nil, violation("invalid report", "report.location", "is not inside any grid")
+			return nil, violationZh("invalid report", "report.location", "is not inside any grid", "位置不在本街道的任何网格内")
 		}
 		r.GridID = id
 	}
@@ -110,7 +110,7 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 			return nil, err
 		}
 		if !ok {
-			return nil, violation("invalid report", "report.grid_id", "no such grid")
+			return nil, violationZh("invalid report", "report.grid_id", "no such grid", "网格不存在")
 		}
 	}
 	if r.SubjectID != "" {
@@ -339,7 +339,17 @@ func clonePtr[T any](p *T) *T {
 
 // violation returns an EINVALID error naming one field.
 func violation(message, field, description string) error {
+	return violationZh(message, field, description, "")
+}
+
+// violationZh is violation with the description in Chinese too, which is
+// then also the error's Chinese: the one problem is the whole message.
+func violationZh(message, field, description, zh string) error {
 	var v gridinspect.Violations
-	v.Add(field, "%s", description)
-	return v.Err(message)
+	v.AddZh(field, zh, "%s", description)
+	err := v.Err(message)
+	if zh != "" {
+		err.(*gridinspect.Error).Chinese = zh
+	}
+	return err
 }

@@ -78,7 +78,7 @@ func (db *DB) Summary(ctx context.Context, from, to time.Time, gridIDs []string)
 		return nil, err
 	}
 	if !a.IsSupervisor() {
-		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may read statistics")
+		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may read statistics").Zh("只有主管和管理员可以查看统计")
 	}
 	if err := checkPeriod(from, to); err != nil {
 		return nil, err
@@ -123,7 +123,8 @@ func checkPeriod(from, to time.Time) error {
 	case !storable(to):
 		checkStorable(&v, "to", to)
 	case !from.IsZero() && !to.After(from):
-		v.Add("to", "must be after from (%s)", from.UTC().Format(time.RFC3339))
+		v.AddZh("to", "结束时间须晚于开始时间 "+gridinspect.ChinaTimeZh(from),
+			"must be after from (%s)", gridinspect.ChinaTime(from))
 	}
 	return v.Err("invalid period")
 }

@@ -21,7 +21,7 @@ func (db *DB) CreateSubject(ctx context.Context, in *gridinspect.Subject) (*grid
 		return nil, err
 	}
 	if !a.IsSupervisor() {
-		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only a supervisor or an admin may create subjects")
+		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only a supervisor or an admin may create subjects").Zh("只有主管和管理员可以登记对象")
 	}
 	if in == nil {
 		return nil, gridinspect.Errorf(gridinspect.EINVALID, "subject is required")

@@ -51,8 +51,8 @@ var tokenLen = len(TokenPrefix) + base64.RawURLEncoding.EncodedLen(tokenBytes)
 // The answers to a failed login and to a bad token: one each, word for
 // word the same whatever the reason, so a caller learns nothing from them.
 var (
-	errInvalidLogin = gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "invalid username or password")
-	errInvalidToken = gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "invalid or expired token")
+	errInvalidLogin = gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "invalid username or password").Zh("用户名或密码错误")
+	errInvalidToken = gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "invalid or expired token").Zh("登录已失效，请重新登录")
 )
 
 // newToken returns a new random token and its id.
@@ -287,7 +287,7 @@ func (db *DB) Logout(ctx context.Context) error {
 		return err
 	}
 	if a.TokenID == "" {
-		return gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "not logged in with a token")
+		return gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "not logged in with a token").Zh("请先登录")
 	}
 	err = db.Write(ctx, func(tx *Tx) error {
 		if _, err := tx.Exec("UPDATE tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
@@ -308,7 +308,7 @@ func (db *DB) RevokeTokens(ctx context.Context, userID string) (int, error) {
 		return 0, err
 	}
 	if !a.IsAdmin() {
-		return 0, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may revoke tokens")
+		return 0, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may revoke tokens").Zh("只有管理员可以注销登录")
 	}
 	userID = strings.ToLower(userID)
 	var n int

@@ -45,7 +45,7 @@ func (db *DB) CreateUser(ctx context.Context, in *gridinspect.User, password str
 		return nil, err
 	}
 	if !a.IsAdmin() {
-		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may create users")
+		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may create users").Zh("只有管理员可以添加用户")
 	}
 	if in == nil {
 		return nil, gridinspect.Errorf(gridinspect.EINVALID, "user is required")
@@ -105,7 +105,7 @@ func insertUser(tx *Tx, u *gridinspect.User, hash string) error {
 	err := tx.QueryRow("SELECT 1 FROM users WHERE username = ?", u.Username).Scan(&one)
 	switch {
 	case err == nil:
-		return violation("invalid user", "user.username", "is taken")
+		return violationZh("invalid user", "user.username", "is taken", "用户名已被使用")
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("read user %s: %w", u.Username, err)
 	}
@@ -209,7 +209,12 @@ func (db *DB) ListUsers(ctx context.Context, f gridinspect.UserFilter) ([]*gridi
 		return nil, "", err
 	}
 	if !a.IsSupervisor() {
-		return nil, "", gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may list users")
+		// A worker meets this when it looks for someone to hand a case
+		// to: say that dispatching is not its job, not only that a list
+		// is closed to it.
+		return nil, "", gridinspect.Errorf(gridinspect.EFORBIDDEN,
+			"only supervisors and admins may list users (dispatching a case is a supervisor's job)").
+			Zh("只有主管可以派遣；人员名单仅主管和管理员可以查看")
 	}
 	size, err := pageSize(f.PageSize, DefaultUserPageSize)
 	if err != nil {
@@ -269,7 +274,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd gridinspect.UserUpd
 		return nil, err
 	}
 	if !a.IsAdmin() {
-		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may update users")
+		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may update users").Zh("只有管理员可以修改用户")
 	}
 	id = strings.ToLower(id)
 	// A new password is hashed here, not on the writer, which every other
@@ -357,7 +362,8 @@ func checkAnotherAdmin(tx *Tx, id string) error {
 		return fmt.Errorf("read admins: %w", err)
 	}
 	if !other {
-		return gridinspect.Errorf(gridinspect.EPRECONDITION, "user %s is the only admin left; make another admin first", id)
+		return gridinspect.Errorf(gridinspect.EPRECONDITION, "user %s is the only admin left; make another admin first", id).
+			Zh("该用户是仅剩的管理员，请先设置另一位管理员")
 	}
 	return nil
 }
@@ -371,11 +377,11 @@ func (db *DB) DisableUser(ctx context.Context, id string) (*gridinspect.User, er
 		return nil, err
 	}
 	if !a.IsAdmin() {
-		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may disable users")
+		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may disable users").Zh("只有管理员可以停用用户")
 	}
 	id = strings.ToLower(id)
 	if id == a.UserID {
-		return nil, gridinspect.Errorf(gridinspect.EPRECONDITION, "you cannot disable your own account")
+		return nil, gridinspect.Errorf(gridinspect.EPRECONDITION, "you cannot disable your own account").Zh("不能停用自己的账号")
 	}
 	var disabled *gridinspect.User
 	err = db.Write(ctx, func(tx *Tx) error {
@@ -470,7 +476,7 @@ func randomPassword(n int) (string, error) {
 
 // errUserNotFound answers a user id that does not exist, to an admin.
 func errUserNotFound(id string) error {
-	return gridinspect.Errorf(gridinspect.ENOTFOUND, "user %s not found", id)
+	return gridinspect.Errorf(gridinspect.ENOTFOUND, "user %s not found", id).Zh("用户不存在")
 }
 
 // getUser returns the user with id and its grids, or nil if there is none.

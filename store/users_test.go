@@ -202,7 +202,7 @@ func TestCreateUser_TakenUsernameSaysSo(t *testing.T) {
 	mustCreateUser(t, db, newUser("taken", gridA))
 	_, err := db.CreateUser(as(admin()), newUser("taken", gridB), testPassword)
 	e := wantCode(t, err, gridinspect.EINVALID)
-	assertEqual(t, e.Fields, []gridinspect.FieldViolation{{Field: "user.username", Description: "is taken"}})
+	assertEqual(t, e.Fields, []gridinspect.FieldViolation{{Field: "user.username", Description: "is taken", Chinese: "用户名已被使用"}})
 }
 
 // TestUserMethods_Permissions calls each method as each kind of caller on
@@ -328,7 +328,7 @@ func TestGetUser_Scoping(t *testing.T) {
 		{"supervisor of all: missing", supAll, missing,
 			gridinspect.Errorf(gridinspect.ENOTFOUND, "user %s not found", missing)},
 		{"admin: supervisor of A", adm, supA.ID, nil},
-		{"admin: missing", adm, missing, gridinspect.Errorf(gridinspect.ENOTFOUND, "user %s not found", missing)},
+		{"admin: missing", adm, missing, gridinspect.Errorf(gridinspect.ENOTFOUND, "user %s not found", missing).Zh("用户不存在")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

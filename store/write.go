@@ -112,18 +112,21 @@ type writeRequest struct {
 // errStateUnknown answers writes whose commit failed: the transaction may
 // or may not be on disk. Retrying is safe because every write is
 // idempotent (client-made ids).
-var errStateUnknown = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "write failed; state unknown, retry")
+var errStateUnknown = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "write failed; state unknown, retry").
+	Zh("保存失败，无法确定是否已保存，请重试")
 
 // errStateUnknownDiskFull answers writes whose commit failed for want of
 // space (in WAL mode, most writes on a full disk fail there: the commit
 // appends the pages to the WAL). As after any failed commit, the state is
 // not known; the code says why.
 var errStateUnknownDiskFull = gridinspect.Errorf(gridinspect.ELIMIT,
-	"the server's disk is full; the write may or may not be stored, retry later")
+	"the server's disk is full; the write may or may not be stored, retry later").
+	Zh("服务器磁盘已满，无法确定是否已保存，请稍后重试")
 
 // errNotWritten answers writes whose transaction was rolled back: nothing
 // of them was written.
-var errNotWritten = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "write failed; nothing was written, retry")
+var errNotWritten = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "write failed; nothing was written, retry").
+	Zh("保存失败，未保存任何内容，请重试")
 
 // Disk trouble. A write that fails because the disk is full, or cannot be
 // written at all, is rolled back and answered with one of these, so that
@@ -135,10 +138,12 @@ var errNotWritten = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "write failed; 
 var (
 	// errDiskFull answers a write the disk had no room for: SQLITE_FULL
 	// (which max_page_count also gives), or ENOSPC or EDQUOT from a file.
-	errDiskFull = gridinspect.Errorf(gridinspect.ELIMIT, "the server's disk is full; nothing was stored, retry later")
+	errDiskFull = gridinspect.Errorf(gridinspect.ELIMIT, "the server's disk is full; nothing was stored, retry later").
+			Zh("服务器磁盘已满，未保存任何内容，请稍后重试")
 	// errDiskIO answers a write the disk refused: SQLITE_IOERR,
 	// SQLITE_READONLY or SQLITE_CANTOPEN, or EIO or EROFS from a file.
-	errDiskIO = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "the server could not write to its disk; nothing was stored, retry later")
+	errDiskIO = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "the server could not write to its disk; nothing was stored, retry later").
+			Zh("服务器无法写入磁盘，未保存任何内容，请稍后重试")
 )
 
 // diskError returns errDiskFull or errDiskIO if err is (or wraps) a
