@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/gridinspect/gridinspect"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -18,7 +19,7 @@ const backupChunkBytes = 256 << 10
 
 // backupNameZone is the time zone of the backup's suggested file name:
 // China's, where the office reading it is.
-var backupNameZone = time.FixedZone("CST", 8*60*60)
+var backupNameZone = gridinspect.ChinaZone
 
 // Backuper writes backups; *store.DB is one. The domain declares no
 // interface for it: a backup is of the store, not of the domain.

@@ -17,7 +17,8 @@ import (
 const loginMethod = "/gridinspect.v1.AuthService/Login"
 
 // errTooManyLogins answers a login past its limit.
-var errTooManyLogins = gridinspect.Errorf(gridinspect.ELIMIT, "too many login attempts; wait a minute and try again")
+var errTooManyLogins = gridinspect.Errorf(gridinspect.ELIMIT, "too many login attempts; wait a minute and try again").
+	Zh("登录尝试过多，请一分钟后再试")
 
 // BearerToken authenticates calls by their "authorization: Bearer <token>"
 // metadata.
@@ -37,11 +38,11 @@ func bearerToken(ctx context.Context) (string, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	values := md.Get("authorization")
 	if len(values) != 1 {
-		return "", gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "missing authorization: Bearer <token>; log in with AuthService.Login")
+		return "", gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "missing authorization: Bearer <token>; log in with AuthService.Login").Zh("请先登录")
 	}
 	scheme, token, ok := strings.Cut(values[0], " ")
 	if !ok || !strings.EqualFold(scheme, "bearer") || token == "" {
-		return "", gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "authorization must be \"Bearer <token>\"")
+		return "", gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "authorization must be \"Bearer <token>\"").Zh("登录凭据格式不对，请重新登录")
 	}
 	return strings.TrimSpace(token), nil
 }

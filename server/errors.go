@@ -28,11 +28,74 @@ var codeOf = map[string]codes.Code{
 	gridinspect.EINTERNAL:        codes.Internal,
 }
 
+// chineseLocale is the locale of the google.rpc.LocalizedMessage every
+// error carries for the people who read it (AIP-193).
+const chineseLocale = "zh-CN"
+
+// chineseOf is what an error says in Chinese, per code, when the place
+// that made it wrote nothing more particular.
+var chineseOf = map[codes.Code]string{
+	codes.Canceled:           "请求已取消",
+	codes.Unknown:            "服务器内部错误",
+	codes.InvalidArgument:    "提交的内容有误，请按提示修改",
+	codes.DeadlineExceeded:   "请求超时，请稍后再试",
+	codes.NotFound:           "未找到该记录",
+	codes.AlreadyExists:      "该编号已被使用，且内容不同",
+	codes.PermissionDenied:   "没有权限，或该记录不存在",
+	codes.ResourceExhausted:  "请求过于频繁，请稍后再试",
+	codes.FailedPrecondition: "案件当前的状态不允许此操作",
+	codes.Aborted:            "记录已被他人修改，请刷新后再试",
+	codes.OutOfRange:         "超出允许的范围",
+	codes.Unimplemented:      "服务器不支持此操作",
+	codes.Internal:           "服务器内部错误",
+	codes.Unavailable:        "服务暂时不可用，请稍后再试",
+	codes.DataLoss:           "数据损坏，请联系管理员",
+	codes.Unauthenticated:    "请先登录",
+}
+
+// withChinese returns st with a zh-CN google.rpc.LocalizedMessage saying
+// zh, or the code's default when zh is empty.
+func withChinese(st *status.Status, zh string) *status.Status {
+	if zh == "" {
+		zh = chineseOf[st.Code()]
+	}
+	if zh == "" {
+		return st
+	}
+	withDetails, err := st.WithDetails(&errdetails.LocalizedMessage{Locale: chineseLocale, Message: zh})
+	if err != nil {
+		return st
+	}
+	return withDetails
+}
+
+// localize returns err with the zh-CN message of its code if it is a
+// status that has none yet (one made by the transport, an interceptor or
+// generated code), so that every error a person may see has one.
+func localize(err error) error {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() == codes.OK {
+		return err
+	}
+	for _, d := range st.Details() {
+		if lm, ok := d.(*errdetails.LocalizedMessage); ok && lm.GetLocale() == chineseLocale {
+			return err
+		}
+	}
+	return withChinese(st, "").Err()
+}
+
+// internalError is what the client is told of a failure it cannot help.
+func internalError() error {
+	return withChinese(status.New(codes.Internal, "internal error"), "").Err()
+}
+
 // toStatus converts an error from the domain or the store into a gRPC
 // status error. Field violations travel as google.rpc.BadRequest details,
 // at most gridinspect.MaxFieldViolations of them and a count of the rest.
 // An internal error is logged with its cause and shown to the client only
-// as "internal error".
+// as "internal error". Every status carries a zh-CN LocalizedMessage: the
+// error's Chinese, or its code's default.
 func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	if err == nil {
 		return nil
@@ -42,33 +105,35 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, "request canceled")
+		return localize(status.Error(codes.Canceled, "request canceled"))
 	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+		return localize(status.Error(codes.DeadlineExceeded, "deadline exceeded"))
 	}
 	var e *gridinspect.Error
 	if !errors.As(err, &e) || e.Code == gridinspect.EINTERNAL {
 		log.ErrorContext(ctx, "internal error", "err", err)
-		return status.Error(codes.Internal, "internal error")
+		return internalError()
 	}
 	code, ok := codeOf[e.Code]
 	if !ok {
 		log.ErrorContext(ctx, "unknown error code", "code", e.Code, "err", err)
-		return status.Error(codes.Internal, "internal error")
+		return internalError()
 	}
 	st := status.New(code, e.Message)
 	if len(e.Fields) > 0 {
 		br := &errdetails.BadRequest{}
 		for _, f := range gridinspect.CapViolations(e.Fields) {
-			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
-				Field: f.Field, Description: f.Description,
-			})
+			fv := &errdetails.BadRequest_FieldViolation{Field: f.Field, Description: f.Description}
+			if f.Chinese != "" {
+				fv.LocalizedMessage = &errdetails.LocalizedMessage{Locale: chineseLocale, Message: f.Chinese}
+			}
+			br.FieldViolations = append(br.FieldViolations, fv)
 		}
 		if withDetails, derr := st.WithDetails(br); derr == nil {
 			st = withDetails
 		}
 	}
-	return st.Err()
+	return withChinese(st, e.Chinese).Err()
 }
 
 // invalid returns an EINVALID error about one field, for checks of the

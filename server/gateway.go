@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -168,8 +169,16 @@ func outgoingHeader(key string) (string, bool) {
 // INVALID_ARGUMENT 400, UNAUTHENTICATED 401, PERMISSION_DENIED 403,
 // NOT_FOUND 404, ABORTED and ALREADY_EXISTS 409, FAILED_PRECONDITION 400,
 // RESOURCE_EXHAUSTED 429, …); a RESOURCE_EXHAUSTED with RetryInfo also
-// says Retry-After, in whole seconds rounded up.
+// says Retry-After, in whole seconds rounded up. Every error carries its
+// zh-CN google.rpc.LocalizedMessage among the details.
 func httpError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	// The gateway's own refusals get their Chinese here; an HTTP status
+	// the router chose (404, 405) is kept.
+	if hs := (*runtime.HTTPStatusError)(nil); errors.As(err, &hs) {
+		err = &runtime.HTTPStatusError{HTTPStatus: hs.HTTPStatus, Err: localize(status.Convert(hs.Err).Err())}
+	} else {
+		err = localize(status.Convert(err).Err())
+	}
 	if st, ok := status.FromError(err); ok && st.Code() == codes.ResourceExhausted {
 		for _, d := range st.Details() {
 			if ri, ok := d.(*errdetails.RetryInfo); ok && ri.GetRetryDelay() != nil {

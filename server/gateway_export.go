@@ -62,7 +62,7 @@ func (rt *streamRoutes) exportReports(w http.ResponseWriter, r *http.Request, _ 
 			return
 		case err != nil && !started:
 			if errors.Is(err, io.EOF) { // no message at all: the server broke its promise
-				err = status.Error(codes.Internal, "internal error")
+				err = internalError()
 			}
 			rt.fail(withStreamMetadata(ctx, stream), w, r, err)
 			return

@@ -23,7 +23,7 @@ func (s *Server) recoverUnary(ctx context.Context, req any, info *grpc.UnaryServ
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.ErrorContext(ctx, "panic", "method", info.FullMethod, "panic", p, "stack", string(debug.Stack()))
-			resp, err = nil, status.Error(codes.Internal, "internal error")
+			resp, err = nil, internalError()
 		}
 	}()
 	return handler(ctx, req)
@@ -33,10 +33,21 @@ func (s *Server) recoverStream(srv any, ss grpc.ServerStream, info *grpc.StreamS
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.ErrorContext(ss.Context(), "panic", "method", info.FullMethod, "panic", p, "stack", string(debug.Stack()))
-			err = status.Error(codes.Internal, "internal error")
+			err = internalError()
 		}
 	}()
 	return handler(srv, ss)
+}
+
+// localizeUnary gives every error a zh-CN message (see localize): those
+// the interceptors below and generated code make as well as the domain's.
+func (s *Server) localizeUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	resp, err := handler(ctx, req)
+	return resp, localize(err)
+}
+
+func (s *Server) localizeStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return localize(handler(srv, ss))
 }
 
 // requestID returns the caller's x-request-id, or a new one, so a phone's

@@ -131,8 +131,8 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 		requestLimit = *cfg.RequestLimit
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, health: health.NewServer()}
-	unary := []grpc.UnaryServerInterceptor{s.recoverUnary}
-	stream := []grpc.StreamServerInterceptor{s.recoverStream}
+	unary := []grpc.UnaryServerInterceptor{s.recoverUnary, s.localizeUnary}
+	stream := []grpc.StreamServerInterceptor{s.recoverStream, s.localizeStream}
 	if m := cfg.Metrics; m != nil {
 		// The metrics sit under the first recovery, which guards them
 		// too, and over everything that may refuse a call, so that every
@@ -167,7 +167,8 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 			Timeout:           20 * time.Second,
 		}),
 		// Recovery first, so that nothing below it can crash the process;
-		// then the metrics, if any; then logging; then authentication;
+		// then the Chinese message of any error that lacks one; then the
+		// metrics, if any; then logging; then authentication;
 		// then the per-user request limit, which needs to know the
 		// caller; then the bounds of the request's lists, before any
 		// handler reads them.
