@@ -214,7 +214,7 @@ func (r Rules) CheckPoint(v *Violations, field string, lat, lng float64, sys Coo
 		return
 	}
 	if lat == 0 && lng == 0 {
-		v.Add(field, "is missing (0, 0)")
+		v.AddZh(field, "缺少位置", "is missing (0, 0)")
 		return
 	}
 	r.checkInArea(v, field, lat, lng, sys)
@@ -230,10 +230,10 @@ func checkDegrees(v *Violations, field string, lat, lng float64) bool {
 	}{{"latitude", lat, 90}, {"longitude", lng, 180}} {
 		switch {
 		case math.IsNaN(c.x) || math.IsInf(c.x, 0):
-			v.Add(field+"."+c.name, "must be a finite number")
+			v.AddZh(field+"."+c.name, "须为有效的数字", "must be a finite number")
 			ok = false
 		case c.x < -c.maximum || c.x > c.maximum:
-			v.Add(field+"."+c.name, "%v is outside -%v to %v", c.x, c.maximum, c.maximum)
+			v.AddZh(field+"."+c.name, "超出有效范围", "%v is outside -%v to %v", c.x, c.maximum, c.maximum)
 			ok = false
 		}
 	}
@@ -246,10 +246,10 @@ func (r Rules) checkInArea(v *Violations, field string, lat, lng float64, sys Co
 	a := r.ServiceArea
 	wlat, wlng := ToWGS84(sys, lat, lng)
 	if wlat < a.MinLat || wlat > a.MaxLat {
-		v.Add(field+".latitude", "%.6f is outside the service area (latitude %.1f to %.1f)", lat, a.MinLat, a.MaxLat)
+		v.AddZh(field+".latitude", "位置不在服务区域内", "%.6f is outside the service area (latitude %.1f to %.1f)", lat, a.MinLat, a.MaxLat)
 	}
 	if wlng < a.MinLng || wlng > a.MaxLng {
-		v.Add(field+".longitude", "%.6f is outside the service area (longitude %.1f to %.1f)", lng, a.MinLng, a.MaxLng)
+		v.AddZh(field+".longitude", "位置不在服务区域内", "%.6f is outside the service area (longitude %.1f to %.1f)", lng, a.MinLng, a.MaxLng)
 	}
 }
 

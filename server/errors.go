@@ -43,7 +43,7 @@ var chineseOf = map[codes.Code]string{
 	codes.AlreadyExists:      "该编号已被使用，且内容不同",
 	codes.PermissionDenied:   "没有权限，或该记录不存在",
 	codes.ResourceExhausted:  "请求过于频繁，请稍后再试",
-	codes.FailedPrecondition: "案件当前的状态不允许此操作",
+	codes.FailedPrecondition: "当前状态下不能进行此操作",
 	codes.Aborted:            "记录已被他人修改，请刷新后再试",
 	codes.OutOfRange:         "超出允许的范围",
 	codes.Unimplemented:      "服务器不支持此操作",

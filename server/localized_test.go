@@ -178,6 +178,13 @@ func TestHTTP_AnErrorCarriesItsChineseMessage(t *testing.T) {
 			t.Errorf("body lacks %s: %s", want, body)
 		}
 	}
+	// A field violation says it in Chinese beside the field.
+	code, _, body = s.do(t, "POST", "/v1/reports", token, `{"id":"not-a-uuid","category":"CATEGORY_SAFETY_HAZARD"}`)
+	compact = strings.ReplaceAll(body, " ", "")
+	if want := `"field":"report.id","description":"mustbeaUUIDlike0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f70",` +
+		`"reason":"","localizedMessage":{"locale":"zh-CN","message":"编号格式不对"}`; code != http.StatusBadRequest || !strings.Contains(compact, want) {
+		t.Errorf("a bad id: HTTP %d %s, want 400 with %s", code, body, want)
+	}
 	// A refusal the gateway makes itself says it in Chinese too.
 	code, _, body = s.do(t, "GET", "/v1/nothing", token, "")
 	if code != http.StatusNotFound || !strings.Contains(body, "zh-CN") {

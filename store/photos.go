@@ -352,7 +352,8 @@ func (db *DB) WriteChunk(ctx context.Context, photoID string, offset int64, data
 // bytes end; the server layer attaches the committed size for the phone.
 func offsetError(offset, committed int64) error {
 	return gridinspect.Errorf(gridinspect.EPRECONDITION,
-		"offset %d: the server holds %d bytes; resume from %d", offset, committed, committed)
+		"offset %d: the server holds %d bytes; resume from %d", offset, committed, committed).
+		Zh("照片上传进度不一致，请从服务器已收到的位置继续上传")
 }
 
 // setCommitted raises a photo's committed size from was to n. The guard

@@ -42,7 +42,8 @@ func (db *DB) ListQuarantine(ctx context.Context, deviceID string, size int, tok
 	// be filtered by grid: only those who see the whole street may look.
 	if !a.IsAdmin() && !(a.Role == gridinspect.RoleSupervisor && a.AllGrids) {
 		return nil, "", gridinspect.Errorf(gridinspect.EFORBIDDEN,
-			"only an admin or a supervisor of the whole street may list quarantined mutations")
+			"only an admin or a supervisor of the whole street may list quarantined mutations").
+			Zh("只有管理员或全街道的主管可以查看未能同步的记录")
 	}
 	n, err := pageSize(size, DefaultPageSize)
 	if err != nil {

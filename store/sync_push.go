@@ -72,7 +72,8 @@ func (db *DB) Push(ctx context.Context, deviceID string, ms []*gridinspect.Mutat
 	}
 	if deviceID != a.DeviceID {
 		return nil, 0, gridinspect.Errorf(gridinspect.EFORBIDDEN,
-			"device %s is not the device this session logged in on", deviceID)
+			"device %s is not the device this session logged in on", deviceID).
+			Zh("该设备不是本次登录所用的设备，请重新登录")
 	}
 	if len(ms) > gridinspect.MaxPushMutations {
 		return nil, 0, violation("invalid push", "mutations",
