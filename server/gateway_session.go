@@ -31,8 +31,9 @@ const (
 // errForeignLogin refuses a session login that a page of this origin did
 // not make: another site could otherwise log a visitor's browser into the
 // other site's account (login CSRF).
-var errForeignLogin = status.Error(codes.PermissionDenied,
-	"session: log in from a page of this server's origin (the request's Origin, or Sec-Fetch-Site: same-origin, says otherwise or is missing)")
+var errForeignLogin = withChinese(status.New(codes.PermissionDenied,
+	"session: log in from a page of this server's origin (the request's Origin, or Sec-Fetch-Site: same-origin, says otherwise or is missing)"),
+	"请从本系统的页面登录").Err()
 
 // handleSessions serves the browser's session: POST /v1/session logs in
 // and sets the cookie, POST /v1/session:logout ends it. Both call

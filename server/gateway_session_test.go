@@ -294,6 +294,9 @@ func TestHTTPSession_LoginFromAnotherSiteIsRefused(t *testing.T) {
 			if resp.StatusCode != http.StatusOK && !strings.Contains(body, `"code"`) {
 				t.Errorf("refusal is not a google.rpc.Status: %s", body)
 			}
+			if resp.StatusCode == http.StatusForbidden && !strings.Contains(body, "请从本系统的页面登录") {
+				t.Errorf("the refusal does not say in Chinese where to log in: %s", body)
+			}
 		})
 	}
 }
