@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -123,7 +124,7 @@ func (a *app) withCaseState(ctx context.Context, id string, err error) error {
 	r := got.GetReport()
 	return &stateError{err: err, info: &caseInfo{
 		shortID: shortID(id),
-		status:  enumLabel(statusLabels, r.GetStatus()),
+		status:  words.Label(words.Status, r.GetStatus()),
 		version: strconv.FormatInt(r.GetVersion(), 10),
 	}}
 }
@@ -149,9 +150,9 @@ func (a *app) writeActed(ctx context.Context, r *pb.Report, e *pb.Event) error {
 	if a.opts.json {
 		return writeJSON(a.stdout, e)
 	}
-	status := enumLabel(statusLabels, r.GetStatus())
+	status := words.Label(words.Status, r.GetStatus())
 	if before := e.GetStatusBefore(); before != e.GetStatusAfter() {
-		status = enumLabel(statusLabels, before) + " → " + status
+		status = words.Label(words.Status, before) + " → " + status
 	}
 	line := fmt.Sprintf("%s: %s, version %d", shortID(r.GetId()), status, r.GetVersion())
 	// What the event recorded, but not the note the user just typed.

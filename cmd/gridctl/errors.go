@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -144,7 +145,7 @@ func caseState(st *status.Status) *caseInfo {
 		}
 		label := cur
 		if v, ok := pb.ReportStatus_value[cur]; ok {
-			label = enumLabel(statusLabels, pb.ReportStatus(v))
+			label = words.Label(words.Status, pb.ReportStatus(v))
 		}
 		version := md["current_version"]
 		if version == "" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -43,7 +44,7 @@ var gridListCommand = &command{
 			}
 			t := newTable("NAME", "KIND", "ID")
 			for _, g := range grids {
-				t.add(g.GetName(), gridKindName(g.GetKind()), g.GetId())
+				t.add(g.GetName(), words.Label(words.GridKind, g.GetKind()), g.GetId())
 			}
 			return t.write(a.stdout)
 		}
@@ -157,16 +158,4 @@ func gridNames(ids []string, grids []*pb.Grid) string {
 		}
 	}
 	return strings.Join(names, ",")
-}
-
-func gridKindName(k pb.GridKind) string {
-	switch k {
-	case pb.GridKind_GRID_KIND_VILLAGE:
-		return "village"
-	case pb.GridKind_GRID_KIND_COMMUNITY:
-		return "community"
-	case pb.GridKind_GRID_KIND_OTHER:
-		return "other"
-	}
-	return "-"
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -171,8 +172,8 @@ func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp bool
 		}
 		t.addStyled(style,
 			shortID(r.GetId()),
-			enumLabel(categoryLabels, r.GetCategory()),
-			enumLabel(statusLabels, r.GetStatus()),
+			words.Label(words.Category, r.GetCategory()),
+			words.Label(words.Status, r.GetStatus()),
 			names.grid(r.GetGridId()),
 			deadline,
 			late,

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -129,8 +130,8 @@ func writeReport(a *app, r *pb.Report, names *nameBook) error {
 		}
 	}
 	add("id", r.GetId())
-	add("category", enumLabel(categoryLabels, r.GetCategory())+", "+enumLabel(severityLabels, r.GetSeverity()))
-	status := fmt.Sprintf("%s, version %d", enumLabel(statusLabels, r.GetStatus()), r.GetVersion())
+	add("category", words.Label(words.Category, r.GetCategory())+", "+severityLabel(r.GetSeverity()))
+	status := fmt.Sprintf("%s, version %d", words.Label(words.Status, r.GetStatus()), r.GetVersion())
 	if r.GetOverdue() {
 		status += ", overdue " + formatDays(max(1, daysOverdue(r.GetDeadline().AsTime(), now())))
 	}
@@ -184,7 +185,7 @@ func writeReport(a *app, r *pb.Report, names *nameBook) error {
 		add("deadline", d)
 	}
 	if r.GetDisposition() != pb.Disposition_DISPOSITION_UNSPECIFIED {
-		add("disposition", enumLabel(dispositionLabels, r.GetDisposition()))
+		add("disposition", words.Label(words.Disposition, r.GetDisposition()))
 	}
 	if r.GetClosedAt() != nil {
 		add("closed", formatMinute(r.GetClosedAt()))
@@ -214,8 +215,8 @@ func reportDetails(r *pb.Report) [][2]string {
 	switch {
 	case r.GetSafetyHazard() != nil:
 		d := r.GetSafetyHazard()
-		add("隐患类型", enumLabel(hazardKindLabels, d.GetHazardKind()))
-		add("场所类型", enumLabel(placeKindLabels, d.GetPlaceKind()))
+		add("隐患类型", words.Label(words.HazardKind, d.GetHazardKind()))
+		add("场所类型", words.Label(words.PlaceKind, d.GetPlaceKind()))
 	case r.GetPollutingEnterprise() != nil:
 		d := r.GetPollutingEnterprise()
 		var what []string
@@ -228,12 +229,12 @@ func reportDetails(r *pb.Report) [][2]string {
 			}
 		}
 		add("问题", strings.Join(what, "、"))
-		activity := enumLabel(pollutingActivityLabels, d.GetActivity())
+		activity := words.Label(words.PollutingActivity, d.GetActivity())
 		if desc := d.GetActivityDescription(); desc != "" {
 			activity = strings.TrimPrefix(activity+": "+desc, "-: ")
 		}
 		add("行业", activity)
-		add("建议处置", enumLabel(proposedDisposalLabels, d.GetProposedDisposal()))
+		add("建议处置", words.Label(words.ProposedDisposal, d.GetProposedDisposal()))
 		if d.GetMovedInFromOutside() {
 			from := "是"
 			if d.GetFromDistrict() != "" {
@@ -243,16 +244,16 @@ func reportDetails(r *pb.Report) [][2]string {
 		}
 	case r.GetIllegalConstruction() != nil:
 		d := r.GetIllegalConstruction()
-		add("违建类型", enumLabel(constructionKindLabels, d.GetKind()))
-		add("用地", enumLabel(landKindLabels, d.GetLand()))
+		add("违建类型", words.Label(words.ConstructionKind, d.GetKind()))
+		add("用地", words.Label(words.LandKind, d.GetLand()))
 		if d.GetAreaSquareMeters() > 0 {
 			add("面积", trimFloat(d.GetAreaSquareMeters())+" m²")
 		}
 	case r.GetWaterSourceRisk() != nil:
-		add("风险类型", enumLabel(waterRiskLabels, r.GetWaterSourceRisk().GetRiskKind()))
+		add("风险类型", words.Label(words.WaterRisk, r.GetWaterSourceRisk().GetRiskKind()))
 	case r.GetDangerousHouse() != nil:
 		d := r.GetDangerousHouse()
-		add("鉴定等级", enumLabel(houseGradeLabels, d.GetAppraisalGrade()))
+		add("鉴定等级", words.Label(words.HouseGrade, d.GetAppraisalGrade()))
 		occupied := "无人居住"
 		if d.GetOccupied() {
 			occupied = "住人"
@@ -277,13 +278,13 @@ func writeTimeline(a *app, tl *pb.GetTimelineResponse, names *nameBook) error {
 		if received := formatMinute(e.GetReceivedAt()); received != when {
 			when += " (received " + received + ")"
 		}
-		event := enumLabel(eventLabels, e.GetType())
+		event := words.Label(words.Event, e.GetType())
 		if e.GetConflict() {
 			event += " [冲突]"
 		}
-		status := enumLabel(statusLabels, e.GetStatusAfter())
+		status := words.Label(words.Status, e.GetStatusAfter())
 		if e.GetStatusBefore() != e.GetStatusAfter() && e.GetStatusBefore() != pb.ReportStatus_REPORT_STATUS_UNSPECIFIED {
-			status = enumLabel(statusLabels, e.GetStatusBefore()) + " → " + status
+			status = words.Label(words.Status, e.GetStatusBefore()) + " → " + status
 		}
 		t.add(when, names.user(e.GetActorId()), event, status, strconv.FormatInt(e.GetVersion(), 10), eventDetails(e, names))
 	}
@@ -321,13 +322,13 @@ func eventDetails(e *pb.Event, names *nameBook) string {
 		}
 	case *pb.Event_Rejection:
 		rj := p.Rejection
-		add("%s", enumLabel(rejectionLabels, rj.GetReason()))
+		add("%s", words.Label(words.Rejection, rj.GetReason()))
 		if rj.GetDuplicateOfReportId() != "" {
 			add("与 %s 重复", shortID(rj.GetDuplicateOfReportId()))
 		}
 	case *pb.Event_Notice:
 		n := p.Notice
-		doc := enumLabel(noticeLabels, n.GetKind())
+		doc := words.Label(words.Notice, n.GetKind())
 		if n.GetNumber() != "" {
 			doc += " " + n.GetNumber()
 		}
@@ -347,7 +348,7 @@ func eventDetails(e *pb.Event, names *nameBook) string {
 	case *pb.Event_Rectification:
 		rc := p.Rectification
 		if rc.GetDisposition() != pb.Disposition_DISPOSITION_UNSPECIFIED {
-			add("%s", enumLabel(dispositionLabels, rc.GetDisposition()))
+			add("%s", words.Label(words.Disposition, rc.GetDisposition()))
 		}
 		if rc.GetDemolishedAreaSquareMeters() > 0 {
 			add("拆除面积 %s m²", trimFloat(rc.GetDemolishedAreaSquareMeters()))
@@ -357,7 +358,7 @@ func eventDetails(e *pb.Event, names *nameBook) string {
 		if v.GetPassed() {
 			verdict := "通过"
 			if v.GetDisposition() != pb.Disposition_DISPOSITION_UNSPECIFIED {
-				verdict += ", " + enumLabel(dispositionLabels, v.GetDisposition())
+				verdict += ", " + words.Label(words.Disposition, v.GetDisposition())
 			}
 			add("%s", verdict)
 		} else {
@@ -393,3 +394,11 @@ func eventDetails(e *pb.Event, names *nameBook) string {
 
 // trimFloat writes a measure without trailing zeros: 120, 12.5.
 func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// severityLabel names a report's grade; a report given none is 一般.
+func severityLabel(s pb.Severity) string {
+	if s == pb.Severity_SEVERITY_UNSPECIFIED {
+		s = pb.Severity_SEVERITY_GENERAL
+	}
+	return words.Label(words.Severity, s)
+}

@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -201,7 +202,7 @@ func writeSummary(w io.Writer, s *pb.Summary, gridsNamed bool) error {
 	section("散乱污企业治理")
 	row("新发现", p.GetFound())
 	for _, ac := range p.GetByActivity() {
-		row("  "+enumLabel(pollutingActivityLabels, ac.GetActivity()), ac.GetCount())
+		row("  "+words.Label(words.PollutingActivity, ac.GetActivity()), ac.GetCount())
 	}
 	row("其中外区流入", p.GetMovedInFromOutside())
 	row("关停取缔", p.GetShutDown())
@@ -263,7 +264,7 @@ func writeSummary(w io.Writer, s *pb.Summary, gridsNamed bool) error {
 	}
 	bc := loopTable("类别")
 	for _, cl := range s.GetByCategory() {
-		addLoopRow(bc, enumLabel(categoryLabels, cl.GetCategory()), cl.GetLoop())
+		addLoopRow(bc, words.Label(words.Category, cl.GetCategory()), cl.GetLoop())
 	}
 	if err := bc.write(w); err != nil {
 		return err
