@@ -392,13 +392,13 @@ func (a *app) printBackup(path string, size int64, m *backupManifest, raw []byte
 		return writeIndented(a.stdout, b)
 	}
 	t := newTable()
-	t.add("backup", fmt.Sprintf("%s (%s)", path, formatBytes(size)))
-	t.add("taken", m.CreatedAt.In(chinaTime).Format("2006-01-02 15:04:05 MST"))
-	t.add("database", fmt.Sprintf("%s, schema %d, instance %s", formatBytes(m.DatabaseBytes), m.SchemaVersion, m.InstanceID))
-	t.add("reports", fmt.Sprint(m.Reports))
-	t.add("events", fmt.Sprint(m.Events))
-	t.add("patrols", fmt.Sprint(m.Patrols))
-	t.add("photos", fmt.Sprintf("%d (%d files, %s)", m.Photos, m.PhotoFiles, formatBytes(m.PhotoBytes)))
+	t.add("备份", fmt.Sprintf("%s (%s)", path, formatBytes(size)))
+	t.add("备份时间", formatTime(m.CreatedAt))
+	t.add("数据库", fmt.Sprintf("%s，结构版本 %d，实例 %s", formatBytes(m.DatabaseBytes), m.SchemaVersion, m.InstanceID))
+	t.add("报告", fmt.Sprint(m.Reports))
+	t.add("事件", fmt.Sprint(m.Events))
+	t.add("巡查", fmt.Sprint(m.Patrols))
+	t.add("照片", fmt.Sprintf("%d（%d 个文件，%s）", m.Photos, m.PhotoFiles, formatBytes(m.PhotoBytes)))
 	if err := t.write(a.stdout); err != nil {
 		return err
 	}

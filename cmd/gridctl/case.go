@@ -145,7 +145,7 @@ func (e *stateError) Unwrap() error { return e.err }
 // repeated on stderr, where they are not missed.
 func (a *app) writeActed(ctx context.Context, r *pb.Report, e *pb.Event) error {
 	for _, f := range e.GetVerification().GetEvidenceFlags() {
-		fmt.Fprintf(a.stderr, "gridctl: note: the evidence is doubtful: %s\n", sanitizeLine(f))
+		fmt.Fprintf(a.stderr, "gridctl：提示：证据存疑：%s\n", sanitizeLine(f))
 	}
 	if a.opts.json {
 		return writeJSON(a.stdout, e)
@@ -154,7 +154,7 @@ func (a *app) writeActed(ctx context.Context, r *pb.Report, e *pb.Event) error {
 	if before := e.GetStatusBefore(); before != e.GetStatusAfter() {
 		status = words.Label(words.Status, before) + " → " + status
 	}
-	line := fmt.Sprintf("%s: %s, version %d", shortID(r.GetId()), status, r.GetVersion())
+	line := fmt.Sprintf("%s：%s，版本 %d", shortID(r.GetId()), status, r.GetVersion())
 	// What the event recorded, but not the note the user just typed.
 	quiet := proto.Clone(e).(*pb.Event)
 	quiet.Note, quiet.PhotoIds = "", nil

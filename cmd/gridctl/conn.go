@@ -340,5 +340,5 @@ func (e *callError) Unwrap() error { return e.err }
 type notLoggedInError struct{ server string }
 
 func (e *notLoggedInError) Error() string {
-	return fmt.Sprintf("not logged in to %s: run gridctl login (or give --token or $%s)", e.server, EnvToken)
+	return fmt.Sprintf("尚未登录 %s：请运行 gridctl login（或提供 --token 或 $%s）", e.server, EnvToken)
 }

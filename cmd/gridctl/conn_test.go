@@ -173,7 +173,7 @@ func TestNoTokenIsAnErrorBeforeAnyCall(t *testing.T) {
 	isolate(t)
 	g := startGridd(t, griddOptions{})
 	r := gridctl(t, "", "--server", g.addr, "grid", "list")
-	if r.code != exitError || !strings.Contains(r.stderr, "not logged in to "+g.addr+": run gridctl login") {
+	if r.code != exitError || !strings.Contains(r.stderr, "尚未登录 "+g.addr+"：请运行 gridctl login") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	if n := len(g.calls.all()); n != 0 {

@@ -24,7 +24,7 @@ func TestDeadlinesAreTheEndOfAChinaDay(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "2024-7-1", "7月1日", "2024-02-30", "tomorrow"} {
-		if _, err := parseDeadline("deadline", bad); err == nil || !strings.Contains(err.Error(), "is not a date") {
+		if _, err := parseDeadline("deadline", bad); err == nil || !strings.Contains(err.Error(), "不是日期") {
 			t.Errorf("parseDeadline(%q) error = %v", bad, err)
 		}
 	}

@@ -200,7 +200,7 @@ func (a *app) export(ctx context.Context, req *pb.ExportReportsRequest, grids []
 	if err := dst.commit(); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(a.stderr, "wrote %s to %s\n", plural(int(rows), "row"), dst.name)
+	_, err = fmt.Fprintf(a.stderr, "已写入 %d 行到 %s\n", rows, dst.name)
 	return err
 }
 
@@ -208,7 +208,7 @@ func (a *app) export(ctx context.Context, req *pb.ExportReportsRequest, grids []
 // renamed to FILE once it is whole.
 type exportFile struct {
 	io.Writer
-	name string   // FILE, or "standard output"
+	name string   // FILE, or "标准输出"
 	tmp  *os.File // nil for standard output
 	done bool
 }
@@ -217,7 +217,7 @@ type exportFile struct {
 // server's suggested name (its base only) when out is "".
 func (a *app) openExport(out, suggested string) (*exportFile, error) {
 	if out == "-" {
-		return &exportFile{Writer: a.stdout, name: "standard output"}, nil
+		return &exportFile{Writer: a.stdout, name: "标准输出"}, nil
 	}
 	if out == "" {
 		out = filepath.Base(filepath.Clean("/" + suggested))

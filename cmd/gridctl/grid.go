@@ -42,7 +42,7 @@ var gridListCommand = &command{
 			if a.opts.json {
 				return writeJSONList(a.stdout, grids)
 			}
-			t := newTable("NAME", "KIND", "ID")
+			t := newTable("名称", "类型", "编号")
 			for _, g := range grids {
 				t.add(g.GetName(), words.Label(words.GridKind, g.GetKind()), g.GetId())
 			}

@@ -63,7 +63,7 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 		if passwordStdin {
 			return usagef("--password-stdin needs --username")
 		}
-		if username, err = a.prompt(ctx, "Username: "); err != nil {
+		if username, err = a.prompt(ctx, "用户名："); err != nil {
 			return err
 		}
 		if username = strings.TrimSpace(username); username == "" {
@@ -74,7 +74,7 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 	if passwordStdin {
 		password, err = a.passwordFromStdin(ctx)
 	} else {
-		password, err = a.readSecret(ctx, fmt.Sprintf("Password for %s at %s: ", username, server))
+		password, err = a.readSecret(ctx, fmt.Sprintf("%s 在 %s 的密码：", username, server))
 	}
 	if err != nil {
 		return err
@@ -117,7 +117,7 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 	}
 
 	if a.opts.token != "" || os.Getenv(EnvToken) != "" {
-		fmt.Fprintf(a.stderr, "gridctl: note: --token or $%s is set and is used instead of the saved token\n", EnvToken)
+		fmt.Fprintf(a.stderr, "gridctl：提示：已设置 --token 或 $%s，将用它代替保存的令牌\n", EnvToken)
 	}
 	if a.opts.json {
 		// The token stays in the credentials file: not in scripts' logs.
@@ -125,13 +125,13 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 		return writeJSON(a.stdout, resp)
 	}
 	u := resp.GetUser()
-	fmt.Fprintf(a.stdout, "logged in to %s as %s", server, sanitizeLine(saved.Username))
+	fmt.Fprintf(a.stdout, "已以 %s 登录 %s", sanitizeLine(saved.Username), server)
 	if u.GetDisplayName() != "" {
-		fmt.Fprintf(a.stdout, " (%s, %s)", sanitizeLine(u.GetDisplayName()), roleName(u.GetRole()))
+		fmt.Fprintf(a.stdout, "（%s，%s）", sanitizeLine(u.GetDisplayName()), roleName(u.GetRole()))
 	}
 	fmt.Fprintln(a.stdout)
 	if !saved.ExpiresAt.IsZero() {
-		fmt.Fprintf(a.stdout, "the token expires at %s\n", saved.ExpiresAt.Local().Format(time.DateTime+" MST"))
+		fmt.Fprintf(a.stdout, "令牌有效期至 %s\n", formatTime(saved.ExpiresAt))
 	}
 	return nil
 }
@@ -177,12 +177,12 @@ func (a *app) logout(ctx context.Context) error {
 	}
 	switch {
 	case stale:
-		fmt.Fprintf(a.stdout, "the token was no longer valid at %s", a.server)
+		fmt.Fprintf(a.stdout, "令牌在 %s 已失效", a.server)
 	default:
-		fmt.Fprintf(a.stdout, "logged out of %s", a.server)
+		fmt.Fprintf(a.stdout, "已退出 %s", a.server)
 	}
 	if removed {
-		fmt.Fprint(a.stdout, "; deleted the saved token")
+		fmt.Fprint(a.stdout, "；已删除保存的令牌")
 	}
 	fmt.Fprintln(a.stdout)
 	return nil
@@ -237,12 +237,12 @@ func (a *app) whoami(ctx context.Context) error {
 		}
 	}
 	t := newTable()
-	t.add("server", a.server)
-	t.add("username", u.GetUsername())
-	t.add("name", u.GetDisplayName())
-	t.add("role", roleName(u.GetRole()))
-	t.add("grids", userGrids(u, grids))
-	t.add("user id", u.GetId())
-	t.add("device id", resp.GetDeviceId())
+	t.add("服务器", a.server)
+	t.add("用户名", u.GetUsername())
+	t.add("姓名", u.GetDisplayName())
+	t.add("角色", roleName(u.GetRole()))
+	t.add("网格", userGrids(u, grids))
+	t.add("用户编号", u.GetId())
+	t.add("设备编号", resp.GetDeviceId())
 	return t.write(a.stdout)
 }

@@ -79,6 +79,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return a.fail(&usageError{msg: err.Error()})
 	}
+	zone, err := pickZone(a.opts.tz, os.Getenv("TZ"))
+	if err != nil {
+		return a.fail(err)
+	}
+	chinaTime = zone
 	args = fs.Args()
 	if len(args) == 0 {
 		printMainUsage(stderr)
@@ -248,10 +253,11 @@ type globalOptions struct {
 	insecureSkipVerify bool
 	json               bool
 	timeout            time.Duration
+	tz                 string
 }
 
 // globalFlagNames are the names register declares, for flagErrorHint.
-var globalFlagNames = []string{"server", "token", "tls", "ca", "insecure-skip-verify", "json", "timeout"}
+var globalFlagNames = []string{"server", "token", "tls", "ca", "insecure-skip-verify", "json", "timeout", "tz"}
 
 func isGlobalFlag(name string) bool {
 	name, _, _ = strings.Cut(name, "=")
@@ -271,6 +277,7 @@ func (o *globalOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.insecureSkipVerify, "insecure-skip-verify", false, "use TLS without checking the server's certificate, for tests with a self-signed one; UNSAFE: anyone on the way can read the password and token")
 	fs.BoolVar(&o.json, "json", false, "print JSON (protojson; an array for lists) for scripts")
 	fs.DurationVar(&o.timeout, "timeout", DefaultTimeout, "give up on a call after `DURATION` (0: never)")
+	fs.StringVar(&o.tz, "tz", "", "show and read times in the time zone `ZONE` (default $TZ, else "+DefaultZone+")")
 }
 
 func printMainUsage(w io.Writer) {

@@ -77,7 +77,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"show without a report", []string{"show"}, "show takes one report ID"},
 		{"case without verb", []string{"case"}, "usage: gridctl case COMMAND"},
 		{"assign without anyone", []string{"case", "assign", "1234abcd"}, "--to USERNAME and/or --unit"},
-		{"assign with a bad deadline", []string{"case", "assign", "1234abcd", "--to", "w", "--deadline", "7月1日"}, "is not a date"},
+		{"assign with a bad deadline", []string{"case", "assign", "1234abcd", "--to", "w", "--deadline", "7月1日"}, "不是日期"},
 		{"assign two reports", []string{"case", "assign", "a", "b", "--to", "w"}, "case assign takes one report ID"},
 		{"reject without a reason", []string{"case", "reject", "1234abcd"}, "give --invalid or --duplicate-of"},
 		{"reject with both reasons", []string{"case", "reject", "1234abcd", "--invalid", "--duplicate-of", "99"}, "give --invalid or --duplicate-of"},

@@ -140,21 +140,21 @@ func listAllReports(ctx context.Context, client pb.ReportServiceClient, req *pb.
 func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp bool) error {
 	if len(reports) == 0 {
 		if followUp {
-			_, err := fmt.Fprintln(a.stdout, "no case is due for a follow-up check")
+			_, err := fmt.Fprintln(a.stdout, "没有到期需回头看的案件")
 			return err
 		}
-		_, err := fmt.Fprintln(a.stdout, "no open case")
+		_, err := fmt.Fprintln(a.stdout, "没有在办案件")
 		return err
 	}
 	assigned := slices.ContainsFunc(reports, func(r *pb.Report) bool { return r.GetAssigneeId() != "" })
 	names := a.lookupNames(ctx, assigned)
 	colour := a.useColour()
 	at := now()
-	dateHeader := "DEADLINE"
+	dateHeader := "期限"
 	if followUp {
-		dateHeader = "FOLLOW-UP" // the date the check is due
+		dateHeader = "回头看" // the date the check is due
 	}
-	t := newTable("ID", "CATEGORY", "STATUS", "GRID", dateHeader, "OVERDUE", "ASSIGNEE", "DESCRIPTION")
+	t := newTable("编号", "类别", "状态", "网格", dateHeader, "逾期", "派遣对象", "描述")
 	overdue := 0
 	for _, r := range reports {
 		late := ""
@@ -186,10 +186,10 @@ func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp bool
 	}
 	switch {
 	case followUp:
-		_, err := fmt.Fprintf(a.stdout, "%s due for a follow-up check\n", plural(len(reports), "case"))
+		_, err := fmt.Fprintf(a.stdout, "%d 件案件到期需回头看\n", len(reports))
 		return err
 	default:
-		_, err := fmt.Fprintf(a.stdout, "%s, %d overdue\n", plural(len(reports), "open case"), overdue)
+		_, err := fmt.Fprintf(a.stdout, "在办 %d 件，逾期 %d 件\n", len(reports), overdue)
 		return err
 	}
 }

@@ -38,7 +38,7 @@ the history is the one that was written; when it is not, gridctl exits 1.
 
 // errChainBroken is show's verdict on a timeline whose hashes do not
 // match its content.
-var errChainBroken = errors.New("the timeline's hash chain is broken: the history of this case was altered after it was written")
+var errChainBroken = errors.New("时间线的哈希链断裂：此案件的记录在写入后被改动过")
 
 func (a *app) show(ctx context.Context, ref string) error {
 	id, err := a.resolveReport(ctx, ref)
@@ -129,77 +129,77 @@ func writeReport(a *app, r *pb.Report, names *nameBook) error {
 			t.add(label, value)
 		}
 	}
-	add("id", r.GetId())
-	add("category", words.Label(words.Category, r.GetCategory())+", "+severityLabel(r.GetSeverity()))
-	status := fmt.Sprintf("%s, version %d", words.Label(words.Status, r.GetStatus()), r.GetVersion())
+	add("编号", r.GetId())
+	add("类别", words.Label(words.Category, r.GetCategory())+", "+severityLabel(r.GetSeverity()))
+	status := fmt.Sprintf("%s，版本 %d", words.Label(words.Status, r.GetStatus()), r.GetVersion())
 	if r.GetOverdue() {
-		status += ", overdue " + formatDays(max(1, daysOverdue(r.GetDeadline().AsTime(), now())))
+		status += "，逾期" + formatDays(max(1, daysOverdue(r.GetDeadline().AsTime(), now())))
 	}
-	add("status", status)
-	add("grid", names.grid(r.GetGridId()))
-	add("description", r.GetDescription())
-	add("address", r.GetLocation().GetAddress())
+	add("状态", status)
+	add("网格", names.grid(r.GetGridId()))
+	add("描述", r.GetDescription())
+	add("地址", r.GetLocation().GetAddress())
 	if loc := r.GetLocation(); loc != nil {
 		l := fmt.Sprintf("%.6f, %.6f (WGS-84)", loc.GetLatitude(), loc.GetLongitude())
 		if loc.GetAccuracyMeters() > 0 {
-			l += fmt.Sprintf(" ±%s m", trimFloat(loc.GetAccuracyMeters()))
+			l += fmt.Sprintf(" ±%s 米", trimFloat(loc.GetAccuracyMeters()))
 		}
-		add("location", l)
+		add("位置", l)
 	}
 	observed := formatMinute(r.GetObservedAt())
 	if r.GetClockSkewFlagged() {
-		observed += " (the device clock looked wrong: counted from when it was received)"
+		observed += "（设备时钟似有误，按接收时间计）"
 	}
-	add("observed", observed)
-	add("received", formatMinute(r.GetReceivedAt())+" from "+names.user(r.GetReporterId()))
+	add("发现时间", observed)
+	add("接收时间", formatMinute(r.GetReceivedAt())+"，上报人 "+names.user(r.GetReporterId()))
 	if r.GetRectifiedOnSpot() {
-		add("on the spot", "立行立改 (rectified when found)")
+		add("现场处置", "立行立改")
 	}
 	for _, d := range reportDetails(r) {
 		add(d[0], d[1])
 	}
 	if id := r.GetSubjectId(); id != "" {
 		if names.subject != "" {
-			add("subject", names.subject+" ("+id+")")
+			add("对象", names.subject+" ("+id+")")
 		} else {
-			add("subject", id)
+			add("对象", id)
 		}
 	}
-	add("patrol", r.GetPatrolId())
+	add("巡查", r.GetPatrolId())
 	if p := len(r.GetPhotoIds()); p > 0 {
 		photos := strconv.Itoa(p)
 		if m := len(r.GetMissingPhotoIds()); m > 0 {
-			photos += fmt.Sprintf(" (%d not uploaded yet)", m)
+			photos += fmt.Sprintf("（%d 张尚未上传）", m)
 		}
-		add("photos", photos)
+		add("照片", photos)
 	}
 	if r.GetAssigneeId() != "" {
-		add("assignee", names.user(r.GetAssigneeId()))
+		add("派遣对象", names.user(r.GetAssigneeId()))
 	}
-	add("unit", r.GetResponsibleUnit())
+	add("责任单位", r.GetResponsibleUnit())
 	if r.GetDeadline() != nil {
 		d := formatDeadline(r.GetDeadline())
 		if o := r.GetOriginalDeadline(); o != nil && !o.AsTime().Equal(r.GetDeadline().AsTime()) {
-			d += " (extended; first " + formatDeadline(o) + ")"
+			d += "（已延期，原期限 " + formatDeadline(o) + "）"
 		}
-		add("deadline", d)
+		add("整改期限", d)
 	}
 	if r.GetDisposition() != pb.Disposition_DISPOSITION_UNSPECIFIED {
-		add("disposition", words.Label(words.Disposition, r.GetDisposition()))
+		add("结案方式", words.Label(words.Disposition, r.GetDisposition()))
 	}
 	if r.GetClosedAt() != nil {
-		add("closed", formatMinute(r.GetClosedAt()))
+		add("结案时间", formatMinute(r.GetClosedAt()))
 	}
 	if n := r.GetRelapseCount(); n > 0 {
-		add("relapses", strconv.Itoa(int(n)))
+		add("复发次数", strconv.Itoa(int(n)))
 	}
 	if r.GetFollowUpDue() != nil {
-		add("follow-up due", formatDate(r.GetFollowUpDue()))
+		add("回头看日期", formatDate(r.GetFollowUpDue()))
 	}
 	if p := r.GetPossibleRelapseOf(); p != "" {
-		add("relapse of?", p+" (an earlier closed case about the same subject)")
+		add("疑似复发自", p+"（同一对象此前已结案的案件）")
 	}
-	add("updated", formatMinute(r.GetUpdatedAt()))
+	add("更新时间", formatMinute(r.GetUpdatedAt()))
 	return t.write(a.stdout)
 }
 
@@ -247,7 +247,7 @@ func reportDetails(r *pb.Report) [][2]string {
 		add("违建类型", words.Label(words.ConstructionKind, d.GetKind()))
 		add("用地", words.Label(words.LandKind, d.GetLand()))
 		if d.GetAreaSquareMeters() > 0 {
-			add("面积", trimFloat(d.GetAreaSquareMeters())+" m²")
+			add("面积", trimFloat(d.GetAreaSquareMeters())+"㎡")
 		}
 	case r.GetWaterSourceRisk() != nil:
 		add("风险类型", words.Label(words.WaterRisk, r.GetWaterSourceRisk().GetRiskKind()))
@@ -272,11 +272,11 @@ func reportDetails(r *pb.Report) [][2]string {
 // writeTimeline prints the events as a table, and whether the chain of
 // their hashes is intact.
 func writeTimeline(a *app, tl *pb.GetTimelineResponse, names *nameBook) error {
-	t := newTable("TIME", "ACTOR", "EVENT", "STATUS", "VER", "DETAILS")
+	t := newTable("时间", "操作人", "事件", "状态", "版本", "详情")
 	for _, e := range tl.GetEvents() {
 		when := formatMinute(e.GetOccurredAt())
 		if received := formatMinute(e.GetReceivedAt()); received != when {
-			when += " (received " + received + ")"
+			when += "（接收 " + received + "）"
 		}
 		event := words.Label(words.Event, e.GetType())
 		if e.GetConflict() {
@@ -288,15 +288,15 @@ func writeTimeline(a *app, tl *pb.GetTimelineResponse, names *nameBook) error {
 		}
 		t.add(when, names.user(e.GetActorId()), event, status, strconv.FormatInt(e.GetVersion(), 10), eventDetails(e, names))
 	}
-	fmt.Fprintln(a.stdout, "timeline:")
+	fmt.Fprintln(a.stdout, "时间线：")
 	if err := t.write(a.stdout); err != nil {
 		return err
 	}
 	var err error
 	if tl.GetChainIntact() {
-		_, err = fmt.Fprintf(a.stdout, "hash chain intact (%s): the history is as it was written\n", plural(len(tl.GetEvents()), "event"))
+		_, err = fmt.Fprintf(a.stdout, "哈希链完整（%d 个事件）：记录未被改动\n", len(tl.GetEvents()))
 	} else {
-		_, err = fmt.Fprintln(a.stdout, "HASH CHAIN BROKEN: this history was altered after it was written")
+		_, err = fmt.Fprintln(a.stdout, "哈希链断裂：此记录在写入后被改动过")
 	}
 	return err
 }

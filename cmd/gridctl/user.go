@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -93,7 +94,7 @@ func (a *app) newPassword(ctx context.Context, username string, fromStdin bool) 
 		}
 		return p, err
 	}
-	p, err := a.readSecret(ctx, fmt.Sprintf("New password for %s: ", username))
+	p, err := a.readSecret(ctx, fmt.Sprintf("%s 的新密码：", username))
 	if err != nil {
 		return "", err
 	}
@@ -101,7 +102,7 @@ func (a *app) newPassword(ctx context.Context, username string, fromStdin bool) 
 		return "", errors.New("no password given")
 	}
 	if _, isTerminal := a.terminal(); isTerminal {
-		again, err := a.readSecret(ctx, "Repeat the password: ")
+		again, err := a.readSecret(ctx, "再次输入密码：")
 		if err != nil {
 			return "", err
 		}
@@ -183,7 +184,7 @@ change it with:
 			if a.opts.json {
 				return writeJSON(a.stdout, resp.GetUser())
 			}
-			fmt.Fprintf(a.stdout, "set the password of %s\n", sanitizeLine(userLabel(resp.GetUser(), args[0])))
+			fmt.Fprintf(a.stdout, "已设置 %s 的密码\n", sanitizeLine(userLabel(resp.GetUser(), args[0])))
 			return nil
 		}
 	},
@@ -213,7 +214,7 @@ var userDisableCommand = &command{
 			if a.opts.json {
 				return writeJSON(a.stdout, resp.GetUser())
 			}
-			fmt.Fprintf(a.stdout, "disabled %s; its tokens no longer work\n", sanitizeLine(userLabel(resp.GetUser(), args[0])))
+			fmt.Fprintf(a.stdout, "已停用 %s，其令牌均已失效\n", sanitizeLine(userLabel(resp.GetUser(), args[0])))
 			return nil
 		}
 	},
@@ -247,7 +248,7 @@ var userRevokeTokensCommand = &command{
 			if a.opts.json {
 				return writeJSON(a.stdout, resp)
 			}
-			fmt.Fprintf(a.stdout, "revoked %d token(s) of %s\n", resp.GetRevoked(), sanitizeLine(args[0]))
+			fmt.Fprintf(a.stdout, "已吊销 %d 个令牌（%s）\n", resp.GetRevoked(), sanitizeLine(args[0]))
 			return nil
 		}
 	},
@@ -304,21 +305,21 @@ func (a *app) writeUsers(ctx context.Context, users []*pb.User) error {
 			break
 		}
 	}
-	t := newTable("USERNAME", "NAME", "ROLE", "GRIDS", "STATE", "ID")
+	t := newTable("用户名", "姓名", "角色", "网格", "状态", "编号")
 	for _, u := range users {
-		state := "active"
+		state := "启用"
 		if u.GetDisabled() {
-			state = "disabled"
+			state = "已停用"
 		}
 		t.add(u.GetUsername(), u.GetDisplayName(), roleName(u.GetRole()), userGrids(u, grids), state, u.GetId())
 	}
 	return t.write(a.stdout)
 }
 
-// userGrids writes a user's scope: "all", or its grids by name.
+// userGrids writes a user's scope: "全部", or its grids by name.
 func userGrids(u *pb.User, grids []*pb.Grid) string {
 	if u.GetAllGrids() {
-		return "all"
+		return "全部"
 	}
 	if len(u.GetGridIds()) == 0 {
 		return "-"
@@ -343,12 +344,8 @@ var roleNames = map[pb.Role]string{
 	pb.Role_ROLE_ADMIN:      "admin",
 }
 
-func roleName(r pb.Role) string {
-	if n, ok := roleNames[r]; ok {
-		return n
-	}
-	return "-"
-}
+// roleName is a role as a person reads it (the flag's word is in roleNames).
+func roleName(r pb.Role) string { return words.Label(words.Role, r) }
 
 func parseRole(s string) (pb.Role, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
