@@ -88,8 +88,12 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 		switch d := d.(type) {
 		case *errdetails.BadRequest:
 			for _, v := range d.GetFieldViolations() {
+				desc := v.GetDescription()
+				if l := chinese(v.GetLocalizedMessage()); l != "" {
+					desc = l
+				}
 				// The entry that counts violations left out names no field.
-				fmt.Fprintf(w, "  %s\n", sanitizeLine(strings.TrimPrefix(v.GetField()+": "+v.GetDescription(), ": ")))
+				fmt.Fprintf(w, "  %s\n", sanitizeLine(strings.TrimPrefix(v.GetField()+": "+desc, ": ")))
 			}
 		case *errdetails.PreconditionFailure:
 			for _, v := range d.GetViolations() {
@@ -198,19 +202,33 @@ var codeNames = map[codes.Code]string{
 	codes.Canceled:           "已取消",
 }
 
-// localizedMessage is the zh-CN google.rpc.LocalizedMessage of st (any
-// zh locale will do), or "" when the server sent none.
+// localizedMessage is the Chinese google.rpc.LocalizedMessage of st
+// (AIP-193; zh-CN, or any zh locale), or "" when the server sent none.
 func localizedMessage(st *status.Status) string {
 	for _, d := range st.Details() {
-		if lm, ok := d.(*errdetails.LocalizedMessage); ok && lm.GetMessage() != "" {
-			tag, err := language.Parse(lm.GetLocale())
-			if err != nil {
-				continue
-			}
-			if base, _ := tag.Base(); base.String() == "zh" {
-				return lm.GetMessage()
+		if lm, ok := d.(*errdetails.LocalizedMessage); ok {
+			if m := chinese(lm); m != "" {
+				return m
 			}
 		}
 	}
 	return ""
 }
+
+// chinese is lm's message when its locale is Chinese, else "".
+func chinese(lm *errdetails.LocalizedMessage) string {
+	if lm.GetMessage() == "" {
+		return ""
+	}
+	tag, err := language.Parse(lm.GetLocale())
+	if err != nil {
+		return ""
+	}
+	if base, _ := tag.Base(); base != chineseBase {
+		return ""
+	}
+	return lm.GetMessage()
+}
+
+// chineseBase is the language of the messages gridctl prefers.
+var chineseBase, _ = language.SimplifiedChinese.Base()

@@ -212,6 +212,19 @@ func TestErrorMessages(t *testing.T) {
 	}
 	stale, _ := status.New(codes.Aborted, "report … is at version 5, not 4").WithDetails(caseInfoOf("STALE_VERSION", "REPORT_STATUS_RECTIFYING", "5"))
 	notAllowed, _ := status.New(codes.FailedPrecondition, "cannot assign a case that is CLOSED").WithDetails(caseInfoOf("TRANSITION_NOT_ALLOWED", "REPORT_STATUS_CLOSED", "7"))
+	// The server's English message, with its Chinese beside it (AIP-193).
+	zh := func(locale, msg string) *errdetails.LocalizedMessage {
+		return &errdetails.LocalizedMessage{Locale: locale, Message: msg}
+	}
+	refusedZH, _ := status.New(codes.FailedPrecondition, "cannot record progress on a case that is REPORTED").WithDetails(
+		zh("zh-CN", "案件处于已上报状态，不能记录整改进展"), caseInfoOf("TRANSITION_NOT_ALLOWED", "REPORT_STATUS_REPORTED", "1"))
+	refusedEN, _ := status.New(codes.FailedPrecondition, "cannot record progress on a case that is REPORTED").WithDetails(
+		zh("en-US", "cannot record progress"))
+	badZH, _ := status.New(codes.InvalidArgument, "report is invalid").WithDetails(zh("zh-CN", "报告有误"),
+		&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
+			{Field: "report.description", Description: "must not be empty", LocalizedMessage: zh("zh-CN", "描述不能为空")},
+			{Field: "report.location", Description: "is required"},
+		}})
 	failedPre, _ := status.New(codes.FailedPrecondition, "report is CLOSED").WithDetails(&errdetails.PreconditionFailure{Violations: []*errdetails.PreconditionFailure_Violation{{Subject: "report/1", Description: "status is CLOSED"}}})
 	tests := []struct {
 		name        string
@@ -226,7 +239,7 @@ func TestErrorMessages(t *testing.T) {
 			"gridctl: 未登录或登录已失效：token expired\n来自 $GRIDCTL_TOKEN 的令牌被拒绝：请重新登录并提供新令牌，或运行 gridctl login\n"},
 		{"internal with request id", &callError{err: status.Error(codes.Internal, "internal error"), requestID: "0190-abc"}, "",
 			"gridctl: 服务器内部错误：internal error（请求编号 0190-abc，详见服务器日志）\n"},
-		{"无权操作", &callError{err: status.Error(codes.PermissionDenied, "admins only"), requestID: "x"}, "",
+		{"permission denied", &callError{err: status.Error(codes.PermissionDenied, "admins only"), requestID: "x"}, "",
 			"gridctl: 无权操作：admins only\n"},
 		{"unavailable", status.Error(codes.Unavailable, "connection refused"), "", "gridctl: 无法连接 h:1：connection refused\n"},
 		{"deadline", status.Error(codes.DeadlineExceeded, "context deadline exceeded"), "", "gridctl: h:1 在 30s 内没有应答（--timeout）\n"},
@@ -242,6 +255,12 @@ func TestErrorMessages(t *testing.T) {
 		{"action not allowed, state read after", &stateError{err: status.Error(codes.FailedPrecondition, "cannot assign a case that is CLOSED"),
 			info: &caseInfo{shortID: "0000beef", status: "已结案", version: "7"}}, "",
 			"gridctl: 无法执行：cannot assign a case that is CLOSED\n  案件现为已结案，版本 7\n"},
+		{"refused, with a Chinese message", refusedZH.Err(), "",
+			"gridctl: 无法执行：案件处于已上报状态，不能记录整改进展\n  案件现为已上报，版本 1\n"},
+		{"refused, with a message in another language", refusedEN.Err(), "",
+			"gridctl: 无法执行：cannot record progress on a case that is REPORTED\n"},
+		{"field violations in Chinese where given", badZH.Err(), "",
+			"gridctl: 输入有误：报告有误\n  report.description: 描述不能为空\n  report.location: is required\n"},
 		{"stale without details", status.Error(codes.Aborted, "try again"), "", "gridctl: 操作冲突：try again\n"},
 	}
 	for _, tt := range tests {
