@@ -40,7 +40,7 @@ const (
 
 var backupCommand = &command{
 	name:    "backup",
-	summary: "download a backup of the server's database and photos (admins)",
+	summary: "下载服务器数据库和照片的备份（管理员）",
 	help: `Asks the server for a backup while it keeps serving, and writes it to a
 file: a gzip-compressed tar archive of a consistent snapshot of the database,
 every complete photo, and a manifest (BACKUP.json) with the counts and the

@@ -19,7 +19,7 @@ import (
 
 var caseCommand = &command{
 	name:    "case",
-	summary: "act on a case: dispatch, notices, rectification, verification, follow-up",
+	summary: "办理案件：派遣、文书、整改、核查、回头看",
 	subs: []*command{
 		caseAssignCommand, caseRejectCommand, caseProgressCommand, caseNoticeCommand, caseInterviewCommand,
 		caseRectifyCommand, caseVerifyCommand, caseFollowUpCommand, caseCommentCommand, caseExtendCommand,
@@ -182,7 +182,7 @@ func oneReport(verb string, args []string) error {
 var caseAssignCommand = &command{
 	name:    "assign",
 	args:    "ID",
-	summary: "dispatch a reported case to a person and/or a unit, with a deadline (supervisors)",
+	summary: "把已上报的案件派给人员和/或责任单位，并定期限（主管）",
 	help: `A case is dispatched to the person who must see to it (--to) and/or the unit
 that must fix it (--unit: the enterprise itself or a department), with a
 deadline: a date is China time, the end of that day. Without --deadline
@@ -239,7 +239,7 @@ example:
 var caseRejectCommand = &command{
 	name:    "reject",
 	args:    "ID",
-	summary: "reject a reported case as invalid, or as a duplicate of another (supervisors)",
+	summary: "驳回已上报的案件：无效，或与另一案件重复（主管）",
 	help: `example:
   gridctl case reject 3f2a9c1d --duplicate-of 77e0b5a2 --note 同一处违建已上报
 
@@ -278,7 +278,7 @@ var caseRejectCommand = &command{
 var caseProgressCommand = &command{
 	name:    "progress",
 	args:    "ID",
-	summary: "note work on a dispatched case (已派遣 becomes 整改中)",
+	summary: "记录已派遣案件的整改进展（已派遣变为整改中）",
 	help:    caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
 		f := addActionFlags(fs, "what was done, in a `NOTE` (required)")
@@ -305,7 +305,7 @@ var caseProgressCommand = &command{
 var caseNoticeCommand = &command{
 	name:    "notice",
 	args:    "ID",
-	summary: "record a notice served on an open case; prints its number (supervisors)",
+	summary: "记录对在办案件下发的文书，并打印文号（主管）",
 	help: `The kinds: hazard (隐患排查告知书), order (整改通知书), enforcement (执法文书,
 issued by the --department named). The server numbers notices per street,
 kind and year, e.g. 〔2024〕12号, and gridctl prints the number.
@@ -346,7 +346,7 @@ kind and year, e.g. 〔2024〕12号, and gridctl prints the number.
 var caseInterviewCommand = &command{
 	name:    "interview",
 	args:    "ID",
-	summary: "record an interview (约谈) about an open case (supervisors)",
+	summary: "记录在办案件的约谈（主管）",
 	help: `example:
   gridctl case interview 3f2a9c1d --who "法定代表人 张某" --where 街道安监办 --outcome 承诺十日内整改到位
 
@@ -386,7 +386,7 @@ resolved or rectified. Where a category has one, it is the default.`
 var caseRectifyCommand = &command{
 	name:    "rectify",
 	args:    "ID",
-	summary: "report the fix of a dispatched case (→ 待核查)",
+	summary: "提交已派遣案件的整改（→ 待核查）",
 	help: dispositionHelp + `
 --area is the area demolished, with --disposition demolished.
 
@@ -429,7 +429,7 @@ var caseRectifyCommand = &command{
 var caseVerifyCommand = &command{
 	name:    "verify",
 	args:    "ID",
-	summary: "check a fix: --pass closes the case (已结案), --fail --reason sends it back (supervisors)",
+	summary: "核查整改：--pass 结案（已结案），--fail --reason 退回（主管）",
 	help: `--pass closes the case with the disposition the rectification claimed, or
 the one given. --fail needs a --reason and sends the case back to 整改中.
 The server may flag (without refusing) after-photos taken far from the
@@ -482,7 +482,7 @@ case or before it was dispatched; gridctl repeats such flags on stderr.
 var caseFollowUpCommand = &command{
 	name:    "follow-up",
 	args:    "ID",
-	summary: "record a follow-up check (回头看) of a closed case; --relapsed reopens it",
+	summary: "记录已结案案件的回头看；--relapsed 重新打开",
 	help: `Without --relapsed the case stays closed and its follow-up is done; with it
 the problem is back, and the case returns to 整改中 with its relapse count
 raised. gridctl open --follow-up-due lists the cases due for one.
@@ -512,7 +512,7 @@ raised. gridctl open --follow-up-due lists the cases due for one.
 var caseCommentCommand = &command{
 	name:    "comment",
 	args:    "ID",
-	summary: "add a comment to a case, whatever its status",
+	summary: "给案件添加评论，不论其状态",
 	help:    caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
 		f := addActionFlags(fs, "the comment, a `NOTE` (required)")
@@ -539,7 +539,7 @@ var caseCommentCommand = &command{
 var caseExtendCommand = &command{
 	name:    "extend",
 	args:    "ID",
-	summary: "move an open case's deadline later, with a reason (supervisors)",
+	summary: "延后在办案件的期限，并说明理由（主管）",
 	help: `The first deadline is kept on the case (gridctl show prints both).
 
 example:

@@ -35,7 +35,7 @@ const (
 
 var exportCommand = &command{
 	name:    "export",
-	summary: "export reports as a CSV or XLSX file, with Chinese column headers",
+	summary: "把报告导出为 CSV 或 XLSX 文件，列名为中文",
 	help: `Writes every report matching the filters, one row each with its current
 status, deadline, assignee, notice numbers and closure, as a CSV (UTF-8 with
 a byte-order mark, which Excel on Windows needs to show Chinese) or an XLSX

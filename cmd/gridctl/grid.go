@@ -19,13 +19,13 @@ var listPageSize int32 = 500
 
 var gridCommand = &command{
 	name:    "grid",
-	summary: "the street's grids (网格)",
+	summary: "街道的网格",
 	subs:    []*command{gridListCommand},
 }
 
 var gridListCommand = &command{
 	name:    "list",
-	summary: "list every grid the caller can see: name, kind and id",
+	summary: "列出可见的全部网格：名称、类型和编号",
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {

@@ -18,7 +18,7 @@ import (
 
 var loginCommand = &command{
 	name:    "login",
-	summary: "log in to the server and save the token for it",
+	summary: "登录服务器并保存令牌",
 	help: `Asks for the username (unless --username is given) and the password, which
 is read from the terminal without echo; --password-stdin reads it as the
 first line of standard input instead, for scripts. The token is saved,
@@ -138,7 +138,7 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 
 var logoutCommand = &command{
 	name:    "logout",
-	summary: "revoke the token on the server and delete the saved one",
+	summary: "在服务器上吊销令牌并删除保存的令牌",
 	help: `Revokes the token on the server (AuthService.Logout) and deletes it from the
 saved logins. A token the server no longer accepts is deleted all the same;
 when the server cannot be reached the token is kept, so that logout can be
@@ -205,7 +205,7 @@ func (a *app) forgetToken() (bool, error) {
 
 var whoamiCommand = &command{
 	name:    "whoami",
-	summary: "show who the token belongs to: user, role and grids",
+	summary: "显示令牌所属的用户、角色和网格",
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {

@@ -51,13 +51,13 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		args []string
 		want string // in stderr
 	}{
-		{"no command", nil, "usage: gridctl"},
-		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
+		{"no command", nil, "用法：gridctl"},
+		{"unknown command", []string{"frobnicate"}, `未知命令 "frobnicate"`},
 		{"unknown global flag", []string{"--nope", "whoami"}, "flag provided but not defined: -nope"},
 		{"bad timeout", []string{"--timeout", "soon", "whoami"}, "invalid value"},
-		{"group without verb", []string{"user"}, "usage: gridctl user COMMAND"},
-		{"unknown verb", []string{"user", "frob"}, `unknown command "user frob"`},
-		{"global flag after the command", []string{"user", "list", "--json"}, "global flags go before the command"},
+		{"group without verb", []string{"user"}, "用法：gridctl user 命令"},
+		{"unknown verb", []string{"user", "frob"}, `未知命令 "user frob"`},
+		{"global flag after the command", []string{"user", "list", "--json"}, "全局选项写在命令之前"},
 		{"unknown verb flag", []string{"grid", "list", "--colour"}, "flag provided but not defined: -colour"},
 		{"stray argument", []string{"whoami", "me"}, "whoami takes no arguments"},
 		{"user add without username", []string{"user", "add", "--role", "worker"}, "--username is required"},
@@ -69,13 +69,13 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"bad device id", []string{"login", "--username", "a", "--device-id", "phone"}, "is not a UUID"},
 		{"empty server", []string{"--server", " :", "whoami"}, "bad server address"},
 		{"ca and skip verify", []string{"--token", "t", "--ca", "x.pem", "--insecure-skip-verify", "whoami"}, "contradict"},
-		{"help for unknown command", []string{"help", "frob"}, "unknown command"},
+		{"help for unknown command", []string{"help", "frob"}, "未知命令"},
 		{"open with an unknown category", []string{"open", "--category", "fire"}, "--category must be one of construction|house|other|polluting|safety|water, not \"fire\""},
 		{"open with a negative due-within", []string{"open", "--due-within", "-1"}, "must not be negative"},
 		{"open follow-ups and overdue", []string{"open", "--follow-up-due", "--overdue"}, "--follow-up-due lists closed cases"},
 		{"open with an argument", []string{"open", "红星村"}, "open takes no arguments"},
 		{"show without a report", []string{"show"}, "show takes one report ID"},
-		{"case without verb", []string{"case"}, "usage: gridctl case COMMAND"},
+		{"case without verb", []string{"case"}, "用法：gridctl case 命令"},
 		{"assign without anyone", []string{"case", "assign", "1234abcd"}, "--to USERNAME and/or --unit"},
 		{"assign with a bad deadline", []string{"case", "assign", "1234abcd", "--to", "w", "--deadline", "7月1日"}, "不是日期"},
 		{"assign two reports", []string{"case", "assign", "a", "b", "--to", "w"}, "case assign takes one report ID"},
@@ -97,6 +97,9 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"extend without a reason", []string{"case", "extend", "1234abcd", "--to", "2024-07-01"}, "--reason is required"},
 		{"force and expect-version", []string{"case", "comment", "1234abcd", "--note", "x", "--force", "--expect-version", "3"}, "contradict"},
 		{"set-password without a user", []string{"user", "set-password"}, "takes one USERNAME_OR_ID"},
+		{"a typo'd command", []string{"opne"}, `未知命令 "opne"，是否要输入 open？`},
+		{"a typo'd verb", []string{"case", "asign"}, `未知命令 "case asign"，是否要输入 assign？`},
+		{"a zone that does not exist", []string{"--tz", "Mars/Olympus", "open"}, `时区 "Mars/Olympus" 无法识别`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,14 +122,14 @@ func TestHelpExitsZeroAndListsEveryCommand(t *testing.T) {
 	out := mustGridctl(t, "", "help")
 	for _, want := range []string{"login", "logout", "whoami", "open", "show", "case assign", "case reject", "case progress",
 		"case notice", "case interview", "case rectify", "case verify", "case follow-up", "case comment", "case extend",
-		"user add", "user list", "user set-password", "user disable", "user revoke-tokens", "grid list", "--server", "--token", "--tls", "--ca", "--insecure-skip-verify", "--json", "--timeout", "UNSAFE"} {
+		"user add", "user list", "user set-password", "user disable", "user revoke-tokens", "grid list", "--server", "--token", "--tls", "--ca", "--insecure-skip-verify", "--json", "--timeout", "--tz", "不安全"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("gridctl help does not mention %q:\n%s", want, out)
 		}
 	}
 	for _, args := range [][]string{{"-h"}, {"--help"}, {"user", "add", "-h"}, {"help", "user", "add"}, {"user", "-h"}, {"user", "disable", "--help"}, {"help", "grid"}} {
 		r := gridctl(t, "", args...)
-		if r.code != exitOK || !strings.Contains(r.stdout, "usage: gridctl") {
+		if r.code != exitOK || !strings.Contains(r.stdout, "用法：gridctl") {
 			t.Errorf("gridctl %s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), r.code, r.stdout, r.stderr)
 		}
 	}

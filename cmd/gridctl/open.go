@@ -23,7 +23,7 @@ const (
 
 var openCommand = &command{
 	name:    "open",
-	summary: "list the open cases, overdue first, then by deadline",
+	summary: "列出在办案件：逾期的在前，其余按期限排序",
 	help: `Lists every open case (not 已结案, not 已驳回) the caller can see: the overdue
 ones first, most overdue at the top, then the rest by deadline, those
 without a deadline (not yet dispatched) last. The ID column shows the last

@@ -16,7 +16,7 @@ import (
 var showCommand = &command{
 	name:    "show",
 	args:    "ID",
-	summary: "show a case and its timeline",
+	summary: "显示案件及其时间线",
 	help: `Shows the report, with the typed details of its category, and then its
 timeline: every event, oldest first, with who took it, when (by the device
 clock, and when the server received it if that differs), what it did to

@@ -17,7 +17,7 @@ import (
 
 var summaryCommand = &command{
 	name:    "summary",
-	summary: "the figures of a work summary for a period: a table, or Chinese prose (--prose)",
+	summary: "一段时期的工作总结数据：表格，或中文文字（--prose）",
 	help: `Counts every figure of the half-year work summary from the data: safety
 hazards, 散乱污 enterprises, illegal construction, backup water sources,
 dangerous houses and the closed loop, overall, by category and by grid.

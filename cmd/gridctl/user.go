@@ -15,13 +15,13 @@ import (
 
 var userCommand = &command{
 	name:    "user",
-	summary: "accounts: add, list, set a password, disable, revoke tokens",
+	summary: "账号：添加、列出、设置密码、停用、吊销令牌",
 	subs:    []*command{userAddCommand, userListCommand, userSetPasswordCommand, userDisableCommand, userRevokeTokensCommand},
 }
 
 var userAddCommand = &command{
 	name:    "add",
-	summary: "add an account (admins only)",
+	summary: "添加账号（仅管理员）",
 	help: `Asks for the new password twice, without echo; --password-stdin reads it as
 the first line of standard input instead. A worker belongs to the grids
 given with --grid (repeat it for several); a supervisor or admin covers
@@ -115,7 +115,7 @@ func (a *app) newPassword(ctx context.Context, username string, fromStdin bool) 
 
 var userListCommand = &command{
 	name:    "list",
-	summary: "list accounts, or those of one grid (supervisors and admins)",
+	summary: "列出账号，或某一网格的账号（主管和管理员）",
 	setup: func(fs *flag.FlagSet) runFunc {
 		grid := fs.String("grid", "", "only the users of the grid `ID_OR_NAME`")
 		return func(ctx context.Context, a *app, args []string) error {
@@ -149,7 +149,7 @@ var userListCommand = &command{
 var userSetPasswordCommand = &command{
 	name:    "set-password",
 	args:    "USERNAME_OR_ID",
-	summary: "set an account's password (admins only)",
+	summary: "设置账号的密码（仅管理员）",
 	help: `Asks for the new password twice, without echo; --password-stdin reads it as
 the first line of standard input instead. The tokens the user already has
 keep working until they expire or are revoked (gridctl user revoke-tokens).
@@ -193,7 +193,7 @@ change it with:
 var userDisableCommand = &command{
 	name:    "disable",
 	args:    "USERNAME_OR_ID",
-	summary: "disable an account and revoke its tokens (admins only)",
+	summary: "停用账号并吊销其令牌（仅管理员）",
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
@@ -223,7 +223,7 @@ var userDisableCommand = &command{
 var userRevokeTokensCommand = &command{
 	name:    "revoke-tokens",
 	args:    "USERNAME_OR_ID",
-	summary: "log a user out everywhere: revoke all its tokens (admins only)",
+	summary: "让用户在所有设备上退出：吊销其全部令牌（仅管理员）",
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
