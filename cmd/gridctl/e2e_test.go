@@ -307,7 +307,7 @@ func TestShowPrintsTheReportAndItsTimeline(t *testing.T) {
 	out := mustGridctl(t, "", "show", id)
 	for _, want := range []string{
 		"编号      " + rep.GetId() + "\n",
-		"类别      散乱污企业, 重大\n",
+		"类别      散乱污企业，重大\n",
 		"状态      已派遣，版本 2\n",
 		"网格      红星村\n",
 		"描述      河滩上非法洗沙,废水直排入河\n",
@@ -354,7 +354,7 @@ func TestShowPrintsTheReportAndItsTimeline(t *testing.T) {
 		Kind: pb.ConstructionKind_CONSTRUCTION_KIND_SHED, Land: pb.LandKind_LAND_KIND_FARMLAND, AreaSquareMeters: 120.5,
 	}}
 	out = mustGridctl(t, "", "show", s.mustSubmit(t, s.worker01, shed).GetId())
-	for _, want := range []string{"类别      违法建设, 一般\n", "违建类型  乱搭盖\n", "用地      耕地\n", "面积      120.5㎡\n", "哈希链完整（1 个事件）"} {
+	for _, want := range []string{"类别      违法建设，一般\n", "违建类型  乱搭盖\n", "用地      耕地\n", "面积      120.5㎡\n", "哈希链完整（1 个事件）"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show of the shed lacks %q:\n%s", want, out)
 		}

@@ -130,7 +130,7 @@ func writeReport(a *app, r *pb.Report, names *nameBook) error {
 		}
 	}
 	add("编号", r.GetId())
-	add("类别", words.Label(words.Category, r.GetCategory())+", "+severityLabel(r.GetSeverity()))
+	add("类别", words.Label(words.Category, r.GetCategory())+"，"+severityLabel(r.GetSeverity()))
 	status := fmt.Sprintf("%s，版本 %d", words.Label(words.Status, r.GetStatus()), r.GetVersion())
 	if r.GetOverdue() {
 		status += "，逾期" + formatDays(max(1, daysOverdue(r.GetDeadline().AsTime(), now())))
