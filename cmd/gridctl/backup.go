@@ -66,7 +66,7 @@ examples:
 		out := fs.String("out", "", "write the archive to `FILE`, or into this folder (default: the name the server suggests)")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("backup takes no arguments (flag: --out FILE)")
+				return usagef("backup 不带参数（选项：--out FILE）")
 			}
 			return a.backup(ctx, *out)
 		}

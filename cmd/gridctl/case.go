@@ -68,10 +68,10 @@ type actionFunc func(ctx context.Context, rect pb.RectificationServiceClient, b 
 // the action id, sends the action and prints the result.
 func (a *app) act(ctx context.Context, ref string, f *actionFlags, send actionFunc) error {
 	if *f.force && *f.expectVersion != 0 {
-		return usagef("--force and --expect-version contradict each other: give one")
+		return usagef("--force 与 --expect-version 互相矛盾：只能给一个")
 	}
 	if *f.expectVersion < 0 {
-		return usagef("--expect-version must be positive")
+		return usagef("--expect-version 必须是正数")
 	}
 	id, err := a.resolveReport(ctx, ref)
 	if err != nil {
@@ -174,7 +174,7 @@ func (a *app) writeActed(ctx context.Context, r *pb.Report, e *pb.Event) error {
 // oneReport checks that an action was given one report.
 func oneReport(verb string, args []string) error {
 	if len(args) != 1 {
-		return usagef("case %s takes one report ID", verb)
+		return usagef("case %s 需要一个报告编号", verb)
 	}
 	return nil
 }
@@ -202,7 +202,7 @@ example:
 				return err
 			}
 			if strings.TrimSpace(*to) == "" && strings.TrimSpace(*unit) == "" {
-				return usagef("name who must fix it: --to USERNAME and/or --unit 单位")
+				return usagef("请指明由谁整改：--to USERNAME 和/或 --unit 单位")
 			}
 			var due *timestamppb.Timestamp
 			if *deadline != "" {
@@ -253,7 +253,7 @@ var caseRejectCommand = &command{
 				return err
 			}
 			if *invalid == (*duplicateOf != "") {
-				return usagef("give --invalid or --duplicate-of ID (one of them)")
+				return usagef("请给出 --invalid 或 --duplicate-of ID（二选一）")
 			}
 			req := &pb.RejectReportRequest{Reason: pb.RejectionReason_REJECTION_REASON_INVALID}
 			if *duplicateOf != "" {
@@ -287,7 +287,7 @@ var caseProgressCommand = &command{
 				return err
 			}
 			if strings.TrimSpace(*f.note) == "" {
-				return usagef("--note is required: say what was done")
+				return usagef("--note 必填：写明做了什么")
 			}
 			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
 				resp, err := rect.RecordProgress(ctx, &pb.RecordProgressRequest{
@@ -320,14 +320,14 @@ kind and year, e.g. 〔2024〕12号, and gridctl prints the number.
 				return err
 			}
 			if *kind == "" {
-				return usagef("--kind is required: %s", flagChoices(noticeFlags))
+				return usagef("--kind 必填：%s", flagChoices(noticeFlags))
 			}
 			k, err := parseChoice("kind", noticeFlags, *kind)
 			if err != nil {
 				return err
 			}
 			if k == pb.NoticeKind_NOTICE_KIND_ENFORCEMENT_DOCUMENT && strings.TrimSpace(*department) == "" {
-				return usagef("an enforcement document needs the --department that issued it")
+				return usagef("执法文书需要用 --department 写明发文部门")
 			}
 			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
 				resp, err := rect.IssueNotice(ctx, &pb.IssueNoticeRequest{
@@ -361,7 +361,7 @@ var caseInterviewCommand = &command{
 				return err
 			}
 			if strings.TrimSpace(*who) == "" {
-				return usagef("--who is required: who was interviewed")
+				return usagef("--who 必填：约谈了谁")
 			}
 			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
 				resp, err := rect.RecordInterview(ctx, &pb.RecordInterviewRequest{
@@ -407,10 +407,10 @@ var caseRectifyCommand = &command{
 				}
 			}
 			if math.IsNaN(*area) || *area < 0 {
-				return usagef("--area must be a positive number of square metres")
+				return usagef("--area 必须是正数（平方米）")
 			}
 			if *area > 0 && d != pb.Disposition_DISPOSITION_DEMOLISHED {
-				return usagef("--area is the area demolished: it goes with --disposition demolished")
+				return usagef("--area 是拆除面积：须与 --disposition demolished 同用")
 			}
 			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
 				resp, err := rect.SubmitRectification(ctx, &pb.SubmitRectificationRequest{
@@ -450,13 +450,13 @@ case or before it was dispatched; gridctl repeats such flags on stderr.
 			}
 			switch {
 			case *pass == *fail:
-				return usagef("give --pass or --fail (one of them)")
+				return usagef("请给出 --pass 或 --fail（二选一）")
 			case *fail && strings.TrimSpace(*reason) == "":
-				return usagef("--fail needs a --reason")
+				return usagef("--fail 需要 --reason")
 			case *pass && *reason != "":
-				return usagef("--reason goes with --fail")
+				return usagef("--reason 须与 --fail 同用")
 			case *fail && *disposition != "":
-				return usagef("--disposition goes with --pass")
+				return usagef("--disposition 须与 --pass 同用")
 			}
 			var d pb.Disposition
 			if *disposition != "" {
@@ -521,7 +521,7 @@ var caseCommentCommand = &command{
 				return err
 			}
 			if strings.TrimSpace(*f.note) == "" {
-				return usagef("--note is required: the comment")
+				return usagef("--note 必填：评论内容")
 			}
 			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
 				resp, err := rect.CommentOnReport(ctx, &pb.CommentOnReportRequest{
@@ -555,10 +555,10 @@ example:
 				return err
 			}
 			if *to == "" {
-				return usagef("--to DATE is required: the new deadline")
+				return usagef("--to DATE 必填：新的期限")
 			}
 			if strings.TrimSpace(*reason) == "" {
-				return usagef("--reason is required: why the deadline moves")
+				return usagef("--reason 必填：延期的理由")
 			}
 			deadline, err := parseDeadline("to", *to)
 			if err != nil {

@@ -23,7 +23,7 @@ func TestResolveGrid(t *testing.T) {
 		{gridJin, gridJin, ""},
 		{strings.ToUpper(gridJin), gridJin, ""},
 		{"01900000-0000-7000-8000-0000000000ff", "01900000-0000-7000-8000-0000000000ff", ""}, // for the server to judge
-		{"红星", "", `no grid named "红星"`},
+		{"红星", "", `没有名为 "红星" 的网格`},
 		{"", "", "empty grid name"},
 	}
 	for _, tt := range tests {
@@ -48,7 +48,7 @@ func TestFindUser(t *testing.T) {
 	if id, err := findUser(users, "Worker01"); err != nil || id != "u2" {
 		t.Errorf("findUser(Worker01) = %q, %v", id, err)
 	}
-	if _, err := findUser(users, "worker02"); err == nil || !strings.Contains(err.Error(), `no user named "worker02"`) {
+	if _, err := findUser(users, "worker02"); err == nil || !strings.Contains(err.Error(), `没有名为 "worker02" 的用户`) {
 		t.Errorf("findUser(worker02) error = %v", err)
 	}
 }
@@ -176,7 +176,7 @@ func TestTheAdminsDay(t *testing.T) {
 	}
 	// An unknown grid name is caught before anything is sent.
 	r = gridctl(t, "secret-123\n", "user", "add", "--username", "w13", "--role", "worker", "--grid", "不存在村", "--password-stdin")
-	if r.code != exitError || !strings.Contains(r.stderr, `no grid named "不存在村"`) {
+	if r.code != exitError || !strings.Contains(r.stderr, `没有名为 "不存在村" 的网格`) {
 		t.Errorf("unknown grid: exit %d, stderr %q", r.code, r.stderr)
 	}
 
@@ -248,7 +248,7 @@ func TestTheAdminsDay(t *testing.T) {
 	// That failed login was on the admin's machine: its saved login is kept.
 	mustGridctl(t, "", "whoami")
 	r = gridctl(t, "", "user", "disable", "nobody")
-	if r.code != exitError || !strings.Contains(r.stderr, `no user named "nobody"`) {
+	if r.code != exitError || !strings.Contains(r.stderr, `没有名为 "nobody" 的用户`) {
 		t.Errorf("disable nobody: exit %d, stderr %q", r.code, r.stderr)
 	}
 	// A user may be named by id.

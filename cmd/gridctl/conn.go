@@ -114,7 +114,7 @@ func normalizeServer(addr string) (string, error) {
 		host, port = strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]"), defaultPort
 	}
 	if host == "" || strings.ContainsAny(host, "/ \t") || strings.Contains(port, ":") {
-		return "", fmt.Errorf("bad server address %q: want host:port", addr)
+		return "", fmt.Errorf("服务器地址 %q 有误：应写作 host:port", addr)
 	}
 	return net.JoinHostPort(strings.ToLower(host), port), nil
 }
@@ -242,7 +242,7 @@ func (a *app) transportCredentials(server string) (credentials.TransportCredenti
 	o := a.opts
 	switch {
 	case o.insecureSkipVerify && o.ca != "":
-		return nil, usagef("--ca and --insecure-skip-verify contradict each other: drop one")
+		return nil, usagef("--ca 与 --insecure-skip-verify 互相矛盾：去掉一个")
 	case o.insecureSkipVerify:
 		fmt.Fprintln(a.stderr, "gridctl: warning: --insecure-skip-verify: the server's certificate is not checked, so anyone on the way can read your password and token")
 		return credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: true}), nil //nolint:gosec // asked for, with a warning
@@ -253,7 +253,7 @@ func (a *app) transportCredentials(server string) (credentials.TransportCredenti
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("read --ca: no PEM certificate in %s", o.ca)
+			return nil, fmt.Errorf("读取 --ca：%s 中没有 PEM 证书", o.ca)
 		}
 		return credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}), nil
 	case o.tls:

@@ -209,7 +209,7 @@ func TestTLS(t *testing.T) {
 	}
 	// A --ca that holds no certificate is refused before dialing.
 	r = gridctl(t, "", "--server", f.addr, "--ca", "/dev/null", "--token", tok, "whoami")
-	if r.code != exitError || !strings.Contains(r.stderr, "no PEM certificate") {
+	if r.code != exitError || !strings.Contains(r.stderr, "没有 PEM 证书") {
 		t.Errorf("--ca /dev/null: exit %d, stderr %q", r.code, r.stderr)
 	}
 }

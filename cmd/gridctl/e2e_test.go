@@ -486,7 +486,7 @@ func TestReportsAreNamedByTheEndOfTheirID(t *testing.T) {
 		t.Errorf("an unknown ending: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = gridctl(t, "", "show", "工单12")
-	if r.code != exitUsage || !strings.Contains(r.stderr, "is not a report id") {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "不是报告编号") {
 		t.Errorf("not an id: exit %d, stderr %q", r.code, r.stderr)
 	}
 	// A worker of another grid cannot name them.

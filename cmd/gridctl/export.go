@@ -70,7 +70,7 @@ examples:
 		query := fs.String("query", "", "only reports whose description or address contains `TEXT`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("export takes no arguments (flags: --format, --out, --grid, --category, --status, --open, --overdue, …)")
+				return usagef("export 不带参数（选项：--format、--out、--grid、--category、--status、--open、--overdue 等）")
 			}
 			f, err := exportFormat(*format, *out)
 			if err != nil {
@@ -110,10 +110,10 @@ examples:
 			}
 			if req.Filter.ObservedAfter != nil && req.Filter.ObservedBefore != nil &&
 				!req.Filter.ObservedBefore.AsTime().After(req.Filter.ObservedAfter.AsTime()) {
-				return usagef("--to %s is before --from %s", *to, *from)
+				return usagef("--to %s 早于 --from %s", *to, *from)
 			}
 			if f == pb.ExportFormat_EXPORT_FORMAT_XLSX && *out == "-" && a.isTerminal(a.stdout) {
-				return usagef("an xlsx is not for a terminal: give --out FILE, or pipe standard output")
+				return usagef("xlsx 不能输出到终端：请给出 --out FILE，或把标准输出接到管道")
 			}
 			return a.export(ctx, req, grids, *assignee, *out)
 		}
@@ -136,7 +136,7 @@ func exportFormat(format, out string) (pb.ExportFormat, error) {
 		return 0, err
 	}
 	if known && byExt != f {
-		return 0, usagef("--out %s ends in .%s but --format is %s", out, ext, strings.ToLower(strings.TrimSpace(format)))
+		return 0, usagef("--out %s 的扩展名是 .%s，但 --format 是 %s", out, ext, strings.ToLower(strings.TrimSpace(format)))
 	}
 	return f, nil
 }

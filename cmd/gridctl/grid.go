@@ -29,7 +29,7 @@ var gridListCommand = &command{
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("grid list takes no arguments")
+				return usagef("grid list 不带参数")
 			}
 			dir, err := a.directoryClient()
 			if err != nil {
@@ -110,7 +110,7 @@ func resolveGrid(grids []*pb.Grid, s string) (string, error) {
 	if len(folded) == 1 {
 		return folded[0].GetId(), nil
 	}
-	return "", fmt.Errorf("no grid named %q (gridctl grid list shows them)", s)
+	return "", fmt.Errorf("没有名为 %q 的网格（gridctl grid list 可列出全部网格）", s)
 }
 
 // resolveGrids resolves each of names; it lists the grids only when a name

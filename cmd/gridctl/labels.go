@@ -73,7 +73,7 @@ func parseChoice[V any](flagName string, m map[string]V, s string) (V, error) {
 	v, ok := m[strings.ToLower(strings.TrimSpace(s))]
 	if !ok {
 		var zero V
-		return zero, usagef("--%s must be one of %s, not %q", flagName, flagChoices(m), s)
+		return zero, usagef("--%s 必须是 %s 之一，而不是 %q", flagName, flagChoices(m), s)
 	}
 	return v, nil
 }

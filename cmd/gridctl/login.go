@@ -34,7 +34,7 @@ its owner out.`,
 		passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("login takes no arguments (did you mean --username %s?)", args[0])
+				return usagef("login 不带参数（是否要写 --username %s？）", args[0])
 			}
 			return a.login(ctx, *username, *deviceID, *passwordStdin)
 		}
@@ -52,7 +52,7 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 	}
 	if deviceID != "" {
 		if _, err := uuid.Parse(deviceID); err != nil {
-			return usagef("--device-id %q is not a UUID", deviceID)
+			return usagef("--device-id %q 不是 UUID", deviceID)
 		}
 	} else if deviceID, err = store.deviceID(); err != nil {
 		return err
@@ -61,7 +61,7 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 	username = strings.TrimSpace(username)
 	if username == "" {
 		if passwordStdin {
-			return usagef("--password-stdin needs --username")
+			return usagef("--password-stdin 需要 --username")
 		}
 		if username, err = a.prompt(ctx, "用户名："); err != nil {
 			return err
@@ -146,7 +146,7 @@ tried again.`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("logout takes no arguments")
+				return usagef("logout 不带参数")
 			}
 			return a.logout(ctx)
 		}
@@ -209,7 +209,7 @@ var whoamiCommand = &command{
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("whoami takes no arguments")
+				return usagef("whoami 不带参数")
 			}
 			return a.whoami(ctx)
 		}

@@ -51,13 +51,13 @@ examples:
 		followUp := fs.Bool("follow-up-due", false, "instead of open cases, list the closed ones whose follow-up check (回头看) is due")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("open takes no arguments (flags: --grid, --category, --assignee, --overdue, …)")
+				return usagef("open 不带参数（选项：--grid、--category、--assignee、--overdue 等）")
 			}
 			if *dueWithin < 0 {
-				return usagef("--due-within must not be negative")
+				return usagef("--due-within 不能为负数")
 			}
 			if *followUp && (*overdue || *dueWithin > 0 || *pending) {
-				return usagef("--follow-up-due lists closed cases: it cannot go with --overdue, --due-within or --pending-verification")
+				return usagef("--follow-up-due 列出已结案的案件：不能与 --overdue、--due-within 或 --pending-verification 同用")
 			}
 			req := &pb.ListReportsRequest{
 				OpenOnly:      !*followUp,

@@ -38,13 +38,13 @@ func shortID(id string) string {
 func (a *app) resolveReport(ctx context.Context, s string) (string, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if s == "" {
-		return "", usagef("empty report id")
+		return "", usagef("报告编号为空")
 	}
 	if u, err := uuid.Parse(s); err == nil {
 		return u.String(), nil
 	}
 	if strings.Trim(s, "0123456789abcdef-") != "" {
-		return "", usagef("%q is not a report id: give the id, or the end of it (hex digits)", s)
+		return "", usagef("%q 不是报告编号：请给出编号或其末尾几位（十六进制数字）", s)
 	}
 	reports, err := a.reportClient()
 	if err != nil {

@@ -29,7 +29,7 @@ the history is the one that was written; when it is not, gridctl exits 1.
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
-				return usagef("show takes one report ID")
+				return usagef("show 需要一个报告编号")
 			}
 			return a.show(ctx, args[0])
 		}

@@ -168,7 +168,7 @@ func TestSummaryOfAHalfYear(t *testing.T) {
 	}
 
 	r := gridctl(t, "", "summary", "--from", "2024-06-30", "--to", "2024-01-01")
-	if r.code != exitUsage || !strings.Contains(r.stderr, "--to 2024-01-01 is before --from 2024-06-30") {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--to 2024-01-01 早于 --from 2024-06-30") {
 		t.Errorf("inverted period: exit %d, stderr %q", r.code, r.stderr)
 	}
 	// Workers may not count.

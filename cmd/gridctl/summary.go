@@ -50,7 +50,7 @@ examples:
 		asJSON := fs.Bool("json", false, "print the Summary as JSON (as the global --json does)")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("summary takes no arguments (flags: --from, --to, --grid, --prose)")
+				return usagef("summary 不带参数（选项：--from、--to、--grid、--prose）")
 			}
 			start, end, err := parsePeriod(*from, *to)
 			if err != nil {
@@ -58,7 +58,7 @@ examples:
 			}
 			jsonOut := *asJSON || a.opts.json
 			if jsonOut && *asProse {
-				return usagef("--prose and --json contradict each other: drop one")
+				return usagef("--prose 与 --json 互相矛盾：去掉一个")
 			}
 			return a.summary(ctx, start, end, grids, *asProse, jsonOut)
 		}
@@ -69,7 +69,7 @@ examples:
 // API's period [from, to): to is midnight at the start of the day after.
 func parsePeriod(from, to string) (time.Time, time.Time, error) {
 	if strings.TrimSpace(from) == "" || strings.TrimSpace(to) == "" {
-		return time.Time{}, time.Time{}, usagef("--from and --to are required: the first and last day of the period, e.g. --from 2024-01-01 --to 2024-06-30")
+		return time.Time{}, time.Time{}, usagef("--from 和 --to 必填：时期的第一天和最后一天，例如 --from 2024-01-01 --to 2024-06-30")
 	}
 	start, err := parseDay("from", from)
 	if err != nil {
@@ -80,7 +80,7 @@ func parsePeriod(from, to string) (time.Time, time.Time, error) {
 		return time.Time{}, time.Time{}, err
 	}
 	if last.Before(start) {
-		return time.Time{}, time.Time{}, usagef("--to %s is before --from %s", strings.TrimSpace(to), strings.TrimSpace(from))
+		return time.Time{}, time.Time{}, usagef("--to %s 早于 --from %s", strings.TrimSpace(to), strings.TrimSpace(from))
 	}
 	return start, last.AddDate(0, 0, 1), nil
 }
@@ -89,7 +89,7 @@ func parsePeriod(from, to string) (time.Time, time.Time, error) {
 func parseDay(flagName, s string) (time.Time, error) {
 	d, err := time.ParseInLocation(dateLayout, strings.TrimSpace(s), chinaTime)
 	if err != nil {
-		return time.Time{}, usagef("--%s %q is not a date: write it as 2024-01-01 (China time)", flagName, s)
+		return time.Time{}, usagef("--%s %q 不是日期：请写作 2024-01-01（北京时间）", flagName, s)
 	}
 	return d, nil
 }

@@ -39,17 +39,17 @@ example:
 		passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("user add takes no arguments (flags: --username, --name, --role, --grid)")
+				return usagef("user add 不带参数（选项：--username、--name、--role、--grid）")
 			}
 			if strings.TrimSpace(*username) == "" {
-				return usagef("--username is required")
+				return usagef("--username 必填")
 			}
 			r, ok := parseRole(*role)
 			if !ok {
-				return usagef("--role must be worker, supervisor or admin, not %q", *role)
+				return usagef("--role 必须是 worker、supervisor 或 admin，而不是 %q", *role)
 			}
 			if *allGrids && len(grids) > 0 {
-				return usagef("--all-grids and --grid contradict each other: give one")
+				return usagef("--all-grids 与 --grid 互相矛盾：只能给一个")
 			}
 			u := &pb.User{
 				Username:    strings.TrimSpace(*username),
@@ -120,7 +120,7 @@ var userListCommand = &command{
 		grid := fs.String("grid", "", "only the users of the grid `ID_OR_NAME`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("user list takes no arguments")
+				return usagef("user list 不带参数")
 			}
 			dir, err := a.directoryClient()
 			if err != nil {
@@ -161,7 +161,7 @@ change it with:
 		passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
-				return usagef("user set-password takes one USERNAME_OR_ID")
+				return usagef("user set-password 需要一个 USERNAME_OR_ID")
 			}
 			dir, err := a.directoryClient()
 			if err != nil {
@@ -197,7 +197,7 @@ var userDisableCommand = &command{
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
-				return usagef("user disable takes one USERNAME_OR_ID")
+				return usagef("user disable 需要一个 USERNAME_OR_ID")
 			}
 			dir, err := a.directoryClient()
 			if err != nil {
@@ -227,7 +227,7 @@ var userRevokeTokensCommand = &command{
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
-				return usagef("user revoke-tokens takes one USERNAME_OR_ID")
+				return usagef("user revoke-tokens 需要一个 USERNAME_OR_ID")
 			}
 			dir, err := a.directoryClient()
 			if err != nil {
@@ -291,7 +291,7 @@ func findUser(users []*pb.User, s string) (string, error) {
 			return u.GetId(), nil
 		}
 	}
-	return "", fmt.Errorf("no user named %q (gridctl user list shows them)", s)
+	return "", fmt.Errorf("没有名为 %q 的用户（gridctl user list 可列出全部用户）", s)
 }
 
 // writeUsers prints users as a table, naming their grids.
