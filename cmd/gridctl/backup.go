@@ -41,29 +41,24 @@ const (
 var backupCommand = &command{
 	name:    "backup",
 	summary: "下载服务器数据库和照片的备份（管理员）",
-	help: `Asks the server for a backup while it keeps serving, and writes it to a
-file: a gzip-compressed tar archive of a consistent snapshot of the database,
-every complete photo, and a manifest (BACKUP.json) with the counts and the
-database's SHA-256. Everything acknowledged before the backup started is in
-it; what is written while it runs may or may not be.
+	help: `服务器在继续服务的同时做一份备份，写入文件：数据库一致快照、全部完整照片
+和清单（BACKUP.json，含各项计数和数据库的 SHA-256），打包为 gzip 压缩的
+tar 归档。备份开始前已确认的数据都在其中；备份期间写入的可能在也可能不在。
 
-The file is written as FILE.tmp and renamed to FILE only once the whole
-archive has arrived and checks out (its gzip checksum, the manifest at its
-start and BACKUP-END.json at its end, the database's SHA-256), so an
-interrupted backup leaves no file that looks whole. Without --out the file takes the name the server suggests
-(gridinspect-backup-20240630-153000.tar.gz) in the current folder; an --out
-that is a folder puts it there. On a terminal a progress line shows on
-stderr.
+文件先写作 FILE.tmp，只有整份归档到齐并校验无误（gzip 校验和、开头的清单和
+结尾的 BACKUP-END.json、数据库的 SHA-256）后才改名为 FILE，所以中断的备份
+不会留下看似完整的文件。不加 --out 时文件以服务器建议的名字
+（gridinspect-backup-20240630-153000.tar.gz）存在当前文件夹；--out 是文件夹
+时存在该文件夹中。在终端上，stderr 显示进度。
 
-The archive holds every account's password hash and every report: keep it
-where only admins can read it. Restore it, offline, with
+归档含每个账号的密码哈希和每份报告：请存放在只有管理员能读的地方。离线恢复：
   gridd --restore FILE --data NEW_FOLDER
 
-examples:
+示例：
   gridctl backup
   gridctl backup --out /mnt/usb/`,
 	setup: func(fs *flag.FlagSet) runFunc {
-		out := fs.String("out", "", "write the archive to `FILE`, or into this folder (default: the name the server suggests)")
+		out := fs.String("out", "", "把归档写入文件 `FILE`，或写入该文件夹（默认：服务器建议的名字）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
 				return usagef("backup 不带参数（选项：--out FILE）")

@@ -27,13 +27,11 @@ var caseCommand = &command{
 }
 
 // caseHelp ends the help of every case action.
-const caseHelp = `Before acting, gridctl reads the case and sends the version it read as the
-expected version, so that an action on a case someone else has just moved
-is refused (and kept on the timeline, marked 冲突) instead of being applied
-to a case you have not seen; --expect-version N asks for the version you
-saw in gridctl show, and --force skips the check. Each action gets a new
-UUIDv7 action id. gridctl prints the case's status and version after the
-action, or with --json the event that records it.
+const caseHelp = `操作前 gridctl 先读取案件，并把读到的版本作为预期版本发送：别人刚改动过的
+案件，你的操作会被拒绝（并记入时间线，标为冲突），而不会作用在你没看到的
+状态上；--expect-version N 要求案件仍是你在 gridctl show 中看到的版本，
+--force 不做检查。每次操作有一个新的 UUIDv7 操作编号。操作后 gridctl 打印
+案件的状态和版本，加 --json 则打印记录该操作的事件。
 
 ` + reportIDHelp
 
@@ -47,8 +45,8 @@ type actionFlags struct {
 func addActionFlags(fs *flag.FlagSet, noteUsage string) *actionFlags {
 	return &actionFlags{
 		note:          fs.String("note", "", noteUsage),
-		force:         fs.Bool("force", false, "act without checking that the case is still as it was read (sends no expected version)"),
-		expectVersion: fs.Int64("expect-version", 0, "act only if the case is still at version `N` (as gridctl show printed it), instead of the version read just before"),
+		force:         fs.Bool("force", false, "不检查案件是否仍是读取时的样子就操作（不发送预期版本）"),
+		expectVersion: fs.Int64("expect-version", 0, "只在案件仍是版本 `N`（gridctl show 所示）时操作，而不是刚读到的版本"),
 	}
 }
 
@@ -183,20 +181,19 @@ var caseAssignCommand = &command{
 	name:    "assign",
 	args:    "ID",
 	summary: "把已上报的案件派给人员和/或责任单位，并定期限（主管）",
-	help: `A case is dispatched to the person who must see to it (--to) and/or the unit
-that must fix it (--unit: the enterprise itself or a department), with a
-deadline: a date is China time, the end of that day. Without --deadline
-the server sets the default for the category and severity.
+	help: `案件派给负责跟进的人员（--to）和/或负责整改的单位（--unit：企业本身或某个
+部门），并定期限：日期按北京时间，指当天结束时。不加 --deadline 时由服务器
+按类别和严重程度设默认期限。
 
-example:
+示例：
   gridctl case assign 3f2a9c1d --to worker01 --unit 红星村村委会 --deadline 2024-07-01
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		to := fs.String("to", "", "the person responsible, by `USERNAME` (or user id)")
-		unit := fs.String("unit", "", "the `单位` responsible: the enterprise itself or a department")
-		deadline := fs.String("deadline", "", "when the fix is due, as a China `DATE` (2024-07-01: the end of that day)")
-		f := addActionFlags(fs, "what the person should know, a `NOTE` (e.g. 请限期整改)")
+		to := fs.String("to", "", "负责人员，用户名 `USERNAME`（或用户编号）")
+		unit := fs.String("unit", "", "责任`单位`：企业本身或某个部门")
+		deadline := fs.String("deadline", "", "整改期限，北京时间的日期 `DATE`（2024-07-01：当天结束时）")
+		f := addActionFlags(fs, "给负责人的备注 `NOTE`（例如 请限期整改）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("assign", args); err != nil {
 				return err
@@ -240,14 +237,14 @@ var caseRejectCommand = &command{
 	name:    "reject",
 	args:    "ID",
 	summary: "驳回已上报的案件：无效，或与另一案件重复（主管）",
-	help: `example:
+	help: `示例：
   gridctl case reject 3f2a9c1d --duplicate-of 77e0b5a2 --note 同一处违建已上报
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		invalid := fs.Bool("invalid", false, "not a real problem, or not the street's")
-		duplicateOf := fs.String("duplicate-of", "", "the same problem as the report `ID` (or the end of its id)")
-		f := addActionFlags(fs, "why, in a `NOTE`")
+		invalid := fs.Bool("invalid", false, "不是真实问题，或不属本街道")
+		duplicateOf := fs.String("duplicate-of", "", "与报告 `ID`（或其编号末尾几位）是同一问题")
+		f := addActionFlags(fs, "理由，写在备注 `NOTE` 中")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("reject", args); err != nil {
 				return err
@@ -281,7 +278,7 @@ var caseProgressCommand = &command{
 	summary: "记录已派遣案件的整改进展（已派遣变为整改中）",
 	help:    caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		f := addActionFlags(fs, "what was done, in a `NOTE` (required)")
+		f := addActionFlags(fs, "做了什么，写在备注 `NOTE` 中（必填）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("progress", args); err != nil {
 				return err
@@ -306,15 +303,15 @@ var caseNoticeCommand = &command{
 	name:    "notice",
 	args:    "ID",
 	summary: "记录对在办案件下发的文书，并打印文号（主管）",
-	help: `The kinds: hazard (隐患排查告知书), order (整改通知书), enforcement (执法文书,
-issued by the --department named). The server numbers notices per street,
-kind and year, e.g. 〔2024〕12号, and gridctl prints the number.
+	help: `文书种类：hazard（隐患排查告知书）、order（整改通知书）、enforcement（执法文书，
+由 --department 写明的部门下达）。服务器按街道、种类和年份编号，例如
+〔2024〕12号，gridctl 打印该文号。
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		kind := fs.String("kind", "", "the `KIND` of document: "+flagChoices(noticeFlags)+" (required)")
-		department := fs.String("department", "", "the `部门` that issued it; required for enforcement")
-		f := addActionFlags(fs, "a `NOTE` for the timeline")
+		kind := fs.String("kind", "", "文书种类 `KIND`："+flagChoices(noticeFlags)+"（必填）")
+		department := fs.String("department", "", "下达文书的`部门`；执法文书必填")
+		f := addActionFlags(fs, "记入时间线的备注 `NOTE`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("notice", args); err != nil {
 				return err
@@ -347,15 +344,15 @@ var caseInterviewCommand = &command{
 	name:    "interview",
 	args:    "ID",
 	summary: "记录在办案件的约谈（主管）",
-	help: `example:
+	help: `示例：
   gridctl case interview 3f2a9c1d --who "法定代表人 张某" --where 街道安监办 --outcome 承诺十日内整改到位
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		who := fs.String("who", "", "`WHO` was interviewed, e.g. the legal representative (required)")
-		where := fs.String("where", "", "`WHERE` it took place")
-		outcome := fs.String("outcome", "", "what was agreed: the `OUTCOME`")
-		f := addActionFlags(fs, "a `NOTE` for the timeline")
+		who := fs.String("who", "", "约谈对象 `WHO`，例如法定代表人（必填）")
+		where := fs.String("where", "", "约谈地点 `WHERE`")
+		outcome := fs.String("outcome", "", "约谈结果 `OUTCOME`")
+		f := addActionFlags(fs, "记入时间线的备注 `NOTE`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("interview", args); err != nil {
 				return err
@@ -378,10 +375,10 @@ var caseInterviewCommand = &command{
 }
 
 // dispositionHelp lists the dispositions that fit each category.
-const dispositionHelp = `Dispositions by category: safety → rectified; polluting → shut-down,
-relocated or upgraded; construction → demolished or legalised; water →
-resolved; house → renovated, demolished or residents-relocated; other →
-resolved or rectified. Where a category has one, it is the default.`
+const dispositionHelp = `各类别的结案方式：safety → rectified；polluting → shut-down、relocated 或
+upgraded；construction → demolished 或 legalised；water → resolved；house →
+renovated、demolished 或 residents-relocated；other → resolved 或 rectified。
+某类别只有一种时即为默认。`
 
 var caseRectifyCommand = &command{
 	name:    "rectify",
@@ -392,9 +389,9 @@ var caseRectifyCommand = &command{
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		disposition := fs.String("disposition", "", "what was done, a `DISPOSITION`: "+flagChoices(dispositionFlags))
-		area := fs.Float64("area", 0, "the area demolished, in `M2` (with --disposition demolished)")
-		f := addActionFlags(fs, "what was done, in a `NOTE`")
+		disposition := fs.String("disposition", "", "整改方式 `DISPOSITION`："+flagChoices(dispositionFlags))
+		area := fs.Float64("area", 0, "拆除面积，平方米 `M2`（与 --disposition demolished 同用）")
+		f := addActionFlags(fs, "做了什么，写在备注 `NOTE` 中")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("rectify", args); err != nil {
 				return err
@@ -430,20 +427,19 @@ var caseVerifyCommand = &command{
 	name:    "verify",
 	args:    "ID",
 	summary: "核查整改：--pass 结案（已结案），--fail --reason 退回（主管）",
-	help: `--pass closes the case with the disposition the rectification claimed, or
-the one given. --fail needs a --reason and sends the case back to 整改中.
-The server may flag (without refusing) after-photos taken far from the
-case or before it was dispatched; gridctl repeats such flags on stderr.
+	help: `--pass 按整改时申报的（或此处给出的）结案方式结案。--fail 需要 --reason，
+把案件退回整改中。服务器可能标记（但不拒绝）离案件位置太远或在派遣前拍摄的
+整改后照片；gridctl 会在 stderr 上转述这些标记。
 
 ` + dispositionHelp + `
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		pass := fs.Bool("pass", false, "the fix is right: close the case")
-		fail := fs.Bool("fail", false, "the fix is not right: back to 整改中 (needs --reason)")
-		disposition := fs.String("disposition", "", "with --pass, how the case is closed, a `DISPOSITION`: "+flagChoices(dispositionFlags))
-		reason := fs.String("reason", "", "with --fail, `WHY` the fix is not right")
-		f := addActionFlags(fs, "a `NOTE` for the timeline")
+		pass := fs.Bool("pass", false, "整改到位：结案")
+		fail := fs.Bool("fail", false, "整改不到位：退回整改中（需要 --reason）")
+		disposition := fs.String("disposition", "", "与 --pass 同用，结案方式 `DISPOSITION`："+flagChoices(dispositionFlags))
+		reason := fs.String("reason", "", "与 --fail 同用，整改不到位的理由 `WHY`")
+		f := addActionFlags(fs, "记入时间线的备注 `NOTE`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("verify", args); err != nil {
 				return err
@@ -483,14 +479,13 @@ var caseFollowUpCommand = &command{
 	name:    "follow-up",
 	args:    "ID",
 	summary: "记录已结案案件的回头看；--relapsed 重新打开",
-	help: `Without --relapsed the case stays closed and its follow-up is done; with it
-the problem is back, and the case returns to 整改中 with its relapse count
-raised. gridctl open --follow-up-due lists the cases due for one.
+	help: `不加 --relapsed 时案件保持已结案，回头看完成；加上则表示问题复发，案件回到
+整改中，复发次数加一。gridctl open --follow-up-due 列出到期需回头看的案件。
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		relapsed := fs.Bool("relapsed", false, "the problem has come back: reopen the case")
-		f := addActionFlags(fs, "what was found, in a `NOTE`")
+		relapsed := fs.Bool("relapsed", false, "问题复发：重新打开案件")
+		f := addActionFlags(fs, "发现了什么，写在备注 `NOTE` 中")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("follow-up", args); err != nil {
 				return err
@@ -515,7 +510,7 @@ var caseCommentCommand = &command{
 	summary: "给案件添加评论，不论其状态",
 	help:    caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		f := addActionFlags(fs, "the comment, a `NOTE` (required)")
+		f := addActionFlags(fs, "评论内容 `NOTE`（必填）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("comment", args); err != nil {
 				return err
@@ -540,16 +535,16 @@ var caseExtendCommand = &command{
 	name:    "extend",
 	args:    "ID",
 	summary: "延后在办案件的期限，并说明理由（主管）",
-	help: `The first deadline is kept on the case (gridctl show prints both).
+	help: `案件保留最初的期限（gridctl show 两者都显示）。
 
-example:
+示例：
   gridctl case extend 3f2a9c1d --to 2024-07-15 --reason 设备采购周期长
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		to := fs.String("to", "", "the new deadline, a China `DATE` (the end of that day) (required)")
-		reason := fs.String("reason", "", "`WHY` it is extended (required)")
-		f := addActionFlags(fs, "a `NOTE` for the timeline")
+		to := fs.String("to", "", "新的期限，北京时间的日期 `DATE`（当天结束时）（必填）")
+		reason := fs.String("reason", "", "延期理由 `WHY`（必填）")
+		f := addActionFlags(fs, "记入时间线的备注 `NOTE`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("extend", args); err != nil {
 				return err

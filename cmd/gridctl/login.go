@@ -19,19 +19,16 @@ import (
 var loginCommand = &command{
 	name:    "login",
 	summary: "登录服务器并保存令牌",
-	help: `Asks for the username (unless --username is given) and the password, which
-is read from the terminal without echo; --password-stdin reads it as the
-first line of standard input instead, for scripts. The token is saved,
-readable by you only, for the server named by --server, so that several
-servers can be used side by side. The device id is made once per machine
-and kept beside the saved tokens. Logging in again sends the saved token of
-the same user and device along, expired or not: it proves this machine has
-logged in before, so that someone guessing the name elsewhere does not lock
-its owner out.`,
+	help: `询问用户名（除非给了 --username）和密码，密码从终端读取，不回显；
+--password-stdin 改为读取标准输入的第一行，供脚本使用。令牌按 --server 指定的
+服务器保存，只有你能读，因此可以同时使用多台服务器。设备编号每台机器生成
+一次，与保存的令牌放在一起。再次登录时会一并发送同一用户和设备已保存的令牌
+（不论是否过期）：它证明这台机器以前登录过，这样别处有人猜用户名也不会把
+账号主人锁在外面。`,
 	setup: func(fs *flag.FlagSet) runFunc {
-		username := fs.String("username", "", "log in as `USER` (default: ask)")
-		deviceID := fs.String("device-id", "", "send this device `ID` (a UUID) instead of the machine's own")
-		passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+		username := fs.String("username", "", "以用户 `USER` 登录（默认：询问）")
+		deviceID := fs.String("device-id", "", "发送此设备编号 `ID`（UUID），而不是本机的")
+		passwordStdin := fs.Bool("password-stdin", false, "从标准输入的第一行读取密码")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
 				return usagef("login 不带参数（是否要写 --username %s？）", args[0])
@@ -139,10 +136,8 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 var logoutCommand = &command{
 	name:    "logout",
 	summary: "在服务器上吊销令牌并删除保存的令牌",
-	help: `Revokes the token on the server (AuthService.Logout) and deletes it from the
-saved logins. A token the server no longer accepts is deleted all the same;
-when the server cannot be reached the token is kept, so that logout can be
-tried again.`,
+	help: `在服务器上吊销令牌（AuthService.Logout），并从保存的登录中删除。服务器已不
+接受的令牌同样删除；连不上服务器时保留令牌，以便再次尝试退出。`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {

@@ -134,7 +134,7 @@ func TestHelpExitsZeroAndListsEveryCommand(t *testing.T) {
 		}
 	}
 	for _, args := range [][]string{{"show", "-h"}, {"case", "assign", "-h"}, {"help", "case", "verify"}} {
-		if out := mustGridctl(t, "", args...); !strings.Contains(out, "any unique ending") {
+		if out := mustGridctl(t, "", args...); !strings.Contains(out, "任意唯一的末尾几位") {
 			t.Errorf("gridctl %s does not say how a report is named:\n%s", strings.Join(args, " "), out)
 		}
 	}

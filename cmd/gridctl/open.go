@@ -24,31 +24,29 @@ const (
 var openCommand = &command{
 	name:    "open",
 	summary: "列出在办案件：逾期的在前，其余按期限排序",
-	help: `Lists every open case (not 已结案, not 已驳回) the caller can see: the overdue
-ones first, most overdue at the top, then the rest by deadline, those
-without a deadline (not yet dispatched) last. The ID column shows the last
-8 characters of each id, which every command taking a report accepts.
+	help: `列出可见的全部在办案件（不含已结案、已驳回）：逾期的在前，逾期最久的在最上，
+其余按期限排序，没有期限的（尚未派遣）在最后。编号列显示每个编号的末 8 位，
+所有接受报告的命令都认。
 
-On a terminal, overdue cases are red and those due within 3 days yellow;
-set NO_COLOR to turn colour off. --json prints the reports as protojson.
+在终端上，逾期案件为红色，3 天内到期的为黄色；设置 NO_COLOR 可关闭颜色。
+--json 以 protojson 打印报告。
 
-Overdue means the deadline has passed while the case is 已派遣 or 整改中;
-a case waiting for verification (待核查) is not overdue.
+逾期指案件处于已派遣或整改中而期限已过；待核查的案件不算逾期。
 
-examples:
+示例：
   gridctl open --grid 红星村 --category safety --category polluting
   gridctl open --overdue
   gridctl open --due-within 7 --assignee worker01
   gridctl open --follow-up-due`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids, categories stringsFlag
-		fs.Var(&grids, "grid", "only cases in the grid `NAME_OR_ID`; repeat for several")
-		fs.Var(&categories, "category", "only cases of `CATEGORY` ("+flagChoices(categoryFlags)+"); repeat for several")
-		assignee := fs.String("assignee", "", "only cases assigned to `USERNAME` (or user id)")
+		fs.Var(&grids, "grid", "只列网格 `NAME_OR_ID` 的案件；多个网格重复此选项")
+		fs.Var(&categories, "category", "只列类别 `CATEGORY`（"+flagChoices(categoryFlags)+"）的案件；可重复")
+		assignee := fs.String("assignee", "", "只列派给 `USERNAME`（或用户编号）的案件")
 		overdue := fs.Bool("overdue", false, "only overdue cases")
-		dueWithin := fs.Int("due-within", 0, "only cases still to be fixed (已派遣, 整改中) due within `DAYS` days from now, overdue ones included")
-		pending := fs.Bool("pending-verification", false, "only cases waiting for verification (待核查)")
-		followUp := fs.Bool("follow-up-due", false, "instead of open cases, list the closed ones whose follow-up check (回头看) is due")
+		dueWithin := fs.Int("due-within", 0, "只列 `DAYS` 天内到期、仍待整改（已派遣、整改中）的案件，含已逾期的")
+		pending := fs.Bool("pending-verification", false, "只列待核查的案件")
+		followUp := fs.Bool("follow-up-due", false, "不列在办案件，改列到期需回头看的已结案案件")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
 				return usagef("open 不带参数（选项：--grid、--category、--assignee、--overdue 等）")

@@ -17,13 +17,10 @@ var showCommand = &command{
 	name:    "show",
 	args:    "ID",
 	summary: "显示案件及其时间线",
-	help: `Shows the report, with the typed details of its category, and then its
-timeline: every event, oldest first, with who took it, when (by the device
-clock, and when the server received it if that differs), what it did to
-the status, and what it recorded. Actions that could not apply (someone
-else had moved the case first) are kept on the timeline, marked 冲突. The
-last line says whether the timeline's hash chain is intact, i.e. whether
-the history is the one that was written; when it is not, gridctl exits 1.
+	help: `显示报告及其类别的具体信息，然后是时间线：每个事件按时间先后，写明操作人、
+时间（按设备时钟，与服务器接收时间不同时也写出）、对状态的改变和记录的内容。
+未能生效的操作（别人先改动了案件）也记在时间线上，标为冲突。最后一行说明时间线
+的哈希链是否完整，即记录是否与写入时一致；不一致时 gridctl 以 1 退出。
 
 ` + reportIDHelp,
 	setup: func(fs *flag.FlagSet) runFunc {

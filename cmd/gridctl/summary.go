@@ -18,36 +18,30 @@ import (
 var summaryCommand = &command{
 	name:    "summary",
 	summary: "一段时期的工作总结数据：表格，或中文文字（--prose）",
-	help: `Counts every figure of the half-year work summary from the data: safety
-hazards, 散乱污 enterprises, illegal construction, backup water sources,
-dangerous houses and the closed loop, overall, by category and by grid.
-Every figure counts what happened inside the period: a case found in March
-and closed in May counts as found in March and closed in May.
+	help: `从数据中统计半年工作总结的每项数字：安全隐患、散乱污企业、违法建设、备用
+水源地、危房和闭环处置，按总体、类别和网格。每项数字只计时期内发生的事：
+三月发现、五月结案的案件，计为三月发现、五月结案。
 
---from and --to are China dates, both inclusive. Without --grid the
-summary covers every grid the caller sees.
+--from 和 --to 为北京时间的日期，含首尾两天。不加 --grid 时统计可见的全部网格。
 
-结案率 = due cases closed by the end of the period / cases due in it;
-按期结案率 = due cases closed by their deadline / cases due in it. A case is
-due in the period when its deadline falls inside it, or when it was closed
-inside it without a deadline (rectified on the spot). 期末逾期 counts the
-cases open at the end of the period with their deadline passed, however
-few were due.
+结案率 = 期内应结案且在期末前办结的案件 / 期内应结案的案件；
+按期结案率 = 期内应结案且在期限前办结的案件 / 期内应结案的案件。期限落在期内，
+或期内办结而没有期限（立行立改）的案件，即为期内应结案。期末逾期统计期末仍在办
+且期限已过的案件，不论应结案的有多少。
 
---prose writes the figures as Chinese sentences in the style of the
-street's half-year summary, one paragraph per section, ready to paste;
-a clause whose figure is 0 is left out. --json prints the Summary message.
+--prose 按街道半年总结的文风把数字写成中文段落，每节一段，可直接粘贴；数字为 0
+的分句略去。--json 打印 Summary 消息。
 
-examples:
+示例：
   gridctl summary --from 2024-01-01 --to 2024-06-30
   gridctl summary --from 2024-01-01 --to 2024-06-30 --grid 红星村 --prose`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids stringsFlag
-		from := fs.String("from", "", "first day of the period, a China `DATE` (2024-01-01); required")
-		to := fs.String("to", "", "last day of the period, a China `DATE`, inclusive (2024-06-30); required")
-		fs.Var(&grids, "grid", "only the grid `NAME_OR_ID`; repeat for several")
-		asProse := fs.Bool("prose", false, "write Chinese sentences for the summary document instead of a table")
-		asJSON := fs.Bool("json", false, "print the Summary as JSON (as the global --json does)")
+		from := fs.String("from", "", "时期的第一天，北京时间的日期 `DATE`（2024-01-01）；必填")
+		to := fs.String("to", "", "时期的最后一天（含），北京时间的日期 `DATE`（2024-06-30）；必填")
+		fs.Var(&grids, "grid", "只统计网格 `NAME_OR_ID`；多个网格重复此选项")
+		asProse := fs.Bool("prose", false, "写成总结材料的中文段落，而不是表格")
+		asJSON := fs.Bool("json", false, "以 JSON 打印 Summary（同全局 --json）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
 				return usagef("summary 不带参数（选项：--from、--to、--grid、--prose）")

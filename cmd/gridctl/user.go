@@ -22,21 +22,20 @@ var userCommand = &command{
 var userAddCommand = &command{
 	name:    "add",
 	summary: "添加账号（仅管理员）",
-	help: `Asks for the new password twice, without echo; --password-stdin reads it as
-the first line of standard input instead. A worker belongs to the grids
-given with --grid (repeat it for several); a supervisor or admin covers
-those grids, or the whole street with --all-grids.
+	help: `两次询问新密码，不回显；--password-stdin 改为读取标准输入的第一行。网格员属于
+--grid 给出的网格（多个网格重复此选项）；主管或管理员负责这些网格，或用
+--all-grids 负责整个街道。
 
-example:
+示例：
   gridctl user add --username worker11 --name 张三 --role worker --grid 红星村`,
 	setup: func(fs *flag.FlagSet) runFunc {
-		username := fs.String("username", "", "the `NAME` to log in with: lower-case letters, digits, '.', '_' and '-' (required)")
-		name := fs.String("name", "", "display name, e.g. `张三`")
-		role := fs.String("role", "", "role: `worker|supervisor|admin` (required)")
+		username := fs.String("username", "", "登录用的用户名 `NAME`：小写字母、数字、'.'、'_' 和 '-'（必填）")
+		name := fs.String("name", "", "显示的姓名，例如 `张三`")
+		role := fs.String("role", "", "角色：`worker|supervisor|admin`（必填）")
 		var grids stringsFlag
-		fs.Var(&grids, "grid", "a grid the user belongs to, by `ID_OR_NAME`; repeat for several")
-		allGrids := fs.Bool("all-grids", false, "the user covers every grid of the street (supervisors and admins)")
-		passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+		fs.Var(&grids, "grid", "用户所属的网格 `ID_OR_NAME`；多个网格重复此选项")
+		allGrids := fs.Bool("all-grids", false, "用户负责街道的全部网格（主管和管理员）")
+		passwordStdin := fs.Bool("password-stdin", false, "从标准输入的第一行读取密码")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
 				return usagef("user add 不带参数（选项：--username、--name、--role、--grid）")
@@ -117,7 +116,7 @@ var userListCommand = &command{
 	name:    "list",
 	summary: "列出账号，或某一网格的账号（主管和管理员）",
 	setup: func(fs *flag.FlagSet) runFunc {
-		grid := fs.String("grid", "", "only the users of the grid `ID_OR_NAME`")
+		grid := fs.String("grid", "", "只列网格 `ID_OR_NAME` 的用户")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
 				return usagef("user list 不带参数")
@@ -150,15 +149,13 @@ var userSetPasswordCommand = &command{
 	name:    "set-password",
 	args:    "USERNAME_OR_ID",
 	summary: "设置账号的密码（仅管理员）",
-	help: `Asks for the new password twice, without echo; --password-stdin reads it as
-the first line of standard input instead. The tokens the user already has
-keep working until they expire or are revoked (gridctl user revoke-tokens).
+	help: `两次询问新密码，不回显；--password-stdin 改为读取标准输入的第一行。该用户已有
+的令牌在过期或被吊销（gridctl user revoke-tokens）之前仍然有效。
 
-The first run of gridd makes the account admin with a random password;
-change it with:
+gridd 首次运行时创建 admin 账号并设随机密码；用以下命令修改：
   gridctl user set-password admin`,
 	setup: func(fs *flag.FlagSet) runFunc {
-		passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+		passwordStdin := fs.Bool("password-stdin", false, "从标准输入的第一行读取密码")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
 				return usagef("user set-password 需要一个 USERNAME_OR_ID")
