@@ -103,7 +103,7 @@ func (a *app) backup(ctx context.Context, out string) error {
 	first, err := stream.Recv()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return errors.New("backup: the server sent nothing")
+			return errors.New("备份：服务器没有发送任何内容")
 		}
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -160,7 +160,7 @@ func backupPath(out, suggested string) (string, error) {
 	name := filepath.Base(filepath.Clean("/" + suggested))
 	if fi, err := os.Stat(out); out == "" || err == nil && fi.IsDir() {
 		if name == "/" || name == "." {
-			return "", errors.New("backup: the server suggested no file name: give --out FILE")
+			return "", errors.New("备份：服务器没有建议文件名：请给出 --out FILE")
 		}
 		return filepath.Join(out, name), nil
 	}
@@ -398,7 +398,7 @@ func (a *app) printBackup(path string, size int64, m *backupManifest, raw []byte
 		return err
 	}
 	if n := len(m.MissingPhotos) + len(m.DamagedPhotos); n > 0 {
-		fmt.Fprintf(a.stderr, "gridctl: warning: %d photo files were missing or damaged on the server (see missing_photos and damaged_photos in %s); the server's log names them\n",
+		fmt.Fprintf(a.stderr, "gridctl: 警告：服务器上有 %d 个照片文件缺失或损坏（见 %s 中的 missing_photos 和 damaged_photos）；服务器日志列出了它们\n",
 			n, backupManifestEntry)
 	}
 	return nil
@@ -444,7 +444,7 @@ func (p *backupProgress) update(n int64) {
 		return
 	}
 	p.last, p.shown = t, true
-	fmt.Fprintf(p.w, "\rreceiving backup: %s  ", formatBytes(n))
+	fmt.Fprintf(p.w, "\r正在接收备份：%s  ", formatBytes(n))
 }
 
 // finish draws the final size and ends the line.
@@ -452,7 +452,7 @@ func (p *backupProgress) finish(n int64) {
 	if p.w == nil {
 		return
 	}
-	fmt.Fprintf(p.w, "\rreceiving backup: %s  \n", formatBytes(n))
+	fmt.Fprintf(p.w, "\r正在接收备份：%s  \n", formatBytes(n))
 	p.shown = false
 }
 

@@ -143,7 +143,7 @@ func (e *stateError) Unwrap() error { return e.err }
 // repeated on stderr, where they are not missed.
 func (a *app) writeActed(ctx context.Context, r *pb.Report, e *pb.Event) error {
 	for _, f := range e.GetVerification().GetEvidenceFlags() {
-		fmt.Fprintf(a.stderr, "gridctl：提示：证据存疑：%s\n", sanitizeLine(f))
+		fmt.Fprintf(a.stderr, "gridctl: 提示：证据存疑：%s\n", sanitizeLine(f))
 	}
 	if a.opts.json {
 		return writeJSON(a.stdout, e)

@@ -24,7 +24,7 @@ func TestResolveGrid(t *testing.T) {
 		{strings.ToUpper(gridJin), gridJin, ""},
 		{"01900000-0000-7000-8000-0000000000ff", "01900000-0000-7000-8000-0000000000ff", ""}, // for the server to judge
 		{"红星", "", `没有名为 "红星" 的网格`},
-		{"", "", "empty grid name"},
+		{"", "", "网格名称为空"},
 	}
 	for _, tt := range tests {
 		got, err := resolveGrid(grids, tt.in)
@@ -319,7 +319,7 @@ func TestSetPasswordThenLogin(t *testing.T) {
 		t.Errorf("short password: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = gridctl(t, "\n", "user", "set-password", "worker01", "--password-stdin")
-	if r.code != exitError || !strings.Contains(r.stderr, "the password is empty") {
+	if r.code != exitError || !strings.Contains(r.stderr, "密码为空") {
 		t.Errorf("empty password: exit %d, stderr %q", r.code, r.stderr)
 	}
 

@@ -102,7 +102,7 @@ func pickServer(flagValue, envValue string) string {
 func normalizeServer(addr string) (string, error) {
 	addr = strings.TrimSpace(addr)
 	if addr == "" {
-		return "", errors.New("empty server address")
+		return "", errors.New("服务器地址为空")
 	}
 	if strings.Contains(addr, "://") || strings.HasPrefix(addr, "unix:") {
 		return addr, nil
@@ -244,7 +244,7 @@ func (a *app) transportCredentials(server string) (credentials.TransportCredenti
 	case o.insecureSkipVerify && o.ca != "":
 		return nil, usagef("--ca 与 --insecure-skip-verify 互相矛盾：去掉一个")
 	case o.insecureSkipVerify:
-		fmt.Fprintln(a.stderr, "gridctl: warning: --insecure-skip-verify: the server's certificate is not checked, so anyone on the way can read your password and token")
+		fmt.Fprintln(a.stderr, "gridctl: 警告：--insecure-skip-verify：不校验服务器证书，途经的任何人都能读到你的密码和令牌")
 		return credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: true}), nil //nolint:gosec // asked for, with a warning
 	case o.ca != "":
 		pem, err := os.ReadFile(o.ca)
@@ -260,7 +260,7 @@ func (a *app) transportCredentials(server string) (credentials.TransportCredenti
 		return credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12}), nil
 	}
 	if !isLoopback(server) {
-		fmt.Fprintf(a.stderr, "gridctl: warning: talking to %s without TLS: the password and token cross the network in clear (use --tls or --ca)\n", server)
+		fmt.Fprintf(a.stderr, "gridctl: 警告：与 %s 的通信未加密（TLS）：密码和令牌以明文经过网络（请用 --tls 或 --ca）\n", server)
 	}
 	return insecure.NewCredentials(), nil
 }

@@ -199,7 +199,7 @@ func TestTLS(t *testing.T) {
 	}
 	// Skipping verification works, and says it is unsafe.
 	r = gridctl(t, "", "--server", f.addr, "--insecure-skip-verify", "--token", tok, "whoami")
-	if r.code != exitOK || !strings.Contains(r.stderr, "warning: --insecure-skip-verify") {
+	if r.code != exitOK || !strings.Contains(r.stderr, "警告：--insecure-skip-verify") {
 		t.Errorf("--insecure-skip-verify: exit %d, stderr %q", r.code, r.stderr)
 	}
 	// Plaintext to a TLS server fails.

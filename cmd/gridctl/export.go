@@ -165,7 +165,7 @@ func (a *app) export(ctx context.Context, req *pb.ExportReportsRequest, grids []
 	first, err := stream.Recv()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return errors.New("export reports: the server sent nothing")
+			return errors.New("导出报告：服务器没有发送任何内容")
 		}
 		return fmt.Errorf("export reports: %w", err)
 	}
@@ -218,7 +218,7 @@ func (a *app) openExport(out, suggested string) (*exportFile, error) {
 	if out == "" {
 		out = filepath.Base(filepath.Clean("/" + suggested))
 		if out == "/" || out == "." {
-			return nil, errors.New("export reports: the server suggested no file name: give --out FILE")
+			return nil, errors.New("导出报告：服务器没有建议文件名：请给出 --out FILE")
 		}
 	}
 	tmp, err := os.OpenFile(out+tmpSuffix, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)

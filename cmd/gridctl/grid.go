@@ -91,7 +91,7 @@ func paginate(page func(token string) (next string, err error)) error {
 func resolveGrid(grids []*pb.Grid, s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", errors.New("empty grid name")
+		return "", errors.New("网格名称为空")
 	}
 	if u, err := uuid.Parse(s); err == nil {
 		return u.String(), nil

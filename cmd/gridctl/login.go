@@ -64,7 +64,7 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 			return err
 		}
 		if username = strings.TrimSpace(username); username == "" {
-			return errors.New("no username given")
+			return errors.New("没有输入用户名")
 		}
 	}
 	var password string
@@ -77,7 +77,7 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 		return err
 	}
 	if password == "" {
-		return errors.New("no password given")
+		return errors.New("没有输入密码")
 	}
 
 	client, err := a.authClient(false)
@@ -114,7 +114,7 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 	}
 
 	if a.opts.token != "" || os.Getenv(EnvToken) != "" {
-		fmt.Fprintf(a.stderr, "gridctl：提示：已设置 --token 或 $%s，将用它代替保存的令牌\n", EnvToken)
+		fmt.Fprintf(a.stderr, "gridctl: 提示：已设置 --token 或 $%s，将用它代替保存的令牌\n", EnvToken)
 	}
 	if a.opts.json {
 		// The token stays in the credentials file: not in scripts' logs.

@@ -89,7 +89,7 @@ func (a *app) newPassword(ctx context.Context, username string, fromStdin bool) 
 	if fromStdin {
 		p, err := a.passwordFromStdin(ctx)
 		if err == nil && p == "" {
-			err = errors.New("--password-stdin: the password is empty")
+			err = errors.New("--password-stdin：密码为空")
 		}
 		return p, err
 	}
@@ -98,7 +98,7 @@ func (a *app) newPassword(ctx context.Context, username string, fromStdin bool) 
 		return "", err
 	}
 	if p == "" {
-		return "", errors.New("no password given")
+		return "", errors.New("没有输入密码")
 	}
 	if _, isTerminal := a.terminal(); isTerminal {
 		again, err := a.readSecret(ctx, "再次输入密码：")
@@ -106,7 +106,7 @@ func (a *app) newPassword(ctx context.Context, username string, fromStdin bool) 
 			return "", err
 		}
 		if again != p {
-			return "", errors.New("the passwords differ; nothing was changed")
+			return "", errors.New("两次输入的密码不一致；未作任何修改")
 		}
 	}
 	return p, nil
