@@ -23,6 +23,10 @@ func isolate(t *testing.T) string {
 	t.Setenv("XDG_CONFIG_HOME", dir)
 	t.Setenv(EnvServer, "")
 	t.Setenv(EnvToken, "")
+	// China time unless a test says otherwise; run sets the zone anew
+	// each time, so put it back for the tests that format directly.
+	t.Setenv("TZ", "")
+	t.Cleanup(func() { chinaTime = mustZone(DefaultZone) })
 	return dir
 }
 

@@ -100,11 +100,11 @@ func (a *app) subjectName(ctx context.Context, id string) string {
 // writeShowJSON prints {"report": …, "timeline": {"events": […],
 // "chainIntact": …}}.
 func writeShowJSON(a *app, r *pb.Report, tl *pb.GetTimelineResponse) error {
-	rb, err := jsonOptions.Marshal(r)
+	rb, err := marshalJSON(r)
 	if err != nil {
 		return fmt.Errorf("write json: %w", err)
 	}
-	tb, err := jsonOptions.Marshal(tl)
+	tb, err := marshalJSON(tl)
 	if err != nil {
 		return fmt.Errorf("write json: %w", err)
 	}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
@@ -61,7 +64,6 @@ var notChinaTime = regexp.MustCompile(`\d\d:\d\d(:\d\d(\.\d+)?)?Z\b|\bUTC\b|\bGM
 // and fails on any English word in what gridctl prints for a person, and
 // on any time not in China time.
 func TestTheWalkThroughSpeaksChinese(t *testing.T) {
-	t.Setenv("TZ", "")
 	s := startStreet(t, june3)
 	id := shortID(s.mustSubmit(t, s.worker01, s.hazard("车间木屑粉尘堆积，电气线路未穿管保护")).GetId())
 	dir := t.TempDir()
@@ -127,12 +129,39 @@ func TestTheWalkThroughSpeaksChinese(t *testing.T) {
 			t.Errorf("%s printed a time not in China time (%q):\n%s", line, m, out)
 		}
 	}
-	// The supervisor's JSON stays the API's: enum names, for scripts.
-	out := mustGridctl(t, "", "--json", "show", id)
-	if !strings.Contains(out, `"REPORT_STATUS_RECTIFYING"`) {
-		t.Errorf("show --json lacks the API's enum name:\n%s", out)
+	// The JSON stays the API's, for scripts: enum names, and RFC 3339
+	// times, in China time with their offset.
+	for _, args := range [][]string{{"--json", "show", id}, {"--json", "open"}} {
+		out := mustGridctl(t, "", args...)
+		if !strings.Contains(out, `"REPORT_STATUS_RECTIFYING"`) || !strings.Contains(out, `"observedAt": "2024-06-03T08:00:00+08:00"`) {
+			t.Errorf("gridctl %s lacks the API's enum name or a time in China time:\n%s", strings.Join(args, " "), out)
+		}
+		if m := notChinaTime.FindString(out); m != "" {
+			t.Errorf("gridctl %s printed a time not in China time (%q)", strings.Join(args, " "), m)
+		}
 	}
-	_ = pb.ReportStatus_REPORT_STATUS_RECTIFYING
+}
+
+// TestJSONTimesAreChinaTimeAndTextIsLeftAlone: only Timestamp fields move
+// to +08:00; a description that looks like a time stays as written.
+func TestJSONTimesAreChinaTimeAndTextIsLeftAlone(t *testing.T) {
+	isolate(t)
+	chinaTime = mustZone(DefaultZone)
+	r := &pb.Report{
+		Description: `"observedAt":"2024-06-03T01:00:00Z"`,
+		ObservedAt:  timestamppb.New(time.Date(2024, 6, 3, 1, 0, 0, 0, time.UTC)),
+	}
+	b, err := marshalJSON(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Description, ObservedAt string }
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.ObservedAt != "2024-06-03T09:00:00+08:00" || got.Description != r.Description {
+		t.Errorf("observedAt %q, description %q", got.ObservedAt, got.Description)
+	}
 }
 
 func TestEnglishWordsFindsWhatAPersonMustRead(t *testing.T) {
