@@ -429,7 +429,7 @@ var caseVerifyCommand = &command{
 	summary: "核查整改：--pass 结案（已结案），--fail --reason 退回（主管）",
 	help: `--pass 按整改时申报的（或此处给出的）结案方式结案。--fail 需要 --reason，
 把案件退回整改中。服务器可能标记（但不拒绝）离案件位置太远或在派遣前拍摄的
-整改后照片；gridctl 会在 stderr 上转述这些标记。
+整改后照片；gridctl 会在标准错误输出上转述这些标记。
 
 ` + dispositionHelp + `
 

@@ -43,7 +43,7 @@ var exportCommand = &command{
 文件先写作 FILE.tmp，结束时改名为 FILE，所以中断的导出不会留下半个文件。
 不加 --out 时文件以服务器建议的名字（网格巡查报告-20240630.xlsx）存在当前
 文件夹；--out - 写到标准输出。不加 --format 时按 --out 的扩展名，否则为 CSV。
-在终端上，stderr 显示进度条；结束时那里有一行说明写了多少行。
+在终端上，标准错误输出显示进度条；结束时那里有一行说明写了多少行。
 
 --from 和 --to 按发现问题的日期筛选，为北京时间的日期，含首尾两天。
 
@@ -60,7 +60,7 @@ var exportCommand = &command{
 		fs.Var(&statuses, "status", "只导出状态 `STATUS`（"+flagChoices(statusFlags)+"）的报告；可重复")
 		assignee := fs.String("assignee", "", "只导出派给 `USERNAME`（或用户编号）的报告")
 		open := fs.Bool("open", false, "只导出在办案件（不含已结案、已驳回）")
-		overdue := fs.Bool("overdue", false, "only overdue cases")
+		overdue := fs.Bool("overdue", false, "只导出逾期案件")
 		from := fs.String("from", "", "只导出在北京时间日期 `DATE`（2024-01-01）当天或之后发现的报告")
 		to := fs.String("to", "", "只导出在北京时间日期 `DATE` 当天或之前发现的报告")
 		query := fs.String("query", "", "只导出描述或地址含 `TEXT` 的报告")

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/gridinspect/gridinspect/internal/words"
@@ -43,7 +42,7 @@ var openCommand = &command{
 		fs.Var(&grids, "grid", "只列网格 `NAME_OR_ID` 的案件；多个网格重复此选项")
 		fs.Var(&categories, "category", "只列类别 `CATEGORY`（"+flagChoices(categoryFlags)+"）的案件；可重复")
 		assignee := fs.String("assignee", "", "只列派给 `USERNAME`（或用户编号）的案件")
-		overdue := fs.Bool("overdue", false, "only overdue cases")
+		overdue := fs.Bool("overdue", false, "只列逾期案件")
 		dueWithin := fs.Int("due-within", 0, "只列 `DAYS` 天内到期、仍待整改（已派遣、整改中）的案件，含已逾期的")
 		pending := fs.Bool("pending-verification", false, "只列待核查的案件")
 		followUp := fs.Bool("follow-up-due", false, "不列在办案件，改列到期需回头看的已结案案件")
@@ -206,13 +205,6 @@ func rowStyle(r *pb.Report, at time.Time) string {
 		return styleYellow
 	}
 	return ""
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // nameBook turns grid and user ids into names, as far as the caller may
