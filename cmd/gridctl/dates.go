@@ -58,13 +58,28 @@ const (
 // a full RFC 3339 time is taken as it is.
 func parseDeadline(flagName, s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if d, err := time.ParseInLocation(dateLayout, s, chinaTime); err == nil {
+	if d, ok := parseChinaDate(s); ok {
 		return endOfDay(d), nil
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
 	return time.Time{}, usagef("--%s %q 不是日期：请写作 2024-07-01（当天结束时，北京时间）", flagName, s)
+}
+
+// dateLayouts are the ways a date is written in an office: 2024-01-01,
+// 2024/1/1, 20240101 and 2024年1月1日 (with or without leading zeros).
+var dateLayouts = []string{dateLayout, "2006/1/2", "20060102", "2006年1月2日"}
+
+// parseChinaDate reads a date in one of dateLayouts as midnight, China
+// time.
+func parseChinaDate(s string) (time.Time, bool) {
+	for _, layout := range dateLayouts {
+		if d, err := time.ParseInLocation(layout, strings.TrimSpace(s), chinaTime); err == nil {
+			return d, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // endOfDay returns the last second of t's day in China time.

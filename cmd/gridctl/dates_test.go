@@ -16,6 +16,12 @@ func TestDeadlinesAreTheEndOfAChinaDay(t *testing.T) {
 		{"2024-07-01", time.Date(2024, 7, 1, 15, 59, 59, 0, time.UTC)},
 		{" 2024-12-31 ", time.Date(2024, 12, 31, 15, 59, 59, 0, time.UTC)},
 		{"2024-07-01T12:00:00+08:00", time.Date(2024, 7, 1, 4, 0, 0, 0, time.UTC)},
+		// As an office writes a date.
+		{"2024/7/1", time.Date(2024, 7, 1, 15, 59, 59, 0, time.UTC)},
+		{"2024/07/01", time.Date(2024, 7, 1, 15, 59, 59, 0, time.UTC)},
+		{"20240701", time.Date(2024, 7, 1, 15, 59, 59, 0, time.UTC)},
+		{"2024年7月1日", time.Date(2024, 7, 1, 15, 59, 59, 0, time.UTC)},
+		{"2024年07月01日", time.Date(2024, 7, 1, 15, 59, 59, 0, time.UTC)},
 	}
 	for _, tt := range tests {
 		got, err := parseDeadline("deadline", tt.in)

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -55,8 +56,6 @@ var noticeFlags = map[string]pb.NoticeKind{
 	"enforcement": pb.NoticeKind_NOTICE_KIND_ENFORCEMENT_DOCUMENT,
 }
 
-// enumLabel returns labels[v], or the API's name of v when the table
-// lacks it, or "-" for the zero value.
 // flagChoices lists the names a flag accepts, sorted, for its help and
 // errors: "a|b|c".
 func flagChoices[V any](m map[string]V) string {
@@ -68,12 +67,33 @@ func flagChoices[V any](m map[string]V) string {
 	return strings.Join(names, "|")
 }
 
-// parseChoice looks s up in m, ignoring case and surrounding blanks.
+// parseChoice looks s up in m, ignoring case and surrounding blanks, or
+// takes the Chinese word gridctl prints for it (--category 安全隐患).
 func parseChoice[V any](flagName string, m map[string]V, s string) (V, error) {
-	v, ok := m[strings.ToLower(strings.TrimSpace(s))]
-	if !ok {
-		var zero V
-		return zero, usagef("--%s 必须是 %s 之一，而不是 %q", flagName, flagChoices(m), s)
+	s = strings.TrimSpace(s)
+	if v, ok := m[strings.ToLower(s)]; ok {
+		return v, nil
 	}
-	return v, nil
+	for _, v := range m {
+		if w := wordOf(v); w != "" && w == s {
+			return v, nil
+		}
+	}
+	var zero V
+	return zero, usagef("--%s 必须是 %s 之一，而不是 %q", flagName, flagChoices(m), s)
+}
+
+// wordOf is the Chinese word of a flag's value, "" for one without.
+func wordOf(v any) string {
+	switch v := v.(type) {
+	case pb.Category:
+		return words.Category[v]
+	case pb.ReportStatus:
+		return words.Status[v]
+	case pb.Disposition:
+		return words.Disposition[v]
+	case pb.NoticeKind:
+		return words.Notice[v]
+	}
+	return ""
 }

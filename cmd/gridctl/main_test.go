@@ -101,6 +101,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"extend without a reason", []string{"case", "extend", "1234abcd", "--to", "2024-07-01"}, "--reason 必填"},
 		{"force and expect-version", []string{"case", "comment", "1234abcd", "--note", "x", "--force", "--expect-version", "3"}, "互相矛盾"},
 		{"set-password without a user", []string{"user", "set-password"}, "需要一个 USERNAME_OR_ID"},
+		{"a Chinese word that is no category", []string{"open", "--category", "火灾"}, `--category 必须是`},
 		{"a typo'd command", []string{"opne"}, `未知命令 "opne"，是否要输入 open？`},
 		{"a typo'd verb", []string{"case", "asign"}, `未知命令 "case asign"，是否要输入 assign？`},
 		{"a zone that does not exist", []string{"--tz", "Mars/Olympus", "open"}, `时区 "Mars/Olympus" 无法识别`},

@@ -81,8 +81,8 @@ func parsePeriod(from, to string) (time.Time, time.Time, error) {
 
 // parseDay reads a China date as midnight at its start.
 func parseDay(flagName, s string) (time.Time, error) {
-	d, err := time.ParseInLocation(dateLayout, strings.TrimSpace(s), chinaTime)
-	if err != nil {
+	d, ok := parseChinaDate(s)
+	if !ok {
 		return time.Time{}, usagef("--%s %q 不是日期：请写作 2024-01-01（北京时间）", flagName, s)
 	}
 	return d, nil
