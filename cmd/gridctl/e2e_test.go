@@ -361,7 +361,7 @@ func TestShowPrintsTheReportAndItsTimeline(t *testing.T) {
 	}
 
 	r := gridctl(t, "", "show", "0123abcd")
-	if r.code != exitError || !strings.Contains(r.stderr, `no report you can see has an id ending with "0123abcd"`) {
+	if r.code != exitError || !strings.Contains(r.stderr, `你可见的报告中没有编号以 "0123abcd" 结尾的`) {
 		t.Errorf("show of a missing report: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -478,11 +478,11 @@ func TestReportsAreNamedByTheEndOfTheirID(t *testing.T) {
 		}
 	}
 	r := gridctl(t, "", "show", "001234")
-	if r.code != exitError || !strings.Contains(r.stderr, `2 reports end with "001234": give more of the id`) {
+	if r.code != exitError || !strings.Contains(r.stderr, `有 2 份报告的编号以 "001234" 结尾：请多给几位`) {
 		t.Errorf("an ambiguous ending: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = gridctl(t, "", "show", "ffff")
-	if r.code != exitError || !strings.Contains(r.stderr, `no report you can see has an id ending with "ffff"`) {
+	if r.code != exitError || !strings.Contains(r.stderr, `你可见的报告中没有编号以 "ffff" 结尾的`) {
 		t.Errorf("an unknown ending: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = gridctl(t, "", "show", "工单12")
@@ -491,7 +491,7 @@ func TestReportsAreNamedByTheEndOfTheirID(t *testing.T) {
 	}
 	// A worker of another grid cannot name them.
 	r = gridctl(t, "", "--token", s.worker02, "show", "a001234")
-	if r.code != exitError || !strings.Contains(r.stderr, "no report you can see") {
+	if r.code != exitError || !strings.Contains(r.stderr, "你可见的报告中没有") {
 		t.Errorf("worker02 named worker01's report: exit %d, stderr %q", r.code, r.stderr)
 	}
 	// The actions take endings too, for the case and the one it duplicates.

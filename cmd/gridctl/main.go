@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -77,7 +78,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			printMainUsage(stdout)
 			return exitOK
 		}
-		return a.fail(&usageError{msg: err.Error()})
+		return a.fail(&usageError{msg: flagErrorHint(err)})
 	}
 	zone, err := pickZone(a.opts.tz, os.Getenv("TZ"))
 	if err != nil {
@@ -237,12 +238,24 @@ func usagef(format string, args ...any) error {
 func flagErrorHint(err error) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		msg = "未知选项 --" + name
 		if isGlobalFlag(name) {
 			return fmt.Sprintf("%s（全局选项写在命令之前：gridctl --%s … 命令）", msg, name)
 		}
+		return msg
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return "选项 --" + name + " 需要一个值"
+	}
+	// The flag package says: invalid value "soon" for flag -timeout: parse error
+	if m := invalidFlagValue.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("选项 --%s 的值 %s 无效", m[2], m[1])
 	}
 	return msg
 }
+
+// invalidFlagValue is the flag package's error for a value it cannot parse.
+var invalidFlagValue = regexp.MustCompile(`^invalid (?:value|boolean value) ("[^"]*") for flag -([\w-]+)`)
 
 // globalOptions are the flags that come before the command.
 type globalOptions struct {

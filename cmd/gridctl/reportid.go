@@ -76,16 +76,16 @@ func (a *app) resolveReport(ctx context.Context, s string) (string, error) {
 	if len(list) > shown {
 		list = list[:shown]
 	}
-	msg := fmt.Sprintf("%d reports end with %q: give more of the id (%s", len(matches), s, strings.Join(list, ", "))
+	msg := fmt.Sprintf("有 %d 份报告的编号以 %q 结尾：请多给几位（%s", len(matches), s, strings.Join(list, "、"))
 	if len(matches) > shown {
-		msg += ", …"
+		msg += "、…"
 	}
-	return "", errors.New(msg + ")")
+	return "", errors.New(msg + "）")
 }
 
 // noSuchReportError says no report the caller can see ends with suffix.
 type noSuchReportError struct{ suffix string }
 
 func (e *noSuchReportError) Error() string {
-	return fmt.Sprintf("no report you can see has an id ending with %q (gridctl open lists the open ones)", e.suffix)
+	return fmt.Sprintf("你可见的报告中没有编号以 %q 结尾的（gridctl open 列出在办案件）", e.suffix)
 }
