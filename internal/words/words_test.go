@@ -25,40 +25,35 @@ func TestEveryWordOfTheAPIIsTranslated(t *testing.T) {
 		name  string
 		words map[protoreflect.EnumNumber]string
 		enum  protoreflect.EnumDescriptor
-		zero  bool // the table also names the zero value
 	}{
-		{"category", numbers(Category), pb.Category(0).Descriptor(), false},
-		{"severity", numbers(Severity), pb.Severity(0).Descriptor(), false},
-		{"status", numbers(Status), pb.ReportStatus(0).Descriptor(), false},
-		{"disposition", numbers(Disposition), pb.Disposition(0).Descriptor(), false},
-		{"event", numbers(Event), pb.EventType(0).Descriptor(), false},
-		{"notice", numbers(Notice), pb.NoticeKind(0).Descriptor(), false},
-		{"rejection", numbers(Rejection), pb.RejectionReason(0).Descriptor(), false},
-		{"hazard kind", numbers(HazardKind), pb.HazardKind(0).Descriptor(), false},
-		{"place kind", numbers(PlaceKind), pb.PlaceKind(0).Descriptor(), false},
-		{"polluting activity", numbers(PollutingActivity), pb.PollutingActivity(0).Descriptor(), false},
-		{"proposed disposal", numbers(ProposedDisposal), pb.ProposedDisposal(0).Descriptor(), false},
-		{"construction kind", numbers(ConstructionKind), pb.ConstructionKind(0).Descriptor(), false},
-		{"land kind", numbers(LandKind), pb.LandKind(0).Descriptor(), false},
-		{"water risk", numbers(WaterRisk), pb.WaterRiskKind(0).Descriptor(), false},
-		{"house grade", numbers(HouseGrade), pb.HouseGrade(0).Descriptor(), false},
-		{"role", numbers(Role), pb.Role(0).Descriptor(), false},
-		{"grid kind", numbers(GridKind), pb.GridKind(0).Descriptor(), false},
-		{"subject kind", numbers(SubjectKind), pb.SubjectKind(0).Descriptor(), false},
-		{"patrol kind", numbers(PatrolKind), pb.PatrolKind(0).Descriptor(), false},
+		{"category", numbers(Category), pb.Category(0).Descriptor()},
+		{"severity", numbers(Severity), pb.Severity(0).Descriptor()},
+		{"status", numbers(Status), pb.ReportStatus(0).Descriptor()},
+		{"disposition", numbers(Disposition), pb.Disposition(0).Descriptor()},
+		{"event", numbers(Event), pb.EventType(0).Descriptor()},
+		{"notice", numbers(Notice), pb.NoticeKind(0).Descriptor()},
+		{"rejection", numbers(Rejection), pb.RejectionReason(0).Descriptor()},
+		{"hazard kind", numbers(HazardKind), pb.HazardKind(0).Descriptor()},
+		{"place kind", numbers(PlaceKind), pb.PlaceKind(0).Descriptor()},
+		{"polluting activity", numbers(PollutingActivity), pb.PollutingActivity(0).Descriptor()},
+		{"proposed disposal", numbers(ProposedDisposal), pb.ProposedDisposal(0).Descriptor()},
+		{"construction kind", numbers(ConstructionKind), pb.ConstructionKind(0).Descriptor()},
+		{"land kind", numbers(LandKind), pb.LandKind(0).Descriptor()},
+		{"water risk", numbers(WaterRisk), pb.WaterRiskKind(0).Descriptor()},
+		{"house grade", numbers(HouseGrade), pb.HouseGrade(0).Descriptor()},
+		{"role", numbers(Role), pb.Role(0).Descriptor()},
+		{"grid kind", numbers(GridKind), pb.GridKind(0).Descriptor()},
+		{"subject kind", numbers(SubjectKind), pb.SubjectKind(0).Descriptor()},
+		{"patrol kind", numbers(PatrolKind), pb.PatrolKind(0).Descriptor()},
 	}
 	for _, tt := range tests {
 		values := tt.enum.Values()
-		want := values.Len() - 1
-		if tt.zero {
-			want++
-		}
-		if len(tt.words) != want {
+		if want := values.Len() - 1; len(tt.words) != want {
 			t.Errorf("%s: %d words for %d values", tt.name, len(tt.words), want)
 		}
 		for i := range values.Len() {
 			v := values.Get(i)
-			if v.Number() == 0 && !tt.zero {
+			if v.Number() == 0 {
 				continue
 			}
 			if tt.words[v.Number()] == "" {
