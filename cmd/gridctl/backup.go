@@ -40,33 +40,28 @@ const (
 
 var backupCommand = &command{
 	name:    "backup",
-	summary: "download a backup of the server's database and photos (admins)",
-	help: `Asks the server for a backup while it keeps serving, and writes it to a
-file: a gzip-compressed tar archive of a consistent snapshot of the database,
-every complete photo, and a manifest (BACKUP.json) with the counts and the
-database's SHA-256. Everything acknowledged before the backup started is in
-it; what is written while it runs may or may not be.
+	summary: "下载服务器数据库和照片的备份（管理员）",
+	help: `服务器在继续服务的同时做一份备份，写入文件：数据库一致快照、全部完整照片
+和清单（BACKUP.json，含各项计数和数据库的 SHA-256），打包为 gzip 压缩的
+tar 归档。备份开始前已确认的数据都在其中；备份期间写入的可能在也可能不在。
 
-The file is written as FILE.tmp and renamed to FILE only once the whole
-archive has arrived and checks out (its gzip checksum, the manifest at its
-start and BACKUP-END.json at its end, the database's SHA-256), so an
-interrupted backup leaves no file that looks whole. Without --out the file takes the name the server suggests
-(gridinspect-backup-20240630-153000.tar.gz) in the current folder; an --out
-that is a folder puts it there. On a terminal a progress line shows on
-stderr.
+文件先写作 FILE.tmp，只有整份归档到齐并校验无误（gzip 校验和、开头的清单和
+结尾的 BACKUP-END.json、数据库的 SHA-256）后才改名为 FILE，所以中断的备份
+不会留下看似完整的文件。不加 --out 时文件以服务器建议的名字
+（gridinspect-backup-20240630-153000.tar.gz）存在当前文件夹；--out 是文件夹
+时存在该文件夹中。在终端上，标准错误输出显示进度。
 
-The archive holds every account's password hash and every report: keep it
-where only admins can read it. Restore it, offline, with
+归档含每个账号的密码哈希和每份报告：请存放在只有管理员能读的地方。离线恢复：
   gridd --restore FILE --data NEW_FOLDER
 
-examples:
+示例：
   gridctl backup
   gridctl backup --out /mnt/usb/`,
 	setup: func(fs *flag.FlagSet) runFunc {
-		out := fs.String("out", "", "write the archive to `FILE`, or into this folder (default: the name the server suggests)")
+		out := fs.String("out", "", "把归档写入文件 `FILE`，或写入该文件夹（默认：服务器建议的名字）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("backup takes no arguments (flag: --out FILE)")
+				return usagef("backup 不带参数（选项：--out FILE）")
 			}
 			return a.backup(ctx, *out)
 		}
@@ -108,7 +103,7 @@ func (a *app) backup(ctx context.Context, out string) error {
 	first, err := stream.Recv()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return errors.New("backup: the server sent nothing")
+			return errors.New("备份：服务器没有发送任何内容")
 		}
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -165,7 +160,7 @@ func backupPath(out, suggested string) (string, error) {
 	name := filepath.Base(filepath.Clean("/" + suggested))
 	if fi, err := os.Stat(out); out == "" || err == nil && fi.IsDir() {
 		if name == "/" || name == "." {
-			return "", errors.New("backup: the server suggested no file name: give --out FILE")
+			return "", errors.New("备份：服务器没有建议文件名：请给出 --out FILE")
 		}
 		return filepath.Join(out, name), nil
 	}
@@ -392,18 +387,18 @@ func (a *app) printBackup(path string, size int64, m *backupManifest, raw []byte
 		return writeIndented(a.stdout, b)
 	}
 	t := newTable()
-	t.add("backup", fmt.Sprintf("%s (%s)", path, formatBytes(size)))
-	t.add("taken", m.CreatedAt.In(chinaTime).Format("2006-01-02 15:04:05 MST"))
-	t.add("database", fmt.Sprintf("%s, schema %d, instance %s", formatBytes(m.DatabaseBytes), m.SchemaVersion, m.InstanceID))
-	t.add("reports", fmt.Sprint(m.Reports))
-	t.add("events", fmt.Sprint(m.Events))
-	t.add("patrols", fmt.Sprint(m.Patrols))
-	t.add("photos", fmt.Sprintf("%d (%d files, %s)", m.Photos, m.PhotoFiles, formatBytes(m.PhotoBytes)))
+	t.add("备份", fmt.Sprintf("%s (%s)", path, formatBytes(size)))
+	t.add("备份时间", formatTime(m.CreatedAt))
+	t.add("数据库", fmt.Sprintf("%s，结构版本 %d，实例 %s", formatBytes(m.DatabaseBytes), m.SchemaVersion, m.InstanceID))
+	t.add("报告", fmt.Sprint(m.Reports))
+	t.add("事件", fmt.Sprint(m.Events))
+	t.add("巡查", fmt.Sprint(m.Patrols))
+	t.add("照片", fmt.Sprintf("%d（%d 个文件，%s）", m.Photos, m.PhotoFiles, formatBytes(m.PhotoBytes)))
 	if err := t.write(a.stdout); err != nil {
 		return err
 	}
 	if n := len(m.MissingPhotos) + len(m.DamagedPhotos); n > 0 {
-		fmt.Fprintf(a.stderr, "gridctl: warning: %d photo files were missing or damaged on the server (see missing_photos and damaged_photos in %s); the server's log names them\n",
+		fmt.Fprintf(a.stderr, "gridctl: 警告：服务器上有 %d 个照片文件缺失或损坏（见 %s 中的 missing_photos 和 damaged_photos）；服务器日志列出了它们\n",
 			n, backupManifestEntry)
 	}
 	return nil
@@ -449,7 +444,7 @@ func (p *backupProgress) update(n int64) {
 		return
 	}
 	p.last, p.shown = t, true
-	fmt.Fprintf(p.w, "\rreceiving backup: %s  ", formatBytes(n))
+	fmt.Fprintf(p.w, "\r正在接收备份：%s  ", formatBytes(n))
 }
 
 // finish draws the final size and ends the line.
@@ -457,7 +452,7 @@ func (p *backupProgress) finish(n int64) {
 	if p.w == nil {
 		return
 	}
-	fmt.Fprintf(p.w, "\rreceiving backup: %s  \n", formatBytes(n))
+	fmt.Fprintf(p.w, "\r正在接收备份：%s  \n", formatBytes(n))
 	p.shown = false
 }
 

@@ -151,7 +151,7 @@ func TestBackupToAFileRestoresIntoAWorkingDatabase(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("backup file mode %v, want 0600: it holds password hashes", fi.Mode().Perm())
 	}
-	for _, want := range []string{"nightly.tar.gz (" + formatBytes(fi.Size()) + ")", "reports   3", "photos    1 (1 files"} {
+	for _, want := range []string{"nightly.tar.gz (" + formatBytes(fi.Size()) + ")", "报告      3", "照片      1（1 个文件"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("gridctl backup printed:\n%s\nwant a line with %q", out, want)
 		}
@@ -227,7 +227,7 @@ func TestBackupIsForAdmins(t *testing.T) {
 	mustGridctl(t, supervisorPassword+"\n", "login", "--username", "supervisor", "--password-stdin")
 	dir := t.TempDir()
 	r := gridctl(t, "", "backup", "--out", filepath.Join(dir, "b.tar.gz"))
-	if r.code != exitError || !strings.Contains(r.stderr, "permission denied") {
+	if r.code != exitError || !strings.Contains(r.stderr, "无权操作") {
 		t.Errorf("as a supervisor: exit %d, stderr %q; want 1 and permission denied", r.code, r.stderr)
 	}
 	if names := filesIn(t, dir); len(names) != 0 {

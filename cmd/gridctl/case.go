@@ -13,12 +13,13 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
 var caseCommand = &command{
 	name:    "case",
-	summary: "act on a case: dispatch, notices, rectification, verification, follow-up",
+	summary: "办理案件：派遣、文书、整改、核查、回头看",
 	subs: []*command{
 		caseAssignCommand, caseRejectCommand, caseProgressCommand, caseNoticeCommand, caseInterviewCommand,
 		caseRectifyCommand, caseVerifyCommand, caseFollowUpCommand, caseCommentCommand, caseExtendCommand,
@@ -26,13 +27,11 @@ var caseCommand = &command{
 }
 
 // caseHelp ends the help of every case action.
-const caseHelp = `Before acting, gridctl reads the case and sends the version it read as the
-expected version, so that an action on a case someone else has just moved
-is refused (and kept on the timeline, marked 冲突) instead of being applied
-to a case you have not seen; --expect-version N asks for the version you
-saw in gridctl show, and --force skips the check. Each action gets a new
-UUIDv7 action id. gridctl prints the case's status and version after the
-action, or with --json the event that records it.
+const caseHelp = `操作前 gridctl 先读取案件，并把读到的版本作为预期版本发送：别人刚改动过的
+案件，你的操作会被拒绝（并记入时间线，标为冲突），而不会作用在你没看到的
+状态上；--expect-version N 要求案件仍是你在 gridctl show 中看到的版本，
+--force 不做检查。每次操作有一个新的 UUIDv7 操作编号。操作后 gridctl 打印
+案件的状态和版本，加 --json 则打印记录该操作的事件。
 
 ` + reportIDHelp
 
@@ -46,8 +45,8 @@ type actionFlags struct {
 func addActionFlags(fs *flag.FlagSet, noteUsage string) *actionFlags {
 	return &actionFlags{
 		note:          fs.String("note", "", noteUsage),
-		force:         fs.Bool("force", false, "act without checking that the case is still as it was read (sends no expected version)"),
-		expectVersion: fs.Int64("expect-version", 0, "act only if the case is still at version `N` (as gridctl show printed it), instead of the version read just before"),
+		force:         fs.Bool("force", false, "不检查案件是否仍是读取时的样子就操作（不发送预期版本）"),
+		expectVersion: fs.Int64("expect-version", 0, "只在案件仍是版本 `N`（gridctl show 所示）时操作，而不是刚读到的版本"),
 	}
 }
 
@@ -67,10 +66,10 @@ type actionFunc func(ctx context.Context, rect pb.RectificationServiceClient, b 
 // the action id, sends the action and prints the result.
 func (a *app) act(ctx context.Context, ref string, f *actionFlags, send actionFunc) error {
 	if *f.force && *f.expectVersion != 0 {
-		return usagef("--force and --expect-version contradict each other: give one")
+		return usagef("--force 与 --expect-version 互相矛盾：只能给一个")
 	}
 	if *f.expectVersion < 0 {
-		return usagef("--expect-version must be positive")
+		return usagef("--expect-version 必须是正数")
 	}
 	id, err := a.resolveReport(ctx, ref)
 	if err != nil {
@@ -123,7 +122,7 @@ func (a *app) withCaseState(ctx context.Context, id string, err error) error {
 	r := got.GetReport()
 	return &stateError{err: err, info: &caseInfo{
 		shortID: shortID(id),
-		status:  enumLabel(statusLabels, r.GetStatus()),
+		status:  words.Label(words.Status, r.GetStatus()),
 		version: strconv.FormatInt(r.GetVersion(), 10),
 	}}
 }
@@ -144,16 +143,16 @@ func (e *stateError) Unwrap() error { return e.err }
 // repeated on stderr, where they are not missed.
 func (a *app) writeActed(ctx context.Context, r *pb.Report, e *pb.Event) error {
 	for _, f := range e.GetVerification().GetEvidenceFlags() {
-		fmt.Fprintf(a.stderr, "gridctl: note: the evidence is doubtful: %s\n", sanitizeLine(f))
+		fmt.Fprintf(a.stderr, "gridctl: 提示：证据存疑：%s\n", sanitizeLine(f))
 	}
 	if a.opts.json {
 		return writeJSON(a.stdout, e)
 	}
-	status := enumLabel(statusLabels, r.GetStatus())
+	status := words.Label(words.Status, r.GetStatus())
 	if before := e.GetStatusBefore(); before != e.GetStatusAfter() {
-		status = enumLabel(statusLabels, before) + " → " + status
+		status = words.Label(words.Status, before) + " → " + status
 	}
-	line := fmt.Sprintf("%s: %s, version %d", shortID(r.GetId()), status, r.GetVersion())
+	line := fmt.Sprintf("%s：%s，版本 %d", shortID(r.GetId()), status, r.GetVersion())
 	// What the event recorded, but not the note the user just typed.
 	quiet := proto.Clone(e).(*pb.Event)
 	quiet.Note, quiet.PhotoIds = "", nil
@@ -173,7 +172,7 @@ func (a *app) writeActed(ctx context.Context, r *pb.Report, e *pb.Event) error {
 // oneReport checks that an action was given one report.
 func oneReport(verb string, args []string) error {
 	if len(args) != 1 {
-		return usagef("case %s takes one report ID", verb)
+		return usagef("case %s 需要一个报告编号", verb)
 	}
 	return nil
 }
@@ -181,27 +180,26 @@ func oneReport(verb string, args []string) error {
 var caseAssignCommand = &command{
 	name:    "assign",
 	args:    "ID",
-	summary: "dispatch a reported case to a person and/or a unit, with a deadline (supervisors)",
-	help: `A case is dispatched to the person who must see to it (--to) and/or the unit
-that must fix it (--unit: the enterprise itself or a department), with a
-deadline: a date is China time, the end of that day. Without --deadline
-the server sets the default for the category and severity.
+	summary: "把已上报的案件派给人员和/或责任单位，并定期限（主管）",
+	help: `案件派给负责跟进的人员（--to）和/或负责整改的单位（--unit：企业本身或某个
+部门），并定期限：日期按北京时间，指当天结束时。不加 --deadline 时由服务器
+按类别和严重程度设默认期限。
 
-example:
+示例：
   gridctl case assign 3f2a9c1d --to worker01 --unit 红星村村委会 --deadline 2024-07-01
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		to := fs.String("to", "", "the person responsible, by `USERNAME` (or user id)")
-		unit := fs.String("unit", "", "the `单位` responsible: the enterprise itself or a department")
-		deadline := fs.String("deadline", "", "when the fix is due, as a China `DATE` (2024-07-01: the end of that day)")
-		f := addActionFlags(fs, "what the person should know, a `NOTE` (e.g. 请限期整改)")
+		to := fs.String("to", "", "负责人员，用户名 `USERNAME`（或用户编号）")
+		unit := fs.String("unit", "", "责任`单位`：企业本身或某个部门")
+		deadline := fs.String("deadline", "", "整改期限，北京时间的日期 `DATE`（2024-07-01：当天结束时）")
+		f := addActionFlags(fs, "给负责人的备注 `NOTE`（例如 请限期整改）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("assign", args); err != nil {
 				return err
 			}
 			if strings.TrimSpace(*to) == "" && strings.TrimSpace(*unit) == "" {
-				return usagef("name who must fix it: --to USERNAME and/or --unit 单位")
+				return usagef("请指明由谁整改：--to USERNAME 和/或 --unit 单位")
 			}
 			var due *timestamppb.Timestamp
 			if *deadline != "" {
@@ -238,21 +236,21 @@ example:
 var caseRejectCommand = &command{
 	name:    "reject",
 	args:    "ID",
-	summary: "reject a reported case as invalid, or as a duplicate of another (supervisors)",
-	help: `example:
+	summary: "驳回已上报的案件：无效，或与另一案件重复（主管）",
+	help: `示例：
   gridctl case reject 3f2a9c1d --duplicate-of 77e0b5a2 --note 同一处违建已上报
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		invalid := fs.Bool("invalid", false, "not a real problem, or not the street's")
-		duplicateOf := fs.String("duplicate-of", "", "the same problem as the report `ID` (or the end of its id)")
-		f := addActionFlags(fs, "why, in a `NOTE`")
+		invalid := fs.Bool("invalid", false, "不是真实问题，或不属本街道")
+		duplicateOf := fs.String("duplicate-of", "", "与报告 `ID`（或其编号末尾几位）是同一问题")
+		f := addActionFlags(fs, "理由，写在备注 `NOTE` 中")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("reject", args); err != nil {
 				return err
 			}
 			if *invalid == (*duplicateOf != "") {
-				return usagef("give --invalid or --duplicate-of ID (one of them)")
+				return usagef("请给出 --invalid 或 --duplicate-of ID（二选一）")
 			}
 			req := &pb.RejectReportRequest{Reason: pb.RejectionReason_REJECTION_REASON_INVALID}
 			if *duplicateOf != "" {
@@ -277,16 +275,16 @@ var caseRejectCommand = &command{
 var caseProgressCommand = &command{
 	name:    "progress",
 	args:    "ID",
-	summary: "note work on a dispatched case (已派遣 becomes 整改中)",
+	summary: "记录已派遣案件的整改进展（已派遣变为整改中）",
 	help:    caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		f := addActionFlags(fs, "what was done, in a `NOTE` (required)")
+		f := addActionFlags(fs, "做了什么，写在备注 `NOTE` 中（必填）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("progress", args); err != nil {
 				return err
 			}
 			if strings.TrimSpace(*f.note) == "" {
-				return usagef("--note is required: say what was done")
+				return usagef("--note 必填：写明做了什么")
 			}
 			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
 				resp, err := rect.RecordProgress(ctx, &pb.RecordProgressRequest{
@@ -304,29 +302,29 @@ var caseProgressCommand = &command{
 var caseNoticeCommand = &command{
 	name:    "notice",
 	args:    "ID",
-	summary: "record a notice served on an open case; prints its number (supervisors)",
-	help: `The kinds: hazard (隐患排查告知书), order (整改通知书), enforcement (执法文书,
-issued by the --department named). The server numbers notices per street,
-kind and year, e.g. 〔2024〕12号, and gridctl prints the number.
+	summary: "记录对在办案件下发的文书，并打印文号（主管）",
+	help: `文书种类：hazard（隐患排查告知书）、order（整改通知书）、enforcement（执法文书，
+由 --department 写明的部门下达）。服务器按街道、种类和年份编号，例如
+〔2024〕12号，gridctl 打印该文号。
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		kind := fs.String("kind", "", "the `KIND` of document: "+flagChoices(noticeFlags)+" (required)")
-		department := fs.String("department", "", "the `部门` that issued it; required for enforcement")
-		f := addActionFlags(fs, "a `NOTE` for the timeline")
+		kind := fs.String("kind", "", "文书种类 `KIND`："+flagChoices(noticeFlags)+"（必填）")
+		department := fs.String("department", "", "下达文书的`部门`；执法文书必填")
+		f := addActionFlags(fs, "记入时间线的备注 `NOTE`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("notice", args); err != nil {
 				return err
 			}
 			if *kind == "" {
-				return usagef("--kind is required: %s", flagChoices(noticeFlags))
+				return usagef("--kind 必填：%s", flagChoices(noticeFlags))
 			}
 			k, err := parseChoice("kind", noticeFlags, *kind)
 			if err != nil {
 				return err
 			}
 			if k == pb.NoticeKind_NOTICE_KIND_ENFORCEMENT_DOCUMENT && strings.TrimSpace(*department) == "" {
-				return usagef("an enforcement document needs the --department that issued it")
+				return usagef("执法文书需要用 --department 写明发文部门")
 			}
 			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
 				resp, err := rect.IssueNotice(ctx, &pb.IssueNoticeRequest{
@@ -345,22 +343,22 @@ kind and year, e.g. 〔2024〕12号, and gridctl prints the number.
 var caseInterviewCommand = &command{
 	name:    "interview",
 	args:    "ID",
-	summary: "record an interview (约谈) about an open case (supervisors)",
-	help: `example:
+	summary: "记录在办案件的约谈（主管）",
+	help: `示例：
   gridctl case interview 3f2a9c1d --who "法定代表人 张某" --where 街道安监办 --outcome 承诺十日内整改到位
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		who := fs.String("who", "", "`WHO` was interviewed, e.g. the legal representative (required)")
-		where := fs.String("where", "", "`WHERE` it took place")
-		outcome := fs.String("outcome", "", "what was agreed: the `OUTCOME`")
-		f := addActionFlags(fs, "a `NOTE` for the timeline")
+		who := fs.String("who", "", "约谈对象 `WHO`，例如法定代表人（必填）")
+		where := fs.String("where", "", "约谈地点 `WHERE`")
+		outcome := fs.String("outcome", "", "约谈结果 `OUTCOME`")
+		f := addActionFlags(fs, "记入时间线的备注 `NOTE`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("interview", args); err != nil {
 				return err
 			}
 			if strings.TrimSpace(*who) == "" {
-				return usagef("--who is required: who was interviewed")
+				return usagef("--who 必填：约谈了谁")
 			}
 			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
 				resp, err := rect.RecordInterview(ctx, &pb.RecordInterviewRequest{
@@ -377,23 +375,23 @@ var caseInterviewCommand = &command{
 }
 
 // dispositionHelp lists the dispositions that fit each category.
-const dispositionHelp = `Dispositions by category: safety → rectified; polluting → shut-down,
-relocated or upgraded; construction → demolished or legalised; water →
-resolved; house → renovated, demolished or residents-relocated; other →
-resolved or rectified. Where a category has one, it is the default.`
+const dispositionHelp = `各类别的结案方式：safety → rectified；polluting → shut-down、relocated 或
+upgraded；construction → demolished 或 legalised；water → resolved；house →
+renovated、demolished 或 residents-relocated；other → resolved 或 rectified。
+某类别只有一种时即为默认。`
 
 var caseRectifyCommand = &command{
 	name:    "rectify",
 	args:    "ID",
-	summary: "report the fix of a dispatched case (→ 待核查)",
+	summary: "提交已派遣案件的整改（→ 待核查）",
 	help: dispositionHelp + `
 --area is the area demolished, with --disposition demolished.
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		disposition := fs.String("disposition", "", "what was done, a `DISPOSITION`: "+flagChoices(dispositionFlags))
-		area := fs.Float64("area", 0, "the area demolished, in `M2` (with --disposition demolished)")
-		f := addActionFlags(fs, "what was done, in a `NOTE`")
+		disposition := fs.String("disposition", "", "整改方式 `DISPOSITION`："+flagChoices(dispositionFlags))
+		area := fs.Float64("area", 0, "拆除面积，平方米 `M2`（与 --disposition demolished 同用）")
+		f := addActionFlags(fs, "做了什么，写在备注 `NOTE` 中")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("rectify", args); err != nil {
 				return err
@@ -406,10 +404,10 @@ var caseRectifyCommand = &command{
 				}
 			}
 			if math.IsNaN(*area) || *area < 0 {
-				return usagef("--area must be a positive number of square metres")
+				return usagef("--area 必须是正数（平方米）")
 			}
 			if *area > 0 && d != pb.Disposition_DISPOSITION_DEMOLISHED {
-				return usagef("--area is the area demolished: it goes with --disposition demolished")
+				return usagef("--area 是拆除面积：须与 --disposition demolished 同用")
 			}
 			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
 				resp, err := rect.SubmitRectification(ctx, &pb.SubmitRectificationRequest{
@@ -428,34 +426,33 @@ var caseRectifyCommand = &command{
 var caseVerifyCommand = &command{
 	name:    "verify",
 	args:    "ID",
-	summary: "check a fix: --pass closes the case (已结案), --fail --reason sends it back (supervisors)",
-	help: `--pass closes the case with the disposition the rectification claimed, or
-the one given. --fail needs a --reason and sends the case back to 整改中.
-The server may flag (without refusing) after-photos taken far from the
-case or before it was dispatched; gridctl repeats such flags on stderr.
+	summary: "核查整改：--pass 结案（已结案），--fail --reason 退回（主管）",
+	help: `--pass 按整改时申报的（或此处给出的）结案方式结案。--fail 需要 --reason，
+把案件退回整改中。服务器可能标记（但不拒绝）离案件位置太远或在派遣前拍摄的
+整改后照片；gridctl 会在标准错误输出上转述这些标记。
 
 ` + dispositionHelp + `
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		pass := fs.Bool("pass", false, "the fix is right: close the case")
-		fail := fs.Bool("fail", false, "the fix is not right: back to 整改中 (needs --reason)")
-		disposition := fs.String("disposition", "", "with --pass, how the case is closed, a `DISPOSITION`: "+flagChoices(dispositionFlags))
-		reason := fs.String("reason", "", "with --fail, `WHY` the fix is not right")
-		f := addActionFlags(fs, "a `NOTE` for the timeline")
+		pass := fs.Bool("pass", false, "整改到位：结案")
+		fail := fs.Bool("fail", false, "整改不到位：退回整改中（需要 --reason）")
+		disposition := fs.String("disposition", "", "与 --pass 同用，结案方式 `DISPOSITION`："+flagChoices(dispositionFlags))
+		reason := fs.String("reason", "", "与 --fail 同用，整改不到位的理由 `WHY`")
+		f := addActionFlags(fs, "记入时间线的备注 `NOTE`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("verify", args); err != nil {
 				return err
 			}
 			switch {
 			case *pass == *fail:
-				return usagef("give --pass or --fail (one of them)")
+				return usagef("请给出 --pass 或 --fail（二选一）")
 			case *fail && strings.TrimSpace(*reason) == "":
-				return usagef("--fail needs a --reason")
+				return usagef("--fail 需要 --reason")
 			case *pass && *reason != "":
-				return usagef("--reason goes with --fail")
+				return usagef("--reason 须与 --fail 同用")
 			case *fail && *disposition != "":
-				return usagef("--disposition goes with --pass")
+				return usagef("--disposition 须与 --pass 同用")
 			}
 			var d pb.Disposition
 			if *disposition != "" {
@@ -481,15 +478,14 @@ case or before it was dispatched; gridctl repeats such flags on stderr.
 var caseFollowUpCommand = &command{
 	name:    "follow-up",
 	args:    "ID",
-	summary: "record a follow-up check (回头看) of a closed case; --relapsed reopens it",
-	help: `Without --relapsed the case stays closed and its follow-up is done; with it
-the problem is back, and the case returns to 整改中 with its relapse count
-raised. gridctl open --follow-up-due lists the cases due for one.
+	summary: "记录已结案案件的回头看；--relapsed 重新打开",
+	help: `不加 --relapsed 时案件保持已结案，回头看完成；加上则表示问题复发，案件回到
+整改中，复发次数加一。gridctl open --follow-up-due 列出到期需回头看的案件。
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		relapsed := fs.Bool("relapsed", false, "the problem has come back: reopen the case")
-		f := addActionFlags(fs, "what was found, in a `NOTE`")
+		relapsed := fs.Bool("relapsed", false, "问题复发：重新打开案件")
+		f := addActionFlags(fs, "发现了什么，写在备注 `NOTE` 中")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("follow-up", args); err != nil {
 				return err
@@ -511,16 +507,16 @@ raised. gridctl open --follow-up-due lists the cases due for one.
 var caseCommentCommand = &command{
 	name:    "comment",
 	args:    "ID",
-	summary: "add a comment to a case, whatever its status",
+	summary: "给案件添加评论，不论其状态",
 	help:    caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		f := addActionFlags(fs, "the comment, a `NOTE` (required)")
+		f := addActionFlags(fs, "评论内容 `NOTE`（必填）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("comment", args); err != nil {
 				return err
 			}
 			if strings.TrimSpace(*f.note) == "" {
-				return usagef("--note is required: the comment")
+				return usagef("--note 必填：评论内容")
 			}
 			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
 				resp, err := rect.CommentOnReport(ctx, &pb.CommentOnReportRequest{
@@ -538,26 +534,26 @@ var caseCommentCommand = &command{
 var caseExtendCommand = &command{
 	name:    "extend",
 	args:    "ID",
-	summary: "move an open case's deadline later, with a reason (supervisors)",
-	help: `The first deadline is kept on the case (gridctl show prints both).
+	summary: "延后在办案件的期限，并说明理由（主管）",
+	help: `案件保留最初的期限（gridctl show 两者都显示）。
 
-example:
+示例：
   gridctl case extend 3f2a9c1d --to 2024-07-15 --reason 设备采购周期长
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		to := fs.String("to", "", "the new deadline, a China `DATE` (the end of that day) (required)")
-		reason := fs.String("reason", "", "`WHY` it is extended (required)")
-		f := addActionFlags(fs, "a `NOTE` for the timeline")
+		to := fs.String("to", "", "新的期限，北京时间的日期 `DATE`（当天结束时）（必填）")
+		reason := fs.String("reason", "", "延期理由 `WHY`（必填）")
+		f := addActionFlags(fs, "记入时间线的备注 `NOTE`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("extend", args); err != nil {
 				return err
 			}
 			if *to == "" {
-				return usagef("--to DATE is required: the new deadline")
+				return usagef("--to DATE 必填：新的期限")
 			}
 			if strings.TrimSpace(*reason) == "" {
-				return usagef("--reason is required: why the deadline moves")
+				return usagef("--reason 必填：延期的理由")
 			}
 			deadline, err := parseDeadline("to", *to)
 			if err != nil {

@@ -23,8 +23,8 @@ func TestResolveGrid(t *testing.T) {
 		{gridJin, gridJin, ""},
 		{strings.ToUpper(gridJin), gridJin, ""},
 		{"01900000-0000-7000-8000-0000000000ff", "01900000-0000-7000-8000-0000000000ff", ""}, // for the server to judge
-		{"红星", "", `no grid named "红星"`},
-		{"", "", "empty grid name"},
+		{"红星", "", `没有名为 "红星" 的网格`},
+		{"", "", "网格名称为空"},
 	}
 	for _, tt := range tests {
 		got, err := resolveGrid(grids, tt.in)
@@ -48,7 +48,7 @@ func TestFindUser(t *testing.T) {
 	if id, err := findUser(users, "Worker01"); err != nil || id != "u2" {
 		t.Errorf("findUser(Worker01) = %q, %v", id, err)
 	}
-	if _, err := findUser(users, "worker02"); err == nil || !strings.Contains(err.Error(), `no user named "worker02"`) {
+	if _, err := findUser(users, "worker02"); err == nil || !strings.Contains(err.Error(), `没有名为 "worker02" 的用户`) {
 		t.Errorf("findUser(worker02) error = %v", err)
 	}
 }
@@ -68,12 +68,12 @@ func TestGridListReadsEveryPage(t *testing.T) {
 	g.calls.reset()
 	out := mustGridctl(t, "", "--server", g.addr, "--token", tok, "grid", "list")
 	want := "" +
-		"NAME       KIND       ID\n" +
-		"Riverside  village    01900000-0000-7000-8000-000000000102\n" +
-		"东湖村     village    01900000-0000-7000-8000-000000000103\n" +
-		"红星村     village    01900000-0000-7000-8000-00000000000a\n" +
-		"西岭社区   community  01900000-0000-7000-8000-000000000104\n" +
-		"金石社区   community  01900000-0000-7000-8000-00000000000b\n"
+		"名称       类型    编号\n" +
+		"Riverside  行政村  01900000-0000-7000-8000-000000000102\n" +
+		"东湖村     行政村  01900000-0000-7000-8000-000000000103\n" +
+		"红星村     行政村  01900000-0000-7000-8000-00000000000a\n" +
+		"西岭社区   社区    01900000-0000-7000-8000-000000000104\n" +
+		"金石社区   社区    01900000-0000-7000-8000-00000000000b\n"
 	if out != want {
 		t.Errorf("grid list:\n%s\nwant:\n%s", out, want)
 	}
@@ -102,7 +102,7 @@ func TestTheAdminsDay(t *testing.T) {
 
 	// A wrong password is refused, and nothing is saved.
 	r := gridctl(t, "wrong-password\n", "login", "--username", "admin", "--password-stdin")
-	if r.code != exitError || r.stderr != "gridctl: unauthenticated: invalid username or password\n" {
+	if r.code != exitError || r.stderr != "gridctl: 未登录或登录已失效：invalid username or password\n" {
 		t.Fatalf("bad login: exit %d, stderr %q", r.code, r.stderr)
 	}
 	if _, err := os.Stat(config + "/gridinspect/credentials.json"); !os.IsNotExist(err) {
@@ -112,7 +112,7 @@ func TestTheAdminsDay(t *testing.T) {
 	// Login, with the username asked on stdin too (not a terminal).
 	g.calls.reset()
 	out := mustGridctl(t, "admin\n"+g.adminPassword+"\n", "login")
-	if !strings.Contains(out, "logged in to "+g.addr+" as admin (管理员, admin)") || !strings.Contains(out, "the token expires at") {
+	if !strings.Contains(out, "已以 admin 登录 "+g.addr+"（管理员，管理员）") || !strings.Contains(out, "令牌有效期至") {
 		t.Errorf("login said %q", out)
 	}
 	logins := g.calls.of("Login")
@@ -143,7 +143,7 @@ func TestTheAdminsDay(t *testing.T) {
 	}
 
 	out = mustGridctl(t, "", "whoami")
-	for _, want := range []string{"username   admin", "name       管理员", "role       admin", "grids      all", "device id  " + device, "server     " + g.addr} {
+	for _, want := range []string{"用户名    admin", "姓名      管理员", "角色      管理员", "网格      全部", "设备编号  " + device, "服务器    " + g.addr} {
 		if !strings.Contains(out, want) {
 			t.Errorf("whoami lacks %q:\n%s", want, out)
 		}
@@ -152,7 +152,7 @@ func TestTheAdminsDay(t *testing.T) {
 	// Add a worker to two grids, one by name, one by id.
 	out = mustGridctl(t, "secret-123\n", "user", "add", "--username", "worker11", "--name", "张三", "--role", "worker",
 		"--grid", "红星村", "--grid", gridJin, "--password-stdin")
-	if !strings.Contains(out, "worker11  张三  worker  红星村,金石社区  active") {
+	if !strings.Contains(out, "worker11  张三  网格员  红星村,金石社区  启用") {
 		t.Errorf("user add said:\n%s", out)
 	}
 	// Without --password-stdin and no terminal, the first line is the password.
@@ -169,14 +169,14 @@ func TestTheAdminsDay(t *testing.T) {
 	if r.code != exitError {
 		t.Errorf("bad user add: exit %d", r.code)
 	}
-	for _, want := range []string{"gridctl: invalid argument: ", "\n  user.username: must be 2 to 32 lower-case", "\n  password: must be at least 8 characters\n"} {
+	for _, want := range []string{"gridctl: 输入有误：", "\n  user.username: must be 2 to 32 lower-case", "\n  password: must be at least 8 characters\n"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("bad user add stderr lacks %q:\n%s", want, r.stderr)
 		}
 	}
 	// An unknown grid name is caught before anything is sent.
 	r = gridctl(t, "secret-123\n", "user", "add", "--username", "w13", "--role", "worker", "--grid", "不存在村", "--password-stdin")
-	if r.code != exitError || !strings.Contains(r.stderr, `no grid named "不存在村"`) {
+	if r.code != exitError || !strings.Contains(r.stderr, `没有名为 "不存在村" 的网格`) {
 		t.Errorf("unknown grid: exit %d, stderr %q", r.code, r.stderr)
 	}
 
@@ -187,11 +187,11 @@ func TestTheAdminsDay(t *testing.T) {
 	}
 	out = mustGridctl(t, "", "user", "list")
 	wantList := "" +
-		"USERNAME  NAME    ROLE        GRIDS            STATE   ID\n" +
-		"admin     管理员  admin       all              active  " + ids["admin"] + "\n" +
-		"super2    李四    supervisor  all              active  " + ids["super2"] + "\n" +
-		"worker11  张三    worker      红星村,金石社区  active  " + ids["worker11"] + "\n" +
-		"worker12  王五    worker      东湖村           active  " + ids["worker12"] + "\n"
+		"用户名    姓名    角色    网格             状态  编号\n" +
+		"admin     管理员  管理员  全部             启用  " + ids["admin"] + "\n" +
+		"super2    李四    主管    全部             启用  " + ids["super2"] + "\n" +
+		"worker11  张三    网格员  红星村,金石社区  启用  " + ids["worker11"] + "\n" +
+		"worker12  王五    网格员  东湖村           启用  " + ids["worker12"] + "\n"
 	if out != wantList {
 		t.Errorf("user list:\n%s\nwant:\n%s", out, wantList)
 	}
@@ -206,11 +206,11 @@ func TestTheAdminsDay(t *testing.T) {
 	t.Setenv(EnvServer, g.addr)
 	mustGridctl(t, "secret-123\n", "login", "--username", "worker11", "--password-stdin")
 	out = mustGridctl(t, "", "whoami")
-	if !strings.Contains(out, "role       worker") || !strings.Contains(out, "grids      红星村,金石社区") {
+	if !strings.Contains(out, "角色      网格员") || !strings.Contains(out, "网格      红星村,金石社区") {
 		t.Errorf("worker's whoami:\n%s", out)
 	}
 	r = gridctl(t, "x-password-1\n", "user", "add", "--username", "sneaky", "--role", "admin", "--all-grids", "--password-stdin")
-	if r.code != exitError || !strings.Contains(r.stderr, "permission denied") {
+	if r.code != exitError || !strings.Contains(r.stderr, "无权操作") {
 		t.Errorf("worker adding an admin: exit %d, stderr %q", r.code, r.stderr)
 	}
 	out = mustGridctl(t, "", "grid", "list")
@@ -224,21 +224,21 @@ func TestTheAdminsDay(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", config)
 	mustGridctl(t, "", "--token", phoneToken, "whoami")
 	out = mustGridctl(t, "", "user", "revoke-tokens", "worker11")
-	if out != "revoked 2 token(s) of worker11\n" {
+	if out != "已吊销 2 个令牌（worker11）\n" {
 		t.Errorf("revoke-tokens said %q", out)
 	}
 	r = gridctl(t, "", "--token", phoneToken, "whoami")
-	if r.code != exitError || !strings.Contains(r.stderr, "unauthenticated") || !strings.Contains(r.stderr, "--token was refused") {
+	if r.code != exitError || !strings.Contains(r.stderr, "未登录或登录已失效") || !strings.Contains(r.stderr, "来自 --token 的令牌被拒绝") {
 		t.Errorf("revoked token: exit %d, stderr %q", r.code, r.stderr)
 	}
 
 	// Disable it: it cannot log in again.
 	out = mustGridctl(t, "", "user", "disable", "worker11")
-	if out != "disabled worker11 (张三); its tokens no longer work\n" {
+	if out != "已停用 worker11 (张三)，其令牌均已失效\n" {
 		t.Errorf("disable said %q", out)
 	}
 	out = mustGridctl(t, "", "user", "list")
-	if !strings.Contains(out, "worker11  张三    worker      红星村,金石社区  disabled") {
+	if !strings.Contains(out, "worker11  张三    网格员  红星村,金石社区  已停用") {
 		t.Errorf("user list after disable:\n%s", out)
 	}
 	r = gridctl(t, "secret-123\n", "login", "--username", "worker11", "--password-stdin")
@@ -248,19 +248,19 @@ func TestTheAdminsDay(t *testing.T) {
 	// That failed login was on the admin's machine: its saved login is kept.
 	mustGridctl(t, "", "whoami")
 	r = gridctl(t, "", "user", "disable", "nobody")
-	if r.code != exitError || !strings.Contains(r.stderr, `no user named "nobody"`) {
+	if r.code != exitError || !strings.Contains(r.stderr, `没有名为 "nobody" 的用户`) {
 		t.Errorf("disable nobody: exit %d, stderr %q", r.code, r.stderr)
 	}
 	// A user may be named by id.
 	out = mustGridctl(t, "", "user", "disable", ids["worker12"])
-	if !strings.Contains(out, "disabled worker12 (王五)") {
+	if !strings.Contains(out, "已停用 worker12 (王五)") {
 		t.Errorf("disable by id said %q", out)
 	}
 
 	// Logout revokes the token and forgets it; the next call needs a login.
 	tok := func() string { l, _, _ := s.get(g.addr); return l.Token }()
 	out = mustGridctl(t, "", "logout")
-	if out != "logged out of "+g.addr+"; deleted the saved token\n" {
+	if out != "已退出 "+g.addr+"；已删除保存的令牌\n" {
 		t.Errorf("logout said %q", out)
 	}
 	if _, ok, _ := s.get(g.addr); ok {
@@ -270,7 +270,7 @@ func TestTheAdminsDay(t *testing.T) {
 		t.Error("the token still works after logout")
 	}
 	r = gridctl(t, "", "whoami")
-	if r.code != exitError || !strings.Contains(r.stderr, "not logged in to "+g.addr+": run gridctl login") {
+	if r.code != exitError || !strings.Contains(r.stderr, "尚未登录 "+g.addr+"：请运行 gridctl login") {
 		t.Errorf("whoami after logout: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -299,7 +299,7 @@ func TestSetPasswordThenLogin(t *testing.T) {
 
 	// As gridd's first run asks, the admin changes its own password.
 	out := mustGridctl(t, "admin-new-password\n", "user", "set-password", "admin", "--password-stdin")
-	if out != "set the password of admin (管理员)\n" {
+	if out != "已设置 admin (管理员) 的密码\n" {
 		t.Errorf("set-password said %q", out)
 	}
 	if r := gridctl(t, g.adminPassword+"\n", "login", "--username", "admin", "--password-stdin"); r.code != exitError {
@@ -319,7 +319,7 @@ func TestSetPasswordThenLogin(t *testing.T) {
 		t.Errorf("short password: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = gridctl(t, "\n", "user", "set-password", "worker01", "--password-stdin")
-	if r.code != exitError || !strings.Contains(r.stderr, "the password is empty") {
+	if r.code != exitError || !strings.Contains(r.stderr, "密码为空") {
 		t.Errorf("empty password: exit %d, stderr %q", r.code, r.stderr)
 	}
 
@@ -344,7 +344,7 @@ func TestLogoutOfARevokedTokenStillForgetsIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := mustGridctl(t, "", "--server", g.addr, "logout")
-	if !strings.Contains(out, "no longer valid") || !strings.Contains(out, "deleted the saved token") {
+	if !strings.Contains(out, "已失效") || !strings.Contains(out, "已删除保存的令牌") {
 		t.Errorf("logout said %q", out)
 	}
 	if _, ok, _ := s.get(g.addr); ok {
@@ -380,7 +380,7 @@ func TestUnauthenticatedSuggestsLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := gridctl(t, "", "--server", g.addr, "grid", "list")
-	if r.code != exitError || r.stderr != "gridctl: unauthenticated: invalid or expired token\nrun gridctl login\n" {
+	if r.code != exitError || r.stderr != "gridctl: 未登录或登录已失效：invalid or expired token\n请运行 gridctl login 登录\n" {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -102,7 +102,7 @@ func pickServer(flagValue, envValue string) string {
 func normalizeServer(addr string) (string, error) {
 	addr = strings.TrimSpace(addr)
 	if addr == "" {
-		return "", errors.New("empty server address")
+		return "", errors.New("服务器地址为空")
 	}
 	if strings.Contains(addr, "://") || strings.HasPrefix(addr, "unix:") {
 		return addr, nil
@@ -114,7 +114,7 @@ func normalizeServer(addr string) (string, error) {
 		host, port = strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]"), defaultPort
 	}
 	if host == "" || strings.ContainsAny(host, "/ \t") || strings.Contains(port, ":") {
-		return "", fmt.Errorf("bad server address %q: want host:port", addr)
+		return "", fmt.Errorf("服务器地址 %q 有误：应写作 host:port", addr)
 	}
 	return net.JoinHostPort(strings.ToLower(host), port), nil
 }
@@ -242,9 +242,9 @@ func (a *app) transportCredentials(server string) (credentials.TransportCredenti
 	o := a.opts
 	switch {
 	case o.insecureSkipVerify && o.ca != "":
-		return nil, usagef("--ca and --insecure-skip-verify contradict each other: drop one")
+		return nil, usagef("--ca 与 --insecure-skip-verify 互相矛盾：去掉一个")
 	case o.insecureSkipVerify:
-		fmt.Fprintln(a.stderr, "gridctl: warning: --insecure-skip-verify: the server's certificate is not checked, so anyone on the way can read your password and token")
+		fmt.Fprintln(a.stderr, "gridctl: 警告：--insecure-skip-verify：不校验服务器证书，途经的任何人都能读到你的密码和令牌")
 		return credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: true}), nil //nolint:gosec // asked for, with a warning
 	case o.ca != "":
 		pem, err := os.ReadFile(o.ca)
@@ -253,14 +253,14 @@ func (a *app) transportCredentials(server string) (credentials.TransportCredenti
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("read --ca: no PEM certificate in %s", o.ca)
+			return nil, fmt.Errorf("读取 --ca：%s 中没有 PEM 证书", o.ca)
 		}
 		return credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}), nil
 	case o.tls:
 		return credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12}), nil
 	}
 	if !isLoopback(server) {
-		fmt.Fprintf(a.stderr, "gridctl: warning: talking to %s without TLS: the password and token cross the network in clear (use --tls or --ca)\n", server)
+		fmt.Fprintf(a.stderr, "gridctl: 警告：与 %s 的通信未加密（TLS）：密码和令牌以明文经过网络（请用 --tls 或 --ca）\n", server)
 	}
 	return insecure.NewCredentials(), nil
 }
@@ -340,5 +340,5 @@ func (e *callError) Unwrap() error { return e.err }
 type notLoggedInError struct{ server string }
 
 func (e *notLoggedInError) Error() string {
-	return fmt.Sprintf("not logged in to %s: run gridctl login (or give --token or $%s)", e.server, EnvToken)
+	return fmt.Sprintf("尚未登录 %s：请运行 gridctl login（或提供 --token 或 $%s）", e.server, EnvToken)
 }

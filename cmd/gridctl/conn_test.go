@@ -173,7 +173,7 @@ func TestNoTokenIsAnErrorBeforeAnyCall(t *testing.T) {
 	isolate(t)
 	g := startGridd(t, griddOptions{})
 	r := gridctl(t, "", "--server", g.addr, "grid", "list")
-	if r.code != exitError || !strings.Contains(r.stderr, "not logged in to "+g.addr+": run gridctl login") {
+	if r.code != exitError || !strings.Contains(r.stderr, "尚未登录 "+g.addr+"：请运行 gridctl login") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	if n := len(g.calls.all()); n != 0 {
@@ -199,7 +199,7 @@ func TestTLS(t *testing.T) {
 	}
 	// Skipping verification works, and says it is unsafe.
 	r = gridctl(t, "", "--server", f.addr, "--insecure-skip-verify", "--token", tok, "whoami")
-	if r.code != exitOK || !strings.Contains(r.stderr, "warning: --insecure-skip-verify") {
+	if r.code != exitOK || !strings.Contains(r.stderr, "警告：--insecure-skip-verify") {
 		t.Errorf("--insecure-skip-verify: exit %d, stderr %q", r.code, r.stderr)
 	}
 	// Plaintext to a TLS server fails.
@@ -209,7 +209,7 @@ func TestTLS(t *testing.T) {
 	}
 	// A --ca that holds no certificate is refused before dialing.
 	r = gridctl(t, "", "--server", f.addr, "--ca", "/dev/null", "--token", tok, "whoami")
-	if r.code != exitError || !strings.Contains(r.stderr, "no PEM certificate") {
+	if r.code != exitError || !strings.Contains(r.stderr, "没有 PEM 证书") {
 		t.Errorf("--ca /dev/null: exit %d, stderr %q", r.code, r.stderr)
 	}
 }

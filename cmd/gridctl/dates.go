@@ -4,14 +4,44 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	_ "time/tzdata" // China time on a machine without zone data
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// chinaTime is China Standard Time, UTC+8 all year. It is a fixed zone
-// rather than time.LoadLocation("Asia/Shanghai") so that gridctl shows the
-// same dates on a machine without tzdata and in any $TZ.
-var chinaTime = time.FixedZone("CST", 8*60*60)
+// chinaTime is the zone gridctl reads and writes times in: Asia/Shanghai
+// unless --tz or $TZ names another (see setZone). The zone data is
+// embedded (time/tzdata), so a machine without it still shows China time.
+var chinaTime = mustZone(DefaultZone)
+
+// DefaultZone is the zone of a street office.
+const DefaultZone = "Asia/Shanghai"
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// pickZone returns the zone named by the --tz flag, else by $TZ, else
+// Asia/Shanghai.
+func pickZone(flagValue, env string) (*time.Location, error) {
+	name := flagValue
+	if name == "" {
+		name = env
+	}
+	name = strings.TrimPrefix(strings.TrimSpace(name), ":")
+	if name == "" {
+		return mustZone(DefaultZone), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, usagef("时区 %q 无法识别（例如 --tz Asia/Shanghai）", name)
+	}
+	return loc, nil
+}
 
 // now is gridctl's clock, for "days overdue" and "due soon"; tests that
 // drive the server's clock set it to the same one.
@@ -28,13 +58,28 @@ const (
 // a full RFC 3339 time is taken as it is.
 func parseDeadline(flagName, s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if d, err := time.ParseInLocation(dateLayout, s, chinaTime); err == nil {
+	if d, ok := parseChinaDate(s); ok {
 		return endOfDay(d), nil
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, usagef("--%s %q is not a date: write it as 2024-07-01 (the end of that day, China time)", flagName, s)
+	return time.Time{}, usagef("--%s %q 不是日期：请写作 2024-07-01（当天结束时，北京时间）", flagName, s)
+}
+
+// dateLayouts are the ways a date is written in an office: 2024-01-01,
+// 2024/1/1, 20240101 and 2024年1月1日 (with or without leading zeros).
+var dateLayouts = []string{dateLayout, "2006/1/2", "20060102", "2006年1月2日"}
+
+// parseChinaDate reads a date in one of dateLayouts as midnight, China
+// time.
+func parseChinaDate(s string) (time.Time, bool) {
+	for _, layout := range dateLayouts {
+		if d, err := time.ParseInLocation(layout, strings.TrimSpace(s), chinaTime); err == nil {
+			return d, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // endOfDay returns the last second of t's day in China time.
@@ -89,6 +134,9 @@ func formatDeadline(ts *timestamppb.Timestamp) string {
 	}
 	return t.Format(minuteLayout)
 }
+
+// formatTime writes t in the display zone to the minute.
+func formatTime(t time.Time) string { return t.In(chinaTime).Format(minuteLayout) }
 
 // formatDays writes a number of days: "3天".
 func formatDays(n int) string { return fmt.Sprintf("%d天", n) }

@@ -16,6 +16,12 @@ func TestDeadlinesAreTheEndOfAChinaDay(t *testing.T) {
 		{"2024-07-01", time.Date(2024, 7, 1, 15, 59, 59, 0, time.UTC)},
 		{" 2024-12-31 ", time.Date(2024, 12, 31, 15, 59, 59, 0, time.UTC)},
 		{"2024-07-01T12:00:00+08:00", time.Date(2024, 7, 1, 4, 0, 0, 0, time.UTC)},
+		// As an office writes a date.
+		{"2024/7/1", time.Date(2024, 7, 1, 15, 59, 59, 0, time.UTC)},
+		{"2024/07/01", time.Date(2024, 7, 1, 15, 59, 59, 0, time.UTC)},
+		{"20240701", time.Date(2024, 7, 1, 15, 59, 59, 0, time.UTC)},
+		{"2024年7月1日", time.Date(2024, 7, 1, 15, 59, 59, 0, time.UTC)},
+		{"2024年07月01日", time.Date(2024, 7, 1, 15, 59, 59, 0, time.UTC)},
 	}
 	for _, tt := range tests {
 		got, err := parseDeadline("deadline", tt.in)
@@ -24,7 +30,7 @@ func TestDeadlinesAreTheEndOfAChinaDay(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "2024-7-1", "7月1日", "2024-02-30", "tomorrow"} {
-		if _, err := parseDeadline("deadline", bad); err == nil || !strings.Contains(err.Error(), "is not a date") {
+		if _, err := parseDeadline("deadline", bad); err == nil || !strings.Contains(err.Error(), "不是日期") {
 			t.Errorf("parseDeadline(%q) error = %v", bad, err)
 		}
 	}
@@ -72,5 +78,62 @@ func TestDatesAreShownInChinaTime(t *testing.T) {
 	}
 	if formatDate(nil) != "-" || formatMinute(nil) != "-" || formatDeadline(nil) != "-" {
 		t.Error("an unset time is not shown as -")
+	}
+}
+
+// TestTheZoneIsChinaUnlessToldOtherwise: Asia/Shanghai by default, even
+// where $TZ is empty; --tz before $TZ; a zone that does not exist is a
+// usage error naming it.
+func TestTheZoneIsChinaUnlessToldOtherwise(t *testing.T) {
+	at := time.Date(2024, 6, 30, 16, 30, 0, 0, time.UTC)
+	tests := []struct {
+		flag, env string
+		want      string // at, in the zone picked
+	}{
+		{"", "", "2024-07-01 00:30"},
+		{"", "Asia/Shanghai", "2024-07-01 00:30"},
+		{"", "UTC", "2024-06-30 16:30"},
+		{"", ":Europe/Berlin", "2024-06-30 18:30"},
+		{"Asia/Urumqi", "UTC", "2024-06-30 22:30"},
+	}
+	for _, tt := range tests {
+		loc, err := pickZone(tt.flag, tt.env)
+		if err != nil {
+			t.Errorf("pickZone(%q, %q): %v", tt.flag, tt.env, err)
+			continue
+		}
+		if got := at.In(loc).Format(minuteLayout); got != tt.want {
+			t.Errorf("pickZone(%q, %q) shows %s, want %s", tt.flag, tt.env, got, tt.want)
+		}
+	}
+	if _, err := pickZone("Mars/Olympus", ""); err == nil || !strings.Contains(err.Error(), "Mars/Olympus") {
+		t.Errorf("an unknown zone: %v", err)
+	}
+}
+
+// TestLoginExpiryIsInChinaTime: the expiry login prints follows the zone,
+// China time by default, and never UTC's.
+func TestLoginExpiryIsInChinaTime(t *testing.T) {
+	isolate(t)
+	t.Setenv("TZ", "UTC")
+	g := startGridd(t, griddOptions{clock: newFakeClock(time.Date(2024, 6, 3, 23, 30, 0, 0, time.UTC))})
+	t.Setenv(EnvServer, g.addr)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		// The test server's tokens live two years from 07:30 on June 4, China time.
+		{[]string{"--tz", "Asia/Shanghai"}, "令牌有效期至 2026-06-04 07:30\n"},
+		{nil, "令牌有效期至 2026-06-03 23:30\n"}, // $TZ=UTC asked for it
+	} {
+		out := mustGridctl(t, g.adminPassword+"\n", append(tt.args, "login", "--username", "admin", "--password-stdin")...)
+		if !strings.HasSuffix(out, tt.want) {
+			t.Errorf("gridctl %v login said %q, want it to end %q", tt.args, out, tt.want)
+		}
+	}
+	t.Setenv("TZ", "")
+	out := mustGridctl(t, g.adminPassword+"\n", "login", "--username", "admin", "--password-stdin")
+	if !strings.HasSuffix(out, "令牌有效期至 2026-06-04 07:30\n") {
+		t.Errorf("login without a zone said %q, want China time", out)
 	}
 }

@@ -78,7 +78,7 @@ func TestACaseThroughItsWholeLife(t *testing.T) {
 
 	step()
 	out := mustGridctl(t, "", "case", "assign", id, "--to", "worker01", "--unit", "红星仓储公司", "--deadline", "2024-06-10", "--note", "请限期整改")
-	wantLine(t, "assign", out, id+": 已上报 → 已派遣, version 2; 派给 worker01; 责任单位 红星仓储公司; 期限 2024-06-10")
+	wantLine(t, "assign", out, id+"：已上报 → 已派遣，版本 2; 派给 worker01; 责任单位 红星仓储公司; 期限 2024-06-10")
 	got := s.getReport(t, s.worker01, rep.GetId())
 	if want := time.Date(2024, 6, 10, 23, 59, 59, 0, chinaTime); !got.GetDeadline().AsTime().Equal(want) {
 		t.Errorf("deadline = %v, want the end of 2024-06-10 in China, %v", got.GetDeadline().AsTime(), want)
@@ -86,42 +86,42 @@ func TestACaseThroughItsWholeLife(t *testing.T) {
 
 	step()
 	out = mustGridctl(t, "", "case", "notice", id, "--kind", "order")
-	wantLine(t, "notice", out, id+": 已派遣, version 3; 整改通知书 〔2024〕1号")
+	wantLine(t, "notice", out, id+"：已派遣，版本 3; 整改通知书 〔2024〕1号")
 	out = mustGridctl(t, "", "case", "notice", id, "--kind", "enforcement", "--department", "区应急管理局")
-	wantLine(t, "second notice", out, id+": 已派遣, version 4; 执法文书 〔2024〕1号; 部门 区应急管理局")
+	wantLine(t, "second notice", out, id+"：已派遣，版本 4; 执法文书 〔2024〕1号; 部门 区应急管理局")
 	out = mustGridctl(t, "", "case", "notice", id, "--kind", "order")
-	wantLine(t, "third notice", out, id+": 已派遣, version 5; 整改通知书 〔2024〕2号")
+	wantLine(t, "third notice", out, id+"：已派遣，版本 5; 整改通知书 〔2024〕2号")
 	out = mustGridctl(t, "", "case", "interview", id, "--who", "法定代表人 张某", "--where", "街道安监办", "--outcome", "承诺十日内整改到位")
-	wantLine(t, "interview", out, id+": 已派遣, version 6; 约谈 法定代表人 张某; 地点 街道安监办; 结果 承诺十日内整改到位")
+	wantLine(t, "interview", out, id+"：已派遣，版本 6; 约谈 法定代表人 张某; 地点 街道安监办; 结果 承诺十日内整改到位")
 
 	// The worker works on it, and reports the fix.
 	step()
 	out = asWorker(t, s.worker01, "case", "progress", id, "--note", "已清理安全出口")
-	wantLine(t, "progress", out, id+": 已派遣 → 整改中, version 7")
+	wantLine(t, "progress", out, id+"：已派遣 → 整改中，版本 7")
 	out = asWorker(t, s.worker01, "case", "rectify", id, "--note", "已更换灭火器")
-	wantLine(t, "rectify", out, id+": 整改中 → 待核查, version 8; 整改到位")
+	wantLine(t, "rectify", out, id+"：整改中 → 待核查，版本 8; 整改到位")
 	// Only a supervisor verifies.
 	r := gridctl(t, "", "--token", s.worker01, "case", "verify", id, "--pass")
-	if r.code != exitError || !strings.Contains(r.stderr, "permission denied") {
+	if r.code != exitError || !strings.Contains(r.stderr, "无权操作") {
 		t.Errorf("a worker verified: exit %d, stderr %q", r.code, r.stderr)
 	}
 
 	step()
 	out = mustGridctl(t, "", "case", "verify", id, "--fail", "--reason", "灭火器未放置到位")
-	wantLine(t, "verify --fail", out, id+": 待核查 → 整改中, version 9; 未通过: 灭火器未放置到位")
+	wantLine(t, "verify --fail", out, id+"：待核查 → 整改中，版本 9; 未通过: 灭火器未放置到位")
 	out = asWorker(t, s.worker01, "case", "rectify", id)
-	wantLine(t, "second rectify", out, id+": 整改中 → 待核查, version 10; 整改到位")
+	wantLine(t, "second rectify", out, id+"：整改中 → 待核查，版本 10; 整改到位")
 	out = mustGridctl(t, "", "case", "extend", id, "--to", "2024-06-20", "--reason", "等待消防设施验收")
-	wantLine(t, "extend", out, id+": 待核查, version 11; 期限 2024-06-10 → 2024-06-20; 理由 等待消防设施验收")
+	wantLine(t, "extend", out, id+"：待核查，版本 11; 期限 2024-06-10 → 2024-06-20; 理由 等待消防设施验收")
 	out = mustGridctl(t, "", "case", "verify", id, "--pass")
-	wantLine(t, "verify --pass", out, id+": 待核查 → 已结案, version 12; 通过, 整改到位")
+	wantLine(t, "verify --pass", out, id+"：待核查 → 已结案，版本 12; 通过, 整改到位")
 
 	// On the follow-up check the problem is back.
 	s.clock.Advance(30 * 24 * time.Hour)
 	out = mustGridctl(t, "", "case", "follow-up", id, "--relapsed", "--note", "安全出口再次被堵")
-	wantLine(t, "follow-up --relapsed", out, id+": 已结案 → 整改中, version 13; 复发 (第1次)")
+	wantLine(t, "follow-up --relapsed", out, id+"：已结案 → 整改中，版本 13; 复发 (第1次)")
 	out = asWorker(t, s.worker01, "case", "rectify", id)
-	wantLine(t, "third rectify", out, id+": 整改中 → 待核查, version 14; 整改到位")
+	wantLine(t, "third rectify", out, id+"：整改中 → 待核查，版本 14; 整改到位")
 	out = mustGridctl(t, "", "--json", "case", "verify", id, "--pass", "--note", "复查合格")
 	var event map[string]any
 	if err := json.Unmarshal([]byte(out), &event); err != nil {
@@ -135,28 +135,28 @@ func TestACaseThroughItsWholeLife(t *testing.T) {
 		t.Errorf("--json verify: verification %v", event["verification"])
 	}
 	out = mustGridctl(t, "", "case", "follow-up", id)
-	wantLine(t, "follow-up", out, id+": 已结案, version 16; 未复发")
+	wantLine(t, "follow-up", out, id+"：已结案，版本 16; 未复发")
 	out = asWorker(t, s.worker01, "case", "comment", id, "--note", "企业已建立每月自查制度")
-	wantLine(t, "comment", out, id+": 已结案, version 17")
+	wantLine(t, "comment", out, id+"：已结案，版本 17")
 
 	// The two others are rejected: one as a duplicate of the first.
 	out = mustGridctl(t, "", "case", "reject", shortID(dup.GetId()), "--duplicate-of", id, "--note", "同一隐患")
-	wantLine(t, "reject --duplicate-of", out, shortID(dup.GetId())+": 已上报 → 已驳回, version 2; 重复; 与 "+id+" 重复")
+	wantLine(t, "reject --duplicate-of", out, shortID(dup.GetId())+"：已上报 → 已驳回，版本 2; 重复; 与 "+id+" 重复")
 	out = mustGridctl(t, "", "case", "reject", bogus.GetId(), "--invalid")
-	wantLine(t, "reject --invalid", out, shortID(bogus.GetId())+": 已上报 → 已驳回, version 2; 无效")
+	wantLine(t, "reject --invalid", out, shortID(bogus.GetId())+"：已上报 → 已驳回，版本 2; 无效")
 
 	// Nothing is open any more, and the timeline tells the whole story.
-	wantLine(t, "open", mustGridctl(t, "", "open"), "no open case")
+	wantLine(t, "open", mustGridctl(t, "", "open"), "没有在办案件")
 	out = mustGridctl(t, "", "show", id)
 	for _, want := range []string{
-		"status       已结案, version 17",
-		"relapses     1",
-		"deadline     2024-06-20 (extended; first 2024-06-10)",
-		"disposition  整改到位",
+		"状态      已结案，版本 17",
+		"复发次数  1",
+		"整改期限  2024-06-20（已延期，原期限 2024-06-10）",
+		"结案方式  整改到位",
 		"上报  ", "派遣  ", "下发文书", "约谈", "整改进展", "提交整改", "核查", "延期", "回头看", "评论",
 		"未通过: 灭火器未放置到位",
 		"复发 (第1次)",
-		"hash chain intact (17 events)",
+		"哈希链完整（17 个事件）",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %q:\n%s", want, out)
@@ -185,7 +185,7 @@ func TestOpenListsOverdueFirst(t *testing.T) {
 	mustGridctl(t, "", "case", "assign", e, "--to", "worker01", "--deadline", "2024-06-10")
 	asWorker(t, s.worker02, "case", "rectify", c) // waits for verification: not overdue
 
-	wantLine(t, "open --overdue on June 3", mustGridctl(t, "", "open", "--overdue"), "no open case")
+	wantLine(t, "open --overdue on June 3", mustGridctl(t, "", "open", "--overdue"), "没有在办案件")
 
 	// Five days on, A is three days overdue; C's deadline is older, but it
 	// waits for verification, which is not overdue.
@@ -195,7 +195,7 @@ func TestOpenListsOverdueFirst(t *testing.T) {
 	if len(lines) != 7 {
 		t.Fatalf("open printed %d lines, want a header, 5 cases and a count:\n%s", len(lines), out)
 	}
-	if f := strings.Fields(lines[0]); strings.Join(f, " ") != "ID CATEGORY STATUS GRID DEADLINE OVERDUE ASSIGNEE DESCRIPTION" {
+	if f := strings.Fields(lines[0]); strings.Join(f, " ") != "编号 类别 状态 网格 期限 逾期 派遣对象 描述" {
 		t.Errorf("header = %q", lines[0])
 	}
 	wantRows := [][]string{
@@ -214,7 +214,7 @@ func TestOpenListsOverdueFirst(t *testing.T) {
 	if !strings.HasSuffix(lines[5], "  D 尚未派遣的隐患,描述很长很长很长很长很…") {
 		t.Errorf("a long description is not cut to %d columns: %q", descriptionWidth, lines[5])
 	}
-	if lines[6] != "5 open cases, 1 overdue" {
+	if lines[6] != "在办 5 件，逾期 1 件" {
 		t.Errorf("count = %q", lines[6])
 	}
 	if strings.Contains(out, "\x1b") {
@@ -267,7 +267,7 @@ func TestOpenListsOverdueFirst(t *testing.T) {
 
 	// Extended, A is no longer overdue.
 	mustGridctl(t, "", "case", "extend", a, "--to", "2024-06-30", "--reason", "需停产检修")
-	wantLine(t, "open --overdue after the extension", mustGridctl(t, "", "open", "--overdue"), "no open case")
+	wantLine(t, "open --overdue after the extension", mustGridctl(t, "", "open", "--overdue"), "没有在办案件")
 
 	// A polluting workshop is shut down; three months later its follow-up
 	// check (回头看) is due.
@@ -280,14 +280,14 @@ func TestOpenListsOverdueFirst(t *testing.T) {
 	mustGridctl(t, "", "case", "assign", p, "--to", "worker01", "--unit", "洗沙点经营者")
 	asWorker(t, s.worker01, "case", "rectify", p, "--disposition", "shut-down")
 	mustGridctl(t, "", "case", "verify", p, "--pass")
-	wantLine(t, "open --follow-up-due", mustGridctl(t, "", "open", "--follow-up-due"), "no case is due for a follow-up check")
+	wantLine(t, "open --follow-up-due", mustGridctl(t, "", "open", "--follow-up-due"), "没有到期需回头看的案件")
 	s.clock.Advance(91 * 24 * time.Hour)
 	out = mustGridctl(t, "", "open", "--follow-up-due")
-	if !strings.Contains(out, "FOLLOW-UP") || !strings.Contains(out, p+"  散乱污企业  已结案") || !strings.HasSuffix(out, "1 case due for a follow-up check\n") {
+	if !strings.Contains(out, "回头看") || !strings.Contains(out, p+"  散乱污企业  已结案") || !strings.HasSuffix(out, "1 件案件到期需回头看\n") {
 		t.Errorf("open --follow-up-due:\n%s", out)
 	}
 	mustGridctl(t, "", "case", "follow-up", p)
-	wantLine(t, "open --follow-up-due after the check", mustGridctl(t, "", "open", "--follow-up-due"), "no case is due for a follow-up check")
+	wantLine(t, "open --follow-up-due after the check", mustGridctl(t, "", "open", "--follow-up-due"), "没有到期需回头看的案件")
 }
 
 func TestShowPrintsTheReportAndItsTimeline(t *testing.T) {
@@ -306,26 +306,26 @@ func TestShowPrintsTheReportAndItsTimeline(t *testing.T) {
 
 	out := mustGridctl(t, "", "show", id)
 	for _, want := range []string{
-		"id           " + rep.GetId() + "\n",
-		"category     散乱污企业, 重大\n",
-		"status       已派遣, version 2\n",
-		"grid         红星村\n",
-		"description  河滩上非法洗沙,废水直排入河\n",
-		"address      红星村3组\n",
-		"location     31.250000, 118.330000 (WGS-84) ±8 m\n",
-		"observed     2024-06-03 08:00\n",
-		"received     2024-06-03 09:00 from worker01\n",
-		"问题         散、污\n",
-		"行业         非法洗沙\n",
-		"建议处置     关停取缔\n",
-		"外区流入     是, 来自鸠江区\n",
-		"assignee     worker01\n",
-		"deadline     2024-07-01\n",
-		"\ntimeline:\n",
-		"TIME ",
-		"2024-06-03 08:00 (received 2024-06-03 09:00)  worker01    上报   已上报           1\n",
-		"2024-06-03 10:30                              supervisor  派遣   已上报 → 已派遣  2    派给 worker01; 期限 2024-07-01; 备注 依法取缔\n",
-		"\nhash chain intact (2 events): the history is as it was written\n",
+		"编号      " + rep.GetId() + "\n",
+		"类别      散乱污企业，重大\n",
+		"状态      已派遣，版本 2\n",
+		"网格      红星村\n",
+		"描述      河滩上非法洗沙,废水直排入河\n",
+		"地址      红星村3组\n",
+		"位置      31.250000, 118.330000 (WGS-84) ±8 米\n",
+		"发现时间  2024-06-03 08:00\n",
+		"接收时间  2024-06-03 09:00，上报人 worker01\n",
+		"问题      散、污\n",
+		"行业      非法洗沙\n",
+		"建议处置  关停取缔\n",
+		"外区流入  是, 来自鸠江区\n",
+		"派遣对象  worker01\n",
+		"整改期限  2024-07-01\n",
+		"\n时间线：\n",
+		"时间 ",
+		"2024-06-03 08:00（接收 2024-06-03 09:00）  worker01    上报  已上报           1\n",
+		"2024-06-03 10:30                           supervisor  派遣  已上报 → 已派遣  2     派给 worker01; 期限 2024-07-01; 备注 依法取缔\n",
+		"\n哈希链完整（2 个事件）：记录未被改动\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %q:\n%s", want, out)
@@ -354,14 +354,14 @@ func TestShowPrintsTheReportAndItsTimeline(t *testing.T) {
 		Kind: pb.ConstructionKind_CONSTRUCTION_KIND_SHED, Land: pb.LandKind_LAND_KIND_FARMLAND, AreaSquareMeters: 120.5,
 	}}
 	out = mustGridctl(t, "", "show", s.mustSubmit(t, s.worker01, shed).GetId())
-	for _, want := range []string{"category     违法建设, 一般\n", "违建类型     乱搭盖\n", "用地         耕地\n", "面积         120.5 m²\n", "hash chain intact (1 event)"} {
+	for _, want := range []string{"类别      违法建设，一般\n", "违建类型  乱搭盖\n", "用地      耕地\n", "面积      120.5㎡\n", "哈希链完整（1 个事件）"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show of the shed lacks %q:\n%s", want, out)
 		}
 	}
 
 	r := gridctl(t, "", "show", "0123abcd")
-	if r.code != exitError || !strings.Contains(r.stderr, `no report you can see has an id ending with "0123abcd"`) {
+	if r.code != exitError || !strings.Contains(r.stderr, `你可见的报告中没有编号以 "0123abcd" 结尾的`) {
 		t.Errorf("show of a missing report: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -391,8 +391,8 @@ func TestShowSaysWhenTheHistoryWasAltered(t *testing.T) {
 
 	r := gridctl(t, "", "show", id)
 	if r.code != exitError || !strings.Contains(r.stdout, "备注 限期三十天") ||
-		!strings.HasSuffix(r.stdout, "\nHASH CHAIN BROKEN: this history was altered after it was written\n") ||
-		!strings.Contains(r.stderr, "hash chain is broken") {
+		!strings.HasSuffix(r.stdout, "\n哈希链断裂：此记录在写入后被改动过\n") ||
+		!strings.Contains(r.stderr, "哈希链断裂") {
 		t.Errorf("show of an altered history: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	r = gridctl(t, "", "--json", "show", id)
@@ -409,7 +409,7 @@ func TestAStaleActionIsRefused(t *testing.T) {
 	rep := s.mustSubmit(t, s.worker01, s.hazard("配电箱门锁损坏"))
 	id := shortID(rep.GetId())
 	mustGridctl(t, "", "case", "assign", id, "--to", "worker01", "--deadline", "2024-06-10")
-	if out := mustGridctl(t, "", "show", id); !strings.Contains(out, "status       已派遣, version 2\n") {
+	if out := mustGridctl(t, "", "show", id); !strings.Contains(out, "状态      已派遣，版本 2\n") {
 		t.Fatalf("show:\n%s", out)
 	}
 	// While the supervisor thinks, the worker starts work.
@@ -419,9 +419,9 @@ func TestAStaleActionIsRefused(t *testing.T) {
 	if r.code != exitError || r.stdout != "" {
 		t.Errorf("stale extend: exit %d, stdout %q", r.code, r.stdout)
 	}
-	wantErr := "gridctl: refused: the case changed since you looked; it is now 整改中, version 3\n" +
-		"  the case was not changed; your action is kept on its timeline, marked 冲突\n" +
-		"  see what changed with gridctl show " + id + ", then act again if it still makes sense\n"
+	wantErr := "gridctl: 操作被拒绝：你查看之后案件已有变动，现为整改中，版本 3\n" +
+		"  案件未被改动；你的操作已记入时间线，标为冲突\n" +
+		"  请用 gridctl show " + id + " 查看变动，如仍需要再操作\n"
 	if r.stderr != wantErr {
 		t.Errorf("stale extend stderr:\n%s\nwant:\n%s", r.stderr, wantErr)
 	}
@@ -430,22 +430,22 @@ func TestAStaleActionIsRefused(t *testing.T) {
 		t.Errorf("the stale action changed the case: version %d, deadline %s", got.GetVersion(), formatDate(got.GetDeadline()))
 	}
 	out := mustGridctl(t, "", "show", id)
-	if !strings.Contains(out, "延期 [冲突]") || !strings.Contains(out, "未生效: ") || !strings.Contains(out, "hash chain intact (4 events)") {
+	if !strings.Contains(out, "延期 [冲突]") || !strings.Contains(out, "未生效: ") || !strings.Contains(out, "哈希链完整（4 个事件）") {
 		t.Errorf("show does not mark the conflict:\n%s", out)
 	}
 
 	// An action the case's status does not allow says where it stands.
 	r = gridctl(t, "", "case", "verify", id, "--pass")
-	if r.code != exitError || !strings.Contains(r.stderr, "gridctl: failed precondition: ") || !strings.HasSuffix(r.stderr, "\n  the case is 整改中, version 3\n") {
+	if r.code != exitError || !strings.Contains(r.stderr, "gridctl: 无法执行：") || !strings.HasSuffix(r.stderr, "\n  案件现为整改中，版本 3\n") {
 		t.Errorf("verify of a case being fixed: exit %d, stderr %q", r.code, r.stderr)
 	}
 
 	// Read just before, the version is current, and the action applies;
 	// --force sends none.
 	wantLine(t, "extend", mustGridctl(t, "", "case", "extend", id, "--to", "2024-06-30", "--reason", "配件缺货"),
-		id+": 整改中, version 4; 期限 2024-06-10 → 2024-06-30; 理由 配件缺货")
+		id+"：整改中，版本 4; 期限 2024-06-10 → 2024-06-30; 理由 配件缺货")
 	s.calls.reset()
-	wantLine(t, "comment --force", mustGridctl(t, "", "case", "comment", id, "--force", "--note", "已催办"), id+": 整改中, version 5")
+	wantLine(t, "comment --force", mustGridctl(t, "", "case", "comment", id, "--force", "--note", "已催办"), id+"：整改中，版本 5")
 	if n := len(s.calls.of("GetReport")); n != 0 {
 		t.Errorf("--force read the case %d times", n)
 	}
@@ -462,7 +462,7 @@ func TestReportsAreNamedByTheEndOfTheirID(t *testing.T) {
 	s.mustSubmit(t, s.worker01, two)
 
 	s.calls.reset()
-	if out := mustGridctl(t, "", "show", one.Id); !strings.Contains(out, "description  一\n") {
+	if out := mustGridctl(t, "", "show", one.Id); !strings.Contains(out, "描述      一\n") {
 		t.Errorf("show by the full id:\n%s", out)
 	}
 	if n := len(s.calls.of("ListReports")); n != 0 {
@@ -470,7 +470,7 @@ func TestReportsAreNamedByTheEndOfTheirID(t *testing.T) {
 	}
 	for _, ref := range []string{"a001234", "A001234", "0a001234", "00000a001234", "8000-00000a001234"} {
 		s.calls.reset()
-		if out := mustGridctl(t, "", "show", ref); !strings.Contains(out, "description  一\n") {
+		if out := mustGridctl(t, "", "show", ref); !strings.Contains(out, "描述      一\n") {
 			t.Errorf("show %s:\n%s", ref, out)
 		}
 		if n := len(s.calls.of("ListReports")); n < 2 {
@@ -478,25 +478,25 @@ func TestReportsAreNamedByTheEndOfTheirID(t *testing.T) {
 		}
 	}
 	r := gridctl(t, "", "show", "001234")
-	if r.code != exitError || !strings.Contains(r.stderr, `2 reports end with "001234": give more of the id`) {
+	if r.code != exitError || !strings.Contains(r.stderr, `有 2 份报告的编号以 "001234" 结尾：请多给几位`) {
 		t.Errorf("an ambiguous ending: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = gridctl(t, "", "show", "ffff")
-	if r.code != exitError || !strings.Contains(r.stderr, `no report you can see has an id ending with "ffff"`) {
+	if r.code != exitError || !strings.Contains(r.stderr, `你可见的报告中没有编号以 "ffff" 结尾的`) {
 		t.Errorf("an unknown ending: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = gridctl(t, "", "show", "工单12")
-	if r.code != exitUsage || !strings.Contains(r.stderr, "is not a report id") {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "不是报告编号") {
 		t.Errorf("not an id: exit %d, stderr %q", r.code, r.stderr)
 	}
 	// A worker of another grid cannot name them.
 	r = gridctl(t, "", "--token", s.worker02, "show", "a001234")
-	if r.code != exitError || !strings.Contains(r.stderr, "no report you can see") {
+	if r.code != exitError || !strings.Contains(r.stderr, "你可见的报告中没有") {
 		t.Errorf("worker02 named worker01's report: exit %d, stderr %q", r.code, r.stderr)
 	}
 	// The actions take endings too, for the case and the one it duplicates.
 	wantLine(t, "reject", mustGridctl(t, "", "case", "reject", "b001234", "--duplicate-of", "a001234"),
-		"0b001234: 已上报 → 已驳回, version 2; 重复; 与 0a001234 重复")
+		"0b001234：已上报 → 已驳回，版本 2; 重复; 与 0a001234 重复")
 	if got := s.getReport(t, s.worker01, two.Id); got.GetStatus() != pb.ReportStatus_REPORT_STATUS_REJECTED {
 		t.Errorf("status = %v", got.GetStatus())
 	}

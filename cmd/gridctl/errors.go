@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 
+	"golang.org/x/text/language"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -31,7 +32,7 @@ func (a *app) fail(err error) int {
 		if len(u.path) > 0 {
 			help = "gridctl " + strings.Join(u.path, " ") + " -h"
 		}
-		fmt.Fprintf(a.stderr, "run %q for usage\n", help)
+		fmt.Fprintf(a.stderr, "用法见 %q\n", help)
 		return exitUsage
 	}
 	writeError(a.stderr, err, a.server, a.tokenSource, a.opts.timeout.String())
@@ -54,6 +55,7 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 		requestID = ce.requestID
 	}
 	msg := st.Message()
+	localized := localizedMessage(st)
 	// Where the case stands, for a refused action: as the server said, or
 	// as gridctl read it after the refusal.
 	info := caseState(st)
@@ -61,26 +63,24 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 	if info == nil && errors.As(err, &se) {
 		info = se.info
 	}
-	switch st.Code() {
-	case codes.Aborted:
-		if info != nil {
-			msg = fmt.Sprintf("refused: the case changed since you looked; it is now %s, version %s", info.status, info.version)
-		} else {
-			msg = codeWords(st.Code()) + ": " + msg
-		}
-	case codes.Unavailable:
-		msg = fmt.Sprintf("cannot reach %s: %s", server, msg)
-	case codes.DeadlineExceeded:
-		msg = fmt.Sprintf("%s gave no answer within %s (--timeout)", server, timeout)
-	case codes.Canceled:
-		msg = "canceled"
+	switch {
+	case st.Code() == codes.Aborted && info != nil:
+		msg = fmt.Sprintf("操作被拒绝：你查看之后案件已有变动，现为%s，版本 %s", info.status, info.version)
+	case st.Code() == codes.Unavailable:
+		msg = fmt.Sprintf("无法连接 %s：%s", server, msg)
+	case st.Code() == codes.DeadlineExceeded:
+		msg = fmt.Sprintf("%s 在 %s 内没有应答（--timeout）", server, timeout)
+	case st.Code() == codes.Canceled:
+		msg = "已取消"
+	case localized != "":
+		msg = codeWords(st.Code()) + "：" + localized
 	default:
-		msg = codeWords(st.Code()) + ": " + msg
+		msg = codeWords(st.Code()) + "：" + msg
 	}
 	switch st.Code() {
 	case codes.Internal, codes.Unknown, codes.DataLoss:
 		if requestID != "" {
-			msg += fmt.Sprintf(" (request id %s: the server's log says more)", requestID)
+			msg += fmt.Sprintf("（请求编号 %s，详见服务器日志）", requestID)
 		}
 	}
 	fmt.Fprintf(w, "gridctl: %s\n", sanitizeLine(msg))
@@ -88,8 +88,12 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 		switch d := d.(type) {
 		case *errdetails.BadRequest:
 			for _, v := range d.GetFieldViolations() {
+				desc := v.GetDescription()
+				if l := chinese(v.GetLocalizedMessage()); l != "" {
+					desc = l
+				}
 				// The entry that counts violations left out names no field.
-				fmt.Fprintf(w, "  %s\n", sanitizeLine(strings.TrimPrefix(v.GetField()+": "+v.GetDescription(), ": ")))
+				fmt.Fprintf(w, "  %s\n", sanitizeLine(strings.TrimPrefix(v.GetField()+": "+desc, ": ")))
 			}
 		case *errdetails.PreconditionFailure:
 			for _, v := range d.GetViolations() {
@@ -97,26 +101,26 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 			}
 		case *errdetails.RetryInfo:
 			if d.GetRetryDelay() != nil {
-				fmt.Fprintf(w, "  try again in %s\n", d.GetRetryDelay().AsDuration().Round(1e9))
+				fmt.Fprintf(w, "  请在 %s 后重试\n", d.GetRetryDelay().AsDuration().Round(1e9))
 			}
 		}
 	}
 	if info != nil {
 		switch st.Code() {
 		case codes.Aborted:
-			fmt.Fprintln(w, "  the case was not changed; your action is kept on its timeline, marked 冲突")
-			fmt.Fprintf(w, "  see what changed with gridctl show %s, then act again if it still makes sense\n", info.shortID)
+			fmt.Fprintln(w, "  案件未被改动；你的操作已记入时间线，标为冲突")
+			fmt.Fprintf(w, "  请用 gridctl show %s 查看变动，如仍需要再操作\n", info.shortID)
 		case codes.FailedPrecondition:
-			fmt.Fprintf(w, "  the case is %s, version %s\n", info.status, info.version)
+			fmt.Fprintf(w, "  案件现为%s，版本 %s\n", info.status, info.version)
 		}
 	}
 	if st.Code() == codes.Unauthenticated {
 		switch tokenSource {
 		case tokenForLogin:
 		case tokenFromFlag, tokenFromEnv:
-			fmt.Fprintf(w, "the token from %s was refused: log in again and give the new token, or run gridctl login\n", tokenSource)
+			fmt.Fprintf(w, "来自 %s 的令牌被拒绝：请重新登录并提供新令牌，或运行 gridctl login\n", tokenSource)
 		default:
-			fmt.Fprintln(w, "run gridctl login")
+			fmt.Fprintln(w, "请运行 gridctl login 登录")
 		}
 	}
 }
@@ -144,7 +148,7 @@ func caseState(st *status.Status) *caseInfo {
 		}
 		label := cur
 		if v, ok := pb.ReportStatus_value[cur]; ok {
-			label = enumLabel(statusLabels, pb.ReportStatus(v))
+			label = words.Label(words.Status, pb.ReportStatus(v))
 		}
 		version := md["current_version"]
 		if version == "" {
@@ -170,18 +174,61 @@ func grpcStatus(err error) (*status.Status, bool) {
 	return nil, false
 }
 
-// codeWords writes a code as words: "invalid argument", "permission denied".
+// codeWords names a code in Chinese, for the head of an error line.
 func codeWords(c codes.Code) string {
-	s := c.String()
-	var b strings.Builder
-	for i, r := range s {
-		if unicode.IsUpper(r) {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			r = unicode.ToLower(r)
-		}
-		b.WriteRune(r)
+	if w, ok := codeNames[c]; ok {
+		return w
 	}
-	return b.String()
+	return "错误"
 }
+
+// codeNames are the gRPC codes a person may meet, in Chinese.
+var codeNames = map[codes.Code]string{
+	codes.InvalidArgument:    "输入有误",
+	codes.NotFound:           "未找到",
+	codes.AlreadyExists:      "已存在",
+	codes.PermissionDenied:   "无权操作",
+	codes.FailedPrecondition: "无法执行",
+	codes.Aborted:            "操作冲突",
+	codes.OutOfRange:         "超出范围",
+	codes.Unauthenticated:    "未登录或登录已失效",
+	codes.ResourceExhausted:  "请求过多",
+	codes.Unimplemented:      "服务器不支持此操作",
+	codes.Internal:           "服务器内部错误",
+	codes.Unknown:            "未知错误",
+	codes.DataLoss:           "数据损坏",
+	codes.Unavailable:        "服务不可用",
+	codes.DeadlineExceeded:   "超时",
+	codes.Canceled:           "已取消",
+}
+
+// localizedMessage is the Chinese google.rpc.LocalizedMessage of st
+// (AIP-193; zh-CN, or any zh locale), or "" when the server sent none.
+func localizedMessage(st *status.Status) string {
+	for _, d := range st.Details() {
+		if lm, ok := d.(*errdetails.LocalizedMessage); ok {
+			if m := chinese(lm); m != "" {
+				return m
+			}
+		}
+	}
+	return ""
+}
+
+// chinese is lm's message when its locale is Chinese, else "".
+func chinese(lm *errdetails.LocalizedMessage) string {
+	if lm.GetMessage() == "" {
+		return ""
+	}
+	tag, err := language.Parse(lm.GetLocale())
+	if err != nil {
+		return ""
+	}
+	if base, _ := tag.Base(); base != chineseBase {
+		return ""
+	}
+	return lm.GetMessage()
+}
+
+// chineseBase is the language of the messages gridctl prefers.
+var chineseBase, _ = language.SimplifiedChinese.Base()

@@ -35,42 +35,38 @@ const (
 
 var exportCommand = &command{
 	name:    "export",
-	summary: "export reports as a CSV or XLSX file, with Chinese column headers",
-	help: `Writes every report matching the filters, one row each with its current
-status, deadline, assignee, notice numbers and closure, as a CSV (UTF-8 with
-a byte-order mark, which Excel on Windows needs to show Chinese) or an XLSX
-workbook. Without filters it exports every report the caller can see.
+	summary: "把报告导出为 CSV 或 XLSX 文件，列名为中文",
+	help: `把符合筛选条件的每份报告写成一行，含当前状态、期限、派遣对象、文书编号和
+结案情况，格式为 CSV（UTF-8 带字节顺序标记，Windows 上的 Excel 需要它才能
+显示中文）或 XLSX 工作簿。不加筛选条件时导出可见的全部报告。
 
-The file is written as FILE.tmp and renamed to FILE at the end, so an
-interrupted export leaves no half file. Without --out the file takes the
-name the server suggests (网格巡查报告-20240630.xlsx) in the current folder;
---out - writes to standard output. Without --format the format follows
---out's extension, else CSV. On a terminal a progress bar shows on stderr;
-at the end one line there says how many rows were written.
+文件先写作 FILE.tmp，结束时改名为 FILE，所以中断的导出不会留下半个文件。
+不加 --out 时文件以服务器建议的名字（网格巡查报告-20240630.xlsx）存在当前
+文件夹；--out - 写到标准输出。不加 --format 时按 --out 的扩展名，否则为 CSV。
+在终端上，标准错误输出显示进度条；结束时那里有一行说明写了多少行。
 
---from and --to select by when the problem was found, as China dates, both
-inclusive.
+--from 和 --to 按发现问题的日期筛选，为北京时间的日期，含首尾两天。
 
-examples:
+示例：
   gridctl export --format xlsx --out open.xlsx --open
   gridctl export --out 红星村.csv --grid 红星村 --from 2024-01-01 --to 2024-06-30
   gridctl export --format csv --out - --overdue | head`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids, categories, statuses stringsFlag
-		format := fs.String("format", "", "file `FORMAT`: "+flagChoices(exportFormats)+" (default: --out's extension, else csv)")
-		out := fs.String("out", "", "write to `FILE` (- for standard output; default: the name the server suggests)")
-		fs.Var(&grids, "grid", "only reports in the grid `NAME_OR_ID`; repeat for several")
-		fs.Var(&categories, "category", "only reports of `CATEGORY` ("+flagChoices(categoryFlags)+"); repeat for several")
-		fs.Var(&statuses, "status", "only reports in `STATUS` ("+flagChoices(statusFlags)+"); repeat for several")
-		assignee := fs.String("assignee", "", "only reports assigned to `USERNAME` (or user id)")
-		open := fs.Bool("open", false, "only open cases (not 已结案, not 已驳回)")
-		overdue := fs.Bool("overdue", false, "only overdue cases")
-		from := fs.String("from", "", "only reports found on or after this China `DATE` (2024-01-01)")
-		to := fs.String("to", "", "only reports found on or before this China `DATE`, inclusive")
-		query := fs.String("query", "", "only reports whose description or address contains `TEXT`")
+		format := fs.String("format", "", "文件格式 `FORMAT`："+flagChoices(exportFormats)+"（默认：按 --out 的扩展名，否则 csv）")
+		out := fs.String("out", "", "写入文件 `FILE`（- 为标准输出；默认：服务器建议的名字）")
+		fs.Var(&grids, "grid", "只导出网格 `NAME_OR_ID` 的报告；多个网格重复此选项")
+		fs.Var(&categories, "category", "只导出类别 `CATEGORY`（"+flagChoices(categoryFlags)+"）的报告；可重复")
+		fs.Var(&statuses, "status", "只导出状态 `STATUS`（"+flagChoices(statusFlags)+"）的报告；可重复")
+		assignee := fs.String("assignee", "", "只导出派给 `USERNAME`（或用户编号）的报告")
+		open := fs.Bool("open", false, "只导出在办案件（不含已结案、已驳回）")
+		overdue := fs.Bool("overdue", false, "只导出逾期案件")
+		from := fs.String("from", "", "只导出在北京时间日期 `DATE`（2024-01-01）当天或之后发现的报告")
+		to := fs.String("to", "", "只导出在北京时间日期 `DATE` 当天或之前发现的报告")
+		query := fs.String("query", "", "只导出描述或地址含 `TEXT` 的报告")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("export takes no arguments (flags: --format, --out, --grid, --category, --status, --open, --overdue, …)")
+				return usagef("export 不带参数（选项：--format、--out、--grid、--category、--status、--open、--overdue 等）")
 			}
 			f, err := exportFormat(*format, *out)
 			if err != nil {
@@ -110,10 +106,10 @@ examples:
 			}
 			if req.Filter.ObservedAfter != nil && req.Filter.ObservedBefore != nil &&
 				!req.Filter.ObservedBefore.AsTime().After(req.Filter.ObservedAfter.AsTime()) {
-				return usagef("--to %s is before --from %s", *to, *from)
+				return usagef("--to %s 早于 --from %s", *to, *from)
 			}
 			if f == pb.ExportFormat_EXPORT_FORMAT_XLSX && *out == "-" && a.isTerminal(a.stdout) {
-				return usagef("an xlsx is not for a terminal: give --out FILE, or pipe standard output")
+				return usagef("xlsx 不能输出到终端：请给出 --out FILE，或把标准输出接到管道")
 			}
 			return a.export(ctx, req, grids, *assignee, *out)
 		}
@@ -136,7 +132,7 @@ func exportFormat(format, out string) (pb.ExportFormat, error) {
 		return 0, err
 	}
 	if known && byExt != f {
-		return 0, usagef("--out %s ends in .%s but --format is %s", out, ext, strings.ToLower(strings.TrimSpace(format)))
+		return 0, usagef("--out %s 的扩展名是 .%s，但 --format 是 %s", out, ext, strings.ToLower(strings.TrimSpace(format)))
 	}
 	return f, nil
 }
@@ -169,7 +165,7 @@ func (a *app) export(ctx context.Context, req *pb.ExportReportsRequest, grids []
 	first, err := stream.Recv()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return errors.New("export reports: the server sent nothing")
+			return errors.New("导出报告：服务器没有发送任何内容")
 		}
 		return fmt.Errorf("export reports: %w", err)
 	}
@@ -200,7 +196,7 @@ func (a *app) export(ctx context.Context, req *pb.ExportReportsRequest, grids []
 	if err := dst.commit(); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(a.stderr, "wrote %s to %s\n", plural(int(rows), "row"), dst.name)
+	_, err = fmt.Fprintf(a.stderr, "已写入 %d 行到 %s\n", rows, dst.name)
 	return err
 }
 
@@ -208,7 +204,7 @@ func (a *app) export(ctx context.Context, req *pb.ExportReportsRequest, grids []
 // renamed to FILE once it is whole.
 type exportFile struct {
 	io.Writer
-	name string   // FILE, or "standard output"
+	name string   // FILE, or "标准输出"
 	tmp  *os.File // nil for standard output
 	done bool
 }
@@ -217,12 +213,12 @@ type exportFile struct {
 // server's suggested name (its base only) when out is "".
 func (a *app) openExport(out, suggested string) (*exportFile, error) {
 	if out == "-" {
-		return &exportFile{Writer: a.stdout, name: "standard output"}, nil
+		return &exportFile{Writer: a.stdout, name: "标准输出"}, nil
 	}
 	if out == "" {
 		out = filepath.Base(filepath.Clean("/" + suggested))
 		if out == "/" || out == "." {
-			return nil, errors.New("export reports: the server suggested no file name: give --out FILE")
+			return nil, errors.New("导出报告：服务器没有建议文件名：请给出 --out FILE")
 		}
 	}
 	tmp, err := os.OpenFile(out+tmpSuffix, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)

@@ -24,8 +24,8 @@ func TestExportFormat(t *testing.T) {
 		{"xlsx", "-", pb.ExportFormat_EXPORT_FORMAT_XLSX, ""},
 		{"XLSX", "open.xlsx", pb.ExportFormat_EXPORT_FORMAT_XLSX, ""},
 		{"csv", "open.dat", pb.ExportFormat_EXPORT_FORMAT_CSV, ""},
-		{"xlsx", "open.csv", 0, "--out open.csv ends in .csv but --format is xlsx"},
-		{"pdf", "", 0, `--format must be one of csv|xlsx, not "pdf"`},
+		{"xlsx", "open.csv", 0, "--out open.csv 的扩展名是 .csv，但 --format 是 xlsx"},
+		{"pdf", "", 0, `--format 必须是 csv|xlsx 之一，而不是 "pdf"`},
 	}
 	for _, tt := range tests {
 		got, err := exportFormat(tt.format, tt.out)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -18,17 +19,17 @@ var listPageSize int32 = 500
 
 var gridCommand = &command{
 	name:    "grid",
-	summary: "the street's grids (网格)",
+	summary: "街道的网格",
 	subs:    []*command{gridListCommand},
 }
 
 var gridListCommand = &command{
 	name:    "list",
-	summary: "list every grid the caller can see: name, kind and id",
+	summary: "列出可见的全部网格：名称、类型和编号",
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("grid list takes no arguments")
+				return usagef("grid list 不带参数")
 			}
 			dir, err := a.directoryClient()
 			if err != nil {
@@ -41,9 +42,9 @@ var gridListCommand = &command{
 			if a.opts.json {
 				return writeJSONList(a.stdout, grids)
 			}
-			t := newTable("NAME", "KIND", "ID")
+			t := newTable("名称", "类型", "编号")
 			for _, g := range grids {
-				t.add(g.GetName(), gridKindName(g.GetKind()), g.GetId())
+				t.add(g.GetName(), words.Label(words.GridKind, g.GetKind()), g.GetId())
 			}
 			return t.write(a.stdout)
 		}
@@ -90,7 +91,7 @@ func paginate(page func(token string) (next string, err error)) error {
 func resolveGrid(grids []*pb.Grid, s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", errors.New("empty grid name")
+		return "", errors.New("网格名称为空")
 	}
 	if u, err := uuid.Parse(s); err == nil {
 		return u.String(), nil
@@ -109,7 +110,7 @@ func resolveGrid(grids []*pb.Grid, s string) (string, error) {
 	if len(folded) == 1 {
 		return folded[0].GetId(), nil
 	}
-	return "", fmt.Errorf("no grid named %q (gridctl grid list shows them)", s)
+	return "", fmt.Errorf("没有名为 %q 的网格（gridctl grid list 可列出全部网格）", s)
 }
 
 // resolveGrids resolves each of names; it lists the grids only when a name
@@ -157,16 +158,4 @@ func gridNames(ids []string, grids []*pb.Grid) string {
 		}
 	}
 	return strings.Join(names, ",")
-}
-
-func gridKindName(k pb.GridKind) string {
-	switch k {
-	case pb.GridKind_GRID_KIND_VILLAGE:
-		return "village"
-	case pb.GridKind_GRID_KIND_COMMUNITY:
-		return "community"
-	case pb.GridKind_GRID_KIND_OTHER:
-		return "other"
-	}
-	return "-"
 }

@@ -18,23 +18,20 @@ import (
 
 var loginCommand = &command{
 	name:    "login",
-	summary: "log in to the server and save the token for it",
-	help: `Asks for the username (unless --username is given) and the password, which
-is read from the terminal without echo; --password-stdin reads it as the
-first line of standard input instead, for scripts. The token is saved,
-readable by you only, for the server named by --server, so that several
-servers can be used side by side. The device id is made once per machine
-and kept beside the saved tokens. Logging in again sends the saved token of
-the same user and device along, expired or not: it proves this machine has
-logged in before, so that someone guessing the name elsewhere does not lock
-its owner out.`,
+	summary: "登录服务器并保存令牌",
+	help: `询问用户名（除非给了 --username）和密码，密码从终端读取，不回显；
+--password-stdin 改为读取标准输入的第一行，供脚本使用。令牌按 --server 指定的
+服务器保存，只有你能读，因此可以同时使用多台服务器。设备编号每台机器生成
+一次，与保存的令牌放在一起。再次登录时会一并发送同一用户和设备已保存的令牌
+（不论是否过期）：它证明这台机器以前登录过，这样别处有人猜用户名也不会把
+账号主人锁在外面。`,
 	setup: func(fs *flag.FlagSet) runFunc {
-		username := fs.String("username", "", "log in as `USER` (default: ask)")
-		deviceID := fs.String("device-id", "", "send this device `ID` (a UUID) instead of the machine's own")
-		passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+		username := fs.String("username", "", "以用户 `USER` 登录（默认：询问）")
+		deviceID := fs.String("device-id", "", "发送此设备编号 `ID`（UUID），而不是本机的")
+		passwordStdin := fs.Bool("password-stdin", false, "从标准输入的第一行读取密码")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("login takes no arguments (did you mean --username %s?)", args[0])
+				return usagef("login 不带参数（是否要写 --username %s？）", args[0])
 			}
 			return a.login(ctx, *username, *deviceID, *passwordStdin)
 		}
@@ -52,7 +49,7 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 	}
 	if deviceID != "" {
 		if _, err := uuid.Parse(deviceID); err != nil {
-			return usagef("--device-id %q is not a UUID", deviceID)
+			return usagef("--device-id %q 不是 UUID", deviceID)
 		}
 	} else if deviceID, err = store.deviceID(); err != nil {
 		return err
@@ -61,26 +58,26 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 	username = strings.TrimSpace(username)
 	if username == "" {
 		if passwordStdin {
-			return usagef("--password-stdin needs --username")
+			return usagef("--password-stdin 需要 --username")
 		}
-		if username, err = a.prompt(ctx, "Username: "); err != nil {
+		if username, err = a.prompt(ctx, "用户名："); err != nil {
 			return err
 		}
 		if username = strings.TrimSpace(username); username == "" {
-			return errors.New("no username given")
+			return errors.New("没有输入用户名")
 		}
 	}
 	var password string
 	if passwordStdin {
 		password, err = a.passwordFromStdin(ctx)
 	} else {
-		password, err = a.readSecret(ctx, fmt.Sprintf("Password for %s at %s: ", username, server))
+		password, err = a.readSecret(ctx, fmt.Sprintf("%s 在 %s 的密码：", username, server))
 	}
 	if err != nil {
 		return err
 	}
 	if password == "" {
-		return errors.New("no password given")
+		return errors.New("没有输入密码")
 	}
 
 	client, err := a.authClient(false)
@@ -117,7 +114,7 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 	}
 
 	if a.opts.token != "" || os.Getenv(EnvToken) != "" {
-		fmt.Fprintf(a.stderr, "gridctl: note: --token or $%s is set and is used instead of the saved token\n", EnvToken)
+		fmt.Fprintf(a.stderr, "gridctl: 提示：已设置 --token 或 $%s，将用它代替保存的令牌\n", EnvToken)
 	}
 	if a.opts.json {
 		// The token stays in the credentials file: not in scripts' logs.
@@ -125,28 +122,26 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 		return writeJSON(a.stdout, resp)
 	}
 	u := resp.GetUser()
-	fmt.Fprintf(a.stdout, "logged in to %s as %s", server, sanitizeLine(saved.Username))
+	fmt.Fprintf(a.stdout, "已以 %s 登录 %s", sanitizeLine(saved.Username), server)
 	if u.GetDisplayName() != "" {
-		fmt.Fprintf(a.stdout, " (%s, %s)", sanitizeLine(u.GetDisplayName()), roleName(u.GetRole()))
+		fmt.Fprintf(a.stdout, "（%s，%s）", sanitizeLine(u.GetDisplayName()), roleName(u.GetRole()))
 	}
 	fmt.Fprintln(a.stdout)
 	if !saved.ExpiresAt.IsZero() {
-		fmt.Fprintf(a.stdout, "the token expires at %s\n", saved.ExpiresAt.Local().Format(time.DateTime+" MST"))
+		fmt.Fprintf(a.stdout, "令牌有效期至 %s\n", formatTime(saved.ExpiresAt))
 	}
 	return nil
 }
 
 var logoutCommand = &command{
 	name:    "logout",
-	summary: "revoke the token on the server and delete the saved one",
-	help: `Revokes the token on the server (AuthService.Logout) and deletes it from the
-saved logins. A token the server no longer accepts is deleted all the same;
-when the server cannot be reached the token is kept, so that logout can be
-tried again.`,
+	summary: "在服务器上吊销令牌并删除保存的令牌",
+	help: `在服务器上吊销令牌（AuthService.Logout），并从保存的登录中删除。服务器已不
+接受的令牌同样删除；连不上服务器时保留令牌，以便再次尝试退出。`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("logout takes no arguments")
+				return usagef("logout 不带参数")
 			}
 			return a.logout(ctx)
 		}
@@ -177,12 +172,12 @@ func (a *app) logout(ctx context.Context) error {
 	}
 	switch {
 	case stale:
-		fmt.Fprintf(a.stdout, "the token was no longer valid at %s", a.server)
+		fmt.Fprintf(a.stdout, "令牌在 %s 已失效", a.server)
 	default:
-		fmt.Fprintf(a.stdout, "logged out of %s", a.server)
+		fmt.Fprintf(a.stdout, "已退出 %s", a.server)
 	}
 	if removed {
-		fmt.Fprint(a.stdout, "; deleted the saved token")
+		fmt.Fprint(a.stdout, "；已删除保存的令牌")
 	}
 	fmt.Fprintln(a.stdout)
 	return nil
@@ -205,11 +200,11 @@ func (a *app) forgetToken() (bool, error) {
 
 var whoamiCommand = &command{
 	name:    "whoami",
-	summary: "show who the token belongs to: user, role and grids",
+	summary: "显示令牌所属的用户、角色和网格",
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("whoami takes no arguments")
+				return usagef("whoami 不带参数")
 			}
 			return a.whoami(ctx)
 		}
@@ -237,12 +232,12 @@ func (a *app) whoami(ctx context.Context) error {
 		}
 	}
 	t := newTable()
-	t.add("server", a.server)
-	t.add("username", u.GetUsername())
-	t.add("name", u.GetDisplayName())
-	t.add("role", roleName(u.GetRole()))
-	t.add("grids", userGrids(u, grids))
-	t.add("user id", u.GetId())
-	t.add("device id", resp.GetDeviceId())
+	t.add("服务器", a.server)
+	t.add("用户名", u.GetUsername())
+	t.add("姓名", u.GetDisplayName())
+	t.add("角色", roleName(u.GetRole()))
+	t.add("网格", userGrids(u, grids))
+	t.add("用户编号", u.GetId())
+	t.add("设备编号", resp.GetDeviceId())
 	return t.write(a.stdout)
 }

@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -77,8 +78,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			printMainUsage(stdout)
 			return exitOK
 		}
-		return a.fail(&usageError{msg: err.Error()})
+		return a.fail(&usageError{msg: flagErrorHint(err)})
 	}
+	zone, err := pickZone(a.opts.tz, os.Getenv("TZ"))
+	if err != nil {
+		return a.fail(err)
+	}
+	chinaTime = zone
 	args = fs.Args()
 	if len(args) == 0 {
 		printMainUsage(stderr)
@@ -89,7 +95,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	cmd := findCommand(commands, args[0])
 	if cmd == nil {
-		return a.fail(&usageError{msg: fmt.Sprintf("unknown command %q", args[0])})
+		return a.fail(&usageError{msg: fmt.Sprintf("未知命令 %q%s", args[0], suggest(commands, args[0]))})
 	}
 	return a.fail(a.dispatch(ctx, cmd, []string{cmd.name}, args[1:]))
 }
@@ -105,13 +111,13 @@ func (a *app) dispatch(ctx context.Context, cmd *command, path []string, args []
 			}
 			printCommandUsage(w, cmd, path)
 			if len(args) == 0 {
-				return &usageError{msg: fmt.Sprintf("%s needs a subcommand", strings.Join(path, " ")), quiet: true}
+				return &usageError{msg: fmt.Sprintf("%s 需要子命令", strings.Join(path, " ")), quiet: true}
 			}
 			return nil
 		}
 		sub := findCommand(cmd.subs, args[0])
 		if sub == nil {
-			return &usageError{msg: fmt.Sprintf("unknown command %q", strings.Join(append(path, args[0]), " ")), path: path}
+			return &usageError{msg: fmt.Sprintf("未知命令 %q%s", strings.Join(append(path, args[0]), " "), suggest(cmd.subs, args[0])), path: path}
 		}
 		return a.dispatch(ctx, sub, append(path, sub.name), args[1:])
 	}
@@ -148,7 +154,7 @@ func (a *app) help(args []string) int {
 	for _, name := range args {
 		cmd = findCommand(cmds, name)
 		if cmd == nil {
-			return a.fail(&usageError{msg: fmt.Sprintf("no help for %q: unknown command", strings.Join(args, " "))})
+			return a.fail(&usageError{msg: fmt.Sprintf("没有 %q 的帮助：未知命令", strings.Join(args, " "))})
 		}
 		path = append(path, cmd.name)
 		cmds = cmd.subs
@@ -232,12 +238,24 @@ func usagef(format string, args ...any) error {
 func flagErrorHint(err error) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		msg = "未知选项 --" + name
 		if isGlobalFlag(name) {
-			return fmt.Sprintf("%s (global flags go before the command: gridctl --%s … COMMAND)", msg, name)
+			return fmt.Sprintf("%s（全局选项写在命令之前：gridctl --%s … 命令）", msg, name)
 		}
+		return msg
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return "选项 --" + name + " 需要一个值"
+	}
+	// The flag package says: invalid value "soon" for flag -timeout: parse error
+	if m := invalidFlagValue.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("选项 --%s 的值 %s 无效", m[2], m[1])
 	}
 	return msg
 }
+
+// invalidFlagValue is the flag package's error for a value it cannot parse.
+var invalidFlagValue = regexp.MustCompile(`^invalid (?:value|boolean value) ("[^"]*") for flag -([\w-]+)`)
 
 // globalOptions are the flags that come before the command.
 type globalOptions struct {
@@ -248,10 +266,11 @@ type globalOptions struct {
 	insecureSkipVerify bool
 	json               bool
 	timeout            time.Duration
+	tz                 string
 }
 
 // globalFlagNames are the names register declares, for flagErrorHint.
-var globalFlagNames = []string{"server", "token", "tls", "ca", "insecure-skip-verify", "json", "timeout"}
+var globalFlagNames = []string{"server", "token", "tls", "ca", "insecure-skip-verify", "json", "timeout", "tz"}
 
 func isGlobalFlag(name string) bool {
 	name, _, _ = strings.Cut(name, "=")
@@ -264,21 +283,22 @@ func isGlobalFlag(name string) bool {
 }
 
 func (o *globalOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.server, "server", "", "server to talk to, as `host:port` (default $"+EnvServer+", else "+DefaultServer+")")
-	fs.StringVar(&o.token, "token", "", "bearer `TOKEN` (default $"+EnvToken+", else the one saved by gridctl login for the server)")
-	fs.BoolVar(&o.tls, "tls", false, "use TLS, trusting the system's certificate authorities (default: plaintext)")
-	fs.StringVar(&o.ca, "ca", "", "use TLS, trusting only the CA or self-signed certificate in PEM `FILE`")
-	fs.BoolVar(&o.insecureSkipVerify, "insecure-skip-verify", false, "use TLS without checking the server's certificate, for tests with a self-signed one; UNSAFE: anyone on the way can read the password and token")
-	fs.BoolVar(&o.json, "json", false, "print JSON (protojson; an array for lists) for scripts")
-	fs.DurationVar(&o.timeout, "timeout", DefaultTimeout, "give up on a call after `DURATION` (0: never)")
+	fs.StringVar(&o.server, "server", "", "要连接的服务器，写作 `host:port`（默认 $"+EnvServer+"，否则 "+DefaultServer+"）")
+	fs.StringVar(&o.token, "token", "", "令牌 `TOKEN`（默认 $"+EnvToken+"，否则用 gridctl login 为该服务器保存的令牌）")
+	fs.BoolVar(&o.tls, "tls", false, "使用 TLS，信任系统的证书颁发机构（默认：明文）")
+	fs.StringVar(&o.ca, "ca", "", "使用 TLS，只信任 PEM 文件 `FILE` 中的 CA 或自签名证书")
+	fs.BoolVar(&o.insecureSkipVerify, "insecure-skip-verify", false, "使用 TLS 但不校验服务器证书，用于自签名证书的测试；不安全：途经的任何人都能读到密码和令牌")
+	fs.BoolVar(&o.json, "json", false, "输出 JSON（protojson；列表为数组），供脚本使用")
+	fs.DurationVar(&o.timeout, "timeout", DefaultTimeout, "调用超过 `DURATION` 即放弃（0：不限）")
+	fs.StringVar(&o.tz, "tz", "", "按时区 `ZONE` 显示和读取时间（默认 $TZ，否则 "+DefaultZone+"）")
 }
 
 func printMainUsage(w io.Writer) {
-	fmt.Fprint(w, `gridctl is the command line of a gridinspect server, for supervisors and admins.
+	fmt.Fprint(w, `gridctl 是 gridinspect 服务器的命令行工具，供主管和管理员使用。
 
-usage: gridctl [global flags] COMMAND [flags] [args]
+用法：gridctl [全局选项] 命令 [选项] [参数]
 
-commands:
+命令：
 `)
 	t := newTable()
 	for _, c := range commands {
@@ -290,33 +310,33 @@ commands:
 			t.add("  "+c.name+" "+s.name, s.summary)
 		}
 	}
-	t.add("  help [COMMAND]", "show the help of gridctl or of a command")
+	t.add("  help [命令]", "显示 gridctl 或某个命令的帮助")
 	t.write(w)
-	fmt.Fprint(w, "\nglobal flags:\n")
+	fmt.Fprint(w, "\n全局选项：\n")
 	fs := flag.NewFlagSet("gridctl", flag.ContinueOnError)
 	var o globalOptions
 	o.register(fs)
 	printFlags(w, fs)
 	fmt.Fprintf(w, `
-Without --tls, --ca or --insecure-skip-verify gridctl talks plaintext, which
-a server allows only on loopback unless it was started with --insecure.
-gridctl login saves the token, per server, in
-%s.
+不加 --tls、--ca 或 --insecure-skip-verify 时 gridctl 以明文通信；服务器只在
+本机回环地址上允许明文，除非以 --insecure 启动。
+gridctl login 按服务器把令牌保存在
+%s。
 
-Run "gridctl COMMAND -h" for a command's flags.
+运行 "gridctl 命令 -h" 查看命令的选项。
 `, credentialsPathHint())
 }
 
 func printCommandUsage(w io.Writer, cmd *command, path []string) {
 	name := "gridctl " + strings.Join(path, " ")
 	if len(cmd.subs) > 0 {
-		fmt.Fprintf(w, "usage: %s COMMAND [flags] [args]\n\n%s\n\ncommands:\n", name, cmd.summary)
+		fmt.Fprintf(w, "用法：%s 命令 [选项] [参数]\n\n%s\n\n命令：\n", name, cmd.summary)
 		t := newTable()
 		for _, s := range cmd.subs {
 			t.add("  "+s.name, s.summary)
 		}
 		t.write(w)
-		fmt.Fprintf(w, "\nRun \"%s COMMAND -h\" for a command's flags.\n", name)
+		fmt.Fprintf(w, "\n运行 \"%s 命令 -h\" 查看命令的选项。\n", name)
 		return
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -325,20 +345,20 @@ func printCommandUsage(w io.Writer, cmd *command, path []string) {
 	hasFlags := false
 	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
 	if hasFlags {
-		synopsis += " [flags]"
+		synopsis += " [选项]"
 	}
 	if cmd.args != "" {
 		synopsis += " " + cmd.args
 	}
-	fmt.Fprintf(w, "usage: %s\n\n%s\n", synopsis, cmd.summary)
+	fmt.Fprintf(w, "用法：%s\n\n%s\n", synopsis, cmd.summary)
 	if cmd.help != "" {
 		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(cmd.help))
 	}
 	if hasFlags {
-		fmt.Fprint(w, "\nflags:\n")
+		fmt.Fprint(w, "\n选项：\n")
 		printFlags(w, fs)
 	}
-	fmt.Fprint(w, "\nGlobal flags (--server, --token, --json, …) go before the command; see \"gridctl help\".\n")
+	fmt.Fprint(w, "\n全局选项（--server、--token、--json 等）写在命令之前，见 \"gridctl help\"。\n")
 }
 
 // printFlags lists fs's flags with two dashes, as they are written in the
@@ -351,9 +371,51 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 			line += " " + arg
 		}
 		fmt.Fprintf(w, "%s\n      %s", line, usage)
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "[]" && f.DefValue != "0" && !strings.Contains(usage, "(default") {
-			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "[]" && f.DefValue != "0" && !strings.Contains(usage, "默认") {
+			fmt.Fprintf(w, "（默认 %s）", f.DefValue)
 		}
 		fmt.Fprintln(w)
 	})
+}
+
+// suggest names the command of cmds nearest to a mistyped name, as
+// "，是否要输入 open？", or "" when none is near.
+func suggest(cmds []*command, name string) string {
+	best, bestDist := "", 3 // more than two edits away is no suggestion
+	for _, c := range cmds {
+		if d := editDistance(name, c.name); d < bestDist {
+			best, bestDist = c.name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return "，是否要输入 " + best + "？"
+}
+
+// editDistance is the Damerau–Levenshtein distance (adjacent swaps count
+// one) between a and b.
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	d := make([][]int, len(x)+1)
+	for i := range d {
+		d[i] = make([]int, len(y)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(x)][len(y)]
 }

@@ -23,6 +23,10 @@ func isolate(t *testing.T) string {
 	t.Setenv("XDG_CONFIG_HOME", dir)
 	t.Setenv(EnvServer, "")
 	t.Setenv(EnvToken, "")
+	// China time unless a test says otherwise; run sets the zone anew
+	// each time, so put it back for the tests that format directly.
+	t.Setenv("TZ", "")
+	t.Cleanup(func() { chinaTime = mustZone(DefaultZone) })
 	return dir
 }
 
@@ -51,52 +55,56 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		args []string
 		want string // in stderr
 	}{
-		{"no command", nil, "usage: gridctl"},
-		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
-		{"unknown global flag", []string{"--nope", "whoami"}, "flag provided but not defined: -nope"},
-		{"bad timeout", []string{"--timeout", "soon", "whoami"}, "invalid value"},
-		{"group without verb", []string{"user"}, "usage: gridctl user COMMAND"},
-		{"unknown verb", []string{"user", "frob"}, `unknown command "user frob"`},
-		{"global flag after the command", []string{"user", "list", "--json"}, "global flags go before the command"},
-		{"unknown verb flag", []string{"grid", "list", "--colour"}, "flag provided but not defined: -colour"},
-		{"stray argument", []string{"whoami", "me"}, "whoami takes no arguments"},
-		{"user add without username", []string{"user", "add", "--role", "worker"}, "--username is required"},
-		{"user add with bad role", []string{"user", "add", "--username", "w", "--role", "boss"}, `--role must be worker, supervisor or admin, not "boss"`},
-		{"user add with grids and all grids", []string{"user", "add", "--username", "s", "--role", "supervisor", "--grid", "红星村", "--all-grids"}, "contradict"},
-		{"user disable without user", []string{"user", "disable"}, "takes one USERNAME_OR_ID"},
-		{"user disable with two users", []string{"user", "disable", "a", "b"}, "takes one USERNAME_OR_ID"},
-		{"password-stdin without username", []string{"login", "--password-stdin"}, "--password-stdin needs --username"},
-		{"bad device id", []string{"login", "--username", "a", "--device-id", "phone"}, "is not a UUID"},
-		{"empty server", []string{"--server", " :", "whoami"}, "bad server address"},
-		{"ca and skip verify", []string{"--token", "t", "--ca", "x.pem", "--insecure-skip-verify", "whoami"}, "contradict"},
-		{"help for unknown command", []string{"help", "frob"}, "unknown command"},
-		{"open with an unknown category", []string{"open", "--category", "fire"}, "--category must be one of construction|house|other|polluting|safety|water, not \"fire\""},
-		{"open with a negative due-within", []string{"open", "--due-within", "-1"}, "must not be negative"},
-		{"open follow-ups and overdue", []string{"open", "--follow-up-due", "--overdue"}, "--follow-up-due lists closed cases"},
-		{"open with an argument", []string{"open", "红星村"}, "open takes no arguments"},
-		{"show without a report", []string{"show"}, "show takes one report ID"},
-		{"case without verb", []string{"case"}, "usage: gridctl case COMMAND"},
-		{"assign without anyone", []string{"case", "assign", "1234abcd"}, "--to USERNAME and/or --unit"},
-		{"assign with a bad deadline", []string{"case", "assign", "1234abcd", "--to", "w", "--deadline", "7月1日"}, "is not a date"},
-		{"assign two reports", []string{"case", "assign", "a", "b", "--to", "w"}, "case assign takes one report ID"},
-		{"reject without a reason", []string{"case", "reject", "1234abcd"}, "give --invalid or --duplicate-of"},
-		{"reject with both reasons", []string{"case", "reject", "1234abcd", "--invalid", "--duplicate-of", "99"}, "give --invalid or --duplicate-of"},
-		{"progress without a note", []string{"case", "progress", "1234abcd"}, "--note is required"},
-		{"notice without a kind", []string{"case", "notice", "1234abcd"}, "--kind is required"},
-		{"notice of an unknown kind", []string{"case", "notice", "1234abcd", "--kind", "letter"}, "--kind must be one of enforcement|hazard|order"},
-		{"enforcement without a department", []string{"case", "notice", "1234abcd", "--kind", "enforcement"}, "needs the --department"},
-		{"interview without anyone", []string{"case", "interview", "1234abcd", "--where", "街道"}, "--who is required"},
-		{"rectify with an unknown disposition", []string{"case", "rectify", "1234abcd", "--disposition", "fixed"}, "--disposition must be one of"},
-		{"rectify an area not demolished", []string{"case", "rectify", "1234abcd", "--area", "12"}, "--area is the area demolished"},
-		{"verify without a verdict", []string{"case", "verify", "1234abcd"}, "give --pass or --fail"},
-		{"verify both ways", []string{"case", "verify", "1234abcd", "--pass", "--fail"}, "give --pass or --fail"},
-		{"fail without a reason", []string{"case", "verify", "1234abcd", "--fail"}, "--fail needs a --reason"},
-		{"pass with a reason", []string{"case", "verify", "1234abcd", "--pass", "--reason", "x"}, "--reason goes with --fail"},
-		{"comment without a note", []string{"case", "comment", "1234abcd"}, "--note is required"},
-		{"extend without a date", []string{"case", "extend", "1234abcd", "--reason", "x"}, "--to DATE is required"},
-		{"extend without a reason", []string{"case", "extend", "1234abcd", "--to", "2024-07-01"}, "--reason is required"},
-		{"force and expect-version", []string{"case", "comment", "1234abcd", "--note", "x", "--force", "--expect-version", "3"}, "contradict"},
-		{"set-password without a user", []string{"user", "set-password"}, "takes one USERNAME_OR_ID"},
+		{"no command", nil, "用法：gridctl"},
+		{"unknown command", []string{"frobnicate"}, `未知命令 "frobnicate"`},
+		{"unknown global flag", []string{"--nope", "whoami"}, "未知选项 --nope"},
+		{"bad timeout", []string{"--timeout", "soon", "whoami"}, `选项 --timeout 的值 "soon" 无效`},
+		{"group without verb", []string{"user"}, "用法：gridctl user 命令"},
+		{"unknown verb", []string{"user", "frob"}, `未知命令 "user frob"`},
+		{"global flag after the command", []string{"user", "list", "--json"}, "全局选项写在命令之前"},
+		{"unknown verb flag", []string{"grid", "list", "--colour"}, "未知选项 --colour"},
+		{"stray argument", []string{"whoami", "me"}, "whoami 不带参数"},
+		{"user add without username", []string{"user", "add", "--role", "worker"}, "--username 必填"},
+		{"user add with bad role", []string{"user", "add", "--username", "w", "--role", "boss"}, `--role 必须是 worker、supervisor 或 admin，而不是 "boss"`},
+		{"user add with grids and all grids", []string{"user", "add", "--username", "s", "--role", "supervisor", "--grid", "红星村", "--all-grids"}, "互相矛盾"},
+		{"user disable without user", []string{"user", "disable"}, "需要一个 USERNAME_OR_ID"},
+		{"user disable with two users", []string{"user", "disable", "a", "b"}, "需要一个 USERNAME_OR_ID"},
+		{"password-stdin without username", []string{"login", "--password-stdin"}, "--password-stdin 需要 --username"},
+		{"bad device id", []string{"login", "--username", "a", "--device-id", "phone"}, "不是 UUID"},
+		{"empty server", []string{"--server", " :", "whoami"}, "服务器地址"},
+		{"ca and skip verify", []string{"--token", "t", "--ca", "x.pem", "--insecure-skip-verify", "whoami"}, "互相矛盾"},
+		{"help for unknown command", []string{"help", "frob"}, "未知命令"},
+		{"open with an unknown category", []string{"open", "--category", "fire"}, "--category 必须是 construction|house|other|polluting|safety|water 之一，而不是 \"fire\""},
+		{"open with a negative due-within", []string{"open", "--due-within", "-1"}, "不能为负数"},
+		{"open follow-ups and overdue", []string{"open", "--follow-up-due", "--overdue"}, "--follow-up-due 列出已结案的案件"},
+		{"open with an argument", []string{"open", "红星村"}, "open 不带参数"},
+		{"show without a report", []string{"show"}, "show 需要一个报告编号"},
+		{"case without verb", []string{"case"}, "用法：gridctl case 命令"},
+		{"assign without anyone", []string{"case", "assign", "1234abcd"}, "--to USERNAME 和/或 --unit"},
+		{"assign with a bad deadline", []string{"case", "assign", "1234abcd", "--to", "w", "--deadline", "7月1日"}, "不是日期"},
+		{"assign two reports", []string{"case", "assign", "a", "b", "--to", "w"}, "case assign 需要一个报告编号"},
+		{"reject without a reason", []string{"case", "reject", "1234abcd"}, "请给出 --invalid 或 --duplicate-of"},
+		{"reject with both reasons", []string{"case", "reject", "1234abcd", "--invalid", "--duplicate-of", "99"}, "请给出 --invalid 或 --duplicate-of"},
+		{"progress without a note", []string{"case", "progress", "1234abcd"}, "--note 必填"},
+		{"notice without a kind", []string{"case", "notice", "1234abcd"}, "--kind 必填"},
+		{"notice of an unknown kind", []string{"case", "notice", "1234abcd", "--kind", "letter"}, "--kind 必须是 enforcement|hazard|order 之一"},
+		{"enforcement without a department", []string{"case", "notice", "1234abcd", "--kind", "enforcement"}, "需要用 --department"},
+		{"interview without anyone", []string{"case", "interview", "1234abcd", "--where", "街道"}, "--who 必填"},
+		{"rectify with an unknown disposition", []string{"case", "rectify", "1234abcd", "--disposition", "fixed"}, "--disposition 必须是"},
+		{"rectify an area not demolished", []string{"case", "rectify", "1234abcd", "--area", "12"}, "--area 是拆除面积"},
+		{"verify without a verdict", []string{"case", "verify", "1234abcd"}, "请给出 --pass 或 --fail"},
+		{"verify both ways", []string{"case", "verify", "1234abcd", "--pass", "--fail"}, "请给出 --pass 或 --fail"},
+		{"fail without a reason", []string{"case", "verify", "1234abcd", "--fail"}, "--fail 需要 --reason"},
+		{"pass with a reason", []string{"case", "verify", "1234abcd", "--pass", "--reason", "x"}, "--reason 须与 --fail 同用"},
+		{"comment without a note", []string{"case", "comment", "1234abcd"}, "--note 必填"},
+		{"extend without a date", []string{"case", "extend", "1234abcd", "--reason", "x"}, "--to DATE 必填"},
+		{"extend without a reason", []string{"case", "extend", "1234abcd", "--to", "2024-07-01"}, "--reason 必填"},
+		{"force and expect-version", []string{"case", "comment", "1234abcd", "--note", "x", "--force", "--expect-version", "3"}, "互相矛盾"},
+		{"set-password without a user", []string{"user", "set-password"}, "需要一个 USERNAME_OR_ID"},
+		{"a Chinese word that is no category", []string{"open", "--category", "火灾"}, `--category 必须是`},
+		{"a typo'd command", []string{"opne"}, `未知命令 "opne"，是否要输入 open？`},
+		{"a typo'd verb", []string{"case", "asign"}, `未知命令 "case asign"，是否要输入 assign？`},
+		{"a zone that does not exist", []string{"--tz", "Mars/Olympus", "open"}, `时区 "Mars/Olympus" 无法识别`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,19 +127,19 @@ func TestHelpExitsZeroAndListsEveryCommand(t *testing.T) {
 	out := mustGridctl(t, "", "help")
 	for _, want := range []string{"login", "logout", "whoami", "open", "show", "case assign", "case reject", "case progress",
 		"case notice", "case interview", "case rectify", "case verify", "case follow-up", "case comment", "case extend",
-		"user add", "user list", "user set-password", "user disable", "user revoke-tokens", "grid list", "--server", "--token", "--tls", "--ca", "--insecure-skip-verify", "--json", "--timeout", "UNSAFE"} {
+		"user add", "user list", "user set-password", "user disable", "user revoke-tokens", "grid list", "--server", "--token", "--tls", "--ca", "--insecure-skip-verify", "--json", "--timeout", "--tz", "不安全"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("gridctl help does not mention %q:\n%s", want, out)
 		}
 	}
 	for _, args := range [][]string{{"-h"}, {"--help"}, {"user", "add", "-h"}, {"help", "user", "add"}, {"user", "-h"}, {"user", "disable", "--help"}, {"help", "grid"}} {
 		r := gridctl(t, "", args...)
-		if r.code != exitOK || !strings.Contains(r.stdout, "usage: gridctl") {
+		if r.code != exitOK || !strings.Contains(r.stdout, "用法：gridctl") {
 			t.Errorf("gridctl %s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), r.code, r.stdout, r.stderr)
 		}
 	}
 	for _, args := range [][]string{{"show", "-h"}, {"case", "assign", "-h"}, {"help", "case", "verify"}} {
-		if out := mustGridctl(t, "", args...); !strings.Contains(out, "any unique ending") {
+		if out := mustGridctl(t, "", args...); !strings.Contains(out, "任意唯一的末尾几位") {
 			t.Errorf("gridctl %s does not say how a report is named:\n%s", strings.Join(args, " "), out)
 		}
 	}

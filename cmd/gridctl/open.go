@@ -5,9 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -22,41 +22,39 @@ const (
 
 var openCommand = &command{
 	name:    "open",
-	summary: "list the open cases, overdue first, then by deadline",
-	help: `Lists every open case (not 已结案, not 已驳回) the caller can see: the overdue
-ones first, most overdue at the top, then the rest by deadline, those
-without a deadline (not yet dispatched) last. The ID column shows the last
-8 characters of each id, which every command taking a report accepts.
+	summary: "列出在办案件：逾期的在前，其余按期限排序",
+	help: `列出可见的全部在办案件（不含已结案、已驳回）：逾期的在前，逾期最久的在最上，
+其余按期限排序，没有期限的（尚未派遣）在最后。编号列显示每个编号的末 8 位，
+所有接受报告的命令都认。
 
-On a terminal, overdue cases are red and those due within 3 days yellow;
-set NO_COLOR to turn colour off. --json prints the reports as protojson.
+在终端上，逾期案件为红色，3 天内到期的为黄色；设置 NO_COLOR 可关闭颜色。
+--json 以 protojson 打印报告。
 
-Overdue means the deadline has passed while the case is 已派遣 or 整改中;
-a case waiting for verification (待核查) is not overdue.
+逾期指案件处于已派遣或整改中而期限已过；待核查的案件不算逾期。
 
-examples:
+示例：
   gridctl open --grid 红星村 --category safety --category polluting
   gridctl open --overdue
   gridctl open --due-within 7 --assignee worker01
   gridctl open --follow-up-due`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids, categories stringsFlag
-		fs.Var(&grids, "grid", "only cases in the grid `NAME_OR_ID`; repeat for several")
-		fs.Var(&categories, "category", "only cases of `CATEGORY` ("+flagChoices(categoryFlags)+"); repeat for several")
-		assignee := fs.String("assignee", "", "only cases assigned to `USERNAME` (or user id)")
-		overdue := fs.Bool("overdue", false, "only overdue cases")
-		dueWithin := fs.Int("due-within", 0, "only cases still to be fixed (已派遣, 整改中) due within `DAYS` days from now, overdue ones included")
-		pending := fs.Bool("pending-verification", false, "only cases waiting for verification (待核查)")
-		followUp := fs.Bool("follow-up-due", false, "instead of open cases, list the closed ones whose follow-up check (回头看) is due")
+		fs.Var(&grids, "grid", "只列网格 `NAME_OR_ID` 的案件；多个网格重复此选项")
+		fs.Var(&categories, "category", "只列类别 `CATEGORY`（"+flagChoices(categoryFlags)+"）的案件；可重复")
+		assignee := fs.String("assignee", "", "只列派给 `USERNAME`（或用户编号）的案件")
+		overdue := fs.Bool("overdue", false, "只列逾期案件")
+		dueWithin := fs.Int("due-within", 0, "只列 `DAYS` 天内到期、仍待整改（已派遣、整改中）的案件，含已逾期的")
+		pending := fs.Bool("pending-verification", false, "只列待核查的案件")
+		followUp := fs.Bool("follow-up-due", false, "不列在办案件，改列到期需回头看的已结案案件")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("open takes no arguments (flags: --grid, --category, --assignee, --overdue, …)")
+				return usagef("open 不带参数（选项：--grid、--category、--assignee、--overdue 等）")
 			}
 			if *dueWithin < 0 {
-				return usagef("--due-within must not be negative")
+				return usagef("--due-within 不能为负数")
 			}
 			if *followUp && (*overdue || *dueWithin > 0 || *pending) {
-				return usagef("--follow-up-due lists closed cases: it cannot go with --overdue, --due-within or --pending-verification")
+				return usagef("--follow-up-due 列出已结案的案件：不能与 --overdue、--due-within 或 --pending-verification 同用")
 			}
 			req := &pb.ListReportsRequest{
 				OpenOnly:      !*followUp,
@@ -139,21 +137,21 @@ func listAllReports(ctx context.Context, client pb.ReportServiceClient, req *pb.
 func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp bool) error {
 	if len(reports) == 0 {
 		if followUp {
-			_, err := fmt.Fprintln(a.stdout, "no case is due for a follow-up check")
+			_, err := fmt.Fprintln(a.stdout, "没有到期需回头看的案件")
 			return err
 		}
-		_, err := fmt.Fprintln(a.stdout, "no open case")
+		_, err := fmt.Fprintln(a.stdout, "没有在办案件")
 		return err
 	}
 	assigned := slices.ContainsFunc(reports, func(r *pb.Report) bool { return r.GetAssigneeId() != "" })
 	names := a.lookupNames(ctx, assigned)
 	colour := a.useColour()
 	at := now()
-	dateHeader := "DEADLINE"
+	dateHeader := "期限"
 	if followUp {
-		dateHeader = "FOLLOW-UP" // the date the check is due
+		dateHeader = "回头看" // the date the check is due
 	}
-	t := newTable("ID", "CATEGORY", "STATUS", "GRID", dateHeader, "OVERDUE", "ASSIGNEE", "DESCRIPTION")
+	t := newTable("编号", "类别", "状态", "网格", dateHeader, "逾期", "派遣对象", "描述")
 	overdue := 0
 	for _, r := range reports {
 		late := ""
@@ -171,8 +169,8 @@ func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp bool
 		}
 		t.addStyled(style,
 			shortID(r.GetId()),
-			enumLabel(categoryLabels, r.GetCategory()),
-			enumLabel(statusLabels, r.GetStatus()),
+			words.Label(words.Category, r.GetCategory()),
+			words.Label(words.Status, r.GetStatus()),
 			names.grid(r.GetGridId()),
 			deadline,
 			late,
@@ -185,10 +183,10 @@ func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp bool
 	}
 	switch {
 	case followUp:
-		_, err := fmt.Fprintf(a.stdout, "%s due for a follow-up check\n", plural(len(reports), "case"))
+		_, err := fmt.Fprintf(a.stdout, "%d 件案件到期需回头看\n", len(reports))
 		return err
 	default:
-		_, err := fmt.Fprintf(a.stdout, "%s, %d overdue\n", plural(len(reports), "open case"), overdue)
+		_, err := fmt.Fprintf(a.stdout, "在办 %d 件，逾期 %d 件\n", len(reports), overdue)
 		return err
 	}
 }
@@ -207,13 +205,6 @@ func rowStyle(r *pb.Report, at time.Time) string {
 		return styleYellow
 	}
 	return ""
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // nameBook turns grid and user ids into names, as far as the caller may

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -14,6 +16,7 @@ import (
 	"golang.org/x/text/width"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // columnGap separates the columns of a table.
@@ -188,9 +191,62 @@ func sanitizeLine(s string) string {
 // they expect; names are the proto JSON names grpcurl shows too.
 var jsonOptions = protojson.MarshalOptions{EmitUnpopulated: true}
 
+// marshalJSON writes m as protojson, with its timestamps in the display
+// zone: RFC 3339 with the offset (2024-06-03T09:00:00+08:00) rather than
+// protojson's UTC "Z", so a person reading a script's output sees China
+// time and a program still reads the same instant.
+func marshalJSON(m proto.Message) ([]byte, error) {
+	b, err := jsonOptions.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	names := timestampFields(m.ProtoReflect().Descriptor(), map[protoreflect.FullName]bool{}, map[string]bool{})
+	if len(names) == 0 {
+		return b, nil
+	}
+	return utcTimestamp.ReplaceAllFunc(b, func(match []byte) []byte {
+		sub := utcTimestamp.FindSubmatch(match)
+		if !names[string(sub[2])] {
+			return match
+		}
+		t, err := time.Parse(time.RFC3339Nano, string(sub[3]))
+		if err != nil {
+			return match
+		}
+		return []byte(string(sub[1]) + `"` + t.In(chinaTime).Format(time.RFC3339Nano) + `"`)
+	}), nil
+}
+
+// utcTimestamp is a JSON member whose value is a UTC RFC 3339 time, as
+// protojson writes a google.protobuf.Timestamp. It must follow "{", "," or
+// "[" so that text inside a string (where quotes are escaped) never matches.
+var utcTimestamp = regexp.MustCompile(`([{,\[]\s*"(\w+)"\s*:\s*)"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)"`)
+
+// timestampFields collects the JSON names of the Timestamp fields of md
+// and of the messages it holds.
+func timestampFields(md protoreflect.MessageDescriptor, seen map[protoreflect.FullName]bool, names map[string]bool) map[string]bool {
+	if seen[md.FullName()] {
+		return names
+	}
+	seen[md.FullName()] = true
+	fields := md.Fields()
+	for i := range fields.Len() {
+		f := fields.Get(i)
+		if f.Message() == nil {
+			continue
+		}
+		if f.Message().FullName() == "google.protobuf.Timestamp" {
+			names[f.JSONName()] = true
+			continue
+		}
+		timestampFields(f.Message(), seen, names)
+	}
+	return names
+}
+
 // writeJSON prints one message as an indented JSON object.
 func writeJSON(w io.Writer, m proto.Message) error {
-	b, err := jsonOptions.Marshal(m)
+	b, err := marshalJSON(m)
 	if err != nil {
 		return fmt.Errorf("write json: %w", err)
 	}
@@ -205,7 +261,7 @@ func writeJSONList[M proto.Message](w io.Writer, ms []M) error {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		b, err := jsonOptions.Marshal(m)
+		b, err := marshalJSON(m)
 		if err != nil {
 			return fmt.Errorf("write json: %w", err)
 		}

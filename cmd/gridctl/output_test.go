@@ -194,7 +194,7 @@ func TestErrorsListFieldViolationsOnePerLine(t *testing.T) {
 		}})
 	var b bytes.Buffer
 	writeError(&b, fmt.Errorf("add user X: %w", st.Err()), "h:1", "", "30s")
-	want := "gridctl: invalid argument: user is invalid\n" +
+	want := "gridctl: 输入有误：user is invalid\n" +
 		"  user.username: must be lower-case\n" +
 		"  password: at least 8 characters\n" +
 		"  and 3 more\n"
@@ -212,6 +212,19 @@ func TestErrorMessages(t *testing.T) {
 	}
 	stale, _ := status.New(codes.Aborted, "report … is at version 5, not 4").WithDetails(caseInfoOf("STALE_VERSION", "REPORT_STATUS_RECTIFYING", "5"))
 	notAllowed, _ := status.New(codes.FailedPrecondition, "cannot assign a case that is CLOSED").WithDetails(caseInfoOf("TRANSITION_NOT_ALLOWED", "REPORT_STATUS_CLOSED", "7"))
+	// The server's English message, with its Chinese beside it (AIP-193).
+	zh := func(locale, msg string) *errdetails.LocalizedMessage {
+		return &errdetails.LocalizedMessage{Locale: locale, Message: msg}
+	}
+	refusedZH, _ := status.New(codes.FailedPrecondition, "cannot record progress on a case that is REPORTED").WithDetails(
+		zh("zh-CN", "案件处于已上报状态，不能记录整改进展"), caseInfoOf("TRANSITION_NOT_ALLOWED", "REPORT_STATUS_REPORTED", "1"))
+	refusedEN, _ := status.New(codes.FailedPrecondition, "cannot record progress on a case that is REPORTED").WithDetails(
+		zh("en-US", "cannot record progress"))
+	badZH, _ := status.New(codes.InvalidArgument, "report is invalid").WithDetails(zh("zh-CN", "报告有误"),
+		&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
+			{Field: "report.description", Description: "must not be empty", LocalizedMessage: zh("zh-CN", "描述不能为空")},
+			{Field: "report.location", Description: "is required"},
+		}})
 	failedPre, _ := status.New(codes.FailedPrecondition, "report is CLOSED").WithDetails(&errdetails.PreconditionFailure{Violations: []*errdetails.PreconditionFailure_Violation{{Subject: "report/1", Description: "status is CLOSED"}}})
 	tests := []struct {
 		name        string
@@ -221,28 +234,34 @@ func TestErrorMessages(t *testing.T) {
 	}{
 		{"plain", errors.New("read --ca: no such file"), "", "gridctl: read --ca: no such file\n"},
 		{"unauthenticated, saved token", status.Error(codes.Unauthenticated, "token expired"), tokenFromSaved,
-			"gridctl: unauthenticated: token expired\nrun gridctl login\n"},
+			"gridctl: 未登录或登录已失效：token expired\n请运行 gridctl login 登录\n"},
 		{"unauthenticated, env token", status.Error(codes.Unauthenticated, "token expired"), tokenFromEnv,
-			"gridctl: unauthenticated: token expired\nthe token from $GRIDCTL_TOKEN was refused: log in again and give the new token, or run gridctl login\n"},
+			"gridctl: 未登录或登录已失效：token expired\n来自 $GRIDCTL_TOKEN 的令牌被拒绝：请重新登录并提供新令牌，或运行 gridctl login\n"},
 		{"internal with request id", &callError{err: status.Error(codes.Internal, "internal error"), requestID: "0190-abc"}, "",
-			"gridctl: internal: internal error (request id 0190-abc: the server's log says more)\n"},
+			"gridctl: 服务器内部错误：internal error（请求编号 0190-abc，详见服务器日志）\n"},
 		{"permission denied", &callError{err: status.Error(codes.PermissionDenied, "admins only"), requestID: "x"}, "",
-			"gridctl: permission denied: admins only\n"},
-		{"unavailable", status.Error(codes.Unavailable, "connection refused"), "", "gridctl: cannot reach h:1: connection refused\n"},
-		{"deadline", status.Error(codes.DeadlineExceeded, "context deadline exceeded"), "", "gridctl: h:1 gave no answer within 30s (--timeout)\n"},
-		{"retry", withRetry.Err(), "", "gridctl: resource exhausted: too many login attempts\n  try again in 1m30s\n"},
-		{"precondition", failedPre.Err(), "", "gridctl: failed precondition: report is CLOSED\n  report/1: status is CLOSED\n"},
-		{"escape sequences from the server", status.Error(codes.NotFound, "no \x1b[2Jreport"), "", "gridctl: not found: no  [2Jreport\n"},
+			"gridctl: 无权操作：admins only\n"},
+		{"unavailable", status.Error(codes.Unavailable, "connection refused"), "", "gridctl: 无法连接 h:1：connection refused\n"},
+		{"deadline", status.Error(codes.DeadlineExceeded, "context deadline exceeded"), "", "gridctl: h:1 在 30s 内没有应答（--timeout）\n"},
+		{"retry", withRetry.Err(), "", "gridctl: 请求过多：too many login attempts\n  请在 1m30s 后重试\n"},
+		{"precondition", failedPre.Err(), "", "gridctl: 无法执行：report is CLOSED\n  report/1: status is CLOSED\n"},
+		{"escape sequences from the server", status.Error(codes.NotFound, "no \x1b[2Jreport"), "", "gridctl: 未找到：no  [2Jreport\n"},
 		{"stale action", stale.Err(), "",
-			"gridctl: refused: the case changed since you looked; it is now 整改中, version 5\n" +
-				"  the case was not changed; your action is kept on its timeline, marked 冲突\n" +
-				"  see what changed with gridctl show 0000beef, then act again if it still makes sense\n"},
+			"gridctl: 操作被拒绝：你查看之后案件已有变动，现为整改中，版本 5\n" +
+				"  案件未被改动；你的操作已记入时间线，标为冲突\n" +
+				"  请用 gridctl show 0000beef 查看变动，如仍需要再操作\n"},
 		{"action not allowed", notAllowed.Err(), "",
-			"gridctl: failed precondition: cannot assign a case that is CLOSED\n  the case is 已结案, version 7\n"},
+			"gridctl: 无法执行：cannot assign a case that is CLOSED\n  案件现为已结案，版本 7\n"},
 		{"action not allowed, state read after", &stateError{err: status.Error(codes.FailedPrecondition, "cannot assign a case that is CLOSED"),
 			info: &caseInfo{shortID: "0000beef", status: "已结案", version: "7"}}, "",
-			"gridctl: failed precondition: cannot assign a case that is CLOSED\n  the case is 已结案, version 7\n"},
-		{"stale without details", status.Error(codes.Aborted, "try again"), "", "gridctl: aborted: try again\n"},
+			"gridctl: 无法执行：cannot assign a case that is CLOSED\n  案件现为已结案，版本 7\n"},
+		{"refused, with a Chinese message", refusedZH.Err(), "",
+			"gridctl: 无法执行：案件处于已上报状态，不能记录整改进展\n  案件现为已上报，版本 1\n"},
+		{"refused, with a message in another language", refusedEN.Err(), "",
+			"gridctl: 无法执行：cannot record progress on a case that is REPORTED\n"},
+		{"field violations in Chinese where given", badZH.Err(), "",
+			"gridctl: 输入有误：报告有误\n  report.description: 描述不能为空\n  report.location: is required\n"},
+		{"stale without details", status.Error(codes.Aborted, "try again"), "", "gridctl: 操作冲突：try again\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

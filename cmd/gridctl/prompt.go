@@ -48,7 +48,7 @@ func (a *app) readLine(ctx context.Context) (string, error) {
 	select {
 	case r := <-done:
 		if errors.Is(r.err, io.EOF) {
-			return "", errors.New("nothing to read on standard input")
+			return "", errors.New("标准输入没有内容可读")
 		}
 		if r.err != nil {
 			return "", fmt.Errorf("read standard input: %w", r.err)

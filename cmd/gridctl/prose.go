@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -210,7 +211,7 @@ func pollutingFound(p *pb.PollutingEnterpriseSummary) string {
 		case a.GetActivity() == pb.PollutingActivity_POLLUTING_ACTIVITY_ILLEGAL_SAND_WASHING:
 			sand += a.GetCount()
 		case a.GetActivity() != pb.PollutingActivity_POLLUTING_ACTIVITY_UNSPECIFIED:
-			others = append(others, fmt.Sprintf("%s%d家", enumLabel(pollutingActivityLabels, a.GetActivity()), a.GetCount()))
+			others = append(others, fmt.Sprintf("%s%d家", words.Label(words.PollutingActivity, a.GetActivity()), a.GetCount()))
 		}
 	}
 	enterprises := ""

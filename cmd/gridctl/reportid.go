@@ -18,10 +18,9 @@ import (
 const shortIDLen = 8
 
 // reportIDHelp explains, in a command's help, how reports are named.
-const reportIDHelp = `A report is named by its full id or by any unique ending of it, such as the
-8 characters gridctl open shows (the last ones: the first ones of a UUIDv7
-are the time it was made, shared by the reports of one day). An ending is
-looked up among the reports you can see.`
+const reportIDHelp = `报告可用完整编号或其任意唯一的末尾几位指明，例如 gridctl open 显示的 8 位
+（取末尾：UUIDv7 的开头是生成时间，同一天的报告相同）。末尾几位在你可见的
+报告中查找。`
 
 // shortID returns the last shortIDLen hex digits of a report id.
 func shortID(id string) string {
@@ -38,13 +37,13 @@ func shortID(id string) string {
 func (a *app) resolveReport(ctx context.Context, s string) (string, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if s == "" {
-		return "", usagef("empty report id")
+		return "", usagef("报告编号为空")
 	}
 	if u, err := uuid.Parse(s); err == nil {
 		return u.String(), nil
 	}
 	if strings.Trim(s, "0123456789abcdef-") != "" {
-		return "", usagef("%q is not a report id: give the id, or the end of it (hex digits)", s)
+		return "", usagef("%q 不是报告编号：请给出编号或其末尾几位（十六进制数字）", s)
 	}
 	reports, err := a.reportClient()
 	if err != nil {
@@ -77,16 +76,16 @@ func (a *app) resolveReport(ctx context.Context, s string) (string, error) {
 	if len(list) > shown {
 		list = list[:shown]
 	}
-	msg := fmt.Sprintf("%d reports end with %q: give more of the id (%s", len(matches), s, strings.Join(list, ", "))
+	msg := fmt.Sprintf("有 %d 份报告的编号以 %q 结尾：请多给几位（%s", len(matches), s, strings.Join(list, "、"))
 	if len(matches) > shown {
-		msg += ", …"
+		msg += "、…"
 	}
-	return "", errors.New(msg + ")")
+	return "", errors.New(msg + "）")
 }
 
 // noSuchReportError says no report the caller can see ends with suffix.
 type noSuchReportError struct{ suffix string }
 
 func (e *noSuchReportError) Error() string {
-	return fmt.Sprintf("no report you can see has an id ending with %q (gridctl open lists the open ones)", e.suffix)
+	return fmt.Sprintf("你可见的报告中没有编号以 %q 结尾的（gridctl open 列出在办案件）", e.suffix)
 }

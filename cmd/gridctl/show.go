@@ -9,26 +9,24 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
 var showCommand = &command{
 	name:    "show",
 	args:    "ID",
-	summary: "show a case and its timeline",
-	help: `Shows the report, with the typed details of its category, and then its
-timeline: every event, oldest first, with who took it, when (by the device
-clock, and when the server received it if that differs), what it did to
-the status, and what it recorded. Actions that could not apply (someone
-else had moved the case first) are kept on the timeline, marked 冲突. The
-last line says whether the timeline's hash chain is intact, i.e. whether
-the history is the one that was written; when it is not, gridctl exits 1.
+	summary: "显示案件及其时间线",
+	help: `显示报告及其类别的具体信息，然后是时间线：每个事件按时间先后，写明操作人、
+时间（按设备时钟，与服务器接收时间不同时也写出）、对状态的改变和记录的内容。
+未能生效的操作（别人先改动了案件）也记在时间线上，标为冲突。最后一行说明时间线
+的哈希链是否完整，即记录是否与写入时一致；不一致时 gridctl 以 1 退出。
 
 ` + reportIDHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
-				return usagef("show takes one report ID")
+				return usagef("show 需要一个报告编号")
 			}
 			return a.show(ctx, args[0])
 		}
@@ -37,7 +35,7 @@ the history is the one that was written; when it is not, gridctl exits 1.
 
 // errChainBroken is show's verdict on a timeline whose hashes do not
 // match its content.
-var errChainBroken = errors.New("the timeline's hash chain is broken: the history of this case was altered after it was written")
+var errChainBroken = errors.New("时间线的哈希链断裂：此案件的记录在写入后被改动过")
 
 func (a *app) show(ctx context.Context, ref string) error {
 	id, err := a.resolveReport(ctx, ref)
@@ -102,11 +100,11 @@ func (a *app) subjectName(ctx context.Context, id string) string {
 // writeShowJSON prints {"report": …, "timeline": {"events": […],
 // "chainIntact": …}}.
 func writeShowJSON(a *app, r *pb.Report, tl *pb.GetTimelineResponse) error {
-	rb, err := jsonOptions.Marshal(r)
+	rb, err := marshalJSON(r)
 	if err != nil {
 		return fmt.Errorf("write json: %w", err)
 	}
-	tb, err := jsonOptions.Marshal(tl)
+	tb, err := marshalJSON(tl)
 	if err != nil {
 		return fmt.Errorf("write json: %w", err)
 	}
@@ -128,77 +126,77 @@ func writeReport(a *app, r *pb.Report, names *nameBook) error {
 			t.add(label, value)
 		}
 	}
-	add("id", r.GetId())
-	add("category", enumLabel(categoryLabels, r.GetCategory())+", "+enumLabel(severityLabels, r.GetSeverity()))
-	status := fmt.Sprintf("%s, version %d", enumLabel(statusLabels, r.GetStatus()), r.GetVersion())
+	add("编号", r.GetId())
+	add("类别", words.Label(words.Category, r.GetCategory())+"，"+severityLabel(r.GetSeverity()))
+	status := fmt.Sprintf("%s，版本 %d", words.Label(words.Status, r.GetStatus()), r.GetVersion())
 	if r.GetOverdue() {
-		status += ", overdue " + formatDays(max(1, daysOverdue(r.GetDeadline().AsTime(), now())))
+		status += "，逾期" + formatDays(max(1, daysOverdue(r.GetDeadline().AsTime(), now())))
 	}
-	add("status", status)
-	add("grid", names.grid(r.GetGridId()))
-	add("description", r.GetDescription())
-	add("address", r.GetLocation().GetAddress())
+	add("状态", status)
+	add("网格", names.grid(r.GetGridId()))
+	add("描述", r.GetDescription())
+	add("地址", r.GetLocation().GetAddress())
 	if loc := r.GetLocation(); loc != nil {
 		l := fmt.Sprintf("%.6f, %.6f (WGS-84)", loc.GetLatitude(), loc.GetLongitude())
 		if loc.GetAccuracyMeters() > 0 {
-			l += fmt.Sprintf(" ±%s m", trimFloat(loc.GetAccuracyMeters()))
+			l += fmt.Sprintf(" ±%s 米", trimFloat(loc.GetAccuracyMeters()))
 		}
-		add("location", l)
+		add("位置", l)
 	}
 	observed := formatMinute(r.GetObservedAt())
 	if r.GetClockSkewFlagged() {
-		observed += " (the device clock looked wrong: counted from when it was received)"
+		observed += "（设备时钟似有误，按接收时间计）"
 	}
-	add("observed", observed)
-	add("received", formatMinute(r.GetReceivedAt())+" from "+names.user(r.GetReporterId()))
+	add("发现时间", observed)
+	add("接收时间", formatMinute(r.GetReceivedAt())+"，上报人 "+names.user(r.GetReporterId()))
 	if r.GetRectifiedOnSpot() {
-		add("on the spot", "立行立改 (rectified when found)")
+		add("现场处置", "立行立改")
 	}
 	for _, d := range reportDetails(r) {
 		add(d[0], d[1])
 	}
 	if id := r.GetSubjectId(); id != "" {
 		if names.subject != "" {
-			add("subject", names.subject+" ("+id+")")
+			add("对象", names.subject+" ("+id+")")
 		} else {
-			add("subject", id)
+			add("对象", id)
 		}
 	}
-	add("patrol", r.GetPatrolId())
+	add("巡查", r.GetPatrolId())
 	if p := len(r.GetPhotoIds()); p > 0 {
 		photos := strconv.Itoa(p)
 		if m := len(r.GetMissingPhotoIds()); m > 0 {
-			photos += fmt.Sprintf(" (%d not uploaded yet)", m)
+			photos += fmt.Sprintf("（%d 张尚未上传）", m)
 		}
-		add("photos", photos)
+		add("照片", photos)
 	}
 	if r.GetAssigneeId() != "" {
-		add("assignee", names.user(r.GetAssigneeId()))
+		add("派遣对象", names.user(r.GetAssigneeId()))
 	}
-	add("unit", r.GetResponsibleUnit())
+	add("责任单位", r.GetResponsibleUnit())
 	if r.GetDeadline() != nil {
 		d := formatDeadline(r.GetDeadline())
 		if o := r.GetOriginalDeadline(); o != nil && !o.AsTime().Equal(r.GetDeadline().AsTime()) {
-			d += " (extended; first " + formatDeadline(o) + ")"
+			d += "（已延期，原期限 " + formatDeadline(o) + "）"
 		}
-		add("deadline", d)
+		add("整改期限", d)
 	}
 	if r.GetDisposition() != pb.Disposition_DISPOSITION_UNSPECIFIED {
-		add("disposition", enumLabel(dispositionLabels, r.GetDisposition()))
+		add("结案方式", words.Label(words.Disposition, r.GetDisposition()))
 	}
 	if r.GetClosedAt() != nil {
-		add("closed", formatMinute(r.GetClosedAt()))
+		add("结案时间", formatMinute(r.GetClosedAt()))
 	}
 	if n := r.GetRelapseCount(); n > 0 {
-		add("relapses", strconv.Itoa(int(n)))
+		add("复发次数", strconv.Itoa(int(n)))
 	}
 	if r.GetFollowUpDue() != nil {
-		add("follow-up due", formatDate(r.GetFollowUpDue()))
+		add("回头看日期", formatDate(r.GetFollowUpDue()))
 	}
 	if p := r.GetPossibleRelapseOf(); p != "" {
-		add("relapse of?", p+" (an earlier closed case about the same subject)")
+		add("疑似复发自", p+"（同一对象此前已结案的案件）")
 	}
-	add("updated", formatMinute(r.GetUpdatedAt()))
+	add("更新时间", formatMinute(r.GetUpdatedAt()))
 	return t.write(a.stdout)
 }
 
@@ -214,8 +212,8 @@ func reportDetails(r *pb.Report) [][2]string {
 	switch {
 	case r.GetSafetyHazard() != nil:
 		d := r.GetSafetyHazard()
-		add("隐患类型", enumLabel(hazardKindLabels, d.GetHazardKind()))
-		add("场所类型", enumLabel(placeKindLabels, d.GetPlaceKind()))
+		add("隐患类型", words.Label(words.HazardKind, d.GetHazardKind()))
+		add("场所类型", words.Label(words.PlaceKind, d.GetPlaceKind()))
 	case r.GetPollutingEnterprise() != nil:
 		d := r.GetPollutingEnterprise()
 		var what []string
@@ -228,12 +226,12 @@ func reportDetails(r *pb.Report) [][2]string {
 			}
 		}
 		add("问题", strings.Join(what, "、"))
-		activity := enumLabel(pollutingActivityLabels, d.GetActivity())
+		activity := words.Label(words.PollutingActivity, d.GetActivity())
 		if desc := d.GetActivityDescription(); desc != "" {
 			activity = strings.TrimPrefix(activity+": "+desc, "-: ")
 		}
 		add("行业", activity)
-		add("建议处置", enumLabel(proposedDisposalLabels, d.GetProposedDisposal()))
+		add("建议处置", words.Label(words.ProposedDisposal, d.GetProposedDisposal()))
 		if d.GetMovedInFromOutside() {
 			from := "是"
 			if d.GetFromDistrict() != "" {
@@ -243,16 +241,16 @@ func reportDetails(r *pb.Report) [][2]string {
 		}
 	case r.GetIllegalConstruction() != nil:
 		d := r.GetIllegalConstruction()
-		add("违建类型", enumLabel(constructionKindLabels, d.GetKind()))
-		add("用地", enumLabel(landKindLabels, d.GetLand()))
+		add("违建类型", words.Label(words.ConstructionKind, d.GetKind()))
+		add("用地", words.Label(words.LandKind, d.GetLand()))
 		if d.GetAreaSquareMeters() > 0 {
-			add("面积", trimFloat(d.GetAreaSquareMeters())+" m²")
+			add("面积", trimFloat(d.GetAreaSquareMeters())+"㎡")
 		}
 	case r.GetWaterSourceRisk() != nil:
-		add("风险类型", enumLabel(waterRiskLabels, r.GetWaterSourceRisk().GetRiskKind()))
+		add("风险类型", words.Label(words.WaterRisk, r.GetWaterSourceRisk().GetRiskKind()))
 	case r.GetDangerousHouse() != nil:
 		d := r.GetDangerousHouse()
-		add("鉴定等级", enumLabel(houseGradeLabels, d.GetAppraisalGrade()))
+		add("鉴定等级", words.Label(words.HouseGrade, d.GetAppraisalGrade()))
 		occupied := "无人居住"
 		if d.GetOccupied() {
 			occupied = "住人"
@@ -271,31 +269,31 @@ func reportDetails(r *pb.Report) [][2]string {
 // writeTimeline prints the events as a table, and whether the chain of
 // their hashes is intact.
 func writeTimeline(a *app, tl *pb.GetTimelineResponse, names *nameBook) error {
-	t := newTable("TIME", "ACTOR", "EVENT", "STATUS", "VER", "DETAILS")
+	t := newTable("时间", "操作人", "事件", "状态", "版本", "详情")
 	for _, e := range tl.GetEvents() {
 		when := formatMinute(e.GetOccurredAt())
 		if received := formatMinute(e.GetReceivedAt()); received != when {
-			when += " (received " + received + ")"
+			when += "（接收 " + received + "）"
 		}
-		event := enumLabel(eventLabels, e.GetType())
+		event := words.Label(words.Event, e.GetType())
 		if e.GetConflict() {
 			event += " [冲突]"
 		}
-		status := enumLabel(statusLabels, e.GetStatusAfter())
+		status := words.Label(words.Status, e.GetStatusAfter())
 		if e.GetStatusBefore() != e.GetStatusAfter() && e.GetStatusBefore() != pb.ReportStatus_REPORT_STATUS_UNSPECIFIED {
-			status = enumLabel(statusLabels, e.GetStatusBefore()) + " → " + status
+			status = words.Label(words.Status, e.GetStatusBefore()) + " → " + status
 		}
 		t.add(when, names.user(e.GetActorId()), event, status, strconv.FormatInt(e.GetVersion(), 10), eventDetails(e, names))
 	}
-	fmt.Fprintln(a.stdout, "timeline:")
+	fmt.Fprintln(a.stdout, "时间线：")
 	if err := t.write(a.stdout); err != nil {
 		return err
 	}
 	var err error
 	if tl.GetChainIntact() {
-		_, err = fmt.Fprintf(a.stdout, "hash chain intact (%s): the history is as it was written\n", plural(len(tl.GetEvents()), "event"))
+		_, err = fmt.Fprintf(a.stdout, "哈希链完整（%d 个事件）：记录未被改动\n", len(tl.GetEvents()))
 	} else {
-		_, err = fmt.Fprintln(a.stdout, "HASH CHAIN BROKEN: this history was altered after it was written")
+		_, err = fmt.Fprintln(a.stdout, "哈希链断裂：此记录在写入后被改动过")
 	}
 	return err
 }
@@ -321,13 +319,13 @@ func eventDetails(e *pb.Event, names *nameBook) string {
 		}
 	case *pb.Event_Rejection:
 		rj := p.Rejection
-		add("%s", enumLabel(rejectionLabels, rj.GetReason()))
+		add("%s", words.Label(words.Rejection, rj.GetReason()))
 		if rj.GetDuplicateOfReportId() != "" {
 			add("与 %s 重复", shortID(rj.GetDuplicateOfReportId()))
 		}
 	case *pb.Event_Notice:
 		n := p.Notice
-		doc := enumLabel(noticeLabels, n.GetKind())
+		doc := words.Label(words.Notice, n.GetKind())
 		if n.GetNumber() != "" {
 			doc += " " + n.GetNumber()
 		}
@@ -347,7 +345,7 @@ func eventDetails(e *pb.Event, names *nameBook) string {
 	case *pb.Event_Rectification:
 		rc := p.Rectification
 		if rc.GetDisposition() != pb.Disposition_DISPOSITION_UNSPECIFIED {
-			add("%s", enumLabel(dispositionLabels, rc.GetDisposition()))
+			add("%s", words.Label(words.Disposition, rc.GetDisposition()))
 		}
 		if rc.GetDemolishedAreaSquareMeters() > 0 {
 			add("拆除面积 %s m²", trimFloat(rc.GetDemolishedAreaSquareMeters()))
@@ -357,7 +355,7 @@ func eventDetails(e *pb.Event, names *nameBook) string {
 		if v.GetPassed() {
 			verdict := "通过"
 			if v.GetDisposition() != pb.Disposition_DISPOSITION_UNSPECIFIED {
-				verdict += ", " + enumLabel(dispositionLabels, v.GetDisposition())
+				verdict += ", " + words.Label(words.Disposition, v.GetDisposition())
 			}
 			add("%s", verdict)
 		} else {
@@ -393,3 +391,11 @@ func eventDetails(e *pb.Event, names *nameBook) string {
 
 // trimFloat writes a measure without trailing zeros: 120, 12.5.
 func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// severityLabel names a report's grade; a report given none is 一般.
+func severityLabel(s pb.Severity) string {
+	if s == pb.Severity_SEVERITY_UNSPECIFIED {
+		s = pb.Severity_SEVERITY_GENERAL
+	}
+	return words.Label(words.Severity, s)
+}

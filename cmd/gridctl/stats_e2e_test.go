@@ -168,12 +168,12 @@ func TestSummaryOfAHalfYear(t *testing.T) {
 	}
 
 	r := gridctl(t, "", "summary", "--from", "2024-06-30", "--to", "2024-01-01")
-	if r.code != exitUsage || !strings.Contains(r.stderr, "--to 2024-01-01 is before --from 2024-06-30") {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--to 2024-01-01 早于 --from 2024-06-30") {
 		t.Errorf("inverted period: exit %d, stderr %q", r.code, r.stderr)
 	}
 	// Workers may not count.
 	r = gridctl(t, "", "--token", h.worker01, "summary", "--from", "2024-01-01", "--to", "2024-06-30")
-	if r.code != exitError || !strings.Contains(r.stderr, "permission denied") {
+	if r.code != exitError || !strings.Contains(r.stderr, "无权操作") {
 		t.Errorf("a worker's summary: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -185,7 +185,7 @@ func TestExportCSVAndXLSX(t *testing.T) {
 	// Every report, as CSV.
 	path := filepath.Join(dir, "all.csv")
 	r := gridctl(t, "", "export", "--format", "csv", "--out", path)
-	if r.code != exitOK || r.stderr != "wrote 4 rows to "+path+"\n" || r.stdout != "" {
+	if r.code != exitOK || r.stderr != "已写入 4 行到 "+path+"\n" || r.stdout != "" {
 		t.Fatalf("export csv: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	raw, err := os.ReadFile(path)
@@ -249,7 +249,7 @@ func TestExportCSVAndXLSX(t *testing.T) {
 	// The open ones as XLSX: the same cells as the CSV's rows.
 	xpath := filepath.Join(dir, "open.xlsx")
 	r = gridctl(t, "", "export", "--out", xpath, "--open")
-	if r.code != exitOK || r.stderr != "wrote 2 rows to "+xpath+"\n" {
+	if r.code != exitOK || r.stderr != "已写入 2 行到 "+xpath+"\n" {
 		t.Fatalf("export xlsx: exit %d, stderr %q", r.code, r.stderr)
 	}
 	f, err := excelize.OpenFile(xpath)
@@ -283,14 +283,14 @@ func TestExportCSVAndXLSX(t *testing.T) {
 	// To standard output, one grid.
 	r = gridctl(t, "", "export", "--out", "-", "--grid", "金石社区")
 	if r.code != exitOK || !strings.HasPrefix(r.stdout, "\uFEFF编号,") || strings.Count(r.stdout, "\r\n") != 2 ||
-		!strings.Contains(r.stdout, h.sand.GetId()) || r.stderr != "wrote 1 row to standard output\n" {
+		!strings.Contains(r.stdout, h.sand.GetId()) || r.stderr != "已写入 1 行到 标准输出\n" {
 		t.Errorf("export to stdout: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 
 	// A refused export leaves no file.
 	bad := filepath.Join(dir, "worker.csv")
 	r = gridctl(t, "", "--token", h.worker01, "export", "--out", bad)
-	if r.code != exitError || !strings.Contains(r.stderr, "permission denied") {
+	if r.code != exitError || !strings.Contains(r.stderr, "无权操作") {
 		t.Errorf("a worker's export: exit %d, stderr %q", r.code, r.stderr)
 	}
 	for _, p := range []string{bad, bad + ".tmp"} {

@@ -11,45 +11,40 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
 var summaryCommand = &command{
 	name:    "summary",
-	summary: "the figures of a work summary for a period: a table, or Chinese prose (--prose)",
-	help: `Counts every figure of the half-year work summary from the data: safety
-hazards, 散乱污 enterprises, illegal construction, backup water sources,
-dangerous houses and the closed loop, overall, by category and by grid.
-Every figure counts what happened inside the period: a case found in March
-and closed in May counts as found in March and closed in May.
+	summary: "一段时期的工作总结数据：表格，或中文文字（--prose）",
+	help: `从数据中统计半年工作总结的每项数字：安全隐患、散乱污企业、违法建设、备用
+水源地、危房和闭环处置，按总体、类别和网格。每项数字只计时期内发生的事：
+三月发现、五月结案的案件，计为三月发现、五月结案。
 
---from and --to are China dates, both inclusive. Without --grid the
-summary covers every grid the caller sees.
+--from 和 --to 为北京时间的日期，含首尾两天。不加 --grid 时统计可见的全部网格。
 
-结案率 = due cases closed by the end of the period / cases due in it;
-按期结案率 = due cases closed by their deadline / cases due in it. A case is
-due in the period when its deadline falls inside it, or when it was closed
-inside it without a deadline (rectified on the spot). 期末逾期 counts the
-cases open at the end of the period with their deadline passed, however
-few were due.
+结案率 = 期内应结案且在期末前办结的案件 / 期内应结案的案件；
+按期结案率 = 期内应结案且在期限前办结的案件 / 期内应结案的案件。期限落在期内，
+或期内办结而没有期限（立行立改）的案件，即为期内应结案。期末逾期统计期末仍在办
+且期限已过的案件，不论应结案的有多少。
 
---prose writes the figures as Chinese sentences in the style of the
-street's half-year summary, one paragraph per section, ready to paste;
-a clause whose figure is 0 is left out. --json prints the Summary message.
+--prose 按街道半年总结的文风把数字写成中文段落，每节一段，可直接粘贴；数字为 0
+的分句略去。--json 打印 Summary 消息。
 
-examples:
+示例：
   gridctl summary --from 2024-01-01 --to 2024-06-30
   gridctl summary --from 2024-01-01 --to 2024-06-30 --grid 红星村 --prose`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids stringsFlag
-		from := fs.String("from", "", "first day of the period, a China `DATE` (2024-01-01); required")
-		to := fs.String("to", "", "last day of the period, a China `DATE`, inclusive (2024-06-30); required")
-		fs.Var(&grids, "grid", "only the grid `NAME_OR_ID`; repeat for several")
-		asProse := fs.Bool("prose", false, "write Chinese sentences for the summary document instead of a table")
-		asJSON := fs.Bool("json", false, "print the Summary as JSON (as the global --json does)")
+		from := fs.String("from", "", "时期的第一天，北京时间的日期 `DATE`（2024-01-01）；必填")
+		to := fs.String("to", "", "时期的最后一天（含），北京时间的日期 `DATE`（2024-06-30）；必填")
+		fs.Var(&grids, "grid", "只统计网格 `NAME_OR_ID`；多个网格重复此选项")
+		asProse := fs.Bool("prose", false, "写成总结材料的中文段落，而不是表格")
+		asJSON := fs.Bool("json", false, "以 JSON 打印 Summary（同全局 --json）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("summary takes no arguments (flags: --from, --to, --grid, --prose)")
+				return usagef("summary 不带参数（选项：--from、--to、--grid、--prose）")
 			}
 			start, end, err := parsePeriod(*from, *to)
 			if err != nil {
@@ -57,7 +52,7 @@ examples:
 			}
 			jsonOut := *asJSON || a.opts.json
 			if jsonOut && *asProse {
-				return usagef("--prose and --json contradict each other: drop one")
+				return usagef("--prose 与 --json 互相矛盾：去掉一个")
 			}
 			return a.summary(ctx, start, end, grids, *asProse, jsonOut)
 		}
@@ -68,7 +63,7 @@ examples:
 // API's period [from, to): to is midnight at the start of the day after.
 func parsePeriod(from, to string) (time.Time, time.Time, error) {
 	if strings.TrimSpace(from) == "" || strings.TrimSpace(to) == "" {
-		return time.Time{}, time.Time{}, usagef("--from and --to are required: the first and last day of the period, e.g. --from 2024-01-01 --to 2024-06-30")
+		return time.Time{}, time.Time{}, usagef("--from 和 --to 必填：时期的第一天和最后一天，例如 --from 2024-01-01 --to 2024-06-30")
 	}
 	start, err := parseDay("from", from)
 	if err != nil {
@@ -79,16 +74,16 @@ func parsePeriod(from, to string) (time.Time, time.Time, error) {
 		return time.Time{}, time.Time{}, err
 	}
 	if last.Before(start) {
-		return time.Time{}, time.Time{}, usagef("--to %s is before --from %s", strings.TrimSpace(to), strings.TrimSpace(from))
+		return time.Time{}, time.Time{}, usagef("--to %s 早于 --from %s", strings.TrimSpace(to), strings.TrimSpace(from))
 	}
 	return start, last.AddDate(0, 0, 1), nil
 }
 
 // parseDay reads a China date as midnight at its start.
 func parseDay(flagName, s string) (time.Time, error) {
-	d, err := time.ParseInLocation(dateLayout, strings.TrimSpace(s), chinaTime)
-	if err != nil {
-		return time.Time{}, usagef("--%s %q is not a date: write it as 2024-01-01 (China time)", flagName, s)
+	d, ok := parseChinaDate(s)
+	if !ok {
+		return time.Time{}, usagef("--%s %q 不是日期：请写作 2024-01-01（北京时间）", flagName, s)
 	}
 	return d, nil
 }
@@ -201,7 +196,7 @@ func writeSummary(w io.Writer, s *pb.Summary, gridsNamed bool) error {
 	section("散乱污企业治理")
 	row("新发现", p.GetFound())
 	for _, ac := range p.GetByActivity() {
-		row("  "+enumLabel(pollutingActivityLabels, ac.GetActivity()), ac.GetCount())
+		row("  "+words.Label(words.PollutingActivity, ac.GetActivity()), ac.GetCount())
 	}
 	row("其中外区流入", p.GetMovedInFromOutside())
 	row("关停取缔", p.GetShutDown())
@@ -263,7 +258,7 @@ func writeSummary(w io.Writer, s *pb.Summary, gridsNamed bool) error {
 	}
 	bc := loopTable("类别")
 	for _, cl := range s.GetByCategory() {
-		addLoopRow(bc, enumLabel(categoryLabels, cl.GetCategory()), cl.GetLoop())
+		addLoopRow(bc, words.Label(words.Category, cl.GetCategory()), cl.GetLoop())
 	}
 	if err := bc.write(w); err != nil {
 		return err

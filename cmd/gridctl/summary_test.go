@@ -28,11 +28,11 @@ func TestParsePeriod(t *testing.T) {
 		t.Errorf("one day: %v, %v, %v", from, to, err)
 	}
 	for _, tt := range []struct{ from, to, err string }{
-		{"", "2024-06-30", "--from and --to are required"},
-		{"2024-01-01", "", "--from and --to are required"},
-		{"2024-13-01", "2024-06-30", `--from "2024-13-01" is not a date`},
-		{"2024-01-01", "30/06/2024", `--to "30/06/2024" is not a date`},
-		{"2024-07-01", "2024-06-30", "--to 2024-06-30 is before --from 2024-07-01"},
+		{"", "2024-06-30", "--from 和 --to 必填"},
+		{"2024-01-01", "", "--from 和 --to 必填"},
+		{"2024-13-01", "2024-06-30", `--from "2024-13-01" 不是日期`},
+		{"2024-01-01", "30/06/2024", `--to "30/06/2024" 不是日期`},
+		{"2024-07-01", "2024-06-30", "--to 2024-06-30 早于 --from 2024-07-01"},
 	} {
 		_, _, err := parsePeriod(tt.from, tt.to)
 		if err == nil || !strings.Contains(err.Error(), tt.err) {

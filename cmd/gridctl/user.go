@@ -9,46 +9,46 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
 var userCommand = &command{
 	name:    "user",
-	summary: "accounts: add, list, set a password, disable, revoke tokens",
+	summary: "账号：添加、列出、设置密码、停用、吊销令牌",
 	subs:    []*command{userAddCommand, userListCommand, userSetPasswordCommand, userDisableCommand, userRevokeTokensCommand},
 }
 
 var userAddCommand = &command{
 	name:    "add",
-	summary: "add an account (admins only)",
-	help: `Asks for the new password twice, without echo; --password-stdin reads it as
-the first line of standard input instead. A worker belongs to the grids
-given with --grid (repeat it for several); a supervisor or admin covers
-those grids, or the whole street with --all-grids.
+	summary: "添加账号（仅管理员）",
+	help: `两次询问新密码，不回显；--password-stdin 改为读取标准输入的第一行。网格员属于
+--grid 给出的网格（多个网格重复此选项）；主管或管理员负责这些网格，或用
+--all-grids 负责整个街道。
 
-example:
+示例：
   gridctl user add --username worker11 --name 张三 --role worker --grid 红星村`,
 	setup: func(fs *flag.FlagSet) runFunc {
-		username := fs.String("username", "", "the `NAME` to log in with: lower-case letters, digits, '.', '_' and '-' (required)")
-		name := fs.String("name", "", "display name, e.g. `张三`")
-		role := fs.String("role", "", "role: `worker|supervisor|admin` (required)")
+		username := fs.String("username", "", "登录用的用户名 `NAME`：小写字母、数字、'.'、'_' 和 '-'（必填）")
+		name := fs.String("name", "", "显示的姓名，例如 `张三`")
+		role := fs.String("role", "", "角色：`worker|supervisor|admin`（必填）")
 		var grids stringsFlag
-		fs.Var(&grids, "grid", "a grid the user belongs to, by `ID_OR_NAME`; repeat for several")
-		allGrids := fs.Bool("all-grids", false, "the user covers every grid of the street (supervisors and admins)")
-		passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+		fs.Var(&grids, "grid", "用户所属的网格 `ID_OR_NAME`；多个网格重复此选项")
+		allGrids := fs.Bool("all-grids", false, "用户负责街道的全部网格（主管和管理员）")
+		passwordStdin := fs.Bool("password-stdin", false, "从标准输入的第一行读取密码")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("user add takes no arguments (flags: --username, --name, --role, --grid)")
+				return usagef("user add 不带参数（选项：--username、--name、--role、--grid）")
 			}
 			if strings.TrimSpace(*username) == "" {
-				return usagef("--username is required")
+				return usagef("--username 必填")
 			}
 			r, ok := parseRole(*role)
 			if !ok {
-				return usagef("--role must be worker, supervisor or admin, not %q", *role)
+				return usagef("--role 必须是 worker、supervisor 或 admin，而不是 %q", *role)
 			}
 			if *allGrids && len(grids) > 0 {
-				return usagef("--all-grids and --grid contradict each other: give one")
+				return usagef("--all-grids 与 --grid 互相矛盾：只能给一个")
 			}
 			u := &pb.User{
 				Username:    strings.TrimSpace(*username),
@@ -89,24 +89,24 @@ func (a *app) newPassword(ctx context.Context, username string, fromStdin bool) 
 	if fromStdin {
 		p, err := a.passwordFromStdin(ctx)
 		if err == nil && p == "" {
-			err = errors.New("--password-stdin: the password is empty")
+			err = errors.New("--password-stdin：密码为空")
 		}
 		return p, err
 	}
-	p, err := a.readSecret(ctx, fmt.Sprintf("New password for %s: ", username))
+	p, err := a.readSecret(ctx, fmt.Sprintf("%s 的新密码：", username))
 	if err != nil {
 		return "", err
 	}
 	if p == "" {
-		return "", errors.New("no password given")
+		return "", errors.New("没有输入密码")
 	}
 	if _, isTerminal := a.terminal(); isTerminal {
-		again, err := a.readSecret(ctx, "Repeat the password: ")
+		again, err := a.readSecret(ctx, "再次输入密码：")
 		if err != nil {
 			return "", err
 		}
 		if again != p {
-			return "", errors.New("the passwords differ; nothing was changed")
+			return "", errors.New("两次输入的密码不一致；未作任何修改")
 		}
 	}
 	return p, nil
@@ -114,12 +114,12 @@ func (a *app) newPassword(ctx context.Context, username string, fromStdin bool) 
 
 var userListCommand = &command{
 	name:    "list",
-	summary: "list accounts, or those of one grid (supervisors and admins)",
+	summary: "列出账号，或某一网格的账号（主管和管理员）",
 	setup: func(fs *flag.FlagSet) runFunc {
-		grid := fs.String("grid", "", "only the users of the grid `ID_OR_NAME`")
+		grid := fs.String("grid", "", "只列网格 `ID_OR_NAME` 的用户")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("user list takes no arguments")
+				return usagef("user list 不带参数")
 			}
 			dir, err := a.directoryClient()
 			if err != nil {
@@ -148,19 +148,17 @@ var userListCommand = &command{
 var userSetPasswordCommand = &command{
 	name:    "set-password",
 	args:    "USERNAME_OR_ID",
-	summary: "set an account's password (admins only)",
-	help: `Asks for the new password twice, without echo; --password-stdin reads it as
-the first line of standard input instead. The tokens the user already has
-keep working until they expire or are revoked (gridctl user revoke-tokens).
+	summary: "设置账号的密码（仅管理员）",
+	help: `两次询问新密码，不回显；--password-stdin 改为读取标准输入的第一行。该用户已有
+的令牌在过期或被吊销（gridctl user revoke-tokens）之前仍然有效。
 
-The first run of gridd makes the account admin with a random password;
-change it with:
+gridd 首次运行时创建 admin 账号并设随机密码；用以下命令修改：
   gridctl user set-password admin`,
 	setup: func(fs *flag.FlagSet) runFunc {
-		passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+		passwordStdin := fs.Bool("password-stdin", false, "从标准输入的第一行读取密码")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
-				return usagef("user set-password takes one USERNAME_OR_ID")
+				return usagef("user set-password 需要一个 USERNAME_OR_ID")
 			}
 			dir, err := a.directoryClient()
 			if err != nil {
@@ -183,7 +181,7 @@ change it with:
 			if a.opts.json {
 				return writeJSON(a.stdout, resp.GetUser())
 			}
-			fmt.Fprintf(a.stdout, "set the password of %s\n", sanitizeLine(userLabel(resp.GetUser(), args[0])))
+			fmt.Fprintf(a.stdout, "已设置 %s 的密码\n", sanitizeLine(userLabel(resp.GetUser(), args[0])))
 			return nil
 		}
 	},
@@ -192,11 +190,11 @@ change it with:
 var userDisableCommand = &command{
 	name:    "disable",
 	args:    "USERNAME_OR_ID",
-	summary: "disable an account and revoke its tokens (admins only)",
+	summary: "停用账号并吊销其令牌（仅管理员）",
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
-				return usagef("user disable takes one USERNAME_OR_ID")
+				return usagef("user disable 需要一个 USERNAME_OR_ID")
 			}
 			dir, err := a.directoryClient()
 			if err != nil {
@@ -213,7 +211,7 @@ var userDisableCommand = &command{
 			if a.opts.json {
 				return writeJSON(a.stdout, resp.GetUser())
 			}
-			fmt.Fprintf(a.stdout, "disabled %s; its tokens no longer work\n", sanitizeLine(userLabel(resp.GetUser(), args[0])))
+			fmt.Fprintf(a.stdout, "已停用 %s，其令牌均已失效\n", sanitizeLine(userLabel(resp.GetUser(), args[0])))
 			return nil
 		}
 	},
@@ -222,11 +220,11 @@ var userDisableCommand = &command{
 var userRevokeTokensCommand = &command{
 	name:    "revoke-tokens",
 	args:    "USERNAME_OR_ID",
-	summary: "log a user out everywhere: revoke all its tokens (admins only)",
+	summary: "让用户在所有设备上退出：吊销其全部令牌（仅管理员）",
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
-				return usagef("user revoke-tokens takes one USERNAME_OR_ID")
+				return usagef("user revoke-tokens 需要一个 USERNAME_OR_ID")
 			}
 			dir, err := a.directoryClient()
 			if err != nil {
@@ -247,7 +245,7 @@ var userRevokeTokensCommand = &command{
 			if a.opts.json {
 				return writeJSON(a.stdout, resp)
 			}
-			fmt.Fprintf(a.stdout, "revoked %d token(s) of %s\n", resp.GetRevoked(), sanitizeLine(args[0]))
+			fmt.Fprintf(a.stdout, "已吊销 %d 个令牌（%s）\n", resp.GetRevoked(), sanitizeLine(args[0]))
 			return nil
 		}
 	},
@@ -290,7 +288,7 @@ func findUser(users []*pb.User, s string) (string, error) {
 			return u.GetId(), nil
 		}
 	}
-	return "", fmt.Errorf("no user named %q (gridctl user list shows them)", s)
+	return "", fmt.Errorf("没有名为 %q 的用户（gridctl user list 可列出全部用户）", s)
 }
 
 // writeUsers prints users as a table, naming their grids.
@@ -304,21 +302,21 @@ func (a *app) writeUsers(ctx context.Context, users []*pb.User) error {
 			break
 		}
 	}
-	t := newTable("USERNAME", "NAME", "ROLE", "GRIDS", "STATE", "ID")
+	t := newTable("用户名", "姓名", "角色", "网格", "状态", "编号")
 	for _, u := range users {
-		state := "active"
+		state := "启用"
 		if u.GetDisabled() {
-			state = "disabled"
+			state = "已停用"
 		}
 		t.add(u.GetUsername(), u.GetDisplayName(), roleName(u.GetRole()), userGrids(u, grids), state, u.GetId())
 	}
 	return t.write(a.stdout)
 }
 
-// userGrids writes a user's scope: "all", or its grids by name.
+// userGrids writes a user's scope: "全部", or its grids by name.
 func userGrids(u *pb.User, grids []*pb.Grid) string {
 	if u.GetAllGrids() {
-		return "all"
+		return "全部"
 	}
 	if len(u.GetGridIds()) == 0 {
 		return "-"
@@ -343,12 +341,8 @@ var roleNames = map[pb.Role]string{
 	pb.Role_ROLE_ADMIN:      "admin",
 }
 
-func roleName(r pb.Role) string {
-	if n, ok := roleNames[r]; ok {
-		return n
-	}
-	return "-"
-}
+// roleName is a role as a person reads it (the flag's word is in roleNames).
+func roleName(r pb.Role) string { return words.Label(words.Role, r) }
 
 func parseRole(s string) (pb.Role, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))

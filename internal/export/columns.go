@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/words"
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
 // chinaTime is China Standard Time, UTC+8 all year: a fixed zone, so an
@@ -31,9 +33,9 @@ type record = gridinspect.ReportRecord
 // columns are the export's columns, in order.
 var columns = []column{
 	{"编号", 38, func(r *record, _ time.Time) any { return r.Report.ID }},
-	{"类别", 11, func(r *record, _ time.Time) any { return label(categoryLabels, int(r.Report.Category)) }},
-	{"严重程度", 9, func(r *record, _ time.Time) any { return label(severityLabels, int(r.Report.Severity)) }},
-	{"状态", 8, func(r *record, _ time.Time) any { return label(statusLabels, int(r.Report.Status)) }},
+	{"类别", 11, func(r *record, _ time.Time) any { return words.Of(words.Category, pb.Category(r.Report.Category)) }},
+	{"严重程度", 9, func(r *record, _ time.Time) any { return words.Of(words.Severity, pb.Severity(r.Report.Severity)) }},
+	{"状态", 8, func(r *record, _ time.Time) any { return words.Of(words.Status, pb.ReportStatus(r.Report.Status)) }},
 	{"网格", 12, func(r *record, _ time.Time) any { return r.GridName }},
 	{"对象", 20, func(r *record, _ time.Time) any { return r.SubjectName }},
 	{"描述", 40, func(r *record, _ time.Time) any { return r.Report.Description }},
@@ -48,7 +50,9 @@ var columns = []column{
 	{"整改期限", 17, func(r *record, _ time.Time) any { return formatTime(r.Report.Deadline) }},
 	{"是否逾期", 9, func(r *record, now time.Time) any { return yesNo(r.Report.Overdue(now)) }},
 	{"文书编号", 24, func(r *record, _ time.Time) any { return strings.Join(r.NoticeNumbers, "、") }},
-	{"结案方式", 9, func(r *record, _ time.Time) any { return label(dispositionLabels, int(r.Report.Disposition)) }},
+	{"结案方式", 9, func(r *record, _ time.Time) any {
+		return words.Of(words.Disposition, pb.Disposition(r.Report.Disposition))
+	}},
 	{"结案时间", 17, func(r *record, _ time.Time) any { return formatTime(r.Report.ClosedAt) }},
 	{"复发次数", 9, func(r *record, _ time.Time) any { return r.Report.RelapseCount }},
 	{"详情", 40, func(r *record, _ time.Time) any { return details(r.Report) }},
@@ -89,10 +93,6 @@ func yesNo(b bool) string {
 	return "否"
 }
 
-// label returns labels[v], or "" for a value the table lacks (0, "not
-// given", or one from a newer server).
-func label(labels map[int]string, v int) string { return labels[v] }
-
 // details writes the typed details of a report's category in one cell:
 // "隐患类型:消防; 场所:企业". A field that was not given is left out.
 func details(r *gridinspect.Report) string {
@@ -105,11 +105,11 @@ func details(r *gridinspect.Report) string {
 	d := r.Details
 	switch {
 	case d.SafetyHazard != nil:
-		add("隐患类型", label(hazardKindLabels, d.SafetyHazard.HazardKind))
-		add("场所", label(placeKindLabels, d.SafetyHazard.PlaceKind))
+		add("隐患类型", words.Of(words.HazardKind, pb.HazardKind(d.SafetyHazard.HazardKind)))
+		add("场所", words.Of(words.PlaceKind, pb.PlaceKind(d.SafetyHazard.PlaceKind)))
 	case d.PollutingEnterprise != nil:
 		p := d.PollutingEnterprise
-		activity := label(pollutingActivityLabels, p.Activity)
+		activity := words.Of(words.PollutingActivity, pb.PollutingActivity(p.Activity))
 		if p.ActivityDescription != "" {
 			activity += "(" + p.ActivityDescription + ")"
 		}
@@ -121,7 +121,7 @@ func details(r *gridinspect.Report) string {
 			}
 			add("外区流入", from)
 		}
-		add("建议", label(proposedDisposalLabels, p.ProposedDisposal))
+		add("建议", words.Of(words.ProposedDisposal, pb.ProposedDisposal(p.ProposedDisposal)))
 		var what []string
 		for _, f := range []struct {
 			on   bool
@@ -134,16 +134,16 @@ func details(r *gridinspect.Report) string {
 		add("问题", strings.Join(what, "、"))
 	case d.IllegalConstruction != nil:
 		c := d.IllegalConstruction
-		add("类型", label(constructionKindLabels, c.Kind))
-		add("用地", label(landKindLabels, c.Land))
+		add("类型", words.Of(words.ConstructionKind, pb.ConstructionKind(c.Kind)))
+		add("用地", words.Of(words.LandKind, pb.LandKind(c.Land)))
 		if c.AreaSquareMeters > 0 {
 			add("面积", strconv.FormatFloat(c.AreaSquareMeters, 'f', -1, 64)+"㎡")
 		}
 	case d.WaterSourceRisk != nil:
-		add("风险", label(waterRiskLabels, d.WaterSourceRisk.RiskKind))
+		add("风险", words.Of(words.WaterRisk, pb.WaterRiskKind(d.WaterSourceRisk.RiskKind)))
 	case d.DangerousHouse != nil:
 		h := d.DangerousHouse
-		add("鉴定等级", label(houseGradeLabels, h.AppraisalGrade))
+		add("鉴定等级", words.Of(words.HouseGrade, pb.HouseGrade(h.AppraisalGrade)))
 		occupied := "否"
 		if h.Occupied {
 			occupied = "是"
@@ -155,68 +155,3 @@ func details(r *gridinspect.Report) string {
 	}
 	return strings.Join(parts, "; ")
 }
-
-// The domain's and the API's enums as a street office writes them. The
-// detail fields hold the API's numbers (see gridinspect.Details).
-
-var categoryLabels = map[int]string{
-	int(gridinspect.CategorySafetyHazard):        "安全隐患",
-	int(gridinspect.CategoryPollutingEnterprise): "散乱污企业",
-	int(gridinspect.CategoryIllegalConstruction): "违法建设",
-	int(gridinspect.CategoryWaterSourceRisk):     "水源地隐患",
-	int(gridinspect.CategoryDangerousHouse):      "危房",
-	int(gridinspect.CategoryOther):               "其他",
-}
-
-var severityLabels = map[int]string{
-	int(gridinspect.SeverityGeneral): "一般",
-	int(gridinspect.SeverityMajor):   "重大",
-}
-
-var statusLabels = map[int]string{
-	int(gridinspect.StatusReported):            "已上报",
-	int(gridinspect.StatusAssigned):            "已派遣",
-	int(gridinspect.StatusRectifying):          "整改中",
-	int(gridinspect.StatusPendingVerification): "待核查",
-	int(gridinspect.StatusClosed):              "已结案",
-	int(gridinspect.StatusRejected):            "已驳回",
-}
-
-var dispositionLabels = map[int]string{
-	int(gridinspect.DispositionRectified):          "整改到位",
-	int(gridinspect.DispositionShutDown):           "关停取缔",
-	int(gridinspect.DispositionRelocated):          "整合搬迁",
-	int(gridinspect.DispositionUpgraded):           "升级改造",
-	int(gridinspect.DispositionDemolished):         "拆除",
-	int(gridinspect.DispositionLegalised):          "补办手续",
-	int(gridinspect.DispositionResolved):           "已解决",
-	int(gridinspect.DispositionRenovated):          "危房改造",
-	int(gridinspect.DispositionResidentsRelocated): "人员搬离",
-}
-
-// HazardKind of the API.
-var hazardKindLabels = map[int]string{1: "消防", 2: "燃气", 3: "用电", 4: "结构", 5: "危化品", 6: "其他"}
-
-// PlaceKind of the API.
-var placeKindLabels = map[int]string{1: "企业", 2: "人员密集场所", 3: "三合一场所", 4: "独居老人", 5: "其他"}
-
-// PollutingActivity of the API.
-var pollutingActivityLabels = map[int]string{
-	1: "非法洗沙", 2: "废塑料加工", 3: "小熔炼", 4: "小化工", 5: "露天喷涂",
-	6: "石材加工", 7: "木材加工", 8: "废品回收", 9: "其他",
-}
-
-// ProposedDisposal of the API.
-var proposedDisposalLabels = map[int]string{1: "关停取缔", 2: "整合搬迁", 3: "升级改造"}
-
-// ConstructionKind of the API.
-var constructionKindLabels = map[int]string{1: "违建房屋", 2: "乱搭盖", 3: "大型广告牌", 4: "乱堆放", 5: "其他"}
-
-// LandKind of the API.
-var landKindLabels = map[int]string{1: "耕地", 2: "小区内", 3: "道路沿线", 4: "其他"}
-
-// WaterRiskKind of the API.
-var waterRiskLabels = map[int]string{1: "排污", 2: "垃圾", 3: "畜禽养殖", 4: "保护区内建设", 5: "其他"}
-
-// HouseGrade of the API.
-var houseGradeLabels = map[int]string{1: "A", 2: "B", 3: "C", 4: "D"}
