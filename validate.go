@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -18,20 +19,22 @@ const (
 	// (spaces trimmed): four characters are the shortest Chinese phrase
 	// that says what is wrong where (楼道堆物, 电线老化); one to three
 	// ("有", "隐患") say nothing a supervisor could count or act on.
-	MinDescriptionRunes = 4
-	MaxNoteRunes        = 4000
-	MaxAddressRunes     = 500
-	MaxNameRunes        = 200
-	MaxShortTextRunes   = 100
-	MaxPhotosPerItem    = 30
-	MaxTrackPoints      = 10000
-	MaxPatrolReports    = 500
-	MaxParticipants     = 1000
-	MaxResidents        = 1000
-	MaxAreaSquareMeters = 10_000_000
-	MaxAccuracyMeters   = 100_000
-	MaxBoundaryPoints   = 20000
-	MaxUserGrids        = 1000
+	MinDescriptionRunes  = 4
+	MaxNoteRunes         = 4000
+	MaxAddressRunes      = 500
+	MaxNameRunes         = 200
+	MaxShortTextRunes    = 100
+	MaxPhotosPerItem     = 30
+	MaxTrackPoints       = 10000
+	MaxPatrolReports     = 500
+	MaxParticipants      = 1000
+	MaxResidents         = 1000
+	MaxAreaSquareMeters  = 10_000_000
+	MaxAccuracyMeters    = 100_000
+	MaxBoundaryPoints    = 20000
+	MaxUserGrids         = 1000
+	MaxGridOrder         = 10000
+	MaxNoticePrefixRunes = 20
 	// MaxFilterGridIDs bounds the grids one list or summary may name;
 	// more are refused, not queried. A caller after more grids than that
 	// names none and gets every grid it may see.
@@ -472,6 +475,7 @@ func (r Rules) ValidateGrid(g *Grid) error {
 	var v Violations
 	checkID(&v, "grid.id", g.ID, true)
 	checkText(&v, "grid.name", g.Name, MaxShortTextRunes, true)
+	checkGridOrder(&v, "grid.order", g.Order)
 	checkEnum(&v, "grid.kind", int(g.Kind), int(GridKindOther), false)
 	checkEnum(&v, "grid.boundary_coordinate_system", int(g.BoundarySystem), int(CoordinateSystemBD09), false)
 	if len(g.Boundary) == 0 {
@@ -575,4 +579,36 @@ func (r Rules) NormalizeSubject(s *Subject) {
 
 func itoa(i int) string {
 	return strconv.Itoa(i)
+}
+
+// checkGridOrder requires an order between 0 (none) and MaxGridOrder.
+func checkGridOrder(v *Violations, field string, order int) {
+	if order < 0 || order > MaxGridOrder {
+		v.Add(field, "must be between 0 (none) and %d", MaxGridOrder)
+	}
+}
+
+// ValidateGridOrder checks the order SetGridOrder is given.
+func ValidateGridOrder(id string, order int) error {
+	var v Violations
+	checkID(&v, "id", id, true)
+	checkGridOrder(&v, "order", order)
+	return v.Err("invalid grid order")
+}
+
+// ValidateNoticePrefix checks a notice kind's prefix as given: a real
+// kind, and a prefix that reads as the start of a document number — no
+// spaces, and no 〔〕 (the year's brackets follow it). Field paths are
+// SetNoticePrefixRequest's.
+func ValidateNoticePrefix(p NoticePrefix) error {
+	var v Violations
+	checkEnum(&v, "kind", int(p.Kind), int(NoticeEnforcement), true)
+	checkText(&v, "prefix", p.Prefix, MaxNoticePrefixRunes, false)
+	if strings.ContainsAny(p.Prefix, "〔〕[]") {
+		v.Add("prefix", "must not contain brackets: the year's 〔〕 follow it")
+	}
+	if strings.IndexFunc(p.Prefix, unicode.IsSpace) >= 0 {
+		v.Add("prefix", "must not contain spaces")
+	}
+	return v.Err("invalid notice prefix")
 }
