@@ -358,7 +358,7 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 		},
 		"/gridinspect.v1.DirectoryService/SetGridOrder": {
 			allowed: "admin1", denied: []string{"super", "supera", "workera"},
-			call:    unary(dirs.SetGridOrder, &pb.SetGridOrderRequest{Id: gridA, Order: 1}),
+			call: unary(dirs.SetGridOrder, &pb.SetGridOrderRequest{Id: gridA, Order: 1}),
 		},
 		"/gridinspect.v1.DirectoryService/DisableUser": {
 			allowed: "admin1", denied: []string{"super", "supera", "workera"},
@@ -516,7 +516,7 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 		},
 		"/gridinspect.v1.AdminService/GetNoticeSettings": {
 			allowed: "admin1", denied: []string{"super", "supera", "workera"},
-			call:    unary(admin.GetNoticeSettings, &pb.GetNoticeSettingsRequest{}),
+			call: unary(admin.GetNoticeSettings, &pb.GetNoticeSettingsRequest{}),
 		},
 		"/gridinspect.v1.AdminService/SetNoticePrefix": {
 			allowed: "admin1", denied: []string{"super", "supera", "workera"},
