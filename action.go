@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -84,8 +85,25 @@ const (
 	NoticeEnforcement                   // 执法文书, by a named department
 )
 
+// NoticeKinds are the kinds of notice, in the API's order.
+var NoticeKinds = []NoticeKind{NoticeHazard, NoticeRectificationOrder, NoticeEnforcement}
+
+// NoticePrefix is what a notice kind's numbers start with (发文字号): the
+// issuing office's abbreviation and the kind's code, e.g. "X街安告".
+type NoticePrefix struct {
+	Kind   NoticeKind
+	Prefix string
+}
+
+// NoticeNumber is a notice's number as an office writes it: the kind's
+// prefix, the year in 〔〕 and the count, X街安告〔2024〕12号.
+func NoticeNumber(prefix string, year, seq int) string {
+	return prefix + "〔" + strconv.Itoa(year) + "〕" + strconv.Itoa(seq) + "号"
+}
+
 // Notice is a document served on whoever must fix the problem. The server
-// numbers notices per kind and year: 〔2024〕12号.
+// numbers notices per kind and year, after the kind's prefix:
+// X街安告〔2024〕12号.
 type Notice struct {
 	Kind       NoticeKind
 	Department string `json:",omitempty"`

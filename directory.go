@@ -21,6 +21,11 @@ type Grid struct {
 	Boundary       Boundary
 	BoundarySystem CoordinateSystem // datum of Boundary as given; WGS-84 once stored
 	CreatedAt      time.Time
+	// Order is the grid's place in the office's official order (1 first,
+	// 0 none). An arrangement rather than content: it is outside
+	// ContentHash, so changing it (SetGridOrder) leaves CreateGrid's
+	// repeats answered as repeats.
+	Order int
 }
 
 // SubjectKind is what sort of thing a subject is; the numbers are the API's.

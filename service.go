@@ -48,7 +48,9 @@ type DirectoryService interface {
 	// GetGrid returns one grid. Errors: ENOTFOUND or EFORBIDDEN.
 	GetGrid(ctx context.Context, id string) (*Grid, error)
 
-	// ListGrids returns the grids the caller can see, by name.
+	// ListGrids returns the grids the caller can see, in the official
+	// order (Grid.Order; those without one after) and by the pinyin of
+	// their names where it is equal.
 	ListGrids(ctx context.Context, pageSize int, pageToken string) (grids []*Grid, nextPageToken string, err error)
 
 	// CreateSubject stores a subject; idempotent like CreateGrid. A
@@ -64,6 +66,23 @@ type DirectoryService interface {
 	// ListSubjects returns one page of subjects matching f, by name.
 	// Errors: EINVALID, EFORBIDDEN.
 	ListSubjects(ctx context.Context, f SubjectFilter) (subjects []*Subject, nextPageToken string, err error)
+}
+
+// SettingsService keeps what the admin arranges for the whole street: the
+// grids' official order and the notices' number prefixes. Admins only
+// (else EFORBIDDEN).
+type SettingsService interface {
+	// SetGridOrder sets a grid's order. Errors: EINVALID, ENOTFOUND.
+	SetGridOrder(ctx context.Context, id string, order int) (*Grid, error)
+
+	// NoticePrefixes returns every kind's prefix, in NoticeKinds' order
+	// ("" for none).
+	NoticePrefixes(ctx context.Context) ([]NoticePrefix, error)
+
+	// SetNoticePrefix sets a kind's prefix for the notices it numbers
+	// from now on. Errors: EINVALID (bad field, the prefix of another
+	// kind).
+	SetNoticePrefix(ctx context.Context, p NoticePrefix) (NoticePrefix, error)
 }
 
 // ActMode says what becomes of an action that cannot apply.

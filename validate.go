@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -14,19 +15,26 @@ import (
 // server (or a phone pulling it later) more than its share.
 const (
 	MaxDescriptionRunes = 4000
-	MaxNoteRunes        = 4000
-	MaxAddressRunes     = 500
-	MaxNameRunes        = 200
-	MaxShortTextRunes   = 100
-	MaxPhotosPerItem    = 30
-	MaxTrackPoints      = 10000
-	MaxPatrolReports    = 500
-	MaxParticipants     = 1000
-	MaxResidents        = 1000
-	MaxAreaSquareMeters = 10_000_000
-	MaxAccuracyMeters   = 100_000
-	MaxBoundaryPoints   = 20000
-	MaxUserGrids        = 1000
+	// MinDescriptionRunes is the shortest description a report may have
+	// (spaces trimmed): four characters are the shortest Chinese phrase
+	// that says what is wrong where (楼道堆物, 电线老化); one to three
+	// ("有", "隐患") say nothing a supervisor could count or act on.
+	MinDescriptionRunes  = 4
+	MaxNoteRunes         = 4000
+	MaxAddressRunes      = 500
+	MaxNameRunes         = 200
+	MaxShortTextRunes    = 100
+	MaxPhotosPerItem     = 30
+	MaxTrackPoints       = 10000
+	MaxPatrolReports     = 500
+	MaxParticipants      = 1000
+	MaxResidents         = 1000
+	MaxAreaSquareMeters  = 10_000_000
+	MaxAccuracyMeters    = 100_000
+	MaxBoundaryPoints    = 20000
+	MaxUserGrids         = 1000
+	MaxGridOrder         = 10000
+	MaxNoticePrefixRunes = 20
 	// MaxFilterGridIDs bounds the grids one list or summary may name;
 	// more are refused, not queried. A caller after more grids than that
 	// names none and gets every grid it may see.
@@ -286,6 +294,9 @@ func (r Rules) ValidateReport(rep *Report) error {
 	checkEnum(&v, "report.category", int(rep.Category), int(CategoryOther), true)
 	checkEnum(&v, "report.severity", int(rep.Severity), int(SeverityMajor), false)
 	checkText(&v, "report.description", rep.Description, MaxDescriptionRunes, true)
+	if n := utf8.RuneCountInString(strings.TrimSpace(rep.Description)); n > 0 && n < MinDescriptionRunes && utf8.ValidString(rep.Description) {
+		v.Add("report.description", "is %d characters long; at least %d", n, MinDescriptionRunes)
+	}
 	r.checkLocation(&v, "report.location", rep.Location)
 	checkID(&v, "report.grid_id", rep.GridID, false)
 	needSubject := rep.Category == CategoryWaterSourceRisk || rep.Category == CategoryDangerousHouse
@@ -307,38 +318,74 @@ func checkDetails(v *Violations, c Category, d Details) {
 		v.Add("report."+field, "does not match category %s", c)
 		return
 	}
+	// What a category needs to count in the official figures: a report
+	// without it is refused, whether the details are missing or partly
+	// filled. Only new submissions are checked; stored reports stay.
+	switch c {
+	case CategorySafetyHazard:
+		if d.SafetyHazard == nil {
+			d.SafetyHazard = &SafetyHazardDetails{}
+		}
+	case CategoryPollutingEnterprise:
+		if d.PollutingEnterprise == nil {
+			d.PollutingEnterprise = &PollutingEnterpriseDetails{}
+		}
+	case CategoryIllegalConstruction:
+		if d.IllegalConstruction == nil {
+			d.IllegalConstruction = &IllegalConstructionDetails{}
+		}
+	case CategoryWaterSourceRisk:
+		if d.WaterSourceRisk == nil {
+			d.WaterSourceRisk = &WaterSourceRiskDetails{}
+		}
+	case CategoryDangerousHouse:
+		if d.DangerousHouse == nil {
+			d.DangerousHouse = &DangerousHouseDetails{}
+		}
+	}
 	if s := d.SafetyHazard; s != nil {
-		checkEnum(v, "report.safety_hazard.hazard_kind", s.HazardKind, maxHazardKind, false)
-		checkEnum(v, "report.safety_hazard.place_kind", s.PlaceKind, maxPlaceKind, false)
+		const f, what = "report.safety_hazard", "a safety hazard"
+		checkRequiredEnum(v, f+".hazard_kind", s.HazardKind, maxHazardKind, what)
+		checkRequiredEnum(v, f+".place_kind", s.PlaceKind, maxPlaceKind, what)
 	}
 	if p := d.PollutingEnterprise; p != nil {
-		const f = "report.polluting_enterprise"
+		const f, what = "report.polluting_enterprise", "a polluting enterprise"
 		if !p.Scattered && !p.Disorderly && !p.Polluting {
 			v.Add(f, "at least one of scattered, disorderly and polluting must be true")
 		}
-		checkEnum(v, f+".activity", p.Activity, maxPollutingActivity, false)
+		checkRequiredEnum(v, f+".activity", p.Activity, maxPollutingActivity, what)
 		checkText(v, f+".activity_description", p.ActivityDescription, MaxNameRunes, p.Activity == activityOther)
 		checkEnum(v, f+".proposed_disposal", p.ProposedDisposal, maxProposedDisposal, false)
 		checkText(v, f+".from_district", p.FromDistrict, MaxShortTextRunes, false)
 	}
 	if ic := d.IllegalConstruction; ic != nil {
-		const f = "report.illegal_construction"
-		checkEnum(v, f+".kind", ic.Kind, maxConstructionKind, false)
-		checkEnum(v, f+".land", ic.Land, maxLandKind, false)
+		const f, what = "report.illegal_construction", "an illegal construction"
+		checkRequiredEnum(v, f+".kind", ic.Kind, maxConstructionKind, what)
+		checkRequiredEnum(v, f+".land", ic.Land, maxLandKind, what)
 		if math.IsNaN(ic.AreaSquareMeters) || ic.AreaSquareMeters < 0 || ic.AreaSquareMeters > MaxAreaSquareMeters {
 			v.Add(f+".area_square_meters", "must be between 0 and %d", MaxAreaSquareMeters)
 		}
 	}
 	if w := d.WaterSourceRisk; w != nil {
-		checkEnum(v, "report.water_source_risk.risk_kind", w.RiskKind, maxWaterRiskKind, false)
+		checkRequiredEnum(v, "report.water_source_risk.risk_kind", w.RiskKind, maxWaterRiskKind, "a water source risk")
 	}
 	if h := d.DangerousHouse; h != nil {
 		const f = "report.dangerous_house"
-		checkEnum(v, f+".appraisal_grade", h.AppraisalGrade, maxHouseGrade, false)
+		checkRequiredEnum(v, f+".appraisal_grade", h.AppraisalGrade, maxHouseGrade, "a dangerous house")
 		if h.Residents < 0 || h.Residents > MaxResidents {
 			v.Add(f+".residents", "must be between 0 and %d", MaxResidents)
 		}
 	}
+}
+
+// checkRequiredEnum is checkEnum for a value a category cannot do
+// without, saying which category needs it.
+func checkRequiredEnum(v *Violations, field string, x, max int, what string) {
+	if x == 0 {
+		v.Add(field, "is required for %s", what)
+		return
+	}
+	checkEnum(v, field, x, max, false)
 }
 
 // NormalizeReport fills defaults and converts the location to WGS-84, at
@@ -429,6 +476,7 @@ func (r Rules) ValidateGrid(g *Grid) error {
 	var v Violations
 	checkID(&v, "grid.id", g.ID, true)
 	checkText(&v, "grid.name", g.Name, MaxShortTextRunes, true)
+	checkGridOrder(&v, "grid.order", g.Order)
 	checkEnum(&v, "grid.kind", int(g.Kind), int(GridKindOther), false)
 	checkEnum(&v, "grid.boundary_coordinate_system", int(g.BoundarySystem), int(CoordinateSystemBD09), false)
 	if len(g.Boundary) == 0 {
@@ -532,4 +580,36 @@ func (r Rules) NormalizeSubject(s *Subject) {
 
 func itoa(i int) string {
 	return strconv.Itoa(i)
+}
+
+// checkGridOrder requires an order between 0 (none) and MaxGridOrder.
+func checkGridOrder(v *Violations, field string, order int) {
+	if order < 0 || order > MaxGridOrder {
+		v.Add(field, "must be between 0 (none) and %d", MaxGridOrder)
+	}
+}
+
+// ValidateGridOrder checks the order SetGridOrder is given.
+func ValidateGridOrder(id string, order int) error {
+	var v Violations
+	checkID(&v, "id", id, true)
+	checkGridOrder(&v, "order", order)
+	return v.Err("invalid grid order")
+}
+
+// ValidateNoticePrefix checks a notice kind's prefix as given: a real
+// kind, and a prefix that reads as the start of a document number — no
+// spaces, and no 〔〕 (the year's brackets follow it). Field paths are
+// SetNoticePrefixRequest's.
+func ValidateNoticePrefix(p NoticePrefix) error {
+	var v Violations
+	checkEnum(&v, "kind", int(p.Kind), int(NoticeEnforcement), true)
+	checkText(&v, "prefix", p.Prefix, MaxNoticePrefixRunes, false)
+	if strings.ContainsAny(p.Prefix, "〔〕[]") {
+		v.Add("prefix", "must not contain brackets: the year's 〔〕 follow it")
+	}
+	if strings.IndexFunc(p.Prefix, unicode.IsSpace) >= 0 {
+		v.Add("prefix", "must not contain spaces")
+	}
+	return v.Err("invalid notice prefix")
 }

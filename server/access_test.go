@@ -356,6 +356,10 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 			allowed: "admin1", denied: []string{"super", "supera", "workera"},
 			call: unary(dirs.UpdateUser, &pb.UpdateUserRequest{User: &pb.User{Id: fx.temp, DisplayName: "李四"}, UpdateFields: []string{"display_name"}}),
 		},
+		"/gridinspect.v1.DirectoryService/SetGridOrder": {
+			allowed: "admin1", denied: []string{"super", "supera", "workera"},
+			call: unary(dirs.SetGridOrder, &pb.SetGridOrderRequest{Id: gridA, Order: 1}),
+		},
 		"/gridinspect.v1.DirectoryService/DisableUser": {
 			allowed: "admin1", denied: []string{"super", "supera", "workera"},
 			call: unary(dirs.DisableUser, &pb.DisableUserRequest{Id: fx.temp}),
@@ -509,6 +513,15 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 		"/gridinspect.v1.AdminService/Backup": {
 			allowed: "admin1", denied: []string{"super", "supera", "workera"},
 			call: serverStreamCall(admin.Backup, &pb.BackupRequest{}),
+		},
+		"/gridinspect.v1.AdminService/GetNoticeSettings": {
+			allowed: "admin1", denied: []string{"super", "supera", "workera"},
+			call: unary(admin.GetNoticeSettings, &pb.GetNoticeSettingsRequest{}),
+		},
+		"/gridinspect.v1.AdminService/SetNoticePrefix": {
+			allowed: "admin1", denied: []string{"super", "supera", "workera"},
+			call: unary(admin.SetNoticePrefix, &pb.SetNoticePrefixRequest{Kind: pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE,
+				Prefix: "江南街安告"}),
 		},
 		"/gridinspect.v1.AdminService/Echo": {
 			allowed: "workera",

@@ -63,6 +63,36 @@ func (h *adminService) Echo(_ context.Context, req *pb.EchoRequest) (*pb.EchoRes
 	return &pb.EchoResponse{Payload: req.GetPayload()}, nil
 }
 
+// GetNoticeSettings returns every notice kind's number prefix (admins
+// only).
+func (h *adminService) GetNoticeSettings(ctx context.Context, _ *pb.GetNoticeSettingsRequest) (*pb.GetNoticeSettingsResponse, error) {
+	if h.s.cfg.Settings == nil {
+		return nil, status.Error(codes.Unimplemented, "this server keeps no settings")
+	}
+	ps, err := h.s.cfg.Settings.NoticePrefixes(ctx)
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	out := &pb.GetNoticeSettingsResponse{}
+	for _, p := range ps {
+		out.Prefixes = append(out.Prefixes, &pb.NoticePrefix{Kind: pb.NoticeKind(p.Kind), Prefix: p.Prefix})
+	}
+	return out, nil
+}
+
+// SetNoticePrefix sets one notice kind's number prefix (admins only).
+func (h *adminService) SetNoticePrefix(ctx context.Context, req *pb.SetNoticePrefixRequest) (*pb.SetNoticePrefixResponse, error) {
+	if h.s.cfg.Settings == nil {
+		return nil, status.Error(codes.Unimplemented, "this server keeps no settings")
+	}
+	p, err := h.s.cfg.Settings.SetNoticePrefix(ctx, gridinspect.NoticePrefix{
+		Kind: gridinspect.NoticeKind(req.GetKind()), Prefix: req.GetPrefix()})
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	return &pb.SetNoticePrefixResponse{Prefix: &pb.NoticePrefix{Kind: pb.NoticeKind(p.Kind), Prefix: p.Prefix}}, nil
+}
+
 // backupFilename is the suggested name of a backup taken at t.
 func backupFilename(t time.Time) string {
 	return "gridinspect-backup-" + t.In(backupNameZone).Format("20060102-150405") + ".tar.gz"

@@ -13,6 +13,7 @@ func fromGrid(g *pb.Grid) *gridinspect.Grid {
 		Name:           g.GetName(),
 		Kind:           gridinspect.GridKind(g.GetKind()),
 		BoundarySystem: gridinspect.CoordinateSystem(g.GetBoundaryCoordinateSystem()),
+		Order:          int(g.GetOrder()),
 	}
 	for _, poly := range g.GetBoundary() {
 		var rings [][]gridinspect.LatLng
@@ -35,6 +36,7 @@ func toGrid(g *gridinspect.Grid) *pb.Grid {
 		Kind:                     pb.GridKind(g.Kind),
 		BoundaryCoordinateSystem: pb.CoordinateSystem(g.BoundarySystem),
 		CreatedAt:                toTimestamp(g.CreatedAt),
+		Order:                    int32(g.Order),
 	}
 	for _, poly := range g.Boundary {
 		p := &pb.Polygon{}

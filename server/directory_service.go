@@ -3,6 +3,9 @@ package server
 import (
 	"context"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/gridinspect/gridinspect"
 
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
@@ -23,6 +26,18 @@ func (h *directoryService) CreateGrid(ctx context.Context, req *pb.CreateGridReq
 		return nil, h.s.status(ctx, err)
 	}
 	return &pb.CreateGridResponse{Grid: toGrid(g)}, nil
+}
+
+// SetGridOrder sets a grid's place in the official order (admins only).
+func (h *directoryService) SetGridOrder(ctx context.Context, req *pb.SetGridOrderRequest) (*pb.SetGridOrderResponse, error) {
+	if h.s.cfg.Settings == nil {
+		return nil, status.Error(codes.Unimplemented, "this server keeps no settings")
+	}
+	g, err := h.s.cfg.Settings.SetGridOrder(ctx, req.GetId(), int(req.GetOrder()))
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	return &pb.SetGridOrderResponse{Grid: toGrid(g)}, nil
 }
 
 func (h *directoryService) GetGrid(ctx context.Context, req *pb.GetGridRequest) (*pb.GetGridResponse, error) {

@@ -243,6 +243,109 @@ func TestInvalidReportsAreRefusedNamingTheField(t *testing.T) {
 	})
 }
 
+// TestReportsShortOfTheirCategorysMinimumAreRefused: what each category
+// must say to count in the official figures (README, "What a report must
+// say"); less is INVALID_ARGUMENT naming the field, online and through
+// Push, where it is REJECTED and quarantined.
+func TestReportsShortOfTheirCategorysMinimumAreRefused(t *testing.T) {
+	l := newLoop(t)
+	withCategory := func(c pb.Category, d any) func(r *pb.Report) {
+		return func(r *pb.Report) {
+			r.Category, r.SubjectId = c, newID()
+			switch d := d.(type) {
+			case nil:
+				r.Details = nil
+			case *pb.PollutingEnterpriseDetails:
+				r.Details = &pb.Report_PollutingEnterprise{PollutingEnterprise: d}
+			case *pb.IllegalConstructionDetails:
+				r.Details = &pb.Report_IllegalConstruction{IllegalConstruction: d}
+			case *pb.WaterSourceRiskDetails:
+				r.Details = &pb.Report_WaterSourceRisk{WaterSourceRisk: d}
+			case *pb.DangerousHouseDetails:
+				r.Details = &pb.Report_DangerousHouse{DangerousHouse: d}
+			}
+		}
+	}
+	tests := []struct {
+		name        string
+		change      func(r *pb.Report)
+		field, desc string
+	}{
+		{"one-character description", func(r *pb.Report) { r.Description = "有" }, "report.description", "is 1 characters long; at least 4"},
+		{"three characters padded with spaces", func(r *pb.Report) { r.Description = "  有隐患  " }, "report.description", "is 3 characters long; at least 4"},
+		{"safety hazard without its kind", func(r *pb.Report) { r.GetSafetyHazard().HazardKind = 0 },
+			"report.safety_hazard.hazard_kind", "is required for a safety hazard"},
+		{"safety hazard without its place", func(r *pb.Report) { r.GetSafetyHazard().PlaceKind = 0 },
+			"report.safety_hazard.place_kind", "is required for a safety hazard"},
+		{"safety hazard without any details", func(r *pb.Report) { r.Details = nil },
+			"report.safety_hazard.hazard_kind", "is required for a safety hazard"},
+		{"polluting enterprise without its activity", withCategory(pb.Category_CATEGORY_POLLUTING_ENTERPRISE,
+			&pb.PollutingEnterpriseDetails{Scattered: true}), "report.polluting_enterprise.activity", "is required for a polluting enterprise"},
+		{"polluting enterprise without details", withCategory(pb.Category_CATEGORY_POLLUTING_ENTERPRISE, nil),
+			"report.polluting_enterprise", "at least one of scattered, disorderly and polluting must be true"},
+		{"illegal construction without its kind", withCategory(pb.Category_CATEGORY_ILLEGAL_CONSTRUCTION,
+			&pb.IllegalConstructionDetails{Land: pb.LandKind_LAND_KIND_FARMLAND}), "report.illegal_construction.kind", "is required for an illegal construction"},
+		{"illegal construction without its land", withCategory(pb.Category_CATEGORY_ILLEGAL_CONSTRUCTION,
+			&pb.IllegalConstructionDetails{Kind: pb.ConstructionKind_CONSTRUCTION_KIND_SHED}), "report.illegal_construction.land", "is required for an illegal construction"},
+		{"water source risk without its kind", withCategory(pb.Category_CATEGORY_WATER_SOURCE_RISK, &pb.WaterSourceRiskDetails{}),
+			"report.water_source_risk.risk_kind", "is required for a water source risk"},
+		{"water source risk without details", withCategory(pb.Category_CATEGORY_WATER_SOURCE_RISK, nil),
+			"report.water_source_risk.risk_kind", "is required for a water source risk"},
+		{"dangerous house without its grade", withCategory(pb.Category_CATEGORY_DANGEROUS_HOUSE, &pb.DangerousHouseDetails{Occupied: true}),
+			"report.dangerous_house.appraisal_grade", "is required for a dangerous house"},
+	}
+	p := l.phone("workera")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := l.hazard()
+			tt.change(r)
+			_, err := l.reports.SubmitReport(l.as("workera"), &pb.SubmitReportRequest{Report: r})
+			st := wantCode(t, err, codes.InvalidArgument)
+			if !hasViolation(st.Details(), tt.field, tt.desc) {
+				t.Errorf("SubmitReport: %v, want %s: %q", st.Details(), tt.field, tt.desc)
+			}
+			m := p.mutation(func(m *pb.Mutation) {
+				m.Kind = &pb.Mutation_SubmitReport{SubmitReport: &pb.SubmitReportRequest{Report: r}}
+			})
+			res := p.push(m).GetResults()[0]
+			var fv []any
+			for _, v := range res.GetFieldViolations() {
+				fv = append(fv, &errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
+					{Field: v.GetField(), Description: v.GetDescription()}}})
+			}
+			if res.GetOutcome() != pb.MutationOutcome_MUTATION_OUTCOME_REJECTED || !hasViolation(fv, tt.field, tt.desc) {
+				t.Errorf("Push: %v %q %v, want REJECTED naming %s", res.GetOutcome(), res.GetReason(), res.GetFieldViolations(), tt.field)
+			}
+			q, err := p.sync.ListQuarantinedMutations(l.as("super"), &pb.ListQuarantinedMutationsRequest{})
+			if err != nil || !slices.ContainsFunc(q.GetMutations(), func(x *pb.QuarantinedMutation) bool {
+				return x.GetMutation().GetMutationId() == m.GetMutationId()
+			}) {
+				t.Errorf("quarantine = %v, %v; want the rejected mutation in it", q, err)
+			}
+		})
+	}
+	t.Run("four characters and the details are enough", func(t *testing.T) {
+		r := l.hazard()
+		r.Description = "楼道堆物"
+		l.mustSubmitAs("workera", r)
+	})
+}
+
+// hasViolation reports whether status details carry a BadRequest
+// violation of field with description desc.
+func hasViolation(details []any, field, desc string) bool {
+	for _, d := range details {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				if v.GetField() == field && v.GetDescription() == desc {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // rawCodec sends bytes as they are, to put on the wire what no protobuf
 // library would encode.
 type rawCodec struct{}

@@ -52,6 +52,9 @@ type Config struct {
 	Stats         gridinspect.StatsService
 	// Backups serves AdminService.Backup; nil answers UNIMPLEMENTED.
 	Backups Backuper
+	// Settings serves the grids' order and the notice prefixes; nil
+	// answers UNIMPLEMENTED.
+	Settings gridinspect.SettingsService
 	// Authenticate resolves the caller of every RPC but Login, health and
 	// reflection (which only describes the public API); default
 	// BearerToken(Auth).
@@ -91,13 +94,14 @@ type Backend interface {
 	gridinspect.SyncService
 	gridinspect.PhotoService
 	gridinspect.StatsService
+	gridinspect.SettingsService
 	Backuper
 }
 
 // Serve returns a Config whose services are all b; set the rest of the
 // fields on it.
 func Serve(b Backend) Config {
-	return Config{Reports: b, Directory: b, Users: b, Auth: b, Rectification: b, Sync: b, Photos: b, Stats: b, Backups: b}
+	return Config{Reports: b, Directory: b, Users: b, Auth: b, Rectification: b, Sync: b, Photos: b, Stats: b, Backups: b, Settings: b}
 }
 
 // Server is the gRPC server with every gridinspect service registered.

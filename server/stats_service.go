@@ -64,10 +64,12 @@ func toSummary(s *gridinspect.Summary) *pb.Summary {
 	for _, c := range sortedKeys(s.ByCategory) {
 		out.ByCategory = append(out.ByCategory, &pb.CategoryLoop{Category: pb.Category(c), Loop: toLoop(s.ByCategory[c])})
 	}
-	grids := sortedKeys(s.ByGrid)
-	sort.SliceStable(grids, func(i, j int) bool { return s.GridNames[grids[i]] < s.GridNames[grids[j]] })
-	for _, g := range grids {
-		out.ByGrid = append(out.ByGrid, &pb.GridLoop{GridId: g, GridName: s.GridNames[g], Loop: toLoop(s.ByGrid[g])})
+	// By grid in the office's order, as the store counted them (GridIDs)
+	// and ListGrids lists them.
+	for _, g := range s.GridIDs {
+		if l, ok := s.ByGrid[g]; ok {
+			out.ByGrid = append(out.ByGrid, &pb.GridLoop{GridId: g, GridName: s.GridNames[g], Loop: toLoop(l)})
+		}
 	}
 	return out
 }

@@ -234,17 +234,21 @@ func updateReport(tx *Tx, r *gridinspect.Report, wasVersion int64) error {
 }
 
 // numberNotice gives a notice the next number of its kind in the year
-// (in China) it was served: 〔2025〕3号.
+// (in China) it was served, after the kind's prefix as the admin has it
+// now: X街安告〔2025〕3号. The number is kept in the notice's event, so a
+// prefix changed later leaves it as issued.
 func numberNotice(tx *Tx, n *gridinspect.Notice, at time.Time) error {
 	year := at.In(chinaTime).Year()
 	var seq int
+	var prefix string
 	err := tx.QueryRow(`INSERT INTO notice_numbers (kind, year, last) VALUES (?, ?, 1)
-		ON CONFLICT (kind, year) DO UPDATE SET last = last + 1 RETURNING last`, n.Kind, year).Scan(&seq)
+		ON CONFLICT (kind, year) DO UPDATE SET last = last + 1
+		RETURNING last, coalesce((SELECT prefix FROM notice_prefixes WHERE kind = ?), '')`, n.Kind, year, n.Kind).Scan(&seq, &prefix)
 	if err != nil {
 		return fmt.Errorf("number notice of kind %d in %d: %w", n.Kind, year, err)
 	}
 	n.Year, n.Sequence = year, seq
-	n.Number = fmt.Sprintf("〔%d〕%d号", year, seq)
+	n.Number = gridinspect.NoticeNumber(prefix, year, seq)
 	return nil
 }
 

@@ -1,16 +1,18 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gridinspect/gridinspect"
 )
 
-const gridColumns = "id, name, kind, boundary, created_at, content_hash"
+const gridColumns = "id, name, kind, boundary, created_at, sort_order, content_hash"
 
 // CreateGrid stores a grid. Only an admin may. The same id with the same
 // content returns the stored grid; with other content it is EEXISTS.
@@ -62,8 +64,8 @@ func (db *DB) CreateGrid(ctx context.Context, in *gridinspect.Grid) (*gridinspec
 		}
 		sw, ne := g.Boundary.Bound()
 		if _, err := tx.Exec(`INSERT INTO grids (id, name, kind, boundary, min_lat, min_lng, max_lat, max_lng,
-			content_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			g.ID, g.Name, g.Kind, boundary, sw.Lat, sw.Lng, ne.Lat, ne.Lng, hash, nanos(g.CreatedAt)); err != nil {
+			content_hash, created_at, sort_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			g.ID, g.Name, g.Kind, boundary, sw.Lat, sw.Lng, ne.Lat, ne.Lng, hash, nanos(g.CreatedAt), g.Order); err != nil {
 			return err
 		}
 		if err := recordChange(tx, "grid", g.ID, g.ID); err != nil {
@@ -103,7 +105,11 @@ func (db *DB) GetGrid(ctx context.Context, id string) (*gridinspect.Grid, error)
 	return g, nil
 }
 
-// ListGrids returns one page of the grids the caller can see, by name.
+// ListGrids returns one page of the grids the caller can see, in the
+// office's order (gridSorter). The order by pinyin is not SQLite's, so
+// the keys of every visible grid are read and sorted here — a street has
+// tens of grids, a district hundreds — and only the page's grids are read
+// whole.
 func (db *DB) ListGrids(ctx context.Context, size int, token string) ([]*gridinspect.Grid, string, error) {
 	a, err := gridinspect.RequireActor(ctx)
 	if err != nil {
@@ -126,24 +132,90 @@ func (db *DB) ListGrids(ctx context.Context, size int, token string) ([]*gridins
 		}
 		in(&w, "id", a.GridIDs)
 	}
-	if after != nil {
-		w.add("(name, id) > (?, ?)", after.Name, after.ID)
-	}
-	q := "SELECT " + gridColumns + " FROM grids" + w.String() + " ORDER BY name, id LIMIT ?"
 	var grids []*gridinspect.Grid
-	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
-		grids, err = queryAll(tx, q, append(w.args, n+1), dropHash(scanGrid))
+	more := false
+	err = db.Read(ctx, func(tx *sql.Tx) error {
+		keys, err := queryAll(tx, "SELECT id, name, sort_order FROM grids"+w.String(), w.args, func(s scanner) (gridKey, error) {
+			var k gridKey
+			return k, s.Scan(&k.ID, &k.Name, &k.Order)
+		})
+		if err != nil {
+			return err
+		}
+		sorter := newGridSorter()
+		slices.SortFunc(keys, sorter.compare)
+		if after != nil {
+			last := gridKey{ID: after.ID, Name: after.Name, Order: int(after.Key)}
+			i, _ := slices.BinarySearchFunc(keys, last, sorter.compare)
+			for i < len(keys) && sorter.compare(keys[i], last) <= 0 {
+				i++
+			}
+			keys = keys[i:]
+		}
+		if len(keys) > n {
+			keys, more = keys[:n], true
+		}
+		if len(keys) == 0 {
+			return nil
+		}
+		ids := make([]string, len(keys))
+		pos := make(map[string]int, len(keys))
+		for i, k := range keys {
+			ids[i], pos[k.ID] = k.ID, i
+		}
+		var page where
+		in(&page, "id", ids)
+		grids, err = queryAll(tx, "SELECT "+gridColumns+" FROM grids"+page.String(), page.args, dropHash(scanGrid))
+		slices.SortFunc(grids, func(x, y *gridinspect.Grid) int { return cmp.Compare(pos[x.ID], pos[y.ID]) })
 		return err
 	})
 	if err != nil {
 		return nil, "", domainErr(err, "list grids")
 	}
 	next := ""
-	grids, last := cutPage(grids, n)
-	if last != nil {
-		next = pageToken{Filter: filter, Name: (*last).Name, ID: (*last).ID}.encode()
+	if more && len(grids) > 0 {
+		last := grids[len(grids)-1]
+		next = pageToken{Filter: filter, Key: int64(last.Order), Name: last.Name, ID: last.ID}.encode()
 	}
 	return grids, next, nil
+}
+
+// SetGridOrder sets a grid's place in the official order. Only an admin
+// may. The grid is sent again to the phones that pull it.
+func (db *DB) SetGridOrder(ctx context.Context, id string, order int) (*gridinspect.Grid, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.Role != gridinspect.RoleAdmin {
+		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may set the order of grids")
+	}
+	if err := gridinspect.ValidateGridOrder(id, order); err != nil {
+		return nil, err
+	}
+	id = strings.ToLower(id)
+	var g *gridinspect.Grid
+	err = db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec("UPDATE grids SET sort_order = ? WHERE id = ?", order, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = gridinspect.NotFound(a, "grid %s not found", id)
+			}
+			return err
+		}
+		if err := recordChange(tx, "grid", id, id); err != nil {
+			return err
+		}
+		g, _, err = getGrid(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, domainErr(err, "set order of grid %s", id)
+	}
+	return g, nil
 }
 
 // getGrid returns the grid with id and its content hash, or nil if there
@@ -175,7 +247,7 @@ func scanGrid(s scanner) (*gridinspect.Grid, string, error) {
 	var g gridinspect.Grid
 	var boundary, hash string
 	var created int64
-	if err := s.Scan(&g.ID, &g.Name, &g.Kind, &boundary, &created, &hash); err != nil {
+	if err := s.Scan(&g.ID, &g.Name, &g.Kind, &boundary, &created, &g.Order, &hash); err != nil {
 		return nil, "", err
 	}
 	b, err := parseBoundary(boundary)

@@ -35,7 +35,8 @@ func newExportStreet(tb testing.TB) *exportStreet {
 		loc := []gridinspect.Location{inA, inB}[i%2]
 		r := st.report(gridinspect.CategorySafetyHazard, loc, date(3, 1, 9).Add(time.Duration(i)*time.Hour))
 		if i%3 == 0 {
-			r.Category, r.Details = gridinspect.CategoryDangerousHouse, gridinspect.Details{}
+			r.Category, r.Details = gridinspect.CategoryDangerousHouse, gridinspect.Details{
+				DangerousHouse: &gridinspect.DangerousHouseDetails{AppraisalGrade: 4}}
 			r.SubjectID = map[bool]string{true: st.houseA, false: st.houseB}[loc == inA]
 		}
 		var stored *gridinspect.Report

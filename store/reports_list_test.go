@@ -486,7 +486,7 @@ func TestListReports_FollowUpDueOnceItsDatePasses(t *testing.T) {
 	closePolluting := func() string {
 		r := newReport(inA)
 		r.Category = gridinspect.CategoryPollutingEnterprise
-		r.Details = gridinspect.Details{PollutingEnterprise: &gridinspect.PollutingEnterpriseDetails{Scattered: true}}
+		r.Details = gridinspect.Details{PollutingEnterprise: &gridinspect.PollutingEnterpriseDetails{Scattered: true, Activity: 1}}
 		r.RectifiedOnSpot = true
 		id := mustSubmit(t, db, wk, r).ID
 		mustAct(t, db, sup, verifyPass(id))

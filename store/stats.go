@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -141,7 +142,7 @@ type summaryQuery struct {
 	// changed since `to`; tests set it, else it chooses by their number.
 	changedWay changedWay
 	grids      []string // the grids asked for or in scope; nil = every grid
-	counted    []string // the grids counted, by name
+	counted    []string // the grids counted, in the office's order (gridSorter)
 	tally      map[loopKey]*loopTally
 }
 
@@ -207,18 +208,24 @@ func (sq *summaryQuery) gridNames(a *gridinspect.Actor) (map[string]string, erro
 		}
 		in(&w, "id", sq.grids)
 	}
-	err := forEachRow(sq.q, query{"SELECT id, name FROM grids" + w.String() + " ORDER BY name, id", w.args},
+	var keys []gridKey
+	err := forEachRow(sq.q, query{"SELECT id, name, sort_order FROM grids" + w.String(), w.args},
 		func(rows *sql.Rows) error {
-			var id, name string
-			if err := rows.Scan(&id, &name); err != nil {
+			var k gridKey
+			if err := rows.Scan(&k.ID, &k.Name, &k.Order); err != nil {
 				return err
 			}
-			names[id] = name
-			sq.counted = append(sq.counted, id)
+			names[k.ID] = k.Name
+			keys = append(keys, k)
 			return nil
 		})
 	if err != nil {
 		return nil, fmt.Errorf("read grids: %w", err)
+	}
+	// By grid in the order ListGrids lists them.
+	slices.SortFunc(keys, newGridSorter().compare)
+	for _, k := range keys {
+		sq.counted = append(sq.counted, k.ID)
 	}
 	for _, id := range sq.grids {
 		if _, ok := names[id]; !ok {

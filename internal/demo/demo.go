@@ -46,6 +46,28 @@ type Services struct {
 	Directory gi.DirectoryService
 	Reports   gi.ReportService
 	Users     gi.UserService
+	// Settings, if set, gets the office's notice prefixes (NoticePrefixes)
+	// for the kinds that have none yet.
+	Settings gi.SettingsService
+}
+
+// OfficeAbbreviation is the demo street office's short name, which its
+// document numbers start with (发文字号). The seed document writes the
+// street as "xx街道"; the demo calls it after its Jiangnan community, by
+// the Yangtze.
+const OfficeAbbreviation = "江南街"
+
+// NoticePrefixes are the demo office's number prefixes per notice kind:
+// its abbreviation and the kind's code — 安告 for a hazard notice
+// (安全隐患告知书), 整改 for a rectification order, 执法 for an
+// enforcement document — so that 江南街安告〔2024〕3号 and 江南街整改〔2024〕3号
+// never read alike.
+func NoticePrefixes() []gi.NoticePrefix {
+	return []gi.NoticePrefix{
+		{Kind: gi.NoticeHazard, Prefix: OfficeAbbreviation + "安告"},
+		{Kind: gi.NoticeRectificationOrder, Prefix: OfficeAbbreviation + "整改"},
+		{Kind: gi.NoticeEnforcement, Prefix: OfficeAbbreviation + "执法"},
+	}
 }
 
 // Seed creates the demo street through the services, as the actor ctx
@@ -87,6 +109,9 @@ func Seed(ctx context.Context, svc Services, now time.Time) (Stats, error) {
 		}
 		st.Grids++
 	}
+	if err := seedNoticePrefixes(ctx, svc.Settings); err != nil {
+		return st, err
+	}
 	users, err := seedUsers(ctx, svc.Users)
 	if err != nil {
 		return st, err
@@ -113,6 +138,31 @@ func Seed(ctx context.Context, svc Services, now time.Time) (Stats, error) {
 		st.Reports++
 	}
 	return st, nil
+}
+
+// seedNoticePrefixes sets the demo's prefix of each notice kind that has
+// none, leaving one the admin has set as it is.
+func seedNoticePrefixes(ctx context.Context, svc gi.SettingsService) error {
+	if svc == nil {
+		return nil
+	}
+	have, err := svc.NoticePrefixes(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: read notice prefixes: %w", err)
+	}
+	set := map[gi.NoticeKind]bool{}
+	for _, p := range have {
+		set[p.Kind] = p.Prefix != ""
+	}
+	for _, p := range NoticePrefixes() {
+		if set[p.Kind] {
+			continue
+		}
+		if _, err := svc.SetNoticePrefix(ctx, p); err != nil {
+			return fmt.Errorf("demo: set notice prefix %s: %w", p.Prefix, err)
+		}
+	}
+	return nil
 }
 
 // date returns a time in the demo's half-year, China time.

@@ -54,7 +54,7 @@ type testStore struct {
 
 // Services returns the store as Seed takes it.
 func (s *testStore) Services() Services {
-	return Services{Directory: s.DB, Reports: s.DB, Users: s.DB}
+	return Services{Directory: s.DB, Reports: s.DB, Users: s.DB, Settings: s.DB}
 }
 
 // mustOpen opens a new store in a temporary folder with the demo's rules
@@ -103,7 +103,7 @@ func mustSeed(t *testing.T, s *testStore) Stats {
 // street is what a store holds, read back through the services as an
 // admin.
 type street struct {
-	grids     []*gi.Grid // by name, as ListGrids gives them
+	grids     []*gi.Grid // in the office's order, as ListGrids gives them
 	gridByID  map[string]*gi.Grid
 	subjects  map[string]*gi.Subject
 	reports   map[string]*gi.Report
@@ -753,4 +753,36 @@ func TestSeed_EveryKindOfCase(t *testing.T) {
 		t.Errorf("water-source patrols cover %d water sources, want both", len(waterSources))
 	}
 	t.Logf("reports by category: %v; patrols by kind: %v", byCategory, kinds)
+}
+
+// TestSeed_GridsInTheOfficesOrderAndNoticePrefixes: the street lists its
+// villages, then its communities, west to east, as the office does; its
+// notice kinds get the office's prefixes, and a prefix the admin changed
+// is not put back by a second seeding.
+func TestSeed_GridsInTheOfficesOrderAndNoticePrefixes(t *testing.T) {
+	s := mustOpen(t)
+	mustSeed(t, s)
+	var got []string
+	for _, g := range read(t, s).grids {
+		got = append(got, g.Name)
+	}
+	want := []string{"红星村", "长山村", "袁塘村", "石桥村", "新圩村", "金石社区", "华苑社区", "江南社区", "纬十三社区", "长江南社区"}
+	if !slices.Equal(got, want) {
+		t.Errorf("grids listed %q, want %q", got, want)
+	}
+
+	changed := gi.NoticePrefix{Kind: gi.NoticeHazard, Prefix: "江南街安字"}
+	if _, err := s.SetNoticePrefix(adminContext(), changed); err != nil {
+		t.Fatal(err)
+	}
+	mustSeed(t, s)
+	prefixes, err := s.NoticePrefixes(adminContext())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPrefixes := NoticePrefixes()
+	wantPrefixes[0] = changed
+	if !slices.Equal(prefixes, wantPrefixes) {
+		t.Errorf("notice prefixes %v, want %v", prefixes, wantPrefixes)
+	}
 }

@@ -239,6 +239,9 @@ func Grids() []*gi.Grid {
 			Kind:           s.kind,
 			Boundary:       gi.Boundary{{ring}},
 			BoundarySystem: gi.CoordinateSystemWGS84,
+			// The office lists its villages, then its communities (5村5居),
+			// west to east: the order of the layout.
+			Order: i + 1,
 		}
 	}
 	return grids

@@ -22,6 +22,246 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// NoticePrefix is what one notice kind's numbers start with.
+type NoticePrefix struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// kind of notice.
+	Kind NoticeKind `protobuf:"varint,1,opt,name=kind,proto3,enum=gridinspect.v1.NoticeKind" json:"kind,omitempty"`
+	// prefix before 〔year〕n号, e.g. "X街整改"; empty for none.
+	Prefix        string `protobuf:"bytes,2,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NoticePrefix) Reset() {
+	*x = NoticePrefix{}
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NoticePrefix) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NoticePrefix) ProtoMessage() {}
+
+func (x *NoticePrefix) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NoticePrefix.ProtoReflect.Descriptor instead.
+func (*NoticePrefix) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *NoticePrefix) GetKind() NoticeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return NoticeKind_NOTICE_KIND_UNSPECIFIED
+}
+
+func (x *NoticePrefix) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+// GetNoticeSettingsRequest asks for the notice settings; it has no options.
+type GetNoticeSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetNoticeSettingsRequest) Reset() {
+	*x = GetNoticeSettingsRequest{}
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetNoticeSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetNoticeSettingsRequest) ProtoMessage() {}
+
+func (x *GetNoticeSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetNoticeSettingsRequest.ProtoReflect.Descriptor instead.
+func (*GetNoticeSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{1}
+}
+
+// GetNoticeSettingsResponse has one prefix per notice kind, in the kinds'
+// order.
+type GetNoticeSettingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// prefixes of every kind.
+	Prefixes      []*NoticePrefix `protobuf:"bytes,1,rep,name=prefixes,proto3" json:"prefixes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetNoticeSettingsResponse) Reset() {
+	*x = GetNoticeSettingsResponse{}
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetNoticeSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetNoticeSettingsResponse) ProtoMessage() {}
+
+func (x *GetNoticeSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetNoticeSettingsResponse.ProtoReflect.Descriptor instead.
+func (*GetNoticeSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *GetNoticeSettingsResponse) GetPrefixes() []*NoticePrefix {
+	if x != nil {
+		return x.Prefixes
+	}
+	return nil
+}
+
+// SetNoticePrefixRequest sets one kind's prefix.
+type SetNoticePrefixRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// kind of notice; required.
+	Kind NoticeKind `protobuf:"varint,1,opt,name=kind,proto3,enum=gridinspect.v1.NoticeKind" json:"kind,omitempty"`
+	// prefix: at most 20 characters, no spaces or 〔〕; empty removes it.
+	Prefix        string `protobuf:"bytes,2,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetNoticePrefixRequest) Reset() {
+	*x = SetNoticePrefixRequest{}
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetNoticePrefixRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetNoticePrefixRequest) ProtoMessage() {}
+
+func (x *SetNoticePrefixRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetNoticePrefixRequest.ProtoReflect.Descriptor instead.
+func (*SetNoticePrefixRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SetNoticePrefixRequest) GetKind() NoticeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return NoticeKind_NOTICE_KIND_UNSPECIFIED
+}
+
+func (x *SetNoticePrefixRequest) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+// SetNoticePrefixResponse returns the prefix as stored.
+type SetNoticePrefixResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// prefix as stored.
+	Prefix        *NoticePrefix `protobuf:"bytes,1,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetNoticePrefixResponse) Reset() {
+	*x = SetNoticePrefixResponse{}
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetNoticePrefixResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetNoticePrefixResponse) ProtoMessage() {}
+
+func (x *SetNoticePrefixResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetNoticePrefixResponse.ProtoReflect.Descriptor instead.
+func (*SetNoticePrefixResponse) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SetNoticePrefixResponse) GetPrefix() *NoticePrefix {
+	if x != nil {
+		return x.Prefix
+	}
+	return nil
+}
+
 // BackupRequest asks for a backup; it has no options.
 type BackupRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -31,7 +271,7 @@ type BackupRequest struct {
 
 func (x *BackupRequest) Reset() {
 	*x = BackupRequest{}
-	mi := &file_gridinspect_v1_admin_proto_msgTypes[0]
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -43,7 +283,7 @@ func (x *BackupRequest) String() string {
 func (*BackupRequest) ProtoMessage() {}
 
 func (x *BackupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_admin_proto_msgTypes[0]
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -56,7 +296,7 @@ func (x *BackupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackupRequest.ProtoReflect.Descriptor instead.
 func (*BackupRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{0}
+	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{5}
 }
 
 // BackupResponse is the next piece of the archive.
@@ -75,7 +315,7 @@ type BackupResponse struct {
 
 func (x *BackupResponse) Reset() {
 	*x = BackupResponse{}
-	mi := &file_gridinspect_v1_admin_proto_msgTypes[1]
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -87,7 +327,7 @@ func (x *BackupResponse) String() string {
 func (*BackupResponse) ProtoMessage() {}
 
 func (x *BackupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_admin_proto_msgTypes[1]
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -100,7 +340,7 @@ func (x *BackupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackupResponse.ProtoReflect.Descriptor instead.
 func (*BackupResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{1}
+	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *BackupResponse) GetData() []byte {
@@ -135,7 +375,7 @@ type EchoRequest struct {
 
 func (x *EchoRequest) Reset() {
 	*x = EchoRequest{}
-	mi := &file_gridinspect_v1_admin_proto_msgTypes[2]
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -147,7 +387,7 @@ func (x *EchoRequest) String() string {
 func (*EchoRequest) ProtoMessage() {}
 
 func (x *EchoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_admin_proto_msgTypes[2]
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -160,7 +400,7 @@ func (x *EchoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EchoRequest.ProtoReflect.Descriptor instead.
 func (*EchoRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{2}
+	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *EchoRequest) GetPayload() []byte {
@@ -181,7 +421,7 @@ type EchoResponse struct {
 
 func (x *EchoResponse) Reset() {
 	*x = EchoResponse{}
-	mi := &file_gridinspect_v1_admin_proto_msgTypes[3]
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -193,7 +433,7 @@ func (x *EchoResponse) String() string {
 func (*EchoResponse) ProtoMessage() {}
 
 func (x *EchoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_admin_proto_msgTypes[3]
+	mi := &file_gridinspect_v1_admin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -206,7 +446,7 @@ func (x *EchoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EchoResponse.ProtoReflect.Descriptor instead.
 func (*EchoResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{3}
+	return file_gridinspect_v1_admin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *EchoResponse) GetPayload() []byte {
@@ -220,7 +460,18 @@ var File_gridinspect_v1_admin_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x1agridinspect/v1/admin.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\"\x0f\n" +
+	"\x1agridinspect/v1/admin.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\"gridinspect/v1/rectification.proto\"V\n" +
+	"\fNoticePrefix\x12.\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1a.gridinspect.v1.NoticeKindR\x04kind\x12\x16\n" +
+	"\x06prefix\x18\x02 \x01(\tR\x06prefix\"\x1a\n" +
+	"\x18GetNoticeSettingsRequest\"U\n" +
+	"\x19GetNoticeSettingsResponse\x128\n" +
+	"\bprefixes\x18\x01 \x03(\v2\x1c.gridinspect.v1.NoticePrefixR\bprefixes\"`\n" +
+	"\x16SetNoticePrefixRequest\x12.\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1a.gridinspect.v1.NoticeKindR\x04kind\x12\x16\n" +
+	"\x06prefix\x18\x02 \x01(\tR\x06prefix\"O\n" +
+	"\x17SetNoticePrefixResponse\x124\n" +
+	"\x06prefix\x18\x01 \x01(\v2\x1c.gridinspect.v1.NoticePrefixR\x06prefix\"\x0f\n" +
 	"\rBackupRequest\"e\n" +
 	"\x0eBackupResponse\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12#\n" +
@@ -229,10 +480,12 @@ const file_gridinspect_v1_admin_proto_rawDesc = "" +
 	"\vEchoRequest\x12\x18\n" +
 	"\apayload\x18\x01 \x01(\fR\apayload\"(\n" +
 	"\fEchoResponse\x12\x18\n" +
-	"\apayload\x18\x01 \x01(\fR\apayload2\xb7\x01\n" +
+	"\apayload\x18\x01 \x01(\fR\apayload2\xd8\x03\n" +
 	"\fAdminService\x12I\n" +
 	"\x06Backup\x12\x1d.gridinspect.v1.BackupRequest\x1a\x1e.gridinspect.v1.BackupResponse0\x01\x12\\\n" +
-	"\x04Echo\x12\x1b.gridinspect.v1.EchoRequest\x1a\x1c.gridinspect.v1.EchoResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/admin:echoBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
+	"\x04Echo\x12\x1b.gridinspect.v1.EchoRequest\x1a\x1c.gridinspect.v1.EchoResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/admin:echo\x12\x8a\x01\n" +
+	"\x11GetNoticeSettings\x12(.gridinspect.v1.GetNoticeSettingsRequest\x1a).gridinspect.v1.GetNoticeSettingsResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/admin/noticeSettings\x12\x91\x01\n" +
+	"\x0fSetNoticePrefix\x12&.gridinspect.v1.SetNoticePrefixRequest\x1a'.gridinspect.v1.SetNoticePrefixResponse\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/admin/noticeSettings:setPrefixBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
 var (
 	file_gridinspect_v1_admin_proto_rawDescOnce sync.Once
@@ -246,23 +499,37 @@ func file_gridinspect_v1_admin_proto_rawDescGZIP() []byte {
 	return file_gridinspect_v1_admin_proto_rawDescData
 }
 
-var file_gridinspect_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_gridinspect_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_gridinspect_v1_admin_proto_goTypes = []any{
-	(*BackupRequest)(nil),  // 0: gridinspect.v1.BackupRequest
-	(*BackupResponse)(nil), // 1: gridinspect.v1.BackupResponse
-	(*EchoRequest)(nil),    // 2: gridinspect.v1.EchoRequest
-	(*EchoResponse)(nil),   // 3: gridinspect.v1.EchoResponse
+	(*NoticePrefix)(nil),              // 0: gridinspect.v1.NoticePrefix
+	(*GetNoticeSettingsRequest)(nil),  // 1: gridinspect.v1.GetNoticeSettingsRequest
+	(*GetNoticeSettingsResponse)(nil), // 2: gridinspect.v1.GetNoticeSettingsResponse
+	(*SetNoticePrefixRequest)(nil),    // 3: gridinspect.v1.SetNoticePrefixRequest
+	(*SetNoticePrefixResponse)(nil),   // 4: gridinspect.v1.SetNoticePrefixResponse
+	(*BackupRequest)(nil),             // 5: gridinspect.v1.BackupRequest
+	(*BackupResponse)(nil),            // 6: gridinspect.v1.BackupResponse
+	(*EchoRequest)(nil),               // 7: gridinspect.v1.EchoRequest
+	(*EchoResponse)(nil),              // 8: gridinspect.v1.EchoResponse
+	(NoticeKind)(0),                   // 9: gridinspect.v1.NoticeKind
 }
 var file_gridinspect_v1_admin_proto_depIdxs = []int32{
-	0, // 0: gridinspect.v1.AdminService.Backup:input_type -> gridinspect.v1.BackupRequest
-	2, // 1: gridinspect.v1.AdminService.Echo:input_type -> gridinspect.v1.EchoRequest
-	1, // 2: gridinspect.v1.AdminService.Backup:output_type -> gridinspect.v1.BackupResponse
-	3, // 3: gridinspect.v1.AdminService.Echo:output_type -> gridinspect.v1.EchoResponse
-	2, // [2:4] is the sub-list for method output_type
-	0, // [0:2] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	9, // 0: gridinspect.v1.NoticePrefix.kind:type_name -> gridinspect.v1.NoticeKind
+	0, // 1: gridinspect.v1.GetNoticeSettingsResponse.prefixes:type_name -> gridinspect.v1.NoticePrefix
+	9, // 2: gridinspect.v1.SetNoticePrefixRequest.kind:type_name -> gridinspect.v1.NoticeKind
+	0, // 3: gridinspect.v1.SetNoticePrefixResponse.prefix:type_name -> gridinspect.v1.NoticePrefix
+	5, // 4: gridinspect.v1.AdminService.Backup:input_type -> gridinspect.v1.BackupRequest
+	7, // 5: gridinspect.v1.AdminService.Echo:input_type -> gridinspect.v1.EchoRequest
+	1, // 6: gridinspect.v1.AdminService.GetNoticeSettings:input_type -> gridinspect.v1.GetNoticeSettingsRequest
+	3, // 7: gridinspect.v1.AdminService.SetNoticePrefix:input_type -> gridinspect.v1.SetNoticePrefixRequest
+	6, // 8: gridinspect.v1.AdminService.Backup:output_type -> gridinspect.v1.BackupResponse
+	8, // 9: gridinspect.v1.AdminService.Echo:output_type -> gridinspect.v1.EchoResponse
+	2, // 10: gridinspect.v1.AdminService.GetNoticeSettings:output_type -> gridinspect.v1.GetNoticeSettingsResponse
+	4, // 11: gridinspect.v1.AdminService.SetNoticePrefix:output_type -> gridinspect.v1.SetNoticePrefixResponse
+	8, // [8:12] is the sub-list for method output_type
+	4, // [4:8] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_admin_proto_init() }
@@ -270,13 +537,14 @@ func file_gridinspect_v1_admin_proto_init() {
 	if File_gridinspect_v1_admin_proto != nil {
 		return
 	}
+	file_gridinspect_v1_rectification_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gridinspect_v1_admin_proto_rawDesc), len(file_gridinspect_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

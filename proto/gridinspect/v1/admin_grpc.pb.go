@@ -19,8 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_Backup_FullMethodName = "/gridinspect.v1.AdminService/Backup"
-	AdminService_Echo_FullMethodName   = "/gridinspect.v1.AdminService/Echo"
+	AdminService_Backup_FullMethodName            = "/gridinspect.v1.AdminService/Backup"
+	AdminService_Echo_FullMethodName              = "/gridinspect.v1.AdminService/Echo"
+	AdminService_GetNoticeSettings_FullMethodName = "/gridinspect.v1.AdminService/GetNoticeSettings"
+	AdminService_SetNoticePrefix_FullMethodName   = "/gridinspect.v1.AdminService/SetNoticePrefix"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -47,6 +49,16 @@ type AdminServiceClient interface {
 	// against (cmd/gridbench): what a call costs before any work is done.
 	// Any logged-in user may call it, within the per-user request limit.
 	Echo(ctx context.Context, in *EchoRequest, opts ...grpc.CallOption) (*EchoResponse, error)
+	// GetNoticeSettings returns the prefix of every notice kind's numbers
+	// (发文字号), empty for a kind that has none. Admins only.
+	GetNoticeSettings(ctx context.Context, in *GetNoticeSettingsRequest, opts ...grpc.CallOption) (*GetNoticeSettingsResponse, error)
+	// SetNoticePrefix sets what a kind's numbers start with from the next
+	// notice of that kind on: the office's abbreviation and the kind's code,
+	// e.g. "X街安告" makes X街安告〔2024〕12号. Numbers already issued keep
+	// their value; the count per kind and year goes on as it was. A prefix
+	// another kind has is refused, so that two kinds' numbers never read
+	// alike. Admins only.
+	SetNoticePrefix(ctx context.Context, in *SetNoticePrefixRequest, opts ...grpc.CallOption) (*SetNoticePrefixResponse, error)
 }
 
 type adminServiceClient struct {
@@ -86,6 +98,26 @@ func (c *adminServiceClient) Echo(ctx context.Context, in *EchoRequest, opts ...
 	return out, nil
 }
 
+func (c *adminServiceClient) GetNoticeSettings(ctx context.Context, in *GetNoticeSettingsRequest, opts ...grpc.CallOption) (*GetNoticeSettingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetNoticeSettingsResponse)
+	err := c.cc.Invoke(ctx, AdminService_GetNoticeSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) SetNoticePrefix(ctx context.Context, in *SetNoticePrefixRequest, opts ...grpc.CallOption) (*SetNoticePrefixResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetNoticePrefixResponse)
+	err := c.cc.Invoke(ctx, AdminService_SetNoticePrefix_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -110,6 +142,16 @@ type AdminServiceServer interface {
 	// against (cmd/gridbench): what a call costs before any work is done.
 	// Any logged-in user may call it, within the per-user request limit.
 	Echo(context.Context, *EchoRequest) (*EchoResponse, error)
+	// GetNoticeSettings returns the prefix of every notice kind's numbers
+	// (发文字号), empty for a kind that has none. Admins only.
+	GetNoticeSettings(context.Context, *GetNoticeSettingsRequest) (*GetNoticeSettingsResponse, error)
+	// SetNoticePrefix sets what a kind's numbers start with from the next
+	// notice of that kind on: the office's abbreviation and the kind's code,
+	// e.g. "X街安告" makes X街安告〔2024〕12号. Numbers already issued keep
+	// their value; the count per kind and year goes on as it was. A prefix
+	// another kind has is refused, so that two kinds' numbers never read
+	// alike. Admins only.
+	SetNoticePrefix(context.Context, *SetNoticePrefixRequest) (*SetNoticePrefixResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -125,6 +167,12 @@ func (UnimplementedAdminServiceServer) Backup(*BackupRequest, grpc.ServerStreami
 }
 func (UnimplementedAdminServiceServer) Echo(context.Context, *EchoRequest) (*EchoResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Echo not implemented")
+}
+func (UnimplementedAdminServiceServer) GetNoticeSettings(context.Context, *GetNoticeSettingsRequest) (*GetNoticeSettingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetNoticeSettings not implemented")
+}
+func (UnimplementedAdminServiceServer) SetNoticePrefix(context.Context, *SetNoticePrefixRequest) (*SetNoticePrefixResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetNoticePrefix not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -176,6 +224,42 @@ func _AdminService_Echo_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_GetNoticeSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetNoticeSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetNoticeSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetNoticeSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetNoticeSettings(ctx, req.(*GetNoticeSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_SetNoticePrefix_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetNoticePrefixRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).SetNoticePrefix(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_SetNoticePrefix_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).SetNoticePrefix(ctx, req.(*SetNoticePrefixRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -186,6 +270,14 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Echo",
 			Handler:    _AdminService_Echo_Handler,
+		},
+		{
+			MethodName: "GetNoticeSettings",
+			Handler:    _AdminService_GetNoticeSettings_Handler,
+		},
+		{
+			MethodName: "SetNoticePrefix",
+			Handler:    _AdminService_SetNoticePrefix_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

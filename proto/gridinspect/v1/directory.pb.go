@@ -363,7 +363,13 @@ type Grid struct {
 	// GCJ-02 when copied from AMap); output is always WGS-84.
 	BoundaryCoordinateSystem CoordinateSystem `protobuf:"varint,5,opt,name=boundary_coordinate_system,json=boundaryCoordinateSystem,proto3,enum=gridinspect.v1.CoordinateSystem" json:"boundary_coordinate_system,omitempty"`
 	// created_at is when the grid was created (server-set).
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// order is the grid's place in the office's official order (1 first);
+	// 0 means none. Grids are listed by order, those without one after
+	// them, and by the pinyin of their name where the order is equal.
+	// Not part of the grid's content: CreateGrid sets it on a new grid
+	// only, SetGridOrder changes it.
+	Order         int32 `protobuf:"varint,7,opt,name=order,proto3" json:"order,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -438,6 +444,13 @@ func (x *Grid) GetCreatedAt() *timestamppb.Timestamp {
 		return x.CreatedAt
 	}
 	return nil
+}
+
+func (x *Grid) GetOrder() int32 {
+	if x != nil {
+		return x.Order
+	}
+	return 0
 }
 
 // CreateGridRequest adds a grid.
@@ -532,6 +545,107 @@ func (x *CreateGridResponse) GetGrid() *Grid {
 	return nil
 }
 
+// SetGridOrderRequest sets a grid's order.
+type SetGridOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id of the grid.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// order: 1 first, 0 for none; at most 10000.
+	Order         int32 `protobuf:"varint,2,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetGridOrderRequest) Reset() {
+	*x = SetGridOrderRequest{}
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetGridOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetGridOrderRequest) ProtoMessage() {}
+
+func (x *SetGridOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetGridOrderRequest.ProtoReflect.Descriptor instead.
+func (*SetGridOrderRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SetGridOrderRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SetGridOrderRequest) GetOrder() int32 {
+	if x != nil {
+		return x.Order
+	}
+	return 0
+}
+
+// SetGridOrderResponse returns the grid as stored.
+type SetGridOrderResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// grid as stored.
+	Grid          *Grid `protobuf:"bytes,1,opt,name=grid,proto3" json:"grid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetGridOrderResponse) Reset() {
+	*x = SetGridOrderResponse{}
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetGridOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetGridOrderResponse) ProtoMessage() {}
+
+func (x *SetGridOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetGridOrderResponse.ProtoReflect.Descriptor instead.
+func (*SetGridOrderResponse) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *SetGridOrderResponse) GetGrid() *Grid {
+	if x != nil {
+		return x.Grid
+	}
+	return nil
+}
+
 // GetGridRequest names a grid.
 type GetGridRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -543,7 +657,7 @@ type GetGridRequest struct {
 
 func (x *GetGridRequest) Reset() {
 	*x = GetGridRequest{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[6]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -555,7 +669,7 @@ func (x *GetGridRequest) String() string {
 func (*GetGridRequest) ProtoMessage() {}
 
 func (x *GetGridRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[6]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -568,7 +682,7 @@ func (x *GetGridRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGridRequest.ProtoReflect.Descriptor instead.
 func (*GetGridRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{6}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetGridRequest) GetId() string {
@@ -589,7 +703,7 @@ type GetGridResponse struct {
 
 func (x *GetGridResponse) Reset() {
 	*x = GetGridResponse{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[7]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -601,7 +715,7 @@ func (x *GetGridResponse) String() string {
 func (*GetGridResponse) ProtoMessage() {}
 
 func (x *GetGridResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[7]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -614,7 +728,7 @@ func (x *GetGridResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGridResponse.ProtoReflect.Descriptor instead.
 func (*GetGridResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{7}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetGridResponse) GetGrid() *Grid {
@@ -637,7 +751,7 @@ type ListGridsRequest struct {
 
 func (x *ListGridsRequest) Reset() {
 	*x = ListGridsRequest{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[8]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -649,7 +763,7 @@ func (x *ListGridsRequest) String() string {
 func (*ListGridsRequest) ProtoMessage() {}
 
 func (x *ListGridsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[8]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -662,7 +776,7 @@ func (x *ListGridsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGridsRequest.ProtoReflect.Descriptor instead.
 func (*ListGridsRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{8}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListGridsRequest) GetPageSize() int32 {
@@ -692,7 +806,7 @@ type ListGridsResponse struct {
 
 func (x *ListGridsResponse) Reset() {
 	*x = ListGridsResponse{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[9]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -704,7 +818,7 @@ func (x *ListGridsResponse) String() string {
 func (*ListGridsResponse) ProtoMessage() {}
 
 func (x *ListGridsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[9]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -717,7 +831,7 @@ func (x *ListGridsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGridsResponse.ProtoReflect.Descriptor instead.
 func (*ListGridsResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{9}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListGridsResponse) GetGrids() []*Grid {
@@ -760,7 +874,7 @@ type User struct {
 
 func (x *User) Reset() {
 	*x = User{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[10]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -772,7 +886,7 @@ func (x *User) String() string {
 func (*User) ProtoMessage() {}
 
 func (x *User) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[10]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -785,7 +899,7 @@ func (x *User) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use User.ProtoReflect.Descriptor instead.
 func (*User) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{10}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *User) GetId() string {
@@ -857,7 +971,7 @@ type CreateUserRequest struct {
 
 func (x *CreateUserRequest) Reset() {
 	*x = CreateUserRequest{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[11]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -869,7 +983,7 @@ func (x *CreateUserRequest) String() string {
 func (*CreateUserRequest) ProtoMessage() {}
 
 func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[11]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -882,7 +996,7 @@ func (x *CreateUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateUserRequest.ProtoReflect.Descriptor instead.
 func (*CreateUserRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{11}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CreateUserRequest) GetUser() *User {
@@ -910,7 +1024,7 @@ type CreateUserResponse struct {
 
 func (x *CreateUserResponse) Reset() {
 	*x = CreateUserResponse{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[12]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -922,7 +1036,7 @@ func (x *CreateUserResponse) String() string {
 func (*CreateUserResponse) ProtoMessage() {}
 
 func (x *CreateUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[12]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -935,7 +1049,7 @@ func (x *CreateUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateUserResponse.ProtoReflect.Descriptor instead.
 func (*CreateUserResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{12}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CreateUserResponse) GetUser() *User {
@@ -956,7 +1070,7 @@ type GetUserRequest struct {
 
 func (x *GetUserRequest) Reset() {
 	*x = GetUserRequest{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[13]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -968,7 +1082,7 @@ func (x *GetUserRequest) String() string {
 func (*GetUserRequest) ProtoMessage() {}
 
 func (x *GetUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[13]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -981,7 +1095,7 @@ func (x *GetUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserRequest.ProtoReflect.Descriptor instead.
 func (*GetUserRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{13}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetUserRequest) GetId() string {
@@ -1002,7 +1116,7 @@ type GetUserResponse struct {
 
 func (x *GetUserResponse) Reset() {
 	*x = GetUserResponse{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[14]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1014,7 +1128,7 @@ func (x *GetUserResponse) String() string {
 func (*GetUserResponse) ProtoMessage() {}
 
 func (x *GetUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[14]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1027,7 +1141,7 @@ func (x *GetUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUserResponse.ProtoReflect.Descriptor instead.
 func (*GetUserResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{14}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetUserResponse) GetUser() *User {
@@ -1052,7 +1166,7 @@ type ListUsersRequest struct {
 
 func (x *ListUsersRequest) Reset() {
 	*x = ListUsersRequest{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[15]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1064,7 +1178,7 @@ func (x *ListUsersRequest) String() string {
 func (*ListUsersRequest) ProtoMessage() {}
 
 func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[15]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1077,7 +1191,7 @@ func (x *ListUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUsersRequest.ProtoReflect.Descriptor instead.
 func (*ListUsersRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{15}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListUsersRequest) GetGridId() string {
@@ -1114,7 +1228,7 @@ type ListUsersResponse struct {
 
 func (x *ListUsersResponse) Reset() {
 	*x = ListUsersResponse{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[16]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1126,7 +1240,7 @@ func (x *ListUsersResponse) String() string {
 func (*ListUsersResponse) ProtoMessage() {}
 
 func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[16]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1139,7 +1253,7 @@ func (x *ListUsersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUsersResponse.ProtoReflect.Descriptor instead.
 func (*ListUsersResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{16}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListUsersResponse) GetUsers() []*User {
@@ -1173,7 +1287,7 @@ type UpdateUserRequest struct {
 
 func (x *UpdateUserRequest) Reset() {
 	*x = UpdateUserRequest{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[17]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1185,7 +1299,7 @@ func (x *UpdateUserRequest) String() string {
 func (*UpdateUserRequest) ProtoMessage() {}
 
 func (x *UpdateUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[17]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1198,7 +1312,7 @@ func (x *UpdateUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateUserRequest.ProtoReflect.Descriptor instead.
 func (*UpdateUserRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{17}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UpdateUserRequest) GetUser() *User {
@@ -1233,7 +1347,7 @@ type UpdateUserResponse struct {
 
 func (x *UpdateUserResponse) Reset() {
 	*x = UpdateUserResponse{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[18]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1245,7 +1359,7 @@ func (x *UpdateUserResponse) String() string {
 func (*UpdateUserResponse) ProtoMessage() {}
 
 func (x *UpdateUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[18]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1258,7 +1372,7 @@ func (x *UpdateUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateUserResponse.ProtoReflect.Descriptor instead.
 func (*UpdateUserResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{18}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateUserResponse) GetUser() *User {
@@ -1279,7 +1393,7 @@ type DisableUserRequest struct {
 
 func (x *DisableUserRequest) Reset() {
 	*x = DisableUserRequest{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[19]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1291,7 +1405,7 @@ func (x *DisableUserRequest) String() string {
 func (*DisableUserRequest) ProtoMessage() {}
 
 func (x *DisableUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[19]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1304,7 +1418,7 @@ func (x *DisableUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DisableUserRequest.ProtoReflect.Descriptor instead.
 func (*DisableUserRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{19}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DisableUserRequest) GetId() string {
@@ -1325,7 +1439,7 @@ type DisableUserResponse struct {
 
 func (x *DisableUserResponse) Reset() {
 	*x = DisableUserResponse{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[20]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1337,7 +1451,7 @@ func (x *DisableUserResponse) String() string {
 func (*DisableUserResponse) ProtoMessage() {}
 
 func (x *DisableUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[20]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1350,7 +1464,7 @@ func (x *DisableUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DisableUserResponse.ProtoReflect.Descriptor instead.
 func (*DisableUserResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{20}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DisableUserResponse) GetUser() *User {
@@ -1390,7 +1504,7 @@ type Subject struct {
 
 func (x *Subject) Reset() {
 	*x = Subject{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[21]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1402,7 +1516,7 @@ func (x *Subject) String() string {
 func (*Subject) ProtoMessage() {}
 
 func (x *Subject) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[21]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1415,7 +1529,7 @@ func (x *Subject) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Subject.ProtoReflect.Descriptor instead.
 func (*Subject) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{21}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Subject) GetId() string {
@@ -1499,7 +1613,7 @@ type CreateSubjectRequest struct {
 
 func (x *CreateSubjectRequest) Reset() {
 	*x = CreateSubjectRequest{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[22]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1511,7 +1625,7 @@ func (x *CreateSubjectRequest) String() string {
 func (*CreateSubjectRequest) ProtoMessage() {}
 
 func (x *CreateSubjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[22]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1524,7 +1638,7 @@ func (x *CreateSubjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSubjectRequest.ProtoReflect.Descriptor instead.
 func (*CreateSubjectRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{22}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CreateSubjectRequest) GetSubject() *Subject {
@@ -1545,7 +1659,7 @@ type CreateSubjectResponse struct {
 
 func (x *CreateSubjectResponse) Reset() {
 	*x = CreateSubjectResponse{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[23]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1557,7 +1671,7 @@ func (x *CreateSubjectResponse) String() string {
 func (*CreateSubjectResponse) ProtoMessage() {}
 
 func (x *CreateSubjectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[23]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1570,7 +1684,7 @@ func (x *CreateSubjectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSubjectResponse.ProtoReflect.Descriptor instead.
 func (*CreateSubjectResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{23}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CreateSubjectResponse) GetSubject() *Subject {
@@ -1591,7 +1705,7 @@ type GetSubjectRequest struct {
 
 func (x *GetSubjectRequest) Reset() {
 	*x = GetSubjectRequest{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[24]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1603,7 +1717,7 @@ func (x *GetSubjectRequest) String() string {
 func (*GetSubjectRequest) ProtoMessage() {}
 
 func (x *GetSubjectRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[24]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1616,7 +1730,7 @@ func (x *GetSubjectRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubjectRequest.ProtoReflect.Descriptor instead.
 func (*GetSubjectRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{24}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetSubjectRequest) GetId() string {
@@ -1644,7 +1758,7 @@ type GetSubjectResponse struct {
 
 func (x *GetSubjectResponse) Reset() {
 	*x = GetSubjectResponse{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[25]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1656,7 +1770,7 @@ func (x *GetSubjectResponse) String() string {
 func (*GetSubjectResponse) ProtoMessage() {}
 
 func (x *GetSubjectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[25]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1669,7 +1783,7 @@ func (x *GetSubjectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubjectResponse.ProtoReflect.Descriptor instead.
 func (*GetSubjectResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{25}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetSubjectResponse) GetSubject() *Subject {
@@ -1719,7 +1833,7 @@ type ListSubjectsRequest struct {
 
 func (x *ListSubjectsRequest) Reset() {
 	*x = ListSubjectsRequest{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[26]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1731,7 +1845,7 @@ func (x *ListSubjectsRequest) String() string {
 func (*ListSubjectsRequest) ProtoMessage() {}
 
 func (x *ListSubjectsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[26]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1744,7 +1858,7 @@ func (x *ListSubjectsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubjectsRequest.ProtoReflect.Descriptor instead.
 func (*ListSubjectsRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{26}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListSubjectsRequest) GetKinds() []SubjectKind {
@@ -1795,7 +1909,7 @@ type ListSubjectsResponse struct {
 
 func (x *ListSubjectsResponse) Reset() {
 	*x = ListSubjectsResponse{}
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[27]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1807,7 +1921,7 @@ func (x *ListSubjectsResponse) String() string {
 func (*ListSubjectsResponse) ProtoMessage() {}
 
 func (x *ListSubjectsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_directory_proto_msgTypes[27]
+	mi := &file_gridinspect_v1_directory_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1820,7 +1934,7 @@ func (x *ListSubjectsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubjectsResponse.ProtoReflect.Descriptor instead.
 func (*ListSubjectsResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{27}
+	return file_gridinspect_v1_directory_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListSubjectsResponse) GetSubjects() []*Subject {
@@ -1849,7 +1963,7 @@ const file_gridinspect_v1_directory_proto_rawDesc = "" +
 	"LinearRing\x12.\n" +
 	"\x06points\x18\x01 \x03(\v2\x16.gridinspect.v1.LatLngR\x06points\";\n" +
 	"\aPolygon\x120\n" +
-	"\x05rings\x18\x01 \x03(\v2\x1a.gridinspect.v1.LinearRingR\x05rings\"\xa8\x02\n" +
+	"\x05rings\x18\x01 \x03(\v2\x1a.gridinspect.v1.LinearRingR\x05rings\"\xbe\x02\n" +
 	"\x04Grid\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12,\n" +
@@ -1857,10 +1971,16 @@ const file_gridinspect_v1_directory_proto_rawDesc = "" +
 	"\bboundary\x18\x04 \x03(\v2\x17.gridinspect.v1.PolygonR\bboundary\x12^\n" +
 	"\x1aboundary_coordinate_system\x18\x05 \x01(\x0e2 .gridinspect.v1.CoordinateSystemR\x18boundaryCoordinateSystem\x129\n" +
 	"\n" +
-	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"=\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x14\n" +
+	"\x05order\x18\a \x01(\x05R\x05order\"=\n" +
 	"\x11CreateGridRequest\x12(\n" +
 	"\x04grid\x18\x01 \x01(\v2\x14.gridinspect.v1.GridR\x04grid\">\n" +
 	"\x12CreateGridResponse\x12(\n" +
+	"\x04grid\x18\x01 \x01(\v2\x14.gridinspect.v1.GridR\x04grid\";\n" +
+	"\x13SetGridOrderRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05order\x18\x02 \x01(\x05R\x05order\"@\n" +
+	"\x14SetGridOrderResponse\x12(\n" +
 	"\x04grid\x18\x01 \x01(\v2\x14.gridinspect.v1.GridR\x04grid\" \n" +
 	"\x0eGetGridRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\";\n" +
@@ -1961,12 +2081,14 @@ const file_gridinspect_v1_directory_proto_rawDesc = "" +
 	"\x17SUBJECT_KIND_ENTERPRISE\x10\x01\x12\x1a\n" +
 	"\x16SUBJECT_KIND_HOUSEHOLD\x10\x02\x12\x1d\n" +
 	"\x19SUBJECT_KIND_WATER_SOURCE\x10\x03\x12\x15\n" +
-	"\x11SUBJECT_KIND_SITE\x10\x042\xcb\t\n" +
+	"\x11SUBJECT_KIND_SITE\x10\x042\xca\n" +
+	"\n" +
 	"\x10DirectoryService\x12l\n" +
 	"\n" +
 	"CreateGrid\x12!.gridinspect.v1.CreateGridRequest\x1a\".gridinspect.v1.CreateGridResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x04grid\"\t/v1/grids\x12b\n" +
 	"\aGetGrid\x12\x1e.gridinspect.v1.GetGridRequest\x1a\x1f.gridinspect.v1.GetGridResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/grids/{id}\x12c\n" +
-	"\tListGrids\x12 .gridinspect.v1.ListGridsRequest\x1a!.gridinspect.v1.ListGridsResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/grids\x12i\n" +
+	"\tListGrids\x12 .gridinspect.v1.ListGridsRequest\x1a!.gridinspect.v1.ListGridsResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/grids\x12}\n" +
+	"\fSetGridOrder\x12#.gridinspect.v1.SetGridOrderRequest\x1a$.gridinspect.v1.SetGridOrderResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/grids/{id}:setOrder\x12i\n" +
 	"\n" +
 	"CreateUser\x12!.gridinspect.v1.CreateUserRequest\x1a\".gridinspect.v1.CreateUserResponse\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/users\x12b\n" +
 	"\aGetUser\x12\x1e.gridinspect.v1.GetUserRequest\x1a\x1f.gridinspect.v1.GetUserResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/users/{id}\x12c\n" +
@@ -1992,7 +2114,7 @@ func file_gridinspect_v1_directory_proto_rawDescGZIP() []byte {
 }
 
 var file_gridinspect_v1_directory_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_gridinspect_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_gridinspect_v1_directory_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_gridinspect_v1_directory_proto_goTypes = []any{
 	(GridKind)(0),                 // 0: gridinspect.v1.GridKind
 	(Role)(0),                     // 1: gridinspect.v1.Role
@@ -2003,91 +2125,96 @@ var file_gridinspect_v1_directory_proto_goTypes = []any{
 	(*Grid)(nil),                  // 6: gridinspect.v1.Grid
 	(*CreateGridRequest)(nil),     // 7: gridinspect.v1.CreateGridRequest
 	(*CreateGridResponse)(nil),    // 8: gridinspect.v1.CreateGridResponse
-	(*GetGridRequest)(nil),        // 9: gridinspect.v1.GetGridRequest
-	(*GetGridResponse)(nil),       // 10: gridinspect.v1.GetGridResponse
-	(*ListGridsRequest)(nil),      // 11: gridinspect.v1.ListGridsRequest
-	(*ListGridsResponse)(nil),     // 12: gridinspect.v1.ListGridsResponse
-	(*User)(nil),                  // 13: gridinspect.v1.User
-	(*CreateUserRequest)(nil),     // 14: gridinspect.v1.CreateUserRequest
-	(*CreateUserResponse)(nil),    // 15: gridinspect.v1.CreateUserResponse
-	(*GetUserRequest)(nil),        // 16: gridinspect.v1.GetUserRequest
-	(*GetUserResponse)(nil),       // 17: gridinspect.v1.GetUserResponse
-	(*ListUsersRequest)(nil),      // 18: gridinspect.v1.ListUsersRequest
-	(*ListUsersResponse)(nil),     // 19: gridinspect.v1.ListUsersResponse
-	(*UpdateUserRequest)(nil),     // 20: gridinspect.v1.UpdateUserRequest
-	(*UpdateUserResponse)(nil),    // 21: gridinspect.v1.UpdateUserResponse
-	(*DisableUserRequest)(nil),    // 22: gridinspect.v1.DisableUserRequest
-	(*DisableUserResponse)(nil),   // 23: gridinspect.v1.DisableUserResponse
-	(*Subject)(nil),               // 24: gridinspect.v1.Subject
-	(*CreateSubjectRequest)(nil),  // 25: gridinspect.v1.CreateSubjectRequest
-	(*CreateSubjectResponse)(nil), // 26: gridinspect.v1.CreateSubjectResponse
-	(*GetSubjectRequest)(nil),     // 27: gridinspect.v1.GetSubjectRequest
-	(*GetSubjectResponse)(nil),    // 28: gridinspect.v1.GetSubjectResponse
-	(*ListSubjectsRequest)(nil),   // 29: gridinspect.v1.ListSubjectsRequest
-	(*ListSubjectsResponse)(nil),  // 30: gridinspect.v1.ListSubjectsResponse
-	(CoordinateSystem)(0),         // 31: gridinspect.v1.CoordinateSystem
-	(*timestamppb.Timestamp)(nil), // 32: google.protobuf.Timestamp
-	(*Location)(nil),              // 33: gridinspect.v1.Location
-	(*Report)(nil),                // 34: gridinspect.v1.Report
-	(*Patrol)(nil),                // 35: gridinspect.v1.Patrol
+	(*SetGridOrderRequest)(nil),   // 9: gridinspect.v1.SetGridOrderRequest
+	(*SetGridOrderResponse)(nil),  // 10: gridinspect.v1.SetGridOrderResponse
+	(*GetGridRequest)(nil),        // 11: gridinspect.v1.GetGridRequest
+	(*GetGridResponse)(nil),       // 12: gridinspect.v1.GetGridResponse
+	(*ListGridsRequest)(nil),      // 13: gridinspect.v1.ListGridsRequest
+	(*ListGridsResponse)(nil),     // 14: gridinspect.v1.ListGridsResponse
+	(*User)(nil),                  // 15: gridinspect.v1.User
+	(*CreateUserRequest)(nil),     // 16: gridinspect.v1.CreateUserRequest
+	(*CreateUserResponse)(nil),    // 17: gridinspect.v1.CreateUserResponse
+	(*GetUserRequest)(nil),        // 18: gridinspect.v1.GetUserRequest
+	(*GetUserResponse)(nil),       // 19: gridinspect.v1.GetUserResponse
+	(*ListUsersRequest)(nil),      // 20: gridinspect.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),     // 21: gridinspect.v1.ListUsersResponse
+	(*UpdateUserRequest)(nil),     // 22: gridinspect.v1.UpdateUserRequest
+	(*UpdateUserResponse)(nil),    // 23: gridinspect.v1.UpdateUserResponse
+	(*DisableUserRequest)(nil),    // 24: gridinspect.v1.DisableUserRequest
+	(*DisableUserResponse)(nil),   // 25: gridinspect.v1.DisableUserResponse
+	(*Subject)(nil),               // 26: gridinspect.v1.Subject
+	(*CreateSubjectRequest)(nil),  // 27: gridinspect.v1.CreateSubjectRequest
+	(*CreateSubjectResponse)(nil), // 28: gridinspect.v1.CreateSubjectResponse
+	(*GetSubjectRequest)(nil),     // 29: gridinspect.v1.GetSubjectRequest
+	(*GetSubjectResponse)(nil),    // 30: gridinspect.v1.GetSubjectResponse
+	(*ListSubjectsRequest)(nil),   // 31: gridinspect.v1.ListSubjectsRequest
+	(*ListSubjectsResponse)(nil),  // 32: gridinspect.v1.ListSubjectsResponse
+	(CoordinateSystem)(0),         // 33: gridinspect.v1.CoordinateSystem
+	(*timestamppb.Timestamp)(nil), // 34: google.protobuf.Timestamp
+	(*Location)(nil),              // 35: gridinspect.v1.Location
+	(*Report)(nil),                // 36: gridinspect.v1.Report
+	(*Patrol)(nil),                // 37: gridinspect.v1.Patrol
 }
 var file_gridinspect_v1_directory_proto_depIdxs = []int32{
 	3,  // 0: gridinspect.v1.LinearRing.points:type_name -> gridinspect.v1.LatLng
 	4,  // 1: gridinspect.v1.Polygon.rings:type_name -> gridinspect.v1.LinearRing
 	0,  // 2: gridinspect.v1.Grid.kind:type_name -> gridinspect.v1.GridKind
 	5,  // 3: gridinspect.v1.Grid.boundary:type_name -> gridinspect.v1.Polygon
-	31, // 4: gridinspect.v1.Grid.boundary_coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
-	32, // 5: gridinspect.v1.Grid.created_at:type_name -> google.protobuf.Timestamp
+	33, // 4: gridinspect.v1.Grid.boundary_coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
+	34, // 5: gridinspect.v1.Grid.created_at:type_name -> google.protobuf.Timestamp
 	6,  // 6: gridinspect.v1.CreateGridRequest.grid:type_name -> gridinspect.v1.Grid
 	6,  // 7: gridinspect.v1.CreateGridResponse.grid:type_name -> gridinspect.v1.Grid
-	6,  // 8: gridinspect.v1.GetGridResponse.grid:type_name -> gridinspect.v1.Grid
-	6,  // 9: gridinspect.v1.ListGridsResponse.grids:type_name -> gridinspect.v1.Grid
-	1,  // 10: gridinspect.v1.User.role:type_name -> gridinspect.v1.Role
-	32, // 11: gridinspect.v1.User.created_at:type_name -> google.protobuf.Timestamp
-	13, // 12: gridinspect.v1.CreateUserRequest.user:type_name -> gridinspect.v1.User
-	13, // 13: gridinspect.v1.CreateUserResponse.user:type_name -> gridinspect.v1.User
-	13, // 14: gridinspect.v1.GetUserResponse.user:type_name -> gridinspect.v1.User
-	13, // 15: gridinspect.v1.ListUsersResponse.users:type_name -> gridinspect.v1.User
-	13, // 16: gridinspect.v1.UpdateUserRequest.user:type_name -> gridinspect.v1.User
-	13, // 17: gridinspect.v1.UpdateUserResponse.user:type_name -> gridinspect.v1.User
-	13, // 18: gridinspect.v1.DisableUserResponse.user:type_name -> gridinspect.v1.User
-	2,  // 19: gridinspect.v1.Subject.kind:type_name -> gridinspect.v1.SubjectKind
-	33, // 20: gridinspect.v1.Subject.location:type_name -> gridinspect.v1.Location
-	32, // 21: gridinspect.v1.Subject.created_at:type_name -> google.protobuf.Timestamp
-	24, // 22: gridinspect.v1.CreateSubjectRequest.subject:type_name -> gridinspect.v1.Subject
-	24, // 23: gridinspect.v1.CreateSubjectResponse.subject:type_name -> gridinspect.v1.Subject
-	24, // 24: gridinspect.v1.GetSubjectResponse.subject:type_name -> gridinspect.v1.Subject
-	34, // 25: gridinspect.v1.GetSubjectResponse.reports:type_name -> gridinspect.v1.Report
-	35, // 26: gridinspect.v1.GetSubjectResponse.patrols:type_name -> gridinspect.v1.Patrol
-	2,  // 27: gridinspect.v1.ListSubjectsRequest.kinds:type_name -> gridinspect.v1.SubjectKind
-	24, // 28: gridinspect.v1.ListSubjectsResponse.subjects:type_name -> gridinspect.v1.Subject
-	7,  // 29: gridinspect.v1.DirectoryService.CreateGrid:input_type -> gridinspect.v1.CreateGridRequest
-	9,  // 30: gridinspect.v1.DirectoryService.GetGrid:input_type -> gridinspect.v1.GetGridRequest
-	11, // 31: gridinspect.v1.DirectoryService.ListGrids:input_type -> gridinspect.v1.ListGridsRequest
-	14, // 32: gridinspect.v1.DirectoryService.CreateUser:input_type -> gridinspect.v1.CreateUserRequest
-	16, // 33: gridinspect.v1.DirectoryService.GetUser:input_type -> gridinspect.v1.GetUserRequest
-	18, // 34: gridinspect.v1.DirectoryService.ListUsers:input_type -> gridinspect.v1.ListUsersRequest
-	20, // 35: gridinspect.v1.DirectoryService.UpdateUser:input_type -> gridinspect.v1.UpdateUserRequest
-	22, // 36: gridinspect.v1.DirectoryService.DisableUser:input_type -> gridinspect.v1.DisableUserRequest
-	25, // 37: gridinspect.v1.DirectoryService.CreateSubject:input_type -> gridinspect.v1.CreateSubjectRequest
-	27, // 38: gridinspect.v1.DirectoryService.GetSubject:input_type -> gridinspect.v1.GetSubjectRequest
-	29, // 39: gridinspect.v1.DirectoryService.ListSubjects:input_type -> gridinspect.v1.ListSubjectsRequest
-	8,  // 40: gridinspect.v1.DirectoryService.CreateGrid:output_type -> gridinspect.v1.CreateGridResponse
-	10, // 41: gridinspect.v1.DirectoryService.GetGrid:output_type -> gridinspect.v1.GetGridResponse
-	12, // 42: gridinspect.v1.DirectoryService.ListGrids:output_type -> gridinspect.v1.ListGridsResponse
-	15, // 43: gridinspect.v1.DirectoryService.CreateUser:output_type -> gridinspect.v1.CreateUserResponse
-	17, // 44: gridinspect.v1.DirectoryService.GetUser:output_type -> gridinspect.v1.GetUserResponse
-	19, // 45: gridinspect.v1.DirectoryService.ListUsers:output_type -> gridinspect.v1.ListUsersResponse
-	21, // 46: gridinspect.v1.DirectoryService.UpdateUser:output_type -> gridinspect.v1.UpdateUserResponse
-	23, // 47: gridinspect.v1.DirectoryService.DisableUser:output_type -> gridinspect.v1.DisableUserResponse
-	26, // 48: gridinspect.v1.DirectoryService.CreateSubject:output_type -> gridinspect.v1.CreateSubjectResponse
-	28, // 49: gridinspect.v1.DirectoryService.GetSubject:output_type -> gridinspect.v1.GetSubjectResponse
-	30, // 50: gridinspect.v1.DirectoryService.ListSubjects:output_type -> gridinspect.v1.ListSubjectsResponse
-	40, // [40:51] is the sub-list for method output_type
-	29, // [29:40] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	6,  // 8: gridinspect.v1.SetGridOrderResponse.grid:type_name -> gridinspect.v1.Grid
+	6,  // 9: gridinspect.v1.GetGridResponse.grid:type_name -> gridinspect.v1.Grid
+	6,  // 10: gridinspect.v1.ListGridsResponse.grids:type_name -> gridinspect.v1.Grid
+	1,  // 11: gridinspect.v1.User.role:type_name -> gridinspect.v1.Role
+	34, // 12: gridinspect.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	15, // 13: gridinspect.v1.CreateUserRequest.user:type_name -> gridinspect.v1.User
+	15, // 14: gridinspect.v1.CreateUserResponse.user:type_name -> gridinspect.v1.User
+	15, // 15: gridinspect.v1.GetUserResponse.user:type_name -> gridinspect.v1.User
+	15, // 16: gridinspect.v1.ListUsersResponse.users:type_name -> gridinspect.v1.User
+	15, // 17: gridinspect.v1.UpdateUserRequest.user:type_name -> gridinspect.v1.User
+	15, // 18: gridinspect.v1.UpdateUserResponse.user:type_name -> gridinspect.v1.User
+	15, // 19: gridinspect.v1.DisableUserResponse.user:type_name -> gridinspect.v1.User
+	2,  // 20: gridinspect.v1.Subject.kind:type_name -> gridinspect.v1.SubjectKind
+	35, // 21: gridinspect.v1.Subject.location:type_name -> gridinspect.v1.Location
+	34, // 22: gridinspect.v1.Subject.created_at:type_name -> google.protobuf.Timestamp
+	26, // 23: gridinspect.v1.CreateSubjectRequest.subject:type_name -> gridinspect.v1.Subject
+	26, // 24: gridinspect.v1.CreateSubjectResponse.subject:type_name -> gridinspect.v1.Subject
+	26, // 25: gridinspect.v1.GetSubjectResponse.subject:type_name -> gridinspect.v1.Subject
+	36, // 26: gridinspect.v1.GetSubjectResponse.reports:type_name -> gridinspect.v1.Report
+	37, // 27: gridinspect.v1.GetSubjectResponse.patrols:type_name -> gridinspect.v1.Patrol
+	2,  // 28: gridinspect.v1.ListSubjectsRequest.kinds:type_name -> gridinspect.v1.SubjectKind
+	26, // 29: gridinspect.v1.ListSubjectsResponse.subjects:type_name -> gridinspect.v1.Subject
+	7,  // 30: gridinspect.v1.DirectoryService.CreateGrid:input_type -> gridinspect.v1.CreateGridRequest
+	11, // 31: gridinspect.v1.DirectoryService.GetGrid:input_type -> gridinspect.v1.GetGridRequest
+	13, // 32: gridinspect.v1.DirectoryService.ListGrids:input_type -> gridinspect.v1.ListGridsRequest
+	9,  // 33: gridinspect.v1.DirectoryService.SetGridOrder:input_type -> gridinspect.v1.SetGridOrderRequest
+	16, // 34: gridinspect.v1.DirectoryService.CreateUser:input_type -> gridinspect.v1.CreateUserRequest
+	18, // 35: gridinspect.v1.DirectoryService.GetUser:input_type -> gridinspect.v1.GetUserRequest
+	20, // 36: gridinspect.v1.DirectoryService.ListUsers:input_type -> gridinspect.v1.ListUsersRequest
+	22, // 37: gridinspect.v1.DirectoryService.UpdateUser:input_type -> gridinspect.v1.UpdateUserRequest
+	24, // 38: gridinspect.v1.DirectoryService.DisableUser:input_type -> gridinspect.v1.DisableUserRequest
+	27, // 39: gridinspect.v1.DirectoryService.CreateSubject:input_type -> gridinspect.v1.CreateSubjectRequest
+	29, // 40: gridinspect.v1.DirectoryService.GetSubject:input_type -> gridinspect.v1.GetSubjectRequest
+	31, // 41: gridinspect.v1.DirectoryService.ListSubjects:input_type -> gridinspect.v1.ListSubjectsRequest
+	8,  // 42: gridinspect.v1.DirectoryService.CreateGrid:output_type -> gridinspect.v1.CreateGridResponse
+	12, // 43: gridinspect.v1.DirectoryService.GetGrid:output_type -> gridinspect.v1.GetGridResponse
+	14, // 44: gridinspect.v1.DirectoryService.ListGrids:output_type -> gridinspect.v1.ListGridsResponse
+	10, // 45: gridinspect.v1.DirectoryService.SetGridOrder:output_type -> gridinspect.v1.SetGridOrderResponse
+	17, // 46: gridinspect.v1.DirectoryService.CreateUser:output_type -> gridinspect.v1.CreateUserResponse
+	19, // 47: gridinspect.v1.DirectoryService.GetUser:output_type -> gridinspect.v1.GetUserResponse
+	21, // 48: gridinspect.v1.DirectoryService.ListUsers:output_type -> gridinspect.v1.ListUsersResponse
+	23, // 49: gridinspect.v1.DirectoryService.UpdateUser:output_type -> gridinspect.v1.UpdateUserResponse
+	25, // 50: gridinspect.v1.DirectoryService.DisableUser:output_type -> gridinspect.v1.DisableUserResponse
+	28, // 51: gridinspect.v1.DirectoryService.CreateSubject:output_type -> gridinspect.v1.CreateSubjectResponse
+	30, // 52: gridinspect.v1.DirectoryService.GetSubject:output_type -> gridinspect.v1.GetSubjectResponse
+	32, // 53: gridinspect.v1.DirectoryService.ListSubjects:output_type -> gridinspect.v1.ListSubjectsResponse
+	42, // [42:54] is the sub-list for method output_type
+	30, // [30:42] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_directory_proto_init() }
@@ -2102,7 +2229,7 @@ func file_gridinspect_v1_directory_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gridinspect_v1_directory_proto_rawDesc), len(file_gridinspect_v1_directory_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   28,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

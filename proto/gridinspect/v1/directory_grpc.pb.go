@@ -22,6 +22,7 @@ const (
 	DirectoryService_CreateGrid_FullMethodName    = "/gridinspect.v1.DirectoryService/CreateGrid"
 	DirectoryService_GetGrid_FullMethodName       = "/gridinspect.v1.DirectoryService/GetGrid"
 	DirectoryService_ListGrids_FullMethodName     = "/gridinspect.v1.DirectoryService/ListGrids"
+	DirectoryService_SetGridOrder_FullMethodName  = "/gridinspect.v1.DirectoryService/SetGridOrder"
 	DirectoryService_CreateUser_FullMethodName    = "/gridinspect.v1.DirectoryService/CreateUser"
 	DirectoryService_GetUser_FullMethodName       = "/gridinspect.v1.DirectoryService/GetUser"
 	DirectoryService_ListUsers_FullMethodName     = "/gridinspect.v1.DirectoryService/ListUsers"
@@ -44,8 +45,11 @@ type DirectoryServiceClient interface {
 	CreateGrid(ctx context.Context, in *CreateGridRequest, opts ...grpc.CallOption) (*CreateGridResponse, error)
 	// GetGrid returns one grid.
 	GetGrid(ctx context.Context, in *GetGridRequest, opts ...grpc.CallOption) (*GetGridResponse, error)
-	// ListGrids lists grids the caller can see, by name.
+	// ListGrids lists grids the caller can see, in the official order
+	// (Grid.order; grids without one after) and by the pinyin of their names.
 	ListGrids(ctx context.Context, in *ListGridsRequest, opts ...grpc.CallOption) (*ListGridsResponse, error)
+	// SetGridOrder sets a grid's place in the official order. Admins only.
+	SetGridOrder(ctx context.Context, in *SetGridOrderRequest, opts ...grpc.CallOption) (*SetGridOrderResponse, error)
 	// CreateUser adds an account. Admins only.
 	CreateUser(ctx context.Context, in *CreateUserRequest, opts ...grpc.CallOption) (*CreateUserResponse, error)
 	// GetUser returns one user.
@@ -99,6 +103,16 @@ func (c *directoryServiceClient) ListGrids(ctx context.Context, in *ListGridsReq
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListGridsResponse)
 	err := c.cc.Invoke(ctx, DirectoryService_ListGrids_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *directoryServiceClient) SetGridOrder(ctx context.Context, in *SetGridOrderRequest, opts ...grpc.CallOption) (*SetGridOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetGridOrderResponse)
+	err := c.cc.Invoke(ctx, DirectoryService_SetGridOrder_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -197,8 +211,11 @@ type DirectoryServiceServer interface {
 	CreateGrid(context.Context, *CreateGridRequest) (*CreateGridResponse, error)
 	// GetGrid returns one grid.
 	GetGrid(context.Context, *GetGridRequest) (*GetGridResponse, error)
-	// ListGrids lists grids the caller can see, by name.
+	// ListGrids lists grids the caller can see, in the official order
+	// (Grid.order; grids without one after) and by the pinyin of their names.
 	ListGrids(context.Context, *ListGridsRequest) (*ListGridsResponse, error)
+	// SetGridOrder sets a grid's place in the official order. Admins only.
+	SetGridOrder(context.Context, *SetGridOrderRequest) (*SetGridOrderResponse, error)
 	// CreateUser adds an account. Admins only.
 	CreateUser(context.Context, *CreateUserRequest) (*CreateUserResponse, error)
 	// GetUser returns one user.
@@ -236,6 +253,9 @@ func (UnimplementedDirectoryServiceServer) GetGrid(context.Context, *GetGridRequ
 }
 func (UnimplementedDirectoryServiceServer) ListGrids(context.Context, *ListGridsRequest) (*ListGridsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListGrids not implemented")
+}
+func (UnimplementedDirectoryServiceServer) SetGridOrder(context.Context, *SetGridOrderRequest) (*SetGridOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetGridOrder not implemented")
 }
 func (UnimplementedDirectoryServiceServer) CreateUser(context.Context, *CreateUserRequest) (*CreateUserResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateUser not implemented")
@@ -332,6 +352,24 @@ func _DirectoryService_ListGrids_Handler(srv interface{}, ctx context.Context, d
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(DirectoryServiceServer).ListGrids(ctx, req.(*ListGridsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DirectoryService_SetGridOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetGridOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DirectoryServiceServer).SetGridOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DirectoryService_SetGridOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DirectoryServiceServer).SetGridOrder(ctx, req.(*SetGridOrderRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -498,6 +536,10 @@ var DirectoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListGrids",
 			Handler:    _DirectoryService_ListGrids_Handler,
+		},
+		{
+			MethodName: "SetGridOrder",
+			Handler:    _DirectoryService_SetGridOrder_Handler,
 		},
 		{
 			MethodName: "CreateUser",

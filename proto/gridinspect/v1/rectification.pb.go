@@ -350,7 +350,9 @@ type Notice struct {
 	Kind NoticeKind `protobuf:"varint,1,opt,name=kind,proto3,enum=gridinspect.v1.NoticeKind" json:"kind,omitempty"`
 	// department that issued it (required for enforcement documents).
 	Department string `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
-	// number is the server-assigned document number, e.g. "〔2024〕12号".
+	// number is the server-assigned document number (发文字号): the kind's
+	// prefix (AdminService.SetNoticePrefix), the year and the count, e.g.
+	// "X街安告〔2024〕12号", or "〔2024〕12号" for a kind without a prefix.
 	Number string `protobuf:"bytes,3,opt,name=number,proto3" json:"number,omitempty"`
 	// year of the numbering sequence.
 	Year int32 `protobuf:"varint,4,opt,name=year,proto3" json:"year,omitempty"`

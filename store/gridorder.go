@@ -1,0 +1,41 @@
+package store
+
+import (
+	"cmp"
+	"strings"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+)
+
+// gridKey is what grids are listed by: the official order, then the
+// pinyin of the name, then the id.
+type gridKey struct {
+	ID, Name string
+	Order    int
+}
+
+// gridSorter orders grids as the office lists them: those with an order
+// by it, those without one after them, each by the pinyin of the name
+// (collate with language Chinese) and, last, the id. A Collator is not
+// safe for concurrent use: make one per listing.
+type gridSorter struct{ c *collate.Collator }
+
+func newGridSorter() gridSorter { return gridSorter{collate.New(language.Chinese)} }
+
+func (s gridSorter) compare(a, b gridKey) int {
+	oa, ob := a.Order, b.Order
+	if (oa == 0) != (ob == 0) {
+		return cmp.Compare(ob, oa) // 0 (none) after any order
+	}
+	if c := cmp.Compare(oa, ob); c != 0 {
+		return c
+	}
+	if c := s.c.CompareString(a.Name, b.Name); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c // names the collation takes as equal still differ
+	}
+	return strings.Compare(a.ID, b.ID)
+}
