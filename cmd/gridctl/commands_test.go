@@ -72,8 +72,8 @@ func TestGridListReadsEveryPage(t *testing.T) {
 		"Riverside  行政村  01900000-0000-7000-8000-000000000102\n" +
 		"东湖村     行政村  01900000-0000-7000-8000-000000000103\n" +
 		"红星村     行政村  01900000-0000-7000-8000-00000000000a\n" +
-		"西岭社区   社区    01900000-0000-7000-8000-000000000104\n" +
-		"金石社区   社区    01900000-0000-7000-8000-00000000000b\n"
+		"金石社区   社区    01900000-0000-7000-8000-00000000000b\n" +
+		"西岭社区   社区    01900000-0000-7000-8000-000000000104\n"
 	if out != want {
 		t.Errorf("grid list:\n%s\nwant:\n%s", out, want)
 	}
@@ -86,7 +86,8 @@ func TestGridListReadsEveryPage(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &grids); err != nil || len(grids) != 5 {
 		t.Fatalf("--json grid list: %v, %d grids\n%s", err, len(grids), out)
 	}
-	if grids[4]["name"] != "金石社区" || grids[4]["id"] != gridJin {
+	// No order set: by pinyin (金 jīn before 西 xī).
+	if grids[4]["name"] != "西岭社区" || grids[4]["id"] != "01900000-0000-7000-8000-000000000104" {
 		t.Errorf("last grid = %v", grids[4])
 	}
 }
@@ -102,7 +103,7 @@ func TestTheAdminsDay(t *testing.T) {
 
 	// A wrong password is refused, and nothing is saved.
 	r := gridctl(t, "wrong-password\n", "login", "--username", "admin", "--password-stdin")
-	if r.code != exitError || r.stderr != "gridctl: 未登录或登录已失效：invalid username or password\n" {
+	if r.code != exitError || r.stderr != "gridctl: 未登录或登录已失效：用户名或密码错误\n" {
 		t.Fatalf("bad login: exit %d, stderr %q", r.code, r.stderr)
 	}
 	if _, err := os.Stat(config + "/gridinspect/credentials.json"); !os.IsNotExist(err) {
@@ -380,7 +381,7 @@ func TestUnauthenticatedSuggestsLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := gridctl(t, "", "--server", g.addr, "grid", "list")
-	if r.code != exitError || r.stderr != "gridctl: 未登录或登录已失效：invalid or expired token\n请运行 gridctl login 登录\n" {
+	if r.code != exitError || r.stderr != "gridctl: 未登录或登录已失效：登录已失效，请重新登录\n请运行 gridctl login 登录\n" {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -72,7 +72,7 @@ func TestACaseThroughItsWholeLife(t *testing.T) {
 	s := startStreet(t, june3)
 	rep := s.mustSubmit(t, s.worker01, s.hazard("仓库内灭火器过期,安全出口被货物堵塞"))
 	dup := s.mustSubmit(t, s.worker01, s.hazard("同一仓库安全出口堵塞"))
-	bogus := s.mustSubmit(t, s.worker01, s.hazard("误报"))
+	bogus := s.mustSubmit(t, s.worker01, s.hazard("误报:无此隐患"))
 	id := shortID(rep.GetId())
 	step := func() { s.clock.Advance(time.Hour) }
 
@@ -456,13 +456,13 @@ func TestAStaleActionIsRefused(t *testing.T) {
 func TestReportsAreNamedByTheEndOfTheirID(t *testing.T) {
 	s := startStreet(t, june3)
 	smallPages(t, 1)
-	one, two := s.hazard("一"), s.hazard("二")
+	one, two := s.hazard("第一处隐患"), s.hazard("第二处隐患")
 	one.Id, two.Id = "018fdc5c-2a00-7000-8000-00000a001234", "018fdc5c-2a00-7000-8000-00000b001234"
 	s.mustSubmit(t, s.worker01, one)
 	s.mustSubmit(t, s.worker01, two)
 
 	s.calls.reset()
-	if out := mustGridctl(t, "", "show", one.Id); !strings.Contains(out, "描述      一\n") {
+	if out := mustGridctl(t, "", "show", one.Id); !strings.Contains(out, "描述      第一处隐患\n") {
 		t.Errorf("show by the full id:\n%s", out)
 	}
 	if n := len(s.calls.of("ListReports")); n != 0 {
@@ -470,7 +470,7 @@ func TestReportsAreNamedByTheEndOfTheirID(t *testing.T) {
 	}
 	for _, ref := range []string{"a001234", "A001234", "0a001234", "00000a001234", "8000-00000a001234"} {
 		s.calls.reset()
-		if out := mustGridctl(t, "", "show", ref); !strings.Contains(out, "描述      一\n") {
+		if out := mustGridctl(t, "", "show", ref); !strings.Contains(out, "描述      第一处隐患\n") {
 			t.Errorf("show %s:\n%s", ref, out)
 		}
 		if n := len(s.calls.of("ListReports")); n < 2 {

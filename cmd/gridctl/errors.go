@@ -90,6 +90,9 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 			for _, v := range d.GetFieldViolations() {
 				desc := v.GetDescription()
 				if l := chinese(v.GetLocalizedMessage()); l != "" {
+					if l == localized {
+						continue // the first line said it already
+					}
 					desc = l
 				}
 				// The entry that counts violations left out names no field.

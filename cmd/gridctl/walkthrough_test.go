@@ -70,13 +70,15 @@ func TestTheWalkThroughSpeaksChinese(t *testing.T) {
 	step := func() { s.clock.Advance(time.Hour) }
 
 	type command struct {
-		stdin string
-		args  []string
+		stdin   string
+		args    []string
+		refused bool // the walk-through shows a refusal: its words count too
 	}
 	as := func(user, password string) command {
-		return command{password + "\n", []string{"login", "--username", user, "--password-stdin"}}
+		return command{password + "\n", []string{"login", "--username", user, "--password-stdin"}, false}
 	}
-	cmd := func(args ...string) command { return command{"", args} }
+	cmd := func(args ...string) command { return command{"", args, false} }
+	refused := func(args ...string) command { return command{"", args, true} }
 	walk := []command{
 		as("admin", s.adminPassword),
 		cmd("whoami"),
@@ -89,10 +91,12 @@ func TestTheWalkThroughSpeaksChinese(t *testing.T) {
 		as("supervisor", supervisorPassword),
 		cmd("open", "--grid", "红星村"),
 		cmd("show", id),
+		refused("case", "progress", id, "--note", "已督促"),
 		cmd("case", "assign", id, "--to", "worker01", "--unit", "芜湖红星木业加工厂", "--note", "清理粉尘,电线穿管"),
 		cmd("case", "notice", id, "--kind", "order"),
 		cmd("case", "interview", id, "--who", "厂长 王某", "--where", "街道安监办", "--outcome", "承诺一周内整改"),
 		as("worker01", workerPassword),
+		refused("case", "assign", id, "--to", "worker01"),
 		cmd("case", "rectify", id, "--note", "粉尘已清理,线路已穿管"),
 		as("supervisor", supervisorPassword),
 		cmd("case", "verify", id, "--fail", "--reason", "配电箱仍无防尘措施"),
@@ -102,6 +106,7 @@ func TestTheWalkThroughSpeaksChinese(t *testing.T) {
 		cmd("case", "verify", id, "--pass"),
 		cmd("case", "follow-up", id, "--relapsed", "--note", "车间粉尘再次堆积"),
 		cmd("case", "extend", id, "--to", "2024-12-20", "--reason", "等待验收"),
+		refused("case", "extend", id, "--to", "2024-12-10", "--reason", "提前"),
 		cmd("show", id),
 		cmd("open"),
 		cmd("open", "--overdue"),
@@ -117,8 +122,8 @@ func TestTheWalkThroughSpeaksChinese(t *testing.T) {
 		step()
 		r := gridctl(t, c.stdin, c.args...)
 		line := "gridctl " + strings.Join(c.args, " ")
-		if r.code != exitOK {
-			t.Errorf("%s: exit %d\n%s%s", line, r.code, r.stdout, r.stderr)
+		if (r.code != exitOK) != c.refused {
+			t.Errorf("%s: exit %d (refusal expected: %v)\n%s%s", line, r.code, c.refused, r.stdout, r.stderr)
 			continue
 		}
 		out := r.stdout + r.stderr
