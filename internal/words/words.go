@@ -11,28 +11,29 @@ package words
 import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/gridinspect/gridinspect"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
-// Category are the categories in Chinese.
-var Category = map[pb.Category]string{
-	pb.Category_CATEGORY_SAFETY_HAZARD:        "安全隐患",
-	pb.Category_CATEGORY_POLLUTING_ENTERPRISE: "散乱污企业",
-	pb.Category_CATEGORY_ILLEGAL_CONSTRUCTION: "违法建设",
-	pb.Category_CATEGORY_WATER_SOURCE_RISK:    "水源地隐患",
-	pb.Category_CATEGORY_DANGEROUS_HOUSE:      "危房",
-	pb.Category_CATEGORY_OTHER:                "其他",
+// fromDomain is a table of the API's enum E whose words are the domain's
+// (the domain keeps the API's numbers): one translation, not two.
+func fromDomain[E ~int32](names map[int32]string, word func(int32) string) map[E]string {
+	table := make(map[E]string, len(names))
+	for n := range names {
+		if n != 0 {
+			table[E(n)] = word(n)
+		}
+	}
+	return table
 }
 
-// Status are the statuses in Chinese.
-var Status = map[pb.ReportStatus]string{
-	pb.ReportStatus_REPORT_STATUS_REPORTED:             "已上报",
-	pb.ReportStatus_REPORT_STATUS_ASSIGNED:             "已派遣",
-	pb.ReportStatus_REPORT_STATUS_RECTIFYING:           "整改中",
-	pb.ReportStatus_REPORT_STATUS_PENDING_VERIFICATION: "待核查",
-	pb.ReportStatus_REPORT_STATUS_CLOSED:               "已结案",
-	pb.ReportStatus_REPORT_STATUS_REJECTED:             "已驳回",
-}
+// Category are the categories in Chinese: the domain's words
+// (gridinspect.Category.Chinese), which its own messages use too.
+var Category = fromDomain[pb.Category](pb.Category_name, func(n int32) string { return gridinspect.Category(n).Chinese() })
+
+// Status are the statuses in Chinese: the domain's words
+// (gridinspect.Status.Chinese).
+var Status = fromDomain[pb.ReportStatus](pb.ReportStatus_name, func(n int32) string { return gridinspect.Status(n).Chinese() })
 
 // Severity are the grades in Chinese.
 var Severity = map[pb.Severity]string{
@@ -40,18 +41,9 @@ var Severity = map[pb.Severity]string{
 	pb.Severity_SEVERITY_MAJOR:   "重大",
 }
 
-// Disposition are the outcomes in Chinese.
-var Disposition = map[pb.Disposition]string{
-	pb.Disposition_DISPOSITION_RECTIFIED:           "整改到位",
-	pb.Disposition_DISPOSITION_SHUT_DOWN:           "关停取缔",
-	pb.Disposition_DISPOSITION_RELOCATED:           "整合搬迁",
-	pb.Disposition_DISPOSITION_UPGRADED:            "升级改造",
-	pb.Disposition_DISPOSITION_DEMOLISHED:          "拆除",
-	pb.Disposition_DISPOSITION_LEGALISED:           "补办手续",
-	pb.Disposition_DISPOSITION_RESOLVED:            "风险消除",
-	pb.Disposition_DISPOSITION_RENOVATED:           "危房改造",
-	pb.Disposition_DISPOSITION_RESIDENTS_RELOCATED: "人员搬离",
-}
+// Disposition are the outcomes in Chinese: the domain's words
+// (gridinspect.Disposition.Chinese).
+var Disposition = fromDomain[pb.Disposition](pb.Disposition_name, func(n int32) string { return gridinspect.Disposition(n).Chinese() })
 
 // Event are the event types in Chinese.
 var Event = map[pb.EventType]string{
