@@ -148,15 +148,15 @@ func restoreBackup(cfg config, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("restore %s: %w", cfg.restore, err)
 	}
-	fmt.Fprintf(stdout, "restored %s into %s\n", cfg.restore, cfg.dataDir)
-	fmt.Fprintf(stdout, "  backup taken %s of database %s (schema %d)\n",
-		m.CreatedAt.Format(time.RFC3339), m.InstanceID, m.SchemaVersion)
-	fmt.Fprintf(stdout, "  %d reports, %d events, %d patrols, %d photos\n", m.Reports, m.Events, m.Patrols, m.Photos)
+	fmt.Fprintf(stdout, "已将备份 %s 恢复到 %s\n", cfg.restore, cfg.dataDir)
+	fmt.Fprintf(stdout, "  备份时间 %s（北京时间），数据库 %s，结构版本 %d\n",
+		m.CreatedAt.In(gridinspect.ChinaZone).Format("2006-01-02 15:04:05"), m.InstanceID, m.SchemaVersion)
+	fmt.Fprintf(stdout, "  案件 %d 件，事件 %d 条，巡查 %d 次，照片 %d 张\n", m.Reports, m.Events, m.Patrols, m.Photos)
 	if n := len(m.MissingPhotos) + len(m.DamagedPhotos); n > 0 {
-		fmt.Fprintf(stdout, "  warning: %d photo files were missing or damaged on the server when the backup was taken\n", n)
+		fmt.Fprintf(stdout, "  注意：备份时服务器上有 %d 个照片文件缺失或损坏\n", n)
 	}
-	fmt.Fprintln(stdout, "every login was ended: everyone logs in again, and phones start their sync again")
-	fmt.Fprintf(stdout, "start the server with: gridd --data %s\n", cfg.dataDir)
+	fmt.Fprintln(stdout, "所有登录均已失效：每个人需重新登录，手机需从头同步")
+	fmt.Fprintf(stdout, "启动服务：gridd --data %s\n", cfg.dataDir)
 	return nil
 }
 

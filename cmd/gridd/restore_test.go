@@ -93,8 +93,9 @@ func TestRestoreGivesAWorkingServer(t *testing.T) {
 	if err := run(context.Background(), []string{"--restore", archive, "--data", restored}, &out, io.Discard); err != nil {
 		t.Fatalf("restore: %v", err)
 	}
-	if !strings.Contains(out.String(), "reports") || !strings.Contains(out.String(), "gridd --data "+restored) {
-		t.Errorf("restore printed %q; want the counts and how to start the server", out.String())
+	if !strings.Contains(out.String(), "案件 45 件") || !strings.Contains(out.String(), "gridd --data "+restored) ||
+		!strings.Contains(out.String(), "（北京时间）") || strings.Contains(out.String(), "Z") {
+		t.Errorf("restore printed %q; want the counts, the backup's time in China time, and how to start the server", out.String())
 	}
 
 	addr, printed, stop = startGridd(t, "--data", restored)
