@@ -22,7 +22,9 @@ var summaryCommand = &command{
 水源地、危房和闭环处置，按总体、类别和网格。每项数字只计时期内发生的事：
 三月发现、五月结案的案件，计为三月发现、五月结案。
 
---from 和 --to 为北京时间的日期，含首尾两天。不加 --grid 时统计可见的全部网格。
+--from 和 --to 为北京时间的日期，含首尾两天；两个都不给时统计今天所在的半年
+（1月1日至6月30日，或7月1日至12月31日），并注明所取的时期。不加 --grid 时统计
+可见的全部网格。
 
 结案率 = 期内应结案且在期末前办结的案件 / 期内应结案的案件；
 按期结案率 = 期内应结案且在期限前办结的案件 / 期内应结案的案件。期限落在期内，
@@ -33,12 +35,13 @@ var summaryCommand = &command{
 的分句略去。--json 打印 Summary 消息。
 
 示例：
+  gridctl summary
   gridctl summary --from 2024-01-01 --to 2024-06-30
   gridctl summary --from 2024-01-01 --to 2024-06-30 --grid 红星村 --prose`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids stringsFlag
-		from := fs.String("from", "", "时期的第一天，北京时间的日期 `DATE`（2024-01-01）；必填")
-		to := fs.String("to", "", "时期的最后一天（含），北京时间的日期 `DATE`（2024-06-30）；必填")
+		from := fs.String("from", "", "时期的第一天，北京时间的日期 `DATE`（2024-01-01）；与 --to 都不给时为本半年")
+		to := fs.String("to", "", "时期的最后一天（含），北京时间的日期 `DATE`（2024-06-30）；与 --from 都不给时为本半年")
 		fs.Var(&grids, "grid", "只统计网格 `NAME_OR_ID`；多个网格重复此选项")
 		asProse := fs.Bool("prose", false, "写成总结材料的中文段落，而不是表格")
 		asJSON := fs.Bool("json", false, "以 JSON 打印 Summary（同全局 --json）")
@@ -46,9 +49,13 @@ var summaryCommand = &command{
 			if len(args) > 0 {
 				return usagef("summary 不带参数（选项：--from、--to、--grid、--prose）")
 			}
-			start, end, err := parsePeriod(*from, *to)
+			start, end, note, err := summaryPeriod(*from, *to, now())
 			if err != nil {
 				return err
+			}
+			if note != "" {
+				// On stderr: the table, prose or JSON on stdout stays as it was.
+				fmt.Fprintln(a.stderr, note)
 			}
 			jsonOut := *asJSON || a.opts.json
 			if jsonOut && *asProse {
@@ -57,6 +64,35 @@ var summaryCommand = &command{
 			return a.summary(ctx, start, end, grids, *asProse, jsonOut)
 		}
 	},
+}
+
+// summaryPeriod is the period of summary: --from and --to when given,
+// else the half-year of today (China time) with a note saying which.
+func summaryPeriod(from, to string, today time.Time) (time.Time, time.Time, string, error) {
+	from, to = strings.TrimSpace(from), strings.TrimSpace(to)
+	switch {
+	case from == "" && to == "":
+		start, end, half := currentHalfYear(today)
+		note := fmt.Sprintf("统计期间：%d年%s（%d月1日至%d月%d日）", start.Year(), half,
+			int(start.Month()), int(end.AddDate(0, 0, -1).Month()), end.AddDate(0, 0, -1).Day())
+		return start, end, note, nil
+	case to == "":
+		return time.Time{}, time.Time{}, "", usagef("缺少 --to：--from %s 已给出，还需时期的最后一天，例如 --to 2024-06-30（两个都不给则统计本半年）", from)
+	case from == "":
+		return time.Time{}, time.Time{}, "", usagef("缺少 --from：--to %s 已给出，还需时期的第一天，例如 --from 2024-01-01（两个都不给则统计本半年）", to)
+	}
+	start, end, err := parsePeriod(from, to)
+	return start, end, "", err
+}
+
+// currentHalfYear returns the half-year holding t in China time, as [start, end)
+// at China midnights, and its name (上半年, 下半年).
+func currentHalfYear(t time.Time) (time.Time, time.Time, string) {
+	t = t.In(chinaTime)
+	if t.Month() <= time.June {
+		return time.Date(t.Year(), time.January, 1, 0, 0, 0, 0, chinaTime), time.Date(t.Year(), time.July, 1, 0, 0, 0, 0, chinaTime), "上半年"
+	}
+	return time.Date(t.Year(), time.July, 1, 0, 0, 0, 0, chinaTime), time.Date(t.Year()+1, time.January, 1, 0, 0, 0, 0, chinaTime), "下半年"
 }
 
 // parsePeriod reads --from and --to, China dates both inclusive, as the

@@ -102,3 +102,61 @@ func TestWriteSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryWithoutDatesIsTheCurrentHalfYear: no --from and --to means
+// the half-year of today in China time, named in a note; one of the two
+// alone says which is missing.
+func TestSummaryWithoutDatesIsTheCurrentHalfYear(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		today    time.Time
+		from, to time.Time
+		note     string
+	}{
+		{"first half", time.Date(2026, 3, 15, 12, 0, 0, 0, chinaTime),
+			time.Date(2026, 1, 1, 0, 0, 0, 0, chinaTime), time.Date(2026, 7, 1, 0, 0, 0, 0, chinaTime),
+			"统计期间：2026年上半年（1月1日至6月30日）"},
+		{"second half", time.Date(2026, 12, 6, 5, 0, 0, 0, chinaTime),
+			time.Date(2026, 7, 1, 0, 0, 0, 0, chinaTime), time.Date(2027, 1, 1, 0, 0, 0, 0, chinaTime),
+			"统计期间：2026年下半年（7月1日至12月31日）"},
+		// 30 June 17:00 UTC is already 1 July in China.
+		{"China's day, not UTC's", time.Date(2026, 6, 30, 17, 0, 0, 0, time.UTC),
+			time.Date(2026, 7, 1, 0, 0, 0, 0, chinaTime), time.Date(2027, 1, 1, 0, 0, 0, 0, chinaTime),
+			"统计期间：2026年下半年（7月1日至12月31日）"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			from, to, note, err := summaryPeriod("", " ", tt.today)
+			if err != nil || !from.Equal(tt.from) || !to.Equal(tt.to) || note != tt.note {
+				t.Errorf("summaryPeriod = %v, %v, %q, %v; want %v, %v, %q", from, to, note, err, tt.from, tt.to, tt.note)
+			}
+		})
+	}
+	for _, tt := range []struct{ from, to, err string }{
+		{"2024-01-01", "", "缺少 --to：--from 2024-01-01 已给出"},
+		{"", "2024-06-30", "缺少 --from：--to 2024-06-30 已给出"},
+	} {
+		if _, _, _, err := summaryPeriod(tt.from, tt.to, time.Now()); err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("summaryPeriod(%q, %q) error = %v, want %q", tt.from, tt.to, err, tt.err)
+		}
+	}
+	// Given dates carry no note.
+	if _, _, note, err := summaryPeriod("2024-01-01", "2024-06-30", time.Now()); err != nil || note != "" {
+		t.Errorf("with dates: note %q, error %v", note, err)
+	}
+
+	// Through gridctl, on the street's clock (3 June 2024): the note on
+	// stderr, and the same figures as the dates typed out.
+	s := startStreet(t, june3)
+	s.mustSubmit(t, s.worker01, s.hazard("车间木屑粉尘堆积，电气线路未穿管保护"))
+	r := gridctl(t, "", "summary")
+	if r.code != exitOK || !strings.Contains(r.stderr, "统计期间：2024年上半年（1月1日至6月30日）") {
+		t.Fatalf("gridctl summary: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if typed := mustGridctl(t, "", "summary", "--from", "2024-01-01", "--to", "2024-06-30"); r.stdout != typed {
+		t.Errorf("gridctl summary printed\n%s\nwant as with the dates typed\n%s", r.stdout, typed)
+	}
+	r = gridctl(t, "", "summary", "--from", "2024-01-01")
+	if r.code == exitOK || !strings.Contains(r.stderr, "缺少 --to") {
+		t.Errorf("summary --from alone: exit %d\n%s", r.code, r.stderr)
+	}
+}

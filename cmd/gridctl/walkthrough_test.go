@@ -110,6 +110,7 @@ func TestTheWalkThroughSpeaksChinese(t *testing.T) {
 		cmd("show", id),
 		cmd("open"),
 		cmd("open", "--overdue"),
+		cmd("summary"),
 		cmd("summary", "--from", "2024-01-01", "--to", "2024-06-30"),
 		cmd("summary", "--from", "2024-01-01", "--to", "2024-06-30", "--prose"),
 		cmd("export", "--format", "xlsx", "--out", filepath.Join(dir, "open.xlsx"), "--open"),
