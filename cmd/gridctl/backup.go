@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,7 +50,7 @@ tar 归档。备份开始前已确认的数据都在其中；备份期间写入�
 结尾的 BACKUP-END.json、数据库的 SHA-256）后才改名为 FILE，所以中断的备份
 不会留下看似完整的文件。不加 --out 时文件以服务器建议的名字
 （gridinspect-backup-20240630-153000.tar.gz）存在当前文件夹；--out 是文件夹
-时存在该文件夹中。在终端上，标准错误输出显示进度。
+时存在该文件夹中。文件夹不存在或不可写入时，在请服务器做任何事之前即报错。在终端上，标准错误输出显示进度。
 
 归档含每个账号的密码哈希和每份报告：请存放在只有管理员能读的地方。离线恢复：
   gridd --restore FILE --data NEW_FOLDER
@@ -88,6 +89,11 @@ type backupManifest struct {
 }
 
 func (a *app) backup(ctx context.Context, out string) error {
+	// A backup is minutes of the server's work: a folder the archive
+	// cannot go into is found before asking for one.
+	if err := checkBackupFolder(out); err != nil {
+		return err
+	}
 	conn, err := a.connect(true)
 	if err != nil {
 		return err
@@ -165,6 +171,45 @@ func backupPath(out, suggested string) (string, error) {
 		return filepath.Join(out, name), nil
 	}
 	return out, nil
+}
+
+// checkBackupFolder fails unless the folder the archive goes into (out
+// itself when it is a folder, or names one with a trailing slash; else
+// out's parent; the current folder when out is "") exists and takes a
+// new file.
+func checkBackupFolder(out string) error {
+	dir := out
+	switch fi, err := os.Stat(out); {
+	case out == "":
+		dir = "."
+	case err == nil && fi.IsDir():
+	case strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(filepath.Separator)):
+		// A folder was meant, and it does not exist (or is a file).
+	default:
+		dir = filepath.Dir(out)
+	}
+	dir = filepath.Clean(dir)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("备份：文件夹 %s 不存在：请先创建，或换一个 --out", dir)
+	case err != nil:
+		return fmt.Errorf("备份：无法读取文件夹 %s（%v）", dir, err)
+	case !fi.IsDir():
+		return fmt.Errorf("备份：%s 不是文件夹：请给出一个文件夹或 --out FILE", dir)
+	}
+	// Only trying to create a file tells for sure (permissions, a
+	// read-only disk); the probe is removed at once.
+	f, err := os.CreateTemp(dir, ".gridctl-backup-check-*")
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return fmt.Errorf("备份：没有写入文件夹 %s 的权限：请换一个 --out", dir)
+		}
+		return fmt.Errorf("备份：无法在文件夹 %s 中创建文件：%w", dir, err)
+	}
+	_ = f.Close()
+	_ = os.Remove(f.Name())
+	return nil
 }
 
 // backupFile is FILE.tmp, renamed to FILE once the archive is whole.

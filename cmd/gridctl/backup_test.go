@@ -61,14 +61,15 @@ func startBackupGridd(t *testing.T) *backupGridd {
 	cfg.Logger = quiet
 	cfg.LoginLimits = &server.LoginLimits{PerUsername: server.Limit{Burst: 1000, Every: time.Millisecond},
 		PerAddress: server.Limit{Burst: 1000, Every: time.Millisecond}}
-	srv := server.New(cfg)
+	rec := &callRecorder{}
+	srv := server.New(cfg, grpc.StatsHandler(rec))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	go func() { _ = srv.Serve(lis) }()
 	g := &backupGridd{testGridd: &testGridd{addr: lis.Addr().String(), adminPassword: adminPassword, db: db, dbPath: dbPath,
-		calls: &callRecorder{}}}
+		calls: rec}}
 	g.clientCreds = insecure.NewCredentials()
 	t.Cleanup(func() {
 		if g.conn != nil {
@@ -217,6 +218,60 @@ func TestBackupIntoAFolderTakesTheSuggestedName(t *testing.T) {
 	if len(names) != 1 || !strings.HasPrefix(names[0], "gridinspect-backup-") || !strings.HasSuffix(names[0], ".tar.gz") ||
 		got.File != filepath.Join(dir, names[0]) || got.Manifest.DBSum == "" {
 		t.Errorf("folder holds %v; --json said %+v", names, got)
+	}
+}
+
+// TestBackupIntoAFolderThatCannotTakeItAsksTheServerNothing: a missing
+// folder, a file given as the folder, or a folder without write
+// permission fails with the folder's name before any call reaches the
+// server, and leaves nothing behind.
+func TestBackupIntoAFolderThatCannotTakeItAsksTheServerNothing(t *testing.T) {
+	isolate(t)
+	g := startBackupGridd(t)
+	t.Setenv(EnvServer, g.addr)
+	mustGridctl(t, g.adminPassword+"\n", "login", "--username", "admin", "--password-stdin")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	locked := filepath.Join(dir, "locked")
+	if err := os.Mkdir(locked, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "usb")
+	tests := []struct {
+		name, out, want string
+		root            bool // whether the case holds for root, who may write anywhere
+	}{
+		{"missing folder", missing + "/", "文件夹 " + missing + " 不存在", true},
+		{"file in a missing folder", filepath.Join(missing, "b.tar.gz"), "文件夹 " + missing + " 不存在", true},
+		{"a file named as the folder", file + "/", file + " 不是文件夹", true},
+		{"folder without write permission", locked, "没有写入文件夹 " + locked + " 的权限", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !tt.root && os.Geteuid() == 0 {
+				t.Skip("root writes into any folder")
+			}
+			g.calls.reset()
+			r := gridctl(t, "", "backup", "--out", tt.out)
+			if r.code != exitError || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 1 and %q", r.code, r.stderr, tt.want)
+			}
+			if calls := g.calls.all(); len(calls) != 0 {
+				t.Errorf("the server was called: %v", calls)
+			}
+		})
+	}
+	if names := filesIn(t, dir); !slices.Equal(names, []string{"a-file", "locked"}) {
+		t.Errorf("the folder holds %v", names)
+	}
+	// The recorder does see a backup that goes ahead.
+	g.calls.reset()
+	mustGridctl(t, "", "backup", "--out", filepath.Join(dir, "b.tar.gz"))
+	if len(g.calls.of("Backup")) != 1 {
+		t.Errorf("calls of a backup: %v", g.calls.all())
 	}
 }
 
