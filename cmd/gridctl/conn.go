@@ -154,14 +154,25 @@ func (a *app) resolveToken() error {
 	if err != nil {
 		return err
 	}
-	a.token, a.tokenSource, err = pickToken(a.opts.token, os.Getenv(EnvToken), func() (string, bool, error) {
+	saved := func() (string, bool, error) {
 		s, err := a.credentialStore()
 		if err != nil {
 			return "", false, err
 		}
-		l, ok, err := s.get(server)
+		l, ok, err := s.getAs(server, a.opts.as)
 		return l.Token, ok, err
-	})
+	}
+	if as := strings.TrimSpace(a.opts.as); as != "" {
+		if strings.TrimSpace(a.opts.token) != "" {
+			return usagef("--as 与 --token 互相矛盾：去掉一个")
+		}
+		// Naming a user is more particular than the environment's token.
+		if a.token, a.tokenSource, err = pickToken("", "", saved); err == nil && a.token == "" {
+			return &notLoggedInError{server: server, as: as}
+		}
+		return err
+	}
+	a.token, a.tokenSource, err = pickToken(a.opts.token, os.Getenv(EnvToken), saved)
 	return err
 }
 
@@ -337,8 +348,11 @@ func (e *callError) Error() string { return e.err.Error() }
 func (e *callError) Unwrap() error { return e.err }
 
 // notLoggedInError says there is no token for the server.
-type notLoggedInError struct{ server string }
+type notLoggedInError struct{ server, as string }
 
 func (e *notLoggedInError) Error() string {
-	return fmt.Sprintf("尚未登录 %s：请运行 gridctl login（或提供 --token 或 $%s）", e.server, EnvToken)
+	if e.as != "" {
+		return fmt.Sprintf("没有保存 %s 在 %s 的登录：请先运行 gridctl login --username %s", e.as, e.server, e.as)
+	}
+	return fmt.Sprintf("尚未登录 %s：请运行 gridctl login（或用 --as 选一个已保存的登录，或提供 --token 或 $%s）", e.server, EnvToken)
 }

@@ -7,14 +7,17 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/gridinspect/gridinspect"
 )
 
 // Where gridctl keeps what it must remember between runs: the tokens saved
-// by "gridctl login", one per server, and the machine's device id.
+// by "gridctl login", one per server and user, and the machine's device id.
 const (
 	configDirName       = "gridinspect"
 	credentialsFileName = "credentials.json"
@@ -45,7 +48,7 @@ func credentialsPathHint() string {
 	return "$XDG_CONFIG_HOME/gridinspect/" + credentialsFileName
 }
 
-// savedLogin is what "gridctl login" keeps for one server.
+// savedLogin is what "gridctl login" keeps for one user on one server.
 type savedLogin struct {
 	Token     string    `json:"token"`
 	Username  string    `json:"username,omitempty"`
@@ -58,8 +61,22 @@ type savedLogin struct {
 // credentialsFile is the JSON in credentials.json.
 type credentialsFile struct {
 	// Servers maps a server address (as normalizeServer writes it) to its
-	// login.
-	Servers map[string]savedLogin `json:"servers"`
+	// logins.
+	Servers map[string]*serverLogins `json:"servers"`
+}
+
+// serverLogins are the logins kept for one server, one per user, so that
+// switching user (--as) needs no new login; Current is the one a command
+// uses unless --as names another.
+type serverLogins struct {
+	Current string                `json:"current,omitempty"` // a key of Logins
+	Logins  map[string]savedLogin `json:"logins"`            // by userKey
+}
+
+// userKey is the key of a user's login: the username as the server
+// compares it.
+func userKey(username string) string {
+	return gridinspect.FoldUsername(strings.TrimSpace(username))
 }
 
 // credentialStore reads and writes the saved logins in dir.
@@ -77,9 +94,11 @@ func newCredentialStore() (*credentialStore, error) {
 
 func (s *credentialStore) path() string { return filepath.Join(s.dir, credentialsFileName) }
 
-// load returns the saved logins; a missing file holds none.
+// load returns the saved logins; a missing file holds none. A file of the
+// first format, one login per server, is read as that login being the
+// server's only and current one; the next save writes the new format.
 func (s *credentialStore) load() (*credentialsFile, error) {
-	f := &credentialsFile{Servers: map[string]savedLogin{}}
+	f := &credentialsFile{Servers: map[string]*serverLogins{}}
 	b, err := os.ReadFile(s.path())
 	if errors.Is(err, fs.ErrNotExist) {
 		return f, nil
@@ -87,46 +106,133 @@ func (s *credentialStore) load() (*credentialsFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read saved logins: %w", err)
 	}
-	if err := json.Unmarshal(b, f); err != nil {
+	var raw struct {
+		Servers map[string]json.RawMessage `json:"servers"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("read saved logins from %s: %w", s.path(), err)
 	}
-	if f.Servers == nil {
-		f.Servers = map[string]savedLogin{}
+	for server, msg := range raw.Servers {
+		var probe struct {
+			Logins json.RawMessage `json:"logins"`
+		}
+		if err := json.Unmarshal(msg, &probe); err != nil {
+			return nil, fmt.Errorf("read saved logins from %s: %w", s.path(), err)
+		}
+		sl := &serverLogins{}
+		if probe.Logins != nil {
+			err = json.Unmarshal(msg, sl)
+		} else {
+			var old savedLogin
+			if err = json.Unmarshal(msg, &old); err == nil {
+				key := userKey(old.Username)
+				sl = &serverLogins{Current: key, Logins: map[string]savedLogin{key: old}}
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read saved logins from %s: %w", s.path(), err)
+		}
+		if sl.Logins == nil {
+			sl.Logins = map[string]savedLogin{}
+		}
+		f.Servers[server] = sl
 	}
 	return f, nil
 }
 
-// get returns the login saved for server, if any.
+// get returns the current login saved for server, if any.
 func (s *credentialStore) get(server string) (savedLogin, bool, error) {
+	return s.getAs(server, "")
+}
+
+// getAs returns user's login saved for server; "" is the current one.
+func (s *credentialStore) getAs(server, user string) (savedLogin, bool, error) {
 	f, err := s.load()
 	if err != nil {
 		return savedLogin{}, false, err
 	}
-	l, ok := f.Servers[server]
+	sl := f.Servers[server]
+	if sl == nil {
+		return savedLogin{}, false, nil
+	}
+	key := sl.Current
+	if user != "" {
+		key = userKey(user)
+	}
+	l, ok := sl.Logins[key]
 	return l, ok && l.Token != "", nil
 }
 
-// put saves l as the login for server, keeping the other servers'.
+// logins returns the logins saved for server, by username, and the
+// current one's username.
+func (s *credentialStore) logins(server string) ([]savedLogin, string, error) {
+	f, err := s.load()
+	if err != nil {
+		return nil, "", err
+	}
+	sl := f.Servers[server]
+	if sl == nil {
+		return nil, "", nil
+	}
+	var out []savedLogin
+	for _, l := range sl.Logins {
+		out = append(out, l)
+	}
+	slices.SortFunc(out, func(a, b savedLogin) int { return strings.Compare(userKey(a.Username), userKey(b.Username)) })
+	return out, sl.Logins[sl.Current].Username, nil
+}
+
+// put saves l as its user's login for server, replacing that user's
+// earlier one and keeping the other users' and servers', and makes it the
+// current one.
 func (s *credentialStore) put(server string, l savedLogin) error {
 	f, err := s.load()
 	if err != nil {
 		return err
 	}
-	f.Servers[server] = l
+	sl := f.Servers[server]
+	if sl == nil {
+		sl = &serverLogins{Logins: map[string]savedLogin{}}
+		f.Servers[server] = sl
+	}
+	key := userKey(l.Username)
+	sl.Logins[key] = l
+	sl.Current = key
 	return s.save(f)
 }
 
-// remove deletes the login saved for server, and the file when it was the
-// last one. It reports whether there was one.
+// remove deletes the current login saved for server; see removeAs.
 func (s *credentialStore) remove(server string) (bool, error) {
+	return s.removeAs(server, "")
+}
+
+// removeAs deletes user's login saved for server ("" is the current one),
+// and the file when it was the last one. It reports whether there was one.
+// When the current login goes, none is current: the next command names a
+// user with --as or logs in, rather than silently acting as another.
+func (s *credentialStore) removeAs(server, user string) (bool, error) {
 	f, err := s.load()
 	if err != nil {
 		return false, err
 	}
-	if _, ok := f.Servers[server]; !ok {
+	sl := f.Servers[server]
+	if sl == nil {
 		return false, nil
 	}
-	delete(f.Servers, server)
+	key := sl.Current
+	if user != "" {
+		key = userKey(user)
+	}
+	if _, ok := sl.Logins[key]; !ok {
+		return false, nil
+	}
+	delete(sl.Logins, key)
+	if sl.Current == key {
+		sl.Current = ""
+	}
+	if len(sl.Logins) == 0 {
+		delete(f.Servers, server)
+	}
 	if len(f.Servers) == 0 {
 		if err := os.Remove(s.path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return true, fmt.Errorf("remove saved logins: %w", err)

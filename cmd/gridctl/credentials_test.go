@@ -66,15 +66,19 @@ func TestCredentialsRoundTripPerServerWithPrivateModes(t *testing.T) {
 		t.Errorf("other server's token = %q, want token-b", got.Token)
 	}
 
-	// The file is plain JSON keyed by server.
+	// The file is plain JSON keyed by server, then by user.
 	raw, err := os.ReadFile(s.path())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var f struct {
-		Servers map[string]map[string]any `json:"servers"`
+		Servers map[string]struct {
+			Current string
+			Logins  map[string]map[string]any
+		} `json:"servers"`
 	}
-	if err := json.Unmarshal(raw, &f); err != nil || len(f.Servers) != 2 || f.Servers["grid.example.cn:443"]["token"] != "token-b" {
+	if err := json.Unmarshal(raw, &f); err != nil || len(f.Servers) != 2 || f.Servers["grid.example.cn:443"].Current != "supervisor" ||
+		f.Servers["grid.example.cn:443"].Logins["supervisor"]["token"] != "token-b" {
 		t.Errorf("file = %s (%v)", raw, err)
 	}
 

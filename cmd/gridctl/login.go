@@ -21,17 +21,32 @@ var loginCommand = &command{
 	summary: "登录服务器并保存令牌",
 	help: `询问用户名（除非给了 --username）和密码，密码从终端读取，不回显；
 --password-stdin 改为读取标准输入的第一行，供脚本使用。令牌按 --server 指定的
-服务器保存，只有你能读，因此可以同时使用多台服务器。设备编号每台机器生成
+服务器和用户保存，只有你能读，因此可以同时使用多台服务器和多个账号：最近登录
+的用户为当前用户；全局选项 --as USER 让一条命令使用另一个已保存的登录，不必
+重新登录（gridctl --as worker01 open）。--list 列出该服务器上保存的登录。设备编号每台机器生成
 一次，与保存的令牌放在一起。再次登录时会一并发送同一用户和设备已保存的令牌
 （不论是否过期）：它证明这台机器以前登录过，这样别处有人猜用户名也不会把
-账号主人锁在外面。`,
+账号主人锁在外面。
+
+示例：
+  gridctl login --username supervisor
+  gridctl login --username worker01
+  gridctl --as worker01 open
+  gridctl login --list`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		username := fs.String("username", "", "以用户 `USER` 登录（默认：询问）")
 		deviceID := fs.String("device-id", "", "发送此设备编号 `ID`（UUID），而不是本机的")
 		passwordStdin := fs.Bool("password-stdin", false, "从标准输入的第一行读取密码")
+		list := fs.Bool("list", false, "列出该服务器上保存的登录，不登录")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
 				return usagef("login 不带参数（是否要写 --username %s？）", args[0])
+			}
+			if *list {
+				return a.listLogins()
+			}
+			if *username == "" {
+				*username = a.opts.as // gridctl --as worker01 login
 			}
 			return a.login(ctx, *username, *deviceID, *passwordStdin)
 		}
@@ -85,7 +100,8 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 		return err
 	}
 	a.tokenSource = tokenForLogin
-	if earlier, ok, err := store.get(server); err == nil && ok && earlier.DeviceID == deviceID &&
+	// Only this user's own earlier token, from this device, vouches.
+	if earlier, ok, err := store.getAs(server, username); err == nil && ok && earlier.DeviceID == deviceID &&
 		gridinspect.FoldUsername(earlier.Username) == gridinspect.FoldUsername(username) {
 		a.token, a.sendToken = earlier.Token, true
 	}
@@ -133,10 +149,76 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 	return nil
 }
 
+// listLogins prints the logins saved for the server, marking the current
+// one.
+func (a *app) listLogins() error {
+	server, err := a.serverAddr()
+	if err != nil {
+		return err
+	}
+	store, err := a.credentialStore()
+	if err != nil {
+		return err
+	}
+	logins, current, err := store.logins(server)
+	if err != nil {
+		return err
+	}
+	if len(logins) == 0 {
+		fmt.Fprintf(a.stdout, "没有保存 %s 的登录\n", server)
+		return nil
+	}
+	t := newTable()
+	t.add("", "用户名", "令牌有效期至", "登录于")
+	for _, l := range logins {
+		mark := ""
+		if userKey(l.Username) == userKey(current) {
+			mark = "*"
+		}
+		t.add(mark, sanitizeLine(l.Username), formatTimeOrDash(l.ExpiresAt), formatTimeOrDash(l.SavedAt))
+	}
+	if err := t.write(a.stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "* 为 %s 的当前用户；--as USER 换用另一个\n", server)
+	return nil
+}
+
+// savedUsers names the users with a login saved for the server, the
+// current one marked; "" when there is none or the file cannot be read.
+func (a *app) savedUsers() string {
+	store, err := a.credentialStore()
+	if err != nil {
+		return ""
+	}
+	logins, current, err := store.logins(a.server)
+	if err != nil {
+		return ""
+	}
+	names := make([]string, 0, len(logins))
+	for _, l := range logins {
+		name := l.Username
+		if userKey(name) == userKey(current) {
+			name += "（当前）"
+		}
+		names = append(names, name)
+	}
+	return strings.Join(names, "、")
+}
+
+// formatTimeOrDash is formatTime, or "-" for a time not known.
+func formatTimeOrDash(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return formatTime(t)
+}
+
 var logoutCommand = &command{
 	name:    "logout",
 	summary: "在服务器上吊销令牌并删除保存的令牌",
-	help: `在服务器上吊销令牌（AuthService.Logout），并从保存的登录中删除。服务器已不
+	help: `在服务器上吊销当前用户的令牌（AuthService.Logout），并从保存的登录中删除；
+加全局选项 --as USER 时退出该用户。其他用户保存的登录不受影响。服务器已不
 接受的令牌同样删除；连不上服务器时保留令牌，以便再次尝试退出。`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
@@ -191,16 +273,16 @@ func (a *app) forgetToken() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	l, ok, err := store.get(a.server)
+	l, ok, err := store.getAs(a.server, a.opts.as)
 	if err != nil || !ok || l.Token != a.token {
 		return false, err
 	}
-	return store.remove(a.server)
+	return store.removeAs(a.server, a.opts.as)
 }
 
 var whoamiCommand = &command{
 	name:    "whoami",
-	summary: "显示令牌所属的用户、角色和网格",
+	summary: "显示令牌所属的用户、角色和网格，以及保存的登录",
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
@@ -239,5 +321,8 @@ func (a *app) whoami(ctx context.Context) error {
 	t.add("网格", userGrids(u, grids))
 	t.add("用户编号", u.GetId())
 	t.add("设备编号", resp.GetDeviceId())
+	if saved := a.savedUsers(); saved != "" {
+		t.add("已保存的登录", saved)
+	}
 	return t.write(a.stdout)
 }

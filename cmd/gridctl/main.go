@@ -267,10 +267,11 @@ type globalOptions struct {
 	json               bool
 	timeout            time.Duration
 	tz                 string
+	as                 string
 }
 
 // globalFlagNames are the names register declares, for flagErrorHint.
-var globalFlagNames = []string{"server", "token", "tls", "ca", "insecure-skip-verify", "json", "timeout", "tz"}
+var globalFlagNames = []string{"server", "token", "tls", "ca", "insecure-skip-verify", "json", "timeout", "tz", "as"}
 
 func isGlobalFlag(name string) bool {
 	name, _, _ = strings.Cut(name, "=")
@@ -290,6 +291,7 @@ func (o *globalOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.insecureSkipVerify, "insecure-skip-verify", false, "使用 TLS 但不校验服务器证书，用于自签名证书的测试；不安全：途经的任何人都能读到密码和令牌")
 	fs.BoolVar(&o.json, "json", false, "输出 JSON（protojson；列表为数组），供脚本使用")
 	fs.DurationVar(&o.timeout, "timeout", DefaultTimeout, "调用超过 `DURATION` 即放弃（0：不限）")
+	fs.StringVar(&o.as, "as", "", "以用户 `USER` 在该服务器上保存的登录执行这一条命令，不必重新登录（默认：最近登录的用户）")
 	fs.StringVar(&o.tz, "tz", "", "按时区 `ZONE` 显示和读取时间（默认 $TZ，否则 "+DefaultZone+"）")
 }
 
@@ -320,8 +322,9 @@ func printMainUsage(w io.Writer) {
 	fmt.Fprintf(w, `
 不加 --tls、--ca 或 --insecure-skip-verify 时 gridctl 以明文通信；服务器只在
 本机回环地址上允许明文，除非以 --insecure 启动。
-gridctl login 按服务器把令牌保存在
-%s。
+gridctl login 按服务器和用户把令牌保存在
+%s；
+最近登录的用户为当前用户，--as USER 换用另一个已保存的登录。
 
 运行 "gridctl 命令 -h" 查看命令的选项。
 `, credentialsPathHint())
