@@ -114,7 +114,7 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 		Username: resp.GetUser().GetUsername(),
 		UserID:   resp.GetUser().GetId(),
 		DeviceID: deviceID,
-		SavedAt:  time.Now().UTC().Truncate(time.Second),
+		SavedAt:  now().UTC().Truncate(time.Second),
 	}
 	if resp.GetExpiresAt() != nil {
 		saved.ExpiresAt = resp.GetExpiresAt().AsTime()
@@ -180,7 +180,7 @@ func (a *app) listLogins() error {
 	if err := t.write(a.stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "* 为 %s 的当前用户；--as USER 换用另一个\n", server)
+	fmt.Fprintf(a.stdout, "* 为 %s 的当前用户；用 --as 用户名 换用另一个\n", server)
 	return nil
 }
 
