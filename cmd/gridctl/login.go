@@ -322,7 +322,7 @@ func (a *app) whoami(ctx context.Context) error {
 	t.add("用户编号", u.GetId())
 	t.add("设备编号", resp.GetDeviceId())
 	if saved := a.savedUsers(); saved != "" {
-		t.add("已保存的登录", saved)
+		t.add("已登录", saved)
 	}
 	return t.write(a.stdout)
 }
