@@ -180,7 +180,7 @@ var caseAssignCommand = &command{
 按类别和严重程度设默认期限。
 
 示例：
-  gridctl case assign 3f2a9c1d --to worker01 --unit 红星村村委会 --deadline 2024-07-01
+  gridctl case assign 3f2a9c1d --to 陈静 --unit 红星村村委会 --deadline 2024-07-01
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
