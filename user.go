@@ -154,4 +154,11 @@ type UserService interface {
 	// DisableUser disables an account and revokes its tokens. Admins only;
 	// an admin cannot disable itself.
 	DisableUser(ctx context.Context, id string) (*User, error)
+
+	// UserNames returns, by id, the names the users ids are shown by: the
+	// display name, or the username where there is none; an unknown id is
+	// left out. Any signed-in caller: the edges ask only for the people
+	// on what the caller may read (a case's reporter, assignee and
+	// actors), whom a worker may see named though it may not list users.
+	UserNames(ctx context.Context, ids []string) (map[string]string, error)
 }

@@ -84,6 +84,7 @@ func (h *directoryService) GetSubject(ctx context.Context, req *pb.GetSubjectReq
 	for _, p := range file.Patrols {
 		resp.Patrols = append(resp.Patrols, toPatrol(p))
 	}
+	h.s.namePeople(ctx, resp.Reports, nil)
 	return resp, nil
 }
 

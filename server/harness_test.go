@@ -98,11 +98,18 @@ type harness struct {
 	conn    *grpc.ClientConn
 	reports pb.ReportServiceClient
 	dirs    pb.DirectoryServiceClient
+	// configure, if set, changes the server's configuration before it
+	// starts.
+	configure func(*server.Config)
 }
 
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB) *harness { return newHarnessWith(t, nil) }
+
+// newHarnessWith is newHarness with configure applied to the server's
+// configuration.
+func newHarnessWith(t testing.TB, configure func(*server.Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, dir: t.TempDir(), clock: &clock{now: time.Date(2024, 3, 15, 9, 0, 0, 0, time.UTC)}}
+	h := &harness{t: t, dir: t.TempDir(), clock: &clock{now: time.Date(2024, 3, 15, 9, 0, 0, 0, time.UTC)}, configure: configure}
 	h.start()
 	t.Cleanup(h.stop)
 	h.createGrid(gridA, "红星村", square(31.2, 118.3, 31.3, 118.37))
@@ -122,6 +129,9 @@ func (h *harness) start() {
 	// The tests make bursts of calls as one actor; the per-user request
 	// limit has tests of its own (overload_test.go).
 	cfg.RequestLimit = &server.NoRequestLimit
+	if h.configure != nil {
+		h.configure(&cfg)
+	}
 	h.srv = server.New(cfg)
 	lis, conn := bufListen(h.t)
 	go func() { _ = h.srv.Serve(lis) }()

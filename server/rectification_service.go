@@ -28,7 +28,9 @@ func (h *rectificationService) act(ctx context.Context, req actionRequest) (*pb.
 	if err != nil {
 		return nil, nil, h.actError(ctx, r, err)
 	}
-	return toReport(r, h.s.now()), toEvent(e), nil
+	report, event := toReport(r, h.s.now()), toEvent(e)
+	h.s.namePeople(ctx, []*pb.Report{report}, []*pb.Event{event})
+	return report, event, nil
 }
 
 // actError converts an action's error. A stale or illegal action tells the
@@ -144,5 +146,6 @@ func (h *rectificationService) GetTimeline(ctx context.Context, req *pb.GetTimel
 	for i, e := range events {
 		resp.Events[i] = toEvent(e)
 	}
+	h.s.namePeople(ctx, nil, resp.Events)
 	return resp, nil
 }

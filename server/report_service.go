@@ -21,7 +21,9 @@ func (h *reportService) SubmitReport(ctx context.Context, req *pb.SubmitReportRe
 	if err != nil {
 		return nil, h.s.status(ctx, err)
 	}
-	return &pb.SubmitReportResponse{Report: toReport(stored, h.s.now()), Duplicate: dup}, nil
+	out := toReport(stored, h.s.now())
+	h.s.namePeople(ctx, []*pb.Report{out}, nil)
+	return &pb.SubmitReportResponse{Report: out, Duplicate: dup}, nil
 }
 
 func (h *reportService) GetReport(ctx context.Context, req *pb.GetReportRequest) (*pb.GetReportResponse, error) {
@@ -29,7 +31,9 @@ func (h *reportService) GetReport(ctx context.Context, req *pb.GetReportRequest)
 	if err != nil {
 		return nil, h.s.status(ctx, err)
 	}
-	return &pb.GetReportResponse{Report: toReport(r, h.s.now())}, nil
+	out := toReport(r, h.s.now())
+	h.s.namePeople(ctx, []*pb.Report{out}, nil)
+	return &pb.GetReportResponse{Report: out}, nil
 }
 
 func (h *reportService) ListReports(ctx context.Context, req *pb.ListReportsRequest) (*pb.ListReportsResponse, error) {
@@ -42,6 +46,7 @@ func (h *reportService) ListReports(ctx context.Context, req *pb.ListReportsRequ
 	for i, r := range reports {
 		resp.Reports[i] = toReport(r, now)
 	}
+	h.s.namePeople(ctx, resp.Reports, nil)
 	return resp, nil
 }
 

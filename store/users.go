@@ -475,6 +475,38 @@ func randomPassword(n int) (string, error) {
 }
 
 // errUserNotFound answers a user id that does not exist, to an admin.
+// UserNames returns the names users are shown by, in one query whatever
+// the number of ids: a page of reports or a timeline names its people at
+// once. See gridinspect.UserService.
+func (db *DB) UserNames(ctx context.Context, ids []string) (map[string]string, error) {
+	if _, err := gridinspect.RequireActor(ctx); err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(ids))
+	if len(ids) == 0 {
+		return names, nil
+	}
+	list, err := idList(sortedUnique(lowerAll(ids)))
+	if err != nil {
+		return nil, err
+	}
+	err = db.Read(ctx, func(tx *sql.Tx) error {
+		return forEachRow(tx, query{`SELECT id, coalesce(nullif(display_name, ''), username) FROM users
+			WHERE id IN (SELECT value FROM json_each(?))`, []any{list}}, func(rows *sql.Rows) error {
+			var id, name string
+			if err := rows.Scan(&id, &name); err != nil {
+				return err
+			}
+			names[id] = name
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, domainErr(err, "read user names")
+	}
+	return names, nil
+}
+
 func errUserNotFound(id string) error {
 	return gridinspect.Errorf(gridinspect.ENOTFOUND, "user %s not found", id).Zh("用户不存在")
 }

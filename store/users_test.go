@@ -781,3 +781,29 @@ func TestRandomPassword_IsUniformOverTheAlphabet(t *testing.T) {
 		t.Errorf("drew %d distinct characters, want %d", len(seen), len(passwordAlphabet))
 	}
 }
+
+// A worker may not list users, but it may read the names of the people on
+// its cases: UserNames names anyone asked for, by display name or, where
+// there is none, by username, and leaves out ids that are no user.
+func TestUserNames_DisplayNameElseUsernameForAnySignedInCaller(t *testing.T) {
+	db := MustOpenDB(t)
+	mustStreet(t, db)
+	named := mustCreateUser(t, db, &gridinspect.User{Username: "chenjing", DisplayName: "陈静", Role: gridinspect.RoleWorker, GridIDs: []string{gridA}})
+	bare := mustCreateUser(t, db, &gridinspect.User{Username: "worker02", Role: gridinspect.RoleWorker, GridIDs: []string{gridB}})
+	unknown := newID()
+	want := map[string]string{named.ID: "陈静", bare.ID: "worker02"}
+	for _, a := range []*gridinspect.Actor{worker(gridA), supervisor(gridA), admin()} {
+		t.Run(a.Username, func(t *testing.T) {
+			got, err := db.UserNames(as(a), []string{strings.ToUpper(named.ID), bare.ID, unknown, bare.ID})
+			if err != nil {
+				t.Fatalf("user names: %v", err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("user names = %v, want %v", got, want)
+			}
+		})
+	}
+	if _, err := db.UserNames(context.Background(), []string{named.ID}); err == nil {
+		t.Error("user names without a caller: no error")
+	}
+}

@@ -100,7 +100,7 @@ func (a *app) act(ctx context.Context, ref string, f *actionFlags, send actionFu
 	if err != nil {
 		return a.withCaseState(ctx, id, err)
 	}
-	return a.writeActed(ctx, r, e)
+	return a.writeActed(r, e)
 }
 
 // withCaseState adds where the case stands to an action refused as not
@@ -141,7 +141,7 @@ func (e *stateError) Unwrap() error { return e.err }
 // (before → after when it moved) and version, and what the event
 // recorded; with --json, the event. Evidence flags of a verification are
 // repeated on stderr, where they are not missed.
-func (a *app) writeActed(ctx context.Context, r *pb.Report, e *pb.Event) error {
+func (a *app) writeActed(r *pb.Report, e *pb.Event) error {
 	for _, f := range e.GetVerification().GetEvidenceFlags() {
 		fmt.Fprintf(a.stderr, "gridctl: 提示：证据存疑：%s\n", sanitizeLine(f))
 	}
@@ -156,13 +156,7 @@ func (a *app) writeActed(ctx context.Context, r *pb.Report, e *pb.Event) error {
 	// What the event recorded, but not the note the user just typed.
 	quiet := proto.Clone(e).(*pb.Event)
 	quiet.Note, quiet.PhotoIds = "", nil
-	var names *nameBook
-	if e.GetAssignment().GetAssigneeId() != "" {
-		names = a.lookupNames(ctx, true)
-	} else {
-		names = &nameBook{}
-	}
-	if d := eventDetails(quiet, names); d != "" {
+	if d := eventDetails(quiet); d != "" {
 		line += "; " + d
 	}
 	_, err := fmt.Fprintln(a.stdout, sanitizeLine(line))
@@ -186,11 +180,11 @@ var caseAssignCommand = &command{
 按类别和严重程度设默认期限。
 
 示例：
-  gridctl case assign 3f2a9c1d --to worker01 --unit 红星村村委会 --deadline 2024-07-01
+  gridctl case assign 3f2a9c1d --to 陈静 --unit 红星村村委会 --deadline 2024-07-01
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		to := fs.String("to", "", "负责人员，用户名 `USERNAME`（或用户编号）")
+		to := fs.String("to", "", "负责人员：用户名或姓名 `NAME`（如 worker01 或 陈静），或用户编号")
 		unit := fs.String("unit", "", "责任`单位`：企业本身或某个部门")
 		deadline := fs.String("deadline", "", "整改期限，北京时间的日期 `DATE`（2024-07-01：当天结束时）")
 		f := addActionFlags(fs, "给负责人的备注 `NOTE`（例如 请限期整改）")
@@ -211,11 +205,8 @@ var caseAssignCommand = &command{
 			}
 			assignee := ""
 			if strings.TrimSpace(*to) != "" {
-				dir, err := a.directoryClient()
-				if err != nil {
-					return err
-				}
-				if assignee, err = resolveUser(ctx, dir, *to); err != nil {
+				var err error
+				if assignee, err = a.resolveAssignee(ctx, *to); err != nil {
 					return err
 				}
 			}
@@ -231,6 +222,28 @@ var caseAssignCommand = &command{
 			})
 		}
 	},
+}
+
+// nobody is the nil UUID: it is no account (the server's own id), so an
+// assignment to it is refused whoever asks.
+var nobody = uuid.Nil.String()
+
+// resolveAssignee is resolveUser for case assign --to. Only supervisors
+// may list users, and only supervisors may assign: when the list is
+// refused, the caller is told by the server's refusal of the assignment
+// (只有主管可以派遣), not of the list, so gridctl asks for it naming
+// nobody, who could never be assigned even if the server let the caller
+// assign.
+func (a *app) resolveAssignee(ctx context.Context, s string) (string, error) {
+	dir, err := a.directoryClient()
+	if err != nil {
+		return "", err
+	}
+	id, err := resolveUser(ctx, dir, s)
+	if st, ok := grpcStatus(err); ok && st.Code() == codes.PermissionDenied {
+		return nobody, nil
+	}
+	return id, err
 }
 
 var caseRejectCommand = &command{

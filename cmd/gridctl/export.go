@@ -58,7 +58,7 @@ var exportCommand = &command{
 		fs.Var(&grids, "grid", "只导出网格 `NAME_OR_ID` 的报告；多个网格重复此选项")
 		fs.Var(&categories, "category", "只导出类别 `CATEGORY`（"+flagChoices(categoryFlags)+"）的报告；可重复")
 		fs.Var(&statuses, "status", "只导出状态 `STATUS`（"+flagChoices(statusFlags)+"）的报告；可重复")
-		assignee := fs.String("assignee", "", "只导出派给 `USERNAME`（或用户编号）的报告")
+		assignee := fs.String("assignee", "", "只导出派给 `NAME`（用户名或姓名，或用户编号）的报告")
 		open := fs.Bool("open", false, "只导出在办案件（不含已结案、已驳回）")
 		overdue := fs.Bool("overdue", false, "只导出逾期案件")
 		from := fs.String("from", "", "只导出在北京时间日期 `DATE`（2024-01-01）当天或之后发现的报告")

@@ -41,7 +41,7 @@ var openCommand = &command{
 		var grids, categories stringsFlag
 		fs.Var(&grids, "grid", "只列网格 `NAME_OR_ID` 的案件；多个网格重复此选项")
 		fs.Var(&categories, "category", "只列类别 `CATEGORY`（"+flagChoices(categoryFlags)+"）的案件；可重复")
-		assignee := fs.String("assignee", "", "只列派给 `USERNAME`（或用户编号）的案件")
+		assignee := fs.String("assignee", "", "只列派给 `NAME`（用户名或姓名，或用户编号）的案件")
 		overdue := fs.Bool("overdue", false, "只列逾期案件")
 		dueWithin := fs.Int("due-within", 0, "只列 `DAYS` 天内到期、仍待整改（已派遣、整改中）的案件，含已逾期的")
 		pending := fs.Bool("pending-verification", false, "只列待核查的案件")
@@ -143,8 +143,7 @@ func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp bool
 		_, err := fmt.Fprintln(a.stdout, "没有在办案件")
 		return err
 	}
-	assigned := slices.ContainsFunc(reports, func(r *pb.Report) bool { return r.GetAssigneeId() != "" })
-	names := a.lookupNames(ctx, assigned)
+	names := a.lookupNames(ctx)
 	colour := a.useColour()
 	at := now()
 	dateHeader := "期限"
@@ -207,20 +206,19 @@ func rowStyle(r *pb.Report, at time.Time) string {
 	return ""
 }
 
-// nameBook turns grid and user ids into names, as far as the caller may
-// list them; an id it cannot name is shown short.
+// nameBook turns grid ids into names, as far as the caller may list
+// them; an id it cannot name is shown short. People need no book: the
+// server names them on the reports and events it sends (reporter_name,
+// assignee_name, actor_name), to workers too, who may not list users.
 type nameBook struct {
 	grids map[string]string
-	users map[string]string
 	// subject is the name of the report shown, if it has a subject.
 	subject string
 }
 
-// lookupNames reads the names of the grids and, with users, of the
-// users. A worker may not list users: what it is shown names them by
-// short ids instead.
-func (a *app) lookupNames(ctx context.Context, users bool) *nameBook {
-	n := &nameBook{grids: map[string]string{}, users: map[string]string{}}
+// lookupNames reads the names of the grids.
+func (a *app) lookupNames(ctx context.Context) *nameBook {
+	n := &nameBook{grids: map[string]string{}}
 	dir, err := a.directoryClient()
 	if err != nil {
 		return n
@@ -228,13 +226,6 @@ func (a *app) lookupNames(ctx context.Context, users bool) *nameBook {
 	if grids, err := listAllGrids(ctx, dir); err == nil {
 		for _, g := range grids {
 			n.grids[g.GetId()] = g.GetName()
-		}
-	}
-	if users {
-		if all, err := listAllUsers(ctx, dir, ""); err == nil {
-			for _, u := range all {
-				n.users[u.GetId()] = u.GetUsername()
-			}
 		}
 	}
 	return n
@@ -250,12 +241,14 @@ func (n *nameBook) grid(id string) string {
 	return shortID(id)
 }
 
-func (n *nameBook) user(id string) string {
-	if id == "" {
-		return "-"
-	}
-	if name, ok := n.users[id]; ok && name != "" {
+// person names the user id by the name the server gave for it, else (a
+// server too old to name people) by its short id.
+func person(id, name string) string {
+	switch {
+	case name != "":
 		return name
+	case id == "":
+		return "-"
 	}
 	return shortID(id)
 }
@@ -263,7 +256,7 @@ func (n *nameBook) user(id string) string {
 // assignee names who must fix the case: the person, else the unit.
 func (n *nameBook) assignee(r *pb.Report) string {
 	if r.GetAssigneeId() != "" {
-		return n.user(r.GetAssigneeId())
+		return person(r.GetAssigneeId(), r.GetAssigneeName())
 	}
 	if r.GetResponsibleUnit() != "" {
 		return r.GetResponsibleUnit()

@@ -64,13 +64,13 @@ func (a *app) show(ctx context.Context, ref string) error {
 			return err
 		}
 	} else {
-		names := a.lookupNames(ctx, true)
+		names := a.lookupNames(ctx)
 		names.subject = a.subjectName(ctx, r.GetSubjectId())
 		if err := writeReport(a, r, names); err != nil {
 			return err
 		}
 		fmt.Fprintln(a.stdout)
-		if err := writeTimeline(a, tl, names); err != nil {
+		if err := writeTimeline(a, tl); err != nil {
 			return err
 		}
 	}
@@ -148,7 +148,7 @@ func writeReport(a *app, r *pb.Report, names *nameBook) error {
 		observed += "（设备时钟似有误，按接收时间计）"
 	}
 	add("发现时间", observed)
-	add("接收时间", formatMinute(r.GetReceivedAt())+"，上报人 "+names.user(r.GetReporterId()))
+	add("接收时间", formatMinute(r.GetReceivedAt())+"，上报人 "+person(r.GetReporterId(), r.GetReporterName()))
 	if r.GetRectifiedOnSpot() {
 		add("现场处置", "立行立改")
 	}
@@ -171,7 +171,7 @@ func writeReport(a *app, r *pb.Report, names *nameBook) error {
 		add("照片", photos)
 	}
 	if r.GetAssigneeId() != "" {
-		add("派遣对象", names.user(r.GetAssigneeId()))
+		add("派遣对象", person(r.GetAssigneeId(), r.GetAssigneeName()))
 	}
 	add("责任单位", r.GetResponsibleUnit())
 	if r.GetDeadline() != nil {
@@ -268,7 +268,7 @@ func reportDetails(r *pb.Report) [][2]string {
 
 // writeTimeline prints the events as a table, and whether the chain of
 // their hashes is intact.
-func writeTimeline(a *app, tl *pb.GetTimelineResponse, names *nameBook) error {
+func writeTimeline(a *app, tl *pb.GetTimelineResponse) error {
 	t := newTable("时间", "操作人", "事件", "状态", "版本", "详情")
 	for _, e := range tl.GetEvents() {
 		when := formatMinute(e.GetOccurredAt())
@@ -283,7 +283,7 @@ func writeTimeline(a *app, tl *pb.GetTimelineResponse, names *nameBook) error {
 		if e.GetStatusBefore() != e.GetStatusAfter() && e.GetStatusBefore() != pb.ReportStatus_REPORT_STATUS_UNSPECIFIED {
 			status = words.Label(words.Status, e.GetStatusBefore()) + " → " + status
 		}
-		t.add(when, names.user(e.GetActorId()), event, status, strconv.FormatInt(e.GetVersion(), 10), eventDetails(e, names))
+		t.add(when, person(e.GetActorId(), e.GetActorName()), event, status, strconv.FormatInt(e.GetVersion(), 10), eventDetails(e))
 	}
 	fmt.Fprintln(a.stdout, "时间线：")
 	if err := t.write(a.stdout); err != nil {
@@ -299,7 +299,7 @@ func writeTimeline(a *app, tl *pb.GetTimelineResponse, names *nameBook) error {
 }
 
 // eventDetails writes what an event recorded, in one line.
-func eventDetails(e *pb.Event, names *nameBook) string {
+func eventDetails(e *pb.Event) string {
 	var parts []string
 	add := func(format string, args ...any) { parts = append(parts, fmt.Sprintf(format, args...)) }
 	if e.GetConflict() {
@@ -309,7 +309,7 @@ func eventDetails(e *pb.Event, names *nameBook) string {
 	case *pb.Event_Assignment:
 		as := p.Assignment
 		if as.GetAssigneeId() != "" {
-			add("派给 %s", names.user(as.GetAssigneeId()))
+			add("派给 %s", person(as.GetAssigneeId(), as.GetAssigneeName()))
 		}
 		if as.GetResponsibleUnit() != "" {
 			add("责任单位 %s", as.GetResponsibleUnit())

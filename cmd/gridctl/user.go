@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -267,7 +268,7 @@ func listAllUsers(ctx context.Context, dir pb.DirectoryServiceClient, gridID str
 }
 
 // resolveUser returns the id of the user named by s: an id as it is, a
-// username looked up with ListUsers.
+// username or a display name (陈静) looked up with ListUsers.
 func resolveUser(ctx context.Context, dir pb.DirectoryServiceClient, s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if u, err := uuid.Parse(s); err == nil {
@@ -280,15 +281,54 @@ func resolveUser(ctx context.Context, dir pb.DirectoryServiceClient, s string) (
 	return findUser(users, s)
 }
 
-// findUser finds the user with username s among users. Usernames are
-// lower-case, so the match ignores case.
+// findUser finds the user s names among users: the one with username s
+// (usernames are lower-case, so case is ignored), else the one with
+// display name s, else the one whose display name is s and a remark in
+// brackets (陈静 for 陈静（红星村网格员）). Two people may share a name:
+// then an enabled account is preferred to a disabled one, and if that
+// leaves more than one the error lists their usernames to choose from.
 func findUser(users []*pb.User, s string) (string, error) {
+	var named, short []*pb.User
 	for _, u := range users {
 		if strings.EqualFold(u.GetUsername(), s) {
 			return u.GetId(), nil
 		}
+		switch name := u.GetDisplayName(); {
+		case name == "":
+		case name == s:
+			named = append(named, u)
+		case personalName(name) == s:
+			short = append(short, u)
+		}
 	}
-	return "", fmt.Errorf("没有名为 %q 的用户（gridctl user list 可列出全部用户）", s)
+	if len(named) == 0 {
+		named = short
+	}
+	if len(named) > 1 {
+		if enabled := slices.DeleteFunc(slices.Clone(named), (*pb.User).GetDisabled); len(enabled) > 0 {
+			named = enabled
+		}
+	}
+	switch len(named) {
+	case 0:
+		return "", fmt.Errorf("没有名为 %q 的用户（gridctl user list 可列出全部用户）", s)
+	case 1:
+		return named[0].GetId(), nil
+	}
+	usernames := make([]string, len(named))
+	for i, u := range named {
+		usernames[i] = u.GetUsername()
+	}
+	return "", fmt.Errorf("有 %d 位用户都叫 %s：%s；请用用户名指明是哪一位", len(named), s, strings.Join(usernames, "、"))
+}
+
+// personalName is a display name without the remark in brackets after it:
+// 陈静 for 陈静（红星村网格员）.
+func personalName(display string) string {
+	if i := strings.IndexAny(display, "（("); i > 0 {
+		return strings.TrimSpace(display[:i])
+	}
+	return display
 }
 
 // writeUsers prints users as a table, naming their grids.

@@ -232,7 +232,10 @@ type Assignment struct {
 	// responsible_unit is the unit responsible (enterprise or department).
 	ResponsibleUnit string `protobuf:"bytes,2,opt,name=responsible_unit,json=responsibleUnit,proto3" json:"responsible_unit,omitempty"`
 	// deadline is when the fix is due.
-	Deadline      *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	Deadline *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	// assignee_name is the assignee's name: the display name, or the
+	// username where there is none (server-set, output only).
+	AssigneeName  string `protobuf:"bytes,4,opt,name=assignee_name,json=assigneeName,proto3" json:"assignee_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -286,6 +289,13 @@ func (x *Assignment) GetDeadline() *timestamppb.Timestamp {
 		return x.Deadline
 	}
 	return nil
+}
+
+func (x *Assignment) GetAssigneeName() string {
+	if x != nil {
+		return x.AssigneeName
+	}
+	return ""
 }
 
 // Rejection is the payload of EVENT_TYPE_REPORT_REJECTED.
@@ -794,7 +804,11 @@ type Event struct {
 	//	*Event_Verification
 	//	*Event_FollowUp
 	//	*Event_DeadlineExtension
-	Payload       isEvent_Payload `protobuf_oneof:"payload"`
+	Payload isEvent_Payload `protobuf_oneof:"payload"`
+	// actor_name is the name the actor is shown by: the display name, or the
+	// username where there is none (server-set; shown to whoever may read
+	// the case, though only supervisors may list users).
+	ActorName     string `protobuf:"bytes,28,opt,name=actor_name,json=actorName,proto3" json:"actor_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1018,6 +1032,13 @@ func (x *Event) GetDeadlineExtension() *DeadlineExtension {
 		}
 	}
 	return nil
+}
+
+func (x *Event) GetActorName() string {
+	if x != nil {
+		return x.ActorName
+	}
+	return ""
 }
 
 type isEvent_Payload interface {
@@ -2810,13 +2831,14 @@ var File_gridinspect_v1_rectification_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\n" +
-	"\"gridinspect/v1/rectification.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgridinspect/v1/report.proto\"\x90\x01\n" +
+	"\"gridinspect/v1/rectification.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgridinspect/v1/report.proto\"\xb5\x01\n" +
 	"\n" +
 	"Assignment\x12\x1f\n" +
 	"\vassignee_id\x18\x01 \x01(\tR\n" +
 	"assigneeId\x12)\n" +
 	"\x10responsible_unit\x18\x02 \x01(\tR\x0fresponsibleUnit\x126\n" +
-	"\bdeadline\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\"y\n" +
+	"\bdeadline\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x12#\n" +
+	"\rassignee_name\x18\x04 \x01(\tR\fassigneeName\"y\n" +
 	"\tRejection\x127\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x1f.gridinspect.v1.RejectionReasonR\x06reason\x123\n" +
 	"\x16duplicate_of_report_id\x18\x02 \x01(\tR\x13duplicateOfReportId\"\xa0\x01\n" +
@@ -2846,7 +2868,7 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x11DeadlineExtension\x12G\n" +
 	"\x11previous_deadline\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x10previousDeadline\x12=\n" +
 	"\fnew_deadline\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vnewDeadline\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xfc\b\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x9b\t\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\treport_id\x18\x02 \x01(\tR\breportId\x12-\n" +
@@ -2876,7 +2898,9 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\rrectification\x18\x18 \x01(\v2\x1d.gridinspect.v1.RectificationH\x00R\rrectification\x12B\n" +
 	"\fverification\x18\x19 \x01(\v2\x1c.gridinspect.v1.VerificationH\x00R\fverification\x127\n" +
 	"\tfollow_up\x18\x1a \x01(\v2\x18.gridinspect.v1.FollowUpH\x00R\bfollowUp\x12R\n" +
-	"\x12deadline_extension\x18\x1b \x01(\v2!.gridinspect.v1.DeadlineExtensionH\x00R\x11deadlineExtensionB\t\n" +
+	"\x12deadline_extension\x18\x1b \x01(\v2!.gridinspect.v1.DeadlineExtensionH\x00R\x11deadlineExtension\x12\x1d\n" +
+	"\n" +
+	"actor_name\x18\x1c \x01(\tR\tactorNameB\t\n" +
 	"\apayload\"\xec\x02\n" +
 	"\x13AssignReportRequest\x12\x1b\n" +
 	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +

@@ -1526,7 +1526,14 @@ type Report struct {
 	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,35,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	// overdue is true when the deadline has passed while ASSIGNED or
 	// RECTIFYING, as of the response.
-	Overdue       bool `protobuf:"varint,36,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	Overdue bool `protobuf:"varint,36,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	// reporter_name is the name the reporter is shown by: the display name,
+	// or the username where there is none (server-set; shown to whoever may
+	// read the case, though only supervisors may list users).
+	ReporterName string `protobuf:"bytes,37,opt,name=reporter_name,json=reporterName,proto3" json:"reporter_name,omitempty"`
+	// assignee_name is the assignee's name, like reporter_name ("" when
+	// there is no assignee).
+	AssigneeName  string `protobuf:"bytes,38,opt,name=assignee_name,json=assigneeName,proto3" json:"assignee_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1807,6 +1814,20 @@ func (x *Report) GetOverdue() bool {
 		return x.Overdue
 	}
 	return false
+}
+
+func (x *Report) GetReporterName() string {
+	if x != nil {
+		return x.ReporterName
+	}
+	return ""
+}
+
+func (x *Report) GetAssigneeName() string {
+	if x != nil {
+		return x.AssigneeName
+	}
+	return ""
 }
 
 type isReport_Details interface {
@@ -2794,7 +2815,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x15DangerousHouseDetails\x12C\n" +
 	"\x0fappraisal_grade\x18\x01 \x01(\x0e2\x1a.gridinspect.v1.HouseGradeR\x0eappraisalGrade\x12\x1a\n" +
 	"\boccupied\x18\x02 \x01(\bR\boccupied\x12\x1c\n" +
-	"\tresidents\x18\x03 \x01(\x05R\tresidents\"\xaf\r\n" +
+	"\tresidents\x18\x03 \x01(\x05R\tresidents\"\xf9\r\n" +
 	"\x06Report\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x124\n" +
 	"\bcategory\x18\x02 \x01(\x0e2\x18.gridinspect.v1.CategoryR\bcategory\x124\n" +
@@ -2835,7 +2856,9 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x13possible_relapse_of\x18\" \x01(\tR\x11possibleRelapseOf\x129\n" +
 	"\n" +
 	"updated_at\x18# \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x18\n" +
-	"\aoverdue\x18$ \x01(\bR\aoverdueB\t\n" +
+	"\aoverdue\x18$ \x01(\bR\aoverdue\x12#\n" +
+	"\rreporter_name\x18% \x01(\tR\freporterName\x12#\n" +
+	"\rassignee_name\x18& \x01(\tR\fassigneeNameB\t\n" +
 	"\adetails\"E\n" +
 	"\x13SubmitReportRequest\x12.\n" +
 	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"d\n" +
