@@ -88,15 +88,15 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 		switch d := d.(type) {
 		case *errdetails.BadRequest:
 			for _, v := range d.GetFieldViolations() {
-				desc := v.GetDescription()
+				desc, field, sep := v.GetDescription(), v.GetField(), ": "
 				if l := chinese(v.GetLocalizedMessage()); l != "" {
 					if l == localized {
 						continue // the first line said it already
 					}
-					desc = l
+					desc, field, sep = l, words.Field(field), "："
 				}
 				// The entry that counts violations left out names no field.
-				fmt.Fprintf(w, "  %s\n", sanitizeLine(strings.TrimPrefix(v.GetField()+": "+desc, ": ")))
+				fmt.Fprintf(w, "  %s\n", sanitizeLine(strings.TrimPrefix(field+sep+desc, sep)))
 			}
 		case *errdetails.PreconditionFailure:
 			for _, v := range d.GetViolations() {

@@ -222,7 +222,7 @@ func TestErrorMessages(t *testing.T) {
 		zh("en-US", "cannot record progress"))
 	badZH, _ := status.New(codes.InvalidArgument, "report is invalid").WithDetails(zh("zh-CN", "报告有误"),
 		&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
-			{Field: "report.description", Description: "must not be empty", LocalizedMessage: zh("zh-CN", "描述不能为空")},
+			{Field: "report.description", Description: "must not be empty", LocalizedMessage: zh("zh-CN", "不能为空")},
 			{Field: "report.location", Description: "is required"},
 		}})
 	failedPre, _ := status.New(codes.FailedPrecondition, "report is CLOSED").WithDetails(&errdetails.PreconditionFailure{Violations: []*errdetails.PreconditionFailure_Violation{{Subject: "report/1", Description: "status is CLOSED"}}})
