@@ -260,7 +260,7 @@ func TestErrorMessages(t *testing.T) {
 		{"refused, with a message in another language", refusedEN.Err(), "",
 			"gridctl: 无法执行：cannot record progress on a case that is REPORTED\n"},
 		{"field violations in Chinese where given", badZH.Err(), "",
-			"gridctl: 输入有误：报告有误\n  report.description: 描述不能为空\n  report.location: is required\n"},
+			"gridctl: 输入有误：报告有误\n  描述：不能为空\n  report.location: is required\n"},
 		{"stale without details", status.Error(codes.Aborted, "try again"), "", "gridctl: 操作冲突：try again\n"},
 	}
 	for _, tt := range tests {
