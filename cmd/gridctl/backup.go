@@ -59,7 +59,7 @@ tar 归档。备份开始前已确认的数据都在其中；备份期间写入�
   gridctl backup
   gridctl backup --out /mnt/usb/`,
 	setup: func(fs *flag.FlagSet) runFunc {
-		out := fs.String("out", "", "把归档写入文件 `FILE`，或写入该文件夹（默认：服务器建议的名字）")
+		out := fs.String("out", "", "把归档写入`文件`，或写入该文件夹（默认：服务器建议的名字）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
 				return usagef("backup 不带参数（选项：--out FILE）")

@@ -184,16 +184,16 @@ var caseAssignCommand = &command{
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		to := fs.String("to", "", "负责人员：用户名或姓名 `NAME`（如 worker01 或 陈静），或用户编号")
+		to := fs.String("to", "", "负责人员：用户名或姓名 `名称`（如 worker01 或 陈静），或用户编号")
 		unit := fs.String("unit", "", "责任`单位`：企业本身或某个部门")
-		deadline := fs.String("deadline", "", "整改期限，北京时间的日期 `DATE`（2024-07-01：当天结束时）")
-		f := addActionFlags(fs, "给负责人的备注 `NOTE`（例如 请限期整改）")
+		deadline := fs.String("deadline", "", "整改期限，北京时间的`日期`（2024-07-01：当天结束时）")
+		f := addActionFlags(fs, "给负责人的备注 `说明`（例如 请限期整改）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("assign", args); err != nil {
 				return err
 			}
 			if strings.TrimSpace(*to) == "" && strings.TrimSpace(*unit) == "" {
-				return usagef("请指明由谁整改：--to USERNAME 和/或 --unit 单位")
+				return usagef("请指明由谁整改：--to 用户名 和/或 --unit 单位")
 			}
 			var due *timestamppb.Timestamp
 			if *deadline != "" {
@@ -256,8 +256,8 @@ var caseRejectCommand = &command{
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
 		invalid := fs.Bool("invalid", false, "不是真实问题，或不属本街道")
-		duplicateOf := fs.String("duplicate-of", "", "与报告 `ID`（或其编号末尾几位）是同一问题")
-		f := addActionFlags(fs, "理由，写在备注 `NOTE` 中")
+		duplicateOf := fs.String("duplicate-of", "", "与报告 `编号`（或其编号末尾几位）是同一问题")
+		f := addActionFlags(fs, "理由，写在备注 `说明` 中")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("reject", args); err != nil {
 				return err
@@ -291,7 +291,7 @@ var caseProgressCommand = &command{
 	summary: "记录已派遣案件的整改进展（已派遣变为整改中）",
 	help:    caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		f := addActionFlags(fs, "做了什么，写在备注 `NOTE` 中（必填）")
+		f := addActionFlags(fs, "做了什么，写在备注 `说明` 中（必填）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("progress", args); err != nil {
 				return err
@@ -322,9 +322,9 @@ var caseNoticeCommand = &command{
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		kind := fs.String("kind", "", "文书种类 `KIND`："+flagChoices(noticeFlags)+"（必填）")
+		kind := fs.String("kind", "", "文书种类 `类型`："+flagChoices(noticeFlags)+"（必填）")
 		department := fs.String("department", "", "下达文书的`部门`；执法文书必填")
-		f := addActionFlags(fs, "记入时间线的备注 `NOTE`")
+		f := addActionFlags(fs, "记入时间线的备注 `说明`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("notice", args); err != nil {
 				return err
@@ -362,10 +362,10 @@ var caseInterviewCommand = &command{
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		who := fs.String("who", "", "约谈对象 `WHO`，例如法定代表人（必填）")
-		where := fs.String("where", "", "约谈地点 `WHERE`")
-		outcome := fs.String("outcome", "", "约谈结果 `OUTCOME`")
-		f := addActionFlags(fs, "记入时间线的备注 `NOTE`")
+		who := fs.String("who", "", "约谈对象 `谁`，例如法定代表人（必填）")
+		where := fs.String("where", "", "约谈`地点`")
+		outcome := fs.String("outcome", "", "约谈`结果`")
+		f := addActionFlags(fs, "记入时间线的备注 `说明`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("interview", args); err != nil {
 				return err
@@ -402,9 +402,9 @@ var caseRectifyCommand = &command{
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		disposition := fs.String("disposition", "", "整改方式 `DISPOSITION`："+flagChoices(dispositionFlags))
+		disposition := fs.String("disposition", "", "整改方式 `处置结果`："+flagChoices(dispositionFlags))
 		area := fs.Float64("area", 0, "拆除面积，平方米 `M2`（与 --disposition demolished 同用）")
-		f := addActionFlags(fs, "做了什么，写在备注 `NOTE` 中")
+		f := addActionFlags(fs, "做了什么，写在备注 `说明` 中")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("rectify", args); err != nil {
 				return err
@@ -450,9 +450,9 @@ var caseVerifyCommand = &command{
 	setup: func(fs *flag.FlagSet) runFunc {
 		pass := fs.Bool("pass", false, "整改到位：结案")
 		fail := fs.Bool("fail", false, "整改不到位：退回整改中（需要 --reason）")
-		disposition := fs.String("disposition", "", "与 --pass 同用，结案方式 `DISPOSITION`："+flagChoices(dispositionFlags))
-		reason := fs.String("reason", "", "与 --fail 同用，整改不到位的理由 `WHY`")
-		f := addActionFlags(fs, "记入时间线的备注 `NOTE`")
+		disposition := fs.String("disposition", "", "与 --pass 同用，结案方式 `处置结果`："+flagChoices(dispositionFlags))
+		reason := fs.String("reason", "", "与 --fail 同用，整改不到位的理由 `原因`")
+		f := addActionFlags(fs, "记入时间线的备注 `说明`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("verify", args); err != nil {
 				return err
@@ -498,7 +498,7 @@ var caseFollowUpCommand = &command{
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
 		relapsed := fs.Bool("relapsed", false, "问题复发：重新打开案件")
-		f := addActionFlags(fs, "发现了什么，写在备注 `NOTE` 中")
+		f := addActionFlags(fs, "发现了什么，写在备注 `说明` 中")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("follow-up", args); err != nil {
 				return err
@@ -523,7 +523,7 @@ var caseCommentCommand = &command{
 	summary: "给案件添加评论，不论其状态",
 	help:    caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		f := addActionFlags(fs, "评论内容 `NOTE`（必填）")
+		f := addActionFlags(fs, "评论内容 `说明`（必填）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("comment", args); err != nil {
 				return err
@@ -555,9 +555,9 @@ var caseExtendCommand = &command{
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		to := fs.String("to", "", "新的期限，北京时间的日期 `DATE`（当天结束时）（必填）")
-		reason := fs.String("reason", "", "延期理由 `WHY`（必填）")
-		f := addActionFlags(fs, "记入时间线的备注 `NOTE`")
+		to := fs.String("to", "", "新的期限，北京时间的`日期`（当天结束时）（必填）")
+		reason := fs.String("reason", "", "延期理由 `原因`（必填）")
+		f := addActionFlags(fs, "记入时间线的备注 `说明`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("extend", args); err != nil {
 				return err

@@ -53,17 +53,17 @@ var exportCommand = &command{
   gridctl export --format csv --out - --overdue | head`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids, categories, statuses stringsFlag
-		format := fs.String("format", "", "文件格式 `FORMAT`："+flagChoices(exportFormats)+"（默认：按 --out 的扩展名，否则 csv）")
-		out := fs.String("out", "", "写入文件 `FILE`（- 为标准输出；默认：服务器建议的名字）")
-		fs.Var(&grids, "grid", "只导出网格 `NAME_OR_ID` 的报告；多个网格重复此选项")
-		fs.Var(&categories, "category", "只导出类别 `CATEGORY`（"+flagChoices(categoryFlags)+"）的报告；可重复")
-		fs.Var(&statuses, "status", "只导出状态 `STATUS`（"+flagChoices(statusFlags)+"）的报告；可重复")
-		assignee := fs.String("assignee", "", "只导出派给 `NAME`（用户名或姓名，或用户编号）的报告")
+		format := fs.String("format", "", "文件`格式`："+flagChoices(exportFormats)+"（默认：按 --out 的扩展名，否则 csv）")
+		out := fs.String("out", "", "写入`文件`（- 为标准输出；默认：服务器建议的名字）")
+		fs.Var(&grids, "grid", "只导出网格 `名称或编号` 的报告；多个网格重复此选项")
+		fs.Var(&categories, "category", "只导出`类别`（"+flagChoices(categoryFlags)+"）的报告；可重复")
+		fs.Var(&statuses, "status", "只导出`状态`（"+flagChoices(statusFlags)+"）的报告；可重复")
+		assignee := fs.String("assignee", "", "只导出派给 `名称`（用户名或姓名，或用户编号）的报告")
 		open := fs.Bool("open", false, "只导出在办案件（不含已结案、已驳回）")
 		overdue := fs.Bool("overdue", false, "只导出逾期案件")
-		from := fs.String("from", "", "只导出在北京时间日期 `DATE`（2024-01-01）当天或之后发现的报告")
-		to := fs.String("to", "", "只导出在北京时间日期 `DATE` 当天或之前发现的报告")
-		query := fs.String("query", "", "只导出描述或地址含 `TEXT` 的报告")
+		from := fs.String("from", "", "只导出在北京时间`日期`（2024-01-01）当天或之后发现的报告")
+		to := fs.String("to", "", "只导出在北京时间`日期` 当天或之前发现的报告")
+		query := fs.String("query", "", "只导出描述或地址含 `文字` 的报告")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
 				return usagef("export 不带参数（选项：--format、--out、--grid、--category、--status、--open、--overdue 等）")

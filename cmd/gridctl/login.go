@@ -22,7 +22,7 @@ var loginCommand = &command{
 	help: `询问用户名（除非给了 --username）和密码，密码从终端读取，不回显；
 --password-stdin 改为读取标准输入的第一行，供脚本使用。令牌按 --server 指定的
 服务器和用户保存，只有你能读，因此可以同时使用多台服务器和多个账号：最近登录
-的用户为当前用户；全局选项 --as USER 让一条命令使用另一个已保存的登录，不必
+的用户为当前用户；全局选项 --as 用户名 让一条命令使用另一个已保存的登录，不必
 重新登录（gridctl --as worker01 open）。--list 列出该服务器上保存的登录。设备编号每台机器生成
 一次，与保存的令牌放在一起。再次登录时会一并发送同一用户和设备已保存的令牌
 （不论是否过期）：它证明这台机器以前登录过，这样别处有人猜用户名也不会把
@@ -34,8 +34,8 @@ var loginCommand = &command{
   gridctl --as worker01 open
   gridctl login --list`,
 	setup: func(fs *flag.FlagSet) runFunc {
-		username := fs.String("username", "", "以用户 `USER` 登录（默认：询问）")
-		deviceID := fs.String("device-id", "", "发送此设备编号 `ID`（UUID），而不是本机的")
+		username := fs.String("username", "", "以用户 `用户名` 登录（默认：询问）")
+		deviceID := fs.String("device-id", "", "发送此设备`编号`（UUID），而不是本机的")
 		passwordStdin := fs.Bool("password-stdin", false, "从标准输入的第一行读取密码")
 		list := fs.Bool("list", false, "列出该服务器上保存的登录，不登录")
 		return func(ctx context.Context, a *app, args []string) error {
@@ -218,7 +218,7 @@ var logoutCommand = &command{
 	name:    "logout",
 	summary: "在服务器上吊销令牌并删除保存的令牌",
 	help: `在服务器上吊销当前用户的令牌（AuthService.Logout），并从保存的登录中删除；
-加全局选项 --as USER 时退出该用户。其他用户保存的登录不受影响。服务器已不
+加全局选项 --as 用户名 时退出该用户。其他用户保存的登录不受影响。服务器已不
 接受的令牌同样删除；连不上服务器时保留令牌，以便再次尝试退出。`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {

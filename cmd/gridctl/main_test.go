@@ -80,7 +80,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"open with an argument", []string{"open", "红星村"}, "open 不带参数"},
 		{"show without a report", []string{"show"}, "show 需要一个报告编号"},
 		{"case without verb", []string{"case"}, "用法：gridctl case 命令"},
-		{"assign without anyone", []string{"case", "assign", "1234abcd"}, "--to USERNAME 和/或 --unit"},
+		{"assign without anyone", []string{"case", "assign", "1234abcd"}, "--to 用户名 和/或 --unit"},
 		{"assign with a bad deadline", []string{"case", "assign", "1234abcd", "--to", "w", "--deadline", "7月1日"}, "不是日期"},
 		{"assign two reports", []string{"case", "assign", "a", "b", "--to", "w"}, "case assign 需要一个报告编号"},
 		{"reject without a reason", []string{"case", "reject", "1234abcd"}, "请给出 --invalid 或 --duplicate-of"},

@@ -39,11 +39,11 @@ var openCommand = &command{
   gridctl open --follow-up-due`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids, categories stringsFlag
-		fs.Var(&grids, "grid", "只列网格 `NAME_OR_ID` 的案件；多个网格重复此选项")
-		fs.Var(&categories, "category", "只列类别 `CATEGORY`（"+flagChoices(categoryFlags)+"）的案件；可重复")
-		assignee := fs.String("assignee", "", "只列派给 `NAME`（用户名或姓名，或用户编号）的案件")
+		fs.Var(&grids, "grid", "只列网格 `名称或编号` 的案件；多个网格重复此选项")
+		fs.Var(&categories, "category", "只列`类别`（"+flagChoices(categoryFlags)+"）的案件；可重复")
+		assignee := fs.String("assignee", "", "只列派给 `名称`（用户名或姓名，或用户编号）的案件")
 		overdue := fs.Bool("overdue", false, "只列逾期案件")
-		dueWithin := fs.Int("due-within", 0, "只列 `DAYS` 天内到期、仍待整改（已派遣、整改中）的案件，含已逾期的")
+		dueWithin := fs.Int("due-within", 0, "只列 `天数` 天内到期、仍待整改（已派遣、整改中）的案件，含已逾期的")
 		pending := fs.Bool("pending-verification", false, "只列待核查的案件")
 		followUp := fs.Bool("follow-up-due", false, "不列在办案件，改列到期需回头看的已结案案件")
 		return func(ctx context.Context, a *app, args []string) error {

@@ -40,9 +40,9 @@ var summaryCommand = &command{
   gridctl summary --from 2024-01-01 --to 2024-06-30 --grid 红星村 --prose`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids stringsFlag
-		from := fs.String("from", "", "时期的第一天，北京时间的日期 `DATE`（2024-01-01）；与 --to 都不给时为本半年")
-		to := fs.String("to", "", "时期的最后一天（含），北京时间的日期 `DATE`（2024-06-30）；与 --from 都不给时为本半年")
-		fs.Var(&grids, "grid", "只统计网格 `NAME_OR_ID`；多个网格重复此选项")
+		from := fs.String("from", "", "时期的第一天，北京时间的`日期`（2024-01-01）；与 --to 都不给时为本半年")
+		to := fs.String("to", "", "时期的最后一天（含），北京时间的`日期`（2024-06-30）；与 --from 都不给时为本半年")
+		fs.Var(&grids, "grid", "只统计网格 `名称或编号`；多个网格重复此选项")
 		asProse := fs.Bool("prose", false, "写成总结材料的中文段落，而不是表格")
 		asJSON := fs.Bool("json", false, "以 JSON 打印 Summary（同全局 --json）")
 		return func(ctx context.Context, a *app, args []string) error {

@@ -30,11 +30,11 @@ var userAddCommand = &command{
 示例：
   gridctl user add --username worker11 --name 张三 --role worker --grid 红星村`,
 	setup: func(fs *flag.FlagSet) runFunc {
-		username := fs.String("username", "", "登录用的用户名 `NAME`：小写字母、数字、'.'、'_' 和 '-'（必填）")
+		username := fs.String("username", "", "登录用的用户名 `名称`：小写字母、数字、'.'、'_' 和 '-'（必填）")
 		name := fs.String("name", "", "显示的姓名，例如 `张三`")
 		role := fs.String("role", "", "角色：`worker|supervisor|admin`（必填）")
 		var grids stringsFlag
-		fs.Var(&grids, "grid", "用户所属的网格 `ID_OR_NAME`；多个网格重复此选项")
+		fs.Var(&grids, "grid", "用户所属的网格 `编号或名称`；多个网格重复此选项")
 		allGrids := fs.Bool("all-grids", false, "用户负责街道的全部网格（主管和管理员）")
 		passwordStdin := fs.Bool("password-stdin", false, "从标准输入的第一行读取密码")
 		return func(ctx context.Context, a *app, args []string) error {
@@ -117,7 +117,7 @@ var userListCommand = &command{
 	name:    "list",
 	summary: "列出账号，或某一网格的账号（主管和管理员）",
 	setup: func(fs *flag.FlagSet) runFunc {
-		grid := fs.String("grid", "", "只列网格 `ID_OR_NAME` 的用户")
+		grid := fs.String("grid", "", "只列网格 `编号或名称` 的用户")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
 				return usagef("user list 不带参数")
