@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -73,6 +74,10 @@ func (s *loginServer) from(ip string) pb.AuthServiceClient {
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
 	probe, err := d.Dial("tcp", s.addr)
 	if err != nil {
+		// Linux routes all of 127.0.0.0/8 to loopback; CI runs there.
+		if os.Getenv("CI") != "" {
+			s.t.Fatalf("cannot call from %s: %v", ip, err)
+		}
 		s.t.Skipf("cannot call from %s: %v", ip, err)
 	}
 	_ = probe.Close()

@@ -796,12 +796,17 @@ func TestRestore_ReadsAnArchiveOfFormat1FromAFile(t *testing.T) {
 
 // processBytesWritten returns how many bytes this process has passed to
 // write(2) and its kin so far (wchar in /proc/self/io), or skips the test
-// where that is not known.
+// where that is not known (not Linux); under CI, which runs on Linux, it
+// fails instead.
 func processBytesWritten(tb testing.TB) int64 {
 	tb.Helper()
+	skip := tb.Skipf
+	if os.Getenv("CI") != "" {
+		skip = tb.Fatalf
+	}
 	b, err := os.ReadFile("/proc/self/io")
 	if err != nil {
-		tb.Skipf("bytes written are not known here: %v", err)
+		skip("bytes written are not known here: %v", err)
 	}
 	for line := range strings.Lines(string(b)) {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "wchar: "); ok {
@@ -812,7 +817,7 @@ func processBytesWritten(tb testing.TB) int64 {
 			return n
 		}
 	}
-	tb.Skip("no wchar in /proc/self/io")
+	skip("no wchar in /proc/self/io")
 	return 0
 }
 
