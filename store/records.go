@@ -99,9 +99,14 @@ func (db *DB) exportListing(ctx context.Context, f gridinspect.ReportFilter) (*r
 // gridNamesAll returns every grid's name by id: a street has tens of
 // grids, read once for an export.
 func (db *DB) gridNamesAll(ctx context.Context) (map[string]string, error) {
+	return db.namesByID(ctx, query{"SELECT id, name FROM grids", nil}, "grid")
+}
+
+// namesByID reads q, whose rows are (id, name), into a map by id.
+func (db *DB) namesByID(ctx context.Context, q query, what string) (map[string]string, error) {
 	names := map[string]string{}
 	err := db.Read(ctx, func(tx *sql.Tx) error {
-		return forEachRow(tx, query{"SELECT id, name FROM grids", nil}, func(rows *sql.Rows) error {
+		return forEachRow(tx, q, func(rows *sql.Rows) error {
 			var id, name string
 			if err := rows.Scan(&id, &name); err != nil {
 				return err
@@ -111,7 +116,7 @@ func (db *DB) gridNamesAll(ctx context.Context) (map[string]string, error) {
 		})
 	})
 	if err != nil {
-		return nil, domainErr(err, "read grid names")
+		return nil, domainErr(err, "read "+what+" names")
 	}
 	return names, nil
 }

@@ -482,29 +482,15 @@ func (db *DB) UserNames(ctx context.Context, ids []string) (map[string]string, e
 	if _, err := gridinspect.RequireActor(ctx); err != nil {
 		return nil, err
 	}
-	names := make(map[string]string, len(ids))
 	if len(ids) == 0 {
-		return names, nil
+		return map[string]string{}, nil
 	}
 	list, err := idList(sortedUnique(lowerAll(ids)))
 	if err != nil {
 		return nil, err
 	}
-	err = db.Read(ctx, func(tx *sql.Tx) error {
-		return forEachRow(tx, query{`SELECT id, coalesce(nullif(display_name, ''), username) FROM users
-			WHERE id IN (SELECT value FROM json_each(?))`, []any{list}}, func(rows *sql.Rows) error {
-			var id, name string
-			if err := rows.Scan(&id, &name); err != nil {
-				return err
-			}
-			names[id] = name
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, domainErr(err, "read user names")
-	}
-	return names, nil
+	return db.namesByID(ctx, query{`SELECT id, coalesce(nullif(display_name, ''), username) FROM users
+		WHERE id IN (SELECT value FROM json_each(?))`, []any{list}}, "user")
 }
 
 func errUserNotFound(id string) error {
