@@ -110,25 +110,16 @@ func (rt *streamRoutes) downloadPhoto(w http.ResponseWriter, r *http.Request, pa
 // check as the photo's). A placeholder is kept an hour only: the photo
 // may yet be read once its upload is whole.
 func (rt *streamRoutes) thumbnailPhoto(w http.ResponseWriter, r *http.Request, params map[string]string) {
-	ctx, err := rt.callContext(r.Context(), r, pb.SyncService_GetThumbnail_FullMethodName, photoThumbnailPattern)
-	if err != nil {
-		rt.fail(r.Context(), w, r, err)
-		return
-	}
-	var md runtime.ServerMetadata
-	th, err := pb.NewSyncServiceClient(rt.conn).GetThumbnail(ctx, &pb.GetThumbnailRequest{PhotoId: params["photo_id"]},
-		grpc.Header(&md.HeaderMD), grpc.Trailer(&md.TrailerMD))
-	ctx = runtime.NewServerMetadataContext(ctx, md)
+	ctx, th, err := callGateway(r, rt.api, pb.SyncService_GetThumbnail_FullMethodName,
+		func(ctx context.Context, opts ...grpc.CallOption) (*pb.GetThumbnailResponse, error) {
+			return pb.NewSyncServiceClient(rt.conn).GetThumbnail(ctx, &pb.GetThumbnailRequest{PhotoId: params["photo_id"]}, opts...)
+		})
 	if err != nil {
 		rt.fail(ctx, w, r, err)
 		return
 	}
-	for k, vs := range md.HeaderMD {
-		if name, ok := outgoingHeader(k); ok {
-			for _, v := range vs {
-				w.Header().Add(name, v)
-			}
-		}
+	if md, ok := runtime.ServerMetadataFromContext(ctx); ok {
+		setHeaders(w, md.HeaderMD)
 	}
 	h := w.Header()
 	etag := strconv.Quote(th.GetEtag())

@@ -442,9 +442,9 @@ func TestHTTP_AThumbnailIsASmallJPEGOrAPlaceholder(t *testing.T) {
 		}
 	}
 
-	code, h, body := s.do(t, "GET", "/v1/photos/"+readable+":thumbnail", token, "")
-	if code != http.StatusOK || h.Get("Content-Type") != "image/jpeg" {
-		t.Fatalf("thumbnail: HTTP %d %s", code, h.Get("Content-Type"))
+	code, h, body := s.do(t, "GET", "/v1/photos/"+readable+":thumbnail", token, "", "X-Request-Id", "phone-77")
+	if code != http.StatusOK || h.Get("Content-Type") != "image/jpeg" || h.Get("X-Request-Id") != "phone-77" {
+		t.Fatalf("thumbnail: HTTP %d %s, X-Request-Id %q", code, h.Get("Content-Type"), h.Get("X-Request-Id"))
 	}
 	thumb, err := jpeg.DecodeConfig(strings.NewReader(body))
 	if err != nil || thumb.Width != 320 || thumb.Height != 240 {

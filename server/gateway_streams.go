@@ -6,6 +6,7 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 )
 
 // streamRoutes serves the streaming RPCs over HTTP, which grpc-gateway
@@ -77,6 +78,12 @@ func withStreamMetadata(ctx context.Context, stream grpc.ClientStream) context.C
 // do for theirs.
 func setStreamHeaders(w http.ResponseWriter, stream grpc.ClientStream) {
 	md, _ := stream.Header()
+	setHeaders(w, md)
+}
+
+// setHeaders copies the call's header metadata that the gateway passes on
+// to the response.
+func setHeaders(w http.ResponseWriter, md metadata.MD) {
 	for k, vs := range md {
 		if h, ok := outgoingHeader(k); ok {
 			for _, v := range vs {
