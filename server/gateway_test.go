@@ -105,20 +105,28 @@ func newHTTPServer(t *testing.T, limit server.Limit, logins server.LoginLimits) 
 // do sends a request and returns the answer's status, headers and body.
 func (s *httpServer) do(t *testing.T, method, path, token, body string, headers ...string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, s.url+path, strings.NewReader(body))
+	if token != "" {
+		headers = append([]string{"Authorization", "Bearer " + token}, headers...)
+	}
+	resp, b := sendHTTP(t, http.DefaultClient, method, s.url+path, body, headers...)
+	return resp.StatusCode, resp.Header, b
+}
+
+// sendHTTP sends body (JSON, if any) with headers (name, value, …) and
+// returns the answer, its body read.
+func sendHTTP(t *testing.T, client *http.Client, method, url, body string, headers ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +135,7 @@ func (s *httpServer) do(t *testing.T, method, path, token, body string, headers 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, resp.Header, string(b)
+	return resp, string(b)
 }
 
 func (s *httpServer) login(t *testing.T) string {
