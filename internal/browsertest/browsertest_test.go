@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +168,29 @@ func TestFileName_KeepsSubtestNamesApart(t *testing.T) {
 	} {
 		if got := fileName(in); got != want {
 			t.Errorf("fileName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// stopTB records how New stops a test instead of stopping the real one.
+type stopTB struct {
+	testing.TB
+	how string
+}
+
+func (s *stopTB) Fatalf(format string, args ...any) { s.how = "fatal"; goruntime.Goexit() }
+func (s *stopTB) Skipf(format string, args ...any)  { s.how = "skip"; goruntime.Goexit() }
+
+func TestNew_WithoutABrowserSkipsButFailsUnderCI(t *testing.T) {
+	for _, tc := range []struct{ ci, want string }{{"", "skip"}, {"true", "fatal"}} {
+		t.Setenv(EnvChromium, filepath.Join(t.TempDir(), "no-chromium"))
+		t.Setenv("CI", tc.ci)
+		s := &stopTB{TB: t}
+		done := make(chan struct{})
+		go func() { defer close(done); New(s) }()
+		<-done
+		if s.how != tc.want {
+			t.Errorf("CI=%q: New stopped the test with %q, want %q", tc.ci, s.how, tc.want)
 		}
 	}
 }
