@@ -38,7 +38,9 @@ func TestAMutationRefusedOnPushSaysWhyInChineseAgainOnReplayAndInQuarantine(t *t
 	reported := l.mustSubmitAs("workera", l.hazard()).GetId()
 
 	submit := func(r *pb.Report) func(m *pb.Mutation) {
-		return func(m *pb.Mutation) { m.Kind = &pb.Mutation_SubmitReport{SubmitReport: &pb.SubmitReportRequest{Report: r}} }
+		return func(m *pb.Mutation) {
+			m.Kind = &pb.Mutation_SubmitReport{SubmitReport: &pb.SubmitReportRequest{Report: r}}
+		}
 	}
 	noDescription, shortDescription := l.hazard(), l.hazard()
 	noDescription.Description, shortDescription.Description = "", "脏"
