@@ -124,17 +124,8 @@ func TestAMutationRefusedOnPushSaysWhyInChineseAgainOnReplayAndInQuarantine(t *t
 		if err != nil {
 			t.Fatal(err)
 		}
-		var conflicts int
-		for _, e := range tl.GetEvents() {
-			if e.GetConflict() {
-				conflicts++
-				if !hasHan(e.GetLocalizedConflictReason()) {
-					t.Errorf("localized_conflict_reason = %q (%q), want Chinese", e.GetLocalizedConflictReason(), e.GetConflictReason())
-				}
-			}
-		}
-		if conflicts != 1 {
-			t.Errorf("%d conflicts on the timeline, want 1", conflicts)
+		if n := chineseConflicts(t, tl.GetEvents()); n != 1 {
+			t.Errorf("%d conflicts on the timeline, want 1", n)
 		}
 	})
 
@@ -143,21 +134,31 @@ func TestAMutationRefusedOnPushSaysWhyInChineseAgainOnReplayAndInQuarantine(t *t
 		if err != nil {
 			t.Fatal(err)
 		}
-		var conflicts int
+		var events []*pb.Event
 		for _, c := range resp.GetChanges() {
-			for _, e := range c.GetReport().GetEvents() {
-				if e.GetConflict() {
-					conflicts++
-					if !hasHan(e.GetLocalizedConflictReason()) {
-						t.Errorf("localized_conflict_reason = %q (%q), want Chinese", e.GetLocalizedConflictReason(), e.GetConflictReason())
-					}
-				}
-			}
+			events = append(events, c.GetReport().GetEvents()...)
 		}
-		if conflicts != 2 {
-			t.Errorf("%d conflicts pulled, want 2", conflicts)
+		if n := chineseConflicts(t, events); n != 2 {
+			t.Errorf("%d conflicts pulled, want 2", n)
 		}
 	})
+}
+
+// chineseConflicts returns how many of events are conflicts, and fails
+// for each that does not say in Chinese why it did not apply.
+func chineseConflicts(t *testing.T, events []*pb.Event) int {
+	t.Helper()
+	n := 0
+	for _, e := range events {
+		if !e.GetConflict() {
+			continue
+		}
+		n++
+		if !hasHan(e.GetLocalizedConflictReason()) {
+			t.Errorf("localized_conflict_reason = %q (%q), want Chinese", e.GetLocalizedConflictReason(), e.GetConflictReason())
+		}
+	}
+	return n
 }
 
 // wantSameMessages fails unless got says what want says, field by field.
