@@ -92,6 +92,39 @@ func ErrorMessage(err error) string {
 	return "internal error"
 }
 
+// chineseOfCode is what an error of each code says in Chinese where the
+// place that made it wrote nothing more particular.
+var chineseOfCode = map[string]string{
+	EINVALID:         "提交的内容有误，请按提示修改",
+	ENOTFOUND:        "未找到该记录",
+	EEXISTS:          "该编号已被使用，且内容不同",
+	EPRECONDITION:    "当前状态下不能进行此操作",
+	ESTALE:           "记录已被他人修改，请刷新后再试",
+	EFORBIDDEN:       "没有权限，或该记录不存在",
+	EUNAUTHENTICATED: "请先登录",
+	ELIMIT:           "请求过于频繁，请稍后再试",
+	EUNAVAILABLE:     "服务暂时不可用，请稍后再试",
+	EINTERNAL:        "服务器内部错误",
+}
+
+// CodeChinese returns what an error of code says in Chinese by default
+// ("" for a code not in the list above).
+func CodeChinese(code string) string { return chineseOfCode[code] }
+
+// ErrorChinese returns the Chinese of the first *Error in err's chain:
+// the one written where it was made, else its code's default; for any
+// other error, the default of EINTERNAL; "" for nil.
+func ErrorChinese(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e) && e.Chinese != "":
+		return e.Chinese
+	}
+	return CodeChinese(ErrorCode(err))
+}
+
 // MaxFieldViolations is how many field violations an error lists; one
 // more entry counts the rest ("and 3999980 more"). A request with millions
 // of bad entries must cost no more to refuse than one with twenty.

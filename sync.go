@@ -65,10 +65,12 @@ type MutationResult struct {
 	DeviceSeq  int64
 	Outcome    MutationOutcome
 	Reason     string
-	Fields     []FieldViolation
-	Report     *Report
-	Event      *Event
-	Patrol     *Patrol
+	// ReasonChinese is Reason as the person shown it reads it (zh-CN).
+	ReasonChinese string
+	Fields        []FieldViolation
+	Report        *Report
+	Event         *Event
+	Patrol        *Patrol
 }
 
 // EntityType names what a change or removal is about; the numbers are the
@@ -126,8 +128,11 @@ type Quarantined struct {
 	UserID     string
 	Raw        []byte
 	Reason     string
-	Fields     []FieldViolation
-	ReceivedAt time.Time
+	// ReasonChinese is Reason in zh-CN; "" for one quarantined before
+	// the reason was kept in Chinese.
+	ReasonChinese string
+	Fields        []FieldViolation
+	ReceivedAt    time.Time
 }
 
 // SyncService is how an offline phone catches up.

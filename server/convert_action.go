@@ -73,24 +73,39 @@ func fromActionRequest(req actionRequest) *gridinspect.Action {
 	return a
 }
 
+// conflictChinese is the zh-CN reason of a conflict event, "" for an
+// event that is none.
+func conflictChinese(e *gridinspect.Event) string {
+	if !e.Conflict {
+		return ""
+	}
+	if zh := gridinspect.ConflictChinese(e); zh != "" {
+		return zh
+	}
+	return gridinspect.CodeChinese(e.ConflictCode)
+}
+
 func toEvent(e *gridinspect.Event) *pb.Event {
 	out := &pb.Event{
-		Id:               e.ID,
-		ReportId:         e.ReportID,
-		Type:             pb.EventType(e.Type),
-		ActorId:          e.ActorID,
-		OccurredAt:       toTimestamp(e.OccurredAt),
-		ReceivedAt:       toTimestamp(e.ReceivedAt),
-		Note:             e.Note,
-		PhotoIds:         e.PhotoIDs,
-		StatusBefore:     pb.ReportStatus(e.StatusBefore),
-		StatusAfter:      pb.ReportStatus(e.StatusAfter),
-		Version:          e.Version,
-		Conflict:         e.Conflict,
-		ConflictReason:   e.ConflictReason,
-		Hash:             e.Hash,
-		PreviousHash:     e.PrevHash,
-		ClockSkewFlagged: e.ClockSkewFlagged,
+		Id:             e.ID,
+		ReportId:       e.ReportID,
+		Type:           pb.EventType(e.Type),
+		ActorId:        e.ActorID,
+		OccurredAt:     toTimestamp(e.OccurredAt),
+		ReceivedAt:     toTimestamp(e.ReceivedAt),
+		Note:           e.Note,
+		PhotoIds:       e.PhotoIDs,
+		StatusBefore:   pb.ReportStatus(e.StatusBefore),
+		StatusAfter:    pb.ReportStatus(e.StatusAfter),
+		Version:        e.Version,
+		Conflict:       e.Conflict,
+		ConflictReason: e.ConflictReason,
+		// Made from what the event keeps, so events stored before the
+		// Chinese was written read in Chinese too.
+		LocalizedConflictReason: conflictChinese(e),
+		Hash:                    e.Hash,
+		PreviousHash:            e.PrevHash,
+		ClockSkewFlagged:        e.ClockSkewFlagged,
 	}
 	d := e.Data
 	switch {

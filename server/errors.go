@@ -33,25 +33,23 @@ var codeOf = map[string]codes.Code{
 const chineseLocale = "zh-CN"
 
 // chineseOf is what an error says in Chinese, per code, when the place
-// that made it wrote nothing more particular.
-var chineseOf = map[codes.Code]string{
-	codes.Canceled:           "请求已取消",
-	codes.Unknown:            "服务器内部错误",
-	codes.InvalidArgument:    "提交的内容有误，请按提示修改",
-	codes.DeadlineExceeded:   "请求超时，请稍后再试",
-	codes.NotFound:           "未找到该记录",
-	codes.AlreadyExists:      "该编号已被使用，且内容不同",
-	codes.PermissionDenied:   "没有权限，或该记录不存在",
-	codes.ResourceExhausted:  "请求过于频繁，请稍后再试",
-	codes.FailedPrecondition: "当前状态下不能进行此操作",
-	codes.Aborted:            "记录已被他人修改，请刷新后再试",
-	codes.OutOfRange:         "超出允许的范围",
-	codes.Unimplemented:      "服务器不支持此操作",
-	codes.Internal:           "服务器内部错误",
-	codes.Unavailable:        "服务暂时不可用，请稍后再试",
-	codes.DataLoss:           "数据损坏，请联系管理员",
-	codes.Unauthenticated:    "请先登录",
-}
+// that made it wrote nothing more particular: the domain's default for
+// the codes its errors map to (so that sync Push, which answers in the
+// domain's words, says the same), and these for the rest.
+var chineseOf = func() map[codes.Code]string {
+	m := map[codes.Code]string{
+		codes.Canceled:         "请求已取消",
+		codes.Unknown:          "服务器内部错误",
+		codes.DeadlineExceeded: "请求超时，请稍后再试",
+		codes.OutOfRange:       "超出允许的范围",
+		codes.Unimplemented:    "服务器不支持此操作",
+		codes.DataLoss:         "数据损坏，请联系管理员",
+	}
+	for domain, code := range codeOf {
+		m[code] = gridinspect.CodeChinese(domain)
+	}
+	return m
+}()
 
 // withChinese returns st with a zh-CN google.rpc.LocalizedMessage saying
 // zh, or the code's default when zh is empty.

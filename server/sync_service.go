@@ -106,10 +106,18 @@ func mutationAction(m *pb.Mutation) (actionRequest, bool) {
 	return req, req != nil
 }
 
+// fieldViolationChinese is the zh-CN description of a field violation
+// whose maker wrote none: a phone shows it after the field's own name.
+const fieldViolationChinese = "填写有误，请按要求修改"
+
 func toFieldViolations(fs []gridinspect.FieldViolation) []*pb.FieldViolation {
 	var out []*pb.FieldViolation
 	for _, f := range gridinspect.CapViolations(fs) {
-		out = append(out, &pb.FieldViolation{Field: f.Field, Description: f.Description})
+		zh := f.Chinese
+		if zh == "" {
+			zh = fieldViolationChinese
+		}
+		out = append(out, &pb.FieldViolation{Field: f.Field, Description: f.Description, LocalizedDescription: zh})
 	}
 	return out
 }
@@ -142,6 +150,7 @@ func (h *syncService) Push(ctx context.Context, req *pb.PushRequest) (*pb.PushRe
 			DeviceSeq:       r.DeviceSeq,
 			Outcome:         pb.MutationOutcome(r.Outcome),
 			Reason:          r.Reason,
+			LocalizedReason: r.ReasonChinese,
 			FieldViolations: toFieldViolations(r.Fields),
 		}
 		if r.Report != nil {
@@ -217,7 +226,7 @@ func (h *syncService) ListQuarantinedMutations(ctx context.Context, req *pb.List
 		}
 		resp.Mutations = append(resp.Mutations, &pb.QuarantinedMutation{
 			Mutation: m, DeviceId: q.DeviceID, UserId: q.UserID, Reason: q.Reason,
-			FieldViolations: toFieldViolations(q.Fields), ReceivedAt: toTimestamp(q.ReceivedAt),
+			LocalizedReason: q.ReasonChinese, FieldViolations: toFieldViolations(q.Fields), ReceivedAt: toTimestamp(q.ReceivedAt),
 		})
 	}
 	return resp, nil

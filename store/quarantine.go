@@ -12,7 +12,7 @@ import (
 // pushed, so that nothing a worker recorded is silently lost: a
 // supervisor can see what could not be applied and why.
 
-const quarantineColumns = "mutation_id, device_id, device_seq, user_id, raw, reason, fields, received_at"
+const quarantineColumns = "mutation_id, device_id, device_seq, user_id, raw, reason, reason_zh, fields, received_at"
 
 // insertQuarantine keeps a rejected mutation.
 func insertQuarantine(tx *Tx, q *gridinspect.Quarantined) error {
@@ -24,8 +24,8 @@ func insertQuarantine(tx *Tx, q *gridinspect.Quarantined) error {
 	if raw == nil {
 		raw = []byte{} // raw is NOT NULL; nil would bind as NULL
 	}
-	if _, err := tx.Exec("INSERT INTO quarantine ("+quarantineColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		q.MutationID, q.DeviceID, q.DeviceSeq, q.UserID, raw, q.Reason, fields, q.ReceivedAt.UnixNano()); err != nil {
+	if _, err := tx.Exec("INSERT INTO quarantine ("+quarantineColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		q.MutationID, q.DeviceID, q.DeviceSeq, q.UserID, raw, q.Reason, q.ReasonChinese, fields, q.ReceivedAt.UnixNano()); err != nil {
 		return fmt.Errorf("quarantine mutation %s: %w", q.MutationID, err)
 	}
 	return nil
@@ -85,7 +85,7 @@ func scanQuarantined(s scanner) (*gridinspect.Quarantined, error) {
 	var fields sql.NullString
 	var received int64
 	if err := s.Scan(&e.MutationID, &e.DeviceID, &e.DeviceSeq, &e.UserID, &e.Raw, &e.Reason,
-		&fields, &received); err != nil {
+		&e.ReasonChinese, &fields, &received); err != nil {
 		return nil, err
 	}
 	var err error

@@ -35,11 +35,18 @@ import (
 // row: it is answered OutcomeUnspecified, "retry", and a retry applies it.
 
 // reasonReused is the answer to a mutation id sent again with other
-// content; the ledger keeps the first.
-const reasonReused = "mutation id reused for different content"
+// content, in English and in Chinese; the ledger keeps the first.
+const (
+	reasonReused   = "mutation id reused for different content"
+	reasonReusedZh = "该记录的编号已用于另一条不同的内容，未能保存"
+)
 
-// reasonRetry is the answer to a mutation that failed on the server's side.
-const reasonRetry = "internal error; retry"
+// reasonRetry is the answer to a mutation that failed on the server's
+// side, in English and in Chinese.
+const (
+	reasonRetry   = "internal error; retry"
+	reasonRetryZh = "服务器内部错误，将自动重试"
+)
 
 // pushItem is one mutation on its way through Push.
 type pushItem struct {
@@ -405,6 +412,7 @@ func (db *DB) applyMutation(tx *Tx, a *gridinspect.Actor, it *pushItem) (res *gr
 			// Kept on the timeline (now, or the first time this action
 			// id came): the case as it stands and the conflict event.
 			res.Outcome, res.Reason = gridinspect.OutcomeConflict, gridinspect.ErrorMessage(out.err)
+			res.ReasonChinese = gridinspect.ErrorChinese(out.err)
 		default:
 			res.Outcome = appliedOrDuplicate(out.replay)
 		}
@@ -432,10 +440,11 @@ func rejectionOr(m *gridinspect.Mutation, err error) (*gridinspect.MutationResul
 	return nil, err
 }
 
-// rejection returns m's result for a rejection with err's reason and
-// field violations.
+// rejection returns m's result for a rejection with err's reason, in
+// English and in Chinese, and field violations.
 func rejection(m *gridinspect.Mutation, err error) *gridinspect.MutationResult {
-	res := &gridinspect.MutationResult{MutationID: m.ID, DeviceSeq: m.DeviceSeq, Outcome: gridinspect.OutcomeRejected}
+	res := &gridinspect.MutationResult{MutationID: m.ID, DeviceSeq: m.DeviceSeq, Outcome: gridinspect.OutcomeRejected,
+		ReasonChinese: gridinspect.ErrorChinese(err)}
 	var e *gridinspect.Error
 	if errors.As(err, &e) {
 		res.Reason, res.Fields = e.Message, e.Fields
@@ -453,7 +462,7 @@ func (db *DB) pushFailed(it *pushItem, deviceID string, err error) {
 	db.logger.Error("store: push: a mutation failed; it is answered \"retry\"",
 		"device", deviceID, "mutation", it.id, "device_seq", it.m.DeviceSeq, "err", err)
 	it.result = &gridinspect.MutationResult{MutationID: it.m.ID, DeviceSeq: it.m.DeviceSeq,
-		Outcome: gridinspect.OutcomeUnspecified, Reason: reasonRetry}
+		Outcome: gridinspect.OutcomeUnspecified, Reason: reasonRetry, ReasonChinese: reasonRetryZh}
 	it.failed = true
 }
 
@@ -473,6 +482,7 @@ type ledgerEntry struct {
 	hash     string
 	outcome  gridinspect.MutationOutcome
 	reason   string
+	reasonZh string
 	fields   []gridinspect.FieldViolation
 	reportID string
 	eventID  string
@@ -483,8 +493,8 @@ type ledgerEntry struct {
 func getLedger(q queryer, id string) (*ledgerEntry, error) {
 	var e ledgerEntry
 	var fields, report, event, patrol sql.NullString
-	err := q.QueryRow(`SELECT content_hash, outcome, reason, fields, report_id, event_id, patrol_id
-		FROM mutations WHERE mutation_id = ?`, id).Scan(&e.hash, &e.outcome, &e.reason, &fields, &report, &event, &patrol)
+	err := q.QueryRow(`SELECT content_hash, outcome, reason, reason_zh, fields, report_id, event_id, patrol_id
+		FROM mutations WHERE mutation_id = ?`, id).Scan(&e.hash, &e.outcome, &e.reason, &e.reasonZh, &fields, &report, &event, &patrol)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
@@ -515,8 +525,8 @@ func insertLedger(tx *Tx, deviceID, userID string, it *pushItem, res *gridinspec
 		patrol = res.Patrol.ID
 	}
 	if _, err := tx.Exec(`INSERT INTO mutations (mutation_id, device_id, device_seq, user_id, content_hash,
-		outcome, reason, fields, report_id, event_id, patrol_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		it.id, deviceID, it.m.DeviceSeq, userID, it.hash, res.Outcome, res.Reason, fields,
+		outcome, reason, reason_zh, fields, report_id, event_id, patrol_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		it.id, deviceID, it.m.DeviceSeq, userID, it.hash, res.Outcome, res.Reason, res.ReasonChinese, fields,
 		nullString(report), nullString(event), nullString(patrol), tx.Now.UnixNano()); err != nil {
 		return fmt.Errorf("record mutation %s: %w", it.id, err)
 	}
@@ -531,7 +541,7 @@ func recordRejection(tx *Tx, deviceID, userID string, it *pushItem, res *gridins
 	}
 	return insertQuarantine(tx, &gridinspect.Quarantined{
 		MutationID: it.id, DeviceID: deviceID, DeviceSeq: it.m.DeviceSeq, UserID: userID,
-		Raw: it.m.Raw, Reason: res.Reason, Fields: res.Fields, ReceivedAt: tx.Now,
+		Raw: it.m.Raw, Reason: res.Reason, ReasonChinese: res.ReasonChinese, Fields: res.Fields, ReceivedAt: tx.Now,
 	})
 }
 
@@ -544,11 +554,13 @@ func answerFromLedger(q queryer, a *gridinspect.Actor, it *pushItem, led *ledger
 	m := it.m
 	res := &gridinspect.MutationResult{MutationID: m.ID, DeviceSeq: m.DeviceSeq}
 	if led.hash != it.hash {
-		res.Outcome, res.Reason = gridinspect.OutcomeRejected, reasonReused
-		res.Fields = []gridinspect.FieldViolation{{Field: "mutation_id", Description: "was sent before with other content"}}
+		res.Outcome, res.Reason, res.ReasonChinese = gridinspect.OutcomeRejected, reasonReused, reasonReusedZh
+		res.Fields = []gridinspect.FieldViolation{{Field: "mutation_id", Description: "was sent before with other content",
+			Chinese: "此前已用于不同的内容"}}
 		return res, nil
 	}
-	res.Outcome, res.Reason, res.Fields = led.outcome, led.reason, led.fields
+	// A row written before reason_zh was kept answers without it.
+	res.Outcome, res.Reason, res.ReasonChinese, res.Fields = led.outcome, led.reason, led.reasonZh, led.fields
 	if res.Outcome == gridinspect.OutcomeApplied {
 		res.Outcome = gridinspect.OutcomeDuplicate
 	}

@@ -433,6 +433,10 @@ func TestAStaleActionIsRefused(t *testing.T) {
 	if !strings.Contains(out, "延期 [冲突]") || !strings.Contains(out, "未生效: ") || !strings.Contains(out, "哈希链完整（4 个事件）") {
 		t.Errorf("show does not mark the conflict:\n%s", out)
 	}
+	// Why it did not apply, in Chinese: the server's localized reason.
+	if want := "未生效: 案件在您查看后已有变动（当前为「整改中」），请刷新后再操作"; !strings.Contains(out, want) {
+		t.Errorf("show does not say in Chinese why the conflict did not apply (%q):\n%s", want, out)
+	}
 
 	// An action the case's status does not allow says where it stands.
 	r = gridctl(t, "", "case", "verify", id, "--pass")

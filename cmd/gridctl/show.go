@@ -303,7 +303,11 @@ func eventDetails(e *pb.Event) string {
 	var parts []string
 	add := func(format string, args ...any) { parts = append(parts, fmt.Sprintf(format, args...)) }
 	if e.GetConflict() {
-		add("未生效: %s", e.GetConflictReason())
+		reason := e.GetLocalizedConflictReason()
+		if reason == "" { // a server from before the Chinese was sent
+			reason = e.GetConflictReason()
+		}
+		add("未生效: %s", reason)
 	}
 	switch p := e.GetPayload().(type) {
 	case *pb.Event_Assignment:

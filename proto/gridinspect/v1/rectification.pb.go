@@ -808,9 +808,12 @@ type Event struct {
 	// actor_name is the name the actor is shown by: the display name, or the
 	// username where there is none (server-set; shown to whoever may read
 	// the case, though only supervisors may list users).
-	ActorName     string `protobuf:"bytes,28,opt,name=actor_name,json=actorName,proto3" json:"actor_name,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ActorName string `protobuf:"bytes,28,opt,name=actor_name,json=actorName,proto3" json:"actor_name,omitempty"`
+	// localized_conflict_reason is conflict_reason in zh-CN, for a person,
+	// as google.rpc.LocalizedMessage in errors (AIP-193).
+	LocalizedConflictReason string `protobuf:"bytes,29,opt,name=localized_conflict_reason,json=localizedConflictReason,proto3" json:"localized_conflict_reason,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *Event) Reset() {
@@ -1037,6 +1040,13 @@ func (x *Event) GetDeadlineExtension() *DeadlineExtension {
 func (x *Event) GetActorName() string {
 	if x != nil {
 		return x.ActorName
+	}
+	return ""
+}
+
+func (x *Event) GetLocalizedConflictReason() string {
+	if x != nil {
+		return x.LocalizedConflictReason
 	}
 	return ""
 }
@@ -2868,7 +2878,7 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x11DeadlineExtension\x12G\n" +
 	"\x11previous_deadline\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x10previousDeadline\x12=\n" +
 	"\fnew_deadline\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vnewDeadline\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x9b\t\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xd7\t\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\treport_id\x18\x02 \x01(\tR\breportId\x12-\n" +
@@ -2900,7 +2910,8 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\tfollow_up\x18\x1a \x01(\v2\x18.gridinspect.v1.FollowUpH\x00R\bfollowUp\x12R\n" +
 	"\x12deadline_extension\x18\x1b \x01(\v2!.gridinspect.v1.DeadlineExtensionH\x00R\x11deadlineExtension\x12\x1d\n" +
 	"\n" +
-	"actor_name\x18\x1c \x01(\tR\tactorNameB\t\n" +
+	"actor_name\x18\x1c \x01(\tR\tactorName\x12:\n" +
+	"\x19localized_conflict_reason\x18\x1d \x01(\tR\x17localizedConflictReasonB\t\n" +
 	"\apayload\"\xec\x02\n" +
 	"\x13AssignReportRequest\x12\x1b\n" +
 	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +

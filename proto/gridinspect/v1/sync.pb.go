@@ -491,9 +491,12 @@ type FieldViolation struct {
 	// field path, e.g. "report.location.latitude".
 	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
 	// description of what is wrong.
-	Description   string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	// localized_description is the description in zh-CN, for a person, as
+	// google.rpc.LocalizedMessage in errors (AIP-193).
+	LocalizedDescription string `protobuf:"bytes,3,opt,name=localized_description,json=localizedDescription,proto3" json:"localized_description,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *FieldViolation) Reset() {
@@ -540,6 +543,13 @@ func (x *FieldViolation) GetDescription() string {
 	return ""
 }
 
+func (x *FieldViolation) GetLocalizedDescription() string {
+	if x != nil {
+		return x.LocalizedDescription
+	}
+	return ""
+}
+
 // MutationResult is the answer to one mutation.
 type MutationResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -558,9 +568,12 @@ type MutationResult struct {
 	// event recorded for the mutation, if any.
 	Event *Event `protobuf:"bytes,7,opt,name=event,proto3" json:"event,omitempty"`
 	// patrol stored, for submit_patrol.
-	Patrol        *Patrol `protobuf:"bytes,8,opt,name=patrol,proto3" json:"patrol,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Patrol *Patrol `protobuf:"bytes,8,opt,name=patrol,proto3" json:"patrol,omitempty"`
+	// localized_reason is the reason in zh-CN, for a person, as
+	// google.rpc.LocalizedMessage in errors (AIP-193).
+	LocalizedReason string `protobuf:"bytes,9,opt,name=localized_reason,json=localizedReason,proto3" json:"localized_reason,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *MutationResult) Reset() {
@@ -647,6 +660,13 @@ func (x *MutationResult) GetPatrol() *Patrol {
 		return x.Patrol
 	}
 	return nil
+}
+
+func (x *MutationResult) GetLocalizedReason() string {
+	if x != nil {
+		return x.LocalizedReason
+	}
+	return ""
 }
 
 // PushResponse answers a batch.
@@ -1828,9 +1848,12 @@ type QuarantinedMutation struct {
 	// field_violations of the rejection.
 	FieldViolations []*FieldViolation `protobuf:"bytes,5,rep,name=field_violations,json=fieldViolations,proto3" json:"field_violations,omitempty"`
 	// received_at is when the server got it.
-	ReceivedAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ReceivedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
+	// localized_reason is the reason in zh-CN, for a person, as
+	// google.rpc.LocalizedMessage in errors (AIP-193).
+	LocalizedReason string `protobuf:"bytes,7,opt,name=localized_reason,json=localizedReason,proto3" json:"localized_reason,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *QuarantinedMutation) Reset() {
@@ -1903,6 +1926,13 @@ func (x *QuarantinedMutation) GetReceivedAt() *timestamppb.Timestamp {
 		return x.ReceivedAt
 	}
 	return nil
+}
+
+func (x *QuarantinedMutation) GetLocalizedReason() string {
+	if x != nil {
+		return x.LocalizedReason
+	}
+	return ""
 }
 
 // ListQuarantinedMutationsResponse is one page, newest first.
@@ -1986,10 +2016,11 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\x04kind\"b\n" +
 	"\vPushRequest\x12\x1b\n" +
 	"\tdevice_id\x18\x01 \x01(\tR\bdeviceId\x126\n" +
-	"\tmutations\x18\x02 \x03(\v2\x18.gridinspect.v1.MutationR\tmutations\"H\n" +
+	"\tmutations\x18\x02 \x03(\v2\x18.gridinspect.v1.MutationR\tmutations\"}\n" +
 	"\x0eFieldViolation\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
-	"\vdescription\x18\x02 \x01(\tR\vdescription\"\xfb\x02\n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x123\n" +
+	"\x15localized_description\x18\x03 \x01(\tR\x14localizedDescription\"\xa6\x03\n" +
 	"\x0eMutationResult\x12\x1f\n" +
 	"\vmutation_id\x18\x01 \x01(\tR\n" +
 	"mutationId\x12\x1d\n" +
@@ -2000,7 +2031,8 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\x10field_violations\x18\x05 \x03(\v2\x1e.gridinspect.v1.FieldViolationR\x0ffieldViolations\x12.\n" +
 	"\x06report\x18\x06 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
 	"\x05event\x18\a \x01(\v2\x15.gridinspect.v1.EventR\x05event\x12.\n" +
-	"\x06patrol\x18\b \x01(\v2\x16.gridinspect.v1.PatrolR\x06patrol\"v\n" +
+	"\x06patrol\x18\b \x01(\v2\x16.gridinspect.v1.PatrolR\x06patrol\x12)\n" +
+	"\x10localized_reason\x18\t \x01(\tR\x0flocalizedReason\"v\n" +
 	"\fPushResponse\x128\n" +
 	"\aresults\x18\x01 \x03(\v2\x1e.gridinspect.v1.MutationResultR\aresults\x12,\n" +
 	"\x12highest_device_seq\x18\x02 \x01(\x03R\x10highestDeviceSeq\"B\n" +
@@ -2072,7 +2104,7 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\tdevice_id\x18\x01 \x01(\tR\bdeviceId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\xa1\x02\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xcc\x02\n" +
 	"\x13QuarantinedMutation\x124\n" +
 	"\bmutation\x18\x01 \x01(\v2\x18.gridinspect.v1.MutationR\bmutation\x12\x1b\n" +
 	"\tdevice_id\x18\x02 \x01(\tR\bdeviceId\x12\x17\n" +
@@ -2080,7 +2112,8 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12I\n" +
 	"\x10field_violations\x18\x05 \x03(\v2\x1e.gridinspect.v1.FieldViolationR\x0ffieldViolations\x12;\n" +
 	"\vreceived_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"receivedAt\"\x8d\x01\n" +
+	"receivedAt\x12)\n" +
+	"\x10localized_reason\x18\a \x01(\tR\x0flocalizedReason\"\x8d\x01\n" +
 	" ListQuarantinedMutationsResponse\x12A\n" +
 	"\tmutations\x18\x01 \x03(\v2#.gridinspect.v1.QuarantinedMutationR\tmutations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\xaf\x01\n" +
