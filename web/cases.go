@@ -61,10 +61,10 @@ type caseRow struct {
 	Description, Grid string
 	Deadline          string
 	// FollowUp is the date the follow-up (回头看) is due.
-	FollowUp          string
-	Assignee          string
-	Overdue, DueSoon  bool
-	OverdueDays       int
+	FollowUp         string
+	Assignee         string
+	Overdue, DueSoon bool
+	OverdueDays      int
 }
 
 // cases is the case list (案件): the filter of gridctl open and more,

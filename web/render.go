@@ -141,4 +141,3 @@ func truncate(n int, s string) string {
 	}
 	return string([]rune(s)[:n-1]) + "…"
 }
-
