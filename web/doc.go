@@ -15,8 +15,10 @@
 // answers so. The session cookie's rules and the same-origin check stay in
 // package server, which hands them in through Config.
 //
-// Adding a page: a handler in its own file (cases.go is the model), a
-// template of the same name in templates/ defining "title" and "content",
-// a route in routes (web.go), and, if it belongs in the header, an entry
-// in navItems.
+// Adding a page: a handler in its own file (cases.go is the model) that
+// calls the API with the context d.call gives and renders a view; a
+// template of the same name in templates/ defining "content" (layout.html
+// draws the header and the title from the view); a route in routes
+// (web.go), behind d.page when it needs a user; and, if it belongs in the
+// header, an entry in navItems (render.go).
 package web

@@ -18,7 +18,7 @@ import (
 var templateFiles embed.FS
 
 // pages are the desk's pages by name: each is layout.html with the page's
-// own file (templates/<name>.html), which defines "title" and "content".
+// own file (templates/<name>.html), which defines "content".
 type pages map[string]*template.Template
 
 // view is what the layout draws a page from.
