@@ -41,8 +41,10 @@ type casesView struct {
 	// NextURL is the next page's, "" on the last; FirstURL the first
 	// page's when this is a later one.
 	NextURL, FirstURL string
-	ExportCSV         string
-	ExportXLSX        string
+	// ExportCSV and ExportXLSX export the filter; "" for a user who may
+	// not export (the store lets supervisors and admins only).
+	ExportCSV  string
+	ExportXLSX string
 	// Problems are the filter's, in Chinese; Error the API's.
 	Problems []string
 	Error    *errorView
@@ -86,7 +88,9 @@ func (d *desk) cases(w http.ResponseWriter, r *http.Request, user *pb.User) {
 	}
 	code := http.StatusOK
 	if req != nil {
-		cv.ExportCSV, cv.ExportXLSX = exportURL(req, "csv"), exportURL(req, "xlsx")
+		if v.actor().IsSupervisor() {
+			cv.ExportCSV, cv.ExportXLSX = exportURL(req, "csv"), exportURL(req, "xlsx")
+		}
 		reports, next, err := d.listCases(r, req, f.Page)
 		if err != nil {
 			if unauthenticated(err) {

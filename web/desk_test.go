@@ -222,6 +222,9 @@ func TestDesk_AWorkerSeesOnlyItsGrids(t *testing.T) {
 	if !strings.Contains(p.body, "网格员") {
 		t.Error("the header does not say 网格员")
 	}
+	if strings.Contains(p.body, "reports:export") {
+		t.Error("a worker, who may not export, is offered the export")
+	}
 	for _, g := range all.Grids {
 		option := `<option value="` + g.ID + `"`
 		if mine := slices.Contains(who.User.GridIds, g.ID); strings.Contains(p.body, option) != mine {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gridinspect/gridinspect"
 	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
@@ -49,12 +50,24 @@ var navItems = []navItem{
 func (v view) NavItems() []navItem {
 	var items []navItem
 	for _, it := range navItems {
-		if it.AdminOnly && v.User.GetRole() != pb.Role_ROLE_ADMIN {
+		if it.AdminOnly && !v.actor().IsAdmin() {
 			continue
 		}
 		items = append(items, it)
 	}
 	return items
+}
+
+// actor is the user as the domain sees its role (the API keeps the
+// domain's numbers), to ask the domain's own questions of it, e.g.
+// IsSupervisor: the desk shows what a role may do by the domain's rule,
+// not by a copy of it.
+func (v view) actor() *gridinspect.Actor {
+	if v.User == nil {
+		return nil
+	}
+	return &gridinspect.Actor{UserID: v.User.GetId(), Role: gridinspect.Role(v.User.GetRole()),
+		GridIDs: v.User.GetGridIds(), AllGrids: v.User.GetAllGrids()}
 }
 
 // UserName is how the header names the user: the display name, else the
