@@ -7,6 +7,12 @@ document.addEventListener("DOMContentLoaded", function () {
   // The case filter: leave the empty fields out of the URL, so a link
   // to the list says only what was chosen.
   var filter = document.getElementById("case-filter");
+  // On a phone the filter folds away unless one is chosen, so the cases
+  // come first on the screen.
+  var box = document.getElementById("filter-box");
+  if (box && window.matchMedia("(max-width: 760px)").matches && location.search === "") {
+    box.open = false;
+  }
   if (filter) {
     filter.addEventListener("submit", function () {
       var fields = filter.querySelectorAll("input, select");
