@@ -26,6 +26,7 @@ import (
 
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 	"github.com/gridinspect/gridinspect/proto/openapi"
+	"github.com/gridinspect/gridinspect/web"
 )
 
 // MaxHTTPBodyBytes bounds an HTTP request's body. JSON is wordier than
@@ -55,7 +56,8 @@ type gateway struct {
 // google.api.http rule, the streaming ones as files (gateway_photos.go,
 // gateway_export.go), GET /openapi.json, a page to read it (GET /api),
 // and GET /healthz; the browser's session routes and cookie
-// (gateway_session.go); CORS for Config.CORSOrigins. It fails for a bad
+// (gateway_session.go); the web desk (package web) at every other path;
+// CORS for Config.CORSOrigins. It fails for a bad
 // origin. The first call starts the in-process connection; Shutdown ends
 // it.
 func (s *Server) HTTPHandler() (http.Handler, error) {
@@ -134,6 +136,24 @@ func (s *Server) newGateway() (*gateway, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	desk, err := web.New(web.Config{
+		Conn: conn,
+		Call: func(r *http.Request, method string) (context.Context, error) {
+			return runtime.AnnotateContext(r.Context(), api, r, method, runtime.WithHTTPPathPattern(r.URL.Path))
+		},
+		SameOrigin:   sameOrigin,
+		SetSession:   setSession,
+		ClearSession: clearSession,
+		Chinese:      localize,
+		MapTiles:     s.cfg.MapTiles,
+		Now:          s.now,
+	})
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("server: web desk: %w", err)
+	}
+	// The desk has every path the API has not: its pages and /static/.
+	g.mux.Handle("/", desk)
 	g.handler = cors.wrap(sessionCookies(g.mux))
 	return g, nil
 }

@@ -59,11 +59,11 @@ func (g *gateway) handleSessions(auth pb.AuthServiceClient) {
 			runtime.HTTPError(ctx, api, outbound, w, r, err)
 			return
 		}
-		maxAge := 0 // no expiry: for the browser's session
+		var expires time.Time // none: for the browser's session
 		if exp := resp.GetExpiresAt(); exp != nil {
-			maxAge = max(int(math.Ceil(time.Until(exp.AsTime()).Seconds())), 1)
+			expires = exp.AsTime()
 		}
-		http.SetCookie(w, sessionCookie(r, resp.GetToken(), maxAge))
+		setSession(w, r, resp.GetToken(), expires)
 		w.Header().Set("Cache-Control", "no-store")
 		// The token stays in the HttpOnly cookie: a script the page runs
 		// (an injected one too) never sees it.
@@ -80,7 +80,7 @@ func (g *gateway) handleSessions(auth pb.AuthServiceClient) {
 		// not after a failure that leaves the token alive (the page may
 		// try again), nor when the call was not made with the cookie.
 		if sessionFromCookie(r.Context()) && (err == nil || status.Code(err) == codes.Unauthenticated) {
-			http.SetCookie(w, sessionCookie(r, "", -1))
+			clearSession(w, r)
 		}
 		if err != nil {
 			runtime.HTTPError(ctx, api, outbound, w, r, err)
@@ -135,6 +135,21 @@ func sessionCookie(r *http.Request, token string, maxAge int) *http.Cookie {
 		Secure:   r.TLS != nil,
 		SameSite: http.SameSiteStrictMode,
 	}
+}
+
+// setSession sets the session cookie holding token until expires (the
+// token's own end), or for the browser's session when expires is zero.
+func setSession(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
+	maxAge := 0
+	if !expires.IsZero() {
+		maxAge = max(int(math.Ceil(time.Until(expires).Seconds())), 1)
+	}
+	http.SetCookie(w, sessionCookie(r, token, maxAge))
+}
+
+// clearSession deletes the session cookie.
+func clearSession(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, sessionCookie(r, "", -1))
 }
 
 // sessionKey marks a request authenticated by its session cookie.

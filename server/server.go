@@ -82,6 +82,10 @@ type Config struct {
 	// CORSOrigins may call the HTTP API from their pages (origins such as
 	// "https://h5.example.com"); none by default. See ParseOrigin.
 	CORSOrigins []string
+	// MapTiles is the web desk's map background, a tile URL template
+	// ("https://…/{z}/{x}/{y}…"); "" draws the grids' boundaries on a
+	// plain background, which needs no internet.
+	MapTiles string
 }
 
 // Backend is one value that implements every service, as the store does.

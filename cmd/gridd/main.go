@@ -63,6 +63,7 @@ type config struct {
 	rateBurst  int
 	metrics    string     // address to serve Prometheus metrics on; "": none
 	cors       originList // origins whose pages may call the HTTP API
+	mapTiles   string     // the web desk map's tile URL template; "": plain background
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -83,6 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"calls per second each user may make for long (Login, health and reflection aside); 0 turns the limit off")
 	fs.IntVar(&c.rateBurst, "rate-burst", server.DefaultRequestBurst, "calls each user may make in a burst before --rate-limit holds them back")
 	fs.StringVar(&c.metrics, "metrics", "", "address to serve Prometheus metrics on, at /metrics (TLS as gRPC); empty: none")
+	fs.StringVar(&c.mapTiles, "map-tiles", "", "tile URL `TEMPLATE` ({z}/{x}/{y}) of the web desk map's background (e.g. 天地图's, with its tk key); empty: grid boundaries on a plain background, no internet needed")
 	fs.Var(&c.cors, "cors-origin", "let pages of `ORIGIN` (https://host[:port]) call the HTTP API with bearer tokens (CORS); repeat it or give a comma-separated list")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -340,6 +342,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer stopMetrics()
 	}
 	serving.CORSOrigins = cfg.cors
+	serving.MapTiles = cfg.mapTiles
 	serving.TLS = tlsConfig
 	srv := server.New(serving)
 	served := make(chan error, 2)

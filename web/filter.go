@@ -1,0 +1,212 @@
+package web
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/gridinspect/gridinspect"
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+// The case list's query parameters (ASCII, so links stay readable):
+//
+//	scope     open (在办, the default), all (全部) or followup (到期回头看)
+//	status    a status's API name without its prefix (ASSIGNED); repeatable
+//	category  a category's API name without its prefix (SAFETY_HAZARD); repeatable
+//	grid      a grid's id; repeatable
+//	overdue   1: overdue only
+//	due       N: due within N days (overdue ones included)
+//	q         text the description or address contains
+//	from, to  observed on or after from, on or before to (China dates, 2024-01-31)
+//	page      the page's token (from the list's 下一页 link)
+const (
+	scopeOpen     = "open"
+	scopeAll      = "all"
+	scopeFollowUp = "followup"
+)
+
+// dateLayout is how a date input writes a date.
+const dateLayout = "2006-01-02"
+
+// caseFilter is the case list's filter as the form shows it.
+type caseFilter struct {
+	Scope      string
+	Statuses   []string
+	Categories []string
+	Grids      []string
+	Overdue    bool
+	Due        string
+	Query      string
+	From, To   string
+	Page       string
+}
+
+// parseCaseFilter reads the list's filter from its query, and the
+// ListReportsRequest it stands for; problems are in Chinese, one per
+// parameter. The request's bounds (the query's length, the days' range)
+// are the API's to check.
+func parseCaseFilter(q url.Values) (caseFilter, *pb.ListReportsRequest, []string) {
+	f := caseFilter{
+		Scope:      q.Get("scope"),
+		Statuses:   q["status"],
+		Categories: q["category"],
+		Grids:      nonEmpty(q["grid"]),
+		Overdue:    q.Get("overdue") == "1",
+		Due:        strings.TrimSpace(q.Get("due")),
+		Query:      strings.TrimSpace(q.Get("q")),
+		From:       q.Get("from"),
+		To:         q.Get("to"),
+		Page:       q.Get("page"),
+	}
+	req := &pb.ListReportsRequest{
+		GridIds:     f.Grids,
+		OverdueOnly: f.Overdue,
+		Query:       f.Query,
+		OrderBy:     pb.ReportOrder_REPORT_ORDER_DEADLINE,
+	}
+	var problems []string
+	switch f.Scope {
+	case "", scopeOpen:
+		f.Scope = scopeOpen
+		req.OpenOnly = true
+	case scopeAll:
+	case scopeFollowUp:
+		req.FollowUpDue = true
+	default:
+		problems = append(problems, "范围只能是在办、全部或到期回头看")
+	}
+	for _, s := range nonEmpty(f.Statuses) {
+		v, ok := pb.ReportStatus_value["REPORT_STATUS_"+s]
+		if !ok || v == 0 {
+			problems = append(problems, "未知的状态："+s)
+			continue
+		}
+		req.Statuses = append(req.Statuses, pb.ReportStatus(v))
+	}
+	for _, c := range nonEmpty(f.Categories) {
+		v, ok := pb.Category_value["CATEGORY_"+c]
+		if !ok || v == 0 {
+			problems = append(problems, "未知的类别："+c)
+			continue
+		}
+		req.Categories = append(req.Categories, pb.Category(v))
+	}
+	if f.Due != "" {
+		n, err := strconv.Atoi(f.Due)
+		if err != nil || n < 1 {
+			problems = append(problems, "到期天数须为正整数")
+		}
+		req.DueWithinDays = int32(min(max(n, 0), 1<<30))
+	}
+	if f.From != "" {
+		d, err := time.ParseInLocation(dateLayout, f.From, gridinspect.ChinaZone)
+		if err != nil {
+			problems = append(problems, "开始日期有误")
+		}
+		req.ObservedAfter = timestamppb.New(d)
+	}
+	if f.To != "" {
+		d, err := time.ParseInLocation(dateLayout, f.To, gridinspect.ChinaZone)
+		if err != nil {
+			problems = append(problems, "结束日期有误")
+		}
+		req.ObservedBefore = timestamppb.New(d.AddDate(0, 0, 1)) // the whole day
+	}
+	if len(problems) > 0 {
+		return f, nil, problems
+	}
+	return f, req, nil
+}
+
+// values is the filter as the list's query, without its page.
+func (f caseFilter) values() url.Values {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.Scope != scopeOpen {
+		set("scope", f.Scope)
+	}
+	q["status"] = nonEmpty(f.Statuses)
+	q["category"] = nonEmpty(f.Categories)
+	q["grid"] = f.Grids
+	if f.Overdue {
+		q.Set("overdue", "1")
+	}
+	set("due", f.Due)
+	set("q", f.Query)
+	set("from", f.From)
+	set("to", f.To)
+	for k, v := range q {
+		if len(v) == 0 {
+			delete(q, k)
+		}
+	}
+	return q
+}
+
+// pageURL is the list's URL for the page with token.
+func (f caseFilter) pageURL(token string) string {
+	q := f.values()
+	if token != "" {
+		q.Set("page", token)
+	}
+	return "/cases?" + q.Encode()
+}
+
+// exportURL is the HTTP API's export (server/gateway_export.go) of the
+// cases req lists, as a file of format (csv or xlsx). Its parameters are
+// ListReportsRequest's, as GET /v1/reports takes them.
+func exportURL(req *pb.ListReportsRequest, format string) string {
+	q := url.Values{"format": {format}}
+	for _, s := range req.GetStatuses() {
+		q.Add("statuses", s.String())
+	}
+	for _, c := range req.GetCategories() {
+		q.Add("categories", c.String())
+	}
+	for _, g := range req.GetGridIds() {
+		q.Add("grid_ids", g)
+	}
+	flag := func(k string, on bool) {
+		if on {
+			q.Set(k, "true")
+		}
+	}
+	flag("open_only", req.GetOpenOnly())
+	flag("overdue_only", req.GetOverdueOnly())
+	flag("follow_up_due", req.GetFollowUpDue())
+	if n := req.GetDueWithinDays(); n != 0 {
+		q.Set("due_within_days", strconv.Itoa(int(n)))
+	}
+	if req.GetQuery() != "" {
+		q.Set("query", req.GetQuery())
+	}
+	if t := req.GetObservedAfter(); t != nil {
+		q.Set("observed_after", t.AsTime().Format(time.RFC3339))
+	}
+	if t := req.GetObservedBefore(); t != nil {
+		q.Set("observed_before", t.AsTime().Format(time.RFC3339))
+	}
+	if req.GetOrderBy() != pb.ReportOrder_REPORT_ORDER_UNSPECIFIED {
+		q.Set("order_by", req.GetOrderBy().String())
+	}
+	return "/v1/reports:export?" + q.Encode()
+}
+
+// nonEmpty is vs without its empty strings (a form's "any" choice).
+func nonEmpty(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,54 @@
+package web
+
+import (
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+func TestCaseFilter_SaysInChineseWhatIsWrong(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"scope=closed", []string{"范围只能是在办、全部或到期回头看"}},
+		{"status=FIXED", []string{"未知的状态：FIXED"}},
+		{"category=NOISE&category=OTHER", []string{"未知的类别：NOISE"}},
+		{"due=-1", []string{"到期天数须为正整数"}},
+		{"due=soon", []string{"到期天数须为正整数"}},
+		{"from=2024-13-01&to=yesterday", []string{"开始日期有误", "结束日期有误"}},
+	} {
+		q, _ := url.ParseQuery(tc.query)
+		_, req, problems := parseCaseFilter(q)
+		if req != nil || !slices.Equal(problems, tc.want) {
+			t.Errorf("%s: request %v, problems %q; want none and %q", tc.query, req, problems, tc.want)
+		}
+	}
+}
+
+func TestCaseFilter_ReadsChinaDatesAsWholeDays(t *testing.T) {
+	q, _ := url.ParseQuery("scope=all&from=2024-03-01&to=2024-03-31&status=ASSIGNED&category=&grid=&due=7&overdue=1")
+	f, req, problems := parseCaseFilter(q)
+	if problems != nil {
+		t.Fatal(problems)
+	}
+	after, before := req.GetObservedAfter().AsTime(), req.GetObservedBefore().AsTime()
+	if want := time.Date(2024, 2, 29, 16, 0, 0, 0, time.UTC); !after.Equal(want) {
+		t.Errorf("observed_after %v, want %v (midnight in China)", after, want)
+	}
+	if want := time.Date(2024, 3, 31, 16, 0, 0, 0, time.UTC); !before.Equal(want) {
+		t.Errorf("observed_before %v, want %v (the end of 31 March in China)", before, want)
+	}
+	if req.GetOpenOnly() || !req.GetOverdueOnly() || req.GetDueWithinDays() != 7 ||
+		!slices.Equal(req.GetStatuses(), []pb.ReportStatus{pb.ReportStatus_REPORT_STATUS_ASSIGNED}) ||
+		len(req.GetCategories()) != 0 || len(req.GetGridIds()) != 0 {
+		t.Errorf("request %v", req)
+	}
+	// The next page's link keeps the filter and drops the empty choices.
+	if got, want := f.pageURL("r.tok"), "/cases?due=7&from=2024-03-01&overdue=1&page=r.tok&scope=all&status=ASSIGNED&to=2024-03-31"; got != want {
+		t.Errorf("page URL %s, want %s", got, want)
+	}
+}

@@ -1,0 +1,129 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"google.golang.org/grpc"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+// Config is what the desk is made of. Every field but MapTiles is
+// required; package server fills them.
+type Config struct {
+	// Conn is the in-process connection to the gRPC server, the one the
+	// HTTP/JSON gateway uses.
+	Conn grpc.ClientConnInterface
+	// Call returns the context a call of method (its full name,
+	// "/gridinspect.v1.ReportService/ListReports") made for r is made
+	// with: r's Authorization (which the session cookie becomes for a
+	// request of the desk's own origin), X-Request-Id and client address
+	// as outgoing metadata, as the gateway's calls carry them.
+	Call func(r *http.Request, method string) (context.Context, error)
+	// SameOrigin reports whether r provably comes from a page of the
+	// origin it was served on (the check the session cookie is honoured
+	// by). A form the desk takes without a session (the login) needs it.
+	SameOrigin func(r *http.Request) bool
+	// SetSession sets the session cookie holding token until expires
+	// (zero: the browser's session); ClearSession deletes it.
+	SetSession   func(w http.ResponseWriter, r *http.Request, token string, expires time.Time)
+	ClearSession func(w http.ResponseWriter, r *http.Request)
+	// Chinese returns err with a zh-CN google.rpc.LocalizedMessage if it
+	// is a status without one (as the gateway's errors get theirs); nil
+	// leaves err as it is.
+	Chinese func(err error) error
+	// MapTiles is a tile URL template for the map's background ("" for
+	// boundaries on a plain background).
+	MapTiles string
+	// Now is the clock of the pages (e.g. a deadline's days left);
+	// default time.Now.
+	Now func() time.Time
+}
+
+// desk serves the pages.
+type desk struct {
+	cfg     Config
+	pages   pages
+	static  *assets
+	auth    pb.AuthServiceClient
+	reports pb.ReportServiceClient
+	dir     pb.DirectoryServiceClient
+}
+
+// New returns the desk's handler: its pages and /static/. It fails when
+// Config lacks a required field or a template does not parse.
+func New(cfg Config) (http.Handler, error) {
+	switch {
+	case cfg.Conn == nil, cfg.Call == nil, cfg.SameOrigin == nil, cfg.SetSession == nil, cfg.ClearSession == nil:
+		return nil, errors.New("web: Config needs Conn, Call, SameOrigin, SetSession and ClearSession")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	static, err := newAssets()
+	if err != nil {
+		return nil, err
+	}
+	d := &desk{
+		cfg:     cfg,
+		static:  static,
+		auth:    pb.NewAuthServiceClient(cfg.Conn),
+		reports: pb.NewReportServiceClient(cfg.Conn),
+		dir:     pb.NewDirectoryServiceClient(cfg.Conn),
+	}
+	if d.pages, err = parsePages(static); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	d.routes(mux)
+	return secure(mux), nil
+}
+
+// routes are the desk's paths. Pages that need a user are wrapped in
+// d.page, which finds who is calling (or sends the browser to the login).
+func (d *desk) routes(mux *http.ServeMux) {
+	mux.Handle("GET /static/", d.static)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		// The home page (工作台) is yet to come; until then the cases.
+		http.Redirect(w, r, "/cases", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /login", d.loginPage)
+	mux.HandleFunc("POST /login", d.login)
+	mux.HandleFunc("POST /logout", d.logout)
+	mux.Handle("GET /cases", d.page(d.cases))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		d.render(w, r, http.StatusNotFound, "error", view{Title: "页面不存在", Data: errorView{Message: "页面不存在"}})
+	})
+}
+
+// contentSecurityPolicy allows the page nothing but its own origin's
+// scripts, styles and connections: no inline script, no inline style
+// attribute, no framing by another site, no form posted elsewhere.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; " +
+	"base-uri 'none'; object-src 'none'"
+
+// secure adds the security headers to every answer of the desk. A page
+// is never cached (it holds a user's cases); /static/ sets its own.
+func secure(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", contentSecurityPolicy)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// maxFormBytes bounds a form's body: the desk's forms are a few fields.
+const maxFormBytes = 64 << 10
+
+// call returns the context of a call of method for r.
+func (d *desk) call(r *http.Request, method string) (context.Context, error) {
+	return d.cfg.Call(r, method)
+}
