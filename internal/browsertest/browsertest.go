@@ -79,6 +79,10 @@ func New(t testing.TB) *Browser {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		// The office's browser: Chinese pages, date pickers and number
+		// formats as its staff see them.
+		chromedp.Flag("lang", "zh-CN"),
+		chromedp.Flag("accept-lang", "zh-CN,zh"),
 		chromedp.WindowSize(int(Desktop.Width), int(Desktop.Height)),
 	})
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
