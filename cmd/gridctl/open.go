@@ -40,7 +40,7 @@ var openCommand = &command{
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids, categories stringsFlag
 		fs.Var(&grids, "grid", "只列网格 `名称或编号` 的案件；多个网格重复此选项")
-		fs.Var(&categories, "category", "只列`类别`（"+helpChoices(categoryFlags)+"）的案件；可重复")
+		fs.Var(&categories, "category", "只列该`类别`的案件，可重复；类别为 "+helpChoices(categoryFlags))
 		assignee := fs.String("assignee", "", "只列派给 `名称`（用户名或姓名，或用户编号）的案件")
 		overdue := fs.Bool("overdue", false, "只列逾期案件")
 		dueWithin := fs.Int("due-within", 0, "只列 `天数` 天内到期、仍待整改（已派遣、整改中）的案件，含已逾期的")
