@@ -442,24 +442,24 @@ func (a *app) printBackup(path string, size int64, m *backupManifest, raw []byte
 		return err
 	}
 	if n := len(m.MissingPhotos) + len(m.DamagedPhotos); n > 0 {
-		fmt.Fprintf(a.stderr, "gridctl: 警告：服务器上有 %d 个照片文件缺失或损坏（见 %s 中的 missing_photos 和 damaged_photos）；服务器日志列出了它们\n",
-			n, backupManifestEntry)
+		fmt.Fprintf(a.stderr, "gridctl: 警告：服务器上有 %d 个照片文件缺失或损坏，备份中没有它们；服务器日志列出了它们\n", n)
 	}
 	return nil
 }
 
-// formatBytes writes a size in binary units: 812 B, 12.3 MiB.
+// formatBytes writes a size as Windows' Explorer does, in units of 1024
+// named KB, MB, GB: 812 字节, 12.3 MB.
 func formatBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
-		return fmt.Sprintf("%d B", n)
+		return fmt.Sprintf("%d 字节", n)
 	}
 	div, exp := int64(unit), 0
 	for m := n / unit; m >= unit; m /= unit {
 		div *= unit
 		exp++
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // backupProgress shows how much of the archive has arrived, on stderr

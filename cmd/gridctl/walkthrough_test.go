@@ -32,6 +32,7 @@ var allowedWords = map[string]bool{
 	"Riverside": true, // a grid of the test street named in English
 	"WGS-84":    true, "A": true, "B": true, "C": true, "D": true,
 	"csv": true, "xlsx": true, // file names the walk-through chose
+	"KB": true, "MB": true, "GB": true, // sizes, as Windows' Explorer writes them
 }
 
 // englishWords returns the ASCII words of out a person would have to
@@ -44,7 +45,7 @@ func englishWords(out string) []string {
 		switch {
 		case w == "", strings.HasPrefix(w, "-"), allowedWords[w], idLike.MatchString(w):
 			continue
-		case strings.HasSuffix(w, ".csv"), strings.HasSuffix(w, ".xlsx"):
+		case strings.HasSuffix(w, ".csv"), strings.HasSuffix(w, ".xlsx"), strings.HasSuffix(w, ".tar.gz"):
 			continue
 		}
 		found = append(found, w)
