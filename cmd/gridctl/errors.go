@@ -59,6 +59,7 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 	// Where the case stands, for a refused action: as the server said, or
 	// as gridctl read it after the refusal.
 	info := caseState(st)
+	detail := "" // a line below the message, for whoever runs the server
 	var se *stateError
 	if info == nil && errors.As(err, &se) {
 		info = se.info
@@ -67,7 +68,10 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 	case st.Code() == codes.Aborted && info != nil:
 		msg = fmt.Sprintf("操作被拒绝：你查看之后案件已有变动，现为%s，版本 %s", info.status, info.version)
 	case st.Code() == codes.Unavailable:
-		msg = fmt.Sprintf("无法连接 %s：%s", server, msg)
+		// The transport's own words are for whoever runs the server: a
+		// line below, after the cause in Chinese.
+		detail = "详情：" + msg
+		msg = fmt.Sprintf("无法连接 %s：%s", server, unavailableCause(msg))
 	case st.Code() == codes.DeadlineExceeded:
 		msg = fmt.Sprintf("%s 在 %s 内没有应答（--timeout）", server, timeout)
 	case st.Code() == codes.Canceled:
@@ -84,6 +88,9 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 		}
 	}
 	fmt.Fprintf(w, "gridctl: %s\n", sanitizeLine(msg))
+	if detail != "" {
+		fmt.Fprintf(w, "  %s\n", sanitizeLine(detail))
+	}
 	for _, d := range st.Details() {
 		switch d := d.(type) {
 		case *errdetails.BadRequest:
@@ -126,6 +133,20 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 			fmt.Fprintln(w, "请运行 gridctl login 登录")
 		}
 	}
+}
+
+// unavailableCause says in Chinese why a server could not be reached, from
+// the transport's message.
+func unavailableCause(msg string) string {
+	switch m := strings.ToLower(msg); {
+	case strings.Contains(m, "connection refused"):
+		return "服务器没有在运行，或地址、端口有误"
+	case strings.Contains(m, "no such host"):
+		return "找不到这个服务器地址"
+	case strings.Contains(m, "tls") || strings.Contains(m, "certificate") || strings.Contains(m, "handshake"):
+		return "加密设置与服务器不符（--tls、--ca）"
+	}
+	return "网络不通，或服务器没有应答"
 }
 
 // caseInfo is where a case stands, as the server tells it with a refused
