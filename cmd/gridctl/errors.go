@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
+	"syscall"
 
 	"golang.org/x/text/language"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -46,6 +48,10 @@ func (a *app) fail(err error) int {
 func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 	st, ok := grpcStatus(err)
 	if !ok {
+		if msg, ok := fileProblem(err); ok {
+			fmt.Fprintf(w, "gridctl: %s\n  详情：%s\n", sanitizeLine(msg), sanitizeLine(err.Error()))
+			return
+		}
 		fmt.Fprintf(w, "gridctl: %s\n", sanitizeLine(err.Error()))
 		return
 	}
@@ -133,6 +139,30 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 			fmt.Fprintln(w, "请运行 gridctl login 登录")
 		}
 	}
+}
+
+// fileProblem says in Chinese what went wrong with a file or folder on
+// this machine (a full disk, no permission, none there), for the errors a
+// person can mend; the system's own words follow on a detail line.
+func fileProblem(err error) (string, bool) {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) {
+		return "", false
+	}
+	var cause string
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		cause = "没有权限"
+	case errors.Is(err, fs.ErrNotExist):
+		cause = "不存在"
+	case errors.Is(err, syscall.ENOSPC):
+		cause = "磁盘空间不足"
+	case errors.Is(err, syscall.EROFS):
+		cause = "所在磁盘只读"
+	default:
+		return "", false
+	}
+	return fmt.Sprintf("无法使用 %s：%s", pe.Path, cause), true
 }
 
 // unavailableCause says in Chinese why a server could not be reached, from

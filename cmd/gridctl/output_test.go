@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -233,6 +235,10 @@ func TestErrorMessages(t *testing.T) {
 		want        string
 	}{
 		{"plain", errors.New("read --ca: no such file"), "", "gridctl: read --ca: no such file\n"},
+		{"a file without permission", fmt.Errorf("write %s: %w", "/x/a.xlsx.tmp", &fs.PathError{Op: "open", Path: "/x/a.xlsx.tmp", Err: syscall.EACCES}), "",
+			"gridctl: 无法使用 /x/a.xlsx.tmp：没有权限\n  详情：write /x/a.xlsx.tmp: open /x/a.xlsx.tmp: permission denied\n"},
+		{"a full disk", fmt.Errorf("write %s: %w", "/x/b.tar.gz", &fs.PathError{Op: "write", Path: "/x/b.tar.gz", Err: syscall.ENOSPC}), "",
+			"gridctl: 无法使用 /x/b.tar.gz：磁盘空间不足\n  详情：write /x/b.tar.gz: write /x/b.tar.gz: no space left on device\n"},
 		{"unauthenticated, saved token", status.Error(codes.Unauthenticated, "token expired"), tokenFromSaved,
 			"gridctl: 未登录或登录已失效：token expired\n请运行 gridctl login 登录\n"},
 		{"unauthenticated, env token", status.Error(codes.Unauthenticated, "token expired"), tokenFromEnv,
