@@ -35,7 +35,7 @@ const (
 
 var exportCommand = &command{
 	name:    "export",
-	summary: "把报告导出为 CSV 或 XLSX 文件，列名为中文",
+	summary: "把报告导出为表格文件（CSV 或 XLSX，可用 Excel 打开），列名为中文",
 	help: `把符合筛选条件的每份报告写成一行，含当前状态、期限、派遣对象、文书编号和
 结案情况，格式为 CSV 表格文件（可用 Excel 打开，中文不乱码）或 XLSX 工作簿（Excel
 格式）。不加筛选条件时导出可见的全部报告。
