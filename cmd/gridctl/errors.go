@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/text/language"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -37,7 +38,7 @@ func (a *app) fail(err error) int {
 		fmt.Fprintf(a.stderr, "用法见 %q\n", help)
 		return exitUsage
 	}
-	writeError(a.stderr, err, a.server, a.tokenSource, a.opts.timeout.String())
+	writeError(a.stderr, err, a.server, a.tokenSource, durationZh(a.opts.timeout))
 	return exitError
 }
 
@@ -79,7 +80,7 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 		detail = "详情：" + msg
 		msg = fmt.Sprintf("无法连接 %s：%s", server, unavailableCause(msg))
 	case st.Code() == codes.DeadlineExceeded:
-		msg = fmt.Sprintf("%s 在 %s 内没有应答（--timeout）", server, timeout)
+		msg = fmt.Sprintf("%s 在 %s内没有应答（--timeout）", server, timeout)
 	case st.Code() == codes.Canceled:
 		msg = "已取消"
 	case localized != "":
@@ -117,7 +118,7 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 			}
 		case *errdetails.RetryInfo:
 			if d.GetRetryDelay() != nil {
-				fmt.Fprintf(w, "  请在 %s 后重试\n", d.GetRetryDelay().AsDuration().Round(1e9))
+				fmt.Fprintf(w, "  请在 %s后重试\n", durationZh(d.GetRetryDelay().AsDuration()))
 			}
 		}
 	}
@@ -139,6 +140,26 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 			fmt.Fprintln(w, "请运行 gridctl login 登录")
 		}
 	}
+}
+
+// durationZh writes d, to the second, as a person says it: "1 分 30 秒",
+// "2 小时", "0 秒".
+func durationZh(d time.Duration) string {
+	s := int64(d.Round(time.Second) / time.Second)
+	var parts []string
+	for _, u := range []struct {
+		secs int64
+		word string
+	}{{3600, "小时"}, {60, "分"}, {1, "秒"}} {
+		if n := s / u.secs; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, u.word))
+			s -= n * u.secs
+		}
+	}
+	if len(parts) == 0 {
+		return "0 秒"
+	}
+	return strings.Join(parts, " ")
 }
 
 // fileProblem says in Chinese what went wrong with a file or folder on

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -250,8 +251,8 @@ func TestErrorMessages(t *testing.T) {
 		{"unavailable", status.Error(codes.Unavailable, `connection error: desc = "transport: Error while dialing: dial tcp h:1: connect: connection refused"`), "",
 			"gridctl: 无法连接 h:1：服务器没有在运行，或地址、端口有误\n  详情：connection error: desc = \"transport: Error while dialing: dial tcp h:1: connect: connection refused\"\n"},
 		{"unavailable, another cause", status.Error(codes.Unavailable, "io timeout"), "", "gridctl: 无法连接 h:1：网络不通，或服务器没有应答\n  详情：io timeout\n"},
-		{"deadline", status.Error(codes.DeadlineExceeded, "context deadline exceeded"), "", "gridctl: h:1 在 30s 内没有应答（--timeout）\n"},
-		{"retry", withRetry.Err(), "", "gridctl: 请求过多：too many login attempts\n  请在 1m30s 后重试\n"},
+		{"deadline", status.Error(codes.DeadlineExceeded, "context deadline exceeded"), "", "gridctl: h:1 在 30 秒内没有应答（--timeout）\n"},
+		{"retry", withRetry.Err(), "", "gridctl: 请求过多：too many login attempts\n  请在 1 分 30 秒后重试\n"},
 		{"precondition", failedPre.Err(), "", "gridctl: 无法执行：report is CLOSED\n  report/1: status is CLOSED\n"},
 		{"escape sequences from the server", status.Error(codes.NotFound, "no \x1b[2Jreport"), "", "gridctl: 未找到：no  [2Jreport\n"},
 		{"stale action", stale.Err(), "",
@@ -274,7 +275,7 @@ func TestErrorMessages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			writeError(&b, tt.err, "h:1", tt.tokenSource, "30s")
+			writeError(&b, tt.err, "h:1", tt.tokenSource, durationZh(30*time.Second))
 			if b.String() != tt.want {
 				t.Errorf("got:\n%q\nwant:\n%q", b.String(), tt.want)
 			}
