@@ -61,7 +61,7 @@ var backupCommand = &command{
 		out := fs.String("out", "", "把归档写入`文件`，或写入该文件夹（默认：服务器建议的名字）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("backup 不带参数（选项：--out FILE）")
+				return usagef("backup 不带参数（选项：--out 文件）")
 			}
 			return a.backup(ctx, *out)
 		}
@@ -165,7 +165,7 @@ func backupPath(out, suggested string) (string, error) {
 	name := filepath.Base(filepath.Clean("/" + suggested))
 	if fi, err := os.Stat(out); out == "" || err == nil && fi.IsDir() {
 		if name == "/" || name == "." {
-			return "", errors.New("备份：服务器没有建议文件名：请给出 --out FILE")
+			return "", errors.New("备份：服务器没有建议文件名：请给出 --out 文件")
 		}
 		return filepath.Join(out, name), nil
 	}
@@ -195,7 +195,7 @@ func checkBackupFolder(out string) error {
 	case err != nil:
 		return fmt.Errorf("备份：无法读取文件夹 %s（%v）", dir, err)
 	case !fi.IsDir():
-		return fmt.Errorf("备份：%s 不是文件夹：请给出一个文件夹或 --out FILE", dir)
+		return fmt.Errorf("备份：%s 不是文件夹：请给出一个文件夹或 --out 文件", dir)
 	}
 	// Only trying to create a file tells for sure (permissions, a
 	// read-only disk); the probe is removed at once.

@@ -581,7 +581,7 @@ var caseExtendCommand = &command{
 				return err
 			}
 			if *to == "" {
-				return usagef("--to DATE 必填：新的期限")
+				return usagef("--to 日期 必填：新的期限")
 			}
 			if strings.TrimSpace(*reason) == "" {
 				return usagef("--reason 必填：延期的理由")

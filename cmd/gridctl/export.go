@@ -109,7 +109,7 @@ var exportCommand = &command{
 				return usagef("--to %s 早于 --from %s", *to, *from)
 			}
 			if f == pb.ExportFormat_EXPORT_FORMAT_XLSX && *out == "-" && a.isTerminal(a.stdout) {
-				return usagef("xlsx 不能输出到终端：请给出 --out FILE，或把标准输出接到管道")
+				return usagef("xlsx 不能输出到终端：请给出 --out 文件，或把标准输出接到管道")
 			}
 			return a.export(ctx, req, grids, *assignee, *out)
 		}
@@ -218,7 +218,7 @@ func (a *app) openExport(out, suggested string) (*exportFile, error) {
 	if out == "" {
 		out = filepath.Base(filepath.Clean("/" + suggested))
 		if out == "/" || out == "." {
-			return nil, errors.New("导出报告：服务器没有建议文件名：请给出 --out FILE")
+			return nil, errors.New("导出报告：服务器没有建议文件名：请给出 --out 文件")
 		}
 	}
 	tmp, err := os.OpenFile(out+tmpSuffix, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)

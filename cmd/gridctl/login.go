@@ -64,7 +64,7 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 	}
 	if deviceID != "" {
 		if _, err := uuid.Parse(deviceID); err != nil {
-			return usagef("--device-id %q 不是 UUID", deviceID)
+			return usagef("--device-id %q 不是有效的设备编号", deviceID)
 		}
 	} else if deviceID, err = store.deviceID(); err != nil {
 		return err

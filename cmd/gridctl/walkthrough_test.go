@@ -210,6 +210,32 @@ var duration = regexp.MustCompile(`^[0-9]+(s|m|h)$`)
 // command names, flag values and helpAllowedWords.
 func TestEveryHelpSpeaksChinese(t *testing.T) {
 	isolate(t)
+	var paths [][]string
+	var walk func(cmds []*command, path []string)
+	walk = func(cmds []*command, path []string) {
+		for _, c := range cmds {
+			p := append(append([]string{}, path...), c.name)
+			paths = append(paths, p)
+			walk(c.subs, p)
+		}
+	}
+	walk(commands, nil)
+	check := func(line, out string) {
+		if words := helpEnglishWords(out, nil); len(words) > 0 {
+			t.Errorf("%s printed English %q:\n%s", line, words, out)
+		}
+	}
+	check("gridctl -h", mustGridctl(t, "", "-h"))
+	for _, p := range paths {
+		args := append(append([]string{}, p...), "-h")
+		check("gridctl "+strings.Join(args, " "), mustGridctl(t, "", args...))
+	}
+}
+
+// helpEnglishWords are the English words of a help or usage message out
+// beyond helpAllowedWords, command names, flag values and the words of
+// args (a usage error quotes what was typed).
+func helpEnglishWords(out string, args []string) []string {
 	typed := map[string]bool{"help": true}
 	for _, m := range []map[string]bool{keys(categoryFlags), keys(statusFlags), keys(dispositionFlags), keys(noticeFlags), keys(exportFormats)} {
 		for k := range m {
@@ -219,36 +245,29 @@ func TestEveryHelpSpeaksChinese(t *testing.T) {
 	for _, n := range roleNames {
 		typed[n] = true
 	}
-	var paths [][]string
-	var walk func(cmds []*command, path []string)
-	walk = func(cmds []*command, path []string) {
+	var walk func(cmds []*command)
+	walk = func(cmds []*command) {
 		for _, c := range cmds {
 			typed[c.name] = true
-			p := append(append([]string{}, path...), c.name)
-			paths = append(paths, p)
-			walk(c.subs, p)
+			walk(c.subs)
 		}
 	}
-	walk(commands, nil)
-	check := func(line, out string) {
-		var words []string
-		for _, w := range englishWords(out) {
-			switch {
-			case helpAllowedWords[w], typed[w], strings.Contains(w, "/"), duration.MatchString(w),
-				strings.HasSuffix(w, ".tar.gz"), strings.HasSuffix(w, ".json"):
-				continue
-			}
-			words = append(words, w)
-		}
-		if len(words) > 0 {
-			t.Errorf("%s printed English %q:\n%s", line, words, out)
+	walk(commands)
+	for _, a := range args {
+		for _, w := range asciiWord.FindAllString(a, -1) {
+			typed[strings.Trim(w, ".:/")] = true
 		}
 	}
-	check("gridctl -h", mustGridctl(t, "", "-h"))
-	for _, p := range paths {
-		args := append(append([]string{}, p...), "-h")
-		check("gridctl "+strings.Join(args, " "), mustGridctl(t, "", args...))
+	var words []string
+	for _, w := range englishWords(out) {
+		switch {
+		case helpAllowedWords[w], typed[w], strings.Contains(w, "/"), duration.MatchString(w),
+			strings.HasSuffix(w, ".tar.gz"), strings.HasSuffix(w, ".json"):
+			continue
+		}
+		words = append(words, w)
 	}
+	return words
 }
 
 func keys[V any](m map[string]V) map[string]bool {
