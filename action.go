@@ -192,6 +192,12 @@ var dispositionsOf = map[Category][]Disposition{
 	CategoryOther:               {DispositionResolved, DispositionRectified},
 }
 
+// Dispositions are the outcomes a fix of this category may claim, the
+// default first.
+func (c Category) Dispositions() []Disposition {
+	return append([]Disposition(nil), dispositionsOf[c]...)
+}
+
 // ValidateAction checks an action as given, before it meets its case.
 // Field paths are the API's request fields.
 func (r Rules) ValidateAction(a *Action) error {

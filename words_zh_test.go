@@ -1,6 +1,9 @@
 package gridinspect
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -53,5 +56,33 @@ func TestARefusedStepSaysTheStatusInChinese(t *testing.T) {
 	}
 	if !strings.Contains(e.Message, "REPORTED") {
 		t.Errorf("Message = %q, want the status as the API names it", e.Message)
+	}
+}
+
+// TestChinaZoneIsTheOnlyZone: a time a person or the office's calendar
+// reads is in ChinaZone, declared once; no code outside words_zh.go makes
+// its own fixed +8 zone (tests may, to build inputs).
+func TestChinaZoneIsTheOnlyZone(t *testing.T) {
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != "." || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || path == "words_zh.go" {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(src), "time.FixedZone(") {
+			t.Errorf("%s makes its own time zone: use gridinspect.ChinaZone", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -18,11 +18,6 @@ import (
 // action refers to, numbers notices, and stores the outcome: the case's
 // new row, its event, and a change row, in one write.
 
-// chinaTime is the zone notice years are counted in: a notice served at
-// 01:00 on New Year's Day in China is numbered in the new year, although
-// it is still the old one in UTC.
-var chinaTime = time.FixedZone("UTC+8", 8*60*60)
-
 // actOutcome is what an action came to: the case after it and the event
 // that records it, and for an action kept on the timeline as a conflict,
 // the error it met. A conflict is written and committed like any event;
@@ -238,7 +233,10 @@ func updateReport(tx *Tx, r *gridinspect.Report, wasVersion int64) error {
 // now: X街安告〔2025〕3号. The number is kept in the notice's event, so a
 // prefix changed later leaves it as issued.
 func numberNotice(tx *Tx, n *gridinspect.Notice, at time.Time) error {
-	year := at.In(chinaTime).Year()
+	// Notice years are the office's calendar: a notice served at 01:00 on
+	// New Year's Day in China is numbered in the new year, although it is
+	// still the old one in UTC.
+	year := at.In(gridinspect.ChinaZone).Year()
 	var seq int
 	var prefix string
 	err := tx.QueryRow(`INSERT INTO notice_numbers (kind, year, last) VALUES (?, ?, 1)

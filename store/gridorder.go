@@ -23,6 +23,19 @@ type gridSorter struct{ c *collate.Collator }
 
 func newGridSorter() gridSorter { return gridSorter{collate.New(language.Chinese)} }
 
+// placeReadings reads the polyphones of a place name as place names read
+// them, where x/text's collation (CLDR's pinyin order) takes a character's
+// commonest reading: 长 is cháng in 长安、长江、长山 (zhǎng in a title like
+// 村长, rare in a grid's name; 长子县 is the known exception), 重庆 is
+// chóngqìng, and 曾 as a family and place name is zēng. Each is replaced,
+// for the comparison only, by a character the collation reads as that
+// syllable and tone; names equal then are told apart by their own text.
+var placeReadings = strings.NewReplacer(
+	"重庆", "崇庆", // chóng
+	"长", "常", // cháng
+	"曾", "增", // zēng
+)
+
 func (s gridSorter) compare(a, b gridKey) int {
 	oa, ob := a.Order, b.Order
 	if (oa == 0) != (ob == 0) {
@@ -31,7 +44,7 @@ func (s gridSorter) compare(a, b gridKey) int {
 	if c := cmp.Compare(oa, ob); c != 0 {
 		return c
 	}
-	if c := s.c.CompareString(a.Name, b.Name); c != 0 {
+	if c := s.c.CompareString(placeReadings.Replace(a.Name), placeReadings.Replace(b.Name)); c != 0 {
 		return c
 	}
 	if c := strings.Compare(a.Name, b.Name); c != 0 {

@@ -143,17 +143,14 @@ func readDataset(dir string) (*dataset, error) {
 	return &d, nil
 }
 
-// chinaTime is the zone the street's periods are counted in.
-var chinaTime = time.FixedZone("UTC+8", 8*60*60)
-
 // halfYear returns the last half-year (China time) that ended by end:
 // the period a work summary written then is about.
 func halfYear(end time.Time) (from, to time.Time) {
-	e := end.In(chinaTime)
+	e := end.In(gridinspect.ChinaZone)
 	if e.Month() >= time.July {
-		return time.Date(e.Year(), time.January, 1, 0, 0, 0, 0, chinaTime), time.Date(e.Year(), time.July, 1, 0, 0, 0, 0, chinaTime)
+		return time.Date(e.Year(), time.January, 1, 0, 0, 0, 0, gridinspect.ChinaZone), time.Date(e.Year(), time.July, 1, 0, 0, 0, 0, gridinspect.ChinaZone)
 	}
-	return time.Date(e.Year()-1, time.July, 1, 0, 0, 0, 0, chinaTime), time.Date(e.Year(), time.January, 1, 0, 0, 0, 0, chinaTime)
+	return time.Date(e.Year()-1, time.July, 1, 0, 0, 0, 0, gridinspect.ChinaZone), time.Date(e.Year(), time.January, 1, 0, 0, 0, 0, gridinspect.ChinaZone)
 }
 
 // period is a summary's period.
@@ -172,8 +169,8 @@ type period struct {
 // just after the half-year closes).
 func summaryPeriods(end time.Time) []period {
 	from, to := halfYear(end)
-	e := end.In(chinaTime)
-	recentTo := time.Date(e.Year(), e.Month(), e.Day(), 0, 0, 0, 0, chinaTime).AddDate(0, 0, -14)
+	e := end.In(gridinspect.ChinaZone)
+	recentTo := time.Date(e.Year(), e.Month(), e.Day(), 0, 0, 0, 0, gridinspect.ChinaZone).AddDate(0, 0, -14)
 	recentFrom := recentTo.AddDate(0, -6, 0)
 	return []period{
 		{fmt.Sprintf("half-year %s … %s", from.Format("2006-01"), to.AddDate(0, 0, -1).Format("2006-01")), from, to},

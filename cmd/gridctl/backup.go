@@ -43,17 +43,16 @@ var backupCommand = &command{
 	name:    "backup",
 	summary: "下载服务器数据库和照片的备份（管理员）",
 	help: `服务器在继续服务的同时做一份备份，写入文件：数据库一致快照、全部完整照片
-和清单（BACKUP.json，含各项计数和数据库的 SHA-256），打包为 gzip 压缩的
-tar 归档。备份开始前已确认的数据都在其中；备份期间写入的可能在也可能不在。
+和清单（含各项计数和数据库的校验值），打包为一个压缩文件（.tar.gz）。备份开始前已确认的数据都在其中；备份期间写入的可能在也可能不在。
 
-文件先写作 FILE.tmp，只有整份归档到齐并校验无误（gzip 校验和、开头的清单和
-结尾的 BACKUP-END.json、数据库的 SHA-256）后才改名为 FILE，所以中断的备份
+文件先写作“文件名.tmp”，只有整份归档到齐并校验无误（压缩校验、开头和结尾的
+清单、数据库的校验值）后才改名，所以中断的备份
 不会留下看似完整的文件。不加 --out 时文件以服务器建议的名字
-（gridinspect-backup-20240630-153000.tar.gz）存在当前文件夹；--out 是文件夹
+（例如 gridinspect-backup-20240630-153000.tar.gz）存在当前文件夹；--out 是文件夹
 时存在该文件夹中。文件夹不存在或不可写入时，在请服务器做任何事之前即报错。在终端上，标准错误输出显示进度。
 
 归档含每个账号的密码哈希和每份报告：请存放在只有管理员能读的地方。离线恢复：
-  gridd --restore FILE --data NEW_FOLDER
+  gridd --restore 备份文件 --data 新数据文件夹
 
 示例：
   gridctl backup
@@ -62,7 +61,7 @@ tar 归档。备份开始前已确认的数据都在其中；备份期间写入�
 		out := fs.String("out", "", "把归档写入`文件`，或写入该文件夹（默认：服务器建议的名字）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("backup 不带参数（选项：--out FILE）")
+				return usagef("backup 不带参数（选项：--out 文件）")
 			}
 			return a.backup(ctx, *out)
 		}
@@ -166,7 +165,7 @@ func backupPath(out, suggested string) (string, error) {
 	name := filepath.Base(filepath.Clean("/" + suggested))
 	if fi, err := os.Stat(out); out == "" || err == nil && fi.IsDir() {
 		if name == "/" || name == "." {
-			return "", errors.New("备份：服务器没有建议文件名：请给出 --out FILE")
+			return "", errors.New("备份：服务器没有建议文件名：请给出 --out 文件")
 		}
 		return filepath.Join(out, name), nil
 	}
@@ -196,7 +195,7 @@ func checkBackupFolder(out string) error {
 	case err != nil:
 		return fmt.Errorf("备份：无法读取文件夹 %s（%v）", dir, err)
 	case !fi.IsDir():
-		return fmt.Errorf("备份：%s 不是文件夹：请给出一个文件夹或 --out FILE", dir)
+		return fmt.Errorf("备份：%s 不是文件夹：请给出一个文件夹或 --out 文件", dir)
 	}
 	// Only trying to create a file tells for sure (permissions, a
 	// read-only disk); the probe is removed at once.
@@ -443,24 +442,24 @@ func (a *app) printBackup(path string, size int64, m *backupManifest, raw []byte
 		return err
 	}
 	if n := len(m.MissingPhotos) + len(m.DamagedPhotos); n > 0 {
-		fmt.Fprintf(a.stderr, "gridctl: 警告：服务器上有 %d 个照片文件缺失或损坏（见 %s 中的 missing_photos 和 damaged_photos）；服务器日志列出了它们\n",
-			n, backupManifestEntry)
+		fmt.Fprintf(a.stderr, "gridctl: 警告：服务器上有 %d 个照片文件缺失或损坏，备份中没有它们；服务器日志列出了它们\n", n)
 	}
 	return nil
 }
 
-// formatBytes writes a size in binary units: 812 B, 12.3 MiB.
+// formatBytes writes a size as Windows' Explorer does, in units of 1024
+// named KB, MB, GB: 812 字节, 12.3 MB.
 func formatBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
-		return fmt.Sprintf("%d B", n)
+		return fmt.Sprintf("%d 字节", n)
 	}
 	div, exp := int64(unit), 0
 	for m := n / unit; m >= unit; m /= unit {
 		div *= unit
 		exp++
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // backupProgress shows how much of the archive has arrived, on stderr

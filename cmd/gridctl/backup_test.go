@@ -152,6 +152,13 @@ func TestBackupToAFileRestoresIntoAWorkingDatabase(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("backup file mode %v, want 0600: it holds password hashes", fi.Mode().Perm())
 	}
+	// The README shows this output: a supervisor reads it.
+	if words := englishWords(out); len(words) > 0 {
+		t.Errorf("gridctl backup printed English %q:\n%s", words, out)
+	}
+	if m := notChinaTime.FindString(out); m != "" {
+		t.Errorf("gridctl backup printed a time not in China time (%q):\n%s", m, out)
+	}
 	for _, want := range []string{"nightly.tar.gz (" + formatBytes(fi.Size()) + ")", "报告      3", "照片      1（1 个文件"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("gridctl backup printed:\n%s\nwant a line with %q", out, want)
@@ -395,7 +402,7 @@ func TestBackupManifestReadsWhatTheStoreWrites(t *testing.T) {
 }
 
 func TestFormatBytes(t *testing.T) {
-	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 12_900_000: "12.3 MiB", 3 << 30: "3.0 GiB"} {
+	for n, want := range map[int64]string{0: "0 字节", 1023: "1023 字节", 1024: "1.0 KB", 12_900_000: "12.3 MB", 3 << 30: "3.0 GB"} {
 		if got := formatBytes(n); got != want {
 			t.Errorf("formatBytes(%d) = %q, want %q", n, got, want)
 		}

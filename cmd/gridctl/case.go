@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/gridinspect/gridinspect"
 	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
@@ -29,8 +30,8 @@ var caseCommand = &command{
 // caseHelp ends the help of every case action.
 const caseHelp = `操作前 gridctl 先读取案件，并把读到的版本作为预期版本发送：别人刚改动过的
 案件，你的操作会被拒绝（并记入时间线，标为冲突），而不会作用在你没看到的
-状态上；--expect-version N 要求案件仍是你在 gridctl show 中看到的版本，
---force 不做检查。每次操作有一个新的 UUIDv7 操作编号。操作后 gridctl 打印
+状态上；--expect-version 版本号 要求案件仍是你在 gridctl show 中看到的版本，
+--force 不做检查。每次操作有一个新的操作编号。操作后 gridctl 打印
 案件的状态和版本，加 --json 则打印记录该操作的事件。
 
 ` + reportIDHelp
@@ -46,7 +47,7 @@ func addActionFlags(fs *flag.FlagSet, noteUsage string) *actionFlags {
 	return &actionFlags{
 		note:          fs.String("note", "", noteUsage),
 		force:         fs.Bool("force", false, "不检查案件是否仍是读取时的样子就操作（不发送预期版本）"),
-		expectVersion: fs.Int64("expect-version", 0, "只在案件仍是版本 `N`（gridctl show 所示）时操作，而不是刚读到的版本"),
+		expectVersion: fs.Int64("expect-version", 0, "只在案件仍是版本 `版本号`（gridctl show 所示）时操作，而不是刚读到的版本"),
 	}
 }
 
@@ -173,7 +174,7 @@ func oneReport(verb string, args []string) error {
 
 var caseAssignCommand = &command{
 	name:    "assign",
-	args:    "ID",
+	args:    "编号",
 	summary: "把已上报的案件派给人员和/或责任单位，并定期限（主管）",
 	help: `案件派给负责跟进的人员（--to）和/或负责整改的单位（--unit：企业本身或某个
 部门），并定期限：日期按北京时间，指当天结束时。不加 --deadline 时由服务器
@@ -248,7 +249,7 @@ func (a *app) resolveAssignee(ctx context.Context, s string) (string, error) {
 
 var caseRejectCommand = &command{
 	name:    "reject",
-	args:    "ID",
+	args:    "编号",
 	summary: "驳回已上报的案件：无效，或与另一案件重复（主管）",
 	help: `示例：
   gridctl case reject 3f2a9c1d --duplicate-of 77e0b5a2 --note 同一处违建已上报
@@ -263,7 +264,7 @@ var caseRejectCommand = &command{
 				return err
 			}
 			if *invalid == (*duplicateOf != "") {
-				return usagef("请给出 --invalid 或 --duplicate-of ID（二选一）")
+				return usagef("请给出 --invalid 或 --duplicate-of 编号（二选一）")
 			}
 			req := &pb.RejectReportRequest{Reason: pb.RejectionReason_REJECTION_REASON_INVALID}
 			if *duplicateOf != "" {
@@ -287,7 +288,7 @@ var caseRejectCommand = &command{
 
 var caseProgressCommand = &command{
 	name:    "progress",
-	args:    "ID",
+	args:    "编号",
 	summary: "记录已派遣案件的整改进展（已派遣变为整改中）",
 	help:    caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
@@ -314,7 +315,7 @@ var caseProgressCommand = &command{
 
 var caseNoticeCommand = &command{
 	name:    "notice",
-	args:    "ID",
+	args:    "编号",
 	summary: "记录对在办案件下发的文书，并打印文号（主管）",
 	help: `文书种类：hazard（隐患排查告知书）、order（整改通知书）、enforcement（执法文书，
 由 --department 写明的部门下达）。服务器按街道、种类和年份编号，例如
@@ -322,7 +323,7 @@ var caseNoticeCommand = &command{
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		kind := fs.String("kind", "", "文书种类 `类型`："+flagChoices(noticeFlags)+"（必填）")
+		kind := fs.String("kind", "", "文书种类 `类型`："+helpChoices(noticeFlags)+"（必填）")
 		department := fs.String("department", "", "下达文书的`部门`；执法文书必填")
 		f := addActionFlags(fs, "记入时间线的备注 `说明`")
 		return func(ctx context.Context, a *app, args []string) error {
@@ -355,7 +356,7 @@ var caseNoticeCommand = &command{
 
 var caseInterviewCommand = &command{
 	name:    "interview",
-	args:    "ID",
+	args:    "编号",
 	summary: "记录在办案件的约谈（主管）",
 	help: `示例：
   gridctl case interview 3f2a9c1d --who "法定代表人 张某" --where 街道安监办 --outcome 承诺十日内整改到位
@@ -388,22 +389,39 @@ var caseInterviewCommand = &command{
 }
 
 // dispositionHelp lists the dispositions that fit each category.
-const dispositionHelp = `各类别的结案方式：safety → rectified；polluting → shut-down、relocated 或
-upgraded；construction → demolished 或 legalised；water → resolved；house →
-renovated、demolished 或 residents-relocated；other → resolved 或 rectified。
-某类别只有一种时即为默认。`
+var dispositionHelp = dispositionsByCategory()
+
+// dispositionsByCategory writes, from the domain's table, the outcomes
+// each category accepts, in Chinese with the flag's word beside.
+func dispositionsByCategory() string {
+	flagOf := make(map[pb.Disposition]string, len(dispositionFlags))
+	for n, d := range dispositionFlags {
+		flagOf[d] = n
+	}
+	var b strings.Builder
+	b.WriteString("各类别的结案方式（--disposition 写中文或括号中的词）：\n")
+	for c := gridinspect.CategorySafetyHazard; c <= gridinspect.CategoryOther; c++ {
+		var ds []string
+		for _, d := range c.Dispositions() {
+			ds = append(ds, fmt.Sprintf("%s（%s）", words.Disposition[pb.Disposition(d)], flagOf[pb.Disposition(d)]))
+		}
+		fmt.Fprintf(&b, "  %s：%s\n", c.Chinese(), strings.Join(ds, "、"))
+	}
+	b.WriteString("某类别只有一种时即为默认。")
+	return b.String()
+}
 
 var caseRectifyCommand = &command{
 	name:    "rectify",
-	args:    "ID",
+	args:    "编号",
 	summary: "提交已派遣案件的整改（→ 待核查）",
 	help: dispositionHelp + `
---area is the area demolished, with --disposition demolished.
+--area 是拆除面积（平方米），与 --disposition 拆除（demolished）同用。
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		disposition := fs.String("disposition", "", "整改方式 `处置结果`："+flagChoices(dispositionFlags))
-		area := fs.Float64("area", 0, "拆除面积，平方米 `M2`（与 --disposition demolished 同用）")
+		disposition := fs.String("disposition", "", "整改方式 `处置结果`，见上（默认：该类别唯一的一种）")
+		area := fs.Float64("area", 0, "拆除`面积`，单位平方米（与 --disposition demolished 同用）")
 		f := addActionFlags(fs, "做了什么，写在备注 `说明` 中")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("rectify", args); err != nil {
@@ -438,7 +456,7 @@ var caseRectifyCommand = &command{
 
 var caseVerifyCommand = &command{
 	name:    "verify",
-	args:    "ID",
+	args:    "编号",
 	summary: "核查整改：--pass 结案（已结案），--fail --reason 退回（主管）",
 	help: `--pass 按整改时申报的（或此处给出的）结案方式结案。--fail 需要 --reason，
 把案件退回整改中。服务器可能标记（但不拒绝）离案件位置太远或在派遣前拍摄的
@@ -450,7 +468,7 @@ var caseVerifyCommand = &command{
 	setup: func(fs *flag.FlagSet) runFunc {
 		pass := fs.Bool("pass", false, "整改到位：结案")
 		fail := fs.Bool("fail", false, "整改不到位：退回整改中（需要 --reason）")
-		disposition := fs.String("disposition", "", "与 --pass 同用，结案方式 `处置结果`："+flagChoices(dispositionFlags))
+		disposition := fs.String("disposition", "", "与 --pass 同用，结案方式 `处置结果`，见上")
 		reason := fs.String("reason", "", "与 --fail 同用，整改不到位的理由 `原因`")
 		f := addActionFlags(fs, "记入时间线的备注 `说明`")
 		return func(ctx context.Context, a *app, args []string) error {
@@ -490,7 +508,7 @@ var caseVerifyCommand = &command{
 
 var caseFollowUpCommand = &command{
 	name:    "follow-up",
-	args:    "ID",
+	args:    "编号",
 	summary: "记录已结案案件的回头看；--relapsed 重新打开",
 	help: `不加 --relapsed 时案件保持已结案，回头看完成；加上则表示问题复发，案件回到
 整改中，复发次数加一。gridctl open --follow-up-due 列出到期需回头看的案件。
@@ -519,7 +537,7 @@ var caseFollowUpCommand = &command{
 
 var caseCommentCommand = &command{
 	name:    "comment",
-	args:    "ID",
+	args:    "编号",
 	summary: "给案件添加评论，不论其状态",
 	help:    caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
@@ -546,7 +564,7 @@ var caseCommentCommand = &command{
 
 var caseExtendCommand = &command{
 	name:    "extend",
-	args:    "ID",
+	args:    "编号",
 	summary: "延后在办案件的期限，并说明理由（主管）",
 	help: `案件保留最初的期限（gridctl show 两者都显示）。
 
@@ -563,7 +581,7 @@ var caseExtendCommand = &command{
 				return err
 			}
 			if *to == "" {
-				return usagef("--to DATE 必填：新的期限")
+				return usagef("--to 日期 必填：新的期限")
 			}
 			if strings.TrimSpace(*reason) == "" {
 				return usagef("--reason 必填：延期的理由")

@@ -114,7 +114,7 @@ func normalizeServer(addr string) (string, error) {
 		host, port = strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]"), defaultPort
 	}
 	if host == "" || strings.ContainsAny(host, "/ \t") || strings.Contains(port, ":") {
-		return "", fmt.Errorf("服务器地址 %q 有误：应写作 host:port", addr)
+		return "", fmt.Errorf("服务器地址 %q 有误：应写作 地址:端口，例如 127.0.0.1:50051", addr)
 	}
 	return net.JoinHostPort(strings.ToLower(host), port), nil
 }

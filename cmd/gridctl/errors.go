@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
+	"syscall"
+	"time"
 
 	"golang.org/x/text/language"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -35,7 +38,7 @@ func (a *app) fail(err error) int {
 		fmt.Fprintf(a.stderr, "用法见 %q\n", help)
 		return exitUsage
 	}
-	writeError(a.stderr, err, a.server, a.tokenSource, a.opts.timeout.String())
+	writeError(a.stderr, err, a.server, a.tokenSource, durationZh(a.opts.timeout))
 	return exitError
 }
 
@@ -46,6 +49,10 @@ func (a *app) fail(err error) int {
 func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 	st, ok := grpcStatus(err)
 	if !ok {
+		if msg, ok := fileProblem(err); ok {
+			fmt.Fprintf(w, "gridctl: %s\n  详情：%s\n", sanitizeLine(msg), sanitizeLine(err.Error()))
+			return
+		}
 		fmt.Fprintf(w, "gridctl: %s\n", sanitizeLine(err.Error()))
 		return
 	}
@@ -59,6 +66,7 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 	// Where the case stands, for a refused action: as the server said, or
 	// as gridctl read it after the refusal.
 	info := caseState(st)
+	detail := "" // a line below the message, for whoever runs the server
 	var se *stateError
 	if info == nil && errors.As(err, &se) {
 		info = se.info
@@ -67,9 +75,12 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 	case st.Code() == codes.Aborted && info != nil:
 		msg = fmt.Sprintf("操作被拒绝：你查看之后案件已有变动，现为%s，版本 %s", info.status, info.version)
 	case st.Code() == codes.Unavailable:
-		msg = fmt.Sprintf("无法连接 %s：%s", server, msg)
+		// The transport's own words are for whoever runs the server: a
+		// line below, after the cause in Chinese.
+		detail = "详情：" + msg
+		msg = fmt.Sprintf("无法连接 %s：%s", server, unavailableCause(msg))
 	case st.Code() == codes.DeadlineExceeded:
-		msg = fmt.Sprintf("%s 在 %s 内没有应答（--timeout）", server, timeout)
+		msg = fmt.Sprintf("%s 在 %s内没有应答（--timeout）", server, timeout)
 	case st.Code() == codes.Canceled:
 		msg = "已取消"
 	case localized != "":
@@ -84,6 +95,9 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 		}
 	}
 	fmt.Fprintf(w, "gridctl: %s\n", sanitizeLine(msg))
+	if detail != "" {
+		fmt.Fprintf(w, "  %s\n", sanitizeLine(detail))
+	}
 	for _, d := range st.Details() {
 		switch d := d.(type) {
 		case *errdetails.BadRequest:
@@ -104,7 +118,7 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 			}
 		case *errdetails.RetryInfo:
 			if d.GetRetryDelay() != nil {
-				fmt.Fprintf(w, "  请在 %s 后重试\n", d.GetRetryDelay().AsDuration().Round(1e9))
+				fmt.Fprintf(w, "  请在 %s后重试\n", durationZh(d.GetRetryDelay().AsDuration()))
 			}
 		}
 	}
@@ -126,6 +140,64 @@ func writeError(w io.Writer, err error, server, tokenSource, timeout string) {
 			fmt.Fprintln(w, "请运行 gridctl login 登录")
 		}
 	}
+}
+
+// durationZh writes d, to the second, as a person says it: "1 分 30 秒",
+// "2 小时", "0 秒".
+func durationZh(d time.Duration) string {
+	s := int64(d.Round(time.Second) / time.Second)
+	var parts []string
+	for _, u := range []struct {
+		secs int64
+		word string
+	}{{3600, "小时"}, {60, "分"}, {1, "秒"}} {
+		if n := s / u.secs; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, u.word))
+			s -= n * u.secs
+		}
+	}
+	if len(parts) == 0 {
+		return "0 秒"
+	}
+	return strings.Join(parts, " ")
+}
+
+// fileProblem says in Chinese what went wrong with a file or folder on
+// this machine (a full disk, no permission, none there), for the errors a
+// person can mend; the system's own words follow on a detail line.
+func fileProblem(err error) (string, bool) {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) {
+		return "", false
+	}
+	var cause string
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		cause = "没有权限"
+	case errors.Is(err, fs.ErrNotExist):
+		cause = "不存在"
+	case errors.Is(err, syscall.ENOSPC):
+		cause = "磁盘空间不足"
+	case errors.Is(err, syscall.EROFS):
+		cause = "所在磁盘只读"
+	default:
+		return "", false
+	}
+	return fmt.Sprintf("无法使用 %s：%s", pe.Path, cause), true
+}
+
+// unavailableCause says in Chinese why a server could not be reached, from
+// the transport's message.
+func unavailableCause(msg string) string {
+	switch m := strings.ToLower(msg); {
+	case strings.Contains(m, "connection refused"):
+		return "服务器没有在运行，或地址、端口有误"
+	case strings.Contains(m, "no such host"):
+		return "找不到这个服务器地址"
+	case strings.Contains(m, "tls") || strings.Contains(m, "certificate") || strings.Contains(m, "handshake"):
+		return "加密设置与服务器不符（--tls、--ca）"
+	}
+	return "网络不通，或服务器没有应答"
 }
 
 // caseInfo is where a case stands, as the server tells it with a refused

@@ -35,12 +35,12 @@ const (
 
 var exportCommand = &command{
 	name:    "export",
-	summary: "把报告导出为 CSV 或 XLSX 文件，列名为中文",
+	summary: "把报告导出为表格文件（CSV 或 XLSX，可用 Excel 打开），列名为中文",
 	help: `把符合筛选条件的每份报告写成一行，含当前状态、期限、派遣对象、文书编号和
-结案情况，格式为 CSV（UTF-8 带字节顺序标记，Windows 上的 Excel 需要它才能
-显示中文）或 XLSX 工作簿。不加筛选条件时导出可见的全部报告。
+结案情况，格式为 CSV 表格文件（可用 Excel 打开，中文不乱码）或 XLSX 工作簿（Excel
+格式）。不加筛选条件时导出可见的全部报告。
 
-文件先写作 FILE.tmp，结束时改名为 FILE，所以中断的导出不会留下半个文件。
+文件先写作“文件名.tmp”，结束时才改名，所以中断的导出不会留下半个文件。
 不加 --out 时文件以服务器建议的名字（网格巡查报告-20240630.xlsx）存在当前
 文件夹；--out - 写到标准输出。不加 --format 时按 --out 的扩展名，否则为 CSV。
 在终端上，标准错误输出显示进度条；结束时那里有一行说明写了多少行。
@@ -50,14 +50,14 @@ var exportCommand = &command{
 示例：
   gridctl export --format xlsx --out open.xlsx --open
   gridctl export --out 红星村.csv --grid 红星村 --from 2024-01-01 --to 2024-06-30
-  gridctl export --format csv --out - --overdue | head`,
+  gridctl export --out 逾期.csv --overdue`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids, categories, statuses stringsFlag
 		format := fs.String("format", "", "文件`格式`："+flagChoices(exportFormats)+"（默认：按 --out 的扩展名，否则 csv）")
 		out := fs.String("out", "", "写入`文件`（- 为标准输出；默认：服务器建议的名字）")
 		fs.Var(&grids, "grid", "只导出网格 `名称或编号` 的报告；多个网格重复此选项")
-		fs.Var(&categories, "category", "只导出`类别`（"+flagChoices(categoryFlags)+"）的报告；可重复")
-		fs.Var(&statuses, "status", "只导出`状态`（"+flagChoices(statusFlags)+"）的报告；可重复")
+		fs.Var(&categories, "category", "只导出该`类别`的报告，可重复；类别为 "+helpChoices(categoryFlags))
+		fs.Var(&statuses, "status", "只导出该`状态`的报告，可重复；状态为 "+helpChoices(statusFlags))
 		assignee := fs.String("assignee", "", "只导出派给 `名称`（用户名或姓名，或用户编号）的报告")
 		open := fs.Bool("open", false, "只导出在办案件（不含已结案、已驳回）")
 		overdue := fs.Bool("overdue", false, "只导出逾期案件")
@@ -109,7 +109,7 @@ var exportCommand = &command{
 				return usagef("--to %s 早于 --from %s", *to, *from)
 			}
 			if f == pb.ExportFormat_EXPORT_FORMAT_XLSX && *out == "-" && a.isTerminal(a.stdout) {
-				return usagef("xlsx 不能输出到终端：请给出 --out FILE，或把标准输出接到管道")
+				return usagef("xlsx 不能输出到终端：请给出 --out 文件，或把标准输出接到管道")
 			}
 			return a.export(ctx, req, grids, *assignee, *out)
 		}
@@ -218,7 +218,7 @@ func (a *app) openExport(out, suggested string) (*exportFile, error) {
 	if out == "" {
 		out = filepath.Base(filepath.Clean("/" + suggested))
 		if out == "/" || out == "." {
-			return nil, errors.New("导出报告：服务器没有建议文件名：请给出 --out FILE")
+			return nil, errors.New("导出报告：服务器没有建议文件名：请给出 --out 文件")
 		}
 	}
 	tmp, err := os.OpenFile(out+tmpSuffix, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)

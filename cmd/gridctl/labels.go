@@ -67,6 +67,23 @@ func flagChoices[V any](m map[string]V) string {
 	return strings.Join(names, "|")
 }
 
+// helpChoices lists, for a flag's help, the words a flag accepts in the
+// API's order: the Chinese word a person reads, with the flag's word beside
+// ("安全隐患（safety）、…"); either may be typed.
+func helpChoices[V interface{ ~int32 }](m map[string]V) string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return m[names[i]] < m[names[j]] })
+	for i, n := range names {
+		if w := wordOf(m[n]); w != "" {
+			names[i] = w + "（" + n + "）"
+		}
+	}
+	return strings.Join(names, "、")
+}
+
 // parseChoice looks s up in m, ignoring case and surrounding blanks, or
 // takes the Chinese word gridctl prints for it (--category 安全隐患).
 func parseChoice[V any](flagName string, m map[string]V, s string) (V, error) {

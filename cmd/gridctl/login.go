@@ -35,7 +35,7 @@ var loginCommand = &command{
   gridctl login --list`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		username := fs.String("username", "", "以用户 `用户名` 登录（默认：询问）")
-		deviceID := fs.String("device-id", "", "发送此设备`编号`（UUID），而不是本机的")
+		deviceID := fs.String("device-id", "", "发送此设备`编号`，而不是本机的")
 		passwordStdin := fs.Bool("password-stdin", false, "从标准输入的第一行读取密码")
 		list := fs.Bool("list", false, "列出该服务器上保存的登录，不登录")
 		return func(ctx context.Context, a *app, args []string) error {
@@ -64,7 +64,7 @@ func (a *app) login(ctx context.Context, username, deviceID string, passwordStdi
 	}
 	if deviceID != "" {
 		if _, err := uuid.Parse(deviceID); err != nil {
-			return usagef("--device-id %q 不是 UUID", deviceID)
+			return usagef("--device-id %q 不是有效的设备编号", deviceID)
 		}
 	} else if deviceID, err = store.deviceID(); err != nil {
 		return err
@@ -217,7 +217,7 @@ func formatTimeOrDash(t time.Time) string {
 var logoutCommand = &command{
 	name:    "logout",
 	summary: "在服务器上吊销令牌并删除保存的令牌",
-	help: `在服务器上吊销当前用户的令牌（AuthService.Logout），并从保存的登录中删除；
+	help: `在服务器上吊销当前用户的令牌，并从保存的登录中删除；
 加全局选项 --as 用户名 时退出该用户。其他用户保存的登录不受影响。服务器已不
 接受的令牌同样删除；连不上服务器时保留令牌，以便再次尝试退出。`,
 	setup: func(fs *flag.FlagSet) runFunc {

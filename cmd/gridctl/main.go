@@ -171,7 +171,7 @@ type runFunc func(ctx context.Context, a *app, args []string) error
 // whose subs are "add", "list", …).
 type command struct {
 	name string
-	// args is the synopsis after the name and flags, e.g. "USERNAME_OR_ID".
+	// args is the synopsis after the name and flags, e.g. "用户名或编号".
 	args string
 	// summary is one line for the list of commands.
 	summary string
@@ -284,13 +284,13 @@ func isGlobalFlag(name string) bool {
 }
 
 func (o *globalOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.server, "server", "", "要连接的服务器，写作 `host:port`（默认 $"+EnvServer+"，否则 "+DefaultServer+"）")
+	fs.StringVar(&o.server, "server", "", "要连接的服务器，写作 `地址:端口`（默认 $"+EnvServer+"，否则 "+DefaultServer+"）")
 	fs.StringVar(&o.token, "token", "", "`令牌`（默认 $"+EnvToken+"，否则用 gridctl login 为该服务器保存的令牌）")
-	fs.BoolVar(&o.tls, "tls", false, "使用 TLS，信任系统的证书颁发机构（默认：明文）")
-	fs.StringVar(&o.ca, "ca", "", "使用 TLS，只信任 PEM `文件`中的 CA 或自签名证书")
-	fs.BoolVar(&o.insecureSkipVerify, "insecure-skip-verify", false, "使用 TLS 但不校验服务器证书，用于自签名证书的测试；不安全：途经的任何人都能读到密码和令牌")
-	fs.BoolVar(&o.json, "json", false, "输出 JSON（protojson；列表为数组），供脚本使用")
-	fs.DurationVar(&o.timeout, "timeout", DefaultTimeout, "调用超过`时长`即放弃（0：不限）")
+	fs.BoolVar(&o.tls, "tls", false, "加密通信，信任本机系统认可的证书（默认：不加密）")
+	fs.StringVar(&o.ca, "ca", "", "加密通信，只信任证书`文件`（.pem，由服务器管理员提供）中的证书")
+	fs.BoolVar(&o.insecureSkipVerify, "insecure-skip-verify", false, "加密通信但不核对服务器证书，仅供测试；不安全：途经的任何人都能读到密码和令牌")
+	fs.BoolVar(&o.json, "json", false, "以 JSON 格式输出，供脚本使用（列表为数组）")
+	fs.DurationVar(&o.timeout, "timeout", DefaultTimeout, "调用超过`时长`即放弃，例如 90s、2m（0：不限）")
 	fs.StringVar(&o.as, "as", "", "以用户 `用户名` 在该服务器上保存的登录执行这一条命令，不必重新登录（默认：最近登录的用户）")
 	fs.StringVar(&o.tz, "tz", "", "按`时区`显示和读取时间（默认 $TZ，否则 "+DefaultZone+"）")
 }
@@ -320,8 +320,8 @@ func printMainUsage(w io.Writer) {
 	o.register(fs)
 	printFlags(w, fs)
 	fmt.Fprintf(w, `
-不加 --tls、--ca 或 --insecure-skip-verify 时 gridctl 以明文通信；服务器只在
-本机回环地址上允许明文，除非以 --insecure 启动。
+不加 --tls、--ca 或 --insecure-skip-verify 时 gridctl 不加密通信；服务器只在
+本机上允许不加密的通信，除非以 --insecure 启动。
 gridctl login 按服务器和用户把令牌保存在
 %s；
 最近登录的用户为当前用户，--as 用户名 换用另一个已保存的登录。

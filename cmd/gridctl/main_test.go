@@ -67,10 +67,10 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"user add without username", []string{"user", "add", "--role", "worker"}, "--username 必填"},
 		{"user add with bad role", []string{"user", "add", "--username", "w", "--role", "boss"}, `--role 必须是 worker、supervisor 或 admin，而不是 "boss"`},
 		{"user add with grids and all grids", []string{"user", "add", "--username", "s", "--role", "supervisor", "--grid", "红星村", "--all-grids"}, "互相矛盾"},
-		{"user disable without user", []string{"user", "disable"}, "需要一个 USERNAME_OR_ID"},
-		{"user disable with two users", []string{"user", "disable", "a", "b"}, "需要一个 USERNAME_OR_ID"},
+		{"user disable without user", []string{"user", "disable"}, "需要一个 用户名或编号"},
+		{"user disable with two users", []string{"user", "disable", "a", "b"}, "需要一个 用户名或编号"},
 		{"password-stdin without username", []string{"login", "--password-stdin"}, "--password-stdin 需要 --username"},
-		{"bad device id", []string{"login", "--username", "a", "--device-id", "phone"}, "不是 UUID"},
+		{"bad device id", []string{"login", "--username", "a", "--device-id", "phone"}, "不是有效的设备编号"},
 		{"empty server", []string{"--server", " :", "whoami"}, "服务器地址"},
 		{"ca and skip verify", []string{"--token", "t", "--ca", "x.pem", "--insecure-skip-verify", "whoami"}, "互相矛盾"},
 		{"help for unknown command", []string{"help", "frob"}, "未知命令"},
@@ -97,10 +97,10 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"fail without a reason", []string{"case", "verify", "1234abcd", "--fail"}, "--fail 需要 --reason"},
 		{"pass with a reason", []string{"case", "verify", "1234abcd", "--pass", "--reason", "x"}, "--reason 须与 --fail 同用"},
 		{"comment without a note", []string{"case", "comment", "1234abcd"}, "--note 必填"},
-		{"extend without a date", []string{"case", "extend", "1234abcd", "--reason", "x"}, "--to DATE 必填"},
+		{"extend without a date", []string{"case", "extend", "1234abcd", "--reason", "x"}, "--to 日期 必填"},
 		{"extend without a reason", []string{"case", "extend", "1234abcd", "--to", "2024-07-01"}, "--reason 必填"},
 		{"force and expect-version", []string{"case", "comment", "1234abcd", "--note", "x", "--force", "--expect-version", "3"}, "互相矛盾"},
-		{"set-password without a user", []string{"user", "set-password"}, "需要一个 USERNAME_OR_ID"},
+		{"set-password without a user", []string{"user", "set-password"}, "需要一个 用户名或编号"},
 		{"a Chinese word that is no category", []string{"open", "--category", "火灾"}, `--category 必须是`},
 		{"a typo'd command", []string{"opne"}, `未知命令 "opne"，是否要输入 open？`},
 		{"a typo'd verb", []string{"case", "asign"}, `未知命令 "case asign"，是否要输入 assign？`},
@@ -114,6 +114,9 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 			}
 			if !strings.Contains(r.stderr, tt.want) {
 				t.Errorf("stderr = %q, want it to contain %q", r.stderr, tt.want)
+			}
+			if words := helpEnglishWords(r.stderr, tt.args); len(words) > 0 {
+				t.Errorf("stderr has English %q:\n%s", words, r.stderr)
 			}
 			if r.stdout != "" {
 				t.Errorf("stdout = %q, want nothing", r.stdout)

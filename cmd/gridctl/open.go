@@ -27,20 +27,20 @@ var openCommand = &command{
 其余按期限排序，没有期限的（尚未派遣）在最后。编号列显示每个编号的末 8 位，
 所有接受报告的命令都认。
 
-在终端上，逾期案件为红色，3 天内到期的为黄色；设置 NO_COLOR 可关闭颜色。
---json 以 protojson 打印报告。
+在终端上，逾期案件为红色，3 天内到期的为黄色；设置环境变量 NO_COLOR 可关闭颜色。
+--json 以 JSON 格式打印报告，供脚本使用。
 
 逾期指案件处于已派遣或整改中而期限已过；待核查的案件不算逾期。
 
 示例：
-  gridctl open --grid 红星村 --category safety --category polluting
+  gridctl open --grid 红星村 --category 安全隐患 --category 散乱污企业
   gridctl open --overdue
   gridctl open --due-within 7 --assignee worker01
   gridctl open --follow-up-due`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids, categories stringsFlag
 		fs.Var(&grids, "grid", "只列网格 `名称或编号` 的案件；多个网格重复此选项")
-		fs.Var(&categories, "category", "只列`类别`（"+flagChoices(categoryFlags)+"）的案件；可重复")
+		fs.Var(&categories, "category", "只列该`类别`的案件，可重复；类别为 "+helpChoices(categoryFlags))
 		assignee := fs.String("assignee", "", "只列派给 `名称`（用户名或姓名，或用户编号）的案件")
 		overdue := fs.Bool("overdue", false, "只列逾期案件")
 		dueWithin := fs.Int("due-within", 0, "只列 `天数` 天内到期、仍待整改（已派遣、整改中）的案件，含已逾期的")

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -233,6 +236,10 @@ func TestErrorMessages(t *testing.T) {
 		want        string
 	}{
 		{"plain", errors.New("read --ca: no such file"), "", "gridctl: read --ca: no such file\n"},
+		{"a file without permission", fmt.Errorf("write %s: %w", "/x/a.xlsx.tmp", &fs.PathError{Op: "open", Path: "/x/a.xlsx.tmp", Err: syscall.EACCES}), "",
+			"gridctl: 无法使用 /x/a.xlsx.tmp：没有权限\n  详情：write /x/a.xlsx.tmp: open /x/a.xlsx.tmp: permission denied\n"},
+		{"a full disk", fmt.Errorf("write %s: %w", "/x/b.tar.gz", &fs.PathError{Op: "write", Path: "/x/b.tar.gz", Err: syscall.ENOSPC}), "",
+			"gridctl: 无法使用 /x/b.tar.gz：磁盘空间不足\n  详情：write /x/b.tar.gz: write /x/b.tar.gz: no space left on device\n"},
 		{"unauthenticated, saved token", status.Error(codes.Unauthenticated, "token expired"), tokenFromSaved,
 			"gridctl: 未登录或登录已失效：token expired\n请运行 gridctl login 登录\n"},
 		{"unauthenticated, env token", status.Error(codes.Unauthenticated, "token expired"), tokenFromEnv,
@@ -241,9 +248,11 @@ func TestErrorMessages(t *testing.T) {
 			"gridctl: 服务器内部错误：internal error（请求编号 0190-abc，详见服务器日志）\n"},
 		{"permission denied", &callError{err: status.Error(codes.PermissionDenied, "admins only"), requestID: "x"}, "",
 			"gridctl: 无权操作：admins only\n"},
-		{"unavailable", status.Error(codes.Unavailable, "connection refused"), "", "gridctl: 无法连接 h:1：connection refused\n"},
-		{"deadline", status.Error(codes.DeadlineExceeded, "context deadline exceeded"), "", "gridctl: h:1 在 30s 内没有应答（--timeout）\n"},
-		{"retry", withRetry.Err(), "", "gridctl: 请求过多：too many login attempts\n  请在 1m30s 后重试\n"},
+		{"unavailable", status.Error(codes.Unavailable, `connection error: desc = "transport: Error while dialing: dial tcp h:1: connect: connection refused"`), "",
+			"gridctl: 无法连接 h:1：服务器没有在运行，或地址、端口有误\n  详情：connection error: desc = \"transport: Error while dialing: dial tcp h:1: connect: connection refused\"\n"},
+		{"unavailable, another cause", status.Error(codes.Unavailable, "io timeout"), "", "gridctl: 无法连接 h:1：网络不通，或服务器没有应答\n  详情：io timeout\n"},
+		{"deadline", status.Error(codes.DeadlineExceeded, "context deadline exceeded"), "", "gridctl: h:1 在 30 秒内没有应答（--timeout）\n"},
+		{"retry", withRetry.Err(), "", "gridctl: 请求过多：too many login attempts\n  请在 1 分 30 秒后重试\n"},
 		{"precondition", failedPre.Err(), "", "gridctl: 无法执行：report is CLOSED\n  report/1: status is CLOSED\n"},
 		{"escape sequences from the server", status.Error(codes.NotFound, "no \x1b[2Jreport"), "", "gridctl: 未找到：no  [2Jreport\n"},
 		{"stale action", stale.Err(), "",
@@ -266,7 +275,7 @@ func TestErrorMessages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			writeError(&b, tt.err, "h:1", tt.tokenSource, "30s")
+			writeError(&b, tt.err, "h:1", tt.tokenSource, durationZh(30*time.Second))
 			if b.String() != tt.want {
 				t.Errorf("got:\n%q\nwant:\n%q", b.String(), tt.want)
 			}

@@ -19,7 +19,7 @@ const shortIDLen = 8
 
 // reportIDHelp explains, in a command's help, how reports are named.
 const reportIDHelp = `报告可用完整编号或其任意唯一的末尾几位指明，例如 gridctl open 显示的 8 位
-（取末尾：UUIDv7 的开头是生成时间，同一天的报告相同）。末尾几位在你可见的
+（取末尾：编号的开头是生成时间，同一天的报告相同）。末尾几位在你可见的
 报告中查找。`
 
 // shortID returns the last shortIDLen hex digits of a report id.

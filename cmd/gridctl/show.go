@@ -15,7 +15,7 @@ import (
 
 var showCommand = &command{
 	name:    "show",
-	args:    "ID",
+	args:    "编号",
 	summary: "显示案件及其时间线",
 	help: `显示报告及其类别的具体信息，然后是时间线：每个事件按时间先后，写明操作人、
 时间（按设备时钟，与服务器接收时间不同时也写出）、对状态的改变和记录的内容。

@@ -32,7 +32,7 @@ var summaryCommand = &command{
 且期限已过的案件，不论应结案的有多少。
 
 --prose 按街道半年总结的文风把数字写成中文段落，每节一段，可直接粘贴；数字为 0
-的分句略去。--json 打印 Summary 消息。
+的分句略去。--json 以 JSON 格式打印统计数据。
 
 示例：
   gridctl summary
@@ -44,7 +44,7 @@ var summaryCommand = &command{
 		to := fs.String("to", "", "时期的最后一天（含），北京时间的`日期`（2024-06-30）；与 --from 都不给时为本半年")
 		fs.Var(&grids, "grid", "只统计网格 `名称或编号`；多个网格重复此选项")
 		asProse := fs.Bool("prose", false, "写成总结材料的中文段落，而不是表格")
-		asJSON := fs.Bool("json", false, "以 JSON 打印 Summary（同全局 --json）")
+		asJSON := fs.Bool("json", false, "以 JSON 格式打印统计数据（同全局 --json）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
 				return usagef("summary 不带参数（选项：--from、--to、--grid、--prose）")

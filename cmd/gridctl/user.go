@@ -28,11 +28,11 @@ var userAddCommand = &command{
 --all-grids 负责整个街道。
 
 示例：
-  gridctl user add --username worker11 --name 张三 --role worker --grid 红星村`,
+  gridctl user add --username worker11 --name 张三 --role 网格员 --grid 红星村`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		username := fs.String("username", "", "登录用的用户名 `名称`：小写字母、数字、'.'、'_' 和 '-'（必填）")
 		name := fs.String("name", "", "显示的姓名，例如 `张三`")
-		role := fs.String("role", "", "角色：`worker|supervisor|admin`（必填）")
+		role := fs.String("role", "", "`角色`：网格员（worker）、主管（supervisor）或管理员（admin）（必填）")
 		var grids stringsFlag
 		fs.Var(&grids, "grid", "用户所属的网格 `编号或名称`；多个网格重复此选项")
 		allGrids := fs.Bool("all-grids", false, "用户负责街道的全部网格（主管和管理员）")
@@ -148,7 +148,7 @@ var userListCommand = &command{
 
 var userSetPasswordCommand = &command{
 	name:    "set-password",
-	args:    "USERNAME_OR_ID",
+	args:    "用户名或编号",
 	summary: "设置账号的密码（仅管理员）",
 	help: `两次询问新密码，不回显；--password-stdin 改为读取标准输入的第一行。该用户已有
 的令牌在过期或被吊销（gridctl user revoke-tokens）之前仍然有效。
@@ -159,7 +159,7 @@ gridd 首次运行时创建 admin 账号并设随机密码；用以下命令修�
 		passwordStdin := fs.Bool("password-stdin", false, "从标准输入的第一行读取密码")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
-				return usagef("user set-password 需要一个 USERNAME_OR_ID")
+				return usagef("user set-password 需要一个 用户名或编号")
 			}
 			dir, err := a.directoryClient()
 			if err != nil {
@@ -190,12 +190,12 @@ gridd 首次运行时创建 admin 账号并设随机密码；用以下命令修�
 
 var userDisableCommand = &command{
 	name:    "disable",
-	args:    "USERNAME_OR_ID",
+	args:    "用户名或编号",
 	summary: "停用账号并吊销其令牌（仅管理员）",
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
-				return usagef("user disable 需要一个 USERNAME_OR_ID")
+				return usagef("user disable 需要一个 用户名或编号")
 			}
 			dir, err := a.directoryClient()
 			if err != nil {
@@ -220,12 +220,12 @@ var userDisableCommand = &command{
 
 var userRevokeTokensCommand = &command{
 	name:    "revoke-tokens",
-	args:    "USERNAME_OR_ID",
+	args:    "用户名或编号",
 	summary: "让用户在所有设备上退出：吊销其全部令牌（仅管理员）",
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
-				return usagef("user revoke-tokens 需要一个 USERNAME_OR_ID")
+				return usagef("user revoke-tokens 需要一个 用户名或编号")
 			}
 			dir, err := a.directoryClient()
 			if err != nil {
@@ -384,10 +384,12 @@ var roleNames = map[pb.Role]string{
 // roleName is a role as a person reads it (the flag's word is in roleNames).
 func roleName(r pb.Role) string { return words.Label(words.Role, r) }
 
+// parseRole takes a role as --role names it, or as gridctl prints it (网格员).
 func parseRole(s string) (pb.Role, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
+	word := strings.TrimSpace(s)
+	s = strings.ToLower(word)
 	for r, n := range roleNames {
-		if n == s {
+		if n == s || roleName(r) == word {
 			return r, true
 		}
 	}

@@ -32,6 +32,7 @@ var allowedWords = map[string]bool{
 	"Riverside": true, // a grid of the test street named in English
 	"WGS-84":    true, "A": true, "B": true, "C": true, "D": true,
 	"csv": true, "xlsx": true, // file names the walk-through chose
+	"KB": true, "MB": true, "GB": true, // sizes, as Windows' Explorer writes them
 }
 
 // englishWords returns the ASCII words of out a person would have to
@@ -44,7 +45,7 @@ func englishWords(out string) []string {
 		switch {
 		case w == "", strings.HasPrefix(w, "-"), allowedWords[w], idLike.MatchString(w):
 			continue
-		case strings.HasSuffix(w, ".csv"), strings.HasSuffix(w, ".xlsx"):
+		case strings.HasSuffix(w, ".csv"), strings.HasSuffix(w, ".xlsx"), strings.HasSuffix(w, ".tar.gz"):
 			continue
 		}
 		found = append(found, w)
@@ -185,4 +186,94 @@ func TestEnglishWordsFindsWhatAPersonMustRead(t *testing.T) {
 			t.Errorf("englishWords(%q) = %q, want %q", out, got, want)
 		}
 	}
+}
+
+// helpAllowedWords are the ASCII words a help text may keep beyond those
+// the walk-through allows, all typed or seen as they are: the programs'
+// names, the format names CSV, XLSX and JSON (what Excel, a file's
+// extension and a script show), the environment variables, and file
+// extensions. Besides these, the help test allows every command name, every
+// flag value (safety, worker, …: each shown beside its Chinese word, which
+// may be typed instead), paths ("/mnt/usb/", "Asia/Shanghai") and durations
+// ("90s").
+var helpAllowedWords = map[string]bool{
+	"gridinspect": true, "gridd": true, "Excel": true,
+	"CSV": true, "XLSX": true, "JSON": true,
+	"GRIDCTL_SERVER": true, "GRIDCTL_TOKEN": true, "TZ": true, "NO_COLOR": true,
+	"tmp": true, "pem": true, "tar.gz": true,
+}
+
+var duration = regexp.MustCompile(`^[0-9]+(s|m|h)$`)
+
+// TestEveryHelpSpeaksChinese prints the help of gridctl and of every
+// command and group, and fails on any English word in it beyond flags,
+// command names, flag values and helpAllowedWords.
+func TestEveryHelpSpeaksChinese(t *testing.T) {
+	isolate(t)
+	var paths [][]string
+	var walk func(cmds []*command, path []string)
+	walk = func(cmds []*command, path []string) {
+		for _, c := range cmds {
+			p := append(append([]string{}, path...), c.name)
+			paths = append(paths, p)
+			walk(c.subs, p)
+		}
+	}
+	walk(commands, nil)
+	check := func(line, out string) {
+		if words := helpEnglishWords(out, nil); len(words) > 0 {
+			t.Errorf("%s printed English %q:\n%s", line, words, out)
+		}
+	}
+	check("gridctl -h", mustGridctl(t, "", "-h"))
+	for _, p := range paths {
+		args := append(append([]string{}, p...), "-h")
+		check("gridctl "+strings.Join(args, " "), mustGridctl(t, "", args...))
+	}
+}
+
+// helpEnglishWords are the English words of a help or usage message out
+// beyond helpAllowedWords, command names, flag values and the words of
+// args (a usage error quotes what was typed).
+func helpEnglishWords(out string, args []string) []string {
+	typed := map[string]bool{"help": true}
+	for _, m := range []map[string]bool{keys(categoryFlags), keys(statusFlags), keys(dispositionFlags), keys(noticeFlags), keys(exportFormats)} {
+		for k := range m {
+			typed[k] = true
+		}
+	}
+	for _, n := range roleNames {
+		typed[n] = true
+	}
+	var walk func(cmds []*command)
+	walk = func(cmds []*command) {
+		for _, c := range cmds {
+			typed[c.name] = true
+			walk(c.subs)
+		}
+	}
+	walk(commands)
+	for _, a := range args {
+		for _, w := range asciiWord.FindAllString(a, -1) {
+			typed[strings.Trim(w, ".:/")] = true
+		}
+	}
+	var words []string
+	for _, w := range englishWords(out) {
+		switch {
+		case helpAllowedWords[w], typed[w], strings.Contains(w, "/"), duration.MatchString(w),
+			strings.HasSuffix(w, ".tar.gz"), strings.HasSuffix(w, ".json"):
+			continue
+		}
+		words = append(words, w)
+	}
+	return words
+}
+
+func keys[V any](m map[string]V) map[string]bool {
+	k := make(map[string]bool, len(m))
+	for n := range m {
+		k[n] = true
+	}
+	return k
 }

@@ -15,9 +15,6 @@ import (
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
-// china is China Standard Time; a fixed zone, so no tzdata is needed.
-var china = time.FixedZone("CST", 8*60*60)
-
 // A working day in the field, China time.
 const (
 	dayStartHour = 8
@@ -29,8 +26,8 @@ const (
 // yesterday before. Recording a day already over keeps every device time
 // in the past, so none is flagged as a clock error.
 func workday(now time.Time) (start, end time.Time) {
-	local := now.In(china)
-	d := time.Date(local.Year(), local.Month(), local.Day(), dayStartHour, 0, 0, 0, china)
+	local := now.In(gi.ChinaZone)
+	d := time.Date(local.Year(), local.Month(), local.Day(), dayStartHour, 0, 0, 0, gi.ChinaZone)
 	if local.Before(d.Add((dayEndHour - dayStartHour) * time.Hour)) {
 		d = d.AddDate(0, 0, -1)
 	}

@@ -19,11 +19,6 @@ import (
 	gi "github.com/gridinspect/gridinspect"
 )
 
-// shanghai is China Standard Time. A fixed zone rather than
-// time.LoadLocation("Asia/Shanghai") so that the demo needs no tzdata on
-// the host; China has had no daylight saving time since 1991.
-var shanghai = time.FixedZone("CST", 8*60*60)
-
 // The demo's cases all fall in the first half of 2024, the half-year the
 // seed document summarises, so that a summary for that period shows every
 // figure. The dates are fixed rather than relative to the clock because
@@ -31,8 +26,8 @@ var shanghai = time.FixedZone("CST", 8*60*60)
 // must send exactly the same objects, or the store would refuse them as ids
 // reused with different content.
 var (
-	periodStart = time.Date(2024, 1, 1, 0, 0, 0, 0, shanghai)
-	periodEnd   = time.Date(2024, 7, 1, 0, 0, 0, 0, shanghai) // exclusive
+	periodStart = time.Date(2024, 1, 1, 0, 0, 0, 0, gi.ChinaZone)
+	periodEnd   = time.Date(2024, 7, 1, 0, 0, 0, 0, gi.ChinaZone) // exclusive
 )
 
 // Stats counts the demo objects that exist once Seed has returned. They are
@@ -167,5 +162,5 @@ func seedNoticePrefixes(ctx context.Context, svc gi.SettingsService) error {
 
 // date returns a time in the demo's half-year, China time.
 func date(month time.Month, day, hour, minute int) time.Time {
-	return time.Date(2024, month, day, hour, minute, 0, 0, shanghai)
+	return time.Date(2024, month, day, hour, minute, 0, 0, gi.ChinaZone)
 }

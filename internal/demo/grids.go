@@ -75,7 +75,7 @@ var gridNames = [2][columns]struct{ key, name string }{
 
 // gridBase is the time in the grids' and subjects' ids: they were set up
 // just before the half-year the demo's cases fall in.
-var gridBase = time.Date(2023, 12, 1, 9, 0, 0, 0, shanghai)
+var gridBase = time.Date(2023, 12, 1, 9, 0, 0, 0, gi.ChinaZone)
 
 // layout computes the ten grids. It is a function of constants only, so
 // every call returns the same shapes.

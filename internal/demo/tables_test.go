@@ -160,7 +160,7 @@ func TestIDs_AreStableV7(t *testing.T) {
 }
 
 func TestDemoID(t *testing.T) {
-	at := time.Date(2024, 3, 12, 10, 20, 0, 0, shanghai)
+	at := time.Date(2024, 3, 12, 10, 20, 0, 0, gi.ChinaZone)
 	a, b := demoID("report/x", at), demoID("report/x", at)
 	if a != b {
 		t.Errorf("demoID is not stable: %s, %s", a, b)

@@ -11,10 +11,6 @@ import (
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
-// chinaTime is China Standard Time, UTC+8 all year: a fixed zone, so an
-// export shows the same times on a server without tzdata and in any $TZ.
-var chinaTime = time.FixedZone("CST", 8*60*60)
-
 // timeLayout writes the times of a row, in China time.
 const timeLayout = "2006-01-02 15:04"
 
@@ -83,7 +79,7 @@ func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(chinaTime).Format(timeLayout)
+	return t.In(gridinspect.ChinaZone).Format(timeLayout)
 }
 
 func yesNo(b bool) string {

@@ -94,5 +94,5 @@ func ContentType(format Format) string {
 // FileName suggests a name for an export made at now, dated in China
 // time: 网格巡查报告-20240630.xlsx.
 func FileName(format Format, now time.Time) string {
-	return fileNamePrefix + "-" + now.In(chinaTime).Format("20060102") + "." + format.String()
+	return fileNamePrefix + "-" + now.In(gridinspect.ChinaZone).Format("20060102") + "." + format.String()
 }

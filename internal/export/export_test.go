@@ -23,7 +23,7 @@ import (
 
 // at is a time in China.
 func at(y int, m time.Month, d, h, min int) time.Time {
-	return time.Date(y, m, d, h, min, 0, 0, chinaTime)
+	return time.Date(y, m, d, h, min, 0, 0, gridinspect.ChinaZone)
 }
 
 // exportNow is when the tests' exports are made.
