@@ -90,6 +90,11 @@ func (d *desk) routes(mux *http.ServeMux) {
 		// The home page (工作台) is yet to come; until then the cases.
 		http.Redirect(w, r, "/cases", http.StatusSeeOther)
 	})
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		// Browsers ask for it whatever the page says: the desk's icon.
+		u, _ := d.static.url("favicon.svg")
+		http.Redirect(w, r, u, http.StatusFound)
+	})
 	mux.HandleFunc("GET /login", d.loginPage)
 	mux.HandleFunc("POST /login", d.login)
 	mux.HandleFunc("POST /logout", d.logout)
