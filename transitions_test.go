@@ -248,3 +248,22 @@ func TestInvalidActionsAreRefusedNamingTheField(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryStepIsTakenByOneAction: the actions cover the closed loop, so
+// that a step the table allows is never missing from allowed_actions.
+func TestEveryStepIsTakenByOneAction(t *testing.T) {
+	takenBy := map[Step]ReportAction{}
+	for x := ActionAssign; x <= ActionExtendDeadline; x++ {
+		for _, s := range x.Steps() {
+			if other, ok := takenBy[s]; ok {
+				t.Errorf("step %q is taken by actions %d and %d", s, other, x)
+			}
+			takenBy[s] = x
+		}
+	}
+	for s := range stepNames {
+		if _, ok := takenBy[s]; !ok {
+			t.Errorf("step %q is taken by no action", s)
+		}
+	}
+}
