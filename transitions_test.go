@@ -267,3 +267,18 @@ func TestEveryStepIsTakenByOneAction(t *testing.T) {
 		}
 	}
 }
+
+func TestNewSinceIsMidnightYesterdayChinaTime(t *testing.T) {
+	for _, tt := range []struct{ now, want string }{
+		{"2024-07-12T01:00:00+08:00", "2024-07-11T00:00:00+08:00"},
+		{"2024-07-12T23:59:00+08:00", "2024-07-11T00:00:00+08:00"},
+		{"2024-07-11T16:30:00Z", "2024-07-11T00:00:00+08:00"}, // 00:30 on the 12th in China
+		{"2024-03-01T08:00:00+08:00", "2024-02-29T00:00:00+08:00"},
+	} {
+		now, _ := time.Parse(time.RFC3339, tt.now)
+		want, _ := time.Parse(time.RFC3339, tt.want)
+		if got := NewSince(now); !got.Equal(want) {
+			t.Errorf("NewSince(%s) = %s, want %s", tt.now, got, tt.want)
+		}
+	}
+}

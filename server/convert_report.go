@@ -189,6 +189,7 @@ func fromReportFilter(r *pb.ListReportsRequest) gridinspect.ReportFilter {
 		OpenOnly:       r.GetOpenOnly(),
 		DueWithinDays:  int(r.GetDueWithinDays()),
 		FollowUpDue:    r.GetFollowUpDue(),
+		ReceivedAfter:  fromTimestamp(r.GetReceivedAfter()),
 		PageSize:       int(r.GetPageSize()),
 		PageToken:      r.GetPageToken(),
 	}

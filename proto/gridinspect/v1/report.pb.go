@@ -2200,7 +2200,10 @@ type ListReportsRequest struct {
 	// follow_up_due: closed cases whose follow-up (回头看) date has come.
 	FollowUpDue bool `protobuf:"varint,14,opt,name=follow_up_due,json=followUpDue,proto3" json:"follow_up_due,omitempty"`
 	// order_by: the order of the results.
-	OrderBy       ReportOrder `protobuf:"varint,15,opt,name=order_by,json=orderBy,proto3,enum=gridinspect.v1.ReportOrder" json:"order_by,omitempty"`
+	OrderBy ReportOrder `protobuf:"varint,15,opt,name=order_by,json=orderBy,proto3,enum=gridinspect.v1.ReportOrder" json:"order_by,omitempty"`
+	// received_after: received by the server at or after this time (a
+	// report uploaded late by an offline phone is new when it arrives).
+	ReceivedAfter *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=received_after,json=receivedAfter,proto3" json:"received_after,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2338,6 +2341,13 @@ func (x *ListReportsRequest) GetOrderBy() ReportOrder {
 		return x.OrderBy
 	}
 	return ReportOrder_REPORT_ORDER_UNSPECIFIED
+}
+
+func (x *ListReportsRequest) GetReceivedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAfter
+	}
+	return nil
 }
 
 // ListReportsResponse is one page of reports.
@@ -2972,7 +2982,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x10GetReportRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"C\n" +
 	"\x11GetReportResponse\x12.\n" +
-	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"\x81\x05\n" +
+	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"\xc4\x05\n" +
 	"\x12ListReportsRequest\x128\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1c.gridinspect.v1.ReportStatusR\bstatuses\x128\n" +
 	"\n" +
@@ -2994,7 +3004,8 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\topen_only\x18\f \x01(\bR\bopenOnly\x12&\n" +
 	"\x0fdue_within_days\x18\r \x01(\x05R\rdueWithinDays\x12\"\n" +
 	"\rfollow_up_due\x18\x0e \x01(\bR\vfollowUpDue\x126\n" +
-	"\border_by\x18\x0f \x01(\x0e2\x1b.gridinspect.v1.ReportOrderR\aorderBy\"o\n" +
+	"\border_by\x18\x0f \x01(\x0e2\x1b.gridinspect.v1.ReportOrderR\aorderBy\x12A\n" +
+	"\x0ereceived_after\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\rreceivedAfter\"o\n" +
 	"\x13ListReportsResponse\x120\n" +
 	"\areports\x18\x01 \x03(\v2\x16.gridinspect.v1.ReportR\areports\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x83\x01\n" +
@@ -3257,35 +3268,36 @@ var file_gridinspect_v1_report_proto_depIdxs = []int32{
 	35, // 32: gridinspect.v1.ListReportsRequest.observed_after:type_name -> google.protobuf.Timestamp
 	35, // 33: gridinspect.v1.ListReportsRequest.observed_before:type_name -> google.protobuf.Timestamp
 	14, // 34: gridinspect.v1.ListReportsRequest.order_by:type_name -> gridinspect.v1.ReportOrder
-	22, // 35: gridinspect.v1.ListReportsResponse.reports:type_name -> gridinspect.v1.Report
-	35, // 36: gridinspect.v1.TrackPoint.recorded_at:type_name -> google.protobuf.Timestamp
-	15, // 37: gridinspect.v1.Patrol.kind:type_name -> gridinspect.v1.PatrolKind
-	35, // 38: gridinspect.v1.Patrol.started_at:type_name -> google.protobuf.Timestamp
-	35, // 39: gridinspect.v1.Patrol.ended_at:type_name -> google.protobuf.Timestamp
-	29, // 40: gridinspect.v1.Patrol.track:type_name -> gridinspect.v1.TrackPoint
-	4,  // 41: gridinspect.v1.Patrol.track_coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
-	35, // 42: gridinspect.v1.Patrol.received_at:type_name -> google.protobuf.Timestamp
-	30, // 43: gridinspect.v1.SubmitPatrolRequest.patrol:type_name -> gridinspect.v1.Patrol
-	30, // 44: gridinspect.v1.SubmitPatrolResponse.patrol:type_name -> gridinspect.v1.Patrol
-	15, // 45: gridinspect.v1.ListPatrolsRequest.kinds:type_name -> gridinspect.v1.PatrolKind
-	35, // 46: gridinspect.v1.ListPatrolsRequest.started_after:type_name -> google.protobuf.Timestamp
-	35, // 47: gridinspect.v1.ListPatrolsRequest.started_before:type_name -> google.protobuf.Timestamp
-	30, // 48: gridinspect.v1.ListPatrolsResponse.patrols:type_name -> gridinspect.v1.Patrol
-	23, // 49: gridinspect.v1.ReportService.SubmitReport:input_type -> gridinspect.v1.SubmitReportRequest
-	25, // 50: gridinspect.v1.ReportService.GetReport:input_type -> gridinspect.v1.GetReportRequest
-	27, // 51: gridinspect.v1.ReportService.ListReports:input_type -> gridinspect.v1.ListReportsRequest
-	31, // 52: gridinspect.v1.ReportService.SubmitPatrol:input_type -> gridinspect.v1.SubmitPatrolRequest
-	33, // 53: gridinspect.v1.ReportService.ListPatrols:input_type -> gridinspect.v1.ListPatrolsRequest
-	24, // 54: gridinspect.v1.ReportService.SubmitReport:output_type -> gridinspect.v1.SubmitReportResponse
-	26, // 55: gridinspect.v1.ReportService.GetReport:output_type -> gridinspect.v1.GetReportResponse
-	28, // 56: gridinspect.v1.ReportService.ListReports:output_type -> gridinspect.v1.ListReportsResponse
-	32, // 57: gridinspect.v1.ReportService.SubmitPatrol:output_type -> gridinspect.v1.SubmitPatrolResponse
-	34, // 58: gridinspect.v1.ReportService.ListPatrols:output_type -> gridinspect.v1.ListPatrolsResponse
-	54, // [54:59] is the sub-list for method output_type
-	49, // [49:54] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	35, // 35: gridinspect.v1.ListReportsRequest.received_after:type_name -> google.protobuf.Timestamp
+	22, // 36: gridinspect.v1.ListReportsResponse.reports:type_name -> gridinspect.v1.Report
+	35, // 37: gridinspect.v1.TrackPoint.recorded_at:type_name -> google.protobuf.Timestamp
+	15, // 38: gridinspect.v1.Patrol.kind:type_name -> gridinspect.v1.PatrolKind
+	35, // 39: gridinspect.v1.Patrol.started_at:type_name -> google.protobuf.Timestamp
+	35, // 40: gridinspect.v1.Patrol.ended_at:type_name -> google.protobuf.Timestamp
+	29, // 41: gridinspect.v1.Patrol.track:type_name -> gridinspect.v1.TrackPoint
+	4,  // 42: gridinspect.v1.Patrol.track_coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
+	35, // 43: gridinspect.v1.Patrol.received_at:type_name -> google.protobuf.Timestamp
+	30, // 44: gridinspect.v1.SubmitPatrolRequest.patrol:type_name -> gridinspect.v1.Patrol
+	30, // 45: gridinspect.v1.SubmitPatrolResponse.patrol:type_name -> gridinspect.v1.Patrol
+	15, // 46: gridinspect.v1.ListPatrolsRequest.kinds:type_name -> gridinspect.v1.PatrolKind
+	35, // 47: gridinspect.v1.ListPatrolsRequest.started_after:type_name -> google.protobuf.Timestamp
+	35, // 48: gridinspect.v1.ListPatrolsRequest.started_before:type_name -> google.protobuf.Timestamp
+	30, // 49: gridinspect.v1.ListPatrolsResponse.patrols:type_name -> gridinspect.v1.Patrol
+	23, // 50: gridinspect.v1.ReportService.SubmitReport:input_type -> gridinspect.v1.SubmitReportRequest
+	25, // 51: gridinspect.v1.ReportService.GetReport:input_type -> gridinspect.v1.GetReportRequest
+	27, // 52: gridinspect.v1.ReportService.ListReports:input_type -> gridinspect.v1.ListReportsRequest
+	31, // 53: gridinspect.v1.ReportService.SubmitPatrol:input_type -> gridinspect.v1.SubmitPatrolRequest
+	33, // 54: gridinspect.v1.ReportService.ListPatrols:input_type -> gridinspect.v1.ListPatrolsRequest
+	24, // 55: gridinspect.v1.ReportService.SubmitReport:output_type -> gridinspect.v1.SubmitReportResponse
+	26, // 56: gridinspect.v1.ReportService.GetReport:output_type -> gridinspect.v1.GetReportResponse
+	28, // 57: gridinspect.v1.ReportService.ListReports:output_type -> gridinspect.v1.ListReportsResponse
+	32, // 58: gridinspect.v1.ReportService.SubmitPatrol:output_type -> gridinspect.v1.SubmitPatrolResponse
+	34, // 59: gridinspect.v1.ReportService.ListPatrols:output_type -> gridinspect.v1.ListPatrolsResponse
+	55, // [55:60] is the sub-list for method output_type
+	50, // [50:55] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_report_proto_init() }
