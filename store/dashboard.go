@@ -45,14 +45,10 @@ func (db *DB) Dashboard(ctx context.Context, gridIDs []string) (*gridinspect.Das
 		in(&w, "id", grids)
 	}
 	err = db.Read(ctx, func(tx *sql.Tx) error {
-		keys, err := queryAll(tx, "SELECT id, name, sort_order FROM grids"+w.String(), w.args, func(s scanner) (gridKey, error) {
-			var k gridKey
-			return k, s.Scan(&k.ID, &k.Name, &k.Order)
-		})
+		keys, err := sortedGridKeys(tx, w)
 		if err != nil {
 			return err
 		}
-		slices.SortFunc(keys, newGridSorter().compare)
 		row := make(map[string]int, len(keys))
 		for i, k := range keys {
 			row[k.ID] = i
