@@ -508,6 +508,11 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 			missing: unary(stats.GetSummary, &pb.GetSummaryRequest{GridIds: []string{newID()},
 				From: timestamppb.New(a.clock.Now().AddDate(0, -6, 0)), To: timestamppb.New(a.clock.Now())}),
 		},
+		"/gridinspect.v1.StatsService/GetDashboard": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    unary(stats.GetDashboard, &pb.GetDashboardRequest{GridIds: []string{gridA}}),
+			missing: unary(stats.GetDashboard, &pb.GetDashboardRequest{GridIds: []string{newID()}}),
+		},
 		"/gridinspect.v1.StatsService/ExportReports": {
 			allowed: "supera", denied: []string{"workera", "workerb"},
 			call: serverStreamCall(stats.ExportReports, &pb.ExportReportsRequest{Filter: &pb.ListReportsRequest{GridIds: []string{gridA}},
