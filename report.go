@@ -268,6 +268,7 @@ type ReportFilter struct {
 	OpenOnly       bool
 	DueWithinDays  int
 	FollowUpDue    bool
+	ReceivedAfter  time.Time // inclusive; when the server received it
 	Order          ReportOrder
 	PageSize       int
 	PageToken      string

@@ -88,6 +88,8 @@ type ReportRecord struct {
 // StatsService counts the figures of the half-year summary and reads
 // reports out for export.
 type StatsService interface {
+	DashboardService
+
 	// Summary counts every figure for [from, to) in gridIDs (empty = the
 	// caller's scope). Supervisors and admins; EFORBIDDEN otherwise, and
 	// for grids outside the caller's scope. EINVALID for an empty or

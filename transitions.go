@@ -1,6 +1,9 @@
 package gridinspect
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Step is what an action does to a case, finer than its event type where
 // the outcome decides the next status (a verification passes or fails, a
@@ -104,4 +107,80 @@ func MayTake(a *Actor, step Step) error {
 		return Errorf(EFORBIDDEN, "only a supervisor may %s a case", step).Zh("只有主管可以%s", step.Chinese())
 	}
 	return nil
+}
+
+// ReportAction is what a user may do to a case, one per
+// RectificationService RPC (a desk's button, a phone's menu entry):
+// coarser than a Step where the request chooses the outcome (a
+// verification passes or fails, a follow-up finds the case fine or back).
+// The numbers are the API's.
+type ReportAction int
+
+// Report actions, in the order of RectificationService.
+const (
+	ActionUnspecified ReportAction = iota
+	ActionAssign
+	ActionReject
+	ActionRecordProgress
+	ActionIssueNotice
+	ActionRecordInterview
+	ActionSubmitRectification
+	ActionVerifyRectification
+	ActionRecordFollowUp
+	ActionComment
+	ActionExtendDeadline
+)
+
+// actionSteps are the steps each action may take, by its outcome.
+var actionSteps = [...][]Step{
+	ActionAssign:              {StepAssign},
+	ActionReject:              {StepReject},
+	ActionRecordProgress:      {StepRecordProgress},
+	ActionIssueNotice:         {StepIssueNotice},
+	ActionRecordInterview:     {StepRecordInterview},
+	ActionSubmitRectification: {StepSubmitRectification},
+	ActionVerifyRectification: {StepVerifyPass, StepVerifyFail},
+	ActionRecordFollowUp:      {StepFollowUpFine, StepFollowUpRelapse},
+	ActionComment:             {StepComment},
+	ActionExtendDeadline:      {StepExtendDeadline},
+}
+
+// Steps returns the steps the action may take, by its outcome.
+func (x ReportAction) Steps() []Step {
+	if x <= ActionUnspecified || int(x) >= len(actionSteps) {
+		return nil
+	}
+	return actionSteps[x]
+}
+
+// AllowedSteps returns the steps the actor's role allows on a case in
+// status s, in Step order: the closed loop (transitions) and the role
+// rule (MayTake), the same two checks Apply makes.
+func AllowedSteps(s Status, a *Actor) []Step {
+	var steps []Step
+	for step := range transitions[s] {
+		if MayTake(a, step) == nil {
+			steps = append(steps, step)
+		}
+	}
+	slices.Sort(steps)
+	return steps
+}
+
+// AllowedActions returns what the actor may do to case r as it stands, in
+// action order: the actions with a step AllowedSteps allows, and none
+// outside the actor's scope. Whether a particular request then succeeds
+// still depends on what it carries (an assignee, a deadline, a version).
+func AllowedActions(r *Report, a *Actor) []ReportAction {
+	if r == nil || !a.CanSeeGrid(r.GridID) {
+		return nil
+	}
+	allowed := AllowedSteps(r.Status, a)
+	var out []ReportAction
+	for x := ActionAssign; x <= ActionExtendDeadline; x++ {
+		if slices.ContainsFunc(x.Steps(), func(s Step) bool { return slices.Contains(allowed, s) }) {
+			out = append(out, x)
+		}
+	}
+	return out
 }

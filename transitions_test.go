@@ -248,3 +248,37 @@ func TestInvalidActionsAreRefusedNamingTheField(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryStepIsTakenByOneAction: the actions cover the closed loop, so
+// that a step the table allows is never missing from allowed_actions.
+func TestEveryStepIsTakenByOneAction(t *testing.T) {
+	takenBy := map[Step]ReportAction{}
+	for x := ActionAssign; x <= ActionExtendDeadline; x++ {
+		for _, s := range x.Steps() {
+			if other, ok := takenBy[s]; ok {
+				t.Errorf("step %q is taken by actions %d and %d", s, other, x)
+			}
+			takenBy[s] = x
+		}
+	}
+	for s := range stepNames {
+		if _, ok := takenBy[s]; !ok {
+			t.Errorf("step %q is taken by no action", s)
+		}
+	}
+}
+
+func TestNewSinceIsMidnightYesterdayChinaTime(t *testing.T) {
+	for _, tt := range []struct{ now, want string }{
+		{"2024-07-12T01:00:00+08:00", "2024-07-11T00:00:00+08:00"},
+		{"2024-07-12T23:59:00+08:00", "2024-07-11T00:00:00+08:00"},
+		{"2024-07-11T16:30:00Z", "2024-07-11T00:00:00+08:00"}, // 00:30 on the 12th in China
+		{"2024-03-01T08:00:00+08:00", "2024-02-29T00:00:00+08:00"},
+	} {
+		now, _ := time.Parse(time.RFC3339, tt.now)
+		want, _ := time.Parse(time.RFC3339, tt.want)
+		if got := NewSince(now); !got.Equal(want) {
+			t.Errorf("NewSince(%s) = %s, want %s", tt.now, got, tt.want)
+		}
+	}
+}

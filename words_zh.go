@@ -51,6 +51,19 @@ var stepChinese = map[Step]string{
 // Chinese returns the step as a verb a street office uses ("派遣").
 func (s Step) Chinese() string { return stepChinese[s] }
 
+// Chinese returns the action as a verb a street office uses: its steps'
+// word, or for a verification, whose two outcomes have a word each
+// (核查通过, 退回整改), the word for checking them (核查).
+func (x ReportAction) Chinese() string {
+	if x == ActionVerifyRectification {
+		return "核查"
+	}
+	if steps := x.Steps(); len(steps) > 0 {
+		return steps[0].Chinese()
+	}
+	return ""
+}
+
 // ChinaZone is the street office's time zone, Asia/Shanghai, from the
 // zone data built into the binary (time/tzdata).
 var ChinaZone = loadChinaZone()

@@ -30,6 +30,11 @@ func TestEveryStatusCategoryOutcomeAndStepHasAChineseWord(t *testing.T) {
 			t.Errorf("step %v has no Chinese verb", s)
 		}
 	}
+	for x := ActionAssign; x <= ActionExtendDeadline; x++ {
+		if x.Chinese() == "" {
+			t.Errorf("action %d has no Chinese verb", x)
+		}
+	}
 }
 
 func TestTimesInMessagesAreChinaTime(t *testing.T) {

@@ -56,7 +56,7 @@ var accessUsers = []struct {
 
 const testPassword = "correct horse battery"
 
-func newAuthHarness(t testing.TB) *authHarness {
+func newAuthHarness(t testing.TB, configure ...func(*server.Config)) *authHarness {
 	t.Helper()
 	h := &harness{t: t, dir: t.TempDir(), clock: &clock{now: time.Date(2024, 3, 15, 9, 0, 0, 0, time.UTC)}}
 	db, err := store.Open(filepath.Join(h.dir, "gridinspect.db"), store.Options{Now: h.clock.Now, Logger: quiet, PasswordParams: cheapPasswords})
@@ -67,6 +67,9 @@ func newAuthHarness(t testing.TB) *authHarness {
 	cfg := server.Serve(db)
 	cfg.Now, cfg.Logger = h.clock.Now, quiet
 	cfg.LoginLimits = &server.LoginLimits{PerUsername: server.Limit{Burst: 1000, Every: time.Millisecond}, PerAddress: server.Limit{Burst: 1000, Every: time.Millisecond}}
+	for _, c := range configure {
+		c(&cfg)
+	}
 	h.srv = server.New(cfg)
 	lis, conn := bufListen(t)
 	go func() { _ = h.srv.Serve(lis) }()
@@ -504,6 +507,11 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 				From: timestamppb.New(a.clock.Now().AddDate(0, -6, 0)), To: timestamppb.New(a.clock.Now())}),
 			missing: unary(stats.GetSummary, &pb.GetSummaryRequest{GridIds: []string{newID()},
 				From: timestamppb.New(a.clock.Now().AddDate(0, -6, 0)), To: timestamppb.New(a.clock.Now())}),
+		},
+		"/gridinspect.v1.StatsService/GetDashboard": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    unary(stats.GetDashboard, &pb.GetDashboardRequest{GridIds: []string{gridA}}),
+			missing: unary(stats.GetDashboard, &pb.GetDashboardRequest{GridIds: []string{newID()}}),
 		},
 		"/gridinspect.v1.StatsService/ExportReports": {
 			allowed: "supera", denied: []string{"workera", "workerb"},

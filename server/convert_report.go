@@ -102,7 +102,9 @@ func fromReport(r *pb.Report) *gridinspect.Report {
 	return out
 }
 
-func toReport(r *gridinspect.Report, now time.Time) *pb.Report {
+// toReport converts a case for its caller: overdue as of now, and the
+// actions the caller may take on it as it stands.
+func toReport(r *gridinspect.Report, now time.Time, caller *gridinspect.Actor) *pb.Report {
 	out := &pb.Report{
 		Id:                r.ID,
 		Category:          pb.Category(r.Category),
@@ -132,6 +134,9 @@ func toReport(r *gridinspect.Report, now time.Time) *pb.Report {
 		PossibleRelapseOf: r.PossibleRelapseOf,
 		UpdatedAt:         toTimestamp(r.UpdatedAt),
 		Overdue:           r.Overdue(now),
+	}
+	for _, x := range gridinspect.AllowedActions(r, caller) {
+		out.AllowedActions = append(out.AllowedActions, pb.ReportAction(x))
 	}
 	d := r.Details
 	switch {
@@ -184,6 +189,7 @@ func fromReportFilter(r *pb.ListReportsRequest) gridinspect.ReportFilter {
 		OpenOnly:       r.GetOpenOnly(),
 		DueWithinDays:  int(r.GetDueWithinDays()),
 		FollowUpDue:    r.GetFollowUpDue(),
+		ReceivedAfter:  fromTimestamp(r.GetReceivedAfter()),
 		PageSize:       int(r.GetPageSize()),
 		PageToken:      r.GetPageToken(),
 	}

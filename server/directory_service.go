@@ -79,7 +79,7 @@ func (h *directoryService) GetSubject(ctx context.Context, req *pb.GetSubjectReq
 	now := h.s.now()
 	resp := &pb.GetSubjectResponse{Subject: toSubject(file.Subject), RelapseCount: int32(file.RelapseCount)}
 	for _, r := range file.Reports {
-		resp.Reports = append(resp.Reports, toReport(r, now))
+		resp.Reports = append(resp.Reports, toReport(r, now, gridinspect.ActorFrom(ctx)))
 	}
 	for _, p := range file.Patrols {
 		resp.Patrols = append(resp.Patrols, toPatrol(p))

@@ -37,12 +37,14 @@ var listBounds = map[protoreflect.FullName]int{
 	"gridinspect.v1.ListSubjectsRequest.kinds":       enumValues(pb.SubjectKind(0)),
 	"gridinspect.v1.ListSubjectsRequest.grid_ids":    gridinspect.MaxFilterGridIDs,
 	"gridinspect.v1.GetSummaryRequest.grid_ids":      gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.GetDashboardRequest.grid_ids":    gridinspect.MaxFilterGridIDs,
 	"gridinspect.v1.UpdateUserRequest.update_fields": maxUpdateFields,
 
 	// Data: the domain's own limits.
 	"gridinspect.v1.PushRequest.mutations":    gridinspect.MaxPushMutations,
 	"gridinspect.v1.Report.photo_ids":         gridinspect.MaxPhotosPerItem,
-	"gridinspect.v1.Report.missing_photo_ids": gridinspect.MaxPhotosPerItem, // server-set; ignored on input
+	"gridinspect.v1.Report.missing_photo_ids": gridinspect.MaxPhotosPerItem,   // server-set; ignored on input
+	"gridinspect.v1.Report.allowed_actions":   enumValues(pb.ReportAction(0)), // server-set; ignored on input
 	"gridinspect.v1.Patrol.track":             gridinspect.MaxTrackPoints,
 	"gridinspect.v1.Patrol.report_ids":        gridinspect.MaxPatrolReports,
 	"gridinspect.v1.User.grid_ids":            gridinspect.MaxUserGrids,

@@ -28,7 +28,7 @@ func (h *rectificationService) act(ctx context.Context, req actionRequest) (*pb.
 	if err != nil {
 		return nil, nil, h.actError(ctx, r, err)
 	}
-	report, event := toReport(r, h.s.now()), toEvent(e)
+	report, event := toReport(r, h.s.now(), gridinspect.ActorFrom(ctx)), toEvent(e)
 	h.s.namePeople(ctx, []*pb.Report{report}, []*pb.Event{event})
 	return report, event, nil
 }

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 
+	"github.com/gridinspect/gridinspect"
+
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -21,7 +23,7 @@ func (h *reportService) SubmitReport(ctx context.Context, req *pb.SubmitReportRe
 	if err != nil {
 		return nil, h.s.status(ctx, err)
 	}
-	out := toReport(stored, h.s.now())
+	out := toReport(stored, h.s.now(), gridinspect.ActorFrom(ctx))
 	h.s.namePeople(ctx, []*pb.Report{out}, nil)
 	return &pb.SubmitReportResponse{Report: out, Duplicate: dup}, nil
 }
@@ -31,7 +33,7 @@ func (h *reportService) GetReport(ctx context.Context, req *pb.GetReportRequest)
 	if err != nil {
 		return nil, h.s.status(ctx, err)
 	}
-	out := toReport(r, h.s.now())
+	out := toReport(r, h.s.now(), gridinspect.ActorFrom(ctx))
 	h.s.namePeople(ctx, []*pb.Report{out}, nil)
 	return &pb.GetReportResponse{Report: out}, nil
 }
@@ -41,10 +43,10 @@ func (h *reportService) ListReports(ctx context.Context, req *pb.ListReportsRequ
 	if err != nil {
 		return nil, h.s.status(ctx, err)
 	}
-	now := h.s.now()
+	now, caller := h.s.now(), gridinspect.ActorFrom(ctx)
 	resp := &pb.ListReportsResponse{NextPageToken: next, Reports: make([]*pb.Report, len(reports))}
 	for i, r := range reports {
-		resp.Reports[i] = toReport(r, now)
+		resp.Reports[i] = toReport(r, now, caller)
 	}
 	h.s.namePeople(ctx, resp.Reports, nil)
 	return resp, nil

@@ -116,6 +116,7 @@ func TestEnumNumbersMatchTheAPI(t *testing.T) {
 		{pb.SubjectKind(0).Descriptor(), int(gridinspect.SubjectKindSite)},
 		{pb.Role(0).Descriptor(), int(gridinspect.RoleAdmin)},
 		{pb.EventType(0).Descriptor(), int(gridinspect.EventDeadlineExtended)},
+		{pb.ReportAction(0).Descriptor(), int(gridinspect.ActionExtendDeadline)},
 	} {
 		if got := tt.enum.Values().Len() - 1; got != tt.last {
 			t.Errorf("%s: the API's last number is %d, the domain's %d", tt.enum.Name(), got, tt.last)

@@ -93,3 +93,23 @@ func (h *statsService) GetSummary(ctx context.Context, req *pb.GetSummaryRequest
 	}
 	return &pb.GetSummaryResponse{Summary: toSummary(sum)}, nil
 }
+
+func (h *statsService) GetDashboard(ctx context.Context, req *pb.GetDashboardRequest) (*pb.GetDashboardResponse, error) {
+	d, err := h.s.cfg.Stats.Dashboard(ctx, req.GetGridIds())
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	resp := &pb.GetDashboardResponse{Total: toDashboardCounts(d.Total), At: toTimestamp(d.At), NewSince: toTimestamp(d.NewSince)}
+	for _, g := range d.Grids {
+		resp.Grids = append(resp.Grids, &pb.GridDashboard{GridId: g.GridID, GridName: g.GridName, Counts: toDashboardCounts(g.Counts)})
+	}
+	return resp, nil
+}
+
+func toDashboardCounts(c gridinspect.DashboardCounts) *pb.DashboardCounts {
+	return &pb.DashboardCounts{
+		Open: c[gridinspect.CountOpen], Overdue: c[gridinspect.CountOverdue], DueSoon: c[gridinspect.CountDueSoon],
+		PendingVerification: c[gridinspect.CountPendingVerification], FollowUpsDue: c[gridinspect.CountFollowUpsDue],
+		NewSinceYesterday: c[gridinspect.CountNewSinceYesterday],
+	}
+}

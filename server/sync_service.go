@@ -142,7 +142,7 @@ func (h *syncService) Push(ctx context.Context, req *pb.PushRequest) (*pb.PushRe
 	if err != nil {
 		return nil, h.s.status(ctx, err)
 	}
-	now := h.s.now()
+	now, caller := h.s.now(), gridinspect.ActorFrom(ctx)
 	resp := &pb.PushResponse{HighestDeviceSeq: highest, Results: make([]*pb.MutationResult, len(results))}
 	for i, r := range results {
 		out := &pb.MutationResult{
@@ -154,7 +154,7 @@ func (h *syncService) Push(ctx context.Context, req *pb.PushRequest) (*pb.PushRe
 			FieldViolations: toFieldViolations(r.Fields),
 		}
 		if r.Report != nil {
-			out.Report = toReport(r.Report, now)
+			out.Report = toReport(r.Report, now, caller)
 		}
 		if r.Event != nil {
 			out.Event = toEvent(r.Event)
@@ -167,10 +167,10 @@ func (h *syncService) Push(ctx context.Context, req *pb.PushRequest) (*pb.PushRe
 	return resp, nil
 }
 
-func (h *syncService) toChange(c *gridinspect.Change, now time.Time) *pb.Change {
+func (h *syncService) toChange(c *gridinspect.Change, now time.Time, caller *gridinspect.Actor) *pb.Change {
 	switch {
 	case c.Report != nil:
-		u := &pb.ReportUpsert{Report: toReport(c.Report, now)}
+		u := &pb.ReportUpsert{Report: toReport(c.Report, now, caller)}
 		for _, e := range c.Events {
 			u.Events = append(u.Events, toEvent(e))
 		}
@@ -197,18 +197,18 @@ func (h *syncService) Pull(ctx context.Context, req *pb.PullRequest) (*pb.PullRe
 	case size > MaxPullPageSize:
 		size = MaxPullPageSize
 	}
-	now := h.s.now()
+	now, caller := h.s.now(), gridinspect.ActorFrom(ctx)
 	page, err := h.s.cfg.Sync.Pull(ctx, req.GetCursor(), gridinspect.PullLimits{
 		MaxChanges: size,
 		MaxBytes:   MaxPullPageBytes,
-		Size:       func(c *gridinspect.Change) int { return proto.Size(h.toChange(c, now)) },
+		Size:       func(c *gridinspect.Change) int { return proto.Size(h.toChange(c, now, caller)) },
 	})
 	if err != nil {
 		return nil, h.s.status(ctx, err)
 	}
 	resp := &pb.PullResponse{NextCursor: page.NextCursor, HasMore: page.HasMore, ResetRequired: page.ResetRequired}
 	for _, c := range page.Changes {
-		resp.Changes = append(resp.Changes, h.toChange(c, now))
+		resp.Changes = append(resp.Changes, h.toChange(c, now, caller))
 	}
 	return resp, nil
 }

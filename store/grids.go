@@ -135,15 +135,11 @@ func (db *DB) ListGrids(ctx context.Context, size int, token string) ([]*gridins
 	var grids []*gridinspect.Grid
 	more := false
 	err = db.Read(ctx, func(tx *sql.Tx) error {
-		keys, err := queryAll(tx, "SELECT id, name, sort_order FROM grids"+w.String(), w.args, func(s scanner) (gridKey, error) {
-			var k gridKey
-			return k, s.Scan(&k.ID, &k.Name, &k.Order)
-		})
+		keys, err := sortedGridKeys(tx, w)
 		if err != nil {
 			return err
 		}
 		sorter := newGridSorter()
-		slices.SortFunc(keys, sorter.compare)
 		if after != nil {
 			last := gridKey{ID: after.ID, Name: after.Name, Order: int(after.Key)}
 			i, _ := slices.BinarySearchFunc(keys, last, sorter.compare)
@@ -272,4 +268,15 @@ func cloneGrid(in *gridinspect.Grid) *gridinspect.Grid {
 		}
 	}
 	return &g
+}
+
+// sortedGridKeys reads the keys of the grids w selects, in the office's
+// order (gridSorter).
+func sortedGridKeys(q queryer, w where) ([]gridKey, error) {
+	keys, err := queryAll(q, "SELECT id, name, sort_order FROM grids"+w.String(), w.args, func(s scanner) (gridKey, error) {
+		var k gridKey
+		return k, s.Scan(&k.ID, &k.Name, &k.Order)
+	})
+	slices.SortFunc(keys, newGridSorter().compare)
+	return keys, err
 }

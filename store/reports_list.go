@@ -60,6 +60,7 @@ type reportFilterKey struct {
 	Open        bool                    `json:"op,omitempty"`
 	DueWithin   int                     `json:"d,omitempty"`
 	FollowUpDue bool                    `json:"fu,omitempty"`
+	ReceivedAt  int64                   `json:"r0,omitempty"`
 	Order       gridinspect.ReportOrder `json:"or,omitempty"`
 }
 
@@ -80,6 +81,7 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 	checkQuery(&v, "query", f.Query)
 	checkStorable(&v, "observed_after", f.ObservedAfter)
 	checkStorable(&v, "observed_before", f.ObservedBefore)
+	checkStorable(&v, "received_after", f.ReceivedAfter)
 	if f.DueWithinDays < 0 || f.DueWithinDays > MaxDueWithinDays {
 		v.Add("due_within_days", "must be between 0 and %d", MaxDueWithinDays)
 	}
@@ -111,6 +113,9 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 	}
 	if !f.ObservedBefore.IsZero() {
 		key.Before = f.ObservedBefore.UnixNano()
+	}
+	if !f.ReceivedAfter.IsZero() {
+		key.ReceivedAt = f.ReceivedAfter.UnixNano()
 	}
 	l := &reportListing{order: f.Order, size: size, filter: filterHash("reports", key)}
 	if l.after, err = decodeToken(f.PageToken, l.filter); err != nil {
@@ -165,6 +170,9 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 	}
 	if !f.ObservedBefore.IsZero() {
 		w.add("effective_at < ?", key.Before)
+	}
+	if !f.ReceivedAfter.IsZero() {
+		w.add("received_at >= ?", key.ReceivedAt)
 	}
 	if f.Query != "" {
 		p := likePattern(f.Query)

@@ -60,6 +60,11 @@ var Event = map[pb.EventType]string{
 	pb.EventType_EVENT_TYPE_DEADLINE_EXTENDED:       "延期",
 }
 
+// Action are what a user may do to a case (Report.allowed_actions), as
+// the verbs of its buttons: the domain's words
+// (gridinspect.ReportAction.Chinese, the steps' verbs: 派遣, 记录约谈, …).
+var Action = fromDomain[pb.ReportAction](pb.ReportAction_name, func(n int32) string { return gridinspect.ReportAction(n).Chinese() })
+
 // Notice are the kinds of document in Chinese.
 var Notice = map[pb.NoticeKind]string{
 	pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE:        "隐患排查告知书",

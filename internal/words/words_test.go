@@ -31,6 +31,7 @@ func TestEveryWordOfTheAPIIsTranslated(t *testing.T) {
 		{"status", numbers(Status), pb.ReportStatus(0).Descriptor()},
 		{"disposition", numbers(Disposition), pb.Disposition(0).Descriptor()},
 		{"event", numbers(Event), pb.EventType(0).Descriptor()},
+		{"action", numbers(Action), pb.ReportAction(0).Descriptor()},
 		{"notice", numbers(Notice), pb.NoticeKind(0).Descriptor()},
 		{"rejection", numbers(Rejection), pb.RejectionReason(0).Descriptor()},
 		{"hazard kind", numbers(HazardKind), pb.HazardKind(0).Descriptor()},

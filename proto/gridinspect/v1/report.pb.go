@@ -148,6 +148,97 @@ func (Severity) EnumDescriptor() ([]byte, []int) {
 	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{1}
 }
 
+// ReportAction is what a user may do to a case: one value per
+// RectificationService RPC. Report.allowed_actions lists those its caller
+// may take in the report's current status, from the server's transition
+// table and role rules, so that a client never keeps its own copy.
+type ReportAction int32
+
+const (
+	// REPORT_ACTION_UNSPECIFIED is never listed.
+	ReportAction_REPORT_ACTION_UNSPECIFIED ReportAction = 0
+	// REPORT_ACTION_ASSIGN: RectificationService.AssignReport (派遣).
+	ReportAction_REPORT_ACTION_ASSIGN ReportAction = 1
+	// REPORT_ACTION_REJECT: RectificationService.RejectReport (驳回).
+	ReportAction_REPORT_ACTION_REJECT ReportAction = 2
+	// REPORT_ACTION_RECORD_PROGRESS: RectificationService.RecordProgress.
+	ReportAction_REPORT_ACTION_RECORD_PROGRESS ReportAction = 3
+	// REPORT_ACTION_ISSUE_NOTICE: RectificationService.IssueNotice.
+	ReportAction_REPORT_ACTION_ISSUE_NOTICE ReportAction = 4
+	// REPORT_ACTION_RECORD_INTERVIEW: RectificationService.RecordInterview.
+	ReportAction_REPORT_ACTION_RECORD_INTERVIEW ReportAction = 5
+	// REPORT_ACTION_SUBMIT_RECTIFICATION:
+	// RectificationService.SubmitRectification.
+	ReportAction_REPORT_ACTION_SUBMIT_RECTIFICATION ReportAction = 6
+	// REPORT_ACTION_VERIFY_RECTIFICATION:
+	// RectificationService.VerifyRectification, passed or failed.
+	ReportAction_REPORT_ACTION_VERIFY_RECTIFICATION ReportAction = 7
+	// REPORT_ACTION_RECORD_FOLLOW_UP: RectificationService.RecordFollowUp,
+	// fine or relapsed.
+	ReportAction_REPORT_ACTION_RECORD_FOLLOW_UP ReportAction = 8
+	// REPORT_ACTION_COMMENT: RectificationService.CommentOnReport.
+	ReportAction_REPORT_ACTION_COMMENT ReportAction = 9
+	// REPORT_ACTION_EXTEND_DEADLINE: RectificationService.ExtendDeadline.
+	ReportAction_REPORT_ACTION_EXTEND_DEADLINE ReportAction = 10
+)
+
+// Enum value maps for ReportAction.
+var (
+	ReportAction_name = map[int32]string{
+		0:  "REPORT_ACTION_UNSPECIFIED",
+		1:  "REPORT_ACTION_ASSIGN",
+		2:  "REPORT_ACTION_REJECT",
+		3:  "REPORT_ACTION_RECORD_PROGRESS",
+		4:  "REPORT_ACTION_ISSUE_NOTICE",
+		5:  "REPORT_ACTION_RECORD_INTERVIEW",
+		6:  "REPORT_ACTION_SUBMIT_RECTIFICATION",
+		7:  "REPORT_ACTION_VERIFY_RECTIFICATION",
+		8:  "REPORT_ACTION_RECORD_FOLLOW_UP",
+		9:  "REPORT_ACTION_COMMENT",
+		10: "REPORT_ACTION_EXTEND_DEADLINE",
+	}
+	ReportAction_value = map[string]int32{
+		"REPORT_ACTION_UNSPECIFIED":          0,
+		"REPORT_ACTION_ASSIGN":               1,
+		"REPORT_ACTION_REJECT":               2,
+		"REPORT_ACTION_RECORD_PROGRESS":      3,
+		"REPORT_ACTION_ISSUE_NOTICE":         4,
+		"REPORT_ACTION_RECORD_INTERVIEW":     5,
+		"REPORT_ACTION_SUBMIT_RECTIFICATION": 6,
+		"REPORT_ACTION_VERIFY_RECTIFICATION": 7,
+		"REPORT_ACTION_RECORD_FOLLOW_UP":     8,
+		"REPORT_ACTION_COMMENT":              9,
+		"REPORT_ACTION_EXTEND_DEADLINE":      10,
+	}
+)
+
+func (x ReportAction) Enum() *ReportAction {
+	p := new(ReportAction)
+	*p = x
+	return p
+}
+
+func (x ReportAction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReportAction) Descriptor() protoreflect.EnumDescriptor {
+	return file_gridinspect_v1_report_proto_enumTypes[2].Descriptor()
+}
+
+func (ReportAction) Type() protoreflect.EnumType {
+	return &file_gridinspect_v1_report_proto_enumTypes[2]
+}
+
+func (x ReportAction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReportAction.Descriptor instead.
+func (ReportAction) EnumDescriptor() ([]byte, []int) {
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{2}
+}
+
 // ReportStatus is where a report stands in the closed loop:
 // REPORTED → ASSIGNED → RECTIFYING → PENDING_VERIFICATION → CLOSED, with
 // REJECTED as the other end.
@@ -205,11 +296,11 @@ func (x ReportStatus) String() string {
 }
 
 func (ReportStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[2].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[3].Descriptor()
 }
 
 func (ReportStatus) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[2]
+	return &file_gridinspect_v1_report_proto_enumTypes[3]
 }
 
 func (x ReportStatus) Number() protoreflect.EnumNumber {
@@ -218,7 +309,7 @@ func (x ReportStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReportStatus.Descriptor instead.
 func (ReportStatus) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{2}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{3}
 }
 
 // CoordinateSystem is the datum a location was measured in. Map SDKs in
@@ -264,11 +355,11 @@ func (x CoordinateSystem) String() string {
 }
 
 func (CoordinateSystem) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[3].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[4].Descriptor()
 }
 
 func (CoordinateSystem) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[3]
+	return &file_gridinspect_v1_report_proto_enumTypes[4]
 }
 
 func (x CoordinateSystem) Number() protoreflect.EnumNumber {
@@ -277,7 +368,7 @@ func (x CoordinateSystem) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use CoordinateSystem.Descriptor instead.
 func (CoordinateSystem) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{3}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{4}
 }
 
 // Disposition is how a case was finally dealt with, set when it is closed,
@@ -349,11 +440,11 @@ func (x Disposition) String() string {
 }
 
 func (Disposition) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[4].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[5].Descriptor()
 }
 
 func (Disposition) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[4]
+	return &file_gridinspect_v1_report_proto_enumTypes[5]
 }
 
 func (x Disposition) Number() protoreflect.EnumNumber {
@@ -362,7 +453,7 @@ func (x Disposition) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Disposition.Descriptor instead.
 func (Disposition) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{4}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{5}
 }
 
 // HazardKind is what sort of safety hazard was found.
@@ -418,11 +509,11 @@ func (x HazardKind) String() string {
 }
 
 func (HazardKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[5].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[6].Descriptor()
 }
 
 func (HazardKind) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[5]
+	return &file_gridinspect_v1_report_proto_enumTypes[6]
 }
 
 func (x HazardKind) Number() protoreflect.EnumNumber {
@@ -431,7 +522,7 @@ func (x HazardKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use HazardKind.Descriptor instead.
 func (HazardKind) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{5}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{6}
 }
 
 // PlaceKind is the kind of place a safety hazard was found in.
@@ -485,11 +576,11 @@ func (x PlaceKind) String() string {
 }
 
 func (PlaceKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[6].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[7].Descriptor()
 }
 
 func (PlaceKind) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[6]
+	return &file_gridinspect_v1_report_proto_enumTypes[7]
 }
 
 func (x PlaceKind) Number() protoreflect.EnumNumber {
@@ -498,7 +589,7 @@ func (x PlaceKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PlaceKind.Descriptor instead.
 func (PlaceKind) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{6}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{7}
 }
 
 // PollutingActivity is what a "scattered, disorderly, polluting" enterprise
@@ -567,11 +658,11 @@ func (x PollutingActivity) String() string {
 }
 
 func (PollutingActivity) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[7].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[8].Descriptor()
 }
 
 func (PollutingActivity) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[7]
+	return &file_gridinspect_v1_report_proto_enumTypes[8]
 }
 
 func (x PollutingActivity) Number() protoreflect.EnumNumber {
@@ -580,7 +671,7 @@ func (x PollutingActivity) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PollutingActivity.Descriptor instead.
 func (PollutingActivity) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{7}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{8}
 }
 
 // ProposedDisposal is what the reporter proposes to do with a polluting
@@ -625,11 +716,11 @@ func (x ProposedDisposal) String() string {
 }
 
 func (ProposedDisposal) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[8].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[9].Descriptor()
 }
 
 func (ProposedDisposal) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[8]
+	return &file_gridinspect_v1_report_proto_enumTypes[9]
 }
 
 func (x ProposedDisposal) Number() protoreflect.EnumNumber {
@@ -638,7 +729,7 @@ func (x ProposedDisposal) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ProposedDisposal.Descriptor instead.
 func (ProposedDisposal) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{8}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{9}
 }
 
 // ConstructionKind is what sort of illegal construction was found.
@@ -690,11 +781,11 @@ func (x ConstructionKind) String() string {
 }
 
 func (ConstructionKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[9].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[10].Descriptor()
 }
 
 func (ConstructionKind) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[9]
+	return &file_gridinspect_v1_report_proto_enumTypes[10]
 }
 
 func (x ConstructionKind) Number() protoreflect.EnumNumber {
@@ -703,7 +794,7 @@ func (x ConstructionKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ConstructionKind.Descriptor instead.
 func (ConstructionKind) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{9}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{10}
 }
 
 // LandKind is the land an illegal construction stands on.
@@ -752,11 +843,11 @@ func (x LandKind) String() string {
 }
 
 func (LandKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[10].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[11].Descriptor()
 }
 
 func (LandKind) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[10]
+	return &file_gridinspect_v1_report_proto_enumTypes[11]
 }
 
 func (x LandKind) Number() protoreflect.EnumNumber {
@@ -765,7 +856,7 @@ func (x LandKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LandKind.Descriptor instead.
 func (LandKind) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{10}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{11}
 }
 
 // WaterRiskKind is what threatens a water source.
@@ -817,11 +908,11 @@ func (x WaterRiskKind) String() string {
 }
 
 func (WaterRiskKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[11].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[12].Descriptor()
 }
 
 func (WaterRiskKind) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[11]
+	return &file_gridinspect_v1_report_proto_enumTypes[12]
 }
 
 func (x WaterRiskKind) Number() protoreflect.EnumNumber {
@@ -830,7 +921,7 @@ func (x WaterRiskKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use WaterRiskKind.Descriptor instead.
 func (WaterRiskKind) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{11}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{12}
 }
 
 // HouseGrade is a house's safety appraisal grade (房屋安全鉴定等级);
@@ -879,11 +970,11 @@ func (x HouseGrade) String() string {
 }
 
 func (HouseGrade) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[12].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[13].Descriptor()
 }
 
 func (HouseGrade) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[12]
+	return &file_gridinspect_v1_report_proto_enumTypes[13]
 }
 
 func (x HouseGrade) Number() protoreflect.EnumNumber {
@@ -892,7 +983,7 @@ func (x HouseGrade) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use HouseGrade.Descriptor instead.
 func (HouseGrade) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{12}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{13}
 }
 
 // ReportOrder is the order ListReports returns reports in.
@@ -933,11 +1024,11 @@ func (x ReportOrder) String() string {
 }
 
 func (ReportOrder) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[13].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[14].Descriptor()
 }
 
 func (ReportOrder) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[13]
+	return &file_gridinspect_v1_report_proto_enumTypes[14]
 }
 
 func (x ReportOrder) Number() protoreflect.EnumNumber {
@@ -946,7 +1037,7 @@ func (x ReportOrder) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReportOrder.Descriptor instead.
 func (ReportOrder) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{13}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{14}
 }
 
 // PatrolKind is what a patrol was for.
@@ -995,11 +1086,11 @@ func (x PatrolKind) String() string {
 }
 
 func (PatrolKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[14].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[15].Descriptor()
 }
 
 func (PatrolKind) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[14]
+	return &file_gridinspect_v1_report_proto_enumTypes[15]
 }
 
 func (x PatrolKind) Number() protoreflect.EnumNumber {
@@ -1008,7 +1099,7 @@ func (x PatrolKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PatrolKind.Descriptor instead.
 func (PatrolKind) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{14}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{15}
 }
 
 // Location is where something was observed.
@@ -1533,9 +1624,14 @@ type Report struct {
 	ReporterName string `protobuf:"bytes,37,opt,name=reporter_name,json=reporterName,proto3" json:"reporter_name,omitempty"`
 	// assignee_name is the assignee's name, like reporter_name ("" when
 	// there is no assignee).
-	AssigneeName  string `protobuf:"bytes,38,opt,name=assignee_name,json=assigneeName,proto3" json:"assignee_name,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	AssigneeName string `protobuf:"bytes,38,opt,name=assignee_name,json=assigneeName,proto3" json:"assignee_name,omitempty"`
+	// allowed_actions: what the caller may do, in the report's current
+	// status (server-set, for the caller: a worker's list lacks the
+	// supervisors' actions). A request may still be refused for what it
+	// carries (a stale version, a bad deadline).
+	AllowedActions []ReportAction `protobuf:"varint,39,rep,packed,name=allowed_actions,json=allowedActions,proto3,enum=gridinspect.v1.ReportAction" json:"allowed_actions,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Report) Reset() {
@@ -1830,6 +1926,13 @@ func (x *Report) GetAssigneeName() string {
 	return ""
 }
 
+func (x *Report) GetAllowedActions() []ReportAction {
+	if x != nil {
+		return x.AllowedActions
+	}
+	return nil
+}
+
 type isReport_Details interface {
 	isReport_Details()
 }
@@ -2097,7 +2200,10 @@ type ListReportsRequest struct {
 	// follow_up_due: closed cases whose follow-up (回头看) date has come.
 	FollowUpDue bool `protobuf:"varint,14,opt,name=follow_up_due,json=followUpDue,proto3" json:"follow_up_due,omitempty"`
 	// order_by: the order of the results.
-	OrderBy       ReportOrder `protobuf:"varint,15,opt,name=order_by,json=orderBy,proto3,enum=gridinspect.v1.ReportOrder" json:"order_by,omitempty"`
+	OrderBy ReportOrder `protobuf:"varint,15,opt,name=order_by,json=orderBy,proto3,enum=gridinspect.v1.ReportOrder" json:"order_by,omitempty"`
+	// received_after: received by the server at or after this time (a
+	// report uploaded late by an offline phone is new when it arrives).
+	ReceivedAfter *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=received_after,json=receivedAfter,proto3" json:"received_after,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2235,6 +2341,13 @@ func (x *ListReportsRequest) GetOrderBy() ReportOrder {
 		return x.OrderBy
 	}
 	return ReportOrder_REPORT_ORDER_UNSPECIFIED
+}
+
+func (x *ListReportsRequest) GetReceivedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAfter
+	}
+	return nil
 }
 
 // ListReportsResponse is one page of reports.
@@ -2815,7 +2928,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x15DangerousHouseDetails\x12C\n" +
 	"\x0fappraisal_grade\x18\x01 \x01(\x0e2\x1a.gridinspect.v1.HouseGradeR\x0eappraisalGrade\x12\x1a\n" +
 	"\boccupied\x18\x02 \x01(\bR\boccupied\x12\x1c\n" +
-	"\tresidents\x18\x03 \x01(\x05R\tresidents\"\xf9\r\n" +
+	"\tresidents\x18\x03 \x01(\x05R\tresidents\"\xc0\x0e\n" +
 	"\x06Report\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x124\n" +
 	"\bcategory\x18\x02 \x01(\x0e2\x18.gridinspect.v1.CategoryR\bcategory\x124\n" +
@@ -2858,7 +2971,8 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"updated_at\x18# \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x18\n" +
 	"\aoverdue\x18$ \x01(\bR\aoverdue\x12#\n" +
 	"\rreporter_name\x18% \x01(\tR\freporterName\x12#\n" +
-	"\rassignee_name\x18& \x01(\tR\fassigneeNameB\t\n" +
+	"\rassignee_name\x18& \x01(\tR\fassigneeName\x12E\n" +
+	"\x0fallowed_actions\x18' \x03(\x0e2\x1c.gridinspect.v1.ReportActionR\x0eallowedActionsB\t\n" +
 	"\adetails\"E\n" +
 	"\x13SubmitReportRequest\x12.\n" +
 	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"d\n" +
@@ -2868,7 +2982,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x10GetReportRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"C\n" +
 	"\x11GetReportResponse\x12.\n" +
-	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"\x81\x05\n" +
+	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"\xc4\x05\n" +
 	"\x12ListReportsRequest\x128\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1c.gridinspect.v1.ReportStatusR\bstatuses\x128\n" +
 	"\n" +
@@ -2890,7 +3004,8 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\topen_only\x18\f \x01(\bR\bopenOnly\x12&\n" +
 	"\x0fdue_within_days\x18\r \x01(\x05R\rdueWithinDays\x12\"\n" +
 	"\rfollow_up_due\x18\x0e \x01(\bR\vfollowUpDue\x126\n" +
-	"\border_by\x18\x0f \x01(\x0e2\x1b.gridinspect.v1.ReportOrderR\aorderBy\"o\n" +
+	"\border_by\x18\x0f \x01(\x0e2\x1b.gridinspect.v1.ReportOrderR\aorderBy\x12A\n" +
+	"\x0ereceived_after\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\rreceivedAfter\"o\n" +
 	"\x13ListReportsResponse\x120\n" +
 	"\areports\x18\x01 \x03(\v2\x16.gridinspect.v1.ReportR\areports\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x83\x01\n" +
@@ -2950,7 +3065,20 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\bSeverity\x12\x18\n" +
 	"\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10SEVERITY_GENERAL\x10\x01\x12\x12\n" +
-	"\x0eSEVERITY_MAJOR\x10\x02*\xe1\x01\n" +
+	"\x0eSEVERITY_MAJOR\x10\x02*\xfa\x02\n" +
+	"\fReportAction\x12\x1d\n" +
+	"\x19REPORT_ACTION_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14REPORT_ACTION_ASSIGN\x10\x01\x12\x18\n" +
+	"\x14REPORT_ACTION_REJECT\x10\x02\x12!\n" +
+	"\x1dREPORT_ACTION_RECORD_PROGRESS\x10\x03\x12\x1e\n" +
+	"\x1aREPORT_ACTION_ISSUE_NOTICE\x10\x04\x12\"\n" +
+	"\x1eREPORT_ACTION_RECORD_INTERVIEW\x10\x05\x12&\n" +
+	"\"REPORT_ACTION_SUBMIT_RECTIFICATION\x10\x06\x12&\n" +
+	"\"REPORT_ACTION_VERIFY_RECTIFICATION\x10\a\x12\"\n" +
+	"\x1eREPORT_ACTION_RECORD_FOLLOW_UP\x10\b\x12\x19\n" +
+	"\x15REPORT_ACTION_COMMENT\x10\t\x12!\n" +
+	"\x1dREPORT_ACTION_EXTEND_DEADLINE\x10\n" +
+	"*\xe1\x01\n" +
 	"\fReportStatus\x12\x1d\n" +
 	"\x19REPORT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REPORT_STATUS_REPORTED\x10\x01\x12\x1a\n" +
@@ -3064,109 +3192,112 @@ func file_gridinspect_v1_report_proto_rawDescGZIP() []byte {
 	return file_gridinspect_v1_report_proto_rawDescData
 }
 
-var file_gridinspect_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 15)
+var file_gridinspect_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 16)
 var file_gridinspect_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_gridinspect_v1_report_proto_goTypes = []any{
 	(Category)(0),                      // 0: gridinspect.v1.Category
 	(Severity)(0),                      // 1: gridinspect.v1.Severity
-	(ReportStatus)(0),                  // 2: gridinspect.v1.ReportStatus
-	(CoordinateSystem)(0),              // 3: gridinspect.v1.CoordinateSystem
-	(Disposition)(0),                   // 4: gridinspect.v1.Disposition
-	(HazardKind)(0),                    // 5: gridinspect.v1.HazardKind
-	(PlaceKind)(0),                     // 6: gridinspect.v1.PlaceKind
-	(PollutingActivity)(0),             // 7: gridinspect.v1.PollutingActivity
-	(ProposedDisposal)(0),              // 8: gridinspect.v1.ProposedDisposal
-	(ConstructionKind)(0),              // 9: gridinspect.v1.ConstructionKind
-	(LandKind)(0),                      // 10: gridinspect.v1.LandKind
-	(WaterRiskKind)(0),                 // 11: gridinspect.v1.WaterRiskKind
-	(HouseGrade)(0),                    // 12: gridinspect.v1.HouseGrade
-	(ReportOrder)(0),                   // 13: gridinspect.v1.ReportOrder
-	(PatrolKind)(0),                    // 14: gridinspect.v1.PatrolKind
-	(*Location)(nil),                   // 15: gridinspect.v1.Location
-	(*SafetyHazardDetails)(nil),        // 16: gridinspect.v1.SafetyHazardDetails
-	(*PollutingEnterpriseDetails)(nil), // 17: gridinspect.v1.PollutingEnterpriseDetails
-	(*IllegalConstructionDetails)(nil), // 18: gridinspect.v1.IllegalConstructionDetails
-	(*WaterSourceRiskDetails)(nil),     // 19: gridinspect.v1.WaterSourceRiskDetails
-	(*DangerousHouseDetails)(nil),      // 20: gridinspect.v1.DangerousHouseDetails
-	(*Report)(nil),                     // 21: gridinspect.v1.Report
-	(*SubmitReportRequest)(nil),        // 22: gridinspect.v1.SubmitReportRequest
-	(*SubmitReportResponse)(nil),       // 23: gridinspect.v1.SubmitReportResponse
-	(*GetReportRequest)(nil),           // 24: gridinspect.v1.GetReportRequest
-	(*GetReportResponse)(nil),          // 25: gridinspect.v1.GetReportResponse
-	(*ListReportsRequest)(nil),         // 26: gridinspect.v1.ListReportsRequest
-	(*ListReportsResponse)(nil),        // 27: gridinspect.v1.ListReportsResponse
-	(*TrackPoint)(nil),                 // 28: gridinspect.v1.TrackPoint
-	(*Patrol)(nil),                     // 29: gridinspect.v1.Patrol
-	(*SubmitPatrolRequest)(nil),        // 30: gridinspect.v1.SubmitPatrolRequest
-	(*SubmitPatrolResponse)(nil),       // 31: gridinspect.v1.SubmitPatrolResponse
-	(*ListPatrolsRequest)(nil),         // 32: gridinspect.v1.ListPatrolsRequest
-	(*ListPatrolsResponse)(nil),        // 33: gridinspect.v1.ListPatrolsResponse
-	(*timestamppb.Timestamp)(nil),      // 34: google.protobuf.Timestamp
+	(ReportAction)(0),                  // 2: gridinspect.v1.ReportAction
+	(ReportStatus)(0),                  // 3: gridinspect.v1.ReportStatus
+	(CoordinateSystem)(0),              // 4: gridinspect.v1.CoordinateSystem
+	(Disposition)(0),                   // 5: gridinspect.v1.Disposition
+	(HazardKind)(0),                    // 6: gridinspect.v1.HazardKind
+	(PlaceKind)(0),                     // 7: gridinspect.v1.PlaceKind
+	(PollutingActivity)(0),             // 8: gridinspect.v1.PollutingActivity
+	(ProposedDisposal)(0),              // 9: gridinspect.v1.ProposedDisposal
+	(ConstructionKind)(0),              // 10: gridinspect.v1.ConstructionKind
+	(LandKind)(0),                      // 11: gridinspect.v1.LandKind
+	(WaterRiskKind)(0),                 // 12: gridinspect.v1.WaterRiskKind
+	(HouseGrade)(0),                    // 13: gridinspect.v1.HouseGrade
+	(ReportOrder)(0),                   // 14: gridinspect.v1.ReportOrder
+	(PatrolKind)(0),                    // 15: gridinspect.v1.PatrolKind
+	(*Location)(nil),                   // 16: gridinspect.v1.Location
+	(*SafetyHazardDetails)(nil),        // 17: gridinspect.v1.SafetyHazardDetails
+	(*PollutingEnterpriseDetails)(nil), // 18: gridinspect.v1.PollutingEnterpriseDetails
+	(*IllegalConstructionDetails)(nil), // 19: gridinspect.v1.IllegalConstructionDetails
+	(*WaterSourceRiskDetails)(nil),     // 20: gridinspect.v1.WaterSourceRiskDetails
+	(*DangerousHouseDetails)(nil),      // 21: gridinspect.v1.DangerousHouseDetails
+	(*Report)(nil),                     // 22: gridinspect.v1.Report
+	(*SubmitReportRequest)(nil),        // 23: gridinspect.v1.SubmitReportRequest
+	(*SubmitReportResponse)(nil),       // 24: gridinspect.v1.SubmitReportResponse
+	(*GetReportRequest)(nil),           // 25: gridinspect.v1.GetReportRequest
+	(*GetReportResponse)(nil),          // 26: gridinspect.v1.GetReportResponse
+	(*ListReportsRequest)(nil),         // 27: gridinspect.v1.ListReportsRequest
+	(*ListReportsResponse)(nil),        // 28: gridinspect.v1.ListReportsResponse
+	(*TrackPoint)(nil),                 // 29: gridinspect.v1.TrackPoint
+	(*Patrol)(nil),                     // 30: gridinspect.v1.Patrol
+	(*SubmitPatrolRequest)(nil),        // 31: gridinspect.v1.SubmitPatrolRequest
+	(*SubmitPatrolResponse)(nil),       // 32: gridinspect.v1.SubmitPatrolResponse
+	(*ListPatrolsRequest)(nil),         // 33: gridinspect.v1.ListPatrolsRequest
+	(*ListPatrolsResponse)(nil),        // 34: gridinspect.v1.ListPatrolsResponse
+	(*timestamppb.Timestamp)(nil),      // 35: google.protobuf.Timestamp
 }
 var file_gridinspect_v1_report_proto_depIdxs = []int32{
-	3,  // 0: gridinspect.v1.Location.coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
-	5,  // 1: gridinspect.v1.SafetyHazardDetails.hazard_kind:type_name -> gridinspect.v1.HazardKind
-	6,  // 2: gridinspect.v1.SafetyHazardDetails.place_kind:type_name -> gridinspect.v1.PlaceKind
-	7,  // 3: gridinspect.v1.PollutingEnterpriseDetails.activity:type_name -> gridinspect.v1.PollutingActivity
-	8,  // 4: gridinspect.v1.PollutingEnterpriseDetails.proposed_disposal:type_name -> gridinspect.v1.ProposedDisposal
-	9,  // 5: gridinspect.v1.IllegalConstructionDetails.kind:type_name -> gridinspect.v1.ConstructionKind
-	10, // 6: gridinspect.v1.IllegalConstructionDetails.land:type_name -> gridinspect.v1.LandKind
-	11, // 7: gridinspect.v1.WaterSourceRiskDetails.risk_kind:type_name -> gridinspect.v1.WaterRiskKind
-	12, // 8: gridinspect.v1.DangerousHouseDetails.appraisal_grade:type_name -> gridinspect.v1.HouseGrade
+	4,  // 0: gridinspect.v1.Location.coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
+	6,  // 1: gridinspect.v1.SafetyHazardDetails.hazard_kind:type_name -> gridinspect.v1.HazardKind
+	7,  // 2: gridinspect.v1.SafetyHazardDetails.place_kind:type_name -> gridinspect.v1.PlaceKind
+	8,  // 3: gridinspect.v1.PollutingEnterpriseDetails.activity:type_name -> gridinspect.v1.PollutingActivity
+	9,  // 4: gridinspect.v1.PollutingEnterpriseDetails.proposed_disposal:type_name -> gridinspect.v1.ProposedDisposal
+	10, // 5: gridinspect.v1.IllegalConstructionDetails.kind:type_name -> gridinspect.v1.ConstructionKind
+	11, // 6: gridinspect.v1.IllegalConstructionDetails.land:type_name -> gridinspect.v1.LandKind
+	12, // 7: gridinspect.v1.WaterSourceRiskDetails.risk_kind:type_name -> gridinspect.v1.WaterRiskKind
+	13, // 8: gridinspect.v1.DangerousHouseDetails.appraisal_grade:type_name -> gridinspect.v1.HouseGrade
 	0,  // 9: gridinspect.v1.Report.category:type_name -> gridinspect.v1.Category
 	1,  // 10: gridinspect.v1.Report.severity:type_name -> gridinspect.v1.Severity
-	15, // 11: gridinspect.v1.Report.location:type_name -> gridinspect.v1.Location
-	34, // 12: gridinspect.v1.Report.observed_at:type_name -> google.protobuf.Timestamp
-	16, // 13: gridinspect.v1.Report.safety_hazard:type_name -> gridinspect.v1.SafetyHazardDetails
-	17, // 14: gridinspect.v1.Report.polluting_enterprise:type_name -> gridinspect.v1.PollutingEnterpriseDetails
-	18, // 15: gridinspect.v1.Report.illegal_construction:type_name -> gridinspect.v1.IllegalConstructionDetails
-	19, // 16: gridinspect.v1.Report.water_source_risk:type_name -> gridinspect.v1.WaterSourceRiskDetails
-	20, // 17: gridinspect.v1.Report.dangerous_house:type_name -> gridinspect.v1.DangerousHouseDetails
-	2,  // 18: gridinspect.v1.Report.status:type_name -> gridinspect.v1.ReportStatus
-	34, // 19: gridinspect.v1.Report.received_at:type_name -> google.protobuf.Timestamp
-	34, // 20: gridinspect.v1.Report.deadline:type_name -> google.protobuf.Timestamp
-	4,  // 21: gridinspect.v1.Report.disposition:type_name -> gridinspect.v1.Disposition
-	34, // 22: gridinspect.v1.Report.closed_at:type_name -> google.protobuf.Timestamp
-	34, // 23: gridinspect.v1.Report.original_deadline:type_name -> google.protobuf.Timestamp
-	34, // 24: gridinspect.v1.Report.follow_up_due:type_name -> google.protobuf.Timestamp
-	34, // 25: gridinspect.v1.Report.updated_at:type_name -> google.protobuf.Timestamp
-	21, // 26: gridinspect.v1.SubmitReportRequest.report:type_name -> gridinspect.v1.Report
-	21, // 27: gridinspect.v1.SubmitReportResponse.report:type_name -> gridinspect.v1.Report
-	21, // 28: gridinspect.v1.GetReportResponse.report:type_name -> gridinspect.v1.Report
-	2,  // 29: gridinspect.v1.ListReportsRequest.statuses:type_name -> gridinspect.v1.ReportStatus
-	0,  // 30: gridinspect.v1.ListReportsRequest.categories:type_name -> gridinspect.v1.Category
-	34, // 31: gridinspect.v1.ListReportsRequest.observed_after:type_name -> google.protobuf.Timestamp
-	34, // 32: gridinspect.v1.ListReportsRequest.observed_before:type_name -> google.protobuf.Timestamp
-	13, // 33: gridinspect.v1.ListReportsRequest.order_by:type_name -> gridinspect.v1.ReportOrder
-	21, // 34: gridinspect.v1.ListReportsResponse.reports:type_name -> gridinspect.v1.Report
-	34, // 35: gridinspect.v1.TrackPoint.recorded_at:type_name -> google.protobuf.Timestamp
-	14, // 36: gridinspect.v1.Patrol.kind:type_name -> gridinspect.v1.PatrolKind
-	34, // 37: gridinspect.v1.Patrol.started_at:type_name -> google.protobuf.Timestamp
-	34, // 38: gridinspect.v1.Patrol.ended_at:type_name -> google.protobuf.Timestamp
-	28, // 39: gridinspect.v1.Patrol.track:type_name -> gridinspect.v1.TrackPoint
-	3,  // 40: gridinspect.v1.Patrol.track_coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
-	34, // 41: gridinspect.v1.Patrol.received_at:type_name -> google.protobuf.Timestamp
-	29, // 42: gridinspect.v1.SubmitPatrolRequest.patrol:type_name -> gridinspect.v1.Patrol
-	29, // 43: gridinspect.v1.SubmitPatrolResponse.patrol:type_name -> gridinspect.v1.Patrol
-	14, // 44: gridinspect.v1.ListPatrolsRequest.kinds:type_name -> gridinspect.v1.PatrolKind
-	34, // 45: gridinspect.v1.ListPatrolsRequest.started_after:type_name -> google.protobuf.Timestamp
-	34, // 46: gridinspect.v1.ListPatrolsRequest.started_before:type_name -> google.protobuf.Timestamp
-	29, // 47: gridinspect.v1.ListPatrolsResponse.patrols:type_name -> gridinspect.v1.Patrol
-	22, // 48: gridinspect.v1.ReportService.SubmitReport:input_type -> gridinspect.v1.SubmitReportRequest
-	24, // 49: gridinspect.v1.ReportService.GetReport:input_type -> gridinspect.v1.GetReportRequest
-	26, // 50: gridinspect.v1.ReportService.ListReports:input_type -> gridinspect.v1.ListReportsRequest
-	30, // 51: gridinspect.v1.ReportService.SubmitPatrol:input_type -> gridinspect.v1.SubmitPatrolRequest
-	32, // 52: gridinspect.v1.ReportService.ListPatrols:input_type -> gridinspect.v1.ListPatrolsRequest
-	23, // 53: gridinspect.v1.ReportService.SubmitReport:output_type -> gridinspect.v1.SubmitReportResponse
-	25, // 54: gridinspect.v1.ReportService.GetReport:output_type -> gridinspect.v1.GetReportResponse
-	27, // 55: gridinspect.v1.ReportService.ListReports:output_type -> gridinspect.v1.ListReportsResponse
-	31, // 56: gridinspect.v1.ReportService.SubmitPatrol:output_type -> gridinspect.v1.SubmitPatrolResponse
-	33, // 57: gridinspect.v1.ReportService.ListPatrols:output_type -> gridinspect.v1.ListPatrolsResponse
-	53, // [53:58] is the sub-list for method output_type
-	48, // [48:53] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	16, // 11: gridinspect.v1.Report.location:type_name -> gridinspect.v1.Location
+	35, // 12: gridinspect.v1.Report.observed_at:type_name -> google.protobuf.Timestamp
+	17, // 13: gridinspect.v1.Report.safety_hazard:type_name -> gridinspect.v1.SafetyHazardDetails
+	18, // 14: gridinspect.v1.Report.polluting_enterprise:type_name -> gridinspect.v1.PollutingEnterpriseDetails
+	19, // 15: gridinspect.v1.Report.illegal_construction:type_name -> gridinspect.v1.IllegalConstructionDetails
+	20, // 16: gridinspect.v1.Report.water_source_risk:type_name -> gridinspect.v1.WaterSourceRiskDetails
+	21, // 17: gridinspect.v1.Report.dangerous_house:type_name -> gridinspect.v1.DangerousHouseDetails
+	3,  // 18: gridinspect.v1.Report.status:type_name -> gridinspect.v1.ReportStatus
+	35, // 19: gridinspect.v1.Report.received_at:type_name -> google.protobuf.Timestamp
+	35, // 20: gridinspect.v1.Report.deadline:type_name -> google.protobuf.Timestamp
+	5,  // 21: gridinspect.v1.Report.disposition:type_name -> gridinspect.v1.Disposition
+	35, // 22: gridinspect.v1.Report.closed_at:type_name -> google.protobuf.Timestamp
+	35, // 23: gridinspect.v1.Report.original_deadline:type_name -> google.protobuf.Timestamp
+	35, // 24: gridinspect.v1.Report.follow_up_due:type_name -> google.protobuf.Timestamp
+	35, // 25: gridinspect.v1.Report.updated_at:type_name -> google.protobuf.Timestamp
+	2,  // 26: gridinspect.v1.Report.allowed_actions:type_name -> gridinspect.v1.ReportAction
+	22, // 27: gridinspect.v1.SubmitReportRequest.report:type_name -> gridinspect.v1.Report
+	22, // 28: gridinspect.v1.SubmitReportResponse.report:type_name -> gridinspect.v1.Report
+	22, // 29: gridinspect.v1.GetReportResponse.report:type_name -> gridinspect.v1.Report
+	3,  // 30: gridinspect.v1.ListReportsRequest.statuses:type_name -> gridinspect.v1.ReportStatus
+	0,  // 31: gridinspect.v1.ListReportsRequest.categories:type_name -> gridinspect.v1.Category
+	35, // 32: gridinspect.v1.ListReportsRequest.observed_after:type_name -> google.protobuf.Timestamp
+	35, // 33: gridinspect.v1.ListReportsRequest.observed_before:type_name -> google.protobuf.Timestamp
+	14, // 34: gridinspect.v1.ListReportsRequest.order_by:type_name -> gridinspect.v1.ReportOrder
+	35, // 35: gridinspect.v1.ListReportsRequest.received_after:type_name -> google.protobuf.Timestamp
+	22, // 36: gridinspect.v1.ListReportsResponse.reports:type_name -> gridinspect.v1.Report
+	35, // 37: gridinspect.v1.TrackPoint.recorded_at:type_name -> google.protobuf.Timestamp
+	15, // 38: gridinspect.v1.Patrol.kind:type_name -> gridinspect.v1.PatrolKind
+	35, // 39: gridinspect.v1.Patrol.started_at:type_name -> google.protobuf.Timestamp
+	35, // 40: gridinspect.v1.Patrol.ended_at:type_name -> google.protobuf.Timestamp
+	29, // 41: gridinspect.v1.Patrol.track:type_name -> gridinspect.v1.TrackPoint
+	4,  // 42: gridinspect.v1.Patrol.track_coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
+	35, // 43: gridinspect.v1.Patrol.received_at:type_name -> google.protobuf.Timestamp
+	30, // 44: gridinspect.v1.SubmitPatrolRequest.patrol:type_name -> gridinspect.v1.Patrol
+	30, // 45: gridinspect.v1.SubmitPatrolResponse.patrol:type_name -> gridinspect.v1.Patrol
+	15, // 46: gridinspect.v1.ListPatrolsRequest.kinds:type_name -> gridinspect.v1.PatrolKind
+	35, // 47: gridinspect.v1.ListPatrolsRequest.started_after:type_name -> google.protobuf.Timestamp
+	35, // 48: gridinspect.v1.ListPatrolsRequest.started_before:type_name -> google.protobuf.Timestamp
+	30, // 49: gridinspect.v1.ListPatrolsResponse.patrols:type_name -> gridinspect.v1.Patrol
+	23, // 50: gridinspect.v1.ReportService.SubmitReport:input_type -> gridinspect.v1.SubmitReportRequest
+	25, // 51: gridinspect.v1.ReportService.GetReport:input_type -> gridinspect.v1.GetReportRequest
+	27, // 52: gridinspect.v1.ReportService.ListReports:input_type -> gridinspect.v1.ListReportsRequest
+	31, // 53: gridinspect.v1.ReportService.SubmitPatrol:input_type -> gridinspect.v1.SubmitPatrolRequest
+	33, // 54: gridinspect.v1.ReportService.ListPatrols:input_type -> gridinspect.v1.ListPatrolsRequest
+	24, // 55: gridinspect.v1.ReportService.SubmitReport:output_type -> gridinspect.v1.SubmitReportResponse
+	26, // 56: gridinspect.v1.ReportService.GetReport:output_type -> gridinspect.v1.GetReportResponse
+	28, // 57: gridinspect.v1.ReportService.ListReports:output_type -> gridinspect.v1.ListReportsResponse
+	32, // 58: gridinspect.v1.ReportService.SubmitPatrol:output_type -> gridinspect.v1.SubmitPatrolResponse
+	34, // 59: gridinspect.v1.ReportService.ListPatrols:output_type -> gridinspect.v1.ListPatrolsResponse
+	55, // [55:60] is the sub-list for method output_type
+	50, // [50:55] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_report_proto_init() }
@@ -3186,7 +3317,7 @@ func file_gridinspect_v1_report_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gridinspect_v1_report_proto_rawDesc), len(file_gridinspect_v1_report_proto_rawDesc)),
-			NumEnums:      15,
+			NumEnums:      16,
 			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,

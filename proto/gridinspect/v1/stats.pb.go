@@ -140,6 +140,287 @@ func (x *GetSummaryRequest) GetGridIds() []string {
 	return nil
 }
 
+// GetDashboardRequest names the grids to count.
+type GetDashboardRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// grid_ids: only these grids (empty = every grid the caller sees).
+	GridIds       []string `protobuf:"bytes,1,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDashboardRequest) Reset() {
+	*x = GetDashboardRequest{}
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDashboardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDashboardRequest) ProtoMessage() {}
+
+func (x *GetDashboardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDashboardRequest.ProtoReflect.Descriptor instead.
+func (*GetDashboardRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *GetDashboardRequest) GetGridIds() []string {
+	if x != nil {
+		return x.GridIds
+	}
+	return nil
+}
+
+// DashboardCounts are the desk's counts of one grid or of several, each
+// the number of reports ListReports lists with the filter named (and the
+// grid_ids of the row or of the request).
+type DashboardCounts struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// open: not CLOSED and not REJECTED (open_only).
+	Open int64 `protobuf:"varint,1,opt,name=open,proto3" json:"open,omitempty"`
+	// overdue: deadline passed while ASSIGNED or RECTIFYING (overdue_only).
+	Overdue int64 `protobuf:"varint,2,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	// due_soon: ASSIGNED or RECTIFYING with a deadline within 3 days,
+	// overdue ones included (due_within_days = 3).
+	DueSoon int64 `protobuf:"varint,3,opt,name=due_soon,json=dueSoon,proto3" json:"due_soon,omitempty"`
+	// pending_verification: rectified, awaiting a check
+	// (statuses = [PENDING_VERIFICATION]).
+	PendingVerification int64 `protobuf:"varint,4,opt,name=pending_verification,json=pendingVerification,proto3" json:"pending_verification,omitempty"`
+	// follow_ups_due: closed cases whose follow-up (回头看) date has come
+	// (follow_up_due).
+	FollowUpsDue int64 `protobuf:"varint,5,opt,name=follow_ups_due,json=followUpsDue,proto3" json:"follow_ups_due,omitempty"`
+	// new_since_yesterday: received since 00:00 yesterday, China time
+	// (received_after = GetDashboardResponse.new_since).
+	NewSinceYesterday int64 `protobuf:"varint,6,opt,name=new_since_yesterday,json=newSinceYesterday,proto3" json:"new_since_yesterday,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *DashboardCounts) Reset() {
+	*x = DashboardCounts{}
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DashboardCounts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DashboardCounts) ProtoMessage() {}
+
+func (x *DashboardCounts) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DashboardCounts.ProtoReflect.Descriptor instead.
+func (*DashboardCounts) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *DashboardCounts) GetOpen() int64 {
+	if x != nil {
+		return x.Open
+	}
+	return 0
+}
+
+func (x *DashboardCounts) GetOverdue() int64 {
+	if x != nil {
+		return x.Overdue
+	}
+	return 0
+}
+
+func (x *DashboardCounts) GetDueSoon() int64 {
+	if x != nil {
+		return x.DueSoon
+	}
+	return 0
+}
+
+func (x *DashboardCounts) GetPendingVerification() int64 {
+	if x != nil {
+		return x.PendingVerification
+	}
+	return 0
+}
+
+func (x *DashboardCounts) GetFollowUpsDue() int64 {
+	if x != nil {
+		return x.FollowUpsDue
+	}
+	return 0
+}
+
+func (x *DashboardCounts) GetNewSinceYesterday() int64 {
+	if x != nil {
+		return x.NewSinceYesterday
+	}
+	return 0
+}
+
+// GridDashboard is one grid's counts.
+type GridDashboard struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// grid_id of the grid.
+	GridId string `protobuf:"bytes,1,opt,name=grid_id,json=gridId,proto3" json:"grid_id,omitempty"`
+	// grid_name of the grid.
+	GridName string `protobuf:"bytes,2,opt,name=grid_name,json=gridName,proto3" json:"grid_name,omitempty"`
+	// counts of the grid's reports.
+	Counts        *DashboardCounts `protobuf:"bytes,3,opt,name=counts,proto3" json:"counts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GridDashboard) Reset() {
+	*x = GridDashboard{}
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GridDashboard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GridDashboard) ProtoMessage() {}
+
+func (x *GridDashboard) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GridDashboard.ProtoReflect.Descriptor instead.
+func (*GridDashboard) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GridDashboard) GetGridId() string {
+	if x != nil {
+		return x.GridId
+	}
+	return ""
+}
+
+func (x *GridDashboard) GetGridName() string {
+	if x != nil {
+		return x.GridName
+	}
+	return ""
+}
+
+func (x *GridDashboard) GetCounts() *DashboardCounts {
+	if x != nil {
+		return x.Counts
+	}
+	return nil
+}
+
+// GetDashboardResponse is the desk's counts at a moment.
+type GetDashboardResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// grids: each grid counted, in the office's order (as ListGrids).
+	Grids []*GridDashboard `protobuf:"bytes,1,rep,name=grids,proto3" json:"grids,omitempty"`
+	// total: the street's counts, over every grid counted.
+	Total *DashboardCounts `protobuf:"bytes,2,opt,name=total,proto3" json:"total,omitempty"`
+	// at: the server time the counts are for.
+	At *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=at,proto3" json:"at,omitempty"`
+	// new_since: 00:00 yesterday, China time: where new_since_yesterday
+	// begins (ListReports' received_after for the same list).
+	NewSince      *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=new_since,json=newSince,proto3" json:"new_since,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDashboardResponse) Reset() {
+	*x = GetDashboardResponse{}
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDashboardResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDashboardResponse) ProtoMessage() {}
+
+func (x *GetDashboardResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDashboardResponse.ProtoReflect.Descriptor instead.
+func (*GetDashboardResponse) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetDashboardResponse) GetGrids() []*GridDashboard {
+	if x != nil {
+		return x.Grids
+	}
+	return nil
+}
+
+func (x *GetDashboardResponse) GetTotal() *DashboardCounts {
+	if x != nil {
+		return x.Total
+	}
+	return nil
+}
+
+func (x *GetDashboardResponse) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *GetDashboardResponse) GetNewSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NewSince
+	}
+	return nil
+}
+
 // SafetySummary counts safety work (安全生产).
 type SafetySummary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -180,7 +461,7 @@ type SafetySummary struct {
 
 func (x *SafetySummary) Reset() {
 	*x = SafetySummary{}
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[1]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -192,7 +473,7 @@ func (x *SafetySummary) String() string {
 func (*SafetySummary) ProtoMessage() {}
 
 func (x *SafetySummary) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[1]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -205,7 +486,7 @@ func (x *SafetySummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SafetySummary.ProtoReflect.Descriptor instead.
 func (*SafetySummary) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{1}
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *SafetySummary) GetHazardsFound() int64 {
@@ -305,7 +586,7 @@ type NamedCount struct {
 
 func (x *NamedCount) Reset() {
 	*x = NamedCount{}
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[2]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -317,7 +598,7 @@ func (x *NamedCount) String() string {
 func (*NamedCount) ProtoMessage() {}
 
 func (x *NamedCount) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[2]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -330,7 +611,7 @@ func (x *NamedCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NamedCount.ProtoReflect.Descriptor instead.
 func (*NamedCount) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{2}
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *NamedCount) GetName() string {
@@ -360,7 +641,7 @@ type ActivityCount struct {
 
 func (x *ActivityCount) Reset() {
 	*x = ActivityCount{}
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[3]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -372,7 +653,7 @@ func (x *ActivityCount) String() string {
 func (*ActivityCount) ProtoMessage() {}
 
 func (x *ActivityCount) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[3]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -385,7 +666,7 @@ func (x *ActivityCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityCount.ProtoReflect.Descriptor instead.
 func (*ActivityCount) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{3}
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ActivityCount) GetActivity() PollutingActivity {
@@ -434,7 +715,7 @@ type PollutingEnterpriseSummary struct {
 
 func (x *PollutingEnterpriseSummary) Reset() {
 	*x = PollutingEnterpriseSummary{}
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[4]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -446,7 +727,7 @@ func (x *PollutingEnterpriseSummary) String() string {
 func (*PollutingEnterpriseSummary) ProtoMessage() {}
 
 func (x *PollutingEnterpriseSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[4]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -459,7 +740,7 @@ func (x *PollutingEnterpriseSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PollutingEnterpriseSummary.ProtoReflect.Descriptor instead.
 func (*PollutingEnterpriseSummary) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{4}
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PollutingEnterpriseSummary) GetFound() int64 {
@@ -550,7 +831,7 @@ type IllegalConstructionSummary struct {
 
 func (x *IllegalConstructionSummary) Reset() {
 	*x = IllegalConstructionSummary{}
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[5]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -562,7 +843,7 @@ func (x *IllegalConstructionSummary) String() string {
 func (*IllegalConstructionSummary) ProtoMessage() {}
 
 func (x *IllegalConstructionSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[5]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -575,7 +856,7 @@ func (x *IllegalConstructionSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IllegalConstructionSummary.ProtoReflect.Descriptor instead.
 func (*IllegalConstructionSummary) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{5}
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *IllegalConstructionSummary) GetFound() int64 {
@@ -636,7 +917,7 @@ type WaterSourceSummary struct {
 
 func (x *WaterSourceSummary) Reset() {
 	*x = WaterSourceSummary{}
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[6]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -648,7 +929,7 @@ func (x *WaterSourceSummary) String() string {
 func (*WaterSourceSummary) ProtoMessage() {}
 
 func (x *WaterSourceSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[6]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -661,7 +942,7 @@ func (x *WaterSourceSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaterSourceSummary.ProtoReflect.Descriptor instead.
 func (*WaterSourceSummary) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{6}
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *WaterSourceSummary) GetPatrols() int64 {
@@ -713,7 +994,7 @@ type DangerousHouseSummary struct {
 
 func (x *DangerousHouseSummary) Reset() {
 	*x = DangerousHouseSummary{}
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[7]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -725,7 +1006,7 @@ func (x *DangerousHouseSummary) String() string {
 func (*DangerousHouseSummary) ProtoMessage() {}
 
 func (x *DangerousHouseSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[7]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -738,7 +1019,7 @@ func (x *DangerousHouseSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DangerousHouseSummary.ProtoReflect.Descriptor instead.
 func (*DangerousHouseSummary) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{7}
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *DangerousHouseSummary) GetIdentified() int64 {
@@ -851,7 +1132,7 @@ type LoopSummary struct {
 
 func (x *LoopSummary) Reset() {
 	*x = LoopSummary{}
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[8]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -863,7 +1144,7 @@ func (x *LoopSummary) String() string {
 func (*LoopSummary) ProtoMessage() {}
 
 func (x *LoopSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[8]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -876,7 +1157,7 @@ func (x *LoopSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoopSummary.ProtoReflect.Descriptor instead.
 func (*LoopSummary) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{8}
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *LoopSummary) GetReported() int64 {
@@ -976,7 +1257,7 @@ type CategoryLoop struct {
 
 func (x *CategoryLoop) Reset() {
 	*x = CategoryLoop{}
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[9]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -988,7 +1269,7 @@ func (x *CategoryLoop) String() string {
 func (*CategoryLoop) ProtoMessage() {}
 
 func (x *CategoryLoop) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[9]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1001,7 +1282,7 @@ func (x *CategoryLoop) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CategoryLoop.ProtoReflect.Descriptor instead.
 func (*CategoryLoop) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{9}
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CategoryLoop) GetCategory() Category {
@@ -1033,7 +1314,7 @@ type GridLoop struct {
 
 func (x *GridLoop) Reset() {
 	*x = GridLoop{}
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[10]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1045,7 +1326,7 @@ func (x *GridLoop) String() string {
 func (*GridLoop) ProtoMessage() {}
 
 func (x *GridLoop) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[10]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1058,7 +1339,7 @@ func (x *GridLoop) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GridLoop.ProtoReflect.Descriptor instead.
 func (*GridLoop) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{10}
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GridLoop) GetGridId() string {
@@ -1117,7 +1398,7 @@ type Summary struct {
 
 func (x *Summary) Reset() {
 	*x = Summary{}
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[11]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1129,7 +1410,7 @@ func (x *Summary) String() string {
 func (*Summary) ProtoMessage() {}
 
 func (x *Summary) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[11]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1142,7 +1423,7 @@ func (x *Summary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Summary.ProtoReflect.Descriptor instead.
 func (*Summary) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{11}
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Summary) GetFrom() *timestamppb.Timestamp {
@@ -1247,7 +1528,7 @@ type GetSummaryResponse struct {
 
 func (x *GetSummaryResponse) Reset() {
 	*x = GetSummaryResponse{}
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[12]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1259,7 +1540,7 @@ func (x *GetSummaryResponse) String() string {
 func (*GetSummaryResponse) ProtoMessage() {}
 
 func (x *GetSummaryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[12]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1272,7 +1553,7 @@ func (x *GetSummaryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSummaryResponse.ProtoReflect.Descriptor instead.
 func (*GetSummaryResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{12}
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetSummaryResponse) GetSummary() *Summary {
@@ -1295,7 +1576,7 @@ type ExportReportsRequest struct {
 
 func (x *ExportReportsRequest) Reset() {
 	*x = ExportReportsRequest{}
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[13]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1307,7 +1588,7 @@ func (x *ExportReportsRequest) String() string {
 func (*ExportReportsRequest) ProtoMessage() {}
 
 func (x *ExportReportsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[13]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1320,7 +1601,7 @@ func (x *ExportReportsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportReportsRequest.ProtoReflect.Descriptor instead.
 func (*ExportReportsRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{13}
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ExportReportsRequest) GetFilter() *ListReportsRequest {
@@ -1356,7 +1637,7 @@ type ExportReportsResponse struct {
 
 func (x *ExportReportsResponse) Reset() {
 	*x = ExportReportsResponse{}
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[14]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1368,7 +1649,7 @@ func (x *ExportReportsResponse) String() string {
 func (*ExportReportsResponse) ProtoMessage() {}
 
 func (x *ExportReportsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_stats_proto_msgTypes[14]
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1381,7 +1662,7 @@ func (x *ExportReportsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportReportsResponse.ProtoReflect.Descriptor instead.
 func (*ExportReportsResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{14}
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ExportReportsResponse) GetData() []byte {
@@ -1427,7 +1708,25 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\x11GetSummaryRequest\x12.\n" +
 	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x19\n" +
-	"\bgrid_ids\x18\x03 \x03(\tR\agridIds\"\xcf\x04\n" +
+	"\bgrid_ids\x18\x03 \x03(\tR\agridIds\"0\n" +
+	"\x13GetDashboardRequest\x12\x19\n" +
+	"\bgrid_ids\x18\x01 \x03(\tR\agridIds\"\xe3\x01\n" +
+	"\x0fDashboardCounts\x12\x12\n" +
+	"\x04open\x18\x01 \x01(\x03R\x04open\x12\x18\n" +
+	"\aoverdue\x18\x02 \x01(\x03R\aoverdue\x12\x19\n" +
+	"\bdue_soon\x18\x03 \x01(\x03R\adueSoon\x121\n" +
+	"\x14pending_verification\x18\x04 \x01(\x03R\x13pendingVerification\x12$\n" +
+	"\x0efollow_ups_due\x18\x05 \x01(\x03R\ffollowUpsDue\x12.\n" +
+	"\x13new_since_yesterday\x18\x06 \x01(\x03R\x11newSinceYesterday\"~\n" +
+	"\rGridDashboard\x12\x17\n" +
+	"\agrid_id\x18\x01 \x01(\tR\x06gridId\x12\x1b\n" +
+	"\tgrid_name\x18\x02 \x01(\tR\bgridName\x127\n" +
+	"\x06counts\x18\x03 \x01(\v2\x1f.gridinspect.v1.DashboardCountsR\x06counts\"\xe7\x01\n" +
+	"\x14GetDashboardResponse\x123\n" +
+	"\x05grids\x18\x01 \x03(\v2\x1d.gridinspect.v1.GridDashboardR\x05grids\x125\n" +
+	"\x05total\x18\x02 \x01(\v2\x1f.gridinspect.v1.DashboardCountsR\x05total\x12*\n" +
+	"\x02at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x127\n" +
+	"\tnew_since\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bnewSince\"\xcf\x04\n" +
 	"\rSafetySummary\x12#\n" +
 	"\rhazards_found\x18\x01 \x01(\x03R\fhazardsFound\x12*\n" +
 	"\x11rectified_on_spot\x18\x02 \x01(\x03R\x0frectifiedOnSpot\x12'\n" +
@@ -1542,10 +1841,11 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\fExportFormat\x12\x1d\n" +
 	"\x19EXPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11EXPORT_FORMAT_CSV\x10\x01\x12\x16\n" +
-	"\x12EXPORT_FORMAT_XLSX\x10\x022\xd8\x01\n" +
+	"\x12EXPORT_FORMAT_XLSX\x10\x022\xca\x02\n" +
 	"\fStatsService\x12h\n" +
 	"\n" +
-	"GetSummary\x12!.gridinspect.v1.GetSummaryRequest\x1a\".gridinspect.v1.GetSummaryResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/summary\x12^\n" +
+	"GetSummary\x12!.gridinspect.v1.GetSummaryRequest\x1a\".gridinspect.v1.GetSummaryResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/summary\x12p\n" +
+	"\fGetDashboard\x12#.gridinspect.v1.GetDashboardRequest\x1a$.gridinspect.v1.GetDashboardResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/dashboard\x12^\n" +
 	"\rExportReports\x12$.gridinspect.v1.ExportReportsRequest\x1a%.gridinspect.v1.ExportReportsResponse0\x01BGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
 var (
@@ -1561,60 +1861,71 @@ func file_gridinspect_v1_stats_proto_rawDescGZIP() []byte {
 }
 
 var file_gridinspect_v1_stats_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_gridinspect_v1_stats_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_gridinspect_v1_stats_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_gridinspect_v1_stats_proto_goTypes = []any{
 	(ExportFormat)(0),                  // 0: gridinspect.v1.ExportFormat
 	(*GetSummaryRequest)(nil),          // 1: gridinspect.v1.GetSummaryRequest
-	(*SafetySummary)(nil),              // 2: gridinspect.v1.SafetySummary
-	(*NamedCount)(nil),                 // 3: gridinspect.v1.NamedCount
-	(*ActivityCount)(nil),              // 4: gridinspect.v1.ActivityCount
-	(*PollutingEnterpriseSummary)(nil), // 5: gridinspect.v1.PollutingEnterpriseSummary
-	(*IllegalConstructionSummary)(nil), // 6: gridinspect.v1.IllegalConstructionSummary
-	(*WaterSourceSummary)(nil),         // 7: gridinspect.v1.WaterSourceSummary
-	(*DangerousHouseSummary)(nil),      // 8: gridinspect.v1.DangerousHouseSummary
-	(*LoopSummary)(nil),                // 9: gridinspect.v1.LoopSummary
-	(*CategoryLoop)(nil),               // 10: gridinspect.v1.CategoryLoop
-	(*GridLoop)(nil),                   // 11: gridinspect.v1.GridLoop
-	(*Summary)(nil),                    // 12: gridinspect.v1.Summary
-	(*GetSummaryResponse)(nil),         // 13: gridinspect.v1.GetSummaryResponse
-	(*ExportReportsRequest)(nil),       // 14: gridinspect.v1.ExportReportsRequest
-	(*ExportReportsResponse)(nil),      // 15: gridinspect.v1.ExportReportsResponse
-	(*timestamppb.Timestamp)(nil),      // 16: google.protobuf.Timestamp
-	(PollutingActivity)(0),             // 17: gridinspect.v1.PollutingActivity
-	(Category)(0),                      // 18: gridinspect.v1.Category
-	(*ListReportsRequest)(nil),         // 19: gridinspect.v1.ListReportsRequest
+	(*GetDashboardRequest)(nil),        // 2: gridinspect.v1.GetDashboardRequest
+	(*DashboardCounts)(nil),            // 3: gridinspect.v1.DashboardCounts
+	(*GridDashboard)(nil),              // 4: gridinspect.v1.GridDashboard
+	(*GetDashboardResponse)(nil),       // 5: gridinspect.v1.GetDashboardResponse
+	(*SafetySummary)(nil),              // 6: gridinspect.v1.SafetySummary
+	(*NamedCount)(nil),                 // 7: gridinspect.v1.NamedCount
+	(*ActivityCount)(nil),              // 8: gridinspect.v1.ActivityCount
+	(*PollutingEnterpriseSummary)(nil), // 9: gridinspect.v1.PollutingEnterpriseSummary
+	(*IllegalConstructionSummary)(nil), // 10: gridinspect.v1.IllegalConstructionSummary
+	(*WaterSourceSummary)(nil),         // 11: gridinspect.v1.WaterSourceSummary
+	(*DangerousHouseSummary)(nil),      // 12: gridinspect.v1.DangerousHouseSummary
+	(*LoopSummary)(nil),                // 13: gridinspect.v1.LoopSummary
+	(*CategoryLoop)(nil),               // 14: gridinspect.v1.CategoryLoop
+	(*GridLoop)(nil),                   // 15: gridinspect.v1.GridLoop
+	(*Summary)(nil),                    // 16: gridinspect.v1.Summary
+	(*GetSummaryResponse)(nil),         // 17: gridinspect.v1.GetSummaryResponse
+	(*ExportReportsRequest)(nil),       // 18: gridinspect.v1.ExportReportsRequest
+	(*ExportReportsResponse)(nil),      // 19: gridinspect.v1.ExportReportsResponse
+	(*timestamppb.Timestamp)(nil),      // 20: google.protobuf.Timestamp
+	(PollutingActivity)(0),             // 21: gridinspect.v1.PollutingActivity
+	(Category)(0),                      // 22: gridinspect.v1.Category
+	(*ListReportsRequest)(nil),         // 23: gridinspect.v1.ListReportsRequest
 }
 var file_gridinspect_v1_stats_proto_depIdxs = []int32{
-	16, // 0: gridinspect.v1.GetSummaryRequest.from:type_name -> google.protobuf.Timestamp
-	16, // 1: gridinspect.v1.GetSummaryRequest.to:type_name -> google.protobuf.Timestamp
-	3,  // 2: gridinspect.v1.SafetySummary.enforcement_documents_by_department:type_name -> gridinspect.v1.NamedCount
-	17, // 3: gridinspect.v1.ActivityCount.activity:type_name -> gridinspect.v1.PollutingActivity
-	4,  // 4: gridinspect.v1.PollutingEnterpriseSummary.by_activity:type_name -> gridinspect.v1.ActivityCount
-	18, // 5: gridinspect.v1.CategoryLoop.category:type_name -> gridinspect.v1.Category
-	9,  // 6: gridinspect.v1.CategoryLoop.loop:type_name -> gridinspect.v1.LoopSummary
-	9,  // 7: gridinspect.v1.GridLoop.loop:type_name -> gridinspect.v1.LoopSummary
-	16, // 8: gridinspect.v1.Summary.from:type_name -> google.protobuf.Timestamp
-	16, // 9: gridinspect.v1.Summary.to:type_name -> google.protobuf.Timestamp
-	2,  // 10: gridinspect.v1.Summary.safety:type_name -> gridinspect.v1.SafetySummary
-	5,  // 11: gridinspect.v1.Summary.polluting_enterprises:type_name -> gridinspect.v1.PollutingEnterpriseSummary
-	6,  // 12: gridinspect.v1.Summary.illegal_construction:type_name -> gridinspect.v1.IllegalConstructionSummary
-	7,  // 13: gridinspect.v1.Summary.water_sources:type_name -> gridinspect.v1.WaterSourceSummary
-	8,  // 14: gridinspect.v1.Summary.dangerous_houses:type_name -> gridinspect.v1.DangerousHouseSummary
-	9,  // 15: gridinspect.v1.Summary.loop:type_name -> gridinspect.v1.LoopSummary
-	10, // 16: gridinspect.v1.Summary.by_category:type_name -> gridinspect.v1.CategoryLoop
-	11, // 17: gridinspect.v1.Summary.by_grid:type_name -> gridinspect.v1.GridLoop
-	12, // 18: gridinspect.v1.GetSummaryResponse.summary:type_name -> gridinspect.v1.Summary
-	19, // 19: gridinspect.v1.ExportReportsRequest.filter:type_name -> gridinspect.v1.ListReportsRequest
-	0,  // 20: gridinspect.v1.ExportReportsRequest.format:type_name -> gridinspect.v1.ExportFormat
-	1,  // 21: gridinspect.v1.StatsService.GetSummary:input_type -> gridinspect.v1.GetSummaryRequest
-	14, // 22: gridinspect.v1.StatsService.ExportReports:input_type -> gridinspect.v1.ExportReportsRequest
-	13, // 23: gridinspect.v1.StatsService.GetSummary:output_type -> gridinspect.v1.GetSummaryResponse
-	15, // 24: gridinspect.v1.StatsService.ExportReports:output_type -> gridinspect.v1.ExportReportsResponse
-	23, // [23:25] is the sub-list for method output_type
-	21, // [21:23] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	20, // 0: gridinspect.v1.GetSummaryRequest.from:type_name -> google.protobuf.Timestamp
+	20, // 1: gridinspect.v1.GetSummaryRequest.to:type_name -> google.protobuf.Timestamp
+	3,  // 2: gridinspect.v1.GridDashboard.counts:type_name -> gridinspect.v1.DashboardCounts
+	4,  // 3: gridinspect.v1.GetDashboardResponse.grids:type_name -> gridinspect.v1.GridDashboard
+	3,  // 4: gridinspect.v1.GetDashboardResponse.total:type_name -> gridinspect.v1.DashboardCounts
+	20, // 5: gridinspect.v1.GetDashboardResponse.at:type_name -> google.protobuf.Timestamp
+	20, // 6: gridinspect.v1.GetDashboardResponse.new_since:type_name -> google.protobuf.Timestamp
+	7,  // 7: gridinspect.v1.SafetySummary.enforcement_documents_by_department:type_name -> gridinspect.v1.NamedCount
+	21, // 8: gridinspect.v1.ActivityCount.activity:type_name -> gridinspect.v1.PollutingActivity
+	8,  // 9: gridinspect.v1.PollutingEnterpriseSummary.by_activity:type_name -> gridinspect.v1.ActivityCount
+	22, // 10: gridinspect.v1.CategoryLoop.category:type_name -> gridinspect.v1.Category
+	13, // 11: gridinspect.v1.CategoryLoop.loop:type_name -> gridinspect.v1.LoopSummary
+	13, // 12: gridinspect.v1.GridLoop.loop:type_name -> gridinspect.v1.LoopSummary
+	20, // 13: gridinspect.v1.Summary.from:type_name -> google.protobuf.Timestamp
+	20, // 14: gridinspect.v1.Summary.to:type_name -> google.protobuf.Timestamp
+	6,  // 15: gridinspect.v1.Summary.safety:type_name -> gridinspect.v1.SafetySummary
+	9,  // 16: gridinspect.v1.Summary.polluting_enterprises:type_name -> gridinspect.v1.PollutingEnterpriseSummary
+	10, // 17: gridinspect.v1.Summary.illegal_construction:type_name -> gridinspect.v1.IllegalConstructionSummary
+	11, // 18: gridinspect.v1.Summary.water_sources:type_name -> gridinspect.v1.WaterSourceSummary
+	12, // 19: gridinspect.v1.Summary.dangerous_houses:type_name -> gridinspect.v1.DangerousHouseSummary
+	13, // 20: gridinspect.v1.Summary.loop:type_name -> gridinspect.v1.LoopSummary
+	14, // 21: gridinspect.v1.Summary.by_category:type_name -> gridinspect.v1.CategoryLoop
+	15, // 22: gridinspect.v1.Summary.by_grid:type_name -> gridinspect.v1.GridLoop
+	16, // 23: gridinspect.v1.GetSummaryResponse.summary:type_name -> gridinspect.v1.Summary
+	23, // 24: gridinspect.v1.ExportReportsRequest.filter:type_name -> gridinspect.v1.ListReportsRequest
+	0,  // 25: gridinspect.v1.ExportReportsRequest.format:type_name -> gridinspect.v1.ExportFormat
+	1,  // 26: gridinspect.v1.StatsService.GetSummary:input_type -> gridinspect.v1.GetSummaryRequest
+	2,  // 27: gridinspect.v1.StatsService.GetDashboard:input_type -> gridinspect.v1.GetDashboardRequest
+	18, // 28: gridinspect.v1.StatsService.ExportReports:input_type -> gridinspect.v1.ExportReportsRequest
+	17, // 29: gridinspect.v1.StatsService.GetSummary:output_type -> gridinspect.v1.GetSummaryResponse
+	5,  // 30: gridinspect.v1.StatsService.GetDashboard:output_type -> gridinspect.v1.GetDashboardResponse
+	19, // 31: gridinspect.v1.StatsService.ExportReports:output_type -> gridinspect.v1.ExportReportsResponse
+	29, // [29:32] is the sub-list for method output_type
+	26, // [26:29] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_stats_proto_init() }
@@ -1629,7 +1940,7 @@ func file_gridinspect_v1_stats_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gridinspect_v1_stats_proto_rawDesc), len(file_gridinspect_v1_stats_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   15,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

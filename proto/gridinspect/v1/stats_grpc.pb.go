@@ -20,6 +20,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	StatsService_GetSummary_FullMethodName    = "/gridinspect.v1.StatsService/GetSummary"
+	StatsService_GetDashboard_FullMethodName  = "/gridinspect.v1.StatsService/GetDashboard"
 	StatsService_ExportReports_FullMethodName = "/gridinspect.v1.StatsService/ExportReports"
 )
 
@@ -58,6 +59,11 @@ type StatsServiceClient interface {
 	// GetSummary returns every figure a half-year summary needs for a period
 	// and a set of grids. Supervisors and admins.
 	GetSummary(ctx context.Context, in *GetSummaryRequest, opts ...grpc.CallOption) (*GetSummaryResponse, error)
+	// GetDashboard returns today's counts for the desk's home page (工作台):
+	// per grid and for the street, in the caller's grids only (a worker's
+	// own, as ListReports). Each count is the number of reports ListReports
+	// lists with the filter named beside it, at the time of the answer.
+	GetDashboard(ctx context.Context, in *GetDashboardRequest, opts ...grpc.CallOption) (*GetDashboardResponse, error)
 	// ExportReports streams a CSV (UTF-8 with BOM, RFC 4180) or XLSX file of
 	// the reports matching a filter, with Chinese column headers.
 	ExportReports(ctx context.Context, in *ExportReportsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportReportsResponse], error)
@@ -75,6 +81,16 @@ func (c *statsServiceClient) GetSummary(ctx context.Context, in *GetSummaryReque
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetSummaryResponse)
 	err := c.cc.Invoke(ctx, StatsService_GetSummary_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *statsServiceClient) GetDashboard(ctx context.Context, in *GetDashboardRequest, opts ...grpc.CallOption) (*GetDashboardResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetDashboardResponse)
+	err := c.cc.Invoke(ctx, StatsService_GetDashboard_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +151,11 @@ type StatsServiceServer interface {
 	// GetSummary returns every figure a half-year summary needs for a period
 	// and a set of grids. Supervisors and admins.
 	GetSummary(context.Context, *GetSummaryRequest) (*GetSummaryResponse, error)
+	// GetDashboard returns today's counts for the desk's home page (工作台):
+	// per grid and for the street, in the caller's grids only (a worker's
+	// own, as ListReports). Each count is the number of reports ListReports
+	// lists with the filter named beside it, at the time of the answer.
+	GetDashboard(context.Context, *GetDashboardRequest) (*GetDashboardResponse, error)
 	// ExportReports streams a CSV (UTF-8 with BOM, RFC 4180) or XLSX file of
 	// the reports matching a filter, with Chinese column headers.
 	ExportReports(*ExportReportsRequest, grpc.ServerStreamingServer[ExportReportsResponse]) error
@@ -150,6 +171,9 @@ type UnimplementedStatsServiceServer struct{}
 
 func (UnimplementedStatsServiceServer) GetSummary(context.Context, *GetSummaryRequest) (*GetSummaryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetSummary not implemented")
+}
+func (UnimplementedStatsServiceServer) GetDashboard(context.Context, *GetDashboardRequest) (*GetDashboardResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetDashboard not implemented")
 }
 func (UnimplementedStatsServiceServer) ExportReports(*ExportReportsRequest, grpc.ServerStreamingServer[ExportReportsResponse]) error {
 	return status.Error(codes.Unimplemented, "method ExportReports not implemented")
@@ -193,6 +217,24 @@ func _StatsService_GetSummary_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _StatsService_GetDashboard_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetDashboardRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StatsServiceServer).GetDashboard(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StatsService_GetDashboard_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StatsServiceServer).GetDashboard(ctx, req.(*GetDashboardRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _StatsService_ExportReports_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(ExportReportsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -214,6 +256,10 @@ var StatsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetSummary",
 			Handler:    _StatsService_GetSummary_Handler,
+		},
+		{
+			MethodName: "GetDashboard",
+			Handler:    _StatsService_GetDashboard_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
