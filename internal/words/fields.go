@@ -22,6 +22,15 @@ var fieldLabel = map[string]string{
 	"name": "名称", "credit_code": "统一社会信用代码", "from": "开始日期", "to": "结束日期",
 	"statuses": "状态", "categories": "类别", "kinds": "类型", "sha256": "校验值",
 	"size_bytes": "文件大小", "prefix": "文号前缀", "order": "顺序",
+	"started_at": "开始时间", "ended_at": "结束时间", "participants": "参加人数", "track": "巡查轨迹",
+	"notes": "备注", "boundary": "边界", "coordinate_system": "坐标系", "details": "详情",
+	"polluting_enterprise": "散乱污情形", "activity_description": "活动说明", "all_grids": "全街道",
+	"contact_name": "联系人", "contact_phone": "联系电话", "expected_version": "版本",
+	"duplicate_of_report_id": "重复的案件", "department": "部门", "interviewee": "约谈对象",
+	"place": "地点", "outcome": "结果", "demolished_area_square_meters": "拆除面积",
+	"device_id": "设备编号", "page_size": "每页条数", "page_token": "翻页标记",
+	"update_fields": "修改项", "due_within_days": "到期天数", "order_by": "排序方式",
+	"content_type": "文件格式", "mutation_id": "操作编号", "mutations": "同步内容",
 }
 
 var fieldIndex = regexp.MustCompile(`\[\d+\]`)
