@@ -205,7 +205,7 @@ func (r Rules) ValidateAction(a *Action) error {
 	checkID(&v, "action_id", a.ID, true)
 	checkID(&v, "report_id", a.ReportID, true)
 	if a.ExpectedVersion < 0 {
-		v.Add("expected_version", "must not be negative")
+		v.AddZh("expected_version", "不能为负数", "must not be negative")
 	}
 	checkText(&v, "note", a.Note, MaxNoteRunes, a.Type == EventCommentAdded)
 	checkIDs(&v, "photo_ids", a.PhotoIDs, MaxPhotosPerItem)
@@ -214,7 +214,7 @@ func (r Rules) ValidateAction(a *Action) error {
 	case EventReportAssigned:
 		as := d.Assignment
 		if as == nil || (as.AssigneeID == "" && strings.TrimSpace(as.ResponsibleUnit) == "") {
-			v.Add("assignee_id", "name a person (assignee_id) and/or a unit (responsible_unit) to fix it")
+			v.AddZh("assignee_id", "须指定派遣的人员或责任单位，或两者都填", "name a person (assignee_id) and/or a unit (responsible_unit) to fix it")
 			break
 		}
 		checkID(&v, "assignee_id", as.AssigneeID, false)
@@ -223,19 +223,19 @@ func (r Rules) ValidateAction(a *Action) error {
 		rj := d.Rejection
 		switch {
 		case rj == nil || rj.Reason == RejectionUnspecified:
-			v.Add("reason", "is required: invalid or duplicate")
+			v.AddZh("reason", "须选择原因：无效或重复", "is required: invalid or duplicate")
 		case rj.Reason < 0 || rj.Reason > RejectionDuplicate:
-			v.Add("reason", "has unknown value %d", rj.Reason)
+			v.AddZh("reason", "取值 "+itoa(int(rj.Reason))+" 无法识别", "has unknown value %d", rj.Reason)
 		case rj.Reason == RejectionDuplicate:
 			checkID(&v, "duplicate_of_report_id", rj.DuplicateOf, true)
 			if strings.EqualFold(rj.DuplicateOf, a.ReportID) {
-				v.Add("duplicate_of_report_id", "a report cannot duplicate itself")
+				v.AddZh("duplicate_of_report_id", "案件不能与自身重复", "a report cannot duplicate itself")
 			}
 		}
 	case EventNoticeIssued:
 		n := d.Notice
 		if n == nil || n.Kind == NoticeUnspecified {
-			v.Add("kind", "is required")
+			v.AddZh("kind", "不能为空", "is required")
 			break
 		}
 		checkEnum(&v, "kind", int(n.Kind), int(NoticeEnforcement), true)
@@ -253,7 +253,7 @@ func (r Rules) ValidateAction(a *Action) error {
 			checkEnum(&v, "disposition", int(rc.Disposition), int(DispositionResidentsRelocated), false)
 			if math.IsNaN(rc.DemolishedAreaSquareMeters) || rc.DemolishedAreaSquareMeters < 0 ||
 				rc.DemolishedAreaSquareMeters > MaxAreaSquareMeters {
-				v.Add("demolished_area_square_meters", "must be between 0 and %d", MaxAreaSquareMeters)
+				v.AddZh("demolished_area_square_meters", "须在 0 到 "+itoa(MaxAreaSquareMeters)+" 平方米之间", "must be between 0 and %d", MaxAreaSquareMeters)
 			}
 		}
 	case EventRectificationVerified:
@@ -272,7 +272,7 @@ func (r Rules) ValidateAction(a *Action) error {
 		checkTime(&v, "new_deadline", ex.New)
 		checkText(&v, "reason", ex.Reason, MaxNoteRunes, true)
 	default:
-		v.Add("type", "is not an action")
+		v.AddZh("type", "不是可执行的操作", "is not an action")
 	}
 	return v.Err("invalid action")
 }

@@ -134,13 +134,10 @@ const MaxFieldViolations = 20
 // MaxFieldViolations it only counts them.
 type Violations []FieldViolation
 
-// Add records a violation of field.
-func (v *Violations) Add(field, format string, args ...any) {
-	v.AddZh(field, "", format, args...)
-}
-
-// AddZh records a violation of field with its description in Chinese, zh,
-// beside the English one.
+// AddZh records a violation of field with its description in Chinese, zh
+// (what is wrong, without the field's name, which clients put before it),
+// beside the English one. There is no English-only form: a person who
+// sees a violation must be able to read it.
 func (v *Violations) AddZh(field, zh, format string, args ...any) {
 	switch n := len(*v); {
 	case n < MaxFieldViolations:

@@ -23,7 +23,7 @@ func TestAnErrorListsTwentyViolationsAndCountsTheRest(t *testing.T) {
 		t.Run(strconv.Itoa(tt.added), func(t *testing.T) {
 			var v Violations
 			for i := range tt.added {
-				v.Add("statuses["+strconv.Itoa(i)+"]", "bad")
+				v.AddZh("statuses["+strconv.Itoa(i)+"]", "有误", "bad")
 			}
 			var e *Error
 			if !errors.As(v.Err("invalid filter"), &e) {
@@ -47,12 +47,12 @@ func TestAnErrorListsTwentyViolationsAndCountsTheRest(t *testing.T) {
 func TestViolationsPastTheCapCostNothing(t *testing.T) {
 	var v Violations
 	for range MaxFieldViolations + 1 {
-		v.Add("kinds[0]", "has unknown value %d", 99)
+		v.AddZh("kinds[0]", "取值 99 无法识别", "has unknown value %d", 99)
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for range 1_000_000 {
-		v.Add("kinds[0]", "has unknown value %d", 99)
+		v.AddZh("kinds[0]", "取值 99 无法识别", "has unknown value %d", 99)
 	}
 	runtime.ReadMemStats(&after)
 	if n := after.Mallocs - before.Mallocs; n > 1000 {

@@ -176,7 +176,7 @@ func checkID(v *Violations, field, s string, required bool) {
 // checkIDs checks a list of UUIDs: each well-formed, no repeats, at most max.
 func checkIDs(v *Violations, field string, ids []string, max int) {
 	if len(ids) > max {
-		v.Add(field, "has %d entries; at most %d", len(ids), max)
+		v.AddZh(field, "最多 "+itoa(max)+" 项，现有 "+itoa(len(ids))+" 项", "has %d entries; at most %d", len(ids), max)
 		return
 	}
 	seen := make(map[string]bool, len(ids))
@@ -184,7 +184,7 @@ func checkIDs(v *Violations, field string, ids []string, max int) {
 		f := field + "[" + itoa(i) + "]"
 		checkID(v, f, id, true)
 		if seen[id] {
-			v.Add(f, "repeats %s", id)
+			v.AddZh(f, "与前面的重复", "repeats %s", id)
 		}
 		seen[id] = true
 	}
@@ -241,7 +241,7 @@ func checkDegrees(v *Violations, field string, lat, lng float64) bool {
 			v.AddZh(field+"."+c.name, "须为有效的数字", "must be a finite number")
 			ok = false
 		case c.x < -c.maximum || c.x > c.maximum:
-			v.AddZh(field+"."+c.name, "超出有效范围", "%v is outside -%v to %v", c.x, c.maximum, c.maximum)
+			v.AddZh(field+"."+c.name, "须在 -"+itoa(int(c.maximum))+" 到 "+itoa(int(c.maximum))+" 之间", "%v is outside -%v to %v", c.x, c.maximum, c.maximum)
 			ok = false
 		}
 	}
@@ -275,7 +275,7 @@ func (r Rules) checkLocation(v *Violations, field string, l Location) {
 	checkEnum(v, field+".coordinate_system", int(l.System), int(CoordinateSystemBD09), false)
 	r.CheckPoint(v, field, l.Lat, l.Lng, l.System)
 	if math.IsNaN(l.AccuracyMeters) || l.AccuracyMeters < 0 || l.AccuracyMeters > MaxAccuracyMeters {
-		v.Add(field+".accuracy_meters", "must be between 0 and %d", MaxAccuracyMeters)
+		v.AddZh(field+".accuracy_meters", "须在 0 到 "+itoa(MaxAccuracyMeters)+" 米之间", "must be between 0 and %d", MaxAccuracyMeters)
 	}
 	checkText(v, field+".address", l.Address, MaxAddressRunes, false)
 }
@@ -295,7 +295,8 @@ func (r Rules) ValidateReport(rep *Report) error {
 	checkEnum(&v, "report.severity", int(rep.Severity), int(SeverityMajor), false)
 	checkText(&v, "report.description", rep.Description, MaxDescriptionRunes, true)
 	if n := utf8.RuneCountInString(strings.TrimSpace(rep.Description)); n > 0 && n < MinDescriptionRunes && utf8.ValidString(rep.Description) {
-		v.Add("report.description", "is %d characters long; at least %d", n, MinDescriptionRunes)
+		v.AddZh("report.description", "至少需要 "+itoa(MinDescriptionRunes)+" 个字，现在只有 "+itoa(n)+" 个字",
+			"is %d characters long; at least %d", n, MinDescriptionRunes)
 	}
 	r.checkLocation(&v, "report.location", rep.Location)
 	checkID(&v, "report.grid_id", rep.GridID, false)
@@ -312,10 +313,10 @@ func checkDetails(v *Violations, c Category, d Details) {
 	dc, n, field := d.category()
 	switch {
 	case n > 1:
-		v.Add("report.details", "only one kind of details may be set")
+		v.AddZh("report.details", "只能填写一种类别的详情", "only one kind of details may be set")
 		return
 	case n == 1 && dc != c && c.Valid():
-		v.Add("report."+field, "does not match category %s", c)
+		v.AddZh("report."+field, "与类别「"+c.Chinese()+"」不符", "does not match category %s", c)
 		return
 	}
 	// What a category needs to count in the official figures: a report
@@ -344,14 +345,14 @@ func checkDetails(v *Violations, c Category, d Details) {
 		}
 	}
 	if s := d.SafetyHazard; s != nil {
-		const f, what = "report.safety_hazard", "a safety hazard"
+		const f, what = "report.safety_hazard", CategorySafetyHazard
 		checkRequiredEnum(v, f+".hazard_kind", s.HazardKind, maxHazardKind, what)
 		checkRequiredEnum(v, f+".place_kind", s.PlaceKind, maxPlaceKind, what)
 	}
 	if p := d.PollutingEnterprise; p != nil {
-		const f, what = "report.polluting_enterprise", "a polluting enterprise"
+		const f, what = "report.polluting_enterprise", CategoryPollutingEnterprise
 		if !p.Scattered && !p.Disorderly && !p.Polluting {
-			v.Add(f, "at least one of scattered, disorderly and polluting must be true")
+			v.AddZh(f, "散、乱、污至少须选一项", "at least one of scattered, disorderly and polluting must be true")
 		}
 		checkRequiredEnum(v, f+".activity", p.Activity, maxPollutingActivity, what)
 		checkText(v, f+".activity_description", p.ActivityDescription, MaxNameRunes, p.Activity == activityOther)
@@ -359,30 +360,39 @@ func checkDetails(v *Violations, c Category, d Details) {
 		checkText(v, f+".from_district", p.FromDistrict, MaxShortTextRunes, false)
 	}
 	if ic := d.IllegalConstruction; ic != nil {
-		const f, what = "report.illegal_construction", "an illegal construction"
+		const f, what = "report.illegal_construction", CategoryIllegalConstruction
 		checkRequiredEnum(v, f+".kind", ic.Kind, maxConstructionKind, what)
 		checkRequiredEnum(v, f+".land", ic.Land, maxLandKind, what)
 		if math.IsNaN(ic.AreaSquareMeters) || ic.AreaSquareMeters < 0 || ic.AreaSquareMeters > MaxAreaSquareMeters {
-			v.Add(f+".area_square_meters", "must be between 0 and %d", MaxAreaSquareMeters)
+			v.AddZh(f+".area_square_meters", "须在 0 到 "+itoa(MaxAreaSquareMeters)+" 平方米之间", "must be between 0 and %d", MaxAreaSquareMeters)
 		}
 	}
 	if w := d.WaterSourceRisk; w != nil {
-		checkRequiredEnum(v, "report.water_source_risk.risk_kind", w.RiskKind, maxWaterRiskKind, "a water source risk")
+		checkRequiredEnum(v, "report.water_source_risk.risk_kind", w.RiskKind, maxWaterRiskKind, CategoryWaterSourceRisk)
 	}
 	if h := d.DangerousHouse; h != nil {
 		const f = "report.dangerous_house"
-		checkRequiredEnum(v, f+".appraisal_grade", h.AppraisalGrade, maxHouseGrade, "a dangerous house")
+		checkRequiredEnum(v, f+".appraisal_grade", h.AppraisalGrade, maxHouseGrade, CategoryDangerousHouse)
 		if h.Residents < 0 || h.Residents > MaxResidents {
-			v.Add(f+".residents", "must be between 0 and %d", MaxResidents)
+			v.AddZh(f+".residents", "须在 0 到 "+itoa(MaxResidents)+" 人之间", "must be between 0 and %d", MaxResidents)
 		}
 	}
 }
 
+// categoryWhat names a category in an English message.
+var categoryWhat = map[Category]string{
+	CategorySafetyHazard:        "a safety hazard",
+	CategoryPollutingEnterprise: "a polluting enterprise",
+	CategoryIllegalConstruction: "an illegal construction",
+	CategoryWaterSourceRisk:     "a water source risk",
+	CategoryDangerousHouse:      "a dangerous house",
+}
+
 // checkRequiredEnum is checkEnum for a value a category cannot do
 // without, saying which category needs it.
-func checkRequiredEnum(v *Violations, field string, x, max int, what string) {
+func checkRequiredEnum(v *Violations, field string, x, max int, c Category) {
 	if x == 0 {
-		v.Add(field, "is required for %s", what)
+		v.AddZh(field, c.Chinese()+"须填写此项", "is required for %s", categoryWhat[c])
 		return
 	}
 	checkEnum(v, field, x, max, false)
@@ -425,14 +435,14 @@ func (r Rules) ValidatePatrol(p *Patrol) error {
 	checkTime(&v, "patrol.started_at", p.StartedAt)
 	checkTime(&v, "patrol.ended_at", p.EndedAt)
 	if !p.StartedAt.IsZero() && !p.EndedAt.IsZero() && p.EndedAt.Before(p.StartedAt) {
-		v.Add("patrol.ended_at", "is before started_at")
+		v.AddZh("patrol.ended_at", "不能早于开始时间 "+ChinaTimeZh(p.StartedAt), "is before started_at")
 	}
 	if p.Participants < 1 || p.Participants > MaxParticipants {
-		v.Add("patrol.participants", "must be between 1 and %d", MaxParticipants)
+		v.AddZh("patrol.participants", "须在 1 到 "+itoa(MaxParticipants)+" 人之间", "must be between 1 and %d", MaxParticipants)
 	}
 	checkEnum(&v, "patrol.track_coordinate_system", int(p.TrackSystem), int(CoordinateSystemBD09), false)
 	if len(p.Track) > MaxTrackPoints {
-		v.Add("patrol.track", "has %d points; at most %d", len(p.Track), MaxTrackPoints)
+		v.AddZh("patrol.track", "最多 "+itoa(MaxTrackPoints)+" 个点，现有 "+itoa(len(p.Track))+" 个", "has %d points; at most %d", len(p.Track), MaxTrackPoints)
 	} else {
 		bad := 0
 		for i, pt := range p.Track {
@@ -446,7 +456,7 @@ func (r Rules) ValidatePatrol(p *Patrol) error {
 		}
 	}
 	if p.GridID == "" && len(p.Track) == 0 {
-		v.Add("patrol.grid_id", "is required when the patrol has no track to place it by")
+		v.AddZh("patrol.grid_id", "没有巡查轨迹时须选择网格", "is required when the patrol has no track to place it by")
 	}
 	checkText(&v, "patrol.notes", p.Notes, MaxNoteRunes, false)
 	checkIDs(&v, "patrol.report_ids", p.ReportIDs, MaxPatrolReports)
@@ -480,7 +490,7 @@ func (r Rules) ValidateGrid(g *Grid) error {
 	checkEnum(&v, "grid.kind", int(g.Kind), int(GridKindOther), false)
 	checkEnum(&v, "grid.boundary_coordinate_system", int(g.BoundarySystem), int(CoordinateSystemBD09), false)
 	if len(g.Boundary) == 0 {
-		v.Add("grid.boundary", "is required: at least one polygon")
+		v.AddZh("grid.boundary", "须画出边界，至少一个多边形", "is required: at least one polygon")
 	}
 	points := 0
 	for _, poly := range g.Boundary {
@@ -489,7 +499,7 @@ func (r Rules) ValidateGrid(g *Grid) error {
 		}
 	}
 	if points > MaxBoundaryPoints {
-		v.Add("grid.boundary", "has %d points; at most %d", points, MaxBoundaryPoints)
+		v.AddZh("grid.boundary", "最多 "+itoa(MaxBoundaryPoints)+" 个点，现有 "+itoa(points)+" 个", "has %d points; at most %d", points, MaxBoundaryPoints)
 	} else {
 		// Each bad coordinate is named by its path; the shape is checked
 		// only when every coordinate is a number of degrees.
@@ -511,7 +521,7 @@ func (r Rules) ValidateGrid(g *Grid) error {
 		}
 		if degrees {
 			for _, problem := range g.Boundary.Validate() {
-				v.Add("grid.boundary", "%s", problem)
+				v.AddZh("grid.boundary", "图形不完整：每个多边形须有外环，每个环至少 3 个不同的点", "%s", problem)
 			}
 		}
 	}
@@ -549,15 +559,15 @@ func (r Rules) ValidateSubject(s *Subject) error {
 	} else {
 		checkText(&v, "subject.location.address", s.Location.Address, MaxAddressRunes, false)
 		if s.GridID == "" {
-			v.Add("subject.grid_id", "is required when the subject has no location to place it by")
+			v.AddZh("subject.grid_id", "没有位置时须选择网格", "is required when the subject has no location to place it by")
 		}
 	}
 	switch {
 	case s.CreditCode != "" && s.Kind != SubjectKindEnterprise:
-		v.Add("subject.credit_code", "only enterprises have a unified social credit code")
+		v.AddZh("subject.credit_code", "只有企业才有统一社会信用代码", "only enterprises have a unified social credit code")
 	case s.CreditCode != "":
 		if err := ValidateCreditCode(strings.ToUpper(strings.TrimSpace(s.CreditCode))); err != nil {
-			v.Add("subject.credit_code", "%s", err.Error())
+			v.AddZh("subject.credit_code", "不是有效的统一社会信用代码（18 位，末位为校验码）", "%s", err.Error())
 		}
 	}
 	checkText(&v, "subject.contact_name", s.ContactName, MaxShortTextRunes, false)
@@ -585,7 +595,7 @@ func itoa(i int) string {
 // checkGridOrder requires an order between 0 (none) and MaxGridOrder.
 func checkGridOrder(v *Violations, field string, order int) {
 	if order < 0 || order > MaxGridOrder {
-		v.Add(field, "must be between 0 (none) and %d", MaxGridOrder)
+		v.AddZh(field, "须在 0（不排序）到 "+itoa(MaxGridOrder)+" 之间", "must be between 0 (none) and %d", MaxGridOrder)
 	}
 }
 
@@ -606,10 +616,10 @@ func ValidateNoticePrefix(p NoticePrefix) error {
 	checkEnum(&v, "kind", int(p.Kind), int(NoticeEnforcement), true)
 	checkText(&v, "prefix", p.Prefix, MaxNoticePrefixRunes, false)
 	if strings.ContainsAny(p.Prefix, "〔〕[]") {
-		v.Add("prefix", "must not contain brackets: the year's 〔〕 follow it")
+		v.AddZh("prefix", "不能含括号：年份的〔〕自动加在后面", "must not contain brackets: the year's 〔〕 follow it")
 	}
 	if strings.IndexFunc(p.Prefix, unicode.IsSpace) >= 0 {
-		v.Add("prefix", "must not contain spaces")
+		v.AddZh("prefix", "不能含空格", "must not contain spaces")
 	}
 	return v.Err("invalid notice prefix")
 }

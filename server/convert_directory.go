@@ -123,7 +123,7 @@ func fromUserUpdate(req *pb.UpdateUserRequest) (gridinspect.UserUpdate, error) {
 	var upd gridinspect.UserUpdate
 	u := req.GetUser()
 	if len(req.GetUpdateFields()) == 0 {
-		return upd, invalid("update_fields", "name at least one field to change")
+		return upd, invalid("update_fields", "须至少指定一项要修改的内容", "name at least one field to change")
 	}
 	for i, f := range req.GetUpdateFields() {
 		switch f {
@@ -138,7 +138,7 @@ func fromUserUpdate(req *pb.UpdateUserRequest) (gridinspect.UserUpdate, error) {
 		case "password":
 			upd.Password = ptr(req.GetPassword())
 		default:
-			return upd, invalid("update_fields["+strconv.Itoa(i)+"]", "unknown field %q; one of display_name, role, grid_ids, all_grids, password", f)
+			return upd, invalid("update_fields["+strconv.Itoa(i)+"]", "无法识别的字段 "+strconv.Quote(f)+"，可改的有 display_name、role、grid_ids、all_grids、password", "unknown field %q; one of display_name, role, grid_ids, all_grids, password", f)
 		}
 	}
 	return upd, nil

@@ -19,7 +19,7 @@ type directoryService struct {
 
 func (h *directoryService) CreateGrid(ctx context.Context, req *pb.CreateGridRequest) (*pb.CreateGridResponse, error) {
 	if req.GetGrid() == nil {
-		return nil, h.s.status(ctx, invalid("grid", "is required"))
+		return nil, h.s.status(ctx, invalid("grid", "不能为空", "is required"))
 	}
 	g, err := h.s.cfg.Directory.CreateGrid(ctx, fromGrid(req.GetGrid()))
 	if err != nil {
@@ -62,7 +62,7 @@ func (h *directoryService) ListGrids(ctx context.Context, req *pb.ListGridsReque
 
 func (h *directoryService) CreateSubject(ctx context.Context, req *pb.CreateSubjectRequest) (*pb.CreateSubjectResponse, error) {
 	if req.GetSubject() == nil {
-		return nil, h.s.status(ctx, invalid("subject", "is required"))
+		return nil, h.s.status(ctx, invalid("subject", "不能为空", "is required"))
 	}
 	sub, err := h.s.cfg.Directory.CreateSubject(ctx, fromSubject(req.GetSubject()))
 	if err != nil {
@@ -102,7 +102,7 @@ func (h *directoryService) ListSubjects(ctx context.Context, req *pb.ListSubject
 
 func (h *directoryService) CreateUser(ctx context.Context, req *pb.CreateUserRequest) (*pb.CreateUserResponse, error) {
 	if req.GetUser() == nil {
-		return nil, h.s.status(ctx, invalid("user", "is required"))
+		return nil, h.s.status(ctx, invalid("user", "不能为空", "is required"))
 	}
 	u, err := h.s.cfg.Users.CreateUser(ctx, fromUser(req.GetUser()), req.GetPassword())
 	if err != nil {

@@ -135,10 +135,11 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 }
 
 // invalid returns an EINVALID error about one field, for checks of the
-// wire form that happen before the domain sees the request.
-func invalid(field, format string, args ...any) error {
+// wire form that happen before the domain sees the request; zh says it in
+// Chinese.
+func invalid(field, zh, format string, args ...any) error {
 	var v gridinspect.Violations
-	v.Add(field, format, args...)
+	v.AddZh(field, zh, format, args...)
 	return v.Err("invalid request")
 }
 

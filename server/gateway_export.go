@@ -95,11 +95,11 @@ func (rt *streamRoutes) exportRequest(ctx context.Context, r *http.Request) (*pb
 	req := &pb.ExportReportsRequest{Filter: &pb.ListReportsRequest{}}
 	switch formats := r.Form["format"]; {
 	case len(formats) > 1:
-		return nil, rt.invalid(ctx, "format", "is given %d times", len(formats))
+		return nil, rt.invalid(ctx, "format", "只能指定一种导出格式", "is given %d times", len(formats))
 	case len(formats) == 1:
 		f, ok := exportFormat(formats[0])
 		if !ok {
-			return nil, rt.invalid(ctx, "format", "is %q; must be csv or xlsx", formats[0])
+			return nil, rt.invalid(ctx, "format", "须为 csv 或 xlsx", "is %q; must be csv or xlsx", formats[0])
 		}
 		req.Format = f
 	}

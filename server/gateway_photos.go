@@ -195,7 +195,7 @@ func (rt *streamRoutes) uploadPhoto(w http.ResponseWriter, r *http.Request, _ ma
 func (rt *streamRoutes) upload(ctx context.Context, r *http.Request) (*pb.UploadPhotoResponse, context.Context, error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, ctx, rt.invalid(ctx, "Content-Type", "must be multipart/form-data with a boundary (%v)", err)
+		return nil, ctx, rt.invalid(ctx, "Content-Type", "须为带分隔符的 multipart/form-data", "must be multipart/form-data with a boundary (%v)", err)
 	}
 	header, sizeGiven, file, err := rt.photoForm(ctx, mr)
 	if err != nil {
@@ -270,7 +270,7 @@ func (rt *streamRoutes) photoForm(ctx context.Context, mr *multipart.Reader) (he
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return nil, false, nil, rt.invalid(ctx, PhotoFilePart, "is required: the photo goes in a part named %q, after the fields", PhotoFilePart)
+			return nil, false, nil, rt.invalid(ctx, PhotoFilePart, "缺少照片文件", "is required: the photo goes in a part named %q, after the fields", PhotoFilePart)
 		}
 		if err != nil {
 			return nil, false, nil, rt.bodyError(ctx, err)
@@ -281,34 +281,34 @@ func (rt *streamRoutes) photoForm(ctx context.Context, mr *multipart.Reader) (he
 			break
 		}
 		if part.FileName() != "" {
-			return nil, false, nil, rt.invalid(ctx, name, "is a file; the photo goes in the part named %q", PhotoFilePart)
+			return nil, false, nil, rt.invalid(ctx, name, "照片文件须放在 "+strconv.Quote(PhotoFilePart)+" 部分", "is a file; the photo goes in the part named %q", PhotoFilePart)
 		}
 		field, ok := protoFieldPath(headerFields, name)
 		if !ok {
-			return nil, false, nil, rt.invalid(ctx, name, "is not a field of an upload (PhotoHeader's, as photoId or photo_id)")
+			return nil, false, nil, rt.invalid(ctx, name, "不是上传照片可填的字段", "is not a field of an upload (PhotoHeader's, as photoId or photo_id)")
 		}
 		if values.Has(field) {
-			return nil, false, nil, rt.invalid(ctx, field, "is given twice")
+			return nil, false, nil, rt.invalid(ctx, field, "重复填写了两次", "is given twice")
 		}
 		v, err := io.ReadAll(io.LimitReader(part, maxPhotoFormFieldBytes+1))
 		if err != nil {
 			return nil, false, nil, rt.bodyError(ctx, err)
 		}
 		if len(v) > maxPhotoFormFieldBytes {
-			return nil, false, nil, rt.invalid(ctx, field, "is longer than %d bytes", maxPhotoFormFieldBytes)
+			return nil, false, nil, rt.invalid(ctx, field, "过长，最多 "+itoa64(maxPhotoFormFieldBytes)+" 字节", "is longer than %d bytes", maxPhotoFormFieldBytes)
 		}
 		values.Set(field, string(v))
 	}
 	if len(values) == 0 {
 		_ = file.Close()
-		return nil, false, nil, rt.invalid(ctx, PhotoFilePart, "came before the fields (photoId, reportId, sha256, …): they must come first")
+		return nil, false, nil, rt.invalid(ctx, PhotoFilePart, "照片文件须放在其他字段之后", "came before the fields (photoId, reportId, sha256, …): they must come first")
 	}
 	header = &pb.PhotoHeader{}
 	for field, v := range values {
 		// One at a time, to name the field grpc-gateway's parser refuses.
 		if err := runtime.PopulateQueryParameters(header, url.Values{field: v}, utilities.NewDoubleArray(nil)); err != nil {
 			_ = file.Close()
-			return nil, false, nil, rt.invalid(ctx, field, "cannot be read: %v", err)
+			return nil, false, nil, rt.invalid(ctx, field, "无法读取", "cannot be read: %v", err)
 		}
 	}
 	return header, values.Has("size_bytes"), file, nil
@@ -383,24 +383,24 @@ func (r *readErrors) Read(p []byte) (int, error) {
 }
 
 // invalid is an INVALID_ARGUMENT naming field, as the server makes one.
-func (rt *streamRoutes) invalid(ctx context.Context, field, format string, args ...any) error {
-	return rt.s.status(ctx, invalid(field, format, args...))
+func (rt *streamRoutes) invalid(ctx context.Context, field, zh, format string, args ...any) error {
+	return rt.s.status(ctx, invalid(field, zh, format, args...))
 }
 
 // bodyError answers a request body that could not be read: too long, or
 // cut off (its client is then gone, and reads no answer).
 func (rt *streamRoutes) bodyError(ctx context.Context, err error) error {
 	if tooLong := (*http.MaxBytesError)(nil); errors.As(err, &tooLong) {
-		return rt.invalid(ctx, "body", "is longer than %d bytes", tooLong.Limit)
+		return rt.invalid(ctx, "body", "内容过长，最多 "+itoa64(tooLong.Limit)+" 字节", "is longer than %d bytes", tooLong.Limit)
 	}
-	return rt.invalid(ctx, "body", "cannot be read: %v", err)
+	return rt.invalid(ctx, "body", "内容无法读取", "cannot be read: %v", err)
 }
 
 // shortFile answers a file part that ended after got bytes, before the
 // declared size.
 func (rt *streamRoutes) shortFile(ctx context.Context, err error, got, size int64) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return rt.invalid(ctx, "size_bytes", "is %d, but the file part holds %d bytes", size, got)
+		return rt.invalid(ctx, "size_bytes", "与照片文件的实际大小不符", "is %d, but the file part holds %d bytes", size, got)
 	}
 	return rt.bodyError(ctx, err)
 }
@@ -413,7 +413,7 @@ func (rt *streamRoutes) endOfForm(ctx context.Context, mr *multipart.Reader, bod
 			if err != nil {
 				return rt.bodyError(ctx, err)
 			}
-			return rt.invalid(ctx, "size_bytes", "is %d, but the file part is longer", header.GetSizeBytes())
+			return rt.invalid(ctx, "size_bytes", "与照片文件的实际大小不符", "is %d, but the file part is longer", header.GetSizeBytes())
 		}
 	}
 	next, err := mr.NextPart()
@@ -423,7 +423,7 @@ func (rt *streamRoutes) endOfForm(ctx context.Context, mr *multipart.Reader, bod
 	case err != nil:
 		return rt.bodyError(ctx, err)
 	}
-	return rt.invalid(ctx, PhotoFilePart, "must be the form's last part; %q came after it", next.FormName())
+	return rt.invalid(ctx, PhotoFilePart, "照片文件须放在表单最后", "must be the form's last part; %q came after it", next.FormName())
 }
 
 // sendPhoto sends the header, then src's bytes from offset from in

@@ -162,9 +162,9 @@ func (c *listCheck) count(fd protoreflect.FieldDescriptor, n int, path string) b
 	case before > bound:
 		// refused already
 	case before == 0:
-		c.v.Add(path, "has more than %d entries; at most %d", bound, bound)
+		c.v.AddZh(path, "最多 "+itoa64(int64(bound))+" 项", "has more than %d entries; at most %d", bound, bound)
 	default:
-		c.v.Add(path, "brings the %s to more than %d entries; at most %d in all", fd.Name(), bound, bound)
+		c.v.AddZh(path, "合计最多 "+itoa64(int64(bound))+" 项", "brings the %s to more than %d entries; at most %d in all", fd.Name(), bound, bound)
 	}
 	return false
 }
@@ -184,7 +184,7 @@ func (c *listCheck) batchEntry(m protoreflect.Message, path string) {
 		}
 		c.batched[name] = before + min(e.n, listBounds[name]+1)
 		if before <= bound && c.batched[name] > bound {
-			c.v.Add(path, "hold more than %d entries of %s.%s in all; at most %d", bound, e.fd.ContainingMessage().Name(), e.fd.Name(), bound)
+			c.v.AddZh(path, "同一批合计最多 "+itoa64(int64(bound))+" 项", "hold more than %d entries of %s.%s in all; at most %d", bound, e.fd.ContainingMessage().Name(), e.fd.Name(), bound)
 		}
 	}
 }

@@ -17,7 +17,7 @@ type reportService struct {
 
 func (h *reportService) SubmitReport(ctx context.Context, req *pb.SubmitReportRequest) (*pb.SubmitReportResponse, error) {
 	if req.GetReport() == nil {
-		return nil, h.s.status(ctx, invalid("report", "is required"))
+		return nil, h.s.status(ctx, invalid("report", "不能为空", "is required"))
 	}
 	stored, dup, err := h.s.cfg.Reports.SubmitReport(ctx, fromReport(req.GetReport()))
 	if err != nil {
@@ -54,7 +54,7 @@ func (h *reportService) ListReports(ctx context.Context, req *pb.ListReportsRequ
 
 func (h *reportService) SubmitPatrol(ctx context.Context, req *pb.SubmitPatrolRequest) (*pb.SubmitPatrolResponse, error) {
 	if req.GetPatrol() == nil {
-		return nil, h.s.status(ctx, invalid("patrol", "is required"))
+		return nil, h.s.status(ctx, invalid("patrol", "不能为空", "is required"))
 	}
 	stored, dup, err := h.s.cfg.Reports.SubmitPatrol(ctx, fromPatrol(req.GetPatrol()))
 	if err != nil {

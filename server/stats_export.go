@@ -72,7 +72,7 @@ func (h *statsService) ExportReports(req *pb.ExportReportsRequest, stream grpc.S
 	ctx := stream.Context()
 	format := export.Format(req.GetFormat()) // the same numbers as the API's
 	if !format.Valid() {
-		return h.s.status(ctx, invalid("format", "unknown export format %d", req.GetFormat()))
+		return h.s.status(ctx, invalid("format", "导出格式无法识别，须为 CSV 或 Excel", "unknown export format %d", req.GetFormat()))
 	}
 	f := fromReportFilter(req.GetFilter())
 	f.PageSize, f.PageToken = 0, ""

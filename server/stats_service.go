@@ -85,7 +85,7 @@ func sortedKeys[K interface{ ~int | ~string }, V any](m map[K]V) []K {
 
 func (h *statsService) GetSummary(ctx context.Context, req *pb.GetSummaryRequest) (*pb.GetSummaryResponse, error) {
 	if req.GetFrom() == nil || req.GetTo() == nil {
-		return nil, h.s.status(ctx, invalid("from", "the period needs both from and to"))
+		return nil, h.s.status(ctx, invalid("from", "统计期须同时有开始日期和结束日期", "the period needs both from and to"))
 	}
 	sum, err := h.s.cfg.Stats.Summary(ctx, req.GetFrom().AsTime(), req.GetTo().AsTime(), req.GetGridIds())
 	if err != nil {

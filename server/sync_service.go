@@ -54,22 +54,22 @@ func fromMutation(m *pb.Mutation) *gridinspect.Mutation {
 	switch k := m.GetKind().(type) {
 	case *pb.Mutation_SubmitReport:
 		if k.SubmitReport.GetReport() == nil {
-			out.Invalid = invalid("submit_report.report", "is required")
+			out.Invalid = invalid("submit_report.report", "不能为空", "is required")
 			break
 		}
 		out.Report = fromReport(k.SubmitReport.GetReport())
 	case *pb.Mutation_SubmitPatrol:
 		if k.SubmitPatrol.GetPatrol() == nil {
-			out.Invalid = invalid("submit_patrol.patrol", "is required")
+			out.Invalid = invalid("submit_patrol.patrol", "不能为空", "is required")
 			break
 		}
 		out.Patrol = fromPatrol(k.SubmitPatrol.GetPatrol())
 	case nil:
-		out.Invalid = invalid("kind", "is required: the write this mutation stands for")
+		out.Invalid = invalid("kind", "须为上报、巡查或案件操作之一", "is required: the write this mutation stands for")
 	default:
 		req, ok := mutationAction(m)
 		if !ok {
-			out.Invalid = invalid("kind", "is not a write this server knows")
+			out.Invalid = invalid("kind", "服务器不认识这种操作，请更新手机应用", "is not a write this server knows")
 			break
 		}
 		out.Action = fromActionRequest(req)
@@ -108,6 +108,8 @@ func mutationAction(m *pb.Mutation) (actionRequest, bool) {
 
 // fieldViolationChinese is the zh-CN description of a field violation
 // whose maker wrote none: a phone shows it after the field's own name.
+// Every violation made now has its own (Violations.AddZh requires one);
+// this is a safety net, for ledger rows kept from before.
 const fieldViolationChinese = "填写有误，请按要求修改"
 
 func toFieldViolations(fs []gridinspect.FieldViolation) []*pb.FieldViolation {
@@ -131,7 +133,7 @@ func (h *syncService) Push(ctx context.Context, req *pb.PushRequest) (*pb.PushRe
 	}
 	if size > gridinspect.MaxPushBytes {
 		var v gridinspect.Violations
-		v.Add("mutations", "are %d bytes; at most %d", size, gridinspect.MaxPushBytes)
+		v.AddZh("mutations", "一次同步的数据过多，请分批同步", "are %d bytes; at most %d", size, gridinspect.MaxPushBytes)
 		return nil, h.s.status(ctx, v.Err("invalid push"))
 	}
 	ms := make([]*gridinspect.Mutation, len(req.GetMutations()))
@@ -281,12 +283,12 @@ func (h *syncService) UploadPhoto(stream grpc.ClientStreamingServer[pb.UploadPho
 	first, err := stream.Recv()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return h.s.status(ctx, invalid("header", "the first message must declare the photo"))
+			return h.s.status(ctx, invalid("header", "须先说明要上传的照片", "the first message must declare the photo"))
 		}
 		return err
 	}
 	if first.GetHeader() == nil {
-		return h.s.status(ctx, invalid("header", "the first message must declare the photo"))
+		return h.s.status(ctx, invalid("header", "须先说明要上传的照片", "the first message must declare the photo"))
 	}
 	st, err := h.s.cfg.Photos.BeginUpload(ctx, fromPhotoHeader(first.GetHeader()))
 	if err != nil {
@@ -309,11 +311,11 @@ func (h *syncService) UploadPhoto(stream grpc.ClientStreamingServer[pb.UploadPho
 		}
 		chunk := msg.GetChunk()
 		if chunk == nil {
-			return h.s.status(ctx, invalid("chunk", "only the first message may be a header"))
+			return h.s.status(ctx, invalid("chunk", "只有第一条可以说明照片", "only the first message may be a header"))
 		}
 		n := int64(len(chunk.GetData()))
 		if n < MinPhotoChunkBytes && chunk.GetOffset()+n != st.Size && !st.Complete {
-			return h.s.status(ctx, invalid("chunk.data", "is %d bytes; every chunk but the last (the one ending at size_bytes %d) must carry at least %d",
+			return h.s.status(ctx, invalid("chunk.data", "照片数据分块过小，除最后一块外每块至少 "+itoa64(MinPhotoChunkBytes)+" 字节", "is %d bytes; every chunk but the last (the one ending at size_bytes %d) must carry at least %d",
 				n, st.Size, MinPhotoChunkBytes))
 		}
 		st, err = h.s.cfg.Photos.WriteChunk(ctx, id, chunk.GetOffset(), chunk.GetData())

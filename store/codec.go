@@ -31,7 +31,7 @@ func storable(t time.Time) bool {
 // stored wrong.
 func checkStorable(v *gridinspect.Violations, field string, t time.Time) {
 	if !t.IsZero() && !storable(t) {
-		v.Add(field, "must be between the years %d and %d", minTime.Year()+1, maxTime.Year()-1)
+		v.AddZh(field, "须在 "+itoa(minTime.Year()+1)+" 年到 "+itoa(maxTime.Year()-1)+" 年之间", "must be between the years %d and %d", minTime.Year()+1, maxTime.Year()-1)
 	}
 }
 

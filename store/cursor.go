@@ -47,7 +47,8 @@ type cursor struct {
 var errBadCursor = &gridinspect.Error{
 	Code:    gridinspect.EINVALID,
 	Message: "invalid cursor",
-	Fields:  []gridinspect.FieldViolation{{Field: "cursor", Description: "is not a cursor this server issued"}},
+	Fields: []gridinspect.FieldViolation{{Field: "cursor", Description: "is not a cursor this server issued",
+		Chinese: "不是本服务器给出的同步位置，请重新同步"}},
 }
 
 // loadCursorKey reads the key that signs cursors, making it the first

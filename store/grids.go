@@ -51,7 +51,7 @@ func (db *DB) CreateGrid(ctx context.Context, in *gridinspect.Grid) (*gridinspec
 		switch {
 		case err == nil:
 			var v gridinspect.Violations
-			v.Add("grid.name", "is already the name of grid %s", other)
+			v.AddZh("grid.name", "已有同名的网格", "is already the name of grid %s", other)
 			return v.Err("invalid grid")
 		case !errors.Is(err, sql.ErrNoRows):
 			return err

@@ -46,7 +46,8 @@ func (t pageToken) encode() string {
 var errBadToken = &gridinspect.Error{
 	Code:    gridinspect.EINVALID,
 	Message: "invalid page_token",
-	Fields:  []gridinspect.FieldViolation{{Field: "page_token", Description: "is not a page token this server issued"}},
+	Fields: []gridinspect.FieldViolation{{Field: "page_token", Description: "is not a page token this server issued",
+		Chinese: "不是本服务器给出的翻页标记，请从第一页重新查询"}},
 }
 
 // errTokenFilter answers a token used with another filter than the one it
@@ -54,7 +55,8 @@ var errBadToken = &gridinspect.Error{
 var errTokenFilter = &gridinspect.Error{
 	Code:    gridinspect.EINVALID,
 	Message: "page_token does not match the filter",
-	Fields:  []gridinspect.FieldViolation{{Field: "page_token", Description: "was issued for a different filter"}},
+	Fields: []gridinspect.FieldViolation{{Field: "page_token", Description: "was issued for a different filter",
+		Chinese: "翻页标记与当前筛选条件不符，请从第一页重新查询"}},
 }
 
 // decodeToken returns the position s holds, or nil for the first page.
@@ -94,7 +96,7 @@ func pageSize(n, def int) (int, error) {
 		return 0, &gridinspect.Error{
 			Code:    gridinspect.EINVALID,
 			Message: "invalid page_size",
-			Fields:  []gridinspect.FieldViolation{{Field: "page_size", Description: "must not be negative"}},
+			Fields:  []gridinspect.FieldViolation{{Field: "page_size", Description: "must not be negative", Chinese: "不能为负数"}},
 		}
 	case n == 0:
 		return def, nil
@@ -114,9 +116,9 @@ func likePattern(s string) string {
 func checkQuery(v *gridinspect.Violations, field, q string) {
 	switch {
 	case !validText(q):
-		v.Add(field, "is not valid UTF-8 text")
+		v.AddZh(field, "含有无法识别的字符", "is not valid UTF-8 text")
 	case len([]rune(q)) > gridinspect.MaxShortTextRunes:
-		v.Add(field, "is longer than %d characters", gridinspect.MaxShortTextRunes)
+		v.AddZh(field, "过长，最多 "+itoa(gridinspect.MaxShortTextRunes)+" 个字", "is longer than %d characters", gridinspect.MaxShortTextRunes)
 	}
 }
 

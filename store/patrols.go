@@ -75,7 +75,7 @@ func (db *DB) insertPatrol(tx *Tx, a *gridinspect.Actor, p *gridinspect.Patrol, 
 			return err
 		}
 		if id == "" {
-			return violation("invalid patrol", "patrol.track[0]", "is not inside any grid")
+			return violationZh("invalid patrol", "patrol.track[0]", "is not inside any grid", "巡查轨迹不在本街道的任何网格内")
 		}
 		p.GridID = id
 	}
@@ -88,7 +88,7 @@ func (db *DB) insertPatrol(tx *Tx, a *gridinspect.Actor, p *gridinspect.Patrol, 
 			return err
 		}
 		if !ok {
-			return violation("invalid patrol", "patrol.grid_id", "no such grid")
+			return violationZh("invalid patrol", "patrol.grid_id", "no such grid", "网格不存在")
 		}
 	}
 	if p.SubjectID != "" {
@@ -136,7 +136,7 @@ func (db *DB) ListPatrols(ctx context.Context, f gridinspect.PatrolFilter) ([]*g
 	var v gridinspect.Violations
 	for i, k := range f.Kinds {
 		if k < gridinspect.PatrolKindWaterSource || k > gridinspect.PatrolKindGeneral {
-			v.Add("kinds["+itoa(i)+"]", "has unknown value %d", int(k))
+			v.AddZh("kinds["+itoa(i)+"]", "取值 "+itoa(int(k))+" 无法识别", "has unknown value %d", int(k))
 		}
 	}
 	checkStorable(&v, "started_after", f.StartedAfter)
@@ -285,7 +285,7 @@ func checkPatrolRef(q queryer, a *gridinspect.Actor, message, field, id string) 
 	case err != nil:
 		return fmt.Errorf("read patrol %s: %w", id, err)
 	case !a.CanSeeGrid(grid):
-		return violation(message, field, "no such patrol")
+		return violationZh(message, field, "no such patrol", "巡查记录不存在")
 	}
 	return nil
 }

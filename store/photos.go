@@ -296,10 +296,10 @@ func (db *DB) WriteChunk(ctx context.Context, photoID string, offset int64, data
 	var v gridinspect.Violations
 	id := checkPhotoID(&v, "photo_id", photoID)
 	if offset < 0 {
-		v.Add("offset", "must not be negative")
+		v.AddZh("offset", "不能为负数", "must not be negative")
 	}
 	if len(data) > gridinspect.MaxPhotoChunkBytes {
-		v.Add("data", "is %d bytes; at most %d in one chunk", len(data), gridinspect.MaxPhotoChunkBytes)
+		v.AddZh("data", "每块最多 "+itoa(gridinspect.MaxPhotoChunkBytes)+" 字节", "is %d bytes; at most %d in one chunk", len(data), gridinspect.MaxPhotoChunkBytes)
 	}
 	if err := v.Err("invalid photo chunk"); err != nil {
 		return nil, err
@@ -322,8 +322,8 @@ func (db *DB) WriteChunk(ctx context.Context, photoID string, offset int64, data
 	case offset != p.committed:
 		return nil, offsetError(offset, p.committed)
 	case end > p.Size:
-		return nil, violation("invalid photo chunk", "data",
-			fmt.Sprintf("ends at byte %d, past the declared size_bytes %d", end, p.Size))
+		return nil, violationZh("invalid photo chunk", "data",
+			fmt.Sprintf("ends at byte %d, past the declared size_bytes %d", end, p.Size), "照片数据超出了声明的文件大小")
 	}
 	if len(data) > 0 {
 		err := db.appendPartial(id, p.committed, data)
@@ -396,8 +396,9 @@ func (db *DB) finishUpload(ctx context.Context, p *photo) (*gridinspect.PhotoSta
 			if err := db.restartUpload(ctx, p); err != nil {
 				return nil, err
 			}
-			return nil, violation("invalid photo", "sha256", fmt.Sprintf(
-				"the uploaded bytes hash to %s, not the declared %s; upload again from 0", sum, p.SHA256))
+			return nil, violationZh("invalid photo", "sha256", fmt.Sprintf(
+				"the uploaded bytes hash to %s, not the declared %s; upload again from 0", sum, p.SHA256),
+				"照片数据与校验值不符，请重新上传")
 		}
 		if err := db.keepPartial(p.ID, sum); err != nil {
 			return nil, db.photoFileErr(err, "keep photo %s", p.ID)
@@ -564,16 +565,16 @@ func (db *DB) photoHeader(in *gridinspect.PhotoHeader) (*gridinspect.PhotoHeader
 		TakenAt:     utc(in.TakenAt),
 	}
 	if !isSHA256Hex(h.SHA256) {
-		v.Add("sha256", "must be the SHA-256 of the whole file in 64 lower-case hex digits")
+		v.AddZh("sha256", "须为整个文件的 SHA-256 校验值（64 位小写十六进制）", "must be the SHA-256 of the whole file in 64 lower-case hex digits")
 	}
 	switch {
 	case h.Size <= 0:
-		v.Add("size_bytes", "must be positive")
+		v.AddZh("size_bytes", "须大于 0", "must be positive")
 	case h.Size > gridinspect.MaxPhotoBytes:
-		v.Add("size_bytes", "is %d bytes; at most %d", h.Size, gridinspect.MaxPhotoBytes)
+		v.AddZh("size_bytes", "照片过大，最多 "+itoa(gridinspect.MaxPhotoBytes/(1<<20))+" MB", "is %d bytes; at most %d", h.Size, gridinspect.MaxPhotoBytes)
 	}
 	if !slices.Contains(gridinspect.PhotoContentTypes, h.ContentType) {
-		v.Add("content_type", "must be one of %s", strings.Join(gridinspect.PhotoContentTypes, ", "))
+		v.AddZh("content_type", "照片格式须为 "+strings.Join(gridinspect.PhotoContentTypes, "、")+" 之一", "must be one of %s", strings.Join(gridinspect.PhotoContentTypes, ", "))
 	}
 	checkStorable(&v, "taken_at", h.TakenAt)
 	// A phone without a fix sends an empty location: the photo has none.
@@ -592,10 +593,10 @@ func (db *DB) photoHeader(in *gridinspect.PhotoHeader) (*gridinspect.PhotoHeader
 func (db *DB) photoLocation(v *gridinspect.Violations, l gridinspect.Location) (gridinspect.Location, bool) {
 	before := len(*v)
 	if l.System < 0 || l.System > gridinspect.CoordinateSystemBD09 {
-		v.Add("location.coordinate_system", "has unknown value %d", l.System)
+		v.AddZh("location.coordinate_system", "取值 "+itoa(int(l.System))+" 无法识别", "has unknown value %d", l.System)
 	}
 	if math.IsNaN(l.AccuracyMeters) || l.AccuracyMeters < 0 || l.AccuracyMeters > gridinspect.MaxAccuracyMeters {
-		v.Add("location.accuracy_meters", "must be between 0 and %d", gridinspect.MaxAccuracyMeters)
+		v.AddZh("location.accuracy_meters", "须在 0 到 "+itoa(gridinspect.MaxAccuracyMeters)+" 米之间", "must be between 0 and %d", gridinspect.MaxAccuracyMeters)
 	}
 	db.rules.CheckPoint(v, "location", l.Lat, l.Lng, l.System)
 	if len(*v) > before {
@@ -610,11 +611,11 @@ func (db *DB) photoLocation(v *gridinspect.Violations, l gridinspect.Location) (
 // lower case, the form ids are stored in (and safe as a file name).
 func checkPhotoID(v *gridinspect.Violations, field, s string) string {
 	if s == "" {
-		v.Add(field, "is required (a UUID)")
+		v.AddZh(field, "不能为空", "is required (a UUID)")
 		return ""
 	}
 	if _, err := uuid.Parse(s); err != nil || len(s) != 36 {
-		v.Add(field, "must be a UUID like 0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f70")
+		v.AddZh(field, "编号格式不对", "must be a UUID like 0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f70")
 		return ""
 	}
 	return strings.ToLower(s)

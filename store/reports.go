@@ -337,13 +337,9 @@ func clonePtr[T any](p *T) *T {
 	return &c
 }
 
-// violation returns an EINVALID error naming one field.
-func violation(message, field, description string) error {
-	return violationZh(message, field, description, "")
-}
-
-// violationZh is violation with the description in Chinese too, which is
-// then also the error's Chinese: the one problem is the whole message.
+// violationZh returns an EINVALID error naming one field, with the
+// description in Chinese too, which is then also the error's Chinese: the
+// one problem is the whole message.
 func violationZh(message, field, description, zh string) error {
 	var v gridinspect.Violations
 	v.AddZh(field, zh, "%s", description)

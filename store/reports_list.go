@@ -70,12 +70,12 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 	var v gridinspect.Violations
 	for i, s := range f.Statuses {
 		if s < gridinspect.StatusReported || s > gridinspect.StatusRejected {
-			v.Add("statuses["+itoa(i)+"]", "has unknown value %d", int(s))
+			v.AddZh("statuses["+itoa(i)+"]", "取值 "+itoa(int(s))+" 无法识别", "has unknown value %d", int(s))
 		}
 	}
 	for i, c := range f.Categories {
 		if !c.Valid() {
-			v.Add("categories["+itoa(i)+"]", "has unknown value %d", int(c))
+			v.AddZh("categories["+itoa(i)+"]", "取值 "+itoa(int(c))+" 无法识别", "has unknown value %d", int(c))
 		}
 	}
 	checkQuery(&v, "query", f.Query)
@@ -83,10 +83,10 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 	checkStorable(&v, "observed_before", f.ObservedBefore)
 	checkStorable(&v, "received_after", f.ReceivedAfter)
 	if f.DueWithinDays < 0 || f.DueWithinDays > MaxDueWithinDays {
-		v.Add("due_within_days", "must be between 0 and %d", MaxDueWithinDays)
+		v.AddZh("due_within_days", "须在 0 到 "+itoa(MaxDueWithinDays)+" 天之间", "must be between 0 and %d", MaxDueWithinDays)
 	}
 	if f.Order != gridinspect.OrderNewestFirst && f.Order != gridinspect.OrderDeadline {
-		v.Add("order_by", "has unknown value %d", int(f.Order))
+		v.AddZh("order_by", "取值 "+itoa(int(f.Order))+" 无法识别", "has unknown value %d", int(f.Order))
 	}
 	if err := v.Err("invalid filter"); err != nil {
 		return nil, err

@@ -243,9 +243,9 @@ func TestSubmitReport_PatrolIDIsCheckedLikeSubjectID(t *testing.T) {
 		r.SubjectID = subjectB.ID
 		_, _, err = db.SubmitReport(as(worker(gridA)), r)
 		subject := wantCode(t, err, gridinspect.EINVALID)
-		assertEqual(t, got, &gridinspect.Error{Code: subject.Code, Message: subject.Message,
-			Fields: []gridinspect.FieldViolation{{Field: "report.patrol_id", Description: "no such patrol"}}})
-		assertEqual(t, subject.Fields, []gridinspect.FieldViolation{{Field: "report.subject_id", Description: "no such subject"}})
+		assertEqual(t, got, &gridinspect.Error{Code: subject.Code, Message: subject.Message, Chinese: "巡查记录不存在",
+			Fields: []gridinspect.FieldViolation{{Field: "report.patrol_id", Description: "no such patrol", Chinese: "巡查记录不存在"}}})
+		assertEqual(t, subject.Fields, []gridinspect.FieldViolation{{Field: "report.subject_id", Description: "no such subject", Chinese: "对象不存在"}})
 		if n := count(t, db, "reports"); n != before {
 			t.Errorf("%d reports stored by refused submissions", n-before)
 		}

@@ -115,12 +115,12 @@ func (db *DB) Summary(ctx context.Context, from, to time.Time, gridIDs []string)
 func checkPeriod(from, to time.Time) error {
 	var v gridinspect.Violations
 	if from.IsZero() {
-		v.Add("from", "is required")
+		v.AddZh("from", "不能为空", "is required")
 	}
 	checkStorable(&v, "from", from)
 	switch {
 	case to.IsZero():
-		v.Add("to", "is required")
+		v.AddZh("to", "不能为空", "is required")
 	case !storable(to):
 		checkStorable(&v, "to", to)
 	case !from.IsZero() && !to.After(from):

@@ -59,7 +59,7 @@ func (db *DB) CreateSubject(ctx context.Context, in *gridinspect.Subject) (*grid
 				return err
 			}
 			if id == "" {
-				return violation("invalid subject", "subject.location", "is not inside any grid")
+				return violationZh("invalid subject", "subject.location", "is not inside any grid", "位置不在本街道的任何网格内")
 			}
 			sub.GridID = id
 		}
@@ -72,7 +72,7 @@ func (db *DB) CreateSubject(ctx context.Context, in *gridinspect.Subject) (*grid
 				return err
 			}
 			if !ok {
-				return violation("invalid subject", "subject.grid_id", "no such grid")
+				return violationZh("invalid subject", "subject.grid_id", "no such grid", "网格不存在")
 			}
 		}
 		if sub.CreditCode != "" {
@@ -80,7 +80,7 @@ func (db *DB) CreateSubject(ctx context.Context, in *gridinspect.Subject) (*grid
 			err := tx.QueryRow("SELECT id FROM subjects WHERE credit_code = ?", sub.CreditCode).Scan(&other)
 			switch {
 			case err == nil:
-				return violation("invalid subject", "subject.credit_code", "already registered to subject "+other)
+				return violationZh("invalid subject", "subject.credit_code", "already registered to subject "+other, "该统一社会信用代码已登记给其他对象")
 			case !errors.Is(err, sql.ErrNoRows):
 				return err
 			}
@@ -181,7 +181,7 @@ func (db *DB) ListSubjects(ctx context.Context, f gridinspect.SubjectFilter) ([]
 	var v gridinspect.Violations
 	for i, k := range f.Kinds {
 		if k < gridinspect.SubjectKindEnterprise || k > gridinspect.SubjectKindSite {
-			v.Add("kinds["+itoa(i)+"]", "has unknown value %d", int(k))
+			v.AddZh("kinds["+itoa(i)+"]", "取值 "+itoa(int(k))+" 无法识别", "has unknown value %d", int(k))
 		}
 	}
 	checkQuery(&v, "query", f.Query)
@@ -238,7 +238,7 @@ func checkSubjectRef(q queryer, a *gridinspect.Actor, message, field, id string)
 	err := q.QueryRow("SELECT grid_id FROM subjects WHERE id = ?", id).Scan(&grid)
 	switch {
 	case errors.Is(err, sql.ErrNoRows) || (err == nil && !a.CanSeeGrid(grid)):
-		return violation(message, field, "no such subject")
+		return violationZh(message, field, "no such subject", "对象不存在")
 	case err != nil:
 		return fmt.Errorf("read subject %s: %w", id, err)
 	}

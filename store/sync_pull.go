@@ -81,7 +81,7 @@ func pullLimits(lim gridinspect.PullLimits) (int, int, func(*gridinspect.Change)
 	n := lim.MaxChanges
 	switch {
 	case n < 0:
-		return 0, 0, nil, violation("invalid pull", "page_size", "must not be negative")
+		return 0, 0, nil, violationZh("invalid pull", "page_size", "must not be negative", "每页条数不能为负数")
 	case n == 0:
 		n = DefaultPullChanges
 	}

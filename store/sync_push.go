@@ -75,7 +75,7 @@ func (db *DB) Push(ctx context.Context, deviceID string, ms []*gridinspect.Mutat
 		return nil, 0, err
 	}
 	if deviceID == "" {
-		return nil, 0, violation("invalid push", "device_id", "is required")
+		return nil, 0, violationZh("invalid push", "device_id", "is required", "设备编号不能为空")
 	}
 	if deviceID != a.DeviceID {
 		return nil, 0, gridinspect.Errorf(gridinspect.EFORBIDDEN,
@@ -83,19 +83,20 @@ func (db *DB) Push(ctx context.Context, deviceID string, ms []*gridinspect.Mutat
 			Zh("该设备不是本次登录所用的设备，请重新登录")
 	}
 	if len(ms) > gridinspect.MaxPushMutations {
-		return nil, 0, violation("invalid push", "mutations",
-			fmt.Sprintf("has %d mutations; at most %d", len(ms), gridinspect.MaxPushMutations))
+		return nil, 0, violationZh("invalid push", "mutations",
+			fmt.Sprintf("has %d mutations; at most %d", len(ms), gridinspect.MaxPushMutations),
+			"一次最多同步 "+itoa(gridinspect.MaxPushMutations)+" 条，现有 "+itoa(len(ms))+" 条")
 	}
 	size := 0
 	for i, m := range ms {
 		if m == nil {
-			return nil, 0, violation("invalid push", "mutations["+itoa(i)+"]", "is missing")
+			return nil, 0, violationZh("invalid push", "mutations["+itoa(i)+"]", "is missing", "同步的内容缺了一条")
 		}
 		size += len(m.Raw)
 	}
 	if size > gridinspect.MaxPushBytes {
-		return nil, 0, violation("invalid push", "mutations",
-			fmt.Sprintf("are %d bytes; at most %d", size, gridinspect.MaxPushBytes))
+		return nil, 0, violationZh("invalid push", "mutations",
+			fmt.Sprintf("are %d bytes; at most %d", size, gridinspect.MaxPushBytes), "一次同步的数据过多，请分批同步")
 	}
 
 	items := db.preparePush(ms)
@@ -152,7 +153,7 @@ func (db *DB) preparePush(ms []*gridinspect.Mutation) []*pushItem {
 		if !isUUID(m.ID) {
 			// Not kept: without a usable id the mutation cannot be told
 			// from a retry of itself.
-			it.result = rejection(m, violation("invalid mutation", "mutation_id", "must be a UUID"))
+			it.result = rejection(m, violationZh("invalid mutation", "mutation_id", "must be a UUID", "操作编号格式不对"))
 			it.done = true
 			continue
 		}
@@ -161,7 +162,8 @@ func (db *DB) preparePush(ms []*gridinspect.Mutation) []*pushItem {
 		if owner, ok := seqOwner[m.DeviceSeq]; ok && owner != it.id {
 			it.invalid = &gridinspect.Error{Code: gridinspect.EINVALID, Message: "device_seq repeats",
 				Fields: []gridinspect.FieldViolation{{Field: "device_seq",
-					Description: fmt.Sprintf("%d is also the device_seq of mutation %s", m.DeviceSeq, owner)}}}
+					Description: fmt.Sprintf("%d is also the device_seq of mutation %s", m.DeviceSeq, owner),
+					Chinese:     "与同批另一条操作的序号重复"}}}
 			continue
 		}
 		seqOwner[m.DeviceSeq] = it.id
@@ -184,9 +186,9 @@ func (db *DB) prepareMutation(it *pushItem) (err error) {
 	case m.Invalid != nil:
 		return m.Invalid
 	case kinds == 0:
-		return violation("invalid mutation", "kind", "is required: a report, a patrol or an action")
+		return violationZh("invalid mutation", "kind", "is required: a report, a patrol or an action", "须为上报、巡查或案件操作之一")
 	case kinds > 1:
-		return violation("invalid mutation", "kind", "must be one of a report, a patrol or an action")
+		return violationZh("invalid mutation", "kind", "must be one of a report, a patrol or an action", "须为上报、巡查或案件操作之一")
 	case m.Report != nil:
 		it.report, it.objHash, err = db.prepareReport(m.Report)
 	case m.Patrol != nil:

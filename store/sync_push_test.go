@@ -426,7 +426,7 @@ func TestPush_MutationIDsAndDeviceSeqs(t *testing.T) {
 	sameTwice := reportMutation(5, newReport(inA))
 	noKind := &gridinspect.Mutation{ID: newID(), DeviceSeq: 6, Raw: []byte{0x0a, 0x00}}
 	wire := &gridinspect.Mutation{ID: newID(), DeviceSeq: 7, Raw: []byte("?"),
-		Invalid: violation("invalid mutation", "submit_report.report.location", "is missing")}
+		Invalid: violationZh("invalid mutation", "submit_report.report.location", "is missing", "缺少位置")}
 
 	tests := []struct {
 		name   string

@@ -76,13 +76,13 @@ func checkDeviceID(id string) error {
 	var v gridinspect.Violations
 	switch n := utf8.RuneCountInString(id); {
 	case id == "":
-		v.Add("device_id", "is required")
+		v.AddZh("device_id", "不能为空", "is required")
 	case !utf8.ValidString(id):
-		v.Add("device_id", "is not valid UTF-8")
+		v.AddZh("device_id", "含有无法识别的字符", "is not valid UTF-8")
 	case n > MaxDeviceIDRunes:
-		v.Add("device_id", "is %d characters long; at most %d", n, MaxDeviceIDRunes)
+		v.AddZh("device_id", "过长，最多 "+itoa(MaxDeviceIDRunes)+" 个字符", "is %d characters long; at most %d", n, MaxDeviceIDRunes)
 	case strings.IndexFunc(id, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
-		v.Add("device_id", "must be printable characters only")
+		v.AddZh("device_id", "只能含可显示的字符", "must be printable characters only")
 	}
 	return v.Err("invalid device_id")
 }

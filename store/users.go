@@ -131,7 +131,7 @@ func checkUserGrids(q queryer, ids []string) error {
 			return fmt.Errorf("read grid %s: %w", id, err)
 		}
 		if !ok {
-			v.Add("user.grid_ids["+itoa(i)+"]", "no such grid")
+			v.AddZh("user.grid_ids["+itoa(i)+"]", "网格不存在", "no such grid")
 		}
 	}
 	return v.Err("invalid user")

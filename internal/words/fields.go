@@ -44,7 +44,7 @@ var fieldLabel = map[string]string{
 	"duplicate_of_report_id": "重复的案件", "demolished_area_square_meters": "拆除面积",
 	"department": "发文部门", "interviewee": "约谈对象", "place": "地点", "outcome": "结果",
 	"passed": "核查结论", "relapsed": "是否反弹",
-	"participants": "参加人员", "notes": "备注", "report_ids": "案件",
+	"participants": "参加人数", "notes": "备注", "report_ids": "案件",
 	"contact_name": "联系人", "contact_phone": "联系电话",
 	"disabled": "停用", "all_grids": "全部网格", "update_fields": "要修改的项",
 	"device_id": "设备编号", "device_seq": "设备序号", "mutation_id": "操作编号",
@@ -60,7 +60,8 @@ var fieldLabel = map[string]string{
 	"started_after": "开始时间起", "started_before": "开始时间止",
 	"page_size": "每页条数", "page_token": "页码", "header": "照片信息",
 	"content_type": "文件类型", "chunk": "照片数据", "data": "数据", "offset": "位置",
-	"payload": "数据",
+	"payload": "数据", "details": "详情",
+	"allowed_actions": "可办操作", "received_after": "接收时间起",
 }
 
 var fieldIndex = regexp.MustCompile(`\[\d+\]`)
