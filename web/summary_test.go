@@ -11,6 +11,7 @@ import (
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
 
 	"github.com/gridinspect/gridinspect"
 	"github.com/gridinspect/gridinspect/internal/browsertest"
@@ -270,3 +271,42 @@ func TestSummaryInBrowser_ChartsDrawAndTheProseCopies(t *testing.T) {
 	}
 }
 
+// TestSummaryRatesAreTheAPIs: with cases due in the half-year, one closed
+// on time and one still open, the page's 结案率 and 按期结案率 are the
+// API's, as percentages.
+func TestSummaryRatesAreTheAPIs(t *testing.T) {
+	st := newStreet(t)
+	a := st.api(t, "supervisor")
+	open := a.listReports(url.Values{"statuses": {"REPORT_STATUS_REPORTED"}})
+	if len(open) < 2 {
+		t.Fatalf("the demo has %d cases to dispatch", len(open))
+	}
+	now := st.clock.Now()
+	act := func(id, verb string, body map[string]any) {
+		body["actionId"] = uuid.Must(uuid.NewV7()).String()
+		var out struct{}
+		a.call("POST", "/v1/reports/"+id+":"+verb, body, &out)
+	}
+	for i, r := range open[:2] {
+		act(r.ID, "assign", map[string]any{"responsibleUnit": "某某公司", "deadline": now.Add(time.Duration(i+2) * 24 * time.Hour).Format(time.RFC3339)})
+	}
+	act(open[0].ID, "submitRectification", map[string]any{"note": "已整改", "disposition": "DISPOSITION_RECTIFIED"})
+	act(open[0].ID, "verifyRectification", map[string]any{"passed": true, "disposition": "DISPOSITION_RECTIFIED"})
+
+	h2From := time.Date(2024, 7, 1, 0, 0, 0, 0, gridinspect.ChinaZone)
+	want := a.summary(h2From, h2From.AddDate(0, 6, 0)).Summary.Loop
+	if want.Due != "2" || want.Closed != "1" {
+		t.Fatalf("the API's loop: %+v, want 2 due and 1 closed", want)
+	}
+	b := st.browser(t)
+	b.login("supervisor", "/summary")
+	p := b.get("/summary") // the current half-year
+	for id, w := range map[string]string{"closure-rate": words.FormatPercent(want.ClosureRate), "on-time-rate": words.FormatPercent(want.OnTimeRate), "closed": "1"} {
+		if got := p.figure(t, id); got != w {
+			t.Errorf("#%s = %q, want the API's %q", id, got, w)
+		}
+	}
+	if got := p.figure(t, "closure-rate"); got != "50%" {
+		t.Errorf("结案率 = %s, want 50%%", got)
+	}
+}

@@ -40,8 +40,8 @@ function option(d, narrow) {
       axisLabel: { interval: 0, rotate: (narrow || many) ? 40 : 0, fontSize: 12 }
     },
     yAxis: [
-      { type: "value", name: "件", minInterval: 1, nameTextStyle: { fontSize: 12 } },
-      { type: "value", name: "结案率%", min: 0, max: 100, splitLine: { show: false }, nameTextStyle: { fontSize: 12 } }
+      { type: "value", name: narrow ? "" : "件", minInterval: 1, nameTextStyle: { fontSize: 12 } },
+      { type: "value", name: narrow ? "" : "结案率%", min: 0, max: 100, splitLine: { show: false }, nameTextStyle: { fontSize: 12 } }
     ],
     series: [
       { name: "受理", type: "bar", data: d.reported, barMaxWidth: 28 },
