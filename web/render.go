@@ -36,21 +36,24 @@ type view struct {
 // navItem is one entry of the header's navigation.
 type navItem struct {
 	Key, Label, Href string
-	// AdminOnly entries are shown to admins only.
-	AdminOnly bool
+	// AdminOnly entries are shown to admins only; SupervisorOnly ones to
+	// supervisors and admins (the API answers a worker's call with a
+	// refusal).
+	AdminOnly, SupervisorOnly bool
 }
 
 // navItems are the header's entries, in order; a page that does not exist
 // yet has none (工作台, 一张图, 统计 and 管理 come with their pages).
 var navItems = []navItem{
 	{Key: "cases", Label: "案件", Href: "/cases"},
+	{Key: "summary", Label: "统计", Href: "/summary", SupervisorOnly: true},
 }
 
 // NavItems returns the header's entries the user may see.
 func (v view) NavItems() []navItem {
 	var items []navItem
 	for _, it := range navItems {
-		if it.AdminOnly && !v.actor().IsAdmin() {
+		if it.AdminOnly && !v.actor().IsAdmin() || it.SupervisorOnly && !v.actor().IsSupervisor() {
 			continue
 		}
 		items = append(items, it)

@@ -99,6 +99,7 @@ func (d *desk) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /login", d.login)
 	mux.HandleFunc("POST /logout", d.logout)
 	mux.Handle("GET /cases", d.page(d.cases))
+	mux.Handle("GET /summary", d.page(d.summary))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		d.render(w, r, http.StatusNotFound, "error", view{Title: "页面不存在", Data: errorView{Message: "页面不存在"}})
 	})

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -72,9 +71,7 @@ func summaryPeriod(from, to string, today time.Time) (time.Time, time.Time, stri
 	from, to = strings.TrimSpace(from), strings.TrimSpace(to)
 	switch {
 	case from == "" && to == "":
-		start, end, half := currentHalfYear(today)
-		note := fmt.Sprintf("统计期间：%d年%s（%d月1日至%d月%d日）", start.Year(), half,
-			int(start.Month()), int(end.AddDate(0, 0, -1).Month()), end.AddDate(0, 0, -1).Day())
+		start, end, note := words.CurrentHalfYear(today.In(chinaTime))
 		return start, end, note, nil
 	case to == "":
 		return time.Time{}, time.Time{}, "", usagef("缺少 --to：--from %s 已给出，还需时期的最后一天，例如 --to 2024-06-30（两个都不给则统计本半年）", from)
@@ -83,16 +80,6 @@ func summaryPeriod(from, to string, today time.Time) (time.Time, time.Time, stri
 	}
 	start, end, err := parsePeriod(from, to)
 	return start, end, "", err
-}
-
-// currentHalfYear returns the half-year holding t in China time, as [start, end)
-// at China midnights, and its name (上半年, 下半年).
-func currentHalfYear(t time.Time) (time.Time, time.Time, string) {
-	t = t.In(chinaTime)
-	if t.Month() <= time.June {
-		return time.Date(t.Year(), time.January, 1, 0, 0, 0, 0, chinaTime), time.Date(t.Year(), time.July, 1, 0, 0, 0, 0, chinaTime), "上半年"
-	}
-	return time.Date(t.Year(), time.July, 1, 0, 0, 0, 0, chinaTime), time.Date(t.Year()+1, time.January, 1, 0, 0, 0, 0, chinaTime), "下半年"
 }
 
 // parsePeriod reads --from and --to, China dates both inclusive, as the
@@ -152,7 +139,7 @@ func (a *app) summary(ctx context.Context, from, to time.Time, grids []string, a
 	case asJSON:
 		return writeJSON(a.stdout, s)
 	case asProse:
-		_, err := io.WriteString(a.stdout, prose(s, proseScope(s, len(ids) > 0)))
+		_, err := io.WriteString(a.stdout, words.Prose(s, proseScope(s, len(ids) > 0), chinaTime))
 		return err
 	}
 	return writeSummary(a.stdout, s, len(ids) > 0)
@@ -162,7 +149,7 @@ func (a *app) summary(ctx context.Context, from, to time.Time, grids []string, a
 // asked for, by name.
 func proseScope(s *pb.Summary, gridsNamed bool) string {
 	if !gridsNamed {
-		return proseScopeStreet
+		return words.ProseStreet
 	}
 	return strings.Join(summaryGridNames(s), "、")
 }
@@ -199,92 +186,19 @@ func writeSummary(w io.Writer, s *pb.Summary, gridsNamed bool) error {
 	}
 
 	t := newTable()
-	section := func(title string) {
+	for _, sec := range words.SummarySections(s) {
 		if len(t.rows) > 0 {
 			t.add()
 		}
-		t.add(title)
-	}
-	row := func(label string, n int64) { t.add("  "+label, strconv.FormatInt(n, 10)) }
-
-	sf := s.GetSafety()
-	section("安全生产")
-	row("发现安全隐患", sf.GetHazardsFound())
-	row("其中立行立改", sf.GetRectifiedOnSpot())
-	row("一般隐患", sf.GetGeneralHazards())
-	row("重大隐患", sf.GetMajorHazards())
-	row("整改销号", sf.GetHazardsRectified())
-	row("隐患排查告知书", sf.GetHazardNotices())
-	row("整改通知书", sf.GetRectificationOrders())
-	row("执法文书", sf.GetEnforcementDocuments())
-	for _, d := range sf.GetEnforcementDocumentsByDepartment() {
-		name := d.GetName()
-		if strings.TrimSpace(name) == "" {
-			name = "(未填部门)"
+		t.add(sec.Title)
+		for _, r := range sec.Rows {
+			indent := "  "
+			if r.Part {
+				indent = "    "
+			}
+			t.add(indent+r.Label, r.Value)
 		}
-		row("  "+name, d.GetCount())
 	}
-	row("约谈企业", sf.GetEnterpriseInterviews())
-	row("安全检查", sf.GetInspections())
-	row("出动人次", sf.GetPersonTimes())
-
-	p := s.GetPollutingEnterprises()
-	section("散乱污企业治理")
-	row("新发现", p.GetFound())
-	for _, ac := range p.GetByActivity() {
-		row("  "+words.Label(words.PollutingActivity, ac.GetActivity()), ac.GetCount())
-	}
-	row("其中外区流入", p.GetMovedInFromOutside())
-	row("关停取缔", p.GetShutDown())
-	row("整合搬迁", p.GetRelocated())
-	row("升级改造", p.GetUpgraded())
-	row("回头看", p.GetFollowUps())
-	row("死灰复燃", p.GetRelapses())
-	row("重点区域巡查", p.GetPatrols())
-
-	c := s.GetIllegalConstruction()
-	section("违法建设")
-	row("发现", c.GetFound())
-	row("其中占用耕地", c.GetOnFarmland())
-	row("拆除", c.GetDemolished())
-	t.add("  拆除面积(㎡)", formatDecimal(c.GetDemolishedAreaSquareMeters()))
-	row("其中大型广告牌", c.GetBillboardsRemoved())
-	row("其中乱堆放、乱搭盖", c.GetShedsAndStorageCleared())
-
-	ws := s.GetWaterSources()
-	section("备用水源地")
-	row("巡查", ws.GetPatrols())
-	row("发现隐患", ws.GetRisksFound())
-	row("解决隐患", ws.GetRisksResolved())
-
-	h := s.GetDangerousHouses()
-	section("危房")
-	row("认定", h.GetIdentified())
-	row("其中C级", h.GetGradeC())
-	row("其中D级", h.GetGradeD())
-	row("改造", h.GetRenovated())
-	row("拆除", h.GetDemolished())
-	row("人员搬离", h.GetResidentsRelocated())
-	row("期末C、D级危房住人", h.GetOccupiedDangerousNow())
-
-	section("巡查（各类）")
-	row("巡查次数", s.GetPatrols())
-	row("出动人次", s.GetPatrolPersonTimes())
-
-	l := s.GetLoop()
-	section("闭环处置")
-	row("受理", l.GetReported())
-	row("办结", l.GetClosed())
-	row("期末未办结", l.GetOpen())
-	row("驳回", l.GetRejected())
-	row("应结案", l.GetDue())
-	row("应结已结", l.GetClosedOfDue())
-	row("按期办结", l.GetClosedOnTime())
-	t.add("  结案率", rateCell(l, l.GetClosureRate()))
-	t.add("  按期结案率", rateCell(l, l.GetOnTimeRate()))
-	row("期末逾期未办结", l.GetOpenOverdue())
-	row("当前逾期", l.GetOverdueNow())
-	t.add("  办结用时中位数(天)", medianCell(l))
 	if err := t.write(w); err != nil {
 		return err
 	}
@@ -316,30 +230,9 @@ func writeSummary(w io.Writer, s *pb.Summary, gridsNamed bool) error {
 // loopTable is a table of the loop per category or grid, first column
 // named first.
 func loopTable(first string) *table {
-	return newTable(first, "受理", "办结", "未办结", "应结案", "结案率", "按期结案率", "期末逾期", "当前逾期", "用时中位数(天)")
+	return newTable(append([]string{first}, words.LoopColumns...)...)
 }
 
 func addLoopRow(t *table, name string, l *pb.LoopSummary) {
-	n := func(v int64) string { return strconv.FormatInt(v, 10) }
-	t.add(name, n(l.GetReported()), n(l.GetClosed()), n(l.GetOpen()), n(l.GetDue()),
-		rateCell(l, l.GetClosureRate()), rateCell(l, l.GetOnTimeRate()),
-		n(l.GetOpenOverdue()), n(l.GetOverdueNow()), medianCell(l))
-}
-
-// medianCell writes the median days to close, or "-" when nothing was
-// closed.
-func medianCell(l *pb.LoopSummary) string {
-	if l.GetClosed() == 0 {
-		return "-"
-	}
-	return formatDecimal(l.GetMedianDaysToClose())
-}
-
-// rateCell writes a rate as a percentage, or "-" when no case was due, so
-// that no rate reads as 0%.
-func rateCell(l *pb.LoopSummary, rate float64) string {
-	if l.GetDue() == 0 {
-		return "-"
-	}
-	return formatPercent(rate)
+	t.add(append([]string{name}, words.LoopCells(l)...)...)
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -50,6 +52,47 @@ func tableRow(out, label string) []string {
 		}
 	}
 	return nil
+}
+
+// h1 is the first half of 2024, as the API's period [from, to).
+var (
+	h1From = time.Date(2024, 1, 1, 0, 0, 0, 0, chinaTime)
+	h1To   = time.Date(2024, 7, 1, 0, 0, 0, 0, chinaTime)
+)
+
+// fullSummary has every figure set (as internal/words' prose test's).
+func fullSummary() *pb.Summary {
+	return &pb.Summary{
+		From: timestamppb.New(h1From), To: timestamppb.New(h1To),
+		Safety: &pb.SafetySummary{
+			HazardsFound: 312, RectifiedOnSpot: 85, GeneralHazards: 309, MajorHazards: 3,
+			HazardNotices: 27, RectificationOrders: 14, EnforcementDocuments: 9,
+			EnforcementDocumentsByDepartment: []*pb.NamedCount{{Name: "区应急管理局", Count: 6}, {Name: "区市场监管局", Count: 3}},
+			EnterpriseInterviews:             9, Inspections: 48, PersonTimes: 123, HazardsRectified: 290,
+		},
+		PollutingEnterprises: &pb.PollutingEnterpriseSummary{
+			Found: 6, MovedInFromOutside: 3,
+			ByActivity: []*pb.ActivityCount{
+				{Activity: pb.PollutingActivity_POLLUTING_ACTIVITY_ILLEGAL_SAND_WASHING, Count: 2},
+				{Activity: pb.PollutingActivity_POLLUTING_ACTIVITY_PLASTIC_RECYCLING, Count: 3},
+				{Activity: pb.PollutingActivity_POLLUTING_ACTIVITY_CHEMICAL, Count: 1},
+			},
+			ShutDown: 3, Relocated: 1, Upgraded: 1, FollowUps: 12, Relapses: 1, Patrols: 20,
+		},
+		IllegalConstruction: &pb.IllegalConstructionSummary{
+			Found: 25, OnFarmland: 8, Demolished: 18, DemolishedAreaSquareMeters: 1260.5,
+			BillboardsRemoved: 2, ShedsAndStorageCleared: 11,
+		},
+		WaterSources: &pb.WaterSourceSummary{Patrols: 36, RisksFound: 3, RisksResolved: 3},
+		DangerousHouses: &pb.DangerousHouseSummary{
+			Identified: 14, GradeC: 9, GradeD: 5, Renovated: 6, Demolished: 2, ResidentsRelocated: 3, OccupiedDangerousNow: 1,
+		},
+		Loop: &pb.LoopSummary{
+			Reported: 402, Closed: 351, Open: 45, OverdueNow: 4, Due: 300, ClosedOfDue: 289, ClosedOnTime: 270,
+			ClosureRate: 289.0 / 300, OnTimeRate: 270.0 / 300, OpenOverdue: 5, MedianDaysToClose: 4.5, Rejected: 6,
+		},
+		Patrols: 210, PatrolPersonTimes: 530,
+	}
 }
 
 func TestWriteSummary(t *testing.T) {

@@ -1,4 +1,4 @@
-package main
+package words
 
 import (
 	"fmt"
@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -22,13 +21,14 @@ import (
 // figure at all is left out. Every number is the server's, unrounded but
 // for the rates (one decimal) and the days.
 
-// proseScopeStreet is who did the work when no grid was named.
-const proseScopeStreet = "街道"
+// ProseStreet is who did the work when no grid was named.
+const ProseStreet = "街道"
 
-// prose writes s as paragraphs separated by blank lines, with scope (the
-// street, or the grids' names) doing the work.
-func prose(s *pb.Summary, scope string) string {
-	period := periodPhrase(s.GetFrom().AsTime(), s.GetTo().AsTime())
+// Prose writes s as paragraphs separated by blank lines, with scope (the
+// street, or the grids' names) doing the work, its period's dates in zone
+// (China time; gridctl's --tz may name another).
+func Prose(s *pb.Summary, scope string, zone *time.Location) string {
+	period := PeriodPhrase(s.GetFrom().AsTime(), s.GetTo().AsTime(), zone)
 	var paragraphs []string
 	for _, p := range []string{
 		safetyProse(s.GetSafety(), scope),
@@ -211,7 +211,7 @@ func pollutingFound(p *pb.PollutingEnterpriseSummary) string {
 		case a.GetActivity() == pb.PollutingActivity_POLLUTING_ACTIVITY_ILLEGAL_SAND_WASHING:
 			sand += a.GetCount()
 		case a.GetActivity() != pb.PollutingActivity_POLLUTING_ACTIVITY_UNSPECIFIED:
-			others = append(others, fmt.Sprintf("%s%d家", words.Label(words.PollutingActivity, a.GetActivity()), a.GetCount()))
+			others = append(others, fmt.Sprintf("%s%d家", Label(PollutingActivity, a.GetActivity()), a.GetCount()))
 		}
 	}
 	enterprises := ""
@@ -244,7 +244,7 @@ func constructionProse(c *pb.IllegalConstructionSummary) string {
 	if c.GetDemolished() > 0 {
 		done.add("拆除违法建设%d处", c.GetDemolished())
 		if a := c.GetDemolishedAreaSquareMeters(); a > 0 {
-			done.text("面积" + formatDecimal(a) + "平方米")
+			done.text("面积" + FormatDecimal(a) + "平方米")
 		}
 	}
 	if of := list("，", count("拆除大型广告牌%d处", c.GetBillboardsRemoved()), count("清理乱堆放、乱搭盖%d处", c.GetShedsAndStorageCleared())); of != "" {
@@ -346,11 +346,11 @@ func loopProse(s *pb.Summary, scope, period string) string {
 		c.add("在办%d件", l.GetOpen())
 	}
 	if l.GetDue() > 0 {
-		c.text("结案率" + formatPercent(l.GetClosureRate()))
-		c.text("按期结案率" + formatPercent(l.GetOnTimeRate()))
+		c.text("结案率" + FormatPercent(l.GetClosureRate()))
+		c.text("按期结案率" + FormatPercent(l.GetOnTimeRate()))
 	}
 	if d := l.GetMedianDaysToClose(); l.GetClosed() > 0 && d > 0 {
-		c.text("问题从发现到办结用时中位数为" + formatDecimal(d) + "天")
+		c.text("问题从发现到办结用时中位数为" + FormatDecimal(d) + "天")
 	}
 	if n := l.GetOpenOverdue(); n > 0 {
 		c.add("截至期末仍有%d件逾期未办结", n)
@@ -360,11 +360,11 @@ func loopProse(s *pb.Summary, scope, period string) string {
 	return c.sentence()
 }
 
-// periodPhrase names [from, to) as a summary would: "2024年上半年",
+// PeriodPhrase names [from, to) as a summary would: "2024年上半年",
 // "2024年下半年", "2024年", "2024年3月", else "2024年1月1日至3月15日"
-// (the last day inclusive), in China time.
-func periodPhrase(from, to time.Time) string {
-	from, to = from.In(chinaTime), to.In(chinaTime)
+// (the last day inclusive), in zone.
+func PeriodPhrase(from, to time.Time, zone *time.Location) string {
+	from, to = from.In(zone), to.In(zone)
 	midnight := func(t time.Time) bool {
 		return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
 	}
@@ -392,13 +392,13 @@ func periodPhrase(from, to time.Time) string {
 	return fmt.Sprintf("%s至%d月%d日", start, last.Month(), last.Day())
 }
 
-// formatPercent writes a rate (0.9653) as a percentage to one decimal,
+// FormatPercent writes a rate (0.9653) as a percentage to one decimal,
 // without a trailing ".0": "96.5%", "100%".
-func formatPercent(rate float64) string {
-	return formatDecimal(rate*100) + "%"
+func FormatPercent(rate float64) string {
+	return FormatDecimal(rate*100) + "%"
 }
 
-// formatDecimal writes f to one decimal, without a trailing ".0".
-func formatDecimal(f float64) string {
+// FormatDecimal writes f to one decimal, without a trailing ".0".
+func FormatDecimal(f float64) string {
 	return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64)
 }

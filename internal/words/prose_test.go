@@ -1,4 +1,4 @@
-package main
+package words
 
 import (
 	"strings"
@@ -7,13 +7,14 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/gridinspect/gridinspect"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
 // h1 is the first half of 2024, as the API's period [from, to).
 var (
-	h1From = time.Date(2024, 1, 1, 0, 0, 0, 0, chinaTime)
-	h1To   = time.Date(2024, 7, 1, 0, 0, 0, 0, chinaTime)
+	h1From = time.Date(2024, 1, 1, 0, 0, 0, 0, gridinspect.ChinaZone)
+	h1To   = time.Date(2024, 7, 1, 0, 0, 0, 0, gridinspect.ChinaZone)
 )
 
 // fullSummary has every figure set.
@@ -75,7 +76,7 @@ const fullProse = "" +
 	"办结351件，结案率96.3%，按期结案率90%，问题从发现到办结用时中位数为4.5天，截至期末仍有5件逾期未办结。\n"
 
 func TestProseFullExample(t *testing.T) {
-	if got := prose(fullSummary(), proseScopeStreet); got != fullProse {
+	if got := Prose(fullSummary(), ProseStreet, gridinspect.ChinaZone); got != fullProse {
 		t.Errorf("prose:\n%s\nwant:\n%s", got, fullProse)
 	}
 }
@@ -315,9 +316,9 @@ func TestProseClauses(t *testing.T) {
 			}
 			scope := tt.scope
 			if scope == "" {
-				scope = proseScopeStreet
+				scope = ProseStreet
 			}
-			got := prose(s, scope)
+			got := Prose(s, scope, gridinspect.ChinaZone)
 			if tt.in != "" {
 				got = paragraph(t, got, tt.in)
 			}
@@ -339,7 +340,9 @@ func TestProseClauses(t *testing.T) {
 }
 
 func TestPeriodPhrase(t *testing.T) {
-	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, chinaTime) }
+	day := func(y int, m time.Month, d int) time.Time {
+		return time.Date(y, m, d, 0, 0, 0, 0, gridinspect.ChinaZone)
+	}
 	tests := []struct {
 		from, to time.Time
 		want     string
@@ -354,19 +357,19 @@ func TestPeriodPhrase(t *testing.T) {
 		{day(2023, 11, 1), day(2024, 2, 1), "2023年11月1日至2024年1月31日"},
 		// The same instants in UTC: still China dates.
 		{day(2024, 1, 1).UTC(), day(2024, 7, 1).UTC(), "2024年上半年"},
-		{time.Date(2024, 1, 1, 8, 0, 0, 0, chinaTime), day(2024, 1, 2), "2024年1月1日至1月1日"},
+		{time.Date(2024, 1, 1, 8, 0, 0, 0, gridinspect.ChinaZone), day(2024, 1, 2), "2024年1月1日至1月1日"},
 	}
 	for _, tt := range tests {
-		if got := periodPhrase(tt.from, tt.to); got != tt.want {
-			t.Errorf("periodPhrase(%v, %v) = %q, want %q", tt.from, tt.to, got, tt.want)
+		if got := PeriodPhrase(tt.from, tt.to, gridinspect.ChinaZone); got != tt.want {
+			t.Errorf("PeriodPhrase(%v, %v) = %q, want %q", tt.from, tt.to, got, tt.want)
 		}
 	}
 }
 
 func TestFormatPercent(t *testing.T) {
 	for rate, want := range map[float64]string{0: "0%", 1: "100%", 0.9: "90%", 289.0 / 300: "96.3%", 0.96349: "96.3%", 0.12345: "12.3%", 2.0 / 3: "66.7%"} {
-		if got := formatPercent(rate); got != want {
-			t.Errorf("formatPercent(%v) = %q, want %q", rate, got, want)
+		if got := FormatPercent(rate); got != want {
+			t.Errorf("FormatPercent(%v) = %q, want %q", rate, got, want)
 		}
 	}
 }
