@@ -30,6 +30,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -161,7 +163,17 @@ func (b *Browser) NewTab(t testing.TB, vp Viewport) *Tab {
 	if vp.Mobile {
 		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
 	}
-	if err := chromedp.Do(tab, chromedp.EmulateViewport(vp.Width, vp.Height, opts...)); err != nil {
+	// The office's locale and zone, whatever the machine's: date fields
+	// read 年/月/日 and a page's clock is China time, as on a desk in
+	// a street office.
+	office := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, emulation.SetLocaleOverride, emulation.SetLocaleOverrideParams{Locale: "zh_CN"}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Shanghai"})
+		return err
+	})
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(vp.Width, vp.Height, opts...), office); err != nil {
 		t.Fatalf("browsertest: open a %s tab: %v", vp.Name, err)
 	}
 	return tab
