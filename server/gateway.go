@@ -146,6 +146,7 @@ func (s *Server) newGateway() (*gateway, error) {
 		ClearSession: clearSession,
 		Chinese:      localize,
 		MapTiles:     s.cfg.MapTiles,
+		RefreshEvery: s.cfg.DeskRefresh,
 		Now:          s.now,
 	})
 	if err != nil {
