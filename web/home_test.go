@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/gridinspect/gridinspect/internal/demo"
+	"github.com/gridinspect/gridinspect/server"
 )
 
 // countLink is a count of the home page and the list it links to; a
@@ -137,5 +140,25 @@ func TestHome_ARefreshIsTheContentAndAnEndedSessionIsSaidPlainly(t *testing.T) {
 		if p.StatusCode != http.StatusOK || !strings.Contains(p.body, live) || strings.Contains(p.body, "<header") {
 			t.Errorf("refresh of %s: HTTP %d, want the content with %s and no header: %s", path, p.StatusCode, live, p.body)
 		}
+	}
+}
+
+// TestDesk_TheSessionCookieLastsAsLongAsItsToken: the cookie's age counts
+// from the server's clock, as the token's end does; counted from the wall
+// clock, a server whose clock differs (the tests' street lives in 2024)
+// set a cookie of one second, and a page that refreshes itself found its
+// session gone.
+func TestDesk_TheSessionCookieLastsAsLongAsItsToken(t *testing.T) {
+	st := newStreet(t)
+	b := st.browser(t)
+	p := b.post("/login", "", url.Values{"username": {"supervisor"}, "password": {demo.Password}, "next": {"/"}})
+	var session *http.Cookie
+	for _, c := range p.Cookies() {
+		if c.Name == server.SessionCookie {
+			session = c
+		}
+	}
+	if session == nil || session.MaxAge < 3600 {
+		t.Fatalf("session cookie %v: want one that lasts hours, as its token", session)
 	}
 }
