@@ -30,7 +30,8 @@ func TestDeskInBrowser_HomeFitsAnOfficePCAndAPhone(t *testing.T) {
 // list open, with a keyword typed but not yet searched for; a worker
 // reports a problem from the field; the new case appears in the list
 // without a reload, and the typed keyword is still there. Likewise the
-// home page's count of new reports goes up by itself.
+// home page's count of new reports goes up by itself, but not while the
+// tab is hidden.
 func TestDeskInBrowser_ListsRefreshThemselves(t *testing.T) {
 	st := newStreet(t, func(c *server.Config) { c.DeskRefresh = time.Second })
 	worker := st.api(t, "worker01")
@@ -73,4 +74,39 @@ func TestDeskInBrowser_ListsRefreshThemselves(t *testing.T) {
 		t.Fatalf("the home page's 昨日以来新增 does not go from %d to %d by itself: %v", n, n+1, err)
 	}
 	looksRight(t, tab, "工作台-自动更新")
+
+	// A hidden tab (another tab in front, a minimised window) asks the
+	// server nothing; shown again, it catches up at once.
+	const fetches = `performance.getEntriesByType("resource").filter(function (e) { return e.initiatorType === "fetch"; }).length`
+	setVisibility := func(state string) {
+		t.Helper()
+		js := `Object.defineProperty(document, "visibilityState", {configurable: true, get: function () { return "` + state + `"; }}),
+			document.dispatchEvent(new Event("visibilitychange")), ` + fetches
+		if _, err := chromedp.Run(tab, chromedp.Evaluate[int](js)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setVisibility("hidden")
+	time.Sleep(1500 * time.Millisecond) // a fetch under way when hidden ends
+	hiddenFetches, err := chromedp.Run(tab, chromedp.Evaluate[int](fetches))
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker.submitCopy("巡查新报：围墙开裂")
+	time.Sleep(3 * time.Second) // three periods
+	now, err := chromedp.Run(tab, chromedp.Evaluate[int](fetches))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now != hiddenFetches {
+		t.Errorf("the hidden home page fetched itself %d times", now-hiddenFetches)
+	}
+	setVisibility("visible")
+	goesUp = fmt.Sprintf(`document.querySelector('#tile-new').dataset.count === "%d"`, n+2)
+	if _, err := chromedp.Run(tab, chromedp.Poll[bool](goesUp, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Fatalf("shown again, the home page does not catch up: %v", err)
+	}
+	if errs := tab.Errors(); len(errs) > 0 {
+		t.Errorf("the browser reported: %v", errs)
+	}
 }
