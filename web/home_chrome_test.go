@@ -3,6 +3,7 @@ package web_test
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,17 @@ func TestDeskInBrowser_HomeFitsAnOfficePCAndAPhone(t *testing.T) {
 			looksRight(t, tab, "工作台")
 		})
 	}
+	t.Run("a worker", func(t *testing.T) {
+		tab := st.chrome(t, browsertest.Phone, "worker01")
+		text, err := chromedp.Run(tab, chromedp.Text(`main`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, "我的网格") || strings.Contains(text, "全街道") {
+			t.Errorf("a worker's home page does not say it counts the worker's grids: %s", text)
+		}
+		looksRight(t, tab, "工作台-网格员")
+	})
 }
 
 // TestDeskInBrowser_ListsRefreshThemselves: the supervisor has the case
