@@ -15,7 +15,7 @@ func TestHTTP_DeskAndAPIShareTheListener(t *testing.T) {
 		wantCode                     int
 		desk                         bool // answered by the desk, with its Content-Security-Policy
 	}{
-		{path: "/", wantCode: http.StatusSeeOther, wantLocation: "/cases", desk: true},
+		{path: "/", wantCode: http.StatusSeeOther, wantLocation: "/login?next=%2F", desk: true},
 		{path: "/cases", wantCode: http.StatusSeeOther, wantLocation: "/login?next=%2Fcases", desk: true},
 		{path: "/login", wantCode: http.StatusOK, wantType: "text/html", desk: true},
 		{path: "/healthz", wantCode: http.StatusOK, wantType: "text/plain"},

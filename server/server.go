@@ -86,6 +86,9 @@ type Config struct {
 	// ("https://…/{z}/{x}/{y}…"); "" draws the grids' boundaries on a
 	// plain background, which needs no internet.
 	MapTiles string
+	// DeskRefresh is how often the web desk's lists fetch themselves again
+	// in the browser (web.Config.RefreshEvery); 0 for its default.
+	DeskRefresh time.Duration
 }
 
 // Backend is one value that implements every service, as the store does.

@@ -20,5 +20,9 @@
 // template of the same name in templates/ defining "content" (layout.html
 // draws the header and the title from the view); a route in routes
 // (web.go), behind d.page when it needs a user; and, if it belongs in the
-// header, an entry in navItems (render.go).
+// header, an entry in navItems (render.go). A part of a page that should
+// keep itself up to date (a list, counts) is an element with an id and
+// data-refresh="{{.Refresh}}": desk.js fetches the page again every so
+// often (marked by the X-Desk-Refresh header, which gets the content
+// without the layout) and swaps that element's inside.
 package web

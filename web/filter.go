@@ -22,6 +22,8 @@ import (
 //	due       N: due within N days (overdue ones included)
 //	q         text the description or address contains
 //	from, to  observed on or after from, on or before to (China dates, 2024-01-31)
+//	received_after  received by the server on or after this China date (the
+//	          API's received_after: the home page's 昨日以来新增)
 //	page      the page's token (from the list's 下一页 link)
 const (
 	scopeOpen     = "open"
@@ -42,7 +44,9 @@ type caseFilter struct {
 	Due        string
 	Query      string
 	From, To   string
-	Page       string
+	// ReceivedAfter is a China date (接收时间从).
+	ReceivedAfter string
+	Page          string
 }
 
 // parseCaseFilter reads the list's filter from its query, and the
@@ -51,16 +55,17 @@ type caseFilter struct {
 // are the API's to check.
 func parseCaseFilter(q url.Values) (caseFilter, *pb.ListReportsRequest, []string) {
 	f := caseFilter{
-		Scope:      q.Get("scope"),
-		Statuses:   q["status"],
-		Categories: q["category"],
-		Grids:      nonEmpty(q["grid"]),
-		Overdue:    q.Get("overdue") == "1",
-		Due:        strings.TrimSpace(q.Get("due")),
-		Query:      strings.TrimSpace(q.Get("q")),
-		From:       q.Get("from"),
-		To:         q.Get("to"),
-		Page:       q.Get("page"),
+		Scope:         q.Get("scope"),
+		Statuses:      q["status"],
+		Categories:    q["category"],
+		Grids:         nonEmpty(q["grid"]),
+		Overdue:       q.Get("overdue") == "1",
+		Due:           strings.TrimSpace(q.Get("due")),
+		Query:         strings.TrimSpace(q.Get("q")),
+		From:          q.Get("from"),
+		To:            q.Get("to"),
+		ReceivedAfter: q.Get("received_after"),
+		Page:          q.Get("page"),
 	}
 	req := &pb.ListReportsRequest{
 		GridIds:     f.Grids,
@@ -116,6 +121,13 @@ func parseCaseFilter(q url.Values) (caseFilter, *pb.ListReportsRequest, []string
 		}
 		req.ObservedBefore = timestamppb.New(d.AddDate(0, 0, 1)) // the whole day
 	}
+	if f.ReceivedAfter != "" {
+		d, err := time.ParseInLocation(dateLayout, f.ReceivedAfter, gridinspect.ChinaZone)
+		if err != nil {
+			problems = append(problems, "接收日期有误")
+		}
+		req.ReceivedAfter = timestamppb.New(d)
+	}
 	if len(problems) > 0 {
 		return f, nil, problems
 	}
@@ -143,6 +155,7 @@ func (f caseFilter) values() url.Values {
 	set("q", f.Query)
 	set("from", f.From)
 	set("to", f.To)
+	set("received_after", f.ReceivedAfter)
 	for k, v := range q {
 		if len(v) == 0 {
 			delete(q, k)
@@ -156,6 +169,9 @@ func (f caseFilter) pageURL(token string) string {
 	q := f.values()
 	if token != "" {
 		q.Set("page", token)
+	}
+	if len(q) == 0 {
+		return "/cases"
 	}
 	return "/cases?" + q.Encode()
 }
@@ -193,6 +209,9 @@ func exportURL(req *pb.ListReportsRequest, format string) string {
 	}
 	if t := req.GetObservedBefore(); t != nil {
 		q.Set("observed_before", t.AsTime().Format(time.RFC3339))
+	}
+	if t := req.GetReceivedAfter(); t != nil {
+		q.Set("received_after", t.AsTime().Format(time.RFC3339))
 	}
 	if req.GetOrderBy() != pb.ReportOrder_REPORT_ORDER_UNSPECIFIED {
 		q.Set("order_by", req.GetOrderBy().String())

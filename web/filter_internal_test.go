@@ -20,6 +20,7 @@ func TestCaseFilter_SaysInChineseWhatIsWrong(t *testing.T) {
 		{"due=-1", []string{"到期天数须为正整数"}},
 		{"due=soon", []string{"到期天数须为正整数"}},
 		{"from=2024-13-01&to=yesterday", []string{"开始日期有误", "结束日期有误"}},
+		{"received_after=2024-07-09T00:00", []string{"接收日期有误"}},
 	} {
 		q, _ := url.ParseQuery(tc.query)
 		_, req, problems := parseCaseFilter(q)
@@ -46,6 +47,14 @@ func TestCaseFilter_ReadsChinaDatesAsWholeDays(t *testing.T) {
 		!slices.Equal(req.GetStatuses(), []pb.ReportStatus{pb.ReportStatus_REPORT_STATUS_ASSIGNED}) ||
 		len(req.GetCategories()) != 0 || len(req.GetGridIds()) != 0 {
 		t.Errorf("request %v", req)
+	}
+	q, _ = url.ParseQuery("scope=all&received_after=2024-07-09")
+	f2, req2, _ := parseCaseFilter(q)
+	if got, want := req2.GetReceivedAfter().AsTime(), time.Date(2024, 7, 8, 16, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("received_after %v, want %v (midnight in China)", got, want)
+	}
+	if got, want := f2.pageURL(""), "/cases?received_after=2024-07-09&scope=all"; got != want {
+		t.Errorf("URL %s, want %s", got, want)
 	}
 	// The next page's link keeps the filter and drops the empty choices.
 	if got, want := f.pageURL("r.tok"), "/cases?due=7&from=2024-03-01&overdue=1&page=r.tok&scope=all&status=ASSIGNED&to=2024-03-31"; got != want {

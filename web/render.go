@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gridinspect/gridinspect"
@@ -31,6 +32,9 @@ type view struct {
 	Nav string
 	// Data is the page's own.
 	Data any
+	// Refresh is how many seconds a live part of the page (data-refresh)
+	// waits before it fetches itself again.
+	Refresh int
 }
 
 // navItem is one entry of the header's navigation.
@@ -43,8 +47,9 @@ type navItem struct {
 }
 
 // navItems are the header's entries, in order; a page that does not exist
-// yet has none (工作台, 一张图, 统计 and 管理 come with their pages).
+// yet has none (一张图, 统计 and 管理 come with their pages).
 var navItems = []navItem{
+	{Key: "home", Label: "工作台", Href: "/"},
 	{Key: "cases", Label: "案件", Href: "/cases"},
 	{Key: "summary", Label: "统计", Href: "/summary", SupervisorOnly: true},
 }
@@ -118,13 +123,19 @@ func parsePages(static *assets) (pages, error) {
 
 // render writes page name drawn from v with HTTP status code. The page is
 // drawn in full before anything is sent, so a template's failure is an
-// error page, never half a page.
+// error page, never half a page. A refresh (desk.js fetching a live page
+// again) gets the page's content only: the script takes its live part.
 func (d *desk) render(w http.ResponseWriter, r *http.Request, code int, name string, v view) {
 	t, ok := d.pages[name]
+	v.Refresh = max(1, int(d.cfg.RefreshEvery/time.Second))
 	var buf bytes.Buffer
 	err := fmt.Errorf("web: no page %q", name)
 	if ok {
-		err = t.ExecuteTemplate(&buf, "layout.html", v)
+		tmpl := "layout.html"
+		if isRefresh(r) {
+			tmpl = "content"
+		}
+		err = t.ExecuteTemplate(&buf, tmpl, v)
 	}
 	if err != nil {
 		// A bug of the desk: say so plainly, without the template's text.
@@ -135,6 +146,12 @@ func (d *desk) render(w http.ResponseWriter, r *http.Request, code int, name str
 	w.WriteHeader(code)
 	_, _ = buf.WriteTo(w)
 }
+
+// refreshHeader marks desk.js's fetch of a live page (see render).
+const refreshHeader = "X-Desk-Refresh"
+
+// isRefresh reports whether r is desk.js fetching its page again.
+func isRefresh(r *http.Request) bool { return r.Header.Get(refreshHeader) != "" }
 
 // shortIDLen is how many hex digits of an id the desk shows, as gridctl
 // does: the last ones (a UUIDv7 starts with the time it was made, so the

@@ -29,6 +29,11 @@ func (d *desk) page(h pageFunc) http.Handler {
 			resp, err = d.auth.WhoAmI(ctx, &pb.WhoAmIRequest{})
 		}
 		switch {
+		case unauthenticated(err) && isRefresh(r):
+			// A script's fetch would follow the redirect to the login
+			// form and take it for the page: say it plainly instead.
+			http.Error(w, "请重新登录", http.StatusUnauthorized)
+			return
 		case unauthenticated(err):
 			http.Redirect(w, r, loginURL(r), http.StatusSeeOther)
 			return
@@ -92,7 +97,7 @@ func (d *desk) login(w http.ResponseWriter, r *http.Request) {
 	d.cfg.SetSession(w, r, resp.GetToken(), expires)
 	next := lv.Next
 	if next == "" {
-		next = "/cases"
+		next = "/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }

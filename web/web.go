@@ -38,10 +38,18 @@ type Config struct {
 	// MapTiles is a tile URL template for the map's background ("" for
 	// boundaries on a plain background).
 	MapTiles string
+	// RefreshEvery is how often a page that lists cases or counts them
+	// (the home page, the case list) fetches itself again in the browser,
+	// so a new report shows without reloading; default DefaultRefreshEvery.
+	RefreshEvery time.Duration
 	// Now is the clock of the pages (e.g. a deadline's days left);
 	// default time.Now.
 	Now func() time.Time
 }
+
+// DefaultRefreshEvery is Config.RefreshEvery's default: a new report shows
+// within a minute.
+const DefaultRefreshEvery = 30 * time.Second
 
 // desk serves the pages.
 type desk struct {
@@ -51,6 +59,7 @@ type desk struct {
 	auth    pb.AuthServiceClient
 	reports pb.ReportServiceClient
 	dir     pb.DirectoryServiceClient
+	stats   pb.StatsServiceClient
 }
 
 // New returns the desk's handler: its pages and /static/. It fails when
@@ -63,6 +72,9 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.RefreshEvery <= 0 {
+		cfg.RefreshEvery = DefaultRefreshEvery
+	}
 	static, err := newAssets()
 	if err != nil {
 		return nil, err
@@ -73,6 +85,7 @@ func New(cfg Config) (http.Handler, error) {
 		auth:    pb.NewAuthServiceClient(cfg.Conn),
 		reports: pb.NewReportServiceClient(cfg.Conn),
 		dir:     pb.NewDirectoryServiceClient(cfg.Conn),
+		stats:   pb.NewStatsServiceClient(cfg.Conn),
 	}
 	if d.pages, err = parsePages(static); err != nil {
 		return nil, err
@@ -86,10 +99,7 @@ func New(cfg Config) (http.Handler, error) {
 // d.page, which finds who is calling (or sends the browser to the login).
 func (d *desk) routes(mux *http.ServeMux) {
 	mux.Handle("GET /static/", d.static)
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		// The home page (工作台) is yet to come; until then the cases.
-		http.Redirect(w, r, "/cases", http.StatusSeeOther)
-	})
+	mux.Handle("GET /{$}", d.page(d.home))
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		// Browsers ask for it whatever the page says: the desk's icon.
 		u, _ := d.static.url("favicon.svg")
