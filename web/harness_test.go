@@ -52,7 +52,8 @@ type street struct {
 
 var roomy = server.Limit{Burst: 10000, Every: time.Microsecond}
 
-func newStreet(t *testing.T) *street {
+// opts change the server's configuration (e.g. MapTiles) before it starts.
+func newStreet(t *testing.T, opts ...func(*server.Config)) *street {
 	t.Helper()
 	clk := &clock{now: time.Date(2024, 7, 10, 2, 0, 0, 0, time.UTC)} // 10:00 in China, after the demo's half-year
 	quiet := slog.New(slog.DiscardHandler)
@@ -70,6 +71,9 @@ func newStreet(t *testing.T) *street {
 	cfg := server.Serve(db)
 	cfg.Logger, cfg.Now, cfg.RequestLimit = quiet, clk.Now, &server.NoRequestLimit
 	cfg.LoginLimits = &server.LoginLimits{PerUsername: roomy, PerAddress: roomy, PerUsernameAllAddresses: roomy}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	srv := server.New(cfg)
 	handler, err := srv.HTTPHandler()
 	if err != nil {
