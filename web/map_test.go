@@ -366,6 +366,7 @@ func TestDeskInBrowser_MapShowsEveryOpenCaseAndTheOverdueFilterNarrowsThem(t *te
 	if err := chromedp.Do(tab, chromedp.WaitVisible(link)); err != nil {
 		t.Fatalf("the card of %s: %v", id, err)
 	}
+	waitFor(t, tab, `getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'`) // faded in
 	card, err := chromedp.Run(tab, chromedp.Text(".case-card"))
 	if err != nil {
 		t.Fatal(err)

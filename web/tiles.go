@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -49,7 +48,7 @@ func TileSource(tmpl string) (string, error) {
 		}
 	}
 	if !strings.Contains(rest, "{y}") && !strings.Contains(rest, "{-y}") {
-		return "", errors.New("map tiles " + fmt.Sprintf("%q", tmpl) + ": the template lacks {y}")
+		return "", fmt.Errorf("map tiles %q: the template lacks {y}", tmpl)
 	}
 	src := scheme + "://" + strings.ToLower(u.Host)
 	if wild {

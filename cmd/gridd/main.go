@@ -26,6 +26,7 @@ import (
 	"github.com/gridinspect/gridinspect/internal/demo"
 	"github.com/gridinspect/gridinspect/server"
 	"github.com/gridinspect/gridinspect/store"
+	"github.com/gridinspect/gridinspect/web"
 )
 
 // Defaults of the flags.
@@ -103,6 +104,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if len(c.cors) > 0 && c.http == "" {
 		return c, errors.New("--cors-origin needs the HTTP API: give --http")
+	}
+	if c.mapTiles != "" {
+		// Checked here, so a typo stops gridd at once with the flag named,
+		// not at the first page of the map.
+		if _, err := web.TileSource(c.mapTiles); err != nil {
+			return c, fmt.Errorf("--map-tiles: %w", err)
+		}
+		if c.http == "" {
+			return c, errors.New("--map-tiles needs the web desk: give --http")
+		}
 	}
 	if c.rateLimit > 0 && c.rateBurst < 1 {
 		return c, fmt.Errorf("--rate-burst %d: want at least 1", c.rateBurst)

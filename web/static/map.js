@@ -22,7 +22,8 @@ document.addEventListener("DOMContentLoaded", function () {
 
   // maxZoom: without a tile layer the map has none, and the cluster
   // group needs one.
-  var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tiles, maxZoom: 18 });
+  // zoomSnap: a quarter step, so the street fills a phone's map too.
+  var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tiles, maxZoom: 18, zoomSnap: 0.25 });
   map.setView([35, 105], 4); // China, until the grids say where the street is
   if (el.dataset.tiles) {
     // Web Mercator tiles whose datum matches the stored WGS-84 points
