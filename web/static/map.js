@@ -36,6 +36,8 @@ document.addEventListener("DOMContentLoaded", function () {
     el.classList.add("tiled");
   }
 
+  // The grids' names lie under the markers (overlays 400, markers 600).
+  map.createPane("gridLabels").classList.add("grid-labels");
   var gridLayer = L.featureGroup().addTo(map);
   var trackLayer = L.featureGroup().addTo(map);
   var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45, spiderfyOnMaxZoom: true });
@@ -198,7 +200,7 @@ document.addEventListener("DOMContentLoaded", function () {
       grids.forEach(function (g) {
         if (!g.rings.length) { return; }
         var poly = L.polygon(g.rings, { className: "grid-boundary", weight: 2, fillOpacity: 0.06 });
-        poly.bindTooltip(g.name, { permanent: true, direction: "center", className: "grid-label" });
+        poly.bindTooltip(g.name, { permanent: true, direction: "center", className: "grid-label", pane: "gridLabels" });
         gridLayer.addLayer(poly);
       });
       if (gridLayer.getLayers().length > 0) {
