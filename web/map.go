@@ -278,7 +278,14 @@ func (d *desk) gridsJSON(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func latLngs(pts []*pb.LatLng) [][2]float64 {
+// point is a boundary's point or a track's fix.
+type point interface {
+	GetLatitude() float64
+	GetLongitude() float64
+}
+
+// latLngs are the points as Leaflet takes them, [lat, lng].
+func latLngs[P point](pts []P) [][2]float64 {
 	out := make([][2]float64, len(pts))
 	for i, p := range pts {
 		out[i] = [2]float64{p.GetLatitude(), p.GetLongitude()}
@@ -348,7 +355,7 @@ func (d *desk) patrolsJSON(w http.ResponseWriter, r *http.Request) {
 				Kind:   words.Label(words.PatrolKind, p.GetKind()),
 				Time: p.GetStartedAt().AsTime().In(gridinspect.ChinaZone).Format("15:04") + "–" +
 					p.GetEndedAt().AsTime().In(gridinspect.ChinaZone).Format("15:04"),
-				Points: trackLatLngs(p.GetTrack()),
+				Points: latLngs(p.GetTrack()),
 			})
 		}
 		if req.PageToken = resp.GetNextPageToken(); req.PageToken == "" {
@@ -356,14 +363,6 @@ func (d *desk) patrolsJSON(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-func trackLatLngs(pts []*pb.TrackPoint) [][2]float64 {
-	out := make([][2]float64, len(pts))
-	for i, p := range pts {
-		out[i] = [2]float64{p.GetLatitude(), p.GetLongitude()}
-	}
-	return out
 }
 
 // userName names the user id for a track: its display name as GetUser
