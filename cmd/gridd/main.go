@@ -85,7 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"calls per second each user may make for long (Login, health and reflection aside); 0 turns the limit off")
 	fs.IntVar(&c.rateBurst, "rate-burst", server.DefaultRequestBurst, "calls each user may make in a burst before --rate-limit holds them back")
 	fs.StringVar(&c.metrics, "metrics", "", "address to serve Prometheus metrics on, at /metrics (TLS as gRPC); empty: none")
-	fs.StringVar(&c.mapTiles, "map-tiles", "", "tile URL `TEMPLATE` ({z}/{x}/{y}) of the web desk map's background (e.g. 天地图's, with its tk key); empty: grid boundaries on a plain background, no internet needed")
+	fs.StringVar(&c.mapTiles, "map-tiles", "", "http(s) tile URL `TEMPLATE` ({z}/{x}/{y}, {s} for a subdomain) of the web desk map's background, in WGS-84/CGCS2000 (e.g. 天地图's, with its tk key; never GCJ-02 tiles); empty: grid boundaries on a plain background, no internet needed")
 	fs.Var(&c.cors, "cors-origin", "let pages of `ORIGIN` (https://host[:port]) call the HTTP API with bearer tokens (CORS); repeat it or give a comma-separated list")
 	if err := fs.Parse(args); err != nil {
 		return c, err
