@@ -40,7 +40,21 @@ document.addEventListener("DOMContentLoaded", function () {
   map.createPane("gridLabels").classList.add("grid-labels");
   var gridLayer = L.featureGroup().addTo(map);
   var trackLayer = L.featureGroup().addTo(map);
-  var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45, spiderfyOnMaxZoom: true });
+  // A cluster holding an overdue case is ringed in red as the case is, so
+  // the overdue show when zoomed out too.
+  var cluster = L.markerClusterGroup({
+    showCoverageOnHover: false, maxClusterRadius: 45, spiderfyOnMaxZoom: true,
+    iconCreateFunction: function (group) {
+      var n = group.getChildCount();
+      var late = group.getAllChildMarkers().some(function (m) { return m.options.overdue; });
+      var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+      return L.divIcon({
+        html: "<div><span>" + n + "</span></div>",
+        className: "marker-cluster marker-cluster-" + size + (late ? " has-overdue" : ""),
+        iconSize: L.point(40, 40)
+      });
+    }
+  });
   cluster.addTo(map);
   var markers = {}; // case id → {key, marker}
   var fitted = false;
@@ -134,7 +148,8 @@ document.addEventListener("DOMContentLoaded", function () {
       }),
       title: c.category + "：" + c.description,
       alt: c.category,
-      keyboard: true
+      keyboard: true,
+      overdue: c.overdue
     });
     m.bindPopup(function () { return card(c); }, { maxWidth: 260, minWidth: 200 });
     m.on("add", function () {
