@@ -47,9 +47,10 @@ type navItem struct {
 }
 
 // navItems are the header's entries, in order; a page that does not exist
-// yet has none (一张图, 统计 and 管理 come with their pages).
+// yet has none.
 var navItems = []navItem{
 	{Key: "home", Label: "工作台", Href: "/"},
+	{Key: "map", Label: "一张图", Href: "/map"},
 	{Key: "cases", Label: "案件", Href: "/cases"},
 	{Key: "summary", Label: "统计", Href: "/summary", SupervisorOnly: true},
 }

@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -75,6 +77,15 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.RefreshEvery <= 0 {
 		cfg.RefreshEvery = DefaultRefreshEvery
 	}
+	csp := contentSecurityPolicy
+	if cfg.MapTiles != "" {
+		src, err := TileSource(cfg.MapTiles)
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		// The map's tiles are images of that origin, and of no other.
+		csp = strings.Replace(csp, "img-src 'self' data: blob:", "img-src 'self' data: blob: "+src, 1)
+	}
 	static, err := newAssets()
 	if err != nil {
 		return nil, err
@@ -92,7 +103,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	d.routes(mux)
-	return secure(mux), nil
+	return secure(mux, csp), nil
 }
 
 // routes are the desk's paths. Pages that need a user are wrapped in
@@ -110,6 +121,10 @@ func (d *desk) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /logout", d.logout)
 	mux.Handle("GET /cases", d.page(d.cases))
 	mux.Handle("GET /summary", d.page(d.summary))
+	mux.Handle("GET /map", d.page(d.mapPage))
+	mux.HandleFunc("GET /map/cases.json", d.casesJSON)
+	mux.HandleFunc("GET /map/grids.json", d.gridsJSON)
+	mux.HandleFunc("GET /map/patrols.json", d.patrolsJSON)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		d.render(w, r, http.StatusNotFound, "error", view{Title: "页面不存在", Data: errorView{Message: "页面不存在"}})
 	})
@@ -122,12 +137,13 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; " +
 	"base-uri 'none'; object-src 'none'"
 
-// secure adds the security headers to every answer of the desk. A page
-// is never cached (it holds a user's cases); /static/ sets its own.
-func secure(h http.Handler) http.Handler {
+// secure adds the security headers to every answer of the desk, csp the
+// Content-Security-Policy. A page is never cached (it holds a user's
+// cases); /static/ sets its own.
+func secure(h http.Handler, csp string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", contentSecurityPolicy)
+		hd.Set("Content-Security-Policy", csp)
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")
 		hd.Set("X-Frame-Options", "DENY")

@@ -26,6 +26,7 @@ import (
 	"github.com/gridinspect/gridinspect/internal/demo"
 	"github.com/gridinspect/gridinspect/server"
 	"github.com/gridinspect/gridinspect/store"
+	"github.com/gridinspect/gridinspect/web"
 )
 
 // Defaults of the flags.
@@ -84,7 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"calls per second each user may make for long (Login, health and reflection aside); 0 turns the limit off")
 	fs.IntVar(&c.rateBurst, "rate-burst", server.DefaultRequestBurst, "calls each user may make in a burst before --rate-limit holds them back")
 	fs.StringVar(&c.metrics, "metrics", "", "address to serve Prometheus metrics on, at /metrics (TLS as gRPC); empty: none")
-	fs.StringVar(&c.mapTiles, "map-tiles", "", "tile URL `TEMPLATE` ({z}/{x}/{y}) of the web desk map's background (e.g. 天地图's, with its tk key); empty: grid boundaries on a plain background, no internet needed")
+	fs.StringVar(&c.mapTiles, "map-tiles", "", "http(s) tile URL `TEMPLATE` ({z}/{x}/{y}, {s} for a subdomain) of the web desk map's background, in WGS-84/CGCS2000 (e.g. 天地图's, with its tk key; never GCJ-02 tiles); empty: grid boundaries on a plain background, no internet needed")
 	fs.Var(&c.cors, "cors-origin", "let pages of `ORIGIN` (https://host[:port]) call the HTTP API with bearer tokens (CORS); repeat it or give a comma-separated list")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -103,6 +104,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if len(c.cors) > 0 && c.http == "" {
 		return c, errors.New("--cors-origin needs the HTTP API: give --http")
+	}
+	if c.mapTiles != "" {
+		// Checked here, so a typo stops gridd at once with the flag named,
+		// not at the first page of the map.
+		if _, err := web.TileSource(c.mapTiles); err != nil {
+			return c, fmt.Errorf("--map-tiles: %w", err)
+		}
+		if c.http == "" {
+			return c, errors.New("--map-tiles needs the web desk: give --http")
+		}
 	}
 	if c.rateLimit > 0 && c.rateBurst < 1 {
 		return c, fmt.Errorf("--rate-burst %d: want at least 1", c.rateBurst)
