@@ -46,16 +46,16 @@ func FoldUsername(name string) string { return strings.ToLower(name) }
 func (r Rules) ValidateUser(u *User) error {
 	var v Violations
 	if !usernamePattern.MatchString(u.Username) {
-		v.Add("user.username", "must be 2 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
+		v.AddZh("user.username", "须为 2 到 32 个小写字母、数字、'.'、'_' 或 '-'，以字母或数字开头", "must be 2 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
 	checkText(&v, "user.display_name", u.DisplayName, MaxShortTextRunes, false)
 	checkEnum(&v, "user.role", int(u.Role), int(RoleAdmin), true)
 	checkIDs(&v, "user.grid_ids", u.GridIDs, MaxUserGrids)
 	if u.Role == RoleWorker && u.AllGrids {
-		v.Add("user.all_grids", "a worker belongs to named grids, not the whole street")
+		v.AddZh("user.all_grids", "网格员只能属于具体的网格，不能负责全部网格", "a worker belongs to named grids, not the whole street")
 	}
 	if u.Role == RoleWorker && len(u.GridIDs) == 0 {
-		v.Add("user.grid_ids", "a worker needs at least one grid")
+		v.AddZh("user.grid_ids", "网格员至少要属于一个网格", "a worker needs at least one grid")
 	}
 	return v.Err("invalid user")
 }
@@ -65,9 +65,9 @@ func (r Rules) ValidatePassword(password string) error {
 	var v Violations
 	switch {
 	case len(password) > MaxPasswordBytes:
-		v.Add("password", "is longer than %d bytes", MaxPasswordBytes)
+		v.AddZh("password", "太长，最多 "+itoa(MaxPasswordBytes)+" 字节", "is longer than %d bytes", MaxPasswordBytes)
 	case utf8.RuneCountInString(password) < r.MinPasswordRunes:
-		v.Add("password", "must be at least %d characters", r.MinPasswordRunes)
+		v.AddZh("password", "至少要 "+itoa(r.MinPasswordRunes)+" 个字符", "must be at least %d characters", r.MinPasswordRunes)
 	}
 	return v.Err("invalid password")
 }

@@ -585,7 +585,7 @@ func itoa(i int) string {
 // checkGridOrder requires an order between 0 (none) and MaxGridOrder.
 func checkGridOrder(v *Violations, field string, order int) {
 	if order < 0 || order > MaxGridOrder {
-		v.Add(field, "must be between 0 (none) and %d", MaxGridOrder)
+		v.AddZh(field, "须在 0（不排序）到 "+itoa(MaxGridOrder)+" 之间", "must be between 0 (none) and %d", MaxGridOrder)
 	}
 }
 

@@ -170,7 +170,7 @@ func TestTheAdminsDay(t *testing.T) {
 	if r.code != exitError {
 		t.Errorf("bad user add: exit %d", r.code)
 	}
-	for _, want := range []string{"gridctl: 输入有误：", "\n  user.username: must be 2 to 32 lower-case", "\n  password: must be at least 8 characters\n"} {
+	for _, want := range []string{"gridctl: 输入有误：", "\n  用户名：须为 2 到 32 个小写字母", "\n  密码：至少要 8 个字符\n"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("bad user add stderr lacks %q:\n%s", want, r.stderr)
 		}
@@ -316,7 +316,7 @@ func TestSetPasswordThenLogin(t *testing.T) {
 	}
 	// A password the server refuses is explained.
 	r := gridctl(t, "short\n", "user", "set-password", "worker01", "--password-stdin")
-	if r.code != exitError || !strings.Contains(r.stderr, "\n  password: must be at least 8 characters") {
+	if r.code != exitError || !strings.Contains(r.stderr, "\n  密码：至少要 8 个字符") {
 		t.Errorf("short password: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = gridctl(t, "\n", "user", "set-password", "worker01", "--password-stdin")
