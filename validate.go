@@ -606,10 +606,10 @@ func ValidateNoticePrefix(p NoticePrefix) error {
 	checkEnum(&v, "kind", int(p.Kind), int(NoticeEnforcement), true)
 	checkText(&v, "prefix", p.Prefix, MaxNoticePrefixRunes, false)
 	if strings.ContainsAny(p.Prefix, "〔〕[]") {
-		v.Add("prefix", "must not contain brackets: the year's 〔〕 follow it")
+		v.AddZh("prefix", "不能含有括号：年份的〔〕接在前缀之后", "must not contain brackets: the year's 〔〕 follow it")
 	}
 	if strings.IndexFunc(p.Prefix, unicode.IsSpace) >= 0 {
-		v.Add("prefix", "must not contain spaces")
+		v.AddZh("prefix", "不能含有空格", "must not contain spaces")
 	}
 	return v.Err("invalid notice prefix")
 }

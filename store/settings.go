@@ -52,7 +52,7 @@ func (db *DB) SetNoticePrefix(ctx context.Context, p gridinspect.NoticePrefix) (
 		switch {
 		case err == nil:
 			var v gridinspect.Violations
-			v.Add("prefix", "is already the prefix of %s notices", noticeKindName(other))
+			v.AddZh("prefix", "已是另一种文书的文号前缀", "is already the prefix of %s notices", noticeKindName(other))
 			return v.Err("invalid notice prefix")
 		case !errors.Is(err, sql.ErrNoRows):
 			return err

@@ -44,6 +44,7 @@ type navItem struct {
 // yet has none (工作台, 一张图, 统计 and 管理 come with their pages).
 var navItems = []navItem{
 	{Key: "cases", Label: "案件", Href: "/cases"},
+	{Key: "admin", Label: "管理", Href: "/admin", AdminOnly: true},
 }
 
 // NavItems returns the header's entries the user may see.
