@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -117,7 +118,7 @@ func (s *Server) newGateway() (*gateway, error) {
 
 	g.mux = http.NewServeMux()
 	g.mux.Handle("/v1/", g.limitBody(api))
-	g.handleSessions(pb.NewAuthServiceClient(conn))
+	g.handleSessions(pb.NewAuthServiceClient(conn), s.now)
 	if err := s.routeStreams(api, conn, g.mux); err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("server: register HTTP routes of streams: %w", err)
@@ -141,8 +142,10 @@ func (s *Server) newGateway() (*gateway, error) {
 		Call: func(r *http.Request, method string) (context.Context, error) {
 			return runtime.AnnotateContext(r.Context(), api, r, method, runtime.WithHTTPPathPattern(r.URL.Path))
 		},
-		SameOrigin:   sameOrigin,
-		SetSession:   setSession,
+		SameOrigin: sameOrigin,
+		SetSession: func(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
+			setSession(w, r, token, expires, s.now())
+		},
 		ClearSession: clearSession,
 		Chinese:      localize,
 		MapTiles:     s.cfg.MapTiles,

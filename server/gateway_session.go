@@ -39,7 +39,7 @@ var errForeignLogin = withChinese(status.New(codes.PermissionDenied,
 // and sets the cookie, POST /v1/session:logout ends it. Both call
 // AuthService over the in-process connection, so a session login is
 // limited and logged as any other Login.
-func (g *gateway) handleSessions(auth pb.AuthServiceClient) {
+func (g *gateway) handleSessions(auth pb.AuthServiceClient, now func() time.Time) {
 	mux, api := g.mux, g.api
 	mux.Handle("POST /v1/session", g.limitBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		inbound, outbound := runtime.MarshalerForRequest(api, r)
@@ -63,7 +63,7 @@ func (g *gateway) handleSessions(auth pb.AuthServiceClient) {
 		if exp := resp.GetExpiresAt(); exp != nil {
 			expires = exp.AsTime()
 		}
-		setSession(w, r, resp.GetToken(), expires)
+		setSession(w, r, resp.GetToken(), expires, now())
 		w.Header().Set("Cache-Control", "no-store")
 		// The token stays in the HttpOnly cookie: a script the page runs
 		// (an injected one too) never sees it.
@@ -139,10 +139,12 @@ func sessionCookie(r *http.Request, token string, maxAge int) *http.Cookie {
 
 // setSession sets the session cookie holding token until expires (the
 // token's own end), or for the browser's session when expires is zero.
-func setSession(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
+// The cookie's life is counted from now on the server's clock, the one
+// the token's end was set by.
+func setSession(w http.ResponseWriter, r *http.Request, token string, expires, now time.Time) {
 	maxAge := 0
 	if !expires.IsZero() {
-		maxAge = max(int(math.Ceil(time.Until(expires).Seconds())), 1)
+		maxAge = max(int(math.Ceil(expires.Sub(now).Seconds())), 1)
 	}
 	http.SetCookie(w, sessionCookie(r, token, maxAge))
 }

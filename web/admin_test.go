@@ -366,3 +366,21 @@ func TestAdminInBrowser_FitsAnOfficePCAndAPhone(t *testing.T) {
 		})
 	}
 }
+
+// The administration pages are the first to be used for minutes on end in
+// one session; the cookie must last as long as its token on the server's
+// clock, not end a second after the login when that clock is not the
+// browser's (as the street's, set to 2024, is not).
+func TestDeskSession_CookieLastsAsLongAsItsToken(t *testing.T) {
+	st := newStreet(t)
+	p := st.browser(t).post("/login", "", url.Values{"username": {"admin"}, "password": {demo.Password}, "next": {"/admin"}})
+	var maxAge int
+	for _, c := range p.Cookies() {
+		if c.Name == "gridinspect_session" {
+			maxAge = c.MaxAge
+		}
+	}
+	if maxAge < 24*3600 {
+		t.Errorf("the session cookie's Max-Age is %d s, want the token's life (days)", maxAge)
+	}
+}
