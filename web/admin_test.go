@@ -403,3 +403,38 @@ func TestDeskSession_CookieLastsAsLongAsItsToken(t *testing.T) {
 		t.Errorf("the session cookie's Max-Age is %d s, want the token's life (days)", maxAge)
 	}
 }
+
+func TestAdmin_EditChangesNameRoleAndGrids(t *testing.T) {
+	st := newStreet(t)
+	a := st.api(t, "admin")
+	grids := a.grids()
+	id := a.users()["worker03"].ID
+	b := st.browser(t)
+	b.login("admin", "/cases")
+	p := b.post("/admin/users/"+id, "", url.Values{"display_name": {"杨帆"}, "role": {"WORKER"}, "grid": {grids[3].ID, grids[4].ID}})
+	if p.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: HTTP %d: %s", p.StatusCode, p.body)
+	}
+	if got := a.users()["worker03"].GridIDs; !slices.Equal(got, []string{grids[3].ID, grids[4].ID}) &&
+		!slices.Equal(got, []string{grids[4].ID, grids[3].ID}) {
+		t.Errorf("worker03's grids = %v, want %s and %s", got, grids[3].Name, grids[4].Name)
+	}
+	if page := b.get(p.Header.Get("Location")); !strings.Contains(page.body, "已保存 worker03（杨帆） 的资料") ||
+		!strings.Contains(page.body, grids[3].Name+"、"+grids[4].Name) {
+		t.Errorf("the account's page after the edit:\n%s", page.body)
+	}
+	// A supervisor of the whole street: every grid, none named.
+	p = b.post("/admin/users/"+id, "", url.Values{"display_name": {"杨帆"}, "role": {"SUPERVISOR"}, "all_grids": {"1"}})
+	if p.StatusCode != http.StatusSeeOther {
+		t.Fatalf("make supervisor: HTTP %d: %s", p.StatusCode, p.body)
+	}
+	if got := b.get("/admin").body; !regexp.MustCompile(`worker03</a></td>\s*<td[^>]*>杨帆</td>\s*<td[^>]*>主管</td>\s*<td[^>]*>全部</td>`).MatchString(got) {
+		t.Errorf("the list does not show worker03 as a supervisor of every grid:\n%s", got)
+	}
+	// The last admin keeps its role: refused in Chinese, on the page.
+	self := a.users()["admin"].ID
+	p = b.post("/admin/users/"+self, "", url.Values{"display_name": {"管理员"}, "role": {"WORKER"}, "grid": {grids[0].ID}})
+	if p.StatusCode == http.StatusSeeOther || !strings.Contains(p.body, `class="error"`) {
+		t.Errorf("the last admin made a worker: HTTP %d: %s", p.StatusCode, p.body)
+	}
+}
