@@ -69,6 +69,11 @@ func newStreet(t *testing.T, opts ...func(*server.Config)) *street {
 	if _, err := demo.Seed(sys, demo.Services{Directory: db, Reports: db, Users: db, Settings: db}, clk.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// The admin gridd makes on its first run, here with the demo's password.
+	if _, err := db.CreateUser(sys, &gridinspect.User{Username: store.AdminUsername, DisplayName: "管理员",
+		Role: gridinspect.RoleAdmin, AllGrids: true}, demo.Password); err != nil {
+		t.Fatal(err)
+	}
 	cfg := server.Serve(db)
 	cfg.Logger, cfg.Now, cfg.RequestLimit = quiet, clk.Now, &server.NoRequestLimit
 	cfg.LoginLimits = &server.LoginLimits{PerUsername: roomy, PerAddress: roomy, PerUsernameAllAddresses: roomy}

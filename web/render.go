@@ -53,6 +53,7 @@ var navItems = []navItem{
 	{Key: "map", Label: "一张图", Href: "/map"},
 	{Key: "cases", Label: "案件", Href: "/cases"},
 	{Key: "summary", Label: "统计", Href: "/summary", SupervisorOnly: true},
+	{Key: "admin", Label: "管理", Href: "/admin", AdminOnly: true},
 }
 
 // NavItems returns the header's entries the user may see.

@@ -62,6 +62,7 @@ type desk struct {
 	reports pb.ReportServiceClient
 	dir     pb.DirectoryServiceClient
 	stats   pb.StatsServiceClient
+	admins  pb.AdminServiceClient
 }
 
 // New returns the desk's handler: its pages and /static/. It fails when
@@ -97,6 +98,7 @@ func New(cfg Config) (http.Handler, error) {
 		reports: pb.NewReportServiceClient(cfg.Conn),
 		dir:     pb.NewDirectoryServiceClient(cfg.Conn),
 		stats:   pb.NewStatsServiceClient(cfg.Conn),
+		admins:  pb.NewAdminServiceClient(cfg.Conn),
 	}
 	if d.pages, err = parsePages(static); err != nil {
 		return nil, err
@@ -125,6 +127,7 @@ func (d *desk) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /map/cases.json", d.casesJSON)
 	mux.HandleFunc("GET /map/grids.json", d.gridsJSON)
 	mux.HandleFunc("GET /map/patrols.json", d.patrolsJSON)
+	d.adminRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		d.render(w, r, http.StatusNotFound, "error", view{Title: "页面不存在", Data: errorView{Message: "页面不存在"}})
 	})
