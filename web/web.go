@@ -51,6 +51,7 @@ type desk struct {
 	auth    pb.AuthServiceClient
 	reports pb.ReportServiceClient
 	dir     pb.DirectoryServiceClient
+	rect    pb.RectificationServiceClient
 }
 
 // New returns the desk's handler: its pages and /static/. It fails when
@@ -73,6 +74,7 @@ func New(cfg Config) (http.Handler, error) {
 		auth:    pb.NewAuthServiceClient(cfg.Conn),
 		reports: pb.NewReportServiceClient(cfg.Conn),
 		dir:     pb.NewDirectoryServiceClient(cfg.Conn),
+		rect:    pb.NewRectificationServiceClient(cfg.Conn),
 	}
 	if d.pages, err = parsePages(static); err != nil {
 		return nil, err
@@ -99,6 +101,8 @@ func (d *desk) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /login", d.login)
 	mux.HandleFunc("POST /logout", d.logout)
 	mux.Handle("GET /cases", d.page(d.cases))
+	mux.Handle("GET /cases/{id}", d.page(d.casePage))
+	mux.Handle("POST /cases/{id}/{action}", d.page(d.caseAction))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		d.render(w, r, http.StatusNotFound, "error", view{Title: "页面不存在", Data: errorView{Message: "页面不存在"}})
 	})
