@@ -297,7 +297,7 @@ func (d *desk) newCaseView(r *http.Request, rep *pb.Report) caseView {
 	}
 	cv.ChainIntact = tl.GetChainIntact()
 	for _, e := range tl.GetEvents() {
-		cv.Events = append(cv.Events, newEventRow(e))
+		cv.Events = append(cv.Events, newEventRow(e, missing))
 		if e.GetType() == pb.EventType_EVENT_TYPE_RECTIFICATION_SUBMITTED && !e.GetConflict() {
 			for _, id := range e.GetPhotoIds() {
 				cv.After = append(cv.After, newPhoto(id, false))
@@ -401,8 +401,9 @@ func details(rep *pb.Report) []caseField {
 	return out
 }
 
-// newEventRow is an event as the timeline says it.
-func newEventRow(e *pb.Event) eventRow {
+// newEventRow is an event as the timeline says it; missing are the
+// report's photos not uploaded yet (the submission's among its photos).
+func newEventRow(e *pb.Event, missing map[string]bool) eventRow {
 	row := eventRow{
 		Type:  words.Label(words.Event, e.GetType()),
 		Actor: orDash(e.GetActorName()),
@@ -481,7 +482,7 @@ func newEventRow(e *pb.Event) eventRow {
 		line("reason", x.GetReason())
 	}
 	for _, id := range e.GetPhotoIds() {
-		row.Photos = append(row.Photos, newPhoto(id, false))
+		row.Photos = append(row.Photos, newPhoto(id, missing[id]))
 	}
 	return row
 }

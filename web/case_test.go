@@ -1,17 +1,28 @@
 package web_test
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
 	"github.com/gridinspect/gridinspect/internal/browsertest"
+	"github.com/gridinspect/gridinspect/server"
 )
 
 // caseReport is what the case tests read of a report through the API.
@@ -285,4 +296,102 @@ func TestDesk_AnotherGridsCaseIsRefusedToAWorker(t *testing.T) {
 	if strings.Contains(p.body, `id="case-actions"`) {
 		t.Error("the refusal shows the case's actions")
 	}
+}
+
+// uploadPhoto uploads a small real JPEG for report id through
+// POST /v1/photos, as a phone does, and returns the photo's id.
+func (a *api) uploadPhoto(reportID string, shade uint8) string {
+	a.t.Helper()
+	id := uuid.Must(uuid.NewV7()).String()
+	a.uploadPhotoAs(id, reportID, shade)
+	return id
+}
+
+// uploadPhotoAs is uploadPhoto of the photo with the given id.
+func (a *api) uploadPhotoAs(id, reportID string, shade uint8) {
+	a.t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	for y := 0; y < 240; y++ {
+		for x := 0; x < 320; x++ {
+			img.Set(x, y, color.RGBA{R: shade, G: uint8(x), B: uint8(y), A: 255})
+		}
+	}
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, img, nil); err != nil {
+		a.t.Fatal(err)
+	}
+	sum := sha256.Sum256(jpg.Bytes())
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, kv := range [][2]string{{"photoId", id}, {"reportId", reportID}, {"sha256", hex.EncodeToString(sum[:])},
+		{"sizeBytes", strconv.Itoa(jpg.Len())}, {"contentType", "image/jpeg"}} {
+		if err := mw.WriteField(kv[0], kv[1]); err != nil {
+			a.t.Fatal(err)
+		}
+	}
+	fw, err := mw.CreateFormFile(server.PhotoFilePart, "photo.jpg")
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	_, _ = fw.Write(jpg.Bytes())
+	_ = mw.Close()
+	req, err := http.NewRequestWithContext(a.t.Context(), "POST", a.st.url+"/v1/photos", &body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		raw, _ := io.ReadAll(resp.Body)
+		a.t.Fatalf("upload photo: HTTP %d: %s", resp.StatusCode, raw)
+	}
+}
+
+func TestDeskInBrowser_CaseShowsItsPhotosBeforeAndAfterTheFix(t *testing.T) {
+	st := newStreet(t)
+	sup := st.api(t, "supervisor")
+	c := sup.reportedCase()
+	var full struct{ Report map[string]any }
+	sup.call("GET", "/v1/reports/"+c.ID, nil, &full)
+	// A new report like c, with a photo taken and one never uploaded.
+	before, never := uuid.Must(uuid.NewV7()).String(), uuid.Must(uuid.NewV7()).String()
+	r := map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "description": "带照片的案件", "photoIds": []string{before, never},
+		"observedAt": st.clock.Now().Add(-time.Hour).Format(time.RFC3339)}
+	for _, k := range []string{"category", "severity", "location", "gridId", "subjectId", "safetyHazard",
+		"pollutingEnterprise", "illegalConstruction", "waterSourceRisk", "dangerousHouse"} {
+		if v, ok := full.Report[k]; ok {
+			r[k] = v
+		}
+	}
+	var out struct{}
+	sup.call("POST", "/v1/reports", r, &out)
+	id := r["id"].(string)
+	// The photo is uploaded after its report, as a phone's queue does.
+	sup.uploadPhotoAs(before, id, 200)
+	sup.call("POST", "/v1/reports/"+id+":assign", map[string]any{"actionId": uuid.Must(uuid.NewV7()).String(),
+		"responsibleUnit": "物业公司", "deadline": "2024-07-20T15:59:59Z"}, &out)
+	after := sup.uploadPhoto(id, 40)
+	sup.call("POST", "/v1/reports/"+id+":submitRectification", map[string]any{"actionId": uuid.Must(uuid.NewV7()).String(),
+		"note": "已整改", "photoIds": []string{after}}, &out)
+
+	tab := st.chrome(t, browsertest.Desktop, "supervisor")
+	open(t, tab, st.url+"/cases/"+id, ".before-after")
+	loaded, err := chromedp.Run(tab, chromedp.Poll[int](
+		`Array.from(document.querySelectorAll(".before-after img")).filter(i => i.complete && i.naturalWidth > 0).length`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil || loaded < 2 {
+		t.Errorf("thumbnails shown before and after the fix: %d (%v), want 2", loaded, err)
+	}
+	ba := text(t, tab, ".before-after")
+	for _, want := range []string{"整改前", "整改后", "照片未上传"} {
+		if !strings.Contains(ba, want) {
+			t.Errorf("photos lack %q: %q", want, ba)
+		}
+	}
+	looksRight(t, tab, "案件详情-整改前后")
 }
