@@ -95,9 +95,10 @@ type actionForm struct {
 	Version    int64
 	// Choices of the form's selects.
 	Workers, Reasons, Kinds, Dispositions []choice
-	// DefaultDeadline is the date the deadline field starts at ("" for the
-	// server's default by category and severity).
-	DefaultDeadline string
+	// Yes and No label the two buttons of an action whose request
+	// chooses the outcome: 核查通过 / 退回整改 (the domain's steps' words),
+	// or a follow-up's fine / relapse.
+	Yes, No string
 	// Error is the API's answer to this form, Values what was sent.
 	Error  *errorView
 	Values url.Values
@@ -505,6 +506,10 @@ func (d *desk) actionForms(r *http.Request, rep *pb.Report) []actionForm {
 			f.Reasons = enumChoices(pb.RejectionReason_name, "REJECTION_REASON_", func(n int32) string { return words.Label(words.Rejection, pb.RejectionReason(n)) }, nil)
 		case pb.ReportAction_REPORT_ACTION_ISSUE_NOTICE:
 			f.Kinds = enumChoices(pb.NoticeKind_name, "NOTICE_KIND_", func(n int32) string { return words.Label(words.Notice, pb.NoticeKind(n)) }, nil)
+		case pb.ReportAction_REPORT_ACTION_VERIFY_RECTIFICATION:
+			f.Yes, f.No = gridinspect.StepVerifyPass.Chinese(), gridinspect.StepVerifyFail.Chinese()
+		case pb.ReportAction_REPORT_ACTION_RECORD_FOLLOW_UP:
+			f.Yes, f.No = "未反弹", "问题反弹"
 		case pb.ReportAction_REPORT_ACTION_SUBMIT_RECTIFICATION:
 			for _, disp := range gridinspect.Category(rep.GetCategory()).Dispositions() {
 				pd := pb.Disposition(disp)

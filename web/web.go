@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"google.golang.org/grpc"
@@ -103,6 +104,11 @@ func (d *desk) routes(mux *http.ServeMux) {
 	mux.Handle("GET /cases", d.page(d.cases))
 	mux.Handle("GET /cases/{id}", d.page(d.casePage))
 	mux.Handle("POST /cases/{id}/{action}", d.page(d.caseAction))
+	mux.HandleFunc("GET /cases/{id}/{action}", func(w http.ResponseWriter, r *http.Request) {
+		// An action's URL opened as a page (after a login that came back
+		// to it): the case it belongs to.
+		http.Redirect(w, r, "/cases/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		d.render(w, r, http.StatusNotFound, "error", view{Title: "页面不存在", Data: errorView{Message: "页面不存在"}})
 	})
