@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"image"
@@ -104,14 +105,18 @@ func TestDeskInBrowser_CaseIsDispatchedAndVerifiedFromItsPage(t *testing.T) {
 
 	tab := st.chrome(t, browsertest.Desktop, "supervisor")
 	open(t, tab, st.url+"/cases/"+c.ID, "#case-actions")
-	err := chromedp.Do(tab,
-		chromedp.Click(`details[data-action="assign"] > summary`),
+	press(t, tab, `details[data-action="assign"] > summary`)
+	err := within(tab,
 		chromedp.WaitVisible(`#form-assign select[name="assignee_id"]`),
 		chromedp.SetValue(`#form-assign select[name="assignee_id"]`, workerID),
 		chromedp.SetValue(`#form-assign input[name="deadline"]`, "2024-07-20"),
-		chromedp.Click(`#form-assign button[type="submit"]`),
-		chromedp.WaitVisible(`#case-done`),
 	)
+	if err != nil {
+		t.Fatalf("fill in the dispatch form: %v", err)
+	}
+	looksRight(t, tab, "案件详情-派遣")
+	press(t, tab, `#form-assign button[type="submit"]`)
+	err = within(tab, chromedp.WaitVisible(`#case-done`))
 	if err != nil {
 		t.Fatalf("dispatch from the case page: %v", err)
 	}
@@ -131,13 +136,11 @@ func TestDeskInBrowser_CaseIsDispatchedAndVerifiedFromItsPage(t *testing.T) {
 	}, &out)
 
 	open(t, tab, st.url+"/cases/"+c.ID, "#case-actions")
-	err = chromedp.Do(tab,
-		chromedp.Click(`details[data-action="verify"] > summary`),
-		chromedp.WaitVisible(`#form-verify button[value="1"]`),
-		chromedp.Click(`#form-verify button[value="1"]`),
-		chromedp.WaitVisible(`#case-done`),
-	)
+	press(t, tab, `details[data-action="verify"] > summary`)
+	press(t, tab, `#form-verify button[value="1"]`)
+	err = within(tab, chromedp.WaitVisible(`#case-done`))
 	if err != nil {
+		browsertest.Screenshot(t, tab, "案件详情-核查失败")
 		t.Fatalf("verify from the case page: %v", err)
 	}
 	if s := text(t, tab, "#case-status"); s != "已结案" {
@@ -153,6 +156,30 @@ func TestDeskInBrowser_CaseIsDispatchedAndVerifiedFromItsPage(t *testing.T) {
 		t.Errorf("API status = %s, want REPORT_STATUS_CLOSED", got)
 	}
 	looksRight(t, tab, "案件详情-已结案")
+}
+
+// within does steps in the tab, giving up after browserStepTimeout
+// rather than waiting for ever on what never comes.
+func within(tab *browsertest.Tab, steps ...chromedp.Action[chromedp.Void]) error {
+	ctx, cancel := context.WithTimeout(tab, browserStepTimeout)
+	defer cancel()
+	return chromedp.Do(ctx, steps...)
+}
+
+const browserStepTimeout = 20 * time.Second
+
+// press clicks the element sel as the browser's own click() does: a
+// click at screen coordinates may land elsewhere (the header's 退出) when
+// the page moves under it.
+func press(t *testing.T, tab *browsertest.Tab, sel string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, browserStepTimeout)
+	defer cancel()
+	js := `(function () { var e = document.querySelector(` + strconv.Quote(sel) + `); if (!e) { return false; } e.click(); return true; })()`
+	ok, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(browserStepTimeout)))
+	if err != nil || !ok {
+		t.Fatalf("click %s: %v", sel, err)
+	}
 }
 
 func text(t *testing.T, tab *browsertest.Tab, sel string) string {
