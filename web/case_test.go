@@ -265,7 +265,7 @@ func TestDesk_AStaleCaseFormShowsTheConflictAndTheCaseAsItIsNow(t *testing.T) {
 	if p.StatusCode != http.StatusConflict {
 		t.Fatalf("stale dispatch: HTTP %d, want 409 and the conflict: %s", p.StatusCode, p.body)
 	}
-	for _, want := range []string{`id="case-conflict"`, "案件在您查看后已有变动", `<span class="tag status" id="case-status">已派遣</span>`, "街道安监办"} {
+	for _, want := range []string{`id="case-conflict"`, "案件在您查看后已有变动", `<span class="tag status" id="case-status">已派遣</span>`, "街道安监办", `<p class="conflict-reason">未生效：案件在您查看后已有变动`} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("conflict page lacks %q", want)
 		}
