@@ -81,7 +81,9 @@ func TestDeskInBrowser_TheReadmesCaseWalkThrough(t *testing.T) {
 	if grid.Grid.Name != "红星村" {
 		t.Fatalf("the README's case is in %q, want 红星村", grid.Grid.Name)
 	}
-	var users struct{ Users []struct{ ID, Username string } }
+	var users struct {
+		Users []struct{ ID, Username string }
+	}
 	sup.call("GET", "/v1/users?gridId="+url.QueryEscape(gridID), nil, &users)
 	var workerID string
 	for _, u := range users.Users {
