@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -228,4 +230,36 @@ func nonEmpty(vs []string) []string {
 		}
 	}
 	return out
+}
+
+// FilterForm is the filter form the case list and the map share
+// (templates/partials/filters.html, "filters"): the filter, its choices,
+// and which of the page's own fields it has.
+type FilterForm struct {
+	Filter caseFilter
+	// Scopes is the list's 范围 (none on the map).
+	Scopes, Statuses, Categories, Grids []choice
+	// Path is the page the form asks (and 清除 goes back to), ID its id;
+	// AnyStatus labels the status select's "any" (全部状态, 全部在办).
+	Path, ID, AnyStatus string
+	// List adds the list's fields (due within, received after, keywords);
+	// Patrols the map's patrols' day, Date.
+	List, Patrols bool
+	Date          string
+}
+
+// newFilterForm is f's form with the choices of every category, of the
+// statuses status keeps, and of the user's grids.
+func newFilterForm(f caseFilter, grids gridBook, status func(gridinspect.Status) bool) FilterForm {
+	ff := FilterForm{Filter: f}
+	for _, c := range enumChoices(pb.ReportStatus_name, "REPORT_STATUS_", func(n int32) string { return words.Label(words.Status, pb.ReportStatus(n)) }, f.Statuses) {
+		if status(gridinspect.Status(pb.ReportStatus_value["REPORT_STATUS_"+c.Value])) {
+			ff.Statuses = append(ff.Statuses, c)
+		}
+	}
+	ff.Categories = enumChoices(pb.Category_name, "CATEGORY_", func(n int32) string { return words.Label(words.Category, pb.Category(n)) }, f.Categories)
+	for _, g := range grids.order {
+		ff.Grids = append(ff.Grids, choice{Value: g, Label: grids.names[g], Selected: slices.Contains(f.Grids, g)})
+	}
+	return ff
 }
