@@ -109,7 +109,7 @@ func TestDeskInBrowser_CaseIsDispatchedAndVerifiedFromItsPage(t *testing.T) {
 	err := within(tab,
 		chromedp.WaitVisible(`#form-assign select[name="assignee_id"]`),
 		chromedp.SetValue(`#form-assign select[name="assignee_id"]`, workerID),
-		chromedp.SetValue(`#form-assign input[name="deadline"]`, "2024-07-20"),
+		chromedp.SetValue(`#form-assign input[name="deadline"]`, "2024年7月20日"), // as an office writes it
 	)
 	if err != nil {
 		t.Fatalf("fill in the dispatch form: %v", err)

@@ -33,8 +33,13 @@ const (
 	scopeFollowUp = "followup"
 )
 
-// dateLayout is how a date input writes a date.
+// dateLayout is how the desk writes a date.
 const dateLayout = "2006-01-02"
+
+// parseDate reads a date field as an office writes it (2024-07-10,
+// 2024/7/10, 20240710, 2024年7月10日: words.DateLayouts, as gridctl reads
+// its flags), as midnight China time.
+func parseDate(s string) (time.Time, bool) { return words.ParseDate(s, gridinspect.ChinaZone) }
 
 // caseFilter is the case list's filter as the form shows it.
 type caseFilter struct {
@@ -109,26 +114,28 @@ func parseCaseFilter(q url.Values) (caseFilter, *pb.ListReportsRequest, []string
 		}
 		req.DueWithinDays = int32(min(max(n, 0), 1<<30))
 	}
-	if f.From != "" {
-		d, err := time.ParseInLocation(dateLayout, f.From, gridinspect.ChinaZone)
-		if err != nil {
-			problems = append(problems, "开始日期有误")
+	// A date field's day, written back as 2024-07-10 whichever way an
+	// office wrote it; nil when empty.
+	day := func(field *string, bad string) *time.Time {
+		if *field == "" {
+			return nil
 		}
-		req.ObservedAfter = timestamppb.New(d)
+		d, ok := parseDate(*field)
+		if !ok {
+			problems = append(problems, bad)
+			return &d
+		}
+		*field = d.Format(dateLayout)
+		return &d
 	}
-	if f.To != "" {
-		d, err := time.ParseInLocation(dateLayout, f.To, gridinspect.ChinaZone)
-		if err != nil {
-			problems = append(problems, "结束日期有误")
-		}
+	if d := day(&f.From, "开始日期有误"); d != nil {
+		req.ObservedAfter = timestamppb.New(*d)
+	}
+	if d := day(&f.To, "结束日期有误"); d != nil {
 		req.ObservedBefore = timestamppb.New(d.AddDate(0, 0, 1)) // the whole day
 	}
-	if f.ReceivedAfter != "" {
-		d, err := time.ParseInLocation(dateLayout, f.ReceivedAfter, gridinspect.ChinaZone)
-		if err != nil {
-			problems = append(problems, "接收日期有误")
-		}
-		req.ReceivedAfter = timestamppb.New(d)
+	if d := day(&f.ReceivedAfter, "接收日期有误"); d != nil {
+		req.ReceivedAfter = timestamppb.New(*d)
 	}
 	if len(problems) > 0 {
 		return f, nil, problems

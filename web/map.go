@@ -316,11 +316,12 @@ func (d *desk) patrolsJSON(w http.ResponseWriter, r *http.Request) {
 		}
 		date = latest.GetPatrols()[0].GetStartedAt().AsTime().In(gridinspect.ChinaZone).Format(dateLayout)
 	}
-	day, err := time.ParseInLocation(dateLayout, date, gridinspect.ChinaZone)
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, mapErr{Error: "巡查日期有误"})
+	day, ok := parseDate(date)
+	if !ok {
+		writeJSON(w, http.StatusBadRequest, mapErr{Error: "巡查日期有误（" + words.DateExample + "）"})
 		return
 	}
+	date = day.Format(dateLayout)
 	req := &pb.ListPatrolsRequest{GridIds: grids, PageSize: 500,
 		StartedAfter: timestamppb.New(day), StartedBefore: timestamppb.New(day.AddDate(0, 0, 1))}
 	out := mapPatrols{Date: date, Patrols: []mapPatrol{}}
