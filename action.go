@@ -53,9 +53,12 @@ type Submission struct {
 
 // Assignment dispatches a case to a person and/or a unit with a deadline.
 type Assignment struct {
-	AssigneeID      string    `json:",omitempty"`
-	ResponsibleUnit string    `json:",omitempty"`
-	Deadline        time.Time // zero on input = the default for the category and severity
+	AssigneeID      string `json:",omitempty"`
+	ResponsibleUnit string `json:",omitempty"`
+	// Zero on input is the default for the category and severity; a kept
+	// conflict keeps it zero, left out of the stored JSON (omitzero) so that
+	// 0006's deadline_set reads NULL, not year 1 (an int64 overflow).
+	Deadline time.Time `json:",omitzero"`
 }
 
 // RejectionReason is why a case was rejected; the numbers are the API's.

@@ -698,15 +698,16 @@ func (d *desk) takeAction(r *http.Request, key string, f url.Values) (string, er
 	return done, err
 }
 
-// formDeadline reads a date field (2024-07-20, China) as the end of that
-// day, as gridctl reads a deadline; nil when it is empty.
+// formDeadline reads a date field (2024-07-20, or as parseDate reads it;
+// China) as the end of that day, as gridctl reads a deadline; nil when it
+// is empty.
 func formDeadline(f url.Values, field string) (*timestamppb.Timestamp, error) {
 	s := strings.TrimSpace(f.Get(field))
 	if s == "" {
 		return nil, nil
 	}
-	day, err := time.ParseInLocation(dateLayout, s, gridinspect.ChinaZone)
-	if err != nil {
+	day, ok := parseDate(s)
+	if !ok {
 		return nil, &formError{field, words.Field(field) + "：请写作 2024-07-20 这样的日期"}
 	}
 	return timestamppb.New(day.Add(24*time.Hour - time.Second)), nil

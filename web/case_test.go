@@ -109,7 +109,7 @@ func TestDeskInBrowser_CaseIsDispatchedAndVerifiedFromItsPage(t *testing.T) {
 	err := within(tab,
 		chromedp.WaitVisible(`#form-assign select[name="assignee_id"]`),
 		chromedp.SetValue(`#form-assign select[name="assignee_id"]`, workerID),
-		chromedp.SetValue(`#form-assign input[name="deadline"]`, "2024-07-20"),
+		chromedp.SetValue(`#form-assign input[name="deadline"]`, "2024年7月20日"), // as an office writes it
 	)
 	if err != nil {
 		t.Fatalf("fill in the dispatch form: %v", err)
@@ -260,7 +260,7 @@ func TestDesk_AStaleCaseFormShowsTheConflictAndTheCaseAsItIsNow(t *testing.T) {
 	}, &out)
 
 	p := b.post("/cases/"+c.ID+"/assign", "", url.Values{
-		"action_id": {actionID}, "expected_version": {version}, "assignee_id": {workerID}, "deadline": {"2024-07-20"},
+		"action_id": {actionID}, "expected_version": {version}, "assignee_id": {workerID}, "deadline": {""}, // the default deadline
 	})
 	if p.StatusCode != http.StatusConflict {
 		t.Fatalf("stale dispatch: HTTP %d, want 409 and the conflict: %s", p.StatusCode, p.body)
