@@ -28,9 +28,20 @@ const routingRuleColumns = `id, name, category, kind, grid_id, coalesce(assignee
 // case's id (UUIDv5), so that the event can exist once per case.
 var dispatchNamespace = uuid.MustParse("6f1c3c52-6a0e-4c53-9c0b-7c1f0d6f2a15")
 
+// requireRulesAdmin refuses anyone but an admin the routing table, saying
+// so in Chinese too.
+func requireRulesAdmin(ctx context.Context) error {
+	if err := requireAdmin(ctx, "keep the routing rules"); gridinspect.ErrorCode(err) == gridinspect.EFORBIDDEN {
+		return gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may keep the routing rules").Zh("只有管理员可以管理分拨规则")
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
 // SetRoutingRule stores a rule. See gridinspect.RoutingService.
 func (db *DB) SetRoutingRule(ctx context.Context, in *gridinspect.RoutingRule) (*gridinspect.RoutingRule, error) {
-	if err := requireAdmin(ctx, "keep the routing rules"); err != nil {
+	if err := requireRulesAdmin(ctx); err != nil {
 		return nil, err
 	}
 	a, _ := gridinspect.RequireActor(ctx)
@@ -124,7 +135,7 @@ func checkRuleRefs(q queryer, rr *gridinspect.RoutingRule) error {
 // ListRoutingRules returns every rule, most specific first. See
 // gridinspect.RoutingService.
 func (db *DB) ListRoutingRules(ctx context.Context) ([]*gridinspect.RoutingRule, error) {
-	if err := requireAdmin(ctx, "read the routing rules"); err != nil {
+	if err := requireRulesAdmin(ctx); err != nil {
 		return nil, err
 	}
 	var rules []*gridinspect.RoutingRule
@@ -165,7 +176,7 @@ func readRoutingRules(q queryer) ([]*gridinspect.RoutingRule, error) {
 
 // DeleteRoutingRule removes a rule. See gridinspect.RoutingService.
 func (db *DB) DeleteRoutingRule(ctx context.Context, id string) error {
-	if err := requireAdmin(ctx, "keep the routing rules"); err != nil {
+	if err := requireRulesAdmin(ctx); err != nil {
 		return err
 	}
 	var v gridinspect.Violations
