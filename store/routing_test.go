@@ -1,7 +1,12 @@
 package store
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -132,7 +137,17 @@ func TestRouting_ARuleThatIsNotAutomaticOnlySuggests(t *testing.T) {
 }
 
 func TestRouting_ARuleWhoseAssigneeCannotTakeTheCaseDoesNotApply(t *testing.T) {
-	db, zhang := loopStreet(t)
+	var logged syncBuffer
+	clock := &testClock{now: t0}
+	opened, err := Open(filepath.Join(t.TempDir(), "gridinspect.db"), Options{Now: clock.Now, PasswordParams: testPasswordParams,
+		Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = opened.Close(context.Background()) })
+	db := &testDB{DB: opened, clock: clock}
+	mustStreet(t, db)
+	zhang := mustCreateUser(t, db, newUser("zhang.san", gridA))
 	rr := mustSetRule(t, db, autoRule(zhang.ID))
 	// A less specific automatic rule does not stand in for it.
 	mustSetRule(t, db, &gridinspect.RoutingRule{Name: "全街默认", ResponsibleUnit: "街道综治办", Automatic: true})
@@ -151,6 +166,30 @@ func TestRouting_ARuleWhoseAssigneeCannotTakeTheCaseDoesNotApply(t *testing.T) {
 	if sug.Rule == nil || sug.Rule.ID != rr.ID || sug.Assignment != nil || sug.NotApplicableChinese == "" {
 		t.Fatalf("suggestion = %+v, want rule %s not applicable", sug, rr.ID)
 	}
+	// The log says which case waits, by which rule, and why.
+	if l := logged.String(); !strings.Contains(l, "routing rule not applied") || !strings.Contains(l, rep.ID) ||
+		!strings.Contains(l, rr.ID) || !strings.Contains(l, "disabled") {
+		t.Fatalf("log:\n%s", l)
+	}
+}
+
+// syncBuffer is a bytes.Buffer the writer's goroutine may log to while
+// the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 func TestRouting_OnlyAdminsKeepTheRulesAndOnlySupervisorsAskForSuggestions(t *testing.T) {
