@@ -197,7 +197,12 @@ func setKind(r *pb.RoutingRule, s string) error {
 	find := func(table map[int32]string) (int32, error) {
 		var choices []string
 		for v, w := range table {
-			if w == s {
+			// A word with a remark (D级(整栋危房)) is also typed without it.
+			base := w
+			if i := strings.IndexAny(w, "(（"); i > 0 {
+				base = w[:i]
+			}
+			if w == s || base == s {
 				return v, nil
 			}
 			choices = append(choices, w)

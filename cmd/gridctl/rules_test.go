@@ -44,6 +44,13 @@ func TestRoutingRulesFromTheCommandLine(t *testing.T) {
 		t.Fatalf("bad kind: exit %d, stderr %q", r.code, r.stderr)
 	}
 
+	// A kind's word may be typed without its remark: D级 for D级(整栋危房).
+	out = admin("rules", "set", "--name", "D级危房", "--category", "危房", "--kind", "D级", "--unit", "街道规划建设办")
+	if !strings.Contains(out, "优先级 2") {
+		t.Fatalf("rules set --kind D级 said %q", out)
+	}
+	admin("rules", "delete", "D级危房")
+
 	out = admin("rules", "list")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 3 || !strings.Contains(lines[1], "红星村消防") || !strings.Contains(lines[1], "消防") ||
