@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -100,6 +101,20 @@ func TestRouting_AnAutomaticRuleDispatchesAPushedCaseOnceHoweverOftenItIsReplaye
 	res, _ = mustPush(t, db, phone, reportMutation(2, r))
 	wantOutcome(t, res[0], gridinspect.OutcomeDuplicate)
 	wantDispatchedBySystem(t, db, r.ID, rr)
+
+	// The phone's next pull brings the case as dispatched, with the
+	// system's event.
+	page := mustPull(t, db, phone, "", gridinspect.PullLimits{})
+	var pulled *gridinspect.Change
+	for _, c := range page.Changes {
+		if c.Report != nil && c.Report.ID == r.ID {
+			pulled = c
+		}
+	}
+	if pulled == nil || pulled.Report.Status != gridinspect.StatusAssigned ||
+		!slices.ContainsFunc(pulled.Events, func(e *gridinspect.Event) bool { return e.ActorID == gridinspect.SystemUserID }) {
+		t.Fatalf("pulled %+v, want the case assigned with the system's event", pulled)
+	}
 }
 
 func TestRouting_ARuleThatIsNotAutomaticOnlySuggests(t *testing.T) {
