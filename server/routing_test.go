@@ -109,3 +109,46 @@ func violatedFields(st *status.Status) []string {
 	}
 	return fields
 }
+
+// TestRoutingRules_APushedReportIsDispatchedOnceHoweverOftenItIsPushed:
+// the phone pushes a report an automatic rule covers, the link drops, and
+// it pushes the same batch twice more: the case has one dispatch, by 系统.
+func TestRoutingRules_APushedReportIsDispatchedOnceHoweverOftenItIsPushed(t *testing.T) {
+	l := newLoop(t)
+	if _, err := pb.NewRoutingServiceClient(l.conn).SetRoutingRule(l.as("admin1"), &pb.SetRoutingRuleRequest{Rule: &pb.RoutingRule{
+		Name: "红星村安全隐患", Category: pb.Category_CATEGORY_SAFETY_HAZARD, GridId: gridA,
+		AssigneeId: l.ids["workera"], ResponsibleUnit: "红星村村委会", Automatic: true}}); err != nil {
+		t.Fatal(err)
+	}
+	p := l.phone("workera")
+	report := l.hazard()
+	create := p.mutation(func(m *pb.Mutation) {
+		m.Kind = &pb.Mutation_SubmitReport{SubmitReport: &pb.SubmitReportRequest{Report: report}}
+	})
+	for i := range 3 {
+		res := p.push(create).GetResults()[0]
+		want := pb.MutationOutcome_MUTATION_OUTCOME_APPLIED
+		if i > 0 {
+			want = pb.MutationOutcome_MUTATION_OUTCOME_DUPLICATE
+		}
+		if res.GetOutcome() != want || res.GetReport().GetStatus() != pb.ReportStatus_REPORT_STATUS_ASSIGNED {
+			t.Fatalf("push %d: %v, case %v; want %v, ASSIGNED", i+1, res.GetOutcome(), res.GetReport().GetStatus(), want)
+		}
+	}
+	tl, err := l.rect.GetTimeline(l.as("supera"), &pb.GetTimelineRequest{ReportId: report.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dispatches int
+	for _, e := range tl.GetEvents() {
+		if e.GetType() == pb.EventType_EVENT_TYPE_REPORT_ASSIGNED {
+			dispatches++
+			if e.GetActorName() != "系统" {
+				t.Errorf("dispatched by %q, want 系统", e.GetActorName())
+			}
+		}
+	}
+	if dispatches != 1 || !tl.GetChainIntact() {
+		t.Fatalf("%d dispatches, chain intact %v; want 1, true", dispatches, tl.GetChainIntact())
+	}
+}
