@@ -84,9 +84,6 @@ func NotFound(a *Actor, format string, args ...any) error {
 // SystemUserID is the user id of the server itself.
 const SystemUserID = "00000000-0000-0000-0000-000000000000"
 
-// SystemName is what people see the system actor called (系统).
-const SystemName = "系统"
-
 // SystemActor is the server acting on its own behalf: at start-up
 // (seeding the demo street), and when a routing rule dispatches a case on
 // its own. It is no account: nobody can log in as it.

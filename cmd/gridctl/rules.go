@@ -270,7 +270,7 @@ func kindWord(r *pb.RoutingRule) string {
 
 func anyOr(s string) string {
 	if s == "" {
-		return "任意"
+		return words.RoutingAny
 	}
 	return s
 }
@@ -296,12 +296,7 @@ func deadlineDays(d int32) string {
 	return strconv.Itoa(int(d)) + " 天"
 }
 
-func dispatchMode(auto bool) string {
-	if auto {
-		return "自动派遣"
-	}
-	return "一键派遣参考"
-}
+func dispatchMode(auto bool) string { return words.RoutingMode(auto) }
 
 // gridNameBook maps every grid the caller sees to its name.
 func (a *app) gridNameBook(ctx context.Context) (map[string]string, error) {
