@@ -326,7 +326,7 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 	case StepAssign:
 		as := *d.Assignment
 		if as.Deadline.IsZero() {
-			as.Deadline = at.Add(r.DeadlineFor(rep.Category, rep.Severity))
+			as.Deadline = r.DeadlineFrom(at, rep.Category, rep.Severity, 0)
 		}
 		as.Deadline = as.Deadline.UTC()
 		if !as.Deadline.After(at) {

@@ -9,6 +9,10 @@ import (
 // messages people read. One table per enum; other catalogues of the
 // product's words should take these rather than write their own.
 
+// SystemName is what people see the system actor called: the server
+// acting on its own, e.g. a routing rule's automatic dispatch.
+const SystemName = "系统"
+
 var statusChinese = [...]string{"未指定", "已上报", "已派遣", "整改中", "待核查", "已结案", "已驳回"}
 
 // Chinese returns the status as a street office writes it ("已上报").

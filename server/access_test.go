@@ -275,6 +275,15 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 	syncc := pb.NewSyncServiceClient(conn)
 	stats := pb.NewStatsServiceClient(conn)
 	admin := pb.NewAdminServiceClient(conn)
+	routing := pb.NewRoutingServiceClient(conn)
+	sys := gridinspect.NewContext(context.Background(), gridinspect.SystemActor())
+	doomed, err := a.db.SetRoutingRule(sys, &gridinspect.RoutingRule{Name: "其他问题", Category: gridinspect.CategoryOther,
+		ResponsibleUnit: "街道综治办"})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	// The same id each time: setting it again replaces it.
+	ruleID := newID()
 	patrol := func(grid string) *pb.Patrol {
 		start := a.clock.Now().Add(-time.Hour)
 		return &pb.Patrol{Id: newID(), Kind: pb.PatrolKind_PATROL_KIND_SAFETY, GridId: grid, Participants: 2,
@@ -530,6 +539,24 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 			allowed: "admin1", denied: []string{"super", "supera", "workera"},
 			call: unary(admin.SetNoticePrefix, &pb.SetNoticePrefixRequest{Kind: pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE,
 				Prefix: "江南街安告"}),
+		},
+		"/gridinspect.v1.RoutingService/SetRoutingRule": {
+			allowed: "admin1", denied: []string{"super", "supera", "workera"},
+			call: unary(routing.SetRoutingRule, &pb.SetRoutingRuleRequest{Rule: &pb.RoutingRule{Id: ruleID, Name: "东村危房",
+				Category: pb.Category_CATEGORY_DANGEROUS_HOUSE, GridId: gridA, ResponsibleUnit: "街道规建办"}}),
+		},
+		"/gridinspect.v1.RoutingService/ListRoutingRules": {
+			allowed: "admin1", denied: []string{"super", "supera", "workera"},
+			call: unary(routing.ListRoutingRules, &pb.ListRoutingRulesRequest{}),
+		},
+		"/gridinspect.v1.RoutingService/DeleteRoutingRule": {
+			allowed: "admin1", denied: []string{"super", "supera", "workera"},
+			call: unary(routing.DeleteRoutingRule, &pb.DeleteRoutingRuleRequest{RuleId: doomed.ID}),
+		},
+		"/gridinspect.v1.RoutingService/SuggestDispatch": {
+			allowed: "supera", denied: []string{"workera", "workerb"},
+			call:    unary(routing.SuggestDispatch, &pb.SuggestDispatchRequest{ReportId: fx.report.GetId()}),
+			missing: unary(routing.SuggestDispatch, &pb.SuggestDispatchRequest{ReportId: newID()}),
 		},
 		"/gridinspect.v1.AdminService/Echo": {
 			allowed: "workera",

@@ -65,15 +65,19 @@ func (db *DB) prepareReport(in *gridinspect.Report) (*gridinspect.Report, string
 // submitReportTx stores a prepared report in the writer's transaction,
 // with its submission event, or answers a retry of a stored one
 // (duplicate = true, and no event): the path of both SubmitReport and
-// sync Push.
+// sync Push. A new case an automatic routing rule decides is dispatched
+// here too (routeNewReport), so a retry, which stores nothing, never
+// dispatches it again.
 func (db *DB) submitReportTx(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, hash string) (
 	rep *gridinspect.Report, first *gridinspect.Event, dup bool, err error) {
 	rep, dup, err = submitOnceTx(tx, a, "report", strings.ToLower(r.ID), hash, getReport, reportGrid,
 		func(tx *Tx) (*gridinspect.Report, error) {
 			rep := clientReport(r)
 			var err error
-			first, err = db.insertReport(tx, a, rep, hash)
-			return rep, err
+			if first, err = db.insertReport(tx, a, rep, hash); err != nil {
+				return nil, err
+			}
+			return db.routeNewReport(tx, rep)
 		})
 	if err != nil || dup {
 		return rep, nil, dup, err

@@ -178,23 +178,38 @@ var caseAssignCommand = &command{
 	summary: "把已上报的案件派给人员和/或责任单位，并定期限（主管）",
 	help: `案件派给负责跟进的人员（--to）和/或负责整改的单位（--unit：企业本身或某个
 部门），并定期限：日期按北京时间，指当天结束时。不加 --deadline 时由服务器
-按类别和严重程度设默认期限。
+按类别和严重程度设默认期限。--suggested 按分拨规则（gridctl rules list）派遣：
+人员、单位和期限取规则所定，另给的 --to、--unit、--deadline 优先。
 
 示例：
   gridctl case assign 3f2a9c1d --to 陈静 --unit 红星村村委会 --deadline 2024-07-01
+  gridctl case assign 3f2a9c1d --suggested
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
 		to := fs.String("to", "", "负责人员：用户名或姓名 `名称`（如 worker01 或 陈静），或用户编号")
 		unit := fs.String("unit", "", "责任`单位`：企业本身或某个部门")
 		deadline := fs.String("deadline", "", "整改期限，北京时间的`日期`（2024-07-01：当天结束时）")
+		suggested := fs.Bool("suggested", false, "按分拨规则派遣：人员、单位和期限取规则所定")
 		f := addActionFlags(fs, "给负责人的备注 `说明`（例如 请限期整改）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("assign", args); err != nil {
 				return err
 			}
-			if strings.TrimSpace(*to) == "" && strings.TrimSpace(*unit) == "" {
-				return usagef("请指明由谁整改：--to 用户名 和/或 --unit 单位")
+			if !*suggested && strings.TrimSpace(*to) == "" && strings.TrimSpace(*unit) == "" {
+				return usagef("请指明由谁整改：--to 用户名 和/或 --unit 单位，或 --suggested 按分拨规则")
+			}
+			var rule *pb.Assignment
+			ref := args[0]
+			if *suggested {
+				id, err := a.resolveReport(ctx, ref)
+				if err != nil {
+					return err
+				}
+				ref = id
+				if rule, _, err = a.suggestedAssignment(ctx, id); err != nil {
+					return err
+				}
 			}
 			var due *timestamppb.Timestamp
 			if *deadline != "" {
@@ -204,17 +219,26 @@ var caseAssignCommand = &command{
 				}
 				due = timestamppb.New(t)
 			}
-			assignee := ""
+			assignee, unitName := "", strings.TrimSpace(*unit)
+			if rule != nil {
+				assignee = rule.GetAssigneeId()
+				if unitName == "" {
+					unitName = rule.GetResponsibleUnit()
+				}
+				if due == nil {
+					due = rule.GetDeadline()
+				}
+			}
 			if strings.TrimSpace(*to) != "" {
 				var err error
 				if assignee, err = a.resolveAssignee(ctx, *to); err != nil {
 					return err
 				}
 			}
-			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+			return a.act(ctx, ref, f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
 				resp, err := rect.AssignReport(ctx, &pb.AssignReportRequest{
 					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
-					AssigneeId: assignee, ResponsibleUnit: strings.TrimSpace(*unit), Deadline: due,
+					AssigneeId: assignee, ResponsibleUnit: unitName, Deadline: due,
 				})
 				if err != nil {
 					return nil, nil, fmt.Errorf("assign report %s: %w", b.reportID, err)

@@ -44,6 +44,9 @@ type Services struct {
 	// Settings, if set, gets the office's notice prefixes (NoticePrefixes)
 	// for the kinds that have none yet.
 	Settings gi.SettingsService
+	// Routing, if set, gets the office's routing rules (RoutingRules)
+	// that it does not hold yet.
+	Routing gi.RoutingService
 }
 
 // OfficeAbbreviation is the demo street office's short name, which its
@@ -131,6 +134,9 @@ func Seed(ctx context.Context, svc Services, now time.Time) (Stats, error) {
 			return st, fmt.Errorf("demo: submit report %s: %w", r.ID, err)
 		}
 		st.Reports++
+	}
+	if err := seedRoutingRules(ctx, svc.Routing, users); err != nil {
+		return st, err
 	}
 	return st, nil
 }

@@ -62,6 +62,11 @@ var fieldLabel = map[string]string{
 	"content_type": "文件类型", "chunk": "照片数据", "data": "数据", "offset": "位置",
 	"payload": "数据", "details": "详情",
 	"allowed_actions": "可办操作", "received_after": "接收时间起",
+
+	// Routing rules (事件分拨).
+	"rule": "分拨规则", "rule_id": "分拨规则", "construction_kind": "建设类型",
+	"deadline_days": "期限天数", "automatic": "自动派遣", "rank": "优先级",
+	"update_time": "更新时间", "updated_by": "更新人",
 }
 
 var fieldIndex = regexp.MustCompile(`\[\d+\]`)

@@ -183,6 +183,22 @@ var PatrolKind = map[pb.PatrolKind]string{
 	pb.PatrolKind_PATROL_KIND_GENERAL:        "日常巡查",
 }
 
+// Routing rules (事件分拨): how a rule dispatches, and a key part left
+// open.
+const (
+	RoutingAutomatic = "自动派遣"
+	RoutingSuggested = "一键派遣参考"
+	RoutingAny       = "任意"
+)
+
+// RoutingMode says how a routing rule dispatches.
+func RoutingMode(automatic bool) string {
+	if automatic {
+		return RoutingAutomatic
+	}
+	return RoutingSuggested
+}
+
 // Enum is an API enum.
 type Enum interface {
 	comparable
