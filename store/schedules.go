@@ -304,8 +304,8 @@ type scheduleQuery struct {
 	inForce  bool   // only the versions in force
 	col      string // with target: only this target's
 	target   string
-	scoped   bool     // only the versions in grids (nil: every grid)
-	grids    []string // by the target's grid (a subject's own)
+	scoped   bool      // only the versions in grids (nil: every grid)
+	grids    []string  // by the target's grid (a subject's own)
 	from, to time.Time // unless zero: versions in force some time in (from, to)
 }
 
