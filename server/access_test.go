@@ -289,6 +289,12 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 		return &pb.Subject{Id: newID(), Kind: pb.SubjectKind_SUBJECT_KIND_SITE, Name: "工地" + newID()[:8], GridId: grid}
 	}
 	workers := []string{"workera", "workerb"}
+	schedules := pb.NewPatrolScheduleServiceClient(conn)
+	// A schedule in force for DeletePatrolSchedule to end.
+	sys := gridinspect.NewContext(context.Background(), gridinspect.SystemActor())
+	if _, err := a.db.SetPatrolSchedule(sys, &gridinspect.PatrolSchedule{SubjectID: fx.subject, Period: gridinspect.PatrolPeriodWeek}); err != nil {
+		a.t.Fatalf("set schedule: %v", err)
+	}
 	return map[string]accessCase{
 		"/gridinspect.v1.ReportService/SubmitReport": {
 			allowed: "workera", denied: []string{"workerb"},
@@ -530,6 +536,28 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 			allowed: "admin1", denied: []string{"super", "supera", "workera"},
 			call: unary(admin.SetNoticePrefix, &pb.SetNoticePrefixRequest{Kind: pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE,
 				Prefix: "江南街安告"}),
+		},
+		"/gridinspect.v1.PatrolScheduleService/SetPatrolSchedule": {
+			allowed: "supera", denied: workers,
+			call: unary(schedules.SetPatrolSchedule, &pb.SetPatrolScheduleRequest{Schedule: &pb.PatrolSchedule{
+				GridId: gridA, Period: pb.PatrolPeriod_PATROL_PERIOD_WEEK}}),
+			missing: unary(schedules.SetPatrolSchedule, &pb.SetPatrolScheduleRequest{Schedule: &pb.PatrolSchedule{
+				GridId: newID(), Period: pb.PatrolPeriod_PATROL_PERIOD_WEEK}}),
+		},
+		"/gridinspect.v1.PatrolScheduleService/ListPatrolSchedules": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    unary(schedules.ListPatrolSchedules, &pb.ListPatrolSchedulesRequest{GridIds: []string{gridA}}),
+			missing: unary(schedules.ListPatrolSchedules, &pb.ListPatrolSchedulesRequest{GridIds: []string{newID()}}),
+		},
+		"/gridinspect.v1.PatrolScheduleService/DeletePatrolSchedule": {
+			allowed: "supera", denied: workers,
+			call:    unary(schedules.DeletePatrolSchedule, &pb.DeletePatrolScheduleRequest{SubjectId: fx.subject}),
+			missing: unary(schedules.DeletePatrolSchedule, &pb.DeletePatrolScheduleRequest{SubjectId: newID()}),
+		},
+		"/gridinspect.v1.PatrolScheduleService/ListDuePatrols": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    unary(schedules.ListDuePatrols, &pb.ListDuePatrolsRequest{GridIds: []string{gridA}}),
+			missing: unary(schedules.ListDuePatrols, &pb.ListDuePatrolsRequest{GridIds: []string{newID()}}),
 		},
 		"/gridinspect.v1.AdminService/Echo": {
 			allowed: "workera",

@@ -62,6 +62,10 @@ var fieldLabel = map[string]string{
 	"content_type": "文件类型", "chunk": "照片数据", "data": "数据", "offset": "位置",
 	"payload": "数据", "details": "详情",
 	"allowed_actions": "可办操作", "received_after": "接收时间起",
+	"schedule": "巡查计划", "period": "巡查周期", "every": "间隔", "times": "应巡次数",
+	"starts_at": "计划开始时间", "missed_since": "漏巡查询起始时间",
+	"grid_name": "网格名称", "subject_name": "对象名称", "subject_kind": "对象类型",
+	"set_by": "设置人", "set_at": "设置时间",
 }
 
 var fieldIndex = regexp.MustCompile(`\[\d+\]`)
