@@ -44,6 +44,9 @@ type Services struct {
 	// Settings, if set, gets the office's notice prefixes (NoticePrefixes)
 	// for the kinds that have none yet.
 	Settings gi.SettingsService
+	// Schedules, if set, gets the demo's patrol schedules (巡查计划) for
+	// the subjects and grids that have none in force.
+	Schedules gi.PatrolScheduleService
 }
 
 // OfficeAbbreviation is the demo street office's short name, which its
@@ -131,6 +134,9 @@ func Seed(ctx context.Context, svc Services, now time.Time) (Stats, error) {
 			return st, fmt.Errorf("demo: submit report %s: %w", r.ID, err)
 		}
 		st.Reports++
+	}
+	if err := seedSchedules(ctx, svc.Schedules); err != nil {
+		return st, err
 	}
 	return st, nil
 }
