@@ -223,7 +223,7 @@ type PatrolScheduleService interface {
 	// grid now. Errors: EINVALID, ENOTFOUND (none in force), EFORBIDDEN.
 	DeletePatrolSchedule(ctx context.Context, subjectID, gridID string) error
 
-	// ListDuePatrols returns the periods missed that ended at or after
+	// ListDuePatrols returns the periods missed that ended after
 	// missedSince (oldest first), then the periods under way that still
 	// want patrols (soonest to end first), in gridIDs (empty = the
 	// caller's scope), and the time they are for. Errors: EINVALID,

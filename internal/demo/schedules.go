@@ -30,9 +30,9 @@ var schedulesFrom = date(6, 1, 0, 0)
 // under watch against relapse (死灰复燃); the dangerous houses monthly; and
 // 长山村's night patrols against illegal sand washing twice a month.
 var scheduleSpecs = []scheduleSpec{
-	{subject: "yuantang-water", kind: gi.PatrolKindWaterSource, period: gi.PatrolPeriodWeek, every: 1, times: 1,
+	{subject: "yuantang-water", period: gi.PatrolPeriodWeek, every: 1, times: 1,
 		note: "城市备用水源地，每周巡查一次"},
-	{subject: "shiqiao-water", kind: gi.PatrolKindWaterSource, period: gi.PatrolPeriodWeek, every: 1, times: 1,
+	{subject: "shiqiao-water", period: gi.PatrolPeriodWeek, every: 1, times: 1,
 		note: "备用水源地，每周巡查一次，垂钓高峰加密"},
 	{subject: "changshan-sand", period: gi.PatrolPeriodWeek, every: 2, times: 1,
 		note: "散乱污整治名单企业，防止夜间非法洗沙死灰复燃"},

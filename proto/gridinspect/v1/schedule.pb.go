@@ -521,8 +521,8 @@ type ListDuePatrolsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// grid_ids: only these grids (empty = every grid the caller sees).
 	GridIds []string `protobuf:"bytes,1,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
-	// missed_since: list the periods missed that ended at or after this
-	// time; unset = 30 days ago; at most 366 days ago.
+	// missed_since: list the periods missed that ended after this time;
+	// unset = 30 days ago; at most 366 days ago.
 	MissedSince   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=missed_since,json=missedSince,proto3" json:"missed_since,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -60,7 +60,7 @@ type PatrolScheduleServiceClient interface {
 	DeletePatrolSchedule(ctx context.Context, in *DeletePatrolScheduleRequest, opts ...grpc.CallOption) (*DeletePatrolScheduleResponse, error)
 	// ListDuePatrols lists, for the caller's grids (a worker's own), each
 	// schedule's period under way that still wants patrols (due), and the
-	// periods that ended short since missed_since (missed). Missed ones come
+	// periods that ended short after missed_since (missed). Missed ones come
 	// first, oldest first; then due ones, the soonest to end first.
 	ListDuePatrols(ctx context.Context, in *ListDuePatrolsRequest, opts ...grpc.CallOption) (*ListDuePatrolsResponse, error)
 }
@@ -148,7 +148,7 @@ type PatrolScheduleServiceServer interface {
 	DeletePatrolSchedule(context.Context, *DeletePatrolScheduleRequest) (*DeletePatrolScheduleResponse, error)
 	// ListDuePatrols lists, for the caller's grids (a worker's own), each
 	// schedule's period under way that still wants patrols (due), and the
-	// periods that ended short since missed_since (missed). Missed ones come
+	// periods that ended short after missed_since (missed). Missed ones come
 	// first, oldest first; then due ones, the soonest to end first.
 	ListDuePatrols(context.Context, *ListDuePatrolsRequest) (*ListDuePatrolsResponse, error)
 	mustEmbedUnimplementedPatrolScheduleServiceServer()
