@@ -26,6 +26,9 @@ const (
 	// periods, at most; DefaultMissedLookback when not told.
 	MaxMissedLookback     = 366 * 24 * time.Hour
 	DefaultMissedLookback = 30 * 24 * time.Hour
+	// MaxDuePatrols is how many periods ListDuePatrols lists at most; past
+	// it the oldest missed ones are left out.
+	MaxDuePatrols = 10000
 )
 
 // PatrolSchedule is how often one subject or one grid must be patrolled
@@ -62,14 +65,7 @@ type PatrolSchedule struct {
 // paths are the API's, under "schedule.".
 func ValidatePatrolSchedule(s *PatrolSchedule) error {
 	var v Violations
-	switch {
-	case s.SubjectID == "" && s.GridID == "":
-		v.AddZh("schedule.subject_id", "对象和网格须填一项", "one of subject_id and grid_id is required")
-	case s.SubjectID != "" && s.GridID != "":
-		v.AddZh("schedule.grid_id", "对象和网格只能填一项", "give subject_id or grid_id, not both")
-	}
-	checkID(&v, "schedule.subject_id", s.SubjectID, false)
-	checkID(&v, "schedule.grid_id", s.GridID, false)
+	checkScheduleTarget(&v, "schedule.", s.SubjectID, s.GridID)
 	checkEnum(&v, "schedule.kind", int(s.Kind), int(PatrolKindGeneral), false)
 	checkEnum(&v, "schedule.period", int(s.Period), int(PatrolPeriodMonth), true)
 	if s.Every < 0 || s.Every > MaxScheduleEvery {
@@ -80,6 +76,27 @@ func ValidatePatrolSchedule(s *PatrolSchedule) error {
 	}
 	checkText(&v, "schedule.note", s.Note, MaxScheduleNoteRunes, false)
 	return v.Err("invalid patrol schedule")
+}
+
+// ValidateScheduleTarget checks the subject or grid a request names
+// (DeletePatrolScheduleRequest's top-level fields).
+func ValidateScheduleTarget(subjectID, gridID string) error {
+	var v Violations
+	checkScheduleTarget(&v, "", subjectID, gridID)
+	return v.Err("invalid patrol schedule")
+}
+
+// checkScheduleTarget requires exactly one of a subject and a grid, each a
+// UUID; prefix leads the fields' paths.
+func checkScheduleTarget(v *Violations, prefix, subjectID, gridID string) {
+	switch {
+	case subjectID == "" && gridID == "":
+		v.AddZh(prefix+"subject_id", "对象和网格须填一项", "one of subject_id and grid_id is required")
+	case subjectID != "" && gridID != "":
+		v.AddZh(prefix+"grid_id", "对象和网格只能填一项", "give subject_id or grid_id, not both")
+	}
+	checkID(v, prefix+"subject_id", subjectID, false)
+	checkID(v, prefix+"grid_id", gridID, false)
 }
 
 // NormalizePatrolSchedule fills the defaults of a valid schedule: every

@@ -151,9 +151,8 @@ func (db *DB) DeletePatrolSchedule(ctx context.Context, subjectID, gridID string
 	if !a.IsSupervisor() {
 		return errScheduleRole
 	}
-	s := &gridinspect.PatrolSchedule{SubjectID: strings.ToLower(subjectID), GridID: strings.ToLower(gridID),
-		Period: gridinspect.PatrolPeriodDay}
-	if err := gridinspect.ValidatePatrolSchedule(s); err != nil {
+	s := &gridinspect.PatrolSchedule{SubjectID: strings.ToLower(subjectID), GridID: strings.ToLower(gridID)}
+	if err := gridinspect.ValidateScheduleTarget(s.SubjectID, s.GridID); err != nil {
 		return err
 	}
 	err = db.Write(ctx, func(tx *Tx) error {
@@ -261,6 +260,10 @@ func duePatrols(q queryer, grids []string, since, now time.Time) ([]*gridinspect
 	// Stable: schedules stay in their listing order within a time.
 	slices.SortStableFunc(missed, func(x, y *gridinspect.DuePatrol) int { return x.End.Compare(y.End) })
 	slices.SortStableFunc(due, func(x, y *gridinspect.DuePatrol) int { return x.End.Compare(y.End) })
+	if over := len(missed) + len(due) - gridinspect.MaxDuePatrols; over > 0 {
+		missed = missed[min(over, len(missed)):]
+		due = due[:min(len(due), gridinspect.MaxDuePatrols)]
+	}
 	return append(missed, due...), nil
 }
 

@@ -240,4 +240,5 @@ func TestPatrolSchedules_SetAgainKeepsWhatEnded(t *testing.T) {
 	_, err = db.SetPatrolSchedule(as(supervisor(gridA)), &gridinspect.PatrolSchedule{GridID: gridA, SubjectID: newID(),
 		Period: gridinspect.PatrolPeriodWeek})
 	wantField(t, err, "schedule.grid_id")
+	wantField(t, db.DeletePatrolSchedule(as(supervisor()), "", ""), "subject_id")
 }

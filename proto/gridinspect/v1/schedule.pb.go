@@ -381,7 +381,7 @@ func (x *ListPatrolSchedulesRequest) GetGridIds() []string {
 // ListPatrolSchedulesResponse lists the schedules in force.
 type ListPatrolSchedulesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// schedules in force (at most 10000).
+	// schedules in force.
 	Schedules     []*PatrolSchedule `protobuf:"bytes,1,rep,name=schedules,proto3" json:"schedules,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -668,7 +668,8 @@ func (x *DuePatrol) GetMissed() bool {
 type ListDuePatrolsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// due: missed periods first, oldest first; then periods under way that
-	// still want patrols, the soonest to end first (at most 10000).
+	// still want patrols, the soonest to end first; at most 10000, the
+	// oldest missed ones left out past that.
 	Due []*DuePatrol `protobuf:"bytes,1,rep,name=due,proto3" json:"due,omitempty"`
 	// at: the server time the list is for.
 	At            *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
