@@ -26,6 +26,11 @@ type Summary struct {
 	GridNames         map[string]string
 	Patrols           int64
 	PatrolPersonTimes int64
+	// Patrol schedules (巡查计划): 应巡, 已巡, 漏巡, 巡查完成率, and the
+	// periods that ended short.
+	PatrolsScheduled, PatrolsDoneOnSchedule, PatrolsMissed int64
+	PatrolCompletionRate                                   float64
+	PatrolPeriodsMissed                                    int64
 }
 
 // SafetySummary counts safety work (安全生产).

@@ -298,6 +298,12 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 		return &pb.Subject{Id: newID(), Kind: pb.SubjectKind_SUBJECT_KIND_SITE, Name: "工地" + newID()[:8], GridId: grid}
 	}
 	workers := []string{"workera", "workerb"}
+	schedules := pb.NewPatrolScheduleServiceClient(conn)
+	// A schedule in force for DeletePatrolSchedule to end.
+	// (sys, the system actor, from above.)
+	if _, err := a.db.SetPatrolSchedule(sys, &gridinspect.PatrolSchedule{SubjectID: fx.subject, Period: gridinspect.PatrolPeriodWeek}); err != nil {
+		a.t.Fatalf("set schedule: %v", err)
+	}
 	return map[string]accessCase{
 		"/gridinspect.v1.ReportService/SubmitReport": {
 			allowed: "workera", denied: []string{"workerb"},
@@ -557,6 +563,28 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 			allowed: "supera", denied: []string{"workera", "workerb"},
 			call:    unary(routing.SuggestDispatch, &pb.SuggestDispatchRequest{ReportId: fx.report.GetId()}),
 			missing: unary(routing.SuggestDispatch, &pb.SuggestDispatchRequest{ReportId: newID()}),
+		},
+		"/gridinspect.v1.PatrolScheduleService/SetPatrolSchedule": {
+			allowed: "supera", denied: workers,
+			call: unary(schedules.SetPatrolSchedule, &pb.SetPatrolScheduleRequest{Schedule: &pb.PatrolSchedule{
+				GridId: gridA, Period: pb.PatrolPeriod_PATROL_PERIOD_WEEK}}),
+			missing: unary(schedules.SetPatrolSchedule, &pb.SetPatrolScheduleRequest{Schedule: &pb.PatrolSchedule{
+				GridId: newID(), Period: pb.PatrolPeriod_PATROL_PERIOD_WEEK}}),
+		},
+		"/gridinspect.v1.PatrolScheduleService/ListPatrolSchedules": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    unary(schedules.ListPatrolSchedules, &pb.ListPatrolSchedulesRequest{GridIds: []string{gridA}}),
+			missing: unary(schedules.ListPatrolSchedules, &pb.ListPatrolSchedulesRequest{GridIds: []string{newID()}}),
+		},
+		"/gridinspect.v1.PatrolScheduleService/DeletePatrolSchedule": {
+			allowed: "supera", denied: workers,
+			call:    unary(schedules.DeletePatrolSchedule, &pb.DeletePatrolScheduleRequest{SubjectId: fx.subject}),
+			missing: unary(schedules.DeletePatrolSchedule, &pb.DeletePatrolScheduleRequest{SubjectId: newID()}),
+		},
+		"/gridinspect.v1.PatrolScheduleService/ListDuePatrols": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    unary(schedules.ListDuePatrols, &pb.ListDuePatrolsRequest{GridIds: []string{gridA}}),
+			missing: unary(schedules.ListDuePatrols, &pb.ListDuePatrolsRequest{GridIds: []string{newID()}}),
 		},
 		"/gridinspect.v1.AdminService/Echo": {
 			allowed: "workera",

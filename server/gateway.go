@@ -108,6 +108,7 @@ func (s *Server) newGateway() (*gateway, error) {
 		pb.RegisterStatsServiceHandler,
 		pb.RegisterAdminServiceHandler,
 		pb.RegisterRoutingServiceHandler,
+		pb.RegisterPatrolScheduleServiceHandler,
 	} {
 		if err := register(ctx, api, conn); err != nil {
 			_ = conn.Close()

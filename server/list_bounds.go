@@ -29,16 +29,18 @@ const maxUpdateFields = 5
 // no entries.
 var listBounds = map[protoreflect.FullName]int{
 	// Filters: each value at most once, and a short list of grids.
-	"gridinspect.v1.ListReportsRequest.statuses":     enumValues(pb.ReportStatus(0)),
-	"gridinspect.v1.ListReportsRequest.categories":   enumValues(pb.Category(0)),
-	"gridinspect.v1.ListReportsRequest.grid_ids":     gridinspect.MaxFilterGridIDs,
-	"gridinspect.v1.ListPatrolsRequest.kinds":        enumValues(pb.PatrolKind(0)),
-	"gridinspect.v1.ListPatrolsRequest.grid_ids":     gridinspect.MaxFilterGridIDs,
-	"gridinspect.v1.ListSubjectsRequest.kinds":       enumValues(pb.SubjectKind(0)),
-	"gridinspect.v1.ListSubjectsRequest.grid_ids":    gridinspect.MaxFilterGridIDs,
-	"gridinspect.v1.GetSummaryRequest.grid_ids":      gridinspect.MaxFilterGridIDs,
-	"gridinspect.v1.GetDashboardRequest.grid_ids":    gridinspect.MaxFilterGridIDs,
-	"gridinspect.v1.UpdateUserRequest.update_fields": maxUpdateFields,
+	"gridinspect.v1.ListReportsRequest.statuses":         enumValues(pb.ReportStatus(0)),
+	"gridinspect.v1.ListReportsRequest.categories":       enumValues(pb.Category(0)),
+	"gridinspect.v1.ListReportsRequest.grid_ids":         gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.ListPatrolsRequest.kinds":            enumValues(pb.PatrolKind(0)),
+	"gridinspect.v1.ListPatrolsRequest.grid_ids":         gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.ListSubjectsRequest.kinds":           enumValues(pb.SubjectKind(0)),
+	"gridinspect.v1.ListSubjectsRequest.grid_ids":        gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.GetSummaryRequest.grid_ids":          gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.GetDashboardRequest.grid_ids":        gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.ListPatrolSchedulesRequest.grid_ids": gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.ListDuePatrolsRequest.grid_ids":      gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.UpdateUserRequest.update_fields":     maxUpdateFields,
 
 	// Data: the domain's own limits.
 	"gridinspect.v1.PushRequest.mutations":    gridinspect.MaxPushMutations,

@@ -57,6 +57,9 @@ type Config struct {
 	Settings gridinspect.SettingsService
 	// Routing serves RoutingService (事件分拨); nil answers UNIMPLEMENTED.
 	Routing gridinspect.RoutingService
+	// Schedules serves PatrolScheduleService and the due patrols of a
+	// Pull; nil answers UNIMPLEMENTED (and pulls carry none).
+	Schedules gridinspect.PatrolScheduleService
 	// Authenticate resolves the caller of every RPC but Login, health and
 	// reflection (which only describes the public API); default
 	// BearerToken(Auth).
@@ -105,13 +108,15 @@ type Backend interface {
 	gridinspect.StatsService
 	gridinspect.SettingsService
 	gridinspect.RoutingService
+	gridinspect.PatrolScheduleService
 	Backuper
 }
 
 // Serve returns a Config whose services are all b; set the rest of the
 // fields on it.
 func Serve(b Backend) Config {
-	return Config{Reports: b, Directory: b, Users: b, Auth: b, Rectification: b, Sync: b, Photos: b, Stats: b, Backups: b, Settings: b, Routing: b}
+	return Config{Reports: b, Directory: b, Users: b, Auth: b, Rectification: b, Sync: b, Photos: b, Stats: b, Backups: b, Settings: b,
+		Routing: b, Schedules: b}
 }
 
 // Server is the gRPC server with every gridinspect service registered.
@@ -204,6 +209,7 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 	pb.RegisterAdminServiceServer(s.grpc, &adminService{s: s})
 	pb.RegisterStatsServiceServer(s.grpc, &statsService{s: s})
 	pb.RegisterRoutingServiceServer(s.grpc, &routingService{s: s})
+	pb.RegisterPatrolScheduleServiceServer(s.grpc, &scheduleService{s: s})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if cfg.Reflection {
 		reflection.Register(s.grpc)

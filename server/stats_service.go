@@ -50,6 +50,12 @@ func toSummary(s *gridinspect.Summary) *pb.Summary {
 		Loop:              toLoop(s.Loop),
 		Patrols:           s.Patrols,
 		PatrolPersonTimes: s.PatrolPersonTimes,
+
+		PatrolsScheduled:      s.PatrolsScheduled,
+		PatrolsDoneOnSchedule: s.PatrolsDoneOnSchedule,
+		PatrolsMissed:         s.PatrolsMissed,
+		PatrolCompletionRate:  s.PatrolCompletionRate,
+		PatrolPeriodsMissed:   s.PatrolPeriodsMissed,
 	}
 	// Maps become lists in a stable order, so the same data gives the same
 	// response.

@@ -182,6 +182,7 @@ func (sq *summaryQuery) count(s *gridinspect.Summary) error {
 		{"times to close", sq.countTimesToClose},
 		{"notices", sq.countNotices},
 		{"patrols", sq.countPatrols},
+		{"patrol schedules", sq.countSchedules},
 		{"cases open now", sq.countOpenNow},
 		{"cases due", sq.countDue},
 		{"cases closed on the spot", sq.countClosedOnSpot},

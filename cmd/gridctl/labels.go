@@ -111,6 +111,10 @@ func wordOf(v any) string {
 		return words.Disposition[v]
 	case pb.NoticeKind:
 		return words.Notice[v]
+	case pb.PatrolPeriod:
+		return words.PatrolPeriod[v]
+	case pb.PatrolKind:
+		return words.PatrolKind[v]
 	}
 	return ""
 }

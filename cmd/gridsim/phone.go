@@ -223,6 +223,8 @@ type phone struct {
 	final map[string]*pb.MutationResult
 	// pulled are the reports and patrols the phone's pull brought back.
 	pulled map[string]bool
+	// due are the patrols its schedules want, from the pull's last page.
+	due []*pb.DuePatrol
 }
 
 func newPhone(cfg config, t *tally, n int) (*phone, error) {
@@ -608,7 +610,11 @@ func (p *phone) pullAll(ctx context.Context) error {
 			}
 		}
 		if !resp.GetHasMore() {
+			p.due = resp.GetDuePatrols()
 			return nil
+		}
+		if len(resp.GetDuePatrols()) > 0 {
+			p.t.problem(&p.t.protocolErrors, "device %d: pull: due patrols on a page with more to come", p.n)
 		}
 		if len(resp.GetChanges()) == 0 || resp.GetNextCursor() == cursor {
 			return fmt.Errorf("pull: has_more with an empty page or the same cursor")

@@ -47,6 +47,9 @@ type Services struct {
 	// Routing, if set, gets the office's routing rules (RoutingRules)
 	// that it does not hold yet.
 	Routing gi.RoutingService
+	// Schedules, if set, gets the demo's patrol schedules (巡查计划) for
+	// the subjects and grids that have none in force.
+	Schedules gi.PatrolScheduleService
 }
 
 // OfficeAbbreviation is the demo street office's short name, which its
@@ -136,6 +139,9 @@ func Seed(ctx context.Context, svc Services, now time.Time) (Stats, error) {
 		st.Reports++
 	}
 	if err := seedRoutingRules(ctx, svc.Routing, users); err != nil {
+		return st, err
+	}
+	if err := seedSchedules(ctx, svc.Schedules); err != nil {
 		return st, err
 	}
 	return st, nil

@@ -54,7 +54,7 @@ type testStore struct {
 
 // Services returns the store as Seed takes it.
 func (s *testStore) Services() Services {
-	return Services{Directory: s.DB, Reports: s.DB, Users: s.DB, Settings: s.DB, Routing: s.DB}
+	return Services{Directory: s.DB, Reports: s.DB, Users: s.DB, Settings: s.DB, Routing: s.DB, Schedules: s.DB}
 }
 
 // mustOpen opens a new store in a temporary folder with the demo's rules
@@ -201,7 +201,7 @@ func rowCounts(t *testing.T, s *testStore) map[string]int {
 	t.Helper()
 	counts := map[string]int{}
 	err := s.Read(context.Background(), func(tx *sql.Tx) error {
-		for _, table := range []string{"grids", "subjects", "reports", "events", "patrols", "changes", "users", "user_grids", "tokens", "routing_rules"} {
+		for _, table := range []string{"grids", "subjects", "reports", "events", "patrols", "changes", "users", "user_grids", "tokens", "routing_rules", "patrol_schedules"} {
 			var n int
 			if err := tx.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
 				return fmt.Errorf("count %s: %w", table, err)

@@ -67,6 +67,10 @@ var fieldLabel = map[string]string{
 	"rule": "分拨规则", "rule_id": "分拨规则", "construction_kind": "建设类型",
 	"deadline_days": "期限天数", "automatic": "自动派遣", "rank": "优先级",
 	"update_time": "更新时间", "updated_by": "更新人",
+	"schedule": "巡查计划", "period": "巡查周期", "every": "间隔", "times": "应巡次数",
+	"starts_at": "计划开始时间", "missed_since": "漏巡查询起始时间",
+	"grid_name": "网格名称", "subject_name": "对象名称", "subject_kind": "对象类型",
+	"set_by": "设置人", "set_at": "设置时间",
 }
 
 var fieldIndex = regexp.MustCompile(`\[\d+\]`)

@@ -1392,8 +1392,23 @@ type Summary struct {
 	Patrols int64 `protobuf:"varint,12,opt,name=patrols,proto3" json:"patrols,omitempty"`
 	// patrol_person_times: participants summed over them.
 	PatrolPersonTimes int64 `protobuf:"varint,13,opt,name=patrol_person_times,json=patrolPersonTimes,proto3" json:"patrol_person_times,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// patrols_scheduled (应巡): patrols the patrol schedules
+	// (PatrolScheduleService) wanted in their periods that ended in the
+	// period and before now, in the grids counted (a subject's schedule
+	// counts in the subject's grid).
+	PatrolsScheduled int64 `protobuf:"varint,14,opt,name=patrols_scheduled,json=patrolsScheduled,proto3" json:"patrols_scheduled,omitempty"`
+	// patrols_done_on_schedule (已巡): patrols counted against those periods,
+	// at most each period's wanted number.
+	PatrolsDoneOnSchedule int64 `protobuf:"varint,15,opt,name=patrols_done_on_schedule,json=patrolsDoneOnSchedule,proto3" json:"patrols_done_on_schedule,omitempty"`
+	// patrols_missed (漏巡): patrols_scheduled less patrols_done_on_schedule.
+	PatrolsMissed int64 `protobuf:"varint,16,opt,name=patrols_missed,json=patrolsMissed,proto3" json:"patrols_missed,omitempty"`
+	// patrol_completion_rate (巡查完成率): patrols_done_on_schedule /
+	// patrols_scheduled, 0 to 1; 0 when none were scheduled.
+	PatrolCompletionRate float64 `protobuf:"fixed64,17,opt,name=patrol_completion_rate,json=patrolCompletionRate,proto3" json:"patrol_completion_rate,omitempty"`
+	// patrol_periods_missed: of those periods, the ones that ended short.
+	PatrolPeriodsMissed int64 `protobuf:"varint,18,opt,name=patrol_periods_missed,json=patrolPeriodsMissed,proto3" json:"patrol_periods_missed,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Summary) Reset() {
@@ -1513,6 +1528,41 @@ func (x *Summary) GetPatrols() int64 {
 func (x *Summary) GetPatrolPersonTimes() int64 {
 	if x != nil {
 		return x.PatrolPersonTimes
+	}
+	return 0
+}
+
+func (x *Summary) GetPatrolsScheduled() int64 {
+	if x != nil {
+		return x.PatrolsScheduled
+	}
+	return 0
+}
+
+func (x *Summary) GetPatrolsDoneOnSchedule() int64 {
+	if x != nil {
+		return x.PatrolsDoneOnSchedule
+	}
+	return 0
+}
+
+func (x *Summary) GetPatrolsMissed() int64 {
+	if x != nil {
+		return x.PatrolsMissed
+	}
+	return 0
+}
+
+func (x *Summary) GetPatrolCompletionRate() float64 {
+	if x != nil {
+		return x.PatrolCompletionRate
+	}
+	return 0
+}
+
+func (x *Summary) GetPatrolPeriodsMissed() int64 {
+	if x != nil {
+		return x.PatrolPeriodsMissed
 	}
 	return 0
 }
@@ -1809,7 +1859,7 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\bGridLoop\x12\x17\n" +
 	"\agrid_id\x18\x01 \x01(\tR\x06gridId\x12\x1b\n" +
 	"\tgrid_name\x18\x02 \x01(\tR\bgridName\x12/\n" +
-	"\x04loop\x18\x03 \x01(\v2\x1b.gridinspect.v1.LoopSummaryR\x04loop\"\xff\x05\n" +
+	"\x04loop\x18\x03 \x01(\v2\x1b.gridinspect.v1.LoopSummaryR\x04loop\"\xf6\a\n" +
 	"\aSummary\x12.\n" +
 	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x19\n" +
@@ -1825,7 +1875,12 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"byCategory\x121\n" +
 	"\aby_grid\x18\v \x03(\v2\x18.gridinspect.v1.GridLoopR\x06byGrid\x12\x18\n" +
 	"\apatrols\x18\f \x01(\x03R\apatrols\x12.\n" +
-	"\x13patrol_person_times\x18\r \x01(\x03R\x11patrolPersonTimes\"G\n" +
+	"\x13patrol_person_times\x18\r \x01(\x03R\x11patrolPersonTimes\x12+\n" +
+	"\x11patrols_scheduled\x18\x0e \x01(\x03R\x10patrolsScheduled\x127\n" +
+	"\x18patrols_done_on_schedule\x18\x0f \x01(\x03R\x15patrolsDoneOnSchedule\x12%\n" +
+	"\x0epatrols_missed\x18\x10 \x01(\x03R\rpatrolsMissed\x124\n" +
+	"\x16patrol_completion_rate\x18\x11 \x01(\x01R\x14patrolCompletionRate\x122\n" +
+	"\x15patrol_periods_missed\x18\x12 \x01(\x03R\x13patrolPeriodsMissed\"G\n" +
 	"\x12GetSummaryResponse\x121\n" +
 	"\asummary\x18\x01 \x01(\v2\x17.gridinspect.v1.SummaryR\asummary\"\x88\x01\n" +
 	"\x14ExportReportsRequest\x12:\n" +

@@ -1051,6 +1051,12 @@ type PullResponse struct {
 	// restored backup, a new install) or is too old: the phone must drop its
 	// copy and pull again from an empty cursor. changes is then empty.
 	ResetRequired bool `protobuf:"varint,4,opt,name=reset_required,json=resetRequired,proto3" json:"reset_required,omitempty"`
+	// due_patrols: on the last page (has_more false), what the caller's
+	// patrol schedules want now, as PatrolScheduleService.ListDuePatrols
+	// answers it (missed in the last 30 days, then due): the phone replaces
+	// the list it holds with this one, so it knows offline what to patrol
+	// this week. Empty on other pages and when reset_required.
+	DuePatrols    []*DuePatrol `protobuf:"bytes,5,rep,name=due_patrols,json=duePatrols,proto3" json:"due_patrols,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1111,6 +1117,13 @@ func (x *PullResponse) GetResetRequired() bool {
 		return x.ResetRequired
 	}
 	return false
+}
+
+func (x *PullResponse) GetDuePatrols() []*DuePatrol {
+	if x != nil {
+		return x.DuePatrols
+	}
+	return nil
 }
 
 // PhotoHeader declares a photo before its bytes.
@@ -1994,7 +2007,7 @@ var File_gridinspect_v1_sync_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\n" +
-	"\x19gridinspect/v1/sync.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\"gridinspect/v1/rectification.proto\x1a\x1bgridinspect/v1/report.proto\"\xaf\b\n" +
+	"\x19gridinspect/v1/sync.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\"gridinspect/v1/rectification.proto\x1a\x1bgridinspect/v1/report.proto\x1a\x1dgridinspect/v1/schedule.proto\"\xaf\b\n" +
 	"\bMutation\x12\x1f\n" +
 	"\vmutation_id\x18\x01 \x01(\tR\n" +
 	"mutationId\x12\x1d\n" +
@@ -2052,13 +2065,15 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\asubject\x18\x03 \x01(\v2\x17.gridinspect.v1.SubjectH\x00R\asubject\x12*\n" +
 	"\x04grid\x18\x04 \x01(\v2\x14.gridinspect.v1.GridH\x00R\x04grid\x123\n" +
 	"\aremoval\x18\x05 \x01(\v2\x17.gridinspect.v1.RemovalH\x00R\aremovalB\b\n" +
-	"\x06entity\"\xa3\x01\n" +
+	"\x06entity\"\xdf\x01\n" +
 	"\fPullResponse\x120\n" +
 	"\achanges\x18\x01 \x03(\v2\x16.gridinspect.v1.ChangeR\achanges\x12\x1f\n" +
 	"\vnext_cursor\x18\x02 \x01(\tR\n" +
 	"nextCursor\x12\x19\n" +
 	"\bhas_more\x18\x03 \x01(\bR\ahasMore\x12%\n" +
-	"\x0ereset_required\x18\x04 \x01(\bR\rresetRequired\"\x8c\x02\n" +
+	"\x0ereset_required\x18\x04 \x01(\bR\rresetRequired\x12:\n" +
+	"\vdue_patrols\x18\x05 \x03(\v2\x19.gridinspect.v1.DuePatrolR\n" +
+	"duePatrols\"\x8c\x02\n" +
 	"\vPhotoHeader\x12\x19\n" +
 	"\bphoto_id\x18\x01 \x01(\tR\aphotoId\x12\x16\n" +
 	"\x06sha256\x18\x02 \x01(\tR\x06sha256\x12\x1d\n" +
@@ -2196,8 +2211,9 @@ var file_gridinspect_v1_sync_proto_goTypes = []any{
 	(*Patrol)(nil),                           // 39: gridinspect.v1.Patrol
 	(*Subject)(nil),                          // 40: gridinspect.v1.Subject
 	(*Grid)(nil),                             // 41: gridinspect.v1.Grid
-	(*timestamppb.Timestamp)(nil),            // 42: google.protobuf.Timestamp
-	(*Location)(nil),                         // 43: gridinspect.v1.Location
+	(*DuePatrol)(nil),                        // 42: gridinspect.v1.DuePatrol
+	(*timestamppb.Timestamp)(nil),            // 43: google.protobuf.Timestamp
+	(*Location)(nil),                         // 44: gridinspect.v1.Location
 }
 var file_gridinspect_v1_sync_proto_depIdxs = []int32{
 	25, // 0: gridinspect.v1.Mutation.submit_report:type_name -> gridinspect.v1.SubmitReportRequest
@@ -2228,35 +2244,36 @@ var file_gridinspect_v1_sync_proto_depIdxs = []int32{
 	41, // 25: gridinspect.v1.Change.grid:type_name -> gridinspect.v1.Grid
 	8,  // 26: gridinspect.v1.Change.removal:type_name -> gridinspect.v1.Removal
 	10, // 27: gridinspect.v1.PullResponse.changes:type_name -> gridinspect.v1.Change
-	42, // 28: gridinspect.v1.PhotoHeader.taken_at:type_name -> google.protobuf.Timestamp
-	43, // 29: gridinspect.v1.PhotoHeader.location:type_name -> gridinspect.v1.Location
-	12, // 30: gridinspect.v1.UploadPhotoRequest.header:type_name -> gridinspect.v1.PhotoHeader
-	13, // 31: gridinspect.v1.UploadPhotoRequest.chunk:type_name -> gridinspect.v1.PhotoChunk
-	12, // 32: gridinspect.v1.DownloadPhotoResponse.header:type_name -> gridinspect.v1.PhotoHeader
-	13, // 33: gridinspect.v1.DownloadPhotoResponse.chunk:type_name -> gridinspect.v1.PhotoChunk
-	2,  // 34: gridinspect.v1.QuarantinedMutation.mutation:type_name -> gridinspect.v1.Mutation
-	4,  // 35: gridinspect.v1.QuarantinedMutation.field_violations:type_name -> gridinspect.v1.FieldViolation
-	42, // 36: gridinspect.v1.QuarantinedMutation.received_at:type_name -> google.protobuf.Timestamp
-	23, // 37: gridinspect.v1.ListQuarantinedMutationsResponse.mutations:type_name -> gridinspect.v1.QuarantinedMutation
-	3,  // 38: gridinspect.v1.SyncService.Push:input_type -> gridinspect.v1.PushRequest
-	7,  // 39: gridinspect.v1.SyncService.Pull:input_type -> gridinspect.v1.PullRequest
-	14, // 40: gridinspect.v1.SyncService.UploadPhoto:input_type -> gridinspect.v1.UploadPhotoRequest
-	16, // 41: gridinspect.v1.SyncService.GetUploadStatus:input_type -> gridinspect.v1.GetUploadStatusRequest
-	18, // 42: gridinspect.v1.SyncService.GetThumbnail:input_type -> gridinspect.v1.GetThumbnailRequest
-	20, // 43: gridinspect.v1.SyncService.DownloadPhoto:input_type -> gridinspect.v1.DownloadPhotoRequest
-	22, // 44: gridinspect.v1.SyncService.ListQuarantinedMutations:input_type -> gridinspect.v1.ListQuarantinedMutationsRequest
-	6,  // 45: gridinspect.v1.SyncService.Push:output_type -> gridinspect.v1.PushResponse
-	11, // 46: gridinspect.v1.SyncService.Pull:output_type -> gridinspect.v1.PullResponse
-	15, // 47: gridinspect.v1.SyncService.UploadPhoto:output_type -> gridinspect.v1.UploadPhotoResponse
-	17, // 48: gridinspect.v1.SyncService.GetUploadStatus:output_type -> gridinspect.v1.GetUploadStatusResponse
-	19, // 49: gridinspect.v1.SyncService.GetThumbnail:output_type -> gridinspect.v1.GetThumbnailResponse
-	21, // 50: gridinspect.v1.SyncService.DownloadPhoto:output_type -> gridinspect.v1.DownloadPhotoResponse
-	24, // 51: gridinspect.v1.SyncService.ListQuarantinedMutations:output_type -> gridinspect.v1.ListQuarantinedMutationsResponse
-	45, // [45:52] is the sub-list for method output_type
-	38, // [38:45] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	42, // 28: gridinspect.v1.PullResponse.due_patrols:type_name -> gridinspect.v1.DuePatrol
+	43, // 29: gridinspect.v1.PhotoHeader.taken_at:type_name -> google.protobuf.Timestamp
+	44, // 30: gridinspect.v1.PhotoHeader.location:type_name -> gridinspect.v1.Location
+	12, // 31: gridinspect.v1.UploadPhotoRequest.header:type_name -> gridinspect.v1.PhotoHeader
+	13, // 32: gridinspect.v1.UploadPhotoRequest.chunk:type_name -> gridinspect.v1.PhotoChunk
+	12, // 33: gridinspect.v1.DownloadPhotoResponse.header:type_name -> gridinspect.v1.PhotoHeader
+	13, // 34: gridinspect.v1.DownloadPhotoResponse.chunk:type_name -> gridinspect.v1.PhotoChunk
+	2,  // 35: gridinspect.v1.QuarantinedMutation.mutation:type_name -> gridinspect.v1.Mutation
+	4,  // 36: gridinspect.v1.QuarantinedMutation.field_violations:type_name -> gridinspect.v1.FieldViolation
+	43, // 37: gridinspect.v1.QuarantinedMutation.received_at:type_name -> google.protobuf.Timestamp
+	23, // 38: gridinspect.v1.ListQuarantinedMutationsResponse.mutations:type_name -> gridinspect.v1.QuarantinedMutation
+	3,  // 39: gridinspect.v1.SyncService.Push:input_type -> gridinspect.v1.PushRequest
+	7,  // 40: gridinspect.v1.SyncService.Pull:input_type -> gridinspect.v1.PullRequest
+	14, // 41: gridinspect.v1.SyncService.UploadPhoto:input_type -> gridinspect.v1.UploadPhotoRequest
+	16, // 42: gridinspect.v1.SyncService.GetUploadStatus:input_type -> gridinspect.v1.GetUploadStatusRequest
+	18, // 43: gridinspect.v1.SyncService.GetThumbnail:input_type -> gridinspect.v1.GetThumbnailRequest
+	20, // 44: gridinspect.v1.SyncService.DownloadPhoto:input_type -> gridinspect.v1.DownloadPhotoRequest
+	22, // 45: gridinspect.v1.SyncService.ListQuarantinedMutations:input_type -> gridinspect.v1.ListQuarantinedMutationsRequest
+	6,  // 46: gridinspect.v1.SyncService.Push:output_type -> gridinspect.v1.PushResponse
+	11, // 47: gridinspect.v1.SyncService.Pull:output_type -> gridinspect.v1.PullResponse
+	15, // 48: gridinspect.v1.SyncService.UploadPhoto:output_type -> gridinspect.v1.UploadPhotoResponse
+	17, // 49: gridinspect.v1.SyncService.GetUploadStatus:output_type -> gridinspect.v1.GetUploadStatusResponse
+	19, // 50: gridinspect.v1.SyncService.GetThumbnail:output_type -> gridinspect.v1.GetThumbnailResponse
+	21, // 51: gridinspect.v1.SyncService.DownloadPhoto:output_type -> gridinspect.v1.DownloadPhotoResponse
+	24, // 52: gridinspect.v1.SyncService.ListQuarantinedMutations:output_type -> gridinspect.v1.ListQuarantinedMutationsResponse
+	46, // [46:53] is the sub-list for method output_type
+	39, // [39:46] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_sync_proto_init() }
@@ -2267,6 +2284,7 @@ func file_gridinspect_v1_sync_proto_init() {
 	file_gridinspect_v1_directory_proto_init()
 	file_gridinspect_v1_rectification_proto_init()
 	file_gridinspect_v1_report_proto_init()
+	file_gridinspect_v1_schedule_proto_init()
 	file_gridinspect_v1_sync_proto_msgTypes[0].OneofWrappers = []any{
 		(*Mutation_SubmitReport)(nil),
 		(*Mutation_SubmitPatrol)(nil),
