@@ -38,6 +38,7 @@ var listBounds = map[protoreflect.FullName]int{
 	"gridinspect.v1.ListSubjectsRequest.grid_ids":    gridinspect.MaxFilterGridIDs,
 	"gridinspect.v1.GetSummaryRequest.grid_ids":      gridinspect.MaxFilterGridIDs,
 	"gridinspect.v1.GetDashboardRequest.grid_ids":    gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.GetAppraisalRequest.grid_ids":    gridinspect.MaxFilterGridIDs,
 	"gridinspect.v1.UpdateUserRequest.update_fields": maxUpdateFields,
 
 	// Data: the domain's own limits.

@@ -144,3 +144,44 @@ func TestAnXLSXExportSaysHowManyRowsAreDoneBeforeItsBytesCome(t *testing.T) {
 		t.Errorf("not a workbook: %v", err)
 	}
 }
+
+func TestTheAppraisalCountsEachWorkerForSupervisorsOnly(t *testing.T) {
+	l := newLoop(t)
+	spot := l.hazard()
+	spot.RectifiedOnSpot = true
+	onSpot := l.mustSubmitAs("workera", spot).GetId()
+	if _, _, err := l.verify(true)(l.as("super"), onSpot); err != nil {
+		t.Fatal(err)
+	}
+	l.mustSubmitAs("workera", l.hazard())
+	stats := pb.NewStatsServiceClient(l.conn)
+	period := &pb.GetAppraisalRequest{From: timestamppb.New(l.clock.Now().AddDate(0, -1, 0)), To: timestamppb.New(l.clock.Now().Add(time.Hour)),
+		GridIds: []string{gridA}}
+	resp, err := stats.GetAppraisal(l.as("super"), period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap := resp.GetAppraisal()
+	var mine *pb.WorkerAppraisal
+	for _, w := range ap.GetWorkers() {
+		if w.GetUserId() == l.ids["workera"] {
+			mine = w
+		}
+	}
+	if mine == nil || mine.GetRole() != pb.Role_ROLE_WORKER || !slices.Equal(mine.GetGridIds(), []string{gridA}) {
+		t.Fatalf("workera's row = %v in %v", mine, ap.GetWorkers())
+	}
+	if f := mine.GetFigures(); f.GetReportsMade() != 2 || f.GetCasesHandled() != 1 || f.GetClosed() != 1 || f.GetDue() != 1 ||
+		f.GetClosedOnTime() != 1 || f.GetOnTimeRate() != 1 {
+		t.Errorf("workera = %v; want 2 made, 1 handled (on the spot), 1 closed on time", f)
+	}
+	if len(ap.GetGrids()) != 1 || ap.GetGrids()[0].GetGridId() != gridA || ap.GetGrids()[0].GetFigures().GetCasesHandled() != 2 {
+		t.Errorf("grids = %v; want grid A with 2 cases handled", ap.GetGrids())
+	}
+	_, err = stats.GetAppraisal(l.as("workera"), period)
+	wantCode(t, err, codes.PermissionDenied)
+	_, err = stats.GetAppraisal(l.as("super"), &pb.GetAppraisalRequest{From: period.GetTo(), To: period.GetFrom()})
+	wantCode(t, err, codes.InvalidArgument)
+	_, err = stats.GetAppraisal(l.as("super"), &pb.GetAppraisalRequest{From: period.GetFrom()})
+	wantCode(t, err, codes.InvalidArgument)
+}
