@@ -111,6 +111,11 @@ func TestAppraisal_CountsEachWorkersAndEachGridsWork(t *testing.T) {
 	// r6 rejected: made, never handled by anyone.
 	r6 := st.reportBy(t, st.li, hazard(day(2025, 6, 1)))
 	st.do(t, reject(r6.ID, ""), day(2025, 6, 2))
+	// r8 due on 20 June, open at the end; its deadline extended after the
+	// period does not take it out of the period's due cases.
+	r8 := st.reportBy(t, st.li, hazard(day(2025, 6, 1)))
+	st.do(t, assignBy(r8.ID, st.li.ID, date(6, 20, 18)), day(2025, 6, 2))
+	st.do(t, extend(r8.ID, date(8, 15, 18)), day(2025, 7, 2))
 	st.patrolBy(t, st.li, day(2025, 4, 1))
 	st.patrolBy(t, st.li, day(2025, 5, 1))
 	st.patrolBy(t, st.li, day(2025, 7, 2)) // after the period
@@ -131,7 +136,7 @@ func TestAppraisal_CountsEachWorkersAndEachGridsWork(t *testing.T) {
 		}
 	}
 	wantFigures(t, "李娜", ap.Workers[0].AppraisalFigures, gridinspect.AppraisalFigures{
-		ReportsMade: 4, CasesHandled: 2, Closed: 1, Due: 1, ClosedOnTime: 1, OnTimeRate: 1,
+		ReportsMade: 5, CasesHandled: 3, Closed: 1, Due: 2, ClosedOnTime: 1, OnTimeRate: 0.5,
 		PatrolsDone: 2, MeanDaysToClose: 1})
 	wantFigures(t, "张伟", ap.Workers[1].AppraisalFigures, gridinspect.AppraisalFigures{
 		ReportsMade: 1, CasesHandled: 3, Closed: 2, Due: 2, ClosedOnTime: 1, OnTimeRate: 0.5,
@@ -144,7 +149,7 @@ func TestAppraisal_CountsEachWorkersAndEachGridsWork(t *testing.T) {
 	// 东村: every case of the grid, r6 (open until rejected) among those
 	// handled, whoever had it.
 	wantFigures(t, "东村", ap.Grids[0].AppraisalFigures, gridinspect.AppraisalFigures{
-		ReportsMade: 5, CasesHandled: 6, Closed: 3, Due: 3, ClosedOnTime: 2, OnTimeRate: 2.0 / 3,
+		ReportsMade: 6, CasesHandled: 7, Closed: 3, Due: 4, ClosedOnTime: 2, OnTimeRate: 0.5,
 		FailedFirstVerification: 1, Relapses: 1, PatrolsDone: 5, MeanDaysToClose: (24.0 + 59 + 1) / 3})
 	wantFigures(t, "西社区", ap.Grids[1].AppraisalFigures, gridinspect.AppraisalFigures{
 		ReportsMade: 1, CasesHandled: 1, Due: 1})
