@@ -83,6 +83,9 @@ func (db *DB) Appraisal(ctx context.Context, from, to time.Time, gridIDs []strin
 		return nil, err
 	}
 	sq := db.newSummaryQuery(from, to, grids)
+	// The earliest server time at which a change at or after `from` can
+	// have been received (summaryQuery.changedSince, for `from`).
+	changedSinceFrom := from.Add(-db.rules.MaxClockAhead).UnixNano()
 	out := &gridinspect.Appraisal{From: from.UTC(), To: to.UTC()}
 	err = db.Read(ctx, func(tx *sql.Tx) error {
 		sq.q = tx
@@ -107,7 +110,7 @@ func (db *DB) Appraisal(ctx context.Context, from, to time.Time, gridIDs []strin
 		}{
 			{"reports made", sq.appraiseReports},
 			{"patrols", sq.appraisePatrols},
-			{"cases", sq.appraiseCases},
+			{"cases", func(at func(appraisalKey) *appraisalTally) error { return sq.appraiseCases(at, changedSinceFrom) }},
 		} {
 			if err := step.fn(at); err != nil {
 				return fmt.Errorf("count %s: %w", step.what, err)
@@ -161,16 +164,43 @@ func (sq *summaryQuery) appraisePatrols(at func(appraisalKey) *appraisalTally) e
 // period and their times to close, due and closed on time (atEnd, as the
 // loop), its first verification failed in the period, and follow-ups in
 // the period that found it back.
-func (sq *summaryQuery) appraiseCases(at func(appraisalKey) *appraisalTally) error {
+func (sq *summaryQuery) appraiseCases(at func(appraisalKey) *appraisalTally, changedSinceFrom int64) error {
+	return forEachRow(sq.q, sq.appraisalCasesQuery(changedSinceFrom), func(rows *sql.Rows) error {
+		var k appraisalKey
+		var t appraisalTally
+		if err := rows.Scan(&k.person, &k.grid, &t.handled, &t.closed, &t.toClose, &t.due, &t.closedOnTime,
+			&t.failedFirst, &t.relapses); err != nil {
+			return err
+		}
+		at(k).add(&t)
+		return nil
+	})
+}
+
+// appraisalCasesQuery is appraiseCases' query.
+func (sq *summaryQuery) appraisalCasesQuery(changedSinceFrom int64) query {
 	end := atEnd("status_end", "deadline_end", "closed_end", "0")
 	const inPeriod = `effective_at >= :from AND effective_at < :to`
-	q := query{`WITH cases AS MATERIALIZED (
+	// The cases that can count: open now, changed since a change at
+	// `from` could have been received (as correctChanged's candidates), or
+	// with a deadline from `from` on. Any other case was closed or
+	// rejected before the period, with no change in it or since, and a
+	// deadline before it (deadlines only move later): it counts nothing.
+	return query{`WITH candidates (id) AS (
+			SELECT id FROM reports INDEXED BY reports_grid_open_category_time
+				WHERE grid_id IN (SELECT value FROM json_each(:grids)) AND is_open = 1 AND effective_at < :to
+			UNION SELECT id FROM reports INDEXED BY reports_changed
+				WHERE changed_at >= :changed_since_from AND effective_at < :to
+			UNION SELECT id FROM reports INDEXED BY reports_due
+				WHERE grid_id IN (SELECT value FROM json_each(:grids)) AND is_open = 0 AND deadline IS NOT NULL
+					AND deadline >= :from AND effective_at < :to),
+		cases AS MATERIALIZED (
 			SELECT id, grid_id, reporter_id, rectified_on_spot, effective_at AS found_at,
 				(SELECT json_extract(x.payload, '$.Assignment.AssigneeID') FROM events AS x
 					WHERE x.report_id = reports.id AND x.type = 2 AND x.conflict = 0 AND x.effective_at < :to
 					ORDER BY x.seq DESC LIMIT 1) AS assignee
 			FROM reports
-			WHERE grid_id IN (SELECT value FROM json_each(:grids)) AND effective_at < :to),
+			WHERE id IN candidates AND grid_id IN (SELECT value FROM json_each(:grids)) AND effective_at < :to),
 		timelines AS MATERIALIZED (
 			SELECT report_id AS id,
 				` + stateAt("effective_at < :to", "status_end", "deadline_end", "closed_end") + `,
@@ -183,7 +213,9 @@ func (sq *summaryQuery) appraiseCases(at func(appraisalKey) *appraisalTally) err
 					CAST(substr(min(char(seq) || effective_at) FILTER (WHERE type = 8), 2) AS INTEGER)
 					BETWEEN :from AND :to - 1 AS failed_first,
 				count(*) FILTER (WHERE type = 9 AND status_after = 3 AND ` + inPeriod + `) AS relapses
-			FROM cases JOIN events INDEXED BY events_changes ON events.report_id = cases.id
+			-- Each case's range of changes (CROSS JOIN keeps that order): not
+			-- every change of the street.
+			FROM cases CROSS JOIN events INDEXED BY events_changes ON events.report_id = cases.id
 			WHERE conflict = 0 AND (status_before <> status_after OR type = 11)
 			GROUP BY report_id)
 		SELECT coalesce(assignee, iif(rectified_on_spot = 1, reporter_id, '')), grid_id,
@@ -192,17 +224,7 @@ func (sq *summaryQuery) appraiseCases(at func(appraisalKey) *appraisalTally) err
 			sum(coalesce(` + end[3] + `, 0)), sum(coalesce(` + end[5] + `, 0)),
 			sum(coalesce(failed_first, 0)), sum(relapses)
 		FROM cases JOIN timelines USING (id)
-		GROUP BY 1, 2`, sq.args()}
-	return forEachRow(sq.q, q, func(rows *sql.Rows) error {
-		var k appraisalKey
-		var t appraisalTally
-		if err := rows.Scan(&k.person, &k.grid, &t.handled, &t.closed, &t.toClose, &t.due, &t.closedOnTime,
-			&t.failedFirst, &t.relapses); err != nil {
-			return err
-		}
-		at(k).add(&t)
-		return nil
-	})
+		GROUP BY 1, 2`, append(sq.args(), sql.Named("changed_since_from", changedSinceFrom))}
 }
 
 // appraisalRows fills out's rows from the tallies: a grid's row sums every
