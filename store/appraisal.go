@@ -68,17 +68,7 @@ func (t *appraisalTally) figures() gridinspect.AppraisalFigures {
 // Appraisal counts the grid workers' appraisal for [from, to) in the
 // grids asked, or the caller's scope. See gridinspect.StatsService.
 func (db *DB) Appraisal(ctx context.Context, from, to time.Time, gridIDs []string) (*gridinspect.Appraisal, error) {
-	a, err := gridinspect.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !a.IsSupervisor() {
-		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may read the appraisal").Zh("只有主管和管理员可以查看网格员考核")
-	}
-	if err := checkPeriod(from, to); err != nil {
-		return nil, err
-	}
-	grids, err := scopeGrids(a, gridIDs)
+	a, grids, err := statsScope(ctx, from, to, gridIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -127,24 +117,19 @@ func (db *DB) Appraisal(ctx context.Context, from, to time.Time, gridIDs []strin
 // appraiseReports counts the reports each person made in each grid in the
 // period, all of them (the loop's "reported").
 func (sq *summaryQuery) appraiseReports(at func(appraisalKey) *appraisalTally) error {
-	q := query{`SELECT reporter_id, grid_id, count(*) FROM reports
-		WHERE grid_id IN (SELECT value FROM json_each(:grids)) AND effective_at >= :from AND effective_at < :to
-		GROUP BY 1, 2`, sq.args()}
-	return forEachRow(sq.q, q, func(rows *sql.Rows) error {
-		var k appraisalKey
-		var n int64
-		if err := rows.Scan(&k.person, &k.grid, &n); err != nil {
-			return err
-		}
-		at(k).reportsMade += n
-		return nil
-	})
+	return sq.countByReporter("reports", func(t *appraisalTally, n int64) { t.reportsMade += n }, at)
 }
 
 // appraisePatrols counts the patrols each person recorded in each grid,
 // started in the period.
 func (sq *summaryQuery) appraisePatrols(at func(appraisalKey) *appraisalTally) error {
-	q := query{`SELECT reporter_id, grid_id, count(*) FROM patrols INDEXED BY patrols_grid_time
+	return sq.countByReporter("patrols INDEXED BY patrols_grid_time", func(t *appraisalTally, n int64) { t.patrols += n }, at)
+}
+
+// countByReporter counts the rows of from (reports or patrols) in the
+// period by reporter and grid, adding each count to its tally with add.
+func (sq *summaryQuery) countByReporter(from string, add func(*appraisalTally, int64), at func(appraisalKey) *appraisalTally) error {
+	q := query{`SELECT reporter_id, grid_id, count(*) FROM ` + from + `
 		WHERE grid_id IN (SELECT value FROM json_each(:grids)) AND effective_at >= :from AND effective_at < :to
 		GROUP BY 1, 2`, sq.args()}
 	return forEachRow(sq.q, q, func(rows *sql.Rows) error {
@@ -153,7 +138,7 @@ func (sq *summaryQuery) appraisePatrols(at func(appraisalKey) *appraisalTally) e
 		if err := rows.Scan(&k.person, &k.grid, &n); err != nil {
 			return err
 		}
-		at(k).patrols += n
+		add(at(k), n)
 		return nil
 	})
 }
