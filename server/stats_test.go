@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"io"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -184,4 +186,36 @@ func TestTheAppraisalCountsEachWorkerForSupervisorsOnly(t *testing.T) {
 	wantCode(t, err, codes.InvalidArgument)
 	_, err = stats.GetAppraisal(l.as("super"), &pb.GetAppraisalRequest{From: period.GetFrom()})
 	wantCode(t, err, codes.InvalidArgument)
+}
+
+// TestHTTP_TheAppraisalIsAGetForSupervisors: GET /v1/appraisal through the
+// gateway, with the period in the query as GET /v1/summary takes it.
+func TestHTTP_TheAppraisalIsAGetForSupervisors(t *testing.T) {
+	s := newHTTPServer(t, roomy, server.LoginLimits{PerUsername: roomy, PerAddress: roomy, PerUsernameAllAddresses: roomy})
+	login := func(user string) string {
+		code, _, body := s.do(t, "POST", "/v1/auth:login", "", `{"username":"`+user+`","password":"`+testPassword+`","deviceId":"`+newID()+`"}`)
+		var resp struct{ Token string }
+		if err := json.Unmarshal([]byte(body), &resp); code != http.StatusOK || err != nil {
+			t.Fatalf("login %s: HTTP %d %s", user, code, body)
+		}
+		return resp.Token
+	}
+	const period = "/v1/appraisal?from=2024-01-01T00:00:00%2B08:00&to=2024-07-01T00:00:00%2B08:00"
+	code, _, body := s.do(t, "GET", period, login("super"), "")
+	var got struct {
+		Appraisal struct {
+			Workers []struct{ UserID, Role string }
+			Grids   []struct{ GridID string }
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &got); code != http.StatusOK || err != nil {
+		t.Fatalf("GET %s: HTTP %d %s", period, code, body)
+	}
+	if len(got.Appraisal.Workers) != 2 || got.Appraisal.Workers[0].Role != "ROLE_WORKER" ||
+		len(got.Appraisal.Grids) != 2 || got.Appraisal.Grids[0].GridID != gridA {
+		t.Errorf("the appraisal: %s", body)
+	}
+	if code, _, body := s.do(t, "GET", period, login("workera"), ""); code != http.StatusForbidden {
+		t.Errorf("a worker's appraisal: HTTP %d %s", code, body)
+	}
 }
