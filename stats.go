@@ -110,4 +110,9 @@ type StatsService interface {
 	// so memory stays flat however many there are. It stops at fn's first
 	// error and returns it. Supervisors and admins.
 	EachReport(ctx context.Context, f ReportFilter, fn func(*ReportRecord) error) error
+
+	// Appraisal counts the grid workers' appraisal (网格员考核) for [from,
+	// to) in gridIDs (empty = the caller's scope), as Summary: the same
+	// callers, period and errors.
+	Appraisal(ctx context.Context, from, to time.Time, gridIDs []string) (*Appraisal, error)
 }

@@ -523,6 +523,13 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 			missing: unary(stats.GetSummary, &pb.GetSummaryRequest{GridIds: []string{newID()},
 				From: timestamppb.New(a.clock.Now().AddDate(0, -6, 0)), To: timestamppb.New(a.clock.Now())}),
 		},
+		"/gridinspect.v1.StatsService/GetAppraisal": {
+			allowed: "supera", denied: []string{"workera", "workerb"},
+			call: unary(stats.GetAppraisal, &pb.GetAppraisalRequest{GridIds: []string{gridA},
+				From: timestamppb.New(a.clock.Now().AddDate(0, -6, 0)), To: timestamppb.New(a.clock.Now())}),
+			missing: unary(stats.GetAppraisal, &pb.GetAppraisalRequest{GridIds: []string{newID()},
+				From: timestamppb.New(a.clock.Now().AddDate(0, -6, 0)), To: timestamppb.New(a.clock.Now())}),
+		},
 		"/gridinspect.v1.StatsService/GetDashboard": {
 			allowed: "workera", denied: []string{"workerb"},
 			call:    unary(stats.GetDashboard, &pb.GetDashboardRequest{GridIds: []string{gridA}}),

@@ -40,6 +40,7 @@ var listBounds = map[protoreflect.FullName]int{
 	"gridinspect.v1.GetDashboardRequest.grid_ids":        gridinspect.MaxFilterGridIDs,
 	"gridinspect.v1.ListPatrolSchedulesRequest.grid_ids": gridinspect.MaxFilterGridIDs,
 	"gridinspect.v1.ListDuePatrolsRequest.grid_ids":      gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.GetAppraisalRequest.grid_ids":        gridinspect.MaxFilterGridIDs,
 	"gridinspect.v1.UpdateUserRequest.update_fields":     maxUpdateFields,
 
 	// Data: the domain's own limits.

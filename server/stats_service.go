@@ -119,3 +119,32 @@ func toDashboardCounts(c gridinspect.DashboardCounts) *pb.DashboardCounts {
 		NewSinceYesterday: c[gridinspect.CountNewSinceYesterday],
 	}
 }
+
+func (h *statsService) GetAppraisal(ctx context.Context, req *pb.GetAppraisalRequest) (*pb.GetAppraisalResponse, error) {
+	if req.GetFrom() == nil || req.GetTo() == nil {
+		return nil, h.s.status(ctx, invalid("from", "统计期须同时有开始日期和结束日期", "the period needs both from and to"))
+	}
+	ap, err := h.s.cfg.Stats.Appraisal(ctx, req.GetFrom().AsTime(), req.GetTo().AsTime(), req.GetGridIds())
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	out := &pb.Appraisal{From: toTimestamp(ap.From), To: toTimestamp(ap.To), GridIds: ap.GridIDs}
+	for _, w := range ap.Workers {
+		out.Workers = append(out.Workers, &pb.WorkerAppraisal{UserId: w.UserID, DisplayName: w.Name,
+			Role: pb.Role(w.Role), GridIds: w.GridIDs, Figures: toAppraisalFigures(w.AppraisalFigures)})
+	}
+	for _, g := range ap.Grids {
+		out.Grids = append(out.Grids, &pb.GridAppraisal{GridId: g.GridID, GridName: g.GridName,
+			Figures: toAppraisalFigures(g.AppraisalFigures)})
+	}
+	return &pb.GetAppraisalResponse{Appraisal: out}, nil
+}
+
+func toAppraisalFigures(f gridinspect.AppraisalFigures) *pb.AppraisalFigures {
+	return &pb.AppraisalFigures{
+		ReportsMade: f.ReportsMade, CasesHandled: f.CasesHandled, Closed: f.Closed, Due: f.Due,
+		ClosedOnTime: f.ClosedOnTime, OnTimeRate: f.OnTimeRate, FailedFirstVerification: f.FailedFirstVerification,
+		Relapses: f.Relapses, PatrolsDone: f.PatrolsDone, PatrolsScheduled: f.PatrolsScheduled,
+		MeanDaysToClose: f.MeanDaysToClose,
+	}
+}

@@ -74,17 +74,7 @@ const maxPollutingActivity = 9
 // Summary counts every figure of a work summary for [from, to) in the
 // grids asked, or the caller's scope. See gridinspect.StatsService.
 func (db *DB) Summary(ctx context.Context, from, to time.Time, gridIDs []string) (*gridinspect.Summary, error) {
-	a, err := gridinspect.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !a.IsSupervisor() {
-		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may read statistics").Zh("只有主管和管理员可以查看统计")
-	}
-	if err := checkPeriod(from, to); err != nil {
-		return nil, err
-	}
-	grids, err := scopeGrids(a, gridIDs)
+	a, grids, err := statsScope(ctx, from, to, gridIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +98,28 @@ func (db *DB) Summary(ctx context.Context, from, to time.Time, gridIDs []string)
 	}
 	sq.rollUp(s)
 	return s, nil
+}
+
+// statsScope checks a request for figures of [from, to) in gridIDs (the
+// summary's, the appraisal's): the caller a supervisor or an admin, the
+// period, the grids in scope. It returns the caller and the grids to
+// count (nil for every grid).
+func statsScope(ctx context.Context, from, to time.Time, gridIDs []string) (*gridinspect.Actor, []string, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !a.IsSupervisor() {
+		return nil, nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may read statistics").Zh("只有主管和管理员可以查看统计")
+	}
+	if err := checkPeriod(from, to); err != nil {
+		return nil, nil, err
+	}
+	grids, err := scopeGrids(a, gridIDs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, grids, nil
 }
 
 // checkPeriod checks the period of a summary: both ends given and

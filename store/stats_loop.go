@@ -418,14 +418,8 @@ func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
 			WHERE conflict = 0 AND (status_before <> status_after OR type = 11)
 			GROUP BY report_id HAVING max(effective_at) >= :to AND min(effective_at) FILTER (WHERE type = 1) < :to`
 	}
-	// max(seq * 8 + status) is the status after the last change
-	// (statuses are below 8); the character numbered seq before a time
-	// makes max() take the time of the last one (a timeline is far
-	// shorter than the 55,296 characters before the first that is not
-	// one); only the submission has the submitted_*, and one recorded
-	// before submissions carried what was submitted has none: its report
-	// says.
-	const closedAt = `CAST(substr(max(char(seq) || effective_at) FILTER (WHERE %s type = 8 AND status_after = 5), 2) AS INTEGER)`
+	// Only the submission has the submitted_*, and one recorded before
+	// submissions carried what was submitted has none: its report says.
 	now := atEnd("status_now", "deadline_now", "closed_now", "red_line")
 	end := atEnd("status_end", "deadline_end", "closed_end", "red_line")
 	var sums []string
@@ -435,12 +429,8 @@ func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
 	q := query{`WITH changed AS MATERIALIZED (
 			SELECT report_id AS id, max(submitted_grid_id) AS grid, max(submitted_category) AS category,
 				max(submitted_red_line) AS red_line,
-				max(seq * 8 + status_after) % 8 AS status_now,
-				max(deadline_set) AS deadline_now,
-				` + fmt.Sprintf(closedAt, "") + ` AS closed_now,
-				max(seq * 8 + status_after) FILTER (WHERE effective_at < :to) % 8 AS status_end,
-				max(deadline_set) FILTER (WHERE effective_at < :to) AS deadline_end,
-				` + fmt.Sprintf(closedAt, "effective_at < :to AND") + ` AS closed_end
+				` + stateAt("TRUE", "status_now", "deadline_now", "closed_now") + `,
+				` + stateAt("effective_at < :to", "status_end", "deadline_end", "closed_end") + `
 			FROM events INDEXED BY events_changes
 			WHERE conflict = 0 AND (status_before <> status_after OR type = 11) AND report_id IN (` + changed + `)
 			GROUP BY report_id
@@ -469,6 +459,23 @@ func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
 		t.closedOnTime += onTime
 		return nil
 	})
+}
+
+// stateAt returns, as SQL columns named status, deadline and closed, a
+// case's state after its last change where cond holds (effective_at < :to
+// for the end of the period; TRUE for now), aggregated over its timeline
+// of changes (events_changes): its status, the deadline the last
+// assignment or extension set (deadlines only ever move later, so the
+// latest is the last), and the field time of its last closure; NULL where
+// there is none. max(seq * 8 + status) is the status after the last change
+// (statuses are below 8); the character numbered seq before a time makes
+// max() take the time of the last one (a timeline is far shorter than the
+// 55,296 characters before the first that is not one).
+func stateAt(cond, status, deadline, closed string) string {
+	return `max(seq * 8 + status_after) FILTER (WHERE ` + cond + `) % 8 AS ` + status + `,
+		max(deadline_set) FILTER (WHERE ` + cond + `) AS ` + deadline + `,
+		CAST(substr(max(char(seq) || effective_at) FILTER (WHERE ` + cond + ` AND type = 8 AND status_after = 5), 2)
+			AS INTEGER) AS ` + closed
 }
 
 // isChange reports whether e changed its case's status or deadline: the
