@@ -62,6 +62,9 @@ var fieldLabel = map[string]string{
 	"content_type": "文件类型", "chunk": "照片数据", "data": "数据", "offset": "位置",
 	"payload": "数据", "details": "详情",
 	"allowed_actions": "可办操作", "received_after": "接收时间起",
+	"return_report": "退回补充", "supplement_report": "补充材料", "wants": "需补充内容",
+	"return_request": "退回补充要求", "return_count": "退回补充次数", "returned_by": "退回人",
+	"returned_at": "退回时间", "returned_only": "只看退回补充", "hide_returned": "不看退回补充",
 }
 
 var fieldIndex = regexp.MustCompile(`\[\d+\]`)
