@@ -237,7 +237,7 @@ func TestEveryHelpSpeaksChinese(t *testing.T) {
 // args (a usage error quotes what was typed).
 func helpEnglishWords(out string, args []string) []string {
 	typed := map[string]bool{"help": true}
-	for _, m := range []map[string]bool{keys(categoryFlags), keys(statusFlags), keys(dispositionFlags), keys(noticeFlags), keys(exportFormats)} {
+	for _, m := range []map[string]bool{keys(categoryFlags), keys(statusFlags), keys(dispositionFlags), keys(noticeFlags), keys(exportFormats), keys(returnWantFlags)} {
 		for k := range m {
 			typed[k] = true
 		}
