@@ -246,22 +246,25 @@ func (sq *summaryQuery) countEvents(s *gridinspect.Summary) error {
 
 // countReturns counts the returns for more (退回补充) and the supplements
 // in the period, by their field time, from the partial index
-// events_returns (few rows), grouped by their case's grid and category.
+// events_returns: one row each, few in any period, added up here (a
+// GROUP BY in SQL would sort them).
 func (sq *summaryQuery) countReturns(*gridinspect.Summary) error {
-	q := query{`SELECT r.grid_id, r.category, count(*) FILTER (WHERE e.type = 15), count(*) FILTER (WHERE e.type = 16)
+	q := query{`SELECT r.grid_id, r.category, e.type
 		FROM events AS e JOIN reports AS r ON r.id = e.report_id
 		WHERE e.type IN (15, 16) AND e.conflict = 0 AND e.effective_at >= :from AND e.effective_at < :to
-			AND r.grid_id IN (SELECT value FROM json_each(:grids))
-		GROUP BY r.grid_id, r.category`, sq.args()}
+			AND r.grid_id IN (SELECT value FROM json_each(:grids))`, sq.args()}
 	return forEachRow(sq.q, q, func(rows *sql.Rows) error {
 		var k loopKey
-		var returned, supplemented int64
-		if err := rows.Scan(&k.grid, &k.category, &returned, &supplemented); err != nil {
+		var typ gridinspect.EventType
+		if err := rows.Scan(&k.grid, &k.category, &typ); err != nil {
 			return err
 		}
 		t := sq.at(k)
-		t.returned += returned
-		t.supplemented += supplemented
+		if typ == gridinspect.EventReportReturned {
+			t.returned++
+		} else {
+			t.supplemented++
+		}
 		return nil
 	})
 }
