@@ -35,6 +35,8 @@ type EventData struct {
 	Verification  *Verification      `json:",omitempty"`
 	FollowUp      *FollowUp          `json:",omitempty"`
 	Extension     *DeadlineExtension `json:",omitempty"`
+	Return        *ReturnRequest     `json:",omitempty"`
+	Supplement    *Supplement        `json:",omitempty"`
 }
 
 // Submission is what a report was submitted with, normalized, so the
@@ -180,6 +182,10 @@ func (a *Action) Step() Step {
 		return StepComment
 	case EventDeadlineExtended:
 		return StepExtendDeadline
+	case EventReportReturned:
+		return StepReturnForMore
+	case EventReportSupplemented:
+		return StepSupplement
 	}
 	return 0
 }
@@ -274,6 +280,8 @@ func (r Rules) ValidateAction(a *Action) error {
 		}
 		checkTime(&v, "new_deadline", ex.New)
 		checkText(&v, "reason", ex.Reason, MaxNoteRunes, true)
+	case EventReportReturned, EventReportSupplemented:
+		validateReturn(&v, a)
 	default:
 		v.AddZh("type", "不是可执行的操作", "is not an action")
 	}
@@ -302,6 +310,9 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 	}
 	next, err := Next(rep.Status, step)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := mayTakeOn(rep, actor, step); err != nil {
 		return nil, nil, err
 	}
 
@@ -411,6 +422,9 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 		out.Deadline = ex.New
 		e.Data.Extension = &ex
 	}
+	if err := applyReturn(rep, &out, a, e, actor, at); err != nil {
+		return nil, nil, err
+	}
 	e.Version = out.Version
 	return &out, e, nil
 }
@@ -450,7 +464,11 @@ func ConflictChinese(e *Event) string {
 	case ESTALE:
 		return staleChinese(e.StatusBefore)
 	case EPRECONDITION:
-		return refusedChinese(e.StatusBefore, (&Action{Type: e.Type, Data: e.Data}).Step())
+		step := (&Action{Type: e.Type, Data: e.Data}).Step()
+		if _, gated := waitingGate[step]; gated && e.StatusBefore == StatusReported {
+			return gateChinese(step) // a REPORTED case refuses these only by the gate
+		}
+		return refusedChinese(e.StatusBefore, step)
 	}
 	return ""
 }

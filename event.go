@@ -25,6 +25,9 @@ const (
 	EventFollowUpRecorded
 	EventCommentAdded
 	EventDeadlineExtended
+	// 12–14 are the API's REASSIGNED, URGED, SUPERVISED (issue 15, part A).
+	EventReportReturned     EventType = 15 // 退回补充
+	EventReportSupplemented EventType = 16 // 补充材料
 )
 
 // Event is one immutable entry on a report's timeline. A report's state is

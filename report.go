@@ -147,6 +147,11 @@ type Report struct {
 	FollowUpDue                time.Time
 	PossibleRelapseOf          string
 	UpdatedAt                  time.Time
+	// ReturnRequest is the open request for more (退回补充) while the
+	// case waits for its reporter; ReturnCount how many times it was
+	// returned (returns.go).
+	ReturnRequest *ReturnRequest
+	ReturnCount   int
 }
 
 // EffectiveAt is when the problem was observed for statistics and
@@ -269,6 +274,8 @@ type ReportFilter struct {
 	DueWithinDays  int
 	FollowUpDue    bool
 	ReceivedAfter  time.Time // inclusive; when the server received it
+	ReturnedOnly   bool      // waiting for their reporters' supplement (退回补充)
+	HideReturned   bool      // not waiting: the dispatch queue
 	Order          ReportOrder
 	PageSize       int
 	PageToken      string

@@ -77,6 +77,10 @@ type LoopSummary struct {
 	OpenOverdue                                                        int64
 	MedianDaysToClose                                                  float64
 	Rejected                                                           int64
+	// Returned and Supplemented count returns for more (退回补充) and the
+	// supplements that answered them in the period; a returned case stays
+	// REPORTED, so it is in Reported and Open once whatever its returns.
+	Returned, Supplemented int64
 }
 
 // ReportRecord is one report with what an export row shows beside it:

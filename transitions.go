@@ -24,6 +24,8 @@ const (
 	StepFollowUpRelapse
 	StepComment
 	StepExtendDeadline
+	StepReturnForMore // 退回补充: back to the reporter for more (returns.go)
+	StepSupplement    // 补充材料: the reporter answers it
 )
 
 var stepNames = map[Step]string{
@@ -32,6 +34,7 @@ var stepNames = map[Step]string{
 	StepSubmitRectification: "submit a rectification of", StepVerifyPass: "pass the verification of",
 	StepVerifyFail: "fail the verification of", StepFollowUpFine: "record a follow-up of",
 	StepFollowUpRelapse: "record a relapse of", StepComment: "comment on", StepExtendDeadline: "extend the deadline of",
+	StepReturnForMore: "return for more", StepSupplement: "supplement",
 }
 
 func (s Step) String() string { return stepNames[s] }
@@ -52,6 +55,9 @@ var transitions = map[Status]map[Step]Status{
 		StepAssign:      StatusAssigned,
 		StepReject:      StatusRejected,
 		StepIssueNotice: StatusReported, StepRecordInterview: StatusReported, StepComment: StatusReported,
+		// 退回补充 keeps the case REPORTED (returns.go says why); whether
+		// it waits for its reporter is the gate of waitingGate.
+		StepReturnForMore: StatusReported, StepSupplement: StatusReported,
 	},
 	StatusAssigned: {
 		StepRecordProgress:      StatusRectifying,
@@ -87,6 +93,7 @@ var transitions = map[Status]map[Step]Status{
 var supervisorSteps = map[Step]bool{
 	StepAssign: true, StepReject: true, StepVerifyPass: true, StepVerifyFail: true,
 	StepExtendDeadline: true, StepIssueNotice: true, StepRecordInterview: true,
+	StepReturnForMore: true,
 }
 
 // Next returns the status a case in status s moves to by step, or an
@@ -129,7 +136,13 @@ const (
 	ActionRecordFollowUp
 	ActionComment
 	ActionExtendDeadline
+	// 11 and 12 are the API's REASSIGN and URGE (issue 15, part A).
+	ActionReturnForMore ReportAction = 13 // 退回补充
+	ActionSupplement    ReportAction = 14 // 补充材料
 )
+
+// lastAction is the highest ReportAction.
+const lastAction = ActionSupplement
 
 // actionSteps are the steps each action may take, by its outcome.
 var actionSteps = [...][]Step{
@@ -143,6 +156,8 @@ var actionSteps = [...][]Step{
 	ActionRecordFollowUp:      {StepFollowUpFine, StepFollowUpRelapse},
 	ActionComment:             {StepComment},
 	ActionExtendDeadline:      {StepExtendDeadline},
+	ActionReturnForMore:       {StepReturnForMore},
+	ActionSupplement:          {StepSupplement},
 }
 
 // Steps returns the steps the action may take, by its outcome.
@@ -175,9 +190,9 @@ func AllowedActions(r *Report, a *Actor) []ReportAction {
 	if r == nil || !a.CanSeeGrid(r.GridID) {
 		return nil
 	}
-	allowed := AllowedSteps(r.Status, a)
+	allowed := slices.DeleteFunc(AllowedSteps(r.Status, a), func(s Step) bool { return mayTakeOn(r, a, s) != nil })
 	var out []ReportAction
-	for x := ActionAssign; x <= ActionExtendDeadline; x++ {
+	for x := ActionAssign; x <= lastAction; x++ {
 		if slices.ContainsFunc(x.Steps(), func(s Step) bool { return slices.Contains(allowed, s) }) {
 			out = append(out, x)
 		}

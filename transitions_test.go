@@ -25,6 +25,8 @@ func TestEveryStatusAndStepPair(t *testing.T) {
 		StepFollowUpRelapse:     {no, no, no, no, F, no},
 		StepComment:             {R, A, F, P, C, X},
 		StepExtendDeadline:      {no, A, F, P, no, no},
+		StepReturnForMore:       {R, no, no, no, no, no}, // and only while not waiting (returns_test.go)
+		StepSupplement:          {R, no, no, no, no, no}, // and only while waiting
 	}
 	if len(want) != len(stepNames) {
 		t.Fatalf("the table covers %d steps of %d", len(want), len(stepNames))
@@ -253,7 +255,7 @@ func TestInvalidActionsAreRefusedNamingTheField(t *testing.T) {
 // that a step the table allows is never missing from allowed_actions.
 func TestEveryStepIsTakenByOneAction(t *testing.T) {
 	takenBy := map[Step]ReportAction{}
-	for x := ActionAssign; x <= ActionExtendDeadline; x++ {
+	for x := ActionAssign; x <= lastAction; x++ {
 		for _, s := range x.Steps() {
 			if other, ok := takenBy[s]; ok {
 				t.Errorf("step %q is taken by actions %d and %d", s, other, x)

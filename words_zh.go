@@ -50,6 +50,21 @@ var stepChinese = map[Step]string{
 	StepSubmitRectification: "提交整改结果", StepVerifyPass: "核查通过",
 	StepVerifyFail: "退回整改", StepFollowUpFine: "记录回头看", StepFollowUpRelapse: "记录回头看",
 	StepComment: "评论", StepExtendDeadline: "延期",
+	StepReturnForMore: "退回补充", StepSupplement: "补充材料",
+}
+
+// SupplementPrefixZh leads what a supplement adds to a report's
+// description, after the words as first reported.
+const SupplementPrefixZh = "补充："
+
+var returnWantChinese = [...]string{"未指定", "照片", "地址", "情况说明", "其他"}
+
+// Chinese returns what is asked for as a street office writes it ("照片").
+func (w ReturnWant) Chinese() string {
+	if w >= 0 && int(w) < len(returnWantChinese) {
+		return returnWantChinese[w]
+	}
+	return w.String()
 }
 
 // Chinese returns the step as a verb a street office uses ("派遣").

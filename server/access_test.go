@@ -471,6 +471,21 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 			missing: unary(rect.ExtendDeadline, &pb.ExtendDeadlineRequest{ActionId: newID(), ReportId: newID(),
 				NewDeadline: timestamppb.New(a.clock.Now().Add(90 * 24 * time.Hour)), Reason: "等待设备到货"}),
 		},
+		"/gridinspect.v1.RectificationService/ReturnReport": {
+			allowed: "super", denied: []string{"workera", "workerb"},
+			call: unary(rect.ReturnReport, &pb.ReturnReportRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusReported),
+				Wants: []pb.ReturnWant{pb.ReturnWant_RETURN_WANT_PHOTO}, Note: "请补充照片"}),
+			missing: unary(rect.ReturnReport, &pb.ReturnReportRequest{ActionId: newID(), ReportId: newID(),
+				Wants: []pb.ReturnWant{pb.ReturnWant_RETURN_WANT_PHOTO}}),
+		},
+		"/gridinspect.v1.RectificationService/SupplementReport": {
+			// workera reported the case (caseIn); a worker of another
+			// grid is answered as for a missing case.
+			allowed: "workera", denied: []string{"workerb"},
+			call: unary(rect.SupplementReport, &pb.SupplementReportRequest{ActionId: newID(), ReportId: a.returnedCase(),
+				Address: "长山村 3 组"}),
+			missing: unary(rect.SupplementReport, &pb.SupplementReportRequest{ActionId: newID(), ReportId: newID(), Address: "长山村 3 组"}),
+		},
 		"/gridinspect.v1.RectificationService/GetTimeline": {
 			allowed: "workera", denied: []string{"workerb"},
 			call:    unary(rect.GetTimeline, &pb.GetTimelineRequest{ReportId: fx.report.GetId()}),
@@ -718,6 +733,20 @@ func checkWhoIsCalling(t *testing.T, a *authHarness, conn grpc.ClientConnInterfa
 
 // caseIn returns a new case of grid A brought to status by the server's
 // own actor, for an access test to act on.
+// returnedCase returns a new case of workera's returned to it for more
+// (退回补充), waiting for its supplement.
+func (a *authHarness) returnedCase() string {
+	a.t.Helper()
+	id := a.caseIn(gridinspect.StatusReported)
+	sys := gridinspect.NewContext(context.Background(), gridinspect.SystemActor())
+	if _, _, err := a.db.Act(sys, &gridinspect.Action{ID: newID(), ReportID: id, Type: gridinspect.EventReportReturned,
+		Data: gridinspect.EventData{Return: &gridinspect.ReturnRequest{Wants: []gridinspect.ReturnWant{gridinspect.ReturnWantAddress}}}},
+		gridinspect.Online); err != nil {
+		a.t.Fatalf("return case for more: %v", err)
+	}
+	return id
+}
+
 func (a *authHarness) caseIn(status gridinspect.Status) string {
 	a.t.Helper()
 	r := a.hazard()

@@ -67,6 +67,12 @@ func fromActionRequest(req actionRequest) *gridinspect.Action {
 	case *pb.ExtendDeadlineRequest:
 		a.Type = gridinspect.EventDeadlineExtended
 		a.Data.Extension = &gridinspect.DeadlineExtension{New: fromTimestamp(r.GetNewDeadline()), Reason: r.GetReason()}
+	case *pb.ReturnReportRequest:
+		a.Type = gridinspect.EventReportReturned
+		a.Data.Return = &gridinspect.ReturnRequest{Wants: fromReturnWants(r.GetWants())}
+	case *pb.SupplementReportRequest:
+		a.Type = gridinspect.EventReportSupplemented
+		a.Data.Supplement = &gridinspect.Supplement{Description: r.GetDescription(), Address: r.GetAddress()}
 	default:
 		return nil
 	}
@@ -146,6 +152,38 @@ func toEvent(e *gridinspect.Event) *pb.Event {
 			PreviousDeadline: toTimestamp(d.Extension.Previous), NewDeadline: toTimestamp(d.Extension.New),
 			Reason: d.Extension.Reason,
 		}}
+	case d.Return != nil:
+		out.Payload = &pb.Event_ReturnRequest{ReturnRequest: &pb.ReturnRequest{Wants: toReturnWants(d.Return.Wants)}}
+	case d.Supplement != nil:
+		out.Payload = &pb.Event_Supplement{Supplement: &pb.Supplement{
+			Description: d.Supplement.Description, Address: d.Supplement.Address,
+			PreviousAddress: d.Supplement.PreviousAddress,
+		}}
 	}
 	return out
+}
+
+func fromReturnWants(ws []pb.ReturnWant) []gridinspect.ReturnWant {
+	out := make([]gridinspect.ReturnWant, len(ws))
+	for i, w := range ws {
+		out[i] = gridinspect.ReturnWant(w)
+	}
+	return out
+}
+
+func toReturnWants(ws []gridinspect.ReturnWant) []pb.ReturnWant {
+	out := make([]pb.ReturnWant, len(ws))
+	for i, w := range ws {
+		out[i] = pb.ReturnWant(w)
+	}
+	return out
+}
+
+// toReturnRequest converts a report's open request for more; nil for none.
+func toReturnRequest(rq *gridinspect.ReturnRequest) *pb.ReturnRequest {
+	if rq == nil {
+		return nil
+	}
+	return &pb.ReturnRequest{Wants: toReturnWants(rq.Wants), Note: rq.Note, ActionId: rq.ActionID,
+		ReturnedBy: rq.ReturnedBy, ReturnedAt: toTimestamp(rq.ReturnedAt)}
 }

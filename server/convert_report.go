@@ -134,6 +134,8 @@ func toReport(r *gridinspect.Report, now time.Time, caller *gridinspect.Actor) *
 		PossibleRelapseOf: r.PossibleRelapseOf,
 		UpdatedAt:         toTimestamp(r.UpdatedAt),
 		Overdue:           r.Overdue(now),
+		ReturnRequest:     toReturnRequest(r.ReturnRequest),
+		ReturnCount:       int32(r.ReturnCount),
 	}
 	for _, x := range gridinspect.AllowedActions(r, caller) {
 		out.AllowedActions = append(out.AllowedActions, pb.ReportAction(x))
@@ -190,6 +192,8 @@ func fromReportFilter(r *pb.ListReportsRequest) gridinspect.ReportFilter {
 		DueWithinDays:  int(r.GetDueWithinDays()),
 		FollowUpDue:    r.GetFollowUpDue(),
 		ReceivedAfter:  fromTimestamp(r.GetReceivedAfter()),
+		ReturnedOnly:   r.GetReturnedOnly(),
+		HideReturned:   r.GetHideReturned(),
 		PageSize:       int(r.GetPageSize()),
 		PageToken:      r.GetPageToken(),
 	}

@@ -67,6 +67,10 @@ var listBounds = map[protoreflect.FullName]int{
 	"gridinspect.v1.RecordFollowUpRequest.photo_ids":      gridinspect.MaxPhotosPerItem,
 	"gridinspect.v1.CommentOnReportRequest.photo_ids":     gridinspect.MaxPhotosPerItem,
 	"gridinspect.v1.ExtendDeadlineRequest.photo_ids":      gridinspect.MaxPhotosPerItem,
+	"gridinspect.v1.ReturnReportRequest.photo_ids":        gridinspect.MaxPhotosPerItem,
+	"gridinspect.v1.ReturnReportRequest.wants":            enumValues(pb.ReturnWant(0)),
+	"gridinspect.v1.ReturnRequest.wants":                  enumValues(pb.ReturnWant(0)), // server-set; ignored on input
+	"gridinspect.v1.SupplementReportRequest.photo_ids":    gridinspect.MaxPhotosPerItem,
 }
 
 // checkedApart are lists whose entries checkLists does not enter: each

@@ -23,7 +23,7 @@ const reportStoredColumns = `id, category, severity, description, lat, lng, accu
 // columns, then its missing_photo_ids, worked out from the photos table
 // as it is read (see missingPhotoIDsColumn).
 var reportColumns = reportStoredColumns + `,
-	` + missingPhotoIDsColumn
+	` + missingPhotoIDsColumn + `, return_request, return_count`
 
 // SubmitReport stores a new report with its submission event, or answers
 // a retry of a stored one. See gridinspect.ReportService.
@@ -259,12 +259,14 @@ func scanReport(s scanner) (*gridinspect.Report, string, error) {
 	var observed, received, updated int64
 	var deadline, origDeadline, closed, followUp sql.NullInt64
 	var photos, missing, details, hash string
+	var returnRequest sql.NullString
 	var onSpot, skew int
 	if err := s.Scan(&r.ID, &r.Category, &r.Severity, &r.Description, &r.Location.Lat, &r.Location.Lng,
 		&r.Location.AccuracyMeters, &r.Location.Address, &r.GridID, &subject, &observed, &photos, &onSpot,
 		&patrol, &details, &r.Status, &r.Version, &r.ReporterID, &received, &deadline, &origDeadline,
 		&assignee, &r.ResponsibleUnit, &r.Disposition, &closed, &skew, &r.RelapseCount, &followUp,
-		&relapseOf, &updated, &r.ClaimedDisposition, &r.DemolishedAreaSquareMeters, &hash, &missing); err != nil {
+		&relapseOf, &updated, &r.ClaimedDisposition, &r.DemolishedAreaSquareMeters, &hash, &missing,
+		&returnRequest, &r.ReturnCount); err != nil {
 		return nil, "", err
 	}
 	r.Location.System = gridinspect.CoordinateSystemWGS84
@@ -282,6 +284,12 @@ func scanReport(s scanner) (*gridinspect.Report, string, error) {
 	}
 	if err := fromJSON(details, &r.Details); err != nil {
 		return nil, "", fmt.Errorf("report %s: details: %w", r.ID, err)
+	}
+	if returnRequest.Valid {
+		r.ReturnRequest = new(gridinspect.ReturnRequest)
+		if err := fromJSON(returnRequest.String, r.ReturnRequest); err != nil {
+			return nil, "", fmt.Errorf("report %s: return_request: %w", r.ID, err)
+		}
 	}
 	return &r, hash, nil
 }

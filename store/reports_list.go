@@ -62,6 +62,8 @@ type reportFilterKey struct {
 	FollowUpDue bool                    `json:"fu,omitempty"`
 	ReceivedAt  int64                   `json:"r0,omitempty"`
 	Order       gridinspect.ReportOrder `json:"or,omitempty"`
+	Returned    bool                    `json:"rt,omitempty"`
+	HideRet     bool                    `json:"hr,omitempty"`
 }
 
 // reportListing checks f and turns it into SQL for the actor at time now.
@@ -88,6 +90,9 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 	if f.Order != gridinspect.OrderNewestFirst && f.Order != gridinspect.OrderDeadline {
 		v.AddZh("order_by", "取值 "+itoa(int(f.Order))+" 无法识别", "has unknown value %d", int(f.Order))
 	}
+	if f.ReturnedOnly && f.HideReturned {
+		v.AddZh("hide_returned", "不能与 returned_only 同时使用", "contradicts returned_only")
+	}
 	if err := v.Err("invalid filter"); err != nil {
 		return nil, err
 	}
@@ -106,7 +111,7 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 		Statuses: statuses, Categories: categories, Grids: sortedUnique(lowerAll(f.GridIDs)),
 		Subject: strings.ToLower(f.SubjectID), Assignee: strings.ToLower(f.AssigneeID),
 		Overdue: f.OverdueOnly, Query: f.Query, Open: f.OpenOnly, DueWithin: f.DueWithinDays,
-		FollowUpDue: f.FollowUpDue, Order: f.Order,
+		FollowUpDue: f.FollowUpDue, Order: f.Order, Returned: f.ReturnedOnly, HideRet: f.HideReturned,
 	}
 	if !f.ObservedAfter.IsZero() {
 		key.After = f.ObservedAfter.UnixNano()
@@ -164,6 +169,14 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 		// that finds the case fine clears the date, one that finds it back
 		// reopens the case. One range of the index reports_follow_up.
 		w.add("status = ? AND follow_up_due <= ?", gridinspect.StatusClosed, now.UnixNano())
+	}
+	if f.ReturnedOnly {
+		// Waiting for the reporter's supplement (退回补充): REPORTED with
+		// an open request, one range of reports_returned.
+		w.add("return_request IS NOT NULL")
+	}
+	if f.HideReturned {
+		w.add("return_request IS NULL")
 	}
 	if !f.ObservedAfter.IsZero() {
 		w.add("effective_at >= ?", key.After)

@@ -64,6 +64,8 @@ const _ = uint(gridinspect.StatusReported-1) + uint(1-gridinspect.StatusReported
 	uint(gridinspect.EventRectificationVerified-8) + uint(8-gridinspect.EventRectificationVerified) +
 	uint(gridinspect.EventFollowUpRecorded-9) + uint(9-gridinspect.EventFollowUpRecorded) +
 	uint(gridinspect.EventDeadlineExtended-11) + uint(11-gridinspect.EventDeadlineExtended) +
+	uint(gridinspect.EventReportReturned-15) + uint(15-gridinspect.EventReportReturned) +
+	uint(gridinspect.EventReportSupplemented-16) + uint(16-gridinspect.EventReportSupplemented) +
 	uint(gridinspect.HouseGradeC-3) + uint(3-gridinspect.HouseGradeC) +
 	uint(gridinspect.HouseGradeD-4) + uint(4-gridinspect.HouseGradeD)
 
@@ -192,6 +194,7 @@ func (sq *summaryQuery) count(s *gridinspect.Summary) error {
 		{"reports found", sq.countFound},
 		{"events", sq.countEvents},
 		{"times to close", sq.countTimesToClose},
+		{"returns for more", sq.countReturns},
 		{"notices", sq.countNotices},
 		{"patrols", sq.countPatrols},
 		{"patrol schedules", sq.countSchedules},

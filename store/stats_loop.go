@@ -45,6 +45,7 @@ type loopKey struct {
 type loopTally struct {
 	reported, closed, rejected, open, overdueNow int64
 	due, closedOfDue, closedOnTime, openOverdue  int64
+	returned, supplemented                       int64   // 退回补充 and its answers in the period
 	redLine                                      int64   // open at the end, grade C or D, occupied
 	toClose                                      []int64 // each closure's time to close, nanoseconds
 }
@@ -60,6 +61,8 @@ func (t *loopTally) add(o *loopTally) {
 	t.closedOnTime += o.closedOnTime
 	t.openOverdue += o.openOverdue
 	t.redLine += o.redLine
+	t.returned += o.returned
+	t.supplemented += o.supplemented
 	t.toClose = append(t.toClose, o.toClose...)
 }
 
@@ -68,7 +71,7 @@ func (t *loopTally) summary() gridinspect.LoopSummary {
 	l := gridinspect.LoopSummary{
 		Reported: t.reported, Closed: t.closed, Rejected: t.rejected, Open: t.open, OverdueNow: t.overdueNow,
 		Due: t.due, ClosedOfDue: t.closedOfDue, ClosedOnTime: t.closedOnTime, OpenOverdue: t.openOverdue,
-		MedianDaysToClose: medianDays(t.toClose),
+		MedianDaysToClose: medianDays(t.toClose), Returned: t.returned, Supplemented: t.supplemented,
 	}
 	if t.due > 0 {
 		l.ClosureRate = float64(t.closedOfDue) / float64(t.due)
@@ -236,6 +239,31 @@ func (sq *summaryQuery) countEvents(s *gridinspect.Summary) error {
 			s.DangerousHouses.Demolished += n[3]
 			s.DangerousHouses.Renovated += n[4]
 			s.DangerousHouses.ResidentsRelocated += n[5]
+		}
+		return nil
+	})
+}
+
+// countReturns counts the returns for more (退回补充) and the supplements
+// in the period, by their field time, from the partial index
+// events_returns: one row each, few in any period, added up here (a
+// GROUP BY in SQL would sort them).
+func (sq *summaryQuery) countReturns(*gridinspect.Summary) error {
+	q := query{`SELECT r.grid_id, r.category, e.type
+		FROM events AS e JOIN reports AS r ON r.id = e.report_id
+		WHERE e.type IN (15, 16) AND e.conflict = 0 AND e.effective_at >= :from AND e.effective_at < :to
+			AND r.grid_id IN (SELECT value FROM json_each(:grids))`, sq.args()}
+	return forEachRow(sq.q, q, func(rows *sql.Rows) error {
+		var k loopKey
+		var typ gridinspect.EventType
+		if err := rows.Scan(&k.grid, &k.category, &typ); err != nil {
+			return err
+		}
+		t := sq.at(k)
+		if typ == gridinspect.EventReportReturned {
+			t.returned++
+		} else {
+			t.supplemented++
 		}
 		return nil
 	})

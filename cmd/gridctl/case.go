@@ -20,10 +20,11 @@ import (
 
 var caseCommand = &command{
 	name:    "case",
-	summary: "办理案件：派遣、文书、整改、核查、回头看",
+	summary: "办理案件：派遣、文书、整改、核查、回头看、退回补充",
 	subs: []*command{
 		caseAssignCommand, caseRejectCommand, caseProgressCommand, caseNoticeCommand, caseInterviewCommand,
 		caseRectifyCommand, caseVerifyCommand, caseFollowUpCommand, caseCommentCommand, caseExtendCommand,
+		caseReturnCommand, caseSupplementCommand,
 	},
 }
 
@@ -621,6 +622,85 @@ var caseExtendCommand = &command{
 				})
 				if err != nil {
 					return nil, nil, fmt.Errorf("extend the deadline of report %s: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
+var caseReturnCommand = &command{
+	name:    "return",
+	args:    "编号",
+	summary: "把已上报的案件退回上报人补充材料（退回补充，主管）",
+	help: `案件仍为「已上报」，等待上报人补充（网格员的手机同步时收到要求）；补充后
+回到待派遣的队列。--want 说明要补充什么，可用逗号分隔多项。
+
+示例：
+  gridctl case return 3f2a9c1d --want photo,address --note 请补充现场照片和门牌号
+
+` + caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		want := fs.String("want", "", "要补充的`内容`，逗号分隔："+helpChoices(returnWantFlags)+"（必填）")
+		f := addActionFlags(fs, "给上报人的说明 `说明`（要求补充「其他」时必填）")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("return", args); err != nil {
+				return err
+			}
+			if strings.TrimSpace(*want) == "" {
+				return usagef("--want 必填：要补充的内容，如 photo,address")
+			}
+			var wants []pb.ReturnWant
+			for _, w := range strings.FieldsFunc(*want, func(r rune) bool { return r == ',' || r == '，' || r == '、' }) {
+				x, err := parseChoice("want", returnWantFlags, w)
+				if err != nil {
+					return err
+				}
+				wants = append(wants, x)
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				resp, err := rect.ReturnReport(ctx, &pb.ReturnReportRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note, Wants: wants,
+				})
+				if err != nil {
+					return nil, nil, fmt.Errorf("return report %s for more: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
+var caseSupplementCommand = &command{
+	name:    "supplement",
+	args:    "编号",
+	summary: "为退回补充的案件补充材料：情况说明、地址（上报人，或主管代为）",
+	help: `补充的说明接在原描述之后（原描述不变），地址替换原地址（原地址记入时间线）；
+类别、等级、详情、坐标和发现时间不能改。补充后案件回到待派遣的队列。
+照片请用手机补充。
+
+示例：
+  gridctl case supplement 3f2a9c1d --address 长山村3组12号 --description 一至三楼楼道均有堆放
+
+` + caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		description := fs.String("description", "", "接在原描述之后的补充`说明`")
+		address := fs.String("address", "", "替换原地址的`地址`")
+		f := addActionFlags(fs, "记入时间线的备注 `说明`")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("supplement", args); err != nil {
+				return err
+			}
+			if strings.TrimSpace(*description) == "" && strings.TrimSpace(*address) == "" {
+				return usagef("请给出 --description 说明 和/或 --address 地址")
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				resp, err := rect.SupplementReport(ctx, &pb.SupplementReportRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
+					Description: strings.TrimSpace(*description), Address: strings.TrimSpace(*address),
+				})
+				if err != nil {
+					return nil, nil, fmt.Errorf("supplement report %s: %w", b.reportID, err)
 				}
 				return resp.GetReport(), resp.GetEvent(), nil
 			})

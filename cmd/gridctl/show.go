@@ -170,6 +170,9 @@ func writeReport(a *app, r *pb.Report, names *nameBook) error {
 		}
 		add("照片", photos)
 	}
+	if rq := r.GetReturnRequest(); rq != nil {
+		add("退回补充", returnRequestLine(rq))
+	}
 	if r.GetAssigneeId() != "" {
 		add("派遣对象", person(r.GetAssigneeId(), r.GetAssigneeName()))
 	}
@@ -374,6 +377,16 @@ func eventDetails(e *pb.Event) string {
 		} else {
 			add("未复发")
 		}
+	case *pb.Event_ReturnRequest:
+		add("请补充 %s", returnWantsWords(p.ReturnRequest.GetWants()))
+	case *pb.Event_Supplement:
+		sp := p.Supplement
+		if sp.GetAddress() != "" {
+			add("地址 %s → %s", sp.GetPreviousAddress(), sp.GetAddress())
+		}
+		if sp.GetDescription() != "" {
+			add("补充说明 %s", sp.GetDescription())
+		}
 	case *pb.Event_DeadlineExtension:
 		ex := p.DeadlineExtension
 		add("期限 %s → %s", formatDeadline(ex.GetPreviousDeadline()), formatDeadline(ex.GetNewDeadline()))
@@ -391,6 +404,25 @@ func eventDetails(e *pb.Event) string {
 		add("设备时间可疑")
 	}
 	return strings.Join(parts, "; ")
+}
+
+// returnWantsWords names what a return asks for: 照片、地址.
+func returnWantsWords(ws []pb.ReturnWant) string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = words.Label(words.ReturnWant, w)
+	}
+	return strings.Join(out, "、")
+}
+
+// returnRequestLine is an open request for more as a phone shows it:
+// 请补充照片、地址（备注），退回时间.
+func returnRequestLine(rq *pb.ReturnRequest) string {
+	line := "请补充" + returnWantsWords(rq.GetWants())
+	if rq.GetNote() != "" {
+		line += "：" + rq.GetNote()
+	}
+	return line + "（" + formatMinute(rq.GetReturnedAt()) + " 退回，等待上报人补充）"
 }
 
 // trimFloat writes a measure without trailing zeros: 120, 12.5.

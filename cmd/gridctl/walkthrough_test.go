@@ -241,7 +241,7 @@ func TestEveryHelpSpeaksChinese(t *testing.T) {
 func helpEnglishWords(out string, args []string) []string {
 	typed := map[string]bool{"help": true}
 	for _, m := range []map[string]bool{keys(categoryFlags), keys(statusFlags), keys(dispositionFlags), keys(noticeFlags), keys(exportFormats),
-		keys(periodFlags), keys(patrolKindFlags)} {
+		keys(periodFlags), keys(patrolKindFlags), keys(returnWantFlags)} {
 		for k := range m {
 			typed[k] = true
 		}

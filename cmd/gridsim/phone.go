@@ -304,6 +304,15 @@ func (p *phone) prepare(ctx context.Context) error {
 			w.open = append(w.open, r)
 		}
 	}
+	returned, err := p.listReports(ctx, &pb.ListReportsRequest{GridIds: []string{w.grid.GetId()}, ReturnedOnly: true})
+	if err != nil {
+		return err
+	}
+	for _, r := range returned {
+		if r.GetReporterId() == w.userID {
+			w.returned = append(w.returned, r)
+		}
+	}
 	p.w = w
 	return nil
 }

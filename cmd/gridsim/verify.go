@@ -373,6 +373,8 @@ func mutationAction(m *pb.Mutation) (string, bool) {
 		req = k.SubmitRectification
 	case *pb.Mutation_RecordFollowUp:
 		req = k.RecordFollowUp
+	case *pb.Mutation_SupplementReport:
+		req = k.SupplementReport
 	}
 	if req == nil {
 		return "", false

@@ -71,6 +71,9 @@ var fieldLabel = map[string]string{
 	"starts_at": "计划开始时间", "missed_since": "漏巡查询起始时间",
 	"grid_name": "网格名称", "subject_name": "对象名称", "subject_kind": "对象类型",
 	"set_by": "设置人", "set_at": "设置时间",
+	"return_report": "退回补充", "supplement_report": "补充材料", "wants": "需补充内容",
+	"return_request": "退回补充要求", "return_count": "退回补充次数", "returned_by": "退回人",
+	"returned_at": "退回时间", "returned_only": "只看退回补充", "hide_returned": "不看退回补充",
 }
 
 var fieldIndex = regexp.MustCompile(`\[\d+\]`)

@@ -130,6 +130,8 @@ func SummarySections(s *pb.Summary) []SummarySection {
 	row("办结", l.GetClosed())
 	row("期末未办结", l.GetOpen())
 	row("驳回", l.GetRejected())
+	row("退回补充", l.GetReturned())
+	row("补充材料", l.GetSupplemented())
 	row("应结案", l.GetDue())
 	row("应结已结", l.GetClosedOfDue())
 	row("按期办结", l.GetClosedOnTime())

@@ -60,6 +60,8 @@ var Event = map[pb.EventType]string{
 	pb.EventType_EVENT_TYPE_FOLLOW_UP_RECORDED:      "回头看",
 	pb.EventType_EVENT_TYPE_COMMENT_ADDED:           "评论",
 	pb.EventType_EVENT_TYPE_DEADLINE_EXTENDED:       "延期",
+	pb.EventType_EVENT_TYPE_REPORT_RETURNED:         "退回补充",
+	pb.EventType_EVENT_TYPE_REPORT_SUPPLEMENTED:     "补充材料",
 }
 
 // Action are what a user may do to a case (Report.allowed_actions), as
@@ -225,6 +227,10 @@ func PatrolFrequency(s *pb.PatrolSchedule) string {
 	}
 	return fmt.Sprintf("每%d%s%d次", every, unit, times)
 }
+
+// ReturnWant are what a return for more (退回补充) asks for, in Chinese:
+// the domain's words (gridinspect.ReturnWant.Chinese).
+var ReturnWant = fromDomain[pb.ReturnWant](pb.ReturnWant_name, func(n int32) string { return gridinspect.ReturnWant(n).Chinese() })
 
 // Enum is an API enum.
 type Enum interface {

@@ -47,6 +47,7 @@ func TestEveryWordOfTheAPIIsTranslated(t *testing.T) {
 		{"subject kind", numbers(SubjectKind), pb.SubjectKind(0).Descriptor()},
 		{"patrol kind", numbers(PatrolKind), pb.PatrolKind(0).Descriptor()},
 		{"patrol period", numbers(PatrolPeriod), pb.PatrolPeriod(0).Descriptor()},
+		{"return want", numbers(ReturnWant), pb.ReturnWant(0).Descriptor()},
 	}
 	for _, tt := range tests {
 		values := tt.enum.Values()

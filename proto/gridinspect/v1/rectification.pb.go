@@ -51,6 +51,10 @@ const (
 	EventType_EVENT_TYPE_COMMENT_ADDED EventType = 10
 	// EVENT_TYPE_DEADLINE_EXTENDED: a new deadline (ExtendDeadline).
 	EventType_EVENT_TYPE_DEADLINE_EXTENDED EventType = 11
+	// EVENT_TYPE_REPORT_RETURNED: returned to the reporter for more (ReturnReport).
+	EventType_EVENT_TYPE_REPORT_RETURNED EventType = 15
+	// EVENT_TYPE_REPORT_SUPPLEMENTED: the reporter added to it (SupplementReport).
+	EventType_EVENT_TYPE_REPORT_SUPPLEMENTED EventType = 16
 )
 
 // Enum value maps for EventType.
@@ -68,6 +72,8 @@ var (
 		9:  "EVENT_TYPE_FOLLOW_UP_RECORDED",
 		10: "EVENT_TYPE_COMMENT_ADDED",
 		11: "EVENT_TYPE_DEADLINE_EXTENDED",
+		15: "EVENT_TYPE_REPORT_RETURNED",
+		16: "EVENT_TYPE_REPORT_SUPPLEMENTED",
 	}
 	EventType_value = map[string]int32{
 		"EVENT_TYPE_UNSPECIFIED":             0,
@@ -82,6 +88,8 @@ var (
 		"EVENT_TYPE_FOLLOW_UP_RECORDED":      9,
 		"EVENT_TYPE_COMMENT_ADDED":           10,
 		"EVENT_TYPE_DEADLINE_EXTENDED":       11,
+		"EVENT_TYPE_REPORT_RETURNED":         15,
+		"EVENT_TYPE_REPORT_SUPPLEMENTED":     16,
 	}
 )
 
@@ -804,6 +812,8 @@ type Event struct {
 	//	*Event_Verification
 	//	*Event_FollowUp
 	//	*Event_DeadlineExtension
+	//	*Event_ReturnRequest
+	//	*Event_Supplement
 	Payload isEvent_Payload `protobuf_oneof:"payload"`
 	// actor_name is the name the actor is shown by: the display name, or the
 	// username where there is none (server-set; shown to whoever may read
@@ -1037,6 +1047,24 @@ func (x *Event) GetDeadlineExtension() *DeadlineExtension {
 	return nil
 }
 
+func (x *Event) GetReturnRequest() *ReturnRequest {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_ReturnRequest); ok {
+			return x.ReturnRequest
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetSupplement() *Supplement {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Supplement); ok {
+			return x.Supplement
+		}
+	}
+	return nil
+}
+
 func (x *Event) GetActorName() string {
 	if x != nil {
 		return x.ActorName
@@ -1095,6 +1123,17 @@ type Event_DeadlineExtension struct {
 	DeadlineExtension *DeadlineExtension `protobuf:"bytes,27,opt,name=deadline_extension,json=deadlineExtension,proto3,oneof"`
 }
 
+type Event_ReturnRequest struct {
+	// return_request of EVENT_TYPE_REPORT_RETURNED: what was asked for (only
+	// wants is set; the note is the event's).
+	ReturnRequest *ReturnRequest `protobuf:"bytes,45,opt,name=return_request,json=returnRequest,proto3,oneof"`
+}
+
+type Event_Supplement struct {
+	// supplement of EVENT_TYPE_REPORT_SUPPLEMENTED.
+	Supplement *Supplement `protobuf:"bytes,46,opt,name=supplement,proto3,oneof"`
+}
+
 func (*Event_Assignment) isEvent_Payload() {}
 
 func (*Event_Rejection) isEvent_Payload() {}
@@ -1110,6 +1149,75 @@ func (*Event_Verification) isEvent_Payload() {}
 func (*Event_FollowUp) isEvent_Payload() {}
 
 func (*Event_DeadlineExtension) isEvent_Payload() {}
+
+func (*Event_ReturnRequest) isEvent_Payload() {}
+
+func (*Event_Supplement) isEvent_Payload() {}
+
+// Supplement is the payload of EVENT_TYPE_REPORT_SUPPLEMENTED (the photos
+// added are the event's photo_ids).
+type Supplement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// description added after the report's own.
+	Description string `protobuf:"bytes,1,opt,name=description,proto3" json:"description,omitempty"`
+	// address that replaced the report's.
+	Address string `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	// previous_address is the address it replaced (server-set).
+	PreviousAddress string `protobuf:"bytes,3,opt,name=previous_address,json=previousAddress,proto3" json:"previous_address,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Supplement) Reset() {
+	*x = Supplement{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Supplement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Supplement) ProtoMessage() {}
+
+func (x *Supplement) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Supplement.ProtoReflect.Descriptor instead.
+func (*Supplement) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Supplement) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Supplement) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *Supplement) GetPreviousAddress() string {
+	if x != nil {
+		return x.PreviousAddress
+	}
+	return ""
+}
 
 // AssignReportRequest dispatches a case.
 type AssignReportRequest struct {
@@ -1139,7 +1247,7 @@ type AssignReportRequest struct {
 
 func (x *AssignReportRequest) Reset() {
 	*x = AssignReportRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[9]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1151,7 +1259,7 @@ func (x *AssignReportRequest) String() string {
 func (*AssignReportRequest) ProtoMessage() {}
 
 func (x *AssignReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[9]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1164,7 +1272,7 @@ func (x *AssignReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignReportRequest.ProtoReflect.Descriptor instead.
 func (*AssignReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{9}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AssignReportRequest) GetActionId() string {
@@ -1243,7 +1351,7 @@ type AssignReportResponse struct {
 
 func (x *AssignReportResponse) Reset() {
 	*x = AssignReportResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[10]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1255,7 +1363,7 @@ func (x *AssignReportResponse) String() string {
 func (*AssignReportResponse) ProtoMessage() {}
 
 func (x *AssignReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[10]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1268,7 +1376,7 @@ func (x *AssignReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignReportResponse.ProtoReflect.Descriptor instead.
 func (*AssignReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{10}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AssignReportResponse) GetReport() *Report {
@@ -1310,7 +1418,7 @@ type RejectReportRequest struct {
 
 func (x *RejectReportRequest) Reset() {
 	*x = RejectReportRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[11]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1322,7 +1430,7 @@ func (x *RejectReportRequest) String() string {
 func (*RejectReportRequest) ProtoMessage() {}
 
 func (x *RejectReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[11]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1335,7 +1443,7 @@ func (x *RejectReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectReportRequest.ProtoReflect.Descriptor instead.
 func (*RejectReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{11}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RejectReportRequest) GetActionId() string {
@@ -1407,7 +1515,7 @@ type RejectReportResponse struct {
 
 func (x *RejectReportResponse) Reset() {
 	*x = RejectReportResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[12]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1419,7 +1527,7 @@ func (x *RejectReportResponse) String() string {
 func (*RejectReportResponse) ProtoMessage() {}
 
 func (x *RejectReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[12]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1432,7 +1540,7 @@ func (x *RejectReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectReportResponse.ProtoReflect.Descriptor instead.
 func (*RejectReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{12}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RejectReportResponse) GetReport() *Report {
@@ -1470,7 +1578,7 @@ type RecordProgressRequest struct {
 
 func (x *RecordProgressRequest) Reset() {
 	*x = RecordProgressRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[13]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1482,7 +1590,7 @@ func (x *RecordProgressRequest) String() string {
 func (*RecordProgressRequest) ProtoMessage() {}
 
 func (x *RecordProgressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[13]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1495,7 +1603,7 @@ func (x *RecordProgressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordProgressRequest.ProtoReflect.Descriptor instead.
 func (*RecordProgressRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{13}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RecordProgressRequest) GetActionId() string {
@@ -1553,7 +1661,7 @@ type RecordProgressResponse struct {
 
 func (x *RecordProgressResponse) Reset() {
 	*x = RecordProgressResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[14]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1565,7 +1673,7 @@ func (x *RecordProgressResponse) String() string {
 func (*RecordProgressResponse) ProtoMessage() {}
 
 func (x *RecordProgressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[14]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1578,7 +1686,7 @@ func (x *RecordProgressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordProgressResponse.ProtoReflect.Descriptor instead.
 func (*RecordProgressResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{14}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RecordProgressResponse) GetReport() *Report {
@@ -1620,7 +1728,7 @@ type IssueNoticeRequest struct {
 
 func (x *IssueNoticeRequest) Reset() {
 	*x = IssueNoticeRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[15]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1632,7 +1740,7 @@ func (x *IssueNoticeRequest) String() string {
 func (*IssueNoticeRequest) ProtoMessage() {}
 
 func (x *IssueNoticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[15]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1645,7 +1753,7 @@ func (x *IssueNoticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueNoticeRequest.ProtoReflect.Descriptor instead.
 func (*IssueNoticeRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{15}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *IssueNoticeRequest) GetActionId() string {
@@ -1717,7 +1825,7 @@ type IssueNoticeResponse struct {
 
 func (x *IssueNoticeResponse) Reset() {
 	*x = IssueNoticeResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[16]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1729,7 +1837,7 @@ func (x *IssueNoticeResponse) String() string {
 func (*IssueNoticeResponse) ProtoMessage() {}
 
 func (x *IssueNoticeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[16]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1742,7 +1850,7 @@ func (x *IssueNoticeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueNoticeResponse.ProtoReflect.Descriptor instead.
 func (*IssueNoticeResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{16}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *IssueNoticeResponse) GetReport() *Report {
@@ -1786,7 +1894,7 @@ type RecordInterviewRequest struct {
 
 func (x *RecordInterviewRequest) Reset() {
 	*x = RecordInterviewRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[17]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1798,7 +1906,7 @@ func (x *RecordInterviewRequest) String() string {
 func (*RecordInterviewRequest) ProtoMessage() {}
 
 func (x *RecordInterviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[17]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1811,7 +1919,7 @@ func (x *RecordInterviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordInterviewRequest.ProtoReflect.Descriptor instead.
 func (*RecordInterviewRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{17}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RecordInterviewRequest) GetActionId() string {
@@ -1890,7 +1998,7 @@ type RecordInterviewResponse struct {
 
 func (x *RecordInterviewResponse) Reset() {
 	*x = RecordInterviewResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[18]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1902,7 +2010,7 @@ func (x *RecordInterviewResponse) String() string {
 func (*RecordInterviewResponse) ProtoMessage() {}
 
 func (x *RecordInterviewResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[18]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1915,7 +2023,7 @@ func (x *RecordInterviewResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordInterviewResponse.ProtoReflect.Descriptor instead.
 func (*RecordInterviewResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{18}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RecordInterviewResponse) GetReport() *Report {
@@ -1957,7 +2065,7 @@ type SubmitRectificationRequest struct {
 
 func (x *SubmitRectificationRequest) Reset() {
 	*x = SubmitRectificationRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[19]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1969,7 +2077,7 @@ func (x *SubmitRectificationRequest) String() string {
 func (*SubmitRectificationRequest) ProtoMessage() {}
 
 func (x *SubmitRectificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[19]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1982,7 +2090,7 @@ func (x *SubmitRectificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitRectificationRequest.ProtoReflect.Descriptor instead.
 func (*SubmitRectificationRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{19}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SubmitRectificationRequest) GetActionId() string {
@@ -2054,7 +2162,7 @@ type SubmitRectificationResponse struct {
 
 func (x *SubmitRectificationResponse) Reset() {
 	*x = SubmitRectificationResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[20]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2066,7 +2174,7 @@ func (x *SubmitRectificationResponse) String() string {
 func (*SubmitRectificationResponse) ProtoMessage() {}
 
 func (x *SubmitRectificationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[20]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2079,7 +2187,7 @@ func (x *SubmitRectificationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitRectificationResponse.ProtoReflect.Descriptor instead.
 func (*SubmitRectificationResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{20}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SubmitRectificationResponse) GetReport() *Report {
@@ -2124,7 +2232,7 @@ type VerifyRectificationRequest struct {
 
 func (x *VerifyRectificationRequest) Reset() {
 	*x = VerifyRectificationRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[21]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2136,7 +2244,7 @@ func (x *VerifyRectificationRequest) String() string {
 func (*VerifyRectificationRequest) ProtoMessage() {}
 
 func (x *VerifyRectificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[21]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2149,7 +2257,7 @@ func (x *VerifyRectificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyRectificationRequest.ProtoReflect.Descriptor instead.
 func (*VerifyRectificationRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{21}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *VerifyRectificationRequest) GetActionId() string {
@@ -2228,7 +2336,7 @@ type VerifyRectificationResponse struct {
 
 func (x *VerifyRectificationResponse) Reset() {
 	*x = VerifyRectificationResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[22]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2240,7 +2348,7 @@ func (x *VerifyRectificationResponse) String() string {
 func (*VerifyRectificationResponse) ProtoMessage() {}
 
 func (x *VerifyRectificationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[22]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2253,7 +2361,7 @@ func (x *VerifyRectificationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyRectificationResponse.ProtoReflect.Descriptor instead.
 func (*VerifyRectificationResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{22}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *VerifyRectificationResponse) GetReport() *Report {
@@ -2293,7 +2401,7 @@ type RecordFollowUpRequest struct {
 
 func (x *RecordFollowUpRequest) Reset() {
 	*x = RecordFollowUpRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[23]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2305,7 +2413,7 @@ func (x *RecordFollowUpRequest) String() string {
 func (*RecordFollowUpRequest) ProtoMessage() {}
 
 func (x *RecordFollowUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[23]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2318,7 +2426,7 @@ func (x *RecordFollowUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFollowUpRequest.ProtoReflect.Descriptor instead.
 func (*RecordFollowUpRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{23}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *RecordFollowUpRequest) GetActionId() string {
@@ -2383,7 +2491,7 @@ type RecordFollowUpResponse struct {
 
 func (x *RecordFollowUpResponse) Reset() {
 	*x = RecordFollowUpResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[24]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2395,7 +2503,7 @@ func (x *RecordFollowUpResponse) String() string {
 func (*RecordFollowUpResponse) ProtoMessage() {}
 
 func (x *RecordFollowUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[24]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2408,7 +2516,7 @@ func (x *RecordFollowUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFollowUpResponse.ProtoReflect.Descriptor instead.
 func (*RecordFollowUpResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{24}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RecordFollowUpResponse) GetReport() *Report {
@@ -2446,7 +2554,7 @@ type CommentOnReportRequest struct {
 
 func (x *CommentOnReportRequest) Reset() {
 	*x = CommentOnReportRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[25]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2458,7 +2566,7 @@ func (x *CommentOnReportRequest) String() string {
 func (*CommentOnReportRequest) ProtoMessage() {}
 
 func (x *CommentOnReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[25]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2471,7 +2579,7 @@ func (x *CommentOnReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommentOnReportRequest.ProtoReflect.Descriptor instead.
 func (*CommentOnReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{25}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CommentOnReportRequest) GetActionId() string {
@@ -2529,7 +2637,7 @@ type CommentOnReportResponse struct {
 
 func (x *CommentOnReportResponse) Reset() {
 	*x = CommentOnReportResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[26]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2541,7 +2649,7 @@ func (x *CommentOnReportResponse) String() string {
 func (*CommentOnReportResponse) ProtoMessage() {}
 
 func (x *CommentOnReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[26]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2554,7 +2662,7 @@ func (x *CommentOnReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommentOnReportResponse.ProtoReflect.Descriptor instead.
 func (*CommentOnReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{26}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CommentOnReportResponse) GetReport() *Report {
@@ -2596,7 +2704,7 @@ type ExtendDeadlineRequest struct {
 
 func (x *ExtendDeadlineRequest) Reset() {
 	*x = ExtendDeadlineRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[27]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2608,7 +2716,7 @@ func (x *ExtendDeadlineRequest) String() string {
 func (*ExtendDeadlineRequest) ProtoMessage() {}
 
 func (x *ExtendDeadlineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[27]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2621,7 +2729,7 @@ func (x *ExtendDeadlineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtendDeadlineRequest.ProtoReflect.Descriptor instead.
 func (*ExtendDeadlineRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{27}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ExtendDeadlineRequest) GetActionId() string {
@@ -2693,7 +2801,7 @@ type ExtendDeadlineResponse struct {
 
 func (x *ExtendDeadlineResponse) Reset() {
 	*x = ExtendDeadlineResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[28]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2705,7 +2813,7 @@ func (x *ExtendDeadlineResponse) String() string {
 func (*ExtendDeadlineResponse) ProtoMessage() {}
 
 func (x *ExtendDeadlineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[28]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2718,7 +2826,7 @@ func (x *ExtendDeadlineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtendDeadlineResponse.ProtoReflect.Descriptor instead.
 func (*ExtendDeadlineResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{28}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ExtendDeadlineResponse) GetReport() *Report {
@@ -2746,7 +2854,7 @@ type GetTimelineRequest struct {
 
 func (x *GetTimelineRequest) Reset() {
 	*x = GetTimelineRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[29]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2758,7 +2866,7 @@ func (x *GetTimelineRequest) String() string {
 func (*GetTimelineRequest) ProtoMessage() {}
 
 func (x *GetTimelineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[29]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2771,7 +2879,7 @@ func (x *GetTimelineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTimelineRequest.ProtoReflect.Descriptor instead.
 func (*GetTimelineRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{29}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetTimelineRequest) GetReportId() string {
@@ -2795,7 +2903,7 @@ type GetTimelineResponse struct {
 
 func (x *GetTimelineResponse) Reset() {
 	*x = GetTimelineResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[30]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2807,7 +2915,7 @@ func (x *GetTimelineResponse) String() string {
 func (*GetTimelineResponse) ProtoMessage() {}
 
 func (x *GetTimelineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[30]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2820,7 +2928,7 @@ func (x *GetTimelineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTimelineResponse.ProtoReflect.Descriptor instead.
 func (*GetTimelineResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{30}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetTimelineResponse) GetEvents() []*Event {
@@ -2835,6 +2943,326 @@ func (x *GetTimelineResponse) GetChainIntact() bool {
 		return x.ChainIntact
 	}
 	return false
+}
+
+// ReturnReportRequest returns a case to its reporter for more.
+type ReturnReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// action_id is the client-made UUID of this action.
+	ActionId string `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	// report_id is the report acted on.
+	ReportId string `protobuf:"bytes,2,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	// expected_version is the version the actor saw (0 = don't check).
+	ExpectedVersion int64 `protobuf:"varint,3,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	// note: what to add, in words (required with RETURN_WANT_OTHER).
+	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	// photo_ids attached.
+	PhotoIds []string `protobuf:"bytes,5,rep,name=photo_ids,json=photoIds,proto3" json:"photo_ids,omitempty"`
+	// occurred_at is the device time of the action (default: server time).
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// wants: what the reporter should add; at least one.
+	Wants         []ReturnWant `protobuf:"varint,7,rep,packed,name=wants,proto3,enum=gridinspect.v1.ReturnWant" json:"wants,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReturnReportRequest) Reset() {
+	*x = ReturnReportRequest{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReturnReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReturnReportRequest) ProtoMessage() {}
+
+func (x *ReturnReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReturnReportRequest.ProtoReflect.Descriptor instead.
+func (*ReturnReportRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ReturnReportRequest) GetActionId() string {
+	if x != nil {
+		return x.ActionId
+	}
+	return ""
+}
+
+func (x *ReturnReportRequest) GetReportId() string {
+	if x != nil {
+		return x.ReportId
+	}
+	return ""
+}
+
+func (x *ReturnReportRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
+func (x *ReturnReportRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *ReturnReportRequest) GetPhotoIds() []string {
+	if x != nil {
+		return x.PhotoIds
+	}
+	return nil
+}
+
+func (x *ReturnReportRequest) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *ReturnReportRequest) GetWants() []ReturnWant {
+	if x != nil {
+		return x.Wants
+	}
+	return nil
+}
+
+// ReturnReportResponse returns the case after the action.
+type ReturnReportResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// report after the action.
+	Report *Report `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	// event recorded.
+	Event         *Event `protobuf:"bytes,2,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReturnReportResponse) Reset() {
+	*x = ReturnReportResponse{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReturnReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReturnReportResponse) ProtoMessage() {}
+
+func (x *ReturnReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReturnReportResponse.ProtoReflect.Descriptor instead.
+func (*ReturnReportResponse) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ReturnReportResponse) GetReport() *Report {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+func (x *ReturnReportResponse) GetEvent() *Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+// SupplementReportRequest adds to a returned case; at least one of
+// photo_ids, description and address.
+type SupplementReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// action_id is the client-made UUID of this action.
+	ActionId string `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	// report_id is the report acted on.
+	ReportId string `protobuf:"bytes,2,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	// expected_version is the version the actor saw (0 = don't check).
+	ExpectedVersion int64 `protobuf:"varint,3,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	// note written by the actor.
+	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	// photo_ids to add to the report's photos.
+	PhotoIds []string `protobuf:"bytes,5,rep,name=photo_ids,json=photoIds,proto3" json:"photo_ids,omitempty"`
+	// occurred_at is the device time of the action (default: server time).
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// description to append to the report's (at most 4000 characters in all).
+	Description string `protobuf:"bytes,7,opt,name=description,proto3" json:"description,omitempty"`
+	// address to replace the report's.
+	Address       string `protobuf:"bytes,8,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SupplementReportRequest) Reset() {
+	*x = SupplementReportRequest{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SupplementReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SupplementReportRequest) ProtoMessage() {}
+
+func (x *SupplementReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SupplementReportRequest.ProtoReflect.Descriptor instead.
+func (*SupplementReportRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *SupplementReportRequest) GetActionId() string {
+	if x != nil {
+		return x.ActionId
+	}
+	return ""
+}
+
+func (x *SupplementReportRequest) GetReportId() string {
+	if x != nil {
+		return x.ReportId
+	}
+	return ""
+}
+
+func (x *SupplementReportRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
+func (x *SupplementReportRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *SupplementReportRequest) GetPhotoIds() []string {
+	if x != nil {
+		return x.PhotoIds
+	}
+	return nil
+}
+
+func (x *SupplementReportRequest) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *SupplementReportRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *SupplementReportRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+// SupplementReportResponse returns the case after the action.
+type SupplementReportResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// report after the action.
+	Report *Report `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	// event recorded.
+	Event         *Event `protobuf:"bytes,2,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SupplementReportResponse) Reset() {
+	*x = SupplementReportResponse{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SupplementReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SupplementReportResponse) ProtoMessage() {}
+
+func (x *SupplementReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SupplementReportResponse.ProtoReflect.Descriptor instead.
+func (*SupplementReportResponse) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *SupplementReportResponse) GetReport() *Report {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+func (x *SupplementReportResponse) GetEvent() *Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
 }
 
 var File_gridinspect_v1_rectification_proto protoreflect.FileDescriptor
@@ -2878,7 +3306,8 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x11DeadlineExtension\x12G\n" +
 	"\x11previous_deadline\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x10previousDeadline\x12=\n" +
 	"\fnew_deadline\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vnewDeadline\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xd7\t\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xdd\n" +
+	"\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\treport_id\x18\x02 \x01(\tR\breportId\x12-\n" +
@@ -2908,11 +3337,20 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\rrectification\x18\x18 \x01(\v2\x1d.gridinspect.v1.RectificationH\x00R\rrectification\x12B\n" +
 	"\fverification\x18\x19 \x01(\v2\x1c.gridinspect.v1.VerificationH\x00R\fverification\x127\n" +
 	"\tfollow_up\x18\x1a \x01(\v2\x18.gridinspect.v1.FollowUpH\x00R\bfollowUp\x12R\n" +
-	"\x12deadline_extension\x18\x1b \x01(\v2!.gridinspect.v1.DeadlineExtensionH\x00R\x11deadlineExtension\x12\x1d\n" +
+	"\x12deadline_extension\x18\x1b \x01(\v2!.gridinspect.v1.DeadlineExtensionH\x00R\x11deadlineExtension\x12F\n" +
+	"\x0ereturn_request\x18- \x01(\v2\x1d.gridinspect.v1.ReturnRequestH\x00R\rreturnRequest\x12<\n" +
+	"\n" +
+	"supplement\x18. \x01(\v2\x1a.gridinspect.v1.SupplementH\x00R\n" +
+	"supplement\x12\x1d\n" +
 	"\n" +
 	"actor_name\x18\x1c \x01(\tR\tactorName\x12:\n" +
 	"\x19localized_conflict_reason\x18\x1d \x01(\tR\x17localizedConflictReasonB\t\n" +
-	"\apayload\"\xec\x02\n" +
+	"\apayload\"s\n" +
+	"\n" +
+	"Supplement\x12 \n" +
+	"\vdescription\x18\x01 \x01(\tR\vdescription\x12\x18\n" +
+	"\aaddress\x18\x02 \x01(\tR\aaddress\x12)\n" +
+	"\x10previous_address\x18\x03 \x01(\tR\x0fpreviousAddress\"\xec\x02\n" +
 	"\x13AssignReportRequest\x12\x1b\n" +
 	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +
 	"\treport_id\x18\x02 \x01(\tR\breportId\x12)\n" +
@@ -3048,7 +3486,32 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\treport_id\x18\x01 \x01(\tR\breportId\"g\n" +
 	"\x13GetTimelineResponse\x12-\n" +
 	"\x06events\x18\x01 \x03(\v2\x15.gridinspect.v1.EventR\x06events\x12!\n" +
-	"\fchain_intact\x18\x02 \x01(\bR\vchainIntact*\x9d\x03\n" +
+	"\fchain_intact\x18\x02 \x01(\bR\vchainIntact\"\x9a\x02\n" +
+	"\x13ReturnReportRequest\x12\x1b\n" +
+	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +
+	"\treport_id\x18\x02 \x01(\tR\breportId\x12)\n" +
+	"\x10expected_version\x18\x03 \x01(\x03R\x0fexpectedVersion\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\x12\x1b\n" +
+	"\tphoto_ids\x18\x05 \x03(\tR\bphotoIds\x12;\n" +
+	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x120\n" +
+	"\x05wants\x18\a \x03(\x0e2\x1a.gridinspect.v1.ReturnWantR\x05wants\"s\n" +
+	"\x14ReturnReportResponse\x12.\n" +
+	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
+	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event\"\xa8\x02\n" +
+	"\x17SupplementReportRequest\x12\x1b\n" +
+	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +
+	"\treport_id\x18\x02 \x01(\tR\breportId\x12)\n" +
+	"\x10expected_version\x18\x03 \x01(\x03R\x0fexpectedVersion\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\x12\x1b\n" +
+	"\tphoto_ids\x18\x05 \x03(\tR\bphotoIds\x12;\n" +
+	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12 \n" +
+	"\vdescription\x18\a \x01(\tR\vdescription\x12\x18\n" +
+	"\aaddress\x18\b \x01(\tR\aaddress\"w\n" +
+	"\x18SupplementReportResponse\x12.\n" +
+	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
+	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event*\xe1\x03\n" +
 	"\tEventType\x12\x1a\n" +
 	"\x16EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bEVENT_TYPE_REPORT_SUBMITTED\x10\x01\x12\x1e\n" +
@@ -3062,7 +3525,9 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x1dEVENT_TYPE_FOLLOW_UP_RECORDED\x10\t\x12\x1c\n" +
 	"\x18EVENT_TYPE_COMMENT_ADDED\x10\n" +
 	"\x12 \n" +
-	"\x1cEVENT_TYPE_DEADLINE_EXTENDED\x10\v*\x93\x01\n" +
+	"\x1cEVENT_TYPE_DEADLINE_EXTENDED\x10\v\x12\x1e\n" +
+	"\x1aEVENT_TYPE_REPORT_RETURNED\x10\x0f\x12\"\n" +
+	"\x1eEVENT_TYPE_REPORT_SUPPLEMENTED\x10\x10*\x93\x01\n" +
 	"\n" +
 	"NoticeKind\x12\x1b\n" +
 	"\x17NOTICE_KIND_UNSPECIFIED\x10\x00\x12\x1d\n" +
@@ -3072,7 +3537,7 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x0fRejectionReason\x12 \n" +
 	"\x1cREJECTION_REASON_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18REJECTION_REASON_INVALID\x10\x01\x12\x1e\n" +
-	"\x1aREJECTION_REASON_DUPLICATE\x10\x022\xeb\f\n" +
+	"\x1aREJECTION_REASON_DUPLICATE\x10\x022\x89\x0f\n" +
 	"\x14RectificationService\x12\x84\x01\n" +
 	"\fAssignReport\x12#.gridinspect.v1.AssignReportRequest\x1a$.gridinspect.v1.AssignReportResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/reports/{report_id}:assign\x12\x84\x01\n" +
 	"\fRejectReport\x12#.gridinspect.v1.RejectReportRequest\x1a$.gridinspect.v1.RejectReportResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/reports/{report_id}:reject\x12\x92\x01\n" +
@@ -3084,7 +3549,9 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x0eRecordFollowUp\x12%.gridinspect.v1.RecordFollowUpRequest\x1a&.gridinspect.v1.RecordFollowUpResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/reports/{report_id}:recordFollowUp\x12\x8e\x01\n" +
 	"\x0fCommentOnReport\x12&.gridinspect.v1.CommentOnReportRequest\x1a'.gridinspect.v1.CommentOnReportResponse\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/reports/{report_id}:comment\x12\x92\x01\n" +
 	"\x0eExtendDeadline\x12%.gridinspect.v1.ExtendDeadlineRequest\x1a&.gridinspect.v1.ExtendDeadlineResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/reports/{report_id}:extendDeadline\x12\x80\x01\n" +
-	"\vGetTimeline\x12\".gridinspect.v1.GetTimelineRequest\x1a#.gridinspect.v1.GetTimelineResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/reports/{report_id}/timelineBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
+	"\vGetTimeline\x12\".gridinspect.v1.GetTimelineRequest\x1a#.gridinspect.v1.GetTimelineResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/reports/{report_id}/timeline\x12\x84\x01\n" +
+	"\fReturnReport\x12#.gridinspect.v1.ReturnReportRequest\x1a$.gridinspect.v1.ReturnReportResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/reports/{report_id}:return\x12\x94\x01\n" +
+	"\x10SupplementReport\x12'.gridinspect.v1.SupplementReportRequest\x1a(.gridinspect.v1.SupplementReportResponse\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/reports/{report_id}:supplementBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
 var (
 	file_gridinspect_v1_rectification_proto_rawDescOnce sync.Once
@@ -3099,7 +3566,7 @@ func file_gridinspect_v1_rectification_proto_rawDescGZIP() []byte {
 }
 
 var file_gridinspect_v1_rectification_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_gridinspect_v1_rectification_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_gridinspect_v1_rectification_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_gridinspect_v1_rectification_proto_goTypes = []any{
 	(EventType)(0),                      // 0: gridinspect.v1.EventType
 	(NoticeKind)(0),                     // 1: gridinspect.v1.NoticeKind
@@ -3113,46 +3580,53 @@ var file_gridinspect_v1_rectification_proto_goTypes = []any{
 	(*FollowUp)(nil),                    // 9: gridinspect.v1.FollowUp
 	(*DeadlineExtension)(nil),           // 10: gridinspect.v1.DeadlineExtension
 	(*Event)(nil),                       // 11: gridinspect.v1.Event
-	(*AssignReportRequest)(nil),         // 12: gridinspect.v1.AssignReportRequest
-	(*AssignReportResponse)(nil),        // 13: gridinspect.v1.AssignReportResponse
-	(*RejectReportRequest)(nil),         // 14: gridinspect.v1.RejectReportRequest
-	(*RejectReportResponse)(nil),        // 15: gridinspect.v1.RejectReportResponse
-	(*RecordProgressRequest)(nil),       // 16: gridinspect.v1.RecordProgressRequest
-	(*RecordProgressResponse)(nil),      // 17: gridinspect.v1.RecordProgressResponse
-	(*IssueNoticeRequest)(nil),          // 18: gridinspect.v1.IssueNoticeRequest
-	(*IssueNoticeResponse)(nil),         // 19: gridinspect.v1.IssueNoticeResponse
-	(*RecordInterviewRequest)(nil),      // 20: gridinspect.v1.RecordInterviewRequest
-	(*RecordInterviewResponse)(nil),     // 21: gridinspect.v1.RecordInterviewResponse
-	(*SubmitRectificationRequest)(nil),  // 22: gridinspect.v1.SubmitRectificationRequest
-	(*SubmitRectificationResponse)(nil), // 23: gridinspect.v1.SubmitRectificationResponse
-	(*VerifyRectificationRequest)(nil),  // 24: gridinspect.v1.VerifyRectificationRequest
-	(*VerifyRectificationResponse)(nil), // 25: gridinspect.v1.VerifyRectificationResponse
-	(*RecordFollowUpRequest)(nil),       // 26: gridinspect.v1.RecordFollowUpRequest
-	(*RecordFollowUpResponse)(nil),      // 27: gridinspect.v1.RecordFollowUpResponse
-	(*CommentOnReportRequest)(nil),      // 28: gridinspect.v1.CommentOnReportRequest
-	(*CommentOnReportResponse)(nil),     // 29: gridinspect.v1.CommentOnReportResponse
-	(*ExtendDeadlineRequest)(nil),       // 30: gridinspect.v1.ExtendDeadlineRequest
-	(*ExtendDeadlineResponse)(nil),      // 31: gridinspect.v1.ExtendDeadlineResponse
-	(*GetTimelineRequest)(nil),          // 32: gridinspect.v1.GetTimelineRequest
-	(*GetTimelineResponse)(nil),         // 33: gridinspect.v1.GetTimelineResponse
-	(*timestamppb.Timestamp)(nil),       // 34: google.protobuf.Timestamp
-	(Disposition)(0),                    // 35: gridinspect.v1.Disposition
-	(ReportStatus)(0),                   // 36: gridinspect.v1.ReportStatus
-	(*Report)(nil),                      // 37: gridinspect.v1.Report
+	(*Supplement)(nil),                  // 12: gridinspect.v1.Supplement
+	(*AssignReportRequest)(nil),         // 13: gridinspect.v1.AssignReportRequest
+	(*AssignReportResponse)(nil),        // 14: gridinspect.v1.AssignReportResponse
+	(*RejectReportRequest)(nil),         // 15: gridinspect.v1.RejectReportRequest
+	(*RejectReportResponse)(nil),        // 16: gridinspect.v1.RejectReportResponse
+	(*RecordProgressRequest)(nil),       // 17: gridinspect.v1.RecordProgressRequest
+	(*RecordProgressResponse)(nil),      // 18: gridinspect.v1.RecordProgressResponse
+	(*IssueNoticeRequest)(nil),          // 19: gridinspect.v1.IssueNoticeRequest
+	(*IssueNoticeResponse)(nil),         // 20: gridinspect.v1.IssueNoticeResponse
+	(*RecordInterviewRequest)(nil),      // 21: gridinspect.v1.RecordInterviewRequest
+	(*RecordInterviewResponse)(nil),     // 22: gridinspect.v1.RecordInterviewResponse
+	(*SubmitRectificationRequest)(nil),  // 23: gridinspect.v1.SubmitRectificationRequest
+	(*SubmitRectificationResponse)(nil), // 24: gridinspect.v1.SubmitRectificationResponse
+	(*VerifyRectificationRequest)(nil),  // 25: gridinspect.v1.VerifyRectificationRequest
+	(*VerifyRectificationResponse)(nil), // 26: gridinspect.v1.VerifyRectificationResponse
+	(*RecordFollowUpRequest)(nil),       // 27: gridinspect.v1.RecordFollowUpRequest
+	(*RecordFollowUpResponse)(nil),      // 28: gridinspect.v1.RecordFollowUpResponse
+	(*CommentOnReportRequest)(nil),      // 29: gridinspect.v1.CommentOnReportRequest
+	(*CommentOnReportResponse)(nil),     // 30: gridinspect.v1.CommentOnReportResponse
+	(*ExtendDeadlineRequest)(nil),       // 31: gridinspect.v1.ExtendDeadlineRequest
+	(*ExtendDeadlineResponse)(nil),      // 32: gridinspect.v1.ExtendDeadlineResponse
+	(*GetTimelineRequest)(nil),          // 33: gridinspect.v1.GetTimelineRequest
+	(*GetTimelineResponse)(nil),         // 34: gridinspect.v1.GetTimelineResponse
+	(*ReturnReportRequest)(nil),         // 35: gridinspect.v1.ReturnReportRequest
+	(*ReturnReportResponse)(nil),        // 36: gridinspect.v1.ReturnReportResponse
+	(*SupplementReportRequest)(nil),     // 37: gridinspect.v1.SupplementReportRequest
+	(*SupplementReportResponse)(nil),    // 38: gridinspect.v1.SupplementReportResponse
+	(*timestamppb.Timestamp)(nil),       // 39: google.protobuf.Timestamp
+	(Disposition)(0),                    // 40: gridinspect.v1.Disposition
+	(ReportStatus)(0),                   // 41: gridinspect.v1.ReportStatus
+	(*ReturnRequest)(nil),               // 42: gridinspect.v1.ReturnRequest
+	(*Report)(nil),                      // 43: gridinspect.v1.Report
+	(ReturnWant)(0),                     // 44: gridinspect.v1.ReturnWant
 }
 var file_gridinspect_v1_rectification_proto_depIdxs = []int32{
-	34, // 0: gridinspect.v1.Assignment.deadline:type_name -> google.protobuf.Timestamp
+	39, // 0: gridinspect.v1.Assignment.deadline:type_name -> google.protobuf.Timestamp
 	2,  // 1: gridinspect.v1.Rejection.reason:type_name -> gridinspect.v1.RejectionReason
 	1,  // 2: gridinspect.v1.Notice.kind:type_name -> gridinspect.v1.NoticeKind
-	35, // 3: gridinspect.v1.Rectification.disposition:type_name -> gridinspect.v1.Disposition
-	35, // 4: gridinspect.v1.Verification.disposition:type_name -> gridinspect.v1.Disposition
-	34, // 5: gridinspect.v1.DeadlineExtension.previous_deadline:type_name -> google.protobuf.Timestamp
-	34, // 6: gridinspect.v1.DeadlineExtension.new_deadline:type_name -> google.protobuf.Timestamp
+	40, // 3: gridinspect.v1.Rectification.disposition:type_name -> gridinspect.v1.Disposition
+	40, // 4: gridinspect.v1.Verification.disposition:type_name -> gridinspect.v1.Disposition
+	39, // 5: gridinspect.v1.DeadlineExtension.previous_deadline:type_name -> google.protobuf.Timestamp
+	39, // 6: gridinspect.v1.DeadlineExtension.new_deadline:type_name -> google.protobuf.Timestamp
 	0,  // 7: gridinspect.v1.Event.type:type_name -> gridinspect.v1.EventType
-	34, // 8: gridinspect.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	34, // 9: gridinspect.v1.Event.received_at:type_name -> google.protobuf.Timestamp
-	36, // 10: gridinspect.v1.Event.status_before:type_name -> gridinspect.v1.ReportStatus
-	36, // 11: gridinspect.v1.Event.status_after:type_name -> gridinspect.v1.ReportStatus
+	39, // 8: gridinspect.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	39, // 9: gridinspect.v1.Event.received_at:type_name -> google.protobuf.Timestamp
+	41, // 10: gridinspect.v1.Event.status_before:type_name -> gridinspect.v1.ReportStatus
+	41, // 11: gridinspect.v1.Event.status_after:type_name -> gridinspect.v1.ReportStatus
 	3,  // 12: gridinspect.v1.Event.assignment:type_name -> gridinspect.v1.Assignment
 	4,  // 13: gridinspect.v1.Event.rejection:type_name -> gridinspect.v1.Rejection
 	5,  // 14: gridinspect.v1.Event.notice:type_name -> gridinspect.v1.Notice
@@ -3161,70 +3635,83 @@ var file_gridinspect_v1_rectification_proto_depIdxs = []int32{
 	8,  // 17: gridinspect.v1.Event.verification:type_name -> gridinspect.v1.Verification
 	9,  // 18: gridinspect.v1.Event.follow_up:type_name -> gridinspect.v1.FollowUp
 	10, // 19: gridinspect.v1.Event.deadline_extension:type_name -> gridinspect.v1.DeadlineExtension
-	34, // 20: gridinspect.v1.AssignReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	34, // 21: gridinspect.v1.AssignReportRequest.deadline:type_name -> google.protobuf.Timestamp
-	37, // 22: gridinspect.v1.AssignReportResponse.report:type_name -> gridinspect.v1.Report
-	11, // 23: gridinspect.v1.AssignReportResponse.event:type_name -> gridinspect.v1.Event
-	34, // 24: gridinspect.v1.RejectReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	2,  // 25: gridinspect.v1.RejectReportRequest.reason:type_name -> gridinspect.v1.RejectionReason
-	37, // 26: gridinspect.v1.RejectReportResponse.report:type_name -> gridinspect.v1.Report
-	11, // 27: gridinspect.v1.RejectReportResponse.event:type_name -> gridinspect.v1.Event
-	34, // 28: gridinspect.v1.RecordProgressRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	37, // 29: gridinspect.v1.RecordProgressResponse.report:type_name -> gridinspect.v1.Report
-	11, // 30: gridinspect.v1.RecordProgressResponse.event:type_name -> gridinspect.v1.Event
-	34, // 31: gridinspect.v1.IssueNoticeRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	1,  // 32: gridinspect.v1.IssueNoticeRequest.kind:type_name -> gridinspect.v1.NoticeKind
-	37, // 33: gridinspect.v1.IssueNoticeResponse.report:type_name -> gridinspect.v1.Report
-	11, // 34: gridinspect.v1.IssueNoticeResponse.event:type_name -> gridinspect.v1.Event
-	34, // 35: gridinspect.v1.RecordInterviewRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	37, // 36: gridinspect.v1.RecordInterviewResponse.report:type_name -> gridinspect.v1.Report
-	11, // 37: gridinspect.v1.RecordInterviewResponse.event:type_name -> gridinspect.v1.Event
-	34, // 38: gridinspect.v1.SubmitRectificationRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	35, // 39: gridinspect.v1.SubmitRectificationRequest.disposition:type_name -> gridinspect.v1.Disposition
-	37, // 40: gridinspect.v1.SubmitRectificationResponse.report:type_name -> gridinspect.v1.Report
-	11, // 41: gridinspect.v1.SubmitRectificationResponse.event:type_name -> gridinspect.v1.Event
-	34, // 42: gridinspect.v1.VerifyRectificationRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	35, // 43: gridinspect.v1.VerifyRectificationRequest.disposition:type_name -> gridinspect.v1.Disposition
-	37, // 44: gridinspect.v1.VerifyRectificationResponse.report:type_name -> gridinspect.v1.Report
-	11, // 45: gridinspect.v1.VerifyRectificationResponse.event:type_name -> gridinspect.v1.Event
-	34, // 46: gridinspect.v1.RecordFollowUpRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	37, // 47: gridinspect.v1.RecordFollowUpResponse.report:type_name -> gridinspect.v1.Report
-	11, // 48: gridinspect.v1.RecordFollowUpResponse.event:type_name -> gridinspect.v1.Event
-	34, // 49: gridinspect.v1.CommentOnReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	37, // 50: gridinspect.v1.CommentOnReportResponse.report:type_name -> gridinspect.v1.Report
-	11, // 51: gridinspect.v1.CommentOnReportResponse.event:type_name -> gridinspect.v1.Event
-	34, // 52: gridinspect.v1.ExtendDeadlineRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	34, // 53: gridinspect.v1.ExtendDeadlineRequest.new_deadline:type_name -> google.protobuf.Timestamp
-	37, // 54: gridinspect.v1.ExtendDeadlineResponse.report:type_name -> gridinspect.v1.Report
-	11, // 55: gridinspect.v1.ExtendDeadlineResponse.event:type_name -> gridinspect.v1.Event
-	11, // 56: gridinspect.v1.GetTimelineResponse.events:type_name -> gridinspect.v1.Event
-	12, // 57: gridinspect.v1.RectificationService.AssignReport:input_type -> gridinspect.v1.AssignReportRequest
-	14, // 58: gridinspect.v1.RectificationService.RejectReport:input_type -> gridinspect.v1.RejectReportRequest
-	16, // 59: gridinspect.v1.RectificationService.RecordProgress:input_type -> gridinspect.v1.RecordProgressRequest
-	18, // 60: gridinspect.v1.RectificationService.IssueNotice:input_type -> gridinspect.v1.IssueNoticeRequest
-	20, // 61: gridinspect.v1.RectificationService.RecordInterview:input_type -> gridinspect.v1.RecordInterviewRequest
-	22, // 62: gridinspect.v1.RectificationService.SubmitRectification:input_type -> gridinspect.v1.SubmitRectificationRequest
-	24, // 63: gridinspect.v1.RectificationService.VerifyRectification:input_type -> gridinspect.v1.VerifyRectificationRequest
-	26, // 64: gridinspect.v1.RectificationService.RecordFollowUp:input_type -> gridinspect.v1.RecordFollowUpRequest
-	28, // 65: gridinspect.v1.RectificationService.CommentOnReport:input_type -> gridinspect.v1.CommentOnReportRequest
-	30, // 66: gridinspect.v1.RectificationService.ExtendDeadline:input_type -> gridinspect.v1.ExtendDeadlineRequest
-	32, // 67: gridinspect.v1.RectificationService.GetTimeline:input_type -> gridinspect.v1.GetTimelineRequest
-	13, // 68: gridinspect.v1.RectificationService.AssignReport:output_type -> gridinspect.v1.AssignReportResponse
-	15, // 69: gridinspect.v1.RectificationService.RejectReport:output_type -> gridinspect.v1.RejectReportResponse
-	17, // 70: gridinspect.v1.RectificationService.RecordProgress:output_type -> gridinspect.v1.RecordProgressResponse
-	19, // 71: gridinspect.v1.RectificationService.IssueNotice:output_type -> gridinspect.v1.IssueNoticeResponse
-	21, // 72: gridinspect.v1.RectificationService.RecordInterview:output_type -> gridinspect.v1.RecordInterviewResponse
-	23, // 73: gridinspect.v1.RectificationService.SubmitRectification:output_type -> gridinspect.v1.SubmitRectificationResponse
-	25, // 74: gridinspect.v1.RectificationService.VerifyRectification:output_type -> gridinspect.v1.VerifyRectificationResponse
-	27, // 75: gridinspect.v1.RectificationService.RecordFollowUp:output_type -> gridinspect.v1.RecordFollowUpResponse
-	29, // 76: gridinspect.v1.RectificationService.CommentOnReport:output_type -> gridinspect.v1.CommentOnReportResponse
-	31, // 77: gridinspect.v1.RectificationService.ExtendDeadline:output_type -> gridinspect.v1.ExtendDeadlineResponse
-	33, // 78: gridinspect.v1.RectificationService.GetTimeline:output_type -> gridinspect.v1.GetTimelineResponse
-	68, // [68:79] is the sub-list for method output_type
-	57, // [57:68] is the sub-list for method input_type
-	57, // [57:57] is the sub-list for extension type_name
-	57, // [57:57] is the sub-list for extension extendee
-	0,  // [0:57] is the sub-list for field type_name
+	42, // 20: gridinspect.v1.Event.return_request:type_name -> gridinspect.v1.ReturnRequest
+	12, // 21: gridinspect.v1.Event.supplement:type_name -> gridinspect.v1.Supplement
+	39, // 22: gridinspect.v1.AssignReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	39, // 23: gridinspect.v1.AssignReportRequest.deadline:type_name -> google.protobuf.Timestamp
+	43, // 24: gridinspect.v1.AssignReportResponse.report:type_name -> gridinspect.v1.Report
+	11, // 25: gridinspect.v1.AssignReportResponse.event:type_name -> gridinspect.v1.Event
+	39, // 26: gridinspect.v1.RejectReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	2,  // 27: gridinspect.v1.RejectReportRequest.reason:type_name -> gridinspect.v1.RejectionReason
+	43, // 28: gridinspect.v1.RejectReportResponse.report:type_name -> gridinspect.v1.Report
+	11, // 29: gridinspect.v1.RejectReportResponse.event:type_name -> gridinspect.v1.Event
+	39, // 30: gridinspect.v1.RecordProgressRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	43, // 31: gridinspect.v1.RecordProgressResponse.report:type_name -> gridinspect.v1.Report
+	11, // 32: gridinspect.v1.RecordProgressResponse.event:type_name -> gridinspect.v1.Event
+	39, // 33: gridinspect.v1.IssueNoticeRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	1,  // 34: gridinspect.v1.IssueNoticeRequest.kind:type_name -> gridinspect.v1.NoticeKind
+	43, // 35: gridinspect.v1.IssueNoticeResponse.report:type_name -> gridinspect.v1.Report
+	11, // 36: gridinspect.v1.IssueNoticeResponse.event:type_name -> gridinspect.v1.Event
+	39, // 37: gridinspect.v1.RecordInterviewRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	43, // 38: gridinspect.v1.RecordInterviewResponse.report:type_name -> gridinspect.v1.Report
+	11, // 39: gridinspect.v1.RecordInterviewResponse.event:type_name -> gridinspect.v1.Event
+	39, // 40: gridinspect.v1.SubmitRectificationRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	40, // 41: gridinspect.v1.SubmitRectificationRequest.disposition:type_name -> gridinspect.v1.Disposition
+	43, // 42: gridinspect.v1.SubmitRectificationResponse.report:type_name -> gridinspect.v1.Report
+	11, // 43: gridinspect.v1.SubmitRectificationResponse.event:type_name -> gridinspect.v1.Event
+	39, // 44: gridinspect.v1.VerifyRectificationRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	40, // 45: gridinspect.v1.VerifyRectificationRequest.disposition:type_name -> gridinspect.v1.Disposition
+	43, // 46: gridinspect.v1.VerifyRectificationResponse.report:type_name -> gridinspect.v1.Report
+	11, // 47: gridinspect.v1.VerifyRectificationResponse.event:type_name -> gridinspect.v1.Event
+	39, // 48: gridinspect.v1.RecordFollowUpRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	43, // 49: gridinspect.v1.RecordFollowUpResponse.report:type_name -> gridinspect.v1.Report
+	11, // 50: gridinspect.v1.RecordFollowUpResponse.event:type_name -> gridinspect.v1.Event
+	39, // 51: gridinspect.v1.CommentOnReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	43, // 52: gridinspect.v1.CommentOnReportResponse.report:type_name -> gridinspect.v1.Report
+	11, // 53: gridinspect.v1.CommentOnReportResponse.event:type_name -> gridinspect.v1.Event
+	39, // 54: gridinspect.v1.ExtendDeadlineRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	39, // 55: gridinspect.v1.ExtendDeadlineRequest.new_deadline:type_name -> google.protobuf.Timestamp
+	43, // 56: gridinspect.v1.ExtendDeadlineResponse.report:type_name -> gridinspect.v1.Report
+	11, // 57: gridinspect.v1.ExtendDeadlineResponse.event:type_name -> gridinspect.v1.Event
+	11, // 58: gridinspect.v1.GetTimelineResponse.events:type_name -> gridinspect.v1.Event
+	39, // 59: gridinspect.v1.ReturnReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	44, // 60: gridinspect.v1.ReturnReportRequest.wants:type_name -> gridinspect.v1.ReturnWant
+	43, // 61: gridinspect.v1.ReturnReportResponse.report:type_name -> gridinspect.v1.Report
+	11, // 62: gridinspect.v1.ReturnReportResponse.event:type_name -> gridinspect.v1.Event
+	39, // 63: gridinspect.v1.SupplementReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	43, // 64: gridinspect.v1.SupplementReportResponse.report:type_name -> gridinspect.v1.Report
+	11, // 65: gridinspect.v1.SupplementReportResponse.event:type_name -> gridinspect.v1.Event
+	13, // 66: gridinspect.v1.RectificationService.AssignReport:input_type -> gridinspect.v1.AssignReportRequest
+	15, // 67: gridinspect.v1.RectificationService.RejectReport:input_type -> gridinspect.v1.RejectReportRequest
+	17, // 68: gridinspect.v1.RectificationService.RecordProgress:input_type -> gridinspect.v1.RecordProgressRequest
+	19, // 69: gridinspect.v1.RectificationService.IssueNotice:input_type -> gridinspect.v1.IssueNoticeRequest
+	21, // 70: gridinspect.v1.RectificationService.RecordInterview:input_type -> gridinspect.v1.RecordInterviewRequest
+	23, // 71: gridinspect.v1.RectificationService.SubmitRectification:input_type -> gridinspect.v1.SubmitRectificationRequest
+	25, // 72: gridinspect.v1.RectificationService.VerifyRectification:input_type -> gridinspect.v1.VerifyRectificationRequest
+	27, // 73: gridinspect.v1.RectificationService.RecordFollowUp:input_type -> gridinspect.v1.RecordFollowUpRequest
+	29, // 74: gridinspect.v1.RectificationService.CommentOnReport:input_type -> gridinspect.v1.CommentOnReportRequest
+	31, // 75: gridinspect.v1.RectificationService.ExtendDeadline:input_type -> gridinspect.v1.ExtendDeadlineRequest
+	33, // 76: gridinspect.v1.RectificationService.GetTimeline:input_type -> gridinspect.v1.GetTimelineRequest
+	35, // 77: gridinspect.v1.RectificationService.ReturnReport:input_type -> gridinspect.v1.ReturnReportRequest
+	37, // 78: gridinspect.v1.RectificationService.SupplementReport:input_type -> gridinspect.v1.SupplementReportRequest
+	14, // 79: gridinspect.v1.RectificationService.AssignReport:output_type -> gridinspect.v1.AssignReportResponse
+	16, // 80: gridinspect.v1.RectificationService.RejectReport:output_type -> gridinspect.v1.RejectReportResponse
+	18, // 81: gridinspect.v1.RectificationService.RecordProgress:output_type -> gridinspect.v1.RecordProgressResponse
+	20, // 82: gridinspect.v1.RectificationService.IssueNotice:output_type -> gridinspect.v1.IssueNoticeResponse
+	22, // 83: gridinspect.v1.RectificationService.RecordInterview:output_type -> gridinspect.v1.RecordInterviewResponse
+	24, // 84: gridinspect.v1.RectificationService.SubmitRectification:output_type -> gridinspect.v1.SubmitRectificationResponse
+	26, // 85: gridinspect.v1.RectificationService.VerifyRectification:output_type -> gridinspect.v1.VerifyRectificationResponse
+	28, // 86: gridinspect.v1.RectificationService.RecordFollowUp:output_type -> gridinspect.v1.RecordFollowUpResponse
+	30, // 87: gridinspect.v1.RectificationService.CommentOnReport:output_type -> gridinspect.v1.CommentOnReportResponse
+	32, // 88: gridinspect.v1.RectificationService.ExtendDeadline:output_type -> gridinspect.v1.ExtendDeadlineResponse
+	34, // 89: gridinspect.v1.RectificationService.GetTimeline:output_type -> gridinspect.v1.GetTimelineResponse
+	36, // 90: gridinspect.v1.RectificationService.ReturnReport:output_type -> gridinspect.v1.ReturnReportResponse
+	38, // 91: gridinspect.v1.RectificationService.SupplementReport:output_type -> gridinspect.v1.SupplementReportResponse
+	79, // [79:92] is the sub-list for method output_type
+	66, // [66:79] is the sub-list for method input_type
+	66, // [66:66] is the sub-list for extension type_name
+	66, // [66:66] is the sub-list for extension extendee
+	0,  // [0:66] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_rectification_proto_init() }
@@ -3242,6 +3729,8 @@ func file_gridinspect_v1_rectification_proto_init() {
 		(*Event_Verification)(nil),
 		(*Event_FollowUp)(nil),
 		(*Event_DeadlineExtension)(nil),
+		(*Event_ReturnRequest)(nil),
+		(*Event_Supplement)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -3249,7 +3738,7 @@ func file_gridinspect_v1_rectification_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gridinspect_v1_rectification_proto_rawDesc), len(file_gridinspect_v1_rectification_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   31,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

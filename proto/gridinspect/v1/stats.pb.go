@@ -1125,7 +1125,13 @@ type LoopSummary struct {
 	// report counts 0 days; 0 when there is none.
 	MedianDaysToClose float64 `protobuf:"fixed64,11,opt,name=median_days_to_close,json=medianDaysToClose,proto3" json:"median_days_to_close,omitempty"`
 	// rejected: cases rejected in the period, as invalid or as duplicates.
-	Rejected      int64 `protobuf:"varint,12,opt,name=rejected,proto3" json:"rejected,omitempty"`
+	Rejected int64 `protobuf:"varint,12,opt,name=rejected,proto3" json:"rejected,omitempty"`
+	// returned: returns for more (退回补充) in the period; a case returned
+	// twice counts twice. A returned case stays REPORTED, so it is counted
+	// once in reported and open whatever its returns.
+	Returned int64 `protobuf:"varint,16,opt,name=returned,proto3" json:"returned,omitempty"`
+	// supplemented: supplements (补充材料) in the period that answered a return.
+	Supplemented  int64 `protobuf:"varint,17,opt,name=supplemented,proto3" json:"supplemented,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1240,6 +1246,20 @@ func (x *LoopSummary) GetMedianDaysToClose() float64 {
 func (x *LoopSummary) GetRejected() int64 {
 	if x != nil {
 		return x.Rejected
+	}
+	return 0
+}
+
+func (x *LoopSummary) GetReturned() int64 {
+	if x != nil {
+		return x.Returned
+	}
+	return 0
+}
+
+func (x *LoopSummary) GetSupplemented() int64 {
+	if x != nil {
+		return x.Supplemented
 	}
 	return 0
 }
@@ -2332,7 +2352,7 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"demolished\x18\x05 \x01(\x03R\n" +
 	"demolished\x12/\n" +
 	"\x13residents_relocated\x18\x06 \x01(\x03R\x12residentsRelocated\x124\n" +
-	"\x16occupied_dangerous_now\x18\a \x01(\x03R\x14occupiedDangerousNow\"\x87\x03\n" +
+	"\x16occupied_dangerous_now\x18\a \x01(\x03R\x14occupiedDangerousNow\"\xc7\x03\n" +
 	"\vLoopSummary\x12\x1a\n" +
 	"\breported\x18\x01 \x01(\x03R\breported\x12\x16\n" +
 	"\x06closed\x18\x02 \x01(\x03R\x06closed\x12\x12\n" +
@@ -2348,7 +2368,9 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\fopen_overdue\x18\n" +
 	" \x01(\x03R\vopenOverdue\x12/\n" +
 	"\x14median_days_to_close\x18\v \x01(\x01R\x11medianDaysToClose\x12\x1a\n" +
-	"\brejected\x18\f \x01(\x03R\brejected\"u\n" +
+	"\brejected\x18\f \x01(\x03R\brejected\x12\x1a\n" +
+	"\breturned\x18\x10 \x01(\x03R\breturned\x12\"\n" +
+	"\fsupplemented\x18\x11 \x01(\x03R\fsupplemented\"u\n" +
 	"\fCategoryLoop\x124\n" +
 	"\bcategory\x18\x01 \x01(\x0e2\x18.gridinspect.v1.CategoryR\bcategory\x12/\n" +
 	"\x04loop\x18\x02 \x01(\v2\x1b.gridinspect.v1.LoopSummaryR\x04loop\"q\n" +

@@ -177,6 +177,8 @@ type Mutation struct {
 	//	*Mutation_RecordFollowUp
 	//	*Mutation_CommentOnReport
 	//	*Mutation_ExtendDeadline
+	//	*Mutation_ReturnReport
+	//	*Mutation_SupplementReport
 	Kind          isMutation_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -341,6 +343,24 @@ func (x *Mutation) GetExtendDeadline() *ExtendDeadlineRequest {
 	return nil
 }
 
+func (x *Mutation) GetReturnReport() *ReturnReportRequest {
+	if x != nil {
+		if x, ok := x.Kind.(*Mutation_ReturnReport); ok {
+			return x.ReturnReport
+		}
+	}
+	return nil
+}
+
+func (x *Mutation) GetSupplementReport() *SupplementReportRequest {
+	if x != nil {
+		if x, ok := x.Kind.(*Mutation_SupplementReport); ok {
+			return x.SupplementReport
+		}
+	}
+	return nil
+}
+
 type isMutation_Kind interface {
 	isMutation_Kind()
 }
@@ -405,6 +425,16 @@ type Mutation_ExtendDeadline struct {
 	ExtendDeadline *ExtendDeadlineRequest `protobuf:"bytes,21,opt,name=extend_deadline,json=extendDeadline,proto3,oneof"`
 }
 
+type Mutation_ReturnReport struct {
+	// return_report stands for RectificationService.ReturnReport.
+	ReturnReport *ReturnReportRequest `protobuf:"bytes,24,opt,name=return_report,json=returnReport,proto3,oneof"`
+}
+
+type Mutation_SupplementReport struct {
+	// supplement_report stands for RectificationService.SupplementReport.
+	SupplementReport *SupplementReportRequest `protobuf:"bytes,25,opt,name=supplement_report,json=supplementReport,proto3,oneof"`
+}
+
 func (*Mutation_SubmitReport) isMutation_Kind() {}
 
 func (*Mutation_SubmitPatrol) isMutation_Kind() {}
@@ -428,6 +458,10 @@ func (*Mutation_RecordFollowUp) isMutation_Kind() {}
 func (*Mutation_CommentOnReport) isMutation_Kind() {}
 
 func (*Mutation_ExtendDeadline) isMutation_Kind() {}
+
+func (*Mutation_ReturnReport) isMutation_Kind() {}
+
+func (*Mutation_SupplementReport) isMutation_Kind() {}
 
 // PushRequest is a batch of mutations from one device.
 type PushRequest struct {
@@ -2007,7 +2041,7 @@ var File_gridinspect_v1_sync_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\n" +
-	"\x19gridinspect/v1/sync.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\"gridinspect/v1/rectification.proto\x1a\x1bgridinspect/v1/report.proto\x1a\x1dgridinspect/v1/schedule.proto\"\xaf\b\n" +
+	"\x19gridinspect/v1/sync.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\"gridinspect/v1/rectification.proto\x1a\x1bgridinspect/v1/report.proto\x1a\x1dgridinspect/v1/schedule.proto\"\xd3\t\n" +
 	"\bMutation\x12\x1f\n" +
 	"\vmutation_id\x18\x01 \x01(\tR\n" +
 	"mutationId\x12\x1d\n" +
@@ -2025,7 +2059,9 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\x14verify_rectification\x18\x12 \x01(\v2*.gridinspect.v1.VerifyRectificationRequestH\x00R\x13verifyRectification\x12Q\n" +
 	"\x10record_follow_up\x18\x13 \x01(\v2%.gridinspect.v1.RecordFollowUpRequestH\x00R\x0erecordFollowUp\x12T\n" +
 	"\x11comment_on_report\x18\x14 \x01(\v2&.gridinspect.v1.CommentOnReportRequestH\x00R\x0fcommentOnReport\x12P\n" +
-	"\x0fextend_deadline\x18\x15 \x01(\v2%.gridinspect.v1.ExtendDeadlineRequestH\x00R\x0eextendDeadlineB\x06\n" +
+	"\x0fextend_deadline\x18\x15 \x01(\v2%.gridinspect.v1.ExtendDeadlineRequestH\x00R\x0eextendDeadline\x12J\n" +
+	"\rreturn_report\x18\x18 \x01(\v2#.gridinspect.v1.ReturnReportRequestH\x00R\freturnReport\x12V\n" +
+	"\x11supplement_report\x18\x19 \x01(\v2'.gridinspect.v1.SupplementReportRequestH\x00R\x10supplementReportB\x06\n" +
 	"\x04kind\"b\n" +
 	"\vPushRequest\x12\x1b\n" +
 	"\tdevice_id\x18\x01 \x01(\tR\bdeviceId\x126\n" +
@@ -2206,14 +2242,16 @@ var file_gridinspect_v1_sync_proto_goTypes = []any{
 	(*RecordFollowUpRequest)(nil),            // 34: gridinspect.v1.RecordFollowUpRequest
 	(*CommentOnReportRequest)(nil),           // 35: gridinspect.v1.CommentOnReportRequest
 	(*ExtendDeadlineRequest)(nil),            // 36: gridinspect.v1.ExtendDeadlineRequest
-	(*Report)(nil),                           // 37: gridinspect.v1.Report
-	(*Event)(nil),                            // 38: gridinspect.v1.Event
-	(*Patrol)(nil),                           // 39: gridinspect.v1.Patrol
-	(*Subject)(nil),                          // 40: gridinspect.v1.Subject
-	(*Grid)(nil),                             // 41: gridinspect.v1.Grid
-	(*DuePatrol)(nil),                        // 42: gridinspect.v1.DuePatrol
-	(*timestamppb.Timestamp)(nil),            // 43: google.protobuf.Timestamp
-	(*Location)(nil),                         // 44: gridinspect.v1.Location
+	(*ReturnReportRequest)(nil),              // 37: gridinspect.v1.ReturnReportRequest
+	(*SupplementReportRequest)(nil),          // 38: gridinspect.v1.SupplementReportRequest
+	(*Report)(nil),                           // 39: gridinspect.v1.Report
+	(*Event)(nil),                            // 40: gridinspect.v1.Event
+	(*Patrol)(nil),                           // 41: gridinspect.v1.Patrol
+	(*Subject)(nil),                          // 42: gridinspect.v1.Subject
+	(*Grid)(nil),                             // 43: gridinspect.v1.Grid
+	(*DuePatrol)(nil),                        // 44: gridinspect.v1.DuePatrol
+	(*timestamppb.Timestamp)(nil),            // 45: google.protobuf.Timestamp
+	(*Location)(nil),                         // 46: gridinspect.v1.Location
 }
 var file_gridinspect_v1_sync_proto_depIdxs = []int32{
 	25, // 0: gridinspect.v1.Mutation.submit_report:type_name -> gridinspect.v1.SubmitReportRequest
@@ -2228,52 +2266,54 @@ var file_gridinspect_v1_sync_proto_depIdxs = []int32{
 	34, // 9: gridinspect.v1.Mutation.record_follow_up:type_name -> gridinspect.v1.RecordFollowUpRequest
 	35, // 10: gridinspect.v1.Mutation.comment_on_report:type_name -> gridinspect.v1.CommentOnReportRequest
 	36, // 11: gridinspect.v1.Mutation.extend_deadline:type_name -> gridinspect.v1.ExtendDeadlineRequest
-	2,  // 12: gridinspect.v1.PushRequest.mutations:type_name -> gridinspect.v1.Mutation
-	0,  // 13: gridinspect.v1.MutationResult.outcome:type_name -> gridinspect.v1.MutationOutcome
-	4,  // 14: gridinspect.v1.MutationResult.field_violations:type_name -> gridinspect.v1.FieldViolation
-	37, // 15: gridinspect.v1.MutationResult.report:type_name -> gridinspect.v1.Report
-	38, // 16: gridinspect.v1.MutationResult.event:type_name -> gridinspect.v1.Event
-	39, // 17: gridinspect.v1.MutationResult.patrol:type_name -> gridinspect.v1.Patrol
-	5,  // 18: gridinspect.v1.PushResponse.results:type_name -> gridinspect.v1.MutationResult
-	1,  // 19: gridinspect.v1.Removal.entity_type:type_name -> gridinspect.v1.EntityType
-	37, // 20: gridinspect.v1.ReportUpsert.report:type_name -> gridinspect.v1.Report
-	38, // 21: gridinspect.v1.ReportUpsert.events:type_name -> gridinspect.v1.Event
-	9,  // 22: gridinspect.v1.Change.report:type_name -> gridinspect.v1.ReportUpsert
-	39, // 23: gridinspect.v1.Change.patrol:type_name -> gridinspect.v1.Patrol
-	40, // 24: gridinspect.v1.Change.subject:type_name -> gridinspect.v1.Subject
-	41, // 25: gridinspect.v1.Change.grid:type_name -> gridinspect.v1.Grid
-	8,  // 26: gridinspect.v1.Change.removal:type_name -> gridinspect.v1.Removal
-	10, // 27: gridinspect.v1.PullResponse.changes:type_name -> gridinspect.v1.Change
-	42, // 28: gridinspect.v1.PullResponse.due_patrols:type_name -> gridinspect.v1.DuePatrol
-	43, // 29: gridinspect.v1.PhotoHeader.taken_at:type_name -> google.protobuf.Timestamp
-	44, // 30: gridinspect.v1.PhotoHeader.location:type_name -> gridinspect.v1.Location
-	12, // 31: gridinspect.v1.UploadPhotoRequest.header:type_name -> gridinspect.v1.PhotoHeader
-	13, // 32: gridinspect.v1.UploadPhotoRequest.chunk:type_name -> gridinspect.v1.PhotoChunk
-	12, // 33: gridinspect.v1.DownloadPhotoResponse.header:type_name -> gridinspect.v1.PhotoHeader
-	13, // 34: gridinspect.v1.DownloadPhotoResponse.chunk:type_name -> gridinspect.v1.PhotoChunk
-	2,  // 35: gridinspect.v1.QuarantinedMutation.mutation:type_name -> gridinspect.v1.Mutation
-	4,  // 36: gridinspect.v1.QuarantinedMutation.field_violations:type_name -> gridinspect.v1.FieldViolation
-	43, // 37: gridinspect.v1.QuarantinedMutation.received_at:type_name -> google.protobuf.Timestamp
-	23, // 38: gridinspect.v1.ListQuarantinedMutationsResponse.mutations:type_name -> gridinspect.v1.QuarantinedMutation
-	3,  // 39: gridinspect.v1.SyncService.Push:input_type -> gridinspect.v1.PushRequest
-	7,  // 40: gridinspect.v1.SyncService.Pull:input_type -> gridinspect.v1.PullRequest
-	14, // 41: gridinspect.v1.SyncService.UploadPhoto:input_type -> gridinspect.v1.UploadPhotoRequest
-	16, // 42: gridinspect.v1.SyncService.GetUploadStatus:input_type -> gridinspect.v1.GetUploadStatusRequest
-	18, // 43: gridinspect.v1.SyncService.GetThumbnail:input_type -> gridinspect.v1.GetThumbnailRequest
-	20, // 44: gridinspect.v1.SyncService.DownloadPhoto:input_type -> gridinspect.v1.DownloadPhotoRequest
-	22, // 45: gridinspect.v1.SyncService.ListQuarantinedMutations:input_type -> gridinspect.v1.ListQuarantinedMutationsRequest
-	6,  // 46: gridinspect.v1.SyncService.Push:output_type -> gridinspect.v1.PushResponse
-	11, // 47: gridinspect.v1.SyncService.Pull:output_type -> gridinspect.v1.PullResponse
-	15, // 48: gridinspect.v1.SyncService.UploadPhoto:output_type -> gridinspect.v1.UploadPhotoResponse
-	17, // 49: gridinspect.v1.SyncService.GetUploadStatus:output_type -> gridinspect.v1.GetUploadStatusResponse
-	19, // 50: gridinspect.v1.SyncService.GetThumbnail:output_type -> gridinspect.v1.GetThumbnailResponse
-	21, // 51: gridinspect.v1.SyncService.DownloadPhoto:output_type -> gridinspect.v1.DownloadPhotoResponse
-	24, // 52: gridinspect.v1.SyncService.ListQuarantinedMutations:output_type -> gridinspect.v1.ListQuarantinedMutationsResponse
-	46, // [46:53] is the sub-list for method output_type
-	39, // [39:46] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	37, // 12: gridinspect.v1.Mutation.return_report:type_name -> gridinspect.v1.ReturnReportRequest
+	38, // 13: gridinspect.v1.Mutation.supplement_report:type_name -> gridinspect.v1.SupplementReportRequest
+	2,  // 14: gridinspect.v1.PushRequest.mutations:type_name -> gridinspect.v1.Mutation
+	0,  // 15: gridinspect.v1.MutationResult.outcome:type_name -> gridinspect.v1.MutationOutcome
+	4,  // 16: gridinspect.v1.MutationResult.field_violations:type_name -> gridinspect.v1.FieldViolation
+	39, // 17: gridinspect.v1.MutationResult.report:type_name -> gridinspect.v1.Report
+	40, // 18: gridinspect.v1.MutationResult.event:type_name -> gridinspect.v1.Event
+	41, // 19: gridinspect.v1.MutationResult.patrol:type_name -> gridinspect.v1.Patrol
+	5,  // 20: gridinspect.v1.PushResponse.results:type_name -> gridinspect.v1.MutationResult
+	1,  // 21: gridinspect.v1.Removal.entity_type:type_name -> gridinspect.v1.EntityType
+	39, // 22: gridinspect.v1.ReportUpsert.report:type_name -> gridinspect.v1.Report
+	40, // 23: gridinspect.v1.ReportUpsert.events:type_name -> gridinspect.v1.Event
+	9,  // 24: gridinspect.v1.Change.report:type_name -> gridinspect.v1.ReportUpsert
+	41, // 25: gridinspect.v1.Change.patrol:type_name -> gridinspect.v1.Patrol
+	42, // 26: gridinspect.v1.Change.subject:type_name -> gridinspect.v1.Subject
+	43, // 27: gridinspect.v1.Change.grid:type_name -> gridinspect.v1.Grid
+	8,  // 28: gridinspect.v1.Change.removal:type_name -> gridinspect.v1.Removal
+	10, // 29: gridinspect.v1.PullResponse.changes:type_name -> gridinspect.v1.Change
+	44, // 30: gridinspect.v1.PullResponse.due_patrols:type_name -> gridinspect.v1.DuePatrol
+	45, // 31: gridinspect.v1.PhotoHeader.taken_at:type_name -> google.protobuf.Timestamp
+	46, // 32: gridinspect.v1.PhotoHeader.location:type_name -> gridinspect.v1.Location
+	12, // 33: gridinspect.v1.UploadPhotoRequest.header:type_name -> gridinspect.v1.PhotoHeader
+	13, // 34: gridinspect.v1.UploadPhotoRequest.chunk:type_name -> gridinspect.v1.PhotoChunk
+	12, // 35: gridinspect.v1.DownloadPhotoResponse.header:type_name -> gridinspect.v1.PhotoHeader
+	13, // 36: gridinspect.v1.DownloadPhotoResponse.chunk:type_name -> gridinspect.v1.PhotoChunk
+	2,  // 37: gridinspect.v1.QuarantinedMutation.mutation:type_name -> gridinspect.v1.Mutation
+	4,  // 38: gridinspect.v1.QuarantinedMutation.field_violations:type_name -> gridinspect.v1.FieldViolation
+	45, // 39: gridinspect.v1.QuarantinedMutation.received_at:type_name -> google.protobuf.Timestamp
+	23, // 40: gridinspect.v1.ListQuarantinedMutationsResponse.mutations:type_name -> gridinspect.v1.QuarantinedMutation
+	3,  // 41: gridinspect.v1.SyncService.Push:input_type -> gridinspect.v1.PushRequest
+	7,  // 42: gridinspect.v1.SyncService.Pull:input_type -> gridinspect.v1.PullRequest
+	14, // 43: gridinspect.v1.SyncService.UploadPhoto:input_type -> gridinspect.v1.UploadPhotoRequest
+	16, // 44: gridinspect.v1.SyncService.GetUploadStatus:input_type -> gridinspect.v1.GetUploadStatusRequest
+	18, // 45: gridinspect.v1.SyncService.GetThumbnail:input_type -> gridinspect.v1.GetThumbnailRequest
+	20, // 46: gridinspect.v1.SyncService.DownloadPhoto:input_type -> gridinspect.v1.DownloadPhotoRequest
+	22, // 47: gridinspect.v1.SyncService.ListQuarantinedMutations:input_type -> gridinspect.v1.ListQuarantinedMutationsRequest
+	6,  // 48: gridinspect.v1.SyncService.Push:output_type -> gridinspect.v1.PushResponse
+	11, // 49: gridinspect.v1.SyncService.Pull:output_type -> gridinspect.v1.PullResponse
+	15, // 50: gridinspect.v1.SyncService.UploadPhoto:output_type -> gridinspect.v1.UploadPhotoResponse
+	17, // 51: gridinspect.v1.SyncService.GetUploadStatus:output_type -> gridinspect.v1.GetUploadStatusResponse
+	19, // 52: gridinspect.v1.SyncService.GetThumbnail:output_type -> gridinspect.v1.GetThumbnailResponse
+	21, // 53: gridinspect.v1.SyncService.DownloadPhoto:output_type -> gridinspect.v1.DownloadPhotoResponse
+	24, // 54: gridinspect.v1.SyncService.ListQuarantinedMutations:output_type -> gridinspect.v1.ListQuarantinedMutationsResponse
+	48, // [48:55] is the sub-list for method output_type
+	41, // [41:48] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_sync_proto_init() }
@@ -2298,6 +2338,8 @@ func file_gridinspect_v1_sync_proto_init() {
 		(*Mutation_RecordFollowUp)(nil),
 		(*Mutation_CommentOnReport)(nil),
 		(*Mutation_ExtendDeadline)(nil),
+		(*Mutation_ReturnReport)(nil),
+		(*Mutation_SupplementReport)(nil),
 	}
 	file_gridinspect_v1_sync_proto_msgTypes[8].OneofWrappers = []any{
 		(*Change_Report)(nil),
