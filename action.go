@@ -55,7 +55,13 @@ type Submission struct {
 type Assignment struct {
 	AssigneeID      string    `json:",omitempty"`
 	ResponsibleUnit string    `json:",omitempty"`
-	Deadline        time.Time // zero on input = the default for the category and severity
+	Deadline        time.Time // zero on input = WorkingDays, or the default for the category and severity
+	// WorkingDays, on input instead of Deadline, sets the deadline that
+	// many working days after the day of the assignment, at the end of
+	// that China day; on the event, the working days the deadline counts
+	// (the default's included), 0 when it was given as a time or counts
+	// calendar days.
+	WorkingDays int `json:",omitempty"`
 }
 
 // RejectionReason is why a case was rejected; the numbers are the API's.
@@ -143,8 +149,12 @@ type FollowUp struct {
 // the report.
 type DeadlineExtension struct {
 	Previous time.Time
-	New      time.Time
+	New      time.Time // zero on input = WorkingDays after Previous
 	Reason   string
+	// WorkingDays, on input instead of New, moves the deadline that many
+	// working days after the current deadline's day, to the end of that
+	// China day.
+	WorkingDays int `json:",omitempty"`
 }
 
 // Step returns the step an action takes, from its type and, for
@@ -219,6 +229,7 @@ func (r Rules) ValidateAction(a *Action) error {
 		}
 		checkID(&v, "assignee_id", as.AssigneeID, false)
 		checkText(&v, "responsible_unit", as.ResponsibleUnit, MaxNameRunes, false)
+		checkWorkingDays(&v, "deadline_working_days", as.WorkingDays, "deadline", !as.Deadline.IsZero())
 	case EventReportRejected:
 		rj := d.Rejection
 		switch {
@@ -269,7 +280,10 @@ func (r Rules) ValidateAction(a *Action) error {
 		if ex == nil {
 			ex = &DeadlineExtension{}
 		}
-		checkTime(&v, "new_deadline", ex.New)
+		if ex.WorkingDays == 0 {
+			checkTime(&v, "new_deadline", ex.New)
+		}
+		checkWorkingDays(&v, "deadline_working_days", ex.WorkingDays, "new_deadline", !ex.New.IsZero())
 		checkText(&v, "reason", ex.Reason, MaxNoteRunes, true)
 	default:
 		v.AddZh("type", "不是可执行的操作", "is not an action")
@@ -322,8 +336,13 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 	switch step {
 	case StepAssign:
 		as := *d.Assignment
-		if as.Deadline.IsZero() {
-			as.Deadline = at.Add(r.DeadlineFor(rep.Category, rep.Severity))
+		switch {
+		case !as.Deadline.IsZero():
+			as.WorkingDays = 0
+		case as.WorkingDays > 0:
+			as.Deadline = EndOfChinaDay(r.Calendar.AddWorkingDays(at, as.WorkingDays))
+		default:
+			as.Deadline, as.WorkingDays = r.DefaultDeadlineAt(rep.Category, rep.Severity, at)
 		}
 		as.Deadline = as.Deadline.UTC()
 		if !as.Deadline.After(at) {
@@ -332,6 +351,7 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 		}
 		out.AssigneeID, out.ResponsibleUnit = as.AssigneeID, strings.TrimSpace(as.ResponsibleUnit)
 		out.Deadline, out.OriginalDeadline = as.Deadline, as.Deadline
+		out.DeadlineWorkingDays = as.WorkingDays
 		e.Data.Assignment = &as
 	case StepReject:
 		rj := *d.Rejection
@@ -398,6 +418,11 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 		e.Data.FollowUp = &FollowUp{Relapsed: true, RelapseCount: out.RelapseCount}
 	case StepExtendDeadline:
 		ex := *d.Extension
+		if ex.New.IsZero() && ex.WorkingDays > 0 {
+			ex.New = EndOfChinaDay(r.Calendar.AddWorkingDays(rep.Deadline, ex.WorkingDays))
+		} else {
+			ex.WorkingDays = 0
+		}
 		ex.New = ex.New.UTC()
 		ex.Previous = rep.Deadline
 		ex.Reason = strings.TrimSpace(ex.Reason)
@@ -405,7 +430,7 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 			return nil, nil, fieldErrorZh("new_deadline", "新期限须晚于当前期限 "+ChinaTimeZh(rep.Deadline),
 				"must be after the current deadline %s", ChinaTime(rep.Deadline))
 		}
-		out.Deadline = ex.New
+		out.Deadline, out.DeadlineWorkingDays = ex.New, ex.WorkingDays
 		e.Data.Extension = &ex
 	}
 	e.Version = out.Version
@@ -450,6 +475,19 @@ func ConflictChinese(e *Event) string {
 		return refusedChinese(e.StatusBefore, (&Action{Type: e.Type, Data: e.Data}).Step())
 	}
 	return ""
+}
+
+// checkWorkingDays checks a count of working days given instead of a
+// time (the field other): 0 for none, else 1 to MaxWorkingDays, and not
+// both.
+func checkWorkingDays(v *Violations, field string, n int, other string, otherSet bool) {
+	switch {
+	case n == 0:
+	case n < 0 || n > MaxWorkingDays:
+		v.AddZh(field, "须在 1 到 "+itoa(MaxWorkingDays)+" 个工作日之间", "must be between 1 and %d", MaxWorkingDays)
+	case otherSet:
+		v.AddZh(field, "与 "+other+" 只能填一项", "give either %s or %s, not both", field, other)
+	}
 }
 
 // fieldErrorZh returns an EINVALID error about one field of an action,
