@@ -275,6 +275,7 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 	syncc := pb.NewSyncServiceClient(conn)
 	stats := pb.NewStatsServiceClient(conn)
 	admin := pb.NewAdminServiceClient(conn)
+	calendar := pb.NewCalendarServiceClient(conn)
 	patrol := func(grid string) *pb.Patrol {
 		start := a.clock.Now().Add(-time.Hour)
 		return &pb.Patrol{Id: newID(), Kind: pb.PatrolKind_PATROL_KIND_SAFETY, GridId: grid, Participants: 2,
@@ -530,6 +531,23 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 			allowed: "admin1", denied: []string{"super", "supera", "workera"},
 			call: unary(admin.SetNoticePrefix, &pb.SetNoticePrefixRequest{Kind: pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE,
 				Prefix: "江南街安告"}),
+		},
+		"/gridinspect.v1.CalendarService/ListCalendarExceptions": {
+			allowed: "workera",
+			call:    unary(calendar.ListCalendarExceptions, &pb.ListCalendarExceptionsRequest{Year: 2026}),
+		},
+		"/gridinspect.v1.CalendarService/SetCalendarExceptions": {
+			allowed: "admin1", denied: []string{"super", "supera", "workera"},
+			call: unary(calendar.SetCalendarExceptions, &pb.SetCalendarExceptionsRequest{Year: 2026, Exceptions: []*pb.CalendarException{
+				{Date: "2026-10-01", Kind: pb.DayKind_DAY_KIND_HOLIDAY, Name: "国庆节"}}}),
+		},
+		"/gridinspect.v1.CalendarService/CountWorkingDays": {
+			allowed: "workera",
+			call:    unary(calendar.CountWorkingDays, &pb.CountWorkingDaysRequest{From: "2026-09-30", To: "2026-10-09"}),
+		},
+		"/gridinspect.v1.CalendarService/AddWorkingDays": {
+			allowed: "workera",
+			call:    unary(calendar.AddWorkingDays, &pb.AddWorkingDaysRequest{From: "2026-09-30", WorkingDays: 5}),
 		},
 		"/gridinspect.v1.AdminService/Echo": {
 			allowed: "workera",

@@ -107,6 +107,7 @@ func (s *Server) newGateway() (*gateway, error) {
 		pb.RegisterSyncServiceHandler,
 		pb.RegisterStatsServiceHandler,
 		pb.RegisterAdminServiceHandler,
+		pb.RegisterCalendarServiceHandler,
 	} {
 		if err := register(ctx, api, conn); err != nil {
 			_ = conn.Close()

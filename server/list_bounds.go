@@ -64,6 +64,10 @@ var listBounds = map[protoreflect.FullName]int{
 	"gridinspect.v1.RecordFollowUpRequest.photo_ids":      gridinspect.MaxPhotosPerItem,
 	"gridinspect.v1.CommentOnReportRequest.photo_ids":     gridinspect.MaxPhotosPerItem,
 	"gridinspect.v1.ExtendDeadlineRequest.photo_ids":      gridinspect.MaxPhotosPerItem,
+
+	// A year's calendar: every day of it at most.
+	"gridinspect.v1.SetCalendarExceptionsRequest.exceptions":   gridinspect.MaxCalendarExceptionsPerYear,
+	"gridinspect.v1.SetCalendarExceptionsRequest.remove_dates": gridinspect.MaxCalendarExceptionsPerYear,
 }
 
 // checkedApart are lists whose entries checkLists does not enter: each

@@ -55,6 +55,9 @@ type Config struct {
 	// Settings serves the grids' order and the notice prefixes; nil
 	// answers UNIMPLEMENTED.
 	Settings gridinspect.SettingsService
+	// Calendar serves CalendarService, the working-day calendar; nil
+	// answers UNIMPLEMENTED.
+	Calendar gridinspect.CalendarService
 	// Authenticate resolves the caller of every RPC but Login, health and
 	// reflection (which only describes the public API); default
 	// BearerToken(Auth).
@@ -102,13 +105,14 @@ type Backend interface {
 	gridinspect.PhotoService
 	gridinspect.StatsService
 	gridinspect.SettingsService
+	gridinspect.CalendarService
 	Backuper
 }
 
 // Serve returns a Config whose services are all b; set the rest of the
 // fields on it.
 func Serve(b Backend) Config {
-	return Config{Reports: b, Directory: b, Users: b, Auth: b, Rectification: b, Sync: b, Photos: b, Stats: b, Backups: b, Settings: b}
+	return Config{Reports: b, Directory: b, Users: b, Auth: b, Rectification: b, Sync: b, Photos: b, Stats: b, Backups: b, Settings: b, Calendar: b}
 }
 
 // Server is the gRPC server with every gridinspect service registered.
@@ -200,6 +204,7 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 	pb.RegisterSyncServiceServer(s.grpc, &syncService{s: s})
 	pb.RegisterAdminServiceServer(s.grpc, &adminService{s: s})
 	pb.RegisterStatsServiceServer(s.grpc, &statsService{s: s})
+	pb.RegisterCalendarServiceServer(s.grpc, &calendarService{s: s})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if cfg.Reflection {
 		reflection.Register(s.grpc)

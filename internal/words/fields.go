@@ -62,6 +62,11 @@ var fieldLabel = map[string]string{
 	"content_type": "文件类型", "chunk": "照片数据", "data": "数据", "offset": "位置",
 	"payload": "数据", "details": "详情",
 	"allowed_actions": "可办操作", "received_after": "接收时间起",
+
+	// The working-day calendar (工作日).
+	"deadline_working_days": "期限（工作日）", "working_days": "工作日天数", "year": "年份",
+	"replace": "整年替换", "exceptions": "节假日安排", "remove_dates": "要删除的日期",
+	"date": "日期", "source": "依据",
 }
 
 var fieldIndex = regexp.MustCompile(`\[\d+\]`)

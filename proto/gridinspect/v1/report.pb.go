@@ -1630,8 +1630,12 @@ type Report struct {
 	// supervisors' actions). A request may still be refused for what it
 	// carries (a stale version, a bad deadline).
 	AllowedActions []ReportAction `protobuf:"varint,39,rep,packed,name=allowed_actions,json=allowedActions,proto3,enum=gridinspect.v1.ReportAction" json:"allowed_actions,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// deadline_working_days: the deadline was set as this many working days
+	// (工作日) by the assignment or extension that set it; 0 when it was
+	// given as a time or counts calendar days.
+	DeadlineWorkingDays int32 `protobuf:"varint,53,opt,name=deadline_working_days,json=deadlineWorkingDays,proto3" json:"deadline_working_days,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Report) Reset() {
@@ -1931,6 +1935,13 @@ func (x *Report) GetAllowedActions() []ReportAction {
 		return x.AllowedActions
 	}
 	return nil
+}
+
+func (x *Report) GetDeadlineWorkingDays() int32 {
+	if x != nil {
+		return x.DeadlineWorkingDays
+	}
+	return 0
 }
 
 type isReport_Details interface {
@@ -2928,7 +2939,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x15DangerousHouseDetails\x12C\n" +
 	"\x0fappraisal_grade\x18\x01 \x01(\x0e2\x1a.gridinspect.v1.HouseGradeR\x0eappraisalGrade\x12\x1a\n" +
 	"\boccupied\x18\x02 \x01(\bR\boccupied\x12\x1c\n" +
-	"\tresidents\x18\x03 \x01(\x05R\tresidents\"\xc0\x0e\n" +
+	"\tresidents\x18\x03 \x01(\x05R\tresidents\"\xf4\x0e\n" +
 	"\x06Report\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x124\n" +
 	"\bcategory\x18\x02 \x01(\x0e2\x18.gridinspect.v1.CategoryR\bcategory\x124\n" +
@@ -2972,7 +2983,8 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\aoverdue\x18$ \x01(\bR\aoverdue\x12#\n" +
 	"\rreporter_name\x18% \x01(\tR\freporterName\x12#\n" +
 	"\rassignee_name\x18& \x01(\tR\fassigneeName\x12E\n" +
-	"\x0fallowed_actions\x18' \x03(\x0e2\x1c.gridinspect.v1.ReportActionR\x0eallowedActionsB\t\n" +
+	"\x0fallowed_actions\x18' \x03(\x0e2\x1c.gridinspect.v1.ReportActionR\x0eallowedActions\x122\n" +
+	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDaysB\t\n" +
 	"\adetails\"E\n" +
 	"\x13SubmitReportRequest\x12.\n" +
 	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"d\n" +
