@@ -17,6 +17,7 @@ import (
 	"time"
 
 	gi "github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/holidays"
 )
 
 // The demo's cases all fall in the first half of 2024, the half-year the
@@ -44,6 +45,9 @@ type Services struct {
 	// Settings, if set, gets the office's notice prefixes (NoticePrefixes)
 	// for the kinds that have none yet.
 	Settings gi.SettingsService
+	// Calendar, if set, gets China's official holidays and 调休 workdays
+	// of 2024–2026 (internal/holidays) for the years that have none yet.
+	Calendar gi.CalendarService
 }
 
 // OfficeAbbreviation is the demo street office's short name, which its
@@ -106,6 +110,11 @@ func Seed(ctx context.Context, svc Services, now time.Time) (Stats, error) {
 	}
 	if err := seedNoticePrefixes(ctx, svc.Settings); err != nil {
 		return st, err
+	}
+	if svc.Calendar != nil {
+		if _, err := holidays.Seed(ctx, svc.Calendar); err != nil {
+			return st, fmt.Errorf("demo: %w", err)
+		}
 	}
 	users, err := seedUsers(ctx, svc.Users)
 	if err != nil {

@@ -15,6 +15,7 @@ package holidays
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/csv"
 	"errors"
@@ -91,4 +92,28 @@ func Parse(r io.Reader) ([]gridinspect.CalendarException, error) {
 		}
 		out = append(out, e)
 	}
+}
+
+// Years are the years whose official exceptions are kept here.
+var Years = []int{2024, 2025, 2026}
+
+// Seed sets the official exceptions of each year in Years that has none
+// yet in svc, leaving a year the admin has set as it is, and returns the
+// years it set. ctx must carry an admin (or the system actor).
+func Seed(ctx context.Context, svc gridinspect.CalendarService) ([]int, error) {
+	var set []int
+	for _, year := range Years {
+		have, err := svc.CalendarExceptions(ctx, year)
+		if err != nil {
+			return set, fmt.Errorf("holidays: seed %d: %w", year, err)
+		}
+		if len(have) > 0 {
+			continue
+		}
+		if _, err := svc.SetCalendarExceptions(ctx, year, true, OfficialYear(year), nil); err != nil {
+			return set, fmt.Errorf("holidays: seed %d: %w", year, err)
+		}
+		set = append(set, year)
+	}
+	return set, nil
 }
