@@ -37,6 +37,9 @@ func (db *DB) CalendarExceptions(ctx context.Context, year int) ([]gridinspect.C
 func (db *DB) SetCalendarExceptions(ctx context.Context, year int, replace bool, set []gridinspect.CalendarException,
 	remove []time.Time) ([]gridinspect.CalendarException, error) {
 	if err := requireAdmin(ctx, "change the calendar"); err != nil {
+		if e, ok := err.(*gridinspect.Error); ok && e.Code == gridinspect.EFORBIDDEN {
+			e.Chinese = "只有管理员可以修改节假日安排"
+		}
 		return nil, err
 	}
 	if err := gridinspect.ValidateCalendarExceptions("exceptions", year, set); err != nil {

@@ -54,6 +54,7 @@ var commands = []*command{
 	exportCommand,
 	userCommand,
 	gridCommand,
+	calendarCommand,
 	backupCommand,
 }
 

@@ -56,9 +56,19 @@ var kinds = map[string]gridinspect.DayKind{
 	"放假": gridinspect.DayHoliday, "调休上班": gridinspect.DayWorkday, "上班": gridinspect.DayWorkday,
 }
 
+// ParseError is a line of a calendar file that does not read, in
+// English (Error) and in Chinese for the admin who wrote it.
+type ParseError struct {
+	Line    int
+	Message string
+	Chinese string
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("holidays: line %d: %s", e.Line, e.Message) }
+
 // Parse reads a calendar CSV: a header line date,kind,name[,source], then
 // one day a line, dates as 2006-01-02 and kind holiday/workday (or 放假 /
-// 调休上班). Errors name the line.
+// 调休上班). Errors are *ParseError, naming the line.
 func Parse(r io.Reader) ([]gridinspect.CalendarException, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -70,21 +80,25 @@ func Parse(r io.Reader) ([]gridinspect.CalendarException, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("holidays: %w", err)
+			return nil, &ParseError{Line: line, Message: err.Error(), Chinese: "不是 CSV 格式"}
 		}
-		if line == 1 && strings.EqualFold(strings.TrimPrefix(rec[0], "\ufeff"), "date") {
+		first := strings.TrimSpace(strings.TrimPrefix(rec[0], "\ufeff"))
+		if line == 1 && (strings.EqualFold(first, "date") || first == "日期") {
 			continue // the header
 		}
 		if len(rec) < 3 {
-			return nil, fmt.Errorf("holidays: line %d: want date,kind,name[,source], got %d columns", line, len(rec))
+			return nil, &ParseError{Line: line, Message: fmt.Sprintf("want date,kind,name[,source], got %d columns", len(rec)),
+				Chinese: "应为 日期,类型,名称[,依据] 至少三列"}
 		}
-		day, err := gridinspect.ParseChinaDate(strings.TrimPrefix(strings.TrimSpace(rec[0]), "\ufeff"))
+		day, err := gridinspect.ParseChinaDate(first)
 		if err != nil {
-			return nil, fmt.Errorf("holidays: line %d: date %q is not like 2026-10-01", line, rec[0])
+			return nil, &ParseError{Line: line, Message: fmt.Sprintf("date %q is not like 2026-10-01", rec[0]),
+				Chinese: fmt.Sprintf("日期 %q 格式不对，应如 2026-10-01", rec[0])}
 		}
 		kind, ok := kinds[strings.ToLower(strings.TrimSpace(rec[1]))]
 		if !ok {
-			return nil, fmt.Errorf("holidays: line %d: kind %q is neither holiday nor workday", line, rec[1])
+			return nil, &ParseError{Line: line, Message: fmt.Sprintf("kind %q is neither holiday nor workday", rec[1]),
+				Chinese: fmt.Sprintf("类型 %q 应为“放假”或“调休上班”", rec[1])}
 		}
 		e := gridinspect.CalendarException{Date: day, Kind: kind, Name: strings.TrimSpace(rec[2])}
 		if len(rec) > 3 {
