@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/gridinspect/gridinspect"
 	"github.com/gridinspect/gridinspect/internal/holidays"
 	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
@@ -143,6 +146,32 @@ func (a *app) writeCalendar(y *pb.ListCalendarExceptionsResponse) error {
 		t.add(e.GetDate(), weekday, words.Label(words.DayKind, e.GetKind()), e.GetName(), e.GetSource())
 	}
 	return t.write(a.stdout)
+}
+
+// warnUnannounced says on stderr when a deadline counted in working days
+// ran into a year whose holidays are not entered yet, so counted Monday to
+// Friday: "2027 年尚未录入节假日安排，按周一至周五计". A failure to ask is
+// not the action's: it is left unsaid.
+func (a *app) warnUnannounced(ctx context.Context, e *pb.Event) {
+	from, to := e.GetReceivedAt(), e.GetAssignment().GetDeadline()
+	n := e.GetAssignment().GetDeadlineWorkingDays()
+	if ex := e.GetDeadlineExtension(); ex != nil {
+		from, to, n = ex.GetPreviousDeadline(), ex.GetNewDeadline(), ex.GetDeadlineWorkingDays()
+	}
+	if n <= 0 || from == nil || to == nil {
+		return
+	}
+	cal, err := a.calendarClient()
+	if err != nil {
+		return
+	}
+	day := func(ts *timestamppb.Timestamp) string {
+		return ts.AsTime().In(gridinspect.ChinaZone).Format(time.DateOnly)
+	}
+	resp, err := cal.CountWorkingDays(ctx, &pb.CountWorkingDaysRequest{From: day(from), To: day(to)})
+	if err == nil && resp.GetNote() != "" {
+		fmt.Fprintf(a.stderr, "gridctl: 提示：%s\n", sanitizeLine(resp.GetNote()))
+	}
 }
 
 func (a *app) calendarClient() (pb.CalendarServiceClient, error) {

@@ -71,8 +71,13 @@ func TestTheCalendarAndDeadlinesInWorkingDays(t *testing.T) {
 	if !strings.Contains(out, "期限 2024-10-10 → 2024-10-14（3 个工作日）") {
 		t.Errorf("case extend said %q; want 2024-10-10 → 2024-10-14 in 3 working days", out)
 	}
+	// 250 working days run into 2025, not entered here: gridctl says so.
+	r := gridctl(t, "", "case", "extend", id, "--working-days", "250", "--reason", "整体搬迁")
+	if r.code != exitOK || !strings.Contains(r.stderr, "提示：2025 年尚未录入节假日安排，按周一至周五计") {
+		t.Errorf("an extension into 2025: exit %d, stderr %q; want a note that 2025 counts Monday to Friday", r.code, r.stderr)
+	}
 	out = mustGridctl(t, "", "show", id)
-	if !strings.Contains(out, "2024-10-14（3 个工作日）（已延期，原期限 2024-10-10）") {
+	if !strings.Contains(out, "（250 个工作日）（已延期，原期限 2024-10-10）") || !strings.Contains(out, "期限 2024-10-10 → 2024-10-14（3 个工作日）") {
 		t.Errorf("show lacks the deadline in working days:\n%s", out)
 	}
 }

@@ -101,6 +101,7 @@ func (a *app) act(ctx context.Context, ref string, f *actionFlags, send actionFu
 	if err != nil {
 		return a.withCaseState(ctx, id, err)
 	}
+	a.warnUnannounced(ctx, e)
 	return a.writeActed(r, e)
 }
 
