@@ -132,14 +132,10 @@ type Report struct {
 	ReceivedAt       time.Time
 	Deadline         time.Time
 	OriginalDeadline time.Time
-	// DeadlineWorkingDays is how many working days the deadline was set
-	// in by the assignment or extension that set it; 0 when it was given
-	// as a time or counts calendar days.
-	DeadlineWorkingDays int
-	AssigneeID          string
-	ResponsibleUnit     string
-	Disposition         Disposition // how it was closed; set while CLOSED
-	ClosedAt            time.Time
+	AssigneeID       string
+	ResponsibleUnit  string
+	Disposition      Disposition // how it was closed; set while CLOSED
+	ClosedAt         time.Time
 	// ClaimedDisposition is what the latest rectification claims, and
 	// DemolishedAreaSquareMeters the area it says was demolished; the
 	// verification that closes the case confirms them.
@@ -151,6 +147,11 @@ type Report struct {
 	FollowUpDue                time.Time
 	PossibleRelapseOf          string
 	UpdatedAt                  time.Time
+
+	// DeadlineWorkingDays is how many working days the deadline was set
+	// in by the assignment or extension that set it; 0 when it was given
+	// as a time or counts calendar days.
+	DeadlineWorkingDays int
 }
 
 // EffectiveAt is when the problem was observed for statistics and
