@@ -57,10 +57,16 @@ type Submission struct {
 type Assignment struct {
 	AssigneeID      string `json:",omitempty"`
 	ResponsibleUnit string `json:",omitempty"`
-	// Zero on input is the default for the category and severity; a kept
-	// conflict keeps it zero, left out of the stored JSON (omitzero) so that
-	// 0006's deadline_set reads NULL, not year 1 (an int64 overflow).
+	// Zero on input is WorkingDays, or the default for the category and
+	// severity; a kept conflict keeps it zero, left out of the stored JSON
+	// (omitzero) so that 0006's deadline_set reads NULL, not year 1.
 	Deadline time.Time `json:",omitzero"`
+	// WorkingDays, on input instead of Deadline, sets the deadline that
+	// many working days after the day of the assignment, at the end of
+	// that China day; on the event, the working days the deadline counts
+	// (the default's included), 0 when it was given as a time or counts
+	// calendar days.
+	WorkingDays int `json:",omitempty"`
 }
 
 // RejectionReason is why a case was rejected; the numbers are the API's.
@@ -148,8 +154,12 @@ type FollowUp struct {
 // the report.
 type DeadlineExtension struct {
 	Previous time.Time
-	New      time.Time
+	New      time.Time // zero on input = WorkingDays after Previous
 	Reason   string
+	// WorkingDays, on input instead of New, moves the deadline that many
+	// working days after the current deadline's day, to the end of that
+	// China day.
+	WorkingDays int `json:",omitempty"`
 }
 
 // Step returns the step an action takes, from its type and, for
@@ -228,6 +238,7 @@ func (r Rules) ValidateAction(a *Action) error {
 		}
 		checkID(&v, "assignee_id", as.AssigneeID, false)
 		checkText(&v, "responsible_unit", as.ResponsibleUnit, MaxNameRunes, false)
+		checkWorkingDays(&v, "deadline_working_days", as.WorkingDays, "deadline", !as.Deadline.IsZero())
 	case EventReportRejected:
 		rj := d.Rejection
 		switch {
@@ -278,7 +289,10 @@ func (r Rules) ValidateAction(a *Action) error {
 		if ex == nil {
 			ex = &DeadlineExtension{}
 		}
-		checkTime(&v, "new_deadline", ex.New)
+		if ex.WorkingDays == 0 {
+			checkTime(&v, "new_deadline", ex.New)
+		}
+		checkWorkingDays(&v, "deadline_working_days", ex.WorkingDays, "new_deadline", !ex.New.IsZero())
 		checkText(&v, "reason", ex.Reason, MaxNoteRunes, true)
 	case EventReportReturned, EventReportSupplemented:
 		validateReturn(&v, a)
@@ -336,8 +350,13 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 	switch step {
 	case StepAssign:
 		as := *d.Assignment
-		if as.Deadline.IsZero() {
-			as.Deadline = r.DeadlineFrom(at, rep.Category, rep.Severity, 0)
+		switch {
+		case !as.Deadline.IsZero():
+			as.WorkingDays = 0
+		case as.WorkingDays > 0:
+			as.Deadline = EndOfChinaDay(r.Calendar.AddWorkingDays(at, as.WorkingDays))
+		default:
+			as.Deadline, as.WorkingDays = r.DefaultDeadlineAt(rep.Category, rep.Severity, at)
 		}
 		as.Deadline = as.Deadline.UTC()
 		if !as.Deadline.After(at) {
@@ -346,6 +365,7 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 		}
 		out.AssigneeID, out.ResponsibleUnit = as.AssigneeID, strings.TrimSpace(as.ResponsibleUnit)
 		out.Deadline, out.OriginalDeadline = as.Deadline, as.Deadline
+		out.DeadlineWorkingDays = as.WorkingDays
 		e.Data.Assignment = &as
 	case StepReject:
 		rj := *d.Rejection
@@ -412,6 +432,11 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 		e.Data.FollowUp = &FollowUp{Relapsed: true, RelapseCount: out.RelapseCount}
 	case StepExtendDeadline:
 		ex := *d.Extension
+		if ex.New.IsZero() && ex.WorkingDays > 0 {
+			ex.New = EndOfChinaDay(r.Calendar.AddWorkingDays(rep.Deadline, ex.WorkingDays))
+		} else {
+			ex.WorkingDays = 0
+		}
 		ex.New = ex.New.UTC()
 		ex.Previous = rep.Deadline
 		ex.Reason = strings.TrimSpace(ex.Reason)
@@ -419,7 +444,7 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 			return nil, nil, fieldErrorZh("new_deadline", "新期限须晚于当前期限 "+ChinaTimeZh(rep.Deadline),
 				"must be after the current deadline %s", ChinaTime(rep.Deadline))
 		}
-		out.Deadline = ex.New
+		out.Deadline, out.DeadlineWorkingDays = ex.New, ex.WorkingDays
 		e.Data.Extension = &ex
 	}
 	if err := applyReturn(rep, &out, a, e, actor, at); err != nil {
@@ -471,6 +496,19 @@ func ConflictChinese(e *Event) string {
 		return refusedChinese(e.StatusBefore, step)
 	}
 	return ""
+}
+
+// checkWorkingDays checks a count of working days given instead of a
+// time (the field other): 0 for none, else 1 to MaxWorkingDays, and not
+// both.
+func checkWorkingDays(v *Violations, field string, n int, other string, otherSet bool) {
+	switch {
+	case n == 0:
+	case n < 0 || n > MaxWorkingDays:
+		v.AddZh(field, "须在 1 到 "+itoa(MaxWorkingDays)+" 个工作日之间", "must be between 1 and %d", MaxWorkingDays)
+	case otherSet:
+		v.AddZh(field, "与 "+other+" 只能填一项", "give either %s or %s, not both", field, other)
+	}
 }
 
 // fieldErrorZh returns an EINVALID error about one field of an action,

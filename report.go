@@ -152,6 +152,11 @@ type Report struct {
 	// returned (returns.go).
 	ReturnRequest *ReturnRequest
 	ReturnCount   int
+
+	// DeadlineWorkingDays is how many working days the deadline was set
+	// in by the assignment or extension that set it; 0 when it was given
+	// as a time or counts calendar days.
+	DeadlineWorkingDays int
 }
 
 // EffectiveAt is when the problem was observed for statistics and

@@ -167,15 +167,15 @@ func (r Rules) ValidateRoutingRule(rr *RoutingRule) error {
 }
 
 // DeadlineFrom returns the deadline of a case of category c and severity
-// s dispatched at: days after it, or, for days = 0, the default table's
-// time for the category and severity (DeadlineFor). Every default
-// deadline — an assignment that names none, a routing rule's — is counted
-// here, so how days are counted is decided in one place.
+// s dispatched at: days after it, or, for days = 0, the default for the
+// category and severity (DefaultDeadlineAt, in calendar or working days,
+// as an assignment that names no deadline gets).
 func (r Rules) DeadlineFrom(at time.Time, c Category, s Severity, days int) time.Time {
 	if days > 0 {
 		return at.Add(time.Duration(days) * day)
 	}
-	return at.Add(r.DeadlineFor(c, s))
+	d, _ := r.DefaultDeadlineAt(c, s, at)
+	return d
 }
 
 // DispatchAction is the assignment rule rr makes of case rep, as the

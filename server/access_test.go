@@ -284,6 +284,7 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 	}
 	// The same id each time: setting it again replaces it.
 	ruleID := newID()
+	calendar := pb.NewCalendarServiceClient(conn)
 	patrol := func(grid string) *pb.Patrol {
 		start := a.clock.Now().Add(-time.Hour)
 		return &pb.Patrol{Id: newID(), Kind: pb.PatrolKind_PATROL_KIND_SAFETY, GridId: grid, Participants: 2,
@@ -607,6 +608,23 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 			allowed: "workera", denied: []string{"workerb"},
 			call:    unary(schedules.ListDuePatrols, &pb.ListDuePatrolsRequest{GridIds: []string{gridA}}),
 			missing: unary(schedules.ListDuePatrols, &pb.ListDuePatrolsRequest{GridIds: []string{newID()}}),
+		},
+		"/gridinspect.v1.CalendarService/ListCalendarExceptions": {
+			allowed: "workera",
+			call:    unary(calendar.ListCalendarExceptions, &pb.ListCalendarExceptionsRequest{Year: 2026}),
+		},
+		"/gridinspect.v1.CalendarService/SetCalendarExceptions": {
+			allowed: "admin1", denied: []string{"super", "supera", "workera"},
+			call: unary(calendar.SetCalendarExceptions, &pb.SetCalendarExceptionsRequest{Year: 2026, Exceptions: []*pb.CalendarException{
+				{Date: "2026-10-01", Kind: pb.DayKind_DAY_KIND_HOLIDAY, Name: "国庆节"}}}),
+		},
+		"/gridinspect.v1.CalendarService/CountWorkingDays": {
+			allowed: "workera",
+			call:    unary(calendar.CountWorkingDays, &pb.CountWorkingDaysRequest{From: "2026-09-30", To: "2026-10-09"}),
+		},
+		"/gridinspect.v1.CalendarService/AddWorkingDays": {
+			allowed: "workera",
+			call:    unary(calendar.AddWorkingDays, &pb.AddWorkingDaysRequest{From: "2026-09-30", WorkingDays: 5}),
 		},
 		"/gridinspect.v1.AdminService/Echo": {
 			allowed: "workera",

@@ -34,6 +34,7 @@ func fromActionRequest(req actionRequest) *gridinspect.Action {
 		a.Type = gridinspect.EventReportAssigned
 		a.Data.Assignment = &gridinspect.Assignment{
 			AssigneeID: r.GetAssigneeId(), ResponsibleUnit: r.GetResponsibleUnit(), Deadline: fromTimestamp(r.GetDeadline()),
+			WorkingDays: int(r.GetDeadlineWorkingDays()),
 		}
 	case *pb.RejectReportRequest:
 		a.Type = gridinspect.EventReportRejected
@@ -66,7 +67,8 @@ func fromActionRequest(req actionRequest) *gridinspect.Action {
 		a.Type = gridinspect.EventCommentAdded
 	case *pb.ExtendDeadlineRequest:
 		a.Type = gridinspect.EventDeadlineExtended
-		a.Data.Extension = &gridinspect.DeadlineExtension{New: fromTimestamp(r.GetNewDeadline()), Reason: r.GetReason()}
+		a.Data.Extension = &gridinspect.DeadlineExtension{New: fromTimestamp(r.GetNewDeadline()), Reason: r.GetReason(),
+			WorkingDays: int(r.GetDeadlineWorkingDays())}
 	case *pb.ReturnReportRequest:
 		a.Type = gridinspect.EventReportReturned
 		a.Data.Return = &gridinspect.ReturnRequest{Wants: fromReturnWants(r.GetWants())}
@@ -118,7 +120,7 @@ func toEvent(e *gridinspect.Event) *pb.Event {
 	case d.Assignment != nil:
 		out.Payload = &pb.Event_Assignment{Assignment: &pb.Assignment{
 			AssigneeId: d.Assignment.AssigneeID, ResponsibleUnit: d.Assignment.ResponsibleUnit,
-			Deadline: toTimestamp(d.Assignment.Deadline),
+			Deadline: toTimestamp(d.Assignment.Deadline), DeadlineWorkingDays: int32(d.Assignment.WorkingDays),
 		}}
 	case d.Rejection != nil:
 		out.Payload = &pb.Event_Rejection{Rejection: &pb.Rejection{
@@ -150,7 +152,7 @@ func toEvent(e *gridinspect.Event) *pb.Event {
 	case d.Extension != nil:
 		out.Payload = &pb.Event_DeadlineExtension{DeadlineExtension: &pb.DeadlineExtension{
 			PreviousDeadline: toTimestamp(d.Extension.Previous), NewDeadline: toTimestamp(d.Extension.New),
-			Reason: d.Extension.Reason,
+			Reason: d.Extension.Reason, DeadlineWorkingDays: int32(d.Extension.WorkingDays),
 		}}
 	case d.Return != nil:
 		out.Payload = &pb.Event_ReturnRequest{ReturnRequest: &pb.ReturnRequest{Wants: toReturnWants(d.Return.Wants)}}

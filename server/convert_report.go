@@ -137,6 +137,7 @@ func toReport(r *gridinspect.Report, now time.Time, caller *gridinspect.Actor) *
 		ReturnRequest:     toReturnRequest(r.ReturnRequest),
 		ReturnCount:       int32(r.ReturnCount),
 	}
+	out.DeadlineWorkingDays = int32(r.DeadlineWorkingDays)
 	for _, x := range gridinspect.AllowedActions(r, caller) {
 		out.AllowedActions = append(out.AllowedActions, pb.ReportAction(x))
 	}

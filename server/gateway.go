@@ -109,6 +109,7 @@ func (s *Server) newGateway() (*gateway, error) {
 		pb.RegisterAdminServiceHandler,
 		pb.RegisterRoutingServiceHandler,
 		pb.RegisterPatrolScheduleServiceHandler,
+		pb.RegisterCalendarServiceHandler,
 	} {
 		if err := register(ctx, api, conn); err != nil {
 			_ = conn.Close()

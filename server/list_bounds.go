@@ -71,6 +71,10 @@ var listBounds = map[protoreflect.FullName]int{
 	"gridinspect.v1.ReturnReportRequest.wants":            enumValues(pb.ReturnWant(0)),
 	"gridinspect.v1.ReturnRequest.wants":                  enumValues(pb.ReturnWant(0)), // server-set; ignored on input
 	"gridinspect.v1.SupplementReportRequest.photo_ids":    gridinspect.MaxPhotosPerItem,
+
+	// A year's calendar: every day of it at most.
+	"gridinspect.v1.SetCalendarExceptionsRequest.exceptions":   gridinspect.MaxCalendarExceptionsPerYear,
+	"gridinspect.v1.SetCalendarExceptionsRequest.remove_dates": gridinspect.MaxCalendarExceptionsPerYear,
 }
 
 // checkedApart are lists whose entries checkLists does not enter: each

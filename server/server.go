@@ -60,6 +60,9 @@ type Config struct {
 	// Schedules serves PatrolScheduleService and the due patrols of a
 	// Pull; nil answers UNIMPLEMENTED (and pulls carry none).
 	Schedules gridinspect.PatrolScheduleService
+	// Calendar serves CalendarService, the working-day calendar; nil
+	// answers UNIMPLEMENTED.
+	Calendar gridinspect.CalendarService
 	// Authenticate resolves the caller of every RPC but Login, health and
 	// reflection (which only describes the public API); default
 	// BearerToken(Auth).
@@ -109,6 +112,7 @@ type Backend interface {
 	gridinspect.SettingsService
 	gridinspect.RoutingService
 	gridinspect.PatrolScheduleService
+	gridinspect.CalendarService
 	Backuper
 }
 
@@ -116,7 +120,7 @@ type Backend interface {
 // fields on it.
 func Serve(b Backend) Config {
 	return Config{Reports: b, Directory: b, Users: b, Auth: b, Rectification: b, Sync: b, Photos: b, Stats: b, Backups: b, Settings: b,
-		Routing: b, Schedules: b}
+		Routing: b, Schedules: b, Calendar: b}
 }
 
 // Server is the gRPC server with every gridinspect service registered.
@@ -210,6 +214,7 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 	pb.RegisterStatsServiceServer(s.grpc, &statsService{s: s})
 	pb.RegisterRoutingServiceServer(s.grpc, &routingService{s: s})
 	pb.RegisterPatrolScheduleServiceServer(s.grpc, &scheduleService{s: s})
+	pb.RegisterCalendarServiceServer(s.grpc, &calendarService{s: s})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if cfg.Reflection {
 		reflection.Register(s.grpc)

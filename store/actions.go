@@ -144,7 +144,15 @@ func (db *DB) actTx(tx *Tx, actor *gridinspect.Actor, a *gridinspect.Action, has
 		return nil, err
 	}
 
-	after, e, err := db.rules.Apply(rep, a, actor, tx.Now)
+	rules := db.rules
+	if a.Type == gridinspect.EventReportAssigned || a.Type == gridinspect.EventDeadlineExtended {
+		// Deadlines may count working days, on the admin's calendar as it
+		// stands when the action is applied.
+		if rules.Calendar, err = loadCalendar(tx); err != nil {
+			return nil, err
+		}
+	}
+	after, e, err := rules.Apply(rep, a, actor, tx.Now)
 	code := gridinspect.ErrorCode(err)
 	switch {
 	case err == nil:
@@ -227,13 +235,13 @@ func updateReport(tx *Tx, r *gridinspect.Report, wasVersion int64) error {
 	}
 	res, err := tx.Exec(`UPDATE reports SET status = ?, version = ?, deadline = ?, original_deadline = ?,
 		assignee_id = ?, responsible_unit = ?, disposition = ?, closed_at = ?, claimed_disposition = ?,
-		demolished_area = ?, relapse_count = ?, follow_up_due = ?, updated_at = ?,
+		demolished_area = ?, relapse_count = ?, follow_up_due = ?, updated_at = ?, deadline_working_days = ?,
 		description = ?, address = ?, photo_ids = ?, return_request = ?, return_count = ?,
 		changed_at = iif(status <> ? OR deadline IS NOT ?, ?, changed_at)
 		WHERE id = ? AND version = ?`,
 		r.Status, r.Version, nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
 		r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), r.ClaimedDisposition, r.DemolishedAreaSquareMeters,
-		r.RelapseCount, nanos(r.FollowUpDue), r.UpdatedAt.UnixNano(),
+		r.RelapseCount, nanos(r.FollowUpDue), r.UpdatedAt.UnixNano(), r.DeadlineWorkingDays,
 		r.Description, r.Location.Address, photos, returnRequest, r.ReturnCount,
 		r.Status, nanos(r.Deadline), r.UpdatedAt.UnixNano(), // the SET's status and deadline are the old ones
 		r.ID, wasVersion)

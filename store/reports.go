@@ -17,7 +17,7 @@ const reportStoredColumns = `id, category, severity, description, lat, lng, accu
 	observed_at, photo_ids, rectified_on_spot, patrol_id, details, status, version, reporter_id, received_at,
 	deadline, original_deadline, assignee_id, responsible_unit, disposition, closed_at, clock_skew_flagged,
 	relapse_count, follow_up_due, possible_relapse_of, updated_at, claimed_disposition,
-	demolished_area, content_hash`
+	demolished_area, content_hash, deadline_working_days`
 
 // reportColumns are what a report is read from (scanReport): its stored
 // columns, then its missing_photo_ids, worked out from the photos table
@@ -156,14 +156,14 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 	}
 	// changed_at: the submission is the case's first change.
 	if _, err := tx.Exec("INSERT INTO reports ("+reportStoredColumns+`, changed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Category, r.Severity, r.Description, r.Location.Lat, r.Location.Lng, r.Location.AccuracyMeters,
 		r.Location.Address, r.GridID, nullString(r.SubjectID), r.ObservedAt.UnixNano(), photos,
 		boolInt(r.RectifiedOnSpot), nullString(r.PatrolID), details, r.Status, r.Version, r.ReporterID,
 		r.ReceivedAt.UnixNano(), nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
 		r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), boolInt(r.ClockSkewFlagged),
 		r.RelapseCount, nanos(r.FollowUpDue), nullString(r.PossibleRelapseOf), r.UpdatedAt.UnixNano(),
-		r.ClaimedDisposition, r.DemolishedAreaSquareMeters, hash, r.ReceivedAt.UnixNano(),
+		r.ClaimedDisposition, r.DemolishedAreaSquareMeters, hash, r.DeadlineWorkingDays, r.ReceivedAt.UnixNano(),
 	); err != nil {
 		return nil, err
 	}
@@ -265,7 +265,7 @@ func scanReport(s scanner) (*gridinspect.Report, string, error) {
 		&r.Location.AccuracyMeters, &r.Location.Address, &r.GridID, &subject, &observed, &photos, &onSpot,
 		&patrol, &details, &r.Status, &r.Version, &r.ReporterID, &received, &deadline, &origDeadline,
 		&assignee, &r.ResponsibleUnit, &r.Disposition, &closed, &skew, &r.RelapseCount, &followUp,
-		&relapseOf, &updated, &r.ClaimedDisposition, &r.DemolishedAreaSquareMeters, &hash, &missing,
+		&relapseOf, &updated, &r.ClaimedDisposition, &r.DemolishedAreaSquareMeters, &hash, &r.DeadlineWorkingDays, &missing,
 		&returnRequest, &r.ReturnCount); err != nil {
 		return nil, "", err
 	}

@@ -129,7 +129,7 @@ func TestRouting_ARuleThatIsNotAutomaticOnlySuggests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := t0.Add(gridinspect.DefaultRules.DeadlineFor(rep.Category, rep.Severity))
+	want, _ := gridinspect.DefaultRules.DefaultDeadlineAt(rep.Category, rep.Severity, t0)
 	if sug.Rule == nil || sug.Rule.ID != rr.ID || sug.Assignment == nil || sug.NotApplicable != "" {
 		t.Fatalf("suggestion = %+v, want rule %s applied", sug, rr.ID)
 	}

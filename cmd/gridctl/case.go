@@ -102,6 +102,7 @@ func (a *app) act(ctx context.Context, ref string, f *actionFlags, send actionFu
 	if err != nil {
 		return a.withCaseState(ctx, id, err)
 	}
+	a.warnUnannounced(ctx, e)
 	return a.writeActed(r, e)
 }
 
@@ -178,12 +179,15 @@ var caseAssignCommand = &command{
 	args:    "编号",
 	summary: "把已上报的案件派给人员和/或责任单位，并定期限（主管）",
 	help: `案件派给负责跟进的人员（--to）和/或负责整改的单位（--unit：企业本身或某个
-部门），并定期限：日期按北京时间，指当天结束时。不加 --deadline 时由服务器
-按类别和严重程度设默认期限。--suggested 按分拨规则（gridctl rules list）派遣：
+部门），并定期限：日期按北京时间，指当天结束时；或用 --working-days 按工作日
+定期限（派遣次日起算，节假日不计、调休上班日计入，见 gridctl calendar list）。
+两者都不加时由服务器按类别和严重程度设默认期限（一般安全隐患和其他类为 5 个
+工作日，其余按自然日）。--suggested 按分拨规则（gridctl rules list）派遣：
 人员、单位和期限取规则所定，另给的 --to、--unit、--deadline 优先。
 
 示例：
   gridctl case assign 3f2a9c1d --to 陈静 --unit 红星村村委会 --deadline 2024-07-01
+  gridctl case assign 3f2a9c1d --to 陈静 --working-days 5
   gridctl case assign 3f2a9c1d --suggested
 
 ` + caseHelp,
@@ -192,6 +196,7 @@ var caseAssignCommand = &command{
 		unit := fs.String("unit", "", "责任`单位`：企业本身或某个部门")
 		deadline := fs.String("deadline", "", "整改期限，北京时间的`日期`（2024-07-01：当天结束时）")
 		suggested := fs.Bool("suggested", false, "按分拨规则派遣：人员、单位和期限取规则所定")
+		workingDays := fs.Int("working-days", 0, "整改期限为派遣后第 `天数` 个工作日结束时（不与 --deadline 同用）")
 		f := addActionFlags(fs, "给负责人的备注 `说明`（例如 请限期整改）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("assign", args); err != nil {
@@ -211,6 +216,9 @@ var caseAssignCommand = &command{
 				if rule, _, err = a.suggestedAssignment(ctx, id); err != nil {
 					return err
 				}
+			}
+			if *workingDays != 0 && *deadline != "" {
+				return usagef("--deadline 和 --working-days 只能用一个")
 			}
 			var due *timestamppb.Timestamp
 			if *deadline != "" {
@@ -240,6 +248,7 @@ var caseAssignCommand = &command{
 				resp, err := rect.AssignReport(ctx, &pb.AssignReportRequest{
 					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
 					AssigneeId: assignee, ResponsibleUnit: unitName, Deadline: due,
+					DeadlineWorkingDays: int32(*workingDays),
 				})
 				if err != nil {
 					return nil, nil, fmt.Errorf("assign report %s: %w", b.reportID, err)
@@ -591,34 +600,44 @@ var caseExtendCommand = &command{
 	name:    "extend",
 	args:    "编号",
 	summary: "延后在办案件的期限，并说明理由（主管）",
-	help: `案件保留最初的期限（gridctl show 两者都显示）。
+	help: `案件保留最初的期限（gridctl show 两者都显示）。新期限用 --to 给出日期，或用
+--working-days 从当前期限起顺延若干个工作日。
 
 示例：
   gridctl case extend 3f2a9c1d --to 2024-07-15 --reason 设备采购周期长
+  gridctl case extend 3f2a9c1d --working-days 3 --reason 节后才有施工队
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		to := fs.String("to", "", "新的期限，北京时间的`日期`（当天结束时）（必填）")
+		to := fs.String("to", "", "新的期限，北京时间的`日期`（当天结束时）")
+		workingDays := fs.Int("working-days", 0, "从当前期限起顺延 `天数` 个工作日（不与 --to 同用）")
 		reason := fs.String("reason", "", "延期理由 `原因`（必填）")
 		f := addActionFlags(fs, "记入时间线的备注 `说明`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("extend", args); err != nil {
 				return err
 			}
-			if *to == "" {
-				return usagef("--to 日期 必填：新的期限")
+			if *to == "" && *workingDays == 0 {
+				return usagef("--to 日期 必填：新的期限（或用 --working-days 天数 按工作日顺延）")
+			}
+			if *to != "" && *workingDays != 0 {
+				return usagef("--to 和 --working-days 只能用一个")
 			}
 			if strings.TrimSpace(*reason) == "" {
 				return usagef("--reason 必填：延期的理由")
 			}
-			deadline, err := parseDeadline("to", *to)
-			if err != nil {
-				return err
+			var newDeadline *timestamppb.Timestamp
+			if *to != "" {
+				deadline, err := parseDeadline("to", *to)
+				if err != nil {
+					return err
+				}
+				newDeadline = timestamppb.New(deadline)
 			}
 			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
 				resp, err := rect.ExtendDeadline(ctx, &pb.ExtendDeadlineRequest{
 					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
-					NewDeadline: timestamppb.New(deadline), Reason: strings.TrimSpace(*reason),
+					NewDeadline: newDeadline, Reason: strings.TrimSpace(*reason), DeadlineWorkingDays: int32(*workingDays),
 				})
 				if err != nil {
 					return nil, nil, fmt.Errorf("extend the deadline of report %s: %w", b.reportID, err)

@@ -124,6 +124,7 @@ func startGridd(t *testing.T, opts griddOptions) *testGridd {
 	}
 	cfg.Reports, cfg.Directory, cfg.Rectification, cfg.Users, cfg.Auth, cfg.Stats, cfg.Routing = db, db, db, db, db, db, db
 	cfg.Schedules = db
+	cfg.Calendar = db
 	rec := &callRecorder{}
 	serverOpts := []grpc.ServerOption{grpc.StatsHandler(rec)}
 	if opts.cert != nil {

@@ -56,6 +56,7 @@ var commands = []*command{
 	userCommand,
 	gridCommand,
 	rulesCommand,
+	calendarCommand,
 	backupCommand,
 }
 

@@ -178,7 +178,7 @@ func writeReport(a *app, r *pb.Report, names *nameBook) error {
 	}
 	add("责任单位", r.GetResponsibleUnit())
 	if r.GetDeadline() != nil {
-		d := formatDeadline(r.GetDeadline())
+		d := formatDeadline(r.GetDeadline()) + inWorkingDays(r.GetDeadlineWorkingDays())
 		if o := r.GetOriginalDeadline(); o != nil && !o.AsTime().Equal(r.GetDeadline().AsTime()) {
 			d += "（已延期，原期限 " + formatDeadline(o) + "）"
 		}
@@ -301,6 +301,15 @@ func writeTimeline(a *app, tl *pb.GetTimelineResponse) error {
 	return err
 }
 
+// inWorkingDays says a deadline was counted in working days: "（5 个工作日）";
+// "" for one given as a date or counted in calendar days.
+func inWorkingDays(n int32) string {
+	if n <= 0 {
+		return ""
+	}
+	return "（" + words.WorkingDays(n) + "）"
+}
+
 // eventDetails writes what an event recorded, in one line.
 func eventDetails(e *pb.Event) string {
 	var parts []string
@@ -322,7 +331,7 @@ func eventDetails(e *pb.Event) string {
 			add("责任单位 %s", as.GetResponsibleUnit())
 		}
 		if as.GetDeadline() != nil {
-			add("期限 %s", formatDeadline(as.GetDeadline()))
+			add("期限 %s%s", formatDeadline(as.GetDeadline()), inWorkingDays(as.GetDeadlineWorkingDays()))
 		}
 	case *pb.Event_Rejection:
 		rj := p.Rejection
@@ -389,7 +398,8 @@ func eventDetails(e *pb.Event) string {
 		}
 	case *pb.Event_DeadlineExtension:
 		ex := p.DeadlineExtension
-		add("期限 %s → %s", formatDeadline(ex.GetPreviousDeadline()), formatDeadline(ex.GetNewDeadline()))
+		add("期限 %s → %s%s", formatDeadline(ex.GetPreviousDeadline()), formatDeadline(ex.GetNewDeadline()),
+			inWorkingDays(ex.GetDeadlineWorkingDays()))
 		if ex.GetReason() != "" {
 			add("理由 %s", ex.GetReason())
 		}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	gi "github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/holidays"
 )
 
 // The demo's cases all fall in the first half of 2024, the half-year the
@@ -50,6 +51,9 @@ type Services struct {
 	// Schedules, if set, gets the demo's patrol schedules (巡查计划) for
 	// the subjects and grids that have none in force.
 	Schedules gi.PatrolScheduleService
+	// Calendar, if set, gets China's official holidays and 调休 workdays
+	// of 2024–2026 (internal/holidays) for the years that have none yet.
+	Calendar gi.CalendarService
 }
 
 // OfficeAbbreviation is the demo street office's short name, which its
@@ -112,6 +116,11 @@ func Seed(ctx context.Context, svc Services, now time.Time) (Stats, error) {
 	}
 	if err := seedNoticePrefixes(ctx, svc.Settings); err != nil {
 		return st, err
+	}
+	if svc.Calendar != nil {
+		if _, err := holidays.Seed(ctx, svc.Calendar); err != nil {
+			return st, fmt.Errorf("demo: %w", err)
+		}
 	}
 	users, err := seedUsers(ctx, svc.Users)
 	if err != nil {

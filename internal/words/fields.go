@@ -74,6 +74,10 @@ var fieldLabel = map[string]string{
 	"return_report": "退回补充", "supplement_report": "补充材料", "wants": "需补充内容",
 	"return_request": "退回补充要求", "return_count": "退回补充次数", "returned_by": "退回人",
 	"returned_at": "退回时间", "returned_only": "只看退回补充", "hide_returned": "不看退回补充",
+	// The working-day calendar (工作日).
+	"deadline_working_days": "期限（工作日）", "working_days": "工作日天数", "year": "年份",
+	"replace": "整年替换", "exceptions": "节假日安排", "remove_dates": "要删除的日期",
+	"date": "日期", "source": "依据",
 }
 
 var fieldIndex = regexp.MustCompile(`\[\d+\]`)

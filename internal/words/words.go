@@ -10,6 +10,7 @@ package words
 
 import (
 	"fmt"
+	"strconv"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -75,6 +76,16 @@ var Notice = map[pb.NoticeKind]string{
 	pb.NoticeKind_NOTICE_KIND_RECTIFICATION_ORDER:  "整改通知书",
 	pb.NoticeKind_NOTICE_KIND_ENFORCEMENT_DOCUMENT: "执法文书",
 }
+
+// DayKind are the kinds of calendar exception (工作日): the domain's
+// words (gridinspect.DayKind.Chinese).
+var DayKind = fromDomain[pb.DayKind](pb.DayKind_name, func(n int32) string { return gridinspect.DayKind(n).Chinese() })
+
+// Weekday are the days of the week as a calendar prints them.
+var Weekday = [7]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+
+// WorkingDays writes a deadline's count of working days: "5 个工作日".
+func WorkingDays(n int32) string { return strconv.Itoa(int(n)) + " 个工作日" }
 
 // Rejection are the reasons a report is rejected, in Chinese.
 var Rejection = map[pb.RejectionReason]string{

@@ -48,6 +48,7 @@ func TestEveryWordOfTheAPIIsTranslated(t *testing.T) {
 		{"patrol kind", numbers(PatrolKind), pb.PatrolKind(0).Descriptor()},
 		{"patrol period", numbers(PatrolPeriod), pb.PatrolPeriod(0).Descriptor()},
 		{"return want", numbers(ReturnWant), pb.ReturnWant(0).Descriptor()},
+		{"day kind", numbers(DayKind), pb.DayKind(0).Descriptor()},
 	}
 	for _, tt := range tests {
 		values := tt.enum.Values()

@@ -243,9 +243,12 @@ type Assignment struct {
 	Deadline *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=deadline,proto3" json:"deadline,omitempty"`
 	// assignee_name is the assignee's name: the display name, or the
 	// username where there is none (server-set, output only).
-	AssigneeName  string `protobuf:"bytes,4,opt,name=assignee_name,json=assigneeName,proto3" json:"assignee_name,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	AssigneeName string `protobuf:"bytes,4,opt,name=assignee_name,json=assigneeName,proto3" json:"assignee_name,omitempty"`
+	// deadline_working_days: the working days the deadline counts, given or
+	// by default; 0 when it was given as a time or counts calendar days.
+	DeadlineWorkingDays int32 `protobuf:"varint,53,opt,name=deadline_working_days,json=deadlineWorkingDays,proto3" json:"deadline_working_days,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Assignment) Reset() {
@@ -304,6 +307,13 @@ func (x *Assignment) GetAssigneeName() string {
 		return x.AssigneeName
 	}
 	return ""
+}
+
+func (x *Assignment) GetDeadlineWorkingDays() int32 {
+	if x != nil {
+		return x.DeadlineWorkingDays
+	}
+	return 0
 }
 
 // Rejection is the payload of EVENT_TYPE_REPORT_REJECTED.
@@ -706,9 +716,11 @@ type DeadlineExtension struct {
 	// new_deadline is the deadline after it.
 	NewDeadline *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=new_deadline,json=newDeadline,proto3" json:"new_deadline,omitempty"`
 	// reason for the extension.
-	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// deadline_working_days the extension counted; 0 when it named a time.
+	DeadlineWorkingDays int32 `protobuf:"varint,53,opt,name=deadline_working_days,json=deadlineWorkingDays,proto3" json:"deadline_working_days,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *DeadlineExtension) Reset() {
@@ -760,6 +772,13 @@ func (x *DeadlineExtension) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *DeadlineExtension) GetDeadlineWorkingDays() int32 {
+	if x != nil {
+		return x.DeadlineWorkingDays
+	}
+	return 0
 }
 
 // Event is one immutable entry on a report's timeline.
@@ -1239,10 +1258,16 @@ type AssignReportRequest struct {
 	// responsible_unit is the unit responsible: the enterprise itself or a
 	// department.
 	ResponsibleUnit string `protobuf:"bytes,8,opt,name=responsible_unit,json=responsibleUnit,proto3" json:"responsible_unit,omitempty"`
-	// deadline; empty = the default for the category and severity.
-	Deadline      *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=deadline,proto3" json:"deadline,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// deadline; empty = deadline_working_days, or the default for the
+	// category and severity (which counts calendar or working days: see
+	// CalendarService).
+	Deadline *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	// deadline_working_days, instead of deadline: the fix is due that many
+	// working days (工作日, on the admin's calendar) after the day of the
+	// assignment, at the end of that day, China time; 1 to 250.
+	DeadlineWorkingDays int32 `protobuf:"varint,53,opt,name=deadline_working_days,json=deadlineWorkingDays,proto3" json:"deadline_working_days,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *AssignReportRequest) Reset() {
@@ -1336,6 +1361,13 @@ func (x *AssignReportRequest) GetDeadline() *timestamppb.Timestamp {
 		return x.Deadline
 	}
 	return nil
+}
+
+func (x *AssignReportRequest) GetDeadlineWorkingDays() int32 {
+	if x != nil {
+		return x.DeadlineWorkingDays
+	}
+	return 0
 }
 
 // AssignReportResponse returns the case after the action.
@@ -2694,12 +2726,17 @@ type ExtendDeadlineRequest struct {
 	PhotoIds []string `protobuf:"bytes,5,rep,name=photo_ids,json=photoIds,proto3" json:"photo_ids,omitempty"`
 	// occurred_at is the device time of the action (default: server time).
 	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
-	// new_deadline must be after the current one.
+	// new_deadline must be after the current one; required unless
+	// deadline_working_days is given.
 	NewDeadline *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=new_deadline,json=newDeadline,proto3" json:"new_deadline,omitempty"`
 	// reason for the extension; required.
-	Reason        string `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Reason string `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
+	// deadline_working_days, instead of new_deadline: the deadline moves
+	// that many working days after the current deadline's day, to the end
+	// of that day, China time; 1 to 250.
+	DeadlineWorkingDays int32 `protobuf:"varint,53,opt,name=deadline_working_days,json=deadlineWorkingDays,proto3" json:"deadline_working_days,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *ExtendDeadlineRequest) Reset() {
@@ -2786,6 +2823,13 @@ func (x *ExtendDeadlineRequest) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *ExtendDeadlineRequest) GetDeadlineWorkingDays() int32 {
+	if x != nil {
+		return x.DeadlineWorkingDays
+	}
+	return 0
 }
 
 // ExtendDeadlineResponse returns the case after the action.
@@ -3269,14 +3313,15 @@ var File_gridinspect_v1_rectification_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\n" +
-	"\"gridinspect/v1/rectification.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgridinspect/v1/report.proto\"\xb5\x01\n" +
+	"\"gridinspect/v1/rectification.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgridinspect/v1/report.proto\"\xe9\x01\n" +
 	"\n" +
 	"Assignment\x12\x1f\n" +
 	"\vassignee_id\x18\x01 \x01(\tR\n" +
 	"assigneeId\x12)\n" +
 	"\x10responsible_unit\x18\x02 \x01(\tR\x0fresponsibleUnit\x126\n" +
 	"\bdeadline\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x12#\n" +
-	"\rassignee_name\x18\x04 \x01(\tR\fassigneeName\"y\n" +
+	"\rassignee_name\x18\x04 \x01(\tR\fassigneeName\x122\n" +
+	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDays\"y\n" +
 	"\tRejection\x127\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x1f.gridinspect.v1.RejectionReasonR\x06reason\x123\n" +
 	"\x16duplicate_of_report_id\x18\x02 \x01(\tR\x13duplicateOfReportId\"\xa0\x01\n" +
@@ -3302,11 +3347,12 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x0eevidence_flags\x18\x04 \x03(\tR\revidenceFlags\"K\n" +
 	"\bFollowUp\x12\x1a\n" +
 	"\brelapsed\x18\x01 \x01(\bR\brelapsed\x12#\n" +
-	"\rrelapse_count\x18\x02 \x01(\x05R\frelapseCount\"\xb3\x01\n" +
+	"\rrelapse_count\x18\x02 \x01(\x05R\frelapseCount\"\xe7\x01\n" +
 	"\x11DeadlineExtension\x12G\n" +
 	"\x11previous_deadline\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x10previousDeadline\x12=\n" +
 	"\fnew_deadline\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vnewDeadline\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xdd\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x122\n" +
+	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDays\"\xdd\n" +
 	"\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
@@ -3350,7 +3396,7 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"Supplement\x12 \n" +
 	"\vdescription\x18\x01 \x01(\tR\vdescription\x12\x18\n" +
 	"\aaddress\x18\x02 \x01(\tR\aaddress\x12)\n" +
-	"\x10previous_address\x18\x03 \x01(\tR\x0fpreviousAddress\"\xec\x02\n" +
+	"\x10previous_address\x18\x03 \x01(\tR\x0fpreviousAddress\"\xa0\x03\n" +
 	"\x13AssignReportRequest\x12\x1b\n" +
 	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +
 	"\treport_id\x18\x02 \x01(\tR\breportId\x12)\n" +
@@ -3362,7 +3408,8 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\vassignee_id\x18\a \x01(\tR\n" +
 	"assigneeId\x12)\n" +
 	"\x10responsible_unit\x18\b \x01(\tR\x0fresponsibleUnit\x126\n" +
-	"\bdeadline\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\"s\n" +
+	"\bdeadline\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x122\n" +
+	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDays\"s\n" +
 	"\x14AssignReportResponse\x12.\n" +
 	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
 	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event\"\xd6\x02\n" +
@@ -3468,7 +3515,7 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"occurredAt\"v\n" +
 	"\x17CommentOnReportResponse\x12.\n" +
 	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
-	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event\"\xc1\x02\n" +
+	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event\"\xf5\x02\n" +
 	"\x15ExtendDeadlineRequest\x12\x1b\n" +
 	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +
 	"\treport_id\x18\x02 \x01(\tR\breportId\x12)\n" +
@@ -3478,7 +3525,8 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAt\x12=\n" +
 	"\fnew_deadline\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vnewDeadline\x12\x16\n" +
-	"\x06reason\x18\b \x01(\tR\x06reason\"u\n" +
+	"\x06reason\x18\b \x01(\tR\x06reason\x122\n" +
+	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDays\"u\n" +
 	"\x16ExtendDeadlineResponse\x12.\n" +
 	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
 	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event\"1\n" +

@@ -1715,9 +1715,13 @@ type Report struct {
 	// meanwhile. Pull carries it, so a phone can show 退回补充：请补充照片.
 	ReturnRequest *ReturnRequest `protobuf:"bytes,45,opt,name=return_request,json=returnRequest,proto3" json:"return_request,omitempty"`
 	// return_count is how many times the case was returned for more.
-	ReturnCount   int32 `protobuf:"varint,46,opt,name=return_count,json=returnCount,proto3" json:"return_count,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ReturnCount int32 `protobuf:"varint,46,opt,name=return_count,json=returnCount,proto3" json:"return_count,omitempty"`
+	// deadline_working_days: the deadline was set as this many working days
+	// (工作日) by the assignment or extension that set it; 0 when it was
+	// given as a time or counts calendar days.
+	DeadlineWorkingDays int32 `protobuf:"varint,53,opt,name=deadline_working_days,json=deadlineWorkingDays,proto3" json:"deadline_working_days,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Report) Reset() {
@@ -2029,6 +2033,13 @@ func (x *Report) GetReturnRequest() *ReturnRequest {
 func (x *Report) GetReturnCount() int32 {
 	if x != nil {
 		return x.ReturnCount
+	}
+	return 0
+}
+
+func (x *Report) GetDeadlineWorkingDays() int32 {
+	if x != nil {
+		return x.DeadlineWorkingDays
 	}
 	return 0
 }
@@ -3130,7 +3141,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x15DangerousHouseDetails\x12C\n" +
 	"\x0fappraisal_grade\x18\x01 \x01(\x0e2\x1a.gridinspect.v1.HouseGradeR\x0eappraisalGrade\x12\x1a\n" +
 	"\boccupied\x18\x02 \x01(\bR\boccupied\x12\x1c\n" +
-	"\tresidents\x18\x03 \x01(\x05R\tresidents\"\xa9\x0f\n" +
+	"\tresidents\x18\x03 \x01(\x05R\tresidents\"\xdd\x0f\n" +
 	"\x06Report\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x124\n" +
 	"\bcategory\x18\x02 \x01(\x0e2\x18.gridinspect.v1.CategoryR\bcategory\x124\n" +
@@ -3176,7 +3187,8 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\rassignee_name\x18& \x01(\tR\fassigneeName\x12E\n" +
 	"\x0fallowed_actions\x18' \x03(\x0e2\x1c.gridinspect.v1.ReportActionR\x0eallowedActions\x12D\n" +
 	"\x0ereturn_request\x18- \x01(\v2\x1d.gridinspect.v1.ReturnRequestR\rreturnRequest\x12!\n" +
-	"\freturn_count\x18. \x01(\x05R\vreturnCountB\t\n" +
+	"\freturn_count\x18. \x01(\x05R\vreturnCount\x122\n" +
+	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDaysB\t\n" +
 	"\adetails\"\xd0\x01\n" +
 	"\rReturnRequest\x120\n" +
 	"\x05wants\x18\x01 \x03(\x0e2\x1a.gridinspect.v1.ReturnWantR\x05wants\x12\x12\n" +
