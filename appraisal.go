@@ -19,11 +19,15 @@ type AppraisalFigures struct {
 	// cases of the worker or grid.
 	Due, ClosedOnTime       int64
 	OnTimeRate              float64
-	FailedFirstVerification int64   // 首次核查未通过数
-	Relapses                int64   // 反弹数
-	PatrolsDone             int64   // 巡查次数
-	PatrolsScheduled        int64   // 应巡次数: filled once patrol schedules exist
-	MeanDaysToClose         float64 // 平均办结天数, over Closed
+	FailedFirstVerification int64 // 首次核查未通过数
+	Relapses                int64 // 反弹数
+	PatrolsDone             int64 // 巡查次数
+	// PatrolsScheduled (应巡次数) and PatrolsDoneOnSchedule (已巡次数) are a
+	// grid's schedules' (the summary's of the grid); each enabled worker of
+	// the grid is credited with the grid's whole figures: the schedule is
+	// the duty of its workers together.
+	PatrolsScheduled, PatrolsDoneOnSchedule int64
+	MeanDaysToClose                         float64 // 平均办结天数, over Closed
 }
 
 // WorkerAppraisal is one person's row.

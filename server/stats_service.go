@@ -145,6 +145,6 @@ func toAppraisalFigures(f gridinspect.AppraisalFigures) *pb.AppraisalFigures {
 		ReportsMade: f.ReportsMade, CasesHandled: f.CasesHandled, Closed: f.Closed, Due: f.Due,
 		ClosedOnTime: f.ClosedOnTime, OnTimeRate: f.OnTimeRate, FailedFirstVerification: f.FailedFirstVerification,
 		Relapses: f.Relapses, PatrolsDone: f.PatrolsDone, PatrolsScheduled: f.PatrolsScheduled,
-		MeanDaysToClose: f.MeanDaysToClose,
+		MeanDaysToClose: f.MeanDaysToClose, PatrolsDoneOnSchedule: f.PatrolsDoneOnSchedule,
 	}
 }

@@ -106,7 +106,11 @@ func (db *DB) Appraisal(ctx context.Context, from, to time.Time, gridIDs []strin
 				return fmt.Errorf("count %s: %w", step.what, err)
 			}
 		}
-		return sq.appraisalRows(out, names, tally)
+		sched, err := sq.schedulesByGrid()
+		if err != nil {
+			return fmt.Errorf("count patrol schedules: %w", err)
+		}
+		return sq.appraisalRows(out, names, tally, sched)
 	})
 	if err != nil {
 		return nil, domainErr(err, "appraisal %s…%s", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
@@ -216,8 +220,17 @@ func (sq *summaryQuery) appraisalCasesQuery(changedSinceFrom int64) query {
 // person's figures in it; a person's row sums their figures over the
 // grids. The people are the enabled workers of the grids counted and
 // everyone with a figure, by their first grid counted in the office's
-// order (those in none last), then the pinyin of their names.
-func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[string]string, tally map[appraisalKey]*appraisalTally) error {
+// order (those in none last), then the pinyin of their names. A grid's
+// patrol schedules (sched) go to its row and, whole, to each enabled
+// worker of the grid: the schedule is the duty of its workers together.
+func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[string]string, tally map[appraisalKey]*appraisalTally,
+	sched map[string]*scheduleCount) error {
+	withSchedules := func(f *gridinspect.AppraisalFigures, grid string) {
+		if c := sched[grid]; c != nil {
+			f.PatrolsScheduled += c.wanted
+			f.PatrolsDoneOnSchedule += c.done
+		}
+	}
 	byGrid := map[string]*appraisalTally{}
 	byPerson := map[string]*appraisalTally{}
 	for k, t := range tally {
@@ -238,7 +251,9 @@ func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[stri
 		if t == nil {
 			t = &appraisalTally{}
 		}
-		out.Grids = append(out.Grids, gridinspect.GridAppraisal{GridID: g, GridName: names[g], AppraisalFigures: t.figures()})
+		ga := gridinspect.GridAppraisal{GridID: g, GridName: names[g], AppraisalFigures: t.figures()}
+		withSchedules(&ga.AppraisalFigures, g)
+		out.Grids = append(out.Grids, ga)
 	}
 
 	people := make([]string, 0, len(byPerson))
@@ -251,7 +266,8 @@ func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[stri
 		rank[g] = i
 	}
 	var list []gridinspect.WorkerAppraisal
-	q := query{`SELECT u.id, u.display_name, u.role,
+	scheduled := map[string]bool{} // the enabled workers, credited with their grids' schedules
+	q := query{`SELECT u.id, u.display_name, u.role, u.disabled,
 			(SELECT json_group_array(grid_id) FROM user_grids WHERE user_id = u.id)
 		FROM users AS u
 		WHERE (u.role = 1 AND u.disabled = 0 AND u.id IN (SELECT user_id FROM user_grids
@@ -261,7 +277,8 @@ func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[stri
 	err := forEachRow(sq.q, q, func(rows *sql.Rows) error {
 		var w gridinspect.WorkerAppraisal
 		var grids []byte
-		if err := rows.Scan(&w.UserID, &w.Name, &w.Role, &grids); err != nil {
+		var disabled bool
+		if err := rows.Scan(&w.UserID, &w.Name, &w.Role, &disabled, &grids); err != nil {
 			return err
 		}
 		var all []string
@@ -274,6 +291,7 @@ func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[stri
 			}
 		}
 		slices.SortFunc(w.GridIDs, func(a, b string) int { return cmp.Compare(rank[a], rank[b]) })
+		scheduled[w.UserID] = w.Role == gridinspect.RoleWorker && !disabled
 		list = append(list, w)
 		return nil
 	})
@@ -285,6 +303,11 @@ func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[stri
 		found[list[i].UserID] = true
 		if t := byPerson[list[i].UserID]; t != nil {
 			list[i].AppraisalFigures = t.figures()
+		}
+		if scheduled[list[i].UserID] {
+			for _, g := range list[i].GridIDs {
+				withSchedules(&list[i].AppraisalFigures, g)
+			}
 		}
 	}
 	for _, p := range people {

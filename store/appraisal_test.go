@@ -124,12 +124,58 @@ func TestAppraisal_CountsEachWorkersAndEachGridsWork(t *testing.T) {
 	r7 := st.reportBy(t, st.wang, st.report(gridinspect.CategorySafetyHazard, inB, day(2025, 3, 3)))
 	st.do(t, assignBy(r7.ID, "", day(2025, 4, 1)), day(2025, 3, 4))
 
+	// Patrol schedules: grid A's general patrol monthly from January (the
+	// grid's patrols above leave January missed) and its water source
+	// monthly from May (never patrolled: a patrol of the grid is not one
+	// of the source); grid B's water source twice a month from April.
+	// Periods are China months, written out by hand.
+	cm := func(m time.Month) time.Time { return china(2025, m, 1, 0) }
+	months := func(first time.Month) (out []expectedPeriod) {
+		for m := first; m <= time.June; m++ {
+			out = append(out, expectedPeriod{cm(m), cm(m + 1)})
+		}
+		return out
+	}
+	schedA := []monthSchedule{
+		{set: gridinspect.PatrolSchedule{GridID: gridA, Kind: gridinspect.PatrolKindGeneral, Period: gridinspect.PatrolPeriodMonth,
+			StartsAt: cm(time.January)}, periods: months(time.January)},
+		{set: gridinspect.PatrolSchedule{SubjectID: st.waterA, Period: gridinspect.PatrolPeriodMonth, StartsAt: china(2025, 5, 10, 9)},
+			periods: months(time.May)},
+	}
+	schedB := []monthSchedule{
+		{set: gridinspect.PatrolSchedule{SubjectID: st.waterB, Period: gridinspect.PatrolPeriodMonth, Times: 2, StartsAt: cm(time.April)},
+			periods: months(time.April)},
+	}
+	for _, ms := range append(append([]monthSchedule{}, schedA...), schedB...) {
+		if _, err := st.SetPatrolSchedule(as(supervisor()), &ms.set); err != nil {
+			t.Fatalf("set schedule: %v", err)
+		}
+	}
+	var planned []plannedPatrol // the patrols above, all general ones of grid A
+	for _, at := range []time.Time{day(2024, 12, 30), day(2025, 2, 1), day(2025, 3, 1), day(2025, 6, 30),
+		day(2025, 4, 1), day(2025, 5, 1), day(2025, 7, 2)} {
+		planned = append(planned, plannedPatrol{gridinspect.PatrolKindGeneral, "", gridA, at})
+	}
+	scheduled := func(ms []monthSchedule) (wanted, done int64) {
+		for _, m := range ms {
+			w, d, _ := m.counts(planned)
+			wanted, done = wanted+w, done+d
+		}
+		return wanted, done
+	}
+	wantedA, doneA := scheduled(schedA)
+	wantedB, doneB := scheduled(schedB)
+	if wantedA != 6+2 || doneA != 5 || wantedB != 3*2 || doneB != 0 {
+		t.Fatalf("the test's own counts: A %d/%d, B %d/%d; want 8/5 and 6/0", doneA, wantedA, doneB, wantedB)
+	}
+
 	ap := mustAppraisal(t, st.testDB, supervisor(), h1From, h1To)
 	if len(ap.Workers) != 3 {
 		t.Fatalf("%d workers, want 3: %+v", len(ap.Workers), ap.Workers)
 	}
 	// By grid in the office's order, then pinyin: 李 (lǐ) before 张
-	// (zhāng) in 东村, then 王芳 of 西社区.
+	// (zhāng) in 东村, then 王芳 of 西社区. Each worker of a grid is
+	// credited with the grid's whole schedules.
 	for i, want := range []*gridinspect.User{st.li, st.zhang, st.wang} {
 		if w := ap.Workers[i]; w.UserID != want.ID || w.Name != want.DisplayName || len(w.GridIDs) != 1 || w.GridIDs[0] != want.GridIDs[0] {
 			t.Fatalf("worker %d = %s %s %v, want %s %s", i, w.UserID, w.Name, w.GridIDs, want.ID, want.DisplayName)
@@ -137,11 +183,13 @@ func TestAppraisal_CountsEachWorkersAndEachGridsWork(t *testing.T) {
 	}
 	wantFigures(t, "李娜", ap.Workers[0].AppraisalFigures, gridinspect.AppraisalFigures{
 		ReportsMade: 5, CasesHandled: 3, Closed: 1, Due: 2, ClosedOnTime: 1, OnTimeRate: 0.5,
-		PatrolsDone: 2, MeanDaysToClose: 1})
+		PatrolsDone: 2, PatrolsScheduled: wantedA, PatrolsDoneOnSchedule: doneA, MeanDaysToClose: 1})
 	wantFigures(t, "张伟", ap.Workers[1].AppraisalFigures, gridinspect.AppraisalFigures{
 		ReportsMade: 1, CasesHandled: 3, Closed: 2, Due: 2, ClosedOnTime: 1, OnTimeRate: 0.5,
-		FailedFirstVerification: 1, Relapses: 1, PatrolsDone: 3, MeanDaysToClose: (24.0 + 59) / 2})
-	wantFigures(t, "王芳", ap.Workers[2].AppraisalFigures, gridinspect.AppraisalFigures{ReportsMade: 1})
+		FailedFirstVerification: 1, Relapses: 1, PatrolsDone: 3, PatrolsScheduled: wantedA, PatrolsDoneOnSchedule: doneA,
+		MeanDaysToClose: (24.0 + 59) / 2})
+	wantFigures(t, "王芳", ap.Workers[2].AppraisalFigures, gridinspect.AppraisalFigures{ReportsMade: 1,
+		PatrolsScheduled: wantedB, PatrolsDoneOnSchedule: doneB})
 
 	if len(ap.Grids) != 2 || ap.Grids[0].GridID != gridA || ap.Grids[1].GridID != gridB || ap.Grids[0].GridName != "东村" {
 		t.Fatalf("grids %+v, want 东村 then 西社区", ap.Grids)
@@ -150,9 +198,10 @@ func TestAppraisal_CountsEachWorkersAndEachGridsWork(t *testing.T) {
 	// handled, whoever had it.
 	wantFigures(t, "东村", ap.Grids[0].AppraisalFigures, gridinspect.AppraisalFigures{
 		ReportsMade: 6, CasesHandled: 7, Closed: 3, Due: 4, ClosedOnTime: 2, OnTimeRate: 0.5,
-		FailedFirstVerification: 1, Relapses: 1, PatrolsDone: 5, MeanDaysToClose: (24.0 + 59 + 1) / 3})
+		FailedFirstVerification: 1, Relapses: 1, PatrolsDone: 5, PatrolsScheduled: wantedA, PatrolsDoneOnSchedule: doneA,
+		MeanDaysToClose: (24.0 + 59 + 1) / 3})
 	wantFigures(t, "西社区", ap.Grids[1].AppraisalFigures, gridinspect.AppraisalFigures{
-		ReportsMade: 1, CasesHandled: 1, Due: 1})
+		ReportsMade: 1, CasesHandled: 1, Due: 1, PatrolsScheduled: wantedB, PatrolsDoneOnSchedule: doneB})
 
 	// Due and on time are the summary's, grid by grid.
 	s := mustSummary(t, st.testDB, as(admin()), h1From, h1To)
@@ -163,6 +212,16 @@ func TestAppraisal_CountsEachWorkersAndEachGridsWork(t *testing.T) {
 				g.Due, g.ClosedOnTime, g.Closed, g.ReportsMade, l)
 		}
 		wantFloat(t, g.GridName+" on-time rate against the summary's", g.OnTimeRate, l.OnTimeRate)
+		// 应巡 and 已巡 are the summary's of the grid alone.
+		sg := mustSummary(t, st.testDB, as(admin()), h1From, h1To, g.GridID)
+		if g.PatrolsScheduled != sg.PatrolsScheduled || g.PatrolsDoneOnSchedule != sg.PatrolsDoneOnSchedule {
+			t.Errorf("grid %s: appraisal 应巡 %d 已巡 %d; summary of the grid %d %d", g.GridName,
+				g.PatrolsScheduled, g.PatrolsDoneOnSchedule, sg.PatrolsScheduled, sg.PatrolsDoneOnSchedule)
+		}
+	}
+	if s.PatrolsScheduled != wantedA+wantedB || s.PatrolsDoneOnSchedule != doneA+doneB {
+		t.Errorf("the street's summary: 应巡 %d 已巡 %d, want the grids' %d %d", s.PatrolsScheduled, s.PatrolsDoneOnSchedule,
+			wantedA+wantedB, doneA+doneB)
 	}
 
 	// A supervisor of grid B sees 西社区 and its worker only.

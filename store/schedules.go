@@ -377,16 +377,45 @@ func readSchedules(q queryer, sq scheduleQuery) ([]*gridinspect.PatrolSchedule, 
 	return out, nil
 }
 
+// scheduleCount is what the schedules of one grid (its own and its
+// subjects') wanted and got in their periods that ended in a period.
+type scheduleCount struct {
+	wanted, done, periodsMissed int64
+}
+
 // countSchedules counts the patrols the schedules wanted in their periods
 // that ended in the period (and by now), and those done against them.
 func (sq *summaryQuery) countSchedules(s *gridinspect.Summary) error {
+	byGrid, err := sq.schedulesByGrid()
+	if err != nil {
+		return err
+	}
+	for _, c := range byGrid {
+		s.PatrolsScheduled += c.wanted
+		s.PatrolsDoneOnSchedule += c.done
+		s.PatrolPeriodsMissed += c.periodsMissed
+	}
+	s.PatrolsMissed = s.PatrolsScheduled - s.PatrolsDoneOnSchedule
+	if s.PatrolsScheduled > 0 {
+		s.PatrolCompletionRate = float64(s.PatrolsDoneOnSchedule) / float64(s.PatrolsScheduled)
+	}
+	return nil
+}
+
+// schedulesByGrid counts, by grid (a subject's schedule in the subject's
+// grid), the patrols the schedules of the grids counted wanted in their
+// periods that ended in the period and by now, the patrols done against
+// them and the periods that ended short: the summary's 应巡 and 已巡, and
+// the appraisal's.
+func (sq *summaryQuery) schedulesByGrid() (map[string]*scheduleCount, error) {
+	out := map[string]*scheduleCount{}
 	from, to := time.Unix(0, sq.from), time.Unix(0, min(sq.to, sq.now))
 	if !to.After(from) {
-		return nil
+		return out, nil
 	}
 	list, err := readSchedules(sq.q, scheduleQuery{grids: sq.counted, scoped: sq.grids != nil, from: from, to: to})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, sc := range list {
 		periods := sc.EndedPeriods(from, to)
@@ -395,19 +424,20 @@ func (sq *summaryQuery) countSchedules(s *gridinspect.Summary) error {
 		}
 		done, err := countAgainst(sq.q, sc, periods)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		c := out[sc.GridID]
+		if c == nil {
+			c = &scheduleCount{}
+			out[sc.GridID] = c
 		}
 		for _, d := range done {
-			s.PatrolsScheduled += int64(sc.Times)
-			s.PatrolsDoneOnSchedule += int64(d)
+			c.wanted += int64(sc.Times)
+			c.done += int64(d)
 			if d < sc.Times {
-				s.PatrolPeriodsMissed++
+				c.periodsMissed++
 			}
 		}
 	}
-	s.PatrolsMissed = s.PatrolsScheduled - s.PatrolsDoneOnSchedule
-	if s.PatrolsScheduled > 0 {
-		s.PatrolCompletionRate = float64(s.PatrolsDoneOnSchedule) / float64(s.PatrolsScheduled)
-	}
-	return nil
+	return out, nil
 }

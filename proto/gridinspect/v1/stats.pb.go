@@ -1871,15 +1871,28 @@ type AppraisalFigures struct {
 	// patrols_done (巡查次数): patrols the worker recorded (in the grid)
 	// started in the period.
 	PatrolsDone int64 `protobuf:"varint,9,opt,name=patrols_done,json=patrolsDone,proto3" json:"patrols_done,omitempty"`
-	// patrols_scheduled (应巡次数): patrols due by the patrol schedules in
-	// the period; filled once patrol schedules exist, 0 until then.
+	// patrols_scheduled (应巡次数): of a grid, the patrols its patrol
+	// schedules (its own and its subjects', PatrolScheduleService) wanted in
+	// their periods that ended in the period and before now, as
+	// Summary.patrols_scheduled of that grid. A grid's schedule is the duty
+	// of its grid workers together, so each enabled worker (ROLE_WORKER) of
+	// the grid is credited with the grid's whole figure, not a share, and a
+	// worker of several grids with the sum of theirs; a supervisor, or
+	// anyone outside the grid, is credited with none. The grid's figure
+	// stands beside the worker's own patrols_done.
 	PatrolsScheduled int64 `protobuf:"varint,10,opt,name=patrols_scheduled,json=patrolsScheduled,proto3" json:"patrols_scheduled,omitempty"`
 	// mean_days_to_close (平均办结天数): over the closures counted in closed,
 	// the mean of (the closure's time - the report's observed time) in
 	// days, a closure dated before its report as 0; 0 when there is none.
 	MeanDaysToClose float64 `protobuf:"fixed64,11,opt,name=mean_days_to_close,json=meanDaysToClose,proto3" json:"mean_days_to_close,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// patrols_done_on_schedule (已巡次数): the patrols, by anyone, counted
+	// against those periods, at most each period's wanted number
+	// (Summary.patrols_done_on_schedule of the grid); a worker is credited
+	// as with patrols_scheduled, so done / scheduled is the completion rate
+	// of the worker's grids.
+	PatrolsDoneOnSchedule int64 `protobuf:"varint,12,opt,name=patrols_done_on_schedule,json=patrolsDoneOnSchedule,proto3" json:"patrols_done_on_schedule,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *AppraisalFigures) Reset() {
@@ -1985,6 +1998,13 @@ func (x *AppraisalFigures) GetPatrolsScheduled() int64 {
 func (x *AppraisalFigures) GetMeanDaysToClose() float64 {
 	if x != nil {
 		return x.MeanDaysToClose
+	}
+	return 0
+}
+
+func (x *AppraisalFigures) GetPatrolsDoneOnSchedule() int64 {
+	if x != nil {
+		return x.PatrolsDoneOnSchedule
 	}
 	return 0
 }
@@ -2414,7 +2434,7 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\x13GetAppraisalRequest\x12.\n" +
 	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x19\n" +
-	"\bgrid_ids\x18\x03 \x03(\tR\agridIds\"\xa1\x03\n" +
+	"\bgrid_ids\x18\x03 \x03(\tR\agridIds\"\xda\x03\n" +
 	"\x10AppraisalFigures\x12!\n" +
 	"\freports_made\x18\x01 \x01(\x03R\vreportsMade\x12#\n" +
 	"\rcases_handled\x18\x02 \x01(\x03R\fcasesHandled\x12\x16\n" +
@@ -2428,7 +2448,8 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\fpatrols_done\x18\t \x01(\x03R\vpatrolsDone\x12+\n" +
 	"\x11patrols_scheduled\x18\n" +
 	" \x01(\x03R\x10patrolsScheduled\x12+\n" +
-	"\x12mean_days_to_close\x18\v \x01(\x01R\x0fmeanDaysToClose\"\xce\x01\n" +
+	"\x12mean_days_to_close\x18\v \x01(\x01R\x0fmeanDaysToClose\x127\n" +
+	"\x18patrols_done_on_schedule\x18\f \x01(\x03R\x15patrolsDoneOnSchedule\"\xce\x01\n" +
 	"\x0fWorkerAppraisal\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12(\n" +
