@@ -231,6 +231,45 @@ func TestAppraisal_CountsEachWorkersAndEachGridsWork(t *testing.T) {
 	}
 }
 
+// A grid's schedule is its workers' duty together: each enabled worker of
+// the grid gets its whole 应巡, a supervisor of the grid and a disabled
+// worker with figures of their own none.
+func TestAppraisal_CreditsAGridsScheduleToEachOfItsEnabledWorkers(t *testing.T) {
+	st := newAppraisalStreet(t)
+	day := func(m time.Month, d int) time.Time { return time.Date(2025, m, d, 9, 0, 0, 0, time.UTC) }
+	boss := newUser("zhuren", gridA)
+	boss.Role, boss.DisplayName = gridinspect.RoleSupervisor, "周主任"
+	boss = mustCreateUser(t, st.testDB, boss)
+	gone := newUser("zhaolei", gridA)
+	gone.DisplayName = "赵磊"
+	gone = mustCreateUser(t, st.testDB, gone)
+	st.reportBy(t, boss, st.report(gridinspect.CategorySafetyHazard, inA, day(2, 1)))
+	st.reportBy(t, gone, st.report(gridinspect.CategorySafetyHazard, inA, day(2, 2)))
+	if _, err := st.DisableUser(as(admin()), gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	st.patrolBy(t, st.li, day(3, 5))
+	// Grid A monthly from January, China months: six wanted, March's done.
+	set := &gridinspect.PatrolSchedule{GridID: gridA, Period: gridinspect.PatrolPeriodMonth, StartsAt: china(2025, 1, 1, 0)}
+	if _, err := st.SetPatrolSchedule(as(supervisor()), set); err != nil {
+		t.Fatal(err)
+	}
+
+	ap := mustAppraisal(t, st.testDB, supervisor(), h1From, h1To)
+	want := map[string][2]int64{st.zhang.ID: {6, 1}, st.li.ID: {6, 1}, st.wang.ID: {0, 0}, boss.ID: {0, 0}, gone.ID: {0, 0}}
+	if len(ap.Workers) != len(want) {
+		t.Fatalf("%d rows, want %d: %+v", len(ap.Workers), len(want), ap.Workers)
+	}
+	for _, w := range ap.Workers {
+		if got := [2]int64{w.PatrolsScheduled, w.PatrolsDoneOnSchedule}; got != want[w.UserID] {
+			t.Errorf("%s: 应巡/已巡 %v, want %v", w.Name, got, want[w.UserID])
+		}
+	}
+	if g := ap.Grids[0]; g.GridID != gridA || g.PatrolsScheduled != 6 || g.PatrolsDoneOnSchedule != 1 {
+		t.Errorf("东村: 应巡 %d 已巡 %d, want 6 1", g.PatrolsScheduled, g.PatrolsDoneOnSchedule)
+	}
+}
+
 func TestAppraisal_RefusesWorkersAndBadPeriods(t *testing.T) {
 	st := newAppraisalStreet(t)
 	_, err := st.Appraisal(as(actorOf(st.zhang)), h1From, h1To, nil)
