@@ -305,13 +305,17 @@ func TestExportCSVAndXLSX(t *testing.T) {
 // three hazards in 红星村 and closed two (one dispatched to them, closed
 // the day after it was found, inside its deadline; one rectified on the
 // spot the day it was found); worker02 reported the sand-washing site in
-// 金石社区, dispatched to them and overdue.
+// 金石社区, dispatched to them and overdue. 金石社区 is to be patrolled
+// weekly from the week of 1 March, and never was: five weeks ended by the
+// server's 1 April, each missed, 应巡 5 and 已巡 0 for the grid and for
+// worker02, its worker; 红星村 has no schedule ("-").
 func TestAppraisalOfAHalfYear(t *testing.T) {
 	h := startHalfYear(t)
+	mustGridctl(t, "", "patrols", "schedule", "--grid", "金石社区", "--period", "week", "--from", "2024-03-01")
 	args := []string{"summary", "--from", "2024-01-01", "--to", "2024-06-30"}
-	header := []string{"上报数", "办理数", "办结数", "应结案数", "按期办结数", "按期办结率", "首次核查未通过数", "反弹数", "巡查次数", "应巡次数", "平均办结天数"}
-	worker01 := []string{"worker01", "红星村", "3", "2", "2", "2", "2", "100%", "0", "0", "0", "-", "0.5"}
-	worker02 := []string{"worker02", "金石社区", "1", "1", "0", "1", "0", "0%", "0", "0", "0", "-", "-"}
+	header := []string{"上报数", "办理数", "办结数", "应结案数", "按期办结数", "按期办结率", "首次核查未通过数", "反弹数", "巡查次数", "应巡次数", "已巡次数", "平均办结天数"}
+	worker01 := []string{"worker01", "红星村", "3", "2", "2", "2", "2", "100%", "0", "0", "0", "-", "-", "0.5"}
+	worker02 := []string{"worker02", "金石社区", "1", "1", "0", "1", "0", "0%", "0", "0", "0", "5", "0", "-"}
 
 	out := mustGridctl(t, "", append(args, "--by", "worker")...)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
@@ -325,8 +329,8 @@ func TestAppraisalOfAHalfYear(t *testing.T) {
 	}
 	out = mustGridctl(t, "", append(args, "--by", "grid", "--grid", "红星村", "--grid", "金石社区")...)
 	for _, want := range [][]string{
-		{"红星村", "3", "3", "2", "2", "2", "100%", "0", "0", "0", "-", "0.5"},
-		{"金石社区", "1", "1", "0", "1", "0", "0%", "0", "0", "0", "-", "-"},
+		{"红星村", "3", "3", "2", "2", "2", "100%", "0", "0", "0", "-", "-", "0.5"},
+		{"金石社区", "1", "1", "0", "1", "0", "0%", "0", "0", "0", "5", "0", "-"},
 	} {
 		if got := tableRow(out, want[0]); !slices.Equal(got, want) {
 			t.Errorf("row %s = %q, want %q\n%s", want[0], got, want, out)

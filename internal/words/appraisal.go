@@ -16,11 +16,12 @@ const AppraisalTitle = "网格员考核"
 // AppraisalColumns head a table of the appraisal per worker or per grid,
 // after the columns naming them; AppraisalCells are a row's cells.
 var AppraisalColumns = []string{"上报数", "办理数", "办结数", "应结案数", "按期办结数", "按期办结率",
-	"首次核查未通过数", "反弹数", "巡查次数", "应巡次数", "平均办结天数"}
+	"首次核查未通过数", "反弹数", "巡查次数", "应巡次数", "已巡次数", "平均办结天数"}
 
 // AppraisalCells are f's figures under AppraisalColumns, as text: a rate
-// with no case due, days with none closed and patrols scheduled before
-// there are schedules are "-", so that none reads as 0.
+// with no case due, days with none closed and patrols scheduled and done
+// against schedules when none were scheduled are "-", so that none reads
+// as 0.
 func AppraisalCells(f *pb.AppraisalFigures) []string {
 	out := make([]string, 0, len(AppraisalColumns))
 	for _, v := range AppraisalValues(f) {
@@ -40,7 +41,7 @@ func AppraisalCells(f *pb.AppraisalFigures) []string {
 // spreadsheet: counts as int64, days as float64 to one decimal, the rate
 // and what is not known as text ("-").
 func AppraisalValues(f *pb.AppraisalFigures) []any {
-	rate, days, scheduled := any("-"), any("-"), any("-")
+	rate, days, scheduled, done := any("-"), any("-"), any("-"), any("-")
 	if f.GetDue() > 0 {
 		rate = FormatPercent(f.GetOnTimeRate())
 	}
@@ -48,8 +49,8 @@ func AppraisalValues(f *pb.AppraisalFigures) []any {
 		days = math.Round(f.GetMeanDaysToClose()*10) / 10
 	}
 	if f.GetPatrolsScheduled() > 0 {
-		scheduled = f.GetPatrolsScheduled()
+		scheduled, done = f.GetPatrolsScheduled(), f.GetPatrolsDoneOnSchedule()
 	}
 	return []any{f.GetReportsMade(), f.GetCasesHandled(), f.GetClosed(), f.GetDue(), f.GetClosedOnTime(), rate,
-		f.GetFailedFirstVerification(), f.GetRelapses(), f.GetPatrolsDone(), scheduled, days}
+		f.GetFailedFirstVerification(), f.GetRelapses(), f.GetPatrolsDone(), scheduled, done, days}
 }
