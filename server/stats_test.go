@@ -156,6 +156,20 @@ func TestTheAppraisalCountsEachWorkerForSupervisorsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.mustSubmitAs("workera", l.hazard())
+	// Grid A patrolled daily from three days ago: three days ended, the
+	// one before yesterday patrolled by workera.
+	now := l.clock.Now()
+	if _, err := pb.NewPatrolScheduleServiceClient(l.conn).SetPatrolSchedule(l.as("super"), &pb.SetPatrolScheduleRequest{
+		Schedule: &pb.PatrolSchedule{GridId: gridA, Period: pb.PatrolPeriod_PATROL_PERIOD_DAY,
+			StartsAt: timestamppb.New(now.Add(-72 * time.Hour))}}); err != nil {
+		t.Fatal(err)
+	}
+	at := now.Add(-48 * time.Hour)
+	if _, err := pb.NewReportServiceClient(l.conn).SubmitPatrol(l.as("workera"), &pb.SubmitPatrolRequest{Patrol: &pb.Patrol{
+		Id: newID(), Kind: pb.PatrolKind_PATROL_KIND_GENERAL, GridId: gridA, Participants: 1,
+		StartedAt: timestamppb.New(at), EndedAt: timestamppb.New(at.Add(time.Hour))}}); err != nil {
+		t.Fatal(err)
+	}
 	stats := pb.NewStatsServiceClient(l.conn)
 	period := &pb.GetAppraisalRequest{From: timestamppb.New(l.clock.Now().AddDate(0, -1, 0)), To: timestamppb.New(l.clock.Now().Add(time.Hour)),
 		GridIds: []string{gridA}}
@@ -177,8 +191,12 @@ func TestTheAppraisalCountsEachWorkerForSupervisorsOnly(t *testing.T) {
 		f.GetClosedOnTime() != 1 || f.GetOnTimeRate() != 1 {
 		t.Errorf("workera = %v; want 2 made, 1 handled (on the spot), 1 closed on time", f)
 	}
-	if len(ap.GetGrids()) != 1 || ap.GetGrids()[0].GetGridId() != gridA || ap.GetGrids()[0].GetFigures().GetCasesHandled() != 2 {
-		t.Errorf("grids = %v; want grid A with 2 cases handled", ap.GetGrids())
+	if f := mine.GetFigures(); f.GetPatrolsScheduled() != 3 || f.GetPatrolsDoneOnSchedule() != 1 {
+		t.Errorf("workera: 应巡 %d 已巡 %d, want grid A's 3 and 1", f.GetPatrolsScheduled(), f.GetPatrolsDoneOnSchedule())
+	}
+	if len(ap.GetGrids()) != 1 || ap.GetGrids()[0].GetGridId() != gridA || ap.GetGrids()[0].GetFigures().GetCasesHandled() != 2 ||
+		ap.GetGrids()[0].GetFigures().GetPatrolsScheduled() != 3 || ap.GetGrids()[0].GetFigures().GetPatrolsDoneOnSchedule() != 1 {
+		t.Errorf("grids = %v; want grid A with 2 cases handled, 应巡 3 and 已巡 1", ap.GetGrids())
 	}
 	_, err = stats.GetAppraisal(l.as("workera"), period)
 	wantCode(t, err, codes.PermissionDenied)
