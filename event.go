@@ -25,6 +25,9 @@ const (
 	EventFollowUpRecorded
 	EventCommentAdded
 	EventDeadlineExtended
+	EventReportReassigned
+	EventReportUrged
+	EventReportSupervised
 )
 
 // Event is one immutable entry on a report's timeline. A report's state is

@@ -147,6 +147,13 @@ type Report struct {
 	FollowUpDue                time.Time
 	PossibleRelapseOf          string
 	UpdatedAt                  time.Time
+	// SupervisedAt is when the server last escalated the case to
+	// supervision (督办), and SupervisedDeadline the deadline that had
+	// passed then: a case is escalated once per deadline.
+	SupervisedAt       time.Time
+	SupervisedDeadline time.Time
+	UrgeCount          int // urgings (催办)
+	ReassignCount      int // re-dispatches (转派)
 }
 
 // EffectiveAt is when the problem was observed for statistics and

@@ -24,6 +24,9 @@ const (
 	StepFollowUpRelapse
 	StepComment
 	StepExtendDeadline
+	StepReassign
+	StepUrge
+	StepSupervise
 )
 
 var stepNames = map[Step]string{
@@ -32,6 +35,7 @@ var stepNames = map[Step]string{
 	StepSubmitRectification: "submit a rectification of", StepVerifyPass: "pass the verification of",
 	StepVerifyFail: "fail the verification of", StepFollowUpFine: "record a follow-up of",
 	StepFollowUpRelapse: "record a relapse of", StepComment: "comment on", StepExtendDeadline: "extend the deadline of",
+	StepReassign: "re-dispatch", StepUrge: "urge", StepSupervise: "escalate to supervision",
 }
 
 func (s Step) String() string { return stepNames[s] }
@@ -47,6 +51,9 @@ func (s Step) String() string { return stepNames[s] }
 //
 // Notices, interviews and comments are kept on the timeline without moving
 // the case; notices and interviews belong to open cases, comments to any.
+// A dispatched case (ASSIGNED or RECTIFYING) may also be re-dispatched
+// (转派), urged (催办) and, by the server when its deadline passes,
+// escalated to supervision (督办), none of which moves it.
 var transitions = map[Status]map[Step]Status{
 	StatusReported: {
 		StepAssign:      StatusAssigned,
@@ -57,13 +64,15 @@ var transitions = map[Status]map[Step]Status{
 		StepRecordProgress:      StatusRectifying,
 		StepSubmitRectification: StatusPendingVerification,
 		StepExtendDeadline:      StatusAssigned,
-		StepIssueNotice:         StatusAssigned, StepRecordInterview: StatusAssigned, StepComment: StatusAssigned,
+		StepReassign:            StatusAssigned, StepUrge: StatusAssigned, StepSupervise: StatusAssigned,
+		StepIssueNotice: StatusAssigned, StepRecordInterview: StatusAssigned, StepComment: StatusAssigned,
 	},
 	StatusRectifying: {
 		StepRecordProgress:      StatusRectifying,
 		StepSubmitRectification: StatusPendingVerification,
 		StepExtendDeadline:      StatusRectifying,
-		StepIssueNotice:         StatusRectifying, StepRecordInterview: StatusRectifying, StepComment: StatusRectifying,
+		StepReassign:            StatusRectifying, StepUrge: StatusRectifying, StepSupervise: StatusRectifying,
+		StepIssueNotice: StatusRectifying, StepRecordInterview: StatusRectifying, StepComment: StatusRectifying,
 	},
 	StatusPendingVerification: {
 		StepVerifyPass:     StatusClosed,
@@ -87,7 +96,12 @@ var transitions = map[Status]map[Step]Status{
 var supervisorSteps = map[Step]bool{
 	StepAssign: true, StepReject: true, StepVerifyPass: true, StepVerifyFail: true,
 	StepExtendDeadline: true, StepIssueNotice: true, StepRecordInterview: true,
+	StepReassign: true, StepUrge: true,
 }
+
+// systemSteps are the steps only the server takes, as SystemActor, on its
+// own: no request names them.
+var systemSteps = map[Step]bool{StepSupervise: true}
 
 // Next returns the status a case in status s moves to by step, or an
 // EPRECONDITION error naming s.
@@ -103,6 +117,9 @@ func Next(s Status, step Step) (Status, error) {
 // MayTake reports whether the actor's role allows step (scope is checked
 // separately, per case).
 func MayTake(a *Actor, step Step) error {
+	if systemSteps[step] && (a == nil || a.UserID != SystemUserID) {
+		return Errorf(EFORBIDDEN, "only the server may %s a case", step).Zh("只有系统可以%s", step.Chinese())
+	}
 	if supervisorSteps[step] && !a.IsSupervisor() {
 		return Errorf(EFORBIDDEN, "only a supervisor may %s a case", step).Zh("只有主管可以%s", step.Chinese())
 	}
@@ -129,7 +146,12 @@ const (
 	ActionRecordFollowUp
 	ActionComment
 	ActionExtendDeadline
+	ActionReassign
+	ActionUrge
 )
+
+// LastAction is the last report action, for loops over them all.
+const LastAction = ActionUrge
 
 // actionSteps are the steps each action may take, by its outcome.
 var actionSteps = [...][]Step{
@@ -143,6 +165,8 @@ var actionSteps = [...][]Step{
 	ActionRecordFollowUp:      {StepFollowUpFine, StepFollowUpRelapse},
 	ActionComment:             {StepComment},
 	ActionExtendDeadline:      {StepExtendDeadline},
+	ActionReassign:            {StepReassign},
+	ActionUrge:                {StepUrge},
 }
 
 // Steps returns the steps the action may take, by its outcome.
@@ -177,7 +201,7 @@ func AllowedActions(r *Report, a *Actor) []ReportAction {
 	}
 	allowed := AllowedSteps(r.Status, a)
 	var out []ReportAction
-	for x := ActionAssign; x <= ActionExtendDeadline; x++ {
+	for x := ActionAssign; x <= LastAction; x++ {
 		if slices.ContainsFunc(x.Steps(), func(s Step) bool { return slices.Contains(allowed, s) }) {
 			out = append(out, x)
 		}

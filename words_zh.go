@@ -46,7 +46,12 @@ var stepChinese = map[Step]string{
 	StepSubmitRectification: "提交整改结果", StepVerifyPass: "核查通过",
 	StepVerifyFail: "退回整改", StepFollowUpFine: "记录回头看", StepFollowUpRelapse: "记录回头看",
 	StepComment: "评论", StepExtendDeadline: "延期",
+	StepReassign: "转派", StepUrge: "催办", StepSupervise: "督办",
 }
+
+// SystemName is what the server acting on its own (SystemActor: an
+// automatic escalation, say) is called where a person's name would be.
+const SystemName = "系统"
 
 // Chinese returns the step as a verb a street office uses ("派遣").
 func (s Step) Chinese() string { return stepChinese[s] }

@@ -30,6 +30,8 @@ const (
 	RectificationService_CommentOnReport_FullMethodName     = "/gridinspect.v1.RectificationService/CommentOnReport"
 	RectificationService_ExtendDeadline_FullMethodName      = "/gridinspect.v1.RectificationService/ExtendDeadline"
 	RectificationService_GetTimeline_FullMethodName         = "/gridinspect.v1.RectificationService/GetTimeline"
+	RectificationService_ReassignReport_FullMethodName      = "/gridinspect.v1.RectificationService/ReassignReport"
+	RectificationService_UrgeReport_FullMethodName          = "/gridinspect.v1.RectificationService/UrgeReport"
 )
 
 // RectificationServiceClient is the client API for RectificationService service.
@@ -85,6 +87,13 @@ type RectificationServiceClient interface {
 	ExtendDeadline(ctx context.Context, in *ExtendDeadlineRequest, opts ...grpc.CallOption) (*ExtendDeadlineResponse, error)
 	// GetTimeline returns every event of a report, oldest first.
 	GetTimeline(ctx context.Context, in *GetTimelineRequest, opts ...grpc.CallOption) (*GetTimelineResponse, error)
+	// ReassignReport re-dispatches (转派) an ASSIGNED or RECTIFYING case to
+	// another person and/or responsible unit, with a reason; the deadline
+	// and status stay. Supervisors only.
+	ReassignReport(ctx context.Context, in *ReassignReportRequest, opts ...grpc.CallOption) (*ReassignReportResponse, error)
+	// UrgeReport urges (催办) the assignee of an ASSIGNED or RECTIFYING case,
+	// with a note to them. Status unchanged. Supervisors only.
+	UrgeReport(ctx context.Context, in *UrgeReportRequest, opts ...grpc.CallOption) (*UrgeReportResponse, error)
 }
 
 type rectificationServiceClient struct {
@@ -205,6 +214,26 @@ func (c *rectificationServiceClient) GetTimeline(ctx context.Context, in *GetTim
 	return out, nil
 }
 
+func (c *rectificationServiceClient) ReassignReport(ctx context.Context, in *ReassignReportRequest, opts ...grpc.CallOption) (*ReassignReportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReassignReportResponse)
+	err := c.cc.Invoke(ctx, RectificationService_ReassignReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *rectificationServiceClient) UrgeReport(ctx context.Context, in *UrgeReportRequest, opts ...grpc.CallOption) (*UrgeReportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UrgeReportResponse)
+	err := c.cc.Invoke(ctx, RectificationService_UrgeReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RectificationServiceServer is the server API for RectificationService service.
 // All implementations must embed UnimplementedRectificationServiceServer
 // for forward compatibility.
@@ -258,6 +287,13 @@ type RectificationServiceServer interface {
 	ExtendDeadline(context.Context, *ExtendDeadlineRequest) (*ExtendDeadlineResponse, error)
 	// GetTimeline returns every event of a report, oldest first.
 	GetTimeline(context.Context, *GetTimelineRequest) (*GetTimelineResponse, error)
+	// ReassignReport re-dispatches (转派) an ASSIGNED or RECTIFYING case to
+	// another person and/or responsible unit, with a reason; the deadline
+	// and status stay. Supervisors only.
+	ReassignReport(context.Context, *ReassignReportRequest) (*ReassignReportResponse, error)
+	// UrgeReport urges (催办) the assignee of an ASSIGNED or RECTIFYING case,
+	// with a note to them. Status unchanged. Supervisors only.
+	UrgeReport(context.Context, *UrgeReportRequest) (*UrgeReportResponse, error)
 	mustEmbedUnimplementedRectificationServiceServer()
 }
 
@@ -300,6 +336,12 @@ func (UnimplementedRectificationServiceServer) ExtendDeadline(context.Context, *
 }
 func (UnimplementedRectificationServiceServer) GetTimeline(context.Context, *GetTimelineRequest) (*GetTimelineResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetTimeline not implemented")
+}
+func (UnimplementedRectificationServiceServer) ReassignReport(context.Context, *ReassignReportRequest) (*ReassignReportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReassignReport not implemented")
+}
+func (UnimplementedRectificationServiceServer) UrgeReport(context.Context, *UrgeReportRequest) (*UrgeReportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UrgeReport not implemented")
 }
 func (UnimplementedRectificationServiceServer) mustEmbedUnimplementedRectificationServiceServer() {}
 func (UnimplementedRectificationServiceServer) testEmbeddedByValue()                              {}
@@ -520,6 +562,42 @@ func _RectificationService_GetTimeline_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RectificationService_ReassignReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReassignReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RectificationServiceServer).ReassignReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RectificationService_ReassignReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RectificationServiceServer).ReassignReport(ctx, req.(*ReassignReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RectificationService_UrgeReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UrgeReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RectificationServiceServer).UrgeReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RectificationService_UrgeReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RectificationServiceServer).UrgeReport(ctx, req.(*UrgeReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RectificationService_ServiceDesc is the grpc.ServiceDesc for RectificationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -570,6 +648,14 @@ var RectificationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetTimeline",
 			Handler:    _RectificationService_GetTimeline_Handler,
+		},
+		{
+			MethodName: "ReassignReport",
+			Handler:    _RectificationService_ReassignReport_Handler,
+		},
+		{
+			MethodName: "UrgeReport",
+			Handler:    _RectificationService_UrgeReport_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -180,6 +180,10 @@ const (
 	ReportAction_REPORT_ACTION_COMMENT ReportAction = 9
 	// REPORT_ACTION_EXTEND_DEADLINE: RectificationService.ExtendDeadline.
 	ReportAction_REPORT_ACTION_EXTEND_DEADLINE ReportAction = 10
+	// REPORT_ACTION_REASSIGN: RectificationService.ReassignReport (转派).
+	ReportAction_REPORT_ACTION_REASSIGN ReportAction = 11
+	// REPORT_ACTION_URGE: RectificationService.UrgeReport (催办).
+	ReportAction_REPORT_ACTION_URGE ReportAction = 12
 )
 
 // Enum value maps for ReportAction.
@@ -196,6 +200,8 @@ var (
 		8:  "REPORT_ACTION_RECORD_FOLLOW_UP",
 		9:  "REPORT_ACTION_COMMENT",
 		10: "REPORT_ACTION_EXTEND_DEADLINE",
+		11: "REPORT_ACTION_REASSIGN",
+		12: "REPORT_ACTION_URGE",
 	}
 	ReportAction_value = map[string]int32{
 		"REPORT_ACTION_UNSPECIFIED":          0,
@@ -209,6 +215,8 @@ var (
 		"REPORT_ACTION_RECORD_FOLLOW_UP":     8,
 		"REPORT_ACTION_COMMENT":              9,
 		"REPORT_ACTION_EXTEND_DEADLINE":      10,
+		"REPORT_ACTION_REASSIGN":             11,
+		"REPORT_ACTION_URGE":                 12,
 	}
 )
 
@@ -1630,8 +1638,17 @@ type Report struct {
 	// supervisors' actions). A request may still be refused for what it
 	// carries (a stale version, a bad deadline).
 	AllowedActions []ReportAction `protobuf:"varint,39,rep,packed,name=allowed_actions,json=allowedActions,proto3,enum=gridinspect.v1.ReportAction" json:"allowed_actions,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// supervised_at is when the server escalated the case to supervision
+	// (督办) because its deadline passed while ASSIGNED or RECTIFYING (the
+	// latest escalation, if an extended deadline passed again); unset for a
+	// case never escalated. It stays set once the case is closed.
+	SupervisedAt *timestamppb.Timestamp `protobuf:"bytes,40,opt,name=supervised_at,json=supervisedAt,proto3" json:"supervised_at,omitempty"`
+	// urge_count is how many times the case was urged (催办).
+	UrgeCount int32 `protobuf:"varint,41,opt,name=urge_count,json=urgeCount,proto3" json:"urge_count,omitempty"`
+	// reassign_count is how many times the case was re-dispatched (转派).
+	ReassignCount int32 `protobuf:"varint,42,opt,name=reassign_count,json=reassignCount,proto3" json:"reassign_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Report) Reset() {
@@ -1933,6 +1950,27 @@ func (x *Report) GetAllowedActions() []ReportAction {
 	return nil
 }
 
+func (x *Report) GetSupervisedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SupervisedAt
+	}
+	return nil
+}
+
+func (x *Report) GetUrgeCount() int32 {
+	if x != nil {
+		return x.UrgeCount
+	}
+	return 0
+}
+
+func (x *Report) GetReassignCount() int32 {
+	if x != nil {
+		return x.ReassignCount
+	}
+	return 0
+}
+
 type isReport_Details interface {
 	isReport_Details()
 }
@@ -2204,8 +2242,11 @@ type ListReportsRequest struct {
 	// received_after: received by the server at or after this time (a
 	// report uploaded late by an offline phone is new when it arrives).
 	ReceivedAfter *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=received_after,json=receivedAfter,proto3" json:"received_after,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// supervised_only: cases escalated to supervision (督办, supervised_at
+	// set); with open_only, those still open.
+	SupervisedOnly bool `protobuf:"varint,17,opt,name=supervised_only,json=supervisedOnly,proto3" json:"supervised_only,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ListReportsRequest) Reset() {
@@ -2348,6 +2389,13 @@ func (x *ListReportsRequest) GetReceivedAfter() *timestamppb.Timestamp {
 		return x.ReceivedAfter
 	}
 	return nil
+}
+
+func (x *ListReportsRequest) GetSupervisedOnly() bool {
+	if x != nil {
+		return x.SupervisedOnly
+	}
+	return false
 }
 
 // ListReportsResponse is one page of reports.
@@ -2928,7 +2976,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x15DangerousHouseDetails\x12C\n" +
 	"\x0fappraisal_grade\x18\x01 \x01(\x0e2\x1a.gridinspect.v1.HouseGradeR\x0eappraisalGrade\x12\x1a\n" +
 	"\boccupied\x18\x02 \x01(\bR\boccupied\x12\x1c\n" +
-	"\tresidents\x18\x03 \x01(\x05R\tresidents\"\xc0\x0e\n" +
+	"\tresidents\x18\x03 \x01(\x05R\tresidents\"\xc7\x0f\n" +
 	"\x06Report\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x124\n" +
 	"\bcategory\x18\x02 \x01(\x0e2\x18.gridinspect.v1.CategoryR\bcategory\x124\n" +
@@ -2972,7 +3020,11 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\aoverdue\x18$ \x01(\bR\aoverdue\x12#\n" +
 	"\rreporter_name\x18% \x01(\tR\freporterName\x12#\n" +
 	"\rassignee_name\x18& \x01(\tR\fassigneeName\x12E\n" +
-	"\x0fallowed_actions\x18' \x03(\x0e2\x1c.gridinspect.v1.ReportActionR\x0eallowedActionsB\t\n" +
+	"\x0fallowed_actions\x18' \x03(\x0e2\x1c.gridinspect.v1.ReportActionR\x0eallowedActions\x12?\n" +
+	"\rsupervised_at\x18( \x01(\v2\x1a.google.protobuf.TimestampR\fsupervisedAt\x12\x1d\n" +
+	"\n" +
+	"urge_count\x18) \x01(\x05R\turgeCount\x12%\n" +
+	"\x0ereassign_count\x18* \x01(\x05R\rreassignCountB\t\n" +
 	"\adetails\"E\n" +
 	"\x13SubmitReportRequest\x12.\n" +
 	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"d\n" +
@@ -2982,7 +3034,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x10GetReportRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"C\n" +
 	"\x11GetReportResponse\x12.\n" +
-	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"\xc4\x05\n" +
+	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"\xed\x05\n" +
 	"\x12ListReportsRequest\x128\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1c.gridinspect.v1.ReportStatusR\bstatuses\x128\n" +
 	"\n" +
@@ -3005,7 +3057,8 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x0fdue_within_days\x18\r \x01(\x05R\rdueWithinDays\x12\"\n" +
 	"\rfollow_up_due\x18\x0e \x01(\bR\vfollowUpDue\x126\n" +
 	"\border_by\x18\x0f \x01(\x0e2\x1b.gridinspect.v1.ReportOrderR\aorderBy\x12A\n" +
-	"\x0ereceived_after\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\rreceivedAfter\"o\n" +
+	"\x0ereceived_after\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\rreceivedAfter\x12'\n" +
+	"\x0fsupervised_only\x18\x11 \x01(\bR\x0esupervisedOnly\"o\n" +
 	"\x13ListReportsResponse\x120\n" +
 	"\areports\x18\x01 \x03(\v2\x16.gridinspect.v1.ReportR\areports\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x83\x01\n" +
@@ -3065,7 +3118,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\bSeverity\x12\x18\n" +
 	"\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10SEVERITY_GENERAL\x10\x01\x12\x12\n" +
-	"\x0eSEVERITY_MAJOR\x10\x02*\xfa\x02\n" +
+	"\x0eSEVERITY_MAJOR\x10\x02*\xae\x03\n" +
 	"\fReportAction\x12\x1d\n" +
 	"\x19REPORT_ACTION_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14REPORT_ACTION_ASSIGN\x10\x01\x12\x18\n" +
@@ -3078,7 +3131,9 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x1eREPORT_ACTION_RECORD_FOLLOW_UP\x10\b\x12\x19\n" +
 	"\x15REPORT_ACTION_COMMENT\x10\t\x12!\n" +
 	"\x1dREPORT_ACTION_EXTEND_DEADLINE\x10\n" +
-	"*\xe1\x01\n" +
+	"\x12\x1a\n" +
+	"\x16REPORT_ACTION_REASSIGN\x10\v\x12\x16\n" +
+	"\x12REPORT_ACTION_URGE\x10\f*\xe1\x01\n" +
 	"\fReportStatus\x12\x1d\n" +
 	"\x19REPORT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REPORT_STATUS_REPORTED\x10\x01\x12\x1a\n" +
@@ -3260,44 +3315,45 @@ var file_gridinspect_v1_report_proto_depIdxs = []int32{
 	35, // 24: gridinspect.v1.Report.follow_up_due:type_name -> google.protobuf.Timestamp
 	35, // 25: gridinspect.v1.Report.updated_at:type_name -> google.protobuf.Timestamp
 	2,  // 26: gridinspect.v1.Report.allowed_actions:type_name -> gridinspect.v1.ReportAction
-	22, // 27: gridinspect.v1.SubmitReportRequest.report:type_name -> gridinspect.v1.Report
-	22, // 28: gridinspect.v1.SubmitReportResponse.report:type_name -> gridinspect.v1.Report
-	22, // 29: gridinspect.v1.GetReportResponse.report:type_name -> gridinspect.v1.Report
-	3,  // 30: gridinspect.v1.ListReportsRequest.statuses:type_name -> gridinspect.v1.ReportStatus
-	0,  // 31: gridinspect.v1.ListReportsRequest.categories:type_name -> gridinspect.v1.Category
-	35, // 32: gridinspect.v1.ListReportsRequest.observed_after:type_name -> google.protobuf.Timestamp
-	35, // 33: gridinspect.v1.ListReportsRequest.observed_before:type_name -> google.protobuf.Timestamp
-	14, // 34: gridinspect.v1.ListReportsRequest.order_by:type_name -> gridinspect.v1.ReportOrder
-	35, // 35: gridinspect.v1.ListReportsRequest.received_after:type_name -> google.protobuf.Timestamp
-	22, // 36: gridinspect.v1.ListReportsResponse.reports:type_name -> gridinspect.v1.Report
-	35, // 37: gridinspect.v1.TrackPoint.recorded_at:type_name -> google.protobuf.Timestamp
-	15, // 38: gridinspect.v1.Patrol.kind:type_name -> gridinspect.v1.PatrolKind
-	35, // 39: gridinspect.v1.Patrol.started_at:type_name -> google.protobuf.Timestamp
-	35, // 40: gridinspect.v1.Patrol.ended_at:type_name -> google.protobuf.Timestamp
-	29, // 41: gridinspect.v1.Patrol.track:type_name -> gridinspect.v1.TrackPoint
-	4,  // 42: gridinspect.v1.Patrol.track_coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
-	35, // 43: gridinspect.v1.Patrol.received_at:type_name -> google.protobuf.Timestamp
-	30, // 44: gridinspect.v1.SubmitPatrolRequest.patrol:type_name -> gridinspect.v1.Patrol
-	30, // 45: gridinspect.v1.SubmitPatrolResponse.patrol:type_name -> gridinspect.v1.Patrol
-	15, // 46: gridinspect.v1.ListPatrolsRequest.kinds:type_name -> gridinspect.v1.PatrolKind
-	35, // 47: gridinspect.v1.ListPatrolsRequest.started_after:type_name -> google.protobuf.Timestamp
-	35, // 48: gridinspect.v1.ListPatrolsRequest.started_before:type_name -> google.protobuf.Timestamp
-	30, // 49: gridinspect.v1.ListPatrolsResponse.patrols:type_name -> gridinspect.v1.Patrol
-	23, // 50: gridinspect.v1.ReportService.SubmitReport:input_type -> gridinspect.v1.SubmitReportRequest
-	25, // 51: gridinspect.v1.ReportService.GetReport:input_type -> gridinspect.v1.GetReportRequest
-	27, // 52: gridinspect.v1.ReportService.ListReports:input_type -> gridinspect.v1.ListReportsRequest
-	31, // 53: gridinspect.v1.ReportService.SubmitPatrol:input_type -> gridinspect.v1.SubmitPatrolRequest
-	33, // 54: gridinspect.v1.ReportService.ListPatrols:input_type -> gridinspect.v1.ListPatrolsRequest
-	24, // 55: gridinspect.v1.ReportService.SubmitReport:output_type -> gridinspect.v1.SubmitReportResponse
-	26, // 56: gridinspect.v1.ReportService.GetReport:output_type -> gridinspect.v1.GetReportResponse
-	28, // 57: gridinspect.v1.ReportService.ListReports:output_type -> gridinspect.v1.ListReportsResponse
-	32, // 58: gridinspect.v1.ReportService.SubmitPatrol:output_type -> gridinspect.v1.SubmitPatrolResponse
-	34, // 59: gridinspect.v1.ReportService.ListPatrols:output_type -> gridinspect.v1.ListPatrolsResponse
-	55, // [55:60] is the sub-list for method output_type
-	50, // [50:55] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	35, // 27: gridinspect.v1.Report.supervised_at:type_name -> google.protobuf.Timestamp
+	22, // 28: gridinspect.v1.SubmitReportRequest.report:type_name -> gridinspect.v1.Report
+	22, // 29: gridinspect.v1.SubmitReportResponse.report:type_name -> gridinspect.v1.Report
+	22, // 30: gridinspect.v1.GetReportResponse.report:type_name -> gridinspect.v1.Report
+	3,  // 31: gridinspect.v1.ListReportsRequest.statuses:type_name -> gridinspect.v1.ReportStatus
+	0,  // 32: gridinspect.v1.ListReportsRequest.categories:type_name -> gridinspect.v1.Category
+	35, // 33: gridinspect.v1.ListReportsRequest.observed_after:type_name -> google.protobuf.Timestamp
+	35, // 34: gridinspect.v1.ListReportsRequest.observed_before:type_name -> google.protobuf.Timestamp
+	14, // 35: gridinspect.v1.ListReportsRequest.order_by:type_name -> gridinspect.v1.ReportOrder
+	35, // 36: gridinspect.v1.ListReportsRequest.received_after:type_name -> google.protobuf.Timestamp
+	22, // 37: gridinspect.v1.ListReportsResponse.reports:type_name -> gridinspect.v1.Report
+	35, // 38: gridinspect.v1.TrackPoint.recorded_at:type_name -> google.protobuf.Timestamp
+	15, // 39: gridinspect.v1.Patrol.kind:type_name -> gridinspect.v1.PatrolKind
+	35, // 40: gridinspect.v1.Patrol.started_at:type_name -> google.protobuf.Timestamp
+	35, // 41: gridinspect.v1.Patrol.ended_at:type_name -> google.protobuf.Timestamp
+	29, // 42: gridinspect.v1.Patrol.track:type_name -> gridinspect.v1.TrackPoint
+	4,  // 43: gridinspect.v1.Patrol.track_coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
+	35, // 44: gridinspect.v1.Patrol.received_at:type_name -> google.protobuf.Timestamp
+	30, // 45: gridinspect.v1.SubmitPatrolRequest.patrol:type_name -> gridinspect.v1.Patrol
+	30, // 46: gridinspect.v1.SubmitPatrolResponse.patrol:type_name -> gridinspect.v1.Patrol
+	15, // 47: gridinspect.v1.ListPatrolsRequest.kinds:type_name -> gridinspect.v1.PatrolKind
+	35, // 48: gridinspect.v1.ListPatrolsRequest.started_after:type_name -> google.protobuf.Timestamp
+	35, // 49: gridinspect.v1.ListPatrolsRequest.started_before:type_name -> google.protobuf.Timestamp
+	30, // 50: gridinspect.v1.ListPatrolsResponse.patrols:type_name -> gridinspect.v1.Patrol
+	23, // 51: gridinspect.v1.ReportService.SubmitReport:input_type -> gridinspect.v1.SubmitReportRequest
+	25, // 52: gridinspect.v1.ReportService.GetReport:input_type -> gridinspect.v1.GetReportRequest
+	27, // 53: gridinspect.v1.ReportService.ListReports:input_type -> gridinspect.v1.ListReportsRequest
+	31, // 54: gridinspect.v1.ReportService.SubmitPatrol:input_type -> gridinspect.v1.SubmitPatrolRequest
+	33, // 55: gridinspect.v1.ReportService.ListPatrols:input_type -> gridinspect.v1.ListPatrolsRequest
+	24, // 56: gridinspect.v1.ReportService.SubmitReport:output_type -> gridinspect.v1.SubmitReportResponse
+	26, // 57: gridinspect.v1.ReportService.GetReport:output_type -> gridinspect.v1.GetReportResponse
+	28, // 58: gridinspect.v1.ReportService.ListReports:output_type -> gridinspect.v1.ListReportsResponse
+	32, // 59: gridinspect.v1.ReportService.SubmitPatrol:output_type -> gridinspect.v1.SubmitPatrolResponse
+	34, // 60: gridinspect.v1.ReportService.ListPatrols:output_type -> gridinspect.v1.ListPatrolsResponse
+	56, // [56:61] is the sub-list for method output_type
+	51, // [51:56] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_report_proto_init() }

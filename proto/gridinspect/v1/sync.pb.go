@@ -177,6 +177,8 @@ type Mutation struct {
 	//	*Mutation_RecordFollowUp
 	//	*Mutation_CommentOnReport
 	//	*Mutation_ExtendDeadline
+	//	*Mutation_ReassignReport
+	//	*Mutation_UrgeReport
 	Kind          isMutation_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -341,6 +343,24 @@ func (x *Mutation) GetExtendDeadline() *ExtendDeadlineRequest {
 	return nil
 }
 
+func (x *Mutation) GetReassignReport() *ReassignReportRequest {
+	if x != nil {
+		if x, ok := x.Kind.(*Mutation_ReassignReport); ok {
+			return x.ReassignReport
+		}
+	}
+	return nil
+}
+
+func (x *Mutation) GetUrgeReport() *UrgeReportRequest {
+	if x != nil {
+		if x, ok := x.Kind.(*Mutation_UrgeReport); ok {
+			return x.UrgeReport
+		}
+	}
+	return nil
+}
+
 type isMutation_Kind interface {
 	isMutation_Kind()
 }
@@ -405,6 +425,16 @@ type Mutation_ExtendDeadline struct {
 	ExtendDeadline *ExtendDeadlineRequest `protobuf:"bytes,21,opt,name=extend_deadline,json=extendDeadline,proto3,oneof"`
 }
 
+type Mutation_ReassignReport struct {
+	// reassign_report stands for RectificationService.ReassignReport.
+	ReassignReport *ReassignReportRequest `protobuf:"bytes,22,opt,name=reassign_report,json=reassignReport,proto3,oneof"`
+}
+
+type Mutation_UrgeReport struct {
+	// urge_report stands for RectificationService.UrgeReport.
+	UrgeReport *UrgeReportRequest `protobuf:"bytes,23,opt,name=urge_report,json=urgeReport,proto3,oneof"`
+}
+
 func (*Mutation_SubmitReport) isMutation_Kind() {}
 
 func (*Mutation_SubmitPatrol) isMutation_Kind() {}
@@ -428,6 +458,10 @@ func (*Mutation_RecordFollowUp) isMutation_Kind() {}
 func (*Mutation_CommentOnReport) isMutation_Kind() {}
 
 func (*Mutation_ExtendDeadline) isMutation_Kind() {}
+
+func (*Mutation_ReassignReport) isMutation_Kind() {}
+
+func (*Mutation_UrgeReport) isMutation_Kind() {}
 
 // PushRequest is a batch of mutations from one device.
 type PushRequest struct {
@@ -1994,7 +2028,7 @@ var File_gridinspect_v1_sync_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\n" +
-	"\x19gridinspect/v1/sync.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\"gridinspect/v1/rectification.proto\x1a\x1bgridinspect/v1/report.proto\"\xaf\b\n" +
+	"\x19gridinspect/v1/sync.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\"gridinspect/v1/rectification.proto\x1a\x1bgridinspect/v1/report.proto\"\xc7\t\n" +
 	"\bMutation\x12\x1f\n" +
 	"\vmutation_id\x18\x01 \x01(\tR\n" +
 	"mutationId\x12\x1d\n" +
@@ -2012,7 +2046,10 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\x14verify_rectification\x18\x12 \x01(\v2*.gridinspect.v1.VerifyRectificationRequestH\x00R\x13verifyRectification\x12Q\n" +
 	"\x10record_follow_up\x18\x13 \x01(\v2%.gridinspect.v1.RecordFollowUpRequestH\x00R\x0erecordFollowUp\x12T\n" +
 	"\x11comment_on_report\x18\x14 \x01(\v2&.gridinspect.v1.CommentOnReportRequestH\x00R\x0fcommentOnReport\x12P\n" +
-	"\x0fextend_deadline\x18\x15 \x01(\v2%.gridinspect.v1.ExtendDeadlineRequestH\x00R\x0eextendDeadlineB\x06\n" +
+	"\x0fextend_deadline\x18\x15 \x01(\v2%.gridinspect.v1.ExtendDeadlineRequestH\x00R\x0eextendDeadline\x12P\n" +
+	"\x0freassign_report\x18\x16 \x01(\v2%.gridinspect.v1.ReassignReportRequestH\x00R\x0ereassignReport\x12D\n" +
+	"\vurge_report\x18\x17 \x01(\v2!.gridinspect.v1.UrgeReportRequestH\x00R\n" +
+	"urgeReportB\x06\n" +
 	"\x04kind\"b\n" +
 	"\vPushRequest\x12\x1b\n" +
 	"\tdevice_id\x18\x01 \x01(\tR\bdeviceId\x126\n" +
@@ -2191,13 +2228,15 @@ var file_gridinspect_v1_sync_proto_goTypes = []any{
 	(*RecordFollowUpRequest)(nil),            // 34: gridinspect.v1.RecordFollowUpRequest
 	(*CommentOnReportRequest)(nil),           // 35: gridinspect.v1.CommentOnReportRequest
 	(*ExtendDeadlineRequest)(nil),            // 36: gridinspect.v1.ExtendDeadlineRequest
-	(*Report)(nil),                           // 37: gridinspect.v1.Report
-	(*Event)(nil),                            // 38: gridinspect.v1.Event
-	(*Patrol)(nil),                           // 39: gridinspect.v1.Patrol
-	(*Subject)(nil),                          // 40: gridinspect.v1.Subject
-	(*Grid)(nil),                             // 41: gridinspect.v1.Grid
-	(*timestamppb.Timestamp)(nil),            // 42: google.protobuf.Timestamp
-	(*Location)(nil),                         // 43: gridinspect.v1.Location
+	(*ReassignReportRequest)(nil),            // 37: gridinspect.v1.ReassignReportRequest
+	(*UrgeReportRequest)(nil),                // 38: gridinspect.v1.UrgeReportRequest
+	(*Report)(nil),                           // 39: gridinspect.v1.Report
+	(*Event)(nil),                            // 40: gridinspect.v1.Event
+	(*Patrol)(nil),                           // 41: gridinspect.v1.Patrol
+	(*Subject)(nil),                          // 42: gridinspect.v1.Subject
+	(*Grid)(nil),                             // 43: gridinspect.v1.Grid
+	(*timestamppb.Timestamp)(nil),            // 44: google.protobuf.Timestamp
+	(*Location)(nil),                         // 45: gridinspect.v1.Location
 }
 var file_gridinspect_v1_sync_proto_depIdxs = []int32{
 	25, // 0: gridinspect.v1.Mutation.submit_report:type_name -> gridinspect.v1.SubmitReportRequest
@@ -2212,51 +2251,53 @@ var file_gridinspect_v1_sync_proto_depIdxs = []int32{
 	34, // 9: gridinspect.v1.Mutation.record_follow_up:type_name -> gridinspect.v1.RecordFollowUpRequest
 	35, // 10: gridinspect.v1.Mutation.comment_on_report:type_name -> gridinspect.v1.CommentOnReportRequest
 	36, // 11: gridinspect.v1.Mutation.extend_deadline:type_name -> gridinspect.v1.ExtendDeadlineRequest
-	2,  // 12: gridinspect.v1.PushRequest.mutations:type_name -> gridinspect.v1.Mutation
-	0,  // 13: gridinspect.v1.MutationResult.outcome:type_name -> gridinspect.v1.MutationOutcome
-	4,  // 14: gridinspect.v1.MutationResult.field_violations:type_name -> gridinspect.v1.FieldViolation
-	37, // 15: gridinspect.v1.MutationResult.report:type_name -> gridinspect.v1.Report
-	38, // 16: gridinspect.v1.MutationResult.event:type_name -> gridinspect.v1.Event
-	39, // 17: gridinspect.v1.MutationResult.patrol:type_name -> gridinspect.v1.Patrol
-	5,  // 18: gridinspect.v1.PushResponse.results:type_name -> gridinspect.v1.MutationResult
-	1,  // 19: gridinspect.v1.Removal.entity_type:type_name -> gridinspect.v1.EntityType
-	37, // 20: gridinspect.v1.ReportUpsert.report:type_name -> gridinspect.v1.Report
-	38, // 21: gridinspect.v1.ReportUpsert.events:type_name -> gridinspect.v1.Event
-	9,  // 22: gridinspect.v1.Change.report:type_name -> gridinspect.v1.ReportUpsert
-	39, // 23: gridinspect.v1.Change.patrol:type_name -> gridinspect.v1.Patrol
-	40, // 24: gridinspect.v1.Change.subject:type_name -> gridinspect.v1.Subject
-	41, // 25: gridinspect.v1.Change.grid:type_name -> gridinspect.v1.Grid
-	8,  // 26: gridinspect.v1.Change.removal:type_name -> gridinspect.v1.Removal
-	10, // 27: gridinspect.v1.PullResponse.changes:type_name -> gridinspect.v1.Change
-	42, // 28: gridinspect.v1.PhotoHeader.taken_at:type_name -> google.protobuf.Timestamp
-	43, // 29: gridinspect.v1.PhotoHeader.location:type_name -> gridinspect.v1.Location
-	12, // 30: gridinspect.v1.UploadPhotoRequest.header:type_name -> gridinspect.v1.PhotoHeader
-	13, // 31: gridinspect.v1.UploadPhotoRequest.chunk:type_name -> gridinspect.v1.PhotoChunk
-	12, // 32: gridinspect.v1.DownloadPhotoResponse.header:type_name -> gridinspect.v1.PhotoHeader
-	13, // 33: gridinspect.v1.DownloadPhotoResponse.chunk:type_name -> gridinspect.v1.PhotoChunk
-	2,  // 34: gridinspect.v1.QuarantinedMutation.mutation:type_name -> gridinspect.v1.Mutation
-	4,  // 35: gridinspect.v1.QuarantinedMutation.field_violations:type_name -> gridinspect.v1.FieldViolation
-	42, // 36: gridinspect.v1.QuarantinedMutation.received_at:type_name -> google.protobuf.Timestamp
-	23, // 37: gridinspect.v1.ListQuarantinedMutationsResponse.mutations:type_name -> gridinspect.v1.QuarantinedMutation
-	3,  // 38: gridinspect.v1.SyncService.Push:input_type -> gridinspect.v1.PushRequest
-	7,  // 39: gridinspect.v1.SyncService.Pull:input_type -> gridinspect.v1.PullRequest
-	14, // 40: gridinspect.v1.SyncService.UploadPhoto:input_type -> gridinspect.v1.UploadPhotoRequest
-	16, // 41: gridinspect.v1.SyncService.GetUploadStatus:input_type -> gridinspect.v1.GetUploadStatusRequest
-	18, // 42: gridinspect.v1.SyncService.GetThumbnail:input_type -> gridinspect.v1.GetThumbnailRequest
-	20, // 43: gridinspect.v1.SyncService.DownloadPhoto:input_type -> gridinspect.v1.DownloadPhotoRequest
-	22, // 44: gridinspect.v1.SyncService.ListQuarantinedMutations:input_type -> gridinspect.v1.ListQuarantinedMutationsRequest
-	6,  // 45: gridinspect.v1.SyncService.Push:output_type -> gridinspect.v1.PushResponse
-	11, // 46: gridinspect.v1.SyncService.Pull:output_type -> gridinspect.v1.PullResponse
-	15, // 47: gridinspect.v1.SyncService.UploadPhoto:output_type -> gridinspect.v1.UploadPhotoResponse
-	17, // 48: gridinspect.v1.SyncService.GetUploadStatus:output_type -> gridinspect.v1.GetUploadStatusResponse
-	19, // 49: gridinspect.v1.SyncService.GetThumbnail:output_type -> gridinspect.v1.GetThumbnailResponse
-	21, // 50: gridinspect.v1.SyncService.DownloadPhoto:output_type -> gridinspect.v1.DownloadPhotoResponse
-	24, // 51: gridinspect.v1.SyncService.ListQuarantinedMutations:output_type -> gridinspect.v1.ListQuarantinedMutationsResponse
-	45, // [45:52] is the sub-list for method output_type
-	38, // [38:45] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	37, // 12: gridinspect.v1.Mutation.reassign_report:type_name -> gridinspect.v1.ReassignReportRequest
+	38, // 13: gridinspect.v1.Mutation.urge_report:type_name -> gridinspect.v1.UrgeReportRequest
+	2,  // 14: gridinspect.v1.PushRequest.mutations:type_name -> gridinspect.v1.Mutation
+	0,  // 15: gridinspect.v1.MutationResult.outcome:type_name -> gridinspect.v1.MutationOutcome
+	4,  // 16: gridinspect.v1.MutationResult.field_violations:type_name -> gridinspect.v1.FieldViolation
+	39, // 17: gridinspect.v1.MutationResult.report:type_name -> gridinspect.v1.Report
+	40, // 18: gridinspect.v1.MutationResult.event:type_name -> gridinspect.v1.Event
+	41, // 19: gridinspect.v1.MutationResult.patrol:type_name -> gridinspect.v1.Patrol
+	5,  // 20: gridinspect.v1.PushResponse.results:type_name -> gridinspect.v1.MutationResult
+	1,  // 21: gridinspect.v1.Removal.entity_type:type_name -> gridinspect.v1.EntityType
+	39, // 22: gridinspect.v1.ReportUpsert.report:type_name -> gridinspect.v1.Report
+	40, // 23: gridinspect.v1.ReportUpsert.events:type_name -> gridinspect.v1.Event
+	9,  // 24: gridinspect.v1.Change.report:type_name -> gridinspect.v1.ReportUpsert
+	41, // 25: gridinspect.v1.Change.patrol:type_name -> gridinspect.v1.Patrol
+	42, // 26: gridinspect.v1.Change.subject:type_name -> gridinspect.v1.Subject
+	43, // 27: gridinspect.v1.Change.grid:type_name -> gridinspect.v1.Grid
+	8,  // 28: gridinspect.v1.Change.removal:type_name -> gridinspect.v1.Removal
+	10, // 29: gridinspect.v1.PullResponse.changes:type_name -> gridinspect.v1.Change
+	44, // 30: gridinspect.v1.PhotoHeader.taken_at:type_name -> google.protobuf.Timestamp
+	45, // 31: gridinspect.v1.PhotoHeader.location:type_name -> gridinspect.v1.Location
+	12, // 32: gridinspect.v1.UploadPhotoRequest.header:type_name -> gridinspect.v1.PhotoHeader
+	13, // 33: gridinspect.v1.UploadPhotoRequest.chunk:type_name -> gridinspect.v1.PhotoChunk
+	12, // 34: gridinspect.v1.DownloadPhotoResponse.header:type_name -> gridinspect.v1.PhotoHeader
+	13, // 35: gridinspect.v1.DownloadPhotoResponse.chunk:type_name -> gridinspect.v1.PhotoChunk
+	2,  // 36: gridinspect.v1.QuarantinedMutation.mutation:type_name -> gridinspect.v1.Mutation
+	4,  // 37: gridinspect.v1.QuarantinedMutation.field_violations:type_name -> gridinspect.v1.FieldViolation
+	44, // 38: gridinspect.v1.QuarantinedMutation.received_at:type_name -> google.protobuf.Timestamp
+	23, // 39: gridinspect.v1.ListQuarantinedMutationsResponse.mutations:type_name -> gridinspect.v1.QuarantinedMutation
+	3,  // 40: gridinspect.v1.SyncService.Push:input_type -> gridinspect.v1.PushRequest
+	7,  // 41: gridinspect.v1.SyncService.Pull:input_type -> gridinspect.v1.PullRequest
+	14, // 42: gridinspect.v1.SyncService.UploadPhoto:input_type -> gridinspect.v1.UploadPhotoRequest
+	16, // 43: gridinspect.v1.SyncService.GetUploadStatus:input_type -> gridinspect.v1.GetUploadStatusRequest
+	18, // 44: gridinspect.v1.SyncService.GetThumbnail:input_type -> gridinspect.v1.GetThumbnailRequest
+	20, // 45: gridinspect.v1.SyncService.DownloadPhoto:input_type -> gridinspect.v1.DownloadPhotoRequest
+	22, // 46: gridinspect.v1.SyncService.ListQuarantinedMutations:input_type -> gridinspect.v1.ListQuarantinedMutationsRequest
+	6,  // 47: gridinspect.v1.SyncService.Push:output_type -> gridinspect.v1.PushResponse
+	11, // 48: gridinspect.v1.SyncService.Pull:output_type -> gridinspect.v1.PullResponse
+	15, // 49: gridinspect.v1.SyncService.UploadPhoto:output_type -> gridinspect.v1.UploadPhotoResponse
+	17, // 50: gridinspect.v1.SyncService.GetUploadStatus:output_type -> gridinspect.v1.GetUploadStatusResponse
+	19, // 51: gridinspect.v1.SyncService.GetThumbnail:output_type -> gridinspect.v1.GetThumbnailResponse
+	21, // 52: gridinspect.v1.SyncService.DownloadPhoto:output_type -> gridinspect.v1.DownloadPhotoResponse
+	24, // 53: gridinspect.v1.SyncService.ListQuarantinedMutations:output_type -> gridinspect.v1.ListQuarantinedMutationsResponse
+	47, // [47:54] is the sub-list for method output_type
+	40, // [40:47] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_sync_proto_init() }
@@ -2280,6 +2321,8 @@ func file_gridinspect_v1_sync_proto_init() {
 		(*Mutation_RecordFollowUp)(nil),
 		(*Mutation_CommentOnReport)(nil),
 		(*Mutation_ExtendDeadline)(nil),
+		(*Mutation_ReassignReport)(nil),
+		(*Mutation_UrgeReport)(nil),
 	}
 	file_gridinspect_v1_sync_proto_msgTypes[8].OneofWrappers = []any{
 		(*Change_Report)(nil),
