@@ -276,6 +276,7 @@ type ReportFilter struct {
 	DueWithinDays  int
 	FollowUpDue    bool
 	ReceivedAfter  time.Time // inclusive; when the server received it
+	SupervisedOnly bool      // escalated to supervision (督办)
 	Order          ReportOrder
 	PageSize       int
 	PageToken      string

@@ -72,6 +72,10 @@ type LoopSummary struct {
 	OpenOverdue                                                        int64
 	MedianDaysToClose                                                  float64
 	Rejected                                                           int64
+	// Reassigned and Urged count re-dispatches (转派) and urgings (催办)
+	// in the period; Supervised the cases escalated to supervision (督办)
+	// in it, each once.
+	Reassigned, Urged, Supervised int64
 }
 
 // ReportRecord is one report with what an export row shows beside it:

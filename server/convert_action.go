@@ -67,6 +67,13 @@ func fromActionRequest(req actionRequest) *gridinspect.Action {
 	case *pb.ExtendDeadlineRequest:
 		a.Type = gridinspect.EventDeadlineExtended
 		a.Data.Extension = &gridinspect.DeadlineExtension{New: fromTimestamp(r.GetNewDeadline()), Reason: r.GetReason()}
+	case *pb.ReassignReportRequest:
+		a.Type = gridinspect.EventReportReassigned
+		a.Data.Reassignment = &gridinspect.Reassignment{
+			AssigneeID: r.GetAssigneeId(), ResponsibleUnit: r.GetResponsibleUnit(), Reason: r.GetReason(),
+		}
+	case *pb.UrgeReportRequest:
+		a.Type = gridinspect.EventReportUrged
 	default:
 		return nil
 	}
@@ -146,6 +153,17 @@ func toEvent(e *gridinspect.Event) *pb.Event {
 			PreviousDeadline: toTimestamp(d.Extension.Previous), NewDeadline: toTimestamp(d.Extension.New),
 			Reason: d.Extension.Reason,
 		}}
+	case d.Reassignment != nil:
+		out.Payload = &pb.Event_Reassignment{Reassignment: &pb.Reassignment{
+			PreviousAssigneeId: d.Reassignment.PreviousAssigneeID, PreviousResponsibleUnit: d.Reassignment.PreviousResponsibleUnit,
+			AssigneeId: d.Reassignment.AssigneeID, ResponsibleUnit: d.Reassignment.ResponsibleUnit, Reason: d.Reassignment.Reason,
+		}}
+	case d.Urging != nil:
+		out.Payload = &pb.Event_Urging{Urging: &pb.Urging{
+			AssigneeId: d.Urging.AssigneeID, ResponsibleUnit: d.Urging.ResponsibleUnit, UrgeCount: int32(d.Urging.Count),
+		}}
+	case d.Supervision != nil:
+		out.Payload = &pb.Event_Supervision{Supervision: &pb.Supervision{Deadline: toTimestamp(d.Supervision.Deadline)}}
 	}
 	return out
 }

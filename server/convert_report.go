@@ -134,6 +134,9 @@ func toReport(r *gridinspect.Report, now time.Time, caller *gridinspect.Actor) *
 		PossibleRelapseOf: r.PossibleRelapseOf,
 		UpdatedAt:         toTimestamp(r.UpdatedAt),
 		Overdue:           r.Overdue(now),
+		SupervisedAt:      toTimestamp(r.SupervisedAt),
+		UrgeCount:         int32(r.UrgeCount),
+		ReassignCount:     int32(r.ReassignCount),
 	}
 	for _, x := range gridinspect.AllowedActions(r, caller) {
 		out.AllowedActions = append(out.AllowedActions, pb.ReportAction(x))
@@ -190,6 +193,7 @@ func fromReportFilter(r *pb.ListReportsRequest) gridinspect.ReportFilter {
 		DueWithinDays:  int(r.GetDueWithinDays()),
 		FollowUpDue:    r.GetFollowUpDue(),
 		ReceivedAfter:  fromTimestamp(r.GetReceivedAfter()),
+		SupervisedOnly: r.GetSupervisedOnly(),
 		PageSize:       int(r.GetPageSize()),
 		PageToken:      r.GetPageToken(),
 	}

@@ -64,6 +64,8 @@ var listBounds = map[protoreflect.FullName]int{
 	"gridinspect.v1.RecordFollowUpRequest.photo_ids":      gridinspect.MaxPhotosPerItem,
 	"gridinspect.v1.CommentOnReportRequest.photo_ids":     gridinspect.MaxPhotosPerItem,
 	"gridinspect.v1.ExtendDeadlineRequest.photo_ids":      gridinspect.MaxPhotosPerItem,
+	"gridinspect.v1.ReassignReportRequest.photo_ids":      gridinspect.MaxPhotosPerItem,
+	"gridinspect.v1.UrgeReportRequest.photo_ids":          gridinspect.MaxPhotosPerItem,
 }
 
 // checkedApart are lists whose entries checkLists does not enter: each

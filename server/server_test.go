@@ -115,8 +115,8 @@ func TestEnumNumbersMatchTheAPI(t *testing.T) {
 		{pb.GridKind(0).Descriptor(), int(gridinspect.GridKindOther)},
 		{pb.SubjectKind(0).Descriptor(), int(gridinspect.SubjectKindSite)},
 		{pb.Role(0).Descriptor(), int(gridinspect.RoleAdmin)},
-		{pb.EventType(0).Descriptor(), int(gridinspect.EventDeadlineExtended)},
-		{pb.ReportAction(0).Descriptor(), int(gridinspect.ActionExtendDeadline)},
+		{pb.EventType(0).Descriptor(), int(gridinspect.EventReportSupervised)},
+		{pb.ReportAction(0).Descriptor(), int(gridinspect.LastAction)},
 	} {
 		if got := tt.enum.Values().Len() - 1; got != tt.last {
 			t.Errorf("%s: the API's last number is %d, the domain's %d", tt.enum.Name(), got, tt.last)

@@ -19,7 +19,7 @@ func toLoop(l gridinspect.LoopSummary) *pb.LoopSummary {
 		Reported: l.Reported, Closed: l.Closed, Open: l.Open, OverdueNow: l.OverdueNow, Due: l.Due,
 		ClosedOfDue: l.ClosedOfDue, ClosedOnTime: l.ClosedOnTime, ClosureRate: l.ClosureRate,
 		OnTimeRate: l.OnTimeRate, OpenOverdue: l.OpenOverdue, MedianDaysToClose: l.MedianDaysToClose,
-		Rejected: l.Rejected,
+		Rejected: l.Rejected, Reassigned: l.Reassigned, Urged: l.Urged, Supervised: l.Supervised,
 	}
 }
 

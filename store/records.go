@@ -177,7 +177,7 @@ func recordsOf(q queryer, page []*gridinspect.Report, grids map[string]string) (
 	if err != nil {
 		return nil, fmt.Errorf("read names and notices: %w", err)
 	}
-	users[gridinspect.SystemUserID] = gridinspect.SystemActor().Username
+	users[gridinspect.SystemUserID] = gridinspect.SystemName
 	records := make([]*gridinspect.ReportRecord, len(page))
 	for i, r := range page {
 		records[i] = &gridinspect.ReportRecord{

@@ -62,6 +62,7 @@ type reportFilterKey struct {
 	FollowUpDue bool                    `json:"fu,omitempty"`
 	ReceivedAt  int64                   `json:"r0,omitempty"`
 	Order       gridinspect.ReportOrder `json:"or,omitempty"`
+	Supervised  bool                    `json:"sv,omitempty"`
 }
 
 // reportListing checks f and turns it into SQL for the actor at time now.
@@ -106,7 +107,7 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 		Statuses: statuses, Categories: categories, Grids: sortedUnique(lowerAll(f.GridIDs)),
 		Subject: strings.ToLower(f.SubjectID), Assignee: strings.ToLower(f.AssigneeID),
 		Overdue: f.OverdueOnly, Query: f.Query, Open: f.OpenOnly, DueWithin: f.DueWithinDays,
-		FollowUpDue: f.FollowUpDue, Order: f.Order,
+		FollowUpDue: f.FollowUpDue, Order: f.Order, Supervised: f.SupervisedOnly,
 	}
 	if !f.ObservedAfter.IsZero() {
 		key.After = f.ObservedAfter.UnixNano()
@@ -164,6 +165,9 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 		// that finds the case fine clears the date, one that finds it back
 		// reopens the case. One range of the index reports_follow_up.
 		w.add("status = ? AND follow_up_due <= ?", gridinspect.StatusClosed, now.UnixNano())
+	}
+	if f.SupervisedOnly {
+		w.add("supervised_at IS NOT NULL")
 	}
 	if !f.ObservedAfter.IsZero() {
 		w.add("effective_at >= ?", key.After)

@@ -489,8 +489,14 @@ func (db *DB) UserNames(ctx context.Context, ids []string) (map[string]string, e
 	if err != nil {
 		return nil, err
 	}
-	return db.namesByID(ctx, query{`SELECT id, coalesce(nullif(display_name, ''), username) FROM users
+	names, err := db.namesByID(ctx, query{`SELECT id, coalesce(nullif(display_name, ''), username) FROM users
 		WHERE id IN (SELECT value FROM json_each(?))`, []any{list}}, "user")
+	if err == nil && slices.Contains(ids, gridinspect.SystemUserID) {
+		// The server acting on its own (an escalation to supervision) is
+		// no account, but is never shown as nobody.
+		names[gridinspect.SystemUserID] = gridinspect.SystemName
+	}
+	return names, err
 }
 
 func errUserNotFound(id string) error {
