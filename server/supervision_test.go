@@ -258,7 +258,6 @@ func TestReassignAndUrgeArePushedExactlyOnce(t *testing.T) {
 	}
 }
 
-
 // pulled is what a phone pulled: the latest state of each report, and the
 // cursor to go on from.
 type pulled struct {
