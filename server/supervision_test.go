@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridinspect/gridinspect"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+	"github.com/gridinspect/gridinspect/server"
 )
 
 // superviseInBackground runs the server's supervision loop on l's store,
@@ -57,7 +58,10 @@ func eventsOfType(events []*pb.Event, typ pb.EventType) []*pb.Event {
 // once, by the system, with nobody looking — listed as supervised, and
 // closed; the summary counts what the timelines hold.
 func TestACaseIsReassignedUrgedSupervisedAtItsDeadlineAndClosed(t *testing.T) {
-	l := newLoop(t)
+	// The test asks for the timeline as often as it likes while it waits;
+	// the request limit has tests of its own.
+	a := newAuthHarness(t, func(c *server.Config) { c.RequestLimit = &server.NoRequestLimit })
+	l := &loop{authHarness: a, rect: pb.NewRectificationServiceClient(a.conn)}
 	l.superviseInBackground(t)
 	start := l.clock.Now()
 	deadline := start.Add(7 * 24 * time.Hour)
