@@ -32,6 +32,7 @@ func (s *Server) namePeople(ctx context.Context, reports []*pb.Report, events []
 		add(e.GetAssignment().GetAssigneeId())
 		add(e.GetReassignment().GetAssigneeId())
 		add(e.GetReassignment().GetPreviousAssigneeId())
+		add(e.GetUrging().GetAssigneeId())
 	}
 	if len(ids) == 0 {
 		return
@@ -53,6 +54,9 @@ func (s *Server) namePeople(ctx context.Context, reports []*pb.Report, events []
 		}
 		if ra := e.GetReassignment(); ra != nil {
 			ra.AssigneeName, ra.PreviousAssigneeName = names[ra.GetAssigneeId()], names[ra.GetPreviousAssigneeId()]
+		}
+		if u := e.GetUrging(); u != nil {
+			u.AssigneeName = names[u.GetAssigneeId()]
 		}
 	}
 }

@@ -58,6 +58,9 @@ var Event = map[pb.EventType]string{
 	pb.EventType_EVENT_TYPE_FOLLOW_UP_RECORDED:      "回头看",
 	pb.EventType_EVENT_TYPE_COMMENT_ADDED:           "评论",
 	pb.EventType_EVENT_TYPE_DEADLINE_EXTENDED:       "延期",
+	pb.EventType_EVENT_TYPE_REPORT_REASSIGNED:       "转派",
+	pb.EventType_EVENT_TYPE_REPORT_URGED:            "催办",
+	pb.EventType_EVENT_TYPE_REPORT_SUPERVISED:       "督办",
 }
 
 // Action are what a user may do to a case (Report.allowed_actions), as

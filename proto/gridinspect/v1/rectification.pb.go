@@ -882,7 +882,10 @@ type Urging struct {
 	// responsible_unit is the unit urged ("" for none).
 	ResponsibleUnit string `protobuf:"bytes,2,opt,name=responsible_unit,json=responsibleUnit,proto3" json:"responsible_unit,omitempty"`
 	// urge_count is the case's count of urgings after this one.
-	UrgeCount     int32 `protobuf:"varint,3,opt,name=urge_count,json=urgeCount,proto3" json:"urge_count,omitempty"`
+	UrgeCount int32 `protobuf:"varint,3,opt,name=urge_count,json=urgeCount,proto3" json:"urge_count,omitempty"`
+	// assignee_name is the name of the person urged (server-set, output
+	// only, as Assignment.assignee_name).
+	AssigneeName  string `protobuf:"bytes,4,opt,name=assignee_name,json=assigneeName,proto3" json:"assignee_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -936,6 +939,13 @@ func (x *Urging) GetUrgeCount() int32 {
 		return x.UrgeCount
 	}
 	return 0
+}
+
+func (x *Urging) GetAssigneeName() string {
+	if x != nil {
+		return x.AssigneeName
+	}
+	return ""
 }
 
 // Supervision is the payload of EVENT_TYPE_REPORT_SUPERVISED.
@@ -3489,13 +3499,14 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x10responsible_unit\x18\x04 \x01(\tR\x0fresponsibleUnit\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x124\n" +
 	"\x16previous_assignee_name\x18\x06 \x01(\tR\x14previousAssigneeName\x12#\n" +
-	"\rassignee_name\x18\a \x01(\tR\fassigneeName\"s\n" +
+	"\rassignee_name\x18\a \x01(\tR\fassigneeName\"\x98\x01\n" +
 	"\x06Urging\x12\x1f\n" +
 	"\vassignee_id\x18\x01 \x01(\tR\n" +
 	"assigneeId\x12)\n" +
 	"\x10responsible_unit\x18\x02 \x01(\tR\x0fresponsibleUnit\x12\x1d\n" +
 	"\n" +
-	"urge_count\x18\x03 \x01(\x05R\turgeCount\"E\n" +
+	"urge_count\x18\x03 \x01(\x05R\turgeCount\x12#\n" +
+	"\rassignee_name\x18\x04 \x01(\tR\fassigneeName\"E\n" +
 	"\vSupervision\x126\n" +
 	"\bdeadline\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\"\x8e\v\n" +
 	"\x05Event\x12\x0e\n" +
