@@ -34,14 +34,14 @@ type plannedOp struct {
 
 // halfYear plans and runs the street's calls.
 type halfYear struct {
-	st      *statsStreet
-	rng     *rand.Rand
+	st  *statsStreet
+	rng *rand.Rand
 	// escalation draws the re-dispatches and urgings (issue 15) from a
 	// stream of its own, so that the rest of the street stays as it was.
 	escalation *rand.Rand
 	ops        []plannedOp
-	ids     []string // the reports
-	patrols []*gridinspect.Patrol
+	ids        []string // the reports
+	patrols    []*gridinspect.Patrol
 }
 
 func (h *halfYear) chance(p float64) bool { return h.rng.Float64() < p }
