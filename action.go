@@ -38,6 +38,8 @@ type EventData struct {
 	Reassignment  *Reassignment      `json:",omitempty"`
 	Urging        *Urging            `json:",omitempty"`
 	Supervision   *Supervision       `json:",omitempty"`
+	Return        *ReturnRequest     `json:",omitempty"`
+	Supplement    *Supplement        `json:",omitempty"`
 }
 
 // Submission is what a report was submitted with, normalized, so the
@@ -56,9 +58,18 @@ type Submission struct {
 
 // Assignment dispatches a case to a person and/or a unit with a deadline.
 type Assignment struct {
-	AssigneeID      string    `json:",omitempty"`
-	ResponsibleUnit string    `json:",omitempty"`
-	Deadline        time.Time // zero on input = the default for the category and severity
+	AssigneeID      string `json:",omitempty"`
+	ResponsibleUnit string `json:",omitempty"`
+	// Zero on input is WorkingDays, or the default for the category and
+	// severity; a kept conflict keeps it zero, left out of the stored JSON
+	// (omitzero) so that 0006's deadline_set reads NULL, not year 1.
+	Deadline time.Time `json:",omitzero"`
+	// WorkingDays, on input instead of Deadline, sets the deadline that
+	// many working days after the day of the assignment, at the end of
+	// that China day; on the event, the working days the deadline counts
+	// (the default's included), 0 when it was given as a time or counts
+	// calendar days.
+	WorkingDays int `json:",omitempty"`
 }
 
 // RejectionReason is why a case was rejected; the numbers are the API's.
@@ -146,8 +157,12 @@ type FollowUp struct {
 // the report.
 type DeadlineExtension struct {
 	Previous time.Time
-	New      time.Time
+	New      time.Time // zero on input = WorkingDays after Previous
 	Reason   string
+	// WorkingDays, on input instead of New, moves the deadline that many
+	// working days after the current deadline's day, to the end of that
+	// China day.
+	WorkingDays int `json:",omitempty"`
 }
 
 // Reassignment re-dispatches a case (转派): the new person and/or unit
@@ -210,6 +225,10 @@ func (a *Action) Step() Step {
 		return StepUrge
 	case EventReportSupervised:
 		return StepSupervise
+	case EventReportReturned:
+		return StepReturnForMore
+	case EventReportSupplemented:
+		return StepSupplement
 	}
 	return 0
 }
@@ -252,6 +271,7 @@ func (r Rules) ValidateAction(a *Action) error {
 		}
 		checkID(&v, "assignee_id", as.AssigneeID, false)
 		checkText(&v, "responsible_unit", as.ResponsibleUnit, MaxNameRunes, false)
+		checkWorkingDays(&v, "deadline_working_days", as.WorkingDays, "deadline", !as.Deadline.IsZero())
 	case EventReportRejected:
 		rj := d.Rejection
 		switch {
@@ -302,7 +322,10 @@ func (r Rules) ValidateAction(a *Action) error {
 		if ex == nil {
 			ex = &DeadlineExtension{}
 		}
-		checkTime(&v, "new_deadline", ex.New)
+		if ex.WorkingDays == 0 {
+			checkTime(&v, "new_deadline", ex.New)
+		}
+		checkWorkingDays(&v, "deadline_working_days", ex.WorkingDays, "new_deadline", !ex.New.IsZero())
 		checkText(&v, "reason", ex.Reason, MaxNoteRunes, true)
 	case EventReportReassigned:
 		ra := d.Reassignment
@@ -318,6 +341,8 @@ func (r Rules) ValidateAction(a *Action) error {
 		checkText(&v, "reason", ra.Reason, MaxNoteRunes, true)
 	case EventReportUrged:
 		// The note (required above) is what the assignee is told.
+	case EventReportReturned, EventReportSupplemented:
+		validateReturn(&v, a)
 	default:
 		v.AddZh("type", "不是可执行的操作", "is not an action")
 	}
@@ -348,6 +373,9 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := mayTakeOn(rep, actor, step); err != nil {
+		return nil, nil, err
+	}
 
 	e := &Event{
 		ID: a.ID, ReportID: rep.ID, Type: a.Type, ActorID: actor.UserID,
@@ -369,8 +397,13 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 	switch step {
 	case StepAssign:
 		as := *d.Assignment
-		if as.Deadline.IsZero() {
-			as.Deadline = at.Add(r.DeadlineFor(rep.Category, rep.Severity))
+		switch {
+		case !as.Deadline.IsZero():
+			as.WorkingDays = 0
+		case as.WorkingDays > 0:
+			as.Deadline = EndOfChinaDay(r.Calendar.AddWorkingDays(at, as.WorkingDays))
+		default:
+			as.Deadline, as.WorkingDays = r.DefaultDeadlineAt(rep.Category, rep.Severity, at)
 		}
 		as.Deadline = as.Deadline.UTC()
 		if !as.Deadline.After(at) {
@@ -379,6 +412,7 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 		}
 		out.AssigneeID, out.ResponsibleUnit = as.AssigneeID, strings.TrimSpace(as.ResponsibleUnit)
 		out.Deadline, out.OriginalDeadline = as.Deadline, as.Deadline
+		out.DeadlineWorkingDays = as.WorkingDays
 		e.Data.Assignment = &as
 	case StepReject:
 		rj := *d.Rejection
@@ -445,6 +479,11 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 		e.Data.FollowUp = &FollowUp{Relapsed: true, RelapseCount: out.RelapseCount}
 	case StepExtendDeadline:
 		ex := *d.Extension
+		if ex.New.IsZero() && ex.WorkingDays > 0 {
+			ex.New = EndOfChinaDay(r.Calendar.AddWorkingDays(rep.Deadline, ex.WorkingDays))
+		} else {
+			ex.WorkingDays = 0
+		}
 		ex.New = ex.New.UTC()
 		ex.Previous = rep.Deadline
 		ex.Reason = strings.TrimSpace(ex.Reason)
@@ -452,7 +491,7 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 			return nil, nil, fieldErrorZh("new_deadline", "新期限须晚于当前期限 "+ChinaTimeZh(rep.Deadline),
 				"must be after the current deadline %s", ChinaTime(rep.Deadline))
 		}
-		out.Deadline = ex.New
+		out.Deadline, out.DeadlineWorkingDays = ex.New, ex.WorkingDays
 		e.Data.Extension = &ex
 	case StepReassign:
 		ra := *d.Reassignment
@@ -480,6 +519,9 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 		}
 		out.SupervisedAt, out.SupervisedDeadline = now, rep.Deadline
 		e.Data.Supervision = &Supervision{Deadline: rep.Deadline}
+	}
+	if err := applyReturn(rep, &out, a, e, actor, at); err != nil {
+		return nil, nil, err
 	}
 	e.Version = out.Version
 	return &out, e, nil
@@ -520,9 +562,26 @@ func ConflictChinese(e *Event) string {
 	case ESTALE:
 		return staleChinese(e.StatusBefore)
 	case EPRECONDITION:
-		return refusedChinese(e.StatusBefore, (&Action{Type: e.Type, Data: e.Data}).Step())
+		step := (&Action{Type: e.Type, Data: e.Data}).Step()
+		if _, gated := waitingGate[step]; gated && e.StatusBefore == StatusReported {
+			return gateChinese(step) // a REPORTED case refuses these only by the gate
+		}
+		return refusedChinese(e.StatusBefore, step)
 	}
 	return ""
+}
+
+// checkWorkingDays checks a count of working days given instead of a
+// time (the field other): 0 for none, else 1 to MaxWorkingDays, and not
+// both.
+func checkWorkingDays(v *Violations, field string, n int, other string, otherSet bool) {
+	switch {
+	case n == 0:
+	case n < 0 || n > MaxWorkingDays:
+		v.AddZh(field, "须在 1 到 "+itoa(MaxWorkingDays)+" 个工作日之间", "must be between 1 and %d", MaxWorkingDays)
+	case otherSet:
+		v.AddZh(field, "与 "+other+" 只能填一项", "give either %s or %s, not both", field, other)
+	}
 }
 
 // fieldErrorZh returns an EINVALID error about one field of an action,

@@ -84,8 +84,9 @@ func NotFound(a *Actor, format string, args ...any) error {
 // SystemUserID is the user id of the server itself.
 const SystemUserID = "00000000-0000-0000-0000-000000000000"
 
-// SystemActor is the server acting on its own behalf at start-up (seeding
-// the demo street). It is no account: nobody can log in as it.
+// SystemActor is the server acting on its own behalf: at start-up
+// (seeding the demo street), and when a routing rule dispatches a case on
+// its own. It is no account: nobody can log in as it.
 func SystemActor() *Actor {
 	return &Actor{UserID: SystemUserID, Username: "system", Role: RoleAdmin, AllGrids: true}
 }

@@ -25,9 +25,11 @@ const (
 	EventFollowUpRecorded
 	EventCommentAdded
 	EventDeadlineExtended
-	EventReportReassigned
-	EventReportUrged
-	EventReportSupervised
+	EventReportReassigned                  // 12, 转派
+	EventReportUrged                       // 13, 催办
+	EventReportSupervised                  // 14, 督办
+	EventReportReturned     EventType = 15 // 退回补充
+	EventReportSupplemented EventType = 16 // 补充材料
 )
 
 // Event is one immutable entry on a report's timeline. A report's state is

@@ -154,6 +154,16 @@ type Report struct {
 	SupervisedDeadline time.Time
 	UrgeCount          int // urgings (催办)
 	ReassignCount      int // re-dispatches (转派)
+	// ReturnRequest is the open request for more (退回补充) while the
+	// case waits for its reporter; ReturnCount how many times it was
+	// returned (returns.go).
+	ReturnRequest *ReturnRequest
+	ReturnCount   int
+
+	// DeadlineWorkingDays is how many working days the deadline was set
+	// in by the assignment or extension that set it; 0 when it was given
+	// as a time or counts calendar days.
+	DeadlineWorkingDays int
 }
 
 // EffectiveAt is when the problem was observed for statistics and
@@ -277,6 +287,8 @@ type ReportFilter struct {
 	FollowUpDue    bool
 	ReceivedAfter  time.Time // inclusive; when the server received it
 	SupervisedOnly bool      // escalated to supervision (督办)
+	ReturnedOnly   bool      // waiting for their reporters' supplement (退回补充)
+	HideReturned   bool      // not waiting: the dispatch queue
 	Order          ReportOrder
 	PageSize       int
 	PageToken      string

@@ -1,6 +1,9 @@
 package gridinspect
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // The services below are implemented by store/ and served by server/.
 // Every method takes the caller from ctx (NewContext), checks that the
@@ -83,6 +86,24 @@ type SettingsService interface {
 	// from now on. Errors: EINVALID (bad field, the prefix of another
 	// kind).
 	SetNoticePrefix(ctx context.Context, p NoticePrefix) (NoticePrefix, error)
+}
+
+// CalendarService keeps the working-day calendar (calendar.go): the
+// exceptions over Monday to Friday the admin adds each year.
+type CalendarService interface {
+	// CalendarExceptions returns a year's exceptions, by day. Any
+	// logged-in user. Errors: EINVALID (year out of range).
+	CalendarExceptions(ctx context.Context, year int) ([]CalendarException, error)
+
+	// SetCalendarExceptions replaces a year's exceptions with set
+	// (replace), or adds set and takes off the days in remove, and
+	// returns the year's exceptions as stored. Admins only. Errors:
+	// EINVALID, EFORBIDDEN.
+	SetCalendarExceptions(ctx context.Context, year int, replace bool, set []CalendarException, remove []time.Time) ([]CalendarException, error)
+
+	// Calendar returns the calendar of every year kept, to count on. Any
+	// logged-in user.
+	Calendar(ctx context.Context) (*Calendar, error)
 }
 
 // ActMode says what becomes of an action that cannot apply.

@@ -26,6 +26,11 @@ type Summary struct {
 	GridNames         map[string]string
 	Patrols           int64
 	PatrolPersonTimes int64
+	// Patrol schedules (巡查计划): 应巡, 已巡, 漏巡, 巡查完成率, and the
+	// periods that ended short.
+	PatrolsScheduled, PatrolsDoneOnSchedule, PatrolsMissed int64
+	PatrolCompletionRate                                   float64
+	PatrolPeriodsMissed                                    int64
 }
 
 // SafetySummary counts safety work (安全生产).
@@ -76,6 +81,10 @@ type LoopSummary struct {
 	// in the period; Supervised the cases escalated to supervision (督办)
 	// in it, each once.
 	Reassigned, Urged, Supervised int64
+	// Returned and Supplemented count returns for more (退回补充) and the
+	// supplements that answered them in the period; a returned case stays
+	// REPORTED, so it is in Reported and Open once whatever its returns.
+	Returned, Supplemented int64
 }
 
 // ReportRecord is one report with what an export row shows beside it:
@@ -109,4 +118,9 @@ type StatsService interface {
 	// so memory stays flat however many there are. It stops at fn's first
 	// error and returns it. Supervisors and admins.
 	EachReport(ctx context.Context, f ReportFilter, fn func(*ReportRecord) error) error
+
+	// Appraisal counts the grid workers' appraisal (网格员考核) for [from,
+	// to) in gridIDs (empty = the caller's scope), as Summary: the same
+	// callers, period and errors.
+	Appraisal(ctx context.Context, from, to time.Time, gridIDs []string) (*Appraisal, error)
 }

@@ -27,6 +27,8 @@ const (
 	StepReassign
 	StepUrge
 	StepSupervise
+	StepReturnForMore // 退回补充: back to the reporter for more (returns.go)
+	StepSupplement    // 补充材料: the reporter answers it
 )
 
 var stepNames = map[Step]string{
@@ -36,6 +38,7 @@ var stepNames = map[Step]string{
 	StepVerifyFail: "fail the verification of", StepFollowUpFine: "record a follow-up of",
 	StepFollowUpRelapse: "record a relapse of", StepComment: "comment on", StepExtendDeadline: "extend the deadline of",
 	StepReassign: "re-dispatch", StepUrge: "urge", StepSupervise: "escalate to supervision",
+	StepReturnForMore: "return for more", StepSupplement: "supplement",
 }
 
 func (s Step) String() string { return stepNames[s] }
@@ -59,6 +62,9 @@ var transitions = map[Status]map[Step]Status{
 		StepAssign:      StatusAssigned,
 		StepReject:      StatusRejected,
 		StepIssueNotice: StatusReported, StepRecordInterview: StatusReported, StepComment: StatusReported,
+		// 退回补充 keeps the case REPORTED (returns.go says why); whether
+		// it waits for its reporter is the gate of waitingGate.
+		StepReturnForMore: StatusReported, StepSupplement: StatusReported,
 	},
 	StatusAssigned: {
 		StepRecordProgress:      StatusRectifying,
@@ -96,7 +102,7 @@ var transitions = map[Status]map[Step]Status{
 var supervisorSteps = map[Step]bool{
 	StepAssign: true, StepReject: true, StepVerifyPass: true, StepVerifyFail: true,
 	StepExtendDeadline: true, StepIssueNotice: true, StepRecordInterview: true,
-	StepReassign: true, StepUrge: true,
+	StepReassign: true, StepUrge: true, StepReturnForMore: true,
 }
 
 // systemSteps are the steps only the server takes, as SystemActor, on its
@@ -146,12 +152,14 @@ const (
 	ActionRecordFollowUp
 	ActionComment
 	ActionExtendDeadline
-	ActionReassign
-	ActionUrge
+	ActionReassign                        // 11, 转派
+	ActionUrge                            // 12, 催办
+	ActionReturnForMore ReportAction = 13 // 退回补充
+	ActionSupplement    ReportAction = 14 // 补充材料
 )
 
-// LastAction is the last report action, for loops over them all.
-const LastAction = ActionUrge
+// LastAction is the highest report action, for loops over them all.
+const LastAction = ActionSupplement
 
 // actionSteps are the steps each action may take, by its outcome.
 var actionSteps = [...][]Step{
@@ -167,6 +175,8 @@ var actionSteps = [...][]Step{
 	ActionExtendDeadline:      {StepExtendDeadline},
 	ActionReassign:            {StepReassign},
 	ActionUrge:                {StepUrge},
+	ActionReturnForMore:       {StepReturnForMore},
+	ActionSupplement:          {StepSupplement},
 }
 
 // Steps returns the steps the action may take, by its outcome.
@@ -199,7 +209,7 @@ func AllowedActions(r *Report, a *Actor) []ReportAction {
 	if r == nil || !a.CanSeeGrid(r.GridID) {
 		return nil
 	}
-	allowed := AllowedSteps(r.Status, a)
+	allowed := slices.DeleteFunc(AllowedSteps(r.Status, a), func(s Step) bool { return mayTakeOn(r, a, s) != nil })
 	var out []ReportAction
 	for x := ActionAssign; x <= LastAction; x++ {
 		if slices.ContainsFunc(x.Steps(), func(s Step) bool { return slices.Contains(allowed, s) }) {

@@ -28,6 +28,8 @@ func TestEveryStatusAndStepPair(t *testing.T) {
 		StepReassign:            {no, A, F, no, no, no},
 		StepUrge:                {no, A, F, no, no, no},
 		StepSupervise:           {no, A, F, no, no, no},
+		StepReturnForMore:       {R, no, no, no, no, no}, // and only while not waiting (returns_test.go)
+		StepSupplement:          {R, no, no, no, no, no}, // and only while waiting
 	}
 	if len(want) != len(stepNames) {
 		t.Fatalf("the table covers %d steps of %d", len(want), len(stepNames))

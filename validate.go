@@ -68,6 +68,15 @@ type Rules struct {
 	// none, per category, for general and major cases; DefaultDeadline
 	// where a category has none.
 	Deadlines map[Category][2]time.Duration
+	// WorkingDayDeadlines are the defaults that count working days (工作日)
+	// instead, per category, for general and major cases: where an entry
+	// is set it wins over Deadlines, and the deadline is the end of the
+	// China day it lands on, by Calendar.
+	WorkingDayDeadlines map[Category][2]int
+	// Calendar is the admin's calendar of holidays and 调休 workdays that
+	// working days are counted on; nil counts Monday to Friday. The store
+	// sets it from what the admin keeps before it applies an action.
+	Calendar *Calendar
 	// FollowUps say when a closed case is to be checked again (回头看),
 	// per category, for general and major cases; 0 = no follow-up.
 	FollowUps map[Category][2]time.Duration
@@ -93,6 +102,16 @@ func (r Rules) DeadlineFor(c Category, s Severity) time.Duration {
 		return d
 	}
 	return DefaultDeadline
+}
+
+// DefaultDeadlineAt returns the deadline of a case assigned at `at` when
+// the assignment names none, and the working days it counts (0: calendar
+// days, DeadlineFor).
+func (r Rules) DefaultDeadlineAt(c Category, s Severity, at time.Time) (deadline time.Time, workingDays int) {
+	if n := r.WorkingDayDeadlines[c][severityIndex(s)]; n > 0 {
+		return EndOfChinaDay(r.Calendar.AddWorkingDays(at, n)), n
+	}
+	return at.Add(r.DeadlineFor(c, s)), 0
 }
 
 // FollowUpAfter returns how long after closing a case is to be checked
@@ -122,7 +141,10 @@ var DefaultRules = Rules{
 	EvidenceMaxDistanceMeters: 300,
 	// A general hazard is put right within a week; a major one, a
 	// polluting enterprise or a dangerous house needs a month; illegal
-	// construction two weeks.
+	// construction two weeks. These count calendar days: a risk that goes
+	// on doing harm (sewage at a water source, an occupied dangerous
+	// house, a major hazard) does not wait out a holiday, and a 限期
+	// notice names a date.
 	Deadlines: map[Category][2]time.Duration{
 		CategorySafetyHazard:        {7 * day, 30 * day},
 		CategoryPollutingEnterprise: {30 * day, 30 * day},
@@ -130,6 +152,14 @@ var DefaultRules = Rules{
 		CategoryWaterSourceRisk:     {7 * day, 15 * day},
 		CategoryDangerousHouse:      {30 * day, 30 * day},
 		CategoryOther:               {7 * day, 7 * day},
+	},
+	// A general hazard and a case of no other category are the office's
+	// routine work, handled in working days like a 12345 hotline order
+	// (一般诉求 5 个工作日内办结): a working week, which 国庆 or 春节
+	// stretches instead of eating into.
+	WorkingDayDeadlines: map[Category][2]int{
+		CategorySafetyHazard: {5, 0},
+		CategoryOther:        {5, 5},
 	},
 	// Every closed polluting enterprise and every major hazard is checked
 	// again after three months, so that a shut-down workshop does not

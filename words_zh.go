@@ -9,6 +9,11 @@ import (
 // messages people read. One table per enum; other catalogues of the
 // product's words should take these rather than write their own.
 
+// SystemName is what people see the system actor called: the server
+// acting on its own (SystemActor), e.g. a routing rule's automatic
+// dispatch or an escalation to supervision (督办).
+const SystemName = "系统"
+
 var statusChinese = [...]string{"未指定", "已上报", "已派遣", "整改中", "待核查", "已结案", "已驳回"}
 
 // Chinese returns the status as a street office writes it ("已上报").
@@ -47,11 +52,22 @@ var stepChinese = map[Step]string{
 	StepVerifyFail: "退回整改", StepFollowUpFine: "记录回头看", StepFollowUpRelapse: "记录回头看",
 	StepComment: "评论", StepExtendDeadline: "延期",
 	StepReassign: "转派", StepUrge: "催办", StepSupervise: "督办",
+	StepReturnForMore: "退回补充", StepSupplement: "补充材料",
 }
 
-// SystemName is what the server acting on its own (SystemActor: an
-// automatic escalation, say) is called where a person's name would be.
-const SystemName = "系统"
+// SupplementPrefixZh leads what a supplement adds to a report's
+// description, after the words as first reported.
+const SupplementPrefixZh = "补充："
+
+var returnWantChinese = [...]string{"未指定", "照片", "地址", "情况说明", "其他"}
+
+// Chinese returns what is asked for as a street office writes it ("照片").
+func (w ReturnWant) Chinese() string {
+	if w >= 0 && int(w) < len(returnWantChinese) {
+		return returnWantChinese[w]
+	}
+	return w.String()
+}
 
 // Chinese returns the step as a verb a street office uses ("派遣").
 func (s Step) Chinese() string { return stepChinese[s] }

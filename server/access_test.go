@@ -275,6 +275,16 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 	syncc := pb.NewSyncServiceClient(conn)
 	stats := pb.NewStatsServiceClient(conn)
 	admin := pb.NewAdminServiceClient(conn)
+	routing := pb.NewRoutingServiceClient(conn)
+	sys := gridinspect.NewContext(context.Background(), gridinspect.SystemActor())
+	doomed, err := a.db.SetRoutingRule(sys, &gridinspect.RoutingRule{Name: "其他问题", Category: gridinspect.CategoryOther,
+		ResponsibleUnit: "街道综治办"})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	// The same id each time: setting it again replaces it.
+	ruleID := newID()
+	calendar := pb.NewCalendarServiceClient(conn)
 	patrol := func(grid string) *pb.Patrol {
 		start := a.clock.Now().Add(-time.Hour)
 		return &pb.Patrol{Id: newID(), Kind: pb.PatrolKind_PATROL_KIND_SAFETY, GridId: grid, Participants: 2,
@@ -289,6 +299,12 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 		return &pb.Subject{Id: newID(), Kind: pb.SubjectKind_SUBJECT_KIND_SITE, Name: "工地" + newID()[:8], GridId: grid}
 	}
 	workers := []string{"workera", "workerb"}
+	schedules := pb.NewPatrolScheduleServiceClient(conn)
+	// A schedule in force for DeletePatrolSchedule to end.
+	// (sys, the system actor, from above.)
+	if _, err := a.db.SetPatrolSchedule(sys, &gridinspect.PatrolSchedule{SubjectID: fx.subject, Period: gridinspect.PatrolPeriodWeek}); err != nil {
+		a.t.Fatalf("set schedule: %v", err)
+	}
 	return map[string]accessCase{
 		"/gridinspect.v1.ReportService/SubmitReport": {
 			allowed: "workera", denied: []string{"workerb"},
@@ -468,6 +484,21 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 			call:    unary(rect.UrgeReport, &pb.UrgeReportRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusAssigned), Note: "请尽快整改"}),
 			missing: unary(rect.UrgeReport, &pb.UrgeReportRequest{ActionId: newID(), ReportId: newID(), Note: "请尽快整改"}),
 		},
+		"/gridinspect.v1.RectificationService/ReturnReport": {
+			allowed: "super", denied: []string{"workera", "workerb"},
+			call: unary(rect.ReturnReport, &pb.ReturnReportRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusReported),
+				Wants: []pb.ReturnWant{pb.ReturnWant_RETURN_WANT_PHOTO}, Note: "请补充照片"}),
+			missing: unary(rect.ReturnReport, &pb.ReturnReportRequest{ActionId: newID(), ReportId: newID(),
+				Wants: []pb.ReturnWant{pb.ReturnWant_RETURN_WANT_PHOTO}}),
+		},
+		"/gridinspect.v1.RectificationService/SupplementReport": {
+			// workera reported the case (caseIn); a worker of another
+			// grid is answered as for a missing case.
+			allowed: "workera", denied: []string{"workerb"},
+			call: unary(rect.SupplementReport, &pb.SupplementReportRequest{ActionId: newID(), ReportId: a.returnedCase(),
+				Address: "长山村 3 组"}),
+			missing: unary(rect.SupplementReport, &pb.SupplementReportRequest{ActionId: newID(), ReportId: newID(), Address: "长山村 3 组"}),
+		},
 		"/gridinspect.v1.RectificationService/GetTimeline": {
 			allowed: "workera", denied: []string{"workerb"},
 			call:    unary(rect.GetTimeline, &pb.GetTimelineRequest{ReportId: fx.report.GetId()}),
@@ -520,6 +551,13 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 			missing: unary(stats.GetSummary, &pb.GetSummaryRequest{GridIds: []string{newID()},
 				From: timestamppb.New(a.clock.Now().AddDate(0, -6, 0)), To: timestamppb.New(a.clock.Now())}),
 		},
+		"/gridinspect.v1.StatsService/GetAppraisal": {
+			allowed: "supera", denied: []string{"workera", "workerb"},
+			call: unary(stats.GetAppraisal, &pb.GetAppraisalRequest{GridIds: []string{gridA},
+				From: timestamppb.New(a.clock.Now().AddDate(0, -6, 0)), To: timestamppb.New(a.clock.Now())}),
+			missing: unary(stats.GetAppraisal, &pb.GetAppraisalRequest{GridIds: []string{newID()},
+				From: timestamppb.New(a.clock.Now().AddDate(0, -6, 0)), To: timestamppb.New(a.clock.Now())}),
+		},
 		"/gridinspect.v1.StatsService/GetDashboard": {
 			allowed: "workera", denied: []string{"workerb"},
 			call:    unary(stats.GetDashboard, &pb.GetDashboardRequest{GridIds: []string{gridA}}),
@@ -542,6 +580,63 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 			allowed: "admin1", denied: []string{"super", "supera", "workera"},
 			call: unary(admin.SetNoticePrefix, &pb.SetNoticePrefixRequest{Kind: pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE,
 				Prefix: "江南街安告"}),
+		},
+		"/gridinspect.v1.RoutingService/SetRoutingRule": {
+			allowed: "admin1", denied: []string{"super", "supera", "workera"},
+			call: unary(routing.SetRoutingRule, &pb.SetRoutingRuleRequest{Rule: &pb.RoutingRule{Id: ruleID, Name: "东村危房",
+				Category: pb.Category_CATEGORY_DANGEROUS_HOUSE, GridId: gridA, ResponsibleUnit: "街道规建办"}}),
+		},
+		"/gridinspect.v1.RoutingService/ListRoutingRules": {
+			allowed: "admin1", denied: []string{"super", "supera", "workera"},
+			call: unary(routing.ListRoutingRules, &pb.ListRoutingRulesRequest{}),
+		},
+		"/gridinspect.v1.RoutingService/DeleteRoutingRule": {
+			allowed: "admin1", denied: []string{"super", "supera", "workera"},
+			call: unary(routing.DeleteRoutingRule, &pb.DeleteRoutingRuleRequest{RuleId: doomed.ID}),
+		},
+		"/gridinspect.v1.RoutingService/SuggestDispatch": {
+			allowed: "supera", denied: []string{"workera", "workerb"},
+			call:    unary(routing.SuggestDispatch, &pb.SuggestDispatchRequest{ReportId: fx.report.GetId()}),
+			missing: unary(routing.SuggestDispatch, &pb.SuggestDispatchRequest{ReportId: newID()}),
+		},
+		"/gridinspect.v1.PatrolScheduleService/SetPatrolSchedule": {
+			allowed: "supera", denied: workers,
+			call: unary(schedules.SetPatrolSchedule, &pb.SetPatrolScheduleRequest{Schedule: &pb.PatrolSchedule{
+				GridId: gridA, Period: pb.PatrolPeriod_PATROL_PERIOD_WEEK}}),
+			missing: unary(schedules.SetPatrolSchedule, &pb.SetPatrolScheduleRequest{Schedule: &pb.PatrolSchedule{
+				GridId: newID(), Period: pb.PatrolPeriod_PATROL_PERIOD_WEEK}}),
+		},
+		"/gridinspect.v1.PatrolScheduleService/ListPatrolSchedules": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    unary(schedules.ListPatrolSchedules, &pb.ListPatrolSchedulesRequest{GridIds: []string{gridA}}),
+			missing: unary(schedules.ListPatrolSchedules, &pb.ListPatrolSchedulesRequest{GridIds: []string{newID()}}),
+		},
+		"/gridinspect.v1.PatrolScheduleService/DeletePatrolSchedule": {
+			allowed: "supera", denied: workers,
+			call:    unary(schedules.DeletePatrolSchedule, &pb.DeletePatrolScheduleRequest{SubjectId: fx.subject}),
+			missing: unary(schedules.DeletePatrolSchedule, &pb.DeletePatrolScheduleRequest{SubjectId: newID()}),
+		},
+		"/gridinspect.v1.PatrolScheduleService/ListDuePatrols": {
+			allowed: "workera", denied: []string{"workerb"},
+			call:    unary(schedules.ListDuePatrols, &pb.ListDuePatrolsRequest{GridIds: []string{gridA}}),
+			missing: unary(schedules.ListDuePatrols, &pb.ListDuePatrolsRequest{GridIds: []string{newID()}}),
+		},
+		"/gridinspect.v1.CalendarService/ListCalendarExceptions": {
+			allowed: "workera",
+			call:    unary(calendar.ListCalendarExceptions, &pb.ListCalendarExceptionsRequest{Year: 2026}),
+		},
+		"/gridinspect.v1.CalendarService/SetCalendarExceptions": {
+			allowed: "admin1", denied: []string{"super", "supera", "workera"},
+			call: unary(calendar.SetCalendarExceptions, &pb.SetCalendarExceptionsRequest{Year: 2026, Exceptions: []*pb.CalendarException{
+				{Date: "2026-10-01", Kind: pb.DayKind_DAY_KIND_HOLIDAY, Name: "国庆节"}}}),
+		},
+		"/gridinspect.v1.CalendarService/CountWorkingDays": {
+			allowed: "workera",
+			call:    unary(calendar.CountWorkingDays, &pb.CountWorkingDaysRequest{From: "2026-09-30", To: "2026-10-09"}),
+		},
+		"/gridinspect.v1.CalendarService/AddWorkingDays": {
+			allowed: "workera",
+			call:    unary(calendar.AddWorkingDays, &pb.AddWorkingDaysRequest{From: "2026-09-30", WorkingDays: 5}),
 		},
 		"/gridinspect.v1.AdminService/Echo": {
 			allowed: "workera",
@@ -668,6 +763,20 @@ func checkWhoIsCalling(t *testing.T, a *authHarness, conn grpc.ClientConnInterfa
 
 // caseIn returns a new case of grid A brought to status by the server's
 // own actor, for an access test to act on.
+// returnedCase returns a new case of workera's returned to it for more
+// (退回补充), waiting for its supplement.
+func (a *authHarness) returnedCase() string {
+	a.t.Helper()
+	id := a.caseIn(gridinspect.StatusReported)
+	sys := gridinspect.NewContext(context.Background(), gridinspect.SystemActor())
+	if _, _, err := a.db.Act(sys, &gridinspect.Action{ID: newID(), ReportID: id, Type: gridinspect.EventReportReturned,
+		Data: gridinspect.EventData{Return: &gridinspect.ReturnRequest{Wants: []gridinspect.ReturnWant{gridinspect.ReturnWantAddress}}}},
+		gridinspect.Online); err != nil {
+		a.t.Fatalf("return case for more: %v", err)
+	}
+	return id
+}
+
 func (a *authHarness) caseIn(status gridinspect.Status) string {
 	a.t.Helper()
 	r := a.hazard()

@@ -62,14 +62,27 @@ func TestAllowedActionsAreExactlyTheCallsThatSucceed(t *testing.T) {
 			r, err := l.rect.UrgeReport(ctx, &pb.UrgeReportRequest{ActionId: newID(), ReportId: id, Note: "请本周内整改到位"})
 			return r.GetReport(), r.GetEvent(), err
 		},
+		pb.ReportAction_REPORT_ACTION_RETURN_FOR_MORE: func(ctx context.Context, id string) (*pb.Report, *pb.Event, error) {
+			r, err := l.rect.ReturnReport(ctx, &pb.ReturnReportRequest{ActionId: newID(), ReportId: id,
+				Wants: []pb.ReturnWant{pb.ReturnWant_RETURN_WANT_PHOTO}, Note: "请补充现场照片"})
+			return r.GetReport(), r.GetEvent(), err
+		},
+		pb.ReportAction_REPORT_ACTION_SUPPLEMENT: func(ctx context.Context, id string) (*pb.Report, *pb.Event, error) {
+			r, err := l.rect.SupplementReport(ctx, &pb.SupplementReportRequest{ActionId: newID(), ReportId: id,
+				Description: "杂物堆放在一至三楼楼道"})
+			return r.GetReport(), r.GetEvent(), err
+		},
 	}
 	if got, want := len(calls), len(pb.ReportAction_name)-1; got != want {
 		t.Fatalf("the test calls %d actions of %d", got, want)
 	}
 	// The way to each status from REPORTED, as the street's supervisor
-	// and grid A's worker take it.
+	// and grid A's worker take it; and to a REPORTED case returned to its
+	// reporter for more (退回补充), which is no status of its own.
+	const returned = pb.ReportStatus(-1)
 	ways := map[pb.ReportStatus][]step{
 		pb.ReportStatus_REPORT_STATUS_REPORTED: nil,
+		returned:                               {{"super", calls[pb.ReportAction_REPORT_ACTION_RETURN_FOR_MORE], 0}},
 		pb.ReportStatus_REPORT_STATUS_ASSIGNED: {{"super", calls[pb.ReportAction_REPORT_ACTION_ASSIGN], 0}},
 		pb.ReportStatus_REPORT_STATUS_RECTIFYING: {{"super", calls[pb.ReportAction_REPORT_ACTION_ASSIGN], 0},
 			{"workera", calls[pb.ReportAction_REPORT_ACTION_RECORD_PROGRESS], 0}},
@@ -97,8 +110,10 @@ func TestAllowedActionsAreExactlyTheCallsThatSucceed(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got.GetReport().GetStatus() != st {
-					t.Fatalf("the case is %v, want %v", got.GetReport().GetStatus(), st)
+				if want := max(st, pb.ReportStatus_REPORT_STATUS_REPORTED); got.GetReport().GetStatus() != want ||
+					(got.GetReport().GetReturnRequest() != nil) != (st == returned) {
+					t.Fatalf("the case is %v (return request %v), want %v", got.GetReport().GetStatus(),
+						got.GetReport().GetReturnRequest(), st)
 				}
 				var succeeded []pb.ReportAction
 				for x, c := range calls {

@@ -34,6 +34,7 @@ func fromActionRequest(req actionRequest) *gridinspect.Action {
 		a.Type = gridinspect.EventReportAssigned
 		a.Data.Assignment = &gridinspect.Assignment{
 			AssigneeID: r.GetAssigneeId(), ResponsibleUnit: r.GetResponsibleUnit(), Deadline: fromTimestamp(r.GetDeadline()),
+			WorkingDays: int(r.GetDeadlineWorkingDays()),
 		}
 	case *pb.RejectReportRequest:
 		a.Type = gridinspect.EventReportRejected
@@ -66,7 +67,8 @@ func fromActionRequest(req actionRequest) *gridinspect.Action {
 		a.Type = gridinspect.EventCommentAdded
 	case *pb.ExtendDeadlineRequest:
 		a.Type = gridinspect.EventDeadlineExtended
-		a.Data.Extension = &gridinspect.DeadlineExtension{New: fromTimestamp(r.GetNewDeadline()), Reason: r.GetReason()}
+		a.Data.Extension = &gridinspect.DeadlineExtension{New: fromTimestamp(r.GetNewDeadline()), Reason: r.GetReason(),
+			WorkingDays: int(r.GetDeadlineWorkingDays())}
 	case *pb.ReassignReportRequest:
 		a.Type = gridinspect.EventReportReassigned
 		a.Data.Reassignment = &gridinspect.Reassignment{
@@ -74,6 +76,12 @@ func fromActionRequest(req actionRequest) *gridinspect.Action {
 		}
 	case *pb.UrgeReportRequest:
 		a.Type = gridinspect.EventReportUrged
+	case *pb.ReturnReportRequest:
+		a.Type = gridinspect.EventReportReturned
+		a.Data.Return = &gridinspect.ReturnRequest{Wants: fromReturnWants(r.GetWants())}
+	case *pb.SupplementReportRequest:
+		a.Type = gridinspect.EventReportSupplemented
+		a.Data.Supplement = &gridinspect.Supplement{Description: r.GetDescription(), Address: r.GetAddress()}
 	default:
 		return nil
 	}
@@ -119,7 +127,7 @@ func toEvent(e *gridinspect.Event) *pb.Event {
 	case d.Assignment != nil:
 		out.Payload = &pb.Event_Assignment{Assignment: &pb.Assignment{
 			AssigneeId: d.Assignment.AssigneeID, ResponsibleUnit: d.Assignment.ResponsibleUnit,
-			Deadline: toTimestamp(d.Assignment.Deadline),
+			Deadline: toTimestamp(d.Assignment.Deadline), DeadlineWorkingDays: int32(d.Assignment.WorkingDays),
 		}}
 	case d.Rejection != nil:
 		out.Payload = &pb.Event_Rejection{Rejection: &pb.Rejection{
@@ -151,7 +159,14 @@ func toEvent(e *gridinspect.Event) *pb.Event {
 	case d.Extension != nil:
 		out.Payload = &pb.Event_DeadlineExtension{DeadlineExtension: &pb.DeadlineExtension{
 			PreviousDeadline: toTimestamp(d.Extension.Previous), NewDeadline: toTimestamp(d.Extension.New),
-			Reason: d.Extension.Reason,
+			Reason: d.Extension.Reason, DeadlineWorkingDays: int32(d.Extension.WorkingDays),
+		}}
+	case d.Return != nil:
+		out.Payload = &pb.Event_ReturnRequest{ReturnRequest: &pb.ReturnRequest{Wants: toReturnWants(d.Return.Wants)}}
+	case d.Supplement != nil:
+		out.Payload = &pb.Event_Supplement{Supplement: &pb.Supplement{
+			Description: d.Supplement.Description, Address: d.Supplement.Address,
+			PreviousAddress: d.Supplement.PreviousAddress,
 		}}
 	case d.Reassignment != nil:
 		out.Payload = &pb.Event_Reassignment{Reassignment: &pb.Reassignment{
@@ -166,4 +181,29 @@ func toEvent(e *gridinspect.Event) *pb.Event {
 		out.Payload = &pb.Event_Supervision{Supervision: &pb.Supervision{Deadline: toTimestamp(d.Supervision.Deadline)}}
 	}
 	return out
+}
+
+func fromReturnWants(ws []pb.ReturnWant) []gridinspect.ReturnWant {
+	out := make([]gridinspect.ReturnWant, len(ws))
+	for i, w := range ws {
+		out[i] = gridinspect.ReturnWant(w)
+	}
+	return out
+}
+
+func toReturnWants(ws []gridinspect.ReturnWant) []pb.ReturnWant {
+	out := make([]pb.ReturnWant, len(ws))
+	for i, w := range ws {
+		out[i] = pb.ReturnWant(w)
+	}
+	return out
+}
+
+// toReturnRequest converts a report's open request for more; nil for none.
+func toReturnRequest(rq *gridinspect.ReturnRequest) *pb.ReturnRequest {
+	if rq == nil {
+		return nil
+	}
+	return &pb.ReturnRequest{Wants: toReturnWants(rq.Wants), Note: rq.Note, ActionId: rq.ActionID,
+		ReturnedBy: rq.ReturnedBy, ReturnedAt: toTimestamp(rq.ReturnedAt)}
 }

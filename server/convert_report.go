@@ -137,7 +137,10 @@ func toReport(r *gridinspect.Report, now time.Time, caller *gridinspect.Actor) *
 		SupervisedAt:      toTimestamp(r.SupervisedAt),
 		UrgeCount:         int32(r.UrgeCount),
 		ReassignCount:     int32(r.ReassignCount),
+		ReturnRequest:     toReturnRequest(r.ReturnRequest),
+		ReturnCount:       int32(r.ReturnCount),
 	}
+	out.DeadlineWorkingDays = int32(r.DeadlineWorkingDays)
 	for _, x := range gridinspect.AllowedActions(r, caller) {
 		out.AllowedActions = append(out.AllowedActions, pb.ReportAction(x))
 	}
@@ -194,6 +197,8 @@ func fromReportFilter(r *pb.ListReportsRequest) gridinspect.ReportFilter {
 		FollowUpDue:    r.GetFollowUpDue(),
 		ReceivedAfter:  fromTimestamp(r.GetReceivedAfter()),
 		SupervisedOnly: r.GetSupervisedOnly(),
+		ReturnedOnly:   r.GetReturnedOnly(),
+		HideReturned:   r.GetHideReturned(),
 		PageSize:       int(r.GetPageSize()),
 		PageToken:      r.GetPageToken(),
 	}

@@ -107,6 +107,9 @@ func (s *Server) newGateway() (*gateway, error) {
 		pb.RegisterSyncServiceHandler,
 		pb.RegisterStatsServiceHandler,
 		pb.RegisterAdminServiceHandler,
+		pb.RegisterRoutingServiceHandler,
+		pb.RegisterPatrolScheduleServiceHandler,
+		pb.RegisterCalendarServiceHandler,
 	} {
 		if err := register(ctx, api, conn); err != nil {
 			_ = conn.Close()

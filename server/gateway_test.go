@@ -236,7 +236,7 @@ func TestHTTP_HealthOpenAPIAndRequestID(t *testing.T) {
 		t.Fatalf("/openapi.json: HTTP %d, %v", code, err)
 	}
 	for _, p := range []string{"/v1/reports", "/v1/reports/{id}", "/v1/reports/{reportId}:assign", "/v1/summary", "/v1/sync:push",
-		"/v1/photos", "/v1/photos/{photoId}:download", "/v1/reports:export", "/v1/session", "/v1/dashboard"} {
+		"/v1/photos", "/v1/photos/{photoId}:download", "/v1/reports:export", "/v1/session", "/v1/dashboard", "/v1/appraisal"} {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("/openapi.json lacks %s", p)
 		}

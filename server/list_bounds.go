@@ -29,16 +29,19 @@ const maxUpdateFields = 5
 // no entries.
 var listBounds = map[protoreflect.FullName]int{
 	// Filters: each value at most once, and a short list of grids.
-	"gridinspect.v1.ListReportsRequest.statuses":     enumValues(pb.ReportStatus(0)),
-	"gridinspect.v1.ListReportsRequest.categories":   enumValues(pb.Category(0)),
-	"gridinspect.v1.ListReportsRequest.grid_ids":     gridinspect.MaxFilterGridIDs,
-	"gridinspect.v1.ListPatrolsRequest.kinds":        enumValues(pb.PatrolKind(0)),
-	"gridinspect.v1.ListPatrolsRequest.grid_ids":     gridinspect.MaxFilterGridIDs,
-	"gridinspect.v1.ListSubjectsRequest.kinds":       enumValues(pb.SubjectKind(0)),
-	"gridinspect.v1.ListSubjectsRequest.grid_ids":    gridinspect.MaxFilterGridIDs,
-	"gridinspect.v1.GetSummaryRequest.grid_ids":      gridinspect.MaxFilterGridIDs,
-	"gridinspect.v1.GetDashboardRequest.grid_ids":    gridinspect.MaxFilterGridIDs,
-	"gridinspect.v1.UpdateUserRequest.update_fields": maxUpdateFields,
+	"gridinspect.v1.ListReportsRequest.statuses":         enumValues(pb.ReportStatus(0)),
+	"gridinspect.v1.ListReportsRequest.categories":       enumValues(pb.Category(0)),
+	"gridinspect.v1.ListReportsRequest.grid_ids":         gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.ListPatrolsRequest.kinds":            enumValues(pb.PatrolKind(0)),
+	"gridinspect.v1.ListPatrolsRequest.grid_ids":         gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.ListSubjectsRequest.kinds":           enumValues(pb.SubjectKind(0)),
+	"gridinspect.v1.ListSubjectsRequest.grid_ids":        gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.GetSummaryRequest.grid_ids":          gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.GetDashboardRequest.grid_ids":        gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.ListPatrolSchedulesRequest.grid_ids": gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.ListDuePatrolsRequest.grid_ids":      gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.GetAppraisalRequest.grid_ids":        gridinspect.MaxFilterGridIDs,
+	"gridinspect.v1.UpdateUserRequest.update_fields":     maxUpdateFields,
 
 	// Data: the domain's own limits.
 	"gridinspect.v1.PushRequest.mutations":    gridinspect.MaxPushMutations,
@@ -66,6 +69,14 @@ var listBounds = map[protoreflect.FullName]int{
 	"gridinspect.v1.ExtendDeadlineRequest.photo_ids":      gridinspect.MaxPhotosPerItem,
 	"gridinspect.v1.ReassignReportRequest.photo_ids":      gridinspect.MaxPhotosPerItem,
 	"gridinspect.v1.UrgeReportRequest.photo_ids":          gridinspect.MaxPhotosPerItem,
+	"gridinspect.v1.ReturnReportRequest.photo_ids":        gridinspect.MaxPhotosPerItem,
+	"gridinspect.v1.ReturnReportRequest.wants":            enumValues(pb.ReturnWant(0)),
+	"gridinspect.v1.ReturnRequest.wants":                  enumValues(pb.ReturnWant(0)), // server-set; ignored on input
+	"gridinspect.v1.SupplementReportRequest.photo_ids":    gridinspect.MaxPhotosPerItem,
+
+	// A year's calendar: every day of it at most.
+	"gridinspect.v1.SetCalendarExceptionsRequest.exceptions":   gridinspect.MaxCalendarExceptionsPerYear,
+	"gridinspect.v1.SetCalendarExceptionsRequest.remove_dates": gridinspect.MaxCalendarExceptionsPerYear,
 }
 
 // checkedApart are lists whose entries checkLists does not enter: each

@@ -148,6 +148,9 @@ func TestHugeListsAreRefusedAtOnceAndCheaply(t *testing.T) {
 		{"40,000 grids in a summary", "super", rpcCase{"/gridinspect.v1.StatsService/GetSummary",
 			&pb.GetSummaryRequest{GridIds: newIDs(40_000)}, &pb.GetSummaryResponse{}},
 			"grid_ids", gridinspect.MaxFilterGridIDs},
+		{"40,000 grids in an appraisal", "super", rpcCase{"/gridinspect.v1.StatsService/GetAppraisal",
+			&pb.GetAppraisalRequest{GridIds: newIDs(40_000)}, &pb.GetAppraisalResponse{}},
+			"grid_ids", gridinspect.MaxFilterGridIDs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

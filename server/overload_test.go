@@ -158,6 +158,13 @@ func TestOverload_AFloodingUserIsRefusedWhileOthersAreServed(t *testing.T) {
 
 	flood, floodCtx := pb.NewReportServiceClient(s.dial(t)), bearer(context.Background(), s.tokens["flooder"])
 	steady, steadyCtx := pb.NewReportServiceClient(s.dial(t)), bearer(context.Background(), s.tokens["steady"])
+
+	// The steady user alone first: what "promptly" means on this machine now.
+	baseLat, baseErrs := steadyCalls(steady, steadyCtx, req, every, time.Now().Add(duration))
+	for _, err := range baseErrs {
+		t.Fatalf("the steady user's call failed with no flood: %v", err)
+	}
+
 	start := time.Now()
 	deadline := start.Add(duration)
 
@@ -199,19 +206,7 @@ func TestOverload_AFloodingUserIsRefusedWhileOthersAreServed(t *testing.T) {
 	steadyDone := make(chan struct{})
 	go func() {
 		defer close(steadyDone)
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for time.Now().Before(deadline) {
-			<-tick.C
-			ctx, cancel := context.WithTimeout(steadyCtx, 5*time.Second)
-			t0 := time.Now()
-			_, err := steady.ListReports(ctx, req)
-			steadyLat = append(steadyLat, time.Since(t0))
-			cancel()
-			if err != nil {
-				steadyErrs = append(steadyErrs, err)
-			}
-		}
+		steadyLat, steadyErrs = steadyCalls(steady, steadyCtx, req, every, deadline)
 	}()
 	wg.Wait()
 	<-steadyDone
@@ -222,12 +217,18 @@ func TestOverload_AFloodingUserIsRefusedWhileOthersAreServed(t *testing.T) {
 	for _, err := range steadyErrs {
 		t.Errorf("the steady user's call failed during the flood: %v", err)
 	}
-	if len(steadyLat) < int(duration/every)/2 {
-		t.Errorf("the steady user made only %d calls in %v", len(steadyLat), elapsed)
+	// Starved, it would make a call or two in the whole flood; a busy
+	// machine (the flood's own refusals take CPU) may halve its pace.
+	if len(steadyLat) < len(baseLat)/4 {
+		t.Errorf("the steady user made only %d calls in %v during the flood, %d without it", len(steadyLat), elapsed, len(baseLat))
 	}
+	// "Promptly" is measured against the same user's calls without the
+	// flood, in the same run: a machine busy with other work slows both,
+	// a flood that starves the user slows only the second.
 	p50, p99 := percentile(steadyLat, 0.5), percentile(steadyLat, 0.99)
-	if p99 > p99Bound {
-		t.Errorf("the steady user's p99 latency during the flood = %v, want at most %v", p99, p99Bound)
+	bound := max(p99Bound, 4*percentile(baseLat, 0.99))
+	if p99 > bound {
+		t.Errorf("the steady user's p99 latency during the flood = %v, want at most %v (alone: p99 %v)", p99, bound, percentile(baseLat, 0.99))
 	}
 
 	// The flooder was refused, for most of its calls, with when to retry;
@@ -244,9 +245,28 @@ func TestOverload_AFloodingUserIsRefusedWhileOthersAreServed(t *testing.T) {
 	if minDelay <= 0 || maxDelay > time.Second/perSecond {
 		t.Errorf("RetryInfo delays from %v to %v, want each in (0, %v]", minDelay, maxDelay, time.Second/perSecond)
 	}
-	t.Logf("flood: %d calls in %v (%.0f/s), %d served, %d refused; steady user: %d calls, p50 %v, p99 %v, max %v",
+	t.Logf("flood: %d calls in %v (%.0f/s), %d served, %d refused; steady user: %d calls, p50 %v, p99 %v, max %v; alone: %d calls, p50 %v, p99 %v",
 		floodCalls, elapsed.Round(time.Millisecond), float64(floodCalls)/elapsed.Seconds(), served, refused,
-		len(steadyLat), p50, p99, percentile(steadyLat, 1))
+		len(steadyLat), p50, p99, percentile(steadyLat, 1), len(baseLat), percentile(baseLat, 0.5), percentile(baseLat, 0.99))
+}
+
+// steadyCalls makes a ListReports call every period until deadline, one
+// at a time, as a well-behaved phone does.
+func steadyCalls(c pb.ReportServiceClient, ctx context.Context, req *pb.ListReportsRequest, period time.Duration, deadline time.Time) (lat []time.Duration, errs []error) {
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	for time.Now().Before(deadline) {
+		<-tick.C
+		callCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		t0 := time.Now()
+		_, err := c.ListReports(callCtx, req)
+		lat = append(lat, time.Since(t0))
+		cancel()
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return lat, errs
 }
 
 func TestRequestLimit_RefusesWithRetryInfoAndSparesLoginHealthAndOtherUsers(t *testing.T) {

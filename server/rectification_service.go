@@ -153,6 +153,22 @@ func (h *rectificationService) UrgeReport(ctx context.Context, req *pb.UrgeRepor
 	return &pb.UrgeReportResponse{Report: r, Event: e}, nil
 }
 
+func (h *rectificationService) ReturnReport(ctx context.Context, req *pb.ReturnReportRequest) (*pb.ReturnReportResponse, error) {
+	r, e, err := h.act(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ReturnReportResponse{Report: r, Event: e}, nil
+}
+
+func (h *rectificationService) SupplementReport(ctx context.Context, req *pb.SupplementReportRequest) (*pb.SupplementReportResponse, error) {
+	r, e, err := h.act(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.SupplementReportResponse{Report: r, Event: e}, nil
+}
+
 func (h *rectificationService) GetTimeline(ctx context.Context, req *pb.GetTimelineRequest) (*pb.GetTimelineResponse, error) {
 	events, intact, err := h.s.cfg.Rectification.GetTimeline(ctx, req.GetReportId())
 	if err != nil {

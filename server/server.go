@@ -55,6 +55,14 @@ type Config struct {
 	// Settings serves the grids' order and the notice prefixes; nil
 	// answers UNIMPLEMENTED.
 	Settings gridinspect.SettingsService
+	// Routing serves RoutingService (事件分拨); nil answers UNIMPLEMENTED.
+	Routing gridinspect.RoutingService
+	// Schedules serves PatrolScheduleService and the due patrols of a
+	// Pull; nil answers UNIMPLEMENTED (and pulls carry none).
+	Schedules gridinspect.PatrolScheduleService
+	// Calendar serves CalendarService, the working-day calendar; nil
+	// answers UNIMPLEMENTED.
+	Calendar gridinspect.CalendarService
 	// Authenticate resolves the caller of every RPC but Login, health and
 	// reflection (which only describes the public API); default
 	// BearerToken(Auth).
@@ -102,13 +110,17 @@ type Backend interface {
 	gridinspect.PhotoService
 	gridinspect.StatsService
 	gridinspect.SettingsService
+	gridinspect.RoutingService
+	gridinspect.PatrolScheduleService
+	gridinspect.CalendarService
 	Backuper
 }
 
 // Serve returns a Config whose services are all b; set the rest of the
 // fields on it.
 func Serve(b Backend) Config {
-	return Config{Reports: b, Directory: b, Users: b, Auth: b, Rectification: b, Sync: b, Photos: b, Stats: b, Backups: b, Settings: b}
+	return Config{Reports: b, Directory: b, Users: b, Auth: b, Rectification: b, Sync: b, Photos: b, Stats: b, Backups: b, Settings: b,
+		Routing: b, Schedules: b, Calendar: b}
 }
 
 // Server is the gRPC server with every gridinspect service registered.
@@ -200,6 +212,9 @@ func New(cfg Config, opts ...grpc.ServerOption) *Server {
 	pb.RegisterSyncServiceServer(s.grpc, &syncService{s: s})
 	pb.RegisterAdminServiceServer(s.grpc, &adminService{s: s})
 	pb.RegisterStatsServiceServer(s.grpc, &statsService{s: s})
+	pb.RegisterRoutingServiceServer(s.grpc, &routingService{s: s})
+	pb.RegisterPatrolScheduleServiceServer(s.grpc, &scheduleService{s: s})
+	pb.RegisterCalendarServiceServer(s.grpc, &calendarService{s: s})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if cfg.Reflection {
 		reflection.Register(s.grpc)

@@ -20,6 +20,7 @@ func toLoop(l gridinspect.LoopSummary) *pb.LoopSummary {
 		ClosedOfDue: l.ClosedOfDue, ClosedOnTime: l.ClosedOnTime, ClosureRate: l.ClosureRate,
 		OnTimeRate: l.OnTimeRate, OpenOverdue: l.OpenOverdue, MedianDaysToClose: l.MedianDaysToClose,
 		Rejected: l.Rejected, Reassigned: l.Reassigned, Urged: l.Urged, Supervised: l.Supervised,
+		Returned: l.Returned, Supplemented: l.Supplemented,
 	}
 }
 
@@ -50,6 +51,12 @@ func toSummary(s *gridinspect.Summary) *pb.Summary {
 		Loop:              toLoop(s.Loop),
 		Patrols:           s.Patrols,
 		PatrolPersonTimes: s.PatrolPersonTimes,
+
+		PatrolsScheduled:      s.PatrolsScheduled,
+		PatrolsDoneOnSchedule: s.PatrolsDoneOnSchedule,
+		PatrolsMissed:         s.PatrolsMissed,
+		PatrolCompletionRate:  s.PatrolCompletionRate,
+		PatrolPeriodsMissed:   s.PatrolPeriodsMissed,
 	}
 	// Maps become lists in a stable order, so the same data gives the same
 	// response.
@@ -111,5 +118,34 @@ func toDashboardCounts(c gridinspect.DashboardCounts) *pb.DashboardCounts {
 		Open: c[gridinspect.CountOpen], Overdue: c[gridinspect.CountOverdue], DueSoon: c[gridinspect.CountDueSoon],
 		PendingVerification: c[gridinspect.CountPendingVerification], FollowUpsDue: c[gridinspect.CountFollowUpsDue],
 		NewSinceYesterday: c[gridinspect.CountNewSinceYesterday],
+	}
+}
+
+func (h *statsService) GetAppraisal(ctx context.Context, req *pb.GetAppraisalRequest) (*pb.GetAppraisalResponse, error) {
+	if req.GetFrom() == nil || req.GetTo() == nil {
+		return nil, h.s.status(ctx, invalid("from", "统计期须同时有开始日期和结束日期", "the period needs both from and to"))
+	}
+	ap, err := h.s.cfg.Stats.Appraisal(ctx, req.GetFrom().AsTime(), req.GetTo().AsTime(), req.GetGridIds())
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	out := &pb.Appraisal{From: toTimestamp(ap.From), To: toTimestamp(ap.To), GridIds: ap.GridIDs}
+	for _, w := range ap.Workers {
+		out.Workers = append(out.Workers, &pb.WorkerAppraisal{UserId: w.UserID, DisplayName: w.Name,
+			Role: pb.Role(w.Role), GridIds: w.GridIDs, Figures: toAppraisalFigures(w.AppraisalFigures)})
+	}
+	for _, g := range ap.Grids {
+		out.Grids = append(out.Grids, &pb.GridAppraisal{GridId: g.GridID, GridName: g.GridName,
+			Figures: toAppraisalFigures(g.AppraisalFigures)})
+	}
+	return &pb.GetAppraisalResponse{Appraisal: out}, nil
+}
+
+func toAppraisalFigures(f gridinspect.AppraisalFigures) *pb.AppraisalFigures {
+	return &pb.AppraisalFigures{
+		ReportsMade: f.ReportsMade, CasesHandled: f.CasesHandled, Closed: f.Closed, Due: f.Due,
+		ClosedOnTime: f.ClosedOnTime, OnTimeRate: f.OnTimeRate, FailedFirstVerification: f.FailedFirstVerification,
+		Relapses: f.Relapses, PatrolsDone: f.PatrolsDone, PatrolsScheduled: f.PatrolsScheduled,
+		MeanDaysToClose: f.MeanDaysToClose,
 	}
 }

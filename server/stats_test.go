@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"io"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -142,5 +144,78 @@ func TestAnXLSXExportSaysHowManyRowsAreDoneBeforeItsBytesCome(t *testing.T) {
 	}
 	if _, err := zip.NewReader(bytes.NewReader(file.Bytes()), int64(file.Len())); err != nil {
 		t.Errorf("not a workbook: %v", err)
+	}
+}
+
+func TestTheAppraisalCountsEachWorkerForSupervisorsOnly(t *testing.T) {
+	l := newLoop(t)
+	spot := l.hazard()
+	spot.RectifiedOnSpot = true
+	onSpot := l.mustSubmitAs("workera", spot).GetId()
+	if _, _, err := l.verify(true)(l.as("super"), onSpot); err != nil {
+		t.Fatal(err)
+	}
+	l.mustSubmitAs("workera", l.hazard())
+	stats := pb.NewStatsServiceClient(l.conn)
+	period := &pb.GetAppraisalRequest{From: timestamppb.New(l.clock.Now().AddDate(0, -1, 0)), To: timestamppb.New(l.clock.Now().Add(time.Hour)),
+		GridIds: []string{gridA}}
+	resp, err := stats.GetAppraisal(l.as("super"), period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap := resp.GetAppraisal()
+	var mine *pb.WorkerAppraisal
+	for _, w := range ap.GetWorkers() {
+		if w.GetUserId() == l.ids["workera"] {
+			mine = w
+		}
+	}
+	if mine == nil || mine.GetRole() != pb.Role_ROLE_WORKER || !slices.Equal(mine.GetGridIds(), []string{gridA}) {
+		t.Fatalf("workera's row = %v in %v", mine, ap.GetWorkers())
+	}
+	if f := mine.GetFigures(); f.GetReportsMade() != 2 || f.GetCasesHandled() != 1 || f.GetClosed() != 1 || f.GetDue() != 1 ||
+		f.GetClosedOnTime() != 1 || f.GetOnTimeRate() != 1 {
+		t.Errorf("workera = %v; want 2 made, 1 handled (on the spot), 1 closed on time", f)
+	}
+	if len(ap.GetGrids()) != 1 || ap.GetGrids()[0].GetGridId() != gridA || ap.GetGrids()[0].GetFigures().GetCasesHandled() != 2 {
+		t.Errorf("grids = %v; want grid A with 2 cases handled", ap.GetGrids())
+	}
+	_, err = stats.GetAppraisal(l.as("workera"), period)
+	wantCode(t, err, codes.PermissionDenied)
+	_, err = stats.GetAppraisal(l.as("super"), &pb.GetAppraisalRequest{From: period.GetTo(), To: period.GetFrom()})
+	wantCode(t, err, codes.InvalidArgument)
+	_, err = stats.GetAppraisal(l.as("super"), &pb.GetAppraisalRequest{From: period.GetFrom()})
+	wantCode(t, err, codes.InvalidArgument)
+}
+
+// TestHTTP_TheAppraisalIsAGetForSupervisors: GET /v1/appraisal through the
+// gateway, with the period in the query as GET /v1/summary takes it.
+func TestHTTP_TheAppraisalIsAGetForSupervisors(t *testing.T) {
+	s := newHTTPServer(t, roomy, server.LoginLimits{PerUsername: roomy, PerAddress: roomy, PerUsernameAllAddresses: roomy})
+	login := func(user string) string {
+		code, _, body := s.do(t, "POST", "/v1/auth:login", "", `{"username":"`+user+`","password":"`+testPassword+`","deviceId":"`+newID()+`"}`)
+		var resp struct{ Token string }
+		if err := json.Unmarshal([]byte(body), &resp); code != http.StatusOK || err != nil {
+			t.Fatalf("login %s: HTTP %d %s", user, code, body)
+		}
+		return resp.Token
+	}
+	const period = "/v1/appraisal?from=2024-01-01T00:00:00%2B08:00&to=2024-07-01T00:00:00%2B08:00"
+	code, _, body := s.do(t, "GET", period, login("super"), "")
+	var got struct {
+		Appraisal struct {
+			Workers []struct{ UserID, Role string }
+			Grids   []struct{ GridID string }
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &got); code != http.StatusOK || err != nil {
+		t.Fatalf("GET %s: HTTP %d %s", period, code, body)
+	}
+	if len(got.Appraisal.Workers) != 2 || got.Appraisal.Workers[0].Role != "ROLE_WORKER" ||
+		len(got.Appraisal.Grids) != 2 || got.Appraisal.Grids[0].GridID != gridA {
+		t.Errorf("the appraisal: %s", body)
+	}
+	if code, _, body := s.do(t, "GET", period, login("workera"), ""); code != http.StatusForbidden {
+		t.Errorf("a worker's appraisal: HTTP %d %s", code, body)
 	}
 }

@@ -215,7 +215,7 @@ func TestReassignAndUrgeArePushedExactlyOnce(t *testing.T) {
 	l := newLoop(t)
 	id := l.caseIn(gridinspect.StatusRectifying)
 	watcher := l.phone("workera")
-	first := watcher.pullAll(t, "")
+	first := pullAll(t, watcher, "")
 
 	p := l.phone("super")
 	reassign := p.mutation(func(m *pb.Mutation) {
@@ -255,38 +255,9 @@ func TestReassignAndUrgeArePushedExactlyOnce(t *testing.T) {
 	}
 
 	// The phone of the grid pulls the case as it is now.
-	changed := watcher.pullAll(t, first.cursor)
+	changed := pullAll(t, watcher, first.cursor)
 	got := changed.reports[id]
 	if got == nil || got.GetUrgeCount() != 1 || got.GetResponsibleUnit() != "街道城建办" {
 		t.Errorf("pulled %v; want the case urged and re-dispatched", got)
-	}
-}
-
-// pulled is what a phone pulled: the latest state of each report, and the
-// cursor to go on from.
-type pulled struct {
-	reports map[string]*pb.Report
-	cursor  string
-}
-
-// pullAll pulls every page from cursor.
-func (p *phone) pullAll(t *testing.T, cursor string) pulled {
-	t.Helper()
-	out := pulled{reports: map[string]*pb.Report{}}
-	for {
-		resp, err := p.sync.Pull(p.ctx, &pb.PullRequest{Cursor: cursor})
-		if err != nil {
-			t.Fatalf("pull: %v", err)
-		}
-		for _, c := range resp.GetChanges() {
-			if r := c.GetReport().GetReport(); r != nil {
-				out.reports[r.GetId()] = r
-			}
-		}
-		cursor = resp.GetNextCursor()
-		if !resp.GetHasMore() {
-			out.cursor = cursor
-			return out
-		}
 	}
 }

@@ -106,6 +106,10 @@ func mutationAction(m *pb.Mutation) (actionRequest, bool) {
 		req = k.ReassignReport
 	case *pb.Mutation_UrgeReport:
 		req = k.UrgeReport
+	case *pb.Mutation_ReturnReport:
+		req = k.ReturnReport
+	case *pb.Mutation_SupplementReport:
+		req = k.SupplementReport
 	}
 	return req, req != nil
 }
@@ -215,6 +219,15 @@ func (h *syncService) Pull(ctx context.Context, req *pb.PullRequest) (*pb.PullRe
 	resp := &pb.PullResponse{NextCursor: page.NextCursor, HasMore: page.HasMore, ResetRequired: page.ResetRequired}
 	for _, c := range page.Changes {
 		resp.Changes = append(resp.Changes, h.toChange(c, now, caller))
+	}
+	// The last page carries what the caller's patrol schedules want now,
+	// so a phone offline all week knows what to patrol.
+	if !page.HasMore && !page.ResetRequired && h.s.cfg.Schedules != nil {
+		due, _, err := h.s.cfg.Schedules.ListDuePatrols(ctx, nil, time.Time{})
+		if err != nil {
+			return nil, h.s.status(ctx, err)
+		}
+		resp.DuePatrols = toDuePatrols(due)
 	}
 	return resp, nil
 }

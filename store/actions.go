@@ -144,7 +144,15 @@ func (db *DB) actTx(tx *Tx, actor *gridinspect.Actor, a *gridinspect.Action, has
 		return nil, err
 	}
 
-	after, e, err := db.rules.Apply(rep, a, actor, tx.Now)
+	rules := db.rules
+	if a.Type == gridinspect.EventReportAssigned || a.Type == gridinspect.EventDeadlineExtended {
+		// Deadlines may count working days, on the admin's calendar as it
+		// stands when the action is applied.
+		if rules.Calendar, err = loadCalendar(tx); err != nil {
+			return nil, err
+		}
+	}
+	after, e, err := rules.Apply(rep, a, actor, tx.Now)
 	code := gridinspect.ErrorCode(err)
 	switch {
 	case err == nil:
@@ -187,6 +195,14 @@ func (db *DB) applied(tx *Tx, before, after *gridinspect.Report, e *gridinspect.
 		}
 		vf.EvidenceFlags = flags
 	}
+	if e.Data.Supplement != nil {
+		// Photos added may have arrived before their supplement.
+		missing, err := missingPhotos(tx, after.ID, after.ReporterID, after.PhotoIDs)
+		if err != nil {
+			return nil, err
+		}
+		after.MissingPhotoIDs = missing
+	}
 	if err := updateReport(tx, after, before.Version); err != nil {
 		return nil, err
 	}
@@ -205,16 +221,30 @@ func (db *DB) applied(tx *Tx, before, after *gridinspect.Report, e *gridinspect.
 // reads and writes the case in one transaction; if it ever does, that is a
 // bug, reported as an internal error, not a stale version.
 func updateReport(tx *Tx, r *gridinspect.Report, wasVersion int64) error {
+	// What a supplement (退回补充) may add to: the description, the
+	// address and the photos; and the open request for more.
+	photos, err := idList(r.PhotoIDs)
+	if err != nil {
+		return err
+	}
+	var returnRequest any
+	if r.ReturnRequest != nil {
+		if returnRequest, err = jsonText(r.ReturnRequest); err != nil {
+			return err
+		}
+	}
 	res, err := tx.Exec(`UPDATE reports SET status = ?, version = ?, deadline = ?, original_deadline = ?,
 		assignee_id = ?, responsible_unit = ?, disposition = ?, closed_at = ?, claimed_disposition = ?,
-		demolished_area = ?, relapse_count = ?, follow_up_due = ?, updated_at = ?,
+		demolished_area = ?, relapse_count = ?, follow_up_due = ?, updated_at = ?, deadline_working_days = ?,
 		supervised_at = ?, supervised_deadline = ?, urge_count = ?, reassign_count = ?,
+		description = ?, address = ?, photo_ids = ?, return_request = ?, return_count = ?,
 		changed_at = iif(status <> ? OR deadline IS NOT ?, ?, changed_at)
 		WHERE id = ? AND version = ?`,
 		r.Status, r.Version, nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
 		r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), r.ClaimedDisposition, r.DemolishedAreaSquareMeters,
-		r.RelapseCount, nanos(r.FollowUpDue), r.UpdatedAt.UnixNano(),
+		r.RelapseCount, nanos(r.FollowUpDue), r.UpdatedAt.UnixNano(), r.DeadlineWorkingDays,
 		nanos(r.SupervisedAt), nanos(r.SupervisedDeadline), r.UrgeCount, r.ReassignCount,
+		r.Description, r.Location.Address, photos, returnRequest, r.ReturnCount,
 		r.Status, nanos(r.Deadline), r.UpdatedAt.UnixNano(), // the SET's status and deadline are the old ones
 		r.ID, wasVersion)
 	if err != nil {
@@ -388,6 +418,15 @@ func clientAction(in *gridinspect.Action) *gridinspect.Action {
 		if ra := clonePtr(d.Reassignment); ra != nil {
 			ra.PreviousAssigneeID, ra.PreviousResponsibleUnit = "", ""
 			a.Data.Reassignment = ra
+		}
+	case gridinspect.EventReportReturned:
+		if rq := d.Return; rq != nil {
+			a.Data.Return = &gridinspect.ReturnRequest{Wants: slices.Clone(rq.Wants)}
+		}
+	case gridinspect.EventReportSupplemented:
+		if sp := clonePtr(d.Supplement); sp != nil {
+			sp.PreviousAddress = ""
+			a.Data.Supplement = sp
 		}
 	}
 	return a

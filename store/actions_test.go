@@ -350,7 +350,7 @@ func TestAct_AWholeLifePerCategory(t *testing.T) {
 			}
 
 			assigned := after[1]
-			wantDeadline := assigned.UpdatedAt.Add(gridinspect.DefaultRules.DeadlineFor(tt.category, tt.severity))
+			wantDeadline, _ := gridinspect.DefaultRules.DefaultDeadlineAt(tt.category, tt.severity, assigned.UpdatedAt)
 			if assigned.AssigneeID != zhang.ID || assigned.ResponsibleUnit != "鑫达建材厂" ||
 				!assigned.Deadline.Equal(wantDeadline) || !assigned.OriginalDeadline.Equal(wantDeadline) {
 				t.Errorf("assigned: assignee %q, unit %q, deadline %v, original %v; want %s, 鑫达建材厂, %v",

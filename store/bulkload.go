@@ -121,6 +121,13 @@ func (db *DB) BulkLoad(ctx context.Context, opts BulkLoadOptions) (*BulkLoadResu
 	if err := g.directory(sys, db, opts, res); err != nil {
 		return nil, fmt.Errorf("store: bulk load: %w", err)
 	}
+	// Default deadlines in working days count on the calendar kept, as
+	// the real write path does.
+	cal, err := db.Calendar(sys)
+	if err != nil {
+		return nil, fmt.Errorf("store: bulk load: %w", err)
+	}
+	g.rules.Calendar = cal
 	for done := 0; done < opts.Reports; {
 		n := min(opts.Batch, opts.Reports-done)
 		var events int
@@ -270,7 +277,7 @@ var bulkDescriptions = [][]string{
 // returns the number of events written.
 func (g *bulkGen) writeReports(tx *Tx, from, n, total int) (int, error) {
 	insReport, err := tx.Prepare("INSERT INTO reports (" + reportStoredColumns + `, changed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return 0, err
 	}
@@ -312,7 +319,7 @@ func (g *bulkGen) writeReports(tx *Tx, from, n, total int) (int, error) {
 			r.ReceivedAt.UnixNano(), nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
 			r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), boolInt(r.ClockSkewFlagged),
 			r.RelapseCount, nanos(r.FollowUpDue), nil, r.UpdatedAt.UnixNano(),
-			r.ClaimedDisposition, r.DemolishedAreaSquareMeters, hash, changedAt); err != nil {
+			r.ClaimedDisposition, r.DemolishedAreaSquareMeters, hash, r.DeadlineWorkingDays, changedAt); err != nil {
 			return 0, fmt.Errorf("insert report %s: %w", r.ID, err)
 		}
 		prev := ""

@@ -17,14 +17,14 @@ const reportStoredColumns = `id, category, severity, description, lat, lng, accu
 	observed_at, photo_ids, rectified_on_spot, patrol_id, details, status, version, reporter_id, received_at,
 	deadline, original_deadline, assignee_id, responsible_unit, disposition, closed_at, clock_skew_flagged,
 	relapse_count, follow_up_due, possible_relapse_of, updated_at, claimed_disposition,
-	demolished_area, content_hash`
+	demolished_area, content_hash, deadline_working_days`
 
 // reportColumns are what a report is read from (scanReport): its stored
 // columns, then its missing_photo_ids, worked out from the photos table
 // as it is read (see missingPhotoIDsColumn).
 var reportColumns = reportStoredColumns + `,
 	` + reportActionColumns + `,
-	` + missingPhotoIDsColumn
+	` + missingPhotoIDsColumn + `, return_request, return_count`
 
 // reportActionColumns are what actions alone set on a report, after its
 // submission (migrations/0013_supervision.sql): read with it, written by
@@ -71,15 +71,19 @@ func (db *DB) prepareReport(in *gridinspect.Report) (*gridinspect.Report, string
 // submitReportTx stores a prepared report in the writer's transaction,
 // with its submission event, or answers a retry of a stored one
 // (duplicate = true, and no event): the path of both SubmitReport and
-// sync Push.
+// sync Push. A new case an automatic routing rule decides is dispatched
+// here too (routeNewReport), so a retry, which stores nothing, never
+// dispatches it again.
 func (db *DB) submitReportTx(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, hash string) (
 	rep *gridinspect.Report, first *gridinspect.Event, dup bool, err error) {
 	rep, dup, err = submitOnceTx(tx, a, "report", strings.ToLower(r.ID), hash, getReport, reportGrid,
 		func(tx *Tx) (*gridinspect.Report, error) {
 			rep := clientReport(r)
 			var err error
-			first, err = db.insertReport(tx, a, rep, hash)
-			return rep, err
+			if first, err = db.insertReport(tx, a, rep, hash); err != nil {
+				return nil, err
+			}
+			return db.routeNewReport(tx, rep)
 		})
 	if err != nil || dup {
 		return rep, nil, dup, err
@@ -158,14 +162,14 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 	}
 	// changed_at: the submission is the case's first change.
 	if _, err := tx.Exec("INSERT INTO reports ("+reportStoredColumns+`, changed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Category, r.Severity, r.Description, r.Location.Lat, r.Location.Lng, r.Location.AccuracyMeters,
 		r.Location.Address, r.GridID, nullString(r.SubjectID), r.ObservedAt.UnixNano(), photos,
 		boolInt(r.RectifiedOnSpot), nullString(r.PatrolID), details, r.Status, r.Version, r.ReporterID,
 		r.ReceivedAt.UnixNano(), nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
 		r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), boolInt(r.ClockSkewFlagged),
 		r.RelapseCount, nanos(r.FollowUpDue), nullString(r.PossibleRelapseOf), r.UpdatedAt.UnixNano(),
-		r.ClaimedDisposition, r.DemolishedAreaSquareMeters, hash, r.ReceivedAt.UnixNano(),
+		r.ClaimedDisposition, r.DemolishedAreaSquareMeters, hash, r.DeadlineWorkingDays, r.ReceivedAt.UnixNano(),
 	); err != nil {
 		return nil, err
 	}
@@ -261,13 +265,15 @@ func scanReport(s scanner) (*gridinspect.Report, string, error) {
 	var observed, received, updated int64
 	var deadline, origDeadline, closed, followUp, supervised, supervisedDeadline sql.NullInt64
 	var photos, missing, details, hash string
+	var returnRequest sql.NullString
 	var onSpot, skew int
 	if err := s.Scan(&r.ID, &r.Category, &r.Severity, &r.Description, &r.Location.Lat, &r.Location.Lng,
 		&r.Location.AccuracyMeters, &r.Location.Address, &r.GridID, &subject, &observed, &photos, &onSpot,
 		&patrol, &details, &r.Status, &r.Version, &r.ReporterID, &received, &deadline, &origDeadline,
 		&assignee, &r.ResponsibleUnit, &r.Disposition, &closed, &skew, &r.RelapseCount, &followUp,
-		&relapseOf, &updated, &r.ClaimedDisposition, &r.DemolishedAreaSquareMeters, &hash,
-		&supervised, &supervisedDeadline, &r.UrgeCount, &r.ReassignCount, &missing); err != nil {
+		&relapseOf, &updated, &r.ClaimedDisposition, &r.DemolishedAreaSquareMeters, &hash, &r.DeadlineWorkingDays,
+		&supervised, &supervisedDeadline, &r.UrgeCount, &r.ReassignCount, &missing,
+		&returnRequest, &r.ReturnCount); err != nil {
 		return nil, "", err
 	}
 	r.Location.System = gridinspect.CoordinateSystemWGS84
@@ -286,6 +292,12 @@ func scanReport(s scanner) (*gridinspect.Report, string, error) {
 	}
 	if err := fromJSON(details, &r.Details); err != nil {
 		return nil, "", fmt.Errorf("report %s: details: %w", r.ID, err)
+	}
+	if returnRequest.Valid {
+		r.ReturnRequest = new(gridinspect.ReturnRequest)
+		if err := fromJSON(returnRequest.String, r.ReturnRequest); err != nil {
+			return nil, "", fmt.Errorf("report %s: return_request: %w", r.ID, err)
+		}
 	}
 	return &r, hash, nil
 }

@@ -63,6 +63,8 @@ type reportFilterKey struct {
 	ReceivedAt  int64                   `json:"r0,omitempty"`
 	Order       gridinspect.ReportOrder `json:"or,omitempty"`
 	Supervised  bool                    `json:"sv,omitempty"`
+	Returned    bool                    `json:"rt,omitempty"`
+	HideRet     bool                    `json:"hr,omitempty"`
 }
 
 // reportListing checks f and turns it into SQL for the actor at time now.
@@ -89,6 +91,9 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 	if f.Order != gridinspect.OrderNewestFirst && f.Order != gridinspect.OrderDeadline {
 		v.AddZh("order_by", "取值 "+itoa(int(f.Order))+" 无法识别", "has unknown value %d", int(f.Order))
 	}
+	if f.ReturnedOnly && f.HideReturned {
+		v.AddZh("hide_returned", "不能与 returned_only 同时使用", "contradicts returned_only")
+	}
 	if err := v.Err("invalid filter"); err != nil {
 		return nil, err
 	}
@@ -108,6 +113,7 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 		Subject: strings.ToLower(f.SubjectID), Assignee: strings.ToLower(f.AssigneeID),
 		Overdue: f.OverdueOnly, Query: f.Query, Open: f.OpenOnly, DueWithin: f.DueWithinDays,
 		FollowUpDue: f.FollowUpDue, Order: f.Order, Supervised: f.SupervisedOnly,
+		Returned: f.ReturnedOnly, HideRet: f.HideReturned,
 	}
 	if !f.ObservedAfter.IsZero() {
 		key.After = f.ObservedAfter.UnixNano()
@@ -168,6 +174,14 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 	}
 	if f.SupervisedOnly {
 		w.add("supervised_at IS NOT NULL")
+	}
+	if f.ReturnedOnly {
+		// Waiting for the reporter's supplement (退回补充): REPORTED with
+		// an open request, one range of reports_returned.
+		w.add("return_request IS NOT NULL")
+	}
+	if f.HideReturned {
+		w.add("return_request IS NULL")
 	}
 	if !f.ObservedAfter.IsZero() {
 		w.add("effective_at >= ?", key.After)

@@ -67,6 +67,8 @@ const _ = uint(gridinspect.StatusReported-1) + uint(1-gridinspect.StatusReported
 	uint(gridinspect.EventReportReassigned-12) + uint(12-gridinspect.EventReportReassigned) +
 	uint(gridinspect.EventReportUrged-13) + uint(13-gridinspect.EventReportUrged) +
 	uint(gridinspect.EventReportSupervised-14) + uint(14-gridinspect.EventReportSupervised) +
+	uint(gridinspect.EventReportReturned-15) + uint(15-gridinspect.EventReportReturned) +
+	uint(gridinspect.EventReportSupplemented-16) + uint(16-gridinspect.EventReportSupplemented) +
 	uint(gridinspect.HouseGradeC-3) + uint(3-gridinspect.HouseGradeC) +
 	uint(gridinspect.HouseGradeD-4) + uint(4-gridinspect.HouseGradeD)
 
@@ -77,17 +79,7 @@ const maxPollutingActivity = 9
 // Summary counts every figure of a work summary for [from, to) in the
 // grids asked, or the caller's scope. See gridinspect.StatsService.
 func (db *DB) Summary(ctx context.Context, from, to time.Time, gridIDs []string) (*gridinspect.Summary, error) {
-	a, err := gridinspect.RequireActor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !a.IsSupervisor() {
-		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may read statistics").Zh("只有主管和管理员可以查看统计")
-	}
-	if err := checkPeriod(from, to); err != nil {
-		return nil, err
-	}
-	grids, err := scopeGrids(a, gridIDs)
+	a, grids, err := statsScope(ctx, from, to, gridIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +103,28 @@ func (db *DB) Summary(ctx context.Context, from, to time.Time, gridIDs []string)
 	}
 	sq.rollUp(s)
 	return s, nil
+}
+
+// statsScope checks a request for figures of [from, to) in gridIDs (the
+// summary's, the appraisal's): the caller a supervisor or an admin, the
+// period, the grids in scope. It returns the caller and the grids to
+// count (nil for every grid).
+func statsScope(ctx context.Context, from, to time.Time, gridIDs []string) (*gridinspect.Actor, []string, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !a.IsSupervisor() {
+		return nil, nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may read statistics").Zh("只有主管和管理员可以查看统计")
+	}
+	if err := checkPeriod(from, to); err != nil {
+		return nil, nil, err
+	}
+	grids, err := scopeGrids(a, gridIDs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, grids, nil
 }
 
 // checkPeriod checks the period of a summary: both ends given and
@@ -183,8 +197,10 @@ func (sq *summaryQuery) count(s *gridinspect.Summary) error {
 		{"reports found", sq.countFound},
 		{"events", sq.countEvents},
 		{"times to close", sq.countTimesToClose},
+		{"returns for more", sq.countReturns},
 		{"notices", sq.countNotices},
 		{"patrols", sq.countPatrols},
+		{"patrol schedules", sq.countSchedules},
 		{"cases open now", sq.countOpenNow},
 		{"cases due", sq.countDue},
 		{"cases closed on the spot", sq.countClosedOnSpot},

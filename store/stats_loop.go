@@ -45,6 +45,7 @@ type loopKey struct {
 type loopTally struct {
 	reported, closed, rejected, open, overdueNow int64
 	due, closedOfDue, closedOnTime, openOverdue  int64
+	returned, supplemented                       int64   // 退回补充 and its answers in the period
 	redLine                                      int64   // open at the end, grade C or D, occupied
 	toClose                                      []int64 // each closure's time to close, nanoseconds
 	reassigned, urged, supervised                int64
@@ -61,6 +62,8 @@ func (t *loopTally) add(o *loopTally) {
 	t.closedOnTime += o.closedOnTime
 	t.openOverdue += o.openOverdue
 	t.redLine += o.redLine
+	t.returned += o.returned
+	t.supplemented += o.supplemented
 	t.toClose = append(t.toClose, o.toClose...)
 	t.reassigned += o.reassigned
 	t.urged += o.urged
@@ -74,6 +77,7 @@ func (t *loopTally) summary() gridinspect.LoopSummary {
 		Due: t.due, ClosedOfDue: t.closedOfDue, ClosedOnTime: t.closedOnTime, OpenOverdue: t.openOverdue,
 		MedianDaysToClose: medianDays(t.toClose),
 		Reassigned:        t.reassigned, Urged: t.urged, Supervised: t.supervised,
+		Returned: t.returned, Supplemented: t.supplemented,
 	}
 	if t.due > 0 {
 		l.ClosureRate = float64(t.closedOfDue) / float64(t.due)
@@ -241,6 +245,31 @@ func (sq *summaryQuery) countEvents(s *gridinspect.Summary) error {
 			s.DangerousHouses.Demolished += n[3]
 			s.DangerousHouses.Renovated += n[4]
 			s.DangerousHouses.ResidentsRelocated += n[5]
+		}
+		return nil
+	})
+}
+
+// countReturns counts the returns for more (退回补充) and the supplements
+// in the period, by their field time, from the partial index
+// events_returns: one row each, few in any period, added up here (a
+// GROUP BY in SQL would sort them).
+func (sq *summaryQuery) countReturns(*gridinspect.Summary) error {
+	q := query{`SELECT r.grid_id, r.category, e.type
+		FROM events AS e JOIN reports AS r ON r.id = e.report_id
+		WHERE e.type IN (15, 16) AND e.conflict = 0 AND e.effective_at >= :from AND e.effective_at < :to
+			AND r.grid_id IN (SELECT value FROM json_each(:grids))`, sq.args()}
+	return forEachRow(sq.q, q, func(rows *sql.Rows) error {
+		var k loopKey
+		var typ gridinspect.EventType
+		if err := rows.Scan(&k.grid, &k.category, &typ); err != nil {
+			return err
+		}
+		t := sq.at(k)
+		if typ == gridinspect.EventReportReturned {
+			t.returned++
+		} else {
+			t.supplemented++
 		}
 		return nil
 	})
@@ -423,14 +452,8 @@ func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
 			WHERE conflict = 0 AND (status_before <> status_after OR type = 11)
 			GROUP BY report_id HAVING max(effective_at) >= :to AND min(effective_at) FILTER (WHERE type = 1) < :to`
 	}
-	// max(seq * 8 + status) is the status after the last change
-	// (statuses are below 8); the character numbered seq before a time
-	// makes max() take the time of the last one (a timeline is far
-	// shorter than the 55,296 characters before the first that is not
-	// one); only the submission has the submitted_*, and one recorded
-	// before submissions carried what was submitted has none: its report
-	// says.
-	const closedAt = `CAST(substr(max(char(seq) || effective_at) FILTER (WHERE %s type = 8 AND status_after = 5), 2) AS INTEGER)`
+	// Only the submission has the submitted_*, and one recorded before
+	// submissions carried what was submitted has none: its report says.
 	now := atEnd("status_now", "deadline_now", "closed_now", "red_line")
 	end := atEnd("status_end", "deadline_end", "closed_end", "red_line")
 	var sums []string
@@ -440,12 +463,8 @@ func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
 	q := query{`WITH changed AS MATERIALIZED (
 			SELECT report_id AS id, max(submitted_grid_id) AS grid, max(submitted_category) AS category,
 				max(submitted_red_line) AS red_line,
-				max(seq * 8 + status_after) % 8 AS status_now,
-				max(deadline_set) AS deadline_now,
-				` + fmt.Sprintf(closedAt, "") + ` AS closed_now,
-				max(seq * 8 + status_after) FILTER (WHERE effective_at < :to) % 8 AS status_end,
-				max(deadline_set) FILTER (WHERE effective_at < :to) AS deadline_end,
-				` + fmt.Sprintf(closedAt, "effective_at < :to AND") + ` AS closed_end
+				` + stateAt("TRUE", "status_now", "deadline_now", "closed_now") + `,
+				` + stateAt("effective_at < :to", "status_end", "deadline_end", "closed_end") + `
 			FROM events INDEXED BY events_changes
 			WHERE conflict = 0 AND (status_before <> status_after OR type = 11) AND report_id IN (` + changed + `)
 			GROUP BY report_id
@@ -507,6 +526,23 @@ func (sq *summaryQuery) countEscalations(*gridinspect.Summary) error {
 		}
 		return nil
 	})
+}
+
+// stateAt returns, as SQL columns named status, deadline and closed, a
+// case's state after its last change where cond holds (effective_at < :to
+// for the end of the period; TRUE for now), aggregated over its timeline
+// of changes (events_changes): its status, the deadline the last
+// assignment or extension set (deadlines only ever move later, so the
+// latest is the last), and the field time of its last closure; NULL where
+// there is none. max(seq * 8 + status) is the status after the last change
+// (statuses are below 8); the character numbered seq before a time makes
+// max() take the time of the last one (a timeline is far shorter than the
+// 55,296 characters before the first that is not one).
+func stateAt(cond, status, deadline, closed string) string {
+	return `max(seq * 8 + status_after) FILTER (WHERE ` + cond + `) % 8 AS ` + status + `,
+		max(deadline_set) FILTER (WHERE ` + cond + `) AS ` + deadline + `,
+		CAST(substr(max(char(seq) || effective_at) FILTER (WHERE ` + cond + ` AND type = 8 AND status_after = 5), 2)
+			AS INTEGER) AS ` + closed
 }
 
 // isChange reports whether e changed its case's status or deadline: the

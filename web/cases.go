@@ -32,12 +32,8 @@ const (
 
 // casesView is the case list's data.
 type casesView struct {
-	Filter     caseFilter
-	Scopes     []choice
-	Statuses   []choice
-	Categories []choice
-	Grids      []choice
-	Rows       []caseRow
+	FilterForm
+	Rows []caseRow
 	// NextURL is the next page's, "" on the last; FirstURL the first
 	// page's when this is a later one.
 	NextURL, FirstURL string
@@ -79,13 +75,9 @@ func (d *desk) cases(w http.ResponseWriter, r *http.Request, user *pb.User) {
 		d.fail(w, r, v, err)
 		return
 	}
-	cv := casesView{Filter: f, Problems: problems}
+	cv := casesView{FilterForm: newFilterForm(f, grids, func(gridinspect.Status) bool { return true }), Problems: problems}
+	cv.Path, cv.ID, cv.AnyStatus, cv.List = "/cases", "case-filter", "全部状态", true
 	cv.Scopes = choices([][2]string{{scopeOpen, "在办"}, {scopeAll, "全部"}, {scopeFollowUp, "到期回头看"}}, []string{f.Scope})
-	cv.Statuses = enumChoices(pb.ReportStatus_name, "REPORT_STATUS_", func(n int32) string { return words.Label(words.Status, pb.ReportStatus(n)) }, f.Statuses)
-	cv.Categories = enumChoices(pb.Category_name, "CATEGORY_", func(n int32) string { return words.Label(words.Category, pb.Category(n)) }, f.Categories)
-	for _, g := range grids.order {
-		cv.Grids = append(cv.Grids, choice{Value: g, Label: grids.names[g], Selected: slices.Contains(f.Grids, g)})
-	}
 	code := http.StatusOK
 	if req != nil {
 		if v.actor().IsSupervisor() {

@@ -2,11 +2,14 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/gridinspect/gridinspect/internal/words"
 )
 
 // chineseLocale is the locale of the messages the desk shows.
@@ -37,7 +40,7 @@ func (d *desk) chinese(err error) errorView {
 		case *errdetails.BadRequest:
 			for _, f := range det.GetFieldViolations() {
 				if lm := f.GetLocalizedMessage(); lm.GetLocale() == chineseLocale && lm.GetMessage() != "" {
-					v.Fields = append(v.Fields, lm.GetMessage())
+					v.Fields = append(v.Fields, fieldMessage(f.GetField(), lm.GetMessage()))
 				}
 			}
 		}
@@ -46,6 +49,16 @@ func (d *desk) chinese(err error) errorView {
 		v.Message = "服务器内部错误"
 	}
 	return v
+}
+
+// fieldMessage is a field's Chinese message, led by the field's Chinese
+// name ("备注：不能为空") unless the message names it already.
+func fieldMessage(field, msg string) string {
+	label := words.Field(field)
+	if field == "" || label == field || strings.Contains(msg, label) {
+		return msg
+	}
+	return label + "：" + msg
 }
 
 // httpStatus is the HTTP status of a call's error, as the gateway answers

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -31,8 +33,13 @@ const (
 	scopeFollowUp = "followup"
 )
 
-// dateLayout is how a date input writes a date.
+// dateLayout is how the desk writes a date.
 const dateLayout = "2006-01-02"
+
+// parseDate reads a date field as an office writes it (2024-07-10,
+// 2024/7/10, 20240710, 2024年7月10日: words.DateLayouts, as gridctl reads
+// its flags), as midnight China time.
+func parseDate(s string) (time.Time, bool) { return words.ParseDate(s, gridinspect.ChinaZone) }
 
 // caseFilter is the case list's filter as the form shows it.
 type caseFilter struct {
@@ -107,26 +114,28 @@ func parseCaseFilter(q url.Values) (caseFilter, *pb.ListReportsRequest, []string
 		}
 		req.DueWithinDays = int32(min(max(n, 0), 1<<30))
 	}
-	if f.From != "" {
-		d, err := time.ParseInLocation(dateLayout, f.From, gridinspect.ChinaZone)
-		if err != nil {
-			problems = append(problems, "开始日期有误")
+	// A date field's day, written back as 2024-07-10 whichever way an
+	// office wrote it; nil when empty.
+	day := func(field *string, bad string) *time.Time {
+		if *field == "" {
+			return nil
 		}
-		req.ObservedAfter = timestamppb.New(d)
+		d, ok := parseDate(*field)
+		if !ok {
+			problems = append(problems, bad)
+			return &d
+		}
+		*field = d.Format(dateLayout)
+		return &d
 	}
-	if f.To != "" {
-		d, err := time.ParseInLocation(dateLayout, f.To, gridinspect.ChinaZone)
-		if err != nil {
-			problems = append(problems, "结束日期有误")
-		}
+	if d := day(&f.From, "开始日期有误"); d != nil {
+		req.ObservedAfter = timestamppb.New(*d)
+	}
+	if d := day(&f.To, "结束日期有误"); d != nil {
 		req.ObservedBefore = timestamppb.New(d.AddDate(0, 0, 1)) // the whole day
 	}
-	if f.ReceivedAfter != "" {
-		d, err := time.ParseInLocation(dateLayout, f.ReceivedAfter, gridinspect.ChinaZone)
-		if err != nil {
-			problems = append(problems, "接收日期有误")
-		}
-		req.ReceivedAfter = timestamppb.New(d)
+	if d := day(&f.ReceivedAfter, "接收日期有误"); d != nil {
+		req.ReceivedAfter = timestamppb.New(*d)
 	}
 	if len(problems) > 0 {
 		return f, nil, problems
@@ -228,4 +237,36 @@ func nonEmpty(vs []string) []string {
 		}
 	}
 	return out
+}
+
+// FilterForm is the filter form the case list and the map share
+// (templates/partials/filters.html, "filters"): the filter, its choices,
+// and which of the page's own fields it has.
+type FilterForm struct {
+	Filter caseFilter
+	// Scopes is the list's 范围 (none on the map).
+	Scopes, Statuses, Categories, Grids []choice
+	// Path is the page the form asks (and 清除 goes back to), ID its id;
+	// AnyStatus labels the status select's "any" (全部状态, 全部在办).
+	Path, ID, AnyStatus string
+	// List adds the list's fields (due within, received after, keywords);
+	// Patrols the map's patrols' day, Date.
+	List, Patrols bool
+	Date          string
+}
+
+// newFilterForm is f's form with the choices of every category, of the
+// statuses status keeps, and of the user's grids.
+func newFilterForm(f caseFilter, grids gridBook, status func(gridinspect.Status) bool) FilterForm {
+	ff := FilterForm{Filter: f}
+	for _, c := range enumChoices(pb.ReportStatus_name, "REPORT_STATUS_", func(n int32) string { return words.Label(words.Status, pb.ReportStatus(n)) }, f.Statuses) {
+		if status(gridinspect.Status(pb.ReportStatus_value["REPORT_STATUS_"+c.Value])) {
+			ff.Statuses = append(ff.Statuses, c)
+		}
+	}
+	ff.Categories = enumChoices(pb.Category_name, "CATEGORY_", func(n int32) string { return words.Label(words.Category, pb.Category(n)) }, f.Categories)
+	for _, g := range grids.order {
+		ff.Grids = append(ff.Grids, choice{Value: g, Label: grids.names[g], Selected: slices.Contains(f.Grids, g)})
+	}
+	return ff
 }

@@ -61,3 +61,24 @@ func TestCaseFilter_ReadsChinaDatesAsWholeDays(t *testing.T) {
 		t.Errorf("page URL %s, want %s", got, want)
 	}
 }
+
+// A date field takes a date as gridctl's flags do, however the office
+// writes it, and shows it back as 2024-07-10.
+func TestDateFields_TakeTheFormsGridctlTakes(t *testing.T) {
+	midnight := time.Date(2024, 7, 9, 16, 0, 0, 0, time.UTC) // 10 July, China
+	for _, s := range []string{"2024-07-10", "2024/7/10", "20240710", "2024年7月10日"} {
+		f, req, problems := parseCaseFilter(url.Values{"from": {s}, "received_after": {s}})
+		if problems != nil {
+			t.Errorf("from=%s: %q", s, problems)
+			continue
+		}
+		if !req.GetObservedAfter().AsTime().Equal(midnight) || !req.GetReceivedAfter().AsTime().Equal(midnight) || f.From != "2024-07-10" {
+			t.Errorf("from=%s: observed after %v, received after %v, shown %q; want 10 July (2024-07-10)",
+				s, req.GetObservedAfter().AsTime(), req.GetReceivedAfter().AsTime(), f.From)
+		}
+		d, err := formDeadline(url.Values{"deadline": {s}}, "deadline")
+		if err != nil || !d.AsTime().Equal(midnight.Add(24*time.Hour-time.Second)) {
+			t.Errorf("deadline %s: %v, %v; want the end of 10 July in China", s, d.AsTime(), err)
+		}
+	}
+}

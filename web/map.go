@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -42,10 +41,7 @@ const (
 
 // mapView is the map page's data.
 type mapView struct {
-	Filter     caseFilter
-	Statuses   []choice
-	Categories []choice
-	Grids      []choice
+	FilterForm
 	// Legend is each category with its marker's class.
 	Legend []legendItem
 	// CasesURL, GridsURL and PatrolsURL are the JSONs the script fetches.
@@ -55,9 +51,7 @@ type mapView struct {
 	// Tiles is the tile URL template ("" for a plain background) and
 	// TileSubdomains what its {s} stands for.
 	Tiles, TileSubdomains string
-	// Date is the patrols' day (China, 2006-01-02); "" for the latest.
-	Date     string
-	Problems []string
+	Problems              []string
 }
 
 // legendItem is one category of the legend.
@@ -76,14 +70,14 @@ func (d *desk) mapPage(w http.ResponseWriter, r *http.Request, user *pb.User) {
 		return
 	}
 	mv := mapView{
-		Filter:     f,
+		// Only the open statuses: the map shows the cases being worked on.
+		FilterForm: newFilterForm(f, grids, gridinspect.Status.Open),
 		Problems:   problems,
 		CasesURL:   "/map/cases.json?" + f.values().Encode(),
 		GridsURL:   "/map/grids.json",
 		PatrolsURL: "/map/patrols.json",
 		Refresh:    max(int(d.cfg.RefreshEvery.Seconds()), 1), // as the lists: a new report within a minute
 		Tiles:      d.cfg.MapTiles,
-		Date:       r.URL.Query().Get("date"),
 	}
 	if mv.Tiles != "" {
 		mv.TileSubdomains = tileSubdomains(mv.Tiles)
@@ -92,18 +86,10 @@ func (d *desk) mapPage(w http.ResponseWriter, r *http.Request, user *pb.User) {
 	if n, err := strconv.Atoi(r.URL.Query().Get("refresh")); err == nil && n >= 1 && n <= 3600 {
 		mv.Refresh = n
 	}
-	open := func(n int32) bool { return gridinspect.Status(n).Open() }
-	for _, c := range enumChoices(pb.ReportStatus_name, "REPORT_STATUS_", func(n int32) string { return words.Label(words.Status, pb.ReportStatus(n)) }, f.Statuses) {
-		if open(pb.ReportStatus_value["REPORT_STATUS_"+c.Value]) {
-			mv.Statuses = append(mv.Statuses, c)
-		}
-	}
-	mv.Categories = enumChoices(pb.Category_name, "CATEGORY_", func(n int32) string { return words.Label(words.Category, pb.Category(n)) }, f.Categories)
+	// The patrols' day (China, 2006-01-02); "" for the latest.
+	mv.Path, mv.ID, mv.AnyStatus, mv.Patrols, mv.Date = "/map", "map-filter", "全部在办", true, r.URL.Query().Get("date")
 	for _, c := range mv.Categories {
 		mv.Legend = append(mv.Legend, legendItem{Class: categoryClass(pb.Category(pb.Category_value["CATEGORY_"+c.Value])), Label: c.Label})
-	}
-	for _, g := range grids.order {
-		mv.Grids = append(mv.Grids, choice{Value: g, Label: grids.names[g], Selected: slices.Contains(f.Grids, g)})
 	}
 	v.Data = mv
 	code := http.StatusOK
@@ -330,11 +316,12 @@ func (d *desk) patrolsJSON(w http.ResponseWriter, r *http.Request) {
 		}
 		date = latest.GetPatrols()[0].GetStartedAt().AsTime().In(gridinspect.ChinaZone).Format(dateLayout)
 	}
-	day, err := time.ParseInLocation(dateLayout, date, gridinspect.ChinaZone)
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, mapErr{Error: "巡查日期有误"})
+	day, ok := parseDate(date)
+	if !ok {
+		writeJSON(w, http.StatusBadRequest, mapErr{Error: "巡查日期有误（" + words.DateExample + "）"})
 		return
 	}
+	date = day.Format(dateLayout)
 	req := &pb.ListPatrolsRequest{GridIds: grids, PageSize: 500,
 		StartedAfter: timestamppb.New(day), StartedBefore: timestamppb.New(day.AddDate(0, 0, 1))}
 	out := mapPatrols{Date: date, Patrols: []mapPatrol{}}

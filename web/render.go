@@ -99,8 +99,12 @@ func parsePages(static *assets) (pages, error) {
 		"status":   func(s pb.ReportStatus) string { return words.Label(words.Status, s) },
 		"shortID":  shortID,
 		"truncate": truncate,
+		// A date field is text with the forms gridctl reads: Chromium draws
+		// <input type=date> as mm/dd/yyyy whatever the page's language.
+		"dateExample": func() string { return words.DateExample },
+		"datePattern": func() string { return words.DatePattern },
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
 	}

@@ -232,9 +232,9 @@ func summaryPeriod(fromText, toText string, now time.Time) (time.Time, time.Time
 			problems = append(problems, missing)
 			return time.Time{}
 		}
-		d, err := time.ParseInLocation(dateLayout, s, gridinspect.ChinaZone)
-		if err != nil {
-			problems = append(problems, bad)
+		d, ok := parseDate(s)
+		if !ok {
+			problems = append(problems, bad+"（"+words.DateExample+"）")
 		}
 		return d
 	}

@@ -92,7 +92,7 @@ func TestSummaryWithoutDatesIsTheCurrentHalfYearAsGridctlSays(t *testing.T) {
 	if got := p.figure(t, "summary-note"); got != "未选时期，默认"+note {
 		t.Errorf("note = %q, want gridctl's %q", got, note)
 	}
-	for _, want := range []string{`name="from" type="date" value="2024-07-01"`, `name="to" type="date" value="2024-12-31"`,
+	for _, want := range []string{`name="from" type="text" value="2024-07-01"`, `name="to" type="text" value="2024-12-31"`,
 		`id="summary-period">2024年下半年<`} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("the page lacks %s", want)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -63,6 +64,7 @@ type desk struct {
 	dir     pb.DirectoryServiceClient
 	stats   pb.StatsServiceClient
 	admins  pb.AdminServiceClient
+	rect    pb.RectificationServiceClient
 }
 
 // New returns the desk's handler: its pages and /static/. It fails when
@@ -99,6 +101,7 @@ func New(cfg Config) (http.Handler, error) {
 		dir:     pb.NewDirectoryServiceClient(cfg.Conn),
 		stats:   pb.NewStatsServiceClient(cfg.Conn),
 		admins:  pb.NewAdminServiceClient(cfg.Conn),
+		rect:    pb.NewRectificationServiceClient(cfg.Conn),
 	}
 	if d.pages, err = parsePages(static); err != nil {
 		return nil, err
@@ -128,6 +131,13 @@ func (d *desk) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /map/grids.json", d.gridsJSON)
 	mux.HandleFunc("GET /map/patrols.json", d.patrolsJSON)
 	d.adminRoutes(mux)
+	mux.Handle("GET /cases/{id}", d.page(d.casePage))
+	mux.Handle("POST /cases/{id}/{action}", d.page(d.caseAction))
+	mux.HandleFunc("GET /cases/{id}/{action}", func(w http.ResponseWriter, r *http.Request) {
+		// An action's URL opened as a page (after a login that came back
+		// to it): the case it belongs to.
+		http.Redirect(w, r, "/cases/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		d.render(w, r, http.StatusNotFound, "error", view{Title: "页面不存在", Data: errorView{Message: "页面不存在"}})
 	})

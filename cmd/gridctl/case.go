@@ -20,11 +20,11 @@ import (
 
 var caseCommand = &command{
 	name:    "case",
-	summary: "办理案件：派遣、转派、催办、文书、整改、核查、回头看",
+	summary: "办理案件：派遣、转派、催办、文书、整改、核查、回头看、退回补充",
 	subs: []*command{
 		caseAssignCommand, caseRejectCommand, caseProgressCommand, caseNoticeCommand, caseInterviewCommand,
 		caseRectifyCommand, caseVerifyCommand, caseFollowUpCommand, caseCommentCommand, caseExtendCommand,
-		caseReassignCommand, caseUrgeCommand,
+		caseReassignCommand, caseUrgeCommand, caseReturnCommand, caseSupplementCommand,
 	},
 }
 
@@ -102,6 +102,7 @@ func (a *app) act(ctx context.Context, ref string, f *actionFlags, send actionFu
 	if err != nil {
 		return a.withCaseState(ctx, id, err)
 	}
+	a.warnUnannounced(ctx, e)
 	return a.writeActed(r, e)
 }
 
@@ -178,24 +179,46 @@ var caseAssignCommand = &command{
 	args:    "编号",
 	summary: "把已上报的案件派给人员和/或责任单位，并定期限（主管）",
 	help: `案件派给负责跟进的人员（--to）和/或负责整改的单位（--unit：企业本身或某个
-部门），并定期限：日期按北京时间，指当天结束时。不加 --deadline 时由服务器
-按类别和严重程度设默认期限。
+部门），并定期限：日期按北京时间，指当天结束时；或用 --working-days 按工作日
+定期限（派遣次日起算，节假日不计、调休上班日计入，见 gridctl calendar list）。
+两者都不加时由服务器按类别和严重程度设默认期限（一般安全隐患和其他类为 5 个
+工作日，其余按自然日）。--suggested 按分拨规则（gridctl rules list）派遣：
+人员、单位和期限取规则所定，另给的 --to、--unit、--deadline 优先。
 
 示例：
   gridctl case assign 3f2a9c1d --to 陈静 --unit 红星村村委会 --deadline 2024-07-01
+  gridctl case assign 3f2a9c1d --to 陈静 --working-days 5
+  gridctl case assign 3f2a9c1d --suggested
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
 		to := fs.String("to", "", "负责人员：用户名或姓名 `名称`（如 worker01 或 陈静），或用户编号")
 		unit := fs.String("unit", "", "责任`单位`：企业本身或某个部门")
 		deadline := fs.String("deadline", "", "整改期限，北京时间的`日期`（2024-07-01：当天结束时）")
+		suggested := fs.Bool("suggested", false, "按分拨规则派遣：人员、单位和期限取规则所定")
+		workingDays := fs.Int("working-days", 0, "整改期限为派遣后第 `天数` 个工作日结束时（不与 --deadline 同用）")
 		f := addActionFlags(fs, "给负责人的备注 `说明`（例如 请限期整改）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("assign", args); err != nil {
 				return err
 			}
-			if strings.TrimSpace(*to) == "" && strings.TrimSpace(*unit) == "" {
-				return usagef("请指明由谁整改：--to 用户名 和/或 --unit 单位")
+			if !*suggested && strings.TrimSpace(*to) == "" && strings.TrimSpace(*unit) == "" {
+				return usagef("请指明由谁整改：--to 用户名 和/或 --unit 单位，或 --suggested 按分拨规则")
+			}
+			var rule *pb.Assignment
+			ref := args[0]
+			if *suggested {
+				id, err := a.resolveReport(ctx, ref)
+				if err != nil {
+					return err
+				}
+				ref = id
+				if rule, _, err = a.suggestedAssignment(ctx, id); err != nil {
+					return err
+				}
+			}
+			if *workingDays != 0 && *deadline != "" {
+				return usagef("--deadline 和 --working-days 只能用一个")
 			}
 			var due *timestamppb.Timestamp
 			if *deadline != "" {
@@ -205,17 +228,27 @@ var caseAssignCommand = &command{
 				}
 				due = timestamppb.New(t)
 			}
-			assignee := ""
+			assignee, unitName := "", strings.TrimSpace(*unit)
+			if rule != nil {
+				assignee = rule.GetAssigneeId()
+				if unitName == "" {
+					unitName = rule.GetResponsibleUnit()
+				}
+				if due == nil {
+					due = rule.GetDeadline()
+				}
+			}
 			if strings.TrimSpace(*to) != "" {
 				var err error
 				if assignee, err = a.resolveAssignee(ctx, *to); err != nil {
 					return err
 				}
 			}
-			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+			return a.act(ctx, ref, f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
 				resp, err := rect.AssignReport(ctx, &pb.AssignReportRequest{
 					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
-					AssigneeId: assignee, ResponsibleUnit: strings.TrimSpace(*unit), Deadline: due,
+					AssigneeId: assignee, ResponsibleUnit: unitName, Deadline: due,
+					DeadlineWorkingDays: int32(*workingDays),
 				})
 				if err != nil {
 					return nil, nil, fmt.Errorf("assign report %s: %w", b.reportID, err)
@@ -567,34 +600,44 @@ var caseExtendCommand = &command{
 	name:    "extend",
 	args:    "编号",
 	summary: "延后在办案件的期限，并说明理由（主管）",
-	help: `案件保留最初的期限（gridctl show 两者都显示）。
+	help: `案件保留最初的期限（gridctl show 两者都显示）。新期限用 --to 给出日期，或用
+--working-days 从当前期限起顺延若干个工作日。
 
 示例：
   gridctl case extend 3f2a9c1d --to 2024-07-15 --reason 设备采购周期长
+  gridctl case extend 3f2a9c1d --working-days 3 --reason 节后才有施工队
 
 ` + caseHelp,
 	setup: func(fs *flag.FlagSet) runFunc {
-		to := fs.String("to", "", "新的期限，北京时间的`日期`（当天结束时）（必填）")
+		to := fs.String("to", "", "新的期限，北京时间的`日期`（当天结束时）")
+		workingDays := fs.Int("working-days", 0, "从当前期限起顺延 `天数` 个工作日（不与 --to 同用）")
 		reason := fs.String("reason", "", "延期理由 `原因`（必填）")
 		f := addActionFlags(fs, "记入时间线的备注 `说明`")
 		return func(ctx context.Context, a *app, args []string) error {
 			if err := oneReport("extend", args); err != nil {
 				return err
 			}
-			if *to == "" {
-				return usagef("--to 日期 必填：新的期限")
+			if *to == "" && *workingDays == 0 {
+				return usagef("--to 日期 必填：新的期限（或用 --working-days 天数 按工作日顺延）")
+			}
+			if *to != "" && *workingDays != 0 {
+				return usagef("--to 和 --working-days 只能用一个")
 			}
 			if strings.TrimSpace(*reason) == "" {
 				return usagef("--reason 必填：延期的理由")
 			}
-			deadline, err := parseDeadline("to", *to)
-			if err != nil {
-				return err
+			var newDeadline *timestamppb.Timestamp
+			if *to != "" {
+				deadline, err := parseDeadline("to", *to)
+				if err != nil {
+					return err
+				}
+				newDeadline = timestamppb.New(deadline)
 			}
 			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
 				resp, err := rect.ExtendDeadline(ctx, &pb.ExtendDeadlineRequest{
 					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
-					NewDeadline: timestamppb.New(deadline), Reason: strings.TrimSpace(*reason),
+					NewDeadline: newDeadline, Reason: strings.TrimSpace(*reason), DeadlineWorkingDays: int32(*workingDays),
 				})
 				if err != nil {
 					return nil, nil, fmt.Errorf("extend the deadline of report %s: %w", b.reportID, err)
@@ -673,6 +716,48 @@ var caseReassignCommand = &command{
 	},
 }
 
+var caseReturnCommand = &command{
+	name:    "return",
+	args:    "编号",
+	summary: "把已上报的案件退回上报人补充材料（退回补充，主管）",
+	help: `案件仍为「已上报」，等待上报人补充（网格员的手机同步时收到要求）；补充后
+回到待派遣的队列。--want 说明要补充什么，可用逗号分隔多项。
+
+示例：
+  gridctl case return 3f2a9c1d --want photo,address --note 请补充现场照片和门牌号
+
+` + caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		want := fs.String("want", "", "要补充的`内容`，逗号分隔："+helpChoices(returnWantFlags)+"（必填）")
+		f := addActionFlags(fs, "给上报人的说明 `说明`（要求补充「其他」时必填）")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("return", args); err != nil {
+				return err
+			}
+			if strings.TrimSpace(*want) == "" {
+				return usagef("--want 必填：要补充的内容，如 photo,address")
+			}
+			var wants []pb.ReturnWant
+			for _, w := range strings.FieldsFunc(*want, func(r rune) bool { return r == ',' || r == '，' || r == '、' }) {
+				x, err := parseChoice("want", returnWantFlags, w)
+				if err != nil {
+					return err
+				}
+				wants = append(wants, x)
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				resp, err := rect.ReturnReport(ctx, &pb.ReturnReportRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note, Wants: wants,
+				})
+				if err != nil {
+					return nil, nil, fmt.Errorf("return report %s for more: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
 var caseUrgeCommand = &command{
 	name:    "urge",
 	args:    "编号",
@@ -699,6 +784,43 @@ var caseUrgeCommand = &command{
 				})
 				if err != nil {
 					return nil, nil, fmt.Errorf("urge report %s: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
+var caseSupplementCommand = &command{
+	name:    "supplement",
+	args:    "编号",
+	summary: "为退回补充的案件补充材料：情况说明、地址（上报人，或主管代为）",
+	help: `补充的说明接在原描述之后（原描述不变），地址替换原地址（原地址记入时间线）；
+类别、等级、详情、坐标和发现时间不能改。补充后案件回到待派遣的队列。
+照片请用手机补充。
+
+示例：
+  gridctl case supplement 3f2a9c1d --address 长山村3组12号 --description 一至三楼楼道均有堆放
+
+` + caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		description := fs.String("description", "", "接在原描述之后的补充`说明`")
+		address := fs.String("address", "", "替换原地址的`地址`")
+		f := addActionFlags(fs, "记入时间线的备注 `说明`")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("supplement", args); err != nil {
+				return err
+			}
+			if strings.TrimSpace(*description) == "" && strings.TrimSpace(*address) == "" {
+				return usagef("请给出 --description 说明 和/或 --address 地址")
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				resp, err := rect.SupplementReport(ctx, &pb.SupplementReportRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
+					Description: strings.TrimSpace(*description), Address: strings.TrimSpace(*address),
+				})
+				if err != nil {
+					return nil, nil, fmt.Errorf("supplement report %s: %w", b.reportID, err)
 				}
 				return resp.GetReport(), resp.GetEvent(), nil
 			})

@@ -248,6 +248,14 @@ func (a *app) rectificationClient() (pb.RectificationServiceClient, error) {
 	return pb.NewRectificationServiceClient(conn), nil
 }
 
+func (a *app) routingClient() (pb.RoutingServiceClient, error) {
+	conn, err := a.connect(true)
+	if err != nil {
+		return nil, err
+	}
+	return pb.NewRoutingServiceClient(conn), nil
+}
+
 // transportCredentials picks TLS or plaintext from the global flags.
 func (a *app) transportCredentials(server string) (credentials.TransportCredentials, error) {
 	o := a.opts

@@ -7,6 +7,8 @@ import (
 	_ "time/tzdata" // China time on a machine without zone data
 
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/gridinspect/gridinspect/internal/words"
 )
 
 // chinaTime is the zone gridctl reads and writes times in: Asia/Shanghai
@@ -67,20 +69,9 @@ func parseDeadline(flagName, s string) (time.Time, error) {
 	return time.Time{}, usagef("--%s %q 不是日期：请写作 2024-07-01（当天结束时，北京时间）", flagName, s)
 }
 
-// dateLayouts are the ways a date is written in an office: 2024-01-01,
-// 2024/1/1, 20240101 and 2024年1月1日 (with or without leading zeros).
-var dateLayouts = []string{dateLayout, "2006/1/2", "20060102", "2006年1月2日"}
-
-// parseChinaDate reads a date in one of dateLayouts as midnight, China
-// time.
-func parseChinaDate(s string) (time.Time, bool) {
-	for _, layout := range dateLayouts {
-		if d, err := time.ParseInLocation(layout, strings.TrimSpace(s), chinaTime); err == nil {
-			return d, true
-		}
-	}
-	return time.Time{}, false
-}
+// parseChinaDate reads a date as an office writes it (words.DateLayouts)
+// as midnight in the display zone.
+func parseChinaDate(s string) (time.Time, bool) { return words.ParseDate(s, chinaTime) }
 
 // endOfDay returns the last second of t's day in China time.
 func endOfDay(t time.Time) time.Time {

@@ -122,7 +122,9 @@ func startGridd(t *testing.T, opts griddOptions) *testGridd {
 			t.Fatalf("create grid %s: %v", g.Name, err)
 		}
 	}
-	cfg.Reports, cfg.Directory, cfg.Rectification, cfg.Users, cfg.Auth, cfg.Stats = db, db, db, db, db, db
+	cfg.Reports, cfg.Directory, cfg.Rectification, cfg.Users, cfg.Auth, cfg.Stats, cfg.Routing = db, db, db, db, db, db, db
+	cfg.Schedules = db
+	cfg.Calendar = db
 	rec := &callRecorder{}
 	serverOpts := []grpc.ServerOption{grpc.StatsHandler(rec)}
 	if opts.cert != nil {

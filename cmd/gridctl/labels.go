@@ -56,6 +56,14 @@ var noticeFlags = map[string]pb.NoticeKind{
 	"enforcement": pb.NoticeKind_NOTICE_KIND_ENFORCEMENT_DOCUMENT,
 }
 
+// returnWantFlags are what a return for more asks, as --want names them.
+var returnWantFlags = map[string]pb.ReturnWant{
+	"photo":       pb.ReturnWant_RETURN_WANT_PHOTO,
+	"address":     pb.ReturnWant_RETURN_WANT_ADDRESS,
+	"description": pb.ReturnWant_RETURN_WANT_DESCRIPTION,
+	"other":       pb.ReturnWant_RETURN_WANT_OTHER,
+}
+
 // flagChoices lists the names a flag accepts, sorted, for its help and
 // errors: "a|b|c".
 func flagChoices[V any](m map[string]V) string {
@@ -111,6 +119,12 @@ func wordOf(v any) string {
 		return words.Disposition[v]
 	case pb.NoticeKind:
 		return words.Notice[v]
+	case pb.PatrolPeriod:
+		return words.PatrolPeriod[v]
+	case pb.PatrolKind:
+		return words.PatrolKind[v]
+	case pb.ReturnWant:
+		return words.ReturnWant[v]
 	}
 	return ""
 }

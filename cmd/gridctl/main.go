@@ -50,10 +50,13 @@ var commands = []*command{
 	openCommand,
 	showCommand,
 	caseCommand,
+	patrolsCommand,
 	summaryCommand,
 	exportCommand,
 	userCommand,
 	gridCommand,
+	rulesCommand,
+	calendarCommand,
 	backupCommand,
 }
 
@@ -103,8 +106,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // dispatch runs cmd (reached by path, e.g. ["user", "add"]) with args: it
 // descends into a group's subcommands, or parses the verb's flags and runs it.
 func (a *app) dispatch(ctx context.Context, cmd *command, path []string, args []string) error {
-	if len(cmd.subs) > 0 {
-		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+	// A group with a verb of its own (patrols --due) runs it when its
+	// first argument is a flag other than help.
+	ownVerb := cmd.setup != nil && len(args) > 0 && strings.HasPrefix(args[0], "-") && !isHelpFlag(args[0])
+	if len(cmd.subs) > 0 && !ownVerb {
+		if len(args) == 0 || isHelpFlag(args[0]) {
 			w := a.stderr
 			if len(args) > 0 {
 				w = a.stdout
@@ -142,6 +148,8 @@ func (a *app) dispatch(ctx context.Context, cmd *command, path []string, args []
 	}
 	return nil
 }
+
+func isHelpFlag(s string) bool { return s == "-h" || s == "--help" || s == "-help" }
 
 // help prints the usage of gridctl or of the command named by args.
 func (a *app) help(args []string) int {
@@ -339,6 +347,15 @@ func printCommandUsage(w io.Writer, cmd *command, path []string) {
 			t.add("  "+s.name, s.summary)
 		}
 		t.write(w)
+		if cmd.setup != nil {
+			fs := flag.NewFlagSet(name, flag.ContinueOnError)
+			cmd.setup(fs)
+			if cmd.help != "" {
+				fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(cmd.help))
+			}
+			fmt.Fprint(w, "\n不带命令时的选项：\n")
+			printFlags(w, fs)
+		}
 		fmt.Fprintf(w, "\n运行 \"%s 命令 -h\" 查看命令的选项。\n", name)
 		return
 	}

@@ -39,7 +39,11 @@ var openCommand = &command{
   gridctl open --overdue
   gridctl open --supervised
   gridctl open --due-within 7 --assignee worker01
-  gridctl open --follow-up-due`,
+  gridctl open --follow-up-due
+  gridctl open --returned
+
+退回补充的案件仍是「已上报」，状态列标为「已上报·退回补充」；--returned 只列
+这些等待上报人补充材料的案件。`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids, categories stringsFlag
 		fs.Var(&grids, "grid", "只列网格 `名称或编号` 的案件；多个网格重复此选项")
@@ -50,12 +54,16 @@ var openCommand = &command{
 		pending := fs.Bool("pending-verification", false, "只列待核查的案件")
 		followUp := fs.Bool("follow-up-due", false, "不列在办案件，改列到期需回头看的已结案案件")
 		supervised := fs.Bool("supervised", false, "只列逾期后已由系统督办的在办案件")
+		returned := fs.Bool("returned", false, "只列退回补充、等待上报人补充材料的案件")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
 				return usagef("open 不带参数（选项：--grid、--category、--assignee、--overdue 等）")
 			}
 			if *dueWithin < 0 {
 				return usagef("--due-within 不能为负数")
+			}
+			if *returned && (*followUp || *overdue || *dueWithin > 0 || *pending || *supervised) {
+				return usagef("--returned 列出尚未派遣的案件：不能与 --follow-up-due、--overdue、--due-within、--pending-verification 或 --supervised 同用")
 			}
 			if *followUp && (*overdue || *dueWithin > 0 || *pending || *supervised) {
 				return usagef("--follow-up-due 列出已结案的案件：不能与 --overdue、--due-within、--pending-verification 或 --supervised 同用")
@@ -67,6 +75,7 @@ var openCommand = &command{
 				SupervisedOnly: *supervised,
 				DueWithinDays:  int32(*dueWithin),
 				OrderBy:        pb.ReportOrder_REPORT_ORDER_DEADLINE,
+				ReturnedOnly:   *returned,
 			}
 			if *pending {
 				req.Statuses = []pb.ReportStatus{pb.ReportStatus_REPORT_STATUS_PENDING_VERIFICATION}
@@ -182,7 +191,7 @@ func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp, sup
 		row := []string{
 			shortID(r.GetId()),
 			words.Label(words.Category, r.GetCategory()),
-			words.Label(words.Status, r.GetStatus()),
+			statusWord(r),
 			names.grid(r.GetGridId()),
 			deadline,
 			late,
@@ -208,6 +217,16 @@ func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp, sup
 		_, err := fmt.Fprintf(a.stdout, "在办 %d 件，逾期 %d 件\n", len(reports), overdue)
 		return err
 	}
+}
+
+// statusWord is a case's status in the list, with 退回补充 beside while
+// it waits for its reporter.
+func statusWord(r *pb.Report) string {
+	w := words.Label(words.Status, r.GetStatus())
+	if r.GetReturnRequest() != nil {
+		w += "·" + words.Label(words.Event, pb.EventType_EVENT_TYPE_REPORT_RETURNED)
+	}
+	return w
 }
 
 // rowStyle is the colour of a case's row: red when overdue, yellow when

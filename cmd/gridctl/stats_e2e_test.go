@@ -299,3 +299,78 @@ func TestExportCSVAndXLSX(t *testing.T) {
 		}
 	}
 }
+
+// TestAppraisalOfAHalfYear: the appraisal of startHalfYear's March, per
+// worker and per grid, printed and saved as a workbook. worker01 reported
+// three hazards in 红星村 and closed two (one dispatched to them, closed
+// the day after it was found, inside its deadline; one rectified on the
+// spot the day it was found); worker02 reported the sand-washing site in
+// 金石社区, dispatched to them and overdue.
+func TestAppraisalOfAHalfYear(t *testing.T) {
+	h := startHalfYear(t)
+	args := []string{"summary", "--from", "2024-01-01", "--to", "2024-06-30"}
+	header := []string{"上报数", "办理数", "办结数", "应结案数", "按期办结数", "按期办结率", "首次核查未通过数", "反弹数", "巡查次数", "应巡次数", "平均办结天数"}
+	worker01 := []string{"worker01", "红星村", "3", "2", "2", "2", "2", "100%", "0", "0", "0", "-", "0.5"}
+	worker02 := []string{"worker02", "金石社区", "1", "1", "0", "1", "0", "0%", "0", "0", "0", "-", "-"}
+
+	out := mustGridctl(t, "", append(args, "--by", "worker")...)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if lines[0] != "网格员考核  2024-01-01 至 2024-06-30  全部网格" || len(lines) != 5 {
+		t.Fatalf("--by worker printed:\n%s", out)
+	}
+	for i, want := range [][]string{append([]string{"网格员", "网格"}, header...), worker01, worker02} {
+		if got := strings.Fields(lines[2+i]); !slices.Equal(got, want) {
+			t.Errorf("line %d = %q, want %q\n%s", 2+i, got, want, out)
+		}
+	}
+	out = mustGridctl(t, "", append(args, "--by", "grid", "--grid", "红星村", "--grid", "金石社区")...)
+	for _, want := range [][]string{
+		{"红星村", "3", "3", "2", "2", "2", "100%", "0", "0", "0", "-", "0.5"},
+		{"金石社区", "1", "1", "0", "1", "0", "0%", "0", "0", "0", "-", "-"},
+	} {
+		if got := tableRow(out, want[0]); !slices.Equal(got, want) {
+			t.Errorf("row %s = %q, want %q\n%s", want[0], got, want, out)
+		}
+	}
+	if words := englishWords(out); len(words) > 0 {
+		t.Errorf("--by grid printed English %q", words)
+	}
+
+	// The same table as a workbook, read back.
+	file := filepath.Join(t.TempDir(), "考核.xlsx")
+	r := gridctl(t, "", append(args, "--by", "worker", "--xlsx", file)...)
+	if r.code != exitOK || !strings.Contains(r.stderr, "考核表已另存为") || !strings.Contains(r.stdout, "worker02") {
+		t.Fatalf("--xlsx: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	f, err := excelize.OpenFile(file)
+	if err != nil {
+		t.Fatalf("open the workbook: %v", err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("网格员考核")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{append([]string{"网格员", "网格"}, header...), worker01, worker02}
+	if !slices.EqualFunc(rows, want, slices.Equal) {
+		t.Errorf("workbook rows = %q, want %q", rows, want)
+	}
+	if typ, err := f.GetCellType("网格员考核", "C2"); err != nil || (typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber) {
+		t.Errorf("上报数 cell type = %v, %v; want a number", typ, err)
+	}
+
+	for _, bad := range [][]string{
+		{"--by", "person"},
+		{"--xlsx", file},
+		{"--by", "grid", "--prose"},
+	} {
+		if r := gridctl(t, "", append(args, bad...)...); r.code != exitUsage {
+			t.Errorf("%q: exit %d, want a usage error\n%s", bad, r.code, r.stderr)
+		}
+	}
+	// Workers may not read it.
+	r = gridctl(t, "", append([]string{"--token", h.worker01}, append(args, "--by", "worker")...)...)
+	if r.code != exitError || !strings.Contains(r.stderr, "无权操作") {
+		t.Errorf("a worker's appraisal: exit %d, stderr %q", r.code, r.stderr)
+	}
+}

@@ -33,10 +33,20 @@ var summaryCommand = &command{
 --prose 按街道半年总结的文风把数字写成中文段落，每节一段，可直接粘贴；数字为 0
 的分句略去。--json 以 JSON 格式打印统计数据。
 
+--by worker 打印网格员考核表，每名网格员一行（按网格的官方顺序，同一网格按姓名
+拼音）；--by grid 每个网格一行。各列：上报数为期内上报的报告；办理数为期内在办
+过的案件（期初在办，或期内有进展）；应结案数、按期办结数和按期办结率与上面的
+结案率口径相同；首次核查未通过数为第一次核查在期内且未通过的案件；反弹数为期内
+回头看发现反弹的次数；巡查次数为期内开始的巡查；平均办结天数为期内每次结案距
+发现的天数的平均。案件计入期末的派遣对象；未派遣而立行立改的，计入上报人；只派
+给责任单位的，只计入网格。--xlsx 文件 把同一张表另存为 Excel 工作簿。
+
 示例：
   gridctl summary
   gridctl summary --from 2024-01-01 --to 2024-06-30
-  gridctl summary --from 2024-01-01 --to 2024-06-30 --grid 红星村 --prose`,
+  gridctl summary --from 2024-01-01 --to 2024-06-30 --grid 红星村 --prose
+  gridctl summary --by worker
+  gridctl summary --by grid --xlsx 考核.xlsx`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids stringsFlag
 		from := fs.String("from", "", "时期的第一天，北京时间的`日期`（2024-01-01）；与 --to 都不给时为本半年")
@@ -44,9 +54,15 @@ var summaryCommand = &command{
 		fs.Var(&grids, "grid", "只统计网格 `名称或编号`；多个网格重复此选项")
 		asProse := fs.Bool("prose", false, "写成总结材料的中文段落，而不是表格")
 		asJSON := fs.Bool("json", false, "以 JSON 格式打印统计数据（同全局 --json）")
+		by := fs.String("by", "", "打印网格员考核表，每行一`项`：worker 每名网格员一行，grid 每个网格一行")
+		xlsx := fs.String("xlsx", "", "把考核表另存为 Excel 工作簿`文件`（与 --by 同用）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("summary 不带参数（选项：--from、--to、--grid、--prose）")
+				return usagef("summary 不带参数（选项：--from、--to、--grid、--prose、--by、--xlsx）")
+			}
+			perWorker, err := appraisalBy(*by, *xlsx, *asProse)
+			if err != nil {
+				return err
 			}
 			start, end, note, err := summaryPeriod(*from, *to, now())
 			if err != nil {
@@ -59,6 +75,9 @@ var summaryCommand = &command{
 			jsonOut := *asJSON || a.opts.json
 			if jsonOut && *asProse {
 				return usagef("--prose 与 --json 互相矛盾：去掉一个")
+			}
+			if *by != "" {
+				return a.appraisal(ctx, start, end, grids, perWorker, *xlsx, jsonOut)
 			}
 			return a.summary(ctx, start, end, grids, *asProse, jsonOut)
 		}

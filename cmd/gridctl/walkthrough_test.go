@@ -24,11 +24,12 @@ var idLike = regexp.MustCompile(`^([0-9a-f]+(-[0-9a-f]+)*|[0-9.]+:[0-9]+)$`)
 
 // allowedWords are the ASCII tokens a supervisor may meet in gridctl's
 // Chinese output: the program and its subcommands in a hint, flags, the
-// usernames the walk-through types, the map datum and the grades of a
+// usernames the walk-through types (and worker02, of the street, named
+// by the appraisal), the map datum and the grades of a
 // house (A级…D级).
 var allowedWords = map[string]bool{
 	"gridctl": true, "show": true, "login": true,
-	"supervisor": true, "worker01": true, "worker11": true, "admin": true,
+	"supervisor": true, "worker01": true, "worker02": true, "worker11": true, "admin": true,
 	"Riverside": true, // a grid of the test street named in English
 	"WGS-84":    true, "A": true, "B": true, "C": true, "D": true,
 	"csv": true, "xlsx": true, // file names the walk-through chose
@@ -115,6 +116,8 @@ func TestTheWalkThroughSpeaksChinese(t *testing.T) {
 		cmd("summary"),
 		cmd("summary", "--from", "2024-01-01", "--to", "2024-06-30"),
 		cmd("summary", "--from", "2024-01-01", "--to", "2024-06-30", "--prose"),
+		cmd("summary", "--by", "worker"),
+		cmd("summary", "--from", "2024-01-01", "--to", "2024-06-30", "--by", "grid", "--xlsx", filepath.Join(dir, "kaohe.xlsx")),
 		cmd("export", "--format", "xlsx", "--out", filepath.Join(dir, "open.xlsx"), "--open"),
 		cmd("export", "--out", filepath.Join(dir, "hong.csv"), "--grid", "红星村"),
 	}
@@ -237,7 +240,8 @@ func TestEveryHelpSpeaksChinese(t *testing.T) {
 // args (a usage error quotes what was typed).
 func helpEnglishWords(out string, args []string) []string {
 	typed := map[string]bool{"help": true}
-	for _, m := range []map[string]bool{keys(categoryFlags), keys(statusFlags), keys(dispositionFlags), keys(noticeFlags), keys(exportFormats)} {
+	for _, m := range []map[string]bool{keys(categoryFlags), keys(statusFlags), keys(dispositionFlags), keys(noticeFlags), keys(exportFormats),
+		keys(periodFlags), keys(patrolKindFlags), keys(returnWantFlags)} {
 		for k := range m {
 			typed[k] = true
 		}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/gridinspect/gridinspect"
 	"github.com/gridinspect/gridinspect/internal/demo"
+	"github.com/gridinspect/gridinspect/internal/holidays"
 	"github.com/gridinspect/gridinspect/server"
 	"github.com/gridinspect/gridinspect/store"
 	"github.com/gridinspect/gridinspect/web"
@@ -290,6 +291,15 @@ func firstRun(ctx context.Context, db *store.DB, dataDir string, stdout io.Write
 	}
 	fmt.Fprintf(stdout, "first run: created account \"admin\" with password %s\n", password)
 	fmt.Fprintf(stdout, "  (also in %s, readable only by you; log in and change it)\n", path)
+	// A new database starts with the official working-day calendar the
+	// binary carries, so deadlines in working days are right from the
+	// first day; later years the admin adds (gridctl calendar set).
+	sys := gridinspect.NewContext(ctx, gridinspect.SystemActor())
+	years, err := holidays.Seed(sys, db)
+	if err != nil {
+		return fmt.Errorf("first run: %w", err)
+	}
+	fmt.Fprintf(stdout, "first run: loaded China's official holidays and 调休 workdays of %v (gridctl calendar list)\n", years)
 	return nil
 }
 
@@ -334,7 +344,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.demo {
 		sys := gridinspect.NewContext(ctx, gridinspect.SystemActor())
-		st, err := demo.Seed(sys, demo.Services{Directory: db, Reports: db, Users: db, Settings: db}, time.Now())
+		st, err := demo.Seed(sys, demo.Services{Directory: db, Reports: db, Users: db, Settings: db, Routing: db, Schedules: db, Calendar: db}, time.Now())
 		if err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}

@@ -168,6 +168,11 @@ func TestTheFirstRunCreatesAnAdminAndPrintsItsPasswordOnce(t *testing.T) {
 	if err != nil || me.GetUser().GetRole() != pb.Role_ROLE_ADMIN {
 		t.Errorf("whoami = %v, %v; want the admin", me, err)
 	}
+	// The new database counts working days on the official calendar.
+	cal, err := pb.NewCalendarServiceClient(dial(t, addr)).ListCalendarExceptions(ctx, &pb.ListCalendarExceptionsRequest{Year: 2026})
+	if err != nil || !cal.GetAnnounced() || cal.GetWorkingDays() != 248 {
+		t.Errorf("2026 on a new server: %v, %v; want announced, 248 working days", cal, err)
+	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

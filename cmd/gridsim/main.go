@@ -3,7 +3,9 @@
 //
 // It plays N grid workers' phones. Each records a realistic day offline —
 // patrols with GPS tracks, reports of every category with photos, progress
-// and comments on cases — into an outbox, then syncs it at night over a bad
+// and comments on cases, and the photo and address the supervisor asked
+// for on a report sent back (退回补充, returned just before the day) — into
+// an outbox, then syncs it at night over a bad
 // link: pushes cut after sending and retried, batches sent twice, photo
 // uploads cut and resumed, sometimes from a wrong offset on purpose, and
 // pulls its grid back in small pages. A phone deletes from its outbox only
@@ -167,6 +169,9 @@ func simulate(ctx context.Context, cfg config) *tally {
 	runStart := began.Add(-time.Second)
 	dayStart, dayEnd := workday(began)
 
+	if err := returnForMore(ctx, cfg, t); err != nil {
+		t.problem(&t.failures, "supervisor: %v", err)
+	}
 	phones := make([]*phone, cfg.devices)
 	var wg sync.WaitGroup
 	for i := range phones {

@@ -223,6 +223,8 @@ type phone struct {
 	final map[string]*pb.MutationResult
 	// pulled are the reports and patrols the phone's pull brought back.
 	pulled map[string]bool
+	// due are the patrols its schedules want, from the pull's last page.
+	due []*pb.DuePatrol
 }
 
 func newPhone(cfg config, t *tally, n int) (*phone, error) {
@@ -300,6 +302,15 @@ func (p *phone) prepare(ctx context.Context) error {
 	for _, r := range open {
 		if r.GetAssigneeId() != w.userID {
 			w.open = append(w.open, r)
+		}
+	}
+	returned, err := p.listReports(ctx, &pb.ListReportsRequest{GridIds: []string{w.grid.GetId()}, ReturnedOnly: true})
+	if err != nil {
+		return err
+	}
+	for _, r := range returned {
+		if r.GetReporterId() == w.userID {
+			w.returned = append(w.returned, r)
 		}
 	}
 	p.w = w
@@ -608,7 +619,11 @@ func (p *phone) pullAll(ctx context.Context) error {
 			}
 		}
 		if !resp.GetHasMore() {
+			p.due = resp.GetDuePatrols()
 			return nil
+		}
+		if len(resp.GetDuePatrols()) > 0 {
+			p.t.problem(&p.t.protocolErrors, "device %d: pull: due patrols on a page with more to come", p.n)
 		}
 		if len(resp.GetChanges()) == 0 || resp.GetNextCursor() == cursor {
 			return fmt.Errorf("pull: has_more with an empty page or the same cursor")

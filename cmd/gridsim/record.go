@@ -43,6 +43,7 @@ type world struct {
 	subjects map[pb.SubjectKind][]*pb.Subject
 	assigned []*pb.Report // open cases assigned to the user
 	open     []*pb.Report // other open cases of the grid
+	returned []*pb.Report // the user's reports returned for more (退回补充)
 }
 
 // day is what one phone recorded, kept to check the server against.
@@ -197,6 +198,11 @@ func recordDay(rng *rand.Rand, w *world, start, end time.Time, nReports, nPatrol
 		c := pick(rng, w.open)
 		at := start.Add(time.Duration(rng.Int64N(int64(end.Sub(start)))))
 		items = append(items, d.comment(at, c.GetId(), 0, pick(rng, revisitNotes)))
+	}
+
+	// Answer what the supervisor sent back for more.
+	for _, c := range w.returned {
+		items = append(items, d.supplement(rng, c, start, end))
 	}
 
 	// Number the writes in the order the phone made them. A progress note

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	gi "github.com/gridinspect/gridinspect"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -323,6 +324,10 @@ func (v *verifier) device(ctx context.Context, p *phone) {
 		}
 	}
 
+	if p.pulled != nil {
+		v.checkDue(p, d, byID)
+	}
+
 	// Photos: each downloads whole with the hash declared.
 	for _, ph := range d.photos {
 		if !ph.done {
@@ -368,6 +373,8 @@ func mutationAction(m *pb.Mutation) (string, bool) {
 		req = k.SubmitRectification
 	case *pb.Mutation_RecordFollowUp:
 		req = k.RecordFollowUp
+	case *pb.Mutation_SupplementReport:
+		req = k.SupplementReport
 	}
 	if req == nil {
 		return "", false
@@ -453,6 +460,48 @@ func (v *verifier) comparePatrol(sent, got *pb.Patrol, p *phone) []string {
 		}
 	}
 	return diffs
+}
+
+// checkDue checks the due patrols the phone pulled (巡查计划): each is
+// of its grid, and none counts fewer patrols done than the phone's own
+// stored patrols that count against it — a period the phone patrolled
+// enough is not still due.
+func (v *verifier) checkDue(p *phone, d *day, stored map[string][]*pb.Patrol) {
+	t, grid := v.t, p.w.grid.GetId()
+	for _, due := range p.due {
+		s := due.GetSchedule()
+		if s.GetGridId() != grid {
+			t.problem(&t.unexpected, "device %d: pulled a due patrol of grid %s", p.n, s.GetGridId())
+			continue
+		}
+		from, to := due.GetPeriodStart().AsTime(), due.GetPeriodEnd().AsTime()
+		own := 0
+		for _, sent := range d.patrols {
+			got := stored[sent.GetId()]
+			if len(got) != 1 {
+				continue
+			}
+			pt := got[0]
+			at := pt.GetStartedAt().AsTime()
+			if pt.GetClockSkewFlagged() {
+				at = pt.GetReceivedAt().AsTime()
+			}
+			kindOK := s.GetKind() == pb.PatrolKind_PATROL_KIND_UNSPECIFIED || s.GetKind() == pt.GetKind()
+			targetOK := (s.GetSubjectId() != "" && pt.GetSubjectId() == s.GetSubjectId()) ||
+				(s.GetSubjectId() == "" && pt.GetGridId() == s.GetGridId())
+			if kindOK && targetOK && !at.Before(from) && at.Before(to) {
+				own++
+			}
+		}
+		if int32(own) > due.GetDone() {
+			name := s.GetSubjectName()
+			if name == "" {
+				name = s.GetGridName()
+			}
+			t.problem(&t.mismatches, "device %d: due patrol of %s from %s to %s counts %d done; the phone stored %d against it",
+				p.n, name, from.In(gi.ChinaZone).Format(time.DateOnly), to.In(gi.ChinaZone).Format(time.DateOnly), due.GetDone(), own)
+		}
+	}
 }
 
 func sameTime(a, b *timestamppb.Timestamp) bool { return a.AsTime().Equal(b.AsTime()) }

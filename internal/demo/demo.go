@@ -17,6 +17,7 @@ import (
 	"time"
 
 	gi "github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/holidays"
 )
 
 // The demo's cases all fall in the first half of 2024, the half-year the
@@ -44,6 +45,15 @@ type Services struct {
 	// Settings, if set, gets the office's notice prefixes (NoticePrefixes)
 	// for the kinds that have none yet.
 	Settings gi.SettingsService
+	// Routing, if set, gets the office's routing rules (RoutingRules)
+	// that it does not hold yet.
+	Routing gi.RoutingService
+	// Schedules, if set, gets the demo's patrol schedules (巡查计划) for
+	// the subjects and grids that have none in force.
+	Schedules gi.PatrolScheduleService
+	// Calendar, if set, gets China's official holidays and 调休 workdays
+	// of 2024–2026 (internal/holidays) for the years that have none yet.
+	Calendar gi.CalendarService
 }
 
 // OfficeAbbreviation is the demo street office's short name, which its
@@ -107,6 +117,11 @@ func Seed(ctx context.Context, svc Services, now time.Time) (Stats, error) {
 	if err := seedNoticePrefixes(ctx, svc.Settings); err != nil {
 		return st, err
 	}
+	if svc.Calendar != nil {
+		if _, err := holidays.Seed(ctx, svc.Calendar); err != nil {
+			return st, fmt.Errorf("demo: %w", err)
+		}
+	}
 	users, err := seedUsers(ctx, svc.Users)
 	if err != nil {
 		return st, err
@@ -131,6 +146,12 @@ func Seed(ctx context.Context, svc Services, now time.Time) (Stats, error) {
 			return st, fmt.Errorf("demo: submit report %s: %w", r.ID, err)
 		}
 		st.Reports++
+	}
+	if err := seedRoutingRules(ctx, svc.Routing, users); err != nil {
+		return st, err
+	}
+	if err := seedSchedules(ctx, svc.Schedules); err != nil {
+		return st, err
 	}
 	return st, nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	gi "github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/holidays"
 	"github.com/gridinspect/gridinspect/store"
 )
 
@@ -54,7 +55,7 @@ type testStore struct {
 
 // Services returns the store as Seed takes it.
 func (s *testStore) Services() Services {
-	return Services{Directory: s.DB, Reports: s.DB, Users: s.DB, Settings: s.DB}
+	return Services{Directory: s.DB, Reports: s.DB, Users: s.DB, Settings: s.DB, Routing: s.DB, Schedules: s.DB, Calendar: s.DB}
 }
 
 // mustOpen opens a new store in a temporary folder with the demo's rules
@@ -201,7 +202,7 @@ func rowCounts(t *testing.T, s *testStore) map[string]int {
 	t.Helper()
 	counts := map[string]int{}
 	err := s.Read(context.Background(), func(tx *sql.Tx) error {
-		for _, table := range []string{"grids", "subjects", "reports", "events", "patrols", "changes", "users", "user_grids", "tokens"} {
+		for _, table := range []string{"grids", "subjects", "reports", "events", "patrols", "changes", "users", "user_grids", "tokens", "routing_rules", "patrol_schedules"} {
 			var n int
 			if err := tx.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
 				return fmt.Errorf("count %s: %w", table, err)
@@ -784,5 +785,31 @@ func TestSeed_GridsInTheOfficesOrderAndNoticePrefixes(t *testing.T) {
 	wantPrefixes[0] = changed
 	if !slices.Equal(prefixes, wantPrefixes) {
 		t.Errorf("notice prefixes %v, want %v", prefixes, wantPrefixes)
+	}
+}
+
+// TestSeed_SetsTheOfficialCalendarLeavingTheAdminsYears: the demo street
+// counts working days on China's official 2024–2026 calendar; a year the
+// admin has set already is left as it is.
+func TestSeed_SetsTheOfficialCalendarLeavingTheAdminsYears(t *testing.T) {
+	s := mustOpen(t)
+	ctx := adminContext()
+	mine := []gi.CalendarException{{Date: time.Date(2025, 10, 10, 0, 0, 0, 0, gi.ChinaZone), Kind: gi.DayHoliday, Name: "街道补休"}}
+	if _, err := s.SetCalendarExceptions(ctx, 2025, true, mine, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustSeed(t, s)
+	for year, want := range map[int]int{2024: len(holidays.OfficialYear(2024)), 2025: 1, 2026: len(holidays.OfficialYear(2026))} {
+		got, err := s.CalendarExceptions(ctx, year)
+		if err != nil || len(got) != want {
+			t.Errorf("%d has %d exceptions, %v; want %d", year, len(got), err, want)
+		}
+	}
+	cal, err := s.Calendar(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cal.IsWorkingDay(time.Date(2024, 9, 29, 12, 0, 0, 0, gi.ChinaZone)) || cal.IsWorkingDay(time.Date(2026, 10, 1, 12, 0, 0, 0, gi.ChinaZone)) {
+		t.Error("the demo's calendar does not have 2024's 调休 Sunday worked and 2026's 国庆 off")
 	}
 }

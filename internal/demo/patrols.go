@@ -80,6 +80,32 @@ var patrolSpecs = []patrolSpec{
 	{key: "gn-jinshi", kind: gi.PatrolKindGeneral, grid: "jinshi", around: uv{0.45, 0.65},
 		start: date(5, 16, 8, 30), minutes: 150, participants: 5,
 		notes: "金石新城小区环境提升集中整治"},
+
+	// June, under the patrol schedules (schedules.go): the water sources
+	// weekly but for the week of 17 June (汛期抢险), the watched enterprises
+	// and the C-grade houses; 刘长根户 was not visited (漏巡).
+	{key: "ws-yuantang-s1", kind: gi.PatrolKindWaterSource, grid: "yuantang", subject: "yuantang-water",
+		start: date(5, 29, 9, 0), minutes: 60, participants: 2, notes: "例行巡查，界标、隔离网完好"},
+	{key: "ws-yuantang-s2", kind: gi.PatrolKindWaterSource, grid: "yuantang", subject: "yuantang-water",
+		start: date(6, 5, 9, 0), minutes: 60, participants: 2, notes: "例行巡查，未发现问题"},
+	{key: "ws-yuantang-s3", kind: gi.PatrolKindWaterSource, grid: "yuantang", subject: "yuantang-water",
+		start: date(6, 26, 9, 0), minutes: 70, participants: 2, notes: "汛后巡查，北段隔离网已修复"},
+	{key: "ws-shiqiao-s1", kind: gi.PatrolKindWaterSource, grid: "shiqiao", subject: "shiqiao-water",
+		start: date(6, 4, 9, 30), minutes: 60, participants: 2, notes: "例行巡查，未发现问题"},
+	{key: "ws-shiqiao-s2", kind: gi.PatrolKindWaterSource, grid: "shiqiao", subject: "shiqiao-water",
+		start: date(6, 12, 15, 0), minutes: 60, participants: 2, notes: "复查农家乐污水整改，已接入污水管网"},
+	{key: "ws-shiqiao-s3", kind: gi.PatrolKindWaterSource, grid: "shiqiao", subject: "shiqiao-water",
+		start: date(6, 25, 9, 30), minutes: 60, participants: 2, notes: "例行巡查，未发现问题"},
+	{key: "pl-changshan-sand-1", kind: gi.PatrolKindPollutionArea, grid: "changshan", subject: "changshan-sand",
+		start: date(6, 6, 21, 0), minutes: 90, participants: 3, notes: "夜间巡查砂石堆场，未发现洗沙"},
+	{key: "pl-changshan-sand-2", kind: gi.PatrolKindPollutionArea, grid: "changshan", subject: "changshan-sand",
+		start: date(6, 18, 21, 30), minutes: 90, participants: 3, notes: "夜间巡查砂石堆场，设备已拆除"},
+	{key: "pl-shiqiao-stone-s", kind: gi.PatrolKindPollutionArea, grid: "shiqiao", subject: "shiqiao-stone",
+		start: date(6, 21, 14, 0), minutes: 50, participants: 2, notes: "石材加工点整改后跟踪，喷淋降尘设施运行正常"},
+	{key: "sf-wang-defu", kind: gi.PatrolKindSafety, grid: "changshan", subject: "wang-defu",
+		start: date(6, 14, 10, 0), minutes: 40, participants: 2, notes: "上门查看C级危房，劝说夫妻二人汛期搬离"},
+	{key: "sf-zhao-yumei", kind: gi.PatrolKindSafety, grid: "hongxing", subject: "zhao-yumei",
+		start: date(6, 20, 10, 0), minutes: 30, participants: 2, notes: "查看C级危房，无人回住"},
 }
 
 // trackPoints is how many GPS fixes each demo track has: enough to draw a

@@ -527,3 +527,31 @@ func (c *substringCounter) Write(p []byte) (int, error) {
 	c.tail = append(c.tail[:0:0], buf[len(buf)-keep:]...)
 	return len(p), nil
 }
+
+func TestTableXLSXReadBack(t *testing.T) {
+	var out bytes.Buffer
+	err := WriteTableXLSX(&out, Table{Sheet: "网格员考核", Headers: []string{"网格员", "上报数", "按期办结率"},
+		Widths: []float64{12}, Rows: [][]any{{"李娜", int64(4), 0.5}, {"张伟", int64(1), 1.0}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(out.Bytes()))
+	if err != nil {
+		t.Fatalf("open the xlsx: %v", err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("网格员考核")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"网格员", "上报数", "按期办结率"}, {"李娜", "4", "0.5"}, {"张伟", "1", "1"}}
+	if !slices.EqualFunc(rows, want, slices.Equal) {
+		t.Errorf("rows = %q, want %q", rows, want)
+	}
+	if typ, err := f.GetCellType("网格员考核", "B2"); err != nil || (typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber) {
+		t.Errorf("B2 type = %v, %v; want a number", typ, err)
+	}
+	if panes, err := f.GetPanes("网格员考核"); err != nil || !panes.Freeze || panes.YSplit != 1 {
+		t.Errorf("panes = %+v, %v; want the first row frozen", panes, err)
+	}
+}

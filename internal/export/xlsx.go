@@ -25,22 +25,64 @@ var ErrTooManyRows = errors.New("export: more reports than an xlsx sheet holds (
 
 // writeXLSX writes one sheet, 报告, with a bold, frozen header row and a
 // row per record; times are text in China time.
+func writeXLSX(w io.Writer, now time.Time, each func(fn func(*gridinspect.ReportRecord) error) error, progress func(int64)) error {
+	widths := make([]float64, len(columns))
+	for i, c := range columns {
+		widths[i] = c.width
+	}
+	row := make([]any, len(columns))
+	return writeSheet(w, SheetName, Columns, widths, func(add func([]any) error) error {
+		return each(func(r *gridinspect.ReportRecord) error {
+			for i, c := range columns {
+				row[i] = c.value(r, now)
+			}
+			return add(row)
+		})
+	}, progress)
+}
+
+// Table is a sheet of figures under Chinese headers, for an export that
+// is not of reports (the appraisal, 网格员考核).
+type Table struct {
+	Sheet   string    // the sheet's name
+	Headers []string  // the header row
+	Widths  []float64 // each column's width in characters; 0 or missing: the default
+	Rows    [][]any   // each cell a string, or an int64 or float64 kept as a number
+}
+
+// WriteTableXLSX writes t as an XLSX workbook of one sheet, bold frozen
+// header row first, as the reports' export writes its own.
+func WriteTableXLSX(w io.Writer, t Table) error {
+	widths := make([]float64, len(t.Headers))
+	copy(widths, t.Widths)
+	return writeSheet(w, t.Sheet, t.Headers, widths, func(add func([]any) error) error {
+		for _, r := range t.Rows {
+			if err := add(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func(int64) {})
+}
+
+// writeSheet writes one sheet named sheet: a bold, frozen header row, then
+// each row rows yields through add (which may reuse its slice).
 //
 // excelize's StreamWriter keeps the sheet's XML in memory up to 16 MiB and
 // in a temporary file beyond, and File.Write would pack the whole zip in
 // a bytes.Buffer before writing it out; the zip writer is therefore
 // pointed at w itself, so the packed file never sits in memory either.
-func writeXLSX(w io.Writer, now time.Time, each func(fn func(*gridinspect.ReportRecord) error) error, progress func(int64)) (err error) {
+func writeSheet(w io.Writer, sheet string, headers []string, widths []float64, rows func(add func([]any) error) error, progress func(int64)) (err error) {
 	f := excelize.NewFile()
 	defer func() {
 		if cerr := f.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("export: clean up xlsx: %w", cerr)
 		}
 	}()
-	if err := f.SetSheetName(f.GetSheetName(0), SheetName); err != nil {
+	if err := f.SetSheetName(f.GetSheetName(0), sheet); err != nil {
 		return fmt.Errorf("export: name xlsx sheet: %w", err)
 	}
-	sw, err := f.NewStreamWriter(SheetName)
+	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
 		return fmt.Errorf("export: start xlsx sheet: %w", err)
 	}
@@ -48,39 +90,39 @@ func writeXLSX(w io.Writer, now time.Time, each func(fn func(*gridinspect.Report
 	if err != nil {
 		return fmt.Errorf("export: xlsx header style: %w", err)
 	}
-	for i, c := range columns {
-		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+	for i, width := range widths {
+		if width <= 0 {
+			continue
+		}
+		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
 			return fmt.Errorf("export: xlsx column width: %w", err)
 		}
 	}
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return fmt.Errorf("export: freeze xlsx header: %w", err)
 	}
-	row := make([]any, len(columns))
-	for i, c := range columns {
-		row[i] = excelize.Cell{StyleID: bold, Value: c.header}
+	header := make([]any, len(headers))
+	for i, h := range headers {
+		header[i] = excelize.Cell{StyleID: bold, Value: h}
 	}
-	if err := sw.SetRow("A1", row); err != nil {
+	if err := sw.SetRow("A1", header); err != nil {
 		return fmt.Errorf("export: write xlsx header: %w", err)
 	}
 
-	var rows int64
-	err = each(func(r *gridinspect.ReportRecord) error {
-		if rows >= MaxXLSXRows {
+	var n int64
+	err = rows(func(row []any) error {
+		if n >= MaxXLSXRows {
 			return ErrTooManyRows
 		}
-		for i, c := range columns {
-			row[i] = c.value(r, now)
-		}
-		cell, err := excelize.CoordinatesToCellName(1, int(rows)+2)
+		cell, err := excelize.CoordinatesToCellName(1, int(n)+2)
 		if err != nil {
-			return fmt.Errorf("export: xlsx row %d: %w", rows+1, err)
+			return fmt.Errorf("export: xlsx row %d: %w", n+1, err)
 		}
 		if err := sw.SetRow(cell, row); err != nil {
-			return fmt.Errorf("export: write xlsx row %d: %w", rows+1, err)
+			return fmt.Errorf("export: write xlsx row %d: %w", n+1, err)
 		}
-		rows++
-		progress(rows)
+		n++
+		progress(n)
 		return nil
 	})
 	if err != nil {

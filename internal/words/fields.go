@@ -68,6 +68,22 @@ var fieldLabel = map[string]string{
 	"previous_assignee_id": "原责任人", "previous_responsible_unit": "原责任单位",
 	"previous_assignee_name": "原责任人姓名", "reassignment": "转派", "urging": "催办",
 	"supervision": "督办",
+
+	// Routing rules (事件分拨).
+	"rule": "分拨规则", "rule_id": "分拨规则", "construction_kind": "建设类型",
+	"deadline_days": "期限天数", "automatic": "自动派遣", "rank": "优先级",
+	"update_time": "更新时间", "updated_by": "更新人",
+	"schedule": "巡查计划", "period": "巡查周期", "every": "间隔", "times": "应巡次数",
+	"starts_at": "计划开始时间", "missed_since": "漏巡查询起始时间",
+	"grid_name": "网格名称", "subject_name": "对象名称", "subject_kind": "对象类型",
+	"set_by": "设置人", "set_at": "设置时间",
+	"return_report": "退回补充", "supplement_report": "补充材料", "wants": "需补充内容",
+	"return_request": "退回补充要求", "return_count": "退回补充次数", "returned_by": "退回人",
+	"returned_at": "退回时间", "returned_only": "只看退回补充", "hide_returned": "不看退回补充",
+	// The working-day calendar (工作日).
+	"deadline_working_days": "期限（工作日）", "working_days": "工作日天数", "year": "年份",
+	"replace": "整年替换", "exceptions": "节假日安排", "remove_dates": "要删除的日期",
+	"date": "日期", "source": "依据",
 }
 
 var fieldIndex = regexp.MustCompile(`\[\d+\]`)

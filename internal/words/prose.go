@@ -330,6 +330,10 @@ func loopProse(s *pb.Summary, scope, period string) string {
 			clause += fmt.Sprintf("、出动%d人次", n)
 		}
 		c.text(clause)
+		if n := s.GetPatrolsScheduled(); n > 0 {
+			c.text(fmt.Sprintf("按巡查计划应巡%d次、已巡%d次、漏巡%d次，巡查完成率%s", n, s.GetPatrolsDoneOnSchedule(),
+				s.GetPatrolsMissed(), PatrolRate(s)))
+		}
 		lead = ""
 	}
 	reported := "未受理新的问题"

@@ -119,6 +119,10 @@ func SummarySections(s *pb.Summary) []SummarySection {
 	section("巡查（各类）")
 	row("巡查次数", s.GetPatrols())
 	row("出动人次", s.GetPatrolPersonTimes())
+	row("按计划应巡", s.GetPatrolsScheduled())
+	row("已巡", s.GetPatrolsDoneOnSchedule())
+	row("漏巡", s.GetPatrolsMissed())
+	add("巡查完成率", PatrolRate(s), false)
 
 	l := s.GetLoop()
 	section("闭环处置")
@@ -126,6 +130,8 @@ func SummarySections(s *pb.Summary) []SummarySection {
 	row("办结", l.GetClosed())
 	row("期末未办结", l.GetOpen())
 	row("驳回", l.GetRejected())
+	row("退回补充", l.GetReturned())
+	row("补充材料", l.GetSupplemented())
 	row("应结案", l.GetDue())
 	row("应结已结", l.GetClosedOfDue())
 	row("按期办结", l.GetClosedOnTime())
@@ -159,6 +165,15 @@ func LoopMedianDays(l *pb.LoopSummary) string {
 		return "-"
 	}
 	return FormatDecimal(l.GetMedianDaysToClose())
+}
+
+// PatrolRate writes the share of scheduled patrols done (巡查完成率) as a
+// percentage, or "-" when none was scheduled.
+func PatrolRate(s *pb.Summary) string {
+	if s.GetPatrolsScheduled() == 0 {
+		return "-"
+	}
+	return FormatPercent(s.GetPatrolCompletionRate())
 }
 
 // LoopRate writes a rate as a percentage, or "-" when no case was due, so

@@ -9,6 +9,9 @@
 package words
 
 import (
+	"fmt"
+	"strconv"
+
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/gridinspect/gridinspect"
@@ -61,6 +64,8 @@ var Event = map[pb.EventType]string{
 	pb.EventType_EVENT_TYPE_REPORT_REASSIGNED:       "转派",
 	pb.EventType_EVENT_TYPE_REPORT_URGED:            "催办",
 	pb.EventType_EVENT_TYPE_REPORT_SUPERVISED:       "督办",
+	pb.EventType_EVENT_TYPE_REPORT_RETURNED:         "退回补充",
+	pb.EventType_EVENT_TYPE_REPORT_SUPPLEMENTED:     "补充材料",
 }
 
 // Action are what a user may do to a case (Report.allowed_actions), as
@@ -74,6 +79,16 @@ var Notice = map[pb.NoticeKind]string{
 	pb.NoticeKind_NOTICE_KIND_RECTIFICATION_ORDER:  "整改通知书",
 	pb.NoticeKind_NOTICE_KIND_ENFORCEMENT_DOCUMENT: "执法文书",
 }
+
+// DayKind are the kinds of calendar exception (工作日): the domain's
+// words (gridinspect.DayKind.Chinese).
+var DayKind = fromDomain[pb.DayKind](pb.DayKind_name, func(n int32) string { return gridinspect.DayKind(n).Chinese() })
+
+// Weekday are the days of the week as a calendar prints them.
+var Weekday = [7]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+
+// WorkingDays writes a deadline's count of working days: "5 个工作日".
+func WorkingDays(n int32) string { return strconv.Itoa(int(n)) + " 个工作日" }
 
 // Rejection are the reasons a report is rejected, in Chinese.
 var Rejection = map[pb.RejectionReason]string{
@@ -185,6 +200,51 @@ var PatrolKind = map[pb.PatrolKind]string{
 	pb.PatrolKind_PATROL_KIND_SAFETY:         "安全检查",
 	pb.PatrolKind_PATROL_KIND_GENERAL:        "日常巡查",
 }
+
+// Routing rules (事件分拨): how a rule dispatches, and a key part left
+// open.
+const (
+	RoutingAutomatic = "自动派遣"
+	RoutingSuggested = "一键派遣参考"
+	RoutingAny       = "任意"
+)
+
+// RoutingMode says how a routing rule dispatches.
+func RoutingMode(automatic bool) string {
+	if automatic {
+		return RoutingAutomatic
+	}
+	return RoutingSuggested
+}
+
+// PatrolPeriod are the units of a patrol schedule's period in Chinese.
+var PatrolPeriod = map[pb.PatrolPeriod]string{
+	pb.PatrolPeriod_PATROL_PERIOD_DAY:   "天",
+	pb.PatrolPeriod_PATROL_PERIOD_WEEK:  "周",
+	pb.PatrolPeriod_PATROL_PERIOD_MONTH: "月",
+}
+
+// PatrolFrequency says how often a schedule wants patrols, as an office
+// writes it: 每周1次, 每2周3次, 每10天1次, 每月2次.
+func PatrolFrequency(s *pb.PatrolSchedule) string {
+	unit := Label(PatrolPeriod, s.GetPeriod())
+	every := max(s.GetEvery(), 1)
+	times := max(s.GetTimes(), 1)
+	if every == 1 {
+		if s.GetPeriod() == pb.PatrolPeriod_PATROL_PERIOD_DAY {
+			return fmt.Sprintf("每天%d次", times)
+		}
+		return fmt.Sprintf("每%s%d次", unit, times)
+	}
+	if s.GetPeriod() == pb.PatrolPeriod_PATROL_PERIOD_MONTH {
+		unit = "个月"
+	}
+	return fmt.Sprintf("每%d%s%d次", every, unit, times)
+}
+
+// ReturnWant are what a return for more (退回补充) asks for, in Chinese:
+// the domain's words (gridinspect.ReturnWant.Chinese).
+var ReturnWant = fromDomain[pb.ReturnWant](pb.ReturnWant_name, func(n int32) string { return gridinspect.ReturnWant(n).Chinese() })
 
 // Enum is an API enum.
 type Enum interface {

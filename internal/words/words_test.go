@@ -46,6 +46,9 @@ func TestEveryWordOfTheAPIIsTranslated(t *testing.T) {
 		{"grid kind", numbers(GridKind), pb.GridKind(0).Descriptor()},
 		{"subject kind", numbers(SubjectKind), pb.SubjectKind(0).Descriptor()},
 		{"patrol kind", numbers(PatrolKind), pb.PatrolKind(0).Descriptor()},
+		{"patrol period", numbers(PatrolPeriod), pb.PatrolPeriod(0).Descriptor()},
+		{"return want", numbers(ReturnWant), pb.ReturnWant(0).Descriptor()},
+		{"day kind", numbers(DayKind), pb.DayKind(0).Descriptor()},
 	}
 	for _, tt := range tests {
 		values := tt.enum.Values()

@@ -62,6 +62,10 @@ const (
 	// deadline: a case whose extended deadline passes again is escalated
 	// again.
 	EventType_EVENT_TYPE_REPORT_SUPERVISED EventType = 14
+	// EVENT_TYPE_REPORT_RETURNED: returned to the reporter for more (ReturnReport).
+	EventType_EVENT_TYPE_REPORT_RETURNED EventType = 15
+	// EVENT_TYPE_REPORT_SUPPLEMENTED: the reporter added to it (SupplementReport).
+	EventType_EVENT_TYPE_REPORT_SUPPLEMENTED EventType = 16
 )
 
 // Enum value maps for EventType.
@@ -82,6 +86,8 @@ var (
 		12: "EVENT_TYPE_REPORT_REASSIGNED",
 		13: "EVENT_TYPE_REPORT_URGED",
 		14: "EVENT_TYPE_REPORT_SUPERVISED",
+		15: "EVENT_TYPE_REPORT_RETURNED",
+		16: "EVENT_TYPE_REPORT_SUPPLEMENTED",
 	}
 	EventType_value = map[string]int32{
 		"EVENT_TYPE_UNSPECIFIED":             0,
@@ -99,6 +105,8 @@ var (
 		"EVENT_TYPE_REPORT_REASSIGNED":       12,
 		"EVENT_TYPE_REPORT_URGED":            13,
 		"EVENT_TYPE_REPORT_SUPERVISED":       14,
+		"EVENT_TYPE_REPORT_RETURNED":         15,
+		"EVENT_TYPE_REPORT_SUPPLEMENTED":     16,
 	}
 )
 
@@ -252,9 +260,12 @@ type Assignment struct {
 	Deadline *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=deadline,proto3" json:"deadline,omitempty"`
 	// assignee_name is the assignee's name: the display name, or the
 	// username where there is none (server-set, output only).
-	AssigneeName  string `protobuf:"bytes,4,opt,name=assignee_name,json=assigneeName,proto3" json:"assignee_name,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	AssigneeName string `protobuf:"bytes,4,opt,name=assignee_name,json=assigneeName,proto3" json:"assignee_name,omitempty"`
+	// deadline_working_days: the working days the deadline counts, given or
+	// by default; 0 when it was given as a time or counts calendar days.
+	DeadlineWorkingDays int32 `protobuf:"varint,53,opt,name=deadline_working_days,json=deadlineWorkingDays,proto3" json:"deadline_working_days,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Assignment) Reset() {
@@ -313,6 +324,13 @@ func (x *Assignment) GetAssigneeName() string {
 		return x.AssigneeName
 	}
 	return ""
+}
+
+func (x *Assignment) GetDeadlineWorkingDays() int32 {
+	if x != nil {
+		return x.DeadlineWorkingDays
+	}
+	return 0
 }
 
 // Rejection is the payload of EVENT_TYPE_REPORT_REJECTED.
@@ -715,9 +733,11 @@ type DeadlineExtension struct {
 	// new_deadline is the deadline after it.
 	NewDeadline *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=new_deadline,json=newDeadline,proto3" json:"new_deadline,omitempty"`
 	// reason for the extension.
-	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// deadline_working_days the extension counted; 0 when it named a time.
+	DeadlineWorkingDays int32 `protobuf:"varint,53,opt,name=deadline_working_days,json=deadlineWorkingDays,proto3" json:"deadline_working_days,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *DeadlineExtension) Reset() {
@@ -769,6 +789,13 @@ func (x *DeadlineExtension) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *DeadlineExtension) GetDeadlineWorkingDays() int32 {
+	if x != nil {
+		return x.DeadlineWorkingDays
+	}
+	return 0
 }
 
 // Reassignment is the payload of EVENT_TYPE_REPORT_REASSIGNED: who had
@@ -1047,6 +1074,8 @@ type Event struct {
 	//	*Event_Reassignment
 	//	*Event_Urging
 	//	*Event_Supervision
+	//	*Event_ReturnRequest
+	//	*Event_Supplement
 	Payload isEvent_Payload `protobuf_oneof:"payload"`
 	// actor_name is the name the actor is shown by: the display name, or the
 	// username where there is none (server-set; shown to whoever may read
@@ -1307,6 +1336,24 @@ func (x *Event) GetSupervision() *Supervision {
 	return nil
 }
 
+func (x *Event) GetReturnRequest() *ReturnRequest {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_ReturnRequest); ok {
+			return x.ReturnRequest
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetSupplement() *Supplement {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Supplement); ok {
+			return x.Supplement
+		}
+	}
+	return nil
+}
+
 func (x *Event) GetActorName() string {
 	if x != nil {
 		return x.ActorName
@@ -1380,6 +1427,17 @@ type Event_Supervision struct {
 	Supervision *Supervision `protobuf:"bytes,42,opt,name=supervision,proto3,oneof"`
 }
 
+type Event_ReturnRequest struct {
+	// return_request of EVENT_TYPE_REPORT_RETURNED: what was asked for (only
+	// wants is set; the note is the event's).
+	ReturnRequest *ReturnRequest `protobuf:"bytes,45,opt,name=return_request,json=returnRequest,proto3,oneof"`
+}
+
+type Event_Supplement struct {
+	// supplement of EVENT_TYPE_REPORT_SUPPLEMENTED.
+	Supplement *Supplement `protobuf:"bytes,46,opt,name=supplement,proto3,oneof"`
+}
+
 func (*Event_Assignment) isEvent_Payload() {}
 
 func (*Event_Rejection) isEvent_Payload() {}
@@ -1402,6 +1460,75 @@ func (*Event_Urging) isEvent_Payload() {}
 
 func (*Event_Supervision) isEvent_Payload() {}
 
+func (*Event_ReturnRequest) isEvent_Payload() {}
+
+func (*Event_Supplement) isEvent_Payload() {}
+
+// Supplement is the payload of EVENT_TYPE_REPORT_SUPPLEMENTED (the photos
+// added are the event's photo_ids).
+type Supplement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// description added after the report's own.
+	Description string `protobuf:"bytes,1,opt,name=description,proto3" json:"description,omitempty"`
+	// address that replaced the report's.
+	Address string `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	// previous_address is the address it replaced (server-set).
+	PreviousAddress string `protobuf:"bytes,3,opt,name=previous_address,json=previousAddress,proto3" json:"previous_address,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Supplement) Reset() {
+	*x = Supplement{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Supplement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Supplement) ProtoMessage() {}
+
+func (x *Supplement) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Supplement.ProtoReflect.Descriptor instead.
+func (*Supplement) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Supplement) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Supplement) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *Supplement) GetPreviousAddress() string {
+	if x != nil {
+		return x.PreviousAddress
+	}
+	return ""
+}
+
 // AssignReportRequest dispatches a case.
 type AssignReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1422,15 +1549,21 @@ type AssignReportRequest struct {
 	// responsible_unit is the unit responsible: the enterprise itself or a
 	// department.
 	ResponsibleUnit string `protobuf:"bytes,8,opt,name=responsible_unit,json=responsibleUnit,proto3" json:"responsible_unit,omitempty"`
-	// deadline; empty = the default for the category and severity.
-	Deadline      *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=deadline,proto3" json:"deadline,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// deadline; empty = deadline_working_days, or the default for the
+	// category and severity (which counts calendar or working days: see
+	// CalendarService).
+	Deadline *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	// deadline_working_days, instead of deadline: the fix is due that many
+	// working days (工作日, on the admin's calendar) after the day of the
+	// assignment, at the end of that day, China time; 1 to 250.
+	DeadlineWorkingDays int32 `protobuf:"varint,53,opt,name=deadline_working_days,json=deadlineWorkingDays,proto3" json:"deadline_working_days,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *AssignReportRequest) Reset() {
 	*x = AssignReportRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[12]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1442,7 +1575,7 @@ func (x *AssignReportRequest) String() string {
 func (*AssignReportRequest) ProtoMessage() {}
 
 func (x *AssignReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[12]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1455,7 +1588,7 @@ func (x *AssignReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignReportRequest.ProtoReflect.Descriptor instead.
 func (*AssignReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{12}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AssignReportRequest) GetActionId() string {
@@ -1521,6 +1654,13 @@ func (x *AssignReportRequest) GetDeadline() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *AssignReportRequest) GetDeadlineWorkingDays() int32 {
+	if x != nil {
+		return x.DeadlineWorkingDays
+	}
+	return 0
+}
+
 // AssignReportResponse returns the case after the action.
 type AssignReportResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1534,7 +1674,7 @@ type AssignReportResponse struct {
 
 func (x *AssignReportResponse) Reset() {
 	*x = AssignReportResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[13]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1546,7 +1686,7 @@ func (x *AssignReportResponse) String() string {
 func (*AssignReportResponse) ProtoMessage() {}
 
 func (x *AssignReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[13]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1559,7 +1699,7 @@ func (x *AssignReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignReportResponse.ProtoReflect.Descriptor instead.
 func (*AssignReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{13}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AssignReportResponse) GetReport() *Report {
@@ -1601,7 +1741,7 @@ type RejectReportRequest struct {
 
 func (x *RejectReportRequest) Reset() {
 	*x = RejectReportRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[14]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1613,7 +1753,7 @@ func (x *RejectReportRequest) String() string {
 func (*RejectReportRequest) ProtoMessage() {}
 
 func (x *RejectReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[14]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1626,7 +1766,7 @@ func (x *RejectReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectReportRequest.ProtoReflect.Descriptor instead.
 func (*RejectReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{14}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RejectReportRequest) GetActionId() string {
@@ -1698,7 +1838,7 @@ type RejectReportResponse struct {
 
 func (x *RejectReportResponse) Reset() {
 	*x = RejectReportResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[15]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1710,7 +1850,7 @@ func (x *RejectReportResponse) String() string {
 func (*RejectReportResponse) ProtoMessage() {}
 
 func (x *RejectReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[15]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1723,7 +1863,7 @@ func (x *RejectReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectReportResponse.ProtoReflect.Descriptor instead.
 func (*RejectReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{15}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RejectReportResponse) GetReport() *Report {
@@ -1761,7 +1901,7 @@ type RecordProgressRequest struct {
 
 func (x *RecordProgressRequest) Reset() {
 	*x = RecordProgressRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[16]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1773,7 +1913,7 @@ func (x *RecordProgressRequest) String() string {
 func (*RecordProgressRequest) ProtoMessage() {}
 
 func (x *RecordProgressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[16]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1786,7 +1926,7 @@ func (x *RecordProgressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordProgressRequest.ProtoReflect.Descriptor instead.
 func (*RecordProgressRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{16}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RecordProgressRequest) GetActionId() string {
@@ -1844,7 +1984,7 @@ type RecordProgressResponse struct {
 
 func (x *RecordProgressResponse) Reset() {
 	*x = RecordProgressResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[17]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1856,7 +1996,7 @@ func (x *RecordProgressResponse) String() string {
 func (*RecordProgressResponse) ProtoMessage() {}
 
 func (x *RecordProgressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[17]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1869,7 +2009,7 @@ func (x *RecordProgressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordProgressResponse.ProtoReflect.Descriptor instead.
 func (*RecordProgressResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{17}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RecordProgressResponse) GetReport() *Report {
@@ -1911,7 +2051,7 @@ type IssueNoticeRequest struct {
 
 func (x *IssueNoticeRequest) Reset() {
 	*x = IssueNoticeRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[18]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1923,7 +2063,7 @@ func (x *IssueNoticeRequest) String() string {
 func (*IssueNoticeRequest) ProtoMessage() {}
 
 func (x *IssueNoticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[18]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1936,7 +2076,7 @@ func (x *IssueNoticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueNoticeRequest.ProtoReflect.Descriptor instead.
 func (*IssueNoticeRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{18}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *IssueNoticeRequest) GetActionId() string {
@@ -2008,7 +2148,7 @@ type IssueNoticeResponse struct {
 
 func (x *IssueNoticeResponse) Reset() {
 	*x = IssueNoticeResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[19]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2020,7 +2160,7 @@ func (x *IssueNoticeResponse) String() string {
 func (*IssueNoticeResponse) ProtoMessage() {}
 
 func (x *IssueNoticeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[19]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2033,7 +2173,7 @@ func (x *IssueNoticeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueNoticeResponse.ProtoReflect.Descriptor instead.
 func (*IssueNoticeResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{19}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *IssueNoticeResponse) GetReport() *Report {
@@ -2077,7 +2217,7 @@ type RecordInterviewRequest struct {
 
 func (x *RecordInterviewRequest) Reset() {
 	*x = RecordInterviewRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[20]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2089,7 +2229,7 @@ func (x *RecordInterviewRequest) String() string {
 func (*RecordInterviewRequest) ProtoMessage() {}
 
 func (x *RecordInterviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[20]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2102,7 +2242,7 @@ func (x *RecordInterviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordInterviewRequest.ProtoReflect.Descriptor instead.
 func (*RecordInterviewRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{20}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RecordInterviewRequest) GetActionId() string {
@@ -2181,7 +2321,7 @@ type RecordInterviewResponse struct {
 
 func (x *RecordInterviewResponse) Reset() {
 	*x = RecordInterviewResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[21]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2193,7 +2333,7 @@ func (x *RecordInterviewResponse) String() string {
 func (*RecordInterviewResponse) ProtoMessage() {}
 
 func (x *RecordInterviewResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[21]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2206,7 +2346,7 @@ func (x *RecordInterviewResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordInterviewResponse.ProtoReflect.Descriptor instead.
 func (*RecordInterviewResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{21}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RecordInterviewResponse) GetReport() *Report {
@@ -2248,7 +2388,7 @@ type SubmitRectificationRequest struct {
 
 func (x *SubmitRectificationRequest) Reset() {
 	*x = SubmitRectificationRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[22]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2260,7 +2400,7 @@ func (x *SubmitRectificationRequest) String() string {
 func (*SubmitRectificationRequest) ProtoMessage() {}
 
 func (x *SubmitRectificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[22]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2273,7 +2413,7 @@ func (x *SubmitRectificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitRectificationRequest.ProtoReflect.Descriptor instead.
 func (*SubmitRectificationRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{22}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SubmitRectificationRequest) GetActionId() string {
@@ -2345,7 +2485,7 @@ type SubmitRectificationResponse struct {
 
 func (x *SubmitRectificationResponse) Reset() {
 	*x = SubmitRectificationResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[23]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2357,7 +2497,7 @@ func (x *SubmitRectificationResponse) String() string {
 func (*SubmitRectificationResponse) ProtoMessage() {}
 
 func (x *SubmitRectificationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[23]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2370,7 +2510,7 @@ func (x *SubmitRectificationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitRectificationResponse.ProtoReflect.Descriptor instead.
 func (*SubmitRectificationResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{23}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SubmitRectificationResponse) GetReport() *Report {
@@ -2415,7 +2555,7 @@ type VerifyRectificationRequest struct {
 
 func (x *VerifyRectificationRequest) Reset() {
 	*x = VerifyRectificationRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[24]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2427,7 +2567,7 @@ func (x *VerifyRectificationRequest) String() string {
 func (*VerifyRectificationRequest) ProtoMessage() {}
 
 func (x *VerifyRectificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[24]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2440,7 +2580,7 @@ func (x *VerifyRectificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyRectificationRequest.ProtoReflect.Descriptor instead.
 func (*VerifyRectificationRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{24}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *VerifyRectificationRequest) GetActionId() string {
@@ -2519,7 +2659,7 @@ type VerifyRectificationResponse struct {
 
 func (x *VerifyRectificationResponse) Reset() {
 	*x = VerifyRectificationResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[25]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2531,7 +2671,7 @@ func (x *VerifyRectificationResponse) String() string {
 func (*VerifyRectificationResponse) ProtoMessage() {}
 
 func (x *VerifyRectificationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[25]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2544,7 +2684,7 @@ func (x *VerifyRectificationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyRectificationResponse.ProtoReflect.Descriptor instead.
 func (*VerifyRectificationResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{25}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *VerifyRectificationResponse) GetReport() *Report {
@@ -2584,7 +2724,7 @@ type RecordFollowUpRequest struct {
 
 func (x *RecordFollowUpRequest) Reset() {
 	*x = RecordFollowUpRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[26]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2596,7 +2736,7 @@ func (x *RecordFollowUpRequest) String() string {
 func (*RecordFollowUpRequest) ProtoMessage() {}
 
 func (x *RecordFollowUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[26]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2609,7 +2749,7 @@ func (x *RecordFollowUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFollowUpRequest.ProtoReflect.Descriptor instead.
 func (*RecordFollowUpRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{26}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RecordFollowUpRequest) GetActionId() string {
@@ -2674,7 +2814,7 @@ type RecordFollowUpResponse struct {
 
 func (x *RecordFollowUpResponse) Reset() {
 	*x = RecordFollowUpResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[27]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2686,7 +2826,7 @@ func (x *RecordFollowUpResponse) String() string {
 func (*RecordFollowUpResponse) ProtoMessage() {}
 
 func (x *RecordFollowUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[27]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2699,7 +2839,7 @@ func (x *RecordFollowUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFollowUpResponse.ProtoReflect.Descriptor instead.
 func (*RecordFollowUpResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{27}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RecordFollowUpResponse) GetReport() *Report {
@@ -2737,7 +2877,7 @@ type CommentOnReportRequest struct {
 
 func (x *CommentOnReportRequest) Reset() {
 	*x = CommentOnReportRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[28]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2749,7 +2889,7 @@ func (x *CommentOnReportRequest) String() string {
 func (*CommentOnReportRequest) ProtoMessage() {}
 
 func (x *CommentOnReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[28]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2762,7 +2902,7 @@ func (x *CommentOnReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommentOnReportRequest.ProtoReflect.Descriptor instead.
 func (*CommentOnReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{28}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CommentOnReportRequest) GetActionId() string {
@@ -2820,7 +2960,7 @@ type CommentOnReportResponse struct {
 
 func (x *CommentOnReportResponse) Reset() {
 	*x = CommentOnReportResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[29]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2832,7 +2972,7 @@ func (x *CommentOnReportResponse) String() string {
 func (*CommentOnReportResponse) ProtoMessage() {}
 
 func (x *CommentOnReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[29]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2845,7 +2985,7 @@ func (x *CommentOnReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommentOnReportResponse.ProtoReflect.Descriptor instead.
 func (*CommentOnReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{29}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CommentOnReportResponse) GetReport() *Report {
@@ -2877,17 +3017,22 @@ type ExtendDeadlineRequest struct {
 	PhotoIds []string `protobuf:"bytes,5,rep,name=photo_ids,json=photoIds,proto3" json:"photo_ids,omitempty"`
 	// occurred_at is the device time of the action (default: server time).
 	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
-	// new_deadline must be after the current one.
+	// new_deadline must be after the current one; required unless
+	// deadline_working_days is given.
 	NewDeadline *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=new_deadline,json=newDeadline,proto3" json:"new_deadline,omitempty"`
 	// reason for the extension; required.
-	Reason        string `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Reason string `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
+	// deadline_working_days, instead of new_deadline: the deadline moves
+	// that many working days after the current deadline's day, to the end
+	// of that day, China time; 1 to 250.
+	DeadlineWorkingDays int32 `protobuf:"varint,53,opt,name=deadline_working_days,json=deadlineWorkingDays,proto3" json:"deadline_working_days,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *ExtendDeadlineRequest) Reset() {
 	*x = ExtendDeadlineRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[30]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2899,7 +3044,7 @@ func (x *ExtendDeadlineRequest) String() string {
 func (*ExtendDeadlineRequest) ProtoMessage() {}
 
 func (x *ExtendDeadlineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[30]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2912,7 +3057,7 @@ func (x *ExtendDeadlineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtendDeadlineRequest.ProtoReflect.Descriptor instead.
 func (*ExtendDeadlineRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{30}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ExtendDeadlineRequest) GetActionId() string {
@@ -2971,6 +3116,13 @@ func (x *ExtendDeadlineRequest) GetReason() string {
 	return ""
 }
 
+func (x *ExtendDeadlineRequest) GetDeadlineWorkingDays() int32 {
+	if x != nil {
+		return x.DeadlineWorkingDays
+	}
+	return 0
+}
+
 // ExtendDeadlineResponse returns the case after the action.
 type ExtendDeadlineResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2984,7 +3136,7 @@ type ExtendDeadlineResponse struct {
 
 func (x *ExtendDeadlineResponse) Reset() {
 	*x = ExtendDeadlineResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[31]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2996,7 +3148,7 @@ func (x *ExtendDeadlineResponse) String() string {
 func (*ExtendDeadlineResponse) ProtoMessage() {}
 
 func (x *ExtendDeadlineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[31]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3009,7 +3161,7 @@ func (x *ExtendDeadlineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtendDeadlineResponse.ProtoReflect.Descriptor instead.
 func (*ExtendDeadlineResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{31}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ExtendDeadlineResponse) GetReport() *Report {
@@ -3055,7 +3207,7 @@ type ReassignReportRequest struct {
 
 func (x *ReassignReportRequest) Reset() {
 	*x = ReassignReportRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[32]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3067,7 +3219,7 @@ func (x *ReassignReportRequest) String() string {
 func (*ReassignReportRequest) ProtoMessage() {}
 
 func (x *ReassignReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[32]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3080,7 +3232,7 @@ func (x *ReassignReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReassignReportRequest.ProtoReflect.Descriptor instead.
 func (*ReassignReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{32}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ReassignReportRequest) GetActionId() string {
@@ -3159,7 +3311,7 @@ type ReassignReportResponse struct {
 
 func (x *ReassignReportResponse) Reset() {
 	*x = ReassignReportResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[33]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3171,7 +3323,7 @@ func (x *ReassignReportResponse) String() string {
 func (*ReassignReportResponse) ProtoMessage() {}
 
 func (x *ReassignReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[33]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3184,7 +3336,7 @@ func (x *ReassignReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReassignReportResponse.ProtoReflect.Descriptor instead.
 func (*ReassignReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{33}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ReassignReportResponse) GetReport() *Report {
@@ -3222,7 +3374,7 @@ type UrgeReportRequest struct {
 
 func (x *UrgeReportRequest) Reset() {
 	*x = UrgeReportRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[34]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3234,7 +3386,7 @@ func (x *UrgeReportRequest) String() string {
 func (*UrgeReportRequest) ProtoMessage() {}
 
 func (x *UrgeReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[34]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3247,7 +3399,7 @@ func (x *UrgeReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UrgeReportRequest.ProtoReflect.Descriptor instead.
 func (*UrgeReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{34}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *UrgeReportRequest) GetActionId() string {
@@ -3305,7 +3457,7 @@ type UrgeReportResponse struct {
 
 func (x *UrgeReportResponse) Reset() {
 	*x = UrgeReportResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[35]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3317,7 +3469,7 @@ func (x *UrgeReportResponse) String() string {
 func (*UrgeReportResponse) ProtoMessage() {}
 
 func (x *UrgeReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[35]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3330,7 +3482,7 @@ func (x *UrgeReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UrgeReportResponse.ProtoReflect.Descriptor instead.
 func (*UrgeReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{35}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *UrgeReportResponse) GetReport() *Report {
@@ -3358,7 +3510,7 @@ type GetTimelineRequest struct {
 
 func (x *GetTimelineRequest) Reset() {
 	*x = GetTimelineRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[36]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3370,7 +3522,7 @@ func (x *GetTimelineRequest) String() string {
 func (*GetTimelineRequest) ProtoMessage() {}
 
 func (x *GetTimelineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[36]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3383,7 +3535,7 @@ func (x *GetTimelineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTimelineRequest.ProtoReflect.Descriptor instead.
 func (*GetTimelineRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{36}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetTimelineRequest) GetReportId() string {
@@ -3407,7 +3559,7 @@ type GetTimelineResponse struct {
 
 func (x *GetTimelineResponse) Reset() {
 	*x = GetTimelineResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[37]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3419,7 +3571,7 @@ func (x *GetTimelineResponse) String() string {
 func (*GetTimelineResponse) ProtoMessage() {}
 
 func (x *GetTimelineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[37]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3432,7 +3584,7 @@ func (x *GetTimelineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTimelineResponse.ProtoReflect.Descriptor instead.
 func (*GetTimelineResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{37}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetTimelineResponse) GetEvents() []*Event {
@@ -3449,18 +3601,339 @@ func (x *GetTimelineResponse) GetChainIntact() bool {
 	return false
 }
 
+// ReturnReportRequest returns a case to its reporter for more.
+type ReturnReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// action_id is the client-made UUID of this action.
+	ActionId string `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	// report_id is the report acted on.
+	ReportId string `protobuf:"bytes,2,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	// expected_version is the version the actor saw (0 = don't check).
+	ExpectedVersion int64 `protobuf:"varint,3,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	// note: what to add, in words (required with RETURN_WANT_OTHER).
+	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	// photo_ids attached.
+	PhotoIds []string `protobuf:"bytes,5,rep,name=photo_ids,json=photoIds,proto3" json:"photo_ids,omitempty"`
+	// occurred_at is the device time of the action (default: server time).
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// wants: what the reporter should add; at least one.
+	Wants         []ReturnWant `protobuf:"varint,7,rep,packed,name=wants,proto3,enum=gridinspect.v1.ReturnWant" json:"wants,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReturnReportRequest) Reset() {
+	*x = ReturnReportRequest{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReturnReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReturnReportRequest) ProtoMessage() {}
+
+func (x *ReturnReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReturnReportRequest.ProtoReflect.Descriptor instead.
+func (*ReturnReportRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ReturnReportRequest) GetActionId() string {
+	if x != nil {
+		return x.ActionId
+	}
+	return ""
+}
+
+func (x *ReturnReportRequest) GetReportId() string {
+	if x != nil {
+		return x.ReportId
+	}
+	return ""
+}
+
+func (x *ReturnReportRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
+func (x *ReturnReportRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *ReturnReportRequest) GetPhotoIds() []string {
+	if x != nil {
+		return x.PhotoIds
+	}
+	return nil
+}
+
+func (x *ReturnReportRequest) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *ReturnReportRequest) GetWants() []ReturnWant {
+	if x != nil {
+		return x.Wants
+	}
+	return nil
+}
+
+// ReturnReportResponse returns the case after the action.
+type ReturnReportResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// report after the action.
+	Report *Report `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	// event recorded.
+	Event         *Event `protobuf:"bytes,2,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReturnReportResponse) Reset() {
+	*x = ReturnReportResponse{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReturnReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReturnReportResponse) ProtoMessage() {}
+
+func (x *ReturnReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReturnReportResponse.ProtoReflect.Descriptor instead.
+func (*ReturnReportResponse) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ReturnReportResponse) GetReport() *Report {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+func (x *ReturnReportResponse) GetEvent() *Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+// SupplementReportRequest adds to a returned case; at least one of
+// photo_ids, description and address.
+type SupplementReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// action_id is the client-made UUID of this action.
+	ActionId string `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	// report_id is the report acted on.
+	ReportId string `protobuf:"bytes,2,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	// expected_version is the version the actor saw (0 = don't check).
+	ExpectedVersion int64 `protobuf:"varint,3,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	// note written by the actor.
+	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	// photo_ids to add to the report's photos.
+	PhotoIds []string `protobuf:"bytes,5,rep,name=photo_ids,json=photoIds,proto3" json:"photo_ids,omitempty"`
+	// occurred_at is the device time of the action (default: server time).
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// description to append to the report's (at most 4000 characters in all).
+	Description string `protobuf:"bytes,7,opt,name=description,proto3" json:"description,omitempty"`
+	// address to replace the report's.
+	Address       string `protobuf:"bytes,8,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SupplementReportRequest) Reset() {
+	*x = SupplementReportRequest{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SupplementReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SupplementReportRequest) ProtoMessage() {}
+
+func (x *SupplementReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SupplementReportRequest.ProtoReflect.Descriptor instead.
+func (*SupplementReportRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *SupplementReportRequest) GetActionId() string {
+	if x != nil {
+		return x.ActionId
+	}
+	return ""
+}
+
+func (x *SupplementReportRequest) GetReportId() string {
+	if x != nil {
+		return x.ReportId
+	}
+	return ""
+}
+
+func (x *SupplementReportRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
+func (x *SupplementReportRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *SupplementReportRequest) GetPhotoIds() []string {
+	if x != nil {
+		return x.PhotoIds
+	}
+	return nil
+}
+
+func (x *SupplementReportRequest) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *SupplementReportRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *SupplementReportRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+// SupplementReportResponse returns the case after the action.
+type SupplementReportResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// report after the action.
+	Report *Report `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	// event recorded.
+	Event         *Event `protobuf:"bytes,2,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SupplementReportResponse) Reset() {
+	*x = SupplementReportResponse{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SupplementReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SupplementReportResponse) ProtoMessage() {}
+
+func (x *SupplementReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SupplementReportResponse.ProtoReflect.Descriptor instead.
+func (*SupplementReportResponse) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *SupplementReportResponse) GetReport() *Report {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+func (x *SupplementReportResponse) GetEvent() *Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
 var File_gridinspect_v1_rectification_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\n" +
-	"\"gridinspect/v1/rectification.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgridinspect/v1/report.proto\"\xb5\x01\n" +
+	"\"gridinspect/v1/rectification.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgridinspect/v1/report.proto\"\xe9\x01\n" +
 	"\n" +
 	"Assignment\x12\x1f\n" +
 	"\vassignee_id\x18\x01 \x01(\tR\n" +
 	"assigneeId\x12)\n" +
 	"\x10responsible_unit\x18\x02 \x01(\tR\x0fresponsibleUnit\x126\n" +
 	"\bdeadline\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x12#\n" +
-	"\rassignee_name\x18\x04 \x01(\tR\fassigneeName\"y\n" +
+	"\rassignee_name\x18\x04 \x01(\tR\fassigneeName\x122\n" +
+	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDays\"y\n" +
 	"\tRejection\x127\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x1f.gridinspect.v1.RejectionReasonR\x06reason\x123\n" +
 	"\x16duplicate_of_report_id\x18\x02 \x01(\tR\x13duplicateOfReportId\"\xa0\x01\n" +
@@ -3486,11 +3959,12 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x0eevidence_flags\x18\x04 \x03(\tR\revidenceFlags\"K\n" +
 	"\bFollowUp\x12\x1a\n" +
 	"\brelapsed\x18\x01 \x01(\bR\brelapsed\x12#\n" +
-	"\rrelapse_count\x18\x02 \x01(\x05R\frelapseCount\"\xb3\x01\n" +
+	"\rrelapse_count\x18\x02 \x01(\x05R\frelapseCount\"\xe7\x01\n" +
 	"\x11DeadlineExtension\x12G\n" +
 	"\x11previous_deadline\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x10previousDeadline\x12=\n" +
 	"\fnew_deadline\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vnewDeadline\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xbb\x02\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x122\n" +
+	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDays\"\xbb\x02\n" +
 	"\fReassignment\x120\n" +
 	"\x14previous_assignee_id\x18\x01 \x01(\tR\x12previousAssigneeId\x12:\n" +
 	"\x19previous_responsible_unit\x18\x02 \x01(\tR\x17previousResponsibleUnit\x12\x1f\n" +
@@ -3508,7 +3982,7 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"urge_count\x18\x03 \x01(\x05R\turgeCount\x12#\n" +
 	"\rassignee_name\x18\x04 \x01(\tR\fassigneeName\"E\n" +
 	"\vSupervision\x126\n" +
-	"\bdeadline\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\"\x8e\v\n" +
+	"\bdeadline\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\"\x94\f\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\treport_id\x18\x02 \x01(\tR\breportId\x12-\n" +
@@ -3541,11 +4015,20 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x12deadline_extension\x18\x1b \x01(\v2!.gridinspect.v1.DeadlineExtensionH\x00R\x11deadlineExtension\x12B\n" +
 	"\freassignment\x18( \x01(\v2\x1c.gridinspect.v1.ReassignmentH\x00R\freassignment\x120\n" +
 	"\x06urging\x18) \x01(\v2\x16.gridinspect.v1.UrgingH\x00R\x06urging\x12?\n" +
-	"\vsupervision\x18* \x01(\v2\x1b.gridinspect.v1.SupervisionH\x00R\vsupervision\x12\x1d\n" +
+	"\vsupervision\x18* \x01(\v2\x1b.gridinspect.v1.SupervisionH\x00R\vsupervision\x12F\n" +
+	"\x0ereturn_request\x18- \x01(\v2\x1d.gridinspect.v1.ReturnRequestH\x00R\rreturnRequest\x12<\n" +
+	"\n" +
+	"supplement\x18. \x01(\v2\x1a.gridinspect.v1.SupplementH\x00R\n" +
+	"supplement\x12\x1d\n" +
 	"\n" +
 	"actor_name\x18\x1c \x01(\tR\tactorName\x12:\n" +
 	"\x19localized_conflict_reason\x18\x1d \x01(\tR\x17localizedConflictReasonB\t\n" +
-	"\apayload\"\xec\x02\n" +
+	"\apayload\"s\n" +
+	"\n" +
+	"Supplement\x12 \n" +
+	"\vdescription\x18\x01 \x01(\tR\vdescription\x12\x18\n" +
+	"\aaddress\x18\x02 \x01(\tR\aaddress\x12)\n" +
+	"\x10previous_address\x18\x03 \x01(\tR\x0fpreviousAddress\"\xa0\x03\n" +
 	"\x13AssignReportRequest\x12\x1b\n" +
 	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +
 	"\treport_id\x18\x02 \x01(\tR\breportId\x12)\n" +
@@ -3557,7 +4040,8 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\vassignee_id\x18\a \x01(\tR\n" +
 	"assigneeId\x12)\n" +
 	"\x10responsible_unit\x18\b \x01(\tR\x0fresponsibleUnit\x126\n" +
-	"\bdeadline\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\"s\n" +
+	"\bdeadline\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x122\n" +
+	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDays\"s\n" +
 	"\x14AssignReportResponse\x12.\n" +
 	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
 	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event\"\xd6\x02\n" +
@@ -3663,7 +4147,7 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"occurredAt\"v\n" +
 	"\x17CommentOnReportResponse\x12.\n" +
 	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
-	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event\"\xc1\x02\n" +
+	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event\"\xf5\x02\n" +
 	"\x15ExtendDeadlineRequest\x12\x1b\n" +
 	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +
 	"\treport_id\x18\x02 \x01(\tR\breportId\x12)\n" +
@@ -3673,7 +4157,8 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAt\x12=\n" +
 	"\fnew_deadline\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vnewDeadline\x12\x16\n" +
-	"\x06reason\x18\b \x01(\tR\x06reason\"u\n" +
+	"\x06reason\x18\b \x01(\tR\x06reason\x122\n" +
+	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDays\"u\n" +
 	"\x16ExtendDeadlineResponse\x12.\n" +
 	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
 	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event\"\xce\x02\n" +
@@ -3707,7 +4192,32 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\treport_id\x18\x01 \x01(\tR\breportId\"g\n" +
 	"\x13GetTimelineResponse\x12-\n" +
 	"\x06events\x18\x01 \x03(\v2\x15.gridinspect.v1.EventR\x06events\x12!\n" +
-	"\fchain_intact\x18\x02 \x01(\bR\vchainIntact*\xfe\x03\n" +
+	"\fchain_intact\x18\x02 \x01(\bR\vchainIntact\"\x9a\x02\n" +
+	"\x13ReturnReportRequest\x12\x1b\n" +
+	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +
+	"\treport_id\x18\x02 \x01(\tR\breportId\x12)\n" +
+	"\x10expected_version\x18\x03 \x01(\x03R\x0fexpectedVersion\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\x12\x1b\n" +
+	"\tphoto_ids\x18\x05 \x03(\tR\bphotoIds\x12;\n" +
+	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x120\n" +
+	"\x05wants\x18\a \x03(\x0e2\x1a.gridinspect.v1.ReturnWantR\x05wants\"s\n" +
+	"\x14ReturnReportResponse\x12.\n" +
+	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
+	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event\"\xa8\x02\n" +
+	"\x17SupplementReportRequest\x12\x1b\n" +
+	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +
+	"\treport_id\x18\x02 \x01(\tR\breportId\x12)\n" +
+	"\x10expected_version\x18\x03 \x01(\x03R\x0fexpectedVersion\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\x12\x1b\n" +
+	"\tphoto_ids\x18\x05 \x03(\tR\bphotoIds\x12;\n" +
+	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12 \n" +
+	"\vdescription\x18\a \x01(\tR\vdescription\x12\x18\n" +
+	"\aaddress\x18\b \x01(\tR\aaddress\"w\n" +
+	"\x18SupplementReportResponse\x12.\n" +
+	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
+	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event*\xc2\x04\n" +
 	"\tEventType\x12\x1a\n" +
 	"\x16EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bEVENT_TYPE_REPORT_SUBMITTED\x10\x01\x12\x1e\n" +
@@ -3724,7 +4234,9 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x1cEVENT_TYPE_DEADLINE_EXTENDED\x10\v\x12 \n" +
 	"\x1cEVENT_TYPE_REPORT_REASSIGNED\x10\f\x12\x1b\n" +
 	"\x17EVENT_TYPE_REPORT_URGED\x10\r\x12 \n" +
-	"\x1cEVENT_TYPE_REPORT_SUPERVISED\x10\x0e*\x93\x01\n" +
+	"\x1cEVENT_TYPE_REPORT_SUPERVISED\x10\x0e\x12\x1e\n" +
+	"\x1aEVENT_TYPE_REPORT_RETURNED\x10\x0f\x12\"\n" +
+	"\x1eEVENT_TYPE_REPORT_SUPPLEMENTED\x10\x10*\x93\x01\n" +
 	"\n" +
 	"NoticeKind\x12\x1b\n" +
 	"\x17NOTICE_KIND_UNSPECIFIED\x10\x00\x12\x1d\n" +
@@ -3734,7 +4246,7 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x0fRejectionReason\x12 \n" +
 	"\x1cREJECTION_REASON_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18REJECTION_REASON_INVALID\x10\x01\x12\x1e\n" +
-	"\x1aREJECTION_REASON_DUPLICATE\x10\x022\xf8\x0e\n" +
+	"\x1aREJECTION_REASON_DUPLICATE\x10\x022\x96\x11\n" +
 	"\x14RectificationService\x12\x84\x01\n" +
 	"\fAssignReport\x12#.gridinspect.v1.AssignReportRequest\x1a$.gridinspect.v1.AssignReportResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/reports/{report_id}:assign\x12\x84\x01\n" +
 	"\fRejectReport\x12#.gridinspect.v1.RejectReportRequest\x1a$.gridinspect.v1.RejectReportResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/reports/{report_id}:reject\x12\x92\x01\n" +
@@ -3749,7 +4261,9 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\vGetTimeline\x12\".gridinspect.v1.GetTimelineRequest\x1a#.gridinspect.v1.GetTimelineResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/reports/{report_id}/timeline\x12\x8c\x01\n" +
 	"\x0eReassignReport\x12%.gridinspect.v1.ReassignReportRequest\x1a&.gridinspect.v1.ReassignReportResponse\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/reports/{report_id}:reassign\x12|\n" +
 	"\n" +
-	"UrgeReport\x12!.gridinspect.v1.UrgeReportRequest\x1a\".gridinspect.v1.UrgeReportResponse\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/reports/{report_id}:urgeBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
+	"UrgeReport\x12!.gridinspect.v1.UrgeReportRequest\x1a\".gridinspect.v1.UrgeReportResponse\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/reports/{report_id}:urge\x12\x84\x01\n" +
+	"\fReturnReport\x12#.gridinspect.v1.ReturnReportRequest\x1a$.gridinspect.v1.ReturnReportResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/reports/{report_id}:return\x12\x94\x01\n" +
+	"\x10SupplementReport\x12'.gridinspect.v1.SupplementReportRequest\x1a(.gridinspect.v1.SupplementReportResponse\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/reports/{report_id}:supplementBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
 var (
 	file_gridinspect_v1_rectification_proto_rawDescOnce sync.Once
@@ -3764,7 +4278,7 @@ func file_gridinspect_v1_rectification_proto_rawDescGZIP() []byte {
 }
 
 var file_gridinspect_v1_rectification_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_gridinspect_v1_rectification_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_gridinspect_v1_rectification_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_gridinspect_v1_rectification_proto_goTypes = []any{
 	(EventType)(0),                      // 0: gridinspect.v1.EventType
 	(NoticeKind)(0),                     // 1: gridinspect.v1.NoticeKind
@@ -3781,51 +4295,58 @@ var file_gridinspect_v1_rectification_proto_goTypes = []any{
 	(*Urging)(nil),                      // 12: gridinspect.v1.Urging
 	(*Supervision)(nil),                 // 13: gridinspect.v1.Supervision
 	(*Event)(nil),                       // 14: gridinspect.v1.Event
-	(*AssignReportRequest)(nil),         // 15: gridinspect.v1.AssignReportRequest
-	(*AssignReportResponse)(nil),        // 16: gridinspect.v1.AssignReportResponse
-	(*RejectReportRequest)(nil),         // 17: gridinspect.v1.RejectReportRequest
-	(*RejectReportResponse)(nil),        // 18: gridinspect.v1.RejectReportResponse
-	(*RecordProgressRequest)(nil),       // 19: gridinspect.v1.RecordProgressRequest
-	(*RecordProgressResponse)(nil),      // 20: gridinspect.v1.RecordProgressResponse
-	(*IssueNoticeRequest)(nil),          // 21: gridinspect.v1.IssueNoticeRequest
-	(*IssueNoticeResponse)(nil),         // 22: gridinspect.v1.IssueNoticeResponse
-	(*RecordInterviewRequest)(nil),      // 23: gridinspect.v1.RecordInterviewRequest
-	(*RecordInterviewResponse)(nil),     // 24: gridinspect.v1.RecordInterviewResponse
-	(*SubmitRectificationRequest)(nil),  // 25: gridinspect.v1.SubmitRectificationRequest
-	(*SubmitRectificationResponse)(nil), // 26: gridinspect.v1.SubmitRectificationResponse
-	(*VerifyRectificationRequest)(nil),  // 27: gridinspect.v1.VerifyRectificationRequest
-	(*VerifyRectificationResponse)(nil), // 28: gridinspect.v1.VerifyRectificationResponse
-	(*RecordFollowUpRequest)(nil),       // 29: gridinspect.v1.RecordFollowUpRequest
-	(*RecordFollowUpResponse)(nil),      // 30: gridinspect.v1.RecordFollowUpResponse
-	(*CommentOnReportRequest)(nil),      // 31: gridinspect.v1.CommentOnReportRequest
-	(*CommentOnReportResponse)(nil),     // 32: gridinspect.v1.CommentOnReportResponse
-	(*ExtendDeadlineRequest)(nil),       // 33: gridinspect.v1.ExtendDeadlineRequest
-	(*ExtendDeadlineResponse)(nil),      // 34: gridinspect.v1.ExtendDeadlineResponse
-	(*ReassignReportRequest)(nil),       // 35: gridinspect.v1.ReassignReportRequest
-	(*ReassignReportResponse)(nil),      // 36: gridinspect.v1.ReassignReportResponse
-	(*UrgeReportRequest)(nil),           // 37: gridinspect.v1.UrgeReportRequest
-	(*UrgeReportResponse)(nil),          // 38: gridinspect.v1.UrgeReportResponse
-	(*GetTimelineRequest)(nil),          // 39: gridinspect.v1.GetTimelineRequest
-	(*GetTimelineResponse)(nil),         // 40: gridinspect.v1.GetTimelineResponse
-	(*timestamppb.Timestamp)(nil),       // 41: google.protobuf.Timestamp
-	(Disposition)(0),                    // 42: gridinspect.v1.Disposition
-	(ReportStatus)(0),                   // 43: gridinspect.v1.ReportStatus
-	(*Report)(nil),                      // 44: gridinspect.v1.Report
+	(*Supplement)(nil),                  // 15: gridinspect.v1.Supplement
+	(*AssignReportRequest)(nil),         // 16: gridinspect.v1.AssignReportRequest
+	(*AssignReportResponse)(nil),        // 17: gridinspect.v1.AssignReportResponse
+	(*RejectReportRequest)(nil),         // 18: gridinspect.v1.RejectReportRequest
+	(*RejectReportResponse)(nil),        // 19: gridinspect.v1.RejectReportResponse
+	(*RecordProgressRequest)(nil),       // 20: gridinspect.v1.RecordProgressRequest
+	(*RecordProgressResponse)(nil),      // 21: gridinspect.v1.RecordProgressResponse
+	(*IssueNoticeRequest)(nil),          // 22: gridinspect.v1.IssueNoticeRequest
+	(*IssueNoticeResponse)(nil),         // 23: gridinspect.v1.IssueNoticeResponse
+	(*RecordInterviewRequest)(nil),      // 24: gridinspect.v1.RecordInterviewRequest
+	(*RecordInterviewResponse)(nil),     // 25: gridinspect.v1.RecordInterviewResponse
+	(*SubmitRectificationRequest)(nil),  // 26: gridinspect.v1.SubmitRectificationRequest
+	(*SubmitRectificationResponse)(nil), // 27: gridinspect.v1.SubmitRectificationResponse
+	(*VerifyRectificationRequest)(nil),  // 28: gridinspect.v1.VerifyRectificationRequest
+	(*VerifyRectificationResponse)(nil), // 29: gridinspect.v1.VerifyRectificationResponse
+	(*RecordFollowUpRequest)(nil),       // 30: gridinspect.v1.RecordFollowUpRequest
+	(*RecordFollowUpResponse)(nil),      // 31: gridinspect.v1.RecordFollowUpResponse
+	(*CommentOnReportRequest)(nil),      // 32: gridinspect.v1.CommentOnReportRequest
+	(*CommentOnReportResponse)(nil),     // 33: gridinspect.v1.CommentOnReportResponse
+	(*ExtendDeadlineRequest)(nil),       // 34: gridinspect.v1.ExtendDeadlineRequest
+	(*ExtendDeadlineResponse)(nil),      // 35: gridinspect.v1.ExtendDeadlineResponse
+	(*ReassignReportRequest)(nil),       // 36: gridinspect.v1.ReassignReportRequest
+	(*ReassignReportResponse)(nil),      // 37: gridinspect.v1.ReassignReportResponse
+	(*UrgeReportRequest)(nil),           // 38: gridinspect.v1.UrgeReportRequest
+	(*UrgeReportResponse)(nil),          // 39: gridinspect.v1.UrgeReportResponse
+	(*GetTimelineRequest)(nil),          // 40: gridinspect.v1.GetTimelineRequest
+	(*GetTimelineResponse)(nil),         // 41: gridinspect.v1.GetTimelineResponse
+	(*ReturnReportRequest)(nil),         // 42: gridinspect.v1.ReturnReportRequest
+	(*ReturnReportResponse)(nil),        // 43: gridinspect.v1.ReturnReportResponse
+	(*SupplementReportRequest)(nil),     // 44: gridinspect.v1.SupplementReportRequest
+	(*SupplementReportResponse)(nil),    // 45: gridinspect.v1.SupplementReportResponse
+	(*timestamppb.Timestamp)(nil),       // 46: google.protobuf.Timestamp
+	(Disposition)(0),                    // 47: gridinspect.v1.Disposition
+	(ReportStatus)(0),                   // 48: gridinspect.v1.ReportStatus
+	(*ReturnRequest)(nil),               // 49: gridinspect.v1.ReturnRequest
+	(*Report)(nil),                      // 50: gridinspect.v1.Report
+	(ReturnWant)(0),                     // 51: gridinspect.v1.ReturnWant
 }
 var file_gridinspect_v1_rectification_proto_depIdxs = []int32{
-	41, // 0: gridinspect.v1.Assignment.deadline:type_name -> google.protobuf.Timestamp
+	46, // 0: gridinspect.v1.Assignment.deadline:type_name -> google.protobuf.Timestamp
 	2,  // 1: gridinspect.v1.Rejection.reason:type_name -> gridinspect.v1.RejectionReason
 	1,  // 2: gridinspect.v1.Notice.kind:type_name -> gridinspect.v1.NoticeKind
-	42, // 3: gridinspect.v1.Rectification.disposition:type_name -> gridinspect.v1.Disposition
-	42, // 4: gridinspect.v1.Verification.disposition:type_name -> gridinspect.v1.Disposition
-	41, // 5: gridinspect.v1.DeadlineExtension.previous_deadline:type_name -> google.protobuf.Timestamp
-	41, // 6: gridinspect.v1.DeadlineExtension.new_deadline:type_name -> google.protobuf.Timestamp
-	41, // 7: gridinspect.v1.Supervision.deadline:type_name -> google.protobuf.Timestamp
+	47, // 3: gridinspect.v1.Rectification.disposition:type_name -> gridinspect.v1.Disposition
+	47, // 4: gridinspect.v1.Verification.disposition:type_name -> gridinspect.v1.Disposition
+	46, // 5: gridinspect.v1.DeadlineExtension.previous_deadline:type_name -> google.protobuf.Timestamp
+	46, // 6: gridinspect.v1.DeadlineExtension.new_deadline:type_name -> google.protobuf.Timestamp
+	46, // 7: gridinspect.v1.Supervision.deadline:type_name -> google.protobuf.Timestamp
 	0,  // 8: gridinspect.v1.Event.type:type_name -> gridinspect.v1.EventType
-	41, // 9: gridinspect.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	41, // 10: gridinspect.v1.Event.received_at:type_name -> google.protobuf.Timestamp
-	43, // 11: gridinspect.v1.Event.status_before:type_name -> gridinspect.v1.ReportStatus
-	43, // 12: gridinspect.v1.Event.status_after:type_name -> gridinspect.v1.ReportStatus
+	46, // 9: gridinspect.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	46, // 10: gridinspect.v1.Event.received_at:type_name -> google.protobuf.Timestamp
+	48, // 11: gridinspect.v1.Event.status_before:type_name -> gridinspect.v1.ReportStatus
+	48, // 12: gridinspect.v1.Event.status_after:type_name -> gridinspect.v1.ReportStatus
 	3,  // 13: gridinspect.v1.Event.assignment:type_name -> gridinspect.v1.Assignment
 	4,  // 14: gridinspect.v1.Event.rejection:type_name -> gridinspect.v1.Rejection
 	5,  // 15: gridinspect.v1.Event.notice:type_name -> gridinspect.v1.Notice
@@ -3837,80 +4358,93 @@ var file_gridinspect_v1_rectification_proto_depIdxs = []int32{
 	11, // 21: gridinspect.v1.Event.reassignment:type_name -> gridinspect.v1.Reassignment
 	12, // 22: gridinspect.v1.Event.urging:type_name -> gridinspect.v1.Urging
 	13, // 23: gridinspect.v1.Event.supervision:type_name -> gridinspect.v1.Supervision
-	41, // 24: gridinspect.v1.AssignReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	41, // 25: gridinspect.v1.AssignReportRequest.deadline:type_name -> google.protobuf.Timestamp
-	44, // 26: gridinspect.v1.AssignReportResponse.report:type_name -> gridinspect.v1.Report
-	14, // 27: gridinspect.v1.AssignReportResponse.event:type_name -> gridinspect.v1.Event
-	41, // 28: gridinspect.v1.RejectReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	2,  // 29: gridinspect.v1.RejectReportRequest.reason:type_name -> gridinspect.v1.RejectionReason
-	44, // 30: gridinspect.v1.RejectReportResponse.report:type_name -> gridinspect.v1.Report
-	14, // 31: gridinspect.v1.RejectReportResponse.event:type_name -> gridinspect.v1.Event
-	41, // 32: gridinspect.v1.RecordProgressRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	44, // 33: gridinspect.v1.RecordProgressResponse.report:type_name -> gridinspect.v1.Report
-	14, // 34: gridinspect.v1.RecordProgressResponse.event:type_name -> gridinspect.v1.Event
-	41, // 35: gridinspect.v1.IssueNoticeRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	1,  // 36: gridinspect.v1.IssueNoticeRequest.kind:type_name -> gridinspect.v1.NoticeKind
-	44, // 37: gridinspect.v1.IssueNoticeResponse.report:type_name -> gridinspect.v1.Report
-	14, // 38: gridinspect.v1.IssueNoticeResponse.event:type_name -> gridinspect.v1.Event
-	41, // 39: gridinspect.v1.RecordInterviewRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	44, // 40: gridinspect.v1.RecordInterviewResponse.report:type_name -> gridinspect.v1.Report
-	14, // 41: gridinspect.v1.RecordInterviewResponse.event:type_name -> gridinspect.v1.Event
-	41, // 42: gridinspect.v1.SubmitRectificationRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	42, // 43: gridinspect.v1.SubmitRectificationRequest.disposition:type_name -> gridinspect.v1.Disposition
-	44, // 44: gridinspect.v1.SubmitRectificationResponse.report:type_name -> gridinspect.v1.Report
-	14, // 45: gridinspect.v1.SubmitRectificationResponse.event:type_name -> gridinspect.v1.Event
-	41, // 46: gridinspect.v1.VerifyRectificationRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	42, // 47: gridinspect.v1.VerifyRectificationRequest.disposition:type_name -> gridinspect.v1.Disposition
-	44, // 48: gridinspect.v1.VerifyRectificationResponse.report:type_name -> gridinspect.v1.Report
-	14, // 49: gridinspect.v1.VerifyRectificationResponse.event:type_name -> gridinspect.v1.Event
-	41, // 50: gridinspect.v1.RecordFollowUpRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	44, // 51: gridinspect.v1.RecordFollowUpResponse.report:type_name -> gridinspect.v1.Report
-	14, // 52: gridinspect.v1.RecordFollowUpResponse.event:type_name -> gridinspect.v1.Event
-	41, // 53: gridinspect.v1.CommentOnReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	44, // 54: gridinspect.v1.CommentOnReportResponse.report:type_name -> gridinspect.v1.Report
-	14, // 55: gridinspect.v1.CommentOnReportResponse.event:type_name -> gridinspect.v1.Event
-	41, // 56: gridinspect.v1.ExtendDeadlineRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	41, // 57: gridinspect.v1.ExtendDeadlineRequest.new_deadline:type_name -> google.protobuf.Timestamp
-	44, // 58: gridinspect.v1.ExtendDeadlineResponse.report:type_name -> gridinspect.v1.Report
-	14, // 59: gridinspect.v1.ExtendDeadlineResponse.event:type_name -> gridinspect.v1.Event
-	41, // 60: gridinspect.v1.ReassignReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	44, // 61: gridinspect.v1.ReassignReportResponse.report:type_name -> gridinspect.v1.Report
-	14, // 62: gridinspect.v1.ReassignReportResponse.event:type_name -> gridinspect.v1.Event
-	41, // 63: gridinspect.v1.UrgeReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	44, // 64: gridinspect.v1.UrgeReportResponse.report:type_name -> gridinspect.v1.Report
-	14, // 65: gridinspect.v1.UrgeReportResponse.event:type_name -> gridinspect.v1.Event
-	14, // 66: gridinspect.v1.GetTimelineResponse.events:type_name -> gridinspect.v1.Event
-	15, // 67: gridinspect.v1.RectificationService.AssignReport:input_type -> gridinspect.v1.AssignReportRequest
-	17, // 68: gridinspect.v1.RectificationService.RejectReport:input_type -> gridinspect.v1.RejectReportRequest
-	19, // 69: gridinspect.v1.RectificationService.RecordProgress:input_type -> gridinspect.v1.RecordProgressRequest
-	21, // 70: gridinspect.v1.RectificationService.IssueNotice:input_type -> gridinspect.v1.IssueNoticeRequest
-	23, // 71: gridinspect.v1.RectificationService.RecordInterview:input_type -> gridinspect.v1.RecordInterviewRequest
-	25, // 72: gridinspect.v1.RectificationService.SubmitRectification:input_type -> gridinspect.v1.SubmitRectificationRequest
-	27, // 73: gridinspect.v1.RectificationService.VerifyRectification:input_type -> gridinspect.v1.VerifyRectificationRequest
-	29, // 74: gridinspect.v1.RectificationService.RecordFollowUp:input_type -> gridinspect.v1.RecordFollowUpRequest
-	31, // 75: gridinspect.v1.RectificationService.CommentOnReport:input_type -> gridinspect.v1.CommentOnReportRequest
-	33, // 76: gridinspect.v1.RectificationService.ExtendDeadline:input_type -> gridinspect.v1.ExtendDeadlineRequest
-	39, // 77: gridinspect.v1.RectificationService.GetTimeline:input_type -> gridinspect.v1.GetTimelineRequest
-	35, // 78: gridinspect.v1.RectificationService.ReassignReport:input_type -> gridinspect.v1.ReassignReportRequest
-	37, // 79: gridinspect.v1.RectificationService.UrgeReport:input_type -> gridinspect.v1.UrgeReportRequest
-	16, // 80: gridinspect.v1.RectificationService.AssignReport:output_type -> gridinspect.v1.AssignReportResponse
-	18, // 81: gridinspect.v1.RectificationService.RejectReport:output_type -> gridinspect.v1.RejectReportResponse
-	20, // 82: gridinspect.v1.RectificationService.RecordProgress:output_type -> gridinspect.v1.RecordProgressResponse
-	22, // 83: gridinspect.v1.RectificationService.IssueNotice:output_type -> gridinspect.v1.IssueNoticeResponse
-	24, // 84: gridinspect.v1.RectificationService.RecordInterview:output_type -> gridinspect.v1.RecordInterviewResponse
-	26, // 85: gridinspect.v1.RectificationService.SubmitRectification:output_type -> gridinspect.v1.SubmitRectificationResponse
-	28, // 86: gridinspect.v1.RectificationService.VerifyRectification:output_type -> gridinspect.v1.VerifyRectificationResponse
-	30, // 87: gridinspect.v1.RectificationService.RecordFollowUp:output_type -> gridinspect.v1.RecordFollowUpResponse
-	32, // 88: gridinspect.v1.RectificationService.CommentOnReport:output_type -> gridinspect.v1.CommentOnReportResponse
-	34, // 89: gridinspect.v1.RectificationService.ExtendDeadline:output_type -> gridinspect.v1.ExtendDeadlineResponse
-	40, // 90: gridinspect.v1.RectificationService.GetTimeline:output_type -> gridinspect.v1.GetTimelineResponse
-	36, // 91: gridinspect.v1.RectificationService.ReassignReport:output_type -> gridinspect.v1.ReassignReportResponse
-	38, // 92: gridinspect.v1.RectificationService.UrgeReport:output_type -> gridinspect.v1.UrgeReportResponse
-	80, // [80:93] is the sub-list for method output_type
-	67, // [67:80] is the sub-list for method input_type
-	67, // [67:67] is the sub-list for extension type_name
-	67, // [67:67] is the sub-list for extension extendee
-	0,  // [0:67] is the sub-list for field type_name
+	49, // 24: gridinspect.v1.Event.return_request:type_name -> gridinspect.v1.ReturnRequest
+	15, // 25: gridinspect.v1.Event.supplement:type_name -> gridinspect.v1.Supplement
+	46, // 26: gridinspect.v1.AssignReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	46, // 27: gridinspect.v1.AssignReportRequest.deadline:type_name -> google.protobuf.Timestamp
+	50, // 28: gridinspect.v1.AssignReportResponse.report:type_name -> gridinspect.v1.Report
+	14, // 29: gridinspect.v1.AssignReportResponse.event:type_name -> gridinspect.v1.Event
+	46, // 30: gridinspect.v1.RejectReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	2,  // 31: gridinspect.v1.RejectReportRequest.reason:type_name -> gridinspect.v1.RejectionReason
+	50, // 32: gridinspect.v1.RejectReportResponse.report:type_name -> gridinspect.v1.Report
+	14, // 33: gridinspect.v1.RejectReportResponse.event:type_name -> gridinspect.v1.Event
+	46, // 34: gridinspect.v1.RecordProgressRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 35: gridinspect.v1.RecordProgressResponse.report:type_name -> gridinspect.v1.Report
+	14, // 36: gridinspect.v1.RecordProgressResponse.event:type_name -> gridinspect.v1.Event
+	46, // 37: gridinspect.v1.IssueNoticeRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	1,  // 38: gridinspect.v1.IssueNoticeRequest.kind:type_name -> gridinspect.v1.NoticeKind
+	50, // 39: gridinspect.v1.IssueNoticeResponse.report:type_name -> gridinspect.v1.Report
+	14, // 40: gridinspect.v1.IssueNoticeResponse.event:type_name -> gridinspect.v1.Event
+	46, // 41: gridinspect.v1.RecordInterviewRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 42: gridinspect.v1.RecordInterviewResponse.report:type_name -> gridinspect.v1.Report
+	14, // 43: gridinspect.v1.RecordInterviewResponse.event:type_name -> gridinspect.v1.Event
+	46, // 44: gridinspect.v1.SubmitRectificationRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	47, // 45: gridinspect.v1.SubmitRectificationRequest.disposition:type_name -> gridinspect.v1.Disposition
+	50, // 46: gridinspect.v1.SubmitRectificationResponse.report:type_name -> gridinspect.v1.Report
+	14, // 47: gridinspect.v1.SubmitRectificationResponse.event:type_name -> gridinspect.v1.Event
+	46, // 48: gridinspect.v1.VerifyRectificationRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	47, // 49: gridinspect.v1.VerifyRectificationRequest.disposition:type_name -> gridinspect.v1.Disposition
+	50, // 50: gridinspect.v1.VerifyRectificationResponse.report:type_name -> gridinspect.v1.Report
+	14, // 51: gridinspect.v1.VerifyRectificationResponse.event:type_name -> gridinspect.v1.Event
+	46, // 52: gridinspect.v1.RecordFollowUpRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 53: gridinspect.v1.RecordFollowUpResponse.report:type_name -> gridinspect.v1.Report
+	14, // 54: gridinspect.v1.RecordFollowUpResponse.event:type_name -> gridinspect.v1.Event
+	46, // 55: gridinspect.v1.CommentOnReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 56: gridinspect.v1.CommentOnReportResponse.report:type_name -> gridinspect.v1.Report
+	14, // 57: gridinspect.v1.CommentOnReportResponse.event:type_name -> gridinspect.v1.Event
+	46, // 58: gridinspect.v1.ExtendDeadlineRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	46, // 59: gridinspect.v1.ExtendDeadlineRequest.new_deadline:type_name -> google.protobuf.Timestamp
+	50, // 60: gridinspect.v1.ExtendDeadlineResponse.report:type_name -> gridinspect.v1.Report
+	14, // 61: gridinspect.v1.ExtendDeadlineResponse.event:type_name -> gridinspect.v1.Event
+	46, // 62: gridinspect.v1.ReassignReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 63: gridinspect.v1.ReassignReportResponse.report:type_name -> gridinspect.v1.Report
+	14, // 64: gridinspect.v1.ReassignReportResponse.event:type_name -> gridinspect.v1.Event
+	46, // 65: gridinspect.v1.UrgeReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 66: gridinspect.v1.UrgeReportResponse.report:type_name -> gridinspect.v1.Report
+	14, // 67: gridinspect.v1.UrgeReportResponse.event:type_name -> gridinspect.v1.Event
+	14, // 68: gridinspect.v1.GetTimelineResponse.events:type_name -> gridinspect.v1.Event
+	46, // 69: gridinspect.v1.ReturnReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	51, // 70: gridinspect.v1.ReturnReportRequest.wants:type_name -> gridinspect.v1.ReturnWant
+	50, // 71: gridinspect.v1.ReturnReportResponse.report:type_name -> gridinspect.v1.Report
+	14, // 72: gridinspect.v1.ReturnReportResponse.event:type_name -> gridinspect.v1.Event
+	46, // 73: gridinspect.v1.SupplementReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 74: gridinspect.v1.SupplementReportResponse.report:type_name -> gridinspect.v1.Report
+	14, // 75: gridinspect.v1.SupplementReportResponse.event:type_name -> gridinspect.v1.Event
+	16, // 76: gridinspect.v1.RectificationService.AssignReport:input_type -> gridinspect.v1.AssignReportRequest
+	18, // 77: gridinspect.v1.RectificationService.RejectReport:input_type -> gridinspect.v1.RejectReportRequest
+	20, // 78: gridinspect.v1.RectificationService.RecordProgress:input_type -> gridinspect.v1.RecordProgressRequest
+	22, // 79: gridinspect.v1.RectificationService.IssueNotice:input_type -> gridinspect.v1.IssueNoticeRequest
+	24, // 80: gridinspect.v1.RectificationService.RecordInterview:input_type -> gridinspect.v1.RecordInterviewRequest
+	26, // 81: gridinspect.v1.RectificationService.SubmitRectification:input_type -> gridinspect.v1.SubmitRectificationRequest
+	28, // 82: gridinspect.v1.RectificationService.VerifyRectification:input_type -> gridinspect.v1.VerifyRectificationRequest
+	30, // 83: gridinspect.v1.RectificationService.RecordFollowUp:input_type -> gridinspect.v1.RecordFollowUpRequest
+	32, // 84: gridinspect.v1.RectificationService.CommentOnReport:input_type -> gridinspect.v1.CommentOnReportRequest
+	34, // 85: gridinspect.v1.RectificationService.ExtendDeadline:input_type -> gridinspect.v1.ExtendDeadlineRequest
+	40, // 86: gridinspect.v1.RectificationService.GetTimeline:input_type -> gridinspect.v1.GetTimelineRequest
+	36, // 87: gridinspect.v1.RectificationService.ReassignReport:input_type -> gridinspect.v1.ReassignReportRequest
+	38, // 88: gridinspect.v1.RectificationService.UrgeReport:input_type -> gridinspect.v1.UrgeReportRequest
+	42, // 89: gridinspect.v1.RectificationService.ReturnReport:input_type -> gridinspect.v1.ReturnReportRequest
+	44, // 90: gridinspect.v1.RectificationService.SupplementReport:input_type -> gridinspect.v1.SupplementReportRequest
+	17, // 91: gridinspect.v1.RectificationService.AssignReport:output_type -> gridinspect.v1.AssignReportResponse
+	19, // 92: gridinspect.v1.RectificationService.RejectReport:output_type -> gridinspect.v1.RejectReportResponse
+	21, // 93: gridinspect.v1.RectificationService.RecordProgress:output_type -> gridinspect.v1.RecordProgressResponse
+	23, // 94: gridinspect.v1.RectificationService.IssueNotice:output_type -> gridinspect.v1.IssueNoticeResponse
+	25, // 95: gridinspect.v1.RectificationService.RecordInterview:output_type -> gridinspect.v1.RecordInterviewResponse
+	27, // 96: gridinspect.v1.RectificationService.SubmitRectification:output_type -> gridinspect.v1.SubmitRectificationResponse
+	29, // 97: gridinspect.v1.RectificationService.VerifyRectification:output_type -> gridinspect.v1.VerifyRectificationResponse
+	31, // 98: gridinspect.v1.RectificationService.RecordFollowUp:output_type -> gridinspect.v1.RecordFollowUpResponse
+	33, // 99: gridinspect.v1.RectificationService.CommentOnReport:output_type -> gridinspect.v1.CommentOnReportResponse
+	35, // 100: gridinspect.v1.RectificationService.ExtendDeadline:output_type -> gridinspect.v1.ExtendDeadlineResponse
+	41, // 101: gridinspect.v1.RectificationService.GetTimeline:output_type -> gridinspect.v1.GetTimelineResponse
+	37, // 102: gridinspect.v1.RectificationService.ReassignReport:output_type -> gridinspect.v1.ReassignReportResponse
+	39, // 103: gridinspect.v1.RectificationService.UrgeReport:output_type -> gridinspect.v1.UrgeReportResponse
+	43, // 104: gridinspect.v1.RectificationService.ReturnReport:output_type -> gridinspect.v1.ReturnReportResponse
+	45, // 105: gridinspect.v1.RectificationService.SupplementReport:output_type -> gridinspect.v1.SupplementReportResponse
+	91, // [91:106] is the sub-list for method output_type
+	76, // [76:91] is the sub-list for method input_type
+	76, // [76:76] is the sub-list for extension type_name
+	76, // [76:76] is the sub-list for extension extendee
+	0,  // [0:76] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_rectification_proto_init() }
@@ -3931,6 +4465,8 @@ func file_gridinspect_v1_rectification_proto_init() {
 		(*Event_Reassignment)(nil),
 		(*Event_Urging)(nil),
 		(*Event_Supervision)(nil),
+		(*Event_ReturnRequest)(nil),
+		(*Event_Supplement)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -3938,7 +4474,7 @@ func file_gridinspect_v1_rectification_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gridinspect_v1_rectification_proto_rawDesc), len(file_gridinspect_v1_rectification_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   38,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,8 @@ const (
 	RectificationService_GetTimeline_FullMethodName         = "/gridinspect.v1.RectificationService/GetTimeline"
 	RectificationService_ReassignReport_FullMethodName      = "/gridinspect.v1.RectificationService/ReassignReport"
 	RectificationService_UrgeReport_FullMethodName          = "/gridinspect.v1.RectificationService/UrgeReport"
+	RectificationService_ReturnReport_FullMethodName        = "/gridinspect.v1.RectificationService/ReturnReport"
+	RectificationService_SupplementReport_FullMethodName    = "/gridinspect.v1.RectificationService/SupplementReport"
 )
 
 // RectificationServiceClient is the client API for RectificationService service.
@@ -94,6 +96,20 @@ type RectificationServiceClient interface {
 	// UrgeReport urges (催办) the assignee of an ASSIGNED or RECTIFYING case,
 	// with a note to them. Status unchanged. Supervisors only.
 	UrgeReport(ctx context.Context, in *UrgeReportRequest, opts ...grpc.CallOption) (*UrgeReportResponse, error)
+	// ReturnReport sends a REPORTED case back to its reporter for more (退回补充):
+	// a photo, the address, a word more. The case stays REPORTED (see
+	// REPORT_STATUS_REPORTED) and waits, with Report.return_request set, until
+	// SupplementReport. FAILED_PRECONDITION when it already waits.
+	// Supervisors only.
+	ReturnReport(ctx context.Context, in *ReturnReportRequest, opts ...grpc.CallOption) (*ReturnReportResponse, error)
+	// SupplementReport answers a return by adding to the report (补充材料):
+	// photo_ids are added to the report's photos (none is taken away), the
+	// description is appended after 补充：, the address replaced (the old one
+	// is kept in the event); category, severity, details, coordinates, grid,
+	// subject and observed_at never change. The case is back in the
+	// supervisors' queue. Its reporter's, or a supervisor's on the reporter's
+	// behalf; FAILED_PRECONDITION when the case was not returned.
+	SupplementReport(ctx context.Context, in *SupplementReportRequest, opts ...grpc.CallOption) (*SupplementReportResponse, error)
 }
 
 type rectificationServiceClient struct {
@@ -234,6 +250,26 @@ func (c *rectificationServiceClient) UrgeReport(ctx context.Context, in *UrgeRep
 	return out, nil
 }
 
+func (c *rectificationServiceClient) ReturnReport(ctx context.Context, in *ReturnReportRequest, opts ...grpc.CallOption) (*ReturnReportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReturnReportResponse)
+	err := c.cc.Invoke(ctx, RectificationService_ReturnReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *rectificationServiceClient) SupplementReport(ctx context.Context, in *SupplementReportRequest, opts ...grpc.CallOption) (*SupplementReportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SupplementReportResponse)
+	err := c.cc.Invoke(ctx, RectificationService_SupplementReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RectificationServiceServer is the server API for RectificationService service.
 // All implementations must embed UnimplementedRectificationServiceServer
 // for forward compatibility.
@@ -294,6 +330,20 @@ type RectificationServiceServer interface {
 	// UrgeReport urges (催办) the assignee of an ASSIGNED or RECTIFYING case,
 	// with a note to them. Status unchanged. Supervisors only.
 	UrgeReport(context.Context, *UrgeReportRequest) (*UrgeReportResponse, error)
+	// ReturnReport sends a REPORTED case back to its reporter for more (退回补充):
+	// a photo, the address, a word more. The case stays REPORTED (see
+	// REPORT_STATUS_REPORTED) and waits, with Report.return_request set, until
+	// SupplementReport. FAILED_PRECONDITION when it already waits.
+	// Supervisors only.
+	ReturnReport(context.Context, *ReturnReportRequest) (*ReturnReportResponse, error)
+	// SupplementReport answers a return by adding to the report (补充材料):
+	// photo_ids are added to the report's photos (none is taken away), the
+	// description is appended after 补充：, the address replaced (the old one
+	// is kept in the event); category, severity, details, coordinates, grid,
+	// subject and observed_at never change. The case is back in the
+	// supervisors' queue. Its reporter's, or a supervisor's on the reporter's
+	// behalf; FAILED_PRECONDITION when the case was not returned.
+	SupplementReport(context.Context, *SupplementReportRequest) (*SupplementReportResponse, error)
 	mustEmbedUnimplementedRectificationServiceServer()
 }
 
@@ -342,6 +392,12 @@ func (UnimplementedRectificationServiceServer) ReassignReport(context.Context, *
 }
 func (UnimplementedRectificationServiceServer) UrgeReport(context.Context, *UrgeReportRequest) (*UrgeReportResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UrgeReport not implemented")
+}
+func (UnimplementedRectificationServiceServer) ReturnReport(context.Context, *ReturnReportRequest) (*ReturnReportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReturnReport not implemented")
+}
+func (UnimplementedRectificationServiceServer) SupplementReport(context.Context, *SupplementReportRequest) (*SupplementReportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SupplementReport not implemented")
 }
 func (UnimplementedRectificationServiceServer) mustEmbedUnimplementedRectificationServiceServer() {}
 func (UnimplementedRectificationServiceServer) testEmbeddedByValue()                              {}
@@ -598,6 +654,42 @@ func _RectificationService_UrgeReport_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RectificationService_ReturnReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReturnReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RectificationServiceServer).ReturnReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RectificationService_ReturnReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RectificationServiceServer).ReturnReport(ctx, req.(*ReturnReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RectificationService_SupplementReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SupplementReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RectificationServiceServer).SupplementReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RectificationService_SupplementReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RectificationServiceServer).SupplementReport(ctx, req.(*SupplementReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RectificationService_ServiceDesc is the grpc.ServiceDesc for RectificationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -656,6 +748,14 @@ var RectificationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UrgeReport",
 			Handler:    _RectificationService_UrgeReport_Handler,
+		},
+		{
+			MethodName: "ReturnReport",
+			Handler:    _RectificationService_ReturnReport_Handler,
+		},
+		{
+			MethodName: "SupplementReport",
+			Handler:    _RectificationService_SupplementReport_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -184,6 +184,13 @@ const (
 	ReportAction_REPORT_ACTION_REASSIGN ReportAction = 11
 	// REPORT_ACTION_URGE: RectificationService.UrgeReport (催办).
 	ReportAction_REPORT_ACTION_URGE ReportAction = 12
+	// REPORT_ACTION_RETURN_FOR_MORE: RectificationService.ReturnReport
+	// (退回补充), on a REPORTED case that does not wait for its reporter.
+	ReportAction_REPORT_ACTION_RETURN_FOR_MORE ReportAction = 13
+	// REPORT_ACTION_SUPPLEMENT: RectificationService.SupplementReport
+	// (补充材料), on a case returned for more; its reporter's (or a
+	// supervisor's) only.
+	ReportAction_REPORT_ACTION_SUPPLEMENT ReportAction = 14
 )
 
 // Enum value maps for ReportAction.
@@ -202,6 +209,8 @@ var (
 		10: "REPORT_ACTION_EXTEND_DEADLINE",
 		11: "REPORT_ACTION_REASSIGN",
 		12: "REPORT_ACTION_URGE",
+		13: "REPORT_ACTION_RETURN_FOR_MORE",
+		14: "REPORT_ACTION_SUPPLEMENT",
 	}
 	ReportAction_value = map[string]int32{
 		"REPORT_ACTION_UNSPECIFIED":          0,
@@ -217,6 +226,8 @@ var (
 		"REPORT_ACTION_EXTEND_DEADLINE":      10,
 		"REPORT_ACTION_REASSIGN":             11,
 		"REPORT_ACTION_URGE":                 12,
+		"REPORT_ACTION_RETURN_FOR_MORE":      13,
+		"REPORT_ACTION_SUPPLEMENT":           14,
 	}
 )
 
@@ -255,7 +266,14 @@ type ReportStatus int32
 const (
 	// REPORT_STATUS_UNSPECIFIED never appears on a stored report.
 	ReportStatus_REPORT_STATUS_UNSPECIFIED ReportStatus = 0
-	// REPORT_STATUS_REPORTED: received, not yet dispatched.
+	// REPORT_STATUS_REPORTED: received, not yet dispatched. A report returned
+	// to its reporter for more (退回补充, RectificationService.ReturnReport)
+	// stays REPORTED, with Report.return_request set while it waits: it is a
+	// case received and not dispatched like any other, so every count of
+	// REPORTED or open cases (ListReports filters, the dashboard, the
+	// summary's 受理 and open figures) counts it once and never loses it, and
+	// a phone that does not know about returns still sees a status it knows.
+	// ListReportsRequest.returned_only and hide_returned tell the two apart.
 	ReportStatus_REPORT_STATUS_REPORTED ReportStatus = 1
 	// REPORT_STATUS_ASSIGNED: dispatched with a deadline, work not started.
 	ReportStatus_REPORT_STATUS_ASSIGNED ReportStatus = 2
@@ -994,6 +1012,67 @@ func (HouseGrade) EnumDescriptor() ([]byte, []int) {
 	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{13}
 }
 
+// ReturnWant is what a supervisor asks the reporter to add (退回补充).
+type ReturnWant int32
+
+const (
+	// RETURN_WANT_UNSPECIFIED is refused.
+	ReturnWant_RETURN_WANT_UNSPECIFIED ReturnWant = 0
+	// RETURN_WANT_PHOTO: a photo, or a better one (照片).
+	ReturnWant_RETURN_WANT_PHOTO ReturnWant = 1
+	// RETURN_WANT_ADDRESS: the address (地址).
+	ReturnWant_RETURN_WANT_ADDRESS ReturnWant = 2
+	// RETURN_WANT_DESCRIPTION: more words about what was found (情况说明).
+	ReturnWant_RETURN_WANT_DESCRIPTION ReturnWant = 3
+	// RETURN_WANT_OTHER: something else, which the note says (其他).
+	ReturnWant_RETURN_WANT_OTHER ReturnWant = 4
+)
+
+// Enum value maps for ReturnWant.
+var (
+	ReturnWant_name = map[int32]string{
+		0: "RETURN_WANT_UNSPECIFIED",
+		1: "RETURN_WANT_PHOTO",
+		2: "RETURN_WANT_ADDRESS",
+		3: "RETURN_WANT_DESCRIPTION",
+		4: "RETURN_WANT_OTHER",
+	}
+	ReturnWant_value = map[string]int32{
+		"RETURN_WANT_UNSPECIFIED": 0,
+		"RETURN_WANT_PHOTO":       1,
+		"RETURN_WANT_ADDRESS":     2,
+		"RETURN_WANT_DESCRIPTION": 3,
+		"RETURN_WANT_OTHER":       4,
+	}
+)
+
+func (x ReturnWant) Enum() *ReturnWant {
+	p := new(ReturnWant)
+	*p = x
+	return p
+}
+
+func (x ReturnWant) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReturnWant) Descriptor() protoreflect.EnumDescriptor {
+	return file_gridinspect_v1_report_proto_enumTypes[14].Descriptor()
+}
+
+func (ReturnWant) Type() protoreflect.EnumType {
+	return &file_gridinspect_v1_report_proto_enumTypes[14]
+}
+
+func (x ReturnWant) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReturnWant.Descriptor instead.
+func (ReturnWant) EnumDescriptor() ([]byte, []int) {
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{14}
+}
+
 // ReportOrder is the order ListReports returns reports in.
 type ReportOrder int32
 
@@ -1032,11 +1111,11 @@ func (x ReportOrder) String() string {
 }
 
 func (ReportOrder) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[14].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[15].Descriptor()
 }
 
 func (ReportOrder) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[14]
+	return &file_gridinspect_v1_report_proto_enumTypes[15]
 }
 
 func (x ReportOrder) Number() protoreflect.EnumNumber {
@@ -1045,7 +1124,7 @@ func (x ReportOrder) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReportOrder.Descriptor instead.
 func (ReportOrder) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{14}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{15}
 }
 
 // PatrolKind is what a patrol was for.
@@ -1094,11 +1173,11 @@ func (x PatrolKind) String() string {
 }
 
 func (PatrolKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_gridinspect_v1_report_proto_enumTypes[15].Descriptor()
+	return file_gridinspect_v1_report_proto_enumTypes[16].Descriptor()
 }
 
 func (PatrolKind) Type() protoreflect.EnumType {
-	return &file_gridinspect_v1_report_proto_enumTypes[15]
+	return &file_gridinspect_v1_report_proto_enumTypes[16]
 }
 
 func (x PatrolKind) Number() protoreflect.EnumNumber {
@@ -1107,7 +1186,7 @@ func (x PatrolKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PatrolKind.Descriptor instead.
 func (PatrolKind) EnumDescriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{15}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{16}
 }
 
 // Location is where something was observed.
@@ -1647,8 +1726,19 @@ type Report struct {
 	UrgeCount int32 `protobuf:"varint,41,opt,name=urge_count,json=urgeCount,proto3" json:"urge_count,omitempty"`
 	// reassign_count is how many times the case was re-dispatched (转派).
 	ReassignCount int32 `protobuf:"varint,42,opt,name=reassign_count,json=reassignCount,proto3" json:"reassign_count,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// return_request is the open request for more (退回补充), set while the
+	// case waits for its reporter to supplement it (status stays REPORTED);
+	// cleared by the supplement, or when the case is dispatched or rejected
+	// meanwhile. Pull carries it, so a phone can show 退回补充：请补充照片.
+	ReturnRequest *ReturnRequest `protobuf:"bytes,45,opt,name=return_request,json=returnRequest,proto3" json:"return_request,omitempty"`
+	// return_count is how many times the case was returned for more.
+	ReturnCount int32 `protobuf:"varint,46,opt,name=return_count,json=returnCount,proto3" json:"return_count,omitempty"`
+	// deadline_working_days: the deadline was set as this many working days
+	// (工作日) by the assignment or extension that set it; 0 when it was
+	// given as a time or counts calendar days.
+	DeadlineWorkingDays int32 `protobuf:"varint,53,opt,name=deadline_working_days,json=deadlineWorkingDays,proto3" json:"deadline_working_days,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Report) Reset() {
@@ -1971,6 +2061,27 @@ func (x *Report) GetReassignCount() int32 {
 	return 0
 }
 
+func (x *Report) GetReturnRequest() *ReturnRequest {
+	if x != nil {
+		return x.ReturnRequest
+	}
+	return nil
+}
+
+func (x *Report) GetReturnCount() int32 {
+	if x != nil {
+		return x.ReturnCount
+	}
+	return 0
+}
+
+func (x *Report) GetDeadlineWorkingDays() int32 {
+	if x != nil {
+		return x.DeadlineWorkingDays
+	}
+	return 0
+}
+
 type isReport_Details interface {
 	isReport_Details()
 }
@@ -2010,6 +2121,88 @@ func (*Report_WaterSourceRisk) isReport_Details() {}
 
 func (*Report_DangerousHouse) isReport_Details() {}
 
+// ReturnRequest is an open request for more on a report.
+type ReturnRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// wants: what is asked for, each once, in enum order.
+	Wants []ReturnWant `protobuf:"varint,1,rep,packed,name=wants,proto3,enum=gridinspect.v1.ReturnWant" json:"wants,omitempty"`
+	// note is what the supervisor wrote.
+	Note string `protobuf:"bytes,2,opt,name=note,proto3" json:"note,omitempty"`
+	// action_id is the ReturnReport action that made it.
+	ActionId string `protobuf:"bytes,3,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	// returned_by is the supervisor who returned it.
+	ReturnedBy string `protobuf:"bytes,4,opt,name=returned_by,json=returnedBy,proto3" json:"returned_by,omitempty"`
+	// returned_at is when (the action's field time).
+	ReturnedAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=returned_at,json=returnedAt,proto3" json:"returned_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReturnRequest) Reset() {
+	*x = ReturnRequest{}
+	mi := &file_gridinspect_v1_report_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReturnRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReturnRequest) ProtoMessage() {}
+
+func (x *ReturnRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_report_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReturnRequest.ProtoReflect.Descriptor instead.
+func (*ReturnRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ReturnRequest) GetWants() []ReturnWant {
+	if x != nil {
+		return x.Wants
+	}
+	return nil
+}
+
+func (x *ReturnRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *ReturnRequest) GetActionId() string {
+	if x != nil {
+		return x.ActionId
+	}
+	return ""
+}
+
+func (x *ReturnRequest) GetReturnedBy() string {
+	if x != nil {
+		return x.ReturnedBy
+	}
+	return ""
+}
+
+func (x *ReturnRequest) GetReturnedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReturnedAt
+	}
+	return nil
+}
+
 // SubmitReportRequest submits one report.
 type SubmitReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2021,7 +2214,7 @@ type SubmitReportRequest struct {
 
 func (x *SubmitReportRequest) Reset() {
 	*x = SubmitReportRequest{}
-	mi := &file_gridinspect_v1_report_proto_msgTypes[7]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2033,7 +2226,7 @@ func (x *SubmitReportRequest) String() string {
 func (*SubmitReportRequest) ProtoMessage() {}
 
 func (x *SubmitReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_report_proto_msgTypes[7]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2046,7 +2239,7 @@ func (x *SubmitReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitReportRequest.ProtoReflect.Descriptor instead.
 func (*SubmitReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{7}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SubmitReportRequest) GetReport() *Report {
@@ -2070,7 +2263,7 @@ type SubmitReportResponse struct {
 
 func (x *SubmitReportResponse) Reset() {
 	*x = SubmitReportResponse{}
-	mi := &file_gridinspect_v1_report_proto_msgTypes[8]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2082,7 +2275,7 @@ func (x *SubmitReportResponse) String() string {
 func (*SubmitReportResponse) ProtoMessage() {}
 
 func (x *SubmitReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_report_proto_msgTypes[8]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2095,7 +2288,7 @@ func (x *SubmitReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitReportResponse.ProtoReflect.Descriptor instead.
 func (*SubmitReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{8}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SubmitReportResponse) GetReport() *Report {
@@ -2123,7 +2316,7 @@ type GetReportRequest struct {
 
 func (x *GetReportRequest) Reset() {
 	*x = GetReportRequest{}
-	mi := &file_gridinspect_v1_report_proto_msgTypes[9]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2135,7 +2328,7 @@ func (x *GetReportRequest) String() string {
 func (*GetReportRequest) ProtoMessage() {}
 
 func (x *GetReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_report_proto_msgTypes[9]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2148,7 +2341,7 @@ func (x *GetReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReportRequest.ProtoReflect.Descriptor instead.
 func (*GetReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{9}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetReportRequest) GetId() string {
@@ -2169,7 +2362,7 @@ type GetReportResponse struct {
 
 func (x *GetReportResponse) Reset() {
 	*x = GetReportResponse{}
-	mi := &file_gridinspect_v1_report_proto_msgTypes[10]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2181,7 +2374,7 @@ func (x *GetReportResponse) String() string {
 func (*GetReportResponse) ProtoMessage() {}
 
 func (x *GetReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_report_proto_msgTypes[10]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2194,7 +2387,7 @@ func (x *GetReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReportResponse.ProtoReflect.Descriptor instead.
 func (*GetReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{10}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetReportResponse) GetReport() *Report {
@@ -2245,13 +2438,19 @@ type ListReportsRequest struct {
 	// supervised_only: cases escalated to supervision (督办, supervised_at
 	// set); with open_only, those still open.
 	SupervisedOnly bool `protobuf:"varint,17,opt,name=supervised_only,json=supervisedOnly,proto3" json:"supervised_only,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// returned_only: REPORTED cases returned to their reporters for more and
+	// waiting for the supplement (退回补充).
+	ReturnedOnly bool `protobuf:"varint,19,opt,name=returned_only,json=returnedOnly,proto3" json:"returned_only,omitempty"`
+	// hide_returned: leave out the cases waiting for their reporters' supplement
+	// (the dispatch queue: REPORTED and hide_returned).
+	HideReturned  bool `protobuf:"varint,20,opt,name=hide_returned,json=hideReturned,proto3" json:"hide_returned,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListReportsRequest) Reset() {
 	*x = ListReportsRequest{}
-	mi := &file_gridinspect_v1_report_proto_msgTypes[11]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2263,7 +2462,7 @@ func (x *ListReportsRequest) String() string {
 func (*ListReportsRequest) ProtoMessage() {}
 
 func (x *ListReportsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_report_proto_msgTypes[11]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2276,7 +2475,7 @@ func (x *ListReportsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReportsRequest.ProtoReflect.Descriptor instead.
 func (*ListReportsRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{11}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListReportsRequest) GetStatuses() []ReportStatus {
@@ -2398,6 +2597,20 @@ func (x *ListReportsRequest) GetSupervisedOnly() bool {
 	return false
 }
 
+func (x *ListReportsRequest) GetReturnedOnly() bool {
+	if x != nil {
+		return x.ReturnedOnly
+	}
+	return false
+}
+
+func (x *ListReportsRequest) GetHideReturned() bool {
+	if x != nil {
+		return x.HideReturned
+	}
+	return false
+}
+
 // ListReportsResponse is one page of reports.
 type ListReportsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2411,7 +2624,7 @@ type ListReportsResponse struct {
 
 func (x *ListReportsResponse) Reset() {
 	*x = ListReportsResponse{}
-	mi := &file_gridinspect_v1_report_proto_msgTypes[12]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2423,7 +2636,7 @@ func (x *ListReportsResponse) String() string {
 func (*ListReportsResponse) ProtoMessage() {}
 
 func (x *ListReportsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_report_proto_msgTypes[12]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2436,7 +2649,7 @@ func (x *ListReportsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReportsResponse.ProtoReflect.Descriptor instead.
 func (*ListReportsResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{12}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListReportsResponse) GetReports() []*Report {
@@ -2468,7 +2681,7 @@ type TrackPoint struct {
 
 func (x *TrackPoint) Reset() {
 	*x = TrackPoint{}
-	mi := &file_gridinspect_v1_report_proto_msgTypes[13]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2480,7 +2693,7 @@ func (x *TrackPoint) String() string {
 func (*TrackPoint) ProtoMessage() {}
 
 func (x *TrackPoint) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_report_proto_msgTypes[13]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2493,7 +2706,7 @@ func (x *TrackPoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrackPoint.ProtoReflect.Descriptor instead.
 func (*TrackPoint) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{13}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *TrackPoint) GetLatitude() float64 {
@@ -2557,7 +2770,7 @@ type Patrol struct {
 
 func (x *Patrol) Reset() {
 	*x = Patrol{}
-	mi := &file_gridinspect_v1_report_proto_msgTypes[14]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2569,7 +2782,7 @@ func (x *Patrol) String() string {
 func (*Patrol) ProtoMessage() {}
 
 func (x *Patrol) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_report_proto_msgTypes[14]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2582,7 +2795,7 @@ func (x *Patrol) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Patrol.ProtoReflect.Descriptor instead.
 func (*Patrol) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{14}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Patrol) GetId() string {
@@ -2694,7 +2907,7 @@ type SubmitPatrolRequest struct {
 
 func (x *SubmitPatrolRequest) Reset() {
 	*x = SubmitPatrolRequest{}
-	mi := &file_gridinspect_v1_report_proto_msgTypes[15]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2706,7 +2919,7 @@ func (x *SubmitPatrolRequest) String() string {
 func (*SubmitPatrolRequest) ProtoMessage() {}
 
 func (x *SubmitPatrolRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_report_proto_msgTypes[15]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2719,7 +2932,7 @@ func (x *SubmitPatrolRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitPatrolRequest.ProtoReflect.Descriptor instead.
 func (*SubmitPatrolRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{15}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SubmitPatrolRequest) GetPatrol() *Patrol {
@@ -2743,7 +2956,7 @@ type SubmitPatrolResponse struct {
 
 func (x *SubmitPatrolResponse) Reset() {
 	*x = SubmitPatrolResponse{}
-	mi := &file_gridinspect_v1_report_proto_msgTypes[16]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2755,7 +2968,7 @@ func (x *SubmitPatrolResponse) String() string {
 func (*SubmitPatrolResponse) ProtoMessage() {}
 
 func (x *SubmitPatrolResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_report_proto_msgTypes[16]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2768,7 +2981,7 @@ func (x *SubmitPatrolResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitPatrolResponse.ProtoReflect.Descriptor instead.
 func (*SubmitPatrolResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{16}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SubmitPatrolResponse) GetPatrol() *Patrol {
@@ -2808,7 +3021,7 @@ type ListPatrolsRequest struct {
 
 func (x *ListPatrolsRequest) Reset() {
 	*x = ListPatrolsRequest{}
-	mi := &file_gridinspect_v1_report_proto_msgTypes[17]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2820,7 +3033,7 @@ func (x *ListPatrolsRequest) String() string {
 func (*ListPatrolsRequest) ProtoMessage() {}
 
 func (x *ListPatrolsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_report_proto_msgTypes[17]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2833,7 +3046,7 @@ func (x *ListPatrolsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPatrolsRequest.ProtoReflect.Descriptor instead.
 func (*ListPatrolsRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{17}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListPatrolsRequest) GetKinds() []PatrolKind {
@@ -2898,7 +3111,7 @@ type ListPatrolsResponse struct {
 
 func (x *ListPatrolsResponse) Reset() {
 	*x = ListPatrolsResponse{}
-	mi := &file_gridinspect_v1_report_proto_msgTypes[18]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2910,7 +3123,7 @@ func (x *ListPatrolsResponse) String() string {
 func (*ListPatrolsResponse) ProtoMessage() {}
 
 func (x *ListPatrolsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_report_proto_msgTypes[18]
+	mi := &file_gridinspect_v1_report_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2923,7 +3136,7 @@ func (x *ListPatrolsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPatrolsResponse.ProtoReflect.Descriptor instead.
 func (*ListPatrolsResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{18}
+	return file_gridinspect_v1_report_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListPatrolsResponse) GetPatrols() []*Patrol {
@@ -2976,7 +3189,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x15DangerousHouseDetails\x12C\n" +
 	"\x0fappraisal_grade\x18\x01 \x01(\x0e2\x1a.gridinspect.v1.HouseGradeR\x0eappraisalGrade\x12\x1a\n" +
 	"\boccupied\x18\x02 \x01(\bR\boccupied\x12\x1c\n" +
-	"\tresidents\x18\x03 \x01(\x05R\tresidents\"\xc7\x0f\n" +
+	"\tresidents\x18\x03 \x01(\x05R\tresidents\"\xe4\x10\n" +
 	"\x06Report\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x124\n" +
 	"\bcategory\x18\x02 \x01(\x0e2\x18.gridinspect.v1.CategoryR\bcategory\x124\n" +
@@ -3024,8 +3237,19 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\rsupervised_at\x18( \x01(\v2\x1a.google.protobuf.TimestampR\fsupervisedAt\x12\x1d\n" +
 	"\n" +
 	"urge_count\x18) \x01(\x05R\turgeCount\x12%\n" +
-	"\x0ereassign_count\x18* \x01(\x05R\rreassignCountB\t\n" +
-	"\adetails\"E\n" +
+	"\x0ereassign_count\x18* \x01(\x05R\rreassignCount\x12D\n" +
+	"\x0ereturn_request\x18- \x01(\v2\x1d.gridinspect.v1.ReturnRequestR\rreturnRequest\x12!\n" +
+	"\freturn_count\x18. \x01(\x05R\vreturnCount\x122\n" +
+	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDaysB\t\n" +
+	"\adetails\"\xd0\x01\n" +
+	"\rReturnRequest\x120\n" +
+	"\x05wants\x18\x01 \x03(\x0e2\x1a.gridinspect.v1.ReturnWantR\x05wants\x12\x12\n" +
+	"\x04note\x18\x02 \x01(\tR\x04note\x12\x1b\n" +
+	"\taction_id\x18\x03 \x01(\tR\bactionId\x12\x1f\n" +
+	"\vreturned_by\x18\x04 \x01(\tR\n" +
+	"returnedBy\x12;\n" +
+	"\vreturned_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"returnedAt\"E\n" +
 	"\x13SubmitReportRequest\x12.\n" +
 	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"d\n" +
 	"\x14SubmitReportResponse\x12.\n" +
@@ -3034,7 +3258,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x10GetReportRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"C\n" +
 	"\x11GetReportResponse\x12.\n" +
-	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"\xed\x05\n" +
+	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"\xb7\x06\n" +
 	"\x12ListReportsRequest\x128\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1c.gridinspect.v1.ReportStatusR\bstatuses\x128\n" +
 	"\n" +
@@ -3058,7 +3282,9 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\rfollow_up_due\x18\x0e \x01(\bR\vfollowUpDue\x126\n" +
 	"\border_by\x18\x0f \x01(\x0e2\x1b.gridinspect.v1.ReportOrderR\aorderBy\x12A\n" +
 	"\x0ereceived_after\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\rreceivedAfter\x12'\n" +
-	"\x0fsupervised_only\x18\x11 \x01(\bR\x0esupervisedOnly\"o\n" +
+	"\x0fsupervised_only\x18\x11 \x01(\bR\x0esupervisedOnly\x12#\n" +
+	"\rreturned_only\x18\x13 \x01(\bR\freturnedOnly\x12#\n" +
+	"\rhide_returned\x18\x14 \x01(\bR\fhideReturned\"o\n" +
 	"\x13ListReportsResponse\x120\n" +
 	"\areports\x18\x01 \x03(\v2\x16.gridinspect.v1.ReportR\areports\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x83\x01\n" +
@@ -3118,7 +3344,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\bSeverity\x12\x18\n" +
 	"\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10SEVERITY_GENERAL\x10\x01\x12\x12\n" +
-	"\x0eSEVERITY_MAJOR\x10\x02*\xae\x03\n" +
+	"\x0eSEVERITY_MAJOR\x10\x02*\xef\x03\n" +
 	"\fReportAction\x12\x1d\n" +
 	"\x19REPORT_ACTION_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14REPORT_ACTION_ASSIGN\x10\x01\x12\x18\n" +
@@ -3133,7 +3359,9 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x1dREPORT_ACTION_EXTEND_DEADLINE\x10\n" +
 	"\x12\x1a\n" +
 	"\x16REPORT_ACTION_REASSIGN\x10\v\x12\x16\n" +
-	"\x12REPORT_ACTION_URGE\x10\f*\xe1\x01\n" +
+	"\x12REPORT_ACTION_URGE\x10\f\x12!\n" +
+	"\x1dREPORT_ACTION_RETURN_FOR_MORE\x10\r\x12\x1c\n" +
+	"\x18REPORT_ACTION_SUPPLEMENT\x10\x0e*\xe1\x01\n" +
 	"\fReportStatus\x12\x1d\n" +
 	"\x19REPORT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REPORT_STATUS_REPORTED\x10\x01\x12\x1a\n" +
@@ -3216,7 +3444,14 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\rHOUSE_GRADE_A\x10\x01\x12\x11\n" +
 	"\rHOUSE_GRADE_B\x10\x02\x12\x11\n" +
 	"\rHOUSE_GRADE_C\x10\x03\x12\x11\n" +
-	"\rHOUSE_GRADE_D\x10\x04*e\n" +
+	"\rHOUSE_GRADE_D\x10\x04*\x8d\x01\n" +
+	"\n" +
+	"ReturnWant\x12\x1b\n" +
+	"\x17RETURN_WANT_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11RETURN_WANT_PHOTO\x10\x01\x12\x17\n" +
+	"\x13RETURN_WANT_ADDRESS\x10\x02\x12\x1b\n" +
+	"\x17RETURN_WANT_DESCRIPTION\x10\x03\x12\x15\n" +
+	"\x11RETURN_WANT_OTHER\x10\x04*e\n" +
 	"\vReportOrder\x12\x1c\n" +
 	"\x18REPORT_ORDER_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19REPORT_ORDER_NEWEST_FIRST\x10\x01\x12\x19\n" +
@@ -3247,8 +3482,8 @@ func file_gridinspect_v1_report_proto_rawDescGZIP() []byte {
 	return file_gridinspect_v1_report_proto_rawDescData
 }
 
-var file_gridinspect_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 16)
-var file_gridinspect_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_gridinspect_v1_report_proto_enumTypes = make([]protoimpl.EnumInfo, 17)
+var file_gridinspect_v1_report_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_gridinspect_v1_report_proto_goTypes = []any{
 	(Category)(0),                      // 0: gridinspect.v1.Category
 	(Severity)(0),                      // 1: gridinspect.v1.Severity
@@ -3264,28 +3499,30 @@ var file_gridinspect_v1_report_proto_goTypes = []any{
 	(LandKind)(0),                      // 11: gridinspect.v1.LandKind
 	(WaterRiskKind)(0),                 // 12: gridinspect.v1.WaterRiskKind
 	(HouseGrade)(0),                    // 13: gridinspect.v1.HouseGrade
-	(ReportOrder)(0),                   // 14: gridinspect.v1.ReportOrder
-	(PatrolKind)(0),                    // 15: gridinspect.v1.PatrolKind
-	(*Location)(nil),                   // 16: gridinspect.v1.Location
-	(*SafetyHazardDetails)(nil),        // 17: gridinspect.v1.SafetyHazardDetails
-	(*PollutingEnterpriseDetails)(nil), // 18: gridinspect.v1.PollutingEnterpriseDetails
-	(*IllegalConstructionDetails)(nil), // 19: gridinspect.v1.IllegalConstructionDetails
-	(*WaterSourceRiskDetails)(nil),     // 20: gridinspect.v1.WaterSourceRiskDetails
-	(*DangerousHouseDetails)(nil),      // 21: gridinspect.v1.DangerousHouseDetails
-	(*Report)(nil),                     // 22: gridinspect.v1.Report
-	(*SubmitReportRequest)(nil),        // 23: gridinspect.v1.SubmitReportRequest
-	(*SubmitReportResponse)(nil),       // 24: gridinspect.v1.SubmitReportResponse
-	(*GetReportRequest)(nil),           // 25: gridinspect.v1.GetReportRequest
-	(*GetReportResponse)(nil),          // 26: gridinspect.v1.GetReportResponse
-	(*ListReportsRequest)(nil),         // 27: gridinspect.v1.ListReportsRequest
-	(*ListReportsResponse)(nil),        // 28: gridinspect.v1.ListReportsResponse
-	(*TrackPoint)(nil),                 // 29: gridinspect.v1.TrackPoint
-	(*Patrol)(nil),                     // 30: gridinspect.v1.Patrol
-	(*SubmitPatrolRequest)(nil),        // 31: gridinspect.v1.SubmitPatrolRequest
-	(*SubmitPatrolResponse)(nil),       // 32: gridinspect.v1.SubmitPatrolResponse
-	(*ListPatrolsRequest)(nil),         // 33: gridinspect.v1.ListPatrolsRequest
-	(*ListPatrolsResponse)(nil),        // 34: gridinspect.v1.ListPatrolsResponse
-	(*timestamppb.Timestamp)(nil),      // 35: google.protobuf.Timestamp
+	(ReturnWant)(0),                    // 14: gridinspect.v1.ReturnWant
+	(ReportOrder)(0),                   // 15: gridinspect.v1.ReportOrder
+	(PatrolKind)(0),                    // 16: gridinspect.v1.PatrolKind
+	(*Location)(nil),                   // 17: gridinspect.v1.Location
+	(*SafetyHazardDetails)(nil),        // 18: gridinspect.v1.SafetyHazardDetails
+	(*PollutingEnterpriseDetails)(nil), // 19: gridinspect.v1.PollutingEnterpriseDetails
+	(*IllegalConstructionDetails)(nil), // 20: gridinspect.v1.IllegalConstructionDetails
+	(*WaterSourceRiskDetails)(nil),     // 21: gridinspect.v1.WaterSourceRiskDetails
+	(*DangerousHouseDetails)(nil),      // 22: gridinspect.v1.DangerousHouseDetails
+	(*Report)(nil),                     // 23: gridinspect.v1.Report
+	(*ReturnRequest)(nil),              // 24: gridinspect.v1.ReturnRequest
+	(*SubmitReportRequest)(nil),        // 25: gridinspect.v1.SubmitReportRequest
+	(*SubmitReportResponse)(nil),       // 26: gridinspect.v1.SubmitReportResponse
+	(*GetReportRequest)(nil),           // 27: gridinspect.v1.GetReportRequest
+	(*GetReportResponse)(nil),          // 28: gridinspect.v1.GetReportResponse
+	(*ListReportsRequest)(nil),         // 29: gridinspect.v1.ListReportsRequest
+	(*ListReportsResponse)(nil),        // 30: gridinspect.v1.ListReportsResponse
+	(*TrackPoint)(nil),                 // 31: gridinspect.v1.TrackPoint
+	(*Patrol)(nil),                     // 32: gridinspect.v1.Patrol
+	(*SubmitPatrolRequest)(nil),        // 33: gridinspect.v1.SubmitPatrolRequest
+	(*SubmitPatrolResponse)(nil),       // 34: gridinspect.v1.SubmitPatrolResponse
+	(*ListPatrolsRequest)(nil),         // 35: gridinspect.v1.ListPatrolsRequest
+	(*ListPatrolsResponse)(nil),        // 36: gridinspect.v1.ListPatrolsResponse
+	(*timestamppb.Timestamp)(nil),      // 37: google.protobuf.Timestamp
 }
 var file_gridinspect_v1_report_proto_depIdxs = []int32{
 	4,  // 0: gridinspect.v1.Location.coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
@@ -3299,61 +3536,64 @@ var file_gridinspect_v1_report_proto_depIdxs = []int32{
 	13, // 8: gridinspect.v1.DangerousHouseDetails.appraisal_grade:type_name -> gridinspect.v1.HouseGrade
 	0,  // 9: gridinspect.v1.Report.category:type_name -> gridinspect.v1.Category
 	1,  // 10: gridinspect.v1.Report.severity:type_name -> gridinspect.v1.Severity
-	16, // 11: gridinspect.v1.Report.location:type_name -> gridinspect.v1.Location
-	35, // 12: gridinspect.v1.Report.observed_at:type_name -> google.protobuf.Timestamp
-	17, // 13: gridinspect.v1.Report.safety_hazard:type_name -> gridinspect.v1.SafetyHazardDetails
-	18, // 14: gridinspect.v1.Report.polluting_enterprise:type_name -> gridinspect.v1.PollutingEnterpriseDetails
-	19, // 15: gridinspect.v1.Report.illegal_construction:type_name -> gridinspect.v1.IllegalConstructionDetails
-	20, // 16: gridinspect.v1.Report.water_source_risk:type_name -> gridinspect.v1.WaterSourceRiskDetails
-	21, // 17: gridinspect.v1.Report.dangerous_house:type_name -> gridinspect.v1.DangerousHouseDetails
+	17, // 11: gridinspect.v1.Report.location:type_name -> gridinspect.v1.Location
+	37, // 12: gridinspect.v1.Report.observed_at:type_name -> google.protobuf.Timestamp
+	18, // 13: gridinspect.v1.Report.safety_hazard:type_name -> gridinspect.v1.SafetyHazardDetails
+	19, // 14: gridinspect.v1.Report.polluting_enterprise:type_name -> gridinspect.v1.PollutingEnterpriseDetails
+	20, // 15: gridinspect.v1.Report.illegal_construction:type_name -> gridinspect.v1.IllegalConstructionDetails
+	21, // 16: gridinspect.v1.Report.water_source_risk:type_name -> gridinspect.v1.WaterSourceRiskDetails
+	22, // 17: gridinspect.v1.Report.dangerous_house:type_name -> gridinspect.v1.DangerousHouseDetails
 	3,  // 18: gridinspect.v1.Report.status:type_name -> gridinspect.v1.ReportStatus
-	35, // 19: gridinspect.v1.Report.received_at:type_name -> google.protobuf.Timestamp
-	35, // 20: gridinspect.v1.Report.deadline:type_name -> google.protobuf.Timestamp
+	37, // 19: gridinspect.v1.Report.received_at:type_name -> google.protobuf.Timestamp
+	37, // 20: gridinspect.v1.Report.deadline:type_name -> google.protobuf.Timestamp
 	5,  // 21: gridinspect.v1.Report.disposition:type_name -> gridinspect.v1.Disposition
-	35, // 22: gridinspect.v1.Report.closed_at:type_name -> google.protobuf.Timestamp
-	35, // 23: gridinspect.v1.Report.original_deadline:type_name -> google.protobuf.Timestamp
-	35, // 24: gridinspect.v1.Report.follow_up_due:type_name -> google.protobuf.Timestamp
-	35, // 25: gridinspect.v1.Report.updated_at:type_name -> google.protobuf.Timestamp
+	37, // 22: gridinspect.v1.Report.closed_at:type_name -> google.protobuf.Timestamp
+	37, // 23: gridinspect.v1.Report.original_deadline:type_name -> google.protobuf.Timestamp
+	37, // 24: gridinspect.v1.Report.follow_up_due:type_name -> google.protobuf.Timestamp
+	37, // 25: gridinspect.v1.Report.updated_at:type_name -> google.protobuf.Timestamp
 	2,  // 26: gridinspect.v1.Report.allowed_actions:type_name -> gridinspect.v1.ReportAction
-	35, // 27: gridinspect.v1.Report.supervised_at:type_name -> google.protobuf.Timestamp
-	22, // 28: gridinspect.v1.SubmitReportRequest.report:type_name -> gridinspect.v1.Report
-	22, // 29: gridinspect.v1.SubmitReportResponse.report:type_name -> gridinspect.v1.Report
-	22, // 30: gridinspect.v1.GetReportResponse.report:type_name -> gridinspect.v1.Report
-	3,  // 31: gridinspect.v1.ListReportsRequest.statuses:type_name -> gridinspect.v1.ReportStatus
-	0,  // 32: gridinspect.v1.ListReportsRequest.categories:type_name -> gridinspect.v1.Category
-	35, // 33: gridinspect.v1.ListReportsRequest.observed_after:type_name -> google.protobuf.Timestamp
-	35, // 34: gridinspect.v1.ListReportsRequest.observed_before:type_name -> google.protobuf.Timestamp
-	14, // 35: gridinspect.v1.ListReportsRequest.order_by:type_name -> gridinspect.v1.ReportOrder
-	35, // 36: gridinspect.v1.ListReportsRequest.received_after:type_name -> google.protobuf.Timestamp
-	22, // 37: gridinspect.v1.ListReportsResponse.reports:type_name -> gridinspect.v1.Report
-	35, // 38: gridinspect.v1.TrackPoint.recorded_at:type_name -> google.protobuf.Timestamp
-	15, // 39: gridinspect.v1.Patrol.kind:type_name -> gridinspect.v1.PatrolKind
-	35, // 40: gridinspect.v1.Patrol.started_at:type_name -> google.protobuf.Timestamp
-	35, // 41: gridinspect.v1.Patrol.ended_at:type_name -> google.protobuf.Timestamp
-	29, // 42: gridinspect.v1.Patrol.track:type_name -> gridinspect.v1.TrackPoint
-	4,  // 43: gridinspect.v1.Patrol.track_coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
-	35, // 44: gridinspect.v1.Patrol.received_at:type_name -> google.protobuf.Timestamp
-	30, // 45: gridinspect.v1.SubmitPatrolRequest.patrol:type_name -> gridinspect.v1.Patrol
-	30, // 46: gridinspect.v1.SubmitPatrolResponse.patrol:type_name -> gridinspect.v1.Patrol
-	15, // 47: gridinspect.v1.ListPatrolsRequest.kinds:type_name -> gridinspect.v1.PatrolKind
-	35, // 48: gridinspect.v1.ListPatrolsRequest.started_after:type_name -> google.protobuf.Timestamp
-	35, // 49: gridinspect.v1.ListPatrolsRequest.started_before:type_name -> google.protobuf.Timestamp
-	30, // 50: gridinspect.v1.ListPatrolsResponse.patrols:type_name -> gridinspect.v1.Patrol
-	23, // 51: gridinspect.v1.ReportService.SubmitReport:input_type -> gridinspect.v1.SubmitReportRequest
-	25, // 52: gridinspect.v1.ReportService.GetReport:input_type -> gridinspect.v1.GetReportRequest
-	27, // 53: gridinspect.v1.ReportService.ListReports:input_type -> gridinspect.v1.ListReportsRequest
-	31, // 54: gridinspect.v1.ReportService.SubmitPatrol:input_type -> gridinspect.v1.SubmitPatrolRequest
-	33, // 55: gridinspect.v1.ReportService.ListPatrols:input_type -> gridinspect.v1.ListPatrolsRequest
-	24, // 56: gridinspect.v1.ReportService.SubmitReport:output_type -> gridinspect.v1.SubmitReportResponse
-	26, // 57: gridinspect.v1.ReportService.GetReport:output_type -> gridinspect.v1.GetReportResponse
-	28, // 58: gridinspect.v1.ReportService.ListReports:output_type -> gridinspect.v1.ListReportsResponse
-	32, // 59: gridinspect.v1.ReportService.SubmitPatrol:output_type -> gridinspect.v1.SubmitPatrolResponse
-	34, // 60: gridinspect.v1.ReportService.ListPatrols:output_type -> gridinspect.v1.ListPatrolsResponse
-	56, // [56:61] is the sub-list for method output_type
-	51, // [51:56] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	37, // 27: gridinspect.v1.Report.supervised_at:type_name -> google.protobuf.Timestamp
+	24, // 28: gridinspect.v1.Report.return_request:type_name -> gridinspect.v1.ReturnRequest
+	14, // 29: gridinspect.v1.ReturnRequest.wants:type_name -> gridinspect.v1.ReturnWant
+	37, // 30: gridinspect.v1.ReturnRequest.returned_at:type_name -> google.protobuf.Timestamp
+	23, // 31: gridinspect.v1.SubmitReportRequest.report:type_name -> gridinspect.v1.Report
+	23, // 32: gridinspect.v1.SubmitReportResponse.report:type_name -> gridinspect.v1.Report
+	23, // 33: gridinspect.v1.GetReportResponse.report:type_name -> gridinspect.v1.Report
+	3,  // 34: gridinspect.v1.ListReportsRequest.statuses:type_name -> gridinspect.v1.ReportStatus
+	0,  // 35: gridinspect.v1.ListReportsRequest.categories:type_name -> gridinspect.v1.Category
+	37, // 36: gridinspect.v1.ListReportsRequest.observed_after:type_name -> google.protobuf.Timestamp
+	37, // 37: gridinspect.v1.ListReportsRequest.observed_before:type_name -> google.protobuf.Timestamp
+	15, // 38: gridinspect.v1.ListReportsRequest.order_by:type_name -> gridinspect.v1.ReportOrder
+	37, // 39: gridinspect.v1.ListReportsRequest.received_after:type_name -> google.protobuf.Timestamp
+	23, // 40: gridinspect.v1.ListReportsResponse.reports:type_name -> gridinspect.v1.Report
+	37, // 41: gridinspect.v1.TrackPoint.recorded_at:type_name -> google.protobuf.Timestamp
+	16, // 42: gridinspect.v1.Patrol.kind:type_name -> gridinspect.v1.PatrolKind
+	37, // 43: gridinspect.v1.Patrol.started_at:type_name -> google.protobuf.Timestamp
+	37, // 44: gridinspect.v1.Patrol.ended_at:type_name -> google.protobuf.Timestamp
+	31, // 45: gridinspect.v1.Patrol.track:type_name -> gridinspect.v1.TrackPoint
+	4,  // 46: gridinspect.v1.Patrol.track_coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
+	37, // 47: gridinspect.v1.Patrol.received_at:type_name -> google.protobuf.Timestamp
+	32, // 48: gridinspect.v1.SubmitPatrolRequest.patrol:type_name -> gridinspect.v1.Patrol
+	32, // 49: gridinspect.v1.SubmitPatrolResponse.patrol:type_name -> gridinspect.v1.Patrol
+	16, // 50: gridinspect.v1.ListPatrolsRequest.kinds:type_name -> gridinspect.v1.PatrolKind
+	37, // 51: gridinspect.v1.ListPatrolsRequest.started_after:type_name -> google.protobuf.Timestamp
+	37, // 52: gridinspect.v1.ListPatrolsRequest.started_before:type_name -> google.protobuf.Timestamp
+	32, // 53: gridinspect.v1.ListPatrolsResponse.patrols:type_name -> gridinspect.v1.Patrol
+	25, // 54: gridinspect.v1.ReportService.SubmitReport:input_type -> gridinspect.v1.SubmitReportRequest
+	27, // 55: gridinspect.v1.ReportService.GetReport:input_type -> gridinspect.v1.GetReportRequest
+	29, // 56: gridinspect.v1.ReportService.ListReports:input_type -> gridinspect.v1.ListReportsRequest
+	33, // 57: gridinspect.v1.ReportService.SubmitPatrol:input_type -> gridinspect.v1.SubmitPatrolRequest
+	35, // 58: gridinspect.v1.ReportService.ListPatrols:input_type -> gridinspect.v1.ListPatrolsRequest
+	26, // 59: gridinspect.v1.ReportService.SubmitReport:output_type -> gridinspect.v1.SubmitReportResponse
+	28, // 60: gridinspect.v1.ReportService.GetReport:output_type -> gridinspect.v1.GetReportResponse
+	30, // 61: gridinspect.v1.ReportService.ListReports:output_type -> gridinspect.v1.ListReportsResponse
+	34, // 62: gridinspect.v1.ReportService.SubmitPatrol:output_type -> gridinspect.v1.SubmitPatrolResponse
+	36, // 63: gridinspect.v1.ReportService.ListPatrols:output_type -> gridinspect.v1.ListPatrolsResponse
+	59, // [59:64] is the sub-list for method output_type
+	54, // [54:59] is the sub-list for method input_type
+	54, // [54:54] is the sub-list for extension type_name
+	54, // [54:54] is the sub-list for extension extendee
+	0,  // [0:54] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_report_proto_init() }
@@ -3373,8 +3613,8 @@ func file_gridinspect_v1_report_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gridinspect_v1_report_proto_rawDesc), len(file_gridinspect_v1_report_proto_rawDesc)),
-			NumEnums:      16,
-			NumMessages:   19,
+			NumEnums:      17,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1133,7 +1133,13 @@ type LoopSummary struct {
 	Urged int64 `protobuf:"varint,14,opt,name=urged,proto3" json:"urged,omitempty"`
 	// supervised: cases escalated to supervision (督办) in the period, each
 	// once however often it was escalated.
-	Supervised    int64 `protobuf:"varint,15,opt,name=supervised,proto3" json:"supervised,omitempty"`
+	Supervised int64 `protobuf:"varint,15,opt,name=supervised,proto3" json:"supervised,omitempty"`
+	// returned: returns for more (退回补充) in the period; a case returned
+	// twice counts twice. A returned case stays REPORTED, so it is counted
+	// once in reported and open whatever its returns.
+	Returned int64 `protobuf:"varint,16,opt,name=returned,proto3" json:"returned,omitempty"`
+	// supplemented: supplements (补充材料) in the period that answered a return.
+	Supplemented  int64 `protobuf:"varint,17,opt,name=supplemented,proto3" json:"supplemented,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1269,6 +1275,20 @@ func (x *LoopSummary) GetUrged() int64 {
 func (x *LoopSummary) GetSupervised() int64 {
 	if x != nil {
 		return x.Supervised
+	}
+	return 0
+}
+
+func (x *LoopSummary) GetReturned() int64 {
+	if x != nil {
+		return x.Returned
+	}
+	return 0
+}
+
+func (x *LoopSummary) GetSupplemented() int64 {
+	if x != nil {
+		return x.Supplemented
 	}
 	return 0
 }
@@ -1421,8 +1441,23 @@ type Summary struct {
 	Patrols int64 `protobuf:"varint,12,opt,name=patrols,proto3" json:"patrols,omitempty"`
 	// patrol_person_times: participants summed over them.
 	PatrolPersonTimes int64 `protobuf:"varint,13,opt,name=patrol_person_times,json=patrolPersonTimes,proto3" json:"patrol_person_times,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// patrols_scheduled (应巡): patrols the patrol schedules
+	// (PatrolScheduleService) wanted in their periods that ended in the
+	// period and before now, in the grids counted (a subject's schedule
+	// counts in the subject's grid).
+	PatrolsScheduled int64 `protobuf:"varint,14,opt,name=patrols_scheduled,json=patrolsScheduled,proto3" json:"patrols_scheduled,omitempty"`
+	// patrols_done_on_schedule (已巡): patrols counted against those periods,
+	// at most each period's wanted number.
+	PatrolsDoneOnSchedule int64 `protobuf:"varint,15,opt,name=patrols_done_on_schedule,json=patrolsDoneOnSchedule,proto3" json:"patrols_done_on_schedule,omitempty"`
+	// patrols_missed (漏巡): patrols_scheduled less patrols_done_on_schedule.
+	PatrolsMissed int64 `protobuf:"varint,16,opt,name=patrols_missed,json=patrolsMissed,proto3" json:"patrols_missed,omitempty"`
+	// patrol_completion_rate (巡查完成率): patrols_done_on_schedule /
+	// patrols_scheduled, 0 to 1; 0 when none were scheduled.
+	PatrolCompletionRate float64 `protobuf:"fixed64,17,opt,name=patrol_completion_rate,json=patrolCompletionRate,proto3" json:"patrol_completion_rate,omitempty"`
+	// patrol_periods_missed: of those periods, the ones that ended short.
+	PatrolPeriodsMissed int64 `protobuf:"varint,18,opt,name=patrol_periods_missed,json=patrolPeriodsMissed,proto3" json:"patrol_periods_missed,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Summary) Reset() {
@@ -1542,6 +1577,41 @@ func (x *Summary) GetPatrols() int64 {
 func (x *Summary) GetPatrolPersonTimes() int64 {
 	if x != nil {
 		return x.PatrolPersonTimes
+	}
+	return 0
+}
+
+func (x *Summary) GetPatrolsScheduled() int64 {
+	if x != nil {
+		return x.PatrolsScheduled
+	}
+	return 0
+}
+
+func (x *Summary) GetPatrolsDoneOnSchedule() int64 {
+	if x != nil {
+		return x.PatrolsDoneOnSchedule
+	}
+	return 0
+}
+
+func (x *Summary) GetPatrolsMissed() int64 {
+	if x != nil {
+		return x.PatrolsMissed
+	}
+	return 0
+}
+
+func (x *Summary) GetPatrolCompletionRate() float64 {
+	if x != nil {
+		return x.PatrolCompletionRate
+	}
+	return 0
+}
+
+func (x *Summary) GetPatrolPeriodsMissed() int64 {
+	if x != nil {
+		return x.PatrolPeriodsMissed
 	}
 	return 0
 }
@@ -1729,11 +1799,507 @@ func (x *ExportReportsResponse) GetFilename() string {
 	return ""
 }
 
+// GetAppraisalRequest names a period and scope, as GetSummaryRequest.
+type GetAppraisalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// from is the start of the period, inclusive.
+	From *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	// to is the end of the period, exclusive.
+	To *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	// grid_ids: only these grids (empty = every grid the caller sees).
+	GridIds       []string `protobuf:"bytes,3,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAppraisalRequest) Reset() {
+	*x = GetAppraisalRequest{}
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAppraisalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAppraisalRequest) ProtoMessage() {}
+
+func (x *GetAppraisalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAppraisalRequest.ProtoReflect.Descriptor instead.
+func (*GetAppraisalRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GetAppraisalRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *GetAppraisalRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *GetAppraisalRequest) GetGridIds() []string {
+	if x != nil {
+		return x.GridIds
+	}
+	return nil
+}
+
+// AppraisalFigures are one worker's or one grid's figures for the period.
+// A case's figures go to its worker at the end of the period: the
+// assignee the last assignment before `to` named, or, for a case never
+// assigned that was reported as rectified on the spot (立行立改), its
+// reporter; a case assigned to a responsible unit alone is no worker's. A
+// grid's figures count every case of the grid, whoever has it, so they
+// are not the sum of its workers'. Times are field times, as GetSummary's.
+type AppraisalFigures struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// reports_made (上报数): reports the worker made (of the grid) observed
+	// in the period, those later rejected included (LoopSummary.reported).
+	ReportsMade int64 `protobuf:"varint,1,opt,name=reports_made,json=reportsMade,proto3" json:"reports_made,omitempty"`
+	// cases_handled (办理数): the worker's cases (every case of the grid)
+	// found before `to` that were open at some time in the period: open at
+	// its start, or changed in it (found, assigned, rectified, verified,
+	// closed, found back, rejected).
+	CasesHandled int64 `protobuf:"varint,2,opt,name=cases_handled,json=casesHandled,proto3" json:"cases_handled,omitempty"`
+	// closed (办结数): closures of those cases in the period, each time
+	// (LoopSummary.closed).
+	Closed int64 `protobuf:"varint,3,opt,name=closed,proto3" json:"closed,omitempty"`
+	// due (应结案数): of those cases, the due in the period, as
+	// LoopSummary.due.
+	Due int64 `protobuf:"varint,4,opt,name=due,proto3" json:"due,omitempty"`
+	// closed_on_time (按期办结数): of the due, closed no later than their
+	// deadline, as LoopSummary.closed_on_time.
+	ClosedOnTime int64 `protobuf:"varint,5,opt,name=closed_on_time,json=closedOnTime,proto3" json:"closed_on_time,omitempty"`
+	// on_time_rate (按期办结率) = closed_on_time / due; 0 when due is 0.
+	OnTimeRate float64 `protobuf:"fixed64,6,opt,name=on_time_rate,json=onTimeRate,proto3" json:"on_time_rate,omitempty"`
+	// failed_first_verification (首次核查未通过数): cases whose first
+	// verification ever failed, that verification in the period.
+	FailedFirstVerification int64 `protobuf:"varint,7,opt,name=failed_first_verification,json=failedFirstVerification,proto3" json:"failed_first_verification,omitempty"`
+	// relapses (反弹数): follow-ups (回头看) in the period that found a
+	// closed case back and reopened it.
+	Relapses int64 `protobuf:"varint,8,opt,name=relapses,proto3" json:"relapses,omitempty"`
+	// patrols_done (巡查次数): patrols the worker recorded (in the grid)
+	// started in the period.
+	PatrolsDone int64 `protobuf:"varint,9,opt,name=patrols_done,json=patrolsDone,proto3" json:"patrols_done,omitempty"`
+	// patrols_scheduled (应巡次数): patrols due by the patrol schedules in
+	// the period; filled once patrol schedules exist, 0 until then.
+	PatrolsScheduled int64 `protobuf:"varint,10,opt,name=patrols_scheduled,json=patrolsScheduled,proto3" json:"patrols_scheduled,omitempty"`
+	// mean_days_to_close (平均办结天数): over the closures counted in closed,
+	// the mean of (the closure's time - the report's observed time) in
+	// days, a closure dated before its report as 0; 0 when there is none.
+	MeanDaysToClose float64 `protobuf:"fixed64,11,opt,name=mean_days_to_close,json=meanDaysToClose,proto3" json:"mean_days_to_close,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *AppraisalFigures) Reset() {
+	*x = AppraisalFigures{}
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppraisalFigures) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppraisalFigures) ProtoMessage() {}
+
+func (x *AppraisalFigures) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppraisalFigures.ProtoReflect.Descriptor instead.
+func (*AppraisalFigures) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AppraisalFigures) GetReportsMade() int64 {
+	if x != nil {
+		return x.ReportsMade
+	}
+	return 0
+}
+
+func (x *AppraisalFigures) GetCasesHandled() int64 {
+	if x != nil {
+		return x.CasesHandled
+	}
+	return 0
+}
+
+func (x *AppraisalFigures) GetClosed() int64 {
+	if x != nil {
+		return x.Closed
+	}
+	return 0
+}
+
+func (x *AppraisalFigures) GetDue() int64 {
+	if x != nil {
+		return x.Due
+	}
+	return 0
+}
+
+func (x *AppraisalFigures) GetClosedOnTime() int64 {
+	if x != nil {
+		return x.ClosedOnTime
+	}
+	return 0
+}
+
+func (x *AppraisalFigures) GetOnTimeRate() float64 {
+	if x != nil {
+		return x.OnTimeRate
+	}
+	return 0
+}
+
+func (x *AppraisalFigures) GetFailedFirstVerification() int64 {
+	if x != nil {
+		return x.FailedFirstVerification
+	}
+	return 0
+}
+
+func (x *AppraisalFigures) GetRelapses() int64 {
+	if x != nil {
+		return x.Relapses
+	}
+	return 0
+}
+
+func (x *AppraisalFigures) GetPatrolsDone() int64 {
+	if x != nil {
+		return x.PatrolsDone
+	}
+	return 0
+}
+
+func (x *AppraisalFigures) GetPatrolsScheduled() int64 {
+	if x != nil {
+		return x.PatrolsScheduled
+	}
+	return 0
+}
+
+func (x *AppraisalFigures) GetMeanDaysToClose() float64 {
+	if x != nil {
+		return x.MeanDaysToClose
+	}
+	return 0
+}
+
+// WorkerAppraisal is one person's row: a worker of the grids counted, or
+// anyone else with a figure in them.
+type WorkerAppraisal struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// user_id of the person.
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// display_name of the person ("" for an id that names no account).
+	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// role of the person (a supervisor may have reported, or been assigned).
+	Role Role `protobuf:"varint,3,opt,name=role,proto3,enum=gridinspect.v1.Role" json:"role,omitempty"`
+	// grid_ids: the grids counted the person belongs to, in the office's
+	// order.
+	GridIds []string `protobuf:"bytes,4,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
+	// figures of the person in the grids counted.
+	Figures       *AppraisalFigures `protobuf:"bytes,5,opt,name=figures,proto3" json:"figures,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkerAppraisal) Reset() {
+	*x = WorkerAppraisal{}
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkerAppraisal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkerAppraisal) ProtoMessage() {}
+
+func (x *WorkerAppraisal) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkerAppraisal.ProtoReflect.Descriptor instead.
+func (*WorkerAppraisal) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *WorkerAppraisal) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *WorkerAppraisal) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *WorkerAppraisal) GetRole() Role {
+	if x != nil {
+		return x.Role
+	}
+	return Role_ROLE_UNSPECIFIED
+}
+
+func (x *WorkerAppraisal) GetGridIds() []string {
+	if x != nil {
+		return x.GridIds
+	}
+	return nil
+}
+
+func (x *WorkerAppraisal) GetFigures() *AppraisalFigures {
+	if x != nil {
+		return x.Figures
+	}
+	return nil
+}
+
+// GridAppraisal is one grid's row.
+type GridAppraisal struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// grid_id counted.
+	GridId string `protobuf:"bytes,1,opt,name=grid_id,json=gridId,proto3" json:"grid_id,omitempty"`
+	// grid_name for display.
+	GridName string `protobuf:"bytes,2,opt,name=grid_name,json=gridName,proto3" json:"grid_name,omitempty"`
+	// figures of the grid.
+	Figures       *AppraisalFigures `protobuf:"bytes,3,opt,name=figures,proto3" json:"figures,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GridAppraisal) Reset() {
+	*x = GridAppraisal{}
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GridAppraisal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GridAppraisal) ProtoMessage() {}
+
+func (x *GridAppraisal) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GridAppraisal.ProtoReflect.Descriptor instead.
+func (*GridAppraisal) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *GridAppraisal) GetGridId() string {
+	if x != nil {
+		return x.GridId
+	}
+	return ""
+}
+
+func (x *GridAppraisal) GetGridName() string {
+	if x != nil {
+		return x.GridName
+	}
+	return ""
+}
+
+func (x *GridAppraisal) GetFigures() *AppraisalFigures {
+	if x != nil {
+		return x.Figures
+	}
+	return nil
+}
+
+// Appraisal is the grid workers' appraisal of a period.
+type Appraisal struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// from of the period.
+	From *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	// to of the period.
+	To *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	// grid_ids counted, in the office's order.
+	GridIds []string `protobuf:"bytes,3,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
+	// workers: by their first grid counted in the office's order (those in
+	// none last), then the pinyin of their names.
+	Workers []*WorkerAppraisal `protobuf:"bytes,4,rep,name=workers,proto3" json:"workers,omitempty"`
+	// grids: every grid counted, in the office's order.
+	Grids         []*GridAppraisal `protobuf:"bytes,5,rep,name=grids,proto3" json:"grids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Appraisal) Reset() {
+	*x = Appraisal{}
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Appraisal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Appraisal) ProtoMessage() {}
+
+func (x *Appraisal) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Appraisal.ProtoReflect.Descriptor instead.
+func (*Appraisal) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *Appraisal) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *Appraisal) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *Appraisal) GetGridIds() []string {
+	if x != nil {
+		return x.GridIds
+	}
+	return nil
+}
+
+func (x *Appraisal) GetWorkers() []*WorkerAppraisal {
+	if x != nil {
+		return x.Workers
+	}
+	return nil
+}
+
+func (x *Appraisal) GetGrids() []*GridAppraisal {
+	if x != nil {
+		return x.Grids
+	}
+	return nil
+}
+
+// GetAppraisalResponse carries the appraisal.
+type GetAppraisalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// appraisal of the period.
+	Appraisal     *Appraisal `protobuf:"bytes,1,opt,name=appraisal,proto3" json:"appraisal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAppraisalResponse) Reset() {
+	*x = GetAppraisalResponse{}
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAppraisalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAppraisalResponse) ProtoMessage() {}
+
+func (x *GetAppraisalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_stats_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAppraisalResponse.ProtoReflect.Descriptor instead.
+func (*GetAppraisalResponse) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_stats_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *GetAppraisalResponse) GetAppraisal() *Appraisal {
+	if x != nil {
+		return x.Appraisal
+	}
+	return nil
+}
+
 var File_gridinspect_v1_stats_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\n" +
-	"\x1agridinspect/v1/stats.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bgridinspect/v1/report.proto\"\x8a\x01\n" +
+	"\x1agridinspect/v1/stats.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\x1bgridinspect/v1/report.proto\"\x8a\x01\n" +
 	"\x11GetSummaryRequest\x12.\n" +
 	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x19\n" +
@@ -1815,7 +2381,7 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"demolished\x18\x05 \x01(\x03R\n" +
 	"demolished\x12/\n" +
 	"\x13residents_relocated\x18\x06 \x01(\x03R\x12residentsRelocated\x124\n" +
-	"\x16occupied_dangerous_now\x18\a \x01(\x03R\x14occupiedDangerousNow\"\xdd\x03\n" +
+	"\x16occupied_dangerous_now\x18\a \x01(\x03R\x14occupiedDangerousNow\"\x9d\x04\n" +
 	"\vLoopSummary\x12\x1a\n" +
 	"\breported\x18\x01 \x01(\x03R\breported\x12\x16\n" +
 	"\x06closed\x18\x02 \x01(\x03R\x06closed\x12\x12\n" +
@@ -1838,14 +2404,16 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\x05urged\x18\x0e \x01(\x03R\x05urged\x12\x1e\n" +
 	"\n" +
 	"supervised\x18\x0f \x01(\x03R\n" +
-	"supervised\"u\n" +
+	"supervised\x12\x1a\n" +
+	"\breturned\x18\x10 \x01(\x03R\breturned\x12\"\n" +
+	"\fsupplemented\x18\x11 \x01(\x03R\fsupplemented\"u\n" +
 	"\fCategoryLoop\x124\n" +
 	"\bcategory\x18\x01 \x01(\x0e2\x18.gridinspect.v1.CategoryR\bcategory\x12/\n" +
 	"\x04loop\x18\x02 \x01(\v2\x1b.gridinspect.v1.LoopSummaryR\x04loop\"q\n" +
 	"\bGridLoop\x12\x17\n" +
 	"\agrid_id\x18\x01 \x01(\tR\x06gridId\x12\x1b\n" +
 	"\tgrid_name\x18\x02 \x01(\tR\bgridName\x12/\n" +
-	"\x04loop\x18\x03 \x01(\v2\x1b.gridinspect.v1.LoopSummaryR\x04loop\"\xff\x05\n" +
+	"\x04loop\x18\x03 \x01(\v2\x1b.gridinspect.v1.LoopSummaryR\x04loop\"\xf6\a\n" +
 	"\aSummary\x12.\n" +
 	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x19\n" +
@@ -1861,7 +2429,12 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"byCategory\x121\n" +
 	"\aby_grid\x18\v \x03(\v2\x18.gridinspect.v1.GridLoopR\x06byGrid\x12\x18\n" +
 	"\apatrols\x18\f \x01(\x03R\apatrols\x12.\n" +
-	"\x13patrol_person_times\x18\r \x01(\x03R\x11patrolPersonTimes\"G\n" +
+	"\x13patrol_person_times\x18\r \x01(\x03R\x11patrolPersonTimes\x12+\n" +
+	"\x11patrols_scheduled\x18\x0e \x01(\x03R\x10patrolsScheduled\x127\n" +
+	"\x18patrols_done_on_schedule\x18\x0f \x01(\x03R\x15patrolsDoneOnSchedule\x12%\n" +
+	"\x0epatrols_missed\x18\x10 \x01(\x03R\rpatrolsMissed\x124\n" +
+	"\x16patrol_completion_rate\x18\x11 \x01(\x01R\x14patrolCompletionRate\x122\n" +
+	"\x15patrol_periods_missed\x18\x12 \x01(\x03R\x13patrolPeriodsMissed\"G\n" +
 	"\x12GetSummaryResponse\x121\n" +
 	"\asummary\x18\x01 \x01(\v2\x17.gridinspect.v1.SummaryR\asummary\"\x88\x01\n" +
 	"\x14ExportReportsRequest\x12:\n" +
@@ -1873,16 +2446,53 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\n" +
 	"total_rows\x18\x03 \x01(\x03R\ttotalRows\x12!\n" +
 	"\fcontent_type\x18\x04 \x01(\tR\vcontentType\x12\x1a\n" +
-	"\bfilename\x18\x05 \x01(\tR\bfilename*\\\n" +
+	"\bfilename\x18\x05 \x01(\tR\bfilename\"\x8c\x01\n" +
+	"\x13GetAppraisalRequest\x12.\n" +
+	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x19\n" +
+	"\bgrid_ids\x18\x03 \x03(\tR\agridIds\"\xa1\x03\n" +
+	"\x10AppraisalFigures\x12!\n" +
+	"\freports_made\x18\x01 \x01(\x03R\vreportsMade\x12#\n" +
+	"\rcases_handled\x18\x02 \x01(\x03R\fcasesHandled\x12\x16\n" +
+	"\x06closed\x18\x03 \x01(\x03R\x06closed\x12\x10\n" +
+	"\x03due\x18\x04 \x01(\x03R\x03due\x12$\n" +
+	"\x0eclosed_on_time\x18\x05 \x01(\x03R\fclosedOnTime\x12 \n" +
+	"\fon_time_rate\x18\x06 \x01(\x01R\n" +
+	"onTimeRate\x12:\n" +
+	"\x19failed_first_verification\x18\a \x01(\x03R\x17failedFirstVerification\x12\x1a\n" +
+	"\brelapses\x18\b \x01(\x03R\brelapses\x12!\n" +
+	"\fpatrols_done\x18\t \x01(\x03R\vpatrolsDone\x12+\n" +
+	"\x11patrols_scheduled\x18\n" +
+	" \x01(\x03R\x10patrolsScheduled\x12+\n" +
+	"\x12mean_days_to_close\x18\v \x01(\x01R\x0fmeanDaysToClose\"\xce\x01\n" +
+	"\x0fWorkerAppraisal\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12!\n" +
+	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12(\n" +
+	"\x04role\x18\x03 \x01(\x0e2\x14.gridinspect.v1.RoleR\x04role\x12\x19\n" +
+	"\bgrid_ids\x18\x04 \x03(\tR\agridIds\x12:\n" +
+	"\afigures\x18\x05 \x01(\v2 .gridinspect.v1.AppraisalFiguresR\afigures\"\x81\x01\n" +
+	"\rGridAppraisal\x12\x17\n" +
+	"\agrid_id\x18\x01 \x01(\tR\x06gridId\x12\x1b\n" +
+	"\tgrid_name\x18\x02 \x01(\tR\bgridName\x12:\n" +
+	"\afigures\x18\x03 \x01(\v2 .gridinspect.v1.AppraisalFiguresR\afigures\"\xf2\x01\n" +
+	"\tAppraisal\x12.\n" +
+	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x19\n" +
+	"\bgrid_ids\x18\x03 \x03(\tR\agridIds\x129\n" +
+	"\aworkers\x18\x04 \x03(\v2\x1f.gridinspect.v1.WorkerAppraisalR\aworkers\x123\n" +
+	"\x05grids\x18\x05 \x03(\v2\x1d.gridinspect.v1.GridAppraisalR\x05grids\"O\n" +
+	"\x14GetAppraisalResponse\x127\n" +
+	"\tappraisal\x18\x01 \x01(\v2\x19.gridinspect.v1.AppraisalR\tappraisal*\\\n" +
 	"\fExportFormat\x12\x1d\n" +
 	"\x19EXPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11EXPORT_FORMAT_CSV\x10\x01\x12\x16\n" +
-	"\x12EXPORT_FORMAT_XLSX\x10\x022\xca\x02\n" +
+	"\x12EXPORT_FORMAT_XLSX\x10\x022\xbc\x03\n" +
 	"\fStatsService\x12h\n" +
 	"\n" +
 	"GetSummary\x12!.gridinspect.v1.GetSummaryRequest\x1a\".gridinspect.v1.GetSummaryResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/summary\x12p\n" +
 	"\fGetDashboard\x12#.gridinspect.v1.GetDashboardRequest\x1a$.gridinspect.v1.GetDashboardResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/dashboard\x12^\n" +
-	"\rExportReports\x12$.gridinspect.v1.ExportReportsRequest\x1a%.gridinspect.v1.ExportReportsResponse0\x01BGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
+	"\rExportReports\x12$.gridinspect.v1.ExportReportsRequest\x1a%.gridinspect.v1.ExportReportsResponse0\x01\x12p\n" +
+	"\fGetAppraisal\x12#.gridinspect.v1.GetAppraisalRequest\x1a$.gridinspect.v1.GetAppraisalResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/appraisalBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
 var (
 	file_gridinspect_v1_stats_proto_rawDescOnce sync.Once
@@ -1897,7 +2507,7 @@ func file_gridinspect_v1_stats_proto_rawDescGZIP() []byte {
 }
 
 var file_gridinspect_v1_stats_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_gridinspect_v1_stats_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_gridinspect_v1_stats_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_gridinspect_v1_stats_proto_goTypes = []any{
 	(ExportFormat)(0),                  // 0: gridinspect.v1.ExportFormat
 	(*GetSummaryRequest)(nil),          // 1: gridinspect.v1.GetSummaryRequest
@@ -1919,27 +2529,34 @@ var file_gridinspect_v1_stats_proto_goTypes = []any{
 	(*GetSummaryResponse)(nil),         // 17: gridinspect.v1.GetSummaryResponse
 	(*ExportReportsRequest)(nil),       // 18: gridinspect.v1.ExportReportsRequest
 	(*ExportReportsResponse)(nil),      // 19: gridinspect.v1.ExportReportsResponse
-	(*timestamppb.Timestamp)(nil),      // 20: google.protobuf.Timestamp
-	(PollutingActivity)(0),             // 21: gridinspect.v1.PollutingActivity
-	(Category)(0),                      // 22: gridinspect.v1.Category
-	(*ListReportsRequest)(nil),         // 23: gridinspect.v1.ListReportsRequest
+	(*GetAppraisalRequest)(nil),        // 20: gridinspect.v1.GetAppraisalRequest
+	(*AppraisalFigures)(nil),           // 21: gridinspect.v1.AppraisalFigures
+	(*WorkerAppraisal)(nil),            // 22: gridinspect.v1.WorkerAppraisal
+	(*GridAppraisal)(nil),              // 23: gridinspect.v1.GridAppraisal
+	(*Appraisal)(nil),                  // 24: gridinspect.v1.Appraisal
+	(*GetAppraisalResponse)(nil),       // 25: gridinspect.v1.GetAppraisalResponse
+	(*timestamppb.Timestamp)(nil),      // 26: google.protobuf.Timestamp
+	(PollutingActivity)(0),             // 27: gridinspect.v1.PollutingActivity
+	(Category)(0),                      // 28: gridinspect.v1.Category
+	(*ListReportsRequest)(nil),         // 29: gridinspect.v1.ListReportsRequest
+	(Role)(0),                          // 30: gridinspect.v1.Role
 }
 var file_gridinspect_v1_stats_proto_depIdxs = []int32{
-	20, // 0: gridinspect.v1.GetSummaryRequest.from:type_name -> google.protobuf.Timestamp
-	20, // 1: gridinspect.v1.GetSummaryRequest.to:type_name -> google.protobuf.Timestamp
+	26, // 0: gridinspect.v1.GetSummaryRequest.from:type_name -> google.protobuf.Timestamp
+	26, // 1: gridinspect.v1.GetSummaryRequest.to:type_name -> google.protobuf.Timestamp
 	3,  // 2: gridinspect.v1.GridDashboard.counts:type_name -> gridinspect.v1.DashboardCounts
 	4,  // 3: gridinspect.v1.GetDashboardResponse.grids:type_name -> gridinspect.v1.GridDashboard
 	3,  // 4: gridinspect.v1.GetDashboardResponse.total:type_name -> gridinspect.v1.DashboardCounts
-	20, // 5: gridinspect.v1.GetDashboardResponse.at:type_name -> google.protobuf.Timestamp
-	20, // 6: gridinspect.v1.GetDashboardResponse.new_since:type_name -> google.protobuf.Timestamp
+	26, // 5: gridinspect.v1.GetDashboardResponse.at:type_name -> google.protobuf.Timestamp
+	26, // 6: gridinspect.v1.GetDashboardResponse.new_since:type_name -> google.protobuf.Timestamp
 	7,  // 7: gridinspect.v1.SafetySummary.enforcement_documents_by_department:type_name -> gridinspect.v1.NamedCount
-	21, // 8: gridinspect.v1.ActivityCount.activity:type_name -> gridinspect.v1.PollutingActivity
+	27, // 8: gridinspect.v1.ActivityCount.activity:type_name -> gridinspect.v1.PollutingActivity
 	8,  // 9: gridinspect.v1.PollutingEnterpriseSummary.by_activity:type_name -> gridinspect.v1.ActivityCount
-	22, // 10: gridinspect.v1.CategoryLoop.category:type_name -> gridinspect.v1.Category
+	28, // 10: gridinspect.v1.CategoryLoop.category:type_name -> gridinspect.v1.Category
 	13, // 11: gridinspect.v1.CategoryLoop.loop:type_name -> gridinspect.v1.LoopSummary
 	13, // 12: gridinspect.v1.GridLoop.loop:type_name -> gridinspect.v1.LoopSummary
-	20, // 13: gridinspect.v1.Summary.from:type_name -> google.protobuf.Timestamp
-	20, // 14: gridinspect.v1.Summary.to:type_name -> google.protobuf.Timestamp
+	26, // 13: gridinspect.v1.Summary.from:type_name -> google.protobuf.Timestamp
+	26, // 14: gridinspect.v1.Summary.to:type_name -> google.protobuf.Timestamp
 	6,  // 15: gridinspect.v1.Summary.safety:type_name -> gridinspect.v1.SafetySummary
 	9,  // 16: gridinspect.v1.Summary.polluting_enterprises:type_name -> gridinspect.v1.PollutingEnterpriseSummary
 	10, // 17: gridinspect.v1.Summary.illegal_construction:type_name -> gridinspect.v1.IllegalConstructionSummary
@@ -1949,19 +2566,31 @@ var file_gridinspect_v1_stats_proto_depIdxs = []int32{
 	14, // 21: gridinspect.v1.Summary.by_category:type_name -> gridinspect.v1.CategoryLoop
 	15, // 22: gridinspect.v1.Summary.by_grid:type_name -> gridinspect.v1.GridLoop
 	16, // 23: gridinspect.v1.GetSummaryResponse.summary:type_name -> gridinspect.v1.Summary
-	23, // 24: gridinspect.v1.ExportReportsRequest.filter:type_name -> gridinspect.v1.ListReportsRequest
+	29, // 24: gridinspect.v1.ExportReportsRequest.filter:type_name -> gridinspect.v1.ListReportsRequest
 	0,  // 25: gridinspect.v1.ExportReportsRequest.format:type_name -> gridinspect.v1.ExportFormat
-	1,  // 26: gridinspect.v1.StatsService.GetSummary:input_type -> gridinspect.v1.GetSummaryRequest
-	2,  // 27: gridinspect.v1.StatsService.GetDashboard:input_type -> gridinspect.v1.GetDashboardRequest
-	18, // 28: gridinspect.v1.StatsService.ExportReports:input_type -> gridinspect.v1.ExportReportsRequest
-	17, // 29: gridinspect.v1.StatsService.GetSummary:output_type -> gridinspect.v1.GetSummaryResponse
-	5,  // 30: gridinspect.v1.StatsService.GetDashboard:output_type -> gridinspect.v1.GetDashboardResponse
-	19, // 31: gridinspect.v1.StatsService.ExportReports:output_type -> gridinspect.v1.ExportReportsResponse
-	29, // [29:32] is the sub-list for method output_type
-	26, // [26:29] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	26, // 26: gridinspect.v1.GetAppraisalRequest.from:type_name -> google.protobuf.Timestamp
+	26, // 27: gridinspect.v1.GetAppraisalRequest.to:type_name -> google.protobuf.Timestamp
+	30, // 28: gridinspect.v1.WorkerAppraisal.role:type_name -> gridinspect.v1.Role
+	21, // 29: gridinspect.v1.WorkerAppraisal.figures:type_name -> gridinspect.v1.AppraisalFigures
+	21, // 30: gridinspect.v1.GridAppraisal.figures:type_name -> gridinspect.v1.AppraisalFigures
+	26, // 31: gridinspect.v1.Appraisal.from:type_name -> google.protobuf.Timestamp
+	26, // 32: gridinspect.v1.Appraisal.to:type_name -> google.protobuf.Timestamp
+	22, // 33: gridinspect.v1.Appraisal.workers:type_name -> gridinspect.v1.WorkerAppraisal
+	23, // 34: gridinspect.v1.Appraisal.grids:type_name -> gridinspect.v1.GridAppraisal
+	24, // 35: gridinspect.v1.GetAppraisalResponse.appraisal:type_name -> gridinspect.v1.Appraisal
+	1,  // 36: gridinspect.v1.StatsService.GetSummary:input_type -> gridinspect.v1.GetSummaryRequest
+	2,  // 37: gridinspect.v1.StatsService.GetDashboard:input_type -> gridinspect.v1.GetDashboardRequest
+	18, // 38: gridinspect.v1.StatsService.ExportReports:input_type -> gridinspect.v1.ExportReportsRequest
+	20, // 39: gridinspect.v1.StatsService.GetAppraisal:input_type -> gridinspect.v1.GetAppraisalRequest
+	17, // 40: gridinspect.v1.StatsService.GetSummary:output_type -> gridinspect.v1.GetSummaryResponse
+	5,  // 41: gridinspect.v1.StatsService.GetDashboard:output_type -> gridinspect.v1.GetDashboardResponse
+	19, // 42: gridinspect.v1.StatsService.ExportReports:output_type -> gridinspect.v1.ExportReportsResponse
+	25, // 43: gridinspect.v1.StatsService.GetAppraisal:output_type -> gridinspect.v1.GetAppraisalResponse
+	40, // [40:44] is the sub-list for method output_type
+	36, // [36:40] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_stats_proto_init() }
@@ -1969,6 +2598,7 @@ func file_gridinspect_v1_stats_proto_init() {
 	if File_gridinspect_v1_stats_proto != nil {
 		return
 	}
+	file_gridinspect_v1_directory_proto_init()
 	file_gridinspect_v1_report_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1976,7 +2606,7 @@ func file_gridinspect_v1_stats_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gridinspect_v1_stats_proto_rawDesc), len(file_gridinspect_v1_stats_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   19,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,7 @@ const (
 	StatsService_GetSummary_FullMethodName    = "/gridinspect.v1.StatsService/GetSummary"
 	StatsService_GetDashboard_FullMethodName  = "/gridinspect.v1.StatsService/GetDashboard"
 	StatsService_ExportReports_FullMethodName = "/gridinspect.v1.StatsService/ExportReports"
+	StatsService_GetAppraisal_FullMethodName  = "/gridinspect.v1.StatsService/GetAppraisal"
 )
 
 // StatsServiceClient is the client API for StatsService service.
@@ -67,6 +68,10 @@ type StatsServiceClient interface {
 	// ExportReports streams a CSV (UTF-8 with BOM, RFC 4180) or XLSX file of
 	// the reports matching a filter, with Chinese column headers.
 	ExportReports(ctx context.Context, in *ExportReportsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportReportsResponse], error)
+	// GetAppraisal returns the grid workers' appraisal (网格员考核) for a
+	// period: each worker's and each grid's work, the period and grids as
+	// GetSummary's. Supervisors and admins.
+	GetAppraisal(ctx context.Context, in *GetAppraisalRequest, opts ...grpc.CallOption) (*GetAppraisalResponse, error)
 }
 
 type statsServiceClient struct {
@@ -116,6 +121,16 @@ func (c *statsServiceClient) ExportReports(ctx context.Context, in *ExportReport
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type StatsService_ExportReportsClient = grpc.ServerStreamingClient[ExportReportsResponse]
 
+func (c *statsServiceClient) GetAppraisal(ctx context.Context, in *GetAppraisalRequest, opts ...grpc.CallOption) (*GetAppraisalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetAppraisalResponse)
+	err := c.cc.Invoke(ctx, StatsService_GetAppraisal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // StatsServiceServer is the server API for StatsService service.
 // All implementations must embed UnimplementedStatsServiceServer
 // for forward compatibility.
@@ -159,6 +174,10 @@ type StatsServiceServer interface {
 	// ExportReports streams a CSV (UTF-8 with BOM, RFC 4180) or XLSX file of
 	// the reports matching a filter, with Chinese column headers.
 	ExportReports(*ExportReportsRequest, grpc.ServerStreamingServer[ExportReportsResponse]) error
+	// GetAppraisal returns the grid workers' appraisal (网格员考核) for a
+	// period: each worker's and each grid's work, the period and grids as
+	// GetSummary's. Supervisors and admins.
+	GetAppraisal(context.Context, *GetAppraisalRequest) (*GetAppraisalResponse, error)
 	mustEmbedUnimplementedStatsServiceServer()
 }
 
@@ -177,6 +196,9 @@ func (UnimplementedStatsServiceServer) GetDashboard(context.Context, *GetDashboa
 }
 func (UnimplementedStatsServiceServer) ExportReports(*ExportReportsRequest, grpc.ServerStreamingServer[ExportReportsResponse]) error {
 	return status.Error(codes.Unimplemented, "method ExportReports not implemented")
+}
+func (UnimplementedStatsServiceServer) GetAppraisal(context.Context, *GetAppraisalRequest) (*GetAppraisalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAppraisal not implemented")
 }
 func (UnimplementedStatsServiceServer) mustEmbedUnimplementedStatsServiceServer() {}
 func (UnimplementedStatsServiceServer) testEmbeddedByValue()                      {}
@@ -246,6 +268,24 @@ func _StatsService_ExportReports_Handler(srv interface{}, stream grpc.ServerStre
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type StatsService_ExportReportsServer = grpc.ServerStreamingServer[ExportReportsResponse]
 
+func _StatsService_GetAppraisal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAppraisalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StatsServiceServer).GetAppraisal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StatsService_GetAppraisal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StatsServiceServer).GetAppraisal(ctx, req.(*GetAppraisalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // StatsService_ServiceDesc is the grpc.ServiceDesc for StatsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -260,6 +300,10 @@ var StatsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetDashboard",
 			Handler:    _StatsService_GetDashboard_Handler,
+		},
+		{
+			MethodName: "GetAppraisal",
+			Handler:    _StatsService_GetAppraisal_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -179,6 +179,8 @@ type Mutation struct {
 	//	*Mutation_ExtendDeadline
 	//	*Mutation_ReassignReport
 	//	*Mutation_UrgeReport
+	//	*Mutation_ReturnReport
+	//	*Mutation_SupplementReport
 	Kind          isMutation_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -361,6 +363,24 @@ func (x *Mutation) GetUrgeReport() *UrgeReportRequest {
 	return nil
 }
 
+func (x *Mutation) GetReturnReport() *ReturnReportRequest {
+	if x != nil {
+		if x, ok := x.Kind.(*Mutation_ReturnReport); ok {
+			return x.ReturnReport
+		}
+	}
+	return nil
+}
+
+func (x *Mutation) GetSupplementReport() *SupplementReportRequest {
+	if x != nil {
+		if x, ok := x.Kind.(*Mutation_SupplementReport); ok {
+			return x.SupplementReport
+		}
+	}
+	return nil
+}
+
 type isMutation_Kind interface {
 	isMutation_Kind()
 }
@@ -435,6 +455,16 @@ type Mutation_UrgeReport struct {
 	UrgeReport *UrgeReportRequest `protobuf:"bytes,23,opt,name=urge_report,json=urgeReport,proto3,oneof"`
 }
 
+type Mutation_ReturnReport struct {
+	// return_report stands for RectificationService.ReturnReport.
+	ReturnReport *ReturnReportRequest `protobuf:"bytes,24,opt,name=return_report,json=returnReport,proto3,oneof"`
+}
+
+type Mutation_SupplementReport struct {
+	// supplement_report stands for RectificationService.SupplementReport.
+	SupplementReport *SupplementReportRequest `protobuf:"bytes,25,opt,name=supplement_report,json=supplementReport,proto3,oneof"`
+}
+
 func (*Mutation_SubmitReport) isMutation_Kind() {}
 
 func (*Mutation_SubmitPatrol) isMutation_Kind() {}
@@ -462,6 +492,10 @@ func (*Mutation_ExtendDeadline) isMutation_Kind() {}
 func (*Mutation_ReassignReport) isMutation_Kind() {}
 
 func (*Mutation_UrgeReport) isMutation_Kind() {}
+
+func (*Mutation_ReturnReport) isMutation_Kind() {}
+
+func (*Mutation_SupplementReport) isMutation_Kind() {}
 
 // PushRequest is a batch of mutations from one device.
 type PushRequest struct {
@@ -1085,6 +1119,12 @@ type PullResponse struct {
 	// restored backup, a new install) or is too old: the phone must drop its
 	// copy and pull again from an empty cursor. changes is then empty.
 	ResetRequired bool `protobuf:"varint,4,opt,name=reset_required,json=resetRequired,proto3" json:"reset_required,omitempty"`
+	// due_patrols: on the last page (has_more false), what the caller's
+	// patrol schedules want now, as PatrolScheduleService.ListDuePatrols
+	// answers it (missed in the last 30 days, then due): the phone replaces
+	// the list it holds with this one, so it knows offline what to patrol
+	// this week. Empty on other pages and when reset_required.
+	DuePatrols    []*DuePatrol `protobuf:"bytes,5,rep,name=due_patrols,json=duePatrols,proto3" json:"due_patrols,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1145,6 +1185,13 @@ func (x *PullResponse) GetResetRequired() bool {
 		return x.ResetRequired
 	}
 	return false
+}
+
+func (x *PullResponse) GetDuePatrols() []*DuePatrol {
+	if x != nil {
+		return x.DuePatrols
+	}
+	return nil
 }
 
 // PhotoHeader declares a photo before its bytes.
@@ -2028,7 +2075,8 @@ var File_gridinspect_v1_sync_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\n" +
-	"\x19gridinspect/v1/sync.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\"gridinspect/v1/rectification.proto\x1a\x1bgridinspect/v1/report.proto\"\xc7\t\n" +
+	"\x19gridinspect/v1/sync.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\"gridinspect/v1/rectification.proto\x1a\x1bgridinspect/v1/report.proto\x1a\x1dgridinspect/v1/schedule.proto\"\xeb\n" +
+	"\n" +
 	"\bMutation\x12\x1f\n" +
 	"\vmutation_id\x18\x01 \x01(\tR\n" +
 	"mutationId\x12\x1d\n" +
@@ -2049,7 +2097,9 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\x0fextend_deadline\x18\x15 \x01(\v2%.gridinspect.v1.ExtendDeadlineRequestH\x00R\x0eextendDeadline\x12P\n" +
 	"\x0freassign_report\x18\x16 \x01(\v2%.gridinspect.v1.ReassignReportRequestH\x00R\x0ereassignReport\x12D\n" +
 	"\vurge_report\x18\x17 \x01(\v2!.gridinspect.v1.UrgeReportRequestH\x00R\n" +
-	"urgeReportB\x06\n" +
+	"urgeReport\x12J\n" +
+	"\rreturn_report\x18\x18 \x01(\v2#.gridinspect.v1.ReturnReportRequestH\x00R\freturnReport\x12V\n" +
+	"\x11supplement_report\x18\x19 \x01(\v2'.gridinspect.v1.SupplementReportRequestH\x00R\x10supplementReportB\x06\n" +
 	"\x04kind\"b\n" +
 	"\vPushRequest\x12\x1b\n" +
 	"\tdevice_id\x18\x01 \x01(\tR\bdeviceId\x126\n" +
@@ -2089,13 +2139,15 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\asubject\x18\x03 \x01(\v2\x17.gridinspect.v1.SubjectH\x00R\asubject\x12*\n" +
 	"\x04grid\x18\x04 \x01(\v2\x14.gridinspect.v1.GridH\x00R\x04grid\x123\n" +
 	"\aremoval\x18\x05 \x01(\v2\x17.gridinspect.v1.RemovalH\x00R\aremovalB\b\n" +
-	"\x06entity\"\xa3\x01\n" +
+	"\x06entity\"\xdf\x01\n" +
 	"\fPullResponse\x120\n" +
 	"\achanges\x18\x01 \x03(\v2\x16.gridinspect.v1.ChangeR\achanges\x12\x1f\n" +
 	"\vnext_cursor\x18\x02 \x01(\tR\n" +
 	"nextCursor\x12\x19\n" +
 	"\bhas_more\x18\x03 \x01(\bR\ahasMore\x12%\n" +
-	"\x0ereset_required\x18\x04 \x01(\bR\rresetRequired\"\x8c\x02\n" +
+	"\x0ereset_required\x18\x04 \x01(\bR\rresetRequired\x12:\n" +
+	"\vdue_patrols\x18\x05 \x03(\v2\x19.gridinspect.v1.DuePatrolR\n" +
+	"duePatrols\"\x8c\x02\n" +
 	"\vPhotoHeader\x12\x19\n" +
 	"\bphoto_id\x18\x01 \x01(\tR\aphotoId\x12\x16\n" +
 	"\x06sha256\x18\x02 \x01(\tR\x06sha256\x12\x1d\n" +
@@ -2230,13 +2282,16 @@ var file_gridinspect_v1_sync_proto_goTypes = []any{
 	(*ExtendDeadlineRequest)(nil),            // 36: gridinspect.v1.ExtendDeadlineRequest
 	(*ReassignReportRequest)(nil),            // 37: gridinspect.v1.ReassignReportRequest
 	(*UrgeReportRequest)(nil),                // 38: gridinspect.v1.UrgeReportRequest
-	(*Report)(nil),                           // 39: gridinspect.v1.Report
-	(*Event)(nil),                            // 40: gridinspect.v1.Event
-	(*Patrol)(nil),                           // 41: gridinspect.v1.Patrol
-	(*Subject)(nil),                          // 42: gridinspect.v1.Subject
-	(*Grid)(nil),                             // 43: gridinspect.v1.Grid
-	(*timestamppb.Timestamp)(nil),            // 44: google.protobuf.Timestamp
-	(*Location)(nil),                         // 45: gridinspect.v1.Location
+	(*ReturnReportRequest)(nil),              // 39: gridinspect.v1.ReturnReportRequest
+	(*SupplementReportRequest)(nil),          // 40: gridinspect.v1.SupplementReportRequest
+	(*Report)(nil),                           // 41: gridinspect.v1.Report
+	(*Event)(nil),                            // 42: gridinspect.v1.Event
+	(*Patrol)(nil),                           // 43: gridinspect.v1.Patrol
+	(*Subject)(nil),                          // 44: gridinspect.v1.Subject
+	(*Grid)(nil),                             // 45: gridinspect.v1.Grid
+	(*DuePatrol)(nil),                        // 46: gridinspect.v1.DuePatrol
+	(*timestamppb.Timestamp)(nil),            // 47: google.protobuf.Timestamp
+	(*Location)(nil),                         // 48: gridinspect.v1.Location
 }
 var file_gridinspect_v1_sync_proto_depIdxs = []int32{
 	25, // 0: gridinspect.v1.Mutation.submit_report:type_name -> gridinspect.v1.SubmitReportRequest
@@ -2253,51 +2308,54 @@ var file_gridinspect_v1_sync_proto_depIdxs = []int32{
 	36, // 11: gridinspect.v1.Mutation.extend_deadline:type_name -> gridinspect.v1.ExtendDeadlineRequest
 	37, // 12: gridinspect.v1.Mutation.reassign_report:type_name -> gridinspect.v1.ReassignReportRequest
 	38, // 13: gridinspect.v1.Mutation.urge_report:type_name -> gridinspect.v1.UrgeReportRequest
-	2,  // 14: gridinspect.v1.PushRequest.mutations:type_name -> gridinspect.v1.Mutation
-	0,  // 15: gridinspect.v1.MutationResult.outcome:type_name -> gridinspect.v1.MutationOutcome
-	4,  // 16: gridinspect.v1.MutationResult.field_violations:type_name -> gridinspect.v1.FieldViolation
-	39, // 17: gridinspect.v1.MutationResult.report:type_name -> gridinspect.v1.Report
-	40, // 18: gridinspect.v1.MutationResult.event:type_name -> gridinspect.v1.Event
-	41, // 19: gridinspect.v1.MutationResult.patrol:type_name -> gridinspect.v1.Patrol
-	5,  // 20: gridinspect.v1.PushResponse.results:type_name -> gridinspect.v1.MutationResult
-	1,  // 21: gridinspect.v1.Removal.entity_type:type_name -> gridinspect.v1.EntityType
-	39, // 22: gridinspect.v1.ReportUpsert.report:type_name -> gridinspect.v1.Report
-	40, // 23: gridinspect.v1.ReportUpsert.events:type_name -> gridinspect.v1.Event
-	9,  // 24: gridinspect.v1.Change.report:type_name -> gridinspect.v1.ReportUpsert
-	41, // 25: gridinspect.v1.Change.patrol:type_name -> gridinspect.v1.Patrol
-	42, // 26: gridinspect.v1.Change.subject:type_name -> gridinspect.v1.Subject
-	43, // 27: gridinspect.v1.Change.grid:type_name -> gridinspect.v1.Grid
-	8,  // 28: gridinspect.v1.Change.removal:type_name -> gridinspect.v1.Removal
-	10, // 29: gridinspect.v1.PullResponse.changes:type_name -> gridinspect.v1.Change
-	44, // 30: gridinspect.v1.PhotoHeader.taken_at:type_name -> google.protobuf.Timestamp
-	45, // 31: gridinspect.v1.PhotoHeader.location:type_name -> gridinspect.v1.Location
-	12, // 32: gridinspect.v1.UploadPhotoRequest.header:type_name -> gridinspect.v1.PhotoHeader
-	13, // 33: gridinspect.v1.UploadPhotoRequest.chunk:type_name -> gridinspect.v1.PhotoChunk
-	12, // 34: gridinspect.v1.DownloadPhotoResponse.header:type_name -> gridinspect.v1.PhotoHeader
-	13, // 35: gridinspect.v1.DownloadPhotoResponse.chunk:type_name -> gridinspect.v1.PhotoChunk
-	2,  // 36: gridinspect.v1.QuarantinedMutation.mutation:type_name -> gridinspect.v1.Mutation
-	4,  // 37: gridinspect.v1.QuarantinedMutation.field_violations:type_name -> gridinspect.v1.FieldViolation
-	44, // 38: gridinspect.v1.QuarantinedMutation.received_at:type_name -> google.protobuf.Timestamp
-	23, // 39: gridinspect.v1.ListQuarantinedMutationsResponse.mutations:type_name -> gridinspect.v1.QuarantinedMutation
-	3,  // 40: gridinspect.v1.SyncService.Push:input_type -> gridinspect.v1.PushRequest
-	7,  // 41: gridinspect.v1.SyncService.Pull:input_type -> gridinspect.v1.PullRequest
-	14, // 42: gridinspect.v1.SyncService.UploadPhoto:input_type -> gridinspect.v1.UploadPhotoRequest
-	16, // 43: gridinspect.v1.SyncService.GetUploadStatus:input_type -> gridinspect.v1.GetUploadStatusRequest
-	18, // 44: gridinspect.v1.SyncService.GetThumbnail:input_type -> gridinspect.v1.GetThumbnailRequest
-	20, // 45: gridinspect.v1.SyncService.DownloadPhoto:input_type -> gridinspect.v1.DownloadPhotoRequest
-	22, // 46: gridinspect.v1.SyncService.ListQuarantinedMutations:input_type -> gridinspect.v1.ListQuarantinedMutationsRequest
-	6,  // 47: gridinspect.v1.SyncService.Push:output_type -> gridinspect.v1.PushResponse
-	11, // 48: gridinspect.v1.SyncService.Pull:output_type -> gridinspect.v1.PullResponse
-	15, // 49: gridinspect.v1.SyncService.UploadPhoto:output_type -> gridinspect.v1.UploadPhotoResponse
-	17, // 50: gridinspect.v1.SyncService.GetUploadStatus:output_type -> gridinspect.v1.GetUploadStatusResponse
-	19, // 51: gridinspect.v1.SyncService.GetThumbnail:output_type -> gridinspect.v1.GetThumbnailResponse
-	21, // 52: gridinspect.v1.SyncService.DownloadPhoto:output_type -> gridinspect.v1.DownloadPhotoResponse
-	24, // 53: gridinspect.v1.SyncService.ListQuarantinedMutations:output_type -> gridinspect.v1.ListQuarantinedMutationsResponse
-	47, // [47:54] is the sub-list for method output_type
-	40, // [40:47] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	39, // 14: gridinspect.v1.Mutation.return_report:type_name -> gridinspect.v1.ReturnReportRequest
+	40, // 15: gridinspect.v1.Mutation.supplement_report:type_name -> gridinspect.v1.SupplementReportRequest
+	2,  // 16: gridinspect.v1.PushRequest.mutations:type_name -> gridinspect.v1.Mutation
+	0,  // 17: gridinspect.v1.MutationResult.outcome:type_name -> gridinspect.v1.MutationOutcome
+	4,  // 18: gridinspect.v1.MutationResult.field_violations:type_name -> gridinspect.v1.FieldViolation
+	41, // 19: gridinspect.v1.MutationResult.report:type_name -> gridinspect.v1.Report
+	42, // 20: gridinspect.v1.MutationResult.event:type_name -> gridinspect.v1.Event
+	43, // 21: gridinspect.v1.MutationResult.patrol:type_name -> gridinspect.v1.Patrol
+	5,  // 22: gridinspect.v1.PushResponse.results:type_name -> gridinspect.v1.MutationResult
+	1,  // 23: gridinspect.v1.Removal.entity_type:type_name -> gridinspect.v1.EntityType
+	41, // 24: gridinspect.v1.ReportUpsert.report:type_name -> gridinspect.v1.Report
+	42, // 25: gridinspect.v1.ReportUpsert.events:type_name -> gridinspect.v1.Event
+	9,  // 26: gridinspect.v1.Change.report:type_name -> gridinspect.v1.ReportUpsert
+	43, // 27: gridinspect.v1.Change.patrol:type_name -> gridinspect.v1.Patrol
+	44, // 28: gridinspect.v1.Change.subject:type_name -> gridinspect.v1.Subject
+	45, // 29: gridinspect.v1.Change.grid:type_name -> gridinspect.v1.Grid
+	8,  // 30: gridinspect.v1.Change.removal:type_name -> gridinspect.v1.Removal
+	10, // 31: gridinspect.v1.PullResponse.changes:type_name -> gridinspect.v1.Change
+	46, // 32: gridinspect.v1.PullResponse.due_patrols:type_name -> gridinspect.v1.DuePatrol
+	47, // 33: gridinspect.v1.PhotoHeader.taken_at:type_name -> google.protobuf.Timestamp
+	48, // 34: gridinspect.v1.PhotoHeader.location:type_name -> gridinspect.v1.Location
+	12, // 35: gridinspect.v1.UploadPhotoRequest.header:type_name -> gridinspect.v1.PhotoHeader
+	13, // 36: gridinspect.v1.UploadPhotoRequest.chunk:type_name -> gridinspect.v1.PhotoChunk
+	12, // 37: gridinspect.v1.DownloadPhotoResponse.header:type_name -> gridinspect.v1.PhotoHeader
+	13, // 38: gridinspect.v1.DownloadPhotoResponse.chunk:type_name -> gridinspect.v1.PhotoChunk
+	2,  // 39: gridinspect.v1.QuarantinedMutation.mutation:type_name -> gridinspect.v1.Mutation
+	4,  // 40: gridinspect.v1.QuarantinedMutation.field_violations:type_name -> gridinspect.v1.FieldViolation
+	47, // 41: gridinspect.v1.QuarantinedMutation.received_at:type_name -> google.protobuf.Timestamp
+	23, // 42: gridinspect.v1.ListQuarantinedMutationsResponse.mutations:type_name -> gridinspect.v1.QuarantinedMutation
+	3,  // 43: gridinspect.v1.SyncService.Push:input_type -> gridinspect.v1.PushRequest
+	7,  // 44: gridinspect.v1.SyncService.Pull:input_type -> gridinspect.v1.PullRequest
+	14, // 45: gridinspect.v1.SyncService.UploadPhoto:input_type -> gridinspect.v1.UploadPhotoRequest
+	16, // 46: gridinspect.v1.SyncService.GetUploadStatus:input_type -> gridinspect.v1.GetUploadStatusRequest
+	18, // 47: gridinspect.v1.SyncService.GetThumbnail:input_type -> gridinspect.v1.GetThumbnailRequest
+	20, // 48: gridinspect.v1.SyncService.DownloadPhoto:input_type -> gridinspect.v1.DownloadPhotoRequest
+	22, // 49: gridinspect.v1.SyncService.ListQuarantinedMutations:input_type -> gridinspect.v1.ListQuarantinedMutationsRequest
+	6,  // 50: gridinspect.v1.SyncService.Push:output_type -> gridinspect.v1.PushResponse
+	11, // 51: gridinspect.v1.SyncService.Pull:output_type -> gridinspect.v1.PullResponse
+	15, // 52: gridinspect.v1.SyncService.UploadPhoto:output_type -> gridinspect.v1.UploadPhotoResponse
+	17, // 53: gridinspect.v1.SyncService.GetUploadStatus:output_type -> gridinspect.v1.GetUploadStatusResponse
+	19, // 54: gridinspect.v1.SyncService.GetThumbnail:output_type -> gridinspect.v1.GetThumbnailResponse
+	21, // 55: gridinspect.v1.SyncService.DownloadPhoto:output_type -> gridinspect.v1.DownloadPhotoResponse
+	24, // 56: gridinspect.v1.SyncService.ListQuarantinedMutations:output_type -> gridinspect.v1.ListQuarantinedMutationsResponse
+	50, // [50:57] is the sub-list for method output_type
+	43, // [43:50] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_sync_proto_init() }
@@ -2308,6 +2366,7 @@ func file_gridinspect_v1_sync_proto_init() {
 	file_gridinspect_v1_directory_proto_init()
 	file_gridinspect_v1_rectification_proto_init()
 	file_gridinspect_v1_report_proto_init()
+	file_gridinspect_v1_schedule_proto_init()
 	file_gridinspect_v1_sync_proto_msgTypes[0].OneofWrappers = []any{
 		(*Mutation_SubmitReport)(nil),
 		(*Mutation_SubmitPatrol)(nil),
@@ -2323,6 +2382,8 @@ func file_gridinspect_v1_sync_proto_init() {
 		(*Mutation_ExtendDeadline)(nil),
 		(*Mutation_ReassignReport)(nil),
 		(*Mutation_UrgeReport)(nil),
+		(*Mutation_ReturnReport)(nil),
+		(*Mutation_SupplementReport)(nil),
 	}
 	file_gridinspect_v1_sync_proto_msgTypes[8].OneofWrappers = []any{
 		(*Change_Report)(nil),

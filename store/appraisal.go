@@ -1,0 +1,316 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+
+	"github.com/gridinspect/gridinspect"
+)
+
+// The grid workers' appraisal (网格员考核), counted in SQL in one read
+// transaction, like the summary. Every case's state at the end of the
+// period is read from its timeline of changes (stateAt, the summary's own
+// reading of it) and judged by atEnd, so "due" and "on time" are the
+// summary's to the letter: a grid's figures here equal its LoopSummary.
+// Unlike the summary, which counts most cases from their rows, every case
+// found before `to` in the grids counted is read: a worker is known only
+// case by case. That is a pass over the grids' timelines of changes, a
+// few milliseconds per thousand cases: an appraisal is asked for twice a
+// year, not on every page.
+
+// appraisalKey is a person in a grid; person "" is nobody (a case assigned
+// to a unit only, or not yet assigned).
+type appraisalKey struct{ person, grid string }
+
+// appraisalTally is one key's figures before rates and means.
+type appraisalTally struct {
+	reportsMade, handled, closed, toClose int64 // toClose: nanoseconds, summed over closed
+	due, closedOnTime, failedFirst        int64
+	relapses, patrols                     int64
+}
+
+func (t *appraisalTally) add(o *appraisalTally) {
+	t.reportsMade += o.reportsMade
+	t.handled += o.handled
+	t.closed += o.closed
+	t.toClose += o.toClose
+	t.due += o.due
+	t.closedOnTime += o.closedOnTime
+	t.failedFirst += o.failedFirst
+	t.relapses += o.relapses
+	t.patrols += o.patrols
+}
+
+// figures returns the tally's figures, with the on-time rate as the
+// loop's (loopTally.summary: 0 when nothing was due).
+func (t *appraisalTally) figures() gridinspect.AppraisalFigures {
+	f := gridinspect.AppraisalFigures{
+		ReportsMade: t.reportsMade, CasesHandled: t.handled, Closed: t.closed,
+		Due: t.due, ClosedOnTime: t.closedOnTime,
+		OnTimeRate:              (&loopTally{due: t.due, closedOnTime: t.closedOnTime}).summary().OnTimeRate,
+		FailedFirstVerification: t.failedFirst, Relapses: t.relapses, PatrolsDone: t.patrols,
+	}
+	if t.closed > 0 {
+		f.MeanDaysToClose = float64(t.toClose) / float64(t.closed) / float64(24*time.Hour)
+	}
+	return f
+}
+
+// Appraisal counts the grid workers' appraisal for [from, to) in the
+// grids asked, or the caller's scope. See gridinspect.StatsService.
+func (db *DB) Appraisal(ctx context.Context, from, to time.Time, gridIDs []string) (*gridinspect.Appraisal, error) {
+	a, grids, err := statsScope(ctx, from, to, gridIDs)
+	if err != nil {
+		return nil, err
+	}
+	sq := db.newSummaryQuery(from, to, grids)
+	// The earliest server time at which a change at or after `from` can
+	// have been received (summaryQuery.changedSince, for `from`).
+	changedSinceFrom := from.Add(-db.rules.MaxClockAhead).UnixNano()
+	out := &gridinspect.Appraisal{From: from.UTC(), To: to.UTC()}
+	err = db.Read(ctx, func(tx *sql.Tx) error {
+		sq.q = tx
+		names, err := sq.gridNames(a)
+		if err != nil {
+			return err
+		}
+		out.GridIDs = sq.counted
+		if len(sq.counted) == 0 {
+			return nil
+		}
+		tally := map[appraisalKey]*appraisalTally{}
+		at := func(k appraisalKey) *appraisalTally {
+			if tally[k] == nil {
+				tally[k] = &appraisalTally{}
+			}
+			return tally[k]
+		}
+		for _, step := range []struct {
+			what string
+			fn   func(func(appraisalKey) *appraisalTally) error
+		}{
+			{"reports made", sq.appraiseReports},
+			{"patrols", sq.appraisePatrols},
+			{"cases", func(at func(appraisalKey) *appraisalTally) error { return sq.appraiseCases(at, changedSinceFrom) }},
+		} {
+			if err := step.fn(at); err != nil {
+				return fmt.Errorf("count %s: %w", step.what, err)
+			}
+		}
+		return sq.appraisalRows(out, names, tally)
+	})
+	if err != nil {
+		return nil, domainErr(err, "appraisal %s…%s", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
+	}
+	return out, nil
+}
+
+// appraiseReports counts the reports each person made in each grid in the
+// period, all of them (the loop's "reported").
+func (sq *summaryQuery) appraiseReports(at func(appraisalKey) *appraisalTally) error {
+	return sq.countByReporter("reports", func(t *appraisalTally, n int64) { t.reportsMade += n }, at)
+}
+
+// appraisePatrols counts the patrols each person recorded in each grid,
+// started in the period.
+func (sq *summaryQuery) appraisePatrols(at func(appraisalKey) *appraisalTally) error {
+	return sq.countByReporter("patrols INDEXED BY patrols_grid_time", func(t *appraisalTally, n int64) { t.patrols += n }, at)
+}
+
+// countByReporter counts the rows of from (reports or patrols) in the
+// period by reporter and grid, adding each count to its tally with add.
+func (sq *summaryQuery) countByReporter(from string, add func(*appraisalTally, int64), at func(appraisalKey) *appraisalTally) error {
+	q := query{`SELECT reporter_id, grid_id, count(*) FROM ` + from + `
+		WHERE grid_id IN (SELECT value FROM json_each(:grids)) AND effective_at >= :from AND effective_at < :to
+		GROUP BY 1, 2`, sq.args()}
+	return forEachRow(sq.q, q, func(rows *sql.Rows) error {
+		var k appraisalKey
+		var n int64
+		if err := rows.Scan(&k.person, &k.grid, &n); err != nil {
+			return err
+		}
+		add(at(k), n)
+		return nil
+	})
+}
+
+// appraiseCases counts, for every case found before `to` in the grids
+// counted, by its worker at the end of the period and its grid: handled
+// (open at the start of the period, or changed in it), closures in the
+// period and their times to close, due and closed on time (atEnd, as the
+// loop), its first verification failed in the period, and follow-ups in
+// the period that found it back.
+func (sq *summaryQuery) appraiseCases(at func(appraisalKey) *appraisalTally, changedSinceFrom int64) error {
+	return forEachRow(sq.q, sq.appraisalCasesQuery(changedSinceFrom), func(rows *sql.Rows) error {
+		var k appraisalKey
+		var t appraisalTally
+		if err := rows.Scan(&k.person, &k.grid, &t.handled, &t.closed, &t.toClose, &t.due, &t.closedOnTime,
+			&t.failedFirst, &t.relapses); err != nil {
+			return err
+		}
+		at(k).add(&t)
+		return nil
+	})
+}
+
+// appraisalCasesQuery is appraiseCases' query.
+func (sq *summaryQuery) appraisalCasesQuery(changedSinceFrom int64) query {
+	end := atEnd("status_end", "deadline_end", "closed_end", "0")
+	const inPeriod = `effective_at >= :from AND effective_at < :to`
+	// The cases that can count: open now, changed since a change at
+	// `from` could have been received (as correctChanged's candidates), or
+	// with a deadline from `from` on. Any other case was closed or
+	// rejected before the period, with no change in it or since, and a
+	// deadline before it (deadlines only move later): it counts nothing.
+	return query{`WITH candidates (id) AS (
+			SELECT id FROM reports INDEXED BY reports_grid_open_category_time
+				WHERE grid_id IN (SELECT value FROM json_each(:grids)) AND is_open = 1 AND effective_at < :to
+			UNION SELECT id FROM reports INDEXED BY reports_changed
+				WHERE changed_at >= :changed_since_from AND effective_at < :to
+			UNION SELECT id FROM reports INDEXED BY reports_due
+				WHERE grid_id IN (SELECT value FROM json_each(:grids)) AND is_open = 0 AND deadline IS NOT NULL
+					AND deadline >= :from AND effective_at < :to),
+		cases AS MATERIALIZED (
+			SELECT id, grid_id, reporter_id, rectified_on_spot, effective_at AS found_at,
+				(SELECT json_extract(x.payload, '$.Assignment.AssigneeID') FROM events AS x
+					WHERE x.report_id = reports.id AND x.type = 2 AND x.conflict = 0 AND x.effective_at < :to
+					ORDER BY x.seq DESC LIMIT 1) AS assignee
+			FROM reports
+			WHERE id IN candidates AND grid_id IN (SELECT value FROM json_each(:grids)) AND effective_at < :to),
+		timelines AS MATERIALIZED (
+			SELECT report_id AS id,
+				` + stateAt("effective_at < :to", "status_end", "deadline_end", "closed_end") + `,
+				max(seq * 8 + status_after) FILTER (WHERE effective_at < :from) % 8 AS status_start,
+				count(*) FILTER (WHERE ` + inPeriod + `) AS changes,
+				count(*) FILTER (WHERE type = 8 AND status_after = 5 AND ` + inPeriod + `) AS closed,
+				total(max(effective_at - found_at, 0)) FILTER (WHERE type = 8 AND status_after = 5 AND ` + inPeriod + `)
+					AS to_close,
+				min(seq * 8 + status_after) FILTER (WHERE type = 8) % 8 = 3 AND
+					CAST(substr(min(char(seq) || effective_at) FILTER (WHERE type = 8), 2) AS INTEGER)
+					BETWEEN :from AND :to - 1 AS failed_first,
+				count(*) FILTER (WHERE type = 9 AND status_after = 3 AND ` + inPeriod + `) AS relapses
+			-- Each case's range of changes (CROSS JOIN keeps that order): not
+			-- every change of the street.
+			FROM cases CROSS JOIN events INDEXED BY events_changes ON events.report_id = cases.id
+			WHERE conflict = 0 AND (status_before <> status_after OR type = 11)
+			GROUP BY report_id)
+		SELECT coalesce(assignee, iif(rectified_on_spot = 1, reporter_id, '')), grid_id,
+			count(*) FILTER (WHERE status_start BETWEEN 1 AND 4 OR changes > 0),
+			sum(closed), CAST(sum(to_close) AS INTEGER),
+			sum(coalesce(` + end[3] + `, 0)), sum(coalesce(` + end[5] + `, 0)),
+			sum(coalesce(failed_first, 0)), sum(relapses)
+		FROM cases JOIN timelines USING (id)
+		GROUP BY 1, 2`, append(sq.args(), sql.Named("changed_since_from", changedSinceFrom))}
+}
+
+// appraisalRows fills out's rows from the tallies: a grid's row sums every
+// person's figures in it; a person's row sums their figures over the
+// grids. The people are the enabled workers of the grids counted and
+// everyone with a figure, by their first grid counted in the office's
+// order (those in none last), then the pinyin of their names.
+func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[string]string, tally map[appraisalKey]*appraisalTally) error {
+	byGrid := map[string]*appraisalTally{}
+	byPerson := map[string]*appraisalTally{}
+	for k, t := range tally {
+		if byGrid[k.grid] == nil {
+			byGrid[k.grid] = &appraisalTally{}
+		}
+		byGrid[k.grid].add(t)
+		if k.person == "" {
+			continue
+		}
+		if byPerson[k.person] == nil {
+			byPerson[k.person] = &appraisalTally{}
+		}
+		byPerson[k.person].add(t)
+	}
+	for _, g := range sq.counted {
+		t := byGrid[g]
+		if t == nil {
+			t = &appraisalTally{}
+		}
+		out.Grids = append(out.Grids, gridinspect.GridAppraisal{GridID: g, GridName: names[g], AppraisalFigures: t.figures()})
+	}
+
+	people := make([]string, 0, len(byPerson))
+	for p := range byPerson {
+		people = append(people, p)
+	}
+	ids, _ := json.Marshal(people) // cannot fail: strings
+	rank := map[string]int{}
+	for i, g := range sq.counted {
+		rank[g] = i
+	}
+	var list []gridinspect.WorkerAppraisal
+	q := query{`SELECT u.id, u.display_name, u.role,
+			(SELECT json_group_array(grid_id) FROM user_grids WHERE user_id = u.id)
+		FROM users AS u
+		WHERE (u.role = 1 AND u.disabled = 0 AND u.id IN (SELECT user_id FROM user_grids
+				WHERE grid_id IN (SELECT value FROM json_each(:grids))))
+			OR u.id IN (SELECT value FROM json_each(:people))`,
+		append(sq.args(), sql.Named("people", string(ids)))}
+	err := forEachRow(sq.q, q, func(rows *sql.Rows) error {
+		var w gridinspect.WorkerAppraisal
+		var grids []byte
+		if err := rows.Scan(&w.UserID, &w.Name, &w.Role, &grids); err != nil {
+			return err
+		}
+		var all []string
+		if err := json.Unmarshal(grids, &all); err != nil {
+			return fmt.Errorf("grids of user %s: %w", w.UserID, err)
+		}
+		for _, g := range all {
+			if _, ok := rank[g]; ok {
+				w.GridIDs = append(w.GridIDs, g)
+			}
+		}
+		slices.SortFunc(w.GridIDs, func(a, b string) int { return cmp.Compare(rank[a], rank[b]) })
+		list = append(list, w)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read people: %w", err)
+	}
+	found := map[string]bool{}
+	for i := range list {
+		found[list[i].UserID] = true
+		if t := byPerson[list[i].UserID]; t != nil {
+			list[i].AppraisalFigures = t.figures()
+		}
+	}
+	for _, p := range people {
+		if !found[p] { // an id that names no account: kept, without a name
+			list = append(list, gridinspect.WorkerAppraisal{UserID: p, AppraisalFigures: byPerson[p].figures()})
+		}
+	}
+	first := func(w gridinspect.WorkerAppraisal) int {
+		if len(w.GridIDs) == 0 {
+			return len(sq.counted)
+		}
+		return rank[w.GridIDs[0]]
+	}
+	coll := collate.New(language.Chinese)
+	slices.SortFunc(list, func(a, b gridinspect.WorkerAppraisal) int {
+		if c := cmp.Compare(first(a), first(b)); c != 0 {
+			return c
+		}
+		if c := coll.CompareString(a.Name, b.Name); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.UserID, b.UserID)
+	})
+	out.Workers = list
+	return nil
+}

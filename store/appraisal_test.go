@@ -1,0 +1,185 @@
+package store
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gridinspect/gridinspect"
+)
+
+// appraisalStreet is the stats street with three workers: 张伟 and 李娜 in
+// grid A (东村), 王芳 in grid B (西社区).
+type appraisalStreet struct {
+	*statsStreet
+	zhang, li, wang *gridinspect.User
+}
+
+func newAppraisalStreet(tb testing.TB) *appraisalStreet {
+	tb.Helper()
+	st := &appraisalStreet{statsStreet: newStatsStreet(tb)}
+	user := func(username, name, grid string) *gridinspect.User {
+		u := newUser(username, grid)
+		u.DisplayName = name
+		return mustCreateUser(tb, st.testDB, u)
+	}
+	st.zhang = user("zhangwei", "张伟", gridA)
+	st.li = user("lina", "李娜", gridA)
+	st.wang = user("wangfang", "王芳", gridB)
+	return st
+}
+
+// reportBy submits r as u.
+func (st *appraisalStreet) reportBy(tb testing.TB, u *gridinspect.User, r *gridinspect.Report) *gridinspect.Report {
+	tb.Helper()
+	return mustSubmit(tb, st.testDB, as(actorOf(u)), r)
+}
+
+// patrolBy records a patrol of u in grid A started at `at`.
+func (st *appraisalStreet) patrolBy(tb testing.TB, u *gridinspect.User, at time.Time) {
+	tb.Helper()
+	p := newPatrol()
+	p.StartedAt, p.EndedAt = at, at.Add(time.Hour)
+	for i := range p.Track {
+		p.Track[i].RecordedAt = time.Time{}
+	}
+	mustSubmitPatrol(tb, st.testDB, as(actorOf(u)), p)
+}
+
+func mustAppraisal(tb testing.TB, db *testDB, a *gridinspect.Actor, from, to time.Time, grids ...string) *gridinspect.Appraisal {
+	tb.Helper()
+	ap, err := db.Appraisal(as(a), from, to, grids)
+	if err != nil {
+		tb.Fatalf("appraisal %s…%s: %v", from.Format(time.DateOnly), to.Format(time.DateOnly), err)
+	}
+	return ap
+}
+
+// wantFigures fails unless got's counts are want's and its rate and mean
+// are as wanted.
+func wantFigures(tb testing.TB, what string, got, want gridinspect.AppraisalFigures) {
+	tb.Helper()
+	wantFloat(tb, what+" on-time rate", got.OnTimeRate, want.OnTimeRate)
+	wantFloat(tb, what+" mean days to close", got.MeanDaysToClose, want.MeanDaysToClose)
+	got.OnTimeRate, got.MeanDaysToClose, want.OnTimeRate, want.MeanDaysToClose = 0, 0, 0, 0
+	if got != want {
+		tb.Fatalf("%s:\n got %+v\nwant %+v", what, got, want)
+	}
+}
+
+// The seed-style count: a half-year of two workers' made-up work in grid
+// A and one case of a unit in grid B, with work before and after the
+// period, and every figure of the appraisal checked against the counts
+// the test makes.
+func TestAppraisal_CountsEachWorkersAndEachGridsWork(t *testing.T) {
+	st := newAppraisalStreet(t)
+	hazard := func(observed time.Time) *gridinspect.Report {
+		return st.report(gridinspect.CategorySafetyHazard, inA, observed)
+	}
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 9, 0, 0, 0, time.UTC) }
+
+	// 张伟: r1 his own, closed on time after 24 days.
+	r1 := st.reportBy(t, st.zhang, hazard(day(2025, 1, 10)))
+	st.do(t, assignBy(r1.ID, st.zhang.ID, date(2, 28, 18)), day(2025, 1, 11))
+	st.fix(t, r1.ID, 0, 0, day(2025, 2, 3))
+	// r2 李娜 found, 张伟 fixed: its first verification failed, closed
+	// late (deadline 1 March) after 59 days.
+	r2 := st.reportBy(t, st.li, hazard(day(2025, 1, 20)))
+	st.do(t, assignBy(r2.ID, st.zhang.ID, date(3, 1, 18)), day(2025, 1, 21))
+	st.do(t, rectify(r2.ID, 0, 0), day(2025, 3, 9))
+	st.do(t, verifyFail(r2.ID), day(2025, 3, 10))
+	st.fix(t, r2.ID, 0, 0, day(2025, 3, 20))
+	// r3: found, assigned and closed in 2024; back on 1 April (a relapse),
+	// still open at the end.
+	r3 := st.reportBy(t, st.zhang, hazard(day(2024, 12, 15)))
+	st.do(t, assignBy(r3.ID, st.zhang.ID, day(2024, 12, 31)), day(2024, 12, 16))
+	st.fix(t, r3.ID, 0, 0, day(2024, 12, 20))
+	st.do(t, followUp(r3.ID, true), day(2025, 4, 1))
+	for _, d := range []time.Time{day(2025, 2, 1), day(2025, 3, 1), day(2025, 6, 30)} {
+		st.patrolBy(t, st.zhang, d)
+	}
+	st.patrolBy(t, st.zhang, day(2024, 12, 30)) // before the period
+
+	// 李娜: r4 rectified on the spot, verified the next day.
+	r4 := hazard(day(2025, 2, 1))
+	r4.RectifiedOnSpot = true
+	r4 = st.reportBy(t, st.li, r4)
+	st.closeOnSpot(t, r4.ID, day(2025, 2, 2))
+	// r5 due after the period, closed after it: open at the end.
+	r5 := st.reportBy(t, st.li, hazard(day(2025, 5, 1)))
+	st.do(t, assignBy(r5.ID, st.li.ID, date(8, 1, 0)), day(2025, 5, 2))
+	st.fix(t, r5.ID, 0, 0, day(2025, 7, 15))
+	// r6 rejected: made, never handled by anyone.
+	r6 := st.reportBy(t, st.li, hazard(day(2025, 6, 1)))
+	st.do(t, reject(r6.ID, ""), day(2025, 6, 2))
+	// r8 due on 20 June, open at the end; its deadline extended after the
+	// period does not take it out of the period's due cases.
+	r8 := st.reportBy(t, st.li, hazard(day(2025, 6, 1)))
+	st.do(t, assignBy(r8.ID, st.li.ID, date(6, 20, 18)), day(2025, 6, 2))
+	st.do(t, extend(r8.ID, date(8, 15, 18)), day(2025, 7, 2))
+	st.patrolBy(t, st.li, day(2025, 4, 1))
+	st.patrolBy(t, st.li, day(2025, 5, 1))
+	st.patrolBy(t, st.li, day(2025, 7, 2)) // after the period
+
+	// 王芳 found r7 in grid B, a unit's to fix by 1 April: overdue.
+	r7 := st.reportBy(t, st.wang, st.report(gridinspect.CategorySafetyHazard, inB, day(2025, 3, 3)))
+	st.do(t, assignBy(r7.ID, "", day(2025, 4, 1)), day(2025, 3, 4))
+
+	ap := mustAppraisal(t, st.testDB, supervisor(), h1From, h1To)
+	if len(ap.Workers) != 3 {
+		t.Fatalf("%d workers, want 3: %+v", len(ap.Workers), ap.Workers)
+	}
+	// By grid in the office's order, then pinyin: 李 (lǐ) before 张
+	// (zhāng) in 东村, then 王芳 of 西社区.
+	for i, want := range []*gridinspect.User{st.li, st.zhang, st.wang} {
+		if w := ap.Workers[i]; w.UserID != want.ID || w.Name != want.DisplayName || len(w.GridIDs) != 1 || w.GridIDs[0] != want.GridIDs[0] {
+			t.Fatalf("worker %d = %s %s %v, want %s %s", i, w.UserID, w.Name, w.GridIDs, want.ID, want.DisplayName)
+		}
+	}
+	wantFigures(t, "李娜", ap.Workers[0].AppraisalFigures, gridinspect.AppraisalFigures{
+		ReportsMade: 5, CasesHandled: 3, Closed: 1, Due: 2, ClosedOnTime: 1, OnTimeRate: 0.5,
+		PatrolsDone: 2, MeanDaysToClose: 1})
+	wantFigures(t, "张伟", ap.Workers[1].AppraisalFigures, gridinspect.AppraisalFigures{
+		ReportsMade: 1, CasesHandled: 3, Closed: 2, Due: 2, ClosedOnTime: 1, OnTimeRate: 0.5,
+		FailedFirstVerification: 1, Relapses: 1, PatrolsDone: 3, MeanDaysToClose: (24.0 + 59) / 2})
+	wantFigures(t, "王芳", ap.Workers[2].AppraisalFigures, gridinspect.AppraisalFigures{ReportsMade: 1})
+
+	if len(ap.Grids) != 2 || ap.Grids[0].GridID != gridA || ap.Grids[1].GridID != gridB || ap.Grids[0].GridName != "东村" {
+		t.Fatalf("grids %+v, want 东村 then 西社区", ap.Grids)
+	}
+	// 东村: every case of the grid, r6 (open until rejected) among those
+	// handled, whoever had it.
+	wantFigures(t, "东村", ap.Grids[0].AppraisalFigures, gridinspect.AppraisalFigures{
+		ReportsMade: 6, CasesHandled: 7, Closed: 3, Due: 4, ClosedOnTime: 2, OnTimeRate: 0.5,
+		FailedFirstVerification: 1, Relapses: 1, PatrolsDone: 5, MeanDaysToClose: (24.0 + 59 + 1) / 3})
+	wantFigures(t, "西社区", ap.Grids[1].AppraisalFigures, gridinspect.AppraisalFigures{
+		ReportsMade: 1, CasesHandled: 1, Due: 1})
+
+	// Due and on time are the summary's, grid by grid.
+	s := mustSummary(t, st.testDB, as(admin()), h1From, h1To)
+	for _, g := range ap.Grids {
+		l := s.ByGrid[g.GridID]
+		if g.Due != l.Due || g.ClosedOnTime != l.ClosedOnTime || g.Closed != l.Closed || g.ReportsMade != l.Reported {
+			t.Fatalf("grid %s: appraisal due %d, on time %d, closed %d, made %d; summary %+v", g.GridName,
+				g.Due, g.ClosedOnTime, g.Closed, g.ReportsMade, l)
+		}
+		wantFloat(t, g.GridName+" on-time rate against the summary's", g.OnTimeRate, l.OnTimeRate)
+	}
+
+	// A supervisor of grid B sees 西社区 and its worker only.
+	onlyB := mustAppraisal(t, st.testDB, supervisor(gridB), h1From, h1To)
+	if len(onlyB.Grids) != 1 || onlyB.Grids[0].GridID != gridB || len(onlyB.Workers) != 1 || onlyB.Workers[0].UserID != st.wang.ID {
+		t.Fatalf("supervisor of B: grids %+v, workers %+v", onlyB.Grids, onlyB.Workers)
+	}
+}
+
+func TestAppraisal_RefusesWorkersAndBadPeriods(t *testing.T) {
+	st := newAppraisalStreet(t)
+	_, err := st.Appraisal(as(actorOf(st.zhang)), h1From, h1To, nil)
+	wantCode(t, err, gridinspect.EFORBIDDEN)
+	_, err = st.Appraisal(as(supervisor(gridA)), h1From, h1To, []string{gridB})
+	wantCode(t, err, gridinspect.EFORBIDDEN)
+	_, err = st.Appraisal(as(admin()), h1To, h1From, nil)
+	wantField(t, err, "to")
+	_, err = st.Appraisal(as(admin()), h1From, h1To, []string{newID()})
+	wantCode(t, err, gridinspect.ENOTFOUND)
+}
