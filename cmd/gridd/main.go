@@ -344,7 +344,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.demo {
 		sys := gridinspect.NewContext(ctx, gridinspect.SystemActor())
-		st, err := demo.Seed(sys, demo.Services{Directory: db, Reports: db, Users: db, Settings: db, Routing: db, Schedules: db, Calendar: db}, time.Now())
+		st, err := demo.Seed(sys, demo.Services{Directory: db, Reports: db, Users: db, Settings: db, Routing: db, Schedules: db, Calendar: db,
+			Rectification: db}, time.Now())
 		if err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
