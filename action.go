@@ -35,6 +35,9 @@ type EventData struct {
 	Verification  *Verification      `json:",omitempty"`
 	FollowUp      *FollowUp          `json:",omitempty"`
 	Extension     *DeadlineExtension `json:",omitempty"`
+	Reassignment  *Reassignment      `json:",omitempty"`
+	Urging        *Urging            `json:",omitempty"`
+	Supervision   *Supervision       `json:",omitempty"`
 	Return        *ReturnRequest     `json:",omitempty"`
 	Supplement    *Supplement        `json:",omitempty"`
 }
@@ -162,6 +165,30 @@ type DeadlineExtension struct {
 	WorkingDays int `json:",omitempty"`
 }
 
+// Reassignment re-dispatches a case (转派): the new person and/or unit
+// replace the old ones, which the event keeps (the server fills them).
+type Reassignment struct {
+	PreviousAssigneeID      string `json:",omitempty"`
+	PreviousResponsibleUnit string `json:",omitempty"`
+	AssigneeID              string `json:",omitempty"`
+	ResponsibleUnit         string `json:",omitempty"`
+	Reason                  string
+}
+
+// Urging records whom an urging (催办) was addressed to, as the case had
+// them, and the case's count of urgings after it; the server fills both.
+type Urging struct {
+	AssigneeID      string `json:",omitempty"`
+	ResponsibleUnit string `json:",omitempty"`
+	Count           int
+}
+
+// Supervision records the deadline whose passing escalated a case to
+// supervision (督办). Only the server takes this step, as SystemActor.
+type Supervision struct {
+	Deadline time.Time
+}
+
 // Step returns the step an action takes, from its type and, for
 // verifications and follow-ups, its outcome.
 func (a *Action) Step() Step {
@@ -192,6 +219,12 @@ func (a *Action) Step() Step {
 		return StepComment
 	case EventDeadlineExtended:
 		return StepExtendDeadline
+	case EventReportReassigned:
+		return StepReassign
+	case EventReportUrged:
+		return StepUrge
+	case EventReportSupervised:
+		return StepSupervise
 	case EventReportReturned:
 		return StepReturnForMore
 	case EventReportSupplemented:
@@ -226,7 +259,7 @@ func (r Rules) ValidateAction(a *Action) error {
 	if a.ExpectedVersion < 0 {
 		v.AddZh("expected_version", "不能为负数", "must not be negative")
 	}
-	checkText(&v, "note", a.Note, MaxNoteRunes, a.Type == EventCommentAdded)
+	checkText(&v, "note", a.Note, MaxNoteRunes, a.Type == EventCommentAdded || a.Type == EventReportUrged)
 	checkIDs(&v, "photo_ids", a.PhotoIDs, MaxPhotosPerItem)
 	d := a.Data
 	switch a.Type {
@@ -294,6 +327,20 @@ func (r Rules) ValidateAction(a *Action) error {
 		}
 		checkWorkingDays(&v, "deadline_working_days", ex.WorkingDays, "new_deadline", !ex.New.IsZero())
 		checkText(&v, "reason", ex.Reason, MaxNoteRunes, true)
+	case EventReportReassigned:
+		ra := d.Reassignment
+		if ra == nil {
+			ra = &Reassignment{}
+		}
+		if ra.AssigneeID == "" && strings.TrimSpace(ra.ResponsibleUnit) == "" {
+			v.AddZh("assignee_id", "须指定转派的人员或责任单位，或两者都填", "name a person (assignee_id) and/or a unit (responsible_unit) to re-dispatch to")
+		} else {
+			checkID(&v, "assignee_id", ra.AssigneeID, false)
+			checkText(&v, "responsible_unit", ra.ResponsibleUnit, MaxNameRunes, false)
+		}
+		checkText(&v, "reason", ra.Reason, MaxNoteRunes, true)
+	case EventReportUrged:
+		// The note (required above) is what the assignee is told.
 	case EventReportReturned, EventReportSupplemented:
 		validateReturn(&v, a)
 	default:
@@ -446,6 +493,32 @@ func (r Rules) Apply(rep *Report, a *Action, actor *Actor, now time.Time) (*Repo
 		}
 		out.Deadline, out.DeadlineWorkingDays = ex.New, ex.WorkingDays
 		e.Data.Extension = &ex
+	case StepReassign:
+		ra := *d.Reassignment
+		ra.ResponsibleUnit, ra.Reason = strings.TrimSpace(ra.ResponsibleUnit), strings.TrimSpace(ra.Reason)
+		if ra.AssigneeID == rep.AssigneeID && ra.ResponsibleUnit == rep.ResponsibleUnit {
+			return nil, nil, fieldErrorZh("assignee_id", "转派对象与当前的人员和责任单位相同",
+				"the case is already with that person and unit")
+		}
+		ra.PreviousAssigneeID, ra.PreviousResponsibleUnit = rep.AssigneeID, rep.ResponsibleUnit
+		out.AssigneeID, out.ResponsibleUnit = ra.AssigneeID, ra.ResponsibleUnit
+		out.ReassignCount = rep.ReassignCount + 1
+		e.Data.Reassignment = &ra
+	case StepUrge:
+		out.UrgeCount = rep.UrgeCount + 1
+		e.Data.Urging = &Urging{AssigneeID: rep.AssigneeID, ResponsibleUnit: rep.ResponsibleUnit, Count: out.UrgeCount}
+	case StepSupervise:
+		// Once per deadline: the one that passed is kept, so that only a
+		// later deadline (an extension) passing again escalates again.
+		if !rep.SupervisedDeadline.IsZero() && rep.SupervisedDeadline.Equal(rep.Deadline) {
+			return nil, nil, Errorf(EPRECONDITION, "report %s was escalated for its deadline %s already",
+				rep.ID, ChinaTime(rep.Deadline)).Zh("该案件已因逾期督办")
+		}
+		if !rep.Overdue(now) {
+			return nil, nil, Errorf(EPRECONDITION, "report %s is not overdue", rep.ID).Zh("该案件未逾期，无需督办")
+		}
+		out.SupervisedAt, out.SupervisedDeadline = now, rep.Deadline
+		e.Data.Supervision = &Supervision{Deadline: rep.Deadline}
 	}
 	if err := applyReturn(rep, &out, a, e, actor, at); err != nil {
 		return nil, nil, err

@@ -25,7 +25,9 @@ const (
 	EventFollowUpRecorded
 	EventCommentAdded
 	EventDeadlineExtended
-	// 12–14 are the API's REASSIGNED, URGED, SUPERVISED (issue 15, part A).
+	EventReportReassigned                  // 12, 转派
+	EventReportUrged                       // 13, 催办
+	EventReportSupervised                  // 14, 督办
 	EventReportReturned     EventType = 15 // 退回补充
 	EventReportSupplemented EventType = 16 // 补充材料
 )

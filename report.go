@@ -147,6 +147,13 @@ type Report struct {
 	FollowUpDue                time.Time
 	PossibleRelapseOf          string
 	UpdatedAt                  time.Time
+	// SupervisedAt is when the server last escalated the case to
+	// supervision (督办), and SupervisedDeadline the deadline that had
+	// passed then: a case is escalated once per deadline.
+	SupervisedAt       time.Time
+	SupervisedDeadline time.Time
+	UrgeCount          int // urgings (催办)
+	ReassignCount      int // re-dispatches (转派)
 	// ReturnRequest is the open request for more (退回补充) while the
 	// case waits for its reporter; ReturnCount how many times it was
 	// returned (returns.go).
@@ -279,6 +286,7 @@ type ReportFilter struct {
 	DueWithinDays  int
 	FollowUpDue    bool
 	ReceivedAfter  time.Time // inclusive; when the server received it
+	SupervisedOnly bool      // escalated to supervision (督办)
 	ReturnedOnly   bool      // waiting for their reporters' supplement (退回补充)
 	HideReturned   bool      // not waiting: the dispatch queue
 	Order          ReportOrder

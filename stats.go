@@ -77,6 +77,10 @@ type LoopSummary struct {
 	OpenOverdue                                                        int64
 	MedianDaysToClose                                                  float64
 	Rejected                                                           int64
+	// Reassigned and Urged count re-dispatches (转派) and urgings (催办)
+	// in the period; Supervised the cases escalated to supervision (督办)
+	// in it, each once.
+	Reassigned, Urged, Supervised int64
 	// Returned and Supplemented count returns for more (退回补充) and the
 	// supplements that answered them in the period; a returned case stays
 	// REPORTED, so it is in Reported and Open once whatever its returns.

@@ -24,6 +24,9 @@ const (
 	StepFollowUpRelapse
 	StepComment
 	StepExtendDeadline
+	StepReassign
+	StepUrge
+	StepSupervise
 	StepReturnForMore // 退回补充: back to the reporter for more (returns.go)
 	StepSupplement    // 补充材料: the reporter answers it
 )
@@ -34,6 +37,7 @@ var stepNames = map[Step]string{
 	StepSubmitRectification: "submit a rectification of", StepVerifyPass: "pass the verification of",
 	StepVerifyFail: "fail the verification of", StepFollowUpFine: "record a follow-up of",
 	StepFollowUpRelapse: "record a relapse of", StepComment: "comment on", StepExtendDeadline: "extend the deadline of",
+	StepReassign: "re-dispatch", StepUrge: "urge", StepSupervise: "escalate to supervision",
 	StepReturnForMore: "return for more", StepSupplement: "supplement",
 }
 
@@ -50,6 +54,9 @@ func (s Step) String() string { return stepNames[s] }
 //
 // Notices, interviews and comments are kept on the timeline without moving
 // the case; notices and interviews belong to open cases, comments to any.
+// A dispatched case (ASSIGNED or RECTIFYING) may also be re-dispatched
+// (转派), urged (催办) and, by the server when its deadline passes,
+// escalated to supervision (督办), none of which moves it.
 var transitions = map[Status]map[Step]Status{
 	StatusReported: {
 		StepAssign:      StatusAssigned,
@@ -63,13 +70,15 @@ var transitions = map[Status]map[Step]Status{
 		StepRecordProgress:      StatusRectifying,
 		StepSubmitRectification: StatusPendingVerification,
 		StepExtendDeadline:      StatusAssigned,
-		StepIssueNotice:         StatusAssigned, StepRecordInterview: StatusAssigned, StepComment: StatusAssigned,
+		StepReassign:            StatusAssigned, StepUrge: StatusAssigned, StepSupervise: StatusAssigned,
+		StepIssueNotice: StatusAssigned, StepRecordInterview: StatusAssigned, StepComment: StatusAssigned,
 	},
 	StatusRectifying: {
 		StepRecordProgress:      StatusRectifying,
 		StepSubmitRectification: StatusPendingVerification,
 		StepExtendDeadline:      StatusRectifying,
-		StepIssueNotice:         StatusRectifying, StepRecordInterview: StatusRectifying, StepComment: StatusRectifying,
+		StepReassign:            StatusRectifying, StepUrge: StatusRectifying, StepSupervise: StatusRectifying,
+		StepIssueNotice: StatusRectifying, StepRecordInterview: StatusRectifying, StepComment: StatusRectifying,
 	},
 	StatusPendingVerification: {
 		StepVerifyPass:     StatusClosed,
@@ -93,8 +102,12 @@ var transitions = map[Status]map[Step]Status{
 var supervisorSteps = map[Step]bool{
 	StepAssign: true, StepReject: true, StepVerifyPass: true, StepVerifyFail: true,
 	StepExtendDeadline: true, StepIssueNotice: true, StepRecordInterview: true,
-	StepReturnForMore: true,
+	StepReassign: true, StepUrge: true, StepReturnForMore: true,
 }
+
+// systemSteps are the steps only the server takes, as SystemActor, on its
+// own: no request names them.
+var systemSteps = map[Step]bool{StepSupervise: true}
 
 // Next returns the status a case in status s moves to by step, or an
 // EPRECONDITION error naming s.
@@ -110,6 +123,9 @@ func Next(s Status, step Step) (Status, error) {
 // MayTake reports whether the actor's role allows step (scope is checked
 // separately, per case).
 func MayTake(a *Actor, step Step) error {
+	if systemSteps[step] && (a == nil || a.UserID != SystemUserID) {
+		return Errorf(EFORBIDDEN, "only the server may %s a case", step).Zh("只有系统可以%s", step.Chinese())
+	}
 	if supervisorSteps[step] && !a.IsSupervisor() {
 		return Errorf(EFORBIDDEN, "only a supervisor may %s a case", step).Zh("只有主管可以%s", step.Chinese())
 	}
@@ -136,13 +152,14 @@ const (
 	ActionRecordFollowUp
 	ActionComment
 	ActionExtendDeadline
-	// 11 and 12 are the API's REASSIGN and URGE (issue 15, part A).
+	ActionReassign                        // 11, 转派
+	ActionUrge                            // 12, 催办
 	ActionReturnForMore ReportAction = 13 // 退回补充
 	ActionSupplement    ReportAction = 14 // 补充材料
 )
 
-// lastAction is the highest ReportAction.
-const lastAction = ActionSupplement
+// LastAction is the highest report action, for loops over them all.
+const LastAction = ActionSupplement
 
 // actionSteps are the steps each action may take, by its outcome.
 var actionSteps = [...][]Step{
@@ -156,6 +173,8 @@ var actionSteps = [...][]Step{
 	ActionRecordFollowUp:      {StepFollowUpFine, StepFollowUpRelapse},
 	ActionComment:             {StepComment},
 	ActionExtendDeadline:      {StepExtendDeadline},
+	ActionReassign:            {StepReassign},
+	ActionUrge:                {StepUrge},
 	ActionReturnForMore:       {StepReturnForMore},
 	ActionSupplement:          {StepSupplement},
 }
@@ -192,7 +211,7 @@ func AllowedActions(r *Report, a *Actor) []ReportAction {
 	}
 	allowed := slices.DeleteFunc(AllowedSteps(r.Status, a), func(s Step) bool { return mayTakeOn(r, a, s) != nil })
 	var out []ReportAction
-	for x := ActionAssign; x <= lastAction; x++ {
+	for x := ActionAssign; x <= LastAction; x++ {
 		if slices.ContainsFunc(x.Steps(), func(s Step) bool { return slices.Contains(allowed, s) }) {
 			out = append(out, x)
 		}

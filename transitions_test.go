@@ -25,6 +25,9 @@ func TestEveryStatusAndStepPair(t *testing.T) {
 		StepFollowUpRelapse:     {no, no, no, no, F, no},
 		StepComment:             {R, A, F, P, C, X},
 		StepExtendDeadline:      {no, A, F, P, no, no},
+		StepReassign:            {no, A, F, no, no, no},
+		StepUrge:                {no, A, F, no, no, no},
+		StepSupervise:           {no, A, F, no, no, no},
 		StepReturnForMore:       {R, no, no, no, no, no}, // and only while not waiting (returns_test.go)
 		StepSupplement:          {R, no, no, no, no, no}, // and only while waiting
 	}
@@ -55,11 +58,14 @@ func TestOnlySupervisorsDispatchJudgeAndServeNotices(t *testing.T) {
 	supervisor := &Actor{UserID: "s", Role: RoleSupervisor, AllGrids: true}
 	for step := range stepNames {
 		err := MayTake(worker, step)
-		if supervisorSteps[step] != (ErrorCode(err) == EFORBIDDEN) {
+		if (supervisorSteps[step] || systemSteps[step]) != (ErrorCode(err) == EFORBIDDEN) {
 			t.Errorf("worker taking %q: %v", step, err)
 		}
-		if err := MayTake(supervisor, step); err != nil {
+		if err := MayTake(supervisor, step); systemSteps[step] != (ErrorCode(err) == EFORBIDDEN) {
 			t.Errorf("supervisor taking %q: %v", step, err)
+		}
+		if err := MayTake(SystemActor(), step); err != nil {
+			t.Errorf("the server taking %q: %v", step, err)
 		}
 	}
 }
@@ -179,6 +185,50 @@ func TestApplyingAnAction(t *testing.T) {
 			rep:  caseIn(StatusAssigned, CategorySafetyHazard, SeverityGeneral),
 			act:  act(EventDeadlineExtended, EventData{Extension: &DeadlineExtension{New: t0, Reason: "x"}}),
 			code: EINVALID, field: "new_deadline"},
+		{name: "a re-dispatch replaces the person and unit and keeps the old ones on the event",
+			rep: func() *Report {
+				r := caseIn(StatusRectifying, CategorySafetyHazard, SeverityGeneral)
+				r.AssigneeID, r.ResponsibleUnit = "0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f01", "某某企业"
+				return r
+			}(),
+			act: act(EventReportReassigned, EventData{Reassignment: &Reassignment{
+				AssigneeID: "0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f02", Reason: " 原网格员调岗 "}}),
+			check: func(t *testing.T, r *Report, e *Event) {
+				ra := e.Data.Reassignment
+				if r.Status != StatusRectifying || r.AssigneeID != "0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f02" || r.ResponsibleUnit != "" ||
+					r.ReassignCount != 1 || !r.Deadline.Equal(t0.Add(7*24*time.Hour)) {
+					t.Errorf("after re-dispatch %+v", r)
+				}
+				if ra.PreviousAssigneeID != "0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f01" || ra.PreviousResponsibleUnit != "某某企业" ||
+					ra.Reason != "原网格员调岗" {
+					t.Errorf("reassignment %+v", ra)
+				}
+			}},
+		{name: "a re-dispatch to whoever has the case already is refused",
+			rep: func() *Report {
+				r := caseIn(StatusAssigned, CategorySafetyHazard, SeverityGeneral)
+				r.ResponsibleUnit = "某某企业"
+				return r
+			}(),
+			act:  act(EventReportReassigned, EventData{Reassignment: &Reassignment{ResponsibleUnit: "某某企业 ", Reason: "x"}}),
+			code: EINVALID, field: "assignee_id"},
+		{name: "an urging is addressed to the case's assignee and counted",
+			rep: func() *Report {
+				r := caseIn(StatusAssigned, CategorySafetyHazard, SeverityGeneral)
+				r.AssigneeID, r.UrgeCount = "0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f01", 1
+				return r
+			}(),
+			act: func() *Action {
+				a := act(EventReportUrged, EventData{})
+				a.Note = "请于本周内整改完毕"
+				return a
+			}(),
+			check: func(t *testing.T, r *Report, e *Event) {
+				if r.Status != StatusAssigned || r.UrgeCount != 2 || e.Data.Urging == nil ||
+					e.Data.Urging.AssigneeID != "0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f01" || e.Data.Urging.Count != 2 {
+					t.Errorf("after urging %+v, event %+v", r, e.Data.Urging)
+				}
+			}},
 		{name: "a device clock in the future is flagged and the server's time counts",
 			rep: caseIn(StatusAssigned, CategorySafetyHazard, SeverityGeneral),
 			act: func() *Action {
@@ -232,6 +282,10 @@ func TestInvalidActionsAreRefusedNamingTheField(t *testing.T) {
 		{"interview of nobody", act(EventInterviewRecorded, EventData{Interview: &Interview{}}), "interviewee"},
 		{"failed verification without a reason", act(EventRectificationVerified, EventData{Verification: &Verification{}}), "reason"},
 		{"extension without a reason", act(EventDeadlineExtended, EventData{Extension: &DeadlineExtension{New: t0}}), "reason"},
+		{"urging with nothing to say", act(EventReportUrged, EventData{}), "note"},
+		{"re-dispatch to nobody", act(EventReportReassigned, EventData{Reassignment: &Reassignment{Reason: "x"}}), "assignee_id"},
+		{"re-dispatch without a reason", act(EventReportReassigned, EventData{Reassignment: &Reassignment{ResponsibleUnit: "x"}}), "reason"},
+		{"supervision asked for by a client", act(EventReportSupervised, EventData{}), "type"},
 		{"negative demolished area", act(EventRectificationSubmitted, EventData{Rectification: &Rectification{DemolishedAreaSquareMeters: -1}}), "demolished_area_square_meters"},
 	}
 	for _, tt := range tests {
@@ -251,11 +305,48 @@ func TestInvalidActionsAreRefusedNamingTheField(t *testing.T) {
 	}
 }
 
+// TestAnOverdueCaseIsEscalatedOncePerDeadline: the server escalates a
+// case whose deadline passed (督办), once; an extended deadline passed
+// again escalates it again; nobody but the server may.
+func TestAnOverdueCaseIsEscalatedOncePerDeadline(t *testing.T) {
+	rules := DefaultRules
+	supervise := &Action{ID: "0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f73", ReportID: "0190b7e4-8c2a-7d3e-9f10-2b3c4d5e6f70",
+		Type: EventReportSupervised}
+	rep := caseIn(StatusRectifying, CategorySafetyHazard, SeverityGeneral)
+	if _, _, err := rules.Apply(rep, supervise, SystemActor(), rep.Deadline); ErrorCode(err) != EPRECONDITION {
+		t.Fatalf("escalating at the deadline itself: %v, want EPRECONDITION (not overdue yet)", err)
+	}
+	if _, _, err := rules.Apply(rep, supervise, supervisor, rep.Deadline.Add(time.Minute)); ErrorCode(err) != EFORBIDDEN {
+		t.Fatalf("a supervisor escalating: %v, want EFORBIDDEN", err)
+	}
+	late := rep.Deadline.Add(time.Minute)
+	once, e, err := rules.Apply(rep, supervise, SystemActor(), late)
+	if err != nil {
+		t.Fatalf("escalating an overdue case: %v", err)
+	}
+	if once.Status != StatusRectifying || !once.SupervisedAt.Equal(late) || !once.SupervisedDeadline.Equal(rep.Deadline) ||
+		e.ActorID != SystemUserID || e.Data.Supervision == nil || !e.Data.Supervision.Deadline.Equal(rep.Deadline) {
+		t.Fatalf("after escalation %+v, event %+v", once, e)
+	}
+	if _, _, err := rules.Apply(once, supervise, SystemActor(), late.Add(time.Hour)); ErrorCode(err) != EPRECONDITION {
+		t.Fatalf("escalating twice for one deadline: %v, want EPRECONDITION", err)
+	}
+	extended := *once
+	extended.Deadline = late.Add(24 * time.Hour)
+	if _, _, err := rules.Apply(&extended, supervise, SystemActor(), late.Add(time.Hour)); ErrorCode(err) != EPRECONDITION {
+		t.Fatalf("escalating before the extended deadline: %v, want EPRECONDITION", err)
+	}
+	again, _, err := rules.Apply(&extended, supervise, SystemActor(), extended.Deadline.Add(time.Second))
+	if err != nil || !again.SupervisedDeadline.Equal(extended.Deadline) {
+		t.Fatalf("escalating for the extended deadline passed: %+v, %v", again, err)
+	}
+}
+
 // TestEveryStepIsTakenByOneAction: the actions cover the closed loop, so
 // that a step the table allows is never missing from allowed_actions.
 func TestEveryStepIsTakenByOneAction(t *testing.T) {
 	takenBy := map[Step]ReportAction{}
-	for x := ActionAssign; x <= lastAction; x++ {
+	for x := ActionAssign; x <= LastAction; x++ {
 		for _, s := range x.Steps() {
 			if other, ok := takenBy[s]; ok {
 				t.Errorf("step %q is taken by actions %d and %d", s, other, x)
@@ -264,7 +355,7 @@ func TestEveryStepIsTakenByOneAction(t *testing.T) {
 		}
 	}
 	for s := range stepNames {
-		if _, ok := takenBy[s]; !ok {
+		if _, ok := takenBy[s]; !ok && !systemSteps[s] {
 			t.Errorf("step %q is taken by no action", s)
 		}
 	}

@@ -10,7 +10,8 @@ import (
 // product's words should take these rather than write their own.
 
 // SystemName is what people see the system actor called: the server
-// acting on its own, e.g. a routing rule's automatic dispatch.
+// acting on its own (SystemActor), e.g. a routing rule's automatic
+// dispatch or an escalation to supervision (督办).
 const SystemName = "系统"
 
 var statusChinese = [...]string{"未指定", "已上报", "已派遣", "整改中", "待核查", "已结案", "已驳回"}
@@ -50,6 +51,7 @@ var stepChinese = map[Step]string{
 	StepSubmitRectification: "提交整改结果", StepVerifyPass: "核查通过",
 	StepVerifyFail: "退回整改", StepFollowUpFine: "记录回头看", StepFollowUpRelapse: "记录回头看",
 	StepComment: "评论", StepExtendDeadline: "延期",
+	StepReassign: "转派", StepUrge: "催办", StepSupervise: "督办",
 	StepReturnForMore: "退回补充", StepSupplement: "补充材料",
 }
 

@@ -25,12 +25,12 @@ func TestEveryStatusCategoryOutcomeAndStepHasAChineseWord(t *testing.T) {
 			t.Errorf("disposition %v has no Chinese word", d)
 		}
 	}
-	for s := StepAssign; s <= StepExtendDeadline; s++ {
+	for s := StepAssign; s <= StepSupervise; s++ {
 		if s.Chinese() == "" {
 			t.Errorf("step %v has no Chinese verb", s)
 		}
 	}
-	for x := ActionAssign; x <= ActionExtendDeadline; x++ {
+	for x := ActionAssign; x <= LastAction; x++ {
 		if x.Chinese() == "" {
 			t.Errorf("action %d has no Chinese verb", x)
 		}

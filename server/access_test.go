@@ -472,6 +472,18 @@ func (a *authHarness) accessCases(fx fixtures, conn grpc.ClientConnInterface) ma
 			missing: unary(rect.ExtendDeadline, &pb.ExtendDeadlineRequest{ActionId: newID(), ReportId: newID(),
 				NewDeadline: timestamppb.New(a.clock.Now().Add(90 * 24 * time.Hour)), Reason: "等待设备到货"}),
 		},
+		"/gridinspect.v1.RectificationService/ReassignReport": {
+			allowed: "super", denied: []string{"workera", "workerb"},
+			call: unary(rect.ReassignReport, &pb.ReassignReportRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusRectifying),
+				ResponsibleUnit: "街道城建办", Reason: "属城建办职责"}),
+			missing: unary(rect.ReassignReport, &pb.ReassignReportRequest{ActionId: newID(), ReportId: newID(),
+				ResponsibleUnit: "街道城建办", Reason: "属城建办职责"}),
+		},
+		"/gridinspect.v1.RectificationService/UrgeReport": {
+			allowed: "super", denied: []string{"workera", "workerb"},
+			call:    unary(rect.UrgeReport, &pb.UrgeReportRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusAssigned), Note: "请尽快整改"}),
+			missing: unary(rect.UrgeReport, &pb.UrgeReportRequest{ActionId: newID(), ReportId: newID(), Note: "请尽快整改"}),
+		},
 		"/gridinspect.v1.RectificationService/ReturnReport": {
 			allowed: "super", denied: []string{"workera", "workerb"},
 			call: unary(rect.ReturnReport, &pb.ReturnReportRequest{ActionId: newID(), ReportId: a.caseIn(gridinspect.StatusReported),

@@ -53,6 +53,15 @@ func TestAllowedActionsAreExactlyTheCallsThatSucceed(t *testing.T) {
 				NewDeadline: later(60), Reason: "企业申请延期"})
 			return r.GetReport(), r.GetEvent(), err
 		},
+		pb.ReportAction_REPORT_ACTION_REASSIGN: func(ctx context.Context, id string) (*pb.Report, *pb.Event, error) {
+			r, err := l.rect.ReassignReport(ctx, &pb.ReassignReportRequest{ActionId: newID(), ReportId: id,
+				ResponsibleUnit: "街道城建办", Reason: "属城建办职责"})
+			return r.GetReport(), r.GetEvent(), err
+		},
+		pb.ReportAction_REPORT_ACTION_URGE: func(ctx context.Context, id string) (*pb.Report, *pb.Event, error) {
+			r, err := l.rect.UrgeReport(ctx, &pb.UrgeReportRequest{ActionId: newID(), ReportId: id, Note: "请本周内整改到位"})
+			return r.GetReport(), r.GetEvent(), err
+		},
 		pb.ReportAction_REPORT_ACTION_RETURN_FOR_MORE: func(ctx context.Context, id string) (*pb.Report, *pb.Event, error) {
 			r, err := l.rect.ReturnReport(ctx, &pb.ReturnReportRequest{ActionId: newID(), ReportId: id,
 				Wants: []pb.ReturnWant{pb.ReturnWant_RETURN_WANT_PHOTO}, Note: "请补充现场照片"})
@@ -138,7 +147,8 @@ func TestEveryResponseCarriesTheCallersActions(t *testing.T) {
 	}
 	superWants := []pb.ReportAction{pb.ReportAction_REPORT_ACTION_RECORD_PROGRESS, pb.ReportAction_REPORT_ACTION_ISSUE_NOTICE,
 		pb.ReportAction_REPORT_ACTION_RECORD_INTERVIEW, pb.ReportAction_REPORT_ACTION_SUBMIT_RECTIFICATION,
-		pb.ReportAction_REPORT_ACTION_COMMENT, pb.ReportAction_REPORT_ACTION_EXTEND_DEADLINE}
+		pb.ReportAction_REPORT_ACTION_COMMENT, pb.ReportAction_REPORT_ACTION_EXTEND_DEADLINE,
+		pb.ReportAction_REPORT_ACTION_REASSIGN, pb.ReportAction_REPORT_ACTION_URGE}
 	workerWants := []pb.ReportAction{pb.ReportAction_REPORT_ACTION_RECORD_PROGRESS,
 		pb.ReportAction_REPORT_ACTION_SUBMIT_RECTIFICATION, pb.ReportAction_REPORT_ACTION_COMMENT}
 	if got := rep.GetAllowedActions(); !slices.Equal(got, superWants) {

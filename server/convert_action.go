@@ -69,6 +69,13 @@ func fromActionRequest(req actionRequest) *gridinspect.Action {
 		a.Type = gridinspect.EventDeadlineExtended
 		a.Data.Extension = &gridinspect.DeadlineExtension{New: fromTimestamp(r.GetNewDeadline()), Reason: r.GetReason(),
 			WorkingDays: int(r.GetDeadlineWorkingDays())}
+	case *pb.ReassignReportRequest:
+		a.Type = gridinspect.EventReportReassigned
+		a.Data.Reassignment = &gridinspect.Reassignment{
+			AssigneeID: r.GetAssigneeId(), ResponsibleUnit: r.GetResponsibleUnit(), Reason: r.GetReason(),
+		}
+	case *pb.UrgeReportRequest:
+		a.Type = gridinspect.EventReportUrged
 	case *pb.ReturnReportRequest:
 		a.Type = gridinspect.EventReportReturned
 		a.Data.Return = &gridinspect.ReturnRequest{Wants: fromReturnWants(r.GetWants())}
@@ -161,6 +168,17 @@ func toEvent(e *gridinspect.Event) *pb.Event {
 			Description: d.Supplement.Description, Address: d.Supplement.Address,
 			PreviousAddress: d.Supplement.PreviousAddress,
 		}}
+	case d.Reassignment != nil:
+		out.Payload = &pb.Event_Reassignment{Reassignment: &pb.Reassignment{
+			PreviousAssigneeId: d.Reassignment.PreviousAssigneeID, PreviousResponsibleUnit: d.Reassignment.PreviousResponsibleUnit,
+			AssigneeId: d.Reassignment.AssigneeID, ResponsibleUnit: d.Reassignment.ResponsibleUnit, Reason: d.Reassignment.Reason,
+		}}
+	case d.Urging != nil:
+		out.Payload = &pb.Event_Urging{Urging: &pb.Urging{
+			AssigneeId: d.Urging.AssigneeID, ResponsibleUnit: d.Urging.ResponsibleUnit, UrgeCount: int32(d.Urging.Count),
+		}}
+	case d.Supervision != nil:
+		out.Payload = &pb.Event_Supervision{Supervision: &pb.Supervision{Deadline: toTimestamp(d.Supervision.Deadline)}}
 	}
 	return out
 }

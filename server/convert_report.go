@@ -134,6 +134,9 @@ func toReport(r *gridinspect.Report, now time.Time, caller *gridinspect.Actor) *
 		PossibleRelapseOf: r.PossibleRelapseOf,
 		UpdatedAt:         toTimestamp(r.UpdatedAt),
 		Overdue:           r.Overdue(now),
+		SupervisedAt:      toTimestamp(r.SupervisedAt),
+		UrgeCount:         int32(r.UrgeCount),
+		ReassignCount:     int32(r.ReassignCount),
 		ReturnRequest:     toReturnRequest(r.ReturnRequest),
 		ReturnCount:       int32(r.ReturnCount),
 	}
@@ -193,6 +196,7 @@ func fromReportFilter(r *pb.ListReportsRequest) gridinspect.ReportFilter {
 		DueWithinDays:  int(r.GetDueWithinDays()),
 		FollowUpDue:    r.GetFollowUpDue(),
 		ReceivedAfter:  fromTimestamp(r.GetReceivedAfter()),
+		SupervisedOnly: r.GetSupervisedOnly(),
 		ReturnedOnly:   r.GetReturnedOnly(),
 		HideReturned:   r.GetHideReturned(),
 		PageSize:       int(r.GetPageSize()),

@@ -67,6 +67,8 @@ var listBounds = map[protoreflect.FullName]int{
 	"gridinspect.v1.RecordFollowUpRequest.photo_ids":      gridinspect.MaxPhotosPerItem,
 	"gridinspect.v1.CommentOnReportRequest.photo_ids":     gridinspect.MaxPhotosPerItem,
 	"gridinspect.v1.ExtendDeadlineRequest.photo_ids":      gridinspect.MaxPhotosPerItem,
+	"gridinspect.v1.ReassignReportRequest.photo_ids":      gridinspect.MaxPhotosPerItem,
+	"gridinspect.v1.UrgeReportRequest.photo_ids":          gridinspect.MaxPhotosPerItem,
 	"gridinspect.v1.ReturnReportRequest.photo_ids":        gridinspect.MaxPhotosPerItem,
 	"gridinspect.v1.ReturnReportRequest.wants":            enumValues(pb.ReturnWant(0)),
 	"gridinspect.v1.ReturnRequest.wants":                  enumValues(pb.ReturnWant(0)), // server-set; ignored on input

@@ -30,6 +30,9 @@ func (s *Server) namePeople(ctx context.Context, reports []*pb.Report, events []
 	for _, e := range events {
 		add(e.GetActorId())
 		add(e.GetAssignment().GetAssigneeId())
+		add(e.GetReassignment().GetAssigneeId())
+		add(e.GetReassignment().GetPreviousAssigneeId())
+		add(e.GetUrging().GetAssigneeId())
 	}
 	if len(ids) == 0 {
 		return
@@ -48,6 +51,12 @@ func (s *Server) namePeople(ctx context.Context, reports []*pb.Report, events []
 		e.ActorName = names[e.GetActorId()]
 		if as := e.GetAssignment(); as != nil {
 			as.AssigneeName = names[as.GetAssigneeId()]
+		}
+		if ra := e.GetReassignment(); ra != nil {
+			ra.AssigneeName, ra.PreviousAssigneeName = names[ra.GetAssigneeId()], names[ra.GetPreviousAssigneeId()]
+		}
+		if u := e.GetUrging(); u != nil {
+			u.AssigneeName = names[u.GetAssigneeId()]
 		}
 	}
 }

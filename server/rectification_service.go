@@ -137,6 +137,22 @@ func (h *rectificationService) ExtendDeadline(ctx context.Context, req *pb.Exten
 	return &pb.ExtendDeadlineResponse{Report: r, Event: e}, nil
 }
 
+func (h *rectificationService) ReassignReport(ctx context.Context, req *pb.ReassignReportRequest) (*pb.ReassignReportResponse, error) {
+	r, e, err := h.act(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ReassignReportResponse{Report: r, Event: e}, nil
+}
+
+func (h *rectificationService) UrgeReport(ctx context.Context, req *pb.UrgeReportRequest) (*pb.UrgeReportResponse, error) {
+	r, e, err := h.act(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.UrgeReportResponse{Report: r, Event: e}, nil
+}
+
 func (h *rectificationService) ReturnReport(ctx context.Context, req *pb.ReturnReportRequest) (*pb.ReturnReportResponse, error) {
 	r, e, err := h.act(ctx, req)
 	if err != nil {

@@ -116,7 +116,7 @@ func TestEnumNumbersMatchTheAPI(t *testing.T) {
 		{pb.SubjectKind(0).Descriptor(), int(gridinspect.SubjectKindSite)},
 		{pb.Role(0).Descriptor(), int(gridinspect.RoleAdmin)},
 		{pb.EventType(0).Descriptor(), int(gridinspect.EventReportSupplemented)},
-		{pb.ReportAction(0).Descriptor(), int(gridinspect.ActionSupplement)},
+		{pb.ReportAction(0).Descriptor(), int(gridinspect.LastAction)},
 		{pb.ReturnWant(0).Descriptor(), int(gridinspect.ReturnWantOther)},
 	} {
 		// The last value declared is the highest (values are added at

@@ -19,7 +19,8 @@ func toLoop(l gridinspect.LoopSummary) *pb.LoopSummary {
 		Reported: l.Reported, Closed: l.Closed, Open: l.Open, OverdueNow: l.OverdueNow, Due: l.Due,
 		ClosedOfDue: l.ClosedOfDue, ClosedOnTime: l.ClosedOnTime, ClosureRate: l.ClosureRate,
 		OnTimeRate: l.OnTimeRate, OpenOverdue: l.OpenOverdue, MedianDaysToClose: l.MedianDaysToClose,
-		Rejected: l.Rejected, Returned: l.Returned, Supplemented: l.Supplemented,
+		Rejected: l.Rejected, Reassigned: l.Reassigned, Urged: l.Urged, Supervised: l.Supervised,
+		Returned: l.Returned, Supplemented: l.Supplemented,
 	}
 }
 

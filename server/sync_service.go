@@ -102,6 +102,10 @@ func mutationAction(m *pb.Mutation) (actionRequest, bool) {
 		req = k.CommentOnReport
 	case *pb.Mutation_ExtendDeadline:
 		req = k.ExtendDeadline
+	case *pb.Mutation_ReassignReport:
+		req = k.ReassignReport
+	case *pb.Mutation_UrgeReport:
+		req = k.UrgeReport
 	case *pb.Mutation_ReturnReport:
 		req = k.ReturnReport
 	case *pb.Mutation_SupplementReport:

@@ -236,12 +236,14 @@ func updateReport(tx *Tx, r *gridinspect.Report, wasVersion int64) error {
 	res, err := tx.Exec(`UPDATE reports SET status = ?, version = ?, deadline = ?, original_deadline = ?,
 		assignee_id = ?, responsible_unit = ?, disposition = ?, closed_at = ?, claimed_disposition = ?,
 		demolished_area = ?, relapse_count = ?, follow_up_due = ?, updated_at = ?, deadline_working_days = ?,
+		supervised_at = ?, supervised_deadline = ?, urge_count = ?, reassign_count = ?,
 		description = ?, address = ?, photo_ids = ?, return_request = ?, return_count = ?,
 		changed_at = iif(status <> ? OR deadline IS NOT ?, ?, changed_at)
 		WHERE id = ? AND version = ?`,
 		r.Status, r.Version, nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
 		r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), r.ClaimedDisposition, r.DemolishedAreaSquareMeters,
 		r.RelapseCount, nanos(r.FollowUpDue), r.UpdatedAt.UnixNano(), r.DeadlineWorkingDays,
+		nanos(r.SupervisedAt), nanos(r.SupervisedDeadline), r.UrgeCount, r.ReassignCount,
 		r.Description, r.Location.Address, photos, returnRequest, r.ReturnCount,
 		r.Status, nanos(r.Deadline), r.UpdatedAt.UnixNano(), // the SET's status and deadline are the old ones
 		r.ID, wasVersion)
@@ -281,7 +283,8 @@ func numberNotice(tx *Tx, n *gridinspect.Notice, at time.Time) error {
 }
 
 // checkActionRefs checks what an action refers to besides its case: an
-// assignee must be an enabled user who works in the case's grid, and the
+// assignee (of a dispatch or a re-dispatch) must be an enabled user who
+// works in the case's grid, and the
 // report a case duplicates must exist and be visible to the actor.
 func checkActionRefs(q queryer, actor *gridinspect.Actor, rep *gridinspect.Report, a *gridinspect.Action) error {
 	switch d := a.Data; {
@@ -293,6 +296,15 @@ func checkActionRefs(q queryer, actor *gridinspect.Actor, rep *gridinspect.Repor
 		if !ok {
 			return violationZh("invalid action", "assignee_id",
 				"must be an enabled user who works in the case's grid", "派遣对象须是负责该网格、未停用的人员")
+		}
+	case d.Reassignment != nil && d.Reassignment.AssigneeID != "":
+		ok, err := canBeAssigned(q, d.Reassignment.AssigneeID, rep.GridID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return violationZh("invalid action", "assignee_id",
+				"must be an enabled user who works in the case's grid", "转派对象须是负责该网格、未停用的人员")
 		}
 	case d.Rejection != nil && d.Rejection.Reason == gridinspect.RejectionDuplicate:
 		var grid string
@@ -402,6 +414,11 @@ func clientAction(in *gridinspect.Action) *gridinspect.Action {
 			ex.Previous = time.Time{}
 			a.Data.Extension = ex
 		}
+	case gridinspect.EventReportReassigned:
+		if ra := clonePtr(d.Reassignment); ra != nil {
+			ra.PreviousAssigneeID, ra.PreviousResponsibleUnit = "", ""
+			a.Data.Reassignment = ra
+		}
 	case gridinspect.EventReportReturned:
 		if rq := d.Return; rq != nil {
 			a.Data.Return = &gridinspect.ReturnRequest{Wants: slices.Clone(rq.Wants)}
@@ -435,6 +452,9 @@ func canonicalAction(a *gridinspect.Action) {
 	}
 	if ex := a.Data.Extension; ex != nil {
 		ex.New = utc(ex.New)
+	}
+	if ra := a.Data.Reassignment; ra != nil {
+		ra.AssigneeID = strings.ToLower(ra.AssigneeID)
 	}
 }
 

@@ -117,6 +117,10 @@ func actionFor(step gridinspect.Step, reportID string, now time.Time) *gridinspe
 		return comment(reportID)
 	case gridinspect.StepExtendDeadline:
 		return extend(reportID, now.AddDate(1, 0, 0))
+	case gridinspect.StepReassign:
+		return reassign(reportID, "", "街道城建办")
+	case gridinspect.StepUrge:
+		return urge(reportID)
 	}
 	panic(fmt.Sprintf("no action for step %d", step))
 }
@@ -126,7 +130,18 @@ var allSteps = []gridinspect.Step{
 	gridinspect.StepAssign, gridinspect.StepReject, gridinspect.StepRecordProgress, gridinspect.StepIssueNotice,
 	gridinspect.StepRecordInterview, gridinspect.StepSubmitRectification, gridinspect.StepVerifyPass,
 	gridinspect.StepVerifyFail, gridinspect.StepFollowUpFine, gridinspect.StepFollowUpRelapse,
-	gridinspect.StepComment, gridinspect.StepExtendDeadline,
+	gridinspect.StepComment, gridinspect.StepExtendDeadline, gridinspect.StepReassign, gridinspect.StepUrge,
+}
+
+func reassign(reportID, assigneeID, unit string) *gridinspect.Action {
+	return newAction(reportID, gridinspect.EventReportReassigned, gridinspect.EventData{
+		Reassignment: &gridinspect.Reassignment{AssigneeID: assigneeID, ResponsibleUnit: unit, Reason: "属城建办职责"}})
+}
+
+func urge(reportID string) *gridinspect.Action {
+	a := newAction(reportID, gridinspect.EventReportUrged, gridinspect.EventData{})
+	a.Note = "请于期限前整改到位"
+	return a
 }
 
 // mustAct takes an action online and checks that what it returns is what

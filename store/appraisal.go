@@ -148,7 +148,8 @@ func (sq *summaryQuery) countByReporter(from string, add func(*appraisalTally, i
 }
 
 // appraiseCases counts, for every case found before `to` in the grids
-// counted, by its worker at the end of the period and its grid: handled
+// counted, by its worker at the end of the period (the person of its last
+// assignment or re-dispatch, 转派, before `to`) and its grid: handled
 // (open at the start of the period, or changed in it), closures in the
 // period and their times to close, due and closed on time (atEnd, as the
 // loop), its first verification failed in the period, and follow-ups in
@@ -185,8 +186,9 @@ func (sq *summaryQuery) appraisalCasesQuery(changedSinceFrom int64) query {
 					AND deadline >= :from AND effective_at < :to),
 		cases AS MATERIALIZED (
 			SELECT id, grid_id, reporter_id, rectified_on_spot, effective_at AS found_at,
-				(SELECT json_extract(x.payload, '$.Assignment.AssigneeID') FROM events AS x
-					WHERE x.report_id = reports.id AND x.type = 2 AND x.conflict = 0 AND x.effective_at < :to
+				(SELECT json_extract(x.payload, iif(x.type = 2, '$.Assignment.AssigneeID', '$.Reassignment.AssigneeID'))
+					FROM events AS x
+					WHERE x.report_id = reports.id AND x.type IN (2, 12) AND x.conflict = 0 AND x.effective_at < :to
 					ORDER BY x.seq DESC LIMIT 1) AS assignee
 			FROM reports
 			WHERE id IN candidates AND grid_id IN (SELECT value FROM json_each(:grids)) AND effective_at < :to),

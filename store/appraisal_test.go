@@ -120,6 +120,18 @@ func TestAppraisal_CountsEachWorkersAndEachGridsWork(t *testing.T) {
 	st.patrolBy(t, st.li, day(2025, 5, 1))
 	st.patrolBy(t, st.li, day(2025, 7, 2)) // after the period
 
+	// r9 张伟 found and had, until it was re-dispatched (转派) to 李娜,
+	// who closed it on time after 21 days: hers at the end of the period.
+	r9 := st.reportBy(t, st.zhang, hazard(day(2025, 4, 10)))
+	st.do(t, assignBy(r9.ID, st.zhang.ID, date(5, 10, 18)), day(2025, 4, 11))
+	st.do(t, reassign(r9.ID, st.li.ID, ""), day(2025, 4, 12))
+	st.fix(t, r9.ID, 0, 0, day(2025, 5, 1))
+	// r10 李娜 found, 张伟 had at the end of the period, due on 25 June
+	// and open; re-dispatched to 李娜 only after the period.
+	r10 := st.reportBy(t, st.li, hazard(day(2025, 6, 10)))
+	st.do(t, assignBy(r10.ID, st.zhang.ID, date(6, 25, 18)), day(2025, 6, 11))
+	st.do(t, reassign(r10.ID, st.li.ID, ""), day(2025, 7, 3))
+
 	// 王芳 found r7 in grid B, a unit's to fix by 1 April: overdue.
 	r7 := st.reportBy(t, st.wang, st.report(gridinspect.CategorySafetyHazard, inB, day(2025, 3, 3)))
 	st.do(t, assignBy(r7.ID, "", day(2025, 4, 1)), day(2025, 3, 4))
@@ -182,10 +194,10 @@ func TestAppraisal_CountsEachWorkersAndEachGridsWork(t *testing.T) {
 		}
 	}
 	wantFigures(t, "李娜", ap.Workers[0].AppraisalFigures, gridinspect.AppraisalFigures{
-		ReportsMade: 5, CasesHandled: 3, Closed: 1, Due: 2, ClosedOnTime: 1, OnTimeRate: 0.5,
-		PatrolsDone: 2, PatrolsScheduled: wantedA, PatrolsDoneOnSchedule: doneA, MeanDaysToClose: 1})
+		ReportsMade: 6, CasesHandled: 4, Closed: 2, Due: 3, ClosedOnTime: 2, OnTimeRate: 2.0 / 3,
+		PatrolsDone: 2, PatrolsScheduled: wantedA, PatrolsDoneOnSchedule: doneA, MeanDaysToClose: (1.0 + 21) / 2})
 	wantFigures(t, "张伟", ap.Workers[1].AppraisalFigures, gridinspect.AppraisalFigures{
-		ReportsMade: 1, CasesHandled: 3, Closed: 2, Due: 2, ClosedOnTime: 1, OnTimeRate: 0.5,
+		ReportsMade: 2, CasesHandled: 4, Closed: 2, Due: 3, ClosedOnTime: 1, OnTimeRate: 1.0 / 3,
 		FailedFirstVerification: 1, Relapses: 1, PatrolsDone: 3, PatrolsScheduled: wantedA, PatrolsDoneOnSchedule: doneA,
 		MeanDaysToClose: (24.0 + 59) / 2})
 	wantFigures(t, "王芳", ap.Workers[2].AppraisalFigures, gridinspect.AppraisalFigures{ReportsMade: 1,
@@ -197,9 +209,9 @@ func TestAppraisal_CountsEachWorkersAndEachGridsWork(t *testing.T) {
 	// 东村: every case of the grid, r6 (open until rejected) among those
 	// handled, whoever had it.
 	wantFigures(t, "东村", ap.Grids[0].AppraisalFigures, gridinspect.AppraisalFigures{
-		ReportsMade: 6, CasesHandled: 7, Closed: 3, Due: 4, ClosedOnTime: 2, OnTimeRate: 0.5,
+		ReportsMade: 8, CasesHandled: 9, Closed: 4, Due: 6, ClosedOnTime: 3, OnTimeRate: 0.5,
 		FailedFirstVerification: 1, Relapses: 1, PatrolsDone: 5, PatrolsScheduled: wantedA, PatrolsDoneOnSchedule: doneA,
-		MeanDaysToClose: (24.0 + 59 + 1) / 3})
+		MeanDaysToClose: (24.0 + 59 + 1 + 21) / 4})
 	wantFigures(t, "西社区", ap.Grids[1].AppraisalFigures, gridinspect.AppraisalFigures{
 		ReportsMade: 1, CasesHandled: 1, Due: 1, PatrolsScheduled: wantedB, PatrolsDoneOnSchedule: doneB})
 

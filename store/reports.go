@@ -23,7 +23,13 @@ const reportStoredColumns = `id, category, severity, description, lat, lng, accu
 // columns, then its missing_photo_ids, worked out from the photos table
 // as it is read (see missingPhotoIDsColumn).
 var reportColumns = reportStoredColumns + `,
+	` + reportActionColumns + `,
 	` + missingPhotoIDsColumn + `, return_request, return_count`
+
+// reportActionColumns are what actions alone set on a report, after its
+// submission (migrations/0013_supervision.sql): read with it, written by
+// updateReport, never inserted.
+const reportActionColumns = `supervised_at, supervised_deadline, urge_count, reassign_count`
 
 // SubmitReport stores a new report with its submission event, or answers
 // a retry of a stored one. See gridinspect.ReportService.
@@ -257,7 +263,7 @@ func scanReport(s scanner) (*gridinspect.Report, string, error) {
 	var r gridinspect.Report
 	var subject, patrol, assignee, relapseOf sql.NullString
 	var observed, received, updated int64
-	var deadline, origDeadline, closed, followUp sql.NullInt64
+	var deadline, origDeadline, closed, followUp, supervised, supervisedDeadline sql.NullInt64
 	var photos, missing, details, hash string
 	var returnRequest sql.NullString
 	var onSpot, skew int
@@ -265,7 +271,8 @@ func scanReport(s scanner) (*gridinspect.Report, string, error) {
 		&r.Location.AccuracyMeters, &r.Location.Address, &r.GridID, &subject, &observed, &photos, &onSpot,
 		&patrol, &details, &r.Status, &r.Version, &r.ReporterID, &received, &deadline, &origDeadline,
 		&assignee, &r.ResponsibleUnit, &r.Disposition, &closed, &skew, &r.RelapseCount, &followUp,
-		&relapseOf, &updated, &r.ClaimedDisposition, &r.DemolishedAreaSquareMeters, &hash, &r.DeadlineWorkingDays, &missing,
+		&relapseOf, &updated, &r.ClaimedDisposition, &r.DemolishedAreaSquareMeters, &hash, &r.DeadlineWorkingDays,
+		&supervised, &supervisedDeadline, &r.UrgeCount, &r.ReassignCount, &missing,
 		&returnRequest, &r.ReturnCount); err != nil {
 		return nil, "", err
 	}
@@ -274,6 +281,7 @@ func scanReport(s scanner) (*gridinspect.Report, string, error) {
 	r.ObservedAt, r.ReceivedAt, r.UpdatedAt = unixNanos(observed), unixNanos(received), unixNanos(updated)
 	r.Deadline, r.OriginalDeadline = fromNanos(deadline), fromNanos(origDeadline)
 	r.ClosedAt, r.FollowUpDue = fromNanos(closed), fromNanos(followUp)
+	r.SupervisedAt, r.SupervisedDeadline = fromNanos(supervised), fromNanos(supervisedDeadline)
 	r.RectifiedOnSpot, r.ClockSkewFlagged = onSpot == 1, skew == 1
 	var err error
 	if r.PhotoIDs, err = parseIDList(photos); err != nil {

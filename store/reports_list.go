@@ -62,6 +62,7 @@ type reportFilterKey struct {
 	FollowUpDue bool                    `json:"fu,omitempty"`
 	ReceivedAt  int64                   `json:"r0,omitempty"`
 	Order       gridinspect.ReportOrder `json:"or,omitempty"`
+	Supervised  bool                    `json:"sv,omitempty"`
 	Returned    bool                    `json:"rt,omitempty"`
 	HideRet     bool                    `json:"hr,omitempty"`
 }
@@ -111,7 +112,8 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 		Statuses: statuses, Categories: categories, Grids: sortedUnique(lowerAll(f.GridIDs)),
 		Subject: strings.ToLower(f.SubjectID), Assignee: strings.ToLower(f.AssigneeID),
 		Overdue: f.OverdueOnly, Query: f.Query, Open: f.OpenOnly, DueWithin: f.DueWithinDays,
-		FollowUpDue: f.FollowUpDue, Order: f.Order, Returned: f.ReturnedOnly, HideRet: f.HideReturned,
+		FollowUpDue: f.FollowUpDue, Order: f.Order, Supervised: f.SupervisedOnly,
+		Returned: f.ReturnedOnly, HideRet: f.HideReturned,
 	}
 	if !f.ObservedAfter.IsZero() {
 		key.After = f.ObservedAfter.UnixNano()
@@ -169,6 +171,9 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 		// that finds the case fine clears the date, one that finds it back
 		// reopens the case. One range of the index reports_follow_up.
 		w.add("status = ? AND follow_up_due <= ?", gridinspect.StatusClosed, now.UnixNano())
+	}
+	if f.SupervisedOnly {
+		w.add("supervised_at IS NOT NULL")
 	}
 	if f.ReturnedOnly {
 		// Waiting for the reporter's supplement (退回补充): REPORTED with

@@ -64,6 +64,9 @@ const _ = uint(gridinspect.StatusReported-1) + uint(1-gridinspect.StatusReported
 	uint(gridinspect.EventRectificationVerified-8) + uint(8-gridinspect.EventRectificationVerified) +
 	uint(gridinspect.EventFollowUpRecorded-9) + uint(9-gridinspect.EventFollowUpRecorded) +
 	uint(gridinspect.EventDeadlineExtended-11) + uint(11-gridinspect.EventDeadlineExtended) +
+	uint(gridinspect.EventReportReassigned-12) + uint(12-gridinspect.EventReportReassigned) +
+	uint(gridinspect.EventReportUrged-13) + uint(13-gridinspect.EventReportUrged) +
+	uint(gridinspect.EventReportSupervised-14) + uint(14-gridinspect.EventReportSupervised) +
 	uint(gridinspect.EventReportReturned-15) + uint(15-gridinspect.EventReportReturned) +
 	uint(gridinspect.EventReportSupplemented-16) + uint(16-gridinspect.EventReportSupplemented) +
 	uint(gridinspect.HouseGradeC-3) + uint(3-gridinspect.HouseGradeC) +
@@ -202,6 +205,7 @@ func (sq *summaryQuery) count(s *gridinspect.Summary) error {
 		{"cases due", sq.countDue},
 		{"cases closed on the spot", sq.countClosedOnSpot},
 		{"cases changed since the end of the period", sq.correctChanged},
+		{"re-dispatches, urgings and supervision", sq.countEscalations},
 	} {
 		if err := step.fn(s); err != nil {
 			return fmt.Errorf("count %s: %w", step.what, err)

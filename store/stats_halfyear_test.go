@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -33,11 +34,14 @@ type plannedOp struct {
 
 // halfYear plans and runs the street's calls.
 type halfYear struct {
-	st      *statsStreet
-	rng     *rand.Rand
-	ops     []plannedOp
-	ids     []string // the reports
-	patrols []*gridinspect.Patrol
+	st  *statsStreet
+	rng *rand.Rand
+	// escalation draws the re-dispatches and urgings (issue 15) from a
+	// stream of its own, so that the rest of the street stays as it was.
+	escalation *rand.Rand
+	ops        []plannedOp
+	ids        []string // the reports
+	patrols    []*gridinspect.Patrol
 }
 
 func (h *halfYear) chance(p float64) bool { return h.rng.Float64() < p }
@@ -190,6 +194,7 @@ func (h *halfYear) lifeOf() {
 		if !step(assignBy(id, "", deadline), h.days(0.1, 2), gridinspect.Online) {
 			return
 		}
+		h.escalate(id, server)
 		deadline = deadline.Add(h.days(0, 2)) // its field time moved on; keep the deadline after it
 		for range rng.IntN(3) {
 			if cat <= gridinspect.CategoryIllegalConstruction && h.chance(0.5) {
@@ -237,6 +242,49 @@ func (h *halfYear) lifeOf() {
 				return
 			}
 		}
+	}
+}
+
+// escalate plans, at random, a re-dispatch and urgings of a case
+// dispatched at server time at, days later, online; one that meets the
+// case no longer dispatched (or with the unit it already has) is refused
+// and writes nothing, which the counts read from timelines follow.
+func (h *halfYear) escalate(id string, at time.Time) {
+	r := h.escalation
+	later := func() time.Time { return at.Add(time.Duration((0.5 + 20*r.Float64()) * float64(24*time.Hour))) }
+	var planned []*gridinspect.Action
+	if r.Float64() < 0.15 {
+		planned = append(planned, reassign(id, "", fmt.Sprintf("街道城建办%d", r.IntN(3))))
+	}
+	for range r.IntN(3) {
+		planned = append(planned, urge(id))
+	}
+	for _, a := range planned {
+		when := later()
+		if !when.Before(halfYearNow) {
+			continue
+		}
+		a.OccurredAt = when
+		h.plan(when, func(tb testing.TB) {
+			tb.Helper()
+			_, _, err := h.st.Act(as(admin()), a, gridinspect.Online)
+			if c := gridinspect.ErrorCode(err); err != nil && c != gridinspect.EPRECONDITION && c != gridinspect.EINVALID {
+				tb.Fatalf("%v of %s: %v", a.Step(), id, err)
+			}
+		})
+	}
+}
+
+// superviseDaily plans the server's supervision (督办) every day at 02:00
+// China time, as gridd's loop would run it.
+func (h *halfYear) superviseDaily() {
+	for day := date(1, 1, 0).AddDate(0, 0, -45); day.Before(halfYearNow); day = day.AddDate(0, 0, 1) {
+		h.plan(day.Add(2*time.Hour), func(tb testing.TB) {
+			tb.Helper()
+			if _, err := h.st.SuperviseOverdue(context.Background()); err != nil {
+				tb.Fatalf("supervise: %v", err)
+			}
+		})
 	}
 }
 
@@ -314,6 +362,7 @@ func expectSummary(cases []heldCase, patrols []*gridinspect.Patrol, from, to, no
 		}
 		return loops[k]
 	}
+	supervised := map[string]bool{} // cases escalated in the period: each counts once
 	for _, c := range cases {
 		r := c.r
 		if !slices.Contains(grids, r.GridID) {
@@ -378,6 +427,15 @@ func expectSummary(cases []heldCase, patrols []*gridinspect.Patrol, from, to, no
 				continue
 			}
 			switch e.Type {
+			case gridinspect.EventReportReassigned:
+				l.Reassigned++
+			case gridinspect.EventReportUrged:
+				l.Urged++
+			case gridinspect.EventReportSupervised:
+				if !supervised[r.ID] {
+					supervised[r.ID] = true
+					l.Supervised++
+				}
 			case gridinspect.EventReportRejected:
 				l.Rejected++
 			case gridinspect.EventNoticeIssued:
@@ -516,6 +574,9 @@ func expectSummary(cases []heldCase, patrols []*gridinspect.Patrol, from, to, no
 			ls.Reported += l.Reported
 			ls.Closed += l.Closed
 			ls.Rejected += l.Rejected
+			ls.Reassigned += l.Reassigned
+			ls.Urged += l.Urged
+			ls.Supervised += l.Supervised
 			ls.Open += l.Open
 			ls.OverdueNow += l.OverdueNow
 			ls.Due += l.Due
@@ -601,10 +662,11 @@ func diffSummaries(got, want *gridinspect.Summary) []string {
 
 func TestSummary_AGeneratedHalfYearMatchesCountsMadeFromItsTimelines(t *testing.T) {
 	st := newStatsStreet(t)
-	h := &halfYear{st: st, rng: rand.New(rand.NewPCG(2025, 6))}
+	h := &halfYear{st: st, rng: rand.New(rand.NewPCG(2025, 6)), escalation: rand.New(rand.NewPCG(2026, 15))}
 	for range 400 {
 		h.lifeOf()
 	}
+	h.superviseDaily()
 	for range 150 {
 		h.patrol()
 	}
@@ -633,9 +695,28 @@ func TestSummary_AGeneratedHalfYearMatchesCountsMadeFromItsTimelines(t *testing.
 			closedTwice++
 		}
 	}
-	t.Logf("%d reports, %d patrols; %d flagged clocks, %d conflicts, %d relapses, %d cases closed twice",
-		len(cases), len(h.patrols), flagged, conflicts, relapses, closedTwice)
-	if len(cases) < 300 || flagged == 0 || conflicts == 0 || relapses == 0 || closedTwice == 0 {
+	var reassigned, urged, supervisedTwice int
+	for _, c := range cases {
+		escalations := 0
+		for _, e := range c.events {
+			switch e.Type {
+			case gridinspect.EventReportReassigned:
+				reassigned++
+			case gridinspect.EventReportUrged:
+				urged++
+			case gridinspect.EventReportSupervised:
+				escalations++
+			}
+		}
+		if escalations > 1 {
+			supervisedTwice++
+		}
+	}
+	t.Logf("%d reports, %d patrols; %d flagged clocks, %d conflicts, %d relapses, %d cases closed twice; "+
+		"%d re-dispatches, %d urgings, %d cases supervised twice (an extension passed)",
+		len(cases), len(h.patrols), flagged, conflicts, relapses, closedTwice, reassigned, urged, supervisedTwice)
+	if len(cases) < 300 || flagged == 0 || conflicts == 0 || relapses == 0 || closedTwice == 0 ||
+		reassigned == 0 || urged == 0 {
 		t.Fatal("the generated street lacks some of what it is meant to hold")
 	}
 

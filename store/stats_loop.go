@@ -48,6 +48,7 @@ type loopTally struct {
 	returned, supplemented                       int64   // 退回补充 and its answers in the period
 	redLine                                      int64   // open at the end, grade C or D, occupied
 	toClose                                      []int64 // each closure's time to close, nanoseconds
+	reassigned, urged, supervised                int64
 }
 
 func (t *loopTally) add(o *loopTally) {
@@ -64,6 +65,9 @@ func (t *loopTally) add(o *loopTally) {
 	t.returned += o.returned
 	t.supplemented += o.supplemented
 	t.toClose = append(t.toClose, o.toClose...)
+	t.reassigned += o.reassigned
+	t.urged += o.urged
+	t.supervised += o.supervised
 }
 
 // summary returns the figures of the tally, with its rates and median.
@@ -71,7 +75,9 @@ func (t *loopTally) summary() gridinspect.LoopSummary {
 	l := gridinspect.LoopSummary{
 		Reported: t.reported, Closed: t.closed, Rejected: t.rejected, Open: t.open, OverdueNow: t.overdueNow,
 		Due: t.due, ClosedOfDue: t.closedOfDue, ClosedOnTime: t.closedOnTime, OpenOverdue: t.openOverdue,
-		MedianDaysToClose: medianDays(t.toClose), Returned: t.returned, Supplemented: t.supplemented,
+		MedianDaysToClose: medianDays(t.toClose),
+		Reassigned:        t.reassigned, Urged: t.urged, Supervised: t.supervised,
+		Returned: t.returned, Supplemented: t.supplemented,
 	}
 	if t.due > 0 {
 		l.ClosureRate = float64(t.closedOfDue) / float64(t.due)
@@ -485,6 +491,39 @@ func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
 		t.due += due
 		t.closedOfDue += closedOfDue
 		t.closedOnTime += onTime
+		return nil
+	})
+}
+
+// countEscalations counts the re-dispatches (转派) and urgings (催办) in
+// the period, each time, and the cases escalated to supervision (督办) in
+// it, each once: events found by type and field time in the index
+// events_escalations, few beside the rest, so they are tallied here rather
+// than sorted by SQL. The literals are gridinspect.EventReportReassigned,
+// EventReportUrged and EventReportSupervised (see stats.go).
+func (sq *summaryQuery) countEscalations(*gridinspect.Summary) error {
+	q := query{`SELECT e.type, e.report_id, r.grid_id, r.category
+		FROM events AS e INDEXED BY events_escalations CROSS JOIN reports AS r ON r.id = e.report_id
+		WHERE e.type IN (12, 13, 14) AND e.effective_at >= :from AND e.effective_at < :to
+			AND e.conflict = 0` + sq.inScope("r.grid_id"), sq.args()}
+	supervised := map[string]bool{}
+	return forEachRow(sq.q, q, func(rows *sql.Rows) error {
+		var k loopKey
+		var typ gridinspect.EventType
+		var report string
+		if err := rows.Scan(&typ, &report, &k.grid, &k.category); err != nil {
+			return err
+		}
+		t := sq.at(k)
+		switch {
+		case typ == gridinspect.EventReportReassigned:
+			t.reassigned++
+		case typ == gridinspect.EventReportUrged:
+			t.urged++
+		case typ == gridinspect.EventReportSupervised && !supervised[report]:
+			supervised[report] = true
+			t.supervised++
+		}
 		return nil
 	})
 }

@@ -492,8 +492,9 @@ func (db *DB) UserNames(ctx context.Context, ids []string) (map[string]string, e
 	names, err := db.namesByID(ctx, query{`SELECT id, coalesce(nullif(display_name, ''), username) FROM users
 		WHERE id IN (SELECT value FROM json_each(?))`, []any{list}}, "user")
 	if err == nil && slices.Contains(ids, gridinspect.SystemUserID) {
-		// The server acting on its own (a routing rule's dispatch) is no
-		// account, but is named on the timeline like one.
+		// The server acting on its own (a routing rule's dispatch, an
+		// escalation to supervision) is no account, but is named on the
+		// timeline like one.
 		names[gridinspect.SystemUserID] = gridinspect.SystemName
 	}
 	return names, err

@@ -20,11 +20,11 @@ import (
 
 var caseCommand = &command{
 	name:    "case",
-	summary: "办理案件：派遣、文书、整改、核查、回头看、退回补充",
+	summary: "办理案件：派遣、转派、催办、文书、整改、核查、回头看、退回补充",
 	subs: []*command{
 		caseAssignCommand, caseRejectCommand, caseProgressCommand, caseNoticeCommand, caseInterviewCommand,
 		caseRectifyCommand, caseVerifyCommand, caseFollowUpCommand, caseCommentCommand, caseExtendCommand,
-		caseReturnCommand, caseSupplementCommand,
+		caseReassignCommand, caseUrgeCommand, caseReturnCommand, caseSupplementCommand,
 	},
 }
 
@@ -648,6 +648,74 @@ var caseExtendCommand = &command{
 	},
 }
 
+var caseReassignCommand = &command{
+	name:    "reassign",
+	args:    "编号",
+	summary: "把已派遣或整改中的案件转派给另一人员和/或责任单位，并说明理由（主管）",
+	help: `转派后由新的人员（--to）和/或单位（--unit）负责，期限和状态不变；原来和
+新的负责人都记入时间线。只给 --to 时保留原责任单位，只给 --unit 时保留原负责
+人员；--unit= 或 --to= 写空值表示去掉。
+
+示例：
+  gridctl case reassign 3f2a9c1d --to 陈静 --unit 街道城建办 --reason 属城建办职责
+
+` + caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		to := fs.String("to", "", "新的负责人员：用户名或姓名 `名称`，或用户编号")
+		unit := fs.String("unit", "", "新的责任`单位`")
+		reason := fs.String("reason", "", "转派理由 `原因`（必填）")
+		f := addActionFlags(fs, "给新负责人的备注 `说明`")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("reassign", args); err != nil {
+				return err
+			}
+			given := map[string]bool{}
+			fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+			if !given["to"] && !given["unit"] {
+				return usagef("请指明转派给谁：--to 用户名 和/或 --unit 单位")
+			}
+			if strings.TrimSpace(*reason) == "" {
+				return usagef("--reason 必填：转派的理由")
+			}
+			assignee := ""
+			if strings.TrimSpace(*to) != "" {
+				var err error
+				if assignee, err = a.resolveAssignee(ctx, *to); err != nil {
+					return err
+				}
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				req := &pb.ReassignReportRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
+					AssigneeId: assignee, ResponsibleUnit: strings.TrimSpace(*unit), Reason: strings.TrimSpace(*reason),
+				}
+				if !given["to"] || !given["unit"] {
+					// The request names both; the one not given stays as it is.
+					reports, err := a.reportClient()
+					if err != nil {
+						return nil, nil, err
+					}
+					got, err := reports.GetReport(ctx, &pb.GetReportRequest{Id: b.reportID})
+					if err != nil {
+						return nil, nil, fmt.Errorf("read report %s: %w", b.reportID, err)
+					}
+					if !given["to"] {
+						req.AssigneeId = got.GetReport().GetAssigneeId()
+					}
+					if !given["unit"] {
+						req.ResponsibleUnit = got.GetReport().GetResponsibleUnit()
+					}
+				}
+				resp, err := rect.ReassignReport(ctx, req)
+				if err != nil {
+					return nil, nil, fmt.Errorf("re-dispatch report %s: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
 var caseReturnCommand = &command{
 	name:    "return",
 	args:    "编号",
@@ -683,6 +751,39 @@ var caseReturnCommand = &command{
 				})
 				if err != nil {
 					return nil, nil, fmt.Errorf("return report %s for more: %w", b.reportID, err)
+				}
+				return resp.GetReport(), resp.GetEvent(), nil
+			})
+		}
+	},
+}
+
+var caseUrgeCommand = &command{
+	name:    "urge",
+	args:    "编号",
+	summary: "催办已派遣或整改中的案件：给负责人留言（主管）",
+	help: `催办记入时间线，负责人的手机同步时收到；案件状态不变。逾期案件由服务器
+自动督办，gridctl open --supervised 列出督办案件。
+
+示例：
+  gridctl case urge 3f2a9c1d --note 请于本周五前整改到位
+
+` + caseHelp,
+	setup: func(fs *flag.FlagSet) runFunc {
+		f := addActionFlags(fs, "给负责人的催办内容 `说明`（必填）")
+		return func(ctx context.Context, a *app, args []string) error {
+			if err := oneReport("urge", args); err != nil {
+				return err
+			}
+			if strings.TrimSpace(*f.note) == "" {
+				return usagef("--note 必填：催办内容")
+			}
+			return a.act(ctx, args[0], f, func(ctx context.Context, rect pb.RectificationServiceClient, b actionBase) (*pb.Report, *pb.Event, error) {
+				resp, err := rect.UrgeReport(ctx, &pb.UrgeReportRequest{
+					ActionId: b.actionID, ReportId: b.reportID, ExpectedVersion: b.expectedVersion, Note: b.note,
+				})
+				if err != nil {
+					return nil, nil, fmt.Errorf("urge report %s: %w", b.reportID, err)
 				}
 				return resp.GetReport(), resp.GetEvent(), nil
 			})

@@ -30,11 +30,14 @@ var openCommand = &command{
 在终端上，逾期案件为红色，3 天内到期的为黄色；设置环境变量 NO_COLOR 可关闭颜色。
 --json 以 JSON 格式打印报告，供脚本使用。
 
-逾期指案件处于已派遣或整改中而期限已过；待核查的案件不算逾期。
+逾期指案件处于已派遣或整改中而期限已过；待核查的案件不算逾期。案件逾期后，
+服务器自动督办（每个期限一次，由"系统"记入时间线）；--supervised 只列督办案件，
+并显示督办时间。
 
 示例：
   gridctl open --grid 红星村 --category 安全隐患 --category 散乱污企业
   gridctl open --overdue
+  gridctl open --supervised
   gridctl open --due-within 7 --assignee worker01
   gridctl open --follow-up-due
   gridctl open --returned
@@ -50,6 +53,7 @@ var openCommand = &command{
 		dueWithin := fs.Int("due-within", 0, "只列 `天数` 天内到期、仍待整改（已派遣、整改中）的案件，含已逾期的")
 		pending := fs.Bool("pending-verification", false, "只列待核查的案件")
 		followUp := fs.Bool("follow-up-due", false, "不列在办案件，改列到期需回头看的已结案案件")
+		supervised := fs.Bool("supervised", false, "只列逾期后已由系统督办的在办案件")
 		returned := fs.Bool("returned", false, "只列退回补充、等待上报人补充材料的案件")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
@@ -58,19 +62,20 @@ var openCommand = &command{
 			if *dueWithin < 0 {
 				return usagef("--due-within 不能为负数")
 			}
-			if *returned && (*followUp || *overdue || *dueWithin > 0 || *pending) {
-				return usagef("--returned 列出尚未派遣的案件：不能与 --follow-up-due、--overdue、--due-within 或 --pending-verification 同用")
+			if *returned && (*followUp || *overdue || *dueWithin > 0 || *pending || *supervised) {
+				return usagef("--returned 列出尚未派遣的案件：不能与 --follow-up-due、--overdue、--due-within、--pending-verification 或 --supervised 同用")
 			}
-			if *followUp && (*overdue || *dueWithin > 0 || *pending) {
-				return usagef("--follow-up-due 列出已结案的案件：不能与 --overdue、--due-within 或 --pending-verification 同用")
+			if *followUp && (*overdue || *dueWithin > 0 || *pending || *supervised) {
+				return usagef("--follow-up-due 列出已结案的案件：不能与 --overdue、--due-within、--pending-verification 或 --supervised 同用")
 			}
 			req := &pb.ListReportsRequest{
-				OpenOnly:      !*followUp,
-				FollowUpDue:   *followUp,
-				OverdueOnly:   *overdue,
-				DueWithinDays: int32(*dueWithin),
-				OrderBy:       pb.ReportOrder_REPORT_ORDER_DEADLINE,
-				ReturnedOnly:  *returned,
+				OpenOnly:       !*followUp,
+				FollowUpDue:    *followUp,
+				OverdueOnly:    *overdue,
+				SupervisedOnly: *supervised,
+				DueWithinDays:  int32(*dueWithin),
+				OrderBy:        pb.ReportOrder_REPORT_ORDER_DEADLINE,
+				ReturnedOnly:   *returned,
 			}
 			if *pending {
 				req.Statuses = []pb.ReportStatus{pb.ReportStatus_REPORT_STATUS_PENDING_VERIFICATION}
@@ -123,7 +128,7 @@ func (a *app) listOpen(ctx context.Context, req *pb.ListReportsRequest, grids []
 	if a.opts.json {
 		return writeJSONList(a.stdout, reports)
 	}
-	return a.writeOpen(ctx, reports, req.GetFollowUpDue())
+	return a.writeOpen(ctx, reports, req.GetFollowUpDue(), req.GetSupervisedOnly())
 }
 
 // listAllReports reads every page of ListReports for req.
@@ -143,10 +148,14 @@ func listAllReports(ctx context.Context, client pb.ReportServiceClient, req *pb.
 }
 
 // writeOpen prints the cases as a table and a count.
-func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp bool) error {
+func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp, supervised bool) error {
 	if len(reports) == 0 {
 		if followUp {
 			_, err := fmt.Fprintln(a.stdout, "没有到期需回头看的案件")
+			return err
+		}
+		if supervised {
+			_, err := fmt.Fprintln(a.stdout, "没有督办案件")
 			return err
 		}
 		_, err := fmt.Fprintln(a.stdout, "没有在办案件")
@@ -159,7 +168,11 @@ func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp bool
 	if followUp {
 		dateHeader = "回头看" // the date the check is due
 	}
-	t := newTable("编号", "类别", "状态", "网格", dateHeader, "逾期", "派遣对象", "描述")
+	headers := []string{"编号", "类别", "状态", "网格", dateHeader, "逾期", "派遣对象", "描述"}
+	if supervised {
+		headers = slices.Insert(headers, 6, "督办时间")
+	}
+	t := newTable(headers...)
 	overdue := 0
 	for _, r := range reports {
 		late := ""
@@ -175,7 +188,7 @@ func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp bool
 		if colour {
 			style = rowStyle(r, at)
 		}
-		t.addStyled(style,
+		row := []string{
 			shortID(r.GetId()),
 			words.Label(words.Category, r.GetCategory()),
 			statusWord(r),
@@ -184,7 +197,11 @@ func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp bool
 			late,
 			names.assignee(r),
 			truncateWidth(r.GetDescription(), descriptionWidth),
-		)
+		}
+		if supervised {
+			row = slices.Insert(row, 6, formatMinute(r.GetSupervisedAt()))
+		}
+		t.addStyled(style, row...)
 	}
 	if err := t.write(a.stdout); err != nil {
 		return err
@@ -192,6 +209,9 @@ func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp bool
 	switch {
 	case followUp:
 		_, err := fmt.Fprintf(a.stdout, "%d 件案件到期需回头看\n", len(reports))
+		return err
+	case supervised:
+		_, err := fmt.Fprintf(a.stdout, "督办 %d 件，其中仍逾期 %d 件\n", len(reports), overdue)
 		return err
 	default:
 		_, err := fmt.Fprintf(a.stdout, "在办 %d 件，逾期 %d 件\n", len(reports), overdue)

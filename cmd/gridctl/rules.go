@@ -282,13 +282,6 @@ func dashOr(s string) string {
 	return s
 }
 
-func personOrEmpty(id, name string) string {
-	if id == "" {
-		return ""
-	}
-	return person(id, name)
-}
-
 func deadlineDays(d int32) string {
 	if d == 0 {
 		return "默认"

@@ -133,6 +133,15 @@ func writeReport(a *app, r *pb.Report, names *nameBook) error {
 		status += "，逾期" + formatDays(max(1, daysOverdue(r.GetDeadline().AsTime(), now())))
 	}
 	add("状态", status)
+	if r.GetSupervisedAt() != nil {
+		add("督办", "逾期后由系统督办于 "+formatMinute(r.GetSupervisedAt()))
+	}
+	if n := r.GetUrgeCount(); n > 0 {
+		add("催办", fmt.Sprintf("%d 次", n))
+	}
+	if n := r.GetReassignCount(); n > 0 {
+		add("转派", fmt.Sprintf("%d 次", n))
+	}
 	add("网格", names.grid(r.GetGridId()))
 	add("描述", r.GetDescription())
 	add("地址", r.GetLocation().GetAddress())
@@ -386,6 +395,19 @@ func eventDetails(e *pb.Event) string {
 		} else {
 			add("未复发")
 		}
+	case *pb.Event_Reassignment:
+		ra := p.Reassignment
+		from := joinNonEmpty(personOrEmpty(ra.GetPreviousAssigneeId(), ra.GetPreviousAssigneeName()), ra.GetPreviousResponsibleUnit())
+		to := joinNonEmpty(personOrEmpty(ra.GetAssigneeId(), ra.GetAssigneeName()), ra.GetResponsibleUnit())
+		add("%s → %s", from, to)
+		if ra.GetReason() != "" {
+			add("理由 %s", ra.GetReason())
+		}
+	case *pb.Event_Urging:
+		u := p.Urging
+		add("催办 %s (第%d次)", joinNonEmpty(personOrEmpty(u.GetAssigneeId(), u.GetAssigneeName()), u.GetResponsibleUnit()), u.GetUrgeCount())
+	case *pb.Event_Supervision:
+		add("逾期督办：期限 %s 已过", formatDeadline(p.Supervision.GetDeadline()))
 	case *pb.Event_ReturnRequest:
 		add("请补充 %s", returnWantsWords(p.ReturnRequest.GetWants()))
 	case *pb.Event_Supplement:
@@ -414,6 +436,28 @@ func eventDetails(e *pb.Event) string {
 		add("设备时间可疑")
 	}
 	return strings.Join(parts, "; ")
+}
+
+// personOrEmpty is person, but "" for nobody, to be left out of a list.
+func personOrEmpty(id, name string) string {
+	if id == "" && name == "" {
+		return ""
+	}
+	return person(id, name)
+}
+
+// joinNonEmpty joins the parts given with "、", or says "-" for none.
+func joinNonEmpty(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return "-"
+	}
+	return strings.Join(out, "、")
 }
 
 // returnWantsWords names what a return asks for: 照片、地址.

@@ -66,6 +66,9 @@ type config struct {
 	metrics    string     // address to serve Prometheus metrics on; "": none
 	cors       originList // origins whose pages may call the HTTP API
 	mapTiles   string     // the web desk map's tile URL template; "": plain background
+	// superviseEvery is how often overdue cases are escalated to
+	// supervision (督办); 0: never.
+	superviseEvery time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -88,6 +91,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.metrics, "metrics", "", "address to serve Prometheus metrics on, at /metrics (TLS as gRPC); empty: none")
 	fs.StringVar(&c.mapTiles, "map-tiles", "", "http(s) tile URL `TEMPLATE` ({z}/{x}/{y}, {s} for a subdomain) of the web desk map's background, in WGS-84/CGCS2000 (e.g. 天地图's, with its tk key; never GCJ-02 tiles); empty: grid boundaries on a plain background, no internet needed")
 	fs.Var(&c.cors, "cors-origin", "let pages of `ORIGIN` (https://host[:port]) call the HTTP API with bearer tokens (CORS); repeat it or give a comma-separated list")
+	fs.DurationVar(&c.superviseEvery, "supervise-every", store.DefaultSuperviseEvery,
+		"how often to escalate cases past their deadline to supervision (督办), each once per deadline, as the system; 0: never")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -115,6 +120,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		if c.http == "" {
 			return c, errors.New("--map-tiles needs the web desk: give --http")
 		}
+	}
+	if c.superviseEvery < 0 {
+		return c, fmt.Errorf("--supervise-every %v: want a positive interval, or 0 for never", c.superviseEvery)
 	}
 	if c.rateLimit > 0 && c.rateBurst < 1 {
 		return c, fmt.Errorf("--rate-burst %d: want at least 1", c.rateBurst)
@@ -336,13 +344,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.demo {
 		sys := gridinspect.NewContext(ctx, gridinspect.SystemActor())
-		st, err := demo.Seed(sys, demo.Services{Directory: db, Reports: db, Users: db, Settings: db, Routing: db, Schedules: db, Calendar: db}, time.Now())
+		st, err := demo.Seed(sys, demo.Services{Directory: db, Reports: db, Users: db, Settings: db, Routing: db, Schedules: db, Calendar: db,
+			Rectification: db}, time.Now())
 		if err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 		log.Info("demo street ready", "grids", st.Grids, "users", st.Users, "subjects", st.Subjects,
 			"reports", st.Reports, "patrols", st.Patrols)
 		fmt.Fprintf(stdout, "demo accounts (demo only!): supervisor, worker01 … worker10, password %q\n", demo.Password)
+	}
+
+	if cfg.superviseEvery > 0 {
+		// Escalation is written whether or not anyone is looking; it
+		// stops before the database closes (defers run last first).
+		superviseCtx, stopSupervising := context.WithCancel(ctx)
+		supervised := make(chan struct{})
+		go func() {
+			defer close(supervised)
+			db.RunSupervision(superviseCtx, cfg.superviseEvery)
+		}()
+		defer func() {
+			stopSupervising()
+			<-supervised
+		}()
 	}
 
 	lis, err := net.Listen("tcp", cfg.listen)

@@ -54,6 +54,10 @@ type Services struct {
 	// Calendar, if set, gets China's official holidays and 调休 workdays
 	// of 2024–2026 (internal/holidays) for the years that have none yet.
 	Calendar gi.CalendarService
+	// Rectification, if set, dispatches the two cases of dispatchSpecs,
+	// whose deadlines in June 2024 have passed, so the server escalates
+	// them to supervision (督办).
+	Rectification gi.RectificationService
 }
 
 // OfficeAbbreviation is the demo street office's short name, which its
@@ -101,7 +105,9 @@ func NoticePrefixes() []gi.NoticePrefix {
 // of its grid, so that its reporter is a real account; a report without a
 // grid id is submitted by the worker of the grid it is meant to land in.
 // A report names its patrol, and a patrol its reports, by id only, so
-// their order does not matter to the store.
+// their order does not matter to the store. Two of the cases are then
+// dispatched by the supervisor (dispatchSpecs), the only moves of the
+// half-year's loop the demo makes.
 func Seed(ctx context.Context, svc Services, now time.Time) (Stats, error) {
 	var st Stats
 	if now.Before(periodEnd) {
@@ -146,6 +152,9 @@ func Seed(ctx context.Context, svc Services, now time.Time) (Stats, error) {
 			return st, fmt.Errorf("demo: submit report %s: %w", r.ID, err)
 		}
 		st.Reports++
+	}
+	if err := seedDispatches(ctx, svc.Rectification, svc.Reports, users); err != nil {
+		return st, err
 	}
 	if err := seedRoutingRules(ctx, svc.Routing, users); err != nil {
 		return st, err

@@ -55,7 +55,8 @@ type testStore struct {
 
 // Services returns the store as Seed takes it.
 func (s *testStore) Services() Services {
-	return Services{Directory: s.DB, Reports: s.DB, Users: s.DB, Settings: s.DB, Routing: s.DB, Schedules: s.DB, Calendar: s.DB}
+	return Services{Directory: s.DB, Reports: s.DB, Users: s.DB, Settings: s.DB, Routing: s.DB, Schedules: s.DB, Calendar: s.DB,
+		Rectification: s.DB}
 }
 
 // mustOpen opens a new store in a temporary folder with the demo's rules

@@ -134,19 +134,25 @@ func refusesPassword(err error) bool {
 // submitted as ctx's actor, whose scope is the whole street; the store
 // answers a case it already holds the same whoever resends it.
 func submitterFor(ctx context.Context, users map[string]*gi.User, gridKey string) context.Context {
+	if u := gridWorker(users, gridKey); u != nil {
+		return gi.NewContext(ctx, u.Actor("demo", ""))
+	}
+	return ctx
+}
+
+// gridWorker returns the demo worker of the grid with the given key, or
+// nil if an admin has since disabled the worker or moved it out of the
+// grid.
+func gridWorker(users map[string]*gi.User, gridKey string) *gi.User {
 	for i, key := range gridKeys() {
 		if key != gridKey {
 			continue
 		}
 		u := users[workerUsername(i)]
-		if u == nil || u.Disabled {
-			return ctx
+		if u == nil || u.Disabled || !u.Actor("demo", "").CanSeeGrid(gridID(gridKey)) {
+			return nil
 		}
-		a := u.Actor("demo", "")
-		if !a.CanSeeGrid(gridID(gridKey)) {
-			return ctx
-		}
-		return gi.NewContext(ctx, a)
+		return u
 	}
 	panic("demo: unknown grid " + gridKey) // a typo in this package's tables; the tests catch it
 }

@@ -62,6 +62,12 @@ var fieldLabel = map[string]string{
 	"content_type": "文件类型", "chunk": "照片数据", "data": "数据", "offset": "位置",
 	"payload": "数据", "details": "详情",
 	"allowed_actions": "可办操作", "received_after": "接收时间起",
+	"reassign_report": "转派", "urge_report": "催办", "supervised_only": "只看督办",
+	"supervised_at": "督办时间", "urge_count": "催办次数", "reassign_count": "转派次数",
+	"reassigned": "转派数", "urged": "催办数", "supervised": "督办数",
+	"previous_assignee_id": "原责任人", "previous_responsible_unit": "原责任单位",
+	"previous_assignee_name": "原责任人姓名", "reassignment": "转派", "urging": "催办",
+	"supervision": "督办",
 
 	// Routing rules (事件分拨).
 	"rule": "分拨规则", "rule_id": "分拨规则", "construction_kind": "建设类型",

@@ -356,6 +356,9 @@ func loopProse(s *pb.Summary, scope, period string) string {
 	if d := l.GetMedianDaysToClose(); l.GetClosed() > 0 && d > 0 {
 		c.text("问题从发现到办结用时中位数为" + FormatDecimal(d) + "天")
 	}
+	c.add("转派%d次", l.GetReassigned())
+	c.add("催办%d次", l.GetUrged())
+	c.add("对逾期问题督办%d件", l.GetSupervised())
 	if n := l.GetOpenOverdue(); n > 0 {
 		c.add("截至期末仍有%d件逾期未办结", n)
 	} else {

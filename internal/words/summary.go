@@ -140,6 +140,9 @@ func SummarySections(s *pb.Summary) []SummarySection {
 	row("期末逾期未办结", l.GetOpenOverdue())
 	row("当前逾期", l.GetOverdueNow())
 	add("办结用时中位数(天)", LoopMedianDays(l), false)
+	row("转派", l.GetReassigned())
+	row("催办", l.GetUrged())
+	row("逾期督办", l.GetSupervised())
 	return out
 }
 

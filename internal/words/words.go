@@ -61,6 +61,9 @@ var Event = map[pb.EventType]string{
 	pb.EventType_EVENT_TYPE_FOLLOW_UP_RECORDED:      "回头看",
 	pb.EventType_EVENT_TYPE_COMMENT_ADDED:           "评论",
 	pb.EventType_EVENT_TYPE_DEADLINE_EXTENDED:       "延期",
+	pb.EventType_EVENT_TYPE_REPORT_REASSIGNED:       "转派",
+	pb.EventType_EVENT_TYPE_REPORT_URGED:            "催办",
+	pb.EventType_EVENT_TYPE_REPORT_SUPERVISED:       "督办",
 	pb.EventType_EVENT_TYPE_REPORT_RETURNED:         "退回补充",
 	pb.EventType_EVENT_TYPE_REPORT_SUPPLEMENTED:     "补充材料",
 }

@@ -51,6 +51,17 @@ const (
 	EventType_EVENT_TYPE_COMMENT_ADDED EventType = 10
 	// EVENT_TYPE_DEADLINE_EXTENDED: a new deadline (ExtendDeadline).
 	EventType_EVENT_TYPE_DEADLINE_EXTENDED EventType = 11
+	// EVENT_TYPE_REPORT_REASSIGNED: re-dispatched to another person or unit
+	// (ReassignReport, 转派).
+	EventType_EVENT_TYPE_REPORT_REASSIGNED EventType = 12
+	// EVENT_TYPE_REPORT_URGED: the assignee was urged (UrgeReport, 催办).
+	EventType_EVENT_TYPE_REPORT_URGED EventType = 13
+	// EVENT_TYPE_REPORT_SUPERVISED: escalated to supervision (督办) by the
+	// server itself when the case's deadline passed while ASSIGNED or
+	// RECTIFYING; its actor is the system (SystemUserID, 系统). Once per
+	// deadline: a case whose extended deadline passes again is escalated
+	// again.
+	EventType_EVENT_TYPE_REPORT_SUPERVISED EventType = 14
 	// EVENT_TYPE_REPORT_RETURNED: returned to the reporter for more (ReturnReport).
 	EventType_EVENT_TYPE_REPORT_RETURNED EventType = 15
 	// EVENT_TYPE_REPORT_SUPPLEMENTED: the reporter added to it (SupplementReport).
@@ -72,6 +83,9 @@ var (
 		9:  "EVENT_TYPE_FOLLOW_UP_RECORDED",
 		10: "EVENT_TYPE_COMMENT_ADDED",
 		11: "EVENT_TYPE_DEADLINE_EXTENDED",
+		12: "EVENT_TYPE_REPORT_REASSIGNED",
+		13: "EVENT_TYPE_REPORT_URGED",
+		14: "EVENT_TYPE_REPORT_SUPERVISED",
 		15: "EVENT_TYPE_REPORT_RETURNED",
 		16: "EVENT_TYPE_REPORT_SUPPLEMENTED",
 	}
@@ -88,6 +102,9 @@ var (
 		"EVENT_TYPE_FOLLOW_UP_RECORDED":      9,
 		"EVENT_TYPE_COMMENT_ADDED":           10,
 		"EVENT_TYPE_DEADLINE_EXTENDED":       11,
+		"EVENT_TYPE_REPORT_REASSIGNED":       12,
+		"EVENT_TYPE_REPORT_URGED":            13,
+		"EVENT_TYPE_REPORT_SUPERVISED":       14,
 		"EVENT_TYPE_REPORT_RETURNED":         15,
 		"EVENT_TYPE_REPORT_SUPPLEMENTED":     16,
 	}
@@ -781,6 +798,229 @@ func (x *DeadlineExtension) GetDeadlineWorkingDays() int32 {
 	return 0
 }
 
+// Reassignment is the payload of EVENT_TYPE_REPORT_REASSIGNED: who had
+// the case and who has it now.
+type Reassignment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// previous_assignee_id is the person who had the case ("" for none).
+	PreviousAssigneeId string `protobuf:"bytes,1,opt,name=previous_assignee_id,json=previousAssigneeId,proto3" json:"previous_assignee_id,omitempty"`
+	// previous_responsible_unit is the unit that had it ("" for none).
+	PreviousResponsibleUnit string `protobuf:"bytes,2,opt,name=previous_responsible_unit,json=previousResponsibleUnit,proto3" json:"previous_responsible_unit,omitempty"`
+	// assignee_id is the person who has it now ("" for none).
+	AssigneeId string `protobuf:"bytes,3,opt,name=assignee_id,json=assigneeId,proto3" json:"assignee_id,omitempty"`
+	// responsible_unit is the unit that has it now ("" for none).
+	ResponsibleUnit string `protobuf:"bytes,4,opt,name=responsible_unit,json=responsibleUnit,proto3" json:"responsible_unit,omitempty"`
+	// reason for the re-dispatch.
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// previous_assignee_name is the previous assignee's name (server-set,
+	// output only, as Assignment.assignee_name).
+	PreviousAssigneeName string `protobuf:"bytes,6,opt,name=previous_assignee_name,json=previousAssigneeName,proto3" json:"previous_assignee_name,omitempty"`
+	// assignee_name is the new assignee's name (server-set, output only).
+	AssigneeName  string `protobuf:"bytes,7,opt,name=assignee_name,json=assigneeName,proto3" json:"assignee_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Reassignment) Reset() {
+	*x = Reassignment{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reassignment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reassignment) ProtoMessage() {}
+
+func (x *Reassignment) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reassignment.ProtoReflect.Descriptor instead.
+func (*Reassignment) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Reassignment) GetPreviousAssigneeId() string {
+	if x != nil {
+		return x.PreviousAssigneeId
+	}
+	return ""
+}
+
+func (x *Reassignment) GetPreviousResponsibleUnit() string {
+	if x != nil {
+		return x.PreviousResponsibleUnit
+	}
+	return ""
+}
+
+func (x *Reassignment) GetAssigneeId() string {
+	if x != nil {
+		return x.AssigneeId
+	}
+	return ""
+}
+
+func (x *Reassignment) GetResponsibleUnit() string {
+	if x != nil {
+		return x.ResponsibleUnit
+	}
+	return ""
+}
+
+func (x *Reassignment) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Reassignment) GetPreviousAssigneeName() string {
+	if x != nil {
+		return x.PreviousAssigneeName
+	}
+	return ""
+}
+
+func (x *Reassignment) GetAssigneeName() string {
+	if x != nil {
+		return x.AssigneeName
+	}
+	return ""
+}
+
+// Urging is the payload of EVENT_TYPE_REPORT_URGED: whom the urging was
+// addressed to (the event's note is what it said).
+type Urging struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// assignee_id is the person urged ("" when the case has a unit only).
+	AssigneeId string `protobuf:"bytes,1,opt,name=assignee_id,json=assigneeId,proto3" json:"assignee_id,omitempty"`
+	// responsible_unit is the unit urged ("" for none).
+	ResponsibleUnit string `protobuf:"bytes,2,opt,name=responsible_unit,json=responsibleUnit,proto3" json:"responsible_unit,omitempty"`
+	// urge_count is the case's count of urgings after this one.
+	UrgeCount int32 `protobuf:"varint,3,opt,name=urge_count,json=urgeCount,proto3" json:"urge_count,omitempty"`
+	// assignee_name is the name of the person urged (server-set, output
+	// only, as Assignment.assignee_name).
+	AssigneeName  string `protobuf:"bytes,4,opt,name=assignee_name,json=assigneeName,proto3" json:"assignee_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Urging) Reset() {
+	*x = Urging{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Urging) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Urging) ProtoMessage() {}
+
+func (x *Urging) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Urging.ProtoReflect.Descriptor instead.
+func (*Urging) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Urging) GetAssigneeId() string {
+	if x != nil {
+		return x.AssigneeId
+	}
+	return ""
+}
+
+func (x *Urging) GetResponsibleUnit() string {
+	if x != nil {
+		return x.ResponsibleUnit
+	}
+	return ""
+}
+
+func (x *Urging) GetUrgeCount() int32 {
+	if x != nil {
+		return x.UrgeCount
+	}
+	return 0
+}
+
+func (x *Urging) GetAssigneeName() string {
+	if x != nil {
+		return x.AssigneeName
+	}
+	return ""
+}
+
+// Supervision is the payload of EVENT_TYPE_REPORT_SUPERVISED.
+type Supervision struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// deadline is the deadline that passed.
+	Deadline      *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Supervision) Reset() {
+	*x = Supervision{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Supervision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Supervision) ProtoMessage() {}
+
+func (x *Supervision) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Supervision.ProtoReflect.Descriptor instead.
+func (*Supervision) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Supervision) GetDeadline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Deadline
+	}
+	return nil
+}
+
 // Event is one immutable entry on a report's timeline.
 type Event struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -831,6 +1071,9 @@ type Event struct {
 	//	*Event_Verification
 	//	*Event_FollowUp
 	//	*Event_DeadlineExtension
+	//	*Event_Reassignment
+	//	*Event_Urging
+	//	*Event_Supervision
 	//	*Event_ReturnRequest
 	//	*Event_Supplement
 	Payload isEvent_Payload `protobuf_oneof:"payload"`
@@ -847,7 +1090,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[8]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -859,7 +1102,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[8]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -872,7 +1115,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{8}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Event) GetId() string {
@@ -1066,6 +1309,33 @@ func (x *Event) GetDeadlineExtension() *DeadlineExtension {
 	return nil
 }
 
+func (x *Event) GetReassignment() *Reassignment {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Reassignment); ok {
+			return x.Reassignment
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetUrging() *Urging {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Urging); ok {
+			return x.Urging
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetSupervision() *Supervision {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Supervision); ok {
+			return x.Supervision
+		}
+	}
+	return nil
+}
+
 func (x *Event) GetReturnRequest() *ReturnRequest {
 	if x != nil {
 		if x, ok := x.Payload.(*Event_ReturnRequest); ok {
@@ -1142,6 +1412,21 @@ type Event_DeadlineExtension struct {
 	DeadlineExtension *DeadlineExtension `protobuf:"bytes,27,opt,name=deadline_extension,json=deadlineExtension,proto3,oneof"`
 }
 
+type Event_Reassignment struct {
+	// reassignment of EVENT_TYPE_REPORT_REASSIGNED.
+	Reassignment *Reassignment `protobuf:"bytes,40,opt,name=reassignment,proto3,oneof"`
+}
+
+type Event_Urging struct {
+	// urging of EVENT_TYPE_REPORT_URGED.
+	Urging *Urging `protobuf:"bytes,41,opt,name=urging,proto3,oneof"`
+}
+
+type Event_Supervision struct {
+	// supervision of EVENT_TYPE_REPORT_SUPERVISED.
+	Supervision *Supervision `protobuf:"bytes,42,opt,name=supervision,proto3,oneof"`
+}
+
 type Event_ReturnRequest struct {
 	// return_request of EVENT_TYPE_REPORT_RETURNED: what was asked for (only
 	// wants is set; the note is the event's).
@@ -1169,6 +1454,12 @@ func (*Event_FollowUp) isEvent_Payload() {}
 
 func (*Event_DeadlineExtension) isEvent_Payload() {}
 
+func (*Event_Reassignment) isEvent_Payload() {}
+
+func (*Event_Urging) isEvent_Payload() {}
+
+func (*Event_Supervision) isEvent_Payload() {}
+
 func (*Event_ReturnRequest) isEvent_Payload() {}
 
 func (*Event_Supplement) isEvent_Payload() {}
@@ -1189,7 +1480,7 @@ type Supplement struct {
 
 func (x *Supplement) Reset() {
 	*x = Supplement{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[9]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1201,7 +1492,7 @@ func (x *Supplement) String() string {
 func (*Supplement) ProtoMessage() {}
 
 func (x *Supplement) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[9]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1214,7 +1505,7 @@ func (x *Supplement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Supplement.ProtoReflect.Descriptor instead.
 func (*Supplement) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{9}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Supplement) GetDescription() string {
@@ -1272,7 +1563,7 @@ type AssignReportRequest struct {
 
 func (x *AssignReportRequest) Reset() {
 	*x = AssignReportRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[10]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1284,7 +1575,7 @@ func (x *AssignReportRequest) String() string {
 func (*AssignReportRequest) ProtoMessage() {}
 
 func (x *AssignReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[10]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1297,7 +1588,7 @@ func (x *AssignReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignReportRequest.ProtoReflect.Descriptor instead.
 func (*AssignReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{10}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AssignReportRequest) GetActionId() string {
@@ -1383,7 +1674,7 @@ type AssignReportResponse struct {
 
 func (x *AssignReportResponse) Reset() {
 	*x = AssignReportResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[11]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1395,7 +1686,7 @@ func (x *AssignReportResponse) String() string {
 func (*AssignReportResponse) ProtoMessage() {}
 
 func (x *AssignReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[11]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1408,7 +1699,7 @@ func (x *AssignReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignReportResponse.ProtoReflect.Descriptor instead.
 func (*AssignReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{11}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AssignReportResponse) GetReport() *Report {
@@ -1450,7 +1741,7 @@ type RejectReportRequest struct {
 
 func (x *RejectReportRequest) Reset() {
 	*x = RejectReportRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[12]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1462,7 +1753,7 @@ func (x *RejectReportRequest) String() string {
 func (*RejectReportRequest) ProtoMessage() {}
 
 func (x *RejectReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[12]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1475,7 +1766,7 @@ func (x *RejectReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectReportRequest.ProtoReflect.Descriptor instead.
 func (*RejectReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{12}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RejectReportRequest) GetActionId() string {
@@ -1547,7 +1838,7 @@ type RejectReportResponse struct {
 
 func (x *RejectReportResponse) Reset() {
 	*x = RejectReportResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[13]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1559,7 +1850,7 @@ func (x *RejectReportResponse) String() string {
 func (*RejectReportResponse) ProtoMessage() {}
 
 func (x *RejectReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[13]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1572,7 +1863,7 @@ func (x *RejectReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectReportResponse.ProtoReflect.Descriptor instead.
 func (*RejectReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{13}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RejectReportResponse) GetReport() *Report {
@@ -1610,7 +1901,7 @@ type RecordProgressRequest struct {
 
 func (x *RecordProgressRequest) Reset() {
 	*x = RecordProgressRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[14]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1622,7 +1913,7 @@ func (x *RecordProgressRequest) String() string {
 func (*RecordProgressRequest) ProtoMessage() {}
 
 func (x *RecordProgressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[14]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1635,7 +1926,7 @@ func (x *RecordProgressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordProgressRequest.ProtoReflect.Descriptor instead.
 func (*RecordProgressRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{14}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RecordProgressRequest) GetActionId() string {
@@ -1693,7 +1984,7 @@ type RecordProgressResponse struct {
 
 func (x *RecordProgressResponse) Reset() {
 	*x = RecordProgressResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[15]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1705,7 +1996,7 @@ func (x *RecordProgressResponse) String() string {
 func (*RecordProgressResponse) ProtoMessage() {}
 
 func (x *RecordProgressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[15]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1718,7 +2009,7 @@ func (x *RecordProgressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordProgressResponse.ProtoReflect.Descriptor instead.
 func (*RecordProgressResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{15}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RecordProgressResponse) GetReport() *Report {
@@ -1760,7 +2051,7 @@ type IssueNoticeRequest struct {
 
 func (x *IssueNoticeRequest) Reset() {
 	*x = IssueNoticeRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[16]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1772,7 +2063,7 @@ func (x *IssueNoticeRequest) String() string {
 func (*IssueNoticeRequest) ProtoMessage() {}
 
 func (x *IssueNoticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[16]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1785,7 +2076,7 @@ func (x *IssueNoticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueNoticeRequest.ProtoReflect.Descriptor instead.
 func (*IssueNoticeRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{16}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *IssueNoticeRequest) GetActionId() string {
@@ -1857,7 +2148,7 @@ type IssueNoticeResponse struct {
 
 func (x *IssueNoticeResponse) Reset() {
 	*x = IssueNoticeResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[17]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1869,7 +2160,7 @@ func (x *IssueNoticeResponse) String() string {
 func (*IssueNoticeResponse) ProtoMessage() {}
 
 func (x *IssueNoticeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[17]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1882,7 +2173,7 @@ func (x *IssueNoticeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueNoticeResponse.ProtoReflect.Descriptor instead.
 func (*IssueNoticeResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{17}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *IssueNoticeResponse) GetReport() *Report {
@@ -1926,7 +2217,7 @@ type RecordInterviewRequest struct {
 
 func (x *RecordInterviewRequest) Reset() {
 	*x = RecordInterviewRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[18]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1938,7 +2229,7 @@ func (x *RecordInterviewRequest) String() string {
 func (*RecordInterviewRequest) ProtoMessage() {}
 
 func (x *RecordInterviewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[18]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1951,7 +2242,7 @@ func (x *RecordInterviewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordInterviewRequest.ProtoReflect.Descriptor instead.
 func (*RecordInterviewRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{18}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RecordInterviewRequest) GetActionId() string {
@@ -2030,7 +2321,7 @@ type RecordInterviewResponse struct {
 
 func (x *RecordInterviewResponse) Reset() {
 	*x = RecordInterviewResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[19]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2042,7 +2333,7 @@ func (x *RecordInterviewResponse) String() string {
 func (*RecordInterviewResponse) ProtoMessage() {}
 
 func (x *RecordInterviewResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[19]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2055,7 +2346,7 @@ func (x *RecordInterviewResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordInterviewResponse.ProtoReflect.Descriptor instead.
 func (*RecordInterviewResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{19}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RecordInterviewResponse) GetReport() *Report {
@@ -2097,7 +2388,7 @@ type SubmitRectificationRequest struct {
 
 func (x *SubmitRectificationRequest) Reset() {
 	*x = SubmitRectificationRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[20]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2109,7 +2400,7 @@ func (x *SubmitRectificationRequest) String() string {
 func (*SubmitRectificationRequest) ProtoMessage() {}
 
 func (x *SubmitRectificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[20]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2122,7 +2413,7 @@ func (x *SubmitRectificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitRectificationRequest.ProtoReflect.Descriptor instead.
 func (*SubmitRectificationRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{20}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SubmitRectificationRequest) GetActionId() string {
@@ -2194,7 +2485,7 @@ type SubmitRectificationResponse struct {
 
 func (x *SubmitRectificationResponse) Reset() {
 	*x = SubmitRectificationResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[21]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2206,7 +2497,7 @@ func (x *SubmitRectificationResponse) String() string {
 func (*SubmitRectificationResponse) ProtoMessage() {}
 
 func (x *SubmitRectificationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[21]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2219,7 +2510,7 @@ func (x *SubmitRectificationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitRectificationResponse.ProtoReflect.Descriptor instead.
 func (*SubmitRectificationResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{21}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SubmitRectificationResponse) GetReport() *Report {
@@ -2264,7 +2555,7 @@ type VerifyRectificationRequest struct {
 
 func (x *VerifyRectificationRequest) Reset() {
 	*x = VerifyRectificationRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[22]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2276,7 +2567,7 @@ func (x *VerifyRectificationRequest) String() string {
 func (*VerifyRectificationRequest) ProtoMessage() {}
 
 func (x *VerifyRectificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[22]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2289,7 +2580,7 @@ func (x *VerifyRectificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyRectificationRequest.ProtoReflect.Descriptor instead.
 func (*VerifyRectificationRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{22}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *VerifyRectificationRequest) GetActionId() string {
@@ -2368,7 +2659,7 @@ type VerifyRectificationResponse struct {
 
 func (x *VerifyRectificationResponse) Reset() {
 	*x = VerifyRectificationResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[23]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2380,7 +2671,7 @@ func (x *VerifyRectificationResponse) String() string {
 func (*VerifyRectificationResponse) ProtoMessage() {}
 
 func (x *VerifyRectificationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[23]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2393,7 +2684,7 @@ func (x *VerifyRectificationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyRectificationResponse.ProtoReflect.Descriptor instead.
 func (*VerifyRectificationResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{23}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *VerifyRectificationResponse) GetReport() *Report {
@@ -2433,7 +2724,7 @@ type RecordFollowUpRequest struct {
 
 func (x *RecordFollowUpRequest) Reset() {
 	*x = RecordFollowUpRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[24]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2445,7 +2736,7 @@ func (x *RecordFollowUpRequest) String() string {
 func (*RecordFollowUpRequest) ProtoMessage() {}
 
 func (x *RecordFollowUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[24]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2458,7 +2749,7 @@ func (x *RecordFollowUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFollowUpRequest.ProtoReflect.Descriptor instead.
 func (*RecordFollowUpRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{24}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RecordFollowUpRequest) GetActionId() string {
@@ -2523,7 +2814,7 @@ type RecordFollowUpResponse struct {
 
 func (x *RecordFollowUpResponse) Reset() {
 	*x = RecordFollowUpResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[25]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2535,7 +2826,7 @@ func (x *RecordFollowUpResponse) String() string {
 func (*RecordFollowUpResponse) ProtoMessage() {}
 
 func (x *RecordFollowUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[25]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2548,7 +2839,7 @@ func (x *RecordFollowUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFollowUpResponse.ProtoReflect.Descriptor instead.
 func (*RecordFollowUpResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{25}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RecordFollowUpResponse) GetReport() *Report {
@@ -2586,7 +2877,7 @@ type CommentOnReportRequest struct {
 
 func (x *CommentOnReportRequest) Reset() {
 	*x = CommentOnReportRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[26]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2598,7 +2889,7 @@ func (x *CommentOnReportRequest) String() string {
 func (*CommentOnReportRequest) ProtoMessage() {}
 
 func (x *CommentOnReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[26]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2611,7 +2902,7 @@ func (x *CommentOnReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommentOnReportRequest.ProtoReflect.Descriptor instead.
 func (*CommentOnReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{26}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CommentOnReportRequest) GetActionId() string {
@@ -2669,7 +2960,7 @@ type CommentOnReportResponse struct {
 
 func (x *CommentOnReportResponse) Reset() {
 	*x = CommentOnReportResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[27]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2681,7 +2972,7 @@ func (x *CommentOnReportResponse) String() string {
 func (*CommentOnReportResponse) ProtoMessage() {}
 
 func (x *CommentOnReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[27]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2694,7 +2985,7 @@ func (x *CommentOnReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommentOnReportResponse.ProtoReflect.Descriptor instead.
 func (*CommentOnReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{27}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CommentOnReportResponse) GetReport() *Report {
@@ -2741,7 +3032,7 @@ type ExtendDeadlineRequest struct {
 
 func (x *ExtendDeadlineRequest) Reset() {
 	*x = ExtendDeadlineRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[28]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2753,7 +3044,7 @@ func (x *ExtendDeadlineRequest) String() string {
 func (*ExtendDeadlineRequest) ProtoMessage() {}
 
 func (x *ExtendDeadlineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[28]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2766,7 +3057,7 @@ func (x *ExtendDeadlineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtendDeadlineRequest.ProtoReflect.Descriptor instead.
 func (*ExtendDeadlineRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{28}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ExtendDeadlineRequest) GetActionId() string {
@@ -2845,7 +3136,7 @@ type ExtendDeadlineResponse struct {
 
 func (x *ExtendDeadlineResponse) Reset() {
 	*x = ExtendDeadlineResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[29]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2857,7 +3148,7 @@ func (x *ExtendDeadlineResponse) String() string {
 func (*ExtendDeadlineResponse) ProtoMessage() {}
 
 func (x *ExtendDeadlineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[29]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2870,7 +3161,7 @@ func (x *ExtendDeadlineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtendDeadlineResponse.ProtoReflect.Descriptor instead.
 func (*ExtendDeadlineResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{29}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ExtendDeadlineResponse) GetReport() *Report {
@@ -2881,6 +3172,327 @@ func (x *ExtendDeadlineResponse) GetReport() *Report {
 }
 
 func (x *ExtendDeadlineResponse) GetEvent() *Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+// ReassignReportRequest re-dispatches a case (转派).
+type ReassignReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// action_id is the client-made UUID of this action.
+	ActionId string `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	// report_id is the report acted on.
+	ReportId string `protobuf:"bytes,2,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	// expected_version is the version the actor saw (0 = don't check).
+	ExpectedVersion int64 `protobuf:"varint,3,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	// note written by the actor.
+	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	// photo_ids attached.
+	PhotoIds []string `protobuf:"bytes,5,rep,name=photo_ids,json=photoIds,proto3" json:"photo_ids,omitempty"`
+	// occurred_at is the device time of the action (default: server time).
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// assignee_id is the person responsible from now on; this and/or
+	// responsible_unit. The two together replace the case's assignee and
+	// unit (one left empty is cleared), and must differ from them.
+	AssigneeId string `protobuf:"bytes,7,opt,name=assignee_id,json=assigneeId,proto3" json:"assignee_id,omitempty"`
+	// responsible_unit is the unit responsible from now on.
+	ResponsibleUnit string `protobuf:"bytes,8,opt,name=responsible_unit,json=responsibleUnit,proto3" json:"responsible_unit,omitempty"`
+	// reason for the re-dispatch; required.
+	Reason        string `protobuf:"bytes,9,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReassignReportRequest) Reset() {
+	*x = ReassignReportRequest{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReassignReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReassignReportRequest) ProtoMessage() {}
+
+func (x *ReassignReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReassignReportRequest.ProtoReflect.Descriptor instead.
+func (*ReassignReportRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ReassignReportRequest) GetActionId() string {
+	if x != nil {
+		return x.ActionId
+	}
+	return ""
+}
+
+func (x *ReassignReportRequest) GetReportId() string {
+	if x != nil {
+		return x.ReportId
+	}
+	return ""
+}
+
+func (x *ReassignReportRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
+func (x *ReassignReportRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *ReassignReportRequest) GetPhotoIds() []string {
+	if x != nil {
+		return x.PhotoIds
+	}
+	return nil
+}
+
+func (x *ReassignReportRequest) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *ReassignReportRequest) GetAssigneeId() string {
+	if x != nil {
+		return x.AssigneeId
+	}
+	return ""
+}
+
+func (x *ReassignReportRequest) GetResponsibleUnit() string {
+	if x != nil {
+		return x.ResponsibleUnit
+	}
+	return ""
+}
+
+func (x *ReassignReportRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// ReassignReportResponse returns the case after the action.
+type ReassignReportResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// report after the action.
+	Report *Report `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	// event recorded.
+	Event         *Event `protobuf:"bytes,2,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReassignReportResponse) Reset() {
+	*x = ReassignReportResponse{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReassignReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReassignReportResponse) ProtoMessage() {}
+
+func (x *ReassignReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReassignReportResponse.ProtoReflect.Descriptor instead.
+func (*ReassignReportResponse) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ReassignReportResponse) GetReport() *Report {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+func (x *ReassignReportResponse) GetEvent() *Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+// UrgeReportRequest urges a case's assignee (催办).
+type UrgeReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// action_id is the client-made UUID of this action.
+	ActionId string `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	// report_id is the report acted on.
+	ReportId string `protobuf:"bytes,2,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	// expected_version is the version the actor saw (0 = don't check).
+	ExpectedVersion int64 `protobuf:"varint,3,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	// note is what the assignee is told; required.
+	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	// photo_ids attached.
+	PhotoIds []string `protobuf:"bytes,5,rep,name=photo_ids,json=photoIds,proto3" json:"photo_ids,omitempty"`
+	// occurred_at is the device time of the action (default: server time).
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UrgeReportRequest) Reset() {
+	*x = UrgeReportRequest{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UrgeReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UrgeReportRequest) ProtoMessage() {}
+
+func (x *UrgeReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UrgeReportRequest.ProtoReflect.Descriptor instead.
+func (*UrgeReportRequest) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *UrgeReportRequest) GetActionId() string {
+	if x != nil {
+		return x.ActionId
+	}
+	return ""
+}
+
+func (x *UrgeReportRequest) GetReportId() string {
+	if x != nil {
+		return x.ReportId
+	}
+	return ""
+}
+
+func (x *UrgeReportRequest) GetExpectedVersion() int64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
+func (x *UrgeReportRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *UrgeReportRequest) GetPhotoIds() []string {
+	if x != nil {
+		return x.PhotoIds
+	}
+	return nil
+}
+
+func (x *UrgeReportRequest) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+// UrgeReportResponse returns the case after the action.
+type UrgeReportResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// report after the action.
+	Report *Report `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	// event recorded.
+	Event         *Event `protobuf:"bytes,2,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UrgeReportResponse) Reset() {
+	*x = UrgeReportResponse{}
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UrgeReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UrgeReportResponse) ProtoMessage() {}
+
+func (x *UrgeReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UrgeReportResponse.ProtoReflect.Descriptor instead.
+func (*UrgeReportResponse) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *UrgeReportResponse) GetReport() *Report {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+func (x *UrgeReportResponse) GetEvent() *Event {
 	if x != nil {
 		return x.Event
 	}
@@ -2898,7 +3510,7 @@ type GetTimelineRequest struct {
 
 func (x *GetTimelineRequest) Reset() {
 	*x = GetTimelineRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[30]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2910,7 +3522,7 @@ func (x *GetTimelineRequest) String() string {
 func (*GetTimelineRequest) ProtoMessage() {}
 
 func (x *GetTimelineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[30]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2923,7 +3535,7 @@ func (x *GetTimelineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTimelineRequest.ProtoReflect.Descriptor instead.
 func (*GetTimelineRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{30}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetTimelineRequest) GetReportId() string {
@@ -2947,7 +3559,7 @@ type GetTimelineResponse struct {
 
 func (x *GetTimelineResponse) Reset() {
 	*x = GetTimelineResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[31]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2959,7 +3571,7 @@ func (x *GetTimelineResponse) String() string {
 func (*GetTimelineResponse) ProtoMessage() {}
 
 func (x *GetTimelineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[31]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2972,7 +3584,7 @@ func (x *GetTimelineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTimelineResponse.ProtoReflect.Descriptor instead.
 func (*GetTimelineResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{31}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetTimelineResponse) GetEvents() []*Event {
@@ -3012,7 +3624,7 @@ type ReturnReportRequest struct {
 
 func (x *ReturnReportRequest) Reset() {
 	*x = ReturnReportRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[32]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3024,7 +3636,7 @@ func (x *ReturnReportRequest) String() string {
 func (*ReturnReportRequest) ProtoMessage() {}
 
 func (x *ReturnReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[32]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3037,7 +3649,7 @@ func (x *ReturnReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReturnReportRequest.ProtoReflect.Descriptor instead.
 func (*ReturnReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{32}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ReturnReportRequest) GetActionId() string {
@@ -3102,7 +3714,7 @@ type ReturnReportResponse struct {
 
 func (x *ReturnReportResponse) Reset() {
 	*x = ReturnReportResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[33]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3114,7 +3726,7 @@ func (x *ReturnReportResponse) String() string {
 func (*ReturnReportResponse) ProtoMessage() {}
 
 func (x *ReturnReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[33]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3127,7 +3739,7 @@ func (x *ReturnReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReturnReportResponse.ProtoReflect.Descriptor instead.
 func (*ReturnReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{33}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ReturnReportResponse) GetReport() *Report {
@@ -3170,7 +3782,7 @@ type SupplementReportRequest struct {
 
 func (x *SupplementReportRequest) Reset() {
 	*x = SupplementReportRequest{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[34]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3182,7 +3794,7 @@ func (x *SupplementReportRequest) String() string {
 func (*SupplementReportRequest) ProtoMessage() {}
 
 func (x *SupplementReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[34]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3195,7 +3807,7 @@ func (x *SupplementReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SupplementReportRequest.ProtoReflect.Descriptor instead.
 func (*SupplementReportRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{34}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *SupplementReportRequest) GetActionId() string {
@@ -3267,7 +3879,7 @@ type SupplementReportResponse struct {
 
 func (x *SupplementReportResponse) Reset() {
 	*x = SupplementReportResponse{}
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[35]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3279,7 +3891,7 @@ func (x *SupplementReportResponse) String() string {
 func (*SupplementReportResponse) ProtoMessage() {}
 
 func (x *SupplementReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_rectification_proto_msgTypes[35]
+	mi := &file_gridinspect_v1_rectification_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3292,7 +3904,7 @@ func (x *SupplementReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SupplementReportResponse.ProtoReflect.Descriptor instead.
 func (*SupplementReportResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{35}
+	return file_gridinspect_v1_rectification_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *SupplementReportResponse) GetReport() *Report {
@@ -3352,8 +3964,25 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x11previous_deadline\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x10previousDeadline\x12=\n" +
 	"\fnew_deadline\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vnewDeadline\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x122\n" +
-	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDays\"\xdd\n" +
+	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDays\"\xbb\x02\n" +
+	"\fReassignment\x120\n" +
+	"\x14previous_assignee_id\x18\x01 \x01(\tR\x12previousAssigneeId\x12:\n" +
+	"\x19previous_responsible_unit\x18\x02 \x01(\tR\x17previousResponsibleUnit\x12\x1f\n" +
+	"\vassignee_id\x18\x03 \x01(\tR\n" +
+	"assigneeId\x12)\n" +
+	"\x10responsible_unit\x18\x04 \x01(\tR\x0fresponsibleUnit\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x124\n" +
+	"\x16previous_assignee_name\x18\x06 \x01(\tR\x14previousAssigneeName\x12#\n" +
+	"\rassignee_name\x18\a \x01(\tR\fassigneeName\"\x98\x01\n" +
+	"\x06Urging\x12\x1f\n" +
+	"\vassignee_id\x18\x01 \x01(\tR\n" +
+	"assigneeId\x12)\n" +
+	"\x10responsible_unit\x18\x02 \x01(\tR\x0fresponsibleUnit\x12\x1d\n" +
 	"\n" +
+	"urge_count\x18\x03 \x01(\x05R\turgeCount\x12#\n" +
+	"\rassignee_name\x18\x04 \x01(\tR\fassigneeName\"E\n" +
+	"\vSupervision\x126\n" +
+	"\bdeadline\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\"\x94\f\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\treport_id\x18\x02 \x01(\tR\breportId\x12-\n" +
@@ -3383,7 +4012,10 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\rrectification\x18\x18 \x01(\v2\x1d.gridinspect.v1.RectificationH\x00R\rrectification\x12B\n" +
 	"\fverification\x18\x19 \x01(\v2\x1c.gridinspect.v1.VerificationH\x00R\fverification\x127\n" +
 	"\tfollow_up\x18\x1a \x01(\v2\x18.gridinspect.v1.FollowUpH\x00R\bfollowUp\x12R\n" +
-	"\x12deadline_extension\x18\x1b \x01(\v2!.gridinspect.v1.DeadlineExtensionH\x00R\x11deadlineExtension\x12F\n" +
+	"\x12deadline_extension\x18\x1b \x01(\v2!.gridinspect.v1.DeadlineExtensionH\x00R\x11deadlineExtension\x12B\n" +
+	"\freassignment\x18( \x01(\v2\x1c.gridinspect.v1.ReassignmentH\x00R\freassignment\x120\n" +
+	"\x06urging\x18) \x01(\v2\x16.gridinspect.v1.UrgingH\x00R\x06urging\x12?\n" +
+	"\vsupervision\x18* \x01(\v2\x1b.gridinspect.v1.SupervisionH\x00R\vsupervision\x12F\n" +
 	"\x0ereturn_request\x18- \x01(\v2\x1d.gridinspect.v1.ReturnRequestH\x00R\rreturnRequest\x12<\n" +
 	"\n" +
 	"supplement\x18. \x01(\v2\x1a.gridinspect.v1.SupplementH\x00R\n" +
@@ -3529,6 +4161,32 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDays\"u\n" +
 	"\x16ExtendDeadlineResponse\x12.\n" +
 	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
+	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event\"\xce\x02\n" +
+	"\x15ReassignReportRequest\x12\x1b\n" +
+	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +
+	"\treport_id\x18\x02 \x01(\tR\breportId\x12)\n" +
+	"\x10expected_version\x18\x03 \x01(\x03R\x0fexpectedVersion\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\x12\x1b\n" +
+	"\tphoto_ids\x18\x05 \x03(\tR\bphotoIds\x12;\n" +
+	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12\x1f\n" +
+	"\vassignee_id\x18\a \x01(\tR\n" +
+	"assigneeId\x12)\n" +
+	"\x10responsible_unit\x18\b \x01(\tR\x0fresponsibleUnit\x12\x16\n" +
+	"\x06reason\x18\t \x01(\tR\x06reason\"u\n" +
+	"\x16ReassignReportResponse\x12.\n" +
+	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
+	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event\"\xe6\x01\n" +
+	"\x11UrgeReportRequest\x12\x1b\n" +
+	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +
+	"\treport_id\x18\x02 \x01(\tR\breportId\x12)\n" +
+	"\x10expected_version\x18\x03 \x01(\x03R\x0fexpectedVersion\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\x12\x1b\n" +
+	"\tphoto_ids\x18\x05 \x03(\tR\bphotoIds\x12;\n" +
+	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"q\n" +
+	"\x12UrgeReportResponse\x12.\n" +
+	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
 	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event\"1\n" +
 	"\x12GetTimelineRequest\x12\x1b\n" +
 	"\treport_id\x18\x01 \x01(\tR\breportId\"g\n" +
@@ -3559,7 +4217,7 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\aaddress\x18\b \x01(\tR\aaddress\"w\n" +
 	"\x18SupplementReportResponse\x12.\n" +
 	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\x12+\n" +
-	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event*\xe1\x03\n" +
+	"\x05event\x18\x02 \x01(\v2\x15.gridinspect.v1.EventR\x05event*\xc2\x04\n" +
 	"\tEventType\x12\x1a\n" +
 	"\x16EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bEVENT_TYPE_REPORT_SUBMITTED\x10\x01\x12\x1e\n" +
@@ -3573,7 +4231,10 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x1dEVENT_TYPE_FOLLOW_UP_RECORDED\x10\t\x12\x1c\n" +
 	"\x18EVENT_TYPE_COMMENT_ADDED\x10\n" +
 	"\x12 \n" +
-	"\x1cEVENT_TYPE_DEADLINE_EXTENDED\x10\v\x12\x1e\n" +
+	"\x1cEVENT_TYPE_DEADLINE_EXTENDED\x10\v\x12 \n" +
+	"\x1cEVENT_TYPE_REPORT_REASSIGNED\x10\f\x12\x1b\n" +
+	"\x17EVENT_TYPE_REPORT_URGED\x10\r\x12 \n" +
+	"\x1cEVENT_TYPE_REPORT_SUPERVISED\x10\x0e\x12\x1e\n" +
 	"\x1aEVENT_TYPE_REPORT_RETURNED\x10\x0f\x12\"\n" +
 	"\x1eEVENT_TYPE_REPORT_SUPPLEMENTED\x10\x10*\x93\x01\n" +
 	"\n" +
@@ -3585,7 +4246,7 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x0fRejectionReason\x12 \n" +
 	"\x1cREJECTION_REASON_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18REJECTION_REASON_INVALID\x10\x01\x12\x1e\n" +
-	"\x1aREJECTION_REASON_DUPLICATE\x10\x022\x89\x0f\n" +
+	"\x1aREJECTION_REASON_DUPLICATE\x10\x022\x96\x11\n" +
 	"\x14RectificationService\x12\x84\x01\n" +
 	"\fAssignReport\x12#.gridinspect.v1.AssignReportRequest\x1a$.gridinspect.v1.AssignReportResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/reports/{report_id}:assign\x12\x84\x01\n" +
 	"\fRejectReport\x12#.gridinspect.v1.RejectReportRequest\x1a$.gridinspect.v1.RejectReportResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/reports/{report_id}:reject\x12\x92\x01\n" +
@@ -3597,7 +4258,10 @@ const file_gridinspect_v1_rectification_proto_rawDesc = "" +
 	"\x0eRecordFollowUp\x12%.gridinspect.v1.RecordFollowUpRequest\x1a&.gridinspect.v1.RecordFollowUpResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/reports/{report_id}:recordFollowUp\x12\x8e\x01\n" +
 	"\x0fCommentOnReport\x12&.gridinspect.v1.CommentOnReportRequest\x1a'.gridinspect.v1.CommentOnReportResponse\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/reports/{report_id}:comment\x12\x92\x01\n" +
 	"\x0eExtendDeadline\x12%.gridinspect.v1.ExtendDeadlineRequest\x1a&.gridinspect.v1.ExtendDeadlineResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/reports/{report_id}:extendDeadline\x12\x80\x01\n" +
-	"\vGetTimeline\x12\".gridinspect.v1.GetTimelineRequest\x1a#.gridinspect.v1.GetTimelineResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/reports/{report_id}/timeline\x12\x84\x01\n" +
+	"\vGetTimeline\x12\".gridinspect.v1.GetTimelineRequest\x1a#.gridinspect.v1.GetTimelineResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/reports/{report_id}/timeline\x12\x8c\x01\n" +
+	"\x0eReassignReport\x12%.gridinspect.v1.ReassignReportRequest\x1a&.gridinspect.v1.ReassignReportResponse\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/reports/{report_id}:reassign\x12|\n" +
+	"\n" +
+	"UrgeReport\x12!.gridinspect.v1.UrgeReportRequest\x1a\".gridinspect.v1.UrgeReportResponse\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/reports/{report_id}:urge\x12\x84\x01\n" +
 	"\fReturnReport\x12#.gridinspect.v1.ReturnReportRequest\x1a$.gridinspect.v1.ReturnReportResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/reports/{report_id}:return\x12\x94\x01\n" +
 	"\x10SupplementReport\x12'.gridinspect.v1.SupplementReportRequest\x1a(.gridinspect.v1.SupplementReportResponse\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/reports/{report_id}:supplementBGZEgithub.com/gridinspect/gridinspect/proto/gridinspect/v1;gridinspectv1b\x06proto3"
 
@@ -3614,7 +4278,7 @@ func file_gridinspect_v1_rectification_proto_rawDescGZIP() []byte {
 }
 
 var file_gridinspect_v1_rectification_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_gridinspect_v1_rectification_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_gridinspect_v1_rectification_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_gridinspect_v1_rectification_proto_goTypes = []any{
 	(EventType)(0),                      // 0: gridinspect.v1.EventType
 	(NoticeKind)(0),                     // 1: gridinspect.v1.NoticeKind
@@ -3627,139 +4291,160 @@ var file_gridinspect_v1_rectification_proto_goTypes = []any{
 	(*Verification)(nil),                // 8: gridinspect.v1.Verification
 	(*FollowUp)(nil),                    // 9: gridinspect.v1.FollowUp
 	(*DeadlineExtension)(nil),           // 10: gridinspect.v1.DeadlineExtension
-	(*Event)(nil),                       // 11: gridinspect.v1.Event
-	(*Supplement)(nil),                  // 12: gridinspect.v1.Supplement
-	(*AssignReportRequest)(nil),         // 13: gridinspect.v1.AssignReportRequest
-	(*AssignReportResponse)(nil),        // 14: gridinspect.v1.AssignReportResponse
-	(*RejectReportRequest)(nil),         // 15: gridinspect.v1.RejectReportRequest
-	(*RejectReportResponse)(nil),        // 16: gridinspect.v1.RejectReportResponse
-	(*RecordProgressRequest)(nil),       // 17: gridinspect.v1.RecordProgressRequest
-	(*RecordProgressResponse)(nil),      // 18: gridinspect.v1.RecordProgressResponse
-	(*IssueNoticeRequest)(nil),          // 19: gridinspect.v1.IssueNoticeRequest
-	(*IssueNoticeResponse)(nil),         // 20: gridinspect.v1.IssueNoticeResponse
-	(*RecordInterviewRequest)(nil),      // 21: gridinspect.v1.RecordInterviewRequest
-	(*RecordInterviewResponse)(nil),     // 22: gridinspect.v1.RecordInterviewResponse
-	(*SubmitRectificationRequest)(nil),  // 23: gridinspect.v1.SubmitRectificationRequest
-	(*SubmitRectificationResponse)(nil), // 24: gridinspect.v1.SubmitRectificationResponse
-	(*VerifyRectificationRequest)(nil),  // 25: gridinspect.v1.VerifyRectificationRequest
-	(*VerifyRectificationResponse)(nil), // 26: gridinspect.v1.VerifyRectificationResponse
-	(*RecordFollowUpRequest)(nil),       // 27: gridinspect.v1.RecordFollowUpRequest
-	(*RecordFollowUpResponse)(nil),      // 28: gridinspect.v1.RecordFollowUpResponse
-	(*CommentOnReportRequest)(nil),      // 29: gridinspect.v1.CommentOnReportRequest
-	(*CommentOnReportResponse)(nil),     // 30: gridinspect.v1.CommentOnReportResponse
-	(*ExtendDeadlineRequest)(nil),       // 31: gridinspect.v1.ExtendDeadlineRequest
-	(*ExtendDeadlineResponse)(nil),      // 32: gridinspect.v1.ExtendDeadlineResponse
-	(*GetTimelineRequest)(nil),          // 33: gridinspect.v1.GetTimelineRequest
-	(*GetTimelineResponse)(nil),         // 34: gridinspect.v1.GetTimelineResponse
-	(*ReturnReportRequest)(nil),         // 35: gridinspect.v1.ReturnReportRequest
-	(*ReturnReportResponse)(nil),        // 36: gridinspect.v1.ReturnReportResponse
-	(*SupplementReportRequest)(nil),     // 37: gridinspect.v1.SupplementReportRequest
-	(*SupplementReportResponse)(nil),    // 38: gridinspect.v1.SupplementReportResponse
-	(*timestamppb.Timestamp)(nil),       // 39: google.protobuf.Timestamp
-	(Disposition)(0),                    // 40: gridinspect.v1.Disposition
-	(ReportStatus)(0),                   // 41: gridinspect.v1.ReportStatus
-	(*ReturnRequest)(nil),               // 42: gridinspect.v1.ReturnRequest
-	(*Report)(nil),                      // 43: gridinspect.v1.Report
-	(ReturnWant)(0),                     // 44: gridinspect.v1.ReturnWant
+	(*Reassignment)(nil),                // 11: gridinspect.v1.Reassignment
+	(*Urging)(nil),                      // 12: gridinspect.v1.Urging
+	(*Supervision)(nil),                 // 13: gridinspect.v1.Supervision
+	(*Event)(nil),                       // 14: gridinspect.v1.Event
+	(*Supplement)(nil),                  // 15: gridinspect.v1.Supplement
+	(*AssignReportRequest)(nil),         // 16: gridinspect.v1.AssignReportRequest
+	(*AssignReportResponse)(nil),        // 17: gridinspect.v1.AssignReportResponse
+	(*RejectReportRequest)(nil),         // 18: gridinspect.v1.RejectReportRequest
+	(*RejectReportResponse)(nil),        // 19: gridinspect.v1.RejectReportResponse
+	(*RecordProgressRequest)(nil),       // 20: gridinspect.v1.RecordProgressRequest
+	(*RecordProgressResponse)(nil),      // 21: gridinspect.v1.RecordProgressResponse
+	(*IssueNoticeRequest)(nil),          // 22: gridinspect.v1.IssueNoticeRequest
+	(*IssueNoticeResponse)(nil),         // 23: gridinspect.v1.IssueNoticeResponse
+	(*RecordInterviewRequest)(nil),      // 24: gridinspect.v1.RecordInterviewRequest
+	(*RecordInterviewResponse)(nil),     // 25: gridinspect.v1.RecordInterviewResponse
+	(*SubmitRectificationRequest)(nil),  // 26: gridinspect.v1.SubmitRectificationRequest
+	(*SubmitRectificationResponse)(nil), // 27: gridinspect.v1.SubmitRectificationResponse
+	(*VerifyRectificationRequest)(nil),  // 28: gridinspect.v1.VerifyRectificationRequest
+	(*VerifyRectificationResponse)(nil), // 29: gridinspect.v1.VerifyRectificationResponse
+	(*RecordFollowUpRequest)(nil),       // 30: gridinspect.v1.RecordFollowUpRequest
+	(*RecordFollowUpResponse)(nil),      // 31: gridinspect.v1.RecordFollowUpResponse
+	(*CommentOnReportRequest)(nil),      // 32: gridinspect.v1.CommentOnReportRequest
+	(*CommentOnReportResponse)(nil),     // 33: gridinspect.v1.CommentOnReportResponse
+	(*ExtendDeadlineRequest)(nil),       // 34: gridinspect.v1.ExtendDeadlineRequest
+	(*ExtendDeadlineResponse)(nil),      // 35: gridinspect.v1.ExtendDeadlineResponse
+	(*ReassignReportRequest)(nil),       // 36: gridinspect.v1.ReassignReportRequest
+	(*ReassignReportResponse)(nil),      // 37: gridinspect.v1.ReassignReportResponse
+	(*UrgeReportRequest)(nil),           // 38: gridinspect.v1.UrgeReportRequest
+	(*UrgeReportResponse)(nil),          // 39: gridinspect.v1.UrgeReportResponse
+	(*GetTimelineRequest)(nil),          // 40: gridinspect.v1.GetTimelineRequest
+	(*GetTimelineResponse)(nil),         // 41: gridinspect.v1.GetTimelineResponse
+	(*ReturnReportRequest)(nil),         // 42: gridinspect.v1.ReturnReportRequest
+	(*ReturnReportResponse)(nil),        // 43: gridinspect.v1.ReturnReportResponse
+	(*SupplementReportRequest)(nil),     // 44: gridinspect.v1.SupplementReportRequest
+	(*SupplementReportResponse)(nil),    // 45: gridinspect.v1.SupplementReportResponse
+	(*timestamppb.Timestamp)(nil),       // 46: google.protobuf.Timestamp
+	(Disposition)(0),                    // 47: gridinspect.v1.Disposition
+	(ReportStatus)(0),                   // 48: gridinspect.v1.ReportStatus
+	(*ReturnRequest)(nil),               // 49: gridinspect.v1.ReturnRequest
+	(*Report)(nil),                      // 50: gridinspect.v1.Report
+	(ReturnWant)(0),                     // 51: gridinspect.v1.ReturnWant
 }
 var file_gridinspect_v1_rectification_proto_depIdxs = []int32{
-	39, // 0: gridinspect.v1.Assignment.deadline:type_name -> google.protobuf.Timestamp
+	46, // 0: gridinspect.v1.Assignment.deadline:type_name -> google.protobuf.Timestamp
 	2,  // 1: gridinspect.v1.Rejection.reason:type_name -> gridinspect.v1.RejectionReason
 	1,  // 2: gridinspect.v1.Notice.kind:type_name -> gridinspect.v1.NoticeKind
-	40, // 3: gridinspect.v1.Rectification.disposition:type_name -> gridinspect.v1.Disposition
-	40, // 4: gridinspect.v1.Verification.disposition:type_name -> gridinspect.v1.Disposition
-	39, // 5: gridinspect.v1.DeadlineExtension.previous_deadline:type_name -> google.protobuf.Timestamp
-	39, // 6: gridinspect.v1.DeadlineExtension.new_deadline:type_name -> google.protobuf.Timestamp
-	0,  // 7: gridinspect.v1.Event.type:type_name -> gridinspect.v1.EventType
-	39, // 8: gridinspect.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	39, // 9: gridinspect.v1.Event.received_at:type_name -> google.protobuf.Timestamp
-	41, // 10: gridinspect.v1.Event.status_before:type_name -> gridinspect.v1.ReportStatus
-	41, // 11: gridinspect.v1.Event.status_after:type_name -> gridinspect.v1.ReportStatus
-	3,  // 12: gridinspect.v1.Event.assignment:type_name -> gridinspect.v1.Assignment
-	4,  // 13: gridinspect.v1.Event.rejection:type_name -> gridinspect.v1.Rejection
-	5,  // 14: gridinspect.v1.Event.notice:type_name -> gridinspect.v1.Notice
-	6,  // 15: gridinspect.v1.Event.interview:type_name -> gridinspect.v1.Interview
-	7,  // 16: gridinspect.v1.Event.rectification:type_name -> gridinspect.v1.Rectification
-	8,  // 17: gridinspect.v1.Event.verification:type_name -> gridinspect.v1.Verification
-	9,  // 18: gridinspect.v1.Event.follow_up:type_name -> gridinspect.v1.FollowUp
-	10, // 19: gridinspect.v1.Event.deadline_extension:type_name -> gridinspect.v1.DeadlineExtension
-	42, // 20: gridinspect.v1.Event.return_request:type_name -> gridinspect.v1.ReturnRequest
-	12, // 21: gridinspect.v1.Event.supplement:type_name -> gridinspect.v1.Supplement
-	39, // 22: gridinspect.v1.AssignReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	39, // 23: gridinspect.v1.AssignReportRequest.deadline:type_name -> google.protobuf.Timestamp
-	43, // 24: gridinspect.v1.AssignReportResponse.report:type_name -> gridinspect.v1.Report
-	11, // 25: gridinspect.v1.AssignReportResponse.event:type_name -> gridinspect.v1.Event
-	39, // 26: gridinspect.v1.RejectReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	2,  // 27: gridinspect.v1.RejectReportRequest.reason:type_name -> gridinspect.v1.RejectionReason
-	43, // 28: gridinspect.v1.RejectReportResponse.report:type_name -> gridinspect.v1.Report
-	11, // 29: gridinspect.v1.RejectReportResponse.event:type_name -> gridinspect.v1.Event
-	39, // 30: gridinspect.v1.RecordProgressRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	43, // 31: gridinspect.v1.RecordProgressResponse.report:type_name -> gridinspect.v1.Report
-	11, // 32: gridinspect.v1.RecordProgressResponse.event:type_name -> gridinspect.v1.Event
-	39, // 33: gridinspect.v1.IssueNoticeRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	1,  // 34: gridinspect.v1.IssueNoticeRequest.kind:type_name -> gridinspect.v1.NoticeKind
-	43, // 35: gridinspect.v1.IssueNoticeResponse.report:type_name -> gridinspect.v1.Report
-	11, // 36: gridinspect.v1.IssueNoticeResponse.event:type_name -> gridinspect.v1.Event
-	39, // 37: gridinspect.v1.RecordInterviewRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	43, // 38: gridinspect.v1.RecordInterviewResponse.report:type_name -> gridinspect.v1.Report
-	11, // 39: gridinspect.v1.RecordInterviewResponse.event:type_name -> gridinspect.v1.Event
-	39, // 40: gridinspect.v1.SubmitRectificationRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	40, // 41: gridinspect.v1.SubmitRectificationRequest.disposition:type_name -> gridinspect.v1.Disposition
-	43, // 42: gridinspect.v1.SubmitRectificationResponse.report:type_name -> gridinspect.v1.Report
-	11, // 43: gridinspect.v1.SubmitRectificationResponse.event:type_name -> gridinspect.v1.Event
-	39, // 44: gridinspect.v1.VerifyRectificationRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	40, // 45: gridinspect.v1.VerifyRectificationRequest.disposition:type_name -> gridinspect.v1.Disposition
-	43, // 46: gridinspect.v1.VerifyRectificationResponse.report:type_name -> gridinspect.v1.Report
-	11, // 47: gridinspect.v1.VerifyRectificationResponse.event:type_name -> gridinspect.v1.Event
-	39, // 48: gridinspect.v1.RecordFollowUpRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	43, // 49: gridinspect.v1.RecordFollowUpResponse.report:type_name -> gridinspect.v1.Report
-	11, // 50: gridinspect.v1.RecordFollowUpResponse.event:type_name -> gridinspect.v1.Event
-	39, // 51: gridinspect.v1.CommentOnReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	43, // 52: gridinspect.v1.CommentOnReportResponse.report:type_name -> gridinspect.v1.Report
-	11, // 53: gridinspect.v1.CommentOnReportResponse.event:type_name -> gridinspect.v1.Event
-	39, // 54: gridinspect.v1.ExtendDeadlineRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	39, // 55: gridinspect.v1.ExtendDeadlineRequest.new_deadline:type_name -> google.protobuf.Timestamp
-	43, // 56: gridinspect.v1.ExtendDeadlineResponse.report:type_name -> gridinspect.v1.Report
-	11, // 57: gridinspect.v1.ExtendDeadlineResponse.event:type_name -> gridinspect.v1.Event
-	11, // 58: gridinspect.v1.GetTimelineResponse.events:type_name -> gridinspect.v1.Event
-	39, // 59: gridinspect.v1.ReturnReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	44, // 60: gridinspect.v1.ReturnReportRequest.wants:type_name -> gridinspect.v1.ReturnWant
-	43, // 61: gridinspect.v1.ReturnReportResponse.report:type_name -> gridinspect.v1.Report
-	11, // 62: gridinspect.v1.ReturnReportResponse.event:type_name -> gridinspect.v1.Event
-	39, // 63: gridinspect.v1.SupplementReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
-	43, // 64: gridinspect.v1.SupplementReportResponse.report:type_name -> gridinspect.v1.Report
-	11, // 65: gridinspect.v1.SupplementReportResponse.event:type_name -> gridinspect.v1.Event
-	13, // 66: gridinspect.v1.RectificationService.AssignReport:input_type -> gridinspect.v1.AssignReportRequest
-	15, // 67: gridinspect.v1.RectificationService.RejectReport:input_type -> gridinspect.v1.RejectReportRequest
-	17, // 68: gridinspect.v1.RectificationService.RecordProgress:input_type -> gridinspect.v1.RecordProgressRequest
-	19, // 69: gridinspect.v1.RectificationService.IssueNotice:input_type -> gridinspect.v1.IssueNoticeRequest
-	21, // 70: gridinspect.v1.RectificationService.RecordInterview:input_type -> gridinspect.v1.RecordInterviewRequest
-	23, // 71: gridinspect.v1.RectificationService.SubmitRectification:input_type -> gridinspect.v1.SubmitRectificationRequest
-	25, // 72: gridinspect.v1.RectificationService.VerifyRectification:input_type -> gridinspect.v1.VerifyRectificationRequest
-	27, // 73: gridinspect.v1.RectificationService.RecordFollowUp:input_type -> gridinspect.v1.RecordFollowUpRequest
-	29, // 74: gridinspect.v1.RectificationService.CommentOnReport:input_type -> gridinspect.v1.CommentOnReportRequest
-	31, // 75: gridinspect.v1.RectificationService.ExtendDeadline:input_type -> gridinspect.v1.ExtendDeadlineRequest
-	33, // 76: gridinspect.v1.RectificationService.GetTimeline:input_type -> gridinspect.v1.GetTimelineRequest
-	35, // 77: gridinspect.v1.RectificationService.ReturnReport:input_type -> gridinspect.v1.ReturnReportRequest
-	37, // 78: gridinspect.v1.RectificationService.SupplementReport:input_type -> gridinspect.v1.SupplementReportRequest
-	14, // 79: gridinspect.v1.RectificationService.AssignReport:output_type -> gridinspect.v1.AssignReportResponse
-	16, // 80: gridinspect.v1.RectificationService.RejectReport:output_type -> gridinspect.v1.RejectReportResponse
-	18, // 81: gridinspect.v1.RectificationService.RecordProgress:output_type -> gridinspect.v1.RecordProgressResponse
-	20, // 82: gridinspect.v1.RectificationService.IssueNotice:output_type -> gridinspect.v1.IssueNoticeResponse
-	22, // 83: gridinspect.v1.RectificationService.RecordInterview:output_type -> gridinspect.v1.RecordInterviewResponse
-	24, // 84: gridinspect.v1.RectificationService.SubmitRectification:output_type -> gridinspect.v1.SubmitRectificationResponse
-	26, // 85: gridinspect.v1.RectificationService.VerifyRectification:output_type -> gridinspect.v1.VerifyRectificationResponse
-	28, // 86: gridinspect.v1.RectificationService.RecordFollowUp:output_type -> gridinspect.v1.RecordFollowUpResponse
-	30, // 87: gridinspect.v1.RectificationService.CommentOnReport:output_type -> gridinspect.v1.CommentOnReportResponse
-	32, // 88: gridinspect.v1.RectificationService.ExtendDeadline:output_type -> gridinspect.v1.ExtendDeadlineResponse
-	34, // 89: gridinspect.v1.RectificationService.GetTimeline:output_type -> gridinspect.v1.GetTimelineResponse
-	36, // 90: gridinspect.v1.RectificationService.ReturnReport:output_type -> gridinspect.v1.ReturnReportResponse
-	38, // 91: gridinspect.v1.RectificationService.SupplementReport:output_type -> gridinspect.v1.SupplementReportResponse
-	79, // [79:92] is the sub-list for method output_type
-	66, // [66:79] is the sub-list for method input_type
-	66, // [66:66] is the sub-list for extension type_name
-	66, // [66:66] is the sub-list for extension extendee
-	0,  // [0:66] is the sub-list for field type_name
+	47, // 3: gridinspect.v1.Rectification.disposition:type_name -> gridinspect.v1.Disposition
+	47, // 4: gridinspect.v1.Verification.disposition:type_name -> gridinspect.v1.Disposition
+	46, // 5: gridinspect.v1.DeadlineExtension.previous_deadline:type_name -> google.protobuf.Timestamp
+	46, // 6: gridinspect.v1.DeadlineExtension.new_deadline:type_name -> google.protobuf.Timestamp
+	46, // 7: gridinspect.v1.Supervision.deadline:type_name -> google.protobuf.Timestamp
+	0,  // 8: gridinspect.v1.Event.type:type_name -> gridinspect.v1.EventType
+	46, // 9: gridinspect.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	46, // 10: gridinspect.v1.Event.received_at:type_name -> google.protobuf.Timestamp
+	48, // 11: gridinspect.v1.Event.status_before:type_name -> gridinspect.v1.ReportStatus
+	48, // 12: gridinspect.v1.Event.status_after:type_name -> gridinspect.v1.ReportStatus
+	3,  // 13: gridinspect.v1.Event.assignment:type_name -> gridinspect.v1.Assignment
+	4,  // 14: gridinspect.v1.Event.rejection:type_name -> gridinspect.v1.Rejection
+	5,  // 15: gridinspect.v1.Event.notice:type_name -> gridinspect.v1.Notice
+	6,  // 16: gridinspect.v1.Event.interview:type_name -> gridinspect.v1.Interview
+	7,  // 17: gridinspect.v1.Event.rectification:type_name -> gridinspect.v1.Rectification
+	8,  // 18: gridinspect.v1.Event.verification:type_name -> gridinspect.v1.Verification
+	9,  // 19: gridinspect.v1.Event.follow_up:type_name -> gridinspect.v1.FollowUp
+	10, // 20: gridinspect.v1.Event.deadline_extension:type_name -> gridinspect.v1.DeadlineExtension
+	11, // 21: gridinspect.v1.Event.reassignment:type_name -> gridinspect.v1.Reassignment
+	12, // 22: gridinspect.v1.Event.urging:type_name -> gridinspect.v1.Urging
+	13, // 23: gridinspect.v1.Event.supervision:type_name -> gridinspect.v1.Supervision
+	49, // 24: gridinspect.v1.Event.return_request:type_name -> gridinspect.v1.ReturnRequest
+	15, // 25: gridinspect.v1.Event.supplement:type_name -> gridinspect.v1.Supplement
+	46, // 26: gridinspect.v1.AssignReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	46, // 27: gridinspect.v1.AssignReportRequest.deadline:type_name -> google.protobuf.Timestamp
+	50, // 28: gridinspect.v1.AssignReportResponse.report:type_name -> gridinspect.v1.Report
+	14, // 29: gridinspect.v1.AssignReportResponse.event:type_name -> gridinspect.v1.Event
+	46, // 30: gridinspect.v1.RejectReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	2,  // 31: gridinspect.v1.RejectReportRequest.reason:type_name -> gridinspect.v1.RejectionReason
+	50, // 32: gridinspect.v1.RejectReportResponse.report:type_name -> gridinspect.v1.Report
+	14, // 33: gridinspect.v1.RejectReportResponse.event:type_name -> gridinspect.v1.Event
+	46, // 34: gridinspect.v1.RecordProgressRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 35: gridinspect.v1.RecordProgressResponse.report:type_name -> gridinspect.v1.Report
+	14, // 36: gridinspect.v1.RecordProgressResponse.event:type_name -> gridinspect.v1.Event
+	46, // 37: gridinspect.v1.IssueNoticeRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	1,  // 38: gridinspect.v1.IssueNoticeRequest.kind:type_name -> gridinspect.v1.NoticeKind
+	50, // 39: gridinspect.v1.IssueNoticeResponse.report:type_name -> gridinspect.v1.Report
+	14, // 40: gridinspect.v1.IssueNoticeResponse.event:type_name -> gridinspect.v1.Event
+	46, // 41: gridinspect.v1.RecordInterviewRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 42: gridinspect.v1.RecordInterviewResponse.report:type_name -> gridinspect.v1.Report
+	14, // 43: gridinspect.v1.RecordInterviewResponse.event:type_name -> gridinspect.v1.Event
+	46, // 44: gridinspect.v1.SubmitRectificationRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	47, // 45: gridinspect.v1.SubmitRectificationRequest.disposition:type_name -> gridinspect.v1.Disposition
+	50, // 46: gridinspect.v1.SubmitRectificationResponse.report:type_name -> gridinspect.v1.Report
+	14, // 47: gridinspect.v1.SubmitRectificationResponse.event:type_name -> gridinspect.v1.Event
+	46, // 48: gridinspect.v1.VerifyRectificationRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	47, // 49: gridinspect.v1.VerifyRectificationRequest.disposition:type_name -> gridinspect.v1.Disposition
+	50, // 50: gridinspect.v1.VerifyRectificationResponse.report:type_name -> gridinspect.v1.Report
+	14, // 51: gridinspect.v1.VerifyRectificationResponse.event:type_name -> gridinspect.v1.Event
+	46, // 52: gridinspect.v1.RecordFollowUpRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 53: gridinspect.v1.RecordFollowUpResponse.report:type_name -> gridinspect.v1.Report
+	14, // 54: gridinspect.v1.RecordFollowUpResponse.event:type_name -> gridinspect.v1.Event
+	46, // 55: gridinspect.v1.CommentOnReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 56: gridinspect.v1.CommentOnReportResponse.report:type_name -> gridinspect.v1.Report
+	14, // 57: gridinspect.v1.CommentOnReportResponse.event:type_name -> gridinspect.v1.Event
+	46, // 58: gridinspect.v1.ExtendDeadlineRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	46, // 59: gridinspect.v1.ExtendDeadlineRequest.new_deadline:type_name -> google.protobuf.Timestamp
+	50, // 60: gridinspect.v1.ExtendDeadlineResponse.report:type_name -> gridinspect.v1.Report
+	14, // 61: gridinspect.v1.ExtendDeadlineResponse.event:type_name -> gridinspect.v1.Event
+	46, // 62: gridinspect.v1.ReassignReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 63: gridinspect.v1.ReassignReportResponse.report:type_name -> gridinspect.v1.Report
+	14, // 64: gridinspect.v1.ReassignReportResponse.event:type_name -> gridinspect.v1.Event
+	46, // 65: gridinspect.v1.UrgeReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 66: gridinspect.v1.UrgeReportResponse.report:type_name -> gridinspect.v1.Report
+	14, // 67: gridinspect.v1.UrgeReportResponse.event:type_name -> gridinspect.v1.Event
+	14, // 68: gridinspect.v1.GetTimelineResponse.events:type_name -> gridinspect.v1.Event
+	46, // 69: gridinspect.v1.ReturnReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	51, // 70: gridinspect.v1.ReturnReportRequest.wants:type_name -> gridinspect.v1.ReturnWant
+	50, // 71: gridinspect.v1.ReturnReportResponse.report:type_name -> gridinspect.v1.Report
+	14, // 72: gridinspect.v1.ReturnReportResponse.event:type_name -> gridinspect.v1.Event
+	46, // 73: gridinspect.v1.SupplementReportRequest.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 74: gridinspect.v1.SupplementReportResponse.report:type_name -> gridinspect.v1.Report
+	14, // 75: gridinspect.v1.SupplementReportResponse.event:type_name -> gridinspect.v1.Event
+	16, // 76: gridinspect.v1.RectificationService.AssignReport:input_type -> gridinspect.v1.AssignReportRequest
+	18, // 77: gridinspect.v1.RectificationService.RejectReport:input_type -> gridinspect.v1.RejectReportRequest
+	20, // 78: gridinspect.v1.RectificationService.RecordProgress:input_type -> gridinspect.v1.RecordProgressRequest
+	22, // 79: gridinspect.v1.RectificationService.IssueNotice:input_type -> gridinspect.v1.IssueNoticeRequest
+	24, // 80: gridinspect.v1.RectificationService.RecordInterview:input_type -> gridinspect.v1.RecordInterviewRequest
+	26, // 81: gridinspect.v1.RectificationService.SubmitRectification:input_type -> gridinspect.v1.SubmitRectificationRequest
+	28, // 82: gridinspect.v1.RectificationService.VerifyRectification:input_type -> gridinspect.v1.VerifyRectificationRequest
+	30, // 83: gridinspect.v1.RectificationService.RecordFollowUp:input_type -> gridinspect.v1.RecordFollowUpRequest
+	32, // 84: gridinspect.v1.RectificationService.CommentOnReport:input_type -> gridinspect.v1.CommentOnReportRequest
+	34, // 85: gridinspect.v1.RectificationService.ExtendDeadline:input_type -> gridinspect.v1.ExtendDeadlineRequest
+	40, // 86: gridinspect.v1.RectificationService.GetTimeline:input_type -> gridinspect.v1.GetTimelineRequest
+	36, // 87: gridinspect.v1.RectificationService.ReassignReport:input_type -> gridinspect.v1.ReassignReportRequest
+	38, // 88: gridinspect.v1.RectificationService.UrgeReport:input_type -> gridinspect.v1.UrgeReportRequest
+	42, // 89: gridinspect.v1.RectificationService.ReturnReport:input_type -> gridinspect.v1.ReturnReportRequest
+	44, // 90: gridinspect.v1.RectificationService.SupplementReport:input_type -> gridinspect.v1.SupplementReportRequest
+	17, // 91: gridinspect.v1.RectificationService.AssignReport:output_type -> gridinspect.v1.AssignReportResponse
+	19, // 92: gridinspect.v1.RectificationService.RejectReport:output_type -> gridinspect.v1.RejectReportResponse
+	21, // 93: gridinspect.v1.RectificationService.RecordProgress:output_type -> gridinspect.v1.RecordProgressResponse
+	23, // 94: gridinspect.v1.RectificationService.IssueNotice:output_type -> gridinspect.v1.IssueNoticeResponse
+	25, // 95: gridinspect.v1.RectificationService.RecordInterview:output_type -> gridinspect.v1.RecordInterviewResponse
+	27, // 96: gridinspect.v1.RectificationService.SubmitRectification:output_type -> gridinspect.v1.SubmitRectificationResponse
+	29, // 97: gridinspect.v1.RectificationService.VerifyRectification:output_type -> gridinspect.v1.VerifyRectificationResponse
+	31, // 98: gridinspect.v1.RectificationService.RecordFollowUp:output_type -> gridinspect.v1.RecordFollowUpResponse
+	33, // 99: gridinspect.v1.RectificationService.CommentOnReport:output_type -> gridinspect.v1.CommentOnReportResponse
+	35, // 100: gridinspect.v1.RectificationService.ExtendDeadline:output_type -> gridinspect.v1.ExtendDeadlineResponse
+	41, // 101: gridinspect.v1.RectificationService.GetTimeline:output_type -> gridinspect.v1.GetTimelineResponse
+	37, // 102: gridinspect.v1.RectificationService.ReassignReport:output_type -> gridinspect.v1.ReassignReportResponse
+	39, // 103: gridinspect.v1.RectificationService.UrgeReport:output_type -> gridinspect.v1.UrgeReportResponse
+	43, // 104: gridinspect.v1.RectificationService.ReturnReport:output_type -> gridinspect.v1.ReturnReportResponse
+	45, // 105: gridinspect.v1.RectificationService.SupplementReport:output_type -> gridinspect.v1.SupplementReportResponse
+	91, // [91:106] is the sub-list for method output_type
+	76, // [76:91] is the sub-list for method input_type
+	76, // [76:76] is the sub-list for extension type_name
+	76, // [76:76] is the sub-list for extension extendee
+	0,  // [0:76] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_rectification_proto_init() }
@@ -3768,7 +4453,7 @@ func file_gridinspect_v1_rectification_proto_init() {
 		return
 	}
 	file_gridinspect_v1_report_proto_init()
-	file_gridinspect_v1_rectification_proto_msgTypes[8].OneofWrappers = []any{
+	file_gridinspect_v1_rectification_proto_msgTypes[11].OneofWrappers = []any{
 		(*Event_Assignment)(nil),
 		(*Event_Rejection)(nil),
 		(*Event_Notice)(nil),
@@ -3777,6 +4462,9 @@ func file_gridinspect_v1_rectification_proto_init() {
 		(*Event_Verification)(nil),
 		(*Event_FollowUp)(nil),
 		(*Event_DeadlineExtension)(nil),
+		(*Event_Reassignment)(nil),
+		(*Event_Urging)(nil),
+		(*Event_Supervision)(nil),
 		(*Event_ReturnRequest)(nil),
 		(*Event_Supplement)(nil),
 	}
@@ -3786,7 +4474,7 @@ func file_gridinspect_v1_rectification_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gridinspect_v1_rectification_proto_rawDesc), len(file_gridinspect_v1_rectification_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   36,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -30,6 +30,8 @@ const (
 	RectificationService_CommentOnReport_FullMethodName     = "/gridinspect.v1.RectificationService/CommentOnReport"
 	RectificationService_ExtendDeadline_FullMethodName      = "/gridinspect.v1.RectificationService/ExtendDeadline"
 	RectificationService_GetTimeline_FullMethodName         = "/gridinspect.v1.RectificationService/GetTimeline"
+	RectificationService_ReassignReport_FullMethodName      = "/gridinspect.v1.RectificationService/ReassignReport"
+	RectificationService_UrgeReport_FullMethodName          = "/gridinspect.v1.RectificationService/UrgeReport"
 	RectificationService_ReturnReport_FullMethodName        = "/gridinspect.v1.RectificationService/ReturnReport"
 	RectificationService_SupplementReport_FullMethodName    = "/gridinspect.v1.RectificationService/SupplementReport"
 )
@@ -87,6 +89,13 @@ type RectificationServiceClient interface {
 	ExtendDeadline(ctx context.Context, in *ExtendDeadlineRequest, opts ...grpc.CallOption) (*ExtendDeadlineResponse, error)
 	// GetTimeline returns every event of a report, oldest first.
 	GetTimeline(ctx context.Context, in *GetTimelineRequest, opts ...grpc.CallOption) (*GetTimelineResponse, error)
+	// ReassignReport re-dispatches (转派) an ASSIGNED or RECTIFYING case to
+	// another person and/or responsible unit, with a reason; the deadline
+	// and status stay. Supervisors only.
+	ReassignReport(ctx context.Context, in *ReassignReportRequest, opts ...grpc.CallOption) (*ReassignReportResponse, error)
+	// UrgeReport urges (催办) the assignee of an ASSIGNED or RECTIFYING case,
+	// with a note to them. Status unchanged. Supervisors only.
+	UrgeReport(ctx context.Context, in *UrgeReportRequest, opts ...grpc.CallOption) (*UrgeReportResponse, error)
 	// ReturnReport sends a REPORTED case back to its reporter for more (退回补充):
 	// a photo, the address, a word more. The case stays REPORTED (see
 	// REPORT_STATUS_REPORTED) and waits, with Report.return_request set, until
@@ -221,6 +230,26 @@ func (c *rectificationServiceClient) GetTimeline(ctx context.Context, in *GetTim
 	return out, nil
 }
 
+func (c *rectificationServiceClient) ReassignReport(ctx context.Context, in *ReassignReportRequest, opts ...grpc.CallOption) (*ReassignReportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReassignReportResponse)
+	err := c.cc.Invoke(ctx, RectificationService_ReassignReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *rectificationServiceClient) UrgeReport(ctx context.Context, in *UrgeReportRequest, opts ...grpc.CallOption) (*UrgeReportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UrgeReportResponse)
+	err := c.cc.Invoke(ctx, RectificationService_UrgeReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *rectificationServiceClient) ReturnReport(ctx context.Context, in *ReturnReportRequest, opts ...grpc.CallOption) (*ReturnReportResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ReturnReportResponse)
@@ -294,6 +323,13 @@ type RectificationServiceServer interface {
 	ExtendDeadline(context.Context, *ExtendDeadlineRequest) (*ExtendDeadlineResponse, error)
 	// GetTimeline returns every event of a report, oldest first.
 	GetTimeline(context.Context, *GetTimelineRequest) (*GetTimelineResponse, error)
+	// ReassignReport re-dispatches (转派) an ASSIGNED or RECTIFYING case to
+	// another person and/or responsible unit, with a reason; the deadline
+	// and status stay. Supervisors only.
+	ReassignReport(context.Context, *ReassignReportRequest) (*ReassignReportResponse, error)
+	// UrgeReport urges (催办) the assignee of an ASSIGNED or RECTIFYING case,
+	// with a note to them. Status unchanged. Supervisors only.
+	UrgeReport(context.Context, *UrgeReportRequest) (*UrgeReportResponse, error)
 	// ReturnReport sends a REPORTED case back to its reporter for more (退回补充):
 	// a photo, the address, a word more. The case stays REPORTED (see
 	// REPORT_STATUS_REPORTED) and waits, with Report.return_request set, until
@@ -350,6 +386,12 @@ func (UnimplementedRectificationServiceServer) ExtendDeadline(context.Context, *
 }
 func (UnimplementedRectificationServiceServer) GetTimeline(context.Context, *GetTimelineRequest) (*GetTimelineResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetTimeline not implemented")
+}
+func (UnimplementedRectificationServiceServer) ReassignReport(context.Context, *ReassignReportRequest) (*ReassignReportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReassignReport not implemented")
+}
+func (UnimplementedRectificationServiceServer) UrgeReport(context.Context, *UrgeReportRequest) (*UrgeReportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UrgeReport not implemented")
 }
 func (UnimplementedRectificationServiceServer) ReturnReport(context.Context, *ReturnReportRequest) (*ReturnReportResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReturnReport not implemented")
@@ -576,6 +618,42 @@ func _RectificationService_GetTimeline_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RectificationService_ReassignReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReassignReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RectificationServiceServer).ReassignReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RectificationService_ReassignReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RectificationServiceServer).ReassignReport(ctx, req.(*ReassignReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RectificationService_UrgeReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UrgeReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RectificationServiceServer).UrgeReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RectificationService_UrgeReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RectificationServiceServer).UrgeReport(ctx, req.(*UrgeReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _RectificationService_ReturnReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ReturnReportRequest)
 	if err := dec(in); err != nil {
@@ -662,6 +740,14 @@ var RectificationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetTimeline",
 			Handler:    _RectificationService_GetTimeline_Handler,
+		},
+		{
+			MethodName: "ReassignReport",
+			Handler:    _RectificationService_ReassignReport_Handler,
+		},
+		{
+			MethodName: "UrgeReport",
+			Handler:    _RectificationService_UrgeReport_Handler,
 		},
 		{
 			MethodName: "ReturnReport",

@@ -180,6 +180,10 @@ const (
 	ReportAction_REPORT_ACTION_COMMENT ReportAction = 9
 	// REPORT_ACTION_EXTEND_DEADLINE: RectificationService.ExtendDeadline.
 	ReportAction_REPORT_ACTION_EXTEND_DEADLINE ReportAction = 10
+	// REPORT_ACTION_REASSIGN: RectificationService.ReassignReport (转派).
+	ReportAction_REPORT_ACTION_REASSIGN ReportAction = 11
+	// REPORT_ACTION_URGE: RectificationService.UrgeReport (催办).
+	ReportAction_REPORT_ACTION_URGE ReportAction = 12
 	// REPORT_ACTION_RETURN_FOR_MORE: RectificationService.ReturnReport
 	// (退回补充), on a REPORTED case that does not wait for its reporter.
 	ReportAction_REPORT_ACTION_RETURN_FOR_MORE ReportAction = 13
@@ -203,6 +207,8 @@ var (
 		8:  "REPORT_ACTION_RECORD_FOLLOW_UP",
 		9:  "REPORT_ACTION_COMMENT",
 		10: "REPORT_ACTION_EXTEND_DEADLINE",
+		11: "REPORT_ACTION_REASSIGN",
+		12: "REPORT_ACTION_URGE",
 		13: "REPORT_ACTION_RETURN_FOR_MORE",
 		14: "REPORT_ACTION_SUPPLEMENT",
 	}
@@ -218,6 +224,8 @@ var (
 		"REPORT_ACTION_RECORD_FOLLOW_UP":     8,
 		"REPORT_ACTION_COMMENT":              9,
 		"REPORT_ACTION_EXTEND_DEADLINE":      10,
+		"REPORT_ACTION_REASSIGN":             11,
+		"REPORT_ACTION_URGE":                 12,
 		"REPORT_ACTION_RETURN_FOR_MORE":      13,
 		"REPORT_ACTION_SUPPLEMENT":           14,
 	}
@@ -1709,6 +1717,15 @@ type Report struct {
 	// supervisors' actions). A request may still be refused for what it
 	// carries (a stale version, a bad deadline).
 	AllowedActions []ReportAction `protobuf:"varint,39,rep,packed,name=allowed_actions,json=allowedActions,proto3,enum=gridinspect.v1.ReportAction" json:"allowed_actions,omitempty"`
+	// supervised_at is when the server escalated the case to supervision
+	// (督办) because its deadline passed while ASSIGNED or RECTIFYING (the
+	// latest escalation, if an extended deadline passed again); unset for a
+	// case never escalated. It stays set once the case is closed.
+	SupervisedAt *timestamppb.Timestamp `protobuf:"bytes,40,opt,name=supervised_at,json=supervisedAt,proto3" json:"supervised_at,omitempty"`
+	// urge_count is how many times the case was urged (催办).
+	UrgeCount int32 `protobuf:"varint,41,opt,name=urge_count,json=urgeCount,proto3" json:"urge_count,omitempty"`
+	// reassign_count is how many times the case was re-dispatched (转派).
+	ReassignCount int32 `protobuf:"varint,42,opt,name=reassign_count,json=reassignCount,proto3" json:"reassign_count,omitempty"`
 	// return_request is the open request for more (退回补充), set while the
 	// case waits for its reporter to supplement it (status stays REPORTED);
 	// cleared by the supplement, or when the case is dispatched or rejected
@@ -2021,6 +2038,27 @@ func (x *Report) GetAllowedActions() []ReportAction {
 		return x.AllowedActions
 	}
 	return nil
+}
+
+func (x *Report) GetSupervisedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SupervisedAt
+	}
+	return nil
+}
+
+func (x *Report) GetUrgeCount() int32 {
+	if x != nil {
+		return x.UrgeCount
+	}
+	return 0
+}
+
+func (x *Report) GetReassignCount() int32 {
+	if x != nil {
+		return x.ReassignCount
+	}
+	return 0
 }
 
 func (x *Report) GetReturnRequest() *ReturnRequest {
@@ -2397,6 +2435,9 @@ type ListReportsRequest struct {
 	// received_after: received by the server at or after this time (a
 	// report uploaded late by an offline phone is new when it arrives).
 	ReceivedAfter *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=received_after,json=receivedAfter,proto3" json:"received_after,omitempty"`
+	// supervised_only: cases escalated to supervision (督办, supervised_at
+	// set); with open_only, those still open.
+	SupervisedOnly bool `protobuf:"varint,17,opt,name=supervised_only,json=supervisedOnly,proto3" json:"supervised_only,omitempty"`
 	// returned_only: REPORTED cases returned to their reporters for more and
 	// waiting for the supplement (退回补充).
 	ReturnedOnly bool `protobuf:"varint,19,opt,name=returned_only,json=returnedOnly,proto3" json:"returned_only,omitempty"`
@@ -2547,6 +2588,13 @@ func (x *ListReportsRequest) GetReceivedAfter() *timestamppb.Timestamp {
 		return x.ReceivedAfter
 	}
 	return nil
+}
+
+func (x *ListReportsRequest) GetSupervisedOnly() bool {
+	if x != nil {
+		return x.SupervisedOnly
+	}
+	return false
 }
 
 func (x *ListReportsRequest) GetReturnedOnly() bool {
@@ -3141,7 +3189,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x15DangerousHouseDetails\x12C\n" +
 	"\x0fappraisal_grade\x18\x01 \x01(\x0e2\x1a.gridinspect.v1.HouseGradeR\x0eappraisalGrade\x12\x1a\n" +
 	"\boccupied\x18\x02 \x01(\bR\boccupied\x12\x1c\n" +
-	"\tresidents\x18\x03 \x01(\x05R\tresidents\"\xdd\x0f\n" +
+	"\tresidents\x18\x03 \x01(\x05R\tresidents\"\xe4\x10\n" +
 	"\x06Report\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x124\n" +
 	"\bcategory\x18\x02 \x01(\x0e2\x18.gridinspect.v1.CategoryR\bcategory\x124\n" +
@@ -3185,7 +3233,11 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\aoverdue\x18$ \x01(\bR\aoverdue\x12#\n" +
 	"\rreporter_name\x18% \x01(\tR\freporterName\x12#\n" +
 	"\rassignee_name\x18& \x01(\tR\fassigneeName\x12E\n" +
-	"\x0fallowed_actions\x18' \x03(\x0e2\x1c.gridinspect.v1.ReportActionR\x0eallowedActions\x12D\n" +
+	"\x0fallowed_actions\x18' \x03(\x0e2\x1c.gridinspect.v1.ReportActionR\x0eallowedActions\x12?\n" +
+	"\rsupervised_at\x18( \x01(\v2\x1a.google.protobuf.TimestampR\fsupervisedAt\x12\x1d\n" +
+	"\n" +
+	"urge_count\x18) \x01(\x05R\turgeCount\x12%\n" +
+	"\x0ereassign_count\x18* \x01(\x05R\rreassignCount\x12D\n" +
 	"\x0ereturn_request\x18- \x01(\v2\x1d.gridinspect.v1.ReturnRequestR\rreturnRequest\x12!\n" +
 	"\freturn_count\x18. \x01(\x05R\vreturnCount\x122\n" +
 	"\x15deadline_working_days\x185 \x01(\x05R\x13deadlineWorkingDaysB\t\n" +
@@ -3206,7 +3258,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x10GetReportRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"C\n" +
 	"\x11GetReportResponse\x12.\n" +
-	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"\x8e\x06\n" +
+	"\x06report\x18\x01 \x01(\v2\x16.gridinspect.v1.ReportR\x06report\"\xb7\x06\n" +
 	"\x12ListReportsRequest\x128\n" +
 	"\bstatuses\x18\x01 \x03(\x0e2\x1c.gridinspect.v1.ReportStatusR\bstatuses\x128\n" +
 	"\n" +
@@ -3229,7 +3281,8 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x0fdue_within_days\x18\r \x01(\x05R\rdueWithinDays\x12\"\n" +
 	"\rfollow_up_due\x18\x0e \x01(\bR\vfollowUpDue\x126\n" +
 	"\border_by\x18\x0f \x01(\x0e2\x1b.gridinspect.v1.ReportOrderR\aorderBy\x12A\n" +
-	"\x0ereceived_after\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\rreceivedAfter\x12#\n" +
+	"\x0ereceived_after\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\rreceivedAfter\x12'\n" +
+	"\x0fsupervised_only\x18\x11 \x01(\bR\x0esupervisedOnly\x12#\n" +
 	"\rreturned_only\x18\x13 \x01(\bR\freturnedOnly\x12#\n" +
 	"\rhide_returned\x18\x14 \x01(\bR\fhideReturned\"o\n" +
 	"\x13ListReportsResponse\x120\n" +
@@ -3291,7 +3344,7 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\bSeverity\x12\x18\n" +
 	"\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10SEVERITY_GENERAL\x10\x01\x12\x12\n" +
-	"\x0eSEVERITY_MAJOR\x10\x02*\xbb\x03\n" +
+	"\x0eSEVERITY_MAJOR\x10\x02*\xef\x03\n" +
 	"\fReportAction\x12\x1d\n" +
 	"\x19REPORT_ACTION_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14REPORT_ACTION_ASSIGN\x10\x01\x12\x18\n" +
@@ -3304,7 +3357,9 @@ const file_gridinspect_v1_report_proto_rawDesc = "" +
 	"\x1eREPORT_ACTION_RECORD_FOLLOW_UP\x10\b\x12\x19\n" +
 	"\x15REPORT_ACTION_COMMENT\x10\t\x12!\n" +
 	"\x1dREPORT_ACTION_EXTEND_DEADLINE\x10\n" +
-	"\x12!\n" +
+	"\x12\x1a\n" +
+	"\x16REPORT_ACTION_REASSIGN\x10\v\x12\x16\n" +
+	"\x12REPORT_ACTION_URGE\x10\f\x12!\n" +
 	"\x1dREPORT_ACTION_RETURN_FOR_MORE\x10\r\x12\x1c\n" +
 	"\x18REPORT_ACTION_SUPPLEMENT\x10\x0e*\xe1\x01\n" +
 	"\fReportStatus\x12\x1d\n" +
@@ -3497,47 +3552,48 @@ var file_gridinspect_v1_report_proto_depIdxs = []int32{
 	37, // 24: gridinspect.v1.Report.follow_up_due:type_name -> google.protobuf.Timestamp
 	37, // 25: gridinspect.v1.Report.updated_at:type_name -> google.protobuf.Timestamp
 	2,  // 26: gridinspect.v1.Report.allowed_actions:type_name -> gridinspect.v1.ReportAction
-	24, // 27: gridinspect.v1.Report.return_request:type_name -> gridinspect.v1.ReturnRequest
-	14, // 28: gridinspect.v1.ReturnRequest.wants:type_name -> gridinspect.v1.ReturnWant
-	37, // 29: gridinspect.v1.ReturnRequest.returned_at:type_name -> google.protobuf.Timestamp
-	23, // 30: gridinspect.v1.SubmitReportRequest.report:type_name -> gridinspect.v1.Report
-	23, // 31: gridinspect.v1.SubmitReportResponse.report:type_name -> gridinspect.v1.Report
-	23, // 32: gridinspect.v1.GetReportResponse.report:type_name -> gridinspect.v1.Report
-	3,  // 33: gridinspect.v1.ListReportsRequest.statuses:type_name -> gridinspect.v1.ReportStatus
-	0,  // 34: gridinspect.v1.ListReportsRequest.categories:type_name -> gridinspect.v1.Category
-	37, // 35: gridinspect.v1.ListReportsRequest.observed_after:type_name -> google.protobuf.Timestamp
-	37, // 36: gridinspect.v1.ListReportsRequest.observed_before:type_name -> google.protobuf.Timestamp
-	15, // 37: gridinspect.v1.ListReportsRequest.order_by:type_name -> gridinspect.v1.ReportOrder
-	37, // 38: gridinspect.v1.ListReportsRequest.received_after:type_name -> google.protobuf.Timestamp
-	23, // 39: gridinspect.v1.ListReportsResponse.reports:type_name -> gridinspect.v1.Report
-	37, // 40: gridinspect.v1.TrackPoint.recorded_at:type_name -> google.protobuf.Timestamp
-	16, // 41: gridinspect.v1.Patrol.kind:type_name -> gridinspect.v1.PatrolKind
-	37, // 42: gridinspect.v1.Patrol.started_at:type_name -> google.protobuf.Timestamp
-	37, // 43: gridinspect.v1.Patrol.ended_at:type_name -> google.protobuf.Timestamp
-	31, // 44: gridinspect.v1.Patrol.track:type_name -> gridinspect.v1.TrackPoint
-	4,  // 45: gridinspect.v1.Patrol.track_coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
-	37, // 46: gridinspect.v1.Patrol.received_at:type_name -> google.protobuf.Timestamp
-	32, // 47: gridinspect.v1.SubmitPatrolRequest.patrol:type_name -> gridinspect.v1.Patrol
-	32, // 48: gridinspect.v1.SubmitPatrolResponse.patrol:type_name -> gridinspect.v1.Patrol
-	16, // 49: gridinspect.v1.ListPatrolsRequest.kinds:type_name -> gridinspect.v1.PatrolKind
-	37, // 50: gridinspect.v1.ListPatrolsRequest.started_after:type_name -> google.protobuf.Timestamp
-	37, // 51: gridinspect.v1.ListPatrolsRequest.started_before:type_name -> google.protobuf.Timestamp
-	32, // 52: gridinspect.v1.ListPatrolsResponse.patrols:type_name -> gridinspect.v1.Patrol
-	25, // 53: gridinspect.v1.ReportService.SubmitReport:input_type -> gridinspect.v1.SubmitReportRequest
-	27, // 54: gridinspect.v1.ReportService.GetReport:input_type -> gridinspect.v1.GetReportRequest
-	29, // 55: gridinspect.v1.ReportService.ListReports:input_type -> gridinspect.v1.ListReportsRequest
-	33, // 56: gridinspect.v1.ReportService.SubmitPatrol:input_type -> gridinspect.v1.SubmitPatrolRequest
-	35, // 57: gridinspect.v1.ReportService.ListPatrols:input_type -> gridinspect.v1.ListPatrolsRequest
-	26, // 58: gridinspect.v1.ReportService.SubmitReport:output_type -> gridinspect.v1.SubmitReportResponse
-	28, // 59: gridinspect.v1.ReportService.GetReport:output_type -> gridinspect.v1.GetReportResponse
-	30, // 60: gridinspect.v1.ReportService.ListReports:output_type -> gridinspect.v1.ListReportsResponse
-	34, // 61: gridinspect.v1.ReportService.SubmitPatrol:output_type -> gridinspect.v1.SubmitPatrolResponse
-	36, // 62: gridinspect.v1.ReportService.ListPatrols:output_type -> gridinspect.v1.ListPatrolsResponse
-	58, // [58:63] is the sub-list for method output_type
-	53, // [53:58] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	37, // 27: gridinspect.v1.Report.supervised_at:type_name -> google.protobuf.Timestamp
+	24, // 28: gridinspect.v1.Report.return_request:type_name -> gridinspect.v1.ReturnRequest
+	14, // 29: gridinspect.v1.ReturnRequest.wants:type_name -> gridinspect.v1.ReturnWant
+	37, // 30: gridinspect.v1.ReturnRequest.returned_at:type_name -> google.protobuf.Timestamp
+	23, // 31: gridinspect.v1.SubmitReportRequest.report:type_name -> gridinspect.v1.Report
+	23, // 32: gridinspect.v1.SubmitReportResponse.report:type_name -> gridinspect.v1.Report
+	23, // 33: gridinspect.v1.GetReportResponse.report:type_name -> gridinspect.v1.Report
+	3,  // 34: gridinspect.v1.ListReportsRequest.statuses:type_name -> gridinspect.v1.ReportStatus
+	0,  // 35: gridinspect.v1.ListReportsRequest.categories:type_name -> gridinspect.v1.Category
+	37, // 36: gridinspect.v1.ListReportsRequest.observed_after:type_name -> google.protobuf.Timestamp
+	37, // 37: gridinspect.v1.ListReportsRequest.observed_before:type_name -> google.protobuf.Timestamp
+	15, // 38: gridinspect.v1.ListReportsRequest.order_by:type_name -> gridinspect.v1.ReportOrder
+	37, // 39: gridinspect.v1.ListReportsRequest.received_after:type_name -> google.protobuf.Timestamp
+	23, // 40: gridinspect.v1.ListReportsResponse.reports:type_name -> gridinspect.v1.Report
+	37, // 41: gridinspect.v1.TrackPoint.recorded_at:type_name -> google.protobuf.Timestamp
+	16, // 42: gridinspect.v1.Patrol.kind:type_name -> gridinspect.v1.PatrolKind
+	37, // 43: gridinspect.v1.Patrol.started_at:type_name -> google.protobuf.Timestamp
+	37, // 44: gridinspect.v1.Patrol.ended_at:type_name -> google.protobuf.Timestamp
+	31, // 45: gridinspect.v1.Patrol.track:type_name -> gridinspect.v1.TrackPoint
+	4,  // 46: gridinspect.v1.Patrol.track_coordinate_system:type_name -> gridinspect.v1.CoordinateSystem
+	37, // 47: gridinspect.v1.Patrol.received_at:type_name -> google.protobuf.Timestamp
+	32, // 48: gridinspect.v1.SubmitPatrolRequest.patrol:type_name -> gridinspect.v1.Patrol
+	32, // 49: gridinspect.v1.SubmitPatrolResponse.patrol:type_name -> gridinspect.v1.Patrol
+	16, // 50: gridinspect.v1.ListPatrolsRequest.kinds:type_name -> gridinspect.v1.PatrolKind
+	37, // 51: gridinspect.v1.ListPatrolsRequest.started_after:type_name -> google.protobuf.Timestamp
+	37, // 52: gridinspect.v1.ListPatrolsRequest.started_before:type_name -> google.protobuf.Timestamp
+	32, // 53: gridinspect.v1.ListPatrolsResponse.patrols:type_name -> gridinspect.v1.Patrol
+	25, // 54: gridinspect.v1.ReportService.SubmitReport:input_type -> gridinspect.v1.SubmitReportRequest
+	27, // 55: gridinspect.v1.ReportService.GetReport:input_type -> gridinspect.v1.GetReportRequest
+	29, // 56: gridinspect.v1.ReportService.ListReports:input_type -> gridinspect.v1.ListReportsRequest
+	33, // 57: gridinspect.v1.ReportService.SubmitPatrol:input_type -> gridinspect.v1.SubmitPatrolRequest
+	35, // 58: gridinspect.v1.ReportService.ListPatrols:input_type -> gridinspect.v1.ListPatrolsRequest
+	26, // 59: gridinspect.v1.ReportService.SubmitReport:output_type -> gridinspect.v1.SubmitReportResponse
+	28, // 60: gridinspect.v1.ReportService.GetReport:output_type -> gridinspect.v1.GetReportResponse
+	30, // 61: gridinspect.v1.ReportService.ListReports:output_type -> gridinspect.v1.ListReportsResponse
+	34, // 62: gridinspect.v1.ReportService.SubmitPatrol:output_type -> gridinspect.v1.SubmitPatrolResponse
+	36, // 63: gridinspect.v1.ReportService.ListPatrols:output_type -> gridinspect.v1.ListPatrolsResponse
+	59, // [59:64] is the sub-list for method output_type
+	54, // [54:59] is the sub-list for method input_type
+	54, // [54:54] is the sub-list for extension type_name
+	54, // [54:54] is the sub-list for extension extendee
+	0,  // [0:54] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_report_proto_init() }

@@ -1126,6 +1126,14 @@ type LoopSummary struct {
 	MedianDaysToClose float64 `protobuf:"fixed64,11,opt,name=median_days_to_close,json=medianDaysToClose,proto3" json:"median_days_to_close,omitempty"`
 	// rejected: cases rejected in the period, as invalid or as duplicates.
 	Rejected int64 `protobuf:"varint,12,opt,name=rejected,proto3" json:"rejected,omitempty"`
+	// reassigned: re-dispatches (转派) in the period; a case re-dispatched
+	// twice counts twice.
+	Reassigned int64 `protobuf:"varint,13,opt,name=reassigned,proto3" json:"reassigned,omitempty"`
+	// urged: urgings (催办) in the period; a case urged twice counts twice.
+	Urged int64 `protobuf:"varint,14,opt,name=urged,proto3" json:"urged,omitempty"`
+	// supervised: cases escalated to supervision (督办) in the period, each
+	// once however often it was escalated.
+	Supervised int64 `protobuf:"varint,15,opt,name=supervised,proto3" json:"supervised,omitempty"`
 	// returned: returns for more (退回补充) in the period; a case returned
 	// twice counts twice. A returned case stays REPORTED, so it is counted
 	// once in reported and open whatever its returns.
@@ -1246,6 +1254,27 @@ func (x *LoopSummary) GetMedianDaysToClose() float64 {
 func (x *LoopSummary) GetRejected() int64 {
 	if x != nil {
 		return x.Rejected
+	}
+	return 0
+}
+
+func (x *LoopSummary) GetReassigned() int64 {
+	if x != nil {
+		return x.Reassigned
+	}
+	return 0
+}
+
+func (x *LoopSummary) GetUrged() int64 {
+	if x != nil {
+		return x.Urged
+	}
+	return 0
+}
+
+func (x *LoopSummary) GetSupervised() int64 {
+	if x != nil {
+		return x.Supervised
 	}
 	return 0
 }
@@ -2372,7 +2401,7 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"demolished\x18\x05 \x01(\x03R\n" +
 	"demolished\x12/\n" +
 	"\x13residents_relocated\x18\x06 \x01(\x03R\x12residentsRelocated\x124\n" +
-	"\x16occupied_dangerous_now\x18\a \x01(\x03R\x14occupiedDangerousNow\"\xc7\x03\n" +
+	"\x16occupied_dangerous_now\x18\a \x01(\x03R\x14occupiedDangerousNow\"\x9d\x04\n" +
 	"\vLoopSummary\x12\x1a\n" +
 	"\breported\x18\x01 \x01(\x03R\breported\x12\x16\n" +
 	"\x06closed\x18\x02 \x01(\x03R\x06closed\x12\x12\n" +
@@ -2388,7 +2417,14 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\fopen_overdue\x18\n" +
 	" \x01(\x03R\vopenOverdue\x12/\n" +
 	"\x14median_days_to_close\x18\v \x01(\x01R\x11medianDaysToClose\x12\x1a\n" +
-	"\brejected\x18\f \x01(\x03R\brejected\x12\x1a\n" +
+	"\brejected\x18\f \x01(\x03R\brejected\x12\x1e\n" +
+	"\n" +
+	"reassigned\x18\r \x01(\x03R\n" +
+	"reassigned\x12\x14\n" +
+	"\x05urged\x18\x0e \x01(\x03R\x05urged\x12\x1e\n" +
+	"\n" +
+	"supervised\x18\x0f \x01(\x03R\n" +
+	"supervised\x12\x1a\n" +
 	"\breturned\x18\x10 \x01(\x03R\breturned\x12\"\n" +
 	"\fsupplemented\x18\x11 \x01(\x03R\fsupplemented\"u\n" +
 	"\fCategoryLoop\x124\n" +

@@ -177,6 +177,8 @@ type Mutation struct {
 	//	*Mutation_RecordFollowUp
 	//	*Mutation_CommentOnReport
 	//	*Mutation_ExtendDeadline
+	//	*Mutation_ReassignReport
+	//	*Mutation_UrgeReport
 	//	*Mutation_ReturnReport
 	//	*Mutation_SupplementReport
 	Kind          isMutation_Kind `protobuf_oneof:"kind"`
@@ -343,6 +345,24 @@ func (x *Mutation) GetExtendDeadline() *ExtendDeadlineRequest {
 	return nil
 }
 
+func (x *Mutation) GetReassignReport() *ReassignReportRequest {
+	if x != nil {
+		if x, ok := x.Kind.(*Mutation_ReassignReport); ok {
+			return x.ReassignReport
+		}
+	}
+	return nil
+}
+
+func (x *Mutation) GetUrgeReport() *UrgeReportRequest {
+	if x != nil {
+		if x, ok := x.Kind.(*Mutation_UrgeReport); ok {
+			return x.UrgeReport
+		}
+	}
+	return nil
+}
+
 func (x *Mutation) GetReturnReport() *ReturnReportRequest {
 	if x != nil {
 		if x, ok := x.Kind.(*Mutation_ReturnReport); ok {
@@ -425,6 +445,16 @@ type Mutation_ExtendDeadline struct {
 	ExtendDeadline *ExtendDeadlineRequest `protobuf:"bytes,21,opt,name=extend_deadline,json=extendDeadline,proto3,oneof"`
 }
 
+type Mutation_ReassignReport struct {
+	// reassign_report stands for RectificationService.ReassignReport.
+	ReassignReport *ReassignReportRequest `protobuf:"bytes,22,opt,name=reassign_report,json=reassignReport,proto3,oneof"`
+}
+
+type Mutation_UrgeReport struct {
+	// urge_report stands for RectificationService.UrgeReport.
+	UrgeReport *UrgeReportRequest `protobuf:"bytes,23,opt,name=urge_report,json=urgeReport,proto3,oneof"`
+}
+
 type Mutation_ReturnReport struct {
 	// return_report stands for RectificationService.ReturnReport.
 	ReturnReport *ReturnReportRequest `protobuf:"bytes,24,opt,name=return_report,json=returnReport,proto3,oneof"`
@@ -458,6 +488,10 @@ func (*Mutation_RecordFollowUp) isMutation_Kind() {}
 func (*Mutation_CommentOnReport) isMutation_Kind() {}
 
 func (*Mutation_ExtendDeadline) isMutation_Kind() {}
+
+func (*Mutation_ReassignReport) isMutation_Kind() {}
+
+func (*Mutation_UrgeReport) isMutation_Kind() {}
 
 func (*Mutation_ReturnReport) isMutation_Kind() {}
 
@@ -2041,7 +2075,8 @@ var File_gridinspect_v1_sync_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\n" +
-	"\x19gridinspect/v1/sync.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\"gridinspect/v1/rectification.proto\x1a\x1bgridinspect/v1/report.proto\x1a\x1dgridinspect/v1/schedule.proto\"\xd3\t\n" +
+	"\x19gridinspect/v1/sync.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\"gridinspect/v1/rectification.proto\x1a\x1bgridinspect/v1/report.proto\x1a\x1dgridinspect/v1/schedule.proto\"\xeb\n" +
+	"\n" +
 	"\bMutation\x12\x1f\n" +
 	"\vmutation_id\x18\x01 \x01(\tR\n" +
 	"mutationId\x12\x1d\n" +
@@ -2059,7 +2094,10 @@ const file_gridinspect_v1_sync_proto_rawDesc = "" +
 	"\x14verify_rectification\x18\x12 \x01(\v2*.gridinspect.v1.VerifyRectificationRequestH\x00R\x13verifyRectification\x12Q\n" +
 	"\x10record_follow_up\x18\x13 \x01(\v2%.gridinspect.v1.RecordFollowUpRequestH\x00R\x0erecordFollowUp\x12T\n" +
 	"\x11comment_on_report\x18\x14 \x01(\v2&.gridinspect.v1.CommentOnReportRequestH\x00R\x0fcommentOnReport\x12P\n" +
-	"\x0fextend_deadline\x18\x15 \x01(\v2%.gridinspect.v1.ExtendDeadlineRequestH\x00R\x0eextendDeadline\x12J\n" +
+	"\x0fextend_deadline\x18\x15 \x01(\v2%.gridinspect.v1.ExtendDeadlineRequestH\x00R\x0eextendDeadline\x12P\n" +
+	"\x0freassign_report\x18\x16 \x01(\v2%.gridinspect.v1.ReassignReportRequestH\x00R\x0ereassignReport\x12D\n" +
+	"\vurge_report\x18\x17 \x01(\v2!.gridinspect.v1.UrgeReportRequestH\x00R\n" +
+	"urgeReport\x12J\n" +
 	"\rreturn_report\x18\x18 \x01(\v2#.gridinspect.v1.ReturnReportRequestH\x00R\freturnReport\x12V\n" +
 	"\x11supplement_report\x18\x19 \x01(\v2'.gridinspect.v1.SupplementReportRequestH\x00R\x10supplementReportB\x06\n" +
 	"\x04kind\"b\n" +
@@ -2242,16 +2280,18 @@ var file_gridinspect_v1_sync_proto_goTypes = []any{
 	(*RecordFollowUpRequest)(nil),            // 34: gridinspect.v1.RecordFollowUpRequest
 	(*CommentOnReportRequest)(nil),           // 35: gridinspect.v1.CommentOnReportRequest
 	(*ExtendDeadlineRequest)(nil),            // 36: gridinspect.v1.ExtendDeadlineRequest
-	(*ReturnReportRequest)(nil),              // 37: gridinspect.v1.ReturnReportRequest
-	(*SupplementReportRequest)(nil),          // 38: gridinspect.v1.SupplementReportRequest
-	(*Report)(nil),                           // 39: gridinspect.v1.Report
-	(*Event)(nil),                            // 40: gridinspect.v1.Event
-	(*Patrol)(nil),                           // 41: gridinspect.v1.Patrol
-	(*Subject)(nil),                          // 42: gridinspect.v1.Subject
-	(*Grid)(nil),                             // 43: gridinspect.v1.Grid
-	(*DuePatrol)(nil),                        // 44: gridinspect.v1.DuePatrol
-	(*timestamppb.Timestamp)(nil),            // 45: google.protobuf.Timestamp
-	(*Location)(nil),                         // 46: gridinspect.v1.Location
+	(*ReassignReportRequest)(nil),            // 37: gridinspect.v1.ReassignReportRequest
+	(*UrgeReportRequest)(nil),                // 38: gridinspect.v1.UrgeReportRequest
+	(*ReturnReportRequest)(nil),              // 39: gridinspect.v1.ReturnReportRequest
+	(*SupplementReportRequest)(nil),          // 40: gridinspect.v1.SupplementReportRequest
+	(*Report)(nil),                           // 41: gridinspect.v1.Report
+	(*Event)(nil),                            // 42: gridinspect.v1.Event
+	(*Patrol)(nil),                           // 43: gridinspect.v1.Patrol
+	(*Subject)(nil),                          // 44: gridinspect.v1.Subject
+	(*Grid)(nil),                             // 45: gridinspect.v1.Grid
+	(*DuePatrol)(nil),                        // 46: gridinspect.v1.DuePatrol
+	(*timestamppb.Timestamp)(nil),            // 47: google.protobuf.Timestamp
+	(*Location)(nil),                         // 48: gridinspect.v1.Location
 }
 var file_gridinspect_v1_sync_proto_depIdxs = []int32{
 	25, // 0: gridinspect.v1.Mutation.submit_report:type_name -> gridinspect.v1.SubmitReportRequest
@@ -2266,54 +2306,56 @@ var file_gridinspect_v1_sync_proto_depIdxs = []int32{
 	34, // 9: gridinspect.v1.Mutation.record_follow_up:type_name -> gridinspect.v1.RecordFollowUpRequest
 	35, // 10: gridinspect.v1.Mutation.comment_on_report:type_name -> gridinspect.v1.CommentOnReportRequest
 	36, // 11: gridinspect.v1.Mutation.extend_deadline:type_name -> gridinspect.v1.ExtendDeadlineRequest
-	37, // 12: gridinspect.v1.Mutation.return_report:type_name -> gridinspect.v1.ReturnReportRequest
-	38, // 13: gridinspect.v1.Mutation.supplement_report:type_name -> gridinspect.v1.SupplementReportRequest
-	2,  // 14: gridinspect.v1.PushRequest.mutations:type_name -> gridinspect.v1.Mutation
-	0,  // 15: gridinspect.v1.MutationResult.outcome:type_name -> gridinspect.v1.MutationOutcome
-	4,  // 16: gridinspect.v1.MutationResult.field_violations:type_name -> gridinspect.v1.FieldViolation
-	39, // 17: gridinspect.v1.MutationResult.report:type_name -> gridinspect.v1.Report
-	40, // 18: gridinspect.v1.MutationResult.event:type_name -> gridinspect.v1.Event
-	41, // 19: gridinspect.v1.MutationResult.patrol:type_name -> gridinspect.v1.Patrol
-	5,  // 20: gridinspect.v1.PushResponse.results:type_name -> gridinspect.v1.MutationResult
-	1,  // 21: gridinspect.v1.Removal.entity_type:type_name -> gridinspect.v1.EntityType
-	39, // 22: gridinspect.v1.ReportUpsert.report:type_name -> gridinspect.v1.Report
-	40, // 23: gridinspect.v1.ReportUpsert.events:type_name -> gridinspect.v1.Event
-	9,  // 24: gridinspect.v1.Change.report:type_name -> gridinspect.v1.ReportUpsert
-	41, // 25: gridinspect.v1.Change.patrol:type_name -> gridinspect.v1.Patrol
-	42, // 26: gridinspect.v1.Change.subject:type_name -> gridinspect.v1.Subject
-	43, // 27: gridinspect.v1.Change.grid:type_name -> gridinspect.v1.Grid
-	8,  // 28: gridinspect.v1.Change.removal:type_name -> gridinspect.v1.Removal
-	10, // 29: gridinspect.v1.PullResponse.changes:type_name -> gridinspect.v1.Change
-	44, // 30: gridinspect.v1.PullResponse.due_patrols:type_name -> gridinspect.v1.DuePatrol
-	45, // 31: gridinspect.v1.PhotoHeader.taken_at:type_name -> google.protobuf.Timestamp
-	46, // 32: gridinspect.v1.PhotoHeader.location:type_name -> gridinspect.v1.Location
-	12, // 33: gridinspect.v1.UploadPhotoRequest.header:type_name -> gridinspect.v1.PhotoHeader
-	13, // 34: gridinspect.v1.UploadPhotoRequest.chunk:type_name -> gridinspect.v1.PhotoChunk
-	12, // 35: gridinspect.v1.DownloadPhotoResponse.header:type_name -> gridinspect.v1.PhotoHeader
-	13, // 36: gridinspect.v1.DownloadPhotoResponse.chunk:type_name -> gridinspect.v1.PhotoChunk
-	2,  // 37: gridinspect.v1.QuarantinedMutation.mutation:type_name -> gridinspect.v1.Mutation
-	4,  // 38: gridinspect.v1.QuarantinedMutation.field_violations:type_name -> gridinspect.v1.FieldViolation
-	45, // 39: gridinspect.v1.QuarantinedMutation.received_at:type_name -> google.protobuf.Timestamp
-	23, // 40: gridinspect.v1.ListQuarantinedMutationsResponse.mutations:type_name -> gridinspect.v1.QuarantinedMutation
-	3,  // 41: gridinspect.v1.SyncService.Push:input_type -> gridinspect.v1.PushRequest
-	7,  // 42: gridinspect.v1.SyncService.Pull:input_type -> gridinspect.v1.PullRequest
-	14, // 43: gridinspect.v1.SyncService.UploadPhoto:input_type -> gridinspect.v1.UploadPhotoRequest
-	16, // 44: gridinspect.v1.SyncService.GetUploadStatus:input_type -> gridinspect.v1.GetUploadStatusRequest
-	18, // 45: gridinspect.v1.SyncService.GetThumbnail:input_type -> gridinspect.v1.GetThumbnailRequest
-	20, // 46: gridinspect.v1.SyncService.DownloadPhoto:input_type -> gridinspect.v1.DownloadPhotoRequest
-	22, // 47: gridinspect.v1.SyncService.ListQuarantinedMutations:input_type -> gridinspect.v1.ListQuarantinedMutationsRequest
-	6,  // 48: gridinspect.v1.SyncService.Push:output_type -> gridinspect.v1.PushResponse
-	11, // 49: gridinspect.v1.SyncService.Pull:output_type -> gridinspect.v1.PullResponse
-	15, // 50: gridinspect.v1.SyncService.UploadPhoto:output_type -> gridinspect.v1.UploadPhotoResponse
-	17, // 51: gridinspect.v1.SyncService.GetUploadStatus:output_type -> gridinspect.v1.GetUploadStatusResponse
-	19, // 52: gridinspect.v1.SyncService.GetThumbnail:output_type -> gridinspect.v1.GetThumbnailResponse
-	21, // 53: gridinspect.v1.SyncService.DownloadPhoto:output_type -> gridinspect.v1.DownloadPhotoResponse
-	24, // 54: gridinspect.v1.SyncService.ListQuarantinedMutations:output_type -> gridinspect.v1.ListQuarantinedMutationsResponse
-	48, // [48:55] is the sub-list for method output_type
-	41, // [41:48] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	37, // 12: gridinspect.v1.Mutation.reassign_report:type_name -> gridinspect.v1.ReassignReportRequest
+	38, // 13: gridinspect.v1.Mutation.urge_report:type_name -> gridinspect.v1.UrgeReportRequest
+	39, // 14: gridinspect.v1.Mutation.return_report:type_name -> gridinspect.v1.ReturnReportRequest
+	40, // 15: gridinspect.v1.Mutation.supplement_report:type_name -> gridinspect.v1.SupplementReportRequest
+	2,  // 16: gridinspect.v1.PushRequest.mutations:type_name -> gridinspect.v1.Mutation
+	0,  // 17: gridinspect.v1.MutationResult.outcome:type_name -> gridinspect.v1.MutationOutcome
+	4,  // 18: gridinspect.v1.MutationResult.field_violations:type_name -> gridinspect.v1.FieldViolation
+	41, // 19: gridinspect.v1.MutationResult.report:type_name -> gridinspect.v1.Report
+	42, // 20: gridinspect.v1.MutationResult.event:type_name -> gridinspect.v1.Event
+	43, // 21: gridinspect.v1.MutationResult.patrol:type_name -> gridinspect.v1.Patrol
+	5,  // 22: gridinspect.v1.PushResponse.results:type_name -> gridinspect.v1.MutationResult
+	1,  // 23: gridinspect.v1.Removal.entity_type:type_name -> gridinspect.v1.EntityType
+	41, // 24: gridinspect.v1.ReportUpsert.report:type_name -> gridinspect.v1.Report
+	42, // 25: gridinspect.v1.ReportUpsert.events:type_name -> gridinspect.v1.Event
+	9,  // 26: gridinspect.v1.Change.report:type_name -> gridinspect.v1.ReportUpsert
+	43, // 27: gridinspect.v1.Change.patrol:type_name -> gridinspect.v1.Patrol
+	44, // 28: gridinspect.v1.Change.subject:type_name -> gridinspect.v1.Subject
+	45, // 29: gridinspect.v1.Change.grid:type_name -> gridinspect.v1.Grid
+	8,  // 30: gridinspect.v1.Change.removal:type_name -> gridinspect.v1.Removal
+	10, // 31: gridinspect.v1.PullResponse.changes:type_name -> gridinspect.v1.Change
+	46, // 32: gridinspect.v1.PullResponse.due_patrols:type_name -> gridinspect.v1.DuePatrol
+	47, // 33: gridinspect.v1.PhotoHeader.taken_at:type_name -> google.protobuf.Timestamp
+	48, // 34: gridinspect.v1.PhotoHeader.location:type_name -> gridinspect.v1.Location
+	12, // 35: gridinspect.v1.UploadPhotoRequest.header:type_name -> gridinspect.v1.PhotoHeader
+	13, // 36: gridinspect.v1.UploadPhotoRequest.chunk:type_name -> gridinspect.v1.PhotoChunk
+	12, // 37: gridinspect.v1.DownloadPhotoResponse.header:type_name -> gridinspect.v1.PhotoHeader
+	13, // 38: gridinspect.v1.DownloadPhotoResponse.chunk:type_name -> gridinspect.v1.PhotoChunk
+	2,  // 39: gridinspect.v1.QuarantinedMutation.mutation:type_name -> gridinspect.v1.Mutation
+	4,  // 40: gridinspect.v1.QuarantinedMutation.field_violations:type_name -> gridinspect.v1.FieldViolation
+	47, // 41: gridinspect.v1.QuarantinedMutation.received_at:type_name -> google.protobuf.Timestamp
+	23, // 42: gridinspect.v1.ListQuarantinedMutationsResponse.mutations:type_name -> gridinspect.v1.QuarantinedMutation
+	3,  // 43: gridinspect.v1.SyncService.Push:input_type -> gridinspect.v1.PushRequest
+	7,  // 44: gridinspect.v1.SyncService.Pull:input_type -> gridinspect.v1.PullRequest
+	14, // 45: gridinspect.v1.SyncService.UploadPhoto:input_type -> gridinspect.v1.UploadPhotoRequest
+	16, // 46: gridinspect.v1.SyncService.GetUploadStatus:input_type -> gridinspect.v1.GetUploadStatusRequest
+	18, // 47: gridinspect.v1.SyncService.GetThumbnail:input_type -> gridinspect.v1.GetThumbnailRequest
+	20, // 48: gridinspect.v1.SyncService.DownloadPhoto:input_type -> gridinspect.v1.DownloadPhotoRequest
+	22, // 49: gridinspect.v1.SyncService.ListQuarantinedMutations:input_type -> gridinspect.v1.ListQuarantinedMutationsRequest
+	6,  // 50: gridinspect.v1.SyncService.Push:output_type -> gridinspect.v1.PushResponse
+	11, // 51: gridinspect.v1.SyncService.Pull:output_type -> gridinspect.v1.PullResponse
+	15, // 52: gridinspect.v1.SyncService.UploadPhoto:output_type -> gridinspect.v1.UploadPhotoResponse
+	17, // 53: gridinspect.v1.SyncService.GetUploadStatus:output_type -> gridinspect.v1.GetUploadStatusResponse
+	19, // 54: gridinspect.v1.SyncService.GetThumbnail:output_type -> gridinspect.v1.GetThumbnailResponse
+	21, // 55: gridinspect.v1.SyncService.DownloadPhoto:output_type -> gridinspect.v1.DownloadPhotoResponse
+	24, // 56: gridinspect.v1.SyncService.ListQuarantinedMutations:output_type -> gridinspect.v1.ListQuarantinedMutationsResponse
+	50, // [50:57] is the sub-list for method output_type
+	43, // [43:50] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_sync_proto_init() }
@@ -2338,6 +2380,8 @@ func file_gridinspect_v1_sync_proto_init() {
 		(*Mutation_RecordFollowUp)(nil),
 		(*Mutation_CommentOnReport)(nil),
 		(*Mutation_ExtendDeadline)(nil),
+		(*Mutation_ReassignReport)(nil),
+		(*Mutation_UrgeReport)(nil),
 		(*Mutation_ReturnReport)(nil),
 		(*Mutation_SupplementReport)(nil),
 	}
