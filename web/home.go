@@ -37,7 +37,7 @@ type duePatrolRow struct {
 }
 
 // homePatrols is how many due patrols the home page lists at most.
-const homePatrols = 20
+const homePatrols = 10
 
 // gridCounts is one grid's row.
 type gridCounts struct {

@@ -222,7 +222,7 @@ func TestDesk_HomeListsDueAndMissedPatrolsOfTheUsersGrids(t *testing.T) {
 			if len(due.Due) == 0 {
 				t.Fatalf("the demo has no due patrol for %s", user)
 			}
-			if len(rows) != min(len(due.Due), 20) {
+			if len(rows) != min(len(due.Due), 10) {
 				t.Fatalf("the home page lists %d due patrols, the API %d", len(rows), len(due.Due))
 			}
 			for i, r := range rows {
