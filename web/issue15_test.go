@@ -233,3 +233,35 @@ func TestDesk_HomeListsDueAndMissedPatrolsOfTheUsersGrids(t *testing.T) {
 		})
 	}
 }
+
+func TestDesk_ARoutingRuleThatDoesNotApplySaysWhyInChinese(t *testing.T) {
+	st := newStreet(t)
+	sup := st.api(t, "supervisor")
+	var caseID, assigneeID, rule string
+	for _, r := range sup.listReports(url.Values{"statuses": {"REPORT_STATUS_REPORTED"}, "categories": {"CATEGORY_WATER_SOURCE_RISK"}}) {
+		var sg struct {
+			Rule       struct{ Name string }
+			Assignment struct{ AssigneeID string }
+		}
+		sup.call("GET", "/v1/reports/"+r.ID+":suggestDispatch", nil, &sg)
+		if sg.Assignment.AssigneeID != "" {
+			caseID, assigneeID, rule = r.ID, sg.Assignment.AssigneeID, sg.Rule.Name
+			break
+		}
+	}
+	if caseID == "" {
+		t.Fatal("the demo has no REPORTED case a rule dispatches to a person")
+	}
+	var out struct{}
+	st.api(t, "admin").call("POST", "/v1/users/"+assigneeID+":disable", map[string]any{}, &out)
+
+	b := st.browser(t)
+	b.login("supervisor", "/cases")
+	p := b.get("/cases/" + caseID)
+	if !strings.Contains(p.body, "分拨规则："+rule) || !regexp.MustCompile(`<p class="error" id="suggestion-reason">规则不适用：\p{Han}`).MatchString(p.body) {
+		t.Errorf("the page does not say in Chinese why rule %s does not apply: %s", rule, p.body)
+	}
+	if strings.Contains(p.body, `id="form-dispatch-rule"`) {
+		t.Error("the page offers to dispatch by a rule that does not apply")
+	}
+}
