@@ -49,8 +49,7 @@ type caseFilter struct {
 	Categories []string
 	Grids      []string
 	Overdue    bool
-	// Returned lists only the cases returned for more (只看退回补充).
-	Returned   bool
+	Returned   bool // only the cases returned for more (只看退回补充)
 	Due        string
 	Query      string
 	From, To   string
@@ -79,11 +78,11 @@ func parseCaseFilter(q url.Values) (caseFilter, *pb.ListReportsRequest, []string
 		Page:          q.Get("page"),
 	}
 	req := &pb.ListReportsRequest{
-		GridIds:     f.Grids,
-		OverdueOnly: f.Overdue,
+		GridIds:      f.Grids,
+		OverdueOnly:  f.Overdue,
 		ReturnedOnly: f.Returned,
-		Query:       f.Query,
-		OrderBy:     pb.ReportOrder_REPORT_ORDER_DEADLINE,
+		Query:        f.Query,
+		OrderBy:      pb.ReportOrder_REPORT_ORDER_DEADLINE,
 	}
 	var problems []string
 	switch f.Scope {
