@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,9 +45,38 @@ type caseView struct {
 	ChainIntact   bool
 	TimelineError string
 	Actions       []actionForm
+	// Returned is the open request for more (退回补充), nil when none.
+	Returned *returnView
+	// Suggestion is what the routing rules say of dispatching the case
+	// (事件分拨), nil when the user cannot dispatch it.
+	Suggestion *suggestView
 	// Done says in Chinese what the user has just done; Conflict that the
 	// case moved on under the user's form (it is shown as it stands now).
 	Done, Conflict string
+}
+
+// returnView is an open request for more: what is asked, by whom, when.
+type returnView struct {
+	Wants, Note, By, When string
+}
+
+// suggestView is the routing rule's dispatch of a case (事件分拨).
+type suggestView struct {
+	// Rule names the rule; None says no rule matches; NotApplicable why
+	// the rule does not apply (the API's Chinese).
+	Rule          string
+	None          bool
+	NotApplicable string
+	Assignee      string
+	Unit          string
+	Deadline      string
+	// The one-click form's values: AssignReport's fields.
+	AssigneeID, Date, WorkingDays string
+	ActionID                      string
+	Version                       int64
+	// defaultDeadline is the deadline a dispatch without one gets, when
+	// the rule leaves it to the default table.
+	defaultDeadline string
 }
 
 // caseField is one line of the case's fields.
@@ -94,7 +124,10 @@ type actionForm struct {
 	ActionID   string
 	Version    int64
 	// Choices of the form's selects.
-	Workers, Reasons, Kinds, Dispositions []choice
+	Workers, Reasons, Kinds, Dispositions, Wants []choice
+	// DefaultDeadline is the deadline a dispatch left without one gets,
+	// as the server counts it ("" when it did not say).
+	DefaultDeadline string
 	// Yes and No label the two buttons of an action whose request
 	// chooses the outcome: 核查通过 / 退回整改 (the domain's steps' words),
 	// or a follow-up's fine / relapse.
@@ -119,6 +152,8 @@ var caseActions = map[pb.ReportAction]string{
 	pb.ReportAction_REPORT_ACTION_RECORD_FOLLOW_UP:     "followup",
 	pb.ReportAction_REPORT_ACTION_COMMENT:              "comment",
 	pb.ReportAction_REPORT_ACTION_EXTEND_DEADLINE:      "extend",
+	pb.ReportAction_REPORT_ACTION_RETURN_FOR_MORE:      "return",
+	pb.ReportAction_REPORT_ACTION_SUPPLEMENT:           "supplement",
 }
 
 // actionOf returns the API's action whose path is key.
@@ -190,10 +225,14 @@ func (d *desk) showCase(w http.ResponseWriter, r *http.Request, user *pb.User, c
 	rep := resp.GetReport()
 	cv := d.newCaseView(r, rep)
 	cv.Done, cv.Conflict = st.done, st.conflict
-	cv.Actions = d.actionForms(r, rep)
+	cv.Suggestion = d.suggestion(r, rep)
+	cv.Actions = d.actionForms(r, rep, cv.Suggestion)
 	for i := range cv.Actions {
 		if cv.Actions[i].Key == st.formKey {
 			cv.Actions[i].Error, cv.Actions[i].Values = st.formErr, st.values
+			for j := range cv.Actions[i].Wants {
+				cv.Actions[i].Wants[j].Selected = slices.Contains(st.values["want"], cv.Actions[i].Wants[j].Value)
+			}
 		}
 	}
 	v.Title = "案件 " + cv.ShortID
@@ -230,7 +269,7 @@ func (d *desk) newCaseView(r *http.Request, rep *pb.Report) caseView {
 		}
 	}
 	f := func(field, value string) caseField { return caseField{Label: words.Field(field), Value: orDash(value)} }
-	deadline := f("deadline", formatDeadline(rep.GetDeadline()))
+	deadline := f("deadline", formatDeadline(rep.GetDeadline())+inWorkingDays(rep.GetDeadlineWorkingDays()))
 	if cv.Overdue {
 		deadline.Late, deadline.Note = true, "逾期"+strconv.Itoa(cv.OverdueDays)+"天"
 	}
@@ -297,7 +336,13 @@ func (d *desk) newCaseView(r *http.Request, rep *pb.Report) caseView {
 		return cv
 	}
 	cv.ChainIntact = tl.GetChainIntact()
+	if rq := rep.GetReturnRequest(); rq != nil {
+		cv.Returned = &returnView{Wants: returnWants(rq.GetWants()), Note: rq.GetNote(), When: formatMinute(rq.GetReturnedAt()), By: "-"}
+	}
 	for _, e := range tl.GetEvents() {
+		if cv.Returned != nil && e.GetType() == pb.EventType_EVENT_TYPE_REPORT_RETURNED && !e.GetConflict() {
+			cv.Returned.By = orDash(e.GetActorName()) // the last return is the open one
+		}
 		cv.Events = append(cv.Events, newEventRow(e, missing))
 		if e.GetType() == pb.EventType_EVENT_TYPE_RECTIFICATION_SUBMITTED && !e.GetConflict() {
 			for _, id := range e.GetPhotoIds() {
@@ -435,7 +480,7 @@ func newEventRow(e *pb.Event, missing map[string]bool) eventRow {
 		a := e.GetAssignment()
 		line("assignee_name", a.GetAssigneeName())
 		line("responsible_unit", a.GetResponsibleUnit())
-		line("deadline", formatDeadline(a.GetDeadline()))
+		line("deadline", formatDeadline(a.GetDeadline())+inWorkingDays(a.GetDeadlineWorkingDays()))
 	case e.GetRejection() != nil:
 		line("reason", words.Label(words.Rejection, e.GetRejection().GetReason()))
 		if id := e.GetRejection().GetDuplicateOfReportId(); id != "" {
@@ -479,8 +524,18 @@ func newEventRow(e *pb.Event, missing map[string]bool) eventRow {
 		}
 	case e.GetDeadlineExtension() != nil:
 		x := e.GetDeadlineExtension()
-		row.Lines = append(row.Lines, "期限："+formatDeadline(x.GetPreviousDeadline())+" → "+formatDeadline(x.GetNewDeadline()))
+		row.Lines = append(row.Lines, "期限："+formatDeadline(x.GetPreviousDeadline())+" → "+formatDeadline(x.GetNewDeadline())+inWorkingDays(x.GetDeadlineWorkingDays()))
 		line("reason", x.GetReason())
+	case e.GetReturnRequest() != nil:
+		row.Lines = append(row.Lines, "请补充："+returnWants(e.GetReturnRequest().GetWants()))
+	case e.GetSupplement() != nil:
+		sp := e.GetSupplement()
+		if sp.GetAddress() != "" {
+			row.Lines = append(row.Lines, words.Field("address")+"："+orDash(sp.GetPreviousAddress())+" → "+sp.GetAddress())
+		}
+		if sp.GetDescription() != "" {
+			row.Lines = append(row.Lines, "补充说明："+sp.GetDescription())
+		}
 	}
 	for _, id := range e.GetPhotoIds() {
 		row.Photos = append(row.Photos, newPhoto(id, missing[id]))
@@ -491,7 +546,7 @@ func newEventRow(e *pb.Event, missing map[string]bool) eventRow {
 // actionForms are the forms of the actions the API lists for the user in
 // rep's status (Report.allowed_actions), in its order: the page keeps no
 // rule of its own about who may do what.
-func (d *desk) actionForms(r *http.Request, rep *pb.Report) []actionForm {
+func (d *desk) actionForms(r *http.Request, rep *pb.Report, sg *suggestView) []actionForm {
 	var out []actionForm
 	for _, a := range rep.GetAllowedActions() {
 		key, ok := caseActions[a]
@@ -502,6 +557,11 @@ func (d *desk) actionForms(r *http.Request, rep *pb.Report) []actionForm {
 		switch a {
 		case pb.ReportAction_REPORT_ACTION_ASSIGN:
 			f.Workers = d.gridWorkers(r, rep.GetGridId())
+			if sg != nil {
+				f.DefaultDeadline = sg.defaultDeadline
+			}
+		case pb.ReportAction_REPORT_ACTION_RETURN_FOR_MORE:
+			f.Wants = enumChoices(pb.ReturnWant_name, "RETURN_WANT_", func(n int32) string { return words.Label(words.ReturnWant, pb.ReturnWant(n)) }, nil)
 		case pb.ReportAction_REPORT_ACTION_REJECT:
 			f.Reasons = enumChoices(pb.RejectionReason_name, "REJECTION_REASON_", func(n int32) string { return words.Label(words.Rejection, pb.RejectionReason(n)) }, nil)
 		case pb.ReportAction_REPORT_ACTION_ISSUE_NOTICE:
@@ -519,6 +579,70 @@ func (d *desk) actionForms(r *http.Request, rep *pb.Report) []actionForm {
 		out = append(out, f)
 	}
 	return out
+}
+
+// suggestion is what SuggestDispatch says of a case the user may
+// dispatch (事件分拨); nil when the user may not dispatch it or the API
+// refuses the user the routing table.
+func (d *desk) suggestion(r *http.Request, rep *pb.Report) *suggestView {
+	if !slices.Contains(rep.GetAllowedActions(), pb.ReportAction_REPORT_ACTION_ASSIGN) {
+		return nil
+	}
+	ctx, err := d.call(r, pb.RoutingService_SuggestDispatch_FullMethodName)
+	if err != nil {
+		return nil
+	}
+	resp, err := d.routing.SuggestDispatch(ctx, &pb.SuggestDispatchRequest{ReportId: rep.GetId()})
+	if err != nil {
+		return nil
+	}
+	sg := &suggestView{ActionID: uuid.Must(uuid.NewV7()).String(), Version: rep.GetVersion()}
+	rule := resp.GetRule()
+	if rule == nil {
+		sg.None = true
+		return sg
+	}
+	sg.Rule = rule.GetName()
+	if resp.GetAssignment() == nil {
+		sg.NotApplicable = resp.GetLocalizedNotApplicableReason()
+		if sg.NotApplicable == "" {
+			sg.NotApplicable = resp.GetNotApplicableReason()
+		}
+		return sg
+	}
+	a := resp.GetAssignment()
+	sg.Assignee, sg.Unit = orDash(a.GetAssigneeName()), orDash(a.GetResponsibleUnit())
+	sg.AssigneeID = a.GetAssigneeId()
+	sg.Deadline = formatDeadline(a.GetDeadline()) + inWorkingDays(a.GetDeadlineWorkingDays())
+	switch {
+	case rule.GetDeadlineDays() == 0:
+		// The rule leaves the deadline to the default table: so does the
+		// dispatch, and the form without a deadline gets the same.
+		sg.defaultDeadline = sg.Deadline
+	case a.GetDeadlineWorkingDays() > 0:
+		sg.WorkingDays = strconv.Itoa(int(a.GetDeadlineWorkingDays()))
+	default:
+		sg.Date = formatDate(a.GetDeadline())
+	}
+	return sg
+}
+
+// returnWants names what a return asks for: 照片、地址.
+func returnWants(ws []pb.ReturnWant) string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = words.Label(words.ReturnWant, w)
+	}
+	return strings.Join(out, "、")
+}
+
+// inWorkingDays says a deadline was counted in working days: "（5 个工作
+// 日）"; "" when it was not (as gridctl writes it).
+func inWorkingDays(n int32) string {
+	if n <= 0 {
+		return ""
+	}
+	return "（" + words.WorkingDays(n) + "）"
 }
 
 // gridWorkers are the enabled workers of the grid, for the dispatch
@@ -626,9 +750,14 @@ func (d *desk) takeAction(r *http.Request, key string, f url.Values) (string, er
 		if deadline, err = formDeadline(f, "deadline"); err != nil {
 			return "", err
 		}
+		var days int32
+		if days, err = formWorkingDays(f); err != nil {
+			return "", err
+		}
 		if ctx, err = call(pb.RectificationService_AssignReport_FullMethodName); err == nil {
 			_, err = d.rect.AssignReport(ctx, &pb.AssignReportRequest{ActionId: actionID, ReportId: id, ExpectedVersion: version, Note: note,
-				AssigneeId: f.Get("assignee_id"), ResponsibleUnit: strings.TrimSpace(f.Get("responsible_unit")), Deadline: deadline})
+				AssigneeId: f.Get("assignee_id"), ResponsibleUnit: strings.TrimSpace(f.Get("responsible_unit")), Deadline: deadline,
+				DeadlineWorkingDays: days})
 		}
 	case "reject":
 		reason := pb.RejectionReason(pb.RejectionReason_value["REJECTION_REASON_"+f.Get("reason")])
@@ -690,9 +819,26 @@ func (d *desk) takeAction(r *http.Request, key string, f url.Values) (string, er
 		if nd, err = formDeadline(f, "new_deadline"); err != nil {
 			return "", err
 		}
+		var days int32
+		if days, err = formWorkingDays(f); err != nil {
+			return "", err
+		}
 		if ctx, err = call(pb.RectificationService_ExtendDeadline_FullMethodName); err == nil {
 			_, err = d.rect.ExtendDeadline(ctx, &pb.ExtendDeadlineRequest{ActionId: actionID, ReportId: id, ExpectedVersion: version, Note: note,
-				NewDeadline: nd, Reason: strings.TrimSpace(f.Get("reason"))})
+				NewDeadline: nd, Reason: strings.TrimSpace(f.Get("reason")), DeadlineWorkingDays: days})
+		}
+	case "return":
+		var wants []pb.ReturnWant
+		for _, w := range f["want"] {
+			wants = append(wants, pb.ReturnWant(pb.ReturnWant_value["RETURN_WANT_"+w]))
+		}
+		if ctx, err = call(pb.RectificationService_ReturnReport_FullMethodName); err == nil {
+			_, err = d.rect.ReturnReport(ctx, &pb.ReturnReportRequest{ActionId: actionID, ReportId: id, ExpectedVersion: version, Note: note, Wants: wants})
+		}
+	case "supplement":
+		if ctx, err = call(pb.RectificationService_SupplementReport_FullMethodName); err == nil {
+			_, err = d.rect.SupplementReport(ctx, &pb.SupplementReportRequest{ActionId: actionID, ReportId: id, ExpectedVersion: version, Note: note,
+				Description: strings.TrimSpace(f.Get("description")), Address: strings.TrimSpace(f.Get("address"))})
 		}
 	}
 	return done, err
@@ -711,6 +857,20 @@ func formDeadline(f url.Values, field string) (*timestamppb.Timestamp, error) {
 		return nil, &formError{field, words.Field(field) + "：请写作 2024-07-20 这样的日期"}
 	}
 	return timestamppb.New(day.Add(24*time.Hour - time.Second)), nil
+}
+
+// formWorkingDays reads 工作日天数 (deadline_working_days), 0 when empty;
+// its range is the API's to check.
+func formWorkingDays(f url.Values) (int32, error) {
+	s := strings.TrimSpace(f.Get("deadline_working_days"))
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 32)
+	if err != nil {
+		return 0, &formError{"deadline_working_days", words.Field("working_days") + "：请填写整数天数"}
+	}
+	return int32(n), nil
 }
 
 // formatMinute is a moment in China time to the minute, "-" when unset.

@@ -21,6 +21,7 @@ import (
 //	category  a category's API name without its prefix (SAFETY_HAZARD); repeatable
 //	grid      a grid's id; repeatable
 //	overdue   1: overdue only
+//	returned_only 1: REPORTED cases returned to their reporters for more
 //	due       N: due within N days (overdue ones included)
 //	q         text the description or address contains
 //	from, to  observed on or after from, on or before to (China dates, 2024-01-31)
@@ -48,6 +49,7 @@ type caseFilter struct {
 	Categories []string
 	Grids      []string
 	Overdue    bool
+	Returned   bool // only the cases returned for more (只看退回补充)
 	Due        string
 	Query      string
 	From, To   string
@@ -67,6 +69,7 @@ func parseCaseFilter(q url.Values) (caseFilter, *pb.ListReportsRequest, []string
 		Categories:    q["category"],
 		Grids:         nonEmpty(q["grid"]),
 		Overdue:       q.Get("overdue") == "1",
+		Returned:      q.Get("returned_only") == "1",
 		Due:           strings.TrimSpace(q.Get("due")),
 		Query:         strings.TrimSpace(q.Get("q")),
 		From:          q.Get("from"),
@@ -75,10 +78,11 @@ func parseCaseFilter(q url.Values) (caseFilter, *pb.ListReportsRequest, []string
 		Page:          q.Get("page"),
 	}
 	req := &pb.ListReportsRequest{
-		GridIds:     f.Grids,
-		OverdueOnly: f.Overdue,
-		Query:       f.Query,
-		OrderBy:     pb.ReportOrder_REPORT_ORDER_DEADLINE,
+		GridIds:      f.Grids,
+		OverdueOnly:  f.Overdue,
+		ReturnedOnly: f.Returned,
+		Query:        f.Query,
+		OrderBy:      pb.ReportOrder_REPORT_ORDER_DEADLINE,
 	}
 	var problems []string
 	switch f.Scope {
@@ -160,6 +164,9 @@ func (f caseFilter) values() url.Values {
 	if f.Overdue {
 		q.Set("overdue", "1")
 	}
+	if f.Returned {
+		q.Set("returned_only", "1")
+	}
 	set("due", f.Due)
 	set("q", f.Query)
 	set("from", f.From)
@@ -206,6 +213,7 @@ func exportURL(req *pb.ListReportsRequest, format string) string {
 	}
 	flag("open_only", req.GetOpenOnly())
 	flag("overdue_only", req.GetOverdueOnly())
+	flag("returned_only", req.GetReturnedOnly())
 	flag("follow_up_due", req.GetFollowUpDue())
 	if n := req.GetDueWithinDays(); n != 0 {
 		q.Set("due_within_days", strconv.Itoa(int(n)))

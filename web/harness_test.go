@@ -66,7 +66,7 @@ func newStreet(t *testing.T, opts ...func(*server.Config)) *street {
 		t.Fatal(err)
 	}
 	sys := gridinspect.NewContext(t.Context(), gridinspect.SystemActor())
-	if _, err := demo.Seed(sys, demo.Services{Directory: db, Reports: db, Users: db, Settings: db}, clk.Now()); err != nil {
+	if _, err := demo.Seed(sys, demo.Services{Directory: db, Reports: db, Users: db, Settings: db, Routing: db, Schedules: db, Calendar: db}, clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	// The admin gridd makes on its first run, here with the demo's password.

@@ -3,8 +3,10 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -19,7 +21,23 @@ type homeView struct {
 	// At is when the counts were made, China time.
 	At    string
 	Error *errorView
+	// Patrols are the patrols due and missed (巡查计划) in the user's
+	// grids, as ListDuePatrols lists them; PatrolsMore how many more it
+	// listed than the page shows; PatrolsError why there is no list.
+	Patrols      []duePatrolRow
+	PatrolsMore  int
+	PatrolsError string
 }
+
+// duePatrolRow is one period of a patrol schedule that wants patrols.
+type duePatrolRow struct {
+	Missed                                 bool
+	State, Grid, Object, Frequency, Period string
+	Done, Wanted                           int32
+}
+
+// homePatrols is how many due patrols the home page lists at most.
+const homePatrols = 10
 
 // gridCounts is one grid's row.
 type gridCounts struct {
@@ -97,6 +115,7 @@ func (d *desk) home(w http.ResponseWriter, r *http.Request, user *pb.User) {
 		hv.Grids = append(hv.Grids, gridCounts{Name: g.GetGridName(), Cells: countCells(g.GetCounts(), g.GetGridId(), since)})
 	}
 	hv.At = dash.GetAt().AsTime().In(gridinspect.ChinaZone).Format("2006-01-02 15:04")
+	d.duePatrols(r, &hv)
 	v.Data = hv
 	d.render(w, r, code, "home", v)
 }
@@ -113,4 +132,63 @@ func countCells(c *pb.DashboardCounts, grid, newSince string) []countCell {
 		cells = append(cells, countCell{Key: hc.key, Label: hc.label, N: hc.n(c), URL: f.pageURL("")})
 	}
 	return cells
+}
+
+// duePatrols lists in hv the patrols due and missed in the user's grids
+// (the API decides which): missed ones first, as ListDuePatrols orders
+// them.
+func (d *desk) duePatrols(r *http.Request, hv *homeView) {
+	ctx, err := d.call(r, pb.PatrolScheduleService_ListDuePatrols_FullMethodName)
+	var resp *pb.ListDuePatrolsResponse
+	if err == nil {
+		resp, err = d.sched.ListDuePatrols(ctx, &pb.ListDuePatrolsRequest{})
+	}
+	if err != nil {
+		hv.PatrolsError = d.chinese(err).Message
+		return
+	}
+	for i, p := range resp.GetDue() {
+		if i == homePatrols {
+			hv.PatrolsMore = len(resp.GetDue()) - homePatrols
+			break
+		}
+		s := p.GetSchedule()
+		row := duePatrolRow{Missed: p.GetMissed(), State: "待巡", Grid: orDash(s.GetGridName()), Object: patrolObject(s),
+			Frequency: words.PatrolFrequency(s), Period: patrolPeriod(p), Done: p.GetDone(), Wanted: p.GetWanted()}
+		if row.Missed {
+			row.State = "漏巡"
+		}
+		hv.Patrols = append(hv.Patrols, row)
+	}
+}
+
+// patrolObject is what a schedule patrols: 全网格, or the subject with its
+// kind, and the kind of patrol (as gridctl patrols writes it).
+func patrolObject(s *pb.PatrolSchedule) string {
+	what := "全网格"
+	if s.GetSubjectId() != "" {
+		what = orDash(s.GetSubjectName())
+		if k := words.Of(words.SubjectKind, s.GetSubjectKind()); k != "" {
+			what += "（" + k + "）"
+		}
+	}
+	if k := words.Of(words.PatrolKind, s.GetKind()); k != "" {
+		what += "，" + k
+	}
+	return what
+}
+
+// patrolPeriod is a period's first and last China days: "07-08至07-14",
+// or one day alone.
+func patrolPeriod(p *pb.DuePatrol) string {
+	first := p.GetPeriodStart().AsTime().In(gridinspect.ChinaZone)
+	last := p.GetPeriodEnd().AsTime().Add(-time.Nanosecond).In(gridinspect.ChinaZone)
+	layout := "01-02"
+	if first.Year() != last.Year() {
+		layout = dateLayout
+	}
+	if first.Format(dateLayout) == last.Format(dateLayout) {
+		return first.Format(layout)
+	}
+	return first.Format(layout) + "至" + last.Format(layout)
 }

@@ -65,6 +65,8 @@ type desk struct {
 	stats   pb.StatsServiceClient
 	admins  pb.AdminServiceClient
 	rect    pb.RectificationServiceClient
+	routing pb.RoutingServiceClient
+	sched   pb.PatrolScheduleServiceClient
 }
 
 // New returns the desk's handler: its pages and /static/. It fails when
@@ -102,6 +104,8 @@ func New(cfg Config) (http.Handler, error) {
 		stats:   pb.NewStatsServiceClient(cfg.Conn),
 		admins:  pb.NewAdminServiceClient(cfg.Conn),
 		rect:    pb.NewRectificationServiceClient(cfg.Conn),
+		routing: pb.NewRoutingServiceClient(cfg.Conn),
+		sched:   pb.NewPatrolScheduleServiceClient(cfg.Conn),
 	}
 	if d.pages, err = parsePages(static); err != nil {
 		return nil, err
