@@ -14,7 +14,9 @@ import (
 // counted from the first working day on or after its start; a year not
 // announced counts Monday to Friday.
 func TestPatrolSchedule_WorkingDaysAreTheCalendars(t *testing.T) {
-	cn := func(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, gridinspect.ChinaZone) }
+	cn := func(y int, m time.Month, d, h int) time.Time {
+		return time.Date(y, m, d, h, 0, 0, 0, gridinspect.ChinaZone)
+	}
 	official := gridinspect.NewCalendar(holidays.Official())
 	tests := []struct {
 		name       string

@@ -81,11 +81,11 @@ func TestPatrolSchedules_AMonthOverTheNationalDayHolidays(t *testing.T) {
 			patrol(zhang, gridinspect.PatrolKindGeneral, "", gridA, day.Add(9*time.Hour))
 		}
 	}
-	patrol(zhang, gridinspect.PatrolKindGeneral, "", gridA, at(9, 20, 9))  // before the schedule
-	patrol(zhang, gridinspect.PatrolKindGeneral, "", gridA, at(9, 24, 15)) // a second that day: no more
-	patrol(zhang, gridinspect.PatrolKindGeneral, "", gridA, at(9, 28, 10)) // Saturday, a day off: no period's
-	patrol(zhang, gridinspect.PatrolKindGeneral, "", gridA, at(10, 3, 10)) // 国庆节: no period's
-	patrol(zhang, gridinspect.PatrolKindGeneral, "", gridA, at(10, 21, 9)) // after the four weeks
+	patrol(zhang, gridinspect.PatrolKindGeneral, "", gridA, at(9, 20, 9))           // before the schedule
+	patrol(zhang, gridinspect.PatrolKindGeneral, "", gridA, at(9, 24, 15))          // a second that day: no more
+	patrol(zhang, gridinspect.PatrolKindGeneral, "", gridA, at(9, 28, 10))          // Saturday, a day off: no period's
+	patrol(zhang, gridinspect.PatrolKindGeneral, "", gridA, at(10, 3, 10))          // 国庆节: no period's
+	patrol(zhang, gridinspect.PatrolKindGeneral, "", gridA, at(10, 21, 9))          // after the four weeks
 	patrol(wang, gridinspect.PatrolKindWaterSource, water.ID, gridB, at(9, 29, 10)) // the 调休 Sunday
 	// the week of 30 September: none (漏巡)
 	patrol(wang, gridinspect.PatrolKindWaterSource, water.ID, gridB, at(10, 12, 10)) // the 调休 Saturday
