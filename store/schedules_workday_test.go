@@ -1,7 +1,11 @@
 package store
 
 import (
+	"context"
+	"database/sql"
 	"math"
+	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -243,5 +247,47 @@ func TestListDuePatrols_AWorkingDayScheduleIsDueOnWorkingDaysOnly(t *testing.T) 
 				t.Errorf("due %v, want %v", due, tt.due)
 			}
 		})
+	}
+}
+
+// TestMigration0019_SchedulesKeptAndWorkingDaysAllowed opens a database
+// written before 0019 with a weekly schedule and wants it kept as it was,
+// its indexes back, and a working-day schedule taking its place.
+func TestMigration0019_SchedulesKeptAndWorkingDaysAllowed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gridinspect.db")
+	old := mustOpenRawAtVersion(t, path, 18)
+	starts := china(2024, 9, 2, 0).UnixNano()
+	for _, s := range []string{
+		`INSERT INTO grids (id, name, kind, boundary, min_lat, min_lng, max_lat, max_lng, content_hash, created_at)
+		 VALUES ('` + gridA + `', '东村', 1, '[]', 0, 0, 0, 0, 'h', 0)`,
+		`INSERT INTO patrol_schedules (subject_id, grid_id, kind, period, every, times, starts_at, ends_at, note, set_by, set_at)
+		 VALUES (NULL, '` + gridA + `', 0, 2, 1, 2, ` + strconv.FormatInt(starts, 10) + `, NULL, '每周两次', 'admin', 0)`,
+	} {
+		if _, err := old.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db := mustOpenAt(t, path, &testClock{now: china(2024, 9, 27, 9)})
+	list, err := db.ListPatrolSchedules(as(admin()), nil)
+	if err != nil || len(list) != 1 || list[0].GridID != gridA || list[0].Period != gridinspect.PatrolPeriodWeek ||
+		list[0].Times != 2 || list[0].Note != "每周两次" || !list[0].StartsAt.Equal(china(2024, 9, 2, 0)) {
+		t.Fatalf("after 0019: %+v, %v; want the weekly schedule as it was", list, err)
+	}
+	var indexes int
+	err = db.Read(context.Background(), func(tx *sql.Tx) error {
+		return tx.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'patrol_schedules'
+			AND name LIKE 'patrol_schedules_%'`).Scan(&indexes)
+	})
+	if err != nil || indexes != 4 {
+		t.Fatalf("%d indexes on patrol_schedules, %v; want 4", indexes, err)
+	}
+	got, err := db.SetPatrolSchedule(as(admin()), &gridinspect.PatrolSchedule{GridID: gridA,
+		Period: gridinspect.PatrolPeriodWorkingDay})
+	if err != nil || got.Period != gridinspect.PatrolPeriodWorkingDay {
+		t.Fatalf("a working-day schedule after 0019: %+v, %v", got, err)
 	}
 }
