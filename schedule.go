@@ -15,6 +15,10 @@ const (
 	PatrolPeriodDay
 	PatrolPeriodWeek
 	PatrolPeriodMonth
+	// PatrolPeriodWorkingDay counts the working days (工作日) of the
+	// admin's calendar: holidays skipped, weekend days worked in exchange
+	// (调休上班) counted.
+	PatrolPeriodWorkingDay
 )
 
 // Bounds of a patrol schedule.
@@ -32,8 +36,8 @@ const (
 )
 
 // PatrolSchedule is how often one subject or one grid must be patrolled
-// (巡查计划): Times patrols in every period of Every days, weeks or months,
-// calendar periods in China time counted from StartsAt. It is kept in
+// (巡查计划): Times patrols in every period of Every days, weeks, months
+// or working days, periods in China time counted from StartsAt. It is kept in
 // versions: setting a target's schedule again ends the old version where
 // the new one starts, so the periods that ended under the old one keep
 // counting in summaries.
@@ -67,7 +71,7 @@ func ValidatePatrolSchedule(s *PatrolSchedule) error {
 	var v Violations
 	checkScheduleTarget(&v, "schedule.", s.SubjectID, s.GridID)
 	checkEnum(&v, "schedule.kind", int(s.Kind), int(PatrolKindGeneral), false)
-	checkEnum(&v, "schedule.period", int(s.Period), int(PatrolPeriodMonth), true)
+	checkEnum(&v, "schedule.period", int(s.Period), int(PatrolPeriodWorkingDay), true)
 	if s.Every < 0 || s.Every > MaxScheduleEvery {
 		v.AddZh("schedule.every", "须在 1 到 "+itoa(MaxScheduleEvery)+" 之间", "must be 1 to %d (0 = 1)", MaxScheduleEvery)
 	}
@@ -75,6 +79,12 @@ func ValidatePatrolSchedule(s *PatrolSchedule) error {
 		v.AddZh("schedule.times", "须在 1 到 "+itoa(MaxScheduleTimes)+" 之间", "must be 1 to %d (0 = 1)", MaxScheduleTimes)
 	}
 	checkText(&v, "schedule.note", s.Note, MaxScheduleNoteRunes, false)
+	// Working-day periods are walked day by day from the start: from the
+	// calendar's first year, the walk stays a few thousand days.
+	if s.Period == PatrolPeriodWorkingDay && !s.StartsAt.IsZero() && s.StartsAt.In(ChinaZone).Year() < MinCalendarYear {
+		v.AddZh("schedule.starts_at", "按工作日的计划须从 "+itoa(MinCalendarYear)+" 年以后起算",
+			"must be in %d or later for working days", MinCalendarYear)
+	}
 	return v.Err("invalid patrol schedule")
 }
 
@@ -101,8 +111,9 @@ func checkScheduleTarget(v *Violations, prefix, subjectID, gridID string) {
 
 // NormalizePatrolSchedule fills the defaults of a valid schedule: every
 // and times 1, and StartsAt the start of its period holding StartsAt (or
-// now when unset).
-func NormalizePatrolSchedule(s *PatrolSchedule, now time.Time) {
+// now when unset); for working days, the start of the first working day
+// of cal on or after it.
+func NormalizePatrolSchedule(s *PatrolSchedule, now time.Time, cal *Calendar) {
 	if s.Every == 0 {
 		s.Every = 1
 	}
@@ -113,6 +124,11 @@ func NormalizePatrolSchedule(s *PatrolSchedule, now time.Time) {
 		s.StartsAt = now
 	}
 	s.StartsAt = s.Period.unitStart(s.StartsAt)
+	if s.Period == PatrolPeriodWorkingDay {
+		for !cal.IsWorkingDay(s.StartsAt) {
+			s.StartsAt = nextDay(s.StartsAt)
+		}
+	}
 }
 
 // unitStart returns the start, in China time, of the day, week (Monday)
@@ -169,8 +185,19 @@ func (s *PatrolSchedule) indexAt(t time.Time) int {
 	return n
 }
 
-// PeriodAt returns the schedule's period holding t: [start, end).
-func (s *PatrolSchedule) PeriodAt(t time.Time) (start, end time.Time) {
+// PeriodAt returns the schedule's period holding t: [start, end). For
+// working days, cal says which days are worked (nil: Monday to Friday);
+// on a day off between two periods (and before the first), the next
+// period, which starts after t.
+func (s *PatrolSchedule) PeriodAt(cal *Calendar, t time.Time) (start, end time.Time) {
+	if s.Period == PatrolPeriodWorkingDay {
+		var p SchedulePeriod
+		s.workdayPeriods(cal, func(q SchedulePeriod) bool {
+			p = q
+			return !q.End.After(t)
+		})
+		return p.Start, p.End
+	}
 	n := s.indexAt(t)
 	return s.nth(n), s.nth(n + 1)
 }
@@ -182,12 +209,25 @@ type SchedulePeriod struct {
 
 // EndedPeriods returns the schedule's periods that ended after from and
 // by to (from < End <= to), and by EndsAt when the version has ended, in
-// order.
-func (s *PatrolSchedule) EndedPeriods(from, to time.Time) []SchedulePeriod {
+// order. For working days, cal says which days are worked (nil: Monday to
+// Friday).
+func (s *PatrolSchedule) EndedPeriods(cal *Calendar, from, to time.Time) []SchedulePeriod {
 	if !s.EndsAt.IsZero() && s.EndsAt.Before(to) {
 		to = s.EndsAt
 	}
 	var out []SchedulePeriod
+	if s.Period == PatrolPeriodWorkingDay {
+		s.workdayPeriods(cal, func(p SchedulePeriod) bool {
+			if p.End.After(to) {
+				return false
+			}
+			if p.End.After(from) {
+				out = append(out, p)
+			}
+			return true
+		})
+		return out
+	}
 	n := max(0, s.indexAt(from))
 	for {
 		start, end := s.nth(n), s.nth(n+1)
@@ -198,6 +238,38 @@ func (s *PatrolSchedule) EndedPeriods(from, to time.Time) []SchedulePeriod {
 			out = append(out, SchedulePeriod{Start: start, End: end})
 		}
 		n++
+	}
+}
+
+// workdayPeriods calls f with the periods of a working-day schedule in
+// order, from its first, until f returns false. A period runs from the
+// midnight that starts its first working day to the one that ends its
+// last: the days off after it belong to no period (a patrol on a holiday
+// is not one of the day before's), those inside a period of several
+// working days to it. The walk starts at StartsAt each time, as the
+// calendar may have changed since the schedule was set; a few thousand
+// days at most for a schedule years old.
+func (s *PatrolSchedule) workdayPeriods(cal *Calendar, f func(SchedulePeriod) bool) {
+	every := max(s.Every, 1)
+	var p SchedulePeriod
+	worked := 0
+	// A year has working days whatever the admin keeps (a year past
+	// MaxCalendarYear counts Monday to Friday), so the walk goes on until
+	// f stops it.
+	for day := ChinaDay(s.StartsAt); ; day = nextDay(day) {
+		if !cal.IsWorkingDay(day) {
+			continue
+		}
+		if worked%every == 0 {
+			p.Start = day
+		}
+		worked++
+		if worked%every == 0 {
+			p.End = nextDay(day)
+			if !f(p) {
+				return
+			}
+		}
 	}
 }
 

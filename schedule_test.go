@@ -31,8 +31,8 @@ func TestPatrolSchedule_PeriodsAreCalendarPeriodsInChinaTime(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &PatrolSchedule{Period: tt.period, Every: tt.every, StartsAt: tt.starts}
-			NormalizePatrolSchedule(s, time.Time{})
-			start, end := s.PeriodAt(tt.at)
+			NormalizePatrolSchedule(s, time.Time{}, nil)
+			start, end := s.PeriodAt(nil, tt.at)
 			if !start.Equal(tt.start) || !end.Equal(tt.end) {
 				t.Errorf("PeriodAt(%v) = %v – %v, want %v – %v", tt.at, start, end, tt.start, tt.end)
 			}
@@ -45,12 +45,12 @@ func TestPatrolSchedule_PeriodsAreCalendarPeriodsInChinaTime(t *testing.T) {
 func TestPatrolSchedule_EndedPeriods(t *testing.T) {
 	cn := func(m time.Month, d int) time.Time { return time.Date(2024, m, d, 0, 0, 0, 0, ChinaZone) }
 	s := &PatrolSchedule{Period: PatrolPeriodWeek, StartsAt: cn(6, 3)}
-	NormalizePatrolSchedule(s, time.Time{})
-	if got := s.EndedPeriods(cn(6, 1), cn(7, 1)); len(got) != 4 || !got[0].Start.Equal(cn(6, 3)) || !got[3].End.Equal(cn(7, 1)) {
+	NormalizePatrolSchedule(s, time.Time{}, nil)
+	if got := s.EndedPeriods(nil, cn(6, 1), cn(7, 1)); len(got) != 4 || !got[0].Start.Equal(cn(6, 3)) || !got[3].End.Equal(cn(7, 1)) {
 		t.Errorf("June: %v, want the four weeks from 3 June", got)
 	}
 	s.EndsAt = cn(6, 20)
-	if got := s.EndedPeriods(cn(6, 1), cn(7, 1)); len(got) != 2 {
+	if got := s.EndedPeriods(nil, cn(6, 1), cn(7, 1)); len(got) != 2 {
 		t.Errorf("ended 20 June: %v, want the two weeks that ended by then", got)
 	}
 }

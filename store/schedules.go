@@ -39,7 +39,11 @@ func (db *DB) SetPatrolSchedule(ctx context.Context, in *gridinspect.PatrolSched
 		if err := checkScheduleTarget(tx, a, &ns); err != nil {
 			return err
 		}
-		gridinspect.NormalizePatrolSchedule(&ns, tx.Now)
+		cal, err := scheduleCalendar(tx, &ns)
+		if err != nil {
+			return err
+		}
+		gridinspect.NormalizePatrolSchedule(&ns, tx.Now, cal)
 		col, target := scheduleTarget(&ns)
 		start := ns.StartsAt.UnixNano()
 		// Versions that would start at or after the new one are replaced
@@ -228,14 +232,22 @@ func duePatrols(q queryer, grids []string, since, now time.Time) ([]*gridinspect
 	if err != nil {
 		return nil, err
 	}
+	cal, err := scheduleCalendar(q, list...)
+	if err != nil {
+		return nil, err
+	}
 	var missed, due []*gridinspect.DuePatrol
 	for _, s := range list {
-		periods := s.EndedPeriods(since, now)
-		current := s.EndsAt.IsZero() && !now.Before(s.StartsAt)
-		var cur gridinspect.SchedulePeriod
-		if current {
-			cur.Start, cur.End = s.PeriodAt(now)
-			periods = append(periods, cur)
+		periods := s.EndedPeriods(cal, since, now)
+		var current bool
+		if s.EndsAt.IsZero() && !now.Before(s.StartsAt) {
+			var cur gridinspect.SchedulePeriod
+			cur.Start, cur.End = s.PeriodAt(cal, now)
+			// On a day off, a working-day schedule has no period under
+			// way: the next one is not due yet.
+			if current = !now.Before(cur.Start); current {
+				periods = append(periods, cur)
+			}
 		}
 		if len(periods) == 0 {
 			continue
@@ -300,6 +312,18 @@ func countAgainst(q queryer, s *gridinspect.PatrolSchedule, periods []gridinspec
 		return nil
 	})
 	return done, err
+}
+
+// scheduleCalendar loads the admin's calendar, the one deadlines count
+// on, when one of the schedules counts working days; nil otherwise, as
+// no period needs it.
+func scheduleCalendar(q queryer, list ...*gridinspect.PatrolSchedule) (*gridinspect.Calendar, error) {
+	for _, s := range list {
+		if s.Period == gridinspect.PatrolPeriodWorkingDay {
+			return loadCalendar(q)
+		}
+	}
+	return nil, nil
 }
 
 // scheduleQuery selects schedule versions.
@@ -417,8 +441,12 @@ func (sq *summaryQuery) schedulesByGrid() (map[string]*scheduleCount, error) {
 	if err != nil {
 		return nil, err
 	}
+	cal, err := scheduleCalendar(sq.q, list...)
+	if err != nil {
+		return nil, err
+	}
 	for _, sc := range list {
-		periods := sc.EndedPeriods(from, to)
+		periods := sc.EndedPeriods(cal, from, to)
 		if len(periods) == 0 {
 			continue
 		}

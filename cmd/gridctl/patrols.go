@@ -17,9 +17,10 @@ import (
 
 // periodFlags are the units of a schedule's period as --period names them.
 var periodFlags = map[string]pb.PatrolPeriod{
-	"day":   pb.PatrolPeriod_PATROL_PERIOD_DAY,
-	"week":  pb.PatrolPeriod_PATROL_PERIOD_WEEK,
-	"month": pb.PatrolPeriod_PATROL_PERIOD_MONTH,
+	"day":     pb.PatrolPeriod_PATROL_PERIOD_DAY,
+	"week":    pb.PatrolPeriod_PATROL_PERIOD_WEEK,
+	"month":   pb.PatrolPeriod_PATROL_PERIOD_MONTH,
+	"workday": pb.PatrolPeriod_PATROL_PERIOD_WORKING_DAY,
 }
 
 // patrolKindFlags are the kinds of patrol as --kind names them.
@@ -34,7 +35,8 @@ var patrolsCommand = &command{
 	name:    "patrols",
 	summary: "巡查计划：待巡和漏巡的巡查，设置巡查频次",
 	help: `gridctl patrols --due 列出巡查计划要求而尚未完成的巡查：先列漏巡（周期已过而巡查次数不够），
-最早的在最上；再列本周期待巡的，最早截止的在上。周期按中国时间的自然日、周（周一起）、月计。
+最早的在最上；再列本周期待巡的，最早截止的在上。周期按中国时间的自然日、周（周一起）、月计；
+按工作日的计划按管理员维护的节假日安排计（法定假日不计，调休上班的周末计入），休息日没有待巡。
 
 示例：
   gridctl patrols --due
@@ -71,13 +73,14 @@ var patrolsScheduleCommand = &command{
 	name:    "schedule",
 	summary: "设置一个对象或网格的巡查频次（主管、管理员）",
 	help: `为一个对象（水源地、散乱污企业、危房户等）或一个网格设置巡查计划：每 --every 个
---period（天、周、月）巡查 --times 次。已有计划的，新计划从其所在周期起替换旧计划，
+--period（天、周、月、工作日）巡查 --times 次。工作日按管理员维护的节假日安排计。已有计划的，新计划从其所在周期起替换旧计划，
 此前已结束的周期仍按旧计划统计。
 
 示例：
   gridctl patrols schedule --subject 长山备用水源地 --period week
   gridctl patrols schedule --subject 张三户 --period month --times 2 --from 2024-06-01
-  gridctl patrols schedule --grid 金石社区 --period day --every 10 --kind general`,
+  gridctl patrols schedule --grid 金石社区 --period day --every 10 --kind general
+  gridctl patrols schedule --subject 长山备用水源地 --period workday`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		subject := fs.String("subject", "", "巡查对象的`名称或编号`")
 		grid := fs.String("grid", "", "网格的`名称或编号`（网格内的巡查都算）")

@@ -219,25 +219,33 @@ func RoutingMode(automatic bool) string {
 
 // PatrolPeriod are the units of a patrol schedule's period in Chinese.
 var PatrolPeriod = map[pb.PatrolPeriod]string{
-	pb.PatrolPeriod_PATROL_PERIOD_DAY:   "天",
-	pb.PatrolPeriod_PATROL_PERIOD_WEEK:  "周",
-	pb.PatrolPeriod_PATROL_PERIOD_MONTH: "月",
+	pb.PatrolPeriod_PATROL_PERIOD_DAY:         "天",
+	pb.PatrolPeriod_PATROL_PERIOD_WEEK:        "周",
+	pb.PatrolPeriod_PATROL_PERIOD_MONTH:       "月",
+	pb.PatrolPeriod_PATROL_PERIOD_WORKING_DAY: "工作日",
 }
 
 // PatrolFrequency says how often a schedule wants patrols, as an office
-// writes it: 每周1次, 每2周3次, 每10天1次, 每月2次.
+// writes it: 每周1次, 每2周3次, 每10天1次, 每月2次, 每个工作日1次,
+// 每5个工作日1次.
 func PatrolFrequency(s *pb.PatrolSchedule) string {
 	unit := Label(PatrolPeriod, s.GetPeriod())
 	every := max(s.GetEvery(), 1)
 	times := max(s.GetTimes(), 1)
 	if every == 1 {
-		if s.GetPeriod() == pb.PatrolPeriod_PATROL_PERIOD_DAY {
+		switch s.GetPeriod() {
+		case pb.PatrolPeriod_PATROL_PERIOD_DAY:
 			return fmt.Sprintf("每天%d次", times)
+		case pb.PatrolPeriod_PATROL_PERIOD_WORKING_DAY:
+			return fmt.Sprintf("每个工作日%d次", times)
 		}
 		return fmt.Sprintf("每%s%d次", unit, times)
 	}
-	if s.GetPeriod() == pb.PatrolPeriod_PATROL_PERIOD_MONTH {
+	switch s.GetPeriod() {
+	case pb.PatrolPeriod_PATROL_PERIOD_MONTH:
 		unit = "个月"
+	case pb.PatrolPeriod_PATROL_PERIOD_WORKING_DAY:
+		unit = "个工作日"
 	}
 	return fmt.Sprintf("每%d%s%d次", every, unit, times)
 }

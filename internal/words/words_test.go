@@ -84,3 +84,25 @@ func TestLabelNamesWhatItDoesNotKnow(t *testing.T) {
 		t.Errorf("Of(99) = %q, want empty", got)
 	}
 }
+
+func TestPatrolFrequencyAsAnOfficeWritesIt(t *testing.T) {
+	for _, tt := range []struct {
+		period       pb.PatrolPeriod
+		every, times int32
+		want         string
+	}{
+		{pb.PatrolPeriod_PATROL_PERIOD_DAY, 1, 1, "每天1次"},
+		{pb.PatrolPeriod_PATROL_PERIOD_DAY, 10, 1, "每10天1次"},
+		{pb.PatrolPeriod_PATROL_PERIOD_WEEK, 0, 0, "每周1次"},
+		{pb.PatrolPeriod_PATROL_PERIOD_WEEK, 2, 3, "每2周3次"},
+		{pb.PatrolPeriod_PATROL_PERIOD_MONTH, 1, 2, "每月2次"},
+		{pb.PatrolPeriod_PATROL_PERIOD_MONTH, 3, 1, "每3个月1次"},
+		{pb.PatrolPeriod_PATROL_PERIOD_WORKING_DAY, 1, 1, "每个工作日1次"},
+		{pb.PatrolPeriod_PATROL_PERIOD_WORKING_DAY, 5, 2, "每5个工作日2次"},
+	} {
+		s := &pb.PatrolSchedule{Period: tt.period, Every: tt.every, Times: tt.times}
+		if got := PatrolFrequency(s); got != tt.want {
+			t.Errorf("PatrolFrequency(%v every %d times %d) = %q, want %q", tt.period, tt.every, tt.times, got, tt.want)
+		}
+	}
+}

@@ -35,6 +35,14 @@ const (
 	PatrolPeriod_PATROL_PERIOD_WEEK PatrolPeriod = 2
 	// PATROL_PERIOD_MONTH: months, from the 1st at 00:00 China time.
 	PatrolPeriod_PATROL_PERIOD_MONTH PatrolPeriod = 3
+	// PATROL_PERIOD_WORKING_DAY: working days (工作日) of the admin's
+	// calendar (CalendarService), the one deadlines count on: statutory
+	// holidays skipped, weekend days worked in exchange (调休上班) counted, a
+	// year without exceptions Monday to Friday. A period runs from 00:00 of
+	// its first working day to 24:00 of its last; a patrol on a day off
+	// between two periods counts toward neither. starts_at moves to the
+	// first working day on or after it, and must be in 2000 or later.
+	PatrolPeriod_PATROL_PERIOD_WORKING_DAY PatrolPeriod = 4
 )
 
 // Enum value maps for PatrolPeriod.
@@ -44,12 +52,14 @@ var (
 		1: "PATROL_PERIOD_DAY",
 		2: "PATROL_PERIOD_WEEK",
 		3: "PATROL_PERIOD_MONTH",
+		4: "PATROL_PERIOD_WORKING_DAY",
 	}
 	PatrolPeriod_value = map[string]int32{
 		"PATROL_PERIOD_UNSPECIFIED": 0,
 		"PATROL_PERIOD_DAY":         1,
 		"PATROL_PERIOD_WEEK":        2,
 		"PATROL_PERIOD_MONTH":       3,
+		"PATROL_PERIOD_WORKING_DAY": 4,
 	}
 )
 
@@ -93,8 +103,8 @@ type PatrolSchedule struct {
 	Kind PatrolKind `protobuf:"varint,3,opt,name=kind,proto3,enum=gridinspect.v1.PatrolKind" json:"kind,omitempty"`
 	// period is the unit of the schedule's period; required.
 	Period PatrolPeriod `protobuf:"varint,4,opt,name=period,proto3,enum=gridinspect.v1.PatrolPeriod" json:"period,omitempty"`
-	// every: the period is this many units long (every 2 weeks); 0 = 1; at
-	// most 366.
+	// every: the period is this many units long (every 2 weeks, every 5
+	// working days); 0 = 1; at most 366.
 	Every int32 `protobuf:"varint,5,opt,name=every,proto3" json:"every,omitempty"`
 	// times: patrols wanted in each period; 0 = 1; at most 100.
 	Times int32 `protobuf:"varint,6,opt,name=times,proto3" json:"times,omitempty"`
@@ -767,12 +777,13 @@ const file_gridinspect_v1_schedule_proto_rawDesc = "" +
 	"\x06missed\x18\x06 \x01(\bR\x06missed\"q\n" +
 	"\x16ListDuePatrolsResponse\x12+\n" +
 	"\x03due\x18\x01 \x03(\v2\x19.gridinspect.v1.DuePatrolR\x03due\x12*\n" +
-	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at*u\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at*\x94\x01\n" +
 	"\fPatrolPeriod\x12\x1d\n" +
 	"\x19PATROL_PERIOD_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11PATROL_PERIOD_DAY\x10\x01\x12\x16\n" +
 	"\x12PATROL_PERIOD_WEEK\x10\x02\x12\x17\n" +
-	"\x13PATROL_PERIOD_MONTH\x10\x032\xba\x04\n" +
+	"\x13PATROL_PERIOD_MONTH\x10\x03\x12\x1d\n" +
+	"\x19PATROL_PERIOD_WORKING_DAY\x10\x042\xba\x04\n" +
 	"\x15PatrolScheduleService\x12\x88\x01\n" +
 	"\x11SetPatrolSchedule\x12(.gridinspect.v1.SetPatrolScheduleRequest\x1a).gridinspect.v1.SetPatrolScheduleResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/patrolSchedules\x12\x8b\x01\n" +
 	"\x13ListPatrolSchedules\x12*.gridinspect.v1.ListPatrolSchedulesRequest\x1a+.gridinspect.v1.ListPatrolSchedulesResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/patrolSchedules\x12\x8e\x01\n" +

@@ -34,9 +34,11 @@ const (
 // patrolled (巡查计划), and says what is due and what was missed.
 //
 // A schedule asks for `times` patrols in every period of `every` days,
-// weeks or months. Periods are calendar periods in China time: a day
-// starts at 00:00, a week on Monday, a month on its 1st; periods of several
-// days, weeks or months are counted from the one the schedule starts in.
+// weeks, months or working days. Periods are calendar periods in China
+// time: a day starts at 00:00, a week on Monday, a month on its 1st;
+// periods of several days, weeks or months are counted from the one the
+// schedule starts in; working days are those of the admin's calendar,
+// counted from the first the schedule starts on.
 // A patrol counts against a period when it started in it (its started_at,
 // or its received_at where the device clock was flagged, as the summary
 // counts) and matches the schedule: about the subject, or in the grid; of
@@ -122,9 +124,11 @@ func (c *patrolScheduleServiceClient) ListDuePatrols(ctx context.Context, in *Li
 // patrolled (巡查计划), and says what is due and what was missed.
 //
 // A schedule asks for `times` patrols in every period of `every` days,
-// weeks or months. Periods are calendar periods in China time: a day
-// starts at 00:00, a week on Monday, a month on its 1st; periods of several
-// days, weeks or months are counted from the one the schedule starts in.
+// weeks, months or working days. Periods are calendar periods in China
+// time: a day starts at 00:00, a week on Monday, a month on its 1st;
+// periods of several days, weeks or months are counted from the one the
+// schedule starts in; working days are those of the admin's calendar,
+// counted from the first the schedule starts on.
 // A patrol counts against a period when it started in it (its started_at,
 // or its received_at where the device clock was flagged, as the summary
 // counts) and matches the schedule: about the subject, or in the grid; of
