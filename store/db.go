@@ -97,6 +97,8 @@ type DB struct {
 	now    func() time.Time
 	logger *slog.Logger
 	nread  int
+	// readGate admits readers to reader in arrival order.
+	readGate *readGate
 
 	passwordParams gridinspect.PasswordParams
 	tokenTTL       time.Duration
@@ -290,6 +292,7 @@ func (db *DB) open() (err error) {
 	}
 	db.reader.SetMaxOpenConns(db.nread)
 	db.reader.SetMaxIdleConns(db.nread)
+	db.readGate = newReadGate(db.nread)
 	if err := checkPragmas(db.reader); err != nil {
 		return fmt.Errorf("store: open %s (reader): %w", db.path, err)
 	}
@@ -388,6 +391,12 @@ func (db *DB) Read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if db.reader == nil {
 		return gridinspect.Errorf(gridinspect.EUNAVAILABLE, "database is not open")
 	}
+	if err := db.readGate.acquire(ctx); err != nil {
+		return fmt.Errorf("store: begin read: %w", err)
+	}
+	// Released after Rollback has put the connection back, so the next
+	// reader admitted finds it free.
+	defer db.readGate.release()
 	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("store: begin read: %w", err)
