@@ -62,6 +62,7 @@ type config struct {
 	pushBatches   int
 	pushBatchSize int
 	queryCalls    int
+	listCallers   int
 	summaryCalls  int
 	exportReports int
 	out           string
@@ -91,6 +92,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.pushBatches, "push-batches", 20, "measured batches of the push phase (one more warms up)")
 	fs.IntVar(&c.pushBatchSize, "push-batch-size", 500, "mutations per push batch (at most 1000)")
 	fs.IntVar(&c.queryCalls, "list-calls", 200, "measured ListReports calls per street")
+	fs.IntVar(&c.listCallers, "list-concurrency", 1, "ListReports callers at once (the list calls are shared among them)")
 	fs.IntVar(&c.summaryCalls, "summary-calls", 20, "measured GetSummary calls per street")
 	fs.IntVar(&c.exportReports, "export-reports", 200000, "reports of the street the export phase exports")
 	fs.StringVar(&c.out, "out", "", "also write the markdown tables to `FILE`")
@@ -134,6 +136,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("--push-batches must be at least 1 and --push-batch-size 1 to 1000")
 	case c.queryCalls < 1 || c.summaryCalls < 1 || c.exportReports < 1 || c.payload < 0:
 		return c, errors.New("--list-calls, --summary-calls and --export-reports must be at least 1")
+	case c.listCallers < 1:
+		return c, errors.New("--list-concurrency must be at least 1")
 	case c.server != "" && (c.worker == "" || c.supervisor == "" || c.password == ""):
 		return c, errors.New("--server needs --worker, --supervisor and --password (or $GRIDBENCH_PASSWORD)")
 	case c.server != "" && c.inProcess:

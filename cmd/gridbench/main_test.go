@@ -21,7 +21,7 @@ func TestRunInProcess(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{"--in-process", "--work", t.TempDir(), "--sizes", "400",
 		"--export-reports", "300", "--duration", "300ms", "--warmup", "50ms", "--concurrency", "2,4",
-		"--push-batches", "2", "--push-batch-size", "20", "--list-calls", "5", "--summary-calls", "2", "--out", out},
+		"--push-batches", "2", "--push-batch-size", "20", "--list-calls", "5", "--list-concurrency", "3", "--summary-calls", "2", "--out", out},
 		&stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
@@ -30,7 +30,7 @@ func TestRunInProcess(t *testing.T) {
 	for _, want := range []string{
 		"### SubmitReport against Echo", "| 2 |", "| 4 |",
 		"### Sync Push", "Push over gRPC", "raw ×4", "raw, the server's schema",
-		"### Queries", "ListReports: open safety hazards", "GetSummary: half-year",
+		"### Queries", "ListReports: open safety hazards", "3 callers at once", "GetSummary: half-year",
 		"### Export", "| 300 | CSV |", "| 300 | XLSX |",
 		"### Query plans, 400 reports", "USING INDEX",
 	} {
@@ -56,6 +56,7 @@ func TestParseFlagsRefusesContradictions(t *testing.T) {
 		{"--sizes", "100,zero"},
 		{"--concurrency", "0"},
 		{"--push-batch-size", "1001"},
+		{"--list-concurrency", "0"},
 		{"--server", "127.0.0.1:1"}, // no accounts
 		{"--server", "127.0.0.1:1", "--worker", "w", "--supervisor", "s", "--password", "p", "--in-process"},
 		{"--cpuprofile", "x"}, // needs --in-process

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -61,6 +63,48 @@ func timeCalls(warm, calls int, fn func() error) ([]time.Duration, error) {
 	return lat, nil
 }
 
+// timeCallsConcurrent is timeCalls from callers goroutines at once,
+// which share the calls; with one caller it is timeCalls.
+func timeCallsConcurrent(warm, calls, callers int, fn func() error) ([]time.Duration, error) {
+	if callers <= 1 {
+		return timeCalls(warm, calls, fn)
+	}
+	for range warm {
+		if err := fn(); err != nil {
+			return nil, err
+		}
+	}
+	var (
+		mu   sync.Mutex
+		lat  = make([]time.Duration, 0, calls)
+		errs []error
+		wg   sync.WaitGroup
+	)
+	turns := make(chan struct{}, calls)
+	for range calls {
+		turns <- struct{}{}
+	}
+	close(turns)
+	for range callers {
+		wg.Go(func() {
+			for range turns {
+				t0 := time.Now()
+				err := fn()
+				d := time.Since(t0)
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err)
+				} else {
+					lat = append(lat, d)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return lat, errors.Join(errs...)
+}
+
 // row makes a queryRow of latencies.
 func row(reports int, query, via string, lat []time.Duration, rss int64, result string) queryRow {
 	var sum time.Duration
@@ -99,19 +143,31 @@ func (b *bench) queryPhases(ctx context.Context, t *target, d *dataset, list, su
 		req := &pb.ListReportsRequest{OpenOnly: true, Categories: []pb.Category{pb.Category_CATEGORY_SAFETY_HAZARD},
 			GridIds: []string{grid}, PageSize: 50, OrderBy: pb.ReportOrder_REPORT_ORDER_NEWEST_FIRST}
 		got := 0
-		b.logf("list: %d calls on %d reports", b.cfg.queryCalls, d.Reports)
+		callers := b.cfg.listCallers
+		b.logf("list: %d calls on %d reports, %d at once", b.cfg.queryCalls, d.Reports, callers)
 		w := watchMemory(t.pid)
-		lat, err := timeCalls(20, b.cfg.queryCalls, func() error {
+		var mu sync.Mutex
+		t0 := time.Now()
+		lat, err := timeCallsConcurrent(20, b.cfg.queryCalls, callers, func() error {
 			resp, err := reports.ListReports(authed, req)
+			mu.Lock()
 			got = len(resp.GetReports())
+			mu.Unlock()
 			return err
 		})
+		elapsed := time.Since(t0)
 		rss := w.peak()
 		if err != nil {
 			return fmt.Errorf("list reports: %w", err)
 		}
-		r := row(d.Reports, "ListReports: open safety hazards, one grid, newest 50", "gRPC", lat, rss,
-			fmt.Sprintf("%d reports a page", got))
+		query := "ListReports: open safety hazards, one grid, newest 50"
+		if callers > 1 {
+			query += fmt.Sprintf(", %d callers at once", callers)
+		}
+		r := row(d.Reports, query, "gRPC", lat, rss, fmt.Sprintf("%d reports a page", got))
+		if callers > 1 {
+			r.Result += fmt.Sprintf("; %.0f calls/s", float64(len(lat))/elapsed.Seconds())
+		}
 		b.res.Queries = append(b.res.Queries, r)
 		b.logf("list: p50 %v, p99 %v", r.P50, r.P99)
 	}

@@ -126,7 +126,7 @@ func (r *results) writeMarkdown(w io.Writer, cfg config) error {
 		p("\n")
 	}
 	if len(r.Queries) > 0 {
-		p("### Queries, one caller, after warm-up\n\n")
+		p("### Queries, after warm-up (one caller unless the query says)\n\n")
 		p("| reports | query | via | calls | p50 | p99 | max | mean | peak RSS | answer |\n")
 		p("|---:|---|---|---:|---:|---:|---:|---:|---:|---|\n")
 		for _, q := range r.Queries {
