@@ -84,3 +84,40 @@ func TestParseBytes(t *testing.T) {
 		t.Error(`ParseBytes("lots") succeeded`)
 	}
 }
+
+func TestResetEveryCutsAConnectionAfterThatManyBytes(t *testing.T) {
+	const limit = 100_000
+	upstream, got := sink(t)
+	l, err := Start(upstream, Config{ResetEvery: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	conn, err := l.Dialer("p1")(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Keep writing until the link breaks the connection.
+	go func() {
+		buf := make([]byte, 10_000)
+		for range 100 {
+			if _, err := conn.Write(buf); err != nil {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	select {
+	case a := <-got:
+		if a.bytes != limit {
+			t.Errorf("upstream got %d bytes before the cut, want %d", a.bytes, limit)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the connection was not cut")
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := conn.Read(make([]byte, 1)); err == nil {
+		t.Error("the phone's side of a cut connection still reads")
+	}
+}
