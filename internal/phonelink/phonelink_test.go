@@ -2,6 +2,7 @@ package phonelink
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"testing"
@@ -119,5 +120,40 @@ func TestResetEveryCutsAConnectionAfterThatManyBytes(t *testing.T) {
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := conn.Read(make([]byte, 1)); err == nil {
 		t.Error("the phone's side of a cut connection still reads")
+	}
+}
+
+func TestResetAfterAndStallsEndAConnection(t *testing.T) {
+	for name, cfg := range map[string]Config{
+		"reset after": {ResetAfter: 200 * time.Millisecond},
+		"stall":       {StallShare: 1, StallFor: 200 * time.Millisecond},
+	} {
+		upstream, got := sink(t)
+		l, err := Start(upstream, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := l.Dialer("p1")(context.Background(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		began := time.Now()
+		if _, err := conn.Write([]byte("hello")); err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = conn.Read(make([]byte, 1))
+		var ne net.Error
+		if err == nil || (errors.As(err, &ne) && ne.Timeout()) {
+			t.Errorf("%s: read on the phone's side = %v, want the connection ended", name, err)
+		}
+		if took := time.Since(began); took < 150*time.Millisecond {
+			t.Errorf("%s: connection ended after %v, before 200 ms", name, took)
+		}
+		if a := <-got; name == "stall" && a.bytes != 0 {
+			t.Errorf("stall: %d bytes passed a stalled connection", a.bytes)
+		}
+		conn.Close()
+		l.Close()
 	}
 }
