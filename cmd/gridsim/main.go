@@ -31,6 +31,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/gridinspect/gridinspect/internal/phonelink"
 )
 
 // Defaults of the flags.
@@ -80,6 +82,14 @@ type config struct {
 	timeout         time.Duration
 	verbose         bool
 	rateLimit       float64
+	// link names a phonelink preset to put between the phones and the
+	// server; linkResetEvery, linkResetAfter and linkStalls add faults.
+	link           string
+	linkResetEvery int64
+	linkResetAfter time.Duration
+	linkStalls     float64
+	// phoneLink is the running link, set by simulate.
+	phoneLink *phonelink.Link
 
 	// progress, when set, is told of every acknowledged mutation and every
 	// completed photo; tests use it to kill the server mid-sync.
@@ -112,8 +122,20 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.verbose, "verbose", false, "log every retry and why to stderr")
 	fs.Float64Var(&c.rateLimit, "rate-limit", DefaultRateLimit,
 		"calls (and upload chunks) per second each account sends at most; keep it under gridd's --rate-limit (default 50); 0 sends unpaced")
+	fs.StringVar(&c.link, "link", "", "put a phone's mobile link ("+phonelink.PresetNames()+") between the phones and the server, "+
+		"and report each phone's bytes on the wire and time; empty for none")
+	resetEvery := fs.String("link-reset-every", "", "with --link, cut each connection after this many bytes in a direction (e.g. 2MB)")
+	fs.DurationVar(&c.linkResetAfter, "link-reset-after", 0, "with --link, reset each connection this long after its first bytes (0 for never)")
+	fs.Float64Var(&c.linkStalls, "link-stalls", 0, fmt.Sprintf("with --link, share of connections (0–1) that stall: nothing passes for %v, then they close", linkStallFor))
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if *resetEvery != "" {
+		n, err := phonelink.ParseBytes(*resetEvery)
+		if err != nil || n <= 0 {
+			return c, fmt.Errorf("--link-reset-every %q: want a size such as 2MB", *resetEvery)
+		}
+		c.linkResetEvery = n
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -132,6 +154,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("--timeout must be positive")
 	case !(c.rateLimit >= 0):
 		return c, errors.New("--rate-limit must not be negative")
+	case c.link != "" && phonelink.Presets[c.link].Name == "":
+		return c, fmt.Errorf("--link %q: want one of %s", c.link, phonelink.PresetNames())
+	case c.link == "" && (c.linkResetEvery > 0 || c.linkResetAfter != 0 || c.linkStalls != 0):
+		return c, errors.New("--link-reset-every, --link-reset-after and --link-stalls need --link")
+	case c.linkResetAfter < 0 || !(c.linkStalls >= 0 && c.linkStalls <= 1):
+		return c, errors.New("--link-reset-after must not be negative and --link-stalls must be between 0 and 1")
 	}
 	return c, nil
 }
@@ -149,8 +177,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
+	if lc, ok := cfg.linkConfig(); ok {
+		l, err := phonelink.Start(cfg.server, lc)
+		if err != nil {
+			fmt.Fprintln(stderr, "gridsim:", err)
+			return 1
+		}
+		defer l.Close()
+		cfg.phoneLink = l
+	}
 	v := simulate(ctx, cfg)
 	fmt.Fprintln(stdout, v.line())
+	for _, l := range v.wireLines {
+		fmt.Fprintln(stdout, l)
+	}
 	if !v.ok() {
 		return 1
 	}
@@ -224,6 +264,7 @@ func simulate(ctx context.Context, cfg config) *tally {
 			continue
 		}
 		wg.Go(func() {
+			defer p.measureWire()()
 			if err := p.syncAll(ctx); err != nil {
 				t.problem(&t.failures, "device %d: %v", p.n, err)
 				return
@@ -238,5 +279,12 @@ func simulate(ctx context.Context, cfg config) *tally {
 	t.syncElapsed = time.Since(syncBegan)
 
 	verify(ctx, cfg, t, phones, runStart, dayStart, dayEnd)
+	if lc, ok := cfg.linkConfig(); ok {
+		for _, p := range phones {
+			if p != nil {
+				t.wireLines = append(t.wireLines, wireLine(p, lc.Preset))
+			}
+		}
+	}
 	return t
 }

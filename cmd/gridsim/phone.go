@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/gridinspect/gridinspect/internal/phonelink"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -54,7 +55,7 @@ type client struct {
 
 // dial connects to the server. A phone reconnects quickly when the server
 // comes back: at most a second between attempts.
-func dial(cfg config, t *tally, f *faults, username, password string) (*client, error) {
+func dial(cfg config, t *tally, f *faults, username, password string, extra ...grpc.DialOption) (*client, error) {
 	c := &client{username: username, password: password, deviceID: newID(), t: t, faults: f}
 	if cfg.rateLimit > 0 {
 		// Two seconds' worth at once, as gridd's default burst allows.
@@ -76,6 +77,7 @@ func dial(cfg config, t *tally, f *faults, username, password string) (*client, 
 		callOpts = append(callOpts, grpc.UseCompressor(gzip.Name))
 	}
 	opts = append(opts, grpc.WithDefaultCallOptions(callOpts...))
+	opts = append(opts, extra...)
 	conn, err := grpc.NewClient(cfg.server, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", cfg.server, err)
@@ -225,16 +227,34 @@ type phone struct {
 	pulled map[string]bool
 	// due are the patrols its schedules want, from the pull's last page.
 	due []*pb.DuePatrol
+
+	// linkCounter counts its bytes through --link; wire is its evening
+	// sync's share of them. resentPhotoBytes are photo bytes sent again
+	// after a broken upload; resumedPhotos the uploads that went on from
+	// the bytes the server held, restartedPhotos those begun again from the
+	// first byte because the server held none of what was sent.
+	linkCounter      *phonelink.Counter
+	wire             wire
+	resentPhotoBytes int64
+	resumedPhotos    int
+	restartedPhotos  int
 }
 
 func newPhone(cfg config, t *tally, n int) (*phone, error) {
 	f := newFaults(cfg.faultRate, cfg.seed, n)
-	c, err := dial(cfg, t, f, fmt.Sprintf("worker%02d", n), cfg.password)
+	username := fmt.Sprintf("worker%02d", n)
+	var extra []grpc.DialOption
+	var counter *phonelink.Counter
+	if cfg.phoneLink != nil {
+		extra = append(extra, grpc.WithContextDialer(cfg.phoneLink.Dialer(username)))
+		counter = cfg.phoneLink.Phone(username)
+	}
+	c, err := dial(cfg, t, f, username, cfg.password, extra...)
 	if err != nil {
 		return nil, err
 	}
 	return &phone{
-		client: c, n: n, cfg: cfg,
+		client: c, n: n, cfg: cfg, linkCounter: counter,
 		rng:          rand.New(rand.NewPCG(cfg.seed, uint64(n))),
 		firstOutcome: map[string]pb.MutationOutcome{},
 		final:        map[string]*pb.MutationResult{},
@@ -344,6 +364,20 @@ func (p *phone) record(start, end time.Time) error {
 	p.day = d
 	p.outbox = append([]*pb.Mutation(nil), d.outbox...)
 	return nil
+}
+
+// measureWire starts measuring the phone's evening sync on the link; the
+// function it returns ends it. Without --link it measures nothing.
+func (p *phone) measureWire() func() {
+	if p.linkCounter == nil {
+		return func() {}
+	}
+	began, sent, received := time.Now(), p.linkCounter.Sent(), p.linkCounter.Received()
+	return func() {
+		p.wire.took = time.Since(began)
+		p.wire.sent, p.wire.received = p.linkCounter.Sent()-sent, p.linkCounter.Received()-received
+		p.wire.photoBytes, p.wire.mutationBytes = dayBytes(p.day)
+	}
 }
 
 // syncAll pushes the outbox, then uploads the photos.

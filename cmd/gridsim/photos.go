@@ -47,6 +47,9 @@ type photo struct {
 	takenAt  time.Time
 	location *pb.Location
 	done     bool // the server said it holds it whole
+	// sentTo is the end of the furthest chunk sent, to count what a
+	// resumed upload sends again.
+	sentTo int64
 }
 
 // makePhoto returns a JPEG-looking blob of 20–200 KiB, a function of rng
@@ -123,6 +126,17 @@ func (p *phone) uploadPhoto(ctx context.Context, ph *photo) error {
 		if cut {
 			injected++
 		}
+		if ph.sentTo > offset {
+			// Bytes the phone sent that the server does not hold: lost in
+			// flight when the link broke.
+			p.resentPhotoBytes += ph.sentTo - offset
+			if offset == 0 {
+				p.restartedPhotos++
+			} else {
+				p.resumedPhotos++
+			}
+			p.t.logf("device %d: photo %s: upload resumed from byte %d (the server holds that many) after %d were sent", p.n, ph.id, offset, ph.sentTo)
+		}
 		committed, err := p.sendChunks(ctx, ph, offset, cut)
 		if err != nil {
 			return err
@@ -166,6 +180,7 @@ func (p *phone) sendChunks(ctx context.Context, ph *photo, offset int64, cut boo
 			}
 			return resp.GetCommittedBytes(), nil // the server holds it whole already
 		}
+		ph.sentTo = max(ph.sentTo, end)
 		if i == cutAt {
 			break
 		}

@@ -64,6 +64,8 @@ type tally struct {
 	unsynced atomic.Int64
 
 	elapsed, syncElapsed time.Duration
+	// wireLines report each phone's bytes on the wire, with --link.
+	wireLines []string
 
 	mu      sync.Mutex
 	stderr  io.Writer
