@@ -310,10 +310,10 @@ func (d *desk) newCaseView(r *http.Request, rep *pb.Report) caseView {
 		cv.Fields = append(cv.Fields, f("supervised_at", cv.Supervised))
 	}
 	if n := rep.GetUrgeCount(); n > 0 {
-		cv.Fields = append(cv.Fields, f("urge_count", "催办 "+strconv.Itoa(int(n))+" 次"))
+		cv.Fields = append(cv.Fields, f("urge_count", strconv.Itoa(int(n))+" 次"))
 	}
 	if n := rep.GetReassignCount(); n > 0 {
-		cv.Fields = append(cv.Fields, f("reassign_count", "转派 "+strconv.Itoa(int(n))+" 次"))
+		cv.Fields = append(cv.Fields, f("reassign_count", strconv.Itoa(int(n))+" 次"))
 	}
 	if rep.GetRectifiedOnSpot() {
 		cv.Fields = append(cv.Fields, f("rectified_on_spot", "是"))
