@@ -33,6 +33,9 @@ type caseView struct {
 	Description string
 	Overdue     bool
 	OverdueDays int
+	// Supervised is when the server escalated the case to supervision
+	// (督办), "" when it has not.
+	Supervised string
 	// Fields are the report's fields, Details its category's typed ones.
 	Fields, Details []caseField
 	// Before are the report's photos; After the rectifications' (the
@@ -154,6 +157,8 @@ var caseActions = map[pb.ReportAction]string{
 	pb.ReportAction_REPORT_ACTION_EXTEND_DEADLINE:      "extend",
 	pb.ReportAction_REPORT_ACTION_RETURN_FOR_MORE:      "return",
 	pb.ReportAction_REPORT_ACTION_SUPPLEMENT:           "supplement",
+	pb.ReportAction_REPORT_ACTION_REASSIGN:             "reassign",
+	pb.ReportAction_REPORT_ACTION_URGE:                 "urge",
 }
 
 // actionOf returns the API's action whose path is key.
@@ -251,6 +256,9 @@ func (d *desk) newCaseView(r *http.Request, rep *pb.Report) caseView {
 		Description: rep.GetDescription(),
 		Overdue:     rep.GetOverdue(),
 	}
+	if at := rep.GetSupervisedAt(); at != nil {
+		cv.Supervised = formatMinute(at)
+	}
 	if cv.Overdue {
 		cv.OverdueDays = daysOverdue(rep.GetDeadline().AsTime(), now)
 	}
@@ -298,6 +306,15 @@ func (d *desk) newCaseView(r *http.Request, rep *pb.Report) caseView {
 		f("follow_up_due", formatDate(rep.GetFollowUpDue())),
 		f("relapse_count", strconv.Itoa(int(rep.GetRelapseCount()))),
 	)
+	if cv.Supervised != "" {
+		cv.Fields = append(cv.Fields, f("supervised_at", cv.Supervised))
+	}
+	if n := rep.GetUrgeCount(); n > 0 {
+		cv.Fields = append(cv.Fields, f("urge_count", strconv.Itoa(int(n))+" 次"))
+	}
+	if n := rep.GetReassignCount(); n > 0 {
+		cv.Fields = append(cv.Fields, f("reassign_count", strconv.Itoa(int(n))+" 次"))
+	}
 	if rep.GetRectifiedOnSpot() {
 		cv.Fields = append(cv.Fields, f("rectified_on_spot", "是"))
 	}
@@ -528,6 +545,33 @@ func newEventRow(e *pb.Event, missing map[string]bool) eventRow {
 		line("reason", x.GetReason())
 	case e.GetReturnRequest() != nil:
 		row.Lines = append(row.Lines, "请补充："+returnWants(e.GetReturnRequest().GetWants()))
+	case e.GetReassignment() != nil:
+		x := e.GetReassignment()
+		who := func(name, id string) string {
+			if name == "" && id != "" {
+				name = shortID(id)
+			}
+			return orDash(name)
+		}
+		row.Lines = append(row.Lines, words.Field("assignee_name")+"："+who(x.GetPreviousAssigneeName(), x.GetPreviousAssigneeId())+" → "+who(x.GetAssigneeName(), x.GetAssigneeId()))
+		if x.GetPreviousResponsibleUnit() != "" || x.GetResponsibleUnit() != "" {
+			row.Lines = append(row.Lines, words.Field("responsible_unit")+"："+orDash(x.GetPreviousResponsibleUnit())+" → "+orDash(x.GetResponsibleUnit()))
+		}
+		line("reason", x.GetReason())
+	case e.GetUrging() != nil:
+		u := e.GetUrging()
+		to := u.GetAssigneeName()
+		if to == "" && u.GetAssigneeId() != "" {
+			to = shortID(u.GetAssigneeId())
+		}
+		if to == "" {
+			to = u.GetResponsibleUnit()
+		} else if u.GetResponsibleUnit() != "" {
+			to += "（" + u.GetResponsibleUnit() + "）"
+		}
+		row.Lines = append(row.Lines, "催办："+orDash(to)+"，第"+strconv.Itoa(int(u.GetUrgeCount()))+"次")
+	case e.GetSupervision() != nil:
+		row.Lines = append(row.Lines, "期限 "+formatDeadline(e.GetSupervision().GetDeadline())+" 已过，转入督办")
 	case e.GetSupplement() != nil:
 		sp := e.GetSupplement()
 		if sp.GetAddress() != "" {
@@ -555,7 +599,7 @@ func (d *desk) actionForms(r *http.Request, rep *pb.Report, sg *suggestView) []a
 		}
 		f := actionForm{Key: key, Label: words.Label(words.Action, a), ActionID: uuid.Must(uuid.NewV7()).String(), Version: rep.GetVersion()}
 		switch a {
-		case pb.ReportAction_REPORT_ACTION_ASSIGN:
+		case pb.ReportAction_REPORT_ACTION_ASSIGN, pb.ReportAction_REPORT_ACTION_REASSIGN:
 			f.Workers = d.gridWorkers(r, rep.GetGridId())
 			if sg != nil {
 				f.DefaultDeadline = sg.defaultDeadline
@@ -834,6 +878,19 @@ func (d *desk) takeAction(r *http.Request, key string, f url.Values) (string, er
 		}
 		if ctx, err = call(pb.RectificationService_ReturnReport_FullMethodName); err == nil {
 			_, err = d.rect.ReturnReport(ctx, &pb.ReturnReportRequest{ActionId: actionID, ReportId: id, ExpectedVersion: version, Note: note, Wants: wants})
+		}
+	case "reassign":
+		reason := strings.TrimSpace(f.Get("reason"))
+		if reason == "" {
+			return "", &formError{"reason", words.Field("reason") + "：转派须写明原因"}
+		}
+		if ctx, err = call(pb.RectificationService_ReassignReport_FullMethodName); err == nil {
+			_, err = d.rect.ReassignReport(ctx, &pb.ReassignReportRequest{ActionId: actionID, ReportId: id, ExpectedVersion: version, Note: note,
+				AssigneeId: f.Get("assignee_id"), ResponsibleUnit: strings.TrimSpace(f.Get("responsible_unit")), Reason: reason})
+		}
+	case "urge":
+		if ctx, err = call(pb.RectificationService_UrgeReport_FullMethodName); err == nil {
+			_, err = d.rect.UrgeReport(ctx, &pb.UrgeReportRequest{ActionId: actionID, ReportId: id, ExpectedVersion: version, Note: note})
 		}
 	case "supplement":
 		if ctx, err = call(pb.RectificationService_SupplementReport_FullMethodName); err == nil {

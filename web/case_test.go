@@ -96,6 +96,7 @@ var apiActionKeys = map[string]string{
 	"REPORT_ACTION_SUBMIT_RECTIFICATION": "rectify", "REPORT_ACTION_VERIFY_RECTIFICATION": "verify",
 	"REPORT_ACTION_RECORD_FOLLOW_UP": "followup", "REPORT_ACTION_COMMENT": "comment", "REPORT_ACTION_EXTEND_DEADLINE": "extend",
 	"REPORT_ACTION_RETURN_FOR_MORE": "return", "REPORT_ACTION_SUPPLEMENT": "supplement",
+	"REPORT_ACTION_REASSIGN": "reassign", "REPORT_ACTION_URGE": "urge",
 }
 
 func TestDeskInBrowser_CaseIsDispatchedAndVerifiedFromItsPage(t *testing.T) {

@@ -63,6 +63,8 @@ type caseRow struct {
 	Assignee         string
 	Overdue, DueSoon bool
 	OverdueDays      int
+	// Supervised marks a case the server escalated to supervision (督办).
+	Supervised bool
 }
 
 // cases is the case list (案件): the filter of gridctl open and more,
@@ -219,6 +221,7 @@ func newCaseRow(rep *pb.Report, grids gridBook, now time.Time) caseRow {
 		FollowUp:    chinaDate(rep.GetFollowUpDue().AsTime(), rep.GetFollowUpDue() != nil),
 		Overdue:     rep.GetOverdue(),
 		Assignee:    assignee(rep),
+		Supervised:  rep.GetSupervisedAt() != nil,
 	}
 	if row.Overdue {
 		row.OverdueDays = daysOverdue(rep.GetDeadline().AsTime(), now)

@@ -22,6 +22,7 @@ import (
 //	grid      a grid's id; repeatable
 //	overdue   1: overdue only
 //	returned_only 1: REPORTED cases returned to their reporters for more
+//	supervised_only 1: cases the server escalated to supervision (督办)
 //	due       N: due within N days (overdue ones included)
 //	q         text the description or address contains
 //	from, to  observed on or after from, on or before to (China dates, 2024-01-31)
@@ -50,6 +51,7 @@ type caseFilter struct {
 	Grids      []string
 	Overdue    bool
 	Returned   bool // only the cases returned for more (只看退回补充)
+	Supervised bool // only the cases escalated to supervision (只看督办)
 	Due        string
 	Query      string
 	From, To   string
@@ -70,6 +72,7 @@ func parseCaseFilter(q url.Values) (caseFilter, *pb.ListReportsRequest, []string
 		Grids:         nonEmpty(q["grid"]),
 		Overdue:       q.Get("overdue") == "1",
 		Returned:      q.Get("returned_only") == "1",
+		Supervised:    q.Get("supervised_only") == "1",
 		Due:           strings.TrimSpace(q.Get("due")),
 		Query:         strings.TrimSpace(q.Get("q")),
 		From:          q.Get("from"),
@@ -78,11 +81,12 @@ func parseCaseFilter(q url.Values) (caseFilter, *pb.ListReportsRequest, []string
 		Page:          q.Get("page"),
 	}
 	req := &pb.ListReportsRequest{
-		GridIds:      f.Grids,
-		OverdueOnly:  f.Overdue,
-		ReturnedOnly: f.Returned,
-		Query:        f.Query,
-		OrderBy:      pb.ReportOrder_REPORT_ORDER_DEADLINE,
+		GridIds:        f.Grids,
+		OverdueOnly:    f.Overdue,
+		ReturnedOnly:   f.Returned,
+		SupervisedOnly: f.Supervised,
+		Query:          f.Query,
+		OrderBy:        pb.ReportOrder_REPORT_ORDER_DEADLINE,
 	}
 	var problems []string
 	switch f.Scope {
@@ -167,6 +171,9 @@ func (f caseFilter) values() url.Values {
 	if f.Returned {
 		q.Set("returned_only", "1")
 	}
+	if f.Supervised {
+		q.Set("supervised_only", "1")
+	}
 	set("due", f.Due)
 	set("q", f.Query)
 	set("from", f.From)
@@ -214,6 +221,7 @@ func exportURL(req *pb.ListReportsRequest, format string) string {
 	flag("open_only", req.GetOpenOnly())
 	flag("overdue_only", req.GetOverdueOnly())
 	flag("returned_only", req.GetReturnedOnly())
+	flag("supervised_only", req.GetSupervisedOnly())
 	flag("follow_up_due", req.GetFollowUpDue())
 	if n := req.GetDueWithinDays(); n != 0 {
 		q.Set("due_within_days", strconv.Itoa(int(n)))

@@ -48,6 +48,9 @@ func (c *clock) Advance(d time.Duration) {
 type street struct {
 	url   string
 	clock *clock
+	// db is the street's store, for what the server does on its own
+	// (supervision: db.SuperviseOverdue, as gridd's loop runs it).
+	db *store.DB
 }
 
 var roomy = server.Limit{Burst: 10000, Every: time.Microsecond}
@@ -91,7 +94,7 @@ func newStreet(t *testing.T, opts ...func(*server.Config)) *street {
 		srv.Shutdown(t.Context())
 		_ = db.Close(t.Context())
 	})
-	return &street{url: ts.URL, clock: clk}
+	return &street{url: ts.URL, clock: clk, db: db}
 }
 
 // browser is a person's browser on the street's desk: it keeps cookies,
