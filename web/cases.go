@@ -214,7 +214,7 @@ func newCaseRow(rep *pb.Report, grids gridBook, now time.Time) caseRow {
 		ID:          rep.GetId(),
 		ShortID:     shortID(rep.GetId()),
 		Category:    words.Label(words.Category, rep.GetCategory()),
-		Status:      statusWord(rep),
+		Status:      words.StatusWord(rep),
 		Description: truncate(descriptionChars, rep.GetDescription()),
 		Grid:        grids.name(rep.GetGridId()),
 		Deadline:    chinaDate(rep.GetDeadline().AsTime(), rep.GetDeadline() != nil),
@@ -230,16 +230,6 @@ func newCaseRow(rep *pb.Report, grids gridBook, now time.Time) caseRow {
 	row.DueSoon = !row.Overdue && working && rep.GetDeadline() != nil &&
 		rep.GetDeadline().AsTime().Sub(now) <= dueSoonDays*24*time.Hour
 	return row
-}
-
-// statusWord is a case's status in the list, with 退回补充 beside while
-// it waits for its reporter (as gridctl open writes it).
-func statusWord(r *pb.Report) string {
-	w := words.Label(words.Status, r.GetStatus())
-	if r.GetReturnRequest() != nil {
-		w += "·" + words.Label(words.Event, pb.EventType_EVENT_TYPE_REPORT_RETURNED)
-	}
-	return w
 }
 
 // assignee names who must fix the case: the person, else the unit.

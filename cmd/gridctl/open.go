@@ -191,7 +191,7 @@ func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp, sup
 		row := []string{
 			shortID(r.GetId()),
 			words.Label(words.Category, r.GetCategory()),
-			statusWord(r),
+			words.StatusWord(r),
 			names.grid(r.GetGridId()),
 			deadline,
 			late,
@@ -217,16 +217,6 @@ func (a *app) writeOpen(ctx context.Context, reports []*pb.Report, followUp, sup
 		_, err := fmt.Fprintf(a.stdout, "在办 %d 件，逾期 %d 件\n", len(reports), overdue)
 		return err
 	}
-}
-
-// statusWord is a case's status in the list, with 退回补充 beside while
-// it waits for its reporter.
-func statusWord(r *pb.Report) string {
-	w := words.Label(words.Status, r.GetStatus())
-	if r.GetReturnRequest() != nil {
-		w += "·" + words.Label(words.Event, pb.EventType_EVENT_TYPE_REPORT_RETURNED)
-	}
-	return w
 }
 
 // rowStyle is the colour of a case's row: red when overdue, yellow when
