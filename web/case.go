@@ -277,7 +277,7 @@ func (d *desk) newCaseView(r *http.Request, rep *pb.Report) caseView {
 		}
 	}
 	f := func(field, value string) caseField { return caseField{Label: words.Field(field), Value: orDash(value)} }
-	deadline := f("deadline", formatDeadline(rep.GetDeadline())+inWorkingDays(rep.GetDeadlineWorkingDays()))
+	deadline := f("deadline", formatDeadline(rep.GetDeadline())+words.InWorkingDays(rep.GetDeadlineWorkingDays()))
 	if cv.Overdue {
 		deadline.Late, deadline.Note = true, "逾期"+strconv.Itoa(cv.OverdueDays)+"天"
 	}
@@ -354,7 +354,7 @@ func (d *desk) newCaseView(r *http.Request, rep *pb.Report) caseView {
 	}
 	cv.ChainIntact = tl.GetChainIntact()
 	if rq := rep.GetReturnRequest(); rq != nil {
-		cv.Returned = &returnView{Wants: returnWants(rq.GetWants()), Note: rq.GetNote(), When: formatMinute(rq.GetReturnedAt()), By: "-"}
+		cv.Returned = &returnView{Wants: words.ReturnWants(rq.GetWants()), Note: rq.GetNote(), When: formatMinute(rq.GetReturnedAt()), By: "-"}
 	}
 	for _, e := range tl.GetEvents() {
 		if cv.Returned != nil && e.GetType() == pb.EventType_EVENT_TYPE_REPORT_RETURNED && !e.GetConflict() {
@@ -497,7 +497,7 @@ func newEventRow(e *pb.Event, missing map[string]bool) eventRow {
 		a := e.GetAssignment()
 		line("assignee_name", a.GetAssigneeName())
 		line("responsible_unit", a.GetResponsibleUnit())
-		line("deadline", formatDeadline(a.GetDeadline())+inWorkingDays(a.GetDeadlineWorkingDays()))
+		line("deadline", formatDeadline(a.GetDeadline())+words.InWorkingDays(a.GetDeadlineWorkingDays()))
 	case e.GetRejection() != nil:
 		line("reason", words.Label(words.Rejection, e.GetRejection().GetReason()))
 		if id := e.GetRejection().GetDuplicateOfReportId(); id != "" {
@@ -541,10 +541,10 @@ func newEventRow(e *pb.Event, missing map[string]bool) eventRow {
 		}
 	case e.GetDeadlineExtension() != nil:
 		x := e.GetDeadlineExtension()
-		row.Lines = append(row.Lines, "期限："+formatDeadline(x.GetPreviousDeadline())+" → "+formatDeadline(x.GetNewDeadline())+inWorkingDays(x.GetDeadlineWorkingDays()))
+		row.Lines = append(row.Lines, "期限："+formatDeadline(x.GetPreviousDeadline())+" → "+formatDeadline(x.GetNewDeadline())+words.InWorkingDays(x.GetDeadlineWorkingDays()))
 		line("reason", x.GetReason())
 	case e.GetReturnRequest() != nil:
-		row.Lines = append(row.Lines, "请补充："+returnWants(e.GetReturnRequest().GetWants()))
+		row.Lines = append(row.Lines, "请补充："+words.ReturnWants(e.GetReturnRequest().GetWants()))
 	case e.GetReassignment() != nil:
 		x := e.GetReassignment()
 		who := func(name, id string) string {
@@ -657,7 +657,7 @@ func (d *desk) suggestion(r *http.Request, rep *pb.Report) *suggestView {
 	a := resp.GetAssignment()
 	sg.Assignee, sg.Unit = orDash(a.GetAssigneeName()), orDash(a.GetResponsibleUnit())
 	sg.AssigneeID = a.GetAssigneeId()
-	sg.Deadline = formatDeadline(a.GetDeadline()) + inWorkingDays(a.GetDeadlineWorkingDays())
+	sg.Deadline = formatDeadline(a.GetDeadline()) + words.InWorkingDays(a.GetDeadlineWorkingDays())
 	switch {
 	case rule.GetDeadlineDays() == 0:
 		// The rule leaves the deadline to the default table: so does the
@@ -669,24 +669,6 @@ func (d *desk) suggestion(r *http.Request, rep *pb.Report) *suggestView {
 		sg.Date = formatDate(a.GetDeadline())
 	}
 	return sg
-}
-
-// returnWants names what a return asks for: 照片、地址.
-func returnWants(ws []pb.ReturnWant) string {
-	out := make([]string, len(ws))
-	for i, w := range ws {
-		out[i] = words.Label(words.ReturnWant, w)
-	}
-	return strings.Join(out, "、")
-}
-
-// inWorkingDays says a deadline was counted in working days: "（5 个工作
-// 日）"; "" when it was not (as gridctl writes it).
-func inWorkingDays(n int32) string {
-	if n <= 0 {
-		return ""
-	}
-	return "（" + words.WorkingDays(n) + "）"
 }
 
 // gridWorkers are the enabled workers of the grid, for the dispatch

@@ -187,7 +187,7 @@ func writeReport(a *app, r *pb.Report, names *nameBook) error {
 	}
 	add("责任单位", r.GetResponsibleUnit())
 	if r.GetDeadline() != nil {
-		d := formatDeadline(r.GetDeadline()) + inWorkingDays(r.GetDeadlineWorkingDays())
+		d := formatDeadline(r.GetDeadline()) + words.InWorkingDays(r.GetDeadlineWorkingDays())
 		if o := r.GetOriginalDeadline(); o != nil && !o.AsTime().Equal(r.GetDeadline().AsTime()) {
 			d += "（已延期，原期限 " + formatDeadline(o) + "）"
 		}
@@ -310,15 +310,6 @@ func writeTimeline(a *app, tl *pb.GetTimelineResponse) error {
 	return err
 }
 
-// inWorkingDays says a deadline was counted in working days: "（5 个工作日）";
-// "" for one given as a date or counted in calendar days.
-func inWorkingDays(n int32) string {
-	if n <= 0 {
-		return ""
-	}
-	return "（" + words.WorkingDays(n) + "）"
-}
-
 // eventDetails writes what an event recorded, in one line.
 func eventDetails(e *pb.Event) string {
 	var parts []string
@@ -340,7 +331,7 @@ func eventDetails(e *pb.Event) string {
 			add("责任单位 %s", as.GetResponsibleUnit())
 		}
 		if as.GetDeadline() != nil {
-			add("期限 %s%s", formatDeadline(as.GetDeadline()), inWorkingDays(as.GetDeadlineWorkingDays()))
+			add("期限 %s%s", formatDeadline(as.GetDeadline()), words.InWorkingDays(as.GetDeadlineWorkingDays()))
 		}
 	case *pb.Event_Rejection:
 		rj := p.Rejection
@@ -409,7 +400,7 @@ func eventDetails(e *pb.Event) string {
 	case *pb.Event_Supervision:
 		add("逾期督办：期限 %s 已过", formatDeadline(p.Supervision.GetDeadline()))
 	case *pb.Event_ReturnRequest:
-		add("请补充 %s", returnWantsWords(p.ReturnRequest.GetWants()))
+		add("请补充 %s", words.ReturnWants(p.ReturnRequest.GetWants()))
 	case *pb.Event_Supplement:
 		sp := p.Supplement
 		if sp.GetAddress() != "" {
@@ -421,7 +412,7 @@ func eventDetails(e *pb.Event) string {
 	case *pb.Event_DeadlineExtension:
 		ex := p.DeadlineExtension
 		add("期限 %s → %s%s", formatDeadline(ex.GetPreviousDeadline()), formatDeadline(ex.GetNewDeadline()),
-			inWorkingDays(ex.GetDeadlineWorkingDays()))
+			words.InWorkingDays(ex.GetDeadlineWorkingDays()))
 		if ex.GetReason() != "" {
 			add("理由 %s", ex.GetReason())
 		}
@@ -460,19 +451,10 @@ func joinNonEmpty(parts ...string) string {
 	return strings.Join(out, "、")
 }
 
-// returnWantsWords names what a return asks for: 照片、地址.
-func returnWantsWords(ws []pb.ReturnWant) string {
-	out := make([]string, len(ws))
-	for i, w := range ws {
-		out[i] = words.Label(words.ReturnWant, w)
-	}
-	return strings.Join(out, "、")
-}
-
 // returnRequestLine is an open request for more as a phone shows it:
 // 请补充照片、地址（备注），退回时间.
 func returnRequestLine(rq *pb.ReturnRequest) string {
-	line := "请补充" + returnWantsWords(rq.GetWants())
+	line := "请补充" + words.ReturnWants(rq.GetWants())
 	if rq.GetNote() != "" {
 		line += "：" + rq.GetNote()
 	}

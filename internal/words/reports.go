@@ -1,6 +1,10 @@
 package words
 
-import pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+import (
+	"strings"
+
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
 
 // StatusWord is a case's status in a list, with 退回补充 beside while it
 // waits for its reporter: "已上报·退回补充". gridctl and the web desk
@@ -11,4 +15,22 @@ func StatusWord(r *pb.Report) string {
 		w += "·" + Label(Event, pb.EventType_EVENT_TYPE_REPORT_RETURNED)
 	}
 	return w
+}
+
+// ReturnWants names what a return asks for: 照片、地址.
+func ReturnWants(ws []pb.ReturnWant) string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = Label(ReturnWant, w)
+	}
+	return strings.Join(out, "、")
+}
+
+// InWorkingDays says a deadline was counted in working days:
+// "（5 个工作日）"; "" for one given as a date or in calendar days.
+func InWorkingDays(n int32) string {
+	if n <= 0 {
+		return ""
+	}
+	return "（" + WorkingDays(n) + "）"
 }

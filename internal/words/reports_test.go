@@ -18,3 +18,25 @@ func TestStatusWordAddsReturnedWhileWaitingForReporter(t *testing.T) {
 		t.Errorf("StatusWord(returned) = %q, want %q", got, want)
 	}
 }
+
+func TestReturnWantsJoinsWithChineseComma(t *testing.T) {
+	ws := []pb.ReturnWant{pb.ReturnWant_RETURN_WANT_PHOTO, pb.ReturnWant_RETURN_WANT_ADDRESS}
+	want := Label(ReturnWant, ws[0]) + "、" + Label(ReturnWant, ws[1])
+	if got := ReturnWants(ws); got != want {
+		t.Errorf("ReturnWants = %q, want %q", got, want)
+	}
+	if got := ReturnWants(nil); got != "" {
+		t.Errorf("ReturnWants(nil) = %q, want empty", got)
+	}
+}
+
+func TestInWorkingDaysOnlyForWorkingDayDeadlines(t *testing.T) {
+	for _, tc := range []struct {
+		n    int32
+		want string
+	}{{0, ""}, {-1, ""}, {5, "（" + WorkingDays(5) + "）"}} {
+		if got := InWorkingDays(tc.n); got != tc.want {
+			t.Errorf("InWorkingDays(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
