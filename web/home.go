@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gridinspect/gridinspect"
 	"github.com/gridinspect/gridinspect/internal/words"
@@ -154,7 +153,7 @@ func (d *desk) duePatrols(r *http.Request, hv *homeView) {
 		}
 		s := p.GetSchedule()
 		row := duePatrolRow{Missed: p.GetMissed(), State: "待巡", Grid: orDash(s.GetGridName()), Object: patrolObject(s),
-			Frequency: words.PatrolFrequency(s), Period: patrolPeriod(p), Done: p.GetDone(), Wanted: p.GetWanted()}
+			Frequency: words.PatrolFrequency(s), Period: words.DuePeriod(p, gridinspect.ChinaZone), Done: p.GetDone(), Wanted: p.GetWanted()}
 		if row.Missed {
 			row.State = "漏巡"
 		}
@@ -176,19 +175,4 @@ func patrolObject(s *pb.PatrolSchedule) string {
 		what += "，" + k
 	}
 	return what
-}
-
-// patrolPeriod is a period's first and last China days: "07-08至07-14",
-// or one day alone.
-func patrolPeriod(p *pb.DuePatrol) string {
-	first := p.GetPeriodStart().AsTime().In(gridinspect.ChinaZone)
-	last := p.GetPeriodEnd().AsTime().Add(-time.Nanosecond).In(gridinspect.ChinaZone)
-	layout := "01-02"
-	if first.Year() != last.Year() {
-		layout = dateLayout
-	}
-	if first.Format(dateLayout) == last.Format(dateLayout) {
-		return first.Format(layout)
-	}
-	return first.Format(layout) + "至" + last.Format(layout)
 }

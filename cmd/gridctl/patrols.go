@@ -316,7 +316,7 @@ func (a *app) listDuePatrols(ctx context.Context, req *pb.ListDuePatrolsRequest,
 		} else {
 			due++
 		}
-		t.addStyled(style, state, s.GetGridName(), scheduleObject(s), scheduleFrequency(s), periodText(d),
+		t.addStyled(style, state, s.GetGridName(), scheduleObject(s), scheduleFrequency(s), words.DuePeriod(d, chinaTime),
 			fmt.Sprintf("%d/%d", d.GetDone(), d.GetWanted()), when)
 	}
 	if _, err := fmt.Fprintf(a.stdout, "截至 %s（中国时间）\n", formatTime(at)); err != nil {
@@ -331,21 +331,6 @@ func (a *app) listDuePatrols(ctx context.Context, req *pb.ListDuePatrolsRequest,
 	}
 	_, err = fmt.Fprintln(a.stdout, tally)
 	return err
-}
-
-// periodText writes a period's first and last days: "06-10至06-16", or
-// one day alone.
-func periodText(d *pb.DuePatrol) string {
-	first := d.GetPeriodStart().AsTime().In(chinaTime)
-	last := d.GetPeriodEnd().AsTime().Add(-time.Nanosecond).In(chinaTime)
-	layout := "01-02"
-	if first.Year() != last.Year() {
-		layout = dateLayout
-	}
-	if chinaDate(first).Equal(chinaDate(last)) {
-		return first.Format(layout)
-	}
-	return first.Format(layout) + "至" + last.Format(layout)
 }
 
 // dueIn says how long ago a missed period ended, or how long is left of

@@ -2,6 +2,7 @@ package words
 
 import (
 	"strings"
+	"time"
 
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
@@ -33,4 +34,20 @@ func InWorkingDays(n int32) string {
 		return ""
 	}
 	return "（" + WorkingDays(n) + "）"
+}
+
+// DuePeriod is a due patrol's period as its first and last days in
+// zone: "06-10至06-16", the year too when the period crosses one, or one
+// day alone. gridctl passes its --zone, the web desk China time.
+func DuePeriod(d *pb.DuePatrol, zone *time.Location) string {
+	first := d.GetPeriodStart().AsTime().In(zone)
+	last := d.GetPeriodEnd().AsTime().Add(-time.Nanosecond).In(zone)
+	layout := "01-02"
+	if first.Year() != last.Year() {
+		layout = time.DateOnly
+	}
+	if first.Format(time.DateOnly) == last.Format(time.DateOnly) {
+		return first.Format(layout)
+	}
+	return first.Format(layout) + "至" + last.Format(layout)
 }

@@ -2,7 +2,11 @@ package words
 
 import (
 	"testing"
+	"time"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/gridinspect/gridinspect"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -37,6 +41,27 @@ func TestInWorkingDaysOnlyForWorkingDayDeadlines(t *testing.T) {
 	}{{0, ""}, {-1, ""}, {5, "（" + WorkingDays(5) + "）"}} {
 		if got := InWorkingDays(tc.n); got != tc.want {
 			t.Errorf("InWorkingDays(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestDuePeriodWritesFirstAndLastChinaDays(t *testing.T) {
+	zone := gridinspect.ChinaZone
+	day := func(y int, m time.Month, d int) *timestamppb.Timestamp {
+		return timestamppb.New(time.Date(y, m, d, 0, 0, 0, 0, zone))
+	}
+	for _, tc := range []struct {
+		name       string
+		start, end *timestamppb.Timestamp
+		want       string
+	}{
+		{"week", day(2026, 6, 10), day(2026, 6, 17), "06-10至06-16"},
+		{"one day", day(2026, 6, 10), day(2026, 6, 11), "06-10"},
+		{"across a year", day(2026, 12, 28), day(2027, 1, 4), "2026-12-28至2027-01-03"},
+	} {
+		p := &pb.DuePatrol{PeriodStart: tc.start, PeriodEnd: tc.end}
+		if got := DuePeriod(p, zone); got != tc.want {
+			t.Errorf("%s: DuePeriod = %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }
