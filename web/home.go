@@ -152,27 +152,11 @@ func (d *desk) duePatrols(r *http.Request, hv *homeView) {
 			break
 		}
 		s := p.GetSchedule()
-		row := duePatrolRow{Missed: p.GetMissed(), State: "待巡", Grid: orDash(s.GetGridName()), Object: patrolObject(s),
+		row := duePatrolRow{Missed: p.GetMissed(), State: "待巡", Grid: orDash(s.GetGridName()), Object: words.PatrolObject(s, "-"),
 			Frequency: words.PatrolFrequency(s), Period: words.DuePeriod(p, gridinspect.ChinaZone), Done: p.GetDone(), Wanted: p.GetWanted()}
 		if row.Missed {
 			row.State = "漏巡"
 		}
 		hv.Patrols = append(hv.Patrols, row)
 	}
-}
-
-// patrolObject is what a schedule patrols: 全网格, or the subject with its
-// kind, and the kind of patrol (as gridctl patrols writes it).
-func patrolObject(s *pb.PatrolSchedule) string {
-	what := "全网格"
-	if s.GetSubjectId() != "" {
-		what = orDash(s.GetSubjectName())
-		if k := words.Of(words.SubjectKind, s.GetSubjectKind()); k != "" {
-			what += "（" + k + "）"
-		}
-	}
-	if k := words.Of(words.PatrolKind, s.GetKind()); k != "" {
-		what += "，" + k
-	}
-	return what
 }

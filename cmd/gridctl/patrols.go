@@ -167,7 +167,7 @@ var patrolsSchedulesCommand = &command{
 			}
 			t := newTable("网格", "巡查对象", "频次", "起算", "备注")
 			for _, s := range resp.GetSchedules() {
-				t.add(s.GetGridName(), scheduleObject(s), scheduleFrequency(s), formatDate(s.GetStartsAt()),
+				t.add(s.GetGridName(), words.PatrolObject(s, ""), scheduleFrequency(s), formatDate(s.GetStartsAt()),
 					truncateWidth(s.GetNote(), descriptionWidth))
 			}
 			return t.write(a.stdout)
@@ -255,25 +255,9 @@ func (a *app) resolveTarget(ctx context.Context, subject, grid string) (subjectI
 	return found[0].GetId(), "", nil
 }
 
-// scheduleObject names what a schedule patrols: its subject (and kind),
-// or the whole grid; and the kind of patrol it counts, when it names one.
-func scheduleObject(s *pb.PatrolSchedule) string {
-	what := "全网格"
-	if s.GetSubjectId() != "" {
-		what = s.GetSubjectName()
-		if k := words.Of(words.SubjectKind, s.GetSubjectKind()); k != "" {
-			what += "（" + k + "）"
-		}
-	}
-	if k := words.Of(words.PatrolKind, s.GetKind()); k != "" {
-		what += "，" + k
-	}
-	return what
-}
-
 // scheduleTarget is the grid and the object: "红星村 长山备用水源地（水源地）".
 func scheduleTarget(s *pb.PatrolSchedule) string {
-	return s.GetGridName() + " " + scheduleObject(s)
+	return s.GetGridName() + " " + words.PatrolObject(s, "")
 }
 
 func scheduleFrequency(s *pb.PatrolSchedule) string { return words.PatrolFrequency(s) }
@@ -316,7 +300,7 @@ func (a *app) listDuePatrols(ctx context.Context, req *pb.ListDuePatrolsRequest,
 		} else {
 			due++
 		}
-		t.addStyled(style, state, s.GetGridName(), scheduleObject(s), scheduleFrequency(s), words.DuePeriod(d, chinaTime),
+		t.addStyled(style, state, s.GetGridName(), words.PatrolObject(s, ""), scheduleFrequency(s), words.DuePeriod(d, chinaTime),
 			fmt.Sprintf("%d/%d", d.GetDone(), d.GetWanted()), when)
 	}
 	if _, err := fmt.Fprintf(a.stdout, "截至 %s（中国时间）\n", formatTime(at)); err != nil {

@@ -51,3 +51,24 @@ func DuePeriod(d *pb.DuePatrol, zone *time.Location) string {
 	}
 	return first.Format(layout) + "至" + last.Format(layout)
 }
+
+// PatrolObject is what a schedule patrols: 全网格, or the subject with
+// its kind, and the kind of patrol: "长山备用水源地（水源地），水质巡查".
+// noName stands for a subject the caller may not name (the web desk
+// writes "-", gridctl nothing).
+func PatrolObject(s *pb.PatrolSchedule, noName string) string {
+	what := "全网格"
+	if s.GetSubjectId() != "" {
+		what = s.GetSubjectName()
+		if what == "" {
+			what = noName
+		}
+		if k := Of(SubjectKind, s.GetSubjectKind()); k != "" {
+			what += "（" + k + "）"
+		}
+	}
+	if k := Of(PatrolKind, s.GetKind()); k != "" {
+		what += "，" + k
+	}
+	return what
+}

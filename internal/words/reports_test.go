@@ -65,3 +65,21 @@ func TestDuePeriodWritesFirstAndLastChinaDays(t *testing.T) {
 		}
 	}
 }
+
+func TestPatrolObjectNamesSubjectOrWholeGrid(t *testing.T) {
+	whole := &pb.PatrolSchedule{}
+	if got := PatrolObject(whole, "-"); got != "全网格" {
+		t.Errorf("whole grid = %q, want 全网格", got)
+	}
+	named := &pb.PatrolSchedule{SubjectId: "s1", SubjectName: "长山备用水源地"}
+	if got := PatrolObject(named, "-"); got != "长山备用水源地" {
+		t.Errorf("named = %q", got)
+	}
+	unnamed := &pb.PatrolSchedule{SubjectId: "s1"}
+	if got := PatrolObject(unnamed, "-"); got != "-" {
+		t.Errorf("unnamed with noName - = %q, want -", got)
+	}
+	if got := PatrolObject(unnamed, ""); got != "" {
+		t.Errorf("unnamed with noName empty = %q, want empty", got)
+	}
+}
