@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -154,7 +155,7 @@ func xlsxRows(t *testing.T, body string) int {
 // the file. (The server's own share, a page of reports read from the
 // store, is the same for both; internal/export bounds the writer's.)
 func TestHTTP_ALargeExportStreamsWithMemoryAsFlatAsOverGRPC(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() && os.Getenv("CI") == "" { // CI runs it whatever the flags
 		t.Skip("stores thousands of reports")
 	}
 	s := newFileServer(t, roomy)
