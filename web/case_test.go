@@ -160,16 +160,6 @@ func TestDeskInBrowser_CaseIsDispatchedAndVerifiedFromItsPage(t *testing.T) {
 	looksRight(t, tab, "案件详情-已结案")
 }
 
-// within does steps in the tab, giving up after browserStepTimeout
-// rather than waiting for ever on what never comes.
-func within(tab *browsertest.Tab, steps ...chromedp.Action[chromedp.Void]) error {
-	ctx, cancel := context.WithTimeout(tab, browserStepTimeout)
-	defer cancel()
-	return chromedp.Do(ctx, steps...)
-}
-
-const browserStepTimeout = 20 * time.Second
-
 // press clicks the element sel as the browser's own click() does: a
 // click at screen coordinates may land elsewhere (the header's 退出) when
 // the page moves under it.

@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -16,7 +18,7 @@ import (
 func (st *street) chrome(t *testing.T, vp browsertest.Viewport, username string) *browsertest.Tab {
 	t.Helper()
 	tab := browsertest.New(t).NewTab(t, vp)
-	err := chromedp.Do(tab,
+	err := within(tab,
 		chromedp.Navigate(st.url+"/login"),
 		chromedp.WaitVisible(`input[name="username"]`),
 		chromedp.SendKeys(`input[name="username"]`, username),
@@ -33,7 +35,7 @@ func (st *street) chrome(t *testing.T, vp browsertest.Viewport, username string)
 // open navigates the tab to path and waits for sel to be visible.
 func open(t *testing.T, tab *browsertest.Tab, url, sel string) {
 	t.Helper()
-	if err := chromedp.Do(tab, chromedp.Navigate(url), chromedp.WaitVisible(sel)); err != nil {
+	if err := within(tab, chromedp.Navigate(url), chromedp.WaitVisible(sel)); err != nil {
 		t.Fatalf("open %s: %v", url, err)
 	}
 }
@@ -70,3 +72,14 @@ func TestDeskInBrowser_CaseListFitsAnOfficePCAndAPhone(t *testing.T) {
 		})
 	}
 }
+
+// within does steps in the tab, giving up after browserStepTimeout
+// rather than waiting for ever on what never comes: a page that lacks
+// what a test waits for fails the test at once, not at go test's timeout.
+func within(tab *browsertest.Tab, steps ...chromedp.Action[chromedp.Void]) error {
+	ctx, cancel := context.WithTimeout(tab, browserStepTimeout)
+	defer cancel()
+	return chromedp.Do(ctx, steps...)
+}
+
+const browserStepTimeout = 20 * time.Second
