@@ -167,15 +167,14 @@ func (r Rules) ValidateRoutingRule(rr *RoutingRule) error {
 }
 
 // DeadlineFrom returns the deadline of a case of category c and severity
-// s dispatched at: days after it, or, for days = 0, the default for the
-// category and severity (DefaultDeadlineAt, in calendar or working days,
-// as an assignment that names no deadline gets).
-func (r Rules) DeadlineFrom(at time.Time, c Category, s Severity, days int) time.Time {
+// s dispatched at: days calendar days after it, or, for days = 0, the
+// default for the category and severity (DefaultDeadlineAt, on r's
+// calendar), with the working days it counts (0 for calendar days).
+func (r Rules) DeadlineFrom(at time.Time, c Category, s Severity, days int) (time.Time, int) {
 	if days > 0 {
-		return at.Add(time.Duration(days) * day)
+		return at.Add(time.Duration(days) * day), 0
 	}
-	d, _ := r.DefaultDeadlineAt(c, s, at)
-	return d
+	return r.DefaultDeadlineAt(c, s, at)
 }
 
 // DispatchAction is the assignment rule rr makes of case rep, as the

@@ -117,11 +117,11 @@ func TestValidateRoutingRule_NamesTheField(t *testing.T) {
 
 func TestDeadlineFrom_ARulesDaysOverrideTheDefaultTable(t *testing.T) {
 	at := time.Date(2025, 3, 14, 1, 30, 0, 0, time.UTC)
-	if got, want := DefaultRules.DeadlineFrom(at, CategoryWaterSourceRisk, SeverityGeneral, 3), at.Add(72*time.Hour); !got.Equal(want) {
+	if got, want := first(DefaultRules.DeadlineFrom(at, CategoryWaterSourceRisk, SeverityGeneral, 3)), at.Add(72*time.Hour); !got.Equal(want) {
 		t.Errorf("3 days: %v, want %v", got, want)
 	}
 	d := DefaultRules.DeadlineFor(CategorySafetyHazard, SeverityMajor)
-	if got := DefaultRules.DeadlineFrom(at, CategorySafetyHazard, SeverityMajor, 0); !got.Equal(at.Add(d)) {
+	if got := first(DefaultRules.DeadlineFrom(at, CategorySafetyHazard, SeverityMajor, 0)); !got.Equal(at.Add(d)) {
 		t.Errorf("0 days: %v, want the table's %v", got, at.Add(d))
 	}
 }
@@ -133,3 +133,6 @@ func TestDispatchAction_TheNoteNamesTheRule(t *testing.T) {
 		t.Fatalf("note %q does not name the rule", a.Note)
 	}
 }
+
+// first is a deadline without its working days.
+func first(t time.Time, _ int) time.Time { return t }

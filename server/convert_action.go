@@ -125,10 +125,7 @@ func toEvent(e *gridinspect.Event) *pb.Event {
 	d := e.Data
 	switch {
 	case d.Assignment != nil:
-		out.Payload = &pb.Event_Assignment{Assignment: &pb.Assignment{
-			AssigneeId: d.Assignment.AssigneeID, ResponsibleUnit: d.Assignment.ResponsibleUnit,
-			Deadline: toTimestamp(d.Assignment.Deadline), DeadlineWorkingDays: int32(d.Assignment.WorkingDays),
-		}}
+		out.Payload = &pb.Event_Assignment{Assignment: toAssignment(d.Assignment)}
 	case d.Rejection != nil:
 		out.Payload = &pb.Event_Rejection{Rejection: &pb.Rejection{
 			Reason: pb.RejectionReason(d.Rejection.Reason), DuplicateOfReportId: d.Rejection.DuplicateOf,
@@ -206,4 +203,13 @@ func toReturnRequest(rq *gridinspect.ReturnRequest) *pb.ReturnRequest {
 	}
 	return &pb.ReturnRequest{Wants: toReturnWants(rq.Wants), Note: rq.Note, ActionId: rq.ActionID,
 		ReturnedBy: rq.ReturnedBy, ReturnedAt: toTimestamp(rq.ReturnedAt)}
+}
+
+// toAssignment is a dispatch (an event's, or a routing rule's suggestion)
+// in the API's words.
+func toAssignment(a *gridinspect.Assignment) *pb.Assignment {
+	return &pb.Assignment{
+		AssigneeId: a.AssigneeID, ResponsibleUnit: a.ResponsibleUnit,
+		Deadline: toTimestamp(a.Deadline), DeadlineWorkingDays: int32(a.WorkingDays),
+	}
 }

@@ -91,8 +91,8 @@ func (h *routingService) SuggestDispatch(ctx context.Context, req *pb.SuggestDis
 		h.nameAssignees(ctx, out.Rule)
 	}
 	if as := sug.Assignment; as != nil {
-		out.Assignment = &pb.Assignment{AssigneeId: as.AssigneeID, ResponsibleUnit: as.ResponsibleUnit,
-			Deadline: toTimestamp(as.Deadline), AssigneeName: out.GetRule().GetAssigneeName()}
+		out.Assignment = toAssignment(as)
+		out.Assignment.AssigneeName = out.GetRule().GetAssigneeName()
 	}
 	return out, nil
 }

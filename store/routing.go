@@ -231,7 +231,12 @@ func (db *DB) SuggestDispatch(ctx context.Context, reportID string) (*gridinspec
 		if err != nil || out.Assignment == nil {
 			return err
 		}
-		out.Assignment.Deadline = db.rules.DeadlineFrom(db.now().UTC(), rep.Category, rep.Severity, out.Rule.DeadlineDays)
+		// On the admin's calendar, as the assignment itself will be.
+		rules := db.rules
+		if rules.Calendar, err = loadCalendar(tx); err != nil {
+			return err
+		}
+		out.Assignment.Deadline, out.Assignment.WorkingDays = rules.DeadlineFrom(db.now().UTC(), rep.Category, rep.Severity, out.Rule.DeadlineDays)
 		return nil
 	})
 	if err != nil {
@@ -298,7 +303,7 @@ func (db *DB) routeNewReport(tx *Tx, rep *gridinspect.Report) (*gridinspect.Repo
 	a := rule.DispatchAction(rep, uuid.NewSHA1(dispatchNamespace, []byte(rep.ID)).String())
 	a.OccurredAt = tx.Now
 	if rule.DeadlineDays > 0 {
-		a.Data.Assignment.Deadline = db.rules.DeadlineFrom(tx.Now, rep.Category, rep.Severity, rule.DeadlineDays)
+		a.Data.Assignment.Deadline, _ = db.rules.DeadlineFrom(tx.Now, rep.Category, rep.Severity, rule.DeadlineDays)
 	}
 	canonicalAction(a)
 	out, err := db.actTx(tx, gridinspect.SystemActor(), a, a.ContentHash(), gridinspect.Online)

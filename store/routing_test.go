@@ -125,16 +125,22 @@ func TestRouting_ARuleThatIsNotAutomaticOnlySuggests(t *testing.T) {
 	rep := mustSubmit(t, db, as(worker(gridA)), newReport(inA))
 	wantStatus(t, rep, gridinspect.StatusReported, 1)
 
+	off := gridinspect.CalendarException{Date: time.Date(2025, 3, 17, 0, 0, 0, 0, gridinspect.ChinaZone), Kind: gridinspect.DayHoliday, Name: "测试放假"}
+	if _, err := db.SetCalendarExceptions(as(admin()), 2025, true, []gridinspect.CalendarException{off}, nil); err != nil {
+		t.Fatal(err)
+	}
 	sug, err := db.SuggestDispatch(as(supervisor(gridA)), rep.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := gridinspect.DefaultRules.DefaultDeadlineAt(rep.Category, rep.Severity, t0)
+	// The default for a general hazard is 5 working days, on the admin's
+	// calendar: Monday 17 March off moves it from Friday 21 to Monday 24.
+	want := time.Date(2025, 3, 24, 23, 59, 59, 0, gridinspect.ChinaZone)
 	if sug.Rule == nil || sug.Rule.ID != rr.ID || sug.Assignment == nil || sug.NotApplicable != "" {
 		t.Fatalf("suggestion = %+v, want rule %s applied", sug, rr.ID)
 	}
-	if as := sug.Assignment; as.AssigneeID != zhang.ID || as.ResponsibleUnit != "街道安监办" || !as.Deadline.Equal(want) {
-		t.Fatalf("assignment = %+v, want %s, 街道安监办, %v (the default table's)", as, zhang.ID, want)
+	if as := sug.Assignment; as.AssigneeID != zhang.ID || as.ResponsibleUnit != "街道安监办" || !as.Deadline.Equal(want) || as.WorkingDays != 5 {
+		t.Fatalf("assignment = %+v, want %s, 街道安监办, %v in 5 working days (the default's, on the calendar)", as, zhang.ID, want)
 	}
 	// Taking the suggestion is an ordinary assignment by the supervisor.
 	got, e := mustAct(t, db, as(supervisor(gridA)), assignBy(rep.ID, sug.Assignment.AssigneeID, sug.Assignment.Deadline))
