@@ -47,8 +47,12 @@ func main() {
 	}
 }
 
-// phases gridbench knows, in the order it runs them.
+// phases gridbench runs by default, in the order it runs them.
 var allPhases = []string{"submit", "push", "list", "summary", "export"}
+
+// optionalPhases run only when --phases names them, after the others:
+// the storm takes many minutes (storm.go).
+var optionalPhases = []string{"storm"}
 
 // config is what the flags say.
 type config struct {
@@ -76,13 +80,14 @@ type config struct {
 	work          string
 	seed          uint64
 	cpuprofile    string
+	storm         stormSettings
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("gridbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	phases := fs.String("phases", strings.Join(allPhases, ","), "comma-separated phases to run: "+strings.Join(allPhases, ", "))
+	phases := fs.String("phases", strings.Join(allPhases, ","), "comma-separated phases to run: "+strings.Join(slices.Concat(allPhases, optionalPhases), ", "))
 	sizes := fs.String("sizes", "100000,1000000", "comma-separated numbers of reports of the streets the list and summary phases query")
 	concurrency := fs.String("concurrency", "8,32,128", "comma-separated numbers of concurrent callers of the submit phase")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "measured time of each submit step")
@@ -106,7 +111,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.work, "work", "", "work folder (default: a temporary folder, removed at the end)")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the bulk-loaded streets' content")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "with --in-process: write CPU profiles of the busiest submit step and of the push phase to `PREFIX`-submit-N.pprof and PREFIX-push.pprof")
+	stormFlags := c.storm.flags(fs)
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := stormFlags(); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -115,8 +124,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	c.phases = map[string]bool{}
 	for _, p := range strings.Split(*phases, ",") {
 		p = strings.TrimSpace(p)
-		if !slices.Contains(allPhases, p) {
-			return c, fmt.Errorf("--phases: unknown phase %q (known: %s)", p, strings.Join(allPhases, ", "))
+		if !slices.Contains(allPhases, p) && !slices.Contains(optionalPhases, p) {
+			return c, fmt.Errorf("--phases: unknown phase %q (known: %s)", p, strings.Join(slices.Concat(allPhases, optionalPhases), ", "))
 		}
 		c.phases[p] = true
 	}
@@ -311,7 +320,7 @@ func (b *bench) phases(ctx context.Context, work string) error {
 	}
 
 	if cfg.phases["export"] {
-		return b.withServer(ctx, func() (*dataset, error) {
+		err := b.withServer(ctx, func() (*dataset, error) {
 			if remote {
 				return &dataset{Reports: -1}, nil
 			}
@@ -319,6 +328,13 @@ func (b *bench) phases(ctx context.Context, work string) error {
 		}, func(t *target, d *dataset) error {
 			return b.exportPhase(ctx, t, d)
 		})
+		if err != nil {
+			return err
+		}
+	}
+
+	if cfg.phases["storm"] {
+		return b.stormPhase(ctx, work)
 	}
 	return nil
 }

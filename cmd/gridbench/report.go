@@ -23,6 +23,7 @@ type results struct {
 	Plans   []planSet
 	Export  []exportRow
 	Starts  []serverStart
+	Storm   *stormResult
 	Notes   []string
 }
 
@@ -148,6 +149,9 @@ func (r *results) writeMarkdown(w io.Writer, cfg config) error {
 				count(float64(x.Bytes)), ms(x.Elapsed), count(float64(x.Rows)/x.Elapsed.Seconds()), mib(x.RSS))
 		}
 		p("\n")
+	}
+	if r.Storm != nil {
+		r.Storm.writeMarkdown(p)
 	}
 	if len(r.Starts) > 0 {
 		p("### Servers started\n\n")
