@@ -1,4 +1,4 @@
-package main
+package phonesim
 
 import (
 	"bytes"
@@ -27,19 +27,32 @@ import (
 // maxDetails bounds the problem lines written to stderr.
 const maxDetails = 40
 
-// progress counts acknowledged mutations and completed photos against
+// Progress counts acknowledged mutations and completed photos against
 // what the phones recorded; tests watch it to kill the server mid-sync.
-type progress struct {
+type Progress struct {
 	done, total atomic.Int64
 	// pushing and uploading count the phones in each phase of the sync.
 	pushing, uploading atomic.Int32
 }
 
-func (p *progress) add(n int) {
+func (p *Progress) add(n int) {
 	if p != nil {
 		p.done.Add(int64(n))
 	}
 }
+
+// Done is the mutations acknowledged and photos uploaded so far.
+func (p *Progress) Done() int64 { return p.done.Load() }
+
+// Total is the mutations and photos the phones recorded; 0 until they
+// have all recorded their day.
+func (p *Progress) Total() int64 { return p.total.Load() }
+
+// Pushing is the number of phones pushing their outbox now.
+func (p *Progress) Pushing() int { return int(p.pushing.Load()) }
+
+// Uploading is the number of phones uploading photos now.
+func (p *Progress) Uploading() int { return int(p.uploading.Load()) }
 
 // tally is what a run counted: what was recorded, the faults injected,
 // and what the check against the server found.
@@ -64,8 +77,11 @@ type tally struct {
 	unsynced atomic.Int64
 
 	elapsed, syncElapsed time.Duration
-	// wireLines report each phone's bytes on the wire, with --link.
-	wireLines []string
+	// accounts, phones (nil for one that failed to prepare) and phoneErrs
+	// (why each gave up) are by account.
+	accounts  []Account
+	phones    []*phone
+	phoneErrs []error
 
 	mu      sync.Mutex
 	stderr  io.Writer
@@ -88,12 +104,13 @@ func (t *tally) logf(format string, args ...any) {
 	fmt.Fprintf(t.stderr, "gridsim: "+format+"\n", args...)
 }
 
-func newTally(cfg config) *tally {
-	w := cfg.stderr
+func newTally(cfg Config) *tally {
+	w := cfg.Stderr
 	if w == nil {
 		w = io.Discard
 	}
-	return &tally{devices: cfg.devices, stderr: w, verbose: cfg.verbose}
+	return &tally{devices: len(cfg.Accounts), stderr: w, verbose: cfg.Verbose,
+		accounts: cfg.Accounts, phones: make([]*phone, len(cfg.Accounts)), phoneErrs: make([]error, len(cfg.Accounts))}
 }
 
 // problem counts one problem in c and says what it was.
@@ -146,9 +163,9 @@ type verifier struct {
 	dayStart, dayEnd time.Time
 }
 
-func verify(ctx context.Context, cfg config, t *tally, phones []*phone, runStart, dayStart, dayEnd time.Time) {
-	f := newFaults(0, cfg.seed, 0)
-	c, err := dial(cfg, t, f, supervisorUsername, cfg.password)
+func verify(ctx context.Context, cfg Config, t *tally, phones []*phone, runStart, dayStart, dayEnd time.Time) {
+	f := newFaults(0, cfg.Seed, 0)
+	c, err := dial(cfg, t, f, cfg.Supervisor)
 	if err != nil {
 		t.problem(&t.failures, "verify: %v", err)
 		return

@@ -1,4 +1,4 @@
-package main
+package phonesim
 
 import (
 	"cmp"
@@ -46,9 +46,17 @@ type world struct {
 	returned []*pb.Report // the user's reports returned for more (退回补充)
 }
 
+// shape is how much a phone records in a day.
+type shape struct {
+	reports, patrols, photosPerReport int
+	// photoMin and photoMax bound a photo's size in bytes.
+	photoMin, photoMax int
+}
+
 // day is what one phone recorded, kept to check the server against.
 type day struct {
 	start, end time.Time
+	shape      shape
 	reports    []*pb.Report           // as sent
 	truth      map[string]gi.LatLng   // each report's true WGS-84 position
 	tracks     map[string][]gi.LatLng // each patrol's true WGS-84 track
@@ -75,8 +83,9 @@ type item struct {
 
 // recordDay plays one phone's day offline and returns what it recorded,
 // its outbox numbered in the order the phone made the writes.
-func recordDay(rng *rand.Rand, w *world, start, end time.Time, nReports, nPatrols, nPhotos int) (*day, error) {
-	d := &day{start: start, end: end, truth: map[string]gi.LatLng{}, tracks: map[string][]gi.LatLng{}}
+func recordDay(rng *rand.Rand, w *world, start, end time.Time, sh shape) (*day, error) {
+	d := &day{start: start, end: end, shape: sh, truth: map[string]gi.LatLng{}, tracks: map[string][]gi.LatLng{}}
+	nReports, nPatrols, nPhotos := sh.reports, sh.patrols, sh.photosPerReport
 	var items []item
 
 	// Patrols first, since the reports found on one lie along its track.
@@ -149,7 +158,7 @@ func recordDay(rng *rand.Rand, w *world, start, end time.Time, nReports, nPatrol
 			on.p.ReportIds = append(on.p.ReportIds, r.GetId())
 		}
 		for k := range nPhotos {
-			ph := makePhoto(rng, newID(), r.GetId(), at.Add(time.Duration(k)*20*time.Second), r.GetLocation())
+			ph := d.photo(rng, newID(), r.GetId(), at.Add(time.Duration(k)*20*time.Second), r.GetLocation())
 			r.PhotoIds = append(r.PhotoIds, ph.id)
 			d.photos = append(d.photos, ph)
 		}

@@ -1,4 +1,4 @@
-package main
+package phonesim
 
 import (
 	"bytes"
@@ -33,15 +33,15 @@ func TestWorkdayIsOverAtNow(t *testing.T) {
 
 func TestPhotosLookLikeJPEGsAndFollowTheSeed(t *testing.T) {
 	make := func(seed uint64) *photo {
-		return makePhoto(rand.New(rand.NewPCG(seed, 1)), "p", "r", time.Unix(0, 0), nil)
+		return makePhoto(rand.New(rand.NewPCG(seed, 1)), DefaultPhotoMinBytes, DefaultPhotoMaxBytes, "p", "r", time.Unix(0, 0), nil)
 	}
 	a, b, c := make(1), make(1), make(2)
 	if !bytes.Equal(a.data, b.data) || bytes.Equal(a.data, c.data) {
 		t.Error("photos are not a function of the seed alone")
 	}
 	for _, ph := range []*photo{a, c} {
-		if n := len(ph.data); n < minPhotoBytes || n > maxPhotoBytes {
-			t.Errorf("photo of %d bytes, want %d–%d", n, minPhotoBytes, maxPhotoBytes)
+		if n := len(ph.data); n < DefaultPhotoMinBytes || n > DefaultPhotoMaxBytes {
+			t.Errorf("photo of %d bytes, want %d–%d", n, DefaultPhotoMinBytes, DefaultPhotoMaxBytes)
 		}
 		if !bytes.HasPrefix(ph.data, []byte{0xFF, 0xD8, 0xFF, 0xE0}) || !bytes.HasSuffix(ph.data, []byte{0xFF, 0xD9}) {
 			t.Errorf("photo starts % X … ends % X, want a JPEG's markers", ph.data[:4], ph.data[len(ph.data)-2:])
@@ -94,7 +94,7 @@ func TestRecordDayNumbersEveryWriteInOrder(t *testing.T) {
 		{Id: "01900000-0000-7000-8000-000000000002", Kind: pb.SubjectKind_SUBJECT_KIND_HOUSEHOLD},
 	}), assigned: []*pb.Report{{Id: "01900000-0000-7000-8000-000000000003", Version: 3, Status: pb.ReportStatus_REPORT_STATUS_ASSIGNED}}}
 	start, end := workday(time.Now())
-	d, err := recordDay(rand.New(rand.NewPCG(3, 4)), w, start, end, 40, 5, 2)
+	d, err := recordDay(rand.New(rand.NewPCG(3, 4)), w, start, end, shape{reports: 40, patrols: 5, photosPerReport: 2, photoMin: DefaultPhotoMinBytes, photoMax: DefaultPhotoMaxBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,24 +151,5 @@ func reportOf(r *pb.Report) *gi.Report {
 			AccuracyMeters: r.GetLocation().GetAccuracyMeters(), Address: r.GetLocation().GetAddress(),
 			System: gi.CoordinateSystem(r.GetLocation().GetCoordinateSystem())},
 		PhotoIDs: r.GetPhotoIds(), PatrolID: r.GetPatrolId(),
-	}
-}
-
-func TestFlagsAreChecked(t *testing.T) {
-	for _, args := range [][]string{
-		{"--devices", "11"}, {"--devices", "0"}, {"--batch", "0"}, {"--fault-rate", "1.5"}, {"--photos-per-report", "31"}, {"--rate-limit", "-1"}, {"extra"},
-		{"--link", "5g"}, {"--link-reset-every", "2MB"}, {"--link", "3g", "--link-reset-every", "lots"}, {"--link", "3g", "--link-stalls", "2"},
-	} {
-		if _, err := parseFlags(args, &bytes.Buffer{}); err == nil {
-			t.Errorf("parseFlags(%q) accepted", args)
-		}
-	}
-	cfg, err := parseFlags(nil, &bytes.Buffer{})
-	if err != nil || cfg.devices != 10 || cfg.batch != 50 || cfg.faultRate != 0.2 || cfg.server != "127.0.0.1:50051" || cfg.rateLimit != 45 {
-		t.Errorf("defaults = %+v, %v", cfg, err)
-	}
-	cfg, err = parseFlags([]string{"--link", "3g", "--link-reset-every", "2MB"}, &bytes.Buffer{})
-	if lc, ok := cfg.linkConfig(); err != nil || !ok || lc.Name != "3g" || lc.UpKbps != 768 || lc.ResetEvery != 2_000_000 {
-		t.Errorf("--link 3g --link-reset-every 2MB = %+v, %v", lc, err)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package phonesim
 
 import (
 	"context"
@@ -21,17 +21,22 @@ import (
 
 // Photos.
 const (
-	minPhotoBytes = 20 << 10
-	maxPhotoBytes = 200 << 10
+	// DefaultPhotoMinBytes and DefaultPhotoMaxBytes bound a photo's size
+	// unless Config says otherwise.
+	DefaultPhotoMinBytes = 20 << 10
+	DefaultPhotoMaxBytes = 200 << 10
 	// chunkBytes is the size of the chunks a phone uploads.
 	chunkBytes = 64 << 10
-	// maxPhotosPerReport is the server's bound on a report's photo_ids.
-	maxPhotosPerReport = 30
+	// MaxPhotosPerReport is the server's bound on a report's photo_ids.
+	MaxPhotosPerReport = 30
 	// maxUploadCutDelay bounds how long after the chosen chunk went out a
 	// cut upload is cancelled.
 	maxUploadCutDelay = 3 * time.Millisecond
 	photoContentType  = "image/jpeg"
 )
+
+// minPhotoBytes is the smallest photo: a JPEG's head and end markers.
+const minPhotoBytes = 22
 
 // jpegHead is the start of a JFIF file: SOI, then an APP0 segment.
 var jpegHead = []byte{
@@ -52,10 +57,16 @@ type photo struct {
 	sentTo int64
 }
 
-// makePhoto returns a JPEG-looking blob of 20–200 KiB, a function of rng
-// alone: the JFIF header, random bytes, and the end-of-image marker.
-func makePhoto(rng *rand.Rand, id, reportID string, takenAt time.Time, loc *pb.Location) *photo {
-	size := minPhotoBytes + rng.IntN(maxPhotoBytes-minPhotoBytes+1)
+// photo returns a photo of the day's size range.
+func (d *day) photo(rng *rand.Rand, id, reportID string, takenAt time.Time, loc *pb.Location) *photo {
+	return makePhoto(rng, d.shape.photoMin, d.shape.photoMax, id, reportID, takenAt, loc)
+}
+
+// makePhoto returns a JPEG-looking blob of minBytes–maxBytes, a function
+// of rng alone: the JFIF header, random bytes, and the end-of-image
+// marker.
+func makePhoto(rng *rand.Rand, minBytes, maxBytes int, id, reportID string, takenAt time.Time, loc *pb.Location) *photo {
+	size := minBytes + rng.IntN(maxBytes-minBytes+1)
 	data := make([]byte, size)
 	var seed [32]byte
 	for i := range 4 {
