@@ -41,7 +41,7 @@ type stormSettings struct {
 	link       string // a phonelink preset, or "none"
 	reports    int    // per phone
 	photos     int    // per phone
-	actions    int    // per phone
+	faultRate  float64
 	patrols    int    // per phone
 	photoMin   int64  // bytes
 	photoMax   int64
@@ -54,6 +54,9 @@ type stormSettings struct {
 	resetEvery int64 // cut each connection after this many bytes; 0 never
 }
 
+// photosPerReport is the photos of each of a phone's reports.
+func (s stormSettings) photosPerReport() int { return s.photos / s.reports }
+
 // stormDeskName is the username of desk i's supervisor (0-based).
 func stormDeskName(i int) string { return fmt.Sprintf("storm-desk%02d", i+1) }
 
@@ -63,6 +66,9 @@ type stormStreet struct {
 	photoDir string
 	workers  []string // one per phone, each with a grid of its own
 	desks    []string // supervisors of the whole street
+	// supervisor is the street's supervisor, who returns a case to each
+	// worker before the day and checks the phones after it.
+	supervisor string
 	password string
 	reports  int
 }
@@ -92,6 +98,7 @@ func prepareStorm(ctx context.Context, root string, s stormSettings, seed uint64
 	log("storm: making a street of %d grids and %d reports", s.phones, s.history)
 	res, err := db.BulkLoad(ctx, store.BulkLoadOptions{Reports: s.history, Grids: s.phones, Seed: seed, Password: st.password})
 	if err == nil {
+		st.supervisor = res.Supervisor
 		for _, g := range res.GridIDs {
 			st.workers = append(st.workers, res.Workers[g])
 		}
@@ -133,9 +140,12 @@ type stormResult struct {
 	LastDone         time.Duration // from the first phone's start to the last phone's end
 	SyncP50, SyncMax time.Duration // one phone's sync, start to end
 	Push, Upload     latencies
+	Mutations        int
 	Reports, Photos  int
 	Actions, Patrols int
 	Lost, Duplicated int
+	Verdict          string // phonesim's line
+	OK               bool
 	Failures         []string
 
 	// The server.
@@ -162,7 +172,6 @@ type stormResult struct {
 
 	// The desks.
 	Desks                   int
-	DeskRefreshes           int
 	DeskList, DeskMap       latencies
 	DeskDashboard, DeskGrid latencies
 	DeskErrors              int
@@ -201,8 +210,11 @@ func (s *stormResult) writeMarkdown(p func(string, ...any)) {
 		}
 	}
 	p("### The storm: %d phones, each with its day, starting within %v, over %s\n\n", s.Phones, c.spread, link)
-	p("- each phone: %d reports, %d photos of %s–%s bytes, %d actions, %d patrols; the street held %s reports before; %d desks refreshing every %v\n",
-		c.reports, c.photos, count(float64(c.photoMin)), count(float64(c.photoMax)), c.actions, c.patrols, count(float64(c.history)), s.Desks, c.deskEvery)
+	p("- each phone's day: %d reports with %d photos each of %s–%s bytes, %d patrols, and its actions on cases; "+
+		"the street held %s reports before; %d desks refreshing every %v; injected faults %g\n",
+		c.reports, c.photosPerReport(), count(float64(c.photoMin)), count(float64(c.photoMax)), c.patrols, count(float64(c.history)),
+		s.Desks, c.deskEvery, c.faultRate)
+	p("- the phones' verdict: `%s`\n", s.Verdict)
 	if s.ServerIsMine {
 		p("- the server ran inside gridbench: its CPU and RSS below include the phones, the links and the desks\n")
 	}
@@ -213,8 +225,8 @@ func (s *stormResult) writeMarkdown(p func(string, ...any)) {
 	row("one phone's sync, median / longest", ms(s.SyncP50)+" / "+ms(s.SyncMax))
 	row(fmt.Sprintf("Push, p50 / p99 / max (%d calls)", s.Push.N), ms(s.Push.P50)+" / "+ms(s.Push.P99)+" / "+ms(s.Push.Max))
 	row(fmt.Sprintf("a photo's upload, p50 / p99 / max (%d photos)", s.Upload.N), ms(s.Upload.P50)+" / "+ms(s.Upload.P99)+" / "+ms(s.Upload.Max))
-	row("stored: reports / photos / actions / patrols", fmt.Sprintf("%s / %s / %s / %s", count(float64(s.Reports)),
-		count(float64(s.Photos)), count(float64(s.Actions)), count(float64(s.Patrols))))
+	row("sent: mutations (reports / actions / patrols) / photos", fmt.Sprintf("%s (%s / %s / %s) / %s", count(float64(s.Mutations)),
+		count(float64(s.Reports)), count(float64(s.Actions)), count(float64(s.Patrols)), count(float64(s.Photos))))
 	row("**lost / duplicated** (every phone's check of what it sent)", fmt.Sprintf("**%d / %d**", s.Lost, s.Duplicated))
 	row("server peak RSS", mib(s.PeakRSS))
 	cores := 0.0
@@ -244,7 +256,7 @@ func (s *stormResult) writeMarkdown(p func(string, ...any)) {
 	if s.LinkCap > 0 {
 		row("storm (busiest) ÷ the links' caps", fmt.Sprintf("%.2f", s.StormRate/s.LinkCap))
 	}
-	p("\n| desks' calls during the storm (%d refreshes) | calls | p50 | p99 | max |\n|---|---:|---:|---:|---:|\n", s.DeskRefreshes)
+	p("\n| desks' calls during the storm | calls | p50 | p99 | max |\n|---|---:|---:|---:|---:|\n")
 	for _, x := range []struct {
 		what string
 		l    latencies
@@ -277,8 +289,8 @@ func (s *stormSettings) flags(fs *flag.FlagSet) func() error {
 	fs.DurationVar(&s.spread, "storm-spread", time.Minute, "storm: the phones start at random moments within this long")
 	fs.StringVar(&s.link, "storm-link", "3g", "storm: each phone's link, "+phonelink.PresetNames()+", or none")
 	fs.IntVar(&s.reports, "storm-reports", 60, "storm: reports in a phone's day")
-	fs.IntVar(&s.photos, "storm-photos", 120, "storm: photos in a phone's day")
-	fs.IntVar(&s.actions, "storm-actions", 20, "storm: actions on cases in a phone's day")
+	fs.IntVar(&s.photos, "storm-photos", 120, "storm: photos in a phone's day (a whole number per report)")
+	fs.Float64Var(&s.faultRate, "storm-fault-rate", 0, "storm: the phones' injected faults per push and per upload (0–1; see gridsim --fault-rate)")
 	fs.IntVar(&s.patrols, "storm-patrols", 3, "storm: patrols (with GPS tracks) in a phone's day")
 	photoSize := fs.String("storm-photo-size", "150KB-450KB", "storm: the photos' sizes, a range (MIN-MAX)")
 	fs.IntVar(&s.history, "storm-history", 20000, "storm: reports on the street before the storm (the desks list them)")
@@ -312,8 +324,12 @@ func (s *stormSettings) flags(fs *flag.FlagSet) func() error {
 			return fmt.Errorf("--storm-link %q: want one of %s, or none", s.link, phonelink.PresetNames())
 		case s.link == "none" && s.resetEvery > 0:
 			return errors.New("--storm-link-reset-every needs a --storm-link")
-		case s.reports < 1 || s.photos < 0 || s.actions < 0 || s.patrols < 0 || s.history < 0 || s.desks < 0:
-			return errors.New("--storm-reports must be at least 1; --storm-photos, --storm-actions, --storm-patrols, --storm-history and --storm-desks not negative")
+		case s.reports < 1 || s.photos < 0 || s.patrols < 0 || s.history < 0 || s.desks < 0:
+			return errors.New("--storm-reports must be at least 1; --storm-photos, --storm-patrols, --storm-history and --storm-desks not negative")
+		case s.photos%s.reports != 0:
+			return fmt.Errorf("--storm-photos %d: a phone's photos are a whole number per report (--storm-reports %d)", s.photos, s.reports)
+		case !(s.faultRate >= 0 && s.faultRate <= 1):
+			return errors.New("--storm-fault-rate must be between 0 and 1")
 		}
 		return nil
 	}

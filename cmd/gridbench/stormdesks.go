@@ -35,29 +35,45 @@ const (
 	deskMapMaxPage = 40
 )
 
-// deskCalls are the latencies the desks saw, by kind, and their errors.
+// deskCalls are the calls the desks made, by kind, and their errors.
 type deskCalls struct {
 	mu        sync.Mutex
-	list      []time.Duration // ListReports of the case list
-	mapPages  []time.Duration // ListReports of the map, 500 a page
-	dashboard []time.Duration
-	grids     []time.Duration
-	refreshes int
-	errors    int
+	list      []deskCall // ListReports of the case list
+	mapPages  []deskCall // ListReports of the map, 500 a page
+	dashboard []deskCall
+	grids     []deskCall
+	errors    []deskCall
 	firstErr  error
 }
 
-func (c *deskCalls) add(into *[]time.Duration, d time.Duration, err error) {
+// deskCall is one call: when it ended and how long it took.
+type deskCall struct {
+	end  time.Time
+	took time.Duration
+}
+
+func (c *deskCalls) add(into *[]deskCall, end time.Time, took time.Duration, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
-		c.errors++
+		c.errors = append(c.errors, deskCall{end, took})
 		if c.firstErr == nil {
 			c.firstErr = err
 		}
 		return
 	}
-	*into = append(*into, d)
+	*into = append(*into, deskCall{end, took})
+}
+
+// until are the latencies of the calls that ended by end.
+func until(calls []deskCall, end time.Time) []time.Duration {
+	var out []time.Duration
+	for _, c := range calls {
+		if !c.end.After(end) {
+			out = append(out, c.took)
+		}
+	}
+	return out
 }
 
 // runDesks runs desks supervisors' desks on conn, one account each,
@@ -87,9 +103,6 @@ func runDesks(ctx context.Context, conn *grpc.ClientConn, accounts []string, pas
 				}
 				began := time.Now()
 				deskRefresh(a, calls, reports, dir, stats)
-				calls.mu.Lock()
-				calls.refreshes++
-				calls.mu.Unlock()
 				timer.Reset(max(every-time.Since(began), 0))
 			}
 		})
@@ -98,13 +111,14 @@ func runDesks(ctx context.Context, conn *grpc.ClientConn, accounts []string, pas
 }
 
 // timed calls fn and adds its latency to into; false if it failed.
-func timed[R any](ctx context.Context, calls *deskCalls, into *[]time.Duration, fn func() (R, error)) (R, bool) {
+func timed[R any](ctx context.Context, calls *deskCalls, into *[]deskCall, fn func() (R, error)) (R, bool) {
 	t0 := time.Now()
 	r, err := fn()
 	if ctx.Err() != nil {
 		return r, false // the storm is over: not a failure, not a figure
 	}
-	calls.add(into, time.Since(t0), err)
+	t1 := time.Now()
+	calls.add(into, t1, t1.Sub(t0), err)
 	return r, err == nil
 }
 

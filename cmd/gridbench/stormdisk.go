@@ -214,3 +214,66 @@ func writeSynced(path string, b []byte) error {
 	}
 	return f.Close()
 }
+
+// procSample is the server process's RSS and CPU time at a moment.
+type procSample struct {
+	at        time.Time
+	rss       int64
+	user, sys time.Duration
+}
+
+// watchProcess samples pid's RSS and CPU time every interval until ctx
+// ends, and returns the samples; pid 0 samples nothing.
+func watchProcess(ctx context.Context, pid int, interval time.Duration) func() []procSample {
+	var (
+		samples []procSample
+		done    = make(chan struct{})
+	)
+	if pid == 0 {
+		close(done)
+	} else {
+		go func() {
+			defer close(done)
+			t := time.NewTicker(interval)
+			defer t.Stop()
+			for {
+				rss, _, err1 := readMemory(pid)
+				u, s, err2 := readCPU(pid)
+				if err1 == nil && err2 == nil {
+					samples = append(samples, procSample{time.Now(), rss, u, s})
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}()
+	}
+	return func() []procSample {
+		<-done
+		return samples
+	}
+}
+
+// processUntil is the peak RSS over the samples up to end, and the CPU
+// time used from the first sample to the last one up to end, and the time
+// between those two.
+func processUntil(samples []procSample, end time.Time) (peak int64, user, sys, wall time.Duration) {
+	var first, last *procSample
+	for i := range samples {
+		x := &samples[i]
+		if x.at.After(end) {
+			break
+		}
+		if first == nil {
+			first = x
+		}
+		last = x
+		peak = max(peak, x.rss)
+	}
+	if first == nil {
+		return 0, 0, 0, 0
+	}
+	return peak, last.user - first.user, last.sys - first.sys, last.at.Sub(first.at)
+}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"math/rand/v2"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/gridinspect/gridinspect/internal/phonelink"
+	"github.com/gridinspect/gridinspect/internal/phonesim"
 )
 
 // stormPhase runs the storm on a street of its own and adds its table to
@@ -43,79 +45,134 @@ func (b *bench) stormPhase(ctx context.Context, work string) error {
 // the burst's figures.
 func (b *bench) storm(ctx context.Context, t *target, st *stormStreet, res *stormResult) error {
 	s := b.cfg.storm
-	addr := t.addr
-	var link *phonelink.Link
+	cfg := phonesim.Config{
+		Server:     t.addr,
+		Supervisor: phonesim.Account{Username: st.supervisor, Password: st.password},
+		Reports:    s.reports, Patrols: s.patrols, PhotosPerReport: s.photosPerReport(),
+		PhotoMinBytes: int(s.photoMin), PhotoMaxBytes: int(s.photoMax),
+		FaultRate: s.faultRate, Seed: b.cfg.seed, Stderr: b.log,
+	}
+	for _, w := range st.workers {
+		cfg.Accounts = append(cfg.Accounts, phonesim.Account{Username: w, Password: st.password})
+	}
 	if lc, ok := s.linkConfig(); ok {
-		var err error
-		if link, err = phonelink.Start(t.addr, lc); err != nil {
+		link, err := phonelink.Start(t.addr, lc)
+		if err != nil {
 			return err
 		}
 		defer link.Close()
-		addr = link.Addr()
+		cfg.Link = link
 		res.LinkCap = float64(s.phones) * float64(lc.UpKbps) * 1000 / 8
 	}
-
-	// The phones log in while they have signal, learn their grids and
-	// record their days offline: not part of the storm.
-	b.logf("storm: %d phones log in and record their days", s.phones)
-	fleet, err := newStormFleet(ctx, addr, link, st, s)
-	if err != nil {
-		return err
-	}
-	defer fleet.close()
-
 	conns, closeConns, err := dialPool(t.addr, 1, dialOptions()...)
 	if err != nil {
 		return err
 	}
 	defer closeConns()
 
-	// The storm.
+	// The phones log in while they have signal, learn their grids and
+	// record their days offline; the storm begins when the first of them
+	// is told its start delay, once every one has recorded its day. From
+	// then the server's process and photo folder are sampled, and the
+	// desks refresh, until the phones' run is over (their checks of the
+	// server included); the figures are cut at the last phone's end.
 	stormCtx, endStorm := context.WithCancel(ctx)
 	defer endStorm()
-	mem := watchMemory(t.pid)
-	var cpu0u, cpu0s time.Duration
-	if t.pid != 0 {
-		cpu0u, cpu0s, _ = readCPU(t.pid)
-	}
-	photos := watchPhotos(stormCtx, st.photoDir, time.Second)
-	var desks *deskCalls
-	waitDesks := func() {}
-	if len(st.desks) > 0 {
-		if desks, waitDesks, err = runDesks(stormCtx, conns[0], st.desks, st.password, s.deskEvery); err != nil {
-			return err
+	var (
+		once      sync.Once
+		began     time.Time
+		procs     func() []procSample
+		photos    func() []storedSample
+		desks     *deskCalls
+		waitDesks = func() {}
+		deskErr   error
+	)
+	delays := make([]time.Duration, s.phones)
+	for i := range delays {
+		if s.spread > 0 {
+			delays[i] = rand.N(s.spread)
 		}
 	}
-	began := time.Now()
-	res.Started = began
-	b.logf("storm: %d phones start within %v over %s", s.phones, s.spread, s.link)
+	cfg.StartDelay = func(i int) time.Duration {
+		once.Do(func() {
+			began = time.Now()
+			procs = watchProcess(stormCtx, t.pid, 250*time.Millisecond)
+			photos = watchPhotos(stormCtx, st.photoDir, time.Second)
+			if len(st.desks) > 0 {
+				desks, waitDesks, deskErr = runDesks(stormCtx, conns[0], st.desks, st.password, s.deskEvery)
+			}
+			b.logf("storm: %d phones start within %v over %s", s.phones, s.spread, s.link)
+		})
+		return delays[i]
+	}
+	b.logf("storm: %d phones log in and record their days", s.phones)
 	phonesCtx, cancelPhones := context.WithTimeout(ctx, s.timeout)
-	fleet.run(phonesCtx, began, s.spread, res, b.logf)
+	out, err := phonesim.Run(phonesCtx, cfg)
 	cancelPhones()
-	res.Wall = time.Since(began)
 	endStorm()
-	waitDesks()
-	samples := photos()
-	res.PeakRSS = mem.peak()
-	if t.pid != 0 {
-		u, sy, err := readCPU(t.pid)
-		if err == nil {
-			res.CPUUser, res.CPUSys = u-cpu0u, sy-cpu0s
-		}
+	if err != nil {
+		return fmt.Errorf("storm: %w", err)
 	}
+	waitDesks()
+	if deskErr != nil {
+		return fmt.Errorf("storm: desks: %w", deskErr)
+	}
+	if procs == nil {
+		return fmt.Errorf("storm: no phone got to its evening sync: %s", out.Line())
+	}
+	res.Started = began
+
+	// The phones.
+	end := began
+	var syncs []time.Duration
+	for _, p := range out.Phones {
+		if p.Err != nil {
+			res.Failures = append(res.Failures, fmt.Sprintf("%s: %v", p.Username, p.Err))
+			continue
+		}
+		if p.Done.IsZero() {
+			continue
+		}
+		res.Finished++
+		syncs = append(syncs, p.Done.Sub(p.Began))
+		end = maxTime(end, p.Done)
+	}
+	if res.Finished < res.Phones {
+		end = time.Now() // the phones' run ended without them
+	}
+	res.LastDone = end.Sub(began)
+	sy := summarizeLatencies(syncs)
+	res.SyncP50, res.SyncMax = sy.P50, sy.Max
+	res.Push, res.Upload = summarizeLatencies(out.PushLatencies()), summarizeLatencies(out.UploadLatencies())
+	res.Reports, res.Photos, res.Actions, res.Patrols = int(out.Reports), int(out.Photos), int(out.Actions), int(out.Patrols)
+	res.Mutations = int(out.Mutations)
+	res.Lost, res.Duplicated = int(out.Missing+out.Unsynced), int(out.Duplicated)
+	res.Verdict, res.OK = out.Line(), out.OK()
+	if !res.OK {
+		b.note("storm: the phones' check failed: " + res.Verdict)
+	}
+
+	// The server, up to the last phone's end.
+	res.PeakRSS, res.CPUUser, res.CPUSys, res.Wall = processUntil(procs(), end)
 	if desks != nil {
-		res.DeskRefreshes = desks.refreshes
-		res.DeskList, res.DeskMap = summarizeLatencies(desks.list), summarizeLatencies(desks.mapPages)
-		res.DeskDashboard, res.DeskGrid = summarizeLatencies(desks.dashboard), summarizeLatencies(desks.grids)
-		res.DeskErrors = desks.errors
+		res.DeskList, res.DeskMap = summarizeLatencies(until(desks.list, end)), summarizeLatencies(until(desks.mapPages, end))
+		res.DeskDashboard, res.DeskGrid = summarizeLatencies(until(desks.dashboard, end)), summarizeLatencies(until(desks.grids, end))
+		res.DeskErrors = len(until(desks.errors, end))
 		if desks.firstErr != nil {
 			res.DeskFirstErr = desks.firstErr.Error()
 		}
 	}
-	b.logf("storm: the last phone was done after %v; desks' case list p50 %v p99 %v", res.LastDone.Round(time.Millisecond),
-		res.DeskList.P50, res.DeskList.P99)
+	b.logf("storm: the last phone was done after %v; desks' case list p50 %v p99 %v; %s", res.LastDone.Round(time.Millisecond),
+		res.DeskList.P50, res.DeskList.P99, res.Verdict)
 
-	// Photo rates: the storm's, from the photo folder's growth.
+	// Photo rates: the storm's, from the photo folder's growth up to the
+	// last phone's end.
+	var samples []storedSample
+	for _, x := range photos() {
+		if !x.at.After(end) {
+			samples = append(samples, x)
+		}
+	}
 	rate, from, to := busiest(samples, s.window)
 	res.StormRate, res.StretchFrom, res.StretchTo = rate, from.Sub(began), to.Sub(began)
 	total, sizes, err := photoBytes(st.photoDir)
@@ -124,16 +181,13 @@ func (b *bench) storm(ctx context.Context, t *target, st *stormStreet, res *stor
 	}
 	res.PhotoBytes, res.PhotoFiles = total, len(sizes)
 	if first, last, ok := storedSpan(samples); ok && last.Sub(first) > 0 {
-		res.StormMean = float64(total) / last.Sub(first).Seconds()
+		res.StormMean = float64(samples[len(samples)-1].bytes-samples[0].bytes) / last.Sub(first).Seconds()
 	}
-	// The phones' checks, as the supervisor, of what the server holds.
-	b.logf("storm: the phones check what the server holds")
-	fleet.verify(ctx, res)
-
 	if len(sizes) == 0 {
 		b.note("storm: no photo was stored; no photo rates")
 		return nil
 	}
+
 	// The disk's own figure: the same sizes, as many writers as phones.
 	b.logf("storm: bare write+fsync of %d files", len(sizes))
 	var sum int64
@@ -148,21 +202,27 @@ func (b *bench) storm(ctx context.Context, t *target, st *stormStreet, res *stor
 
 	if s.burst {
 		b.logf("storm: burst of %d photos over loopback", len(sizes))
-		n := min(len(st.workers), s.phones)
-		bconns, closeB, err := dialPool(t.addr, n, dialOptions()...)
+		n := len(st.workers)
+		bconns, closeB, err := dialPool(t.addr, min(n, 64), dialOptions()...)
 		if err != nil {
 			return err
 		}
 		defer closeB()
-		res.BurstElapsed, err = burst(ctx, bconns, st.workers[:n], st.password, sizes)
+		res.BurstElapsed, err = burst(ctx, bconns, st.workers, st.password, sizes)
 		if err != nil {
 			return fmt.Errorf("storm: %w", err)
 		}
 		res.BurstBytes, res.BurstUploader = sum, n
 		res.BurstRate = float64(sum) / res.BurstElapsed.Seconds()
 	}
-	_ = os.RemoveAll(filepath.Join(st.dir, "bare"))
 	return nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // storedSpan is when the first and the last photo bytes were seen stored.
