@@ -42,8 +42,8 @@ type stormSettings struct {
 	reports    int    // per phone
 	photos     int    // per phone
 	faultRate  float64
-	patrols    int    // per phone
-	photoMin   int64  // bytes
+	patrols    int   // per phone
+	photoMin   int64 // bytes
 	photoMax   int64
 	history    int // reports already on the street
 	desks      int
@@ -69,8 +69,8 @@ type stormStreet struct {
 	// supervisor is the street's supervisor, who returns a case to each
 	// worker before the day and checks the phones after it.
 	supervisor string
-	password string
-	reports  int
+	password   string
+	reports    int
 }
 
 // prepareStorm makes a street of phones grids, one worker each, with
