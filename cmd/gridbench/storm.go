@@ -50,6 +50,7 @@ type stormSettings struct {
 	deskEvery  time.Duration
 	window     time.Duration // the stretch the busiest photo rate is taken over
 	burst      bool
+	burstChunk int64
 	timeout    time.Duration
 	resetEvery int64 // cut each connection after this many bytes; 0 never
 }
@@ -169,6 +170,7 @@ type stormResult struct {
 	BurstElapsed  time.Duration
 	BurstBytes    int64
 	BurstUploader int
+	BurstCPU      time.Duration // the server's user + sys time during the burst
 
 	// The desks.
 	Desks                   int
@@ -244,8 +246,9 @@ func (s *stormResult) writeMarkdown(p func(string, ...any)) {
 	}
 	row(fmt.Sprintf("bare: write + fsync of the same sizes, %d writers", c.phones), fmt.Sprintf("%s (%s)", mbps(s.BareRate), ms(s.BareElapsed)))
 	if s.BurstRate > 0 {
-		row(fmt.Sprintf("burst: the server storing %s bytes of the same sizes over loopback, %d uploaders",
-			count(float64(s.BurstBytes)), s.BurstUploader), fmt.Sprintf("%s (%s)", mbps(s.BurstRate), ms(s.BurstElapsed)))
+		row(fmt.Sprintf("burst: the server storing %s bytes of the same sizes over loopback, %d uploaders, chunks of %s bytes",
+			count(float64(s.BurstBytes)), s.BurstUploader, count(float64(c.burstChunk))), fmt.Sprintf("%s (%s; server CPU %.1f s, %.2f cores)", mbps(s.BurstRate),
+			ms(s.BurstElapsed), s.BurstCPU.Seconds(), s.BurstCPU.Seconds()/s.BurstElapsed.Seconds()))
 	}
 	if s.BareRate > 0 {
 		row("**storm (busiest) ÷ bare**", fmt.Sprintf("**%.2f**", s.StormRate/s.BareRate))
@@ -298,6 +301,7 @@ func (s *stormSettings) flags(fs *flag.FlagSet) func() error {
 	fs.DurationVar(&s.deskEvery, "storm-desk-every", 5*time.Second, "storm: each desk refreshes its case list, map and home page this often")
 	fs.DurationVar(&s.window, "storm-window", 10*time.Second, "storm: the stretch over which the busiest photo rate is taken")
 	fs.BoolVar(&s.burst, "storm-burst", true, "storm: afterwards, time the server storing photos of the same sizes over loopback")
+	burstChunk := fs.String("storm-burst-chunk", "64KiB", "storm: the burst's chunk size (16KiB to 1MiB)")
 	fs.DurationVar(&s.timeout, "storm-timeout", 30*time.Minute, "storm: give up on the phones after this long")
 	resetEvery := fs.String("storm-link-reset-every", "", "storm: cut each phone connection after this many bytes in a direction (e.g. 2MB)")
 	return func() error {
@@ -307,6 +311,11 @@ func (s *stormSettings) flags(fs *flag.FlagSet) func() error {
 		s.photoMax, err2 = phonelink.ParseBytes(hi)
 		if !ok || err1 != nil || err2 != nil || s.photoMin < 1 || s.photoMax < s.photoMin {
 			return fmt.Errorf("--storm-photo-size %q: want a range such as 150KB-450KB", *photoSize)
+		}
+		if n, err := phonelink.ParseBytes(*burstChunk); err != nil || n < 16<<10 || n > 1<<20 {
+			return fmt.Errorf("--storm-burst-chunk %q: want a size from 16KiB to 1MiB", *burstChunk)
+		} else {
+			s.burstChunk = n
 		}
 		if *resetEvery != "" {
 			n, err := phonelink.ParseBytes(*resetEvery)

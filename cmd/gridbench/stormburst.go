@@ -22,16 +22,13 @@ import (
 // how the server's photo path compares with the disk. The burst uploads
 // photos of the same sizes, as many, with fresh content, from as many
 // uploaders as there were phones (each its worker's account, each photo
-// one UploadPhoto stream in chunks of burstChunk, one photo after
+// one UploadPhoto stream in chunks of --storm-burst-chunk, one photo after
 // another), over loopback, and times it from the first byte to the last
 // answer.
 
-// burstChunk is the size of the burst's chunks, as a phone's.
-const burstChunk = 64 << 10
-
 // burst uploads photos of sizes from uploaders accounts over conns and
 // returns the time it took.
-func burst(ctx context.Context, conns []*grpc.ClientConn, accounts []string, password string, sizes []int64) (time.Duration, error) {
+func burst(ctx context.Context, conns []*grpc.ClientConn, accounts []string, password string, sizes []int64, chunk int) (time.Duration, error) {
 	type uploader struct {
 		ctx    context.Context
 		conn   *grpc.ClientConn
@@ -96,7 +93,7 @@ func burst(ctx context.Context, conns []*grpc.ClientConn, accounts []string, pas
 			for size := range next {
 				data := buf[:size]
 				_, _ = content.Read(data)
-				if err := uploadOnce(u.ctx, photos, u.report, data); err != nil {
+				if err := uploadOnce(u.ctx, photos, u.report, data, chunk); err != nil {
 					errs[i] = err
 					return
 				}
@@ -114,7 +111,7 @@ func burst(ctx context.Context, conns []*grpc.ClientConn, accounts []string, pas
 }
 
 // uploadOnce uploads data as a new photo of report in one stream.
-func uploadOnce(ctx context.Context, c pb.SyncServiceClient, report string, data []byte) error {
+func uploadOnce(ctx context.Context, c pb.SyncServiceClient, report string, data []byte, chunk int) error {
 	sum := sha256.Sum256(data)
 	id := newID()
 	stream, err := c.UploadPhoto(ctx)
@@ -127,8 +124,8 @@ func uploadOnce(ctx context.Context, c pb.SyncServiceClient, report string, data
 		_, err = stream.CloseAndRecv()
 		return fmt.Errorf("burst: upload %s: header: %w", id, err)
 	}
-	for off := 0; off < len(data); off += burstChunk {
-		end := min(off+burstChunk, len(data))
+	for off := 0; off < len(data); off += chunk {
+		end := min(off+chunk, len(data))
 		msg := &pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Chunk{Chunk: &pb.PhotoChunk{Offset: int64(off), Data: data[off:end]}}}
 		if err := stream.Send(msg); err != nil {
 			_, err = stream.CloseAndRecv()

@@ -76,6 +76,10 @@ func (b *bench) storm(ctx context.Context, t *target, st *stormStreet, res *stor
 	// then the server's process and photo folder are sampled, and the
 	// desks refresh, until the phones' run is over (their checks of the
 	// server included); the figures are cut at the last phone's end.
+	stopProfile, err := b.profile("storm", true)
+	if err != nil {
+		return err
+	}
 	stormCtx, endStorm := context.WithCancel(ctx)
 	defer endStorm()
 	var (
@@ -110,6 +114,7 @@ func (b *bench) storm(ctx context.Context, t *target, st *stormStreet, res *stor
 	out, err := phonesim.Run(phonesCtx, cfg)
 	cancelPhones()
 	endStorm()
+	stopProfile()
 	if err != nil {
 		return fmt.Errorf("storm: %w", err)
 	}
@@ -208,9 +213,29 @@ func (b *bench) storm(ctx context.Context, t *target, st *stormStreet, res *stor
 			return err
 		}
 		defer closeB()
-		res.BurstElapsed, err = burst(ctx, bconns, st.workers, st.password, sizes)
+		stop, err := b.profile("storm-burst", true)
+		if err != nil {
+			return err
+		}
+		var u0, s0 time.Duration
+		if t.pid != 0 {
+			u0, s0, _ = readCPU(t.pid)
+		}
+		w0 := writerStats(t)
+		res.BurstElapsed, err = burst(ctx, bconns, st.workers, st.password, sizes, int(s.burstChunk))
+		stop()
+		if t.writer != nil {
+			w := writerStats(t)
+			b.logf("storm: burst: the writer committed %d times for %d writes, busy %.0f%% of the time",
+				w.Commits-w0.Commits, w.Writes-w0.Writes, 100*(w.Busy-w0.Busy).Seconds()/res.BurstElapsed.Seconds())
+		}
 		if err != nil {
 			return fmt.Errorf("storm: %w", err)
+		}
+		if t.pid != 0 {
+			if u1, s1, err := readCPU(t.pid); err == nil {
+				res.BurstCPU = u1 - u0 + s1 - s0
+			}
 		}
 		res.BurstBytes, res.BurstUploader = sum, n
 		res.BurstRate = float64(sum) / res.BurstElapsed.Seconds()
