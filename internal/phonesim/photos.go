@@ -2,8 +2,6 @@ package phonesim
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -35,19 +33,16 @@ const (
 	photoContentType  = "image/jpeg"
 )
 
-// minPhotoBytes is the smallest photo: a JPEG's head and end markers.
-const minPhotoBytes = 22
-
-// jpegHead is the start of a JFIF file: SOI, then an APP0 segment.
-var jpegHead = []byte{
-	0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x48, 0x00, 0x48, 0x00, 0x00,
-}
+// minPhotoBytes is the smallest photo a size range may ask for: the
+// smallest base image (8×8 pixels), the header and the tag, with room.
+const minPhotoBytes = 2 << 10
 
 // photo is one picture a phone took, kept until the server has it.
 type photo struct {
 	id       string
 	reportID string
-	data     []byte
+	jpeg     *jpegPhoto
+	size     int64
 	sha256   string // lower-case hex
 	takenAt  time.Time
 	location *pb.Location
@@ -62,29 +57,20 @@ func (d *day) photo(rng *rand.Rand, id, reportID string, takenAt time.Time, loc 
 	return makePhoto(rng, d.shape.photoMin, d.shape.photoMax, id, reportID, takenAt, loc)
 }
 
-// makePhoto returns a JPEG-looking blob of minBytes–maxBytes, a function
-// of rng alone: the JFIF header, random bytes, and the end-of-image
-// marker.
+// makePhoto returns a real JPEG of minBytes–maxBytes (see jpeg.go), a
+// function of rng and id alone.
 func makePhoto(rng *rand.Rand, minBytes, maxBytes int, id, reportID string, takenAt time.Time, loc *pb.Location) *photo {
 	size := minBytes + rng.IntN(maxBytes-minBytes+1)
-	data := make([]byte, size)
-	var seed [32]byte
-	for i := range 4 {
-		v := rng.Uint64()
-		for j := range 8 {
-			seed[8*i+j] = byte(v >> (8 * j))
-		}
-	}
-	_, _ = rand.NewChaCha8(seed).Read(data)
-	copy(data, jpegHead)
-	data[size-2], data[size-1] = 0xFF, 0xD9
-	sum := sha256.Sum256(data)
-	return &photo{id: id, reportID: reportID, data: data, sha256: hex.EncodeToString(sum[:]), takenAt: takenAt, location: loc}
+	jp := newJPEGPhoto(poolFor(minBytes, maxBytes), rng, id, size)
+	return &photo{id: id, reportID: reportID, jpeg: jp, size: int64(jp.size()), sha256: hashOf(jp.bytes()), takenAt: takenAt, location: loc}
 }
+
+// data builds the photo's bytes.
+func (ph *photo) data() []byte { return ph.jpeg.bytes() }
 
 func (ph *photo) header() *pb.PhotoHeader {
 	return &pb.PhotoHeader{
-		PhotoId: ph.id, Sha256: ph.sha256, SizeBytes: int64(len(ph.data)), ContentType: photoContentType,
+		PhotoId: ph.id, Sha256: ph.sha256, SizeBytes: ph.size, ContentType: photoContentType,
 		ReportId: ph.reportID, TakenAt: timestamppb.New(ph.takenAt), Location: ph.location,
 	}
 }
@@ -93,7 +79,7 @@ func (ph *photo) header() *pb.PhotoHeader {
 // broken attempt it asks how much the server committed and resumes from
 // there; the server's committed size must never go back.
 func (p *phone) uploadPhoto(ctx context.Context, ph *photo) error {
-	size := int64(len(ph.data))
+	size := ph.size
 	var known int64 // the most the server has said it holds
 	resume, injected := false, 0
 	return p.retry.do(ctx, "upload photo "+ph.id, func(ctx context.Context) error {
@@ -174,7 +160,8 @@ func (p *phone) sendChunks(ctx context.Context, ph *photo, offset int64, cut boo
 		resp, err := closeErr(stream, err)
 		return resp.GetCommittedBytes(), err
 	}
-	size := int64(len(ph.data))
+	data := ph.data()
+	size := ph.size
 	chunks := int((size - offset + chunkBytes - 1) / chunkBytes)
 	cutAt := -1
 	if cut {
@@ -183,7 +170,7 @@ func (p *phone) sendChunks(ctx context.Context, ph *photo, offset int64, cut boo
 	for i := range chunks {
 		off := offset + int64(i)*chunkBytes
 		end := min(off+chunkBytes, size)
-		msg := &pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Chunk{Chunk: &pb.PhotoChunk{Offset: off, Data: ph.data[off:end]}}}
+		msg := &pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Chunk{Chunk: &pb.PhotoChunk{Offset: off, Data: data[off:end]}}}
 		if err := stream.Send(msg); err != nil {
 			resp, err := closeErr(stream, err)
 			if err != nil {
@@ -219,7 +206,7 @@ func (p *phone) sendChunks(ctx context.Context, ph *photo, offset int64, cut boo
 func (p *phone) sendWrongOffset(ctx context.Context, ph *photo, committed int64) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
 	defer cancel()
-	size := int64(len(ph.data))
+	size := ph.size
 	bad := committed + 1 + int64(p.faults.intN(chunkBytes))
 	if committed > 0 && p.faults.intN(2) == 0 {
 		bad = committed - 1 - int64(p.faults.intN(int(min(committed, chunkBytes)))) // back into what it holds
@@ -228,7 +215,7 @@ func (p *phone) sendWrongOffset(ctx context.Context, ph *photo, committed int64)
 	if bad == committed { // a one-byte photo has no wrong offset inside it
 		bad = committed + 1
 	}
-	data := ph.data[min(bad, size-1):min(bad+chunkBytes, size)]
+	data := ph.data()[min(bad, size-1):min(bad+chunkBytes, size)]
 	stream, err := p.sync.UploadPhoto(ctx)
 	if err != nil {
 		return 0, err

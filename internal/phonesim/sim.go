@@ -79,6 +79,11 @@ type Config struct {
 	// each report, of PhotoMinBytes–PhotoMaxBytes (defaults 20–200 KiB).
 	Reports, Patrols, PhotosPerReport int
 	PhotoMinBytes, PhotoMaxBytes      int
+	// FixEvery is the time between a patrol track's GPS fixes (default a
+	// minute); Actions, when more than the day's cases call for, adds
+	// comments on the phone's own reports up to that many actions.
+	FixEvery time.Duration
+	Actions  int
 	// Batch is the mutations per push (1–MaxBatch; default 50).
 	Batch int
 	// FaultRate is the probability (0–1) of an injected fault per push and
@@ -102,6 +107,31 @@ type Config struct {
 	// Progress, when set, is told of every acknowledged mutation and every
 	// completed photo.
 	Progress *Progress
+}
+
+// Day is the shape of the day each phone records: Config's fields of
+// the same names.
+type Day struct {
+	Reports, Patrols, PhotosPerReport int
+	PhotoMinBytes, PhotoMaxBytes      int
+	Actions                           int
+	FixEvery                          time.Duration
+}
+
+// Days are named days: "field" is a grid worker's day as the sync issue
+// measures it — about 60 reports with 2 photos each (120 JPEGs of
+// 150–350 KB), 20 actions, 4 patrols with a GPS fix every 20 s (a few
+// hundred points each).
+var Days = map[string]Day{
+	"field": {Reports: 60, Patrols: 4, PhotosPerReport: 2, PhotoMinBytes: 150_000, PhotoMaxBytes: 350_000,
+		Actions: 20, FixEvery: 20 * time.Second},
+}
+
+// SetDay sets the day's fields of c to d.
+func (c *Config) SetDay(d Day) {
+	c.Reports, c.Patrols, c.PhotosPerReport = d.Reports, d.Patrols, d.PhotosPerReport
+	c.PhotoMinBytes, c.PhotoMaxBytes = d.PhotoMinBytes, d.PhotoMaxBytes
+	c.Actions, c.FixEvery = d.Actions, d.FixEvery
 }
 
 // withDefaults fills the zero fields that have defaults.
@@ -130,6 +160,8 @@ func (c Config) check() error {
 		return fmt.Errorf("phonesim: at most %d photos per report", MaxPhotosPerReport)
 	case c.PhotoMinBytes < minPhotoBytes || c.PhotoMaxBytes < c.PhotoMinBytes:
 		return fmt.Errorf("phonesim: photo sizes %d–%d: want at least %d bytes, min ≤ max", c.PhotoMinBytes, c.PhotoMaxBytes, minPhotoBytes)
+	case c.FixEvery < 0 || c.Actions < 0:
+		return errors.New("phonesim: fix interval and actions must not be negative")
 	case c.Batch < 1 || c.Batch > MaxBatch:
 		return fmt.Errorf("phonesim: batch must be between 1 and %d", MaxBatch)
 	case !(c.FaultRate >= 0 && c.FaultRate <= 1):
@@ -150,7 +182,7 @@ func (c Config) check() error {
 // dayShape is the day each phone records.
 func (c Config) dayShape() shape {
 	return shape{reports: c.Reports, patrols: c.Patrols, photosPerReport: c.PhotosPerReport,
-		photoMin: c.PhotoMinBytes, photoMax: c.PhotoMaxBytes}
+		photoMin: c.PhotoMinBytes, photoMax: c.PhotoMaxBytes, fixEvery: c.FixEvery, actions: c.Actions}
 }
 
 // Result is what a run counted and the check found.

@@ -359,10 +359,10 @@ func (v *verifier) device(ctx context.Context, p *phone) {
 			continue
 		}
 		sum := sha256.Sum256(data)
-		if got := hex.EncodeToString(sum[:]); got != ph.sha256 || !bytes.Equal(data, ph.data) {
+		if got := hex.EncodeToString(sum[:]); got != ph.sha256 || !bytes.Equal(data, ph.data()) {
 			t.problem(&t.hashMismatches, "device %d: photo %s downloads as %d bytes with SHA-256 %s, sent %d bytes with %s",
-				p.n, ph.id, len(data), got, len(ph.data), ph.sha256)
-		} else if hdr.GetSha256() != ph.sha256 || hdr.GetSizeBytes() != int64(len(ph.data)) || hdr.GetReportId() != ph.reportID {
+				p.n, ph.id, len(data), got, ph.size, ph.sha256)
+		} else if hdr.GetSha256() != ph.sha256 || hdr.GetSizeBytes() != ph.size || hdr.GetReportId() != ph.reportID {
 			t.problem(&t.mismatches, "device %d: photo %s header says sha256 %s, %d bytes, report %s",
 				p.n, ph.id, hdr.GetSha256(), hdr.GetSizeBytes(), hdr.GetReportId())
 		}

@@ -48,7 +48,7 @@ func (p *phone) measureWire() func() {
 // gzipped as one stream.
 func dayBytes(d *day) (photos, mutations int64) {
 	for _, ph := range d.photos {
-		photos += int64(len(ph.data))
+		photos += ph.size
 	}
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
