@@ -69,6 +69,18 @@ type day struct {
 	actions    []*action
 	photos     []*photo
 	outbox     []*pb.Mutation // in device_seq order
+	photoIndex map[string]*photo
+}
+
+// photoByID returns the day's photo of that id, or nil.
+func (d *day) photoByID(id string) *photo {
+	if d.photoIndex == nil {
+		d.photoIndex = map[string]*photo{}
+		for _, ph := range d.photos {
+			d.photoIndex[ph.id] = ph
+		}
+	}
+	return d.photoIndex[id]
 }
 
 // action is one step recorded on a case.

@@ -34,6 +34,9 @@ const (
 	DefaultReportsPerPhone = 30
 	DefaultPatrolsPerPhone = 5
 	DefaultBatch           = 50
+	// DefaultUploadsInFlight photos go at once: enough that one's last
+	// round trip overlaps another's bytes on a 3G link.
+	DefaultUploadsInFlight = 3
 	// MaxBatch is the server's bound on one push.
 	MaxBatch = 1000
 )
@@ -93,6 +96,12 @@ type Config struct {
 	Gzip bool
 	// Seed makes the recorded content and photos (same seed, same day).
 	Seed uint64
+	// ChunkBytes is the size of a photo's chunks (default: fitted to the
+	// Link, else DefaultChunkBytes).
+	ChunkBytes int
+	// UploadsInFlight is how many photos a phone uploads at once (default
+	// DefaultUploadsInFlight; 1 uploads one after another).
+	UploadsInFlight int
 	// RateLimit is the calls (and upload chunks) per second each account
 	// sends at most; 0 sends unpaced.
 	RateLimit float64
@@ -107,6 +116,22 @@ type Config struct {
 	// Progress, when set, is told of every acknowledged mutation and every
 	// completed photo.
 	Progress *Progress
+}
+
+// maxChunkBytes is gridd's largest chunk (gridinspect.MaxPhotoChunkBytes
+// is larger; a chunk past this gains nothing on a phone's link).
+const maxChunkBytes = 256 << 10
+
+// ChunkFor is the chunk size fitted to a link: about a third of a
+// second of its uplink, in steps of 16 KiB from 16 to 64 KiB. A chunk is
+// committed only once it has all arrived, so on a slow link a smaller
+// one leaves less uncommitted when the link breaks.
+func ChunkFor(p phonelink.Preset) int {
+	if p.UpKbps <= 0 {
+		return DefaultChunkBytes
+	}
+	third := p.UpKbps * 1000 / 8 / 3
+	return max(firstChunkBytes, min(DefaultChunkBytes, (third+firstChunkBytes/2)/firstChunkBytes*firstChunkBytes))
 }
 
 // Day is the shape of the day each phone records: Config's fields of
@@ -139,6 +164,15 @@ func (c Config) withDefaults() Config {
 	if c.Batch == 0 {
 		c.Batch = DefaultBatch
 	}
+	if c.ChunkBytes == 0 {
+		c.ChunkBytes = DefaultChunkBytes
+		if c.Link != nil {
+			c.ChunkBytes = ChunkFor(c.Link.Config().Preset)
+		}
+	}
+	if c.UploadsInFlight == 0 {
+		c.UploadsInFlight = DefaultUploadsInFlight
+	}
 	if c.PhotoMinBytes == 0 && c.PhotoMaxBytes == 0 {
 		c.PhotoMinBytes, c.PhotoMaxBytes = DefaultPhotoMinBytes, DefaultPhotoMaxBytes
 	}
@@ -160,6 +194,10 @@ func (c Config) check() error {
 		return fmt.Errorf("phonesim: at most %d photos per report", MaxPhotosPerReport)
 	case c.PhotoMinBytes < minPhotoBytes || c.PhotoMaxBytes < c.PhotoMinBytes:
 		return fmt.Errorf("phonesim: photo sizes %d–%d: want at least %d bytes, min ≤ max", c.PhotoMinBytes, c.PhotoMaxBytes, minPhotoBytes)
+	case c.ChunkBytes < firstChunkBytes || c.ChunkBytes > maxChunkBytes:
+		return fmt.Errorf("phonesim: chunk size %d: want %d–%d", c.ChunkBytes, firstChunkBytes, maxChunkBytes)
+	case c.UploadsInFlight < 0:
+		return errors.New("phonesim: uploads in flight must not be negative")
 	case c.FixEvery < 0 || c.Actions < 0:
 		return errors.New("phonesim: fix interval and actions must not be negative")
 	case c.Batch < 1 || c.Batch > MaxBatch:
@@ -285,10 +323,12 @@ type Wire struct {
 	Conns int64
 	// ResentPhotoBytes are photo bytes sent again after a broken upload;
 	// PhotosResumed the uploads that went on from the bytes the server
-	// held, PhotosRestarted those begun again from the first byte because
-	// the server held none of what was sent.
-	ResentPhotoBytes               int64
-	PhotosResumed, PhotosRestarted int
+	// held, PhotosRestarted those begun again from the first byte after
+	// more than their first chunk was sent, the server holding none of it;
+	// FirstChunksResent those begun again from the first byte when only
+	// its first chunk (sent alone) had been sent.
+	ResentPhotoBytes                                  int64
+	PhotosResumed, PhotosRestarted, FirstChunksResent int
 }
 
 // LowerBound is the least the phone must send.
@@ -412,6 +452,7 @@ func (p *phone) result() PhoneResult {
 		r.Wire.Counted = true
 		r.Wire.Conns = p.linkCounter.Conns()
 		r.Wire.ResentPhotoBytes, r.Wire.PhotosResumed, r.Wire.PhotosRestarted = p.resentPhotoBytes, p.resumedPhotos, p.restartedPhotos
+		r.Wire.FirstChunksResent = p.firstChunksResent
 	}
 	return r
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	gi "github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/phonelink"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -182,5 +183,16 @@ func reportOf(r *pb.Report) *gi.Report {
 			AccuracyMeters: r.GetLocation().GetAccuracyMeters(), Address: r.GetLocation().GetAddress(),
 			System: gi.CoordinateSystem(r.GetLocation().GetCoordinateSystem())},
 		PhotoIDs: r.GetPhotoIds(), PatrolID: r.GetPatrolId(),
+	}
+}
+
+func TestChunksFitTheLink(t *testing.T) {
+	for _, tc := range []struct {
+		preset string
+		want   int
+	}{{"edge", 16 << 10}, {"3g", 32 << 10}, {"4g", 64 << 10}} {
+		if got := ChunkFor(phonelink.Presets[tc.preset]); got != tc.want {
+			t.Errorf("ChunkFor(%s) = %d, want %d", tc.preset, got, tc.want)
+		}
 	}
 }
