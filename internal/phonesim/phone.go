@@ -270,6 +270,7 @@ func (p *phone) noteResend(bytes int64, fromZero, firstOnly bool) {
 		p.firstChunksResent++
 	case fromZero:
 		p.restartedPhotos++
+		p.t.problem(&p.t.restarted, "device %d: a photo upload went back to its first byte after more than its first chunk was sent", p.n)
 	default:
 		p.resumedPhotos++
 	}

@@ -237,6 +237,10 @@ type Result struct {
 	// Errors: phones that gave up, answers that break the protocol,
 	// committed photo data that went back.
 	Errors int64
+	// PhotosRestarted are photo uploads sent again from their first byte
+	// after more than their first chunk had gone out (each phone's are in
+	// its Wire).
+	PhotosRestarted int64
 
 	// Elapsed is the whole run; Sync from the first phone's sync to the
 	// last phone's pull.
@@ -248,8 +252,8 @@ type Result struct {
 	line string
 }
 
-// OK reports whether nothing was lost, duplicated, changed or refused and
-// no phone gave up.
+// OK reports whether nothing was lost, duplicated, changed or refused, no
+// phone gave up, and no photo was sent again from its start.
 func (r *Result) OK() bool { return r.ok }
 
 // Line is the verdict in one line:
@@ -466,7 +470,7 @@ func (t *tally) result() *Result {
 		ServerErrors: t.serverErrors.Load(),
 		Missing:      t.missing.Load(), Duplicated: t.duplicated.Load(), HashMismatches: t.hashMismatches.Load(),
 		Mismatches: t.mismatches.Load(), Unexpected: t.unexpected.Load(), Rejected: t.rejected.Load(),
-		Conflicts: t.conflicts.Load(), Unsynced: t.unsynced.Load(), Errors: t.errors(),
+		Conflicts: t.conflicts.Load(), Unsynced: t.unsynced.Load(), Errors: t.errors(), PhotosRestarted: t.restarted.Load(),
 		Elapsed: t.elapsed, Sync: t.syncElapsed,
 		ok: t.ok(), line: t.line(),
 	}
