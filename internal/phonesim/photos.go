@@ -90,7 +90,8 @@ func firstStreamEnd(size int64) int64 {
 }
 
 // uploadPhoto uploads ph until the server says it holds it whole. The
-// first chunk goes in a stream of its own and the rest in a second, so
+// first chunk goes in a stream of its own and the rest in streams of
+// Config.StreamBytes (or one), so
 // that once the first answer is in, a broken link never sends the photo
 // from its start again: the phone asks how much the server committed and
 // resumes from there (the server's committed size must never go back).
@@ -152,8 +153,11 @@ func (p *phone) uploadPhoto(ctx context.Context, ph *photo) error {
 				p.t.logf("device %d: photo %s: upload resumed from byte %d (the server holds that many) after %d were sent", p.n, ph.id, offset, ph.sentTo)
 			}
 			to := size
-			if offset == 0 {
+			switch {
+			case offset == 0:
 				to = firstStreamEnd(size)
+			case p.cfg.StreamBytes > 0:
+				to = min(size, offset+int64(p.cfg.StreamBytes))
 			}
 			committed, complete, err := p.sendChunks(ctx, ph, offset, to, cut)
 			if err != nil {

@@ -99,6 +99,12 @@ type Config struct {
 	// ChunkBytes is the size of a photo's chunks (default: fitted to the
 	// Link, else DefaultChunkBytes).
 	ChunkBytes int
+	// StreamBytes bounds the bytes one upload stream carries before the
+	// phone waits for the server's answer (a multiple of ChunkBytes;
+	// default: two chunks with a Link, else the rest of the photo). On a
+	// link whose buffers are deep, what is sent and not yet answered is
+	// what a broken connection loses.
+	StreamBytes int
 	// UploadsInFlight is how many photos a phone uploads at once (default
 	// DefaultUploadsInFlight; 1 uploads one after another).
 	UploadsInFlight int
@@ -170,6 +176,9 @@ func (c Config) withDefaults() Config {
 			c.ChunkBytes = ChunkFor(c.Link.Config().Preset)
 		}
 	}
+	if c.StreamBytes == 0 && c.Link != nil {
+		c.StreamBytes = 2 * c.ChunkBytes
+	}
 	if c.UploadsInFlight == 0 {
 		c.UploadsInFlight = DefaultUploadsInFlight
 	}
@@ -196,6 +205,8 @@ func (c Config) check() error {
 		return fmt.Errorf("phonesim: photo sizes %d–%d: want at least %d bytes, min ≤ max", c.PhotoMinBytes, c.PhotoMaxBytes, minPhotoBytes)
 	case c.ChunkBytes < firstChunkBytes || c.ChunkBytes > maxChunkBytes:
 		return fmt.Errorf("phonesim: chunk size %d: want %d–%d", c.ChunkBytes, firstChunkBytes, maxChunkBytes)
+	case c.StreamBytes < 0 || c.StreamBytes%c.ChunkBytes != 0:
+		return fmt.Errorf("phonesim: stream bytes %d: want a multiple of the chunk size %d", c.StreamBytes, c.ChunkBytes)
 	case c.UploadsInFlight < 0:
 		return errors.New("phonesim: uploads in flight must not be negative")
 	case c.FixEvery < 0 || c.Actions < 0:
