@@ -73,13 +73,15 @@ type config struct {
 	reports         int
 	patrols         int
 	photosPerReport int
-	batch           int
-	faultRate       float64
-	gzip            bool
-	seed            uint64
-	timeout         time.Duration
-	verbose         bool
-	rateLimit       float64
+	// day names a phonesim day; it sets what the per-device flags did not.
+	day       phonesim.Day
+	batch     int
+	faultRate float64
+	gzip      bool
+	seed      uint64
+	timeout   time.Duration
+	verbose   bool
+	rateLimit float64
 	// link names a phonelink preset to put between the phones and the
 	// server; linkResetEvery, linkResetAfter and linkStalls add faults.
 	link           string
@@ -110,6 +112,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.reports, "reports-per-device", DefaultReportsPerDevice, "reports each phone records")
 	fs.IntVar(&c.patrols, "patrols-per-device", DefaultPatrolsPerDevice, "patrols each phone records")
 	fs.IntVar(&c.photosPerReport, "photos-per-report", DefaultPhotosPerReport, "photos per report (20–200 KiB each)")
+	day := fs.String("day", "", "a named day for each phone (field: 60 reports, 120 JPEGs of 150–350 KB, 20 actions, "+
+		"4 patrols with a fix every 20 s); the per-device flags given override it")
 	fs.IntVar(&c.batch, "batch", DefaultBatch, fmt.Sprintf("mutations per push (1–%d)", maxBatch))
 	fs.Float64Var(&c.faultRate, "fault-rate", DefaultFaultRate, "probability of an injected fault per push and per upload (0–1)")
 	fs.BoolVar(&c.gzip, "gzip", false, "compress requests with gzip (and so ask for compressed responses)")
@@ -125,6 +129,24 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.linkStalls, "link-stalls", 0, fmt.Sprintf("with --link, share of connections (0–1) that stall: nothing passes for %v, then they close", linkStallFor))
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if *day != "" {
+		d, ok := phonesim.Days[*day]
+		if !ok {
+			return c, fmt.Errorf("--day %q: want field", *day)
+		}
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if set["reports-per-device"] {
+			d.Reports = c.reports
+		}
+		if set["patrols-per-device"] {
+			d.Patrols = c.patrols
+		}
+		if set["photos-per-report"] {
+			d.PhotosPerReport = c.photosPerReport
+		}
+		c.day, c.reports, c.patrols, c.photosPerReport = d, d.Reports, d.Patrols, d.PhotosPerReport
 	}
 	if *resetEvery != "" {
 		n, err := phonelink.ParseBytes(*resetEvery)
@@ -208,6 +230,9 @@ func simulate(ctx context.Context, cfg config) (*phonesim.Result, error) {
 		Verbose:         cfg.verbose,
 		Stderr:          cfg.stderr,
 		Progress:        cfg.progress,
+	}
+	if cfg.day != (phonesim.Day{}) {
+		sc.SetDay(cfg.day)
 	}
 	if lc, ok := cfg.linkConfig(); ok {
 		l, err := phonelink.Start(cfg.server, lc)

@@ -238,6 +238,14 @@ type phone struct {
 	resentPhotoBytes int64
 	resumedPhotos    int
 	restartedPhotos  int
+	// firstChunksResent are uploads begun again from the first byte
+	// when no more than their first stream had been sent.
+	firstChunksResent int
+
+	// uploadQueue takes the photos to upload during syncAll; queued are
+	// those already queued.
+	uploadQueue chan *photo
+	queued      map[string]bool
 
 	// began and ended bound its evening sync and pull.
 	began, ended time.Time
@@ -245,6 +253,26 @@ type phone struct {
 	samples struct {
 		sync.Mutex
 		pushes, uploads []time.Duration
+	}
+}
+
+// noteResend counts photo bytes sent again after a broken upload, and
+// whether the upload went back to its first byte.
+// A photo sent again from 0 with no more than its first stream's bytes
+// sent lost only those (firstOnly); one sent again from 0 after more is
+// the waste the first stream prevents (restarted).
+func (p *phone) noteResend(bytes int64, fromZero, firstOnly bool) {
+	p.samples.Lock()
+	defer p.samples.Unlock()
+	p.resentPhotoBytes += bytes
+	switch {
+	case fromZero && firstOnly:
+		p.firstChunksResent++
+	case fromZero:
+		p.restartedPhotos++
+		p.t.problem(&p.t.restarted, "device %d: a photo upload went back to its first byte after more than its first chunk was sent", p.n)
+	default:
+		p.resumedPhotos++
 	}
 }
 
@@ -384,25 +412,92 @@ func (p *phone) record(start, end time.Time) error {
 	return nil
 }
 
-// syncAll pushes the outbox, then uploads the photos.
+// syncAll pushes the outbox and uploads the photos. A photo's upload
+// starts as soon as the push that carries its report (or supplement) is
+// acknowledged, while later batches are pushed, and up to
+// Config.UploadsInFlight photos go at once on the phone's connection:
+// one upload's last round trip (its final chunk going through the
+// server's commit and the answer coming back) overlaps the next one's
+// bytes, so the link does not idle between photos.
 func (p *phone) syncAll(ctx context.Context) error {
-	if err := p.pushAll(ctx); err != nil {
-		return err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	queue := make(chan *photo, len(p.day.photos))
+	p.queued = map[string]bool{}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		cancel()
 	}
 	if pr := p.cfg.Progress; pr != nil {
 		pr.uploading.Add(1)
 		defer pr.uploading.Add(-1)
 	}
-	for _, ph := range p.day.photos {
-		began := time.Now()
-		if err := p.uploadPhoto(ctx, ph); err != nil {
-			return err
-		}
-		p.sample(&p.samples.uploads, time.Since(began))
-		ph.done = true
-		p.cfg.Progress.add(1)
+	for range max(1, p.cfg.UploadsInFlight) {
+		wg.Go(func() {
+			for ph := range queue {
+				if ctx.Err() != nil {
+					continue // drain: the sync has failed
+				}
+				began := time.Now()
+				if err := p.uploadPhoto(ctx, ph); err != nil {
+					fail(err)
+					continue
+				}
+				p.sample(&p.samples.uploads, time.Since(began))
+				ph.done = true
+				p.cfg.Progress.add(1)
+			}
+		})
 	}
-	return nil
+	p.uploadQueue = queue
+	err := p.pushAll(ctx)
+	if err != nil {
+		fail(err)
+	} else {
+		// Photos no acknowledged mutation carried (one refused, say) go
+		// last, as before there was a queue.
+		for _, ph := range p.day.photos {
+			p.enqueue(ph)
+		}
+	}
+	close(queue)
+	wg.Wait()
+	p.uploadQueue = nil
+	return firstErr
+}
+
+// enqueue queues a photo for upload once.
+func (p *phone) enqueue(ph *photo) {
+	if ph == nil || p.queued[ph.id] {
+		return
+	}
+	p.queued[ph.id] = true
+	p.uploadQueue <- ph
+}
+
+// acknowledged queues the photos an acknowledged mutation carries: the
+// server now holds the report they belong to.
+func (p *phone) acknowledged(m *pb.Mutation) {
+	if p.uploadQueue == nil {
+		return
+	}
+	var ids []string
+	switch k := m.GetKind().(type) {
+	case *pb.Mutation_SubmitReport:
+		ids = k.SubmitReport.GetReport().GetPhotoIds()
+	case *pb.Mutation_SupplementReport:
+		ids = k.SupplementReport.GetPhotoIds()
+	}
+	for _, id := range ids {
+		p.enqueue(p.day.photoByID(id))
+	}
 }
 
 // pushAll pushes the outbox in batches until the server has acknowledged
@@ -485,7 +580,9 @@ func (p *phone) push(ctx context.Context, batch []*pb.Mutation) (*pb.PushRespons
 			defer cancel()
 		}
 		began := time.Now()
-		r, err := p.sync.Push(actx, req)
+		// Mutations are text and numbers: gzip halves them or better,
+		// whatever --gzip says of the other calls.
+		r, err := p.sync.Push(actx, req, grpc.UseCompressor(gzip.Name))
 		if err == nil && !cut {
 			p.sample(&p.samples.pushes, time.Since(began))
 		}
@@ -593,6 +690,7 @@ func (p *phone) acknowledge(batch []*pb.Mutation, resp *pb.PushResponse) int {
 	for _, m := range p.outbox {
 		if answered[m.GetMutationId()] || m.GetDeviceSeq() <= resp.GetHighestDeviceSeq() {
 			deleted++
+			p.acknowledged(m)
 			continue
 		}
 		kept = append(kept, m)

@@ -2,8 +2,6 @@ package phonesim
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -25,8 +23,9 @@ const (
 	// unless Config says otherwise.
 	DefaultPhotoMinBytes = 20 << 10
 	DefaultPhotoMaxBytes = 200 << 10
-	// chunkBytes is the size of the chunks a phone uploads.
-	chunkBytes = 64 << 10
+	// DefaultChunkBytes is the size of the chunks a phone uploads
+	// without a link to fit them to.
+	DefaultChunkBytes = 64 << 10
 	// MaxPhotosPerReport is the server's bound on a report's photo_ids.
 	MaxPhotosPerReport = 30
 	// maxUploadCutDelay bounds how long after the chosen chunk went out a
@@ -35,19 +34,16 @@ const (
 	photoContentType  = "image/jpeg"
 )
 
-// minPhotoBytes is the smallest photo: a JPEG's head and end markers.
-const minPhotoBytes = 22
-
-// jpegHead is the start of a JFIF file: SOI, then an APP0 segment.
-var jpegHead = []byte{
-	0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x48, 0x00, 0x48, 0x00, 0x00,
-}
+// minPhotoBytes is the smallest photo a size range may ask for: the
+// smallest base image (8×8 pixels), the header and the tag, with room.
+const minPhotoBytes = 2 << 10
 
 // photo is one picture a phone took, kept until the server has it.
 type photo struct {
 	id       string
 	reportID string
-	data     []byte
+	jpeg     *jpegPhoto
+	size     int64
 	sha256   string // lower-case hex
 	takenAt  time.Time
 	location *pb.Location
@@ -62,134 +58,162 @@ func (d *day) photo(rng *rand.Rand, id, reportID string, takenAt time.Time, loc 
 	return makePhoto(rng, d.shape.photoMin, d.shape.photoMax, id, reportID, takenAt, loc)
 }
 
-// makePhoto returns a JPEG-looking blob of minBytes–maxBytes, a function
-// of rng alone: the JFIF header, random bytes, and the end-of-image
-// marker.
+// makePhoto returns a real JPEG of minBytes–maxBytes (see jpeg.go), a
+// function of rng and id alone.
 func makePhoto(rng *rand.Rand, minBytes, maxBytes int, id, reportID string, takenAt time.Time, loc *pb.Location) *photo {
 	size := minBytes + rng.IntN(maxBytes-minBytes+1)
-	data := make([]byte, size)
-	var seed [32]byte
-	for i := range 4 {
-		v := rng.Uint64()
-		for j := range 8 {
-			seed[8*i+j] = byte(v >> (8 * j))
-		}
-	}
-	_, _ = rand.NewChaCha8(seed).Read(data)
-	copy(data, jpegHead)
-	data[size-2], data[size-1] = 0xFF, 0xD9
-	sum := sha256.Sum256(data)
-	return &photo{id: id, reportID: reportID, data: data, sha256: hex.EncodeToString(sum[:]), takenAt: takenAt, location: loc}
+	jp := newJPEGPhoto(poolFor(minBytes, maxBytes), rng, id, size)
+	return &photo{id: id, reportID: reportID, jpeg: jp, size: int64(jp.size()), sha256: hashOf(jp.bytes()), takenAt: takenAt, location: loc}
 }
+
+// data builds the photo's bytes.
+func (ph *photo) data() []byte { return ph.jpeg.bytes() }
 
 func (ph *photo) header() *pb.PhotoHeader {
 	return &pb.PhotoHeader{
-		PhotoId: ph.id, Sha256: ph.sha256, SizeBytes: int64(len(ph.data)), ContentType: photoContentType,
+		PhotoId: ph.id, Sha256: ph.sha256, SizeBytes: ph.size, ContentType: photoContentType,
 		ReportId: ph.reportID, TakenAt: timestamppb.New(ph.takenAt), Location: ph.location,
 	}
 }
 
-// uploadPhoto uploads ph until the server says it holds it whole. After a
-// broken attempt it asks how much the server committed and resumes from
-// there; the server's committed size must never go back.
-func (p *phone) uploadPhoto(ctx context.Context, ph *photo) error {
-	size := int64(len(ph.data))
-	var known int64 // the most the server has said it holds
-	resume, injected := false, 0
-	return p.retry.do(ctx, "upload photo "+ph.id, func(ctx context.Context) error {
-		offset := int64(0)
-		if resume {
-			actx, cancel := context.WithTimeout(ctx, attemptTimeout)
-			st, err := p.sync.GetUploadStatus(actx, &pb.GetUploadStatusRequest{PhotoId: ph.id})
-			cancel()
-			if err != nil {
-				return err
-			}
-			if st.GetCommittedBytes() < known {
-				p.t.problem(&p.t.regressions, "device %d: photo %s: the server held %d bytes, now says %d (committed data went back)",
-					p.n, ph.id, known, st.GetCommittedBytes())
-			}
-			if st.GetComplete() {
-				if st.GetCommittedBytes() != size || (st.GetSizeBytes() != 0 && st.GetSizeBytes() != size) {
-					p.t.problem(&p.t.protocolErrors, "device %d: photo %s: complete with %d of %d bytes (declared %d)",
-						p.n, ph.id, st.GetCommittedBytes(), size, st.GetSizeBytes())
-				}
-				return nil
-			}
-			offset = st.GetCommittedBytes()
-			known = max(known, offset)
-		}
-		resume = true
-		wrong := injected < maxInjectedPerOp && p.faults.strike(shareWrongOffset)
-		cut := injected < maxInjectedPerOp && p.faults.strike(shareCutUpload)
-		if wrong {
-			injected++
-			held, err := p.sendWrongOffset(ctx, ph, offset)
-			if err != nil {
-				return err
-			}
-			if held < known {
-				p.t.problem(&p.t.regressions, "device %d: photo %s: the server held %d bytes, now says %d (committed data went back)",
-					p.n, ph.id, known, held)
-			}
-			offset, known = held, max(known, held)
-		}
-		if cut {
-			injected++
-		}
-		if ph.sentTo > offset {
-			// Bytes the phone sent that the server does not hold: lost in
-			// flight when the link broke.
-			p.resentPhotoBytes += ph.sentTo - offset
-			if offset == 0 {
-				p.restartedPhotos++
-			} else {
-				p.resumedPhotos++
-			}
-			p.t.logf("device %d: photo %s: upload resumed from byte %d (the server holds that many) after %d were sent", p.n, ph.id, offset, ph.sentTo)
-		}
-		committed, err := p.sendChunks(ctx, ph, offset, cut)
-		if err != nil {
-			return err
-		}
-		if committed != size {
-			p.t.problem(&p.t.protocolErrors, "device %d: photo %s: upload answered complete with %d of %d bytes", p.n, ph.id, committed, size)
-		}
-		known = size
-		return nil
-	})
+// firstChunkBytes is the first chunk of a photo, sent in a stream of
+// its own: gridd's least chunk (server.MinPhotoChunkBytes).
+const firstChunkBytes = 16 << 10
+
+// firstStreamEnd is where a photo's first stream ends: after its first
+// chunk, or at its end when it is small.
+func firstStreamEnd(size int64) int64 {
+	if size > 2*firstChunkBytes {
+		return firstChunkBytes
+	}
+	return size
 }
 
-// sendChunks opens an upload and sends ph from offset to its end in
-// chunks. With cut it cancels the stream just after a random chunk went
-// out, and returns errInjected.
-func (p *phone) sendChunks(ctx context.Context, ph *photo, offset int64, cut bool) (int64, error) {
+// uploadPhoto uploads ph until the server says it holds it whole. The
+// first chunk goes in a stream of its own and the rest in streams of
+// Config.StreamBytes (or one), so
+// that once the first answer is in, a broken link never sends the photo
+// from its start again: the phone asks how much the server committed and
+// resumes from there (the server's committed size must never go back).
+// Without that, the link's buffers and the HTTP/2 window can hold a whole
+// small photo when the link breaks, none of it committed.
+func (p *phone) uploadPhoto(ctx context.Context, ph *photo) error {
+	size := ph.size
+	var known int64  // the most the server has said it holds
+	next := int64(0) // where the next stream starts; -1: ask the server
+	injected := 0
+	for {
+		done := false
+		err := p.retry.do(ctx, "upload photo "+ph.id, func(ctx context.Context) error {
+			offset := next
+			next = -1 // until an answer says where to go on
+			if offset < 0 {
+				actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+				st, err := p.sync.GetUploadStatus(actx, &pb.GetUploadStatusRequest{PhotoId: ph.id})
+				cancel()
+				if err != nil {
+					return err
+				}
+				if st.GetCommittedBytes() < known {
+					p.t.problem(&p.t.regressions, "device %d: photo %s: the server held %d bytes, now says %d (committed data went back)",
+						p.n, ph.id, known, st.GetCommittedBytes())
+				}
+				if st.GetComplete() {
+					if st.GetCommittedBytes() != size || (st.GetSizeBytes() != 0 && st.GetSizeBytes() != size) {
+						p.t.problem(&p.t.protocolErrors, "device %d: photo %s: complete with %d of %d bytes (declared %d)",
+							p.n, ph.id, st.GetCommittedBytes(), size, st.GetSizeBytes())
+					}
+					done = true
+					return nil
+				}
+				offset = st.GetCommittedBytes()
+				known = max(known, offset)
+			}
+			wrong := injected < maxInjectedPerOp && p.faults.strike(shareWrongOffset)
+			cut := injected < maxInjectedPerOp && p.faults.strike(shareCutUpload)
+			if wrong {
+				injected++
+				held, err := p.sendWrongOffset(ctx, ph, offset)
+				if err != nil {
+					return err
+				}
+				if held < known {
+					p.t.problem(&p.t.regressions, "device %d: photo %s: the server held %d bytes, now says %d (committed data went back)",
+						p.n, ph.id, known, held)
+				}
+				offset, known = held, max(known, held)
+			}
+			if cut {
+				injected++
+			}
+			if ph.sentTo > offset {
+				// Bytes the phone sent that the server does not hold: lost
+				// in flight when the link broke.
+				p.noteResend(ph.sentTo-offset, offset == 0, ph.sentTo <= firstStreamEnd(size))
+				p.t.logf("device %d: photo %s: upload resumed from byte %d (the server holds that many) after %d were sent", p.n, ph.id, offset, ph.sentTo)
+			}
+			to := size
+			switch {
+			case offset == 0:
+				to = firstStreamEnd(size)
+			case p.cfg.StreamBytes > 0:
+				to = min(size, offset+int64(p.cfg.StreamBytes))
+			}
+			committed, complete, err := p.sendChunks(ctx, ph, offset, to, cut)
+			if err != nil {
+				return err
+			}
+			switch {
+			case complete && committed != size:
+				p.t.problem(&p.t.protocolErrors, "device %d: photo %s: upload answered complete with %d of %d bytes", p.n, ph.id, committed, size)
+			case !complete && committed != to:
+				p.t.problem(&p.t.protocolErrors, "device %d: photo %s: a stream of bytes %d–%d answered %d committed", p.n, ph.id, offset, to, committed)
+				return nil // ask the server where to go on
+			case !complete:
+				known, next = max(known, committed), committed
+				return nil
+			}
+			known, done = size, true
+			return nil
+		})
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// sendChunks opens an upload and sends ph's bytes from offset to to in
+// chunks; it returns what the server says it holds, and whether that is
+// the whole photo. With cut it cancels the stream just after a random
+// chunk went out, and returns errInjected.
+func (p *phone) sendChunks(ctx context.Context, ph *photo, offset, to int64, cut bool) (int64, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
 	defer cancel()
 	stream, err := p.sync.UploadPhoto(ctx)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if err := stream.Send(&pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Header{Header: ph.header()}}); err != nil {
 		resp, err := closeErr(stream, err)
-		return resp.GetCommittedBytes(), err
+		return resp.GetCommittedBytes(), resp.GetComplete(), err
 	}
-	size := int64(len(ph.data))
-	chunks := int((size - offset + chunkBytes - 1) / chunkBytes)
+	data := ph.data()
+	size, chunk := ph.size, int64(p.cfg.ChunkBytes)
+	chunks := int((to - offset + chunk - 1) / chunk)
 	cutAt := -1
 	if cut {
 		cutAt = p.faults.intN(max(chunks, 1))
 	}
 	for i := range chunks {
-		off := offset + int64(i)*chunkBytes
-		end := min(off+chunkBytes, size)
-		msg := &pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Chunk{Chunk: &pb.PhotoChunk{Offset: off, Data: ph.data[off:end]}}}
+		off := offset + int64(i)*chunk
+		end := min(off+chunk, to)
+		msg := &pb.UploadPhotoRequest{Part: &pb.UploadPhotoRequest_Chunk{Chunk: &pb.PhotoChunk{Offset: off, Data: data[off:end]}}}
 		if err := stream.Send(msg); err != nil {
 			resp, err := closeErr(stream, err)
 			if err != nil {
-				return 0, resumable(err)
+				return 0, false, resumable(err)
 			}
-			return resp.GetCommittedBytes(), nil // the server holds it whole already
+			return resp.GetCommittedBytes(), true, nil // the server holds it whole already
 		}
 		ph.sentTo = max(ph.sentTo, end)
 		if i == cutAt {
@@ -200,17 +224,17 @@ func (p *phone) sendChunks(ctx context.Context, ph *photo, offset int64, cut boo
 		time.Sleep(p.faults.delay(maxUploadCutDelay))
 		cancel()
 		p.t.cutUploads.Add(1)
-		return 0, errInjected
+		return 0, false, errInjected
 	}
 	resp, err := stream.CloseAndRecv()
 	if err != nil {
-		return 0, resumable(err)
+		return 0, false, resumable(err)
 	}
-	if !resp.GetComplete() {
-		return 0, status.Errorf(codes.Internal, "gridsim: upload of %s ended with %d of %d bytes committed and not complete",
+	if !resp.GetComplete() && to == size {
+		return 0, false, status.Errorf(codes.Internal, "gridsim: upload of %s ended with %d of %d bytes committed and not complete",
 			ph.id, resp.GetCommittedBytes(), size)
 	}
-	return resp.GetCommittedBytes(), nil
+	return resp.GetCommittedBytes(), resp.GetComplete(), nil
 }
 
 // sendWrongOffset resumes an upload from a wrong offset on purpose: the
@@ -219,8 +243,9 @@ func (p *phone) sendChunks(ctx context.Context, ph *photo, offset int64, cut boo
 func (p *phone) sendWrongOffset(ctx context.Context, ph *photo, committed int64) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
 	defer cancel()
-	size := int64(len(ph.data))
-	bad := committed + 1 + int64(p.faults.intN(chunkBytes))
+	size := ph.size
+	chunkBytes := int64(p.cfg.ChunkBytes)
+	bad := committed + 1 + int64(p.faults.intN(int(chunkBytes)))
 	if committed > 0 && p.faults.intN(2) == 0 {
 		bad = committed - 1 - int64(p.faults.intN(int(min(committed, chunkBytes)))) // back into what it holds
 	}
@@ -228,7 +253,7 @@ func (p *phone) sendWrongOffset(ctx context.Context, ph *photo, committed int64)
 	if bad == committed { // a one-byte photo has no wrong offset inside it
 		bad = committed + 1
 	}
-	data := ph.data[min(bad, size-1):min(bad+chunkBytes, size)]
+	data := ph.data()[min(bad, size-1):min(bad+chunkBytes, size)]
 	stream, err := p.sync.UploadPhoto(ctx)
 	if err != nil {
 		return 0, err

@@ -34,6 +34,9 @@ const (
 	DefaultReportsPerPhone = 30
 	DefaultPatrolsPerPhone = 5
 	DefaultBatch           = 50
+	// DefaultUploadsInFlight photos go at once: enough that one's last
+	// round trip overlaps another's bytes on a 3G link.
+	DefaultUploadsInFlight = 3
 	// MaxBatch is the server's bound on one push.
 	MaxBatch = 1000
 )
@@ -79,6 +82,11 @@ type Config struct {
 	// each report, of PhotoMinBytes–PhotoMaxBytes (defaults 20–200 KiB).
 	Reports, Patrols, PhotosPerReport int
 	PhotoMinBytes, PhotoMaxBytes      int
+	// FixEvery is the time between a patrol track's GPS fixes (default a
+	// minute); Actions, when more than the day's cases call for, adds
+	// comments on the phone's own reports up to that many actions.
+	FixEvery time.Duration
+	Actions  int
 	// Batch is the mutations per push (1–MaxBatch; default 50).
 	Batch int
 	// FaultRate is the probability (0–1) of an injected fault per push and
@@ -88,6 +96,18 @@ type Config struct {
 	Gzip bool
 	// Seed makes the recorded content and photos (same seed, same day).
 	Seed uint64
+	// ChunkBytes is the size of a photo's chunks (default: fitted to the
+	// Link, else DefaultChunkBytes).
+	ChunkBytes int
+	// StreamBytes bounds the bytes one upload stream carries before the
+	// phone waits for the server's answer (a multiple of ChunkBytes;
+	// default: two chunks with a Link, else the rest of the photo). On a
+	// link whose buffers are deep, what is sent and not yet answered is
+	// what a broken connection loses.
+	StreamBytes int
+	// UploadsInFlight is how many photos a phone uploads at once (default
+	// DefaultUploadsInFlight; 1 uploads one after another).
+	UploadsInFlight int
 	// RateLimit is the calls (and upload chunks) per second each account
 	// sends at most; 0 sends unpaced.
 	RateLimit float64
@@ -104,10 +124,63 @@ type Config struct {
 	Progress *Progress
 }
 
+// maxChunkBytes is gridd's largest chunk (gridinspect.MaxPhotoChunkBytes
+// is larger; a chunk past this gains nothing on a phone's link).
+const maxChunkBytes = 256 << 10
+
+// ChunkFor is the chunk size fitted to a link: about a third of a
+// second of its uplink, in steps of 16 KiB from 16 to 64 KiB. A chunk is
+// committed only once it has all arrived, so on a slow link a smaller
+// one leaves less uncommitted when the link breaks.
+func ChunkFor(p phonelink.Preset) int {
+	if p.UpKbps <= 0 {
+		return DefaultChunkBytes
+	}
+	third := p.UpKbps * 1000 / 8 / 3
+	return max(firstChunkBytes, min(DefaultChunkBytes, (third+firstChunkBytes/2)/firstChunkBytes*firstChunkBytes))
+}
+
+// Day is the shape of the day each phone records: Config's fields of
+// the same names.
+type Day struct {
+	Reports, Patrols, PhotosPerReport int
+	PhotoMinBytes, PhotoMaxBytes      int
+	Actions                           int
+	FixEvery                          time.Duration
+}
+
+// Days are named days: "field" is a grid worker's day as the sync issue
+// measures it — about 60 reports with 2 photos each (120 JPEGs of
+// 150–350 KB), 20 actions, 4 patrols with a GPS fix every 20 s (a few
+// hundred points each).
+var Days = map[string]Day{
+	"field": {Reports: 60, Patrols: 4, PhotosPerReport: 2, PhotoMinBytes: 150_000, PhotoMaxBytes: 350_000,
+		Actions: 20, FixEvery: 20 * time.Second},
+}
+
+// SetDay sets the day's fields of c to d.
+func (c *Config) SetDay(d Day) {
+	c.Reports, c.Patrols, c.PhotosPerReport = d.Reports, d.Patrols, d.PhotosPerReport
+	c.PhotoMinBytes, c.PhotoMaxBytes = d.PhotoMinBytes, d.PhotoMaxBytes
+	c.Actions, c.FixEvery = d.Actions, d.FixEvery
+}
+
 // withDefaults fills the zero fields that have defaults.
 func (c Config) withDefaults() Config {
 	if c.Batch == 0 {
 		c.Batch = DefaultBatch
+	}
+	if c.ChunkBytes == 0 {
+		c.ChunkBytes = DefaultChunkBytes
+		if c.Link != nil {
+			c.ChunkBytes = ChunkFor(c.Link.Config().Preset)
+		}
+	}
+	if c.StreamBytes == 0 && c.Link != nil {
+		c.StreamBytes = 2 * c.ChunkBytes
+	}
+	if c.UploadsInFlight == 0 {
+		c.UploadsInFlight = DefaultUploadsInFlight
 	}
 	if c.PhotoMinBytes == 0 && c.PhotoMaxBytes == 0 {
 		c.PhotoMinBytes, c.PhotoMaxBytes = DefaultPhotoMinBytes, DefaultPhotoMaxBytes
@@ -130,6 +203,14 @@ func (c Config) check() error {
 		return fmt.Errorf("phonesim: at most %d photos per report", MaxPhotosPerReport)
 	case c.PhotoMinBytes < minPhotoBytes || c.PhotoMaxBytes < c.PhotoMinBytes:
 		return fmt.Errorf("phonesim: photo sizes %d–%d: want at least %d bytes, min ≤ max", c.PhotoMinBytes, c.PhotoMaxBytes, minPhotoBytes)
+	case c.ChunkBytes < firstChunkBytes || c.ChunkBytes > maxChunkBytes:
+		return fmt.Errorf("phonesim: chunk size %d: want %d–%d", c.ChunkBytes, firstChunkBytes, maxChunkBytes)
+	case c.StreamBytes < 0 || c.StreamBytes%c.ChunkBytes != 0:
+		return fmt.Errorf("phonesim: stream bytes %d: want a multiple of the chunk size %d", c.StreamBytes, c.ChunkBytes)
+	case c.UploadsInFlight < 0:
+		return errors.New("phonesim: uploads in flight must not be negative")
+	case c.FixEvery < 0 || c.Actions < 0:
+		return errors.New("phonesim: fix interval and actions must not be negative")
 	case c.Batch < 1 || c.Batch > MaxBatch:
 		return fmt.Errorf("phonesim: batch must be between 1 and %d", MaxBatch)
 	case !(c.FaultRate >= 0 && c.FaultRate <= 1):
@@ -150,7 +231,7 @@ func (c Config) check() error {
 // dayShape is the day each phone records.
 func (c Config) dayShape() shape {
 	return shape{reports: c.Reports, patrols: c.Patrols, photosPerReport: c.PhotosPerReport,
-		photoMin: c.PhotoMinBytes, photoMax: c.PhotoMaxBytes}
+		photoMin: c.PhotoMinBytes, photoMax: c.PhotoMaxBytes, fixEvery: c.FixEvery, actions: c.Actions}
 }
 
 // Result is what a run counted and the check found.
@@ -167,6 +248,10 @@ type Result struct {
 	// Errors: phones that gave up, answers that break the protocol,
 	// committed photo data that went back.
 	Errors int64
+	// PhotosRestarted are photo uploads sent again from their first byte
+	// after more than their first chunk had gone out (each phone's are in
+	// its Wire).
+	PhotosRestarted int64
 
 	// Elapsed is the whole run; Sync from the first phone's sync to the
 	// last phone's pull.
@@ -178,8 +263,8 @@ type Result struct {
 	line string
 }
 
-// OK reports whether nothing was lost, duplicated, changed or refused and
-// no phone gave up.
+// OK reports whether nothing was lost, duplicated, changed or refused, no
+// phone gave up, and no photo was sent again from its start.
 func (r *Result) OK() bool { return r.ok }
 
 // Line is the verdict in one line:
@@ -253,10 +338,12 @@ type Wire struct {
 	Conns int64
 	// ResentPhotoBytes are photo bytes sent again after a broken upload;
 	// PhotosResumed the uploads that went on from the bytes the server
-	// held, PhotosRestarted those begun again from the first byte because
-	// the server held none of what was sent.
-	ResentPhotoBytes               int64
-	PhotosResumed, PhotosRestarted int
+	// held, PhotosRestarted those begun again from the first byte after
+	// more than their first chunk was sent, the server holding none of it;
+	// FirstChunksResent those begun again from the first byte when only
+	// its first chunk (sent alone) had been sent.
+	ResentPhotoBytes                                  int64
+	PhotosResumed, PhotosRestarted, FirstChunksResent int
 }
 
 // LowerBound is the least the phone must send.
@@ -380,6 +467,7 @@ func (p *phone) result() PhoneResult {
 		r.Wire.Counted = true
 		r.Wire.Conns = p.linkCounter.Conns()
 		r.Wire.ResentPhotoBytes, r.Wire.PhotosResumed, r.Wire.PhotosRestarted = p.resentPhotoBytes, p.resumedPhotos, p.restartedPhotos
+		r.Wire.FirstChunksResent = p.firstChunksResent
 	}
 	return r
 }
@@ -393,7 +481,7 @@ func (t *tally) result() *Result {
 		ServerErrors: t.serverErrors.Load(),
 		Missing:      t.missing.Load(), Duplicated: t.duplicated.Load(), HashMismatches: t.hashMismatches.Load(),
 		Mismatches: t.mismatches.Load(), Unexpected: t.unexpected.Load(), Rejected: t.rejected.Load(),
-		Conflicts: t.conflicts.Load(), Unsynced: t.unsynced.Load(), Errors: t.errors(),
+		Conflicts: t.conflicts.Load(), Unsynced: t.unsynced.Load(), Errors: t.errors(), PhotosRestarted: t.restarted.Load(),
 		Elapsed: t.elapsed, Sync: t.syncElapsed,
 		ok: t.ok(), line: t.line(),
 	}

@@ -75,6 +75,10 @@ type tally struct {
 	failures, protocolErrors, regressions atomic.Int64
 	// unsynced are mutations and photos a phone that gave up still held.
 	unsynced atomic.Int64
+	// restarted are photo uploads sent again from their first byte after
+	// more than their first chunk had gone out: the waste a resumable
+	// upload exists to prevent.
+	restarted atomic.Int64
 
 	elapsed, syncElapsed time.Duration
 	// accounts, phones (nil for one that failed to prepare) and phoneErrs
@@ -134,7 +138,7 @@ func (t *tally) errors() int64 {
 func (t *tally) ok() bool {
 	return t.missing.Load() == 0 && t.duplicated.Load() == 0 && t.mismatches.Load() == 0 &&
 		t.unexpected.Load() == 0 && t.hashMismatches.Load() == 0 && t.rejected.Load() == 0 &&
-		t.errors() == 0 && t.unsynced.Load() == 0
+		t.errors() == 0 && t.unsynced.Load() == 0 && t.restarted.Load() == 0
 }
 
 // line is the verdict.
@@ -146,12 +150,12 @@ func (t *tally) line() string {
 	return fmt.Sprintf("gridsim: %s devices=%d mutations=%d reports=%d patrols=%d actions=%d photos=%d "+
 		"faults: cut-pushes=%d duplicate-sends=%d cut-uploads=%d wrong-offsets=%d cut-pulls=%d retries=%d "+
 		"elapsed=%.1fs sync=%.1fs missing=%d duplicated=%d hash-mismatches=%d mismatches=%d unexpected=%d "+
-		"conflicts=%d rejected=%d unsynced=%d relogins=%d server-errors=%d errors=%d",
+		"conflicts=%d rejected=%d unsynced=%d relogins=%d server-errors=%d errors=%d photos-restarted=%d",
 		word, t.devices, t.mutations.Load(), t.reports.Load(), t.patrols.Load(), t.actions.Load(), t.photos.Load(),
 		t.cutPushes.Load(), t.duplicateSends.Load(), t.cutUploads.Load(), t.wrongOffsets.Load(), t.cutPulls.Load(), t.retries.Load(),
 		t.elapsed.Seconds(), t.syncElapsed.Seconds(), t.missing.Load(), t.duplicated.Load(), t.hashMismatches.Load(),
 		t.mismatches.Load(), t.unexpected.Load(), t.conflicts.Load(), t.rejected.Load(), t.unsynced.Load(),
-		t.relogins.Load(), t.serverErrors.Load(), t.errors())
+		t.relogins.Load(), t.serverErrors.Load(), t.errors(), t.restarted.Load())
 }
 
 // verifier checks, as the street's supervisor, what the phones recorded
@@ -359,10 +363,10 @@ func (v *verifier) device(ctx context.Context, p *phone) {
 			continue
 		}
 		sum := sha256.Sum256(data)
-		if got := hex.EncodeToString(sum[:]); got != ph.sha256 || !bytes.Equal(data, ph.data) {
+		if got := hex.EncodeToString(sum[:]); got != ph.sha256 || !bytes.Equal(data, ph.data()) {
 			t.problem(&t.hashMismatches, "device %d: photo %s downloads as %d bytes with SHA-256 %s, sent %d bytes with %s",
-				p.n, ph.id, len(data), got, len(ph.data), ph.sha256)
-		} else if hdr.GetSha256() != ph.sha256 || hdr.GetSizeBytes() != int64(len(ph.data)) || hdr.GetReportId() != ph.reportID {
+				p.n, ph.id, len(data), got, ph.size, ph.sha256)
+		} else if hdr.GetSha256() != ph.sha256 || hdr.GetSizeBytes() != ph.size || hdr.GetReportId() != ph.reportID {
 			t.problem(&t.mismatches, "device %d: photo %s header says sha256 %s, %d bytes, report %s",
 				p.n, ph.id, hdr.GetSha256(), hdr.GetSizeBytes(), hdr.GetReportId())
 		}

@@ -17,10 +17,10 @@ func (p PhoneResult) wireLine(preset phonelink.Preset) string {
 	w := p.Wire
 	bound := preset.BandwidthBound(w.LowerBound(), 0)
 	return fmt.Sprintf("gridsim: link=%s device=%d sent=%d received=%d lower-bound=%d (photos=%d mutations-gzipped=%d) sent/bound=%.2f "+
-		"sync=%.1fs bandwidth-bound=%.1fs time/bound=%.2f connections=%d photo-bytes-resent=%d photos-resumed=%d photos-restarted=%d",
+		"sync=%.1fs bandwidth-bound=%.1fs time/bound=%.2f connections=%d photo-bytes-resent=%d photos-resumed=%d photos-restarted=%d first-chunks-resent=%d",
 		preset.Name, p.n, w.Sent, w.Received, w.LowerBound(), w.PhotoBytes, w.MutationBytes, ratio(float64(w.Sent), float64(w.LowerBound())),
 		w.Took.Seconds(), bound.Seconds(), ratio(w.Took.Seconds(), bound.Seconds()), w.Conns,
-		w.ResentPhotoBytes, w.PhotosResumed, w.PhotosRestarted)
+		w.ResentPhotoBytes, w.PhotosResumed, w.PhotosRestarted, w.FirstChunksResent)
 }
 
 func ratio(a, b float64) float64 {
@@ -48,7 +48,7 @@ func (p *phone) measureWire() func() {
 // gzipped as one stream.
 func dayBytes(d *day) (photos, mutations int64) {
 	for _, ph := range d.photos {
-		photos += int64(len(ph.data))
+		photos += ph.size
 	}
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
