@@ -17,6 +17,7 @@ import (
 
 	"github.com/gridinspect/gridinspect"
 	"github.com/gridinspect/gridinspect/internal/phonelink"
+	"github.com/gridinspect/gridinspect/internal/phonesim"
 	"github.com/gridinspect/gridinspect/store"
 )
 
@@ -41,6 +42,7 @@ type stormSettings struct {
 	link       string // a phonelink preset, or "none"
 	reports    int    // per phone
 	photos     int    // per phone
+	actions    int    // per phone, at least
 	faultRate  float64
 	patrols    int   // per phone
 	photoMin   int64 // bytes
@@ -212,9 +214,9 @@ func (s *stormResult) writeMarkdown(p func(string, ...any)) {
 		}
 	}
 	p("### The storm: %d phones, each with its day, starting within %v, over %s\n\n", s.Phones, c.spread, link)
-	p("- each phone's day: %d reports with %d photos each of %s–%s bytes, %d patrols, and its actions on cases; "+
+	p("- each phone's day: %d reports with %d photos each (JPEGs of %s–%s bytes), %d patrols, at least %d actions on cases; "+
 		"the street held %s reports before; %d desks refreshing every %v; injected faults %g\n",
-		c.reports, c.photosPerReport(), count(float64(c.photoMin)), count(float64(c.photoMax)), c.patrols, count(float64(c.history)),
+		c.reports, c.photosPerReport(), count(float64(c.photoMin)), count(float64(c.photoMax)), c.patrols, c.actions, count(float64(c.history)),
 		s.Desks, c.deskEvery, c.faultRate)
 	p("- the phones' verdict: `%s`\n", s.Verdict)
 	if s.ServerIsMine {
@@ -288,20 +290,22 @@ func (s *stormResult) cpus() int { return runtime.NumCPU() }
 // flags defines the storm's flags on fs; the function it returns checks
 // them once fs is parsed.
 func (s *stormSettings) flags(fs *flag.FlagSet) func() error {
+	day := phonesim.Days["field"]
 	fs.IntVar(&s.phones, "storm-phones", 50, "storm: phones, each a worker with a grid of its own")
 	fs.DurationVar(&s.spread, "storm-spread", time.Minute, "storm: the phones start at random moments within this long")
 	fs.StringVar(&s.link, "storm-link", "3g", "storm: each phone's link, "+phonelink.PresetNames()+", or none")
-	fs.IntVar(&s.reports, "storm-reports", 60, "storm: reports in a phone's day")
-	fs.IntVar(&s.photos, "storm-photos", 120, "storm: photos in a phone's day (a whole number per report)")
+	fs.IntVar(&s.reports, "storm-reports", day.Reports, "storm: reports in a phone's day")
+	fs.IntVar(&s.photos, "storm-photos", day.Reports*day.PhotosPerReport, "storm: photos in a phone's day (a whole number per report)")
+	fs.IntVar(&s.actions, "storm-actions", day.Actions, "storm: actions on cases in a phone's day (at least)")
+	fs.IntVar(&s.patrols, "storm-patrols", day.Patrols, "storm: patrols (with GPS tracks) in a phone's day")
 	fs.Float64Var(&s.faultRate, "storm-fault-rate", 0, "storm: the phones' injected faults per push and per upload (0–1; see gridsim --fault-rate)")
-	fs.IntVar(&s.patrols, "storm-patrols", 3, "storm: patrols (with GPS tracks) in a phone's day")
-	photoSize := fs.String("storm-photo-size", "150KB-450KB", "storm: the photos' sizes, a range (MIN-MAX)")
+	photoSize := fs.String("storm-photo-size", fmt.Sprintf("%d-%d", day.PhotoMinBytes, day.PhotoMaxBytes), "storm: the photos' sizes in bytes, a range (MIN-MAX; KB and MB allowed)")
 	fs.IntVar(&s.history, "storm-history", 20000, "storm: reports on the street before the storm (the desks list them)")
 	fs.IntVar(&s.desks, "storm-desks", 5, "storm: supervisors' desks refreshing during the storm")
 	fs.DurationVar(&s.deskEvery, "storm-desk-every", 5*time.Second, "storm: each desk refreshes its case list, map and home page this often")
 	fs.DurationVar(&s.window, "storm-window", 10*time.Second, "storm: the stretch over which the busiest photo rate is taken")
 	fs.BoolVar(&s.burst, "storm-burst", true, "storm: afterwards, time the server storing photos of the same sizes over loopback")
-	burstChunk := fs.String("storm-burst-chunk", "64KiB", "storm: the burst's chunk size (16KiB to 1MiB)")
+	burstChunk := fs.String("storm-burst-chunk", "", "storm: the burst's chunk size, 16KiB to 1MiB (default: the phones' on --storm-link)")
 	fs.DurationVar(&s.timeout, "storm-timeout", 30*time.Minute, "storm: give up on the phones after this long")
 	resetEvery := fs.String("storm-link-reset-every", "", "storm: cut each phone connection after this many bytes in a direction (e.g. 2MB)")
 	return func() error {
@@ -312,9 +316,11 @@ func (s *stormSettings) flags(fs *flag.FlagSet) func() error {
 		if !ok || err1 != nil || err2 != nil || s.photoMin < 1 || s.photoMax < s.photoMin {
 			return fmt.Errorf("--storm-photo-size %q: want a range such as 150KB-450KB", *photoSize)
 		}
-		if n, err := phonelink.ParseBytes(*burstChunk); err != nil || n < 16<<10 || n > 1<<20 {
-			return fmt.Errorf("--storm-burst-chunk %q: want a size from 16KiB to 1MiB", *burstChunk)
-		} else {
+		if *burstChunk != "" {
+			n, err := phonelink.ParseBytes(*burstChunk)
+			if err != nil || n < 16<<10 || n > 1<<20 {
+				return fmt.Errorf("--storm-burst-chunk %q: want a size from 16KiB to 1MiB", *burstChunk)
+			}
 			s.burstChunk = n
 		}
 		if *resetEvery != "" {
@@ -333,12 +339,18 @@ func (s *stormSettings) flags(fs *flag.FlagSet) func() error {
 			return fmt.Errorf("--storm-link %q: want one of %s, or none", s.link, phonelink.PresetNames())
 		case s.link == "none" && s.resetEvery > 0:
 			return errors.New("--storm-link-reset-every needs a --storm-link")
-		case s.reports < 1 || s.photos < 0 || s.patrols < 0 || s.history < 0 || s.desks < 0:
-			return errors.New("--storm-reports must be at least 1; --storm-photos, --storm-patrols, --storm-history and --storm-desks not negative")
+		case s.reports < 1 || s.photos < 0 || s.patrols < 0 || s.actions < 0 || s.history < 0 || s.desks < 0:
+			return errors.New("--storm-reports must be at least 1; --storm-photos, --storm-actions, --storm-patrols, --storm-history and --storm-desks not negative")
 		case s.photos%s.reports != 0:
 			return fmt.Errorf("--storm-photos %d: a phone's photos are a whole number per report (--storm-reports %d)", s.photos, s.reports)
 		case !(s.faultRate >= 0 && s.faultRate <= 1):
 			return errors.New("--storm-fault-rate must be between 0 and 1")
+		}
+		if s.burstChunk == 0 {
+			s.burstChunk = phonesim.DefaultChunkBytes
+			if lc, ok := s.linkConfig(); ok {
+				s.burstChunk = int64(phonesim.ChunkFor(lc.Preset))
+			}
 		}
 		return nil
 	}

@@ -23,7 +23,7 @@ func TestStormEveryPhoneFinishesWithNothingLostOrDuplicated(t *testing.T) {
 	var stderr bytes.Buffer
 	cfg, err := parseFlags([]string{"--in-process", "--phases", "storm", "--storm-phones", "10", "--storm-spread", "2s",
 		"--storm-link", "4g", "--storm-reports", "4", "--storm-photos", "8", "--storm-photo-size", "20KB-40KB",
-		"--storm-patrols", "1", "--storm-history", "300", "--storm-desks", "2", "--storm-desk-every", "500ms",
+		"--storm-patrols", "1", "--storm-actions", "2", "--storm-history", "300", "--storm-desks", "2", "--storm-desk-every", "500ms",
 		"--storm-window", "1s", "--storm-timeout", "2m"}, &stderr)
 	if err != nil {
 		t.Fatal(err)

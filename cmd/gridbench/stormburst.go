@@ -27,8 +27,9 @@ import (
 // answer.
 
 // burst uploads photos of sizes from uploaders accounts over conns and
-// returns the time it took.
-func burst(ctx context.Context, conns []*grpc.ClientConn, accounts []string, password string, sizes []int64, chunk int) (time.Duration, error) {
+// returns the time it took; onStart is called when the logins are over
+// and the clock starts.
+func burst(ctx context.Context, conns []*grpc.ClientConn, accounts []string, password string, sizes []int64, chunk int, onStart func()) (time.Duration, error) {
 	type uploader struct {
 		ctx    context.Context
 		conn   *grpc.ClientConn
@@ -79,6 +80,7 @@ func burst(ctx context.Context, conns []*grpc.ClientConn, accounts []string, pas
 		next <- s
 	}
 	close(next)
+	onStart()
 	t0 := time.Now()
 	for i, u := range ups {
 		wg.Go(func() {

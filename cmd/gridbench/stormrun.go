@@ -11,6 +11,7 @@ import (
 
 	"github.com/gridinspect/gridinspect/internal/phonelink"
 	"github.com/gridinspect/gridinspect/internal/phonesim"
+	"github.com/gridinspect/gridinspect/store"
 )
 
 // stormPhase runs the storm on a street of its own and adds its table to
@@ -48,10 +49,12 @@ func (b *bench) storm(ctx context.Context, t *target, st *stormStreet, res *stor
 	cfg := phonesim.Config{
 		Server:     t.addr,
 		Supervisor: phonesim.Account{Username: st.supervisor, Password: st.password},
-		Reports:    s.reports, Patrols: s.patrols, PhotosPerReport: s.photosPerReport(),
-		PhotoMinBytes: int(s.photoMin), PhotoMaxBytes: int(s.photoMax),
-		FaultRate: s.faultRate, Seed: b.cfg.seed, Stderr: b.log,
+		FaultRate:  s.faultRate, Seed: b.cfg.seed, Stderr: b.log,
 	}
+	day := phonesim.Days["field"]
+	day.Reports, day.Patrols, day.PhotosPerReport, day.Actions = s.reports, s.patrols, s.photosPerReport(), s.actions
+	day.PhotoMinBytes, day.PhotoMaxBytes = int(s.photoMin), int(s.photoMax)
+	cfg.SetDay(day)
 	for _, w := range st.workers {
 		cfg.Accounts = append(cfg.Accounts, phonesim.Account{Username: w, Password: st.password})
 	}
@@ -218,11 +221,13 @@ func (b *bench) storm(ctx context.Context, t *target, st *stormStreet, res *stor
 			return err
 		}
 		var u0, s0 time.Duration
-		if t.pid != 0 {
-			u0, s0, _ = readCPU(t.pid)
-		}
-		w0 := writerStats(t)
-		res.BurstElapsed, err = burst(ctx, bconns, st.workers, st.password, sizes, int(s.burstChunk))
+		var w0 store.WriterStats
+		res.BurstElapsed, err = burst(ctx, bconns, st.workers, st.password, sizes, int(s.burstChunk), func() {
+			if t.pid != 0 {
+				u0, s0, _ = readCPU(t.pid)
+			}
+			w0 = writerStats(t)
+		})
 		stop()
 		if t.writer != nil {
 			w := writerStats(t)
