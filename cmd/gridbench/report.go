@@ -89,8 +89,11 @@ func (r *results) writeMarkdown(w io.Writer, cfg config) error {
 	p("- machine: %d CPUs (%s), Linux %s, databases on %s\n", e.CPUs, e.CPUModel, e.Kernel, e.FileSystem)
 	p("- versions: %s, grpc-go %s, mattn/go-sqlite3 %s (SQLite %s)\n", e.Go, e.GRPC, e.Driver, e.SQLite)
 	p("- load average (1, 5, 15 min): %s at the start, %s at the end\n", e.LoadStart, e.LoadEnd)
-	p("- steps: %v warm-up + %v measured per step; connections per step: min(callers, %d)\n", cfg.warmup, cfg.duration, maxConns)
-	p("- reports submitted and pushed were observed up to %v before they were sent\n\n", cfg.observedIn)
+	if len(r.Submit) > 0 || r.Push != nil {
+		p("- steps: %v warm-up + %v measured per step; connections per step: min(callers, %d)\n", cfg.warmup, cfg.duration, maxConns)
+		p("- reports submitted and pushed were observed up to %v before they were sent\n", cfg.observedIn)
+	}
+	p("\n")
 
 	if len(r.Submit) > 0 {
 		p("### SubmitReport against Echo (%d-byte payload), same server, connections and token\n\n", cfg.payload)
