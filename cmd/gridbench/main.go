@@ -48,7 +48,7 @@ func main() {
 }
 
 // phases gridbench knows, in the order it runs them.
-var allPhases = []string{"submit", "push", "list", "summary", "export"}
+var allPhases = []string{"submit", "push", "list", "summary", "export", "firstpull"}
 
 // config is what the flags say.
 type config struct {
@@ -76,6 +76,7 @@ type config struct {
 	work          string
 	seed          uint64
 	cpuprofile    string
+	firstPull     firstPullConfig
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -106,6 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.work, "work", "", "work folder (default: a temporary folder, removed at the end)")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the bulk-loaded streets' content")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "with --in-process: write CPU profiles of the busiest submit step and of the push phase to `PREFIX`-submit-N.pprof and PREFIX-push.pprof")
+	c.firstPull.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -144,6 +146,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("--server and --in-process contradict each other")
 	case c.cpuprofile != "" && !c.inProcess:
 		return c, errors.New("--cpuprofile profiles gridbench itself: it needs --in-process")
+	}
+	if c.phases["firstpull"] {
+		if err := c.firstPull.check(); err != nil {
+			return c, err
+		}
 	}
 	return c, nil
 }
@@ -311,7 +318,7 @@ func (b *bench) phases(ctx context.Context, work string) error {
 	}
 
 	if cfg.phases["export"] {
-		return b.withServer(ctx, func() (*dataset, error) {
+		err := b.withServer(ctx, func() (*dataset, error) {
 			if remote {
 				return &dataset{Reports: -1}, nil
 			}
@@ -319,6 +326,13 @@ func (b *bench) phases(ctx context.Context, work string) error {
 		}, func(t *target, d *dataset) error {
 			return b.exportPhase(ctx, t, d)
 		})
+		if err != nil {
+			return err
+		}
+	}
+
+	if cfg.phases["firstpull"] && !remote {
+		return b.firstPullPhase(ctx, cache)
 	}
 	return nil
 }
