@@ -92,12 +92,13 @@ type pullRun struct {
 	Took, BandwidthBound    time.Duration
 }
 
-// firstPullPhase prepares a street, starts a server on it and measures
-// the first pull and the delta pull.
-func (b *bench) firstPullPhase(ctx context.Context, cache string) error {
+// firstPullPhase prepares a street in work, starts a server on it and
+// measures the first pull and the delta pull. The street is made afresh,
+// never taken from --cache: the day before the delta pull writes to it.
+func (b *bench) firstPullPhase(ctx context.Context, work string) error {
 	cfg := b.cfg.firstPull
 	return b.withServer(ctx, func() (*dataset, error) {
-		return prepareData(ctx, cache, cfg.cases*firstPullGrids, b.cfg.seed, b.cfg.cache != "", b.log)
+		return prepareData(ctx, work, cfg.cases*firstPullGrids, b.cfg.seed, false, b.log)
 	}, func(t *target, d *dataset) error {
 		return b.firstPull(ctx, t, d)
 	})

@@ -332,7 +332,7 @@ func (b *bench) phases(ctx context.Context, work string) error {
 	}
 
 	if cfg.phases["firstpull"] && !remote {
-		return b.firstPullPhase(ctx, cache)
+		return b.firstPullPhase(ctx, work)
 	}
 	return nil
 }
