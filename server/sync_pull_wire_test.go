@@ -60,3 +60,38 @@ func TestPullAnswersCompressedToAPhoneThatReadsGzip(t *testing.T) {
 		t.Errorf("the page took %d bytes on the wire for %d bytes of protobuf; want it gzipped to less than half", wire, decoded)
 	}
 }
+
+// TestPullLeavesOutEventHashesForAPhoneThatAsks: a phone that does not
+// check the timeline's hash chain asks Pull to leave the hashes out (they
+// are most of what a first pull cannot compress); one that does not ask
+// gets them as before.
+func TestPullLeavesOutEventHashesForAPhoneThatAsks(t *testing.T) {
+	l := newLoop(t)
+	rep := l.mustSubmitAs("workera", l.hazard())
+	if _, err := l.rect.CommentOnReport(l.as("workera"), &pb.CommentOnReportRequest{ActionId: newID(), ReportId: rep.GetId(), Note: "已电话联系业主"}); err != nil {
+		t.Fatal(err)
+	}
+	p := l.phone("workera")
+	for _, omit := range []bool{false, true} {
+		resp, err := p.sync.Pull(p.ctx, &pb.PullRequest{OmitEventHashes: omit})
+		if err != nil {
+			t.Fatalf("pull (omit %v): %v", omit, err)
+		}
+		var events []*pb.Event
+		for _, c := range resp.GetChanges() {
+			events = append(events, c.GetReport().GetEvents()...)
+		}
+		if len(events) != 2 {
+			t.Fatalf("pull (omit %v): %d events, want the submission and the comment", omit, len(events))
+		}
+		for i, e := range events {
+			hashed := e.GetHash() != "" && (i == 0 || e.GetPreviousHash() == events[i-1].GetHash())
+			if omit && (e.GetHash() != "" || e.GetPreviousHash() != "") {
+				t.Errorf("event %d: hash %q, previous %q; want none when the phone asks to omit them", i, e.GetHash(), e.GetPreviousHash())
+			}
+			if !omit && !hashed {
+				t.Errorf("event %d: hash %q, previous %q; want the chain when the phone does not ask to omit it", i, e.GetHash(), e.GetPreviousHash())
+			}
+		}
+	}
+}

@@ -209,10 +209,19 @@ func (h *syncService) Pull(ctx context.Context, req *pb.PullRequest) (*pb.PullRe
 		size = MaxPullPageSize
 	}
 	now, caller := h.s.now(), gridinspect.ActorFrom(ctx)
+	change := func(c *gridinspect.Change) *pb.Change {
+		out := h.toChange(c, now, caller)
+		if req.GetOmitEventHashes() {
+			for _, e := range out.GetReport().GetEvents() {
+				e.Hash, e.PreviousHash = "", ""
+			}
+		}
+		return out
+	}
 	page, err := h.s.cfg.Sync.Pull(ctx, req.GetCursor(), gridinspect.PullLimits{
 		MaxChanges: size,
 		MaxBytes:   MaxPullPageBytes,
-		Size:       func(c *gridinspect.Change) int { return proto.Size(h.toChange(c, now, caller)) },
+		Size:       func(c *gridinspect.Change) int { return proto.Size(change(c)) },
 	})
 	if err != nil {
 		return nil, h.s.status(ctx, err)
@@ -224,7 +233,7 @@ func (h *syncService) Pull(ctx context.Context, req *pb.PullRequest) (*pb.PullRe
 	_ = grpc.SetSendCompressor(ctx, gzip.Name)
 	resp := &pb.PullResponse{NextCursor: page.NextCursor, HasMore: page.HasMore, ResetRequired: page.ResetRequired}
 	for _, c := range page.Changes {
-		resp.Changes = append(resp.Changes, h.toChange(c, now, caller))
+		resp.Changes = append(resp.Changes, change(c))
 	}
 	// The last page carries what the caller's patrol schedules want now,
 	// so a phone offline all week knows what to patrol.
