@@ -331,7 +331,11 @@ func (b *bench) phases(ctx context.Context, work string) error {
 		}
 	}
 
-	if cfg.phases["firstpull"] && !remote {
+	if cfg.phases["firstpull"] {
+		if remote {
+			b.note("firstpull: not run against --server (it bulk-loads a street of its own)")
+			return nil
+		}
 		return b.firstPullPhase(ctx, work)
 	}
 	return nil
