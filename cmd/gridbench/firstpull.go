@@ -222,18 +222,7 @@ func gridAreaOf(ctx context.Context, conn *grpc.ClientConn, id string) (area, er
 	if err != nil {
 		return area{}, fmt.Errorf("get grid %s: %w", id, err)
 	}
-	g := resp.GetGrid()
-	b := area{lat0: 90, lng0: 180, lat1: -90, lng1: -180}
-	for _, poly := range g.GetBoundary() {
-		for _, ring := range poly.GetRings() {
-			for _, p := range ring.GetPoints() {
-				b.lat0, b.lat1 = min(b.lat0, p.GetLatitude()), max(b.lat1, p.GetLatitude())
-				b.lng0, b.lng1 = min(b.lng0, p.GetLongitude()), max(b.lng1, p.GetLongitude())
-			}
-		}
-	}
-	dLat, dLng := (b.lat1-b.lat0)/4, (b.lng1-b.lng0)/4
-	return area{b.lat0 + dLat, b.lng0 + dLng, b.lat1 - dLat, b.lng1 - dLng}, nil
+	return middleOf(resp.GetGrid()), nil
 }
 
 // pullPhone is the phone: what it holds, and its cursor.
