@@ -124,6 +124,7 @@ func (b *bench) firstPull(ctx context.Context, t *target, d *dataset) error {
 	defer link.Close()
 
 	ph := &pullPhone{link: link, preset: preset, name: "firstpull", pageSize: cfg.pageSize, gzip: cfg.gzip, omitHashes: cfg.omitHashes}
+	defer ph.close()
 	b.logf("firstpull: %s installs the app and pulls %d cases over %s", b.workerName(d), res.GridReports, preset.Name)
 	if res.First, err = ph.install(ctx, b.workerName(d), b.password(d)); err != nil {
 		return fmt.Errorf("first pull: %w", err)
@@ -136,10 +137,14 @@ func (b *bench) firstPull(ctx context.Context, t *target, d *dataset) error {
 
 	// A day passes: others report in the grid and act on its cases,
 	// straight to the server.
-	if _, err := b.aDayInTheGrid(ctx, t, d, ph.reportIDs(), cfg.deltaReports, cfg.deltaActions); err != nil {
+	changed, err := b.aDayInTheGrid(ctx, t, d, ph.reportIDs(), cfg.deltaReports, cfg.deltaActions)
+	if err != nil {
 		return fmt.Errorf("delta pull: %w", err)
 	}
 	if res.Delta, err = ph.reconnectAndPull(ctx); err != nil {
+		return fmt.Errorf("delta pull: %w", err)
+	}
+	if err := ph.checkDelta(changed); err != nil {
 		return fmt.Errorf("delta pull: %w", err)
 	}
 	if err := ph.checkHolds(ctx, res.GridReports+cfg.deltaReports); err != nil {
@@ -250,6 +255,9 @@ type pullPhone struct {
 	login pullRun
 }
 
+// dial opens a new connection through the link. Like a phone's gRPC
+// client (this package registers grpc's gzip), it tells the server it
+// reads gzip; with gzip set it also compresses its requests.
 func (p *pullPhone) dial() error {
 	if p.conn != nil {
 		_ = p.conn.Close()
@@ -434,6 +442,20 @@ func (p *pullPhone) checkHolds(ctx context.Context, want int) error {
 	}
 	if len(resp.GetChanges()) > 0 || resp.GetHasMore() || resp.GetResetRequired() {
 		return fmt.Errorf("pull after the last page: %d changes, has_more %v, reset %v", len(resp.GetChanges()), resp.GetHasMore(), resp.GetResetRequired())
+	}
+	return nil
+}
+
+// checkDelta checks that the last pull brought the cases in changed, each
+// once, and no other.
+func (p *pullPhone) checkDelta(changed map[string]bool) error {
+	for id, n := range p.lastSends {
+		if !changed[id] || n != 1 {
+			return fmt.Errorf("case %s came %d times; want the cases changed, once each", id, n)
+		}
+	}
+	if len(p.lastSends) != len(changed) {
+		return fmt.Errorf("%d cases came, want the %d changed", len(p.lastSends), len(changed))
 	}
 	return nil
 }
