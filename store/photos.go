@@ -333,8 +333,10 @@ func (db *DB) WriteChunk(ctx context.Context, photoID string, offset int64, data
 		if err != nil {
 			return nil, db.photoFileErr(err, "write photo %s", id)
 		}
-		// The bytes are on disk: only now may the committed size rise.
-		err = db.Write(ctx, func(tx *Tx) error {
+		// The bytes are on disk: only now may the committed size rise —
+		// even if the phone hung up meanwhile (a link reset), so that its
+		// resume does not send them again.
+		err = db.Write(context.WithoutCancel(ctx), func(tx *Tx) error {
 			return setCommitted(tx, id, p.committed, end)
 		})
 		if err != nil {

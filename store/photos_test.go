@@ -942,3 +942,29 @@ func TestUploadPhoto_KnowingAPhotosHashIsNotEnoughToGetIt(t *testing.T) {
 		t.Fatalf("files = %v, want one", files)
 	}
 }
+
+// TestWriteChunk_AChunkOnDiskIsCommittedThoughThePhoneHungUp: a link that
+// breaks while the server writes a chunk that arrived whole must not cost
+// the phone that chunk — its resume starts after it, so on a link reset
+// every couple of MB no photo is sent again from its start.
+func TestWriteChunk_AChunkOnDiskIsCommittedThoughThePhoneHungUp(t *testing.T) {
+	db, rep, ctx := photoStreet(t)
+	b := photoBytes(5, 3000)
+	h := photoOf(rep.ID, b)
+	mustBegin(t, db, ctx, h)
+
+	callCtx, hangUp := context.WithCancel(ctx)
+	was := writePartialAt
+	writePartialAt = func(f *os.File, data []byte, off int64) (int, error) {
+		hangUp() // the stream's context ends while the bytes go to disk
+		return f.WriteAt(data, off)
+	}
+	t.Cleanup(func() { writePartialAt = was })
+	_, _ = db.WriteChunk(callCtx, h.ID, 0, b[:1000])
+	writePartialAt = was
+
+	if st := mustStatus(t, db, ctx, h.ID); st.Committed != 1000 {
+		t.Fatalf("committed = %d after a whole chunk reached the disk, want 1000", st.Committed)
+	}
+	wantComplete(t, mustWrite(t, db, ctx, h.ID, 1000, b[1000:]), 3000)
+}

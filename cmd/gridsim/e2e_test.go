@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gridinspect/gridinspect/internal/phonesim"
 )
 
 // TestSimulatorAgainstGridd runs a small day of three phones against the
@@ -79,11 +81,17 @@ func TestSimulatorSurvivesSIGKILL(t *testing.T) {
 	}
 	var problems bytes.Buffer
 	cfg.stderr = &problems // written under the tally's lock, read once the run is over
-	cfg.progress = &progress{}
+	cfg.progress = &phonesim.Progress{}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	done := make(chan *tally, 1)
-	go func() { done <- simulate(ctx, cfg) }()
+	done := make(chan *phonesim.Result, 1)
+	go func() {
+		r, err := simulate(ctx, cfg)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}()
 
 	// Kill at random points of the sync: six cuts spread over it, each
 	// somewhere in its own stretch of the work.
@@ -95,7 +103,7 @@ func TestSimulatorSurvivesSIGKILL(t *testing.T) {
 	}
 	slices.Sort(at)
 	killed, duringPush := 0, 0
-	var verdict *tally
+	var verdict *phonesim.Result
 wait:
 	for _, frac := range at {
 		for {
@@ -104,18 +112,18 @@ wait:
 				break wait
 			case <-time.After(time.Millisecond):
 			}
-			total, doneN := cfg.progress.total.Load(), cfg.progress.done.Load()
+			total, doneN := cfg.progress.Total(), cfg.progress.Done()
 			if total > 0 && float64(doneN) >= frac*float64(total) {
 				break
 			}
 		}
 		time.Sleep(time.Duration(rng.Int64N(int64(10 * time.Millisecond))))
-		pushing, uploading := cfg.progress.pushing.Load(), cfg.progress.uploading.Load()
+		pushing, uploading := cfg.progress.Pushing(), cfg.progress.Uploading()
 		g.kill()
 		killed++
 		duringPush += min(int(pushing), 1)
 		t.Logf("SIGKILL %d at %d of %d acknowledged, %d phones pushing, %d uploading photos",
-			killed, cfg.progress.done.Load(), cfg.progress.total.Load(), pushing, uploading)
+			killed, cfg.progress.Done(), cfg.progress.Total(), pushing, uploading)
 		if got := integrityCheck(t, copyDatabase(t, data), false); got != "ok" {
 			t.Errorf("integrity_check after SIGKILL %d = %q", killed, got)
 		}
@@ -125,19 +133,22 @@ wait:
 	if verdict == nil {
 		verdict = <-done
 	}
-	line := verdict.line()
+	if verdict == nil {
+		t.Fatal("no verdict")
+	}
+	line := verdict.Line()
 	t.Logf("%s (SIGKILLs: %d, %d of them while phones pushed)", line, killed, duringPush)
 	g.stop()
 	if killed < 3 {
 		t.Errorf("the server was killed %d times during the sync, want at least 3 (the sync ended too soon)", killed)
 	}
-	if !verdict.ok() {
+	if !verdict.OK() {
 		t.Errorf("verdict %s; problems:\n%s\ngridd's log:\n%s", line, problems.String(), tail(filepath.Join(dir, "gridd.log")))
 	}
-	if n := verdict.missing.Load(); n != 0 {
+	if n := verdict.Missing; n != 0 {
 		t.Errorf("%d acknowledged items missing after the crashes", n)
 	}
-	if n := verdict.duplicated.Load(); n != 0 {
+	if n := verdict.Duplicated; n != 0 {
 		t.Errorf("%d items duplicated after the crashes", n)
 	}
 	if got := integrityCheck(t, filepath.Join(data, "gridinspect.db"), true); got != "ok" {

@@ -10,8 +10,9 @@ import (
 // TestDayOverA3GLinkWithResets syncs a small day of two phones through
 // the 3g preset with every connection cut after 150 KB: the verdict is OK
 // (nothing lost, nothing duplicated, no committed photo bytes gone back),
-// the bytes counted at the link are at least the photos' own, and cut
-// uploads resume from the bytes the server holds.
+// the bytes counted at the link are at least the photos' own, cut
+// uploads resume from the bytes the server holds, and none goes back to
+// its first byte after more than its first chunk went out.
 func TestDayOverA3GLinkWithResets(t *testing.T) {
 	line, errs := simulateOK(t, "--devices", "2", "--reports-per-device", "3", "--patrols-per-device", "1",
 		"--photos-per-report", "1", "--batch", "10", "--fault-rate", "0", "--seed", "3", "--timeout", "90s",
@@ -38,6 +39,12 @@ func TestDayOverA3GLinkWithResets(t *testing.T) {
 			t.Errorf("no connection was cut at 150 KB: %s", l)
 		}
 		resumed += field(l, "photos-resumed")
+		// A photo never goes back to its first byte once more than its
+		// first chunk has gone out: that chunk goes alone, and after its
+		// answer every cut resumes from what the server holds.
+		if n := field(l, "photos-restarted"); n != 0 {
+			t.Errorf("%d photos sent again from their first byte after more than their first chunk: %s", n, l)
+		}
 	}
 	// A cut that falls inside a photo the server holds part of must go on
 	// from there (the verdict's regressions say it never went back).

@@ -28,11 +28,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/gridinspect/gridinspect/internal/phonelink"
+	"github.com/gridinspect/gridinspect/internal/phonesim"
 )
 
 // Defaults of the flags.
@@ -40,10 +40,10 @@ const (
 	DefaultServer           = "127.0.0.1:50051"
 	DefaultDevices          = 10
 	DefaultPassword         = "demo"
-	DefaultReportsPerDevice = 30
-	DefaultPatrolsPerDevice = 5
+	DefaultReportsPerDevice = phonesim.DefaultReportsPerPhone
+	DefaultPatrolsPerDevice = phonesim.DefaultPatrolsPerPhone
 	DefaultPhotosPerReport  = 1
-	DefaultBatch            = 50
+	DefaultBatch            = phonesim.DefaultBatch
 	DefaultFaultRate        = 0.2
 	DefaultSeed             = 1
 	DefaultTimeout          = 10 * time.Minute
@@ -55,9 +55,7 @@ const (
 	// per grid.
 	MaxDevices = 10
 	// maxBatch is the server's bound on one push.
-	maxBatch = 1000
-	// supervisorUsername is the demo account the verification logs in as.
-	supervisorUsername = "supervisor"
+	maxBatch = phonesim.MaxBatch
 )
 
 func main() {
@@ -75,25 +73,25 @@ type config struct {
 	reports         int
 	patrols         int
 	photosPerReport int
-	batch           int
-	faultRate       float64
-	gzip            bool
-	seed            uint64
-	timeout         time.Duration
-	verbose         bool
-	rateLimit       float64
+	// day names a phonesim day; it sets what the per-device flags did not.
+	day       phonesim.Day
+	batch     int
+	faultRate float64
+	gzip      bool
+	seed      uint64
+	timeout   time.Duration
+	verbose   bool
+	rateLimit float64
 	// link names a phonelink preset to put between the phones and the
 	// server; linkResetEvery, linkResetAfter and linkStalls add faults.
 	link           string
 	linkResetEvery int64
 	linkResetAfter time.Duration
 	linkStalls     float64
-	// phoneLink is the running link, set by simulate.
-	phoneLink *phonelink.Link
 
 	// progress, when set, is told of every acknowledged mutation and every
 	// completed photo; tests use it to kill the server mid-sync.
-	progress *progress
+	progress *phonesim.Progress
 	// stderr receives the details of problems (one line each).
 	stderr io.Writer
 }
@@ -114,6 +112,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.reports, "reports-per-device", DefaultReportsPerDevice, "reports each phone records")
 	fs.IntVar(&c.patrols, "patrols-per-device", DefaultPatrolsPerDevice, "patrols each phone records")
 	fs.IntVar(&c.photosPerReport, "photos-per-report", DefaultPhotosPerReport, "photos per report (20–200 KiB each)")
+	day := fs.String("day", "", "a named day for each phone (field: 60 reports, 120 JPEGs of 150–350 KB, 20 actions, "+
+		"4 patrols with a fix every 20 s); the per-device flags given override it")
 	fs.IntVar(&c.batch, "batch", DefaultBatch, fmt.Sprintf("mutations per push (1–%d)", maxBatch))
 	fs.Float64Var(&c.faultRate, "fault-rate", DefaultFaultRate, "probability of an injected fault per push and per upload (0–1)")
 	fs.BoolVar(&c.gzip, "gzip", false, "compress requests with gzip (and so ask for compressed responses)")
@@ -130,6 +130,24 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
+	if *day != "" {
+		d, ok := phonesim.Days[*day]
+		if !ok {
+			return c, fmt.Errorf("--day %q: want field", *day)
+		}
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if set["reports-per-device"] {
+			d.Reports = c.reports
+		}
+		if set["patrols-per-device"] {
+			d.Patrols = c.patrols
+		}
+		if set["photos-per-report"] {
+			d.PhotosPerReport = c.photosPerReport
+		}
+		c.day, c.reports, c.patrols, c.photosPerReport = d, d.Reports, d.Patrols, d.PhotosPerReport
+	}
 	if *resetEvery != "" {
 		n, err := phonelink.ParseBytes(*resetEvery)
 		if err != nil || n <= 0 {
@@ -144,8 +162,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("--devices must be between 1 and %d (the demo has %d workers)", MaxDevices, MaxDevices)
 	case c.reports < 0 || c.patrols < 0 || c.photosPerReport < 0:
 		return c, errors.New("--reports-per-device, --patrols-per-device and --photos-per-report must not be negative")
-	case c.photosPerReport > maxPhotosPerReport:
-		return c, fmt.Errorf("--photos-per-report must be at most %d", maxPhotosPerReport)
+	case c.photosPerReport > phonesim.MaxPhotosPerReport:
+		return c, fmt.Errorf("--photos-per-report must be at most %d", phonesim.MaxPhotosPerReport)
 	case c.batch < 1 || c.batch > maxBatch:
 		return c, fmt.Errorf("--batch must be between 1 and %d", maxBatch)
 	case !(c.faultRate >= 0 && c.faultRate <= 1):
@@ -177,114 +195,52 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
+	r, err := simulate(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "gridsim:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, r.Line())
 	if lc, ok := cfg.linkConfig(); ok {
-		l, err := phonelink.Start(cfg.server, lc)
-		if err != nil {
-			fmt.Fprintln(stderr, "gridsim:", err)
-			return 1
+		for _, l := range r.WireLines(lc.Preset) {
+			fmt.Fprintln(stdout, l)
 		}
-		defer l.Close()
-		cfg.phoneLink = l
 	}
-	v := simulate(ctx, cfg)
-	fmt.Fprintln(stdout, v.line())
-	for _, l := range v.wireLines {
-		fmt.Fprintln(stdout, l)
-	}
-	if !v.ok() {
+	if !r.OK() {
 		return 1
 	}
 	return 0
 }
 
-// simulate runs the phones — online to learn their grids, offline for the
-// day, then syncing at night — and checks the server. It never fails
-// early: whatever goes wrong is counted in the tally it returns.
-func simulate(ctx context.Context, cfg config) *tally {
-	began := time.Now()
-	t := newTally(cfg)
-	defer func() { t.elapsed = time.Since(began) }()
-	// Ids this run makes are UUIDv7s from now on; older ones on the server
-	// are earlier runs'.
-	runStart := began.Add(-time.Second)
-	dayStart, dayEnd := workday(began)
-
-	if err := returnForMore(ctx, cfg, t); err != nil {
-		t.problem(&t.failures, "supervisor: %v", err)
+// simulate starts the link the flags ask for and runs the phones through
+// it: device i logs in as worker0i, and the demo supervisor checks them.
+func simulate(ctx context.Context, cfg config) (*phonesim.Result, error) {
+	sc := phonesim.Config{
+		Server:          cfg.server,
+		Accounts:        phonesim.DemoAccounts(cfg.devices, cfg.password),
+		Supervisor:      phonesim.DemoSupervisor(cfg.password),
+		Reports:         cfg.reports,
+		Patrols:         cfg.patrols,
+		PhotosPerReport: cfg.photosPerReport,
+		Batch:           cfg.batch,
+		FaultRate:       cfg.faultRate,
+		Gzip:            cfg.gzip,
+		Seed:            cfg.seed,
+		RateLimit:       cfg.rateLimit,
+		Verbose:         cfg.verbose,
+		Stderr:          cfg.stderr,
+		Progress:        cfg.progress,
 	}
-	phones := make([]*phone, cfg.devices)
-	var wg sync.WaitGroup
-	for i := range phones {
-		wg.Go(func() {
-			p, err := newPhone(cfg, t, i+1)
-			if err == nil {
-				err = p.prepare(ctx)
-				if err == nil {
-					err = p.record(dayStart, dayEnd)
-				}
-				if err != nil {
-					p.close()
-				}
-			}
-			if err != nil {
-				t.problem(&t.failures, "device %d: %v", i+1, err)
-				return
-			}
-			phones[i] = p
-		})
+	if cfg.day != (phonesim.Day{}) {
+		sc.SetDay(cfg.day)
 	}
-	wg.Wait()
-	defer func() {
-		for _, p := range phones {
-			if p != nil {
-				p.close()
-			}
-		}
-	}()
-	var total int64
-	for _, p := range phones {
-		if p == nil {
-			continue
-		}
-		d := p.day
-		t.mutations.Add(int64(len(d.outbox)))
-		t.reports.Add(int64(len(d.reports)))
-		t.patrols.Add(int64(len(d.patrols)))
-		t.actions.Add(int64(len(d.actions)))
-		t.photos.Add(int64(len(d.photos)))
-		total += int64(len(d.outbox) + len(d.photos))
-	}
-	if cfg.progress != nil {
-		cfg.progress.total.Store(total)
-	}
-
-	syncBegan := time.Now()
-	for _, p := range phones {
-		if p == nil {
-			continue
-		}
-		wg.Go(func() {
-			defer p.measureWire()()
-			if err := p.syncAll(ctx); err != nil {
-				t.problem(&t.failures, "device %d: %v", p.n, err)
-				return
-			}
-			if err := p.pullAll(ctx); err != nil {
-				t.problem(&t.failures, "device %d: %v", p.n, err)
-				p.pulled = nil // not a pull to check against
-			}
-		})
-	}
-	wg.Wait()
-	t.syncElapsed = time.Since(syncBegan)
-
-	verify(ctx, cfg, t, phones, runStart, dayStart, dayEnd)
 	if lc, ok := cfg.linkConfig(); ok {
-		for _, p := range phones {
-			if p != nil {
-				t.wireLines = append(t.wireLines, wireLine(p, lc.Preset))
-			}
+		l, err := phonelink.Start(cfg.server, lc)
+		if err != nil {
+			return nil, err
 		}
+		defer l.Close()
+		sc.Link = l
 	}
-	return t
+	return phonesim.Run(ctx, sc)
 }

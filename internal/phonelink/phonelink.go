@@ -162,6 +162,9 @@ func (l *Link) addToxics() error {
 // kBps converts kbit/s to toxiproxy's whole KB/s, at least 1.
 func kBps(kbps int) int64 { return max(1, int64((kbps+4)/8)) }
 
+// Config is the link's preset and faults.
+func (l *Link) Config() Config { return l.cfg }
+
 // Addr is the address phones dial instead of the upstream's.
 func (l *Link) Addr() string { return l.proxy.Listen }
 

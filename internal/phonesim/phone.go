@@ -1,4 +1,4 @@
-package main
+package phonesim
 
 import (
 	"context"
@@ -55,11 +55,11 @@ type client struct {
 
 // dial connects to the server. A phone reconnects quickly when the server
 // comes back: at most a second between attempts.
-func dial(cfg config, t *tally, f *faults, username, password string, extra ...grpc.DialOption) (*client, error) {
-	c := &client{username: username, password: password, deviceID: newID(), t: t, faults: f}
-	if cfg.rateLimit > 0 {
+func dial(cfg Config, t *tally, f *faults, a Account, extra ...grpc.DialOption) (*client, error) {
+	c := &client{username: a.Username, password: a.Password, deviceID: newID(), t: t, faults: f}
+	if cfg.RateLimit > 0 {
 		// Two seconds' worth at once, as gridd's default burst allows.
-		c.pace = rate.NewLimiter(rate.Limit(cfg.rateLimit), max(1, int(2*cfg.rateLimit)))
+		c.pace = rate.NewLimiter(rate.Limit(cfg.RateLimit), max(1, int(2*cfg.RateLimit)))
 	}
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -73,14 +73,14 @@ func dial(cfg config, t *tally, f *faults, username, password string, extra ...g
 		grpc.WithChainStreamInterceptor(c.authStream, c.paceStream),
 	}
 	callOpts := []grpc.CallOption{grpc.MaxCallRecvMsgSize(maxRecvBytes)}
-	if cfg.gzip {
+	if cfg.Gzip {
 		callOpts = append(callOpts, grpc.UseCompressor(gzip.Name))
 	}
 	opts = append(opts, grpc.WithDefaultCallOptions(callOpts...))
 	opts = append(opts, extra...)
-	conn, err := grpc.NewClient(cfg.server, opts...)
+	conn, err := grpc.NewClient(cfg.Server, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", cfg.server, err)
+		return nil, fmt.Errorf("connect to %s: %w", cfg.Server, err)
 	}
 	c.conn = conn
 	c.auth = pb.NewAuthServiceClient(conn)
@@ -211,8 +211,8 @@ func call[Req, Resp any](ctx context.Context, c *client, what string, f func(con
 // phone is one simulated device: a worker's phone.
 type phone struct {
 	*client
-	n   int // 1 … 10
-	cfg config
+	n   int // 1 … len(cfg.Accounts)
+	cfg Config
 	rng *rand.Rand
 	w   *world
 	day *day
@@ -234,28 +234,74 @@ type phone struct {
 	// the bytes the server held, restartedPhotos those begun again from the
 	// first byte because the server held none of what was sent.
 	linkCounter      *phonelink.Counter
-	wire             wire
+	wire             Wire
 	resentPhotoBytes int64
 	resumedPhotos    int
 	restartedPhotos  int
+	// firstChunksResent are uploads begun again from the first byte
+	// when no more than their first stream had been sent.
+	firstChunksResent int
+
+	// uploadQueue takes the photos to upload during syncAll; queued are
+	// those already queued.
+	uploadQueue chan *photo
+	queued      map[string]bool
+
+	// began and ended bound its evening sync and pull.
+	began, ended time.Time
+	// samples are the latencies of its Push calls and photo uploads.
+	samples struct {
+		sync.Mutex
+		pushes, uploads []time.Duration
+	}
 }
 
-func newPhone(cfg config, t *tally, n int) (*phone, error) {
-	f := newFaults(cfg.faultRate, cfg.seed, n)
-	username := fmt.Sprintf("worker%02d", n)
+// noteResend counts photo bytes sent again after a broken upload, and
+// whether the upload went back to its first byte.
+// A photo sent again from 0 with no more than its first stream's bytes
+// sent lost only those (firstOnly); one sent again from 0 after more is
+// the waste the first stream prevents (restarted).
+func (p *phone) noteResend(bytes int64, fromZero, firstOnly bool) {
+	p.samples.Lock()
+	defer p.samples.Unlock()
+	p.resentPhotoBytes += bytes
+	switch {
+	case fromZero && firstOnly:
+		p.firstChunksResent++
+	case fromZero:
+		p.restartedPhotos++
+		p.t.problem(&p.t.restarted, "device %d: a photo upload went back to its first byte after more than its first chunk was sent", p.n)
+	default:
+		p.resumedPhotos++
+	}
+}
+
+// sample keeps one latency.
+func (p *phone) sample(to *[]time.Duration, d time.Duration) {
+	p.samples.Lock()
+	*to = append(*to, d)
+	p.samples.Unlock()
+}
+
+func newPhone(cfg Config, t *tally, n int) (*phone, error) {
+	f := newFaults(cfg.FaultRate, cfg.Seed, n)
+	a := cfg.Accounts[n-1]
 	var extra []grpc.DialOption
 	var counter *phonelink.Counter
-	if cfg.phoneLink != nil {
-		extra = append(extra, grpc.WithContextDialer(cfg.phoneLink.Dialer(username)))
-		counter = cfg.phoneLink.Phone(username)
+	switch {
+	case cfg.Link != nil:
+		extra = append(extra, grpc.WithContextDialer(cfg.Link.Dialer(a.Username)))
+		counter = cfg.Link.Phone(a.Username)
+	case cfg.Dialer != nil:
+		extra = append(extra, grpc.WithContextDialer(cfg.Dialer(a.Username)))
 	}
-	c, err := dial(cfg, t, f, username, cfg.password, extra...)
+	c, err := dial(cfg, t, f, a, extra...)
 	if err != nil {
 		return nil, err
 	}
 	return &phone{
 		client: c, n: n, cfg: cfg, linkCounter: counter,
-		rng:          rand.New(rand.NewPCG(cfg.seed, uint64(n))),
+		rng:          rand.New(rand.NewPCG(cfg.Seed, uint64(n))),
 		firstOutcome: map[string]pb.MutationOutcome{},
 		final:        map[string]*pb.MutationResult{},
 	}, nil
@@ -357,7 +403,7 @@ func (p *phone) listReports(ctx context.Context, req *pb.ListReportsRequest) ([]
 
 // record plays the day offline.
 func (p *phone) record(start, end time.Time) error {
-	d, err := recordDay(p.rng, p.w, start, end, p.cfg.reports, p.cfg.patrols, p.cfg.photosPerReport)
+	d, err := recordDay(p.rng, p.w, start, end, p.cfg.dayShape())
 	if err != nil {
 		return fmt.Errorf("%s: record the day: %w", p.username, err)
 	}
@@ -366,49 +412,104 @@ func (p *phone) record(start, end time.Time) error {
 	return nil
 }
 
-// measureWire starts measuring the phone's evening sync on the link; the
-// function it returns ends it. Without --link it measures nothing.
-func (p *phone) measureWire() func() {
-	if p.linkCounter == nil {
-		return func() {}
-	}
-	began, sent, received := time.Now(), p.linkCounter.Sent(), p.linkCounter.Received()
-	return func() {
-		p.wire.took = time.Since(began)
-		p.wire.sent, p.wire.received = p.linkCounter.Sent()-sent, p.linkCounter.Received()-received
-		p.wire.photoBytes, p.wire.mutationBytes = dayBytes(p.day)
-	}
-}
-
-// syncAll pushes the outbox, then uploads the photos.
+// syncAll pushes the outbox and uploads the photos. A photo's upload
+// starts as soon as the push that carries its report (or supplement) is
+// acknowledged, while later batches are pushed, and up to
+// Config.UploadsInFlight photos go at once on the phone's connection:
+// one upload's last round trip (its final chunk going through the
+// server's commit and the answer coming back) overlaps the next one's
+// bytes, so the link does not idle between photos.
 func (p *phone) syncAll(ctx context.Context) error {
-	if err := p.pushAll(ctx); err != nil {
-		return err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	queue := make(chan *photo, len(p.day.photos))
+	p.queued = map[string]bool{}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		cancel()
 	}
-	if pr := p.cfg.progress; pr != nil {
+	if pr := p.cfg.Progress; pr != nil {
 		pr.uploading.Add(1)
 		defer pr.uploading.Add(-1)
 	}
-	for _, ph := range p.day.photos {
-		if err := p.uploadPhoto(ctx, ph); err != nil {
-			return err
-		}
-		ph.done = true
-		p.cfg.progress.add(1)
+	for range max(1, p.cfg.UploadsInFlight) {
+		wg.Go(func() {
+			for ph := range queue {
+				if ctx.Err() != nil {
+					continue // drain: the sync has failed
+				}
+				began := time.Now()
+				if err := p.uploadPhoto(ctx, ph); err != nil {
+					fail(err)
+					continue
+				}
+				p.sample(&p.samples.uploads, time.Since(began))
+				ph.done = true
+				p.cfg.Progress.add(1)
+			}
+		})
 	}
-	return nil
+	p.uploadQueue = queue
+	err := p.pushAll(ctx)
+	if err != nil {
+		fail(err)
+	} else {
+		// Photos no acknowledged mutation carried (one refused, say) go
+		// last, as before there was a queue.
+		for _, ph := range p.day.photos {
+			p.enqueue(ph)
+		}
+	}
+	close(queue)
+	wg.Wait()
+	p.uploadQueue = nil
+	return firstErr
+}
+
+// enqueue queues a photo for upload once.
+func (p *phone) enqueue(ph *photo) {
+	if ph == nil || p.queued[ph.id] {
+		return
+	}
+	p.queued[ph.id] = true
+	p.uploadQueue <- ph
+}
+
+// acknowledged queues the photos an acknowledged mutation carries: the
+// server now holds the report they belong to.
+func (p *phone) acknowledged(m *pb.Mutation) {
+	if p.uploadQueue == nil {
+		return
+	}
+	var ids []string
+	switch k := m.GetKind().(type) {
+	case *pb.Mutation_SubmitReport:
+		ids = k.SubmitReport.GetReport().GetPhotoIds()
+	case *pb.Mutation_SupplementReport:
+		ids = k.SupplementReport.GetPhotoIds()
+	}
+	for _, id := range ids {
+		p.enqueue(p.day.photoByID(id))
+	}
 }
 
 // pushAll pushes the outbox in batches until the server has acknowledged
 // all of it.
 func (p *phone) pushAll(ctx context.Context) error {
-	if pr := p.cfg.progress; pr != nil {
+	if pr := p.cfg.Progress; pr != nil {
 		pr.pushing.Add(1)
 		defer pr.pushing.Add(-1)
 	}
 	stalled := 0
 	for len(p.outbox) > 0 {
-		batch := p.outbox[:min(p.cfg.batch, len(p.outbox))]
+		batch := p.outbox[:min(p.cfg.Batch, len(p.outbox))]
 		resp, err := p.pushBatch(ctx, batch)
 		if err != nil {
 			return err
@@ -478,7 +579,13 @@ func (p *phone) push(ctx context.Context, batch []*pb.Mutation) (*pb.PushRespons
 			actx, cancel = cutAfterSend(actx, p.faults.delay(maxCutDelay))
 			defer cancel()
 		}
-		r, err := p.sync.Push(actx, req)
+		began := time.Now()
+		// Mutations are text and numbers: gzip halves them or better,
+		// whatever --gzip says of the other calls.
+		r, err := p.sync.Push(actx, req, grpc.UseCompressor(gzip.Name))
+		if err == nil && !cut {
+			p.sample(&p.samples.pushes, time.Since(began))
+		}
 		if cut {
 			// Whatever came back, the phone never read it: it does not know
 			// whether the batch applied.
@@ -583,12 +690,13 @@ func (p *phone) acknowledge(batch []*pb.Mutation, resp *pb.PushResponse) int {
 	for _, m := range p.outbox {
 		if answered[m.GetMutationId()] || m.GetDeviceSeq() <= resp.GetHighestDeviceSeq() {
 			deleted++
+			p.acknowledged(m)
 			continue
 		}
 		kept = append(kept, m)
 	}
 	p.outbox = kept
-	p.cfg.progress.add(deleted)
+	p.cfg.Progress.add(deleted)
 	return deleted
 }
 

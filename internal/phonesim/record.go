@@ -1,4 +1,4 @@
-package main
+package phonesim
 
 import (
 	"cmp"
@@ -46,9 +46,22 @@ type world struct {
 	returned []*pb.Report // the user's reports returned for more (退回补充)
 }
 
+// shape is how much a phone records in a day.
+type shape struct {
+	reports, patrols, photosPerReport int
+	// photoMin and photoMax bound a photo's size in bytes.
+	photoMin, photoMax int
+	// fixEvery is the time between two GPS fixes of a patrol's track.
+	fixEvery time.Duration
+	// actions, when more than the day's cases call for, adds comments on
+	// the phone's own reports of the day up to that many actions.
+	actions int
+}
+
 // day is what one phone recorded, kept to check the server against.
 type day struct {
 	start, end time.Time
+	shape      shape
 	reports    []*pb.Report           // as sent
 	truth      map[string]gi.LatLng   // each report's true WGS-84 position
 	tracks     map[string][]gi.LatLng // each patrol's true WGS-84 track
@@ -56,6 +69,18 @@ type day struct {
 	actions    []*action
 	photos     []*photo
 	outbox     []*pb.Mutation // in device_seq order
+	photoIndex map[string]*photo
+}
+
+// photoByID returns the day's photo of that id, or nil.
+func (d *day) photoByID(id string) *photo {
+	if d.photoIndex == nil {
+		d.photoIndex = map[string]*photo{}
+		for _, ph := range d.photos {
+			d.photoIndex[ph.id] = ph
+		}
+	}
+	return d.photoIndex[id]
 }
 
 // action is one step recorded on a case.
@@ -75,8 +100,9 @@ type item struct {
 
 // recordDay plays one phone's day offline and returns what it recorded,
 // its outbox numbered in the order the phone made the writes.
-func recordDay(rng *rand.Rand, w *world, start, end time.Time, nReports, nPatrols, nPhotos int) (*day, error) {
-	d := &day{start: start, end: end, truth: map[string]gi.LatLng{}, tracks: map[string][]gi.LatLng{}}
+func recordDay(rng *rand.Rand, w *world, start, end time.Time, sh shape) (*day, error) {
+	d := &day{start: start, end: end, shape: sh, truth: map[string]gi.LatLng{}, tracks: map[string][]gi.LatLng{}}
+	nReports, nPatrols, nPhotos := sh.reports, sh.patrols, sh.photosPerReport
 	var items []item
 
 	// Patrols first, since the reports found on one lie along its track.
@@ -92,7 +118,7 @@ func recordDay(rng *rand.Rand, w *world, start, end time.Time, nReports, nPatrol
 		s := start.Add(30*time.Minute + time.Duration(i)*slot + time.Duration(rng.Int64N(int64(slot/5)+1)))
 		dur := time.Duration(float64(slot) * (0.3 + 0.5*rng.Float64()))
 		dur = min(dur, 2*time.Hour)
-		track, times, err := w.area.walk(rng, s, dur)
+		track, times, err := w.area.walk(rng, s, dur, sh.fixEvery)
 		if err != nil {
 			return nil, err
 		}
@@ -149,7 +175,7 @@ func recordDay(rng *rand.Rand, w *world, start, end time.Time, nReports, nPatrol
 			on.p.ReportIds = append(on.p.ReportIds, r.GetId())
 		}
 		for k := range nPhotos {
-			ph := makePhoto(rng, newID(), r.GetId(), at.Add(time.Duration(k)*20*time.Second), r.GetLocation())
+			ph := d.photo(rng, newID(), r.GetId(), at.Add(time.Duration(k)*20*time.Second), r.GetLocation())
 			r.PhotoIds = append(r.PhotoIds, ph.id)
 			d.photos = append(d.photos, ph)
 		}
@@ -203,6 +229,15 @@ func recordDay(rng *rand.Rand, w *world, start, end time.Time, nReports, nPatrol
 	// Answer what the supervisor sent back for more.
 	for _, c := range w.returned {
 		items = append(items, d.supplement(rng, c, start, end))
+	}
+	// A busier worker adds to the day's own reports later on.
+	for len(d.actions) < sh.actions && len(d.reports) > 0 {
+		r := pick(rng, d.reports)
+		when := r.GetObservedAt().AsTime().Add(10*time.Minute + time.Duration(rng.Int64N(int64(80*time.Minute))))
+		if when.After(end) {
+			when = end.Add(-time.Minute)
+		}
+		items = append(items, d.comment(when, r.GetId(), 0, pick(rng, followUpNotes)))
 	}
 
 	// Number the writes in the order the phone made them. A progress note
@@ -462,11 +497,15 @@ func (a *area) near(rng *rand.Rand, p gi.LatLng) gi.LatLng {
 }
 
 // walk returns a GPS track of a patrol of dur from start: a fix about
-// every minute, steps of 10–60 m, turning back at the grid's edge.
-func (a *area) walk(rng *rand.Rand, start time.Time, dur time.Duration) ([]gi.LatLng, []time.Time, error) {
+// every fixEvery (a minute if 0), steps of 10–60 m, turning back at the
+// grid's edge; two hours' fixes at most.
+func (a *area) walk(rng *rand.Rand, start time.Time, dur, fixEvery time.Duration) ([]gi.LatLng, []time.Time, error) {
+	if fixEvery <= 0 {
+		fixEvery = time.Minute
+	}
 	p := a.randomPoint(rng)
 	heading := rng.Float64() * 2 * math.Pi
-	n := max(2, min(120, int(dur/time.Minute)))
+	n := max(2, min(int(2*time.Hour/fixEvery), int(dur/fixEvery)))
 	step := dur / time.Duration(n-1)
 	track, times := []gi.LatLng{p}, []time.Time{start}
 	for i := 1; i < n; i++ {

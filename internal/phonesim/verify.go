@@ -1,4 +1,4 @@
-package main
+package phonesim
 
 import (
 	"bytes"
@@ -27,19 +27,32 @@ import (
 // maxDetails bounds the problem lines written to stderr.
 const maxDetails = 40
 
-// progress counts acknowledged mutations and completed photos against
+// Progress counts acknowledged mutations and completed photos against
 // what the phones recorded; tests watch it to kill the server mid-sync.
-type progress struct {
+type Progress struct {
 	done, total atomic.Int64
 	// pushing and uploading count the phones in each phase of the sync.
 	pushing, uploading atomic.Int32
 }
 
-func (p *progress) add(n int) {
+func (p *Progress) add(n int) {
 	if p != nil {
 		p.done.Add(int64(n))
 	}
 }
+
+// Done is the mutations acknowledged and photos uploaded so far.
+func (p *Progress) Done() int64 { return p.done.Load() }
+
+// Total is the mutations and photos the phones recorded; 0 until they
+// have all recorded their day.
+func (p *Progress) Total() int64 { return p.total.Load() }
+
+// Pushing is the number of phones pushing their outbox now.
+func (p *Progress) Pushing() int { return int(p.pushing.Load()) }
+
+// Uploading is the number of phones uploading photos now.
+func (p *Progress) Uploading() int { return int(p.uploading.Load()) }
 
 // tally is what a run counted: what was recorded, the faults injected,
 // and what the check against the server found.
@@ -62,10 +75,17 @@ type tally struct {
 	failures, protocolErrors, regressions atomic.Int64
 	// unsynced are mutations and photos a phone that gave up still held.
 	unsynced atomic.Int64
+	// restarted are photo uploads sent again from their first byte after
+	// more than their first chunk had gone out: the waste a resumable
+	// upload exists to prevent.
+	restarted atomic.Int64
 
 	elapsed, syncElapsed time.Duration
-	// wireLines report each phone's bytes on the wire, with --link.
-	wireLines []string
+	// accounts, phones (nil for one that failed to prepare) and phoneErrs
+	// (why each gave up) are by account.
+	accounts  []Account
+	phones    []*phone
+	phoneErrs []error
 
 	mu      sync.Mutex
 	stderr  io.Writer
@@ -88,12 +108,13 @@ func (t *tally) logf(format string, args ...any) {
 	fmt.Fprintf(t.stderr, "gridsim: "+format+"\n", args...)
 }
 
-func newTally(cfg config) *tally {
-	w := cfg.stderr
+func newTally(cfg Config) *tally {
+	w := cfg.Stderr
 	if w == nil {
 		w = io.Discard
 	}
-	return &tally{devices: cfg.devices, stderr: w, verbose: cfg.verbose}
+	return &tally{devices: len(cfg.Accounts), stderr: w, verbose: cfg.Verbose,
+		accounts: cfg.Accounts, phones: make([]*phone, len(cfg.Accounts)), phoneErrs: make([]error, len(cfg.Accounts))}
 }
 
 // problem counts one problem in c and says what it was.
@@ -117,7 +138,7 @@ func (t *tally) errors() int64 {
 func (t *tally) ok() bool {
 	return t.missing.Load() == 0 && t.duplicated.Load() == 0 && t.mismatches.Load() == 0 &&
 		t.unexpected.Load() == 0 && t.hashMismatches.Load() == 0 && t.rejected.Load() == 0 &&
-		t.errors() == 0 && t.unsynced.Load() == 0
+		t.errors() == 0 && t.unsynced.Load() == 0 && t.restarted.Load() == 0
 }
 
 // line is the verdict.
@@ -129,12 +150,12 @@ func (t *tally) line() string {
 	return fmt.Sprintf("gridsim: %s devices=%d mutations=%d reports=%d patrols=%d actions=%d photos=%d "+
 		"faults: cut-pushes=%d duplicate-sends=%d cut-uploads=%d wrong-offsets=%d cut-pulls=%d retries=%d "+
 		"elapsed=%.1fs sync=%.1fs missing=%d duplicated=%d hash-mismatches=%d mismatches=%d unexpected=%d "+
-		"conflicts=%d rejected=%d unsynced=%d relogins=%d server-errors=%d errors=%d",
+		"conflicts=%d rejected=%d unsynced=%d relogins=%d server-errors=%d errors=%d photos-restarted=%d",
 		word, t.devices, t.mutations.Load(), t.reports.Load(), t.patrols.Load(), t.actions.Load(), t.photos.Load(),
 		t.cutPushes.Load(), t.duplicateSends.Load(), t.cutUploads.Load(), t.wrongOffsets.Load(), t.cutPulls.Load(), t.retries.Load(),
 		t.elapsed.Seconds(), t.syncElapsed.Seconds(), t.missing.Load(), t.duplicated.Load(), t.hashMismatches.Load(),
 		t.mismatches.Load(), t.unexpected.Load(), t.conflicts.Load(), t.rejected.Load(), t.unsynced.Load(),
-		t.relogins.Load(), t.serverErrors.Load(), t.errors())
+		t.relogins.Load(), t.serverErrors.Load(), t.errors(), t.restarted.Load())
 }
 
 // verifier checks, as the street's supervisor, what the phones recorded
@@ -146,9 +167,9 @@ type verifier struct {
 	dayStart, dayEnd time.Time
 }
 
-func verify(ctx context.Context, cfg config, t *tally, phones []*phone, runStart, dayStart, dayEnd time.Time) {
-	f := newFaults(0, cfg.seed, 0)
-	c, err := dial(cfg, t, f, supervisorUsername, cfg.password)
+func verify(ctx context.Context, cfg Config, t *tally, phones []*phone, runStart, dayStart, dayEnd time.Time) {
+	f := newFaults(0, cfg.Seed, 0)
+	c, err := dial(cfg, t, f, cfg.Supervisor)
 	if err != nil {
 		t.problem(&t.failures, "verify: %v", err)
 		return
@@ -342,10 +363,10 @@ func (v *verifier) device(ctx context.Context, p *phone) {
 			continue
 		}
 		sum := sha256.Sum256(data)
-		if got := hex.EncodeToString(sum[:]); got != ph.sha256 || !bytes.Equal(data, ph.data) {
+		if got := hex.EncodeToString(sum[:]); got != ph.sha256 || !bytes.Equal(data, ph.data()) {
 			t.problem(&t.hashMismatches, "device %d: photo %s downloads as %d bytes with SHA-256 %s, sent %d bytes with %s",
-				p.n, ph.id, len(data), got, len(ph.data), ph.sha256)
-		} else if hdr.GetSha256() != ph.sha256 || hdr.GetSizeBytes() != int64(len(ph.data)) || hdr.GetReportId() != ph.reportID {
+				p.n, ph.id, len(data), got, ph.size, ph.sha256)
+		} else if hdr.GetSha256() != ph.sha256 || hdr.GetSizeBytes() != ph.size || hdr.GetReportId() != ph.reportID {
 			t.problem(&t.mismatches, "device %d: photo %s header says sha256 %s, %d bytes, report %s",
 				p.n, ph.id, hdr.GetSha256(), hdr.GetSizeBytes(), hdr.GetReportId())
 		}

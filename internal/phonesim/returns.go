@@ -1,4 +1,4 @@
-package main
+package phonesim
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 // report of each simulated worker is sent back for more (退回补充), so that
 // each phone finds a request to answer when it prepares, and answers it
 // offline during the day (supplement).
-func returnForMore(ctx context.Context, cfg config, t *tally) error {
-	c, err := dial(cfg, t, newFaults(0, cfg.seed, 0), supervisorUsername, cfg.password)
+func returnForMore(ctx context.Context, cfg Config, t *tally) error {
+	c, err := dial(cfg, t, newFaults(0, cfg.Seed, 0), cfg.Supervisor)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func returnForMore(ctx context.Context, cfg config, t *tally) error {
 // at a random time of the day.
 func (d *day) supplement(rng *rand.Rand, c *pb.Report, start, end time.Time) item {
 	at := start.Add(time.Duration(rng.Int64N(int64(end.Sub(start)))))
-	ph := makePhoto(rng, newID(), c.GetId(), at, c.GetLocation())
+	ph := d.photo(rng, newID(), c.GetId(), at, c.GetLocation())
 	d.photos = append(d.photos, ph)
 	id := newID()
 	d.actions = append(d.actions, &action{id: id, reportID: c.GetId(), typ: pb.EventType_EVENT_TYPE_REPORT_SUPPLEMENTED})

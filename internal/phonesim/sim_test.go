@@ -1,14 +1,16 @@
-package main
+package phonesim
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
+	"compress/gzip"
+	"fmt"
+	"image/jpeg"
 	"math/rand/v2"
 	"testing"
 	"time"
 
 	gi "github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/phonelink"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -31,25 +33,55 @@ func TestWorkdayIsOverAtNow(t *testing.T) {
 	}
 }
 
-func TestPhotosLookLikeJPEGsAndFollowTheSeed(t *testing.T) {
-	make := func(seed uint64) *photo {
-		return makePhoto(rand.New(rand.NewPCG(seed, 1)), "p", "r", time.Unix(0, 0), nil)
+func TestPhotosAreRealJPEGsOfTheirSizeAndFollowTheSeed(t *testing.T) {
+	for _, r := range []struct{ min, max int }{
+		{DefaultPhotoMinBytes, DefaultPhotoMaxBytes}, {minPhotoBytes, minPhotoBytes + 100}, {2 << 10, 8 << 10}, {150_000, 400_000},
+	} {
+		make := func(seed uint64, id string) *photo {
+			return makePhoto(rand.New(rand.NewPCG(seed, 1)), r.min, r.max, id, "r", time.Unix(0, 0), nil)
+		}
+		a, b, c := make(1, "p"), make(1, "p"), make(2, "q")
+		if !bytes.Equal(a.data(), b.data()) || bytes.Equal(a.data(), c.data()) {
+			t.Errorf("%d–%d: photos are not a function of the seed alone", r.min, r.max)
+		}
+		hashes := map[string]bool{}
+		for seed := range uint64(20) {
+			ph := make(seed, fmt.Sprintf("01900000-0000-7000-8000-%012d", seed))
+			data := ph.data()
+			if n := len(data); int64(n) != ph.size || n < r.min || n > r.max {
+				t.Errorf("photo of %d bytes (says %d), want %d–%d", n, ph.size, r.min, r.max)
+			}
+			if !bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF, 0xE0}) || !bytes.HasSuffix(data, []byte{0xFF, 0xD9}) {
+				t.Errorf("photo starts % X … ends % X, want a JFIF file's markers", data[:4], data[len(data)-2:])
+			}
+			img, err := jpeg.Decode(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("%d–%d: photo of %d bytes does not decode: %v", r.min, r.max, len(data), err)
+			}
+			if w := img.Bounds().Dx(); w < 8 {
+				t.Errorf("image %d wide", w)
+			}
+			if ph.sha256 != hashOf(data) {
+				t.Error("declared SHA-256 is not the data's")
+			}
+			if hashes[ph.sha256] {
+				t.Errorf("two photos with SHA-256 %s", ph.sha256)
+			}
+			hashes[ph.sha256] = true
+		}
 	}
-	a, b, c := make(1), make(1), make(2)
-	if !bytes.Equal(a.data, b.data) || bytes.Equal(a.data, c.data) {
-		t.Error("photos are not a function of the seed alone")
-	}
-	for _, ph := range []*photo{a, c} {
-		if n := len(ph.data); n < minPhotoBytes || n > maxPhotoBytes {
-			t.Errorf("photo of %d bytes, want %d–%d", n, minPhotoBytes, maxPhotoBytes)
-		}
-		if !bytes.HasPrefix(ph.data, []byte{0xFF, 0xD8, 0xFF, 0xE0}) || !bytes.HasSuffix(ph.data, []byte{0xFF, 0xD9}) {
-			t.Errorf("photo starts % X … ends % X, want a JPEG's markers", ph.data[:4], ph.data[len(ph.data)-2:])
-		}
-		sum := sha256.Sum256(ph.data)
-		if ph.sha256 != hex.EncodeToString(sum[:]) {
-			t.Error("declared SHA-256 is not the data's")
-		}
+}
+
+// TestPhotosDoNotCompress: a photo's bytes are an image's, not text, so
+// gzip saves next to nothing on them, as on a camera's JPEG.
+func TestPhotosDoNotCompress(t *testing.T) {
+	ph := makePhoto(rand.New(rand.NewPCG(1, 1)), 150_000, 400_000, "p", "r", time.Unix(0, 0), nil)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write(ph.data())
+	_ = zw.Close()
+	if got := float64(buf.Len()) / float64(ph.size); got < 0.95 {
+		t.Errorf("gzip makes a %d-byte photo %.0f%% of its size, want at least 95%%", ph.size, 100*got)
 	}
 }
 
@@ -70,7 +102,7 @@ func TestPointsAndTracksStayInsideTheGrid(t *testing.T) {
 			t.Fatalf("point %v outside the grid or in its hole", p)
 		}
 	}
-	track, times, err := a.walk(rng, time.Unix(0, 0), time.Hour)
+	track, times, err := a.walk(rng, time.Unix(0, 0), time.Hour, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +126,7 @@ func TestRecordDayNumbersEveryWriteInOrder(t *testing.T) {
 		{Id: "01900000-0000-7000-8000-000000000002", Kind: pb.SubjectKind_SUBJECT_KIND_HOUSEHOLD},
 	}), assigned: []*pb.Report{{Id: "01900000-0000-7000-8000-000000000003", Version: 3, Status: pb.ReportStatus_REPORT_STATUS_ASSIGNED}}}
 	start, end := workday(time.Now())
-	d, err := recordDay(rand.New(rand.NewPCG(3, 4)), w, start, end, 40, 5, 2)
+	d, err := recordDay(rand.New(rand.NewPCG(3, 4)), w, start, end, shape{reports: 40, patrols: 5, photosPerReport: 2, photoMin: DefaultPhotoMinBytes, photoMax: DefaultPhotoMaxBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,21 +186,13 @@ func reportOf(r *pb.Report) *gi.Report {
 	}
 }
 
-func TestFlagsAreChecked(t *testing.T) {
-	for _, args := range [][]string{
-		{"--devices", "11"}, {"--devices", "0"}, {"--batch", "0"}, {"--fault-rate", "1.5"}, {"--photos-per-report", "31"}, {"--rate-limit", "-1"}, {"extra"},
-		{"--link", "5g"}, {"--link-reset-every", "2MB"}, {"--link", "3g", "--link-reset-every", "lots"}, {"--link", "3g", "--link-stalls", "2"},
-	} {
-		if _, err := parseFlags(args, &bytes.Buffer{}); err == nil {
-			t.Errorf("parseFlags(%q) accepted", args)
+func TestChunksFitTheLink(t *testing.T) {
+	for _, tc := range []struct {
+		preset string
+		want   int
+	}{{"edge", 16 << 10}, {"3g", 32 << 10}, {"4g", 64 << 10}} {
+		if got := ChunkFor(phonelink.Presets[tc.preset]); got != tc.want {
+			t.Errorf("ChunkFor(%s) = %d, want %d", tc.preset, got, tc.want)
 		}
-	}
-	cfg, err := parseFlags(nil, &bytes.Buffer{})
-	if err != nil || cfg.devices != 10 || cfg.batch != 50 || cfg.faultRate != 0.2 || cfg.server != "127.0.0.1:50051" || cfg.rateLimit != 45 {
-		t.Errorf("defaults = %+v, %v", cfg, err)
-	}
-	cfg, err = parseFlags([]string{"--link", "3g", "--link-reset-every", "2MB"}, &bytes.Buffer{})
-	if lc, ok := cfg.linkConfig(); err != nil || !ok || lc.Name != "3g" || lc.UpKbps != 768 || lc.ResetEvery != 2_000_000 {
-		t.Errorf("--link 3g --link-reset-every 2MB = %+v, %v", lc, err)
 	}
 }
