@@ -16,6 +16,10 @@ const (
 	DefaultPullChanges = 200
 	MaxPullChanges     = 1000
 	DefaultPullBytes   = 1 << 20
+	// maxPageRows bounds the rows one page reads: a thing changed
+	// thousands of times without growing (a subject renamed over and
+	// over) would otherwise keep a page reading.
+	maxPageRows = 20 * MaxPullChanges
 )
 
 // Pull returns what changed in the caller's scope since a cursor. See
@@ -152,30 +156,44 @@ func (db *DB) pull(p *puller) (*gridinspect.PullPage, error) {
 		b.removals = append(b.removals, c)
 		b.total += p.size(c)
 	}
-	// Removals belong to the new scope and come all together; the rows
-	// share what is left of the page.
+	// Removals belong to the new scope and come all together; the things
+	// the rows name share what is left of the page. The limit counts
+	// things (the answer's changes), not rows: a case whose timeline has
+	// twenty events is one change, and cutting it short would send it
+	// again, whole, on the next page. Rows are read in batches until the
+	// page holds limit things, reaches its byte bound or maxPageRows, or
+	// the rows run out.
 	limit := max(p.maxChanges-len(b.removals), 0)
-	rows, err := p.changesAfter(p.from.Seq, limit+1)
-	if err != nil {
-		return nil, err
-	}
-	hasMore := len(rows) > limit
-	rows = rows[:min(len(rows), limit)]
-
 	next := *p.from
-	for i, r := range rows {
-		// The first row of a page goes in whatever its size, so that
-		// every page makes progress.
-		first := i == 0 && len(b.removals) == 0
-		fits, err := b.add(i, r, first)
+	hasMore, i := false, 0
+read:
+	for {
+		rows, err := p.changesAfter(next.Seq, limit+1)
 		if err != nil {
 			return nil, err
 		}
-		if !fits {
-			hasMore = true
-			break
+		for _, r := range rows {
+			if i >= maxPageRows || (!b.holds(r) && len(b.entries) >= limit) {
+				hasMore = true
+				break read
+			}
+			// The first row of a page goes in whatever its size, so that
+			// every page makes progress.
+			first := i == 0 && len(b.removals) == 0
+			fits, err := b.add(i, r, first)
+			if err != nil {
+				return nil, err
+			}
+			if !fits {
+				hasMore = true
+				break read
+			}
+			next.Seq, next.Mark = r.seq, changeMark(r)
+			i++
 		}
-		next.Seq, next.Mark = r.seq, changeMark(r)
+		if len(rows) <= limit {
+			break // no more rows
+		}
 	}
 	next.Instance, next.AllGrids, next.Grids = p.scope.Instance, p.scope.AllGrids, p.scope.Grids
 	return &gridinspect.PullPage{Changes: b.changes(), NextCursor: db.encodeCursor(next), HasMore: hasMore}, nil
@@ -308,6 +326,11 @@ type pageBuilder struct {
 	removals []*gridinspect.Change
 	entries  map[entityKey]*pageEntry
 	total    int // bytes
+}
+
+// holds reports whether the page holds the thing row r changes.
+func (b *pageBuilder) holds(r changeRow) bool {
+	return b.entries[entityKey{r.entityType, r.entityID}] != nil
 }
 
 // add adds change row i to the page if the page stays within its byte

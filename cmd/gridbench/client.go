@@ -52,6 +52,11 @@ func gridArea(ctx context.Context, conn *grpc.ClientConn) (area, string, error) 
 		return area{}, "", fmt.Errorf("list grids: the caller sees no grid")
 	}
 	g := resp.GetGrids()[0]
+	return middleOf(g), g.GetId(), nil
+}
+
+// middleOf returns the middle half of g's bounding box.
+func middleOf(g *pb.Grid) area {
 	b := area{lat0: 90, lng0: 180, lat1: -90, lng1: -180}
 	for _, poly := range g.GetBoundary() {
 		for _, ring := range poly.GetRings() {
@@ -62,7 +67,7 @@ func gridArea(ctx context.Context, conn *grpc.ClientConn) (area, string, error) 
 		}
 	}
 	dLat, dLng := (b.lat1-b.lat0)/4, (b.lng1-b.lng0)/4
-	return area{b.lat0 + dLat, b.lng0 + dLng, b.lat1 - dLat, b.lng1 - dLng}, g.GetId(), nil
+	return area{b.lat0 + dLat, b.lng0 + dLng, b.lat1 - dLat, b.lng1 - dLng}
 }
 
 // hazards are what workers write about the hazards they find.

@@ -48,7 +48,7 @@ func main() {
 }
 
 // phases gridbench runs by default, in the order it runs them.
-var allPhases = []string{"submit", "push", "list", "summary", "export"}
+var allPhases = []string{"submit", "push", "list", "summary", "export", "firstpull"}
 
 // optionalPhases run only when --phases names them, after the others:
 // the storm takes many minutes (storm.go).
@@ -80,6 +80,7 @@ type config struct {
 	work          string
 	seed          uint64
 	cpuprofile    string
+	firstPull     firstPullConfig
 	storm         stormSettings
 }
 
@@ -110,7 +111,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.cache, "cache", "", "keep the bulk-loaded streets in `DIR` and use them again in later runs")
 	fs.StringVar(&c.work, "work", "", "work folder (default: a temporary folder, removed at the end)")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the bulk-loaded streets' content")
-	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "with --in-process: write CPU profiles of the busiest submit step and of the push phase to `PREFIX`-submit-N.pprof and PREFIX-push.pprof")
+	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "with --in-process: write CPU profiles of the busiest submit step, the push phase and the storm to `PREFIX`-submit-N.pprof, PREFIX-push.pprof, PREFIX-storm.pprof and PREFIX-storm-burst.pprof")
+	c.firstPull.register(fs)
 	stormFlags := c.storm.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -153,6 +155,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("--server and --in-process contradict each other")
 	case c.cpuprofile != "" && !c.inProcess:
 		return c, errors.New("--cpuprofile profiles gridbench itself: it needs --in-process")
+	}
+	if c.phases["firstpull"] {
+		if err := c.firstPull.check(); err != nil {
+			return c, err
+		}
 	}
 	return c, nil
 }
@@ -329,6 +336,14 @@ func (b *bench) phases(ctx context.Context, work string) error {
 			return b.exportPhase(ctx, t, d)
 		})
 		if err != nil {
+			return err
+		}
+	}
+
+	if cfg.phases["firstpull"] {
+		if remote {
+			b.note("firstpull: not run against --server (it bulk-loads a street of its own)")
+		} else if err := b.firstPullPhase(ctx, work); err != nil {
 			return err
 		}
 	}

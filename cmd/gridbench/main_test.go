@@ -21,7 +21,7 @@ func TestRunInProcess(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	err := run(context.Background(), []string{"--in-process", "--work", t.TempDir(), "--sizes", "400",
 		"--export-reports", "300", "--duration", "300ms", "--warmup", "50ms", "--concurrency", "2,4",
-		"--push-batches", "2", "--push-batch-size", "20", "--list-calls", "5", "--list-concurrency", "3", "--summary-calls", "2", "--out", out},
+		"--push-batches", "2", "--push-batch-size", "20", "--list-calls", "5", "--list-concurrency", "3", "--summary-calls", "2", "--firstpull-cases", "30", "--out", out},
 		&stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
@@ -33,6 +33,7 @@ func TestRunInProcess(t *testing.T) {
 		"### Queries", "ListReports: open safety hazards", "3 callers at once", "GetSummary: half-year",
 		"### Export", "| 300 | CSV |", "| 300 | XLSX |",
 		"### Query plans, 400 reports", "USING INDEX",
+		"### A phone's first pull on 3g", "| first pull |", "| delta pull |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("output lacks %q:\n%s", want, md)

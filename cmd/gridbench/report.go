@@ -25,6 +25,9 @@ type results struct {
 	Starts  []serverStart
 	Storm   *stormResult
 	Notes   []string
+
+	// FirstPull is the firstpull phase (firstpull.go).
+	FirstPull *firstPullResult
 }
 
 // serverStart is a server started for some phases, and its memory once
@@ -151,6 +154,10 @@ func (r *results) writeMarkdown(w io.Writer, cfg config) error {
 			p("| %s | %s | %s | %s | %s | %s | %s |\n", size(x.Reports), x.Format, count(float64(x.Rows)),
 				count(float64(x.Bytes)), ms(x.Elapsed), count(float64(x.Rows)/x.Elapsed.Seconds()), mib(x.RSS))
 		}
+		p("\n")
+	}
+	if r.FirstPull != nil {
+		r.FirstPull.write(&b)
 		p("\n")
 	}
 	if r.Storm != nil {

@@ -35,8 +35,9 @@ const (
 )
 
 // minPhotoBytes is the smallest photo a size range may ask for: the
-// smallest base image (8×8 pixels), the header and the tag, with room.
-const minPhotoBytes = 2 << 10
+// smallest base image (8×8 pixels, about 650 bytes), the header and the
+// tag, with room.
+const minPhotoBytes = 1 << 10
 
 // photo is one picture a phone took, kept until the server has it.
 type photo struct {
