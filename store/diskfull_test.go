@@ -85,6 +85,7 @@ func wantIntegrity(tb testing.TB, db *testDB) {
 }
 
 func TestDiskFull_RefusedWritesAreAbsentAndWritesResumeWhenSpaceReturns(t *testing.T) {
+	onlyOn(t, "sqlite") // a full disk under the SQLite file
 	db, _ := loopStreet(t)
 	ctx := as(worker(gridA))
 	phone := as(onDevice(worker(gridA), phone1))
@@ -197,6 +198,7 @@ func TestDiskFull_RefusedWritesAreAbsentAndWritesResumeWhenSpaceReturns(t *testi
 }
 
 func TestWrite_DiskErrorsAreAnsweredAsSuchAndTheGroupCarriesOn(t *testing.T) {
+	onlyOn(t, "sqlite") // a full disk under the SQLite file
 	db := MustOpenDB(t)
 	mustStreet(t, db)
 	release := holdWriter(t, db.DB)
@@ -333,6 +335,7 @@ func failWritesWith(tb testing.TB, errno syscall.Errno) (restore func()) {
 }
 
 func TestDiskFull_APhotoChunkIsRefusedAndItsOffsetStays(t *testing.T) {
+	onlyOn(t, "sqlite") // a full disk under the SQLite file
 	for _, tt := range []struct {
 		errno syscall.Errno
 		want  error
@@ -382,6 +385,7 @@ const smallDiskEnv = "GRIDINSPECT_SMALL_DISK"
 // with ELIMIT. Mounting one needs root, so the test runs only when told
 // where one is; .ci/run mounts one, and under CI the test must run.
 func TestDiskFull_OnARealFileSystem(t *testing.T) {
+	onlyOn(t, "sqlite") // a full disk under the SQLite file
 	root := os.Getenv(smallDiskEnv)
 	if root == "" && os.Getenv("CI") != "" {
 		t.Fatalf("CI is set but %s is not: .ci/run mounts a small tmpfs for this test", smallDiskEnv)

@@ -152,6 +152,7 @@ func TestPush_AMutationIDAnotherUserUsedIsAnsweredFromTheLedger(t *testing.T) {
 // written before 0009 (device ids shared by users) and wants each user's
 // ledger and pending retries kept as that user's.
 func TestMigration0009_ADevicesStateGoesToTheUserThatWroteIt(t *testing.T) {
+	onlyOn(t, "sqlite") // a SQLite migration
 	path := filepath.Join(t.TempDir(), "gridinspect.db")
 	old := mustOpenRawAtVersion(t, path, 8)
 	const (

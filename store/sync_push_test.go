@@ -361,9 +361,23 @@ func TestPush_AFailureOnTheServersSideIsAnsweredRetryAndLeavesNothing(t *testing
 	ok1, failing, ok2 := newReport(inA), newReport(inA), newReport(inA)
 	// The report's row is written, then its submission event fails: the
 	// savepoint must take the row back.
-	trigger := fmt.Sprintf(`CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.id = '%s'
-		BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`, failing.ID)
-	if err := db.Write(context.Background(), func(tx *Tx) error { _, err := tx.Exec(trigger); return err }); err != nil {
+	trigger := []string{fmt.Sprintf(`CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.id = '%s'
+		BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`, failing.ID)}
+	if testEngine == postgres {
+		trigger = []string{
+			`CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$`,
+			fmt.Sprintf(`CREATE TRIGGER boom BEFORE INSERT ON events FOR EACH ROW WHEN (NEW.id = '%s')
+				EXECUTE FUNCTION boom()`, failing.ID),
+		}
+	}
+	if err := db.Write(context.Background(), func(tx *Tx) error {
+		for _, stmt := range trigger {
+			if _, err := tx.Exec(stmt); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	ms := []*gridinspect.Mutation{reportMutation(1, ok1), reportMutation(2, failing), reportMutation(3, ok2)}

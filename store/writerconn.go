@@ -19,6 +19,11 @@ type writerConn struct {
 	// without arguments through sqlite3_exec, parsing it every time, and
 	// caches only those with arguments.
 	plain map[string]*sql.Stmt
+	// engine is the database's; on PostgreSQL begin locks the street.
+	engine engine
+	// naiveSeq is set by a test only, to show what goes wrong without
+	// the street's lock (see the race test in changes_race_test.go).
+	naiveSeq bool
 }
 
 // maxPlainStatements bounds writerConn.plain; the writer runs a handful.
@@ -55,7 +60,21 @@ func (w *writerConn) exec(query string, args ...any) (sql.Result, error) {
 
 // begin starts a write transaction. IMMEDIATE takes the write lock at the
 // start, so a transaction never fails half-way on upgrading a read lock.
+// On PostgreSQL the street's row is the write lock (see lockStreet).
 func (w *writerConn) begin() error {
+	if w.engine == postgres {
+		if _, err := w.exec("BEGIN"); err != nil {
+			return err
+		}
+		if w.naiveSeq {
+			return nil
+		}
+		if _, err := w.exec(lockStreet); err != nil {
+			_, _ = w.exec("ROLLBACK")
+			return err
+		}
+		return nil
+	}
 	_, err := w.exec("BEGIN IMMEDIATE")
 	return err
 }

@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// TestOpen_TwoServersStartingTogetherOnANewPostgreSQLDatabaseMigrateOnce:
+// the migrations run under an advisory lock, so two servers opening an
+// empty database at once both start, on one schema, with one instance id.
+func TestOpen_TwoServersStartingTogetherOnANewPostgreSQLDatabaseMigrateOnce(t *testing.T) {
+	onlyOn(t, "postgres")
+	url, err := testCluster.c.CreateDatabase("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	photos := filepath.Join(t.TempDir(), "photos")
+	var (
+		wg   sync.WaitGroup
+		dbs  [2]*DB
+		errs [2]error
+	)
+	for i := range dbs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dbs[i], errs[i] = OpenURL(url, Options{Logger: slog.New(slog.DiscardHandler), PhotoDir: photos})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		t.Cleanup(func() { dbs[i].Close(context.Background()) }) //nolint:errcheck // test cleanup
+	}
+	if dbs[0].InstanceID() != dbs[1].InstanceID() {
+		t.Errorf("instance ids %s and %s, want one", dbs[0].InstanceID(), dbs[1].InstanceID())
+	}
+	ms, err := loadMigrationsFrom(pgMigrations, "migrations/postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var applied, distinct int
+	err = dbs[1].Read(context.Background(), func(tx *sql.Tx) error {
+		return tx.QueryRow("SELECT count(*), count(DISTINCT version) FROM schema_migrations").Scan(&applied, &distinct)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if applied != len(ms) || distinct != len(ms) {
+		t.Errorf("schema_migrations holds %d rows (%d versions), want %d", applied, distinct, len(ms))
+	}
+}
