@@ -103,6 +103,7 @@ func (db *DB) openPostgres() (err error) {
 	if err := db.makePhotoDirs(); err != nil {
 		return fmt.Errorf("store: open: %w", err)
 	}
+	db.removeThumbTemps()
 	// The writer's pool holds its connection and one for the migrations
 	// and the cursor key, which run before the writer starts.
 	if db.writer, err = openPostgres(db.url); err != nil {

@@ -17,6 +17,8 @@ import (
 //     parameter; SQLite's "x IS ?" and "x IS NOT ?" (null-safe equality)
 //     become IS [NOT] DISTINCT FROM.
 //   - "INDEXED BY index" (a hint to SQLite's planner) is dropped.
+//   - the types INTEGER and REAL (in a CAST) are bigint and double
+//     precision, as wide as SQLite's.
 //   - SQLite's functions without a PostgreSQL namesake are translated:
 //     iif(c, a, b) becomes CASE WHEN c THEN a ELSE b END, json_array
 //     becomes json_build_array. Those PostgreSQL can define with the same
@@ -248,6 +250,14 @@ func (r *rewriter) wordAt() {
 			r.i = j + len(name)
 			return
 		}
+	case "cross":
+		// SQLite's "a CROSS JOIN b ON …" is an inner join in a fixed
+		// order; PostgreSQL's CROSS JOIN takes no ON.
+		j := r.skipSpace(r.i + len(w))
+		if strings.EqualFold(r.word(j), "join") && r.joinHasOn(j+len("join")) {
+			r.i = j
+			return
+		}
 	case "max", "min":
 		// With two or more arguments SQLite's max and min are scalar.
 		if j := r.skipSpace(r.i + len(w)); j < len(r.in) && r.in[j] == '(' {
@@ -264,6 +274,21 @@ func (r *rewriter) wordAt() {
 				return
 			}
 		}
+	case "explain":
+		// SQLite's EXPLAIN QUERY PLAN is PostgreSQL's EXPLAIN.
+		j := r.skipSpace(r.i + len(w))
+		if strings.EqualFold(r.word(j), "query") {
+			if k := r.skipSpace(j + len("query")); strings.EqualFold(r.word(k), "plan") {
+				r.out.WriteString("EXPLAIN")
+				r.i = k + len("plan")
+				return
+			}
+		}
+	case "integer", "real":
+		// SQLite's INTEGER has 64 bits, its REAL is a double.
+		r.out.WriteString(map[string]string{"integer": "bigint", "real": "double precision"}[lw])
+		r.i += len(w)
+		return
 	case "char":
 		if j := r.skipSpace(r.i + len(w)); j < len(r.in) && r.in[j] == '(' {
 			r.out.WriteString("chr")
@@ -293,6 +318,27 @@ func (r *rewriter) wordAt() {
 	}
 	r.out.WriteString(w)
 	r.i += len(w)
+}
+
+// joinHasOn reports whether the table after a JOIN ending at j (a name,
+// an optional alias, an optional INDEXED BY) is followed by ON.
+func (r *rewriter) joinHasOn(j int) bool {
+	words := 0
+	for range 8 {
+		j = r.skipSpace(j)
+		w := r.word(j)
+		switch lw := strings.ToLower(w); {
+		case w == "":
+			return false
+		case lw == "on":
+			return words > 0
+		case lw == "as", lw == "indexed", lw == "by":
+		default:
+			words++
+		}
+		j += len(w)
+	}
+	return false
 }
 
 // sub rewrites a fragment of the statement in place, sharing the

@@ -10,10 +10,11 @@
 -- SQLite's meaning.
 
 -- json_each(text): the elements of a JSON array, as text, in order, with
--- their index (key) from 0.
+-- their index (key) from 0; a scalar (null too) is one element.
 CREATE FUNCTION json_each(list text) RETURNS TABLE (key bigint, value text)
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-	AS $$ SELECT n - 1, v FROM jsonb_array_elements_text(list::jsonb) WITH ORDINALITY AS e (v, n) $$;
+	AS $$ SELECT n - 1, v FROM jsonb_array_elements_text(CASE jsonb_typeof(list::jsonb)
+		WHEN 'array' THEN list::jsonb ELSE jsonb_build_array(list::jsonb) END) WITH ORDINALITY AS e (v, n) $$;
 
 -- json_extract(json, '$.A.B'): the value at a path; true and false are
 -- 1 and 0, as in SQLite.
@@ -22,6 +23,12 @@ CREATE FUNCTION json_extract(doc text, path text) RETURNS text
 	AS $$ SELECT CASE jsonb_typeof(v) WHEN 'boolean' THEN (CASE WHEN v = 'true' THEN '1' ELSE '0' END)
 		ELSE v #>> '{}' END
 		FROM (SELECT doc::jsonb #> string_to_array(substr(path, 3), '.') AS v) AS x $$;
+
+-- char(n): the character of code point n (written chr: char is a type
+-- name in PostgreSQL).
+CREATE FUNCTION chr(n bigint) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$ SELECT chr(n::integer) $$;
 
 -- json_group_array(x): the values of a group as a JSON array, [] when none.
 CREATE FUNCTION json_group_array_final(a text[]) RETURNS text
@@ -160,7 +167,9 @@ CREATE TABLE reports (
 	reassign_count      bigint NOT NULL DEFAULT 0 CHECK (reassign_count >= 0),
 	return_request      text COLLATE "C",
 	return_count        bigint NOT NULL DEFAULT 0,
-	deadline_working_days bigint NOT NULL DEFAULT 0
+	deadline_working_days bigint NOT NULL DEFAULT 0,
+	-- SQLite's rowid, which the summary reads to size the table cheaply.
+	rowid               bigint GENERATED ALWAYS AS IDENTITY UNIQUE
 );
 CREATE INDEX reports_open_category_time ON reports (is_open, category, effective_at, id);
 CREATE INDEX reports_status_category_time ON reports (status, category, effective_at, id);
