@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/gridinspect/gridinspect"
@@ -279,6 +280,8 @@ func TestDiskError_MapsTheDisksFailuresAndNothingElse(t *testing.T) {
 		{sqlite3.Error{Code: sqlite3.ErrIoErr, ExtendedCode: sqlite3.ErrIoErrFsync}, errDiskIO},
 		{sqlite3.Error{Code: sqlite3.ErrReadonly}, errDiskIO},
 		{sqlite3.Error{Code: sqlite3.ErrCantOpen}, errDiskIO},
+		{&pgconn.PgError{Code: "53100"}, errDiskFull},                         // PostgreSQL's disk_full
+		{fmt.Errorf("commit: %w", &pgconn.PgError{Code: "58030"}), errDiskIO}, // io_error
 		{pathErr(syscall.ENOSPC), errDiskFull},
 		{pathErr(syscall.EDQUOT), errDiskFull},
 		{pathErr(syscall.EIO), errDiskIO},
@@ -287,6 +290,7 @@ func TestDiskError_MapsTheDisksFailuresAndNothingElse(t *testing.T) {
 		{nil, nil},
 		{sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintForeignKey}, nil},
 		{sqlite3.Error{Code: sqlite3.ErrBusy}, nil},
+		{&pgconn.PgError{Code: "23505"}, nil}, // unique_violation
 		{sqlite3.Error{Code: sqlite3.ErrError}, nil},
 		{pathErr(syscall.EACCES), nil},
 		{fs.ErrNotExist, nil},

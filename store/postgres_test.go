@@ -56,3 +56,30 @@ func TestOpen_TwoServersStartingTogetherOnANewPostgreSQLDatabaseMigrateOnce(t *t
 		t.Errorf("schema_migrations holds %d rows (%d versions), want %d", applied, distinct, len(ms))
 	}
 }
+
+// TestWrite_CarriesOnAfterItsPostgreSQLConnectionIsLost: the writer's
+// connection ends (PostgreSQL restarted, a network cut, an operator's
+// pg_terminate_backend) while it is idle; the writer takes a new one, and
+// the next write succeeds.
+func TestWrite_CarriesOnAfterItsPostgreSQLConnectionIsLost(t *testing.T) {
+	onlyOn(t, "postgres")
+	db := MustOpenDB(t)
+	mustStreet(t, db)
+	var pid int
+	if err := db.Write(context.Background(), func(tx *Tx) error {
+		return tx.QueryRow("SELECT pg_backend_pid()").Scan(&pid)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("pgx", db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec("SELECT pg_terminate_backend($1)", pid); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing was under way: the next write begins on a new connection.
+	mustSubmit(t, db, as(admin()), newReport(inA))
+	mustSubmit(t, db, as(admin()), newReport(inA))
+}

@@ -13,7 +13,8 @@ import (
 // which on the writer, through which every write passes, cost more than
 // some of the queries. Only the writer goroutine uses it.
 type writerConn struct {
-	c *sql.Conn
+	c    *sql.Conn
+	pool *sql.DB // where c came from, and a new one comes from (PostgreSQL)
 	// plain holds the statements without parameters (BEGIN, COMMIT,
 	// savepoints), prepared once: mattn/go-sqlite3 runs a statement
 	// without arguments through sqlite3_exec, parsing it every time, and
@@ -34,7 +35,36 @@ func newWriterConn(db *sql.DB) (*writerConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &writerConn{c: c, plain: make(map[string]*sql.Stmt)}, nil
+	return &writerConn{c: c, pool: db, plain: make(map[string]*sql.Stmt)}, nil
+}
+
+// lost reports whether the connection to PostgreSQL has ended (the server
+// restarted, the network failed, an operator ended the session): then it
+// can only fail, and the writer takes a new one.
+func (w *writerConn) lost() bool {
+	closed := false
+	err := w.c.Raw(func(dc any) error {
+		if pc, ok := dc.(*pgConn); ok {
+			closed = pc.Conn.Conn().IsClosed()
+		}
+		return nil
+	})
+	return closed || err != nil
+}
+
+// reconnect replaces a lost connection by a new one from the pool.
+func (w *writerConn) reconnect() error {
+	for _, st := range w.plain {
+		_ = st.Close()
+	}
+	clear(w.plain)
+	_ = w.c.Close()
+	c, err := w.pool.Conn(context.Background())
+	if err != nil {
+		return fmt.Errorf("reconnect: %w", err)
+	}
+	w.c = c
+	return nil
 }
 
 // exec runs a statement outside of any caller's context: a caller's
@@ -63,8 +93,23 @@ func (w *writerConn) exec(query string, args ...any) (sql.Result, error) {
 // On PostgreSQL the street's row is the write lock (see lockStreet).
 func (w *writerConn) begin() error {
 	if w.engine == postgres {
+		if w.lost() {
+			if err := w.reconnect(); err != nil {
+				return err
+			}
+		}
 		if _, err := w.exec("BEGIN"); err != nil {
-			return err
+			// Lost since it was last used: nothing was begun, so a new
+			// connection may begin instead.
+			if !w.lost() {
+				return err
+			}
+			if err := w.reconnect(); err != nil {
+				return err
+			}
+			if _, err := w.exec("BEGIN"); err != nil {
+				return err
+			}
 		}
 		if w.naiveSeq {
 			return nil
