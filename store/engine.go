@@ -146,7 +146,8 @@ func (db *DB) openPostgres() (err error) {
 // the street's writes, from every server, run one transaction at a time,
 // as SQLite's BEGIN IMMEDIATE makes them; the change sequence is then in
 // commit order too (the trigger that numbers changes takes the same row).
-const lockStreet = "SELECT change_seq FROM streets WHERE id = 1 FOR UPDATE"
+// It also reads the version of the street's grids (see writerConn.begin).
+const lockStreet = "SELECT change_seq, grids_version FROM streets WHERE id = 1 FOR UPDATE"
 
 // pgAdvisoryMigrate is the key of the advisory lock the migrations run
 // under ("gridmigr").

@@ -3,10 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
+	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/pgtest"
 )
 
 // TestOpen_TwoServersStartingTogetherOnANewPostgreSQLDatabaseMigrateOnce:
@@ -14,7 +19,7 @@ import (
 // empty database at once both start, on one schema, with one instance id.
 func TestOpen_TwoServersStartingTogetherOnANewPostgreSQLDatabaseMigrateOnce(t *testing.T) {
 	onlyOn(t, "postgres")
-	url, err := testCluster.c.CreateDatabase("")
+	url, err := pgtest.MainCluster().CreateDatabase("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,4 +87,40 @@ func TestWrite_CarriesOnAfterItsPostgreSQLConnectionIsLost(t *testing.T) {
 	// Nothing was under way: the next write begins on a new connection.
 	mustSubmit(t, db, as(admin()), newReport(inA))
 	mustSubmit(t, db, as(admin()), newReport(inA))
+}
+
+// TestPlacement_AGridCreatedThroughAnotherServerPlacesTheNextReport:
+// each server keeps the grids' boundaries in memory to place reports; a
+// grid created through another server must place the next report.
+func TestPlacement_AGridCreatedThroughAnotherServerPlacesTheNextReport(t *testing.T) {
+	onlyOn(t, "postgres")
+	a := MustOpenDB(t)
+	mustStreet(t, a)
+	opened, err := openTestStore(t, a.Path(), Options{Now: a.clock.Now, Logger: slog.New(slog.DiscardHandler),
+		PasswordParams: testPasswordParams})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { opened.Close(context.Background()) }) //nolint:errcheck // test cleanup
+	b := &testDB{DB: opened, clock: a.clock}
+	mustSubmit(t, b, as(admin()), newReport(inA)) // b has the grids in memory
+	hill := mustCreateGrid(t, a, &gridinspect.Grid{ID: newID(), Name: "山村", Kind: gridinspect.GridKindVillage,
+		Boundary: square(29.60, 106.60, 29.61, 106.61)})
+	got := mustSubmit(t, b, as(admin()), newReport(inNone))
+	if got.GridID != hill.ID {
+		t.Errorf("report placed in grid %q, want %s, created through the other server", got.GridID, hill.ID)
+	}
+}
+
+// TestBackup_OnPostgreSQLSaysToUsePgDump: gridctl backup copies a SQLite
+// database; on PostgreSQL the admin is told what backs it up instead.
+func TestBackup_OnPostgreSQLSaysToUsePgDump(t *testing.T) {
+	onlyOn(t, "postgres")
+	db := MustOpenDB(t)
+	_, err := db.Backup(as(admin()), io.Discard)
+	if e := wantCode(t, err, gridinspect.EPRECONDITION); !strings.Contains(e.Message, "pg_dump") {
+		t.Errorf("message %q, want it to name pg_dump", e.Message)
+	}
+	_, err = db.Backup(as(worker(gridA)), io.Discard)
+	wantCode(t, err, gridinspect.EFORBIDDEN)
 }

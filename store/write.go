@@ -349,6 +349,12 @@ func (db *DB) begin(live []*writeRequest) bool {
 			r.err = notWritten(err)
 		}
 	}
+	if db.wconn.gridsChanged {
+		// Another server wrote grids (PostgreSQL): the boundaries kept
+		// for placing reports are read again.
+		db.grids.invalidate()
+		db.wconn.gridsChanged = false
+	}
 	return err == nil
 }
 

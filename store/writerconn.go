@@ -22,6 +22,11 @@ type writerConn struct {
 	plain map[string]*sql.Stmt
 	// engine is the database's; on PostgreSQL begin locks the street.
 	engine engine
+	// gridsVersion is the version of the street's grids the writer last
+	// saw (PostgreSQL); gridsChanged is set by begin when another server
+	// has written grids since, so that the writer drops its cache.
+	gridsVersion int64
+	gridsChanged bool
 	// naiveSeq is set by a test only, to show what goes wrong without
 	// the street's lock (see the race test in changes_race_test.go).
 	naiveSeq bool
@@ -114,9 +119,13 @@ func (w *writerConn) begin() error {
 		if w.naiveSeq {
 			return nil
 		}
-		if _, err := w.exec(lockStreet); err != nil {
+		var seq, grids int64
+		if err := w.c.QueryRowContext(context.Background(), lockStreet).Scan(&seq, &grids); err != nil {
 			_, _ = w.exec("ROLLBACK")
 			return err
+		}
+		if grids != w.gridsVersion {
+			w.gridsVersion, w.gridsChanged = grids, true
 		}
 		return nil
 	}

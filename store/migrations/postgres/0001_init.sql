@@ -74,10 +74,13 @@ CREATE TABLE meta (
 );
 
 -- One row per street, for now one street per database: change_seq is the
--- last number of the street's change sequence (see changes).
+-- last number of the street's change sequence (see changes);
+-- grids_version counts the writes of its grids, so that a server knows
+-- when the boundaries it keeps in memory were changed through another.
 CREATE TABLE streets (
-	id         bigint PRIMARY KEY,
-	change_seq bigint NOT NULL DEFAULT 0
+	id            bigint PRIMARY KEY,
+	change_seq    bigint NOT NULL DEFAULT 0,
+	grids_version bigint NOT NULL DEFAULT 0
 );
 INSERT INTO streets (id, change_seq) VALUES (1, 0);
 
@@ -94,6 +97,14 @@ CREATE TABLE grids (
 	created_at   bigint NOT NULL,
 	sort_order   bigint NOT NULL DEFAULT 0 CHECK (sort_order >= 0)
 );
+
+CREATE FUNCTION grids_written() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE streets SET grids_version = grids_version + 1 WHERE id = 1;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER grids_written AFTER INSERT OR UPDATE OR DELETE ON grids
+	FOR EACH STATEMENT EXECUTE FUNCTION grids_written();
 
 CREATE TABLE subjects (
 	id            text COLLATE "C" PRIMARY KEY,
