@@ -124,3 +124,89 @@ func TestBackup_OnPostgreSQLSaysToUsePgDump(t *testing.T) {
 	_, err = db.Backup(as(worker(gridA)), io.Discard)
 	wantCode(t, err, gridinspect.EFORBIDDEN)
 }
+
+// secondServer opens another DB on a's database, as a second server would.
+func secondServer(t *testing.T, a *testDB) *testDB {
+	t.Helper()
+	opened, err := openTestStore(t, a.Path(), Options{Now: a.clock.Now, Logger: slog.New(slog.DiscardHandler),
+		PasswordParams: testPasswordParams})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { opened.Close(context.Background()) }) //nolint:errcheck // test cleanup
+	return &testDB{DB: opened, clock: a.clock}
+}
+
+// TestPush_TheSameMutationPushedToTwoServersAtOnceAppliesOnce: a phone
+// that retries through another server (its first request timed out) has
+// its mutation applied once, the other answer DUPLICATE.
+func TestPush_TheSameMutationPushedToTwoServersAtOnceAppliesOnce(t *testing.T) {
+	onlyOn(t, "postgres")
+	a, _ := loopStreet(t)
+	b := secondServer(t, a)
+	phone := as(onDevice(worker(gridA), phone1))
+	const rounds = 20
+	for i := range rounds {
+		m := reportMutation(int64(i+1), newReport(inA))
+		var wg sync.WaitGroup
+		var results [2][]*gridinspect.MutationResult
+		for j, db := range []*testDB{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[j], _ = mustPush(t, db, phone, m)
+			}()
+		}
+		wg.Wait()
+		got := map[gridinspect.MutationOutcome]int{results[0][0].Outcome: 1}
+		got[results[1][0].Outcome]++
+		if got[gridinspect.OutcomeApplied] != 1 || got[gridinspect.OutcomeDuplicate] != 1 {
+			t.Fatalf("round %d: outcomes %v and %v, want one APPLIED and one DUPLICATE",
+				i, results[0][0].Outcome, results[1][0].Outcome)
+		}
+	}
+	if n := count(t, a, "reports"); n != rounds {
+		t.Errorf("%d reports, want %d", n, rounds)
+	}
+}
+
+// TestAct_NoticesServedThroughTwoServersAtOnceHaveDistinctNumbers: the
+// notices of a kind are numbered in the year without gaps or repeats,
+// whichever server serves them.
+func TestAct_NoticesServedThroughTwoServersAtOnceHaveDistinctNumbers(t *testing.T) {
+	onlyOn(t, "postgres")
+	a, _ := loopStreet(t)
+	b := secondServer(t, a)
+	rep := mustSubmit(t, a, as(worker(gridA)), newReport(inA))
+	const each = 10
+	numbers := make(chan int, 2*each)
+	var wg sync.WaitGroup
+	for _, db := range []*testDB{a, b} {
+		for range each {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, e, err := db.Act(as(supervisor()), notice(rep.ID, gridinspect.NoticeHazard), gridinspect.Online)
+				if err != nil {
+					t.Errorf("issue a notice: %v", err)
+					return
+				}
+				numbers <- e.Data.Notice.Sequence
+			}()
+		}
+	}
+	wg.Wait()
+	close(numbers)
+	seen := map[int]bool{}
+	for n := range numbers {
+		if seen[n] {
+			t.Errorf("notice number %d given twice", n)
+		}
+		seen[n] = true
+	}
+	for n := 1; n <= 2*each; n++ {
+		if !seen[n] {
+			t.Errorf("notice number %d missing: %v", n, seen)
+		}
+	}
+}
