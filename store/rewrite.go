@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // The store's SQL is written once, in SQLite's dialect, and shared by both
@@ -42,23 +43,30 @@ type paramRef struct {
 	name string
 }
 
-// pgQueries caches pgRewrite's results by statement text.
-var pgQueries sync.Map // string → *pgQuery or error
+// pgQueries caches pgRewrite's results by statement text, up to
+// maxPgQueries statements: the store's are a few hundred, and one built
+// with values inside (none should be) must not grow it without end.
+var (
+	pgQueries  sync.Map // string → *pgQuery
+	nPgQueries atomic.Int64
+)
+
+const maxPgQueries = 4096
 
 // pgRewriteCached is pgRewrite with a cache.
 func pgRewriteCached(query string) (*pgQuery, error) {
 	if v, ok := pgQueries.Load(query); ok {
-		if err, ok := v.(error); ok {
-			return nil, err
-		}
 		return v.(*pgQuery), nil
 	}
 	q, err := pgRewrite(query)
 	if err != nil {
-		pgQueries.Store(query, err)
 		return nil, err
 	}
-	pgQueries.Store(query, q)
+	if nPgQueries.Load() < maxPgQueries {
+		if _, loaded := pgQueries.LoadOrStore(query, q); !loaded {
+			nPgQueries.Add(1)
+		}
+	}
 	return q, nil
 }
 
