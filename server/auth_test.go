@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/storetest"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 	"github.com/gridinspect/gridinspect/server"
 	"github.com/gridinspect/gridinspect/store"
@@ -65,7 +66,7 @@ func TestAnUnknownUserAndAWrongPasswordGetTheSameAnswer(t *testing.T) {
 
 func TestLoginAttemptsAreLimited(t *testing.T) {
 	h := &harness{t: t, dir: t.TempDir(), clock: &clock{now: time.Date(2024, 3, 15, 9, 0, 0, 0, time.UTC)}}
-	db, err := store.Open(h.dir+"/gridinspect.db", store.Options{Now: h.clock.Now, Logger: quiet, PasswordParams: cheapPasswords})
+	db, err := storetest.Open(t, h.dir+"/gridinspect.db", store.Options{Now: h.clock.Now, Logger: quiet, PasswordParams: cheapPasswords})
 	if err != nil {
 		t.Fatal(err)
 	}

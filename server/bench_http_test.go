@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/storetest"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 	"github.com/gridinspect/gridinspect/server"
 	"github.com/gridinspect/gridinspect/store"
@@ -51,7 +52,7 @@ func BenchmarkSubmitReportHTTP(b *testing.B) {
 
 func benchSubmitVia(b *testing.B, via string, clients int) {
 	h := &harness{t: b, dir: b.TempDir(), clock: &clock{now: time.Now()}}
-	db, err := store.Open(filepath.Join(h.dir, "bench.db"), store.Options{Logger: quiet})
+	db, err := storetest.Open(b, filepath.Join(h.dir, "bench.db"), store.Options{Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}

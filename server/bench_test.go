@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/storetest"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 	"github.com/gridinspect/gridinspect/server"
 	"github.com/gridinspect/gridinspect/store"
@@ -43,7 +44,7 @@ func BenchmarkSubmitReport(b *testing.B) {
 
 func benchSubmit(b *testing.B, backend string, clients int) {
 	h := &harness{t: b, dir: b.TempDir(), clock: &clock{now: time.Now()}}
-	db, err := store.Open(filepath.Join(h.dir, "bench.db"), store.Options{Logger: quiet})
+	db, err := storetest.Open(b, filepath.Join(h.dir, "bench.db"), store.Options{Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gridinspect/gridinspect"
 	"github.com/gridinspect/gridinspect/internal/demo"
+	"github.com/gridinspect/gridinspect/internal/storetest"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 	"github.com/gridinspect/gridinspect/server"
 	"github.com/gridinspect/gridinspect/store"
@@ -39,7 +40,7 @@ func (d *demoStreet) as(user string) context.Context {
 func newDemoStreet(t *testing.T) *demoStreet {
 	t.Helper()
 	c := &clock{now: time.Date(2024, 7, 10, 1, 0, 0, 0, time.UTC)}
-	db, err := store.Open(filepath.Join(t.TempDir(), "gridinspect.db"), store.Options{Now: c.Now, Logger: quiet,
+	db, err := storetest.Open(t, filepath.Join(t.TempDir(), "gridinspect.db"), store.Options{Now: c.Now, Logger: quiet,
 		Rules: demo.Rules(gridinspect.DefaultRules), PasswordParams: cheapPasswords})
 	if err != nil {
 		t.Fatal(err)

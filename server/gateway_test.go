@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/storetest"
 	"github.com/gridinspect/gridinspect/server"
 	"github.com/gridinspect/gridinspect/store"
 	"google.golang.org/grpc"
@@ -45,7 +46,7 @@ type httpStreet struct {
 
 func newHTTPStreet(t *testing.T, o httpOptions) *httpStreet {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "gridinspect.db"), store.Options{Logger: quiet, PasswordParams: cheapPasswords})
+	db, err := storetest.Open(t, filepath.Join(t.TempDir(), "gridinspect.db"), store.Options{Logger: quiet, PasswordParams: cheapPasswords})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/storetest"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 	"github.com/gridinspect/gridinspect/server"
 	"github.com/gridinspect/gridinspect/store"
@@ -119,7 +120,7 @@ func newHarnessWith(t testing.TB, configure func(*server.Config)) *harness {
 
 func (h *harness) start() {
 	h.t.Helper()
-	db, err := store.Open(filepath.Join(h.dir, "gridinspect.db"), store.Options{Now: h.clock.Now, Logger: quiet})
+	db, err := storetest.Open(h.t, filepath.Join(h.dir, "gridinspect.db"), store.Options{Now: h.clock.Now, Logger: quiet})
 	if err != nil {
 		h.t.Fatalf("open store: %v", err)
 	}

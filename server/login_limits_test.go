@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/storetest"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 	"github.com/gridinspect/gridinspect/server"
 	"github.com/gridinspect/gridinspect/store"
@@ -43,7 +44,7 @@ type loginServer struct {
 func newLoginServer(t *testing.T, limits server.LoginLimits) *loginServer {
 	t.Helper()
 	c := &clock{now: time.Date(2024, 3, 15, 9, 0, 0, 0, time.UTC)}
-	db, err := store.Open(filepath.Join(t.TempDir(), "gridinspect.db"),
+	db, err := storetest.Open(t, filepath.Join(t.TempDir(), "gridinspect.db"),
 		store.Options{Now: c.Now, Logger: quiet, PasswordParams: cheapPasswords})
 	if err != nil {
 		t.Fatalf("open store: %v", err)

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/storetest"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 	"github.com/gridinspect/gridinspect/server"
 	"github.com/gridinspect/gridinspect/store"
@@ -42,7 +43,7 @@ type loadServer struct {
 // and logs in users, every one a worker of grid A with reports to list.
 func newLoadServer(t testing.TB, limit server.Limit, users ...string) *loadServer {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "gridinspect.db"),
+	db, err := storetest.Open(t, filepath.Join(t.TempDir(), "gridinspect.db"),
 		store.Options{Logger: quiet, PasswordParams: cheapPasswords})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
@@ -394,6 +395,7 @@ func TestTransport_MaxConcurrentStreamsAndKeepaliveEnforcement(t *testing.T) {
 }
 
 func TestSubmitReport_OnAFullDiskIsResourceExhaustedAndStoresNothing(t *testing.T) {
+	storetest.OnlyOnSQLite(t, "fills the disk under the SQLite file (max_page_count)")
 	h := newHarness(t)
 	ctx := as(context.Background(), "workerA")
 	setMaxPages := func(n func(pages int64) int64) {

@@ -200,9 +200,9 @@ func (sq *summaryQuery) appraisalCasesQuery(changedSinceFrom int64) query {
 				count(*) FILTER (WHERE type = 8 AND status_after = 5 AND ` + inPeriod + `) AS closed,
 				total(max(effective_at - found_at, 0)) FILTER (WHERE type = 8 AND status_after = 5 AND ` + inPeriod + `)
 					AS to_close,
-				min(seq * 8 + status_after) FILTER (WHERE type = 8) % 8 = 3 AND
+				iif(min(seq * 8 + status_after) FILTER (WHERE type = 8) % 8 = 3 AND
 					CAST(substr(min(char(seq) || effective_at) FILTER (WHERE type = 8), 2) AS INTEGER)
-					BETWEEN :from AND :to - 1 AS failed_first,
+					BETWEEN :from AND :to - 1, 1, 0) AS failed_first,
 				count(*) FILTER (WHERE type = 9 AND status_after = 3 AND ` + inPeriod + `) AS relapses
 			-- Each case's range of changes (CROSS JOIN keeps that order): not
 			-- every change of the street.

@@ -163,6 +163,12 @@ func (db *DB) WriteBackup(ctx context.Context, w io.Writer) error {
 // snapshot in, beside the database; Open removes one a crash left.
 const backupFolderPrefix = ".backup-"
 
+// errBackupOnPostgres answers Backup on PostgreSQL, whose operators back
+// up with their own tools.
+var errBackupOnPostgres = gridinspect.Errorf(gridinspect.EPRECONDITION,
+	"this server's database is PostgreSQL: back it up with pg_dump or pg_basebackup, and the photo folder with it").
+	Zh("本服务器的数据库是 PostgreSQL：请用 pg_dump 或 pg_basebackup 备份，并一同备份照片文件夹")
+
 // Backup writes a backup of the database and its photos to w while the
 // server keeps serving, and returns its manifest. The snapshot holds
 // every write acknowledged before Backup was called; the photos are those
@@ -174,7 +180,8 @@ const backupFolderPrefix = ".backup-"
 // before Backup returns. A photo row whose id or hash could not name a
 // file (see blobPath) fails the backup, naming it: no restore would take
 // the archive. Admins only. Errors: EUNAUTHENTICATED, EFORBIDDEN;
-// anything else (a failed write to w, a full disk) is EINTERNAL.
+// anything else (a failed write to w, a full disk) is EINTERNAL. On
+// PostgreSQL it is EPRECONDITION: pg_dump backs it up.
 func (db *DB) Backup(ctx context.Context, w io.Writer) (*BackupManifest, error) {
 	a, err := gridinspect.RequireActor(ctx)
 	if err != nil {
@@ -182,6 +189,9 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) (*BackupManifest, error) 
 	}
 	if !a.IsAdmin() {
 		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only an admin may take a backup").Zh("只有管理员可以备份")
+	}
+	if db.engine == postgres {
+		return nil, errBackupOnPostgres
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(db.path), backupFolderPrefix)
 	if err != nil {

@@ -59,7 +59,7 @@ func (db *DB) loadCursorKey() error {
 	if _, err := rand.Read(key); err != nil {
 		return fmt.Errorf("cursor key: %w", err)
 	}
-	if _, err := db.writer.Exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('cursor_key', ?)",
+	if _, err := db.writer.Exec("INSERT INTO meta (key, value) VALUES ('cursor_key', ?) ON CONFLICT DO NOTHING",
 		hex.EncodeToString(key)); err != nil {
 		return fmt.Errorf("cursor key: %w", err)
 	}

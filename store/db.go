@@ -1,17 +1,18 @@
-// Package store keeps gridinspect's data in SQLite. It owns the database
-// file: its schema and migrations, the single writer that groups
-// concurrent writes into one transaction (group commit), the change
-// sequence that sync reads, and the implementations of
+// Package store keeps gridinspect's data in SQLite, or in PostgreSQL
+// (engine.go). It owns the database: its schema and migrations, the
+// single writer that groups concurrent writes into one transaction (group
+// commit), the change sequence that sync reads, and the implementations of
 // gridinspect.ReportService, gridinspect.RectificationService,
 // gridinspect.DirectoryService, gridinspect.AuthService,
 // gridinspect.UserService, gridinspect.SyncService,
 // gridinspect.StatsService and gridinspect.PhotoService, whose files live
-// in a folder beside the database.
+// in a folder beside the database (on PostgreSQL, in a folder every server
+// shares).
 //
-// A DB is opened with Open and closed with Close. Every write goes through
-// DB.Write, served by one goroutine on one connection; reads go through
-// DB.Read on a pool of read-only connections, which in WAL mode never wait
-// for the writer.
+// A DB is opened with Open (SQLite) or OpenURL (either) and closed with
+// Close. Every write goes through DB.Write, served by one goroutine on
+// one connection; reads go through DB.Read on a pool of read-only
+// connections, which in WAL mode never wait for the writer.
 package store
 
 import (
@@ -90,9 +91,12 @@ type Options struct {
 	PhotoDir string
 }
 
-// DB is the SQLite database of one gridinspect server.
+// DB is the database of one gridinspect server: a SQLite file, or a
+// PostgreSQL database that several servers may share.
 type DB struct {
-	path   string
+	path   string // the SQLite file; "" on PostgreSQL
+	engine engine
+	url    string // the PostgreSQL database's URL; "" on SQLite
 	rules  gridinspect.Rules
 	now    func() time.Time
 	logger *slog.Logger
@@ -195,7 +199,7 @@ func newDB(path string, opts Options) *DB {
 	if db.tokenTTL <= 0 {
 		db.tokenTTL = DefaultTokenTTL
 	}
-	if db.photoDir == "" {
+	if db.photoDir == "" && path != "" {
 		db.photoDir = filepath.Join(filepath.Dir(path), "photos")
 	}
 	params := db.passwordParams
@@ -205,8 +209,14 @@ func newDB(path string, opts Options) *DB {
 	return db
 }
 
-// Path returns the path of the database file.
-func (db *DB) Path() string { return db.path }
+// Path returns the path of the database file; on PostgreSQL, the
+// database's URL.
+func (db *DB) Path() string {
+	if db.engine == postgres {
+		return db.url
+	}
+	return db.path
+}
 
 // InstanceID returns the random UUID made when this database was created.
 func (db *DB) InstanceID() string { return db.instanceID }
@@ -349,8 +359,10 @@ func (db *DB) Close(ctx context.Context) error {
 				db.background.Wait()
 				// Recommended by SQLite before closing a long-lived
 				// connection: refresh the planner's statistics if due.
-				if _, oerr := db.writer.Exec("PRAGMA optimize"); oerr != nil {
-					db.logger.Warn("store: pragma optimize", "err", oerr)
+				if db.engine == sqlite {
+					if _, oerr := db.writer.Exec("PRAGMA optimize"); oerr != nil {
+						db.logger.Warn("store: pragma optimize", "err", oerr)
+					}
 				}
 			case <-ctx.Done():
 				err = fmt.Errorf("store: close: writer did not finish: %w", ctx.Err())
@@ -397,7 +409,7 @@ func (db *DB) Read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	// Released after Rollback has put the connection back, so the next
 	// reader admitted finds it free.
 	defer db.readGate.release()
-	tx, err := db.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.reader.BeginTx(ctx, db.engine.readTx())
 	if err != nil {
 		return fmt.Errorf("store: begin read: %w", err)
 	}

@@ -59,7 +59,7 @@ func MustOpenDB(tb testing.TB) *testDB {
 
 func mustOpenAt(tb testing.TB, path string, clock *testClock) *testDB {
 	tb.Helper()
-	db, err := Open(path, Options{Now: clock.Now, Logger: slog.New(slog.DiscardHandler), PasswordParams: testPasswordParams})
+	db, err := openTestStore(tb, path, Options{Now: clock.Now, Logger: slog.New(slog.DiscardHandler), PasswordParams: testPasswordParams})
 	if err != nil {
 		tb.Fatalf("open %s: %v", path, err)
 	}
@@ -221,6 +221,7 @@ func wantField(tb testing.TB, err error, field string) {
 }
 
 func TestOpen_WALAndPragmasOnEveryConnection(t *testing.T) {
+	onlyOn(t, "sqlite")
 	db := MustOpenDB(t)
 	// Hold several read connections at once so that the pool must open
 	// more than one, and check each.
@@ -276,6 +277,7 @@ func TestOpen_WALAndPragmasOnEveryConnection(t *testing.T) {
 }
 
 func TestOpen_RefusesMemoryAndURIs(t *testing.T) {
+	onlyOn(t, "sqlite")
 	for _, path := range []string{"", ":memory:", "file:x.db", filepath.Join(t.TempDir(), "a.db?mode=memory")} {
 		if db, err := Open(path, Options{}); err == nil {
 			db.Close(context.Background())
@@ -285,6 +287,7 @@ func TestOpen_RefusesMemoryAndURIs(t *testing.T) {
 }
 
 func TestOpen_OneProcessAtATime(t *testing.T) {
+	onlyOn(t, "sqlite") // on PostgreSQL several servers share a database
 	db := MustOpenDB(t)
 	// A second DB on the same file stands for a second process: flock
 	// locks are per open file, so it is refused just the same.
@@ -301,6 +304,7 @@ func TestOpen_OneProcessAtATime(t *testing.T) {
 }
 
 func TestOpen_RemovesWhatAnInterruptedBackupLeft(t *testing.T) {
+	onlyOn(t, "sqlite")
 	db := MustOpenDB(t)
 	dir := filepath.Dir(db.Path())
 	left := filepath.Join(dir, backupFolderPrefix+"123456")

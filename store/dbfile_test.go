@@ -27,6 +27,7 @@ func wantMode(tb testing.TB, perm fs.FileMode, paths ...string) {
 // The umask is the process's: this test must not run beside others
 // (no t.Parallel here or in the tests it could overlap).
 func TestDatabaseFiles_AreTheServersUsersOnlyWhateverTheUmask(t *testing.T) {
+	onlyOn(t, "sqlite") // the SQLite file
 	defer syscall.Umask(syscall.Umask(0))
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := os.Mkdir(dir, 0o755); err != nil { // an existing folder anyone may enter

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/gridinspect/gridinspect"
@@ -85,6 +86,7 @@ func wantIntegrity(tb testing.TB, db *testDB) {
 }
 
 func TestDiskFull_RefusedWritesAreAbsentAndWritesResumeWhenSpaceReturns(t *testing.T) {
+	onlyOn(t, "sqlite") // a full disk under the SQLite file
 	db, _ := loopStreet(t)
 	ctx := as(worker(gridA))
 	phone := as(onDevice(worker(gridA), phone1))
@@ -197,6 +199,7 @@ func TestDiskFull_RefusedWritesAreAbsentAndWritesResumeWhenSpaceReturns(t *testi
 }
 
 func TestWrite_DiskErrorsAreAnsweredAsSuchAndTheGroupCarriesOn(t *testing.T) {
+	onlyOn(t, "sqlite") // a full disk under the SQLite file
 	db := MustOpenDB(t)
 	mustStreet(t, db)
 	release := holdWriter(t, db.DB)
@@ -277,6 +280,8 @@ func TestDiskError_MapsTheDisksFailuresAndNothingElse(t *testing.T) {
 		{sqlite3.Error{Code: sqlite3.ErrIoErr, ExtendedCode: sqlite3.ErrIoErrFsync}, errDiskIO},
 		{sqlite3.Error{Code: sqlite3.ErrReadonly}, errDiskIO},
 		{sqlite3.Error{Code: sqlite3.ErrCantOpen}, errDiskIO},
+		{&pgconn.PgError{Code: "53100"}, errDiskFull},                         // PostgreSQL's disk_full
+		{fmt.Errorf("commit: %w", &pgconn.PgError{Code: "58030"}), errDiskIO}, // io_error
 		{pathErr(syscall.ENOSPC), errDiskFull},
 		{pathErr(syscall.EDQUOT), errDiskFull},
 		{pathErr(syscall.EIO), errDiskIO},
@@ -285,6 +290,7 @@ func TestDiskError_MapsTheDisksFailuresAndNothingElse(t *testing.T) {
 		{nil, nil},
 		{sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintForeignKey}, nil},
 		{sqlite3.Error{Code: sqlite3.ErrBusy}, nil},
+		{&pgconn.PgError{Code: "23505"}, nil}, // unique_violation
 		{sqlite3.Error{Code: sqlite3.ErrError}, nil},
 		{pathErr(syscall.EACCES), nil},
 		{fs.ErrNotExist, nil},
@@ -333,6 +339,7 @@ func failWritesWith(tb testing.TB, errno syscall.Errno) (restore func()) {
 }
 
 func TestDiskFull_APhotoChunkIsRefusedAndItsOffsetStays(t *testing.T) {
+	onlyOn(t, "sqlite") // a full disk under the SQLite file
 	for _, tt := range []struct {
 		errno syscall.Errno
 		want  error
@@ -382,6 +389,7 @@ const smallDiskEnv = "GRIDINSPECT_SMALL_DISK"
 // with ELIMIT. Mounting one needs root, so the test runs only when told
 // where one is; .ci/run mounts one, and under CI the test must run.
 func TestDiskFull_OnARealFileSystem(t *testing.T) {
+	onlyOn(t, "sqlite") // a full disk under the SQLite file
 	root := os.Getenv(smallDiskEnv)
 	if root == "" && os.Getenv("CI") != "" {
 		t.Fatalf("CI is set but %s is not: .ci/run mounts a small tmpfs for this test", smallDiskEnv)

@@ -4,7 +4,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/gridinspect/gridinspect"
@@ -154,9 +156,17 @@ func scanEvent(s scanner, extra ...any) (*gridinspect.Event, error) {
 	return &e, nil
 }
 
-// isPrimaryKeyViolation reports whether err is SQLite refusing a row
-// whose primary key is taken.
+// isPrimaryKeyViolation reports whether err is the database refusing a
+// row whose primary key is taken.
 func isPrimaryKeyViolation(err error) bool {
 	var se sqlite3.Error
-	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
+	var pe *pgconn.PgError
+	switch {
+	case errors.As(err, &se):
+		return se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
+	case errors.As(err, &pe):
+		// unique_violation, of the key PostgreSQL names table_pkey
+		return pe.Code == "23505" && strings.HasSuffix(pe.ConstraintName, "_pkey")
+	}
+	return false
 }

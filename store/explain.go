@@ -152,7 +152,8 @@ func (r *planRecorder) QueryRow(query string, args ...any) *sql.Row {
 	return r.q.QueryRow(query, args...)
 }
 
-// explainQuery returns SQLite's plan for query with args.
+// explainQuery returns the database's plan for query with args: SQLite's
+// EXPLAIN QUERY PLAN, or PostgreSQL's EXPLAIN (one column, a line a row).
 func explainQuery(tx *sql.Tx, query string, args []any) (QueryPlan, error) {
 	p := QueryPlan{SQL: strings.Join(strings.Fields(query), " "), Calls: 1}
 	rows, err := tx.Query("EXPLAIN QUERY PLAN "+query, args...)
@@ -160,6 +161,19 @@ func explainQuery(tx *sql.Tx, query string, args []any) (QueryPlan, error) {
 		return p, fmt.Errorf("explain %s: %w", p.SQL, err)
 	}
 	defer rows.Close()
+	if cols, err := rows.Columns(); err == nil && len(cols) == 1 {
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				return p, fmt.Errorf("explain %s: %w", p.SQL, err)
+			}
+			p.Plan = append(p.Plan, line)
+		}
+		if err := rows.Err(); err != nil {
+			return p, fmt.Errorf("explain %s: %w", p.SQL, err)
+		}
+		return p, rows.Close()
+	}
 	depth := map[int]int{0: -1}
 	for rows.Next() {
 		var id, parent, unused int

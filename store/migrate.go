@@ -20,6 +20,12 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// pgMigrations are PostgreSQL's, numbered on their own: its schema
+// starts as SQLite's whole schema, translated (engine.go).
+//
+//go:embed migrations/postgres/*.sql
+var pgMigrations embed.FS
+
 // migration is one file of migrations/, named NNNN_what.sql.
 type migration struct {
 	version int
@@ -29,7 +35,12 @@ type migration struct {
 
 // loadMigrations returns the embedded migrations in order.
 func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	return loadMigrationsFrom(migrations, "migrations")
+}
+
+// loadMigrationsFrom returns the migrations in folder dir of fsys in order.
+func loadMigrationsFrom(fsys embed.FS, dir string) ([]migration, error) {
+	names, err := fs.Glob(fsys, dir+"/*.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +52,7 @@ func loadMigrations() ([]migration, error) {
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("migration %s: name must start with a number and '_'", base)
 		}
-		b, err := migrations.ReadFile(name)
+		b, err := fsys.ReadFile(name)
 		if err != nil {
 			return nil, err
 		}
@@ -107,7 +118,7 @@ func (db *DB) migrate() (err error) {
 	}
 
 	// The instance id is made once, with the database, and never changes.
-	if _, err := tx.Exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?)",
+	if _, err := tx.Exec("INSERT INTO meta (key, value) VALUES ('instance_id', ?) ON CONFLICT DO NOTHING",
 		uuid.NewString()); err != nil {
 		return fmt.Errorf("migrate: instance id: %w", err)
 	}

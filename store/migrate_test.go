@@ -11,6 +11,9 @@ import (
 func TestMigrations_AppliedOnce(t *testing.T) {
 	db := MustOpenDB(t)
 	ms, err := loadMigrations()
+	if testEngine == postgres {
+		ms, err = loadMigrationsFrom(pgMigrations, "migrations/postgres")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +65,7 @@ func TestOpen_RefusesANewerSchema(t *testing.T) {
 	if err := db.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	db2, err := Open(db.Path(), Options{})
+	db2, err := openTestStore(t, db.Path(), Options{})
 	if err == nil {
 		db2.Close(context.Background())
 		t.Fatal("opened a database with a newer schema")
@@ -73,6 +76,7 @@ func TestOpen_RefusesANewerSchema(t *testing.T) {
 }
 
 func TestSchema_TablesAreStrict(t *testing.T) {
+	onlyOn(t, "sqlite") // SQLite's STRICT tables
 	db := MustOpenDB(t)
 	err := db.Read(context.Background(), func(tx *sql.Tx) error {
 		rows, err := tx.Query("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'")

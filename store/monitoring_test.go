@@ -93,6 +93,7 @@ func TestWriterStats_TellGroupSizesCommitTimesAndTheQueue(t *testing.T) {
 }
 
 func TestFileSizes_AreTheDatabaseAndItsLog(t *testing.T) {
+	onlyOn(t, "sqlite") // the SQLite file and its WAL
 	db := MustOpenDB(t)
 	mustStreet(t, db)
 	s, err := db.FileSizes()

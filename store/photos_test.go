@@ -764,6 +764,7 @@ func TestPhotos_NeedAnActor(t *testing.T) {
 }
 
 func TestOpen_PhotoFoldersBesideTheDatabaseOrWhereTold(t *testing.T) {
+	onlyOn(t, "sqlite") // photos beside the SQLite file; PostgreSQL is always told
 	db := MustOpenDB(t)
 	if want := filepath.Join(filepath.Dir(db.Path()), "photos"); db.photoDir != want {
 		t.Fatalf("photo folder = %s, want %s", db.photoDir, want)

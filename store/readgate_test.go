@@ -21,7 +21,7 @@ func readersWaiting(db *DB) int {
 // openWithReaders opens a database whose read pool has n connections.
 func openWithReaders(t *testing.T, n int) *DB {
 	t.Helper()
-	db, err := Open(filepath.Join(t.TempDir(), "gridinspect.db"), Options{Now: (&testClock{now: t0}).Now,
+	db, err := openTestStore(t, filepath.Join(t.TempDir(), "gridinspect.db"), Options{Now: (&testClock{now: t0}).Now,
 		Logger: slog.New(slog.DiscardHandler), PasswordParams: testPasswordParams, MaxReaders: n})
 	if err != nil {
 		t.Fatal(err)

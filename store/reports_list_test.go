@@ -41,6 +41,7 @@ func explain(tb testing.TB, db *testDB, q *query) []string {
 }
 
 func TestListReports_QueryPlansUseIndexesForFilterAndSort(t *testing.T) {
+	onlyOn(t, "sqlite") // SQLite's query plans (EXPLAIN QUERY PLAN)
 	db := MustOpenDB(t)
 	mustStreet(t, db)
 	for range 20 {

@@ -160,7 +160,7 @@ func TestRouting_ARuleThatIsNotAutomaticOnlySuggests(t *testing.T) {
 func TestRouting_ARuleWhoseAssigneeCannotTakeTheCaseDoesNotApply(t *testing.T) {
 	var logged syncBuffer
 	clock := &testClock{now: t0}
-	opened, err := Open(filepath.Join(t.TempDir(), "gridinspect.db"), Options{Now: clock.Now, PasswordParams: testPasswordParams,
+	opened, err := openTestStore(t, filepath.Join(t.TempDir(), "gridinspect.db"), Options{Now: clock.Now, PasswordParams: testPasswordParams,
 		Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	if err != nil {
 		t.Fatal(err)

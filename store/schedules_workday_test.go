@@ -254,6 +254,7 @@ func TestListDuePatrols_AWorkingDayScheduleIsDueOnWorkingDaysOnly(t *testing.T) 
 // written before 0019 with a weekly schedule and wants it kept as it was,
 // its indexes back, and a working-day schedule taking its place.
 func TestMigration0019_SchedulesKeptAndWorkingDaysAllowed(t *testing.T) {
+	onlyOn(t, "sqlite") // a SQLite migration
 	path := filepath.Join(t.TempDir(), "gridinspect.db")
 	old := mustOpenRawAtVersion(t, path, 18)
 	starts := china(2024, 9, 2, 0).UnixNano()

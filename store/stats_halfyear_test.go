@@ -725,7 +725,7 @@ func TestSummary_AGeneratedHalfYearMatchesCountsMadeFromItsTimelines(t *testing.
 	// the cases changed after a period's end would be missed.
 	var behind int
 	err := st.reader.QueryRow(`SELECT count(*) FROM reports AS r WHERE coalesce(changed_at < (SELECT max(received_at)
-		FROM events WHERE report_id = r.id AND conflict = 0 AND (status_before <> status_after OR type = 11)), 1)`).Scan(&behind)
+		FROM events WHERE report_id = r.id AND conflict = 0 AND (status_before <> status_after OR type = 11)), TRUE)`).Scan(&behind)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -395,13 +395,15 @@ func (sq *summaryQuery) countClosedOnSpot(*gridinspect.Summary) error {
 func atEnd(s, d, c, redLine string) [6]string {
 	r := strings.NewReplacer("{s}", s, "{d}", d, "{c}", c, "{r}", redLine)
 	due := `(({d} >= :from AND {d} < :to) OR ({d} IS NULL AND {s} = 5 AND {c} >= :from AND {c} < :to))`
+	// Each is 1 or 0 (iif), as it is summed: PostgreSQL's conditions
+	// are booleans, SQLite's 0 or 1 already.
 	return [6]string{
-		r.Replace(`({s} BETWEEN 1 AND 4)`),
-		r.Replace(`({s} BETWEEN 1 AND 4 AND {r} = 1)`),
-		r.Replace(`({s} IN (2, 3) AND {d} < :to)`),
-		r.Replace(due),
-		r.Replace(`(` + due + ` AND {s} = 5)`),
-		r.Replace(`(` + due + ` AND {s} = 5 AND ({d} IS NULL OR {c} <= {d}))`),
+		r.Replace(`iif({s} BETWEEN 1 AND 4, 1, 0)`),
+		r.Replace(`iif({s} BETWEEN 1 AND 4 AND {r} = 1, 1, 0)`),
+		r.Replace(`iif({s} IN (2, 3) AND {d} < :to, 1, 0)`),
+		r.Replace(`iif(` + due + `, 1, 0)`),
+		r.Replace(`iif(` + due + ` AND {s} = 5, 1, 0)`),
+		r.Replace(`iif(` + due + ` AND {s} = 5 AND ({d} IS NULL OR {c} <= {d}), 1, 0)`),
 	}
 }
 
@@ -434,7 +436,7 @@ func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
 	if way == chooseWay {
 		var n, cases int64
 		err := sq.q.QueryRow(`SELECT count(*) FROM (`+candidates+`
-			LIMIT (SELECT coalesce(max(rowid), 0) / 8 + 1 FROM reports))`, sq.args()...).Scan(&n)
+			LIMIT (SELECT coalesce(max(rowid), 0) / 8 + 1 FROM reports)) AS c`, sq.args()...).Scan(&n)
 		if err != nil {
 			return err
 		}
@@ -472,7 +474,7 @@ func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
 		cases AS (
 			SELECT coalesce(grid, (SELECT grid_id FROM reports WHERE id = changed.id)) AS grid,
 				coalesce(category, (SELECT category FROM reports WHERE id = changed.id)) AS category,
-				coalesce(red_line, (SELECT ` + redLineSQL + ` FROM reports WHERE id = changed.id)) AS red_line,
+				coalesce(red_line, (SELECT iif(` + redLineSQL + `, 1, 0) FROM reports WHERE id = changed.id)) AS red_line,
 				status_now, deadline_now, closed_now, status_end, deadline_end, closed_end
 			FROM changed)
 		SELECT grid, category, ` + strings.Join(sums, ", ") + `

@@ -677,6 +677,7 @@ func (e *explainingQueryer) QueryRow(query string, args ...any) *sql.Row {
 func compact(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func TestSummary_QueriesReadIndexRangesNotTables(t *testing.T) {
+	onlyOn(t, "sqlite") // SQLite's query plans (EXPLAIN QUERY PLAN)
 	db, streetGrids := benchStreet(t, 2000)
 	for _, tt := range []struct {
 		name     string

@@ -88,11 +88,7 @@ func TestPush_ARetryPendingForOneUserHoldsBackOnlyThatUser(t *testing.T) {
 	worker01 := as(onDevice(worker(gridA), phone1))
 	worker02 := as(onDevice(worker2(gridA), phone1))
 	failing := newReport(inA)
-	trigger := fmt.Sprintf(`CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.id = '%s'
-		BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`, failing.ID)
-	if err := db.Write(context.Background(), func(tx *Tx) error { _, err := tx.Exec(trigger); return err }); err != nil {
-		t.Fatal(err)
-	}
+	mustCreateFailingTrigger(t, db, failing.ID)
 	ms := []*gridinspect.Mutation{reportMutation(1, newReport(inA)), reportMutation(2, failing)}
 	res, highest := mustPush(t, db, worker01, ms...)
 	wantOutcome(t, res[1], gridinspect.OutcomeUnspecified)
@@ -107,9 +103,7 @@ func TestPush_ARetryPendingForOneUserHoldsBackOnlyThatUser(t *testing.T) {
 		t.Errorf("worker01's highest device_seq = %d, want 1 while its mutation 2 waits", highest)
 	}
 
-	if err := db.Write(context.Background(), func(tx *Tx) error { _, err := tx.Exec("DROP TRIGGER boom"); return err }); err != nil {
-		t.Fatal(err)
-	}
+	mustDropFailingTrigger(t, db)
 	res, highest = mustPush(t, db, worker01, ms...)
 	wantOutcome(t, res[1], gridinspect.OutcomeApplied)
 	if highest != 3 {
@@ -152,6 +146,7 @@ func TestPush_AMutationIDAnotherUserUsedIsAnsweredFromTheLedger(t *testing.T) {
 // written before 0009 (device ids shared by users) and wants each user's
 // ledger and pending retries kept as that user's.
 func TestMigration0009_ADevicesStateGoesToTheUserThatWroteIt(t *testing.T) {
+	onlyOn(t, "sqlite") // a SQLite migration
 	path := filepath.Join(t.TempDir(), "gridinspect.db")
 	old := mustOpenRawAtVersion(t, path, 8)
 	const (

@@ -550,6 +550,7 @@ func TestPull_ACursorFromAnotherDatabaseStartsAgain(t *testing.T) {
 }
 
 func TestPull_ACursorFromBeforeABackupWasRestoredStartsAgain(t *testing.T) {
+	onlyOn(t, "sqlite") // SQLite's backup
 	db, _ := loopStreet(t)
 	mustSubmit(t, db, as(worker(gridA)), newReport(inA))
 	path, clock := db.Path(), db.clock
@@ -686,6 +687,7 @@ func TestPull_RemovalsCountAgainstThePageSize(t *testing.T) {
 }
 
 func TestPull_ChangesAreReadInOrderFromAnIndex(t *testing.T) {
+	onlyOn(t, "sqlite") // SQLite's query plans (EXPLAIN QUERY PLAN)
 	db, _ := loopStreet(t)
 	for _, tt := range []struct {
 		name string

@@ -625,7 +625,7 @@ func notePendingRetries(tx *Tx, userID, deviceID string, items []*pushItem) erro
 	for _, it := range items {
 		switch {
 		case it.failed && it.id != "":
-			if _, err := tx.Exec(`INSERT OR IGNORE INTO push_retries (user_id, device_id, mutation_id, device_seq) VALUES (?, ?, ?, ?)`,
+			if _, err := tx.Exec(`INSERT INTO push_retries (user_id, device_id, mutation_id, device_seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 				userID, deviceID, it.id, it.m.DeviceSeq); err != nil {
 				return fmt.Errorf("note retry of mutation %s: %w", it.id, err)
 			}

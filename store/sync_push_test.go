@@ -355,17 +355,55 @@ func TestPush_TheHighestDeviceSeqIsTheCallersOwnOnTheDevice(t *testing.T) {
 	}
 }
 
+// mustCreateFailingTrigger makes the insertion of event id fail, as a
+// failure on the server's side would.
+func mustCreateFailingTrigger(tb testing.TB, db *testDB, id string) {
+	tb.Helper()
+	stmts := []string{fmt.Sprintf(`CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.id = '%s'
+		BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`, id)}
+	if testEngine == postgres {
+		stmts = []string{
+			`CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$`,
+			fmt.Sprintf(`CREATE TRIGGER boom BEFORE INSERT ON events FOR EACH ROW WHEN (NEW.id = '%s')
+				EXECUTE FUNCTION boom()`, id),
+		}
+	}
+	mustExec(tb, db, stmts...)
+}
+
+// mustDropFailingTrigger drops the trigger mustCreateFailingTrigger made.
+func mustDropFailingTrigger(tb testing.TB, db *testDB) {
+	tb.Helper()
+	if testEngine == postgres {
+		mustExec(tb, db, "DROP TRIGGER boom ON events")
+		return
+	}
+	mustExec(tb, db, "DROP TRIGGER boom")
+}
+
+// mustExec runs statements in one write.
+func mustExec(tb testing.TB, db *testDB, stmts ...string) {
+	tb.Helper()
+	err := db.Write(context.Background(), func(tx *Tx) error {
+		for _, stmt := range stmts {
+			if _, err := tx.Exec(stmt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
 func TestPush_AFailureOnTheServersSideIsAnsweredRetryAndLeavesNothing(t *testing.T) {
 	db, _ := loopStreet(t)
 	phone := as(onDevice(worker(gridA), phone1))
 	ok1, failing, ok2 := newReport(inA), newReport(inA), newReport(inA)
 	// The report's row is written, then its submission event fails: the
 	// savepoint must take the row back.
-	trigger := fmt.Sprintf(`CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.id = '%s'
-		BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`, failing.ID)
-	if err := db.Write(context.Background(), func(tx *Tx) error { _, err := tx.Exec(trigger); return err }); err != nil {
-		t.Fatal(err)
-	}
+	mustCreateFailingTrigger(t, db, failing.ID)
 	ms := []*gridinspect.Mutation{reportMutation(1, ok1), reportMutation(2, failing), reportMutation(3, ok2)}
 	results, highest := mustPush(t, db, phone, ms...)
 	wantOutcome(t, results[0], gridinspect.OutcomeApplied)
@@ -394,9 +432,7 @@ func TestPush_AFailureOnTheServersSideIsAnsweredRetryAndLeavesNothing(t *testing
 	if _, highest = mustPush(t, db, phone, later); highest != 1 {
 		t.Errorf("highest device_seq = %d after a push without the failed mutation, want 1", highest)
 	}
-	if err := db.Write(context.Background(), func(tx *Tx) error { _, err := tx.Exec("DROP TRIGGER boom"); return err }); err != nil {
-		t.Fatal(err)
-	}
+	mustDropFailingTrigger(t, db)
 	results, highest = mustPush(t, db, phone, ms...)
 	wantOutcome(t, results[0], gridinspect.OutcomeDuplicate)
 	wantOutcome(t, results[1], gridinspect.OutcomeApplied)

@@ -439,6 +439,7 @@ func TestThumbnail_AMissingOneIsMadeAgainOnDemand(t *testing.T) {
 }
 
 func TestBackup_LeavesThumbnailsOutAndTheRestoredServerMakesThemAgain(t *testing.T) {
+	onlyOn(t, "sqlite") // SQLite's backup
 	db, rep, ctx := photoStreet(t)
 	h := mustUploadImage(t, db, ctx, rep.ID, jpegOf(t, 1000, 750), "image/jpeg")
 	heic := mustUploadImage(t, db, ctx, rep.ID, []byte("\x00\x00\x00\x18ftypheic-and-more"), "image/heic")

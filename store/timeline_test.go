@@ -46,19 +46,28 @@ func TestGetTimeline_TamperingIsDetected(t *testing.T) {
 	forged := events[2] // the progress recorded by the worker
 
 	raw, err := sql.Open("sqlite3", db.Path()+"?_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	raw.SetMaxOpenConns(1)
-	for _, stmt := range []string{
+	stmts := []string{
 		"DROP TRIGGER events_immutable_update",
 		"UPDATE events SET note = '整改完毕' WHERE id = '" + forged.ID + "'",
 		`CREATE TRIGGER events_immutable_update BEFORE UPDATE ON events
 		BEGIN
 			SELECT RAISE(ABORT, 'events are immutable');
 		END`,
-	} {
+	}
+	if testEngine == postgres {
+		raw, err = sql.Open("pgx", db.Path())
+		stmts = []string{
+			"ALTER TABLE events DISABLE TRIGGER events_immutable_update",
+			stmts[1],
+			"ALTER TABLE events ENABLE TRIGGER events_immutable_update",
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetMaxOpenConns(1)
+	for _, stmt := range stmts {
 		if _, err := raw.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}

@@ -50,7 +50,7 @@ func mustOpenWith(tb testing.TB, opts Options) *testDB {
 	if opts.PasswordParams == (gridinspect.PasswordParams{}) {
 		opts.PasswordParams = testPasswordParams
 	}
-	db, err := Open(filepath.Join(tb.TempDir(), "gridinspect.db"), opts)
+	db, err := openTestStore(tb, filepath.Join(tb.TempDir(), "gridinspect.db"), opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

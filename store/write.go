@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/gridinspect/gridinspect"
@@ -147,7 +148,8 @@ var (
 )
 
 // diskError returns errDiskFull or errDiskIO if err is (or wraps) a
-// failure of the disk, from SQLite or from a file, and nil otherwise.
+// failure of the disk, from SQLite, PostgreSQL or a file, and nil
+// otherwise.
 func diskError(err error) error {
 	if err == nil {
 		return nil
@@ -158,6 +160,16 @@ func diskError(err error) error {
 		case se.Code == sqlite3.ErrFull, se.SystemErrno == syscall.ENOSPC, se.SystemErrno == syscall.EDQUOT:
 			return errDiskFull
 		case se.Code == sqlite3.ErrIoErr, se.Code == sqlite3.ErrReadonly, se.Code == sqlite3.ErrCantOpen:
+			return errDiskIO
+		}
+		return nil
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "53100": // disk_full
+			return errDiskFull
+		case "58030": // io_error
 			return errDiskIO
 		}
 		return nil
@@ -336,6 +348,12 @@ func (db *DB) begin(live []*writeRequest) bool {
 		for _, r := range live {
 			r.err = notWritten(err)
 		}
+	}
+	if db.wconn.gridsChanged {
+		// Another server wrote grids (PostgreSQL): the boundaries kept
+		// for placing reports are read again.
+		db.grids.invalidate()
+		db.wconn.gridsChanged = false
 	}
 	return err == nil
 }

@@ -200,10 +200,20 @@ func TestGroupCommit_FailingWritesDoNotFailTheirGroup(t *testing.T) {
 func TestWrite_CommitFailureIsStateUnknown(t *testing.T) {
 	db := MustOpenDB(t)
 	mustStreet(t, db)
+	// A deferred foreign key violation passes its savepoint and fails the
+	// COMMIT: every write of that group must hear "state unknown". On
+	// PostgreSQL a deferred constraint trigger does the same.
+	failAtCommit := []string{"PRAGMA defer_foreign_keys = ON", `INSERT INTO subjects (id, kind, name, grid_id, content_hash, created_at)
+		VALUES ('s', 1, 'n', 'no such grid', 'h', 0)`}
+	if testEngine == postgres {
+		mustExec(t, db, `CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN RAISE EXCEPTION 'fails at commit'; END $$`,
+			`CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON meta DEFERRABLE INITIALLY DEFERRED
+			FOR EACH ROW WHEN (NEW.key = 'fail at commit') EXECUTE FUNCTION fail_at_commit()`)
+		failAtCommit = []string{"INSERT INTO meta (key, value) VALUES ('fail at commit', '')"}
+	}
 	release := holdWriter(t, db.DB)
 
-	// A deferred foreign key violation passes its savepoint and fails the
-	// COMMIT: every write of that group must hear "state unknown".
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
 	wg.Add(2)
@@ -215,12 +225,12 @@ func TestWrite_CommitFailureIsStateUnknown(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		errs <- db.Write(context.Background(), func(tx *Tx) error {
-			if _, err := tx.Exec("PRAGMA defer_foreign_keys = ON"); err != nil {
-				return err
+			for _, stmt := range failAtCommit {
+				if _, err := tx.Exec(stmt); err != nil {
+					return err
+				}
 			}
-			_, err := tx.Exec(`INSERT INTO subjects (id, kind, name, grid_id, content_hash, created_at)
-				VALUES ('s', 1, 'n', 'no such grid', 'h', 0)`)
-			return err
+			return nil
 		})
 	}()
 	waitQueued(t, db.DB, 2)

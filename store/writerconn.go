@@ -13,12 +13,23 @@ import (
 // which on the writer, through which every write passes, cost more than
 // some of the queries. Only the writer goroutine uses it.
 type writerConn struct {
-	c *sql.Conn
+	c    *sql.Conn
+	pool *sql.DB // where c came from, and a new one comes from (PostgreSQL)
 	// plain holds the statements without parameters (BEGIN, COMMIT,
 	// savepoints), prepared once: mattn/go-sqlite3 runs a statement
 	// without arguments through sqlite3_exec, parsing it every time, and
 	// caches only those with arguments.
 	plain map[string]*sql.Stmt
+	// engine is the database's; on PostgreSQL begin locks the street.
+	engine engine
+	// gridsVersion is the version of the street's grids the writer last
+	// saw (PostgreSQL); gridsChanged is set by begin when another server
+	// has written grids since, so that the writer drops its cache.
+	gridsVersion int64
+	gridsChanged bool
+	// naiveSeq is set by a test only, to show what goes wrong without
+	// the street's lock (see the race test in changes_race_test.go).
+	naiveSeq bool
 }
 
 // maxPlainStatements bounds writerConn.plain; the writer runs a handful.
@@ -29,7 +40,36 @@ func newWriterConn(db *sql.DB) (*writerConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &writerConn{c: c, plain: make(map[string]*sql.Stmt)}, nil
+	return &writerConn{c: c, pool: db, plain: make(map[string]*sql.Stmt)}, nil
+}
+
+// lost reports whether the connection to PostgreSQL has ended (the server
+// restarted, the network failed, an operator ended the session): then it
+// can only fail, and the writer takes a new one.
+func (w *writerConn) lost() bool {
+	closed := false
+	err := w.c.Raw(func(dc any) error {
+		if pc, ok := dc.(*pgConn); ok {
+			closed = pc.Conn.Conn().IsClosed()
+		}
+		return nil
+	})
+	return closed || err != nil
+}
+
+// reconnect replaces a lost connection by a new one from the pool.
+func (w *writerConn) reconnect() error {
+	for _, st := range w.plain {
+		_ = st.Close()
+	}
+	clear(w.plain)
+	_ = w.c.Close()
+	c, err := w.pool.Conn(context.Background())
+	if err != nil {
+		return fmt.Errorf("reconnect: %w", err)
+	}
+	w.c = c
+	return nil
 }
 
 // exec runs a statement outside of any caller's context: a caller's
@@ -55,7 +95,40 @@ func (w *writerConn) exec(query string, args ...any) (sql.Result, error) {
 
 // begin starts a write transaction. IMMEDIATE takes the write lock at the
 // start, so a transaction never fails half-way on upgrading a read lock.
+// On PostgreSQL the street's row is the write lock (see lockStreet).
 func (w *writerConn) begin() error {
+	if w.engine == postgres {
+		if w.lost() {
+			if err := w.reconnect(); err != nil {
+				return err
+			}
+		}
+		if _, err := w.exec("BEGIN"); err != nil {
+			// Lost since it was last used: nothing was begun, so a new
+			// connection may begin instead.
+			if !w.lost() {
+				return err
+			}
+			if err := w.reconnect(); err != nil {
+				return err
+			}
+			if _, err := w.exec("BEGIN"); err != nil {
+				return err
+			}
+		}
+		if w.naiveSeq {
+			return nil
+		}
+		var seq, grids int64
+		if err := w.c.QueryRowContext(context.Background(), lockStreet).Scan(&seq, &grids); err != nil {
+			_, _ = w.exec("ROLLBACK")
+			return err
+		}
+		if grids != w.gridsVersion {
+			w.gridsVersion, w.gridsChanged = grids, true
+		}
+		return nil
+	}
 	_, err := w.exec("BEGIN IMMEDIATE")
 	return err
 }

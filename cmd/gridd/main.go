@@ -54,6 +54,8 @@ type config struct {
 	listen     string
 	http       string // the HTTP/JSON API's address; "": none
 	dataDir    string
+	database   string // a database URL (postgres://…, sqlite:PATH); "": the file in dataDir
+	photos     string // the photo folder; "": beside the SQLite file
 	demo       bool
 	reflection bool
 	logLevel   slog.Level
@@ -78,6 +80,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.listen, "listen", DefaultListen, "address to serve gRPC on")
 	fs.StringVar(&c.http, "http", DefaultHTTP, "address to serve the HTTP/JSON API on (same TLS as gRPC); empty: none")
 	fs.StringVar(&c.dataDir, "data", DefaultDataDir, "folder holding the database and photos (created if missing)")
+	fs.StringVar(&c.database, "database", "", "database `URL`: postgres://user:password@host/db (several gridd may share it; needs --photos) or sqlite:PATH; empty: the SQLite file in --data")
+	fs.StringVar(&c.photos, "photos", "", "photo `FOLDER`, shared by every gridd of a PostgreSQL database; empty: beside the SQLite file")
 	fs.BoolVar(&c.demo, "demo", false, "seed a demo street (ten grids, subjects, sample cases); safe to repeat")
 	fs.BoolVar(&c.reflection, "reflection", true, "register gRPC reflection so grpcurl needs no .proto files")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log level: DEBUG, INFO, WARN or ERROR")
@@ -104,6 +108,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.restore != "" && c.demo {
 		return c, errors.New("--restore and --demo do not go together: restore, then start gridd on the restored folder")
+	}
+	if isPostgres(c.database) && c.photos == "" {
+		return c, errors.New("--database postgres://… needs --photos: a folder every gridd of that database shares")
+	}
+	if c.restore != "" && c.database != "" {
+		return c, errors.New("--restore restores a SQLite backup into --data; give --data, not --database")
 	}
 	if c.rateLimit < 0 || math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) {
 		return c, fmt.Errorf("--rate-limit %v: want a number of calls per second, or 0 for no limit", c.rateLimit)
@@ -153,6 +163,11 @@ func (c config) requestLimit() server.Limit {
 		return server.NoRequestLimit
 	}
 	return server.Limit{Burst: c.rateBurst, Every: max(time.Duration(float64(time.Second)/c.rateLimit), 1)}
+}
+
+// isPostgres reports whether a --database URL names a PostgreSQL database.
+func isPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
 }
 
 // restoreBackup unpacks the backup archive cfg.restore into cfg.dataDir,
@@ -325,10 +340,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.demo {
 		rules = demo.Rules(rules) // demo accounts share the short password "demo"
 	}
-	dbPath := filepath.Join(cfg.dataDir, DatabaseFile)
-	db, err := store.Open(dbPath, store.Options{Logger: log, Rules: rules})
+	dbURL := cfg.database
+	if dbURL == "" {
+		dbURL = "sqlite:" + filepath.Join(cfg.dataDir, DatabaseFile)
+	}
+	db, err := store.OpenURL(dbURL, store.Options{Logger: log, Rules: rules, PhotoDir: cfg.photos})
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", dbPath, err)
+		return fmt.Errorf("open database %s: %w", store.RedactURL(dbURL), err)
 	}
 	defer func() {
 		closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -337,7 +355,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			log.Error("close database", "err", err)
 		}
 	}()
-	log.Info("database open", "path", dbPath)
+	log.Info("database open", "database", store.RedactURL(dbURL))
 
 	if err := firstRun(ctx, db, cfg.dataDir, stdout); err != nil {
 		return err

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gridinspect/gridinspect/internal/pgtest"
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+// TestTwoGriddShareOnePostgreSQLDatabase starts two gridd at once on one
+// new PostgreSQL database (--database, --photos): they migrate it once
+// between them, one of them creates the admin, and the admin logs in
+// through either.
+func TestTwoGriddShareOnePostgreSQLDatabase(t *testing.T) {
+	c, err := pgtest.Start()
+	pgtest.Require(t, err)
+	t.Cleanup(c.Stop)
+	url, err := c.CreateDatabase("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	photos := filepath.Join(t.TempDir(), "photos")
+	type started struct {
+		addr, printed string
+		stop          func() error
+	}
+	var (
+		wg   sync.WaitGroup
+		runs [2]started
+	)
+	for i := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			addr, printed, stop := startGridd(t, "--data", t.TempDir(), "--database", url, "--photos", photos)
+			runs[i] = started{addr, printed, stop}
+		}()
+	}
+	wg.Wait()
+	var password string
+	for _, r := range runs {
+		if _, rest, ok := strings.Cut(r.printed, "with password "); ok {
+			if password != "" {
+				t.Fatal("both gridd created the admin")
+			}
+			password = strings.Fields(rest)[0]
+		}
+	}
+	if password == "" {
+		t.Fatalf("neither gridd printed the admin's password: %q, %q", runs[0].printed, runs[1].printed)
+	}
+	for _, r := range runs {
+		ctx := loginAs(t, dial(t, r.addr), "admin", password)
+		me, err := pb.NewAuthServiceClient(dial(t, r.addr)).WhoAmI(ctx, &pb.WhoAmIRequest{})
+		if err != nil || me.GetUser().GetRole() != pb.Role_ROLE_ADMIN {
+			t.Errorf("whoami through %s = %v, %v; want the admin", r.addr, me, err)
+		}
+	}
+	for _, r := range runs {
+		if err := r.stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestGriddOnPostgreSQLNeedsASharedPhotoFolder(t *testing.T) {
+	err := run(context.Background(), []string{"--data", t.TempDir(), "--database", "postgres://localhost/x"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--photos") {
+		t.Errorf("run = %v; want it to ask for --photos", err)
+	}
+	err = run(context.Background(), []string{"--data", t.TempDir(), "--database", "mysql://localhost/x"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "not a database URL") {
+		t.Errorf("run = %v; want it to refuse the URL", err)
+	}
+}
