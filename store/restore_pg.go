@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -148,18 +149,33 @@ func checkNoOtherSessions(ctx context.Context, url string) (err error) {
 			err = fmt.Errorf("store: after restore: %w", cerr)
 		}
 	}()
-	var n int
-	var apps sql.NullString
-	err = conn.QueryRowContext(ctx, `SELECT count(*), string_agg(DISTINCT coalesce(nullif(application_name, ''), client_addr::text, 'local'), ', ')
-		FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`).Scan(&n, &apps)
-	if err != nil {
-		return fmt.Errorf("store: after restore: %w", err)
+	// A session whose client has just gone (a gridd just stopped) stays
+	// listed until its server process has ended: a moment.
+	deadline := time.Now().Add(sessionsGoneWait)
+	for {
+		var n int
+		var apps sql.NullString
+		err = conn.QueryRowContext(ctx, `SELECT count(*), string_agg(DISTINCT coalesce(nullif(application_name, ''), client_addr::text, 'local'), ', ')
+			FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`).Scan(&n, &apps)
+		switch {
+		case err != nil:
+			return fmt.Errorf("store: after restore: %w", err)
+		case n == 0:
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("%w: %d other sessions (%s); stop every gridd of it first", ErrDatabaseInUse, n, apps.String)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	if n > 0 {
-		return fmt.Errorf("%w: %d other sessions (%s); stop every gridd of it first", ErrDatabaseInUse, n, apps.String)
-	}
-	return nil
 }
+
+// sessionsGoneWait is how long AfterRestore waits for other sessions to
+// end before it says the database is in use.
+const sessionsGoneWait = 3 * time.Second
 
 // missingPhotoFiles returns the ids of the complete photos whose file is
 // not in the photo folder, or not of the row's size.
