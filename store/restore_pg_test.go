@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gridinspect/gridinspect"
@@ -186,4 +187,20 @@ func TestPgRestore_AfterRestoreSendsEveryPhoneBackToTheStartAndAFreshPullHoldsEx
 			t.Errorf("logging in again: %v", err)
 		}
 	})
+}
+
+func TestBackupOnPostgreSQLNamesTheToolsAndTheStepAfterARestore(t *testing.T) {
+	onlyOn(t, "postgres")
+	db := MustOpenDB(t)
+	var buf bytes.Buffer
+	_, err := db.Backup(as(admin()), &buf)
+	e := wantCode(t, err, gridinspect.EPRECONDITION)
+	for _, want := range []string{"pg_dump", "pg_basebackup", "photo folder", "gridd --after-restore"} {
+		if !strings.Contains(e.Message, want) {
+			t.Errorf("message %q does not name %s", e.Message, want)
+		}
+	}
+	if buf.Len() != 0 {
+		t.Errorf("%d bytes written", buf.Len())
+	}
 }
