@@ -212,7 +212,7 @@ func afterRestore(ctx context.Context, cfg config, log *slog.Logger, stdout io.W
 	if err != nil {
 		return fmt.Errorf("after restore of %s: %w", store.RedactURL(cfg.database), err)
 	}
-	fmt.Fprintf(stdout, "数据库 %s 已作为恢复后的数据库启用：新的实例号 %s（原为 %s），结构版本 %d\n",
+	fmt.Fprintf(stdout, "恢复后处理完成：数据库 %s 的新实例号 %s（原为 %s），结构版本 %d\n",
 		store.RedactURL(cfg.database), r.InstanceID, r.OldInstanceID, r.SchemaVersion)
 	fmt.Fprintf(stdout, "  案件 %d 件，事件 %d 条，巡查 %d 次，照片 %d 张\n", r.Reports, r.Events, r.Patrols, r.Photos)
 	if n := len(r.MissingPhotos); n > 0 {

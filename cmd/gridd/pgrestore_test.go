@@ -76,7 +76,7 @@ func TestAPgRestoreThenAfterRestoreGivesAWorkingServerWhereEveryoneLogsInAgain(t
 	if err := run(context.Background(), args, &out, io.Discard); err != nil {
 		t.Fatalf("--after-restore: %v", err)
 	}
-	if !strings.Contains(out.String(), "新的实例号") || strings.Contains(out.String(), "注意") {
+	if !strings.Contains(out.String(), "新实例号") || strings.Contains(out.String(), "注意") {
 		t.Errorf("--after-restore printed %q; want a new instance id and no missing photo", out.String())
 	}
 
