@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -60,16 +61,15 @@ type RestoredDatabase struct {
 // instance id it read at start; ErrDatabaseInUse says so. Running it
 // again is harmless (another new instance id: phones pull afresh again).
 func AfterRestore(ctx context.Context, url string, opts Options) (*RestoredDatabase, error) {
+	if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
+		return nil, errors.New("store: after restore: only for a PostgreSQL database (postgres://…); a SQLite backup is restored with Restore")
+	}
 	if err := checkNoOtherSessions(ctx, url); err != nil {
 		return nil, err
 	}
 	db, err := OpenURL(url, opts)
 	if err != nil {
 		return nil, err
-	}
-	if db.engine != postgres {
-		_ = db.Close(ctx)
-		return nil, errors.New("store: after restore: only for PostgreSQL; a SQLite backup is restored with Restore")
 	}
 	r := &RestoredDatabase{OldInstanceID: db.InstanceID(), InstanceID: uuid.NewString()}
 	err = db.Write(ctx, func(tx *Tx) error {

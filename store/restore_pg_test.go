@@ -135,6 +135,9 @@ func TestPgRestore_AfterRestoreSendsEveryPhoneBackToTheStartAndAFreshPullHoldsEx
 			t.Errorf("missing photos %v, want [%s]", r.MissingPhotos, h.ID)
 		}
 	})
+	if _, err := AfterRestore(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), DatabaseFile), opts(photos)); err == nil {
+		t.Error("after restore of a SQLite database: no error")
+	}
 	r, err := AfterRestore(context.Background(), target, opts(photos))
 	if err != nil {
 		t.Fatal(err)
