@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gridinspect/gridinspect"
 )
@@ -133,5 +136,143 @@ func TestSubmitReport_AGridMadeOnOneServerPlacesReportsOnAnother(t *testing.T) {
 		Boundary: square(29.60, 106.60, 29.61, 106.61)})
 	if got := mustSubmit(t, b, as(admin()), newReport(inNone)); got.GridID != hill.ID {
 		t.Errorf("placed in %q, want the grid just made on the other server, %s", got.GridID, hill.ID)
+	}
+}
+
+// TestAct_NoticesIssuedOnTwoServersAtOnceTakeEveryNumberOnce: numbers
+// are given in the writing transaction, so two servers issuing notices of
+// one kind at once give each number once and skip none.
+func TestAct_NoticesIssuedOnTwoServersAtOnceTakeEveryNumberOnce(t *testing.T) {
+	a, b := mustOpenTwo(t)
+	mustStreet(t, a)
+	const perServer = 12
+	var cases []string
+	for range 2 * perServer {
+		cases = append(cases, mustCaseIn(t, a, gridinspect.StatusAssigned).ID)
+	}
+	numbers := make([]int, 2*perServer)
+	errs := make([]error, 2*perServer)
+	var wg sync.WaitGroup
+	for i, id := range cases {
+		db := []*testDB{a, b}[i%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, e, err := db.Act(as(supervisor()), notice(id, gridinspect.NoticeHazard), gridinspect.Online)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			numbers[i] = e.Data.Notice.Sequence
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("notice %d: %v", i, err)
+		}
+	}
+	slices.Sort(numbers)
+	for i, n := range numbers {
+		if n != i+1 {
+			t.Fatalf("numbers given %v, want 1 to %d each once", numbers, len(numbers))
+		}
+	}
+}
+
+// TestAct_TheSameActionSentToTwoServersAtOnceAppliesOnce: a phone that
+// retried through the load balancer while its first call still ran.
+func TestAct_TheSameActionSentToTwoServersAtOnceAppliesOnce(t *testing.T) {
+	a, b := mustOpenTwo(t)
+	mustStreet(t, a)
+	rep := mustCaseIn(t, a, gridinspect.StatusAssigned)
+	act := progress(rep.ID)
+	const n = 8
+	events := make([]*gridinspect.Event, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		db := []*testDB{a, b}[i%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, events[i], errs[i] = db.Act(as(worker(gridA)), act, gridinspect.Online)
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("call %d: %v", i, errs[i])
+		}
+		assertEqual(t, events[i], events[0])
+	}
+	if got := len(mustTimeline(t, b, rep.ID)); got != 3 {
+		t.Errorf("%d events, want 3: the action applied more than once", got)
+	}
+}
+
+// TestPush_TheSameMutationPushedToTwoServersAtOnceIsAppliedOnce: one
+// answer says applied, the other duplicate, both with the same report.
+func TestPush_TheSameMutationPushedToTwoServersAtOnceIsAppliedOnce(t *testing.T) {
+	a, b := mustOpenTwo(t)
+	mustStreet(t, a)
+	m := reportMutation(1, newReport(inA))
+	phone := as(onDevice(worker(gridA), phone1))
+	results := make([][]*gridinspect.MutationResult, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, db := range []*testDB{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], _, errs[i] = db.Push(phone, phone1, []*gridinspect.Mutation{m})
+		}()
+	}
+	wg.Wait()
+	outcomes := map[gridinspect.MutationOutcome]int{}
+	for i := range results {
+		if errs[i] != nil {
+			t.Fatalf("push to server %d: %v", i, errs[i])
+		}
+		outcomes[results[i][0].Outcome]++
+	}
+	if outcomes[gridinspect.OutcomeApplied] != 1 || outcomes[gridinspect.OutcomeDuplicate] != 1 {
+		t.Errorf("outcomes %v, want one applied and one duplicate", outcomes)
+	}
+	assertEqual(t, results[1][0].Report, results[0][0].Report)
+	if n := count(t, a, "reports"); n != 1 {
+		t.Errorf("%d reports, want 1", n)
+	}
+}
+
+// TestSupervision_TwoServersSupervisingAtOnceEscalateACaseOnce: every
+// gridd runs the supervision loop; an overdue case is escalated once.
+func TestSupervision_TwoServersSupervisingAtOnceEscalateACaseOnce(t *testing.T) {
+	a, b := mustOpenTwo(t)
+	mustStreet(t, a)
+	var ids []string
+	for range 5 {
+		rep := mustSubmit(t, a, as(worker(gridA)), newReport(inA))
+		mustAct(t, a, as(supervisor()), assignBy(rep.ID, "", a.clock.Now().Add(24*time.Hour)))
+		ids = append(ids, rep.ID)
+	}
+	a.clock.Add(48 * time.Hour)
+	var got [2]int
+	var wg sync.WaitGroup
+	for i, db := range []*testDB{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i] = mustSupervise(t, db)
+		}()
+	}
+	wg.Wait()
+	if got[0]+got[1] != len(ids) {
+		t.Errorf("escalated %d and %d, want %d in all", got[0], got[1], len(ids))
+	}
+	for _, id := range ids {
+		if n := len(supervisions(t, b, id)); n != 1 {
+			t.Errorf("case %s escalated %d times, want once", id, n)
+		}
 	}
 }
