@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"sync"
@@ -274,5 +275,73 @@ func TestSupervision_TwoServersSupervisingAtOnceEscalateACaseOnce(t *testing.T) 
 		if n := len(supervisions(t, b, id)); n != 1 {
 			t.Errorf("case %s escalated %d times, want once", id, n)
 		}
+	}
+}
+
+// TestUploadPhoto_BegunOnOneServerAndResumedOnAnotherEndsWithTheRightBytes:
+// photos live in the folder every server shares; a phone whose upload was
+// cut resumes it on whichever server it reaches, from the committed size.
+func TestUploadPhoto_BegunOnOneServerAndResumedOnAnotherEndsWithTheRightBytes(t *testing.T) {
+	a, b := mustOpenTwo(t)
+	mustStreet(t, a)
+	ctx := as(worker(gridA))
+	rep := mustSubmit(t, a, ctx, newReport(inA))
+	data := photoBytes(7, 10_000)
+	h := photoOf(rep.ID, data)
+	mustBegin(t, a, ctx, h)
+	mustWrite(t, a, ctx, h.ID, 0, data[:3000])
+	mustWrite(t, a, ctx, h.ID, 3000, data[3000:6000])
+	// Cut. The phone reaches server B.
+	st := mustBegin(t, b, ctx, h)
+	if st.Committed != 6000 {
+		t.Fatalf("server B says %d bytes committed, want 6000", st.Committed)
+	}
+	wantComplete(t, mustWrite(t, b, ctx, h.ID, 6000, data[6000:]), int64(len(data)))
+	for name, db := range map[string]*testDB{"A": a, "B": b} {
+		got, read := mustReadPhoto(t, db, ctx, h.ID)
+		if !bytes.Equal(read, data) || got.SHA256 != sha(data) {
+			t.Errorf("server %s reads back other bytes (sha256 %s)", name, got.SHA256)
+		}
+	}
+}
+
+// TestWriteChunk_TheSameChunkSentToTwoServersAtOnceIsTakenOnce: a phone
+// that retried on another server while its first stream still ran. One
+// chunk is taken; the others are told where the upload stands (or, once
+// the photo is whole, that it is); the upload ends with the right bytes.
+func TestWriteChunk_TheSameChunkSentToTwoServersAtOnceIsTakenOnce(t *testing.T) {
+	a, b := mustOpenTwo(t)
+	mustStreet(t, a)
+	ctx := as(worker(gridA))
+	rep := mustSubmit(t, a, ctx, newReport(inA))
+	data := photoBytes(8, 40_000)
+	h := photoOf(rep.ID, data)
+	mustBegin(t, a, ctx, h)
+	for off := 0; off < len(data); off += 10_000 {
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			db := []*testDB{a, b}[i%2]
+			wg.Go(func() { _, errs[i] = db.WriteChunk(ctx, h.ID, int64(off), data[off:off+10_000]) })
+		}
+		wg.Wait()
+		taken := 0
+		for _, err := range errs {
+			switch gridinspect.ErrorCode(err) {
+			case "":
+				taken++
+			case gridinspect.EPRECONDITION:
+			default:
+				t.Fatalf("chunk at %d: err = %v", off, err)
+			}
+		}
+		last := off+10_000 == len(data)
+		if taken != 1 && !(last && taken == len(errs)) {
+			t.Fatalf("chunk at %d was taken %d times, want once", off, taken)
+		}
+	}
+	wantComplete(t, mustStatus(t, b, ctx, h.ID), int64(len(data)))
+	if _, read := mustReadPhoto(t, a, ctx, h.ID); !bytes.Equal(read, data) {
+		t.Error("the photo reads back other bytes")
 	}
 }
