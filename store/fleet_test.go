@@ -345,3 +345,32 @@ func TestWriteChunk_TheSameChunkSentToTwoServersAtOnceIsTakenOnce(t *testing.T) 
 		t.Error("the photo reads back other bytes")
 	}
 }
+
+// TestPull_ACursorFromOneServerIsTakenByAnother: a phone's pulls may
+// reach any server; a cursor is signed with the database's key, not a
+// server's, and carries on where the last page ended.
+func TestPull_ACursorFromOneServerIsTakenByAnother(t *testing.T) {
+	a, b := mustOpenTwo(t)
+	mustStreet(t, a)
+	ctx := as(onDevice(worker(gridA), phone1))
+	for range 3 {
+		mustSubmit(t, a, ctx, newReport(inA))
+	}
+	lim := gridinspect.PullLimits{MaxChanges: 2}
+	first := mustPull(t, a, ctx, "", lim)
+	if !first.HasMore {
+		t.Fatal("the first page holds everything; want more than one page")
+	}
+	seen := pageKeys(first.Changes)
+	cur := first.NextCursor
+	for _, db := range []*testDB{b, a, b} {
+		page := mustPull(t, db, ctx, cur, lim)
+		seen = append(seen, pageKeys(page.Changes)...)
+		cur = page.NextCursor
+		if !page.HasMore {
+			break
+		}
+	}
+	all := pageKeys(mustPull(t, b, ctx, "", gridinspect.PullLimits{MaxChanges: 1000}).Changes)
+	assertEqual(t, seen, all)
+}
