@@ -374,3 +374,45 @@ func TestPull_ACursorFromOneServerIsTakenByAnother(t *testing.T) {
 	all := pageKeys(mustPull(t, b, ctx, "", gridinspect.PullLimits{MaxChanges: 1000}).Changes)
 	assertEqual(t, seen, all)
 }
+
+// TestEpochReads_ACallerIsNeverAnsweredByAReadBegunBeforeItCame: callers
+// share reads of the auth epoch, but a read that was already running when
+// a caller came may predate the change it must see.
+func TestEpochReads_ACallerIsNeverAnsweredByAReadBegunBeforeItCame(t *testing.T) {
+	var r epochReads
+	started := make(chan int64, 10) // never full: at most 6 reads
+	release := make(chan struct{}, 10)
+	var reads int64
+	read := func() (int64, error) {
+		reads++
+		n := reads
+		started <- n
+		<-release
+		return n, nil
+	}
+	ctx := context.Background()
+	first := make(chan int64, 1)
+	go func() { e, _ := r.get(ctx, read); first <- e }()
+	<-started // read 1 runs
+	later := make([]chan int64, 5)
+	for i := range later {
+		later[i] = make(chan int64, 1)
+		go func() { e, _ := r.get(ctx, read); later[i] <- e }()
+	}
+	time.Sleep(20 * time.Millisecond) // the later callers wait for the next read
+	release <- struct{}{}
+	if e := <-first; e != 1 {
+		t.Fatalf("the first caller got read %d, want 1", e)
+	}
+	for range len(later) { // read 2, shared by the later callers (or more, if one came late)
+		release <- struct{}{}
+	}
+	for i, ch := range later {
+		if e := <-ch; e < 2 {
+			t.Errorf("caller %d got read %d, begun before it came", i, e)
+		}
+	}
+	if reads > 2 {
+		t.Logf("%d reads for 6 callers", reads)
+	}
+}
