@@ -416,3 +416,28 @@ func TestEpochReads_ACallerIsNeverAnsweredByAReadBegunBeforeItCame(t *testing.T)
 		t.Logf("%d reads for 6 callers", reads)
 	}
 }
+
+// TestWriteChunk_APhotoAnotherServerKeepsLockedIsEUnavailableNotAHang: a
+// server cut off from the database keeps its photo lock until PostgreSQL
+// notices; a phone that moved to another server is told to retry.
+func TestWriteChunk_APhotoAnotherServerKeepsLockedIsEUnavailableNotAHang(t *testing.T) {
+	a, b := mustOpenTwo(t)
+	mustStreet(t, a)
+	ctx := as(worker(gridA))
+	rep := mustSubmit(t, a, ctx, newReport(inA))
+	data := photoBytes(9, 2000)
+	h := photoOf(rep.ID, data)
+	mustBegin(t, a, ctx, h)
+	was := photoLockWait
+	photoLockWait = 200 * time.Millisecond
+	t.Cleanup(func() { photoLockWait = was })
+
+	unlock, err := b.lockPhoto(context.Background(), h.ID) // B is stuck mid-chunk
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.WriteChunk(ctx, h.ID, 0, data)
+	wantCode(t, err, gridinspect.EUNAVAILABLE)
+	unlock()
+	wantComplete(t, mustWrite(t, a, ctx, h.ID, 0, data), int64(len(data)))
+}

@@ -14,6 +14,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/gridinspect/gridinspect"
 )
 
 // Photo files. A photo's bytes live beside the database, in the folder
@@ -337,6 +340,17 @@ func (l *photoLocks) lock(id string) (unlock func()) {
 // chunk's write and commit, never while a phone sends).
 const photoLockConns = 32
 
+// photoLockWait bounds the wait for another server's photo lock: a
+// server cut off from the database holds it until PostgreSQL notices
+// that its session is gone, and the phone had better retry than hang. A
+// variable so that a test need not wait so long.
+var photoLockWait = 30 * time.Second
+
+// errPhotoBusy answers a chunk whose photo another server kept locked
+// past photoLockWait.
+var errPhotoBusy = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "the photo is being written by another server; retry").
+	Zh("照片正在由另一台服务器写入，请稍后重试")
+
 // photoLockSpace is the first half of every photo lock's key ("phot"),
 // apart from the migrations' lock.
 const photoLockSpace = 0x70686f74
@@ -359,8 +373,16 @@ func (db *DB) lockPhoto(ctx context.Context, id string) (unlock func(), err erro
 	}
 	sum := sha256.Sum256([]byte(id))
 	key := int32(binary.BigEndian.Uint32(sum[:4]))
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?, ?)", photoLockSpace, key); err != nil {
+	wctx, cancel := context.WithTimeout(ctx, photoLockWait)
+	defer cancel()
+	if _, err := conn.ExecContext(wctx, "SELECT pg_advisory_lock(?, ?)", photoLockSpace, key); err != nil {
+		// A lock granted as the wait was cancelled must not stay with
+		// the pooled connection: it is dropped.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		_ = conn.Close()
+		if ctx.Err() == nil && wctx.Err() != nil {
+			return nil, errPhotoBusy
+		}
 		return nil, fmt.Errorf("store: lock photo %s: %w", id, err)
 	}
 	return func() {
