@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
+	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -51,4 +55,70 @@ func TestGriddALogoutOnOneGriddIsRefusedByAnotherOnTheNextCall(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestGriddTwoGriddSeedingTheDemoAtOnceBothStart: --demo is idempotent
+// across processes too, e.g. two replicas of a demo deployment started
+// together on one new PostgreSQL database.
+func TestGriddTwoGriddSeedingTheDemoAtOnceBothStart(t *testing.T) {
+	c, err := pgtest.Start()
+	pgtest.Require(t, err)
+	t.Cleanup(c.Stop)
+	url, err := c.CreateDatabase("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	photos := filepath.Join(t.TempDir(), "photos")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	started := make(chan int, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out := &lineWatch{want: "listening on", seen: func() { started <- i }}
+			errs[i] = run(ctx, []string{"--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data", t.TempDir(),
+				"--database", url, "--photos", photos, "--demo", "--supervise-every", "0"}, out, io.Discard)
+			out.Write([]byte(out.want)) //nolint:errcheck // a gridd that stopped early is done starting too
+		}()
+	}
+	for range errs {
+		select {
+		case <-started:
+		case <-time.After(2 * time.Minute):
+			t.Error("a gridd did not start in 2 minutes")
+		}
+		if t.Failed() {
+			break
+		}
+	}
+	cancel()
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("gridd %d: %v", i, err)
+		}
+	}
+}
+
+// lineWatch is a gridd's stdout that calls seen once it has printed want.
+type lineWatch struct {
+	mu   sync.Mutex
+	buf  strings.Builder
+	want string
+	seen func()
+	done bool
+}
+
+func (w *lineWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if !w.done && strings.Contains(w.buf.String(), w.want) {
+		w.done = true
+		w.seen()
+	}
+	return len(p), nil
 }
