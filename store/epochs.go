@@ -8,7 +8,9 @@ import (
 )
 
 // Several servers, one database. Each server caches the tokens it has
-// accepted (auth_cache.go) and the grids' boundaries (place.go). On
+// accepted (auth_cache.go). (The grids' boundaries, place.go, are checked
+// by the writer instead: the street's grids_version, read when it locks
+// the street's row.) On
 // SQLite one process has the file, so the commit that changes them clears
 // them (AfterCommit). On PostgreSQL another server may have made the
 // change, and it must still apply on this server's next call, not a
@@ -16,7 +18,7 @@ import (
 // notification reaches this server some time after the commit, and a call
 // that comes in between would be answered from the stale cache (a test
 // of it failed one run in two). So the database counts every change of
-// what a cache holds (auth_epoch and grids_epoch in the street's row,
+// what a cache holds (auth_epoch in the street's row,
 // counted up by triggers in the changing transaction, even for a change
 // made by hand; migrations/postgres/0002), and a server uses what it
 // cached only while the epoch is the one it was read with: one indexed
@@ -24,10 +26,7 @@ import (
 // come while such a read runs share the next one (epochReads), so under
 // load the database answers one read per round trip, not one per call.
 
-const (
-	authEpochQuery  = "SELECT auth_epoch FROM streets WHERE id = 1"
-	gridsEpochQuery = "SELECT grids_epoch FROM streets WHERE id = 1"
-)
+const authEpochQuery = "SELECT auth_epoch FROM streets WHERE id = 1"
 
 // epochReadTimeout bounds one shared read of the auth epoch: it serves
 // many callers, so none of their contexts may end it.
@@ -121,18 +120,6 @@ func (db *DB) authEpochIn(q queryer) (int64, error) {
 	var epoch int64
 	if err := q.QueryRow(authEpochQuery).Scan(&epoch); err != nil {
 		return 0, fmt.Errorf("read auth epoch: %w", err)
-	}
-	return epoch, nil
-}
-
-// gridsEpochIn returns the grids' epoch as q sees it (0 on SQLite).
-func (db *DB) gridsEpochIn(q queryer) (int64, error) {
-	if db.engine != postgres {
-		return 0, nil
-	}
-	var epoch int64
-	if err := q.QueryRow(gridsEpochQuery).Scan(&epoch); err != nil {
-		return 0, fmt.Errorf("read grids epoch: %w", err)
 	}
 	return epoch, nil
 }

@@ -125,21 +125,6 @@ func TestAuthenticate_ARevocationWrittenBehindTheStoresBackIsRefusedOnTheNextCal
 	}
 }
 
-// TestSubmitReport_AGridMadeOnOneServerPlacesReportsOnAnother: the
-// grids' boundaries each server caches follow a grid made on another.
-func TestSubmitReport_AGridMadeOnOneServerPlacesReportsOnAnother(t *testing.T) {
-	a, b := mustOpenTwo(t)
-	mustStreet(t, a)
-	if got := mustSubmit(t, b, as(admin()), newReport(inA)); got.GridID != gridA {
-		t.Fatalf("placed in %q, want grid A", got.GridID)
-	}
-	hill := mustCreateGrid(t, a, &gridinspect.Grid{ID: newID(), Name: "山上", Kind: gridinspect.GridKindVillage,
-		Boundary: square(29.60, 106.60, 29.61, 106.61)})
-	if got := mustSubmit(t, b, as(admin()), newReport(inNone)); got.GridID != hill.ID {
-		t.Errorf("placed in %q, want the grid just made on the other server, %s", got.GridID, hill.ID)
-	}
-}
-
 // TestAct_NoticesIssuedOnTwoServersAtOnceTakeEveryNumberOnce: numbers
 // are given in the writing transaction, so two servers issuing notices of
 // one kind at once give each number once and skip none.

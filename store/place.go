@@ -9,9 +9,7 @@ import (
 
 // Placing a point in its grid. Grids change rarely and every submission
 // without a grid id needs them, so their boundaries are cached in memory
-// and the cache is dropped after a commit that wrote a grid; on
-// PostgreSQL, also when the grids' epoch moved (another server wrote one,
-// see epochs.go).
+// and the cache is dropped after a commit that wrote a grid.
 
 // placedGrid is a grid's boundary with its bounding box, the prefilter
 // that lets most grids be skipped without a point-in-polygon test.
@@ -31,7 +29,6 @@ type gridCache struct {
 	mu     sync.Mutex
 	grids  []placedGrid // nil until loaded
 	loaded bool
-	epoch  int64 // the grids' epoch they were loaded at
 }
 
 // invalidate drops the cache; the next placement reloads it.
@@ -44,18 +41,17 @@ func (c *gridCache) invalidate() {
 // get returns the cached grids, loading them through q if need be. Only the
 // writer calls it, inside its transaction, after the last commit's
 // invalidation, so what it loads is what is committed.
-// epoch is the grids' epoch q sees.
-func (c *gridCache) get(q queryer, epoch int64) ([]placedGrid, error) {
+func (c *gridCache) get(q queryer) ([]placedGrid, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.loaded && c.epoch == epoch {
+	if c.loaded {
 		return c.grids, nil
 	}
 	grids, err := loadPlacedGrids(q)
 	if err != nil {
 		return nil, err
 	}
-	c.grids, c.loaded, c.epoch = grids, true, epoch
+	c.grids, c.loaded = grids, true
 	return grids, nil
 }
 
@@ -98,10 +94,7 @@ func (db *DB) placePoint(tx *Tx, a *gridinspect.Actor, p gridinspect.LatLng) (st
 	if tx.group.gridsChanged {
 		grids, err = loadPlacedGrids(tx) // the cache does not have this group's grids
 	} else {
-		var epoch int64
-		if epoch, err = db.gridsEpochIn(tx); err == nil {
-			grids, err = db.grids.get(tx, epoch)
-		}
+		grids, err = db.grids.get(tx)
 	}
 	if err != nil {
 		return "", err

@@ -1,22 +1,15 @@
 -- Several servers, one database (store/epochs.go). Each server caches
--- the tokens it has accepted and the grids' boundaries; a change made
--- through another server (or by hand) must apply on the next call to this
+-- the tokens it has accepted (the grids' boundaries are the writer's,
+-- checked by grids_version in 0001); a change made through another server (or by hand) must apply on the next call to this
 -- one. So every change of what those caches hold counts up an epoch in
 -- the street's row, in the changing transaction, and a server uses what it
 -- cached only while the epoch is the one it was read with.
 ALTER TABLE streets
-	ADD COLUMN auth_epoch  bigint NOT NULL DEFAULT 0,
-	ADD COLUMN grids_epoch bigint NOT NULL DEFAULT 0;
+	ADD COLUMN auth_epoch bigint NOT NULL DEFAULT 0;
 
 CREATE FUNCTION streets_auth_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	UPDATE streets SET auth_epoch = auth_epoch + 1 WHERE id = 1;
-	RETURN NULL;
-END $$;
-
-CREATE FUNCTION streets_grids_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-	UPDATE streets SET grids_epoch = grids_epoch + 1 WHERE id = 1;
 	RETURN NULL;
 END $$;
 
@@ -28,5 +21,3 @@ CREATE TRIGGER users_auth_epoch AFTER UPDATE OR DELETE ON users
 	FOR EACH STATEMENT EXECUTE FUNCTION streets_auth_changed();
 CREATE TRIGGER user_grids_auth_epoch AFTER INSERT OR UPDATE OR DELETE ON user_grids
 	FOR EACH STATEMENT EXECUTE FUNCTION streets_auth_changed();
-CREATE TRIGGER grids_grids_epoch AFTER INSERT OR UPDATE OR DELETE ON grids
-	FOR EACH STATEMENT EXECUTE FUNCTION streets_grids_changed();
