@@ -194,14 +194,14 @@ func (sq *summaryQuery) appraisalCasesQuery(changedSinceFrom int64) query {
 			WHERE id IN candidates AND grid_id IN (SELECT value FROM json_each(:grids)) AND effective_at < :to),
 		timelines AS MATERIALIZED (
 			SELECT report_id AS id,
-				` + stateAt("effective_at < :to", "status_end", "deadline_end", "closed_end") + `,
+				` + sq.stateAt("effective_at < :to", "status_end", "deadline_end", "closed_end") + `,
 				max(seq * 8 + status_after) FILTER (WHERE effective_at < :from) % 8 AS status_start,
 				count(*) FILTER (WHERE ` + inPeriod + `) AS changes,
 				count(*) FILTER (WHERE type = 8 AND status_after = 5 AND ` + inPeriod + `) AS closed,
 				total(max(effective_at - found_at, 0)) FILTER (WHERE type = 8 AND status_after = 5 AND ` + inPeriod + `)
 					AS to_close,
 				iif(min(seq * 8 + status_after) FILTER (WHERE type = 8) % 8 = 3 AND
-					CAST(substr(min(char(seq) || effective_at) FILTER (WHERE type = 8), 2) AS INTEGER)
+					` + sq.engine.intAtSeq(true, "effective_at", "type = 8") + `
 					BETWEEN :from AND :to - 1, 1, 0) AS failed_first,
 				count(*) FILTER (WHERE type = 9 AND status_after = 3 AND ` + inPeriod + `) AS relapses
 			-- Each case's range of changes (CROSS JOIN keeps that order): not

@@ -150,6 +150,7 @@ func checkPeriod(from, to time.Time) error {
 // summaryQuery is one Summary being counted.
 type summaryQuery struct {
 	q        queryer
+	engine   engine
 	from, to int64 // the period, Unix nanoseconds
 	now      int64 // the server clock, for "overdue now"
 	// changedSince is the earliest server time at which a change at or
@@ -176,7 +177,7 @@ const (
 // newSummaryQuery starts counting the summary of [from, to) in grids (nil
 // for every grid).
 func (db *DB) newSummaryQuery(from, to time.Time, grids []string) *summaryQuery {
-	return &summaryQuery{from: from.UnixNano(), to: to.UnixNano(), now: db.now().UnixNano(), grids: grids,
+	return &summaryQuery{engine: db.engine, from: from.UnixNano(), to: to.UnixNano(), now: db.now().UnixNano(), grids: grids,
 		changedSince: to.Add(-db.rules.MaxClockAhead).UnixNano(), changedWay: db.summaryChangedWay,
 		tally: map[loopKey]*loopTally{}}
 }
