@@ -211,6 +211,17 @@ func (c *Cluster) CreateDatabase(template string) (string, error) {
 	c.n++
 	name := fmt.Sprintf("t%d_%d", os.Getpid(), c.n)
 	c.mu.Unlock()
+	// A new database takes the default collation of a Chinese server's
+	// (ICU's zh-CN), not the cluster's C: text columns are "C" (SQLite
+	// compares bytes), but text a query makes (a function's result, a
+	// literal) takes the database's default, rarely C in production, so a
+	// query that compares or sorts such text shows it here. Where
+	// PostgreSQL has no ICU, the cluster's.
+	if template == "" {
+		if err := c.Exec("CREATE DATABASE " + name + " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'zh-CN'"); err == nil {
+			return c.URL(name), nil
+		}
+	}
 	if err := c.Exec("CREATE DATABASE " + name + templateClause(template)); err != nil {
 		return "", err
 	}
