@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gridinspect/gridinspect/internal/pgtest"
 )
 
 // The shape of the run.
@@ -63,6 +65,33 @@ func TestCrashSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts the server twenty times")
 	}
+	runCrash(t, nil)
+}
+
+// TestCrashPostgreSQLStoppedImmediately is the crash test with PostgreSQL
+// as the victim: gridd keeps running while its database server is
+// stopped as `pg_ctl stop -m immediate` does (no checkpoint, every
+// connection cut) twenty times and started again, recovering from its
+// WAL; gridd must serve again once it is back, and the same set check
+// must hold.
+func TestCrashPostgreSQLStoppedImmediately(t *testing.T) {
+	if !pgtest.Postgres() {
+		t.Skip("only on PostgreSQL")
+	}
+	if testing.Short() {
+		t.Skip("stops and restarts PostgreSQL twenty times")
+	}
+	// A cluster of its own, since it is the one stopped; commits wait for
+	// their WAL to be written, as in production.
+	pg, err := pgtest.Start("synchronous_commit=on")
+	pgtest.Require(t, err)
+	t.Cleanup(pg.Stop)
+	runCrash(t, pg)
+}
+
+// runCrash runs the crash test: on gridd, killed with SIGKILL, or, given
+// pg, on gridd's database there, stopped immediately.
+func runCrash(t *testing.T, pg *pgtest.Cluster) {
 	began := time.Now()
 	seed := crashSeed(t)
 	t.Logf("seed=%d (%s=%d repeats the random choices; the timing is the machine's)", seed, seedEnv, seed)
@@ -73,6 +102,12 @@ func TestCrashSIGKILL(t *testing.T) {
 	t.Logf("gridd %s", how)
 	dir := t.ArtifactDir() // gridd's data folder and log; go test -artifacts keeps them
 	s := newServer(t, bin, filepath.Join(dir, "data"), freeLoopbackAddr(t))
+	if pg != nil {
+		var err error
+		if s.database, err = pg.CreateDatabase(""); err != nil {
+			t.Fatal(err)
+		}
+	}
 	defer func() {
 		if t.Failed() {
 			t.Logf("gridd's warnings and errors:\n%s", strings.Join(firstN(s.logLines(warnLevels...), maxShownProblems), "\n"))
@@ -82,7 +117,7 @@ func TestCrashSIGKILL(t *testing.T) {
 	if err := s.start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &crash{t: t, ctx: ctx, s: s, f: newFleet(s.addr, seed), rng: rand.New(rand.NewPCG(seed, 0))}
+	c := &crash{t: t, ctx: ctx, s: s, pg: pg, f: newFleet(s.addr, seed), rng: rand.New(rand.NewPCG(seed, 0))}
 
 	// What the demo seeded, before any phone writes.
 	sup, err := dial(c.f, 0, "supervisor", "supervisor")
@@ -197,6 +232,7 @@ type crash struct {
 	t   *testing.T
 	ctx context.Context
 	s   *server
+	pg  *pgtest.Cluster // the victim, when it is PostgreSQL
 	f   *fleet
 	rng *rand.Rand // the test's goroutine only
 
@@ -260,15 +296,30 @@ func (c *crash) killAndRestart(cycle int) {
 	resumed := c.f.waitBusy(c.ctx, maxResume)
 	time.Sleep(up)
 	submits, pushes, others := c.f.inFlight()
-	c.s.kill()
+	what := "SIGKILL"
+	if c.pg != nil {
+		what = "PostgreSQL stopped -m immediate"
+		c.pg.StopImmediate()
+	} else {
+		c.s.kill()
+	}
 	if submits+pushes > 0 {
 		c.killedInFlight++
 	}
-	time.Sleep(down) // the phones meet a closed port
-	c.restart(fmt.Sprintf("after SIGKILL %d", cycle))
-	c.t.Logf("SIGKILL %2d %3dms after the phones resumed (in %3dms): in flight %d SubmitReport, %d Push, %d other; "+
+	time.Sleep(down) // the phones meet a closed port, or gridd a closed database
+	if c.pg != nil {
+		c.f.gate.shut()
+		if err := c.pg.Restart(); err != nil {
+			c.t.Fatalf("restart PostgreSQL after stop %d: %v", cycle, err)
+		}
+		c.checkIntegrity(fmt.Sprintf("after PostgreSQL's stop %d", cycle))
+		c.f.gate.open()
+	} else {
+		c.restart(fmt.Sprintf("after SIGKILL %d", cycle))
+	}
+	c.t.Logf("%s %2d %3dms after the phones resumed (in %3dms): in flight %d SubmitReport, %d Push, %d other; "+
 		"down %3dms; integrity %s; acknowledged so far %d",
-		cycle, up.Milliseconds(), resumed.Milliseconds(), submits, pushes, others, down.Milliseconds(),
+		what, cycle, up.Milliseconds(), resumed.Milliseconds(), submits, pushes, others, down.Milliseconds(),
 		c.integrity[len(c.integrity)-1], c.f.hist.acked())
 }
 
