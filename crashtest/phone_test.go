@@ -61,12 +61,11 @@ type phone struct {
 	deviceID string
 	rng      *rand.Rand // the phone's goroutine only
 
-	conn *grpc.ClientConn
-	auth pb.AuthServiceClient
-	dir  pb.DirectoryServiceClient
-	rep  pb.ReportServiceClient
-	rect pb.RectificationServiceClient
-	sync pb.SyncServiceClient
+	// servers are the phone's connections, one per address of the fleet;
+	// on is the one it uses now, and the clients below are its.
+	servers []*clients
+	on      int
+	*clients
 
 	mu    sync.Mutex
 	token string
@@ -85,28 +84,69 @@ func dial(f *fleet, n int, name, username string) (*phone, error) {
 		f: f, name: name, username: username, deviceID: newID(),
 		rng: rand.New(rand.NewPCG(f.seed, uint64(n))),
 	}
-	conn, err := grpc.NewClient(f.addr,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithConnectParams(grpc.ConnectParams{
-			Backoff:           backoff.Config{BaseDelay: minBackoff, Multiplier: 1.6, Jitter: 0.2, MaxDelay: maxBackoff},
-			MinConnectTimeout: 2 * time.Second,
-		}),
-		grpc.WithUnaryInterceptor(p.withToken),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("%s: connect to %s: %w", name, f.addr, err)
+	for _, addr := range f.addrs {
+		conn, err := grpc.NewClient(addr,
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithConnectParams(grpc.ConnectParams{
+				Backoff:           backoff.Config{BaseDelay: minBackoff, Multiplier: 1.6, Jitter: 0.2, MaxDelay: maxBackoff},
+				MinConnectTimeout: 2 * time.Second,
+			}),
+			grpc.WithUnaryInterceptor(p.withToken),
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)),
+		)
+		if err != nil {
+			p.close()
+			return nil, fmt.Errorf("%s: connect to %s: %w", name, addr, err)
+		}
+		p.servers = append(p.servers, &clients{
+			conn: conn,
+			auth: pb.NewAuthServiceClient(conn),
+			dir:  pb.NewDirectoryServiceClient(conn),
+			rep:  pb.NewReportServiceClient(conn),
+			rect: pb.NewRectificationServiceClient(conn),
+			sync: pb.NewSyncServiceClient(conn),
+		})
 	}
-	p.conn = conn
-	p.auth = pb.NewAuthServiceClient(conn)
-	p.dir = pb.NewDirectoryServiceClient(conn)
-	p.rep = pb.NewReportServiceClient(conn)
-	p.rect = pb.NewRectificationServiceClient(conn)
-	p.sync = pb.NewSyncServiceClient(conn)
+	// Phones are spread over the servers.
+	p.on = n % len(p.servers)
+	p.clients = p.servers[p.on]
 	return p, nil
 }
 
-func (p *phone) close() { _ = p.conn.Close() }
+// clients are a phone's connection to one server and its services.
+type clients struct {
+	conn *grpc.ClientConn
+	auth pb.AuthServiceClient
+	dir  pb.DirectoryServiceClient
+	rep  pb.ReportServiceClient
+	rect pb.RectificationServiceClient
+	sync pb.SyncServiceClient
+}
+
+func (p *phone) close() {
+	for _, c := range p.servers {
+		_ = c.conn.Close()
+	}
+}
+
+// moveOn makes the phone use the next server, after a call failed on the
+// side of the one it used (with one server, it stays). Only between
+// attempts: an attempt's goroutines read the clients.
+func (p *phone) moveOn() {
+	if len(p.servers) < 2 {
+		return
+	}
+	p.on = (p.on + 1) % len(p.servers)
+	p.clients = p.servers[p.on]
+	p.f.moves.Add(1)
+}
+
+// copyOn returns the clients the i-th copy of an attempt sent at once goes
+// through: with several servers, a twin goes to another one than the
+// first copy, as a phone whose first try seemed lost might.
+func (p *phone) copyOn(i int) *clients {
+	return p.servers[(p.on+i)%len(p.servers)]
+}
 
 func (p *phone) withToken(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	if method != pb.AuthService_Login_FullMethodName {
@@ -132,6 +172,11 @@ func (p *phone) call(ctx context.Context, counter *atomic.Int32, fn func(context
 	}
 	counter.Add(1)
 	defer counter.Add(-1)
+	if counter == &p.f.submitting || counter == &p.f.pushing {
+		w := &p.f.writing[p.on]
+		w.Add(1)
+		defer w.Add(-1)
+	}
 	p.f.calls.Add(1)
 	actx, cancel := context.WithTimeout(ctx, attemptTimeout)
 	defer cancel()
@@ -169,6 +214,7 @@ func (p *phone) retry(ctx context.Context, what string, counter *atomic.Int32, f
 		default:
 			return err
 		}
+		p.moveOn()
 		if err := p.backoff(ctx); err != nil {
 			return err
 		}
@@ -216,6 +262,7 @@ func (p *phone) login(ctx context.Context) error {
 		switch status.Code(err) {
 		case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.Aborted, codes.ResourceExhausted,
 			codes.Internal, codes.Unknown:
+			p.moveOn()
 			if err := p.backoff(ctx); err != nil {
 				return err
 			}

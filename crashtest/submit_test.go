@@ -52,7 +52,7 @@ func (p *phone) submit(ctx context.Context, r *pb.Report, resend, twin bool) (bo
 		var wg sync.WaitGroup
 		for i := range copies {
 			h.attempt(id)
-			wg.Go(func() { resps[i], errs[i] = p.rep.SubmitReport(ctx, req) })
+			wg.Go(func() { resps[i], errs[i] = p.copyOn(i).rep.SubmitReport(ctx, req) })
 		}
 		wg.Wait()
 		// "Stored now" first: of two answers to the same id, that one
