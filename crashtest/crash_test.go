@@ -227,6 +227,10 @@ func (c *crash) judge(sup *phone, demo snapshot, servers []*server, cycles int, 
 	if tl.refused > 0 {
 		t.Errorf("%d ids refused by the server; every one sent was valid", tl.refused)
 	}
+	if n := c.f.serverErrors.Load(); c.pg != nil && n > 0 {
+		// PostgreSQL away is the server's to say: "retry later".
+		t.Errorf("%d INTERNAL or UNKNOWN answers while PostgreSQL was stopped or starting, want UNAVAILABLE", n)
+	}
 	if c.killedInFlight < cycles/2 {
 		t.Errorf("only %d of %d kills landed with calls in flight, want at least half", c.killedInFlight, cycles)
 	}

@@ -77,7 +77,8 @@ type fleet struct {
 	submitting, pushing, other atomic.Int32
 	writing                    []atomic.Int32
 
-	// Counted over the run.
+	// Counted over the run; moves are phones gone to another server
+	// after a failed call.
 	calls, transient, relogins, retryResults, twins, moves atomic.Int64
 	// serverErrors are INTERNAL and UNKNOWN answers; the first few are
 	// kept.

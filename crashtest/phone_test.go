@@ -48,6 +48,8 @@ const (
 	shareMixOld      = 0.20 // a push carries 1–3 acknowledged mutations too
 	shareRepushBatch = 0.10 // after a push: push an acknowledged batch again whole
 	sharePatrol      = 0.30 // of pushed mutations: patrols, the rest reports
+	// shareHop: after an answer, a phone of several servers uses the next.
+	shareHop = 0.25
 )
 
 // loginSlots holds a token for each login in flight.
@@ -108,8 +110,7 @@ func dial(f *fleet, n int, name, username string) (*phone, error) {
 		})
 	}
 	// Phones are spread over the servers.
-	p.on = n % len(p.servers)
-	p.clients = p.servers[p.on]
+	p.use(n % len(p.servers))
 	return p, nil
 }
 
@@ -136,9 +137,14 @@ func (p *phone) moveOn() {
 	if len(p.servers) < 2 {
 		return
 	}
-	p.on = (p.on + 1) % len(p.servers)
-	p.clients = p.servers[p.on]
+	p.use((p.on + 1) % len(p.servers))
 	p.f.moves.Add(1)
+}
+
+// use makes the phone use server i.
+func (p *phone) use(i int) {
+	p.on = i
+	p.clients = p.servers[i]
 }
 
 // copyOn returns the clients the i-th copy of an attempt sent at once goes
@@ -193,6 +199,11 @@ func (p *phone) retry(ctx context.Context, what string, counter *atomic.Int32, f
 		err := p.call(ctx, counter, fn)
 		if err == nil {
 			p.wait = 0
+			// With several servers a phone goes back and forth, so that
+			// each has calls on the wire when it is killed.
+			if len(p.servers) > 1 && p.chance(shareHop) {
+				p.use((p.on + 1) % len(p.servers))
+			}
 			return nil
 		}
 		if ctx.Err() != nil {
