@@ -180,8 +180,23 @@ func (c *crash) judge(sup *phone, demo snapshot, servers []*server, cycles int, 
 	if err := checkAPI(ctx, v, sup, items, demo, c.rng); err != nil {
 		t.Fatalf("set check through the API: %v", err)
 	}
-	if err := checkDB(ctx, v, c.s.dbPath(), items, demo); err != nil {
+	var recs []photoRecord
+	if c.f.photos != nil {
+		recs = c.f.photos.snapshot()
+	}
+	if err := checkDB(ctx, v, c.s.dbPath(), items, demo, completedPhotos(recs)); err != nil {
 		t.Fatalf("set check in the database: %v", err)
+	}
+	if c.f.photos != nil {
+		n, err := checkPhotos(ctx, v, sup, recs)
+		if err != nil {
+			t.Fatalf("photo check through the API: %v", err)
+		}
+		t.Logf("crash: photos uploaded=%d acknowledged-complete=%d resumed=%d, each downloaded and its sha256 compared",
+			len(recs), n, c.f.photos.resumed.Load())
+		if n == 0 {
+			t.Errorf("no photo was uploaded")
+		}
 	}
 	races := 0
 	var warnings []string

@@ -67,6 +67,9 @@ type fleet struct {
 	seed  uint64
 	hist  *history
 	gate  *gate
+	// photos, when set, has the submitters upload photos of reports and
+	// records them.
+	photos *photoBook
 
 	// stopNew tells the phones to make no new ids, only to get what they
 	// hold acknowledged, and then to return.

@@ -94,6 +94,7 @@ func dial(f *fleet, n int, name, username string) (*phone, error) {
 				MinConnectTimeout: 2 * time.Second,
 			}),
 			grpc.WithUnaryInterceptor(p.withToken),
+			grpc.WithStreamInterceptor(p.withTokenStream),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)),
 		)
 		if err != nil {
@@ -159,11 +160,17 @@ func (p *phone) withToken(ctx context.Context, method string, req, reply any, cc
 		p.mu.Lock()
 		token := p.token
 		p.mu.Unlock()
-		if token != "" {
-			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
-		}
+		ctx = withBearer(ctx, token)
 	}
 	return invoker(ctx, method, req, reply, cc, opts...)
+}
+
+// withBearer returns ctx carrying token, if there is one.
+func withBearer(ctx context.Context, token string) context.Context {
+	if token == "" {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

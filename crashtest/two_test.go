@@ -80,6 +80,7 @@ func TestCrashOneOfTwoGriddSIGKILLed(t *testing.T) {
 	}
 	c := &crash{t: t, ctx: ctx, s: servers[0], f: newFleet(seed, servers[0].addr, servers[1].addr),
 		rng: rand.New(rand.NewPCG(seed, 0))}
+	c.f.photos = &photoBook{} // into the folder both share
 
 	sup, err := dial(c.f, 0, "supervisor", "supervisor")
 	if err != nil {
