@@ -362,6 +362,11 @@ func (db *DB) Close(ctx context.Context) error {
 				err = errors.Join(err, fmt.Errorf("store: close: thumbnails did not finish: %w", ctx.Err()))
 			}
 		}
+		// A stream's bytes not yet committed were never promised: their
+		// files are closed, the bytes cut off at the next append.
+		for _, pa := range db.photoLocks.takeAllPending() {
+			_ = pa.f.Close()
+		}
 		err = errors.Join(err, db.closeHandles())
 	})
 	return err

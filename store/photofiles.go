@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Photo files. A photo's bytes live beside the database, in the folder
@@ -157,6 +158,33 @@ func (db *DB) appendPartial(id string, committed int64, data []byte) (err error)
 	return nil
 }
 
+// openPartial opens photo id's partial file for appending at committed,
+// cutting off whatever lies past it (bytes never committed). It returns
+// errPartialLost if the file holds less than committed.
+func (db *DB) openPartial(id string, committed int64) (*os.File, error) {
+	path, err := db.partialPath(id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, photoFilePerm)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+	case fi.Size() < committed:
+		err = errPartialLost
+	default:
+		err = f.Truncate(committed)
+	}
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
 // writePartialAt writes a chunk into a partial file. It is a variable so
 // that a test can make the disk fill up (ENOSPC) half-way through a chunk.
 var writePartialAt = func(f *os.File, data []byte, off int64) (int, error) {
@@ -290,6 +318,53 @@ func syncDir(dir string) (err error) {
 type photoLocks struct {
 	mu    sync.Mutex
 	locks map[string]*photoLock
+	// pending are the uploads with bytes appended past their committed
+	// size (AppendChunk); an entry is read and changed only under its
+	// photo's lock, the map under mu.
+	pending map[string]*pendingAppend
+}
+
+// pendingAppend is a partial file being appended to by a stream of
+// chunks: written bytes are in the file (not yet fsynced) up to written;
+// the row's committed size, durable, is where the file was last fsynced.
+type pendingAppend struct {
+	f        *os.File
+	durable  int64     // the row's committed size
+	written  int64     // bytes in the file, durable or not
+	unsynced time.Time // when the oldest byte past durable was written
+}
+
+// getPending returns photo id's pending append, or nil.
+func (l *photoLocks) getPending(id string) *pendingAppend {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pending[id]
+}
+
+// setPending records (or, with nil, forgets) photo id's pending append.
+func (l *photoLocks) setPending(id string, p *pendingAppend) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p == nil {
+		delete(l.pending, id)
+		return
+	}
+	if l.pending == nil {
+		l.pending = make(map[string]*pendingAppend)
+	}
+	l.pending[id] = p
+}
+
+// takeAllPending forgets every pending append and returns them (Close).
+func (l *photoLocks) takeAllPending() []*pendingAppend {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []*pendingAppend
+	for id, p := range l.pending {
+		out = append(out, p)
+		delete(l.pending, id)
+	}
+	return out
 }
 
 type photoLock struct {

@@ -968,3 +968,48 @@ func TestWriteChunk_AChunkOnDiskIsCommittedThoughThePhoneHungUp(t *testing.T) {
 	}
 	wantComplete(t, mustWrite(t, db, ctx, h.ID, 1000, b[1000:]), 3000)
 }
+
+// TestAppendChunk_AnswersOnlyWhatIsDurable: a stream's chunks are written
+// at once but committed together, and the status never names bytes not
+// yet fsynced and committed; another stream resuming from the committed
+// size cuts off what the first appended past it, and the photo completes
+// with the right bytes.
+func TestAppendChunk_AnswersOnlyWhatIsDurable(t *testing.T) {
+	db, rep, ctx := photoStreet(t)
+	b := photoBytes(7, 3<<16)
+	h := photoOf(rep.ID, b)
+	mustBegin(t, db, ctx, h)
+	const chunk = 1 << 16
+
+	st, err := db.AppendChunk(ctx, h.ID, 0, b[:chunk])
+	if err != nil || st.Committed != 0 {
+		t.Fatalf("first append = %+v, %v; want 0 committed until the stream's end", st, err)
+	}
+	if st := mustStatus(t, db, ctx, h.ID); st.Committed != 0 {
+		t.Fatalf("status says %d committed before any fsync", st.Committed)
+	}
+	if st, err := db.FlushUpload(ctx, h.ID); err != nil || st.Committed != chunk {
+		t.Fatalf("flush = %+v, %v; want %d committed", st, err, chunk)
+	}
+	// A second stream appends a chunk, not flushed; a third resumes from
+	// the committed size (the second's phone gave up): the pending chunk
+	// goes, and what the third sends counts.
+	if _, err := db.AppendChunk(ctx, h.ID, chunk, make([]byte, chunk)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AppendChunk(ctx, h.ID, chunk, b[chunk:2*chunk]); err != nil {
+		t.Fatalf("resume from the committed size: %v", err)
+	}
+	// A chunk at neither place is refused with the durable size.
+	if _, err := db.AppendChunk(ctx, h.ID, 5, b[5:chunk+5]); gridinspect.ErrorCode(err) != gridinspect.EPRECONDITION {
+		t.Fatalf("chunk at 5: %v, want EPRECONDITION", err)
+	}
+	if st := mustStatus(t, db, ctx, h.ID); st.Committed != 2*chunk {
+		t.Fatalf("after a refused chunk: %d committed, want %d (what was appended, made durable)", st.Committed, 2*chunk)
+	}
+	st, err = db.AppendChunk(ctx, h.ID, 2*chunk, b[2*chunk:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantComplete(t, st, int64(len(b)))
+}
