@@ -88,6 +88,10 @@ type Options struct {
 	// PhotoDir is the folder photos are kept in; "" means a folder
 	// "photos" beside the database file.
 	PhotoDir string
+	// DashboardMaxAge is how old the desk's counts (Dashboard) may be
+	// when answered from the last count of the same grids; 0 counts
+	// afresh every time. gridd uses DefaultDashboardMaxAge.
+	DashboardMaxAge time.Duration
 }
 
 // DB is the SQLite database of one gridinspect server.
@@ -121,6 +125,7 @@ type DB struct {
 
 	photoDir   string
 	photoLocks photoLocks // one per photo being written; see WriteChunk
+	dashboards dashboardCache
 
 	// Thumbnails (thumbnails.go): a lock per content, the turns to
 	// decode, and the background goroutine's queue.
@@ -173,6 +178,7 @@ func newDB(path string, opts Options) *DB {
 		passwordParams: opts.PasswordParams,
 		tokenTTL:       opts.TokenTTL,
 		photoDir:       opts.PhotoDir,
+		dashboards:     dashboardCache{maxAge: opts.DashboardMaxAge},
 		thumbTurns:     make(chan struct{}, maxThumbDecodes),
 		groupSizes:     newHistogram(groupSizeBounds),
 		commitTimes:    newHistogram(commitTimeBounds),

@@ -326,7 +326,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rules = demo.Rules(rules) // demo accounts share the short password "demo"
 	}
 	dbPath := filepath.Join(cfg.dataDir, DatabaseFile)
-	db, err := store.Open(dbPath, store.Options{Logger: log, Rules: rules})
+	db, err := store.Open(dbPath, store.Options{Logger: log, Rules: rules, DashboardMaxAge: store.DefaultDashboardMaxAge})
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", dbPath, err)
 	}
