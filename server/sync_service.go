@@ -30,7 +30,7 @@ const (
 
 // MinPhotoChunkBytes is the least an UploadPhoto chunk may carry, but for
 // the last one (the one that ends at the declared size_bytes). Every chunk
-// is a durable write; a phone sends chunks of up to 1 MiB, and even a weak
+// is a write to disk; a phone sends chunks of up to 1 MiB, and even a weak
 // link carries 16 KiB in a few seconds. It is checked here, at the edge,
 // with the per-message request limit: both bound the writes one stream
 // can cause.

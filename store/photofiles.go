@@ -27,7 +27,10 @@ import (
 // complete file is verified, fsynced, renamed into sha256/ and its folder
 // fsynced before the row says complete, so a complete row always has its
 // file. Bytes past the committed size (a crash between the write and the
-// commit) are cut off before the next append.
+// commit) are cut off before the next append. An upload stream's chunks
+// (AppendChunk) are appended without an fsync each and made durable
+// together — fsync, then the committed size — every MiB or second, at
+// the stream's end or break, and at its last chunk by the completion.
 
 // Folders inside the photo folder.
 const (
@@ -328,6 +331,10 @@ type photoLocks struct {
 // chunks: written bytes are in the file (not yet fsynced) up to written;
 // the row's committed size, durable, is where the file was last fsynced.
 type pendingAppend struct {
+	// row is the photo's row as it was read at the first append: every
+	// change to it is made under the photo's lock, and drops or updates
+	// this, so the chunks after the first need not read it again.
+	row      photo
 	f        *os.File
 	durable  int64     // the row's committed size
 	written  int64     // bytes in the file, durable or not

@@ -366,11 +366,20 @@ func (db *DB) AppendChunk(ctx context.Context, photoID string, offset int64, dat
 	}
 	unlock := db.photoLocks.lock(id)
 	defer unlock()
-	p, err := db.photoInScope(ctx, a, id)
-	if err != nil {
+	// A chunk after the first of a stream finds the photo's row in the
+	// pending append: a read transaction per chunk, each waiting for a
+	// turn at the read gate, is what fifty uploaders queued for.
+	var p *photo
+	pa := db.photoLocks.getPending(id)
+	if pa != nil {
+		row := pa.row
+		p = &row
+		if !a.CanSeeGrid(p.gridID) {
+			return nil, gridinspect.ErrOutOfScope
+		}
+	} else if p, err = db.photoInScope(ctx, a, id); err != nil {
 		return nil, err
 	}
-	pa := db.photoLocks.getPending(id)
 	if pa != nil && (p.complete || pa.durable != p.committed) {
 		// The row moved without it (it cannot while the lock is held).
 		db.dropPending(id, pa)
@@ -411,7 +420,7 @@ func (db *DB) AppendChunk(ctx context.Context, photoID string, offset int64, dat
 			if err != nil {
 				return nil, db.photoFileErr(err, "write photo %s", id)
 			}
-			pa = &pendingAppend{f: f, durable: p.committed, written: p.committed}
+			pa = &pendingAppend{row: *p, f: f, durable: p.committed, written: p.committed}
 			db.photoLocks.setPending(id, pa)
 		}
 		if pa.written == pa.durable {
@@ -501,7 +510,7 @@ func (db *DB) flushPending(ctx context.Context, p *photo, pa *pendingAppend) err
 		db.dropPending(p.ID, pa)
 		return domainErr(err, "commit photo %s", p.ID)
 	}
-	pa.durable, p.committed = pa.written, pa.written
+	pa.durable, p.committed, pa.row.committed = pa.written, pa.written, pa.written
 	return nil
 }
 
