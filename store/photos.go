@@ -274,8 +274,18 @@ func (db *DB) resumeUpload(ctx context.Context, a *gridinspect.Actor, p *photo, 
 	if err := p.redeclared(a, h); err != nil {
 		return nil, err
 	}
-	if p.complete || p.committed < p.Size {
+	if p.complete {
 		return p.status(), nil
+	}
+	if p.committed < p.Size {
+		// A stream's last bytes are committed by the completion alone
+		// (AppendChunk): a crash after the file was kept, before its row
+		// said so, leaves the row short of the size, no partial file, and
+		// the file among the complete ones. Then it is completed now.
+		kept, err := db.keptBeforeCrash(p)
+		if err != nil || !kept {
+			return p.status(), err
+		}
 	}
 	st, err := db.finishUpload(ctx, p)
 	switch gridinspect.ErrorCode(err) {
@@ -285,6 +295,30 @@ func (db *DB) resumeUpload(ctx context.Context, a *gridinspect.Actor, p *photo, 
 		return &gridinspect.PhotoStatus{ID: p.ID, Size: p.Size}, nil
 	}
 	return st, err
+}
+
+// keptBeforeCrash reports whether photo p, not complete and with some
+// bytes committed, has no partial file but a complete file of its content:
+// its upload was completing when the server stopped.
+func (db *DB) keptBeforeCrash(p *photo) (bool, error) {
+	if p.committed == 0 {
+		return false, nil // nothing was sent; the same content of another's counts only by seesSameContent
+	}
+	path, err := db.partialPath(p.ID)
+	if err != nil {
+		return false, fmt.Errorf("store: resume photo %s: %w", p.ID, err)
+	}
+	switch _, err := os.Stat(path); {
+	case err == nil:
+		return false, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, db.photoFileErr(err, "resume photo %s", p.ID)
+	}
+	ok, err := db.hasBlob(p.SHA256, p.Size)
+	if err != nil {
+		return false, fmt.Errorf("store: resume photo %s: %w", p.ID, err)
+	}
+	return ok, nil
 }
 
 // WriteChunk appends a chunk to a photo's upload. See
@@ -568,6 +602,9 @@ func setCommitted(tx *Tx, id string, was, n int64) error {
 // and only then marks the photo complete. A hash that does not match
 // discards the bytes: EINVALID, and the upload starts again from 0.
 func (db *DB) finishUpload(ctx context.Context, p *photo) (*gridinspect.PhotoStatus, error) {
+	if pa := db.photoLocks.getPending(p.ID); pa != nil {
+		db.dropPending(p.ID, pa) // its file is about to be kept or dropped
+	}
 	sum, err := db.hashPartial(p.ID, p.Size)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

@@ -1013,3 +1013,42 @@ func TestAppendChunk_AnswersOnlyWhatIsDurable(t *testing.T) {
 	}
 	wantComplete(t, st, int64(len(b)))
 }
+
+// TestBeginUpload_CompletesAStreamKeptJustBeforeACrash: a stream's last
+// chunk is committed by the completion alone, so a crash after its file
+// was kept among the complete ones, before the row said so, leaves a row
+// short of the size and no partial file. The phone's resume must find the
+// photo complete, not its committed bytes missing and its upload back at 0.
+func TestBeginUpload_CompletesAStreamKeptJustBeforeACrash(t *testing.T) {
+	db, rep, ctx := photoStreet(t)
+	b := photoBytes(9, 3<<14)
+	h := photoOf(rep.ID, b)
+	mustBegin(t, db, ctx, h)
+	if _, err := db.AppendChunk(ctx, h.ID, 0, b[:1<<14]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.FlushUpload(ctx, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.AppendChunk(ctx, h.ID, 1<<14, b[1<<14:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantComplete(t, st, int64(len(b)))
+	// The crash: the row as it was before the completion's commit.
+	err = db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec("UPDATE photos SET complete = 0, committed = ?, completed_at = NULL WHERE id = ?", 1<<14, h.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db = mustReopen(t, db)
+	st = mustBegin(t, db, ctx, h)
+	if !st.Complete || st.Committed != int64(len(b)) {
+		t.Fatalf("resumed after the crash: %+v, want complete", st)
+	}
+	if _, data := mustReadPhoto(t, db, ctx, h.ID); !bytes.Equal(data, b) {
+		t.Fatal("read back other bytes")
+	}
+}
