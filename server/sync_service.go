@@ -355,7 +355,7 @@ func (h *syncService) UploadPhoto(stream grpc.ClientStreamingServer[pb.UploadPho
 			return stream.SendAndClose(&pb.UploadPhotoResponse{PhotoId: id, CommittedBytes: st.Committed, Complete: st.Complete})
 		}
 		if err != nil {
-			return err // the link broke: what reached the disk is committed (the flush above)
+			return err // the link broke: what reached the disk is committed (the deferred flush)
 		}
 		chunk := msg.GetChunk()
 		if chunk == nil {
