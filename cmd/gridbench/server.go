@@ -136,7 +136,7 @@ type inProcessStarter struct{ log *slog.Logger }
 func (inProcessStarter) describe() string { return "in-process (store.Open + server.New)" }
 
 func (s inProcessStarter) start(_ context.Context, dataDir string) (*target, error) {
-	db, err := store.Open(filepath.Join(dataDir, store.DatabaseFile), store.Options{Logger: s.log})
+	db, err := store.Open(filepath.Join(dataDir, store.DatabaseFile), store.Options{Logger: s.log, DashboardMaxAge: store.DefaultDashboardMaxAge})
 	if err != nil {
 		return nil, err
 	}
