@@ -133,7 +133,7 @@ type DB struct {
 	// photoLockPool holds the photo locks every server sees, on
 	// PostgreSQL (lockPhoto).
 	photoLockPool *sql.DB
-	dashboards dashboardCache
+	dashboards    dashboardCache
 
 	// Thumbnails (thumbnails.go): a lock per content, the turns to
 	// decode, and the background goroutine's queue.
