@@ -297,7 +297,12 @@ func (b *bench) engineWrites(ctx context.Context, work string, pg *pgServer, run
 	// Push, one gridd.
 	b.logf("engines, %s: Push, one device, one gridd", run.Engine)
 	batches := b.pushBatchesFor(where, b.cfg.pushBatches+1)
-	if run.Push1, err = b.pushOver(ctx, []*target{t1}, d, [][][]*pb.Mutation{batches}); err != nil {
+	if stopProfile, err = b.profile("engines-push-"+run.Engine, true); err != nil {
+		return errors.Join(err, stopAll(t1))
+	}
+	run.Push1, err = b.pushOver(ctx, []*target{t1}, d, [][][]*pb.Mutation{batches})
+	stopProfile()
+	if err != nil {
 		return errors.Join(err, stopAll(t1))
 	}
 
