@@ -12,6 +12,10 @@
 //     and GetSummary (the last half-year) on streets of each of --sizes
 //     reports, with their query plans;
 //   - export: ExportReports of --export-reports reports, CSV and XLSX;
+//   - engines (only when named): SubmitReport, Push, ListReports and
+//     GetSummary on each engine of --database side by side (SQLite,
+//     PostgreSQL with one and two gridd), each against raw inserts of the
+//     same rows into the same schema (engines.go);
 //
 // and the server's peak RSS during each step. By default it builds gridd
 // and runs it as a separate process on data folders it prepares with
@@ -20,6 +24,7 @@
 //	go run ./cmd/gridbench --out bench.md
 //	go run ./cmd/gridbench --phases submit --concurrency 128 --duration 10s
 //	go run ./cmd/gridbench --phases list,summary --sizes 1000000 --cache /var/tmp/gridbench
+//	go run ./cmd/gridbench --phases engines --database sqlite,postgres --concurrency 128 --sizes 100000
 package main
 
 import (
