@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gridinspect/gridinspect/internal/pgtest"
 )
 
 // The shape of the run.
@@ -63,6 +65,33 @@ func TestCrashSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts the server twenty times")
 	}
+	runCrash(t, nil)
+}
+
+// TestCrashPostgreSQLStoppedImmediately is the crash test with PostgreSQL
+// as the victim: gridd keeps running while its database server is
+// stopped as `pg_ctl stop -m immediate` does (no checkpoint, every
+// connection cut) twenty times and started again, recovering from its
+// WAL; gridd must serve again once it is back, and the same set check
+// must hold.
+func TestCrashPostgreSQLStoppedImmediately(t *testing.T) {
+	if !pgtest.Postgres() {
+		t.Skip("only on PostgreSQL")
+	}
+	if testing.Short() {
+		t.Skip("stops and restarts PostgreSQL twenty times")
+	}
+	// A cluster of its own, since it is the one stopped; commits wait for
+	// their WAL to be written, as in production.
+	pg, err := pgtest.Start("synchronous_commit=on")
+	pgtest.Require(t, err)
+	t.Cleanup(pg.Stop)
+	runCrash(t, pg)
+}
+
+// runCrash runs the crash test: on gridd, killed with SIGKILL, or, given
+// pg, on gridd's database there, stopped immediately.
+func runCrash(t *testing.T, pg *pgtest.Cluster) {
 	began := time.Now()
 	seed := crashSeed(t)
 	t.Logf("seed=%d (%s=%d repeats the random choices; the timing is the machine's)", seed, seedEnv, seed)
@@ -73,6 +102,12 @@ func TestCrashSIGKILL(t *testing.T) {
 	t.Logf("gridd %s", how)
 	dir := t.ArtifactDir() // gridd's data folder and log; go test -artifacts keeps them
 	s := newServer(t, bin, filepath.Join(dir, "data"), freeLoopbackAddr(t))
+	if pg != nil {
+		var err error
+		if s.database, err = pg.CreateDatabase(""); err != nil {
+			t.Fatal(err)
+		}
+	}
 	defer func() {
 		if t.Failed() {
 			t.Logf("gridd's warnings and errors:\n%s", strings.Join(firstN(s.logLines(warnLevels...), maxShownProblems), "\n"))
@@ -82,7 +117,7 @@ func TestCrashSIGKILL(t *testing.T) {
 	if err := s.start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &crash{t: t, ctx: ctx, s: s, f: newFleet(s.addr, seed), rng: rand.New(rand.NewPCG(seed, 0))}
+	c := &crash{t: t, ctx: ctx, s: s, pg: pg, f: newFleet(seed, s.addr), rng: rand.New(rand.NewPCG(seed, 0))}
 
 	// What the demo seeded, before any phone writes.
 	sup, err := dial(c.f, 0, "supervisor", "supervisor")
@@ -129,8 +164,14 @@ func TestCrashSIGKILL(t *testing.T) {
 		}
 	}
 
-	// The set check, through the API and in the database, while the
-	// server is idle; then a last clean stop.
+	c.judge(sup, demo, []*server{s}, cycles, began, seed)
+}
+
+// judge runs the set check, through the API and in the database, while
+// the servers are idle, stops them cleanly, and reports and judges the
+// run of cycles kills (or stops of PostgreSQL).
+func (c *crash) judge(sup *phone, demo snapshot, servers []*server, cycles int, began time.Time, seed uint64) {
+	t, ctx := c.t, c.ctx
 	items, anomalies := c.f.hist.snapshot()
 	v := &verdict{}
 	for _, a := range anomalies {
@@ -139,27 +180,47 @@ func TestCrashSIGKILL(t *testing.T) {
 	if err := checkAPI(ctx, v, sup, items, demo, c.rng); err != nil {
 		t.Fatalf("set check through the API: %v", err)
 	}
-	if err := checkDB(ctx, v, s.dbPath(), items, demo); err != nil {
+	var recs []photoRecord
+	if c.f.photos != nil {
+		recs = c.f.photos.snapshot()
+	}
+	if err := checkDB(ctx, v, c.s.dbPath(), items, demo, completedPhotos(recs)); err != nil {
 		t.Fatalf("set check in the database: %v", err)
 	}
-	if err := s.stop(); err != nil {
-		t.Errorf("final clean stop: %v", err)
+	if c.f.photos != nil {
+		n, err := checkPhotos(ctx, v, sup, recs)
+		if err != nil {
+			t.Fatalf("photo check through the API: %v", err)
+		}
+		t.Logf("crash: photos uploaded=%d acknowledged-complete=%d resumed=%d, each downloaded and its sha256 compared",
+			len(recs), n, c.f.photos.resumed.Load())
+		if n == 0 {
+			t.Errorf("no photo was uploaded")
+		}
+	}
+	races := 0
+	var warnings []string
+	for _, s := range servers {
+		if err := s.stop(); err != nil {
+			t.Errorf("final clean stop: %v", err)
+		}
+		races += s.races()
+		warnings = append(warnings, s.logLines(warnLevels...)...)
 	}
 	c.checkIntegrity("after the final stop")
 
 	tl := tallyItems(items)
-	races := s.races()
-	if counts := countMessages(s.logLines(warnLevels...)); counts != "" {
+	if counts := countMessages(warnings); counts != "" {
 		t.Logf("gridd logged (WARN and ERROR, by message): %s", counts)
 	}
-	t.Logf("crash: cycles=%d acknowledged=%d sent=%d lost=%d unexpected=%d duplicated=%d integrity=%s seed=%d",
-		cycles, tl.acked, tl.sent, len(v.lost), len(v.unexpected), len(v.duplicated), c.integrityWord(), seed)
+	t.Logf("crash: servers=%d cycles=%d acknowledged=%d sent=%d lost=%d unexpected=%d duplicated=%d integrity=%s seed=%d",
+		len(servers), cycles, tl.acked, tl.sent, len(v.lost), len(v.unexpected), len(v.duplicated), c.integrityWord(), seed)
 	t.Logf("crash: reports=%d patrols=%d mutations=%d/%d-acknowledged ledger=%d retried=%d resent=%d twins=%d "+
 		"reapplied=%d refused=%d problems=%d timelines=%d kills-in-flight=%d/%d calls=%d transient-errors=%d "+
-		"retry-results=%d server-errors=%d relogins=%d gridd-races=%d elapsed=%.1fs",
+		"retry-results=%d server-errors=%d relogins=%d moves=%d gridd-races=%d elapsed=%.1fs",
 		tl.reports, tl.patrols, tl.mutAcked, tl.mutations, v.ledger, tl.retried, tl.resent, c.f.twins.Load(),
 		tl.reapplied, tl.refused, len(v.problems), v.timelines, c.killedInFlight, cycles, c.f.calls.Load(),
-		c.f.transient.Load(), c.f.retryResults.Load(), c.f.serverErrors.Load(), c.f.relogins.Load(), races,
+		c.f.transient.Load(), c.f.retryResults.Load(), c.f.serverErrors.Load(), c.f.relogins.Load(), c.f.moves.Load(), races,
 		time.Since(began).Seconds())
 
 	for _, fault := range []struct {
@@ -181,6 +242,10 @@ func TestCrashSIGKILL(t *testing.T) {
 	if tl.refused > 0 {
 		t.Errorf("%d ids refused by the server; every one sent was valid", tl.refused)
 	}
+	if n := c.f.serverErrors.Load(); c.pg != nil && n > 0 {
+		// PostgreSQL away is the server's to say: "retry later".
+		t.Errorf("%d INTERNAL or UNKNOWN answers while PostgreSQL was stopped or starting, want UNAVAILABLE", n)
+	}
 	if c.killedInFlight < cycles/2 {
 		t.Errorf("only %d of %d kills landed with calls in flight, want at least half", c.killedInFlight, cycles)
 	}
@@ -188,7 +253,11 @@ func TestCrashSIGKILL(t *testing.T) {
 		t.Errorf("only %d ids acknowledged over %d cycles: the phones hardly worked", tl.acked, cycles)
 	}
 	if races > 0 {
-		t.Errorf("gridd reported %d data races; the first:\n%s", races, s.raceExcerpt())
+		for _, s := range servers {
+			if s.races() > 0 {
+				t.Errorf("gridd reported %d data races; the first:\n%s", s.races(), s.raceExcerpt())
+			}
+		}
 	}
 }
 
@@ -197,6 +266,7 @@ type crash struct {
 	t   *testing.T
 	ctx context.Context
 	s   *server
+	pg  *pgtest.Cluster // the victim, when it is PostgreSQL
 	f   *fleet
 	rng *rand.Rand // the test's goroutine only
 
@@ -260,15 +330,30 @@ func (c *crash) killAndRestart(cycle int) {
 	resumed := c.f.waitBusy(c.ctx, maxResume)
 	time.Sleep(up)
 	submits, pushes, others := c.f.inFlight()
-	c.s.kill()
+	what := "SIGKILL"
+	if c.pg != nil {
+		what = "PostgreSQL stopped -m immediate"
+		c.pg.StopImmediate()
+	} else {
+		c.s.kill()
+	}
 	if submits+pushes > 0 {
 		c.killedInFlight++
 	}
-	time.Sleep(down) // the phones meet a closed port
-	c.restart(fmt.Sprintf("after SIGKILL %d", cycle))
-	c.t.Logf("SIGKILL %2d %3dms after the phones resumed (in %3dms): in flight %d SubmitReport, %d Push, %d other; "+
+	time.Sleep(down) // the phones meet a closed port, or gridd a closed database
+	if c.pg != nil {
+		c.f.gate.shut()
+		if err := c.pg.Restart(); err != nil {
+			c.t.Fatalf("restart PostgreSQL after stop %d: %v", cycle, err)
+		}
+		c.checkIntegrity(fmt.Sprintf("after PostgreSQL's stop %d", cycle))
+		c.f.gate.open()
+	} else {
+		c.restart(fmt.Sprintf("after SIGKILL %d", cycle))
+	}
+	c.t.Logf("%s %2d %3dms after the phones resumed (in %3dms): in flight %d SubmitReport, %d Push, %d other; "+
 		"down %3dms; integrity %s; acknowledged so far %d",
-		cycle, up.Milliseconds(), resumed.Milliseconds(), submits, pushes, others, down.Milliseconds(),
+		what, cycle, up.Milliseconds(), resumed.Milliseconds(), submits, pushes, others, down.Milliseconds(),
 		c.integrity[len(c.integrity)-1], c.f.hist.acked())
 }
 

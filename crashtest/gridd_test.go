@@ -4,6 +4,7 @@ package crashtest
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -20,7 +21,10 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the checks read gridd's database
+	_ "github.com/jackc/pgx/v5/stdlib" // the checks read gridd's database, on PostgreSQL
+	_ "github.com/mattn/go-sqlite3"    // and on SQLite
+
+	"github.com/gridinspect/gridinspect/internal/pgtest"
 )
 
 // Environment that changes what is tested.
@@ -56,8 +60,11 @@ var griddBuild struct {
 	err  error
 }
 
+// The crash test runs on SQLite, then again on PostgreSQL (see
+// pgtest.Main), where gridd keeps its data in a new database of the
+// test's cluster (--database, --photos), which gridd migrates itself.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Main(m, nil, nil)
 	if griddBuild.dir != "" {
 		_ = os.RemoveAll(griddBuild.dir)
 	}
@@ -120,6 +127,11 @@ type server struct {
 	data    string
 	addr    string
 	logPath string
+	// database is, on PostgreSQL, the URL of gridd's database; its
+	// photos are then in photos, beside data, unless photos names the
+	// folder (several gridd share one).
+	database string
+	photos   string
 
 	mu   sync.Mutex
 	proc *process // the current run, nil before the first start
@@ -137,12 +149,20 @@ type process struct {
 // no gridd outlives a failed test.
 func newServer(t *testing.T, bin, data, addr string) *server {
 	s := &server{bin: bin, data: data, addr: addr, logPath: filepath.Join(filepath.Dir(data), "gridd.log")}
+	if pgtest.Postgres() {
+		s.database = pgtest.NewDatabase(t)
+	}
 	t.Cleanup(s.kill)
 	return s
 }
 
-// dbPath is the database's path.
-func (s *server) dbPath() string { return filepath.Join(s.data, databaseFile) }
+// dbPath is the database's path; on PostgreSQL, its URL.
+func (s *server) dbPath() string {
+	if s.database != "" {
+		return s.database
+	}
+	return filepath.Join(s.data, databaseFile)
+}
 
 // start runs gridd --demo and waits until it says it is listening: by then
 // it has opened (and, after a crash, recovered) the database and seeded the
@@ -180,7 +200,12 @@ func (s *server) startOnce() error {
 	}
 	defer logFile.Close() // the child has its own copy
 	fmt.Fprintf(logFile, "%s %s\n", startMarker, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(s.bin, "--demo", "--data", s.data, "--listen", s.addr, "--http", "")
+	args := []string{"--demo", "--data", s.data, "--listen", s.addr, "--http", ""}
+	if s.database != "" {
+		photos := cmp.Or(s.photos, filepath.Join(filepath.Dir(s.data), "photos"))
+		args = append(args, "--database", s.database, "--photos", photos)
+	}
+	cmd := exec.Command(s.bin, args...)
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -310,8 +335,17 @@ func freeLoopbackAddr(t *testing.T) string {
 // openReadOnly opens the database at path read-only, through one
 // connection. It works while gridd runs: a read-only connection to a
 // database in WAL mode shares gridd's -shm index and takes only read
-// locks.
+// locks. A postgres:// path is a PostgreSQL database, read in read-only
+// transactions.
 func openReadOnly(path string) (*sql.DB, error) {
+	if strings.HasPrefix(path, "postgres://") {
+		db, err := sql.Open("pgx", path+"&default_transaction_read_only=on")
+		if err != nil {
+			return nil, err
+		}
+		db.SetMaxOpenConns(1)
+		return db, nil
+	}
 	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=10000")
 	if err != nil {
 		return nil, err
@@ -321,8 +355,12 @@ func openReadOnly(path string) (*sql.DB, error) {
 }
 
 // integrityCheck returns what PRAGMA integrity_check says of the database
-// at path, read through a short-lived read-only connection.
+// at path, read through a short-lived read-only connection; on PostgreSQL,
+// what amcheck says (pgIntegrityCheck).
 func integrityCheck(ctx context.Context, path string) (string, error) {
+	if strings.HasPrefix(path, "postgres://") {
+		return pgIntegrityCheck(ctx, path)
+	}
 	db, err := openReadOnly(path)
 	if err != nil {
 		return "", err
@@ -347,6 +385,53 @@ func integrityCheck(ctx context.Context, path string) (string, error) {
 		return "", fmt.Errorf("integrity_check of %s: %w", path, err)
 	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// pgIntegrityCheck checks a PostgreSQL database with amcheck, as
+// integrity_check does SQLite's: every table's heap (verify_heapam) and
+// every B-tree index, against its table too (bt_index_check with
+// heapallindexed). "ok", or the first problems found.
+func pgIntegrityCheck(ctx context.Context, url string) (string, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := db.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS amcheck"); err != nil {
+		return "", fmt.Errorf("amcheck: %w", err)
+	}
+	var problems []string
+	rows, err := db.QueryContext(ctx, `SELECT c.relname || ' block ' || v.blkno || ': ' || v.msg
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, verify_heapam(c.oid) v
+		WHERE n.nspname = 'public' AND c.relkind = 'r' LIMIT 20`)
+	if err != nil {
+		return "", fmt.Errorf("verify_heapam: %w", err)
+	}
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			rows.Close()
+			return "", fmt.Errorf("verify_heapam: %w", err)
+		}
+		problems = append(problems, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("verify_heapam: %w", err)
+	}
+	// bt_index_check raises an error at the first damage it finds.
+	if _, err := db.ExecContext(ctx, `SELECT bt_index_check(c.oid, true)
+		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE am.amname = 'btree' AND n.nspname = 'public' AND i.indisready AND i.indisvalid`); err != nil {
+		problems = append(problems, "bt_index_check: "+err.Error())
+	}
+	if len(problems) == 0 {
+		return "ok", nil
+	}
+	return strings.Join(problems, "\n"), nil
 }
 
 // raceWarning starts a data race report of a -race binary.

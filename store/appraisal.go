@@ -158,10 +158,12 @@ func (sq *summaryQuery) appraiseCases(at func(appraisalKey) *appraisalTally, cha
 	return forEachRow(sq.q, sq.appraisalCasesQuery(changedSinceFrom), func(rows *sql.Rows) error {
 		var k appraisalKey
 		var t appraisalTally
-		if err := rows.Scan(&k.person, &k.grid, &t.handled, &t.closed, &t.toClose, &t.due, &t.closedOnTime,
+		var toCloseS, toCloseNs int64
+		if err := rows.Scan(&k.person, &k.grid, &t.handled, &t.closed, &toCloseS, &toCloseNs, &t.due, &t.closedOnTime,
 			&t.failedFirst, &t.relapses); err != nil {
 			return err
 		}
+		t.toClose = toCloseS*int64(time.Second) + toCloseNs
 		at(k).add(&t)
 		return nil
 	})
@@ -194,14 +196,20 @@ func (sq *summaryQuery) appraisalCasesQuery(changedSinceFrom int64) query {
 			WHERE id IN candidates AND grid_id IN (SELECT value FROM json_each(:grids)) AND effective_at < :to),
 		timelines AS MATERIALIZED (
 			SELECT report_id AS id,
-				` + stateAt("effective_at < :to", "status_end", "deadline_end", "closed_end") + `,
+				` + sq.stateAt("effective_at < :to", "status_end", "deadline_end", "closed_end") + `,
 				max(seq * 8 + status_after) FILTER (WHERE effective_at < :from) % 8 AS status_start,
 				count(*) FILTER (WHERE ` + inPeriod + `) AS changes,
 				count(*) FILTER (WHERE type = 8 AND status_after = 5 AND ` + inPeriod + `) AS closed,
-				total(max(effective_at - found_at, 0)) FILTER (WHERE type = 8 AND status_after = 5 AND ` + inPeriod + `)
-					AS to_close,
+				-- Times to close summed exactly, as integers (a sum of floating
+				-- point numbers depends on the order the engine adds them in):
+				-- whole seconds and the nanoseconds beyond, neither near
+				-- overflowing.
+				sum(max(effective_at - found_at, 0) / 1000000000)
+					FILTER (WHERE type = 8 AND status_after = 5 AND ` + inPeriod + `) AS to_close_s,
+				sum(max(effective_at - found_at, 0) % 1000000000)
+					FILTER (WHERE type = 8 AND status_after = 5 AND ` + inPeriod + `) AS to_close_ns,
 				iif(min(seq * 8 + status_after) FILTER (WHERE type = 8) % 8 = 3 AND
-					CAST(substr(min(char(seq) || effective_at) FILTER (WHERE type = 8), 2) AS INTEGER)
+					` + sq.engine.intAtSeq(true, "effective_at", "type = 8") + `
 					BETWEEN :from AND :to - 1, 1, 0) AS failed_first,
 				count(*) FILTER (WHERE type = 9 AND status_after = 3 AND ` + inPeriod + `) AS relapses
 			-- Each case's range of changes (CROSS JOIN keeps that order): not
@@ -211,7 +219,7 @@ func (sq *summaryQuery) appraisalCasesQuery(changedSinceFrom int64) query {
 			GROUP BY report_id)
 		SELECT coalesce(assignee, iif(rectified_on_spot = 1, reporter_id, '')), grid_id,
 			count(*) FILTER (WHERE status_start BETWEEN 1 AND 4 OR changes > 0),
-			sum(closed), CAST(sum(to_close) AS INTEGER),
+			sum(closed), coalesce(sum(to_close_s), 0), coalesce(sum(to_close_ns), 0),
 			sum(coalesce(` + end[3] + `, 0)), sum(coalesce(` + end[5] + `, 0)),
 			sum(coalesce(failed_first, 0)), sum(relapses)
 		FROM cases JOIN timelines USING (id)

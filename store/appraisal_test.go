@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -292,4 +294,55 @@ func TestAppraisal_RefusesWorkersAndBadPeriods(t *testing.T) {
 	wantField(t, err, "to")
 	_, err = st.Appraisal(as(admin()), h1From, h1To, []string{newID()})
 	wantCode(t, err, gridinspect.ENOTFOUND)
+}
+
+// TestAppraisal_MeanDaysToCloseIsExactOverABusyHalfYear checks that a
+// grid's mean time to close is the exact mean of its closures' times, on
+// either engine: summed as integers, not as floating point numbers, whose
+// rounding depends on the order the engine adds them in (PostgreSQL's
+// differed from SQLite's in the last digits for the same street).
+func TestAppraisal_MeanDaysToCloseIsExactOverABusyHalfYear(t *testing.T) {
+	db := MustOpenDB(t)
+	if _, err := db.BulkLoad(context.Background(), BulkLoadOptions{Reports: 1500, Seed: 3,
+		End: time.Date(2025, 7, 15, 0, 0, 0, 0, time.UTC), Password: "bulk-password"}); err != nil {
+		t.Fatal(err)
+	}
+	from, to := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+	// Each closure in the period of a case found before its end, and its
+	// time to close (none below 0), by grid.
+	type sum struct{ n, ns int64 }
+	want := map[string]*sum{}
+	err := db.Read(context.Background(), func(tx *sql.Tx) error {
+		return forEachRow(tx, query{`SELECT r.grid_id, e.effective_at - r.effective_at
+			FROM events AS e JOIN reports AS r ON r.id = e.report_id
+			WHERE e.type = 8 AND e.status_after = 5 AND e.conflict = 0
+				AND e.effective_at >= ? AND e.effective_at < ? AND r.effective_at < ?`,
+			[]any{from.UnixNano(), to.UnixNano(), to.UnixNano()}}, func(rows *sql.Rows) error {
+			var grid string
+			var d int64
+			if err := rows.Scan(&grid, &d); err != nil {
+				return err
+			}
+			if want[grid] == nil {
+				want[grid] = &sum{}
+			}
+			want[grid].n++
+			want[grid].ns += max(d, 0)
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap := mustAppraisal(t, db, admin(), from, to)
+	for _, g := range ap.Grids {
+		w := want[g.GridID]
+		if w == nil || w.n < 20 {
+			t.Fatalf("grid %s: %+v closures, want a busy half-year", g.GridID, w)
+		}
+		mean := float64(w.ns) / float64(w.n) / float64(24*time.Hour)
+		if g.Closed != w.n || g.MeanDaysToClose != mean {
+			t.Errorf("grid %s: %d closed, mean %v days; want %d, %v", g.GridID, g.Closed, g.MeanDaysToClose, w.n, mean)
+		}
+	}
 }

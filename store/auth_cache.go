@@ -14,6 +14,8 @@ import (
 //     (a revocation, a disabled user, a change of role or grids): the
 //     whole cache is cleared in an AfterCommit hook, before the writer
 //     answers, so the very next call reads the database again;
+//   - on PostgreSQL, when the database's auth epoch is no longer the one
+//     it was read with: another server made such a change (epochs.go);
 //   - when it is older than authCacheMaxAge, so that even a change made
 //     behind the store's back (by hand, with sqlite3) takes hold soon.
 // Expiry is checked against the clock at every use, cached or not.
@@ -36,6 +38,7 @@ type authEntry struct {
 	expiresAt time.Time
 	lastUsed  time.Time // as stored, or as last scheduled to be stored
 	loadedAt  time.Time
+	epoch     int64 // the auth epoch it was read with (epochs.go)
 }
 
 // authCache maps token ids to entries. gen counts clears, so that an
@@ -55,16 +58,16 @@ func (c *authCache) generation() uint64 {
 }
 
 // get returns the actor of token id at now if its entry is cached, still
-// fresh and not expired, with whether the token's use is due to be
+// fresh, read at epoch and not expired, with whether the token's use is due to be
 // recorded (see use).
-func (c *authCache) get(id string, now time.Time) (a *gridinspect.Actor, recordUse, ok bool) {
+func (c *authCache) get(id string, now time.Time, epoch int64) (a *gridinspect.Actor, recordUse, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.entries[id]
 	if e == nil {
 		return nil, false, false
 	}
-	if !now.Before(e.expiresAt) || now.Sub(e.loadedAt) >= authCacheMaxAge || now.Before(e.loadedAt) {
+	if !now.Before(e.expiresAt) || now.Sub(e.loadedAt) >= authCacheMaxAge || now.Before(e.loadedAt) || e.epoch != epoch {
 		delete(c.entries, id)
 		return nil, false, false
 	}

@@ -31,11 +31,11 @@ func TestAuthCache_EntryReadBeforeAClearIsNotKept(t *testing.T) {
 	gen := c.generation()
 	c.clear() // a write committed while the entry was being read
 	c.put(gen, "t", testEntry())
-	if _, _, ok := c.get("t", t0); ok {
+	if _, _, ok := c.get("t", t0, 0); ok {
 		t.Error("an entry read before a clear was cached after it")
 	}
 	c.put(c.generation(), "t", testEntry())
-	if _, _, ok := c.get("t", t0); !ok {
+	if _, _, ok := c.get("t", t0, 0); !ok {
 		t.Error("an entry read after the clear was not cached")
 	}
 }
@@ -54,7 +54,7 @@ func TestAuthCache_EntriesAgeOutAndExpire(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var c authCache
 			c.put(c.generation(), "t", testEntry())
-			if _, _, got := c.get("t", tt.at); got != tt.hit {
+			if _, _, got := c.get("t", tt.at, 0); got != tt.hit {
 				t.Errorf("hit = %v, want %v", got, tt.hit)
 			}
 		})
@@ -63,7 +63,7 @@ func TestAuthCache_EntriesAgeOutAndExpire(t *testing.T) {
 	e := testEntry()
 	e.expiresAt = t0.Add(time.Second)
 	c.put(c.generation(), "t", e)
-	if _, _, ok := c.get("t", t0.Add(time.Second)); ok {
+	if _, _, ok := c.get("t", t0.Add(time.Second), 0); ok {
 		t.Error("an expired entry was served")
 	}
 }

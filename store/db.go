@@ -108,6 +108,7 @@ type DB struct {
 	tokenTTL       time.Duration
 	dummyHash      func() (string, error) // see Login
 	auth           authCache
+	authEpochs     epochReads // on PostgreSQL (epochs.go)
 	// background counts the goroutines recording token use (see
 	// Authenticate); Close waits for them. They are started only while
 	// the DB is open, under closeMu.
@@ -125,6 +126,9 @@ type DB struct {
 
 	photoDir   string
 	photoLocks photoLocks // one per photo being written; see WriteChunk
+	// photoLockPool holds the photo locks every server sees, on
+	// PostgreSQL (lockPhoto).
+	photoLockPool *sql.DB
 
 	// Thumbnails (thumbnails.go): a lock per content, the turns to
 	// decode, and the background goroutine's queue.
@@ -381,6 +385,11 @@ func (db *DB) Close(ctx context.Context) error {
 
 func (db *DB) closeHandles() error {
 	var errs []error
+	if db.photoLockPool != nil {
+		if err := db.photoLockPool.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("store: close photo locks: %w", err))
+		}
+	}
 	if db.reader != nil {
 		if err := db.reader.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("store: close reader: %w", err))
@@ -411,10 +420,10 @@ func (db *DB) Read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	defer db.readGate.release()
 	tx, err := db.reader.BeginTx(ctx, db.engine.readTx())
 	if err != nil {
-		return fmt.Errorf("store: begin read: %w", err)
+		return unavailable(fmt.Errorf("store: begin read: %w", err))
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only: nothing to lose
-	return fn(tx)
+	return unavailable(fn(tx))
 }
 
 // queryer is what both a write Tx and a read *sql.Tx offer, so the

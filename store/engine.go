@@ -126,6 +126,11 @@ func (db *DB) openPostgres() (err error) {
 	db.reader.SetMaxOpenConns(db.nread)
 	db.reader.SetMaxIdleConns(db.nread)
 	db.readGate = newReadGate(db.nread)
+	if db.photoLockPool, err = openPostgres(db.url); err != nil {
+		return fmt.Errorf("store: open %s: %w", where, err)
+	}
+	db.photoLockPool.SetMaxOpenConns(photoLockConns)
+	db.photoLockPool.SetMaxIdleConns(4)
 
 	if db.wconn, err = newWriterConn(db.writer); err != nil {
 		return fmt.Errorf("store: open %s: %w", where, err)

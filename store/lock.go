@@ -13,7 +13,9 @@ import (
 // database would leave stale: a token revoked through one would still be
 // accepted by the other. So Open takes an exclusive lock on a file beside
 // the database, held until Close; the operating system drops it when the
-// process dies, however it dies.
+// process dies, however it dies. (On PostgreSQL several servers share one
+// database, and the caches follow epochs the database counts instead:
+// epochs.go.)
 
 // errInUse refuses a database another process has open.
 var errInUse = errors.New("the database is in use by another process (another gridd on the same --data?)")

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"context"
 	"crypto/sha256"
+	"database/sql/driver"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,6 +14,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/gridinspect/gridinspect"
 )
 
 // Photo files. A photo's bytes live beside the database, in the folder
@@ -320,4 +326,73 @@ func (l *photoLocks) lock(id string) (unlock func()) {
 		}
 		l.mu.Unlock()
 	}
+}
+
+// Several servers, one photo folder. On PostgreSQL a phone may retry a
+// chunk on another server while its first call still runs there, and the
+// lock above is this process's alone: the two would append to the same
+// partial file at once (one cutting off what the other wrote) and race
+// to commit. So on PostgreSQL a photo is also locked for every server, by
+// an advisory lock held on a connection of a small pool for the call.
+
+// photoLockConns bounds the connections that hold photo locks: the
+// photos being written to at once by this server (a lock is held for one
+// chunk's write and commit, never while a phone sends).
+const photoLockConns = 32
+
+// photoLockWait bounds the wait for another server's photo lock: a
+// server cut off from the database holds it until PostgreSQL notices
+// that its session is gone, and the phone had better retry than hang. A
+// variable so that a test need not wait so long.
+var photoLockWait = 30 * time.Second
+
+// errPhotoBusy answers a chunk whose photo another server kept locked
+// past photoLockWait.
+var errPhotoBusy = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "the photo is being written by another server; retry").
+	Zh("照片正在由另一台服务器写入，请稍后重试")
+
+// photoLockSpace is the first half of every photo lock's key ("phot"),
+// apart from the migrations' lock.
+const photoLockSpace = 0x70686f74
+
+// lockPhoto locks photo id, in this process and, on PostgreSQL, for every
+// server, and returns its unlock.
+func (db *DB) lockPhoto(ctx context.Context, id string) (unlock func(), err error) {
+	unlockHere := db.photoLocks.lock(id)
+	if db.engine != postgres {
+		return unlockHere, nil
+	}
+	defer func() {
+		if err != nil {
+			unlockHere()
+		}
+	}()
+	conn, err := db.photoLockPool.Conn(ctx)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: lock photo %s: %w", id, err))
+	}
+	sum := sha256.Sum256([]byte(id))
+	key := int32(binary.BigEndian.Uint32(sum[:4]))
+	wctx, cancel := context.WithTimeout(ctx, photoLockWait)
+	defer cancel()
+	if _, err := conn.ExecContext(wctx, "SELECT pg_advisory_lock(?, ?)", photoLockSpace, key); err != nil {
+		// A lock granted as the wait was cancelled must not stay with
+		// the pooled connection: it is dropped.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		_ = conn.Close()
+		if ctx.Err() == nil && wctx.Err() != nil {
+			return nil, errPhotoBusy
+		}
+		return nil, unavailable(fmt.Errorf("store: lock photo %s: %w", id, err))
+	}
+	return func() {
+		if _, err := conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?, ?)", photoLockSpace, key); err != nil {
+			// The lock must not outlive the call: the connection is
+			// dropped, and its session's locks with it.
+			db.logger.Warn("store: unlock photo", "photo", id, "err", err)
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		_ = conn.Close()
+		unlockHere()
+	}, nil
 }

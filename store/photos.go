@@ -129,7 +129,10 @@ func (db *DB) BeginUpload(ctx context.Context, in *gridinspect.PhotoHeader) (*gr
 	}
 	h.UploaderID = a.UserID
 
-	unlock := db.photoLocks.lock(h.ID)
+	unlock, err := db.lockPhoto(ctx, h.ID)
+	if err != nil {
+		return nil, err
+	}
 	defer unlock()
 	var old *photo
 	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
@@ -305,7 +308,10 @@ func (db *DB) WriteChunk(ctx context.Context, photoID string, offset int64, data
 		return nil, err
 	}
 
-	unlock := db.photoLocks.lock(id)
+	unlock, err := db.lockPhoto(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	defer unlock()
 	p, err := db.photoInScope(ctx, a, id)
 	if err != nil {

@@ -150,6 +150,7 @@ func checkPeriod(from, to time.Time) error {
 // summaryQuery is one Summary being counted.
 type summaryQuery struct {
 	q        queryer
+	engine   engine
 	from, to int64 // the period, Unix nanoseconds
 	now      int64 // the server clock, for "overdue now"
 	// changedSince is the earliest server time at which a change at or
@@ -176,7 +177,7 @@ const (
 // newSummaryQuery starts counting the summary of [from, to) in grids (nil
 // for every grid).
 func (db *DB) newSummaryQuery(from, to time.Time, grids []string) *summaryQuery {
-	return &summaryQuery{from: from.UnixNano(), to: to.UnixNano(), now: db.now().UnixNano(), grids: grids,
+	return &summaryQuery{engine: db.engine, from: from.UnixNano(), to: to.UnixNano(), now: db.now().UnixNano(), grids: grids,
 		changedSince: to.Add(-db.rules.MaxClockAhead).UnixNano(), changedWay: db.summaryChangedWay,
 		tally: map[loopKey]*loopTally{}}
 }
@@ -326,22 +327,26 @@ func ints(vals []json.RawMessage, into ...*int64) error {
 // of reports_grid_open_category_time per grid and category, for both
 // values of is_open.
 func (sq *summaryQuery) countFound(s *gridinspect.Summary) error {
-	const found = `status <> 6` // not REJECTED
+	const notRejected = `status <> 6` // not REJECTED
 	sub := func(c gridinspect.Category) string {
-		figures := []string{"count(*)", "sum(" + found + ")"}
+		// count(*) FILTER, not sum(condition): the same figure (0, not
+		// NULL, for none, which ints reads as 0 too), which PostgreSQL
+		// counts natively rather than adding up booleans.
+		found := func(cond string) string { return "count(*) FILTER (WHERE " + notRejected + cond + ")" }
+		figures := []string{"count(*)", found("")}
 		switch c {
 		case gridinspect.CategorySafetyHazard:
-			figures = append(figures, "sum("+found+" AND rectified_on_spot = 1)",
-				"sum("+found+" AND severity = 1)", "sum("+found+" AND severity = 2)")
+			figures = append(figures, found(" AND rectified_on_spot = 1"),
+				found(" AND severity = 1"), found(" AND severity = 2"))
 		case gridinspect.CategoryPollutingEnterprise:
-			figures = append(figures, "sum("+found+" AND detail_flag = 1)")
+			figures = append(figures, found(" AND detail_flag = 1"))
 			for act := range maxPollutingActivity + 1 {
-				figures = append(figures, fmt.Sprintf("sum(%s AND coalesce(detail_kind, 0) = %d)", found, act))
+				figures = append(figures, found(fmt.Sprintf(" AND coalesce(detail_kind, 0) = %d", act)))
 			}
 		case gridinspect.CategoryIllegalConstruction:
-			figures = append(figures, "sum("+found+" AND detail_flag = 1)")
+			figures = append(figures, found(" AND detail_flag = 1"))
 		case gridinspect.CategoryDangerousHouse:
-			figures = append(figures, "sum("+found+" AND detail_kind = 3)", "sum("+found+" AND detail_kind = 4)")
+			figures = append(figures, found(" AND detail_kind = 3"), found(" AND detail_kind = 4"))
 		}
 		return `SELECT json_array(` + strings.Join(figures, ", ") + `)
 			FROM reports INDEXED BY reports_grid_open_category_time
@@ -436,8 +441,8 @@ func (sq *summaryQuery) countNotices(s *gridinspect.Summary) error {
 // every column read.
 func (sq *summaryQuery) countPatrols(s *gridinspect.Summary) error {
 	q := query{`SELECT count(*), coalesce(sum(participants), 0),
-		coalesce(sum(kind = 3), 0), coalesce(sum(iif(kind = 3, participants, 0)), 0),
-		coalesce(sum(kind = 2), 0), coalesce(sum(kind = 1), 0)
+		count(*) FILTER (WHERE kind = 3), coalesce(sum(participants) FILTER (WHERE kind = 3), 0),
+		count(*) FILTER (WHERE kind = 2), count(*) FILTER (WHERE kind = 1)
 		FROM patrols INDEXED BY patrols_time
 		WHERE effective_at >= :from AND effective_at < :to` + sq.inScope("grid_id"), sq.args()}
 	// kind: 1 water source, 2 pollution area, 3 safety (PatrolKind).

@@ -465,8 +465,8 @@ func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
 	q := query{`WITH changed AS MATERIALIZED (
 			SELECT report_id AS id, max(submitted_grid_id) AS grid, max(submitted_category) AS category,
 				max(submitted_red_line) AS red_line,
-				` + stateAt("TRUE", "status_now", "deadline_now", "closed_now") + `,
-				` + stateAt("effective_at < :to", "status_end", "deadline_end", "closed_end") + `
+				` + sq.stateAt("TRUE", "status_now", "deadline_now", "closed_now") + `,
+				` + sq.stateAt("effective_at < :to", "status_end", "deadline_end", "closed_end") + `
 			FROM events INDEXED BY events_changes
 			WHERE conflict = 0 AND (status_before <> status_after OR type = 11) AND report_id IN (` + changed + `)
 			GROUP BY report_id
@@ -537,14 +537,30 @@ func (sq *summaryQuery) countEscalations(*gridinspect.Summary) error {
 // assignment or extension set (deadlines only ever move later, so the
 // latest is the last), and the field time of its last closure; NULL where
 // there is none. max(seq * 8 + status) is the status after the last change
-// (statuses are below 8); the character numbered seq before a time makes
-// max() take the time of the last one (a timeline is far shorter than the
-// 55,296 characters before the first that is not one).
-func stateAt(cond, status, deadline, closed string) string {
+// (statuses are below 8).
+func (sq *summaryQuery) stateAt(cond, status, deadline, closed string) string {
 	return `max(seq * 8 + status_after) FILTER (WHERE ` + cond + `) % 8 AS ` + status + `,
 		max(deadline_set) FILTER (WHERE ` + cond + `) AS ` + deadline + `,
-		CAST(substr(max(char(seq) || effective_at) FILTER (WHERE ` + cond + ` AND type = 8 AND status_after = 5), 2)
-			AS INTEGER) AS ` + closed
+		` + sq.engine.intAtSeq(false, "effective_at", cond+` AND type = 8 AND status_after = 5`) + ` AS ` + closed
+}
+
+// intAtSeq returns, as SQL, an aggregate of a case's timeline: the integer
+// col of its first (or, first false, last) event by seq where cond holds;
+// NULL if none. SQLite has no such aggregate: the character numbered seq
+// before the number makes min() or max() take the first or last one (a
+// timeline is far shorter than the 55,296 characters before the first
+// that is not one), since SQLite compares text by its bytes. PostgreSQL
+// compares text a query makes by the database's collation, which may
+// ignore those characters (ICU's do): array_agg orders by seq itself.
+func (e engine) intAtSeq(first bool, col, cond string) string {
+	agg, order := "max", "DESC"
+	if first {
+		agg, order = "min", "ASC"
+	}
+	if e == postgres {
+		return `(array_agg(` + col + ` ORDER BY seq ` + order + `) FILTER (WHERE ` + cond + `))[1]`
+	}
+	return `CAST(substr(` + agg + `(char(seq) || ` + col + `) FILTER (WHERE ` + cond + `), 2) AS INTEGER)`
 }
 
 // isChange reports whether e changed its case's status or deadline: the

@@ -197,7 +197,11 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*gridinspect.Acto
 	}
 	id := tokenID(token)
 	now := db.now()
-	a, recordUse, ok := db.auth.get(id, now)
+	epoch, err := db.authEpoch(ctx)
+	if err != nil {
+		return nil, domainErr(err, "authenticate")
+	}
+	a, recordUse, ok := db.auth.get(id, now, epoch)
 	if !ok {
 		gen := db.auth.generation()
 		e, err := db.loadToken(ctx, id, now)
@@ -240,8 +244,12 @@ func (db *DB) loadToken(ctx context.Context, id string, now time.Time) (*authEnt
 		if u == nil || u.Disabled {
 			return errInvalidToken
 		}
+		epoch, err := db.authEpochIn(tx)
+		if err != nil {
+			return err
+		}
 		e = &authEntry{user: u, deviceID: deviceID, expiresAt: unixNanos(expires),
-			lastUsed: unixNanos(lastUsed), loadedAt: now}
+			lastUsed: unixNanos(lastUsed), loadedAt: now, epoch: epoch}
 		return nil
 	})
 	if err != nil {

@@ -78,21 +78,10 @@ const listPageSize = 100
 // purpose, and a restart with --demo must not undo that. (Seed then submits
 // that account's grid's cases as ctx's actor instead; see submitterFor.)
 func seedUsers(ctx context.Context, svc gi.UserService) (map[string]*gi.User, error) {
-	existing := map[string]*gi.User{}
-	for token := ""; ; {
-		page, next, err := svc.ListUsers(ctx, gi.UserFilter{PageSize: listPageSize, PageToken: token})
-		if err != nil {
-			return nil, fmt.Errorf("demo: list users: %w", err)
-		}
-		for _, u := range page {
-			existing[u.Username] = u
-		}
-		if next == "" {
-			break
-		}
-		token = next
+	existing, err := listUsers(ctx, svc)
+	if err != nil {
+		return nil, err
 	}
-
 	users := map[string]*gi.User{}
 	for _, u := range demoUsers() {
 		if old, ok := existing[u.Username]; ok {
@@ -100,8 +89,19 @@ func seedUsers(ctx context.Context, svc gi.UserService) (map[string]*gi.User, er
 			continue
 		}
 		created, err := svc.CreateUser(ctx, u, Password)
+		if err != nil && fieldRefused(err, "user.username") {
+			// Made meanwhile: by another server seeding the same database
+			// (several gridd --demo on one PostgreSQL database).
+			if existing, err = listUsers(ctx, svc); err != nil {
+				return nil, err
+			}
+			if old, ok := existing[u.Username]; ok {
+				users[u.Username] = old
+				continue
+			}
+		}
 		if err != nil {
-			if refusesPassword(err) {
+			if fieldRefused(err, "password") {
 				return nil, fmt.Errorf("demo: create user %s: the store refuses the demo password %q "+
 					"(open it with demo.Rules, which allow it): %w", u.Username, Password, err)
 			}
@@ -112,14 +112,32 @@ func seedUsers(ctx context.Context, svc gi.UserService) (map[string]*gi.User, er
 	return users, nil
 }
 
-// refusesPassword reports whether err is an EINVALID naming the password.
-func refusesPassword(err error) bool {
+// listUsers returns every account by username.
+func listUsers(ctx context.Context, svc gi.UserService) (map[string]*gi.User, error) {
+	existing := map[string]*gi.User{}
+	for token := ""; ; {
+		page, next, err := svc.ListUsers(ctx, gi.UserFilter{PageSize: listPageSize, PageToken: token})
+		if err != nil {
+			return nil, fmt.Errorf("demo: list users: %w", err)
+		}
+		for _, u := range page {
+			existing[u.Username] = u
+		}
+		if next == "" {
+			return existing, nil
+		}
+		token = next
+	}
+}
+
+// fieldRefused reports whether err is an EINVALID naming field.
+func fieldRefused(err error, field string) bool {
 	var e *gi.Error
 	if !errors.As(err, &e) || e.Code != gi.EINVALID {
 		return false
 	}
 	for _, f := range e.Fields {
-		if f.Field == "password" {
+		if f.Field == field {
 			return true
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -35,6 +36,7 @@ var suite struct {
 // the template each NewDatabase copies, and stops the cluster at the end.
 // Without PostgreSQL the run on it is skipped, saying why, unless CI is
 // set: then it fails. skip lists tests that do not pass on PostgreSQL yet.
+// Without migrate, NewDatabase makes empty databases.
 func Main(m *testing.M, migrate func(url string) error, skip []string) int {
 	switch os.Getenv(EngineEnv) {
 	case "":
@@ -83,15 +85,17 @@ func runPostgres(m *testing.M, migrate func(url string) error, skip []string) in
 	}
 	defer c.Stop()
 	suite.c = c
-	url, err := c.CreateDatabase("")
-	if err == nil {
-		err = migrate(url)
+	if migrate != nil {
+		url, err := c.CreateDatabase("")
+		if err == nil {
+			err = migrate(url)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "FAIL: make the template database:", err)
+			return 1
+		}
+		suite.template = DatabaseName(url)
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: make the template database:", err)
-		return 1
-	}
-	suite.template = DatabaseName(url)
 	flag.Parse()
 	if len(skip) > 0 && os.Getenv(AllEnv) == "" && flag.Lookup("test.skip").Value.String() == "" {
 		fmt.Printf("skipping %d tests that do not pass on PostgreSQL yet (%s=1 runs them)\n", len(skip), AllEnv)
@@ -116,20 +120,62 @@ func MainCluster() *Cluster { return suite.c }
 
 // NewDatabase returns the URL of a new database copied from the
 // template Main made, dropped when the test ends.
+//
+// Copying a database and dropping one take a few hundred milliseconds
+// each on a busy machine, longer than most tests: the next database is
+// made while a test runs, and the dropping is left to run behind the
+// tests.
 func NewDatabase(tb testing.TB) string {
 	tb.Helper()
-	c := suite.c
-	if c == nil {
+	if suite.c == nil {
 		tb.Fatal("pgtest: NewDatabase outside a run on PostgreSQL (pgtest.Main)")
 	}
-	url, err := c.CreateDatabase(suite.template)
+	url, err := nextDatabase()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() {
-		if err := c.Exec("DROP DATABASE " + DatabaseName(url) + " WITH (FORCE)"); err != nil {
-			tb.Logf("drop the test database: %v", err)
-		}
-	})
+	tb.Cleanup(func() { dropLater(url) })
 	return url
+}
+
+// databases is the database made ahead and the ones left to drop.
+var databases struct {
+	once  sync.Once
+	ahead chan made
+	drops chan string
+}
+
+type made struct {
+	url string
+	err error
+}
+
+func nextDatabase() (string, error) {
+	databases.once.Do(func() {
+		databases.ahead = make(chan made, 1)
+		databases.drops = make(chan string, 1000)
+		c, template := suite.c, suite.template
+		go func() {
+			for {
+				url, err := c.CreateDatabase(template)
+				databases.ahead <- made{url, err}
+			}
+		}()
+		go func() {
+			for url := range databases.drops {
+				// Once the suite has ended the cluster is gone: nothing
+				// left to drop.
+				_ = c.Exec("DROP DATABASE " + DatabaseName(url) + " WITH (FORCE)")
+			}
+		}()
+	})
+	m := <-databases.ahead
+	return m.url, m.err
+}
+
+func dropLater(url string) {
+	select {
+	case databases.drops <- url:
+	default: // a thousand behind: the cluster's removal takes it
+	}
 }

@@ -37,8 +37,10 @@ type Cluster struct {
 	bin  string
 	// cred runs the binaries as an unprivileged user when we are root.
 	cred *syscall.Credential
-	mu   sync.Mutex
-	n    int // databases made, for their names
+	// settings are given to postgres (-c) after the test defaults.
+	settings []string
+	mu       sync.Mutex
+	n        int // databases made, for their names
 
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -71,9 +73,10 @@ func version(binDir string) int {
 	return n
 }
 
-// Start makes and starts a cluster in a new temporary folder. Stop it
-// with Stop, also when the tests fail.
-func Start() (*Cluster, error) {
+// Start makes and starts a cluster in a new temporary folder, with
+// settings ("name=value") over the test defaults. Stop it with Stop, also
+// when the tests fail.
+func Start(settings ...string) (*Cluster, error) {
 	bin, err := FindBin()
 	if err != nil {
 		return nil, err
@@ -82,7 +85,7 @@ func Start() (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
-	c := &Cluster{Dir: dir, bin: bin}
+	c := &Cluster{Dir: dir, bin: bin, settings: settings}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("nobody")
 		if err != nil {
@@ -135,19 +138,34 @@ func (c *Cluster) start() error {
 		return err
 	}
 	c.Port = port
-	// fsync stays on (the crash tests rely on it); synchronous_commit off
-	// makes a commit not wait for its WAL flush, which tests need not.
-	cmd := exec.Command(filepath.Join(c.bin, "postgres"), "-D", c.data(),
+	return c.launch()
+}
+
+// launch runs postgres on the cluster's folder and port and waits until
+// it answers.
+func (c *Cluster) launch() error {
+	// fsync off: tests kill servers, PostgreSQL's too, never the machine,
+	// so what was written survives in the kernel's cache (a database per
+	// test is made faster). synchronous_commit off makes a commit not wait
+	// for its WAL to be written, which tests need not, but for one that
+	// stops PostgreSQL -m immediate: it starts the cluster with
+	// synchronous_commit=on (Start's settings come last and win).
+	args := []string{"-D", c.data(),
 		"-c", "listen_addresses=127.0.0.1",
-		"-c", "port="+strconv.Itoa(port),
-		"-c", "unix_socket_directories="+c.Dir,
+		"-c", "port=" + strconv.Itoa(c.Port),
+		"-c", "unix_socket_directories=" + c.Dir,
 		"-c", "synchronous_commit=off",
+		"-c", "fsync=off",
 		"-c", "max_connections=300",
 		"-c", "shared_buffers=64MB",
-		"-c", "log_min_messages=warning")
+		"-c", "log_min_messages=warning"}
+	for _, setting := range c.settings {
+		args = append(args, "-c", setting)
+	}
+	cmd := exec.Command(filepath.Join(c.bin, "postgres"), args...)
 	cmd.Dir = c.Dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
-	log, err := os.Create(filepath.Join(c.Dir, "log"))
+	log, err := os.OpenFile(filepath.Join(c.Dir, "log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644) // appended to across restarts
 	if err != nil {
 		return fmt.Errorf("pgtest: %w", err)
 	}
@@ -187,6 +205,14 @@ func (c *Cluster) start() error {
 
 // Stop stops the cluster at once and removes its folder.
 func (c *Cluster) Stop() {
+	c.StopImmediate()
+	os.RemoveAll(c.Dir)
+}
+
+// StopImmediate stops the server as `pg_ctl stop -m immediate` does
+// (SIGQUIT: no checkpoint, connections cut, recovery from the WAL at the
+// next start) and waits until it is gone; Restart starts it again.
+func (c *Cluster) StopImmediate() {
 	if c.cmd != nil && c.cmd.Process != nil {
 		_ = c.cmd.Process.Signal(syscall.SIGQUIT)
 		select {
@@ -196,7 +222,17 @@ func (c *Cluster) Stop() {
 			<-c.exited
 		}
 	}
-	os.RemoveAll(c.Dir)
+}
+
+// Restart starts the server again on the same folder and port after
+// StopImmediate, and waits until it answers (it has recovered).
+func (c *Cluster) Restart() error {
+	select {
+	case <-c.exited:
+	default:
+		return errors.New("pgtest: restart: the server is still running")
+	}
+	return c.launch()
 }
 
 // URL returns the URL of database name in the cluster.
@@ -211,6 +247,17 @@ func (c *Cluster) CreateDatabase(template string) (string, error) {
 	c.n++
 	name := fmt.Sprintf("t%d_%d", os.Getpid(), c.n)
 	c.mu.Unlock()
+	// A new database takes the default collation of a Chinese server's
+	// (ICU's zh-CN), not the cluster's C: text columns are "C" (SQLite
+	// compares bytes), but text a query makes (a function's result, a
+	// literal) takes the database's default, rarely C in production, so a
+	// query that compares or sorts such text shows it here. Where
+	// PostgreSQL has no ICU, the cluster's.
+	if template == "" {
+		if err := c.Exec("CREATE DATABASE " + name + " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'zh-CN'"); err == nil {
+			return c.URL(name), nil
+		}
+	}
 	if err := c.Exec("CREATE DATABASE " + name + templateClause(template)); err != nil {
 		return "", err
 	}

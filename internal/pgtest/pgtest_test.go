@@ -53,3 +53,35 @@ func TestCluster_StartsServesAndStops(t *testing.T) {
 		t.Fatal("the server still answers after Stop")
 	}
 }
+
+// TestCluster_ACommitSurvivesAnImmediateStop: with synchronous_commit on,
+// what was committed before StopImmediate is there after Restart (the
+// server recovered from its WAL), on the same port.
+func TestCluster_ACommitSurvivesAnImmediateStop(t *testing.T) {
+	c, err := Start("synchronous_commit=on")
+	Require(t, err)
+	defer c.Stop()
+	url, err := c.CreateDatabase("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE TABLE x (n bigint); INSERT INTO x VALUES (42)"); err != nil {
+		t.Fatal(err)
+	}
+	c.StopImmediate()
+	if err := db.Ping(); err == nil {
+		t.Fatal("the server still answers after StopImmediate")
+	}
+	if err := c.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.QueryRow("SELECT n FROM x").Scan(&n); err != nil || n != 42 {
+		t.Fatalf("after the restart: n = %d, %v; want 42", n, err)
+	}
+}
