@@ -199,7 +199,9 @@ func (b *bench) enginesPhase(ctx context.Context, work string) error {
 		switch {
 		case name == "postgres":
 			b.logf("engines: starting a throwaway PostgreSQL cluster")
-			c, err := pgtest.Start()
+			// pgtest's test defaults (fsync and synchronous_commit off)
+			// would not be the durability SQLite is measured at.
+			c, err := pgtest.Start("fsync=on", "synchronous_commit=on")
 			if err != nil {
 				return err
 			}
