@@ -272,7 +272,7 @@ func numberNotice(tx *Tx, n *gridinspect.Notice, at time.Time) error {
 	var seq int
 	var prefix string
 	err := tx.QueryRow(`INSERT INTO notice_numbers (kind, year, last) VALUES (?, ?, 1)
-		ON CONFLICT (kind, year) DO UPDATE SET last = notice_numbers.last + 1
+		ON CONFLICT (street_id, kind, year) DO UPDATE SET last = notice_numbers.last + 1
 		RETURNING last, coalesce((SELECT prefix FROM notice_prefixes WHERE kind = ?), '')`, n.Kind, year, n.Kind).Scan(&seq, &prefix)
 	if err != nil {
 		return fmt.Errorf("number notice of kind %d in %d: %w", n.Kind, year, err)

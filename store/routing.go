@@ -86,7 +86,7 @@ func (db *DB) SetRoutingRule(ctx context.Context, in *gridinspect.RoutingRule) (
 		rr.UpdatedAt, rr.UpdatedBy = tx.Now, a.UserID
 		_, err = tx.Exec(`INSERT INTO routing_rules (id, name, category, kind, grid_id, assignee_id, responsible_unit,
 			deadline_days, automatic, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET name = excluded.name, category = excluded.category, kind = excluded.kind,
+			ON CONFLICT (street_id, id) DO UPDATE SET name = excluded.name, category = excluded.category, kind = excluded.kind,
 			grid_id = excluded.grid_id, assignee_id = excluded.assignee_id, responsible_unit = excluded.responsible_unit,
 			deadline_days = excluded.deadline_days, automatic = excluded.automatic, updated_at = excluded.updated_at,
 			updated_by = excluded.updated_by`,

@@ -58,7 +58,7 @@ func (db *DB) SetNoticePrefix(ctx context.Context, p gridinspect.NoticePrefix) (
 			return err
 		}
 		_, err = tx.Exec(`INSERT INTO notice_prefixes (kind, prefix) VALUES (?, ?)
-			ON CONFLICT (kind) DO UPDATE SET prefix = excluded.prefix`, p.Kind, p.Prefix)
+			ON CONFLICT (street_id, kind) DO UPDATE SET prefix = excluded.prefix`, p.Kind, p.Prefix)
 		return err
 	})
 	if err != nil {

@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gridinspect/gridinspect"
+)
+
+// streetsMigration is the SQLite migration that makes every row a street's.
+const streetsMigration = 23
+
+// makeSQLiteAt makes a SQLite database at path with the migrations before
+// version, as a server of that version left it, and runs fill in it.
+func makeSQLiteAt(t *testing.T, path string, version int, fill string) {
+	t.Helper()
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := sql.Open("sqlite3", path+"?_foreign_keys=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+		applied_at INTEGER NOT NULL) STRICT`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.version >= version {
+			continue
+		}
+		if _, err := conn.Exec(m.sql); err != nil {
+			t.Fatalf("migration %s: %v", m.name, err)
+		}
+		if _, err := conn.Exec("INSERT INTO schema_migrations VALUES (?, ?, 0)", m.version, m.name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(fill); err != nil {
+		t.Fatalf("fill: %v", err)
+	}
+}
+
+func TestStreets_ASQLiteDatabaseOfThePreviousVersionKeepsItsRowsAsStreetOne(t *testing.T) {
+	onlyOn(t, "sqlite") // PostgreSQL's schema has the street from its first migration
+	path := filepath.Join(t.TempDir(), "gridinspect.db")
+	makeSQLiteAt(t, path, streetsMigration, `
+		INSERT INTO grids (id, name, kind, boundary, min_lat, min_lng, max_lat, max_lng, content_hash, created_at)
+			VALUES ('0195a0c0-0000-7000-8000-0000000000g1', '一村', 1, '[]', 0, 0, 1, 1, 'h', 1);
+		INSERT INTO notice_numbers (kind, year, last) VALUES (1, 2025, 7);
+		INSERT INTO notice_prefixes (kind, prefix) VALUES (1, 'X街安告');
+		INSERT INTO routing_rules (id, name, category, kind, grid_id, assignee_id, responsible_unit, deadline_days,
+			automatic, updated_at, updated_by)
+			VALUES ('0195a0c0-0000-7000-8000-0000000000r1', '安全', 1, 0, '', NULL, '安监站', 7, 0, 1, 'a');`)
+
+	db := mustOpenAt(t, path, &testClock{now: t0})
+	err := db.Read(context.Background(), func(tx *sql.Tx) error {
+		for _, c := range []struct {
+			table string
+			want  int
+		}{{"grids", 1}, {"notice_numbers", 1}, {"notice_prefixes", 1}, {"routing_rules", 1}, {"streets", 1}} {
+			col := "street_id"
+			if c.table == "streets" {
+				col = "id"
+			}
+			var n int
+			if err := tx.QueryRow("SELECT count(*) FROM "+c.table+" WHERE "+col+" = 1").Scan(&n); err != nil {
+				return err
+			}
+			if n != c.want {
+				t.Errorf("%s: %d rows of street 1, want %d", c.table, n, c.want)
+			}
+		}
+		var last int
+		var prefix string
+		if err := tx.QueryRow("SELECT last FROM notice_numbers WHERE street_id = 1 AND kind = 1 AND year = 2025").Scan(&last); err != nil {
+			return err
+		}
+		if err := tx.QueryRow("SELECT prefix FROM notice_prefixes WHERE street_id = 1 AND kind = 1").Scan(&prefix); err != nil {
+			return err
+		}
+		if last != 7 || prefix != "X街安告" {
+			t.Errorf("notice numbering kept as last %d, prefix %q; want 7, X街安告", last, prefix)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The next notice of the kind and year follows the kept number.
+	n := &gridinspect.Notice{Kind: 1}
+	if err := db.Write(context.Background(), func(tx *Tx) error {
+		return numberNotice(tx, n, time.Date(2025, 6, 1, 0, 0, 0, 0, gridinspect.ChinaZone))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n.Sequence != 8 || n.Number != gridinspect.NoticeNumber("X街安告", 2025, 8) {
+		t.Errorf("next notice %d %q, want 8 after the kept 7", n.Sequence, n.Number)
+	}
+}
+
+// perStreetTables are the tables whose rows are a street's, on both
+// engines.
+var perStreetTables = []string{"grids", "subjects", "reports", "events", "patrols", "changes", "users",
+	"user_grids", "tokens", "notice_numbers", "notice_prefixes", "photos", "mutations", "quarantine",
+	"event_facts", "push_retries", "routing_rules", "patrol_schedules"}
+
+func TestStreets_EveryPerStreetTableHasTheStreet(t *testing.T) {
+	db := MustOpenDB(t)
+	err := db.Read(context.Background(), func(tx *sql.Tx) error {
+		for _, table := range perStreetTables {
+			if _, err := tx.Exec("SELECT street_id FROM " + table + " LIMIT 1"); err != nil {
+				t.Errorf("%s: %v", table, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// What create_distributed_table(table, 'street_id') needs of a table:
+// the street in its primary key and in every unique constraint and
+// foreign key. The schema puts it first, so that a street's rows are one
+// range of each key.
+func TestStreets_OnPostgreSQLTheStreetLeadsEveryKey(t *testing.T) {
+	onlyOn(t, "postgres")
+	db := MustOpenDB(t)
+	err := db.Read(context.Background(), func(tx *sql.Tx) error {
+		rows, err := tx.Query(`SELECT c.relname, i.relname, a.attname
+			FROM pg_index AS x
+			JOIN pg_class AS c ON c.oid = x.indrelid
+			JOIN pg_class AS i ON i.oid = x.indexrelid
+			JOIN pg_namespace AS n ON n.oid = c.relnamespace
+			JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum = x.indkey[0]
+			WHERE n.nspname = current_schema() AND (x.indisunique OR x.indisprimary)`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		perStreet := map[string]bool{}
+		for _, table := range perStreetTables {
+			perStreet[table] = true
+		}
+		for rows.Next() {
+			var table, index, first string
+			if err := rows.Scan(&table, &index, &first); err != nil {
+				return err
+			}
+			if perStreet[table] && first != "street_id" {
+				t.Errorf("%s: unique key %s starts with %s, not street_id", table, index, first)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		frows, err := tx.Query(`SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+			FROM pg_constraint WHERE contype = 'f' AND connamespace = current_schema()::regnamespace`)
+		if err != nil {
+			return err
+		}
+		defer frows.Close()
+		for frows.Next() {
+			var table, name, def string
+			if err := frows.Scan(&table, &name, &def); err != nil {
+				return err
+			}
+			if perStreet[table] && !strings.HasPrefix(def, "FOREIGN KEY (street_id") {
+				t.Errorf("%s: foreign key %s is %s, without the street first", table, name, def)
+			}
+		}
+		return frows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
