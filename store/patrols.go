@@ -83,7 +83,7 @@ func (db *DB) insertPatrol(tx *Tx, a *gridinspect.Actor, p *gridinspect.Patrol, 
 		return gridinspect.ErrOutOfScope
 	}
 	if gridGiven {
-		ok, err := gridExists(tx, p.GridID)
+		ok, err := gridExists(tx, a.Street(), p.GridID)
 		if err != nil {
 			return err
 		}

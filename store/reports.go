@@ -115,7 +115,7 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 		return nil, gridinspect.ErrOutOfScope
 	}
 	if gridGiven {
-		ok, err := gridExists(tx, r.GridID)
+		ok, err := gridExists(tx, a.Street(), r.GridID)
 		if err != nil {
 			return nil, err
 		}

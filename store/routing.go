@@ -61,7 +61,7 @@ func (db *DB) SetRoutingRule(ctx context.Context, in *gridinspect.RoutingRule) (
 		rr.ID = id.String()
 	}
 	err := db.Write(ctx, func(tx *Tx) error {
-		if err := checkRuleRefs(tx, &rr); err != nil {
+		if err := checkRuleRefs(tx, a.Street(), &rr); err != nil {
 			return err
 		}
 		var other string
@@ -103,9 +103,9 @@ func (db *DB) SetRoutingRule(ctx context.Context, in *gridinspect.RoutingRule) (
 // checkRuleRefs checks what a rule refers to: its grid must exist, and
 // its assignee must be an enabled user who works in the rule's grid (in
 // some grid, for a rule of any grid).
-func checkRuleRefs(q queryer, rr *gridinspect.RoutingRule) error {
+func checkRuleRefs(q queryer, street int64, rr *gridinspect.RoutingRule) error {
 	if rr.GridID != "" {
-		ok, err := gridExists(q, rr.GridID)
+		ok, err := gridExists(q, street, rr.GridID)
 		if err != nil {
 			return err
 		}

@@ -104,7 +104,7 @@ func checkScheduleTarget(q queryer, a *gridinspect.Actor, s *gridinspect.PatrolS
 	if !a.CanSeeGrid(s.GridID) {
 		return gridinspect.ErrOutOfScope
 	}
-	ok, err := gridExists(q, s.GridID)
+	ok, err := gridExists(q, a.Street(), s.GridID)
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,10 @@ func TestStreets_ASQLiteDatabaseOfThePreviousVersionKeepsItsRowsAsStreetOne(t *t
 	makeSQLiteAt(t, path, streetsMigration, `
 		INSERT INTO grids (id, name, kind, boundary, min_lat, min_lng, max_lat, max_lng, content_hash, created_at)
 			VALUES ('0195a0c0-0000-7000-8000-0000000000g1', '一村', 1, '[]', 0, 0, 1, 1, 'h', 1);
+		INSERT INTO users (id, username, display_name, role, all_grids, disabled, password_hash, created_at, updated_at)
+			VALUES ('0195a0c0-0000-7000-8000-0000000000u1', 'zhang.san', '张三', 1, 0, 0, 'x', 1, 1);
+		INSERT INTO user_grids (user_id, grid_id)
+			VALUES ('0195a0c0-0000-7000-8000-0000000000u1', '0195a0c0-0000-7000-8000-0000000000g1');
 		INSERT INTO notice_numbers (kind, year, last) VALUES (1, 2025, 7);
 		INSERT INTO notice_prefixes (kind, prefix) VALUES (1, 'X街安告');
 		INSERT INTO routing_rules (id, name, category, kind, grid_id, assignee_id, responsible_unit, deadline_days,
@@ -64,18 +68,22 @@ func TestStreets_ASQLiteDatabaseOfThePreviousVersionKeepsItsRowsAsStreetOne(t *t
 		for _, c := range []struct {
 			table string
 			want  int
-		}{{"grids", 1}, {"notice_numbers", 1}, {"notice_prefixes", 1}, {"routing_rules", 1}, {"streets", 1}} {
+		}{{"grids", 1}, {"users", 1}, {"user_grids", 1}, {"notice_numbers", 1}, {"notice_prefixes", 1}, {"routing_rules", 1}, {"streets", 1}} {
 			col := "street_id"
 			if c.table == "streets" {
 				col = "id"
 			}
 			var n int
-			if err := tx.QueryRow("SELECT count(*) FROM "+c.table+" WHERE "+col+" = 1").Scan(&n); err != nil {
+			if err := tx.QueryRow("SELECT count(*) FROM " + c.table + " WHERE " + col + " = 1").Scan(&n); err != nil {
 				return err
 			}
 			if n != c.want {
 				t.Errorf("%s: %d rows of street 1, want %d", c.table, n, c.want)
 			}
+		}
+		var broken int
+		if err := tx.QueryRow("SELECT count(*) FROM pragma_foreign_key_check").Scan(&broken); err != nil || broken != 0 {
+			t.Errorf("%d rows refer to no row (%v)", broken, err)
 		}
 		var last int
 		var prefix string
@@ -181,5 +189,120 @@ func TestStreets_OnPostgreSQLTheStreetLeadsEveryKey(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// twoStreets makes street 1 (the test street: grids A and B, a worker of
+// A) and street 2 (its admin, logged in, and a grid of its own), in one
+// database.
+func twoStreets(t *testing.T, db *testDB) (worker1 *gridinspect.User, admin2 *gridinspect.Actor, gridC string) {
+	t.Helper()
+	mustStreet(t, db)
+	worker1 = mustCreateUser(t, db, newUser("zhang.san", gridA))
+	street, password, err := db.CreateStreet(context.Background(), "西街道", "admin2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if street != 2 {
+		t.Fatalf("new street %d, want 2", street)
+	}
+	admin2 = mustAuthenticate(t, db, mustLogin(t, db, "admin2", password).Token)
+	if admin2.Street() != 2 || !admin2.IsAdmin() {
+		t.Fatalf("admin of street 2 acts as %+v", admin2)
+	}
+	gridC = newID()
+	// The same name as a grid of street 1: names are a street's.
+	if _, err := db.CreateGrid(as(admin2), &gridinspect.Grid{ID: gridC, Name: "东村", Kind: gridinspect.GridKindVillage,
+		Boundary: square(30.50, 107.50, 30.51, 107.51)}); err != nil {
+		t.Fatal(err)
+	}
+	return worker1, admin2, gridC
+}
+
+func TestStreets_AnAdminOfAnotherStreetGetsForItsIDsTheAnswerForNoSuchID(t *testing.T) {
+	db := MustOpenDB(t)
+	worker1, admin2, _ := twoStreets(t, db)
+	ctx := as(admin2)
+	name, order := "改名", 3
+	for _, c := range []struct {
+		name string
+		call func(id string) error
+		id   string // of street 1
+	}{
+		{"GetUser", func(id string) error { _, err := db.GetUser(ctx, id); return err }, worker1.ID},
+		{"UpdateUser", func(id string) error {
+			_, err := db.UpdateUser(ctx, id, gridinspect.UserUpdate{DisplayName: &name})
+			return err
+		}, worker1.ID},
+		{"DisableUser", func(id string) error { _, err := db.DisableUser(ctx, id); return err }, worker1.ID},
+		{"GetGrid", func(id string) error { _, err := db.GetGrid(ctx, id); return err }, gridA},
+		{"SetGridOrder", func(id string) error { _, err := db.SetGridOrder(ctx, id, order); return err }, gridA},
+		{"CreateUser in the grid", func(id string) error {
+			_, err := db.CreateUser(ctx, newUser("li.si", id), testPassword)
+			return err
+		}, gridB},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			errOther, errNone := c.call(c.id), c.call(newID())
+			if errOther == nil || gridinspect.ErrorCode(errOther) != gridinspect.ErrorCode(errNone) {
+				t.Errorf("street 1's id: %v; want the answer for no such id: %v", errOther, errNone)
+			}
+		})
+	}
+	// Street 1 is as it was.
+	if u := mustGetUser(t, db, as(admin()), worker1.ID); u.DisplayName != worker1.DisplayName || u.Disabled {
+		t.Errorf("street 1's worker changed through street 2: %+v", u)
+	}
+}
+
+func TestStreets_ListsShowOnlyTheCallersStreet(t *testing.T) {
+	db := MustOpenDB(t)
+	_, admin2, gridC := twoStreets(t, db)
+	worker2, err := db.CreateUser(as(admin2), newUser("wang.wu", gridC), testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if worker2.StreetID != 2 {
+		t.Errorf("a user made by street 2's admin is of street %d", worker2.StreetID)
+	}
+	for _, c := range []struct {
+		actor      *gridinspect.Actor
+		users      []string
+		grids      []string
+		streetName string
+	}{
+		{admin(), []string{"zhang.san"}, []string{gridA, gridB}, "1"},
+		{admin2, []string{"admin2", "wang.wu"}, []string{gridC}, "2"},
+	} {
+		users, _, err := db.ListUsers(as(c.actor), gridinspect.UserFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, u := range users {
+			names = append(names, u.Username)
+		}
+		assertEqual(t, names, c.users)
+		grids, _, err := db.ListGrids(as(c.actor), 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, g := range grids {
+			ids = append(ids, g.ID)
+		}
+		assertEqual(t, ids, c.grids)
+	}
+}
+
+func TestStreets_AUsernameIsOneAccountInTheWholeDatabase(t *testing.T) {
+	db := MustOpenDB(t)
+	_, admin2, _ := twoStreets(t, db)
+	_, err := db.CreateUser(as(admin2), newUser("zhang.san"), testPassword)
+	if gridinspect.ErrorCode(err) != gridinspect.EINVALID {
+		t.Errorf("street 2 takes street 1's username: %v; want invalid (taken)", err)
+	}
+	if _, _, err := db.CreateStreet(context.Background(), "北街道", "zhang.san"); gridinspect.ErrorCode(err) != gridinspect.EINVALID {
+		t.Errorf("a new street's admin takes street 1's username: %v; want invalid (taken)", err)
 	}
 }

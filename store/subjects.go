@@ -67,7 +67,7 @@ func (db *DB) CreateSubject(ctx context.Context, in *gridinspect.Subject) (*grid
 			return gridinspect.ErrOutOfScope
 		}
 		if gridGiven {
-			ok, err := gridExists(tx, sub.GridID)
+			ok, err := gridExists(tx, a.Street(), sub.GridID)
 			if err != nil {
 				return err
 			}

@@ -401,7 +401,7 @@ func (b *pageBuilder) current(r changeRow) (*gridinspect.Change, error) {
 	case "grid":
 		typ = gridinspect.EntityGrid
 		var g *gridinspect.Grid
-		if g, _, err = getGrid(b.q, r.entityID); g != nil && a.CanSeeGrid(g.ID) {
+		if g, _, err = getGrid(b.q, a.Street(), r.entityID); g != nil && a.CanSeeGrid(g.ID) {
 			c.Grid = g
 		}
 	default:

@@ -92,6 +92,7 @@ func checkDeviceID(id string) error {
 type loginCandidate struct {
 	id, hash string
 	disabled bool
+	street   int64
 }
 
 // checkPassword is gridinspect.CheckPassword; a test counts its calls.
@@ -119,8 +120,8 @@ func (db *DB) Login(ctx context.Context, username, password, deviceID string) (*
 		err := db.Read(ctx, func(tx *sql.Tx) error {
 			var c loginCandidate
 			var disabled int
-			err := tx.QueryRow("SELECT id, password_hash, disabled FROM users WHERE username = ?", username).
-				Scan(&c.id, &c.hash, &disabled)
+			err := tx.QueryRow("SELECT id, password_hash, disabled, street_id FROM users WHERE username = ?", username).
+				Scan(&c.id, &c.hash, &disabled, &c.street)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				return nil
@@ -155,7 +156,7 @@ func (db *DB) Login(ctx context.Context, username, password, deviceID string) (*
 	err = db.Write(ctx, func(tx *Tx) error {
 		// The user may have been disabled, or its password changed, since
 		// the password was checked.
-		u, hash, err := getUserForLogin(tx, cand.id)
+		u, hash, err := getUserForLogin(tx, cand.street, cand.id)
 		if err != nil {
 			return err
 		}
@@ -163,8 +164,9 @@ func (db *DB) Login(ctx context.Context, username, password, deviceID string) (*
 			return errInvalidLogin
 		}
 		expires := tx.Now.Add(db.tokenTTL)
-		if _, err := tx.Exec(`INSERT INTO tokens (id, user_id, device_id, created_at, last_used_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, id, u.ID, deviceID, tx.Now.UnixNano(), tx.Now.UnixNano(), expires.UnixNano()); err != nil {
+		if _, err := tx.Exec(`INSERT INTO tokens (street_id, id, user_id, device_id, created_at, last_used_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, u.StreetID, id, u.ID, deviceID, tx.Now.UnixNano(), tx.Now.UnixNano(),
+			expires.UnixNano()); err != nil {
 			return fmt.Errorf("insert token: %w", err)
 		}
 		s = &gridinspect.Session{Token: token, ExpiresAt: expires, User: u}
@@ -177,13 +179,13 @@ func (db *DB) Login(ctx context.Context, username, password, deviceID string) (*
 }
 
 // getUserForLogin returns the user with id and its password hash, or nil.
-func getUserForLogin(q queryer, id string) (*gridinspect.User, string, error) {
-	u, err := getUser(q, id)
+func getUserForLogin(q queryer, street int64, id string) (*gridinspect.User, string, error) {
+	u, err := getUser(q, street, id)
 	if err != nil || u == nil {
 		return nil, "", err
 	}
 	var hash string
-	if err := q.QueryRow("SELECT password_hash FROM users WHERE id = ?", id).Scan(&hash); err != nil {
+	if err := q.QueryRow("SELECT password_hash FROM users WHERE street_id = ? AND id = ?", street, id).Scan(&hash); err != nil {
 		return nil, "", fmt.Errorf("read user %s: %w", id, err)
 	}
 	return u, hash, nil
@@ -224,10 +226,10 @@ func (db *DB) loadToken(ctx context.Context, id string, now time.Time) (*authEnt
 	var e *authEntry
 	err := db.Read(ctx, func(tx *sql.Tx) error {
 		var userID, deviceID string
-		var lastUsed, expires int64
+		var street, lastUsed, expires int64
 		var revoked sql.NullInt64
-		err := tx.QueryRow(`SELECT user_id, device_id, last_used_at, expires_at, revoked_at
-			FROM tokens WHERE id = ?`, id).Scan(&userID, &deviceID, &lastUsed, &expires, &revoked)
+		err := tx.QueryRow(`SELECT street_id, user_id, device_id, last_used_at, expires_at, revoked_at
+			FROM tokens WHERE id = ?`, id).Scan(&street, &userID, &deviceID, &lastUsed, &expires, &revoked)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errInvalidToken
 		}
@@ -237,7 +239,7 @@ func (db *DB) loadToken(ctx context.Context, id string, now time.Time) (*authEnt
 		if revoked.Valid || !now.Before(unixNanos(expires)) {
 			return errInvalidToken
 		}
-		u, err := getUser(tx, userID)
+		u, err := getUser(tx, street, userID)
 		if err != nil {
 			return err
 		}

@@ -295,7 +295,7 @@ func TestAuthenticate_ReturnsTheUsersActor(t *testing.T) {
 	u := mustCreateUser(t, db, newUser("zhang.san", gridB, gridA))
 	s := mustLogin(t, db, "zhang.san", testPassword)
 	want := &gridinspect.Actor{UserID: u.ID, Username: "zhang.san", Role: gridinspect.RoleWorker,
-		GridIDs: []string{gridA, gridB}, DeviceID: "phone-1", TokenID: tokenID(s.Token)}
+		GridIDs: []string{gridA, gridB}, DeviceID: "phone-1", TokenID: tokenID(s.Token), StreetID: 1}
 	for i := range 3 { // the first from the database, then from the cache
 		a := mustAuthenticate(t, db, s.Token)
 		assertEqual(t, a, want)

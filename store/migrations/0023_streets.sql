@@ -4,8 +4,9 @@
 -- distributed, so the tables keep their keys and gain the column (their
 -- ids are UUIDs, unique across streets); only the tables keyed by
 -- something a street chooses (a notice's kind and year, a routing rule's
--- key) are rebuilt with the street leading their key, so that two streets
--- in one file number their notices and route their cases apart.
+-- key, a grid's name) are rebuilt with the street leading their key, so
+-- that two streets in one file number their notices, route their cases
+-- and name their grids apart.
 -- calendar_exceptions (the state's holidays) and meta are the database's.
 CREATE TABLE streets (
 	id   INTEGER PRIMARY KEY CHECK (id >= 1),
@@ -13,7 +14,6 @@ CREATE TABLE streets (
 ) STRICT;
 INSERT INTO streets (id) VALUES (1);
 
-ALTER TABLE grids ADD COLUMN street_id INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE subjects ADD COLUMN street_id INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE reports ADD COLUMN street_id INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE events ADD COLUMN street_id INTEGER NOT NULL DEFAULT 1;
@@ -28,6 +28,31 @@ ALTER TABLE quarantine ADD COLUMN street_id INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE event_facts ADD COLUMN street_id INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE push_retries ADD COLUMN street_id INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE patrol_schedules ADD COLUMN street_id INTEGER NOT NULL DEFAULT 1;
+
+-- grids: dropped and made again under its own name, so that the rows that
+-- refer to a grid find their grid again as it is inserted; the drop's
+-- breaches are counted until then (defer_foreign_keys), not refused.
+PRAGMA defer_foreign_keys = ON;
+CREATE TEMP TABLE grids_22 AS SELECT * FROM grids;
+DROP TABLE grids;
+CREATE TABLE grids (
+	street_id    INTEGER NOT NULL DEFAULT 1,
+	id           TEXT PRIMARY KEY,
+	name         TEXT NOT NULL,
+	kind         INTEGER NOT NULL,
+	boundary     TEXT NOT NULL,
+	min_lat      REAL NOT NULL,
+	min_lng      REAL NOT NULL,
+	max_lat      REAL NOT NULL,
+	max_lng      REAL NOT NULL,
+	content_hash TEXT NOT NULL,
+	created_at   INTEGER NOT NULL,
+	sort_order   INTEGER NOT NULL DEFAULT 0 CHECK (sort_order >= 0),
+	UNIQUE (street_id, name)
+) STRICT;
+INSERT INTO grids (id, name, kind, boundary, min_lat, min_lng, max_lat, max_lng, content_hash, created_at, sort_order)
+SELECT id, name, kind, boundary, min_lat, min_lng, max_lat, max_lng, content_hash, created_at, sort_order FROM grids_22;
+DROP TABLE grids_22;
 
 CREATE TABLE notice_numbers_23 (
 	street_id INTEGER NOT NULL DEFAULT 1,

@@ -85,9 +85,10 @@ CREATE TABLE meta (
 -- grids_version counts the writes of its grids, so that a server knows
 -- when the boundaries it keeps in memory were changed through another.
 CREATE TABLE streets (
-	id            bigint PRIMARY KEY,
+	id            bigint PRIMARY KEY CHECK (id >= 1),
 	change_seq    bigint NOT NULL DEFAULT 0,
-	grids_version bigint NOT NULL DEFAULT 0
+	grids_version bigint NOT NULL DEFAULT 0,
+	name          text COLLATE "C" NOT NULL DEFAULT ''
 );
 INSERT INTO streets (id, change_seq) VALUES (1, 0);
 
