@@ -120,14 +120,14 @@ func (db *DB) cursorMAC(payload []byte) []byte {
 // was issued after: false when the database holds fewer changes than the
 // cursor has seen, or another change under that number (a restored
 // backup that has grown since).
-func sameHistory(q queryer, c *cursor) (bool, error) {
+func sameHistory(q queryer, street int64, c *cursor) (bool, error) {
 	if c.Seq == 0 {
 		return true, nil
 	}
 	var r changeRow
 	var event sql.NullString
-	err := q.QueryRow("SELECT seq, entity_type, entity_id, event_id, changed_at FROM changes WHERE seq = ?",
-		c.Seq).Scan(&r.seq, &r.entityType, &r.entityID, &event, &r.changedAt)
+	err := q.QueryRow("SELECT seq, entity_type, entity_id, event_id, changed_at FROM changes WHERE street_id = ? AND seq = ?",
+		street, c.Seq).Scan(&r.seq, &r.entityType, &r.entityID, &event, &r.changedAt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil

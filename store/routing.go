@@ -84,13 +84,13 @@ func (db *DB) SetRoutingRule(ctx context.Context, in *gridinspect.RoutingRule) (
 				gridinspect.MaxRoutingRules).Zh("分拨规则已达上限 %d 条", gridinspect.MaxRoutingRules)
 		}
 		rr.UpdatedAt, rr.UpdatedBy = tx.Now, a.UserID
-		_, err = tx.Exec(`INSERT INTO routing_rules (id, name, category, kind, grid_id, assignee_id, responsible_unit,
-			deadline_days, automatic, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		_, err = tx.Exec(`INSERT INTO routing_rules (street_id, id, name, category, kind, grid_id, assignee_id, responsible_unit,
+			deadline_days, automatic, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (street_id, id) DO UPDATE SET name = excluded.name, category = excluded.category, kind = excluded.kind,
 			grid_id = excluded.grid_id, assignee_id = excluded.assignee_id, responsible_unit = excluded.responsible_unit,
 			deadline_days = excluded.deadline_days, automatic = excluded.automatic, updated_at = excluded.updated_at,
 			updated_by = excluded.updated_by`,
-			rr.ID, rr.Name, rr.Category, rr.Kind, rr.GridID, nullString(rr.AssigneeID), rr.ResponsibleUnit,
+			tx.Street, rr.ID, rr.Name, rr.Category, rr.Kind, rr.GridID, nullString(rr.AssigneeID), rr.ResponsibleUnit,
 			rr.DeadlineDays, boolInt(rr.Automatic), rr.UpdatedAt.UnixNano(), rr.UpdatedBy)
 		return err
 	})
@@ -218,7 +218,7 @@ func (db *DB) SuggestDispatch(ctx context.Context, reportID string) (*gridinspec
 	}
 	var out *gridinspect.DispatchSuggestion
 	err = db.Read(ctx, func(tx *sql.Tx) error {
-		rep, _, err := getReport(tx, strings.ToLower(reportID))
+		rep, _, err := getReport(tx, a.Street(), strings.ToLower(reportID))
 		switch {
 		case err != nil:
 			return err

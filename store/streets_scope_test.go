@@ -17,7 +17,7 @@ import (
 // statement names the street"). It may only go down: a new statement
 // names the street, and each statement scoped lowers it. At 0 the
 // interim id indexes at the end of migrations/postgres/0001 go.
-const unscopedStatementsLeft = 120
+const unscopedStatementsLeft = 104
 
 // perStreetTable matches a statement that reads or writes a per-street
 // table.

@@ -306,3 +306,66 @@ func TestStreets_AUsernameIsOneAccountInTheWholeDatabase(t *testing.T) {
 		t.Errorf("a new street's admin takes street 1's username: %v; want invalid (taken)", err)
 	}
 }
+
+func TestStreets_AStreetsCaseIsWrittenInItsStreetAndPulledOnlyThere(t *testing.T) {
+	db := MustOpenDB(t)
+	_, admin2, gridC := twoStreets(t, db)
+	if _, err := db.CreateUser(as(admin2), newUser("wang.wu", gridC), testPassword); err != nil {
+		t.Fatal(err)
+	}
+	worker2 := mustAuthenticate(t, db, mustLogin(t, db, "wang.wu", testPassword).Token)
+	inC := gridinspect.Location{Lat: 30.505, Lng: 107.505, AccuracyMeters: 8, Address: "南街 3 号"}
+	r := mustSubmit(t, db, as(worker2), newReport(inC))
+	if r.GridID != gridC {
+		t.Fatalf("report placed in grid %s, want street 2's %s", r.GridID, gridC)
+	}
+	err := db.Read(context.Background(), func(tx *sql.Tx) error {
+		for _, table := range []string{"reports", "events", "changes"} {
+			var street int64
+			q := "SELECT DISTINCT street_id FROM " + table + " WHERE " +
+				map[string]string{"reports": "id", "events": "report_id", "changes": "entity_id"}[table] + " = ?"
+			if err := tx.QueryRow(q, r.ID).Scan(&street); err != nil {
+				return err
+			}
+			if street != 2 {
+				t.Errorf("%s: the case's rows are street %d's, want 2", table, street)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Street 1's admin, asking for it or acting on it, gets the answer for
+	// a case that does not exist.
+	for _, c := range []struct {
+		name string
+		call func(id string) error
+	}{
+		{"GetReport", func(id string) error { _, err := db.GetReport(as(admin()), id); return err }},
+		{"urge", func(id string) error { _, _, err := db.Act(as(admin()), urge(id), gridinspect.Online); return err }},
+	} {
+		errOther, errNone := c.call(r.ID), c.call(newID())
+		if errOther == nil || gridinspect.ErrorCode(errOther) != gridinspect.ErrorCode(errNone) {
+			t.Errorf("%s of street 2's case by street 1's admin: %v; want the answer for no such case: %v", c.name, errOther, errNone)
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		actor *gridinspect.Actor
+		want  bool
+	}{
+		{"street 1's admin", admin(), false},
+		{"street 2's admin", admin2, true},
+		{"street 2's worker", worker2, true},
+	} {
+		page := mustPull(t, db, as(c.actor), "", gridinspect.PullLimits{})
+		got := false
+		for _, ch := range page.Changes {
+			got = got || (ch.Report != nil && ch.Report.ID == r.ID) || (ch.Grid != nil && ch.Grid.ID == gridC)
+		}
+		if got != c.want {
+			t.Errorf("%s pulls street 2's case or grid: %v, want %v (%v)", c.name, got, c.want, pageKeys(page.Changes))
+		}
+	}
+}

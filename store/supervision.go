@@ -56,23 +56,30 @@ func (db *DB) SuperviseOverdue(ctx context.Context) (int, error) {
 func (db *DB) superviseTx(tx *Tx) (int, error) {
 	// The literals are StatusAssigned and StatusRectifying (see stats.go),
 	// as the partial index reports_supervision names them.
-	var ids []string
-	err := forEachRow(tx, query{`SELECT id FROM reports INDEXED BY reports_supervision
+	type overdue struct {
+		street int64
+		id     string
+	}
+	var ids []overdue
+	err := forEachRow(tx, query{`SELECT street_id, id FROM reports INDEXED BY reports_supervision
 		WHERE status IN (2, 3) AND deadline < ? AND supervised_deadline IS NOT deadline
 		ORDER BY deadline, id LIMIT ?`, []any{tx.Now.UnixNano(), superviseBatch}}, func(rows *sql.Rows) error {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var o overdue
+		if err := rows.Scan(&o.street, &o.id); err != nil {
 			return err
 		}
-		ids = append(ids, id)
+		ids = append(ids, o)
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
 	system := gridinspect.SystemActor()
-	for _, id := range ids {
-		rep, _, err := getReport(tx, id)
+	for _, o := range ids {
+		// The system acts in every street: each case's rows are its own
+		// street's.
+		tx.Street = o.street
+		rep, _, err := getReport(tx, o.street, o.id)
 		if err != nil {
 			return 0, err
 		}

@@ -694,8 +694,8 @@ func TestPull_ChangesAreReadInOrderFromAnIndex(t *testing.T) {
 		q    *query
 		want string
 	}{
-		{"the whole street", changesQuery(10, "", 200), "SEARCH changes USING INTEGER PRIMARY KEY (rowid>?)"},
-		{"one grid", changesQuery(10, gridA, 200), "SEARCH changes USING INDEX changes_grid_seq (grid_id=? AND seq>?)"},
+		{"the whole street", changesQuery(1, 10, "", 200), "SEARCH changes USING INTEGER PRIMARY KEY (rowid>?)"},
+		{"one grid", changesQuery(1, 10, gridA, 200), "SEARCH changes USING INDEX changes_grid_seq (grid_id=? AND seq>?)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if plan := explain(t, db, tt.q); len(plan) != 1 || plan[0] != tt.want {

@@ -38,6 +38,9 @@ import (
 type Tx struct {
 	// Now is the server time of the group, the same for every write in it.
 	Now time.Time
+	// Street is the street the write is for: its caller's
+	// (docs/tenants.md); the rows it inserts are that street's.
+	Street int64
 
 	conn  *writerConn
 	group *group
@@ -371,7 +374,7 @@ func (db *DB) runWhole(now time.Time, live []*writeRequest) (ok int, whole bool)
 			r.err = err // the caller gave up while the group ran; nothing of it ran
 			continue
 		}
-		tx := &Tx{Now: now, conn: db.wconn, group: g}
+		tx := &Tx{Now: now, Street: gridinspect.ActorFrom(r.ctx).Street(), conn: db.wconn, group: g}
 		if err := callSafely(r.fn, tx); err != nil || tx.diskErr != nil {
 			return ok, false
 		}
@@ -431,7 +434,7 @@ func (db *DB) runOne(g *group, now time.Time, r *writeRequest) error {
 	if _, err := db.wconn.exec("SAVEPOINT write"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	tx := &Tx{Now: now, conn: db.wconn, group: g, ownSavepoint: true}
+	tx := &Tx{Now: now, Street: gridinspect.ActorFrom(r.ctx).Street(), conn: db.wconn, group: g, ownSavepoint: true}
 	r.err = callSafely(r.fn, tx)
 	cause := tx.diskErr
 	if cause == nil && diskError(r.err) != nil {
