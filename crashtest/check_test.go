@@ -230,7 +230,7 @@ func (it *item) describe() string {
 // and one change row for every report and patrol of the phones, and a
 // ledger in which each pushed mutation is recorded once, APPLIED, for the
 // report or patrol it carried, from its own device.
-func checkDB(ctx context.Context, v *verdict, path string, items map[string]*item, demo snapshot) error {
+func checkDB(ctx context.Context, v *verdict, path string, items map[string]*item, demo snapshot, photos map[string]int) error {
 	db, err := openReadOnly(path)
 	if err != nil {
 		return err
@@ -296,8 +296,10 @@ func checkDB(ctx context.Context, v *verdict, path string, items map[string]*ite
 				}
 				continue
 			}
-			if n := changes[string(k)+" "+id]; n != 1 {
-				v.duplicated.add(id, "DB: %s (%s) has %d change rows, want 1", k, it.describe(), n)
+			// One change row per report or patrol, and one more for each
+			// photo of the report completed (its missing_photo_ids changed).
+			if n, want := changes[string(k)+" "+id], 1+photos[id]; n != want {
+				v.duplicated.add(id, "DB: %s (%s) has %d change rows, want %d", k, it.describe(), n, want)
 			}
 			if k == kindReport {
 				if n := submissions[id]; n != 1 {

@@ -117,7 +117,7 @@ func runCrash(t *testing.T, pg *pgtest.Cluster) {
 	if err := s.start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &crash{t: t, ctx: ctx, s: s, pg: pg, f: newFleet(s.addr, seed), rng: rand.New(rand.NewPCG(seed, 0))}
+	c := &crash{t: t, ctx: ctx, s: s, pg: pg, f: newFleet(seed, s.addr), rng: rand.New(rand.NewPCG(seed, 0))}
 
 	// What the demo seeded, before any phone writes.
 	sup, err := dial(c.f, 0, "supervisor", "supervisor")
@@ -164,8 +164,14 @@ func runCrash(t *testing.T, pg *pgtest.Cluster) {
 		}
 	}
 
-	// The set check, through the API and in the database, while the
-	// server is idle; then a last clean stop.
+	c.judge(sup, demo, []*server{s}, cycles, began, seed)
+}
+
+// judge runs the set check, through the API and in the database, while
+// the servers are idle, stops them cleanly, and reports and judges the
+// run of cycles kills (or stops of PostgreSQL).
+func (c *crash) judge(sup *phone, demo snapshot, servers []*server, cycles int, began time.Time, seed uint64) {
+	t, ctx := c.t, c.ctx
 	items, anomalies := c.f.hist.snapshot()
 	v := &verdict{}
 	for _, a := range anomalies {
@@ -174,27 +180,47 @@ func runCrash(t *testing.T, pg *pgtest.Cluster) {
 	if err := checkAPI(ctx, v, sup, items, demo, c.rng); err != nil {
 		t.Fatalf("set check through the API: %v", err)
 	}
-	if err := checkDB(ctx, v, s.dbPath(), items, demo); err != nil {
+	var recs []photoRecord
+	if c.f.photos != nil {
+		recs = c.f.photos.snapshot()
+	}
+	if err := checkDB(ctx, v, c.s.dbPath(), items, demo, completedPhotos(recs)); err != nil {
 		t.Fatalf("set check in the database: %v", err)
 	}
-	if err := s.stop(); err != nil {
-		t.Errorf("final clean stop: %v", err)
+	if c.f.photos != nil {
+		n, err := checkPhotos(ctx, v, sup, recs)
+		if err != nil {
+			t.Fatalf("photo check through the API: %v", err)
+		}
+		t.Logf("crash: photos uploaded=%d acknowledged-complete=%d resumed=%d, each downloaded and its sha256 compared",
+			len(recs), n, c.f.photos.resumed.Load())
+		if n == 0 {
+			t.Errorf("no photo was uploaded")
+		}
+	}
+	races := 0
+	var warnings []string
+	for _, s := range servers {
+		if err := s.stop(); err != nil {
+			t.Errorf("final clean stop: %v", err)
+		}
+		races += s.races()
+		warnings = append(warnings, s.logLines(warnLevels...)...)
 	}
 	c.checkIntegrity("after the final stop")
 
 	tl := tallyItems(items)
-	races := s.races()
-	if counts := countMessages(s.logLines(warnLevels...)); counts != "" {
+	if counts := countMessages(warnings); counts != "" {
 		t.Logf("gridd logged (WARN and ERROR, by message): %s", counts)
 	}
-	t.Logf("crash: cycles=%d acknowledged=%d sent=%d lost=%d unexpected=%d duplicated=%d integrity=%s seed=%d",
-		cycles, tl.acked, tl.sent, len(v.lost), len(v.unexpected), len(v.duplicated), c.integrityWord(), seed)
+	t.Logf("crash: servers=%d cycles=%d acknowledged=%d sent=%d lost=%d unexpected=%d duplicated=%d integrity=%s seed=%d",
+		len(servers), cycles, tl.acked, tl.sent, len(v.lost), len(v.unexpected), len(v.duplicated), c.integrityWord(), seed)
 	t.Logf("crash: reports=%d patrols=%d mutations=%d/%d-acknowledged ledger=%d retried=%d resent=%d twins=%d "+
 		"reapplied=%d refused=%d problems=%d timelines=%d kills-in-flight=%d/%d calls=%d transient-errors=%d "+
-		"retry-results=%d server-errors=%d relogins=%d gridd-races=%d elapsed=%.1fs",
+		"retry-results=%d server-errors=%d relogins=%d moves=%d gridd-races=%d elapsed=%.1fs",
 		tl.reports, tl.patrols, tl.mutAcked, tl.mutations, v.ledger, tl.retried, tl.resent, c.f.twins.Load(),
 		tl.reapplied, tl.refused, len(v.problems), v.timelines, c.killedInFlight, cycles, c.f.calls.Load(),
-		c.f.transient.Load(), c.f.retryResults.Load(), c.f.serverErrors.Load(), c.f.relogins.Load(), races,
+		c.f.transient.Load(), c.f.retryResults.Load(), c.f.serverErrors.Load(), c.f.relogins.Load(), c.f.moves.Load(), races,
 		time.Since(began).Seconds())
 
 	for _, fault := range []struct {
@@ -216,6 +242,10 @@ func runCrash(t *testing.T, pg *pgtest.Cluster) {
 	if tl.refused > 0 {
 		t.Errorf("%d ids refused by the server; every one sent was valid", tl.refused)
 	}
+	if n := c.f.serverErrors.Load(); c.pg != nil && n > 0 {
+		// PostgreSQL away is the server's to say: "retry later".
+		t.Errorf("%d INTERNAL or UNKNOWN answers while PostgreSQL was stopped or starting, want UNAVAILABLE", n)
+	}
 	if c.killedInFlight < cycles/2 {
 		t.Errorf("only %d of %d kills landed with calls in flight, want at least half", c.killedInFlight, cycles)
 	}
@@ -223,7 +253,11 @@ func runCrash(t *testing.T, pg *pgtest.Cluster) {
 		t.Errorf("only %d ids acknowledged over %d cycles: the phones hardly worked", tl.acked, cycles)
 	}
 	if races > 0 {
-		t.Errorf("gridd reported %d data races; the first:\n%s", races, s.raceExcerpt())
+		for _, s := range servers {
+			if s.races() > 0 {
+				t.Errorf("gridd reported %d data races; the first:\n%s", s.races(), s.raceExcerpt())
+			}
+		}
 	}
 }
 

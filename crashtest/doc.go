@@ -9,7 +9,10 @@
 //
 // It runs on SQLite, then again on PostgreSQL (gridd --database on a
 // throwaway cluster, see internal/pgtest), where PostgreSQL itself is
-// also stopped -m immediate under a running gridd;
+// also stopped -m immediate under a running gridd (every answer meanwhile
+// must be UNAVAILABLE, none INTERNAL), and where two gridd share one
+// database and one photo folder, the phones (uploading photos too)
+// spread over both, while one of them is killed again and again;
 // GRIDINSPECT_TEST_ENGINE=sqlite (or postgres) runs one engine only.
 // CRASHTEST_SEED repeats a run's random choices (the kill moments and the
 // phones' work); CRASHTEST_GRIDD tests a gridd binary built elsewhere;

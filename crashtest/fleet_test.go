@@ -60,20 +60,29 @@ func (g *gate) open() {
 // fleet is what the phones share: the server's address, the history,
 // the gate, and counters the test reads while they run.
 type fleet struct {
-	addr string
-	seed uint64
-	hist *history
-	gate *gate
+	// addrs are the servers' addresses: one gridd, or several on one
+	// PostgreSQL database, each phone starting on one of them and moving
+	// to the next when a call fails on its side.
+	addrs []string
+	seed  uint64
+	hist  *history
+	gate  *gate
+	// photos, when set, has the submitters upload photos of reports and
+	// records them.
+	photos *photoBook
 
 	// stopNew tells the phones to make no new ids, only to get what they
 	// hold acknowledged, and then to return.
 	stopNew atomic.Bool
 
-	// Calls on the wire now, by kind.
+	// Calls on the wire now, by kind; writes (SubmitReport, Push) by
+	// server too.
 	submitting, pushing, other atomic.Int32
+	writing                    []atomic.Int32
 
-	// Counted over the run.
-	calls, transient, relogins, retryResults, twins atomic.Int64
+	// Counted over the run; moves are phones gone to another server
+	// after a failed call.
+	calls, transient, relogins, retryResults, twins, moves atomic.Int64
 	// serverErrors are INTERNAL and UNKNOWN answers; the first few are
 	// kept.
 	serverErrors atomic.Int64
@@ -81,8 +90,8 @@ type fleet struct {
 	errSamples   []string
 }
 
-func newFleet(addr string, seed uint64) *fleet {
-	return &fleet{addr: addr, seed: seed, hist: newHistory(), gate: newGate()}
+func newFleet(seed uint64, addrs ...string) *fleet {
+	return &fleet{addrs: addrs, seed: seed, hist: newHistory(), gate: newGate(), writing: make([]atomic.Int32, len(addrs))}
 }
 
 func (f *fleet) serverError(what string, err error) {
@@ -118,3 +127,7 @@ func (f *fleet) waitBusy(ctx context.Context, max time.Duration) time.Duration {
 	}
 	return time.Since(began)
 }
+
+// writingOn returns how many SubmitReport and Push calls are on the wire
+// to server i now.
+func (f *fleet) writingOn(i int) int32 { return f.writing[i].Load() }

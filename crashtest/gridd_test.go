@@ -4,6 +4,7 @@ package crashtest
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -127,8 +128,10 @@ type server struct {
 	addr    string
 	logPath string
 	// database is, on PostgreSQL, the URL of gridd's database; its
-	// photos are then in photos, beside data.
+	// photos are then in photos, beside data, unless photos names the
+	// folder (several gridd share one).
 	database string
+	photos   string
 
 	mu   sync.Mutex
 	proc *process // the current run, nil before the first start
@@ -199,7 +202,8 @@ func (s *server) startOnce() error {
 	fmt.Fprintf(logFile, "%s %s\n", startMarker, time.Now().Format(time.RFC3339Nano))
 	args := []string{"--demo", "--data", s.data, "--listen", s.addr, "--http", ""}
 	if s.database != "" {
-		args = append(args, "--database", s.database, "--photos", filepath.Join(filepath.Dir(s.data), "photos"))
+		photos := cmp.Or(s.photos, filepath.Join(filepath.Dir(s.data), "photos"))
+		args = append(args, "--database", s.database, "--photos", photos)
 	}
 	cmd := exec.Command(s.bin, args...)
 	cmd.Stderr = logFile

@@ -48,6 +48,8 @@ const (
 	shareMixOld      = 0.20 // a push carries 1–3 acknowledged mutations too
 	shareRepushBatch = 0.10 // after a push: push an acknowledged batch again whole
 	sharePatrol      = 0.30 // of pushed mutations: patrols, the rest reports
+	// shareHop: after an answer, a phone of several servers uses the next.
+	shareHop = 0.25
 )
 
 // loginSlots holds a token for each login in flight.
@@ -61,12 +63,11 @@ type phone struct {
 	deviceID string
 	rng      *rand.Rand // the phone's goroutine only
 
-	conn *grpc.ClientConn
-	auth pb.AuthServiceClient
-	dir  pb.DirectoryServiceClient
-	rep  pb.ReportServiceClient
-	rect pb.RectificationServiceClient
-	sync pb.SyncServiceClient
+	// servers are the phone's connections, one per address of the fleet;
+	// on is the one it uses now, and the clients below are its.
+	servers []*clients
+	on      int
+	*clients
 
 	mu    sync.Mutex
 	token string
@@ -85,39 +86,91 @@ func dial(f *fleet, n int, name, username string) (*phone, error) {
 		f: f, name: name, username: username, deviceID: newID(),
 		rng: rand.New(rand.NewPCG(f.seed, uint64(n))),
 	}
-	conn, err := grpc.NewClient(f.addr,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithConnectParams(grpc.ConnectParams{
-			Backoff:           backoff.Config{BaseDelay: minBackoff, Multiplier: 1.6, Jitter: 0.2, MaxDelay: maxBackoff},
-			MinConnectTimeout: 2 * time.Second,
-		}),
-		grpc.WithUnaryInterceptor(p.withToken),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("%s: connect to %s: %w", name, f.addr, err)
+	for _, addr := range f.addrs {
+		conn, err := grpc.NewClient(addr,
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithConnectParams(grpc.ConnectParams{
+				Backoff:           backoff.Config{BaseDelay: minBackoff, Multiplier: 1.6, Jitter: 0.2, MaxDelay: maxBackoff},
+				MinConnectTimeout: 2 * time.Second,
+			}),
+			grpc.WithUnaryInterceptor(p.withToken),
+			grpc.WithStreamInterceptor(p.withTokenStream),
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)),
+		)
+		if err != nil {
+			p.close()
+			return nil, fmt.Errorf("%s: connect to %s: %w", name, addr, err)
+		}
+		p.servers = append(p.servers, &clients{
+			conn: conn,
+			auth: pb.NewAuthServiceClient(conn),
+			dir:  pb.NewDirectoryServiceClient(conn),
+			rep:  pb.NewReportServiceClient(conn),
+			rect: pb.NewRectificationServiceClient(conn),
+			sync: pb.NewSyncServiceClient(conn),
+		})
 	}
-	p.conn = conn
-	p.auth = pb.NewAuthServiceClient(conn)
-	p.dir = pb.NewDirectoryServiceClient(conn)
-	p.rep = pb.NewReportServiceClient(conn)
-	p.rect = pb.NewRectificationServiceClient(conn)
-	p.sync = pb.NewSyncServiceClient(conn)
+	// Phones are spread over the servers.
+	p.use(n % len(p.servers))
 	return p, nil
 }
 
-func (p *phone) close() { _ = p.conn.Close() }
+// clients are a phone's connection to one server and its services.
+type clients struct {
+	conn *grpc.ClientConn
+	auth pb.AuthServiceClient
+	dir  pb.DirectoryServiceClient
+	rep  pb.ReportServiceClient
+	rect pb.RectificationServiceClient
+	sync pb.SyncServiceClient
+}
+
+func (p *phone) close() {
+	for _, c := range p.servers {
+		_ = c.conn.Close()
+	}
+}
+
+// moveOn makes the phone use the next server, after a call failed on the
+// side of the one it used (with one server, it stays). Only between
+// attempts: an attempt's goroutines read the clients.
+func (p *phone) moveOn() {
+	if len(p.servers) < 2 {
+		return
+	}
+	p.use((p.on + 1) % len(p.servers))
+	p.f.moves.Add(1)
+}
+
+// use makes the phone use server i.
+func (p *phone) use(i int) {
+	p.on = i
+	p.clients = p.servers[i]
+}
+
+// copyOn returns the clients the i-th copy of an attempt sent at once goes
+// through: with several servers, a twin goes to another one than the
+// first copy, as a phone whose first try seemed lost might.
+func (p *phone) copyOn(i int) *clients {
+	return p.servers[(p.on+i)%len(p.servers)]
+}
 
 func (p *phone) withToken(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	if method != pb.AuthService_Login_FullMethodName {
 		p.mu.Lock()
 		token := p.token
 		p.mu.Unlock()
-		if token != "" {
-			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
-		}
+		ctx = withBearer(ctx, token)
 	}
 	return invoker(ctx, method, req, reply, cc, opts...)
+}
+
+// withBearer returns ctx carrying token, if there is one.
+func withBearer(ctx context.Context, token string) context.Context {
+	if token == "" {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -132,6 +185,11 @@ func (p *phone) call(ctx context.Context, counter *atomic.Int32, fn func(context
 	}
 	counter.Add(1)
 	defer counter.Add(-1)
+	if counter == &p.f.submitting || counter == &p.f.pushing {
+		w := &p.f.writing[p.on]
+		w.Add(1)
+		defer w.Add(-1)
+	}
 	p.f.calls.Add(1)
 	actx, cancel := context.WithTimeout(ctx, attemptTimeout)
 	defer cancel()
@@ -148,6 +206,11 @@ func (p *phone) retry(ctx context.Context, what string, counter *atomic.Int32, f
 		err := p.call(ctx, counter, fn)
 		if err == nil {
 			p.wait = 0
+			// With several servers a phone goes back and forth, so that
+			// each has calls on the wire when it is killed.
+			if len(p.servers) > 1 && p.chance(shareHop) {
+				p.use((p.on + 1) % len(p.servers))
+			}
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -169,6 +232,7 @@ func (p *phone) retry(ctx context.Context, what string, counter *atomic.Int32, f
 		default:
 			return err
 		}
+		p.moveOn()
 		if err := p.backoff(ctx); err != nil {
 			return err
 		}
@@ -216,6 +280,7 @@ func (p *phone) login(ctx context.Context) error {
 		switch status.Code(err) {
 		case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.Aborted, codes.ResourceExhausted,
 			codes.Internal, codes.Unknown:
+			p.moveOn()
 			if err := p.backoff(ctx); err != nil {
 				return err
 			}

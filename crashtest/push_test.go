@@ -115,7 +115,7 @@ func (p *phone) push(ctx context.Context, ms []*pb.Mutation, old map[string]bool
 			for _, m := range ms {
 				h.attempt(entityID(m))
 			}
-			wg.Go(func() { resps[i], errs[i] = p.sync.Push(ctx, req) })
+			wg.Go(func() { resps[i], errs[i] = p.copyOn(i).sync.Push(ctx, req) })
 		}
 		wg.Wait()
 		answers = answers[:0]

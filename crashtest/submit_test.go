@@ -18,6 +18,10 @@ func (p *phone) runSubmitter(ctx context.Context) error {
 	var acked []*pb.Report
 	for !p.f.stopNew.Load() {
 		r := p.newReport()
+		var photo []byte
+		if p.f.photos != nil && p.chance(sharePhoto) {
+			r.PhotoIds, photo = []string{newID()}, p.newPhoto()
+		}
 		p.f.hist.sent(&item{id: r.GetId(), kind: kindReport, device: p.name, deviceID: p.deviceID})
 		ok, err := p.submit(ctx, r, false, p.chance(shareTwin))
 		if err != nil {
@@ -25,6 +29,11 @@ func (p *phone) runSubmitter(ctx context.Context) error {
 		}
 		if ok {
 			acked = append(acked, r)
+			if photo != nil {
+				if err := p.upload(ctx, r.GetPhotoIds()[0], r.GetId(), photo); err != nil {
+					return err
+				}
+			}
 		}
 		if len(acked) > 0 && p.chance(shareResend) {
 			if _, err := p.submit(ctx, acked[p.rng.IntN(len(acked))], true, false); err != nil {
@@ -52,7 +61,7 @@ func (p *phone) submit(ctx context.Context, r *pb.Report, resend, twin bool) (bo
 		var wg sync.WaitGroup
 		for i := range copies {
 			h.attempt(id)
-			wg.Go(func() { resps[i], errs[i] = p.rep.SubmitReport(ctx, req) })
+			wg.Go(func() { resps[i], errs[i] = p.copyOn(i).rep.SubmitReport(ctx, req) })
 		}
 		wg.Wait()
 		// "Stored now" first: of two answers to the same id, that one

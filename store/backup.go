@@ -164,10 +164,10 @@ func (db *DB) WriteBackup(ctx context.Context, w io.Writer) error {
 const backupFolderPrefix = ".backup-"
 
 // errBackupOnPostgres answers Backup on PostgreSQL, whose operators back
-// up with their own tools.
+// up with their own tools (README: backups on PostgreSQL; restore_pg.go).
 var errBackupOnPostgres = gridinspect.Errorf(gridinspect.EPRECONDITION,
-	"this server's database is PostgreSQL: back it up with pg_dump or pg_basebackup, and the photo folder with it").
-	Zh("本服务器的数据库是 PostgreSQL：请用 pg_dump 或 pg_basebackup 备份，并一同备份照片文件夹")
+	"this server's database is PostgreSQL: back it up with pg_dump or pg_basebackup, then copy the photo folder; after a restore run gridd --after-restore").
+	Zh("本服务器的数据库是 PostgreSQL：请用 pg_dump 或 pg_basebackup 备份，之后再复制照片文件夹；恢复后请运行 gridd --after-restore")
 
 // Backup writes a backup of the database and its photos to w while the
 // server keeps serving, and returns its manifest. The snapshot holds

@@ -420,10 +420,10 @@ func (db *DB) Read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	defer db.readGate.release()
 	tx, err := db.reader.BeginTx(ctx, db.engine.readTx())
 	if err != nil {
-		return fmt.Errorf("store: begin read: %w", err)
+		return unavailable(fmt.Errorf("store: begin read: %w", err))
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only: nothing to lose
-	return fn(tx)
+	return unavailable(fn(tx))
 }
 
 // queryer is what both a write Tx and a read *sql.Tx offer, so the

@@ -55,7 +55,7 @@ func (db *DB) readAuthEpoch() (int64, error) {
 	defer db.readGate.release()
 	var epoch int64
 	if err := db.reader.QueryRowContext(ctx, authEpochQuery).Scan(&epoch); err != nil {
-		return 0, fmt.Errorf("read auth epoch: %w", err)
+		return 0, unavailable(fmt.Errorf("read auth epoch: %w", err))
 	}
 	return epoch, nil
 }

@@ -4,10 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/gridinspect/gridinspect"
 )
 
 // The PostgreSQL engine runs the store's SQL through database/sql and
@@ -136,4 +144,48 @@ func (r pgRows) Next(dest []driver.Value) error {
 		}
 	}
 	return nil
+}
+
+// errDatabaseAway answers a call that found the database server away: a
+// connection refused, cut or ended by the server (PostgreSQL restarting,
+// stopped, failed over). Nothing of the call was written (see unavailable),
+// so the client keeps what it sent and tries again later.
+var errDatabaseAway = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "the database is unavailable; nothing was done, retry later").
+	Zh("数据库暂时不可用，未做任何处理，请稍后重试")
+
+// connectionLost reports whether err says the connection to the database
+// server failed or ended, rather than the statement: no connection could
+// be made, the server closed or cut it, or pgx found it closed.
+func connectionLost(err error) bool {
+	var ce *pgconn.ConnectError
+	var pe *pgconn.PgError
+	var ne net.Error
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &pe):
+		// Class 08, connection exception; 57P01–57P03: the server is
+		// shutting down, crashed, or cannot connect now (starting up).
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	case errors.As(err, &ce), errors.Is(err, driver.ErrBadConn), errors.Is(err, pgconn.ErrConnClosed),
+		pgconn.SafeToRetry(err), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE):
+		return true
+	case errors.As(err, &ne):
+		return !ne.Timeout()
+	}
+	return false
+}
+
+// unavailable returns errDatabaseAway, wrapping err, when err is a lost
+// connection and not already a domain error (a commit whose outcome is
+// unknown stays errStateUnknown), and err otherwise. It must only be
+// given the errors of work that cannot have committed: a read, or a write
+// before its COMMIT.
+func unavailable(err error) error {
+	var e *gridinspect.Error
+	if !connectionLost(err) || errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errDatabaseAway, err)
 }

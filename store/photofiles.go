@@ -369,7 +369,7 @@ func (db *DB) lockPhoto(ctx context.Context, id string) (unlock func(), err erro
 	}()
 	conn, err := db.photoLockPool.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("store: lock photo %s: %w", id, err)
+		return nil, unavailable(fmt.Errorf("store: lock photo %s: %w", id, err))
 	}
 	sum := sha256.Sum256([]byte(id))
 	key := int32(binary.BigEndian.Uint32(sum[:4]))
@@ -383,7 +383,7 @@ func (db *DB) lockPhoto(ctx context.Context, id string) (unlock func(), err erro
 		if ctx.Err() == nil && wctx.Err() != nil {
 			return nil, errPhotoBusy
 		}
-		return nil, fmt.Errorf("store: lock photo %s: %w", id, err)
+		return nil, unavailable(fmt.Errorf("store: lock photo %s: %w", id, err))
 	}
 	return func() {
 		if _, err := conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?, ?)", photoLockSpace, key); err != nil {

@@ -623,19 +623,11 @@ func prepareRestored(path string, u *unpacked) (err error) {
 		return fmt.Errorf("store: restore: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit, a no-op
-	res, err := tx.Exec("UPDATE meta SET value = ? WHERE key = 'instance_id'", uuid.NewString())
-	if err != nil {
-		return fmt.Errorf("store: restore: new instance id: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return badArchive("the database has no instance id")
-	}
-	now := time.Now().UnixNano()
-	if _, err := tx.Exec("UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL", now); err != nil {
-		return fmt.Errorf("store: restore: revoke tokens: %w", err)
-	}
-	if _, err := tx.Exec("UPDATE photos SET committed = 0 WHERE complete = 0"); err != nil {
-		return fmt.Errorf("store: restore: reset uploads: %w", err)
+	switch err := resetRestored(tx, uuid.NewString(), time.Now().UnixNano(), nil); {
+	case errors.Is(err, errNoInstanceID):
+		return badArchive("%v", err)
+	case err != nil:
+		return fmt.Errorf("store: restore: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: restore: %w", err)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/gridinspect/gridinspect"
 )
@@ -232,9 +233,16 @@ func (db *DB) writeThumbFile(path string, data []byte) (err error) {
 	return os.Rename(tmp, path)
 }
 
+// thumbTempMaxAge is how old a temporary thumbnail file must be for a
+// server opening a PostgreSQL store to remove it: the servers share the
+// photo folder, so a younger one may be another's, being written now
+// (one takes milliseconds).
+const thumbTempMaxAge = time.Hour
+
 // removeThumbTemps removes the temporary files a crash left in the
-// thumbnail folder. Only one process has the data folder (see lock), so
-// none is being written.
+// thumbnail folder. On SQLite only one process has the data folder (see
+// lock), so none is being written; on PostgreSQL, those older than
+// thumbTempMaxAge.
 func (db *DB) removeThumbTemps() {
 	entries, err := os.ReadDir(db.thumbDir())
 	if err != nil {
@@ -243,6 +251,12 @@ func (db *DB) removeThumbTemps() {
 	}
 	for _, e := range entries {
 		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), thumbTempPrefix) {
+			if db.engine == postgres {
+				// Another server's, being written, if it is young (or gone already).
+				if info, err := e.Info(); err != nil || time.Since(info.ModTime()) < thumbTempMaxAge {
+					continue
+				}
+			}
 			if err := os.Remove(filepath.Join(db.thumbDir(), e.Name())); err != nil {
 				db.logger.Warn("store: remove a leftover thumbnail", "name", e.Name(), "err", err)
 			}

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridinspect/gridinspect"
 )
@@ -430,6 +431,10 @@ func TestThumbnail_AMissingOneIsMadeAgainOnDemand(t *testing.T) {
 	t.Run("a restart removes what a crash left half-written", func(t *testing.T) {
 		leftover := filepath.Join(db.thumbDir(), thumbTempPrefix+"123")
 		writeFile(t, leftover, []byte("half a thumb"))
+		old := time.Now().Add(-2 * thumbTempMaxAge) // a fresh one may be another server's (PostgreSQL)
+		if err := os.Chtimes(leftover, old, old); err != nil {
+			t.Fatal(err)
+		}
 		db = mustReopen(t, db)
 		if _, err := os.Stat(leftover); err == nil {
 			t.Fatal("the leftover is still there")

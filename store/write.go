@@ -272,7 +272,11 @@ func (db *DB) runWriter() {
 func (db *DB) runGroup(reqs []*writeRequest) {
 	defer func() {
 		for _, r := range reqs {
-			r.done <- r.err
+			// A write that failed on a lost connection before any COMMIT
+			// was rolled back with its transaction: nothing was written.
+			// (A failed COMMIT has already made its writes' errors
+			// errStateUnknown, which unavailable leaves as they are.)
+			r.done <- unavailable(r.err)
 		}
 	}()
 

@@ -62,12 +62,15 @@ type config struct {
 	tlsCert    string
 	tlsKey     string
 	insecure   bool
-	restore    string  // a backup archive to restore instead of serving
-	rateLimit  float64 // calls per second per user; 0: no limit
-	rateBurst  int
-	metrics    string     // address to serve Prometheus metrics on; "": none
-	cors       originList // origins whose pages may call the HTTP API
-	mapTiles   string     // the web desk map's tile URL template; "": plain background
+	restore    string // a backup archive to restore instead of serving
+	// afterRestore makes the PostgreSQL database --database, just put
+	// back by pg_restore, a database of its own, instead of serving.
+	afterRestore bool
+	rateLimit    float64 // calls per second per user; 0: no limit
+	rateBurst    int
+	metrics      string     // address to serve Prometheus metrics on; "": none
+	cors         originList // origins whose pages may call the HTTP API
+	mapTiles     string     // the web desk map's tile URL template; "": plain background
 	// superviseEvery is how often overdue cases are escalated to
 	// supervision (督办); 0: never.
 	superviseEvery time.Duration
@@ -89,6 +92,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	fs.BoolVar(&c.insecure, "insecure", false, "allow plaintext on a non-loopback address (tokens and data travel unencrypted)")
 	fs.StringVar(&c.restore, "restore", "", "restore the backup archive `FILE` (from gridctl backup) into --data, which must be new or empty, and exit without serving")
+	fs.BoolVar(&c.afterRestore, "after-restore", false, "after pg_restore (or a point-in-time recovery) of --database postgres://…: give it a new instance id so every phone syncs afresh, log everyone out, check --photos holds its photos, and exit without serving; every gridd of it must be stopped")
 	fs.Float64Var(&c.rateLimit, "rate-limit", server.DefaultRequestsPerSecond,
 		"calls per second each user may make for long (Login, health and reflection aside); 0 turns the limit off")
 	fs.IntVar(&c.rateBurst, "rate-burst", server.DefaultRequestBurst, "calls each user may make in a burst before --rate-limit holds them back")
@@ -111,6 +115,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if isPostgres(c.database) && c.photos == "" {
 		return c, errors.New("--database postgres://… needs --photos: a folder every gridd of that database shares")
+	}
+	if c.afterRestore && (!isPostgres(c.database) || c.restore != "" || c.demo) {
+		return c, errors.New("--after-restore goes with --database postgres://… and --photos only: a SQLite backup is restored with --restore")
 	}
 	if c.restore != "" && c.database != "" {
 		return c, errors.New("--restore restores a SQLite backup into --data; give --data, not --database")
@@ -194,6 +201,26 @@ func restoreBackup(cfg config, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "所有登录均已失效：每个人需重新登录，手机需从头同步")
 	fmt.Fprintf(stdout, "启动服务：gridd --data %s\n", cfg.dataDir)
+	return nil
+}
+
+// afterRestore makes the PostgreSQL database cfg.database, just put back
+// by pg_restore, a database of its own (store.AfterRestore) and says what
+// it holds.
+func afterRestore(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	r, err := store.AfterRestore(ctx, cfg.database, store.Options{Logger: log, PhotoDir: cfg.photos})
+	if err != nil {
+		return fmt.Errorf("after restore of %s: %w", store.RedactURL(cfg.database), err)
+	}
+	fmt.Fprintf(stdout, "恢复后处理完成：数据库 %s 的新实例号 %s（原为 %s），结构版本 %d\n",
+		store.RedactURL(cfg.database), r.InstanceID, r.OldInstanceID, r.SchemaVersion)
+	fmt.Fprintf(stdout, "  案件 %d 件，事件 %d 条，巡查 %d 次，照片 %d 张\n", r.Reports, r.Events, r.Patrols, r.Photos)
+	if n := len(r.MissingPhotos); n > 0 {
+		fmt.Fprintf(stdout, "  注意：照片文件夹 %s 缺少 %d 张照片的文件（照片文件夹应在 pg_dump 之后复制），例如 %s\n",
+			cfg.photos, n, strings.Join(r.MissingPhotos[:min(n, 5)], "、"))
+	}
+	fmt.Fprintln(stdout, "所有登录均已失效：每个人需重新登录，手机需从头同步")
+	fmt.Fprintf(stdout, "启动服务：gridd --database %s --photos %s\n", store.RedactURL(cfg.database), cfg.photos)
 	return nil
 }
 
@@ -327,6 +354,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	if cfg.restore != "" {
 		return restoreBackup(cfg, stdout)
+	}
+	if cfg.afterRestore {
+		return afterRestore(ctx, cfg, log, stdout)
 	}
 
 	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {

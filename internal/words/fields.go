@@ -48,7 +48,7 @@ var fieldLabel = map[string]string{
 	"contact_name": "联系人", "contact_phone": "联系电话",
 	"disabled": "停用", "all_grids": "全部网格", "update_fields": "要修改的项",
 	"device_id": "设备编号", "device_seq": "设备序号", "mutation_id": "操作编号",
-	"mutations": "待同步的操作", "cursor": "同步位置",
+	"mutations": "待同步的操作", "cursor": "同步位置", "omit_event_hashes": "不带事件哈希",
 	"submit_report": "上报", "submit_patrol": "巡查记录", "assign_report": "派遣",
 	"reject_report": "驳回", "record_progress": "整改进展", "issue_notice": "下发文书",
 	"record_interview": "约谈", "submit_rectification": "整改结果",
