@@ -17,7 +17,12 @@ import (
 // statement names the street"). It may only go down: a new statement
 // names the street, and each statement scoped lowers it. At 0 the
 // interim id indexes at the end of migrations/postgres/0001 go.
-const unscopedStatementsLeft = 104
+const unscopedStatementsLeft = 97
+
+// wholeDatabase are the files whose statements are about every street at
+// once: the operator's backup and restore (a restored database revokes
+// every token, in every street).
+var wholeDatabase = map[string]bool{"backup.go": true, "restore.go": true, "restore_pg.go": true}
 
 // perStreetTable matches a statement that reads or writes a per-street
 // table.
@@ -36,7 +41,7 @@ func unscopedStatements(t *testing.T) []string {
 	fset := token.NewFileSet()
 	var out []string
 	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
+		if strings.HasSuffix(name, "_test.go") || wholeDatabase[name] {
 			continue
 		}
 		f, err := parser.ParseFile(fset, name, nil, 0)
