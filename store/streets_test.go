@@ -359,6 +359,13 @@ func TestStreets_AStreetsCaseIsWrittenInItsStreetAndPulledOnlyThere(t *testing.T
 		{"street 2's admin", admin2, true},
 		{"street 2's worker", worker2, true},
 	} {
+		listed, _, err := db.ListReports(as(c.actor), gridinspect.ReportFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(listed) == 1 && listed[0].ID == r.ID; got != c.want || len(listed) > 1 {
+			t.Errorf("%s lists %d cases; street 2's case among them: %v, want %v", c.name, len(listed), got, c.want)
+		}
 		page := mustPull(t, db, as(c.actor), "", gridinspect.PullLimits{})
 		got := false
 		for _, ch := range page.Changes {
