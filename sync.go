@@ -200,6 +200,18 @@ type PhotoService interface {
 	// discarded, so the upload starts again from 0.
 	WriteChunk(ctx context.Context, photoID string, offset int64, data []byte) (*PhotoStatus, error)
 
+	// AppendChunk is WriteChunk for one chunk of a stream of them: the
+	// chunk is written at once but made durable with the stream's later
+	// ones (every MiB or second, whichever comes first), at the chunk
+	// that completes the photo, or at FlushUpload. The status it returns
+	// says what is durable, never more.
+	AppendChunk(ctx context.Context, photoID string, offset int64, data []byte) (*PhotoStatus, error)
+
+	// FlushUpload makes durable what AppendChunk wrote, and returns the
+	// status. It is called when a stream ends, however it ended: a chunk
+	// that reached the disk is committed though the phone hung up.
+	FlushUpload(ctx context.Context, photoID string) (*PhotoStatus, error)
+
 	// UploadStatus says how much of a photo is committed (zero for one
 	// never declared).
 	UploadStatus(ctx context.Context, photoID string) (*PhotoStatus, error)

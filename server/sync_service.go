@@ -30,7 +30,7 @@ const (
 
 // MinPhotoChunkBytes is the least an UploadPhoto chunk may carry, but for
 // the last one (the one that ends at the declared size_bytes). Every chunk
-// is a durable write; a phone sends chunks of up to 1 MiB, and even a weak
+// is a write to disk; a phone sends chunks of up to 1 MiB, and even a weak
 // link carries 16 KiB in a few seconds. It is checked here, at the edge,
 // with the per-message request limit: both bound the writes one stream
 // can cause.
@@ -333,13 +333,29 @@ func (h *syncService) UploadPhoto(stream grpc.ClientStreamingServer[pb.UploadPho
 		// bytes it need not.
 		return stream.SendAndClose(&pb.UploadPhotoResponse{PhotoId: id, CommittedBytes: st.Committed, Complete: true})
 	}
+	// The stream's chunks are made durable together (AppendChunk), and
+	// what is left at its end, however it ends: a chunk on disk is
+	// committed though the phone hung up, so its resume starts after it.
+	flushed := false
+	flush := func() (*gridinspect.PhotoStatus, error) {
+		flushed = true
+		return h.s.cfg.Photos.FlushUpload(context.WithoutCancel(ctx), id)
+	}
+	defer func() {
+		if !flushed {
+			_, _ = flush()
+		}
+	}()
 	for {
 		msg, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
+			if st, err = flush(); err != nil {
+				return h.photoError(ctx, id, err)
+			}
 			return stream.SendAndClose(&pb.UploadPhotoResponse{PhotoId: id, CommittedBytes: st.Committed, Complete: st.Complete})
 		}
 		if err != nil {
-			return err // the link broke: what was committed stays committed
+			return err // the link broke: what reached the disk is committed (the deferred flush)
 		}
 		chunk := msg.GetChunk()
 		if chunk == nil {
@@ -350,7 +366,7 @@ func (h *syncService) UploadPhoto(stream grpc.ClientStreamingServer[pb.UploadPho
 			return h.s.status(ctx, invalid("chunk.data", "照片数据分块过小，除最后一块外每块至少 "+itoa64(MinPhotoChunkBytes)+" 字节", "is %d bytes; every chunk but the last (the one ending at size_bytes %d) must carry at least %d",
 				n, st.Size, MinPhotoChunkBytes))
 		}
-		st, err = h.s.cfg.Photos.WriteChunk(ctx, id, chunk.GetOffset(), chunk.GetData())
+		st, err = h.s.cfg.Photos.AppendChunk(ctx, id, chunk.GetOffset(), chunk.GetData())
 		if err != nil {
 			return h.photoError(ctx, id, err)
 		}

@@ -89,6 +89,10 @@ type Options struct {
 	// PhotoDir is the folder photos are kept in; "" means a folder
 	// "photos" beside the database file.
 	PhotoDir string
+	// DashboardMaxAge is how old the desk's counts (Dashboard) may be
+	// when answered from the last count of the same grids; 0 counts
+	// afresh every time. gridd uses DefaultDashboardMaxAge.
+	DashboardMaxAge time.Duration
 }
 
 // DB is the database of one gridinspect server: a SQLite file, or a
@@ -129,6 +133,7 @@ type DB struct {
 	// photoLockPool holds the photo locks every server sees, on
 	// PostgreSQL (lockPhoto).
 	photoLockPool *sql.DB
+	dashboards    dashboardCache
 
 	// Thumbnails (thumbnails.go): a lock per content, the turns to
 	// decode, and the background goroutine's queue.
@@ -181,6 +186,7 @@ func newDB(path string, opts Options) *DB {
 		passwordParams: opts.PasswordParams,
 		tokenTTL:       opts.TokenTTL,
 		photoDir:       opts.PhotoDir,
+		dashboards:     dashboardCache{maxAge: opts.DashboardMaxAge},
 		thumbTurns:     make(chan struct{}, maxThumbDecodes),
 		groupSizes:     newHistogram(groupSizeBounds),
 		commitTimes:    newHistogram(commitTimeBounds),
@@ -377,6 +383,11 @@ func (db *DB) Close(ctx context.Context) error {
 			case <-ctx.Done():
 				err = errors.Join(err, fmt.Errorf("store: close: thumbnails did not finish: %w", ctx.Err()))
 			}
+		}
+		// A stream's bytes not yet committed were never promised: their
+		// files are closed, the bytes cut off at the next append.
+		for _, pa := range db.photoLocks.takeAllPending() {
+			_ = pa.f.Close()
 		}
 		err = errors.Join(err, db.closeHandles())
 	})

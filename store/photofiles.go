@@ -32,7 +32,10 @@ import (
 // complete file is verified, fsynced, renamed into sha256/ and its folder
 // fsynced before the row says complete, so a complete row always has its
 // file. Bytes past the committed size (a crash between the write and the
-// commit) are cut off before the next append.
+// commit) are cut off before the next append. An upload stream's chunks
+// (AppendChunk) are appended without an fsync each and made durable
+// together — fsync, then the committed size — every MiB or second, at
+// the stream's end or break, and at its last chunk by the completion.
 
 // Folders inside the photo folder.
 const (
@@ -161,6 +164,33 @@ func (db *DB) appendPartial(id string, committed int64, data []byte) (err error)
 		return syncDir(db.partialDir())
 	}
 	return nil
+}
+
+// openPartial opens photo id's partial file for appending at committed,
+// cutting off whatever lies past it (bytes never committed). It returns
+// errPartialLost if the file holds less than committed.
+func (db *DB) openPartial(id string, committed int64) (*os.File, error) {
+	path, err := db.partialPath(id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, photoFilePerm)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+	case fi.Size() < committed:
+		err = errPartialLost
+	default:
+		err = f.Truncate(committed)
+	}
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // writePartialAt writes a chunk into a partial file. It is a variable so
@@ -296,6 +326,57 @@ func syncDir(dir string) (err error) {
 type photoLocks struct {
 	mu    sync.Mutex
 	locks map[string]*photoLock
+	// pending are the uploads with bytes appended past their committed
+	// size (AppendChunk); an entry is read and changed only under its
+	// photo's lock, the map under mu.
+	pending map[string]*pendingAppend
+}
+
+// pendingAppend is a partial file being appended to by a stream of
+// chunks: written bytes are in the file (not yet fsynced) up to written;
+// the row's committed size, durable, is where the file was last fsynced.
+type pendingAppend struct {
+	// row is the photo's row as it was read at the first append: every
+	// change to it is made under the photo's lock, and drops or updates
+	// this, so the chunks after the first need not read it again.
+	row      photo
+	f        *os.File
+	durable  int64     // the row's committed size
+	written  int64     // bytes in the file, durable or not
+	unsynced time.Time // when the oldest byte past durable was written
+}
+
+// getPending returns photo id's pending append, or nil.
+func (l *photoLocks) getPending(id string) *pendingAppend {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pending[id]
+}
+
+// setPending records (or, with nil, forgets) photo id's pending append.
+func (l *photoLocks) setPending(id string, p *pendingAppend) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p == nil {
+		delete(l.pending, id)
+		return
+	}
+	if l.pending == nil {
+		l.pending = make(map[string]*pendingAppend)
+	}
+	l.pending[id] = p
+}
+
+// takeAllPending forgets every pending append and returns them (Close).
+func (l *photoLocks) takeAllPending() []*pendingAppend {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []*pendingAppend
+	for id, p := range l.pending {
+		out = append(out, p)
+		delete(l.pending, id)
+	}
+	return out
 }
 
 type photoLock struct {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/gridinspect/gridinspect"
@@ -276,8 +277,18 @@ func (db *DB) resumeUpload(ctx context.Context, a *gridinspect.Actor, p *photo, 
 	if err := p.redeclared(a, h); err != nil {
 		return nil, err
 	}
-	if p.complete || p.committed < p.Size {
+	if p.complete {
 		return p.status(), nil
+	}
+	if p.committed < p.Size {
+		// A stream's last bytes are committed by the completion alone
+		// (AppendChunk): a crash after the file was kept, before its row
+		// said so, leaves the row short of the size, no partial file, and
+		// the file among the complete ones. Then it is completed now.
+		kept, err := db.keptBeforeCrash(p)
+		if err != nil || !kept {
+			return p.status(), err
+		}
 	}
 	st, err := db.finishUpload(ctx, p)
 	switch gridinspect.ErrorCode(err) {
@@ -289,22 +300,35 @@ func (db *DB) resumeUpload(ctx context.Context, a *gridinspect.Actor, p *photo, 
 	return st, err
 }
 
+// keptBeforeCrash reports whether photo p, not complete and with some
+// bytes committed, has no partial file but a complete file of its content:
+// its upload was completing when the server stopped.
+func (db *DB) keptBeforeCrash(p *photo) (bool, error) {
+	if p.committed == 0 {
+		return false, nil // nothing was sent; the same content of another's counts only by seesSameContent
+	}
+	path, err := db.partialPath(p.ID)
+	if err != nil {
+		return false, fmt.Errorf("store: resume photo %s: %w", p.ID, err)
+	}
+	switch _, err := os.Stat(path); {
+	case err == nil:
+		return false, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, db.photoFileErr(err, "resume photo %s", p.ID)
+	}
+	ok, err := db.hasBlob(p.SHA256, p.Size)
+	if err != nil {
+		return false, fmt.Errorf("store: resume photo %s: %w", p.ID, err)
+	}
+	return ok, nil
+}
+
 // WriteChunk appends a chunk to a photo's upload. See
 // gridinspect.PhotoService.
 func (db *DB) WriteChunk(ctx context.Context, photoID string, offset int64, data []byte) (*gridinspect.PhotoStatus, error) {
-	a, err := gridinspect.RequireActor(ctx)
+	a, id, err := checkChunk(ctx, photoID, offset, data)
 	if err != nil {
-		return nil, err
-	}
-	var v gridinspect.Violations
-	id := checkPhotoID(&v, "photo_id", photoID)
-	if offset < 0 {
-		v.AddZh("offset", "不能为负数", "must not be negative")
-	}
-	if len(data) > gridinspect.MaxPhotoChunkBytes {
-		v.AddZh("data", "每块最多 "+itoa(gridinspect.MaxPhotoChunkBytes)+" 字节", "is %d bytes; at most %d in one chunk", len(data), gridinspect.MaxPhotoChunkBytes)
-	}
-	if err := v.Err("invalid photo chunk"); err != nil {
 		return nil, err
 	}
 
@@ -315,6 +339,11 @@ func (db *DB) WriteChunk(ctx context.Context, photoID string, offset int64, data
 	defer unlock()
 	p, err := db.photoInScope(ctx, a, id)
 	if err != nil {
+		return nil, err
+	}
+	// A stream's appends (AppendChunk) still pending become durable
+	// first: this chunk then goes where they end.
+	if err := db.settlePending(ctx, p); err != nil {
 		return nil, err
 	}
 	end := offset + int64(len(data))
@@ -356,6 +385,211 @@ func (db *DB) WriteChunk(ctx context.Context, photoID string, offset int64, data
 	return db.finishUpload(ctx, p)
 }
 
+// A stream's chunks (AppendChunk) are made durable together: once this
+// many bytes are pending, or the oldest of them has waited this long,
+// whichever comes first; at the chunk that completes the photo; and when
+// the stream ends (FlushUpload). A chunk fsynced and committed on its
+// own cost a WAL commit in the one writer per 16–64 KiB, which held the
+// server to a few percent of what the disk writes (BENCHMARKS.md, the
+// storm).
+const (
+	appendBatchBytes = 1 << 20
+	appendBatchDelay = time.Second
+)
+
+// AppendChunk appends a chunk of one upload stream, making it durable
+// with the stream's later chunks. See gridinspect.PhotoService.
+func (db *DB) AppendChunk(ctx context.Context, photoID string, offset int64, data []byte) (*gridinspect.PhotoStatus, error) {
+	a, id, err := checkChunk(ctx, photoID, offset, data)
+	if err != nil {
+		return nil, err
+	}
+	// On PostgreSQL the lock is every server's: another may be resuming
+	// the same photo in the shared folder.
+	unlock, err := db.lockPhoto(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	// A chunk after the first of a stream finds the photo's row in the
+	// pending append: a read transaction per chunk, each waiting for a
+	// turn at the read gate, is what fifty uploaders queued for.
+	var p *photo
+	pa := db.photoLocks.getPending(id)
+	if pa != nil {
+		row := pa.row
+		p = &row
+		if !a.CanSeeGrid(p.gridID) {
+			return nil, gridinspect.ErrOutOfScope
+		}
+	} else if p, err = db.photoInScope(ctx, a, id); err != nil {
+		return nil, err
+	}
+	if pa != nil && (p.complete || pa.durable != p.committed) {
+		// The row moved without it (it cannot while the lock is held).
+		db.dropPending(id, pa)
+		pa = nil
+	}
+	written := p.committed
+	if pa != nil {
+		written = pa.written
+	}
+	if pa != nil && offset == p.committed && offset != written {
+		// Another stream resumes from the committed size: what was
+		// appended past it was never promised, and is cut off.
+		db.dropPending(id, pa)
+		pa, written = nil, p.committed
+	}
+	end := offset + int64(len(data))
+	switch {
+	case p.complete:
+		return p.status(), nil // as WriteChunk
+	case offset != written:
+		// The answer names the bytes held, so they are made durable.
+		if pa != nil {
+			if err := db.flushPending(ctx, p, pa); err != nil {
+				return nil, err
+			}
+		}
+		return nil, offsetError(offset, p.committed)
+	case end > p.Size:
+		return nil, violationZh("invalid photo chunk", "data",
+			fmt.Sprintf("ends at byte %d, past the declared size_bytes %d", end, p.Size), "照片数据超出了声明的文件大小")
+	}
+	if len(data) > 0 {
+		if pa == nil {
+			f, err := db.openPartial(id, p.committed)
+			if errors.Is(err, errPartialLost) {
+				return nil, db.lostPartial(ctx, p, offset)
+			}
+			if err != nil {
+				return nil, db.photoFileErr(err, "write photo %s", id)
+			}
+			pa = &pendingAppend{row: *p, f: f, durable: p.committed, written: p.committed}
+			db.photoLocks.setPending(id, pa)
+		}
+		if pa.written == pa.durable {
+			pa.unsynced = time.Now()
+		}
+		if _, err := writePartialAt(pa.f, data, pa.written); err != nil {
+			db.dropPending(id, pa)
+			return nil, db.photoFileErr(err, "write photo %s", id)
+		}
+		pa.written = end
+	}
+	switch {
+	case written == p.Size || (pa != nil && pa.written == p.Size):
+		// The last chunk: finishUpload fsyncs the file as it hashes it,
+		// and one commit marks the photo complete.
+		if pa != nil {
+			db.dropPending(id, pa)
+		}
+		return db.finishUpload(ctx, p)
+	case pa != nil && (pa.written-pa.durable >= appendBatchBytes || time.Since(pa.unsynced) >= appendBatchDelay):
+		if err := db.flushPending(ctx, p, pa); err != nil {
+			return nil, err
+		}
+	}
+	return p.status(), nil
+}
+
+// FlushUpload makes what a stream appended durable, at the stream's end
+// however it ended. See gridinspect.PhotoService.
+func (db *DB) FlushUpload(ctx context.Context, photoID string) (*gridinspect.PhotoStatus, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v gridinspect.Violations
+	id := checkPhotoID(&v, "photo_id", photoID)
+	if err := v.Err("invalid photo id"); err != nil {
+		return nil, err
+	}
+	unlock, err := db.lockPhoto(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	p, err := db.photoInScope(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.settlePending(ctx, p); err != nil {
+		return nil, err
+	}
+	return p.status(), nil
+}
+
+// settlePending makes photo p's pending append durable, if it has one,
+// and closes its file. The photo's lock is held.
+func (db *DB) settlePending(ctx context.Context, p *photo) error {
+	pa := db.photoLocks.getPending(p.ID)
+	if pa == nil {
+		return nil
+	}
+	defer db.dropPending(p.ID, pa)
+	if p.complete || pa.durable != p.committed {
+		return nil
+	}
+	return db.flushPending(ctx, p, pa)
+}
+
+// flushPending fsyncs a pending append and only then raises the
+// committed size to what it wrote — even if the phone hung up meanwhile
+// (a link reset), so that its resume does not send those bytes again.
+// On failure the append is dropped: its bytes were never promised.
+func (db *DB) flushPending(ctx context.Context, p *photo, pa *pendingAppend) error {
+	if pa.written == pa.durable {
+		return nil
+	}
+	err := pa.f.Sync()
+	if err == nil && pa.durable == 0 {
+		// The file may be new: its name must be as durable as its bytes.
+		err = syncDir(db.partialDir())
+	}
+	if err != nil {
+		db.dropPending(p.ID, pa)
+		return db.photoFileErr(err, "write photo %s", p.ID)
+	}
+	err = db.Write(context.WithoutCancel(ctx), func(tx *Tx) error {
+		return setCommitted(tx, p.ID, pa.durable, pa.written)
+	})
+	if err != nil {
+		db.dropPending(p.ID, pa)
+		return domainErr(err, "commit photo %s", p.ID)
+	}
+	pa.durable, p.committed, pa.row.committed = pa.written, pa.written, pa.written
+	return nil
+}
+
+// dropPending closes a pending append's file and forgets it; whatever it
+// wrote past the committed size is cut off at the next append.
+func (db *DB) dropPending(id string, pa *pendingAppend) {
+	_ = pa.f.Close()
+	db.photoLocks.setPending(id, nil)
+}
+
+// checkChunk checks a chunk's caller and fields, returning the actor and
+// the photo id normalized.
+func checkChunk(ctx context.Context, photoID string, offset int64, data []byte) (*gridinspect.Actor, string, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	var v gridinspect.Violations
+	id := checkPhotoID(&v, "photo_id", photoID)
+	if offset < 0 {
+		v.AddZh("offset", "不能为负数", "must not be negative")
+	}
+	if len(data) > gridinspect.MaxPhotoChunkBytes {
+		v.AddZh("data", "每块最多 "+itoa(gridinspect.MaxPhotoChunkBytes)+" 字节", "is %d bytes; at most %d in one chunk", len(data), gridinspect.MaxPhotoChunkBytes)
+	}
+	if err := v.Err("invalid photo chunk"); err != nil {
+		return nil, "", err
+	}
+	return a, id, nil
+}
+
 // offsetError refuses a chunk that does not start where the committed
 // bytes end; the server layer attaches the committed size for the phone.
 func offsetError(offset, committed int64) error {
@@ -382,6 +616,9 @@ func setCommitted(tx *Tx, id string, was, n int64) error {
 // and only then marks the photo complete. A hash that does not match
 // discards the bytes: EINVALID, and the upload starts again from 0.
 func (db *DB) finishUpload(ctx context.Context, p *photo) (*gridinspect.PhotoStatus, error) {
+	if pa := db.photoLocks.getPending(p.ID); pa != nil {
+		db.dropPending(p.ID, pa) // its file is about to be kept or dropped
+	}
 	sum, err := db.hashPartial(p.ID, p.Size)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -443,6 +680,9 @@ func (db *DB) finishUpload(ctx context.Context, p *photo) (*gridinspect.PhotoSta
 // went, the row still says every byte is committed, with no file:
 // finishUpload then finds none and resets again.)
 func (db *DB) restartUpload(ctx context.Context, p *photo) error {
+	if pa := db.photoLocks.getPending(p.ID); pa != nil {
+		db.dropPending(p.ID, pa)
+	}
 	if err := db.dropPartial(p.ID); err != nil {
 		return db.photoFileErr(err, "discard photo %s", p.ID)
 	}

@@ -969,3 +969,87 @@ func TestWriteChunk_AChunkOnDiskIsCommittedThoughThePhoneHungUp(t *testing.T) {
 	}
 	wantComplete(t, mustWrite(t, db, ctx, h.ID, 1000, b[1000:]), 3000)
 }
+
+// TestAppendChunk_AnswersOnlyWhatIsDurable: a stream's chunks are written
+// at once but committed together, and the status never names bytes not
+// yet fsynced and committed; another stream resuming from the committed
+// size cuts off what the first appended past it, and the photo completes
+// with the right bytes.
+func TestAppendChunk_AnswersOnlyWhatIsDurable(t *testing.T) {
+	db, rep, ctx := photoStreet(t)
+	b := photoBytes(7, 3<<16)
+	h := photoOf(rep.ID, b)
+	mustBegin(t, db, ctx, h)
+	const chunk = 1 << 16
+
+	st, err := db.AppendChunk(ctx, h.ID, 0, b[:chunk])
+	if err != nil || st.Committed != 0 {
+		t.Fatalf("first append = %+v, %v; want 0 committed until the stream's end", st, err)
+	}
+	if st := mustStatus(t, db, ctx, h.ID); st.Committed != 0 {
+		t.Fatalf("status says %d committed before any fsync", st.Committed)
+	}
+	if st, err := db.FlushUpload(ctx, h.ID); err != nil || st.Committed != chunk {
+		t.Fatalf("flush = %+v, %v; want %d committed", st, err, chunk)
+	}
+	// A second stream appends a chunk, not flushed; a third resumes from
+	// the committed size (the second's phone gave up): the pending chunk
+	// goes, and what the third sends counts.
+	if _, err := db.AppendChunk(ctx, h.ID, chunk, make([]byte, chunk)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AppendChunk(ctx, h.ID, chunk, b[chunk:2*chunk]); err != nil {
+		t.Fatalf("resume from the committed size: %v", err)
+	}
+	// A chunk at neither place is refused with the durable size.
+	if _, err := db.AppendChunk(ctx, h.ID, 5, b[5:chunk+5]); gridinspect.ErrorCode(err) != gridinspect.EPRECONDITION {
+		t.Fatalf("chunk at 5: %v, want EPRECONDITION", err)
+	}
+	if st := mustStatus(t, db, ctx, h.ID); st.Committed != 2*chunk {
+		t.Fatalf("after a refused chunk: %d committed, want %d (what was appended, made durable)", st.Committed, 2*chunk)
+	}
+	st, err = db.AppendChunk(ctx, h.ID, 2*chunk, b[2*chunk:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantComplete(t, st, int64(len(b)))
+}
+
+// TestBeginUpload_CompletesAStreamKeptJustBeforeACrash: a stream's last
+// chunk is committed by the completion alone, so a crash after its file
+// was kept among the complete ones, before the row said so, leaves a row
+// short of the size and no partial file. The phone's resume must find the
+// photo complete, not its committed bytes missing and its upload back at 0.
+func TestBeginUpload_CompletesAStreamKeptJustBeforeACrash(t *testing.T) {
+	db, rep, ctx := photoStreet(t)
+	b := photoBytes(9, 3<<14)
+	h := photoOf(rep.ID, b)
+	mustBegin(t, db, ctx, h)
+	if _, err := db.AppendChunk(ctx, h.ID, 0, b[:1<<14]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.FlushUpload(ctx, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.AppendChunk(ctx, h.ID, 1<<14, b[1<<14:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantComplete(t, st, int64(len(b)))
+	// The crash: the row as it was before the completion's commit.
+	err = db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec("UPDATE photos SET complete = 0, committed = ?, completed_at = NULL WHERE id = ?", 1<<14, h.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db = mustReopen(t, db)
+	st = mustBegin(t, db, ctx, h)
+	if !st.Complete || st.Committed != int64(len(b)) {
+		t.Fatalf("resumed after the crash: %+v, want complete", st)
+	}
+	if _, data := mustReadPhoto(t, db, ctx, h.ID); !bytes.Equal(data, b) {
+		t.Fatal("read back other bytes")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -84,6 +85,7 @@ func (db *DB) SetRoutingRule(ctx context.Context, in *gridinspect.RoutingRule) (
 				gridinspect.MaxRoutingRules).Zh("分拨规则已达上限 %d 条", gridinspect.MaxRoutingRules)
 		}
 		rr.UpdatedAt, rr.UpdatedBy = tx.Now, a.UserID
+		tx.rulesWritten()
 		_, err = tx.Exec(`INSERT INTO routing_rules (street_id, id, name, category, kind, grid_id, assignee_id, responsible_unit,
 			deadline_days, automatic, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (street_id, id) DO UPDATE SET name = excluded.name, category = excluded.category, kind = excluded.kind,
@@ -149,9 +151,49 @@ func (db *DB) ListRoutingRules(ctx context.Context) ([]*gridinspect.RoutingRule,
 	return rules, nil
 }
 
+// routingRuleReads counts readRoutingRules' reads of the table, for the
+// tests.
+var routingRuleReads atomic.Int64
+
+// rulesIn returns the routing rules as q sees them. The writes of one
+// group share one read: every new case asks for them, and on PostgreSQL
+// each read is a round trip to the server (a Push of 500 reports read the
+// table 500 times). No other write can change them meanwhile (SQLite's
+// single writer; PostgreSQL's street lock, which every write transaction
+// takes first); a write of the group that changes them ends the sharing.
+// Each caller gets copies, free to change.
+func rulesIn(q queryer) ([]*gridinspect.RoutingRule, error) {
+	tx, ok := q.(*Tx)
+	if !ok || tx.group == nil || tx.group.rulesWritten {
+		return readRoutingRules(q)
+	}
+	g := tx.group
+	if !g.rulesRead {
+		rules, err := readRoutingRules(q)
+		if err != nil {
+			return nil, err
+		}
+		g.rules, g.rulesRead = rules, true
+	}
+	out := make([]*gridinspect.RoutingRule, len(g.rules))
+	for i, rr := range g.rules {
+		c := *rr
+		out[i] = &c
+	}
+	return out, nil
+}
+
+// rulesWritten tells the group that this write changes the routing rules.
+func (tx *Tx) rulesWritten() {
+	if tx.group != nil {
+		tx.group.rulesWritten, tx.group.rulesRead, tx.group.rules = true, false, nil
+	}
+}
+
 // readRoutingRules returns the whole table, most specific first, then by
 // category, kind and name.
 func readRoutingRules(q queryer) ([]*gridinspect.RoutingRule, error) {
+	routingRuleReads.Add(1)
 	var rules []*gridinspect.RoutingRule
 	err := forEachRow(q, query{"SELECT " + routingRuleColumns + " FROM routing_rules", nil}, func(rows *sql.Rows) error {
 		var rr gridinspect.RoutingRule
@@ -185,6 +227,7 @@ func (db *DB) DeleteRoutingRule(ctx context.Context, id string) error {
 		return v.Err("invalid request")
 	}
 	err := db.Write(ctx, func(tx *Tx) error {
+		tx.rulesWritten()
 		res, err := tx.Exec("DELETE FROM routing_rules WHERE id = ?", strings.ToLower(id))
 		if err != nil {
 			return err
@@ -252,7 +295,7 @@ func (db *DB) SuggestDispatch(ctx context.Context, reportID string) (*gridinspec
 // specific word on the case is what went wrong. The assignment's deadline
 // is left for the caller to count.
 func suggestFor(q queryer, r gridinspect.Rules, rep *gridinspect.Report) (*gridinspect.DispatchSuggestion, error) {
-	rules, err := readRoutingRules(q)
+	rules, err := rulesIn(q)
 	if err != nil {
 		return nil, err
 	}

@@ -273,3 +273,26 @@ func TestRouting_ARulesReferencesAreChecked(t *testing.T) {
 		})
 	}
 }
+
+// Every new case asks which rule decides it; the cases of one write group
+// share one read of the rules (on PostgreSQL each read is a round trip),
+// and every case is still routed.
+func TestRouting_APushOfManyCasesReadsTheRulesOnceAndRoutesEach(t *testing.T) {
+	db, zhang := loopStreet(t)
+	rr := mustSetRule(t, db, autoRule(zhang.ID))
+	phone := as(onDevice(worker(gridA), "phone-1"))
+	var ms []*gridinspect.Mutation
+	for i := range 50 {
+		ms = append(ms, reportMutation(int64(i+1), newReport(inA)))
+	}
+	before := routingRuleReads.Load()
+	res, _ := mustPush(t, db, phone, ms...)
+	reads := routingRuleReads.Load() - before
+	for i, r := range res {
+		wantOutcome(t, r, gridinspect.OutcomeApplied)
+		wantDispatchedBySystem(t, db, ms[i].Report.ID, rr)
+	}
+	if reads != 1 {
+		t.Fatalf("one push of %d cases read the routing rules %d times, want once", len(ms), reads)
+	}
+}

@@ -59,7 +59,9 @@ const (
 const (
 	// maxThumbDecodes is how many thumbnails are made at once: the
 	// background goroutine's and those made on demand share the turns.
-	maxThumbDecodes = 2
+	// One: thumbnails never take more than one core, so requests always
+	// find another.
+	maxThumbDecodes = 1
 	// thumbQueueSize is how many completed photos may wait for the
 	// background goroutine; past that, their thumbnails are made on
 	// demand.
@@ -281,6 +283,40 @@ func (db *DB) queueThumbnail(sum string) {
 	}
 }
 
+// The background thumbnailer yields to people. Decoding a photo takes
+// tens of milliseconds of one core; during the evening sync a photo
+// completes every few tens of milliseconds, and on two cores a thumbnail
+// always being made left the desks' reads one core to share with the
+// uploads (BENCHMARKS.md, the storm). So after each thumbnail it rests
+// thumbRestFactor times as long as the thumbnail took (it takes at most
+// a quarter of one core), and it does not start one while readers wait
+// for a turn to read, for up to thumbMaxDefer. Thumbnails the queue has
+// no room for are made on demand.
+const (
+	thumbRestFactor = 3
+	thumbMaxDefer   = 2 * time.Second
+)
+
+// thumbnailerRest waits d, or until ctx ends. A test replaces it to see
+// the rests.
+var thumbnailerRest = func(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// waitForPeople waits while readers queue for a turn to read, for up to
+// thumbMaxDefer.
+func (db *DB) waitForPeople(ctx context.Context) {
+	deadline := time.Now().Add(thumbMaxDefer)
+	for db.readGate != nil && db.readGate.queued() > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+		thumbnailerRest(ctx, 20*time.Millisecond)
+	}
+}
+
 // runThumbnailer makes the thumbnails queued, until the DB closes.
 func (db *DB) runThumbnailer() {
 	defer close(db.thumbnailerDone)
@@ -297,10 +333,13 @@ func (db *DB) runThumbnailer() {
 	for {
 		select {
 		case sum := <-db.thumbQueue:
+			db.waitForPeople(ctx)
+			t0 := time.Now()
 			if _, err := db.thumbnail(ctx, sum); err != nil && ctx.Err() == nil {
 				db.logger.Warn("store: make a thumbnail", "sha256", sum, "err", err)
 			}
 			db.thumbsQueued.Done()
+			thumbnailerRest(ctx, thumbRestFactor*time.Since(t0))
 		case <-db.closing:
 			// Nothing more is queued (see queueThumbnail); what is left
 			// is made on demand after the next start.

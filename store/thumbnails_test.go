@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -551,4 +552,61 @@ func FuzzReadJPEGFrame(f *testing.F) {
 		}
 		_ = fr.decodeBytes(1e6)
 	})
+}
+
+// TestThumbnailer_RestsThreeTimesAsLongAsEachThumbnailTook: the background
+// thumbnailer yields to people. During the evening sync a photo completes
+// every few tens of milliseconds; thumbnails made back to back took a
+// core of two from the desks' reads. After each it rests thumbRestFactor
+// times as long as it worked, so it takes at most a quarter of one core.
+func TestThumbnailer_RestsThreeTimesAsLongAsEachThumbnailTook(t *testing.T) {
+	db, rep, ctx := photoStreet(t)
+	type rest struct {
+		d          time.Duration
+		start, end time.Time
+	}
+	var mu sync.Mutex
+	var rests []rest
+	was := thumbnailerRest
+	thumbnailerRest = func(ctx context.Context, d time.Duration) {
+		r := rest{d: d, start: time.Now()}
+		was(ctx, d)
+		r.end = time.Now()
+		mu.Lock()
+		rests = append(rests, r)
+		mu.Unlock()
+	}
+	t.Cleanup(func() { thumbnailerRest = was })
+
+	// Hold the one turn to decode until every photo is queued, so that
+	// from the second on the thumbnailer never waits for work.
+	db.thumbTurns <- struct{}{}
+	const photos = 4
+	for i := range photos {
+		b := jpegOf(t, 900+i, 700)
+		mustUploadImage(t, db, ctx, rep.ID, b, "image/jpeg")
+	}
+	<-db.thumbTurns
+	db.waitThumbnails()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(rests)
+		mu.Unlock()
+		if n >= photos || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(rests) != photos {
+		t.Fatalf("the thumbnailer rested %d times after %d thumbnails, want once after each", len(rests), photos)
+	}
+	for i := 1; i < len(rests); i++ {
+		worked := rests[i].start.Sub(rests[i-1].end)
+		if rests[i].d < thumbRestFactor*worked*9/10 {
+			t.Errorf("thumbnail %d: worked %v, rested %v; want at least %d times as long", i+1, worked, rests[i].d, thumbRestFactor)
+		}
+	}
 }

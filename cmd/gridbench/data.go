@@ -91,12 +91,32 @@ func prepareData(ctx context.Context, root string, n int, seed uint64, reuse boo
 	if err != nil {
 		return nil, err
 	}
+	if err := loadStreet(ctx, db, d, log); err != nil {
+		return nil, err
+	}
+	if d.Schema, err = schemaFingerprint(filepath.Join(dir, store.DatabaseFile)); err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, infoFile), b, 0o600); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// loadStreet bulk-loads a street of d.Reports reports into db (either
+// engine), closes db, and fills in what d says of the street.
+func loadStreet(ctx context.Context, db *store.DB, d *dataset, log io.Writer) error {
+	n := d.Reports
 	start := time.Now()
 	if n > 0 {
-		fmt.Fprintf(log, "gridbench: writing a street of %d reports into %s\n", n, dir)
+		fmt.Fprintf(log, "gridbench: writing a street of %d reports\n", n)
 	}
 	last := time.Now()
-	res, err := db.BulkLoad(ctx, store.BulkLoadOptions{Reports: n, Seed: seed, Password: d.Password,
+	res, err := db.BulkLoad(ctx, store.BulkLoadOptions{Reports: n, Seed: d.Seed, Password: d.Password,
 		Progress: func(done int) {
 			if time.Since(last) >= 10*time.Second {
 				last = time.Now()
@@ -107,25 +127,15 @@ func prepareData(ctx context.Context, root string, n int, seed uint64, reuse boo
 	defer cancel()
 	err = errors.Join(err, db.Close(closeCtx))
 	if err != nil {
-		return nil, fmt.Errorf("prepare a street of %d reports: %w", n, err)
+		return fmt.Errorf("prepare a street of %d reports: %w", n, err)
 	}
 	d.End, d.GridIDs, d.Workers, d.Supervisor = res.End, res.GridIDs, res.Workers, res.Supervisor
 	d.BuildTime = time.Since(start)
-	if d.Schema, err = schemaFingerprint(filepath.Join(dir, store.DatabaseFile)); err != nil {
-		return nil, err
-	}
 	if n > 0 {
 		fmt.Fprintf(log, "gridbench: wrote %d reports, %d events, %d patrols in %v\n", res.Reports, res.Events,
 			res.Patrols, d.BuildTime.Round(time.Second))
 	}
-	b, err := json.MarshalIndent(d, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, infoFile), b, 0o600); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return nil
 }
 
 func readDataset(dir string) (*dataset, error) {

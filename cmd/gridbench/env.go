@@ -26,6 +26,7 @@ type environment struct {
 	GRPC       string
 	SQLite     string
 	Driver     string
+	PostgreSQL string // the engines phase's server version, if it ran on PostgreSQL
 	LoadStart  string
 	LoadEnd    string
 }

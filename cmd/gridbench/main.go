@@ -12,6 +12,10 @@
 //     and GetSummary (the last half-year) on streets of each of --sizes
 //     reports, with their query plans;
 //   - export: ExportReports of --export-reports reports, CSV and XLSX;
+//   - engines (only when named): SubmitReport, Push, ListReports and
+//     GetSummary on each engine of --database side by side (SQLite,
+//     PostgreSQL with one and two gridd), each against raw inserts of the
+//     same rows into the same schema (engines.go);
 //
 // and the server's peak RSS during each step. By default it builds gridd
 // and runs it as a separate process on data folders it prepares with
@@ -20,6 +24,7 @@
 //	go run ./cmd/gridbench --out bench.md
 //	go run ./cmd/gridbench --phases submit --concurrency 128 --duration 10s
 //	go run ./cmd/gridbench --phases list,summary --sizes 1000000 --cache /var/tmp/gridbench
+//	go run ./cmd/gridbench --phases engines --database sqlite,postgres --concurrency 128 --sizes 100000
 package main
 
 import (
@@ -52,7 +57,7 @@ var allPhases = []string{"submit", "push", "list", "summary", "export", "firstpu
 
 // optionalPhases run only when --phases names them, after the others:
 // the storm takes many minutes (storm.go).
-var optionalPhases = []string{"storm"}
+var optionalPhases = []string{"storm", "engines"}
 
 // config is what the flags say.
 type config struct {
@@ -82,6 +87,7 @@ type config struct {
 	cpuprofile    string
 	firstPull     firstPullConfig
 	storm         stormSettings
+	databases     []string // the engines phase's engines (engines.go)
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -112,6 +118,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.work, "work", "", "work folder (default: a temporary folder, removed at the end)")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the bulk-loaded streets' content")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "with --in-process: write CPU profiles of the busiest submit step, the push phase and the storm to `PREFIX`-submit-N.pprof, PREFIX-push.pprof, PREFIX-storm.pprof and PREFIX-storm-burst.pprof")
+	databases := fs.String("database", "sqlite", "comma-separated engines the engines phase measures side by side: sqlite, postgres (a throwaway cluster, internal/pgtest) or a postgres:// `URL` of a server where gridbench may CREATE DATABASE")
 	c.firstPull.register(fs)
 	stormFlags := c.storm.flags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -136,6 +143,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, err
 	}
 	if c.concurrency, err = numbers("concurrency", *concurrency); err != nil {
+		return c, err
+	}
+	if c.databases, err = parseDatabases(*databases); err != nil {
 		return c, err
 	}
 	switch {
@@ -349,7 +359,12 @@ func (b *bench) phases(ctx context.Context, work string) error {
 	}
 
 	if cfg.phases["storm"] {
-		return b.stormPhase(ctx, work)
+		if err := b.stormPhase(ctx, work); err != nil {
+			return err
+		}
+	}
+	if cfg.phases["engines"] {
+		return b.enginesPhase(ctx, work)
 	}
 	return nil
 }

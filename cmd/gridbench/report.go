@@ -24,6 +24,7 @@ type results struct {
 	Export  []exportRow
 	Starts  []serverStart
 	Storm   *stormResult
+	Engines *enginesResult
 	Notes   []string
 
 	// FirstPull is the firstpull phase (firstpull.go).
@@ -91,6 +92,9 @@ func (r *results) writeMarkdown(w io.Writer, cfg config) error {
 	e := r.Env
 	p("- machine: %d CPUs (%s), Linux %s, databases on %s\n", e.CPUs, e.CPUModel, e.Kernel, e.FileSystem)
 	p("- versions: %s, grpc-go %s, mattn/go-sqlite3 %s (SQLite %s)\n", e.Go, e.GRPC, e.Driver, e.SQLite)
+	if e.PostgreSQL != "" {
+		p("- PostgreSQL %s (engines phase)\n", e.PostgreSQL)
+	}
 	p("- load average (1, 5, 15 min): %s at the start, %s at the end\n", e.LoadStart, e.LoadEnd)
 	if len(r.Submit) > 0 || r.Push != nil {
 		p("- steps: %v warm-up + %v measured per step; connections per step: min(callers, %d)\n", cfg.warmup, cfg.duration, maxConns)
@@ -162,6 +166,9 @@ func (r *results) writeMarkdown(w io.Writer, cfg config) error {
 	}
 	if r.Storm != nil {
 		r.Storm.writeMarkdown(p)
+	}
+	if r.Engines != nil {
+		r.Engines.writeMarkdown(p, cfg)
 	}
 	if len(r.Starts) > 0 {
 		p("### Servers started\n\n")

@@ -68,6 +68,12 @@ func buildGridd(ctx context.Context, dir string) (string, error) {
 // per-user request limit (every load client calls as the same user), and
 // waits until it announces its address.
 func (p *processStarter) start(ctx context.Context, dataDir string) (*target, error) {
+	return p.startWith(ctx, "--data", dataDir)
+}
+
+// startWith runs gridd with the data flags given (--data, or --database
+// and --photos) and the load-test flags start adds.
+func (p *processStarter) startWith(ctx context.Context, dataFlags ...string) (*target, error) {
 	p.n++
 	logPath := filepath.Join(p.logDir, fmt.Sprintf("gridd-%d.log", p.n))
 	logFile, err := os.Create(logPath)
@@ -75,7 +81,7 @@ func (p *processStarter) start(ctx context.Context, dataDir string) (*target, er
 		return nil, err
 	}
 	defer logFile.Close() // the child has its own copy
-	cmd := exec.Command(p.bin, "--data", dataDir, "--listen", "127.0.0.1:0", "--http", "", "--rate-limit", "0", "--reflection=false")
+	cmd := exec.Command(p.bin, append(dataFlags, "--listen", "127.0.0.1:0", "--http", "", "--rate-limit", "0", "--reflection=false")...)
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -136,10 +142,15 @@ type inProcessStarter struct{ log *slog.Logger }
 func (inProcessStarter) describe() string { return "in-process (store.Open + server.New)" }
 
 func (s inProcessStarter) start(_ context.Context, dataDir string) (*target, error) {
-	db, err := store.Open(filepath.Join(dataDir, store.DatabaseFile), store.Options{Logger: s.log})
+	db, err := store.Open(filepath.Join(dataDir, store.DatabaseFile), store.Options{Logger: s.log, DashboardMaxAge: store.DefaultDashboardMaxAge})
 	if err != nil {
 		return nil, err
 	}
+	return s.serve(db)
+}
+
+// serve serves db from inside gridbench; stopping the target closes db.
+func (s inProcessStarter) serve(db *store.DB) (*target, error) {
 	cfg := server.Serve(db)
 	cfg.Logger = s.log
 	noLimit := server.NoRequestLimit

@@ -374,7 +374,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if dbURL == "" {
 		dbURL = "sqlite:" + filepath.Join(cfg.dataDir, DatabaseFile)
 	}
-	db, err := store.OpenURL(dbURL, store.Options{Logger: log, Rules: rules, PhotoDir: cfg.photos})
+	db, err := store.OpenURL(dbURL, store.Options{Logger: log, Rules: rules, PhotoDir: cfg.photos, DashboardMaxAge: store.DefaultDashboardMaxAge})
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", store.RedactURL(dbURL), err)
 	}
