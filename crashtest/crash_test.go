@@ -89,6 +89,28 @@ func TestCrashPostgreSQLStoppedImmediately(t *testing.T) {
 	runCrash(t, pg)
 }
 
+// supervise logs the demo's supervisor in through the first server and
+// lists what the demo seeded, before any phone writes: the check's
+// starting point. The caller closes the supervisor's phone.
+func (c *crash) supervise() (*phone, snapshot) {
+	c.t.Helper()
+	sup, err := dial(c.f, 0, "supervisor", "supervisor")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if err := sup.login(c.ctx); err != nil {
+		sup.close()
+		c.t.Fatal(err)
+	}
+	demo, err := listAll(c.ctx, sup)
+	if err != nil {
+		sup.close()
+		c.t.Fatal(err)
+	}
+	c.t.Logf("demo street: %d reports, %d patrols", len(demo.reports), len(demo.patrols))
+	return sup, demo
+}
+
 // runCrash runs the crash test: on gridd, killed with SIGKILL, or, given
 // pg, on gridd's database there, stopped immediately.
 func runCrash(t *testing.T, pg *pgtest.Cluster) {
@@ -120,19 +142,8 @@ func runCrash(t *testing.T, pg *pgtest.Cluster) {
 	c := &crash{t: t, ctx: ctx, s: s, pg: pg, f: newFleet(seed, s.addr), rng: rand.New(rand.NewPCG(seed, 0))}
 
 	// What the demo seeded, before any phone writes.
-	sup, err := dial(c.f, 0, "supervisor", "supervisor")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sup, demo := c.supervise()
 	defer sup.close()
-	if err := sup.login(ctx); err != nil {
-		t.Fatal(err)
-	}
-	demo, err := listAll(ctx, sup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("demo street: %d reports, %d patrols", len(demo.reports), len(demo.patrols))
 
 	phonesDone, phoneErrs := c.startPhones()
 	defer func() { cancel(); <-phonesDone }() // no phone outlives the test

@@ -147,35 +147,53 @@ func checkPhotos(ctx context.Context, v *verdict, sup *phone, recs []photoRecord
 			continue
 		}
 		checked++
-		st, err := sup.sync.GetUploadStatus(ctx, &pb.GetUploadStatusRequest{PhotoId: r.id})
+		// Through retry, as every other check: the supervisor's calls are
+		// paced by the per-user limit like anyone's.
+		var st *pb.GetUploadStatusResponse
+		var sum string
+		err := sup.retry(ctx, "check photo "+r.id, &sup.f.other, func(ctx context.Context) error {
+			var err error
+			if st, err = sup.sync.GetUploadStatus(ctx, &pb.GetUploadStatusRequest{PhotoId: r.id}); err != nil {
+				return err
+			}
+			if !st.GetComplete() || st.GetCommittedBytes() != r.size {
+				return nil
+			}
+			sum, err = downloadSHA256(ctx, sup, r.id)
+			return err
+		})
 		if err != nil {
-			return checked, fmt.Errorf("upload status of photo %s: %w", r.id, err)
+			return checked, fmt.Errorf("photo %s: %w", r.id, err)
 		}
 		if !st.GetComplete() || st.GetCommittedBytes() != r.size {
 			v.lost.add(r.id, "photo of report %s acknowledged complete; the server holds %d of %d bytes, complete %v",
 				r.reportID, st.GetCommittedBytes(), r.size, st.GetComplete())
 			continue
 		}
-		stream, err := sup.sync.DownloadPhoto(ctx, &pb.DownloadPhotoRequest{PhotoId: r.id})
-		if err != nil {
-			return checked, fmt.Errorf("download photo %s: %w", r.id, err)
-		}
-		h := sha256.New()
-		for {
-			msg, err := stream.Recv()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return checked, fmt.Errorf("download photo %s: %w", r.id, err)
-			}
-			h.Write(msg.GetChunk().GetData())
-		}
-		if got := hex.EncodeToString(h.Sum(nil)); got != r.sha256 {
-			v.problem("photo %s of report %s: downloaded sha256 %s, uploaded %s", r.id, r.reportID, got, r.sha256)
+		if sum != r.sha256 {
+			v.problem("photo %s of report %s: downloaded sha256 %s, uploaded %s", r.id, r.reportID, sum, r.sha256)
 		}
 	}
 	return checked, nil
+}
+
+// downloadSHA256 downloads photo id and returns its sha256, in hex.
+func downloadSHA256(ctx context.Context, sup *phone, id string) (string, error) {
+	stream, err := sup.sync.DownloadPhoto(ctx, &pb.DownloadPhotoRequest{PhotoId: id})
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return hex.EncodeToString(h.Sum(nil)), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		h.Write(msg.GetChunk().GetData())
+	}
 }
 
 // completedPhotos counts the photos the server called complete, by report.

@@ -82,19 +82,8 @@ func TestCrashOneOfTwoGriddSIGKILLed(t *testing.T) {
 		rng: rand.New(rand.NewPCG(seed, 0))}
 	c.f.photos = &photoBook{} // into the folder both share
 
-	sup, err := dial(c.f, 0, "supervisor", "supervisor")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sup, demo := c.supervise()
 	defer sup.close()
-	if err := sup.login(ctx); err != nil {
-		t.Fatal(err)
-	}
-	demo, err := listAll(ctx, sup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("demo street: %d reports, %d patrols", len(demo.reports), len(demo.patrols))
 
 	phonesDone, phoneErrs := c.startPhones()
 	defer func() { cancel(); <-phonesDone }()

@@ -317,9 +317,19 @@ func (db *DB) open() (err error) {
 		return fmt.Errorf("store: open %s (reader): %w", db.path, err)
 	}
 
-	if db.wconn, err = newWriterConn(db.writer); err != nil {
+	if err := db.startWorkers(); err != nil {
 		return fmt.Errorf("store: open %s: %w", db.path, err)
 	}
+	return nil
+}
+
+// startWorkers starts the writer, on its connection of db.writer, and
+// the background thumbnailer; the last step of opening, on either engine.
+func (db *DB) startWorkers() (err error) {
+	if db.wconn, err = newWriterConn(db.writer); err != nil {
+		return err
+	}
+	db.wconn.engine = db.engine
 	db.queue = make(chan *writeRequest, writeQueueSize)
 	db.closing = make(chan struct{})
 	db.writerDone = make(chan struct{})

@@ -132,17 +132,9 @@ func (db *DB) openPostgres() (err error) {
 	db.photoLockPool.SetMaxOpenConns(photoLockConns)
 	db.photoLockPool.SetMaxIdleConns(4)
 
-	if db.wconn, err = newWriterConn(db.writer); err != nil {
+	if err := db.startWorkers(); err != nil {
 		return fmt.Errorf("store: open %s: %w", where, err)
 	}
-	db.wconn.engine = postgres
-	db.queue = make(chan *writeRequest, writeQueueSize)
-	db.closing = make(chan struct{})
-	db.writerDone = make(chan struct{})
-	go db.runWriter()
-	db.thumbQueue = make(chan string, thumbQueueSize)
-	db.thumbnailerDone = make(chan struct{})
-	go db.runThumbnailer()
 	return nil
 }
 
@@ -194,15 +186,12 @@ func (db *DB) migratePostgres() (err error) {
 		if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
 			return fmt.Errorf("migrate: read version: %w", err)
 		}
-		if len(ms) > 0 && current > ms[len(ms)-1].version {
-			return fmt.Errorf("database schema version %d is newer than this program knows (%d); use a newer program",
-				current, ms[len(ms)-1].version)
+		pending, err := pendingMigrations(ms, current)
+		if err != nil {
+			return err
 		}
 		now := db.now().UTC().UnixNano()
-		for _, m := range ms {
-			if m.version <= current {
-				continue
-			}
+		for _, m := range pending {
 			if _, err := tx.Exec(ctx, m.sql); err != nil {
 				return fmt.Errorf("migration postgres/%s: %w", m.name, err)
 			}

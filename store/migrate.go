@@ -67,6 +67,18 @@ func loadMigrationsFrom(fsys embed.FS, dir string) ([]migration, error) {
 	return ms, nil
 }
 
+// pendingMigrations returns the migrations of ms (in order) that a
+// database at version current has not had, refusing a database newer than
+// this program.
+func pendingMigrations(ms []migration, current int) ([]migration, error) {
+	if len(ms) > 0 && current > ms[len(ms)-1].version {
+		return nil, fmt.Errorf("database schema version %d is newer than this program knows (%d); use a newer program",
+			current, ms[len(ms)-1].version)
+	}
+	i := sort.Search(len(ms), func(i int) bool { return ms[i].version > current })
+	return ms[i:], nil
+}
+
 // migrate applies the migrations the database has not had yet, all in one
 // transaction, so a failure leaves the schema as it was; and makes the
 // instance id the first time. It runs in Open, before the writer starts.
@@ -98,15 +110,12 @@ func (db *DB) migrate() (err error) {
 	if err := tx.QueryRow("SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
 		return fmt.Errorf("migrate: read version: %w", err)
 	}
-	if len(ms) > 0 && current > ms[len(ms)-1].version {
-		return fmt.Errorf("database schema version %d is newer than this program knows (%d); use a newer program",
-			current, ms[len(ms)-1].version)
+	pending, err := pendingMigrations(ms, current)
+	if err != nil {
+		return err
 	}
 	now := db.now().UTC().UnixNano()
-	for _, m := range ms {
-		if m.version <= current {
-			continue
-		}
+	for _, m := range pending {
 		if _, err := tx.Exec(m.sql); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}

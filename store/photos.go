@@ -496,13 +496,8 @@ func (db *DB) AppendChunk(ctx context.Context, photoID string, offset int64, dat
 // FlushUpload makes what a stream appended durable, at the stream's end
 // however it ended. See gridinspect.PhotoService.
 func (db *DB) FlushUpload(ctx context.Context, photoID string) (*gridinspect.PhotoStatus, error) {
-	a, err := gridinspect.RequireActor(ctx)
+	a, id, err := checkChunk(ctx, photoID, 0, nil)
 	if err != nil {
-		return nil, err
-	}
-	var v gridinspect.Violations
-	id := checkPhotoID(&v, "photo_id", photoID)
-	if err := v.Err("invalid photo id"); err != nil {
 		return nil, err
 	}
 	unlock, err := db.lockPhoto(ctx, id)

@@ -75,17 +75,14 @@ func prepareData(ctx context.Context, root string, n int, seed uint64, reuse boo
 			fmt.Fprintf(log, "gridbench: the street of %d reports in %s has an older schema: making it again\n", n, dir)
 		}
 	}
-	if err := os.RemoveAll(dir); err != nil {
+	if err := freshDir(dir); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	pw, err := newPassword()
+	if err != nil {
 		return nil, err
 	}
-	pw := make([]byte, 12)
-	if _, err := rand.Read(pw); err != nil {
-		return nil, err
-	}
-	d := &dataset{Version: datasetVersion, Reports: n, Seed: seed, Password: hex.EncodeToString(pw), dir: dir}
+	d := &dataset{Version: datasetVersion, Reports: n, Seed: seed, Password: pw, dir: dir}
 	db, err := store.Open(filepath.Join(dir, store.DatabaseFile), store.Options{
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
@@ -273,4 +270,21 @@ func currentSchema(root string) (string, error) {
 		return "", err
 	}
 	return schemaFingerprint(path)
+}
+
+// freshDir empties dir, making it if need be: a street made afresh.
+func freshDir(dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	return os.MkdirAll(dir, 0o750)
+}
+
+// newPassword returns a random password for a street's accounts.
+func newPassword() (string, error) {
+	pw := make([]byte, 12)
+	if _, err := rand.Read(pw); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(pw), nil
 }

@@ -175,9 +175,11 @@ func (b *bench) prepareStreet(ctx context.Context, pg *pgServer, root string, n 
 		return nil, benchDB{}, err
 	}
 	bdb := benchDB{dir: dir, url: u, photos: filepath.Join(dir, "photos")}
-	pw := make([]byte, 12)
-	_, _ = rand.Read(pw)
-	d := &dataset{Version: datasetVersion, Reports: n, Seed: b.cfg.seed, Password: hex.EncodeToString(pw), dir: dir}
+	pw, err := newPassword()
+	if err != nil {
+		return nil, benchDB{}, err
+	}
+	d := &dataset{Version: datasetVersion, Reports: n, Seed: b.cfg.seed, Password: pw, dir: dir}
 	sdb, err := store.OpenURL(u, store.Options{PhotoDir: bdb.photos,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {

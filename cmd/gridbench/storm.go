@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -81,17 +79,14 @@ type stormStreet struct {
 // in every run: the storm writes to it.
 func prepareStorm(ctx context.Context, root string, s stormSettings, seed uint64, log func(string, ...any)) (*stormStreet, error) {
 	dir := filepath.Join(root, fmt.Sprintf("storm-%d-phones", s.phones))
-	if err := os.RemoveAll(dir); err != nil {
+	if err := freshDir(dir); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	pw, err := newPassword()
+	if err != nil {
 		return nil, err
 	}
-	pw := make([]byte, 12)
-	if _, err := rand.Read(pw); err != nil {
-		return nil, err
-	}
-	st := &stormStreet{dir: dir, photoDir: filepath.Join(dir, "photos"), password: hex.EncodeToString(pw), reports: s.history}
+	st := &stormStreet{dir: dir, photoDir: filepath.Join(dir, "photos"), password: pw, reports: s.history}
 	db, err := store.Open(filepath.Join(dir, store.DatabaseFile), store.Options{
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/gridinspect/gridinspect/internal/pgtest"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -21,14 +19,7 @@ import (
 // cached) on B, then logged out through A, is refused by B on the very
 // next call.
 func TestGriddALogoutOnOneGriddIsRefusedByAnotherOnTheNextCall(t *testing.T) {
-	c, err := pgtest.Start()
-	pgtest.Require(t, err)
-	t.Cleanup(c.Stop)
-	url, err := c.CreateDatabase("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	photos := filepath.Join(t.TempDir(), "photos")
+	_, url, photos := postgresDatabase(t)
 	addrA, printed, stopA := startGridd(t, "--data", t.TempDir(), "--database", url, "--photos", photos, "--supervise-every", "0")
 	addrB, _, stopB := startGridd(t, "--data", t.TempDir(), "--database", url, "--photos", photos, "--supervise-every", "0")
 	_, rest, ok := strings.Cut(printed, "with password ")
@@ -61,14 +52,7 @@ func TestGriddALogoutOnOneGriddIsRefusedByAnotherOnTheNextCall(t *testing.T) {
 // across processes too, e.g. two replicas of a demo deployment started
 // together on one new PostgreSQL database.
 func TestGriddTwoGriddSeedingTheDemoAtOnceBothStart(t *testing.T) {
-	c, err := pgtest.Start()
-	pgtest.Require(t, err)
-	t.Cleanup(c.Stop)
-	url, err := c.CreateDatabase("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	photos := filepath.Join(t.TempDir(), "photos")
+	_, url, photos := postgresDatabase(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup

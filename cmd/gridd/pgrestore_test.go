@@ -32,14 +32,7 @@ func pgTool(t *testing.T, name string, args ...string) {
 // copied, pg_restore into a new database, gridd --after-restore (refused
 // while a gridd serves it), then gridd on it.
 func TestAPgRestoreThenAfterRestoreGivesAWorkingServerWhereEveryoneLogsInAgain(t *testing.T) {
-	c, err := pgtest.Start()
-	pgtest.Require(t, err)
-	t.Cleanup(c.Stop)
-	source, err := c.CreateDatabase("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	photos := filepath.Join(t.TempDir(), "photos")
+	c, source, photos := postgresDatabase(t)
 	addr, printed, stop := startGridd(t, "--data", t.TempDir(), "--database", source, "--photos", photos, "--demo")
 	_, rest, ok := strings.Cut(printed, "with password ")
 	if !ok {

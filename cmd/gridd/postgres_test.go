@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,19 +13,31 @@ import (
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.StopShared()
+	os.Exit(code)
+}
+
+// postgresDatabase returns a new empty database on this test binary's
+// PostgreSQL cluster (started on first use), and a photo folder for the
+// gridd that serve it.
+func postgresDatabase(t *testing.T) (c *pgtest.Cluster, url, photos string) {
+	t.Helper()
+	c, err := pgtest.Shared()
+	pgtest.Require(t, err)
+	if url, err = c.CreateDatabase(""); err != nil {
+		t.Fatal(err)
+	}
+	return c, url, filepath.Join(t.TempDir(), "photos")
+}
+
 // TestTwoGriddShareOnePostgreSQLDatabase starts two gridd at once on one
 // new PostgreSQL database (--database, --photos): they migrate it once
 // between them, one of them creates the admin, and the admin logs in
 // through either.
 func TestTwoGriddShareOnePostgreSQLDatabase(t *testing.T) {
-	c, err := pgtest.Start()
-	pgtest.Require(t, err)
-	t.Cleanup(c.Stop)
-	url, err := c.CreateDatabase("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	photos := filepath.Join(t.TempDir(), "photos")
+	_, url, photos := postgresDatabase(t)
 	type started struct {
 		addr, printed string
 		stop          func() error
