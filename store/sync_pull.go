@@ -50,13 +50,13 @@ func (db *DB) Pull(ctx context.Context, cur string, lim gridinspect.PullLimits) 
 	if err != nil {
 		return nil, err
 	}
-	scope := cursor{Instance: db.instanceID, AllGrids: a.AllGrids}
+	scope := cursor{Instance: db.instanceID, Street: a.Street(), AllGrids: a.AllGrids}
 	if !a.AllGrids {
 		scope.Grids = sortedUnique(lowerAll(a.GridIDs))
 	}
 	from := &scope // an empty cursor: from the start, in the current scope
 	if cur != "" {
-		c, foreign, err := db.decodeCursor(cur)
+		c, foreign, err := db.decodeCursor(cur, a.Street())
 		switch {
 		case err != nil:
 			return nil, err
@@ -195,7 +195,7 @@ read:
 			break // no more rows
 		}
 	}
-	next.Instance, next.AllGrids, next.Grids = p.scope.Instance, p.scope.AllGrids, p.scope.Grids
+	next.Instance, next.Street, next.AllGrids, next.Grids = p.scope.Instance, p.scope.Street, p.scope.AllGrids, p.scope.Grids
 	return &gridinspect.PullPage{Changes: b.changes(), NextCursor: db.encodeCursor(next), HasMore: hasMore}, nil
 }
 

@@ -44,9 +44,11 @@ func cursorSeq(tb testing.TB, db *testDB, cur string) int64 {
 	if cur == "" {
 		return 0
 	}
-	c, foreign, err := db.decodeCursor(cur)
-	if err != nil || foreign {
-		tb.Fatalf("decode cursor: %v (foreign %v)", err, foreign)
+	// Of any street: a cursor of another street than the one given is
+	// foreign, but checked first.
+	c, _, err := db.decodeCursor(cur, gridinspect.DefaultStreet)
+	if err != nil || c.Instance != db.InstanceID() {
+		tb.Fatalf("decode cursor: %v (of instance %v)", err, c)
 	}
 	return c.Seq
 }

@@ -153,7 +153,7 @@ func (db *DB) Login(ctx context.Context, username, password, deviceID string) (*
 		return nil, fmt.Errorf("store: login: %w", err)
 	}
 	var s *gridinspect.Session
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = db.writeIn(ctx, cand.street, func(tx *Tx) error {
 		// The user may have been disabled, or its password changed, since
 		// the password was checked.
 		u, hash, err := getUserForLogin(tx, cand.street, cand.id)
@@ -199,7 +199,7 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*gridinspect.Acto
 	}
 	id := tokenID(token)
 	now := db.now()
-	epoch, err := db.authEpoch(ctx)
+	epoch, err := db.authEpoch(ctx, id)
 	if err != nil {
 		return nil, domainErr(err, "authenticate")
 	}
@@ -215,7 +215,7 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*gridinspect.Acto
 		db.auth.put(gen, id, e)
 	}
 	if recordUse {
-		db.recordUse(id, now)
+		db.recordUse(id, a.Street(), now)
 	}
 	return a, nil
 }
@@ -246,7 +246,7 @@ func (db *DB) loadToken(ctx context.Context, id string, now time.Time) (*authEnt
 		if u == nil || u.Disabled {
 			return errInvalidToken
 		}
-		epoch, err := db.authEpochIn(tx)
+		epoch, err := db.authEpochIn(tx, street)
 		if err != nil {
 			return err
 		}
@@ -260,11 +260,11 @@ func (db *DB) loadToken(ctx context.Context, id string, now time.Time) (*authEnt
 	return e, nil
 }
 
-// recordUse writes that token id was used at now, in the background: the
-// caller is not kept waiting for the writer. The UPDATE's condition keeps
-// it to once per LastUsedInterval even when two goroutines race (e.g.
-// after the cache was cleared). Nothing is started once Close has begun.
-func (db *DB) recordUse(id string, now time.Time) {
+// recordUse writes that token id, of street, was used at now, in the
+// background: the caller is not kept waiting for the writer. The UPDATE's
+// condition keeps it to once per LastUsedInterval even when two
+// goroutines race (e.g. after the cache was cleared). Nothing is started once Close has begun.
+func (db *DB) recordUse(id string, street int64, now time.Time) {
 	db.closeMu.RLock()
 	defer db.closeMu.RUnlock()
 	if db.closed || db.queue == nil {
@@ -273,7 +273,7 @@ func (db *DB) recordUse(id string, now time.Time) {
 	db.background.Add(1)
 	go func() {
 		defer db.background.Done()
-		err := db.Write(context.Background(), func(tx *Tx) error {
+		err := db.writeIn(context.Background(), street, func(tx *Tx) error {
 			_, err := tx.Exec("UPDATE tokens SET last_used_at = ? WHERE id = ? AND last_used_at <= ?",
 				now.UnixNano(), id, now.Add(-LastUsedInterval).UnixNano())
 			return err
