@@ -470,3 +470,58 @@ func TestPull_ACursorOfAnotherStreetStartsAgain(t *testing.T) {
 		})
 	}
 }
+
+// Supervision escalates every street's overdue cases, each in writes of
+// its own street: its event and change are its street's.
+func TestSupervision_EveryStreetsOverdueCasesAreEscalatedInTheirStreet(t *testing.T) {
+	db := MustOpenDB(t)
+	_, admin2, _ := twoStreets(t, db)
+	supervisor2 := &gridinspect.Actor{UserID: supervisorID, Username: "sup", Role: gridinspect.RoleSupervisor,
+		AllGrids: true, StreetID: 2}
+	soon := db.clock.Now().Add(24 * time.Hour)
+	cases := map[*gridinspect.Actor]string{}
+	for _, c := range []struct{ submitter, assigner, reader *gridinspect.Actor }{
+		{admin(), supervisor(), admin()},
+		{admin2, supervisor2, admin2},
+	} {
+		at := inA
+		if c.submitter.Street() == 2 {
+			at = inC
+		}
+		rep := mustSubmit(t, db, as(c.submitter), newReport(at))
+		if _, _, err := db.Act(as(c.assigner), assignBy(rep.ID, "", soon), gridinspect.Online); err != nil {
+			t.Fatal(err)
+		}
+		cases[c.reader] = rep.ID
+	}
+	db.clock.Add(2 * 24 * time.Hour)
+	if n := mustSupervise(t, db); n != 2 {
+		t.Errorf("%d cases escalated, want one in each street", n)
+	}
+	for reader, id := range cases {
+		rep, err := db.GetReport(as(reader), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.SupervisedDeadline.Equal(soon) {
+			t.Errorf("street %d's case escalated for %v, want its deadline %v", reader.Street(), rep.SupervisedDeadline, soon)
+		}
+	}
+	err := db.Read(context.Background(), func(tx *sql.Tx) error {
+		var wrong int
+		if err := tx.QueryRow(`SELECT count(*) FROM events AS e JOIN reports AS r ON r.id = e.report_id
+			WHERE e.type = ? AND e.street_id <> r.street_id`, gridinspect.EventReportSupervised).Scan(&wrong); err != nil {
+			return err
+		}
+		if wrong != 0 {
+			t.Errorf("%d escalations written in another street than their case's", wrong)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := mustSupervise(t, db); n != 0 {
+		t.Errorf("%d escalated again", n)
+	}
+}
