@@ -38,8 +38,9 @@ import (
 type Tx struct {
 	// Now is the server time of the group, the same for every write in it.
 	Now time.Time
-	// Street is the street the write is for: its caller's
-	// (docs/tenants.md); the rows it inserts are that street's.
+	// Street is the street the write is for: its caller's, or the one
+	// writeIn was given (docs/tenants.md); the rows it inserts are that
+	// street's, and its group is that street's writes only.
 	Street int64
 
 	conn  *writerConn
