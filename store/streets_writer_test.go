@@ -15,8 +15,8 @@ import (
 // version are the group's street's, the caches and the cursor are per
 // street.
 
-// inC is a point in street 2's grid of twoStreets.
-var inC = gridinspect.Location{Lat: 30.505, Lng: 107.505, AccuracyMeters: 8, Address: "南街 3 号"}
+// inGridC2 is a point in street 2's grid of twoStreets.
+var inGridC2 = gridinspect.Location{Lat: 30.505, Lng: 107.505, AccuracyMeters: 8, Address: "南街 3 号"}
 
 func TestStreets_AGridOfAnotherStreetNeverPlacesAReport(t *testing.T) {
 	db := MustOpenDB(t)
@@ -27,7 +27,7 @@ func TestStreets_AGridOfAnotherStreetNeverPlacesAReport(t *testing.T) {
 	}
 	// A grid of street 2 over all of street 1's ground and beyond, named
 	// to come first where grids overlap.
-	over := mustCreateGridAs(t, db, admin2, &gridinspect.Grid{ID: newID(), Name: "0号", Kind: gridinspect.GridKindVillage,
+	over := mustCreateGridBy(t, db, admin2, &gridinspect.Grid{ID: newID(), Name: "0号", Kind: gridinspect.GridKindVillage,
 		Boundary: square(29.49, 106.49, 29.62, 106.62)})
 	for _, c := range []struct {
 		name     string
@@ -55,7 +55,7 @@ func TestStreets_AGridOfAnotherStreetNeverPlacesAReport(t *testing.T) {
 	}
 }
 
-func mustCreateGridAs(tb testing.TB, db *testDB, a *gridinspect.Actor, g *gridinspect.Grid) *gridinspect.Grid {
+func mustCreateGridBy(tb testing.TB, db *testDB, a *gridinspect.Actor, g *gridinspect.Grid) *gridinspect.Grid {
 	tb.Helper()
 	got, err := db.CreateGrid(as(a), g)
 	if err != nil {
@@ -72,7 +72,7 @@ func TestStreets_AGridMadeOnOneServerPlacesTheStreetsNextCaseOnAnother(t *testin
 	_, admin2, _ := twoStreets(t, a)
 	_, _, err := b.SubmitReport(as(admin2), newReport(inNone)) // server B caches street 2's grids
 	wantField(t, err, "report.location")
-	g := mustCreateGridAs(t, a, admin2, &gridinspect.Grid{ID: newID(), Name: "山上", Kind: gridinspect.GridKindVillage,
+	g := mustCreateGridBy(t, a, admin2, &gridinspect.Grid{ID: newID(), Name: "山上", Kind: gridinspect.GridKindVillage,
 		Boundary: square(29.60, 106.60, 29.61, 106.61)})
 	r, _, err := b.SubmitReport(as(admin2), newReport(inNone))
 	if err != nil {
@@ -205,8 +205,8 @@ func TestWrite_WritesOfTwoStreetsQueuedTogetherCommitInOneGroupPerStreet(t *test
 	}
 }
 
-// subjectIn makes a subject at loc as actor.
-func subjectIn(tb testing.TB, db *testDB, actor *gridinspect.Actor, name string, loc gridinspect.Location) *gridinspect.Subject {
+// mustSubjectBy makes a subject at loc as actor.
+func mustSubjectBy(tb testing.TB, db *testDB, actor *gridinspect.Actor, name string, loc gridinspect.Location) *gridinspect.Subject {
 	tb.Helper()
 	s := newSubject(name)
 	s.Location = loc
@@ -217,7 +217,7 @@ func subjectIn(tb testing.TB, db *testDB, actor *gridinspect.Actor, name string,
 	return got
 }
 
-// puller is a phone of one street pulling through one server.
+// streetPhone is a phone of one street pulling through one server.
 type streetPhone struct {
 	db     *testDB
 	actor  *gridinspect.Actor
@@ -245,9 +245,9 @@ func (p *streetPhone) pull(tb testing.TB) {
 func TestChanges_AStreetsWriteDoesNotWaitForAnotherStreetsAndNoCursorSkips(t *testing.T) {
 	a, b := mustOpenTwo(t)
 	_, admin2, _ := twoStreets(t, a)
-	s1 := subjectIn(t, a, admin(), "张三家", inA)
-	s1b := subjectIn(t, a, admin(), "李四家", inB)
-	s2 := subjectIn(t, a, admin2, "王五家", inC)
+	s1 := mustSubjectBy(t, a, admin(), "张三家", inA)
+	s1b := mustSubjectBy(t, a, admin(), "李四家", inB)
+	s2 := mustSubjectBy(t, a, admin2, "王五家", inGridC2)
 	phone1 := &streetPhone{db: a, actor: admin(), pulled: map[string]bool{}}
 	phone2 := &streetPhone{db: b, actor: admin2, pulled: map[string]bool{}}
 	phone1.pull(t)
@@ -354,7 +354,7 @@ func TestChanges_InterleavedWritesOfTwoStreetsKeepEachStreetsSequenceWhole(t *te
 	}
 	var writers []writer
 	for _, s := range servers {
-		writers = append(writers, writer{s, admin(), inA}, writer{s, admin2, inC})
+		writers = append(writers, writer{s, admin(), inA}, writer{s, admin2, inGridC2})
 	}
 	made := make([][]string, len(writers))
 	errs := make(chan error, len(writers))
@@ -486,7 +486,7 @@ func TestSupervision_EveryStreetsOverdueCasesAreEscalatedInTheirStreet(t *testin
 	} {
 		at := inA
 		if c.submitter.Street() == 2 {
-			at = inC
+			at = inGridC2
 		}
 		rep := mustSubmit(t, db, as(c.submitter), newReport(at))
 		if _, _, err := db.Act(as(c.assigner), assignBy(rep.ID, "", soon), gridinspect.Online); err != nil {
