@@ -28,6 +28,22 @@ type Actor struct {
 	// TokenID identifies the token the request came with (the hex SHA-256
 	// of the token), so that Logout can revoke exactly that one.
 	TokenID string
+	// StreetID is the street (tenant, docs/tenants.md) the user belongs
+	// to; 0 is DefaultStreet.
+	StreetID int64
+}
+
+// DefaultStreet is the street of a single-street database: every row a
+// database held before streets became tenants, and every account made
+// without one.
+const DefaultStreet int64 = 1
+
+// Street returns the street the actor acts in.
+func (a *Actor) Street() int64 {
+	if a == nil || a.StreetID == 0 {
+		return DefaultStreet
+	}
+	return a.StreetID
 }
 
 // IsAdmin reports whether the actor may manage users, grids and tokens.

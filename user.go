@@ -19,6 +19,8 @@ type User struct {
 	AllGrids    bool
 	Disabled    bool
 	CreatedAt   time.Time
+	// StreetID is the street the account belongs to (docs/tenants.md).
+	StreetID int64
 }
 
 // Actor returns the actor the user acts as, on deviceID with tokenID.
@@ -26,7 +28,7 @@ func (u *User) Actor(deviceID, tokenID string) *Actor {
 	return &Actor{
 		UserID: u.ID, Username: u.Username, Role: u.Role,
 		GridIDs: append([]string(nil), u.GridIDs...), AllGrids: u.AllGrids,
-		DeviceID: deviceID, TokenID: tokenID,
+		DeviceID: deviceID, TokenID: tokenID, StreetID: u.StreetID,
 	}
 }
 

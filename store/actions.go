@@ -57,7 +57,7 @@ func (db *DB) Act(ctx context.Context, in *gridinspect.Action, mode gridinspect.
 
 	var prior *priorAction
 	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
-		prior, err = getPriorAction(tx, a.ID)
+		prior, err = getPriorAction(tx, actor.Street(), a.ID)
 		return err
 	})
 	if err != nil {
@@ -117,7 +117,7 @@ func (db *DB) prepareAction(in *gridinspect.Action) (*gridinspect.Action, string
 // refused with the case as it stands and the same error, so that the
 // answer can say where the case is without writing anything.
 func (db *DB) actTx(tx *Tx, actor *gridinspect.Actor, a *gridinspect.Action, hash string, mode gridinspect.ActMode) (*actOutcome, error) {
-	prior, err := getPriorAction(tx, a.ID)
+	prior, err := getPriorAction(tx, tx.Street, a.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (db *DB) actTx(tx *Tx, actor *gridinspect.Actor, a *gridinspect.Action, has
 		return prior.answer(actor, hash)
 	}
 
-	rep, _, err := getReport(tx, a.ReportID)
+	rep, _, err := getReport(tx, tx.Street, a.ReportID)
 	switch {
 	case err != nil:
 		return nil, err
@@ -271,9 +271,10 @@ func numberNotice(tx *Tx, n *gridinspect.Notice, at time.Time) error {
 	year := at.In(gridinspect.ChinaZone).Year()
 	var seq int
 	var prefix string
-	err := tx.QueryRow(`INSERT INTO notice_numbers (kind, year, last) VALUES (?, ?, 1)
-		ON CONFLICT (kind, year) DO UPDATE SET last = notice_numbers.last + 1
-		RETURNING last, coalesce((SELECT prefix FROM notice_prefixes WHERE kind = ?), '')`, n.Kind, year, n.Kind).Scan(&seq, &prefix)
+	err := tx.QueryRow(`INSERT INTO notice_numbers (street_id, kind, year, last) VALUES (?, ?, ?, 1)
+		ON CONFLICT (street_id, kind, year) DO UPDATE SET last = notice_numbers.last + 1
+		RETURNING last, coalesce((SELECT prefix FROM notice_prefixes WHERE street_id = ? AND kind = ?), '')`,
+		tx.Street, n.Kind, year, tx.Street, n.Kind).Scan(&seq, &prefix)
 	if err != nil {
 		return fmt.Errorf("number notice of kind %d in %d: %w", n.Kind, year, err)
 	}
@@ -340,12 +341,12 @@ type priorAction struct {
 }
 
 // getPriorAction returns the stored action with id, or nil.
-func getPriorAction(q queryer, id string) (*priorAction, error) {
+func getPriorAction(q queryer, street int64, id string) (*priorAction, error) {
 	e, hash, err := getEvent(q, id)
 	if err != nil || e == nil {
 		return nil, err
 	}
-	rep, _, err := getReport(q, e.ReportID)
+	rep, _, err := getReport(q, street, e.ReportID)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 //     (a revocation, a disabled user, a change of role or grids): the
 //     whole cache is cleared in an AfterCommit hook, before the writer
 //     answers, so the very next call reads the database again;
-//   - on PostgreSQL, when the database's auth epoch is no longer the one
+//   - on PostgreSQL, when its street's auth epoch is no longer the one
 //     it was read with: another server made such a change (epochs.go);
 //   - when it is older than authCacheMaxAge, so that even a change made
 //     behind the store's back (by hand, with sqlite3) takes hold soon.
@@ -55,6 +55,18 @@ func (c *authCache) generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.gen
+}
+
+// street returns the street of token id's cached entry, if there is one:
+// the street whose auth epoch the entry is checked against.
+func (c *authCache) street(id string) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[id]
+	if e == nil {
+		return 0, false
+	}
+	return e.user.StreetID, true
 }
 
 // get returns the actor of token id at now if its entry is cached, still

@@ -30,6 +30,11 @@ type cursor struct {
 	// Instance is the database's instance id: a cursor from another
 	// database (a new install) means nothing here.
 	Instance string `json:"i"`
+	// Street is the street whose change sequence Seq is of (0 in the
+	// cursors of a database before streets: street 1). A cursor of
+	// another street means nothing to a caller of this one, as one of
+	// another database.
+	Street int64 `json:"t,omitempty"`
 	// Seq is the last change sequence number the phone has.
 	Seq int64 `json:"s"`
 	// Mark is a fingerprint of change Seq (changeMark): if the change at
@@ -85,13 +90,14 @@ func (db *DB) encodeCursor(c cursor) string {
 	return base64.RawURLEncoding.EncodeToString(append(payload, db.cursorMAC(payload)...))
 }
 
-// decodeCursor returns the cursor s holds. foreign is true for a cursor
-// from another database instance: its signature cannot be checked (it
-// was made with that database's key), and it is answered with "start
-// again", which a forged instance id can get too without learning
-// anything. Anything else that is not a cursor signed by this database is
-// errBadCursor.
-func (db *DB) decodeCursor(s string) (c *cursor, foreign bool, err error) {
+// decodeCursor returns the cursor s holds, for a caller of street.
+// foreign is true for a cursor from another database instance: its
+// signature cannot be checked (it was made with that database's key), and
+// it is answered with "start again", which a forged instance id can get
+// too without learning anything; and for a cursor of another street
+// (signed, so not forged), answered the same. Anything else that is not a
+// cursor signed by this database is errBadCursor.
+func (db *DB) decodeCursor(s string, street int64) (c *cursor, foreign bool, err error) {
 	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 	if err != nil || len(b) <= sha256.Size {
 		return nil, false, errBadCursor
@@ -107,7 +113,18 @@ func (db *DB) decodeCursor(s string) (c *cursor, foreign bool, err error) {
 	if !hmac.Equal(mac, db.cursorMAC(payload)) || c.Seq < 0 || !slices.IsSorted(c.Grids) {
 		return nil, false, errBadCursor
 	}
+	if c.street() != street {
+		return c, true, nil
+	}
 	return c, false, nil
+}
+
+// street returns the street of c's sequence.
+func (c *cursor) street() int64 {
+	if c.Street == 0 {
+		return gridinspect.DefaultStreet
+	}
+	return c.Street
 }
 
 func (db *DB) cursorMAC(payload []byte) []byte {
@@ -120,14 +137,14 @@ func (db *DB) cursorMAC(payload []byte) []byte {
 // was issued after: false when the database holds fewer changes than the
 // cursor has seen, or another change under that number (a restored
 // backup that has grown since).
-func sameHistory(q queryer, c *cursor) (bool, error) {
+func sameHistory(q queryer, street int64, c *cursor) (bool, error) {
 	if c.Seq == 0 {
 		return true, nil
 	}
 	var r changeRow
 	var event sql.NullString
-	err := q.QueryRow("SELECT seq, entity_type, entity_id, event_id, changed_at FROM changes WHERE seq = ?",
-		c.Seq).Scan(&r.seq, &r.entityType, &r.entityID, &event, &r.changedAt)
+	err := q.QueryRow("SELECT seq, entity_type, entity_id, event_id, changed_at FROM changes WHERE street_id = ? AND seq = ?",
+		street, c.Seq).Scan(&r.seq, &r.entityType, &r.entityID, &event, &r.changedAt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil

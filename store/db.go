@@ -112,7 +112,7 @@ type DB struct {
 	tokenTTL       time.Duration
 	dummyHash      func() (string, error) // see Login
 	auth           authCache
-	authEpochs     epochReads // on PostgreSQL (epochs.go)
+	authEpochs     streetEpochReads // on PostgreSQL (epochs.go)
 	// background counts the goroutines recording token use (see
 	// Authenticate); Close waits for them. They are started only while
 	// the DB is open, under closeMu.

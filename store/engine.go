@@ -139,12 +139,14 @@ func (db *DB) openPostgres() (err error) {
 }
 
 // lockStreet is what begins every write transaction on PostgreSQL after
-// BEGIN: it locks the street's row until the transaction ends, so that
-// the street's writes, from every server, run one transaction at a time,
-// as SQLite's BEGIN IMMEDIATE makes them; the change sequence is then in
+// BEGIN: it locks the row of the group's street until the transaction
+// ends, so that the street's writes, from every server, run one
+// transaction at a time, as SQLite's BEGIN IMMEDIATE makes them, while
+// other streets' writes go on; the street's change sequence is then in
 // commit order too (the trigger that numbers changes takes the same row).
+// A group is one street's (nextGroup), so no transaction holds two.
 // It also reads the version of the street's grids (see writerConn.begin).
-const lockStreet = "SELECT change_seq, grids_version FROM streets WHERE id = 1 FOR UPDATE"
+const lockStreet = "SELECT change_seq, grids_version FROM streets WHERE id = ? FOR UPDATE"
 
 // pgAdvisoryMigrate is the key of the advisory lock the migrations run
 // under ("gridmigr").

@@ -26,27 +26,39 @@ import (
 // come while such a read runs share the next one (epochReads), so under
 // load the database answers one read per round trip, not one per call.
 
-const authEpochQuery = "SELECT auth_epoch FROM streets WHERE id = 1"
+// Each street counts its own: a token is checked against its street's
+// epoch, so a change in one street does not empty every street's cache.
+const authEpochQuery = "SELECT auth_epoch FROM streets WHERE id = ?"
+
+// noEpoch is what authEpoch answers for a token not cached: no entry is
+// read with it (epochs count up from 0), so the token is read afresh.
+const noEpoch int64 = -1
 
 // epochReadTimeout bounds one shared read of the auth epoch: it serves
 // many callers, so none of their contexts may end it.
 const epochReadTimeout = 5 * time.Second
 
-// authEpoch returns the epoch of what Authenticate answers, read after
-// the call came: on SQLite always 0 (the one process clears its cache
-// itself).
-func (db *DB) authEpoch(ctx context.Context) (int64, error) {
+// authEpoch returns the epoch of what Authenticate answers for token id,
+// read after the call came: on SQLite always 0 (the one process clears
+// its cache itself). On PostgreSQL it is the epoch of the street of the
+// token's cached entry, or noEpoch if there is none (the token is read
+// then, with its epoch).
+func (db *DB) authEpoch(ctx context.Context, id string) (int64, error) {
 	if db.engine != postgres {
 		return 0, nil
 	}
 	if db.reader == nil {
 		return 0, errClosed
 	}
-	return db.authEpochs.get(ctx, db.readAuthEpoch)
+	street, ok := db.auth.street(id)
+	if !ok {
+		return noEpoch, nil
+	}
+	return db.authEpochs.of(street).get(ctx, func() (int64, error) { return db.readAuthEpoch(street) })
 }
 
-// readAuthEpoch reads the auth epoch from the database.
-func (db *DB) readAuthEpoch() (int64, error) {
+// readAuthEpoch reads street's auth epoch from the database.
+func (db *DB) readAuthEpoch(street int64) (int64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), epochReadTimeout)
 	defer cancel()
 	if err := db.readGate.acquire(ctx); err != nil {
@@ -54,10 +66,31 @@ func (db *DB) readAuthEpoch() (int64, error) {
 	}
 	defer db.readGate.release()
 	var epoch int64
-	if err := db.reader.QueryRowContext(ctx, authEpochQuery).Scan(&epoch); err != nil {
-		return 0, unavailable(fmt.Errorf("read auth epoch: %w", err))
+	if err := db.reader.QueryRowContext(ctx, authEpochQuery, street).Scan(&epoch); err != nil {
+		return 0, unavailable(fmt.Errorf("read auth epoch of street %d: %w", street, err))
 	}
 	return epoch, nil
+}
+
+// streetEpochReads holds each street's shared reads of its epoch.
+type streetEpochReads struct {
+	mu      sync.Mutex
+	streets map[int64]*epochReads
+}
+
+// of returns street's shared reads.
+func (s *streetEpochReads) of(street int64) *epochReads {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.streets[street]
+	if r == nil {
+		if s.streets == nil {
+			s.streets = make(map[int64]*epochReads)
+		}
+		r = &epochReads{}
+		s.streets[street] = r
+	}
+	return r
 }
 
 // epochReads shares reads of an epoch among the callers that want one at
@@ -111,14 +144,14 @@ func (r *epochReads) run(rd *epochRead, read func() (int64, error)) {
 	}
 }
 
-// authEpochIn returns the auth epoch as q sees it (0 on SQLite), to be
-// cached with what q read.
-func (db *DB) authEpochIn(q queryer) (int64, error) {
+// authEpochIn returns street's auth epoch as q sees it (0 on SQLite), to
+// be cached with what q read.
+func (db *DB) authEpochIn(q queryer, street int64) (int64, error) {
 	if db.engine != postgres {
 		return 0, nil
 	}
 	var epoch int64
-	if err := q.QueryRow(authEpochQuery).Scan(&epoch); err != nil {
+	if err := q.QueryRow(authEpochQuery, street).Scan(&epoch); err != nil {
 		return 0, fmt.Errorf("read auth epoch: %w", err)
 	}
 	return epoch, nil

@@ -36,7 +36,7 @@ func (db *DB) CreateGrid(ctx context.Context, in *gridinspect.Grid) (*gridinspec
 
 	var stored *gridinspect.Grid
 	err = db.Write(ctx, func(tx *Tx) error {
-		old, oldHash, err := getGrid(tx, g.ID)
+		old, oldHash, err := getGrid(tx, a.Street(), g.ID)
 		switch {
 		case err != nil:
 			return err
@@ -47,7 +47,7 @@ func (db *DB) CreateGrid(ctx context.Context, in *gridinspect.Grid) (*gridinspec
 			return gridinspect.Errorf(gridinspect.EEXISTS, "grid %s already exists with different content", g.ID)
 		}
 		var other string
-		err = tx.QueryRow("SELECT id FROM grids WHERE name = ?", g.Name).Scan(&other)
+		err = tx.QueryRow("SELECT id FROM grids WHERE street_id = ? AND name = ?", a.Street(), g.Name).Scan(&other)
 		switch {
 		case err == nil:
 			var v gridinspect.Violations
@@ -63,9 +63,9 @@ func (db *DB) CreateGrid(ctx context.Context, in *gridinspect.Grid) (*gridinspec
 			return err
 		}
 		sw, ne := g.Boundary.Bound()
-		if _, err := tx.Exec(`INSERT INTO grids (id, name, kind, boundary, min_lat, min_lng, max_lat, max_lng,
-			content_hash, created_at, sort_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			g.ID, g.Name, g.Kind, boundary, sw.Lat, sw.Lng, ne.Lat, ne.Lng, hash, nanos(g.CreatedAt), g.Order); err != nil {
+		if _, err := tx.Exec(`INSERT INTO grids (street_id, id, name, kind, boundary, min_lat, min_lng, max_lat, max_lng,
+			content_hash, created_at, sort_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Street(), g.ID, g.Name, g.Kind, boundary, sw.Lat, sw.Lng, ne.Lat, ne.Lng, hash, nanos(g.CreatedAt), g.Order); err != nil {
 			return err
 		}
 		if err := recordChange(tx, "grid", g.ID, g.ID); err != nil {
@@ -93,7 +93,7 @@ func (db *DB) GetGrid(ctx context.Context, id string) (*gridinspect.Grid, error)
 	}
 	var g *gridinspect.Grid
 	err = db.Read(ctx, func(tx *sql.Tx) error {
-		g, _, err = getGrid(tx, id)
+		g, _, err = getGrid(tx, a.Street(), id)
 		return err
 	})
 	if err != nil {
@@ -126,6 +126,7 @@ func (db *DB) ListGrids(ctx context.Context, size int, token string) ([]*gridins
 	}
 
 	var w where
+	w.add("street_id = ?", a.Street())
 	if !a.AllGrids {
 		if len(a.GridIDs) == 0 {
 			return nil, "", nil
@@ -160,6 +161,7 @@ func (db *DB) ListGrids(ctx context.Context, size int, token string) ([]*gridins
 			ids[i], pos[k.ID] = k.ID, i
 		}
 		var page where
+		page.add("street_id = ?", a.Street())
 		in(&page, "id", ids)
 		grids, err = queryAll(tx, "SELECT "+gridColumns+" FROM grids"+page.String(), page.args, dropHash(scanGrid))
 		slices.SortFunc(grids, func(x, y *gridinspect.Grid) int { return cmp.Compare(pos[x.ID], pos[y.ID]) })
@@ -192,7 +194,7 @@ func (db *DB) SetGridOrder(ctx context.Context, id string, order int) (*gridinsp
 	id = strings.ToLower(id)
 	var g *gridinspect.Grid
 	err = db.Write(ctx, func(tx *Tx) error {
-		res, err := tx.Exec("UPDATE grids SET sort_order = ? WHERE id = ?", order, id)
+		res, err := tx.Exec("UPDATE grids SET sort_order = ? WHERE street_id = ? AND id = ?", order, a.Street(), id)
 		if err != nil {
 			return err
 		}
@@ -205,7 +207,7 @@ func (db *DB) SetGridOrder(ctx context.Context, id string, order int) (*gridinsp
 		if err := recordChange(tx, "grid", id, id); err != nil {
 			return err
 		}
-		g, _, err = getGrid(tx, id)
+		g, _, err = getGrid(tx, a.Street(), id)
 		return err
 	})
 	if err != nil {
@@ -214,20 +216,20 @@ func (db *DB) SetGridOrder(ctx context.Context, id string, order int) (*gridinsp
 	return g, nil
 }
 
-// getGrid returns the grid with id and its content hash, or nil if there
-// is none.
-func getGrid(q queryer, id string) (*gridinspect.Grid, string, error) {
-	g, hash, err := scanGrid(q.QueryRow("SELECT "+gridColumns+" FROM grids WHERE id = ?", id))
+// getGrid returns the grid of a street with id and its content hash, or
+// nil if there is none.
+func getGrid(q queryer, street int64, id string) (*gridinspect.Grid, string, error) {
+	g, hash, err := scanGrid(q.QueryRow("SELECT "+gridColumns+" FROM grids WHERE street_id = ? AND id = ?", street, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", nil
 	}
 	return g, hash, err
 }
 
-// gridExists reports whether a grid with id exists.
-func gridExists(q queryer, id string) (bool, error) {
+// gridExists reports whether a street has a grid with id.
+func gridExists(q queryer, street int64, id string) (bool, error) {
 	var one int
-	err := q.QueryRow("SELECT 1 FROM grids WHERE id = ?", id).Scan(&one)
+	err := q.QueryRow("SELECT 1 FROM grids WHERE street_id = ? AND id = ?", street, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

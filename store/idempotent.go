@@ -9,7 +9,7 @@ import (
 
 // lookup reads the object stored under id, with the hash of the content it
 // was stored with; nil when there is none.
-type lookup[T any] func(q queryer, id string) (obj *T, contentHash string, err error)
+type lookup[T any] func(q queryer, street int64, id string) (obj *T, contentHash string, err error)
 
 // submitOnce stores a new object under its client-made id exactly once.
 // A retry (a phone resending its outbox) is answered from the read pool
@@ -31,7 +31,7 @@ func submitOnceWith[T any](ctx context.Context, db *DB, a *gridinspect.Actor, wh
 	var old *T
 	var oldHash string
 	err := db.Read(ctx, func(tx *sql.Tx) (err error) {
-		old, oldHash, err = get(tx, id)
+		old, oldHash, err = get(tx, a.Street(), id)
 		return err
 	})
 	if err != nil {
@@ -58,7 +58,7 @@ func submitOnceWith[T any](ctx context.Context, db *DB, a *gridinspect.Actor, wh
 // insert's new one.
 func submitOnceTx[T any](tx *Tx, a *gridinspect.Actor, what, id, hash string,
 	get lookup[T], gridOf func(*T) string, insert func(tx *Tx) (*T, error)) (*T, bool, error) {
-	old, oldHash, err := get(tx, id)
+	old, oldHash, err := get(tx, a.Street(), id)
 	if err != nil {
 		return nil, false, err
 	}

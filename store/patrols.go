@@ -83,7 +83,7 @@ func (db *DB) insertPatrol(tx *Tx, a *gridinspect.Actor, p *gridinspect.Patrol, 
 		return gridinspect.ErrOutOfScope
 	}
 	if gridGiven {
-		ok, err := gridExists(tx, p.GridID)
+		ok, err := gridExists(tx, a.Street(), p.GridID)
 		if err != nil {
 			return err
 		}
@@ -107,8 +107,8 @@ func (db *DB) insertPatrol(tx *Tx, a *gridinspect.Actor, p *gridinspect.Patrol, 
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec("INSERT INTO patrols ("+patrolColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		p.ID, p.Kind, nullString(p.SubjectID), p.GridID, p.StartedAt.UnixNano(), p.EndedAt.UnixNano(),
+	if _, err := tx.Exec("INSERT INTO patrols (street_id, "+patrolColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		tx.Street, p.ID, p.Kind, nullString(p.SubjectID), p.GridID, p.StartedAt.UnixNano(), p.EndedAt.UnixNano(),
 		p.Participants, track, p.Notes, reports, p.ReporterID, p.ReceivedAt.UnixNano(),
 		boolInt(p.ClockSkewFlagged), hash); err != nil {
 		return err
@@ -201,8 +201,8 @@ func (db *DB) ListPatrols(ctx context.Context, f gridinspect.PatrolFilter) ([]*g
 }
 
 // getPatrol returns the patrol with id and its content hash, or nil.
-func getPatrol(q queryer, id string) (*gridinspect.Patrol, string, error) {
-	p, hash, err := scanPatrol(q.QueryRow("SELECT "+patrolColumns+" FROM patrols WHERE id = ?", id))
+func getPatrol(q queryer, street int64, id string) (*gridinspect.Patrol, string, error) {
+	p, hash, err := scanPatrol(q.QueryRow("SELECT "+patrolColumns+" FROM patrols WHERE street_id = ? AND id = ?", street, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", nil
 	}

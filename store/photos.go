@@ -212,10 +212,10 @@ func insertPhoto(tx *Tx, a *gridinspect.Actor, h *gridinspect.PhotoHeader, haveF
 	if l := h.Location; l != nil {
 		lat, lng, accuracy = l.Lat, l.Lng, l.AccuracyMeters
 	}
-	if _, err := tx.Exec(`INSERT INTO photos (id, report_id, uploader_id, sha256, size, content_type, taken_at,
+	if _, err := tx.Exec(`INSERT INTO photos (street_id, id, report_id, uploader_id, sha256, size, content_type, taken_at,
 		lat, lng, accuracy, committed, complete, created_at, completed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		h.ID, h.ReportID, h.UploaderID, h.SHA256, h.Size, h.ContentType, nanos(h.TakenAt),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tx.Street, h.ID, h.ReportID, h.UploaderID, h.SHA256, h.Size, h.ContentType, nanos(h.TakenAt),
 		lat, lng, accuracy, st.Committed, boolInt(complete), tx.Now.UnixNano(), completedAt); err != nil {
 		return nil, fmt.Errorf("insert photo %s: %w", h.ID, err)
 	}

@@ -8,8 +8,10 @@ import (
 )
 
 // Placing a point in its grid. Grids change rarely and every submission
-// without a grid id needs them, so their boundaries are cached in memory
-// and the cache is dropped after a commit that wrote a grid.
+// without a grid id needs them, so their boundaries are cached in memory,
+// per street, and a street's are dropped after a commit that wrote one of
+// its grids (or, on PostgreSQL, when the writer finds that another server
+// did: writerConn.begin).
 
 // placedGrid is a grid's boundary with its bounding box, the prefilter
 // that lets most grids be skipped without a point-in-polygon test.
@@ -24,41 +26,47 @@ func (g *placedGrid) contains(p gridinspect.LatLng) bool {
 		g.boundary.Contains(p)
 }
 
-// gridCache holds every committed grid's boundary, loaded on first use.
+// gridCache holds each street's committed grids' boundaries, each
+// street's loaded on first use: a point is placed among its street's
+// grids only.
 type gridCache struct {
-	mu     sync.Mutex
-	grids  []placedGrid // nil until loaded
-	loaded bool
+	mu      sync.Mutex
+	streets map[int64][]placedGrid // a street's grids once loaded (nil if it has none)
 }
 
-// invalidate drops the cache; the next placement reloads it.
-func (c *gridCache) invalidate() {
+// invalidate drops street's grids; the next placement in it reloads them.
+func (c *gridCache) invalidate(street int64) {
 	c.mu.Lock()
-	c.grids, c.loaded = nil, false
+	delete(c.streets, street)
 	c.mu.Unlock()
 }
 
-// get returns the cached grids, loading them through q if need be. Only the
-// writer calls it, inside its transaction, after the last commit's
-// invalidation, so what it loads is what is committed.
-func (c *gridCache) get(q queryer) ([]placedGrid, error) {
+// get returns street's cached grids, loading them through q if need be.
+// Only the writer calls it, inside a transaction of the street's writes,
+// after the last commit's invalidation, so what it loads is what is
+// committed.
+func (c *gridCache) get(q queryer, street int64) ([]placedGrid, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.loaded {
-		return c.grids, nil
+	if grids, ok := c.streets[street]; ok {
+		return grids, nil
 	}
-	grids, err := loadPlacedGrids(q)
+	grids, err := loadPlacedGrids(q, street)
 	if err != nil {
 		return nil, err
 	}
-	c.grids, c.loaded = grids, true
+	if c.streets == nil {
+		c.streets = make(map[int64][]placedGrid)
+	}
+	c.streets[street] = grids
 	return grids, nil
 }
 
-// loadPlacedGrids reads every grid's boundary, by name, so that where
-// grids overlap the choice does not depend on insertion order.
-func loadPlacedGrids(q queryer) ([]placedGrid, error) {
-	rows, err := q.Query("SELECT id, boundary, min_lat, min_lng, max_lat, max_lng FROM grids ORDER BY name, id")
+// loadPlacedGrids reads every boundary of street's grids, by name, so
+// that where grids overlap the choice does not depend on insertion order.
+func loadPlacedGrids(q queryer, street int64) ([]placedGrid, error) {
+	rows, err := q.Query("SELECT id, boundary, min_lat, min_lng, max_lat, max_lng FROM grids WHERE street_id = ? ORDER BY name, id",
+		street)
 	if err != nil {
 		return nil, fmt.Errorf("load grids: %w", err)
 	}
@@ -84,17 +92,17 @@ func loadPlacedGrids(q queryer) ([]placedGrid, error) {
 	return grids, nil
 }
 
-// placePoint returns the id of the grid whose boundary contains p, or ""
-// if none does. Where grids overlap (a point on a shared border), a grid
+// placePoint returns the id of the grid of tx's street whose boundary
+// contains p, or "" if none does. Where grids overlap (a point on a shared border), a grid
 // in the actor's scope wins, so a worker's report on the edge of its grid
 // lands in its grid; otherwise the first by name.
 func (db *DB) placePoint(tx *Tx, a *gridinspect.Actor, p gridinspect.LatLng) (string, error) {
 	var grids []placedGrid
 	var err error
 	if tx.group.gridsChanged {
-		grids, err = loadPlacedGrids(tx) // the cache does not have this group's grids
+		grids, err = loadPlacedGrids(tx, tx.Street) // the cache does not have this group's grids
 	} else {
-		grids, err = db.grids.get(tx)
+		grids, err = db.grids.get(tx, tx.Street)
 	}
 	if err != nil {
 		return "", err
@@ -120,5 +128,6 @@ func (db *DB) placePoint(tx *Tx, a *gridinspect.Actor, p gridinspect.LatLng) (st
 // transaction.
 func (db *DB) gridsWritten(tx *Tx) {
 	tx.group.gridsChanged = true
-	tx.AfterCommit(db.grids.invalidate)
+	street := tx.Street
+	tx.AfterCommit(func() { db.grids.invalidate(street) })
 }

@@ -24,8 +24,8 @@ func insertQuarantine(tx *Tx, q *gridinspect.Quarantined) error {
 	if raw == nil {
 		raw = []byte{} // raw is NOT NULL; nil would bind as NULL
 	}
-	if _, err := tx.Exec("INSERT INTO quarantine ("+quarantineColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		q.MutationID, q.DeviceID, q.DeviceSeq, q.UserID, raw, q.Reason, q.ReasonChinese, fields, q.ReceivedAt.UnixNano()); err != nil {
+	if _, err := tx.Exec("INSERT INTO quarantine (street_id, "+quarantineColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		tx.Street, q.MutationID, q.DeviceID, q.DeviceSeq, q.UserID, raw, q.Reason, q.ReasonChinese, fields, q.ReceivedAt.UnixNano()); err != nil {
 		return fmt.Errorf("quarantine mutation %s: %w", q.MutationID, err)
 	}
 	return nil

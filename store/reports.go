@@ -115,7 +115,7 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 		return nil, gridinspect.ErrOutOfScope
 	}
 	if gridGiven {
-		ok, err := gridExists(tx, r.GridID)
+		ok, err := gridExists(tx, a.Street(), r.GridID)
 		if err != nil {
 			return nil, err
 		}
@@ -161,9 +161,9 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 		return nil, err
 	}
 	// changed_at: the submission is the case's first change.
-	if _, err := tx.Exec("INSERT INTO reports ("+reportStoredColumns+`, changed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Category, r.Severity, r.Description, r.Location.Lat, r.Location.Lng, r.Location.AccuracyMeters,
+	if _, err := tx.Exec("INSERT INTO reports (street_id, "+reportStoredColumns+`, changed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tx.Street, r.ID, r.Category, r.Severity, r.Description, r.Location.Lat, r.Location.Lng, r.Location.AccuracyMeters,
 		r.Location.Address, r.GridID, nullString(r.SubjectID), r.ObservedAt.UnixNano(), photos,
 		boolInt(r.RectifiedOnSpot), nullString(r.PatrolID), details, r.Status, r.Version, r.ReporterID,
 		r.ReceivedAt.UnixNano(), nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
@@ -231,7 +231,7 @@ func (db *DB) GetReport(ctx context.Context, id string) (*gridinspect.Report, er
 	id = strings.ToLower(id)
 	var r *gridinspect.Report
 	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
-		r, _, err = getReport(tx, id)
+		r, _, err = getReport(tx, a.Street(), id)
 		return err
 	})
 	switch {
@@ -245,10 +245,10 @@ func (db *DB) GetReport(ctx context.Context, id string) (*gridinspect.Report, er
 	return r, nil
 }
 
-// getReport returns the report with id and its content hash, or nil if
-// there is none.
-func getReport(q queryer, id string) (*gridinspect.Report, string, error) {
-	r, hash, err := scanReport(q.QueryRow("SELECT "+reportColumns+" FROM reports WHERE id = ?", id))
+// getReport returns the report of a street with id and its content hash,
+// or nil if there is none.
+func getReport(q queryer, street int64, id string) (*gridinspect.Report, string, error) {
+	r, hash, err := scanReport(q.QueryRow("SELECT "+reportColumns+" FROM reports WHERE street_id = ? AND id = ?", street, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", nil
 	}

@@ -146,7 +146,7 @@ func TestSubmitReport_IdempotentResubmitWritesNothing(t *testing.T) {
 	// writer when the first commits. The writer's own check answers it.
 	var stored *gridinspect.Report
 	err = db.Write(context.Background(), func(tx *Tx) error {
-		old, hash, err := getReport(tx, first.ID)
+		old, hash, err := getReport(tx, tx.Street, first.ID)
 		if err != nil {
 			return err
 		}

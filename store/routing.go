@@ -62,7 +62,7 @@ func (db *DB) SetRoutingRule(ctx context.Context, in *gridinspect.RoutingRule) (
 		rr.ID = id.String()
 	}
 	err := db.Write(ctx, func(tx *Tx) error {
-		if err := checkRuleRefs(tx, &rr); err != nil {
+		if err := checkRuleRefs(tx, a.Street(), &rr); err != nil {
 			return err
 		}
 		var other string
@@ -86,13 +86,13 @@ func (db *DB) SetRoutingRule(ctx context.Context, in *gridinspect.RoutingRule) (
 		}
 		rr.UpdatedAt, rr.UpdatedBy = tx.Now, a.UserID
 		tx.rulesWritten()
-		_, err = tx.Exec(`INSERT INTO routing_rules (id, name, category, kind, grid_id, assignee_id, responsible_unit,
-			deadline_days, automatic, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET name = excluded.name, category = excluded.category, kind = excluded.kind,
+		_, err = tx.Exec(`INSERT INTO routing_rules (street_id, id, name, category, kind, grid_id, assignee_id, responsible_unit,
+			deadline_days, automatic, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (street_id, id) DO UPDATE SET name = excluded.name, category = excluded.category, kind = excluded.kind,
 			grid_id = excluded.grid_id, assignee_id = excluded.assignee_id, responsible_unit = excluded.responsible_unit,
 			deadline_days = excluded.deadline_days, automatic = excluded.automatic, updated_at = excluded.updated_at,
 			updated_by = excluded.updated_by`,
-			rr.ID, rr.Name, rr.Category, rr.Kind, rr.GridID, nullString(rr.AssigneeID), rr.ResponsibleUnit,
+			tx.Street, rr.ID, rr.Name, rr.Category, rr.Kind, rr.GridID, nullString(rr.AssigneeID), rr.ResponsibleUnit,
 			rr.DeadlineDays, boolInt(rr.Automatic), rr.UpdatedAt.UnixNano(), rr.UpdatedBy)
 		return err
 	})
@@ -105,9 +105,9 @@ func (db *DB) SetRoutingRule(ctx context.Context, in *gridinspect.RoutingRule) (
 // checkRuleRefs checks what a rule refers to: its grid must exist, and
 // its assignee must be an enabled user who works in the rule's grid (in
 // some grid, for a rule of any grid).
-func checkRuleRefs(q queryer, rr *gridinspect.RoutingRule) error {
+func checkRuleRefs(q queryer, street int64, rr *gridinspect.RoutingRule) error {
 	if rr.GridID != "" {
-		ok, err := gridExists(q, rr.GridID)
+		ok, err := gridExists(q, street, rr.GridID)
 		if err != nil {
 			return err
 		}
@@ -261,7 +261,7 @@ func (db *DB) SuggestDispatch(ctx context.Context, reportID string) (*gridinspec
 	}
 	var out *gridinspect.DispatchSuggestion
 	err = db.Read(ctx, func(tx *sql.Tx) error {
-		rep, _, err := getReport(tx, strings.ToLower(reportID))
+		rep, _, err := getReport(tx, a.Street(), strings.ToLower(reportID))
 		switch {
 		case err != nil:
 			return err

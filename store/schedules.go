@@ -60,9 +60,9 @@ func (db *DB) SetPatrolSchedule(ctx context.Context, in *gridinspect.PatrolSched
 		if ns.SubjectID != "" {
 			ownGrid = ""
 		}
-		if _, err := tx.Exec(`INSERT INTO patrol_schedules (subject_id, grid_id, kind, period, every, times, starts_at, note, set_by, set_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			nullString(ns.SubjectID), nullString(ownGrid), ns.Kind, ns.Period,
+		if _, err := tx.Exec(`INSERT INTO patrol_schedules (street_id, subject_id, grid_id, kind, period, every, times, starts_at, note, set_by, set_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			tx.Street, nullString(ns.SubjectID), nullString(ownGrid), ns.Kind, ns.Period,
 			ns.Every, ns.Times, start, ns.Note, a.UserID, tx.Now.UnixNano()); err != nil {
 			return err
 		}
@@ -104,7 +104,7 @@ func checkScheduleTarget(q queryer, a *gridinspect.Actor, s *gridinspect.PatrolS
 	if !a.CanSeeGrid(s.GridID) {
 		return gridinspect.ErrOutOfScope
 	}
-	ok, err := gridExists(q, s.GridID)
+	ok, err := gridExists(q, a.Street(), s.GridID)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,8 @@ func (db *DB) NoticePrefixes(ctx context.Context) ([]gridinspect.NoticePrefix, e
 	}
 	byKind := map[gridinspect.NoticeKind]string{}
 	err := db.Read(ctx, func(tx *sql.Tx) error {
-		return forEachRow(tx, query{"SELECT kind, prefix FROM notice_prefixes", nil}, func(rows *sql.Rows) error {
+		return forEachRow(tx, query{"SELECT kind, prefix FROM notice_prefixes WHERE street_id = ?",
+			[]any{gridinspect.ActorFrom(ctx).Street()}}, func(rows *sql.Rows) error {
 			var k gridinspect.NoticeKind
 			var p string
 			if err := rows.Scan(&k, &p); err != nil {
@@ -57,8 +58,8 @@ func (db *DB) SetNoticePrefix(ctx context.Context, p gridinspect.NoticePrefix) (
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		_, err = tx.Exec(`INSERT INTO notice_prefixes (kind, prefix) VALUES (?, ?)
-			ON CONFLICT (kind) DO UPDATE SET prefix = excluded.prefix`, p.Kind, p.Prefix)
+		_, err = tx.Exec(`INSERT INTO notice_prefixes (street_id, kind, prefix) VALUES (?, ?, ?)
+			ON CONFLICT (street_id, kind) DO UPDATE SET prefix = excluded.prefix`, tx.Street, p.Kind, p.Prefix)
 		return err
 	})
 	if err != nil {

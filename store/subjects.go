@@ -67,7 +67,7 @@ func (db *DB) CreateSubject(ctx context.Context, in *gridinspect.Subject) (*grid
 			return gridinspect.ErrOutOfScope
 		}
 		if gridGiven {
-			ok, err := gridExists(tx, sub.GridID)
+			ok, err := gridExists(tx, a.Street(), sub.GridID)
 			if err != nil {
 				return err
 			}
@@ -91,8 +91,8 @@ func (db *DB) CreateSubject(ctx context.Context, in *gridinspect.Subject) (*grid
 		if sub.Location.Lat != 0 || sub.Location.Lng != 0 {
 			lat, lng = sub.Location.Lat, sub.Location.Lng
 		}
-		if _, err := tx.Exec("INSERT INTO subjects ("+subjectColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			sub.ID, sub.Kind, sub.Name, sub.GridID, lat, lng, sub.Location.AccuracyMeters, sub.Location.Address,
+		if _, err := tx.Exec("INSERT INTO subjects (street_id, "+subjectColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			tx.Street, sub.ID, sub.Kind, sub.Name, sub.GridID, lat, lng, sub.Location.AccuracyMeters, sub.Location.Address,
 			sub.CreditCode, sub.ContactName, sub.ContactPhone, sub.Notes, sub.CreatedAt.UnixNano(), hash); err != nil {
 			return err
 		}

@@ -33,33 +33,60 @@ const DefaultSuperviseEvery = time.Minute
 const superviseBatch = 200
 
 // SuperviseOverdue escalates every overdue case not yet escalated for its
-// deadline, and returns how many it escalated.
+// deadline, and returns how many it escalated. Each street's cases are
+// escalated in writes of that street (a write is one street's: nextGroup).
 func (db *DB) SuperviseOverdue(ctx context.Context) (int, error) {
+	streets, err := db.overdueStreets(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: supervise overdue cases: %w", err)
+	}
 	total := 0
-	for {
-		n := 0
-		err := db.Write(ctx, func(tx *Tx) (err error) {
-			n, err = db.superviseTx(tx)
-			return err
-		})
-		total += n
-		if err != nil {
-			return total, fmt.Errorf("store: supervise overdue cases: %w", err)
-		}
-		if n < superviseBatch {
-			return total, nil
+	for _, street := range streets {
+		for {
+			n := 0
+			err := db.writeIn(ctx, street, func(tx *Tx) (err error) {
+				n, err = db.superviseTx(tx)
+				return err
+			})
+			total += n
+			if err != nil {
+				return total, fmt.Errorf("store: supervise overdue cases: %w", err)
+			}
+			if n < superviseBatch {
+				break
+			}
 		}
 	}
+	return total, nil
 }
 
-// superviseTx escalates up to superviseBatch overdue cases.
+// overdueStreets returns the streets that have cases to escalate.
+func (db *DB) overdueStreets(ctx context.Context) ([]int64, error) {
+	var streets []int64
+	err := db.Read(ctx, func(tx *sql.Tx) error {
+		streets = nil
+		return forEachRow(tx, query{`SELECT DISTINCT street_id FROM reports INDEXED BY reports_supervision
+			WHERE status IN (2, 3) AND deadline < ? AND supervised_deadline IS NOT deadline
+			ORDER BY street_id`, []any{db.now().UnixNano()}}, func(rows *sql.Rows) error {
+			var street int64
+			if err := rows.Scan(&street); err != nil {
+				return err
+			}
+			streets = append(streets, street)
+			return nil
+		})
+	})
+	return streets, err
+}
+
+// superviseTx escalates up to superviseBatch overdue cases of tx's street.
 func (db *DB) superviseTx(tx *Tx) (int, error) {
 	// The literals are StatusAssigned and StatusRectifying (see stats.go),
 	// as the partial index reports_supervision names them.
 	var ids []string
 	err := forEachRow(tx, query{`SELECT id FROM reports INDEXED BY reports_supervision
-		WHERE status IN (2, 3) AND deadline < ? AND supervised_deadline IS NOT deadline
-		ORDER BY deadline, id LIMIT ?`, []any{tx.Now.UnixNano(), superviseBatch}}, func(rows *sql.Rows) error {
+		WHERE status IN (2, 3) AND deadline < ? AND supervised_deadline IS NOT deadline AND street_id = ?
+		ORDER BY deadline, id LIMIT ?`, []any{tx.Now.UnixNano(), tx.Street, superviseBatch}}, func(rows *sql.Rows) error {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			return err
@@ -72,7 +99,7 @@ func (db *DB) superviseTx(tx *Tx) (int, error) {
 	}
 	system := gridinspect.SystemActor()
 	for _, id := range ids {
-		rep, _, err := getReport(tx, id)
+		rep, _, err := getReport(tx, tx.Street, id)
 		if err != nil {
 			return 0, err
 		}

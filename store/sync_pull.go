@@ -50,13 +50,13 @@ func (db *DB) Pull(ctx context.Context, cur string, lim gridinspect.PullLimits) 
 	if err != nil {
 		return nil, err
 	}
-	scope := cursor{Instance: db.instanceID, AllGrids: a.AllGrids}
+	scope := cursor{Instance: db.instanceID, Street: a.Street(), AllGrids: a.AllGrids}
 	if !a.AllGrids {
 		scope.Grids = sortedUnique(lowerAll(a.GridIDs))
 	}
 	from := &scope // an empty cursor: from the start, in the current scope
 	if cur != "" {
-		c, foreign, err := db.decodeCursor(cur)
+		c, foreign, err := db.decodeCursor(cur, a.Street())
 		switch {
 		case err != nil:
 			return nil, err
@@ -133,7 +133,7 @@ type changeRow struct {
 
 // pull reads one page in p's read transaction.
 func (db *DB) pull(p *puller) (*gridinspect.PullPage, error) {
-	ok, err := sameHistory(p.q, p.from)
+	ok, err := sameHistory(p.q, p.actor.Street(), p.from)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func (db *DB) pull(p *puller) (*gridinspect.PullPage, error) {
 		// history: a backup was restored since it was issued.
 		return &gridinspect.PullPage{ResetRequired: true}, nil
 	}
-	gained, lost, err := scopeChange(p.q, p.from, &p.scope)
+	gained, lost, err := scopeChange(p.q, p.actor.Street(), p.from, &p.scope)
 	if err != nil {
 		return nil, err
 	}
@@ -195,20 +195,20 @@ read:
 			break // no more rows
 		}
 	}
-	next.Instance, next.AllGrids, next.Grids = p.scope.Instance, p.scope.AllGrids, p.scope.Grids
+	next.Instance, next.Street, next.AllGrids, next.Grids = p.scope.Instance, p.scope.Street, p.scope.AllGrids, p.scope.Grids
 	return &gridinspect.PullPage{Changes: b.changes(), NextCursor: db.encodeCursor(next), HasMore: hasMore}, nil
 }
 
 // scopeChange compares the scope a cursor covers with the caller's now:
 // whether the caller gained any grid, and the grids it lost, by id.
-func scopeChange(q queryer, from, now *cursor) (gained bool, lost []string, err error) {
+func scopeChange(q queryer, street int64, from, now *cursor) (gained bool, lost []string, err error) {
 	switch {
 	case now.AllGrids:
 		return !from.AllGrids, nil, nil
 	case from.AllGrids:
 		// The phone may hold any grid: every grid but the caller's is
 		// lost.
-		all, err := gridIDs(q)
+		all, err := gridIDs(q, street)
 		if err != nil {
 			return false, nil, err
 		}
@@ -232,9 +232,9 @@ func scopeChange(q queryer, from, now *cursor) (gained bool, lost []string, err 
 	return false, lost, nil
 }
 
-// gridIDs returns the id of every grid, in order.
-func gridIDs(q queryer) ([]string, error) {
-	rows, err := q.Query("SELECT id FROM grids ORDER BY id")
+// gridIDs returns the id of every grid of a street, in order.
+func gridIDs(q queryer, street int64) ([]string, error) {
+	rows, err := q.Query("SELECT id FROM grids WHERE street_id = ? ORDER BY id", street)
 	if err != nil {
 		return nil, fmt.Errorf("list grids: %w", err)
 	}
@@ -259,11 +259,11 @@ func gridIDs(q queryer) ([]string, error) {
 // would sort every change of them after seq for each page.
 func (p *puller) changesAfter(seq int64, n int) ([]changeRow, error) {
 	if p.scope.AllGrids {
-		return queryChanges(p.q, changesQuery(seq, "", n))
+		return queryChanges(p.q, changesQuery(p.actor.Street(), seq, "", n))
 	}
 	var out []changeRow
 	for _, grid := range p.scope.Grids {
-		rows, err := queryChanges(p.q, changesQuery(seq, grid, n))
+		rows, err := queryChanges(p.q, changesQuery(p.actor.Street(), seq, grid, n))
 		if err != nil {
 			return nil, err
 		}
@@ -273,10 +273,11 @@ func (p *puller) changesAfter(seq int64, n int) ([]changeRow, error) {
 	return out[:min(len(out), n)], nil
 }
 
-// changesQuery returns the query of at most n changes after seq, in
-// order, in grid ("": in every grid).
-func changesQuery(seq int64, grid string, n int) *query {
+// changesQuery returns the query of at most n changes of a street after
+// seq, in order, in grid ("": in every grid).
+func changesQuery(street, seq int64, grid string, n int) *query {
 	var w where
+	w.add("street_id = ?", street)
 	if grid != "" {
 		w.add("grid_id = ?", grid)
 	}
@@ -383,13 +384,13 @@ func (b *pageBuilder) current(r changeRow) (*gridinspect.Change, error) {
 	case "report":
 		typ = gridinspect.EntityReport
 		var rep *gridinspect.Report
-		if rep, _, err = getReport(b.q, r.entityID); rep != nil && a.CanSeeGrid(rep.GridID) {
+		if rep, _, err = getReport(b.q, a.Street(), r.entityID); rep != nil && a.CanSeeGrid(rep.GridID) {
 			c.Report = rep
 		}
 	case "patrol":
 		typ = gridinspect.EntityPatrol
 		var p *gridinspect.Patrol
-		if p, _, err = getPatrol(b.q, r.entityID); p != nil && a.CanSeeGrid(p.GridID) {
+		if p, _, err = getPatrol(b.q, a.Street(), r.entityID); p != nil && a.CanSeeGrid(p.GridID) {
 			c.Patrol = p
 		}
 	case "subject":
@@ -401,7 +402,7 @@ func (b *pageBuilder) current(r changeRow) (*gridinspect.Change, error) {
 	case "grid":
 		typ = gridinspect.EntityGrid
 		var g *gridinspect.Grid
-		if g, _, err = getGrid(b.q, r.entityID); g != nil && a.CanSeeGrid(g.ID) {
+		if g, _, err = getGrid(b.q, a.Street(), r.entityID); g != nil && a.CanSeeGrid(g.ID) {
 			c.Grid = g
 		}
 	default:

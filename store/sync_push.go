@@ -526,9 +526,9 @@ func insertLedger(tx *Tx, deviceID, userID string, it *pushItem, res *gridinspec
 	if res.Patrol != nil {
 		patrol = res.Patrol.ID
 	}
-	if _, err := tx.Exec(`INSERT INTO mutations (mutation_id, device_id, device_seq, user_id, content_hash,
-		outcome, reason, reason_zh, fields, report_id, event_id, patrol_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		it.id, deviceID, it.m.DeviceSeq, userID, it.hash, res.Outcome, res.Reason, res.ReasonChinese, fields,
+	if _, err := tx.Exec(`INSERT INTO mutations (street_id, mutation_id, device_id, device_seq, user_id, content_hash,
+		outcome, reason, reason_zh, fields, report_id, event_id, patrol_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tx.Street, it.id, deviceID, it.m.DeviceSeq, userID, it.hash, res.Outcome, res.Reason, res.ReasonChinese, fields,
 		nullString(report), nullString(event), nullString(patrol), tx.Now.UnixNano()); err != nil {
 		return fmt.Errorf("record mutation %s: %w", it.id, err)
 	}
@@ -567,7 +567,7 @@ func answerFromLedger(q queryer, a *gridinspect.Actor, it *pushItem, led *ledger
 		res.Outcome = gridinspect.OutcomeDuplicate
 	}
 	if led.reportID != "" {
-		rep, _, err := getReport(q, led.reportID)
+		rep, _, err := getReport(q, a.Street(), led.reportID)
 		if err != nil {
 			return nil, err
 		}
@@ -581,7 +581,7 @@ func answerFromLedger(q queryer, a *gridinspect.Actor, it *pushItem, led *ledger
 		}
 	}
 	if led.patrolID != "" {
-		p, _, err := getPatrol(q, led.patrolID)
+		p, _, err := getPatrol(q, a.Street(), led.patrolID)
 		if err != nil {
 			return nil, err
 		}
@@ -625,8 +625,8 @@ func notePendingRetries(tx *Tx, userID, deviceID string, items []*pushItem) erro
 	for _, it := range items {
 		switch {
 		case it.failed && it.id != "":
-			if _, err := tx.Exec(`INSERT INTO push_retries (user_id, device_id, mutation_id, device_seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-				userID, deviceID, it.id, it.m.DeviceSeq); err != nil {
+			if _, err := tx.Exec(`INSERT INTO push_retries (street_id, user_id, device_id, mutation_id, device_seq) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+				tx.Street, userID, deviceID, it.id, it.m.DeviceSeq); err != nil {
 				return fmt.Errorf("note retry of mutation %s: %w", it.id, err)
 			}
 		case !it.failed && any == 1:

@@ -92,6 +92,7 @@ func checkDeviceID(id string) error {
 type loginCandidate struct {
 	id, hash string
 	disabled bool
+	street   int64
 }
 
 // checkPassword is gridinspect.CheckPassword; a test counts its calls.
@@ -119,8 +120,8 @@ func (db *DB) Login(ctx context.Context, username, password, deviceID string) (*
 		err := db.Read(ctx, func(tx *sql.Tx) error {
 			var c loginCandidate
 			var disabled int
-			err := tx.QueryRow("SELECT id, password_hash, disabled FROM users WHERE username = ?", username).
-				Scan(&c.id, &c.hash, &disabled)
+			err := tx.QueryRow("SELECT id, password_hash, disabled, street_id FROM users WHERE username = ?", username).
+				Scan(&c.id, &c.hash, &disabled, &c.street)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				return nil
@@ -152,10 +153,10 @@ func (db *DB) Login(ctx context.Context, username, password, deviceID string) (*
 		return nil, fmt.Errorf("store: login: %w", err)
 	}
 	var s *gridinspect.Session
-	err = db.Write(ctx, func(tx *Tx) error {
+	err = db.writeIn(ctx, cand.street, func(tx *Tx) error {
 		// The user may have been disabled, or its password changed, since
 		// the password was checked.
-		u, hash, err := getUserForLogin(tx, cand.id)
+		u, hash, err := getUserForLogin(tx, cand.street, cand.id)
 		if err != nil {
 			return err
 		}
@@ -163,8 +164,9 @@ func (db *DB) Login(ctx context.Context, username, password, deviceID string) (*
 			return errInvalidLogin
 		}
 		expires := tx.Now.Add(db.tokenTTL)
-		if _, err := tx.Exec(`INSERT INTO tokens (id, user_id, device_id, created_at, last_used_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, id, u.ID, deviceID, tx.Now.UnixNano(), tx.Now.UnixNano(), expires.UnixNano()); err != nil {
+		if _, err := tx.Exec(`INSERT INTO tokens (street_id, id, user_id, device_id, created_at, last_used_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, u.StreetID, id, u.ID, deviceID, tx.Now.UnixNano(), tx.Now.UnixNano(),
+			expires.UnixNano()); err != nil {
 			return fmt.Errorf("insert token: %w", err)
 		}
 		s = &gridinspect.Session{Token: token, ExpiresAt: expires, User: u}
@@ -177,13 +179,13 @@ func (db *DB) Login(ctx context.Context, username, password, deviceID string) (*
 }
 
 // getUserForLogin returns the user with id and its password hash, or nil.
-func getUserForLogin(q queryer, id string) (*gridinspect.User, string, error) {
-	u, err := getUser(q, id)
+func getUserForLogin(q queryer, street int64, id string) (*gridinspect.User, string, error) {
+	u, err := getUser(q, street, id)
 	if err != nil || u == nil {
 		return nil, "", err
 	}
 	var hash string
-	if err := q.QueryRow("SELECT password_hash FROM users WHERE id = ?", id).Scan(&hash); err != nil {
+	if err := q.QueryRow("SELECT password_hash FROM users WHERE street_id = ? AND id = ?", street, id).Scan(&hash); err != nil {
 		return nil, "", fmt.Errorf("read user %s: %w", id, err)
 	}
 	return u, hash, nil
@@ -197,7 +199,7 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*gridinspect.Acto
 	}
 	id := tokenID(token)
 	now := db.now()
-	epoch, err := db.authEpoch(ctx)
+	epoch, err := db.authEpoch(ctx, id)
 	if err != nil {
 		return nil, domainErr(err, "authenticate")
 	}
@@ -213,7 +215,7 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*gridinspect.Acto
 		db.auth.put(gen, id, e)
 	}
 	if recordUse {
-		db.recordUse(id, now)
+		db.recordUse(id, a.Street(), now)
 	}
 	return a, nil
 }
@@ -224,10 +226,10 @@ func (db *DB) loadToken(ctx context.Context, id string, now time.Time) (*authEnt
 	var e *authEntry
 	err := db.Read(ctx, func(tx *sql.Tx) error {
 		var userID, deviceID string
-		var lastUsed, expires int64
+		var street, lastUsed, expires int64
 		var revoked sql.NullInt64
-		err := tx.QueryRow(`SELECT user_id, device_id, last_used_at, expires_at, revoked_at
-			FROM tokens WHERE id = ?`, id).Scan(&userID, &deviceID, &lastUsed, &expires, &revoked)
+		err := tx.QueryRow(`SELECT street_id, user_id, device_id, last_used_at, expires_at, revoked_at
+			FROM tokens WHERE id = ?`, id).Scan(&street, &userID, &deviceID, &lastUsed, &expires, &revoked)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errInvalidToken
 		}
@@ -237,14 +239,14 @@ func (db *DB) loadToken(ctx context.Context, id string, now time.Time) (*authEnt
 		if revoked.Valid || !now.Before(unixNanos(expires)) {
 			return errInvalidToken
 		}
-		u, err := getUser(tx, userID)
+		u, err := getUser(tx, street, userID)
 		if err != nil {
 			return err
 		}
 		if u == nil || u.Disabled {
 			return errInvalidToken
 		}
-		epoch, err := db.authEpochIn(tx)
+		epoch, err := db.authEpochIn(tx, street)
 		if err != nil {
 			return err
 		}
@@ -258,11 +260,11 @@ func (db *DB) loadToken(ctx context.Context, id string, now time.Time) (*authEnt
 	return e, nil
 }
 
-// recordUse writes that token id was used at now, in the background: the
-// caller is not kept waiting for the writer. The UPDATE's condition keeps
-// it to once per LastUsedInterval even when two goroutines race (e.g.
-// after the cache was cleared). Nothing is started once Close has begun.
-func (db *DB) recordUse(id string, now time.Time) {
+// recordUse writes that token id, of street, was used at now, in the
+// background: the caller is not kept waiting for the writer. The UPDATE's
+// condition keeps it to once per LastUsedInterval even when two
+// goroutines race (e.g. after the cache was cleared). Nothing is started once Close has begun.
+func (db *DB) recordUse(id string, street int64, now time.Time) {
 	db.closeMu.RLock()
 	defer db.closeMu.RUnlock()
 	if db.closed || db.queue == nil {
@@ -271,7 +273,7 @@ func (db *DB) recordUse(id string, now time.Time) {
 	db.background.Add(1)
 	go func() {
 		defer db.background.Done()
-		err := db.Write(context.Background(), func(tx *Tx) error {
+		err := db.writeIn(context.Background(), street, func(tx *Tx) error {
 			_, err := tx.Exec("UPDATE tokens SET last_used_at = ? WHERE id = ? AND last_used_at <= ?",
 				now.UnixNano(), id, now.Add(-LastUsedInterval).UnixNano())
 			return err

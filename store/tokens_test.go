@@ -295,7 +295,7 @@ func TestAuthenticate_ReturnsTheUsersActor(t *testing.T) {
 	u := mustCreateUser(t, db, newUser("zhang.san", gridB, gridA))
 	s := mustLogin(t, db, "zhang.san", testPassword)
 	want := &gridinspect.Actor{UserID: u.ID, Username: "zhang.san", Role: gridinspect.RoleWorker,
-		GridIDs: []string{gridA, gridB}, DeviceID: "phone-1", TokenID: tokenID(s.Token)}
+		GridIDs: []string{gridA, gridB}, DeviceID: "phone-1", TokenID: tokenID(s.Token), StreetID: 1}
 	for i := range 3 { // the first from the database, then from the cache
 		a := mustAuthenticate(t, db, s.Token)
 		assertEqual(t, a, want)
@@ -561,7 +561,7 @@ func TestAuthenticate_RecordingUseDuringCloseIsSafe(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.background.Wait() // Close waited already: returns at once
-	db.recordUse(tokenID(s.Token), db.clock.Now().Add(time.Hour))
+	db.recordUse(tokenID(s.Token), gridinspect.DefaultStreet, db.clock.Now().Add(time.Hour))
 	db.background.Wait() // nothing was started after Close
 	if _, err := db.Authenticate(context.Background(), s.Token); err == nil {
 		// Served from the cache; what matters is that nothing panicked

@@ -36,7 +36,8 @@ const (
 
 // userColumns read a user with its grids, as a JSON array.
 const userColumns = `id, username, display_name, role, all_grids, disabled, created_at,
-	(SELECT json_group_array(grid_id) FROM user_grids WHERE user_grids.user_id = users.id)`
+	(SELECT json_group_array(grid_id) FROM user_grids
+		WHERE user_grids.street_id = users.street_id AND user_grids.user_id = users.id), street_id`
 
 // CreateUser adds an account. Admins only. See gridinspect.UserService.
 func (db *DB) CreateUser(ctx context.Context, in *gridinspect.User, password string) (*gridinspect.User, error) {
@@ -66,7 +67,7 @@ func (db *DB) CreateUser(ctx context.Context, in *gridinspect.User, password str
 	if err != nil {
 		return nil, fmt.Errorf("store: create user %s: %w", u.Username, err)
 	}
-	u.ID = id.String()
+	u.ID, u.StreetID = id.String(), a.Street() // an admin makes accounts of its own street
 	err = db.Write(ctx, func(tx *Tx) error {
 		return insertUser(tx, u, hash)
 	})
@@ -98,8 +99,9 @@ func (db *DB) validateUser(u *gridinspect.User, password *string) error {
 	return v.Err("invalid user")
 }
 
-// insertUser stores a new, validated and normalized user with its grids.
-// It sets u.CreatedAt.
+// insertUser stores a new, validated and normalized user with its grids,
+// in its street (usernames are one namespace per database, so that Login
+// needs no street). It sets u.CreatedAt, and u.StreetID if unset.
 func insertUser(tx *Tx, u *gridinspect.User, hash string) error {
 	var one int
 	err := tx.QueryRow("SELECT 1 FROM users WHERE username = ?", u.Username).Scan(&one)
@@ -109,24 +111,27 @@ func insertUser(tx *Tx, u *gridinspect.User, hash string) error {
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("read user %s: %w", u.Username, err)
 	}
-	if err := checkUserGrids(tx, u.GridIDs); err != nil {
+	if u.StreetID == 0 {
+		u.StreetID = gridinspect.DefaultStreet
+	}
+	if err := checkUserGrids(tx, u.StreetID, u.GridIDs); err != nil {
 		return err
 	}
 	u.CreatedAt = tx.Now
-	if _, err := tx.Exec(`INSERT INTO users (id, username, display_name, role, all_grids, disabled, password_hash,
-		created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`,
-		u.ID, u.Username, u.DisplayName, u.Role, boolInt(u.AllGrids), hash,
+	if _, err := tx.Exec(`INSERT INTO users (street_id, id, username, display_name, role, all_grids, disabled, password_hash,
+		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+		u.StreetID, u.ID, u.Username, u.DisplayName, u.Role, boolInt(u.AllGrids), hash,
 		tx.Now.UnixNano(), tx.Now.UnixNano()); err != nil {
 		return fmt.Errorf("insert user %s: %w", u.Username, err)
 	}
-	return setUserGrids(tx, u.ID, u.GridIDs)
+	return setUserGrids(tx, u.StreetID, u.ID, u.GridIDs)
 }
 
-// checkUserGrids requires every grid of a user to exist.
-func checkUserGrids(q queryer, ids []string) error {
+// checkUserGrids requires every grid of a user to exist in its street.
+func checkUserGrids(q queryer, street int64, ids []string) error {
 	var v gridinspect.Violations
 	for i, id := range ids {
-		ok, err := gridExists(q, id)
+		ok, err := gridExists(q, street, id)
 		if err != nil {
 			return fmt.Errorf("read grid %s: %w", id, err)
 		}
@@ -138,12 +143,12 @@ func checkUserGrids(q queryer, ids []string) error {
 }
 
 // setUserGrids makes grids the grids of user id.
-func setUserGrids(tx *Tx, id string, grids []string) error {
-	if _, err := tx.Exec("DELETE FROM user_grids WHERE user_id = ?", id); err != nil {
+func setUserGrids(tx *Tx, street int64, id string, grids []string) error {
+	if _, err := tx.Exec("DELETE FROM user_grids WHERE street_id = ? AND user_id = ?", street, id); err != nil {
 		return fmt.Errorf("clear grids of user %s: %w", id, err)
 	}
 	for _, g := range grids {
-		if _, err := tx.Exec("INSERT INTO user_grids (user_id, grid_id) VALUES (?, ?)", id, g); err != nil {
+		if _, err := tx.Exec("INSERT INTO user_grids (street_id, user_id, grid_id) VALUES (?, ?, ?)", street, id, g); err != nil {
 			return fmt.Errorf("add grid %s to user %s: %w", g, id, err)
 		}
 	}
@@ -163,7 +168,7 @@ func (db *DB) GetUser(ctx context.Context, id string) (*gridinspect.User, error)
 	var u *gridinspect.User
 	if id == a.UserID || a.IsSupervisor() {
 		err = db.Read(ctx, func(tx *sql.Tx) error {
-			u, err = getUser(tx, id)
+			u, err = getUser(tx, a.Street(), id)
 			return err
 		})
 		if err != nil {
@@ -240,8 +245,10 @@ func (db *DB) ListUsers(ctx context.Context, f gridinspect.UserFilter) ([]*gridi
 	}
 
 	var w where
+	w.add("street_id = ?", a.Street())
 	if grids != nil {
 		var sub where
+		sub.add("street_id = ?", a.Street())
 		in(&sub, "grid_id", grids)
 		w.add("id IN (SELECT user_id FROM user_grids"+sub.String()+")", sub.args...)
 	}
@@ -288,7 +295,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd gridinspect.UserUpd
 	}
 	var updated *gridinspect.User
 	err = db.Write(ctx, func(tx *Tx) error {
-		u, err := getUser(tx, id)
+		u, err := getUser(tx, a.Street(), id)
 		if err != nil {
 			return err
 		}
@@ -316,7 +323,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd gridinspect.UserUpd
 			return err
 		}
 		db.rules.NormalizeUser(u)
-		if err := checkUserGrids(tx, u.GridIDs); err != nil {
+		if err := checkUserGrids(tx, u.StreetID, u.GridIDs); err != nil {
 			return err
 		}
 		if _, err := tx.Exec("UPDATE users SET display_name = ?, role = ?, all_grids = ?, updated_at = ? WHERE id = ?",
@@ -338,7 +345,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd gridinspect.UserUpd
 				return err
 			}
 		}
-		if err := setUserGrids(tx, u.ID, u.GridIDs); err != nil {
+		if err := setUserGrids(tx, u.StreetID, u.ID, u.GridIDs); err != nil {
 			return err
 		}
 		slices.Sort(u.GridIDs)
@@ -385,7 +392,7 @@ func (db *DB) DisableUser(ctx context.Context, id string) (*gridinspect.User, er
 	}
 	var disabled *gridinspect.User
 	err = db.Write(ctx, func(tx *Tx) error {
-		u, err := getUser(tx, id)
+		u, err := getUser(tx, a.Street(), id)
 		if err != nil {
 			return err
 		}
@@ -438,7 +445,7 @@ func (db *DB) EnsureAdmin(ctx context.Context) (password string, created bool, e
 		return "", false, fmt.Errorf("store: ensure admin: %w", err)
 	}
 	u := &gridinspect.User{ID: id.String(), Username: AdminUsername, DisplayName: adminDisplayName,
-		Role: gridinspect.RoleAdmin, AllGrids: true}
+		Role: gridinspect.RoleAdmin, AllGrids: true, StreetID: gridinspect.DefaultStreet}
 	err = db.Write(ctx, func(tx *Tx) error {
 		var exists bool
 		if err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM users)").Scan(&exists); err != nil || exists {
@@ -505,8 +512,8 @@ func errUserNotFound(id string) error {
 }
 
 // getUser returns the user with id and its grids, or nil if there is none.
-func getUser(q queryer, id string) (*gridinspect.User, error) {
-	u, err := scanUser(q.QueryRow("SELECT "+userColumns+" FROM users WHERE id = ?", id))
+func getUser(q queryer, street int64, id string) (*gridinspect.User, error) {
+	u, err := scanUser(q.QueryRow("SELECT "+userColumns+" FROM users WHERE street_id = ? AND id = ?", street, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -532,7 +539,8 @@ func scanUser(s scanner) (*gridinspect.User, error) {
 	var allGrids, disabled int
 	var created int64
 	var grids string
-	if err := s.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Role, &allGrids, &disabled, &created, &grids); err != nil {
+	if err := s.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Role, &allGrids, &disabled, &created, &grids,
+		&u.StreetID); err != nil {
 		return nil, err
 	}
 	u.AllGrids, u.Disabled = allGrids != 0, disabled != 0

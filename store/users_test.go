@@ -118,7 +118,7 @@ func TestCreateUser_ReturnsTheStoredUserWithoutThePassword(t *testing.T) {
 		t.Errorf("id = %q, want a new UUIDv7", got.ID)
 	}
 	want := &gridinspect.User{ID: got.ID, Username: "wang.wei", DisplayName: "王伟", Role: gridinspect.RoleWorker,
-		GridIDs: []string{gridA, gridB}, CreatedAt: t0}
+		GridIDs: []string{gridA, gridB}, CreatedAt: t0, StreetID: 1}
 	assertEqual(t, got, want)
 	assertEqual(t, mustGetUser(t, db, as(admin()), got.ID), want)
 	if in.GridIDs[0] != strings.ToUpper(gridB) {
@@ -498,7 +498,7 @@ func TestUpdateUser_AppliesTheGivenFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &gridinspect.User{ID: u.ID, Username: "li.na", DisplayName: "李娜", Role: gridinspect.RoleSupervisor,
-		GridIDs: []string{gridA, gridB}, CreatedAt: t0}
+		GridIDs: []string{gridA, gridB}, CreatedAt: t0, StreetID: 1}
 	assertEqual(t, got, want)
 	assertEqual(t, mustGetUser(t, db, as(admin()), u.ID), want)
 
@@ -734,7 +734,7 @@ func TestEnsureAdmin_CreatesTheFirstAccountOnce(t *testing.T) {
 	}
 	s := mustLogin(t, db, AdminUsername, password)
 	want := &gridinspect.User{ID: s.User.ID, Username: "admin", DisplayName: "管理员", Role: gridinspect.RoleAdmin,
-		AllGrids: true, CreatedAt: t0}
+		AllGrids: true, CreatedAt: t0, StreetID: 1}
 	assertEqual(t, s.User, want)
 
 	again, created, err := db.EnsureAdmin(context.Background())

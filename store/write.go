@@ -38,6 +38,10 @@ import (
 type Tx struct {
 	// Now is the server time of the group, the same for every write in it.
 	Now time.Time
+	// Street is the street the write is for: its caller's, or the one
+	// writeIn was given (docs/tenants.md); the rows it inserts are that
+	// street's, and its group is that street's writes only.
+	Street int64
 
 	conn  *writerConn
 	group *group
@@ -108,11 +112,14 @@ func (tx *Tx) AfterCommit(f func()) {
 
 // writeRequest is one call to Write waiting for the writer.
 type writeRequest struct {
-	ctx   context.Context
-	fn    func(*Tx) error
-	done  chan error // buffered: the writer never waits for the caller
-	err   error
-	after []func()
+	ctx context.Context
+	// street is the street the write is for (Tx.Street); a group holds
+	// the writes of one street.
+	street int64
+	fn     func(*Tx) error
+	done   chan error // buffered: the writer never waits for the caller
+	err    error
+	after  []func()
 }
 
 // errStateUnknown answers writes whose commit failed: the transaction may
@@ -206,7 +213,14 @@ var errClosed = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "the database is cl
 // Once fn has started, Write waits for the commit whatever ctx does, so
 // that it never calls a write failed that was in fact committed.
 func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
-	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	return db.writeIn(ctx, gridinspect.ActorFrom(ctx).Street(), fn)
+}
+
+// writeIn is Write for a write of the given street rather than its
+// caller's: a login (no actor yet), a token's use, the supervision of a
+// street's cases.
+func (db *DB) writeIn(ctx context.Context, street int64, fn func(tx *Tx) error) error {
+	req := &writeRequest{ctx: ctx, street: street, fn: fn, done: make(chan error, 1)}
 	if err := db.enqueue(req); err != nil {
 		return err
 	}
@@ -237,27 +251,33 @@ func (db *DB) runWriter() {
 		}
 	}()
 	batch := make([]*writeRequest, 0, MaxGroupSize)
+	// held are the writes taken from the queue and not yet run, oldest
+	// first: a group is one street's (see nextGroup).
+	held := make([]*writeRequest, 0, MaxGroupSize)
 	for {
-		var first *writeRequest
-		select {
-		case first = <-db.queue:
-		case <-db.closing:
+		if len(held) == 0 {
+			var first *writeRequest
 			select {
 			case first = <-db.queue:
-			default:
-				return
+			case <-db.closing:
+				select {
+				case first = <-db.queue:
+				default:
+					return
+				}
 			}
+			held = append(held, first)
 		}
-		batch = append(batch[:0], first)
 	drain:
-		for len(batch) < MaxGroupSize {
+		for len(held) < MaxGroupSize {
 			select {
 			case req := <-db.queue:
-				batch = append(batch, req)
+				held = append(held, req)
 			default:
 				break drain
 			}
 		}
+		batch, held = nextGroup(batch[:0], held)
 		// The group is counted before its writers are answered, so that
 		// a caller who reads WriterStats after its write sees it counted.
 		db.writes.Add(uint64(len(batch)))
@@ -267,6 +287,29 @@ func (db *DB) runWriter() {
 		db.writerBusy.Add(int64(time.Since(start)))
 		clear(batch) // let the requests be collected
 	}
+}
+
+// nextGroup moves the writes of the oldest held write's street from held
+// to batch, keeping the order of each, and returns both. A group never
+// spans two streets: on PostgreSQL its transaction locks its street's row
+// (lockStreet), so no transaction holds two streets' locks and the
+// street's counters (the change sequence, the grids' and tokens'
+// versions) are taken by one street's writes at a time; what a group
+// caches (grids, routing rules) is one street's. Writes of other streets
+// wait for the next groups, led by the oldest, so a write once taken from
+// the queue waits for at most one group of each other street.
+func nextGroup(batch, held []*writeRequest) ([]*writeRequest, []*writeRequest) {
+	street := held[0].street
+	rest := held[:0]
+	for _, r := range held {
+		if r.street == street {
+			batch = append(batch, r)
+		} else {
+			rest = append(rest, r)
+		}
+	}
+	clear(held[len(rest):]) // let the requests moved out be collected
+	return batch, rest
 }
 
 // runGroup runs the requests of one group in one transaction and answers
@@ -351,7 +394,8 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 // begin begins the group's transaction, or answers its writes that
 // nothing was written and reports false.
 func (db *DB) begin(live []*writeRequest) bool {
-	err := db.wconn.begin()
+	street := live[0].street
+	err := db.wconn.begin(street)
 	if err != nil {
 		db.logger.Error("store: begin write transaction", "err", err)
 		for _, r := range live {
@@ -359,9 +403,9 @@ func (db *DB) begin(live []*writeRequest) bool {
 		}
 	}
 	if db.wconn.gridsChanged {
-		// Another server wrote grids (PostgreSQL): the boundaries kept
-		// for placing reports are read again.
-		db.grids.invalidate()
+		// Another server wrote the street's grids (PostgreSQL): the
+		// boundaries kept for placing its reports are read again.
+		db.grids.invalidate(street)
 		db.wconn.gridsChanged = false
 	}
 	return err == nil
@@ -380,7 +424,7 @@ func (db *DB) runWhole(now time.Time, live []*writeRequest) (ok int, whole bool)
 			r.err = err // the caller gave up while the group ran; nothing of it ran
 			continue
 		}
-		tx := &Tx{Now: now, conn: db.wconn, group: g}
+		tx := &Tx{Now: now, Street: r.street, conn: db.wconn, group: g}
 		if err := callSafely(r.fn, tx); err != nil || tx.diskErr != nil {
 			return ok, false
 		}
@@ -440,7 +484,7 @@ func (db *DB) runOne(g *group, now time.Time, r *writeRequest) error {
 	if _, err := db.wconn.exec("SAVEPOINT write"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	tx := &Tx{Now: now, conn: db.wconn, group: g, ownSavepoint: true}
+	tx := &Tx{Now: now, Street: r.street, conn: db.wconn, group: g, ownSavepoint: true}
 	r.err = callSafely(r.fn, tx)
 	cause := tx.diskErr
 	if cause == nil && diskError(r.err) != nil {

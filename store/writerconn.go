@@ -22,10 +22,11 @@ type writerConn struct {
 	plain map[string]*sql.Stmt
 	// engine is the database's; on PostgreSQL begin locks the street.
 	engine engine
-	// gridsVersion is the version of the street's grids the writer last
+	// gridsVersion is the version of each street's grids the writer last
 	// saw (PostgreSQL); gridsChanged is set by begin when another server
-	// has written grids since, so that the writer drops its cache.
-	gridsVersion int64
+	// has written the street's grids since, so that the writer drops its
+	// cache of them.
+	gridsVersion map[int64]int64
 	gridsChanged bool
 	// naiveSeq is set by a test only, to show what goes wrong without
 	// the street's lock (see the race test in changes_race_test.go).
@@ -40,7 +41,7 @@ func newWriterConn(db *sql.DB) (*writerConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &writerConn{c: c, pool: db, plain: make(map[string]*sql.Stmt)}, nil
+	return &writerConn{c: c, pool: db, plain: make(map[string]*sql.Stmt), gridsVersion: make(map[int64]int64)}, nil
 }
 
 // lost reports whether the connection to PostgreSQL has ended (the server
@@ -93,10 +94,11 @@ func (w *writerConn) exec(query string, args ...any) (sql.Result, error) {
 	return st.ExecContext(ctx)
 }
 
-// begin starts a write transaction. IMMEDIATE takes the write lock at the
-// start, so a transaction never fails half-way on upgrading a read lock.
-// On PostgreSQL the street's row is the write lock (see lockStreet).
-func (w *writerConn) begin() error {
+// begin starts a write transaction of street's writes. IMMEDIATE takes
+// the write lock at the start, so a transaction never fails half-way on
+// upgrading a read lock. On PostgreSQL the street's row is the write lock
+// (see lockStreet).
+func (w *writerConn) begin(street int64) error {
 	if w.engine == postgres {
 		if w.lost() {
 			if err := w.reconnect(); err != nil {
@@ -120,12 +122,12 @@ func (w *writerConn) begin() error {
 			return nil
 		}
 		var seq, grids int64
-		if err := w.c.QueryRowContext(context.Background(), lockStreet).Scan(&seq, &grids); err != nil {
+		if err := w.c.QueryRowContext(context.Background(), lockStreet, street).Scan(&seq, &grids); err != nil {
 			_, _ = w.exec("ROLLBACK")
-			return err
+			return fmt.Errorf("lock street %d: %w", street, err)
 		}
-		if grids != w.gridsVersion {
-			w.gridsVersion, w.gridsChanged = grids, true
+		if v, ok := w.gridsVersion[street]; !ok || v != grids {
+			w.gridsVersion[street], w.gridsChanged = grids, true
 		}
 		return nil
 	}

@@ -7,17 +7,19 @@
 ALTER TABLE streets
 	ADD COLUMN auth_epoch bigint NOT NULL DEFAULT 0;
 
+-- Per row, so that it counts in the street of the row changed.
 CREATE FUNCTION streets_auth_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	UPDATE streets SET auth_epoch = auth_epoch + 1 WHERE id = 1;
+	UPDATE streets SET auth_epoch = auth_epoch + 1
+		WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.street_id ELSE NEW.street_id END;
 	RETURN NULL;
 END $$;
 
 -- A token's use (last_used_at) changes nothing Authenticate answers, and
 -- is recorded often: it does not count.
 CREATE TRIGGER tokens_auth_epoch AFTER UPDATE OF user_id, device_id, expires_at, revoked_at OR DELETE ON tokens
-	FOR EACH STATEMENT EXECUTE FUNCTION streets_auth_changed();
+	FOR EACH ROW EXECUTE FUNCTION streets_auth_changed();
 CREATE TRIGGER users_auth_epoch AFTER UPDATE OR DELETE ON users
-	FOR EACH STATEMENT EXECUTE FUNCTION streets_auth_changed();
+	FOR EACH ROW EXECUTE FUNCTION streets_auth_changed();
 CREATE TRIGGER user_grids_auth_epoch AFTER INSERT OR UPDATE OR DELETE ON user_grids
-	FOR EACH STATEMENT EXECUTE FUNCTION streets_auth_changed();
+	FOR EACH ROW EXECUTE FUNCTION streets_auth_changed();

@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/gridinspect/gridinspect"
+)
+
+// Streets are tenants (docs/tenants.md): every row is a street's, and an
+// actor sees and writes only its own street's, as it sees only its own
+// grids inside a street.
+
+// maxStreetName bounds a street's name, in characters.
+const maxStreetName = 64
+
+// CreateStreet adds a street to the database, with its first account: an
+// admin of the whole street, named adminUsername, with a random password,
+// which it returns with the street's id (the next free one). It needs no
+// actor: like EnsureAdmin it is the operator's (gridctl), not an API
+// caller's — an admin of one street is nobody in another.
+func (db *DB) CreateStreet(ctx context.Context, name, adminUsername string) (street int64, password string, err error) {
+	name = strings.TrimSpace(name)
+	var v gridinspect.Violations
+	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxStreetName {
+		v.AddZh("street.name", fmt.Sprintf("街道名称须为 1 至 %d 个字", maxStreetName),
+			"must be 1 to %d characters of valid UTF-8", maxStreetName)
+	}
+	u := &gridinspect.User{Username: gridinspect.FoldUsername(adminUsername), DisplayName: adminDisplayName,
+		Role: gridinspect.RoleAdmin, AllGrids: true}
+	if err := db.rules.ValidateUser(u); err != nil {
+		return 0, "", err
+	}
+	if err := v.Err("invalid street"); err != nil {
+		return 0, "", err
+	}
+	db.rules.NormalizeUser(u)
+	if password, err = randomPassword(AdminPasswordLength); err != nil {
+		return 0, "", fmt.Errorf("store: create street: %w", err)
+	}
+	hash, err := gridinspect.HashPassword(password, db.passwordParams)
+	if err != nil {
+		return 0, "", fmt.Errorf("store: create street: %w", err)
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return 0, "", fmt.Errorf("store: create street: %w", err)
+	}
+	u.ID = id.String()
+	err = db.Write(ctx, func(tx *Tx) error {
+		if err := tx.QueryRow("SELECT coalesce(max(id), 0) + 1 FROM streets").Scan(&street); err != nil {
+			return err
+		}
+		if _, err := tx.Exec("INSERT INTO streets (id, name) VALUES (?, ?)", street, name); err != nil {
+			return err
+		}
+		u.StreetID = street
+		return insertUser(tx, u, hash)
+	})
+	if err != nil {
+		return 0, "", domainErr(err, "create street %s", name)
+	}
+	return street, password, nil
+}
