@@ -215,7 +215,7 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*gridinspect.Acto
 		db.auth.put(gen, id, e)
 	}
 	if recordUse {
-		db.recordUse(id, now)
+		db.recordUse(a, id, now)
 	}
 	return a, nil
 }
@@ -264,7 +264,8 @@ func (db *DB) loadToken(ctx context.Context, id string, now time.Time) (*authEnt
 // caller is not kept waiting for the writer. The UPDATE's condition keeps
 // it to once per LastUsedInterval even when two goroutines race (e.g.
 // after the cache was cleared). Nothing is started once Close has begun.
-func (db *DB) recordUse(id string, now time.Time) {
+// It is a write of the token's street, a's.
+func (db *DB) recordUse(a *gridinspect.Actor, id string, now time.Time) {
 	db.closeMu.RLock()
 	defer db.closeMu.RUnlock()
 	if db.closed || db.queue == nil {
@@ -273,9 +274,9 @@ func (db *DB) recordUse(id string, now time.Time) {
 	db.background.Add(1)
 	go func() {
 		defer db.background.Done()
-		err := db.Write(context.Background(), func(tx *Tx) error {
-			_, err := tx.Exec("UPDATE tokens SET last_used_at = ? WHERE id = ? AND last_used_at <= ?",
-				now.UnixNano(), id, now.Add(-LastUsedInterval).UnixNano())
+		err := db.Write(gridinspect.NewContext(context.Background(), a), func(tx *Tx) error {
+			_, err := tx.Exec("UPDATE tokens SET last_used_at = ? WHERE street_id = ? AND id = ? AND last_used_at <= ?",
+				now.UnixNano(), tx.Street, id, now.Add(-LastUsedInterval).UnixNano())
 			return err
 		})
 		if err != nil && !errors.Is(err, errClosed) {
@@ -300,8 +301,8 @@ func (db *DB) Logout(ctx context.Context) error {
 		return gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "not logged in with a token").Zh("请先登录")
 	}
 	err = db.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec("UPDATE tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-			tx.Now.UnixNano(), a.TokenID, a.UserID); err != nil {
+		if _, err := tx.Exec("UPDATE tokens SET revoked_at = ? WHERE street_id = ? AND id = ? AND user_id = ? AND revoked_at IS NULL",
+			tx.Now.UnixNano(), a.Street(), a.TokenID, a.UserID); err != nil {
 			return err
 		}
 		db.authWritten(tx)
@@ -323,7 +324,7 @@ func (db *DB) RevokeTokens(ctx context.Context, userID string) (int, error) {
 	userID = strings.ToLower(userID)
 	var n int
 	err = db.Write(ctx, func(tx *Tx) error {
-		ok, err := userExists(tx, userID)
+		ok, err := userExists(tx, a.Street(), userID)
 		if err != nil {
 			return err
 		}
@@ -348,8 +349,8 @@ func (db *DB) revokeTokens(tx *Tx, userID string) (int, error) {
 // ("" for none), and returns how many it revoked.
 func (db *DB) revokeTokensBut(tx *Tx, userID, keep string) (int, error) {
 	res, err := tx.Exec(`UPDATE tokens SET revoked_at = ?
-		WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND id <> ?`,
-		tx.Now.UnixNano(), userID, tx.Now.UnixNano(), keep)
+		WHERE street_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ? AND id <> ?`,
+		tx.Now.UnixNano(), tx.Street, userID, tx.Now.UnixNano(), keep)
 	if err != nil {
 		return 0, fmt.Errorf("revoke tokens of user %s: %w", userID, err)
 	}

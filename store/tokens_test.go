@@ -561,7 +561,7 @@ func TestAuthenticate_RecordingUseDuringCloseIsSafe(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.background.Wait() // Close waited already: returns at once
-	db.recordUse(tokenID(s.Token), db.clock.Now().Add(time.Hour))
+	db.recordUse(admin(), tokenID(s.Token), db.clock.Now().Add(time.Hour))
 	db.background.Wait() // nothing was started after Close
 	if _, err := db.Authenticate(context.Background(), s.Token); err == nil {
 		// Served from the cache; what matters is that nothing panicked
