@@ -308,3 +308,44 @@ func ids[T any](l []T, id func(T) string) []string {
 	}
 	return out
 }
+
+// The writes of one group share the routing rules they read, each street
+// its own: a group may hold writes of two streets, and the supervision job
+// writes for every street in one transaction.
+func TestStreets_AWriteGroupReadsEachStreetsOwnRoutingRules(t *testing.T) {
+	db := MustOpenDB(t)
+	worker1, admin2, gridC := twoStreets(t, db)
+	rule1 := mustSetRule(t, db, autoRule(worker1.ID))
+	worker2, err := db.CreateUser(as(admin2), newUser("wang.wu", gridC), testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule2, err := db.SetRoutingRule(as(admin2), &gridinspect.RoutingRule{Name: "南村安全隐患",
+		Category: gridinspect.CategorySafetyHazard, GridID: gridC, AssigneeID: worker2.ID, DeadlineDays: 3, Automatic: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := routingRuleReads.Load()
+	err = db.Write(context.Background(), func(tx *Tx) error {
+		for _, c := range []struct {
+			street int64
+			want   string
+		}{{1, rule1.ID}, {2, rule2.ID}, {1, rule1.ID}, {2, rule2.ID}} {
+			rules, err := rulesIn(tx, c.street)
+			if err != nil {
+				return err
+			}
+			got := ids(rules, func(r *gridinspect.RoutingRule) string { return r.ID })
+			if !slices.Equal(got, []string{c.want}) {
+				t.Errorf("street %d's rules read in the group: %v, want its own %s", c.street, got, c.want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reads := routingRuleReads.Load() - before; reads != 2 {
+		t.Errorf("the group read the rules %d times, want once per street (2)", reads)
+	}
+}
