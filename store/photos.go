@@ -107,7 +107,7 @@ func missingPhotos(q queryer, street int64, reportID, reporterID string, ids []s
 		return nil, err
 	}
 	var missing string
-	if err := q.QueryRow("SELECT "+missingPhotoIDsColumn+" FROM (SELECT ? AS street_id, ? AS id, ? AS reporter_id, ? AS photo_ids) AS reports",
+	if err := q.QueryRow("SELECT "+missingPhotoIDsColumn+" FROM (SELECT CAST(? AS BIGINT) AS street_id, ? AS id, ? AS reporter_id, ? AS photo_ids) AS reports",
 		street, reportID, reporterID, list).Scan(&missing); err != nil {
 		return nil, fmt.Errorf("read missing photos: %w", err)
 	}

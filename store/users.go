@@ -418,14 +418,15 @@ func (db *DB) DisableUser(ctx context.Context, id string) (*gridinspect.User, er
 }
 
 // EnsureAdmin creates the account "admin" (an admin of the whole street)
-// with a random password if the default street has no account at all (a
-// new database; docs/tenants.md), and returns the
+// with a random password if there is no account at all, and returns the
 // password with created = true; otherwise it does nothing and returns
 // created = false. It needs no actor: it is how the first run begins.
+// "No account" is in any street: a database whose streets were made with
+// CreateStreet is not new.
 func (db *DB) EnsureAdmin(ctx context.Context) (password string, created bool, err error) {
 	var exists bool
 	err = db.Read(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRow("SELECT EXISTS (SELECT 1 FROM users WHERE street_id = ?)", gridinspect.DefaultStreet).Scan(&exists)
+		return tx.QueryRow("SELECT EXISTS (SELECT 1 FROM users)").Scan(&exists)
 	})
 	if err != nil || exists {
 		return "", false, domainErr(err, "ensure admin")
@@ -447,7 +448,7 @@ func (db *DB) EnsureAdmin(ctx context.Context) (password string, created bool, e
 		Role: gridinspect.RoleAdmin, AllGrids: true, StreetID: gridinspect.DefaultStreet}
 	err = db.Write(ctx, func(tx *Tx) error {
 		var exists bool
-		if err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM users WHERE street_id = ?)", u.StreetID).Scan(&exists); err != nil || exists {
+		if err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM users)").Scan(&exists); err != nil || exists {
 			return err
 		}
 		created = true
