@@ -140,7 +140,7 @@ func (db *DB) actTx(tx *Tx, actor *gridinspect.Actor, a *gridinspect.Action, has
 	if err := gridinspect.MayTake(actor, a.Step()); err != nil {
 		return nil, err
 	}
-	if err := checkActionRefs(tx, actor, rep, a); err != nil {
+	if err := checkActionRefs(tx, tx.Street, actor, rep, a); err != nil {
 		return nil, err
 	}
 
@@ -189,7 +189,7 @@ func (db *DB) applied(tx *Tx, before, after *gridinspect.Report, e *gridinspect.
 	// (evidence.go): flagged, never refused. Before the event is
 	// appended, since its hash covers them.
 	if vf := e.Data.Verification; vf != nil {
-		flags, err := evidenceFlags(tx, db.rules, before)
+		flags, err := evidenceFlags(tx, tx.Street, db.rules, before)
 		if err != nil {
 			return nil, err
 		}
@@ -197,7 +197,7 @@ func (db *DB) applied(tx *Tx, before, after *gridinspect.Report, e *gridinspect.
 	}
 	if e.Data.Supplement != nil {
 		// Photos added may have arrived before their supplement.
-		missing, err := missingPhotos(tx, after.ID, after.ReporterID, after.PhotoIDs)
+		missing, err := missingPhotos(tx, tx.Street, after.ID, after.ReporterID, after.PhotoIDs)
 		if err != nil {
 			return nil, err
 		}
@@ -239,14 +239,14 @@ func updateReport(tx *Tx, r *gridinspect.Report, wasVersion int64) error {
 		supervised_at = ?, supervised_deadline = ?, urge_count = ?, reassign_count = ?,
 		description = ?, address = ?, photo_ids = ?, return_request = ?, return_count = ?,
 		changed_at = iif(status <> ? OR deadline IS NOT ?, ?, changed_at)
-		WHERE id = ? AND version = ?`,
+		WHERE street_id = ? AND id = ? AND version = ?`,
 		r.Status, r.Version, nanos(r.Deadline), nanos(r.OriginalDeadline), nullString(r.AssigneeID),
 		r.ResponsibleUnit, r.Disposition, nanos(r.ClosedAt), r.ClaimedDisposition, r.DemolishedAreaSquareMeters,
 		r.RelapseCount, nanos(r.FollowUpDue), r.UpdatedAt.UnixNano(), r.DeadlineWorkingDays,
 		nanos(r.SupervisedAt), nanos(r.SupervisedDeadline), r.UrgeCount, r.ReassignCount,
 		r.Description, r.Location.Address, photos, returnRequest, r.ReturnCount,
 		r.Status, nanos(r.Deadline), r.UpdatedAt.UnixNano(), // the SET's status and deadline are the old ones
-		r.ID, wasVersion)
+		tx.Street, r.ID, wasVersion)
 	if err != nil {
 		return fmt.Errorf("update report %s: %w", r.ID, err)
 	}
@@ -287,10 +287,10 @@ func numberNotice(tx *Tx, n *gridinspect.Notice, at time.Time) error {
 // assignee (of a dispatch or a re-dispatch) must be an enabled user who
 // works in the case's grid, and the
 // report a case duplicates must exist and be visible to the actor.
-func checkActionRefs(q queryer, actor *gridinspect.Actor, rep *gridinspect.Report, a *gridinspect.Action) error {
+func checkActionRefs(q queryer, street int64, actor *gridinspect.Actor, rep *gridinspect.Report, a *gridinspect.Action) error {
 	switch d := a.Data; {
 	case d.Assignment != nil && d.Assignment.AssigneeID != "":
-		ok, err := canBeAssigned(q, d.Assignment.AssigneeID, rep.GridID)
+		ok, err := canBeAssigned(q, street, d.Assignment.AssigneeID, rep.GridID)
 		if err != nil {
 			return err
 		}
@@ -299,7 +299,7 @@ func checkActionRefs(q queryer, actor *gridinspect.Actor, rep *gridinspect.Repor
 				"must be an enabled user who works in the case's grid", "派遣对象须是负责该网格、未停用的人员")
 		}
 	case d.Reassignment != nil && d.Reassignment.AssigneeID != "":
-		ok, err := canBeAssigned(q, d.Reassignment.AssigneeID, rep.GridID)
+		ok, err := canBeAssigned(q, street, d.Reassignment.AssigneeID, rep.GridID)
 		if err != nil {
 			return err
 		}
@@ -309,7 +309,7 @@ func checkActionRefs(q queryer, actor *gridinspect.Actor, rep *gridinspect.Repor
 		}
 	case d.Rejection != nil && d.Rejection.Reason == gridinspect.RejectionDuplicate:
 		var grid string
-		err := q.QueryRow("SELECT grid_id FROM reports WHERE id = ?", d.Rejection.DuplicateOf).Scan(&grid)
+		err := q.QueryRow("SELECT grid_id FROM reports WHERE street_id = ? AND id = ?", street, d.Rejection.DuplicateOf).Scan(&grid)
 		switch {
 		case errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.CanSeeGrid(grid)):
 			return violationZh("invalid action", "duplicate_of_report_id", "no such report", "所指的重复案件不存在")
@@ -321,11 +321,11 @@ func checkActionRefs(q queryer, actor *gridinspect.Actor, rep *gridinspect.Repor
 }
 
 // canBeAssigned reports whether user may be given a case in grid: an
-// enabled account whose grids include it.
-func canBeAssigned(q queryer, userID, gridID string) (bool, error) {
+// enabled account of the street whose grids include it.
+func canBeAssigned(q queryer, street int64, userID, gridID string) (bool, error) {
 	var ok bool
-	err := q.QueryRow(`SELECT EXISTS (SELECT 1 FROM users WHERE id = ? AND disabled = 0 AND (all_grids = 1
-		OR EXISTS (SELECT 1 FROM user_grids WHERE user_id = users.id AND grid_id = ?)))`, userID, gridID).Scan(&ok)
+	err := q.QueryRow(`SELECT EXISTS (SELECT 1 FROM users WHERE street_id = ? AND id = ? AND disabled = 0 AND (all_grids = 1
+		OR EXISTS (SELECT 1 FROM user_grids WHERE street_id = users.street_id AND user_id = users.id AND grid_id = ?)))`, street, userID, gridID).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("read user %s: %w", userID, err)
 	}
@@ -342,7 +342,7 @@ type priorAction struct {
 
 // getPriorAction returns the stored action with id, or nil.
 func getPriorAction(q queryer, street int64, id string) (*priorAction, error) {
-	e, hash, err := getEvent(q, id)
+	e, hash, err := getEvent(q, street, id)
 	if err != nil || e == nil {
 		return nil, err
 	}

@@ -32,8 +32,8 @@ func appendEvent(tx *Tx, e *gridinspect.Event) error {
 func appendEventWithHash(tx *Tx, e *gridinspect.Event, contentHash string) error {
 	var last int64
 	var prev string
-	err := tx.QueryRow("SELECT seq, hash FROM events WHERE report_id = ? ORDER BY seq DESC LIMIT 1",
-		e.ReportID).Scan(&last, &prev)
+	err := tx.QueryRow("SELECT seq, hash FROM events WHERE street_id = ? AND report_id = ? ORDER BY seq DESC LIMIT 1",
+		tx.Street, e.ReportID).Scan(&last, &prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("append event to report %s: %w", e.ReportID, err)
 	}
@@ -91,9 +91,9 @@ func insertEvent(tx *Tx, e *gridinspect.Event, seq int64, prev, contentHash stri
 	return nil
 }
 
-// listEvents returns a report's timeline in order.
-func listEvents(q queryer, reportID string) ([]*gridinspect.Event, error) {
-	rows, err := q.Query("SELECT "+eventColumns+" FROM events WHERE report_id = ? ORDER BY seq", reportID)
+// listEvents returns the timeline of a street's report in order.
+func listEvents(q queryer, street int64, reportID string) ([]*gridinspect.Event, error) {
+	rows, err := q.Query("SELECT "+eventColumns+" FROM events WHERE street_id = ? AND report_id = ? ORDER BY seq", street, reportID)
 	if err != nil {
 		return nil, fmt.Errorf("list events of report %s: %w", reportID, err)
 	}
@@ -115,11 +115,11 @@ func listEvents(q queryer, reportID string) ([]*gridinspect.Event, error) {
 	return events, nil
 }
 
-// getEvent returns the event with id and the content hash of the request
+// getEvent returns the event with id in a street and the content hash of the request
 // it came with ("" for a submission), or nil if there is none.
-func getEvent(q queryer, id string) (*gridinspect.Event, string, error) {
+func getEvent(q queryer, street int64, id string) (*gridinspect.Event, string, error) {
 	var hash string
-	e, err := scanEvent(q.QueryRow("SELECT "+eventColumns+", content_hash FROM events WHERE id = ?", id), &hash)
+	e, err := scanEvent(q.QueryRow("SELECT "+eventColumns+", content_hash FROM events WHERE street_id = ? AND id = ?", street, id), &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", nil
 	}

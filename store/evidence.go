@@ -23,10 +23,10 @@ import (
 // rectification may not name (citableSQL: neither of this case nor its
 // author's) is flagged as one that has not arrived, as an unknown id is,
 // and nothing else of it is read.
-func evidenceFlags(q queryer, rules gridinspect.Rules, rep *gridinspect.Report) ([]string, error) {
+func evidenceFlags(q queryer, street int64, rules gridinspect.Rules, rep *gridinspect.Report) ([]string, error) {
 	var photosJSON, author string
-	err := q.QueryRow(`SELECT photo_ids, actor_id FROM events WHERE report_id = ? AND type = ? AND conflict = 0
-		ORDER BY seq DESC LIMIT 1`, rep.ID, gridinspect.EventRectificationSubmitted).Scan(&photosJSON, &author)
+	err := q.QueryRow(`SELECT photo_ids, actor_id FROM events WHERE street_id = ? AND report_id = ? AND type = ? AND conflict = 0
+		ORDER BY seq DESC LIMIT 1`, street, rep.ID, gridinspect.EventRectificationSubmitted).Scan(&photosJSON, &author)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
@@ -42,8 +42,8 @@ func evidenceFlags(q queryer, rules gridinspect.Rules, rep *gridinspect.Report) 
 	}
 	// When the case was (last) assigned, as it happened in the field.
 	var assignedAt sql.NullInt64
-	err = q.QueryRow(`SELECT effective_at FROM events WHERE report_id = ? AND type = ? AND conflict = 0
-		ORDER BY seq DESC LIMIT 1`, rep.ID, gridinspect.EventReportAssigned).Scan(&assignedAt)
+	err = q.QueryRow(`SELECT effective_at FROM events WHERE street_id = ? AND report_id = ? AND type = ? AND conflict = 0
+		ORDER BY seq DESC LIMIT 1`, street, rep.ID, gridinspect.EventReportAssigned).Scan(&assignedAt)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("read assignment of report %s: %w", rep.ID, err)
 	}
@@ -53,8 +53,8 @@ func evidenceFlags(q queryer, rules gridinspect.Rules, rep *gridinspect.Report) 
 		return nil, err
 	}
 	rows, err := q.Query(`SELECT j.value, coalesce(p.complete, 0), p.taken_at, p.lat, p.lng
-		FROM json_each(?) AS j LEFT JOIN photos AS p ON p.id = j.value AND `+citableSQL("?", "?")+`
-		ORDER BY j.key`, list, rep.ID, author)
+		FROM json_each(?) AS j LEFT JOIN photos AS p ON p.street_id = ? AND p.id = j.value AND `+citableSQL("?", "?")+`
+		ORDER BY j.key`, list, street, rep.ID, author)
 	if err != nil {
 		return nil, fmt.Errorf("read after-photos of report %s: %w", rep.ID, err)
 	}

@@ -161,9 +161,9 @@ func (db *DB) ListGrids(ctx context.Context, size int, token string) ([]*gridins
 			ids[i], pos[k.ID] = k.ID, i
 		}
 		var page where
-		page.add("street_id = ?", a.Street())
 		in(&page, "id", ids)
-		grids, err = queryAll(tx, "SELECT "+gridColumns+" FROM grids"+page.String(), page.args, dropHash(scanGrid))
+		grids, err = queryAll(tx, "SELECT "+gridColumns+" FROM grids WHERE street_id = ?"+page.and(),
+			append([]any{a.Street()}, page.args...), dropHash(scanGrid))
 		slices.SortFunc(grids, func(x, y *gridinspect.Grid) int { return cmp.Compare(pos[x.ID], pos[y.ID]) })
 		return err
 	})

@@ -34,7 +34,7 @@ func (db *DB) KnownDevice(ctx context.Context, username, deviceID, token string)
 	known := false
 	err := db.Read(ctx, func(tx *sql.Tx) error {
 		var one int
-		err := tx.QueryRow(`SELECT 1 FROM tokens t JOIN users u ON u.id = t.user_id
+		err := tx.QueryRow(`SELECT 1 FROM tokens t JOIN users u ON u.street_id = t.street_id AND u.id = t.user_id
 			WHERE t.id = ? AND t.device_id = ? AND u.username = ?
 			AND min(t.expires_at, coalesce(t.revoked_at, t.expires_at)) > ?`,
 			tokenID(token), deviceID, gridinspect.FoldUsername(username), since).Scan(&one)

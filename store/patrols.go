@@ -181,8 +181,8 @@ func (db *DB) ListPatrols(ctx context.Context, f gridinspect.PatrolFilter) ([]*g
 	if after != nil {
 		w.add("(effective_at, id) < (?, ?)", after.Key, after.ID)
 	}
-	q := &query{"SELECT " + patrolColumns + " FROM patrols" + w.String() +
-		" ORDER BY effective_at DESC, id DESC LIMIT ?", append(w.args, size+1)}
+	q := &query{"SELECT " + patrolColumns + " FROM patrols WHERE street_id = ?" + w.and() +
+		" ORDER BY effective_at DESC, id DESC LIMIT ?", append(append([]any{a.Street()}, w.args...), size+1)}
 	var patrols []*gridinspect.Patrol
 	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
 		patrols, err = queryPatrols(tx, q, nil)
@@ -278,7 +278,7 @@ func clientPatrol(in *gridinspect.Patrol) *gridinspect.Patrol {
 // sender; ids are the client's UUIDs.)
 func checkPatrolRef(q queryer, a *gridinspect.Actor, message, field, id string) error {
 	var grid string
-	err := q.QueryRow("SELECT grid_id FROM patrols WHERE id = ?", id).Scan(&grid)
+	err := q.QueryRow("SELECT grid_id FROM patrols WHERE street_id = ? AND id = ?", a.Street(), id).Scan(&grid)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil

@@ -55,7 +55,7 @@ func citableSQL(caseID, authorID string) string {
 // ORDER BY in the aggregate would say so outright, but costs every report
 // a sort (a temporary b-tree), which the listings' plans are kept free of.
 var missingPhotoIDsColumn = `(SELECT json_group_array(j.value) FROM json_each(reports.photo_ids) AS j
-		WHERE NOT EXISTS (SELECT 1 FROM photos AS p WHERE p.id = j.value AND p.complete = 1
+		WHERE NOT EXISTS (SELECT 1 FROM photos AS p WHERE p.street_id = reports.street_id AND p.id = j.value AND p.complete = 1
 			AND ` + citableSQL("reports.id", "reports.reporter_id") + `))`
 
 // photo is a photo's row.
@@ -70,13 +70,13 @@ func (p *photo) status() *gridinspect.PhotoStatus {
 	return &gridinspect.PhotoStatus{ID: p.ID, Committed: p.committed, Size: p.Size, Complete: p.complete}
 }
 
-// getPhoto returns the photo with id, or nil if there is none.
-func getPhoto(q queryer, id string) (*photo, error) {
+// getPhoto returns the photo with id in a street, or nil if there is none.
+func getPhoto(q queryer, street int64, id string) (*photo, error) {
 	var p photo
 	var taken sql.NullInt64
 	var lat, lng, accuracy sql.NullFloat64
 	var complete int
-	err := q.QueryRow("SELECT "+photoColumns+" FROM photos AS p JOIN reports AS r ON r.id = p.report_id WHERE p.id = ?", id).Scan(
+	err := q.QueryRow("SELECT "+photoColumns+" FROM photos AS p JOIN reports AS r ON r.street_id = p.street_id AND r.id = p.report_id WHERE p.street_id = ? AND p.id = ?", street, id).Scan(
 		&p.ID, &p.ReportID, &p.gridID, &p.UploaderID, &p.SHA256, &p.Size, &p.ContentType, &taken,
 		&lat, &lng, &accuracy, &p.committed, &complete)
 	switch {
@@ -98,7 +98,7 @@ func getPhoto(q queryer, id string) (*photo, error) {
 // reporter, that have no complete photo it may name, in their order; nil
 // when none is missing. It is missingPhotoIDsColumn of a report not yet
 // stored.
-func missingPhotos(q queryer, reportID, reporterID string, ids []string) ([]string, error) {
+func missingPhotos(q queryer, street int64, reportID, reporterID string, ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -107,8 +107,8 @@ func missingPhotos(q queryer, reportID, reporterID string, ids []string) ([]stri
 		return nil, err
 	}
 	var missing string
-	if err := q.QueryRow("SELECT "+missingPhotoIDsColumn+" FROM (SELECT ? AS id, ? AS reporter_id, ? AS photo_ids) AS reports",
-		reportID, reporterID, list).Scan(&missing); err != nil {
+	if err := q.QueryRow("SELECT "+missingPhotoIDsColumn+" FROM (SELECT CAST(? AS BIGINT) AS street_id, ? AS id, ? AS reporter_id, ? AS photo_ids) AS reports",
+		street, reportID, reporterID, list).Scan(&missing); err != nil {
 		return nil, fmt.Errorf("read missing photos: %w", err)
 	}
 	return parseIDList(missing)
@@ -137,7 +137,7 @@ func (db *DB) BeginUpload(ctx context.Context, in *gridinspect.PhotoHeader) (*gr
 	defer unlock()
 	var old *photo
 	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
-		old, err = getPhoto(tx, h.ID)
+		old, err = getPhoto(tx, a.Street(), h.ID)
 		return err
 	})
 	if err != nil {
@@ -157,7 +157,7 @@ func (db *DB) BeginUpload(ctx context.Context, in *gridinspect.PhotoHeader) (*gr
 	}
 	var st *gridinspect.PhotoStatus
 	err = db.Write(ctx, func(tx *Tx) error {
-		old, err := getPhoto(tx, h.ID)
+		old, err := getPhoto(tx, tx.Street, h.ID)
 		if err != nil {
 			return err
 		}
@@ -187,7 +187,7 @@ func (db *DB) BeginUpload(ctx context.Context, in *gridinspect.PhotoHeader) (*gr
 // that the uploader may see (seesSameContent).
 func insertPhoto(tx *Tx, a *gridinspect.Actor, h *gridinspect.PhotoHeader, haveFile bool) (*gridinspect.PhotoStatus, error) {
 	var grid string
-	err := tx.QueryRow("SELECT grid_id FROM reports WHERE id = ?", h.ReportID).Scan(&grid)
+	err := tx.QueryRow("SELECT grid_id FROM reports WHERE street_id = ? AND id = ?", tx.Street, h.ReportID).Scan(&grid)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, gridinspect.NotFound(a, "report %s not found", h.ReportID)
@@ -234,8 +234,8 @@ func insertPhoto(tx *Tx, a *gridinspect.Actor, h *gridinspect.PhotoHeader, haveF
 // else sends them all, so that knowing a photo's hash is not enough to
 // get its content under a photo id of one's own.
 func seesSameContent(tx *Tx, a *gridinspect.Actor, h *gridinspect.PhotoHeader) (bool, error) {
-	rows, err := tx.Query(`SELECT p.uploader_id, r.grid_id FROM photos AS p JOIN reports AS r ON r.id = p.report_id
-		WHERE p.sha256 = ? AND p.size = ? AND p.complete = 1`, h.SHA256, h.Size)
+	rows, err := tx.Query(`SELECT p.uploader_id, r.grid_id FROM photos AS p JOIN reports AS r ON r.street_id = p.street_id AND r.id = p.report_id
+		WHERE p.street_id = ? AND p.sha256 = ? AND p.size = ? AND p.complete = 1`, tx.Street, h.SHA256, h.Size)
 	if err != nil {
 		return false, fmt.Errorf("read photos with sha256 %s: %w", h.SHA256, err)
 	}
@@ -596,7 +596,7 @@ func offsetError(offset, committed int64) error {
 // setCommitted raises a photo's committed size from was to n. The guard
 // cannot fail while the photo's lock is held; if it does, that is a bug.
 func setCommitted(tx *Tx, id string, was, n int64) error {
-	res, err := tx.Exec("UPDATE photos SET committed = ? WHERE id = ? AND committed = ? AND complete = 0", n, id, was)
+	res, err := tx.Exec("UPDATE photos SET committed = ? WHERE street_id = ? AND id = ? AND committed = ? AND complete = 0", n, tx.Street, id, was)
 	if err != nil {
 		return fmt.Errorf("update committed size: %w", err)
 	}
@@ -649,8 +649,8 @@ func (db *DB) finishUpload(ctx context.Context, p *photo) (*gridinspect.PhotoSta
 	// whether or not the phone is still listening, so a phone that hung
 	// up on the last chunk does not leave the row behind its file.
 	err = db.Write(context.WithoutCancel(ctx), func(tx *Tx) error {
-		res, err := tx.Exec("UPDATE photos SET committed = size, complete = 1, completed_at = ? WHERE id = ? AND complete = 0",
-			tx.Now.UnixNano(), p.ID)
+		res, err := tx.Exec("UPDATE photos SET committed = size, complete = 1, completed_at = ? WHERE street_id = ? AND id = ? AND complete = 0",
+			tx.Now.UnixNano(), tx.Street, p.ID)
 		if err != nil {
 			return fmt.Errorf("mark complete: %w", err)
 		}
@@ -682,7 +682,7 @@ func (db *DB) restartUpload(ctx context.Context, p *photo) error {
 		return db.photoFileErr(err, "discard photo %s", p.ID)
 	}
 	err := db.Write(context.WithoutCancel(ctx), func(tx *Tx) error {
-		_, err := tx.Exec("UPDATE photos SET committed = 0 WHERE id = ? AND complete = 0", p.ID)
+		_, err := tx.Exec("UPDATE photos SET committed = 0 WHERE street_id = ? AND id = ? AND complete = 0", tx.Street, p.ID)
 		return err
 	})
 	if err != nil {
@@ -719,7 +719,7 @@ func (db *DB) UploadStatus(ctx context.Context, photoID string) (*gridinspect.Ph
 	}
 	var p *photo
 	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
-		p, err = getPhoto(tx, id)
+		p, err = getPhoto(tx, a.Street(), id)
 		return err
 	})
 	switch {
@@ -780,7 +780,7 @@ func (db *DB) openablePhoto(ctx context.Context, photoID string) (*photo, error)
 func (db *DB) photoInScope(ctx context.Context, a *gridinspect.Actor, id string) (*photo, error) {
 	var p *photo
 	err := db.Read(ctx, func(tx *sql.Tx) (err error) {
-		p, err = getPhoto(tx, id)
+		p, err = getPhoto(tx, a.Street(), id)
 		return err
 	})
 	switch {

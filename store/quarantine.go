@@ -62,11 +62,11 @@ func (db *DB) ListQuarantine(ctx context.Context, deviceID string, size int, tok
 	if after != nil {
 		w.add("(received_at, mutation_id) < (?, ?)", after.Key, after.ID)
 	}
-	q := "SELECT " + quarantineColumns + " FROM quarantine" + w.String() +
+	q := "SELECT " + quarantineColumns + " FROM quarantine WHERE street_id = ?" + w.and() +
 		" ORDER BY received_at DESC, mutation_id DESC LIMIT ?"
 	var list []*gridinspect.Quarantined
 	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
-		list, err = queryAll(tx, q, append(w.args, n+1), scanQuarantined)
+		list, err = queryAll(tx, q, append(append([]any{a.Street()}, w.args...), n+1), scanQuarantined)
 		return err
 	})
 	if err != nil {

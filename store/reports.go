@@ -127,7 +127,7 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 		if err := checkSubjectRef(tx, a, "invalid report", "report.subject_id", r.SubjectID); err != nil {
 			return nil, err
 		}
-		relapseOf, err := possibleRelapseOf(tx, r.SubjectID)
+		relapseOf, err := possibleRelapseOf(tx, tx.Street, r.SubjectID)
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +146,7 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 	r.ReporterID = a.UserID
 	r.ReceivedAt, r.UpdatedAt = tx.Now, tx.Now
 	// Photos may have arrived before their report.
-	missing, err := missingPhotos(tx, r.ID, r.ReporterID, r.PhotoIDs)
+	missing, err := missingPhotos(tx, tx.Street, r.ID, r.ReporterID, r.PhotoIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -208,10 +208,10 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 // that was closed as shut down or demolished, which should not be back;
 // "" when there is none. The link is a fact about the subject, made
 // whoever reports; following it is scoped like any report id.
-func possibleRelapseOf(q queryer, subjectID string) (string, error) {
+func possibleRelapseOf(q queryer, street int64, subjectID string) (string, error) {
 	var id string
-	err := q.QueryRow(`SELECT id FROM reports WHERE subject_id = ? AND status = ? AND disposition IN (?, ?)
-		ORDER BY closed_at DESC, id DESC LIMIT 1`, subjectID, gridinspect.StatusClosed,
+	err := q.QueryRow(`SELECT id FROM reports WHERE street_id = ? AND subject_id = ? AND status = ? AND disposition IN (?, ?)
+		ORDER BY closed_at DESC, id DESC LIMIT 1`, street, subjectID, gridinspect.StatusClosed,
 		gridinspect.DispositionShutDown, gridinspect.DispositionDemolished).Scan(&id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

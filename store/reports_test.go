@@ -430,7 +430,7 @@ func mustEvents(tb testing.TB, db *testDB, reportID string) []*gridinspect.Event
 	tb.Helper()
 	var events []*gridinspect.Event
 	err := db.Read(context.Background(), func(tx *sql.Tx) (err error) {
-		events, err = listEvents(tx, reportID)
+		events, err = listEvents(tx, gridinspect.DefaultStreet, reportID)
 		return err
 	})
 	if err != nil {

@@ -66,8 +66,8 @@ func (db *DB) SetRoutingRule(ctx context.Context, in *gridinspect.RoutingRule) (
 			return err
 		}
 		var other string
-		err := tx.QueryRow("SELECT name FROM routing_rules WHERE category = ? AND kind = ? AND grid_id = ? AND id <> ?",
-			rr.Category, rr.Kind, rr.GridID, rr.ID).Scan(&other)
+		err := tx.QueryRow("SELECT name FROM routing_rules WHERE street_id = ? AND category = ? AND kind = ? AND grid_id = ? AND id <> ?",
+			tx.Street, rr.Category, rr.Kind, rr.GridID, rr.ID).Scan(&other)
 		switch {
 		case err == nil:
 			return gridinspect.Errorf(gridinspect.EEXISTS,
@@ -77,7 +77,7 @@ func (db *DB) SetRoutingRule(ctx context.Context, in *gridinspect.RoutingRule) (
 			return err
 		}
 		var n int
-		if err := tx.QueryRow("SELECT count(*) FROM routing_rules WHERE id <> ?", rr.ID).Scan(&n); err != nil {
+		if err := tx.QueryRow("SELECT count(*) FROM routing_rules WHERE street_id = ? AND id <> ?", tx.Street, rr.ID).Scan(&n); err != nil {
 			return err
 		}
 		if n >= gridinspect.MaxRoutingRules {
@@ -119,9 +119,9 @@ func checkRuleRefs(q queryer, street int64, rr *gridinspect.RoutingRule) error {
 		var ok bool
 		var err error
 		if rr.GridID != "" {
-			ok, err = canBeAssigned(q, rr.AssigneeID, rr.GridID)
+			ok, err = canBeAssigned(q, street, rr.AssigneeID, rr.GridID)
 		} else {
-			err = q.QueryRow("SELECT EXISTS (SELECT 1 FROM users WHERE id = ? AND disabled = 0)", rr.AssigneeID).Scan(&ok)
+			err = q.QueryRow("SELECT EXISTS (SELECT 1 FROM users WHERE street_id = ? AND id = ? AND disabled = 0)", street, rr.AssigneeID).Scan(&ok)
 		}
 		if err != nil {
 			return err
@@ -140,9 +140,10 @@ func (db *DB) ListRoutingRules(ctx context.Context) ([]*gridinspect.RoutingRule,
 	if err := requireRulesAdmin(ctx); err != nil {
 		return nil, err
 	}
+	a, _ := gridinspect.RequireActor(ctx)
 	var rules []*gridinspect.RoutingRule
 	err := db.Read(ctx, func(tx *sql.Tx) (err error) {
-		rules, err = readRoutingRules(tx)
+		rules, err = readRoutingRules(tx, a.Street())
 		return err
 	})
 	if err != nil {
@@ -155,28 +156,31 @@ func (db *DB) ListRoutingRules(ctx context.Context) ([]*gridinspect.RoutingRule,
 // tests.
 var routingRuleReads atomic.Int64
 
-// rulesIn returns the routing rules as q sees them. The writes of one
-// group share one read: every new case asks for them, and on PostgreSQL
-// each read is a round trip to the server (a Push of 500 reports read the
-// table 500 times). No other write can change them meanwhile (SQLite's
-// single writer; PostgreSQL's street lock, which every write transaction
-// takes first); a write of the group that changes them ends the sharing.
-// Each caller gets copies, free to change.
-func rulesIn(q queryer) ([]*gridinspect.RoutingRule, error) {
+// rulesIn returns a street's routing rules as q sees them. The writes of
+// one group share one read per street: every new case asks for them, and
+// on PostgreSQL each read is a round trip to the server (a Push of 500
+// reports read the table 500 times). No other write can change them
+// meanwhile (SQLite's single writer; PostgreSQL's street lock, which every
+// write transaction takes first); a write of the group that changes them
+// ends the sharing. Each caller gets copies, free to change.
+func rulesIn(q queryer, street int64) ([]*gridinspect.RoutingRule, error) {
 	tx, ok := q.(*Tx)
 	if !ok || tx.group == nil || tx.group.rulesWritten {
-		return readRoutingRules(q)
+		return readRoutingRules(q, street)
 	}
-	g := tx.group
-	if !g.rulesRead {
-		rules, err := readRoutingRules(q)
-		if err != nil {
+	rules, ok := tx.group.rules[street]
+	if !ok {
+		var err error
+		if rules, err = readRoutingRules(q, street); err != nil {
 			return nil, err
 		}
-		g.rules, g.rulesRead = rules, true
+		if tx.group.rules == nil {
+			tx.group.rules = map[int64][]*gridinspect.RoutingRule{}
+		}
+		tx.group.rules[street] = rules
 	}
-	out := make([]*gridinspect.RoutingRule, len(g.rules))
-	for i, rr := range g.rules {
+	out := make([]*gridinspect.RoutingRule, len(rules))
+	for i, rr := range rules {
 		c := *rr
 		out[i] = &c
 	}
@@ -186,16 +190,16 @@ func rulesIn(q queryer) ([]*gridinspect.RoutingRule, error) {
 // rulesWritten tells the group that this write changes the routing rules.
 func (tx *Tx) rulesWritten() {
 	if tx.group != nil {
-		tx.group.rulesWritten, tx.group.rulesRead, tx.group.rules = true, false, nil
+		tx.group.rulesWritten, tx.group.rules = true, nil
 	}
 }
 
-// readRoutingRules returns the whole table, most specific first, then by
+// readRoutingRules returns a street's rules, most specific first, then by
 // category, kind and name.
-func readRoutingRules(q queryer) ([]*gridinspect.RoutingRule, error) {
+func readRoutingRules(q queryer, street int64) ([]*gridinspect.RoutingRule, error) {
 	routingRuleReads.Add(1)
 	var rules []*gridinspect.RoutingRule
-	err := forEachRow(q, query{"SELECT " + routingRuleColumns + " FROM routing_rules", nil}, func(rows *sql.Rows) error {
+	err := forEachRow(q, query{"SELECT " + routingRuleColumns + " FROM routing_rules WHERE street_id = ?", []any{street}}, func(rows *sql.Rows) error {
 		var rr gridinspect.RoutingRule
 		var updated int64
 		if err := rows.Scan(&rr.ID, &rr.Name, &rr.Category, &rr.Kind, &rr.GridID, &rr.AssigneeID, &rr.ResponsibleUnit,
@@ -228,7 +232,7 @@ func (db *DB) DeleteRoutingRule(ctx context.Context, id string) error {
 	}
 	err := db.Write(ctx, func(tx *Tx) error {
 		tx.rulesWritten()
-		res, err := tx.Exec("DELETE FROM routing_rules WHERE id = ?", strings.ToLower(id))
+		res, err := tx.Exec("DELETE FROM routing_rules WHERE street_id = ? AND id = ?", tx.Street, strings.ToLower(id))
 		if err != nil {
 			return err
 		}
@@ -270,7 +274,7 @@ func (db *DB) SuggestDispatch(ctx context.Context, reportID string) (*gridinspec
 		case !a.CanSeeGrid(rep.GridID):
 			return gridinspect.ErrOutOfScope
 		}
-		out, err = suggestFor(tx, db.rules, rep)
+		out, err = suggestFor(tx, a.Street(), db.rules, rep)
 		if err != nil || out.Assignment == nil {
 			return err
 		}
@@ -294,8 +298,8 @@ func (db *DB) SuggestDispatch(ctx context.Context, reportID string) (*gridinspec
 // neither does a less specific rule instead, since the admin's most
 // specific word on the case is what went wrong. The assignment's deadline
 // is left for the caller to count.
-func suggestFor(q queryer, r gridinspect.Rules, rep *gridinspect.Report) (*gridinspect.DispatchSuggestion, error) {
-	rules, err := rulesIn(q)
+func suggestFor(q queryer, street int64, r gridinspect.Rules, rep *gridinspect.Report) (*gridinspect.DispatchSuggestion, error) {
+	rules, err := rulesIn(q, street)
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +308,7 @@ func suggestFor(q queryer, r gridinspect.Rules, rep *gridinspect.Report) (*gridi
 		return out, nil
 	}
 	if id := out.Rule.AssigneeID; id != "" {
-		ok, err := canBeAssigned(q, id, rep.GridID)
+		ok, err := canBeAssigned(q, street, id, rep.GridID)
 		if err != nil {
 			return nil, err
 		}
@@ -328,7 +332,7 @@ func (db *DB) routeNewReport(tx *Tx, rep *gridinspect.Report) (*gridinspect.Repo
 	if rep.Status != gridinspect.StatusReported {
 		return rep, nil
 	}
-	sug, err := suggestFor(tx, db.rules, rep)
+	sug, err := suggestFor(tx, tx.Street, db.rules, rep)
 	if err != nil {
 		return nil, err
 	}

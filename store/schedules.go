@@ -49,11 +49,11 @@ func (db *DB) SetPatrolSchedule(ctx context.Context, in *gridinspect.PatrolSched
 		// Versions that would start at or after the new one are replaced
 		// whole; the one in force (or any that ran past the new start)
 		// ends where the new one starts, so no period counts twice.
-		if _, err := tx.Exec("DELETE FROM patrol_schedules WHERE "+col+" = ? AND starts_at >= ?", target, start); err != nil {
+		if _, err := tx.Exec("DELETE FROM patrol_schedules WHERE street_id = ? AND "+col+" = ? AND starts_at >= ?", tx.Street, target, start); err != nil {
 			return err
 		}
-		if _, err := tx.Exec("UPDATE patrol_schedules SET ends_at = ? WHERE "+col+" = ? AND (ends_at IS NULL OR ends_at > ?)",
-			start, target, start); err != nil {
+		if _, err := tx.Exec("UPDATE patrol_schedules SET ends_at = ? WHERE street_id = ? AND "+col+" = ? AND (ends_at IS NULL OR ends_at > ?)",
+			start, tx.Street, target, start); err != nil {
 			return err
 		}
 		ownGrid := ns.GridID // a grid's own schedule; a subject's follows its subject
@@ -66,7 +66,7 @@ func (db *DB) SetPatrolSchedule(ctx context.Context, in *gridinspect.PatrolSched
 			ns.Every, ns.Times, start, ns.Note, a.UserID, tx.Now.UnixNano()); err != nil {
 			return err
 		}
-		list, err := readSchedules(tx, scheduleQuery{inForce: true, target: target, col: col})
+		list, err := readSchedules(tx, scheduleQuery{street: tx.Street, inForce: true, target: target, col: col})
 		if err != nil {
 			return err
 		}
@@ -136,7 +136,7 @@ func (db *DB) ListPatrolSchedules(ctx context.Context, gridIDs []string) ([]*gri
 	}
 	var out []*gridinspect.PatrolSchedule
 	err = db.Read(ctx, func(tx *sql.Tx) error {
-		out, err = readSchedules(tx, scheduleQuery{inForce: true, grids: grids, scoped: true})
+		out, err = readSchedules(tx, scheduleQuery{street: a.Street(), inForce: true, grids: grids, scoped: true})
 		return err
 	})
 	if err != nil {
@@ -170,11 +170,11 @@ func (db *DB) DeletePatrolSchedule(ctx context.Context, subjectID, gridID string
 		col, target := scheduleTarget(s)
 		now := tx.Now.UnixNano()
 		// A version that has not started yet goes whole.
-		del, err := tx.Exec("DELETE FROM patrol_schedules WHERE "+col+" = ? AND ends_at IS NULL AND starts_at >= ?", target, now)
+		del, err := tx.Exec("DELETE FROM patrol_schedules WHERE street_id = ? AND "+col+" = ? AND ends_at IS NULL AND starts_at >= ?", tx.Street, target, now)
 		if err != nil {
 			return err
 		}
-		upd, err := tx.Exec("UPDATE patrol_schedules SET ends_at = ? WHERE "+col+" = ? AND ends_at IS NULL", now, target)
+		upd, err := tx.Exec("UPDATE patrol_schedules SET ends_at = ? WHERE street_id = ? AND "+col+" = ? AND ends_at IS NULL", now, tx.Street, target)
 		if err != nil {
 			return err
 		}
@@ -215,7 +215,7 @@ func (db *DB) ListDuePatrols(ctx context.Context, gridIDs []string, missedSince 
 	}
 	var out []*gridinspect.DuePatrol
 	err = db.Read(ctx, func(tx *sql.Tx) error {
-		out, err = duePatrols(tx, grids, missedSince, now)
+		out, err = duePatrols(tx, a.Street(), grids, missedSince, now)
 		return err
 	})
 	if err != nil {
@@ -224,11 +224,11 @@ func (db *DB) ListDuePatrols(ctx context.Context, gridIDs []string, missedSince 
 	return out, now, nil
 }
 
-// duePatrols lists the periods of the schedules of grids (nil: every
-// grid) missed after since, oldest first, then those under way at now
-// that still want patrols, soonest to end first.
-func duePatrols(q queryer, grids []string, since, now time.Time) ([]*gridinspect.DuePatrol, error) {
-	list, err := readSchedules(q, scheduleQuery{grids: grids, scoped: true, from: since, to: now})
+// duePatrols lists the periods of the schedules of a street's grids (nil:
+// every grid) missed after since, oldest first, then those under way at
+// now that still want patrols, soonest to end first.
+func duePatrols(q queryer, street int64, grids []string, since, now time.Time) ([]*gridinspect.DuePatrol, error) {
+	list, err := readSchedules(q, scheduleQuery{street: street, grids: grids, scoped: true, from: since, to: now})
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +252,7 @@ func duePatrols(q queryer, grids []string, since, now time.Time) ([]*gridinspect
 		if len(periods) == 0 {
 			continue
 		}
-		done, err := countAgainst(q, s, periods)
+		done, err := countAgainst(q, street, s, periods)
 		if err != nil {
 			return nil, err
 		}
@@ -281,11 +281,16 @@ func duePatrols(q queryer, grids []string, since, now time.Time) ([]*gridinspect
 
 // countAgainst returns how many patrols count against each of the
 // schedule's periods (in order, not overlapping), each at most the
-// schedule's times.
-func countAgainst(q queryer, s *gridinspect.PatrolSchedule, periods []gridinspect.SchedulePeriod) ([]int, error) {
+// schedule's times; of a street's patrols (0: the summary's, whose
+// grids say the street).
+func countAgainst(q queryer, street int64, s *gridinspect.PatrolSchedule, periods []gridinspect.SchedulePeriod) ([]int, error) {
 	col, target := scheduleTarget(s)
 	sqlText := "SELECT effective_at FROM patrols WHERE " + col + " = ? AND effective_at >= ? AND effective_at < ?"
 	args := []any{target, periods[0].Start.UnixNano(), periods[len(periods)-1].End.UnixNano()}
+	if street != 0 {
+		sqlText += " AND street_id = ?"
+		args = append(args, street)
+	}
 	if s.Kind != gridinspect.PatrolKindUnspecified {
 		sqlText += " AND kind = ?"
 		args = append(args, s.Kind)
@@ -328,6 +333,7 @@ func scheduleCalendar(q queryer, list ...*gridinspect.PatrolSchedule) (*gridinsp
 
 // scheduleQuery selects schedule versions.
 type scheduleQuery struct {
+	street   int64  // only this street's (0: the summary's, whose grids say the street)
 	inForce  bool   // only the versions in force
 	col      string // with target: only this target's
 	target   string
@@ -340,6 +346,9 @@ type scheduleQuery struct {
 // office's order), the grid's own first, then by subject name and start.
 func readSchedules(q queryer, sq scheduleQuery) ([]*gridinspect.PatrolSchedule, error) {
 	var w where
+	if sq.street != 0 {
+		w.add("ps.street_id = ?", sq.street)
+	}
 	if sq.inForce {
 		w.add("ps.ends_at IS NULL")
 	}
@@ -361,8 +370,8 @@ func readSchedules(q queryer, sq scheduleQuery) ([]*gridinspect.PatrolSchedule, 
 	err := forEachRow(q, query{`SELECT coalesce(ps.subject_id, ''), coalesce(ps.grid_id, s.grid_id), ps.kind, ps.period,
 		ps.every, ps.times, ps.starts_at, ps.ends_at, ps.note, ps.set_by, ps.set_at,
 		coalesce(s.name, ''), coalesce(s.kind, 0), g.name, g.sort_order
-		FROM patrol_schedules ps LEFT JOIN subjects s ON s.id = ps.subject_id
-		JOIN grids g ON g.id = coalesce(ps.grid_id, s.grid_id)` + w.String(), w.args},
+		FROM patrol_schedules ps LEFT JOIN subjects s ON s.street_id = ps.street_id AND s.id = ps.subject_id
+		JOIN grids g ON g.street_id = ps.street_id AND g.id = coalesce(ps.grid_id, s.grid_id)` + w.String(), w.args},
 		func(rs *sql.Rows) error {
 			var r row
 			s := &gridinspect.PatrolSchedule{}
@@ -450,7 +459,7 @@ func (sq *summaryQuery) schedulesByGrid() (map[string]*scheduleCount, error) {
 		if len(periods) == 0 {
 			continue
 		}
-		done, err := countAgainst(sq.q, sc, periods)
+		done, err := countAgainst(sq.q, 0, sc, periods) // the summary's street: its grids' (h17 names it)
 		if err != nil {
 			return nil, err
 		}

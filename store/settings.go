@@ -49,7 +49,8 @@ func (db *DB) SetNoticePrefix(ctx context.Context, p gridinspect.NoticePrefix) (
 	}
 	err := db.Write(ctx, func(tx *Tx) error {
 		var other gridinspect.NoticeKind
-		err := tx.QueryRow("SELECT kind FROM notice_prefixes WHERE prefix = ? AND kind <> ? AND prefix <> ''", p.Prefix, p.Kind).Scan(&other)
+		err := tx.QueryRow("SELECT kind FROM notice_prefixes WHERE street_id = ? AND prefix = ? AND kind <> ? AND prefix <> ''",
+			tx.Street, p.Prefix, p.Kind).Scan(&other)
 		switch {
 		case err == nil:
 			var v gridinspect.Violations

@@ -38,7 +38,7 @@ func (db *DB) CreateSubject(ctx context.Context, in *gridinspect.Subject) (*grid
 
 	var stored *gridinspect.Subject
 	err = db.Write(ctx, func(tx *Tx) error {
-		old, oldHash, err := getSubject(tx, s.ID)
+		old, oldHash, err := getSubject(tx, tx.Street, s.ID)
 		switch {
 		case err != nil:
 			return err
@@ -77,7 +77,7 @@ func (db *DB) CreateSubject(ctx context.Context, in *gridinspect.Subject) (*grid
 		}
 		if sub.CreditCode != "" {
 			var other string
-			err := tx.QueryRow("SELECT id FROM subjects WHERE credit_code = ?", sub.CreditCode).Scan(&other)
+			err := tx.QueryRow("SELECT id FROM subjects WHERE street_id = ? AND credit_code = ?", tx.Street, sub.CreditCode).Scan(&other)
 			switch {
 			case err == nil:
 				return violationZh("invalid subject", "subject.credit_code", "already registered to subject "+other, "该统一社会信用代码已登记给其他对象")
@@ -119,7 +119,7 @@ func (db *DB) GetSubject(ctx context.Context, id string) (*gridinspect.SubjectFi
 	var file *gridinspect.SubjectFile
 	found := false
 	err = db.Read(ctx, func(tx *sql.Tx) error {
-		s, _, err := getSubject(tx, id)
+		s, _, err := getSubject(tx, a.Street(), id)
 		if err != nil || s == nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func (db *DB) GetSubject(ctx context.Context, id string) (*gridinspect.SubjectFi
 		}
 		file = &gridinspect.SubjectFile{Subject: s}
 		reports, err := queryReports(tx, &query{"SELECT " + reportColumns +
-			" FROM reports WHERE subject_id = ? ORDER BY effective_at, id", []any{id}}, nil)
+			" FROM reports WHERE street_id = ? AND subject_id = ? ORDER BY effective_at, id", []any{a.Street(), id}}, nil)
 		if err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (db *DB) GetSubject(ctx context.Context, id string) (*gridinspect.SubjectFi
 			}
 		}
 		patrols, err := queryPatrols(tx, &query{"SELECT " + patrolColumns +
-			" FROM patrols WHERE subject_id = ? ORDER BY effective_at, id", []any{id}}, nil)
+			" FROM patrols WHERE street_id = ? AND subject_id = ? ORDER BY effective_at, id", []any{a.Street(), id}}, nil)
 		if err != nil {
 			return err
 		}
@@ -213,10 +213,10 @@ func (db *DB) ListSubjects(ctx context.Context, f gridinspect.SubjectFilter) ([]
 	if after != nil {
 		w.add("(name, id) > (?, ?)", after.Name, after.ID)
 	}
-	q := "SELECT " + subjectColumns + " FROM subjects" + w.String() + " ORDER BY name, id LIMIT ?"
+	q := "SELECT " + subjectColumns + " FROM subjects WHERE street_id = ?" + w.and() + " ORDER BY name, id LIMIT ?"
 	var subjects []*gridinspect.Subject
 	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
-		subjects, err = queryAll(tx, q, append(w.args, size+1), dropHash(scanSubject))
+		subjects, err = queryAll(tx, q, append(append([]any{a.Street()}, w.args...), size+1), dropHash(scanSubject))
 		return err
 	})
 	if err != nil {
@@ -235,7 +235,7 @@ func (db *DB) ListSubjects(ctx context.Context, f gridinspect.SubjectFilter) ([]
 // answered like one that does not exist.
 func checkSubjectRef(q queryer, a *gridinspect.Actor, message, field, id string) error {
 	var grid string
-	err := q.QueryRow("SELECT grid_id FROM subjects WHERE id = ?", id).Scan(&grid)
+	err := q.QueryRow("SELECT grid_id FROM subjects WHERE street_id = ? AND id = ?", a.Street(), id).Scan(&grid)
 	switch {
 	case errors.Is(err, sql.ErrNoRows) || (err == nil && !a.CanSeeGrid(grid)):
 		return violationZh(message, field, "no such subject", "对象不存在")
@@ -245,9 +245,10 @@ func checkSubjectRef(q queryer, a *gridinspect.Actor, message, field, id string)
 	return nil
 }
 
-// getSubject returns the subject with id and its content hash, or nil.
-func getSubject(q queryer, id string) (*gridinspect.Subject, string, error) {
-	s, hash, err := scanSubject(q.QueryRow("SELECT "+subjectColumns+" FROM subjects WHERE id = ?", id))
+// getSubject returns the subject with id in a street and its content
+// hash, or nil.
+func getSubject(q queryer, street int64, id string) (*gridinspect.Subject, string, error) {
+	s, hash, err := scanSubject(q.QueryRow("SELECT "+subjectColumns+" FROM subjects WHERE street_id = ? AND id = ?", street, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", nil
 	}

@@ -277,13 +277,12 @@ func (p *puller) changesAfter(seq int64, n int) ([]changeRow, error) {
 // seq, in order, in grid ("": in every grid).
 func changesQuery(street, seq int64, grid string, n int) *query {
 	var w where
-	w.add("street_id = ?", street)
 	if grid != "" {
 		w.add("grid_id = ?", grid)
 	}
 	w.add("seq > ?", seq)
-	return &query{"SELECT seq, entity_type, entity_id, event_id, changed_at FROM changes" + w.String() +
-		" ORDER BY seq LIMIT ?", append(w.args, n)}
+	return &query{"SELECT seq, entity_type, entity_id, event_id, changed_at FROM changes WHERE street_id = ?" + w.and() +
+		" ORDER BY seq LIMIT ?", append(append([]any{street}, w.args...), n)}
 }
 
 func queryChanges(q queryer, qu *query) ([]changeRow, error) {
@@ -351,7 +350,7 @@ func (b *pageBuilder) add(i int, r changeRow, force bool) (bool, error) {
 		next = *c
 	}
 	if r.eventID != "" && next.Report != nil {
-		e, _, err := getEvent(b.q, r.eventID)
+		e, _, err := getEvent(b.q, b.actor.Street(), r.eventID)
 		if err != nil {
 			return false, err
 		}
@@ -396,7 +395,7 @@ func (b *pageBuilder) current(r changeRow) (*gridinspect.Change, error) {
 	case "subject":
 		typ = gridinspect.EntitySubject
 		var s *gridinspect.Subject
-		if s, _, err = getSubject(b.q, r.entityID); s != nil && a.CanSeeGrid(s.GridID) {
+		if s, _, err = getSubject(b.q, a.Street(), r.entityID); s != nil && a.CanSeeGrid(s.GridID) {
 			c.Subject = s
 		}
 	case "grid":

@@ -117,7 +117,7 @@ func (db *DB) Push(ctx context.Context, deviceID string, ms []*gridinspect.Mutat
 				return err
 			}
 			var err error
-			highest, err = highestSeq(tx, a.UserID, deviceID)
+			highest, err = highestSeq(tx, a.Street(), a.UserID, deviceID)
 			return err
 		})
 		if err != nil {
@@ -210,7 +210,7 @@ func (db *DB) pushFromLedger(ctx context.Context, a *gridinspect.Actor, deviceID
 			if it.done {
 				continue
 			}
-			led, err := getLedger(tx, it.id)
+			led, err := getLedger(tx, a.Street(), it.id)
 			if err != nil {
 				return err
 			}
@@ -223,7 +223,7 @@ func (db *DB) pushFromLedger(ctx context.Context, a *gridinspect.Actor, deviceID
 			}
 		}
 		var err error
-		highest, err = highestSeq(tx, a.UserID, deviceID)
+		highest, err = highestSeq(tx, a.Street(), a.UserID, deviceID)
 		return err
 	})
 	return all && err == nil, highest, err
@@ -302,7 +302,7 @@ func (db *DB) pushWhole(tx *Tx, a *gridinspect.Actor, deviceID string, items []*
 // mutation sent before, in an earlier push or earlier in this one) and
 // reports whether it did.
 func fromLedger(tx *Tx, a *gridinspect.Actor, it *pushItem) (bool, error) {
-	led, err := getLedger(tx, it.id)
+	led, err := getLedger(tx, tx.Street, it.id)
 	if err != nil || led == nil {
 		return false, err
 	}
@@ -392,7 +392,7 @@ func (db *DB) applyMutation(tx *Tx, a *gridinspect.Actor, it *pushItem) (res *gr
 		}
 		if dup {
 			// The submission event is the report's first, under its id.
-			if e, _, err = getEvent(tx, rep.ID); err != nil {
+			if e, _, err = getEvent(tx, tx.Street, rep.ID); err != nil {
 				return nil, err
 			}
 		}
@@ -491,12 +491,12 @@ type ledgerEntry struct {
 	patrolID string
 }
 
-// getLedger returns the ledger row of mutation id, or nil.
-func getLedger(q queryer, id string) (*ledgerEntry, error) {
+// getLedger returns the ledger row of mutation id in a street, or nil.
+func getLedger(q queryer, street int64, id string) (*ledgerEntry, error) {
 	var e ledgerEntry
 	var fields, report, event, patrol sql.NullString
 	err := q.QueryRow(`SELECT content_hash, outcome, reason, reason_zh, fields, report_id, event_id, patrol_id
-		FROM mutations WHERE mutation_id = ?`, id).Scan(&e.hash, &e.outcome, &e.reason, &e.reasonZh, &fields, &report, &event, &patrol)
+		FROM mutations WHERE street_id = ? AND mutation_id = ?`, street, id).Scan(&e.hash, &e.outcome, &e.reason, &e.reasonZh, &fields, &report, &event, &patrol)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
@@ -574,7 +574,7 @@ func answerFromLedger(q queryer, a *gridinspect.Actor, it *pushItem, led *ledger
 		if rep != nil && a.CanSeeGrid(rep.GridID) {
 			res.Report = rep
 			if led.eventID != "" {
-				if res.Event, _, err = getEvent(q, led.eventID); err != nil {
+				if res.Event, _, err = getEvent(q, a.Street(), led.eventID); err != nil {
 					return nil, err
 				}
 			}
@@ -599,12 +599,12 @@ func answerFromLedger(q queryer, a *gridinspect.Actor, it *pushItem, led *ledger
 // device, never the device's alone: a device id is whatever the phone said
 // at Login, and another account's pushes on the same id must not make this
 // user's phone delete its outbox (DESIGN.md, "Devices belong to users").
-func highestSeq(q queryer, userID, deviceID string) (int64, error) {
+func highestSeq(q queryer, street int64, userID, deviceID string) (int64, error) {
 	var seq int64
 	var pending sql.NullInt64
-	if err := q.QueryRow(`SELECT coalesce((SELECT max(device_seq) FROM mutations WHERE user_id = ? AND device_id = ?), 0),
-		(SELECT min(device_seq) FROM push_retries WHERE user_id = ? AND device_id = ?)`,
-		userID, deviceID, userID, deviceID).Scan(&seq, &pending); err != nil {
+	if err := q.QueryRow(`SELECT coalesce((SELECT max(device_seq) FROM mutations WHERE street_id = ? AND user_id = ? AND device_id = ?), 0),
+		(SELECT min(device_seq) FROM push_retries WHERE street_id = ? AND user_id = ? AND device_id = ?)`,
+		street, userID, deviceID, street, userID, deviceID).Scan(&seq, &pending); err != nil {
 		return 0, fmt.Errorf("read highest device_seq of user %s on device %s: %w", userID, deviceID, err)
 	}
 	if pending.Valid {
@@ -618,8 +618,8 @@ func highestSeq(q queryer, userID, deviceID string) (int64, error) {
 // that are now stored, in the batch's transaction.
 func notePendingRetries(tx *Tx, userID, deviceID string, items []*pushItem) error {
 	var any int
-	if err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM push_retries WHERE user_id = ? AND device_id = ?)",
-		userID, deviceID).Scan(&any); err != nil {
+	if err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM push_retries WHERE street_id = ? AND user_id = ? AND device_id = ?)",
+		tx.Street, userID, deviceID).Scan(&any); err != nil {
 		return fmt.Errorf("read pending retries of user %s on device %s: %w", userID, deviceID, err)
 	}
 	for _, it := range items {
@@ -630,8 +630,8 @@ func notePendingRetries(tx *Tx, userID, deviceID string, items []*pushItem) erro
 				return fmt.Errorf("note retry of mutation %s: %w", it.id, err)
 			}
 		case !it.failed && any == 1:
-			if _, err := tx.Exec("DELETE FROM push_retries WHERE user_id = ? AND device_id = ? AND mutation_id = ?",
-				userID, deviceID, it.id); err != nil {
+			if _, err := tx.Exec("DELETE FROM push_retries WHERE street_id = ? AND user_id = ? AND device_id = ? AND mutation_id = ?",
+				tx.Street, userID, deviceID, it.id); err != nil {
 				return fmt.Errorf("forget retry of mutation %s: %w", it.id, err)
 			}
 		}

@@ -27,7 +27,7 @@ func (db *DB) GetTimeline(ctx context.Context, reportID string) ([]*gridinspect.
 	found := false
 	var events []*gridinspect.Event
 	err = db.Read(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRow("SELECT grid_id FROM reports WHERE id = ?", id).Scan(&grid)
+		err := tx.QueryRow("SELECT grid_id FROM reports WHERE street_id = ? AND id = ?", a.Street(), id).Scan(&grid)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return nil
@@ -38,7 +38,7 @@ func (db *DB) GetTimeline(ctx context.Context, reportID string) ([]*gridinspect.
 		if !a.CanSeeGrid(grid) {
 			return nil
 		}
-		events, err = listEvents(tx, id)
+		events, err = listEvents(tx, a.Street(), id)
 		return err
 	})
 	switch {

@@ -274,8 +274,8 @@ func (db *DB) recordUse(id string, street int64, now time.Time) {
 	go func() {
 		defer db.background.Done()
 		err := db.writeIn(context.Background(), street, func(tx *Tx) error {
-			_, err := tx.Exec("UPDATE tokens SET last_used_at = ? WHERE id = ? AND last_used_at <= ?",
-				now.UnixNano(), id, now.Add(-LastUsedInterval).UnixNano())
+			_, err := tx.Exec("UPDATE tokens SET last_used_at = ? WHERE street_id = ? AND id = ? AND last_used_at <= ?",
+				now.UnixNano(), tx.Street, id, now.Add(-LastUsedInterval).UnixNano())
 			return err
 		})
 		if err != nil && !errors.Is(err, errClosed) {
@@ -300,8 +300,8 @@ func (db *DB) Logout(ctx context.Context) error {
 		return gridinspect.Errorf(gridinspect.EUNAUTHENTICATED, "not logged in with a token").Zh("请先登录")
 	}
 	err = db.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec("UPDATE tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-			tx.Now.UnixNano(), a.TokenID, a.UserID); err != nil {
+		if _, err := tx.Exec("UPDATE tokens SET revoked_at = ? WHERE street_id = ? AND id = ? AND user_id = ? AND revoked_at IS NULL",
+			tx.Now.UnixNano(), a.Street(), a.TokenID, a.UserID); err != nil {
 			return err
 		}
 		db.authWritten(tx)
@@ -323,7 +323,7 @@ func (db *DB) RevokeTokens(ctx context.Context, userID string) (int, error) {
 	userID = strings.ToLower(userID)
 	var n int
 	err = db.Write(ctx, func(tx *Tx) error {
-		ok, err := userExists(tx, userID)
+		ok, err := userExists(tx, a.Street(), userID)
 		if err != nil {
 			return err
 		}
@@ -348,8 +348,8 @@ func (db *DB) revokeTokens(tx *Tx, userID string) (int, error) {
 // ("" for none), and returns how many it revoked.
 func (db *DB) revokeTokensBut(tx *Tx, userID, keep string) (int, error) {
 	res, err := tx.Exec(`UPDATE tokens SET revoked_at = ?
-		WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND id <> ?`,
-		tx.Now.UnixNano(), userID, tx.Now.UnixNano(), keep)
+		WHERE street_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ? AND id <> ?`,
+		tx.Now.UnixNano(), tx.Street, userID, tx.Now.UnixNano(), keep)
 	if err != nil {
 		return 0, fmt.Errorf("revoke tokens of user %s: %w", userID, err)
 	}

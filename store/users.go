@@ -245,20 +245,18 @@ func (db *DB) ListUsers(ctx context.Context, f gridinspect.UserFilter) ([]*gridi
 	}
 
 	var w where
-	w.add("street_id = ?", a.Street())
 	if grids != nil {
 		var sub where
-		sub.add("street_id = ?", a.Street())
 		in(&sub, "grid_id", grids)
-		w.add("id IN (SELECT user_id FROM user_grids"+sub.String()+")", sub.args...)
+		w.add("id IN (SELECT user_id FROM user_grids WHERE street_id = users.street_id"+sub.and()+")", sub.args...)
 	}
 	if after != nil {
 		w.add("username > ?", after.Name)
 	}
-	q := "SELECT " + userColumns + " FROM users" + w.String() + " ORDER BY username LIMIT ?"
+	q := "SELECT " + userColumns + " FROM users WHERE street_id = ?" + w.and() + " ORDER BY username LIMIT ?"
 	var users []*gridinspect.User
 	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
-		users, err = queryAll(tx, q, append(w.args, size+1), scanUser)
+		users, err = queryAll(tx, q, append(append([]any{a.Street()}, w.args...), size+1), scanUser)
 		return err
 	})
 	if err != nil {
@@ -307,7 +305,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd gridinspect.UserUpd
 		}
 		if upd.Role != nil {
 			if u.Role == gridinspect.RoleAdmin && *upd.Role != gridinspect.RoleAdmin && !u.Disabled {
-				if err := checkAnotherAdmin(tx, u.ID); err != nil {
+				if err := checkAnotherAdmin(tx, u.StreetID, u.ID); err != nil {
 					return err
 				}
 			}
@@ -326,12 +324,12 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd gridinspect.UserUpd
 		if err := checkUserGrids(tx, u.StreetID, u.GridIDs); err != nil {
 			return err
 		}
-		if _, err := tx.Exec("UPDATE users SET display_name = ?, role = ?, all_grids = ?, updated_at = ? WHERE id = ?",
-			u.DisplayName, u.Role, boolInt(u.AllGrids), tx.Now.UnixNano(), u.ID); err != nil {
+		if _, err := tx.Exec("UPDATE users SET display_name = ?, role = ?, all_grids = ?, updated_at = ? WHERE street_id = ? AND id = ?",
+			u.DisplayName, u.Role, boolInt(u.AllGrids), tx.Now.UnixNano(), u.StreetID, u.ID); err != nil {
 			return fmt.Errorf("update user %s: %w", u.ID, err)
 		}
 		if hash != "" {
-			if _, err := tx.Exec("UPDATE users SET password_hash = ? WHERE id = ?", hash, u.ID); err != nil {
+			if _, err := tx.Exec("UPDATE users SET password_hash = ? WHERE street_id = ? AND id = ?", hash, u.StreetID, u.ID); err != nil {
 				return fmt.Errorf("update password of user %s: %w", u.ID, err)
 			}
 			// A password is reset when it was forgotten or may be known
@@ -360,12 +358,12 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd gridinspect.UserUpd
 }
 
 // checkAnotherAdmin refuses to let the admin id stop being one unless
-// another enabled admin remains: without one, nobody could manage
-// accounts any more.
-func checkAnotherAdmin(tx *Tx, id string) error {
+// another enabled admin of its street remains: without one, nobody could
+// manage the street's accounts any more.
+func checkAnotherAdmin(tx *Tx, street int64, id string) error {
 	var other bool
-	if err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM users WHERE role = ? AND disabled = 0 AND id <> ?)",
-		gridinspect.RoleAdmin, id).Scan(&other); err != nil {
+	if err := tx.QueryRow("SELECT EXISTS (SELECT 1 FROM users WHERE street_id = ? AND role = ? AND disabled = 0 AND id <> ?)",
+		street, gridinspect.RoleAdmin, id).Scan(&other); err != nil {
 		return fmt.Errorf("read admins: %w", err)
 	}
 	if !other {
@@ -400,8 +398,8 @@ func (db *DB) DisableUser(ctx context.Context, id string) (*gridinspect.User, er
 			return errUserNotFound(id)
 		}
 		if !u.Disabled {
-			if _, err := tx.Exec("UPDATE users SET disabled = 1, updated_at = ? WHERE id = ?",
-				tx.Now.UnixNano(), id); err != nil {
+			if _, err := tx.Exec("UPDATE users SET disabled = 1, updated_at = ? WHERE street_id = ? AND id = ?",
+				tx.Now.UnixNano(), u.StreetID, id); err != nil {
 				return fmt.Errorf("disable user %s: %w", id, err)
 			}
 			u.Disabled = true
@@ -423,6 +421,8 @@ func (db *DB) DisableUser(ctx context.Context, id string) (*gridinspect.User, er
 // with a random password if there is no account at all, and returns the
 // password with created = true; otherwise it does nothing and returns
 // created = false. It needs no actor: it is how the first run begins.
+// "No account" is in any street: a database whose streets were made with
+// CreateStreet is not new.
 func (db *DB) EnsureAdmin(ctx context.Context) (password string, created bool, err error) {
 	var exists bool
 	err = db.Read(ctx, func(tx *sql.Tx) error {
@@ -486,7 +486,8 @@ func randomPassword(n int) (string, error) {
 // the number of ids: a page of reports or a timeline names its people at
 // once. See gridinspect.UserService.
 func (db *DB) UserNames(ctx context.Context, ids []string) (map[string]string, error) {
-	if _, err := gridinspect.RequireActor(ctx); err != nil {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if len(ids) == 0 {
@@ -497,7 +498,7 @@ func (db *DB) UserNames(ctx context.Context, ids []string) (map[string]string, e
 		return nil, err
 	}
 	names, err := db.namesByID(ctx, query{`SELECT id, coalesce(nullif(display_name, ''), username) FROM users
-		WHERE id IN (SELECT value FROM json_each(?))`, []any{list}}, "user")
+		WHERE street_id = ? AND id IN (SELECT value FROM json_each(?))`, []any{a.Street(), list}}, "user")
 	if err == nil && slices.Contains(ids, gridinspect.SystemUserID) {
 		// The server acting on its own (a routing rule's dispatch, an
 		// escalation to supervision) is no account, but is named on the
@@ -523,10 +524,10 @@ func getUser(q queryer, street int64, id string) (*gridinspect.User, error) {
 	return u, nil
 }
 
-// userExists reports whether a user with id exists.
-func userExists(q queryer, id string) (bool, error) {
+// userExists reports whether a user with id exists in a street.
+func userExists(q queryer, street int64, id string) (bool, error) {
 	var one int
-	err := q.QueryRow("SELECT 1 FROM users WHERE id = ?", id).Scan(&one)
+	err := q.QueryRow("SELECT 1 FROM users WHERE street_id = ? AND id = ?", street, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

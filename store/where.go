@@ -50,3 +50,13 @@ func (w *where) clone() where {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// and returns " AND …" for the conditions, or "": for a statement whose
+// own text names its first condition, the street's (docs/tenants.md),
+// as in "… FROM reports WHERE street_id = ?" + w.and().
+func (w *where) and() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " AND " + strings.Join(w.conds, " AND ")
+}

@@ -62,11 +62,11 @@ type group struct {
 	// from then on the group places points by reading grids through the
 	// transaction instead of the cache, which holds committed grids only.
 	gridsChanged bool
-	// rules are the routing rules as the group first read them (see
-	// rulesIn), once rulesRead; rulesWritten is set once a write of the
-	// group changed them, and from then on they are read afresh.
-	rules                   []*gridinspect.RoutingRule
-	rulesRead, rulesWritten bool
+	// rules are the routing rules as the group first read them, by street
+	// (see rulesIn); rulesWritten is set once a write of the group changed
+	// them, and from then on they are read afresh.
+	rules        map[int64][]*gridinspect.RoutingRule
+	rulesWritten bool
 }
 
 // Exec runs a statement in the transaction. There is no context: a
