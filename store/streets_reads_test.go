@@ -189,11 +189,6 @@ func TestStreets_AnotherStreetsIDIsAnIDThatDoesNotExist(t *testing.T) {
 			none := newID()
 			switch c.name {
 			case "a subject with the credit code":
-				if testEngine == sqlite {
-					// Its unique index (0001) is over every street's
-					// subjects still: a migration must add the street.
-					t.Skip("SQLite's subjects_credit_code does not lead with the street yet")
-				}
 				none = unusedCreditCode
 			case "a notice prefix of another kind":
 				none = "南街执字"
