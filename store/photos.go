@@ -146,7 +146,7 @@ func (db *DB) BeginUpload(ctx context.Context, in *gridinspect.PhotoHeader) (*gr
 		if old, err = getPhoto(tx, h.ID); err != nil || old != nil {
 			return err
 		}
-		return tx.QueryRow("SELECT grid_id FROM reports WHERE id = ?", h.ReportID).Scan(&grid)
+		return tx.QueryRow("SELECT grid_id FROM reports WHERE street_id = ? AND id = ?", a.Street(), h.ReportID).Scan(&grid)
 	})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
