@@ -53,7 +53,7 @@ func newBoundedCodec() boundedCodec {
 // server's CPU in the photo burst (BENCHMARKS.md, the storm). With a
 // size at every power of two, a buffer is at most twice its request.
 var requestBuffers = func() mem.BufferPool {
-	p, err := mem.NewBinaryTieredBufferPool(8, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
+	p, err := mem.NewBinaryTieredBufferPool(8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
 	if err != nil {
 		panic(err)
 	}

@@ -159,7 +159,7 @@ type chunkCodec struct {
 }
 
 var chunkBuffers = func() mem.BufferPool {
-	p, err := mem.NewBinaryTieredBufferPool(8, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)
+	p, err := mem.NewBinaryTieredBufferPool(8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)
 	if err != nil {
 		panic(err)
 	}
