@@ -46,6 +46,20 @@ func newBoundedCodec() boundedCodec {
 	return boundedCodec{encoding.GetCodecV2(grpcproto.Name)}
 }
 
+// requestBuffers hold a request while it is decoded. grpc's default pool
+// has no size between 32 KiB and 1 MiB and zeroes a buffer's whole
+// capacity on every Get, so each photo chunk of 32 KiB (a few bytes more
+// on the wire) cleared a MiB: a 32-fold cost that was a fifth of the
+// server's CPU in the photo burst (BENCHMARKS.md, the storm). With a
+// size at every power of two, a buffer is at most twice its request.
+var requestBuffers = func() mem.BufferPool {
+	p, err := mem.NewBinaryTieredBufferPool(8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()
+
 // Unmarshal decodes data into v. A codec's error reaches the client as
 // INTERNAL, so a list past its bound is never one: it is cut, and the
 // check that follows refuses it with INVALID_ARGUMENT. Malformed data
@@ -59,7 +73,7 @@ func (c boundedCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	if plan == nil {
 		return c.CodecV2.Unmarshal(data, v) // health, reflection
 	}
-	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	buf := data.MaterializeToBuffer(requestBuffers)
 	defer buf.Free()
 	return unmarshalRequest(buf.ReadOnlyData(), m, plan)
 }
@@ -82,7 +96,7 @@ func unmarshalRequest(b []byte, m proto.Message, p *msgPlan) error {
 	if !w.message(b, p, &c) {
 		return proto.Unmarshal(b, m) // cannot be: errorPath found b well-formed
 	}
-	pool := mem.DefaultBufferPool()
+	pool := requestBuffers
 	out := pool.Get(w.size + 64) // and lenRoom for each message being written
 	defer pool.Put(out)
 	w, c = walker{emit: true, write: true, dst: (*out)[:0]}, counts{}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -252,7 +253,7 @@ func (db *DB) hashPartial(id string, size int64) (sum string, err error) {
 
 // keepPartial moves photo id's verified partial file to its place among
 // the complete files, or drops it if that content is stored already, and
-// makes the move durable.
+// makes the complete file's name durable.
 func (db *DB) keepPartial(id, sum string) error {
 	partial, err := db.partialPath(id)
 	if err != nil {
@@ -290,7 +291,13 @@ func (db *DB) keepPartial(id, sum string) error {
 	default:
 		return err
 	}
-	return syncDir(db.partialDir())
+	// The partial name's removal is not made durable here: on a
+	// journalling file system (ext4, XFS) the rename is one step, which
+	// the fsync above made durable; elsewhere a crash might bring the
+	// name back, as it could between the rename and an fsync of partial/,
+	// and a complete row never reads its partial file. That fsync was one
+	// more serial disk wait per photo (BENCHMARKS.md, the storm).
+	return nil
 }
 
 // dropPartial removes photo id's partial file, if there is one.
@@ -330,6 +337,74 @@ type photoLocks struct {
 	// size (AppendChunk); an entry is read and changed only under its
 	// photo's lock, the map under mu.
 	pending map[string]*pendingAppend
+	// decls are the photos declared in memory (declare), under mu, by
+	// street and id: another street's declaration is no photo to a caller.
+	decls map[declKey]*declaration
+}
+
+type declKey struct {
+	street int64
+	id     string
+}
+
+// A photo is declared in memory, not by a commit of its own: until some
+// of its bytes are durable there is nothing of it to lose, and a phone
+// that loses the declaration (a restart of the server) declares it again
+// and starts from 0, where it was. Its row is written by the commit that
+// makes its first bytes durable (flushPending), or, for a photo sent in
+// one stream, by its completion: one commit a photo, not two (BENCHMARKS.md,
+// the storm). A declaration is forgotten once its row is written, or
+// after declarationIdle without a chunk; its stream's pending append
+// keeps its row meanwhile.
+type declaration struct {
+	row  photo
+	seen time.Time
+}
+
+// declarationIdle is how long a declaration in memory waits for its
+// first chunk; maxDeclarations the count past which idle ones are swept.
+const (
+	declarationIdle = time.Hour
+	maxDeclarations = 4096
+)
+
+// declare records photo p (p.unstored) as declared.
+func (l *photoLocks) declare(p photo) {
+	key := declKey{p.street, p.ID}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.decls == nil {
+		l.decls = make(map[declKey]*declaration)
+	}
+	now := time.Now()
+	if len(l.decls) >= maxDeclarations {
+		for id, d := range l.decls {
+			if now.Sub(d.seen) > declarationIdle {
+				delete(l.decls, id)
+			}
+		}
+	}
+	l.decls[key] = &declaration{row: p, seen: now}
+}
+
+// declared returns a copy of photo id's row as declared in memory, or nil.
+func (l *photoLocks) declared(street int64, id string) *photo {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	d := l.decls[declKey{street, id}]
+	if d == nil {
+		return nil
+	}
+	d.seen = time.Now()
+	p := d.row
+	return &p
+}
+
+// forget drops photo id's declaration in memory, if it has one.
+func (l *photoLocks) forget(street int64, id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.decls, declKey{street, id})
 }
 
 // pendingAppend is a partial file being appended to by a stream of
@@ -344,6 +419,9 @@ type pendingAppend struct {
 	durable  int64     // the row's committed size
 	written  int64     // bytes in the file, durable or not
 	unsynced time.Time // when the oldest byte past durable was written
+	// hash is the SHA-256 of the file's bytes up to written, when they
+	// were all written by this append (from 0); nil otherwise.
+	hash hash.Hash
 }
 
 // getPending returns photo id's pending append, or nil.

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -64,6 +66,10 @@ type photo struct {
 	gridID    string // of its report
 	committed int64
 	complete  bool
+	// unstored says the photo is declared but its row is not written
+	// yet: it is written with its first durable bytes (see declare).
+	unstored bool
+	street   int64 // of a declaration in memory
 }
 
 func (p *photo) status() *gridinspect.PhotoStatus {
@@ -136,15 +142,27 @@ func (db *DB) BeginUpload(ctx context.Context, in *gridinspect.PhotoHeader) (*gr
 	}
 	defer unlock()
 	var old *photo
+	var grid string
 	err = db.Read(ctx, func(tx *sql.Tx) (err error) {
-		old, err = getPhoto(tx, a.Street(), h.ID)
-		return err
+		if old, err = getPhoto(tx, a.Street(), h.ID); err != nil || old != nil {
+			return err
+		}
+		return tx.QueryRow("SELECT grid_id FROM reports WHERE street_id = ? AND id = ?", a.Street(), h.ReportID).Scan(&grid)
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, gridinspect.NotFound(a, "report %s not found", h.ReportID)
+	case err != nil:
 		return nil, domainErr(err, "begin upload of photo %s", h.ID)
+	}
+	if old == nil {
+		old = db.photoLocks.declared(a.Street(), h.ID)
 	}
 	if old != nil {
 		return db.resumeUpload(ctx, a, old, h)
+	}
+	if !a.CanSeeGrid(grid) {
+		return nil, gridinspect.ErrOutOfScope
 	}
 
 	// Identical content is stored once: a photo whose file is stored
@@ -154,6 +172,13 @@ func (db *DB) BeginUpload(ctx context.Context, in *gridinspect.PhotoHeader) (*gr
 	haveFile, err := db.hasBlob(h.SHA256, h.Size)
 	if err != nil {
 		return nil, fmt.Errorf("store: begin upload of photo %s: %w", h.ID, err)
+	}
+	if !haveFile {
+		// Nothing of it is stored yet, so there is nothing to make
+		// durable: it is declared in memory, and its row written with its
+		// first durable bytes, by the same commit (see declare).
+		db.photoLocks.declare(photo{PhotoHeader: *h, gridID: grid, unstored: true, street: a.Street()})
+		return &gridinspect.PhotoStatus{ID: h.ID, Size: h.Size}, nil
 	}
 	var st *gridinspect.PhotoStatus
 	err = db.Write(ctx, func(tx *Tx) error {
@@ -204,20 +229,11 @@ func insertPhoto(tx *Tx, a *gridinspect.Actor, h *gridinspect.PhotoHeader, haveF
 		}
 	}
 	st := &gridinspect.PhotoStatus{ID: h.ID, Size: h.Size, Complete: complete}
-	var completedAt any
 	if complete {
-		st.Committed, completedAt = h.Size, tx.Now.UnixNano()
+		st.Committed = h.Size
 	}
-	var lat, lng, accuracy any
-	if l := h.Location; l != nil {
-		lat, lng, accuracy = l.Lat, l.Lng, l.AccuracyMeters
-	}
-	if _, err := tx.Exec(`INSERT INTO photos (street_id, id, report_id, uploader_id, sha256, size, content_type, taken_at,
-		lat, lng, accuracy, committed, complete, created_at, completed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		tx.Street, h.ID, h.ReportID, h.UploaderID, h.SHA256, h.Size, h.ContentType, nanos(h.TakenAt),
-		lat, lng, accuracy, st.Committed, boolInt(complete), tx.Now.UnixNano(), completedAt); err != nil {
-		return nil, fmt.Errorf("insert photo %s: %w", h.ID, err)
+	if err := insertPhotoRow(tx, h, st.Committed, complete); err != nil {
+		return nil, err
 	}
 	if complete {
 		// The report's missing_photo_ids changed: phones pull it again.
@@ -226,6 +242,66 @@ func insertPhoto(tx *Tx, a *gridinspect.Actor, h *gridinspect.PhotoHeader, haveF
 		}
 	}
 	return st, nil
+}
+
+// errDeclaredElsewhere answers a photo declared in memory whose row was
+// written meanwhile by another server (PostgreSQL, one photo folder): the
+// phone declares it again, and resumes from that row.
+var errDeclaredElsewhere = gridinspect.Errorf(gridinspect.EUNAVAILABLE,
+	"the photo's upload was declared again elsewhere; upload it again to resume").
+	Zh("照片正在另一处上传，请重新上传以继续")
+
+// insertPhotoRow writes the row of photo h with committed bytes, complete
+// or not. A row there already (declared on another server) is left as it
+// is: errDeclaredElsewhere.
+func insertPhotoRow(tx *Tx, h *gridinspect.PhotoHeader, committed int64, complete bool) error {
+	var lat, lng, accuracy, completedAt any
+	if l := h.Location; l != nil {
+		lat, lng, accuracy = l.Lat, l.Lng, l.AccuracyMeters
+	}
+	if complete {
+		completedAt = tx.Now.UnixNano()
+	}
+	res, err := tx.Exec(`INSERT INTO photos (street_id, id, report_id, uploader_id, sha256, size, content_type, taken_at,
+		lat, lng, accuracy, committed, complete, created_at, completed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		tx.Street, h.ID, h.ReportID, h.UploaderID, h.SHA256, h.Size, h.ContentType, nanos(h.TakenAt),
+		lat, lng, accuracy, committed, boolInt(complete), tx.Now.UnixNano(), completedAt)
+	if err != nil {
+		return fmt.Errorf("insert photo %s: %w", h.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		if err != nil {
+			return fmt.Errorf("insert photo %s: %w", h.ID, err)
+		}
+		return errDeclaredElsewhere
+	}
+	return nil
+}
+
+// commitTo raises photo p's committed size to n in tx: the update of its
+// row, or, for a photo declared in memory, the row's insertion with it.
+func (p *photo) commitTo(tx *Tx, n int64) error {
+	if p.unstored {
+		return insertPhotoRow(tx, &p.PhotoHeader, n, false)
+	}
+	return setCommitted(tx, p.ID, p.committed, n)
+}
+
+// stored records that photo p's row is written now.
+func (db *DB) stored(p *photo) {
+	if p.unstored {
+		p.unstored = false
+		db.photoLocks.forget(p.street, p.ID)
+	}
+}
+
+// forgetIfElsewhere forgets photo p's declaration in memory if err says
+// its row was written by another server: the row is what counts now.
+func (db *DB) forgetIfElsewhere(p *photo, err error) {
+	if errors.Is(err, errDeclaredElsewhere) {
+		db.photoLocks.forget(p.street, p.ID)
+	}
 }
 
 // seesSameContent reports whether a complete photo with h's content is
@@ -337,7 +413,7 @@ func (db *DB) WriteChunk(ctx context.Context, photoID string, offset int64, data
 		return nil, err
 	}
 	defer unlock()
-	p, err := db.photoInScope(ctx, a, id)
+	p, err := db.uploadInScope(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -372,11 +448,13 @@ func (db *DB) WriteChunk(ctx context.Context, photoID string, offset int64, data
 		// even if the phone hung up meanwhile (a link reset), so that its
 		// resume does not send them again.
 		err = db.Write(context.WithoutCancel(ctx), func(tx *Tx) error {
-			return setCommitted(tx, id, p.committed, end)
+			return p.commitTo(tx, end)
 		})
 		if err != nil {
+			db.forgetIfElsewhere(p, err)
 			return nil, domainErr(err, "commit photo %s", id)
 		}
+		db.stored(p)
 		p.committed = end
 	}
 	if p.committed < p.Size {
@@ -422,7 +500,7 @@ func (db *DB) AppendChunk(ctx context.Context, photoID string, offset int64, dat
 		if !a.CanSeeGrid(p.gridID) {
 			return nil, gridinspect.ErrOutOfScope
 		}
-	} else if p, err = db.photoInScope(ctx, a, id); err != nil {
+	} else if p, err = db.uploadInScope(ctx, a, id); err != nil {
 		return nil, err
 	}
 	if pa != nil && (p.complete || pa.durable != p.committed) {
@@ -466,6 +544,11 @@ func (db *DB) AppendChunk(ctx context.Context, photoID string, offset int64, dat
 				return nil, db.photoFileErr(err, "write photo %s", id)
 			}
 			pa = &pendingAppend{row: *p, f: f, durable: p.committed, written: p.committed}
+			if p.committed == 0 {
+				// Hashed as it is written, so that the completion need
+				// not read the file back (a resumed upload is read).
+				pa.hash = sha256.New()
+			}
 			db.photoLocks.setPending(id, pa)
 		}
 		if pa.written == pa.durable {
@@ -475,15 +558,15 @@ func (db *DB) AppendChunk(ctx context.Context, photoID string, offset int64, dat
 			db.dropPending(id, pa)
 			return nil, db.photoFileErr(err, "write photo %s", id)
 		}
+		if pa.hash != nil {
+			pa.hash.Write(data)
+		}
 		pa.written = end
 	}
 	switch {
 	case written == p.Size || (pa != nil && pa.written == p.Size):
-		// The last chunk: finishUpload fsyncs the file as it hashes it,
+		// The last chunk: finishUpload fsyncs the file, checks its hash,
 		// and one commit marks the photo complete.
-		if pa != nil {
-			db.dropPending(id, pa)
-		}
 		return db.finishUpload(ctx, p)
 	case pa != nil && (pa.written-pa.durable >= appendBatchBytes || time.Since(pa.unsynced) >= appendBatchDelay):
 		if err := db.flushPending(ctx, p, pa); err != nil {
@@ -505,8 +588,14 @@ func (db *DB) FlushUpload(ctx context.Context, photoID string) (*gridinspect.Pho
 		return nil, err
 	}
 	defer unlock()
-	p, err := db.photoInScope(ctx, a, id)
-	if err != nil {
+	var p *photo
+	if pa := db.photoLocks.getPending(id); pa != nil {
+		row := pa.row
+		p = &row
+		if !a.CanSeeGrid(p.gridID) {
+			return nil, gridinspect.ErrOutOfScope
+		}
+	} else if p, err = db.uploadInScope(ctx, a, id); err != nil {
 		return nil, err
 	}
 	if err := db.settlePending(ctx, p); err != nil {
@@ -547,13 +636,15 @@ func (db *DB) flushPending(ctx context.Context, p *photo, pa *pendingAppend) err
 		return db.photoFileErr(err, "write photo %s", p.ID)
 	}
 	err = db.Write(context.WithoutCancel(ctx), func(tx *Tx) error {
-		return setCommitted(tx, p.ID, pa.durable, pa.written)
+		return p.commitTo(tx, pa.written)
 	})
 	if err != nil {
 		db.dropPending(p.ID, pa)
+		db.forgetIfElsewhere(p, err)
 		return domainErr(err, "commit photo %s", p.ID)
 	}
-	pa.durable, p.committed, pa.row.committed = pa.written, pa.written, pa.written
+	db.stored(p)
+	pa.durable, p.committed, pa.row.committed, pa.row.unstored = pa.written, pa.written, pa.written, false
 	return nil
 }
 
@@ -611,10 +702,21 @@ func setCommitted(tx *Tx, id string, was, n int64) error {
 // and only then marks the photo complete. A hash that does not match
 // discards the bytes: EINVALID, and the upload starts again from 0.
 func (db *DB) finishUpload(ctx context.Context, p *photo) (*gridinspect.PhotoStatus, error) {
+	var sum string
+	var err error
 	if pa := db.photoLocks.getPending(p.ID); pa != nil {
-		db.dropPending(p.ID, pa) // its file is about to be kept or dropped
+		// Its file is about to be kept or dropped. A stream that wrote
+		// it whole from 0 hashed it on the way: it needs only its fsync.
+		if pa.hash != nil && pa.written == p.Size && pa.durable == p.committed {
+			if err = pa.f.Sync(); err == nil {
+				sum = hex.EncodeToString(pa.hash.Sum(nil))
+			}
+		}
+		db.dropPending(p.ID, pa)
 	}
-	sum, err := db.hashPartial(p.ID, p.Size)
+	if sum == "" && err == nil {
+		sum, err = db.hashPartial(p.ID, p.Size)
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		// A crash after the file was kept, before its row said so: the
@@ -648,21 +750,31 @@ func (db *DB) finishUpload(ctx context.Context, p *photo) (*gridinspect.PhotoSta
 	// The file is durable: now its row may say so. The work is done
 	// whether or not the phone is still listening, so a phone that hung
 	// up on the last chunk does not leave the row behind its file.
+	// A photo declared in memory gets its row now, complete: the
+	// declaration and the completion are one write.
 	err = db.Write(context.WithoutCancel(ctx), func(tx *Tx) error {
-		res, err := tx.Exec("UPDATE photos SET committed = size, complete = 1, completed_at = ? WHERE street_id = ? AND id = ? AND complete = 0",
-			tx.Now.UnixNano(), tx.Street, p.ID)
-		if err != nil {
-			return fmt.Errorf("mark complete: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return fmt.Errorf("mark complete: %d rows, want 1 (%v)", n, err)
+		if p.unstored {
+			if err := insertPhotoRow(tx, &p.PhotoHeader, p.Size, true); err != nil {
+				return err
+			}
+		} else {
+			res, err := tx.Exec("UPDATE photos SET committed = size, complete = 1, completed_at = ? WHERE street_id = ? AND id = ? AND complete = 0",
+				tx.Now.UnixNano(), tx.Street, p.ID)
+			if err != nil {
+				return fmt.Errorf("mark complete: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				return fmt.Errorf("mark complete: %d rows, want 1 (%v)", n, err)
+			}
 		}
 		// The report's missing_photo_ids changed: phones pull it again.
 		return recordChange(tx, "report", p.ReportID, p.gridID)
 	})
 	if err != nil {
+		db.forgetIfElsewhere(p, err)
 		return nil, domainErr(err, "complete photo %s", p.ID)
 	}
+	db.stored(p)
 	p.committed, p.complete = p.Size, true
 	// Its thumbnail is made in the background, not in the writer's
 	// transaction nor before the phone hears that its photo is whole.
@@ -680,6 +792,10 @@ func (db *DB) restartUpload(ctx context.Context, p *photo) error {
 	}
 	if err := db.dropPartial(p.ID); err != nil {
 		return db.photoFileErr(err, "discard photo %s", p.ID)
+	}
+	if p.unstored {
+		p.committed = 0 // no row says otherwise
+		return nil
 	}
 	err := db.Write(context.WithoutCancel(ctx), func(tx *Tx) error {
 		_, err := tx.Exec("UPDATE photos SET committed = 0 WHERE street_id = ? AND id = ? AND complete = 0", tx.Street, p.ID)
@@ -722,6 +838,9 @@ func (db *DB) UploadStatus(ctx context.Context, photoID string) (*gridinspect.Ph
 		p, err = getPhoto(tx, a.Street(), id)
 		return err
 	})
+	if err == nil && p == nil {
+		p = db.photoLocks.declared(a.Street(), id)
+	}
 	switch {
 	case err != nil:
 		return nil, domainErr(err, "read upload status of photo %s", id)
@@ -792,6 +911,18 @@ func (db *DB) photoInScope(ctx context.Context, a *gridinspect.Actor, id string)
 		return nil, gridinspect.ErrOutOfScope
 	}
 	return p, nil
+}
+
+// uploadInScope reads photo id for actor a to upload to it: as
+// photoInScope, but a photo declared in memory (declare) is found too.
+func (db *DB) uploadInScope(ctx context.Context, a *gridinspect.Actor, id string) (*photo, error) {
+	if p := db.photoLocks.declared(a.Street(), id); p != nil {
+		if !a.CanSeeGrid(p.gridID) {
+			return nil, gridinspect.ErrOutOfScope
+		}
+		return p, nil
+	}
+	return db.photoInScope(ctx, a, id)
 }
 
 // photoHeader validates a declared header and returns it normalized: ids

@@ -685,9 +685,17 @@ func TestBeginUpload_FinishesAnUploadCutShortAtItsEnd(t *testing.T) {
 			b := photoBytes(1, 3000)
 			h := photoOf(rep.ID, b)
 			mustBegin(t, db, ctx, h)
-			// Every byte committed, and then the server died.
-			err := db.Write(context.Background(), func(tx *Tx) error {
-				return setCommitted(tx, h.ID, 0, 3000)
+			// Every byte committed, and then the server died. (The
+			// declaration is in memory: the row is written with the
+			// first durable bytes.)
+			a, err := gridinspect.RequireActor(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Write(context.Background(), func(tx *Tx) error {
+				row := *h
+				row.UploaderID = a.UserID
+				return insertPhotoRow(tx, &row, 3000, false)
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -1051,5 +1059,124 @@ func TestBeginUpload_CompletesAStreamKeptJustBeforeACrash(t *testing.T) {
 	}
 	if _, data := mustReadPhoto(t, db, ctx, h.ID); !bytes.Equal(data, b) {
 		t.Fatal("read back other bytes")
+	}
+}
+
+// TestUploadPhoto_OneStreamIsOneWrite: a photo declared and sent whole in
+// one stream costs the writer one write — its row is written with its
+// bytes, complete — where its declaration used to be a commit of its own
+// (half the writer's work in the storm's photo burst).
+func TestUploadPhoto_OneStreamIsOneWrite(t *testing.T) {
+	db, rep, ctx := photoStreet(t)
+	b := photoBytes(11, 3<<15)
+	h := photoOf(rep.ID, b)
+	before := db.WriterStats().Writes
+	if st := mustBegin(t, db, ctx, h); st.Committed != 0 || st.Size != h.Size || st.Complete {
+		t.Fatalf("declared: %+v, want 0 of %d bytes", st, h.Size)
+	}
+	var st *gridinspect.PhotoStatus
+	for off := 0; off < len(b); off += 1 << 15 {
+		var err error
+		if st, err = db.AppendChunk(ctx, h.ID, int64(off), b[off:off+1<<15]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantComplete(t, st, int64(len(b)))
+	if n := db.WriterStats().Writes - before; n != 1 {
+		t.Fatalf("the writer served %d writes for one photo in one stream, want 1", n)
+	}
+	if _, data := mustReadPhoto(t, db, ctx, h.ID); !bytes.Equal(data, b) {
+		t.Fatal("read back other bytes")
+	}
+}
+
+// TestBeginUpload_ADeclaredPhotoResumesFromWhatIsDurable: a declaration
+// alone stores nothing that a crash could lose, and a phone relies only
+// on what it was told is committed: declared and restarted, declared and
+// cut, or with one durable batch, the phone's resume starts where the
+// status says, and completes with the right bytes.
+func TestBeginUpload_ADeclaredPhotoResumesFromWhatIsDurable(t *testing.T) {
+	const chunk = 1 << 14
+	for _, tt := range []struct {
+		name string
+		sent int  // bytes appended, then the stream's end (FlushUpload)
+		cut  bool // the server restarts after that
+		want int64
+	}{
+		{"declared, the server restarted", 0, true, 0},
+		{"declared, the stream ended at once", 0, false, 0},
+		{"a chunk flushed, the server restarted", chunk, true, chunk},
+		{"a chunk flushed", chunk, false, chunk},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db, rep, ctx := photoStreet(t)
+			b := photoBytes(12, 3*chunk)
+			h := photoOf(rep.ID, b)
+			mustBegin(t, db, ctx, h)
+			if tt.sent > 0 {
+				if _, err := db.AppendChunk(ctx, h.ID, 0, b[:tt.sent]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if st, err := db.FlushUpload(ctx, h.ID); err != nil || st.Committed != tt.want {
+				t.Fatalf("stream's end: %+v, %v; want %d committed", st, err, tt.want)
+			}
+			if tt.cut {
+				db = mustReopen(t, db)
+			}
+			want := &gridinspect.PhotoStatus{ID: h.ID, Size: h.Size, Committed: tt.want}
+			if tt.cut && tt.sent == 0 {
+				// Nothing of it was stored: the restarted server answers
+				// as for a photo it does not know, which is declared again.
+				assertEqual(t, mustStatus(t, db, ctx, h.ID), &gridinspect.PhotoStatus{ID: h.ID})
+			} else {
+				assertEqual(t, mustStatus(t, db, ctx, h.ID), want)
+			}
+			st := mustBegin(t, db, ctx, h)
+			assertEqual(t, st, want)
+			for off := int(st.Committed); off < len(b); off += chunk {
+				var err error
+				if st, err = db.AppendChunk(ctx, h.ID, int64(off), b[off:off+chunk]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantComplete(t, st, int64(len(b)))
+			if _, data := mustReadPhoto(t, db, ctx, h.ID); !bytes.Equal(data, b) {
+				t.Fatal("read back other bytes")
+			}
+		})
+	}
+}
+
+// TestAppendChunk_AStreamOfOtherBytesIsRefusedAndStartsAgain: a stream's
+// bytes are hashed as they arrive; bytes that do not match the declared
+// hash are refused at the last chunk, discarded, and the upload starts
+// again from 0.
+func TestAppendChunk_AStreamOfOtherBytesIsRefusedAndStartsAgain(t *testing.T) {
+	const chunk = 1 << 14
+	db, rep, ctx := photoStreet(t)
+	b := photoBytes(13, 3*chunk)
+	h := photoOf(rep.ID, b)
+	mustBegin(t, db, ctx, h)
+	other := photoBytes(14, len(b))
+	var err error
+	for off := 0; off < len(b) && err == nil; off += chunk {
+		_, err = db.AppendChunk(ctx, h.ID, int64(off), other[off:off+chunk])
+	}
+	if gridinspect.ErrorCode(err) != gridinspect.EINVALID {
+		t.Fatalf("a stream of other bytes: %v, want EINVALID", err)
+	}
+	if st := mustBegin(t, db, ctx, h); st.Committed != 0 || st.Complete {
+		t.Fatalf("after the refused bytes: %+v, want to start again from 0", st)
+	}
+	var st *gridinspect.PhotoStatus
+	for off := 0; off < len(b); off += chunk {
+		if st, err = db.AppendChunk(ctx, h.ID, int64(off), b[off:off+chunk]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantComplete(t, st, int64(len(b)))
+	if files := photoFiles(t, db, partialDirName); len(files) != 0 {
+		t.Fatalf("partial files left: %v", files)
 	}
 }

@@ -19,6 +19,7 @@ import (
 type streetOne struct {
 	worker, everyGrid                    *gridinspect.User // a worker of grid A; a supervisor of every grid
 	report, photo, subject, patrol, rule string
+	declared                             string // a photo declared, none of its bytes sent
 	creditCode, prefix                   string
 }
 
@@ -47,6 +48,11 @@ func mustStreetOne(t *testing.T, db *testDB, worker1 *gridinspect.User) *streetO
 	h := photoOf(s.report, b)
 	mustUpload(t, db, w1, h, b, 1000)
 	s.photo = h.ID
+	d := photoOf(s.report, photoBytes(2, 3000))
+	if _, err := db.BeginUpload(w1, d); err != nil {
+		t.Fatal(err)
+	}
+	s.declared = d.ID
 	p := newPatrol()
 	p.SubjectID = s.subject
 	s.patrol = mustSubmitPatrol(t, db, w1, p).ID
@@ -129,6 +135,13 @@ func TestStreets_AnotherStreetsIDIsAnIDThatDoesNotExist(t *testing.T) {
 			}
 			return fmt.Sprint(st.Committed, st.Size, st.Complete), nil
 		}, two, one.photo, as(admin())},
+		{"UploadStatus of a photo only declared", func(ctx context.Context, id string) (string, error) {
+			st, err := db.UploadStatus(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprint(st.Committed, st.Size, st.Complete), nil
+		}, two, one.declared, as(admin())},
 		{"UserNames", func(ctx context.Context, id string) (string, error) {
 			names, err := db.UserNames(ctx, []string{id})
 			return names[id], err

@@ -244,6 +244,12 @@ func (b *bench) storm(ctx context.Context, t *target, st *stormStreet, res *stor
 		}
 		res.BurstBytes, res.BurstUploader = sum, n
 		res.BurstRate = float64(sum) / res.BurstElapsed.Seconds()
+		b.logf("storm: bare write+fsync again, after the burst")
+		res.BareAfterElapsed, err = bareWrite(ctx, filepath.Join(st.dir, "bare"), sizes, s.phones)
+		if err != nil {
+			return fmt.Errorf("storm: bare write: %w", err)
+		}
+		res.BareRate = float64(sum) / min(res.BareElapsed, res.BareAfterElapsed).Seconds()
 	}
 	return nil
 }
