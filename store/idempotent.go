@@ -43,7 +43,7 @@ func submitOnceWith[T any](ctx context.Context, db *DB, a *gridinspect.Actor, wh
 
 	var stored *T
 	var dup bool
-	err = db.Write(ctx, func(tx *Tx) (err error) {
+	err = db.writeLooking(ctx, &idKey{what, a.Street(), id}, func(tx *Tx) (err error) {
 		stored, dup, err = write(tx)
 		return err
 	})
@@ -58,12 +58,14 @@ func submitOnceWith[T any](ctx context.Context, db *DB, a *gridinspect.Actor, wh
 // insert's new one.
 func submitOnceTx[T any](tx *Tx, a *gridinspect.Actor, what, id, hash string,
 	get lookup[T], gridOf func(*T) string, insert func(tx *Tx) (*T, error)) (*T, bool, error) {
-	old, oldHash, err := get(tx, a.Street(), id)
-	if err != nil {
-		return nil, false, err
-	}
-	if old != nil {
-		return answerRetry(a, what, id, gridOf(old), old, oldHash, hash)
+	if !tx.knownAbsent(what, a.Street(), id) {
+		old, oldHash, err := get(tx, a.Street(), id)
+		if err != nil {
+			return nil, false, err
+		}
+		if old != nil {
+			return answerRetry(a, what, id, gridOf(old), old, oldHash, hash)
+		}
 	}
 	stored, err := insert(tx)
 	if err != nil {

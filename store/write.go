@@ -66,6 +66,9 @@ type group struct {
 	// group changed them, and from then on they are read afresh.
 	rules                   []*gridinspect.RoutingRule
 	rulesRead, rulesWritten bool
+	// absent holds objects the group found not stored, each until a
+	// write of the group looks for it (see lookahead.go).
+	absent map[idKey]struct{}
 }
 
 // Exec runs a statement in the transaction. There is no context: a
@@ -78,6 +81,7 @@ func (tx *Tx) Exec(query string, args ...any) (sql.Result, error) {
 
 // Query runs a query in the transaction.
 func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
+	tx.conn.statements.Add(1)
 	rows, err := tx.conn.c.QueryContext(context.Background(), query, args...)
 	return rows, tx.note(err)
 }
@@ -99,6 +103,7 @@ func (tx *Tx) note(err error) error {
 
 // QueryRow runs a query expected to return at most one row.
 func (tx *Tx) QueryRow(query string, args ...any) *sql.Row {
+	tx.conn.statements.Add(1)
 	return tx.conn.c.QueryRowContext(context.Background(), query, args...)
 }
 
@@ -116,6 +121,9 @@ type writeRequest struct {
 	done  chan error // buffered: the writer never waits for the caller
 	err   error
 	after []func()
+	// lookFor is what the write will look for before inserting it, if
+	// anything: the group looks for its writes' together (lookahead.go).
+	lookFor *idKey
 }
 
 // errStateUnknown answers writes whose commit failed: the transaction may
@@ -209,7 +217,14 @@ var errClosed = gridinspect.Errorf(gridinspect.EUNAVAILABLE, "the database is cl
 // Once fn has started, Write waits for the commit whatever ctx does, so
 // that it never calls a write failed that was in fact committed.
 func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
-	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	return db.writeLooking(ctx, nil, fn)
+}
+
+// writeLooking is Write for a write that will look for lookFor before
+// inserting it (submitOnceTx), so that its group looks for all of them
+// at once.
+func (db *DB) writeLooking(ctx context.Context, lookFor *idKey, fn func(tx *Tx) error) error {
+	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1), lookFor: lookFor}
 	if err := db.enqueue(req); err != nil {
 		return err
 	}
@@ -319,6 +334,16 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 		return
 	}
 	g := &group{}
+	if err := db.lookAheadFor(g, now, live); err != nil {
+		db.logger.Error("store: look ahead", "err", err)
+		if rerr := db.wconn.rollback(); rerr != nil {
+			db.logger.Error("store: roll back write transaction", "err", rerr)
+		}
+		for _, r := range live {
+			r.err = notWritten(err)
+		}
+		return
+	}
 	ok := 0
 	for i, r := range live {
 		if err := db.runOne(g, now, r); err != nil {
@@ -378,6 +403,10 @@ func (db *DB) begin(live []*writeRequest) bool {
 // before it changes it.
 func (db *DB) runWhole(now time.Time, live []*writeRequest) (ok int, whole bool) {
 	g := &group{}
+	if err := db.lookAheadFor(g, now, live); err != nil {
+		db.logger.Warn("store: look ahead", "err", err)
+		return 0, false
+	}
 	for _, r := range live {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err // the caller gave up while the group ran; nothing of it ran
@@ -391,6 +420,25 @@ func (db *DB) runWhole(now time.Time, live []*writeRequest) (ok int, whole bool)
 		ok++
 	}
 	return ok, true
+}
+
+// lookAheadFor looks for what the group's writes will look for, in its
+// transaction (see lookahead.go).
+func (db *DB) lookAheadFor(g *group, now time.Time, live []*writeRequest) error {
+	var keys []idKey
+	for _, r := range live {
+		if r.lookFor != nil {
+			keys = append(keys, *r.lookFor)
+		}
+	}
+	if len(keys) < 2 {
+		return nil
+	}
+	tx := &Tx{Now: now, conn: db.wconn, group: g}
+	if err := tx.lookAhead(keys); err != nil {
+		return err
+	}
+	return tx.diskErr
 }
 
 // commitGroup commits the group's transaction, in which ok of the writes
