@@ -89,7 +89,7 @@ func (l *pushLedger) flush(tx *Tx) error {
 			q.WriteString(ledgerValues)
 			args = append(args, row...)
 		}
-		if _, err := tx.Exec(q.String(), args...); err != nil {
+		if err := tx.execLater(q.String(), args...); err != nil {
 			return fmt.Errorf("record %d mutations: %w", n, err)
 		}
 		l.args = l.args[n:]

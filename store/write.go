@@ -53,6 +53,9 @@ type Tx struct {
 	// diskErr is the first failure of the disk a statement of this write
 	// met (see diskError), even if the write's function went on.
 	diskErr error
+	// heldErr is the failure of statements held to be sent together
+	// (pipeline.go): it fails the write, whatever its function made of it.
+	heldErr error
 }
 
 // group is what the writes of one transaction share.
@@ -75,12 +78,18 @@ type group struct {
 // caller's cancellation must not interrupt a transaction that other
 // callers' writes share.
 func (tx *Tx) Exec(query string, args ...any) (sql.Result, error) {
+	if err := tx.sendHeld(); err != nil {
+		return nil, err
+	}
 	res, err := tx.conn.exec(query, args...)
 	return res, tx.note(err)
 }
 
 // Query runs a query in the transaction.
 func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
+	if err := tx.sendHeld(); err != nil {
+		return nil, err
+	}
 	tx.conn.statements.Add(1)
 	rows, err := tx.conn.c.QueryContext(context.Background(), query, args...)
 	return rows, tx.note(err)
@@ -89,6 +98,9 @@ func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
 // Prepare prepares a statement for many runs in the transaction; the
 // caller closes it before its function returns.
 func (tx *Tx) Prepare(query string) (*sql.Stmt, error) {
+	if err := tx.sendHeld(); err != nil {
+		return nil, err
+	}
 	st, err := tx.conn.c.PrepareContext(context.Background(), query)
 	return st, tx.note(err)
 }
@@ -103,6 +115,9 @@ func (tx *Tx) note(err error) error {
 
 // QueryRow runs a query expected to return at most one row.
 func (tx *Tx) QueryRow(query string, args ...any) *sql.Row {
+	// If the held statements failed, PostgreSQL has aborted the
+	// transaction and the query fails too; heldErr fails the write.
+	_ = tx.sendHeld()
 	tx.conn.statements.Add(1)
 	return tx.conn.c.QueryRowContext(context.Background(), query, args...)
 }
@@ -413,11 +428,16 @@ func (db *DB) runWhole(now time.Time, live []*writeRequest) (ok int, whole bool)
 			continue
 		}
 		tx := &Tx{Now: now, Street: gridinspect.ActorFrom(r.ctx).Street(), conn: db.wconn, group: g}
-		if err := callSafely(r.fn, tx); err != nil || tx.diskErr != nil {
+		if err := callSafely(r.fn, tx); err != nil || tx.diskErr != nil || tx.heldErr != nil {
+			db.wconn.dropHeld()
 			return ok, false
 		}
 		r.after = tx.after
 		ok++
+	}
+	// What the writes held is sent before the COMMIT (pipeline.go).
+	if tx := (&Tx{Now: now, conn: db.wconn, group: g}); tx.sendHeld() != nil {
+		return ok, false
 	}
 	return ok, true
 }

@@ -31,6 +31,8 @@ type writerConn struct {
 	// statements counts the statements run on the connection, BEGIN and
 	// COMMIT among them (WriterStats): on PostgreSQL each is a round trip.
 	statements atomic.Uint64
+	// held are the statements held to be sent together (pipeline.go).
+	held []heldStatement
 	// naiveSeq is set by a test only, to show what goes wrong without
 	// the street's lock (see the race test in changes_race_test.go).
 	naiveSeq bool
