@@ -100,6 +100,7 @@ func (w *writerConn) sendHeld() error {
 	if len(held) == 0 {
 		return nil
 	}
+	w.roundTrips.Add(1)
 	err := w.c.Raw(func(dc any) error {
 		pc, ok := dc.(*pgConn)
 		if !ok {

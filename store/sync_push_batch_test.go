@@ -189,3 +189,74 @@ func TestSubmitReport_TheSameReportTwiceInOneGroupIsStoredOnce(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+// On PostgreSQL a SubmitReport looks for a retry of itself with one
+// statement on the read pool, not in a read transaction (BEGIN, the
+// look, ROLLBACK: three round trips for one).
+func TestSubmitReport_LooksForARetryWithoutAReadTransactionOnPostgreSQL(t *testing.T) {
+	onlyOn(t, "postgres")
+	db := MustOpenDB(t)
+	mustStreet(t, db)
+	r := newReport(inA)
+	before := readTransactions.Load()
+	if _, dup, err := db.SubmitReport(as(worker(gridA)), r); err != nil || dup {
+		t.Fatalf("submit: dup %v, %v", dup, err)
+	}
+	if _, dup, err := db.SubmitReport(as(worker(gridA)), r); err != nil || !dup {
+		t.Fatalf("submit again: dup %v, %v; want a duplicate", dup, err)
+	}
+	if n := readTransactions.Load() - before; n != 0 {
+		t.Errorf("two SubmitReports began %d read transactions, want 0", n)
+	}
+}
+
+// On PostgreSQL the inserts of a push run whole, and of a group of
+// SubmitReports, are sent pipelined, many in one round trip, not one
+// round trip each.
+func TestWrite_NewReportsAreSentManyARoundTripOnPostgreSQL(t *testing.T) {
+	onlyOn(t, "postgres")
+	t.Run("a push of 200", func(t *testing.T) {
+		db, _ := loopStreet(t)
+		phone := as(onDevice(worker(gridA), phone1))
+		ms := make([]*gridinspect.Mutation, 200)
+		for i := range ms {
+			ms[i] = reportMutation(int64(i+1), newReport(inA))
+		}
+		before := db.wconn.roundTrips.Load()
+		results, _ := mustPush(t, db, phone, ms...)
+		for _, res := range results {
+			wantOutcome(t, res, gridinspect.OutcomeApplied)
+		}
+		trips := db.wconn.roundTrips.Load() - before
+		t.Logf("a push of %d new reports: %d round trips in the writer", len(ms), trips)
+		if trips > 20 {
+			t.Errorf("a push of %d new reports took %d round trips in the writer, want at most 20", len(ms), trips)
+		}
+	})
+	t.Run("a group of 40 SubmitReports", func(t *testing.T) {
+		db := MustOpenDB(t)
+		mustStreet(t, db)
+		const n = 40
+		release := holdWriter(t, db.DB)
+		before := db.wconn.roundTrips.Load()
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				if _, _, err := db.SubmitReport(as(worker(gridA)), newReport(inA)); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		waitQueued(t, db.DB, n)
+		release()
+		wg.Wait()
+		trips := db.wconn.roundTrips.Load() - before
+		t.Logf("%d SubmitReports in one group: %d round trips in the writer", n, trips)
+		if trips > 12 {
+			t.Errorf("%d SubmitReports in one group took %d round trips in the writer, want at most 12", n, trips)
+		}
+		if got := count(t, db, "reports"); got != n {
+			t.Errorf("%d reports stored, want %d", got, n)
+		}
+	})
+}

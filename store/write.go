@@ -91,6 +91,7 @@ func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
 		return nil, err
 	}
 	tx.conn.statements.Add(1)
+	tx.conn.roundTrips.Add(1)
 	rows, err := tx.conn.c.QueryContext(context.Background(), query, args...)
 	return rows, tx.note(err)
 }
@@ -119,6 +120,7 @@ func (tx *Tx) QueryRow(query string, args ...any) *sql.Row {
 	// transaction and the query fails too; heldErr fails the write.
 	_ = tx.sendHeld()
 	tx.conn.statements.Add(1)
+	tx.conn.roundTrips.Add(1)
 	return tx.conn.c.QueryRowContext(context.Background(), query, args...)
 }
 

@@ -31,6 +31,9 @@ type writerConn struct {
 	// statements counts the statements run on the connection, BEGIN and
 	// COMMIT among them (WriterStats): on PostgreSQL each is a round trip.
 	statements atomic.Uint64
+	// roundTrips counts the statements run and the batches of held ones
+	// sent (pipeline.go): on PostgreSQL, the round trips.
+	roundTrips atomic.Uint64
 	// held are the statements held to be sent together (pipeline.go).
 	held []heldStatement
 	// naiveSeq is set by a test only, to show what goes wrong without
@@ -82,6 +85,7 @@ func (w *writerConn) reconnect() error {
 // cancellation must not interrupt a transaction other writes share.
 func (w *writerConn) exec(query string, args ...any) (sql.Result, error) {
 	w.statements.Add(1)
+	w.roundTrips.Add(1)
 	ctx := context.Background()
 	if len(args) > 0 {
 		return w.c.ExecContext(ctx, query, args...)
@@ -128,6 +132,7 @@ func (w *writerConn) begin() error {
 		}
 		var seq, grids int64
 		w.statements.Add(1)
+		w.roundTrips.Add(1)
 		if err := w.c.QueryRowContext(context.Background(), lockStreet).Scan(&seq, &grids); err != nil {
 			_, _ = w.exec("ROLLBACK")
 			return err
