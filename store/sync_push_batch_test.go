@@ -260,3 +260,68 @@ func TestWrite_NewReportsAreSentManyARoundTripOnPostgreSQL(t *testing.T) {
 		}
 	})
 }
+
+// An insert sent with others that fails (a new report whose id an action
+// on another case has taken: the events table refuses its submission
+// event) fails its own write alone, with its own answer, in a group of
+// SubmitReports and in a push run whole alike.
+func TestWrite_AnInsertSentWithOthersThatFailsFailsItsOwnWriteAlone(t *testing.T) {
+	db, _ := loopStreet(t)
+	rep := mustCaseIn(t, db, gridinspect.StatusReported)
+	taken := comment(rep.ID)
+	if _, _, err := db.Act(as(supervisor()), taken, gridinspect.Online); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("a group of SubmitReports", func(t *testing.T) {
+		before := count(t, db, "reports")
+		release := holdWriter(t, db.DB)
+		const n = 10
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				r := newReport(inA)
+				if i == n/2 {
+					r.ID = taken.ID
+				}
+				_, _, errs[i] = db.SubmitReport(as(worker(gridA)), r)
+			})
+		}
+		waitQueued(t, db.DB, n)
+		release()
+		wg.Wait()
+		for i, err := range errs {
+			if i == n/2 {
+				wantCode(t, err, gridinspect.EEXISTS)
+			} else if err != nil {
+				t.Errorf("submit %d: %v", i, err)
+			}
+		}
+		if got := count(t, db, "reports") - before; got != n-1 {
+			t.Errorf("%d reports stored, want %d", got, n-1)
+		}
+	})
+	t.Run("a push", func(t *testing.T) {
+		before := count(t, db, "reports")
+		phone := as(onDevice(worker(gridA), phone1))
+		var ms []*gridinspect.Mutation
+		for i := range 10 {
+			r := newReport(inA)
+			if i == 5 {
+				r.ID = taken.ID
+			}
+			ms = append(ms, reportMutation(int64(i+1), r))
+		}
+		results, _ := mustPush(t, db, phone, ms...)
+		for i, res := range results {
+			if i == 5 {
+				wantOutcome(t, res, gridinspect.OutcomeRejected)
+				continue
+			}
+			wantOutcome(t, res, gridinspect.OutcomeApplied)
+		}
+		if got := count(t, db, "reports") - before; got != 9 {
+			t.Errorf("%d reports stored, want 9", got)
+		}
+	})
+}
