@@ -24,7 +24,7 @@ func recordEventChange(tx *Tx, e *gridinspect.Event, gridID string) error {
 }
 
 func insertChange(tx *Tx, entityType, entityID, gridID string, eventID any) error {
-	if _, err := tx.Exec("INSERT INTO changes (street_id, entity_type, entity_id, grid_id, changed_at, event_id) VALUES (?, ?, ?, ?, ?, ?)",
+	if err := tx.execLater("INSERT INTO changes (street_id, entity_type, entity_id, grid_id, changed_at, event_id) VALUES (?, ?, ?, ?, ?, ?)",
 		tx.Street, entityType, entityID, gridID, tx.Now.UnixNano(), eventID); err != nil {
 		return fmt.Errorf("record change of %s %s: %w", entityType, entityID, err)
 	}

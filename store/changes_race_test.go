@@ -99,6 +99,10 @@ func raceTwoServers(t *testing.T, naive bool) (skipped []string) {
 			if err := recordChange(tx, "subject", s1.ID, gridA); err != nil {
 				return err
 			}
+			// Numbered now: not held to be sent with the COMMIT (pipeline.go).
+			if err := tx.sendHeld(); err != nil {
+				return err
+			}
 			close(aNumbered)
 			<-releaseA
 			return nil

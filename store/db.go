@@ -439,6 +439,7 @@ func (db *DB) Read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	// Released after Rollback has put the connection back, so the next
 	// reader admitted finds it free.
 	defer db.readGate.release()
+	readTransactions.Add(1)
 	tx, err := db.reader.BeginTx(ctx, db.engine.readTx())
 	if err != nil {
 		return unavailable(fmt.Errorf("store: begin read: %w", err))

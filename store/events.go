@@ -82,7 +82,7 @@ func insertEvent(tx *Tx, e *gridinspect.Event, seq int64, prev, contentHash stri
 		}
 		payload = text
 	}
-	if _, err := tx.Exec("INSERT INTO events (street_id, "+eventColumns+", content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	if err := tx.execLater("INSERT INTO events (street_id, "+eventColumns+", content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		tx.Street, e.ID, e.ReportID, e.Seq, e.Version, e.Type, e.ActorID, e.OccurredAt.UnixNano(), e.ReceivedAt.UnixNano(),
 		boolInt(e.ClockSkewFlagged), e.Note, photos, e.StatusBefore, e.StatusAfter, boolInt(e.Conflict),
 		e.ConflictCode, e.ConflictReason, payload, e.PrevHash, e.Hash, contentHash); err != nil {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"sync/atomic"
 
 	"github.com/gridinspect/gridinspect"
 )
@@ -30,8 +32,8 @@ func submitOnceWith[T any](ctx context.Context, db *DB, a *gridinspect.Actor, wh
 	get lookup[T], gridOf func(*T) string, write func(tx *Tx) (*T, bool, error)) (*T, bool, error) {
 	var old *T
 	var oldHash string
-	err := db.Read(ctx, func(tx *sql.Tx) (err error) {
-		old, oldHash, err = get(tx, a.Street(), id)
+	err := db.readOne(ctx, func(q queryer) (err error) {
+		old, oldHash, err = get(q, a.Street(), id)
 		return err
 	})
 	if err != nil {
@@ -43,7 +45,7 @@ func submitOnceWith[T any](ctx context.Context, db *DB, a *gridinspect.Actor, wh
 
 	var stored *T
 	var dup bool
-	err = db.Write(ctx, func(tx *Tx) (err error) {
+	err = db.writeLooking(ctx, &idKey{what, a.Street(), id}, func(tx *Tx) (err error) {
 		stored, dup, err = write(tx)
 		return err
 	})
@@ -58,12 +60,14 @@ func submitOnceWith[T any](ctx context.Context, db *DB, a *gridinspect.Actor, wh
 // insert's new one.
 func submitOnceTx[T any](tx *Tx, a *gridinspect.Actor, what, id, hash string,
 	get lookup[T], gridOf func(*T) string, insert func(tx *Tx) (*T, error)) (*T, bool, error) {
-	old, oldHash, err := get(tx, a.Street(), id)
-	if err != nil {
-		return nil, false, err
-	}
-	if old != nil {
-		return answerRetry(a, what, id, gridOf(old), old, oldHash, hash)
+	if !tx.knownAbsent(what, a.Street(), id) {
+		old, oldHash, err := get(tx, a.Street(), id)
+		if err != nil {
+			return nil, false, err
+		}
+		if old != nil {
+			return answerRetry(a, what, id, gridOf(old), old, oldHash, hash)
+		}
 	}
 	stored, err := insert(tx)
 	if err != nil {
@@ -84,4 +88,38 @@ func answerRetry[T any](a *gridinspect.Actor, what, id, grid string, old *T, old
 	default:
 		return old, true, nil
 	}
+}
+
+// readOne runs fn, which reads with one statement, on the read pool. On
+// PostgreSQL it runs outside of a transaction: one statement sees one
+// snapshot by itself, and a read transaction would add two round trips
+// (BEGIN, ROLLBACK) to every SubmitReport's look for a retry.
+func (db *DB) readOne(ctx context.Context, fn func(q queryer) error) error {
+	if db.engine != postgres || db.reader == nil {
+		return db.Read(ctx, func(tx *sql.Tx) error { return fn(tx) })
+	}
+	if err := db.readGate.acquire(ctx); err != nil {
+		return fmt.Errorf("store: read: %w", err)
+	}
+	defer db.readGate.release()
+	return unavailable(fn(poolQueryer{ctx, db.reader}))
+}
+
+// readTransactions counts the read transactions begun (Read), for the
+// tests: on PostgreSQL each costs two round trips more than its reads.
+var readTransactions atomic.Int64
+
+// poolQueryer runs each statement on a connection of a pool, with a
+// context.
+type poolQueryer struct {
+	ctx  context.Context
+	pool *sql.DB
+}
+
+func (q poolQueryer) Query(query string, args ...any) (*sql.Rows, error) {
+	return q.pool.QueryContext(q.ctx, query, args...)
+}
+
+func (q poolQueryer) QueryRow(query string, args ...any) *sql.Row {
+	return q.pool.QueryRowContext(q.ctx, query, args...)
 }

@@ -40,6 +40,9 @@ type WriterStats struct {
 	Commits uint64        // transactions committed
 	Writes  uint64        // writes served, committed or not
 	Busy    time.Duration // time spent serving groups, commits included
+	// Statements is how many statements the writer ran, BEGIN and COMMIT
+	// among them: on PostgreSQL, each a round trip.
+	Statements uint64
 	// Queued is how many writes wait in the queue for the writer now.
 	// The queue holds a few groups' worth; callers past that wait to
 	// join it and are not counted.
@@ -60,6 +63,7 @@ func (db *DB) WriterStats() WriterStats {
 		Commits:       db.commits.Load(),
 		Writes:        db.writes.Load(),
 		Busy:          time.Duration(db.writerBusy.Load()),
+		Statements:    db.writerStatements(),
 		Queued:        len(db.queue),
 		GroupSizes:    db.groupSizes.snapshot(1),
 		CommitSeconds: db.commitTimes.snapshot(1 / float64(time.Second)),

@@ -161,7 +161,7 @@ func (db *DB) insertReport(tx *Tx, a *gridinspect.Actor, r *gridinspect.Report, 
 		return nil, err
 	}
 	// changed_at: the submission is the case's first change.
-	if _, err := tx.Exec("INSERT INTO reports (street_id, "+reportStoredColumns+`, changed_at)
+	if err := tx.execLater("INSERT INTO reports (street_id, "+reportStoredColumns+`, changed_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		tx.Street, r.ID, r.Category, r.Severity, r.Description, r.Location.Lat, r.Location.Lng, r.Location.AccuracyMeters,
 		r.Location.Address, r.GridID, nullString(r.SubjectID), r.ObservedAt.UnixNano(), photos,

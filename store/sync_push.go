@@ -243,6 +243,9 @@ func (db *DB) pushAll(tx *Tx, a *gridinspect.Actor, deviceID string, items []*pu
 			it.result, it.failed = nil, false // from a run that was undone
 		}
 	}
+	if err := lookAheadPush(tx, items); err != nil {
+		return err
+	}
 	if !tx.ownSavepoint {
 		if db.pushWhole(tx, a, deviceID, items) {
 			return nil
@@ -268,9 +271,13 @@ var errUndoAlone = errors.New("store: push: a mutation must be undone alone")
 // after it may have written something, or one that failed), and what it
 // did must then be undone.
 func (db *DB) pushWhole(tx *Tx, a *gridinspect.Actor, deviceID string, items []*pushItem) bool {
+	var ledger pushLedger // the applied mutations' rows, written at the end
 	for _, it := range items {
 		if it.done {
 			continue
+		}
+		if err := ledger.flushFor(tx, it); err != nil {
+			return false
 		}
 		answered, err := fromLedger(tx, a, it)
 		if err != nil {
@@ -288,20 +295,23 @@ func (db *DB) pushWhole(tx *Tx, a *gridinspect.Actor, deviceID string, items []*
 		case res.Outcome == gridinspect.OutcomeRejected:
 			err = recordRejection(tx, deviceID, a.UserID, it, res) // refused before the write: nothing to undo
 		default:
-			err = insertLedger(tx, deviceID, a.UserID, it, res)
+			err = ledger.add(tx, deviceID, a.UserID, it, res)
 		}
 		if err != nil {
 			return false
 		}
 		it.result = res
 	}
-	return true
+	return ledger.flush(tx) == nil
 }
 
 // fromLedger answers a mutation from the ledger if it is there (a
 // mutation sent before, in an earlier push or earlier in this one) and
 // reports whether it did.
 func fromLedger(tx *Tx, a *gridinspect.Actor, it *pushItem) (bool, error) {
+	if tx.knownAbsent("mutation", tx.Street, it.id) {
+		return false, nil // looked for with the batch's others
+	}
 	led, err := getLedger(tx, tx.Street, it.id)
 	if err != nil || led == nil {
 		return false, err
@@ -512,24 +522,11 @@ func getLedger(q queryer, street int64, id string) (*ledgerEntry, error) {
 
 // insertLedger records a mutation's result in the ledger.
 func insertLedger(tx *Tx, deviceID, userID string, it *pushItem, res *gridinspect.MutationResult) error {
-	fields, err := fieldsJSON(res.Fields)
+	args, err := ledgerArgs(tx, deviceID, userID, it, res)
 	if err != nil {
 		return err
 	}
-	var report, event, patrol string
-	if res.Report != nil {
-		report = res.Report.ID
-	}
-	if res.Event != nil {
-		event = res.Event.ID
-	}
-	if res.Patrol != nil {
-		patrol = res.Patrol.ID
-	}
-	if _, err := tx.Exec(`INSERT INTO mutations (street_id, mutation_id, device_id, device_seq, user_id, content_hash,
-		outcome, reason, reason_zh, fields, report_id, event_id, patrol_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		tx.Street, it.id, deviceID, it.m.DeviceSeq, userID, it.hash, res.Outcome, res.Reason, res.ReasonChinese, fields,
-		nullString(report), nullString(event), nullString(patrol), tx.Now.UnixNano()); err != nil {
+	if _, err := tx.Exec(ledgerInsert+ledgerValues, args...); err != nil {
 		return fmt.Errorf("record mutation %s: %w", it.id, err)
 	}
 	return nil

@@ -54,6 +54,9 @@ type Tx struct {
 	// diskErr is the first failure of the disk a statement of this write
 	// met (see diskError), even if the write's function went on.
 	diskErr error
+	// heldErr is the failure of statements held to be sent together
+	// (pipeline.go): it fails the write, whatever its function made of it.
+	heldErr error
 }
 
 // group is what the writes of one transaction share.
@@ -67,18 +70,29 @@ type group struct {
 	// them, and from then on they are read afresh.
 	rules        map[int64][]*gridinspect.RoutingRule
 	rulesWritten bool
+	// absent holds objects the group found not stored, each until a
+	// write of the group looks for it (see lookahead.go).
+	absent map[idKey]struct{}
 }
 
 // Exec runs a statement in the transaction. There is no context: a
 // caller's cancellation must not interrupt a transaction that other
 // callers' writes share.
 func (tx *Tx) Exec(query string, args ...any) (sql.Result, error) {
+	if err := tx.sendHeld(); err != nil {
+		return nil, err
+	}
 	res, err := tx.conn.exec(query, args...)
 	return res, tx.note(err)
 }
 
 // Query runs a query in the transaction.
 func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
+	if err := tx.sendHeld(); err != nil {
+		return nil, err
+	}
+	tx.conn.statements.Add(1)
+	tx.conn.roundTrips.Add(1)
 	rows, err := tx.conn.c.QueryContext(context.Background(), query, args...)
 	return rows, tx.note(err)
 }
@@ -86,6 +100,9 @@ func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
 // Prepare prepares a statement for many runs in the transaction; the
 // caller closes it before its function returns.
 func (tx *Tx) Prepare(query string) (*sql.Stmt, error) {
+	if err := tx.sendHeld(); err != nil {
+		return nil, err
+	}
 	st, err := tx.conn.c.PrepareContext(context.Background(), query)
 	return st, tx.note(err)
 }
@@ -100,6 +117,11 @@ func (tx *Tx) note(err error) error {
 
 // QueryRow runs a query expected to return at most one row.
 func (tx *Tx) QueryRow(query string, args ...any) *sql.Row {
+	// If the held statements failed, PostgreSQL has aborted the
+	// transaction and the query fails too; heldErr fails the write.
+	_ = tx.sendHeld()
+	tx.conn.statements.Add(1)
+	tx.conn.roundTrips.Add(1)
 	return tx.conn.c.QueryRowContext(context.Background(), query, args...)
 }
 
@@ -120,6 +142,9 @@ type writeRequest struct {
 	done   chan error // buffered: the writer never waits for the caller
 	err    error
 	after  []func()
+	// lookFor is what the write will look for before inserting it, if
+	// anything: the group looks for its writes' together (lookahead.go).
+	lookFor *idKey
 }
 
 // errStateUnknown answers writes whose commit failed: the transaction may
@@ -220,7 +245,19 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 // caller's: a login (no actor yet), a token's use, the supervision of a
 // street's cases.
 func (db *DB) writeIn(ctx context.Context, street int64, fn func(tx *Tx) error) error {
-	req := &writeRequest{ctx: ctx, street: street, fn: fn, done: make(chan error, 1)}
+	return db.enqueueAndWait(&writeRequest{ctx: ctx, street: street, fn: fn, done: make(chan error, 1)})
+}
+
+// writeLooking is Write for a write that will look for lookFor before
+// inserting it (submitOnceTx), so that its group looks for all of them
+// at once.
+func (db *DB) writeLooking(ctx context.Context, lookFor *idKey, fn func(tx *Tx) error) error {
+	return db.enqueueAndWait(&writeRequest{ctx: ctx, street: gridinspect.ActorFrom(ctx).Street(), fn: fn,
+		done: make(chan error, 1), lookFor: lookFor})
+}
+
+// enqueueAndWait queues req for the writer and waits for its answer.
+func (db *DB) enqueueAndWait(req *writeRequest) error {
 	if err := db.enqueue(req); err != nil {
 		return err
 	}
@@ -359,6 +396,16 @@ func (db *DB) runGroup(reqs []*writeRequest) {
 		return
 	}
 	g := &group{}
+	if err := db.lookAheadFor(g, now, live); err != nil {
+		db.logger.Error("store: look ahead", "err", err)
+		if rerr := db.wconn.rollback(); rerr != nil {
+			db.logger.Error("store: roll back write transaction", "err", rerr)
+		}
+		for _, r := range live {
+			r.err = notWritten(err)
+		}
+		return
+	}
 	ok := 0
 	for i, r := range live {
 		if err := db.runOne(g, now, r); err != nil {
@@ -419,19 +466,47 @@ func (db *DB) begin(live []*writeRequest) bool {
 // before it changes it.
 func (db *DB) runWhole(now time.Time, live []*writeRequest) (ok int, whole bool) {
 	g := &group{}
+	if err := db.lookAheadFor(g, now, live); err != nil {
+		db.logger.Warn("store: look ahead", "err", err)
+		return 0, false
+	}
 	for _, r := range live {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err // the caller gave up while the group ran; nothing of it ran
 			continue
 		}
 		tx := &Tx{Now: now, Street: r.street, conn: db.wconn, group: g}
-		if err := callSafely(r.fn, tx); err != nil || tx.diskErr != nil {
+		if err := callSafely(r.fn, tx); err != nil || tx.diskErr != nil || tx.heldErr != nil {
+			db.wconn.dropHeld()
 			return ok, false
 		}
 		r.after = tx.after
 		ok++
 	}
+	// What the writes held is sent before the COMMIT (pipeline.go).
+	if tx := (&Tx{Now: now, conn: db.wconn, group: g}); tx.sendHeld() != nil {
+		return ok, false
+	}
 	return ok, true
+}
+
+// lookAheadFor looks for what the group's writes will look for, in its
+// transaction (see lookahead.go).
+func (db *DB) lookAheadFor(g *group, now time.Time, live []*writeRequest) error {
+	var keys []idKey
+	for _, r := range live {
+		if r.lookFor != nil {
+			keys = append(keys, *r.lookFor)
+		}
+	}
+	if len(keys) < 2 {
+		return nil
+	}
+	tx := &Tx{Now: now, conn: db.wconn, group: g}
+	if err := tx.lookAhead(keys); err != nil {
+		return err
+	}
+	return tx.diskErr
 }
 
 // commitGroup commits the group's transaction, in which ok of the writes

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync/atomic"
 )
 
 // writerConn is the writer goroutine's connection, held for the life of
@@ -28,6 +29,14 @@ type writerConn struct {
 	// cache of them.
 	gridsVersion map[int64]int64
 	gridsChanged bool
+	// statements counts the statements run on the connection, BEGIN and
+	// COMMIT among them (WriterStats): on PostgreSQL each is a round trip.
+	statements atomic.Uint64
+	// roundTrips counts the statements run and the batches of held ones
+	// sent (pipeline.go): on PostgreSQL, the round trips.
+	roundTrips atomic.Uint64
+	// held are the statements held to be sent together (pipeline.go).
+	held []heldStatement
 	// naiveSeq is set by a test only, to show what goes wrong without
 	// the street's lock (see the race test in changes_race_test.go).
 	naiveSeq bool
@@ -76,6 +85,8 @@ func (w *writerConn) reconnect() error {
 // exec runs a statement outside of any caller's context: a caller's
 // cancellation must not interrupt a transaction other writes share.
 func (w *writerConn) exec(query string, args ...any) (sql.Result, error) {
+	w.statements.Add(1)
+	w.roundTrips.Add(1)
 	ctx := context.Background()
 	if len(args) > 0 {
 		return w.c.ExecContext(ctx, query, args...)
@@ -122,6 +133,8 @@ func (w *writerConn) begin(street int64) error {
 			return nil
 		}
 		var seq, grids int64
+		w.statements.Add(1)
+		w.roundTrips.Add(1)
 		if err := w.c.QueryRowContext(context.Background(), lockStreet, street).Scan(&seq, &grids); err != nil {
 			_, _ = w.exec("ROLLBACK")
 			return fmt.Errorf("lock street %d: %w", street, err)
@@ -160,4 +173,12 @@ func (w *writerConn) close() error {
 		_ = st.Close()
 	}
 	return w.c.Close()
+}
+
+// writerStatements is how many statements the writer has run.
+func (db *DB) writerStatements() uint64 {
+	if db.wconn == nil {
+		return 0
+	}
+	return db.wconn.statements.Load()
 }

@@ -291,8 +291,9 @@ func (b *bench) engineWrites(ctx context.Context, work string, pg *pgServer, run
 	if t1.writer != nil {
 		w := writerStats(t1)
 		busy := w.Busy - before.Busy
-		b.logf("engines, %s: the writer was busy %.0f%% of the step, %.1f writes a commit", run.Engine,
-			100*busy.Seconds()/time.Since(started).Seconds(), float64(w.Writes-before.Writes)/float64(max(w.Commits-before.Commits, 1)))
+		b.logf("engines, %s: the writer was busy %.0f%% of the step, %.1f writes a commit, %.2f statements a write", run.Engine,
+			100*busy.Seconds()/time.Since(started).Seconds(), float64(w.Writes-before.Writes)/float64(max(w.Commits-before.Commits, 1)),
+			float64(w.Statements-before.Statements)/float64(max(w.Writes-before.Writes, 1)))
 	}
 	if err != nil {
 		return errors.Join(err, stopAll(t1))
@@ -304,8 +305,14 @@ func (b *bench) engineWrites(ctx context.Context, work string, pg *pgServer, run
 	if stopProfile, err = b.profile("engines-push-"+run.Engine, true); err != nil {
 		return errors.Join(err, stopAll(t1))
 	}
+	before = writerStats(t1)
 	run.Push1, err = b.pushOver(ctx, []*target{t1}, d, [][][]*pb.Mutation{batches})
 	stopProfile()
+	if t1.writer != nil && err == nil {
+		w := writerStats(t1)
+		b.logf("engines, %s: the writer ran %.2f statements a pushed mutation", run.Engine,
+			float64(w.Statements-before.Statements)/float64(len(batches)*b.cfg.pushBatchSize))
+	}
 	if err != nil {
 		return errors.Join(err, stopAll(t1))
 	}
