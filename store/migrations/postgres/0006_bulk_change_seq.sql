@@ -26,3 +26,29 @@ CREATE OR REPLACE FUNCTION json_extract(doc text, path text) RETURNS text
 	AS $$ SELECT CASE jsonb_typeof(doc::jsonb #> string_to_array(substr(path, 3), '.'))
 		WHEN 'boolean' THEN (CASE WHEN doc::jsonb #> string_to_array(substr(path, 3), '.') = 'true' THEN '1' ELSE '0' END)
 		ELSE doc::jsonb #>> string_to_array(substr(path, 3), '.') END $$;
+
+-- group_concat, gathered into an array by PostgreSQL's own array_append
+-- and joined once at the end. Its step was an SQL function that copied
+-- the whole string so far to add one value (quadratic in the group) and
+-- went through the SQL-function executor on every row: the summary's
+-- times to close, 10,000 values over 60 groups, took 300 ms at 30,000
+-- reports, where the same query's rows are read in 5.
+CREATE FUNCTION group_concat_final(a text[]) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$ SELECT CASE WHEN cardinality(array_remove(a, NULL)) > 0 THEN array_to_string(a, ',') END $$;
+CREATE FUNCTION group_concat_final(a bigint[]) RETURNS text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$ SELECT CASE WHEN cardinality(array_remove(a, NULL)) > 0 THEN array_to_string(a, ',') END $$;
+CREATE OR REPLACE AGGREGATE group_concat(text) (
+	SFUNC = array_append, STYPE = text[], FINALFUNC = group_concat_final);
+CREATE OR REPLACE AGGREGATE group_concat(bigint) (
+	SFUNC = array_append, STYPE = bigint[], FINALFUNC = group_concat_final);
+DROP FUNCTION group_concat_step(text, bigint);
+DROP FUNCTION group_concat_step(text, text);
+
+-- The summary sizes the street by max(rowid), which SQLite reads from the
+-- end of the table's b-tree and PostgreSQL, without an index leading with
+-- rowid, by reading every report. Interim, as the id indexes at the end
+-- of 0001: once the statement names the street, UNIQUE (street_id, rowid)
+-- serves it, and this goes with them.
+CREATE INDEX reports_rowid ON reports (rowid);
