@@ -299,8 +299,10 @@ func (b *bench) enginesPhase(ctx context.Context, work string) error {
 		}
 		run := &engineRun{Engine: label}
 		res.Runs = append(res.Runs, run)
-		if err := b.engineWrites(ctx, work, pg, run); err != nil {
-			return fmt.Errorf("engines, %s: %w", label, err)
+		if b.cfg.engineWrites {
+			if err := b.engineWrites(ctx, work, pg, run); err != nil {
+				return fmt.Errorf("engines, %s: %w", label, err)
+			}
 		}
 		if err := b.engineQueries(ctx, work, pg, run); err != nil {
 			return fmt.Errorf("engines, %s: %w", label, err)
@@ -864,21 +866,28 @@ func (e *enginesResult) writeMarkdown(p func(string, ...any), cfg config) {
 		}
 		return fmt.Sprintf("%s/s (batch p50 %s)", count(r.PerSecond()), ms(r.P50))
 	}
-	line(fmt.Sprintf("SubmitReport, %d callers, one gridd", callers), func(r *engineRun) string { return calls(r.Submit1) })
-	line(fmt.Sprintf("SubmitReport, %d callers, two gridd (half each)", callers), func(r *engineRun) string { return calls(r.Submit2) })
-	line(fmt.Sprintf("raw: %d callers, one-report transactions (report, event, change rows) grouped by one writer as the store groups them", callers),
-		func(r *engineRun) string { return calls(r.RawGroup) })
-	line(fmt.Sprintf("raw: %d callers, each one-report transaction on its own connection (pgx, %d connections)", callers, callers),
-		func(r *engineRun) string { return calls(r.RawMany) })
-	line("SubmitReport one gridd ÷ raw grouped", func(r *engineRun) string { return ratio(r.Submit1.PerSecond(), r.RawGroup.PerSecond()) })
-	line("SubmitReport one gridd ÷ raw, a transaction each", func(r *engineRun) string { return ratio(r.Submit1.PerSecond(), r.RawMany.PerSecond()) })
-	line("SubmitReport two gridd ÷ raw grouped", func(r *engineRun) string { return ratio(r.Submit2.PerSecond(), r.RawGroup.PerSecond()) })
-	line("SubmitReport two gridd ÷ raw, a transaction each", func(r *engineRun) string { return ratio(r.Submit2.PerSecond(), r.RawMany.PerSecond()) })
-	line(fmt.Sprintf("Push, batches of %d, one device, one gridd (mutations/s)", cfg.pushBatchSize), func(r *engineRun) string { return rows(r.Push1) })
-	line("Push, one device on each of two gridd at once (mutations/s, wall time)", func(r *engineRun) string { return rows(r.Push2) })
-	line("raw: the same four rows a mutation, one transaction a batch", func(r *engineRun) string { return rows(r.RawPush) })
-	line("Push one gridd ÷ raw", func(r *engineRun) string { return ratio(r.Push1.PerSecond(), r.RawPush.PerSecond()) })
-	line("Push two gridd ÷ raw", func(r *engineRun) string { return ratio(r.Push2.PerSecond(), r.RawPush.PerSecond()) })
+	// Without the write steps (--engine-writes=false), only the queries.
+	writes := false
+	for _, r := range e.Runs {
+		writes = writes || r.Submit1.Calls > 0 || r.Push1.Rows > 0
+	}
+	if writes {
+		line(fmt.Sprintf("SubmitReport, %d callers, one gridd", callers), func(r *engineRun) string { return calls(r.Submit1) })
+		line(fmt.Sprintf("SubmitReport, %d callers, two gridd (half each)", callers), func(r *engineRun) string { return calls(r.Submit2) })
+		line(fmt.Sprintf("raw: %d callers, one-report transactions (report, event, change rows) grouped by one writer as the store groups them", callers),
+			func(r *engineRun) string { return calls(r.RawGroup) })
+		line(fmt.Sprintf("raw: %d callers, each one-report transaction on its own connection (pgx, %d connections)", callers, callers),
+			func(r *engineRun) string { return calls(r.RawMany) })
+		line("SubmitReport one gridd ÷ raw grouped", func(r *engineRun) string { return ratio(r.Submit1.PerSecond(), r.RawGroup.PerSecond()) })
+		line("SubmitReport one gridd ÷ raw, a transaction each", func(r *engineRun) string { return ratio(r.Submit1.PerSecond(), r.RawMany.PerSecond()) })
+		line("SubmitReport two gridd ÷ raw grouped", func(r *engineRun) string { return ratio(r.Submit2.PerSecond(), r.RawGroup.PerSecond()) })
+		line("SubmitReport two gridd ÷ raw, a transaction each", func(r *engineRun) string { return ratio(r.Submit2.PerSecond(), r.RawMany.PerSecond()) })
+		line(fmt.Sprintf("Push, batches of %d, one device, one gridd (mutations/s)", cfg.pushBatchSize), func(r *engineRun) string { return rows(r.Push1) })
+		line("Push, one device on each of two gridd at once (mutations/s, wall time)", func(r *engineRun) string { return rows(r.Push2) })
+		line("raw: the same four rows a mutation, one transaction a batch", func(r *engineRun) string { return rows(r.RawPush) })
+		line("Push one gridd ÷ raw", func(r *engineRun) string { return ratio(r.Push1.PerSecond(), r.RawPush.PerSecond()) })
+		line("Push two gridd ÷ raw", func(r *engineRun) string { return ratio(r.Push2.PerSecond(), r.RawPush.PerSecond()) })
+	}
 	for i, q := range e.Runs[0].Queries {
 		line(fmt.Sprintf("%s reports: %s (p50 / p99)", size(q.Reports), q.Query), func(r *engineRun) string {
 			if i >= len(r.Queries) {
