@@ -52,3 +52,16 @@ DROP FUNCTION group_concat_step(text, text);
 -- of 0001: once the statement names the street, UNIQUE (street_id, rowid)
 -- serves it, and this goes with them.
 CREATE INDEX reports_rowid ON reports (rowid);
+
+-- The summary counts event_facts per grid, category and type over the
+-- period, reading a handful of its columns. SQLite keeps the table in its
+-- primary key's order (WITHOUT ROWID), so each range is read in one
+-- stretch; PostgreSQL keeps rows in the order they came, and read each
+-- range's rows from all over the table (at 1,000,000 reports, 250,000 pages
+-- for the times to close: 1.3 s). The columns the summary reads are now in
+-- the index, so that each range is read from the index alone. The street
+-- is included, not leading: plain indexes need not lead with it (0001),
+-- and a grid's id names one street.
+DROP INDEX event_facts_grid;
+CREATE INDEX event_facts_grid ON event_facts (grid_id, category, type, effective_at, event_id)
+	INCLUDE (street_id, status_after, notice_kind, notice_department, disposition, to_close, demolished_area, detail_kind);
