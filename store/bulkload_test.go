@@ -3,6 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -118,4 +123,99 @@ func TestBulkLoad(t *testing.T) {
 		Password: "bulk-password"}); err == nil {
 		t.Error("second BulkLoad on the same database succeeded")
 	}
+}
+
+// TestBulkLoad_APostgreSQLStreetAnswersTheSummaryOfTheSameSQLiteStreet
+// loads the same street (seed, size, end) into PostgreSQL, where
+// BulkLoad copies its rows in (COPY, change rows numbered in one step),
+// and into SQLite, where it inserts them one by one: every figure of the
+// summary must be the same, and PostgreSQL's change sequence must be the
+// street's counter, without gap or repeat, as if each change had been
+// numbered by the trigger.
+func TestBulkLoad_APostgreSQLStreetAnswersTheSummaryOfTheSameSQLiteStreet(t *testing.T) {
+	onlyOn(t, "postgres") // opens a SQLite street beside it
+	pg := MustOpenDB(t)
+	lite, err := Open(filepath.Join(t.TempDir(), "lite.db"), Options{Now: pg.clock.Now,
+		Logger: slog.New(slog.DiscardHandler), PasswordParams: testPasswordParams})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = lite.Close(context.Background()) })
+	end := time.Date(2025, 7, 15, 0, 0, 0, 0, time.UTC)
+	opts := BulkLoadOptions{Reports: 2000, Seed: 11, End: end, Batch: 600, Password: "bulk-password"}
+	var results [2]*BulkLoadResult
+	for i, db := range []*DB{lite, pg.DB} {
+		if results[i], err = db.BulkLoad(context.Background(), opts); err != nil {
+			t.Fatalf("BulkLoad on %s: %v", db.engine, err)
+		}
+	}
+	if results[0].Events != results[1].Events || results[0].Patrols != results[1].Patrols {
+		t.Fatalf("events, patrols: SQLite %d, %d; PostgreSQL %d, %d", results[0].Events, results[0].Patrols,
+			results[1].Events, results[1].Patrols)
+	}
+	sup := as(&gridinspect.Actor{UserID: "sup", Role: gridinspect.RoleSupervisor, AllGrids: true, StreetID: 1})
+	for _, p := range [][2]time.Time{
+		{time.Date(2025, 1, 1, 0, 0, 0, 0, gridinspect.ChinaZone), time.Date(2025, 7, 1, 0, 0, 0, 0, gridinspect.ChinaZone)},
+		{time.Date(2024, 7, 1, 0, 0, 0, 0, gridinspect.ChinaZone), time.Date(2025, 1, 1, 0, 0, 0, 0, gridinspect.ChinaZone)},
+	} {
+		want, err := lite.Summary(sup, p[0], p[1], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pg.Summary(sup, p[0], p[1], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want.Loop.Reported == 0 {
+			t.Fatalf("%v…%v: nothing reported on SQLite", p[0], p[1])
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%v…%v: PostgreSQL's summary differs from SQLite's:\n%s", p[0], p[1], lineDiff(t, want, got))
+		}
+	}
+
+	var changes, first, last, counter int64
+	err = pg.Read(context.Background(), func(tx *sql.Tx) error {
+		if err := tx.QueryRow("SELECT count(*), min(seq), max(seq) FROM changes").Scan(&changes, &first, &last); err != nil {
+			return err
+		}
+		return tx.QueryRow("SELECT change_seq FROM streets WHERE id = 1").Scan(&counter)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != 1 || last != changes || counter != last {
+		t.Errorf("changes numbered %d…%d (%d rows), the street's counter at %d: want 1…n, the counter at n", first, last, changes, counter)
+	}
+}
+
+// lineDiff shows the lines of a's and b's JSON that differ.
+func lineDiff(t *testing.T, a, b any) string {
+	t.Helper()
+	ja, err := json.MarshalIndent(a, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jb, err := json.MarshalIndent(b, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	la, lb := strings.Split(string(ja), "\n"), strings.Split(string(jb), "\n")
+	var out []string
+	for i := range max(len(la), len(lb)) {
+		var x, y string
+		if i < len(la) {
+			x = la[i]
+		}
+		if i < len(lb) {
+			y = lb[i]
+		}
+		if x != y {
+			out = append(out, fmt.Sprintf("line %d: want %s, got %s", i+1, strings.TrimSpace(x), strings.TrimSpace(y)))
+		}
+	}
+	if len(out) == 0 {
+		return "(their JSON is the same)"
+	}
+	return strings.Join(out, "\n")
 }

@@ -49,6 +49,9 @@ type dataset struct {
 	Password   string            `json:"password"`
 	BuildTime  time.Duration     `json:"build_time"`
 	Schema     string            `json:"schema"` // schemaFingerprint of the database as made
+	// Database is the name of a PostgreSQL street's database kept on a
+	// server given by URL (engines.go, cachedPGStreet); "" on SQLite.
+	Database string `json:"database,omitempty"`
 
 	dir string
 }

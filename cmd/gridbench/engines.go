@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -96,6 +97,31 @@ func parseDatabases(s string) ([]string, error) {
 type pgServer struct {
 	admin string // URL of a database to run CREATE DATABASE from
 	n     int
+	// kept is set for a server given by URL, which outlives the run: with
+	// --cache its loaded streets are kept there, and used again.
+	kept bool
+}
+
+// databaseURL is the URL of the database name on the server.
+func (s *pgServer) databaseURL(name string) (string, error) {
+	u, err := url.Parse(s.admin)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// exists reports whether the server has a database of that name.
+func (s *pgServer) exists(ctx context.Context, name string) (bool, error) {
+	db, err := sql.Open("pgx", s.admin)
+	if err != nil {
+		return false, err
+	}
+	defer db.Close()
+	var n int
+	err = db.QueryRowContext(ctx, "SELECT count(*) FROM pg_database WHERE datname = $1", name).Scan(&n)
+	return n > 0, err
 }
 
 // createDatabase makes a new database and returns its URL.
@@ -104,24 +130,27 @@ func (s *pgServer) createDatabase(ctx context.Context) (string, error) {
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	name := fmt.Sprintf("gridbench_%d_%s", s.n, hex.EncodeToString(suffix))
-	db, err := sql.Open("pgx", s.admin)
-	if err != nil {
+	if err := createDatabase(ctx, s.admin, name); err != nil {
 		return "", err
+	}
+	return s.databaseURL(name)
+}
+
+// createDatabase makes the database name, from the admin database.
+func createDatabase(ctx context.Context, admin, name string) error {
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		return err
 	}
 	defer db.Close()
 	for _, q := range []string{"CREATE DATABASE " + name,
 		// The same durability as SQLite's synchronous=FULL (see above).
 		"ALTER DATABASE " + name + " SET synchronous_commit = on"} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
-			return "", fmt.Errorf("%s: %w", q, err)
+			return fmt.Errorf("%s: %w", q, err)
 		}
 	}
-	u, err := url.Parse(s.admin)
-	if err != nil {
-		return "", err
-	}
-	u.Path = "/" + name
-	return u.String(), nil
+	return nil
 }
 
 // benchDB is one database a server is started on.
@@ -166,6 +195,9 @@ func (b *bench) prepareStreet(ctx context.Context, pg *pgServer, root string, n 
 		}
 		return d, benchDB{dir: d.dir}, nil
 	}
+	if pg.kept && b.cfg.cache != "" && n > 0 {
+		return b.cachedPGStreet(ctx, pg, n)
+	}
 	u, err := pg.createDatabase(ctx)
 	if err != nil {
 		return nil, benchDB{}, err
@@ -174,6 +206,13 @@ func (b *bench) prepareStreet(ctx context.Context, pg *pgServer, root string, n 
 	if err != nil {
 		return nil, benchDB{}, err
 	}
+	d, bdb, err := b.loadPGStreet(ctx, u, dir, n)
+	return d, bdb, err
+}
+
+// loadPGStreet bulk-loads a street of n reports into the PostgreSQL
+// database at u, its photo folder and description in dir.
+func (b *bench) loadPGStreet(ctx context.Context, u, dir string, n int) (*dataset, benchDB, error) {
 	bdb := benchDB{dir: dir, url: u, photos: filepath.Join(dir, "photos")}
 	pw, err := newPassword()
 	if err != nil {
@@ -189,6 +228,49 @@ func (b *bench) prepareStreet(ctx context.Context, pg *pgServer, root string, n 
 		return nil, benchDB{}, err
 	}
 	return d, bdb, nil
+}
+
+// cachedPGStreet is the street of n reports kept on a server given by URL
+// (--cache): its database, gridbench_street_<n>_seed_<seed>, is used again
+// if the cache folder describes it and the server still has it, and made
+// (anew) otherwise. It is not dropped after the run; gridd migrates it to
+// the current schema when it starts on it.
+func (b *bench) cachedPGStreet(ctx context.Context, pg *pgServer, n int) (*dataset, benchDB, error) {
+	name := fmt.Sprintf("gridbench_street_%d_seed_%d", n, b.cfg.seed)
+	dir := filepath.Join(b.cfg.cache, fmt.Sprintf("pg-street-%d-seed-%d", n, b.cfg.seed))
+	u, err := pg.databaseURL(name)
+	if err != nil {
+		return nil, benchDB{}, err
+	}
+	d, err := readDataset(dir)
+	if err == nil && d.Version == datasetVersion && d.Reports == n && d.Seed == b.cfg.seed && d.Database == name {
+		if ok, err := pg.exists(ctx, name); err != nil {
+			return nil, benchDB{}, err
+		} else if ok {
+			d.dir = dir
+			b.logf("engines: using the PostgreSQL street of %d reports in database %s (made in %v)", n, name, d.BuildTime.Round(time.Second))
+			return d, benchDB{dir: dir, url: u, photos: filepath.Join(dir, "photos")}, nil
+		}
+	}
+	if err := dropDatabase(ctx, pg.admin, u); err != nil {
+		return nil, benchDB{}, err
+	}
+	if err := freshDir(dir); err != nil {
+		return nil, benchDB{}, err
+	}
+	if err := createDatabase(ctx, pg.admin, name); err != nil {
+		return nil, benchDB{}, err
+	}
+	d, bdb, err := b.loadPGStreet(ctx, u, dir, n)
+	if err != nil {
+		return nil, benchDB{}, err
+	}
+	d.Database = name
+	info, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return nil, benchDB{}, err
+	}
+	return d, bdb, os.WriteFile(filepath.Join(dir, infoFile), info, 0o600)
 }
 
 // enginesPhase runs the engines phase on every engine of --database.
@@ -210,15 +292,17 @@ func (b *bench) enginesPhase(ctx context.Context, work string) error {
 			defer c.Stop()
 			pg = &pgServer{admin: c.URL("postgres")}
 		case name != "sqlite":
-			pg, label = &pgServer{admin: name}, "postgres"
+			pg, label = &pgServer{admin: name, kept: true}, "postgres"
 		}
 		if pg != nil {
 			b.res.Env.PostgreSQL = postgresVersion(ctx, pg.admin)
 		}
 		run := &engineRun{Engine: label}
 		res.Runs = append(res.Runs, run)
-		if err := b.engineWrites(ctx, work, pg, run); err != nil {
-			return fmt.Errorf("engines, %s: %w", label, err)
+		if b.cfg.engineWrites {
+			if err := b.engineWrites(ctx, work, pg, run); err != nil {
+				return fmt.Errorf("engines, %s: %w", label, err)
+			}
 		}
 		if err := b.engineQueries(ctx, work, pg, run); err != nil {
 			return fmt.Errorf("engines, %s: %w", label, err)
@@ -726,7 +810,7 @@ func (b *bench) engineQueries(ctx context.Context, work string, pg *pgServer, ru
 		if err := errors.Join(err, t.stop()); err != nil {
 			return err
 		}
-		if pg != nil {
+		if pg != nil && !(pg.kept && b.cfg.cache != "") {
 			// A million reports take gigabytes: drop the street once measured.
 			if err := dropDatabase(ctx, pg.admin, bdb.url); err != nil {
 				b.note("engines: drop " + store.RedactURL(bdb.url) + ": " + err.Error())
@@ -747,7 +831,7 @@ func dropDatabase(ctx context.Context, admin, u string) error {
 		return err
 	}
 	defer db.Close()
-	_, err = db.ExecContext(ctx, "DROP DATABASE "+pgx.Identifier{strings.TrimPrefix(p.Path, "/")}.Sanitize()+" WITH (FORCE)")
+	_, err = db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{strings.TrimPrefix(p.Path, "/")}.Sanitize()+" WITH (FORCE)")
 	return err
 }
 
@@ -789,21 +873,28 @@ func (e *enginesResult) writeMarkdown(p func(string, ...any), cfg config) {
 		}
 		return fmt.Sprintf("%s/s (batch p50 %s)", count(r.PerSecond()), ms(r.P50))
 	}
-	line(fmt.Sprintf("SubmitReport, %d callers, one gridd", callers), func(r *engineRun) string { return calls(r.Submit1) })
-	line(fmt.Sprintf("SubmitReport, %d callers, two gridd (half each)", callers), func(r *engineRun) string { return calls(r.Submit2) })
-	line(fmt.Sprintf("raw: %d callers, one-report transactions (report, event, change rows) grouped by one writer as the store groups them", callers),
-		func(r *engineRun) string { return calls(r.RawGroup) })
-	line(fmt.Sprintf("raw: %d callers, each one-report transaction on its own connection (pgx, %d connections)", callers, callers),
-		func(r *engineRun) string { return calls(r.RawMany) })
-	line("SubmitReport one gridd ÷ raw grouped", func(r *engineRun) string { return ratio(r.Submit1.PerSecond(), r.RawGroup.PerSecond()) })
-	line("SubmitReport one gridd ÷ raw, a transaction each", func(r *engineRun) string { return ratio(r.Submit1.PerSecond(), r.RawMany.PerSecond()) })
-	line("SubmitReport two gridd ÷ raw grouped", func(r *engineRun) string { return ratio(r.Submit2.PerSecond(), r.RawGroup.PerSecond()) })
-	line("SubmitReport two gridd ÷ raw, a transaction each", func(r *engineRun) string { return ratio(r.Submit2.PerSecond(), r.RawMany.PerSecond()) })
-	line(fmt.Sprintf("Push, batches of %d, one device, one gridd (mutations/s)", cfg.pushBatchSize), func(r *engineRun) string { return rows(r.Push1) })
-	line("Push, one device on each of two gridd at once (mutations/s, wall time)", func(r *engineRun) string { return rows(r.Push2) })
-	line("raw: the same four rows a mutation, one transaction a batch", func(r *engineRun) string { return rows(r.RawPush) })
-	line("Push one gridd ÷ raw", func(r *engineRun) string { return ratio(r.Push1.PerSecond(), r.RawPush.PerSecond()) })
-	line("Push two gridd ÷ raw", func(r *engineRun) string { return ratio(r.Push2.PerSecond(), r.RawPush.PerSecond()) })
+	// Without the write steps (--engine-writes=false), only the queries.
+	writes := false
+	for _, r := range e.Runs {
+		writes = writes || r.Submit1.Calls > 0 || r.Push1.Rows > 0
+	}
+	if writes {
+		line(fmt.Sprintf("SubmitReport, %d callers, one gridd", callers), func(r *engineRun) string { return calls(r.Submit1) })
+		line(fmt.Sprintf("SubmitReport, %d callers, two gridd (half each)", callers), func(r *engineRun) string { return calls(r.Submit2) })
+		line(fmt.Sprintf("raw: %d callers, one-report transactions (report, event, change rows) grouped by one writer as the store groups them", callers),
+			func(r *engineRun) string { return calls(r.RawGroup) })
+		line(fmt.Sprintf("raw: %d callers, each one-report transaction on its own connection (pgx, %d connections)", callers, callers),
+			func(r *engineRun) string { return calls(r.RawMany) })
+		line("SubmitReport one gridd ÷ raw grouped", func(r *engineRun) string { return ratio(r.Submit1.PerSecond(), r.RawGroup.PerSecond()) })
+		line("SubmitReport one gridd ÷ raw, a transaction each", func(r *engineRun) string { return ratio(r.Submit1.PerSecond(), r.RawMany.PerSecond()) })
+		line("SubmitReport two gridd ÷ raw grouped", func(r *engineRun) string { return ratio(r.Submit2.PerSecond(), r.RawGroup.PerSecond()) })
+		line("SubmitReport two gridd ÷ raw, a transaction each", func(r *engineRun) string { return ratio(r.Submit2.PerSecond(), r.RawMany.PerSecond()) })
+		line(fmt.Sprintf("Push, batches of %d, one device, one gridd (mutations/s)", cfg.pushBatchSize), func(r *engineRun) string { return rows(r.Push1) })
+		line("Push, one device on each of two gridd at once (mutations/s, wall time)", func(r *engineRun) string { return rows(r.Push2) })
+		line("raw: the same four rows a mutation, one transaction a batch", func(r *engineRun) string { return rows(r.RawPush) })
+		line("Push one gridd ÷ raw", func(r *engineRun) string { return ratio(r.Push1.PerSecond(), r.RawPush.PerSecond()) })
+		line("Push two gridd ÷ raw", func(r *engineRun) string { return ratio(r.Push2.PerSecond(), r.RawPush.PerSecond()) })
+	}
 	for i, q := range e.Runs[0].Queries {
 		line(fmt.Sprintf("%s reports: %s (p50 / p99)", size(q.Reports), q.Query), func(r *engineRun) string {
 			if i >= len(r.Queries) {

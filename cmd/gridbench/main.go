@@ -88,6 +88,7 @@ type config struct {
 	firstPull     firstPullConfig
 	storm         stormSettings
 	databases     []string // the engines phase's engines (engines.go)
+	engineWrites  bool     // the engines phase measures SubmitReport and Push too
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -118,6 +119,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.work, "work", "", "work folder (default: a temporary folder, removed at the end)")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the bulk-loaded streets' content")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "with --in-process: write CPU profiles of the busiest submit step, the push phase and the storm to `PREFIX`-submit-N.pprof, PREFIX-push.pprof, PREFIX-storm.pprof and PREFIX-storm-burst.pprof")
+	fs.BoolVar(&c.engineWrites, "engine-writes", true, "the engines phase measures SubmitReport and Push before the queries (false: only the bulk-loaded streets' queries)")
 	databases := fs.String("database", "sqlite", "comma-separated engines the engines phase measures side by side: sqlite, postgres (a throwaway cluster, internal/pgtest) or a postgres:// `URL` of a server where gridbench may CREATE DATABASE")
 	c.firstPull.register(fs)
 	stormFlags := c.storm.flags(fs)
