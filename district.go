@@ -11,6 +11,10 @@ import (
 // and may do nothing else. A request names some of them (street_ids) or
 // none, meaning all of them.
 
+// MaxDistrictStreets bounds the streets a district account is given, and
+// those a request names: a city's, not more.
+const MaxDistrictStreets = 1000
+
 // IsDistrict reports whether the actor is a district account.
 func (a *Actor) IsDistrict() bool { return a != nil && a.Role == RoleDistrict }
 

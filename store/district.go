@@ -41,6 +41,10 @@ func (db *DB) SetDistrictStreets(ctx context.Context, username string, streets [
 			Zh("账号 %s 不是区级账号", username)
 	}
 	streets = slices.Compact(slices.Sorted(slices.Values(streets)))
+	if len(streets) > gridinspect.MaxDistrictStreets {
+		return gridinspect.Errorf(gridinspect.EINVALID, "%d streets, more than %d", len(streets), gridinspect.MaxDistrictStreets).
+			Zh("街道过多，最多 %d 个", gridinspect.MaxDistrictStreets)
+	}
 	// The write is the account's street's, as any change of its rows.
 	as := gridinspect.NewContext(ctx, &gridinspect.Actor{UserID: gridinspect.SystemUserID, Username: "system",
 		Role: gridinspect.RoleAdmin, AllGrids: true, StreetID: home})

@@ -298,3 +298,27 @@ func TestSetDistrictStreets_RefusesWhatIsNotADistrictAccountOrAStreet(t *testing
 		t.Errorf("a district account of grid A: %v, want invalid", err)
 	}
 }
+
+// A desk's count kept for the next desk (Options.DashboardMaxAge) is
+// kept for its street: another street's desk of "every grid" counts its
+// own.
+func TestDashboard_ACountKeptForOneStreetIsNotAnothersAnswer(t *testing.T) {
+	db := mustOpenWith(t, Options{DashboardMaxAge: time.Minute})
+	mustStreet(t, db)
+	admin2 := newStreetTwo(t, db)
+	mustSubmit(t, db, as(admin()), newReport(inA))
+	for _, c := range []struct {
+		actor *gridinspect.Actor
+		open  int64
+		grids int
+	}{{admin(), 1, 2}, {admin2, 0, 1}} {
+		d, err := db.Dashboard(as(c.actor), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Total[gridinspect.CountOpen] != c.open || len(d.Grids) != c.grids {
+			t.Errorf("street %d: %d open in %d grids, want %d in %d", c.actor.Street(), d.Total[gridinspect.CountOpen],
+				len(d.Grids), c.open, c.grids)
+		}
+	}
+}
