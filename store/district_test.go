@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -320,5 +322,42 @@ func TestDashboard_ACountKeptForOneStreetIsNotAnothersAnswer(t *testing.T) {
 			t.Errorf("street %d: %d open in %d grids, want %d in %d", c.actor.Street(), d.Total[gridinspect.CountOpen],
 				len(d.Grids), c.open, c.grids)
 		}
+	}
+}
+
+// districtMigration is the SQLite migration that rebuilds users for the
+// district role.
+const districtMigration = 24
+
+func TestStreets_ASQLiteDatabaseOfThePreviousVersionKeepsItsAccountsAndTakesDistrictOnes(t *testing.T) {
+	onlyOn(t, "sqlite") // PostgreSQL's users allowed the role from its first migration
+	path := filepath.Join(t.TempDir(), "gridinspect.db")
+	makeSQLiteAt(t, path, districtMigration, `
+		INSERT INTO grids (id, name, kind, boundary, min_lat, min_lng, max_lat, max_lng, content_hash, created_at)
+			VALUES ('0195a0c0-0000-7000-8000-0000000000aa', '一村', 1, '[]', 0, 0, 1, 1, 'h', 1);
+		INSERT INTO users (id, username, display_name, role, all_grids, disabled, password_hash, created_at, updated_at)
+			VALUES ('0195a0c0-0000-7000-8000-0000000000u1', 'zhang.san', '张三', 1, 0, 0, 'x', 1, 2);
+		INSERT INTO user_grids (user_id, grid_id)
+			VALUES ('0195a0c0-0000-7000-8000-0000000000u1', '0195a0c0-0000-7000-8000-0000000000aa');
+		INSERT INTO tokens (id, user_id, device_id, created_at, last_used_at, expires_at)
+			VALUES ('t1', '0195a0c0-0000-7000-8000-0000000000u1', 'phone', 1, 1, 9);`)
+	db := mustOpenAt(t, path, &testClock{now: t0})
+	u := mustGetUser(t, db, as(admin()), "0195a0c0-0000-7000-8000-0000000000u1")
+	if u.Username != "zhang.san" || u.DisplayName != "张三" || u.Role != gridinspect.RoleWorker || len(u.GridIDs) != 1 ||
+		u.StreetID != 1 {
+		t.Errorf("account after the migration: %+v", u)
+	}
+	err := db.Read(context.Background(), func(tx *sql.Tx) error {
+		var broken int
+		if err := tx.QueryRow("SELECT count(*) FROM pragma_foreign_key_check").Scan(&broken); err != nil || broken != 0 {
+			t.Errorf("%d rows refer to no row (%v)", broken, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateUser(as(admin()), &gridinspect.User{Username: "qu", Role: gridinspect.RoleDistrict}, testPassword); err != nil {
+		t.Errorf("a district account: %v", err)
 	}
 }
