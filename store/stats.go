@@ -25,6 +25,10 @@ import (
 //   - times are Unix nanoseconds of field time (effective_at), and the
 //     period is [:from, :to);
 //   - a conflict event (conflict = 1) never counts;
+//   - every statement names the street of every row it reads, street_id
+//     IN json_each(:streets): the caller's street, or the streets a
+//     district account counts (statsActor), whose figures are then the
+//     sums over them; the indexes hold the street (migrations/0024);
 //   - the loop is counted per grid and category (loopKey): for each pair,
 //     one range of an index that leads with (grid_id, category), which
 //     needs no sort, where one GROUP BY over the period would sort it all;
