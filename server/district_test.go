@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -201,5 +202,25 @@ func TestDistrict_EveryOtherRPCAndEveryWriteIsPermissionDenied(t *testing.T) {
 	}
 	if _, err := d.auth.Logout(bearer(context.Background(), d.tokens["qu"]), &pb.LogoutRequest{}); err != nil {
 		t.Errorf("Logout: %v", err)
+	}
+}
+
+// The HTTP export takes street_ids as the gRPC request does, beside the
+// filter's parameters.
+func TestHTTP_AnExportNamesItsStreets(t *testing.T) {
+	s := newFileServer(t, roomy)
+	super := s.loginAs(t, "super")
+	for _, c := range []struct {
+		query string
+		want  int
+	}{
+		{"format=csv&street_ids=1", http.StatusOK},
+		{"format=csv&street_ids=1&grid_ids=" + gridA, http.StatusOK},
+		{"format=csv&street_ids=2", http.StatusForbidden},
+		{"format=csv&street_ids=x", http.StatusBadRequest},
+	} {
+		if code, _, body := s.do(t, "GET", "/v1/reports:export?"+c.query, super, ""); code != c.want {
+			t.Errorf("%s: HTTP %d %.200s, want %d", c.query, code, body, c.want)
+		}
 	}
 }
