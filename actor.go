@@ -14,6 +14,9 @@ const (
 	RoleWorker
 	RoleSupervisor
 	RoleAdmin
+	// RoleDistrict is a district account: it reads the statistics of the
+	// streets it was given, summed, and nothing else (district.go).
+	RoleDistrict
 )
 
 // Actor is who is calling: the user behind a request, with the scope their
@@ -31,6 +34,10 @@ type Actor struct {
 	// StreetID is the street (tenant, docs/tenants.md) the user belongs
 	// to; 0 is DefaultStreet.
 	StreetID int64
+	// Streets are, for a district account's statistics, the streets the
+	// request counts, as the store resolved them (StatsStreets); nil for
+	// everyone else, who reads its own street.
+	Streets []int64
 }
 
 // DefaultStreet is the street of a single-street database: every row a

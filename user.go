@@ -51,10 +51,13 @@ func (r Rules) ValidateUser(u *User) error {
 		v.AddZh("user.username", "须为 2 到 32 个小写字母、数字或 . _ -，以字母或数字开头", "must be 2 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
 	checkText(&v, "user.display_name", u.DisplayName, MaxShortTextRunes, false)
-	checkEnum(&v, "user.role", int(u.Role), int(RoleAdmin), true)
+	checkEnum(&v, "user.role", int(u.Role), int(RoleDistrict), true)
 	checkIDs(&v, "user.grid_ids", u.GridIDs, MaxUserGrids)
 	if u.Role == RoleWorker && u.AllGrids {
 		v.AddZh("user.all_grids", "网格员只能负责指定的网格，不能负责全街道", "a worker belongs to named grids, not the whole street")
+	}
+	if u.Role == RoleDistrict && (u.AllGrids || len(u.GridIDs) > 0) {
+		v.AddZh("user.grid_ids", "区级账号查看所给街道的统计，不负责网格", "a district account reads its streets' statistics and belongs to no grid")
 	}
 	if u.Role == RoleWorker && len(u.GridIDs) == 0 {
 		v.AddZh("user.grid_ids", "网格员至少需要一个网格", "a worker needs at least one grid")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -103,6 +104,15 @@ func (rt *streamRoutes) exportRequest(ctx context.Context, r *http.Request) (*pb
 		}
 		req.Format = f
 	}
+	// street_ids is the request's; every other parameter the filter's.
+	for _, s := range r.Form["street_ids"] {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, rt.invalid(ctx, "street_ids", "须为街道编号（整数）", "has %q; must be street numbers", s)
+		}
+		req.StreetIds = append(req.StreetIds, id)
+	}
+	r.Form.Del("street_ids")
 	if err := runtime.PopulateQueryParameters(req.Filter, r.Form, exportQuery); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "%v", err)
 	}

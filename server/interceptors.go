@@ -110,6 +110,9 @@ func (s *Server) authUnary(ctx context.Context, req any, info *grpc.UnaryServerI
 		return handler(ctx, req)
 	}
 	actor, err := s.cfg.Authenticate(ctx)
+	if err == nil {
+		err = districtMay(actor, info.FullMethod)
+	}
 	if err != nil {
 		return nil, s.status(ctx, err)
 	}
@@ -129,6 +132,9 @@ func (s *Server) authStream(srv any, ss grpc.ServerStream, info *grpc.StreamServ
 		return handler(srv, ss)
 	}
 	actor, err := s.cfg.Authenticate(ss.Context())
+	if err == nil {
+		err = districtMay(actor, info.FullMethod)
+	}
 	if err != nil {
 		return s.status(ss.Context(), err)
 	}

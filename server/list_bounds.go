@@ -42,6 +42,11 @@ var listBounds = map[protoreflect.FullName]int{
 	"gridinspect.v1.ListDuePatrolsRequest.grid_ids":      gridinspect.MaxFilterGridIDs,
 	"gridinspect.v1.GetAppraisalRequest.grid_ids":        gridinspect.MaxFilterGridIDs,
 	"gridinspect.v1.UpdateUserRequest.update_fields":     maxUpdateFields,
+	// A district account's streets, each at most once.
+	"gridinspect.v1.GetSummaryRequest.street_ids":    gridinspect.MaxDistrictStreets,
+	"gridinspect.v1.GetAppraisalRequest.street_ids":  gridinspect.MaxDistrictStreets,
+	"gridinspect.v1.GetDashboardRequest.street_ids":  gridinspect.MaxDistrictStreets,
+	"gridinspect.v1.ExportReportsRequest.street_ids": gridinspect.MaxDistrictStreets,
 
 	// Data: the domain's own limits.
 	"gridinspect.v1.PushRequest.mutations":    gridinspect.MaxPushMutations,

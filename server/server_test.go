@@ -114,7 +114,7 @@ func TestEnumNumbersMatchTheAPI(t *testing.T) {
 		{pb.PatrolKind(0).Descriptor(), int(gridinspect.PatrolKindGeneral)},
 		{pb.GridKind(0).Descriptor(), int(gridinspect.GridKindOther)},
 		{pb.SubjectKind(0).Descriptor(), int(gridinspect.SubjectKindSite)},
-		{pb.Role(0).Descriptor(), int(gridinspect.RoleAdmin)},
+		{pb.Role(0).Descriptor(), int(gridinspect.RoleDistrict)},
 		{pb.EventType(0).Descriptor(), int(gridinspect.EventReportSupplemented)},
 		{pb.ReportAction(0).Descriptor(), int(gridinspect.LastAction)},
 		{pb.ReturnWant(0).Descriptor(), int(gridinspect.ReturnWantOther)},

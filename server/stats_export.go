@@ -76,6 +76,7 @@ func (h *statsService) ExportReports(req *pb.ExportReportsRequest, stream grpc.S
 	}
 	f := fromReportFilter(req.GetFilter())
 	f.PageSize, f.PageToken = 0, ""
+	ctx = gridinspect.WithStreetIDs(ctx, req.GetStreetIds())
 	total, err := h.s.cfg.Stats.CountReports(ctx, f)
 	if err != nil {
 		return h.s.status(ctx, err)

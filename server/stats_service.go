@@ -94,6 +94,7 @@ func (h *statsService) GetSummary(ctx context.Context, req *pb.GetSummaryRequest
 	if req.GetFrom() == nil || req.GetTo() == nil {
 		return nil, h.s.status(ctx, invalid("from", "统计期须同时有开始日期和结束日期", "the period needs both from and to"))
 	}
+	ctx = gridinspect.WithStreetIDs(ctx, req.GetStreetIds())
 	sum, err := h.s.cfg.Stats.Summary(ctx, req.GetFrom().AsTime(), req.GetTo().AsTime(), req.GetGridIds())
 	if err != nil {
 		return nil, h.s.status(ctx, err)
@@ -102,7 +103,7 @@ func (h *statsService) GetSummary(ctx context.Context, req *pb.GetSummaryRequest
 }
 
 func (h *statsService) GetDashboard(ctx context.Context, req *pb.GetDashboardRequest) (*pb.GetDashboardResponse, error) {
-	d, err := h.s.cfg.Stats.Dashboard(ctx, req.GetGridIds())
+	d, err := h.s.cfg.Stats.Dashboard(gridinspect.WithStreetIDs(ctx, req.GetStreetIds()), req.GetGridIds())
 	if err != nil {
 		return nil, h.s.status(ctx, err)
 	}
@@ -125,6 +126,7 @@ func (h *statsService) GetAppraisal(ctx context.Context, req *pb.GetAppraisalReq
 	if req.GetFrom() == nil || req.GetTo() == nil {
 		return nil, h.s.status(ctx, invalid("from", "统计期须同时有开始日期和结束日期", "the period needs both from and to"))
 	}
+	ctx = gridinspect.WithStreetIDs(ctx, req.GetStreetIds())
 	ap, err := h.s.cfg.Stats.Appraisal(ctx, req.GetFrom().AsTime(), req.GetTo().AsTime(), req.GetGridIds())
 	if err != nil {
 		return nil, h.s.status(ctx, err)

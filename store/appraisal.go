@@ -68,11 +68,11 @@ func (t *appraisalTally) figures() gridinspect.AppraisalFigures {
 // Appraisal counts the grid workers' appraisal for [from, to) in the
 // grids asked, or the caller's scope. See gridinspect.StatsService.
 func (db *DB) Appraisal(ctx context.Context, from, to time.Time, gridIDs []string) (*gridinspect.Appraisal, error) {
-	a, grids, err := statsScope(ctx, from, to, gridIDs)
+	a, grids, err := db.statsScope(ctx, from, to, gridIDs)
 	if err != nil {
 		return nil, err
 	}
-	sq := db.newSummaryQuery(from, to, grids)
+	sq := db.newSummaryQuery(a, from, to, grids)
 	// The earliest server time at which a change at or after `from` can
 	// have been received (summaryQuery.changedSince, for `from`).
 	changedSinceFrom := from.Add(-db.rules.MaxClockAhead).UnixNano()
@@ -135,6 +135,7 @@ func (sq *summaryQuery) appraisePatrols(at func(appraisalKey) *appraisalTally) e
 func (sq *summaryQuery) countByReporter(from string, add func(*appraisalTally, int64), at func(appraisalKey) *appraisalTally) error {
 	q := query{`SELECT reporter_id, grid_id, count(*) FROM ` + from + `
 		WHERE grid_id IN (SELECT value FROM json_each(:grids)) AND effective_at >= :from AND effective_at < :to
+			AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))
 		GROUP BY 1, 2`, sq.args()}
 	return forEachRow(sq.q, q, func(rows *sql.Rows) error {
 		var k appraisalKey
@@ -181,19 +182,24 @@ func (sq *summaryQuery) appraisalCasesQuery(changedSinceFrom int64) query {
 	return query{`WITH candidates (id) AS (
 			SELECT id FROM reports INDEXED BY reports_grid_open_category_time
 				WHERE grid_id IN (SELECT value FROM json_each(:grids)) AND is_open = 1 AND effective_at < :to
+					AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))
 			UNION SELECT id FROM reports INDEXED BY reports_changed
 				WHERE changed_at >= :changed_since_from AND effective_at < :to
+					AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))
 			UNION SELECT id FROM reports INDEXED BY reports_due
 				WHERE grid_id IN (SELECT value FROM json_each(:grids)) AND is_open = 0 AND deadline IS NOT NULL
-					AND deadline >= :from AND effective_at < :to),
+					AND deadline >= :from AND effective_at < :to
+					AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))),
 		cases AS MATERIALIZED (
-			SELECT id, grid_id, reporter_id, rectified_on_spot, effective_at AS found_at,
+			SELECT street_id, id, grid_id, reporter_id, rectified_on_spot, effective_at AS found_at,
 				(SELECT json_extract(x.payload, iif(x.type = 2, '$.Assignment.AssigneeID', '$.Reassignment.AssigneeID'))
 					FROM events AS x
-					WHERE x.report_id = reports.id AND x.type IN (2, 12) AND x.conflict = 0 AND x.effective_at < :to
+					WHERE x.street_id = reports.street_id AND x.report_id = reports.id
+						AND x.type IN (2, 12) AND x.conflict = 0 AND x.effective_at < :to
 					ORDER BY x.seq DESC LIMIT 1) AS assignee
 			FROM reports
-			WHERE id IN candidates AND grid_id IN (SELECT value FROM json_each(:grids)) AND effective_at < :to),
+			WHERE id IN candidates AND grid_id IN (SELECT value FROM json_each(:grids)) AND effective_at < :to
+				AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))),
 		timelines AS MATERIALIZED (
 			SELECT report_id AS id,
 				` + sq.stateAt("effective_at < :to", "status_end", "deadline_end", "closed_end") + `,
@@ -214,7 +220,8 @@ func (sq *summaryQuery) appraisalCasesQuery(changedSinceFrom int64) query {
 				count(*) FILTER (WHERE type = 9 AND status_after = 3 AND ` + inPeriod + `) AS relapses
 			-- Each case's range of changes (CROSS JOIN keeps that order): not
 			-- every change of the street.
-			FROM cases CROSS JOIN events INDEXED BY events_changes ON events.report_id = cases.id
+			FROM cases CROSS JOIN events INDEXED BY events_changes
+				ON events.street_id = cases.street_id AND events.report_id = cases.id
 			WHERE conflict = 0 AND (status_before <> status_after OR type = 11)
 			GROUP BY report_id)
 		SELECT coalesce(assignee, iif(rectified_on_spot = 1, reporter_id, '')), grid_id,
@@ -278,11 +285,12 @@ func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[stri
 	var list []gridinspect.WorkerAppraisal
 	scheduled := map[string]bool{} // the enabled workers, credited with their grids' schedules
 	q := query{`SELECT u.id, u.display_name, u.role, u.disabled,
-			(SELECT json_group_array(grid_id) FROM user_grids WHERE user_id = u.id)
+			(SELECT json_group_array(grid_id) FROM user_grids WHERE street_id = u.street_id AND user_id = u.id)
 		FROM users AS u
-		WHERE (u.role = 1 AND u.disabled = 0 AND u.id IN (SELECT user_id FROM user_grids
-				WHERE grid_id IN (SELECT value FROM json_each(:grids))))
-			OR u.id IN (SELECT value FROM json_each(:people))`,
+		WHERE u.street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))
+			AND ((u.role = 1 AND u.disabled = 0 AND u.id IN (SELECT user_id FROM user_grids
+					WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets)) AND grid_id IN (SELECT value FROM json_each(:grids))))
+				OR u.id IN (SELECT value FROM json_each(:people)))`,
 		append(sq.args(), sql.Named("people", string(ids)))}
 	err := forEachRow(sq.q, q, func(rows *sql.Rows) error {
 		var w gridinspect.WorkerAppraisal

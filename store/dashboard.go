@@ -23,21 +23,22 @@ import (
 // home pages during the evening sync cost one count every couple of
 // seconds, not five, each holding a read turn for tens of milliseconds.
 func (db *DB) Dashboard(ctx context.Context, gridIDs []string) (*gridinspect.Dashboard, error) {
-	a, err := gridinspect.RequireActor(ctx)
+	a, err := db.statsActor(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if db.dashboards.maxAge <= 0 {
 		return db.countDashboard(ctx, a, gridIDs)
 	}
-	// The counts depend on the caller only through the grids counted.
+	// The counts depend on the caller only through the streets and grids
+	// counted.
 	grids, err := scopeGrids(a, gridIDs)
 	if err != nil {
 		return nil, err
 	}
-	key := "*"
+	key := streetsArg(a) + "|*"
 	if grids != nil {
-		key = strings.Join(sortedUnique(lowerAll(grids)), ",")
+		key = streetsArg(a) + "|" + strings.Join(sortedUnique(lowerAll(grids)), ",")
 	}
 	key += "|" + strings.Join(sortedUnique(lowerAll(gridIDs)), ",")
 	return db.dashboards.get(ctx, key, db.now, func() (*gridinspect.Dashboard, error) {
@@ -126,6 +127,7 @@ func (db *DB) countDashboard(ctx context.Context, a *gridinspect.Actor, gridIDs 
 		if l == nil { // an empty scope: no grid, nothing to count
 			return d, nil
 		}
+		// l.where names the streets counted (reportListing).
 		parts = append(parts, "SELECT "+itoa(int(c))+", grid_id, count(*) FROM reports"+l.where.String()+" GROUP BY grid_id")
 		args = append(args, l.where.args...)
 	}
@@ -134,6 +136,7 @@ func (db *DB) countDashboard(ctx context.Context, a *gridinspect.Actor, gridIDs 
 		return nil, err
 	}
 	var w where
+	in(&w, "street_id", a.ReadStreets())
 	if grids != nil {
 		in(&w, "id", grids)
 	}

@@ -79,7 +79,7 @@ func (db *DB) ExplainSummary(ctx context.Context, from, to time.Time, gridIDs []
 		return nil, err
 	}
 	rec := &planRecorder{seen: map[string]int{}, running: -1}
-	sq := db.newSummaryQuery(from, to, grids)
+	sq := db.newSummaryQuery(a, from, to, grids)
 	err = db.Read(ctx, func(tx *sql.Tx) error {
 		rec.q = tx
 		sq.q = rec

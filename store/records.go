@@ -22,7 +22,7 @@ var eachReportPageSize = MaxPageSize
 // gridinspect.StatsService.
 func (db *DB) CountReports(ctx context.Context, f gridinspect.ReportFilter) (int64, error) {
 	f.PageSize = 0
-	l, err := db.exportListing(ctx, f)
+	l, _, err := db.exportListing(ctx, f)
 	if err != nil || l == nil {
 		return 0, err
 	}
@@ -44,11 +44,12 @@ func (db *DB) CountReports(ctx context.Context, f gridinspect.ReportFilter) (int
 // database open. Supervisors and admins. See gridinspect.StatsService.
 func (db *DB) EachReport(ctx context.Context, f gridinspect.ReportFilter, fn func(*gridinspect.ReportRecord) error) error {
 	f.PageSize = eachReportPageSize
-	l, err := db.exportListing(ctx, f)
+	l, a, err := db.exportListing(ctx, f)
 	if err != nil || l == nil {
 		return err
 	}
-	grids, err := db.gridNamesAll(ctx)
+	streets := streetsArg(a)
+	grids, err := db.gridNamesAll(ctx, streets)
 	if err != nil {
 		return err
 	}
@@ -61,7 +62,7 @@ func (db *DB) EachReport(ctx context.Context, f gridinspect.ReportFilter, fn fun
 				return err
 			}
 			page, next = l.next(page)
-			records, err = recordsOf(tx, page, grids)
+			records, err = recordsOf(tx, page, grids, streets)
 			return err
 		})
 		if err != nil {
@@ -82,24 +83,30 @@ func (db *DB) EachReport(ctx context.Context, f gridinspect.ReportFilter, fn fun
 }
 
 // exportListing checks that the caller may read reports out and turns f,
-// without its page token, into a listing; nil when the caller's scope is
+// without its page token, into a listing of the streets the caller counts
+// as (statsActor), whom it returns too; nil when the caller's scope is
 // empty.
-func (db *DB) exportListing(ctx context.Context, f gridinspect.ReportFilter) (*reportListing, error) {
+func (db *DB) exportListing(ctx context.Context, f gridinspect.ReportFilter) (*reportListing, *gridinspect.Actor, error) {
 	a, err := gridinspect.RequireActor(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if !a.IsSupervisor() {
-		return nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may export reports").Zh("只有主管和管理员可以导出案件")
+	if !a.MayReadStatistics() {
+		return nil, nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may export reports").Zh("只有主管和管理员可以导出案件")
+	}
+	if a, err = db.statsActor(ctx); err != nil {
+		return nil, nil, err
 	}
 	f.PageToken = ""
-	return db.reportListing(a, f, db.now().UTC())
+	l, err := db.reportListing(a, f, db.now().UTC())
+	return l, a, err
 }
 
-// gridNamesAll returns every grid's name by id: a street has tens of
-// grids, read once for an export.
-func (db *DB) gridNamesAll(ctx context.Context) (map[string]string, error) {
-	return db.namesByID(ctx, query{"SELECT id, name FROM grids", nil}, "grid")
+// gridNamesAll returns the name of every grid of streets (streetsArg) by
+// id: a street has tens of grids, read once for an export.
+func (db *DB) gridNamesAll(ctx context.Context, streets string) (map[string]string, error) {
+	return db.namesByID(ctx, query{"SELECT id, name FROM grids WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
+		[]any{streets}}, "grid")
 }
 
 // namesByID reads q, whose rows are (id, name), into a map by id.
@@ -125,7 +132,7 @@ func (db *DB) namesByID(ctx context.Context, q query, what string) (map[string]s
 // names of the subjects and users the page refers to (a user's display
 // name, or username where it has none) and the numbers of the notices
 // served on each report, in timeline order.
-func recordsOf(q queryer, page []*gridinspect.Report, grids map[string]string) ([]*gridinspect.ReportRecord, error) {
+func recordsOf(q queryer, page []*gridinspect.Report, grids map[string]string, streets string) ([]*gridinspect.ReportRecord, error) {
 	if len(page) == 0 {
 		return nil, nil
 	}
@@ -147,16 +154,17 @@ func recordsOf(q queryer, page []*gridinspect.Report, grids map[string]string) (
 	subjects, users := map[string]string{}, map[string]string{}
 	notices := map[string][]string{}
 	err := forEachRow(q, query{`
-		SELECT 's', id, name, 0 FROM subjects WHERE id IN (SELECT value FROM json_each(:subjects))
+		SELECT 's', id, name, 0 FROM subjects
+			WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets)) AND id IN (SELECT value FROM json_each(:subjects))
 		UNION ALL
 		SELECT 'u', id, coalesce(nullif(display_name, ''), username), 0 FROM users
-			WHERE id IN (SELECT value FROM json_each(:users))
+			WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets)) AND id IN (SELECT value FROM json_each(:users))
 		UNION ALL
 		SELECT 'n', report_id, json_extract(payload, '$.Notice.Number'), seq FROM events
-			WHERE report_id IN (SELECT value FROM json_each(:reports)) AND type = 5 AND conflict = 0
+			WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets)) AND report_id IN (SELECT value FROM json_each(:reports)) AND type = 5 AND conflict = 0
 		ORDER BY 1, 2, 4`,
 		[]any{sql.Named("subjects", ids(subjectIDs)), sql.Named("users", ids(userIDs)),
-			sql.Named("reports", ids(reportIDs))}},
+			sql.Named("reports", ids(reportIDs)), sql.Named("streets", streets)}},
 		func(rows *sql.Rows) error {
 			var kind, id string
 			var name sql.NullString

@@ -130,8 +130,13 @@ func (db *DB) reportListing(a *gridinspect.Actor, f gridinspect.ReportFilter, no
 	}
 
 	w := &l.where
-	// The caller's street's cases only (docs/tenants.md).
-	w.add("street_id = ?", a.Street())
+	// The caller's street's cases only (docs/tenants.md); a district
+	// account's statistics, its streets' (statsActor), none if it has none.
+	streets := a.ReadStreets()
+	if len(streets) == 0 {
+		return nil, nil
+	}
+	in(w, "street_id", streets)
 	// is_open = 1 stands for "one of the open statuses" wherever that is
 	// what is asked, and also wherever it is implied, so that the indexes
 	// that lead with is_open can serve the query and its order.

@@ -446,7 +446,9 @@ func (sq *summaryQuery) schedulesByGrid() (map[string]*scheduleCount, error) {
 	if !to.After(from) {
 		return out, nil
 	}
-	list, err := readSchedules(sq.q, scheduleQuery{grids: sq.counted, scoped: sq.grids != nil, from: from, to: to})
+	// The schedules of the grids counted, which are the streets' counted
+	// (statsActor), even when every grid is.
+	list, err := readSchedules(sq.q, scheduleQuery{grids: sq.counted, scoped: true, from: from, to: to})
 	if err != nil {
 		return nil, err
 	}

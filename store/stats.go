@@ -25,6 +25,10 @@ import (
 //   - times are Unix nanoseconds of field time (effective_at), and the
 //     period is [:from, :to);
 //   - a conflict event (conflict = 1) never counts;
+//   - every statement names the street of every row it reads, street_id
+//     IN json_each(:streets): the caller's street, or the streets a
+//     district account counts (statsActor), whose figures are then the
+//     sums over them; the indexes hold the street (migrations/0024);
 //   - the loop is counted per grid and category (loopKey): for each pair,
 //     one range of an index that leads with (grid_id, category), which
 //     needs no sort, where one GROUP BY over the period would sort it all;
@@ -79,12 +83,12 @@ const maxPollutingActivity = 9
 // Summary counts every figure of a work summary for [from, to) in the
 // grids asked, or the caller's scope. See gridinspect.StatsService.
 func (db *DB) Summary(ctx context.Context, from, to time.Time, gridIDs []string) (*gridinspect.Summary, error) {
-	a, grids, err := statsScope(ctx, from, to, gridIDs)
+	a, grids, err := db.statsScope(ctx, from, to, gridIDs)
 	if err != nil {
 		return nil, err
 	}
 
-	sq := db.newSummaryQuery(from, to, grids)
+	sq := db.newSummaryQuery(a, from, to, grids)
 	s := &gridinspect.Summary{From: from.UTC(), To: to.UTC()}
 	err = db.Read(ctx, func(tx *sql.Tx) error {
 		sq.q = tx
@@ -106,18 +110,22 @@ func (db *DB) Summary(ctx context.Context, from, to time.Time, gridIDs []string)
 }
 
 // statsScope checks a request for figures of [from, to) in gridIDs (the
-// summary's, the appraisal's): the caller a supervisor or an admin, the
-// period, the grids in scope. It returns the caller and the grids to
-// count (nil for every grid).
-func statsScope(ctx context.Context, from, to time.Time, gridIDs []string) (*gridinspect.Actor, []string, error) {
+// summary's, the appraisal's): the caller a supervisor, an admin or a
+// district account, the streets asked its own, the period, the grids in
+// scope. It returns the caller, as statsActor makes it, and the grids to
+// count (nil for every grid of its streets).
+func (db *DB) statsScope(ctx context.Context, from, to time.Time, gridIDs []string) (*gridinspect.Actor, []string, error) {
 	a, err := gridinspect.RequireActor(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !a.IsSupervisor() {
+	if !a.MayReadStatistics() {
 		return nil, nil, gridinspect.Errorf(gridinspect.EFORBIDDEN, "only supervisors and admins may read statistics").Zh("只有主管和管理员可以查看统计")
 	}
 	if err := checkPeriod(from, to); err != nil {
+		return nil, nil, err
+	}
+	if a, err = db.statsActor(ctx); err != nil {
 		return nil, nil, err
 	}
 	grids, err := scopeGrids(a, gridIDs)
@@ -160,6 +168,7 @@ type summaryQuery struct {
 	// changed since `to`; tests set it, else it chooses by their number.
 	changedWay changedWay
 	grids      []string // the grids asked for or in scope; nil = every grid
+	streets    string   // the streets counted, a JSON array (streetsArg)
 	counted    []string // the grids counted, in the office's order (gridSorter)
 	tally      map[loopKey]*loopTally
 }
@@ -175,9 +184,10 @@ const (
 )
 
 // newSummaryQuery starts counting the summary of [from, to) in grids (nil
-// for every grid).
-func (db *DB) newSummaryQuery(from, to time.Time, grids []string) *summaryQuery {
+// for every grid) of the streets a reads.
+func (db *DB) newSummaryQuery(a *gridinspect.Actor, from, to time.Time, grids []string) *summaryQuery {
 	return &summaryQuery{engine: db.engine, from: from.UnixNano(), to: to.UnixNano(), now: db.now().UnixNano(), grids: grids,
+		streets:      streetsArg(a),
 		changedSince: to.Add(-db.rules.MaxClockAhead).UnixNano(), changedWay: db.summaryChangedWay,
 		tally: map[loopKey]*loopTally{}}
 }
@@ -186,7 +196,7 @@ func (db *DB) newSummaryQuery(from, to time.Time, grids []string) *summaryQuery 
 func (sq *summaryQuery) args() []any {
 	grids, _ := json.Marshal(sq.counted) // cannot fail: strings
 	return []any{sql.Named("from", sq.from), sql.Named("to", sq.to), sql.Named("now", sq.now),
-		sql.Named("changed_since", sq.changedSince), sql.Named("grids", string(grids))}
+		sql.Named("changed_since", sq.changedSince), sql.Named("grids", string(grids)), sql.Named("streets", sq.streets)}
 }
 
 // count runs the queries into s and the loop's tallies.
@@ -222,15 +232,19 @@ func (sq *summaryQuery) count(s *gridinspect.Summary) error {
 func (sq *summaryQuery) gridNames(a *gridinspect.Actor) (map[string]string, error) {
 	names := map[string]string{}
 	sq.counted = nil
-	var w where
+	w := where{args: []any{sq.streets}}
 	if sq.grids != nil {
 		if len(sq.grids) == 0 {
 			return names, nil
 		}
 		in(&w, "id", sq.grids)
 	}
+	and := ""
+	if len(w.conds) > 0 {
+		and = " AND " + strings.Join(w.conds, " AND ")
+	}
 	var keys []gridKey
-	err := forEachRow(sq.q, query{"SELECT id, name, sort_order FROM grids" + w.String(), w.args},
+	err := forEachRow(sq.q, query{"SELECT id, name, sort_order FROM grids WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))" + and, w.args},
 		func(rows *sql.Rows) error {
 			var k gridKey
 			if err := rows.Scan(&k.ID, &k.Name, &k.Order); err != nil {
@@ -351,7 +365,8 @@ func (sq *summaryQuery) countFound(s *gridinspect.Summary) error {
 		return `SELECT json_array(` + strings.Join(figures, ", ") + `)
 			FROM reports INDEXED BY reports_grid_open_category_time
 			WHERE grid_id = g.id AND is_open IN (0, 1) AND category = c.c
-				AND effective_at >= :from AND effective_at < :to`
+				AND effective_at >= :from AND effective_at < :to
+				AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))`
 	}
 	return sq.perPair(sub, func(k loopKey, vals []json.RawMessage) error {
 		var reported, n, a, b, c int64
@@ -412,6 +427,7 @@ func (sq *summaryQuery) countNotices(s *gridinspect.Summary) error {
 	q := query{`SELECT notice_kind, notice_department, count(*) FROM event_facts
 		WHERE grid_id IN (SELECT value FROM json_each(:grids)) AND category IN (1, 2, 3, 4, 5, 6)
 			AND type = 5 AND effective_at >= :from AND effective_at < :to
+			AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))
 		GROUP BY 1, 2`, sq.args()}
 	return forEachRow(sq.q, q, func(rows *sql.Rows) error {
 		var kind sql.NullInt64
@@ -444,7 +460,8 @@ func (sq *summaryQuery) countPatrols(s *gridinspect.Summary) error {
 		count(*) FILTER (WHERE kind = 3), coalesce(sum(participants) FILTER (WHERE kind = 3), 0),
 		count(*) FILTER (WHERE kind = 2), count(*) FILTER (WHERE kind = 1)
 		FROM patrols INDEXED BY patrols_time
-		WHERE effective_at >= :from AND effective_at < :to` + sq.inScope("grid_id"), sq.args()}
+		WHERE effective_at >= :from AND effective_at < :to
+			AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))` + sq.inScope("grid_id"), sq.args()}
 	// kind: 1 water source, 2 pollution area, 3 safety (PatrolKind).
 	return sq.q.QueryRow(q.sql, q.args...).Scan(&s.Patrols, &s.PatrolPersonTimes,
 		&s.Safety.Inspections, &s.Safety.PersonTimes, &s.Polluting.PatrolsCount, &s.WaterSources.Patrols)

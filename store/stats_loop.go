@@ -197,7 +197,8 @@ func (sq *summaryQuery) countEvents(s *gridinspect.Summary) error {
 		return `SELECT json_array(` + figures + `)
 			FROM event_facts
 			WHERE grid_id = g.id AND category = c.c AND type IN (3, 6, 8, 9)
-				AND effective_at >= :from AND effective_at < :to`
+				AND effective_at >= :from AND effective_at < :to
+				AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))`
 	}
 	return sq.perPair(sub, func(k loopKey, vals []json.RawMessage) error {
 		var rejected, closed, interviews, followUps, relapses int64
@@ -256,9 +257,10 @@ func (sq *summaryQuery) countEvents(s *gridinspect.Summary) error {
 // GROUP BY in SQL would sort them).
 func (sq *summaryQuery) countReturns(*gridinspect.Summary) error {
 	q := query{`SELECT r.grid_id, r.category, e.type
-		FROM events AS e JOIN reports AS r ON r.id = e.report_id
+		FROM events AS e JOIN reports AS r ON r.street_id = e.street_id AND r.id = e.report_id
 		WHERE e.type IN (15, 16) AND e.conflict = 0 AND e.effective_at >= :from AND e.effective_at < :to
-			AND r.grid_id IN (SELECT value FROM json_each(:grids))`, sq.args()}
+			AND r.grid_id IN (SELECT value FROM json_each(:grids))
+			AND e.street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))`, sq.args()}
 	return forEachRow(sq.q, q, func(rows *sql.Rows) error {
 		var k loopKey
 		var typ gridinspect.EventType
@@ -284,7 +286,8 @@ func (sq *summaryQuery) countTimesToClose(*gridinspect.Summary) error {
 	q := query{`WITH g (id) AS (SELECT value FROM json_each(:grids)),
 			c (c) AS (VALUES (1), (2), (3), (4), (5), (6))
 		SELECT g.id, c.c, (SELECT group_concat(to_close) FROM event_facts
-			WHERE grid_id = g.id AND category = c.c AND type = 8 AND effective_at >= :from AND effective_at < :to)
+			WHERE grid_id = g.id AND category = c.c AND type = 8 AND effective_at >= :from AND effective_at < :to
+				AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets)))
 		FROM g, c`, sq.args()}
 	return forEachRow(sq.q, q, func(rows *sql.Rows) error {
 		var k loopKey
@@ -322,7 +325,8 @@ func (sq *summaryQuery) countOpenNow(*gridinspect.Summary) error {
 				count(*) FILTER (WHERE effective_at < :to AND deadline >= :from AND deadline < :to),
 				count(*) FILTER (WHERE effective_at < :to AND ` + redLineSQL + `))
 			FROM reports INDEXED BY reports_grid_open_category_time
-			WHERE grid_id = g.id AND is_open = 1 AND category = c.c`
+			WHERE grid_id = g.id AND is_open = 1 AND category = c.c
+				AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))`
 	}
 	return sq.perPair(sub, func(k loopKey, vals []json.RawMessage) error {
 		var overdueNow, open, openOverdue, due, redLine int64
@@ -348,7 +352,8 @@ func (sq *summaryQuery) countDue(*gridinspect.Summary) error {
 				count(*) FILTER (WHERE status = 5 AND closed_at <= deadline))
 			FROM reports INDEXED BY reports_due
 			WHERE grid_id = g.id AND category = c.c AND is_open = 0 AND deadline IS NOT NULL
-				AND deadline >= :from AND deadline < :to AND effective_at < :to`
+				AND deadline >= :from AND deadline < :to AND effective_at < :to
+				AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))`
 	}
 	return sq.perPair(sub, func(k loopKey, vals []json.RawMessage) error {
 		var due, closed, onTime int64
@@ -371,7 +376,8 @@ func (sq *summaryQuery) countClosedOnSpot(*gridinspect.Summary) error {
 		return `SELECT json_array(count(*))
 			FROM reports INDEXED BY reports_closed_on_spot
 			WHERE grid_id = g.id AND category = c.c AND closed_at IS NOT NULL AND deadline IS NULL
-				AND closed_at >= :from AND closed_at < :to AND effective_at < :to`
+				AND closed_at >= :from AND closed_at < :to AND effective_at < :to
+				AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))`
 	}
 	return sq.perPair(sub, func(k loopKey, vals []json.RawMessage) error {
 		var n int64
@@ -431,16 +437,17 @@ func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
 	// an eighth of the cases to read, the pass costs less. Counting stops
 	// there.
 	const candidates = `SELECT id FROM reports INDEXED BY reports_changed
-		WHERE changed_at >= :changed_since AND effective_at < :to`
+		WHERE changed_at >= :changed_since AND effective_at < :to
+			AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))`
 	way := sq.changedWay
 	if way == chooseWay {
 		var n, cases int64
 		err := sq.q.QueryRow(`SELECT count(*) FROM (`+candidates+`
-			LIMIT (SELECT coalesce(max(rowid), 0) / 8 + 1 FROM reports)) AS c`, sq.args()...).Scan(&n)
+			LIMIT (SELECT coalesce(max(rowid), 0) / 8 + 1 FROM reports WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets)))) AS c`, sq.args()...).Scan(&n)
 		if err != nil {
 			return err
 		}
-		if err := sq.q.QueryRow("SELECT coalesce(max(rowid), 0) FROM reports").Scan(&cases); err != nil {
+		if err := sq.q.QueryRow("SELECT coalesce(max(rowid), 0) FROM reports WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))", sq.args()...).Scan(&cases); err != nil {
 			return err
 		}
 		way = byCase
@@ -452,6 +459,7 @@ func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
 	if way == inOnePass {
 		changed = `SELECT report_id FROM events INDEXED BY events_changes
 			WHERE conflict = 0 AND (status_before <> status_after OR type = 11)
+				AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))
 			GROUP BY report_id HAVING max(effective_at) >= :to AND min(effective_at) FILTER (WHERE type = 1) < :to`
 	}
 	// Only the submission has the submitted_*, and one recorded before
@@ -463,18 +471,23 @@ func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
 		sums = append(sums, "coalesce(sum(coalesce("+end[i]+", 0) - coalesce("+now[i]+", 0)), 0)")
 	}
 	q := query{`WITH changed AS MATERIALIZED (
-			SELECT report_id AS id, max(submitted_grid_id) AS grid, max(submitted_category) AS category,
+			SELECT max(street_id) AS street_id, report_id AS id, max(submitted_grid_id) AS grid,
+				max(submitted_category) AS category,
 				max(submitted_red_line) AS red_line,
 				` + sq.stateAt("TRUE", "status_now", "deadline_now", "closed_now") + `,
 				` + sq.stateAt("effective_at < :to", "status_end", "deadline_end", "closed_end") + `
 			FROM events INDEXED BY events_changes
-			WHERE conflict = 0 AND (status_before <> status_after OR type = 11) AND report_id IN (` + changed + `)
+			WHERE conflict = 0 AND (status_before <> status_after OR type = 11)
+				AND street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets)) AND report_id IN (` + changed + `)
 			GROUP BY report_id
 			HAVING max(effective_at) >= :to AND min(effective_at) FILTER (WHERE type = 1) < :to),
 		cases AS (
-			SELECT coalesce(grid, (SELECT grid_id FROM reports WHERE id = changed.id)) AS grid,
-				coalesce(category, (SELECT category FROM reports WHERE id = changed.id)) AS category,
-				coalesce(red_line, (SELECT iif(` + redLineSQL + `, 1, 0) FROM reports WHERE id = changed.id)) AS red_line,
+			SELECT coalesce(grid, (SELECT grid_id FROM reports
+					WHERE street_id = changed.street_id AND id = changed.id)) AS grid,
+				coalesce(category, (SELECT category FROM reports
+					WHERE street_id = changed.street_id AND id = changed.id)) AS category,
+				coalesce(red_line, (SELECT iif(` + redLineSQL + `, 1, 0) FROM reports
+					WHERE street_id = changed.street_id AND id = changed.id)) AS red_line,
 				status_now, deadline_now, closed_now, status_end, deadline_end, closed_end
 			FROM changed)
 		SELECT grid, category, ` + strings.Join(sums, ", ") + `
@@ -505,9 +518,10 @@ func (sq *summaryQuery) correctChanged(*gridinspect.Summary) error {
 // EventReportUrged and EventReportSupervised (see stats.go).
 func (sq *summaryQuery) countEscalations(*gridinspect.Summary) error {
 	q := query{`SELECT e.type, e.report_id, r.grid_id, r.category
-		FROM events AS e INDEXED BY events_escalations CROSS JOIN reports AS r ON r.id = e.report_id
+		FROM events AS e INDEXED BY events_escalations
+			CROSS JOIN reports AS r ON r.street_id = e.street_id AND r.id = e.report_id
 		WHERE e.type IN (12, 13, 14) AND e.effective_at >= :from AND e.effective_at < :to
-			AND e.conflict = 0` + sq.inScope("r.grid_id"), sq.args()}
+			AND e.conflict = 0 AND e.street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))` + sq.inScope("r.grid_id"), sq.args()}
 	supervised := map[string]bool{}
 	return forEachRow(sq.q, q, func(rows *sql.Rows) error {
 		var k loopKey

@@ -700,7 +700,7 @@ func TestSummary_QueriesReadIndexRangesNotTables(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sq := db.newSummaryQuery(tt.from, tt.to, grids)
+			sq := db.newSummaryQuery(admin(), tt.from, tt.to, grids)
 			sq.now = benchNow.UnixNano()
 			sq.changedWay = tt.way
 			var plans map[string][]string

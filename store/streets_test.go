@@ -118,7 +118,7 @@ func TestStreets_ASQLiteDatabaseOfThePreviousVersionKeepsItsRowsAsStreetOne(t *t
 // engines.
 var perStreetTables = []string{"grids", "subjects", "reports", "events", "patrols", "changes", "users",
 	"user_grids", "tokens", "notice_numbers", "notice_prefixes", "photos", "mutations", "quarantine",
-	"event_facts", "push_retries", "routing_rules", "patrol_schedules"}
+	"event_facts", "push_retries", "routing_rules", "patrol_schedules", "district_streets"}
 
 func TestStreets_EveryPerStreetTableHasTheStreet(t *testing.T) {
 	db := MustOpenDB(t)

@@ -65,7 +65,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"unknown verb flag", []string{"grid", "list", "--colour"}, "未知选项 --colour"},
 		{"stray argument", []string{"whoami", "me"}, "whoami 不带参数"},
 		{"user add without username", []string{"user", "add", "--role", "worker"}, "--username 必填"},
-		{"user add with bad role", []string{"user", "add", "--username", "w", "--role", "boss"}, `--role 必须是 worker、supervisor 或 admin，而不是 "boss"`},
+		{"user add with bad role", []string{"user", "add", "--username", "w", "--role", "boss"}, `--role 必须是 worker、supervisor、admin 或 district，而不是 "boss"`},
 		{"user add with grids and all grids", []string{"user", "add", "--username", "s", "--role", "supervisor", "--grid", "红星村", "--all-grids"}, "互相矛盾"},
 		{"user disable without user", []string{"user", "disable"}, "需要一个 用户名或编号"},
 		{"user disable with two users", []string{"user", "disable", "a", "b"}, "需要一个 用户名或编号"},

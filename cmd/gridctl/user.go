@@ -32,7 +32,7 @@ var userAddCommand = &command{
 	setup: func(fs *flag.FlagSet) runFunc {
 		username := fs.String("username", "", "登录用的用户名 `名称`：小写字母、数字、'.'、'_' 和 '-'（必填）")
 		name := fs.String("name", "", "显示的姓名，例如 `张三`")
-		role := fs.String("role", "", "`角色`：网格员（worker）、主管（supervisor）或管理员（admin）（必填）")
+		role := fs.String("role", "", "`角色`：网格员（worker）、主管（supervisor）、管理员（admin）或区级账号（district）（必填）")
 		var grids stringsFlag
 		fs.Var(&grids, "grid", "用户所属的网格 `编号或名称`；多个网格重复此选项")
 		allGrids := fs.Bool("all-grids", false, "用户负责街道的全部网格（主管和管理员）")
@@ -46,7 +46,7 @@ var userAddCommand = &command{
 			}
 			r, ok := parseRole(*role)
 			if !ok {
-				return usagef("--role 必须是 worker、supervisor 或 admin，而不是 %q", *role)
+				return usagef("--role 必须是 worker、supervisor、admin 或 district，而不是 %q", *role)
 			}
 			if *allGrids && len(grids) > 0 {
 				return usagef("--all-grids 与 --grid 互相矛盾：只能给一个")
@@ -379,6 +379,7 @@ var roleNames = map[pb.Role]string{
 	pb.Role_ROLE_WORKER:     "worker",
 	pb.Role_ROLE_SUPERVISOR: "supervisor",
 	pb.Role_ROLE_ADMIN:      "admin",
+	pb.Role_ROLE_DISTRICT:   "district",
 }
 
 // roleName is a role as a person reads it (the flag's word is in roleNames).

@@ -74,6 +74,8 @@ type config struct {
 	// superviseEvery is how often overdue cases are escalated to
 	// supervision (督办); 0: never.
 	superviseEvery time.Duration
+	// district is --district-user's command (district.go).
+	district districtCommand
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -101,6 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Var(&c.cors, "cors-origin", "let pages of `ORIGIN` (https://host[:port]) call the HTTP API with bearer tokens (CORS); repeat it or give a comma-separated list")
 	fs.DurationVar(&c.superviseEvery, "supervise-every", store.DefaultSuperviseEvery,
 		"how often to escalate cases past their deadline to supervision (督办), each once per deadline, as the system; 0: never")
+	c.district.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -143,6 +146,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.rateLimit > 0 && c.rateBurst < 1 {
 		return c, fmt.Errorf("--rate-burst %d: want at least 1", c.rateBurst)
+	}
+	if err := c.district.check(c); err != nil {
+		return c, err
 	}
 	return c, nil
 }
@@ -357,6 +363,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.afterRestore {
 		return afterRestore(ctx, cfg, log, stdout)
+	}
+	if cfg.district.given() {
+		return setDistrictStreets(ctx, cfg, log, stdout)
 	}
 
 	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {

@@ -12,7 +12,7 @@ var fieldLabel = map[string]string{
 	"category": "类别", "severity": "等级", "description": "描述", "note": "备注",
 	"location": "位置", "latitude": "纬度", "longitude": "经度", "address": "地址",
 	"accuracy_meters": "定位精度", "observed_at": "发现时间", "occurred_at": "发生时间",
-	"grid_id": "网格", "grid_ids": "网格", "subject_id": "对象", "patrol_id": "巡查",
+	"grid_id": "网格", "grid_ids": "网格", "street_ids": "街道", "subject_id": "对象", "patrol_id": "巡查",
 	"photo_ids": "照片", "assignee_id": "派遣对象", "responsible_unit": "责任单位",
 	"deadline": "期限", "new_deadline": "新期限", "reason": "原因", "disposition": "处置结果",
 	"hazard_kind": "隐患类型", "place_kind": "场所类型", "activity": "活动",

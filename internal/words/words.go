@@ -176,6 +176,7 @@ var Role = map[pb.Role]string{
 	pb.Role_ROLE_WORKER:     "网格员",
 	pb.Role_ROLE_SUPERVISOR: "主管",
 	pb.Role_ROLE_ADMIN:      "管理员",
+	pb.Role_ROLE_DISTRICT:   "区级账号",
 }
 
 // GridKind are the kinds of grid in Chinese.

@@ -94,6 +94,11 @@ const (
 	// ROLE_ADMIN: manages users, grids and tokens, and may do what a
 	// supervisor may.
 	Role_ROLE_ADMIN Role = 3
+	// ROLE_DISTRICT: a district account (区级账号): reads the statistics
+	// (GetSummary, GetAppraisal, GetDashboard, ExportReports) of the streets
+	// an operator gave it (gridd --district-user), summed, and may do
+	// nothing else.
+	Role_ROLE_DISTRICT Role = 4
 )
 
 // Enum value maps for Role.
@@ -103,12 +108,14 @@ var (
 		1: "ROLE_WORKER",
 		2: "ROLE_SUPERVISOR",
 		3: "ROLE_ADMIN",
+		4: "ROLE_DISTRICT",
 	}
 	Role_value = map[string]int32{
 		"ROLE_UNSPECIFIED": 0,
 		"ROLE_WORKER":      1,
 		"ROLE_SUPERVISOR":  2,
 		"ROLE_ADMIN":       3,
+		"ROLE_DISTRICT":    4,
 	}
 )
 
@@ -2069,13 +2076,14 @@ const file_gridinspect_v1_directory_proto_rawDesc = "" +
 	"\x15GRID_KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11GRID_KIND_VILLAGE\x10\x01\x12\x17\n" +
 	"\x13GRID_KIND_COMMUNITY\x10\x02\x12\x13\n" +
-	"\x0fGRID_KIND_OTHER\x10\x03*R\n" +
+	"\x0fGRID_KIND_OTHER\x10\x03*e\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vROLE_WORKER\x10\x01\x12\x13\n" +
 	"\x0fROLE_SUPERVISOR\x10\x02\x12\x0e\n" +
 	"\n" +
-	"ROLE_ADMIN\x10\x03*\x9a\x01\n" +
+	"ROLE_ADMIN\x10\x03\x12\x11\n" +
+	"\rROLE_DISTRICT\x10\x04*\x9a\x01\n" +
 	"\vSubjectKind\x12\x1c\n" +
 	"\x18SUBJECT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17SUBJECT_KIND_ENTERPRISE\x10\x01\x12\x1a\n" +

@@ -84,7 +84,11 @@ type GetSummaryRequest struct {
 	// to is the end of the period, exclusive.
 	To *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
 	// grid_ids: only these grids (empty = every grid the caller sees).
-	GridIds       []string `protobuf:"bytes,3,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
+	GridIds []string `protobuf:"bytes,3,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
+	// street_ids: for a district account (ROLE_DISTRICT), the streets to
+	// count, summed (empty = every street it was given); a street not its
+	// own is PERMISSION_DENIED. Anyone else may name only its own street.
+	StreetIds     []int64 `protobuf:"varint,60,rep,packed,name=street_ids,json=streetIds,proto3" json:"street_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -140,11 +144,22 @@ func (x *GetSummaryRequest) GetGridIds() []string {
 	return nil
 }
 
+func (x *GetSummaryRequest) GetStreetIds() []int64 {
+	if x != nil {
+		return x.StreetIds
+	}
+	return nil
+}
+
 // GetDashboardRequest names the grids to count.
 type GetDashboardRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// grid_ids: only these grids (empty = every grid the caller sees).
-	GridIds       []string `protobuf:"bytes,1,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
+	GridIds []string `protobuf:"bytes,1,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
+	// street_ids: for a district account (ROLE_DISTRICT), the streets to
+	// count, summed (empty = every street it was given); a street not its
+	// own is PERMISSION_DENIED. Anyone else may name only its own street.
+	StreetIds     []int64 `protobuf:"varint,60,rep,packed,name=street_ids,json=streetIds,proto3" json:"street_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -182,6 +197,13 @@ func (*GetDashboardRequest) Descriptor() ([]byte, []int) {
 func (x *GetDashboardRequest) GetGridIds() []string {
 	if x != nil {
 		return x.GridIds
+	}
+	return nil
+}
+
+func (x *GetDashboardRequest) GetStreetIds() []int64 {
+	if x != nil {
+		return x.StreetIds
 	}
 	return nil
 }
@@ -1668,7 +1690,11 @@ type ExportReportsRequest struct {
 	// filter: the reports to export (page_size and page_token are ignored).
 	Filter *ListReportsRequest `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
 	// format of the file.
-	Format        ExportFormat `protobuf:"varint,2,opt,name=format,proto3,enum=gridinspect.v1.ExportFormat" json:"format,omitempty"`
+	Format ExportFormat `protobuf:"varint,2,opt,name=format,proto3,enum=gridinspect.v1.ExportFormat" json:"format,omitempty"`
+	// street_ids: for a district account (ROLE_DISTRICT), the streets to
+	// count, summed (empty = every street it was given); a street not its
+	// own is PERMISSION_DENIED. Anyone else may name only its own street.
+	StreetIds     []int64 `protobuf:"varint,60,rep,packed,name=street_ids,json=streetIds,proto3" json:"street_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1715,6 +1741,13 @@ func (x *ExportReportsRequest) GetFormat() ExportFormat {
 		return x.Format
 	}
 	return ExportFormat_EXPORT_FORMAT_UNSPECIFIED
+}
+
+func (x *ExportReportsRequest) GetStreetIds() []int64 {
+	if x != nil {
+		return x.StreetIds
+	}
+	return nil
 }
 
 // ExportReportsResponse is one piece of the file.
@@ -1807,7 +1840,11 @@ type GetAppraisalRequest struct {
 	// to is the end of the period, exclusive.
 	To *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
 	// grid_ids: only these grids (empty = every grid the caller sees).
-	GridIds       []string `protobuf:"bytes,3,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
+	GridIds []string `protobuf:"bytes,3,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
+	// street_ids: for a district account (ROLE_DISTRICT), the streets to
+	// count, summed (empty = every street it was given); a street not its
+	// own is PERMISSION_DENIED. Anyone else may name only its own street.
+	StreetIds     []int64 `protobuf:"varint,60,rep,packed,name=street_ids,json=streetIds,proto3" json:"street_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1859,6 +1896,13 @@ func (x *GetAppraisalRequest) GetTo() *timestamppb.Timestamp {
 func (x *GetAppraisalRequest) GetGridIds() []string {
 	if x != nil {
 		return x.GridIds
+	}
+	return nil
+}
+
+func (x *GetAppraisalRequest) GetStreetIds() []int64 {
+	if x != nil {
+		return x.StreetIds
 	}
 	return nil
 }
@@ -2319,13 +2363,17 @@ var File_gridinspect_v1_stats_proto protoreflect.FileDescriptor
 
 const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\n" +
-	"\x1agridinspect/v1/stats.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\x1bgridinspect/v1/report.proto\"\x8a\x01\n" +
+	"\x1agridinspect/v1/stats.proto\x12\x0egridinspect.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egridinspect/v1/directory.proto\x1a\x1bgridinspect/v1/report.proto\"\xa9\x01\n" +
 	"\x11GetSummaryRequest\x12.\n" +
 	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x19\n" +
-	"\bgrid_ids\x18\x03 \x03(\tR\agridIds\"0\n" +
+	"\bgrid_ids\x18\x03 \x03(\tR\agridIds\x12\x1d\n" +
+	"\n" +
+	"street_ids\x18< \x03(\x03R\tstreetIds\"O\n" +
 	"\x13GetDashboardRequest\x12\x19\n" +
-	"\bgrid_ids\x18\x01 \x03(\tR\agridIds\"\xe3\x01\n" +
+	"\bgrid_ids\x18\x01 \x03(\tR\agridIds\x12\x1d\n" +
+	"\n" +
+	"street_ids\x18< \x03(\x03R\tstreetIds\"\xe3\x01\n" +
 	"\x0fDashboardCounts\x12\x12\n" +
 	"\x04open\x18\x01 \x01(\x03R\x04open\x12\x18\n" +
 	"\aoverdue\x18\x02 \x01(\x03R\aoverdue\x12\x19\n" +
@@ -2456,21 +2504,25 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\x16patrol_completion_rate\x18\x11 \x01(\x01R\x14patrolCompletionRate\x122\n" +
 	"\x15patrol_periods_missed\x18\x12 \x01(\x03R\x13patrolPeriodsMissed\"G\n" +
 	"\x12GetSummaryResponse\x121\n" +
-	"\asummary\x18\x01 \x01(\v2\x17.gridinspect.v1.SummaryR\asummary\"\x88\x01\n" +
+	"\asummary\x18\x01 \x01(\v2\x17.gridinspect.v1.SummaryR\asummary\"\xa7\x01\n" +
 	"\x14ExportReportsRequest\x12:\n" +
 	"\x06filter\x18\x01 \x01(\v2\".gridinspect.v1.ListReportsRequestR\x06filter\x124\n" +
-	"\x06format\x18\x02 \x01(\x0e2\x1c.gridinspect.v1.ExportFormatR\x06format\"\xac\x01\n" +
+	"\x06format\x18\x02 \x01(\x0e2\x1c.gridinspect.v1.ExportFormatR\x06format\x12\x1d\n" +
+	"\n" +
+	"street_ids\x18< \x03(\x03R\tstreetIds\"\xac\x01\n" +
 	"\x15ExportReportsResponse\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12!\n" +
 	"\frows_written\x18\x02 \x01(\x03R\vrowsWritten\x12\x1d\n" +
 	"\n" +
 	"total_rows\x18\x03 \x01(\x03R\ttotalRows\x12!\n" +
 	"\fcontent_type\x18\x04 \x01(\tR\vcontentType\x12\x1a\n" +
-	"\bfilename\x18\x05 \x01(\tR\bfilename\"\x8c\x01\n" +
+	"\bfilename\x18\x05 \x01(\tR\bfilename\"\xab\x01\n" +
 	"\x13GetAppraisalRequest\x12.\n" +
 	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x19\n" +
-	"\bgrid_ids\x18\x03 \x03(\tR\agridIds\"\xda\x03\n" +
+	"\bgrid_ids\x18\x03 \x03(\tR\agridIds\x12\x1d\n" +
+	"\n" +
+	"street_ids\x18< \x03(\x03R\tstreetIds\"\xda\x03\n" +
 	"\x10AppraisalFigures\x12!\n" +
 	"\freports_made\x18\x01 \x01(\x03R\vreportsMade\x12#\n" +
 	"\rcases_handled\x18\x02 \x01(\x03R\fcasesHandled\x12\x16\n" +

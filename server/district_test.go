@@ -1,0 +1,226 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/gridinspect/gridinspect"
+	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
+)
+
+// Street 2 of the district tests: grid C, away from street 1's grids.
+var (
+	gridC = "01900000-0000-7000-8000-0000000000c2"
+	inC   = &pb.Location{Latitude: 31.55, Longitude: 118.65, AccuracyMeters: 8, Address: "南村1组"}
+)
+
+// districtHarness is the access harness's street (street 1), a second
+// street with cases of its own in grid C, and a district account "qu"
+// (of street 1) given both streets.
+type districtHarness struct {
+	*authHarness
+}
+
+func newDistrictHarness(t *testing.T) *districtHarness {
+	t.Helper()
+	a := newAuthHarness(t)
+	ctx := context.Background()
+	if _, password, err := a.db.CreateStreet(ctx, "西街道", "admin2"); err != nil {
+		t.Fatal(err)
+	} else {
+		resp, err := a.auth.Login(ctx, &pb.LoginRequest{Username: "admin2", Password: password, DeviceId: newID()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.tokens["admin2"] = resp.GetToken()
+	}
+	admin2 := bearer(ctx, a.tokens["admin2"])
+	if _, err := a.dirs.CreateGrid(admin2, &pb.CreateGridRequest{Grid: &pb.Grid{Id: gridC, Name: "南村",
+		Kind: pb.GridKind_GRID_KIND_VILLAGE, Boundary: square(31.5, 118.6, 31.6, 118.7)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.dirs.CreateUser(bearer(ctx, a.tokens["admin1"]), &pb.CreateUserRequest{User: &pb.User{Username: "qu",
+		DisplayName: "区应急管理局", Role: pb.Role_ROLE_DISTRICT}, Password: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.SetDistrictStreets(ctx, "qu", []int64{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	a.tokens["qu"] = a.login("qu")
+	// Two cases in street 1, three in street 2.
+	for range 2 {
+		a.mustSubmitAs("workera", a.hazard())
+	}
+	for range 3 {
+		r := a.hazard()
+		r.Location, r.GridId = inC, gridC
+		a.mustSubmitAs("admin2", r)
+	}
+	return &districtHarness{authHarness: a}
+}
+
+// summary returns the loop of the half-year to now as user, of streets.
+func (d *districtHarness) summary(user string, streets ...int64) (*pb.LoopSummary, error) {
+	resp, err := pb.NewStatsServiceClient(d.conn).GetSummary(bearer(context.Background(), d.tokens[user]), &pb.GetSummaryRequest{
+		From: timestamppb.New(d.clock.Now().AddDate(0, -6, 0)), To: timestamppb.New(d.clock.Now()), StreetIds: streets})
+	return resp.GetSummary().GetLoop(), err
+}
+
+func TestDistrict_ADistrictAccountSeesTheSumOfItsStreetsSummaries(t *testing.T) {
+	d := newDistrictHarness(t)
+	one, err := d.summary("admin1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := d.summary("admin2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.GetReported() != 2 || two.GetReported() != 3 {
+		t.Fatalf("streets report %d and %d cases, want 2 and 3", one.GetReported(), two.GetReported())
+	}
+	for _, c := range []struct {
+		name    string
+		streets []int64
+		want    int64
+	}{
+		{"all of its streets", nil, 5},
+		{"both named", []int64{2, 1}, 5},
+		{"street 2", []int64{2}, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := d.summary("qu", c.streets...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.GetReported() != c.want || got.GetOpen() != c.want {
+				t.Errorf("reported %d, open %d; want %d each", got.GetReported(), got.GetOpen(), c.want)
+			}
+		})
+	}
+	dash, err := pb.NewStatsServiceClient(d.conn).GetDashboard(bearer(context.Background(), d.tokens["qu"]), &pb.GetDashboardRequest{})
+	if err != nil || dash.GetTotal().GetOpen() != 5 || len(dash.GetGrids()) != 3 {
+		t.Errorf("dashboard: %d open in %d grids (%v), want 5 in 3", dash.GetTotal().GetOpen(), len(dash.GetGrids()), err)
+	}
+}
+
+func TestDistrict_AStreetNotItsOwnIsPermissionDenied(t *testing.T) {
+	d := newDistrictHarness(t)
+	if _, _, err := d.db.CreateStreet(context.Background(), "北街道", "admin3"); err != nil {
+		t.Fatal(err)
+	}
+	stats := pb.NewStatsServiceClient(d.conn)
+	from, to := timestamppb.New(d.clock.Now().AddDate(0, -6, 0)), timestamppb.New(d.clock.Now())
+	for _, c := range []struct {
+		user    string
+		streets []int64
+	}{
+		{"qu", []int64{3}},
+		{"qu", []int64{1, 3}},
+		{"qu", []int64{99}},
+		{"admin1", []int64{2}}, // anyone else: only its own street
+		{"super", []int64{2}},
+	} {
+		ctx := bearer(context.Background(), d.tokens[c.user])
+		for name, call := range map[string]func() error{
+			"GetSummary": func() error {
+				_, err := stats.GetSummary(ctx, &pb.GetSummaryRequest{From: from, To: to, StreetIds: c.streets})
+				return err
+			},
+			"GetAppraisal": func() error {
+				_, err := stats.GetAppraisal(ctx, &pb.GetAppraisalRequest{From: from, To: to, StreetIds: c.streets})
+				return err
+			},
+			"GetDashboard": func() error {
+				_, err := stats.GetDashboard(ctx, &pb.GetDashboardRequest{StreetIds: c.streets})
+				return err
+			},
+			"ExportReports": func() error {
+				return serverStreamCall(stats.ExportReports, &pb.ExportReportsRequest{StreetIds: c.streets,
+					Format: pb.ExportFormat_EXPORT_FORMAT_CSV})(ctx)
+			},
+		} {
+			if code := status.Code(call()); code != codes.PermissionDenied {
+				t.Errorf("%s as %s of streets %v: %v, want PermissionDenied", name, c.user, c.streets, code)
+			}
+		}
+	}
+}
+
+// TestDistrict_EveryOtherRPCAndEveryWriteIsPermissionDenied walks the
+// access table's calls (every RPC of the API) as the district account:
+// the statistics answer, Logout and WhoAmI are its own session, and
+// everything else is refused before it is done, the database unchanged.
+func TestDistrict_EveryOtherRPCAndEveryWriteIsPermissionDenied(t *testing.T) {
+	d := newDistrictHarness(t)
+	sys := gridinspect.NewContext(context.Background(), gridinspect.SystemActor())
+	fx := fixtures{report: d.mustSubmitAs("workera", d.hazard())}
+	fx.photo = d.mustUploadPhoto("workera", fx.report.GetId(), []byte{0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3})
+	sub, err := d.db.CreateSubject(sys, &gridinspect.Subject{ID: newID(), Kind: gridinspect.SubjectKindSite, Name: "长山矿坑", GridID: gridA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.subject = sub.ID
+	temp, err := d.db.CreateUser(sys, &gridinspect.User{Username: "temp", Role: gridinspect.RoleWorker, GridIDs: []string{gridA}}, testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.temp = temp.ID
+	allowed := map[string]bool{
+		"/gridinspect.v1.StatsService/GetSummary": true, "/gridinspect.v1.StatsService/GetAppraisal": true,
+		"/gridinspect.v1.StatsService/GetDashboard": true, "/gridinspect.v1.StatsService/ExportReports": true,
+		"/gridinspect.v1.AuthService/WhoAmI": true, "/gridinspect.v1.AuthService/Login": true,
+		"/gridinspect.v1.AuthService/Logout": true,
+	}
+	cases := d.accessCases(fx, d.conn)
+	if len(cases) < 30 {
+		t.Fatalf("only %d RPCs in the access table", len(cases))
+	}
+	for m, c := range cases {
+		if m == "/gridinspect.v1.AuthService/Logout" {
+			continue // ends the session the others use; checked last
+		}
+		t.Run(strings.TrimPrefix(m, "/gridinspect.v1."), func(t *testing.T) {
+			before := snapshot(t, d.db.Path())
+			err := c.call(bearer(context.Background(), d.tokens["qu"]))
+			switch code := status.Code(err); {
+			case allowed[m] && err != nil:
+				t.Errorf("%v, want it allowed", err)
+			case !allowed[m] && code != codes.PermissionDenied:
+				t.Errorf("code %v (%v), want PermissionDenied", code, err)
+			}
+			if after := snapshot(t, d.db.Path()); !allowed[m] && after != before {
+				t.Errorf("the database changed")
+			}
+		})
+	}
+	if _, err := d.auth.Logout(bearer(context.Background(), d.tokens["qu"]), &pb.LogoutRequest{}); err != nil {
+		t.Errorf("Logout: %v", err)
+	}
+}
+
+// The HTTP export takes street_ids as the gRPC request does, beside the
+// filter's parameters.
+func TestHTTP_AnExportNamesItsStreets(t *testing.T) {
+	s := newFileServer(t, roomy)
+	super := s.loginAs(t, "super")
+	for _, c := range []struct {
+		query string
+		want  int
+	}{
+		{"format=csv&street_ids=1", http.StatusOK},
+		{"format=csv&street_ids=1&grid_ids=" + gridA, http.StatusOK},
+		{"format=csv&street_ids=2", http.StatusForbidden},
+		{"format=csv&street_ids=x", http.StatusBadRequest},
+	} {
+		if code, _, body := s.do(t, "GET", "/v1/reports:export?"+c.query, super, ""); code != c.want {
+			t.Errorf("%s: HTTP %d %.200s, want %d", c.query, code, body, c.want)
+		}
+	}
+}
