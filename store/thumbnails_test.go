@@ -576,7 +576,13 @@ func TestThumbnailer_RestsThreeTimesAsLongAsEachThumbnailTook(t *testing.T) {
 		rests = append(rests, r)
 		mu.Unlock()
 	}
-	t.Cleanup(func() { thumbnailerRest = was })
+	t.Cleanup(func() {
+		// Cleanups run last first: the database (and its thumbnailer,
+		// which calls thumbnailerRest) must stop before the rest is put
+		// back, or the race detector sees the swap.
+		_ = db.Close(context.Background())
+		thumbnailerRest = was
+	})
 
 	// Hold the one turn to decode until every photo is queued, so that
 	// from the second on the thumbnailer never waits for work.
