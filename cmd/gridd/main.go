@@ -74,6 +74,8 @@ type config struct {
 	// superviseEvery is how often overdue cases are escalated to
 	// supervision (督办); 0: never.
 	superviseEvery time.Duration
+	// street is --add-street: add a street and exit (street.go).
+	street streetConfig
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -101,7 +103,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Var(&c.cors, "cors-origin", "let pages of `ORIGIN` (https://host[:port]) call the HTTP API with bearer tokens (CORS); repeat it or give a comma-separated list")
 	fs.DurationVar(&c.superviseEvery, "supervise-every", store.DefaultSuperviseEvery,
 		"how often to escalate cases past their deadline to supervision (督办), each once per deadline, as the system; 0: never")
+	c.street.register(fs)
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := c.street.check(c); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -357,6 +363,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.afterRestore {
 		return afterRestore(ctx, cfg, log, stdout)
+	}
+	if cfg.street.name != "" {
+		return addStreet(ctx, cfg, log, stdout)
 	}
 
 	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
