@@ -114,8 +114,8 @@ type twoStreets struct {
 	}
 	// s2 are street 2's own objects.
 	s2 struct {
-		report, photo, subject string
-		reports, patrols       int // how many street 2 holds
+		report, photo, subject, patrol string
+		reports, patrols               int // how many street 2 holds
 	}
 	passwords map[string]string // of street 2's users
 	// secrets are what no answer to a user of street 2 may hold: every
@@ -272,9 +272,11 @@ func newTwoStreets(t *testing.T) *twoStreets {
 		t.Fatal(err)
 	}
 	s.s2.subject = sub2.GetSubject().GetId()
-	if _, err := a.reports.SubmitPatrol(as2("worker2"), &pb.SubmitPatrolRequest{Patrol: s.patrol2(gridC)}); err != nil {
+	p2, err := a.reports.SubmitPatrol(as2("worker2"), &pb.SubmitPatrolRequest{Patrol: s.patrol2(gridC)})
+	if err != nil {
 		t.Fatal(err)
 	}
+	s.s2.patrol = p2.GetPatrol().GetId()
 	s.s2.patrols++
 	if resp, err := syncc.Push(as2("worker2"), &pb.PushRequest{DeviceId: a.devices["worker2"], Mutations: []*pb.Mutation{
 		{MutationId: newID(), DeviceSeq: 1, Kind: &pb.Mutation_SubmitReport{SubmitReport: &pb.SubmitReportRequest{Report: s.report2(newID())}}},
@@ -476,6 +478,9 @@ type isolationCall struct {
 	differs bool
 	// check, if set, says what else is wrong with a successful answer.
 	check func(user string, m proto.Message) string
+	// want, if set, is what a successful answer must hold: street 2's
+	// own rows are listed still.
+	want string
 	// session makes each call with a new login of the user (the call
 	// ends its session).
 	session bool
@@ -740,7 +745,7 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 		},
 		"/gridinspect.v1.DirectoryService/GetGrid": one(isolationCall{what: "street 1's grid", other: gridA,
 			call: call1(dirs.GetGrid, func(id string) *pb.GetGridRequest { return &pb.GetGridRequest{Id: id} })}),
-		"/gridinspect.v1.DirectoryService/ListGrids": one(isolationCall{what: "its grids",
+		"/gridinspect.v1.DirectoryService/ListGrids": one(isolationCall{what: "its grids", want: gridC,
 			call: call1(dirs.ListGrids, func(string) *pb.ListGridsRequest { return &pb.ListGridsRequest{} })}),
 		"/gridinspect.v1.DirectoryService/SetGridOrder": one(isolationCall{what: "street 1's grid", other: gridA,
 			call: call1(dirs.SetGridOrder, func(id string) *pb.SetGridOrderRequest { return &pb.SetGridOrderRequest{Id: id, Order: 1} })}),
@@ -754,7 +759,7 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 		"/gridinspect.v1.DirectoryService/ListUsers": {
 			{what: "street 1's grid", other: gridA,
 				call: call1(dirs.ListUsers, func(id string) *pb.ListUsersRequest { return &pb.ListUsersRequest{GridId: id} })},
-			{what: "its users",
+			{what: "its users", want: s.ids["worker2"],
 				call: call1(dirs.ListUsers, func(string) *pb.ListUsersRequest { return &pb.ListUsersRequest{} })},
 		},
 		"/gridinspect.v1.DirectoryService/UpdateUser": {
@@ -784,7 +789,7 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 		"/gridinspect.v1.DirectoryService/ListSubjects": {
 			{what: "street 1's grid", other: gridA,
 				call: call1(dirs.ListSubjects, func(id string) *pb.ListSubjectsRequest { return &pb.ListSubjectsRequest{GridIds: []string{id}} })},
-			{what: "its subjects",
+			{what: "its subjects", want: s.s2.subject,
 				call: call1(dirs.ListSubjects, func(string) *pb.ListSubjectsRequest { return &pb.ListSubjectsRequest{} })},
 		},
 
@@ -819,7 +824,7 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 				call: call1(reports.ListReports, func(id string) *pb.ListReportsRequest { return &pb.ListReportsRequest{SubjectId: id} })},
 			{what: "street 1's worker as assignee", other: s.ids["workera"],
 				call: call1(reports.ListReports, func(id string) *pb.ListReportsRequest { return &pb.ListReportsRequest{AssigneeId: id} })},
-			{what: "its cases",
+			{what: "its cases", want: s.s2.report,
 				call: call1(reports.ListReports, func(string) *pb.ListReportsRequest { return &pb.ListReportsRequest{} })},
 		},
 		"/gridinspect.v1.ReportService/SubmitPatrol": {
@@ -849,7 +854,7 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 				call: call1(reports.ListPatrols, func(id string) *pb.ListPatrolsRequest { return &pb.ListPatrolsRequest{GridIds: []string{id}} })},
 			{what: "street 1's subject", other: s1.subject,
 				call: call1(reports.ListPatrols, func(id string) *pb.ListPatrolsRequest { return &pb.ListPatrolsRequest{SubjectId: id} })},
-			{what: "its patrols",
+			{what: "its patrols", want: s.s2.patrol,
 				call: call1(reports.ListPatrols, func(string) *pb.ListPatrolsRequest { return &pb.ListPatrolsRequest{} })},
 		},
 
@@ -987,7 +992,7 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 				call: call1(stats.GetSummary, func(id string) *pb.GetSummaryRequest {
 					return &pb.GetSummaryRequest{GridIds: []string{id}, From: from, To: to}
 				})},
-			{what: "its summary",
+			{what: "its summary", want: gridC,
 				call: call1(stats.GetSummary, func(string) *pb.GetSummaryRequest { return &pb.GetSummaryRequest{From: from, To: to} }),
 				check: func(_ string, m proto.Message) string {
 					sum := m.(*pb.GetSummaryResponse).GetSummary()
@@ -997,7 +1002,7 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 		"/gridinspect.v1.StatsService/GetDashboard": {
 			{what: "street 1's grid", other: gridA,
 				call: call1(stats.GetDashboard, func(id string) *pb.GetDashboardRequest { return &pb.GetDashboardRequest{GridIds: []string{id}} })},
-			{what: "its dashboard",
+			{what: "its dashboard", want: gridC,
 				call: call1(stats.GetDashboard, func(string) *pb.GetDashboardRequest { return &pb.GetDashboardRequest{} }),
 				check: func(_ string, m proto.Message) string {
 					return atMost("open cases", m.(*pb.GetDashboardResponse).GetTotal().GetOpen(), s.s2.reports)
@@ -1008,7 +1013,7 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 				call: stream(stats.ExportReports, func(id string) *pb.ExportReportsRequest {
 					return &pb.ExportReportsRequest{Filter: &pb.ListReportsRequest{GridIds: []string{id}}, Format: pb.ExportFormat_EXPORT_FORMAT_CSV}
 				})},
-			{what: "its cases",
+			{what: "its cases", want: "配电箱门锁损坏",
 				call: stream(stats.ExportReports, func(string) *pb.ExportReportsRequest {
 					return &pb.ExportReportsRequest{Format: pb.ExportFormat_EXPORT_FORMAT_CSV}
 				})},
@@ -1018,7 +1023,7 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 				call: call1(stats.GetAppraisal, func(id string) *pb.GetAppraisalRequest {
 					return &pb.GetAppraisalRequest{GridIds: []string{id}, From: from, To: to}
 				})},
-			{what: "its appraisal",
+			{what: "its appraisal", want: s.ids["worker2"],
 				call: call1(stats.GetAppraisal, func(string) *pb.GetAppraisalRequest { return &pb.GetAppraisalRequest{From: from, To: to} })},
 		},
 
@@ -1052,7 +1057,7 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 				}},
 		},
 		"/gridinspect.v1.SyncService/Pull": {
-			{what: "its changes",
+			{what: "its changes", want: s.s2.report,
 				call: call1(syncc.Pull, func(string) *pb.PullRequest { return &pb.PullRequest{} })},
 			{what: "street 1's cursor", other: s1.cursor, alone: true,
 				call: call1(syncc.Pull, func(c string) *pb.PullRequest { return &pb.PullRequest{Cursor: c} }),
@@ -1297,6 +1302,9 @@ func (s *twoStreets) isolationProblem(c isolationCall, user string) string {
 	}
 	if p := s.leaks(answerText(m, err), c.other); p != "" {
 		return p
+	}
+	if err == nil && c.want != "" && !strings.Contains(answerText(m, nil), c.want) {
+		return fmt.Sprintf("the answer lacks street 2's own %s: %.300s", c.want, answerText(m, nil))
 	}
 	if err == nil && c.check != nil {
 		if msg := c.check(user, m); msg != "" {
