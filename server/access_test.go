@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -192,29 +191,7 @@ func snapshot(t testing.TB, path string) string {
 	var b strings.Builder
 	for _, table := range tables {
 		fmt.Fprintf(&b, "== %s\n", table)
-		rows, err := db.Query(fmt.Sprintf("SELECT * FROM %q", table))
-		if err != nil {
-			t.Fatalf("snapshot %s: %v", table, err)
-		}
-		cols, _ := rows.Columns()
-		var lines []string
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatalf("snapshot %s: %v", table, err)
-			}
-			lines = append(lines, fmt.Sprintln(vals...))
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatalf("snapshot %s: %v", table, err)
-		}
-		rows.Close()
-		slices.Sort(lines) // some tables have no rowid to order by
-		b.WriteString(strings.Join(lines, ""))
+		b.WriteString(strings.Join(tableRows(t, db, fmt.Sprintf("SELECT * FROM %q", table)), ""))
 	}
 	return b.String()
 }

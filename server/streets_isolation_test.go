@@ -424,36 +424,46 @@ func streetRows(t testing.TB, path string, street int64) string {
 	var b strings.Builder
 	for _, q := range queries {
 		fmt.Fprintf(&b, "== %s\n", q)
-		rows, err := db.Query(q)
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		cols, _ := rows.Columns()
-		var lines []string
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-			for i, v := range vals {
-				if s, ok := v.([]byte); ok && !bytes.ContainsRune(s, 0) {
-					vals[i] = string(s) // a text column read as bytes
-				}
-			}
-			lines = append(lines, fmt.Sprintln(vals...))
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		rows.Close()
-		slices.Sort(lines)
-		b.WriteString(strings.Join(lines, ""))
+		b.WriteString(strings.Join(tableRows(t, db, q), ""))
 	}
 	return b.String()
+}
+
+// tableRows returns the rows query finds, a line each, sorted: some tables
+// have no rowid to order by.
+func tableRows(t testing.TB, db *sql.DB, query string) []string {
+	t.Helper()
+	rows, err := db.Query(query)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	var lines []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		for i, v := range vals {
+			if s, ok := v.([]byte); ok && !bytes.ContainsRune(s, 0) {
+				vals[i] = string(s) // a text column read as bytes: its ids may be searched
+			}
+		}
+		lines = append(lines, fmt.Sprintln(vals...))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	slices.Sort(lines)
+	return lines
 }
 
 // isolationCall is one way of calling an RPC as a user of street 2 with
