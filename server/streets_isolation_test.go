@@ -383,13 +383,27 @@ func (s *twoStreets) uploadHalf(ctx context.Context, reportID string) string {
 // change.
 func streetRows(t testing.TB, path string, street int64) string {
 	t.Helper()
-	tablesSQL := `SELECT m.name FROM sqlite_master AS m WHERE m.type = 'table'
-		AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'street_id') ORDER BY 1`
+	return dumpRows(t, path, `SELECT m.name FROM sqlite_master AS m WHERE m.type = 'table'
+		AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'street_id') ORDER BY 1`,
+		`SELECT table_name FROM information_schema.columns
+		WHERE table_schema = current_schema() AND column_name = 'street_id' ORDER BY 1`,
+		func(table string) string {
+			if table == "tokens" {
+				return fmt.Sprintf("SELECT id, user_id, device_id, created_at, expires_at, revoked_at FROM tokens WHERE street_id = %d", street)
+			}
+			return fmt.Sprintf("SELECT * FROM %s WHERE street_id = %d", table, street)
+		}, fmt.Sprintf("SELECT * FROM streets WHERE id = %d", street))
+}
+
+// dumpRows returns the rows of the database at path (a SQLite file, or
+// DB.Path on PostgreSQL) that the queries first, then query of each table
+// that tablesSQLite or tablesPostgres lists, find.
+func dumpRows(t testing.TB, path, tablesSQLite, tablesPostgres string, query func(table string) string, first ...string) string {
+	t.Helper()
 	var db *sql.DB
+	tablesSQL := tablesSQLite
 	if strings.HasPrefix(path, "postgres://") {
-		tablesSQL = `SELECT table_name FROM information_schema.columns
-			WHERE table_schema = current_schema() AND column_name = 'street_id' ORDER BY 1`
-		db = pgSnapshotConn(t, path)
+		tablesSQL, db = tablesPostgres, pgSnapshotConn(t, path)
 	} else {
 		var err error
 		if db, err = sql.Open("sqlite3", "file:"+path+"?mode=ro"); err != nil {
@@ -397,29 +411,9 @@ func streetRows(t testing.TB, path string, street int64) string {
 		}
 		defer db.Close()
 	}
-	rows, err := db.Query(tablesSQL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, name)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	rows.Close()
-	queries := []string{fmt.Sprintf("SELECT * FROM streets WHERE id = %d", street)}
-	for _, table := range tables {
-		q := fmt.Sprintf("SELECT * FROM %s WHERE street_id = %d", table, street)
-		if table == "tokens" {
-			q = fmt.Sprintf("SELECT id, user_id, device_id, created_at, expires_at, revoked_at FROM tokens WHERE street_id = %d", street)
-		}
-		queries = append(queries, q)
+	queries := first
+	for _, table := range tableRows(t, db, tablesSQL) {
+		queries = append(queries, query(strings.TrimSpace(table)))
 	}
 	var b strings.Builder
 	for _, q := range queries {
