@@ -644,6 +644,7 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 	now := s.clock.Now()
 	from, to := timestamppb.New(now.AddDate(0, -6, 0)), timestamppb.New(now.Add(time.Hour))
 	seq := int64(100)
+	notices := 0 // street 2's, of this year
 	// unique returns a name no call made before.
 	names := 0
 	unique := func(prefix string) string {
@@ -880,10 +881,24 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 			call1(rect.RecordProgress, func(id string) *pb.RecordProgressRequest {
 				return &pb.RecordProgressRequest{ActionId: newID(), ReportId: id}
 			})),
-		"/gridinspect.v1.RectificationService/IssueNotice": rectify("street 1's case", s1.assigned,
-			call1(rect.IssueNotice, func(id string) *pb.IssueNoticeRequest {
-				return &pb.IssueNoticeRequest{ActionId: newID(), ReportId: id, Kind: pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE}
-			})),
+		"/gridinspect.v1.RectificationService/IssueNotice": {
+			{what: "street 1's case", other: s1.assigned,
+				call: call1(rect.IssueNotice, func(id string) *pb.IssueNoticeRequest {
+					return &pb.IssueNoticeRequest{ActionId: newID(), ReportId: id, Kind: pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE}
+				})},
+			// Street 2 numbers its notices from 1, after none of street 1's.
+			{what: "its own case",
+				call: call1(rect.IssueNotice, func(string) *pb.IssueNoticeRequest {
+					return &pb.IssueNoticeRequest{ActionId: newID(), ReportId: s.case2(gridinspect.StatusAssigned), Kind: pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE}
+				}),
+				check: func(_ string, m proto.Message) string {
+					notices++
+					if n := m.(*pb.IssueNoticeResponse).GetEvent().GetNotice(); n.GetSequence() != int32(notices) {
+						return fmt.Sprintf("street 2's notice %d of the year is numbered %d (%s)", notices, n.GetSequence(), n.GetNumber())
+					}
+					return ""
+				}},
+		},
 		"/gridinspect.v1.RectificationService/RecordInterview": rectify("street 1's case", s1.assigned,
 			call1(rect.RecordInterview, func(id string) *pb.RecordInterviewRequest {
 				return &pb.RecordInterviewRequest{ActionId: newID(), ReportId: id, Interviewee: "乙某"}
