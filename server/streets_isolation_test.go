@@ -110,7 +110,7 @@ type twoStreets struct {
 		// spare are ids of street 1 that only calls creating something
 		// with them are given: street 2 may come to hold the same id
 		// (ids are the clients'), which is then no secret any more.
-		spare struct{ grid, report, subject, patrol, rule, photo string }
+		spare struct{ grid, report, subject, patrol, rule, photo, listed string }
 	}
 	// s2 are street 2's own objects.
 	s2 struct {
@@ -154,7 +154,7 @@ func newTwoStreets(t *testing.T) *twoStreets {
 	s.s1.rejected = a.caseIn(gridinspect.StatusRejected)
 	s.s1.returned = a.returnedCase()
 	s.s1.photo = a.mustUploadPhoto("workera", s.s1.reported, street1Photo)
-	s.s1.spare.grid, s.s1.spare.report = gridB, a.caseIn(gridinspect.StatusReported)
+	s.s1.spare.grid, s.s1.spare.report, s.s1.spare.listed = gridB, a.caseIn(gridinspect.StatusReported), a.caseIn(gridinspect.StatusReported)
 	s.s1.spare.photo = a.mustUploadPhoto("workera", s.s1.spare.report, append([]byte("spare "), street1Photo...))
 	s.s1.partial = s.uploadHalf(as1("workera"), s.s1.reported)
 	sub, err := a.dirs.CreateSubject(as1("super"), &pb.CreateSubjectRequest{Subject: &pb.Subject{Id: newID(),
@@ -861,7 +861,9 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 					p.SubjectId = id
 					return &pb.SubmitPatrolRequest{Patrol: p}
 				})},
-			{what: "street 1's case in its patrol", other: s1.reported, differs: true,
+			// A patrol lists the cases its phone says it produced, as
+			// given: street 2 holds the id from then on.
+			{what: "street 1's case in its patrol", other: s1.spare.listed, reuse: true, differs: true,
 				call: call1(reports.SubmitPatrol, func(id string) *pb.SubmitPatrolRequest {
 					p := s.patrol2(gridC)
 					p.ReportIds = []string{id}
