@@ -364,7 +364,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.afterRestore {
 		return afterRestore(ctx, cfg, log, stdout)
 	}
-	if cfg.street.name != "" {
+	if cfg.street.add {
 		return addStreet(ctx, cfg, log, stdout)
 	}
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gridinspect/gridinspect"
 	"github.com/gridinspect/gridinspect/store"
@@ -18,24 +19,31 @@ import (
 // docs/tenants.md) added to the database with its first admin, instead of
 // serving.
 type streetConfig struct {
-	name  string // --add-street: the new street's name; "": serve as usual
+	add   bool   // --add-street was given: add a street instead of serving
+	name  string // --add-street: the new street's name
 	admin string // --street-admin: the username of its first admin
 }
 
 // register adds the street flags to fs. They live apart from the other
 // flags: they act on the database and exit, as --after-restore does.
 func (s *streetConfig) register(fs *flag.FlagSet) {
-	fs.StringVar(&s.name, "add-street", "", "add the street `NAME` (街道) to the database of --data or --database, with its first admin (--street-admin), print its id and the admin's one-time password, and exit without serving")
+	fs.Func("add-street", "add the street `NAME` (街道) to the database of --data or --database, with its first admin (--street-admin), print its id and the admin's initial password (shown once), and exit without serving",
+		func(name string) error {
+			s.add, s.name = true, name
+			return nil
+		})
 	fs.StringVar(&s.admin, "street-admin", "", "with --add-street: the `USERNAME` of the new street's first admin (usernames are one namespace across streets)")
 }
 
 // check refuses street flags that do not go together with c.
 func (s streetConfig) check(c config) error {
 	switch {
-	case s.name == "" && s.admin != "":
+	case !s.add && s.admin != "":
 		return errors.New("--street-admin goes with --add-street")
-	case s.name == "":
+	case !s.add:
 		return nil
+	case strings.TrimSpace(s.name) == "":
+		return errors.New("--add-street: give the street's name")
 	case s.admin == "":
 		return errors.New("--add-street needs --street-admin: the username of the street's first admin")
 	case c.restore != "" || c.afterRestore || c.demo:
@@ -68,7 +76,7 @@ func addStreet(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writ
 		return fmt.Errorf("add street %s: %w", cfg.street.name, err)
 	}
 	fmt.Fprintf(stdout, "已新增街道「%s」，街道编号 %d\n", cfg.street.name, street)
-	fmt.Fprintf(stdout, "  管理员账号 %s，一次性密码 %s\n", gridinspect.FoldUsername(cfg.street.admin), password)
-	fmt.Fprintln(stdout, "  密码只显示这一次：请转交该街道管理员，登录后立即修改；其网格、用户由其自行创建")
+	fmt.Fprintf(stdout, "  管理员账号 %s，初始密码 %s\n", gridinspect.FoldUsername(cfg.street.admin), password)
+	fmt.Fprintln(stdout, "  密码只显示这一次：请转交该街道管理员，登录后立即修改；该街道的网格和用户由其自行创建")
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 
 // addedStreet matches what --add-street prints: the street's id, then its
 // admin's username and password.
-var addedStreet = regexp.MustCompile(`街道编号 (\d+)\n\s*管理员账号 (\S+)，一次性密码 (\S+)\n`)
+var addedStreet = regexp.MustCompile(`街道编号 (\d+)\n\s*管理员账号 (\S+)，初始密码 (\S+)\n`)
 
 // TestAddStreetGivesANewStreetWhoseAdminLogsInAndSeesNoneOfStreetOne adds
 // a street to a database serving the demo street, on each engine: its
@@ -96,6 +96,7 @@ func TestAddStreetGivesANewStreetWhoseAdminLogsInAndSeesNoneOfStreetOne(t *testi
 func TestAddStreetRefusesFlagsThatDoNotGoWithIt(t *testing.T) {
 	for _, args := range [][]string{
 		{"--add-street", "东城街道"},
+		{"--add-street", " ", "--street-admin", "dong.cheng"},
 		{"--street-admin", "dong.cheng"},
 		{"--add-street", "东城街道", "--street-admin", "dong.cheng", "--demo"},
 		{"--add-street", "东城街道", "--street-admin", "dong.cheng", "--restore", "x.tar"},
