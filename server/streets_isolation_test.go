@@ -837,6 +837,18 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 					r.SubjectId = id
 					return &pb.SubmitReportRequest{Report: r}
 				})},
+			{what: "street 1's photo", other: s1.photo, differs: true,
+				call: call1(reports.SubmitReport, func(id string) *pb.SubmitReportRequest {
+					r := s.report2(newID())
+					r.PhotoIds = []string{id}
+					return &pb.SubmitReportRequest{Report: r}
+				}),
+				check: func(_ string, m proto.Message) string {
+					if !slices.Contains(m.(*pb.SubmitReportResponse).GetReport().GetMissingPhotoIds(), s1.photo) {
+						return "street 1's photo counts as street 2's case's, not as missing"
+					}
+					return ""
+				}},
 			{what: "street 1's case id", other: s1.spare.report, reuse: true, differs: true,
 				call: call1(reports.SubmitReport, func(id string) *pb.SubmitReportRequest { return &pb.SubmitReportRequest{Report: s.report2(id)} })},
 		},
@@ -899,10 +911,18 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 			call1(rect.RejectReport, func(id string) *pb.RejectReportRequest {
 				return &pb.RejectReportRequest{ActionId: newID(), ReportId: id, Reason: pb.RejectionReason_REJECTION_REASON_INVALID}
 			})),
-		"/gridinspect.v1.RectificationService/RecordProgress": rectify("street 1's case", s1.assigned,
-			call1(rect.RecordProgress, func(id string) *pb.RecordProgressRequest {
-				return &pb.RecordProgressRequest{ActionId: newID(), ReportId: id}
-			})),
+		"/gridinspect.v1.RectificationService/RecordProgress": {
+			{what: "street 1's case", other: s1.assigned,
+				call: call1(rect.RecordProgress, func(id string) *pb.RecordProgressRequest {
+					return &pb.RecordProgressRequest{ActionId: newID(), ReportId: id}
+				})},
+			// A photo of street 1 named on street 2's own case is one that
+			// has not arrived: it must not become street 2's to fetch.
+			{what: "street 1's photo on its own case", other: s1.photo, differs: true,
+				call: call1(rect.RecordProgress, func(id string) *pb.RecordProgressRequest {
+					return &pb.RecordProgressRequest{ActionId: newID(), ReportId: s.case2(gridinspect.StatusAssigned), PhotoIds: []string{id}}
+				})},
+		},
 		"/gridinspect.v1.RectificationService/IssueNotice": {
 			{what: "street 1's case", other: s1.assigned,
 				call: call1(rect.IssueNotice, func(id string) *pb.IssueNoticeRequest {
@@ -953,10 +973,16 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 			})),
 		"/gridinspect.v1.RectificationService/GetTimeline": rectify("street 1's case", s1.assigned,
 			call1(rect.GetTimeline, func(id string) *pb.GetTimelineRequest { return &pb.GetTimelineRequest{ReportId: id} })),
-		"/gridinspect.v1.RectificationService/ReassignReport": rectify("street 1's case", s1.rectifying,
-			call1(rect.ReassignReport, func(id string) *pb.ReassignReportRequest {
-				return &pb.ReassignReportRequest{ActionId: newID(), ReportId: id, ResponsibleUnit: "乙街城建办", Reason: "乙街转派"}
-			})),
+		"/gridinspect.v1.RectificationService/ReassignReport": {
+			{what: "street 1's case", other: s1.rectifying,
+				call: call1(rect.ReassignReport, func(id string) *pb.ReassignReportRequest {
+					return &pb.ReassignReportRequest{ActionId: newID(), ReportId: id, ResponsibleUnit: "乙街城建办", Reason: "乙街转派"}
+				})},
+			{what: "street 1's worker as assignee of its case", other: s.ids["workera"],
+				call: call1(rect.ReassignReport, func(id string) *pb.ReassignReportRequest {
+					return &pb.ReassignReportRequest{ActionId: newID(), ReportId: s.case2(gridinspect.StatusAssigned), AssigneeId: id, Reason: "乙街转派"}
+				})},
+		},
 		"/gridinspect.v1.RectificationService/UrgeReport": rectify("street 1's case", s1.assigned,
 			call1(rect.UrgeReport, func(id string) *pb.UrgeReportRequest {
 				return &pb.UrgeReportRequest{ActionId: newID(), ReportId: id, Note: "乙街催办"}
