@@ -90,9 +90,9 @@ var isolationFailsToday = map[string]string{
 // admin1, super, supera, workera, workerb); street 2 is made with
 // CreateStreet, and its admin makes its grids C and D and its users.
 var (
-	gridC = "01900000-0000-7000-8000-00000000002c"
-	gridD = "01900000-0000-7000-8000-00000000002d"
-	inC   = &pb.Location{Latitude: 30.505, Longitude: 107.505, AccuracyMeters: 8, Address: "乙街道南街3号"}
+	street2GridC = "01900000-0000-7000-8000-00000000002c"
+	street2GridD = "01900000-0000-7000-8000-00000000002d"
+	inStreet2    = &pb.Location{Latitude: 30.505, Longitude: 107.505, AccuracyMeters: 8, Address: "乙街道南街3号"}
 )
 
 // street2Users are the users of street 2 that call every RPC.
@@ -247,7 +247,7 @@ func newTwoStreets(t *testing.T) *twoStreets {
 	for _, g := range []struct {
 		id, name string
 		lng      float64
-	}{{gridC, "乙一村", 107.50}, {gridD, "乙二社区", 107.51}} {
+	}{{street2GridC, "乙一村", 107.50}, {street2GridD, "乙二社区", 107.51}} {
 		if _, err := a.dirs.CreateGrid(as2("admin2"), &pb.CreateGridRequest{Grid: &pb.Grid{Id: g.id, Name: g.name,
 			Kind: pb.GridKind_GRID_KIND_VILLAGE, Boundary: square(30.50, g.lng, 30.51, g.lng+0.01)}}); err != nil {
 			t.Fatalf("street 2's admin creates grid %s: %v", g.name, err)
@@ -255,7 +255,7 @@ func newTwoStreets(t *testing.T) *twoStreets {
 	}
 	for _, u := range []*pb.User{
 		{Username: "super2", DisplayName: "乙主管", Role: pb.Role_ROLE_SUPERVISOR, AllGrids: true},
-		{Username: "worker2", DisplayName: "乙网格员", Role: pb.Role_ROLE_WORKER, GridIds: []string{gridC}},
+		{Username: "worker2", DisplayName: "乙网格员", Role: pb.Role_ROLE_WORKER, GridIds: []string{street2GridC}},
 	} {
 		if _, err := a.dirs.CreateUser(as2("admin2"), &pb.CreateUserRequest{User: u, Password: testPassword}); err != nil {
 			t.Fatalf("street 2's admin creates %s: %v", u.GetUsername(), err)
@@ -265,12 +265,12 @@ func newTwoStreets(t *testing.T) *twoStreets {
 	s.s2.report = s.submit2(as2("worker2"), newID()).GetId()
 	s.s2.photo = a.mustUploadPhoto("worker2", s.s2.report, []byte("\xFF\xD8\xFF\xE0乙街照片"))
 	sub2, err := a.dirs.CreateSubject(as2("super2"), &pb.CreateSubjectRequest{Subject: &pb.Subject{Id: newID(),
-		Kind: pb.SubjectKind_SUBJECT_KIND_SITE, Name: "乙街砖厂", GridId: gridC}})
+		Kind: pb.SubjectKind_SUBJECT_KIND_SITE, Name: "乙街砖厂", GridId: street2GridC}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.s2.subject = sub2.GetSubject().GetId()
-	p2, err := a.reports.SubmitPatrol(as2("worker2"), &pb.SubmitPatrolRequest{Patrol: s.patrol2(gridC)})
+	p2, err := a.reports.SubmitPatrol(as2("worker2"), &pb.SubmitPatrolRequest{Patrol: s.patrol2(street2GridC)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +304,7 @@ func newTwoStreets(t *testing.T) *twoStreets {
 // report2 returns a case of street 2's grid C.
 func (s *twoStreets) report2(id string) *pb.Report {
 	return &pb.Report{Id: id, Category: pb.Category_CATEGORY_SAFETY_HAZARD, Severity: pb.Severity_SEVERITY_GENERAL,
-		Description: "乙街道：配电箱门锁损坏", Location: inC, GridId: gridC, ObservedAt: timestamppb.New(s.clock.Now().Add(-time.Hour)),
+		Description: "乙街道：配电箱门锁损坏", Location: inStreet2, GridId: street2GridC, ObservedAt: timestamppb.New(s.clock.Now().Add(-time.Hour)),
 		Details: &pb.Report_SafetyHazard{SafetyHazard: &pb.SafetyHazardDetails{
 			HazardKind: pb.HazardKind_HAZARD_KIND_ELECTRICAL, PlaceKind: pb.PlaceKind_PLACE_KIND_OTHER}}}
 }
@@ -397,7 +397,7 @@ func streetRows(t testing.TB, path string, street int64) string {
 // that tablesSQLite or tablesPostgres lists, find.
 func dumpRows(t testing.TB, path, tablesSQLite, tablesPostgres string, query func(table string) string, first ...string) string {
 	t.Helper()
-	db, done := readOnly(t, path)
+	db, done := openReadOnly(t, path)
 	defer done()
 	tablesSQL := tablesSQLite
 	if strings.HasPrefix(path, "postgres://") {
@@ -415,9 +415,9 @@ func dumpRows(t testing.TB, path, tablesSQLite, tablesPostgres string, query fun
 	return b.String()
 }
 
-// readOnly opens the database at path (a SQLite file, or DB.Path on
+// openReadOnly opens the database at path (a SQLite file, or DB.Path on
 // PostgreSQL) for reading beside the store; done closes it.
-func readOnly(t testing.TB, path string) (db *sql.DB, done func()) {
+func openReadOnly(t testing.TB, path string) (db *sql.DB, done func()) {
 	t.Helper()
 	if strings.HasPrefix(path, "postgres://") {
 		return pgSnapshotConn(t, path), func() {} // kept for the test
@@ -432,7 +432,7 @@ func readOnly(t testing.TB, path string) (db *sql.DB, done func()) {
 // count returns how many rows of table street holds.
 func (s *twoStreets) count(table string, street int64) int64 {
 	s.t.Helper()
-	db, done := readOnly(s.t, s.db.Path())
+	db, done := openReadOnly(s.t, s.db.Path())
 	defer done()
 	var n int64
 	if err := db.QueryRow(fmt.Sprintf("SELECT count(*) FROM %s WHERE street_id = %d", table, street)).Scan(&n); err != nil {
@@ -512,11 +512,11 @@ type isolationCall struct {
 	alone bool
 }
 
-// one returns a single call of an RPC.
-func one(c isolationCall) []isolationCall { return []isolationCall{c} }
+// isoOne returns a single call of an RPC.
+func isoOne(c isolationCall) []isolationCall { return []isolationCall{c} }
 
-// call1 adapts a unary RPC whose request is made from the id.
-func call1[Req proto.Message, Resp proto.Message](f func(context.Context, Req, ...grpc.CallOption) (Resp, error), req func(id string) Req) func(context.Context, string) (proto.Message, error) {
+// isoUnary adapts a unary RPC whose request is made from the id.
+func isoUnary[Req proto.Message, Resp proto.Message](f func(context.Context, Req, ...grpc.CallOption) (Resp, error), req func(id string) Req) func(context.Context, string) (proto.Message, error) {
 	return func(ctx context.Context, id string) (proto.Message, error) {
 		resp, err := f(ctx, req(id))
 		if err != nil {
@@ -526,20 +526,20 @@ func call1[Req proto.Message, Resp proto.Message](f func(context.Context, Req, .
 	}
 }
 
-// collected is a server stream's answers, in one message for the scan.
-type collected struct {
+// isoAnswers is a server stream's answers, in one message for the scan.
+type isoAnswers struct {
 	msgs []proto.Message
 	raw  []byte // every bytes field's content, joined
 }
 
-// streamAll adapts a server-streaming RPC: its answers, all of them.
-func streamAll[Req proto.Message, Resp any](f func(context.Context, Req, ...grpc.CallOption) (grpc.ServerStreamingClient[Resp], error), req func(id string) Req) func(context.Context, string) (*collected, error) {
-	return func(ctx context.Context, id string) (*collected, error) {
+// isoStreamAll adapts a server-streaming RPC: its answers, all of them.
+func isoStreamAll[Req proto.Message, Resp any](f func(context.Context, Req, ...grpc.CallOption) (grpc.ServerStreamingClient[Resp], error), req func(id string) Req) func(context.Context, string) (*isoAnswers, error) {
+	return func(ctx context.Context, id string) (*isoAnswers, error) {
 		s, err := f(ctx, req(id))
 		if err != nil {
 			return nil, err
 		}
-		c := &collected{}
+		c := &isoAnswers{}
 		for {
 			m, err := s.Recv()
 			if err == io.EOF {
@@ -550,28 +550,28 @@ func streamAll[Req proto.Message, Resp any](f func(context.Context, Req, ...grpc
 			}
 			msg := any(m).(proto.Message)
 			c.msgs = append(c.msgs, msg)
-			c.raw = append(c.raw, rawBytes(msg.ProtoReflect())...)
+			c.raw = append(c.raw, bytesFields(msg.ProtoReflect())...)
 		}
 	}
 }
 
-// rawBytes returns the content of m's bytes fields, which protojson would
+// bytesFields returns the content of m's bytes fields, which protojson would
 // show in base64, where no secret can be found.
-func rawBytes(m protoreflect.Message) []byte {
+func bytesFields(m protoreflect.Message) []byte {
 	var out []byte
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 		switch {
 		case fd.IsList():
 			for i := 0; i < v.List().Len(); i++ {
 				if fd.Kind() == protoreflect.MessageKind {
-					out = append(out, rawBytes(v.List().Get(i).Message())...)
+					out = append(out, bytesFields(v.List().Get(i).Message())...)
 				}
 			}
 		case fd.IsMap():
 		case fd.Kind() == protoreflect.BytesKind:
 			out = append(out, v.Bytes()...)
 		case fd.Kind() == protoreflect.MessageKind:
-			out = append(out, rawBytes(v.Message())...)
+			out = append(out, bytesFields(v.Message())...)
 		}
 		return true
 	})
@@ -580,19 +580,19 @@ func rawBytes(m protoreflect.Message) []byte {
 
 // answerText is what an answer says, for the search for street 1's
 // secrets: the message as JSON, the content of its bytes (a backup is
-// unpacked), and the error's status with its details.
+// unpackedArchive), and the error's status with its details.
 func answerText(m proto.Message, err error) string {
 	var b strings.Builder
-	if c, ok := m.(*streamAnswer); ok {
+	if c, ok := m.(*isoStreamAnswer); ok {
 		for _, msg := range c.c.msgs {
 			j, _ := protojson.Marshal(msg)
 			b.Write(j)
 		}
-		b.Write(unpacked(c.c.raw))
+		b.Write(unpackedArchive(c.c.raw))
 	} else if m != nil {
 		j, _ := protojson.Marshal(m)
 		b.Write(j)
-		b.Write(rawBytes(m.ProtoReflect()))
+		b.Write(bytesFields(m.ProtoReflect()))
 	}
 	if err != nil {
 		j, _ := protojson.Marshal(status.Convert(err).Proto())
@@ -601,9 +601,9 @@ func answerText(m proto.Message, err error) string {
 	return b.String()
 }
 
-// unpacked returns data, and if it is a gzip-compressed tar archive (a
+// unpackedArchive returns data, and if it is a gzip-compressed tar archive (a
 // backup), the content of its files too.
-func unpacked(data []byte) []byte {
+func unpackedArchive(data []byte) []byte {
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
 		return data
@@ -619,21 +619,21 @@ func unpacked(data []byte) []byte {
 	}
 }
 
-// streamAnswer wraps a server stream's answers as one proto.Message for
+// isoStreamAnswer wraps a server stream's answers as one proto.Message for
 // the table; only answerText and compare look inside.
-type streamAnswer struct {
+type isoStreamAnswer struct {
 	proto.Message
-	c *collected
+	c *isoAnswers
 }
 
-func stream[Req proto.Message, Resp any](f func(context.Context, Req, ...grpc.CallOption) (grpc.ServerStreamingClient[Resp], error), req func(id string) Req) func(context.Context, string) (proto.Message, error) {
-	all := streamAll(f, req)
+func isoStream[Req proto.Message, Resp any](f func(context.Context, Req, ...grpc.CallOption) (grpc.ServerStreamingClient[Resp], error), req func(id string) Req) func(context.Context, string) (proto.Message, error) {
+	all := isoStreamAll(f, req)
 	return func(ctx context.Context, id string) (proto.Message, error) {
 		c, err := all(ctx, id)
 		if c == nil {
 			return nil, err
 		}
-		return &streamAnswer{Message: &pb.EchoResponse{}, c: c}, err
+		return &isoStreamAnswer{Message: &pb.EchoResponse{}, c: c}, err
 	}
 }
 
@@ -711,134 +711,134 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 		return ""
 	}
 	rectify := func(what, status string, call func(ctx context.Context, id string) (proto.Message, error)) []isolationCall {
-		return one(isolationCall{what: what, other: status, call: call})
+		return isoOne(isolationCall{what: what, other: status, call: call})
 	}
 	return map[string][]isolationCall{
-		"/gridinspect.v1.AdminService/Backup": one(isolationCall{what: "the whole database",
-			call: stream(admin.Backup, func(string) *pb.BackupRequest { return &pb.BackupRequest{} })}),
-		"/gridinspect.v1.AdminService/Echo": one(isolationCall{what: "nothing",
-			call: call1(admin.Echo, func(string) *pb.EchoRequest { return &pb.EchoRequest{Payload: []byte("ping")} })}),
-		"/gridinspect.v1.AdminService/GetNoticeSettings": one(isolationCall{what: "the notice prefixes",
-			call: call1(admin.GetNoticeSettings, func(string) *pb.GetNoticeSettingsRequest { return &pb.GetNoticeSettingsRequest{} })}),
-		"/gridinspect.v1.AdminService/SetNoticePrefix": one(isolationCall{what: "its own prefix",
-			call: call1(admin.SetNoticePrefix, func(string) *pb.SetNoticePrefixRequest {
+		"/gridinspect.v1.AdminService/Backup": isoOne(isolationCall{what: "the whole database",
+			call: isoStream(admin.Backup, func(string) *pb.BackupRequest { return &pb.BackupRequest{} })}),
+		"/gridinspect.v1.AdminService/Echo": isoOne(isolationCall{what: "nothing",
+			call: isoUnary(admin.Echo, func(string) *pb.EchoRequest { return &pb.EchoRequest{Payload: []byte("ping")} })}),
+		"/gridinspect.v1.AdminService/GetNoticeSettings": isoOne(isolationCall{what: "the notice prefixes",
+			call: isoUnary(admin.GetNoticeSettings, func(string) *pb.GetNoticeSettingsRequest { return &pb.GetNoticeSettingsRequest{} })}),
+		"/gridinspect.v1.AdminService/SetNoticePrefix": isoOne(isolationCall{what: "its own prefix",
+			call: isoUnary(admin.SetNoticePrefix, func(string) *pb.SetNoticePrefixRequest {
 				return &pb.SetNoticePrefixRequest{Kind: pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE, Prefix: "乙街安告"}
 			})}),
 
-		"/gridinspect.v1.AuthService/Login": one(isolationCall{what: "street 1's username, a wrong password", other: "workera",
+		"/gridinspect.v1.AuthService/Login": isoOne(isolationCall{what: "street 1's username, a wrong password", other: "workera",
 			none: "nobody" + newID()[:4],
-			call: call1(auth.Login, func(u string) *pb.LoginRequest {
+			call: isoUnary(auth.Login, func(u string) *pb.LoginRequest {
 				return &pb.LoginRequest{Username: u, Password: "wrong password", DeviceId: newID()}
 			})}),
-		"/gridinspect.v1.AuthService/Logout": one(isolationCall{what: "its own session", session: true,
-			call: call1(auth.Logout, func(string) *pb.LogoutRequest { return &pb.LogoutRequest{} })}),
-		"/gridinspect.v1.AuthService/WhoAmI": one(isolationCall{what: "itself",
-			call: call1(auth.WhoAmI, func(string) *pb.WhoAmIRequest { return &pb.WhoAmIRequest{} })}),
-		"/gridinspect.v1.AuthService/RevokeTokens": one(isolationCall{what: "street 1's worker", other: s.ids["workera"],
-			call: call1(auth.RevokeTokens, func(id string) *pb.RevokeTokensRequest { return &pb.RevokeTokensRequest{UserId: id} })}),
+		"/gridinspect.v1.AuthService/Logout": isoOne(isolationCall{what: "its own session", session: true,
+			call: isoUnary(auth.Logout, func(string) *pb.LogoutRequest { return &pb.LogoutRequest{} })}),
+		"/gridinspect.v1.AuthService/WhoAmI": isoOne(isolationCall{what: "itself",
+			call: isoUnary(auth.WhoAmI, func(string) *pb.WhoAmIRequest { return &pb.WhoAmIRequest{} })}),
+		"/gridinspect.v1.AuthService/RevokeTokens": isoOne(isolationCall{what: "street 1's worker", other: s.ids["workera"],
+			call: isoUnary(auth.RevokeTokens, func(id string) *pb.RevokeTokensRequest { return &pb.RevokeTokensRequest{UserId: id} })}),
 
 		// The calendar is the state's, the database's (migration 0023):
 		// every street reads the same, and an admin of any street sets it
 		// for all (see the report of issue 17).
-		"/gridinspect.v1.CalendarService/ListCalendarExceptions": one(isolationCall{what: "the state's calendar",
-			call: call1(calendar.ListCalendarExceptions, func(string) *pb.ListCalendarExceptionsRequest {
+		"/gridinspect.v1.CalendarService/ListCalendarExceptions": isoOne(isolationCall{what: "the state's calendar",
+			call: isoUnary(calendar.ListCalendarExceptions, func(string) *pb.ListCalendarExceptionsRequest {
 				return &pb.ListCalendarExceptionsRequest{Year: 2026}
 			})}),
-		"/gridinspect.v1.CalendarService/SetCalendarExceptions": one(isolationCall{what: "the state's calendar",
-			call: call1(calendar.SetCalendarExceptions, func(string) *pb.SetCalendarExceptionsRequest {
+		"/gridinspect.v1.CalendarService/SetCalendarExceptions": isoOne(isolationCall{what: "the state's calendar",
+			call: isoUnary(calendar.SetCalendarExceptions, func(string) *pb.SetCalendarExceptionsRequest {
 				return &pb.SetCalendarExceptionsRequest{Year: 2026, Exceptions: []*pb.CalendarException{
 					{Date: "2026-10-01", Kind: pb.DayKind_DAY_KIND_HOLIDAY, Name: "国庆节"}}}
 			})}),
-		"/gridinspect.v1.CalendarService/CountWorkingDays": one(isolationCall{what: "the state's calendar",
-			call: call1(calendar.CountWorkingDays, func(string) *pb.CountWorkingDaysRequest {
+		"/gridinspect.v1.CalendarService/CountWorkingDays": isoOne(isolationCall{what: "the state's calendar",
+			call: isoUnary(calendar.CountWorkingDays, func(string) *pb.CountWorkingDaysRequest {
 				return &pb.CountWorkingDaysRequest{From: "2026-09-30", To: "2026-10-09"}
 			})}),
-		"/gridinspect.v1.CalendarService/AddWorkingDays": one(isolationCall{what: "the state's calendar",
-			call: call1(calendar.AddWorkingDays, func(string) *pb.AddWorkingDaysRequest {
+		"/gridinspect.v1.CalendarService/AddWorkingDays": isoOne(isolationCall{what: "the state's calendar",
+			call: isoUnary(calendar.AddWorkingDays, func(string) *pb.AddWorkingDaysRequest {
 				return &pb.AddWorkingDaysRequest{From: "2026-09-30", WorkingDays: 5}
 			})}),
 
 		"/gridinspect.v1.DirectoryService/CreateGrid": {
 			{what: "street 1's grid id", other: s1.spare.grid, reuse: true, differs: true,
-				call: call1(dirs.CreateGrid, func(id string) *pb.CreateGridRequest {
+				call: isoUnary(dirs.CreateGrid, func(id string) *pb.CreateGridRequest {
 					return &pb.CreateGridRequest{Grid: &pb.Grid{Id: id, Name: unique("乙新村"), Boundary: newSquare()}}
 				})},
 			{what: "street 1's grid name", other: "红星村", none: "乙村" + newID()[:4], differs: true,
-				call: call1(dirs.CreateGrid, func(name string) *pb.CreateGridRequest {
+				call: isoUnary(dirs.CreateGrid, func(name string) *pb.CreateGridRequest {
 					return &pb.CreateGridRequest{Grid: &pb.Grid{Id: newID(), Name: name, Boundary: newSquare()}}
 				})},
 		},
-		"/gridinspect.v1.DirectoryService/GetGrid": one(isolationCall{what: "street 1's grid", other: gridA,
-			call: call1(dirs.GetGrid, func(id string) *pb.GetGridRequest { return &pb.GetGridRequest{Id: id} })}),
-		"/gridinspect.v1.DirectoryService/ListGrids": one(isolationCall{what: "its grids", want: gridC,
-			call: call1(dirs.ListGrids, func(string) *pb.ListGridsRequest { return &pb.ListGridsRequest{} })}),
-		"/gridinspect.v1.DirectoryService/SetGridOrder": one(isolationCall{what: "street 1's grid", other: gridA,
-			call: call1(dirs.SetGridOrder, func(id string) *pb.SetGridOrderRequest { return &pb.SetGridOrderRequest{Id: id, Order: 1} })}),
-		"/gridinspect.v1.DirectoryService/CreateUser": one(isolationCall{what: "street 1's grid", other: gridA, differs: true,
-			call: call1(dirs.CreateUser, func(id string) *pb.CreateUserRequest {
+		"/gridinspect.v1.DirectoryService/GetGrid": isoOne(isolationCall{what: "street 1's grid", other: gridA,
+			call: isoUnary(dirs.GetGrid, func(id string) *pb.GetGridRequest { return &pb.GetGridRequest{Id: id} })}),
+		"/gridinspect.v1.DirectoryService/ListGrids": isoOne(isolationCall{what: "its grids", want: street2GridC,
+			call: isoUnary(dirs.ListGrids, func(string) *pb.ListGridsRequest { return &pb.ListGridsRequest{} })}),
+		"/gridinspect.v1.DirectoryService/SetGridOrder": isoOne(isolationCall{what: "street 1's grid", other: gridA,
+			call: isoUnary(dirs.SetGridOrder, func(id string) *pb.SetGridOrderRequest { return &pb.SetGridOrderRequest{Id: id, Order: 1} })}),
+		"/gridinspect.v1.DirectoryService/CreateUser": isoOne(isolationCall{what: "street 1's grid", other: gridA, differs: true,
+			call: isoUnary(dirs.CreateUser, func(id string) *pb.CreateUserRequest {
 				return &pb.CreateUserRequest{Password: testPassword, User: &pb.User{Username: "u" + strings.ReplaceAll(newID()[24:], "-", ""),
 					Role: pb.Role_ROLE_WORKER, GridIds: []string{id}}}
 			})}),
-		"/gridinspect.v1.DirectoryService/GetUser": one(isolationCall{what: "street 1's worker", other: s.ids["workera"],
-			call: call1(dirs.GetUser, func(id string) *pb.GetUserRequest { return &pb.GetUserRequest{Id: id} })}),
+		"/gridinspect.v1.DirectoryService/GetUser": isoOne(isolationCall{what: "street 1's worker", other: s.ids["workera"],
+			call: isoUnary(dirs.GetUser, func(id string) *pb.GetUserRequest { return &pb.GetUserRequest{Id: id} })}),
 		"/gridinspect.v1.DirectoryService/ListUsers": {
 			{what: "street 1's grid", other: gridA,
-				call: call1(dirs.ListUsers, func(id string) *pb.ListUsersRequest { return &pb.ListUsersRequest{GridId: id} })},
+				call: isoUnary(dirs.ListUsers, func(id string) *pb.ListUsersRequest { return &pb.ListUsersRequest{GridId: id} })},
 			{what: "its users", want: s.ids["worker2"],
-				call: call1(dirs.ListUsers, func(string) *pb.ListUsersRequest { return &pb.ListUsersRequest{} })},
+				call: isoUnary(dirs.ListUsers, func(string) *pb.ListUsersRequest { return &pb.ListUsersRequest{} })},
 		},
 		"/gridinspect.v1.DirectoryService/UpdateUser": {
 			{what: "street 1's worker", other: s.ids["workera"],
-				call: call1(dirs.UpdateUser, func(id string) *pb.UpdateUserRequest {
+				call: isoUnary(dirs.UpdateUser, func(id string) *pb.UpdateUserRequest {
 					return &pb.UpdateUserRequest{User: &pb.User{Id: id, DisplayName: "乙改名"}, UpdateFields: []string{"display_name"}}
 				})},
 			{what: "street 1's grid given to its worker", other: gridA,
-				call: call1(dirs.UpdateUser, func(id string) *pb.UpdateUserRequest {
-					return &pb.UpdateUserRequest{User: &pb.User{Id: s.ids["worker2"], GridIds: []string{gridC, id}}, UpdateFields: []string{"grid_ids"}}
+				call: isoUnary(dirs.UpdateUser, func(id string) *pb.UpdateUserRequest {
+					return &pb.UpdateUserRequest{User: &pb.User{Id: s.ids["worker2"], GridIds: []string{street2GridC, id}}, UpdateFields: []string{"grid_ids"}}
 				})},
 		},
-		"/gridinspect.v1.DirectoryService/DisableUser": one(isolationCall{what: "street 1's worker", other: s.ids["workerb"],
-			call: call1(dirs.DisableUser, func(id string) *pb.DisableUserRequest { return &pb.DisableUserRequest{Id: id} })}),
+		"/gridinspect.v1.DirectoryService/DisableUser": isoOne(isolationCall{what: "street 1's worker", other: s.ids["workerb"],
+			call: isoUnary(dirs.DisableUser, func(id string) *pb.DisableUserRequest { return &pb.DisableUserRequest{Id: id} })}),
 		"/gridinspect.v1.DirectoryService/CreateSubject": {
 			{what: "street 1's grid", other: gridA,
-				call: call1(dirs.CreateSubject, func(id string) *pb.CreateSubjectRequest {
+				call: isoUnary(dirs.CreateSubject, func(id string) *pb.CreateSubjectRequest {
 					return &pb.CreateSubjectRequest{Subject: &pb.Subject{Id: newID(), Kind: pb.SubjectKind_SUBJECT_KIND_SITE, Name: unique("乙工地"), GridId: id}}
 				})},
 			{what: "street 1's subject id", other: s1.spare.subject, reuse: true, differs: true,
-				call: call1(dirs.CreateSubject, func(id string) *pb.CreateSubjectRequest {
-					return &pb.CreateSubjectRequest{Subject: &pb.Subject{Id: id, Kind: pb.SubjectKind_SUBJECT_KIND_SITE, Name: unique("乙工地"), GridId: gridC}}
+				call: isoUnary(dirs.CreateSubject, func(id string) *pb.CreateSubjectRequest {
+					return &pb.CreateSubjectRequest{Subject: &pb.Subject{Id: id, Kind: pb.SubjectKind_SUBJECT_KIND_SITE, Name: unique("乙工地"), GridId: street2GridC}}
 				})},
 		},
-		"/gridinspect.v1.DirectoryService/GetSubject": one(isolationCall{what: "street 1's subject", other: s1.subject,
-			call: call1(dirs.GetSubject, func(id string) *pb.GetSubjectRequest { return &pb.GetSubjectRequest{Id: id} })}),
+		"/gridinspect.v1.DirectoryService/GetSubject": isoOne(isolationCall{what: "street 1's subject", other: s1.subject,
+			call: isoUnary(dirs.GetSubject, func(id string) *pb.GetSubjectRequest { return &pb.GetSubjectRequest{Id: id} })}),
 		"/gridinspect.v1.DirectoryService/ListSubjects": {
 			{what: "street 1's grid", other: gridA,
-				call: call1(dirs.ListSubjects, func(id string) *pb.ListSubjectsRequest { return &pb.ListSubjectsRequest{GridIds: []string{id}} })},
+				call: isoUnary(dirs.ListSubjects, func(id string) *pb.ListSubjectsRequest { return &pb.ListSubjectsRequest{GridIds: []string{id}} })},
 			{what: "its subjects", want: s.s2.subject,
-				call: call1(dirs.ListSubjects, func(string) *pb.ListSubjectsRequest { return &pb.ListSubjectsRequest{} })},
+				call: isoUnary(dirs.ListSubjects, func(string) *pb.ListSubjectsRequest { return &pb.ListSubjectsRequest{} })},
 		},
 
 		"/gridinspect.v1.ReportService/SubmitReport": {
 			{what: "street 1's grid", other: gridA,
-				call: call1(reports.SubmitReport, func(id string) *pb.SubmitReportRequest {
+				call: isoUnary(reports.SubmitReport, func(id string) *pb.SubmitReportRequest {
 					r := s.report2(newID())
 					r.GridId, r.Location = id, inA
 					return &pb.SubmitReportRequest{Report: r}
 				})},
 			{what: "a place in street 1's grid, no grid named", other: "", differs: true,
-				call: call1(reports.SubmitReport, func(string) *pb.SubmitReportRequest {
+				call: isoUnary(reports.SubmitReport, func(string) *pb.SubmitReportRequest {
 					r := s.report2(newID())
 					r.GridId, r.Location = "", inA
 					return &pb.SubmitReportRequest{Report: r}
 				})},
 			{what: "street 1's subject", other: s1.subject,
-				call: call1(reports.SubmitReport, func(id string) *pb.SubmitReportRequest {
+				call: isoUnary(reports.SubmitReport, func(id string) *pb.SubmitReportRequest {
 					r := s.report2(newID())
 					r.SubjectId = id
 					return &pb.SubmitReportRequest{Report: r}
 				})},
 			{what: "street 1's photo", other: s1.photo, differs: true,
-				call: call1(reports.SubmitReport, func(id string) *pb.SubmitReportRequest {
+				call: isoUnary(reports.SubmitReport, func(id string) *pb.SubmitReportRequest {
 					r := s.report2(newID())
 					r.PhotoIds = []string{id}
 					return &pb.SubmitReportRequest{Report: r}
@@ -850,87 +850,87 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 					return ""
 				}},
 			{what: "street 1's case id", other: s1.spare.report, reuse: true, differs: true,
-				call: call1(reports.SubmitReport, func(id string) *pb.SubmitReportRequest { return &pb.SubmitReportRequest{Report: s.report2(id)} })},
+				call: isoUnary(reports.SubmitReport, func(id string) *pb.SubmitReportRequest { return &pb.SubmitReportRequest{Report: s.report2(id)} })},
 		},
-		"/gridinspect.v1.ReportService/GetReport": one(isolationCall{what: "street 1's case", other: s1.reported,
-			call: call1(reports.GetReport, func(id string) *pb.GetReportRequest { return &pb.GetReportRequest{Id: id} })}),
+		"/gridinspect.v1.ReportService/GetReport": isoOne(isolationCall{what: "street 1's case", other: s1.reported,
+			call: isoUnary(reports.GetReport, func(id string) *pb.GetReportRequest { return &pb.GetReportRequest{Id: id} })}),
 		"/gridinspect.v1.ReportService/ListReports": {
 			{what: "street 1's grid", other: gridA,
-				call: call1(reports.ListReports, func(id string) *pb.ListReportsRequest { return &pb.ListReportsRequest{GridIds: []string{id}} })},
+				call: isoUnary(reports.ListReports, func(id string) *pb.ListReportsRequest { return &pb.ListReportsRequest{GridIds: []string{id}} })},
 			{what: "street 1's subject", other: s1.subject,
-				call: call1(reports.ListReports, func(id string) *pb.ListReportsRequest { return &pb.ListReportsRequest{SubjectId: id} })},
+				call: isoUnary(reports.ListReports, func(id string) *pb.ListReportsRequest { return &pb.ListReportsRequest{SubjectId: id} })},
 			{what: "street 1's worker as assignee", other: s.ids["workera"],
-				call: call1(reports.ListReports, func(id string) *pb.ListReportsRequest { return &pb.ListReportsRequest{AssigneeId: id} })},
+				call: isoUnary(reports.ListReports, func(id string) *pb.ListReportsRequest { return &pb.ListReportsRequest{AssigneeId: id} })},
 			{what: "its cases", want: s.s2.report,
-				call: call1(reports.ListReports, func(string) *pb.ListReportsRequest { return &pb.ListReportsRequest{} })},
+				call: isoUnary(reports.ListReports, func(string) *pb.ListReportsRequest { return &pb.ListReportsRequest{} })},
 		},
 		"/gridinspect.v1.ReportService/SubmitPatrol": {
 			{what: "street 1's grid", other: gridA,
-				call: call1(reports.SubmitPatrol, func(id string) *pb.SubmitPatrolRequest { return &pb.SubmitPatrolRequest{Patrol: s.patrol2(id)} })},
+				call: isoUnary(reports.SubmitPatrol, func(id string) *pb.SubmitPatrolRequest { return &pb.SubmitPatrolRequest{Patrol: s.patrol2(id)} })},
 			{what: "street 1's subject", other: s1.subject,
-				call: call1(reports.SubmitPatrol, func(id string) *pb.SubmitPatrolRequest {
-					p := s.patrol2(gridC)
+				call: isoUnary(reports.SubmitPatrol, func(id string) *pb.SubmitPatrolRequest {
+					p := s.patrol2(street2GridC)
 					p.SubjectId = id
 					return &pb.SubmitPatrolRequest{Patrol: p}
 				})},
 			// A patrol lists the cases its phone says it produced, as
 			// given: street 2 holds the id from then on.
 			{what: "street 1's case in its patrol", other: s1.spare.listed, reuse: true, differs: true,
-				call: call1(reports.SubmitPatrol, func(id string) *pb.SubmitPatrolRequest {
-					p := s.patrol2(gridC)
+				call: isoUnary(reports.SubmitPatrol, func(id string) *pb.SubmitPatrolRequest {
+					p := s.patrol2(street2GridC)
 					p.ReportIds = []string{id}
 					return &pb.SubmitPatrolRequest{Patrol: p}
 				})},
 			{what: "street 1's patrol id", other: s1.spare.patrol, reuse: true, differs: true,
-				call: call1(reports.SubmitPatrol, func(id string) *pb.SubmitPatrolRequest {
-					p := s.patrol2(gridC)
+				call: isoUnary(reports.SubmitPatrol, func(id string) *pb.SubmitPatrolRequest {
+					p := s.patrol2(street2GridC)
 					p.Id = id
 					return &pb.SubmitPatrolRequest{Patrol: p}
 				})},
 		},
 		"/gridinspect.v1.ReportService/ListPatrols": {
 			{what: "street 1's grid", other: gridA,
-				call: call1(reports.ListPatrols, func(id string) *pb.ListPatrolsRequest { return &pb.ListPatrolsRequest{GridIds: []string{id}} })},
+				call: isoUnary(reports.ListPatrols, func(id string) *pb.ListPatrolsRequest { return &pb.ListPatrolsRequest{GridIds: []string{id}} })},
 			{what: "street 1's subject", other: s1.subject,
-				call: call1(reports.ListPatrols, func(id string) *pb.ListPatrolsRequest { return &pb.ListPatrolsRequest{SubjectId: id} })},
+				call: isoUnary(reports.ListPatrols, func(id string) *pb.ListPatrolsRequest { return &pb.ListPatrolsRequest{SubjectId: id} })},
 			{what: "its patrols", want: s.s2.patrol,
-				call: call1(reports.ListPatrols, func(string) *pb.ListPatrolsRequest { return &pb.ListPatrolsRequest{} })},
+				call: isoUnary(reports.ListPatrols, func(string) *pb.ListPatrolsRequest { return &pb.ListPatrolsRequest{} })},
 		},
 
 		"/gridinspect.v1.RectificationService/AssignReport": {
 			{what: "street 1's case", other: s1.reported,
-				call: call1(rect.AssignReport, func(id string) *pb.AssignReportRequest {
+				call: isoUnary(rect.AssignReport, func(id string) *pb.AssignReportRequest {
 					return &pb.AssignReportRequest{ActionId: newID(), ReportId: id, AssigneeId: s.ids["worker2"]}
 				})},
 			{what: "street 1's worker as assignee of its case", other: s.ids["workera"],
-				call: call1(rect.AssignReport, func(id string) *pb.AssignReportRequest {
+				call: isoUnary(rect.AssignReport, func(id string) *pb.AssignReportRequest {
 					return &pb.AssignReportRequest{ActionId: newID(), ReportId: s.case2(gridinspect.StatusReported), AssigneeId: id}
 				})},
 		},
 		"/gridinspect.v1.RectificationService/RejectReport": rectify("street 1's case", s1.reported,
-			call1(rect.RejectReport, func(id string) *pb.RejectReportRequest {
+			isoUnary(rect.RejectReport, func(id string) *pb.RejectReportRequest {
 				return &pb.RejectReportRequest{ActionId: newID(), ReportId: id, Reason: pb.RejectionReason_REJECTION_REASON_INVALID}
 			})),
 		"/gridinspect.v1.RectificationService/RecordProgress": {
 			{what: "street 1's case", other: s1.assigned,
-				call: call1(rect.RecordProgress, func(id string) *pb.RecordProgressRequest {
+				call: isoUnary(rect.RecordProgress, func(id string) *pb.RecordProgressRequest {
 					return &pb.RecordProgressRequest{ActionId: newID(), ReportId: id}
 				})},
 			// A photo of street 1 named on street 2's own case is one that
 			// has not arrived: it must not become street 2's to fetch.
 			{what: "street 1's photo on its own case", other: s1.photo, differs: true,
-				call: call1(rect.RecordProgress, func(id string) *pb.RecordProgressRequest {
+				call: isoUnary(rect.RecordProgress, func(id string) *pb.RecordProgressRequest {
 					return &pb.RecordProgressRequest{ActionId: newID(), ReportId: s.case2(gridinspect.StatusAssigned), PhotoIds: []string{id}}
 				})},
 		},
 		"/gridinspect.v1.RectificationService/IssueNotice": {
 			{what: "street 1's case", other: s1.assigned,
-				call: call1(rect.IssueNotice, func(id string) *pb.IssueNoticeRequest {
+				call: isoUnary(rect.IssueNotice, func(id string) *pb.IssueNoticeRequest {
 					return &pb.IssueNoticeRequest{ActionId: newID(), ReportId: id, Kind: pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE}
 				})},
 			// Street 2 numbers its notices from 1, after none of street 1's.
 			{what: "its own case",
-				call: call1(rect.IssueNotice, func(string) *pb.IssueNoticeRequest {
+				call: isoUnary(rect.IssueNotice, func(string) *pb.IssueNoticeRequest {
 					return &pb.IssueNoticeRequest{ActionId: newID(), ReportId: s.case2(gridinspect.StatusAssigned), Kind: pb.NoticeKind_NOTICE_KIND_HAZARD_NOTICE}
 				}),
 				check: func(_ string, m proto.Message) string {
@@ -942,125 +942,125 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 				}},
 		},
 		"/gridinspect.v1.RectificationService/RecordInterview": rectify("street 1's case", s1.assigned,
-			call1(rect.RecordInterview, func(id string) *pb.RecordInterviewRequest {
+			isoUnary(rect.RecordInterview, func(id string) *pb.RecordInterviewRequest {
 				return &pb.RecordInterviewRequest{ActionId: newID(), ReportId: id, Interviewee: "乙某"}
 			})),
 		"/gridinspect.v1.RectificationService/SubmitRectification": rectify("street 1's case", s1.rectifying,
-			call1(rect.SubmitRectification, func(id string) *pb.SubmitRectificationRequest {
+			isoUnary(rect.SubmitRectification, func(id string) *pb.SubmitRectificationRequest {
 				return &pb.SubmitRectificationRequest{ActionId: newID(), ReportId: id}
 			})),
 		"/gridinspect.v1.RectificationService/VerifyRectification": rectify("street 1's case", s1.pending,
-			call1(rect.VerifyRectification, func(id string) *pb.VerifyRectificationRequest {
+			isoUnary(rect.VerifyRectification, func(id string) *pb.VerifyRectificationRequest {
 				return &pb.VerifyRectificationRequest{ActionId: newID(), ReportId: id, Passed: true}
 			})),
 		"/gridinspect.v1.RectificationService/RecordFollowUp": rectify("street 1's case", s1.closed,
-			call1(rect.RecordFollowUp, func(id string) *pb.RecordFollowUpRequest {
+			isoUnary(rect.RecordFollowUp, func(id string) *pb.RecordFollowUpRequest {
 				return &pb.RecordFollowUpRequest{ActionId: newID(), ReportId: id}
 			})),
 		"/gridinspect.v1.RectificationService/CommentOnReport": {
 			{what: "street 1's case", other: s1.rejected,
-				call: call1(rect.CommentOnReport, func(id string) *pb.CommentOnReportRequest {
+				call: isoUnary(rect.CommentOnReport, func(id string) *pb.CommentOnReportRequest {
 					return &pb.CommentOnReportRequest{ActionId: newID(), ReportId: id, Note: "乙街评论"}
 				})},
 			{what: "street 1's action id, on its own case", other: s1.action, reuse: true, differs: true,
-				call: call1(rect.CommentOnReport, func(id string) *pb.CommentOnReportRequest {
+				call: isoUnary(rect.CommentOnReport, func(id string) *pb.CommentOnReportRequest {
 					return &pb.CommentOnReportRequest{ActionId: id, ReportId: s.s2.report, Note: "乙街评论"}
 				})},
 		},
 		"/gridinspect.v1.RectificationService/ExtendDeadline": rectify("street 1's case", s1.rectifying,
-			call1(rect.ExtendDeadline, func(id string) *pb.ExtendDeadlineRequest {
+			isoUnary(rect.ExtendDeadline, func(id string) *pb.ExtendDeadlineRequest {
 				return &pb.ExtendDeadlineRequest{ActionId: newID(), ReportId: id, NewDeadline: timestamppb.New(now.Add(90 * 24 * time.Hour)), Reason: "乙街延期"}
 			})),
 		"/gridinspect.v1.RectificationService/GetTimeline": rectify("street 1's case", s1.assigned,
-			call1(rect.GetTimeline, func(id string) *pb.GetTimelineRequest { return &pb.GetTimelineRequest{ReportId: id} })),
+			isoUnary(rect.GetTimeline, func(id string) *pb.GetTimelineRequest { return &pb.GetTimelineRequest{ReportId: id} })),
 		"/gridinspect.v1.RectificationService/ReassignReport": {
 			{what: "street 1's case", other: s1.rectifying,
-				call: call1(rect.ReassignReport, func(id string) *pb.ReassignReportRequest {
+				call: isoUnary(rect.ReassignReport, func(id string) *pb.ReassignReportRequest {
 					return &pb.ReassignReportRequest{ActionId: newID(), ReportId: id, ResponsibleUnit: "乙街城建办", Reason: "乙街转派"}
 				})},
 			{what: "street 1's worker as assignee of its case", other: s.ids["workera"],
-				call: call1(rect.ReassignReport, func(id string) *pb.ReassignReportRequest {
+				call: isoUnary(rect.ReassignReport, func(id string) *pb.ReassignReportRequest {
 					return &pb.ReassignReportRequest{ActionId: newID(), ReportId: s.case2(gridinspect.StatusAssigned), AssigneeId: id, Reason: "乙街转派"}
 				})},
 		},
 		"/gridinspect.v1.RectificationService/UrgeReport": rectify("street 1's case", s1.assigned,
-			call1(rect.UrgeReport, func(id string) *pb.UrgeReportRequest {
+			isoUnary(rect.UrgeReport, func(id string) *pb.UrgeReportRequest {
 				return &pb.UrgeReportRequest{ActionId: newID(), ReportId: id, Note: "乙街催办"}
 			})),
 		"/gridinspect.v1.RectificationService/ReturnReport": rectify("street 1's case", s1.reported,
-			call1(rect.ReturnReport, func(id string) *pb.ReturnReportRequest {
+			isoUnary(rect.ReturnReport, func(id string) *pb.ReturnReportRequest {
 				return &pb.ReturnReportRequest{ActionId: newID(), ReportId: id, Wants: []pb.ReturnWant{pb.ReturnWant_RETURN_WANT_PHOTO}}
 			})),
 		"/gridinspect.v1.RectificationService/SupplementReport": rectify("street 1's case", s1.returned,
-			call1(rect.SupplementReport, func(id string) *pb.SupplementReportRequest {
+			isoUnary(rect.SupplementReport, func(id string) *pb.SupplementReportRequest {
 				return &pb.SupplementReportRequest{ActionId: newID(), ReportId: id, Address: "乙街补充"}
 			})),
 
 		"/gridinspect.v1.RoutingService/SetRoutingRule": {
 			{what: "street 1's rule id", other: s1.spare.rule, reuse: true, differs: true,
-				call: call1(routing.SetRoutingRule, func(id string) *pb.SetRoutingRuleRequest {
+				call: isoUnary(routing.SetRoutingRule, func(id string) *pb.SetRoutingRuleRequest {
 					return &pb.SetRoutingRuleRequest{Rule: &pb.RoutingRule{Id: id, Name: "乙街规则", Category: pb.Category_CATEGORY_OTHER, ResponsibleUnit: "乙街综治办"}}
 				})},
 			{what: "street 1's grid", other: gridA, differs: true,
-				call: call1(routing.SetRoutingRule, func(id string) *pb.SetRoutingRuleRequest {
+				call: isoUnary(routing.SetRoutingRule, func(id string) *pb.SetRoutingRuleRequest {
 					return &pb.SetRoutingRuleRequest{Rule: &pb.RoutingRule{Id: newID(), Name: "乙街规则", Category: pb.Category_CATEGORY_ILLEGAL_CONSTRUCTION,
 						GridId: id, ResponsibleUnit: "乙街综治办"}}
 				})},
 			{what: "street 1's worker as assignee", other: s.ids["workera"], differs: true,
-				call: call1(routing.SetRoutingRule, func(id string) *pb.SetRoutingRuleRequest {
+				call: isoUnary(routing.SetRoutingRule, func(id string) *pb.SetRoutingRuleRequest {
 					return &pb.SetRoutingRuleRequest{Rule: &pb.RoutingRule{Id: newID(), Name: "乙街规则", Category: pb.Category_CATEGORY_WATER_SOURCE_RISK,
 						AssigneeId: id, ResponsibleUnit: "乙街综治办"}}
 				})},
 		},
-		"/gridinspect.v1.RoutingService/ListRoutingRules": one(isolationCall{what: "its rules",
-			call: call1(routing.ListRoutingRules, func(string) *pb.ListRoutingRulesRequest { return &pb.ListRoutingRulesRequest{} })}),
-		"/gridinspect.v1.RoutingService/DeleteRoutingRule": one(isolationCall{what: "street 1's rule", other: s1.rule,
-			call: call1(routing.DeleteRoutingRule, func(id string) *pb.DeleteRoutingRuleRequest { return &pb.DeleteRoutingRuleRequest{RuleId: id} })}),
+		"/gridinspect.v1.RoutingService/ListRoutingRules": isoOne(isolationCall{what: "its rules",
+			call: isoUnary(routing.ListRoutingRules, func(string) *pb.ListRoutingRulesRequest { return &pb.ListRoutingRulesRequest{} })}),
+		"/gridinspect.v1.RoutingService/DeleteRoutingRule": isoOne(isolationCall{what: "street 1's rule", other: s1.rule,
+			call: isoUnary(routing.DeleteRoutingRule, func(id string) *pb.DeleteRoutingRuleRequest { return &pb.DeleteRoutingRuleRequest{RuleId: id} })}),
 		"/gridinspect.v1.RoutingService/SuggestDispatch": {
 			{what: "street 1's case", other: s1.reported,
-				call: call1(routing.SuggestDispatch, func(id string) *pb.SuggestDispatchRequest { return &pb.SuggestDispatchRequest{ReportId: id} })},
+				call: isoUnary(routing.SuggestDispatch, func(id string) *pb.SuggestDispatchRequest { return &pb.SuggestDispatchRequest{ReportId: id} })},
 			// Street 1's rule of dangerous houses in any grid must not be
 			// suggested for street 2's case.
 			{what: "its own case",
-				call: call1(routing.SuggestDispatch, func(string) *pb.SuggestDispatchRequest { return &pb.SuggestDispatchRequest{ReportId: s.s2.report} })},
+				call: isoUnary(routing.SuggestDispatch, func(string) *pb.SuggestDispatchRequest { return &pb.SuggestDispatchRequest{ReportId: s.s2.report} })},
 		},
 
 		"/gridinspect.v1.PatrolScheduleService/SetPatrolSchedule": {
 			{what: "street 1's grid", other: gridA,
-				call: call1(schedules.SetPatrolSchedule, func(id string) *pb.SetPatrolScheduleRequest {
+				call: isoUnary(schedules.SetPatrolSchedule, func(id string) *pb.SetPatrolScheduleRequest {
 					return &pb.SetPatrolScheduleRequest{Schedule: &pb.PatrolSchedule{GridId: id, Period: pb.PatrolPeriod_PATROL_PERIOD_WEEK}}
 				})},
 			{what: "street 1's subject", other: s1.subject,
-				call: call1(schedules.SetPatrolSchedule, func(id string) *pb.SetPatrolScheduleRequest {
+				call: isoUnary(schedules.SetPatrolSchedule, func(id string) *pb.SetPatrolScheduleRequest {
 					return &pb.SetPatrolScheduleRequest{Schedule: &pb.PatrolSchedule{SubjectId: id, Period: pb.PatrolPeriod_PATROL_PERIOD_MONTH}}
 				})},
 		},
 		"/gridinspect.v1.PatrolScheduleService/ListPatrolSchedules": {
 			{what: "street 1's grid", other: gridA,
-				call: call1(schedules.ListPatrolSchedules, func(id string) *pb.ListPatrolSchedulesRequest {
+				call: isoUnary(schedules.ListPatrolSchedules, func(id string) *pb.ListPatrolSchedulesRequest {
 					return &pb.ListPatrolSchedulesRequest{GridIds: []string{id}}
 				})},
 			{what: "its schedules",
-				call: call1(schedules.ListPatrolSchedules, func(string) *pb.ListPatrolSchedulesRequest { return &pb.ListPatrolSchedulesRequest{} })},
+				call: isoUnary(schedules.ListPatrolSchedules, func(string) *pb.ListPatrolSchedulesRequest { return &pb.ListPatrolSchedulesRequest{} })},
 		},
-		"/gridinspect.v1.PatrolScheduleService/DeletePatrolSchedule": one(isolationCall{what: "street 1's subject", other: s1.subject,
-			call: call1(schedules.DeletePatrolSchedule, func(id string) *pb.DeletePatrolScheduleRequest {
+		"/gridinspect.v1.PatrolScheduleService/DeletePatrolSchedule": isoOne(isolationCall{what: "street 1's subject", other: s1.subject,
+			call: isoUnary(schedules.DeletePatrolSchedule, func(id string) *pb.DeletePatrolScheduleRequest {
 				return &pb.DeletePatrolScheduleRequest{SubjectId: id}
 			})}),
 		"/gridinspect.v1.PatrolScheduleService/ListDuePatrols": {
 			{what: "street 1's grid", other: gridA,
-				call: call1(schedules.ListDuePatrols, func(id string) *pb.ListDuePatrolsRequest { return &pb.ListDuePatrolsRequest{GridIds: []string{id}} })},
+				call: isoUnary(schedules.ListDuePatrols, func(id string) *pb.ListDuePatrolsRequest { return &pb.ListDuePatrolsRequest{GridIds: []string{id}} })},
 			{what: "its due patrols",
-				call: call1(schedules.ListDuePatrols, func(string) *pb.ListDuePatrolsRequest { return &pb.ListDuePatrolsRequest{} })},
+				call: isoUnary(schedules.ListDuePatrols, func(string) *pb.ListDuePatrolsRequest { return &pb.ListDuePatrolsRequest{} })},
 		},
 
 		"/gridinspect.v1.StatsService/GetSummary": {
 			{what: "street 1's grid", other: gridA,
-				call: call1(stats.GetSummary, func(id string) *pb.GetSummaryRequest {
+				call: isoUnary(stats.GetSummary, func(id string) *pb.GetSummaryRequest {
 					return &pb.GetSummaryRequest{GridIds: []string{id}, From: from, To: to}
 				})},
-			{what: "its summary", want: gridC,
-				call: call1(stats.GetSummary, func(string) *pb.GetSummaryRequest { return &pb.GetSummaryRequest{From: from, To: to} }),
+			{what: "its summary", want: street2GridC,
+				call: isoUnary(stats.GetSummary, func(string) *pb.GetSummaryRequest { return &pb.GetSummaryRequest{From: from, To: to} }),
 				check: func(_ string, m proto.Message) string {
 					sum := m.(*pb.GetSummaryResponse).GetSummary()
 					return atMost("cases", sum.GetLoop().GetReported(), "reports") + atMost(" patrols", sum.GetPatrols(), "patrols")
@@ -1068,30 +1068,30 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 		},
 		"/gridinspect.v1.StatsService/GetDashboard": {
 			{what: "street 1's grid", other: gridA,
-				call: call1(stats.GetDashboard, func(id string) *pb.GetDashboardRequest { return &pb.GetDashboardRequest{GridIds: []string{id}} })},
-			{what: "its dashboard", want: gridC,
-				call: call1(stats.GetDashboard, func(string) *pb.GetDashboardRequest { return &pb.GetDashboardRequest{} }),
+				call: isoUnary(stats.GetDashboard, func(id string) *pb.GetDashboardRequest { return &pb.GetDashboardRequest{GridIds: []string{id}} })},
+			{what: "its dashboard", want: street2GridC,
+				call: isoUnary(stats.GetDashboard, func(string) *pb.GetDashboardRequest { return &pb.GetDashboardRequest{} }),
 				check: func(_ string, m proto.Message) string {
 					return atMost("open cases", m.(*pb.GetDashboardResponse).GetTotal().GetOpen(), "reports")
 				}},
 		},
 		"/gridinspect.v1.StatsService/ExportReports": {
 			{what: "street 1's grid", other: gridA,
-				call: stream(stats.ExportReports, func(id string) *pb.ExportReportsRequest {
+				call: isoStream(stats.ExportReports, func(id string) *pb.ExportReportsRequest {
 					return &pb.ExportReportsRequest{Filter: &pb.ListReportsRequest{GridIds: []string{id}}, Format: pb.ExportFormat_EXPORT_FORMAT_CSV}
 				})},
 			{what: "its cases", want: "配电箱门锁损坏",
-				call: stream(stats.ExportReports, func(string) *pb.ExportReportsRequest {
+				call: isoStream(stats.ExportReports, func(string) *pb.ExportReportsRequest {
 					return &pb.ExportReportsRequest{Format: pb.ExportFormat_EXPORT_FORMAT_CSV}
 				})},
 		},
 		"/gridinspect.v1.StatsService/GetAppraisal": {
 			{what: "street 1's grid", other: gridA,
-				call: call1(stats.GetAppraisal, func(id string) *pb.GetAppraisalRequest {
+				call: isoUnary(stats.GetAppraisal, func(id string) *pb.GetAppraisalRequest {
 					return &pb.GetAppraisalRequest{GridIds: []string{id}, From: from, To: to}
 				})},
 			{what: "its appraisal", want: s.ids["worker2"],
-				call: call1(stats.GetAppraisal, func(string) *pb.GetAppraisalRequest { return &pb.GetAppraisalRequest{From: from, To: to} })},
+				call: isoUnary(stats.GetAppraisal, func(string) *pb.GetAppraisalRequest { return &pb.GetAppraisalRequest{From: from, To: to} })},
 		},
 
 		"/gridinspect.v1.SyncService/Push": {
@@ -1125,9 +1125,9 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 		},
 		"/gridinspect.v1.SyncService/Pull": {
 			{what: "its changes", want: s.s2.report,
-				call: call1(syncc.Pull, func(string) *pb.PullRequest { return &pb.PullRequest{} })},
+				call: isoUnary(syncc.Pull, func(string) *pb.PullRequest { return &pb.PullRequest{} })},
 			{what: "street 1's cursor", other: s1.cursor, alone: true,
-				call: call1(syncc.Pull, func(c string) *pb.PullRequest { return &pb.PullRequest{Cursor: c} }),
+				call: isoUnary(syncc.Pull, func(c string) *pb.PullRequest { return &pb.PullRequest{Cursor: c} }),
 				check: func(_ string, m proto.Message) string {
 					if !m.(*pb.PullResponse).GetResetRequired() {
 						return "street 1's cursor is not answered \"start again\" (reset_required)"
@@ -1147,21 +1147,21 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 		},
 		"/gridinspect.v1.SyncService/GetUploadStatus": {
 			{what: "street 1's photo", other: s1.photo,
-				call: call1(syncc.GetUploadStatus, func(id string) *pb.GetUploadStatusRequest { return &pb.GetUploadStatusRequest{PhotoId: id} })},
+				call: isoUnary(syncc.GetUploadStatus, func(id string) *pb.GetUploadStatusRequest { return &pb.GetUploadStatusRequest{PhotoId: id} })},
 			{what: "street 1's upload half done", other: s1.partial,
-				call: call1(syncc.GetUploadStatus, func(id string) *pb.GetUploadStatusRequest { return &pb.GetUploadStatusRequest{PhotoId: id} })},
+				call: isoUnary(syncc.GetUploadStatus, func(id string) *pb.GetUploadStatusRequest { return &pb.GetUploadStatusRequest{PhotoId: id} })},
 		},
-		"/gridinspect.v1.SyncService/GetThumbnail": one(isolationCall{what: "street 1's photo", other: s1.photo,
-			call: call1(syncc.GetThumbnail, func(id string) *pb.GetThumbnailRequest { return &pb.GetThumbnailRequest{PhotoId: id} })}),
-		"/gridinspect.v1.SyncService/DownloadPhoto": one(isolationCall{what: "street 1's photo", other: s1.photo,
-			call: stream(syncc.DownloadPhoto, func(id string) *pb.DownloadPhotoRequest { return &pb.DownloadPhotoRequest{PhotoId: id} })}),
+		"/gridinspect.v1.SyncService/GetThumbnail": isoOne(isolationCall{what: "street 1's photo", other: s1.photo,
+			call: isoUnary(syncc.GetThumbnail, func(id string) *pb.GetThumbnailRequest { return &pb.GetThumbnailRequest{PhotoId: id} })}),
+		"/gridinspect.v1.SyncService/DownloadPhoto": isoOne(isolationCall{what: "street 1's photo", other: s1.photo,
+			call: isoStream(syncc.DownloadPhoto, func(id string) *pb.DownloadPhotoRequest { return &pb.DownloadPhotoRequest{PhotoId: id} })}),
 		"/gridinspect.v1.SyncService/ListQuarantinedMutations": {
 			{what: "street 1's device", other: s1.device,
-				call: call1(syncc.ListQuarantinedMutations, func(id string) *pb.ListQuarantinedMutationsRequest {
+				call: isoUnary(syncc.ListQuarantinedMutations, func(id string) *pb.ListQuarantinedMutationsRequest {
 					return &pb.ListQuarantinedMutationsRequest{DeviceId: id}
 				})},
 			{what: "its quarantine",
-				call: call1(syncc.ListQuarantinedMutations, func(string) *pb.ListQuarantinedMutationsRequest {
+				call: isoUnary(syncc.ListQuarantinedMutations, func(string) *pb.ListQuarantinedMutationsRequest {
 					return &pb.ListQuarantinedMutationsRequest{}
 				})},
 		},
@@ -1226,7 +1226,7 @@ func (s *twoStreets) street1View(t *testing.T) string {
 		tl, err := pb.NewRectificationServiceClient(conn).GetTimeline(ctx, &pb.GetTimelineRequest{ReportId: r.GetId()})
 		add("timeline of "+r.GetId(), tl, err)
 	}
-	export, err := streamAll(pb.NewStatsServiceClient(conn).ExportReports, func(string) *pb.ExportReportsRequest {
+	export, err := isoStreamAll(pb.NewStatsServiceClient(conn).ExportReports, func(string) *pb.ExportReportsRequest {
 		return &pb.ExportReportsRequest{Format: pb.ExportFormat_EXPORT_FORMAT_CSV}
 	})(ctx, "")
 	if err != nil {
@@ -1304,24 +1304,24 @@ func TestEveryRPCAnswersAnotherStreetsIDsAsIDsThatDoNotExist(t *testing.T) {
 				}
 			}
 			if after := streetRows(t, s.db.Path(), 1); after != before {
-				problems = append(problems, "street 1's rows changed:\n"+lineDiff(before, after))
+				problems = append(problems, "street 1's rows changed:\n"+rowsDiff(before, after))
 			}
-			judge(t, m, problems)
+			judgeIsolation(t, m, problems)
 		})
 	}
 	t.Run(street1OwnView, func(t *testing.T) {
 		var problems []string
 		viewAfter := s.street1View(t)
 		if viewAfter != viewBefore {
-			problems = append(problems, "what street 1's users see of it changed:\n"+lineDiff(viewBefore, viewAfter))
+			problems = append(problems, "what street 1's users see of it changed:\n"+rowsDiff(viewBefore, viewAfter))
 		}
 		// Nor do street 1's users see anything of street 2.
-		for _, x := range []string{gridC, gridD, "乙", s.ids["admin2"], s.ids["super2"], s.ids["worker2"], s.s2.report, s.s2.subject, s.s2.photo} {
+		for _, x := range []string{street2GridC, street2GridD, "乙", s.ids["admin2"], s.ids["super2"], s.ids["worker2"], s.s2.report, s.s2.subject, s.s2.photo} {
 			if strings.Contains(viewBefore, x) || strings.Contains(viewAfter, x) {
 				problems = append(problems, fmt.Sprintf("what street 1's admin sees holds street 2's %s", x))
 			}
 		}
-		judge(t, street1OwnView, problems)
+		judgeIsolation(t, street1OwnView, problems)
 	})
 }
 
@@ -1329,9 +1329,9 @@ func TestEveryRPCAnswersAnotherStreetsIDsAsIDsThatDoNotExist(t *testing.T) {
 // 1's own users see.
 const street1OwnView = "street 1's own view"
 
-// judge reports the problems of key (an RPC, or street1OwnView): errors,
+// judgeIsolation reports the problems of key (an RPC, or street1OwnView): errors,
 // or a skip if isolationFailsToday lists it, where it must fail.
-func judge(t *testing.T, key string, problems []string) {
+func judgeIsolation(t *testing.T, key string, problems []string) {
 	t.Helper()
 	known, listed := isolationFailsToday[key]
 	if strings.HasPrefix(known, "SQLite only") && pgtest.Postgres() {
@@ -1397,7 +1397,7 @@ func (s *twoStreets) isolationProblem(c isolationCall, user string) string {
 		// grid's: nothing said.
 		return ""
 	case code != codeNone:
-		return fmt.Sprintf("%v (%v); for an id that names nothing: %v (%v)", code, errMessage(err), codeNone, errMessage(errNone))
+		return fmt.Sprintf("%v (%v); for an id that names nothing: %v (%v)", code, isoMessage(err), codeNone, isoMessage(errNone))
 	case err != nil:
 		if got, want := strings.ReplaceAll(answerText(nil, err), c.other, "<id>"), strings.ReplaceAll(answerText(nil, errNone), none, "<id>"); got != want {
 			return fmt.Sprintf("%s; for an id that names nothing: %s", got, want)
@@ -1430,7 +1430,7 @@ func (s *twoStreets) leaks(text, id string) string {
 	return fmt.Sprintf("the answer holds street 1's %s: …%s…", strings.Join(found, ", "), text[max(0, at-300):min(len(text), at+200)])
 }
 
-func errMessage(err error) string {
+func isoMessage(err error) string {
 	if err == nil {
 		return "ok"
 	}
@@ -1441,9 +1441,9 @@ func errMessage(err error) string {
 	return err.Error()
 }
 
-// lineDiff returns the lines of after not in before (+) and of before not
+// rowsDiff returns the lines of after not in before (+) and of before not
 // in after (-), at most 40.
-func lineDiff(before, after string) string {
+func rowsDiff(before, after string) string {
 	b, a := strings.Split(before, "\n"), strings.Split(after, "\n")
 	var out []string
 	for _, l := range a {
