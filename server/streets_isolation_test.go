@@ -110,7 +110,7 @@ type twoStreets struct {
 		// spare are ids of street 1 that only calls creating something
 		// with them are given: street 2 may come to hold the same id
 		// (ids are the clients'), which is then no secret any more.
-		spare struct{ grid, report, subject, patrol, rule, photo, listed string }
+		spare struct{ grid, report, subject, patrol, rule, photo, listed, named string }
 	}
 	// s2 are street 2's own objects.
 	s2 struct {
@@ -156,6 +156,7 @@ func newTwoStreets(t *testing.T) *twoStreets {
 	s.s1.photo = a.mustUploadPhoto("workera", s.s1.reported, street1Photo)
 	s.s1.spare.grid, s.s1.spare.report, s.s1.spare.listed = gridB, a.caseIn(gridinspect.StatusReported), a.caseIn(gridinspect.StatusReported)
 	s.s1.spare.photo = a.mustUploadPhoto("workera", s.s1.spare.report, append([]byte("spare "), street1Photo...))
+	s.s1.spare.named = a.mustUploadPhoto("workera", s.s1.spare.report, append([]byte("named "), street1Photo...))
 	s.s1.partial = s.uploadHalf(as1("workera"), s.s1.reported)
 	sub, err := a.dirs.CreateSubject(as1("super"), &pb.CreateSubjectRequest{Subject: &pb.Subject{Id: newID(),
 		Kind: pb.SubjectKind_SUBJECT_KIND_SITE, Name: "甲街长山矿坑", GridId: gridA}})
@@ -496,6 +497,10 @@ type isolationCall struct {
 	// as another grid's (PermissionDenied, NotFound), never be answered
 	// with street 1's row or fail otherwise.
 	reuse bool
+	// echoed says that the call keeps id in street 2's rows as given (a
+	// photo a case expects, a case a patrol produced): from then on
+	// street 2's answers may echo it.
+	echoed bool
 	// differs says that two successful answers differ anyway (they
 	// create something new each time); only their codes are compared.
 	differs bool
@@ -837,14 +842,14 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 					r.SubjectId = id
 					return &pb.SubmitReportRequest{Report: r}
 				})},
-			{what: "street 1's photo", other: s1.photo, differs: true,
+			{what: "street 1's photo", other: s1.spare.named, echoed: true, differs: true,
 				call: isoUnary(reports.SubmitReport, func(id string) *pb.SubmitReportRequest {
 					r := s.report2(newID())
 					r.PhotoIds = []string{id}
 					return &pb.SubmitReportRequest{Report: r}
 				}),
 				check: func(_ string, m proto.Message) string {
-					if !slices.Contains(m.(*pb.SubmitReportResponse).GetReport().GetMissingPhotoIds(), s1.photo) {
+					if !slices.Contains(m.(*pb.SubmitReportResponse).GetReport().GetMissingPhotoIds(), s1.spare.named) {
 						return "street 1's photo counts as street 2's case's, not as missing"
 					}
 					return ""
@@ -875,7 +880,7 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 				})},
 			// A patrol lists the cases its phone says it produced, as
 			// given: street 2 holds the id from then on.
-			{what: "street 1's case in its patrol", other: s1.spare.listed, reuse: true, differs: true,
+			{what: "street 1's case in its patrol", other: s1.spare.listed, echoed: true, differs: true,
 				call: isoUnary(reports.SubmitPatrol, func(id string) *pb.SubmitPatrolRequest {
 					p := s.patrol2(street2GridC)
 					p.ReportIds = []string{id}
@@ -918,7 +923,7 @@ func (s *twoStreets) isolationCalls() map[string][]isolationCall {
 				})},
 			// A photo of street 1 named on street 2's own case is one that
 			// has not arrived: it must not become street 2's to fetch.
-			{what: "street 1's photo on its own case", other: s1.photo, differs: true,
+			{what: "street 1's photo on its own case", other: s1.spare.named, echoed: true, differs: true,
 				call: isoUnary(rect.RecordProgress, func(id string) *pb.RecordProgressRequest {
 					return &pb.RecordProgressRequest{ActionId: newID(), ReportId: s.case2(gridinspect.StatusAssigned), PhotoIds: []string{id}}
 				})},
@@ -1363,7 +1368,7 @@ func (s *twoStreets) isolationProblem(c isolationCall, user string) string {
 	}
 	ctx = bearer(ctx, token)
 	m, err := c.call(ctx, c.other)
-	if c.reuse && err == nil {
+	if (c.reuse || c.echoed) && err == nil {
 		// Street 2 holds the id now too: it is no secret.
 		s.secrets = slices.DeleteFunc(s.secrets, func(x string) bool { return x == c.other })
 	}
