@@ -57,18 +57,26 @@ func (s streetConfig) check(c config) error {
 // admin's password, which is shown this once. On SQLite the database must
 // not be in use; on PostgreSQL the servers of it may keep serving.
 func addStreet(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
 	dbURL := cfg.database
 	if dbURL == "" {
-		if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
-			return fmt.Errorf("create data folder: %w", err)
-		}
 		dbURL = "sqlite:" + filepath.Join(cfg.dataDir, DatabaseFile)
 	}
 	db, err := store.OpenURL(dbURL, store.Options{Logger: log, PhotoDir: cfg.photos})
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", store.RedactURL(dbURL), err)
 	}
-	street, password, err := db.CreateStreet(ctx, cfg.street.name, cfg.street.admin)
+	// A new database gets street 1's admin first, as gridd's first run
+	// gives it: once another street has accounts, the database is not
+	// new, and street 1 would be left without one.
+	err = firstRun(ctx, db, cfg.dataDir, stdout)
+	var street int64
+	var password string
+	if err == nil {
+		street, password, err = db.CreateStreet(ctx, cfg.street.name, cfg.street.admin)
+	}
 	if cerr := db.Close(context.Background()); err == nil && cerr != nil {
 		return fmt.Errorf("close database %s: %w", store.RedactURL(dbURL), cerr)
 	}

@@ -93,6 +93,27 @@ func TestAddStreetGivesANewStreetWhoseAdminLogsInAndSeesNoneOfStreetOne(t *testi
 	}
 }
 
+// TestAddStreetOnANewDatabaseGivesStreetOneItsAdminFirst: street 1 is
+// never left without an admin, whose password is printed as on gridd's
+// first run.
+func TestAddStreetOnANewDatabaseGivesStreetOneItsAdminFirst(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--data", data, "--add-street", "东城街道", "--street-admin", "dong.cheng"}, &out, io.Discard); err != nil {
+		t.Fatalf("--add-street: %v", err)
+	}
+	_, rest, ok := strings.Cut(out.String(), "with password ")
+	if !ok || addedStreet.FindStringSubmatch(out.String()) == nil {
+		t.Fatalf("--add-street on a new database printed %q; want street 1's admin's password, then the new street", out.String())
+	}
+	addr, printed, stop := startGridd(t, "--data", data)
+	defer stop() //nolint:errcheck // the test is over
+	if strings.Contains(printed, "password") {
+		t.Errorf("gridd after --add-street printed %q; the first run was --add-street's", printed)
+	}
+	loginAs(t, dial(t, addr), "admin", strings.Fields(rest)[0])
+}
+
 func TestAddStreetRefusesFlagsThatDoNotGoWithIt(t *testing.T) {
 	for _, args := range [][]string{
 		{"--add-street", "东城街道"},
