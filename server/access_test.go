@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -161,62 +160,9 @@ func pgSnapshotConn(t testing.TB, url string) *sql.DB {
 // times may move on any call), to show that a refused call wrote nothing.
 func snapshot(t testing.TB, path string) string {
 	t.Helper()
-	tablesSQL := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('tokens') ORDER BY name"
-	var db *sql.DB
-	var err error
-	if strings.HasPrefix(path, "postgres://") { // DB.Path on PostgreSQL
-		tablesSQL = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tokens' ORDER BY 1"
-		db = pgSnapshotConn(t, path)
-	} else {
-		if db, err = sql.Open("sqlite3", "file:"+path+"?mode=ro"); err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-	}
-	rows, err := db.Query(tablesSQL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, name)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	rows.Close()
-	var b strings.Builder
-	for _, table := range tables {
-		fmt.Fprintf(&b, "== %s\n", table)
-		rows, err := db.Query(fmt.Sprintf("SELECT * FROM %q", table))
-		if err != nil {
-			t.Fatalf("snapshot %s: %v", table, err)
-		}
-		cols, _ := rows.Columns()
-		var lines []string
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatalf("snapshot %s: %v", table, err)
-			}
-			lines = append(lines, fmt.Sprintln(vals...))
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatalf("snapshot %s: %v", table, err)
-		}
-		rows.Close()
-		slices.Sort(lines) // some tables have no rowid to order by
-		b.WriteString(strings.Join(lines, ""))
-	}
-	return b.String()
+	return dumpRows(t, path, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('tokens') ORDER BY name",
+		"SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tokens' ORDER BY 1",
+		func(table string) string { return fmt.Sprintf("SELECT * FROM %q", table) })
 }
 
 // accessCase is how one RPC is called in the access matrix.

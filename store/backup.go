@@ -169,6 +169,14 @@ var errBackupOnPostgres = gridinspect.Errorf(gridinspect.EPRECONDITION,
 	"this server's database is PostgreSQL: back it up with pg_dump or pg_basebackup, then copy the photo folder; after a restore run gridd --after-restore").
 	Zh("本服务器的数据库是 PostgreSQL：请用 pg_dump 或 pg_basebackup 备份，之后再复制照片文件夹；恢复后请运行 gridd --after-restore")
 
+// errBackupOfSeveralStreets answers a street's admin whose SQLite file
+// holds other streets too: the backup is the whole file, so it is the
+// operator's (gridctl backup as the admin of a one-street database, or a
+// copy of the stopped server's folder).
+var errBackupOfSeveralStreets = gridinspect.Errorf(gridinspect.EPRECONDITION,
+	"this database holds several streets: a backup would hold every street's data, so its operator backs it up (stop gridd and copy its data folder)").
+	Zh("本数据库存有多个街道的数据，备份会包含所有街道：请由运维人员备份（停止 gridd 后复制其数据文件夹）")
+
 // Backup writes a backup of the database and its photos to w while the
 // server keeps serving, and returns its manifest. The snapshot holds
 // every write acknowledged before Backup was called; the photos are those
@@ -192,6 +200,15 @@ func (db *DB) Backup(ctx context.Context, w io.Writer) (*BackupManifest, error) 
 	}
 	if db.engine == postgres {
 		return nil, errBackupOnPostgres
+	}
+	var streets int
+	if err := db.Read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRow("SELECT count(*) FROM streets").Scan(&streets)
+	}); err != nil {
+		return nil, fmt.Errorf("store: backup: count streets: %w", err)
+	}
+	if streets > 1 {
+		return nil, errBackupOfSeveralStreets
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(db.path), backupFolderPrefix)
 	if err != nil {

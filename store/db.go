@@ -458,7 +458,9 @@ type queryer interface {
 // domainErr returns err unchanged when it is (or wraps) a domain *Error,
 // so that the code and message reach the caller as they were made, and
 // otherwise wraps it with what was being done; the server then reports it
-// as EINTERNAL and logs the cause.
+// as EINTERNAL and logs the cause. A row refused because its id is taken
+// is EEXISTS: on SQLite, where ids are keyed alone, an id one street uses
+// is taken for every street of the file (PostgreSQL keys them by street).
 func domainErr(err error, format string, args ...any) error {
 	var e *gridinspect.Error
 	switch {
@@ -466,6 +468,9 @@ func domainErr(err error, format string, args ...any) error {
 		return nil
 	case errors.As(err, &e):
 		return e
+	case isPrimaryKeyViolation(err):
+		return gridinspect.Errorf(gridinspect.EEXISTS, format+": the id is already used", args...).
+			Zh("该编号已被使用")
 	default:
 		return fmt.Errorf("store: "+format+": %w", append(args, err)...)
 	}

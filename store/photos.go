@@ -274,6 +274,16 @@ func insertPhotoRow(tx *Tx, h *gridinspect.PhotoHeader, committed int64, complet
 		if err != nil {
 			return fmt.Errorf("insert photo %s: %w", h.ID, err)
 		}
+		// Another server's row of this street, or (SQLite, whose photos
+		// are keyed by id alone) another street's photo: that one is no
+		// upload to resume, and retrying would meet it again.
+		var mine int
+		if err := tx.QueryRow("SELECT count(*) FROM photos WHERE street_id = ? AND id = ?", tx.Street, h.ID).Scan(&mine); err != nil {
+			return fmt.Errorf("insert photo %s: %w", h.ID, err)
+		}
+		if mine == 0 {
+			return gridinspect.Errorf(gridinspect.EEXISTS, "photo %s: the id is already used", h.ID).Zh("该照片编号已被使用")
+		}
 		return errDeclaredElsewhere
 	}
 	return nil

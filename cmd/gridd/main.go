@@ -76,6 +76,8 @@ type config struct {
 	superviseEvery time.Duration
 	// district is --district-user's command (district.go).
 	district districtCommand
+	// street is --add-street: add a street and exit (street.go).
+	street streetConfig
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -104,7 +106,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.superviseEvery, "supervise-every", store.DefaultSuperviseEvery,
 		"how often to escalate cases past their deadline to supervision (督办), each once per deadline, as the system; 0: never")
 	c.district.register(fs)
+	c.street.register(fs)
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := c.street.check(c); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -366,6 +372,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.district.given() {
 		return setDistrictStreets(ctx, cfg, log, stdout)
+	}
+	if cfg.street.add {
+		return addStreet(ctx, cfg, log, stdout)
 	}
 
 	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
