@@ -24,6 +24,12 @@ const (
 type Actor struct {
 	UserID   string
 	Username string
+	// Name is the name the user is shown by (display name, else
+	// username) as read with the rest of the actor: an answer about the
+	// caller's own doings can name them without reading it again. A
+	// rename clears the store's authentication cache, as a change of
+	// role does, so it is as fresh as Role.
+	Name     string
 	Role     Role
 	GridIDs  []string
 	AllGrids bool

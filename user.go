@@ -1,6 +1,7 @@
 package gridinspect
 
 import (
+	"cmp"
 	"context"
 	"regexp"
 	"strings"
@@ -26,7 +27,7 @@ type User struct {
 // Actor returns the actor the user acts as, on deviceID with tokenID.
 func (u *User) Actor(deviceID, tokenID string) *Actor {
 	return &Actor{
-		UserID: u.ID, Username: u.Username, Role: u.Role,
+		UserID: u.ID, Username: u.Username, Name: cmp.Or(u.DisplayName, u.Username), Role: u.Role,
 		GridIDs: append([]string(nil), u.GridIDs...), AllGrids: u.AllGrids,
 		DeviceID: deviceID, TokenID: tokenID, StreetID: u.StreetID,
 	}

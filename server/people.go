@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/gridinspect/gridinspect"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -38,10 +39,18 @@ func (s *Server) namePeople(ctx context.Context, reports []*pb.Report, events []
 		return
 	}
 	slices.Sort(ids)
-	names, err := s.cfg.Users.UserNames(ctx, slices.Compact(ids))
-	if err != nil {
-		s.log.WarnContext(ctx, "server: read the names of the people on cases", "err", err)
-		return
+	ids = slices.Compact(ids)
+	var names map[string]string
+	if caller := gridinspect.ActorFrom(ctx); len(ids) == 1 && caller != nil && caller.Name != "" && ids[0] == caller.UserID {
+		// Only the caller (a new report's reporter, say): named from the
+		// session, without a read.
+		names = map[string]string{caller.UserID: caller.Name}
+	} else {
+		var err error
+		if names, err = s.cfg.Users.UserNames(ctx, ids); err != nil {
+			s.log.WarnContext(ctx, "server: read the names of the people on cases", "err", err)
+			return
+		}
 	}
 	for _, r := range reports {
 		r.ReporterName = names[r.GetReporterId()]

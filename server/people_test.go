@@ -160,3 +160,45 @@ func TestListReportsNamesAPageInOneLookup(t *testing.T) {
 		t.Errorf("listed %d cases in %d pages, want %d in 3", seen, pages, cases)
 	}
 }
+
+// A new report's only person is its reporter, the caller: the answer
+// names them from the session, without a lookup (SubmitReport at 128
+// callers spent a read on it), and a rename shows on the next report.
+func TestANewReportNamesItsReporterFromTheSession(t *testing.T) {
+	names := &countedNames{}
+	l := &loop{authHarness: newAuthHarness(t, func(cfg *server.Config) {
+		names.UserService = cfg.Users
+		cfg.Users = names
+	})}
+	l.rect = pb.NewRectificationServiceClient(l.conn)
+	sys := gridinspect.NewContext(context.Background(), gridinspect.SystemActor())
+	for _, name := range []string{"", "陈静", "陈静静"} {
+		want := "workera"
+		if name != "" {
+			if _, err := l.db.UpdateUser(sys, l.ids["workera"], gridinspect.UserUpdate{DisplayName: &name}); err != nil {
+				t.Fatalf("name workera: %v", err)
+			}
+			want = name
+		}
+		names.take()
+		r := l.mustSubmitAs("workera", l.hazard())
+		if r.GetReporterName() != want {
+			t.Errorf("display name %q: reporter_name = %q, want %q", name, r.GetReporterName(), want)
+		}
+		if lookups := names.take(); len(lookups) != 0 {
+			t.Errorf("display name %q: looked names up %v, want no lookup", name, lookups)
+		}
+	}
+	// Someone else's report is still named by a lookup.
+	r := l.mustSubmitAs("workera", l.hazard())
+	got, err := l.reports.GetReport(l.as("super"), &pb.GetReportRequest{Id: r.GetId()})
+	if err != nil {
+		t.Fatalf("get report: %v", err)
+	}
+	if got.GetReport().GetReporterName() != "陈静静" {
+		t.Errorf("read by the supervisor: reporter_name = %q, want 陈静静", got.GetReport().GetReporterName())
+	}
+	if lookups := names.take(); len(lookups) != 1 {
+		t.Errorf("read by the supervisor: %d lookups, want 1", len(lookups))
+	}
+}

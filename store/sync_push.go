@@ -158,8 +158,8 @@ func (db *DB) preparePush(ms []*gridinspect.Mutation) []*pushItem {
 			continue
 		}
 		it.id = strings.ToLower(m.ID)
-		it.hash = m.ContentHash()
 		if owner, ok := seqOwner[m.DeviceSeq]; ok && owner != it.id {
+			it.hash = m.ContentHash()
 			it.invalid = &gridinspect.Error{Code: gridinspect.EINVALID, Message: "device_seq repeats",
 				Fields: []gridinspect.FieldViolation{{Field: "device_seq",
 					Description: fmt.Sprintf("%d is also the device_seq of mutation %s", m.DeviceSeq, owner),
@@ -168,8 +168,21 @@ func (db *DB) preparePush(ms []*gridinspect.Mutation) []*pushItem {
 		}
 		seqOwner[m.DeviceSeq] = it.id
 		it.invalid = db.prepareMutation(it)
+		it.hash = mutationHash(it)
 	}
 	return items
+}
+
+// mutationHash is m.ContentHash() for the ledger. A valid report's is
+// taken from the hash prepareReport already made of the same fields (a
+// report as given and its clientReport copy hash alike), so that a pushed
+// report is marshalled and hashed once, not twice; an action's prepared
+// copy is canonical, not as given, so its hash is not the mutation's.
+func mutationHash(it *pushItem) string {
+	if it.invalid == nil && it.report != nil && it.objHash != "" {
+		return "report:" + it.objHash
+	}
+	return it.m.ContentHash()
 }
 
 // prepareMutation checks what a mutation asks for, as the online call it

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -669,4 +670,53 @@ func TestPush_AMutationRefusedAfterItWroteIsUndoneAloneAndTheRestApply(t *testin
 	want["mutations"] += 3
 	want["quarantine"]++
 	assertEqual(t, tableCounts(t, db), want)
+}
+
+// The ledger's content hash is what tells a re-sent mutation from an id
+// reused for something else, also across server versions: however the
+// server comes by it (a pushed report's is taken from the hash its
+// validation made), it must be the mutation's ContentHash.
+func TestPush_TheLedgerKeepsEachMutationsContentHash(t *testing.T) {
+	db, _ := loopStreet(t)
+	phone := as(onDevice(worker(gridA), phone1))
+
+	upper := newReport(inA)
+	upper.ID = strings.ToUpper(upper.ID)
+	upper.PhotoIDs = []string{} // an empty list hashes like a missing one
+	invalid := newReport(inA)
+	invalid.Description = ""
+	first := newReport(inA)
+	tests := []struct {
+		name string
+		m    *gridinspect.Mutation
+	}{
+		{"a report", reportMutation(1, first)},
+		{"a report with an upper-case id and an empty photo list", reportMutation(2, upper)},
+		{"a rejected report", reportMutation(3, invalid)},
+		{"a patrol", patrolMutation(4, newPatrol())},
+		{"an action", actionMutation(5, comment(first.ID))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mustPush(t, db, phone, tt.m)
+			var got *ledgerEntry
+			err := db.Read(context.Background(), func(tx *sql.Tx) (err error) {
+				got, err = getLedger(tx, gridinspect.DefaultStreet, strings.ToLower(tt.m.ID))
+				return err
+			})
+			switch {
+			case err != nil:
+				t.Fatal(err)
+			case got == nil:
+				t.Fatal("no ledger row")
+			case got.hash != tt.m.ContentHash():
+				t.Errorf("ledger hash = %q, want the mutation's ContentHash %q", got.hash, tt.m.ContentHash())
+			}
+			// Sent again, it is the same mutation.
+			res, _ := mustPush(t, db, phone, tt.m)
+			if tt.m != tests[2].m {
+				wantOutcome(t, res[0], gridinspect.OutcomeDuplicate)
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -294,7 +295,7 @@ func TestAuthenticate_ReturnsTheUsersActor(t *testing.T) {
 	mustStreet(t, db)
 	u := mustCreateUser(t, db, newUser("zhang.san", gridB, gridA))
 	s := mustLogin(t, db, "zhang.san", testPassword)
-	want := &gridinspect.Actor{UserID: u.ID, Username: "zhang.san", Role: gridinspect.RoleWorker,
+	want := &gridinspect.Actor{UserID: u.ID, Username: "zhang.san", Name: "网格员 zhang.san", Role: gridinspect.RoleWorker,
 		GridIDs: []string{gridA, gridB}, DeviceID: "phone-1", TokenID: tokenID(s.Token), StreetID: 1}
 	for i := range 3 { // the first from the database, then from the cache
 		a := mustAuthenticate(t, db, s.Token)
@@ -302,6 +303,18 @@ func TestAuthenticate_ReturnsTheUsersActor(t *testing.T) {
 		a.GridIDs[0] = "changed by the caller" // must not reach the cache
 		if i == 0 && db.auth.len() != 1 {
 			t.Fatalf("cache holds %d entries, want 1", db.auth.len())
+		}
+	}
+	// The name answers give the caller from the session is as fresh as
+	// the role: a rename is seen on the next call, cached or not.
+	sys := gridinspect.NewContext(context.Background(), gridinspect.SystemActor())
+	for _, name := range []string{"张三", ""} {
+		if _, err := db.UpdateUser(sys, u.ID, gridinspect.UserUpdate{DisplayName: &name}); err != nil {
+			t.Fatal(err)
+		}
+		want := cmp.Or(name, "zhang.san")
+		if a := mustAuthenticate(t, db, s.Token); a.Name != want {
+			t.Errorf("after the rename to %q: Name = %q, want %q", name, a.Name, want)
 		}
 	}
 }
