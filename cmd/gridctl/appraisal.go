@@ -38,7 +38,7 @@ func appraisalBy(by, xlsx string, asProse bool) (perWorker bool, err error) {
 
 // appraisal prints the appraisal per worker or per grid, and saves it as
 // an XLSX workbook when xlsx names a file.
-func (a *app) appraisal(ctx context.Context, from, to time.Time, grids []string, perWorker bool, xlsx string, asJSON bool) error {
+func (a *app) appraisal(ctx context.Context, from, to time.Time, grids []string, streets []int64, perWorker bool, xlsx string, asJSON bool) error {
 	client, err := a.statsClient()
 	if err != nil {
 		return err
@@ -48,7 +48,7 @@ func (a *app) appraisal(ctx context.Context, from, to time.Time, grids []string,
 		return err
 	}
 	resp, err := client.GetAppraisal(ctx, &pb.GetAppraisalRequest{
-		From: timestamppb.New(from), To: timestamppb.New(to), GridIds: ids,
+		From: timestamppb.New(from), To: timestamppb.New(to), GridIds: ids, StreetIds: streets,
 	})
 	if err != nil {
 		return fmt.Errorf("get appraisal: %w", err)
@@ -64,7 +64,7 @@ func (a *app) appraisal(ctx context.Context, from, to time.Time, grids []string,
 		}
 		fmt.Fprintf(a.stderr, "考核表已另存为 %s（%d 行）\n", xlsx, len(rows))
 	}
-	return writeAppraisal(a.stdout, ap, len(ids) > 0, header, rows)
+	return writeAppraisal(a.stdout, ap, len(ids) > 0, streets, header, rows)
 }
 
 // appraisalRows are the table's header and rows: per worker, the worker
@@ -109,7 +109,7 @@ func appraisalRows(ap *pb.Appraisal, perWorker bool) ([]string, [][]any) {
 }
 
 // writeAppraisal prints the period and scope, then the table.
-func writeAppraisal(w io.Writer, ap *pb.Appraisal, gridsNamed bool, header []string, rows [][]any) error {
+func writeAppraisal(w io.Writer, ap *pb.Appraisal, gridsNamed bool, streets []int64, header []string, rows [][]any) error {
 	from := ap.GetFrom().AsTime().In(chinaTime)
 	last := ap.GetTo().AsTime().In(chinaTime).Add(-time.Nanosecond)
 	scope := "全部网格"
@@ -120,6 +120,7 @@ func writeAppraisal(w io.Writer, ap *pb.Appraisal, gridsNamed bool, header []str
 		}
 		scope = "网格: " + strings.Join(names, "、")
 	}
+	scope = streetsScope(streets) + scope
 	if _, err := fmt.Fprintf(w, "%s  %s 至 %s  %s\n\n", words.AppraisalTitle, from.Format(dateLayout), last.Format(dateLayout), scope); err != nil {
 		return err
 	}

@@ -64,6 +64,8 @@ var exportCommand = &command{
 		from := fs.String("from", "", "只导出在北京时间`日期`（2024-01-01）当天或之后发现的报告")
 		to := fs.String("to", "", "只导出在北京时间`日期` 当天或之前发现的报告")
 		query := fs.String("query", "", "只导出描述或地址含 `文字` 的报告")
+		var streets streetsFlag
+		fs.Var(&streets, "street", "区级账号：只导出这些街道的报告（`编号`，可重复或用逗号分隔）；不给时为其所有街道")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
 				return usagef("export 不带参数（选项：--format、--out、--grid、--category、--status、--open、--overdue 等）")
@@ -73,8 +75,9 @@ var exportCommand = &command{
 				return err
 			}
 			req := &pb.ExportReportsRequest{
-				Format: f,
-				Filter: &pb.ListReportsRequest{OpenOnly: *open, OverdueOnly: *overdue, Query: strings.TrimSpace(*query)},
+				Format:    f,
+				StreetIds: streets,
+				Filter:    &pb.ListReportsRequest{OpenOnly: *open, OverdueOnly: *overdue, Query: strings.TrimSpace(*query)},
 			}
 			for _, c := range categories {
 				cat, err := parseChoice("category", categoryFlags, c)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,19 +47,22 @@ var summaryCommand = &command{
   gridctl summary --from 2024-01-01 --to 2024-06-30
   gridctl summary --from 2024-01-01 --to 2024-06-30 --grid 红星村 --prose
   gridctl summary --by worker
-  gridctl summary --by grid --xlsx 考核.xlsx`,
+  gridctl summary --by grid --xlsx 考核.xlsx
+  gridctl summary --street 1,2       （区级账号：两个街道合计）`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		var grids stringsFlag
+		var streets streetsFlag
 		from := fs.String("from", "", "时期的第一天，北京时间的`日期`（2024-01-01）；与 --to 都不给时为本半年")
 		to := fs.String("to", "", "时期的最后一天（含），北京时间的`日期`（2024-06-30）；与 --from 都不给时为本半年")
 		fs.Var(&grids, "grid", "只统计网格 `名称或编号`；多个网格重复此选项")
+		fs.Var(&streets, "street", "区级账号：只统计这些街道（`编号`，可重复或用逗号分隔）；不给时合计其所有街道")
 		asProse := fs.Bool("prose", false, "写成总结材料的中文段落，而不是表格")
 		asJSON := fs.Bool("json", false, "以 JSON 格式打印统计数据（同全局 --json）")
 		by := fs.String("by", "", "打印网格员考核表，每行一`项`：worker 每名网格员一行，grid 每个网格一行")
 		xlsx := fs.String("xlsx", "", "把考核表另存为 Excel 工作簿`文件`（与 --by 同用）")
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
-				return usagef("summary 不带参数（选项：--from、--to、--grid、--prose、--by、--xlsx）")
+				return usagef("summary 不带参数（选项：--from、--to、--grid、--street、--prose、--by、--xlsx）")
 			}
 			perWorker, err := appraisalBy(*by, *xlsx, *asProse)
 			if err != nil {
@@ -77,9 +81,9 @@ var summaryCommand = &command{
 				return usagef("--prose 与 --json 互相矛盾：去掉一个")
 			}
 			if *by != "" {
-				return a.appraisal(ctx, start, end, grids, perWorker, *xlsx, jsonOut)
+				return a.appraisal(ctx, start, end, grids, streets, perWorker, *xlsx, jsonOut)
 			}
-			return a.summary(ctx, start, end, grids, *asProse, jsonOut)
+			return a.summary(ctx, start, end, grids, streets, *asProse, jsonOut)
 		}
 	},
 }
@@ -138,7 +142,7 @@ func (a *app) statsClient() (pb.StatsServiceClient, error) {
 	return pb.NewStatsServiceClient(conn), nil
 }
 
-func (a *app) summary(ctx context.Context, from, to time.Time, grids []string, asProse, asJSON bool) error {
+func (a *app) summary(ctx context.Context, from, to time.Time, grids []string, streets []int64, asProse, asJSON bool) error {
 	client, err := a.statsClient()
 	if err != nil {
 		return err
@@ -148,7 +152,7 @@ func (a *app) summary(ctx context.Context, from, to time.Time, grids []string, a
 		return err
 	}
 	resp, err := client.GetSummary(ctx, &pb.GetSummaryRequest{
-		From: timestamppb.New(from), To: timestamppb.New(to), GridIds: ids,
+		From: timestamppb.New(from), To: timestamppb.New(to), GridIds: ids, StreetIds: streets,
 	})
 	if err != nil {
 		return fmt.Errorf("get summary: %w", err)
@@ -161,7 +165,7 @@ func (a *app) summary(ctx context.Context, from, to time.Time, grids []string, a
 		_, err := io.WriteString(a.stdout, words.Prose(s, proseScope(s, len(ids) > 0), chinaTime))
 		return err
 	}
-	return writeSummary(a.stdout, s, len(ids) > 0)
+	return writeSummary(a.stdout, s, len(ids) > 0, streets)
 }
 
 // proseScope is who did the work in the prose: the street, or the grids
@@ -191,15 +195,29 @@ func summaryGridNames(s *pb.Summary) []string {
 	return out
 }
 
+// streetsScope names the streets a district account asked for (--street)
+// before the grids, "" when it asked for none.
+func streetsScope(streets []int64) string {
+	if len(streets) == 0 {
+		return ""
+	}
+	ids := make([]string, len(streets))
+	for i, id := range streets {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	return "街道: " + strings.Join(ids, "、") + "  "
+}
+
 // writeSummary prints every figure: the sections one under the other with
 // Chinese headings, then the loop by category and by grid.
-func writeSummary(w io.Writer, s *pb.Summary, gridsNamed bool) error {
+func writeSummary(w io.Writer, s *pb.Summary, gridsNamed bool, streets []int64) error {
 	from := s.GetFrom().AsTime().In(chinaTime)
 	last := s.GetTo().AsTime().In(chinaTime).Add(-time.Nanosecond)
 	scope := "全部网格"
 	if gridsNamed {
 		scope = "网格: " + strings.Join(summaryGridNames(s), "、")
 	}
+	scope = streetsScope(streets) + scope
 	if _, err := fmt.Fprintf(w, "%s 至 %s  %s\n\n", from.Format(dateLayout), last.Format(dateLayout), scope); err != nil {
 		return err
 	}

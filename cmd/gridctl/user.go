@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -395,6 +396,29 @@ func parseRole(s string) (pb.Role, bool) {
 		}
 	}
 	return pb.Role_ROLE_UNSPECIFIED, false
+}
+
+// streetsFlag is --street: street ids, repeated or comma-separated, for a
+// district account's statistics (none: every street it is given).
+type streetsFlag []int64
+
+func (f *streetsFlag) String() string {
+	parts := make([]string, len(*f))
+	for i, id := range *f {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f *streetsFlag) Set(v string) error {
+	for part := range strings.SplitSeq(v, ",") {
+		id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+		if err != nil || id < 1 {
+			return fmt.Errorf("街道编号 %q 不是正整数", part)
+		}
+		*f = append(*f, id)
+	}
+	return nil
 }
 
 // stringsFlag is a flag that may be repeated.
