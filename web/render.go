@@ -44,6 +44,8 @@ type navItem struct {
 	// supervisors and admins (the API answers a worker's call with a
 	// refusal).
 	AdminOnly, SupervisorOnly bool
+	// District entries are the only ones a district account sees.
+	District bool
 }
 
 // navItems are the header's entries, in order; a page that does not exist
@@ -52,7 +54,7 @@ var navItems = []navItem{
 	{Key: "home", Label: "工作台", Href: "/"},
 	{Key: "map", Label: "一张图", Href: "/map"},
 	{Key: "cases", Label: "案件", Href: "/cases"},
-	{Key: "summary", Label: "统计", Href: "/summary", SupervisorOnly: true},
+	{Key: "summary", Label: "统计", Href: "/summary", SupervisorOnly: true, District: true},
 	{Key: "admin", Label: "管理", Href: "/admin", AdminOnly: true},
 }
 
@@ -60,6 +62,12 @@ var navItems = []navItem{
 func (v view) NavItems() []navItem {
 	var items []navItem
 	for _, it := range navItems {
+		if a := v.actor(); a.IsDistrict() {
+			if it.District {
+				items = append(items, it)
+			}
+			continue
+		}
 		if it.AdminOnly && !v.actor().IsAdmin() || it.SupervisorOnly && !v.actor().IsSupervisor() {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gridinspect/gridinspect"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -41,9 +42,28 @@ func (d *desk) page(h pageFunc) http.Handler {
 			d.fail(w, r, view{}, err)
 			return
 		}
+		if user := resp.GetUser(); gridinspect.Role(user.GetRole()) == gridinspect.RoleDistrict && r.URL.Path != "/summary" {
+			d.districtOnly(w, r, user)
+			return
+		}
 		h(w, r, resp.GetUser())
 	})
 }
+
+// districtOnly answers a district account any page but the statistics,
+// all the API lets it read: the home page is the statistics (where the
+// login lands), any other page a plain refusal rather than the errors of
+// the calls it would make.
+func (d *desk) districtOnly(w http.ResponseWriter, r *http.Request, user *pb.User) {
+	if r.URL.Path == "/" && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/summary", http.StatusSeeOther)
+		return
+	}
+	d.render(w, r, http.StatusForbidden, "error", view{Title: "无权访问", User: user, Data: errorView{Message: districtOnlyMessage}})
+}
+
+// districtOnlyMessage is the desk's refusal of a district account.
+const districtOnlyMessage = "区级账号只能查看统计"
 
 // loginURL is the login page that comes back to r's page after it.
 func loginURL(r *http.Request) string {

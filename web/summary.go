@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,8 @@ import (
 //	          both inclusive; neither: the current half-year, as gridctl
 //	          summary takes it
 //	grid      a grid's id; repeatable; none: every grid the user sees
+//	street    for a district account, a street's id (or several, "1,2");
+//	          repeatable; none: all its streets, summed
 
 // maxChartMonths bounds the months the by-month chart counts: each is a
 // GetSummary call of its own.
@@ -30,6 +33,10 @@ const maxChartMonths = 24
 type summaryView struct {
 	From, To string // the form's dates
 	Grids    []choice
+	// District shows the choice of streets instead of grids; Streets is
+	// the choice made ("1,2").
+	District bool
+	Streets  string
 	Presets  []preset
 	// Note says which period was taken when none was given, as gridctl
 	// summary says it.
@@ -110,24 +117,41 @@ func (d *desk) summary(w http.ResponseWriter, r *http.Request, user *pb.User) {
 		_, _, sv.Note = words.CurrentHalfYear(now)
 		sv.From, sv.To = from.Format(dateLayout), to.AddDate(0, 0, -1).Format(dateLayout)
 	}
-	sv.Problems = problems
 	gridIDs := nonEmpty(q["grid"])
-	grids, err := d.gridNames(r)
-	if err != nil {
-		d.fail(w, r, v, err)
-		return
+	keep := url.Values{}
+	if len(gridIDs) > 0 {
+		keep["grid"] = gridIDs
 	}
-	for _, g := range grids.order {
-		sv.Grids = append(sv.Grids, choice{Value: g, Label: grids.names[g], Selected: slices.Contains(gridIDs, g)})
+	var streetIDs []int64
+	if sv.District = v.actor().IsDistrict(); sv.District {
+		// It sees no grid (ListGrids is refused it): it chooses streets.
+		gridIDs = nil
+		var bad []string
+		streetIDs, bad = parseStreets(q["street"])
+		problems = append(problems, bad...)
+		if len(streetIDs) > 0 {
+			sv.Streets = joinIDs(streetIDs, ",")
+			keep = url.Values{"street": {sv.Streets}}
+		}
+	} else {
+		grids, err := d.gridNames(r)
+		if err != nil {
+			d.fail(w, r, v, err)
+			return
+		}
+		for _, g := range grids.order {
+			sv.Grids = append(sv.Grids, choice{Value: g, Label: grids.names[g], Selected: slices.Contains(gridIDs, g)})
+		}
 	}
-	sv.Presets = summaryPresets(now, sv.From, sv.To, gridIDs)
+	sv.Problems = problems
+	sv.Presets = summaryPresets(now, sv.From, sv.To, keep)
 	v.Data = &sv
 	if len(problems) > 0 {
 		d.render(w, r, http.StatusBadRequest, "summary", v)
 		return
 	}
 
-	sum, err := d.getSummary(r, from, to, gridIDs)
+	sum, err := d.getSummary(r, from, to, gridIDs, streetIDs)
 	if err != nil {
 		if unauthenticated(err) {
 			http.Redirect(w, r, loginURL(r), http.StatusSeeOther)
@@ -139,6 +163,14 @@ func (d *desk) summary(w http.ResponseWriter, r *http.Request, user *pb.User) {
 		return
 	}
 	sv.fill(sum, len(gridIDs) > 0)
+	if sv.District {
+		var scope string
+		sv.Scope, scope = "全部街道", words.ProseDistrict
+		if len(streetIDs) > 0 {
+			sv.Scope, scope = words.StreetsScope(streetIDs), words.StreetsScope(streetIDs)
+		}
+		sv.Prose = words.Prose(sum, scope, gridinspect.ChinaZone)
+	}
 	if v.actor().IsSupervisor() {
 		req := &pb.ListReportsRequest{GridIds: gridIDs, ObservedAfter: timestamppb.New(from),
 			ObservedBefore: timestamppb.New(to), OrderBy: pb.ReportOrder_REPORT_ORDER_DEADLINE}
@@ -148,7 +180,7 @@ func (d *desk) summary(w http.ResponseWriter, r *http.Request, user *pb.User) {
 		var chart chartData
 		oneYear := from.In(gridinspect.ChinaZone).Year() == to.Add(-time.Nanosecond).In(gridinspect.ChinaZone).Year()
 		for i := 0; i+1 < len(months); i++ {
-			m, err := d.getSummary(r, months[i], months[i+1], gridIDs)
+			m, err := d.getSummary(r, months[i], months[i+1], gridIDs, streetIDs)
 			if err != nil {
 				d.fail(w, r, v, err)
 				return
@@ -160,13 +192,13 @@ func (d *desk) summary(w http.ResponseWriter, r *http.Request, user *pb.User) {
 	d.render(w, r, http.StatusOK, "summary", v)
 }
 
-func (d *desk) getSummary(r *http.Request, from, to time.Time, gridIDs []string) (*pb.Summary, error) {
+func (d *desk) getSummary(r *http.Request, from, to time.Time, gridIDs []string, streetIDs []int64) (*pb.Summary, error) {
 	ctx, err := d.call(r, pb.StatsService_GetSummary_FullMethodName)
 	if err != nil {
 		return nil, err
 	}
 	resp, err := pb.NewStatsServiceClient(d.cfg.Conn).GetSummary(ctx, &pb.GetSummaryRequest{
-		From: timestamppb.New(from), To: timestamppb.New(to), GridIds: gridIDs,
+		From: timestamppb.New(from), To: timestamppb.New(to), GridIds: gridIDs, StreetIds: streetIDs,
 	})
 	return resp.GetSummary(), err
 }
@@ -247,8 +279,9 @@ func summaryPeriod(fromText, toText string, now time.Time) (time.Time, time.Time
 }
 
 // summaryPresets are the quick choices of period around now: 本半年,
-// 上个半年, 本季度, 本月, 本年, each a link keeping the grids chosen.
-func summaryPresets(now time.Time, from, to string, gridIDs []string) []preset {
+// 上个半年, 本季度, 本月, 本年, each a link keeping keep (the grids or
+// streets chosen).
+func summaryPresets(now time.Time, from, to string, keep url.Values) []preset {
 	y, m := now.Year(), now.Month()
 	day := func(y int, m time.Month) time.Time { return time.Date(y, m, 1, 0, 0, 0, 0, now.Location()) }
 	half, _, _ := words.CurrentHalfYear(now)
@@ -267,8 +300,8 @@ func summaryPresets(now time.Time, from, to string, gridIDs []string) []preset {
 	for _, p := range periods {
 		f, t := p.from.Format(dateLayout), p.to.AddDate(0, 0, -1).Format(dateLayout)
 		q := url.Values{"from": {f}, "to": {t}}
-		if len(gridIDs) > 0 {
-			q["grid"] = gridIDs
+		for k, vs := range keep {
+			q[k] = vs
 		}
 		out = append(out, preset{Label: p.label, URL: "/summary?" + q.Encode(), Active: f == from && t == to,
 			Title: words.PeriodPhrase(p.from, p.to, now.Location())})
@@ -297,4 +330,31 @@ func monthLabel(start time.Time, oneYear bool) string {
 		return start.In(gridinspect.ChinaZone).Format("1月")
 	}
 	return start.In(gridinspect.ChinaZone).Format("2006年1月")
+}
+
+// parseStreets reads the street parameters, each an id or several
+// ("1,2", "1、2"), in increasing order without repeats; bad are the
+// problems, in Chinese.
+func parseStreets(values []string) (ids []int64, bad []string) {
+	for _, v := range values {
+		for _, f := range strings.FieldsFunc(v, func(r rune) bool { return strings.ContainsRune(",，、 ", r) }) {
+			id, err := strconv.ParseInt(f, 10, 64)
+			if err != nil || id <= 0 {
+				bad = append(bad, "街道编号有误："+f)
+				continue
+			}
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), bad
+}
+
+// joinIDs joins ids with sep.
+func joinIDs(ids []int64, sep string) string {
+	ns := make([]string, len(ids))
+	for i, id := range ids {
+		ns[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(ns, sep)
 }

@@ -24,6 +24,20 @@ import (
 // ProseStreet is who did the work when no grid was named.
 const ProseStreet = "街道"
 
+// ProseDistrict is who did the work in a district account's summary of
+// all its streets; StreetsScope names some of them.
+const ProseDistrict = "所辖各街道"
+
+// StreetsScope names the streets a district account chose by their ids
+// ("街道 1、2"): the API gives it no street's name.
+func StreetsScope(ids []int64) string {
+	ns := make([]string, len(ids))
+	for i, id := range ids {
+		ns[i] = strconv.FormatInt(id, 10)
+	}
+	return "街道 " + strings.Join(ns, "、")
+}
+
 // Prose writes s as paragraphs separated by blank lines, with scope (the
 // street, or the grids' names) doing the work, its period's dates in zone
 // (China time; gridctl's --tz may name another).
