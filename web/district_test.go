@@ -119,7 +119,8 @@ func TestDistrictAccountInBrowser_LandsOnTheStatistics(t *testing.T) {
 	st := newStreet(t)
 	withDistrict(t, st)
 	tab := st.chrome(t, browsertest.Desktop, "qu")
-	if err := within(tab, chromedp.WaitVisible(`#closure-rate`)); err != nil {
+	// The charts drawn, for the screenshot.
+	if err := within(tab, chromedp.WaitVisible(`#closure-rate`), chromedp.WaitVisible(`#chart-month canvas`)); err != nil {
 		t.Fatal(err)
 	}
 	loc, err := chromedp.Run(tab, chromedp.Evaluate[string](`location.pathname`))
