@@ -28,7 +28,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/gridinspect/gridinspect"
-	"github.com/gridinspect/gridinspect/internal/pgtest"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 	"github.com/gridinspect/gridinspect/server"
 )
@@ -37,16 +36,6 @@ import (
 // each is isolated from the others exactly as a grid is from a worker of
 // another grid. This file holds the isolation test: every RPC, called by
 // every user of street 2 with street 1's ids.
-
-// isolationFailsToday lists the RPCs whose isolation between streets is
-// not done yet, with what they let through (docs/tenants.md, "Left"). A
-// listed RPC that fails is skipped, saying why; one that passes fails the
-// test, so that the list only shrinks. It must be empty before the
-// database may hold more than one street. An entry that begins "SQLite
-// only" must pass on PostgreSQL. (Some fail only because of another's
-// leak: a case street 2 could file on street 1's subject shows up in its
-// export, pull and statistics.)
-var isolationFailsToday = map[string]string{}
 
 // Two streets in one database: street 1 is the harness's (grids A and B,
 // admin1, super, supera, workera, workerb); street 2 is made with
@@ -1248,11 +1237,6 @@ func TestEveryRPCAnswersAnotherStreetsIDsAsIDsThatDoNotExist(t *testing.T) {
 			t.Errorf("the isolation table names %s, which the server does not register", m)
 		}
 	}
-	for m := range isolationFailsToday {
-		if _, ok := calls[m]; !ok && m != street1OwnView {
-			t.Errorf("isolationFailsToday names %s, which has no row", m)
-		}
-	}
 	viewBefore := s.street1View(t)
 	for _, m := range methods {
 		rows, ok := calls[m]
@@ -1273,7 +1257,7 @@ func TestEveryRPCAnswersAnotherStreetsIDsAsIDsThatDoNotExist(t *testing.T) {
 			if after := streetRows(t, s.db.Path(), 1); after != before {
 				problems = append(problems, "street 1's rows changed:\n"+rowsDiff(before, after))
 			}
-			judgeIsolation(t, m, problems)
+			reportProblems(t, problems)
 		})
 	}
 	t.Run(street1OwnView, func(t *testing.T) {
@@ -1288,31 +1272,18 @@ func TestEveryRPCAnswersAnotherStreetsIDsAsIDsThatDoNotExist(t *testing.T) {
 				problems = append(problems, fmt.Sprintf("what street 1's admin sees holds street 2's %s", x))
 			}
 		}
-		judgeIsolation(t, street1OwnView, problems)
+		reportProblems(t, problems)
 	})
 }
 
-// street1OwnView names, in isolationFailsToday, the check of what street
-// 1's own users see.
+// street1OwnView names the check of what street 1's own users see.
 const street1OwnView = "street 1's own view"
 
-// judgeIsolation reports the problems of key (an RPC, or street1OwnView): errors,
-// or a skip if isolationFailsToday lists it, where it must fail.
-func judgeIsolation(t *testing.T, key string, problems []string) {
+// reportProblems fails t with each of problems.
+func reportProblems(t *testing.T, problems []string) {
 	t.Helper()
-	known, listed := isolationFailsToday[key]
-	if strings.HasPrefix(known, "SQLite only") && pgtest.Postgres() {
-		listed = false
-	}
-	switch {
-	case listed && len(problems) > 0:
-		t.Skipf("fails today (isolationFailsToday: %s):\n%s", known, strings.Join(problems, "\n"))
-	case listed:
-		t.Errorf("passes now: remove it from isolationFailsToday")
-	default:
-		for _, p := range problems {
-			t.Error(p)
-		}
+	for _, p := range problems {
+		t.Error(p)
 	}
 }
 
