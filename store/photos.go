@@ -499,18 +499,8 @@ func (db *DB) AppendChunk(ctx context.Context, photoID string, offset int64, dat
 		return nil, err
 	}
 	defer unlock()
-	// A chunk after the first of a stream finds the photo's row in the
-	// pending append: a read transaction per chunk, each waiting for a
-	// turn at the read gate, is what fifty uploaders queued for.
-	var p *photo
-	pa := db.photoLocks.getPending(id)
-	if pa != nil {
-		row := pa.row
-		p = &row
-		if !a.CanSeeGrid(p.gridID) {
-			return nil, gridinspect.ErrOutOfScope
-		}
-	} else if p, err = db.uploadInScope(ctx, a, id); err != nil {
+	p, pa, err := db.uploadRow(ctx, a, id)
+	if err != nil {
 		return nil, err
 	}
 	if pa != nil && (p.complete || pa.durable != p.committed) {
@@ -586,6 +576,23 @@ func (db *DB) AppendChunk(ctx context.Context, photoID string, offset int64, dat
 	return p.status(), nil
 }
 
+// uploadRow returns photo id's row for actor a to upload to, with its
+// pending append if a stream has one. A chunk after the first of a stream
+// finds the row in the pending append: a read transaction per chunk, each
+// waiting for a turn at the read gate, is what fifty uploaders queued for.
+// The photo's lock is held.
+func (db *DB) uploadRow(ctx context.Context, a *gridinspect.Actor, id string) (*photo, *pendingAppend, error) {
+	if pa := db.photoLocks.getPending(id); pa != nil {
+		row := pa.row
+		if !a.CanSeeGrid(row.gridID) {
+			return nil, nil, gridinspect.ErrOutOfScope
+		}
+		return &row, pa, nil
+	}
+	p, err := db.uploadInScope(ctx, a, id)
+	return p, nil, err
+}
+
 // FlushUpload makes what a stream appended durable, at the stream's end
 // however it ended. See gridinspect.PhotoService.
 func (db *DB) FlushUpload(ctx context.Context, photoID string) (*gridinspect.PhotoStatus, error) {
@@ -598,14 +605,8 @@ func (db *DB) FlushUpload(ctx context.Context, photoID string) (*gridinspect.Pho
 		return nil, err
 	}
 	defer unlock()
-	var p *photo
-	if pa := db.photoLocks.getPending(id); pa != nil {
-		row := pa.row
-		p = &row
-		if !a.CanSeeGrid(p.gridID) {
-			return nil, gridinspect.ErrOutOfScope
-		}
-	} else if p, err = db.uploadInScope(ctx, a, id); err != nil {
+	p, _, err := db.uploadRow(ctx, a, id)
+	if err != nil {
 		return nil, err
 	}
 	if err := db.settlePending(ctx, p); err != nil {
