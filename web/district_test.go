@@ -118,31 +118,35 @@ func TestDistrictAccountSeesOnlyTheStatistics(t *testing.T) {
 func TestDistrictAccountInBrowser_LandsOnTheStatistics(t *testing.T) {
 	st := newStreet(t)
 	withDistrict(t, st)
-	tab := st.chrome(t, browsertest.Desktop, "qu")
-	// The charts drawn, for the screenshot.
-	if err := within(tab, chromedp.WaitVisible(`#closure-rate`), chromedp.WaitVisible(`#chart-month canvas`)); err != nil {
-		t.Fatal(err)
+	for _, vp := range []browsertest.Viewport{browsertest.Desktop, browsertest.Phone} {
+		t.Run(vp.Name, func(t *testing.T) {
+			tab := st.chrome(t, vp, "qu")
+			// The charts drawn, for the screenshot.
+			if err := within(tab, chromedp.WaitVisible(`#closure-rate`), chromedp.WaitVisible(`#chart-month canvas`)); err != nil {
+				t.Fatal(err)
+			}
+			loc, err := chromedp.Run(tab, chromedp.Evaluate[string](`location.pathname`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			nav, err := chromedp.Run(tab, chromedp.Text(`header nav`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			scope, err := chromedp.Run(tab, chromedp.Text(`.scope`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasSuffix(loc, "/summary") {
+				t.Errorf("landed on %s, want /summary", loc)
+			}
+			if strings.TrimSpace(nav) != "统计" {
+				t.Errorf("header: %q, want 统计 alone", nav)
+			}
+			if !strings.Contains(scope, "全部街道") {
+				t.Errorf("scope: %q, want 全部街道", scope)
+			}
+			looksRight(t, tab, "区级账号统计")
+		})
 	}
-	loc, err := chromedp.Run(tab, chromedp.Evaluate[string](`location.pathname`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	nav, err := chromedp.Run(tab, chromedp.Text(`header nav`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	scope, err := chromedp.Run(tab, chromedp.Text(`.scope`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasSuffix(loc, "/summary") {
-		t.Errorf("landed on %s, want /summary", loc)
-	}
-	if strings.TrimSpace(nav) != "统计" {
-		t.Errorf("header: %q, want 统计 alone", nav)
-	}
-	if !strings.Contains(scope, "全部街道") {
-		t.Errorf("scope: %q, want 全部街道", scope)
-	}
-	looksRight(t, tab, "区级账号统计")
 }
