@@ -173,6 +173,11 @@ type stormResult struct {
 	BurstBytes       int64
 	BurstUploader    int
 	BurstCPU         time.Duration // the server's user + sys time during the burst
+	// The sinks (stormsink.go): the burst's uploads to a gRPC server that
+	// only receives them, and to one that stores each in a file as bare
+	// does, checking its hash.
+	SinkReceiveElapsed time.Duration
+	SinkStoreElapsed   time.Duration
 
 	// The desks.
 	Desks                   int
@@ -258,6 +263,18 @@ func (s *stormResult) writeMarkdown(p func(string, ...any)) {
 		row(fmt.Sprintf("burst: the server storing %s bytes of the same sizes over loopback, %d uploaders, chunks of %s bytes",
 			count(float64(s.BurstBytes)), s.BurstUploader, count(float64(c.burstChunk))), fmt.Sprintf("%s (%s; server CPU %.1f s, %.2f cores)", mbps(s.BurstRate),
 			ms(s.BurstElapsed), s.BurstCPU.Seconds(), s.BurstCPU.Seconds()/s.BurstElapsed.Seconds()))
+	}
+	rate := func(d time.Duration) float64 { return float64(s.BurstBytes) / d.Seconds() }
+	if s.SinkReceiveElapsed > 0 {
+		row("gRPC alone: the same uploads to a server that only receives them", fmt.Sprintf("%s (%s), ÷ bare %.2f",
+			mbps(rate(s.SinkReceiveElapsed)), ms(s.SinkReceiveElapsed), rate(s.SinkReceiveElapsed)/s.BareRate))
+	}
+	if s.SinkStoreElapsed > 0 {
+		row("bare behind gRPC: the same uploads to a server that writes, hashes, checks and fsyncs each to a file", fmt.Sprintf("%s (%s), ÷ bare %.2f",
+			mbps(rate(s.SinkStoreElapsed)), ms(s.SinkStoreElapsed), rate(s.SinkStoreElapsed)/s.BareRate))
+		if s.BurstRate > 0 {
+			row("burst ÷ bare behind gRPC", fmt.Sprintf("%.2f", s.BurstRate/rate(s.SinkStoreElapsed)))
+		}
 	}
 	if s.BareRate > 0 {
 		row("**storm (busiest) ÷ bare**", fmt.Sprintf("**%.2f**", s.StormRate/s.BareRate))

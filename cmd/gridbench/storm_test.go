@@ -55,11 +55,14 @@ func TestStormEveryPhoneFinishesWithNothingLostOrDuplicated(t *testing.T) {
 	if s.BareRate <= 0 || s.BurstRate <= 0 || s.PeakRSS <= 0 || s.CPUUser+s.CPUSys <= 0 {
 		t.Errorf("bare %v B/s, burst %v B/s, peak RSS %d, CPU %v: want each measured", s.BareRate, s.BurstRate, s.PeakRSS, s.CPUUser+s.CPUSys)
 	}
+	if s.SinkReceiveElapsed <= 0 || s.SinkStoreElapsed <= 0 {
+		t.Errorf("sinks: receiving %v, storing %v: want each measured", s.SinkReceiveElapsed, s.SinkStoreElapsed)
+	}
 	var md strings.Builder
 	if err := b.res.writeMarkdown(&md, cfg); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"### The storm: 10 phones", "| phones done / started | 10 / 10 |", "**0 / 0**", "burst ÷ bare", "ListReports, the case list"} {
+	for _, want := range []string{"### The storm: 10 phones", "| phones done / started | 10 / 10 |", "**0 / 0**", "burst ÷ bare", "burst ÷ bare behind gRPC", "ListReports, the case list"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, md.String())
 		}

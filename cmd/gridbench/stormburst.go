@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -24,25 +25,74 @@ import (
 // phone's link the storm's photo rate is the links' (fifty phones at
 // 768 kbit/s up send at most 4.8 MB/s), so the storm alone cannot say
 // how the server's photo path compares with the disk. The burst uploads
-// photos of the same sizes, as many, with fresh content, from as many
-// uploaders as there were phones (each its worker's account, each photo
-// one UploadPhoto stream in chunks of --storm-burst-chunk, one photo after
-// another), over loopback, and times it from the first byte to the last
-// answer.
+// photos of the same sizes, as many, with content of their own, from as
+// many uploaders as there were phones (each its worker's account, each
+// photo one UploadPhoto stream in chunks of --storm-burst-chunk, one
+// photo after another), over loopback, and times it from the first byte
+// to the last answer.
+//
+// A photo's content and its SHA-256 are made before the clock starts, as
+// a phone has its photo and its hash from when it was taken: the
+// uploaders share the server's two cores, and making random bytes and
+// hashing them had been a fifth of the burst's CPU.
 
-// burst uploads photos of sizes from uploaders accounts over conns and
-// returns the time it took; onStart is called when the logins are over
-// and the clock starts.
-func burst(ctx context.Context, conns []*grpc.ClientConn, accounts []string, password string, sizes []int64, chunk int, onStart func()) (time.Duration, error) {
-	type uploader struct {
-		ctx    context.Context
-		conn   *grpc.ClientConn
-		report string
+// burstPhotos are the burst's photos: one random buffer, photo i its
+// first sizes[i] bytes with i and the run's nonce written over the first
+// 16, so that no two photos (nor two runs' photos) have the same content
+// (the server stores identical content once, and would take none of the
+// bytes again).
+type burstPhotos struct {
+	base  []byte
+	nonce uint64
+	sizes []int64
+	sums  [][sha256.Size]byte
+}
+
+// newBurstPhotos makes the photos of sizes and their hashes.
+func newBurstPhotos(sizes []int64) *burstPhotos {
+	var largest int64
+	for _, s := range sizes {
+		largest = max(largest, s)
 	}
+	p := &burstPhotos{base: make([]byte, largest), nonce: uint64(time.Now().UnixNano()), sizes: sizes,
+		sums: make([][sha256.Size]byte, len(sizes))}
+	var seed [32]byte
+	binary.LittleEndian.PutUint64(seed[:], p.nonce)
+	_, _ = rand.NewChaCha8(seed).Read(p.base)
+	buf := make([]byte, largest)
+	for i := range sizes {
+		p.sums[i] = sha256.Sum256(p.content(buf, i))
+	}
+	return p
+}
+
+// content writes photo i into buf (as large as the largest) and returns it.
+func (p *burstPhotos) content(buf []byte, i int) []byte {
+	data := buf[:p.sizes[i]]
+	copy(data, p.base)
+	var stamp [16]byte
+	binary.LittleEndian.PutUint64(stamp[:], uint64(i))
+	binary.LittleEndian.PutUint64(stamp[8:], p.nonce)
+	copy(data, stamp[:])
+	return data
+}
+
+// burstUploader is one uploader: its client, and the context (with its
+// login) and report its photos are uploaded with.
+type burstUploader struct {
+	ctx    context.Context
+	client pb.SyncServiceClient
+	report string
+}
+
+// burst uploads photos from uploaders accounts over conns and returns the
+// time it took; onStart is called when the logins are over and the clock
+// starts.
+func burst(ctx context.Context, conns []*grpc.ClientConn, accounts []string, password string, photos *burstPhotos, chunk int, onStart func()) (time.Duration, error) {
 	// Log in (two at a time: each login hashes a password with argon2id)
 	// and submit a report for the photos to belong to, before the clock
 	// starts.
-	ups := make([]uploader, len(accounts))
+	ups := make([]burstUploader, len(accounts))
 	slots := make(chan struct{}, 2)
 	var wg sync.WaitGroup
 	errs := make([]error, len(accounts))
@@ -66,40 +116,33 @@ func burst(ctx context.Context, conns []*grpc.ClientConn, accounts []string, pas
 				errs[i] = fmt.Errorf("burst: submit a report as %s: %w", name, err)
 				return
 			}
-			ups[i] = uploader{authed, conn, r.GetId()}
+			ups[i] = burstUploader{authed, pb.NewSyncServiceClient(conn), r.GetId()}
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return 0, err
-		}
+	if err := errors.Join(errs...); err != nil {
+		return 0, err
 	}
-	var largest int64
-	for _, s := range sizes {
-		largest = max(largest, s)
-	}
-	next := make(chan int64, len(sizes))
-	for _, s := range sizes {
-		next <- s
+	onStart()
+	return uploadAll(ups, photos, chunk)
+}
+
+// uploadAll has ups upload photos, each taking the next photo not taken
+// yet, and returns the time from the first byte to the last answer.
+func uploadAll(ups []burstUploader, photos *burstPhotos, chunk int) (time.Duration, error) {
+	next := make(chan int, len(photos.sizes))
+	for i := range photos.sizes {
+		next <- i
 	}
 	close(next)
-	onStart()
+	errs := make([]error, len(ups))
+	var wg sync.WaitGroup
 	t0 := time.Now()
 	for i, u := range ups {
 		wg.Go(func() {
-			// Fresh content for every photo: the server stores identical
-			// content once, and would take none of these bytes again.
-			var seed [32]byte
-			seed[0], seed[1] = byte(i), byte(i>>8)
-			binary.LittleEndian.PutUint64(seed[8:], uint64(t0.UnixNano()))
-			content := rand.NewChaCha8(seed)
-			buf := make([]byte, largest)
-			photos := pb.NewSyncServiceClient(u.conn)
-			for size := range next {
-				data := buf[:size]
-				_, _ = content.Read(data)
-				if err := uploadOnce(u.ctx, photos, u.report, data, chunk); err != nil {
+			buf := make([]byte, len(photos.base))
+			for p := range next {
+				if err := uploadOnce(u.ctx, u.client, u.report, photos.content(buf, p), photos.sums[p], chunk); err != nil {
 					errs[i] = err
 					return
 				}
@@ -107,18 +150,12 @@ func burst(ctx context.Context, conns []*grpc.ClientConn, accounts []string, pas
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(t0)
-	for _, err := range errs {
-		if err != nil {
-			return elapsed, err
-		}
-	}
-	return elapsed, nil
+	return time.Since(t0), errors.Join(errs...)
 }
 
-// uploadOnce uploads data as a new photo of report in one stream.
-func uploadOnce(ctx context.Context, c pb.SyncServiceClient, report string, data []byte, chunk int) error {
-	sum := sha256.Sum256(data)
+// uploadOnce uploads data, whose SHA-256 is sum, as a new photo of report
+// in one stream.
+func uploadOnce(ctx context.Context, c pb.SyncServiceClient, report string, data []byte, sum [sha256.Size]byte, chunk int) error {
 	id := newID()
 	stream, err := c.UploadPhoto(ctx, grpc.ForceCodecV2(chunkCodec{encoding.GetCodecV2(grpcproto.Name)}))
 	if err != nil {
@@ -178,4 +215,16 @@ func (c chunkCodec) Marshal(v any) (mem.BufferSlice, error) {
 		return nil, err
 	}
 	return mem.BufferSlice{mem.NewBuffer(buf, chunkBuffers)}, nil
+}
+
+// Unmarshal decodes as grpc's proto codec does, from a buffer of the
+// pool above: the sinks' requests are decoded as the server's are.
+func (c chunkCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	m, ok := v.(proto.Message)
+	if !ok {
+		return c.CodecV2.Unmarshal(data, v)
+	}
+	buf := data.MaterializeToBuffer(chunkBuffers)
+	defer buf.Free()
+	return proto.Unmarshal(buf.ReadOnlyData(), m)
 }
