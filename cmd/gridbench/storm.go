@@ -178,6 +178,10 @@ type stormResult struct {
 	// does, checking its hash.
 	SinkReceiveElapsed time.Duration
 	SinkStoreElapsed   time.Duration
+	// gridbench's own CPU time (user + sys) during bare and the sinks:
+	// theirs, uploaders included. The server's during the burst is
+	// BurstCPU; the uploaders' is not counted there.
+	BareCPU, BareAfterCPU, SinkReceiveCPU, SinkStoreCPU time.Duration
 
 	// The desks.
 	Desks                   int
@@ -253,8 +257,8 @@ func (s *stormResult) writeMarkdown(p func(string, ...any)) {
 	}
 	if s.BareAfterElapsed > 0 {
 		row(fmt.Sprintf("bare: write + fsync of the same sizes, %d writers, before / after the burst", c.phones),
-			fmt.Sprintf("%s (%s) / %s (%s)", mbps(float64(s.BurstBytes)/s.BareElapsed.Seconds()), ms(s.BareElapsed),
-				mbps(float64(s.BurstBytes)/s.BareAfterElapsed.Seconds()), ms(s.BareAfterElapsed)))
+			fmt.Sprintf("%s (%s; CPU %.2f s) / %s (%s; CPU %.2f s)", mbps(float64(s.BurstBytes)/s.BareElapsed.Seconds()), ms(s.BareElapsed), s.BareCPU.Seconds(),
+				mbps(float64(s.BurstBytes)/s.BareAfterElapsed.Seconds()), ms(s.BareAfterElapsed), s.BareAfterCPU.Seconds()))
 		row("bare: the faster of the two", mbps(s.BareRate))
 	} else {
 		row(fmt.Sprintf("bare: write + fsync of the same sizes, %d writers", c.phones), fmt.Sprintf("%s (%s)", mbps(s.BareRate), ms(s.BareElapsed)))
@@ -266,12 +270,12 @@ func (s *stormResult) writeMarkdown(p func(string, ...any)) {
 	}
 	rate := func(d time.Duration) float64 { return float64(s.BurstBytes) / d.Seconds() }
 	if s.SinkReceiveElapsed > 0 {
-		row("gRPC alone: the same uploads to a server that only receives them", fmt.Sprintf("%s (%s), ÷ bare %.2f",
-			mbps(rate(s.SinkReceiveElapsed)), ms(s.SinkReceiveElapsed), rate(s.SinkReceiveElapsed)/s.BareRate))
+		row("gRPC alone: the same uploads to a server that only receives them", fmt.Sprintf("%s (%s; CPU %.2f s, uploaders included), ÷ bare %.2f",
+			mbps(rate(s.SinkReceiveElapsed)), ms(s.SinkReceiveElapsed), s.SinkReceiveCPU.Seconds(), rate(s.SinkReceiveElapsed)/s.BareRate))
 	}
 	if s.SinkStoreElapsed > 0 {
-		row("bare behind gRPC: the same uploads to a server that writes, hashes, checks and fsyncs each to a file", fmt.Sprintf("%s (%s), ÷ bare %.2f",
-			mbps(rate(s.SinkStoreElapsed)), ms(s.SinkStoreElapsed), rate(s.SinkStoreElapsed)/s.BareRate))
+		row("bare behind gRPC: the same uploads to a server that writes, hashes, checks and fsyncs each to a file", fmt.Sprintf("%s (%s; CPU %.2f s, uploaders included), ÷ bare %.2f",
+			mbps(rate(s.SinkStoreElapsed)), ms(s.SinkStoreElapsed), s.SinkStoreCPU.Seconds(), rate(s.SinkStoreElapsed)/s.BareRate))
 		if s.BurstRate > 0 {
 			row("burst ÷ bare behind gRPC", fmt.Sprintf("%.2f", s.BurstRate/rate(s.SinkStoreElapsed)))
 		}

@@ -211,7 +211,9 @@ func (b *bench) storm(ctx context.Context, t *target, st *stormStreet, res *stor
 		defer os.RemoveAll(filepath.Join(st.dir, d))
 	}
 	syscall.Sync()
+	cpu := ownCPU()
 	res.BareElapsed, err = bareWrite(ctx, filepath.Join(st.dir, "bare-before"), sizes, s.phones)
+	res.BareCPU = cpu()
 	if err != nil {
 		return fmt.Errorf("storm: bare write: %w", err)
 	}
@@ -248,6 +250,7 @@ func (b *bench) storm(ctx context.Context, t *target, st *stormStreet, res *stor
 	stop, profErr := func() {}, error(nil)
 	syscall.Sync()
 	res.BurstElapsed, err = burst(ctx, bconns, st.workers, st.password, made, int(s.burstChunk), func() {
+		b.logf("storm: burst: the uploaders are logged in; the clock starts")
 		stop, profErr = b.profile("storm-burst", true)
 		if t.pid != 0 {
 			u0, s0, _ = readCPU(t.pid)
@@ -276,22 +279,44 @@ func (b *bench) storm(ctx context.Context, t *target, st *stormStreet, res *stor
 
 	b.logf("storm: the same uploads to gRPC sinks, receiving only, then storing")
 	syscall.Sync()
-	if res.SinkReceiveElapsed, err = sinkBurst(ctx, "", n, made, int(s.burstChunk)); err != nil {
+	cpu = ownCPU()
+	res.SinkReceiveElapsed, err = sinkBurst(ctx, "", n, made, int(s.burstChunk))
+	res.SinkReceiveCPU = cpu()
+	if err != nil {
 		return fmt.Errorf("storm: receiving sink: %w", err)
 	}
 	syscall.Sync()
-	if res.SinkStoreElapsed, err = sinkBurst(ctx, filepath.Join(st.dir, "sink"), n, made, int(s.burstChunk)); err != nil {
+	cpu = ownCPU()
+	res.SinkStoreElapsed, err = sinkBurst(ctx, filepath.Join(st.dir, "sink"), n, made, int(s.burstChunk))
+	res.SinkStoreCPU = cpu()
+	if err != nil {
 		return fmt.Errorf("storm: storing sink: %w", err)
 	}
 
 	b.logf("storm: bare write+fsync again, after the burst")
 	syscall.Sync()
+	cpu = ownCPU()
 	res.BareAfterElapsed, err = bareWrite(ctx, filepath.Join(st.dir, "bare-after"), sizes, s.phones)
+	res.BareAfterCPU = cpu()
 	if err != nil {
 		return fmt.Errorf("storm: bare write: %w", err)
 	}
 	res.BareRate = float64(sum) / min(res.BareElapsed, res.BareAfterElapsed).Seconds()
 	return nil
+}
+
+// ownCPU starts counting gridbench's own CPU time (user + sys) and
+// returns what reads it: bare's and the sinks' work, uploaders included,
+// is done in this process.
+func ownCPU() func() time.Duration {
+	u0, s0, err := readCPU(os.Getpid())
+	return func() time.Duration {
+		u1, s1, err2 := readCPU(os.Getpid())
+		if err != nil || err2 != nil {
+			return 0
+		}
+		return u1 - u0 + s1 - s0
+	}
 }
 
 func maxTime(a, b time.Time) time.Time {
