@@ -175,6 +175,11 @@ func (db *DB) openPartial(id string, committed int64) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
+	if committed == 0 {
+		// Nothing of it is promised: whatever a file there holds goes,
+		// in the one call (a new photo's usual case).
+		return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, photoFilePerm)
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, photoFilePerm)
 	if err != nil {
 		return nil, err
