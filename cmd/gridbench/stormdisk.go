@@ -149,11 +149,11 @@ func busiest(samples []storedSample, window time.Duration) (rate float64, from, 
 // closed, as the simplest durable store of a photo does — and it returns
 // the time from the first byte to the last fsync. The content is random,
 // so that no layer below can compress it. The files are left for the
-// caller to remove once nothing else is timed: on ext4, an inode freed
-// in the last minute or so is passed over by the next file created
-// (recently_deleted), at the cost of a look at it, so a thousand files
-// removed just before the burst made each of its new files cost a
-// scan of them.
+// caller to remove once nothing else is timed: on ext4 without a journal
+// (this machine's), an inode freed in the last minute or so is passed
+// over by the next file created (recently_deleted), at the cost of a
+// look at it, so a thousand files removed just before the burst made
+// each of its new files cost a scan of them.
 func bareWrite(ctx context.Context, dir string, sizes []int64, writers int) (time.Duration, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return 0, err
