@@ -167,4 +167,9 @@ type UserService interface {
 	// on what the caller may read (a case's reporter, assignee and
 	// actors), whom a worker may see named though it may not list users.
 	UserNames(ctx context.Context, ids []string) (map[string]string, error)
+
+	// CallerStreets returns the streets the caller reads, by id: its own
+	// street, or for a district account the streets it was given (none
+	// before an operator gives it some). Any signed-in caller.
+	CallerStreets(ctx context.Context) ([]Street, error)
 }

@@ -128,7 +128,15 @@ func (h *authService) WhoAmI(ctx context.Context, _ *pb.WhoAmIRequest) (*pb.WhoA
 	if err != nil {
 		return nil, h.s.status(ctx, err)
 	}
-	return &pb.WhoAmIResponse{User: toUser(u), DeviceId: a.DeviceID}, nil
+	streets, err := h.s.cfg.Users.CallerStreets(ctx)
+	if err != nil {
+		return nil, h.s.status(ctx, err)
+	}
+	resp := &pb.WhoAmIResponse{User: toUser(u), DeviceId: a.DeviceID}
+	for _, s := range streets {
+		resp.Streets = append(resp.Streets, &pb.Street{Id: s.ID, Name: s.Name})
+	}
+	return resp, nil
 }
 
 func (h *authService) RevokeTokens(ctx context.Context, req *pb.RevokeTokensRequest) (*pb.RevokeTokensResponse, error) {

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -222,5 +223,45 @@ func TestHTTP_AnExportNamesItsStreets(t *testing.T) {
 		if code, _, body := s.do(t, "GET", "/v1/reports:export?"+c.query, super, ""); code != c.want {
 			t.Errorf("%s: HTTP %d %.200s, want %d", c.query, code, body, c.want)
 		}
+	}
+}
+
+// WhoAmI names the streets the caller reads, so that a desk or gridctl
+// can show them by name: a street's own accounts their street, a district
+// account every street it was given — never one it was not.
+func TestWhoAmI_NamesTheStreetsTheCallerReads(t *testing.T) {
+	d := newDistrictHarness(t)
+	ctx := context.Background()
+	if _, _, err := d.db.CreateStreet(ctx, "北街道", "admin3"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.dirs.CreateUser(bearer(ctx, d.tokens["admin1"]), &pb.CreateUserRequest{User: &pb.User{Username: "qu2",
+		DisplayName: "区统计局", Role: pb.Role_ROLE_DISTRICT}, Password: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	d.tokens["qu2"] = d.login("qu2")
+	for _, c := range []struct {
+		user string
+		want string // id:name, …
+	}{
+		{"admin2", "2:西街道"},
+		{"admin1", "1:"},
+		{"workera", "1:"},
+		{"qu", "1:, 2:西街道"},
+		{"qu2", ""}, // given no street yet
+	} {
+		t.Run(c.user, func(t *testing.T) {
+			resp, err := d.auth.WhoAmI(bearer(ctx, d.tokens[c.user]), &pb.WhoAmIRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, s := range resp.GetStreets() {
+				got = append(got, fmt.Sprintf("%d:%s", s.GetId(), s.GetName()))
+			}
+			if strings.Join(got, ", ") != c.want {
+				t.Errorf("streets %q, want %q", strings.Join(got, ", "), c.want)
+			}
+		})
 	}
 }

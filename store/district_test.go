@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -359,5 +360,49 @@ func TestStreets_ASQLiteDatabaseOfThePreviousVersionKeepsItsAccountsAndTakesDist
 	}
 	if _, err := db.CreateUser(as(admin()), &gridinspect.User{Username: "qu", Role: gridinspect.RoleDistrict}, testPassword); err != nil {
 		t.Errorf("a district account: %v", err)
+	}
+}
+
+// CallerStreets names what a caller reads: a street's account its own
+// street, a district account the streets it was given, by id, and never
+// one it was not given.
+func TestStreets_CallerStreetsAreItsOwnOrThoseItWasGiven(t *testing.T) {
+	db := MustOpenDB(t)
+	mustStreet(t, db)
+	admin2 := newStreetTwo(t, db)
+	if _, _, err := db.CreateStreet(context.Background(), "北街道", "admin3"); err != nil {
+		t.Fatal(err)
+	}
+	district := func(name string, streets ...int64) *gridinspect.Actor {
+		t.Helper()
+		if _, err := db.CreateUser(as(admin()), &gridinspect.User{Username: name, DisplayName: "区应急局",
+			Role: gridinspect.RoleDistrict}, testPassword); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetDistrictStreets(context.Background(), name, streets); err != nil {
+			t.Fatal(err)
+		}
+		return mustAuthenticate(t, db, mustLogin(t, db, name, testPassword).Token)
+	}
+	for _, c := range []struct {
+		name  string
+		actor *gridinspect.Actor
+		want  []gridinspect.Street
+	}{
+		{"street 1's admin", admin(), []gridinspect.Street{{ID: 1}}},
+		{"street 2's admin", admin2, []gridinspect.Street{{ID: 2, Name: "西街道"}}},
+		{"a district account of streets 3 and 2", district("qu", 3, 2), []gridinspect.Street{{ID: 2, Name: "西街道"}, {ID: 3, Name: "北街道"}}},
+		{"a district account of street 2", district("qu2", 2), []gridinspect.Street{{ID: 2, Name: "西街道"}}},
+		{"a district account given none", district("qu3"), nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := db.CallerStreets(as(c.actor))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("streets %+v, want %+v", got, c.want)
+			}
+		})
 	}
 }

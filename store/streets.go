@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -65,4 +66,31 @@ func (db *DB) CreateStreet(ctx context.Context, name, adminUsername string) (str
 		return 0, "", domainErr(err, "create street %s", name)
 	}
 	return street, password, nil
+}
+
+// CallerStreets returns the streets the caller reads, by id, with their
+// names: its own street, or a district account's given streets. See
+// gridinspect.UserService.
+func (db *DB) CallerStreets(ctx context.Context) ([]gridinspect.Street, error) {
+	a, err := gridinspect.RequireActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := query{"SELECT id, name FROM streets WHERE id = ?", []any{a.Street()}}
+	if a.IsDistrict() {
+		q = query{`SELECT s.id, s.name FROM district_streets d JOIN streets s ON s.id = d.member_street_id
+			WHERE d.street_id = ? AND d.user_id = ? ORDER BY s.id`, []any{a.Street(), a.UserID}}
+	}
+	var streets []gridinspect.Street
+	err = db.Read(ctx, func(tx *sql.Tx) error {
+		return forEachRow(tx, q, func(rows *sql.Rows) error {
+			var s gridinspect.Street
+			if err := rows.Scan(&s.ID, &s.Name); err != nil {
+				return err
+			}
+			streets = append(streets, s)
+			return nil
+		})
+	})
+	return streets, domainErr(err, "read the caller's streets")
 }

@@ -269,7 +269,12 @@ type WhoAmIResponse struct {
 	// user calling.
 	User *User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
 	// device_id of the caller's token.
-	DeviceId      string `protobuf:"bytes,2,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	DeviceId string `protobuf:"bytes,2,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	// streets the caller reads, by id: its own street for a worker,
+	// supervisor or admin; for a district account (ROLE_DISTRICT) every
+	// street it was given, whose ids its statistics requests may name in
+	// street_ids.
+	Streets       []*Street `protobuf:"bytes,3,rep,name=streets,proto3" json:"streets,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -318,6 +323,69 @@ func (x *WhoAmIResponse) GetDeviceId() string {
 	return ""
 }
 
+func (x *WhoAmIResponse) GetStreets() []*Street {
+	if x != nil {
+		return x.Streets
+	}
+	return nil
+}
+
+// Street is a street office (街道), the tenant every row belongs to.
+type Street struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id of the street: 1 for the street of a single-street database.
+	Id int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// name of the street, as its office writes it (东城街道); "" for a
+	// street not named yet.
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Street) Reset() {
+	*x = Street{}
+	mi := &file_gridinspect_v1_auth_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Street) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Street) ProtoMessage() {}
+
+func (x *Street) ProtoReflect() protoreflect.Message {
+	mi := &file_gridinspect_v1_auth_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Street.ProtoReflect.Descriptor instead.
+func (*Street) Descriptor() ([]byte, []int) {
+	return file_gridinspect_v1_auth_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Street) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Street) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 // RevokeTokensRequest names a user.
 type RevokeTokensRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -329,7 +397,7 @@ type RevokeTokensRequest struct {
 
 func (x *RevokeTokensRequest) Reset() {
 	*x = RevokeTokensRequest{}
-	mi := &file_gridinspect_v1_auth_proto_msgTypes[6]
+	mi := &file_gridinspect_v1_auth_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -341,7 +409,7 @@ func (x *RevokeTokensRequest) String() string {
 func (*RevokeTokensRequest) ProtoMessage() {}
 
 func (x *RevokeTokensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_auth_proto_msgTypes[6]
+	mi := &file_gridinspect_v1_auth_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -354,7 +422,7 @@ func (x *RevokeTokensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeTokensRequest.ProtoReflect.Descriptor instead.
 func (*RevokeTokensRequest) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_auth_proto_rawDescGZIP(), []int{6}
+	return file_gridinspect_v1_auth_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RevokeTokensRequest) GetUserId() string {
@@ -375,7 +443,7 @@ type RevokeTokensResponse struct {
 
 func (x *RevokeTokensResponse) Reset() {
 	*x = RevokeTokensResponse{}
-	mi := &file_gridinspect_v1_auth_proto_msgTypes[7]
+	mi := &file_gridinspect_v1_auth_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -387,7 +455,7 @@ func (x *RevokeTokensResponse) String() string {
 func (*RevokeTokensResponse) ProtoMessage() {}
 
 func (x *RevokeTokensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gridinspect_v1_auth_proto_msgTypes[7]
+	mi := &file_gridinspect_v1_auth_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -400,7 +468,7 @@ func (x *RevokeTokensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeTokensResponse.ProtoReflect.Descriptor instead.
 func (*RevokeTokensResponse) Descriptor() ([]byte, []int) {
-	return file_gridinspect_v1_auth_proto_rawDescGZIP(), []int{7}
+	return file_gridinspect_v1_auth_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RevokeTokensResponse) GetRevoked() int32 {
@@ -426,10 +494,14 @@ const file_gridinspect_v1_auth_proto_rawDesc = "" +
 	"\x04user\x18\x03 \x01(\v2\x14.gridinspect.v1.UserR\x04user\"\x0f\n" +
 	"\rLogoutRequest\"\x10\n" +
 	"\x0eLogoutResponse\"\x0f\n" +
-	"\rWhoAmIRequest\"W\n" +
+	"\rWhoAmIRequest\"\x89\x01\n" +
 	"\x0eWhoAmIResponse\x12(\n" +
 	"\x04user\x18\x01 \x01(\v2\x14.gridinspect.v1.UserR\x04user\x12\x1b\n" +
-	"\tdevice_id\x18\x02 \x01(\tR\bdeviceId\".\n" +
+	"\tdevice_id\x18\x02 \x01(\tR\bdeviceId\x120\n" +
+	"\astreets\x18\x03 \x03(\v2\x16.gridinspect.v1.StreetR\astreets\",\n" +
+	"\x06Street\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\".\n" +
 	"\x13RevokeTokensRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\"0\n" +
 	"\x14RevokeTokensResponse\x12\x18\n" +
@@ -452,7 +524,7 @@ func file_gridinspect_v1_auth_proto_rawDescGZIP() []byte {
 	return file_gridinspect_v1_auth_proto_rawDescData
 }
 
-var file_gridinspect_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_gridinspect_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_gridinspect_v1_auth_proto_goTypes = []any{
 	(*LoginRequest)(nil),          // 0: gridinspect.v1.LoginRequest
 	(*LoginResponse)(nil),         // 1: gridinspect.v1.LoginResponse
@@ -460,28 +532,30 @@ var file_gridinspect_v1_auth_proto_goTypes = []any{
 	(*LogoutResponse)(nil),        // 3: gridinspect.v1.LogoutResponse
 	(*WhoAmIRequest)(nil),         // 4: gridinspect.v1.WhoAmIRequest
 	(*WhoAmIResponse)(nil),        // 5: gridinspect.v1.WhoAmIResponse
-	(*RevokeTokensRequest)(nil),   // 6: gridinspect.v1.RevokeTokensRequest
-	(*RevokeTokensResponse)(nil),  // 7: gridinspect.v1.RevokeTokensResponse
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
-	(*User)(nil),                  // 9: gridinspect.v1.User
+	(*Street)(nil),                // 6: gridinspect.v1.Street
+	(*RevokeTokensRequest)(nil),   // 7: gridinspect.v1.RevokeTokensRequest
+	(*RevokeTokensResponse)(nil),  // 8: gridinspect.v1.RevokeTokensResponse
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(*User)(nil),                  // 10: gridinspect.v1.User
 }
 var file_gridinspect_v1_auth_proto_depIdxs = []int32{
-	8, // 0: gridinspect.v1.LoginResponse.expires_at:type_name -> google.protobuf.Timestamp
-	9, // 1: gridinspect.v1.LoginResponse.user:type_name -> gridinspect.v1.User
-	9, // 2: gridinspect.v1.WhoAmIResponse.user:type_name -> gridinspect.v1.User
-	0, // 3: gridinspect.v1.AuthService.Login:input_type -> gridinspect.v1.LoginRequest
-	2, // 4: gridinspect.v1.AuthService.Logout:input_type -> gridinspect.v1.LogoutRequest
-	4, // 5: gridinspect.v1.AuthService.WhoAmI:input_type -> gridinspect.v1.WhoAmIRequest
-	6, // 6: gridinspect.v1.AuthService.RevokeTokens:input_type -> gridinspect.v1.RevokeTokensRequest
-	1, // 7: gridinspect.v1.AuthService.Login:output_type -> gridinspect.v1.LoginResponse
-	3, // 8: gridinspect.v1.AuthService.Logout:output_type -> gridinspect.v1.LogoutResponse
-	5, // 9: gridinspect.v1.AuthService.WhoAmI:output_type -> gridinspect.v1.WhoAmIResponse
-	7, // 10: gridinspect.v1.AuthService.RevokeTokens:output_type -> gridinspect.v1.RevokeTokensResponse
-	7, // [7:11] is the sub-list for method output_type
-	3, // [3:7] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	9,  // 0: gridinspect.v1.LoginResponse.expires_at:type_name -> google.protobuf.Timestamp
+	10, // 1: gridinspect.v1.LoginResponse.user:type_name -> gridinspect.v1.User
+	10, // 2: gridinspect.v1.WhoAmIResponse.user:type_name -> gridinspect.v1.User
+	6,  // 3: gridinspect.v1.WhoAmIResponse.streets:type_name -> gridinspect.v1.Street
+	0,  // 4: gridinspect.v1.AuthService.Login:input_type -> gridinspect.v1.LoginRequest
+	2,  // 5: gridinspect.v1.AuthService.Logout:input_type -> gridinspect.v1.LogoutRequest
+	4,  // 6: gridinspect.v1.AuthService.WhoAmI:input_type -> gridinspect.v1.WhoAmIRequest
+	7,  // 7: gridinspect.v1.AuthService.RevokeTokens:input_type -> gridinspect.v1.RevokeTokensRequest
+	1,  // 8: gridinspect.v1.AuthService.Login:output_type -> gridinspect.v1.LoginResponse
+	3,  // 9: gridinspect.v1.AuthService.Logout:output_type -> gridinspect.v1.LogoutResponse
+	5,  // 10: gridinspect.v1.AuthService.WhoAmI:output_type -> gridinspect.v1.WhoAmIResponse
+	8,  // 11: gridinspect.v1.AuthService.RevokeTokens:output_type -> gridinspect.v1.RevokeTokensResponse
+	8,  // [8:12] is the sub-list for method output_type
+	4,  // [4:8] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_gridinspect_v1_auth_proto_init() }
@@ -496,7 +570,7 @@ func file_gridinspect_v1_auth_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gridinspect_v1_auth_proto_rawDesc), len(file_gridinspect_v1_auth_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
