@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"encoding/csv"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -56,25 +58,28 @@ func TestDistrictAccountSeesOnlyTheStatistics(t *testing.T) {
 		status       int
 		reported     string // the statistics page's 受理; "" for a refusal
 		location     string
+		scope        string // the streets the statistics page names
+		checked      string // the streets its chooser has checked, by name
 	}{
-		{"GET", "/", http.StatusSeeOther, "", "/summary"},
-		{"GET", period, http.StatusOK, street1, ""},
-		{"GET", period + "&street=1&street=2", http.StatusOK, street1, ""},
-		{"GET", period + "&street=1,2", http.StatusOK, street1, ""},
-		{"GET", period + "&street=2", http.StatusOK, "0", ""},
-		{"GET", period + "&street=1", http.StatusOK, street1, ""},
-		{"GET", "/cases", http.StatusForbidden, "", ""},
-		{"GET", "/cases/" + caseID, http.StatusForbidden, "", ""},
-		{"POST", "/cases/" + caseID + "/comment", http.StatusForbidden, "", ""},
-		{"GET", "/map", http.StatusForbidden, "", ""},
-		{"GET", "/map/cases.json", http.StatusForbidden, "", ""},
-		{"GET", "/map/grids.json", http.StatusForbidden, "", ""},
-		{"GET", "/map/patrols.json", http.StatusForbidden, "", ""},
-		{"GET", "/admin", http.StatusForbidden, "", ""},
-		{"GET", "/admin/grids", http.StatusForbidden, "", ""},
-		{"GET", "/admin/notices", http.StatusForbidden, "", ""},
-		{"GET", "/admin/users/1", http.StatusForbidden, "", ""},
-		{"POST", "/admin/users", http.StatusForbidden, "", ""},
+		{"GET", "/", http.StatusSeeOther, "", "/summary", "", ""},
+		{"GET", period, http.StatusOK, street1, "", "全部街道：街道 1、东街道", "街道 1、东街道"},
+		{"GET", period + "&street=1&street=2", http.StatusOK, street1, "", "街道 1、东街道", "街道 1、东街道"},
+		{"GET", period + "&street=1,2", http.StatusOK, street1, "", "街道 1、东街道", "街道 1、东街道"},
+		{"GET", period + "&street=2", http.StatusOK, "0", "", "东街道", "东街道"},
+		{"GET", period + "&street=1", http.StatusOK, street1, "", "街道 1", "街道 1"},
+		{"GET", period + "&street=3", http.StatusForbidden, "", "", "", ""},
+		{"GET", "/cases", http.StatusForbidden, "", "", "", ""},
+		{"GET", "/cases/" + caseID, http.StatusForbidden, "", "", "", ""},
+		{"POST", "/cases/" + caseID + "/comment", http.StatusForbidden, "", "", "", ""},
+		{"GET", "/map", http.StatusForbidden, "", "", "", ""},
+		{"GET", "/map/cases.json", http.StatusForbidden, "", "", "", ""},
+		{"GET", "/map/grids.json", http.StatusForbidden, "", "", "", ""},
+		{"GET", "/map/patrols.json", http.StatusForbidden, "", "", "", ""},
+		{"GET", "/admin", http.StatusForbidden, "", "", "", ""},
+		{"GET", "/admin/grids", http.StatusForbidden, "", "", "", ""},
+		{"GET", "/admin/notices", http.StatusForbidden, "", "", "", ""},
+		{"GET", "/admin/users/1", http.StatusForbidden, "", "", "", ""},
+		{"POST", "/admin/users", http.StatusForbidden, "", "", "", ""},
 	} {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
 			var p page
@@ -95,6 +100,12 @@ func TestDistrictAccountSeesOnlyTheStatistics(t *testing.T) {
 				if got := orZero(p.figure(t, "reported")); got != c.reported {
 					t.Errorf("受理 %s, want %s", got, c.reported)
 				}
+				if !strings.Contains(p.body, "统计范围："+c.scope+"<") {
+					t.Errorf("the page does not name %q as its scope", c.scope)
+				}
+				if got := strings.Join(p.checkedStreets(), "、"); got != c.checked {
+					t.Errorf("streets checked: %q, want %q", got, c.checked)
+				}
 				for _, other := range []string{`href="/cases"`, `href="/map"`, `href="/admin"`} {
 					if strings.Contains(p.body, other) {
 						t.Errorf("the header links to %s", other)
@@ -102,6 +113,10 @@ func TestDistrictAccountSeesOnlyTheStatistics(t *testing.T) {
 				}
 				if !strings.Contains(p.body, `href="/summary"`) {
 					t.Error("the header lacks 统计")
+				}
+			case strings.HasPrefix(c.path, period):
+				if !strings.Contains(p.body, "没有权限") {
+					t.Errorf("no refusal of the street: %s", p.body)
 				}
 			default:
 				if !strings.Contains(p.body, districtRefusal) {
@@ -149,4 +164,101 @@ func TestDistrictAccountInBrowser_LandsOnTheStatistics(t *testing.T) {
 			looksRight(t, tab, "区级账号统计")
 		})
 	}
+}
+
+// checkedStreets are the names of the streets the statistics page's
+// chooser has checked.
+func (p page) checkedStreets() []string {
+	var names []string
+	for _, m := range regexpMust(`<input type="checkbox" name="street" value="[0-9]+" checked>([^<]+)</label>`).FindAllStringSubmatch(p.body, -1) {
+		names = append(names, m[1])
+	}
+	return names
+}
+
+// TestDistrictAccountExportsTheStreetsItChose: the statistics page of a
+// district account links to the export of the period's cases of the
+// streets it chose, summed, and the link downloads the file; a street it
+// was not given is refused, as its statistics are.
+func TestDistrictAccountExportsTheStreetsItChose(t *testing.T) {
+	st := newStreet(t)
+	withDistrict(t, st)
+	sys := gridinspect.NewContext(t.Context(), gridinspect.SystemActor())
+	if _, _, err := st.db.CreateStreet(sys, "西街道", "admin3"); err != nil {
+		t.Fatal(err)
+	}
+	super := st.browser(t)
+	super.login("supervisor", "/")
+	b := st.browser(t)
+	b.login("qu", "/")
+	const period = "/summary?from=2024-01-01&to=2024-06-30"
+	street1 := csvRows(t, download(t, super, exportLink(t, super.get(period), "csv")))
+	if street1 == 0 {
+		t.Fatal("the demo's first half of 2024 exports no case")
+	}
+	for _, c := range []struct {
+		name, page string
+		format     string
+		rows       int // cases in the file; -1: the export is refused
+	}{
+		{"all of its streets, CSV", period, "csv", street1},
+		{"all of its streets, Excel", period, "xlsx", street1},
+		{"both named", period + "&street=1&street=2", "csv", street1},
+		{"street 1", period + "&street=1", "csv", street1},
+		{"street 2, which has no case", period + "&street=2", "csv", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := b.get(c.page)
+			if p.StatusCode != http.StatusOK {
+				t.Fatalf("HTTP %d: %s", p.StatusCode, p.body)
+			}
+			file := download(t, b, exportLink(t, p, c.format))
+			if c.format == "csv" {
+				if got := csvRows(t, file); got != c.rows {
+					t.Errorf("%d cases exported, want %d", got, c.rows)
+				}
+			} else if !strings.HasPrefix(file.body, "PK") {
+				t.Errorf("not an XLSX file: %.40q", file.body)
+			}
+		})
+	}
+	// A street it was not given, however the link is made.
+	p := b.get("/v1/reports:export?format=csv&street_ids=3")
+	if p.StatusCode != http.StatusForbidden || !strings.Contains(p.body, "没有权限") {
+		t.Errorf("street 3: HTTP %d %.300s, want 403 没有权限", p.StatusCode, p.body)
+	}
+}
+
+// exportLink returns the statistics page's export link of format.
+func exportLink(t *testing.T, p page, format string) string {
+	t.Helper()
+	for _, m := range regexpMust(`<a class="button" href="(/v1/reports:export\?[^"]+)" download>`).FindAllStringSubmatch(p.body, -1) {
+		u := html.UnescapeString(m[1])
+		if strings.Contains(u, "format="+format+"&") {
+			return u
+		}
+	}
+	t.Fatalf("no export link of %s on the page: %s", format, p.body)
+	return ""
+}
+
+// download fetches an export link as the browser would, and checks that
+// the answer is a file to save.
+func download(t *testing.T, b *browser, link string) page {
+	t.Helper()
+	p := b.get(link)
+	if p.StatusCode != http.StatusOK || !strings.HasPrefix(p.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("%s: HTTP %d, %q: %.300s", link, p.StatusCode, p.Header.Get("Content-Disposition"), p.body)
+	}
+	return p
+}
+
+// csvRows counts the cases of a CSV export, its header aside.
+func csvRows(t *testing.T, p page) int {
+	t.Helper()
+	records, err := csv.NewReader(strings.NewReader(p.body)).ReadAll()
+	if err != nil || len(records) == 0 {
+		t.Fatalf("not a CSV file (%v): %.300s", err, p.body)
+	}
+	return len(records) - 1
 }

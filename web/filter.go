@@ -201,9 +201,13 @@ func (f caseFilter) pageURL(token string) string {
 
 // exportURL is the HTTP API's export (server/gateway_export.go) of the
 // cases req lists, as a file of format (csv or xlsx). Its parameters are
-// ListReportsRequest's, as GET /v1/reports takes them.
-func exportURL(req *pb.ListReportsRequest, format string) string {
+// ListReportsRequest's, as GET /v1/reports takes them, and a district
+// account's streetIDs (none: all of its streets).
+func exportURL(req *pb.ListReportsRequest, format string, streetIDs ...int64) string {
 	q := url.Values{"format": {format}}
+	for _, id := range streetIDs {
+		q.Add("street_ids", strconv.FormatInt(id, 10))
+	}
 	for _, s := range req.GetStatuses() {
 		q.Add("statuses", s.String())
 	}

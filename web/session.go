@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
@@ -46,8 +47,17 @@ func (d *desk) page(h pageFunc) http.Handler {
 			d.districtOnly(w, r, user)
 			return
 		}
-		h(w, r, resp.GetUser())
+		h(w, r.WithContext(context.WithValue(r.Context(), streetsKey{}, resp.GetStreets())), resp.GetUser())
 	})
+}
+
+type streetsKey struct{}
+
+// callerStreets returns the streets the page's user reads, with their
+// names, as WhoAmI gave them when page let the request in.
+func callerStreets(r *http.Request) []*pb.Street {
+	s, _ := r.Context().Value(streetsKey{}).([]*pb.Street)
+	return s
 }
 
 // districtOnly answers a district account any page but the statistics,

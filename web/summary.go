@@ -33,11 +33,14 @@ const maxChartMonths = 24
 type summaryView struct {
 	From, To string // the form's dates
 	Grids    []choice
-	// District shows the choice of streets instead of grids; Streets is
-	// the choice made ("1,2").
-	District bool
-	Streets  string
-	Presets  []preset
+	// District shows the choice of streets instead of grids: its
+	// streets by name, StreetChoices, those chosen checked (all of them
+	// when none is chosen, which sums all); Streets is the choice made
+	// ("1,2").
+	District      bool
+	Streets       string
+	StreetChoices []choice
+	Presets       []preset
 	// Note says which period was taken when none was given, as gridctl
 	// summary says it.
 	Note string
@@ -133,6 +136,11 @@ func (d *desk) summary(w http.ResponseWriter, r *http.Request, user *pb.User) {
 			sv.Streets = joinIDs(streetIDs, ",")
 			keep = url.Values{"street": {sv.Streets}}
 		}
+		for _, s := range callerStreets(r) {
+			sv.StreetChoices = append(sv.StreetChoices, choice{Value: strconv.FormatInt(s.GetId(), 10),
+				Label:    words.StreetName(s.GetId(), s.GetName()),
+				Selected: len(streetIDs) == 0 || slices.Contains(streetIDs, s.GetId())})
+		}
 	} else {
 		grids, err := d.gridNames(r)
 		if err != nil {
@@ -166,15 +174,26 @@ func (d *desk) summary(w http.ResponseWriter, r *http.Request, user *pb.User) {
 	if sv.District {
 		var scope string
 		sv.Scope, scope = "全部街道", words.ProseDistrict
+		if streets := callerStreets(r); len(streets) > 0 {
+			all := make([]int64, len(streets))
+			for i, s := range streets {
+				all[i] = s.GetId()
+			}
+			sv.Scope += "：" + words.StreetsScope(all, streets)
+		}
 		if len(streetIDs) > 0 {
-			sv.Scope, scope = words.StreetsScope(streetIDs), words.StreetsScope(streetIDs)
+			sv.Scope = words.StreetsScope(streetIDs, callerStreets(r))
+			scope = sv.Scope
 		}
 		sv.Prose = words.Prose(sum, scope, gridinspect.ChinaZone)
 	}
-	if v.actor().IsSupervisor() {
+	if v.actor().MayReadStatistics() {
+		// The period's cases of the grids, or of the streets, chosen:
+		// a district account's are summed over its streets, as the
+		// figures are.
 		req := &pb.ListReportsRequest{GridIds: gridIDs, ObservedAfter: timestamppb.New(from),
 			ObservedBefore: timestamppb.New(to), OrderBy: pb.ReportOrder_REPORT_ORDER_DEADLINE}
-		sv.ExportCSV, sv.ExportXLSX = exportURL(req, "csv"), exportURL(req, "xlsx")
+		sv.ExportCSV, sv.ExportXLSX = exportURL(req, "csv", streetIDs...), exportURL(req, "xlsx", streetIDs...)
 	}
 	if months := monthsOf(from, to); len(months)-1 <= maxChartMonths {
 		var chart chartData

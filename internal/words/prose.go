@@ -28,14 +28,28 @@ const ProseStreet = "街道"
 // all its streets; StreetsScope names some of them.
 const ProseDistrict = "所辖各街道"
 
-// StreetsScope names the streets a district account chose by their ids
-// ("街道 1、2"): the API gives it no street's name.
-func StreetsScope(ids []int64) string {
+// StreetName is how a street is named to people: its name, or "街道 3"
+// for a street not named yet.
+func StreetName(id int64, name string) string {
+	if name != "" {
+		return name
+	}
+	return "街道 " + strconv.FormatInt(id, 10)
+}
+
+// StreetsScope names the streets ids a district account chose, joined by
+// "、" (东城街道、西城街道), by the names of streets (the caller's, as
+// WhoAmI gives them); an id streets does not name is "街道 3".
+func StreetsScope(ids []int64, streets []*pb.Street) string {
+	names := make(map[int64]string, len(streets))
+	for _, s := range streets {
+		names[s.GetId()] = s.GetName()
+	}
 	ns := make([]string, len(ids))
 	for i, id := range ids {
-		ns[i] = strconv.FormatInt(id, 10)
+		ns[i] = StreetName(id, names[id])
 	}
-	return "街道 " + strings.Join(ns, "、")
+	return strings.Join(ns, "、")
 }
 
 // Prose writes s as paragraphs separated by blank lines, with scope (the

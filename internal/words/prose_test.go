@@ -385,3 +385,22 @@ func paragraph(t *testing.T, text, prefix string) string {
 	t.Fatalf("no paragraph begins with %q:\n%s", prefix, text)
 	return ""
 }
+
+// A district account's streets are named by their names, in the order
+// chosen; a street not named yet, or not among the caller's, by its id.
+func TestStreetsScope_NamesTheStreetsByName(t *testing.T) {
+	streets := []*pb.Street{{Id: 1, Name: "东城街道"}, {Id: 2, Name: "西城街道"}, {Id: 4}}
+	for _, c := range []struct {
+		ids  []int64
+		want string
+	}{
+		{[]int64{1, 2}, "东城街道、西城街道"},
+		{[]int64{2}, "西城街道"},
+		{[]int64{1, 4}, "东城街道、街道 4"},
+		{[]int64{3}, "街道 3"},
+	} {
+		if got := StreetsScope(c.ids, streets); got != c.want {
+			t.Errorf("StreetsScope(%v) = %q, want %q", c.ids, got, c.want)
+		}
+	}
+}
