@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -158,10 +159,49 @@ func TestDistrictAccountInBrowser_LandsOnTheStatistics(t *testing.T) {
 			if strings.TrimSpace(nav) != "统计" {
 				t.Errorf("header: %q, want 统计 alone", nav)
 			}
-			if !strings.Contains(scope, "全部街道") {
-				t.Errorf("scope: %q, want 全部街道", scope)
+			if !strings.Contains(scope, "全部街道：街道 1、东街道") {
+				t.Errorf("scope: %q, want 全部街道 named", scope)
+			}
+			if got := cellTexts(t, tab, `#street-choice label`); strings.Join(got, "、") != "街道 1、东街道" {
+				t.Errorf("street chooser: %q, want 街道 1、东街道", got)
+			}
+			// The export link downloads the file with the account's session.
+			got, err := chromedp.Run(tab, chromedp.Evaluate[string](`fetch(document.querySelector('a[href^="/v1/reports:export?format=csv"]').href)
+				.then(r => r.status + " " + r.headers.get("Content-Disposition"))`, chromedp.EvalAwaitPromise))
+			if err != nil || !strings.HasPrefix(got, "200 attachment") {
+				t.Errorf("the export link answers %q (%v), want 200 and a file", got, err)
 			}
 			looksRight(t, tab, "区级账号统计")
+			// Street 1 unchecked: the statistics of 东街道 alone.
+			if err := within(tab, chromedp.Click(`#street-choice input[value="1"]`), chromedp.Click(`#summary-filter button[type=submit]`)); err != nil {
+				t.Fatal(err)
+			}
+			// The form's page loads; asked while it navigates, the tab
+			// answers an error, so ask again.
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+				loc, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.readyState === "complete" ? location.search : ""`))
+				if err == nil && strings.Contains(loc, "street=2") {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the chosen street's statistics: at %q (%v)", loc, err)
+				}
+			}
+			if err := within(tab, chromedp.WaitVisible(`#closure-rate`)); err != nil {
+				t.Fatal(err)
+			}
+			scope, err = chromedp.Run(tab, chromedp.Text(`.scope`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.TrimSpace(scope) != "统计范围：东街道" {
+				t.Errorf("scope: %q, want 统计范围：东街道", scope)
+			}
+			href, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector('a[href^="/v1/reports:export?format=csv"]').getAttribute("href")`))
+			if err != nil || !strings.Contains(href, "street_ids=2") || strings.Contains(href, "street_ids=1") {
+				t.Errorf("export link %q (%v), want street_ids=2 alone", href, err)
+			}
+			looksRight(t, tab, "区级账号统计一个街道")
 		})
 	}
 }

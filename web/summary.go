@@ -103,6 +103,11 @@ func (c *chartData) add(label string, l *pb.LoopSummary) {
 }
 
 func (c chartData) json() string {
+	// A chart of nothing (a street with no case) is empty arrays:
+	// summary.js reads their length.
+	if c.Labels == nil {
+		c.Labels, c.Reported, c.Closed, c.Rate = []string{}, []int64{}, []int64{}, []*float64{}
+	}
 	b, _ := json.Marshal(c) // plain numbers and strings: cannot fail
 	return string(b)
 }
