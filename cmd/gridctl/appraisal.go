@@ -64,7 +64,7 @@ func (a *app) appraisal(ctx context.Context, from, to time.Time, grids []string,
 		}
 		fmt.Fprintf(a.stderr, "考核表已另存为 %s（%d 行）\n", xlsx, len(rows))
 	}
-	return writeAppraisal(a.stdout, ap, len(ids) > 0, streets, header, rows)
+	return writeAppraisal(a.stdout, ap, len(ids) > 0, a.streetsScope(ctx, streets), header, rows)
 }
 
 // appraisalRows are the table's header and rows: per worker, the worker
@@ -108,8 +108,9 @@ func appraisalRows(ap *pb.Appraisal, perWorker bool) ([]string, [][]any) {
 	return append([]string{"网格员", "网格"}, words.AppraisalColumns...), rows
 }
 
-// writeAppraisal prints the period and scope, then the table.
-func writeAppraisal(w io.Writer, ap *pb.Appraisal, gridsNamed bool, streets []int64, header []string, rows [][]any) error {
+// writeAppraisal prints the period and scope (streets: streetsScope's),
+// then the table.
+func writeAppraisal(w io.Writer, ap *pb.Appraisal, gridsNamed bool, streets string, header []string, rows [][]any) error {
 	from := ap.GetFrom().AsTime().In(chinaTime)
 	last := ap.GetTo().AsTime().In(chinaTime).Add(-time.Nanosecond)
 	scope := "全部网格"
@@ -120,7 +121,7 @@ func writeAppraisal(w io.Writer, ap *pb.Appraisal, gridsNamed bool, streets []in
 		}
 		scope = "网格: " + strings.Join(names, "、")
 	}
-	scope = streetsScope(streets) + scope
+	scope = streets + scope
 	if _, err := fmt.Fprintf(w, "%s  %s 至 %s  %s\n\n", words.AppraisalTitle, from.Format(dateLayout), last.Format(dateLayout), scope); err != nil {
 		return err
 	}

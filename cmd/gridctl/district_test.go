@@ -54,8 +54,16 @@ func TestDistrictAccount_SummaryAndExportCountTheStreetsItNames(t *testing.T) {
 	}
 
 	out := mustGridctl(t, "", append([]string{"summary", "--street", "1,2"}, period...)...)
-	if first, _, _ := strings.Cut(out, "\n"); first != "2024-01-01 至 2024-06-30  街道: 1、2  全部网格" {
+	if first, _, _ := strings.Cut(out, "\n"); first != "2024-01-01 至 2024-06-30  街道: 街道 1、东城街道  全部网格" {
 		t.Errorf("first line = %q", first)
+	}
+	out = mustGridctl(t, "", append([]string{"summary", "--by", "grid", "--street", "2"}, period...)...)
+	if first, _, _ := strings.Cut(out, "\n"); !strings.HasSuffix(first, "街道: 东城街道  全部网格") {
+		t.Errorf("appraisal's first line = %q", first)
+	}
+	// whoami names its streets, with the numbers --street takes.
+	if out := mustGridctl(t, "", "whoami"); !strings.Contains(out, "街道      街道 1、东城街道（2）\n") {
+		t.Errorf("whoami does not name the streets:\n%s", out)
 	}
 
 	for _, tt := range []struct {

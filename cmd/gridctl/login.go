@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/words"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -282,7 +284,7 @@ func (a *app) forgetToken() (bool, error) {
 
 var whoamiCommand = &command{
 	name:    "whoami",
-	summary: "显示令牌所属的用户、角色和网格，以及保存的登录",
+	summary: "显示令牌所属的用户、角色、网格和街道，以及保存的登录",
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, a *app, args []string) error {
 			if len(args) > 0 {
@@ -319,10 +321,27 @@ func (a *app) whoami(ctx context.Context) error {
 	t.add("姓名", u.GetDisplayName())
 	t.add("角色", roleName(u.GetRole()))
 	t.add("网格", userGrids(u, grids))
+	if streets := resp.GetStreets(); len(streets) > 0 {
+		t.add("街道", streetNames(streets))
+	}
 	t.add("用户编号", u.GetId())
 	t.add("设备编号", resp.GetDeviceId())
 	if saved := a.savedUsers(); saved != "" {
 		t.add("已登录", saved)
 	}
 	return t.write(a.stdout)
+}
+
+// streetNames names the streets a user reads for whoami: each by its name
+// and number, the number being what --street takes (东城街道（2）), or
+// "街道 1" for a street not named yet.
+func streetNames(streets []*pb.Street) string {
+	ns := make([]string, len(streets))
+	for i, s := range streets {
+		ns[i] = words.StreetName(s.GetId(), s.GetName())
+		if s.GetName() != "" {
+			ns[i] += "（" + strconv.FormatInt(s.GetId(), 10) + "）"
+		}
+	}
+	return strings.Join(ns, "、")
 }

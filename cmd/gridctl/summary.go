@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -165,7 +164,7 @@ func (a *app) summary(ctx context.Context, from, to time.Time, grids []string, s
 		_, err := io.WriteString(a.stdout, words.Prose(s, proseScope(s, len(ids) > 0), chinaTime))
 		return err
 	}
-	return writeSummary(a.stdout, s, len(ids) > 0, streets)
+	return writeSummary(a.stdout, s, len(ids) > 0, a.streetsScope(ctx, streets))
 }
 
 // proseScope is who did the work in the prose: the street, or the grids
@@ -195,29 +194,33 @@ func summaryGridNames(s *pb.Summary) []string {
 	return out
 }
 
-// streetsScope names the streets a district account asked for (--street)
-// before the grids, "" when it asked for none.
-func streetsScope(streets []int64) string {
+// streetsScope names the streets a district account asked for (--street),
+// by name as WhoAmI gives them, to go before the grids; "" when it asked
+// for none. Should WhoAmI fail, a street is named by its number.
+func (a *app) streetsScope(ctx context.Context, streets []int64) string {
 	if len(streets) == 0 {
 		return ""
 	}
-	ids := make([]string, len(streets))
-	for i, id := range streets {
-		ids[i] = strconv.FormatInt(id, 10)
+	var named []*pb.Street
+	if client, err := a.authClient(true); err == nil {
+		if resp, err := client.WhoAmI(ctx, &pb.WhoAmIRequest{}); err == nil {
+			named = resp.GetStreets()
+		}
 	}
-	return "街道: " + strings.Join(ids, "、") + "  "
+	return "街道: " + words.StreetsScope(streets, named) + "  "
 }
 
 // writeSummary prints every figure: the sections one under the other with
-// Chinese headings, then the loop by category and by grid.
-func writeSummary(w io.Writer, s *pb.Summary, gridsNamed bool, streets []int64) error {
+// Chinese headings, then the loop by category and by grid; streets is the
+// streets' part of the scope (streetsScope).
+func writeSummary(w io.Writer, s *pb.Summary, gridsNamed bool, streets string) error {
 	from := s.GetFrom().AsTime().In(chinaTime)
 	last := s.GetTo().AsTime().In(chinaTime).Add(-time.Nanosecond)
 	scope := "全部网格"
 	if gridsNamed {
 		scope = "网格: " + strings.Join(summaryGridNames(s), "、")
 	}
-	scope = streetsScope(streets) + scope
+	scope = streets + scope
 	if _, err := fmt.Fprintf(w, "%s 至 %s  %s\n\n", from.Format(dateLayout), last.Format(dateLayout), scope); err != nil {
 		return err
 	}
