@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -404,5 +405,31 @@ func TestStreets_CallerStreetsAreItsOwnOrThoseItWasGiven(t *testing.T) {
 				t.Errorf("streets %+v, want %+v", got, c.want)
 			}
 		})
+	}
+}
+
+// NameStreet names a street for those who read it (street 1 has no name
+// until its operator gives it one), and refuses a bad name or a street
+// that does not exist.
+func TestStreets_NameStreetNamesItForItsReaders(t *testing.T) {
+	db := MustOpenDB(t)
+	mustStreet(t, db)
+	ctx := context.Background()
+	for _, c := range []struct {
+		id         int64
+		name, code string
+	}{
+		{1, " 江南街道 ", ""},
+		{1, "", gridinspect.EINVALID},
+		{1, strings.Repeat("街", maxStreetName+1), gridinspect.EINVALID},
+		{9, "北街道", gridinspect.ENOTFOUND},
+	} {
+		if err := db.NameStreet(ctx, c.id, c.name); gridinspect.ErrorCode(err) != c.code {
+			t.Errorf("NameStreet(%d, %q) = %v, want code %q", c.id, c.name, err, c.code)
+		}
+	}
+	got, err := db.CallerStreets(as(admin()))
+	if want := []gridinspect.Street{{ID: 1, Name: "江南街道"}}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("streets %+v (%v), want %+v", got, err, want)
 	}
 }

@@ -26,11 +26,7 @@ const maxStreetName = 64
 // caller's — an admin of one street is nobody in another.
 func (db *DB) CreateStreet(ctx context.Context, name, adminUsername string) (street int64, password string, err error) {
 	name = strings.TrimSpace(name)
-	var v gridinspect.Violations
-	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxStreetName {
-		v.AddZh("street.name", fmt.Sprintf("街道名称须为 1 至 %d 个字", maxStreetName),
-			"must be 1 to %d characters of valid UTF-8", maxStreetName)
-	}
+	v := streetNameViolations(name)
 	u := &gridinspect.User{Username: gridinspect.FoldUsername(adminUsername), DisplayName: adminDisplayName,
 		Role: gridinspect.RoleAdmin, AllGrids: true}
 	if err := db.rules.ValidateUser(u); err != nil {
@@ -66,6 +62,42 @@ func (db *DB) CreateStreet(ctx context.Context, name, adminUsername string) (str
 		return 0, "", domainErr(err, "create street %s", name)
 	}
 	return street, password, nil
+}
+
+// streetNameViolations checks a street's name, trimmed.
+func streetNameViolations(name string) gridinspect.Violations {
+	var v gridinspect.Violations
+	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxStreetName {
+		v.AddZh("street.name", fmt.Sprintf("街道名称须为 1 至 %d 个字", maxStreetName),
+			"must be 1 to %d characters of valid UTF-8", maxStreetName)
+	}
+	return v
+}
+
+// NameStreet gives the street id its name (东城街道), replacing the one
+// it had: street 1 of every database has none until its operator names
+// it, and district accounts read their streets by name. Like CreateStreet
+// it needs no actor: it is the operator's (gridd --name-street). Errors:
+// EINVALID (a bad name), ENOTFOUND (no such street).
+func (db *DB) NameStreet(ctx context.Context, id int64, name string) error {
+	name = strings.TrimSpace(name)
+	v := streetNameViolations(name)
+	if err := v.Err("invalid street"); err != nil {
+		return err
+	}
+	err := db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec("UPDATE streets SET name = ? WHERE id = ?", name, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return gridinspect.Errorf(gridinspect.ENOTFOUND, "street %d not found", id).Zh("街道 %d 不存在", id)
+		}
+		return nil
+	})
+	return domainErr(err, "name street %d", id)
 }
 
 // CallerStreets returns the streets the caller reads, by id, with their

@@ -20,11 +20,14 @@ import (
 // but the statistics.
 const districtRefusal = "区级账号只能查看统计"
 
-// withDistrict adds a second street (东街道, no cases) and the district
-// account "qu" given both: the demo street (1) and it (2).
+// withDistrict names the demo street (1) 江南街道, adds a second street
+// (东街道, no cases) and the district account "qu" given both.
 func withDistrict(t *testing.T, st *street) {
 	t.Helper()
 	sys := gridinspect.NewContext(t.Context(), gridinspect.SystemActor())
+	if err := st.db.NameStreet(sys, 1, "江南街道"); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := st.db.CreateStreet(sys, "东街道", "admin2"); err != nil {
 		t.Fatal(err)
 	}
@@ -63,11 +66,11 @@ func TestDistrictAccountSeesOnlyTheStatistics(t *testing.T) {
 		checked      string // the streets its chooser has checked, by name
 	}{
 		{"GET", "/", http.StatusSeeOther, "", "/summary", "", ""},
-		{"GET", period, http.StatusOK, street1, "", "全部街道：街道 1、东街道", "街道 1、东街道"},
-		{"GET", period + "&street=1&street=2", http.StatusOK, street1, "", "街道 1、东街道", "街道 1、东街道"},
-		{"GET", period + "&street=1,2", http.StatusOK, street1, "", "街道 1、东街道", "街道 1、东街道"},
+		{"GET", period, http.StatusOK, street1, "", "全部街道：江南街道、东街道", "江南街道、东街道"},
+		{"GET", period + "&street=1&street=2", http.StatusOK, street1, "", "江南街道、东街道", "江南街道、东街道"},
+		{"GET", period + "&street=1,2", http.StatusOK, street1, "", "江南街道、东街道", "江南街道、东街道"},
 		{"GET", period + "&street=2", http.StatusOK, "0", "", "东街道", "东街道"},
-		{"GET", period + "&street=1", http.StatusOK, street1, "", "街道 1", "街道 1"},
+		{"GET", period + "&street=1", http.StatusOK, street1, "", "江南街道", "江南街道"},
 		{"GET", period + "&street=3", http.StatusForbidden, "", "", "", ""},
 		{"GET", "/cases", http.StatusForbidden, "", "", "", ""},
 		{"GET", "/cases/" + caseID, http.StatusForbidden, "", "", "", ""},
@@ -159,11 +162,11 @@ func TestDistrictAccountInBrowser_LandsOnTheStatistics(t *testing.T) {
 			if strings.TrimSpace(nav) != "统计" {
 				t.Errorf("header: %q, want 统计 alone", nav)
 			}
-			if !strings.Contains(scope, "全部街道：街道 1、东街道") {
+			if !strings.Contains(scope, "全部街道：江南街道、东街道") {
 				t.Errorf("scope: %q, want 全部街道 named", scope)
 			}
-			if got := cellTexts(t, tab, `#street-choice label`); strings.Join(got, "、") != "街道 1、东街道" {
-				t.Errorf("street chooser: %q, want 街道 1、东街道", got)
+			if got := cellTexts(t, tab, `#street-choice label`); strings.Join(got, "、") != "江南街道、东街道" {
+				t.Errorf("street chooser: %q, want 江南街道、东街道", got)
 			}
 			// The export link downloads the file with the account's session.
 			got, err := chromedp.Run(tab, chromedp.Evaluate[string](`fetch(document.querySelector('a[href^="/v1/reports:export?format=csv"]').href)

@@ -76,7 +76,8 @@ type config struct {
 	superviseEvery time.Duration
 	// district is --district-user's command (district.go).
 	district districtCommand
-	// street is --add-street: add a street and exit (street.go).
+	// street is --add-street and --name-street: add or name a street and
+	// exit (street.go).
 	street streetConfig
 }
 
@@ -375,6 +376,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.street.add {
 		return addStreet(ctx, cfg, log, stdout)
+	}
+	if cfg.street.rename.set {
+		return nameStreet(ctx, cfg, log, stdout)
 	}
 
 	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/gridinspect/gridinspect"
@@ -22,6 +23,13 @@ type streetConfig struct {
 	add   bool   // --add-street was given: add a street instead of serving
 	name  string // --add-street: the new street's name
 	admin string // --street-admin: the username of its first admin
+	// rename is --name-street ID=NAME: name a street (street 1 has no
+	// name until it is given one) instead of serving.
+	rename struct {
+		set  bool
+		id   int64
+		name string
+	}
 }
 
 // register adds the street flags to fs. They live apart from the other
@@ -33,11 +41,23 @@ func (s *streetConfig) register(fs *flag.FlagSet) {
 			return nil
 		})
 	fs.StringVar(&s.admin, "street-admin", "", "with --add-street: the `USERNAME` of the new street's first admin (usernames are one namespace across streets)")
+	fs.Func("name-street", "give a street of the database of --data or --database its name, `ID=NAME` (1=江南街道: street 1 has none until named; district accounts read their streets by name), and exit without serving",
+		func(v string) error {
+			id, name, ok := strings.Cut(v, "=")
+			n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+			if !ok || err != nil || n < 1 || strings.TrimSpace(name) == "" {
+				return fmt.Errorf("%q: want ID=NAME, e.g. 1=江南街道", v)
+			}
+			s.rename.set, s.rename.id, s.rename.name = true, n, strings.TrimSpace(name)
+			return nil
+		})
 }
 
 // check refuses street flags that do not go together with c.
 func (s streetConfig) check(c config) error {
 	switch {
+	case s.rename.set && (s.add || c.restore != "" || c.afterRestore || c.demo):
+		return errors.New("--name-street goes with --data or --database only: it names the street and exits")
 	case !s.add && s.admin != "":
 		return errors.New("--street-admin goes with --add-street")
 	case !s.add:
@@ -86,5 +106,28 @@ func addStreet(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writ
 	fmt.Fprintf(stdout, "已新增街道「%s」，街道编号 %d\n", cfg.street.name, street)
 	fmt.Fprintf(stdout, "  管理员账号 %s，初始密码 %s\n", gridinspect.FoldUsername(cfg.street.admin), password)
 	fmt.Fprintln(stdout, "  密码只显示这一次：请转交该街道管理员，登录后立即修改；该街道的网格和用户由其自行创建")
+	return nil
+}
+
+// nameStreet names the street --name-street asks for in the database of
+// cfg, and says so in Chinese. On SQLite the database must not be in use.
+func nameStreet(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	dbURL := cfg.database
+	if dbURL == "" {
+		dbURL = "sqlite:" + filepath.Join(cfg.dataDir, DatabaseFile)
+	}
+	db, err := store.OpenURL(dbURL, store.Options{Logger: log, PhotoDir: cfg.photos})
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", store.RedactURL(dbURL), err)
+	}
+	r := cfg.street.rename
+	err = db.NameStreet(ctx, r.id, r.name)
+	if cerr := db.Close(context.Background()); err == nil && cerr != nil {
+		err = fmt.Errorf("close database %s: %w", store.RedactURL(dbURL), cerr)
+	}
+	if err != nil {
+		return fmt.Errorf("--name-street %d: %w", r.id, err)
+	}
+	fmt.Fprintf(stdout, "街道 %d 已命名为「%s」\n", r.id, r.name)
 	return nil
 }

@@ -128,3 +128,47 @@ func TestAddStreetRefusesFlagsThatDoNotGoWithIt(t *testing.T) {
 		}
 	}
 }
+
+// TestNameStreetNamesAStreetForThoseWhoReadIt: street 1 has no name until
+// its operator gives it one with --name-street; WhoAmI then names it.
+func TestNameStreetNamesAStreetForThoseWhoReadIt(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--data", data, "--name-street", "1= 江南街道"}, &out, io.Discard); err != nil {
+		t.Fatalf("--name-street: %v", err)
+	}
+	if !strings.Contains(out.String(), "街道 1 已命名为「江南街道」") {
+		t.Errorf("--name-street printed %q", out.String())
+	}
+	addr, printed, stop := startGridd(t, "--data", data)
+	defer stop() //nolint:errcheck // the test is over
+	_, rest, ok := strings.Cut(printed, "with password ")
+	if !ok {
+		t.Fatalf("gridd's first run printed %q; want admin's password", printed)
+	}
+	conn := dial(t, addr)
+	me, err := pb.NewAuthServiceClient(conn).WhoAmI(loginAs(t, conn, "admin", strings.Fields(rest)[0]), &pb.WhoAmIRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := me.GetStreets(); len(s) != 1 || s[0].GetId() != 1 || s[0].GetName() != "江南街道" {
+		t.Errorf("WhoAmI's streets %v, want street 1 named 江南街道", s)
+	}
+}
+
+func TestNameStreetRefusesWhatIsNotAStreetAndAName(t *testing.T) {
+	for _, args := range [][]string{
+		{"--name-street", "江南街道"},
+		{"--name-street", "x=江南街道"},
+		{"--name-street", "1= "},
+		{"--name-street", "0=江南街道"},
+		{"--name-street", "9=江南街道"}, // no street 9
+		{"--name-street", "1=江南街道", "--demo"},
+		{"--name-street", "1=江南街道", "--add-street", "东城街道", "--street-admin", "dong.cheng"},
+	} {
+		err := run(context.Background(), append([]string{"--data", t.TempDir()}, args...), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "-name-street") {
+			t.Errorf("gridd %v = %v; want it refused, naming the flag", args, err)
+		}
+	}
+}
