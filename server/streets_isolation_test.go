@@ -75,7 +75,7 @@ type twoStreets struct {
 
 // street1Texts are texts only street 1's rows hold.
 // (Grid names are a street's own: street 2 may name a grid 红星村 too.)
-var street1Texts = []string{"金石社区", "甲街备用", "灭火器过期", "甲街长山矿坑", "甲街巡查记录", "甲街危房", "甲街规建办",
+var street1Texts = []string{"甲街道办事处", "金石社区", "甲街备用", "灭火器过期", "甲街长山矿坑", "甲街巡查记录", "甲街危房", "甲街规建办",
 	"甲街安告", "甲街照片", `"admin1"`, `"super"`, `"supera"`, `"workera"`, `"workerb"`}
 
 // street1Photo is the content of street 1's photo: its bytes are a
@@ -173,6 +173,10 @@ func newTwoStreets(t *testing.T) *twoStreets {
 		t.Fatal(err)
 	}
 	s.s1.cursor = pull.GetNextCursor()
+	// Street 1's name is its own too: WhoAmI names the caller's street.
+	if err := a.db.NameStreet(ctx, 1, "甲街道办事处"); err != nil {
+		t.Fatal(err)
+	}
 
 	// Street 2: its admin from CreateStreet, who makes its grids and its
 	// worker and supervisor; a case with a photo, a patrol, a subject, a
