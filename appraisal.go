@@ -41,6 +41,7 @@ type WorkerAppraisal struct {
 // GridAppraisal is one grid's row.
 type GridAppraisal struct {
 	GridID, GridName string
+	StreetID         int64 // the street the grid belongs to
 	AppraisalFigures
 }
 

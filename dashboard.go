@@ -60,6 +60,7 @@ type DashboardCounts [NumDashboardCounts]int64
 type GridCounts struct {
 	GridID   string
 	GridName string
+	StreetID int64 // the street the grid belongs to
 	Counts   DashboardCounts
 }
 

@@ -24,6 +24,7 @@ type Summary struct {
 	ByCategory        map[Category]LoopSummary
 	ByGrid            map[string]LoopSummary
 	GridNames         map[string]string
+	GridStreets       map[string]int64 // the street of each grid counted, telling a district's streets apart
 	Patrols           int64
 	PatrolPersonTimes int64
 	// Patrol schedules (巡查计划): 应巡, 已巡, 漏巡, 巡查完成率, and the

@@ -111,6 +111,54 @@ func TestDistrict_ADistrictAccountSeesTheSumOfItsStreetsSummaries(t *testing.T) 
 	}
 }
 
+// Every per-grid row of the statistics says the street of its grid, a
+// district account's of several streets street by street, so that two
+// streets' grids of one name can be told apart.
+func TestDistrict_EveryGridRowOfTheStatisticsSaysItsStreet(t *testing.T) {
+	d := newDistrictHarness(t)
+	stats := pb.NewStatsServiceClient(d.conn)
+	for _, c := range []struct {
+		user string
+		want string // grid:street, …, in the rows' order
+	}{
+		{"qu", gridA + ":1, " + gridB + ":1, " + gridC + ":2"},
+		{"admin1", gridA + ":1, " + gridB + ":1"},
+		{"admin2", gridC + ":2"},
+	} {
+		t.Run(c.user, func(t *testing.T) {
+			ctx := bearer(context.Background(), d.tokens[c.user])
+			from, to := timestamppb.New(d.clock.Now().AddDate(0, -6, 0)), timestamppb.New(d.clock.Now())
+			sum, err := stats.GetSummary(ctx, &pb.GetSummaryRequest{From: from, To: to})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ap, err := stats.GetAppraisal(ctx, &pb.GetAppraisalRequest{From: from, To: to})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dash, err := stats.GetDashboard(ctx, &pb.GetDashboardRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows := map[string][]string{}
+			for _, g := range sum.GetSummary().GetByGrid() {
+				rows["summary"] = append(rows["summary"], fmt.Sprintf("%s:%d", g.GetGridId(), g.GetStreetId()))
+			}
+			for _, g := range ap.GetAppraisal().GetGrids() {
+				rows["appraisal"] = append(rows["appraisal"], fmt.Sprintf("%s:%d", g.GetGridId(), g.GetStreetId()))
+			}
+			for _, g := range dash.GetGrids() {
+				rows["dashboard"] = append(rows["dashboard"], fmt.Sprintf("%s:%d", g.GetGridId(), g.GetStreetId()))
+			}
+			for _, what := range []string{"summary", "appraisal", "dashboard"} {
+				if got := strings.Join(rows[what], ", "); got != c.want {
+					t.Errorf("%s's grid rows %s, want %s", what, got, c.want)
+				}
+			}
+		})
+	}
+}
+
 func TestDistrict_AStreetNotItsOwnIsPermissionDenied(t *testing.T) {
 	d := newDistrictHarness(t)
 	if _, _, err := d.db.CreateStreet(context.Background(), "北街道", "admin3"); err != nil {

@@ -75,7 +75,7 @@ func toSummary(s *gridinspect.Summary) *pb.Summary {
 	// and ListGrids lists them.
 	for _, g := range s.GridIDs {
 		if l, ok := s.ByGrid[g]; ok {
-			out.ByGrid = append(out.ByGrid, &pb.GridLoop{GridId: g, GridName: s.GridNames[g], Loop: toLoop(l)})
+			out.ByGrid = append(out.ByGrid, &pb.GridLoop{GridId: g, GridName: s.GridNames[g], StreetId: s.GridStreets[g], Loop: toLoop(l)})
 		}
 	}
 	return out
@@ -109,7 +109,7 @@ func (h *statsService) GetDashboard(ctx context.Context, req *pb.GetDashboardReq
 	}
 	resp := &pb.GetDashboardResponse{Total: toDashboardCounts(d.Total), At: toTimestamp(d.At), NewSince: toTimestamp(d.NewSince)}
 	for _, g := range d.Grids {
-		resp.Grids = append(resp.Grids, &pb.GridDashboard{GridId: g.GridID, GridName: g.GridName, Counts: toDashboardCounts(g.Counts)})
+		resp.Grids = append(resp.Grids, &pb.GridDashboard{GridId: g.GridID, GridName: g.GridName, StreetId: g.StreetID, Counts: toDashboardCounts(g.Counts)})
 	}
 	return resp, nil
 }
@@ -137,7 +137,7 @@ func (h *statsService) GetAppraisal(ctx context.Context, req *pb.GetAppraisalReq
 			Role: pb.Role(w.Role), GridIds: w.GridIDs, Figures: toAppraisalFigures(w.AppraisalFigures)})
 	}
 	for _, g := range ap.Grids {
-		out.Grids = append(out.Grids, &pb.GridAppraisal{GridId: g.GridID, GridName: g.GridName,
+		out.Grids = append(out.Grids, &pb.GridAppraisal{GridId: g.GridID, GridName: g.GridName, StreetId: g.StreetID,
 			Figures: toAppraisalFigures(g.AppraisalFigures)})
 	}
 	return &pb.GetAppraisalResponse{Appraisal: out}, nil

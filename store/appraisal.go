@@ -268,7 +268,7 @@ func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[stri
 		if t == nil {
 			t = &appraisalTally{}
 		}
-		ga := gridinspect.GridAppraisal{GridID: g, GridName: names[g], AppraisalFigures: t.figures()}
+		ga := gridinspect.GridAppraisal{GridID: g, GridName: names[g], StreetID: sq.streetOf[g], AppraisalFigures: t.figures()}
 		withSchedules(&ga.AppraisalFigures, g)
 		out.Grids = append(out.Grids, ga)
 	}

@@ -148,7 +148,7 @@ func (db *DB) countDashboard(ctx context.Context, a *gridinspect.Actor, gridIDs 
 		row := make(map[string]int, len(keys))
 		for i, k := range keys {
 			row[k.ID] = i
-			d.Grids = append(d.Grids, gridinspect.GridCounts{GridID: k.ID, GridName: k.Name})
+			d.Grids = append(d.Grids, gridinspect.GridCounts{GridID: k.ID, GridName: k.Name, StreetID: k.Street})
 		}
 		rows, err := tx.Query(strings.Join(parts, " UNION ALL "), args...)
 		if err != nil {

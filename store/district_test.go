@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -70,7 +71,9 @@ func streetHalfYear(t *testing.T, db *testDB, ctx context.Context, name string, 
 
 // statisticsOf returns, as JSON, what ctx's caller is answered by each of
 // the statistics: the summary and the appraisal of the first half of
-// 2025, the dashboard, and the export of every report.
+// 2025, the dashboard, and the export of every report. The street of each
+// grid row, the one thing that tells a street in a shared database from
+// the same street alone, is kept apart under "streets".
 func statisticsOf(t *testing.T, db *testDB, ctx context.Context) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -86,11 +89,28 @@ func statisticsOf(t *testing.T, db *testDB, ctx context.Context) map[string]stri
 		out[what] = string(b)
 	}
 	s, err := db.Summary(ctx, h1From, h1To, nil)
-	keep("summary", s, err)
-	ap, err := db.Appraisal(ctx, h1From, h1To, nil)
-	keep("appraisal", ap, err)
-	d, err := db.Dashboard(ctx, nil)
-	keep("dashboard", d, err)
+	ap, err2 := db.Appraisal(ctx, h1From, h1To, nil)
+	d, err3 := db.Dashboard(ctx, nil)
+	if err = cmp.Or(err, err2, err3); err != nil {
+		t.Fatalf("statistics: %v", err)
+	}
+	var streets []int64
+	for _, g := range s.GridIDs {
+		streets = append(streets, s.GridStreets[g])
+	}
+	s.GridStreets = nil
+	for i := range ap.Grids {
+		streets = append(streets, ap.Grids[i].StreetID)
+		ap.Grids[i].StreetID = 0
+	}
+	for i := range d.Grids {
+		streets = append(streets, d.Grids[i].StreetID)
+		d.Grids[i].StreetID = 0
+	}
+	keep("streets", streets, nil)
+	keep("summary", s, nil)
+	keep("appraisal", ap, nil)
+	keep("dashboard", d, nil)
 	var records []*gridinspect.ReportRecord
 	err = db.EachReport(ctx, gridinspect.ReportFilter{}, func(r *gridinspect.ReportRecord) error {
 		records = append(records, r)
@@ -153,7 +173,11 @@ func TestStreets_AStreetsStatisticsCountItsOwnRowsOnlyAsAOneStreetDatabaseWould(
 	two, alone := statisticsOf(t, shared, as(admin2)), statisticsOf(t, alone2, as(admin()))
 	delete(alone, "appraisal")
 	delete(alone, "export")
+	delete(alone, "streets")
 	sameStatistics(t, "street 2", two, alone)
+	if two["streets"] != "[2,2,2]" { // grid C's in the summary, the appraisal and the dashboard
+		t.Errorf("street 2's grid rows name streets %s, want 2 each", two["streets"])
+	}
 }
 
 func TestStreets_ADistrictAccountSumsItsStreetsAndReadsNoOther(t *testing.T) {
@@ -431,5 +455,82 @@ func TestStreets_NameStreetNamesItForItsReaders(t *testing.T) {
 	got, err := db.CallerStreets(as(admin()))
 	if want := []gridinspect.Street{{ID: 1, Name: "江南街道"}}; err != nil || !slices.Equal(got, want) {
 		t.Errorf("streets %+v (%v), want %+v", got, err, want)
+	}
+}
+
+// A district account's rows per grid say each grid's street, and list the
+// streets one after the other (by id), each in its own office's order:
+// two streets may each have a grid of one name, and one street's order
+// says nothing of the other's.
+func TestStreets_ADistrictAccountsGridRowsNameTheirStreetStreetByStreet(t *testing.T) {
+	db := MustOpenDB(t)
+	mustStreet(t, db) // street 1: 东村 (A), 西社区 (B), no order set
+	admin2 := newStreetTwo(t, db)
+	// Street 2: 南村 (C) first in its office's order, and a 东村 of its own.
+	east2 := fixedID("grid 东村 of street 2")
+	if _, err := db.CreateGrid(as(admin2), &gridinspect.Grid{ID: east2, Name: "东村", Kind: gridinspect.GridKindVillage,
+		Boundary: square(30.51, 107.50, 30.52, 107.51)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SetGridOrder(as(admin2), gridC, 1); err != nil {
+		t.Fatal(err)
+	}
+	streetHalfYear(t, db, as(admin()), "street 1", inA)
+	streetHalfYear(t, db, as(admin2), "street 2", inC)
+	u := &gridinspect.User{Username: "qu", DisplayName: "区应急局", Role: gridinspect.RoleDistrict}
+	if _, err := db.CreateUser(as(admin()), u, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetDistrictStreets(context.Background(), "qu", []int64{2, 1}); err != nil {
+		t.Fatal(err)
+	}
+	district := mustAuthenticate(t, db, mustLogin(t, db, "qu", testPassword).Token)
+	setClock(db, date(8, 1, 0))
+
+	type row struct {
+		grid   string
+		street int64
+	}
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		want []row
+	}{
+		{"a district account, both streets", as(district), []row{{gridA, 1}, {gridB, 1}, {gridC, 2}, {east2, 2}}},
+		{"a district account, street 2", gridinspect.WithStreetIDs(as(district), []int64{2}), []row{{gridC, 2}, {east2, 2}}},
+		{"street 1's admin", as(admin()), []row{{gridA, 1}, {gridB, 1}}},
+		{"street 2's admin", as(admin2), []row{{gridC, 2}, {east2, 2}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := mustSummary(t, db, c.ctx, h1From, h1To)
+			var summary []row
+			for _, g := range s.GridIDs {
+				summary = append(summary, row{g, s.GridStreets[g]})
+			}
+			ap, err := db.Appraisal(c.ctx, h1From, h1To, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var appraisal []row
+			for _, g := range ap.Grids {
+				appraisal = append(appraisal, row{g.GridID, g.StreetID})
+			}
+			d, err := db.Dashboard(c.ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var dashboard []row
+			for _, g := range d.Grids {
+				dashboard = append(dashboard, row{g.GridID, g.StreetID})
+			}
+			for what, got := range map[string][]row{"summary": summary, "appraisal": appraisal, "dashboard": dashboard} {
+				if !slices.Equal(got, c.want) {
+					t.Errorf("%s's grids %v, want %v", what, got, c.want)
+				}
+			}
+			if !slices.Equal(ap.GridIDs, s.GridIDs) {
+				t.Errorf("appraisal's grid ids %v, summary's %v", ap.GridIDs, s.GridIDs)
+			}
+		})
 	}
 }

@@ -8,14 +8,17 @@ import (
 	"golang.org/x/text/language"
 )
 
-// gridKey is what grids are listed by: the official order, then the
+// gridKey is what grids are listed by: the street (when several are
+// listed together, a district account's), the official order, then the
 // pinyin of the name, then the id.
 type gridKey struct {
 	ID, Name string
 	Order    int
+	Street   int64
 }
 
-// gridSorter orders grids as the office lists them: those with an order
+// gridSorter orders grids as the office lists them, street by street in
+// increasing id (each street has an office of its own): those with an order
 // by it, those without one after them, each by the pinyin of the name
 // (collate with language Chinese) and, last, the id. A Collator is not
 // safe for concurrent use: make one per listing.
@@ -37,6 +40,9 @@ var placeReadings = strings.NewReplacer(
 )
 
 func (s gridSorter) compare(a, b gridKey) int {
+	if c := cmp.Compare(a.Street, b.Street); c != 0 {
+		return c
+	}
 	oa, ob := a.Order, b.Order
 	if (oa == 0) != (ob == 0) {
 		return cmp.Compare(ob, oa) // 0 (none) after any order

@@ -142,7 +142,7 @@ func (db *DB) ListGrids(ctx context.Context, size int, token string) ([]*gridins
 		}
 		sorter := newGridSorter()
 		if after != nil {
-			last := gridKey{ID: after.ID, Name: after.Name, Order: int(after.Key)}
+			last := gridKey{ID: after.ID, Name: after.Name, Order: int(after.Key), Street: a.Street()}
 			i, _ := slices.BinarySearchFunc(keys, last, sorter.compare)
 			for i < len(keys) && sorter.compare(keys[i], last) <= 0 {
 				i++
@@ -275,9 +275,9 @@ func cloneGrid(in *gridinspect.Grid) *gridinspect.Grid {
 // sortedGridKeys reads the keys of the grids w selects, in the office's
 // order (gridSorter).
 func sortedGridKeys(q queryer, w where) ([]gridKey, error) {
-	keys, err := queryAll(q, "SELECT id, name, sort_order FROM grids"+w.String(), w.args, func(s scanner) (gridKey, error) {
+	keys, err := queryAll(q, "SELECT id, name, sort_order, street_id FROM grids"+w.String(), w.args, func(s scanner) (gridKey, error) {
 		var k gridKey
-		return k, s.Scan(&k.ID, &k.Name, &k.Order)
+		return k, s.Scan(&k.ID, &k.Name, &k.Order, &k.Street)
 	})
 	slices.SortFunc(keys, newGridSorter().compare)
 	return keys, err

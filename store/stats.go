@@ -96,7 +96,7 @@ func (db *DB) Summary(ctx context.Context, from, to time.Time, gridIDs []string)
 		if err != nil {
 			return err
 		}
-		s.GridNames, s.GridIDs = names, sq.counted
+		s.GridNames, s.GridIDs, s.GridStreets = names, sq.counted, sq.streetOf
 		if len(sq.counted) == 0 {
 			return nil // a supervisor of no grid, or a street without grids
 		}
@@ -167,9 +167,10 @@ type summaryQuery struct {
 	// changedWay is how correctChanged reads the timelines of the cases
 	// changed since `to`; tests set it, else it chooses by their number.
 	changedWay changedWay
-	grids      []string // the grids asked for or in scope; nil = every grid
-	streets    string   // the streets counted, a JSON array (streetsArg)
-	counted    []string // the grids counted, in the office's order (gridSorter)
+	grids      []string         // the grids asked for or in scope; nil = every grid
+	streets    string           // the streets counted, a JSON array (streetsArg)
+	counted    []string         // the grids counted, in the office's order (gridSorter)
+	streetOf   map[string]int64 // the street of each grid counted
 	tally      map[loopKey]*loopTally
 }
 
@@ -231,7 +232,7 @@ func (sq *summaryQuery) count(s *gridinspect.Summary) error {
 // ENOTFOUND; anyone else was refused a grid outside their scope already.
 func (sq *summaryQuery) gridNames(a *gridinspect.Actor) (map[string]string, error) {
 	names := map[string]string{}
-	sq.counted = nil
+	sq.counted, sq.streetOf = nil, map[string]int64{}
 	w := where{args: []any{sq.streets}}
 	if sq.grids != nil {
 		if len(sq.grids) == 0 {
@@ -244,20 +245,22 @@ func (sq *summaryQuery) gridNames(a *gridinspect.Actor) (map[string]string, erro
 		and = " AND " + strings.Join(w.conds, " AND ")
 	}
 	var keys []gridKey
-	err := forEachRow(sq.q, query{"SELECT id, name, sort_order FROM grids WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))" + and, w.args},
+	err := forEachRow(sq.q, query{"SELECT id, name, sort_order, street_id FROM grids WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))" + and, w.args},
 		func(rows *sql.Rows) error {
 			var k gridKey
-			if err := rows.Scan(&k.ID, &k.Name, &k.Order); err != nil {
+			if err := rows.Scan(&k.ID, &k.Name, &k.Order, &k.Street); err != nil {
 				return err
 			}
 			names[k.ID] = k.Name
+			sq.streetOf[k.ID] = k.Street
 			keys = append(keys, k)
 			return nil
 		})
 	if err != nil {
 		return nil, fmt.Errorf("read grids: %w", err)
 	}
-	// By grid in the order ListGrids lists them.
+	// By grid in the order ListGrids lists them; several streets' street
+	// by street.
 	slices.SortFunc(keys, newGridSorter().compare)
 	for _, k := range keys {
 		sq.counted = append(sq.counted, k.ID)

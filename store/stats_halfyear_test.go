@@ -751,9 +751,12 @@ func TestSummary_AGeneratedHalfYearMatchesCountsMadeFromItsTimelines(t *testing.
 		t.Run(tt.name, func(t *testing.T) {
 			want := expectSummary(cases, h.patrols, tt.from, tt.to, halfYearNow, tt.grids)
 			want.GridNames = map[string]string{gridA: "东村", gridB: "西社区"}
+			want.GridStreets = map[string]int64{}
 			for id := range want.GridNames {
 				if !slices.Contains(tt.grids, id) {
 					delete(want.GridNames, id)
+				} else {
+					want.GridStreets[id] = 1 // the test street's
 				}
 			}
 			// Each way of reading the cases changed since the end.

@@ -17,7 +17,7 @@ import (
 // statement names the street"). It may only go down: a new statement
 // names the street, and each statement scoped lowers it. At 0 the
 // interim id indexes at the end of migrations/postgres/0001 go.
-const unscopedStatementsLeft = 11
+const unscopedStatementsLeft = 10
 
 // wholeDatabase are the files whose statements are about every street at
 // once: the operator's backup and restore (a restored database revokes

@@ -313,7 +313,11 @@ type GridDashboard struct {
 	// grid_name of the grid.
 	GridName string `protobuf:"bytes,2,opt,name=grid_name,json=gridName,proto3" json:"grid_name,omitempty"`
 	// counts of the grid's reports.
-	Counts        *DashboardCounts `protobuf:"bytes,3,opt,name=counts,proto3" json:"counts,omitempty"`
+	Counts *DashboardCounts `protobuf:"bytes,3,opt,name=counts,proto3" json:"counts,omitempty"`
+	// street_id of the street the grid belongs to (WhoAmIResponse.streets
+	// names it): a district account's grids of several streets are told
+	// apart by it. Always set, also for a single street's caller.
+	StreetId      int64 `protobuf:"varint,4,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -369,10 +373,18 @@ func (x *GridDashboard) GetCounts() *DashboardCounts {
 	return nil
 }
 
+func (x *GridDashboard) GetStreetId() int64 {
+	if x != nil {
+		return x.StreetId
+	}
+	return 0
+}
+
 // GetDashboardResponse is the desk's counts at a moment.
 type GetDashboardResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// grids: each grid counted, in the office's order (as ListGrids).
+	// grids: each grid counted, in the office's order (as ListGrids); of
+	// several streets, by street_id, then each street's office order.
 	Grids []*GridDashboard `protobuf:"bytes,1,rep,name=grids,proto3" json:"grids,omitempty"`
 	// total: the street's counts, over every grid counted.
 	Total *DashboardCounts `protobuf:"bytes,2,opt,name=total,proto3" json:"total,omitempty"`
@@ -1378,7 +1390,11 @@ type GridLoop struct {
 	// grid_name for display.
 	GridName string `protobuf:"bytes,2,opt,name=grid_name,json=gridName,proto3" json:"grid_name,omitempty"`
 	// loop figures.
-	Loop          *LoopSummary `protobuf:"bytes,3,opt,name=loop,proto3" json:"loop,omitempty"`
+	Loop *LoopSummary `protobuf:"bytes,3,opt,name=loop,proto3" json:"loop,omitempty"`
+	// street_id of the street the grid belongs to (WhoAmIResponse.streets
+	// names it): a district account's grids of several streets are told
+	// apart by it. Always set, also for a single street's caller.
+	StreetId      int64 `protobuf:"varint,4,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1434,6 +1450,13 @@ func (x *GridLoop) GetLoop() *LoopSummary {
 	return nil
 }
 
+func (x *GridLoop) GetStreetId() int64 {
+	if x != nil {
+		return x.StreetId
+	}
+	return 0
+}
+
 // Summary is every figure of a half-year summary.
 type Summary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1441,7 +1464,8 @@ type Summary struct {
 	From *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
 	// to of the period.
 	To *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
-	// grid_ids counted.
+	// grid_ids counted, in the office's order; of several streets, by
+	// street, then each street's office order.
 	GridIds []string `protobuf:"bytes,3,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
 	// safety figures.
 	Safety *SafetySummary `protobuf:"bytes,4,opt,name=safety,proto3" json:"safety,omitempty"`
@@ -1457,7 +1481,8 @@ type Summary struct {
 	Loop *LoopSummary `protobuf:"bytes,9,opt,name=loop,proto3" json:"loop,omitempty"`
 	// by_category: the loop per category, every category.
 	ByCategory []*CategoryLoop `protobuf:"bytes,10,rep,name=by_category,json=byCategory,proto3" json:"by_category,omitempty"`
-	// by_grid: the loop per grid, every grid counted.
+	// by_grid: the loop per grid, every grid counted, in the order of
+	// grid_ids.
 	ByGrid []*GridLoop `protobuf:"bytes,11,rep,name=by_grid,json=byGrid,proto3" json:"by_grid,omitempty"`
 	// patrols: patrols of every kind started in the period.
 	Patrols int64 `protobuf:"varint,12,opt,name=patrols,proto3" json:"patrols,omitempty"`
@@ -2174,7 +2199,11 @@ type GridAppraisal struct {
 	// grid_name for display.
 	GridName string `protobuf:"bytes,2,opt,name=grid_name,json=gridName,proto3" json:"grid_name,omitempty"`
 	// figures of the grid.
-	Figures       *AppraisalFigures `protobuf:"bytes,3,opt,name=figures,proto3" json:"figures,omitempty"`
+	Figures *AppraisalFigures `protobuf:"bytes,3,opt,name=figures,proto3" json:"figures,omitempty"`
+	// street_id of the street the grid belongs to (WhoAmIResponse.streets
+	// names it): a district account's grids of several streets are told
+	// apart by it. Always set, also for a single street's caller.
+	StreetId      int64 `protobuf:"varint,4,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2230,6 +2259,13 @@ func (x *GridAppraisal) GetFigures() *AppraisalFigures {
 	return nil
 }
 
+func (x *GridAppraisal) GetStreetId() int64 {
+	if x != nil {
+		return x.StreetId
+	}
+	return 0
+}
+
 // Appraisal is the grid workers' appraisal of a period.
 type Appraisal struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2237,12 +2273,13 @@ type Appraisal struct {
 	From *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
 	// to of the period.
 	To *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
-	// grid_ids counted, in the office's order.
+	// grid_ids counted, in the office's order; of several streets, by
+	// street, then each street's office order.
 	GridIds []string `protobuf:"bytes,3,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
 	// workers: by their first grid counted in the office's order (those in
 	// none last), then the pinyin of their names.
 	Workers []*WorkerAppraisal `protobuf:"bytes,4,rep,name=workers,proto3" json:"workers,omitempty"`
-	// grids: every grid counted, in the office's order.
+	// grids: every grid counted, in the order of grid_ids.
 	Grids         []*GridAppraisal `protobuf:"bytes,5,rep,name=grids,proto3" json:"grids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2380,11 +2417,12 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\bdue_soon\x18\x03 \x01(\x03R\adueSoon\x121\n" +
 	"\x14pending_verification\x18\x04 \x01(\x03R\x13pendingVerification\x12$\n" +
 	"\x0efollow_ups_due\x18\x05 \x01(\x03R\ffollowUpsDue\x12.\n" +
-	"\x13new_since_yesterday\x18\x06 \x01(\x03R\x11newSinceYesterday\"~\n" +
+	"\x13new_since_yesterday\x18\x06 \x01(\x03R\x11newSinceYesterday\"\x9b\x01\n" +
 	"\rGridDashboard\x12\x17\n" +
 	"\agrid_id\x18\x01 \x01(\tR\x06gridId\x12\x1b\n" +
 	"\tgrid_name\x18\x02 \x01(\tR\bgridName\x127\n" +
-	"\x06counts\x18\x03 \x01(\v2\x1f.gridinspect.v1.DashboardCountsR\x06counts\"\xe7\x01\n" +
+	"\x06counts\x18\x03 \x01(\v2\x1f.gridinspect.v1.DashboardCountsR\x06counts\x12\x1b\n" +
+	"\tstreet_id\x18\x04 \x01(\x03R\bstreetId\"\xe7\x01\n" +
 	"\x14GetDashboardResponse\x123\n" +
 	"\x05grids\x18\x01 \x03(\v2\x1d.gridinspect.v1.GridDashboardR\x05grids\x125\n" +
 	"\x05total\x18\x02 \x01(\v2\x1f.gridinspect.v1.DashboardCountsR\x05total\x12*\n" +
@@ -2477,11 +2515,12 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\fsupplemented\x18\x11 \x01(\x03R\fsupplemented\"u\n" +
 	"\fCategoryLoop\x124\n" +
 	"\bcategory\x18\x01 \x01(\x0e2\x18.gridinspect.v1.CategoryR\bcategory\x12/\n" +
-	"\x04loop\x18\x02 \x01(\v2\x1b.gridinspect.v1.LoopSummaryR\x04loop\"q\n" +
+	"\x04loop\x18\x02 \x01(\v2\x1b.gridinspect.v1.LoopSummaryR\x04loop\"\x8e\x01\n" +
 	"\bGridLoop\x12\x17\n" +
 	"\agrid_id\x18\x01 \x01(\tR\x06gridId\x12\x1b\n" +
 	"\tgrid_name\x18\x02 \x01(\tR\bgridName\x12/\n" +
-	"\x04loop\x18\x03 \x01(\v2\x1b.gridinspect.v1.LoopSummaryR\x04loop\"\xf6\a\n" +
+	"\x04loop\x18\x03 \x01(\v2\x1b.gridinspect.v1.LoopSummaryR\x04loop\x12\x1b\n" +
+	"\tstreet_id\x18\x04 \x01(\x03R\bstreetId\"\xf6\a\n" +
 	"\aSummary\x12.\n" +
 	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x19\n" +
@@ -2543,11 +2582,12 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12(\n" +
 	"\x04role\x18\x03 \x01(\x0e2\x14.gridinspect.v1.RoleR\x04role\x12\x19\n" +
 	"\bgrid_ids\x18\x04 \x03(\tR\agridIds\x12:\n" +
-	"\afigures\x18\x05 \x01(\v2 .gridinspect.v1.AppraisalFiguresR\afigures\"\x81\x01\n" +
+	"\afigures\x18\x05 \x01(\v2 .gridinspect.v1.AppraisalFiguresR\afigures\"\x9e\x01\n" +
 	"\rGridAppraisal\x12\x17\n" +
 	"\agrid_id\x18\x01 \x01(\tR\x06gridId\x12\x1b\n" +
 	"\tgrid_name\x18\x02 \x01(\tR\bgridName\x12:\n" +
-	"\afigures\x18\x03 \x01(\v2 .gridinspect.v1.AppraisalFiguresR\afigures\"\xf2\x01\n" +
+	"\afigures\x18\x03 \x01(\v2 .gridinspect.v1.AppraisalFiguresR\afigures\x12\x1b\n" +
+	"\tstreet_id\x18\x04 \x01(\x03R\bstreetId\"\xf2\x01\n" +
 	"\tAppraisal\x12.\n" +
 	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x19\n" +
