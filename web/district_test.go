@@ -20,15 +20,34 @@ import (
 // but the statistics.
 const districtRefusal = "区级账号只能查看统计"
 
+// street2Grid is the grid of withDistrict's second street.
+const street2Grid = "01900000-0000-7000-8000-0000000000e2"
+
 // withDistrict names the demo street (1) 江南街道, adds a second street
-// (东街道, no cases) and the district account "qu" given both.
+// (东街道, no cases, one grid named as the demo's first) and the district
+// account "qu" given both.
 func withDistrict(t *testing.T, st *street) {
 	t.Helper()
 	sys := gridinspect.NewContext(t.Context(), gridinspect.SystemActor())
 	if err := st.db.NameStreet(sys, 1, "江南街道"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := st.db.CreateStreet(sys, "东街道", "admin2"); err != nil {
+	_, password, err := st.db.CreateStreet(sys, "东街道", "admin2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	session, err := st.db.Login(t.Context(), "admin2", password, "desk-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin2, err := st.db.Authenticate(t.Context(), session.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Far from the demo's grids: the name is what two streets share.
+	if _, err := st.db.CreateGrid(gridinspect.NewContext(t.Context(), admin2), &gridinspect.Grid{ID: street2Grid,
+		Name: demo.Grids()[0].Name, Kind: gridinspect.GridKindVillage, Boundary: gridinspect.Boundary{{{
+			{Lat: 30.50, Lng: 107.50}, {Lat: 30.50, Lng: 107.51}, {Lat: 30.51, Lng: 107.51}, {Lat: 30.51, Lng: 107.50}, {Lat: 30.50, Lng: 107.50}}}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.db.CreateUser(sys, &gridinspect.User{Username: "qu", DisplayName: "区应急局",
@@ -57,6 +76,11 @@ func TestDistrictAccountSeesOnlyTheStatistics(t *testing.T) {
 	b.login("qu", "/")
 
 	const period = "/summary?from=2024-01-01&to=2024-06-30"
+	// Of both streets, each grid row names its street: each street has a
+	// grid named first.
+	grids := demo.Grids()
+	first, demoLast := grids[0].Name, grids[len(grids)-1].Name
+	bothStreets := "街道 · 网格: 江南街道 · " + first + " … 东街道 · " + first
 	for _, c := range []struct {
 		method, path string
 		status       int
@@ -64,26 +88,27 @@ func TestDistrictAccountSeesOnlyTheStatistics(t *testing.T) {
 		location     string
 		scope        string // the streets the statistics page names
 		checked      string // the streets its chooser has checked, by name
+		firstGrids   string // the first and the last row of 按网格
 	}{
-		{"GET", "/", http.StatusSeeOther, "", "/summary", "", ""},
-		{"GET", period, http.StatusOK, street1, "", "全部街道：江南街道、东街道", "江南街道、东街道"},
-		{"GET", period + "&street=1&street=2", http.StatusOK, street1, "", "江南街道、东街道", "江南街道、东街道"},
-		{"GET", period + "&street=1,2", http.StatusOK, street1, "", "江南街道、东街道", "江南街道、东街道"},
-		{"GET", period + "&street=2", http.StatusOK, "0", "", "东街道", "东街道"},
-		{"GET", period + "&street=1", http.StatusOK, street1, "", "江南街道", "江南街道"},
-		{"GET", period + "&street=3", http.StatusForbidden, "", "", "", ""},
-		{"GET", "/cases", http.StatusForbidden, "", "", "", ""},
-		{"GET", "/cases/" + caseID, http.StatusForbidden, "", "", "", ""},
-		{"POST", "/cases/" + caseID + "/comment", http.StatusForbidden, "", "", "", ""},
-		{"GET", "/map", http.StatusForbidden, "", "", "", ""},
-		{"GET", "/map/cases.json", http.StatusForbidden, "", "", "", ""},
-		{"GET", "/map/grids.json", http.StatusForbidden, "", "", "", ""},
-		{"GET", "/map/patrols.json", http.StatusForbidden, "", "", "", ""},
-		{"GET", "/admin", http.StatusForbidden, "", "", "", ""},
-		{"GET", "/admin/grids", http.StatusForbidden, "", "", "", ""},
-		{"GET", "/admin/notices", http.StatusForbidden, "", "", "", ""},
-		{"GET", "/admin/users/1", http.StatusForbidden, "", "", "", ""},
-		{"POST", "/admin/users", http.StatusForbidden, "", "", "", ""},
+		{"GET", "/", http.StatusSeeOther, "", "/summary", "", "", ""},
+		{"GET", period, http.StatusOK, street1, "", "全部街道：江南街道、东街道", "江南街道、东街道", bothStreets},
+		{"GET", period + "&street=1&street=2", http.StatusOK, street1, "", "江南街道、东街道", "江南街道、东街道", bothStreets},
+		{"GET", period + "&street=1,2", http.StatusOK, street1, "", "江南街道、东街道", "江南街道、东街道", bothStreets},
+		{"GET", period + "&street=2", http.StatusOK, "0", "", "东街道", "东街道", "网格: " + first + " … " + first},
+		{"GET", period + "&street=1", http.StatusOK, street1, "", "江南街道", "江南街道", "网格: " + first + " … " + demoLast},
+		{"GET", period + "&street=3", http.StatusForbidden, "", "", "", "", ""},
+		{"GET", "/cases", http.StatusForbidden, "", "", "", "", ""},
+		{"GET", "/cases/" + caseID, http.StatusForbidden, "", "", "", "", ""},
+		{"POST", "/cases/" + caseID + "/comment", http.StatusForbidden, "", "", "", "", ""},
+		{"GET", "/map", http.StatusForbidden, "", "", "", "", ""},
+		{"GET", "/map/cases.json", http.StatusForbidden, "", "", "", "", ""},
+		{"GET", "/map/grids.json", http.StatusForbidden, "", "", "", "", ""},
+		{"GET", "/map/patrols.json", http.StatusForbidden, "", "", "", "", ""},
+		{"GET", "/admin", http.StatusForbidden, "", "", "", "", ""},
+		{"GET", "/admin/grids", http.StatusForbidden, "", "", "", "", ""},
+		{"GET", "/admin/notices", http.StatusForbidden, "", "", "", "", ""},
+		{"GET", "/admin/users/1", http.StatusForbidden, "", "", "", "", ""},
+		{"POST", "/admin/users", http.StatusForbidden, "", "", "", "", ""},
 	} {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
 			var p page
@@ -109,6 +134,9 @@ func TestDistrictAccountSeesOnlyTheStatistics(t *testing.T) {
 				}
 				if got := strings.Join(p.checkedStreets(), "、"); got != c.checked {
 					t.Errorf("streets checked: %q, want %q", got, c.checked)
+				}
+				if got := p.gridRows(); got != c.firstGrids {
+					t.Errorf("按网格: %q, want %q", got, c.firstGrids)
 				}
 				for _, other := range []string{`href="/cases"`, `href="/map"`, `href="/admin"`} {
 					if strings.Contains(p.body, other) {
@@ -168,6 +196,12 @@ func TestDistrictAccountInBrowser_LandsOnTheStatistics(t *testing.T) {
 			if got := cellTexts(t, tab, `#street-choice label`); strings.Join(got, "、") != "江南街道、东街道" {
 				t.Errorf("street chooser: %q, want 江南街道、东街道", got)
 			}
+			// Two streets' grids of one name, each named with its street.
+			first := demo.Grids()[0].Name
+			rows := cellTexts(t, tab, `#by-grid tbody th`)
+			if len(rows) < 2 || rows[0] != "江南街道 · "+first || rows[len(rows)-1] != "东街道 · "+first {
+				t.Errorf("按网格 rows %q, want 江南街道's first and 东街道's last, each named with its street", rows)
+			}
 			// The export link downloads the file with the account's session.
 			got, err := chromedp.Run(tab, chromedp.Evaluate[string](`fetch(document.querySelector('a[href^="/v1/reports:export?format=csv"]').href)
 				.then(r => r.status + " " + r.headers.get("Content-Disposition"))`, chromedp.EvalAwaitPromise))
@@ -200,6 +234,9 @@ func TestDistrictAccountInBrowser_LandsOnTheStatistics(t *testing.T) {
 			if strings.TrimSpace(scope) != "统计范围：东街道" {
 				t.Errorf("scope: %q, want 统计范围：东街道", scope)
 			}
+			if rows := cellTexts(t, tab, `#by-grid tbody th`); strings.Join(rows, "、") != first {
+				t.Errorf("按网格 of 东街道 alone: %q, want %s alone, its street unsaid", rows, first)
+			}
 			href, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector('a[href^="/v1/reports:export?format=csv"]').getAttribute("href")`))
 			if err != nil || !strings.Contains(href, "street_ids=2") || strings.Contains(href, "street_ids=1") {
 				t.Errorf("export link %q (%v), want street_ids=2 alone", href, err)
@@ -207,6 +244,18 @@ func TestDistrictAccountInBrowser_LandsOnTheStatistics(t *testing.T) {
 			looksRight(t, tab, "区级账号统计一个街道")
 		})
 	}
+}
+
+// gridRows names the statistics page's 按网格 table by its heading and
+// its first and last rows ("网格: 红星村 … 金石社区").
+func (p page) gridRows() string {
+	table := regexpMust(`(?s)<table class="loop-table" id="by-grid">.*?</table>`).FindString(p.body)
+	head := regexpMust(`<thead><tr><th>([^<]+)</th>`).FindStringSubmatch(table)
+	rows := regexpMust(`<tr><th scope="row">([^<]+)</th>`).FindAllStringSubmatch(table, -1)
+	if head == nil || len(rows) == 0 {
+		return ""
+	}
+	return html.UnescapeString(head[1] + ": " + rows[0][1] + " … " + rows[len(rows)-1][1])
 }
 
 // checkedStreets are the names of the streets the statistics page's

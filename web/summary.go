@@ -175,7 +175,7 @@ func (d *desk) summary(w http.ResponseWriter, r *http.Request, user *pb.User) {
 		d.render(w, r, httpStatus(err), "summary", v)
 		return
 	}
-	sv.fill(sum, len(gridIDs) > 0)
+	sv.fill(sum, len(gridIDs) > 0, callerStreets(r))
 	if sv.District {
 		var scope string
 		sv.Scope, scope = "全部街道", words.ProseDistrict
@@ -228,7 +228,9 @@ func (d *desk) getSummary(r *http.Request, from, to time.Time, gridIDs []string,
 }
 
 // fill sets the figures of s; gridsNamed says the user chose grids.
-func (sv *summaryView) fill(s *pb.Summary, gridsNamed bool) {
+// Rows of grids of several streets (a district account's) name each
+// grid's street, by the names of streets (the caller's, from WhoAmI).
+func (sv *summaryView) fill(s *pb.Summary, gridsNamed bool, streets []*pb.Street) {
 	zone := gridinspect.ChinaZone
 	sv.Period = words.PeriodPhrase(s.GetFrom().AsTime(), s.GetTo().AsTime(), zone)
 	names := map[string]string{}
@@ -256,6 +258,16 @@ func (sv *summaryView) fill(s *pb.Summary, gridsNamed bool) {
 	sv.OnTimeRate = words.LoopRate(sv.Loop, sv.Loop.GetOnTimeRate())
 	byCat := loopTable{Title: "按类别", First: "类别", ID: "by-category", Columns: words.LoopColumns}
 	byGrid := loopTable{Title: "按网格", First: "网格", ID: "by-grid", Columns: words.LoopColumns}
+	streetNames := map[int64]string{}
+	for _, st := range streets {
+		streetNames[st.GetId()] = st.GetName()
+	}
+	severalStreets := slices.ContainsFunc(s.GetByGrid(), func(g *pb.GridLoop) bool {
+		return g.GetStreetId() != s.GetByGrid()[0].GetStreetId()
+	})
+	if severalStreets {
+		byGrid.First = words.GridOfStreet("街道", "网格")
+	}
 	var cat, grid chartData
 	for _, c := range s.GetByCategory() {
 		name := words.Label(words.Category, c.GetCategory())
@@ -266,6 +278,9 @@ func (sv *summaryView) fill(s *pb.Summary, gridsNamed bool) {
 		name := g.GetGridName()
 		if name == "" {
 			name = shortID(g.GetGridId())
+		}
+		if severalStreets {
+			name = words.GridOfStreet(words.StreetName(g.GetStreetId(), streetNames[g.GetStreetId()]), name)
 		}
 		byGrid.Rows = append(byGrid.Rows, loopRow{Name: name, Cells: words.LoopCells(g.GetLoop())})
 		grid.add(name, g.GetLoop())

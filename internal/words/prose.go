@@ -37,6 +37,11 @@ func StreetName(id int64, name string) string {
 	return "街道 " + strconv.FormatInt(id, 10)
 }
 
+// GridOfStreet names a grid with its street ("西街道 · 南村"), for the
+// rows of grids of several streets, where two streets may each have a
+// grid of one name.
+func GridOfStreet(street, grid string) string { return street + " · " + grid }
+
 // StreetsScope names the streets ids a district account chose, joined by
 // "、" (东城街道、西城街道), by the names of streets (the caller's, as
 // WhoAmI gives them); an id streets does not name is "街道 3".

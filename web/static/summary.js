@@ -29,15 +29,19 @@ document.addEventListener("DOMContentLoaded", function () {
 function option(d, narrow) {
   var font = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif';
   var many = d.labels.length > 6;
+  var rotate = (narrow || many) ? 40 : 0;
+  // A rotated first label reaches left of the chart, which containLabel
+  // does not count: room for it (a grid named with its street is long).
+  var left = rotate && d.labels.length ? Math.max(8, Math.round(d.labels[0].length * 12 * 0.77) - 24) : 8;
   return {
     textStyle: { fontFamily: font },
     color: ["#5b8bd0", "#3aa676", "#d9822b"],
     tooltip: { trigger: "axis", renderMode: "richText", valueFormatter: function (v) { return v === null || v === undefined ? "-" : v; } },
     legend: { top: 0, textStyle: { fontSize: 12 } },
-    grid: { left: 8, right: 8, top: 36, bottom: 4, containLabel: true },
+    grid: { left: left, right: 8, top: 36, bottom: 4, containLabel: true },
     xAxis: {
       type: "category", data: d.labels,
-      axisLabel: { interval: 0, rotate: (narrow || many) ? 40 : 0, fontSize: 12 }
+      axisLabel: { interval: 0, rotate: rotate, fontSize: 12 }
     },
     yAxis: [
       { type: "value", name: narrow ? "" : "件", minInterval: 1, nameTextStyle: { fontSize: 12 } },
