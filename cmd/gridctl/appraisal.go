@@ -57,7 +57,7 @@ func (a *app) appraisal(ctx context.Context, from, to time.Time, grids []string,
 	if asJSON {
 		return writeJSON(a.stdout, ap)
 	}
-	header, rows := appraisalRows(ap, perWorker)
+	header, rows := appraisalRows(ap, perWorker, gridStreets(ap.GetGrids(), func() []*pb.Street { return a.callerStreets(ctx) }))
 	if xlsx != "" {
 		if err := saveAppraisal(xlsx, header, rows); err != nil {
 			return err
@@ -68,8 +68,9 @@ func (a *app) appraisal(ctx context.Context, from, to time.Time, grids []string,
 }
 
 // appraisalRows are the table's header and rows: per worker, the worker
-// and their grids before the figures; per grid, the grid.
-func appraisalRows(ap *pb.Appraisal, perWorker bool) ([]string, [][]any) {
+// and their grids before the figures; per grid, the grid, after its
+// street when streetOf names the streets of several (gridStreets).
+func appraisalRows(ap *pb.Appraisal, perWorker bool, streetOf func(*pb.GridAppraisal) string) ([]string, [][]any) {
 	names := map[string]string{}
 	for _, g := range ap.GetGrids() {
 		names[g.GetGridId()] = g.GetGridName()
@@ -83,7 +84,14 @@ func appraisalRows(ap *pb.Appraisal, perWorker bool) ([]string, [][]any) {
 	var rows [][]any
 	if !perWorker {
 		for _, g := range ap.GetGrids() {
-			rows = append(rows, append([]any{gridName(g.GetGridId())}, words.AppraisalValues(g.GetFigures())...))
+			first := []any{gridName(g.GetGridId())}
+			if streetOf != nil {
+				first = []any{streetOf(g), first[0]}
+			}
+			rows = append(rows, append(first, words.AppraisalValues(g.GetFigures())...))
+		}
+		if streetOf != nil {
+			return append([]string{"街道", "网格"}, words.AppraisalColumns...), rows
 		}
 		return append([]string{"网格"}, words.AppraisalColumns...), rows
 	}

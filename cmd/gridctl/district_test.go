@@ -17,7 +17,16 @@ import (
 func TestDistrictAccount_SummaryAndExportCountTheStreetsItNames(t *testing.T) {
 	h := startHalfYear(t)
 	ctx := context.Background()
-	if _, _, err := h.db.CreateStreet(ctx, "东城街道", "dong.admin"); err != nil {
+	_, dongPassword, err := h.db.CreateStreet(ctx, "东城街道", "dong.admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Street 2's one grid has a name of street 1's: its rows say whose.
+	if _, err := pb.NewDirectoryServiceClient(h.client(t)).CreateGrid(as(h.login(t, "dong.admin", dongPassword)),
+		&pb.CreateGridRequest{Grid: &pb.Grid{Id: "01900000-0000-7000-8000-0000000000d2", Name: "红星村", Kind: pb.GridKind_GRID_KIND_VILLAGE,
+			Boundary: []*pb.Polygon{{Rings: []*pb.LinearRing{{Points: []*pb.LatLng{
+				{Latitude: 30.5, Longitude: 107.5}, {Latitude: 30.5, Longitude: 107.6}, {Latitude: 30.6, Longitude: 107.6},
+				{Latitude: 30.6, Longitude: 107.5}}}}}}}}); err != nil {
 		t.Fatal(err)
 	}
 	const password = "district-password-1"
@@ -60,6 +69,31 @@ func TestDistrictAccount_SummaryAndExportCountTheStreetsItNames(t *testing.T) {
 	out = mustGridctl(t, "", append([]string{"summary", "--by", "grid", "--street", "2"}, period...)...)
 	if first, _, _ := strings.Cut(out, "\n"); !strings.HasSuffix(first, "街道: 东城街道  全部网格") {
 		t.Errorf("appraisal's first line = %q", first)
+	}
+	// The rows of grids of both streets say each grid's street, in a 街道
+	// column; one street's say none.
+	for _, tt := range []struct {
+		args []string
+		want []string // the grid table's header and row beginnings, each a line's start
+	}{
+		{[]string{"summary"}, []string{"街道    网格", "街道 1  红星村", "街道 1  金石社区", "东城街道  红星村"}},
+		{[]string{"summary", "--by", "grid"}, []string{"街道    网格", "街道 1  红星村", "东城街道  红星村"}},
+		{[]string{"summary", "--by", "grid", "--street", "1"}, []string{"网格", "红星村"}},
+		{[]string{"summary", "--street", "2"}, []string{"网格", "红星村"}},
+	} {
+		out := mustGridctl(t, "", append(tt.args, period...)...)
+		lines := strings.Split(out, "\n")
+		for _, w := range tt.want {
+			found := false
+			for _, l := range lines {
+				if strings.HasPrefix(strings.Join(strings.Fields(l), " "), strings.Join(strings.Fields(w), " ")+" ") {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%v: no line begins %q:\n%s", tt.args, w, out)
+			}
+		}
 	}
 	// whoami names its streets, with the numbers --street takes.
 	if out := mustGridctl(t, "", "whoami"); !strings.Contains(out, "街道      街道 1、东城街道（2）\n") {

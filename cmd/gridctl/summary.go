@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -164,7 +165,8 @@ func (a *app) summary(ctx context.Context, from, to time.Time, grids []string, s
 		_, err := io.WriteString(a.stdout, words.Prose(s, proseScope(s, len(ids) > 0), chinaTime))
 		return err
 	}
-	return writeSummary(a.stdout, s, len(ids) > 0, a.streetsScope(ctx, streets))
+	return writeSummary(a.stdout, s, len(ids) > 0, a.streetsScope(ctx, streets),
+		gridStreets(s.GetByGrid(), func() []*pb.Street { return a.callerStreets(ctx) }))
 }
 
 // proseScope is who did the work in the prose: the street, or the grids
@@ -201,19 +203,43 @@ func (a *app) streetsScope(ctx context.Context, streets []int64) string {
 	if len(streets) == 0 {
 		return ""
 	}
-	var named []*pb.Street
-	if client, err := a.authClient(true); err == nil {
-		if resp, err := client.WhoAmI(ctx, &pb.WhoAmIRequest{}); err == nil {
-			named = resp.GetStreets()
-		}
+	return "街道: " + words.StreetsScope(streets, a.callerStreets(ctx)) + "  "
+}
+
+// callerStreets are the streets the caller reads, named, as WhoAmI gives
+// them; nil should WhoAmI fail (a street is then named by its number).
+func (a *app) callerStreets(ctx context.Context) []*pb.Street {
+	client, err := a.authClient(true)
+	if err != nil {
+		return nil
 	}
-	return "街道: " + words.StreetsScope(streets, named) + "  "
+	resp, err := client.WhoAmI(ctx, &pb.WhoAmIRequest{})
+	if err != nil {
+		return nil
+	}
+	return resp.GetStreets()
+}
+
+// gridStreets names the street of each grid row when the rows are of
+// several streets (a district account's), for a 街道 column before the
+// grid; nil when they are of one street, whose tables stay as they were.
+// named are the caller's streets (callerStreets), asked only then.
+func gridStreets[T interface{ GetStreetId() int64 }](rows []T, named func() []*pb.Street) func(T) string {
+	if !slices.ContainsFunc(rows, func(r T) bool { return r.GetStreetId() != rows[0].GetStreetId() }) {
+		return nil
+	}
+	names := map[int64]string{}
+	for _, s := range named() {
+		names[s.GetId()] = s.GetName()
+	}
+	return func(r T) string { return words.StreetName(r.GetStreetId(), names[r.GetStreetId()]) }
 }
 
 // writeSummary prints every figure: the sections one under the other with
 // Chinese headings, then the loop by category and by grid; streets is the
-// streets' part of the scope (streetsScope).
-func writeSummary(w io.Writer, s *pb.Summary, gridsNamed bool, streets string) error {
+// streets' part of the scope (streetsScope), streetOf names each grid
+// row's street when they are of several (gridStreets), else nil.
+func writeSummary(w io.Writer, s *pb.Summary, gridsNamed bool, streets string, streetOf func(*pb.GridLoop) string) error {
 	from := s.GetFrom().AsTime().In(chinaTime)
 	last := s.GetTo().AsTime().In(chinaTime).Add(-time.Nanosecond)
 	scope := "全部网格"
@@ -257,10 +283,17 @@ func writeSummary(w io.Writer, s *pb.Summary, gridsNamed bool, streets string) e
 		return err
 	}
 	bg := loopTable("网格")
+	if streetOf != nil {
+		bg = newTable(append([]string{"街道", "网格"}, words.LoopColumns...)...)
+	}
 	for _, g := range s.GetByGrid() {
 		name := g.GetGridName()
 		if name == "" {
 			name = shortID(g.GetGridId())
+		}
+		if streetOf != nil {
+			bg.add(append([]string{streetOf(g), name}, words.LoopCells(g.GetLoop())...)...)
+			continue
 		}
 		addLoopRow(bg, name, g.GetLoop())
 	}

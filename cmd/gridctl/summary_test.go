@@ -107,7 +107,7 @@ func TestWriteSummary(t *testing.T) {
 		{GridId: gridJin, GridName: "金石社区", Loop: &pb.LoopSummary{Reported: 3, Open: 3}},
 	}
 	var b strings.Builder
-	if err := writeSummary(&b, s, true, ""); err != nil {
+	if err := writeSummary(&b, s, true, "", nil); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
