@@ -92,6 +92,7 @@ type LoopSummary struct {
 // names instead of ids, and the numbers of the notices served on it.
 type ReportRecord struct {
 	Report        *Report
+	StreetID      int64 // the street of the report's grid
 	GridName      string
 	SubjectName   string
 	ReporterName  string

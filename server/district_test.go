@@ -1,9 +1,14 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +17,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/gridinspect/gridinspect"
+	"github.com/gridinspect/gridinspect/internal/export"
 	pb "github.com/gridinspect/gridinspect/proto/gridinspect/v1"
 )
 
@@ -154,6 +160,67 @@ func TestDistrict_EveryGridRowOfTheStatisticsSaysItsStreet(t *testing.T) {
 				if got := strings.Join(rows[what], ", "); got != c.want {
 					t.Errorf("%s's grid rows %s, want %s", what, got, c.want)
 				}
+			}
+		})
+	}
+}
+
+// An export of several streets' cases has a 街道 column before 网格, so
+// that two streets' grids of one name can be told apart; an export of one
+// street's is as it always was.
+func TestDistrict_AnExportOfSeveralStreetsSaysEachCasesStreet(t *testing.T) {
+	d := newDistrictHarness(t)
+	withStreet := append(slices.Clone(export.Columns[:slices.Index(export.Columns, "网格")]), "街道")
+	withStreet = append(withStreet, export.Columns[slices.Index(export.Columns, "网格"):]...)
+	for _, c := range []struct {
+		user      string
+		streets   []int64
+		header    []string
+		streetsOf string // the 街道 of the rows, counted ("西街道×3")
+	}{
+		{"qu", nil, withStreet, "街道 1×2 西街道×3"},
+		{"qu", []int64{2, 1}, withStreet, "街道 1×2 西街道×3"},
+		{"qu", []int64{2, 2}, export.Columns, ""},
+		{"qu", []int64{1}, export.Columns, ""},
+		{"admin2", nil, export.Columns, ""},
+	} {
+		t.Run(fmt.Sprint(c.user, c.streets), func(t *testing.T) {
+			stream, err := pb.NewStatsServiceClient(d.conn).ExportReports(bearer(context.Background(), d.tokens[c.user]),
+				&pb.ExportReportsRequest{Format: pb.ExportFormat_EXPORT_FORMAT_CSV, StreetIds: c.streets})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var file bytes.Buffer
+			for {
+				msg, err := stream.Recv()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				file.Write(msg.GetData())
+			}
+			rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(file.String(), "\ufeff"))).ReadAll()
+			if err != nil || len(rows) == 0 {
+				t.Fatalf("not a CSV file (%v): %.300s", err, file.String())
+			}
+			if !slices.Equal(rows[0], c.header) {
+				t.Errorf("header %v, want %v", rows[0], c.header)
+			}
+			col := slices.Index(rows[0], "街道")
+			counts := map[string]int{}
+			for _, r := range rows[1:] {
+				if col >= 0 {
+					counts[r[col]]++
+				}
+			}
+			var got []string
+			for _, name := range slices.Sorted(maps.Keys(counts)) {
+				got = append(got, fmt.Sprintf("%s×%d", name, counts[name]))
+			}
+			if strings.Join(got, " ") != c.streetsOf {
+				t.Errorf("the rows' streets %q, want %q", strings.Join(got, " "), c.streetsOf)
 			}
 		})
 	}

@@ -1,6 +1,9 @@
 package server
 
 import (
+	"context"
+	"slices"
+
 	"google.golang.org/grpc"
 
 	"github.com/gridinspect/gridinspect"
@@ -92,7 +95,16 @@ func (h *statsService) ExportReports(req *pb.ExportReportsRequest, stream grpc.S
 			return fn(r)
 		})
 	}
-	if err := export.WriteAt(w, format, h.s.now(), each, w.wrote); err != nil {
+	names, several, err := h.exportStreets(ctx, req.GetStreetIds())
+	if err != nil {
+		return h.s.status(ctx, err)
+	}
+	if several {
+		err = export.WriteStreetsAt(w, format, h.s.now(), names, each, w.wrote)
+	} else {
+		err = export.WriteAt(w, format, h.s.now(), each, w.wrote)
+	}
+	if err != nil {
 		return h.s.status(ctx, err)
 	}
 	if w.err != nil {
@@ -101,4 +113,27 @@ func (h *statsService) ExportReports(req *pb.ExportReportsRequest, stream grpc.S
 	// The last message says how many rows went out; it also names the file
 	// if no message at all was sent before it.
 	return w.send(nil)
+}
+
+// exportStreets says whether an export is of several streets' reports (a
+// district account's, of more than one of its streets: asked for, or all
+// when none is), and names the caller's streets for its 街道 column. A
+// street's own accounts export their street alone, as before.
+func (h *statsService) exportStreets(ctx context.Context, asked []int64) (map[int64]string, bool, error) {
+	if a := gridinspect.ActorFrom(ctx); a == nil || !a.IsDistrict() {
+		return nil, false, nil
+	}
+	streets, err := h.s.cfg.Users.CallerStreets(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	names := make(map[int64]string, len(streets))
+	for _, s := range streets {
+		names[s.ID] = s.Name
+	}
+	counted := len(streets)
+	if len(asked) > 0 {
+		counted = len(slices.Compact(slices.Sorted(slices.Values(asked))))
+	}
+	return names, counted > 1, nil
 }

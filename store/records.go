@@ -53,6 +53,10 @@ func (db *DB) EachReport(ctx context.Context, f gridinspect.ReportFilter, fn fun
 	if err != nil {
 		return err
 	}
+	gridStreets, err := db.gridStreetsAll(ctx, streets)
+	if err != nil {
+		return err
+	}
 	for {
 		var records []*gridinspect.ReportRecord
 		var next string
@@ -63,6 +67,9 @@ func (db *DB) EachReport(ctx context.Context, f gridinspect.ReportFilter, fn fun
 			}
 			page, next = l.next(page)
 			records, err = recordsOf(tx, page, grids, streets)
+			for _, r := range records {
+				r.StreetID = gridStreets[r.Report.GridID]
+			}
 			return err
 		})
 		if err != nil {
@@ -107,6 +114,25 @@ func (db *DB) exportListing(ctx context.Context, f gridinspect.ReportFilter) (*r
 func (db *DB) gridNamesAll(ctx context.Context, streets string) (map[string]string, error) {
 	return db.namesByID(ctx, query{"SELECT id, name FROM grids WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
 		[]any{streets}}, "grid")
+}
+
+// gridStreetsAll returns the street of every grid of streets (streetsArg)
+// by id, for the 街道 of an export of several streets.
+func (db *DB) gridStreetsAll(ctx context.Context, streets string) (map[string]int64, error) {
+	out := map[string]int64{}
+	err := db.Read(ctx, func(tx *sql.Tx) error {
+		return forEachRow(tx, query{"SELECT id, street_id FROM grids WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
+			[]any{streets}}, func(rows *sql.Rows) error {
+			var id string
+			var street int64
+			if err := rows.Scan(&id, &street); err != nil {
+				return err
+			}
+			out[id] = street
+			return nil
+		})
+	})
+	return out, domainErr(err, "read the grids' streets")
 }
 
 // namesByID reads q, whose rows are (id, name), into a map by id.

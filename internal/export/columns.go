@@ -55,13 +55,33 @@ var columns = []column{
 }
 
 // Columns are the export's columns with their Chinese headers, in order.
-var Columns = func() []string {
-	h := make([]string, len(columns))
-	for i, c := range columns {
+var Columns = headers(columns)
+
+func headers(cols []column) []string {
+	h := make([]string, len(cols))
+	for i, c := range cols {
 		h[i] = c.header
 	}
 	return h
-}()
+}
+
+// streetHeader is the header of the column of the reports' street, in
+// an export of several streets' reports.
+const streetHeader = "街道"
+
+// withStreets returns the columns with a 街道 column before 网格, each
+// report's street named by names (a street it does not name is "街道 3"):
+// two streets may each have a grid of one name.
+func withStreets(names map[int64]string) []column {
+	out := make([]column, 0, len(columns)+1)
+	for _, c := range columns {
+		if c.header == "网格" {
+			out = append(out, column{streetHeader, 12, func(r *record, _ time.Time) any { return words.StreetName(r.StreetID, names[r.StreetID]) }})
+		}
+		out = append(out, c)
+	}
+	return out
+}
 
 // coordinateDigits is how many decimals of a degree a row keeps: 1e-6°
 // is about 0.1 m, finer than any phone's fix, and it spares the reader

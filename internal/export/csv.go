@@ -17,13 +17,13 @@ const bom = "\uFEFF"
 // writeCSV writes the header and a row per record as RFC 4180 CSV: UTF-8
 // after a byte-order mark, CRLF line ends (also inside quoted fields,
 // where encoding/csv writes a description's line breaks as CRLF).
-func writeCSV(w io.Writer, now time.Time, each func(fn func(*gridinspect.ReportRecord) error) error, progress func(int64)) error {
+func writeCSV(w io.Writer, now time.Time, columns []column, each func(fn func(*gridinspect.ReportRecord) error) error, progress func(int64)) error {
 	if _, err := io.WriteString(w, bom); err != nil {
 		return fmt.Errorf("export: write csv: %w", err)
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	if err := cw.Write(Columns); err != nil {
+	if err := cw.Write(headers(columns)); err != nil {
 		return fmt.Errorf("export: write csv header: %w", err)
 	}
 	row := make([]string, len(columns))

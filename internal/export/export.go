@@ -71,11 +71,26 @@ func WriteAt(w io.Writer, format Format, now time.Time, each func(fn func(*gridi
 	if progress == nil {
 		progress = func(int64) {}
 	}
+	return write(w, format, now, columns, each, progress)
+}
+
+// WriteStreetsAt is WriteAt for an export of several streets' reports
+// (a district account's): a 街道 column, each report's street named by
+// names, goes before 网格.
+func WriteStreetsAt(w io.Writer, format Format, now time.Time, names map[int64]string,
+	each func(fn func(*gridinspect.ReportRecord) error) error, progress func(rows int64)) error {
+	if progress == nil {
+		progress = func(int64) {}
+	}
+	return write(w, format, now, withStreets(names), each, progress)
+}
+
+func write(w io.Writer, format Format, now time.Time, cols []column, each func(fn func(*gridinspect.ReportRecord) error) error, progress func(rows int64)) error {
 	switch format {
 	case FormatUnspecified, FormatCSV:
-		return writeCSV(w, now, each, progress)
+		return writeCSV(w, now, cols, each, progress)
 	case FormatXLSX:
-		return writeXLSX(w, now, each, progress)
+		return writeXLSX(w, now, cols, each, progress)
 	}
 	return fmt.Errorf("export: unknown format %d", int(format))
 }

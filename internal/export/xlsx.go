@@ -25,13 +25,13 @@ var ErrTooManyRows = errors.New("export: more reports than an xlsx sheet holds (
 
 // writeXLSX writes one sheet, 报告, with a bold, frozen header row and a
 // row per record; times are text in China time.
-func writeXLSX(w io.Writer, now time.Time, each func(fn func(*gridinspect.ReportRecord) error) error, progress func(int64)) error {
+func writeXLSX(w io.Writer, now time.Time, columns []column, each func(fn func(*gridinspect.ReportRecord) error) error, progress func(int64)) error {
 	widths := make([]float64, len(columns))
 	for i, c := range columns {
 		widths[i] = c.width
 	}
 	row := make([]any, len(columns))
-	return writeSheet(w, SheetName, Columns, widths, func(add func([]any) error) error {
+	return writeSheet(w, SheetName, headers(columns), widths, func(add func([]any) error) error {
 		return each(func(r *gridinspect.ReportRecord) error {
 			for i, c := range columns {
 				row[i] = c.value(r, now)
