@@ -555,3 +555,44 @@ func TestTableXLSXReadBack(t *testing.T) {
 		t.Errorf("panes = %+v, %v; want the first row frozen", panes, err)
 	}
 }
+
+// An export of several streets has a 街道 column before 网格, in CSV and
+// XLSX alike, naming each report's street (an unnamed one by its number).
+func TestSeveralStreetsHaveAStreetColumnBeforeTheGrid(t *testing.T) {
+	records := sampleRecords()[:2]
+	records[0].StreetID, records[1].StreetID = 1, 2
+	names := map[int64]string{2: "西街道"}
+	grid := slices.Index(Columns, "网格")
+	for _, format := range []Format{FormatCSV, FormatXLSX} {
+		t.Run(format.String(), func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteStreetsAt(&buf, format, exportNow, names, from(records), nil); err != nil {
+				t.Fatal(err)
+			}
+			var rows [][]string
+			if format == FormatCSV {
+				var err error
+				if rows, err = csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), bom))).ReadAll(); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				f, err := excelize.OpenReader(&buf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				if rows, err = f.GetRows(SheetName); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(rows) != 3 || len(rows[0]) != len(Columns)+1 {
+				t.Fatalf("rows %q", rows)
+			}
+			got := []string{rows[0][grid], rows[0][grid+1], rows[1][grid], rows[1][grid+1], rows[2][grid]}
+			want := []string{"街道", "网格", "街道 1", records[0].GridName, "西街道"}
+			if !slices.Equal(got, want) {
+				t.Errorf("street and grid cells %q, want %q", got, want)
+			}
+		})
+	}
+}
