@@ -35,6 +35,7 @@ type WorkerAppraisal struct {
 	UserID, Name string
 	Role         Role
 	GridIDs      []string // the grids counted that the person belongs to, in the office's order
+	StreetID     int64    // the person's street, telling a district's streets' namesakes apart
 	AppraisalFigures
 }
 
@@ -48,7 +49,7 @@ type GridAppraisal struct {
 // Appraisal is the appraisal of a period in a set of grids.
 type Appraisal struct {
 	From, To time.Time
-	GridIDs  []string // counted, in the office's order
-	Workers  []WorkerAppraisal
-	Grids    []GridAppraisal // as GridIDs
+	GridIDs  []string          // counted, in the office's order
+	Workers  []WorkerAppraisal // of several streets, street by street
+	Grids    []GridAppraisal   // as GridIDs
 }

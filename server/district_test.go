@@ -226,6 +226,36 @@ func TestDistrict_AnExportOfSeveralStreetsSaysEachCasesStreet(t *testing.T) {
 	}
 }
 
+// Every per-worker row of the appraisal says the worker's street, and a
+// district account's rows are its streets' rows one street after the
+// other, so two streets' namesakes can be told apart.
+func TestDistrict_EveryWorkerRowOfTheAppraisalSaysItsStreet(t *testing.T) {
+	d := newDistrictHarness(t)
+	stats := pb.NewStatsServiceClient(d.conn)
+	rows := func(user string) string {
+		t.Helper()
+		ctx := bearer(context.Background(), d.tokens[user])
+		from, to := timestamppb.New(d.clock.Now().AddDate(0, -6, 0)), timestamppb.New(d.clock.Now())
+		ap, err := stats.GetAppraisal(ctx, &pb.GetAppraisalRequest{From: from, To: to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, w := range ap.GetAppraisal().GetWorkers() {
+			out = append(out, fmt.Sprintf("%s:%d", w.GetUserId(), w.GetStreetId()))
+		}
+		return strings.Join(out, ", ")
+	}
+	one, two := rows("admin1"), rows("admin2")
+	if one == "" || two == "" || strings.Contains(one, ":0") || strings.Contains(two, ":0") ||
+		strings.Contains(one, ":2") || strings.Contains(two, ":1") {
+		t.Fatalf("street 1's workers %s, street 2's %s: want each row with its own street", one, two)
+	}
+	if got, want := rows("qu"), one+", "+two; got != want {
+		t.Errorf("the district's workers %s, want %s", got, want)
+	}
+}
+
 func TestDistrict_AStreetNotItsOwnIsPermissionDenied(t *testing.T) {
 	d := newDistrictHarness(t)
 	if _, _, err := d.db.CreateStreet(context.Background(), "北街道", "admin3"); err != nil {

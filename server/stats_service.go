@@ -134,7 +134,7 @@ func (h *statsService) GetAppraisal(ctx context.Context, req *pb.GetAppraisalReq
 	out := &pb.Appraisal{From: toTimestamp(ap.From), To: toTimestamp(ap.To), GridIds: ap.GridIDs}
 	for _, w := range ap.Workers {
 		out.Workers = append(out.Workers, &pb.WorkerAppraisal{UserId: w.UserID, DisplayName: w.Name,
-			Role: pb.Role(w.Role), GridIds: w.GridIDs, Figures: toAppraisalFigures(w.AppraisalFigures)})
+			Role: pb.Role(w.Role), GridIds: w.GridIDs, StreetId: w.StreetID, Figures: toAppraisalFigures(w.AppraisalFigures)})
 	}
 	for _, g := range ap.Grids {
 		out.Grids = append(out.Grids, &pb.GridAppraisal{GridId: g.GridID, GridName: g.GridName, StreetId: g.StreetID,

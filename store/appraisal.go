@@ -236,8 +236,9 @@ func (sq *summaryQuery) appraisalCasesQuery(changedSinceFrom int64) query {
 // appraisalRows fills out's rows from the tallies: a grid's row sums every
 // person's figures in it; a person's row sums their figures over the
 // grids. The people are the enabled workers of the grids counted and
-// everyone with a figure, by their first grid counted in the office's
-// order (those in none last), then the pinyin of their names. A grid's
+// everyone with a figure, street by street, each street's by their first
+// grid counted in the office's order (those in none last), then the pinyin
+// of their names. A grid's
 // patrol schedules (sched) go to its row and, whole, to each enabled
 // worker of the grid: the schedule is the duty of its workers together.
 func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[string]string, tally map[appraisalKey]*appraisalTally,
@@ -250,6 +251,7 @@ func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[stri
 	}
 	byGrid := map[string]*appraisalTally{}
 	byPerson := map[string]*appraisalTally{}
+	personStreet := map[string]int64{} // for an id that names no account: its grids' street
 	for k, t := range tally {
 		if byGrid[k.grid] == nil {
 			byGrid[k.grid] = &appraisalTally{}
@@ -260,6 +262,9 @@ func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[stri
 		}
 		if byPerson[k.person] == nil {
 			byPerson[k.person] = &appraisalTally{}
+		}
+		if st, ok := personStreet[k.person]; !ok || sq.streetOf[k.grid] < st {
+			personStreet[k.person] = sq.streetOf[k.grid] // the first, should one id have figures in two
 		}
 		byPerson[k.person].add(t)
 	}
@@ -284,7 +289,7 @@ func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[stri
 	}
 	var list []gridinspect.WorkerAppraisal
 	scheduled := map[string]bool{} // the enabled workers, credited with their grids' schedules
-	q := query{`SELECT u.id, u.display_name, u.role, u.disabled,
+	q := query{`SELECT u.id, u.display_name, u.role, u.disabled, u.street_id,
 			(SELECT json_group_array(grid_id) FROM user_grids WHERE street_id = u.street_id AND user_id = u.id)
 		FROM users AS u
 		WHERE u.street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(:streets))
@@ -296,7 +301,7 @@ func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[stri
 		var w gridinspect.WorkerAppraisal
 		var grids []byte
 		var disabled bool
-		if err := rows.Scan(&w.UserID, &w.Name, &w.Role, &disabled, &grids); err != nil {
+		if err := rows.Scan(&w.UserID, &w.Name, &w.Role, &disabled, &w.StreetID, &grids); err != nil {
 			return err
 		}
 		var all []string
@@ -330,7 +335,7 @@ func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[stri
 	}
 	for _, p := range people {
 		if !found[p] { // an id that names no account: kept, without a name
-			list = append(list, gridinspect.WorkerAppraisal{UserID: p, AppraisalFigures: byPerson[p].figures()})
+			list = append(list, gridinspect.WorkerAppraisal{UserID: p, StreetID: personStreet[p], AppraisalFigures: byPerson[p].figures()})
 		}
 	}
 	first := func(w gridinspect.WorkerAppraisal) int {
@@ -341,6 +346,11 @@ func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[stri
 	}
 	coll := collate.New(language.Chinese)
 	slices.SortFunc(list, func(a, b gridinspect.WorkerAppraisal) int {
+		// Street by street (as sq.counted), so a street's people in no
+		// grid stay with their street.
+		if c := cmp.Compare(a.StreetID, b.StreetID); c != 0 {
+			return c
+		}
 		if c := cmp.Compare(first(a), first(b)); c != 0 {
 			return c
 		}

@@ -534,3 +534,66 @@ func TestStreets_ADistrictAccountsGridRowsNameTheirStreetStreetByStreet(t *testi
 		})
 	}
 }
+
+// A district account's rows per worker say each worker's street, and list
+// the streets one after the other (by id), each in its own order (the
+// people of no grid last within their street): two streets may each have
+// a 张伟, told apart only by their street.
+func TestStreets_ADistrictAccountsWorkerRowsNameTheirStreetStreetByStreet(t *testing.T) {
+	db := MustOpenDB(t)
+	mustStreet(t, db) // street 1: 东村 (A), 西社区 (B)
+	admin2 := newStreetTwo(t, db)
+	zhang1, err := db.CreateUser(as(admin()), &gridinspect.User{Username: "zhang.wei", DisplayName: "张伟",
+		Role: gridinspect.RoleWorker, GridIDs: []string{gridB}}, testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zhang2, err := db.CreateUser(as(admin2), &gridinspect.User{Username: "zhang.wei2", DisplayName: "张伟",
+		Role: gridinspect.RoleWorker, GridIDs: []string{gridC}}, testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each street's admin reports, so has a row and no grid.
+	streetHalfYear(t, db, as(admin()), "street 1", inA)
+	streetHalfYear(t, db, as(admin2), "street 2", inC)
+	u := &gridinspect.User{Username: "qu", DisplayName: "区应急局", Role: gridinspect.RoleDistrict}
+	if _, err := db.CreateUser(as(admin()), u, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetDistrictStreets(context.Background(), "qu", []int64{2, 1}); err != nil {
+		t.Fatal(err)
+	}
+	district := mustAuthenticate(t, db, mustLogin(t, db, "qu", testPassword).Token)
+	setClock(db, date(8, 1, 0))
+
+	type row struct {
+		user   string
+		street int64
+	}
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		want []row
+	}{
+		{"a district account, both streets", as(district),
+			[]row{{zhang1.ID, 1}, {admin().UserID, 1}, {zhang2.ID, 2}, {admin2.UserID, 2}}},
+		{"a district account, street 2", gridinspect.WithStreetIDs(as(district), []int64{2}),
+			[]row{{zhang2.ID, 2}, {admin2.UserID, 2}}},
+		{"street 1's admin", as(admin()), []row{{zhang1.ID, 1}, {admin().UserID, 1}}},
+		{"street 2's admin", as(admin2), []row{{zhang2.ID, 2}, {admin2.UserID, 2}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ap, err := db.Appraisal(c.ctx, h1From, h1To, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []row
+			for _, w := range ap.Workers {
+				got = append(got, row{w.UserID, w.StreetID})
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("workers %v, want %v", got, c.want)
+			}
+		})
+	}
+}

@@ -2121,7 +2121,11 @@ type WorkerAppraisal struct {
 	// order.
 	GridIds []string `protobuf:"bytes,4,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
 	// figures of the person in the grids counted.
-	Figures       *AppraisalFigures `protobuf:"bytes,5,opt,name=figures,proto3" json:"figures,omitempty"`
+	Figures *AppraisalFigures `protobuf:"bytes,5,opt,name=figures,proto3" json:"figures,omitempty"`
+	// street_id of the person's street (WhoAmIResponse.streets names it): a
+	// district account's namesakes of several streets are told apart by it.
+	// Always set, also for a single street's caller.
+	StreetId      int64 `protobuf:"varint,6,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2189,6 +2193,13 @@ func (x *WorkerAppraisal) GetFigures() *AppraisalFigures {
 		return x.Figures
 	}
 	return nil
+}
+
+func (x *WorkerAppraisal) GetStreetId() int64 {
+	if x != nil {
+		return x.StreetId
+	}
+	return 0
 }
 
 // GridAppraisal is one grid's row.
@@ -2277,7 +2288,8 @@ type Appraisal struct {
 	// street, then each street's office order.
 	GridIds []string `protobuf:"bytes,3,rep,name=grid_ids,json=gridIds,proto3" json:"grid_ids,omitempty"`
 	// workers: by their first grid counted in the office's order (those in
-	// none last), then the pinyin of their names.
+	// none last), then the pinyin of their names; of several streets, by
+	// street_id, then each street's in that order.
 	Workers []*WorkerAppraisal `protobuf:"bytes,4,rep,name=workers,proto3" json:"workers,omitempty"`
 	// grids: every grid counted, in the order of grid_ids.
 	Grids         []*GridAppraisal `protobuf:"bytes,5,rep,name=grids,proto3" json:"grids,omitempty"`
@@ -2576,13 +2588,14 @@ const file_gridinspect_v1_stats_proto_rawDesc = "" +
 	"\x11patrols_scheduled\x18\n" +
 	" \x01(\x03R\x10patrolsScheduled\x12+\n" +
 	"\x12mean_days_to_close\x18\v \x01(\x01R\x0fmeanDaysToClose\x127\n" +
-	"\x18patrols_done_on_schedule\x18\f \x01(\x03R\x15patrolsDoneOnSchedule\"\xce\x01\n" +
+	"\x18patrols_done_on_schedule\x18\f \x01(\x03R\x15patrolsDoneOnSchedule\"\xeb\x01\n" +
 	"\x0fWorkerAppraisal\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12(\n" +
 	"\x04role\x18\x03 \x01(\x0e2\x14.gridinspect.v1.RoleR\x04role\x12\x19\n" +
 	"\bgrid_ids\x18\x04 \x03(\tR\agridIds\x12:\n" +
-	"\afigures\x18\x05 \x01(\v2 .gridinspect.v1.AppraisalFiguresR\afigures\"\x9e\x01\n" +
+	"\afigures\x18\x05 \x01(\v2 .gridinspect.v1.AppraisalFiguresR\afigures\x12\x1b\n" +
+	"\tstreet_id\x18\x06 \x01(\x03R\bstreetId\"\x9e\x01\n" +
 	"\rGridAppraisal\x12\x17\n" +
 	"\agrid_id\x18\x01 \x01(\tR\x06gridId\x12\x1b\n" +
 	"\tgrid_name\x18\x02 \x01(\tR\bgridName\x12:\n" +
