@@ -57,7 +57,15 @@ func (a *app) appraisal(ctx context.Context, from, to time.Time, grids []string,
 	if asJSON {
 		return writeJSON(a.stdout, ap)
 	}
-	header, rows := appraisalRows(ap, perWorker, gridStreets(ap.GetGrids(), func() []*pb.Street { return a.callerStreets(ctx) }))
+	named := func() []*pb.Street { return a.callerStreets(ctx) }
+	var gridStreet func(*pb.GridAppraisal) string
+	var workerStreet func(*pb.WorkerAppraisal) string
+	if perWorker {
+		workerStreet = gridStreets(ap.GetWorkers(), named)
+	} else {
+		gridStreet = gridStreets(ap.GetGrids(), named)
+	}
+	header, rows := appraisalRows(ap, perWorker, gridStreet, workerStreet)
 	if xlsx != "" {
 		if err := saveAppraisal(xlsx, header, rows); err != nil {
 			return err
@@ -68,9 +76,11 @@ func (a *app) appraisal(ctx context.Context, from, to time.Time, grids []string,
 }
 
 // appraisalRows are the table's header and rows: per worker, the worker
-// and their grids before the figures; per grid, the grid, after its
-// street when streetOf names the streets of several (gridStreets).
-func appraisalRows(ap *pb.Appraisal, perWorker bool, streetOf func(*pb.GridAppraisal) string) ([]string, [][]any) {
+// and their grids before the figures; per grid, the grid. Each after its
+// street when streetOf (per grid) or workerStreet (per worker) names the
+// streets of several (gridStreets), else nil.
+func appraisalRows(ap *pb.Appraisal, perWorker bool, streetOf func(*pb.GridAppraisal) string,
+	workerStreet func(*pb.WorkerAppraisal) string) ([]string, [][]any) {
 	names := map[string]string{}
 	for _, g := range ap.GetGrids() {
 		names[g.GetGridId()] = g.GetGridName()
@@ -111,7 +121,14 @@ func appraisalRows(ap *pb.Appraisal, perWorker bool, streetOf func(*pb.GridAppra
 		if grids == "" {
 			grids = "-"
 		}
-		rows = append(rows, append([]any{name, grids}, words.AppraisalValues(w.GetFigures())...))
+		first := []any{name, grids}
+		if workerStreet != nil {
+			first = []any{workerStreet(w), name, grids}
+		}
+		rows = append(rows, append(first, words.AppraisalValues(w.GetFigures())...))
+	}
+	if workerStreet != nil {
+		return append([]string{"街道", "网格员", "网格"}, words.AppraisalColumns...), rows
 	}
 	return append([]string{"网格员", "网格"}, words.AppraisalColumns...), rows
 }
@@ -168,8 +185,11 @@ func saveAppraisal(path string, header []string, rows [][]any) (err error) {
 		}
 	}()
 	widths := []float64{12}
-	if len(header) > len(words.AppraisalColumns)+1 {
+	switch len(header) - len(words.AppraisalColumns) {
+	case 2:
 		widths = append(widths, 16) // the worker's grids
+	case 3:
+		widths = append(widths, 12, 16) // the street's, the worker, their grids
 	}
 	if err := export.WriteTableXLSX(f, export.Table{Sheet: words.AppraisalTitle, Headers: header, Widths: widths, Rows: rows}); err != nil {
 		return fmt.Errorf("另存考核表: %w", err)

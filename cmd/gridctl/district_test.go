@@ -29,6 +29,12 @@ func TestDistrictAccount_SummaryAndExportCountTheStreetsItNames(t *testing.T) {
 				{Latitude: 30.6, Longitude: 107.5}}}}}}}}); err != nil {
 		t.Fatal(err)
 	}
+	// Street 2's worker has the name of street 1's worker01: the rows say whose.
+	if _, err := pb.NewDirectoryServiceClient(h.client(t)).CreateUser(as(h.login(t, "dong.admin", dongPassword)),
+		&pb.CreateUserRequest{User: &pb.User{Username: "dong.worker01", DisplayName: "worker01", Role: pb.Role_ROLE_WORKER,
+			GridIds: []string{"01900000-0000-7000-8000-0000000000d2"}}, Password: "dong-worker-password-1"}); err != nil {
+		t.Fatal(err)
+	}
 	const password = "district-password-1"
 	// A district account has no grids of its own (not "every grid").
 	if _, err := pb.NewDirectoryServiceClient(h.client(t)).CreateUser(as(h.login(t, "admin", h.adminPassword)),
@@ -80,6 +86,9 @@ func TestDistrictAccount_SummaryAndExportCountTheStreetsItNames(t *testing.T) {
 		{[]string{"summary", "--by", "grid"}, []string{"街道    网格", "街道 1  红星村", "东城街道  红星村"}},
 		{[]string{"summary", "--by", "grid", "--street", "1"}, []string{"网格", "红星村"}},
 		{[]string{"summary", "--street", "2"}, []string{"网格", "红星村"}},
+		{[]string{"summary", "--by", "worker"}, []string{"街道    网格员", "街道 1  worker01  红星村", "东城街道  worker01  红星村"}},
+		{[]string{"summary", "--by", "worker", "--street", "1"}, []string{"网格员", "worker01  红星村"}},
+		{[]string{"summary", "--by", "worker", "--street", "2"}, []string{"网格员", "worker01  红星村"}},
 	} {
 		out := mustGridctl(t, "", append(tt.args, period...)...)
 		lines := strings.Split(out, "\n")

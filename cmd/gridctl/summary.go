@@ -220,9 +220,9 @@ func (a *app) callerStreets(ctx context.Context) []*pb.Street {
 	return resp.GetStreets()
 }
 
-// gridStreets names the street of each grid row when the rows are of
-// several streets (a district account's), for a 街道 column before the
-// grid; nil when they are of one street, whose tables stay as they were.
+// gridStreets names the street of each grid (or worker) row when the rows
+// are of several streets (a district account's), for a 街道 column before
+// the grid; nil when they are of one street, whose tables stay as they were.
 // named are the caller's streets (callerStreets), asked only then.
 func gridStreets[T interface{ GetStreetId() int64 }](rows []T, named func() []*pb.Street) func(T) string {
 	if !slices.ContainsFunc(rows, func(r T) bool { return r.GetStreetId() != rows[0].GetStreetId() }) {
