@@ -49,11 +49,7 @@ func (db *DB) EachReport(ctx context.Context, f gridinspect.ReportFilter, fn fun
 		return err
 	}
 	streets := streetsArg(a)
-	grids, err := db.gridNamesAll(ctx, streets)
-	if err != nil {
-		return err
-	}
-	gridStreets, err := db.gridStreetsAll(ctx, streets)
+	grids, err := db.gridsAll(ctx, streets)
 	if err != nil {
 		return err
 	}
@@ -67,9 +63,6 @@ func (db *DB) EachReport(ctx context.Context, f gridinspect.ReportFilter, fn fun
 			}
 			page, next = l.next(page)
 			records, err = recordsOf(tx, page, grids, streets)
-			for _, r := range records {
-				r.StreetID = gridStreets[r.Report.GridID]
-			}
 			return err
 		})
 		if err != nil {
@@ -109,30 +102,29 @@ func (db *DB) exportListing(ctx context.Context, f gridinspect.ReportFilter) (*r
 	return l, a, err
 }
 
-// gridNamesAll returns the name of every grid of streets (streetsArg) by
-// id: a street has tens of grids, read once for an export.
-func (db *DB) gridNamesAll(ctx context.Context, streets string) (map[string]string, error) {
-	return db.namesByID(ctx, query{"SELECT id, name FROM grids WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
-		[]any{streets}}, "grid")
+// gridRef is what a record names of its report's grid.
+type gridRef struct {
+	name   string
+	street int64 // for the 街道 of an export of several streets
 }
 
-// gridStreetsAll returns the street of every grid of streets (streetsArg)
-// by id, for the 街道 of an export of several streets.
-func (db *DB) gridStreetsAll(ctx context.Context, streets string) (map[string]int64, error) {
-	out := map[string]int64{}
+// gridsAll returns the name and street of every grid of streets
+// (streetsArg) by id: a street has tens of grids, read once for an export.
+func (db *DB) gridsAll(ctx context.Context, streets string) (map[string]gridRef, error) {
+	out := map[string]gridRef{}
 	err := db.Read(ctx, func(tx *sql.Tx) error {
-		return forEachRow(tx, query{"SELECT id, street_id FROM grids WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
+		return forEachRow(tx, query{"SELECT id, name, street_id FROM grids WHERE street_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))",
 			[]any{streets}}, func(rows *sql.Rows) error {
 			var id string
-			var street int64
-			if err := rows.Scan(&id, &street); err != nil {
+			var g gridRef
+			if err := rows.Scan(&id, &g.name, &g.street); err != nil {
 				return err
 			}
-			out[id] = street
+			out[id] = g
 			return nil
 		})
 	})
-	return out, domainErr(err, "read the grids' streets")
+	return out, domainErr(err, "read grid names")
 }
 
 // namesByID reads q, whose rows are (id, name), into a map by id.
@@ -158,7 +150,7 @@ func (db *DB) namesByID(ctx context.Context, q query, what string) (map[string]s
 // names of the subjects and users the page refers to (a user's display
 // name, or username where it has none) and the numbers of the notices
 // served on each report, in timeline order.
-func recordsOf(q queryer, page []*gridinspect.Report, grids map[string]string, streets string) ([]*gridinspect.ReportRecord, error) {
+func recordsOf(q queryer, page []*gridinspect.Report, grids map[string]gridRef, streets string) ([]*gridinspect.ReportRecord, error) {
 	if len(page) == 0 {
 		return nil, nil
 	}
@@ -216,7 +208,8 @@ func recordsOf(q queryer, page []*gridinspect.Report, grids map[string]string, s
 	for i, r := range page {
 		records[i] = &gridinspect.ReportRecord{
 			Report:        r,
-			GridName:      grids[r.GridID],
+			GridName:      grids[r.GridID].name,
+			StreetID:      grids[r.GridID].street,
 			SubjectName:   subjects[r.SubjectID],
 			ReporterName:  users[r.ReporterID],
 			AssigneeName:  users[r.AssigneeID],
