@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -81,18 +80,9 @@ func (l *streetList) Set(v string) error {
 // setDistrictStreets runs the command: opens the database, sets the
 // account's streets, and says so.
 func setDistrictStreets(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	dbURL := cfg.database
-	if dbURL == "" {
-		dbURL = "sqlite:" + filepath.Join(cfg.dataDir, DatabaseFile)
-	}
-	db, err := store.OpenURL(dbURL, store.Options{Logger: log, PhotoDir: cfg.photos})
-	if err != nil {
-		return fmt.Errorf("open database %s: %w", store.RedactURL(dbURL), err)
-	}
-	err = db.SetDistrictStreets(ctx, cfg.district.user, cfg.district.streets.ids)
-	if cerr := db.Close(context.Background()); err == nil && cerr != nil {
-		err = fmt.Errorf("close database: %w", cerr)
-	}
+	err := withDatabase(cfg, log, func(db *store.DB) error {
+		return db.SetDistrictStreets(ctx, cfg.district.user, cfg.district.streets.ids)
+	})
 	if err != nil {
 		return fmt.Errorf("--district-user %s: %w", cfg.district.user, err)
 	}

@@ -81,6 +81,15 @@ type config struct {
 	street streetConfig
 }
 
+// databaseURL is the database cfg names: --database, or else the SQLite
+// file in --data.
+func (c config) databaseURL() string {
+	if c.database != "" {
+		return c.database
+	}
+	return "sqlite:" + filepath.Join(c.dataDir, DatabaseFile)
+}
+
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("gridd", flag.ContinueOnError)
@@ -392,10 +401,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.demo {
 		rules = demo.Rules(rules) // demo accounts share the short password "demo"
 	}
-	dbURL := cfg.database
-	if dbURL == "" {
-		dbURL = "sqlite:" + filepath.Join(cfg.dataDir, DatabaseFile)
-	}
+	dbURL := cfg.databaseURL()
 	db, err := store.OpenURL(dbURL, store.Options{Logger: log, Rules: rules, PhotoDir: cfg.photos, DashboardMaxAge: store.DefaultDashboardMaxAge})
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", store.RedactURL(dbURL), err)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -80,26 +79,19 @@ func addStreet(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writ
 	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
-	dbURL := cfg.database
-	if dbURL == "" {
-		dbURL = "sqlite:" + filepath.Join(cfg.dataDir, DatabaseFile)
-	}
-	db, err := store.OpenURL(dbURL, store.Options{Logger: log, PhotoDir: cfg.photos})
-	if err != nil {
-		return fmt.Errorf("open database %s: %w", store.RedactURL(dbURL), err)
-	}
-	// A new database gets street 1's admin first, as gridd's first run
-	// gives it: once another street has accounts, the database is not
-	// new, and street 1 would be left without one.
-	err = firstRun(ctx, db, cfg.dataDir, stdout)
 	var street int64
 	var password string
-	if err == nil {
+	err := withDatabase(cfg, log, func(db *store.DB) error {
+		// A new database gets street 1's admin first, as gridd's first
+		// run gives it: once another street has accounts, the database
+		// is not new, and street 1 would be left without one.
+		if err := firstRun(ctx, db, cfg.dataDir, stdout); err != nil {
+			return err
+		}
+		var err error
 		street, password, err = db.CreateStreet(ctx, cfg.street.name, cfg.street.admin)
-	}
-	if cerr := db.Close(context.Background()); err == nil && cerr != nil {
-		return fmt.Errorf("close database %s: %w", store.RedactURL(dbURL), cerr)
-	}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("add street %s: %w", cfg.street.name, err)
 	}
@@ -112,22 +104,28 @@ func addStreet(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writ
 // nameStreet names the street --name-street asks for in the database of
 // cfg, and says so in Chinese. On SQLite the database must not be in use.
 func nameStreet(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	dbURL := cfg.database
-	if dbURL == "" {
-		dbURL = "sqlite:" + filepath.Join(cfg.dataDir, DatabaseFile)
-	}
-	db, err := store.OpenURL(dbURL, store.Options{Logger: log, PhotoDir: cfg.photos})
-	if err != nil {
-		return fmt.Errorf("open database %s: %w", store.RedactURL(dbURL), err)
-	}
 	r := cfg.street.rename
-	err = db.NameStreet(ctx, r.id, r.name)
-	if cerr := db.Close(context.Background()); err == nil && cerr != nil {
-		err = fmt.Errorf("close database %s: %w", store.RedactURL(dbURL), cerr)
-	}
+	err := withDatabase(cfg, log, func(db *store.DB) error { return db.NameStreet(ctx, r.id, r.name) })
 	if err != nil {
 		return fmt.Errorf("--name-street %d: %w", r.id, err)
 	}
 	fmt.Fprintf(stdout, "街道 %d 已命名为「%s」\n", r.id, r.name)
 	return nil
+}
+
+// withDatabase opens cfg's database for an operator's command that
+// changes it and exits (--add-street, --name-street, --district-user),
+// runs fn on it and closes it. On SQLite the database must not be in use;
+// on PostgreSQL the servers of it may keep serving.
+func withDatabase(cfg config, log *slog.Logger, fn func(*store.DB) error) error {
+	dbURL := cfg.databaseURL()
+	db, err := store.OpenURL(dbURL, store.Options{Logger: log, PhotoDir: cfg.photos})
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", store.RedactURL(dbURL), err)
+	}
+	err = fn(db)
+	if cerr := db.Close(context.Background()); err == nil && cerr != nil {
+		err = fmt.Errorf("close database %s: %w", store.RedactURL(dbURL), cerr)
+	}
+	return err
 }
