@@ -258,10 +258,7 @@ func (sv *summaryView) fill(s *pb.Summary, gridsNamed bool, streets []*pb.Street
 	sv.OnTimeRate = words.LoopRate(sv.Loop, sv.Loop.GetOnTimeRate())
 	byCat := loopTable{Title: "按类别", First: "类别", ID: "by-category", Columns: words.LoopColumns}
 	byGrid := loopTable{Title: "按网格", First: "网格", ID: "by-grid", Columns: words.LoopColumns}
-	streetNames := map[int64]string{}
-	for _, st := range streets {
-		streetNames[st.GetId()] = st.GetName()
-	}
+	streetName := words.StreetNamer(streets)
 	severalStreets := slices.ContainsFunc(s.GetByGrid(), func(g *pb.GridLoop) bool {
 		return g.GetStreetId() != s.GetByGrid()[0].GetStreetId()
 	})
@@ -280,7 +277,7 @@ func (sv *summaryView) fill(s *pb.Summary, gridsNamed bool, streets []*pb.Street
 			name = shortID(g.GetGridId())
 		}
 		if severalStreets {
-			name = words.GridOfStreet(words.StreetName(g.GetStreetId(), streetNames[g.GetStreetId()]), name)
+			name = words.GridOfStreet(streetName(g.GetStreetId()), name)
 		}
 		byGrid.Rows = append(byGrid.Rows, loopRow{Name: name, Cells: words.LoopCells(g.GetLoop())})
 		grid.add(name, g.GetLoop())

@@ -228,11 +228,8 @@ func gridStreets[T interface{ GetStreetId() int64 }](rows []T, named func() []*p
 	if !slices.ContainsFunc(rows, func(r T) bool { return r.GetStreetId() != rows[0].GetStreetId() }) {
 		return nil
 	}
-	names := map[int64]string{}
-	for _, s := range named() {
-		names[s.GetId()] = s.GetName()
-	}
-	return func(r T) string { return words.StreetName(r.GetStreetId(), names[r.GetStreetId()]) }
+	name := words.StreetNamer(named())
+	return func(r T) string { return name(r.GetStreetId()) }
 }
 
 // writeSummary prints every figure: the sections one under the other with

@@ -46,15 +46,22 @@ func GridOfStreet(street, grid string) string { return street + " · " + grid }
 // "、" (东城街道、西城街道), by the names of streets (the caller's, as
 // WhoAmI gives them); an id streets does not name is "街道 3".
 func StreetsScope(ids []int64, streets []*pb.Street) string {
+	name := StreetNamer(streets)
+	ns := make([]string, len(ids))
+	for i, id := range ids {
+		ns[i] = name(id)
+	}
+	return strings.Join(ns, "、")
+}
+
+// StreetNamer returns what names a street by its id (StreetName), by the
+// names of streets (the caller's, as WhoAmI gives them).
+func StreetNamer(streets []*pb.Street) func(id int64) string {
 	names := make(map[int64]string, len(streets))
 	for _, s := range streets {
 		names[s.GetId()] = s.GetName()
 	}
-	ns := make([]string, len(ids))
-	for i, id := range ids {
-		ns[i] = StreetName(id, names[id])
-	}
-	return strings.Join(ns, "、")
+	return func(id int64) string { return StreetName(id, names[id]) }
 }
 
 // Prose writes s as paragraphs separated by blank lines, with scope (the
