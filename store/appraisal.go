@@ -238,9 +238,9 @@ func (sq *summaryQuery) appraisalCasesQuery(changedSinceFrom int64) query {
 // grids. The people are the enabled workers of the grids counted and
 // everyone with a figure, street by street, each street's by their first
 // grid counted in the office's order (those in none last), then the pinyin
-// of their names. A grid's
-// patrol schedules (sched) go to its row and, whole, to each enabled
-// worker of the grid: the schedule is the duty of its workers together.
+// of their names. A grid's patrol schedules (sched) go to its row and,
+// whole, to each enabled worker of the grid: the schedule is the duty of
+// its workers together.
 func (sq *summaryQuery) appraisalRows(out *gridinspect.Appraisal, names map[string]string, tally map[appraisalKey]*appraisalTally,
 	sched map[string]*scheduleCount) error {
 	withSchedules := func(f *gridinspect.AppraisalFigures, grid string) {

@@ -133,6 +133,21 @@ func sameStatistics(t *testing.T, what string, got, want map[string]string) {
 	}
 }
 
+// newDistrict makes a district account, name, made by street 1's admin
+// and given streets (as gridd --district-user does), and returns it
+// logged in.
+func newDistrict(t *testing.T, db *testDB, name string, streets ...int64) *gridinspect.Actor {
+	t.Helper()
+	if _, err := db.CreateUser(as(admin()), &gridinspect.User{Username: name, DisplayName: "区应急局",
+		Role: gridinspect.RoleDistrict}, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetDistrictStreets(context.Background(), name, streets); err != nil {
+		t.Fatal(err)
+	}
+	return mustAuthenticate(t, db, mustLogin(t, db, name, testPassword).Token)
+}
+
 // newStreetTwo adds street 2 to db, with its admin and grid C.
 func newStreetTwo(t *testing.T, db *testDB) *gridinspect.Actor {
 	t.Helper()
@@ -189,14 +204,7 @@ func TestStreets_ADistrictAccountSumsItsStreetsAndReadsNoOther(t *testing.T) {
 	if _, _, err := db.CreateStreet(context.Background(), "北街道", "admin3"); err != nil {
 		t.Fatal(err)
 	}
-	u := &gridinspect.User{Username: "qu", DisplayName: "区应急局", Role: gridinspect.RoleDistrict}
-	if _, err := db.CreateUser(as(admin()), u, testPassword); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetDistrictStreets(context.Background(), "qu", []int64{2, 1, 2}); err != nil {
-		t.Fatal(err)
-	}
-	district := mustAuthenticate(t, db, mustLogin(t, db, "qu", testPassword).Token)
+	district := newDistrict(t, db, "qu", 2, 1, 2)
 	if !district.IsDistrict() {
 		t.Fatalf("district account acts as %+v", district)
 	}
@@ -398,17 +406,6 @@ func TestStreets_CallerStreetsAreItsOwnOrThoseItWasGiven(t *testing.T) {
 	if _, _, err := db.CreateStreet(context.Background(), "北街道", "admin3"); err != nil {
 		t.Fatal(err)
 	}
-	district := func(name string, streets ...int64) *gridinspect.Actor {
-		t.Helper()
-		if _, err := db.CreateUser(as(admin()), &gridinspect.User{Username: name, DisplayName: "区应急局",
-			Role: gridinspect.RoleDistrict}, testPassword); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.SetDistrictStreets(context.Background(), name, streets); err != nil {
-			t.Fatal(err)
-		}
-		return mustAuthenticate(t, db, mustLogin(t, db, name, testPassword).Token)
-	}
 	for _, c := range []struct {
 		name  string
 		actor *gridinspect.Actor
@@ -416,9 +413,9 @@ func TestStreets_CallerStreetsAreItsOwnOrThoseItWasGiven(t *testing.T) {
 	}{
 		{"street 1's admin", admin(), []gridinspect.Street{{ID: 1}}},
 		{"street 2's admin", admin2, []gridinspect.Street{{ID: 2, Name: "西街道"}}},
-		{"a district account of streets 3 and 2", district("qu", 3, 2), []gridinspect.Street{{ID: 2, Name: "西街道"}, {ID: 3, Name: "北街道"}}},
-		{"a district account of street 2", district("qu2", 2), []gridinspect.Street{{ID: 2, Name: "西街道"}}},
-		{"a district account given none", district("qu3"), nil},
+		{"a district account of streets 3 and 2", newDistrict(t, db, "qu", 3, 2), []gridinspect.Street{{ID: 2, Name: "西街道"}, {ID: 3, Name: "北街道"}}},
+		{"a district account of street 2", newDistrict(t, db, "qu2", 2), []gridinspect.Street{{ID: 2, Name: "西街道"}}},
+		{"a district account given none", newDistrict(t, db, "qu3"), nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := db.CallerStreets(as(c.actor))
@@ -477,14 +474,7 @@ func TestStreets_ADistrictAccountsGridRowsNameTheirStreetStreetByStreet(t *testi
 	}
 	streetHalfYear(t, db, as(admin()), "street 1", inA)
 	streetHalfYear(t, db, as(admin2), "street 2", inC)
-	u := &gridinspect.User{Username: "qu", DisplayName: "区应急局", Role: gridinspect.RoleDistrict}
-	if _, err := db.CreateUser(as(admin()), u, testPassword); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetDistrictStreets(context.Background(), "qu", []int64{2, 1}); err != nil {
-		t.Fatal(err)
-	}
-	district := mustAuthenticate(t, db, mustLogin(t, db, "qu", testPassword).Token)
+	district := newDistrict(t, db, "qu", 2, 1)
 	setClock(db, date(8, 1, 0))
 
 	type row struct {
@@ -556,14 +546,7 @@ func TestStreets_ADistrictAccountsWorkerRowsNameTheirStreetStreetByStreet(t *tes
 	// Each street's admin reports, so has a row and no grid.
 	streetHalfYear(t, db, as(admin()), "street 1", inA)
 	streetHalfYear(t, db, as(admin2), "street 2", inC)
-	u := &gridinspect.User{Username: "qu", DisplayName: "区应急局", Role: gridinspect.RoleDistrict}
-	if _, err := db.CreateUser(as(admin()), u, testPassword); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetDistrictStreets(context.Background(), "qu", []int64{2, 1}); err != nil {
-		t.Fatal(err)
-	}
-	district := mustAuthenticate(t, db, mustLogin(t, db, "qu", testPassword).Token)
+	district := newDistrict(t, db, "qu", 2, 1)
 	setClock(db, date(8, 1, 0))
 
 	type row struct {
