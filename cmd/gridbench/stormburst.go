@@ -34,7 +34,7 @@ import (
 // A photo's content and its SHA-256 are made before the clock starts, as
 // a phone has its photo and its hash from when it was taken: the
 // uploaders share the server's two cores, and making random bytes and
-// hashing them had been a fifth of the burst's CPU.
+// hashing them had been 13-14 % of the burst's samples.
 
 // burstPhotos are the burst's photos: one random buffer, photo i its
 // first sizes[i] bytes with i and the run's nonce written over the first

@@ -225,8 +225,9 @@ func (b *bench) storm(ctx context.Context, t *target, st *stormStreet, res *stor
 	}
 	made := newBurstPhotos(sizes)
 	// The burst starts on a server of its own: the storm's server is
-	// still making thumbnails of the storm's photos (a quarter of a core
-	// for half a minute), which is the storm's work, not the burst's.
+	// still making thumbnails of the storm's photos (at most a quarter of
+	// a core, but 9-11 % of the burst's samples), which is the storm's
+	// work, not the burst's.
 	b.logf("storm: restarting the server for the burst")
 	if err := t.stop(); err != nil {
 		return err
