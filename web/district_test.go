@@ -91,7 +91,7 @@ func TestDistrictAccountSeesOnlyTheStatistics(t *testing.T) {
 		firstGrids   string // the first and the last row of 按网格
 	}{
 		{"GET", "/", http.StatusSeeOther, "", "/summary", "", "", ""},
-		{"GET", period, http.StatusOK, street1, "", "全部街道：江南街道、东街道", "江南街道、东街道", bothStreets},
+		{"GET", period, http.StatusOK, street1, "", "全部街道（江南街道、东街道）", "江南街道、东街道", bothStreets},
 		{"GET", period + "&street=1&street=2", http.StatusOK, street1, "", "江南街道、东街道", "江南街道、东街道", bothStreets},
 		{"GET", period + "&street=1,2", http.StatusOK, street1, "", "江南街道、东街道", "江南街道、东街道", bothStreets},
 		{"GET", period + "&street=2", http.StatusOK, "0", "", "东街道", "东街道", "网格: " + first + " … " + first},
@@ -190,7 +190,7 @@ func TestDistrictAccountInBrowser_LandsOnTheStatistics(t *testing.T) {
 			if strings.TrimSpace(nav) != "统计" {
 				t.Errorf("header: %q, want 统计 alone", nav)
 			}
-			if !strings.Contains(scope, "全部街道：江南街道、东街道") {
+			if !strings.Contains(scope, "全部街道（江南街道、东街道）") {
 				t.Errorf("scope: %q, want 全部街道 named", scope)
 			}
 			if got := cellTexts(t, tab, `#street-choice label`); strings.Join(got, "、") != "江南街道、东街道" {

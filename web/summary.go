@@ -184,7 +184,9 @@ func (d *desk) summary(w http.ResponseWriter, r *http.Request, user *pb.User) {
 			for i, s := range streets {
 				all[i] = s.GetId()
 			}
-			sv.Scope += "：" + words.StreetsScope(all, streets)
+			// "统计范围：全部街道（江南街道、东街道）": a second colon after
+			// the label's read as a list of lists.
+			sv.Scope += "（" + words.StreetsScope(all, streets) + "）"
 		}
 		if len(streetIDs) > 0 {
 			sv.Scope = words.StreetsScope(streetIDs, callerStreets(r))
